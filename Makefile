@@ -1,0 +1,65 @@
+# servicemap: the two commands a fresh machine needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run setup data test test-sqlite test-postgres browser-deps postgres-up lint assets clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+## Set up, migrate SQLite, load reference data and the (fictional, labelled) sample directory, serve.
+run: setup data
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+data: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_reference_data
+	$(PY) manage.py load_sample_directory
+
+## Set up and run the whole suite on SQLite and on PostgreSQL (browser tests included).
+test: setup browser-deps postgres-up
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: setup
+	env -u DATABASE_URL $(PY) -m pytest
+
+test-postgres: setup
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+
+# Debian's chromium for Playwright (Playwright's own browser download does not work here).
+browser-deps:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null || (echo "chromium is required for the browser tests" >&2; exit 1)
+
+# Start the local PostgreSQL cluster only when none answers; fail loudly if it still does not.
+postgres-up:
+	@$(PY) scripts/wait_for_postgres.py "$(PG_URL)" --start
+
+lint: setup
+	$(PY) -m ruff check .
+
+# Rebuild the vendored front-end files from npm (they are committed, so this is optional).
+assets:
+	npm ci --no-audit --no-fund
+	npx sass --quiet --no-source-map --style=compressed --load-path=node_modules assets/govuk.scss servicemap/static/vendor/govuk/govuk-frontend.min.css
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js servicemap/static/vendor/govuk/
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css servicemap/static/vendor/leaflet/
+	cp -r node_modules/leaflet/dist/images servicemap/static/vendor/leaflet/
+	cp node_modules/jquery/dist/jquery.min.js servicemap/static/vendor/jquery/
+	cp node_modules/axe-core/axe.min.js tests/browser/vendor/axe.min.js
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

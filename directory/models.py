@@ -1,0 +1,379 @@
+"""The directory: areas, organisations, services, where they are, and their waiting times.
+
+Models hold single-row truths. Reads live in `selectors.py`, writes in `services.py`.
+No field here may hold personal data about a child or family.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from directory import vocabulary
+
+WALES_CODE = "W92000004"
+
+
+class Area(models.Model):
+    """A place services take referrals from and need is counted in (LA, board, region, nation)."""
+
+    class Kind(models.TextChoices):
+        LOCAL_AUTHORITY = "local_authority", _("Local authority")
+        HEALTH_BOARD = "health_board", _("Local health board")
+        SAFEGUARDING_REGION = "safeguarding_region", _("Regional safeguarding board")
+        NATION = "nation", _("Nation")
+
+    code = models.CharField(max_length=32, unique=True, help_text=_("ONS code, or the board's short code"))
+    name = models.CharField(max_length=200)
+    name_cy = models.CharField(_("Welsh name"), max_length=200, blank=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
+    parents = models.ManyToManyField(
+        "self", symmetrical=False, related_name="members", blank=True,
+        help_text=_("Larger areas this one belongs to"),
+    )
+    children_0_17 = models.PositiveIntegerField(null=True, blank=True)
+    children_source = models.CharField(max_length=300, blank=True)
+    children_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language, English where no Welsh name is known."""
+        if (get_language() or "en").startswith("cy") and self.name_cy:
+            return self.name_cy
+        return self.name
+
+    @property
+    def ons_uri(self) -> str:
+        return f"http://statistics.data.gov.uk/id/statistical-geography/{self.code}"
+
+
+class Organisation(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    charity_number = models.CharField(max_length=20, blank=True)
+    company_number = models.CharField(max_length=20, blank=True)
+    is_sample = models.BooleanField(
+        default=False, help_text=_("Fictional sample data; every page shows a banner while any is loaded")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Taxonomy(models.Model):
+    """A published vocabulary (ours or one an imported feed used), for Open Referral."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    uri = models.URLField(blank=True)
+    version = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "taxonomies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaxonomyTerm(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True)
+    taxonomy = models.ForeignKey(Taxonomy, on_delete=models.CASCADE, related_name="terms", null=True, blank=True)
+    code = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
+    term_uri = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    """A specialist support service, with the criteria that decide who can be referred."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Taking referrals")
+        PAUSED = "paused", _("Referrals paused")
+        CLOSED = "closed", _("Closed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+
+    # Forms of abuse it works with (see vocabulary.ABUSE_FORMS).
+    abuse_intra_familial = models.BooleanField(_("intra-familial abuse"), default=False)
+    abuse_extra_familial = models.BooleanField(_("extra-familial abuse"), default=False)
+    abuse_cse = models.BooleanField(_("child sexual exploitation"), default=False)
+    abuse_harmful_sexual_behaviour = models.BooleanField(_("harmful sexual behaviour"), default=False)
+    abuse_online = models.BooleanField(_("online abuse"), default=False)
+
+    # Kinds of support.
+    kind_therapeutic = models.BooleanField(_("therapeutic / counselling"), default=False)
+    kind_advocacy = models.BooleanField(_("advocacy / ChISVA"), default=False)
+    kind_assessment = models.BooleanField(_("specialist assessment"), default=False)
+    kind_sarc = models.BooleanField(_("SARC medical / forensic"), default=False)
+    kind_group_work = models.BooleanField(_("group work"), default=False)
+    kind_helpline = models.BooleanField(_("helpline / information"), default=False)
+    kind_hsb_intervention = models.BooleanField(_("HSB assessment and intervention"), default=False)
+
+    # Who it supports.
+    supports_child = models.BooleanField(_("the child"), default=True)
+    supports_parent_carer = models.BooleanField(_("non-abusing parents and carers"), default=False)
+    supports_sibling = models.BooleanField(_("siblings"), default=False)
+
+    age_min = models.DecimalField(
+        max_digits=4, decimal_places=1, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("25"))],
+    )
+    age_max = models.DecimalField(
+        max_digits=4, decimal_places=1, default=Decimal("18"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("25"))],
+    )
+
+    # Who may refer.
+    referral_by_professional = models.BooleanField(_("professionals"), default=True)
+    referral_by_parent_carer = models.BooleanField(_("parents and carers"), default=False)
+    referral_by_self = models.BooleanField(_("young people themselves"), default=False)
+
+    # Criteria.
+    disclosure_required = models.BooleanField(
+        _("a verbal disclosure is required"), default=False,
+        help_text=_("Tick if the service only accepts a child who has told someone in words."),
+    )
+    pre_trial_therapy = models.BooleanField(
+        _("offers pre-trial therapy"), default=False,
+        help_text=_("Works with children while a police investigation or court case is ongoing."),
+    )
+    requires_proceedings_finished = models.BooleanField(
+        _("a police investigation or court case must be finished"), default=False,
+    )
+    eligibility = models.TextField(_("who is eligible"), blank=True)
+    how_to_refer = models.TextField(_("how to refer"), blank=True)
+    referral_url = models.URLField(_("referral form link"), blank=True)
+    referral_email = models.EmailField(blank=True)
+    referral_phone = models.CharField(max_length=40, blank=True)
+
+    # Delivery.
+    delivery_in_person = models.BooleanField(_("in person"), default=True)
+    delivery_outreach = models.BooleanField(_("outreach / home visits"), default=False)
+    delivery_phone = models.BooleanField(_("phone"), default=False)
+    delivery_online = models.BooleanField(_("online"), default=False)
+    welsh_available = models.BooleanField(_("support available in Welsh"), default=False)
+    other_languages = models.CharField(max_length=200, blank=True)
+
+    is_free = models.BooleanField(_("free"), default=True)
+    cost_note = models.CharField(max_length=300, blank=True)
+    capacity_per_year = models.PositiveIntegerField(
+        _("new referrals a year"), null=True, blank=True,
+        help_text=_("Optional. Used as the service's supply in the gaps analysis."),
+    )
+
+    coverage_areas = models.ManyToManyField(
+        Area, related_name="covering_services", blank=True,
+        help_text=_("The areas it takes referrals from (not where it is based)."),
+    )
+    taxonomy_terms = models.ManyToManyField(
+        TaxonomyTerm, related_name="services", blank=True,
+        help_text=_("Terms from other published taxonomies (e.g. from an imported feed)."),
+    )
+
+    last_confirmed_at = models.DateField(_("last confirmed by a person"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    # Open Referral data we imported but cannot map to our fields, kept rather than lost.
+    raw_extensions = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    history = HistoricalRecords(m2m_fields=[coverage_areas])
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(age_min__lte=F("age_max")), name="service_age_min_lte_max"),
+            models.CheckConstraint(condition=Q(age_min__gte=0) & Q(age_max__lte=25), name="service_age_in_range"),
+            models.CheckConstraint(
+                condition=Q(supports_child=True) | Q(supports_parent_carer=True) | Q(supports_sibling=True),
+                name="service_supports_someone",
+            ),
+            models.CheckConstraint(
+                condition=~(Q(pre_trial_therapy=True) & Q(requires_proceedings_finished=True)),
+                name="service_pre_trial_or_after_proceedings",
+            ),
+            models.CheckConstraint(condition=Q(status__in=["active", "paused", "closed"]), name="service_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def _codes(self, concept: str) -> list[str]:
+        choices, fields = vocabulary.MULTI_VALUED[concept]
+        return [code for code, _label in choices if getattr(self, fields[code])]
+
+    @property
+    def abuse_forms(self) -> list[str]:
+        return self._codes("abuse_forms")
+
+    @property
+    def audiences(self) -> list[str]:
+        return self._codes("audiences")
+
+    @property
+    def support_kinds(self) -> list[str]:
+        return self._codes("support_kinds")
+
+    @property
+    def referrers(self) -> list[str]:
+        return self._codes("referrers")
+
+    @property
+    def delivery_modes(self) -> list[str]:
+        return self._codes("delivery_modes")
+
+    @property
+    def confirmation_age_days(self) -> int | None:
+        if self.last_confirmed_at is None:
+            return None
+        return (timezone.localdate() - self.last_confirmed_at).days
+
+    @property
+    def is_confirmation_overdue(self) -> bool:
+        """Not confirmed by a person for 12 months (or never): flagged, never hidden."""
+        age = self.confirmation_age_days
+        return age is None or age > 365
+
+
+class Location(models.Model):
+    """Where an organisation is based. Its address may be withheld from the public."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(max_length=200)
+    address_1 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    county = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    latitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    do_not_publish_address = models.BooleanField(
+        _("do not publish this address"), default=False,
+        help_text=_("E.g. a refuge or a therapy house: the address and map point are never shown."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__gte=-90) & Q(latitude__lte=90) & Q(longitude__gte=-180) & Q(longitude__lte=180)),
+                name="location_coordinates_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_public_point(self) -> bool:
+        return not self.do_not_publish_address and self.latitude is not None and self.longitude is not None
+
+
+class ServiceAtLocation(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="service_at_locations")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="service_at_locations")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["service", "location"], name="service_location_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.service} at {self.location}"
+
+
+class WaitingTimeReport(models.Model):
+    """One dated report of a service's wait. History is kept: the current wait is the latest."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="waiting_times")
+    weeks = models.PositiveSmallIntegerField(help_text=_("0 means no wait"), validators=[MaxValueValidator(520)])
+    referrals_open = models.BooleanField(default=True)
+    as_of = models.DateField(default=date.today)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-as_of", "-recorded_at", "-id"]
+        indexes = [models.Index(fields=["service", "-as_of", "-recorded_at"], name="wait_latest_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(weeks__gte=0) & Q(weeks__lte=520), name="wait_weeks_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.weeks} weeks as of {self.as_of}"
+
+
+class Postcode(models.Model):
+    """A live unit postcode (Wales), loaded from data/ so look-ups never parse CSV per request."""
+
+    postcode = models.CharField(max_length=8, unique=True)  # normalised: "CF10 1EP"
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    lad_code = models.CharField(max_length=9)
+
+    def __str__(self) -> str:
+        return self.postcode
+
+
+class PostcodeDistrict(models.Model):
+    """GB postcode district ("CF10") or sector ("CF10 1") centroid, for partial postcodes."""
+
+    prefix = models.CharField(max_length=8, unique=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    lad_code = models.CharField(max_length=9, blank=True)
+    lad_share = models.FloatField(default=1.0)
+
+    def __str__(self) -> str:
+        return self.prefix

@@ -1,0 +1,74 @@
+"""Postcode normalisation (pure) and look-up against the tables loaded from data/.
+
+Accepts any spacing and case, a full unit postcode ("cf101ep"), a sector ("CF10 1") or a
+district ("CF10"). Unit postcodes are Welsh only (92k live ones); sectors and districts cover
+Great Britain, so an English postcode still gets a point and a local authority code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Postcode, PostcodeDistrict
+
+# Outward code: area letters, district digit(s), optional letter; inward: digit + two letters.
+_OUTWARD = r"[A-Z]{1,2}[0-9][A-Z0-9]?"
+_FULL_RE = re.compile(rf"^({_OUTWARD})([0-9][ABD-HJLNP-UW-Z]{{2}})$")
+_SECTOR_RE = re.compile(rf"^({_OUTWARD})([0-9])$")
+_DISTRICT_RE = re.compile(rf"^({_OUTWARD})$")
+
+MALFORMED = _("That does not look like a UK postcode")
+UNKNOWN = _("We could not find that postcode. Check it, or choose the local authority from the list instead.")
+
+
+@dataclass(frozen=True)
+class ParsedPostcode:
+    kind: str  # "unit", "sector" or "district"
+    text: str  # normalised, e.g. "CF10 1EP", "CF10 1", "CF10"
+    outward: str
+
+
+@dataclass(frozen=True)
+class PostcodePoint:
+    postcode: str
+    kind: str
+    latitude: float
+    longitude: float
+    lad_code: str
+
+
+def parse_postcode(raw: str) -> ParsedPostcode | None:
+    """Normalise a typed postcode, or None if it cannot be a UK postcode (pure)."""
+    compact = re.sub(r"\s+", "", raw or "").upper()
+    if not compact or len(compact) > 8:
+        return None
+    if match := _FULL_RE.match(compact):
+        return ParsedPostcode("unit", f"{match[1]} {match[2]}", match[1])
+    # A sector is ambiguous without its space ("CF101" could be district CF10 + sector 1).
+    spaced = re.sub(r"\s+", " ", (raw or "").strip().upper())
+    if " " in spaced and (match := _SECTOR_RE.match(compact)):
+        return ParsedPostcode("sector", f"{match[1]} {match[2]}", match[1])
+    if match := _DISTRICT_RE.match(compact):
+        return ParsedPostcode("district", match[1], match[1])
+    return None
+
+
+def lookup_postcode(parsed: ParsedPostcode) -> PostcodePoint | None:
+    """Find a parsed postcode's point and local authority. One or two indexed queries."""
+    if parsed.kind == "unit":
+        row = Postcode.objects.filter(postcode=parsed.text).first()
+        if row is not None:
+            return PostcodePoint(row.postcode, "unit", row.latitude, row.longitude, row.lad_code)
+        # A valid-looking unit postcode we do not hold (e.g. English): fall back to its sector.
+        sector = f"{parsed.text[:-2]}"
+        prefixes = [sector, parsed.outward]
+    else:
+        prefixes = [parsed.text] if parsed.kind == "district" else [parsed.text, parsed.outward]
+    rows = {r.prefix: r for r in PostcodeDistrict.objects.filter(prefix__in=prefixes)}
+    for prefix in prefixes:
+        if (row := rows.get(prefix)) is not None:
+            return PostcodePoint(parsed.text, parsed.kind, row.latitude, row.longitude, row.lad_code)
+    return None

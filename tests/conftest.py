@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Cached facts (e.g. "is sample data loaded") must not leak between tests.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def wales_areas(db):
+    """The real 22 local authorities, boards and nation from data/ (no postcodes)."""
+    from directory.reference_data import load_areas
+
+    load_areas()
+    from directory.models import Area
+
+    return {a.code: a for a in Area.objects.all()}

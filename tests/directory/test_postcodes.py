@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from directory.postcodes import lookup_postcode, parse_postcode
+from tests.factories import PostcodeFactory
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind", "text"),
+    [
+        ("cf101ep", "unit", "CF10 1EP"),
+        ("  CF10   1EP ", "unit", "CF10 1EP"),
+        ("CF10", "district", "CF10"),
+        ("cf10 1", "sector", "CF10 1"),
+        ("SW1A 1AA", "unit", "SW1A 1AA"),
+    ],
+)
+def test_it_normalises_any_spacing_and_case(raw, kind, text):
+    parsed = parse_postcode(raw)
+    assert parsed is not None
+    assert (parsed.kind, parsed.text) == (kind, text)
+
+
+@pytest.mark.parametrize("raw", ["", "XX", "12345", "CF10 1E", "CF10 1EPP", "<script>", "CF10 1EP" * 20])
+def test_it_rejects_what_cannot_be_a_postcode(raw):
+    assert parse_postcode(raw) is None
+
+
+@pytest.mark.django_db
+def test_it_finds_a_unit_postcode_and_its_local_authority():
+    PostcodeFactory(postcode="CF10 1EP", lad_code="W06000015")
+    point = lookup_postcode(parse_postcode("cf101ep"))
+    assert point is not None and point.lad_code == "W06000015"
+
+
+@pytest.mark.django_db
+def test_an_unknown_unit_postcode_is_not_found():
+    assert lookup_postcode(parse_postcode("CF10 9ZZ")) is None

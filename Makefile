@@ -4,10 +4,11 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup data test test-sqlite test-postgres browser-deps postgres-up lint assets clean
+.PHONY: run setup data test test-sqlite test-postgres browser-deps postgres-up redis-up lint assets clean bench loadtest
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +28,7 @@ data: setup
 	$(PY) manage.py load_sample_directory
 
 ## Set up and run the whole suite on SQLite and on PostgreSQL (browser tests included).
-test: setup browser-deps postgres-up
+test: setup browser-deps postgres-up redis-up
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory test-sqlite
@@ -47,6 +48,10 @@ browser-deps:
 # Start the local PostgreSQL cluster only when none answers; fail loudly if it still does not.
 postgres-up:
 	@$(PY) scripts/wait_for_postgres.py "$(PG_URL)" --start
+
+# The cache tests use this machine's Redis: start one only when none answers; fail loudly if absent.
+redis-up: setup
+	@$(PY) scripts/wait_for_redis.py "$(REDIS_TEST_URL)" --start
 
 lint: setup
 	$(PY) -m ruff check .

@@ -16,6 +16,7 @@ from django.conf import settings
 BOUNDARIES_PATH = Path(settings.BASE_DIR) / "data" / "wales_local_authorities.geojson"
 FINE = 0.002  # degrees (~150 m): one local authority
 COARSE = 0.004  # several local authorities
+BACKDROP = 0.01  # all of Wales, as faint context lines behind the real content
 
 
 @lru_cache(maxsize=1)
@@ -61,3 +62,8 @@ def la_boundaries(codes: Iterable[str]) -> list[dict]:
     codes = list(dict.fromkeys(codes))
     tolerance = FINE if len(codes) <= 2 else COARSE
     return [feature for code in codes if (feature := _thinned(code, tolerance)) is not None]
+
+
+def wales_backdrop() -> list[dict]:
+    """All 22 local authorities, thinned hard: orientation on maps that have no base tiles."""
+    return [feature for code in _raw_features() if (feature := _thinned(code, BACKDROP)) is not None]

@@ -23,6 +23,7 @@ WALES_BOUNDS = [[51.37, -5.35], [53.43, -2.65]]
 COLOURS = {1: "#1d70b8", 2: "#6f72af", 3: "#00703c"}  # GOV.UK blue, purple, green by result group
 OUTLINE = {"color": "#0b0c0c", "weight": 3, "fillColor": "#ffdd00", "fillOpacity": 0.15}
 COVERAGE = {"color": "#1d70b8", "weight": 1, "fillColor": "#1d70b8", "fillOpacity": 0.25}
+BACKDROP = {"color": "#6f777b", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.6}
 
 
 def text(value: object) -> str:
@@ -83,7 +84,8 @@ def _add_location(m: folium.Map, service: Service, location: Location, colour: s
 
 
 def build_search_map(
-    *, results: Sequence, outline: Sequence[dict], service_url, tiles_url: str = "", attribution: str = "",
+    *, results: Sequence, outline: Sequence[dict], service_url, backdrop: Sequence[dict] = (),
+    tiles_url: str = "", attribution: str = "",
 ) -> str:
     """Search results' published locations over the child's local authority outline.
 
@@ -91,6 +93,7 @@ def build_search_map(
     .distance_km); `service_url(service)` gives each popup's link.
     """
     m = _new_map(tiles_url, attribution)
+    _add_outline(m, backdrop, BACKDROP)
     _add_outline(m, outline, OUTLINE)
     points = []
     for result in results:
@@ -101,16 +104,17 @@ def build_search_map(
             _add_location(m, result.service, location, COLOURS.get(int(result.group), COLOURS[1]),
                           service_url(result.service), note)
             points.append((location.latitude, location.longitude))
-    m.fit_bounds(_bounds_of(outline, points) or WALES_BOUNDS, max_zoom=12)
+    m.fit_bounds(_bounds_of(outline, points) or WALES_BOUNDS, max_zoom=12, padding=(16, 16))
     return _embed(m, _("Map of the services found"))
 
 
 def build_coverage_map(
-    *, service: Service, areas: Sequence[dict], locations: Sequence[Location], tiles_url: str = "",
-    attribution: str = "",
+    *, service: Service, areas: Sequence[dict], locations: Sequence[Location], backdrop: Sequence[dict] = (),
+    tiles_url: str = "", attribution: str = "",
 ) -> str:
     """The local authorities a service takes referrals from, and its published locations."""
     m = _new_map(tiles_url, attribution)
+    _add_outline(m, backdrop, BACKDROP)
     _add_outline(m, areas, COVERAGE)
     points = []
     for location in locations:
@@ -120,5 +124,5 @@ def build_coverage_map(
                 fill=True, fill_color="#f47738", fill_opacity=0.9, tooltip=text(location.name),
             ).add_to(m)
             points.append((location.latitude, location.longitude))
-    m.fit_bounds(_bounds_of(areas, points) or WALES_BOUNDS, max_zoom=11)
+    m.fit_bounds(_bounds_of(areas, points) or WALES_BOUNDS, max_zoom=11, padding=(16, 16))
     return _embed(m, _("Map of the areas %(service)s takes referrals from") % {"service": service.name})

@@ -257,6 +257,13 @@ class SearchOutcome:
     exclusions: list[Exclusion]
     considered: int  # services relevant to the area before the criteria were applied
 
+    def first_page(self, group: Group, page_size: int = PAGE_SIZE) -> int | None:
+        """The results page a group starts on, or None if it is empty."""
+        for index, result in enumerate(self.results):
+            if result.group == group:
+                return index // page_size + 1
+        return None
+
     def _count(self, group: Group) -> int:
         return sum(1 for result in self.results if result.group == group)
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from directory import selectors
-from directory.boundaries import la_boundaries
+from directory.boundaries import la_boundaries, wales_backdrop
 from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
 from directory.maps import build_coverage_map, build_search_map
 from directory.models import Service
@@ -41,8 +41,10 @@ def _service_url(service: Service) -> str:
     return reverse("directory:service_detail", args=[service.public_id])
 
 
-def _map_options() -> dict[str, str]:
-    return {"tiles_url": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION}
+def _map_options() -> dict:
+    # Without base tiles, faint local authority lines give the points somewhere to be.
+    backdrop = [] if settings.MAP_TILES_URL else wales_backdrop()
+    return {"tiles_url": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION, "backdrop": backdrop}
 
 
 def _page_number(raw: str | None, num_pages: int) -> tuple[int | str | None, str]:
@@ -79,6 +81,7 @@ def search(request: HttpRequest) -> HttpResponse:
         outcome=outcome, place=form.place, page=paginator.get_page(number), page_notice=page_notice,
         view=view, sort=form.cleaned_data.get("sort") or selectors.SORT_BEST, sorts=selectors.SORTS,
         nearby_km=selectors.NEARBY_KM,
+        group_pages={g.name.lower(): outcome.first_page(g) for g in selectors.Group},
     )
     if view == "map":
         mapped = [r for r in outcome.results if r.locations]

@@ -160,6 +160,8 @@ class SearchForm(forms.Form):
                 anchor = bound.auto_id
                 if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
                     anchor = f"{anchor}_0"
+                elif error == str(postcodes.UNKNOWN):
+                    anchor = self["la"].auto_id  # the message offers the list instead
                 links.append((anchor, error))
         for error in self.non_field_errors():
             links.append(("id_postcode", error))

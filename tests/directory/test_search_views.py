@@ -13,6 +13,7 @@ from directory.forms import AGE_INVALID, AGE_RANGE, NO_LOCATION, QUERY_TOO_LONG
 from directory.models import WALES_CODE, PostcodeDistrict
 from directory.selectors import PAGE_SIZE
 from tests.factories import (
+    AreaFactory,
     HiddenLocationFactory,
     LocationFactory,
     PostcodeFactory,
@@ -95,9 +96,15 @@ BAD_INPUT = [
 ]
 
 
+@pytest.fixture
+def cardiff_only(db):
+    """Just Cardiff (the matrix below needs no boards or regions): cheaper than all of Wales."""
+    return AreaFactory(code=CARDIFF, name="Cardiff", latitude=51.4816, longitude=-3.1791)
+
+
 @pytest.mark.parametrize(("query", "status", "message"), BAD_INPUT)
-def test_bad_input_gets_a_clear_message_and_never_a_500(client, wales_areas, cardiff_postcode, query, status, message):
-    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+def test_bad_input_gets_a_clear_message_and_never_a_500(client, cardiff_only, cardiff_postcode, query, status, message):
+    ServiceFactory(coverage=[cardiff_only])
 
     response = client.get(f"{SEARCH}?{query}")
 
@@ -201,7 +208,7 @@ def test_the_search_page_query_count_is_flat(client, wales_areas, cardiff_postco
         ServiceAtLocationFactory(service=service, location__latitude=51.48, location__longitude=-3.18)
     client.get(SEARCH)  # the session and its cookie exist before we count
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):  # 9, plus the session
         response = client.get(SEARCH + "?postcode=CF10+1EP&age=9&abuse_form=intra_familial")
 
     assert response.status_code == 200
@@ -211,3 +218,16 @@ def test_a_search_is_not_stored_anywhere(client, wales_areas, cardiff_postcode):
     client.get(SEARCH + "?" + urlencode({"postcode": "CF10 1EP", "age": "9"}))
 
     assert dict(client.session) == {}
+
+
+def test_a_chosen_local_authority_decides_coverage_and_the_postcode_gives_distances(
+    client, wales_areas, cardiff_postcode
+):
+    ServiceFactory(name="Swansea service", coverage=[wales_areas[SWANSEA]])
+    ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
+
+    text = _text(client.get(SEARCH + f"?postcode=CF10+1EP&la={SWANSEA}"))
+
+    assert "For a child in <strong>Swansea</strong>" in text
+    assert "Distances from CF10 1EP" in text
+    assert "Swansea service" in text and "Cardiff service" not in text

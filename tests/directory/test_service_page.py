@@ -80,5 +80,5 @@ def test_the_service_page_query_count_is_flat(client, wales_areas, django_assert
     for _ in range(5):
         ServiceAtLocationFactory(service=service)
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         assert client.get(_url(service)).status_code == 200

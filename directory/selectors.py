@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
@@ -202,7 +202,7 @@ class SearchResult:
     distance_km: float | None
     locations: list[Location]  # published locations with a point; never a do-not-publish one
     criteria: SearchCriteria
-    wait: CurrentWait | None = None
+    wait: CurrentWait | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.wait = current_wait(self.service)

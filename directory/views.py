@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from directory import selectors
@@ -54,7 +55,11 @@ def _page_number(raw: str | None, num_pages: int) -> tuple[int | str | None, str
     if not raw.isdigit() or int(raw) < 1:
         return 1, _("There is no page “%(page)s”; showing the first page.") % {"page": raw[:20]}
     if int(raw) > num_pages:
-        return num_pages, _("There are only %(count)s pages of results; showing the last one.") % {"count": num_pages}
+        notice = ngettext(
+            "There is only %(count)s page of results; showing it.",
+            "There are only %(count)s pages of results; showing the last one.", num_pages,
+        )
+        return num_pages, notice % {"count": num_pages}
     return int(raw), ""
 
 
@@ -118,14 +123,16 @@ def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 class ShortlistChangeForm(forms.Form):
     service = forms.UUIDField()
-    next = forms.CharField(required=False, max_length=MAX_QUERY_STRING + 100)
+    next = forms.CharField(required=False)
 
 
 def _back_to(request: HttpRequest, raw: str, anchor: str = "") -> HttpResponseRedirect:
     """Back to the page the button was on (same site only, query kept), else the shortlist."""
-    target = raw if raw and url_has_allowed_host_and_scheme(
-        raw, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ) and raw.startswith("/") else reverse("directory:shortlist")
+    safe = (
+        raw.startswith("/") and len(raw) <= MAX_QUERY_STRING + 100
+        and url_has_allowed_host_and_scheme(raw, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    )
+    target = raw if safe else reverse("directory:shortlist")
     return redirect(f"{target}#{anchor}" if anchor else target)
 
 

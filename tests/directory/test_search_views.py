@@ -86,7 +86,7 @@ BAD_INPUT = [
     ("postcode=<script>alert(1)</script>", 400, postcodes.MALFORMED),
     ("postcode=CF10+9ZZ", 400, postcodes.UNKNOWN),
     ("age=9", 400, NO_LOCATION),
-    ("postcode=CF10+1EP&page=999999", 200, "showing the last one"),
+    ("postcode=CF10+1EP&page=999999", 200, "There is only 1 page of results"),
     ("postcode=CF10+1EP&page=abc", 200, "showing the first page"),
     ("postcode=CF10+1EP&page=0", 200, "showing the first page"),
     ("postcode=CF10+1EP&view=nonsense", 200, "1 service found"),
@@ -180,6 +180,7 @@ def test_results_are_paginated_and_the_last_page_is_shown_for_a_page_too_far(cli
     assert first.count('class="sm-result"') == PAGE_SIZE
     assert last.status_code == 200
     assert _text(last).count('class="sm-result"') == 3
+    assert "There are only 2 pages of results; showing the last one." in _text(last)
     assert "page=2" in first
 
 

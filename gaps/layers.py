@@ -287,6 +287,10 @@ class RatioRow:
     all_access: float
 
     @property
+    def all_per_10k(self) -> float:
+        return self.all_access * analysis.PER
+
+    @property
     def ratio(self) -> float | None:
         """Intra-familial access ÷ all-CSA access; None where there is no CSA support at all."""
         return self.area.access / self.all_access if self.all_access else None
@@ -297,3 +301,22 @@ def intra_familial_ratio(intra: LayerResult, all_support: LayerResult) -> list[R
     all_by_code = {a.code: a.access for a in all_support.areas}
     rows = [RatioRow(a, all_by_code.get(a.code, 0.0)) for a in intra.areas]
     return sorted(rows, key=lambda r: (not r.area.no_provision, r.ratio if r.ratio is not None else -1, r.area.name))
+
+
+_SORT_KEYS: dict[str, Callable[[AreaResult], object]] = {
+    "name": lambda a: a.name,
+    "access": lambda a: a.access,
+    "normalised": lambda a: a.normalised,
+    "services": lambda a: a.n_services,
+    "wait": lambda a: (a.median_wait is None, a.median_wait or 0),
+    "longest": lambda a: (a.longest_wait is None, a.longest_wait or 0),
+    "closed": lambda a: a.closed_lists,
+}
+
+
+def sort_results(results: Sequence[AreaResult], sort: str) -> list[AreaResult]:
+    """Sort by a column name, "-name" for descending; ties by area name."""
+    field_name = sort.lstrip("-")
+    key = _SORT_KEYS.get(field_name, _SORT_KEYS["normalised"])
+    ordered = sorted(results, key=lambda a: a.name)
+    return sorted(ordered, key=key, reverse=sort.startswith("-"))

@@ -151,6 +151,13 @@ def area_get(*, code: str) -> Area | None:
     return Area.objects.filter(code=code, kind=Area.Kind.LOCAL_AUTHORITY).first()
 
 
+def local_authority_list() -> list[tuple[str, str, int | None]]:
+    """(code, name, children 0–17) of every local authority, by name."""
+    return list(
+        Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY).order_by("name").values_list("code", "name", "children_0_17")
+    )
+
+
 def unmet_months() -> list[date]:
     """The months the unmet-demand counter has rows for, latest first."""
     return list(UnmetSearchCount.objects.order_by("-month").values_list("month", flat=True).distinct())

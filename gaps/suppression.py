@@ -87,6 +87,9 @@ def suppress_table(
     row_totals: Sequence[Value] | None = None,
     col_totals: Sequence[Value] | None = None,
     total: Value | None = None,
+    *,
+    hide_col_totals: Sequence[int] = (),
+    hide_total: bool = False,
 ) -> Table:
     """Primary then secondary suppression of a two-way table with its margins.
 
@@ -109,6 +112,9 @@ def suppress_table(
     for j in range(n_cols):
         grid[n_rows, j] = count_cell(col_totals[j])
     grid[n_rows, n_cols] = count_cell(total)
+    for key in [(n_rows, j) for j in hide_col_totals] + ([(n_rows, n_cols)] if hide_total else []):
+        if not grid[key].hidden:
+            grid[key] = Cell(grid[key].value, HIDDEN, hidden=True, why="secondary")
 
     lines = [[(i, j) for j in range(n_cols + 1)] for i in range(n_rows + 1)]
     lines += [[(i, j) for i in range(n_rows + 1)] for j in range(n_cols + 1)]
@@ -120,6 +126,23 @@ def suppress_table(
         col_totals=[grid[n_rows, j] for j in range(n_cols)],
         total=grid[n_rows, n_cols],
     )
+
+
+def suppress_linked(tables: Sequence[Sequence[Sequence[Value]]]) -> list[Table]:
+    """Several breakdowns of the same counts by the same columns (e.g. by area, by age band).
+
+    They share their column totals and grand total, so a total hidden in one is hidden in all,
+    or another breakdown would show it; repeated until the tables agree.
+    """
+    hidden_cols: set[int] = set()
+    hide_total = False
+    while True:
+        out = [suppress_table(parts, hide_col_totals=sorted(hidden_cols), hide_total=hide_total) for parts in tables]
+        cols = {j for t in out for j, c in enumerate(t.col_totals) if c.hidden}
+        total = any(t.total.hidden for t in out)
+        if cols == hidden_cols and total == hide_total:
+            return out
+        hidden_cols, hide_total = cols, total
 
 
 def _secondary(grid: dict[tuple[int, int], Cell], lines: list[list[tuple[int, int]]]) -> None:

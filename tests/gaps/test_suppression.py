@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gaps.suppression import HIDDEN, LOW, Cell, count_cell, rate_cell, suppress_table
+from gaps.suppression import HIDDEN, LOW, Cell, count_cell, rate_cell, suppress_linked, suppress_table
 
 
 @pytest.mark.parametrize(
@@ -91,3 +91,14 @@ def test_a_rate_whose_numerator_is_suppressed_is_suppressed():
     assert rate_cell(count_cell(12), 1.234).text == "1.2"
     assert rate_cell(Cell(7, HIDDEN, True, "secondary"), 0.5).text == HIDDEN
     assert rate_cell(count_cell("c"), None).text == "c"
+
+
+def test_breakdowns_of_the_same_counts_hide_the_same_totals():
+    # The same 3 + 30 searches by area and by age band: the reason totals are shared.
+    by_area = [[3, 10], [0, 20]]
+    by_age = [[3, 30]]
+    area_table, age_table = suppress_linked([by_area, by_age])
+    for table in (area_table, age_table):
+        assert _recoverable(table) == []
+    assert [c.hidden for c in area_table.col_totals] == [c.hidden for c in age_table.col_totals]
+    assert area_table.total.hidden == age_table.total.hidden

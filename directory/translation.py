@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import simple_history
 from modeltranslation.translator import TranslationOptions, register
 
 from directory.models import Organisation, Service
@@ -18,3 +19,10 @@ class ServiceTranslationOptions(TranslationOptions):
 @register(Organisation)
 class OrganisationTranslationOptions(TranslationOptions):
     fields = ("name", "description")
+
+
+# Change history (django-simple-history) is registered here, not on the models, because the
+# historical models must be built after modeltranslation has added the Welsh columns; built
+# earlier, they lack `name_cy` etc. and every save fails.
+simple_history.register(Organisation, app="directory")
+simple_history.register(Service, app="directory", m2m_fields=["coverage_areas"])

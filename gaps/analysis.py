@@ -17,10 +17,27 @@ from collections.abc import Collection, Iterable, Mapping
 PER = 10_000  # access is shown "per 10,000 children"
 
 
+Catchments = dict[str, tuple[tuple[str, ...], float]]
+
+
+def catchments(demand: Mapping[str, float], coverage: Mapping[str, Collection[str]]) -> Catchments:
+    """Service id → (the covered areas that are in `demand`, their total demand).
+
+    It depends only on coverage and demand, not on supply, so one computation serves every layer.
+    """
+    out = {}
+    for service, codes in coverage.items():
+        inside = tuple(code for code in set(codes) if code in demand)
+        out[service] = (inside, sum(demand[code] for code in inside))
+    return out
+
+
 def two_step_fca(
     demand: Mapping[str, float],
     supply: Mapping[str, float],
     coverage: Mapping[str, Collection[str]],
+    *,
+    prepared: Catchments | None = None,
 ) -> dict[str, float]:
     """Access for every area in `demand`: 0.0 where no service reaches it, never NaN.
 
@@ -28,16 +45,17 @@ def two_step_fca(
     `coverage` maps service id → the area codes it takes referrals from. Coverage codes that are
     not in `demand` are ignored. A service whose catchment holds no demand reaches nobody
     counted here: its supply is left out (so supply is conserved only over services that do).
+    `prepared` is `catchments(demand, coverage)` when the caller already has it.
     """
+    prepared = prepared if prepared is not None else catchments(demand, coverage)
     access = dict.fromkeys(demand, 0.0)
     for service, capacity in supply.items():
-        catchment = [code for code in set(coverage.get(service, ())) if code in demand]
-        catchment_demand = sum(demand[code] for code in catchment)
+        catchment, catchment_demand = prepared.get(service, ((), 0.0))
         if catchment_demand <= 0:
             continue
-        ratio = capacity / catchment_demand
+        ratio = capacity / catchment_demand  # step 1: R_j = S_j / Σ P_k
         for code in catchment:
-            access[code] += ratio
+            access[code] += ratio  # step 2: A_i = Σ R_j
     return access
 
 
@@ -45,13 +63,12 @@ def reached_supply(
     demand: Mapping[str, float],
     supply: Mapping[str, float],
     coverage: Mapping[str, Collection[str]],
+    *,
+    prepared: Catchments | None = None,
 ) -> dict[str, float]:
     """The services whose catchment holds some demand, with their supply: the ones that count."""
-    return {
-        service: capacity
-        for service, capacity in supply.items()
-        if sum(demand.get(code, 0) for code in set(coverage.get(service, ()))) > 0
-    }
+    prepared = prepared if prepared is not None else catchments(demand, coverage)
+    return {service: capacity for service, capacity in supply.items() if prepared.get(service, ((), 0))[1] > 0}
 
 
 def wales_level(demand: Mapping[str, float], supply: Mapping[str, float]) -> float:

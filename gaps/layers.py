@@ -7,7 +7,7 @@ Pure: `ServiceRow`/`AreaRow` dataclasses in, `LayerResult` out; no ORM, request 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.utils.translation import gettext_lazy as _
@@ -160,7 +160,7 @@ def every_layer() -> list[Layer]:
     return [Layer(q, b) for q in QUESTION_CODES for b in ("", *AGE_BAND_CODES)]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class AreaResult:
     code: str
     name: str
@@ -169,7 +169,7 @@ class AreaResult:
     demand: float
     access: float
     normalised: float
-    service_ids: frozenset[int] = field(default_factory=frozenset)
+    service_ids: frozenset[int] = frozenset()
     median_wait: float | None = None
     longest_wait: int | None = None
     closed_lists: int = 0
@@ -221,6 +221,20 @@ def supply_of(service: ServiceRow, basis: str) -> float:
     return 1.0
 
 
+def prepare(services: Sequence[ServiceRow], las: Sequence[AreaRow], need: str = NEED_CHILDREN) -> Prepared:
+    """What every layer shares: demand per area and each service's catchment (computed once)."""
+    factor = PREVALENCE if need == NEED_PREVALENCE else 1.0
+    demand = {la.code: la.demand * factor for la in las}
+    return Prepared(need, demand, analysis.catchments(demand, {s.id: s.la_codes for s in services}))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    need: str
+    demand: dict[str, float]
+    catchments: analysis.Catchments
+
+
 def compute_layer(
     layer: Layer,
     services: Sequence[ServiceRow],
@@ -228,21 +242,24 @@ def compute_layer(
     *,
     basis: str = BASIS_SERVICES,
     need: str = NEED_CHILDREN,
+    prepared: Prepared | None = None,
 ) -> LayerResult:
-    """2SFCA for one layer over the local authorities, with waits beside access (not in it)."""
-    factor = PREVALENCE if need == NEED_PREVALENCE else 1.0
-    demand = {la.code: la.demand * factor for la in las}
+    """2SFCA for one layer over the local authorities, with waits beside access (not in it).
+
+    `prepared` (from `prepare(services, las, need)`) saves recomputing catchments for each layer.
+    """
+    prepared = prepared if prepared is not None and prepared.need == need else prepare(services, las, need)
+    demand, shared = prepared.demand, prepared.catchments
     counted = {s.id: s for s in services if s.status != "closed" and layer.counts(s)}
-    coverage = {s.id: s.la_codes for s in counted.values()}
-    supply = analysis.reached_supply(demand, {i: supply_of(s, basis) for i, s in counted.items()}, coverage)
+    supply = analysis.reached_supply(demand, {i: supply_of(s, basis) for i, s in counted.items()}, {},
+                                     prepared=shared)
     counted = {i: counted[i] for i in supply}
-    access = analysis.two_step_fca(demand, supply, coverage)
+    access = analysis.two_step_fca(demand, supply, {}, prepared=shared)
     normalised = analysis.normalise(access, demand, supply)
     covering: dict[str, set[int]] = {la.code: set() for la in las}
-    for service in counted.values():
-        for code in service.la_codes:
-            if code in covering:
-                covering[code].add(service.id)
+    for service_id in counted:
+        for code in shared[service_id][0]:
+            covering[code].add(service_id)
     areas = []
     for la in las:
         ids = frozenset(covering[la.code])

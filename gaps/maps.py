@@ -136,7 +136,10 @@ def build_gaps_map(
         props["sm_fill"] = found.color if found else NO_PROVISION_FILL
         features.append({"type": "Feature", "properties": props, "geometry": feature["geometry"]})
 
-    m = folium.Map(location=[52.35, -3.75], zoom_start=7, tiles=None, control_scale=True, min_zoom=6, max_zoom=11)
+    m = folium.Map(
+        location=[52.35, -3.75], zoom_start=7, tiles=None, control_scale=True, min_zoom=6, max_zoom=11,
+        zoom_snap=0.25, zoom_delta=0.5,  # fractional zoom, so Wales fills the frame
+    )
     m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
     m.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
     if tiles_url:
@@ -158,19 +161,33 @@ def build_gaps_map(
     )
     layer.add_to(m)
     if label_no_provision and centroids:
-        for code, result in by_code.items():
-            shown = regions.get(code) or result
-            if shown.no_provision and code in centroids:
-                folium.Marker(
-                    centroids[code],
-                    icon=folium.DivIcon(
-                        html=f'<span class="sm-map-label">{_("No provision")}</span>',
-                        icon_size=(90, 20), icon_anchor=(45, 10), class_name="sm-map-label-icon",
-                    ),
-                    interactive=False,
-                ).add_to(m)
+        _label_no_provision(m, by_code, regions, centroids)
     m.fit_bounds([[51.35, -5.35], [53.45, -2.65]])
     return render_embed(m)
+
+
+def _label_no_provision(
+    m: folium.Map,
+    by_code: Mapping[str, AreaResult],
+    regions: Mapping[str, AreaResult],
+    centroids: Mapping[str, tuple[float, float]],
+) -> None:
+    """A "None" label on each area with no provision, pushed sideways away from a neighbour's label."""
+    placed: list[tuple[float, float]] = []
+    codes = [c for c, r in by_code.items() if (regions.get(c) or r).no_provision and c in centroids]
+    for code in sorted(codes, key=lambda c: -centroids[c][1]):  # east to west
+        lat, lon = centroids[code]
+        # Labels are about 44 px wide: about 0.35° of longitude at the zoom Wales is shown at.
+        shift = sum(1 for plat, plon in placed if abs(plat - lat) < 0.12 and abs(plon - lon) < 0.35)
+        placed.append((lat, lon))
+        folium.Marker(
+            (lat, lon),
+            icon=folium.DivIcon(
+                html=f'<span class="sm-map-label">{_("None")}</span>',
+                icon_size=(44, 18), icon_anchor=(22 + 26 * shift, 9), class_name="sm-map-label-icon",
+            ),
+            interactive=False,
+        ).add_to(m)
 
 
 def render_embed(m: folium.Map) -> str:

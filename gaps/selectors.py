@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -35,13 +36,25 @@ def directory_version() -> str:
     return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
+# Computed results live in this process, keyed by the directory's fingerprint: no pickling on
+# the way in or out (a layer result holds hundreds of rows). The Django cache holds only a token,
+# so clearing the cache (as the tests do) also forgets everything here.
+_memo: dict[tuple[str, str, str], object] = {}
+_TOKEN_KEY = "gaps:memo-token"
+
+
 def _cached(key: str, compute: Callable[[], T], version: str | None = None) -> T:
-    full_key = f"gaps:{version or directory_version()}:{key}"
-    value = cache.get(full_key)
-    if value is None:
-        value = compute()
-        cache.set(full_key, value, CACHE_SECONDS)
-    return value
+    version = version or directory_version()
+    token = cache.get(_TOKEN_KEY)
+    if token is None:
+        token = uuid.uuid4().hex
+        cache.set(_TOKEN_KEY, token, CACHE_SECONDS)
+    full_key = (token, version, key)
+    if full_key not in _memo:
+        if any(k[:2] != (token, version) for k in _memo):
+            _memo.clear()  # the directory changed: drop what was computed for the old one
+        _memo[full_key] = compute()
+    return _memo[full_key]  # type: ignore[return-value]
 
 
 def _local_authorities_within() -> dict[str, set[str]]:
@@ -129,7 +142,8 @@ def gaps_layer(
 
     def compute() -> LayerResult:
         services, las, _regions = gaps_inputs(version)
-        return layers.compute_layer(layer, services, las, basis=basis, need=need)
+        prepared = _cached(f"prepared:{need}", lambda: layers.prepare(services, las, need), version)
+        return layers.compute_layer(layer, services, las, basis=basis, need=need, prepared=prepared)
 
     return _cached(f"layer:{layer.key}:{basis}:{need}", compute, version)
 

@@ -27,6 +27,7 @@ class UnmetRow:
 class Breakdown:
     key: str
     title: str
+    row_heading: str
     rows: list[UnmetRow]
     table: Table
 
@@ -66,10 +67,10 @@ def _categories(by: str, totals: dict[tuple[str, str], int]) -> list[tuple[str, 
 
 
 BREAKDOWNS = (
-    ("lad_code", gettext_lazy("By local authority")),
-    ("abuse_forms", gettext_lazy("By forms of abuse searched for")),
-    ("age_band", gettext_lazy("By age of the child")),
-    ("excluded_by", gettext_lazy("By the criterion that excluded services")),
+    ("lad_code", gettext_lazy("By local authority"), gettext_lazy("Local authority")),
+    ("abuse_forms", gettext_lazy("By forms of abuse searched for"), gettext_lazy("Forms of abuse")),
+    ("age_band", gettext_lazy("By age of the child"), gettext_lazy("Age")),
+    ("excluded_by", gettext_lazy("By the criterion that excluded services"), gettext_lazy("Criterion")),
 )
 
 
@@ -77,14 +78,14 @@ def unmet_report(*, months: Sequence[date]) -> UnmetReport:
     """Every breakdown over the chosen months (one query each), suppressed together."""
     columns = [(code, str(label)) for code, label in vocabulary.REASONS]
     raw = []
-    for by, title in BREAKDOWNS:
+    for by, title, row_heading in BREAKDOWNS:
         totals = selectors.unmet_totals(months=months, by=by)
         categories = _categories(by, totals)
         parts = [[totals.get((code, reason), 0) for reason, _label in columns] for code, _l, _c in categories]
-        raw.append((by, title, categories, parts))
-    tables = suppress_linked([parts or [[0] * len(columns)] for _by, _t, _c, parts in raw])
+        raw.append((by, title, row_heading, categories, parts))
+    tables = suppress_linked([parts or [[0] * len(columns)] for *_rest, parts in raw])
     breakdowns = []
-    for (by, title, categories, _parts), table in zip(raw, tables, strict=True):
+    for (by, title, row_heading, categories, _parts), table in zip(raw, tables, strict=True):
         rows = []
         for (code, label, children), cells, total in zip(categories, table.cells, table.row_totals, strict=False):
             rate = None
@@ -92,5 +93,5 @@ def unmet_report(*, months: Sequence[date]) -> UnmetReport:
                 per_10k = total.value * 10_000 / children if children and isinstance(total.value, int) else None
                 rate = rate_cell(total, per_10k, places=2)
             rows.append(UnmetRow(code, label, cells, total, rate))
-        breakdowns.append(Breakdown(by, str(title), rows, table))
+        breakdowns.append(Breakdown(by, str(title), str(row_heading), rows, table))
     return UnmetReport(columns, breakdowns)

@@ -37,11 +37,6 @@ class LayerForm(forms.Form):
             "age": data.get("age") or ""
         }
 
-    @property
-    def layer_choice(self) -> layers.Layer:
-        chosen = self.cleaned_or_defaults()
-        return layers.Layer(chosen["layer"], chosen["age"])
-
 
 class GapsForm(LayerForm):
     view = forms.ChoiceField(label=_("Show"), choices=VIEWS, required=False)

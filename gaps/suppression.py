@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 LOW = "<5"
 HIDDEN = "[c]"
-NOTE = "Counts of 1–4 are shown as <5; some other cells are hidden so they cannot be worked out."
+# The page states what was done in these words (see gaps/notes.py, which translates them).
 
 Value = int | str  # a count, or a publisher's symbol kept as published
 

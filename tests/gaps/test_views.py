@@ -142,3 +142,12 @@ def test_the_nav_links_to_the_gaps_pages(client, wales_areas):
     body = client.get(reverse("directory:home")).content.decode()
     assert f'href="{reverse("gaps:index")}"' in body
 
+
+
+def test_the_map_page_queries_do_not_grow_with_the_directory(client, wales_areas, django_assert_max_num_queries):
+    for code in (CARDIFF, NEWPORT):
+        ServiceFactory.create_batch(4, coverage=[wales_areas[code], wales_areas["W11000029"]], wait_weeks=3)
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("gaps:index")).status_code == 200
+    with django_assert_max_num_queries(10):  # cached: the fingerprint, the notes' date, the banner
+        assert client.get(reverse("gaps:index"), {"layer": "all"}).status_code == 200

@@ -89,6 +89,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "bins": maps.BINS,
         "sort_links": _sort_links(request, chosen.sort),
         "notes": _notes(result),
+        "supply_statement": notes.supply_statement(result),
+        "need_statement": notes.need_statement(result.need),
         "query": request.GET.urlencode(),
     })
 

@@ -256,6 +256,9 @@ class SearchOutcome:
     results: list[SearchResult]
     exclusions: list[Exclusion]
     considered: int  # services relevant to the area before the criteria were applied
+    # The criteria each *covering* service failed (one list per service): what the unmet-demand
+    # counter needs to say why a child's own area had nothing. Codes only, nothing about the child.
+    local_failures: list[list[str]] = field(default_factory=list)
 
     def first_page(self, group: Group, page_size: int = PAGE_SIZE) -> int | None:
         """The results page a group starts on, or None if it is empty."""
@@ -433,6 +436,7 @@ def service_search(
     )
     results: list[SearchResult] = []
     failures: list[list[str]] = []
+    local_failures: list[list[str]] = []
     considered = 0
     for service in _candidates(area, nearby_ids):
         locations = public_locations(service)
@@ -444,9 +448,11 @@ def service_search(
         failed = failed_criteria(service, criteria)
         if failed:
             failures.append(failed)
+            if group == Group.LOCAL:
+                local_failures.append(failed)
         else:
             results.append(SearchResult(service, group, distance, locations, criteria))
-    return SearchOutcome(area, sort_results(results, sort), _exclusions(failures), considered)
+    return SearchOutcome(area, sort_results(results, sort), _exclusions(failures), considered, local_failures)
 
 
 # --- a service's page and the shortlist ---------------------------------------------------

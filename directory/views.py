@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -28,6 +29,8 @@ from directory.shortlist import (
     shortlist_merge,
     shortlist_remove,
 )
+from gaps.services import record_unmet_search
+from gaps.vocabulary import classify_unmet
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -79,6 +82,10 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "directory/search.html", context, status=400)
 
     outcome = selectors.service_search(**form.search_kwargs())
+    if not request.GET.get("page") and request.GET.get("view") != "map":
+        # A new search (not paging or the map of the same one) whose results hold nothing
+        # covering the child's area is counted, as an aggregate only, for the gaps module.
+        _count_if_unmet(form, outcome)
     paginator = Paginator(outcome.results, selectors.PAGE_SIZE)
     number, page_notice = _page_number(request.GET.get("page"), paginator.num_pages)
     view = "map" if request.GET.get("view") == "map" else "list"
@@ -98,6 +105,19 @@ def search(request: HttpRequest) -> HttpResponse:
             ),
         )
     return render(request, "directory/search.html", context)
+
+
+def _count_if_unmet(form: SearchForm, outcome: selectors.SearchOutcome) -> None:
+    classified = classify_unmet(local_matches=outcome.local_count, local_failures=outcome.local_failures)
+    if classified is None or not outcome.area.code.startswith("W06"):
+        return
+    excluded_by, reason = classified
+    age = form.cleaned_data.get("age")
+    record_unmet_search(
+        month=timezone.localdate(), lad_code=outcome.area.code,
+        abuse_forms=form.cleaned_data.get("abuse_form") or [], age=float(age) if age is not None else None,
+        excluded_by=excluded_by, reason=reason,
+    )
 
 
 @require_GET

@@ -53,3 +53,38 @@ def age_band_for(age: float | None) -> str:
         if age < high:
             return code
     return "18_plus"
+
+
+# The search page's criterion codes (directory.selectors.CRITERIA) → the counter's codes.
+SEARCH_CRITERION_TO_EXCLUDED_BY = {
+    "status": "status",
+    "age": "age",
+    "abuse_forms": "abuse_form",
+    "audiences": "audience",
+    "disclosure": "disclosure",
+    "proceedings": "proceedings",
+    "delivery": "delivery",
+    "welsh": "language",
+    "wait": "wait",
+    "referrer": "referrer",
+}
+_CLOSED_LIST_CRITERIA = {"status", "wait"}
+
+
+def classify_unmet(*, local_matches: int, local_failures: list[list[str]]) -> tuple[str, str] | None:
+    """Why a search found nothing covering the child's area, as (excluded_by, reason) codes.
+
+    None when something covering the area matched (the search is not unmet). Pure.
+    - no covering service at all → ("none", no service exists);
+    - every covering service failed only on its list being closed/paused or its wait →
+      lists closed;
+    - otherwise the criteria excluded them: the one criterion that did, or "several".
+    """
+    if local_matches:
+        return None
+    if not local_failures:
+        return "none", REASON_NO_SERVICE
+    codes = {code for failed in local_failures for code in failed}
+    reason = REASON_LISTS_CLOSED if codes <= _CLOSED_LIST_CRITERIA else REASON_CRITERIA
+    excluded_by = SEARCH_CRITERION_TO_EXCLUDED_BY.get(next(iter(codes)), "several") if len(codes) == 1 else "several"
+    return excluded_by, reason

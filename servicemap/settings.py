@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "directory.context_processors.site",
+                "directory.context_processors.shortlist",
             ],
             # {% load security %}: CSP nonces for server-built inline scripts (folium maps).
             "libraries": {"security": "servicemap.templatetags.security"},

@@ -88,6 +88,20 @@ ALLOWED = {
     "directory.Location.city": "the premises' town",
     "directory.Location.county": "the premises' county",
     "directory.Location.postcode": "the premises' postcode",
+    # --- gaps: aggregates and snapshots of provision ------------------------------------------
+    "gaps.UnmetSearchCount.lad_code": "a local authority code: the cell of a monthly count, not a search",
+    "gaps.UnmetSearchCount.abuse_forms": "vocabulary codes joined with '+' (validated by gaps.services)",
+    "gaps.UnmetSearchCount.age_band": "a coarse band of a monthly aggregate count, never an age",
+    "gaps.Snapshot.directory_version": "which code/data version took the snapshot",
+    "gaps.SnapshotService.name": "a service's name as it stood on the snapshot date",
+    "gaps.SnapshotService.status": "a service status code",
+    "gaps.SnapshotService.la_codes": "local authority codes a service covered",
+    "gaps.SnapshotService.abuse_forms": "vocabulary codes of the forms a service works with",
+    "gaps.SnapshotService.audiences": "vocabulary codes of who a service supports",
+    "gaps.SnapshotService.age_min": "a service's age criterion on that date",
+    "gaps.SnapshotService.age_max": "a service's age criterion on that date",
+    "gaps.SnapshotAccess.area_code": "an area code",
+    "gaps.SnapshotAccess.layer": "an analysis layer's code",
     # --- change history (django-simple-history) -----------------------------------------------
     "*.history_change_reason": "unused by our code and not offered in any form; staff-only if set",
 }

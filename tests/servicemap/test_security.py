@@ -137,3 +137,23 @@ def test_whitenoise_serves_static_files(client):
     response = client.get("/static/css/servicemap.css")
     assert response.status_code == 200
     assert b"".join(response.streaming_content)
+
+
+def test_every_inline_script_in_a_template_carries_the_nonce():
+    # An inline <script> without the nonce is blocked by the policy: catch it here, not in a browser.
+    missing = []
+    for template in (BASE_DIR / "templates").rglob("*.html"):
+        for tag in re.findall(r"<script\b[^>]*>", template.read_text()):
+            if "src=" not in tag and 'nonce="{{ request.csp_nonce }}"' not in tag:
+                missing.append(f"{template.relative_to(BASE_DIR)}: {tag}")
+    assert missing == []
+
+
+def test_every_map_embedded_in_a_template_gets_the_nonce():
+    unfiltered = [
+        f"{t.relative_to(BASE_DIR)}: {m}"
+        for t in (BASE_DIR / "templates").rglob("*.html")
+        for m in re.findall(r"{{\s*\w*map_html[^}]*}}", t.read_text())
+        if "csp_nonce:request" not in m
+    ]
+    assert unfiltered == []

@@ -189,6 +189,15 @@ def _wait_history(rng: random.Random, today: date, reports: int) -> list[tuple[i
 
 
 @transaction.atomic
+def generate_national_areas(rng: random.Random | None = None, *, seed: int = 7) -> int:
+    """Only the areas (the real Welsh ones and the synthetic rest): what a deployment importing the
+    national feed would hold already. The same codes as `generate_national_directory` with that seed."""
+    load_areas()
+    _synthetic_areas(rng or random.Random(seed))
+    return Area.objects.count()
+
+
+@transaction.atomic
 def generate_national_directory(*, services: int = 20_000, seed: int = 7, today: date | None = None,
                                 postcodes: bool = True) -> dict[str, int]:
     """Fill an EMPTY, migrated database with the synthetic national directory. Returns row counts."""
@@ -196,8 +205,7 @@ def generate_national_directory(*, services: int = 20_000, seed: int = 7, today:
         raise ValueError("The database already holds services: generate into a fresh database.")
     today = today or date(2026, 1, 15)
     rng = random.Random(seed)
-    load_areas()
-    _synthetic_areas(rng)
+    generate_national_areas(rng)
     areas = list(Area.objects.all())
     las = [a for a in areas if a.kind == Area.Kind.LOCAL_AUTHORITY]
     nation_of: dict[int, Area] = {}

@@ -3,7 +3,7 @@
 Great Britain and Northern Ireland at national scale: the real Welsh areas (loaded from data/)
 plus synthetic areas for England, Scotland and Northern Ireland (about 400 areas in all, with
 child populations), and by default 20,000 services with realistic spreads of forms of abuse,
-audiences, kinds, criteria and waits; coverage of 1–30 areas (some nation-wide); locations
+audiences, kinds, criteria and waits; coverage of 1–30 areas (1% nation-wide); locations
 (some withheld) and about ten waiting-time reports each. Written with `bulk_create` in batches:
 about a minute for 20,000 services on this machine kind.
 
@@ -23,7 +23,6 @@ from decimal import Decimal
 from django.db import transaction
 
 from directory.models import (
-    WALES_CODE,
     Area,
     Location,
     Organisation,
@@ -171,9 +170,11 @@ def _coverage(rng: random.Random, home: Area, same_nation: Sequence[Area], group
               nation: Area) -> list[Area]:
     """1–30 areas near home (usually local authorities, sometimes its board), or the whole nation."""
     roll = rng.random()
-    if roll < 0.04:
+    # 1% nation-wide (about 200 of 20,000): national helplines and charities are single listings,
+    # so their number does not grow with the number of local services.
+    if roll < 0.01:
         return [nation]
-    if roll < 0.14 and groups.get(home.id):
+    if roll < 0.11 and groups.get(home.id):
         return [rng.choice(groups[home.id])]
     n = rng.choices([1, rng.randint(2, 5), rng.randint(6, 15), rng.randint(16, 30)], [50, 30, 15, 5])[0]
     return _nearest(home, same_nation, n)
@@ -186,6 +187,54 @@ def _wait_history(rng: random.Random, today: date, reports: int) -> list[tuple[i
         weeks = max(0, min(520, weeks + rng.choice([-4, -2, 0, 0, 2, 4])))
         history.append((weeks, weeks < 40 or rng.random() < 0.5, today - timedelta(days=14 + 30 * i)))
     return history
+
+
+def _hierarchy(areas: Sequence[Area], las: Sequence[Area]
+               ) -> tuple[dict[int, Area], dict[int, list[Area]], dict[str, list[Area]]]:
+    """Each authority's nation and boards, and the authorities of each nation."""
+    by_id = {a.id: a for a in areas}
+    nation_of: dict[int, Area] = {}
+    groups: dict[int, list[Area]] = {}
+    for la_id, parent_id in Area.parents.through.objects.filter(from_area__kind=Area.Kind.LOCAL_AUTHORITY) \
+            .values_list("from_area_id", "to_area_id"):
+        parent = by_id[parent_id]
+        if parent.kind == Area.Kind.NATION:
+            nation_of[la_id] = parent
+        else:
+            groups.setdefault(la_id, []).append(parent)
+    by_nation: dict[str, list[Area]] = {}
+    for la in las:
+        by_nation.setdefault(nation_of[la.id].code, []).append(la)
+    return nation_of, groups, by_nation
+
+
+def _organisations(rng: random.Random, las: Sequence[Area], n_orgs: int
+                   ) -> tuple[list[Organisation], list[Area], dict[int, list[Location]]]:
+    """Organisations, each with a home authority and 1–3 sites near it (10% withheld)."""
+    # Homes weighted by child population: England holds most services, as it holds most children.
+    weights = [la.children_0_17 or 1 for la in las]
+    homes = rng.choices(las, weights, k=n_orgs)
+    orgs = _create(Organisation, [
+        Organisation(public_id=_uuid("org", i), name=f"Synthetic organisation {i:05d} (sample)",
+                     name_en=f"Synthetic organisation {i:05d} (sample)",
+                     email="info@example.invalid", is_sample=True)
+        for i in range(n_orgs)
+    ])
+    locations = []
+    for i, (org, home) in enumerate(zip(orgs, homes, strict=True)):
+        for j in range(rng.choice([1, 1, 1, 2, 3])):
+            locations.append(Location(
+                public_id=_uuid("loc", i * 10 + j), organisation=org, name=f"{org.name} site {j + 1}",
+                address_1=f"{rng.randint(1, 200)} Example Street", city=home.name, postcode="",
+                latitude=home.latitude + rng.uniform(-0.1, 0.1), longitude=home.longitude + rng.uniform(-0.15, 0.15),
+                do_not_publish_address=rng.random() < 0.1,
+            ))
+    locations = _create(Location, locations)
+    sites_of: dict[int, list[Location]] = {}
+    for location in locations:
+        sites_of.setdefault(location.organisation_id, []).append(location)
+
+    return orgs, homes, sites_of
 
 
 @transaction.atomic
@@ -208,43 +257,12 @@ def generate_national_directory(*, services: int = 20_000, seed: int = 7, today:
     generate_national_areas(rng)
     areas = list(Area.objects.all())
     las = [a for a in areas if a.kind == Area.Kind.LOCAL_AUTHORITY]
-    nation_of: dict[int, Area] = {}
-    groups: dict[int, list[Area]] = {}
-    for la_id, parent_id in Area.parents.through.objects.filter(from_area__kind=Area.Kind.LOCAL_AUTHORITY) \
-            .values_list("from_area_id", "to_area_id"):
-        parent = next(a for a in areas if a.id == parent_id)
-        if parent.kind == Area.Kind.NATION:
-            nation_of[la_id] = parent
-        else:
-            groups.setdefault(la_id, []).append(parent)
-    by_nation: dict[str, list[Area]] = {}
-    for la in las:
-        by_nation.setdefault(nation_of[la.id].code, []).append(la)
+    nation_of, groups, by_nation = _hierarchy(areas, las)
     n_postcodes = _synthetic_postcodes(las) if postcodes else 0
 
-    # Homes weighted by child population: England holds most services, as it holds most children.
-    weights = [la.children_0_17 or 1 for la in las]
     n_orgs = max(1, services * 3 // 10)
-    homes = rng.choices(las, weights, k=n_orgs)
-    orgs = _create(Organisation, [
-        Organisation(public_id=_uuid("org", i), name=f"Synthetic organisation {i:05d} (sample)",
-                     name_en=f"Synthetic organisation {i:05d} (sample)",
-                     email="info@example.invalid", is_sample=True)
-        for i in range(n_orgs)
-    ])
-    locations = []
-    for i, (org, home) in enumerate(zip(orgs, homes, strict=True)):
-        for j in range(rng.choice([1, 1, 1, 2, 3])):
-            locations.append(Location(
-                public_id=_uuid("loc", i * 10 + j), organisation=org, name=f"{org.name} site {j + 1}",
-                address_1=f"{rng.randint(1, 200)} Example Street", city=home.name, postcode="",
-                latitude=home.latitude + rng.uniform(-0.1, 0.1), longitude=home.longitude + rng.uniform(-0.15, 0.15),
-                do_not_publish_address=rng.random() < 0.1,
-            ))
-    locations = _create(Location, locations)
-    sites_of: dict[int, list[Location]] = {}
-    for location in locations:
-        sites_of.setdefault(location.organisation_id, []).append(location)
+    orgs, homes, sites_of = _organisations(rng, las, n_orgs)
+    n_locations = sum(len(sites) for sites in sites_of.values())
 
     service_rows, coverage_of, org_index = [], [], []
     for i in range(services):
@@ -281,7 +299,7 @@ def generate_national_directory(*, services: int = 20_000, seed: int = 7, today:
     ]
     _create(WaitingTimeReport, waits)
     return {
-        "areas": len(areas), "local_authorities": len(las), "organisations": n_orgs, "locations": len(locations),
+        "areas": len(areas), "local_authorities": len(las), "organisations": n_orgs, "locations": n_locations,
         "services": len(created), "coverage_links": sum(len(c) for c in coverage_of),
         "services_at_locations": len(sals), "waiting_time_reports": len(waits), "postcodes": n_postcodes,
     }

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "directory",
     "gaps",
@@ -82,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "directory.oruk.middleware.OpenApiCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -157,6 +160,25 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# Open Referral UK API (/api/oruk/): anonymous clients' rate, in DRF's "N/second|minute|hour|day".
+ORUK_API_ANON_RATE = env_str("ORUK_API_ANON_RATE", "300/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "servicemap Open Referral UK API",
+    "DESCRIPTION": (
+        "Specialist child sexual abuse support services in Wales as an Open Referral UK 3.0 (HSDS 3.0) feed. "
+        "Open to read with no key; anonymous clients are rate-limited. Our vocabulary (forms of abuse, kinds of "
+        "support, who is supported, who may refer, delivery, referral criteria) is published at /taxonomies "
+        "and used in each service's attributes and csa_ extension fields."
+    ),
+    "VERSION": "HSDS-UK-3.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the drf-spectacular-sidecar package: the docs page uses no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

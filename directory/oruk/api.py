@@ -30,8 +30,8 @@ from directory.oruk import openapi, selectors
 from directory.oruk import serializers as docs
 from directory.oruk import taxonomy as published
 from directory.oruk.params import (
-    ParameterError,
     Paging,
+    ParameterError,
     parse_bool,
     parse_format,
     parse_modified_after,

@@ -193,6 +193,18 @@ def _upsert_term(term: TermData, notes: list[str]) -> TaxonomyTerm | None:
     return row
 
 
+def _parent_term(term: TermData, child: TaxonomyTerm, notes: list[str]) -> TaxonomyTerm:
+    """The parent a term names; a placeholder until the feed shows it in full (HSDS nests no parents)."""
+    parent = TaxonomyTerm.objects.filter(public_id=term.parent_id).first()
+    if parent is None:
+        parent = TaxonomyTerm(public_id=term.parent_id, taxonomy=child.taxonomy, name=f"Term {term.parent_id}",
+                              description="Parent of an imported term; its details have not been imported.")
+        parent.full_clean()
+        parent.save()
+        notes.append(f"parent taxonomy term not in the feed, placeholder made: {term.parent_id}")
+    return parent
+
+
 def _terms(service: Service, data: ServiceData) -> bool:
     if data.terms is None:
         return False
@@ -200,8 +212,8 @@ def _terms(service: Service, data: ServiceData) -> bool:
     for term in data.terms:  # parents after every term of the record exists
         row = rows.get(term.public_id)
         if row is not None and term.parent_id is not None:
-            parent = rows.get(term.parent_id) or TaxonomyTerm.objects.filter(public_id=term.parent_id).first()
-            if parent is not None and row.parent_id != parent.pk:
+            parent = rows.get(term.parent_id) or _parent_term(term, row, data.notes)
+            if row.parent_id != parent.pk:
                 row.parent = parent
                 row.save(update_fields=["parent"])
     wanted = {row.pk for row in rows.values() if row is not None}

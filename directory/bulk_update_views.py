@@ -18,7 +18,10 @@ from directory import bulk_update
 class UploadForm(forms.Form):
     csv_file = forms.FileField(
         label=gettext_lazy("Upload the edited CSV file"),
-        error_messages={"required": gettext_lazy("Choose the CSV file to upload")},
+        error_messages={
+            "required": gettext_lazy("Choose the CSV file to upload"),
+            "empty": gettext_lazy("The file is empty."),
+        },
     )
 
 
@@ -43,7 +46,7 @@ def bulk_update_csv(request: HttpRequest) -> HttpResponse:
 def bulk_update_page(request: HttpRequest) -> HttpResponse:
     if (response := _require_moderator(request)) is not None:
         return response
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     row_errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         text, file_error = bulk_update.decode_upload(form.cleaned_data["csv_file"].read())

@@ -175,6 +175,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "HSDS-UK-3.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["directory.oruk.openapi.without_trailing_slashes"],
     # Swagger UI and Redoc from the drf-spectacular-sidecar package: the docs page uses no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -134,7 +134,7 @@ def _lookup_id(kind: str, raw_id: str) -> uuid.UUID:
 
 
 class ApiRootView(OrukView):
-    @extend_schema(summary="API details", responses={200: openapi.API_DETAILS}, tags=["ORUK"])
+    @extend_schema(operation_id="getApiDetails", summary="API details", responses={200: openapi.API_DETAILS}, tags=["ORUK"])
     def get(self, request: Request) -> Response:
         schema_url = request.build_absolute_uri(reverse("api-schema")) + "?format=json"
         return Response(
@@ -165,7 +165,7 @@ def _service_filtered(request: Request, *, full: bool) -> QuerySet[Service]:
 
 class ServiceListView(OrukView):
     @extend_schema(
-        summary="Services", parameters=openapi.SERVICE_LIST_PARAMETERS,
+        operation_id="listServices", summary="Services", parameters=openapi.SERVICE_LIST_PARAMETERS,
         responses=openapi.list_responses(openapi.SERVICE), tags=["ORUK"],
     )
     def get(self, request: Request):
@@ -180,7 +180,7 @@ class ServiceListView(OrukView):
 
 
 class ServiceDetailView(OrukView):
-    @extend_schema(summary="One service, fully nested", responses=openapi.detail_responses(openapi.SERVICE),
+    @extend_schema(operation_id="getService", summary="One service, fully nested", responses=openapi.detail_responses(openapi.SERVICE),
                    tags=["ORUK"])
     def get(self, request: Request, service_id: str) -> Response:
         public_id = _lookup_id("service", service_id)
@@ -201,7 +201,7 @@ def _organisation_document(organisation: Organisation, services: str | None) -> 
 
 class OrganizationListView(OrukView):
     @extend_schema(
-        summary="Organizations", parameters=openapi.ORGANIZATION_LIST_PARAMETERS,
+        operation_id="listOrganizations", summary="Organizations", parameters=openapi.ORGANIZATION_LIST_PARAMETERS,
         responses=openapi.list_responses(openapi.ORGANIZATION), tags=["ORUK"],
     )
     def get(self, request: Request):
@@ -221,7 +221,7 @@ class OrganizationListView(OrukView):
 
 class OrganizationDetailView(OrukView):
     @extend_schema(
-        summary="One organization with its services", parameters=openapi.ORGANIZATION_DETAIL_PARAMETERS,
+        operation_id="getOrganization", summary="One organization with its services", parameters=openapi.ORGANIZATION_DETAIL_PARAMETERS,
         responses=openapi.detail_responses(openapi.ORGANIZATION), tags=["ORUK"],
     )
     def get(self, request: Request, organization_id: str) -> Response:
@@ -235,7 +235,7 @@ class OrganizationDetailView(OrukView):
 
 class ServiceAtLocationListView(OrukView):
     @extend_schema(
-        summary="Services at locations", parameters=[p for p in openapi.SERVICE_LIST_PARAMETERS if p.name != "full"],
+        operation_id="listServiceAtLocations", summary="Services at locations", parameters=[p for p in openapi.SERVICE_LIST_PARAMETERS if p.name != "full"],
         responses=openapi.list_responses(openapi.SERVICE_AT_LOCATION), tags=["ORUK"],
     )
     def get(self, request: Request):
@@ -249,7 +249,7 @@ class ServiceAtLocationListView(OrukView):
 
 
 class ServiceAtLocationDetailView(OrukView):
-    @extend_schema(summary="One service at a location",
+    @extend_schema(operation_id="getServiceAtLocation", summary="One service at a location",
                    responses=openapi.detail_responses(openapi.SERVICE_AT_LOCATION), tags=["ORUK"])
     def get(self, request: Request, link_id: str) -> Response:
         public_id = _lookup_id("service_at_location", link_id)
@@ -273,7 +273,7 @@ def _matches(search: str | None, *texts: object) -> bool:
 
 
 class TaxonomyListView(OrukView):
-    @extend_schema(summary="Taxonomies", parameters=openapi.TAXONOMY_LIST_PARAMETERS,
+    @extend_schema(operation_id="listTaxonomies", summary="Taxonomies", parameters=openapi.TAXONOMY_LIST_PARAMETERS,
                    responses=openapi.list_responses(openapi.TAXONOMY), tags=["ORUK"])
     def get(self, request: Request):
         output = parse_format(request.query_params)
@@ -290,7 +290,7 @@ class TaxonomyListView(OrukView):
 
 
 class TaxonomyDetailView(OrukView):
-    @extend_schema(summary="One taxonomy with its terms", responses=openapi.detail_responses(openapi.TAXONOMY),
+    @extend_schema(operation_id="getTaxonomy", summary="One taxonomy with its terms", responses=openapi.detail_responses(openapi.TAXONOMY),
                    tags=["ORUK"])
     def get(self, request: Request, taxonomy_id: str) -> Response:
         public_id = _lookup_id("taxonomy", taxonomy_id)
@@ -317,7 +317,7 @@ def _published_terms(search, taxonomy_id, parent_id) -> list[tuple]:
 
 
 class TaxonomyTermListView(OrukView):
-    @extend_schema(summary="Taxonomy terms", parameters=openapi.TAXONOMY_TERM_LIST_PARAMETERS,
+    @extend_schema(operation_id="listTaxonomyTerms", summary="Taxonomy terms", parameters=openapi.TAXONOMY_TERM_LIST_PARAMETERS,
                    responses=openapi.list_responses(openapi.TAXONOMY_TERM), tags=["ORUK"])
     def get(self, request: Request):
         query = request.query_params
@@ -340,7 +340,7 @@ class TaxonomyTermListView(OrukView):
 
 
 class TaxonomyTermDetailView(OrukView):
-    @extend_schema(summary="One taxonomy term", responses=openapi.detail_responses(openapi.TAXONOMY_TERM),
+    @extend_schema(operation_id="getTaxonomyTerm", summary="One taxonomy term", responses=openapi.detail_responses(openapi.TAXONOMY_TERM),
                    tags=["ORUK"])
     def get(self, request: Request, term_id: str) -> Response:
         public_id = _lookup_id("taxonomy_term", term_id)

@@ -170,3 +170,11 @@ def list_responses(item: dict) -> dict:
 
 def detail_responses(item: dict) -> dict:
     return {200: item, 404: ERROR, 429: ERROR}
+
+
+def without_trailing_slashes(endpoints: list, **kwargs) -> list:
+    """drf-spectacular preprocessing hook: ORUK paths have no trailing slash (one is accepted too)."""
+    return [
+        (path.rstrip("/") if path.startswith("/api/oruk/") and path != "/api/oruk/" else path, regex, method, view)
+        for path, regex, method, view in endpoints
+    ]

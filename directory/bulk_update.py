@@ -163,13 +163,21 @@ def _wait_change(row: dict, state: CurrentState, today: date) -> tuple[int, bool
 
 
 def _check_row(row: dict, state: CurrentState, today: date) -> Change:
+    """A row's change; every problem on the row in one ValueError ("...; ...")."""
+    problems = []
     status = row.get("status", "").strip().lower()
     if status not in STATUSES:
-        raise ValueError(
+        problems.append(
             _("status must be one of %(choices)s, not \u201c%(value)s\u201d")
             % {"choices": ", ".join(STATUSES), "value": row.get("status", "")}
         )
-    wait = _wait_change(row, state, today)
+    wait = None
+    try:
+        wait = _wait_change(row, state, today)
+    except ValueError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise ValueError("; ".join(problems))
     return Change(row=0, public_id=state.public_id, status=status if status != state.status else None, wait=wait)
 
 

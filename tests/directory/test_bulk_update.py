@@ -117,7 +117,7 @@ def test_a_file_with_bad_rows_saves_nothing_and_names_every_row(moderator, servi
     assert (WaitingTimeReport.objects.count(), list(Service.objects.values_list("status", flat=True))) == before
     html = response.content.decode()
     assert "govuk-error-summary" in html and "Nothing was saved" in html
-    assert "Row 3: status must be one of active, paused, closed" in html
+    assert "Row 3: status must be one of active, paused, closed, not \u201csleeping\u201d; wait_weeks must" in html
     assert "Row 4: service " in html and "is already on row 2" in html
 
 

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/gaps/", include("gaps.api_urls")),
     # Open Referral UK read API and its OpenAPI document: not language-prefixed.
     path("api/oruk/", include("directory.oruk.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -15,5 +16,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("directory.urls")),
+    path("gaps/", include("gaps.urls")),
     prefix_default_language=False,
 )

@@ -167,9 +167,10 @@ REST_FRAMEWORK = {
 # Open Referral UK API (/api/oruk/): anonymous clients' rate, in DRF's "N/second|minute|hour|day".
 ORUK_API_ANON_RATE = env_str("ORUK_API_ANON_RATE", "300/minute")
 SPECTACULAR_SETTINGS = {
-    "TITLE": "servicemap Open Referral UK API",
+    "TITLE": "servicemap API",
     "DESCRIPTION": (
-        "Specialist child sexual abuse support services in Wales as an Open Referral UK 3.0 (HSDS 3.0) feed. "
+        "/api/oruk/: specialist child sexual abuse support services in Wales as an Open Referral UK 3.0 "
+        "(HSDS 3.0) feed. "
         "Open to read with no key; anonymous clients are rate-limited. Our vocabulary (forms of abuse, kinds of "
         "support, who is supported, who may refer, delivery, referral criteria) is published at /taxonomies "
         "and used in each service's attributes and csa_ extension fields."

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import simple_history
 from modeltranslation.translator import TranslationOptions, register
 
 from directory.models import Organisation, Service
@@ -18,3 +19,13 @@ class ServiceTranslationOptions(TranslationOptions):
 @register(Organisation)
 class OrganisationTranslationOptions(TranslationOptions):
     fields = ("name", "description")
+
+
+# History is registered here, not with `history = HistoricalRecords()` on the models:
+# simple-history builds the historical model when the model class is created, before
+# modeltranslation adds the name_en/name_cy columns, and saving then fails with
+# "HistoricalService() got unexpected keyword arguments: 'name_en', ...". Registering after
+# the translation options gives historical models every column (the documented fix:
+# django-commons/django-simple-history#209, #1131).
+simple_history.register(Organisation)
+simple_history.register(Service, m2m_fields=["coverage_areas"])

@@ -10,5 +10,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("directory.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("", include("listings.urls")),
     prefix_default_language=False,
 )

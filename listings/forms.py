@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.db import models
 from django.db.models import Case, Value, When
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +46,12 @@ def _booleans(mapping: dict[str, str]) -> list[str]:
     return list(mapping.values())
 
 
+def _formfield(model_field, **kwargs):
+    if isinstance(model_field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # a link typed without a scheme is https (Django 6 default)
+    return model_field.formfield(**kwargs)
+
+
 class ServiceForm(forms.ModelForm):
     """Every editable field of a service. `fieldsets` gives the page its order and grouping."""
 
@@ -64,6 +71,7 @@ class ServiceForm(forms.ModelForm):
 
     class Meta:
         model = Service
+        formfield_callback = _formfield
         fields = [f for f in fields.EDITABLE_FIELDS if f != fields.COVERAGE]
         widgets = {
             "description_en": forms.Textarea(attrs={"rows": 4}),

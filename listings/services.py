@@ -103,6 +103,11 @@ def form_values(cleaned_data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def form_values_from_service(service: Service, **overrides: Any) -> dict[str, Any]:
+    """The service's live values with some replaced: what an edit form would submit (tests, imports)."""
+    return {**service_snapshot(service), **{k: fields.normalise(k, v) for k, v in overrides.items()}}
+
+
 def _propose(service: Service, moderated: dict[str, Any], *, by) -> ServiceChange | None:
     """Keep one pending change per service holding what the provider's latest edit proposes.
 

@@ -19,7 +19,8 @@ setup: $(VENV)/.installed
 
 ## Set up, migrate SQLite, load reference data and the (fictional, labelled) sample directory, serve.
 run: setup data
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	# --insecure serves static files without DEBUG (production uses whitenoise).
+	$(PY) manage.py runserver --insecure $(HOST):$(PORT)
 
 data: setup
 	$(PY) manage.py migrate --noinput

@@ -82,7 +82,7 @@ class Organisation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # `history` (django-simple-history) is registered in translation.py, after the Welsh columns exist.
+    # Change history: registered in translation.py (after the Welsh columns exist).
 
     class Meta:
         ordering = ["name"]
@@ -237,7 +237,7 @@ class Service(models.Model):
     raw_extensions = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    # `history` (with coverage_areas) is registered in translation.py, after the Welsh columns exist.
+    # Change history (with coverage areas): registered in translation.py, after the Welsh columns exist.
 
     objects = ServiceQuerySet.as_manager()
 

@@ -21,11 +21,8 @@ class OrganisationTranslationOptions(TranslationOptions):
     fields = ("name", "description")
 
 
-# History is registered here, not with `history = HistoricalRecords()` on the models:
-# simple-history builds the historical model when the model class is created, before
-# modeltranslation adds the name_en/name_cy columns, and saving then fails with
-# "HistoricalService() got unexpected keyword arguments: 'name_en', ...". Registering after
-# the translation options gives historical models every column (the documented fix:
-# django-commons/django-simple-history#209, #1131).
-simple_history.register(Organisation)
-simple_history.register(Service, m2m_fields=["coverage_areas"])
+# Change history (django-simple-history) is registered here, not on the models, because the
+# historical models must be built after modeltranslation has added the Welsh columns; built
+# earlier, they lack `name_cy` etc. and every save fails.
+simple_history.register(Organisation, app="directory")
+simple_history.register(Service, app="directory", m2m_fields=["coverage_areas"])

@@ -236,3 +236,12 @@ def test_an_organisation_nobody_is_a_member_of_is_invisible_to_providers(client,
     client.force_login(provider)
     response = client.get(reverse("listings:dashboard"))
     assert stranger.name not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "name", ["directory_servicechange", "directory_problemreport", "directory_reviewrequest",
+             "accounts_membership", "accounts_invitation"],
+)
+def test_moderation_records_have_a_working_admin_list(client, db, name):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    assert client.get(reverse(f"admin:{name}_changelist") + "?q=a").status_code == 200

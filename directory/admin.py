@@ -1,0 +1,166 @@
+"""Django admin for moderators: every model, with search, filters and inlines."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from directory.models import (
+    Area,
+    Location,
+    Organisation,
+    Postcode,
+    PostcodeDistrict,
+    Service,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+    WaitingTimeReport,
+)
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_cy", "code", "kind", "children_0_17", "children_year")
+    list_filter = ("kind",)
+    search_fields = ("name", "name_cy", "code")
+    filter_horizontal = ("parents",)
+
+
+class LocationInline(admin.StackedInline):
+    model = Location
+    extra = 0
+    fields = ("name", "address_1", "city", "county", "postcode", "latitude", "longitude", "do_not_publish_address")
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SimpleHistoryAdmin, TranslationAdmin):
+    list_display = ("name", "email", "phone", "charity_number", "is_sample")
+    list_filter = ("is_sample",)
+    search_fields = ("name", "email", "charity_number", "company_number")
+    inlines = [LocationInline]
+
+
+class CoverageInline(admin.TabularInline):
+    model = Service.coverage_areas.through
+    extra = 0
+    autocomplete_fields = ("area",)
+    verbose_name = _("area it takes referrals from")
+    verbose_name_plural = _("coverage: areas it takes referrals from")
+
+
+class ServiceAtLocationInline(admin.TabularInline):
+    model = ServiceAtLocation
+    extra = 0
+    autocomplete_fields = ("location",)
+
+
+class WaitingTimeInline(admin.TabularInline):
+    model = WaitingTimeReport
+    extra = 1
+    fields = ("weeks", "referrals_open", "as_of", "recorded_at", "recorded_by")
+    readonly_fields = ("recorded_at", "recorded_by")
+    ordering = ("-as_of", "-recorded_at")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A wait report is history: add a new one rather than rewriting an old one.
+        return False
+
+
+@admin.register(Service)
+class ServiceAdmin(SimpleHistoryAdmin, TranslationAdmin):
+    list_display = ("name", "organisation", "status", "age_min", "age_max", "welsh_available", "last_confirmed_at")
+    list_filter = (
+        "status", "abuse_intra_familial", "abuse_extra_familial", "abuse_cse", "abuse_harmful_sexual_behaviour",
+        "abuse_online", "supports_parent_carer", "supports_sibling", "disclosure_required", "welsh_available",
+        "organisation__is_sample",
+    )
+    search_fields = ("name", "description", "organisation__name", "public_id")
+    list_select_related = ("organisation",)
+    autocomplete_fields = ("organisation",)
+    readonly_fields = ("public_id", "created_at", "updated_at")
+    exclude = ("coverage_areas", "taxonomy_terms")
+    inlines = [CoverageInline, ServiceAtLocationInline, WaitingTimeInline]
+    fieldsets = (
+        (None, {"fields": ("public_id", "organisation", "name", "description", "status")}),
+        (_("Forms of abuse"), {"fields": (
+            "abuse_intra_familial", "abuse_extra_familial", "abuse_cse", "abuse_harmful_sexual_behaviour",
+            "abuse_online")}),
+        (_("Kinds of support"), {"fields": (
+            "kind_therapeutic", "kind_advocacy", "kind_assessment", "kind_sarc", "kind_group_work", "kind_helpline",
+            "kind_hsb_intervention")}),
+        (_("Who it supports"), {"fields": ("supports_child", "supports_parent_carer", "supports_sibling",
+                                           "age_min", "age_max")}),
+        (_("Referral"), {"fields": (
+            "referral_by_professional", "referral_by_parent_carer", "referral_by_self", "disclosure_required",
+            "pre_trial_therapy", "requires_proceedings_finished", "eligibility", "how_to_refer", "referral_url",
+            "referral_email", "referral_phone")}),
+        (_("Delivery"), {"fields": (
+            "delivery_in_person", "delivery_outreach", "delivery_phone", "delivery_online", "welsh_available",
+            "other_languages", "is_free", "cost_note", "capacity_per_year")}),
+        (_("Freshness"), {"fields": ("last_confirmed_at", "confirmed_by", "created_at", "updated_at")}),
+    )
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, WaitingTimeReport) and instance.recorded_by_id is None:
+                instance.recorded_by = request.user
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+@admin.register(Location)
+class LocationAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "organisation", "postcode", "do_not_publish_address")
+    list_filter = ("do_not_publish_address",)
+    search_fields = ("name", "postcode", "organisation__name")
+    list_select_related = ("organisation",)
+
+
+@admin.register(WaitingTimeReport)
+class WaitingTimeReportAdmin(admin.ModelAdmin):
+    list_display = ("service", "weeks", "referrals_open", "as_of", "recorded_by")
+    list_filter = ("referrals_open",)
+    search_fields = ("service__name",)
+    date_hierarchy = "as_of"
+    list_select_related = ("service", "recorded_by")
+    autocomplete_fields = ("service",)
+
+
+class TaxonomyTermInline(admin.TabularInline):
+    model = TaxonomyTerm
+    extra = 0
+    fields = ("code", "name", "parent")
+    fk_name = "taxonomy"
+
+
+@admin.register(Taxonomy)
+class TaxonomyAdmin(admin.ModelAdmin):
+    list_display = ("name", "version", "uri")
+    search_fields = ("name",)
+    inlines = [TaxonomyTermInline]
+
+
+@admin.register(TaxonomyTerm)
+class TaxonomyTermAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "taxonomy")
+    list_filter = ("taxonomy",)
+    search_fields = ("name", "code")
+
+
+@admin.register(Postcode)
+class PostcodeAdmin(admin.ModelAdmin):
+    list_display = ("postcode", "lad_code", "latitude", "longitude")
+    search_fields = ("postcode",)
+    show_full_result_count = False
+
+
+@admin.register(PostcodeDistrict)
+class PostcodeDistrictAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "lad_code", "lad_share")
+    search_fields = ("prefix",)

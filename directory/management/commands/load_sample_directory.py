@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.core.management.base import BaseCommand, CommandError
+
+from directory.context_processors import SAMPLE_CACHE_KEY
+from directory.sample_directory import load_sample_directory, remove_sample_directory
+
+
+class Command(BaseCommand):
+    help = (
+        "Load (or refresh) the FICTIONAL sample directory: about 80 services across Wales with "
+        "deliberate gaps. Every page says 'Sample data' while it is loaded. --remove takes it out."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--remove", action="store_true", help="Delete the sample directory instead.")
+
+    def handle(self, *args, **options):
+        cache.delete(SAMPLE_CACHE_KEY)
+        if options["remove"]:
+            self.stdout.write(f"Removed {remove_sample_directory()} sample rows.")
+            return
+        try:
+            counts = load_sample_directory()
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            "Sample directory (fictional): {organisations} organisations, {services} services, "
+            "{locations} locations, {waits} waiting-time reports.".format(**counts)
+        )

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from directory.models import WaitingTimeReport
+from tests.factories import ServiceAtLocationFactory, ServiceFactory, UserFactory, WaitingTimeReportFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def moderator_client(client):
+    user = UserFactory(username="mod", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "model", ["area", "organisation", "service", "location", "waitingtimereport", "taxonomy", "taxonomyterm",
+              "postcode", "postcodedistrict"],
+)
+def test_every_model_has_a_working_admin_list_and_add_page(moderator_client, model, wales_areas):
+    ServiceAtLocationFactory()
+    assert moderator_client.get(reverse(f"admin:directory_{model}_changelist") + "?q=a").status_code == 200
+    assert moderator_client.get(reverse(f"admin:directory_{model}_add")).status_code == 200
+
+
+def test_the_service_page_shows_coverage_locations_and_wait_history(moderator_client, wales_areas):
+    service = ServiceFactory(coverage=[wales_areas["W06000015"]])
+    WaitingTimeReportFactory(service=service, weeks=9)
+    ServiceAtLocationFactory(service=service)
+    response = moderator_client.get(reverse("admin:directory_service_change", args=[service.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Cardiff" in body and "coverage" in body.lower()
+    # Wait reports are shown read-only in the inline: history is added to, never rewritten.
+    assert re.search(r'field-weeks[^>]*>\s*<p>9</p>', body)
+
+
+def test_the_admin_history_page_lists_changes(moderator_client):
+    service = ServiceFactory(name="Before")
+    service.name = "After"
+    service.save()
+    response = moderator_client.get(reverse("admin:directory_service_history", args=[service.pk]))
+    assert response.status_code == 200
+    assert WaitingTimeReport.objects.count() == 0
+    assert service.history.count() == 2

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from directory import vocabulary
 
@@ -63,7 +64,8 @@ def normalise(field: str, value: Any) -> Any:
     if field == COVERAGE:
         return sorted(value)
     if isinstance(value, str):
-        return value.strip()
+        # Browsers send textarea line breaks as CRLF; store and compare them as LF.
+        return value.replace("\r\n", "\n").strip()
     if value is None and field not in {"capacity_per_year"}:
         return ""
     return value
@@ -81,6 +83,9 @@ def changed(live: dict[str, Any], proposed: dict[str, Any], fields: tuple[str, .
     return {f: proposed[f] for f in fields if f in proposed and proposed[f] != live.get(f)}
 
 
+AGE_LABELS = {"age_min": gettext_lazy("Youngest age (years)"), "age_max": gettext_lazy("Oldest age (years)")}
+
+
 @dataclass(frozen=True)
 class FieldDiff:
     field: str
@@ -94,6 +99,8 @@ def field_label(field: str) -> str:
 
     if field == COVERAGE:
         return str(_("Areas it takes referrals from"))
+    if field in AGE_LABELS:
+        return str(AGE_LABELS[field])
     for suffix, language in (("_en", _("English")), ("_cy", _("Welsh"))):
         if field.endswith(suffix):
             base = str(Service._meta.get_field(field.removesuffix(suffix)).verbose_name)

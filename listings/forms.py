@@ -122,8 +122,8 @@ class ServiceForm(forms.ModelForm):
         for base in ("description", "eligibility", "how_to_refer"):
             self.fields[f"{base}_en"].label = f"{fields.field_label(base + '_en')}"
             self.fields[f"{base}_cy"].label = f"{fields.field_label(base + '_cy')}"
-        self.fields["age_min"].label = _("Youngest age (years)")
-        self.fields["age_max"].label = _("Oldest age (years)")
+        self.fields["age_min"].label = fields.AGE_LABELS["age_min"]
+        self.fields["age_max"].label = fields.AGE_LABELS["age_max"]
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.label = str(field.label)[:1].upper() + str(field.label)[1:]

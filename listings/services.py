@@ -183,7 +183,10 @@ def service_create(*, organisation: Organisation, values: dict[str, Any], by, co
 
 
 def _lock_pending(change: ServiceChange) -> ServiceChange:
-    change = ServiceChange.objects.select_for_update().select_related("service", "submitted_by").get(pk=change.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to submitted_by.
+    change = (
+        ServiceChange.objects.select_for_update(of=("self",)).select_related("service", "submitted_by").get(pk=change.pk)
+    )
     if change.state != ServiceChange.State.PENDING:
         raise ValidationError(CHANGE_NOT_PENDING, code="not_pending")
     return change

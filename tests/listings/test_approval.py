@@ -239,3 +239,15 @@ def test_history_page_query_count_does_not_grow_with_versions(client, moderator,
     client.force_login(moderator)
     with django_assert_max_num_queries(14):
         assert client.get(reverse("listings:history", args=[service.public_id])).status_code == 200
+
+
+def test_textarea_line_breaks_from_a_browser_are_not_a_change(client, provider, service):
+    service.description_en = "Line one.\nLine two."
+    service.save()
+    versions = service.history.count()
+    client.force_login(provider)
+    client.post(
+        reverse("listings:service_edit", args=[service.public_id]),
+        form_data(service, description_en="Line one.\r\nLine two."),
+    )
+    assert service.history.count() == versions

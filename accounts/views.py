@@ -44,7 +44,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/accept_invitation.html", {"invitation": invitation, "form": None})
     if services.account_exists(invitation.email):
         return redirect_to_login(request.get_full_path())
-    form = SetPasswordForm(request.POST or None, email=invitation.email)
+    form = SetPasswordForm(request.POST if request.method == "POST" else None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.invitation_accept(invitation=invitation, password=form.cleaned_data["password1"])
@@ -59,7 +59,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 @moderator_required
 def invite(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             organisation = form.cleaned_data["organisation"]

@@ -58,7 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
-    form = WaitUpdateForm(request.POST or None)
+    form = WaitUpdateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.wait_update(
             service=service, weeks=form.cleaned_data["weeks"],
@@ -97,7 +97,7 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     moderator = is_moderator(request.user)
     pending_initial = {} if moderator else _pending_initial(service)
     form = ServiceForm(
-        request.POST or None, instance=service, initial=pending_initial,
+        request.POST if request.method == "POST" else None, instance=service, initial=pending_initial,
         show_approval_tags=service.is_published and not moderator,
     )
     if request.method == "POST" and form.is_valid():
@@ -130,7 +130,7 @@ def service_new(request: HttpRequest) -> HttpResponse:
     )
     if not organisations.exists():
         raise PermissionDenied
-    form = ServiceForm(request.POST or None, organisations=organisations.order_by("name"), show_approval_tags=False)
+    form = ServiceForm(request.POST if request.method == "POST" else None, organisations=organisations.order_by("name"), show_approval_tags=False)
     if request.method == "POST" and form.is_valid():
         try:
             service = services.service_create(
@@ -266,7 +266,7 @@ def report_problem(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = selectors.service_get_published(public_id=public_id)
     if service is None:
         raise Http404
-    form = ProblemReportForm(request.POST or None)
+    form = ProblemReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.problem_report_create(service=service, **form.cleaned_data)
         return redirect("listings:report_problem_sent", public_id=service.public_id)

@@ -36,8 +36,10 @@ def govuk_error_summary(*forms_: forms.Form) -> dict:
         for message in form.non_field_errors():
             errors.append(("", message))
         for field in form:
+            # Radios and checkbox lists: link to the first option, as GOV.UK's pattern does.
+            anchor = f"{field.auto_id}_0" if _kind(field) in ("radios", "checkboxes") else field.id_for_label
             for message in field.errors:
-                errors.append((field.id_for_label or field.auto_id, message))
+                errors.append((anchor or field.auto_id, message))
     return {"errors": errors}
 
 

@@ -71,3 +71,8 @@ def test_resolving_records_who_and_when_and_leaves_the_queue(client, service, mo
     client.post(reverse("listings:report_resolve", args=[report.public_id]))
     report.refresh_from_db()
     assert report.resolved_at == resolved_at
+
+
+def test_the_error_summary_links_to_the_first_radio(client, service):
+    page = client.post(reverse("listings:report_problem", args=[service.public_id]), {}).content.decode()
+    assert 'href="#id_reason_0"' in page and 'id="id_reason_0"' in page

@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "directory.context_processors.site",
+                "directory.context_processors.shortlist",
             ],
         },
     },

@@ -1,7 +1,6 @@
 """A provider signs in, updates a wait from the dashboard, and the public sees the new wait.
 
-The public page used is the listing summary on "Report a problem" (/services/<id>/report/),
-which shows the published wait; the search page and service page come from another branch.
+The public sees it on the service page (/services/<id>/), the page search results link to.
 """
 
 from __future__ import annotations
@@ -41,12 +40,12 @@ def test_a_provider_updates_a_wait_and_the_public_sees_it(live_server, browser):
     Membership.objects.create(user=user, organisation=org)
     service = ServiceFactory(organisation=org, name="Browser test service")
     WaitingTimeReport.objects.create(service=service, weeks=12, as_of=date.today() - timedelta(days=50))
-    public_url = f"{live_server.url}/services/{service.public_id}/report/"
+    public_url = f"{live_server.url}/services/{service.public_id}/"
 
     public = browser.new_context().new_page()
     public.goto(public_url)
-    before = public.inner_text("#current-wait")
-    assert "12 weeks" in before and "May be out of date" in before
+    before = public.inner_text(".sm-status-line")
+    assert "12 weeks" in before and "may be out of date" in before
 
     provider = browser.new_context(viewport={"width": 375, "height": 800}).new_page()  # a phone
     provider.goto(f"{live_server.url}/manage/")
@@ -63,7 +62,7 @@ def test_a_provider_updates_a_wait_and_the_public_sees_it(live_server, browser):
     assert "Wait for Browser test service updated as of today." in provider.inner_text("main")
 
     public.goto(public_url)
-    after = public.inner_text("#current-wait")
-    assert "3 weeks" in after and "referrals open" in after and "today" in after
-    assert "May be out of date" not in after
+    after = public.inner_text(".sm-status-line")
+    assert "3 weeks" in after and "Taking referrals" in after and "reported today" in after
+    assert "may be out of date" not in after
     assert list(WaitingTimeReport.objects.filter(service=service).values_list("weeks", flat=True)) == [3, 12]

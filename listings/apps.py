@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ListingsConfig(AppConfig):
+    """Providers keeping their own listings right, and moderators approving and chasing them."""
+
+    name = "listings"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -81,8 +81,8 @@ INSTALLED_APPS = [
     "directory",
     "gaps",
     "axes",
-    "accounts",
-    "listings",
+    "directory.accounts",
+    "directory.listings",
 ]
 
 MIDDLEWARE = [

@@ -16,8 +16,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("directory.urls")),
-    path("accounts/", include("accounts.urls")),
-    path("", include("listings.urls")),
+    path("accounts/", include("directory.accounts.urls")),
+    path("", include("directory.listings.urls")),
     path("gaps/", include("gaps.urls")),
     prefix_default_language=False,
 )

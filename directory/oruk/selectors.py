@@ -61,7 +61,7 @@ def with_current_wait(queryset: QuerySet[Service]) -> QuerySet[Service]:
 
 def service_feed_queryset(*, full: bool) -> QuerySet[Service]:
     """Services as the feed publishes them, in a stable order (name, then id)."""
-    queryset = with_current_wait(Service.objects.select_related("organisation")).order_by("name", "pk")
+    queryset = with_current_wait(Service.objects.published().select_related("organisation")).order_by("name", "pk")
     if full:
         queryset = queryset.prefetch_related(
             "coverage_areas",

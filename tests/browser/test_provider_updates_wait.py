@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import sync_playwright
 
-from accounts.models import Membership
+from directory.accounts.models import Membership
 from directory.models import WaitingTimeReport
 from tests.factories import OrganisationFactory, ServiceFactory, UserFactory
 

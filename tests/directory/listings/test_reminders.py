@@ -10,9 +10,9 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 
+from directory.listings import services
+from directory.listings.reminders import FIRST, REMINDER, URGENT, WAIT, Due, ServiceFacts, add_months, due_requests
 from directory.models import ReviewRequest
-from listings import services
-from listings.reminders import FIRST, REMINDER, URGENT, WAIT, Due, ServiceFacts, add_months, due_requests
 from tests.factories import ClosedServiceFactory, ServiceFactory, UnpublishedServiceFactory
 
 

@@ -5,7 +5,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from accounts.roles import is_moderator
+from directory.accounts.roles import is_moderator
 
 
 def moderator_required(view):

@@ -7,9 +7,9 @@ from datetime import date
 import time_machine
 from django.urls import reverse
 
+from directory.listings import selectors, services
+from directory.listings.forms import WEEKS_RANGE, WEEKS_REQUIRED
 from directory.models import ServiceChange, WaitingTimeReport
-from listings import selectors, services
-from listings.forms import WEEKS_RANGE, WEEKS_REQUIRED
 from tests.factories import ServiceFactory
 from tests.listings.conftest import form_data
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from accounts import views
+from directory.accounts import views
 
 app_name = "accounts"
 urlpatterns = [

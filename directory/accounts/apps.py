@@ -4,5 +4,6 @@ from django.apps import AppConfig
 
 
 class AccountsConfig(AppConfig):
-    name = "accounts"
+    name = "directory.accounts"
+    label = "accounts"
     default_auto_field = "django.db.models.BigAutoField"

@@ -8,9 +8,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from directory.listings import selectors, services
+from directory.listings.forms import AGE_ORDER, PRE_TRIAL_CONFLICT, SUPPORTS_NOBODY
 from directory.models import Service, ServiceChange
-from listings import selectors, services
-from listings.forms import AGE_ORDER, PRE_TRIAL_CONFLICT, SUPPORTS_NOBODY
 from tests.listings.conftest import form_data
 
 

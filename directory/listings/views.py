@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import moderator_required
-from accounts.roles import editable_organisation_ids, is_moderator
+from directory.accounts.decorators import moderator_required
+from directory.accounts.roles import editable_organisation_ids, is_moderator
+from directory.listings import fields, selectors, services
+from directory.listings.forms import ProblemReportForm, RejectForm, ServiceForm, WaitUpdateForm
 from directory.models import Organisation, Service, ServiceChange
-from listings import fields, selectors, services
-from listings.forms import ProblemReportForm, RejectForm, ServiceForm, WaitUpdateForm
 
 
 def _get_service_for_editor(request: HttpRequest, public_id: uuid.UUID) -> Service:

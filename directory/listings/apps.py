@@ -6,5 +6,6 @@ from django.apps import AppConfig
 class ListingsConfig(AppConfig):
     """Providers keeping their own listings right, and moderators approving and chasing them."""
 
-    name = "listings"
+    name = "directory.listings"
+    label = "listings"
     default_auto_field = "django.db.models.BigAutoField"

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from accounts.roles import moderator_users, organisation_member_emails
+from directory.accounts.roles import moderator_users, organisation_member_emails
 from directory.models import ServiceChange
 
 

@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services
-from accounts.models import Membership
-from accounts.roles import is_moderator
+from directory.accounts import services
+from directory.accounts.models import Membership
+from directory.accounts.roles import is_moderator
 from tests.factories import OrganisationFactory, UserFactory
 
 PASSWORD = "a-long-test-password"

@@ -10,8 +10,8 @@ from django.db.models import Case, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from directory import vocabulary
+from directory.listings import fields
 from directory.models import Area, ProblemReport, Service
-from listings import fields
 
 AGE_ORDER = _("The lowest age must not be more than the highest age.")
 SUPPORTS_NOBODY = _("Choose who the service supports: the child, parents and carers, or siblings.")

@@ -11,10 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts import services
-from accounts.decorators import moderator_required
-from accounts.forms import InvitationForm, SetPasswordForm, SignInForm
-from accounts.models import Invitation
+from directory.accounts import services
+from directory.accounts.decorators import moderator_required
+from directory.accounts.forms import InvitationForm, SetPasswordForm, SignInForm
+from directory.accounts.models import Invitation
 from directory.models import Organisation
 
 

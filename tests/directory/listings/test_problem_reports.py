@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from directory.listings.forms import COMMENT_TOO_LONG, REASON_REQUIRED
 from directory.models import ProblemReport
-from listings.forms import COMMENT_TOO_LONG, REASON_REQUIRED
 
 
 def test_the_report_page_shows_the_listing_and_warns_about_identifying_details(client, service):

@@ -10,9 +10,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.roles import organisation_member_emails
+from directory.accounts.roles import organisation_member_emails
+from directory.listings import notifications, reminders
 from directory.models import ReviewRequest, Service, WaitingTimeReport
-from listings import notifications, reminders
 
 SUBJECTS = {
     reminders.FIRST: "Please check your listing: {name}",

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.services import moderator_create
+from directory.accounts.services import moderator_create
+from directory.listings import fields
 from directory.models import Service
-from listings import fields
 from tests.factories import MembershipFactory, OrganisationFactory, ServiceFactory, UserFactory
 
 

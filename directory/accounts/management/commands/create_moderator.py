@@ -8,7 +8,7 @@ import os
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.services import moderator_create
+from directory.accounts.services import moderator_create
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.db.models import Q, QuerySet
 
-from accounts.models import Membership
+from directory.accounts.models import Membership
 
 MODERATE_PERMISSION = "directory.moderate_directory"
 MODERATORS_GROUP = "Moderators"

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import is_moderator
+from directory.accounts.roles import is_moderator
+from directory.listings import fields, notifications
+from directory.listings.selectors import history_record_coverage_codes, service_snapshot
 from directory.models import Area, Organisation, ProblemReport, Service, ServiceChange, WaitingTimeReport
-from listings import fields, notifications
-from listings.selectors import history_record_coverage_codes, service_snapshot
 
 CHANGE_NOT_PENDING = _("This change has already been decided.")
 REJECTION_NEEDS_REASON = _("Give a reason so the provider knows what to fix.")

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Invitation, Membership
-from accounts.roles import MODERATORS_GROUP, moderator_permission
+from directory.accounts.models import Invitation, Membership
+from directory.accounts.roles import MODERATORS_GROUP, moderator_permission
 from directory.models import Organisation
 
 INVITATION_SALT = "accounts.invitation"

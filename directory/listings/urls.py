@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from listings import views
+from directory.listings import views
 
 app_name = "listings"
 urlpatterns = [

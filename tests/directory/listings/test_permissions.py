@@ -10,9 +10,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import Invitation
+from directory.accounts.models import Invitation
+from directory.listings import services
 from directory.models import ProblemReport, Service, ServiceChange, WaitingTimeReport
-from listings import services
 from tests.factories import OrganisationFactory, ProblemReportFactory, UnpublishedServiceFactory, UserFactory
 from tests.listings.conftest import form_data
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from accounts.models import Invitation, Membership
+from directory.accounts.models import Invitation, Membership
 
 
 @admin.register(Membership)

@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.roles import editable_organisation_ids, is_moderator
+from directory.accounts.roles import editable_organisation_ids, is_moderator
+from directory.listings import fields
 from directory.models import Area, ProblemReport, Service, ServiceChange, WaitingTimeReport
-from listings import fields
 
 WAITS_NEWEST_FIRST = WaitingTimeReport.objects.order_by("-as_of", "-recorded_at", "-id")
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from directory.listings import selectors, services
 from directory.listings.forms import AGE_ORDER, PRE_TRIAL_CONFLICT, SUPPORTS_NOBODY
 from directory.models import Service, ServiceChange
-from tests.listings.conftest import form_data
+from tests.directory.listings.conftest import form_data
 
 
 @pytest.fixture

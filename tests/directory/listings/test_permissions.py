@@ -13,8 +13,8 @@ from django.urls import reverse
 from directory.accounts.models import Invitation
 from directory.listings import services
 from directory.models import ProblemReport, Service, ServiceChange, WaitingTimeReport
+from tests.directory.listings.conftest import form_data
 from tests.factories import OrganisationFactory, ProblemReportFactory, UnpublishedServiceFactory, UserFactory
-from tests.listings.conftest import form_data
 
 ROLES = ["anonymous", "other_provider", "own_provider", "moderator"]
 LOGIN = "/accounts/login/"

@@ -10,8 +10,8 @@ from django.urls import reverse
 from directory.listings import selectors, services
 from directory.listings.forms import WEEKS_RANGE, WEEKS_REQUIRED
 from directory.models import ServiceChange, WaitingTimeReport
+from tests.directory.listings.conftest import form_data
 from tests.factories import ServiceFactory
-from tests.listings.conftest import form_data
 
 
 def test_a_wait_update_adds_to_the_history_and_never_overwrites(client, provider, service):

@@ -95,6 +95,9 @@ def test_the_apps_pages_and_maps_run_with_no_policy_violation(live_server, sampl
         f"/services/{sample_directory.public_id}/": ".leaflet-container path",
         "/gaps/": ".leaflet-container path",
         "/shortlist/": "main",
+        f"/services/{sample_directory.public_id}/report/": "form",
+        "/api/docs/": ".opblock",  # Swagger UI (drf-spectacular, our template with nonces)
+        "/accounts/login/": "form",
         "/admin/login/": "#id_username",
     }
     for path, ready in pages.items():
@@ -105,9 +108,9 @@ def test_the_apps_pages_and_maps_run_with_no_policy_violation(live_server, sampl
     page.fill("#id_password", "a-long-password-1")
     page.click("input[type=submit]")
     service_id = sample_directory.pk
-    for path in [f"/admin/directory/service/{service_id}/change/", f"/admin/directory/service/{service_id}/history/",
+    for path in ["/moderation/", "/manage/", f"/admin/directory/service/{service_id}/change/", f"/admin/directory/service/{service_id}/history/",
                  "/admin/directory/service/?q=Cardiff"]:
         page.goto(f"{live_server.url}{path}")
-        page.wait_for_selector("#content")
+        page.wait_for_selector("#content, main")
         assert problems == [], f"{path}: {problems}"
     page.screenshot(path=os.environ.get("CSP_SCREENSHOT_ADMIN", "/tmp/csp-admin.png"))

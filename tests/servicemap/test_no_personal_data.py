@@ -88,6 +88,20 @@ ALLOWED = {
     "directory.Location.city": "the premises' town",
     "directory.Location.county": "the premises' county",
     "directory.Location.postcode": "the premises' postcode",
+    # --- directory: moderation and accounts (issue 4) -----------------------------------------
+    "directory.ServiceChange.proposed": "a provider's proposed values of a service's moderated fields "
+                                        "(criteria, coverage codes), as JSON; the same text as the listing",
+    "directory.ServiceChange.reason": "a moderator's reason for a decision about a listing, shown to its provider",
+    "directory.ProblemReport.comment": "300 characters from the public about what is wrong with a listing; the "
+                                       "form warns not to include anything that could identify a child or family "
+                                       "and stores nothing about the reporter (a residual risk: moderators read it)",
+    "directory.ReviewRequest.basis": "which listing facts a review reminder asked the provider to confirm",
+    "directory.ReviewRequest.recipients": "provider staff work emails the reminder went to",
+    "accounts.Invitation.email": "the work email of a provider or moderator being invited",
+    # django-axes: failed and successful staff/provider logins, for rate limiting (legitimate interest).
+    "axes.AccessAttempt.*": "login attempts on staff/provider accounts: username, IP address, user agent",
+    "axes.AccessFailureLog.*": "failed staff/provider logins, kept for lockouts",
+    "axes.AccessLog.*": "staff/provider logins and logouts",
     # --- gaps: aggregates and snapshots of provision ------------------------------------------
     "gaps.UnmetSearchCount.lad_code": "a local authority code: the cell of a monthly count, not a search",
     "gaps.UnmetSearchCount.abuse_forms": "vocabulary codes joined with '+' (validated by gaps.services)",

@@ -54,6 +54,15 @@ postgres-up:
 redis-up: setup
 	@$(PY) scripts/wait_for_redis.py "$(REDIS_TEST_URL)" --start
 
+## Benchmarks, not part of `make test` (minutes; see BENCHMARKS.md): a national synthetic directory
+## on SQLite and PostgreSQL (databases bench_*), then a wrk load test of gunicorn on loopback.
+bench: setup postgres-up
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) scripts/bench.py
+
+loadtest: setup postgres-up redis-up
+	scripts/loadtest.sh
+
 lint: setup
 	$(PY) -m ruff check .
 

@@ -72,6 +72,7 @@ def fresh_database(kind: str, name: str = PG_DB) -> str:
 def run_child(kind: str, args: argparse.Namespace) -> dict:
     env = {**os.environ, "DATABASE_URL": fresh_database(kind), "DJANGO_SETTINGS_MODULE": "servicemap.settings"}
     env.pop("REDIS_URL", None)  # the same cache (local memory) on both, as in the tests
+    env["ORUK_API_ANON_RATE"] = "1000000/minute"  # measure the API, not its rate limit
     cmd = [sys.executable, __file__, "--child", kind, "--services", str(args.services), "--queries",
            str(args.queries)] + (["--profile", args.profile] if args.profile else [])
     print(f"\n== {kind}: generating {args.services} services and measuring ==", flush=True)
@@ -381,11 +382,13 @@ def measure_import(kind: str) -> dict:
                     "from directory.synthetic import generate_national_areas; generate_national_areas()"],
                    cwd=ROOT, env=env, check=True)
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "manage.py", "import_oruk", str(feed)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    _pid, status, usage = os.wait4(proc.pid, 0)
+    log = BENCH_DIR / f"import-{kind}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "manage.py", "import_oruk", str(feed)], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
-    output = proc.stdout.read()
+    output = log.read_text()
     if status != 0:
         raise SystemExit(f"import_oruk failed:\n{output[-3000:]}")
     return {"export_seconds": export_seconds, "feed_mb": feed.stat().st_size / 1e6, "import_seconds": seconds,
@@ -445,6 +448,32 @@ def child(args: argparse.Namespace) -> None:
     print(RESULT_TAG + json.dumps(result, default=str), flush=True)
 
 
+def generate_only(args: argparse.Namespace) -> None:
+    url = fresh_database(args.generate_only)
+    code = ("from django.core.management import call_command; call_command('migrate', verbosity=0); "
+            "from directory.reference_data import load_postcodes; load_postcodes(); "
+            "from directory.synthetic import generate_national_directory; "
+            f"print(generate_national_directory(services={args.services}))")
+    if args.generate_only == "postgres":
+        code += "; from django.db import connection; connection.cursor().execute('analyze')"
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, check=True,
+                   env={**os.environ, "DATABASE_URL": url})
+    print(url)
+
+
+def print_paths(n: int) -> None:
+    """Search paths, then ORUK list paths, one per line (wrk's Lua script picks among them)."""
+    _setup_django()
+    from directory.models import Service
+
+    rng = random.Random(23)
+    for url in search_urls(n, rng):
+        print(url)
+    pages = max(1, Service.objects.count() // 50)
+    for _ in range(n):
+        print(f"/api/oruk/services?per_page=50&full=true&page={rng.randint(1, pages)}")
+
+
 def profile(what: str, client, rng: random.Random) -> None:
     from pyinstrument import Profiler
 
@@ -468,8 +497,16 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--profile", choices=["search", "oruk", "gaps"], help="also write a pyinstrument profile")
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    parser.add_argument("--generate-only", choices=["sqlite", "postgres"],
+                        help="only (re)create and fill that benchmark database (for scripts/loadtest.sh)")
+    parser.add_argument("--paths", type=int, metavar="N",
+                        help="print N varied search and N ORUK list paths for the database in DATABASE_URL")
     args = parser.parse_args()
-    if args.child:
+    if args.generate_only:
+        generate_only(args)
+    elif args.paths:
+        print_paths(args.paths)
+    elif args.child:
         child(args)
     else:
         parent(args)

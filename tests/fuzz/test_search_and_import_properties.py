@@ -142,9 +142,9 @@ def test_any_uploaded_bytes_get_an_answer_and_change_nothing_unless_valid(modera
         assert _state() == before
 
 
-@pytest.mark.parametrize("content", [b"service_id,status\r\n\"a\rb\",x\r", b"service_id\n\"unclosed\n", b"a,b\x00,c\n1,2,3\n"])
-def test_a_file_the_csv_module_cannot_read_is_refused_with_a_message(moderator, listed, content):
-    # Found by the property above: a lone carriage return made the csv module raise (a 500).
+@pytest.mark.parametrize("content", [b"service_id,status\na\rb,c\n", b"x\ry\n", b"service_id\n\"unclosed\n"])
+def test_a_file_with_stray_carriage_returns_gets_an_answer_not_a_server_error(moderator, listed, content):
+    # Found by the property above: a lone carriage return in a field made the csv module raise (a 500).
     before = _state()
     response = _upload(moderator, content)
     assert response.status_code == 400

@@ -36,15 +36,13 @@ $PY manage.py collectstatic --noinput -v0
 $PY scripts/bench.py --paths 400 > .bench/paths.txt
 head -400 .bench/paths.txt > .bench/paths-search.txt
 tail -400 .bench/paths.txt > .bench/paths-oruk.txt
-grep -o 'href="/static/[^"]*\.css"' <(DATABASE_URL=$DB_URL $PY -c "
-import os, sys; sys.path.insert(0, '.'); os.environ['DJANGO_SETTINGS_MODULE']='servicemap.settings'
-import django; django.setup(); from django.test import Client; print(Client().get('/').content.decode())") \
-  | head -1 | sed 's/href="//; s/"$//' > .bench/paths-static.txt
 
 .venv/bin/gunicorn -c deploy/gunicorn.conf.py --bind $HOST:$PORT --workers "$WORKERS" servicemap.wsgi \
   --pid .bench/gunicorn.pid --daemon
 trap 'kill "$(cat .bench/gunicorn.pid)" 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -fs -o /dev/null "http://$HOST:$PORT/" && break; sleep 0.2; done
+# A hashed stylesheet, as a page links it (served by whitenoise).
+curl -fs "http://$HOST:$PORT/" | grep -o 'href="/static/css/[^"]*\.css"' | head -1 | sed 's/href="//; s/"$//' > .bench/paths-static.txt
 # Warm every worker (gaps inputs, URL resolvers, first queries).
 for path in $(head -40 .bench/paths-search.txt) $(head -20 .bench/paths-oruk.txt); do
   curl -fs -o /dev/null "http://$HOST:$PORT$path" || { echo "warm-up request failed: $path" >&2; exit 1; }
@@ -58,7 +56,7 @@ echo "| --- | --- | --- | --- | --- | --- | --- |"
 for target in search oruk static; do
   for c in $LEVELS; do
     [ "$target" = static ] && [ "$c" != "$(echo $LEVELS | awk '{print $NF}')" ] && continue
-    line=$(WRK_PATHS=.bench/paths-$target.txt wrk -t2 -c"$c" -d"${DURATION}s" --timeout 10s \
+    line=$(WRK_PATHS=.bench/paths-$target.txt wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"${DURATION}s" --timeout 10s \
            -s scripts/loadtest.lua "http://$HOST:$PORT" | grep '^RESULT')
     eval "${line#RESULT }"
     echo "| $target | $c | $rps | $p50_ms | $p95_ms | $p99_ms | $errors of $requests |"

@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup data test test-sqlite test-postgres browser-deps postgres-up lint assets clean
+.PHONY: run setup data test test-sqlite test-postgres browser-deps postgres-up lint assets clean messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,8 @@ test-postgres: setup
 browser-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	@command -v chromium >/dev/null || (echo "chromium is required for the browser tests" >&2; exit 1)
+	@# gettext (msgfmt, xgettext): the Welsh catalogue tests re-run makemessages and msgfmt.
+	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null)
 
 # Start the local PostgreSQL cluster only when none answers; fail loudly if it still does not.
 postgres-up:
@@ -64,3 +66,9 @@ assets:
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+# Refresh the Welsh catalogue from the code and templates, then compile it (commit both files).
+# tests/servicemap/test_i18n.py runs the same makemessages and fails if the catalogue is out of step.
+messages: setup
+	$(PY) manage.py makemessages -l cy --no-obsolete --add-location=file -i node_modules -i staticfiles -i tests -i scripts
+	$(PY) manage.py compilemessages -l cy -i .venv -i node_modules

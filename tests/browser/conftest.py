@@ -33,16 +33,17 @@ PHONE = {"width": 375, "height": 740}
 
 @pytest.fixture(autouse=True)
 def _live_server_helper(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Replaces pytest-django's helper of the same name for browser tests only.
+    """Replaces pytest-django's helper of the same name, for tests in tests/browser/.
 
     pytest-django gives every live-server test `transactional_db`, which empties the database
-    after each test; the browser modules instead load the directory once (`directory_data`) and
-    empty the database when the module ends.
+    after each test. A module that uses `directory_data` instead loads the directory once and
+    empties the database when the module ends; any other live-server test is left as usual.
     """
     if "live_server" not in request.fixturenames:
         yield
         return
-    request.getfixturevalue("directory_data")
+    if "directory_data" not in request.fixturenames:
+        request.getfixturevalue("transactional_db")
     live_server = request.getfixturevalue("live_server")
     live_server._live_server_modified_settings.enable()
     yield
@@ -89,6 +90,12 @@ def browser():
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+def new_page(browser, viewport: dict, **options):
+    """A page in a fresh context. CSP is bypassed only so axe-core can be injected into it."""
+    context = browser.new_context(viewport=viewport, bypass_csp=True, **options)
+    return context.new_page()
 
 
 def axe_violations(page) -> list[dict]:

@@ -11,9 +11,9 @@ from collections import Counter
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, DESKTOP, axe_violations, save_artifact
+from tests.browser.conftest import ARTIFACTS, DESKTOP, axe_violations, new_page, save_artifact
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
 
 # (name, English path). The Welsh path is /cy + the English path. Pages join this list as they land.
 PAGES = [
@@ -30,10 +30,9 @@ def _url(live_server, path: str, language: str) -> str:
 
 @pytest.fixture(scope="module")
 def page(browser):
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
+    page = new_page(browser, DESKTOP)
     yield page
-    context.close()
+    page.context.close()
     save_artifact("axe-counts.json", COUNTS)
 
 

@@ -64,7 +64,11 @@ def _visible_attribute_text(tag: str) -> str:
     texts = []
     for name, value in _ATTRIBUTE.findall(tag):
         lowered = name.lower()
-        is_button_value = lowered == "value" and re.search(r"type\s*=\s*[\"']?(submit|button|reset)", tag, re.I)
+        is_button_value = (
+            lowered == "value"
+            and tag.lower().startswith("<input")
+            and re.search(r"type\s*=\s*[\"']?(submit|button|reset)", tag, re.I)
+        )
         if lowered in VISIBLE_ATTRIBUTES or is_button_value:
             texts.append(value[1:-1])
     return " ".join(texts)
@@ -75,7 +79,7 @@ def untranslated_words(source: str) -> list[tuple[int, str]]:
     text = source
     for pattern in _BLANKED:
         text = pattern.sub(_blank, text)
-    text = _TAG.sub(lambda m: _visible_attribute_text(m.group(0)) + _blank(m), text)
+    text = _TAG.sub(lambda m: f" {_visible_attribute_text(m.group(0))} {_blank(m)}", text)
     text = _ENTITY.sub(" ", text)
     found = []
     for number, line in enumerate(text.split("\n"), start=1):
@@ -99,6 +103,8 @@ def _template_files() -> list[Path]:
         ("<p>Hello there</p>", ["Hello", "there"]),
         ('<img src="x.png" alt="A map">', ["map"]),
         ('<input type="submit" value="Search">', ["Search"]),
+        ('<button type="submit" name="language" value="cy">{% translate "Go" %}</button>', []),
+        ("<p>Hello</p><p>there</p>", ["Hello", "there"]),
         ('<nav aria-label="Main">', ["Main"]),
         ("<p>{% translate 'Hello' %} {{ service.name }}</p>", []),
         ("<p>{% blocktranslate %}Hello {{ name }}{% endblocktranslate %}</p>", []),

@@ -4,6 +4,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from directory.models import Organisation
+from directory.shortlist import shortlist_ids
 
 SAMPLE_CACHE_KEY = "directory:sample-loaded"
 
@@ -19,3 +20,9 @@ def sample_data_loaded() -> bool:
 
 def site(request: HttpRequest) -> dict:
     return {"sample_data_loaded": sample_data_loaded()}
+
+
+def shortlist(request: HttpRequest) -> dict:
+    """How many services are on the session's shortlist (it holds only their ids)."""
+    session = getattr(request, "session", None)
+    return {"shortlist_count": len(shortlist_ids(session)) if session is not None else 0}

@@ -8,6 +8,11 @@ app_name = "directory"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    path("services/<uuid:public_id>/", views.service_detail, name="service_detail"),
     path("shortlist/", views.shortlist, name="shortlist"),
+    path("shortlist/add/", views.shortlist_add_view, name="shortlist_add"),
+    path("shortlist/remove/", views.shortlist_remove_view, name="shortlist_remove"),
+    path("shortlist/load/", views.shortlist_load_view, name="shortlist_load"),
+    path("shortlist/clear/", views.shortlist_clear_view, name="shortlist_clear"),
     path("about-the-data/", views.about_data, name="about_data"),
 ]

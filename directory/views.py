@@ -1,22 +1,243 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from uuid import UUID
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from directory import selectors
+from directory.boundaries import la_boundaries, wales_backdrop
+from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
+from directory.maps import build_coverage_map, build_search_map
+from directory.models import Service
+from directory.shortlist import (
+    MAX_ITEMS,
+    parse_shared_ids,
+    shortlist_add,
+    shortlist_clear,
+    shortlist_ids,
+    shortlist_merge,
+    shortlist_remove,
+)
+from gaps.services import record_unmet_search
+from gaps.vocabulary import classify_unmet
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/home.html")
 
 
-def search(request: HttpRequest) -> HttpResponse:
-    # Placeholder until the search page lands (issue 3).
-    return render(request, "directory/home.html")
-
-
-def shortlist(request: HttpRequest) -> HttpResponse:
-    # Placeholder until the shortlist lands (issue 3).
-    return render(request, "directory/home.html")
-
-
 def about_data(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/about_data.html")
+
+
+def _service_url(service: Service) -> str:
+    return reverse("directory:service_detail", args=[service.public_id])
+
+
+def _map_options() -> dict:
+    # Without base tiles, faint local authority lines give the points somewhere to be.
+    backdrop = [] if settings.MAP_TILES_URL else wales_backdrop()
+    return {"tiles_url": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION, "backdrop": backdrop}
+
+
+def _page_number(raw: str | None, num_pages: int) -> tuple[int | str | None, str]:
+    """The page to show, and a notice when the one asked for does not exist."""
+    if raw is None:
+        return 1, ""
+    if not raw.isdigit() or int(raw) < 1:
+        return 1, _("There is no page “%(page)s”; showing the first page.") % {"page": raw[:20]}
+    if int(raw) > num_pages:
+        notice = ngettext(
+            "There is only %(count)s page of results; showing it.",
+            "There are only %(count)s pages of results; showing the last one.", num_pages,
+        )
+        return num_pages, notice % {"count": num_pages}
+    return int(raw), ""
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """The social workers' search: form, then results grouped by coverage, as a list or a map."""
+    context: dict = {"shortlisted": set(shortlist_ids(request.session))}
+    # Checked before request.GET is parsed: a huge query string is refused, not a 500.
+    if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
+        context.update(form=SearchForm(), query_too_long=QUERY_TOO_LONG)
+        return render(request, "directory/search.html", context, status=400)
+    if not request.GET:
+        return render(request, "directory/search.html", {**context, "form": SearchForm()})
+    form = SearchForm(request.GET)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "directory/search.html", context, status=400)
+
+    outcome = selectors.service_search(**form.search_kwargs())
+    if not request.GET.get("page") and request.GET.get("view") != "map":
+        # A new search (not paging or the map of the same one) whose results hold nothing
+        # covering the child's area is counted, as an aggregate only, for the gaps module.
+        _count_if_unmet(form, outcome)
+    paginator = Paginator(outcome.results, selectors.PAGE_SIZE)
+    number, page_notice = _page_number(request.GET.get("page"), paginator.num_pages)
+    view = "map" if request.GET.get("view") == "map" else "list"
+    context.update(
+        outcome=outcome, place=form.place, page=paginator.get_page(number), page_notice=page_notice,
+        view=view, sort=form.cleaned_data.get("sort") or selectors.SORT_BEST, sorts=selectors.SORTS,
+        nearby_km=selectors.NEARBY_KM,
+        group_pages={g.name.lower(): outcome.first_page(g) for g in selectors.Group},
+    )
+    if view == "map":
+        mapped = [r for r in outcome.results if r.locations]
+        context.update(
+            mapped_count=len(mapped),
+            map_html=build_search_map(
+                results=mapped, outline=la_boundaries([outcome.area.code]), service_url=_service_url,
+                **_map_options(),
+            ),
+        )
+    return render(request, "directory/search.html", context)
+
+
+def _count_if_unmet(form: SearchForm, outcome: selectors.SearchOutcome) -> None:
+    classified = classify_unmet(local_matches=outcome.local_count, local_failures=outcome.local_failures)
+    if classified is None or not outcome.area.code.startswith("W06"):
+        return
+    excluded_by, reason = classified
+    age = form.cleaned_data.get("age")
+    record_unmet_search(
+        month=timezone.localdate(), lad_code=outcome.area.code,
+        abuse_forms=form.cleaned_data.get("abuse_form") or [], age=float(age) if age is not None else None,
+        excluded_by=excluded_by, reason=reason,
+    )
+
+
+@require_GET
+def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    try:
+        service = selectors.service_get(public_id=public_id)
+    except Service.DoesNotExist as exc:
+        raise Http404(_("No service has that address.")) from exc
+    areas = la_boundaries(selectors.covered_local_authority_codes(service))
+    locations = selectors.public_locations(service)
+    return render(request, "directory/service_detail.html", {
+        "service": service,
+        "wait": selectors.current_wait(service),
+        "public_sites": [s.location for s in service.all_sites if not s.location.do_not_publish_address],
+        "hidden_sites": [s.location for s in service.all_sites if s.location.do_not_publish_address],
+        "map_html": build_coverage_map(service=service, areas=areas, locations=locations, **_map_options()),
+        "shortlisted": set(shortlist_ids(request.session)),
+    })
+
+
+# --- shortlist ------------------------------------------------------------------------------
+
+
+class ShortlistChangeForm(forms.Form):
+    service = forms.UUIDField()
+    next = forms.CharField(required=False)
+
+
+def _back_to(request: HttpRequest, raw: str, anchor: str = "") -> HttpResponseRedirect:
+    """Back to the page the button was on (same site only, query kept), else the shortlist."""
+    safe = (
+        raw.startswith("/") and len(raw) <= MAX_QUERY_STRING + 100
+        and url_has_allowed_host_and_scheme(raw, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    )
+    target = raw if safe else reverse("directory:shortlist")
+    return redirect(f"{target}#{anchor}" if anchor else target)
+
+
+def _change_form(request: HttpRequest) -> ShortlistChangeForm | HttpResponse:
+    form = ShortlistChangeForm(request.POST)
+    if not form.is_valid():
+        return render(request, "directory/shortlist_error.html", {"form": form}, status=400)
+    return form
+
+
+@require_POST
+def shortlist_add_view(request: HttpRequest) -> HttpResponse:
+    form = _change_form(request)
+    if isinstance(form, HttpResponse):
+        return form
+    public_id = form.cleaned_data["service"]
+    service = Service.objects.filter(public_id=public_id).only("name").first()
+    if service is None:
+        raise Http404(_("No service has that address."))
+    if shortlist_add(request.session, public_id):
+        messages.success(request, _("%(name)s is on your shortlist.") % {"name": service.name})
+    else:
+        messages.warning(request, _("Your shortlist is full (%(max)s services).") % {"max": MAX_ITEMS})
+    return _back_to(request, form.cleaned_data["next"], f"service-{public_id}")
+
+
+@require_POST
+def shortlist_remove_view(request: HttpRequest) -> HttpResponse:
+    form = _change_form(request)
+    if isinstance(form, HttpResponse):
+        return form
+    public_id = form.cleaned_data["service"]
+    shortlist_remove(request.session, public_id)
+    service = Service.objects.filter(public_id=public_id).only("name").first()
+    if service is not None:
+        messages.success(request, _("%(name)s is no longer on your shortlist.") % {"name": service.name})
+    return _back_to(request, form.cleaned_data["next"], f"service-{public_id}")
+
+
+@require_POST
+def shortlist_load_view(request: HttpRequest) -> HttpResponse:
+    """Add a shared list (ids only) to your own shortlist."""
+    ids, _invalid = parse_shared_ids(request.POST.get("ids", "")[: MAX_QUERY_STRING * 2])
+    found = [s.public_id for s in selectors.service_list_by_public_ids(public_ids=ids)]
+    shortlist_merge(request.session, found)
+    messages.success(request, _("The shared services are on your shortlist."))
+    return redirect("directory:shortlist")
+
+
+@require_POST
+def shortlist_clear_view(request: HttpRequest) -> HttpResponse:
+    shortlist_clear(request.session)
+    messages.success(request, _("Your shortlist is empty."))
+    return redirect("directory:shortlist")
+
+
+def _shortlist_entries(services: list[Service]) -> list[dict]:
+    return [
+        {"service": s, "wait": (w := selectors.current_wait(s)), "accepting": selectors.accepting_referrals(s, w),
+         "locations": selectors.public_locations(s)}
+        for s in services
+    ]
+
+
+@require_GET
+def shortlist(request: HttpRequest) -> HttpResponse:
+    """Your shortlist as a printable referral pack, or (with ?ids=) a shared one, read-only."""
+    shared = "ids" in request.GET
+    invalid = 0
+    if shared:
+        if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING * 2:
+            return render(request, "directory/shortlist.html", {"too_long": True, "shared": True}, status=400)
+        ids, invalid = parse_shared_ids(request.GET.get("ids", ""))
+    else:
+        ids = shortlist_ids(request.session)
+    services = selectors.service_list_by_public_ids(public_ids=ids)
+    found = [s.public_id for s in services]
+    share_url = request.build_absolute_uri(
+        reverse("directory:shortlist") + "?ids=" + ",".join(str(pid) for pid in found)
+    ) if found else ""
+    return render(request, "directory/shortlist.html", {
+        "entries": _shortlist_entries(services),
+        "shared": shared,
+        "shared_ids": ",".join(str(pid) for pid in found),
+        "missing": invalid + (len(ids) - len(found)),
+        "share_url": share_url,
+        "shortlisted": set(shortlist_ids(request.session)),
+    })

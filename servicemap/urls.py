@@ -6,9 +6,11 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/gaps/", include("gaps.api_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("directory.urls")),
+    path("gaps/", include("gaps.urls")),
     prefix_default_language=False,
 )

@@ -1,0 +1,168 @@
+"""The social workers' search form (GET: every field lives in the query string)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from directory import postcodes, vocabulary
+from directory.models import Area
+from directory.selectors import SORT_BEST, SORTS, local_authority_choices
+
+# A shared search link is a few hundred characters; anything far longer is not one of ours.
+MAX_QUERY_STRING = 2000
+QUERY_TOO_LONG = _("That search link is too long to be a search. Start a new search below.")
+
+NO_LOCATION = _("Enter the child's postcode, or choose their local authority")
+AGE_INVALID = _("Enter the child's age as a number, like 9")
+AGE_RANGE = _("The child's age must be between 0 and 25")
+WAIT_INVALID = _("Enter the longest acceptable wait as a whole number of weeks, like 8")
+WAIT_RANGE = _("The longest acceptable wait must be between 0 and 520 weeks")
+UNKNOWN_CHOICE = _("“%(value)s” is not one of the options. Choose from the list.")
+UNKNOWN_LA = _("Choose a local authority from the list")
+
+
+def _multi(label, choices) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": UNKNOWN_CHOICE},
+    )
+
+
+class LocalAuthorityField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Area) -> str:
+        return obj.display_name
+
+
+@dataclass(frozen=True)
+class Place:
+    lad_code: str
+    point: tuple[float, float] | None
+    postcode: str  # normalised, or "" when only a local authority was chosen
+    from_centre: bool  # distances are from the local authority's centre, not a postcode
+
+
+class SearchForm(forms.Form):
+    postcode = forms.CharField(
+        label=_("Postcode"), required=False, max_length=10,
+        help_text=_("The child's home postcode, or just the first part, like CF10"),
+        error_messages={"max_length": postcodes.MALFORMED},
+    )
+    la = LocalAuthorityField(
+        label=_("Or choose their local authority"), queryset=Area.objects.none(), required=False,
+        to_field_name="code", empty_label=_("Choose a local authority"),
+        error_messages={"invalid_choice": UNKNOWN_LA},
+    )
+    age = forms.DecimalField(
+        label=_("Child's age"), required=False, max_digits=3, decimal_places=1,
+        help_text=_("In years"),
+        error_messages={
+            "invalid": AGE_INVALID, "max_digits": AGE_RANGE, "max_whole_digits": AGE_RANGE,
+            "max_decimal_places": AGE_INVALID,
+        },
+    )
+    abuse_form = _multi(_("Forms of abuse"), vocabulary.ABUSE_FORMS)
+    audience = _multi(_("Who needs support"), vocabulary.AUDIENCES)
+    no_disclosure = forms.BooleanField(label=_("No verbal disclosure yet"), required=False)
+    proceedings_ongoing = forms.BooleanField(
+        label=_("A police investigation or court case is ongoing (needs pre-trial therapy)"), required=False,
+    )
+    delivery = _multi(_("How support is given"), vocabulary.DELIVERY_MODES)
+    welsh = forms.BooleanField(label=_("Support in Welsh"), required=False)
+    max_wait = forms.IntegerField(
+        label=_("Longest acceptable wait, in weeks"), required=False,
+        error_messages={"invalid": WAIT_INVALID},
+    )
+    referrer = forms.ChoiceField(
+        label=_("I am"), required=False,
+        choices=[("", _("Any"))] + [(c, label) for c, label in vocabulary.REFERRERS],
+        widget=forms.RadioSelect, error_messages={"invalid_choice": UNKNOWN_CHOICE},
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"), required=False, choices=SORTS, error_messages={"invalid_choice": UNKNOWN_CHOICE},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["la"].queryset = local_authority_choices()
+        self.place: Place | None = None
+
+    def clean_age(self) -> Decimal | None:
+        age = self.cleaned_data.get("age")
+        if age is not None and not (0 <= age <= 25):
+            raise forms.ValidationError(AGE_RANGE)
+        return age
+
+    def clean_max_wait(self) -> int | None:
+        weeks = self.cleaned_data.get("max_wait")
+        if weeks is not None and not (0 <= weeks <= 520):
+            raise forms.ValidationError(WAIT_RANGE)
+        return weeks
+
+    def clean_postcode(self) -> str:
+        return " ".join(self.cleaned_data.get("postcode", "").split()).upper()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "postcode" in self.errors or "la" in self.errors:
+            return cleaned
+        raw, la = cleaned.get("postcode", ""), cleaned.get("la")
+        point = None
+        if raw:
+            parsed = postcodes.parse_postcode(raw)
+            if parsed is None:
+                self.add_error("postcode", postcodes.MALFORMED)
+                return cleaned
+            found = postcodes.lookup_postcode(parsed)
+            if found is None and la is None:
+                self.add_error("postcode", postcodes.UNKNOWN)
+                return cleaned
+            if found is not None:
+                point = (found.latitude, found.longitude)
+                # A chosen local authority decides whose referrals count; the postcode gives distances.
+                self.place = Place(la.code if la else found.lad_code, point, found.postcode, False)
+                return cleaned
+        if la is None:
+            self.add_error("postcode", NO_LOCATION)
+            return cleaned
+        centre = (la.latitude, la.longitude) if la.latitude is not None and la.longitude is not None else None
+        self.place = Place(la.code, centre, "", True)
+        return cleaned
+
+    def search_kwargs(self) -> dict:
+        """Keyword arguments for `selectors.service_search` (call only when valid)."""
+        data = self.cleaned_data
+        assert self.place is not None
+        return {
+            "lad_code": self.place.lad_code,
+            "point": self.place.point,
+            "age": data.get("age"),
+            "abuse_forms": data.get("abuse_form") or [],
+            "audiences": data.get("audience") or [],
+            "no_disclosure": bool(data.get("no_disclosure")),
+            "proceedings_ongoing": bool(data.get("proceedings_ongoing")),
+            "delivery_modes": data.get("delivery") or [],
+            "welsh": bool(data.get("welsh")),
+            "max_wait_weeks": data.get("max_wait"),
+            "referrer": data.get("referrer") or "",
+            "sort": data.get("sort") or SORT_BEST,
+        }
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(anchor id, message) for the GOV.UK error summary, in the order of the fields."""
+        links = []
+        for name, field in self.fields.items():
+            for error in self.errors.get(name, []):
+                bound = self[name]
+                anchor = bound.auto_id
+                if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+                    anchor = f"{anchor}_0"
+                elif error == str(postcodes.UNKNOWN):
+                    anchor = self["la"].auto_id  # the message offers the list instead
+                links.append((anchor, error))
+        for error in self.non_field_errors():
+            links.append(("id_postcode", error))
+        return links

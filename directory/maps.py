@@ -1,0 +1,128 @@
+"""Maps, built by functions from rows the view already fetched (no queries, no request).
+
+Each returns an HTML fragment (Leaflet links, the map element and its script) to embed in our
+own page; folium's full-page template is not used because it sets `user-scalable=no` and page
+styles. Leaflet and jQuery (for popups) come from our static files, never a CDN. Only
+locations whose address may be published are ever drawn.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import folium
+from django.templatetags.static import static
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from directory.models import Location, Service
+
+WALES_CENTRE = (52.35, -3.75)
+WALES_BOUNDS = [[51.37, -5.35], [53.43, -2.65]]
+COLOURS = {1: "#1d70b8", 2: "#6f72af", 3: "#00703c"}  # GOV.UK blue, purple, green by result group
+OUTLINE = {"color": "#0b0c0c", "weight": 3, "fillColor": "#ffdd00", "fillOpacity": 0.15}
+COVERAGE = {"color": "#1d70b8", "weight": 1, "fillColor": "#1d70b8", "fillOpacity": 0.25}
+BACKDROP = {"color": "#6f777b", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.6}
+
+
+def text(value: object) -> str:
+    """Escape provider-written text for folium, which pastes it into JS template literals."""
+    return html.escape(str(value)).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
+def _new_map(tiles_url: str, attribution: str) -> folium.Map:
+    m = folium.Map(location=WALES_CENTRE, zoom_start=7, tiles=None, control_scale=True)
+    if tiles_url:
+        folium.TileLayer(tiles=tiles_url, attr=attribution or " ").add_to(m)
+    # On the instance: add_js_link() would change the list shared by every map.
+    m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js")), ("jquery", static("vendor/jquery/jquery.min.js"))]
+    m.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
+    return m
+
+
+def _embed(m: folium.Map, label: str) -> SafeString:
+    root = m.get_root()
+    root.render()
+    links = "".join(f'<link rel="stylesheet" href="{html.escape(url)}">' for _name, url in m.default_css)
+    scripts = "".join(f'<script src="{html.escape(url)}"></script>' for _name, url in m.default_js)
+    # Safe: every provider-written string went through text() or html.escape().
+    return mark_safe(
+        f'{links}{scripts}<div class="sm-map" role="region" aria-label="{html.escape(label)}">'
+        f"{root.html.render()}</div><script>{root.script.render()}</script>"
+    )
+
+
+def _bounds_of(features: Sequence[dict], points: Sequence[tuple[float, float]]) -> list[list[float]] | None:
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    for feature in features:
+        for polygon in feature["geometry"]["coordinates"]:
+            for lon, lat in polygon[0]:
+                lats.append(lat)
+                lons.append(lon)
+    if not lats:
+        return None
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def _add_outline(m: folium.Map, features: Sequence[dict], style: dict) -> None:
+    for feature in features:
+        name = text(feature["properties"].get("lad_name", ""))
+        folium.GeoJson(feature, style_function=lambda _f, s=style: s, tooltip=name).add_to(m)
+
+
+def _add_location(m: folium.Map, service: Service, location: Location, colour: str, url: str, note: str) -> None:
+    popup = f'<a href="{html.escape(url)}">{text(service.name)}</a><br>{text(location.name)}'
+    if note:
+        popup += f"<br>{text(note)}"
+    folium.CircleMarker(
+        location=(location.latitude, location.longitude), radius=8, color="#0b0c0c", weight=2,
+        fill=True, fill_color=colour, fill_opacity=0.9, tooltip=text(service.name),
+        popup=folium.Popup(popup, max_width=260),
+    ).add_to(m)
+
+
+def build_search_map(
+    *, results: Sequence, outline: Sequence[dict], service_url, backdrop: Sequence[dict] = (),
+    tiles_url: str = "", attribution: str = "",
+) -> str:
+    """Search results' published locations over the child's local authority outline.
+
+    `results` are `selectors.SearchResult`s (anything with .service, .group, .locations and
+    .distance_km); `service_url(service)` gives each popup's link.
+    """
+    m = _new_map(tiles_url, attribution)
+    _add_outline(m, backdrop, BACKDROP)
+    _add_outline(m, outline, OUTLINE)
+    points = []
+    for result in results:
+        for location in result.locations:
+            if not location.has_public_point:
+                continue  # never draw a do-not-publish address, even if a caller passed one
+            note = _("%(km).1f km away") % {"km": result.distance_km} if result.distance_km is not None else ""
+            _add_location(m, result.service, location, COLOURS.get(int(result.group), COLOURS[1]),
+                          service_url(result.service), note)
+            points.append((location.latitude, location.longitude))
+    m.fit_bounds(_bounds_of(outline, points) or WALES_BOUNDS, max_zoom=12, padding=(16, 16))
+    return _embed(m, _("Map of the services found"))
+
+
+def build_coverage_map(
+    *, service: Service, areas: Sequence[dict], locations: Sequence[Location], backdrop: Sequence[dict] = (),
+    tiles_url: str = "", attribution: str = "",
+) -> str:
+    """The local authorities a service takes referrals from, and its published locations."""
+    m = _new_map(tiles_url, attribution)
+    _add_outline(m, backdrop, BACKDROP)
+    _add_outline(m, areas, COVERAGE)
+    points = []
+    for location in locations:
+        if location.has_public_point:
+            folium.CircleMarker(
+                location=(location.latitude, location.longitude), radius=8, color="#0b0c0c", weight=2,
+                fill=True, fill_color="#f47738", fill_opacity=0.9, tooltip=text(location.name),
+            ).add_to(m)
+            points.append((location.latitude, location.longitude))
+    m.fit_bounds(_bounds_of(areas, points) or WALES_BOUNDS, max_zoom=11, padding=(16, 16))
+    return _embed(m, _("Map of the areas %(service)s takes referrals from") % {"service": service.name})

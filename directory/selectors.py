@@ -1,0 +1,503 @@
+"""Reads for the directory's pages: the social workers' search, a service's page, the shortlist.
+
+Every function here runs a fixed number of queries however many services match (the tests
+assert it): related rows come through `select_related` / `prefetch_related`, and the current
+waiting time is annotated with subqueries rather than read per service.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import IntEnum
+from uuid import UUID
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from geopy.distance import geodesic
+
+from directory import vocabulary
+from directory.models import Area, Location, Service, ServiceAtLocation, WaitingTimeReport
+
+# Services based this close to the child, that do not cover the child's area, are still shown
+# (labelled) because a social worker may negotiate an out-of-area referral.
+NEARBY_KM = 40
+# A waiting time reported longer ago than this is shown as "may be out of date".
+STALE_WAIT_DAYS = 42
+PAGE_SIZE = 20
+
+SORT_BEST = "best"
+SORT_WAIT = "wait"
+SORT_DISTANCE = "distance"
+SORTS = (
+    (SORT_BEST, _("Best match")),
+    (SORT_WAIT, _("Shortest wait")),
+    (SORT_DISTANCE, _("Nearest")),
+)
+
+
+class Group(IntEnum):
+    """Where a result sits on the page, in this order."""
+
+    LOCAL = 1  # takes referrals from the child's local authority (or a board/region it is in)
+    NEARBY = 2  # based near by, but does not list the child's area
+    FALLBACK = 3  # all-Wales services, and helplines that list no area at all
+
+
+# --- current waiting time ----------------------------------------------------------------
+
+
+def with_current_wait(queryset: QuerySet[Service]) -> QuerySet[Service]:
+    """Annotate each service with its latest waiting-time report (three correlated subqueries)."""
+    latest = WaitingTimeReport.objects.filter(service=OuterRef("pk")).order_by("-as_of", "-recorded_at", "-id")
+    return queryset.annotate(
+        current_wait_weeks=Subquery(latest.values("weeks")[:1]),
+        current_wait_as_of=Subquery(latest.values("as_of")[:1]),
+        current_wait_open=Subquery(latest.values("referrals_open")[:1]),
+    )
+
+
+@dataclass(frozen=True)
+class CurrentWait:
+    """The latest waiting-time report, with how old it is (pure)."""
+
+    weeks: int
+    as_of: date
+    referrals_open: bool
+    age_days: int
+
+    @property
+    def is_stale(self) -> bool:
+        return self.age_days > STALE_WAIT_DAYS
+
+    @property
+    def shows_year(self) -> bool:
+        return self.age_days > 300
+
+
+def current_wait(service: Service, today: date | None = None) -> CurrentWait | None:
+    """Read the annotations `with_current_wait` adds; None when the service never reported one."""
+    weeks = getattr(service, "current_wait_weeks", None)
+    as_of = getattr(service, "current_wait_as_of", None)
+    if weeks is None or as_of is None:
+        return None
+    today = today or timezone.localdate()
+    return CurrentWait(
+        weeks=weeks,
+        as_of=as_of,
+        referrals_open=bool(getattr(service, "current_wait_open", True)),
+        age_days=(today - as_of).days,
+    )
+
+
+def accepting_referrals(service: Service, wait: CurrentWait | None) -> bool:
+    """Active, and its latest report (if any) does not say the list is closed."""
+    return service.status == Service.Status.ACTIVE and (wait is None or wait.referrals_open)
+
+
+# --- search criteria (pure) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """What the social worker asked for. Empty means "any"."""
+
+    age: Decimal | None = None
+    abuse_forms: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()
+    no_disclosure: bool = False
+    proceedings_ongoing: bool = False
+    delivery_modes: tuple[str, ...] = ()
+    welsh: bool = False
+    max_wait_weeks: int | None = None
+    referrer: str = ""
+
+
+def _offers_any(service: Service, chosen: Sequence[str], fields: dict[str, str]) -> bool:
+    return not chosen or any(getattr(service, fields[code]) for code in chosen)
+
+
+def _wait_ok(service: Service, c: SearchCriteria) -> bool:
+    # No reported wait is "unknown", not "too long": it stays in, shown as "not reported".
+    # A closed list or paused service cannot meet any acceptable wait.
+    if c.max_wait_weeks is None:
+        return True
+    wait = current_wait(service)
+    if not accepting_referrals(service, wait):
+        return False
+    return wait is None or wait.weeks <= c.max_wait_weeks
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    label: str
+    passes: Callable[[Service, SearchCriteria], bool]
+
+
+# Each criterion a service can fail. Order is the order they are reported in.
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion("status", _("Closed"), lambda s, c: s.status != Service.Status.CLOSED),
+    Criterion(
+        "age", _("The child's age is outside the service's age range"),
+        lambda s, c: c.age is None or s.age_min <= c.age <= s.age_max,
+    ),
+    Criterion(
+        "abuse_forms", _("Does not work with the forms of abuse chosen"),
+        lambda s, c: _offers_any(s, c.abuse_forms, vocabulary.ABUSE_FORM_FIELDS),
+    ),
+    Criterion(
+        "audiences", _("Does not support the people chosen"),
+        lambda s, c: _offers_any(s, c.audiences, vocabulary.AUDIENCE_FIELDS),
+    ),
+    Criterion(
+        "disclosure", _("Needs a verbal disclosure first"),
+        lambda s, c: not (c.no_disclosure and s.disclosure_required),
+    ),
+    Criterion(
+        "proceedings", _("Only once the police investigation or court case is finished"),
+        lambda s, c: not (c.proceedings_ongoing and s.requires_proceedings_finished),
+    ),
+    Criterion(
+        "delivery", _("Does not offer the ways of delivery chosen"),
+        lambda s, c: _offers_any(s, c.delivery_modes, vocabulary.DELIVERY_MODE_FIELDS),
+    ),
+    Criterion("welsh", _("No support in Welsh"), lambda s, c: s.welsh_available or not c.welsh),
+    Criterion("wait", _("Wait longer than you can accept, or not taking referrals"), _wait_ok),
+    Criterion(
+        "referrer", _("Does not accept referrals from you"),
+        lambda s, c: not c.referrer or getattr(s, vocabulary.REFERRER_FIELDS[c.referrer]),
+    ),
+)
+
+
+def failed_criteria(service: Service, criteria: SearchCriteria) -> list[str]:
+    """Codes of the criteria this service fails (pure: reads only the instance)."""
+    return [criterion.code for criterion in CRITERIA if not criterion.passes(service, criteria)]
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchArea:
+    """The child's area as the search sees it."""
+
+    code: str
+    name: str
+    in_wales: bool
+    known: bool  # False for an area we hold no row for (e.g. an English local authority)
+    local_ids: frozenset[int] = frozenset()  # the LA, its health board and safeguarding region
+    nation_ids: frozenset[int] = frozenset()  # Wales
+
+
+@dataclass
+class SearchResult:
+    service: Service
+    group: Group
+    distance_km: float | None
+    locations: list[Location]  # published locations with a point; never a do-not-publish one
+    criteria: SearchCriteria
+    wait: CurrentWait | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.wait = current_wait(self.service)
+
+    @staticmethod
+    def _tags(service: Service, concept: str, chosen: Sequence[str]) -> list[tuple[str, bool]]:
+        choices, fields = vocabulary.MULTI_VALUED[concept]
+        return [(str(label), code in chosen) for code, label in choices if getattr(service, fields[code])]
+
+    @property
+    def abuse_form_tags(self) -> list[tuple[str, bool]]:
+        """(label, matched) for every form of abuse the service works with."""
+        return self._tags(self.service, "abuse_forms", self.criteria.abuse_forms)
+
+    @property
+    def audience_tags(self) -> list[tuple[str, bool]]:
+        return self._tags(self.service, "audiences", self.criteria.audiences)
+
+    @property
+    def match_score(self) -> int:
+        return sum(matched for _label, matched in self.abuse_form_tags + self.audience_tags)
+
+    @property
+    def accepting(self) -> bool:
+        return accepting_referrals(self.service, self.wait)
+
+    @property
+    def is_local(self) -> bool:
+        return self.group == Group.LOCAL
+
+    @property
+    def is_nearby(self) -> bool:
+        return self.group == Group.NEARBY
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.group == Group.FALLBACK
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    code: str
+    label: str
+    count: int  # services that fail this criterion (a service may fail several)
+    only_reason: int  # of those, how many fail nothing else: relaxing it alone would show them
+
+
+@dataclass
+class SearchOutcome:
+    area: SearchArea
+    results: list[SearchResult]
+    exclusions: list[Exclusion]
+    considered: int  # services relevant to the area before the criteria were applied
+    # The criteria each *covering* service failed (one list per service): what the unmet-demand
+    # counter needs to say why a child's own area had nothing. Codes only, nothing about the child.
+    local_failures: list[list[str]] = field(default_factory=list)
+
+    def first_page(self, group: Group, page_size: int = PAGE_SIZE) -> int | None:
+        """The results page a group starts on, or None if it is empty."""
+        for index, result in enumerate(self.results):
+            if result.group == group:
+                return index // page_size + 1
+        return None
+
+    def _count(self, group: Group) -> int:
+        return sum(1 for result in self.results if result.group == group)
+
+    @property
+    def local_count(self) -> int:
+        return self._count(Group.LOCAL)
+
+    @property
+    def nearby_count(self) -> int:
+        return self._count(Group.NEARBY)
+
+    @property
+    def fallback_count(self) -> int:
+        return self._count(Group.FALLBACK)
+
+
+_INF = math.inf
+
+
+def _sort_key(result: SearchResult, sort: str) -> tuple:
+    wait = result.wait
+    weeks = wait.weeks if wait is not None else _INF
+    unsure_wait = wait is None or wait.is_stale
+    distance = result.distance_km if result.distance_km is not None else _INF
+    name = result.service.name.lower()
+    if sort == SORT_DISTANCE:
+        return (result.group, distance, name)
+    if sort == SORT_WAIT:
+        return (result.group, not result.accepting, weeks, unsure_wait, distance, name)
+    # Best match: most chosen forms/people matched, then open lists, fresh waits, short waits.
+    return (result.group, -result.match_score, not result.accepting, unsure_wait, weeks, distance, name)
+
+
+def sort_results(results: Iterable[SearchResult], sort: str) -> list[SearchResult]:
+    """Coverage first, then near by, then all-Wales; the chosen order within each (pure)."""
+    return sorted(results, key=lambda r: _sort_key(r, sort))
+
+
+def _nearest_km(point: tuple[float, float] | None, locations: Sequence[Location]) -> float | None:
+    if point is None or not locations:
+        return None
+    return min(geodesic(point, (loc.latitude, loc.longitude)).km for loc in locations)
+
+
+def _bounding_box(point: tuple[float, float], km: float) -> tuple[float, float, float, float]:
+    lat, lon = point
+    dlat = km / 111.0
+    dlon = km / (111.0 * max(math.cos(math.radians(lat)), 0.01))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def search_area_for(lad_code: str) -> SearchArea:
+    """The local authority and the larger areas it belongs to. Two queries."""
+    la = Area.objects.filter(code=lad_code).first()
+    if la is None:
+        return SearchArea(code=lad_code, name=lad_code, in_wales=False, known=False)
+    # Parents and grandparents, so coverage by a region inside a board still counts.
+    larger = list(Area.objects.filter(Q(members=la) | Q(members__members=la)).distinct())
+    nations = frozenset(a.id for a in larger if a.kind == Area.Kind.NATION)
+    return SearchArea(
+        code=la.code,
+        name=la.display_name,
+        in_wales=bool(nations),
+        known=True,
+        local_ids=frozenset({la.id} | {a.id for a in larger if a.kind != Area.Kind.NATION}),
+        nation_ids=nations,
+    )
+
+
+def _public_sites() -> Prefetch:
+    return Prefetch(
+        "service_at_locations",
+        queryset=ServiceAtLocation.objects.select_related("location").filter(
+            location__do_not_publish_address=False, location__latitude__isnull=False,
+            location__longitude__isnull=False,
+        ).order_by("location__name", "id"),
+        to_attr="public_sites",
+    )
+
+
+def public_locations(service: Service) -> list[Location]:
+    """Published locations with a point, from the `_public_sites` prefetch (no query)."""
+    return [site.location for site in getattr(service, "public_sites", []) if site.location.has_public_point]
+
+
+def _nearby_service_ids(point: tuple[float, float]) -> set[int]:
+    """Services with a published location in a box around the point. One query."""
+    south, north, west, east = _bounding_box(point, NEARBY_KM)
+    return set(
+        ServiceAtLocation.objects.filter(
+            location__do_not_publish_address=False,
+            location__latitude__range=(south, north),
+            location__longitude__range=(west, east),
+        ).values_list("service_id", flat=True)
+    )
+
+
+def _candidates(area: SearchArea, nearby_ids: set[int]) -> QuerySet[Service]:
+    coverage = Service.coverage_areas.through.objects.filter(service=OuterRef("pk"))
+    # A helpline listing no area at all takes calls from anyone: a national fallback.
+    national_helpline = Q(kind_helpline=True) & ~Exists(coverage)
+    wanted = Q(id__in=nearby_ids) | national_helpline
+    area_ids = area.local_ids | area.nation_ids
+    if area_ids:
+        wanted |= Exists(coverage.filter(area_id__in=area_ids))
+    queryset = Service.objects.filter(wanted).annotate(
+        covers_local=Exists(coverage.filter(area_id__in=area.local_ids)),
+        covers_nation=Exists(coverage.filter(area_id__in=area.nation_ids)),
+    )
+    return with_current_wait(queryset).select_related("organisation").prefetch_related(
+        "coverage_areas", _public_sites()
+    ).order_by("name", "id")
+
+
+def _group(service: Service, distance_km: float | None, nearby: bool) -> Group | None:
+    if service.covers_local:
+        return Group.LOCAL
+    if service.covers_nation:
+        return Group.FALLBACK
+    if nearby and distance_km is not None and distance_km <= NEARBY_KM:
+        return Group.NEARBY
+    if service.kind_helpline and not service.coverage_areas.all():
+        return Group.FALLBACK
+    return None
+
+
+def _exclusions(failures: list[list[str]]) -> list[Exclusion]:
+    exclusions = []
+    for criterion in CRITERIA:
+        failing = [f for f in failures if criterion.code in f]
+        if failing:
+            only = sum(1 for f in failing if len(f) == 1)
+            exclusions.append(Exclusion(criterion.code, str(criterion.label), len(failing), only))
+    return sorted(exclusions, key=lambda e: -e.count)
+
+
+def service_search(
+    *,
+    lad_code: str,
+    point: tuple[float, float] | None,
+    age: Decimal | None = None,
+    abuse_forms: Sequence[str] = (),
+    audiences: Sequence[str] = (),
+    no_disclosure: bool = False,
+    proceedings_ongoing: bool = False,
+    delivery_modes: Sequence[str] = (),
+    welsh: bool = False,
+    max_wait_weeks: int | None = None,
+    referrer: str = "",
+    sort: str = SORT_BEST,
+) -> SearchOutcome:
+    """Services for a child in `lad_code` (distances from `point`), in three groups.
+
+    1. services that cover the local authority, its health board or its safeguarding region;
+    2. services with a published location within NEARBY_KM of the point that do not cover it;
+    3. all-Wales services (they cover Wales) and helplines that list no area.
+    A service covering Wales is a fallback even when it is based near by: it takes the
+    referral, but it is not the local offer. Services failing any criterion are left out
+    and counted per criterion in `exclusions`. Runs six queries whatever the result count.
+    """
+    area = search_area_for(lad_code)
+    nearby_ids = _nearby_service_ids(point) if point is not None else set()
+    criteria = SearchCriteria(
+        age=age, abuse_forms=tuple(abuse_forms), audiences=tuple(audiences), no_disclosure=no_disclosure,
+        proceedings_ongoing=proceedings_ongoing, delivery_modes=tuple(delivery_modes), welsh=welsh,
+        max_wait_weeks=max_wait_weeks, referrer=referrer,
+    )
+    results: list[SearchResult] = []
+    failures: list[list[str]] = []
+    local_failures: list[list[str]] = []
+    considered = 0
+    for service in _candidates(area, nearby_ids):
+        locations = public_locations(service)
+        distance = _nearest_km(point, locations)
+        group = _group(service, distance, service.id in nearby_ids)
+        if group is None:
+            continue  # inside the bounding box but beyond NEARBY_KM
+        considered += 1
+        failed = failed_criteria(service, criteria)
+        if failed:
+            failures.append(failed)
+            if group == Group.LOCAL:
+                local_failures.append(failed)
+        else:
+            results.append(SearchResult(service, group, distance, locations, criteria))
+    return SearchOutcome(area, sort_results(results, sort), _exclusions(failures), considered, local_failures)
+
+
+# --- a service's page and the shortlist ---------------------------------------------------
+
+
+def service_get(*, public_id: UUID) -> Service:
+    """One service with everything its page shows. Raises Service.DoesNotExist. Seven queries."""
+    queryset = with_current_wait(Service.objects.select_related("organisation")).prefetch_related(
+        Prefetch("coverage_areas", queryset=Area.objects.prefetch_related("members__members").order_by("name")),
+        Prefetch("waiting_times", queryset=WaitingTimeReport.objects.order_by("-as_of", "-recorded_at", "-id")),
+        Prefetch(
+            "service_at_locations",
+            queryset=ServiceAtLocation.objects.select_related("location").order_by("location__name", "id"),
+            to_attr="all_sites",
+        ),
+        _public_sites(),
+    )
+    return queryset.get(public_id=public_id)
+
+
+def covered_local_authority_codes(service: Service) -> list[str]:
+    """Codes of the local authorities inside the service's coverage areas (from the prefetch)."""
+    codes: set[str] = set()
+    for area in service.coverage_areas.all():
+        stack = [area]
+        while stack:
+            current = stack.pop()
+            if current.kind == Area.Kind.LOCAL_AUTHORITY:
+                codes.add(current.code)
+            else:
+                stack.extend(current.members.all())
+    return sorted(codes)
+
+
+def service_list_by_public_ids(*, public_ids: Sequence[UUID]) -> list[Service]:
+    """The services with these ids, in the order given; unknown ids are skipped. Four queries."""
+    if not public_ids:
+        return []
+    queryset = with_current_wait(Service.objects.filter(public_id__in=public_ids)).select_related(
+        "organisation"
+    ).prefetch_related("coverage_areas", _public_sites())
+    by_id = {service.public_id: service for service in queryset}
+    return [by_id[pid] for pid in public_ids if pid in by_id]
+
+
+def local_authority_choices() -> QuerySet[Area]:
+    """The 22 Welsh local authorities, for the search form's list."""
+    return Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY).order_by("name")

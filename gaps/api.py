@@ -1,0 +1,38 @@
+"""`/api/gaps/?layer=...`: the gaps table as JSON, with its source, period, method and limits."""
+
+from __future__ import annotations
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gaps import layers, notes, selectors
+from gaps.forms import VIEW_LA
+from gaps.serializers import AreaResultSerializer, GapsQuerySerializer
+
+
+class GapsView(APIView):
+    """Access per area for one layer (a question, optionally an age band)."""
+
+    def get(self, request: Request) -> Response:
+        query = GapsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        layer = layers.Layer(params["layer"], params.get("age") or "")
+        version = selectors.directory_version()
+        result = selectors.gaps_layer(layer=layer, basis=params["basis"], need=params["need"], version=version)
+        rows = result.areas
+        if params["view"] != VIEW_LA:
+            rows = layers.regional(result, selectors.gaps_regions(kind=params["view"], version=version))
+        as_of = selectors.directory_as_of()
+        return Response({
+            "layer": layer.key,
+            "label": layer.label,
+            "basis": result.basis,
+            "need": result.need,
+            "view": params["view"],
+            "directory_as_of": as_of.isoformat() if as_of else None,
+            "notes": dict(notes.figure_notes(result, as_of)),
+            "wales": AreaResultSerializer(result.wales).data,
+            "areas": AreaResultSerializer(layers.sort_results(rows, "name"), many=True).data,
+        })

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from gaps.services import snapshot_take
+
+
+class Command(BaseCommand):
+    help = (
+        "Take a dated snapshot of provision (every service's coverage, forms, audiences and current wait; "
+        "every local authority's access for every layer) for the trends page. Idempotent for a date: "
+        "running it again replaces that date's snapshot. Meant for a quarterly cron."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--date", help="The date to file the snapshot under (YYYY-MM-DD); default today.")
+
+    def handle(self, *args, **options) -> None:
+        raw = options.get("date")
+        try:
+            taken_on = date.fromisoformat(raw) if raw else timezone.localdate()
+        except ValueError as exc:
+            raise CommandError(f"--date must be YYYY-MM-DD, not {raw!r}") from exc
+        snapshot = snapshot_take(taken_on=taken_on)
+        self.stdout.write(
+            f"Snapshot {snapshot.taken_on:%Y-%m-%d}: {snapshot.services.count()} services, "
+            f"{snapshot.access.count()} area × layer figures."
+        )

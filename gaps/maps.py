@@ -1,0 +1,200 @@
+"""The gaps choropleth: a folium map of the 22 local authorities, embedded in our own page.
+
+`build_gaps_map(...)` returns HTML (Leaflet from our static files, no tiles by default) and is
+unit-tested on plain rows. The legend is plain HTML beside the map (see the template), so it
+is read by screen readers and needs no d3.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import folium
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gaps.layers import AreaResult
+
+NO_PROVISION_FILL = "url(#sm-no-provision)"  # an SVG hatch pattern defined in the page
+
+
+@dataclass(frozen=True)
+class Bin:
+    low: float
+    high: float
+    color: str
+    label: str
+
+
+# Normalised access (1.0 = the Wales level). A diverging orange–purple scheme (ColorBrewer PuOr,
+# safe for colour-blind readers); "no provision" is hatched and labelled, not just coloured.
+BINS = (
+    Bin(0.0, 0.5, "#e66101", gettext_lazy("less than half the Wales level")),
+    Bin(0.5, 0.8, "#fdb863", gettext_lazy("half to 0.8 of the Wales level")),
+    Bin(0.8, 1.25, "#f7f7f7", gettext_lazy("near the Wales level (0.8 to 1.25)")),
+    Bin(1.25, 2.0, "#b2abd2", gettext_lazy("1.25 to twice the Wales level")),
+    Bin(2.0, float("inf"), "#5e3c99", gettext_lazy("more than twice the Wales level")),
+)
+
+
+def bin_for(result: AreaResult) -> Bin | None:
+    """The legend class of an area; None means no provision."""
+    if result.no_provision:
+        return None
+    return next(b for b in BINS if result.normalised < b.high)
+
+
+def _perpendicular(p: Sequence[float], a: Sequence[float], b: Sequence[float]) -> float:
+    (x, y), (x1, y1), (x2, y2) = p, a, b
+    dx, dy = x2 - x1, y2 - y1
+    if dx == dy == 0:
+        return ((x - x1) ** 2 + (y - y1) ** 2) ** 0.5
+    return abs(dy * x - dx * y + x2 * y1 - y2 * x1) / (dx * dx + dy * dy) ** 0.5
+
+
+def simplify_ring(ring: list[list[float]], tolerance: float) -> list[list[float]]:
+    """Douglas–Peucker on one closed ring, keeping at least a triangle."""
+    if len(ring) <= 4:
+        return ring
+    keep = {0, len(ring) - 1}
+    stack = [(0, len(ring) - 1)]
+    while stack:
+        start, end = stack.pop()
+        best, index = 0.0, -1
+        for i in range(start + 1, end):
+            d = _perpendicular(ring[i], ring[start], ring[end])
+            if d > best:
+                best, index = d, i
+        if index >= 0 and best > tolerance:
+            keep.add(index)
+            stack += [(start, index), (index, end)]
+    out = [[round(x, 4), round(y, 4)] for i, (x, y) in enumerate(ring) if i in keep]
+    return out if len(out) >= 4 else ring
+
+
+@lru_cache(maxsize=2)
+def la_boundaries(path: str, tolerance: float = 0.0015) -> dict:
+    """The local authority boundaries, simplified once per process (~100 m: fine at zoom 7–9)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    for feature in data["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        simplified = [[simplify_ring(ring, tolerance) for ring in polygon] for polygon in polygons]
+        # Drop islands that shrink to nothing; keep the largest piece whatever happens.
+        simplified = [p for p in simplified if len(p[0]) >= 4] or simplified[:1]
+        geometry["type"], geometry["coordinates"] = "MultiPolygon", simplified
+    return data
+
+
+def _fmt(value: float | None, places: int = 1) -> str:
+    return "–" if value is None else f"{value:.{places}f}"
+
+
+def _properties(result: AreaResult, region: AreaResult | None) -> dict[str, str]:
+    shown = region or result
+    closed = (
+        _("all %(n)s closed") % {"n": shown.closed_lists} if shown.all_lists_closed else str(shown.closed_lists)
+    )
+    return {
+        "sm_name": result.name + (f" ({shown.name})" if region else ""),
+        "sm_name_cy": result.name_cy + (f" ({shown.name_cy})" if region else ""),
+        "sm_access": _("no provision") if shown.no_provision else _fmt(shown.per_10k, 2),
+        "sm_normalised": "0" if shown.no_provision else _fmt(shown.normalised, 2),
+        "sm_services": str(shown.n_services),
+        "sm_wait": _fmt(shown.median_wait) + (" " + _("weeks") if shown.median_wait is not None else ""),
+        "sm_closed": closed,
+    }
+
+
+def build_gaps_map(
+    boundaries: Mapping,
+    results: Sequence[AreaResult],
+    *,
+    regions: Mapping[str, AreaResult] | None = None,
+    tiles_url: str = "",
+    tiles_attribution: str = "",
+    label_no_provision: bool = True,
+    centroids: Mapping[str, tuple[float, float]] | None = None,
+) -> str:
+    """A choropleth of normalised access (HTML to embed). `regions` maps LA code → its region's result,
+    to colour each local authority by its region's figure in the regional views."""
+    by_code = {r.code: r for r in results}
+    regions = regions or {}
+    features = []
+    for feature in boundaries["features"]:
+        code = feature["properties"]["lad_code"]
+        if code not in by_code:
+            continue
+        shown = regions.get(code) or by_code[code]
+        props = {"lad_code": code, **_properties(by_code[code], regions.get(code))}
+        found = bin_for(shown)
+        props["sm_fill"] = found.color if found else NO_PROVISION_FILL
+        features.append({"type": "Feature", "properties": props, "geometry": feature["geometry"]})
+
+    m = folium.Map(
+        location=[52.35, -3.75], zoom_start=7, tiles=None, control_scale=True, min_zoom=6, max_zoom=11,
+        zoom_snap=0.25, zoom_delta=0.5,  # fractional zoom, so Wales fills the frame
+    )
+    m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
+    m.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
+    if tiles_url:
+        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or " ", name="base").add_to(m)
+
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="gaps",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["sm_fill"], "fillOpacity": 1, "color": "#0b0c0c", "weight": 1,
+        },
+        highlight_function=lambda f: {"weight": 3},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["sm_name", "sm_name_cy", "sm_access", "sm_normalised", "sm_services", "sm_wait", "sm_closed"],
+            aliases=[_("Area"), _("Welsh name"), _("Access per 10,000 children"), _("Against Wales (1 = Wales)"),
+                     _("Covering services"), _("Median wait"), _("Closed lists")],
+            sticky=True,
+        ),
+    )
+    layer.add_to(m)
+    if label_no_provision and centroids:
+        _label_no_provision(m, by_code, regions, centroids)
+    m.fit_bounds([[51.35, -5.35], [53.45, -2.65]])
+    return render_embed(m)
+
+
+def _label_no_provision(
+    m: folium.Map,
+    by_code: Mapping[str, AreaResult],
+    regions: Mapping[str, AreaResult],
+    centroids: Mapping[str, tuple[float, float]],
+) -> None:
+    """A "None" label on each area with no provision, pushed sideways away from a neighbour's label."""
+    placed: list[tuple[float, float]] = []
+    codes = [c for c, r in by_code.items() if (regions.get(c) or r).no_provision and c in centroids]
+    for code in sorted(codes, key=lambda c: -centroids[c][1]):  # east to west
+        lat, lon = centroids[code]
+        # Labels are about 44 px wide: about 0.35° of longitude at the zoom Wales is shown at.
+        shift = sum(1 for plat, plon in placed if abs(plat - lat) < 0.12 and abs(plon - lon) < 0.35)
+        placed.append((lat, lon))
+        folium.Marker(
+            (lat, lon),
+            icon=folium.DivIcon(
+                html=f'<span class="sm-map-label">{_("None")}</span>',
+                icon_size=(44, 18), icon_anchor=(22 + 26 * shift, 9), class_name="sm-map-label-icon",
+            ),
+            interactive=False,
+        ).add_to(m)
+
+
+def render_embed(m: folium.Map) -> str:
+    """The map's own assets, its div and its script: folium's full page (with its viewport
+    meta and CDN links) is left out so the map sits inside our page."""
+    root = m.get_root()
+    root.render()
+    links = "".join(f'<link rel="stylesheet" href="{url}">' for _name, url in m.default_css)
+    scripts = "".join(f'<script src="{url}"></script>' for _name, url in m.default_js)
+    return f"{links}{scripts}{root.html.render()}<script>{root.script.render()}</script>"

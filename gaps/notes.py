@@ -1,0 +1,92 @@
+"""Source, period, method and limits of the gaps figures: one text for the pages, CSV and API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gaps import layers
+from gaps.layers import LayerResult
+
+CENSUS = "ONS Census 2021, table TS007 (usual residents aged 0–17 on 21 March 2021)"
+
+
+def supply_statement(result: LayerResult) -> str:
+    n = len(result.services)
+    if result.basis == layers.BASIS_CAPACITY:
+        return _(
+            "Supply is each service's stated capacity (new referrals a year) for %(with)s of %(n)s services; "
+            "the %(without)s that state none count as 1, so figures mix units where both occur."
+        ) % {"with": result.services_with_capacity, "n": n, "without": n - result.services_with_capacity}
+    return _("Supply is 1 per service: figures are services per 10,000 children (%(n)s services counted).") % {"n": n}
+
+
+def need_statement(need: str) -> str:
+    if need == layers.NEED_PREVALENCE:
+        return _("Need is the estimated number of children who will experience sexual abuse before 16 (at least). ") + \
+            str(layers.PREVALENCE_SOURCE)
+    return _("Need is the number of children aged 0–17 living in each local authority.")
+
+
+def figure_notes(result: LayerResult, as_of: date | None) -> list[tuple[str, str]]:
+    """(heading, text) pairs stating where the figures come from, when, how, and what they cannot show."""
+    period = _("Directory as it stood on %(date)s (waiting times: each service's latest report).") % {
+        "date": as_of.isoformat() if as_of else _("no services yet")
+    }
+    return [
+        ("source", _(
+            "Services, the areas they take referrals from, and their waiting times: the servicemap directory "
+            "(listings kept by providers and checked by moderators). Children: %(census)s. Boundaries: ONS local "
+            "authority districts via Martin Chorley's UK-GeoJSON (CC BY 4.0), OS data © Crown copyright."
+        ) % {"census": CENSUS}),
+        ("period", period + " " + _("Children: Census day, 21 March 2021.")),
+        ("method", _(
+            "Two-step floating catchment area, coverage variant (Luo & Wang 2003): each service's supply is "
+            "shared among the children of the areas it covers, then each area adds up the shares that reach it. "
+            "A service covering a health board, safeguarding board or all of Wales covers each of its local "
+            "authorities. Normalised access divides by the Wales level, so 1 is the Wales level and below 1 is "
+            "worse. Closed services are left out; paused services count, with their list closed. Regions are "
+            "demand-weighted means of their local authorities. Waiting times are shown beside access, not in it."
+        ) + " " + supply_statement(result) + " " + need_statement(result.need)),
+        ("limits", _(
+            "Coverage is what services declare, not how many children they can see. A service covering all of "
+            "Wales is spread over all its children, so national services add little to any one area. Age-band "
+            "layers still divide by all children aged 0–17. Waiting times are reported by services and may be "
+            "out of date. Child protection registrations are not used as need: only about one in five children "
+            "with recorded concerns about sexual abuse were registered for it."
+        )),
+    ]
+
+
+NOTE_HEADINGS = {
+    "source": gettext_lazy("Source"),
+    "period": gettext_lazy("Period"),
+    "method": gettext_lazy("Method"),
+    "limits": gettext_lazy("Limits"),
+    "suppression": gettext_lazy("Small numbers"),
+}
+
+
+def unmet_notes(months: list[date]) -> list[tuple[str, str]]:
+    if months:
+        period = _("Searches from %(first)s to %(last)s (counted by calendar month).") % {
+            "first": f"{min(months):%B %Y}", "last": f"{max(months):%B %Y}"
+        }
+    else:
+        period = _("No searches counted yet.")
+    return [
+        ("source", _(
+            "servicemap's search page: each search whose results held no service covering the child's local "
+            "authority adds 1 to a count for its month, local authority, forms of abuse, age band, the criterion "
+            "that excluded services, and the reason. Nothing else about the search is kept."
+        )),
+        ("period", period),
+        ("limits", _(
+            "These are searches, not children: one child may be searched for several times, or not at all. "
+            "Practitioners who know there is nothing nearby may stop searching. A search for several forms of "
+            "abuse is counted once, under that combination."
+        )),
+        ("suppression", _("Counts of 1–4 are shown as <5; some other cells are hidden so they cannot be worked out.")),
+    ]

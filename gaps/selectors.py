@@ -1,0 +1,200 @@
+"""Reads for the gaps module: directory rows for the analysis, cached until the directory changes."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
+
+from directory.models import Area, Service, WaitingTimeReport
+from gaps import layers
+from gaps.layers import AreaRow, Layer, LayerResult, ServiceRow
+from gaps.models import Snapshot, SnapshotAccess, UnmetSearchCount
+
+CACHE_SECONDS = 60 * 60 * 24
+REGION_KINDS = (Area.Kind.HEALTH_BOARD, Area.Kind.SAFEGUARDING_REGION)
+T = TypeVar("T")
+
+
+def directory_version() -> str:
+    """A short fingerprint of everything the analysis reads (four aggregate queries).
+
+    It changes when a service, its coverage, a waiting-time report or an area's population
+    changes, so cached results live exactly as long as the directory stays the same.
+    """
+    services = Service.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
+    coverage = Service.coverage_areas.through.objects.aggregate(n=Count("id"), top=Max("id"))
+    waits = WaitingTimeReport.objects.aggregate(n=Count("id"), top=Max("id"), weeks=Sum("weeks"))
+    areas = Area.objects.aggregate(n=Count("id"), children=Sum("children_0_17"))
+    raw = repr((services, coverage, waits, areas))
+    return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+# Computed results live in this process, keyed by the directory's fingerprint: no pickling on
+# the way in or out (a layer result holds hundreds of rows). The Django cache holds only a token,
+# so clearing the cache (as the tests do) also forgets everything here.
+_memo: dict[tuple[str, str, str], object] = {}
+_TOKEN_KEY = "gaps:memo-token"
+
+
+def _cached(key: str, compute: Callable[[], T], version: str | None = None) -> T:
+    version = version or directory_version()
+    token = cache.get(_TOKEN_KEY)
+    if token is None:
+        token = uuid.uuid4().hex
+        cache.set(_TOKEN_KEY, token, CACHE_SECONDS)
+    full_key = (token, version, key)
+    if full_key not in _memo:
+        if any(k[:2] != (token, version) for k in _memo):
+            _memo.clear()  # the directory changed: drop what was computed for the old one
+        _memo[full_key] = compute()
+    return _memo[full_key]  # type: ignore[return-value]
+
+
+def _local_authorities_within() -> dict[str, set[str]]:
+    """Area code → the local authority codes it contains (itself, for a local authority). Two queries."""
+    kinds = dict(Area.objects.values_list("code", "kind"))
+    parents: dict[str, set[str]] = defaultdict(set)
+    for child, parent in Area.parents.through.objects.values_list("from_area__code", "to_area__code"):
+        parents[child].add(parent)
+    within: dict[str, set[str]] = defaultdict(set)
+    for code, kind in kinds.items():
+        if kind != Area.Kind.LOCAL_AUTHORITY:
+            continue
+        seen, todo = {code}, [code]
+        while todo:  # every ancestor, however deep the hierarchy
+            for parent in parents.get(todo.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        for ancestor in seen:
+            within[ancestor].add(code)
+    return within
+
+
+def _service_queryset() -> QuerySet[Service]:
+    latest = WaitingTimeReport.objects.filter(service=OuterRef("pk")).order_by("-as_of", "-recorded_at", "-id")
+    return (
+        Service.objects.exclude(status=Service.Status.CLOSED)
+        .annotate(
+            wait_weeks=Subquery(latest.values("weeks")[:1]),
+            wait_open=Subquery(latest.values("referrals_open")[:1]),
+            wait_as_of=Subquery(latest.values("as_of")[:1]),
+        )
+        .order_by("name", "id")
+    )
+
+
+def service_rows_build() -> list[ServiceRow]:
+    """Open and paused services as analysis rows, coverage expanded to local authorities.
+
+    Closed services are not supply and are left out. Four queries, whatever the number of services.
+    """
+    within = _local_authorities_within()
+    coverage: dict[int, set[str]] = defaultdict(set)
+    for service_id, code in Service.coverage_areas.through.objects.values_list("service_id", "area__code"):
+        coverage[service_id] |= within.get(code, set())
+    rows = []
+    for s in _service_queryset():
+        rows.append(ServiceRow(
+            id=s.pk, name=s.name, status=s.status, abuse_forms=frozenset(s.abuse_forms),
+            supports_child=s.supports_child, supports_parent_carer=s.supports_parent_carer,
+            supports_sibling=s.supports_sibling, disclosure_required=s.disclosure_required,
+            pre_trial_therapy=s.pre_trial_therapy, age_min=float(s.age_min), age_max=float(s.age_max),
+            capacity=s.capacity_per_year, la_codes=frozenset(coverage.get(s.pk, ())),
+            wait_weeks=s.wait_weeks, referrals_open=s.wait_open, wait_as_of=s.wait_as_of,
+            public_id=str(s.public_id),
+        ))
+    return rows
+
+
+def area_rows_build() -> tuple[list[AreaRow], list[AreaRow]]:
+    """Local authorities with a population (the demand), and health/safeguarding boards made of them."""
+    las = [
+        AreaRow(a.code, a.name, a.name_cy, a.kind, a.children_0_17 or 0, (a.code,), a.latitude, a.longitude)
+        for a in Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY, children_0_17__gt=0).order_by("name")
+    ]
+    la_codes = {a.code for a in las}
+    within = _local_authorities_within()
+    regions = [
+        AreaRow(a.code, a.name, a.name_cy, a.kind, 0, tuple(sorted(within.get(a.code, set()) & la_codes)))
+        for a in Area.objects.filter(kind__in=REGION_KINDS).order_by("kind", "name")
+    ]
+    return las, regions
+
+
+def gaps_inputs(version: str | None = None) -> tuple[list[ServiceRow], list[AreaRow], list[AreaRow]]:
+    """Services, local authorities and regions, cached until the directory changes."""
+    return _cached("inputs", lambda: (service_rows_build(), *area_rows_build()), version)
+
+
+def gaps_layer(
+    *, layer: Layer, basis: str = layers.BASIS_SERVICES, need: str = layers.NEED_CHILDREN, version: str | None = None
+) -> LayerResult:
+    """One layer's access per local authority, cached until the directory changes."""
+    version = version or directory_version()
+
+    def compute() -> LayerResult:
+        services, las, _regions = gaps_inputs(version)
+        prepared = _cached(f"prepared:{need}", lambda: layers.prepare(services, las, need), version)
+        return layers.compute_layer(layer, services, las, basis=basis, need=need, prepared=prepared)
+
+    return _cached(f"layer:{layer.key}:{basis}:{need}", compute, version)
+
+
+def gaps_regions(*, kind: str, version: str | None = None) -> list[AreaRow]:
+    _services, _las, regions = gaps_inputs(version)
+    return [r for r in regions if r.kind == kind]
+
+
+def directory_as_of() -> date | None:
+    """When the directory last changed (the period the gaps figures describe)."""
+    latest = Service.objects.aggregate(latest=Max("updated_at"))["latest"]
+    report = WaitingTimeReport.objects.aggregate(latest=Max("as_of"))["latest"]
+    dates = [d for d in (latest.date() if latest else None, report) if d]
+    return max(dates) if dates else None
+
+
+def area_get(*, code: str) -> Area | None:
+    return Area.objects.filter(code=code, kind=Area.Kind.LOCAL_AUTHORITY).first()
+
+
+def local_authority_list() -> list[tuple[str, str, int | None]]:
+    """(code, name, children 0–17) of every local authority, by name."""
+    return list(
+        Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY).order_by("name").values_list("code", "name", "children_0_17")
+    )
+
+
+def unmet_months() -> list[date]:
+    """The months the unmet-demand counter has rows for, latest first."""
+    return list(UnmetSearchCount.objects.order_by("-month").values_list("month", flat=True).distinct())
+
+
+def unmet_totals(*, months: Iterable[date], by: str) -> dict[tuple[str, str], int]:
+    """Unmet searches over `months`, summed by (`by`, reason): one aggregate query."""
+    if by not in {"lad_code", "abuse_forms", "age_band", "excluded_by"}:
+        raise ValueError(f"cannot group unmet searches by {by!r}")
+    rows = (
+        UnmetSearchCount.objects.filter(month__in=list(months))
+        .values(by, "reason")
+        .annotate(total=Sum("count"))
+        .order_by(by, "reason")
+    )
+    return {(row[by], row["reason"]): row["total"] for row in rows}
+
+
+def snapshot_list() -> QuerySet[Snapshot]:
+    return Snapshot.objects.order_by("-taken_on")
+
+
+def snapshot_access(*, snapshot: Snapshot, layer: Layer) -> dict[str, SnapshotAccess]:
+    """Area code → that snapshot's figures for one layer (one query)."""
+    rows = SnapshotAccess.objects.filter(snapshot=snapshot, layer=layer.key).order_by("area_code")
+    return {row.area_code: row for row in rows}

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from directory.models import Area
+from gaps import layers
+from gaps.forms import VIEWS
+
+
+class GapsQuerySerializer(serializers.Serializer):
+    layer = serializers.ChoiceField(choices=layers.QUESTION_CODES, default="all")
+    age = serializers.ChoiceField(choices=layers.AGE_BAND_CODES, required=False, allow_blank=True, default="")
+    view = serializers.ChoiceField(choices=[c for c, _label in VIEWS], default=Area.Kind.LOCAL_AUTHORITY)
+    basis = serializers.ChoiceField(choices=[c for c, _label in layers.BASES], default=layers.BASIS_SERVICES)
+    need = serializers.ChoiceField(choices=[c for c, _label in layers.NEEDS], default=layers.NEED_CHILDREN)
+
+
+class AreaResultSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_cy = serializers.CharField()
+    kind = serializers.CharField()
+    need = serializers.FloatField(source="demand")
+    covering_services = serializers.IntegerField(source="n_services")
+    access_per_10000 = serializers.FloatField(source="per_10k")
+    normalised_access = serializers.FloatField(source="normalised")
+    no_provision = serializers.BooleanField()
+    median_wait_weeks = serializers.FloatField(source="median_wait", allow_null=True)
+    longest_wait_weeks = serializers.IntegerField(source="longest_wait", allow_null=True)
+    closed_lists = serializers.IntegerField()
+    all_lists_closed = serializers.BooleanField()

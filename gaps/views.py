@@ -1,0 +1,252 @@
+"""Commissioner pages: thin views over the selectors, the map builder and the suppression rules."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gaps import layers, maps, notes, selectors, unmet
+from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, TrendsForm, UnmetForm
+from gaps.layers import AreaResult, Layer, LayerResult
+
+BOUNDARIES = settings.BASE_DIR / "data" / "wales_local_authorities.geojson"
+SORT_COLUMNS = (
+    ("name", gettext_lazy("Area")),
+    ("services", gettext_lazy("Covering services")),
+    ("access", gettext_lazy("Access per 10,000")),
+    ("normalised", gettext_lazy("Against Wales")),
+    ("wait", gettext_lazy("Median wait (weeks)")),
+    ("longest", gettext_lazy("Longest wait (weeks)")),
+    ("closed", gettext_lazy("Closed lists")),
+)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    layer: Layer
+    basis: str
+    need: str
+    view: str
+    sort: str
+
+
+def _chosen(form: LayerForm) -> Chosen:
+    data = form.cleaned_or_defaults()
+    return Chosen(
+        Layer(data["layer"], data["age"]), data["basis"], data["need"],
+        data.get("view", DEFAULTS["view"]), data.get("sort", DEFAULTS["sort"]),
+    )
+
+
+def _rows_for_view(result: LayerResult, view: str, version: str) -> tuple[list[AreaResult], dict[str, AreaResult]]:
+    """The table's rows, and for regional views each local authority's region (to colour the map)."""
+    if view == VIEW_LA:
+        return result.areas, {}
+    regions = selectors.gaps_regions(kind=view, version=version)
+    rows = layers.regional(result, regions)
+    by_la = {code: row for region, row in zip(regions, rows, strict=True) for code in region.la_codes}
+    return rows, by_la
+
+
+def _sort_links(request: HttpRequest, current: str) -> list[dict]:
+    links = []
+    for column, label in SORT_COLUMNS:
+        query = request.GET.copy()
+        ascending = current != column
+        query["sort"] = column if ascending else f"-{column}"
+        state = "ascending" if current == column else "descending" if current == f"-{column}" else "none"
+        links.append({"column": column, "label": label, "query": query.urlencode(), "aria_sort": state})
+    return links
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """The choropleth and table for one layer, by local authority or region."""
+    form = GapsForm(request.GET or None)
+    chosen = _chosen(form)
+    version = selectors.directory_version()
+    result = selectors.gaps_layer(layer=chosen.layer, basis=chosen.basis, need=chosen.need, version=version)
+    rows, region_of = _rows_for_view(result, chosen.view, version)
+    _services, las, _regions = selectors.gaps_inputs(version)
+    centroids = {a.code: (a.latitude, a.longitude) for a in las if a.latitude is not None}
+    map_html = maps.build_gaps_map(
+        maps.la_boundaries(str(BOUNDARIES)), result.areas, regions=region_of, centroids=centroids,
+        tiles_url=settings.MAP_TILES_URL, tiles_attribution=settings.MAP_TILES_ATTRIBUTION,
+    )
+    table = [(row, maps.bin_for(row)) for row in layers.sort_results(rows, chosen.sort)]
+    return render(request, "gaps/index.html", {
+        "form": form,
+        "chosen": chosen,
+        "result": result,
+        "rows": table,
+        "no_provision": [r for r in layers.sort_results(rows, "name") if r.no_provision],
+        "map_html": map_html,
+        "bins": maps.BINS,
+        "sort_links": _sort_links(request, chosen.sort),
+        "notes": _notes(result),
+        "supply_statement": notes.supply_statement(result),
+        "need_statement": notes.need_statement(result.need),
+        "query": request.GET.urlencode(),
+    })
+
+
+def _notes(result: LayerResult) -> list[tuple[str, str]]:
+    return [(notes.NOTE_HEADINGS[key], text) for key, text in notes.figure_notes(result, selectors.directory_as_of())]
+
+
+def _fmt(value: float | None, places: int = 2) -> str:
+    return "" if value is None else f"{value:.{places}f}"
+
+
+def data_csv(request: HttpRequest) -> HttpResponse:
+    """The table as CSV; the first rows state source, period, method and limits."""
+    chosen = _chosen(GapsForm(request.GET or None))
+    version = selectors.directory_version()
+    result = selectors.gaps_layer(layer=chosen.layer, basis=chosen.basis, need=chosen.need, version=version)
+    rows, _by_la = _rows_for_view(result, chosen.view, version)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="servicemap-gaps-{chosen.layer.key.replace(":", "-")}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["Layer", chosen.layer.label])
+    for key, text in notes.figure_notes(result, selectors.directory_as_of()):
+        writer.writerow([str(notes.NOTE_HEADINGS[key]), text])
+    writer.writerow([])
+    writer.writerow([
+        "area_code", "area_name", "area_name_cy", "area_kind", "need", "covering_services", "access_per_10000",
+        "normalised_access", "no_provision", "median_wait_weeks", "longest_wait_weeks", "closed_lists",
+        "all_lists_closed",
+    ])
+    for row in [*layers.sort_results(rows, "name"), result.wales]:
+        writer.writerow([
+            row.code, row.name, row.name_cy, row.kind, _fmt(row.demand, 1), row.n_services, _fmt(row.per_10k, 4),
+            _fmt(row.normalised, 4), "yes" if row.no_provision else "no", _fmt(row.median_wait, 1),
+            "" if row.longest_wait is None else row.longest_wait, row.closed_lists,
+            "yes" if row.all_lists_closed else "no",
+        ])
+    return response
+
+
+def area(request: HttpRequest, code: str) -> HttpResponse:
+    """One local authority: for each layer, the services that cover it, their waits, and Wales."""
+    place = selectors.area_get(code=code)
+    if place is None:
+        raise Http404(_("No such local authority"))
+    version = selectors.directory_version()
+    basis = layers.BASIS_SERVICES
+    sections = []
+    for layer in [Layer(q) for q in layers.QUESTION_CODES] + [Layer("all", b) for b in layers.AGE_BAND_CODES]:
+        result = selectors.gaps_layer(layer=layer, basis=basis, version=version)
+        here = result.area(code)
+        if here is None:  # a local authority with no population figure: nothing to compare
+            continue
+        services = sorted((result.services[i] for i in here.service_ids), key=lambda s: s.name)
+        sections.append({"layer": layer, "area": here, "wales": result.wales, "services": services,
+                         "bin": maps.bin_for(here)})
+    if not sections:
+        raise Http404(_("No figures for this area"))
+    return render(request, "gaps/area.html", {
+        "place": place,
+        "sections": sections,
+        "notes": _notes(selectors.gaps_layer(layer=Layer(), basis=basis, version=version)),
+    })
+
+
+def headlines(request: HttpRequest) -> HttpResponse:
+    """The study's questions: intra-familial against all support, family support, waits."""
+    version = selectors.directory_version()
+
+    def get(question: str) -> LayerResult:
+        return selectors.gaps_layer(layer=Layer(question), version=version)
+
+    every, intra, parents, siblings = get("all"), get("intra_familial"), get("parent_carer"), get("sibling")
+    family = [
+        {"area": a, "parents": parents.area(a.code), "siblings": siblings.area(a.code)}
+        for a in layers.sort_results(every.areas, "name")
+    ]
+    family.sort(key=lambda r: (r["parents"].n_services > 0) + (r["siblings"].n_services > 0))
+    return render(request, "gaps/headlines.html", {
+        "ratios": layers.intra_familial_ratio(intra, every),
+        "intra_none": [a for a in layers.sort_results(intra.areas, "name") if a.no_provision],
+        "family": family,
+        "parents_none": [a for a in layers.sort_results(parents.areas, "name") if a.no_provision],
+        "siblings_none": [a for a in layers.sort_results(siblings.areas, "name") if a.no_provision],
+        "waits": layers.sort_results(every.areas, "-wait"),
+        "all_closed": [a for a in layers.sort_results(every.areas, "name") if a.all_lists_closed],
+        "every": every,
+        "notes": _notes(every),
+    })
+
+
+def unmet_page(request: HttpRequest) -> HttpResponse:
+    """Searches that found no service covering the child's area, suppressed for small numbers."""
+    form = UnmetForm(request.GET or None, months=selectors.unmet_months())
+    months = form.chosen_months()
+    report = unmet.unmet_report(months=months)
+    return render(request, "gaps/unmet.html", {
+        "form": form, "report": report, "months": months,
+        "notes": [(notes.NOTE_HEADINGS[k], t) for k, t in notes.unmet_notes(months)],
+        "query": request.GET.urlencode(),
+    })
+
+
+def unmet_csv(request: HttpRequest) -> HttpResponse:
+    form = UnmetForm(request.GET or None, months=selectors.unmet_months())
+    months = form.chosen_months()
+    report = unmet.unmet_report(months=months)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="servicemap-unmet-searches.csv"'
+    writer = csv.writer(response)
+    for key, text in notes.unmet_notes(months):
+        writer.writerow([str(notes.NOTE_HEADINGS[key]), text])
+    writer.writerow([])
+    writer.writerow(["breakdown", "code", "label", *[code for code, _label in report.columns], "total"])
+    for breakdown in report.breakdowns:
+        for row in breakdown.rows:
+            writer.writerow([breakdown.key, row.code, row.label, *[c.text for c in row.cells], row.total.text])
+        writer.writerow([breakdown.key, "", "Total", *[c.text for c in breakdown.table.col_totals],
+                         breakdown.table.total.text])
+    return response
+
+
+def trends(request: HttpRequest) -> HttpResponse:
+    """Access and median wait per area, then (a snapshot) and now (or a later snapshot)."""
+    snapshots = list(selectors.snapshot_list())
+    form = TrendsForm(request.GET or None, snapshots=snapshots)
+    chosen = form.chosen()
+    context = {"form": form, "snapshots": snapshots, "layer": chosen["layer"], "rows": [], "then": None, "now": None}
+    if snapshots:
+        version = selectors.directory_version()
+        current = selectors.gaps_layer(layer=chosen["layer"], version=version)
+        then = chosen["from"]
+        context["then"] = then
+        before = selectors.snapshot_access(snapshot=then, layer=chosen["layer"])
+        if chosen["to"] is None:
+            now = {a.code: a for a in [*current.areas, current.wales]}
+            context["now_label"] = _("now")
+        else:
+            now = selectors.snapshot_access(snapshot=chosen["to"], layer=chosen["layer"])
+            context["now_label"] = f"{chosen['to'].taken_on:%d %B %Y}"
+        context["rows"] = _trend_rows(current, before, now)
+        context["notes"] = _notes(current)
+    return render(request, "gaps/trends.html", context)
+
+
+def _trend_rows(current: LayerResult, before: dict, now: dict) -> list[dict]:
+    rows = []
+    for area_row in [*layers.sort_results(current.areas, "name"), current.wales]:
+        b, n = before.get(area_row.code), now.get(area_row.code)
+        then_10k = b.access * 10_000 if b else None
+        now_10k = n.access * 10_000 if n else None
+        rows.append({
+            "code": area_row.code, "name": area_row.name, "is_wales": area_row.kind == "nation",
+            "then": then_10k, "now": now_10k,
+            "change": (now_10k - then_10k) if then_10k is not None and now_10k is not None else None,
+            "then_wait": b.median_wait if b else None, "now_wait": n.median_wait if n else None,
+            "then_services": b.n_services if b else None, "now_services": n.n_services if n else None,
+        })
+    return rows

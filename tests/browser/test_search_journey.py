@@ -1,0 +1,73 @@
+"""A social worker's journey in Debian's chromium: search, shortlist a service, print the pack."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django would then refuse ORM calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def cardiff_directory(transactional_db):
+    """The real areas, one Cardiff postcode and the fictional sample directory (all idempotent)."""
+    from directory.reference_data import load_areas
+    from directory.sample_directory import load_sample_directory
+    from tests.factories import PostcodeFactory
+
+    load_areas()
+    PostcodeFactory(postcode="CF10 1EP", latitude=51.4816, longitude=-3.1791, lad_code="W06000015")
+    load_sample_directory()
+
+
+@pytest.mark.browser
+def test_a_social_worker_searches_shortlists_a_service_and_prints_the_pack(live_server, cardiff_directory):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+
+        page.goto(f"{live_server.url}/search/")
+        page.get_by_label("Postcode").fill("cf10 1ep")
+        page.get_by_label("Child's age").fill("9")
+        page.get_by_label("Intra-familial abuse").check()
+        page.get_by_role("button", name="Search").click()
+
+        expect(page.get_by_role("heading", name=re.compile(r"\d+ services? found"))).to_be_visible()
+        assert "abuse_form=intra_familial" in page.url and "age=9" in page.url
+        assert "la=" not in page.url  # empty fields stay out of a shareable link
+        first = page.locator("article.sm-result").first
+        name = first.locator("h3").inner_text()
+        first.get_by_role("button", name=re.compile("Add to shortlist")).click()
+
+        expect(page.get_by_text(f"{name} is on your shortlist.")).to_be_visible()
+        assert "age=9" in page.url  # back on the same search
+        expect(page.get_by_role("link", name="Shortlist (1)")).to_be_visible()
+
+        page.get_by_role("link", name="Map", exact=True).click()
+        expect(page.locator(".leaflet-container")).to_be_visible()
+        expect(page.locator("path.leaflet-interactive").first).to_be_attached()
+
+        page.get_by_role("link", name="Shortlist (1)").click()
+        page.emulate_media(media="print")
+        expect(page.get_by_role("heading", name=name)).to_be_visible()
+        expect(page.get_by_text("Printed from servicemap on")).to_be_visible()
+        expect(page.get_by_text(re.compile(r"as of \d+ \w+"))).to_be_visible()
+        expect(page.locator("header.sm-header")).to_be_hidden()
+        expect(page.get_by_role("button", name="Print referral pack")).to_be_hidden()
+        share = page.get_by_label("Link to share this list").get_attribute("value", timeout=2000)
+        assert re.search(r"/shortlist/\?ids=[0-9a-f-]{36}$", share)
+
+        assert errors == []
+        browser.close()

@@ -1,0 +1,77 @@
+"""The map builders, on unsaved instances: no database."""
+
+from __future__ import annotations
+
+from directory.boundaries import la_boundaries, thin_geometry, wales_backdrop
+from directory.maps import build_coverage_map, build_search_map, text
+from directory.models import Location, Organisation, Service
+from directory.selectors import Group, SearchCriteria, SearchResult
+
+
+def _result(name: str, *locations: Location, group: Group = Group.LOCAL) -> SearchResult:
+    service = Service(name=name, organisation=Organisation(name="Org"))
+    return SearchResult(service, group, 2.5, list(locations), SearchCriteria())
+
+
+def _url(service: Service) -> str:
+    return f"/services/{service.public_id}/"
+
+
+def test_it_draws_published_locations_and_never_a_do_not_publish_one():
+    shown = Location(name="Office", latitude=51.481123, longitude=-3.171123)
+    hidden = Location(name="Refuge", latitude=51.499987, longitude=-3.199987, do_not_publish_address=True)
+
+    html = build_search_map(results=[_result("Seren", shown, hidden)], outline=[], service_url=_url)
+
+    assert "51.481123" in html and "Seren" in html
+    assert "51.499987" not in html and "Refuge" not in html
+
+
+def test_it_outlines_the_childs_local_authority_and_uses_our_leaflet_not_a_cdn():
+    html = build_search_map(results=[], outline=la_boundaries(["W06000015"]), service_url=_url)
+
+    assert '"lad_code": "W06000015"' in html
+    assert '<script src="/static/vendor/leaflet/leaflet.js">' in html
+    assert "/static/vendor/leaflet/leaflet.css" in html
+    for cdn in ("cdn.jsdelivr", "unpkg", "cdnjs", "openstreetmap", "bootstrap"):
+        assert cdn not in html
+    assert "user-scalable=no" not in html and "<html" not in html  # a fragment for our own page
+
+
+def test_provider_text_cannot_break_out_of_the_map_script():
+    nasty = "</script><script>alert(1)</script>`${alert(2)}`\\"
+    html = build_search_map(results=[_result(nasty, Location(name=nasty, latitude=51.5, longitude=-3.2))],
+                            outline=[], service_url=_url)
+
+    assert "<script>alert(1)" not in html
+    assert "${alert(2)}" not in html
+    assert "`${" not in text(nasty)
+
+
+def test_the_coverage_map_fills_covered_areas_and_marks_published_bases():
+    service = Service(name="Seren")
+    html = build_coverage_map(
+        service=service, areas=la_boundaries(["W06000014", "W06000015"]),
+        locations=[Location(name="Base", latitude=51.481123, longitude=-3.171123),
+                   Location(name="Hidden", latitude=51.499987, longitude=-3.199987, do_not_publish_address=True)],
+    )
+
+    assert '"lad_code": "W06000014"' in html and '"lad_code": "W06000015"' in html
+    assert "51.481123" in html and "51.499987" not in html
+
+
+def test_with_no_tiles_and_no_points_it_still_frames_wales():
+    html = build_coverage_map(service=Service(name="x"), areas=[], locations=[], backdrop=wales_backdrop())
+
+    assert "fitBounds" in html
+    assert html.count('"lad_code"') == 22
+
+
+def test_thinning_keeps_rings_closed_and_drops_specks():
+    square = [[0, 0], [0, 0.0001], [1, 1], [1, 0], [0, 0]]
+    speck = [[5, 5], [5.0001, 5], [5, 5.0001], [5, 5]]
+    thinned = thin_geometry({"type": "MultiPolygon", "coordinates": [[square], [speck]]}, 0.01)
+
+    [[ring]] = thinned["coordinates"]
+    assert ring[0] == ring[-1]
+    assert len(ring) == 4

@@ -1,0 +1,278 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from directory.models import WALES_CODE, Service
+from directory.selectors import (
+    NEARBY_KM,
+    SORT_DISTANCE,
+    SORT_WAIT,
+    Group,
+    SearchCriteria,
+    current_wait,
+    failed_criteria,
+    service_search,
+)
+from tests.factories import (
+    ClosedServiceFactory,
+    HiddenLocationFactory,
+    LocationFactory,
+    PausedServiceFactory,
+    ServiceAtLocationFactory,
+    ServiceFactory,
+    WaitingTimeReportFactory,
+)
+
+CARDIFF, VALE, SWANSEA = "W06000015", "W06000014", "W06000011"
+CARDIFF_VALE_HEALTH_BOARD, CARDIFF_VALE_REGION = "W11000029", "cardiff-vale"
+CARDIFF_POINT = (51.4816, -3.1791)
+NEWPORT_POINT = (51.5842, -2.9977)  # about 17 km from Cardiff centre
+SWANSEA_POINT = (51.6214, -3.9436)  # about 55 km: beyond NEARBY_KM
+
+
+def _based_at(service: Service, point: tuple[float, float], hidden: bool = False) -> Service:
+    factory = HiddenLocationFactory if hidden else LocationFactory
+    location = factory(organisation=service.organisation, latitude=point[0], longitude=point[1])
+    ServiceAtLocationFactory(service=service, location=location)
+    return service
+
+
+def _search(**kwargs):
+    kwargs.setdefault("lad_code", CARDIFF)
+    kwargs.setdefault("point", CARDIFF_POINT)
+    return service_search(**kwargs)
+
+
+def _names(outcome) -> list[str]:
+    return [r.service.name for r in outcome.results]
+
+
+# --- coverage, proximity, fallback --------------------------------------------------------
+
+
+def test_it_orders_coverage_then_near_by_then_all_wales(wales_areas):
+    _based_at(ServiceFactory(name="A all-Wales", coverage=[wales_areas[WALES_CODE]]), SWANSEA_POINT)
+    _based_at(ServiceFactory(name="B near by", coverage=[wales_areas[SWANSEA]]), NEWPORT_POINT)
+    _based_at(ServiceFactory(name="C local", coverage=[wales_areas[CARDIFF]]), SWANSEA_POINT)
+
+    outcome = _search()
+
+    assert _names(outcome) == ["C local", "B near by", "A all-Wales"]
+    assert [r.group for r in outcome.results] == [Group.LOCAL, Group.NEARBY, Group.FALLBACK]
+    assert outcome.area.name == "Cardiff"
+    assert (outcome.local_count, outcome.nearby_count, outcome.fallback_count) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("code", [CARDIFF, CARDIFF_VALE_HEALTH_BOARD, CARDIFF_VALE_REGION])
+def test_coverage_of_the_la_its_health_board_or_its_region_is_local(wales_areas, code):
+    ServiceFactory(name="Covers", coverage=[wales_areas[code]])
+
+    outcome = _search()
+
+    assert [(r.service.name, r.group) for r in outcome.results] == [("Covers", Group.LOCAL)]
+
+
+def test_a_service_covering_only_the_neighbouring_la_is_not_local(wales_areas):
+    ServiceFactory(name="Vale only", coverage=[wales_areas[VALE]])  # no location: not near by either
+
+    assert _search().results == []
+
+
+def test_a_service_covering_wales_is_a_fallback_even_when_based_near_by(wales_areas):
+    _based_at(ServiceFactory(name="All-Wales, Cardiff base", coverage=[wales_areas[WALES_CODE]]), CARDIFF_POINT)
+
+    [result] = _search().results
+
+    assert result.group == Group.FALLBACK
+    assert result.distance_km == pytest.approx(0, abs=0.1)
+
+
+def test_near_by_services_have_their_distance_and_far_ones_are_left_out(wales_areas):
+    _based_at(ServiceFactory(name="Newport", coverage=[wales_areas[SWANSEA]]), NEWPORT_POINT)
+    _based_at(ServiceFactory(name="Swansea", coverage=[wales_areas[SWANSEA]]), SWANSEA_POINT)
+
+    [result] = _search().results
+
+    assert result.service.name == "Newport"
+    assert result.group == Group.NEARBY
+    assert 15 < result.distance_km < NEARBY_KM
+
+
+def test_a_do_not_publish_location_never_makes_a_service_near_by_or_gives_a_distance(wales_areas):
+    _based_at(ServiceFactory(name="Refuge", coverage=[wales_areas[SWANSEA]]), NEWPORT_POINT, hidden=True)
+    local = _based_at(ServiceFactory(name="Local", coverage=[wales_areas[CARDIFF]]), CARDIFF_POINT, hidden=True)
+
+    outcome = _search()
+
+    assert _names(outcome) == ["Local"]
+    assert outcome.results[0].distance_km is None
+    assert outcome.results[0].locations == []
+    assert local.service_at_locations.count() == 1
+
+
+def test_a_helpline_listing_no_area_is_a_national_fallback_and_other_unlisted_services_are_not(wales_areas):
+    ServiceFactory(name="National helpline", kind_helpline=True)
+    ServiceFactory(name="No areas, not a helpline")
+
+    [result] = _search().results
+
+    assert (result.service.name, result.group) == ("National helpline", Group.FALLBACK)
+
+
+def test_an_area_outside_wales_gets_near_by_services_and_national_helplines_only(wales_areas):
+    _based_at(ServiceFactory(name="Wrexham", coverage=[wales_areas["W06000006"]]), (53.0462, -2.9930))
+    ServiceFactory(name="All-Wales", coverage=[wales_areas[WALES_CODE]])
+    ServiceFactory(name="Helpline", kind_helpline=True)
+
+    outcome = _search(lad_code="E06000050", point=(53.1934, -2.8931))  # Cheshire West and Chester
+
+    assert _names(outcome) == ["Wrexham", "Helpline"]
+    assert outcome.area.in_wales is False
+
+
+# --- each criterion includes the right services and excludes the wrong ones ----------------
+
+FILTERS = [
+    # (search keyword arguments, a service that passes, a service that fails)
+    ({"age": Decimal("9")}, {"age_min": 4, "age_max": 18}, {"age_min": 11, "age_max": 18}),
+    ({"age": Decimal("18")}, {"age_min": 4, "age_max": 18}, {"age_min": 4, "age_max": Decimal("17.5")}),
+    ({"abuse_forms": ["cse"]}, {"abuse_cse": True, "abuse_intra_familial": False}, {"abuse_intra_familial": True}),
+    ({"abuse_forms": ["cse", "online"]}, {"abuse_online": True}, {"abuse_extra_familial": True}),
+    ({"audiences": ["sibling"]}, {"supports_sibling": True}, {"supports_child": True}),
+    ({"audiences": ["parent_carer"]}, {"supports_parent_carer": True, "supports_child": False}, {}),
+    ({"no_disclosure": True}, {"disclosure_required": False}, {"disclosure_required": True}),
+    ({"proceedings_ongoing": True}, {"pre_trial_therapy": True}, {"requires_proceedings_finished": True}),
+    ({"delivery_modes": ["online"]}, {"delivery_online": True}, {"delivery_in_person": True}),
+    ({"welsh": True}, {"welsh_available": True}, {"welsh_available": False}),
+    ({"referrer": "self"}, {"referral_by_self": True}, {"referral_by_professional": True}),
+    ({"referrer": "parent_carer"}, {"referral_by_parent_carer": True}, {"referral_by_parent_carer": False}),
+    ({}, {"status": Service.Status.PAUSED}, {"status": Service.Status.CLOSED}),
+]
+
+
+@pytest.mark.parametrize(("search", "passes", "fails"), FILTERS)
+def test_each_filter_includes_the_right_services_and_excludes_the_wrong_ones(wales_areas, search, passes, fails):
+    cardiff = wales_areas[CARDIFF]
+    ServiceFactory(name="Right", coverage=[cardiff], **passes)
+    ServiceFactory(name="Wrong", coverage=[cardiff], **fails)
+
+    outcome = _search(**search)
+
+    assert _names(outcome) == ["Right"]
+    assert sum(e.count for e in outcome.exclusions) == 1
+
+
+def test_the_wait_filter_uses_the_latest_report_and_keeps_unreported_waits(wales_areas):
+    cardiff = wales_areas[CARDIFF]
+    short_now = ServiceFactory(name="Short now", coverage=[cardiff])
+    WaitingTimeReportFactory(service=short_now, weeks=20, as_of=date.today() - timedelta(days=60))
+    WaitingTimeReportFactory(service=short_now, weeks=4, as_of=date.today() - timedelta(days=3))
+    long_now = ServiceFactory(name="Long now", coverage=[cardiff])
+    WaitingTimeReportFactory(service=long_now, weeks=2, as_of=date.today() - timedelta(days=60))
+    WaitingTimeReportFactory(service=long_now, weeks=12, as_of=date.today() - timedelta(days=3))
+    WaitingTimeReportFactory(service=ServiceFactory(name="Closed list", coverage=[cardiff]), weeks=0,
+                             referrals_open=False)
+    PausedServiceFactory(name="Paused", coverage=[cardiff], wait_weeks=1)
+    ServiceFactory(name="Not reported", coverage=[cardiff])
+
+    outcome = _search(max_wait_weeks=8)
+
+    assert sorted(_names(outcome)) == ["Not reported", "Short now"]
+    assert [(e.code, e.count) for e in outcome.exclusions] == [("wait", 3)]
+    short = next(r for r in outcome.results if r.service.name == "Short now")
+    assert (short.wait.weeks, short.wait.age_days) == (4, 3)
+
+
+def test_when_filters_empty_the_list_it_counts_what_each_criterion_excluded(wales_areas):
+    cardiff = wales_areas[CARDIFF]
+    ServiceFactory(coverage=[cardiff], age_min=11, welsh_available=False)  # fails age and Welsh
+    ServiceFactory(coverage=[cardiff], age_min=11, welsh_available=True)  # fails age only
+    ServiceFactory(coverage=[cardiff], welsh_available=False)  # fails Welsh only
+    ClosedServiceFactory(coverage=[cardiff], welsh_available=True)
+
+    outcome = _search(age=Decimal("9"), welsh=True)
+
+    assert outcome.results == []
+    assert outcome.considered == 4
+    found = {e.code: (e.count, e.only_reason) for e in outcome.exclusions}
+    assert found == {"age": (2, 1), "welsh": (2, 1), "status": (1, 1)}
+
+
+# --- order ---------------------------------------------------------------------------------
+
+
+def test_best_match_ranks_more_matched_forms_and_people_then_fresh_short_waits(wales_areas):
+    cardiff = wales_areas[CARDIFF]
+    ServiceFactory(name="One match", coverage=[cardiff], wait_weeks=1)
+    ServiceFactory(name="Two matches", coverage=[cardiff], abuse_online=True, wait_weeks=30)
+    stale = ServiceFactory(name="Stale short wait", coverage=[cardiff], abuse_online=True)
+    WaitingTimeReportFactory(service=stale, weeks=0, as_of=date.today() - timedelta(days=80))
+    ServiceFactory(name="Two matches, shorter", coverage=[cardiff], abuse_online=True, wait_weeks=10)
+
+    outcome = _search(abuse_forms=["intra_familial", "online"])
+
+    assert _names(outcome) == ["Two matches, shorter", "Two matches", "Stale short wait", "One match"]
+    assert outcome.results[2].wait.is_stale
+
+
+def test_shortest_wait_and_nearest_sorts_stay_within_groups(wales_areas):
+    cardiff, swansea = wales_areas[CARDIFF], wales_areas[SWANSEA]
+    _based_at(ServiceFactory(name="Local far long", coverage=[cardiff], wait_weeks=20), NEWPORT_POINT)
+    _based_at(ServiceFactory(name="Local near short", coverage=[cardiff], wait_weeks=2), CARDIFF_POINT)
+    _based_at(ServiceFactory(name="Near by, no wait", coverage=[swansea], wait_weeks=0), (51.50, -3.20))
+
+    assert _names(_search(sort=SORT_WAIT)) == ["Local near short", "Local far long", "Near by, no wait"]
+    assert _names(_search(sort=SORT_DISTANCE)) == ["Local near short", "Local far long", "Near by, no wait"]
+
+
+# --- pure criteria ---------------------------------------------------------------------------
+
+
+def test_failed_criteria_reads_only_the_instance():
+    service = Service(age_min=Decimal("5"), age_max=Decimal("11"), disclosure_required=True, abuse_cse=True)
+    service.current_wait_weeks, service.current_wait_as_of, service.current_wait_open = 9, date.today(), True
+
+    failed = failed_criteria(service, SearchCriteria(age=Decimal("12"), no_disclosure=True, max_wait_weeks=8,
+                                                     abuse_forms=("cse",)))
+
+    assert failed == ["age", "disclosure", "wait"]
+
+
+@time_machine.travel("2026-03-01")
+def test_a_wait_reported_more_than_six_weeks_ago_is_stale():
+    service = Service()
+    service.current_wait_weeks, service.current_wait_open = 3, True
+    service.current_wait_as_of = date(2026, 1, 17)  # 43 days earlier
+    assert current_wait(service).is_stale
+    service.current_wait_as_of = date(2026, 1, 18)
+    assert not current_wait(service).is_stale
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+def _many(wales_areas, count: int) -> None:
+    for i in range(count):
+        service = ServiceFactory(coverage=[wales_areas[CARDIFF], wales_areas[VALE]], wait_weeks=i % 9)
+        _based_at(service, (51.48 + i / 1000, -3.18))
+        WaitingTimeReportFactory(service=service, weeks=3, as_of=date.today() - timedelta(days=30))
+    for i in range(count):
+        _based_at(ServiceFactory(coverage=[wales_areas[SWANSEA]]), (51.55, -3.0 - i / 1000))
+        ServiceFactory(coverage=[wales_areas[WALES_CODE]], kind_helpline=True)
+
+
+@pytest.mark.parametrize("count", [1, 25])
+def test_the_number_of_queries_does_not_grow_with_the_results(wales_areas, django_assert_max_num_queries, count):
+    _many(wales_areas, count)
+
+    with django_assert_max_num_queries(6):
+        outcome = _search(age=Decimal("9"), abuse_forms=["intra_familial"], sort=SORT_DISTANCE)
+        for result in outcome.results:  # everything a result card reads
+            _ = (result.service.organisation.name, list(result.service.coverage_areas.all()), result.wait,
+                 result.locations, result.abuse_form_tags)
+
+    assert len(outcome.results) == 3 * count

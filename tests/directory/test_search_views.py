@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+from django.utils.html import escape
+
+from directory import postcodes
+from directory.forms import AGE_INVALID, AGE_RANGE, NO_LOCATION, QUERY_TOO_LONG
+from directory.models import WALES_CODE, PostcodeDistrict
+from directory.selectors import PAGE_SIZE
+from tests.factories import (
+    AreaFactory,
+    HiddenLocationFactory,
+    LocationFactory,
+    PostcodeFactory,
+    ServiceAtLocationFactory,
+    ServiceFactory,
+    WaitingTimeReportFactory,
+)
+
+CARDIFF, SWANSEA = "W06000015", "W06000011"
+SEARCH = reverse("directory:search")
+
+
+@pytest.fixture
+def cardiff_postcode(db):
+    return PostcodeFactory(postcode="CF10 1EP", latitude=51.4816, longitude=-3.1791, lad_code=CARDIFF)
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def _escaped(message) -> str:
+    return str(escape(str(message)))
+
+
+def test_the_empty_search_page_shows_the_form_and_no_results(client, wales_areas):
+    response = client.get(SEARCH)
+
+    assert response.status_code == 200
+    assert 'name="postcode"' in response.content.decode()
+    assert "services found" not in _text(response)
+
+
+def test_the_example_link_from_the_issue_finds_local_near_by_and_all_wales_services(
+    client, wales_areas, cardiff_postcode
+):
+    ServiceFactory(name="Cardiff families", coverage=[wales_areas[CARDIFF]], supports_parent_carer=True)
+    near = ServiceFactory(name="Swansea group", coverage=[wales_areas[SWANSEA]], supports_parent_carer=True)
+    ServiceAtLocationFactory(service=near, location__latitude=51.59, location__longitude=-3.0)
+    ServiceFactory(name="All-Wales line", coverage=[wales_areas[WALES_CODE]], supports_parent_carer=True)
+
+    response = client.get(SEARCH + "?postcode=CF10+1EP&age=9&abuse_form=intra_familial&audience=parent_carer")
+
+    text = _text(response)
+    assert response.status_code == 200
+    assert "3 services found" in text
+    assert text.index("Cardiff families") < text.index("Swansea group") < text.index("All-Wales line")
+    assert "Does not take referrals from Cardiff" in text
+    assert re.search(r"\d+\.\d km", text)
+    assert "All-Wales service" in text
+    # What the user typed is kept in the form.
+    assert 'value="CF10 1EP"' in text and 'value="9"' in text
+    assert re.search(r'value="intra_familial" checked', text)
+
+
+BAD_INPUT = [
+    ("age=-3&la=" + CARDIFF, 400, AGE_RANGE),
+    ("age=abc&la=" + CARDIFF, 400, AGE_INVALID),
+    ("age=200&la=" + CARDIFF, 400, AGE_RANGE),
+    ("age=25.5&la=" + CARDIFF, 400, AGE_RANGE),
+    ("age=NaN&la=" + CARDIFF, 400, AGE_INVALID),
+    ("abuse_form=ritual&la=" + CARDIFF, 400, "“ritual” is not one of the options"),
+    ("audience=cousin&la=" + CARDIFF, 400, "“cousin” is not one of the options"),
+    ("sort=random&la=" + CARDIFF, 400, "“random” is not one of the options"),
+    ("referrer=judge&la=" + CARDIFF, 400, "“judge” is not one of the options"),
+    ("max_wait=-1&la=" + CARDIFF, 400, "between 0 and 520 weeks"),
+    ("max_wait=soon&la=" + CARDIFF, 400, "whole number of weeks"),
+    ("la=W06999999", 400, "Choose a local authority from the list"),
+    ("postcode=XX", 400, postcodes.MALFORMED),
+    ("postcode=<script>alert(1)</script>", 400, postcodes.MALFORMED),
+    ("postcode=CF10+9ZZ", 400, postcodes.UNKNOWN),
+    ("age=9", 400, NO_LOCATION),
+    ("postcode=CF10+1EP&page=999999", 200, "There is only 1 page of results"),
+    ("postcode=CF10+1EP&page=abc", 200, "showing the first page"),
+    ("postcode=CF10+1EP&page=0", 200, "showing the first page"),
+    ("postcode=CF10+1EP&view=nonsense", 200, "1 service found"),
+    ("postcode=" + "A" * 10_000, 400, QUERY_TOO_LONG),
+    ("&".join(f"abuse_form=x{i}" for i in range(900)), 400, QUERY_TOO_LONG),
+    ("x=" + "%00" * 3000, 400, QUERY_TOO_LONG),
+]
+
+
+@pytest.fixture
+def cardiff_only(db):
+    """Just Cardiff (the matrix below needs no boards or regions): cheaper than all of Wales."""
+    return AreaFactory(code=CARDIFF, name="Cardiff", latitude=51.4816, longitude=-3.1791)
+
+
+@pytest.mark.parametrize(("query", "status", "message"), BAD_INPUT)
+def test_bad_input_gets_a_clear_message_and_never_a_500(client, cardiff_only, cardiff_postcode, query, status, message):
+    ServiceFactory(coverage=[cardiff_only])
+
+    response = client.get(f"{SEARCH}?{query}")
+
+    assert response.status_code == status
+    assert _escaped(message) in response.content.decode()
+
+
+def test_errors_are_summarised_with_links_to_their_fields(client, wales_areas):
+    response = client.get(SEARCH + "?age=abc&abuse_form=ritual")
+
+    html = response.content.decode()
+    assert "govuk-error-summary" in html
+    assert '<a href="#id_age">' in html
+    assert '<a href="#id_abuse_form_0">' in html
+    assert '<a href="#id_postcode">' in html
+    assert 'id="id_age-error"' in html
+    assert "<title>Error:" in html
+    assert 'value="abc"' in html  # what was typed stays in the box
+
+
+def test_an_unknown_postcode_can_be_searched_with_a_chosen_local_authority(client, wales_areas):
+    ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
+
+    response = client.get(SEARCH + f"?postcode=CF10+9ZZ&la={CARDIFF}")
+
+    assert response.status_code == 200
+    assert "Cardiff service" in _text(response)
+    assert "Distances are from the centre of the local authority" in _text(response)
+
+
+def test_a_district_postcode_works(client, wales_areas, db):
+    PostcodeDistrict.objects.create(prefix="CF10", latitude=51.47, longitude=-3.17, lad_code=CARDIFF)
+    ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
+
+    response = client.get(SEARCH + "?postcode=cf10")
+
+    assert response.status_code == 200
+    assert "Cardiff service" in _text(response)
+
+
+def test_it_says_which_criteria_emptied_the_list(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], age_min=12, welsh_available=True)
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], welsh_available=False)
+
+    response = client.get(SEARCH + f"?la={CARDIFF}&age=9&welsh=1")
+
+    text = _text(response)
+    assert response.status_code == 200
+    assert "No service meets all your criteria" in text
+    assert "outside the service&#x27;s age range</strong>: 1 service" in text
+    assert "No support in Welsh</strong>: 1 service" in text
+
+
+def test_a_wait_older_than_six_weeks_may_be_out_of_date_and_an_old_listing_is_flagged(client, wales_areas):
+    service = ServiceFactory(name="Old news", coverage=[wales_areas[CARDIFF]], last_confirmed_at=None)
+    WaitingTimeReportFactory(service=service, weeks=6, as_of=date.today() - timedelta(days=50))
+
+    text = _text(client.get(SEARCH + f"?la={CARDIFF}"))
+
+    assert "6 weeks, as of" in text
+    assert "reported 50 days ago" in text
+    assert "may be out of date" in text
+    assert "Never confirmed by the service" in text
+
+
+def test_results_are_paginated_and_the_last_page_is_shown_for_a_page_too_far(client, wales_areas):
+    for i in range(PAGE_SIZE + 3):
+        ServiceFactory(name=f"Service {i:02d}", coverage=[wales_areas[CARDIFF]])
+
+    first = _text(client.get(SEARCH + f"?la={CARDIFF}&sort=distance"))
+    last = client.get(SEARCH + f"?la={CARDIFF}&sort=distance&page=999999")
+
+    assert first.count('class="sm-result"') == PAGE_SIZE
+    assert last.status_code == 200
+    assert _text(last).count('class="sm-result"') == 3
+    assert "There are only 2 pages of results; showing the last one." in _text(last)
+    assert "page=2" in first
+
+
+def test_the_map_view_draws_published_locations_only_and_outlines_the_area(client, wales_areas):
+    service = ServiceFactory(name="Mapped", coverage=[wales_areas[CARDIFF]])
+    ServiceAtLocationFactory(service=service, location=LocationFactory(
+        organisation=service.organisation, latitude=51.481123, longitude=-3.171123))
+    ServiceAtLocationFactory(service=service, location=HiddenLocationFactory(
+        organisation=service.organisation, latitude=51.499987, longitude=-3.199987))
+
+    response = client.get(SEARCH + f"?la={CARDIFF}&view=map")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "51.481123" in html
+    assert "51.499987" not in html and "3.199987" not in html
+    assert '"lad_code": "W06000015"' in html
+    assert "/static/vendor/leaflet/leaflet.js" in html
+    assert "unpkg" not in html and "cdn." not in html
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_the_search_page_query_count_is_flat(client, wales_areas, cardiff_postcode, django_assert_max_num_queries, count):
+    for i in range(count):
+        service = ServiceFactory(coverage=[wales_areas[CARDIFF]], wait_weeks=i % 5)
+        ServiceAtLocationFactory(service=service, location__latitude=51.48, location__longitude=-3.18)
+    client.get(SEARCH)  # the session and its cookie exist before we count
+
+    with django_assert_max_num_queries(11):  # 9, plus the session
+        response = client.get(SEARCH + "?postcode=CF10+1EP&age=9&abuse_form=intra_familial")
+
+    assert response.status_code == 200
+
+
+def test_a_search_is_not_stored_anywhere(client, wales_areas, cardiff_postcode):
+    client.get(SEARCH + "?" + urlencode({"postcode": "CF10 1EP", "age": "9"}))
+
+    assert dict(client.session) == {}
+
+
+def test_a_chosen_local_authority_decides_coverage_and_the_postcode_gives_distances(
+    client, wales_areas, cardiff_postcode
+):
+    ServiceFactory(name="Swansea service", coverage=[wales_areas[SWANSEA]])
+    ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
+
+    text = _text(client.get(SEARCH + f"?postcode=CF10+1EP&la={SWANSEA}"))
+
+    assert "For a child in <strong>Swansea</strong>" in text
+    assert "Distances from CF10 1EP" in text
+    assert "Swansea service" in text and "Cardiff service" not in text

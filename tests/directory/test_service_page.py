@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import (
+    ClosedServiceFactory,
+    HiddenLocationFactory,
+    LocationFactory,
+    ServiceAtLocationFactory,
+    ServiceFactory,
+    WaitingTimeReportFactory,
+)
+
+CARDIFF_VALE_HEALTH_BOARD = "W11000029"
+
+
+def _url(service) -> str:
+    return reverse("directory:service_detail", args=[service.public_id])
+
+
+def test_it_shows_the_service_its_referral_route_wait_history_and_coverage(client, wales_areas):
+    service = ServiceFactory(
+        name="Seren therapy", how_to_refer="Email the referral form to the duty team.",
+        referral_url="https://example.org/refer", disclosure_required=True, pre_trial_therapy=True,
+        coverage=[wales_areas[CARDIFF_VALE_HEALTH_BOARD]],
+    )
+    WaitingTimeReportFactory(service=service, weeks=14, as_of=date.today() - timedelta(days=90))
+    WaitingTimeReportFactory(service=service, weeks=9, as_of=date.today() - timedelta(days=7))
+    ServiceAtLocationFactory(service=service, location=LocationFactory(
+        organisation=service.organisation, name="Seren House", city="Cardiff", latitude=51.481123, longitude=-3.171123))
+
+    response = client.get(_url(service))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Seren therapy" in html and "Email the referral form to the duty team." in html
+    assert "https://example.org/refer" in html
+    assert "The child must have told someone in words" in html
+    assert "Offers pre-trial therapy" in html
+    assert "9 weeks, as of" in html
+    assert html.index("9 weeks") < html.index("14 weeks")  # history, latest first
+    assert "Cardiff and Vale University Health Board" in html
+    # The map outlines both local authorities in the health board, and the published base.
+    assert '"lad_code": "W06000014"' in html and '"lad_code": "W06000015"' in html
+    assert "51.481123" in html
+
+
+def test_a_do_not_publish_address_is_never_shown(client, wales_areas):
+    service = ServiceFactory()
+    ServiceAtLocationFactory(service=service, location=HiddenLocationFactory(
+        organisation=service.organisation, name="Safe house", address_1="7 Secret Row", postcode="CF5 9XX",
+        latitude=51.499987, longitude=-3.199987))
+
+    html = client.get(_url(service)).content.decode()
+
+    for secret in ("Safe house", "7 Secret Row", "CF5 9XX", "51.499987", "3.199987"):
+        assert secret not in html
+    assert "One address is not published" in html
+
+
+def test_a_closed_service_still_has_its_page_saying_so(client, wales_areas):
+    html = client.get(_url(ClosedServiceFactory())).content.decode()
+
+    assert "This service is closed" in html
+
+
+@pytest.mark.parametrize("path", [f"/services/{uuid.uuid4()}/", "/services/not-a-uuid/", "/services/1/"])
+def test_unknown_or_malformed_ids_are_404(client, db, path):
+    assert client.get(path).status_code == 404
+
+
+def test_the_service_page_query_count_is_flat(client, wales_areas, django_assert_max_num_queries):
+    service = ServiceFactory(coverage=list(wales_areas.values()))
+    for weeks in range(12):
+        WaitingTimeReportFactory(service=service, weeks=weeks)
+    for _ in range(5):
+        ServiceAtLocationFactory(service=service)
+
+    with django_assert_max_num_queries(8):
+        assert client.get(_url(service)).status_code == 200

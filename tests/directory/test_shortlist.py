@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from directory.shortlist import MAX_ITEMS, SESSION_KEY, parse_shared_ids
+from tests.factories import ServiceFactory
+
+ADD = reverse("directory:shortlist_add")
+REMOVE = reverse("directory:shortlist_remove")
+SHORTLIST = reverse("directory:shortlist")
+
+
+def test_adding_stores_only_the_service_id_and_goes_back_to_the_search(client, db):
+    service = ServiceFactory(name="Seren")
+    back = "/search/?la=W06000015&age=9&abuse_form=intra_familial"
+
+    response = client.post(ADD, {"service": str(service.public_id), "next": back})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{back}#service-{service.public_id}"
+    assert dict(client.session) == {SESSION_KEY: [str(service.public_id)]}
+
+
+def test_the_nav_counts_the_shortlist(client, db):
+    service = ServiceFactory()
+    client.post(ADD, {"service": str(service.public_id)})
+
+    assert "Shortlist (1)" in client.get(SHORTLIST).content.decode()
+
+
+def test_adding_twice_keeps_one_and_removing_takes_it_off(client, db):
+    service = ServiceFactory()
+    client.post(ADD, {"service": str(service.public_id)})
+    client.post(ADD, {"service": str(service.public_id)})
+    assert client.session[SESSION_KEY] == [str(service.public_id)]
+
+    response = client.post(REMOVE, {"service": str(service.public_id), "next": "/shortlist/"})
+
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == []
+
+
+def test_add_and_remove_need_post_and_a_csrf_token(db):
+    service = ServiceFactory()
+    strict = Client(enforce_csrf_checks=True)
+
+    assert strict.get(ADD).status_code == 405
+    assert strict.post(ADD, {"service": str(service.public_id)}).status_code == 403
+    assert SESSION_KEY not in strict.session
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", ""])
+def test_it_never_redirects_off_site(client, db, next_url):
+    service = ServiceFactory()
+
+    response = client.post(ADD, {"service": str(service.public_id), "next": next_url})
+
+    assert response["Location"].startswith(SHORTLIST)
+
+
+def test_an_unknown_service_is_404_and_a_malformed_id_is_400(client, db):
+    assert client.post(ADD, {"service": str(uuid.uuid4())}).status_code == 404
+    response = client.post(ADD, {"service": "not-an-id"})
+    assert response.status_code == 400
+    assert "did not name a service we know" in response.content.decode()
+    assert SESSION_KEY not in client.session
+
+
+def test_the_shortlist_is_a_referral_pack_with_a_share_link(client, db):
+    first = ServiceFactory(name="First", how_to_refer="Phone 01234 567890.", wait_weeks=5)
+    second = ServiceFactory(name="Second", disclosure_required=True)
+    for service in (first, second):
+        client.post(ADD, {"service": str(service.public_id)})
+
+    html = client.get(SHORTLIST).content.decode()
+
+    assert html.index("First") < html.index("Second")
+    assert "Phone 01234 567890." in html
+    assert "5 weeks, as of" in html
+    assert "Needs a verbal disclosure." in html
+    assert "Printed from servicemap on" in html
+    assert f"/shortlist/?ids={first.public_id},{second.public_id}" in html
+
+
+def test_a_shared_link_is_read_only_and_can_be_loaded_into_your_own_shortlist(client, db):
+    services = [ServiceFactory(name="Shared one"), ServiceFactory(name="Shared two")]
+    ids = ",".join(str(s.public_id) for s in services)
+
+    response = client.get(f"{SHORTLIST}?ids={ids},not-a-uuid,{uuid.uuid4()}")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Shared one" in html and "Shared two" in html
+    assert "A shared shortlist" in html
+    assert "2 services in this list are no longer in the directory" in html
+    assert "Remove from shortlist" not in html
+    assert SESSION_KEY not in client.session
+
+    client.post(reverse("directory:shortlist_load"), {"ids": ids})
+    assert client.session[SESSION_KEY] == [str(s.public_id) for s in services]
+
+
+@pytest.mark.parametrize("query", ["ids=", "ids=,,,", "ids=" + "x" * 10_000, "ids=" + ",".join(["a"] * 3000)])
+def test_bad_share_links_get_a_clear_page_not_a_500(client, db, query):
+    response = client.get(f"{SHORTLIST}?{query}")
+
+    assert response.status_code in (200, 400)
+    assert "shortlist" in response.content.decode().lower()
+
+
+def test_an_empty_shortlist_says_so(client, db):
+    assert "Your shortlist is empty" in client.get(SHORTLIST).content.decode()
+
+
+def test_clearing_empties_it(client, db):
+    client.post(ADD, {"service": str(ServiceFactory().public_id)})
+
+    client.post(reverse("directory:shortlist_clear"))
+
+    assert SESSION_KEY not in client.session
+
+
+def test_parse_shared_ids_keeps_valid_unique_ids_up_to_the_limit():
+    ids = [uuid.uuid4() for _ in range(MAX_ITEMS + 5)]
+    raw = ",".join(str(i) for i in [ids[0], *ids]) + ",junk"
+
+    parsed, invalid = parse_shared_ids(raw)
+
+    assert parsed == ids[:MAX_ITEMS]
+    assert invalid == 1
+
+
+def test_the_shortlist_query_count_is_flat(client, db, django_assert_max_num_queries):
+    for _ in range(8):
+        client.post(ADD, {"service": str(ServiceFactory(wait_weeks=3).public_id)})
+
+    with django_assert_max_num_queries(6):
+        assert client.get(SHORTLIST).status_code == 200

@@ -1,0 +1,85 @@
+"""The gaps map in Debian's chromium: switched to the intra-familial layer, the sample's gaps are hatched."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from directory.reference_data import load_areas
+from directory.sample_directory import NO_INTRA_FAMILIAL, load_sample_directory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+AXE = Path(settings.BASE_DIR) / "tests" / "browser" / "vendor" / "axe.min.js"
+
+
+@pytest.fixture
+def areas(transactional_db):
+    load_areas()
+
+
+@pytest.fixture
+def sample(areas):
+    load_sample_directory()
+
+
+# Data fixtures come before `browser_page` in each test's arguments: Playwright's sync API runs an
+# event loop, and Django refuses database calls made while it runs.
+@pytest.fixture
+def browser_page():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian's chromium is not installed (make browser-deps)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+        page.errors = errors
+        yield page
+        browser.close()
+
+
+def test_switching_the_map_to_intra_familial_hatches_the_areas_with_none(live_server, sample, browser_page, tmp_path):
+    page = browser_page
+    page.goto(f"{live_server.url}/gaps/")
+    page.get_by_label("Question").select_option("intra_familial")
+    page.get_by_role("button", name="Show").first.click()
+    page.wait_for_selector(".leaflet-overlay-pane path")
+    assert "layer=intra_familial" in page.url
+
+    hatched = page.locator('.leaflet-overlay-pane path[fill="url(#sm-no-provision)"]')
+    assert hatched.count() == len(NO_INTRA_FAMILIAL)
+    assert page.locator(".sm-map-label").count() == len(NO_INTRA_FAMILIAL)
+    assert page.locator(".leaflet-overlay-pane path").count() == 22
+    # The legend is HTML beside the map; the table beneath names the same areas.
+    assert page.locator(".sm-legend li").count() == 6
+    assert page.locator("#gaps-table tbody tr").count() == 22
+    # Nothing was fetched from outside the site, and nothing failed.
+    assert page.errors == []
+
+    shot = Path(os.environ.get("GAPS_SCREENSHOT_DIR", tmp_path)) / "gaps-intra-familial.png"
+    page.locator(".govuk-grid-row").first.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+
+    if AXE.exists():
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate("axe.run().then(r => r.violations.map(v => [v.id, v.impact]))")
+        serious = [v for v in violations if v[1] in {"serious", "critical"}]
+        assert serious == []
+
+
+def test_the_map_page_works_on_a_phone_with_a_keyboard(live_server, areas, browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_server.url}/gaps/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.get_by_label("Question").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_age"

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import date
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+
+from gaps.models import Snapshot, SnapshotAccess
+from tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@time_machine.travel("2026-03-31 09:00 +0000", tick=False)
+def test_take_gaps_snapshot_files_under_today_and_is_idempotent(wales_areas):
+    ServiceFactory(coverage=[wales_areas["W06000015"]])
+    out = StringIO()
+    call_command("take_gaps_snapshot", stdout=out)
+    assert "Snapshot 2026-03-31: 1 services" in out.getvalue()
+    call_command("take_gaps_snapshot", stdout=StringIO())
+    assert list(Snapshot.objects.values_list("taken_on", flat=True)) == [date(2026, 3, 31)]
+    assert SnapshotAccess.objects.count() == 23 * 60
+
+
+def test_take_gaps_snapshot_takes_a_date_and_refuses_a_bad_one(wales_areas):
+    call_command("take_gaps_snapshot", "--date", "2025-12-31", stdout=StringIO())
+    assert Snapshot.objects.get().taken_on == date(2025, 12, 31)
+    with pytest.raises(CommandError):
+        call_command("take_gaps_snapshot", "--date", "31/12/2025")

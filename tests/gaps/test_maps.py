@@ -1,0 +1,57 @@
+"""The choropleth builder, on plain rows (no database)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from gaps import maps
+from gaps.layers import AreaResult
+
+BOUNDARIES = str(settings.BASE_DIR / "data" / "wales_local_authorities.geojson")
+
+
+def result(code: str, normalised: float, access: float = 0.0001) -> AreaResult:
+    return AreaResult(code, f"Area {code}", f"Ardal {code}", "local_authority", 10_000,
+                      access if normalised else 0.0, normalised, frozenset({1}) if normalised else frozenset())
+
+
+def test_bins_put_no_provision_apart_and_the_rest_by_normalised_access():
+    assert maps.bin_for(result("a", 0)) is None
+    assert maps.bin_for(result("a", 0.3)).color == "#e66101"
+    assert maps.bin_for(result("a", 1.0)).label == maps.BINS[2].label
+    assert maps.bin_for(result("a", 9.0)) is maps.BINS[-1]
+
+
+def test_the_boundaries_are_simplified_but_keep_all_22_areas():
+    data = maps.la_boundaries(BOUNDARIES)
+    assert len(data["features"]) == 22
+    points = sum(len(ring) for f in data["features"] for poly in f["geometry"]["coordinates"] for ring in poly)
+    assert 2_000 < points < 15_000  # from about 34,000
+
+
+def test_a_ring_is_simplified_to_its_shape():
+    square_with_noise = [[0, 0], [0.5, 0.00001], [1, 0], [1, 1], [0, 1], [0, 0]]
+    assert maps.simplify_ring(square_with_noise, 0.001) == [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
+
+
+def test_the_map_uses_our_leaflet_no_tiles_hatches_and_labels_no_provision():
+    data = maps.la_boundaries(BOUNDARIES)
+    codes = [f["properties"]["lad_code"] for f in data["features"]]
+    results = [result(code, 0 if i < 2 else 1.0) for i, code in enumerate(codes)]
+    centroids = {code: (52.0 + i / 100, -3.5) for i, code in enumerate(codes)}
+    html = maps.build_gaps_map(data, results, centroids=centroids)
+    assert "/static/vendor/leaflet/leaflet.js" in html
+    assert "cdn" not in html and "tile.openstreetmap" not in html
+    assert "user-scalable" not in html
+    assert html.count(maps.NO_PROVISION_FILL) >= 1
+    assert html.count('class=\\"sm-map-label\\"') + html.count('class="sm-map-label"') == 2
+    assert "Ardal" in html  # Welsh names in the tooltips
+
+
+def test_tiles_are_added_only_when_configured():
+    data = maps.la_boundaries(BOUNDARIES)
+    codes = [f["properties"]["lad_code"] for f in data["features"]]
+    results = [result(code, 1.0) for code in codes]
+    assert "tiles.example" not in maps.build_gaps_map(data, results)
+    html = maps.build_gaps_map(data, results, tiles_url="https://tiles.example/{z}/{x}/{y}.png", tiles_attribution="X")
+    assert "tiles.example" in html

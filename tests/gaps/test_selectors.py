@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from directory.models import WALES_CODE, Service, WaitingTimeReport
+from gaps import selectors
+from gaps.layers import Layer
+from tests.factories import ClosedServiceFactory, PausedServiceFactory, ServiceFactory, WaitingTimeReportFactory
+
+pytestmark = pytest.mark.django_db
+
+CARDIFF, NEWPORT, GWYNEDD = "W06000015", "W06000022", "W06000002"
+
+
+def test_a_service_covering_wales_covers_all_22_local_authorities(wales_areas):
+    ServiceFactory(coverage=[wales_areas[WALES_CODE]])
+    (row,) = selectors.service_rows_build()
+    assert len(row.la_codes) == 22
+
+
+def test_a_service_covering_a_health_board_covers_its_local_authorities(wales_areas):
+    # Cardiff and Vale University Health Board: Cardiff and the Vale of Glamorgan.
+    ServiceFactory(coverage=[wales_areas["W11000029"]])
+    (row,) = selectors.service_rows_build()
+    assert row.la_codes == {"W06000015", "W06000014"}
+
+
+def test_a_service_covering_a_safeguarding_board_covers_its_local_authorities(wales_areas):
+    ServiceFactory(coverage=[wales_areas["north-wales"]])
+    (row,) = selectors.service_rows_build()
+    assert len(row.la_codes) == 6
+    assert GWYNEDD in row.la_codes
+
+
+def test_closed_services_are_left_out_and_paused_ones_kept(wales_areas):
+    ClosedServiceFactory(coverage=[wales_areas[CARDIFF]])
+    PausedServiceFactory(coverage=[wales_areas[CARDIFF]])
+    rows = selectors.service_rows_build()
+    assert [r.status for r in rows] == ["paused"]
+
+
+def test_the_current_wait_is_the_latest_report_by_date_then_recording_time(wales_areas):
+    service = ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    today = date.today()
+    WaitingTimeReportFactory(service=service, weeks=3, as_of=today - timedelta(days=30))
+    WaitingTimeReportFactory(service=service, weeks=9, as_of=today, recorded_at=timezone.now() - timedelta(hours=2))
+    WaitingTimeReportFactory(service=service, weeks=12, as_of=today, referrals_open=False, recorded_at=timezone.now())
+    # Recorded later but about an earlier date: not the current wait.
+    WaitingTimeReportFactory(service=service, weeks=1, as_of=today - timedelta(days=1), recorded_at=timezone.now())
+    (row,) = selectors.service_rows_build()
+    assert (row.wait_weeks, row.referrals_open, row.wait_as_of) == (12, False, today)
+    assert row.list_closed
+
+
+def test_area_rows_give_local_authorities_with_children_and_regions_with_their_members(wales_areas):
+    las, regions = selectors.area_rows_build()
+    assert len(las) == 22
+    assert sum(a.demand for a in las) == 617_613
+    kinds = sorted({r.kind for r in regions})
+    assert kinds == ["health_board", "safeguarding_region"]
+    assert sorted(len(r.la_codes) for r in regions if r.kind == "health_board") == [1, 2, 2, 3, 3, 5, 6]
+    assert sum(len(r.la_codes) for r in regions if r.kind == "safeguarding_region") == 22
+
+
+def test_queries_do_not_grow_with_the_number_of_services(wales_areas, django_assert_max_num_queries):
+    for code in (CARDIFF, NEWPORT, GWYNEDD):
+        ServiceFactory.create_batch(3, coverage=[wales_areas[code], wales_areas["W11000029"]], wait_weeks=4)
+    with django_assert_max_num_queries(6):
+        rows = selectors.service_rows_build()
+    assert len(rows) == 9
+
+
+def test_results_are_cached_until_the_directory_changes(wales_areas, django_assert_max_num_queries):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    first = selectors.gaps_layer(layer=Layer("all"))
+    assert first.area(CARDIFF).n_services == 1
+    with django_assert_max_num_queries(4):  # only the directory fingerprint
+        selectors.gaps_layer(layer=Layer("all"))
+    # A new service, new coverage, or a new wait each change the fingerprint.
+    service = ServiceFactory(coverage=[wales_areas[NEWPORT]])
+    assert selectors.gaps_layer(layer=Layer("all")).area(NEWPORT).n_services == 1
+    service.coverage_areas.add(wales_areas[CARDIFF])
+    assert selectors.gaps_layer(layer=Layer("all")).area(CARDIFF).n_services == 2
+    WaitingTimeReport.objects.create(service=service, weeks=20)
+    assert selectors.gaps_layer(layer=Layer("all")).area(CARDIFF).longest_wait == 20
+    Service.objects.filter(pk=service.pk).update(status=Service.Status.CLOSED, updated_at=timezone.now())
+    assert selectors.gaps_layer(layer=Layer("all")).area(NEWPORT).no_provision
+
+
+def test_removing_coverage_changes_the_fingerprint(wales_areas):
+    service = ServiceFactory(coverage=[wales_areas[CARDIFF], wales_areas[NEWPORT]])
+    before = selectors.directory_version()
+    service.coverage_areas.remove(wales_areas[NEWPORT])
+    assert selectors.directory_version() != before

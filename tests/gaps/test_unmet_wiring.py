@@ -1,0 +1,47 @@
+"""The search page feeds the unmet-demand counter: aggregates only, nothing finer than the month."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+
+from gaps.models import UnmetSearchCount
+from gaps.vocabulary import classify_unmet
+from tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("local_matches", "failures", "expected"),
+    [
+        (1, [["age"]], None),
+        (0, [], ("none", "no_service")),
+        (0, [["age"], ["age"]], ("age", "criteria_exclude")),
+        (0, [["welsh"]], ("language", "criteria_exclude")),
+        (0, [["age"], ["welsh"]], ("several", "criteria_exclude")),
+        (0, [["status"], ["wait"]], ("several", "lists_closed")),
+        (0, [["wait"]], ("wait", "lists_closed")),
+    ],
+)
+def test_it_classifies_why_a_search_found_nothing_local(local_matches, failures, expected):
+    assert classify_unmet(local_matches=local_matches, local_failures=failures) == expected
+
+
+@time_machine.travel("2026-11-25 10:00 +0000")
+def test_a_search_with_nothing_covering_the_area_is_counted_by_month_and_band(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas["W06000015"]], age_min=12, age_max=18)
+    response = client.get("/search/", {"la": "W06000015", "age": "9", "abuse_form": "intra_familial"})
+    assert response.status_code == 200
+    row = UnmetSearchCount.objects.get()
+    assert (row.lad_code, row.excluded_by, row.reason, row.count) == ("W06000015", "age", "criteria_exclude", 1)
+    assert row.month.isoformat() == "2026-11-01"
+    # Paging through the same search does not count it again.
+    client.get("/search/", {"la": "W06000015", "age": "9", "page": "2"})
+    assert UnmetSearchCount.objects.get().count == 1
+
+
+def test_a_search_with_a_local_match_is_not_counted(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas["W06000015"]])
+    assert client.get("/search/", {"la": "W06000015", "age": "9"}).status_code == 200
+    assert not UnmetSearchCount.objects.exists()

@@ -47,6 +47,12 @@ def url_in_language(full_path: str, language: str) -> str:
     return f"{bare}{sep}{query}"
 
 
+def area_display_name(name: str, name_cy: str, language: str | None = None) -> str:
+    """The Welsh name on Welsh pages where one is known, else the English name."""
+    language = (language or get_language() or DEFAULT_LANGUAGE).split("-")[0]
+    return name_cy if language == "cy" and name_cy else name
+
+
 @dataclass(frozen=True)
 class TranslatedText:
     text: str

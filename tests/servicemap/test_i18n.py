@@ -244,20 +244,22 @@ def _switcher_href(html: str) -> str:
     return match.group(1).replace("&amp;", "&")
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("path", "switch_to"),
+    ("path", "status", "switch_to"),
     [
-        ("/", "/cy/"),
-        ("/cy/", "/"),
-        ("/search/?postcode=LD1+5LG&abuse_forms=intra_familial", "/cy/search/?postcode=LD1+5LG&abuse_forms=intra_familial"),
-        ("/cy/search/?postcode=LD1+5LG&welsh=1", "/search/?postcode=LD1+5LG&welsh=1"),
-        ("/about-the-data/", "/cy/about-the-data/"),
+        ("/", 200, "/cy/"),
+        ("/cy/", 200, "/"),
+        ("/search/?la=W06000023&age=9&abuse_form=intra_familial&welsh=on", 200,
+         "/cy/search/?la=W06000023&age=9&abuse_form=intra_familial&welsh=on"),
+        ("/cy/search/?la=W06000023&audience=parent_carer", 200, "/search/?la=W06000023&audience=parent_carer"),
+        # A search with an error is still the same search in the other language.
+        ("/search/?postcode=ZZ99+9ZZ&age=9", 400, "/cy/search/?postcode=ZZ99+9ZZ&age=9"),
+        ("/about-the-data/", 200, "/cy/about-the-data/"),
     ],
 )
-def test_the_switcher_keeps_the_page_and_its_query(path, switch_to):
+def test_the_switcher_keeps_the_page_and_its_query(wales_areas, path, status, switch_to):
     response = Client().get(path)
-    assert response.status_code == 200
+    assert response.status_code == status
     assert _switcher_href(response.content.decode()) == switch_to
 
 

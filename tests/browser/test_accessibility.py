@@ -15,10 +15,25 @@ from tests.browser.conftest import ARTIFACTS, DESKTOP, axe_violations, new_page,
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
 
-# (name, English path). The Welsh path is /cy + the English path. Pages join this list as they land.
+POWYS_SEARCH = "la=W06000023&age=9&abuse_form=intra_familial&audience=parent_carer&no_disclosure=on"
+NO_RESULTS = "la=W06000019&age=24&abuse_form=intra_familial&audience=sibling&welsh=on&max_wait=0"
+# (name, English path, status, media). The Welsh path is /cy + the English path; {service} and
+# {other} are two sample services' ids. Pages join this list as they land on main.
 PAGES = [
-    ("home", "/"),
-    ("about-the-data", "/about-the-data/"),
+    ("home", "/", 200, "screen"),
+    ("search-form", "/search/", 200, "screen"),
+    ("search-results", f"/search/?{POWYS_SEARCH}", 200, "screen"),
+    ("search-no-results", f"/search/?{NO_RESULTS}", 200, "screen"),
+    ("search-errors", "/search/?postcode=ZZ9&age=nine", 400, "screen"),
+    ("service", "/services/{service}/", 200, "screen"),
+    ("shortlist", "/shortlist/?ids={service},{other}", 200, "screen"),
+    ("print-view", "/shortlist/?ids={service},{other}", 200, "print"),
+    ("gaps-map", "/gaps/", 200, "screen"),
+    ("gaps-area", "/gaps/area/W06000019/", 200, "screen"),
+    ("gaps-headlines", "/gaps/headlines/", 200, "screen"),
+    ("gaps-unmet", "/gaps/unmet/", 200, "screen"),
+    ("gaps-trends", "/gaps/trends/", 200, "screen"),
+    ("about-the-data", "/about-the-data/", 200, "screen"),
 ]
 LANGUAGES = ["en", "cy"]
 COUNTS: dict[str, dict[str, int]] = {}
@@ -36,15 +51,26 @@ def page(browser):
     save_artifact("axe-counts.json", COUNTS)
 
 
+@pytest.fixture(scope="module")
+def sample_ids() -> dict[str, str]:
+    from directory.models import Service
+
+    powys = Service.objects.filter(coverage_areas__code="W06000023", status="active").order_by("name")
+    return {"service": str(powys[0].public_id), "other": str(powys[1].public_id)}
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize(("name", "path"), PAGES)
-def test_page_has_no_serious_accessibility_violations(live_server, page, name, path, language):
+@pytest.mark.parametrize(("name", "path", "status", "media"), PAGES)
+def test_page_has_no_serious_accessibility_violations(live_server, page, sample_ids, name, path, status, media, language):
     page.set_viewport_size(DESKTOP)
-    response = page.goto(_url(live_server, path, language))
-    assert response.status == 200
+    page.emulate_media(media=media)
+    response = page.goto(_url(live_server, path.format(**sample_ids), language))
+    assert response.status == status
     assert page.locator("html").get_attribute("lang") == language
     assert page.locator("h1").count() == 1, "a page has exactly one h1"
     assert page.locator("a.govuk-skip-link[href='#main-content']").count() == 1
+    if media == "screen":
+        assert page.locator(".sm-lang__link").count() == 1, "every page has the language switcher"
     page.screenshot(path=str(ARTIFACTS / "a11y" / f"{name}-{language}.png"), full_page=True)
 
     violations = axe_violations(page)
@@ -53,6 +79,7 @@ def test_page_has_no_serious_accessibility_violations(live_server, page, name, p
     assert not serious, "\n".join(f"{v['impact']}: {v['id']} ({v['help']}) at {v['nodes']}" for v in serious)
 
     page.set_viewport_size({"width": 320, "height": 640})
+    page.emulate_media(media="screen")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"sideways scrolling at 320 px ({overflow} px too wide)"
 

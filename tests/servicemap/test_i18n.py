@@ -127,6 +127,30 @@ def test_every_template_string_is_marked_for_translation():
     assert not problems, "Text outside {% translate %} / {% blocktranslate %}:\n" + "\n".join(problems)
 
 
+_GETTEXT_IN_FSTRING = re.compile(
+    r"""\bf(?:'[^'\n]*|"[^"\n]*)\{\s*(?:_|gettext|gettext_lazy|ngettext|pgettext)\("""
+)
+
+
+def _python_files() -> list[Path]:
+    skip = {".venv", "node_modules", "migrations", "tests", ".git", "staticfiles"}
+    return sorted(p for p in BASE_DIR.rglob("*.py") if not skip & set(p.relative_to(BASE_DIR).parts))
+
+
+def test_no_translated_string_hides_inside_an_f_string():
+    # makemessages cannot see _("...") inside an f-string, so the text stays English on Welsh pages.
+    assert _GETTEXT_IN_FSTRING.search("""html=f'<span class="x">{_("None")}</span>'""")
+    assert _GETTEXT_IN_FSTRING.search("""f"{label}, {gettext('children')}" """)
+    assert not _GETTEXT_IN_FSTRING.search("""label = _("None")  # f"{label}" """)
+    problems = [
+        f"{path.relative_to(BASE_DIR)}:{number}"
+        for path in _python_files()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if _GETTEXT_IN_FSTRING.search(line)
+    ]
+    assert not problems, "gettext inside an f-string (move it out): " + ", ".join(problems)
+
+
 # --- the catalogue --------------------------------------------------------------------------
 
 

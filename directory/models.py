@@ -124,6 +124,16 @@ class TaxonomyTerm(models.Model):
         return self.name
 
 
+class ServiceQuerySet(models.QuerySet):
+    def published(self) -> ServiceQuerySet:
+        """Services the public may see: approved by a moderator (new listings wait for approval).
+
+        Every public selector (search, service page, API, maps, gaps) must start from this.
+        Closed and stale services are still published; they are labelled, not hidden.
+        """
+        return self.filter(is_published=True)
+
+
 class Service(models.Model):
     """A specialist support service, with the criteria that decide who can be referred."""
 
@@ -215,6 +225,10 @@ class Service(models.Model):
         help_text=_("Terms from other published taxonomies (e.g. from an imported feed)."),
     )
 
+    is_published = models.BooleanField(
+        _("published"), default=True, db_index=True,
+        help_text=_("False for a new listing until a moderator approves it: the public never sees it."),
+    )
     last_confirmed_at = models.DateField(_("last confirmed by a person"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -224,6 +238,8 @@ class Service(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # Change history (with coverage areas): registered in translation.py, after the Welsh columns exist.
+
+    objects = ServiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -331,6 +347,10 @@ class ServiceAtLocation(models.Model):
         return f"{self.service} at {self.location}"
 
 
+# Waits older than this are shown as "may be out of date" and rank below fresh ones.
+WAIT_STALE_AFTER_DAYS = 42
+
+
 class WaitingTimeReport(models.Model):
     """One dated report of a service's wait. History is kept: the current wait is the latest."""
 
@@ -352,6 +372,15 @@ class WaitingTimeReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service}: {self.weeks} weeks as of {self.as_of}"
+
+    @property
+    def age_days(self) -> int:
+        return (timezone.localdate() - self.as_of).days
+
+    @property
+    def is_stale(self) -> bool:
+        """Older than six weeks: shown as "may be out of date", never hidden."""
+        return self.age_days > WAIT_STALE_AFTER_DAYS
 
 
 class Postcode(models.Model):
@@ -377,3 +406,121 @@ class PostcodeDistrict(models.Model):
 
     def __str__(self) -> str:
         return self.prefix
+
+
+class ServiceChange(models.Model):
+    """A provider's proposed change to what decides who is referred, or a new listing, awaiting a moderator.
+
+    The live Service row is always the last approved version. `proposed` holds only the moderated
+    fields that differ from it, JSON-safe (decimals as strings, coverage as a sorted list of area
+    codes); a new listing is an unpublished Service row with a NEW change pointing at it.
+    """
+
+    class Kind(models.TextChoices):
+        NEW = "new", _("New listing")
+        EDIT = "edit", _("Change to referral details")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Replaced by a later change")
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    proposed = models.JSONField(default=dict, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+        permissions = [("moderate_directory", "Can moderate the directory (approve, reject, restore, invite)")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service"], condition=Q(state="pending"), name="service_change_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="rejected", reason=""), name="service_change_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.service} ({self.get_state_display()})"
+
+
+class ProblemReport(models.Model):
+    """Someone told us a listing is wrong. Holds no details of who reported it."""
+
+    class Reason(models.TextChoices):
+        CONTACT_DETAILS = "contact_details", _("Contact details are wrong")
+        CLOSED = "closed", _("The service has closed")
+        AREA = "area", _("It does not cover my area")
+        CRITERIA = "criteria", _("The referral criteria are wrong")
+        WAITING_TIME = "waiting_time", _("The waiting time is wrong")
+        OTHER = "other", _("Something else")
+
+    COMMENT_MAX_LENGTH = 300
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="problem_reports")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    comment = models.CharField(max_length=COMMENT_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["service", "resolved_at"], name="problem_report_open_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reason__in=["contact_details", "closed", "area", "criteria", "waiting_time", "other"]),
+                name="problem_report_reason_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.get_reason_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class ReviewRequest(models.Model):
+    """One review request or reminder sent by `send_review_requests`, so it is never sent twice.
+
+    `basis` names what the request was about: the confirmation date it counted from, or the wait
+    report it chased. A new confirmation or a new wait starts a new cycle.
+    """
+
+    class Kind(models.TextChoices):
+        FIRST = "confirm_first", _("Please check your listing (11 months)")
+        REMINDER = "confirm_reminder", _("Reminder: please check your listing (12 months)")
+        URGENT = "confirm_urgent", _("Urgent: listing not checked for 13 months")
+        WAIT = "wait_reminder", _("Please update your waiting time (5 weeks)")
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="review_requests")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    basis = models.CharField(max_length=40)
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipients = models.TextField(blank=True, help_text=_("Staff email addresses it went to"))
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "kind", "basis"], name="review_request_sent_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.service} ({self.basis})"

@@ -373,7 +373,7 @@ def _candidates(area: SearchArea, nearby_ids: set[int]) -> QuerySet[Service]:
     area_ids = area.local_ids | area.nation_ids
     if area_ids:
         wanted |= Exists(coverage.filter(area_id__in=area_ids))
-    queryset = Service.objects.filter(wanted).annotate(
+    queryset = Service.objects.published().filter(wanted).annotate(
         covers_local=Exists(coverage.filter(area_id__in=area.local_ids)),
         covers_nation=Exists(coverage.filter(area_id__in=area.nation_ids)),
     )
@@ -461,7 +461,7 @@ def service_search(
 
 def service_get(*, public_id: UUID) -> Service:
     """One service with everything its page shows. Raises Service.DoesNotExist. Seven queries."""
-    queryset = with_current_wait(Service.objects.select_related("organisation")).prefetch_related(
+    queryset = with_current_wait(Service.objects.published().select_related("organisation")).prefetch_related(
         Prefetch("coverage_areas", queryset=Area.objects.prefetch_related("members__members").order_by("name")),
         Prefetch("waiting_times", queryset=WaitingTimeReport.objects.order_by("-as_of", "-recorded_at", "-id")),
         Prefetch(
@@ -492,7 +492,7 @@ def service_list_by_public_ids(*, public_ids: Sequence[UUID]) -> list[Service]:
     """The services with these ids, in the order given; unknown ids are skipped. Four queries."""
     if not public_ids:
         return []
-    queryset = with_current_wait(Service.objects.filter(public_id__in=public_ids)).select_related(
+    queryset = with_current_wait(Service.objects.published().filter(public_id__in=public_ids)).select_related(
         "organisation"
     ).prefetch_related("coverage_areas", _public_sites())
     by_id = {service.public_id: service for service in queryset}

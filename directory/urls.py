@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from directory import views
+from directory import bulk_update_views, views
 
 app_name = "directory"
 urlpatterns = [
@@ -15,4 +15,6 @@ urlpatterns = [
     path("shortlist/load/", views.shortlist_load_view, name="shortlist_load"),
     path("shortlist/clear/", views.shortlist_clear_view, name="shortlist_clear"),
     path("about-the-data/", views.about_data, name="about_data"),
+    path("moderation/waits/", bulk_update_views.bulk_update_page, name="bulk_update"),
+    path("moderation/waits.csv", bulk_update_views.bulk_update_csv, name="bulk_update_csv"),
 ]

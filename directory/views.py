@@ -169,7 +169,7 @@ def shortlist_add_view(request: HttpRequest) -> HttpResponse:
     if isinstance(form, HttpResponse):
         return form
     public_id = form.cleaned_data["service"]
-    service = Service.objects.filter(public_id=public_id).only("name").first()
+    service = Service.objects.published().filter(public_id=public_id).only("name").first()
     if service is None:
         raise Http404(_("No service has that address."))
     if shortlist_add(request.session, public_id):
@@ -186,7 +186,7 @@ def shortlist_remove_view(request: HttpRequest) -> HttpResponse:
         return form
     public_id = form.cleaned_data["service"]
     shortlist_remove(request.session, public_id)
-    service = Service.objects.filter(public_id=public_id).only("name").first()
+    service = Service.objects.published().filter(public_id=public_id).only("name").first()
     if service is not None:
         messages.success(request, _("%(name)s is no longer on your shortlist.") % {"name": service.name})
     return _back_to(request, form.cleaned_data["next"], f"service-{public_id}")

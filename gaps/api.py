@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gaps import layers, notes, selectors
 from gaps.forms import VIEW_LA
-from gaps.serializers import AreaResultSerializer, GapsQuerySerializer
+from gaps.serializers import AreaResultSerializer, GapsQuerySerializer, GapsResponseSerializer
 
 
 class GapsView(APIView):
     """Access per area for one layer (a question, optionally an age band)."""
 
+    @extend_schema(parameters=[GapsQuerySerializer], responses=GapsResponseSerializer, operation_id="gaps_layer")
     def get(self, request: Request) -> Response:
         query = GapsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -81,7 +81,7 @@ def _local_authorities_within() -> dict[str, set[str]]:
 def _service_queryset() -> QuerySet[Service]:
     latest = WaitingTimeReport.objects.filter(service=OuterRef("pk")).order_by("-as_of", "-recorded_at", "-id")
     return (
-        Service.objects.exclude(status=Service.Status.CLOSED)
+        Service.objects.published().exclude(status=Service.Status.CLOSED)
         .annotate(
             wait_weeks=Subquery(latest.values("weeks")[:1]),
             wait_open=Subquery(latest.values("referrals_open")[:1]),

@@ -29,3 +29,17 @@ class AreaResultSerializer(serializers.Serializer):
     longest_wait_weeks = serializers.IntegerField(source="longest_wait", allow_null=True)
     closed_lists = serializers.IntegerField()
     all_lists_closed = serializers.BooleanField()
+
+
+class GapsResponseSerializer(serializers.Serializer):
+    """The shape of `/api/gaps/` (for the OpenAPI document)."""
+
+    layer = serializers.CharField()
+    label = serializers.CharField()
+    basis = serializers.CharField()
+    need = serializers.CharField()
+    view = serializers.CharField()
+    directory_as_of = serializers.DateField(allow_null=True)
+    notes = serializers.DictField(child=serializers.CharField(), help_text="Source, period, method and limits")
+    wales = AreaResultSerializer()
+    areas = AreaResultSerializer(many=True)

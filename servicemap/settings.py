@@ -75,13 +75,19 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "directory",
     "gaps",
+    "axes",
+    "directory.accounts",
+    "directory.listings",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "directory.oruk.middleware.OpenApiCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -90,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # django-axes must be last: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "servicemap.urls"
@@ -146,8 +154,36 @@ STATICFILES_DIRS = [BASE_DIR / "servicemap" / "static"]
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 SESSION_COOKIE_HTTPONLY = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+
+# Accounts (issue 4): providers and moderators sign in; everyone else reads anonymously.
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses locked-out credentials before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "listings:dashboard"
+LOGOUT_REDIRECT_URL = "directory:home"
+# Login rate limit: this many failures for one username from one address locks that pair out
+# for AXES_COOLOFF_HOURS. Locking by the pair (not the username alone) means nobody can lock a
+# provider out from elsewhere just by knowing their email address.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+# Base URL for links in emails sent outside a request (invitations, review requests).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "servicemap <no-reply@servicemap.localhost>")
 
 # Map base tiles: empty means no tiles (the maps stay useful with boundaries alone, and no
@@ -160,6 +196,27 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# Open Referral UK API (/api/oruk/): anonymous clients' rate, in DRF's "N/second|minute|hour|day".
+ORUK_API_ANON_RATE = env_str("ORUK_API_ANON_RATE", "300/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "servicemap API",
+    "DESCRIPTION": (
+        "/api/oruk/: specialist child sexual abuse support services in Wales as an Open Referral UK 3.0 "
+        "(HSDS 3.0) feed. "
+        "Open to read with no key; anonymous clients are rate-limited. Our vocabulary (forms of abuse, kinds of "
+        "support, who is supported, who may refer, delivery, referral criteria) is published at /taxonomies "
+        "and used in each service's attributes and csa_ extension fields."
+    ),
+    "VERSION": "HSDS-UK-3.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["directory.oruk.openapi.without_trailing_slashes"],
+    # Swagger UI and Redoc from the drf-spectacular-sidecar package: the docs page uses no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

@@ -3,14 +3,21 @@ from __future__ import annotations
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/gaps/", include("gaps.api_urls")),
+    # Open Referral UK read API and its OpenAPI document: not language-prefixed.
+    path("api/oruk/", include("directory.oruk.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("directory.urls")),
+    path("accounts/", include("directory.accounts.urls")),
+    path("", include("directory.listings.urls")),
     path("gaps/", include("gaps.urls")),
     prefix_default_language=False,
 )

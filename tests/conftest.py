@@ -31,3 +31,9 @@ def wales_areas(db):
     from directory.models import Area
 
     return {a.code: a for a in Area.objects.all()}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at full strength costs ~0.3 s per user; tests do not need it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

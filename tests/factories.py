@@ -130,3 +130,25 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password("a-long-test-password")
+
+
+# Accounts and listings (issue 4).
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Membership"
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+
+
+class UnpublishedServiceFactory(ServiceFactory):
+    is_published = False
+
+
+class ProblemReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "directory.ProblemReport"
+
+    service = factory.SubFactory(ServiceFactory)
+    reason = "contact_details"
+    comment = "The phone number is wrong."

@@ -82,3 +82,12 @@ def test_the_service_page_query_count_is_flat(client, wales_areas, django_assert
 
     with django_assert_max_num_queries(8):
         assert client.get(_url(service)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_service_page_links_to_report_a_problem(client):
+    from tests.factories import ServiceFactory
+
+    service = ServiceFactory()
+    body = client.get(f"/services/{service.public_id}/").content.decode()
+    assert f"/services/{service.public_id}/report/" in body

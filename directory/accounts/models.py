@@ -1,0 +1,68 @@
+"""Who may edit what: provider editors are members of organisations; moderators hold a permission.
+
+A moderator is any active user with the `directory.moderate_directory` permission (superusers
+have every permission, so `createsuperuser` makes one; `create_moderator` grants it through the
+"Moderators" group). Staff accounts only: nothing here is about children or families.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class Membership(models.Model):
+    """A user may edit the listings of this organisation."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.CASCADE, related_name="memberships"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["organisation__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} edits {self.organisation}"
+
+
+class Invitation(models.Model):
+    """An emailed, single-use, expiring invitation to edit an organisation's listings.
+
+    The link carries this row's public_id signed with a timestamp (django.core.signing), so it
+    cannot be guessed or forged, expires after settings.INVITATION_MAX_AGE_DAYS, and stops
+    working once `accepted_at` is set.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField()
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.CASCADE, related_name="invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(Lower("email"), name="invitation_email_idx")]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.organisation}"
+
+    @property
+    def is_used(self) -> bool:
+        return self.accepted_at is not None

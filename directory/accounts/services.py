@@ -1,0 +1,139 @@
+"""Writes for accounts: invitations, accepting them, and making moderators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory.accounts.models import Invitation, Membership
+from directory.accounts.roles import MODERATORS_GROUP, moderator_permission
+from directory.models import Organisation
+
+INVITATION_SALT = "accounts.invitation"
+INVITATION_INVALID = _("This invitation link is not valid. Ask a moderator for a new one.")
+INVITATION_EXPIRED = _("This invitation link has expired. Ask a moderator for a new one.")
+INVITATION_USED = _("This invitation has already been used. Sign in instead.")
+INVITATION_WRONG_ACCOUNT = _("This invitation was sent to a different email address from the account you are signed in with.")
+ACCOUNT_EXISTS = _("An account with this email address already exists: sign in to accept the invitation.")
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.TimestampSigner(salt=INVITATION_SALT).sign(str(invitation.public_id))
+
+
+def invitation_url(invitation: Invitation) -> str:
+    path = reverse("accounts:accept_invitation", kwargs={"token": invitation_token(invitation)})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The unused invitation a link names; ValidationError if forged, expired or used."""
+    max_age = timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+    try:
+        public_id = signing.TimestampSigner(salt=INVITATION_SALT).unsign(token, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise ValidationError(INVITATION_EXPIRED, code="expired") from exc
+    except signing.BadSignature as exc:
+        raise ValidationError(INVITATION_INVALID, code="invalid") from exc
+    invitation = Invitation.objects.select_related("organisation").filter(public_id=public_id).first()
+    if invitation is None:
+        raise ValidationError(INVITATION_INVALID, code="invalid")
+    if invitation.is_used:
+        raise ValidationError(INVITATION_USED, code="used")
+    return invitation
+
+
+@transaction.atomic
+def invitation_create(*, email: str, organisation: Organisation, invited_by) -> Invitation:
+    """Invite someone to edit an organisation's listings and email them the single-use link."""
+    invitation = Invitation(email=email.strip().lower(), organisation=organisation, invited_by=invited_by)
+    invitation.full_clean()
+    invitation.save()
+    body = render_to_string(
+        "emails/invitation.txt",
+        {
+            "invitation": invitation,
+            "url": invitation_url(invitation),
+            "days": settings.INVITATION_MAX_AGE_DAYS,
+        },
+    )
+    # Sent after commit so a rolled-back invitation never reaches anyone's inbox.
+    transaction.on_commit(
+        lambda: send_mail(
+            str(_("You are invited to keep %(org)s's listings up to date") % {"org": organisation.name}),
+            body,
+            None,
+            [invitation.email],
+        )
+    )
+    return invitation
+
+
+def account_exists(email: str) -> bool:
+    return get_user_model().objects.filter(email__iexact=email).exists()
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user=None, password: str | None = None):
+    """Use an invitation once: add the membership, creating the account (email as username) if needed.
+
+    With `user` (signed in) the invitation must be addressed to that user's email; without it a
+    new account is made with `password`, which must pass the password validators.
+    """
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.is_used:
+        raise ValidationError(INVITATION_USED, code="used")
+    if user is None:
+        if account_exists(invitation.email):
+            raise ValidationError(ACCOUNT_EXISTS, code="exists")
+        user_model = get_user_model()
+        user = user_model(username=invitation.email, email=invitation.email)
+        validate_password(password or "", user)
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+    elif (user.email or "").lower() != invitation.email.lower():
+        raise ValidationError(INVITATION_WRONG_ACCOUNT, code="wrong_account")
+    Membership.objects.get_or_create(user=user, organisation=invitation.organisation)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return user
+
+
+@dataclass(frozen=True)
+class ModeratorResult:
+    user: object
+    created: bool
+
+
+@transaction.atomic
+def moderator_create(*, email: str, password: str | None) -> ModeratorResult:
+    """Make (or promote) a moderator: email as username, in the Moderators group."""
+    user_model = get_user_model()
+    email = email.strip().lower()
+    user = user_model.objects.filter(email__iexact=email).first()
+    created = user is None
+    if created:
+        user = user_model(username=email, email=email)
+        validate_password(password or "", user)
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+    group, _created = Group.objects.get_or_create(name=MODERATORS_GROUP)
+    group.permissions.add(moderator_permission())
+    user.groups.add(group)
+    return ModeratorResult(user=user, created=created)

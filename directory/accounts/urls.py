@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from directory.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
+    path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    path("invite/", views.invite, name="invite"),
+]

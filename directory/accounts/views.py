@@ -1,0 +1,76 @@
+"""Sign in and out, accept an invitation, and (moderators) invite providers."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from directory.accounts import services
+from directory.accounts.decorators import moderator_required
+from directory.accounts.forms import InvitationForm, SetPasswordForm, SignInForm
+from directory.accounts.models import Invitation
+from directory.models import Organisation
+
+
+class SignInView(LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+class SignOutView(LogoutView):
+    pass
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_from_token(token)
+    except ValidationError as exc:
+        return render(request, "accounts/invitation_invalid.html", {"message": exc.messages[0]}, status=400)
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            try:
+                services.invitation_accept(invitation=invitation, user=request.user)
+            except ValidationError as exc:
+                return render(request, "accounts/invitation_invalid.html", {"message": exc.messages[0]}, status=400)
+            messages.success(request, _("You can now edit %(org)s's listings.") % {"org": invitation.organisation.name})
+            return redirect("listings:dashboard")
+        return render(request, "accounts/accept_invitation.html", {"invitation": invitation, "form": None})
+    if services.account_exists(invitation.email):
+        return redirect_to_login(request.get_full_path())
+    form = SetPasswordForm(request.POST if request.method == "POST" else None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(invitation=invitation, password=form.cleaned_data["password1"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome. You can now edit %(org)s's listings.") % {"org": invitation.organisation.name})
+            return redirect("listings:dashboard")
+    return render(request, "accounts/accept_invitation.html", {"invitation": invitation, "form": form})
+
+
+@moderator_required
+def invite(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            organisation = form.cleaned_data["organisation"]
+            if organisation is None:
+                organisation = Organisation(name=form.cleaned_data["new_organisation"].strip())
+                organisation.full_clean()
+                organisation.save()
+            invitation = services.invitation_create(
+                email=form.cleaned_data["email"], organisation=organisation, invited_by=request.user
+            )
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+        return redirect("accounts:invite")
+    invitations = Invitation.objects.select_related("organisation", "invited_by")[:50]
+    return render(request, "accounts/invite.html", {"form": form, "invitations": invitations})

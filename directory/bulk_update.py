@@ -1,0 +1,266 @@
+"""Moderators' CSV bulk update of every service's status and current waiting time.
+
+Download a CSV of every service's status and current wait, edit it in a spreadsheet, upload it.
+Each row is checked and every problem is reported with its row number (the header is row 1, as
+a spreadsheet shows it); nothing is saved unless every row is valid. A changed wait is a new
+`WaitingTimeReport` (the history is kept), never an edit of the old one.
+
+Parsing and checking are pure (`check_upload` takes the current state as plain values); only
+`current_states` reads and `apply_changes` writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from directory.models import Service, WaitingTimeReport
+from directory.oruk.selectors import with_current_wait
+
+COLUMNS = ("service_id", "organisation", "service", "status", "wait_weeks", "referrals_open", "wait_as_of")
+REQUIRED_COLUMNS = ("service_id", "status", "wait_weeks", "referrals_open", "wait_as_of")
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+MAX_WAIT_WEEKS = 520
+STATUSES = tuple(Service.Status.values)
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0"}
+CHANGE_REASON = "CSV bulk update"
+
+
+@dataclass(frozen=True)
+class CurrentState:
+    """One service as the CSV shows it."""
+
+    public_id: uuid.UUID
+    organisation: str
+    name: str
+    status: str
+    wait_weeks: int | None
+    referrals_open: bool | None
+    wait_as_of: date | None
+
+
+@dataclass(frozen=True)
+class Change:
+    row: int
+    public_id: uuid.UUID
+    status: str | None = None  # new status, if it changes
+    wait: tuple[int, bool, date] | None = None  # new report (weeks, referrals open, as of), if any
+
+
+@dataclass
+class UploadResult:
+    changes: list[Change]
+    errors: list[str]
+    unchanged_rows: int = 0
+
+
+def current_states() -> list[CurrentState]:
+    """Every service with its current wait, in organisation then service order. One query."""
+    rows = with_current_wait(Service.objects.select_related("organisation")).order_by("organisation__name", "name")
+    return [
+        CurrentState(
+            s.public_id, s.organisation.name, s.name, s.status, s.current_wait_weeks, s.current_referrals_open,
+            s.current_wait_as_of,
+        )
+        for s in rows
+    ]
+
+
+def write_csv(states: list[CurrentState]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for state in states:
+        referrals = "" if state.referrals_open is None else ("yes" if state.referrals_open else "no")
+        writer.writerow([
+            state.public_id, state.organisation, state.name, state.status,
+            "" if state.wait_weeks is None else state.wait_weeks, referrals,
+            state.wait_as_of.isoformat() if state.wait_as_of else "",
+        ])
+    # A byte-order mark so Excel opens the file as UTF-8 (Welsh names keep their accents).
+    return "\ufeff" + out.getvalue()
+
+
+def decode_upload(raw: bytes) -> tuple[str | None, str | None]:
+    """The file's text, or an error message for the whole file."""
+    if not raw.strip():
+        return None, _("The file is empty.")
+    if len(raw) > MAX_BYTES:
+        return None, _("The file is larger than 2 MB. Upload the CSV you downloaded, edited.")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return None, _("The file is not UTF-8 text. In Excel, save it as \u201cCSV UTF-8\u201d.")
+
+
+def _parse_weeks(value: str) -> int | None:
+    if not value:
+        return None
+    try:
+        weeks = int(value)
+    except ValueError:
+        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not \u201c%s\u201d") % value) from None
+    if not 0 <= weeks <= MAX_WAIT_WEEKS:
+        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not \u201c%s\u201d") % value)
+    return weeks
+
+
+def _parse_open(value: str) -> bool | None:
+    if not value:
+        return None
+    if value.lower() in _YES:
+        return True
+    if value.lower() in _NO:
+        return False
+    raise ValueError(_("referrals_open must be yes or no, not \u201c%s\u201d") % value)
+
+
+def _parse_as_of(value: str, today: date) -> date | None:
+    if not value:
+        return None
+    try:
+        as_of = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(_("wait_as_of must be a date like 2025-01-31, not \u201c%s\u201d") % value) from None
+    if as_of > today:
+        raise ValueError(_("wait_as_of %s is in the future") % value)
+    return as_of
+
+
+def _wait_change(row: dict, state: CurrentState, today: date) -> tuple[int, bool, date] | None:
+    """The new waiting-time report a row asks for, if any (raises ValueError with a message)."""
+    weeks = _parse_weeks(row.get("wait_weeks", "").strip())
+    referrals_open = _parse_open(row.get("referrals_open", "").strip())
+    as_of = _parse_as_of(row.get("wait_as_of", "").strip(), today)
+    if weeks is None:
+        if (referrals_open is not None and referrals_open != state.referrals_open) or (
+            as_of is not None and as_of != state.wait_as_of
+        ):
+            raise ValueError(_("give wait_weeks too: a waiting-time report needs the wait in weeks"))
+        return None
+    if referrals_open is None:
+        referrals_open = state.referrals_open if state.referrals_open is not None else True
+    same_wait = (weeks, referrals_open) == (state.wait_weeks, state.referrals_open)
+    if as_of is None or as_of == state.wait_as_of:
+        if same_wait:
+            return None
+        as_of = today  # a changed wait with its old date left in place is news as of today
+    if state.wait_as_of is not None and as_of < state.wait_as_of:
+        raise ValueError(
+            _("wait_as_of %(new)s is earlier than the current report's date, %(current)s")
+            % {"new": as_of.isoformat(), "current": state.wait_as_of.isoformat()}
+        )
+    return weeks, referrals_open, as_of
+
+
+def _check_row(row: dict, state: CurrentState, today: date) -> Change:
+    """A row's change; every problem on the row in one ValueError ("...; ...")."""
+    problems = []
+    status = row.get("status", "").strip().lower()
+    if status not in STATUSES:
+        problems.append(
+            _("status must be one of %(choices)s, not \u201c%(value)s\u201d")
+            % {"choices": ", ".join(STATUSES), "value": row.get("status", "")}
+        )
+    wait = None
+    try:
+        wait = _wait_change(row, state, today)
+    except ValueError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise ValueError("; ".join(problems))
+    return Change(row=0, public_id=state.public_id, status=status if status != state.status else None, wait=wait)
+
+
+def _header_error(fieldnames: list[str] | None) -> str | None:
+    missing = [column for column in REQUIRED_COLUMNS if column not in (fieldnames or [])]
+    if missing:
+        return _("The file has no %(columns)s column. Start from the CSV you downloaded.") % {
+            "columns": ", ".join(missing)
+        }
+    return None
+
+
+def check_upload(text: str, states: dict[uuid.UUID, CurrentState], *, today: date) -> UploadResult:
+    """Check every row against the current state; the changes to make, or every error with its row."""
+    reader = csv.DictReader(io.StringIO(text))
+    reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
+    if error := _header_error(reader.fieldnames):
+        return UploadResult([], [error])
+    result = UploadResult([], [])
+    seen: dict[uuid.UUID, int] = {}
+    for number, row in enumerate(reader, start=2):
+        if number - 1 > MAX_ROWS:
+            result.errors.append(_("The file has more than %d rows.") % MAX_ROWS)
+            break
+        row = {key: (value or "") for key, value in row.items() if key is not None}
+        if not any(value.strip() for value in row.values()):
+            continue  # a blank line a spreadsheet left behind
+        try:
+            change = _check_known_row(row, states, seen, number, today)
+        except ValueError as exc:
+            result.errors.append(_("Row %(row)d: %(message)s") % {"row": number, "message": exc})
+            continue
+        if change.status is None and change.wait is None:
+            result.unchanged_rows += 1
+        else:
+            result.changes.append(change)
+    if not result.errors and not result.changes and not result.unchanged_rows:
+        result.errors.append(_("The file has no rows under its header."))
+    return result
+
+
+def _check_known_row(row: dict, states: dict, seen: dict, number: int, today: date) -> Change:
+    raw_id = row.get("service_id", "").strip()
+    try:
+        public_id = uuid.UUID(raw_id)
+    except ValueError:
+        raise ValueError(_("service_id \u201c%s\u201d is not a service id") % raw_id) from None
+    state = states.get(public_id)
+    if state is None:
+        raise ValueError(_("no service has the id %s") % raw_id)
+    if public_id in seen:
+        raise ValueError(_("service %(id)s is already on row %(row)d") % {"id": raw_id, "row": seen[public_id]})
+    seen[public_id] = number
+    change = _check_row(row, state, today)
+    return Change(row=number, public_id=public_id, status=change.status, wait=change.wait)
+
+
+@dataclass(frozen=True)
+class Applied:
+    statuses: int
+    waits: int
+
+
+@transaction.atomic
+def apply_changes(changes: list[Change], *, user) -> Applied:
+    """Save checked changes: statuses (with history) and new waiting-time reports. All or nothing."""
+    services = Service.objects.in_bulk([change.public_id for change in changes], field_name="public_id")
+    statuses = waits = 0
+    for change in changes:
+        service = services[change.public_id]
+        if change.status is not None:
+            service.status = change.status
+            service._change_reason = CHANGE_REASON
+            service.full_clean()
+            service.save()
+            statuses += 1
+        if change.wait is not None:
+            weeks, referrals_open, as_of = change.wait
+            report = WaitingTimeReport(
+                service=service, weeks=weeks, referrals_open=referrals_open, as_of=as_of,
+                recorded_at=timezone.now(), recorded_by=user,
+            )
+            report.full_clean()
+            report.save()
+            waits += 1
+    return Applied(statuses=statuses, waits=waits)

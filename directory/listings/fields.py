@@ -1,0 +1,136 @@
+"""Which Service fields a provider may publish at once and which wait for a moderator.
+
+Everything that decides who can be referred (forms of abuse, who is supported, age range,
+who may refer, criteria, coverage areas, status) waits for approval; contact details, the
+description, kinds of support and delivery publish at once (they are in the history).
+Values are compared and stored in a JSON-safe form: decimals as "4.0", coverage as sorted codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from directory import vocabulary
+
+COVERAGE = "coverage_areas"
+
+MODERATED_FIELDS: tuple[str, ...] = (
+    "status",
+    *vocabulary.ABUSE_FORM_FIELDS.values(),
+    *vocabulary.AUDIENCE_FIELDS.values(),
+    "age_min",
+    "age_max",
+    *vocabulary.REFERRER_FIELDS.values(),
+    "disclosure_required",
+    "pre_trial_therapy",
+    "requires_proceedings_finished",
+    "eligibility_en",
+    "eligibility_cy",
+    COVERAGE,
+)
+
+IMMEDIATE_FIELDS: tuple[str, ...] = (
+    "name_en",
+    "name_cy",
+    "description_en",
+    "description_cy",
+    *vocabulary.SUPPORT_KIND_FIELDS.values(),
+    "how_to_refer_en",
+    "how_to_refer_cy",
+    "referral_url",
+    "referral_email",
+    "referral_phone",
+    *vocabulary.DELIVERY_MODE_FIELDS.values(),
+    "welsh_available",
+    "other_languages",
+    "is_free",
+    "cost_note",
+    "capacity_per_year",
+)
+
+EDITABLE_FIELDS: tuple[str, ...] = IMMEDIATE_FIELDS + MODERATED_FIELDS
+DECIMAL_FIELDS = frozenset({"age_min", "age_max"})
+
+
+def normalise(field: str, value: Any) -> Any:
+    """One JSON-safe form per value, so the live row and a form's input compare equal."""
+    if field in DECIMAL_FIELDS:
+        return str(Decimal(value).quantize(Decimal("0.1"))) if value is not None else None
+    if field == COVERAGE:
+        return sorted(value)
+    if isinstance(value, str):
+        # Browsers send textarea line breaks as CRLF; store and compare them as LF.
+        return value.replace("\r\n", "\n").strip()
+    if value is None and field not in {"capacity_per_year"}:
+        return ""
+    return value
+
+
+def snapshot(obj: Any, coverage_codes: list[str]) -> dict[str, Any]:
+    """The editable values of a Service (or a historical record of one), JSON-safe."""
+    values = {field: normalise(field, getattr(obj, field)) for field in EDITABLE_FIELDS if field != COVERAGE}
+    values[COVERAGE] = normalise(COVERAGE, coverage_codes)
+    return values
+
+
+def changed(live: dict[str, Any], proposed: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The fields among `fields` whose proposed value differs from the live one."""
+    return {f: proposed[f] for f in fields if f in proposed and proposed[f] != live.get(f)}
+
+
+AGE_LABELS = {"age_min": gettext_lazy("Youngest age (years)"), "age_max": gettext_lazy("Oldest age (years)")}
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+def field_label(field: str) -> str:
+    from directory.models import Service
+
+    if field == COVERAGE:
+        return str(_("Areas it takes referrals from"))
+    if field in AGE_LABELS:
+        return str(AGE_LABELS[field])
+    for suffix, language in (("_en", _("English")), ("_cy", _("Welsh"))):
+        if field.endswith(suffix):
+            base = str(Service._meta.get_field(field.removesuffix(suffix)).verbose_name)
+            return f"{base.capitalize()} ({language})"
+    return str(Service._meta.get_field(field).verbose_name).capitalize()
+
+
+def display(field: str, value: Any, area_names: dict[str, str]) -> str:
+    if field == COVERAGE:
+        return ", ".join(area_names.get(code, code) for code in value) or "—"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if field == "status":
+        from directory.models import Service
+
+        return str(dict(Service.Status.choices).get(value, value))
+    if value in (None, ""):
+        return "—"
+    return str(value)
+
+
+def diff(before: dict[str, Any], after: dict[str, Any], area_names: dict[str, str]) -> list[FieldDiff]:
+    """Field-by-field differences, in form order, for a moderator or the history page."""
+    return [
+        FieldDiff(
+            field=field,
+            label=field_label(field),
+            before=display(field, before.get(field), area_names),
+            after=display(field, after[field], area_names),
+        )
+        for field in EDITABLE_FIELDS
+        if field in after and after[field] != before.get(field)
+    ]

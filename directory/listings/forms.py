@@ -1,0 +1,184 @@
+"""Forms for providers and moderators. Errors are shown with the GOV.UK error summary."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.db import models
+from django.db.models import Case, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from directory import vocabulary
+from directory.listings import fields
+from directory.models import Area, ProblemReport, Service
+
+AGE_ORDER = _("The lowest age must not be more than the highest age.")
+SUPPORTS_NOBODY = _("Choose who the service supports: the child, parents and carers, or siblings.")
+PRE_TRIAL_CONFLICT = _(
+    "A service cannot both offer pre-trial therapy and require the police investigation or court case to be finished."
+)
+WEEKS_REQUIRED = _("Enter the wait in weeks, or 0 if there is no wait.")
+WEEKS_RANGE = _("Enter a whole number of weeks from 0 to 520.")
+REFERRALS_OPEN_REQUIRED = _("Say whether the service is taking referrals.")
+REASON_REQUIRED = _("Choose what is wrong.")
+COMMENT_TOO_LONG = _("Keep your comment to %(max)s characters or fewer.") % {
+    "max": ProblemReport.COMMENT_MAX_LENGTH
+}
+
+
+class WaitUpdateForm(forms.Form):
+    weeks = forms.IntegerField(
+        label=_("Current wait in weeks"), min_value=0, max_value=520,
+        help_text=_("From referral to first appointment. Enter 0 if there is no wait."),
+        error_messages={"required": WEEKS_REQUIRED, "invalid": WEEKS_RANGE, "min_value": WEEKS_RANGE,
+                        "max_value": WEEKS_RANGE},
+        widget=forms.NumberInput(attrs={"class": "govuk-input govuk-input--width-3", "inputmode": "numeric"}),
+    )
+    referrals_open = forms.TypedChoiceField(
+        label=_("Taking referrals?"), choices=[("yes", _("Yes, referrals are open")), ("no", _("No, referrals are closed"))],
+        coerce=lambda v: v == "yes", widget=forms.RadioSelect, initial="yes",
+        error_messages={"required": REFERRALS_OPEN_REQUIRED},
+    )
+
+
+def _booleans(mapping: dict[str, str]) -> list[str]:
+    return list(mapping.values())
+
+
+def _formfield(model_field, **kwargs):
+    if isinstance(model_field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # a link typed without a scheme is https (Django 6 default)
+    return model_field.formfield(**kwargs)
+
+
+class ServiceForm(forms.ModelForm):
+    """Every editable field of a service. `fieldsets` gives the page its order and grouping."""
+
+    coverage_areas = forms.ModelMultipleChoiceField(
+        # Local authorities first, then boards, regions and the nation.
+        queryset=Area.objects.annotate(
+            kind_order=Case(When(kind=Area.Kind.LOCAL_AUTHORITY, then=Value(0)), default=Value(1))
+        ).order_by("kind_order", "kind", "name"),
+        required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Areas it takes referrals from"),
+        help_text=_("Where the service accepts referrals from, not where it is based."),
+    )
+    confirm_rest = forms.BooleanField(
+        required=False, label=_("I have checked the rest of this listing and it is all still correct"),
+        help_text=_("Tick to also record today as the date the listing was last confirmed. Saving an edit alone does not."),
+    )
+
+    class Meta:
+        model = Service
+        formfield_callback = _formfield
+        fields = [f for f in fields.EDITABLE_FIELDS if f != fields.COVERAGE]
+        widgets = {
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+            "description_cy": forms.Textarea(attrs={"rows": 4}),
+            "eligibility_en": forms.Textarea(attrs={"rows": 3}),
+            "eligibility_cy": forms.Textarea(attrs={"rows": 3}),
+            "how_to_refer_en": forms.Textarea(attrs={"rows": 3}),
+            "how_to_refer_cy": forms.Textarea(attrs={"rows": 3}),
+            "status": forms.RadioSelect,
+        }
+
+    fieldsets = [
+        (_("About the service"), "", ["name_en", "name_cy", "description_en", "description_cy"]),
+        (_("Status"), "", ["status"]),
+        (_("Forms of abuse it works with"), _("Select all that apply."), _booleans(vocabulary.ABUSE_FORM_FIELDS)),
+        (_("Who it supports"), _("Select all that apply."), _booleans(vocabulary.AUDIENCE_FIELDS)),
+        (_("Age range"), _("In years, e.g. 4 to 18."), ["age_min", "age_max"]),
+        (_("Who may refer"), _("Select all that apply."), _booleans(vocabulary.REFERRER_FIELDS)),
+        (
+            _("Referral criteria"), "",
+            ["disclosure_required", "pre_trial_therapy", "requires_proceedings_finished", "eligibility_en",
+             "eligibility_cy"],
+        ),
+        (_("Areas covered"), "", ["coverage_areas"]),
+        (_("Kinds of support"), _("Select all that apply."), _booleans(vocabulary.SUPPORT_KIND_FIELDS)),
+        (
+            _("How to refer"), "",
+            ["how_to_refer_en", "how_to_refer_cy", "referral_url", "referral_email", "referral_phone"],
+        ),
+        (_("How it is delivered"), _("Select all that apply."), _booleans(vocabulary.DELIVERY_MODE_FIELDS)),
+        (_("Language and cost"), "", ["welsh_available", "other_languages", "is_free", "cost_note",
+                                      "capacity_per_year"]),
+    ]
+
+    def __init__(self, *args, organisations=None, show_approval_tags: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.show_approval_tags = show_approval_tags
+        if organisations is not None:
+            self.fields["organisation"] = forms.ModelChoiceField(
+                queryset=organisations, label=_("Organisation"), empty_label=None,
+            )
+            self.order_fields(["organisation"])
+        if self.instance.pk and "coverage_areas" not in self.initial:
+            self.initial["coverage_areas"] = list(self.instance.coverage_areas.all())
+        self.fields["name_en"].required = True
+        self.fields["name_en"].label = _("Name (English)")
+        self.fields["name_cy"].label = _("Name (Welsh, optional)")
+        for base in ("description", "eligibility", "how_to_refer"):
+            self.fields[f"{base}_en"].label = f"{fields.field_label(base + '_en')}"
+            self.fields[f"{base}_cy"].label = f"{fields.field_label(base + '_cy')}"
+        self.fields["age_min"].label = fields.AGE_LABELS["age_min"]
+        self.fields["age_max"].label = fields.AGE_LABELS["age_max"]
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.label = str(field.label)[:1].upper() + str(field.label)[1:]
+
+    def grouped(self) -> list[dict]:
+        groups = []
+        for legend, hint, names in self.fieldsets:
+            bound = [self[name] for name in names]
+            groups.append(
+                {
+                    "legend": legend,
+                    "hint": hint,
+                    "fields": bound,
+                    "checkboxes": all(isinstance(self.fields[n].widget, forms.CheckboxInput) for n in names),
+                    "needs_approval": self.show_approval_tags and any(n in fields.MODERATED_FIELDS for n in names),
+                    "errors": [e for b in bound for e in b.errors],
+                }
+            )
+        return groups
+
+    def clean(self):
+        data = super().clean()
+        age_min, age_max = data.get("age_min"), data.get("age_max")
+        if age_min is not None and age_max is not None and Decimal(age_min) > Decimal(age_max):
+            self.add_error("age_min", AGE_ORDER)
+        audiences = [data.get(f) for f in vocabulary.AUDIENCE_FIELDS.values()]
+        if not any(audiences):
+            self.add_error("supports_child", SUPPORTS_NOBODY)
+        if data.get("pre_trial_therapy") and data.get("requires_proceedings_finished"):
+            self.add_error("requires_proceedings_finished", PRE_TRIAL_CONFLICT)
+        return data
+
+
+class ProblemReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("What is wrong?"), choices=ProblemReport.Reason.choices, widget=forms.RadioSelect,
+        error_messages={"required": REASON_REQUIRED, "invalid_choice": REASON_REQUIRED},
+    )
+    comment = forms.CharField(
+        label=_("Anything else we should know? (optional)"), required=False,
+        max_length=ProblemReport.COMMENT_MAX_LENGTH,
+        help_text=_(
+            "Do not include anything that could identify a child or family: no names, ages, "
+            "addresses, dates of birth or case details. %(max)s characters at most."
+        ) % {"max": ProblemReport.COMMENT_MAX_LENGTH},
+        error_messages={"max_length": COMMENT_TOO_LONG},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this not approved?"), max_length=2000,
+        help_text=_("The provider is emailed this reason."), widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Give a reason so the provider knows what to fix.")},
+    )
+
+

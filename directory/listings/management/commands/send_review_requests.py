@@ -1,0 +1,87 @@
+"""Email review requests and wait reminders that are due. Run daily from cron; safe to run twice."""
+
+from __future__ import annotations
+
+from django.core.mail import send_mail
+from django.core.management.base import BaseCommand
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from directory.accounts.roles import organisation_member_emails
+from directory.listings import notifications, reminders
+from directory.models import ReviewRequest, Service, WaitingTimeReport
+
+SUBJECTS = {
+    reminders.FIRST: "Please check your listing: {name}",
+    reminders.REMINDER: "Reminder: please check your listing: {name}",
+    reminders.URGENT: "Urgent: {name} has not been checked for 13 months",
+    reminders.WAIT: "Please update the waiting time for {name}",
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Send review requests: at 11 months since a listing was last confirmed, a reminder at 12, an urgent "
+        "request at 13 (also to moderators), and a wait reminder when a wait is 5 weeks old. Every request "
+        "sent is recorded, so running it again the same day sends nothing twice. Prints what it sent."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Print what would be sent; send and record nothing.")
+
+    def handle(self, *args, dry_run: bool = False, **options):
+        today = timezone.localdate()
+        newest_wait = WaitingTimeReport.objects.filter(service=OuterRef("pk")).order_by("-as_of", "-recorded_at", "-id")
+        rows = (
+            Service.objects.published()
+            .exclude(status=Service.Status.CLOSED)
+            .annotate(wait_id=Subquery(newest_wait.values("id")[:1]), wait_as_of=Subquery(newest_wait.values("as_of")[:1]))
+            .select_related("organisation")
+            .order_by("name", "id")
+        )
+        services = {s.pk: s for s in rows}
+        facts = [
+            reminders.ServiceFacts(
+                service_id=s.pk,
+                confirmed_on=s.last_confirmed_at or timezone.localdate(s.created_at),
+                wait_id=s.wait_id,
+                wait_as_of=s.wait_as_of,
+            )
+            for s in services.values()
+        ]
+        sent = set(ReviewRequest.objects.filter(service__in=services.keys()).values_list("service_id", "kind", "basis"))
+        moderators = notifications.moderator_emails()
+        count = 0
+        for due in reminders.due_requests(facts, today=today, sent=sent):
+            service = services[due.service_id]
+            providers = organisation_member_emails(service.organisation_id)
+            recipients = sorted(set(providers) | (set(moderators) if due.kind == reminders.URGENT or not providers else set()))
+            note = "" if providers else " (no provider account: sent to moderators)"
+            if not recipients:
+                self.stderr.write(f"Nobody to send {due.kind} for “{service.name}” to: no provider account or moderator")
+                continue
+            if not dry_run and not self._send(service, due, recipients):
+                continue
+            count += 1
+            verb = "Would send" if dry_run else "Sent"
+            self.stdout.write(f"{verb} {due.kind} for “{service.name}” ({service.organisation.name}) to {', '.join(recipients)}{note}")
+        self.stdout.write(f"{count} review request(s) {'due' if dry_run else 'sent'}.")
+
+    def _send(self, service: Service, due: reminders.Due, recipients: list[str]) -> bool:
+        """Record then send, in one transaction: a failed send leaves no record, so it is retried tomorrow."""
+        body = render_to_string(
+            "emails/review_request.txt",
+            {"service": service, "kind": due.kind, "url": notifications.absolute(reverse("listings:dashboard"))},
+        )
+        try:
+            with transaction.atomic():
+                ReviewRequest.objects.create(
+                    service=service, kind=due.kind, basis=due.basis, recipients=", ".join(recipients)
+                )
+                send_mail(SUBJECTS[due.kind].format(name=service.name), body, None, recipients)
+        except IntegrityError:
+            return False  # another run sent it a moment ago
+        return True

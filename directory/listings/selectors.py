@@ -1,0 +1,191 @@
+"""Reads for the provider dashboard, the moderation queue and history. Query counts stay flat."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from directory.accounts.roles import editable_organisation_ids, is_moderator
+from directory.listings import fields
+from directory.models import Area, ProblemReport, Service, ServiceChange, WaitingTimeReport
+
+WAITS_NEWEST_FIRST = WaitingTimeReport.objects.order_by("-as_of", "-recorded_at", "-id")
+
+
+def service_queryset_for_editor(*, user) -> QuerySet[Service]:
+    """Every service this user may edit: a moderator's is all of them, a provider's their organisations'."""
+    if is_moderator(user):
+        return Service.objects.all()
+    return Service.objects.filter(organisation_id__in=editable_organisation_ids(user))
+
+
+def service_get_for_editor(*, user, public_id: uuid.UUID) -> Service | None:
+    """The service if this user may edit it, else None (callers answer 404, so existence never leaks)."""
+    return (
+        service_queryset_for_editor(user=user)
+        .select_related("organisation", "confirmed_by")
+        .filter(public_id=public_id)
+        .first()
+    )
+
+
+def service_list_for_dashboard(*, user) -> list[Service]:
+    """The user's services with their newest wait, open problem reports and pending/rejected changes.
+
+    Each service gets `waits` (newest first), `open_reports`, `pending_changes` and
+    `rejected_changes` (newest first). Six queries whatever the number of services.
+    """
+    return list(
+        service_queryset_for_editor(user=user)
+        .select_related("organisation", "confirmed_by")
+        .prefetch_related(
+            Prefetch("waiting_times", queryset=WAITS_NEWEST_FIRST, to_attr="waits"),
+            Prefetch(
+                "problem_reports",
+                queryset=ProblemReport.objects.filter(resolved_at__isnull=True),
+                to_attr="open_reports",
+            ),
+            Prefetch(
+                "changes",
+                queryset=ServiceChange.objects.filter(state=ServiceChange.State.PENDING).select_related(
+                    "submitted_by"
+                ),
+                to_attr="pending_changes",
+            ),
+            Prefetch(
+                "changes",
+                queryset=ServiceChange.objects.filter(state=ServiceChange.State.REJECTED).order_by("-decided_at"),
+                to_attr="rejected_changes",
+            ),
+        )
+        .order_by("organisation__name", "name", "id")
+    )
+
+
+def service_get_published(*, public_id: uuid.UUID) -> Service | None:
+    """A published service with its newest wait (`waits`, newest first), for public pages."""
+    return (
+        Service.objects.published()
+        .select_related("organisation")
+        .prefetch_related(Prefetch("waiting_times", queryset=WAITS_NEWEST_FIRST, to_attr="waits"))
+        .filter(public_id=public_id)
+        .first()
+    )
+
+
+def change_list_pending() -> QuerySet[ServiceChange]:
+    """Changes and new listings waiting for a moderator, oldest first."""
+    return (
+        ServiceChange.objects.filter(state=ServiceChange.State.PENDING)
+        .select_related("service__organisation", "submitted_by")
+        .order_by("submitted_at", "id")
+    )
+
+
+def change_get(*, pk: int) -> ServiceChange | None:
+    return (
+        ServiceChange.objects.select_related("service__organisation", "submitted_by", "decided_by")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def change_list_for_service(*, service: Service) -> QuerySet[ServiceChange]:
+    return service.changes.select_related("submitted_by", "decided_by").order_by("-submitted_at", "-id")
+
+
+def problem_report_list_open(*, user) -> QuerySet[ProblemReport]:
+    """Open problem reports on services this user may edit (all of them for a moderator)."""
+    return (
+        ProblemReport.objects.filter(resolved_at__isnull=True, service__in=service_queryset_for_editor(user=user))
+        .select_related("service__organisation")
+        .order_by("created_at", "id")
+    )
+
+
+def problem_report_get_for_editor(*, user, public_id: uuid.UUID) -> ProblemReport | None:
+    return (
+        ProblemReport.objects.filter(public_id=public_id, service__in=service_queryset_for_editor(user=user))
+        .select_related("service")
+        .first()
+    )
+
+
+def service_list_confirmation_overdue(*, today: date) -> QuerySet[Service]:
+    """Published, not closed, and not confirmed by a person for 12 months (or ever): for moderators."""
+    return (
+        Service.objects.published()
+        .exclude(status=Service.Status.CLOSED)
+        .filter(Q(last_confirmed_at__isnull=True) | Q(last_confirmed_at__lt=today - timedelta(days=365)))
+        .select_related("organisation")
+        .order_by("last_confirmed_at", "name", "id")
+    )
+
+
+def area_names() -> dict[str, str]:
+    return dict(Area.objects.values_list("code", "name"))
+
+
+def coverage_codes(service: Service) -> list[str]:
+    return sorted(area.code for area in service.coverage_areas.all())
+
+
+def service_snapshot(service: Service) -> dict:
+    """The live, editable values of one service (one query for its coverage)."""
+    return fields.snapshot(service, list(service.coverage_areas.values_list("code", flat=True)))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    history_id: int
+    when: datetime
+    who: str
+    kind: str
+    reason: str
+    changes: list[fields.FieldDiff]
+
+
+HISTORY_LIMIT = 200
+_HISTORY_KIND = {"+": "Created", "~": "Changed", "-": "Deleted"}
+
+
+def service_history(*, service: Service, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
+    """Every recorded version of a service, newest first, each with what changed from the one before.
+
+    Three queries: the versions, their coverage, the area names.
+    """
+    records = list(service.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
+    m2m_model = type(service).history.model.coverage_areas.model
+    codes: dict[int, list[str]] = {r.history_id: [] for r in records}
+    for history_id, code in m2m_model.objects.filter(history__in=[r.history_id for r in records]).values_list(
+        "history_id", "area__code"
+    ):
+        codes[history_id].append(code)
+    names = area_names()
+    snapshots = [fields.snapshot(r, codes[r.history_id]) for r in records]
+    entries = []
+    for index, record in enumerate(records):
+        older = snapshots[index + 1] if index + 1 < len(snapshots) else {}
+        user = record.history_user
+        entries.append(
+            HistoryEntry(
+                history_id=record.history_id,
+                when=record.history_date,
+                who=(user.email or user.username) if user else "",
+                kind=_HISTORY_KIND.get(record.history_type, record.history_type),
+                reason=record.history_change_reason or "",
+                changes=fields.diff(older, snapshots[index], names) if older else [],
+            )
+        )
+    return entries
+
+
+def service_history_record(*, service: Service, history_id: int):
+    return service.history.filter(history_id=history_id).first()
+
+
+def history_record_coverage_codes(record) -> list[str]:
+    return sorted(record.coverage_areas.values_list("area__code", flat=True))

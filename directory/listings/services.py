@@ -1,0 +1,254 @@
+"""Writes: wait updates, confirmation, edits and new listings, approval, restore, problem reports.
+
+Every write is atomic, validates the model before saving, and is recorded in the service's
+history (django-simple-history) with who did it and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory.accounts.roles import is_moderator
+from directory.listings import fields, notifications
+from directory.listings.selectors import history_record_coverage_codes, service_snapshot
+from directory.models import Area, Organisation, ProblemReport, Service, ServiceChange, WaitingTimeReport
+
+CHANGE_NOT_PENDING = _("This change has already been decided.")
+REJECTION_NEEDS_REASON = _("Give a reason so the provider knows what to fix.")
+REPORT_ALREADY_RESOLVED = _("This report has already been resolved.")
+UNKNOWN_AREA = _("Unknown area code: %(code)s")
+
+
+def _record_as(service: Service, by, reason: str) -> None:
+    # simple-history reads these when the next save writes the historical row (outside a request
+    # the middleware is not there to say who did it).
+    service._history_user = by
+    service._change_reason = reason
+
+
+def _apply(service: Service, values: dict[str, Any]) -> None:
+    """Set JSON-safe `values` on the row (not saved); coverage is set separately."""
+    for field, value in values.items():
+        if field == fields.COVERAGE:
+            continue
+        if field in fields.DECIMAL_FIELDS:
+            value = Decimal(value)
+        setattr(service, field, value)
+
+
+def _set_coverage(service: Service, codes: list[str]) -> None:
+    areas = list(Area.objects.filter(code__in=codes))
+    missing = set(codes) - {a.code for a in areas}
+    if missing:
+        raise ValidationError(UNKNOWN_AREA % {"code": ", ".join(sorted(missing))})
+    service.coverage_areas.set(areas)
+
+
+def _save(service: Service, values: dict[str, Any], *, by, reason: str) -> None:
+    _apply(service, values)
+    service.full_clean()
+    _record_as(service, by, reason)
+    service.save()
+    if fields.COVERAGE in values:
+        _set_coverage(service, values[fields.COVERAGE])
+
+
+@transaction.atomic
+def wait_update(*, service: Service, weeks: int, referrals_open: bool, by) -> WaitingTimeReport:
+    """Add today's wait to the history (never overwrites) and publish it at once.
+
+    Giving the wait again, even unchanged, is what verifies it: its age counts from today.
+    """
+    report = WaitingTimeReport(
+        service=service, weeks=weeks, referrals_open=referrals_open,
+        as_of=timezone.localdate(), recorded_at=timezone.now(), recorded_by=by,
+    )
+    report.full_clean()
+    report.save()
+    return report
+
+
+@transaction.atomic
+def service_confirm(*, service: Service, by) -> Service:
+    """"Everything is still correct": the listing was checked by a person today."""
+    service = Service.objects.select_for_update().get(pk=service.pk)
+    service.last_confirmed_at = timezone.localdate()
+    service.confirmed_by = by
+    _record_as(service, by, "Confirmed as still correct")
+    service.save(update_fields=["last_confirmed_at", "confirmed_by", "updated_at"])
+    return service
+
+
+@dataclass(frozen=True)
+class EditResult:
+    published: list[str]
+    pending: ServiceChange | None
+
+
+def form_values(cleaned_data: dict[str, Any]) -> dict[str, Any]:
+    """A ServiceForm's cleaned data as JSON-safe values for every editable field."""
+    values = {}
+    for field in fields.EDITABLE_FIELDS:
+        value = cleaned_data.get(field)
+        if field == fields.COVERAGE:
+            value = [area.code for area in (value or [])]
+        values[field] = fields.normalise(field, value)
+    return values
+
+
+def form_values_from_service(service: Service, **overrides: Any) -> dict[str, Any]:
+    """The service's live values with some replaced: what an edit form would submit (tests, imports)."""
+    return {**service_snapshot(service), **{k: fields.normalise(k, v) for k, v in overrides.items()}}
+
+
+def _propose(service: Service, moderated: dict[str, Any], *, by) -> ServiceChange | None:
+    """Keep one pending change per service holding what the provider's latest edit proposes.
+
+    An unpublished listing whose NEW change was rejected is resubmitted by editing it.
+    """
+    existing = service.changes.filter(state=ServiceChange.State.PENDING).first()
+    if not service.is_published:
+        kind, proposed = ServiceChange.Kind.NEW, {}
+        if existing:
+            return existing
+    else:
+        kind, proposed = ServiceChange.Kind.EDIT, moderated
+        if existing and existing.proposed == moderated:
+            return existing  # unchanged proposal: keep its place in the queue
+        if existing:
+            existing.state = ServiceChange.State.WITHDRAWN
+            existing.decided_at = timezone.now()
+            existing.save(update_fields=["state", "decided_at"])
+        if not moderated:
+            return None
+    change = ServiceChange(service=service, kind=kind, proposed=proposed, submitted_by=by)
+    change.full_clean()
+    change.save()
+    notifications.change_submitted(change)
+    return change
+
+
+@transaction.atomic
+def service_edit(*, service: Service, values: dict[str, Any], by, confirm: bool = False) -> EditResult:
+    """Save a full edit. Moderators, and listings not yet published, change at once.
+
+    A provider's edit to a published listing publishes contact details, description and the
+    like at once, and puts changes to what decides who is referred in one pending ServiceChange
+    (replacing any earlier pending one: the form showed its values). Editing is not verifying:
+    the date last confirmed moves only when `confirm` is ticked.
+    """
+    service = Service.objects.select_for_update().get(pk=service.pk)
+    live = service_snapshot(service)
+    immediate = fields.changed(live, values, fields.EDITABLE_FIELDS)
+    moderated: dict[str, Any] = {}
+    if service.is_published and not is_moderator(by):
+        moderated = fields.changed(live, values, fields.MODERATED_FIELDS)
+        immediate = fields.changed(live, values, fields.IMMEDIATE_FIELDS)
+        # The proposal must make a valid listing with everything else as it will be.
+        candidate = Service.objects.get(pk=service.pk)
+        _apply(candidate, {**immediate, **moderated})
+        candidate.full_clean()
+    if immediate:
+        _save(service, immediate, by=by, reason="Edited: published at once")
+    pending = None
+    if not is_moderator(by):
+        pending = _propose(service, moderated, by=by)
+    if confirm:
+        service_confirm(service=service, by=by)
+    return EditResult(published=sorted(immediate), pending=pending)
+
+
+@transaction.atomic
+def service_create(*, organisation: Organisation, values: dict[str, Any], by, confirm: bool = True) -> Service:
+    """Add a listing. A provider's waits unpublished for a moderator; a moderator's is published."""
+    published = is_moderator(by)
+    service = Service(organisation=organisation, is_published=published)
+    if confirm:
+        service.last_confirmed_at = timezone.localdate()
+        service.confirmed_by = by
+    _save(service, values, by=by, reason="Created" if published else "Created: waiting for approval")
+    if not published:
+        change = ServiceChange(service=service, kind=ServiceChange.Kind.NEW, proposed={}, submitted_by=by)
+        change.full_clean()
+        change.save()
+        notifications.change_submitted(change)
+    return service
+
+
+def _lock_pending(change: ServiceChange) -> ServiceChange:
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to submitted_by.
+    change = (
+        ServiceChange.objects.select_for_update(of=("self",)).select_related("service", "submitted_by").get(pk=change.pk)
+    )
+    if change.state != ServiceChange.State.PENDING:
+        raise ValidationError(CHANGE_NOT_PENDING, code="not_pending")
+    return change
+
+
+@transaction.atomic
+def change_approve(*, change: ServiceChange, by) -> ServiceChange:
+    """Publish a pending change (or new listing) and tell the provider."""
+    change = _lock_pending(change)
+    service = Service.objects.select_for_update().get(pk=change.service_id)
+    if change.kind == ServiceChange.Kind.NEW:
+        service.is_published = True
+    _save(service, change.proposed, by=by, reason=f"Approved change {change.pk}")
+    change.state = ServiceChange.State.APPROVED
+    change.decided_by = by
+    change.decided_at = timezone.now()
+    change.save(update_fields=["state", "decided_by", "decided_at"])
+    notifications.change_decided(change)
+    return change
+
+
+@transaction.atomic
+def change_reject(*, change: ServiceChange, by, reason: str) -> ServiceChange:
+    """Refuse a pending change with a reason the provider is emailed. The live listing is untouched."""
+    if not reason.strip():
+        raise ValidationError({"reason": REJECTION_NEEDS_REASON})
+    change = _lock_pending(change)
+    change.state = ServiceChange.State.REJECTED
+    change.reason = reason.strip()
+    change.decided_by = by
+    change.decided_at = timezone.now()
+    change.full_clean()
+    change.save(update_fields=["state", "reason", "decided_by", "decided_at"])
+    notifications.change_decided(change)
+    return change
+
+
+@transaction.atomic
+def service_restore(*, service: Service, record, by) -> Service:
+    """Make the live listing what it was in an earlier recorded version (a moderator's act)."""
+    service = Service.objects.select_for_update().get(pk=service.pk)
+    values = fields.snapshot(record, history_record_coverage_codes(record))
+    when = timezone.localtime(record.history_date).strftime("%d %b %Y %H:%M")
+    _save(service, values, by=by, reason=f"Restored the version of {when}")
+    return service
+
+
+@transaction.atomic
+def problem_report_create(*, service: Service, reason: str, comment: str = "") -> ProblemReport:
+    """Anyone may report a problem; nothing about who reported it is kept."""
+    report = ProblemReport(service=service, reason=reason, comment=comment.strip())
+    report.full_clean()
+    report.save()
+    return report
+
+
+@transaction.atomic
+def problem_report_resolve(*, report: ProblemReport, by) -> ProblemReport:
+    report = ProblemReport.objects.select_for_update().get(pk=report.pk)
+    if not report.is_open:
+        raise ValidationError(REPORT_ALREADY_RESOLVED, code="resolved")
+    report.resolved_at = timezone.now()
+    report.resolved_by = by
+    report.save(update_fields=["resolved_at", "resolved_by"])
+    return report

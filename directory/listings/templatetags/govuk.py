@@ -1,0 +1,48 @@
+"""Render Django form fields with GOV.UK Frontend markup (error summary, inline errors, hints)."""
+
+from __future__ import annotations
+
+from django import forms, template
+
+register = template.Library()
+
+
+def _kind(field: forms.BoundField) -> str:
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    return "input"
+
+
+@register.inclusion_tag("includes/govuk/field.html")
+def govuk_field(field: forms.BoundField, small: bool = False) -> dict:
+    return {"field": field, "kind": _kind(field), "small": small}
+
+
+@register.inclusion_tag("includes/govuk/error_summary.html")
+def govuk_error_summary(*forms_: forms.Form) -> dict:
+    errors = []
+    for form in forms_:
+        if form is None or not form.is_bound:
+            continue
+        for message in form.non_field_errors():
+            errors.append(("", message))
+        for field in form:
+            # Radios and checkbox lists: link to the first option, as GOV.UK's pattern does.
+            anchor = f"{field.auto_id}_0" if _kind(field) in ("radios", "checkboxes") else field.id_for_label
+            for message in field.errors:
+                errors.append((anchor or field.auto_id, message))
+    return {"errors": errors}
+
+
+@register.filter
+def input_type(field: forms.BoundField) -> str:
+    return getattr(field.field.widget, "input_type", "text")

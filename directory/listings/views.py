@@ -1,0 +1,281 @@
+"""Pages for providers (/manage/), moderators (/moderation/) and the public "Report a problem".
+
+Thin views: each validates a form and calls a selector or a service. Every view that touches
+a service goes through `_get_service_for_editor`, so another organisation's service is a 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from directory.accounts.decorators import moderator_required
+from directory.accounts.roles import editable_organisation_ids, is_moderator
+from directory.listings import fields, selectors, services
+from directory.listings.forms import ProblemReportForm, RejectForm, ServiceForm, WaitUpdateForm
+from directory.models import Organisation, Service, ServiceChange
+
+
+def _get_service_for_editor(request: HttpRequest, public_id: uuid.UUID) -> Service:
+    service = selectors.service_get_for_editor(user=request.user, public_id=public_id)
+    if service is None:
+        raise Http404
+    return service
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    service_list = selectors.service_list_for_dashboard(user=request.user)
+    for service in service_list:
+        service.current_wait = service.waits[0] if service.waits else None
+        service.wait_form = WaitUpdateForm(
+            auto_id=f"wait-{service.public_id}-%s",
+            initial={
+                "weeks": service.current_wait.weeks if service.current_wait else None,
+                "referrals_open": "yes" if not service.current_wait or service.current_wait.referrals_open else "no",
+            },
+        )
+    return render(
+        request,
+        "listings/dashboard.html",
+        {
+            "services": service_list,
+            "is_moderator": is_moderator(request.user),
+            "has_organisations": bool(editable_organisation_ids(request.user)),
+            "open_reports": [r for s in service_list for r in s.open_reports],
+        },
+    )
+
+
+@login_required
+def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    service = _get_service_for_editor(request, public_id)
+    form = WaitUpdateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.wait_update(
+            service=service, weeks=form.cleaned_data["weeks"],
+            referrals_open=form.cleaned_data["referrals_open"], by=request.user,
+        )
+        messages.success(request, _("Wait for %(name)s updated as of today.") % {"name": service.name})
+        return redirect("listings:dashboard")
+    return render(request, "listings/wait_form.html", {"service": service, "form": form})
+
+
+@login_required
+@require_POST
+def service_confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    service = _get_service_for_editor(request, public_id)
+    services.service_confirm(service=service, by=request.user)
+    messages.success(request, _("%(name)s confirmed as still correct today.") % {"name": service.name})
+    return redirect("listings:dashboard")
+
+
+def _pending_initial(service: Service) -> dict:
+    """Form values showing the provider's pending proposal over the live listing."""
+    change = service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
+    if change is None:
+        return {}
+    initial = {k: v for k, v in change.proposed.items() if k != fields.COVERAGE}
+    if fields.COVERAGE in change.proposed:
+        from directory.models import Area
+
+        initial[fields.COVERAGE] = list(Area.objects.filter(code__in=change.proposed[fields.COVERAGE]))
+    return initial
+
+
+@login_required
+def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    service = _get_service_for_editor(request, public_id)
+    moderator = is_moderator(request.user)
+    pending_initial = {} if moderator else _pending_initial(service)
+    form = ServiceForm(
+        request.POST if request.method == "POST" else None, instance=service, initial=pending_initial,
+        show_approval_tags=service.is_published and not moderator,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.service_edit(
+                service=service, values=services.form_values(form.cleaned_data), by=request.user,
+                confirm=form.cleaned_data["confirm_rest"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if result.pending:
+                messages.success(
+                    request, _("Saved. Changes to who can be referred will show once a moderator approves them.")
+                )
+            else:
+                messages.success(request, _("Saved and published."))
+            return redirect("listings:dashboard")
+    return render(
+        request, "listings/service_form.html",
+        {"service": service, "form": form, "has_pending": bool(pending_initial), "is_moderator": moderator},
+    )
+
+
+@login_required
+def service_new(request: HttpRequest) -> HttpResponse:
+    moderator = is_moderator(request.user)
+    organisations = (
+        Organisation.objects.all() if moderator else Organisation.objects.filter(pk__in=editable_organisation_ids(request.user))
+    )
+    if not organisations.exists():
+        raise PermissionDenied
+    form = ServiceForm(request.POST if request.method == "POST" else None, organisations=organisations.order_by("name"), show_approval_tags=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service = services.service_create(
+                organisation=form.cleaned_data["organisation"], values=services.form_values(form.cleaned_data),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if service.is_published:
+                messages.success(request, _("%(name)s added and published.") % {"name": service.name})
+            else:
+                messages.success(
+                    request, _("%(name)s added. The public will see it once a moderator approves it.") % {"name": service.name}
+                )
+            return redirect("listings:dashboard")
+    return render(request, "listings/service_form.html", {"service": None, "form": form, "is_moderator": moderator})
+
+
+@login_required
+def service_history(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    service = _get_service_for_editor(request, public_id)
+    return render(
+        request, "listings/history.html",
+        {
+            "service": service,
+            "entries": selectors.service_history(service=service),
+            "waits": service.waiting_times.select_related("recorded_by").order_by("-as_of", "-recorded_at", "-id"),
+            "changes": selectors.change_list_for_service(service=service),
+            "is_moderator": is_moderator(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_resolve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    report = selectors.problem_report_get_for_editor(user=request.user, public_id=public_id)
+    if report is None:
+        raise Http404
+    try:
+        services.problem_report_resolve(report=report, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Problem report marked as resolved."))
+    next_url = request.POST.get("next")
+    return redirect("listings:moderation" if next_url == "moderation" else "listings:dashboard")
+
+
+@moderator_required
+def moderation(request: HttpRequest) -> HttpResponse:
+    changes = list(selectors.change_list_pending())
+    return render(
+        request, "listings/moderation.html",
+        {
+            "changes": changes,
+            "reports": selectors.problem_report_list_open(user=request.user),
+            "overdue": selectors.service_list_confirmation_overdue(today=timezone.localdate()),
+        },
+    )
+
+
+def _change_context(change: ServiceChange, reject_form: RejectForm | None = None) -> dict:
+    live = selectors.service_snapshot(change.service)
+    names = selectors.area_names()
+    if change.kind == ServiceChange.Kind.NEW:
+        rows = fields.diff({}, live, names)
+    else:
+        rows = fields.diff(live, change.proposed, names)
+    return {"change": change, "rows": rows, "reject_form": reject_form or RejectForm()}
+
+
+@moderator_required
+def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    change = selectors.change_get(pk=pk)
+    if change is None:
+        raise Http404
+    return render(request, "listings/change_detail.html", _change_context(change))
+
+
+@moderator_required
+@require_POST
+def change_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    change = selectors.change_get(pk=pk)
+    if change is None:
+        raise Http404
+    try:
+        services.change_approve(change=change, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("listings:change_detail", pk=change.pk)
+    messages.success(request, _("Approved and published: %(name)s.") % {"name": change.service.name})
+    return redirect("listings:moderation")
+
+
+@moderator_required
+@require_POST
+def change_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    change = selectors.change_get(pk=pk)
+    if change is None:
+        raise Http404
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_reject(change=change, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("listings:change_detail", pk=change.pk)
+        messages.success(request, _("Not approved: %(name)s. The provider has been emailed.") % {"name": change.service.name})
+        return redirect("listings:moderation")
+    return render(request, "listings/change_detail.html", _change_context(change, form))
+
+
+@moderator_required
+@require_POST
+def service_restore(request: HttpRequest, public_id: uuid.UUID, history_id: int) -> HttpResponse:
+    service = _get_service_for_editor(request, public_id)
+    record = selectors.service_history_record(service=service, history_id=history_id)
+    if record is None:
+        raise Http404
+    try:
+        services.service_restore(service=service, record=record, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Restored the earlier version of %(name)s.") % {"name": service.name})
+    return redirect("listings:history", public_id=service.public_id)
+
+
+def report_problem(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Public: anyone may report that a listing is wrong. Nothing about the reporter is kept."""
+    service = selectors.service_get_published(public_id=public_id)
+    if service is None:
+        raise Http404
+    form = ProblemReportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.problem_report_create(service=service, **form.cleaned_data)
+        return redirect("listings:report_problem_sent", public_id=service.public_id)
+    service.current_wait = service.waits[0] if service.waits else None
+    return render(request, "listings/report_problem.html", {"service": service, "form": form})
+
+
+def report_problem_sent(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    service = selectors.service_get_published(public_id=public_id)
+    if service is None:
+        raise Http404
+    return render(request, "listings/report_problem_sent.html", {"service": service})

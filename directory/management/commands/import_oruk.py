@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from directory.oruk.importer import ImportReport, import_records
+from directory.oruk.sources import SourceError, fetch_details, read_file, walk_feed
+
+
+class Command(BaseCommand):
+    help = (
+        "Import services from an Open Referral (ORUK 3.0 / HSDS 3.0) feed URL, walking every page, or from a "
+        "JSON / NDJSON file of services (a list, a page, or one service). Upserts organisations, services, "
+        "locations, areas and taxonomy terms by their ids and maps our published taxonomies back to our "
+        "fields. All or nothing: one bad record aborts the import and leaves the database as it was, "
+        "unless --skip-invalid. Every rejected record is listed with its id."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", help="A feed URL (its base or its /services URL) or a JSON/NDJSON file.")
+        parser.add_argument("--dry-run", action="store_true", help="Check and report, then roll everything back.")
+        parser.add_argument(
+            "--skip-invalid", action="store_true", help="Import the valid records and report the others."
+        )
+        parser.add_argument("--per-page", type=int, default=100, help="Page size to ask a feed for (default 100).")
+        parser.add_argument(
+            "--fetch-details", action="store_true",
+            help="Fetch each service's /services/{id} (for feeds whose list pages hold only summaries).",
+        )
+
+    def handle(self, *args, source: str, dry_run: bool, skip_invalid: bool, per_page: int, fetch_details: bool,
+               verbosity: int, **options):
+        started = time.monotonic()
+        say = self.stdout.write if verbosity >= 1 else (lambda message: None)
+        try:
+            records = self._read(source, per_page=per_page, details=fetch_details, say=say)
+        except SourceError as exc:
+            raise CommandError(str(exc)) from exc
+        say(f"{len(records)} records read from {source}")
+        every = 1 if verbosity >= 2 else max(1, len(records) // 10)
+        progress_count = iter(range(1, len(records) + 1))
+
+        def progress(message: str) -> None:
+            number = next(progress_count)
+            if verbosity >= 2 or number % every == 0 or "rejected" in message:
+                say(message)
+
+        report = import_records(records, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress)
+        self._summary(report, verbosity, elapsed=time.monotonic() - started)
+        if report.rejected and not skip_invalid:
+            raise CommandError(
+                f"{len(report.rejected)} of {report.total} records are invalid, so nothing was imported "
+                "(fix them, or use --skip-invalid to import the rest)."
+            )
+
+    def _read(self, source: str, *, per_page: int, details: bool, say) -> list:
+        if source.startswith(("http://", "https://")):
+            records = list(walk_feed(source, per_page=per_page, progress=say))
+            return fetch_details(records, source, progress=say) if details else records
+        path = Path(source)
+        if not path.exists():
+            raise SourceError(f"{source} is neither a URL nor an existing file")
+        return read_file(path)
+
+    def _summary(self, report: ImportReport, verbosity: int, *, elapsed: float) -> None:
+        for record_id, message in report.rejected:
+            self.stderr.write(f"  rejected service {record_id}: {message}")
+        if len(report.rejected) > 1:
+            self.stderr.write("Rejected, by reason:")
+            for kind, count in report.rejection_counts().most_common():
+                self.stderr.write(f"  {count} x {kind}")
+        if verbosity >= 2:
+            for record_id, message in report.notes:
+                self.stdout.write(f"  service {record_id}: {message}")
+        elif report.notes:
+            self.stdout.write("Normalised (use -v 2 for each record):")
+            for kind, count in report.note_counts().most_common():
+                self.stdout.write(f"  {count} x {kind}")
+        outcome = "dry run, nothing saved" if report.dry_run else "saved" if report.committed else "NOT saved"
+        self.stdout.write(
+            f"{report.total} records: {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {len(report.rejected)} rejected ({outcome}) in {elapsed:.1f}s."
+        )

@@ -1,0 +1,365 @@
+"""The Open Referral UK 3.0 read API at /api/oruk/ (thin views: parse, select, build documents).
+
+Open to anyone without a key; anonymous clients are throttled (settings.ORUK_API_ANON_RATE) and
+get a JSON 429 saying when to come back. Every error is JSON with a message: a bad parameter is
+a 400 naming it, an unknown id or path a 404.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from directory.models import Area, Organisation, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
+from directory.oruk import openapi, selectors
+from directory.oruk import serializers as docs
+from directory.oruk import taxonomy as published
+from directory.oruk.params import (
+    Paging,
+    ParameterError,
+    parse_bool,
+    parse_format,
+    parse_modified_after,
+    parse_paging,
+    parse_service_filters,
+    parse_uuid,
+)
+
+NDJSON_CHUNK = 200
+
+
+class OrukAnonThrottle(AnonRateThrottle):
+    """Per-client-address limit; the rate is read per request so settings can change it."""
+
+    scope = "oruk_anon"
+
+    def get_rate(self) -> str:
+        return settings.ORUK_API_ANON_RATE
+
+
+class AlwaysJson(BaseContentNegotiation):
+    """Always JSON. Here `format` is ORUK's parameter (json/ndjson), not DRF's renderer switch."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def _error(status_code: int, detail: str, **extra) -> Response:
+    return Response({"status": status_code, "detail": detail, **extra}, status=status_code)
+
+
+class OrukView(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (OrukAnonThrottle,)
+    content_negotiation_class = AlwaysJson
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ParameterError):
+            return _error(400, exc.message, parameter=exc.parameter)
+        if isinstance(exc, exceptions.Throttled):
+            wait = math.ceil(exc.wait or 1)
+            response = _error(
+                429,
+                f"Too many requests: this open API allows {settings.ORUK_API_ANON_RATE} requests per client. "
+                f"Try again in {wait} seconds.",
+                retry_after_seconds=wait,
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        response = super().handle_exception(exc)
+        if isinstance(response.data, dict):  # DRF's {"detail": ...}, with the status alongside
+            response.data = {"status": response.status_code, **response.data}
+        return response
+
+
+def _page(items: list[dict], *, total: int, paging: Paging) -> dict:
+    total_pages = math.ceil(total / paging.per_page) if total else 0
+    return {
+        "total_items": total,
+        "total_pages": total_pages,
+        "page_number": paging.page,
+        "size": len(items),
+        "first_page": paging.page == 1,
+        "last_page": paging.page >= total_pages,
+        "empty": not items,
+        "contents": items,
+    }
+
+
+def _paged_queryset(queryset: QuerySet, paging: Paging) -> tuple[list, int]:
+    total = queryset.count()
+    rows = list(queryset[paging.offset : paging.offset + paging.per_page]) if paging.offset < total else []
+    return rows, total
+
+
+def _ndjson(documents: Iterable[dict]) -> StreamingHttpResponse:
+    lines = (json.dumps(document, ensure_ascii=False) + "\n" for document in documents)
+    return StreamingHttpResponse(lines, content_type="application/x-ndjson; charset=utf-8")
+
+
+def _stream(queryset: QuerySet, build: Callable[[object], dict]) -> Iterator[dict]:
+    # iterator(chunk_size) keeps prefetch_related working, one batch of queries per chunk.
+    for row in queryset.iterator(chunk_size=NDJSON_CHUNK):
+        yield build(row)
+
+
+def _not_found(kind: str, raw_id: str) -> exceptions.NotFound:
+    return exceptions.NotFound(f"No {kind} has the id {raw_id!r}")
+
+
+def _lookup_id(kind: str, raw_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw_id)
+    except ValueError:
+        raise exceptions.NotFound(f"No {kind} has the id {raw_id!r} (ids are UUIDs)") from None
+
+
+class ApiRootView(OrukView):
+    @extend_schema(operation_id="getApiDetails", summary="API details", responses={200: openapi.API_DETAILS}, tags=["ORUK"])
+    def get(self, request: Request) -> Response:
+        schema_url = request.build_absolute_uri(reverse("api-schema")) + "?format=json"
+        return Response(
+            {
+                "version": docs.ORUK_VERSION,
+                "profile": docs.ORUK_PROFILE,
+                "openapi_url": schema_url,
+                "csa_docs_url": request.build_absolute_uri(reverse("api-docs")),
+            }
+        )
+
+
+def _service_filtered(request: Request, *, full: bool) -> QuerySet[Service]:
+    filters = parse_service_filters(request.query_params)
+    covering = []
+    if filters.postcode is not None:
+        try:
+            covering.append(selectors.area_codes_for_postcode(filters.postcode))
+        except LookupError as exc:
+            raise ParameterError("postcode", str(exc)) from None
+    if filters.coverage is not None:
+        try:
+            covering.append(selectors.area_codes_covering(filters.coverage))
+        except Area.DoesNotExist as exc:
+            raise ParameterError("coverage", str(exc)) from None
+    return selectors.service_feed_filter(selectors.service_feed_queryset(full=full), filters, covering_codes=covering)
+
+
+class ServiceListView(OrukView):
+    @extend_schema(
+        operation_id="listServices", summary="Services", parameters=openapi.SERVICE_LIST_PARAMETERS,
+        responses=openapi.list_responses(openapi.SERVICE), tags=["ORUK"],
+    )
+    def get(self, request: Request):
+        output = parse_format(request.query_params)
+        full = bool(parse_bool(request.query_params, "full"))
+        if output == "ndjson":
+            queryset = _service_filtered(request, full=full)
+            return _ndjson(_stream(queryset, lambda row: docs.service_document(row, full=full)))
+        paging = parse_paging(request.query_params)
+        rows, total = _paged_queryset(_service_filtered(request, full=full), paging)
+        return Response(_page([docs.service_document(row, full=full) for row in rows], total=total, paging=paging))
+
+
+class ServiceDetailView(OrukView):
+    @extend_schema(operation_id="getService", summary="One service, fully nested", responses=openapi.detail_responses(openapi.SERVICE),
+                   tags=["ORUK"])
+    def get(self, request: Request, service_id: str) -> Response:
+        public_id = _lookup_id("service", service_id)
+        service = selectors.service_feed_queryset(full=True).filter(public_id=public_id).first()
+        if service is None:
+            raise _not_found("service", service_id)
+        return Response(docs.service_document(service, full=True))
+
+
+def _organisation_document(organisation: Organisation, services: str | None) -> dict:
+    if not services:
+        return docs.organisation_document(organisation)
+    full = services == "full"
+    return docs.organisation_document(
+        organisation, services=[docs.service_document(s, full=full) for s in organisation.services.all()]
+    )
+
+
+class OrganizationListView(OrukView):
+    @extend_schema(
+        operation_id="listOrganizations", summary="Organizations", parameters=openapi.ORGANIZATION_LIST_PARAMETERS,
+        responses=openapi.list_responses(openapi.ORGANIZATION), tags=["ORUK"],
+    )
+    def get(self, request: Request):
+        query = request.query_params
+        output = parse_format(query)
+        services = "full" if parse_bool(query, "full_service") else "summary" if parse_bool(query, "full") else None
+        queryset = selectors.organisation_feed_queryset(
+            search=query.get("search", "").strip() or None, services=services,
+            modified_after=parse_modified_after(query),
+        )
+        if output == "ndjson":
+            return _ndjson(_stream(queryset, lambda row: _organisation_document(row, services)))
+        paging = parse_paging(query)
+        rows, total = _paged_queryset(queryset, paging)
+        return Response(_page([_organisation_document(row, services) for row in rows], total=total, paging=paging))
+
+
+class OrganizationDetailView(OrukView):
+    @extend_schema(
+        operation_id="getOrganization", summary="One organization with its services", parameters=openapi.ORGANIZATION_DETAIL_PARAMETERS,
+        responses=openapi.detail_responses(openapi.ORGANIZATION), tags=["ORUK"],
+    )
+    def get(self, request: Request, organization_id: str) -> Response:
+        public_id = _lookup_id("organization", organization_id)
+        services = "full" if parse_bool(request.query_params, "full_service") else "summary"
+        organisation = selectors.organisation_feed_queryset(services=services).filter(public_id=public_id).first()
+        if organisation is None:
+            raise _not_found("organization", organization_id)
+        return Response(_organisation_document(organisation, services))
+
+
+class ServiceAtLocationListView(OrukView):
+    @extend_schema(
+        operation_id="listServiceAtLocations", summary="Services at locations", parameters=[p for p in openapi.SERVICE_LIST_PARAMETERS if p.name != "full"],
+        responses=openapi.list_responses(openapi.SERVICE_AT_LOCATION), tags=["ORUK"],
+    )
+    def get(self, request: Request):
+        output = parse_format(request.query_params)
+        queryset = selectors.service_at_location_feed_queryset(_service_filtered(request, full=False))
+        if output == "ndjson":
+            return _ndjson(_stream(queryset, docs.service_at_location_document))
+        paging = parse_paging(request.query_params)
+        rows, total = _paged_queryset(queryset, paging)
+        return Response(_page([docs.service_at_location_document(r) for r in rows], total=total, paging=paging))
+
+
+class ServiceAtLocationDetailView(OrukView):
+    @extend_schema(operation_id="getServiceAtLocation", summary="One service at a location",
+                   responses=openapi.detail_responses(openapi.SERVICE_AT_LOCATION), tags=["ORUK"])
+    def get(self, request: Request, link_id: str) -> Response:
+        public_id = _lookup_id("service_at_location", link_id)
+        link = ServiceAtLocation.objects.select_related("service", "location").filter(public_id=public_id).first()
+        if link is None:
+            raise _not_found("service_at_location", link_id)
+        return Response(docs.service_at_location_document(link))
+
+
+def _union_page(static: list, queryset: QuerySet, paging: Paging) -> tuple[list, list, int]:
+    """Page through our code-served items first, then the database rows after them."""
+    total = len(static) + queryset.count()
+    start, end = paging.offset, paging.offset + paging.per_page
+    db_start, db_end = max(0, start - len(static)), max(0, end - len(static))
+    rows = list(queryset[db_start:db_end]) if db_end > db_start and db_start < total else []
+    return static[start:end], rows, total
+
+
+def _matches(search: str | None, *texts: object) -> bool:
+    return not search or any(search.lower() in str(text).lower() for text in texts)
+
+
+class TaxonomyListView(OrukView):
+    @extend_schema(operation_id="listTaxonomies", summary="Taxonomies", parameters=openapi.TAXONOMY_LIST_PARAMETERS,
+                   responses=openapi.list_responses(openapi.TAXONOMY), tags=["ORUK"])
+    def get(self, request: Request):
+        output = parse_format(request.query_params)
+        search = request.query_params.get("search", "").strip() or None
+        ours = [t for t in published.published_taxonomies() if _matches(search, t.name, t.description)]
+        queryset = selectors.taxonomy_rows(search=search)
+        if output == "ndjson":
+            documents = [docs.published_taxonomy_document(t) for t in ours]
+            return _ndjson([*documents, *_stream(queryset, docs.taxonomy_document)])
+        paging = parse_paging(request.query_params)
+        static, rows, total = _union_page(ours, queryset, paging)
+        items = [docs.published_taxonomy_document(t) for t in static] + [docs.taxonomy_document(r) for r in rows]
+        return Response(_page(items, total=total, paging=paging))
+
+
+class TaxonomyDetailView(OrukView):
+    @extend_schema(operation_id="getTaxonomy", summary="One taxonomy with its terms", responses=openapi.detail_responses(openapi.TAXONOMY),
+                   tags=["ORUK"])
+    def get(self, request: Request, taxonomy_id: str) -> Response:
+        public_id = _lookup_id("taxonomy", taxonomy_id)
+        ours = published.taxonomies_by_id().get(public_id)
+        if ours is not None:
+            return Response(docs.published_taxonomy_document(ours, with_terms=True))
+        taxonomy = Taxonomy.objects.filter(public_id=public_id).first()
+        if taxonomy is None:
+            raise _not_found("taxonomy", taxonomy_id)
+        terms = list(selectors.taxonomy_term_rows(taxonomy_id=public_id))
+        return Response(docs.taxonomy_document(taxonomy, terms=terms))
+
+
+def _published_terms(search, taxonomy_id, parent_id) -> list[tuple]:
+    if parent_id is not None:  # our terms have no parents
+        return []
+    return [
+        (term, taxonomy)
+        for taxonomy in published.published_taxonomies()
+        if taxonomy_id is None or taxonomy.public_id == taxonomy_id
+        for term in taxonomy.terms
+        if _matches(search, term.name, term.code, term.description)
+    ]
+
+
+class TaxonomyTermListView(OrukView):
+    @extend_schema(operation_id="listTaxonomyTerms", summary="Taxonomy terms", parameters=openapi.TAXONOMY_TERM_LIST_PARAMETERS,
+                   responses=openapi.list_responses(openapi.TAXONOMY_TERM), tags=["ORUK"])
+    def get(self, request: Request):
+        query = request.query_params
+        output = parse_format(query)
+        search = query.get("search", "").strip() or None
+        taxonomy_id, parent_id = parse_uuid(query, "taxonomy_id"), parse_uuid(query, "parent_id")
+        top_only = bool(parse_bool(query, "top_only"))
+        ours = _published_terms(search, taxonomy_id, parent_id)
+        queryset = selectors.taxonomy_term_rows(
+            search=search, taxonomy_id=taxonomy_id, parent_id=parent_id, top_only=top_only
+        )
+        if output == "ndjson":
+            documents = [docs.published_term_document(term, taxonomy) for term, taxonomy in ours]
+            return _ndjson([*documents, *_stream(queryset, docs.taxonomy_term_document)])
+        paging = parse_paging(query)
+        static, rows, total = _union_page(ours, queryset, paging)
+        items = [docs.published_term_document(t, tax) for t, tax in static]
+        items += [docs.taxonomy_term_document(row) for row in rows]
+        return Response(_page(items, total=total, paging=paging))
+
+
+class TaxonomyTermDetailView(OrukView):
+    @extend_schema(operation_id="getTaxonomyTerm", summary="One taxonomy term", responses=openapi.detail_responses(openapi.TAXONOMY_TERM),
+                   tags=["ORUK"])
+    def get(self, request: Request, term_id: str) -> Response:
+        public_id = _lookup_id("taxonomy_term", term_id)
+        term = published.terms_by_id().get(public_id)
+        if term is not None:
+            return Response(docs.published_term_document(term, published.taxonomy_by_key(term.key)))
+        row = TaxonomyTerm.objects.select_related("taxonomy", "parent").filter(public_id=public_id).first()
+        if row is None:
+            raise _not_found("taxonomy_term", term_id)
+        return Response(docs.taxonomy_term_document(row))
+
+
+class NotFoundView(OrukView):
+    """Any other path under /api/oruk/: a JSON 404 listing what exists."""
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, path: str = "") -> Response:
+        return _error(
+            status.HTTP_404_NOT_FOUND,
+            f"No such endpoint {request.path!r}. Endpoints: /services, /organizations, /service_at_locations, "
+            "/taxonomies, /taxonomy_terms (each with /{id}).",
+        )

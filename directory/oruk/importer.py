@@ -1,0 +1,348 @@
+"""Writes for `import_oruk`: upsert organisations, services, locations, areas and taxonomy terms.
+
+All or nothing: every record is tried inside one transaction, each in its own savepoint so one
+bad record is reported (with its id) without hiding the others' problems; then, if any record
+failed and `skip_invalid` is off, or on a dry run, the whole transaction is rolled back and the
+database is exactly as it was.
+
+Upserts go by public id, so importing the same feed twice changes nothing the second time, and
+a record that states the same facts as the database is counted unchanged and not saved.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from directory.models import (
+    Area,
+    Location,
+    Organisation,
+    Service,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+    WaitingTimeReport,
+)
+from directory.oruk.records import (
+    AreaRef,
+    LocationData,
+    OrganisationData,
+    RecordError,
+    ServiceData,
+    TermData,
+    WaitData,
+    parse_service,
+    record_label,
+)
+
+CHANGE_REASON = "Imported from an Open Referral feed"
+ORGANISATION_NOT_FOUND = "organization {id} is not in the database or the feed: give the organization object"
+# ONS code prefixes for the kind of an area first met in a feed.
+_KIND_BY_PREFIX = {"W11": Area.Kind.HEALTH_BOARD, "E92": Area.Kind.NATION, "W92": Area.Kind.NATION,
+                   "S92": Area.Kind.NATION, "N92": Area.Kind.NATION}
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (record id, message)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (record id, what was normalised)
+    dry_run: bool = False
+    committed: bool = False
+
+    def rejection_counts(self) -> Counter:
+        return Counter(_note_kind(message) for _record, message in self.rejected)
+
+    def note_counts(self) -> Counter:
+        """Notes grouped by kind, for a summary."""
+        return Counter(_note_kind(message) for _record, message in self.notes)
+
+
+def _note_kind(message: str) -> str:
+    """Notes read "<kind>: <detail>"."""
+    return message.split(": ", 1)[0]
+
+
+def _validation_message(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        parts = [f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()]
+        return "; ".join(parts)
+    return " ".join(error.messages)
+
+
+def _assign(instance, fields: dict) -> bool:
+    """Set fields that differ; True if any did."""
+    changed = False
+    for name, value in fields.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+def _save(instance) -> None:
+    instance._change_reason = CHANGE_REASON  # django-simple-history records why
+    instance.full_clean()
+    instance.save()
+
+
+class _Run:
+    """One import: caches what earlier records created so later ones reuse it."""
+
+    def __init__(self):
+        self.organisations: dict[uuid.UUID, Organisation] = {}
+        self.areas: dict[str, Area] = {}
+
+    def organisation(self, data: ServiceData) -> Organisation:
+        if data.organisation is not None:
+            return self._upsert_organisation(data.organisation)
+        if data.organisation_id in self.organisations:
+            return self.organisations[data.organisation_id]
+        organisation = Organisation.objects.filter(public_id=data.organisation_id).first()
+        if organisation is None:
+            raise RecordError(ORGANISATION_NOT_FOUND.format(id=data.organisation_id))
+        self.organisations[organisation.public_id] = organisation
+        return organisation
+
+    def _upsert_organisation(self, data: OrganisationData) -> Organisation:
+        organisation = self.organisations.get(data.public_id)
+        if organisation is None:
+            organisation = Organisation.objects.filter(public_id=data.public_id).first()
+        if organisation is None:
+            organisation = Organisation(public_id=data.public_id)
+            _assign(organisation, data.fields)
+            _save(organisation)
+        elif _assign(organisation, data.fields):
+            _save(organisation)
+        self.organisations[data.public_id] = organisation
+        return organisation
+
+    def area(self, ref: AreaRef, notes: list[str]) -> Area | None:
+        if ref.code:
+            key = ref.code
+            if key not in self.areas:
+                area = Area.objects.filter(code=ref.code).first()
+                if area is None and ref.uri:  # an ONS area we have not met: add it
+                    area = Area(code=ref.code, name=ref.name or ref.code,
+                                kind=_KIND_BY_PREFIX.get(ref.code[:3], Area.Kind.LOCAL_AUTHORITY))
+                    area.full_clean()
+                    area.save()
+                self.areas[key] = area
+            area = self.areas[key]
+        else:
+            area = Area.objects.filter(Q(name__iexact=ref.name) | Q(name_cy__iexact=ref.name)).first()
+            if area is not None:
+                notes.append(f"service area without an ONS URI, matched by name: {ref.name!r} -> {area.code}")
+        if area is None:
+            notes.append(f"service area matching no known area, kept unmapped: {ref.name or ref.code!r} ({ref.uri!r})")
+        return area
+
+
+def _coverage(service: Service, data: ServiceData, run: _Run) -> bool:
+    if data.areas is None:
+        return False
+    areas, unmapped = [], []
+    for ref in data.areas:
+        area = run.area(ref, data.notes)
+        if area is not None:
+            areas.append(area)
+        else:
+            unmapped.append({"name": ref.name, "uri": ref.uri, "code": ref.code})
+    if unmapped:
+        data.raw["service_areas_unmapped"] = unmapped
+    if {a.pk for a in areas} == set(service.coverage_areas.values_list("pk", flat=True)):
+        return False
+    service.coverage_areas.set(areas)
+    return True
+
+
+def _taxonomy(term: TermData) -> Taxonomy | None:
+    if term.taxonomy_id is None:
+        return None
+    taxonomy = Taxonomy.objects.filter(public_id=term.taxonomy_id).first()
+    if taxonomy is None:
+        taxonomy = Taxonomy(public_id=term.taxonomy_id, name=term.taxonomy_name or "Imported taxonomy")
+        _save(taxonomy)
+    return taxonomy
+
+
+def _upsert_term(term: TermData, notes: list[str]) -> TaxonomyTerm | None:
+    existing = TaxonomyTerm.objects.filter(public_id=term.public_id).first()
+    if term.known_only_by_id:
+        if existing is None:
+            notes.append(f"attribute naming an unknown taxonomy term without the term, ignored: {term.public_id}")
+        return existing
+    row = existing or TaxonomyTerm(public_id=term.public_id)
+    fields = {"name": term.name, "description": term.description, "code": term.code, "term_uri": term.term_uri,
+              "taxonomy": _taxonomy(term)}
+    if _assign(row, fields) or existing is None:
+        row.full_clean()
+        row.save()
+    return row
+
+
+def _parent_term(term: TermData, child: TaxonomyTerm, notes: list[str]) -> TaxonomyTerm:
+    """The parent a term names; a placeholder until the feed shows it in full (HSDS nests no parents)."""
+    parent = TaxonomyTerm.objects.filter(public_id=term.parent_id).first()
+    if parent is None:
+        parent = TaxonomyTerm(public_id=term.parent_id, taxonomy=child.taxonomy, name=f"Term {term.parent_id}",
+                              description="Parent of an imported term; its details have not been imported.")
+        parent.full_clean()
+        parent.save()
+        notes.append(f"parent taxonomy term not in the feed, placeholder made: {term.parent_id}")
+    return parent
+
+
+def _terms(service: Service, data: ServiceData) -> bool:
+    if data.terms is None:
+        return False
+    rows = {term.public_id: _upsert_term(term, data.notes) for term in data.terms}
+    for term in data.terms:  # parents after every term of the record exists
+        row = rows.get(term.public_id)
+        if row is not None and term.parent_id is not None:
+            parent = rows.get(term.parent_id) or _parent_term(term, row, data.notes)
+            if row.parent_id != parent.pk:
+                row.parent = parent
+                row.save(update_fields=["parent"])
+    wanted = {row.pk for row in rows.values() if row is not None}
+    if wanted == set(service.taxonomy_terms.values_list("pk", flat=True)):
+        return False
+    service.taxonomy_terms.set(wanted)
+    return True
+
+
+def _upsert_location(service: Service, data: LocationData) -> tuple[Location, bool]:
+    location = Location.objects.filter(public_id=data.public_id).first()
+    if location is None:
+        location = Location(public_id=data.public_id, organisation=service.organisation)
+        _assign(location, data.fields)
+        _save(location)
+        return location, True
+    if _assign(location, data.fields):
+        _save(location)
+        return location, True
+    return location, False
+
+
+def _locations(service: Service, data: ServiceData) -> bool:
+    if data.locations is None:
+        return False
+    changed = False
+    kept = []
+    for item in data.locations:
+        location, location_changed = _upsert_location(service, item)
+        changed |= location_changed
+        link = (
+            ServiceAtLocation.objects.filter(public_id=item.link_id).first()
+            or ServiceAtLocation.objects.filter(service=service, location=location).first()
+        )
+        if link is None:
+            link = ServiceAtLocation(public_id=item.link_id, service=service, location=location)
+        if _assign(link, {"public_id": item.link_id, "service": service, "location": location}) or link.pk is None:
+            link.full_clean(validate_unique=False)
+            link.save()
+            changed = True
+        kept.append(link.pk)
+    removed, _ = ServiceAtLocation.objects.filter(service=service).exclude(pk__in=kept).delete()
+    return changed or bool(removed)
+
+
+def _wait(service: Service, wait: WaitData | None, recorded_at: datetime) -> bool:
+    if wait is None:
+        return False
+    current = WaitingTimeReport.objects.filter(service=service).order_by("-as_of", "-recorded_at", "-id").first()
+    if current is not None and (current.weeks, current.as_of, current.referrals_open) == (
+        wait.weeks, wait.as_of, wait.referrals_open
+    ):
+        return False
+    report = WaitingTimeReport(
+        service=service, weeks=wait.weeks, as_of=wait.as_of, referrals_open=wait.referrals_open,
+        recorded_at=recorded_at,
+    )
+    report.full_clean()
+    report.save()
+    return True
+
+
+def apply_service(data: ServiceData, run: _Run) -> str:
+    """Upsert one parsed record; 'created', 'updated' or 'unchanged'."""
+    organisation = run.organisation(data)
+    service = Service.objects.filter(public_id=data.public_id).first()
+    created = service is None
+    if created:
+        service = Service(public_id=data.public_id, organisation=organisation)
+    changed = _assign(service, data.fields | {"organisation": organisation})
+    if changed or created:
+        _save(service)
+    changed |= _coverage(service, data, run)
+    changed |= _terms(service, data)
+    changed |= _locations(service, data)
+    # A new record keeps the publisher's modification time (so an export -> import -> export round
+    # trip gives the same documents); a changed one is modified now, so harvesters of our feed see it.
+    moment = timezone.now()
+    if created and data.last_modified:
+        moment = min(data.last_modified, moment)
+    changed |= _wait(service, data.wait, moment)
+    if data.raw != service.raw_extensions:  # data we cannot map, kept (including unmatched areas)
+        Service.objects.filter(pk=service.pk).update(raw_extensions=data.raw)
+        changed = True
+    if changed or created:
+        Service.objects.filter(pk=service.pk).update(updated_at=moment)
+    return "created" if created else "updated" if changed else "unchanged"
+
+
+def import_records(
+    records: Iterable[object],
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    progress: Callable[[str], None] = lambda message: None,
+) -> ImportReport:
+    """Import parsed-from-JSON service records; see the module docstring for the guarantees."""
+    records = list(records)
+    report = ImportReport(total=len(records), dry_run=dry_run)
+    run = _Run()
+    with translation.override("en"), transaction.atomic():
+        for number, raw in enumerate(records, start=1):
+            label = record_label(raw)
+            outcome = _import_one(raw, run, report, label)
+            progress(f"[{number}/{len(records)}] service {label}: {outcome}")
+        failed = bool(report.rejected) and not skip_invalid
+        if failed or dry_run:
+            transaction.set_rollback(True)
+        report.committed = not (failed or dry_run)
+    return report
+
+
+def _import_one(raw: object, run: _Run, report: ImportReport, label: str) -> str:
+    try:
+        data = parse_service(raw)
+        with transaction.atomic():  # a savepoint: a failing record leaves no trace
+            outcome = apply_service(data, run)
+    except (RecordError, ValidationError, DatabaseError) as exc:
+        # The savepoint undid this record's rows; forget what the run cached from them.
+        run.organisations.clear()
+        run.areas.clear()
+        if isinstance(exc, ValidationError):
+            message = _validation_message(exc)
+        elif isinstance(exc, DatabaseError):
+            message = f"the database refused it: {exc}"
+        else:
+            message = str(exc)
+        report.rejected.append((label, message))
+        return f"rejected: {message}"
+    setattr(report, outcome, getattr(report, outcome) + 1)
+    report.notes.extend((label, note) for note in data.notes)
+    return outcome

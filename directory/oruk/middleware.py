@@ -1,0 +1,32 @@
+"""`Access-Control-Allow-Origin: *` on the open API, so any web page may read the feed.
+
+A dozen lines rather than django-cors-headers: the rule is one fixed header on fixed path
+prefixes, with no credentials, no per-origin lists and no settings, and it must be on every
+response there (errors and 429s included), which a middleware near the top guarantees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+OPEN_PREFIXES = ("/api/oruk/", "/api/schema/")
+
+
+class OpenApiCorsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(OPEN_PREFIXES):
+            return self.get_response(request)
+        if request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META:
+            response = HttpResponse(status=204)  # a preflight: answer it here, whatever the path
+            response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response["Access-Control-Allow-Headers"] = request.META.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "")
+            response["Access-Control-Max-Age"] = "86400"
+        else:
+            response = self.get_response(request)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response

@@ -1,0 +1,180 @@
+"""OpenAPI descriptions of the ORUK API for drf-spectacular: parameters and response shapes.
+
+The documents themselves follow the published ORUK 3.0 / HSDS 3.0 schemas; these descriptions
+name them and spell out our extensions (parameters and `csa_` fields) so a consumer reading
+/api/docs/ knows what they mean. Schemas here are inline (no external $ref) so the docs page
+never reaches for the network.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from directory import vocabulary
+from directory.oruk.params import DEFAULT_PER_PAGE, MAX_PER_PAGE
+
+
+def _codes(choices: tuple) -> str:
+    return ", ".join(code for code, _label in choices)
+
+
+def _query(name: str, kind, description: str, **kwargs) -> OpenApiParameter:
+    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description, **kwargs)
+
+
+PAGE = _query("page", OpenApiTypes.INT, "Page number, from 1.")
+PER_PAGE = _query("per_page", OpenApiTypes.INT, f"Results per page, 1 to {MAX_PER_PAGE} (default {DEFAULT_PER_PAGE}).")
+SEARCH = _query("search", OpenApiTypes.STR, "Text to find in names and descriptions.")
+FORMAT = _query(
+    "format", OpenApiTypes.STR, "`json` (paged, the default) or `ndjson` (every match, one per line, no paging).",
+    enum=["json", "ndjson"],
+)
+FULL = _query("full", OpenApiTypes.BOOL, "Return fully nested records (as `/{id}` does).")
+MODIFIED_AFTER = _query(
+    "modified_after", OpenApiTypes.DATETIME,
+    "Only records modified on or after this ISO 8601 date-time (without a time zone: UK time).",
+)
+TAXONOMY_ID = _query("taxonomy_id", OpenApiTypes.UUID, "Only records with a term from this taxonomy.")
+TAXONOMY_TERM_ID = _query("taxonomy_term_id", OpenApiTypes.UUID, "Only records with this taxonomy term.")
+ORGANIZATION_ID = _query("organization_id", OpenApiTypes.UUID, "Only services of this organization.")
+
+EXTENSION_FILTERS = [
+    _query("postcode", OpenApiTypes.STR,
+           "Extension. Services covering this postcode's local authority (a full postcode, sector or district)."),
+    _query("coverage", OpenApiTypes.STR,
+           "Extension. Services covering this area: an ONS code such as W06000015 (Cardiff). A service covering a "
+           "larger area the given one belongs to (a health board, Wales) covers it too."),
+    _query("age", OpenApiTypes.NUMBER, "Extension. Services whose age range includes this age in years."),
+    _query("abuse_form", OpenApiTypes.STR,
+           f"Extension. Services working with this form of abuse ({_codes(vocabulary.ABUSE_FORMS)}). Repeat it or "
+           "separate codes with commas: a service must work with all of them."),
+    _query("audience", OpenApiTypes.STR,
+           f"Extension. Services supporting these people ({_codes(vocabulary.AUDIENCES)}); several as for abuse_form."),
+    _query("disclosure_required", OpenApiTypes.BOOL,
+           "Extension. `false`: only services that accept a referral without a verbal disclosure."),
+    _query("welsh", OpenApiTypes.BOOL, "Extension. `true`: only services offering support in Welsh."),
+    _query("max_wait_weeks", OpenApiTypes.INT,
+           "Extension. Only services whose current reported wait is at most this many weeks (no report: left out)."),
+]
+
+SERVICE_LIST_PARAMETERS = [
+    SEARCH, PAGE, PER_PAGE, FORMAT, TAXONOMY_TERM_ID, TAXONOMY_ID, ORGANIZATION_ID, MODIFIED_AFTER, FULL,
+    *EXTENSION_FILTERS,
+]
+ORGANIZATION_LIST_PARAMETERS = [
+    SEARCH, PAGE, PER_PAGE, FORMAT, MODIFIED_AFTER,
+    _query("full", OpenApiTypes.BOOL, "Include each organization's services (summaries)."),
+    _query("full_service", OpenApiTypes.BOOL, "Include each organization's services, fully nested."),
+]
+ORGANIZATION_DETAIL_PARAMETERS = [
+    _query("full_service", OpenApiTypes.BOOL, "Nest full service records rather than summaries."),
+]
+TAXONOMY_LIST_PARAMETERS = [SEARCH, PAGE, PER_PAGE, FORMAT]
+TAXONOMY_TERM_LIST_PARAMETERS = [
+    SEARCH, PAGE, PER_PAGE, FORMAT, TAXONOMY_ID,
+    _query("parent_id", OpenApiTypes.UUID, "Only the children of this term."),
+    _query("top_only", OpenApiTypes.BOOL, "Only terms without a parent."),
+]
+
+_CSA_FIELDS = {
+    **{
+        f"csa_{concept}": {
+            "type": "array", "items": {"type": "string", "enum": [code for code, _ in choices]},
+            "description": f"Extension: codes from our published taxonomy ({concept.replace('_', ' ')}).",
+        }
+        for concept, (choices, _fields) in vocabulary.MULTI_VALUED.items()
+    },
+    "csa_disclosure_required": {"type": "boolean", "description": "Extension: only accepts a child who has "
+                                "made a verbal disclosure."},
+    "csa_pre_trial_therapy": {"type": "boolean", "description": "Extension: works with children while a police "
+                              "investigation or court case is ongoing."},
+    "csa_requires_proceedings_finished": {"type": "boolean", "description": "Extension: starts only after any "
+                                          "investigation or court case has finished."},
+    "csa_welsh_available": {"type": "boolean", "description": "Extension: support is available in Welsh."},
+    "csa_free": {"type": "boolean", "description": "Extension: free to the family."},
+    "csa_wait_weeks": {"type": "integer", "description": "Extension: current wait in weeks, as reported by the "
+                       "provider (omitted if never reported)."},
+    "csa_wait_as_of": {"type": "string", "format": "date", "description": "Extension: date the wait applies to."},
+    "csa_referrals_open": {"type": "boolean", "description": "Extension: taking referrals, per the latest report."},
+    "csa_referral_url": {"type": "string", "format": "uri", "description": "Extension: referral form."},
+    "csa_other_languages": {"type": "string", "description": "Extension: other languages, as the provider wrote."},
+    "csa_capacity_per_year": {"type": "integer", "description": "Extension: new referrals a year it can take."},
+}
+
+SERVICE = {
+    "type": "object",
+    "description": "An ORUK 3.0 service (https://openreferraluk.org/specifications/3.0/schema/service.json) "
+    "with our `csa_` extension fields. `status` maps ours: taking referrals -> active, paused -> temporarily "
+    "closed, closed -> inactive. Optional fields without a value are left out, never null.",
+    "required": ["id", "name", "status"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "organization_id": {"type": "string", "format": "uuid"},
+        "name": {"type": "string"},
+        "status": {"type": "string", "enum": ["active", "inactive", "defunct", "temporarily closed"]},
+        "assured_date": {"type": "string", "format": "date",
+                         "description": "When a person last confirmed the listing."},
+        "last_modified": {"type": "string", "format": "date-time"},
+        **_CSA_FIELDS,
+    },
+}
+
+
+def _object(description: str, required: list[str]) -> dict:
+    return {"type": "object", "description": description, "required": required,
+            "properties": {name: {"type": "string"} for name in required}}
+
+
+ORGANIZATION = _object("An ORUK 3.0 organization.", ["id", "name", "description"])
+SERVICE_AT_LOCATION = _object(
+    "An ORUK 3.0 service_at_location with its location. A location flagged \"do not publish\" has no address "
+    "or coordinates and carries `csa_address_withheld: true`.", ["id"],
+)
+TAXONOMY = _object("An ORUK 3.0 taxonomy; ours (the CSA vocabulary) come first, then imported ones.",
+                   ["id", "name", "description"])
+TAXONOMY_TERM = _object("An ORUK 3.0 taxonomy term.", ["id", "name", "description"])
+API_DETAILS = {
+    "type": "object",
+    "required": ["version", "profile", "openapi_url"],
+    "properties": {"version": {"type": "string", "example": "HSDS-UK-3.0"},
+                   "profile": {"type": "string", "format": "uri"},
+                   "openapi_url": {"type": "string", "format": "uri"}},
+}
+ERROR = {
+    "type": "object",
+    "required": ["status", "detail"],
+    "properties": {"status": {"type": "integer"}, "detail": {"type": "string", "description": "What is wrong."},
+                   "parameter": {"type": "string", "description": "The query parameter at fault, for a 400."}},
+}
+
+
+def page_of(item: dict) -> dict:
+    return {
+        "type": "object",
+        "description": "An HSDS page.",
+        "required": ["total_items", "total_pages", "page_number", "size", "first_page", "last_page", "empty",
+                     "contents"],
+        "properties": {
+            "total_items": {"type": "integer"}, "total_pages": {"type": "integer"},
+            "page_number": {"type": "integer"}, "size": {"type": "integer", "description": "Items on this page."},
+            "first_page": {"type": "boolean"}, "last_page": {"type": "boolean"}, "empty": {"type": "boolean"},
+            "contents": {"type": "array", "items": item},
+        },
+    }
+
+
+def list_responses(item: dict) -> dict:
+    return {200: page_of(item), 400: ERROR, 429: ERROR}
+
+
+def detail_responses(item: dict) -> dict:
+    return {200: item, 404: ERROR, 429: ERROR}
+
+
+def without_trailing_slashes(endpoints: list, **kwargs) -> list:
+    """drf-spectacular preprocessing hook: ORUK paths have no trailing slash (one is accepted too)."""
+    return [
+        (path.rstrip("/") if path.startswith("/api/oruk/") and path != "/api/oruk/" else path, regex, method, view)
+        for path, regex, method, view in endpoints
+    ]

@@ -1,0 +1,214 @@
+"""Reads for the Open Referral feed: the API, `export_oruk` and the CSV bulk update use these.
+
+Every queryset carries what its documents need (joined or prefetched), so the number of queries
+for a page does not depend on how many rows it holds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.db.models import (
+    DateTimeField,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, Greatest
+
+from directory import vocabulary
+from directory.models import (
+    Area,
+    Organisation,
+    Service,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+    WaitingTimeReport,
+)
+from directory.oruk import taxonomy as published
+from directory.oruk.params import ServiceFilters
+from directory.postcodes import ParsedPostcode, lookup_postcode
+
+POSTCODE_NOT_FOUND = "We could not find the postcode {postcode!r}"
+POSTCODE_NO_AREA = "The postcode {postcode!r} spans several local authorities; give a full postcode"
+AREA_NOT_FOUND = "No area has the code {code!r}; use an ONS code such as W06000015"
+
+
+def with_current_wait(queryset: QuerySet[Service]) -> QuerySet[Service]:
+    """Annotate the current (latest) waiting-time report and the feed's last-modified time.
+
+    Three correlated subqueries in the same SELECT: no extra query per row.
+    """
+    latest = WaitingTimeReport.objects.filter(service=OuterRef("pk")).order_by("-as_of", "-recorded_at", "-id")
+    last_report = (
+        WaitingTimeReport.objects.filter(service=OuterRef("pk")).order_by("-recorded_at").values("recorded_at")[:1]
+    )
+    return queryset.annotate(
+        current_wait_weeks=Subquery(latest.values("weeks")[:1]),
+        current_wait_as_of=Subquery(latest.values("as_of")[:1]),
+        current_referrals_open=Subquery(latest.values("referrals_open")[:1]),
+        # A new waiting time changes the published record, so it counts as a modification.
+        feed_last_modified=Greatest(
+            F("updated_at"), Coalesce(Subquery(last_report), F("updated_at"), output_field=DateTimeField())
+        ),
+    )
+
+
+def service_feed_queryset(*, full: bool) -> QuerySet[Service]:
+    """Services as the feed publishes them, in a stable order (name, then id)."""
+    queryset = with_current_wait(Service.objects.published().select_related("organisation")).order_by("name", "pk")
+    if full:
+        queryset = queryset.prefetch_related(
+            "coverage_areas",
+            Prefetch("taxonomy_terms", queryset=TaxonomyTerm.objects.select_related("taxonomy", "parent")),
+            Prefetch(
+                "service_at_locations",
+                queryset=ServiceAtLocation.objects.select_related("location").order_by("location__name", "pk"),
+            ),
+        )
+    return queryset
+
+
+def area_codes_covering(code: str) -> list[str]:
+    """The area and every area it belongs to (a service covering Wales covers Cardiff). One query.
+
+    Raises Area.DoesNotExist for an unknown code.
+    """
+    codes = list(
+        Area.objects.filter(Q(code=code) | Q(members__code=code) | Q(members__members__code=code))
+        .values_list("code", flat=True)
+        .distinct()
+    )
+    if code not in codes:
+        raise Area.DoesNotExist(AREA_NOT_FOUND.format(code=code))
+    return codes
+
+
+def area_codes_for_postcode(parsed: ParsedPostcode) -> list[str]:
+    """Codes of the postcode's local authority and the areas it belongs to.
+
+    Raises LookupError with a message for a postcode we cannot place. A postcode outside our
+    areas (e.g. in England) gives its local authority's code alone.
+    """
+    point = lookup_postcode(parsed)
+    if point is None:
+        raise LookupError(POSTCODE_NOT_FOUND.format(postcode=parsed.text))
+    if not point.lad_code:
+        raise LookupError(POSTCODE_NO_AREA.format(postcode=parsed.text))
+    try:
+        return area_codes_covering(point.lad_code)
+    except Area.DoesNotExist:
+        return [point.lad_code]
+
+
+def _taxonomy_filters(filters: ServiceFilters) -> Q:
+    query = Q()
+    if filters.taxonomy_term_id is not None:
+        term = published.terms_by_id().get(filters.taxonomy_term_id)
+        if term is not None:
+            query &= term.q()
+        else:
+            query &= Q(pk__in=Service.objects.filter(taxonomy_terms__public_id=filters.taxonomy_term_id).values("pk"))
+    if filters.taxonomy_id is not None:
+        ours = published.taxonomies_by_id().get(filters.taxonomy_id)
+        if ours is not None:
+            query &= ours.q()
+        else:
+            query &= Q(
+                pk__in=Service.objects.filter(taxonomy_terms__taxonomy__public_id=filters.taxonomy_id).values("pk")
+            )
+    return query
+
+
+def _criteria_filters(filters: ServiceFilters) -> Q:
+    query = Q()
+    if filters.age is not None:
+        query &= Q(age_min__lte=filters.age, age_max__gte=filters.age)
+    for code in filters.abuse_forms:
+        query &= Q(**{vocabulary.ABUSE_FORM_FIELDS[code]: True})
+    for code in filters.audiences:
+        query &= Q(**{vocabulary.AUDIENCE_FIELDS[code]: True})
+    if filters.disclosure_required is not None:
+        query &= Q(disclosure_required=filters.disclosure_required)
+    if filters.welsh is not None:
+        query &= Q(welsh_available=filters.welsh)
+    if filters.max_wait_weeks is not None:
+        query &= Q(current_wait_weeks__lte=filters.max_wait_weeks)
+    return query
+
+
+def service_feed_filter(
+    queryset: QuerySet[Service], filters: ServiceFilters, *, covering_codes: list[list[str]] = ()
+) -> QuerySet[Service]:
+    """Apply every given filter (AND). `covering_codes`: one list of area codes per area filter
+    (postcode, coverage); a service must cover an area in each list.
+    """
+    query = _taxonomy_filters(filters) & _criteria_filters(filters)
+    if filters.search:
+        text = filters.search
+        query &= Q(name__icontains=text) | Q(description__icontains=text) | Q(organisation__name__icontains=text)
+    if filters.organization_id is not None:
+        query &= Q(organisation__public_id=filters.organization_id)
+    if filters.modified_after is not None:
+        query &= Q(feed_last_modified__gte=filters.modified_after)
+    for codes in covering_codes:
+        query &= Q(pk__in=Service.objects.filter(coverage_areas__code__in=codes).values("pk"))
+    return queryset.filter(query)
+
+
+def organisation_feed_queryset(
+    *, search: str | None = None, services: str | None = None, modified_after: datetime | None = None
+) -> QuerySet[Organisation]:
+    """Organisations in name order; `services` = "summary" or "full" prefetches their services."""
+    queryset = Organisation.objects.order_by("name", "pk")
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    if modified_after is not None:
+        queryset = queryset.filter(updated_at__gte=modified_after)
+    if services:
+        service_rows = service_feed_queryset(full=services == "full")
+        queryset = queryset.prefetch_related(Prefetch("services", queryset=service_rows))
+    return queryset
+
+
+def service_at_location_feed_queryset(services: QuerySet[Service]) -> QuerySet[ServiceAtLocation]:
+    """Links between the given services and their locations, in service then location order."""
+    return (
+        ServiceAtLocation.objects.filter(service__in=services.values("pk"))
+        .select_related("service", "location")
+        .order_by("service__name", "location__name", "pk")
+    )
+
+
+def taxonomy_rows(*, search: str | None = None) -> QuerySet[Taxonomy]:
+    """Imported taxonomies (ours are served from code, see `taxonomy.published_taxonomies`)."""
+    queryset = Taxonomy.objects.order_by("name", "pk")
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    return queryset
+
+
+def taxonomy_term_rows(
+    *,
+    search: str | None = None,
+    taxonomy_id: uuid.UUID | None = None,
+    parent_id: uuid.UUID | None = None,
+    top_only: bool = False,
+) -> QuerySet[TaxonomyTerm]:
+    queryset = TaxonomyTerm.objects.select_related("taxonomy", "parent").order_by("taxonomy__name", "name", "pk")
+    if search:
+        queryset = queryset.filter(
+            Q(name__icontains=search) | Q(code__icontains=search) | Q(description__icontains=search)
+        )
+    if taxonomy_id is not None:
+        queryset = queryset.filter(taxonomy__public_id=taxonomy_id)
+    if parent_id is not None:
+        queryset = queryset.filter(parent__public_id=parent_id)
+    if top_only:
+        queryset = queryset.filter(parent__isnull=True)
+    return queryset

@@ -1,0 +1,172 @@
+"""Where `import_oruk` reads records from: a JSON/NDJSON file or a feed URL whose pages it walks.
+
+Real feeds wear several envelopes: the HSDS 3.0 page (`contents`, `total_pages`, `last_page`),
+the ORUK 1.0-era Spring page (`content`, `totalPages`, `last`, sometimes in lower case), a bare
+array, or a single record. All are read here; the records themselves are judged in `records`.
+Any problem with the source as a whole (cannot fetch, not JSON) is a `SourceError`.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_PAGES = 10_000
+USER_AGENT = "servicemap-import_oruk/1"
+
+
+class SourceError(Exception):
+    """The source as a whole cannot be read; nothing is imported."""
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    total_pages: int | None
+    last_page: bool | None
+
+
+def decode_json(raw: bytes, where: str) -> object:
+    """JSON from bytes, tolerating a UTF-8 byte-order mark (common in council feeds)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{where} is not UTF-8 text: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as first_error:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise SourceError(f"{where} is not JSON: {first_error}") from None
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise SourceError(f"{where} is neither JSON nor NDJSON (line {number}: {exc})") from None
+        return records
+
+
+def _lower_keys(document: dict) -> dict:
+    return {str(key).lower(): value for key, value in document.items()}
+
+
+def records_in(document: object, where: str) -> tuple[list, PageInfo | None]:
+    """The records in one document, and its paging if it is a page."""
+    if isinstance(document, list):
+        return document, None
+    if not isinstance(document, dict):
+        raise SourceError(f"{where} holds a JSON {type(document).__name__}, not records")
+    if isinstance(document.get("contents"), list):  # HSDS 3.0 page
+        total = document.get("total_pages")
+        return document["contents"], PageInfo(
+            total if isinstance(total, int) else None,
+            document.get("last_page") if isinstance(document.get("last_page"), bool) else None,
+        )
+    lowered = _lower_keys(document)
+    if isinstance(lowered.get("content"), list):  # ORUK 1.0-era Spring page, any key case
+        total = lowered.get("totalpages")
+        return lowered["content"], PageInfo(
+            total if isinstance(total, int) else None,
+            lowered.get("last") if isinstance(lowered.get("last"), bool) else None,
+        )
+    if "id" in document:  # a single record
+        return [document], None
+    raise SourceError(f"{where} is neither a record, a list of records nor a page of them")
+
+
+def read_file(path: Path) -> list:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    records, _paging = records_in(decode_json(raw, str(path)), str(path))
+    return records
+
+
+def fetch_json(url: str, timeout: float = 30.0) -> object:
+    """GET a JSON document. The default transport; tests may serve pages from a local server."""
+    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) checked below)
+            raw = response.read()
+    except urllib.error.HTTPError as exc:
+        raise SourceError(f"HTTP {exc.code} from {url}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise SourceError(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from None
+    return decode_json(raw, url)
+
+
+def _with_query(url: str, **params: object) -> str:
+    parts = urllib.parse.urlsplit(url)
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    query.update({key: str(value) for key, value in params.items()})
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+def services_url(url: str) -> str:
+    """A feed's /services URL: the API base given, or the /services URL itself, or a JSON file URL."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise SourceError(f"{url} is not an http(s) URL")
+    path = parts.path.rstrip("/")
+    if path.endswith(("/services", ".json", ".ndjson")):
+        return urllib.parse.urlunsplit(parts._replace(path=path))
+    return urllib.parse.urlunsplit(parts._replace(path=path + "/services"))
+
+
+def walk_feed(
+    url: str,
+    *,
+    per_page: int = 100,
+    fetch: Callable[[str], object] = fetch_json,
+    progress: Callable[[str], None] = lambda message: None,
+) -> Iterator[dict]:
+    """Every record of a feed, page after page, until the feed says it has no more.
+
+    Stops on an empty page, on `last_page`/`last`, or after `total_pages`; a page repeating the
+    one before (a feed that ignores `page`) is an error rather than an endless loop.
+    """
+    base = services_url(url)
+    previous_ids: list | None = None
+    for page in range(1, MAX_PAGES + 1):
+        page_url = _with_query(base, page=page, per_page=per_page, full="true")
+        records, info = records_in(fetch(page_url), page_url)
+        if info is None:  # not a paged feed: a file-like document
+            progress(f"{page_url}: {len(records)} records")
+            yield from records
+            return
+        total = f" of {info.total_pages}" if info.total_pages is not None else ""
+        progress(f"page {page}{total}: {len(records)} records")
+        ids = [record.get("id") for record in records if isinstance(record, dict)]
+        if records and ids == previous_ids:
+            raise SourceError(f"{page_url} repeats the page before it: the feed seems to ignore 'page'")
+        previous_ids = ids
+        yield from records
+        if not records or info.last_page or (info.total_pages is not None and page >= info.total_pages):
+            return
+    raise SourceError(f"{url} has more than {MAX_PAGES} pages; stopped")
+
+
+def fetch_details(
+    records: list, url: str, *, fetch: Callable[[str], object] = fetch_json,
+    progress: Callable[[str], None] = lambda message: None,
+) -> list:
+    """Replace list summaries with each record's full `/services/{id}` document."""
+    base = services_url(url)
+    detailed = []
+    for number, record in enumerate(records, start=1):
+        record_id = record.get("id") if isinstance(record, dict) else None
+        if not isinstance(record_id, str):
+            detailed.append(record)  # the importer will say what is wrong with it
+            continue
+        detailed.append(fetch(f"{base}/{urllib.parse.quote(record_id, safe='')}"))
+        if number % 50 == 0:
+            progress(f"details: {number} of {len(records)}")
+    return detailed

@@ -1,0 +1,68 @@
+"""A provider signs in, updates a wait from the dashboard, and the public sees the new wait.
+
+The public sees it on the service page (/services/<id>/), the page search results link to.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from directory.accounts.models import Membership
+from directory.models import WaitingTimeReport
+from tests.factories import OrganisationFactory, ServiceFactory, UserFactory
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls here are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_a_provider_updates_a_wait_and_the_public_sees_it(live_server, browser):
+    org = OrganisationFactory(name="Browser test organisation")
+    user = UserFactory(username="provider@example.org", email="provider@example.org")
+    Membership.objects.create(user=user, organisation=org)
+    service = ServiceFactory(organisation=org, name="Browser test service")
+    WaitingTimeReport.objects.create(service=service, weeks=12, as_of=date.today() - timedelta(days=50))
+    public_url = f"{live_server.url}/services/{service.public_id}/"
+
+    public = browser.new_context().new_page()
+    public.goto(public_url)
+    before = public.inner_text(".sm-status-line")
+    assert "12 weeks" in before and "may be out of date" in before
+
+    provider = browser.new_context(viewport={"width": 375, "height": 800}).new_page()  # a phone
+    provider.goto(f"{live_server.url}/manage/")
+    assert "/accounts/login/" in provider.url
+    provider.fill("#id_username", "provider@example.org")
+    provider.fill("#id_password", "a-long-test-password")
+    provider.keyboard.press("Enter")
+    provider.wait_for_url(f"{live_server.url}/manage/")
+    card = provider.locator(f"#service-{service.public_id}")
+    card.get_by_label("Current wait in weeks").fill("3")
+    card.get_by_label("Yes, referrals are open").check()
+    card.get_by_role("button", name="Update wait as of today").click()
+    provider.wait_for_url(f"{live_server.url}/manage/")
+    assert "Wait for Browser test service updated as of today." in provider.inner_text("main")
+
+    public.goto(public_url)
+    after = public.inner_text(".sm-status-line")
+    assert "3 weeks" in after and "Taking referrals" in after and "reported today" in after
+    assert "may be out of date" not in after
+    assert list(WaitingTimeReport.objects.filter(service=service).values_list("weeks", flat=True)) == [3, 12]

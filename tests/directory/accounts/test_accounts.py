@@ -1,0 +1,173 @@
+"""Sign-in (rate-limited), sessions that expire, invitations that work once and expire, moderators."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from directory.accounts import services
+from directory.accounts.models import Membership
+from directory.accounts.roles import is_moderator
+from tests.factories import OrganisationFactory, UserFactory
+
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory(username="p@example.org", email="p@example.org")
+
+
+def test_sign_in_goes_to_the_dashboard(client, user):
+    response = client.post(reverse("accounts:login"), {"username": "p@example.org", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("listings:dashboard")
+
+
+def test_sign_in_is_locked_after_five_failures_even_with_the_right_password(client, user, settings):
+    assert settings.AXES_FAILURE_LIMIT == 5
+    for _ in range(4):
+        response = client.post(reverse("accounts:login"), {"username": "p@example.org", "password": "wrong"})
+        assert response.status_code == 200
+        assert "Enter a correct email address and password" in response.content.decode()
+    response = client.post(reverse("accounts:login"), {"username": "p@example.org", "password": "wrong"})
+    assert response.status_code == 429
+    response = client.post(reverse("accounts:login"), {"username": "p@example.org", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_lock_lifts_after_the_cool_off(client, user):
+    start = timezone.now()
+    with time_machine.travel(start):
+        for _ in range(5):
+            client.post(reverse("accounts:login"), {"username": "p@example.org", "password": "wrong"})
+    with time_machine.travel(start + timedelta(hours=1, minutes=1)):
+        response = client.post(reverse("accounts:login"), {"username": "p@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_sessions_expire_after_eight_hours(client, user):
+    start = timezone.now()
+    with time_machine.travel(start):
+        client.post(reverse("accounts:login"), {"username": "p@example.org", "password": PASSWORD})
+        assert client.get(reverse("listings:dashboard")).status_code == 200
+    with time_machine.travel(start + timedelta(hours=8, minutes=1)):
+        response = client.get(reverse("listings:dashboard"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_sign_out_needs_a_post(client, user):
+    client.force_login(user)
+    assert client.post(reverse("accounts:logout")).status_code == 302
+    assert client.get(reverse("listings:dashboard")).status_code == 302
+
+
+@pytest.fixture
+def invitation(db, django_capture_on_commit_callbacks):
+    moderator = services.moderator_create(email="mod@example.org", password=PASSWORD).user
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.invitation_create(
+            email="New@Example.org", organisation=OrganisationFactory(name="Invited org"), invited_by=moderator
+        )
+
+
+def invitation_path() -> str:
+    body = mail.outbox[-1].body
+    url = next(line for line in body.splitlines() if "/accounts/invitation/" in line)
+    return url[url.index("/accounts/"):].strip()
+
+
+def test_an_invitation_is_emailed_and_sets_a_password_once(client, invitation):
+    assert mail.outbox[-1].to == ["new@example.org"]
+    path = invitation_path()
+    assert client.get(path).status_code == 200
+    response = client.post(path, {"password1": "a-good-long-passphrase", "password2": "a-good-long-passphrase"})
+    assert response["Location"] == reverse("listings:dashboard")
+    user = get_user_model().objects.get(email="new@example.org")
+    assert Membership.objects.filter(user=user, organisation__name="Invited org").exists()
+    assert client.get(reverse("listings:dashboard")).status_code == 200  # signed in
+
+    client.logout()
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "already been used" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("password1", "password2", "message"),
+    [
+        ("short", "short", "too short"),
+        ("password123", "password123", "too common"),
+        ("12345678901234", "12345678901234", "entirely numeric"),
+        ("a-good-long-passphrase", "a-different-passphrase", "do not match"),
+    ],
+)
+def test_invitation_passwords_are_validated(client, invitation, password1, password2, message):
+    response = client.post(invitation_path(), {"password1": password1, "password2": password2})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not get_user_model().objects.filter(email="new@example.org").exists()
+
+
+def test_an_invitation_expires(client, invitation):
+    path = invitation_path()
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        response = client.get(path)
+    assert response.status_code == 400
+    assert "expired" in response.content.decode()
+
+
+def test_a_tampered_invitation_link_is_refused(client, invitation):
+    path = invitation_path()
+    response = client.get(path[:-3] + "xyz/")
+    assert response.status_code == 400
+    assert "not valid" in response.content.decode()
+
+
+def test_an_existing_account_signs_in_to_accept(client, invitation):
+    existing = UserFactory(username="new@example.org", email="new@example.org")
+    path = invitation_path()
+    response = client.get(path)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+    client.force_login(existing)
+    assert client.post(path)["Location"] == reverse("listings:dashboard")
+    assert Membership.objects.filter(user=existing, organisation__name="Invited org").exists()
+
+
+def test_an_invitation_for_someone_else_cannot_be_accepted_by_a_signed_in_user(client, invitation):
+    client.force_login(UserFactory(email="someone@example.org"))
+    response = client.post(invitation_path())
+    assert response.status_code == 400
+    assert not Membership.objects.exists()
+
+
+def test_create_moderator_command(db, monkeypatch):
+    monkeypatch.setenv("MOD_PASSWORD", "a-good-long-passphrase")
+    out = StringIO()
+    call_command("create_moderator", "boss@example.org", "--password-env", "MOD_PASSWORD", stdout=out)
+    assert "Created moderator boss@example.org" in out.getvalue()
+    user = get_user_model().objects.get(email="boss@example.org")
+    assert is_moderator(user)
+    assert user.check_password("a-good-long-passphrase")
+
+
+def test_create_moderator_refuses_a_weak_password(db, monkeypatch):
+    from django.core.management.base import CommandError
+
+    monkeypatch.setenv("MOD_PASSWORD", "password")
+    with pytest.raises(CommandError, match="too short|too common"):
+        call_command("create_moderator", "boss@example.org", "--password-env", "MOD_PASSWORD")
+
+
+def test_a_superuser_is_a_moderator_and_a_plain_user_is_not(db):
+    assert is_moderator(get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD))
+    assert not is_moderator(UserFactory())

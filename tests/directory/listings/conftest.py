@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+
+from directory.accounts.services import moderator_create
+from directory.listings import fields
+from directory.models import Service
+from tests.factories import MembershipFactory, OrganisationFactory, ServiceFactory, UserFactory
+
+
+@pytest.fixture
+def org(db):
+    return OrganisationFactory(name="Own organisation")
+
+
+@pytest.fixture
+def provider(org):
+    user = UserFactory(username="own@example.org", email="own@example.org")
+    MembershipFactory(user=user, organisation=org)
+    return user
+
+
+@pytest.fixture
+def other_provider(db):
+    user = UserFactory(username="other@example.org", email="other@example.org")
+    MembershipFactory(user=user, organisation=OrganisationFactory(name="Other organisation"))
+    return user
+
+
+@pytest.fixture
+def moderator(db):
+    return moderator_create(email="mod@example.org", password="a-long-test-password").user
+
+
+@pytest.fixture
+def areas(wales_areas):
+    return wales_areas
+
+
+@pytest.fixture
+def service(org, areas):
+    return ServiceFactory(
+        organisation=org, name="Own service", referral_phone="01000 000000", wait_weeks=6,
+        coverage=[areas["W06000015"]],
+    )
+
+
+@pytest.fixture
+def users(provider, other_provider, moderator):
+    return {"anonymous": None, "own_provider": provider, "other_provider": other_provider, "moderator": moderator}
+
+
+@pytest.fixture
+def client_as(client, users):
+    """client_as(role) -> a test client signed in as that role (or anonymous)."""
+
+    def make(role: str):
+        user = users[role]
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+def form_data(service: Service, **overrides) -> dict:
+    """POST data for the full edit form, as the browser would send it for this service."""
+    values = fields.snapshot(service, [a.code for a in service.coverage_areas.all()])
+    values.update(overrides)
+    data = {}
+    for field, value in values.items():
+        if field == fields.COVERAGE:
+            from directory.models import Area
+
+            data[field] = [a.pk for a in Area.objects.filter(code__in=value)]
+        elif isinstance(value, bool):
+            if value:
+                data[field] = "on"
+        elif value is None:
+            data[field] = ""
+        else:
+            data[field] = str(value)
+    return data

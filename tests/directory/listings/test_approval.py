@@ -1,0 +1,253 @@
+"""Referral-deciding changes wait for a moderator; the public keeps seeing the approved version."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from directory.listings import selectors, services
+from directory.listings.forms import AGE_ORDER, PRE_TRIAL_CONFLICT, SUPPORTS_NOBODY
+from directory.models import Service, ServiceChange
+from tests.directory.listings.conftest import form_data
+
+
+@pytest.fixture
+def sent(django_capture_on_commit_callbacks):
+    """`with sent():` runs the on-commit email sends of what happens inside it."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def public_view(service: Service) -> Service:
+    return Service.objects.published().get(pk=service.pk)
+
+
+def test_provider_edit_waits_for_approval_then_approval_publishes_it(
+    client, provider, moderator, service, areas, sent
+):
+    client.force_login(provider)
+    data = form_data(service, age_max="16", abuse_cse=True, referral_phone="02999 999999")
+    data["coverage_areas"].append(areas["W06000014"].pk)  # Vale of Glamorgan
+    with sent():
+        response = client.post(reverse("listings:service_edit", args=[service.public_id]), data)
+    assert response.status_code == 302
+
+    # Contact details publish at once; who-can-be-referred waits.
+    live = public_view(service)
+    assert live.referral_phone == "02999 999999"
+    assert live.age_max == Decimal("18")
+    assert live.abuse_cse is False
+    assert sorted(a.code for a in live.coverage_areas.all()) == ["W06000015"]
+    change = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    assert change.kind == ServiceChange.Kind.EDIT
+    assert change.proposed == {"age_max": "16.0", "abuse_cse": True, "coverage_areas": ["W06000014", "W06000015"]}
+    assert change.submitted_by == provider
+    assert [m.to for m in mail.outbox] == [["mod@example.org"]]
+
+    # The moderator sees a field-by-field diff against the live version.
+    client.force_login(moderator)
+    page = client.get(reverse("listings:change_detail", args=[change.pk])).content.decode()
+    assert "18.0" in page and "16.0" in page
+    assert "Child sexual exploitation" in page
+    assert "Vale of Glamorgan" in page
+    assert "Own service" in client.get(reverse("listings:moderation")).content.decode()
+
+    mail.outbox.clear()
+    with sent():
+        response = client.post(reverse("listings:change_approve", args=[change.pk]))
+    assert response.status_code == 302
+    live = public_view(service)
+    assert live.age_max == Decimal("16")
+    assert live.abuse_cse is True
+    assert sorted(a.code for a in live.coverage_areas.all()) == ["W06000014", "W06000015"]
+    change.refresh_from_db()
+    assert change.state == ServiceChange.State.APPROVED
+    assert change.decided_by == moderator
+    assert mail.outbox[0].to == ["own@example.org"]
+    assert "approved" in mail.outbox[0].subject
+    newest = service.history.order_by("-history_id").first()
+    assert newest.history_user == moderator
+    assert newest.history_change_reason == f"Approved change {change.pk}"
+
+
+def test_rejection_needs_a_reason_leaves_the_listing_alone_and_emails_the_provider(
+    client, provider, moderator, service, sent
+):
+    change = services.service_edit(
+        service=service, values=services.form_values_from_service(service, status="paused"), by=provider
+    ).pending
+    mail.outbox.clear()
+    client.force_login(moderator)
+    url = reverse("listings:change_reject", args=[change.pk])
+
+    response = client.post(url, {"reason": "  "})
+    assert response.status_code == 200
+    assert "Give a reason" in response.content.decode()
+    change.refresh_from_db()
+    assert change.state == ServiceChange.State.PENDING
+
+    with sent():
+        response = client.post(url, {"reason": "Please tell us why referrals are paused."})
+    assert response.status_code == 302
+    change.refresh_from_db()
+    assert change.state == ServiceChange.State.REJECTED
+    assert change.reason == "Please tell us why referrals are paused."
+    assert public_view(service).status == Service.Status.ACTIVE
+    assert mail.outbox[0].to == ["own@example.org"]
+    assert "Please tell us why referrals are paused." in mail.outbox[0].body
+    # The provider sees why on their dashboard.
+    client.force_login(provider)
+    assert "Please tell us why referrals are paused." in client.get(reverse("listings:dashboard")).content.decode()
+
+
+def test_a_decided_change_cannot_be_decided_again(client, provider, moderator, service):
+    change = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_min="5"), by=provider
+    ).pending
+    services.change_reject(change=change, by=moderator, reason="No.")
+    client.force_login(moderator)
+    client.post(reverse("listings:change_approve", args=[change.pk]))
+    change.refresh_from_db()
+    assert change.state == ServiceChange.State.REJECTED
+    assert public_view(service).age_min == Decimal("4")
+
+
+def test_a_new_service_from_a_provider_is_hidden_until_approved(client, provider, moderator, org, service):
+    client.force_login(provider)
+    data = form_data(service, name_en="Sibling support")
+    data["organisation"] = org.pk
+    assert client.post(reverse("listings:service_new"), data).status_code == 302
+    new = Service.objects.get(name_en="Sibling support")
+    assert new.is_published is False
+    assert not Service.objects.published().filter(pk=new.pk).exists()
+    assert client.get(reverse("listings:report_problem", args=[new.public_id])).status_code == 404
+    change = ServiceChange.objects.get(service=new, state=ServiceChange.State.PENDING)
+    assert change.kind == ServiceChange.Kind.NEW
+
+    services.change_approve(change=change, by=moderator)
+    assert Service.objects.published().filter(pk=new.pk).exists()
+    assert client.get(reverse("listings:report_problem", args=[new.public_id])).status_code == 200
+
+
+def test_a_rejected_new_service_is_resubmitted_by_editing_it(provider, moderator, org, service):
+    new = services.service_create(
+        organisation=org, values=services.form_values_from_service(service, name_en="Second"), by=provider
+    )
+    first = new.changes.get()
+    services.change_reject(change=first, by=moderator, reason="Add the areas covered.")
+    services.service_edit(service=new, values=services.form_values_from_service(new, cost_note="Free"), by=provider)
+    again = new.changes.get(state=ServiceChange.State.PENDING)
+    assert again.kind == ServiceChange.Kind.NEW and again.pk != first.pk
+    assert Service.objects.get(pk=new.pk).is_published is False
+
+
+def test_a_later_edit_replaces_the_pending_change_and_an_identical_one_keeps_its_place(provider, service):
+    first = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_min="5"), by=provider
+    ).pending
+    same = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_min="5", cost_note="x"), by=provider
+    ).pending
+    assert same.pk == first.pk
+    second = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_min="6"), by=provider
+    ).pending
+    first.refresh_from_db()
+    assert first.state == ServiceChange.State.WITHDRAWN
+    assert second.proposed == {"age_min": "6.0"}
+    assert ServiceChange.objects.filter(service=service, state=ServiceChange.State.PENDING).count() == 1
+
+
+def test_the_edit_form_shows_the_providers_pending_values(client, provider, service):
+    services.service_edit(service=service, values=services.form_values_from_service(service, age_min="7"), by=provider)
+    client.force_login(provider)
+    page = client.get(reverse("listings:service_edit", args=[service.public_id])).content.decode()
+    assert 'name="age_min" type="number" value="7.0"' in page
+    assert "still waiting for approval" in page
+
+
+def test_a_moderators_edit_publishes_at_once(client, moderator, service):
+    client.force_login(moderator)
+    client.post(reverse("listings:service_edit", args=[service.public_id]), form_data(service, age_max="12"))
+    assert public_view(service).age_max == Decimal("12")
+    assert not ServiceChange.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"age_min": "12", "age_max": "8"}, "age_min", AGE_ORDER),
+        ({"supports_child": False, "supports_parent_carer": False, "supports_sibling": False},
+         "supports_child", SUPPORTS_NOBODY),
+        ({"pre_trial_therapy": True, "requires_proceedings_finished": True}, "requires_proceedings_finished",
+         PRE_TRIAL_CONFLICT),
+        ({"age_max": "30"}, "age_max", "Ensure this value is less than or equal to 25."),
+        ({"age_min": "four"}, "age_min", "Enter a number."),
+        ({"name_en": ""}, "name_en", "This field is required."),
+        ({"referral_email": "not-an-email"}, "referral_email", "Enter a valid email address."),
+        ({"status": "gone"}, "status", "Select a valid choice."),
+    ],
+)
+def test_the_edit_form_explains_invalid_input_and_stores_nothing(client, provider, service, overrides, field, message):
+    versions = service.history.count()
+    client.force_login(provider)
+    response = client.post(reverse("listings:service_edit", args=[service.public_id]), form_data(service, **overrides))
+    assert response.status_code == 200
+    assert any(str(message) in error for error in response.context["form"].errors[field])
+    assert "There is a problem" in response.content.decode()
+    assert not ServiceChange.objects.exists()
+    assert service.history.count() == versions
+
+
+def test_restore_brings_back_an_earlier_version_including_coverage(moderator, provider, service, areas):
+    original = service.history.order_by("-history_id").first()
+    services.service_edit(
+        service=service,
+        values=services.form_values_from_service(service, referral_phone="1", coverage_areas=["W06000001"]),
+        by=moderator,
+    )
+    assert public_view(service).referral_phone == "1"
+    services.service_restore(service=service, record=original, by=moderator)
+    live = public_view(service)
+    assert live.referral_phone == "01000 000000"
+    assert [a.code for a in live.coverage_areas.all()] == ["W06000015"]
+    assert service.history.order_by("-history_id").first().history_change_reason.startswith("Restored")
+
+
+def test_history_lists_who_changed_what(client, provider, service):
+    services.service_edit(
+        service=service, values=services.form_values_from_service(service, referral_phone="02999 999999"), by=provider
+    )
+    entries = selectors.service_history(service=service)
+    assert entries[0].who == "own@example.org"
+    assert [(c.label, c.before, c.after) for c in entries[0].changes] == [
+        ("Referral phone", "01000 000000", "02999 999999")
+    ]
+    client.force_login(provider)
+    page = client.get(reverse("listings:history", args=[service.public_id])).content.decode()
+    assert "02999 999999" in page and "own@example.org" in page
+    assert "Restore this version" not in page  # providers cannot restore
+
+
+def test_history_page_query_count_does_not_grow_with_versions(client, moderator, service, django_assert_max_num_queries):
+    for n in range(8):
+        services.service_edit(
+            service=service, values=services.form_values_from_service(service, referral_phone=str(n)), by=moderator
+        )
+    client.force_login(moderator)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("listings:history", args=[service.public_id])).status_code == 200
+
+
+def test_textarea_line_breaks_from_a_browser_are_not_a_change(client, provider, service):
+    service.description_en = "Line one.\nLine two."
+    service.save()
+    versions = service.history.count()
+    client.force_login(provider)
+    client.post(
+        reverse("listings:service_edit", args=[service.public_id]),
+        form_data(service, description_en="Line one.\r\nLine two."),
+    )
+    assert service.history.count() == versions

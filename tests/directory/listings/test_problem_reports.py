@@ -1,0 +1,78 @@
+"""Report a problem: reasons, a short comment with a warning, to the moderators and the provider."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from directory.listings.forms import COMMENT_TOO_LONG, REASON_REQUIRED
+from directory.models import ProblemReport
+
+
+def test_the_report_page_shows_the_listing_and_warns_about_identifying_details(client, service):
+    page = client.get(reverse("listings:report_problem", args=[service.public_id])).content.decode()
+    assert "Own service" in page
+    assert "6 weeks" in page
+    assert "Do not include anything that could identify a child or family." in page
+    for label in ["Contact details are wrong", "The service has closed", "It does not cover my area",
+                  "The referral criteria are wrong", "The waiting time is wrong", "Something else"]:
+        assert label in page
+    assert 'maxlength="300"' in page
+
+
+def test_a_report_is_stored_without_anything_about_who_sent_it(client, service):
+    response = client.post(
+        reverse("listings:report_problem", args=[service.public_id]),
+        {"reason": "area", "comment": "  Does not take referrals from Newport.  "},
+    )
+    assert response["Location"] == reverse("listings:report_problem_sent", args=[service.public_id])
+    report = ProblemReport.objects.get()
+    assert (report.reason, report.comment, report.resolved_at) == ("area", "Does not take referrals from Newport.", None)
+    assert {f.name for f in ProblemReport._meta.fields} == {
+        "id", "public_id", "service", "reason", "comment", "created_at", "resolved_at", "resolved_by"
+    }
+
+
+def test_a_report_needs_a_reason_and_a_short_comment(client, service):
+    url = reverse("listings:report_problem", args=[service.public_id])
+    response = client.post(url, {"reason": "", "comment": "x"})
+    assert response.status_code == 200 and str(REASON_REQUIRED) in response.content.decode()
+    response = client.post(url, {"reason": "nonsense"})
+    assert response.status_code == 200 and str(REASON_REQUIRED) in response.content.decode()
+    response = client.post(url, {"reason": "other", "comment": "x" * 301})
+    assert response.status_code == 200 and str(COMMENT_TOO_LONG) in response.content.decode()
+    assert not ProblemReport.objects.exists()
+
+
+def test_an_unknown_service_is_404(client, db):
+    assert client.get(reverse("listings:report_problem", args=["00000000-0000-0000-0000-000000000000"])).status_code == 404
+
+
+def test_reports_reach_the_moderators_queue_and_the_providers_dashboard(client, service, provider, moderator, other_provider):
+    client.post(reverse("listings:report_problem", args=[service.public_id]), {"reason": "closed", "comment": "Gone"})
+    client.force_login(moderator)
+    assert "Gone" in client.get(reverse("listings:moderation")).content.decode()
+    client.force_login(provider)
+    assert "Gone" in client.get(reverse("listings:dashboard")).content.decode()
+    client.force_login(other_provider)
+    assert "Gone" not in client.get(reverse("listings:dashboard")).content.decode()
+
+
+def test_resolving_records_who_and_when_and_leaves_the_queue(client, service, moderator):
+    client.post(reverse("listings:report_problem", args=[service.public_id]), {"reason": "closed", "comment": "Gone"})
+    report = ProblemReport.objects.get()
+    client.force_login(moderator)
+    response = client.post(reverse("listings:report_resolve", args=[report.public_id]), {"next": "moderation"})
+    assert response["Location"] == reverse("listings:moderation")
+    report.refresh_from_db()
+    assert report.resolved_by == moderator and report.resolved_at is not None
+    assert "Gone" not in client.get(reverse("listings:moderation")).content.decode()
+    # Resolving again changes nothing.
+    resolved_at = report.resolved_at
+    client.post(reverse("listings:report_resolve", args=[report.public_id]))
+    report.refresh_from_db()
+    assert report.resolved_at == resolved_at
+
+
+def test_the_error_summary_links_to_the_first_radio(client, service):
+    page = client.post(reverse("listings:report_problem", args=[service.public_id]), {}).content.decode()
+    assert 'href="#id_reason_0"' in page and 'id="id_reason_0"' in page

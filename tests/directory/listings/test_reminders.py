@@ -1,0 +1,153 @@
+"""Review requests: who gets what on which day, and nothing twice."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+
+from directory.listings import services
+from directory.listings.reminders import FIRST, REMINDER, URGENT, WAIT, Due, ServiceFacts, add_months, due_requests
+from directory.models import ReviewRequest
+from tests.factories import ClosedServiceFactory, ServiceFactory, UnpublishedServiceFactory
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [(date(2025, 1, 31), 1, date(2025, 2, 28)), (date(2024, 1, 31), 1, date(2024, 2, 29)),
+     (date(2025, 3, 15), 11, date(2026, 2, 15)), (date(2025, 12, 1), 13, date(2027, 1, 1))],
+)
+def test_add_months_keeps_the_day_or_the_months_last_day(day, months, expected):
+    assert add_months(day, months) == expected
+
+
+def test_only_the_most_advanced_stage_due_is_sent():
+    facts = [ServiceFacts(service_id=1, confirmed_on=date(2024, 1, 1))]
+    assert due_requests(facts, today=date(2024, 11, 30), sent=set()) == []
+    assert due_requests(facts, today=date(2024, 12, 1), sent=set()) == [Due(1, FIRST, "confirmed:2024-01-01")]
+    assert due_requests(facts, today=date(2025, 3, 1), sent=set()) == [Due(1, URGENT, "confirmed:2024-01-01")]
+    assert due_requests(facts, today=date(2025, 3, 1), sent={(1, URGENT, "confirmed:2024-01-01")}) == []
+
+
+def test_wait_reminders_are_due_at_five_weeks_per_wait():
+    facts = [ServiceFacts(service_id=1, confirmed_on=date(2025, 1, 1), wait_id=7, wait_as_of=date(2025, 2, 1))]
+    assert due_requests(facts, today=date(2025, 3, 7), sent=set()) == []
+    assert due_requests(facts, today=date(2025, 3, 8), sent=set()) == [Due(1, WAIT, "wait:7")]
+    assert due_requests(facts, today=date(2025, 3, 8), sent={(1, WAIT, "wait:7")}) == []
+
+
+def run(day: date) -> str:
+    out = StringIO()
+    with time_machine.travel(day):
+        call_command("send_review_requests", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def dated_service(org, provider, moderator):
+    with time_machine.travel(date(2025, 1, 15)):
+        service = ServiceFactory(organisation=org, name="Dated service", last_confirmed_at=date(2025, 1, 15))
+    return service
+
+
+def sent_to() -> list[tuple[str, list[str]]]:
+    return [(m.subject, sorted(m.to)) for m in mail.outbox]
+
+
+def test_confirmation_requests_at_eleven_twelve_and_thirteen_months(dated_service):
+    assert "0 review request(s) sent" in run(date(2025, 12, 14))
+    assert mail.outbox == []
+
+    out = run(date(2025, 12, 15))
+    assert "Sent confirm_first for “Dated service”" in out and "own@example.org" in out
+    assert sent_to() == [("Please check your listing: Dated service", ["own@example.org"])]
+    assert "0 review request(s) sent" in run(date(2025, 12, 15))  # twice a day: nothing twice
+    assert "0 review request(s) sent" in run(date(2026, 1, 14))
+
+    mail.outbox.clear()
+    run(date(2026, 1, 15))
+    assert sent_to() == [("Reminder: please check your listing: Dated service", ["own@example.org"])]
+
+    mail.outbox.clear()
+    run(date(2026, 2, 15))
+    assert sent_to() == [
+        ("Urgent: Dated service has not been checked for 13 months", ["mod@example.org", "own@example.org"])
+    ]
+    mail.outbox.clear()
+    run(date(2026, 2, 15))
+    run(date(2026, 6, 1))
+    assert mail.outbox == []
+    assert list(ReviewRequest.objects.order_by("sent_at").values_list("kind", flat=True)) == [FIRST, REMINDER, URGENT]
+
+
+def test_confirming_starts_a_new_cycle(dated_service, provider):
+    run(date(2025, 12, 15))
+    with time_machine.travel(date(2025, 12, 20)):
+        services.service_confirm(service=dated_service, by=provider)
+    mail.outbox.clear()
+    assert "0 review request(s) sent" in run(date(2026, 2, 15))
+    run(date(2026, 11, 20))
+    assert sent_to() == [("Please check your listing: Dated service", ["own@example.org"])]
+
+
+def test_wait_reminder_at_five_weeks_once_per_wait(dated_service, provider):
+    with time_machine.travel(date(2025, 3, 1)):
+        services.wait_update(service=dated_service, weeks=8, referrals_open=True, by=provider)
+    run(date(2025, 4, 4))
+    assert mail.outbox == []
+    out = run(date(2025, 4, 5))
+    assert "Sent wait_reminder" in out
+    assert sent_to() == [("Please update the waiting time for Dated service", ["own@example.org"])]
+    run(date(2025, 4, 6))
+    assert len(mail.outbox) == 1
+    with time_machine.travel(date(2025, 4, 7)):
+        services.wait_update(service=dated_service, weeks=8, referrals_open=True, by=provider)
+    run(date(2025, 5, 11))
+    assert len(mail.outbox) == 1  # the new wait is only 34 days old
+    run(date(2025, 5, 12))
+    assert len(mail.outbox) == 2
+
+
+def test_a_service_with_no_provider_account_goes_to_moderators(moderator):
+    with time_machine.travel(date(2025, 1, 15)):
+        ServiceFactory(name="Orphan", last_confirmed_at=date(2025, 1, 15))
+    out = run(date(2025, 12, 15))
+    assert "no provider account: sent to moderators" in out
+    assert sent_to() == [("Please check your listing: Orphan", ["mod@example.org"])]
+
+
+def test_closed_and_unpublished_services_are_not_chased(org, provider, moderator):
+    with time_machine.travel(date(2025, 1, 15)):
+        ClosedServiceFactory(organisation=org, last_confirmed_at=date(2025, 1, 15))
+        UnpublishedServiceFactory(organisation=org, last_confirmed_at=date(2025, 1, 15))
+    run(date(2026, 3, 1))
+    assert mail.outbox == []
+
+
+def test_never_confirmed_counts_from_when_it_was_listed(org, provider):
+    with time_machine.travel(date(2025, 1, 15)):
+        ServiceFactory(organisation=org, name="Imported", last_confirmed_at=None)
+    run(date(2025, 12, 14))
+    assert mail.outbox == []
+    run(date(2025, 12, 15))
+    assert sent_to() == [("Please check your listing: Imported", ["own@example.org"])]
+
+
+def test_dry_run_sends_and_records_nothing(dated_service):
+    out = StringIO()
+    with time_machine.travel(date(2026, 2, 15)):
+        call_command("send_review_requests", "--dry-run", stdout=out)
+    assert "Would send confirm_urgent" in out.getvalue()
+    assert mail.outbox == []
+    assert not ReviewRequest.objects.exists()
+
+
+def test_the_email_links_to_the_dashboard(dated_service, settings):
+    settings.SITE_URL = "https://servicemap.example.org"
+    run(date(2025, 12, 15))
+    assert "https://servicemap.example.org/manage/" in mail.outbox[0].body
+

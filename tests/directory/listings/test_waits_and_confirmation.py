@@ -1,0 +1,138 @@
+"""Wait updates append to the history and publish at once; confirming is not the same as editing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import time_machine
+from django.urls import reverse
+
+from directory.listings import selectors, services
+from directory.listings.forms import WEEKS_RANGE, WEEKS_REQUIRED
+from directory.models import ServiceChange, WaitingTimeReport
+from tests.directory.listings.conftest import form_data
+from tests.factories import ServiceFactory
+
+
+def test_a_wait_update_adds_to_the_history_and_never_overwrites(client, provider, service):
+    url = reverse("listings:wait_update", args=[service.public_id])
+    with time_machine.travel(date(2030, 3, 2)):
+        client.force_login(provider)
+        assert client.post(url, {"weeks": "10", "referrals_open": "yes"})["Location"] == "/manage/"
+    with time_machine.travel(date(2030, 4, 6)):
+        client.force_login(provider)
+        assert client.post(url, {"weeks": "0", "referrals_open": "no"})["Location"] == "/manage/"
+    history = list(WaitingTimeReport.objects.filter(service=service).values_list("weeks", "referrals_open", "as_of"))
+    assert history[:2] == [(0, False, date(2030, 4, 6)), (10, True, date(2030, 3, 2))]
+    assert len(history) == 3  # the factory's first wait is still there
+    assert WaitingTimeReport.objects.filter(service=service).first().recorded_by == provider
+
+
+def test_giving_the_same_wait_again_verifies_it(client, provider, service):
+    with time_machine.travel(date(2030, 1, 5)):
+        client.force_login(provider)
+        client.post(reverse("listings:wait_update", args=[service.public_id]), {"weeks": "6", "referrals_open": "yes"})
+    with time_machine.travel(date(2030, 3, 1)):
+        client.force_login(provider)
+        newest = WaitingTimeReport.objects.filter(service=service).first()
+        assert newest.is_stale  # 55 days old
+        client.post(reverse("listings:wait_update", args=[service.public_id]), {"weeks": "6", "referrals_open": "yes"})
+        newest = WaitingTimeReport.objects.filter(service=service).first()
+        assert newest.as_of == date(2030, 3, 1)
+        assert not newest.is_stale
+
+
+def test_a_wait_is_stale_after_six_weeks(service):
+    wait = WaitingTimeReport(service=service, weeks=3, as_of=date(2026, 1, 1))
+    with time_machine.travel(date(2026, 2, 12)):  # 42 days
+        assert not wait.is_stale
+    with time_machine.travel(date(2026, 2, 13)):  # 43 days
+        assert wait.is_stale
+
+
+def test_a_wait_update_publishes_at_once_without_approval(client, provider, service):
+    client.force_login(provider)
+    client.post(reverse("listings:wait_update", args=[service.public_id]), {"weeks": "14", "referrals_open": "yes"})
+    public = selectors.service_get_published(public_id=service.public_id)
+    assert public.waits[0].weeks == 14
+    assert not ServiceChange.objects.exists()
+
+
+def test_an_invalid_wait_is_explained_and_not_stored(client, provider, service):
+    client.force_login(provider)
+    url = reverse("listings:wait_update", args=[service.public_id])
+    for data, message in [({"weeks": "", "referrals_open": "yes"}, WEEKS_REQUIRED),
+                          ({"weeks": "-1", "referrals_open": "yes"}, WEEKS_RANGE),
+                          ({"weeks": "600", "referrals_open": "yes"}, WEEKS_RANGE),
+                          ({"weeks": "six", "referrals_open": "yes"}, WEEKS_RANGE)]:
+        response = client.post(url, data)
+        assert response.status_code == 200
+        assert str(message) in response.content.decode()
+    response = client.post(url, {"weeks": "3"})
+    assert "Say whether the service is taking referrals." in response.content.decode()
+    assert WaitingTimeReport.objects.filter(service=service).count() == 1
+
+
+def test_everything_is_still_correct_records_the_date_and_who(client, provider, service):
+    with time_machine.travel(date(2030, 5, 20)):
+        client.force_login(provider)
+        client.post(reverse("listings:service_confirm", args=[service.public_id]))
+    service.refresh_from_db()
+    assert service.last_confirmed_at == date(2030, 5, 20)
+    assert service.confirmed_by == provider
+
+
+def test_editing_is_not_verifying_unless_ticked(client, provider, service):
+    service.last_confirmed_at = date(2025, 1, 1)
+    service.save()
+    url = reverse("listings:service_edit", args=[service.public_id])
+    with time_machine.travel(date(2030, 5, 20)):
+        client.force_login(provider)
+        client.post(url, form_data(service, referral_phone="02000 111111"))
+        service.refresh_from_db()
+        assert service.referral_phone == "02000 111111"
+        assert service.last_confirmed_at == date(2025, 1, 1)
+
+        client.post(url, {**form_data(service, referral_phone="02000 222222"), "confirm_rest": "on"})
+        service.refresh_from_db()
+        assert service.last_confirmed_at == date(2030, 5, 20)
+        assert service.confirmed_by == provider
+
+
+def test_the_dashboard_shows_status_wait_age_confirmation_reports_and_pending(client, provider, service):
+    services.problem_report_create(service=service, reason="closed", comment="Phone line dead")
+    services.service_edit(service=service, values=services.form_values_from_service(service, age_min="8"), by=provider)
+    client.force_login(provider)
+    page = client.get(reverse("listings:dashboard")).content.decode()
+    assert "Own service" in page
+    assert "Taking referrals" in page
+    assert "6 weeks" in page and "today" in page
+    assert "Phone line dead" in page
+    assert "Change to referral details" in page
+    assert "1 open" in page
+
+
+def test_the_dashboard_flags_stale_waits_and_overdue_confirmation(client, provider, org):
+    with time_machine.travel(date(2025, 1, 1)):
+        ServiceFactory(organisation=org, wait_weeks=4, last_confirmed_at=date(2025, 1, 1))
+    with time_machine.travel(date(2026, 2, 1)):
+        client.force_login(provider)
+        page = client.get(reverse("listings:dashboard")).content.decode()
+    assert "May be out of date" in page
+    assert "Overdue: please check" in page
+
+
+def test_dashboard_queries_do_not_grow_with_services(client, provider, org, django_assert_max_num_queries):
+    for _ in range(12):
+        ServiceFactory(organisation=org, wait_weeks=3)
+    client.force_login(provider)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("listings:dashboard")).status_code == 200
+
+
+def test_a_provider_with_no_organisation_sees_how_to_get_access(client, db):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    page = client.get(reverse("listings:dashboard")).content.decode()
+    assert "Ask a moderator to invite you" in page

@@ -1,0 +1,132 @@
+"""Bad parameters, unknown ids and paths, throttling and CORS: JSON answers, never a 500."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.factories import ServiceFactory
+
+LISTS = ["services", "organizations", "service_at_locations", "taxonomies", "taxonomy_terms"]
+PAGING = [
+    ({"page": "0"}, "page"),
+    ({"page": "-1"}, "page"),
+    ({"page": "abc"}, "page"),
+    ({"per_page": "0"}, "per_page"),
+    ({"per_page": "1000"}, "per_page"),
+    ({"per_page": "ten"}, "per_page"),
+    ({"format": "xml"}, "format"),
+]
+SERVICE_FILTERS = [
+    ({"age": "abc"}, "age"),
+    ({"age": "-1"}, "age"),
+    ({"age": "NaN"}, "age"),
+    ({"abuse_form": "trafficking"}, "abuse_form"),
+    ({"abuse_form": "cse,bogus"}, "abuse_form"),
+    ({"audience": "aliens"}, "audience"),
+    ({"modified_after": "yesterday"}, "modified_after"),
+    ({"modified_after": "2025-13-45"}, "modified_after"),
+    ({"taxonomy_term_id": "xyz"}, "taxonomy_term_id"),
+    ({"taxonomy_id": "1"}, "taxonomy_id"),
+    ({"organization_id": "nope"}, "organization_id"),
+    ({"postcode": "NOT A POSTCODE"}, "postcode"),
+    ({"postcode": "ZZ99 9ZZ"}, "postcode"),  # well formed, but nowhere
+    ({"coverage": "W06999999"}, "coverage"),
+    ({"coverage": "<script>"}, "coverage"),
+    ({"disclosure_required": "maybe"}, "disclosure_required"),
+    ({"welsh": "si"}, "welsh"),
+    ({"max_wait_weeks": "-1"}, "max_wait_weeks"),
+    ({"max_wait_weeks": "ten"}, "max_wait_weeks"),
+    ({"full": "perhaps"}, "full"),
+    ({"search": "x" * 201}, "search"),
+]
+
+
+def _assert_json_error(response, status: int, parameter: str | None = None) -> dict:
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"] == "application/json"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    body = response.json()
+    assert body["status"] == status and body["detail"]
+    if parameter:
+        assert body["parameter"] == parameter
+        assert parameter in body["detail"] or "postcode" in body["detail"] or "area" in body["detail"]
+    return body
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize(("params", "parameter"), PAGING)
+def test_bad_paging_is_a_400_naming_the_parameter(db, api, path, params, parameter):
+    _assert_json_error(api(path, **params), 400, parameter)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "parameter"),
+    [("services", *case) for case in SERVICE_FILTERS]
+    + [("service_at_locations", *case) for case in SERVICE_FILTERS if case[1] != "full"],
+)
+def test_bad_filters_are_a_400_naming_the_parameter(db, api, path, params, parameter):
+    _assert_json_error(api(path, **params), 400, parameter)
+
+
+def test_the_messages_say_what_is_wrong(wales_areas, api):
+    assert api("services", per_page="1000").json()["detail"] == "per_page must be a whole number from 1 to 100, not '1000'"
+    assert "use one of intra_familial" in api("services", abuse_form="trafficking").json()["detail"]
+    assert "W06999999" in api("services", coverage="W06999999").json()["detail"]
+    assert "ISO 8601" in api("services", modified_after="yesterday").json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["taxonomy_terms"])
+@pytest.mark.parametrize("params", [{"parent_id": "x"}, {"taxonomy_id": "y"}, {"top_only": "sometimes"}])
+def test_bad_taxonomy_term_filters_are_a_400(db, api, path, params):
+    _assert_json_error(api(path, **params), 400, next(iter(params)))
+
+
+@pytest.mark.parametrize("path", ["services", "organizations", "service_at_locations", "taxonomies",
+                                  "taxonomy_terms"])
+@pytest.mark.parametrize("raw_id", [str(uuid.uuid4()), "not-a-uuid", "1"])
+def test_unknown_ids_are_a_json_404(db, api, path, raw_id):
+    body = _assert_json_error(api(f"{path}/{raw_id}"), 404)
+    assert raw_id in body["detail"]
+
+
+@pytest.mark.parametrize("path", ["nonsense", "services/x/y", "locations"])
+def test_unknown_paths_are_a_json_404(db, api, path):
+    body = _assert_json_error(api(path), 404)
+    assert "/services" in body["detail"]
+
+
+def test_writes_are_refused_with_a_json_405(db, client):
+    response = client.post("/api/oruk/services", {"name": "x"})
+    _assert_json_error(response, 405)
+
+
+def test_trailing_slashes_are_accepted(db, api):
+    assert api("services/").status_code == 200
+    service = ServiceFactory()
+    assert api(f"services/{service.public_id}/").status_code == 200
+
+
+def test_anonymous_clients_are_throttled_with_a_clear_429(db, api, settings):
+    settings.ORUK_API_ANON_RATE = "3/minute"
+    for _ in range(3):
+        assert api("services").status_code == 200
+    response = api("taxonomies")
+    body = _assert_json_error(response, 429)
+    assert "Too many requests" in body["detail"] and "3/minute" in body["detail"]
+    assert int(response["Retry-After"]) == body["retry_after_seconds"] > 0
+
+
+def test_cors_allows_any_origin_on_the_api_and_answers_preflights(db, client):
+    response = client.get("/api/oruk/services", HTTP_ORIGIN="https://example.org")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    preflight = client.options(
+        "/api/oruk/services", HTTP_ORIGIN="https://example.org", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="accept",
+    )
+    assert preflight.status_code == 204
+    assert preflight["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in preflight["Access-Control-Allow-Methods"]
+    assert client.get("/api/schema/?format=json")["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in client.get("/")

@@ -1,0 +1,228 @@
+"""import_oruk and export_oruk: real quirky feeds, all-or-nothing, dry runs, the round trip."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from directory.models import (
+    Area,
+    Location,
+    Organisation,
+    Service,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+    WaitingTimeReport,
+)
+from directory.oruk.exporter import write_export
+from tests.directory.oruk.hsds_schemas import schema_errors
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+MODELS = (Organisation, Service, Location, ServiceAtLocation, WaitingTimeReport, Taxonomy, TaxonomyTerm, Area)
+
+
+def run_import(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_oruk", *map(str, args), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def export_text(ndjson: bool = False) -> str:
+    stream = io.StringIO()
+    write_export(stream, ndjson=ndjson)
+    return stream.getvalue()
+
+
+def counts() -> dict:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def empty_the_directory() -> None:
+    WaitingTimeReport.objects.all().delete()
+    ServiceAtLocation.objects.all().delete()
+    Service.objects.all().delete()
+    Location.objects.all().delete()
+    Organisation.objects.all().delete()
+    TaxonomyTerm.objects.all().delete()
+    Taxonomy.objects.all().delete()
+
+
+def test_export_then_import_into_an_empty_directory_then_export_gives_the_same_documents(feed, tmp_path):
+    first = tmp_path / "feed.json"
+    call_command("export_oruk", str(first), stdout=io.StringIO())
+    assert len(json.loads(first.read_text())) == len(feed.services)
+    empty_the_directory()
+    out, _err = run_import(first)
+    assert "5 created, 0 updated, 0 unchanged, 0 rejected (saved)" in out
+    assert export_text() == first.read_text()
+    # The same facts again change nothing.
+    out, _err = run_import(first)
+    assert "0 created, 0 updated, 5 unchanged" in out
+
+
+def test_the_ndjson_export_round_trips_too(feed, tmp_path):
+    path = tmp_path / "feed.ndjson"
+    call_command("export_oruk", str(path), stdout=io.StringIO())
+    before = path.read_text()
+    assert len(before.splitlines()) == 5
+    empty_the_directory()
+    run_import(path)
+    assert export_text(ndjson=True) == before
+
+
+def test_exported_documents_are_valid_service_records(feed):
+    for document in json.loads(export_text()):
+        assert schema_errors(document, "/services/{id}") == []
+
+
+def test_the_bristol_oruk3_record_imports_with_its_quirks_normalised(wales_areas):
+    out, _err = run_import(SAMPLES / "oruk3" / "bristol_service_2a3483ea.json")
+    assert "1 created" in out
+    assert "date-time without a time zone, read as UK time" in out
+    assert "HTML description converted to plain text" in out
+    service = Service.objects.get(public_id="2a3483ea-8966-4f50-9dc3-7bafa1e5c623")
+    assert service.description.startswith("About Us\n\n1625 Independent People works")
+    assert "<p>" not in service.description
+    assert (service.age_min, service.age_max) == (0, 25)
+    assert service.last_confirmed_at == date(2025, 9, 2)
+    assert service.updated_at.isoformat() == "2025-09-02T11:06:15.654000+00:00"
+    assert service.referral_phone == "01632 960213"
+    assert service.organisation.name == "1625 Independent People"
+    assert set(service.raw_extensions) >= {"pc_metadata", "pc_targetAudience", "url", "contacts",
+                                           "service_areas_unmapped"}
+    assert [a["name"] for a in service.raw_extensions["service_areas_unmapped"]] == ["Bristol", "South Gloucestershire"]
+
+
+def test_imported_quirky_records_are_published_valid(wales_areas, api):
+    run_import(SAMPLES / "oruk3" / "bristol_services_page1.json")
+    assert Service.objects.filter(public_id="93657689-252d-5a77-de87-42ca43452b0e").exists()
+    body = api("services", full="true").json()
+    assert body["total_items"] == 3
+    assert schema_errors(body, "/services") == []
+    for item in body["contents"]:
+        assert schema_errors(api(f"services/{item['id']}").json(), "/services/{id}") == []
+    assert "93657689-252d-5a77-de87-42ca43452b0e" in {item["id"] for item in body["contents"]}
+
+
+@pytest.mark.parametrize(
+    ("sample", "reason"),
+    [
+        ("oruk1-legacy/buckinghamshire_outpost_services_page_1.json", "id 6378 is a number, not a UUID"),
+        ("oruk1-legacy/buckinghamshire_outpost_service_response.json", "id 6378 is a number, not a UUID"),
+        ("oruk1-legacy/bristol_placecube_organisations.json", "no status: not a service record"),
+    ],
+)
+def test_legacy_and_non_service_files_are_rejected_per_record_and_change_nothing(feed, sample, reason):
+    before = counts()
+    before_export = export_text()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        run_import(SAMPLES / sample)
+    assert counts() == before
+    assert export_text() == before_export
+
+
+def test_every_rejected_record_is_listed_with_its_id(db):
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_oruk", str(SAMPLES / "oruk1-legacy" / "buckinghamshire_outpost_services_page_1.json"),
+                     stdout=io.StringIO(), stderr=err)
+    listed = [line for line in err.getvalue().splitlines() if line.startswith("  rejected service ")]
+    assert len(listed) == 50
+    assert "  rejected service 6378: id 6378 is a number, not a UUID (an ORUK 1.0-era feed?)" in listed
+
+
+def test_legacy_envelopes_with_uuid_records_import(db):
+    out, _err = run_import(SAMPLES / "envelope-variants" / "cqc_porism_services_page1.json")
+    assert "2 created" in out
+    assert Organisation.objects.filter(name="Cornerstones (UK) Ltd").exists()
+
+
+def test_an_empty_lower_case_page_is_zero_records(db):
+    out, _err = run_import(SAMPLES / "envelope-variants" / "hull_connecttosupport_services_page1_empty.json")
+    assert "0 records: 0 created" in out
+
+
+def test_one_bad_record_aborts_the_whole_import_unless_skip_invalid(feed, tmp_path):
+    good = json.loads(export_text())
+    good[0]["name"] = "Renamed by the feed"
+    good[0]["csa_wait_weeks"] = 9
+    bad = dict(good[1], id="not-a-uuid")
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps([good[0], bad]))
+    before, before_export = counts(), export_text()
+    with pytest.raises(CommandError, match="1 of 2 records are invalid"):
+        run_import(path)
+    assert counts() == before and export_text() == before_export
+
+    out, err = run_import(path, "--skip-invalid")
+    assert "1 updated" in out and "1 rejected (saved)" in out
+    assert "rejected service not-a-uuid: id 'not-a-uuid' is not a UUID" in err
+    service = Service.objects.get(public_id=good[0]["id"])
+    assert service.name == "Renamed by the feed"
+    assert service.waiting_times.order_by("-recorded_at").first().weeks == 9
+
+
+def test_a_record_the_database_refuses_is_rejected_with_the_reason(feed, tmp_path):
+    document = json.loads(export_text())[0]
+    document["csa_audiences"] = []  # a service must support someone
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document))
+    before_export = export_text()
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_oruk", str(path), stdout=io.StringIO(), stderr=err)
+    assert f"rejected service {document['id']}: " in err.getvalue()
+    assert "service_supports_someone" in err.getvalue()
+    assert export_text() == before_export
+
+
+def test_a_dry_run_reports_and_saves_nothing(db):
+    out, _err = run_import(SAMPLES / "oruk3" / "bristol_services_page1.json", "--dry-run")
+    assert "3 created" in out and "dry run, nothing saved" in out
+    assert Service.objects.count() == 0 and Organisation.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{not json", "is not JSON"),
+        (b"\xff\xfe\x00garbage", "is not UTF-8"),
+        (b'"just a string"', "not records"),
+        (b'{"foo": 1}', "neither a record"),
+        (b'{"id": 1}\n{broken\n', "neither JSON nor NDJSON"),
+    ],
+)
+def test_a_malformed_file_stops_with_a_message_and_leaves_the_database_unchanged(feed, tmp_path, content, message):
+    path = tmp_path / "broken.json"
+    path.write_bytes(content)
+    before = counts()
+    with pytest.raises(CommandError, match=message):
+        run_import(path)
+    assert counts() == before
+
+
+def test_a_missing_file_is_a_clear_error(db):
+    with pytest.raises(CommandError, match="neither a URL nor an existing file"):
+        run_import("/no/such/feed.json")
+
+
+def test_an_update_appends_to_the_wait_history_and_keeps_the_old_report(feed, tmp_path):
+    document = next(d for d in json.loads(export_text()) if d["name"] == "Cardiff therapy")
+    history_before = feed.cardiff_therapy.waiting_times.count()
+    document |= {"csa_wait_weeks": 7, "csa_wait_as_of": date.today().isoformat()}
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(document))
+    run_import(path)
+    assert feed.cardiff_therapy.waiting_times.count() == history_before + 1
+    assert feed.cardiff_therapy.waiting_times.order_by("-as_of", "-recorded_at").first().weeks == 7
+
+
+def test_the_export_command_writes_to_standard_output(feed, capsys):
+    call_command("export_oruk", "-", "--ndjson")
+    assert len(capsys.readouterr().out.splitlines()) == 5

@@ -1,0 +1,144 @@
+"""import_oruk SOURCE=URL walks a feed's pages, served here by a local HTTP server."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from directory.models import Service
+from directory.oruk.exporter import export_documents
+from directory.oruk.sources import SourceError, services_url, walk_feed
+from tests.directory.oruk.test_import_export import empty_the_directory, export_text
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+
+
+class Feed:
+    """What the local server answers: GET /api/services?page=N -> pages[N-1]; /api/services/{id} -> details."""
+
+    def __init__(self):
+        self.pages: list[dict] = []
+        self.details: dict[str, dict] = {}
+        self.requests: list[str] = []
+        self.status = 200
+        self.ignore_page = False
+
+
+@pytest.fixture
+def served():
+    feed = Feed()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            feed.requests.append(self.path)
+            parts = urllib.parse.urlsplit(self.path)
+            page = int(dict(urllib.parse.parse_qsl(parts.query)).get("page", 1))
+            if feed.status != 200:
+                body, status = b"{}", feed.status
+            elif parts.path.rstrip("/") == "/api/services":
+                index = 0 if feed.ignore_page else page - 1
+                body, status = json.dumps(feed.pages[index] if index < len(feed.pages) else {}).encode(), 200
+            elif (key := parts.path.rsplit("/", 1)[-1]) in feed.details:
+                body, status = json.dumps(feed.details[key]).encode(), 200
+            else:
+                body, status = b'{"detail": "not found"}', 404
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    feed.url = f"http://127.0.0.1:{server.server_address[1]}/api"
+    yield feed
+    server.shutdown()
+    server.server_close()
+
+
+def _pages(documents: list[dict], size: int) -> list[dict]:
+    chunks = [documents[i : i + size] for i in range(0, len(documents), size)]
+    return [
+        {"total_items": len(documents), "total_pages": len(chunks), "page_number": n, "size": len(chunk),
+         "first_page": n == 1, "last_page": n == len(chunks), "empty": False, "contents": chunk}
+        for n, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def test_a_feed_url_is_walked_page_by_page_into_an_empty_directory(feed, served):
+    expected = export_text()
+    served.pages = _pages(list(export_documents()), size=2)
+    empty_the_directory()
+    out = io.StringIO()
+    call_command("import_oruk", served.url, stdout=out)
+    assert "page 3 of 3: 1 records" in out.getvalue()
+    assert [urllib.parse.parse_qs(urllib.parse.urlsplit(r).query)["page"] for r in served.requests] == [
+        ["1"], ["2"], ["3"]
+    ]
+    assert "5 created" in out.getvalue()
+    assert export_text() == expected
+
+
+def test_list_summaries_can_be_completed_from_each_record(feed, served):
+    documents = list(export_documents())
+    served.pages = _pages([{k: v for k, v in d.items() if k != "service_at_locations"} for d in documents], size=5)
+    served.details = {d["id"]: d for d in documents}
+    expected = export_text()
+    empty_the_directory()
+    call_command("import_oruk", served.url + "/services", "--fetch-details", stdout=io.StringIO())
+    assert export_text() == expected
+    assert len(served.requests) == 1 + 5
+
+
+def test_a_feed_that_ignores_page_is_stopped_not_looped(feed, served):
+    served.pages = _pages(list(export_documents()), size=2)
+    served.ignore_page = True
+    with pytest.raises(CommandError, match="repeats the page before it"):
+        call_command("import_oruk", served.url, stdout=io.StringIO())
+    assert len(served.requests) == 2
+
+
+def test_an_http_error_stops_the_import_with_nothing_saved(feed, served):
+    served.status = 500
+    before = Service.objects.count()
+    with pytest.raises(CommandError, match="HTTP 500"):
+        call_command("import_oruk", served.url, stdout=io.StringIO())
+    assert Service.objects.count() == before
+
+
+def test_an_empty_legacy_page_stops_after_one_request(db, served):
+    served.pages = [json.loads((SAMPLES / "envelope-variants" / "hull_connecttosupport_services_page1_empty.json")
+                               .read_text(encoding="utf-8-sig"))]
+    out = io.StringIO()
+    call_command("import_oruk", served.url, stdout=out)
+    assert len(served.requests) == 1 and "0 records" in out.getvalue()
+
+
+def test_walk_feed_follows_legacy_envelopes_through_the_transport_alone():
+    pages = {1: {"totalPages": 2, "last": False, "content": [{"id": "a"}]},
+             2: {"totalPages": 2, "last": True, "content": [{"id": "b"}]}}
+    asked = []
+
+    def fetch(url: str) -> object:
+        asked.append(url)
+        return pages[int(urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["page"][0])]
+
+    assert [r["id"] for r in walk_feed("https://feed.example/api/v1", fetch=fetch)] == ["a", "b"]
+    assert asked[0].startswith("https://feed.example/api/v1/services?page=1&per_page=100")
+
+
+def test_services_url_accepts_a_base_or_the_services_url_and_refuses_other_schemes():
+    assert services_url("https://x.example/api/oruk/") == "https://x.example/api/oruk/services"
+    assert services_url("https://x.example/api/oruk/services?foo=1") == "https://x.example/api/oruk/services?foo=1"
+    with pytest.raises(SourceError):
+        services_url("file:///etc/passwd")

@@ -1,0 +1,72 @@
+"""The OpenAPI document at /api/schema/ and the docs page at /api/docs/, which needs no CDN."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from drf_spectacular.validation import validate_schema
+
+
+def test_the_openapi_document_is_valid_and_describes_every_path_and_extension(db, client):
+    response = client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    schema = response.json()
+    validate_schema(schema)  # OpenAPI 3 JSON Schema check shipped with drf-spectacular
+    paths = {path for path in schema["paths"] if path.startswith("/api/oruk/")}
+    assert paths == {
+        "/api/oruk/", "/api/oruk/services", "/api/oruk/services/{service_id}", "/api/oruk/organizations",
+        "/api/oruk/organizations/{organization_id}", "/api/oruk/service_at_locations",
+        "/api/oruk/service_at_locations/{link_id}", "/api/oruk/taxonomies", "/api/oruk/taxonomies/{taxonomy_id}",
+        "/api/oruk/taxonomy_terms", "/api/oruk/taxonomy_terms/{term_id}",
+    }
+    parameters = {p["name"] for p in schema["paths"]["/api/oruk/services"]["get"]["parameters"]}
+    assert {"page", "per_page", "search", "modified_after", "taxonomy_term_id", "taxonomy_id", "organization_id",
+            "postcode", "coverage", "age", "abuse_form", "audience", "disclosure_required", "welsh",
+            "max_wait_weeks"} <= parameters
+    service = schema["paths"]["/api/oruk/services/{service_id}"]["get"]["responses"]["200"]["content"]
+    assert "csa_wait_weeks" in service["application/json"]["schema"]["properties"]
+
+
+def test_the_root_points_at_the_openapi_document(db, client):
+    url = client.get("/api/oruk/").json()["openapi_url"]
+    assert client.get(url.replace("http://testserver", "")).status_code == 200
+
+
+def test_the_docs_page_loads_its_assets_from_this_site(db, client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(source.startswith("/static/") for source in sources), sources
+    assert "cdn" not in html.lower()
+
+
+@pytest.mark.browser
+def test_the_docs_page_renders_offline_in_a_browser(live_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    outside = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"],
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+
+        def route(request_route):
+            if request_route.request.url.startswith(live_server.url):
+                request_route.continue_()
+            else:
+                outside.append(request_route.request.url)
+                request_route.abort()
+
+        page.route("**/*", route)
+        page.goto(f"{live_server.url}/api/docs/")
+        page.wait_for_selector(".opblock", timeout=15000)
+        assert page.get_by_text("/api/oruk/services/{service_id}").count() >= 1
+        page.screenshot(path=str(tmp_path / "api-docs.png"), full_page=False)
+        assert page.locator(".opblock").count() >= 11
+        browser.close()
+    assert outside == []

@@ -1,0 +1,179 @@
+"""Moderators' CSV bulk update of statuses and waits: download, check every row, save all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from directory import bulk_update
+from directory.models import Service, WaitingTimeReport
+from tests.factories import ServiceFactory, UserFactory, WaitingTimeReportFactory
+
+TODAY = date(2025, 6, 30)
+PAGE = "/moderation/waits/"
+DOWNLOAD = "/moderation/waits.csv"
+
+
+@pytest.fixture
+def moderator(db, client):
+    client.force_login(UserFactory(is_staff=True))
+    return client
+
+
+@pytest.fixture
+def services(db):
+    waiting = ServiceFactory(name="Waiting service")
+    WaitingTimeReportFactory(service=waiting, weeks=8, as_of=date.today() - timedelta(days=20))
+    return {"waiting": waiting, "never": ServiceFactory(name="No wait reported")}
+
+
+def _download(client) -> list[dict]:
+    response = client.get(DOWNLOAD)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def _upload(client, rows: list[dict], *, header=bulk_update.COLUMNS):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return _upload_bytes(client, out.getvalue().encode())
+
+
+def _upload_bytes(client, content: bytes):
+    return client.post(PAGE, {"csv_file": SimpleUploadedFile("waits.csv", content, content_type="text/csv")})
+
+
+def test_anonymous_users_are_sent_to_log_in(db, client):
+    for path in (PAGE, DOWNLOAD):
+        response = client.get(path)
+        assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_non_moderators_are_refused(db, client):
+    client.force_login(UserFactory(is_staff=False))
+    assert client.get(PAGE).status_code == 403
+    assert client.get(DOWNLOAD).status_code == 403
+    assert _upload_bytes(client, b"service_id\n").status_code == 403
+
+
+def test_the_page_explains_the_steps(moderator, services):
+    response = moderator.get(reverse("directory:bulk_update"))
+    assert response.status_code == 200
+    assert b"Download the CSV file" in response.content
+
+
+def test_the_download_lists_every_service_with_its_current_wait(moderator, services):
+    rows = {row["service"]: row for row in _download(moderator)}
+    assert set(rows) == {"Waiting service", "No wait reported"}
+    assert rows["Waiting service"]["wait_weeks"] == "8"
+    assert rows["Waiting service"]["referrals_open"] == "yes"
+    assert rows["Waiting service"]["status"] == "active"
+    assert rows["No wait reported"]["wait_weeks"] == ""
+
+
+def test_an_edited_file_saves_statuses_and_appends_waits(moderator, services):
+    rows = _download(moderator)
+    for row in rows:
+        if row["service"] == "Waiting service":
+            row["wait_weeks"] = "3"  # date left as downloaded: dated today
+        else:
+            row |= {"status": "paused", "wait_weeks": "0", "referrals_open": "no"}
+    response = _upload(moderator, rows)
+    assert response.status_code == 302
+    waiting, never = services["waiting"], services["never"]
+    never.refresh_from_db()
+    assert never.status == Service.Status.PAUSED
+    assert never.waiting_times.get().referrals_open is False
+    reports = list(waiting.waiting_times.order_by("as_of").values_list("weeks", "as_of"))
+    assert reports == [(8, date.today() - timedelta(days=20)), (3, date.today())]
+    followed = moderator.get(response["Location"])
+    assert b"1 statuses changed and 2 waiting times recorded" in followed.content
+
+
+def test_an_unchanged_file_changes_nothing(moderator, services):
+    before = WaitingTimeReport.objects.count()
+    response = _upload(moderator, _download(moderator))
+    assert response.status_code == 302
+    assert WaitingTimeReport.objects.count() == before
+    assert b"2 rows had no changes" in moderator.get(response["Location"]).content
+
+
+def test_a_file_with_bad_rows_saves_nothing_and_names_every_row(moderator, services):
+    rows = _download(moderator)
+    rows[0] |= {"status": "paused", "wait_weeks": "2"}  # valid on its own
+    rows[1] |= {"status": "sleeping", "wait_weeks": "six"}
+    rows.append(dict(rows[0]))  # the same service twice
+    before = (WaitingTimeReport.objects.count(), list(Service.objects.values_list("status", flat=True)))
+    response = _upload(moderator, rows)
+    assert response.status_code == 400
+    assert (WaitingTimeReport.objects.count(), list(Service.objects.values_list("status", flat=True))) == before
+    html = response.content.decode()
+    assert "govuk-error-summary" in html and "Nothing was saved" in html
+    assert "Row 3: status must be one of active, paused, closed, not \u201csleeping\u201d; wait_weeks must" in html
+    assert "Row 4: service " in html and "is already on row 2" in html
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"service_id": "abc"}, "is not a service id"),
+        ({"service_id": "8b5f3c1e-0000-4000-8000-000000000000"}, "no service has the id"),
+        ({"status": ""}, "status must be one of"),
+        ({"wait_weeks": "six"}, "wait_weeks must be a whole number"),
+        ({"wait_weeks": "999"}, "wait_weeks must be a whole number"),
+        ({"wait_weeks": "2", "referrals_open": "maybe"}, "referrals_open must be yes or no"),
+        ({"wait_weeks": "2", "wait_as_of": "31/01/2025"}, "wait_as_of must be a date"),
+        ({"wait_weeks": "2", "wait_as_of": "2025-07-01"}, "is in the future"),
+        ({"wait_weeks": "2", "wait_as_of": "2025-01-01"}, "earlier than the current report"),
+        ({"wait_weeks": "", "referrals_open": "no"}, "give wait_weeks too"),
+    ],
+)
+def test_each_kind_of_bad_row_is_reported_with_its_number(services, edit, message):
+    waiting = services["waiting"]
+    WaitingTimeReportFactory(service=waiting, weeks=8, as_of=date(2025, 6, 1))
+    states = {s.public_id: s for s in bulk_update.current_states()}
+    row = {"service_id": str(waiting.public_id), "status": "active", "wait_weeks": "8", "referrals_open": "yes",
+           "wait_as_of": "2025-06-01"} | edit
+    text = ",".join(bulk_update.COLUMNS) + "\n" + ",".join(row.get(c, "") for c in bulk_update.COLUMNS) + "\n"
+    result = bulk_update.check_upload(text, states, today=TODAY)
+    assert len(result.errors) == 1 and result.errors[0].startswith("Row 2: ")
+    assert message in result.errors[0]
+
+
+def test_a_new_date_with_the_same_wait_is_a_reconfirmation(services):
+    waiting = services["waiting"]
+    state = next(s for s in bulk_update.current_states() if s.public_id == waiting.public_id)
+    text = (",".join(bulk_update.COLUMNS) + "\n"
+            f"{waiting.public_id},,,active,8,yes,{date.today().isoformat()}\n")
+    result = bulk_update.check_upload(text, {state.public_id: state}, today=date.today())
+    assert result.errors == []
+    assert result.changes[0].wait == (8, True, date.today())
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "The file is empty."),
+        (b"service_id,status\n", "no wait_weeks, referrals_open, wait_as_of column"),
+        (",".join(bulk_update.COLUMNS).encode() + b"\n", "no rows under its header"),
+        ("service_id,status,wait_weeks,referrals_open,wait_as_of\nx,Caf\u00e9,,,\n".encode("cp1252"), "not UTF-8"),
+    ],
+)
+def test_files_that_cannot_be_read_get_one_clear_error(moderator, services, content, message):
+    response = _upload_bytes(moderator, content)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_no_file_at_all_is_an_error_not_a_crash(moderator, services):
+    response = moderator.post(PAGE, {})
+    assert response.status_code == 400
+    assert "Choose the CSV file to upload" in response.content.decode()

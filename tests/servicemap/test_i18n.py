@@ -321,3 +321,17 @@ def test_area_names_come_in_welsh_on_welsh_pages(wales_areas):
         assert (powys.display_name, cardiff.display_name) == ("Powys", "Caerdydd")
     with translation.override("en"):
         assert cardiff.display_name == "Cardiff"
+
+
+def test_no_translated_string_uses_a_unicode_escape():
+    # xgettext copies "\u201c" literally into the msgid, so the running code (which has “) never
+    # finds the Welsh: write such characters as themselves.
+    escaped = re.compile(r"""\b(?:_|gettext|gettext_lazy|ngettext)\(\s*(?:'[^'\n]*|"[^"\n]*)\\[uUxN]""")
+    assert escaped.search(r'raise ValueError(_("not \u201c%s\u201d") % value)')
+    problems = [
+        f"{path.relative_to(BASE_DIR)}:{number}"
+        for path in _python_files()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if escaped.search(line)
+    ]
+    assert not problems, "escape sequence inside a translated string: " + ", ".join(problems)

@@ -98,6 +98,16 @@ def new_page(browser, viewport: dict, **options):
     return context.new_page()
 
 
+def sign_in(page, live_server, user) -> None:
+    """Give the page's browser a signed-in session (the sign-in form itself is tested elsewhere)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"]
+    page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+
+
 def axe_violations(page) -> list[dict]:
     """axe-core's violations on the page as loaded, each with its impact and first few nodes."""
     page.add_script_tag(path=str(AXE_JS))

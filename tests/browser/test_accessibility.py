@@ -167,3 +167,10 @@ def test_every_tab_stop_in_the_header_and_footer_shows_focus(live_server, page, 
     # Focused header links are black on yellow, never the link's white on yellow.
     header = [stop for stop in stops if stop["background"] == "rgb(255, 221, 0)"]
     assert header and all(stop["color"] == "rgb(11, 12, 12)" for stop in header)
+
+
+def test_axe_really_runs_and_reports_violations(page):
+    # Guards the zero counts above: the same helper must see a page's obvious faults.
+    page.set_content('<html><head><title>t</title></head><body><img src="x.png"><input type="text"></body></html>')
+    found = {v["id"]: v["impact"] for v in axe_violations(page)}
+    assert found.get("image-alt") == "critical" and "label" in found and "html-has-lang" in found

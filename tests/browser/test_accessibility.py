@@ -120,6 +120,11 @@ def test_page_has_no_serious_accessibility_violations(
     if media == "screen":
         assert page.locator(".sm-lang__link").count() == 1, "every page has the language switcher"
     page.screenshot(path=str(ARTIFACTS / "a11y" / f"{name}-{language}.png"), full_page=True)
+    # An error summary links to each field in error, and the field is there to go to.
+    for href in page.locator(".govuk-error-summary a").evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+        assert href.startswith("#") and page.locator(href).count() == 1, f"error summary link {href} goes nowhere"
+    if status == 400:
+        assert page.locator(".govuk-error-summary a").count() >= 1
 
     violations = axe_violations(page)
     COUNTS[f"{name} ({language})"] = dict(Counter(v["impact"] for v in violations))

@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Two workers (the CI machine has two cores); files stay whole so module fixtures load once.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: run setup data test test-sqlite test-postgres browser-deps postgres-up lint assets clean messages
 
@@ -35,10 +37,10 @@ test: setup browser-deps postgres-up
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: setup
-	env -u DATABASE_URL $(PY) -m pytest
+	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
 
 test-postgres: setup
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Debian's chromium for Playwright (Playwright's own browser download does not work here).
 browser-deps:

@@ -4,12 +4,13 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Two workers (the CI machine has two cores); files stay whole so module fixtures load once.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: run setup data test test-sqlite test-postgres browser-deps postgres-up lint assets clean messages
+.PHONY: run setup data test test-sqlite test-postgres browser-deps postgres-up redis-up lint assets clean messages bench loadtest
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +31,7 @@ data: setup
 	$(PY) manage.py load_sample_directory
 
 ## Set up and run the whole suite on SQLite and on PostgreSQL (browser tests included).
-test: setup browser-deps postgres-up
+test: setup browser-deps postgres-up redis-up
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory test-sqlite
@@ -52,6 +53,19 @@ browser-deps:
 # Start the local PostgreSQL cluster only when none answers; fail loudly if it still does not.
 postgres-up:
 	@$(PY) scripts/wait_for_postgres.py "$(PG_URL)" --start
+
+# The cache tests use this machine's Redis: start one only when none answers; fail loudly if absent.
+redis-up: setup
+	@$(PY) scripts/wait_for_redis.py "$(REDIS_TEST_URL)" --start
+
+## Benchmarks, not part of `make test` (minutes; see BENCHMARKS.md): a national synthetic directory
+## on SQLite and PostgreSQL (databases bench_*), then a wrk load test of gunicorn on loopback.
+bench: setup postgres-up
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) scripts/bench.py
+
+loadtest: setup postgres-up redis-up
+	scripts/loadtest.sh
 
 lint: setup
 	$(PY) -m ruff check .

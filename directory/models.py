@@ -24,6 +24,12 @@ from directory import vocabulary
 WALES_CODE = "W92000004"
 
 
+class AreaManager(models.Manager["Area"]):
+    def get_by_natural_key(self, code: str) -> Area:
+        # Needed to load exports made with natural keys (backups: docs/deploy.md).
+        return self.get(code=code)
+
+
 class Area(models.Model):
     """A place services take referrals from and need is counted in (LA, board, region, nation)."""
 
@@ -46,6 +52,8 @@ class Area(models.Model):
     children_year = models.PositiveSmallIntegerField(null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+
+    objects = AreaManager()
 
     class Meta:
         ordering = ["name"]

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
+from types import SimpleNamespace
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from geopy.distance import geodesic
+from geopy.distance import great_circle
 
 from directory import vocabulary
 from directory.models import Area, Location, Service, ServiceAtLocation, WaitingTimeReport
@@ -306,10 +307,12 @@ def sort_results(results: Iterable[SearchResult], sort: str) -> list[SearchResul
     return sorted(results, key=lambda r: _sort_key(r, sort))
 
 
-def _nearest_km(point: tuple[float, float] | None, locations: Sequence[Location]) -> float | None:
-    if point is None or not locations:
+def _nearest_km(point: tuple[float, float] | None, points: Sequence[tuple[float, float]]) -> float | None:
+    # Great-circle distance: within 0.5% of the geodesic and about ten times faster, which
+    # matters when a national search weighs a thousand candidates.
+    if point is None or not points:
         return None
-    return min(geodesic(point, (loc.latitude, loc.longitude)).km for loc in locations)
+    return min(great_circle(point, other).km for other in points)
 
 
 def _bounding_box(point: tuple[float, float], km: float) -> tuple[float, float, float, float]:
@@ -365,31 +368,77 @@ def _nearby_service_ids(point: tuple[float, float]) -> set[int]:
     )
 
 
-def _candidates(area: SearchArea, nearby_ids: set[int]) -> QuerySet[Service]:
-    coverage = Service.coverage_areas.through.objects.filter(service=OuterRef("pk"))
+# What grouping and the criteria read: plain columns, no translated text, no related rows.
+_LIGHT_FIELDS = (
+    "id", "status", "age_min", "age_max", "kind_helpline", "welsh_available", "disclosure_required",
+    "requires_proceedings_finished",
+    *vocabulary.ABUSE_FORM_FIELDS.values(), *vocabulary.AUDIENCE_FIELDS.values(),
+    *vocabulary.DELIVERY_MODE_FIELDS.values(), *vocabulary.REFERRER_FIELDS.values(),
+)
+_WAIT_FIELDS = ("current_wait_weeks", "current_wait_as_of", "current_wait_open")
+
+
+def _candidate_rows(area: SearchArea, nearby_ids: set[int]) -> list[SimpleNamespace]:
+    """Every service relevant to the area, as light rows (one query, no model instances).
+
+    A national directory gives a search hundreds of candidates, most of which fail a criterion;
+    building full instances with their related rows for all of them cost most of a search.
+    """
+    links = Service.coverage_areas.through.objects
+    coverage = links.filter(service=OuterRef("pk"))
     # A helpline listing no area at all takes calls from anyone: a national fallback.
     national_helpline = Q(kind_helpline=True) & ~Exists(coverage)
     wanted = Q(id__in=nearby_ids) | national_helpline
     area_ids = area.local_ids | area.nation_ids
     if area_ids:
-        wanted |= Exists(coverage.filter(area_id__in=area_ids))
+        # Driven from the coverage table's area index (a set computed once), not a correlated
+        # EXISTS probed for every service in the country.
+        wanted |= Q(id__in=links.filter(area_id__in=area_ids).values("service_id"))
     queryset = Service.objects.published().filter(wanted).annotate(
         covers_local=Exists(coverage.filter(area_id__in=area.local_ids)),
         covers_nation=Exists(coverage.filter(area_id__in=area.nation_ids)),
+        lists_an_area=Exists(coverage),
     )
-    return with_current_wait(queryset).select_related("organisation").prefetch_related(
-        "coverage_areas", _public_sites()
-    ).order_by("name", "id")
+    rows = with_current_wait(queryset).order_by("id").values(
+        *_LIGHT_FIELDS, "covers_local", "covers_nation", "lists_an_area", *_WAIT_FIELDS
+    )
+    return [SimpleNamespace(**row) for row in rows]
 
 
-def _group(service: Service, distance_km: float | None, nearby: bool) -> Group | None:
+def _public_points(service_ids: Iterable[int]) -> dict[int, list[tuple[float, float]]]:
+    """Published location points of these services. One query."""
+    points: dict[int, list[tuple[float, float]]] = {}
+    rows = ServiceAtLocation.objects.filter(
+        service_id__in=list(service_ids), location__do_not_publish_address=False,
+        location__latitude__isnull=False, location__longitude__isnull=False,
+    ).values_list("service_id", "location__latitude", "location__longitude")
+    for service_id, latitude, longitude in rows:
+        points.setdefault(service_id, []).append((latitude, longitude))
+    return points
+
+
+def _hydrate(rows: Sequence[SimpleNamespace]) -> dict[int, Service]:
+    """Full services (organisation, published sites) for the rows that made the results. Two queries.
+
+    The annotations the light rows carry are copied across rather than computed again.
+    """
+    services = Service.objects.filter(id__in=[row.id for row in rows]).select_related("organisation") \
+        .prefetch_related(_public_sites())
+    by_id = {service.id: service for service in services}
+    for row in rows:
+        for name in (*_WAIT_FIELDS, "lists_an_area"):
+            setattr(by_id[row.id], name, getattr(row, name))
+    return by_id
+
+
+def _group(service: SimpleNamespace, distance_km: float | None, nearby: bool) -> Group | None:
     if service.covers_local:
         return Group.LOCAL
     if service.covers_nation:
         return Group.FALLBACK
     if nearby and distance_km is not None and distance_km <= NEARBY_KM:
         return Group.NEARBY
-    if service.kind_helpline and not service.coverage_areas.all():
+    if service.kind_helpline and not service.lists_an_area:
         return Group.FALLBACK
     return None
 
@@ -426,7 +475,7 @@ def service_search(
     3. all-Wales services (they cover Wales) and helplines that list no area.
     A service covering Wales is a fallback even when it is based near by: it takes the
     referral, but it is not the local offer. Services failing any criterion are left out
-    and counted per criterion in `exclusions`. Runs six queries whatever the result count.
+    and counted per criterion in `exclusions`. Runs seven queries whatever the result count.
     """
     area = search_area_for(lad_code)
     nearby_ids = _nearby_service_ids(point) if point is not None else set()
@@ -435,24 +484,32 @@ def service_search(
         proceedings_ongoing=proceedings_ongoing, delivery_modes=tuple(delivery_modes), welsh=welsh,
         max_wait_weeks=max_wait_weeks, referrer=referrer,
     )
-    results: list[SearchResult] = []
+    rows = _candidate_rows(area, nearby_ids)
+    failed_by_id = {row.id: failed_criteria(row, criteria) for row in rows}  # type: ignore[arg-type]
+    # Distances only where they matter: passing services, and near-by ones (to know if they are).
+    points = _public_points(row.id for row in rows if row.id in nearby_ids or not failed_by_id[row.id])
     failures: list[list[str]] = []
     local_failures: list[list[str]] = []
+    passing: list[tuple[SimpleNamespace, Group, float | None]] = []
     considered = 0
-    for service in _candidates(area, nearby_ids):
-        locations = public_locations(service)
-        distance = _nearest_km(point, locations)
-        group = _group(service, distance, service.id in nearby_ids)
+    for row in rows:
+        distance = _nearest_km(point, points.get(row.id, ()))
+        group = _group(row, distance, row.id in nearby_ids)
         if group is None:
             continue  # inside the bounding box but beyond NEARBY_KM
         considered += 1
-        failed = failed_criteria(service, criteria)
+        failed = failed_by_id[row.id]
         if failed:
             failures.append(failed)
             if group == Group.LOCAL:
                 local_failures.append(failed)
         else:
-            results.append(SearchResult(service, group, distance, locations, criteria))
+            passing.append((row, group, distance))
+    services = _hydrate([row for row, _group_, _distance in passing])
+    results = [
+        SearchResult(services[row.id], group, distance, public_locations(services[row.id]), criteria)
+        for row, group, distance in passing
+    ]
     return SearchOutcome(area, sort_results(results, sort), _exclusions(failures), considered, local_failures)
 
 

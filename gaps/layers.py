@@ -6,7 +6,7 @@ Pure: `ServiceRow`/`AreaRow` dataclasses in, `LayerResult` out; no ORM, request 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -209,10 +209,22 @@ class LayerResult:
         return next((a for a in self.areas if a.code == code), None)
 
 
-def _waits(service_ids: Iterable[int], services: dict[int, ServiceRow]) -> tuple[float | None, int | None, int]:
-    rows = [services[i] for i in service_ids]
-    weeks = [s.wait_weeks for s in rows if s.wait_weeks is not None]
-    return analysis.median(weeks), (max(weeks) if weeks else None), sum(1 for s in rows if s.list_closed)
+class _WaitIndex:
+    """Each service's wait and closed-list flag, looked up by id (built once per layer, not per area).
+
+    A national directory has hundreds of areas each covered by hundreds of services: reading the
+    rows' attributes area by area cost most of the analysis; dict look-ups through `map` and one
+    set intersection per area cost a fraction of it.
+    """
+
+    def __init__(self, services: dict[int, ServiceRow]) -> None:
+        self.weeks = {i: s.wait_weeks for i, s in services.items() if s.wait_weeks is not None}
+        self.closed = frozenset(i for i, s in services.items() if s.list_closed)
+
+    def summary(self, service_ids: Collection[int]) -> tuple[float | None, int | None, int]:
+        """Median and longest wait and the number of closed lists among these services."""
+        weeks = [w for w in map(self.weeks.get, service_ids) if w is not None]
+        return analysis.median(weeks), (max(weeks) if weeks else None), len(self.closed.intersection(service_ids))
 
 
 def supply_of(service: ServiceRow, basis: str) -> float:
@@ -225,7 +237,12 @@ def prepare(services: Sequence[ServiceRow], las: Sequence[AreaRow], need: str = 
     """What every layer shares: demand per area and each service's catchment (computed once)."""
     factor = PREVALENCE if need == NEED_PREVALENCE else 1.0
     demand = {la.code: la.demand * factor for la in las}
-    return Prepared(need, demand, analysis.catchments(demand, {s.id: s.la_codes for s in services}))
+    shared = analysis.catchments(demand, {s.id: s.la_codes for s in services})
+    covering: dict[str, set[int]] = {code: set() for code in demand}
+    for service_id, (codes, _demand) in shared.items():
+        for code in codes:
+            covering[code].add(service_id)
+    return Prepared(need, demand, shared, {code: frozenset(ids) for code, ids in covering.items()})
 
 
 @dataclass(frozen=True)
@@ -233,6 +250,9 @@ class Prepared:
     need: str
     demand: dict[str, float]
     catchments: analysis.Catchments
+    # Area code → every service whose catchment holds it: each layer intersects this with the
+    # services it counts (a C-level set operation) instead of walking every service's catchment.
+    covering: dict[str, frozenset[int]]
 
 
 def compute_layer(
@@ -256,20 +276,18 @@ def compute_layer(
     counted = {i: counted[i] for i in supply}
     access = analysis.two_step_fca(demand, supply, {}, prepared=shared)
     normalised = analysis.normalise(access, demand, supply)
-    covering: dict[str, set[int]] = {la.code: set() for la in las}
-    for service_id in counted:
-        for code in shared[service_id][0]:
-            covering[code].add(service_id)
+    counted_ids = counted.keys()
+    waits = _WaitIndex(counted)
     areas = []
     for la in las:
-        ids = frozenset(covering[la.code])
-        med, longest, closed = _waits(ids, counted)
+        ids = prepared.covering[la.code] & counted_ids
+        med, longest, closed = waits.summary(ids)
         areas.append(AreaResult(
             la.code, la.name, la.name_cy, la.kind, demand[la.code], access[la.code], normalised[la.code],
             ids, med, longest, closed,
         ))
     level = analysis.wales_level(demand, supply)
-    med, longest, closed = _waits(counted, counted)
+    med, longest, closed = waits.summary(counted.keys())
     wales = AreaResult(
         "W92000004", "Wales", "Cymru", "nation", sum(demand.values()), level, 1.0 if level else 0.0,
         frozenset(counted), med, longest, closed,
@@ -284,11 +302,12 @@ def regional(result: LayerResult, regions: Sequence[AreaRow]) -> list[AreaResult
     demand = {a.code: a.demand for a in result.areas}
     access = {a.code: a.access for a in result.areas}
     normalised = {a.code: a.normalised for a in result.areas}
+    waits = _WaitIndex(result.services)
     rows = []
     for region in regions:
         members = [c for c in region.la_codes if c in by_code]
         ids = frozenset().union(*(by_code[c].service_ids for c in members)) if members else frozenset()
-        med, longest, closed = _waits(ids, result.services)
+        med, longest, closed = waits.summary(ids)
         rows.append(AreaResult(
             region.code, region.name, region.name_cy, region.kind, sum(demand[c] for c in members),
             analysis.demand_weighted_mean(access, demand, members),

@@ -7,9 +7,13 @@ only by environment variables (all listed in `.env.example`).
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -58,10 +62,24 @@ if not SECRET_KEY:
     if not DEBUG and os.environ.get("DJANGO_REQUIRE_SECRET_KEY"):
         raise ImproperlyConfigured("SECRET_KEY must be set in production")
     # A fixed development key: fine locally, never used where SECRET_KEY is set.
-    SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
+    SECRET_KEY = "django-insecure-dev-only-key-set-SECRET_KEY-in-production"  # `check --deploy` flags the prefix
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+
+def is_local_host(host: str) -> bool:
+    """True for a host name only this machine can reach (DEBUG is allowed only with these)."""
+    host = host.lower()
+    return host in {"localhost", "127.0.0.1", "[::1]", "::1", "testserver"} or host.endswith(".localhost")
+
+
+# The debug pages show settings, SQL and tracebacks: never let them reach the internet.
+if DEBUG and not all(is_local_host(host) for host in ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        "DEBUG may only be on while ALLOWED_HOSTS lists local hosts only (localhost, 127.0.0.1, [::1]); "
+        f"it lists {', '.join(ALLOWED_HOSTS)}"
+    )
 
 INSTALLED_APPS = [
     # modeltranslation must come before admin so translated fields show there.
@@ -73,6 +91,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -87,6 +106,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight after the security headers, before sessions and the rest.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "directory.oruk.middleware.OpenApiCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -117,6 +139,8 @@ TEMPLATES = [
                 "directory.context_processors.site",
                 "directory.context_processors.shortlist",
             ],
+            # {% load security %}: CSP nonces for server-built inline scripts (folium maps).
+            "libraries": {"security": "servicemap.templatetags.security"},
         },
     },
 ]
@@ -151,6 +175,21 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "servicemap" / "static"]
+# Production runs `collectstatic` and serves hashed, compressed files (far-future cache headers)
+# through whitenoise. Without it (development, tests) files are served from the app folders.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+if not STATIC_MANIFEST:
+    # Files come from the finders then, so a missing (never collected) STATIC_ROOT is expected.
+    warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 SESSION_COOKIE_HTTPONLY = True
@@ -178,6 +217,49 @@ AXES_VERBOSE = False
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
 
+
+def cache_settings(redis_url: str) -> dict:
+    """Redis shared by every app server when REDIS_URL is set; this process's memory otherwise."""
+    if redis_url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": "servicemap",
+                # A Redis outage must not take the site down: give up quickly and fall back to the db.
+                "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES = cache_settings(REDIS_URL)
+# With a shared cache, sessions are read from Redis and written through to the database (so a Redis
+# restart logs nobody out). A per-process memory cache would serve stale sessions across workers,
+# so without Redis they live in the database only.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
+
+# HTTPS. Off by default so `make run` works over plain http; production turns them on (docs/deploy.md).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# Behind a TLS-terminating proxy: "HTTP_X_FORWARDED_PROTO,https" trusts that header (only set this
+# when the proxy always overwrites it, or anyone can claim https).
+_proxy_header = env_list("SECURE_PROXY_SSL_HEADER", [])
+if _proxy_header and len(_proxy_header) != 2:
+    raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be 'HEADER,value', e.g. 'HTTP_X_FORWARDED_PROTO,https'")
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) if _proxy_header else None
+# Search pages carry a child's postcode district, age and forms of abuse in their query string:
+# "same-origin" never sends them to the services' own sites when a user follows a link.
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "same-origin")
+X_FRAME_OPTIONS = "DENY"
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -188,8 +270,41 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "servicemap <no-reply@service
 
 # Map base tiles: empty means no tiles (the maps stay useful with boundaries alone, and no
 # request leaves the site). Set a tile URL template to use one, with its attribution.
-MAP_TILES_URL = env_str("MAP_TILES_URL", "")
+MAP_TILES_URL = env_str("MAP_TILES_URL", "")  # its origin is allowed in the CSP's img-src
 MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "")
+
+
+def tile_origin(url: str) -> str:
+    """The CSP source for a tile URL template: scheme and host, with `{s}` subdomains as a wildcard."""
+    parts = urlsplit(url)
+    host = re.sub(r"\{[a-z]+\}", "*", parts.netloc)
+    return f"{parts.scheme}://{host}"
+
+
+# Content-Security-Policy: only our own files, plus inline scripts carrying this response's nonce
+# (base.html and the folium map scripts; see servicemap/templatetags/csp_tags.py). Leaflet styles
+# map panes through the DOM and folium's tooltips carry style attributes, hence style-src-attr.
+_csp_img = [SELF, "data:"] + ([tile_origin(MAP_TILES_URL)] if MAP_TILES_URL else [])
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": _csp_img,
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Report-only to try a stricter policy on a live site without breaking it.
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -12,19 +12,34 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from directory import vocabulary
-from directory.oruk.params import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from directory.oruk.params import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 
 
 def _codes(choices: tuple) -> str:
     return ", ".join(code for code, _label in choices)
 
 
+def _code_list(choices: tuple) -> dict:
+    """A string of one or more codes separated by commas, as the parser accepts (and nothing else)."""
+    one = "|".join(code for code, _label in choices)
+    return {"type": "string", "pattern": f"^({one})(,({one}))*$"}
+
+
+# What directory.postcodes.parse_postcode accepts: a unit postcode (any case, space optional), a
+# sector (with its space) or a district.
+_INWARD = "[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}"
+POSTCODE = {"type": "string", "pattern": f"^ *[A-Za-z]{{1,2}}[0-9][A-Za-z0-9]?( *{_INWARD}| +[0-9])? *$"}
+
+
 def _query(name: str, kind, description: str, **kwargs) -> OpenApiParameter:
     return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description, **kwargs)
 
 
-PAGE = _query("page", OpenApiTypes.INT, "Page number, from 1.")
-PER_PAGE = _query("per_page", OpenApiTypes.INT, f"Results per page, 1 to {MAX_PER_PAGE} (default {DEFAULT_PER_PAGE}).")
+# Bounds in the schema as well as the prose: the parameters outside them are refused with a 400,
+# and a client (or schemathesis, tests/api/) should be able to tell that from the document.
+PAGE = _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, f"Page number, 1 to {MAX_PAGE}.")
+PER_PAGE = _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+                  f"Results per page, 1 to {MAX_PER_PAGE} (default {DEFAULT_PER_PAGE}).")
 SEARCH = _query("search", OpenApiTypes.STR, "Text to find in names and descriptions.")
 FORMAT = _query(
     "format", OpenApiTypes.STR, "`json` (paged, the default) or `ndjson` (every match, one per line, no paging).",
@@ -40,21 +55,21 @@ TAXONOMY_TERM_ID = _query("taxonomy_term_id", OpenApiTypes.UUID, "Only records w
 ORGANIZATION_ID = _query("organization_id", OpenApiTypes.UUID, "Only services of this organization.")
 
 EXTENSION_FILTERS = [
-    _query("postcode", OpenApiTypes.STR,
+    _query("postcode", POSTCODE,
            "Extension. Services covering this postcode's local authority (a full postcode, sector or district)."),
     _query("coverage", OpenApiTypes.STR,
            "Extension. Services covering this area: an ONS code such as W06000015 (Cardiff). A service covering a "
            "larger area the given one belongs to (a health board, Wales) covers it too."),
     _query("age", OpenApiTypes.NUMBER, "Extension. Services whose age range includes this age in years."),
-    _query("abuse_form", OpenApiTypes.STR,
+    _query("abuse_form", _code_list(vocabulary.ABUSE_FORMS),
            f"Extension. Services working with this form of abuse ({_codes(vocabulary.ABUSE_FORMS)}). Repeat it or "
            "separate codes with commas: a service must work with all of them."),
-    _query("audience", OpenApiTypes.STR,
+    _query("audience", _code_list(vocabulary.AUDIENCES),
            f"Extension. Services supporting these people ({_codes(vocabulary.AUDIENCES)}); several as for abuse_form."),
     _query("disclosure_required", OpenApiTypes.BOOL,
            "Extension. `false`: only services that accept a referral without a verbal disclosure."),
     _query("welsh", OpenApiTypes.BOOL, "Extension. `true`: only services offering support in Welsh."),
-    _query("max_wait_weeks", OpenApiTypes.INT,
+    _query("max_wait_weeks", {"type": "integer", "minimum": 0, "maximum": 520},
            "Extension. Only services whose current reported wait is at most this many weeks (no report: left out)."),
 ]
 
@@ -164,8 +179,12 @@ def page_of(item: dict) -> dict:
     }
 
 
+NDJSON = {"type": "string", "description": "With format=ndjson: every match, one JSON document per line, no paging."}
+
+
 def list_responses(item: dict) -> dict:
-    return {200: page_of(item), 400: ERROR, 429: ERROR}
+    return {(200, "application/json"): page_of(item), (200, "application/x-ndjson"): NDJSON,
+            (400, "application/json"): ERROR, (429, "application/json"): ERROR}
 
 
 def detail_responses(item: dict) -> dict:

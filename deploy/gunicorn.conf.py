@@ -1,0 +1,22 @@
+"""gunicorn settings for servicemap (docs/deploy.md). Everything can be overridden on the command line.
+
+    gunicorn -c deploy/gunicorn.conf.py servicemap.wsgi
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Synchronous workers: the app is CPU-bound Python with short database queries. Two per core plus
+# one is gunicorn's rule of thumb; on the 2-core benchmark machine, 5.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+timeout = 30
+graceful_timeout = 30
+# Recycle workers now and then: bounds any slow growth of memory (the gaps results are held per worker).
+max_requests = 2000
+max_requests_jitter = 200
+# The reverse proxy logs requests; gunicorn logs errors only. No access log: query strings of
+# searches hold a child's postcode district and age, which no log should keep.
+accesslog = None
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

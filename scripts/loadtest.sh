@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Load test: gunicorn (several workers) + whitenoise on PostgreSQL with Redis, driven by wrk on
+# loopback only, at increasing concurrency, bounded in time. Prints a table for BENCHMARKS.md.
+#
+#   make loadtest                       # uses (or creates) the bench_national database
+#   DURATION=20 LEVELS="1 8 32" WORKERS=5 scripts/loadtest.sh
+#
+# Not part of `make test`. Installs Debian's wrk if it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PY:-.venv/bin/python}
+PORT=${PORT:-8171}
+WORKERS=${WORKERS:-5}                 # 2 x cores + 1 on the 2-core machine
+DURATION=${DURATION:-15}              # seconds per level
+LEVELS=${LEVELS:-"1 4 8 16 32"}       # concurrent connections
+PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
+DB_URL=${DB_URL:-$PG_SERVER/bench_national}
+REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/3}   # its own Redis database: other tests share db 0
+HOST=127.0.0.1                        # loopback only, never anything else
+mkdir -p .bench
+
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+# The national synthetic directory (scripts/bench.py leaves it behind; create it if it is not there).
+if ! DATABASE_URL=$DB_URL $PY manage.py shell -c "from directory.models import Service; import sys; sys.exit(0 if Service.objects.count() >= 1000 else 1)" 2>/dev/null; then
+  echo "Creating the benchmark database (20,000 services)..."
+  $PY scripts/bench.py --generate-only postgres
+  DB_URL=$PG_SERVER/bench_national
+fi
+
+export DATABASE_URL=$DB_URL REDIS_URL DEBUG=false ALLOWED_HOSTS=$HOST STATIC_MANIFEST=true \
+  SECRET_KEY=loadtest-only-$(date +%s)-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz \
+  DB_CONN_MAX_AGE=60 ORUK_API_ANON_RATE=100000000/minute LOG_LEVEL=ERROR
+$PY manage.py collectstatic --noinput -v0
+$PY scripts/bench.py --paths 400 > .bench/paths.txt
+head -400 .bench/paths.txt > .bench/paths-search.txt
+tail -400 .bench/paths.txt > .bench/paths-oruk.txt
+grep -o 'href="/static/[^"]*\.css"' <(DATABASE_URL=$DB_URL $PY -c "
+import os, sys; sys.path.insert(0, '.'); os.environ['DJANGO_SETTINGS_MODULE']='servicemap.settings'
+import django; django.setup(); from django.test import Client; print(Client().get('/').content.decode())") \
+  | head -1 | sed 's/href="//; s/"$//' > .bench/paths-static.txt
+
+.venv/bin/gunicorn -c deploy/gunicorn.conf.py --bind $HOST:$PORT --workers "$WORKERS" servicemap.wsgi \
+  --pid .bench/gunicorn.pid --daemon
+trap 'kill "$(cat .bench/gunicorn.pid)" 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -fs -o /dev/null "http://$HOST:$PORT/" && break; sleep 0.2; done
+# Warm every worker (gaps inputs, URL resolvers, first queries).
+for path in $(head -40 .bench/paths-search.txt) $(head -20 .bench/paths-oruk.txt); do
+  curl -fs -o /dev/null "http://$HOST:$PORT$path" || { echo "warm-up request failed: $path" >&2; exit 1; }
+done
+
+echo
+echo "gunicorn $WORKERS workers on $HOST:$PORT, PostgreSQL ($DB_URL), Redis, whitenoise; ${DURATION}s per level; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| endpoint | connections | requests/s | p50 ms | p95 ms | p99 ms | errors |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for target in search oruk static; do
+  for c in $LEVELS; do
+    [ "$target" = static ] && [ "$c" != "$(echo $LEVELS | awk '{print $NF}')" ] && continue
+    line=$(WRK_PATHS=.bench/paths-$target.txt wrk -t2 -c"$c" -d"${DURATION}s" --timeout 10s \
+           -s scripts/loadtest.lua "http://$HOST:$PORT" | grep '^RESULT')
+    eval "${line#RESULT }"
+    echo "| $target | $c | $rps | $p50_ms | $p95_ms | $p99_ms | $errors of $requests |"
+  done
+done

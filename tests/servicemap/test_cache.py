@@ -1,0 +1,81 @@
+"""The shared cache: Redis when REDIS_URL is set (this machine runs one at 127.0.0.1:6379).
+
+These tests use the real Redis and fail, never skip, when it does not answer (`make test`
+checks it first, as it does PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import redis
+from django.contrib.sessions.backends.cached_db import SessionStore
+from django.contrib.sessions.models import Session
+from django.core.cache.backends.redis import RedisCache
+from django.test import override_settings
+
+from servicemap.settings import cache_settings
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def test_without_redis_url_the_cache_is_local_memory():
+    assert cache_settings("")["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_with_redis_url_the_cache_is_redis():
+    config = cache_settings("redis://cache.internal:6379/1")["default"]
+    assert config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert config["LOCATION"] == "redis://cache.internal:6379/1"
+
+
+@pytest.fixture
+def redis_config():
+    """Redis settings under a key prefix of this test's own: the server is shared, so the test
+    deletes only its own keys afterwards (never FLUSHDB)."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis does not answer at {REDIS_URL} ({exc}); `make redis-up` starts it")
+    yield cache_settings(REDIS_URL)["default"] | {"KEY_PREFIX": prefix}
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)
+
+
+def _cache(config: dict) -> RedisCache:
+    return RedisCache(config["LOCATION"], config)
+
+
+def test_values_round_trip_through_redis(redis_config):
+    cache = _cache(redis_config)
+    cache.set("gaps:layer:intra_familial", {"W06000015": 1.25, "W06000001": None}, 60)
+    assert cache.get("gaps:layer:intra_familial") == {"W06000015": 1.25, "W06000001": None}
+    cache.set_many({"a": 1, "b": 2})
+    assert cache.get_many(["a", "b", "missing"]) == {"a": 1, "b": 2}
+    assert cache.incr("a") == 2
+    cache.delete("a")
+    assert cache.get("a") is None
+
+
+def test_two_app_servers_see_each_others_writes(redis_config):
+    # Two independent clients, as two gunicorn workers (or two machines) would hold.
+    writer, reader = _cache(redis_config), _cache(redis_config)
+    writer.set("gaps:version", 7)
+    assert reader.get("gaps:version") == 7
+
+
+def test_sessions_are_shared_through_redis_and_kept_in_the_database(redis_config, db):
+    with override_settings(
+        CACHES={"default": redis_config}, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"
+    ):
+        session = SessionStore()
+        session["shortlist"] = ["3f1c…"]
+        session.save()
+        assert Session.objects.filter(session_key=session.session_key).exists()  # survives a Redis restart
+        Session.objects.all().delete()
+        # Read back from Redis alone (the database row is gone): another worker sees the session.
+        assert SessionStore(session_key=session.session_key)["shortlist"] == ["3f1c…"]

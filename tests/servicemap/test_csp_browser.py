@@ -1,0 +1,116 @@
+"""The Content-Security-Policy in a real browser: pages and folium maps run with no violation."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop; the live server's database access is still synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        yield page
+        browser.close()
+
+
+def _watch(page) -> list[str]:
+    """Collect console errors and CSP violation reports (the page records them as they happen)."""
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+    # Failed loads by URL instead (the admin's pages ask for /favicon.ico, which is not ours to serve).
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    return problems
+
+
+@pytest.mark.browser
+@pytest.mark.urls("tests.servicemap.csp_pages.urls")
+def test_a_folium_map_runs_under_the_policy(live_server, page):
+    problems = _watch(page)
+    response = page.goto(f"{live_server.url}/csp-test-map/")
+    assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"]
+    page.wait_for_selector("path.leaflet-interactive")  # the GeoJSON was drawn: folium's script ran
+    page.hover("path.leaflet-interactive")
+    page.wait_for_selector(".leaflet-tooltip")  # the tooltip table (with its style attributes) rendered
+    page.click(".leaflet-marker-icon:not(.leaflet-div-icon)")
+    page.wait_for_selector(".leaflet-popup-content")
+    assert page.locator(".sm-map-label").inner_text() == "No provision"
+    assert page.evaluate("document.body.classList.contains('js-enabled')")  # base.html's inline script ran
+    page.screenshot(path=os.environ.get("CSP_SCREENSHOT", "/tmp/csp-map.png"), full_page=True)
+    assert problems == []
+
+
+@pytest.mark.browser
+@pytest.mark.urls("tests.servicemap.csp_pages.urls")
+def test_a_script_without_the_nonce_is_blocked(live_server, page):
+    # The policy is not a formality: an injected inline script is refused.
+    problems = _watch(page)
+    page.goto(f"{live_server.url}/csp-test-map/")
+    page.evaluate("""() => { const s = document.createElement('script');
+                             s.textContent = 'window.injected = true'; document.body.appendChild(s); }""")
+    assert page.evaluate("window.injected === undefined")
+    assert any("CSP violation: script-src" in p for p in problems)
+
+
+@pytest.fixture
+def sample_directory(transactional_db):
+    from directory.reference_data import load_areas
+    from directory.sample_directory import load_sample_directory
+    from tests.factories import PostcodeFactory
+
+    load_areas()
+    PostcodeFactory(postcode="CF10 1EP", latitude=51.4816, longitude=-3.1791, lad_code="W06000015")
+    load_sample_directory()
+    from django.contrib.auth import get_user_model
+
+    from directory.models import Service
+
+    get_user_model().objects.create_superuser("csp-admin", "a@example.org", "a-long-password-1")
+    return Service.objects.filter(coverage_areas__code="W06000015", status="active").order_by("name").first()
+
+
+# Every page with a map or an inline script, and the admin. Data fixtures come before `page`:
+# Django refuses database calls while Playwright's event loop runs.
+@pytest.mark.browser
+def test_the_apps_pages_and_maps_run_with_no_policy_violation(live_server, sample_directory, page):
+    problems = _watch(page)
+    pages = {
+        "/search/?postcode=CF10+1EP&age=9&abuse_forms=intra_familial&view=map": ".leaflet-container path",
+        f"/services/{sample_directory.public_id}/": ".leaflet-container path",
+        "/gaps/": ".leaflet-container path",
+        "/shortlist/": "main",
+        f"/services/{sample_directory.public_id}/report/": "form",
+        "/api/docs/": ".opblock",  # Swagger UI (drf-spectacular, our template with nonces)
+        "/accounts/login/": "form",
+        "/admin/login/": "#id_username",
+    }
+    for path, ready in pages.items():
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_selector(ready)
+        assert problems == [], f"{path}: {problems}"
+    page.fill("#id_username", "csp-admin")
+    page.fill("#id_password", "a-long-password-1")
+    page.click("input[type=submit]")
+    service_id = sample_directory.pk
+    for path in ["/moderation/", "/manage/", f"/admin/directory/service/{service_id}/change/", f"/admin/directory/service/{service_id}/history/",
+                 "/admin/directory/service/?q=Cardiff"]:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_selector("#content, main")
+        assert problems == [], f"{path}: {problems}"
+    page.screenshot(path=os.environ.get("CSP_SCREENSHOT_ADMIN", "/tmp/csp-admin.png"))

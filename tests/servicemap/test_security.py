@@ -1,0 +1,159 @@
+"""Production hardening: `check --deploy`, DEBUG guard, security headers, CSP nonces, static files."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.utils.safestring import mark_safe
+
+from servicemap.settings import BASE_DIR, is_local_host, tile_origin
+from servicemap.templatetags.security import add_nonce
+
+# What docs/deploy.md tells an operator to set (one app server behind a TLS-terminating proxy).
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k3y-for-the-deploy-check-only-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "DJANGO_REQUIRE_SECRET_KEY": "1",
+    "ALLOWED_HOSTS": "servicemap.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://servicemap.example.org",
+    "SECURE_SSL_REDIRECT": "true",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+    "SECURE_HSTS_PRELOAD": "true",
+    "SESSION_COOKIE_SECURE": "true",
+    "CSRF_COOKIE_SECURE": "true",
+    "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
+    "STATIC_MANIFEST": "true",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def _manage(args: list[str], env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    """Run manage.py in a fresh process with only `env` on top of a clean environment."""
+    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH"}}
+    base["DATABASE_URL"] = f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}"
+    return subprocess.run(
+        [sys.executable, str(BASE_DIR / "manage.py"), *args],
+        env={**base, **env}, cwd=BASE_DIR, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
+    result = _manage(["check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_without_the_production_environment(tmp_path):
+    # The same check must catch a deployment that forgot the settings (and the dev SECRET_KEY).
+    result = _manage(["check", "--deploy", "--fail-level", "WARNING"], {"DEBUG": "false"}, tmp_path)
+    assert result.returncode != 0
+    for code in ["W004", "W008", "W009", "W012", "W016"]:
+        assert f"security.{code}" in result.stderr + result.stdout
+
+
+def test_debug_cannot_be_on_with_a_public_host(tmp_path):
+    result = _manage(["check"], {"DEBUG": "true", "ALLOWED_HOSTS": "localhost,servicemap.example.org"}, tmp_path)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "servicemap.example.org" in result.stderr
+
+
+def test_debug_can_be_on_with_local_hosts(tmp_path):
+    result = _manage(["check"], {"DEBUG": "true", "ALLOWED_HOSTS": "localhost,127.0.0.1,app.localhost"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_malformed_proxy_header_setting_is_refused(tmp_path):
+    result = _manage(["check"], {"SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO"}, tmp_path)
+    assert result.returncode != 0 and "SECURE_PROXY_SSL_HEADER" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "local"),
+    [("localhost", True), ("127.0.0.1", True), ("[::1]", True), ("testserver", True), ("a.localhost", True),
+     ("*", False), (".example.org", False), ("servicemap.example.org", False), ("localhost.example.org", False)],
+)
+def test_only_loopback_names_count_as_local(host, local):
+    assert is_local_host(host) is local
+
+
+def test_tile_origin_allows_the_tile_host_and_its_subdomains():
+    assert tile_origin("https://{s}.tile.example.org/{z}/{x}/{y}.png") == "https://*.tile.example.org"
+    assert tile_origin("https://tiles.example.org/wales/{z}/{x}/{y}.png") == "https://tiles.example.org"
+
+
+@pytest.mark.django_db
+def test_pages_carry_the_security_headers(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert "unsafe-inline" not in re.search(r"script-src[^;]*", csp)[0]
+
+
+@pytest.mark.django_db
+def test_the_inline_script_of_every_page_carries_the_nonce_in_the_header(client):
+    response = client.get("/")
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])[1]
+    scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", response.content.decode())
+    assert scripts, "base.html has an inline script"
+    assert all(f'nonce="{nonce}"' in tag for tag in scripts)
+
+
+@pytest.mark.django_db
+def test_each_response_gets_a_fresh_nonce(client):
+    first = re.search(r"'nonce-([^']+)'", client.get("/")["Content-Security-Policy"])[1]
+    second = re.search(r"'nonce-([^']+)'", client.get("/")["Content-Security-Policy"])[1]
+    assert first != second
+
+
+def test_add_nonce_marks_every_inline_script_and_style_once():
+    html = '<div></div><script>a()</script><STYLE>.x{}</STYLE><script nonce="old">b()</script>'
+    out = add_nonce(html, "N")
+    assert out == '<div></div><script nonce="N">a()</script><STYLE nonce="N">.x{}</STYLE><script nonce="old">b()</script>'
+
+
+def test_the_nonce_filter_never_blesses_unsafe_text():
+    request = RequestFactory().get("/")
+    request.csp_nonce = "N"
+    template = Template("{% load security %}{{ html|csp_nonce:request }}")
+    built = template.render(Context({"html": mark_safe("<script>map()</script>"), "request": request}))
+    typed = template.render(Context({"html": "<script>alert(1)</script>", "request": request}))
+    assert built == '<script nonce="N">map()</script>'
+    assert typed == "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+@pytest.mark.django_db
+def test_whitenoise_serves_static_files(client):
+    response = client.get("/static/css/servicemap.css")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)
+
+
+def test_every_inline_script_in_a_template_carries_the_nonce():
+    # An inline <script> without the nonce is blocked by the policy: catch it here, not in a browser.
+    missing = []
+    for template in (BASE_DIR / "templates").rglob("*.html"):
+        for tag in re.findall(r"<script\b[^>]*>", template.read_text()):
+            if "src=" not in tag and 'nonce="{{ request.csp_nonce }}"' not in tag:
+                missing.append(f"{template.relative_to(BASE_DIR)}: {tag}")
+    assert missing == []
+
+
+def test_every_map_embedded_in_a_template_gets_the_nonce():
+    unfiltered = [
+        f"{t.relative_to(BASE_DIR)}: {m}"
+        for t in (BASE_DIR / "templates").rglob("*.html")
+        for m in re.findall(r"{{\s*\w*map_html[^}]*}}", t.read_text())
+        if "csp_nonce:request" not in m
+    ]
+    assert unfiltered == []

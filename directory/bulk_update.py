@@ -190,9 +190,20 @@ def _header_error(fieldnames: list[str] | None) -> str | None:
     return None
 
 
+NOT_CSV = _("The file is not a CSV file we can read (%(problem)s). Upload the CSV you downloaded, edited.")
+
+
 def check_upload(text: str, states: dict[uuid.UUID, CurrentState], *, today: date) -> UploadResult:
     """Check every row against the current state; the changes to make, or every error with its row."""
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _check_rows(text, states, today)
+    except csv.Error as exc:  # e.g. a lone carriage return inside a field (found by tests/fuzz/)
+        return UploadResult([], [NOT_CSV % {"problem": exc}])
+
+
+def _check_rows(text: str, states: dict[uuid.UUID, CurrentState], today: date) -> UploadResult:
+    # newline="": the csv module handles line endings itself (as its documentation asks).
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
     if error := _header_error(reader.fieldnames):
         return UploadResult([], [error])

@@ -15,6 +15,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
+
+from django.utils.translation import get_language
 
 from directory import vocabulary
 from directory.models import Location, Organisation, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
@@ -304,12 +307,23 @@ def _attribute(service: Service, term_id: str, term_document: dict) -> dict:
     }
 
 
+@lru_cache(maxsize=8)
+def _published_term_documents(language: str) -> dict[tuple[str, str], dict]:
+    """Every published term's document in one language, by (taxonomy key, code). Built once per
+    process and language: rebuilding them (lazy translations, derived UUIDs) for every attribute of
+    every service took most of a full page of 50 services."""
+    return {
+        (term.key, term.code): published_term_document(term, taxonomy)
+        for taxonomy in published_taxonomies() for term in taxonomy.terms
+    }
+
+
 def _attributes(service: Service) -> list[dict]:
-    owner = {term: taxonomy for taxonomy in published_taxonomies() for term in taxonomy.terms}
-    attributes = [
-        _attribute(service, str(term.public_id), published_term_document(term, owner[term]))
-        for term in service_terms(service)
-    ]
+    documents = _published_term_documents(get_language() or "en")
+    attributes = []
+    for term in service_terms(service):
+        document = dict(documents[(term.key, term.code)])  # a copy: documents are never shared
+        attributes.append(_attribute(service, document["id"], document))
     imported = sorted(service.taxonomy_terms.all(), key=lambda t: (t.name, str(t.public_id)))
     attributes += [_attribute(service, str(term.public_id), taxonomy_term_document(term)) for term in imported]
     return attributes

@@ -140,3 +140,12 @@ def test_any_uploaded_bytes_get_an_answer_and_change_nothing_unless_valid(modera
     assert response.status_code in {302, 400}
     if response.status_code == 400:
         assert _state() == before
+
+
+@pytest.mark.parametrize("content", [b"service_id,status\na\rb,c\n", b"x\ry\n", b"service_id\n\"unclosed\n"])
+def test_a_file_with_stray_carriage_returns_gets_an_answer_not_a_server_error(moderator, listed, content):
+    # Found by the property above: a lone carriage return in a field made the csv module raise (a 500).
+    before = _state()
+    response = _upload(moderator, content)
+    assert response.status_code == 400
+    assert _state() == before

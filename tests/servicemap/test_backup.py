@@ -45,7 +45,9 @@ def _export() -> list[dict]:
     return sorted(rows, key=lambda r: (r["model"], str(r["pk"])))
 
 
-@pytest.mark.django_db
+# Transactional: `flush` cannot TRUNCATE inside the test's transaction on PostgreSQL (deferred
+# foreign-key checks are pending), and a restore never runs inside one either.
+@pytest.mark.django_db(transaction=True)
 def test_an_export_loads_into_an_empty_database_with_nothing_lost(directory_data, tmp_path):
     before = _export()
     counts = {"services": Service.objects.count(), "waits": WaitingTimeReport.objects.count()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -157,3 +158,13 @@ def test_every_map_embedded_in_a_template_gets_the_nonce():
         if "csp_nonce:request" not in m
     ]
     assert unfiltered == []
+
+
+def test_collectstatic_for_production_succeeds_and_hashes_the_files(tmp_path):
+    # It failed on the vendored files' references to source maps and the GOV.UK crest we do not ship.
+    env = {"STATIC_MANIFEST": "true", "STATIC_ROOT": str(tmp_path / "static")}
+    result = _manage(["collectstatic", "--noinput", "-v0"], env, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
+    assert re.fullmatch(r"vendor/leaflet/leaflet\.[0-9a-f]{12}\.js", manifest["vendor/leaflet/leaflet.js"])
+    assert (tmp_path / "static" / (manifest["css/servicemap.css"] + ".gz")).exists()

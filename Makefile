@@ -7,8 +7,10 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Two workers (the CI machine has two cores); files stay whole so module fixtures load once.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: run setup data test test-sqlite test-postgres browser-deps postgres-up redis-up lint assets clean bench loadtest
+.PHONY: run setup data test test-sqlite test-postgres browser-deps postgres-up redis-up lint assets clean messages bench loadtest
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,15 +38,17 @@ test: setup browser-deps postgres-up redis-up
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: setup
-	env -u DATABASE_URL $(PY) -m pytest
+	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
 
 test-postgres: setup
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Debian's chromium for Playwright (Playwright's own browser download does not work here).
 browser-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	@command -v chromium >/dev/null || (echo "chromium is required for the browser tests" >&2; exit 1)
+	@# gettext (msgfmt, xgettext): the Welsh catalogue tests re-run makemessages and msgfmt.
+	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null)
 
 # Start the local PostgreSQL cluster only when none answers; fail loudly if it still does not.
 postgres-up:
@@ -78,3 +82,9 @@ assets:
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+# Refresh the Welsh catalogue from the code and templates, then compile it (commit both files).
+# tests/servicemap/test_i18n.py runs the same makemessages and fails if the catalogue is out of step.
+messages: setup
+	$(PY) manage.py makemessages -l cy --no-obsolete --add-location=file -i node_modules -i staticfiles -i tests -i scripts
+	$(PY) manage.py compilemessages -l cy -i .venv -i node_modules

@@ -99,7 +99,7 @@ def decode_upload(raw: bytes) -> tuple[str | None, str | None]:
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError:
-        return None, _("The file is not UTF-8 text. In Excel, save it as \u201cCSV UTF-8\u201d.")
+        return None, _("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”.")
 
 
 def _parse_weeks(value: str) -> int | None:
@@ -108,9 +108,9 @@ def _parse_weeks(value: str) -> int | None:
     try:
         weeks = int(value)
     except ValueError:
-        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not \u201c%s\u201d") % value) from None
+        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not “%s”") % value) from None
     if not 0 <= weeks <= MAX_WAIT_WEEKS:
-        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not \u201c%s\u201d") % value)
+        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not “%s”") % value)
     return weeks
 
 
@@ -121,7 +121,7 @@ def _parse_open(value: str) -> bool | None:
         return True
     if value.lower() in _NO:
         return False
-    raise ValueError(_("referrals_open must be yes or no, not \u201c%s\u201d") % value)
+    raise ValueError(_("referrals_open must be yes or no, not “%s”") % value)
 
 
 def _parse_as_of(value: str, today: date) -> date | None:
@@ -130,7 +130,7 @@ def _parse_as_of(value: str, today: date) -> date | None:
     try:
         as_of = date.fromisoformat(value)
     except ValueError:
-        raise ValueError(_("wait_as_of must be a date like 2025-01-31, not \u201c%s\u201d") % value) from None
+        raise ValueError(_("wait_as_of must be a date like 2025-01-31, not “%s”") % value) from None
     if as_of > today:
         raise ValueError(_("wait_as_of %s is in the future") % value)
     return as_of
@@ -168,7 +168,7 @@ def _check_row(row: dict, state: CurrentState, today: date) -> Change:
     status = row.get("status", "").strip().lower()
     if status not in STATUSES:
         problems.append(
-            _("status must be one of %(choices)s, not \u201c%(value)s\u201d")
+            _("status must be one of %(choices)s, not “%(value)s”")
             % {"choices": ", ".join(STATUSES), "value": row.get("status", "")}
         )
     wait = None
@@ -235,7 +235,7 @@ def _check_known_row(row: dict, states: dict, seen: dict, number: int, today: da
     try:
         public_id = uuid.UUID(raw_id)
     except ValueError:
-        raise ValueError(_("service_id \u201c%s\u201d is not a service id") % raw_id) from None
+        raise ValueError(_("service_id “%s” is not a service id") % raw_id) from None
     state = states.get(public_id)
     if state is None:
         raise ValueError(_("no service has the id %s") % raw_id)

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from geopy.distance import great_circle
 
@@ -563,5 +564,7 @@ def service_list_by_public_ids(*, public_ids: Sequence[UUID]) -> list[Service]:
 
 
 def local_authority_choices() -> QuerySet[Area]:
-    """The 22 Welsh local authorities, for the search form's list."""
-    return Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY).order_by("name")
+    """The 22 Welsh local authorities, for the search form's list, in the order of the page's
+    language (Welsh names on Welsh pages: Caerdydd sits under C, not where Cardiff would)."""
+    welsh = (get_language() or "en").startswith("cy")
+    return Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY).order_by("name_cy" if welsh else "name", "name")

@@ -143,7 +143,7 @@ class Layer:
     def label(self) -> str:
         label = str(_QUESTION[self.question][0])
         if self.band:
-            label = f"{label}, {_('children')} {_BAND[self.band][0]}"
+            label = str(_("%(question)s, children %(band)s") % {"question": label, "band": _BAND[self.band][0]})
         return label
 
     def counts(self, service: ServiceRow) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import folium
 from django.templatetags.static import static
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -174,6 +175,7 @@ def _label_no_provision(
 ) -> None:
     """A "None" label on each area with no provision, pushed sideways away from a neighbour's label."""
     placed: list[tuple[float, float]] = []
+    label = escape(_("None"))  # outside the f-string below, where makemessages cannot see it
     codes = [c for c, r in by_code.items() if (regions.get(c) or r).no_provision and c in centroids]
     for code in sorted(codes, key=lambda c: -centroids[c][1]):  # east to west
         lat, lon = centroids[code]
@@ -183,7 +185,7 @@ def _label_no_provision(
         folium.Marker(
             (lat, lon),
             icon=folium.DivIcon(
-                html=f'<span class="sm-map-label">{_("None")}</span>',
+                html=f'<span class="sm-map-label">{label}</span>',
                 icon_size=(44, 18), icon_anchor=(22 + 26 * shift, 9), class_name="sm-map-label-icon",
             ),
             interactive=False,

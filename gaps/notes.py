@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gaps import layers
 from gaps.layers import LayerResult
 
-CENSUS = "ONS Census 2021, table TS007 (usual residents aged 0–17 on 21 March 2021)"
+CENSUS = gettext_lazy("ONS Census 2021, table TS007 (usual residents aged 0–17 on 21 March 2021)")
 
 
 def supply_statement(result: LayerResult) -> str:
@@ -33,7 +34,7 @@ def need_statement(need: str) -> str:
 def figure_notes(result: LayerResult, as_of: date | None) -> list[tuple[str, str]]:
     """(heading, text) pairs stating where the figures come from, when, how, and what they cannot show."""
     period = _("Directory as it stood on %(date)s (waiting times: each service's latest report).") % {
-        "date": as_of.isoformat() if as_of else _("no services yet")
+        "date": date_format(as_of) if as_of else _("no services yet")
     }
     return [
         ("source", _(

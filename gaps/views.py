@@ -243,7 +243,7 @@ def _trend_rows(current: LayerResult, before: dict, now: dict) -> list[dict]:
         then_10k = b.access * 10_000 if b else None
         now_10k = n.access * 10_000 if n else None
         rows.append({
-            "code": area_row.code, "name": area_row.name, "is_wales": area_row.kind == "nation",
+            "code": area_row.code, "name": area_row.name, "name_cy": area_row.name_cy, "is_wales": area_row.kind == "nation",
             "then": then_10k, "now": now_10k,
             "change": (now_10k - then_10k) if then_10k is not None and now_10k is not None else None,
             "then_wait": b.median_wait if b else None, "now_wait": n.median_wait if n else None,

@@ -166,6 +166,8 @@ LANGUAGES = [("en", _("English")), ("cy", _("Welsh"))]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# British date formats for "en" (Django's are American); Welsh uses Django's own "cy" formats.
+FORMAT_MODULE_PATH = ["servicemap.formats"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

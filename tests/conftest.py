@@ -1,7 +1,17 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    # A request to a /cy/ page leaves Welsh active in this thread (as it would for the next
+    # request's middleware to change); code a later test calls directly must not inherit it.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from directory.accounts.roles import moderator_users, organisation_member_emails
 from directory.models import ServiceChange
@@ -30,7 +31,7 @@ def moderator_emails() -> list[str]:
 
 def change_submitted(change: ServiceChange) -> None:
     send(
-        f"Waiting for approval: {change.service.name}",
+        _("Waiting for approval: %(name)s") % {"name": change.service.name},
         "emails/change_submitted.txt",
         {"change": change, "url": absolute(reverse("listings:change_detail", args=[change.pk]))},
         moderator_emails(),
@@ -41,10 +42,11 @@ def change_decided(change: ServiceChange) -> None:
     """Tell whoever submitted the change (or, failing that, the organisation's editors)."""
     submitter = change.submitted_by.email if change.submitted_by and change.submitted_by.email else None
     recipients = [submitter] if submitter else organisation_member_emails(change.service.organisation_id)
-    verb = "approved" if change.state == ServiceChange.State.APPROVED else "not approved"
+    approved = change.state == ServiceChange.State.APPROVED
+    subject = _("Your change to %(name)s was approved") if approved else _("Your change to %(name)s was not approved")
     send(
-        f"Your change to {change.service.name} was {verb}",
+        subject % {"name": change.service.name},
         "emails/change_decided.txt",
-        {"change": change, "verb": verb, "url": absolute(reverse("listings:dashboard"))},
+        {"change": change, "approved": approved, "url": absolute(reverse("listings:dashboard"))},
         recipients,
     )

@@ -9,16 +9,17 @@ from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from directory.accounts.roles import organisation_member_emails
 from directory.listings import notifications, reminders
 from directory.models import ReviewRequest, Service, WaitingTimeReport
 
 SUBJECTS = {
-    reminders.FIRST: "Please check your listing: {name}",
-    reminders.REMINDER: "Reminder: please check your listing: {name}",
-    reminders.URGENT: "Urgent: {name} has not been checked for 13 months",
-    reminders.WAIT: "Please update the waiting time for {name}",
+    reminders.FIRST: _("Please check your listing: %(name)s"),
+    reminders.REMINDER: _("Reminder: please check your listing: %(name)s"),
+    reminders.URGENT: _("Urgent: %(name)s has not been checked for 13 months"),
+    reminders.WAIT: _("Please update the waiting time for %(name)s"),
 }
 
 
@@ -81,7 +82,7 @@ class Command(BaseCommand):
                 ReviewRequest.objects.create(
                     service=service, kind=due.kind, basis=due.basis, recipients=", ".join(recipients)
                 )
-                send_mail(SUBJECTS[due.kind].format(name=service.name), body, None, recipients)
+                send_mail(str(SUBJECTS[due.kind] % {"name": service.name}), body, None, recipients)
         except IntegrityError:
             return False  # another run sent it a moment ago
         return True

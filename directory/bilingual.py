@@ -1,0 +1,74 @@
+"""Pure helpers for a bilingual site: the other language's address, and provider text with fallback.
+
+Provider-written text (name, description, eligibility, how to refer) is stored in English and
+optionally in Welsh by django-modeltranslation (`description_en`, `description_cy`). On a Welsh
+page the Welsh column is shown where the provider filled it in; otherwise the English text is
+shown *and the page says so*, marked `lang="en"` so screen readers switch voice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language
+
+DEFAULT_LANGUAGE = settings.LANGUAGE_CODE
+
+
+def _language_prefixes() -> set[str]:
+    return {code for code, _name in settings.LANGUAGES if code != DEFAULT_LANGUAGE}
+
+
+def _strip_language_prefix(path: str) -> str:
+    for code in _language_prefixes():
+        prefix = f"/{code}/"
+        if path.startswith(prefix):
+            return path[len(prefix) - 1 :]
+        if path == f"/{code}":
+            return "/"
+    return path
+
+
+def url_in_language(full_path: str, language: str) -> str:
+    """The same page (path and query string) in `language`: /search/?a=b <-> /cy/search/?a=b.
+
+    Django's `translate_url` re-reverses the resolved view, so translated paths stay right;
+    for a path that does not resolve (a 404 page) only the language prefix is swapped.
+    """
+    translated = translate_url(full_path, language)
+    if translated != full_path:
+        return translated
+    path, sep, query = full_path.partition("?")
+    bare = _strip_language_prefix(path)
+    if language != DEFAULT_LANGUAGE:
+        bare = f"/{language}{bare}"
+    return f"{bare}{sep}{query}"
+
+
+def area_display_name(name: str, name_cy: str, language: str | None = None) -> str:
+    """The Welsh name on Welsh pages where one is known, else the English name."""
+    language = (language or get_language() or DEFAULT_LANGUAGE).split("-")[0]
+    return name_cy if language == "cy" and name_cy else name
+
+
+@dataclass(frozen=True)
+class TranslatedText:
+    text: str
+    lang: str  # the language the text is actually in
+    is_fallback: bool  # True on a non-English page showing English because no translation exists
+
+
+def translated_text(obj: object, field: str, language: str | None = None) -> TranslatedText:
+    """`obj.field` in the active language, saying whether it fell back to English."""
+    language = (language or get_language() or DEFAULT_LANGUAGE).split("-")[0]
+    default_text = getattr(obj, f"{field}_{DEFAULT_LANGUAGE}", None)
+    if default_text is None:  # not a translated field: plain attribute, in the default language
+        return TranslatedText(str(getattr(obj, field, "") or ""), DEFAULT_LANGUAGE, False)
+    if language == DEFAULT_LANGUAGE:
+        return TranslatedText(default_text or "", DEFAULT_LANGUAGE, False)
+    own = getattr(obj, f"{field}_{language}", None) or ""
+    if own.strip():
+        return TranslatedText(own, language, False)
+    return TranslatedText(default_text or "", DEFAULT_LANGUAGE, bool((default_text or "").strip()))

@@ -1,0 +1,53 @@
+"""Template tags for the bilingual site.
+
+    {% load bilingual %}
+    <a href="{% url_in_language 'cy' %}">Cymraeg</a>          the current page and query in Welsh
+    {% translated_field service "description" %}              block text, with a note on fallback
+    {% translated_field service "name" inline=True %}         inline text, with a short note
+    {% translated_field service "how_to_refer" words=30 css="govuk-body-s" %}
+    <h1 {% lang_attr service "name" %}>{{ service.name }}</h1>  lang="en" when Welsh is missing
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+
+from directory.bilingual import area_display_name, translated_text, url_in_language
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True, name="url_in_language")
+def url_in_language_tag(context: template.Context, language: str) -> str:
+    request = context.get("request")
+    full_path = request.get_full_path() if request is not None else "/"
+    return url_in_language(full_path, language)
+
+
+@register.inclusion_tag("includes/translated_field.html")
+def translated_field(obj: object, field: str, inline: bool = False, words: int | None = None, css: str = "") -> dict:
+    """Provider text in the page's language; on fallback, English marked `lang="en"` with a note.
+
+    `inline` for text inside a sentence or a heading (a short note after it); `words` shortens
+    the text (as `truncatewords`); `css` is the class of the block's wrapper.
+    """
+    return {"translated": translated_text(obj, field), "inline": inline, "words": words, "css": css}
+
+
+@register.simple_tag
+def lang_attr(obj: object, field: str) -> str:
+    """` lang="en"` where the active language's text is missing and English is shown instead."""
+    translated = translated_text(obj, field)
+    if translated.is_fallback:
+        return format_html(' lang="{}"', translated.lang)
+    return ""
+
+
+@register.filter
+def area_name(area: object) -> str:
+    """An area's name in the page's language, for anything with `name` and `name_cy`
+    (an Area, the gaps module's rows, or a dict); English where no Welsh name is known."""
+    if isinstance(area, dict):
+        return area_display_name(area.get("name", ""), area.get("name_cy", ""))
+    return area_display_name(getattr(area, "name", ""), getattr(area, "name_cy", ""))

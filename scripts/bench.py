@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / ".bench"
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
-PG_DB = "bench_national"
+PG_DB = os.environ.get("BENCH_PG_DB", "bench_national")  # one per developer on a shared server
 RESULT_TAG = "BENCH_RESULT "
 NOT_AVAILABLE = "not yet available"
 

@@ -81,7 +81,9 @@ def search(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "directory/search.html", context, status=400)
 
-    outcome = selectors.service_search(**form.search_kwargs())
+    # Light results: counts, grouping, sort and exclusions need no more; the page (or the map)
+    # shown gets what it draws below.
+    outcome = selectors.service_search(**form.search_kwargs(), hydrate=False)
     if not request.GET.get("page") and request.GET.get("view") != "map":
         # A new search (not paging or the map of the same one) whose results hold nothing
         # covering the child's area is counted, as an aggregate only, for the gaps module.
@@ -89,14 +91,17 @@ def search(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(outcome.results, selectors.PAGE_SIZE)
     number, page_notice = _page_number(request.GET.get("page"), paginator.num_pages)
     view = "map" if request.GET.get("view") == "map" else "list"
+    page = paginator.get_page(number)
+    if view == "list":
+        selectors.search_results_hydrate(page.object_list)
     context.update(
-        outcome=outcome, place=form.place, page=paginator.get_page(number), page_notice=page_notice,
+        outcome=outcome, place=form.place, page=page, page_notice=page_notice,
         view=view, sort=form.cleaned_data.get("sort") or selectors.SORT_BEST, sorts=selectors.SORTS,
         nearby_km=selectors.NEARBY_KM,
         group_pages={g.name.lower(): outcome.first_page(g) for g in selectors.Group},
     )
     if view == "map":
-        mapped = [r for r in outcome.results if r.locations]
+        mapped = selectors.search_results_for_map(outcome.results)
         context.update(
             mapped_count=len(mapped),
             map_html=build_search_map(

@@ -136,11 +136,11 @@ _lock = threading.Lock()
 _held: SearchIndex | None = None
 
 
-def current() -> SearchIndex:
+def current(directory_version: str | None = None) -> SearchIndex:
     """This process's index if it is of the current directory version; else read afresh.
-    One query when current (the version), four when not."""
+    One query when current (the version, unless the caller read it already), four when not."""
     global _held
-    token = version.current()
+    token = directory_version or version.current()
     held = _held
     if held is not None and held.version == token:
         return held

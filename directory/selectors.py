@@ -477,6 +477,7 @@ def service_search(
     referrer: str = "",
     sort: str = SORT_BEST,
     hydrate: bool = True,
+    directory_version: str | None = None,
 ) -> SearchOutcome:
     """Services for a child in `lad_code` (distances from `point`), in three groups.
 
@@ -491,9 +492,10 @@ def service_search(
     directory version). With `hydrate` every result gets its full service (two queries); without,
     results keep their light rows and the caller hydrates the ones it shows
     (`search_results_hydrate`, `search_results_for_map`). Three queries (five hydrated), plus
-    three when the directory changed since this process last read the index.
+    three when the directory changed since this process last read the index; one fewer when the
+    caller passes the `directory_version` it read already.
     """
-    index = search_index.current()
+    index = search_index.current(directory_version)
     area = search_area_for(lad_code)
     nearby_ids = index.nearby(point, NEARBY_KM) if point is not None else set()
     criteria = SearchCriteria(

@@ -31,7 +31,7 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.functional import SimpleLazyObject
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -94,24 +94,47 @@ class CachedSearch:
     unmet: dict | None
 
 
+# Stand-ins for a button's service while rendering it once per request: the template reads only
+# these two of the service (and whether it is shortlisted), the rest is the same on every button.
+_ID_MARK = UUID(int=0)
+_NAME_MARK = "\x1fsm-service-name\x1f"
+
+
 def fill(parts: tuple[str | tuple[str, ...], ...], request: HttpRequest, shortlisted: set[UUID]) -> SafeString:
     """The cached content with this visitor's pieces: shortlist buttons (with this session's state
-    and CSRF token, as the include would render them) and the map's script nonce."""
-    button = get_template(SHORTLIST_BUTTON).template
-    # The token only where a button shows it, as the template's lazy `csrf_token` did: a page
-    # without results sets no CSRF cookie.
-    context = Context({"request": request, "shortlisted": shortlisted,
-                       "csrf_token": SimpleLazyObject(lambda: get_token(request))})
+    and CSRF token, as the include renders them) and the map's script nonce.
+
+    The button template is rendered twice per request (on / not on the shortlist) with stand-ins
+    for the service, then each button is the right one with the service's id and escaped name in
+    place: twenty renders cost more than the rest of a cached page.
+    """
+    buttons: dict[bool, str] = {}
+    token = ""
     out = []
     for part in parts:
         if isinstance(part, str):
             out.append(part)
         elif part[0] == "shortlist":
-            with context.push(service=ShortlistedService(UUID(part[1]), part[2])):
-                out.append(button.render(context))
+            public_id = UUID(part[1])
+            on_list = public_id in shortlisted
+            if on_list not in buttons:
+                # One token for the page's forms, taken only if a button shows it (as the template's
+                # lazy `csrf_token`): a page without results sets no CSRF cookie.
+                token = token or get_token(request)
+                buttons[on_list] = _button(request, token, on_list)
+            out.append(buttons[on_list].replace(str(_ID_MARK), str(public_id)).replace(
+                _NAME_MARK, conditional_escape(part[2])))
         else:
             # str(): django-csp's lazy nonce is falsy until something reads it, and the page's own
             # script tags (which read it) come later, in base.html.
             nonce = getattr(request, "csp_nonce", None)
             out.append(add_nonce(part[1], str(nonce)) if nonce is not None else part[1])
     return mark_safe("".join(out))  # every part came from our templates, escaped there
+
+
+def _button(request: HttpRequest, csrf_token: str, on_list: bool) -> str:
+    context = Context({
+        "request": request, "csrf_token": csrf_token, "service": ShortlistedService(_ID_MARK, _NAME_MARK),
+        "shortlisted": {_ID_MARK} if on_list else set(),
+    })
+    return get_template(SHORTLIST_BUTTON).template.render(context)

@@ -13,16 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
-from types import SimpleNamespace
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from geopy.distance import great_circle
 
-from directory import vocabulary
+from directory import search_index, vocabulary
 from directory.models import Area, Location, Service, ServiceAtLocation, WaitingTimeReport
 
 # Services based this close to the child, that do not cover the child's area, are still shown
@@ -199,6 +197,8 @@ class SearchArea:
 
 @dataclass
 class SearchResult:
+    # The full service once hydrated (`search_results_hydrate`); until then its light row
+    # (`search_index.ServiceRow`), which has every column the criteria, tags and sort read.
     service: Service
     group: Group
     distance_km: float | None
@@ -297,7 +297,7 @@ def _sort_key(result: SearchResult, sort: str) -> tuple:
     weeks = wait.weeks if wait is not None else _INF
     unsure_wait = wait is None or wait.is_stale
     distance = result.distance_km if result.distance_km is not None else _INF
-    name = result.service.name.lower()
+    name = result.service.name.lower()  # a light row's name reads the active language too
     if sort == SORT_DISTANCE:
         return (result.group, distance, name)
     if sort == SORT_WAIT:
@@ -311,19 +311,31 @@ def sort_results(results: Iterable[SearchResult], sort: str) -> list[SearchResul
     return sorted(results, key=lambda r: _sort_key(r, sort))
 
 
+EARTH_RADIUS_KM = 6371.009  # the mean radius geopy's great_circle uses
+
+
+def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance: within 0.5% of the geodesic and about ten times faster (pure).
+
+    The same formula and radius as geopy's `great_circle` (so the same figures), without its
+    Point objects, which cost more than the arithmetic when a search weighs a thousand services.
+    """
+    lat1, lng1, lat2, lng2 = math.radians(a[0]), math.radians(a[1]), math.radians(b[0]), math.radians(b[1])
+    sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
+    sin_lat2, cos_lat2 = math.sin(lat2), math.cos(lat2)
+    delta_lng = lng2 - lng1
+    cos_delta_lng, sin_delta_lng = math.cos(delta_lng), math.sin(delta_lng)
+    d = math.atan2(
+        math.sqrt((cos_lat2 * sin_delta_lng) ** 2 + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2 * cos_delta_lng) ** 2),
+        sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta_lng,
+    )
+    return EARTH_RADIUS_KM * d
+
+
 def _nearest_km(point: tuple[float, float] | None, points: Sequence[tuple[float, float]]) -> float | None:
-    # Great-circle distance: within 0.5% of the geodesic and about ten times faster, which
-    # matters when a national search weighs a thousand candidates.
     if point is None or not points:
         return None
-    return min(great_circle(point, other).km for other in points)
-
-
-def _bounding_box(point: tuple[float, float], km: float) -> tuple[float, float, float, float]:
-    lat, lon = point
-    dlat = km / 111.0
-    dlon = km / (111.0 * max(math.cos(math.radians(lat)), 0.01))
-    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+    return min(great_circle_km(point, other) for other in points)
 
 
 def search_area_for(lad_code: str) -> SearchArea:
@@ -360,88 +372,78 @@ def public_locations(service: Service) -> list[Location]:
     return [site.location for site in getattr(service, "public_sites", []) if site.location.has_public_point]
 
 
-def _nearby_service_ids(point: tuple[float, float]) -> set[int]:
-    """Services with a published location in a box around the point. One query."""
-    south, north, west, east = _bounding_box(point, NEARBY_KM)
-    return set(
-        ServiceAtLocation.objects.filter(
-            location__do_not_publish_address=False,
-            location__latitude__range=(south, north),
-            location__longitude__range=(west, east),
-        ).values_list("service_id", flat=True)
-    )
-
-
-# What grouping and the criteria read: plain columns, no translated text, no related rows.
-_LIGHT_FIELDS = (
-    "id", "status", "age_min", "age_max", "kind_helpline", "welsh_available", "disclosure_required",
-    "requires_proceedings_finished",
-    *vocabulary.ABUSE_FORM_FIELDS.values(), *vocabulary.AUDIENCE_FIELDS.values(),
-    *vocabulary.DELIVERY_MODE_FIELDS.values(), *vocabulary.REFERRER_FIELDS.values(),
-)
-_WAIT_FIELDS = ("current_wait_weeks", "current_wait_as_of", "current_wait_open")
-
-
-def _candidate_rows(area: SearchArea, nearby_ids: set[int]) -> list[SimpleNamespace]:
-    """Every service relevant to the area, as light rows (one query, no model instances).
-
-    A national directory gives a search hundreds of candidates, most of which fail a criterion;
-    building full instances with their related rows for all of them cost most of a search.
-    """
-    links = Service.coverage_areas.through.objects
-    coverage = links.filter(service=OuterRef("pk"))
-    # The candidates' ids first, in one query from the indexes: services covering the area (by the
-    # coverage table's area index) and helplines listing no area at all (they take calls from
-    # anyone: a national fallback). Filtering every service in the country by an OR of those
-    # conditions made PostgreSQL walk all 20,000 rows for each search.
-    area_ids = area.local_ids | area.nation_ids
-    helplines = Service.objects.filter(kind_helpline=True).exclude(Exists(coverage)).order_by().values_list(
-        "id", flat=True)
-    ids = set(nearby_ids)
-    ids.update(links.filter(area_id__in=area_ids).order_by().values_list("service_id", flat=True).union(helplines)
-               if area_ids else helplines)
-    wanted = Q(id__in=sorted(ids))
-    queryset = Service.objects.published().filter(wanted).annotate(
-        covers_local=Exists(coverage.filter(area_id__in=area.local_ids)),
-        covers_nation=Exists(coverage.filter(area_id__in=area.nation_ids)),
-        lists_an_area=Exists(coverage),
-    )
-    rows = with_current_wait(queryset).order_by("id").values(
-        *_LIGHT_FIELDS, "covers_local", "covers_nation", "lists_an_area", *_WAIT_FIELDS
-    )
-    return [SimpleNamespace(**row) for row in rows]
-
-
-def _public_points(service_ids: Iterable[int]) -> dict[int, list[tuple[float, float]]]:
-    """Published location points of these services. One query."""
-    points: dict[int, list[tuple[float, float]]] = {}
-    rows = ServiceAtLocation.objects.filter(
-        service_id__in=list(service_ids), location__do_not_publish_address=False,
-        location__latitude__isnull=False, location__longitude__isnull=False,
-    ).values_list("service_id", "location__latitude", "location__longitude")
-    for service_id, latitude, longitude in rows:
-        points.setdefault(service_id, []).append((latitude, longitude))
-    return points
-
-
-def _hydrate(rows: Sequence[SimpleNamespace]) -> dict[int, Service]:
-    """Full services (organisation, published sites) for the rows that made the results. Two queries.
+def _hydrate(results: Sequence[SearchResult]) -> None:
+    """Full services (organisation, published sites) in place of the light rows. Two queries.
 
     The annotations the light rows carry are copied across rather than computed again.
     """
+    rows = [result.service for result in results if not isinstance(result.service, Service)]
+    if not rows:
+        return
     services = Service.objects.filter(id__in=[row.id for row in rows]).select_related("organisation") \
         .prefetch_related(_public_sites())
     by_id = {service.id: service for service in services}
     for row in rows:
-        for name in (*_WAIT_FIELDS, "lists_an_area"):
+        for name in (*search_index.WAIT_FIELDS, "lists_an_area"):
             setattr(by_id[row.id], name, getattr(row, name))
-    return by_id
+    for result in results:
+        if not isinstance(result.service, Service):
+            result.service = by_id[result.service.id]
+            result.locations = public_locations(result.service)
 
 
-def _group(service: SimpleNamespace, distance_km: float | None, nearby: bool) -> Group | None:
-    if service.covers_local:
+def search_results_hydrate(results: Sequence[SearchResult]) -> None:
+    """Give these results (the page shown) their full services and published locations. Two queries,
+    none if they have them already. `service_search(hydrate=False)` leaves every result light: a
+    national search passes hundreds, of which a page shows twenty."""
+    _hydrate(results)
+
+
+@dataclass(frozen=True)
+class MapService:
+    """What the search map shows of a service: its name and address (its page's link)."""
+
+    public_id: UUID
+    name: str
+
+
+@dataclass(frozen=True)
+class MapLocation:
+    name: str
+    latitude: float
+    longitude: float
+    has_public_point: bool = True
+
+
+def search_results_for_map(results: Sequence[SearchResult]) -> list[SearchResult]:
+    """The results that have a published location, each with just what the map draws (its name,
+    public id and published locations), not the full service. Two queries."""
+    if not results:
+        return []
+    ids = [result.service.id for result in results]
+    names = {
+        row["id"]: MapService(row["public_id"], search_index.translated_name(row["name_en"], row["name_cy"]))
+        for row in Service.objects.filter(id__in=ids).values("id", "public_id", "name_en", "name_cy")
+    }
+    sites: dict[int, list[MapLocation]] = {}
+    for service_id, name, latitude, longitude in ServiceAtLocation.objects.filter(
+        service_id__in=ids, location__do_not_publish_address=False, location__latitude__isnull=False,
+        location__longitude__isnull=False,
+    ).order_by("location__name", "id").values_list("service_id", "location__name", "location__latitude",
+                                                   "location__longitude"):
+        sites.setdefault(service_id, []).append(MapLocation(name, latitude, longitude))
+    return [
+        SearchResult(names[r.service.id], r.group, r.distance_km, sites[r.service.id], r.criteria)
+        for r in results if r.service.id in sites
+    ]
+
+
+def _group(
+    service: search_index.ServiceRow, covers_local: bool, covers_nation: bool, distance_km: float | None, nearby: bool,
+) -> Group | None:
+    if covers_local:
         return Group.LOCAL
-    if service.covers_nation:
+    if covers_nation:
         return Group.FALLBACK
     if nearby and distance_km is not None and distance_km <= NEARBY_KM:
         return Group.NEARBY
@@ -474,6 +476,8 @@ def service_search(
     max_wait_weeks: int | None = None,
     referrer: str = "",
     sort: str = SORT_BEST,
+    hydrate: bool = True,
+    directory_version: str | None = None,
 ) -> SearchOutcome:
     """Services for a child in `lad_code` (distances from `point`), in three groups.
 
@@ -482,42 +486,50 @@ def service_search(
     3. all-Wales services (they cover Wales) and helplines that list no area.
     A service covering Wales is a fallback even when it is based near by: it takes the
     referral, but it is not the local offer. Services failing any criterion are left out
-    and counted per criterion in `exclusions`. Runs eight queries whatever the result count.
+    and counted per criterion in `exclusions`.
+
+    The candidates come from `search_index` (this process's copy of the light rows, read once per
+    directory version). With `hydrate` every result gets its full service (two queries); without,
+    results keep their light rows and the caller hydrates the ones it shows
+    (`search_results_hydrate`, `search_results_for_map`). Three queries (five hydrated), plus
+    three when the directory changed since this process last read the index; one fewer when the
+    caller passes the `directory_version` it read already.
     """
+    index = search_index.current(directory_version)
     area = search_area_for(lad_code)
-    nearby_ids = _nearby_service_ids(point) if point is not None else set()
+    nearby_ids = index.nearby(point, NEARBY_KM) if point is not None else set()
     criteria = SearchCriteria(
         age=age, abuse_forms=tuple(abuse_forms), audiences=tuple(audiences), no_disclosure=no_disclosure,
         proceedings_ongoing=proceedings_ongoing, delivery_modes=tuple(delivery_modes), welsh=welsh,
         max_wait_weeks=max_wait_weeks, referrer=referrer,
     )
-    rows = _candidate_rows(area, nearby_ids)
-    failed_by_id = {row.id: failed_criteria(row, criteria) for row in rows}  # type: ignore[arg-type]
-    # Distances only where they matter: passing services, and near-by ones (to know if they are).
-    points = _public_points(row.id for row in rows if row.id in nearby_ids or not failed_by_id[row.id])
+    local = index.covering_any(area.local_ids)
+    nation = index.covering_any(area.nation_ids)
+    candidates = local | nation | index.unlisted_helplines | nearby_ids
+    rows = [index.rows[i] for i in sorted(candidates) if i in index.rows]
     failures: list[list[str]] = []
     local_failures: list[list[str]] = []
-    passing: list[tuple[SimpleNamespace, Group, float | None]] = []
+    results: list[SearchResult] = []
     considered = 0
     for row in rows:
-        distance = _nearest_km(point, points.get(row.id, ()))
-        group = _group(row, distance, row.id in nearby_ids)
+        failed = failed_criteria(row, criteria)  # type: ignore[arg-type]
+        near = row.id in nearby_ids
+        # Distances only where they matter: passing services, and near-by ones (to know if they are).
+        distance = _nearest_km(point, index.points.get(row.id, ())) if near or not failed else None
+        group = _group(row, row.id in local, row.id in nation, distance, near)
         if group is None:
             continue  # inside the bounding box but beyond NEARBY_KM
         considered += 1
-        failed = failed_by_id[row.id]
         if failed:
             failures.append(failed)
             if group == Group.LOCAL:
                 local_failures.append(failed)
         else:
-            passing.append((row, group, distance))
-    services = _hydrate([row for row, _group_, _distance in passing])
-    results = [
-        SearchResult(services[row.id], group, distance, public_locations(services[row.id]), criteria)
-        for row, group, distance in passing
-    ]
-    return SearchOutcome(area, sort_results(results, sort), _exclusions(failures), considered, local_failures)
+            results.append(SearchResult(row, group, distance, [], criteria))  # type: ignore[arg-type]
+    results = sort_results(results, sort)
+    if hydrate:
+        _hydrate(results)
+    return SearchOutcome(area, results, _exclusions(failures), considered, local_failures)
 
 
 # --- a service's page and the shortlist ---------------------------------------------------

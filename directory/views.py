@@ -5,9 +5,11 @@ from uuid import UUID
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from directory import selectors
+from directory import search_cache, selectors, version
 from directory.boundaries import la_boundaries, wales_backdrop
 from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
 from directory.maps import build_coverage_map, build_search_map
@@ -76,27 +78,49 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "directory/search.html", context, status=400)
     if not request.GET:
         return render(request, "directory/search.html", {**context, "form": SearchForm()})
-    form = SearchForm(request.GET)
-    context["form"] = form
-    if not form.is_valid():
-        return render(request, "directory/search.html", context, status=400)
-
-    outcome = selectors.service_search(**form.search_kwargs())
-    if not request.GET.get("page") and request.GET.get("view") != "map":
+    directory_version = version.current()
+    key = search_cache.cache_key(request, directory_version)
+    found = cache.get(key)
+    if found is None:
+        found = _search_results(request, context, directory_version)
+        if isinstance(found, HttpResponse):
+            return found  # the form's errors: not cached
+        cache.set(key, found, search_cache.CACHE_SECONDS)
+    if found.unmet is not None and not request.GET.get("page") and request.GET.get("view") != "map":
         # A new search (not paging or the map of the same one) whose results hold nothing
-        # covering the child's area is counted, as an aggregate only, for the gaps module.
-        _count_if_unmet(form, outcome)
+        # covering the child's area is counted, as an aggregate only, for the gaps module,
+        # whether or not its page came from the cache.
+        record_unmet_search(month=timezone.localdate(), **found.unmet)
+    context.update(area_name=found.area_name, results_html=search_cache.fill(found.parts, request, context["shortlisted"]))
+    return render(request, "directory/search.html", context)
+
+
+def _search_results(
+    request: HttpRequest, page_context: dict, directory_version: str,
+) -> search_cache.CachedSearch | HttpResponse:
+    """Run the search and render its results and form for the cache (the page with the form's
+    errors, status 400, if it is not valid)."""
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        return render(request, "directory/search.html", {**page_context, "form": form}, status=400)
+    # Light results: counts, grouping, sort and exclusions need no more; the page (or the map)
+    # shown gets what it draws below.
+    outcome = selectors.service_search(**form.search_kwargs(), hydrate=False, directory_version=directory_version)
     paginator = Paginator(outcome.results, selectors.PAGE_SIZE)
     number, page_notice = _page_number(request.GET.get("page"), paginator.num_pages)
     view = "map" if request.GET.get("view") == "map" else "list"
-    context.update(
-        outcome=outcome, place=form.place, page=paginator.get_page(number), page_notice=page_notice,
-        view=view, sort=form.cleaned_data.get("sort") or selectors.SORT_BEST, sorts=selectors.SORTS,
-        nearby_km=selectors.NEARBY_KM,
-        group_pages={g.name.lower(): outcome.first_page(g) for g in selectors.Group},
-    )
+    page = paginator.get_page(number)
+    if view == "list":
+        selectors.search_results_hydrate(page.object_list)
+    holes = search_cache.Holes()
+    context = {
+        "form": form, "holes": holes, "outcome": outcome, "place": form.place, "page": page,
+        "page_notice": page_notice, "view": view, "sort": form.cleaned_data.get("sort") or selectors.SORT_BEST,
+        "sorts": selectors.SORTS, "nearby_km": selectors.NEARBY_KM,
+        "group_pages": {g.name.lower(): outcome.first_page(g) for g in selectors.Group},
+    }
     if view == "map":
-        mapped = [r for r in outcome.results if r.locations]
+        mapped = selectors.search_results_for_map(outcome.results)
         context.update(
             mapped_count=len(mapped),
             map_html=build_search_map(
@@ -104,20 +128,22 @@ def search(request: HttpRequest) -> HttpResponse:
                 **_map_options(),
             ),
         )
-    return render(request, "directory/search.html", context)
+    html = render_to_string("directory/includes/search_results.html", context, request=request)
+    return search_cache.CachedSearch(area_name=outcome.area.name, parts=holes.split(html),
+                                     unmet=_unmet_cell(form, outcome))
 
 
-def _count_if_unmet(form: SearchForm, outcome: selectors.SearchOutcome) -> None:
+def _unmet_cell(form: SearchForm, outcome: selectors.SearchOutcome) -> dict | None:
+    """What the unmet-demand counter records for this search, or None if it is not counted."""
     classified = classify_unmet(local_matches=outcome.local_count, local_failures=outcome.local_failures)
     if classified is None or not outcome.area.code.startswith("W06"):
-        return
+        return None
     excluded_by, reason = classified
     age = form.cleaned_data.get("age")
-    record_unmet_search(
-        month=timezone.localdate(), lad_code=outcome.area.code,
-        abuse_forms=form.cleaned_data.get("abuse_form") or [], age=float(age) if age is not None else None,
-        excluded_by=excluded_by, reason=reason,
-    )
+    return {
+        "lad_code": outcome.area.code, "abuse_forms": list(form.cleaned_data.get("abuse_form") or []),
+        "age": float(age) if age is not None else None, "excluded_by": excluded_by, "reason": reason,
+    }
 
 
 @require_GET

@@ -3,9 +3,18 @@ local paths = {}
 for line in io.lines(os.getenv("WRK_PATHS")) do paths[#paths + 1] = line end
 local counter = 0
 
+-- Each thread starts half-way through the other's order (wrk runs one or two), so a first pass
+-- over the paths does not ask the same path twice.
+local threads = 0
+setup = function(thread)
+  thread:set("offset", threads * math.floor(#paths / 2))
+  threads = threads + 1
+end
+offset = 0
+
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter * 7919) % #paths + 1])
+  return wrk.format("GET", paths[((counter + offset) * 7919) % #paths + 1])
 end
 
 done = function(summary, latency, requests)

@@ -4,6 +4,11 @@
 #
 #   make loadtest                       # uses (or creates) the bench_national database
 #   DURATION=20 LEVELS="1 8 32" WORKERS=5 scripts/loadtest.sh
+#   BENCH_PG_DB=bench_me REDIS_URL=redis://127.0.0.1:6379/5 scripts/loadtest.sh   # your own db and cache
+#
+# Searches are measured twice per level: "search, first pass" right after emptying the cache
+# (every page rendered afresh, as after a directory change; COLD_DURATION seconds, so that few
+# of its requests repeat a path) and "search, cached" once every path has been asked once.
 #
 # Not part of `make test`. Installs Debian's wrk if it is missing.
 set -euo pipefail
@@ -15,7 +20,9 @@ WORKERS=${WORKERS:-5}                 # 2 x cores + 1 on the 2-core machine
 DURATION=${DURATION:-15}              # seconds per level
 LEVELS=${LEVELS:-"1 4 8 16 32"}       # concurrent connections
 PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
-DB_URL=${DB_URL:-$PG_SERVER/bench_national}
+BENCH_PG_DB=${BENCH_PG_DB:-bench_national}
+DB_URL=${DB_URL:-$PG_SERVER/$BENCH_PG_DB}
+COLD_DURATION=${COLD_DURATION:-3}     # seconds of the first pass over the search paths
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/3}   # its own Redis database: other tests share db 0
 HOST=127.0.0.1                        # loopback only, never anything else
 mkdir -p .bench
@@ -25,8 +32,8 @@ command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteract
 # The national synthetic directory (scripts/bench.py leaves it behind; create it if it is not there).
 if ! DATABASE_URL=$DB_URL $PY manage.py shell -c "from directory.models import Service; import sys; sys.exit(0 if Service.objects.count() >= 1000 else 1)" 2>/dev/null; then
   echo "Creating the benchmark database (20,000 services)..."
-  $PY scripts/bench.py --generate-only postgres
-  DB_URL=$PG_SERVER/bench_national
+  BENCH_PG_DB=$BENCH_PG_DB $PY scripts/bench.py --generate-only postgres
+  DB_URL=$PG_SERVER/$BENCH_PG_DB
 fi
 
 export DATABASE_URL=$DB_URL REDIS_URL DEBUG=false ALLOWED_HOSTS=$HOST STATIC_MANIFEST=true \
@@ -53,12 +60,27 @@ echo "gunicorn $WORKERS workers on $HOST:$PORT, PostgreSQL ($DB_URL), Redis, whi
 echo
 echo "| endpoint | connections | requests/s | p50 ms | p95 ms | p99 ms | errors |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
-for target in search oruk static; do
+run_level() {  # label, paths, connections, seconds
+  local line
+  line=$(WRK_PATHS=.bench/paths-$2.txt wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"$4s" --timeout 10s \
+         -s scripts/loadtest.lua "http://$HOST:$PORT" | grep '^RESULT')
+  eval "${line#RESULT }"
+  echo "| $1 | $3 | $rps | $p50_ms | $p95_ms | $p99_ms | $errors of $requests |"
+}
+# Searches: a first pass at each level right after emptying the shared cache (this run's Redis
+# database only), so every page is rendered afresh; then, once every path has been asked once,
+# the same paths with their pages cached.
+for c in $LEVELS; do
+  $PY manage.py shell -c "from django.core.cache import cache; cache.clear()" 2>/dev/null
+  run_level "search, first pass" search "$c" "$COLD_DURATION"
+done
+xargs -P 4 -I{} curl -fs -o /dev/null "http://$HOST:$PORT{}" < .bench/paths-search.txt
+for c in $LEVELS; do
+  run_level "search, cached" search "$c" "$DURATION"
+done
+for target in ${OTHER_TARGETS:-oruk static}; do
   for c in $LEVELS; do
     [ "$target" = static ] && [ "$c" != "$(echo $LEVELS | awk '{print $NF}')" ] && continue
-    line=$(WRK_PATHS=.bench/paths-$target.txt wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"${DURATION}s" --timeout 10s \
-           -s scripts/loadtest.lua "http://$HOST:$PORT" | grep '^RESULT')
-    eval "${line#RESULT }"
-    echo "| $target | $c | $rps | $p50_ms | $p95_ms | $p99_ms | $errors of $requests |"
+    run_level "$target" "$target" "$c" "$DURATION"
   done
 done

@@ -37,3 +37,14 @@ def wales_areas(db):
 def _fast_password_hashing(settings):
     # PBKDF2 at full strength costs ~0.3 s per user; tests do not need it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _forget_search_index():
+    # The search's in-process index is keyed on the directory version; a test's rolled-back rows
+    # must not reach the next test through it.
+    from directory import search_index
+
+    search_index.forget()
+    yield
+    search_index.forget()

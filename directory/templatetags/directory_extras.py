@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from directory import vocabulary
+from servicemap.templatetags.security import csp_nonce
 
 register = template.Library()
 
@@ -22,3 +23,24 @@ def field_labels(service, concept: str) -> list[str]:
     choices, fields = vocabulary.MULTI_VALUED[concept]
     meta = type(service)._meta
     return [str(meta.get_field(fields[code]).verbose_name) for code, _label in choices if getattr(service, fields[code])]
+
+
+@register.simple_tag(takes_context=True)
+def shortlist_button(context, service) -> str:
+    """The add to / remove from shortlist form; on a page rendered for the cache
+    (`search_cache.Holes` in the context), a hole each request fills with its own."""
+    holes = context.get("holes")
+    if holes is not None:
+        return holes.shortlist_button(service)
+    template = context.template.engine.get_template("directory/includes/shortlist_button.html")
+    with context.push(service=service):
+        return template.render(context)
+
+
+@register.simple_tag(takes_context=True)
+def search_map(context, map_html) -> str:
+    """The map with this response's CSP nonce; on a page rendered for the cache, a hole."""
+    holes = context.get("holes")
+    if holes is not None:
+        return holes.map(map_html)
+    return csp_nonce(map_html, context.get("request"))

@@ -1,0 +1,140 @@
+"""The search page's results and form, rendered once per search link, directory version, day and
+language, and kept briefly in Django's cache (Redis, shared by every app server, when configured).
+
+A national search costs tens of milliseconds of Python: weighing hundreds of candidates, then
+rendering twenty result cards and the form. The same link asked again (a colleague opening a
+shared search, the back button, the other sort and back) then costs one cache read.
+
+What is kept, and for how long: the rendered HTML of the page's content, which shows the search
+(the postcode in the form and the links), for `CACHE_SECONDS` at most. The key is a keyed hash
+(`salted_hmac` with the site's secret), so the cache's keys reveal nothing, and nothing here is
+logged.
+
+Correctness: the key holds `directory.version.current()` (every public change replaces it, and
+every app server reads it from the shared database), today's date (waits say "reported 3 days
+ago") and the language; the query string is kept whole because the page's links are built from it.
+Only what depends on the visitor is left out: each result's shortlist button (session state and
+the CSRF token) and the map's script nonce. They are left as holes while rendering and filled per
+request (`fill`).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template import Context
+from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from servicemap.templatetags.security import add_nonce
+
+CACHE_SECONDS = 10 * 60
+SHORTLIST_BUTTON = "directory/includes/shortlist_button.html"
+
+
+def cache_key(request: HttpRequest, directory_version: str) -> str:
+    """The key of this search page for this `directory.version.current()`."""
+    material = "\n".join((
+        directory_version, timezone.localdate().isoformat(), get_language() or "", request.path,
+        request.META.get("QUERY_STRING", ""),
+    ))
+    return "directory:search-page:" + salted_hmac("directory.search_cache", material).hexdigest()
+
+
+@dataclass(frozen=True)
+class ShortlistedService:
+    """What a shortlist button shows of a service."""
+
+    public_id: UUID
+    name: str
+
+
+@dataclass
+class Holes:
+    """The per-visitor pieces of a page rendered for the cache, left as markers in the HTML.
+
+    The marker holds a random token, so no text from the directory can be taken for one.
+    """
+
+    token: str = field(default_factory=lambda: secrets.token_hex(16))
+    pieces: list[tuple[str, ...]] = field(default_factory=list)
+
+    def _marker(self, piece: tuple[str, ...]) -> SafeString:
+        self.pieces.append(piece)
+        return mark_safe(f"<!--hole:{self.token}:{len(self.pieces) - 1}-->")
+
+    def shortlist_button(self, service: object) -> SafeString:
+        return self._marker(("shortlist", str(service.public_id), str(service.name)))
+
+    def map(self, html: str) -> SafeString:
+        return self._marker(("map", str(html)))
+
+    def split(self, html: str) -> tuple[str | tuple[str, ...], ...]:
+        """The HTML as text and holes, in order."""
+        parts: list[str | tuple[str, ...]] = []
+        for i, text in enumerate(re.split(f"<!--hole:{self.token}:(\\d+)-->", html)):
+            parts.append(self.pieces[int(text)] if i % 2 else text)
+        return tuple(parts)
+
+
+@dataclass(frozen=True)
+class CachedSearch:
+    area_name: str  # for the page title
+    parts: tuple[str | tuple[str, ...], ...]  # the content: HTML, and holes (`Holes`)
+    # What the unmet-demand counter records for a new search of this link (None: nothing to count).
+    unmet: dict | None
+
+
+# Stand-ins for a button's service while rendering it once per request: the template reads only
+# these two of the service (and whether it is shortlisted), the rest is the same on every button.
+_ID_MARK = UUID(int=0)
+_NAME_MARK = "\x1fsm-service-name\x1f"
+
+
+def fill(parts: tuple[str | tuple[str, ...], ...], request: HttpRequest, shortlisted: set[UUID]) -> SafeString:
+    """The cached content with this visitor's pieces: shortlist buttons (with this session's state
+    and CSRF token, as the include renders them) and the map's script nonce.
+
+    The button template is rendered twice per request (on / not on the shortlist) with stand-ins
+    for the service, then each button is the right one with the service's id and escaped name in
+    place: twenty renders cost more than the rest of a cached page.
+    """
+    buttons: dict[bool, str] = {}
+    token = ""
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif part[0] == "shortlist":
+            public_id = UUID(part[1])
+            on_list = public_id in shortlisted
+            if on_list not in buttons:
+                # One token for the page's forms, taken only if a button shows it (as the template's
+                # lazy `csrf_token`): a page without results sets no CSRF cookie.
+                token = token or get_token(request)
+                buttons[on_list] = _button(request, token, on_list)
+            out.append(buttons[on_list].replace(str(_ID_MARK), str(public_id)).replace(
+                _NAME_MARK, conditional_escape(part[2])))
+        else:
+            # str(): django-csp's lazy nonce is falsy until something reads it, and the page's own
+            # script tags (which read it) come later, in base.html.
+            nonce = getattr(request, "csp_nonce", None)
+            out.append(add_nonce(part[1], str(nonce)) if nonce is not None else part[1])
+    return mark_safe("".join(out))  # every part came from our templates, escaped there
+
+
+def _button(request: HttpRequest, csrf_token: str, on_list: bool) -> str:
+    context = Context({
+        "request": request, "csrf_token": csrf_token, "service": ShortlistedService(_ID_MARK, _NAME_MARK),
+        "shortlisted": {_ID_MARK} if on_list else set(),
+    })
+    return get_template(SHORTLIST_BUTTON).template.render(context)

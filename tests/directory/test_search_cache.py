@@ -1,0 +1,172 @@
+"""The search page's cached results: the same page as an uncached search, new after any directory
+change, the visitor's own shortlist buttons, the unmet-demand counter, no session or cookie."""
+
+from __future__ import annotations
+
+import re
+from uuid import uuid4
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from directory import search_cache, search_index, version
+from directory.models import Service
+from gaps.models import UnmetSearchCount
+from tests.factories import PostcodeFactory, ServiceAtLocationFactory, ServiceFactory
+
+CARDIFF = "W06000015"
+SEARCH = reverse("directory:search")
+QUERY = SEARCH + "?postcode=CF10+1EP&age=9&abuse_form=intra_familial"
+
+
+@pytest.fixture
+def cardiff_postcode(db):
+    return PostcodeFactory(postcode="CF10 1EP", latitude=51.4816, longitude=-3.1791, lad_code=CARDIFF)
+
+
+def _page(response) -> str:
+    # The CSRF token is masked afresh, and the CSP nonce drawn afresh, on every request.
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+    return re.sub(r'nonce="[^"]+"', "", page)
+
+
+def test_a_repeated_search_is_the_same_page_without_running_the_search(
+    client, wales_areas, cardiff_postcode, django_assert_max_num_queries
+):
+    for i in range(3):
+        service = ServiceFactory(name=f"Service {i}", coverage=[wales_areas[CARDIFF]])
+        ServiceAtLocationFactory(service=service, location__latitude=51.48, location__longitude=-3.18)
+    first = client.get(QUERY)
+
+    with django_assert_max_num_queries(1):  # the directory version
+        second = client.get(QUERY)
+
+    assert second.status_code == 200
+    assert _page(second) == _page(first)
+    assert "3 services found" in _page(second)
+
+
+def test_any_change_to_the_directory_shows_at_once(client, wales_areas, cardiff_postcode):
+    service = ServiceFactory(name="Old name", coverage=[wales_areas[CARDIFF]])
+    assert "Old name" in _page(client.get(QUERY))
+
+    service.name = "New name"
+    service.save()
+
+    page = _page(client.get(QUERY))
+    assert "New name" in page and "Old name" not in page
+
+
+def test_a_bulk_change_shows_once_the_version_is_bumped(client, wales_areas, cardiff_postcode):
+    ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
+    assert "1 service found" in _page(client.get(QUERY))
+
+    Service.objects.update(is_published=False)  # bypasses the signals, as an importer might
+    version.bump()
+
+    assert "0 services found" in _page(client.get(QUERY))
+
+
+def test_the_cache_key_changes_with_the_version_the_day_and_the_language(rf):
+    request = rf.get(QUERY)
+    key = search_cache.cache_key(request, "v1")
+
+    assert search_cache.cache_key(rf.get(QUERY), "v1") == key
+    assert search_cache.cache_key(request, "v2") != key
+    assert search_cache.cache_key(rf.get(QUERY + "&page=2"), "v1") != key
+    assert search_cache.cache_key(rf.get("/cy" + QUERY), "v1") != key
+    with time_machine.travel("2030-01-02 12:00 +0000"):
+        assert search_cache.cache_key(request, "v1") != key
+    assert "CF10" not in key and "intra" not in key  # a keyed hash: the key says nothing of the search
+
+
+def test_each_visitor_sees_their_own_shortlist_on_a_cached_page(client, wales_areas, cardiff_postcode):
+    on_list = ServiceFactory(name="On my list", coverage=[wales_areas[CARDIFF]])
+    ServiceFactory(name="Not on it", coverage=[wales_areas[CARDIFF]])
+    client.get(QUERY)  # cached by someone without a shortlist
+    client.post(reverse("directory:shortlist_add"), {"service": str(on_list.public_id), "next": QUERY})
+
+    page = _page(client.get(QUERY))
+
+    assert page.count("Remove from shortlist") == 1
+    assert page.count("Add to shortlist") == 1
+    article = page[page.index(f'id="service-{on_list.public_id}"'):]
+    assert article.index("Remove from shortlist") < article.index("</article>")
+    assert 'name="next" value="/search/?postcode=CF10+1EP&amp;age=9&amp;abuse_form=intra_familial"' in page
+
+
+def test_a_filled_button_is_the_button_the_template_renders(rf):
+    request = rf.get(QUERY)
+    request.csp_nonce = None
+    service = search_cache.ShortlistedService(uuid4(), "Tom & Jerry's <b>group</b>")
+    holes = search_cache.Holes()
+    parts = holes.split("<p>" + holes.shortlist_button(service) + "</p>")
+
+    for shortlisted in (set(), {service.public_id}):
+        filled = search_cache.fill(parts, request, shortlisted)
+
+        token = re.search(r'csrfmiddlewaretoken" value="([^"]+)"', filled)[1]
+        expected = render_to_string(search_cache.SHORTLIST_BUTTON, {
+            "service": service, "shortlisted": shortlisted, "request": request, "csrf_token": token,
+        })
+        assert filled == f"<p>{expected}</p>"
+        assert "Tom &amp; Jerry&#x27;s &lt;b&gt;group&lt;/b&gt;" in filled
+
+
+def test_the_map_of_a_cached_search_gets_each_response_nonce(client, wales_areas, cardiff_postcode):
+    service = ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    ServiceAtLocationFactory(service=service, location__latitude=51.48, location__longitude=-3.18)
+    client.get(QUERY + "&view=map")
+
+    response = client.get(QUERY + "&view=map")
+
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])[1]
+    assert f'<script nonce="{nonce}">' in response.content.decode()
+
+
+@time_machine.travel("2026-11-25 10:00 +0000")
+def test_a_cached_search_with_nothing_local_is_still_counted_each_time(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], age_min=12, age_max=18)
+    query = {"la": CARDIFF, "age": "9", "abuse_form": "intra_familial"}
+
+    for _ in range(3):
+        assert client.get(SEARCH, query).status_code == 200
+    client.get(SEARCH, {**query, "page": "1"})  # paging: not a new search
+    client.get(SEARCH, {**query, "view": "map"})  # the map of the same search: neither
+
+    row = UnmetSearchCount.objects.get()
+    assert (row.lad_code, row.excluded_by, row.reason, row.count) == (CARDIFF, "age", "criteria_exclude", 3)
+
+
+def test_a_search_sets_no_session_and_no_cookie_but_the_csrf_one_its_buttons_need(client, wales_areas, cardiff_postcode):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+
+    for _ in range(2):  # computed, then cached
+        response = client.get(QUERY)
+        assert set(response.cookies) <= {settings.CSRF_COOKIE_NAME}
+    assert settings.SESSION_COOKIE_NAME not in client.cookies
+    empty = client.get(SEARCH + "?la=W06000011")  # no results, so no buttons: no cookie at all
+    assert "0 services found" in _page(empty)
+    assert not empty.cookies
+
+
+def test_the_search_index_is_read_again_when_the_version_changes(wales_areas, django_assert_num_queries):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    first = search_index.current()
+    with django_assert_num_queries(1):
+        assert search_index.current() is first
+
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+
+    assert search_index.current() is not first
+    assert len(search_index.current().rows) == 2
+
+
+def test_an_invalid_search_is_not_cached(client, wales_areas):
+    assert client.get(SEARCH + "?age=9").status_code == 400
+    assert client.get(SEARCH + "?age=9").status_code == 400
+    assert not cache.get(search_cache.cache_key(client.get(SEARCH + "?age=9").wsgi_request, version.current()))

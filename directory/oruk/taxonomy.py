@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +41,7 @@ class PublishedTerm:
     field: str  # Service boolean field
     value: bool  # the term applies when the field has this value
 
-    @property
+    @cached_property  # read for every attribute of every record an import parses
     def public_id(self) -> uuid.UUID:
         return derived_id("taxonomy_term", self.key, self.code)
 
@@ -59,7 +59,7 @@ class PublishedTaxonomy:
     description: object
     terms: tuple[PublishedTerm, ...]
 
-    @property
+    @cached_property
     def public_id(self) -> uuid.UUID:
         return derived_id("taxonomy", self.key)
 

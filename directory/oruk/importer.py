@@ -22,6 +22,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from directory import version
 from directory.models import (
     Area,
     Location,
@@ -323,33 +324,39 @@ def import_records(
     """
     records = list(records)
     report = ImportReport(total=len(records), dry_run=dry_run)
-    run = _Run()
     with translation.override("en"), transaction.atomic():
-        fast = FastPath(run.organisations)
-        emit = _Emitter(report, progress, len(records))
-        for start in range(0, len(records), bulk_import.CHUNK):
-            chunk = []
-            for number, raw in enumerate(records[start : start + bulk_import.CHUNK], start=start + 1):
-                try:
-                    chunk.append((number, raw, parse_service(raw)))
-                except RecordError as exc:
-                    chunk.append((number, raw, exc))
-            for position, (number, raw, data) in enumerate(chunk):
-                label = record_label(raw)
-                if isinstance(data, ServiceData):
-                    if fast.snapshot is None:
-                        fast.read([d for _n, _r, d in chunk[position:] if isinstance(d, ServiceData)])
-                    if fast.offer(number, raw, label, data):
-                        continue
-                _write_fast(fast, run, emit)  # earlier records first: the next one may build on them
-                emit.outcome(number, label, _import_one(raw, run, report, label, data), fast=fast, data=data, run=run)
-            _write_fast(fast, run, emit)
-            fast.forget()  # the next chunk reads its own rows
+        # One version bump at the end rather than one per saved row (bulk writes send no signals).
+        with version.paused():
+            _import_all(records, report, progress)
         failed = bool(report.rejected) and not skip_invalid
         if failed or dry_run:
             transaction.set_rollback(True)
         report.committed = not (failed or dry_run)
     return report
+
+
+def _import_all(records: list[object], report: ImportReport, progress: Callable[[str], None]) -> None:
+    run = _Run()
+    fast = FastPath(run.organisations)
+    emit = _Emitter(report, progress, len(records))
+    for start in range(0, len(records), bulk_import.CHUNK):
+        chunk = []
+        for number, raw in enumerate(records[start : start + bulk_import.CHUNK], start=start + 1):
+            try:
+                chunk.append((number, raw, parse_service(raw)))
+            except RecordError as exc:
+                chunk.append((number, raw, exc))
+        for position, (number, raw, data) in enumerate(chunk):
+            label = record_label(raw)
+            if isinstance(data, ServiceData):
+                if fast.snapshot is None:
+                    fast.read([d for _n, _r, d in chunk[position:] if isinstance(d, ServiceData)])
+                if fast.offer(number, raw, label, data):
+                    continue
+            _write_fast(fast, run, emit)  # earlier records first: this one may build on them
+            emit.outcome(number, label, _import_one(raw, run, report, label, data), fast=fast, data=data, run=run)
+        _write_fast(fast, run, emit)
+        fast.forget()  # the next chunk reads its own rows
 
 
 class _Emitter:

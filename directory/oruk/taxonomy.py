@@ -13,6 +13,7 @@ how filters, attributes and the importer all use it.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -27,9 +28,17 @@ NAMESPACE = uuid.UUID("eec7da86-3bd7-4fef-853c-bed371b86abe")
 TAXONOMY_VERSION = "1"
 
 
+_NAMESPACE_SHA1 = hashlib.sha1(NAMESPACE.bytes, usedforsecurity=False)
+
+
 def derived_id(*parts: object) -> uuid.UUID:
-    """A stable UUID for something with no row of its own (an attribute, a service area, ...)."""
-    return uuid.uuid5(NAMESPACE, "/".join(str(part) for part in parts))
+    """A stable UUID for something with no row of its own (an attribute, a service area, ...).
+
+    Exactly `uuid.uuid5(NAMESPACE, "/".join(parts))`, with the namespace hashed once: a full page
+    of the feed derives ~30 ids per service."""
+    digest = _NAMESPACE_SHA1.copy()
+    digest.update("/".join(map(str, parts)).encode())
+    return uuid.UUID(bytes=digest.digest()[:16], version=5)
 
 
 @dataclass(frozen=True)

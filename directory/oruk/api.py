@@ -251,8 +251,12 @@ class OrganizationListView(OrukView):
         if output == "ndjson":
             return _ndjson(_stream(queryset, lambda row: _organisation_document(row, services)))
         paging = parse_paging(query)
-        rows, total = _paged_queryset(queryset, paging)
-        return Response(_page([_organisation_document(row, services) for row in rows], total=total, paging=paging))
+
+        def build(_token: str) -> dict:
+            rows, total = _paged_queryset(queryset, paging)
+            return _page([_organisation_document(row, services) for row in rows], total=total, paging=paging)
+
+        return self.cached(request, build)
 
 
 class OrganizationDetailView(OrukView):
@@ -263,10 +267,14 @@ class OrganizationDetailView(OrukView):
     def get(self, request: Request, organization_id: str) -> Response:
         public_id = _lookup_id("organization", organization_id)
         services = "full" if parse_bool(request.query_params, "full_service") else "summary"
-        organisation = selectors.organisation_feed_queryset(services=services).filter(public_id=public_id).first()
-        if organisation is None:
-            raise _not_found("organization", organization_id)
-        return Response(_organisation_document(organisation, services))
+
+        def build(_token: str) -> dict:
+            organisation = selectors.organisation_feed_queryset(services=services).filter(public_id=public_id).first()
+            if organisation is None:
+                raise _not_found("organization", organization_id)
+            return _organisation_document(organisation, services)
+
+        return self.cached(request, build)
 
 
 class ServiceAtLocationListView(OrukView):
@@ -280,8 +288,12 @@ class ServiceAtLocationListView(OrukView):
         if output == "ndjson":
             return _ndjson(_stream(queryset, docs.service_at_location_document))
         paging = parse_paging(request.query_params)
-        rows, total = _paged_queryset(queryset, paging)
-        return Response(_page([docs.service_at_location_document(r) for r in rows], total=total, paging=paging))
+
+        def build(_token: str) -> dict:
+            rows, total = _paged_queryset(queryset, paging)
+            return _page([docs.service_at_location_document(r) for r in rows], total=total, paging=paging)
+
+        return self.cached(request, build)
 
 
 class ServiceAtLocationDetailView(OrukView):

@@ -17,6 +17,8 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from servicemap.release import release_id
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -218,23 +220,31 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
 
 
-def cache_settings(redis_url: str) -> dict:
-    """Redis shared by every app server when REDIS_URL is set; this process's memory otherwise."""
+def cache_settings(redis_url: str, release: str) -> dict:
+    """Redis shared by every app server when REDIS_URL is set; this process's memory otherwise.
+
+    Keys carry the release (servicemap/release.py), so pages cached by older code are never served.
+    """
     if redis_url:
         return {
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": redis_url,
-                "KEY_PREFIX": "servicemap",
+                "KEY_PREFIX": f"servicemap:{release}",
                 # A Redis outage must not take the site down: give up quickly and fall back to the db.
                 "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
             }
         }
-    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One ORUK list page stores 51 entries (its documents and the response): room for a few hundred
+    # pages and searches per process, a few tens of MB at most.
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": release,
+                        "OPTIONS": {"MAX_ENTRIES": 5000}}}
 
 
 REDIS_URL = env_str("REDIS_URL", "")
-CACHES = cache_settings(REDIS_URL)
+# The deployed release (e.g. its git commit); by default a hash of the code and templates.
+RELEASE_ID = release_id(env_str("RELEASE_ID", ""), BASE_DIR)
+CACHES = cache_settings(REDIS_URL, RELEASE_ID)
 # With a shared cache, sessions are read from Redis and written through to the database (so a Redis
 # restart logs nobody out). A per-process memory cache would serve stale sessions across workers,
 # so without Redis they live in the database only.

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
@@ -26,7 +26,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from directory.models import Area, Organisation, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
-from directory.oruk import openapi, selectors
+from directory.oruk import caching, openapi, selectors
 from directory.oruk import serializers as docs
 from directory.oruk import taxonomy as published
 from directory.oruk.params import (
@@ -90,6 +90,21 @@ class OrukView(APIView):
             response.data = {"status": response.status_code, **response.data}
         return response
 
+    def cached(self, request: Request, build: Callable[[str], dict]) -> HttpResponse:
+        """The JSON body `build(version token)` gives, rendered as DRF would and cached per
+        directory version, path, query and language (`caching`). Errors `build` raises are not cached."""
+        token = caching.current_token()
+        renderer = self.get_renderers()[0]  # AlwaysJson always picks the first
+        key = caching.response_key(request.path, _query_pairs(request), token)
+        return caching.cached_json(
+            key, lambda: renderer.render(build(token), renderer.media_type, self.get_renderer_context()),
+            renderer.media_type,
+        )
+
+
+def _query_pairs(request: Request) -> list[tuple[str, str]]:
+    return [(name, value) for name, values in request.query_params.lists() for value in values]
+
 
 def _page(items: list[dict], *, total: int, paging: Paging) -> dict:
     total_pages = math.ceil(total / paging.per_page) if total else 0
@@ -147,6 +162,15 @@ class ApiRootView(OrukView):
         )
 
 
+def _service_documents(public_ids: list[uuid.UUID], *, full: bool, token: str) -> list[dict]:
+    """Documents of these published services in this order, each built once per directory version."""
+    return caching.service_documents(
+        public_ids, full=full, token=token,
+        build=lambda missing: selectors.service_feed_queryset(full=full).filter(public_id__in=missing),
+        serialise=lambda row: docs.service_document(row, full=full),
+    )
+
+
 def _service_filtered(request: Request, *, full: bool) -> QuerySet[Service]:
     filters = parse_service_filters(request.query_params)
     covering = []
@@ -175,8 +199,16 @@ class ServiceListView(OrukView):
             queryset = _service_filtered(request, full=full)
             return _ndjson(_stream(queryset, lambda row: docs.service_document(row, full=full)))
         paging = parse_paging(request.query_params)
-        rows, total = _paged_queryset(_service_filtered(request, full=full), paging)
-        return Response(_page([docs.service_document(row, full=full) for row in rows], total=total, paging=paging))
+
+        def build(token: str) -> dict:
+            # The page's ids first (filter and order only: cheap), then only those services' documents.
+            queryset = _service_filtered(request, full=False)
+            total = queryset.count()
+            ids = list(queryset.values_list("public_id", flat=True)[paging.offset : paging.offset + paging.per_page])
+            return _page(_service_documents(ids, full=full, token=token) if paging.offset < total else [],
+                         total=total, paging=paging)
+
+        return self.cached(request, build)
 
 
 class ServiceDetailView(OrukView):
@@ -184,10 +216,14 @@ class ServiceDetailView(OrukView):
                    tags=["ORUK"])
     def get(self, request: Request, service_id: str) -> Response:
         public_id = _lookup_id("service", service_id)
-        service = selectors.service_feed_queryset(full=True).filter(public_id=public_id).first()
-        if service is None:
-            raise _not_found("service", service_id)
-        return Response(docs.service_document(service, full=True))
+
+        def build(token: str) -> dict:
+            found = _service_documents([public_id], full=True, token=token)
+            if not found:
+                raise _not_found("service", service_id)
+            return found[0]
+
+        return self.cached(request, build)
 
 
 def _organisation_document(organisation: Organisation, services: str | None) -> dict:
@@ -215,8 +251,12 @@ class OrganizationListView(OrukView):
         if output == "ndjson":
             return _ndjson(_stream(queryset, lambda row: _organisation_document(row, services)))
         paging = parse_paging(query)
-        rows, total = _paged_queryset(queryset, paging)
-        return Response(_page([_organisation_document(row, services) for row in rows], total=total, paging=paging))
+
+        def build(_token: str) -> dict:
+            rows, total = _paged_queryset(queryset, paging)
+            return _page([_organisation_document(row, services) for row in rows], total=total, paging=paging)
+
+        return self.cached(request, build)
 
 
 class OrganizationDetailView(OrukView):
@@ -227,10 +267,14 @@ class OrganizationDetailView(OrukView):
     def get(self, request: Request, organization_id: str) -> Response:
         public_id = _lookup_id("organization", organization_id)
         services = "full" if parse_bool(request.query_params, "full_service") else "summary"
-        organisation = selectors.organisation_feed_queryset(services=services).filter(public_id=public_id).first()
-        if organisation is None:
-            raise _not_found("organization", organization_id)
-        return Response(_organisation_document(organisation, services))
+
+        def build(_token: str) -> dict:
+            organisation = selectors.organisation_feed_queryset(services=services).filter(public_id=public_id).first()
+            if organisation is None:
+                raise _not_found("organization", organization_id)
+            return _organisation_document(organisation, services)
+
+        return self.cached(request, build)
 
 
 class ServiceAtLocationListView(OrukView):
@@ -244,8 +288,12 @@ class ServiceAtLocationListView(OrukView):
         if output == "ndjson":
             return _ndjson(_stream(queryset, docs.service_at_location_document))
         paging = parse_paging(request.query_params)
-        rows, total = _paged_queryset(queryset, paging)
-        return Response(_page([docs.service_at_location_document(r) for r in rows], total=total, paging=paging))
+
+        def build(_token: str) -> dict:
+            rows, total = _paged_queryset(queryset, paging)
+            return _page([docs.service_at_location_document(r) for r in rows], total=total, paging=paging)
+
+        return self.cached(request, build)
 
 
 class ServiceAtLocationDetailView(OrukView):

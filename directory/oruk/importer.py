@@ -22,6 +22,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from directory import version
 from directory.models import (
     Area,
     Location,
@@ -32,6 +33,8 @@ from directory.models import (
     TaxonomyTerm,
     WaitingTimeReport,
 )
+from directory.oruk import bulk_import
+from directory.oruk.bulk_import import FastPath
 from directory.oruk.records import (
     AreaRef,
     LocationData,
@@ -314,15 +317,17 @@ def import_records(
     skip_invalid: bool = False,
     progress: Callable[[str], None] = lambda message: None,
 ) -> ImportReport:
-    """Import parsed-from-JSON service records; see the module docstring for the guarantees."""
+    """Import parsed-from-JSON service records; see the module docstring for the guarantees.
+
+    Records are read a chunk at a time; those the fast path can decide (new, or unchanged) are
+    written in bulk (`bulk_import`), the others one by one here, in feed order either way.
+    """
     records = list(records)
     report = ImportReport(total=len(records), dry_run=dry_run)
-    run = _Run()
     with translation.override("en"), transaction.atomic():
-        for number, raw in enumerate(records, start=1):
-            label = record_label(raw)
-            outcome = _import_one(raw, run, report, label)
-            progress(f"[{number}/{len(records)}] service {label}: {outcome}")
+        # One version bump at the end rather than one per saved row (bulk writes send no signals).
+        with version.paused():
+            _import_all(records, report, progress)
         failed = bool(report.rejected) and not skip_invalid
         if failed or dry_run:
             transaction.set_rollback(True)
@@ -330,9 +335,79 @@ def import_records(
     return report
 
 
-def _import_one(raw: object, run: _Run, report: ImportReport, label: str) -> str:
+def _import_all(records: list[object], report: ImportReport, progress: Callable[[str], None]) -> None:
+    run = _Run()
+    fast = FastPath(run.organisations)
+    emit = _Emitter(report, progress, len(records))
+    for start in range(0, len(records), bulk_import.CHUNK):
+        chunk = []
+        for number, raw in enumerate(records[start : start + bulk_import.CHUNK], start=start + 1):
+            try:
+                chunk.append((number, raw, parse_service(raw)))
+            except RecordError as exc:
+                chunk.append((number, raw, exc))
+        for position, (number, raw, data) in enumerate(chunk):
+            label = record_label(raw)
+            if isinstance(data, ServiceData):
+                if fast.snapshot is None:
+                    fast.read([d for _n, _r, d in chunk[position:] if isinstance(d, ServiceData)])
+                if fast.offer(number, raw, label, data):
+                    continue
+            _write_fast(fast, run, emit)  # earlier records first: this one may build on them
+            emit.outcome(number, label, _import_one(raw, run, report, label, data), fast=fast, data=data, run=run)
+        _write_fast(fast, run, emit)
+        fast.forget()  # the next chunk reads its own rows
+
+
+class _Emitter:
+    """Counts and reports outcomes in feed order."""
+
+    def __init__(self, report: ImportReport, progress: Callable[[str], None], total: int):
+        self.report, self.progress, self.total = report, progress, total
+
+    def outcome(self, number: int, label: str, outcome: str, *, fast: FastPath, data: object, run: _Run) -> None:
+        if outcome.startswith("rejected"):
+            if isinstance(data, ServiceData):  # its savepoint was undone, and the run's caches cleared
+                fast.forget()
+        elif isinstance(data, ServiceData):
+            fast.written_elsewhere(data, run.areas)
+        self.progress(f"[{number}/{self.total}] service {label}: {outcome}")
+
+    def accepted(self, accepted: bulk_import.Accepted) -> None:
+        setattr(self.report, accepted.outcome, getattr(self.report, accepted.outcome) + 1)
+        self.report.notes.extend((accepted.label, note) for note in accepted.data.notes)
+        self.progress(f"[{accepted.number}/{self.total}] service {accepted.label}: {accepted.outcome}")
+
+
+def _write_fast(fast: FastPath, run: _Run, emit: _Emitter) -> None:
+    """Write what the fast path holds; if the database refuses the batch, redo it record by record
+    so each refusal is reported against its own record."""
+    if not fast.pending:
+        return
     try:
-        data = parse_service(raw)
+        done = fast.write(CHANGE_REASON)
+    except DatabaseError:
+        redo, fast.pending = fast.pending, []
+        fast.forget()
+        run.organisations.clear()
+        for accepted in redo:
+            outcome = _import_one(accepted.raw, run, emit.report, accepted.label)
+            emit.outcome(accepted.number, accepted.label, outcome, fast=fast, data=accepted.data, run=run)
+        return
+    for accepted in done:
+        emit.accepted(accepted)
+
+
+def _import_one(raw: object, run: _Run, report: ImportReport, label: str, data: object = None) -> str:
+    """One record the per-record way (`data`: its parse, or the RecordError parsing raised)."""
+    try:
+        if isinstance(data, Exception):
+            raise data
+        if data is None:
+            data = parse_service(raw)
+    except RecordError as exc:  # nothing was written
+        return _reject(report, label, str(exc))
+    try:
         with transaction.atomic():  # a savepoint: a failing record leaves no trace
             outcome = apply_service(data, run)
     except (RecordError, ValidationError, DatabaseError) as exc:
@@ -345,8 +420,12 @@ def _import_one(raw: object, run: _Run, report: ImportReport, label: str) -> str
             message = f"the database refused it: {exc}"
         else:
             message = str(exc)
-        report.rejected.append((label, message))
-        return f"rejected: {message}"
+        return _reject(report, label, message)
     setattr(report, outcome, getattr(report, outcome) + 1)
     report.notes.extend((label, note) for note in data.notes)
     return outcome
+
+
+def _reject(report: ImportReport, label: str, message: str) -> str:
+    report.rejected.append((label, message))
+    return f"rejected: {message}"

@@ -13,9 +13,10 @@ how filters, attributes and the importer all use it.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -27,9 +28,17 @@ NAMESPACE = uuid.UUID("eec7da86-3bd7-4fef-853c-bed371b86abe")
 TAXONOMY_VERSION = "1"
 
 
+_NAMESPACE_SHA1 = hashlib.sha1(NAMESPACE.bytes, usedforsecurity=False)
+
+
 def derived_id(*parts: object) -> uuid.UUID:
-    """A stable UUID for something with no row of its own (an attribute, a service area, ...)."""
-    return uuid.uuid5(NAMESPACE, "/".join(str(part) for part in parts))
+    """A stable UUID for something with no row of its own (an attribute, a service area, ...).
+
+    Exactly `uuid.uuid5(NAMESPACE, "/".join(parts))`, with the namespace hashed once: a full page
+    of the feed derives ~30 ids per service."""
+    digest = _NAMESPACE_SHA1.copy()
+    digest.update("/".join(map(str, parts)).encode())
+    return uuid.UUID(bytes=digest.digest()[:16], version=5)
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,7 @@ class PublishedTerm:
     field: str  # Service boolean field
     value: bool  # the term applies when the field has this value
 
-    @property
+    @cached_property  # read for every attribute of every record an import parses
     def public_id(self) -> uuid.UUID:
         return derived_id("taxonomy_term", self.key, self.code)
 
@@ -59,7 +68,7 @@ class PublishedTaxonomy:
     description: object
     terms: tuple[PublishedTerm, ...]
 
-    @property
+    @cached_property
     def public_id(self) -> uuid.UUID:
         return derived_id("taxonomy", self.key)
 

@@ -1,0 +1,77 @@
+"""Cached Open Referral responses and service documents, keyed on the directory version.
+
+A full page of 50 services is 50 nested documents built in Python and ~150 KB of JSON: far more
+work than the few queries that choose them. Both are cached in the Django cache (Redis, shared by
+every app server, when REDIS_URL is set):
+
+- each service's document, per language and shape (summary or full);
+- each rendered response of the read endpoints, per path, normalised query string and language.
+
+Every key holds `directory.version.current()`, which changes with any public change to the
+directory (a service, its organisation, locations, areas, waits, taxonomy terms), so nothing stale
+is ever served and no invalidation is needed: old keys are simply never asked for again and expire.
+The documents hold no relative dates ("3 weeks ago"), so today's date is not part of the keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.translation import get_language
+
+from directory import version
+from directory.models import Service
+
+TIMEOUT = 60 * 60  # seconds; a version change makes entries unreachable long before this
+_PREFIX = "oruk"
+
+
+def _language() -> str:
+    return get_language() or "en"
+
+
+def _document_key(token: str, full: bool, public_id: uuid.UUID) -> str:
+    return f"{_PREFIX}:service:{token}:{_language()}:{'full' if full else 'summary'}:{public_id.hex}"
+
+
+def service_documents(
+    public_ids: list[uuid.UUID], *, full: bool, token: str,
+    build: Callable[[list[uuid.UUID]], Iterable[Service]], serialise: Callable[[Service], dict],
+) -> list[dict]:
+    """The documents of these services, in this order (a published service only): cached ones read
+    in one round trip, the others built from `build(missing ids)` (rows as
+    `selectors.service_feed_queryset` gives them) and cached in one more."""
+    keys = {public_id: _document_key(token, full, public_id) for public_id in public_ids}
+    found = cache.get_many(keys.values()) if keys else {}
+    missing = [public_id for public_id in public_ids if keys[public_id] not in found]
+    if missing:
+        built = {keys[row.public_id]: serialise(row) for row in build(missing)}
+        cache.set_many(built, TIMEOUT)
+        found |= built
+    return [found[keys[public_id]] for public_id in public_ids if keys[public_id] in found]
+
+
+def response_key(path: str, query: Iterable[tuple[str, str]], token: str) -> str:
+    """One key per request meaning: parameters in any order give the same key. Hashed: a query
+    string can be long and hold any character (the search text); the hash says nothing of it."""
+    normalised = f"{path}?{urlencode(sorted(query))}"
+    digest = hashlib.sha256(normalised.encode()).hexdigest()
+    return f"{_PREFIX}:response:{token}:{_language()}:{digest}"
+
+
+def cached_json(key: str, render: Callable[[], bytes], content_type: str) -> HttpResponse:
+    """The response under `key`, rendered (once per version) by `render`."""
+    body = cache.get(key)
+    if body is None:
+        body = render()
+        cache.set(key, body, TIMEOUT)
+    return HttpResponse(body, content_type=content_type)
+
+
+def current_token() -> str:
+    return version.current()

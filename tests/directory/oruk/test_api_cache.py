@@ -1,0 +1,103 @@
+"""Cached API responses and documents: the same bytes as uncached, never stale after a change."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from directory import version
+from directory.models import Area, Location, Service, WaitingTimeReport
+
+LIST = "/api/oruk/services?per_page=3&full=true&page=1"
+
+
+def _get(client, path: str, **headers) -> tuple[bytes, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, **headers)
+    assert response.status_code == 200
+    return response.content, len(queries)
+
+
+def test_a_repeated_request_is_served_from_the_cache_with_the_same_bytes(feed, client):
+    first, first_queries = _get(client, LIST)
+    again, again_queries = _get(client, LIST)
+    assert again == first
+    assert again_queries == 1 < first_queries  # the directory version only
+
+
+def test_cached_documents_are_byte_identical_to_freshly_built_ones(feed, client):
+    for path in (LIST, "/api/oruk/services?per_page=5", f"/api/oruk/services/{feed.cardiff_therapy.public_id}",
+                 "/api/oruk/organizations?full_service=true", "/api/oruk/service_at_locations"):
+        _get(client, LIST)  # documents cached by a list first
+        built, _ = _get(client, path)
+        served, _ = _get(client, path)
+        cache.clear()
+        fresh, _ = _get(client, path)
+        assert built == served == fresh, path
+
+
+def test_parameters_in_another_order_share_a_cached_response(feed, client):
+    first, _ = _get(client, "/api/oruk/services?full=true&per_page=2")
+    again, queries = _get(client, "/api/oruk/services?per_page=2&full=true")
+    assert again == first and queries == 1
+
+
+def test_a_service_page_reuses_the_document_a_list_built(feed, client):
+    _get(client, "/api/oruk/services?per_page=5&full=true")
+    _body, queries = _get(client, f"/api/oruk/services/{feed.wales_helpline.public_id}")
+    assert queries == 1
+
+
+def test_welsh_and_english_are_cached_apart(feed, client):
+    english, _ = _get(client, LIST)
+    welsh, _ = _get(client, LIST, HTTP_ACCEPT_LANGUAGE="cy")
+    cache.clear()
+    fresh_welsh, _ = _get(client, LIST, HTTP_ACCEPT_LANGUAGE="cy")
+    assert welsh == fresh_welsh
+    assert _get(client, LIST)[0] == english
+
+
+def _names(client) -> list[str]:
+    return [item["name"] for item in client.get("/api/oruk/services?per_page=10&full=true").json()["contents"]]
+
+
+def test_a_change_to_the_directory_is_served_at_once(feed, client):
+    """Each kind of row a document holds: the service, its location, its areas, its waits."""
+    detail = f"/api/oruk/services/{feed.cardiff_therapy.public_id}"
+    client.get(detail)
+    _names(client)
+
+    feed.cardiff_therapy.name = "Cardiff therapy (renamed)"
+    feed.cardiff_therapy.save()
+    assert "Cardiff therapy (renamed)" in _names(client)
+    assert client.get(detail).json()["name"] == "Cardiff therapy (renamed)"
+
+    location = Location.objects.filter(service_at_locations__service=feed.cardiff_therapy,
+                                       do_not_publish_address=False).first()
+    location.name = "New premises"
+    location.save()
+    names = [link["location"]["name"] for link in client.get(detail).json()["service_at_locations"]]
+    assert "New premises" in names
+
+    area = Area.objects.get(code="W06000015")
+    area.name = "Caerdydd / Cardiff"
+    area.save()
+    assert [a["name"] for a in client.get(detail).json()["service_areas"]] == ["Caerdydd / Cardiff"]
+
+    WaitingTimeReport.objects.create(service=feed.cardiff_therapy, weeks=33, as_of=date.today())
+    assert client.get(detail).json()["csa_wait_weeks"] == 33
+
+    Service.objects.filter(pk=feed.cardiff_therapy.pk).update(is_published=False)  # no signal: a bulk write
+    version.bump()  # ...which must bump, as the importer's bulk writes do
+    assert client.get(detail).status_code == 404
+    assert "Cardiff therapy (renamed)" not in _names(client)
+
+
+def test_an_error_is_not_cached(feed, client):
+    missing = "/api/oruk/services/4b0bc0a6-4d53-4bd2-9f3f-33d3b4a0c0de"
+    assert client.get(missing).status_code == 404
+    assert client.get(missing).status_code == 404
+    assert client.get("/api/oruk/services?per_page=0").status_code == 400

@@ -1,0 +1,172 @@
+"""import_oruk in batches: the bulk fast path gives what the record-by-record path gives, in a number
+of queries that does not grow with the feed, and a record the database refuses is still reported alone."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from directory import version
+from directory.models import Location, Organisation, Service, ServiceAtLocation, WaitingTimeReport
+from directory.oruk import bulk_import
+from directory.oruk.importer import import_records
+from tests.directory.oruk.test_import_export import counts, empty_the_directory, export_text
+from tests.factories import LocationFactory, ServiceAtLocationFactory, ServiceFactory, WaitingTimeReportFactory
+
+
+def _documents() -> list[dict]:
+    return json.loads(export_text())
+
+
+def _record_by_record(monkeypatch) -> None:
+    monkeypatch.setattr(bulk_import.FastPath, "offer", lambda self, *args: False)
+
+
+def _database_state() -> tuple:
+    """What the directory holds, including history, by public ids (row ids differ between runs)."""
+    services = {
+        str(s.public_id): (
+            s.updated_at, sorted(s.coverage_areas.values_list("code", flat=True)),
+            # The latest entry (the record-by-record path writes two for a new service with coverage).
+            [(r.history_change_reason, sorted(r.coverage_areas.values_list("area__code", flat=True)))
+             for r in s.history.order_by("history_date", "history_id")][-1:],
+        )
+        for s in Service.objects.all()
+    }
+    waits = sorted((str(w.service.public_id), w.weeks, w.as_of, w.recorded_at) for w in WaitingTimeReport.objects.all())
+    return services, waits, counts(), Location.history.count() > 0, Organisation.history.count() > 0
+
+
+@pytest.fixture
+def many(wales_areas):
+    """Twelve services across four organisations, sharing locations, each with waits and coverage."""
+    areas = list(wales_areas.values())
+    made = []
+    for number in range(12):
+        shared = {"organisation": made[number - 4].organisation} if number >= 4 else {}
+        service = ServiceFactory(name=f"Service {number:02}", coverage=areas[number % 5 : number % 5 + 1 + number % 3],
+                                 **shared)
+        WaitingTimeReportFactory(service=service, weeks=number, as_of=date(2025, 1, 1 + number))
+        location = made[number - 4].service_at_locations.first().location if number >= 4 else LocationFactory(
+            organisation=service.organisation)
+        ServiceAtLocationFactory(service=service, location=location)
+        made.append(service)
+    return made
+
+
+def test_the_fast_path_and_the_record_by_record_path_leave_the_same_directory(feed, many, monkeypatch):
+    original = export_text()
+    documents = json.loads(original)
+    empty_the_directory()
+    fast = import_records(documents)
+    assert (fast.created, fast.rejected) == (17, [])
+    fast_state, fast_export = _database_state(), export_text()
+    assert fast_export == original
+
+    empty_the_directory()
+    _record_by_record(monkeypatch)
+    slow = import_records(documents)
+    assert (slow.created, slow.rejected, slow.notes) == (fast.created, fast.rejected, fast.notes)
+    assert export_text() == fast_export
+    assert _database_state() == fast_state
+
+
+def test_a_new_service_has_a_history_entry_with_its_coverage(many):
+    documents = _documents()
+    empty_the_directory()
+    import_records(documents)
+    service = Service.objects.get(name="Service 07")
+    entry = service.history.latest("history_date")
+    assert entry.history_change_reason == "Imported from an Open Referral feed"
+    assert sorted(entry.coverage_areas.values_list("area__code", flat=True)) == sorted(
+        service.coverage_areas.values_list("code", flat=True))
+    assert Location.history.filter(history_change_reason=entry.history_change_reason).count() == (
+        Location.objects.count())
+
+
+def test_the_number_of_queries_does_not_grow_with_the_feed(many):
+    documents = _documents()
+
+    def queries_for(records: list[dict]) -> int:
+        empty_the_directory()
+        with CaptureQueriesContext(connection) as queries:
+            report = import_records(records)
+        assert report.created == len(records)
+        return len(queries)
+
+    assert queries_for(documents) == queries_for(documents[:3])
+
+
+def test_an_unchanged_feed_is_read_in_a_few_queries_and_writes_nothing(many):
+    documents = _documents()
+    with CaptureQueriesContext(connection) as queries:
+        report = import_records(documents)
+    assert report.unchanged == 12
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "DELETE")]
+    assert writes == []
+    assert len(queries) < 20
+
+
+def test_a_changed_record_among_unchanged_ones_is_updated_alone(many):
+    documents = _documents()
+    documents[5]["name"] = "Renamed"
+    documents[6]["service_at_locations"] = []
+    report = import_records(documents)
+    assert (report.created, report.updated, report.unchanged) == (0, 2, 10)
+    assert Service.objects.filter(name="Renamed").count() == 1
+    assert ServiceAtLocation.objects.count() == 11
+
+
+def test_a_record_the_database_refuses_in_a_batch_is_rejected_alone(many):
+    documents = _documents()
+    empty_the_directory()
+    documents[4]["csa_audiences"] = []  # a service must support someone: a check constraint
+    report = import_records(documents, skip_invalid=True)
+    assert (report.created, len(report.rejected)) == (11, 1)
+    label, message = report.rejected[0]
+    assert label == documents[4]["id"] and "service_supports_someone" in message
+    assert Service.objects.count() == 11
+    assert not Service.objects.filter(public_id=documents[4]["id"]).exists()
+
+
+def test_without_skip_invalid_a_refused_record_leaves_the_database_unchanged(many):
+    documents = _documents()
+    empty_the_directory()
+    documents[9]["csa_audiences"] = []
+    before = counts()
+    report = import_records(documents)
+    assert not report.committed and len(report.rejected) == 1
+    assert counts() == before
+
+
+def test_the_same_service_twice_in_one_feed_is_created_then_updated(many):
+    documents = _documents()
+    empty_the_directory()
+    again = dict(documents[2], name="Second thoughts")
+    report = import_records([*documents, again])
+    assert (report.created, report.updated) == (12, 1)
+    assert Service.objects.get(public_id=again["id"]).name == "Second thoughts"
+
+
+def test_outcomes_are_reported_in_feed_order(many):
+    documents = _documents()
+    empty_the_directory()
+    documents.insert(3, {"id": 6378, "name": "Legacy"})
+    messages = []
+    import_records(documents, skip_invalid=True, progress=messages.append)
+    assert [m.split("]")[0] for m in messages] == [f"[{n}/13" for n in range(1, 14)]
+    assert "rejected: id 6378 is a number" in messages[3]
+
+
+def test_an_import_changes_the_directory_version_once_and_a_dry_run_not_at_all(many):
+    documents = _documents()
+    empty_the_directory()
+    before = version.current()
+    import_records(documents, dry_run=True)
+    assert version.current() == before
+    import_records(documents)
+    assert version.current() != before

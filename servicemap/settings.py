@@ -220,7 +220,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
 
 
-def cache_settings(redis_url: str, release: str) -> dict:
+def cache_settings(redis_url: str, release: str = "dev") -> dict:
     """Redis shared by every app server when REDIS_URL is set; this process's memory otherwise.
 
     Keys carry the release (servicemap/release.py), so pages cached by older code are never served.

@@ -79,3 +79,25 @@ def test_sessions_are_shared_through_redis_and_kept_in_the_database(redis_config
         Session.objects.all().delete()
         # Read back from Redis alone (the database row is gone): another worker sees the session.
         assert SessionStore(session_key=session.session_key)["shortlist"] == ["3f1c…"]
+
+
+def test_cache_keys_carry_the_release_so_new_code_never_serves_old_pages():
+    assert cache_settings("redis://cache.internal:6379/1", "abc123")["default"]["KEY_PREFIX"] == "servicemap:abc123"
+    assert cache_settings("", "abc123")["default"]["KEY_PREFIX"] == "abc123"
+
+
+def test_the_release_is_the_configured_id_or_a_hash_of_the_code(tmp_path):
+    from servicemap.release import code_fingerprint, release_id
+
+    template = tmp_path / "templates" / "page.html"
+    template.parent.mkdir()
+    template.write_text("<p>one</p>")
+    (tmp_path / "directory").mkdir()
+    (tmp_path / "directory" / "data.csv").write_text("not code")
+    first = code_fingerprint(tmp_path)
+    assert release_id("", tmp_path) == first
+    assert release_id("v1.2", tmp_path) == "v1.2"
+    (tmp_path / "directory" / "data.csv").write_text("still not code")
+    assert code_fingerprint(tmp_path) == first
+    template.write_text("<p>two</p>")
+    assert code_fingerprint(tmp_path) != first

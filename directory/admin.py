@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from directory.models import (
     Area,
+    DirectoryVersion,
     Location,
     Organisation,
     Postcode,
@@ -164,3 +165,19 @@ class PostcodeAdmin(admin.ModelAdmin):
 class PostcodeDistrictAdmin(admin.ModelAdmin):
     list_display = ("prefix", "lad_code", "lad_share")
     search_fields = ("prefix",)
+
+
+@admin.register(DirectoryVersion)
+class DirectoryVersionAdmin(admin.ModelAdmin):
+    """Read-only: the token that caches are keyed on (see `directory.version`)."""
+
+    list_display = ("counter", "changed_at", "token")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from directory import bulk_update
+from directory.accounts.roles import is_moderator
 
 
 class UploadForm(forms.Form):
@@ -26,10 +27,10 @@ class UploadForm(forms.Form):
 
 
 def _require_moderator(request: HttpRequest) -> HttpResponse | None:
-    """Moderators only (staff, until roles land): anonymous users log in, others get a 403."""
+    """Moderators only (the same permission as the moderation queue): anonymous users log in, others get a 403."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not request.user.is_staff:
+    if not is_moderator(request.user):
         raise PermissionDenied(_("Only directory moderators can update services in bulk."))
     return None
 

@@ -532,3 +532,21 @@ class ReviewRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.service} ({self.basis})"
+
+
+class DirectoryVersion(models.Model):
+    """One row whose token changes whenever anything the public sees changes (see `directory.version`).
+
+    Caches of search results, API documents and gap analyses are keyed on the token, so they stay
+    correct with several app servers sharing one database. `counter` counts the changes (for people).
+    """
+
+    token = models.CharField(max_length=32)
+    counter = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "directory version"
+
+    def __str__(self) -> str:
+        return f"{self.counter} ({self.token})"

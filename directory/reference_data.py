@@ -15,6 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from directory import version
 from directory.models import WALES_CODE, Area, Postcode, PostcodeDistrict
 
 DATA_DIR = Path(settings.BASE_DIR) / "data"
@@ -99,6 +100,7 @@ def _replace_if_changed(model, rows: list, batch_size: int = 5000) -> int:
     with transaction.atomic():
         model.objects.all().delete()
         model.objects.bulk_create(rows, batch_size=batch_size)
+        version.bump()  # bulk_create sends no signals
     return len(rows)
 
 

@@ -28,6 +28,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from directory import version
 from directory.models import (
     WALES_CODE,
     Area,
@@ -336,6 +337,7 @@ def _spec_fields(spec: ServiceSpec) -> dict:
     return fields
 
 
+@version.paused()  # one version bump for the whole load, after it commits
 @transaction.atomic
 def load_sample_directory(today: date | None = None) -> dict[str, int]:
     """Create or refresh the sample directory. Needs the areas loaded first."""

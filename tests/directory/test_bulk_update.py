@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from directory import bulk_update
+from directory.accounts.services import moderator_create
 from directory.models import Service, WaitingTimeReport
 from tests.factories import ServiceFactory, UserFactory, WaitingTimeReportFactory
 
@@ -21,7 +22,7 @@ DOWNLOAD = "/moderation/waits.csv"
 
 @pytest.fixture
 def moderator(db, client):
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(moderator_create(email="mod@example.org", password="a-long-test-password").user)
     return client
 
 
@@ -57,8 +58,9 @@ def test_anonymous_users_are_sent_to_log_in(db, client):
         assert response.status_code == 302 and "login" in response["Location"]
 
 
-def test_non_moderators_are_refused(db, client):
-    client.force_login(UserFactory(is_staff=False))
+@pytest.mark.parametrize("staff", [False, True], ids=["provider", "staff-without-moderation"])
+def test_non_moderators_are_refused(db, client, staff):
+    client.force_login(UserFactory(is_staff=staff))
     assert client.get(PAGE).status_code == 403
     assert client.get(DOWNLOAD).status_code == 403
     assert _upload_bytes(client, b"service_id\n").status_code == 403

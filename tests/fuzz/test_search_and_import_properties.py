@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from directory import bulk_update, vocabulary
+from directory.accounts.services import moderator_create
 from directory.models import Service, WaitingTimeReport
-from tests.factories import PostcodeFactory, ServiceFactory, UserFactory, WaitingTimeReportFactory
+from tests.factories import PostcodeFactory, ServiceFactory, WaitingTimeReportFactory
 
 FUZZ = settings(max_examples=60, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -76,7 +77,7 @@ ROW_EDITS = {
 
 @pytest.fixture
 def moderator(client, db):
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(moderator_create(email="mod@example.org", password="a-long-test-password").user)
     return client
 
 

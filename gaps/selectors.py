@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -10,10 +9,11 @@ from datetime import date
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Max, OuterRef, QuerySet, Subquery, Sum
 
 from directory import vocabulary
 from directory.models import Area, Service, WaitingTimeReport
+from directory.version import current as current_version
 from gaps import layers
 from gaps.layers import AreaRow, Layer, LayerResult, ServiceRow
 from gaps.models import Snapshot, SnapshotAccess, UnmetSearchCount
@@ -24,17 +24,13 @@ T = TypeVar("T")
 
 
 def directory_version() -> str:
-    """A short fingerprint of everything the analysis reads (four aggregate queries).
+    """The directory's version (`directory.version.current()`: one indexed read).
 
-    It changes when a service, its coverage, a waiting-time report or an area's population
-    changes, so cached results live exactly as long as the directory stays the same.
+    It changes whenever anything the analysis reads changes (a service, its coverage, a
+    waiting-time report, an area's population), on every app server at once, so cached results
+    live exactly as long as the directory stays the same.
     """
-    services = Service.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
-    coverage = Service.coverage_areas.through.objects.aggregate(n=Count("id"), top=Max("id"))
-    waits = WaitingTimeReport.objects.aggregate(n=Count("id"), top=Max("id"), weeks=Sum("weeks"))
-    areas = Area.objects.aggregate(n=Count("id"), children=Sum("children_0_17"))
-    raw = repr((services, coverage, waits, areas))
-    return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:16]
+    return current_version()
 
 
 # Computed results live in this process, keyed by the directory's fingerprint: no pickling on

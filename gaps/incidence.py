@@ -52,8 +52,9 @@ class Groups:
         self.n_groups = n_groups
         self.service = waits.by_rank[key % n]
         self.start = np.searchsorted(key // n, np.arange(n_groups + 1))
-        self.has_wait = waits.has[self.service]
-        self.closed = waits.closed[self.service]
+        # Per pair: always (to count services), has a wait, has a closed list.
+        self.flags = np.vstack((np.ones(len(self.service), dtype=bool), waits.has[self.service],
+                                waits.closed[self.service]))
         self.weeks = waits.weeks[self.service]
         self.waits = waits
 
@@ -63,28 +64,30 @@ class Groups:
 
     def summaries(self, counted: np.ndarray) -> Summaries:
         """Every group's figures over the services with `counted[j]` true."""
-        keep = counted[self.service]
         # Running counts over the pairs of services counted, of those with a wait, and of those
         # with a closed list: a group's count is the difference at its two ends.
-        running = np.zeros((3, len(keep) + 1), dtype=np.intp)
-        np.cumsum(np.vstack((keep, keep & self.has_wait, keep & self.closed)), axis=1, out=running[:, 1:])
-        n, n_waits, closed = np.diff(running[:, self.start], axis=1)
+        running = np.zeros((3, self.flags.shape[1] + 1), dtype=np.intp)
+        np.cumsum(self.flags & counted[self.service], axis=1, out=running[:, 1:])
+        counts = np.diff(running[:, self.start], axis=1)
+        n, _n_waits, closed = counts.tolist()
         waits_before = running[1]
-        have = np.flatnonzero(n_waits)
+        have = np.flatnonzero(counts[1])
         # Each group's counted waits are in order: the k-th (from 0) is at the pair where the
-        # running count of waits first reaches (waits before the group) + k + 1.
-        n_have = n_waits[have]
-        wanted = np.tile(waits_before[self.start[have]], 3) + np.concatenate(((n_have + 1) // 2, n_have // 2 + 1, n_have))
-        low, high, last = np.split(np.searchsorted(waits_before, wanted) - 1, 3)
+        # running count of waits first reaches (waits before the group) + k + 1. Wanted here: the
+        # middle one or two, and the last.
+        n_have = counts[1, have]
+        ranks = np.array(((n_have + 1) // 2, n_have // 2 + 1, n_have))
+        at = np.searchsorted(waits_before, waits_before[self.start[have]] + ranks) - 1
+        weeks = self.weeks[at]
         # The middle one, or the mean of the middle two: (x + x) / 2 is exactly x.
-        middles = ((self.weeks[low] + self.weeks[high]) / 2).tolist()
+        middles = ((weeks[0] + weeks[1]) / 2).tolist()
         median: list[float | None] = [None] * self.n_groups
         longest: list[int | float | None] = [None] * self.n_groups
         values = self.waits.values
-        for i, middle, service in zip(have.tolist(), middles, self.service[last].tolist(), strict=True):
+        for i, middle, service in zip(have.tolist(), middles, self.service[at[2]].tolist(), strict=True):
             median[i] = middle
             longest[i] = values[service]
-        return Summaries(n.tolist(), median, longest, closed.tolist())
+        return Summaries(n, median, longest, closed)
 
 
 def pairs_by_service(coverage: Sequence[Collection[str]], areas: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -34,7 +34,7 @@ def directory_version() -> str:
     return current_version()
 
 
-# Computed results live in this process, keyed by the directory's fingerprint: no pickling on
+# Computed results live in this process, keyed by the directory's version: no pickling on
 # the way in or out (a layer result holds hundreds of rows). The Django cache holds only a token,
 # so clearing the cache (as the tests do) also forgets everything here.
 _memo: dict[tuple[str, str, str], object] = {}
@@ -171,12 +171,20 @@ def gaps_regions(*, kind: str, version: str | None = None) -> list[AreaRow]:
     return [r for r in regions if r.kind == kind]
 
 
-def directory_as_of() -> date | None:
-    """When the directory last changed (the period the gaps figures describe)."""
-    latest = Service.objects.aggregate(latest=Max("updated_at"))["latest"]
-    report = WaitingTimeReport.objects.aggregate(latest=Max("as_of"))["latest"]
-    dates = [d for d in (latest.date() if latest else None, report) if d]
-    return max(dates) if dates else None
+def directory_as_of(version: str | None = None) -> date | None:
+    """When the directory last changed (the period the gaps figures describe).
+
+    Cached with the figures: its two aggregates scan every service and waiting-time report, and
+    every gaps page and API response states it.
+    """
+
+    def compute() -> date | None:
+        latest = Service.objects.aggregate(latest=Max("updated_at"))["latest"]
+        report = WaitingTimeReport.objects.aggregate(latest=Max("as_of"))["latest"]
+        dates = [d for d in (latest.date() if latest else None, report) if d]
+        return max(dates) if dates else None
+
+    return _cached("as_of", compute, version)
 
 
 def area_get(*, code: str) -> Area | None:

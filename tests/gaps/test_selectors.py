@@ -98,3 +98,15 @@ def test_removing_coverage_changes_the_fingerprint(wales_areas):
     before = selectors.directory_version()
     service.coverage_areas.remove(wales_areas[NEWPORT])
     assert selectors.directory_version() != before
+
+
+def test_the_directory_date_is_cached_until_the_directory_changes(wales_areas, django_assert_max_num_queries):
+    service = ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    long_ago = timezone.now() - timedelta(days=400)
+    Service.objects.filter(pk=service.pk).update(updated_at=long_ago)
+    version.bump()
+    assert selectors.directory_as_of() == long_ago.date()
+    with django_assert_max_num_queries(1):  # only the directory's version
+        assert selectors.directory_as_of() == long_ago.date()
+    WaitingTimeReport.objects.create(service=service, weeks=3, as_of=date.today())
+    assert selectors.directory_as_of() == date.today()

@@ -541,7 +541,7 @@ class DirectoryVersion(models.Model):
     correct with several app servers sharing one database. `counter` counts the changes (for people).
     """
 
-    token = models.CharField(max_length=32)
+    token = models.UUIDField()
     counter = models.BigIntegerField(default=0)
     changed_at = models.DateTimeField(default=timezone.now)
 

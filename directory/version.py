@@ -47,13 +47,13 @@ def _model():
 def current() -> str:
     """The version: a 32-character token ("none" before the directory's first change)."""
     token = _model().objects.filter(pk=SINGLETON_ID).values_list("token", flat=True).first()
-    return token or "none"
+    return token.hex if token else "none"
 
 
 def bump() -> None:
     """Record that the directory changed (inside the caller's transaction, so it rolls back with it)."""
     model = _model()
-    fields = {"token": uuid.uuid4().hex, "counter": models.F("counter") + 1, "changed_at": timezone.now()}
+    fields = {"token": uuid.uuid4(), "counter": models.F("counter") + 1, "changed_at": timezone.now()}
     if model.objects.filter(pk=SINGLETON_ID).update(**fields):
         return
     try:

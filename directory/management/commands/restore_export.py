@@ -4,6 +4,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
+from directory import version
+
 
 class Command(BaseCommand):
     help = (
@@ -17,5 +19,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         # simple_history records many-to-many changes even for raw (fixture) saves, unless disabled.
-        with override_settings(SIMPLE_HISTORY_ENABLED=False):
+        # One new directory version at the end (not one per loaded row), so no cache outlives the restore.
+        with override_settings(SIMPLE_HISTORY_ENABLED=False), version.paused():
             call_command("loaddata", *options["fixture"], verbosity=options["verbosity"])

@@ -119,16 +119,18 @@ class Criteria:
     abuse_form: str = ""
 
     def __call__(self, service: ServiceRow) -> bool:
-        return all(getattr(service, name) == value for name, value in self.flags) and (
+        return all(bool(getattr(service, name)) is value for name, value in self.flags) and (
             not self.abuse_form or self.abuse_form in service.abuse_forms
         )
 
-    def mask(self, flags: Callable[[str], np.ndarray], forms: Callable[[str], np.ndarray]) -> np.ndarray:
-        """`flags(name)` and `forms(code)` give one boolean per service."""
-        result = forms(self.abuse_form) if self.abuse_form else None
+    def mask(
+        self, among: np.ndarray, flags: Callable[[str], np.ndarray], forms: Callable[[str], np.ndarray]
+    ) -> np.ndarray:
+        """Which of `among` (one boolean per service) meet the criteria; `flags(name)` and
+        `forms(code)` give one boolean per service. A new array: `among` is left as it was."""
+        result = among & forms(self.abuse_form) if self.abuse_form else among.copy()
         for name, value in self.flags:
-            column = flags(name) if value else ~flags(name)
-            result = column if result is None else result & column
+            result &= flags(name) if value else ~flags(name)
         return result
 
 
@@ -301,7 +303,7 @@ class Prepared:
     def counted(self, layer: Layer) -> np.ndarray:
         """True for each service the layer counts (what `layer.counts` says) that is supply here."""
         _label, criteria = _QUESTION[layer.question]
-        mask = self.eligible & criteria.mask(self._flag, self._form)
+        mask = criteria.mask(self.eligible, self._flag, self._form)
         if layer.band:
             _label, low, high = _BAND[layer.band]
             ages = self._keep(("ages",), lambda: (self._column(attrgetter("age_min"), float),

@@ -113,21 +113,21 @@ def service_rows_build() -> list[ServiceRow]:
         coverage[service_id] |= within.get(code, set())
     waits = _current_waits()
     rows = []
-    for (
-        id_, name, status, public_id, child, parent_carer, sibling, disclosure, pre_trial, age_min, age_max,
-        capacity, *forms,
-    ) in _services().order_by("name", "id").values_list(
+    # values(), not values_list(): with translated fields, modeltranslation makes each row a dict
+    # first either way.
+    for s in _services().order_by("name", "id").values(
         "id", "name", "status", "public_id", "supports_child", "supports_parent_carer", "supports_sibling",
         "disclosure_required", "pre_trial_therapy", "age_min", "age_max", "capacity_per_year", *_FORM_FIELDS,
     ):
-        weeks, referrals_open, as_of = waits.get(id_, _NO_WAIT)
+        weeks, referrals_open, as_of = waits.get(s["id"], _NO_WAIT)
         rows.append(ServiceRow(
-            id=id_, name=name, status=status,
-            abuse_forms=frozenset(code for code, on in zip(_FORM_CODES, forms, strict=True) if on),
-            supports_child=child, supports_parent_carer=parent_carer, supports_sibling=sibling,
-            disclosure_required=disclosure, pre_trial_therapy=pre_trial, age_min=float(age_min),
-            age_max=float(age_max), capacity=capacity, la_codes=frozenset(coverage.get(id_, ())),
-            wait_weeks=weeks, referrals_open=referrals_open, wait_as_of=as_of, public_id=str(public_id),
+            id=s["id"], name=s["name"], status=s["status"],
+            abuse_forms=frozenset(code for code, field in zip(_FORM_CODES, _FORM_FIELDS, strict=True) if s[field]),
+            supports_child=s["supports_child"], supports_parent_carer=s["supports_parent_carer"],
+            supports_sibling=s["supports_sibling"], disclosure_required=s["disclosure_required"],
+            pre_trial_therapy=s["pre_trial_therapy"], age_min=float(s["age_min"]), age_max=float(s["age_max"]),
+            capacity=s["capacity_per_year"], la_codes=frozenset(coverage.get(s["id"], ())),
+            wait_weeks=weeks, referrals_open=referrals_open, wait_as_of=as_of, public_id=str(s["public_id"]),
         ))
     return rows
 

@@ -11,6 +11,7 @@ Pure: arrays in, plain Python values out; no ORM, request or settings.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence, Set
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,12 +31,15 @@ class Waits:
         self.rank[self.by_rank] = np.arange(len(self.by_rank))
 
 
+@dataclass(frozen=True)
 class Summaries:
     """Per group (area, region, or all), over the services a layer counts: how many reach it, the
     median and longest of their current waits (None where none reports one), their closed lists."""
 
-    def __init__(self, n: list[int], median: list[float | None], longest: list, closed: list[int]) -> None:
-        self.n, self.median, self.longest, self.closed = n, median, longest, closed
+    n: list[int]
+    median: list[float | None]
+    longest: list[int | float | None]
+    closed: list[int]
 
 
 class Groups:

@@ -6,7 +6,7 @@ catchment is the set of areas it takes referrals from, not a travel-time buffer.
 1. for each service j:  R_j = S_j / Σ_{k in catchment(j)} P_k
 2. for each area i:     A_i = Σ_{j whose catchment contains i} R_j
 
-Pure: plain mappings in, plain dicts out. No ORM, no settings, no request. See
+Pure: plain mappings (or numpy arrays) in, plain dicts (or arrays) out. No ORM, no settings, no request. See
 /work/shared/brief/gaps-method.md (and the worked example in tests/gaps/test_analysis.py).
 """
 
@@ -14,30 +14,52 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
+import numpy as np
+
 PER = 10_000  # access is shown "per 10,000 children"
 
 
-Catchments = dict[str, tuple[tuple[str, ...], float]]
+# The computation works on (service, area) pairs: for each service in turn, the index of every area
+# in its catchment (each once). Sums over pairs with `np.bincount` add in pair order, so each area's
+# access adds its services' ratios in service order, exactly as a loop over services would.
 
 
-def catchments(demand: Mapping[str, float], coverage: Mapping[str, Collection[str]]) -> Catchments:
-    """Service id → (the covered areas that are in `demand`, their total demand).
+def catchment_demand(demand: np.ndarray, pair_service: np.ndarray, pair_area: np.ndarray, n_services: int) -> np.ndarray:
+    """Σ_{k in catchment(j)} P_k for every service j: it depends only on coverage and demand, not on
+    supply, so one computation serves every layer."""
+    return np.bincount(pair_service, weights=demand[pair_area], minlength=n_services)
 
-    It depends only on coverage and demand, not on supply, so one computation serves every layer.
-    """
-    out = {}
-    for service, codes in coverage.items():
-        inside = tuple(code for code in set(codes) if code in demand)
-        out[service] = (inside, sum(demand[code] for code in inside))
-    return out
+
+def supply_ratios(supply: np.ndarray, catchments: np.ndarray) -> np.ndarray:
+    """Step 1: R_j = S_j / Σ P_k. A service whose catchment holds no demand reaches nobody counted
+    here: its ratio is 0 (it adds nothing, and is not divided by zero)."""
+    ratios = np.zeros(len(supply))
+    np.divide(supply, catchments, out=ratios, where=catchments > 0)
+    return ratios
+
+
+def access_by_area(ratios: np.ndarray, pair_service: np.ndarray, pair_area: np.ndarray, n_areas: int) -> np.ndarray:
+    """Step 2: A_i = Σ R_j over the services whose catchment contains i; 0.0 where none does."""
+    return np.bincount(pair_area, weights=ratios[pair_service], minlength=n_areas)
+
+
+def _pairs(
+    demand: Mapping[str, float], services: Iterable[str], coverage: Mapping[str, Collection[str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    index = {code: i for i, code in enumerate(demand)}
+    pair_service: list[int] = []
+    pair_area: list[int] = []
+    for j, service in enumerate(services):
+        inside = sorted({index[code] for code in coverage.get(service, ()) if code in index})
+        pair_service += [j] * len(inside)
+        pair_area += inside
+    return np.array(pair_service, dtype=np.intp), np.array(pair_area, dtype=np.intp)
 
 
 def two_step_fca(
     demand: Mapping[str, float],
     supply: Mapping[str, float],
     coverage: Mapping[str, Collection[str]],
-    *,
-    prepared: Catchments | None = None,
 ) -> dict[str, float]:
     """Access for every area in `demand`: 0.0 where no service reaches it, never NaN.
 
@@ -45,30 +67,25 @@ def two_step_fca(
     `coverage` maps service id → the area codes it takes referrals from. Coverage codes that are
     not in `demand` are ignored. A service whose catchment holds no demand reaches nobody
     counted here: its supply is left out (so supply is conserved only over services that do).
-    `prepared` is `catchments(demand, coverage)` when the caller already has it.
     """
-    prepared = prepared if prepared is not None else catchments(demand, coverage)
-    access = dict.fromkeys(demand, 0.0)
-    for service, capacity in supply.items():
-        catchment, catchment_demand = prepared.get(service, ((), 0.0))
-        if catchment_demand <= 0:
-            continue
-        ratio = capacity / catchment_demand  # step 1: R_j = S_j / Σ P_k
-        for code in catchment:
-            access[code] += ratio  # step 2: A_i = Σ R_j
-    return access
+    pair_service, pair_area = _pairs(demand, supply, coverage)
+    demand_array = np.array(list(demand.values()), dtype=float)
+    catchments = catchment_demand(demand_array, pair_service, pair_area, len(supply))
+    ratios = supply_ratios(np.array(list(supply.values()), dtype=float), catchments)
+    access = access_by_area(ratios, pair_service, pair_area, len(demand))
+    return dict(zip(demand, access.tolist(), strict=True))
 
 
 def reached_supply(
     demand: Mapping[str, float],
     supply: Mapping[str, float],
     coverage: Mapping[str, Collection[str]],
-    *,
-    prepared: Catchments | None = None,
 ) -> dict[str, float]:
     """The services whose catchment holds some demand, with their supply: the ones that count."""
-    prepared = prepared if prepared is not None else catchments(demand, coverage)
-    return {service: capacity for service, capacity in supply.items() if prepared.get(service, ((), 0))[1] > 0}
+    pair_service, pair_area = _pairs(demand, supply, coverage)
+    demand_array = np.array(list(demand.values()), dtype=float)
+    reached = catchment_demand(demand_array, pair_service, pair_area, len(supply)) > 0
+    return {service: capacity for (service, capacity), counts in zip(supply.items(), reached, strict=True) if counts}
 
 
 def wales_level(demand: Mapping[str, float], supply: Mapping[str, float]) -> float:

@@ -26,7 +26,7 @@ class GapsView(APIView):
         rows = result.areas
         if params["view"] != VIEW_LA:
             rows = layers.regional(result, selectors.gaps_regions(kind=params["view"], version=version))
-        as_of = selectors.directory_as_of()
+        as_of = selectors.directory_as_of(version)
         return Response({
             "layer": layer.key,
             "label": layer.label,

@@ -6,13 +6,18 @@ Pure: `ServiceRow`/`AreaRow` dataclasses in, `LayerResult` out; no ORM, request 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
+from typing import TypeVar
 
+import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-from gaps import analysis
+from gaps import analysis, incidence
+
+T = TypeVar("T")
 
 # A service counts for an age band it overlaps: band [low, high) against the service's
 # inclusive [age_min, age_max].
@@ -78,7 +83,13 @@ class ServiceRow:
         return self.status == "paused" or self.referrals_open is False
 
     def overlaps(self, low: int, high: int) -> bool:
-        return self.age_min < high and self.age_max >= low
+        return overlaps(self.age_min, self.age_max, low, high)
+
+
+def overlaps(age_min, age_max, low: int, high: int):
+    """Whether ages [age_min, age_max] (inclusive) meet band [low, high): for one service's ages
+    (a bool) or for arrays of every service's (an array of bools)."""
+    return (age_min < high) & (age_max >= low)
 
 
 @dataclass(frozen=True)
@@ -95,22 +106,50 @@ class AreaRow:
     longitude: float | None = None
 
 
-def _form(code: str) -> Callable[[ServiceRow], bool]:
-    return lambda s: s.supports_child and code in s.abuse_forms
+@dataclass(frozen=True)
+class Criteria:
+    """What a service must be to count for a question: each named flag has the given value and,
+    if `abuse_form` is set, the service works with that form of abuse.
+
+    Written as data so that one definition answers for one service (`Layer.counts`) and for every
+    service of a national directory at once (`mask`, over columns of flags).
+    """
+
+    flags: tuple[tuple[str, bool], ...]
+    abuse_form: str = ""
+
+    def __call__(self, service: ServiceRow) -> bool:
+        return all(bool(getattr(service, name)) is value for name, value in self.flags) and (
+            not self.abuse_form or self.abuse_form in service.abuse_forms
+        )
+
+    def mask(
+        self, among: np.ndarray, flags: Callable[[str], np.ndarray], forms: Callable[[str], np.ndarray]
+    ) -> np.ndarray:
+        """Which of `among` (one boolean per service) meet the criteria; `flags(name)` and
+        `forms(code)` give one boolean per service. A new array: `among` is left as it was."""
+        result = among & forms(self.abuse_form) if self.abuse_form else among.copy()
+        for name, value in self.flags:
+            result &= flags(name) if value else ~flags(name)
+        return result
 
 
-QUESTIONS: tuple[tuple[str, str, Callable[[ServiceRow], bool]], ...] = (
-    ("all", _("All CSA support for children"), lambda s: s.supports_child),
+def _form(code: str) -> Criteria:
+    return Criteria((("supports_child", True),), code)
+
+
+QUESTIONS: tuple[tuple[str, str, Criteria], ...] = (
+    ("all", _("All CSA support for children"), Criteria((("supports_child", True),))),
     ("intra_familial", _("Intra-familial abuse"), _form("intra_familial")),
     ("extra_familial", _("Extra-familial abuse"), _form("extra_familial")),
     ("cse", _("Child sexual exploitation"), _form("cse")),
     ("harmful_sexual_behaviour", _("Harmful sexual behaviour"), _form("harmful_sexual_behaviour")),
     ("online", _("Online / technology-assisted abuse"), _form("online")),
-    ("parent_carer", _("Support for non-abusing parents and carers"), lambda s: s.supports_parent_carer),
-    ("sibling", _("Support for siblings"), lambda s: s.supports_sibling),
+    ("parent_carer", _("Support for non-abusing parents and carers"), Criteria((("supports_parent_carer", True),))),
+    ("sibling", _("Support for siblings"), Criteria((("supports_sibling", True),))),
     ("no_disclosure", _("Accepts referrals without a verbal disclosure"),
-     lambda s: s.supports_child and not s.disclosure_required),
-    ("pre_trial", _("Pre-trial therapy"), lambda s: s.supports_child and s.pre_trial_therapy),
+     Criteria((("supports_child", True), ("disclosure_required", False)))),
+    ("pre_trial", _("Pre-trial therapy"), Criteria((("supports_child", True), ("pre_trial_therapy", True)))),
 )
 QUESTION_CODES = tuple(code for code, _label, _test in QUESTIONS)
 _QUESTION = {code: (label, test) for code, label, test in QUESTIONS}
@@ -169,7 +208,8 @@ class AreaResult:
     demand: float
     access: float
     normalised: float
-    service_ids: frozenset[int] = frozenset()
+    # The services the layer counts here (a set; `incidence.ServiceIds` makes it only when read).
+    service_ids: Set[int] = frozenset()
     median_wait: float | None = None
     longest_wait: int | None = None
     closed_lists: int = 0
@@ -200,6 +240,7 @@ class LayerResult:
     areas: list[AreaResult]
     services: dict[int, ServiceRow]
     services_with_capacity: int
+    _reach: _Reach | None = field(default=None, repr=False, compare=False)
 
     @property
     def no_provision(self) -> list[AreaResult]:
@@ -209,50 +250,153 @@ class LayerResult:
         return next((a for a in self.areas if a.code == code), None)
 
 
-class _WaitIndex:
-    """Each service's wait and closed-list flag, looked up by id (built once per layer, not per area).
-
-    A national directory has hundreds of areas each covered by hundreds of services: reading the
-    rows' attributes area by area cost most of the analysis; dict look-ups through `map` and one
-    set intersection per area cost a fraction of it.
-    """
-
-    def __init__(self, services: dict[int, ServiceRow]) -> None:
-        self.weeks = {i: s.wait_weeks for i, s in services.items() if s.wait_weeks is not None}
-        self.closed = frozenset(i for i, s in services.items() if s.list_closed)
-
-    def summary(self, service_ids: Collection[int]) -> tuple[float | None, int | None, int]:
-        """Median and longest wait and the number of closed lists among these services."""
-        weeks = [w for w in map(self.weeks.get, service_ids) if w is not None]
-        return analysis.median(weeks), (max(weeks) if weeks else None), len(self.closed.intersection(service_ids))
-
-
 def supply_of(service: ServiceRow, basis: str) -> float:
     if basis == BASIS_CAPACITY and service.capacity:
         return float(service.capacity)
     return 1.0
 
 
+class Prepared:
+    """What every layer shares, computed once per directory version and need: demand per area,
+    each service's catchment as (service, area) index pairs with its total demand, and the
+    services reaching each area sorted by wait. Columns of service attributes, and which
+    services an age band or a basis's supply picks, are made on first use and kept.
+    """
+
+    def __init__(self, services: Sequence[ServiceRow], las: Sequence[AreaRow], need: str = NEED_CHILDREN) -> None:
+        factor = PREVALENCE if need == NEED_PREVALENCE else 1.0
+        self.need = need
+        self.services, self.las = services, las
+        self.demand = {la.code: la.demand * factor for la in las}
+        self.total_demand = sum(self.demand.values())
+        n = len(services)
+        self.pair_service, self.pair_area = incidence.pairs_by_service([s.la_codes for s in services], self.demand)
+        self.demand_array = np.fromiter(self.demand.values(), dtype=float, count=len(self.demand))
+        self.catchments = analysis.catchment_demand(self.demand_array, self.pair_service, self.pair_area, n)
+        self.ids = np.fromiter((s.id for s in services), dtype=np.int64, count=n)
+        # Closed services are not supply; nor is one whose catchment holds no demand here.
+        self.eligible = self._column(lambda s: s.status != "closed") & (self.catchments > 0)
+        self.waits = incidence.Waits([s.wait_weeks for s in services], self._column(lambda s: s.list_closed))
+        # Groups 0…n-1 are the areas; one more holds every service (the whole-country row).
+        self.whole = len(self.demand)
+        self.areas = incidence.Groups(
+            np.concatenate((self.pair_area, np.full(n, self.whole, dtype=np.intp))),
+            np.concatenate((self.pair_service, np.arange(n, dtype=np.intp))),
+            self.whole + 1, self.waits,
+        )
+        self._kept: dict[tuple, object] = {}
+
+    def _column(self, value: Callable[[ServiceRow], object], dtype: type = bool) -> np.ndarray:
+        return np.fromiter(map(value, self.services), dtype=dtype, count=len(self.services))
+
+    def _keep(self, key: tuple, make: Callable[[], T]) -> T:
+        if key not in self._kept:
+            self._kept[key] = make()
+        return self._kept[key]  # type: ignore[return-value]
+
+    def _flag(self, name: str) -> np.ndarray:
+        return self._keep(("flag", name), lambda: self._column(attrgetter(name)))
+
+    def _form(self, code: str) -> np.ndarray:
+        return self._keep(("form", code), lambda: self._column(lambda s: code in s.abuse_forms))
+
+    def counted(self, layer: Layer) -> np.ndarray:
+        """True for each service the layer counts (what `layer.counts` says) that is supply here."""
+        _label, criteria = _QUESTION[layer.question]
+        mask = criteria.mask(self.eligible, self._flag, self._form)
+        if layer.band:
+            _label, low, high = _BAND[layer.band]
+            ages = self._keep(("ages",), lambda: (self._column(attrgetter("age_min"), float),
+                                                   self._column(attrgetter("age_max"), float)))
+            mask &= overlaps(*ages, low, high)
+        return mask
+
+    def supply(self, basis: str) -> np.ndarray:
+        return self._keep(("supply", basis), lambda: self._column(lambda s: supply_of(s, basis), float))
+
+    def has_capacity(self) -> np.ndarray:
+        return self._keep(("capacity",), lambda: self._column(lambda s: s.capacity))
+
+    def regions(self, regions: Sequence[AreaRow]) -> _Regions:
+        """Regions as groups of this preparation's areas (kept for the next layer)."""
+        return self._keep(("regions", tuple((r.code, r.la_codes) for r in regions)),
+                          lambda: _Regions(self, regions))
+
+    def fits(self, services: Sequence[ServiceRow], las: Sequence[AreaRow], need: str) -> bool:
+        """Whether this was prepared from these rows (the same objects, or rows with the same contents)."""
+        if need != self.need:
+            return False
+        if services is self.services and las is self.las:
+            return True
+        return list(services) == list(self.services) and list(las) == list(self.las)
+
+
 def prepare(services: Sequence[ServiceRow], las: Sequence[AreaRow], need: str = NEED_CHILDREN) -> Prepared:
-    """What every layer shares: demand per area and each service's catchment (computed once)."""
-    factor = PREVALENCE if need == NEED_PREVALENCE else 1.0
-    demand = {la.code: la.demand * factor for la in las}
-    shared = analysis.catchments(demand, {s.id: s.la_codes for s in services})
-    covering: dict[str, set[int]] = {code: set() for code in demand}
-    for service_id, (codes, _demand) in shared.items():
-        for code in codes:
-            covering[code].add(service_id)
-    return Prepared(need, demand, shared, {code: frozenset(ids) for code, ids in covering.items()})
+    """What every layer shares (see `Prepared`): compute it once and pass it to `compute_layer`."""
+    return Prepared(services, las, need)
+
+
+class _Regions:
+    """Regions made of a preparation's areas: their members, and the services reaching any member."""
+
+    def __init__(self, prepared: Prepared, regions: Sequence[AreaRow]) -> None:
+        index = {code: i for i, code in enumerate(prepared.demand)}
+        members = [[index[c] for c in r.la_codes if c in index] for r in regions]
+        self.has_members = [bool(m) for m in members]
+        # Each region's member indices, padded with an index past the last area: its demand and
+        # figures are 0, so a padded place adds exactly nothing.
+        width = max((len(m) for m in members), default=0)
+        self.padded = np.full((len(members), width), len(index), dtype=np.intp)
+        for row, codes in enumerate(members):
+            self.padded[row, :len(codes)] = codes
+        self.weights = np.append(prepared.demand_array, 0.0)[self.padded]
+        self.demand = _member_sums(self.weights)
+        self.groups = incidence.region_groups(prepared.areas, members, prepared.waits)
+
+
+def _member_sums(values: np.ndarray) -> np.ndarray:
+    """Sum along the last axis one member after another, as Python's `sum` adds (so the same to
+    the last digit as analysis.demand_weighted_mean); numpy's own sum may pair them differently."""
+    if values.shape[-1] == 0:
+        return np.zeros(values.shape[:-1])
+    return np.cumsum(values, axis=-1)[..., -1]
 
 
 @dataclass(frozen=True)
-class Prepared:
-    need: str
-    demand: dict[str, float]
-    catchments: analysis.Catchments
-    # Area code → every service whose catchment holds it: each layer intersects this with the
-    # services it counts (a C-level set operation) instead of walking every service's catchment.
-    covering: dict[str, frozenset[int]]
+class _Reach:
+    """A layer's figures as arrays over its `Prepared`, for the regional view of the same layer."""
+
+    prepared: Prepared
+    counted: np.ndarray
+    access: np.ndarray
+    normalised: np.ndarray
+
+
+class CountedServices(Mapping[int, ServiceRow]):
+    """Service id → row for the services a layer counts, in directory order; the dict is made on
+    first look-up (pages mostly need only how many)."""
+
+    def __init__(self, services: Sequence[ServiceRow], counted: np.ndarray) -> None:
+        self._services, self._counted = services, counted
+        self._count = int(np.count_nonzero(counted))
+        self._rows: dict[int, ServiceRow] | None = None
+
+    def _dict(self) -> dict[int, ServiceRow]:
+        if self._rows is None:
+            self._rows = {s.id: s for s in map(self._services.__getitem__, np.flatnonzero(self._counted).tolist())}
+        return self._rows
+
+    def __getitem__(self, key: int) -> ServiceRow:
+        return self._dict()[key]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __repr__(self) -> str:
+        return f"CountedServices({self._dict()!r})"
 
 
 def compute_layer(
@@ -268,53 +412,60 @@ def compute_layer(
 
     `prepared` (from `prepare(services, las, need)`) saves recomputing catchments for each layer.
     """
-    prepared = prepared if prepared is not None and prepared.need == need else prepare(services, las, need)
-    demand, shared = prepared.demand, prepared.catchments
-    counted = {s.id: s for s in services if s.status != "closed" and layer.counts(s)}
-    supply = analysis.reached_supply(demand, {i: supply_of(s, basis) for i, s in counted.items()}, {},
-                                     prepared=shared)
-    counted = {i: counted[i] for i in supply}
-    access = analysis.two_step_fca(demand, supply, {}, prepared=shared)
-    normalised = analysis.normalise(access, demand, supply)
-    counted_ids = counted.keys()
-    waits = _WaitIndex(counted)
-    areas = []
-    for la in las:
-        ids = prepared.covering[la.code] & counted_ids
-        med, longest, closed = waits.summary(ids)
-        areas.append(AreaResult(
-            la.code, la.name, la.name_cy, la.kind, demand[la.code], access[la.code], normalised[la.code],
-            ids, med, longest, closed,
+    if prepared is None or not prepared.fits(services, las, need):
+        prepared = prepare(services, las, need)
+    counted = prepared.counted(layer)
+    supply = np.where(counted, prepared.supply(basis), 0.0)
+    ratios = analysis.supply_ratios(supply, prepared.catchments)
+    access = analysis.access_by_area(ratios, prepared.pair_service, prepared.pair_area, len(prepared.demand))
+    total_demand = prepared.total_demand
+    # As analysis.wales_level and analysis.normalise, over arrays.
+    level = float(supply.sum()) / total_demand if total_demand > 0 else 0.0
+    normalised = access / level if level > 0 else np.zeros(len(access))
+    figures = prepared.areas.summaries(counted)
+    areas = [
+        AreaResult(
+            la.code, la.name, la.name_cy, la.kind, demand, a, norm,
+            incidence.ServiceIds(n, prepared.areas, i, counted, prepared.ids), median, longest, closed,
+        )
+        for i, (la, demand, a, norm, n, median, longest, closed) in enumerate(zip(
+            las, prepared.demand.values(), access.tolist(), normalised.tolist(),
+            figures.n, figures.median, figures.longest, figures.closed, strict=False,  # + the whole row
         ))
-    level = analysis.wales_level(demand, supply)
-    med, longest, closed = waits.summary(counted.keys())
+    ]
+    whole = prepared.whole
     wales = AreaResult(
-        "W92000004", "Wales", "Cymru", "nation", sum(demand.values()), level, 1.0 if level else 0.0,
-        frozenset(counted), med, longest, closed,
+        "W92000004", "Wales", "Cymru", "nation", total_demand, level, 1.0 if level else 0.0,
+        incidence.ServiceIds(figures.n[whole], prepared.areas, whole, counted, prepared.ids),
+        figures.median[whole], figures.longest[whole], figures.closed[whole],
     )
-    with_capacity = sum(1 for s in counted.values() if s.capacity)
-    return LayerResult(layer, basis, need, wales, areas, counted, with_capacity)
+    with_capacity = int(np.count_nonzero(counted & prepared.has_capacity()))
+    return LayerResult(layer, basis, need, wales, areas, CountedServices(prepared.services, counted), with_capacity,
+                       _Reach(prepared, counted, access, normalised))
 
 
 def regional(result: LayerResult, regions: Sequence[AreaRow]) -> list[AreaResult]:
     """Regions as demand-weighted means of their local authorities' access and normalised access."""
-    by_code = {a.code: a for a in result.areas}
-    demand = {a.code: a.demand for a in result.areas}
-    access = {a.code: a.access for a in result.areas}
-    normalised = {a.code: a.normalised for a in result.areas}
-    waits = _WaitIndex(result.services)
-    rows = []
-    for region in regions:
-        members = [c for c in region.la_codes if c in by_code]
-        ids = frozenset().union(*(by_code[c].service_ids for c in members)) if members else frozenset()
-        med, longest, closed = waits.summary(ids)
-        rows.append(AreaResult(
-            region.code, region.name, region.name_cy, region.kind, sum(demand[c] for c in members),
-            analysis.demand_weighted_mean(access, demand, members),
-            analysis.demand_weighted_mean(normalised, demand, members),
-            ids, med, longest, closed,
-        ))
-    return rows
+    reach = result._reach
+    prepared, counted = reach.prepared, reach.counted
+    made = prepared.regions(regions)
+    # Σ P_i·v_i / Σ P_i over each region's members (analysis.demand_weighted_mean, over arrays).
+    figures = np.zeros((2, len(prepared.demand) + 1))
+    figures[0, :-1], figures[1, :-1] = reach.access, reach.normalised
+    weighted = _member_sums(made.weights * figures[:, made.padded])
+    means = np.zeros_like(weighted)
+    np.divide(weighted, made.demand, out=means, where=made.demand > 0)
+    access, normalised = means.tolist()
+    demand = made.demand.tolist()
+    waits = made.groups.summaries(counted)
+    return [
+        AreaResult(
+            region.code, region.name, region.name_cy, region.kind, demand[i] if made.has_members[i] else 0,
+            access[i], normalised[i], incidence.ServiceIds(waits.n[i], made.groups, i, counted, prepared.ids),
+            waits.median[i], waits.longest[i], waits.closed[i],
+        )
+        for i, region in enumerate(regions)
+    ]
 
 
 @dataclass(frozen=True)

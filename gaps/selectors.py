@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -10,10 +9,13 @@ from datetime import date
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db import connection
+from django.db.models import F, Max, OuterRef, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import RowNumber
 
 from directory import vocabulary
 from directory.models import Area, Service, WaitingTimeReport
+from directory.version import current as current_version
 from gaps import layers
 from gaps.layers import AreaRow, Layer, LayerResult, ServiceRow
 from gaps.models import Snapshot, SnapshotAccess, UnmetSearchCount
@@ -24,20 +26,16 @@ T = TypeVar("T")
 
 
 def directory_version() -> str:
-    """A short fingerprint of everything the analysis reads (four aggregate queries).
+    """The directory's version (`directory.version.current()`: one indexed read).
 
-    It changes when a service, its coverage, a waiting-time report or an area's population
-    changes, so cached results live exactly as long as the directory stays the same.
+    It changes whenever anything the analysis reads changes (a service, its coverage, a
+    waiting-time report, an area's population), on every app server at once, so cached results
+    live exactly as long as the directory stays the same.
     """
-    services = Service.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
-    coverage = Service.coverage_areas.through.objects.aggregate(n=Count("id"), top=Max("id"))
-    waits = WaitingTimeReport.objects.aggregate(n=Count("id"), top=Max("id"), weeks=Sum("weeks"))
-    areas = Area.objects.aggregate(n=Count("id"), children=Sum("children_0_17"))
-    raw = repr((services, coverage, waits, areas))
-    return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:16]
+    return current_version()
 
 
-# Computed results live in this process, keyed by the directory's fingerprint: no pickling on
+# Computed results live in this process, keyed by the directory's version: no pickling on
 # the way in or out (a layer result holds hundreds of rows). The Django cache holds only a token,
 # so clearing the cache (as the tests do) also forgets everything here.
 _memo: dict[tuple[str, str, str], object] = {}
@@ -79,26 +77,42 @@ def _local_authorities_within() -> dict[str, set[str]]:
     return within
 
 
-def _service_queryset() -> QuerySet[Service]:
-    latest = WaitingTimeReport.objects.filter(service=OuterRef("pk")).order_by("-as_of", "-recorded_at", "-id")
-    return (
-        Service.objects.published().exclude(status=Service.Status.CLOSED)
-        .annotate(
-            wait_weeks=Subquery(latest.values("weeks")[:1]),
-            wait_open=Subquery(latest.values("referrals_open")[:1]),
-            wait_as_of=Subquery(latest.values("as_of")[:1]),
-        )
-        .order_by("name", "id")
-    )
+def _services() -> QuerySet[Service]:
+    return Service.objects.published().exclude(status=Service.Status.CLOSED)
 
 
-_FORM_FIELDS = tuple(vocabulary.ABUSE_FORM_FIELDS.items())
+def _current_waits() -> dict[int, tuple[int, bool, date]]:
+    """Service id → (weeks, referrals open, as of) of its latest report, by date then recording time.
+
+    One query. Looking the latest report up per service with three correlated subqueries (one per
+    column) took most of the read on a national directory. PostgreSQL numbers each service's
+    reports in one pass (a window) far faster than it looks them up one service at a time;
+    SQLite, which runs in this process, the other way round, so there the latest report's id is
+    looked up once per service through the `wait_latest_idx` index and only those reports are read.
+    """
+    columns = ("service_id", "weeks", "referrals_open", "as_of")
+    newest_first = ("-as_of", "-recorded_at", "-id")
+    if connection.vendor == "postgresql":
+        order = [F(field[1:]).desc() for field in newest_first]
+        latest = WaitingTimeReport.objects.annotate(
+            place=Window(RowNumber(), partition_by=F("service_id"), order_by=order)
+        ).filter(place=1)
+    else:
+        newest = WaitingTimeReport.objects.filter(service=OuterRef("pk")).order_by(*newest_first)
+        ids = _services().annotate(wait_id=Subquery(newest.values("id")[:1])).values("wait_id")
+        latest = WaitingTimeReport.objects.filter(id__in=ids)
+    return {service_id: rest for service_id, *rest in latest.order_by().values_list(*columns)}
+
+
+_FORM_FIELDS = tuple(vocabulary.ABUSE_FORM_FIELDS.values())
+_FORM_CODES = tuple(vocabulary.ABUSE_FORM_FIELDS)
+_NO_WAIT = (None, None, None)
 
 
 def service_rows_build() -> list[ServiceRow]:
     """Open and paused services as analysis rows, coverage expanded to local authorities.
 
-    Closed services are not supply and are left out. Four queries, whatever the number of services.
+    Closed services are not supply and are left out. Five queries, whatever the number of services.
     Rows come as plain values, not model instances: a national directory's 20,000 instances took
     seconds to build, for every app server after every change to the directory.
     """
@@ -106,21 +120,23 @@ def service_rows_build() -> list[ServiceRow]:
     coverage: dict[int, set[str]] = defaultdict(set)
     for service_id, code in Service.coverage_areas.through.objects.values_list("service_id", "area__code"):
         coverage[service_id] |= within.get(code, set())
+    waits = _current_waits()
     rows = []
-    for s in _service_queryset().values(
+    # values(), not values_list(): with translated fields, modeltranslation makes each row a dict
+    # first either way.
+    for s in _services().order_by("name", "id").values(
         "id", "name", "status", "public_id", "supports_child", "supports_parent_carer", "supports_sibling",
-        "disclosure_required", "pre_trial_therapy", "age_min", "age_max", "capacity_per_year",
-        "wait_weeks", "wait_open", "wait_as_of", *vocabulary.ABUSE_FORM_FIELDS.values(),
+        "disclosure_required", "pre_trial_therapy", "age_min", "age_max", "capacity_per_year", *_FORM_FIELDS,
     ):
+        weeks, referrals_open, as_of = waits.get(s["id"], _NO_WAIT)
         rows.append(ServiceRow(
             id=s["id"], name=s["name"], status=s["status"],
-            abuse_forms=frozenset(code for code, field in _FORM_FIELDS if s[field]),
+            abuse_forms=frozenset(code for code, field in zip(_FORM_CODES, _FORM_FIELDS, strict=True) if s[field]),
             supports_child=s["supports_child"], supports_parent_carer=s["supports_parent_carer"],
             supports_sibling=s["supports_sibling"], disclosure_required=s["disclosure_required"],
             pre_trial_therapy=s["pre_trial_therapy"], age_min=float(s["age_min"]), age_max=float(s["age_max"]),
             capacity=s["capacity_per_year"], la_codes=frozenset(coverage.get(s["id"], ())),
-            wait_weeks=s["wait_weeks"], referrals_open=s["wait_open"], wait_as_of=s["wait_as_of"],
-            public_id=str(s["public_id"]),
+            wait_weeks=weeks, referrals_open=referrals_open, wait_as_of=as_of, public_id=str(s["public_id"]),
         ))
     return rows
 
@@ -164,12 +180,20 @@ def gaps_regions(*, kind: str, version: str | None = None) -> list[AreaRow]:
     return [r for r in regions if r.kind == kind]
 
 
-def directory_as_of() -> date | None:
-    """When the directory last changed (the period the gaps figures describe)."""
-    latest = Service.objects.aggregate(latest=Max("updated_at"))["latest"]
-    report = WaitingTimeReport.objects.aggregate(latest=Max("as_of"))["latest"]
-    dates = [d for d in (latest.date() if latest else None, report) if d]
-    return max(dates) if dates else None
+def directory_as_of(version: str | None = None) -> date | None:
+    """When the directory last changed (the period the gaps figures describe).
+
+    Cached with the figures: its two aggregates scan every service and waiting-time report, and
+    every gaps page and API response states it.
+    """
+
+    def compute() -> date | None:
+        latest = Service.objects.aggregate(latest=Max("updated_at"))["latest"]
+        report = WaitingTimeReport.objects.aggregate(latest=Max("as_of"))["latest"]
+        dates = [d for d in (latest.date() if latest else None, report) if d]
+        return max(dates) if dates else None
+
+    return _cached("as_of", compute, version)
 
 
 def area_get(*, code: str) -> Area | None:

@@ -13,6 +13,7 @@ from operator import attrgetter
 from typing import TypeVar
 
 import numpy as np
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from gaps import analysis, incidence
@@ -76,6 +77,12 @@ class ServiceRow:
     referrals_open: bool | None = None
     wait_as_of: date | None = None
     public_id: str = ""
+    name_cy: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """The name in the page's language: Welsh where the provider gave one, English otherwise."""
+        return self.name_cy if self.name_cy and (get_language() or "").startswith("cy") else self.name
 
     @property
     def list_closed(self) -> bool:

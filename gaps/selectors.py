@@ -122,15 +122,15 @@ def service_rows_build() -> list[ServiceRow]:
         coverage[service_id] |= within.get(code, set())
     waits = _current_waits()
     rows = []
-    # values(), not values_list(): with translated fields, modeltranslation makes each row a dict
-    # first either way.
-    for s in _services().order_by("name", "id").values(
-        "id", "name", "status", "public_id", "supports_child", "supports_parent_carer", "supports_sibling",
+    # Both names, read by column: the rows are shared by every language (cached per directory version
+    # only), so the page picks the name (ServiceRow.display_name), not whoever asked first.
+    for s in _services().order_by("name_en", "id").values(
+        "id", "name_en", "name_cy", "status", "public_id", "supports_child", "supports_parent_carer", "supports_sibling",
         "disclosure_required", "pre_trial_therapy", "age_min", "age_max", "capacity_per_year", *_FORM_FIELDS,
     ):
         weeks, referrals_open, as_of = waits.get(s["id"], _NO_WAIT)
         rows.append(ServiceRow(
-            id=s["id"], name=s["name"], status=s["status"],
+            id=s["id"], name=s["name_en"] or "", name_cy=s["name_cy"] or "", status=s["status"],
             abuse_forms=frozenset(code for code, field in zip(_FORM_CODES, _FORM_FIELDS, strict=True) if s[field]),
             supports_child=s["supports_child"], supports_parent_carer=s["supports_parent_carer"],
             supports_sibling=s["supports_sibling"], disclosure_required=s["disclosure_required"],

@@ -144,7 +144,7 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
         here = result.area(code)
         if here is None:  # a local authority with no population figure: nothing to compare
             continue
-        services = sorted((result.services[i] for i in here.service_ids), key=lambda s: s.name)
+        services = sorted((result.services[i] for i in here.service_ids), key=lambda s: s.display_name)
         sections.append({"layer": layer, "area": here, "wales": result.wales, "services": services,
                          "bin": maps.bin_for(here)})
     if not sections:

@@ -48,6 +48,15 @@ def test_an_area_page_lists_the_services_covering_it_per_layer_with_waits(client
     assert sections["all"]["wales"].n_services == 3
 
 
+def test_the_area_page_names_services_in_the_page_language_whoever_asked_first(client, wales_areas):
+    # The analysis rows are cached per directory version for every language alike.
+    ServiceFactory(name="Family support", name_cy="Cymorth i deuluoedd", coverage=[wales_areas[CARDIFF]])
+    english = client.get(reverse("gaps:area", args=[CARDIFF])).content.decode()
+    welsh = client.get("/cy" + reverse("gaps:area", args=[CARDIFF])).content.decode()
+    assert "Family support" in english and "Cymorth i deuluoedd" not in english
+    assert "Cymorth i deuluoedd" in welsh
+
+
 def test_an_unknown_area_is_404(client, wales_areas):
     assert client.get(reverse("gaps:area", args=["W06999999"])).status_code == 404
     assert client.get(reverse("gaps:area", args=["W11000029"])).status_code == 404  # a board, not an LA

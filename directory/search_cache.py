@@ -6,9 +6,11 @@ rendering twenty result cards and the form. The same link asked again (a colleag
 shared search, the back button, the other sort and back) then costs one cache read.
 
 What is kept, and for how long: the rendered HTML of the page's content, which shows the search
-(the postcode in the form and the links), for `CACHE_SECONDS` at most. The key is a keyed hash
-(`salted_hmac` with the site's secret), so the cache's keys reveal nothing, and nothing here is
-logged.
+(the postcode in the form and the links), for `CACHE_SECONDS` at most, sealed (`cryptography`'s
+Fernet: AES with an authentication tag) under a key derived from the site's secret *and the search
+itself*. Whoever can read the cache (a Redis dump, a shared server) therefore cannot read a search
+out of it, nor tell which postcodes were searched, without already knowing the search and the
+secret. The cache's key is another keyed hash of the same, and nothing here is logged.
 
 Correctness: the key holds `directory.version.current()` (every public change replaces it, and
 every app server reads it from the shared database), today's date (waits say "reported 3 days
@@ -20,11 +22,15 @@ request (`fill`).
 
 from __future__ import annotations
 
+import base64
+import pickle
 import re
 import secrets
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from cryptography.fernet import Fernet, InvalidToken
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template import Context
@@ -41,13 +47,38 @@ CACHE_SECONDS = 10 * 60
 SHORTLIST_BUTTON = "directory/includes/shortlist_button.html"
 
 
-def cache_key(request: HttpRequest, directory_version: str) -> str:
-    """The key of this search page for this `directory.version.current()`."""
-    material = "\n".join((
+def _material(request: HttpRequest, directory_version: str) -> str:
+    return "\n".join((
         directory_version, timezone.localdate().isoformat(), get_language() or "", request.path,
         request.META.get("QUERY_STRING", ""),
     ))
-    return "directory:search-page:" + salted_hmac("directory.search_cache", material).hexdigest()
+
+
+def cache_key(request: HttpRequest, directory_version: str) -> str:
+    """The key of this search page for this `directory.version.current()`."""
+    return "directory:search-page:" + salted_hmac("directory.search_cache", _material(request, directory_version)).hexdigest()
+
+
+def _sealer(request: HttpRequest, directory_version: str) -> Fernet:
+    key = salted_hmac("directory.search_cache.seal", _material(request, directory_version), algorithm="sha256").digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def load(request: HttpRequest, directory_version: str) -> CachedSearch | None:
+    """This search's cached page, or None."""
+    sealed = cache.get(cache_key(request, directory_version))
+    if sealed is None:
+        return None
+    try:
+        # Only this module can seal (the key needs the site's secret), so what opens is ours.
+        return pickle.loads(_sealer(request, directory_version).decrypt(sealed))  # noqa: S301
+    except (InvalidToken, TypeError):
+        return None  # from another release or secret: render afresh
+
+
+def save(request: HttpRequest, directory_version: str, found: CachedSearch) -> None:
+    sealed = _sealer(request, directory_version).encrypt(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+    cache.set(cache_key(request, directory_version), sealed, CACHE_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from uuid import UUID
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -79,13 +78,12 @@ def search(request: HttpRequest) -> HttpResponse:
     if not request.GET:
         return render(request, "directory/search.html", {**context, "form": SearchForm()})
     directory_version = version.current()
-    key = search_cache.cache_key(request, directory_version)
-    found = cache.get(key)
+    found = search_cache.load(request, directory_version)
     if found is None:
         found = _search_results(request, context, directory_version)
         if isinstance(found, HttpResponse):
             return found  # the form's errors: not cached
-        cache.set(key, found, search_cache.CACHE_SECONDS)
+        search_cache.save(request, directory_version, found)
     if found.unmet is not None and not request.GET.get("page") and request.GET.get("view") != "map":
         # A new search (not paging or the map of the same one) whose results hold nothing
         # covering the child's area is counted, as an aggregate only, for the gaps module,

@@ -170,3 +170,19 @@ def test_an_invalid_search_is_not_cached(client, wales_areas):
     assert client.get(SEARCH + "?age=9").status_code == 400
     assert client.get(SEARCH + "?age=9").status_code == 400
     assert not cache.get(search_cache.cache_key(client.get(SEARCH + "?age=9").wsgi_request, version.current()))
+
+
+def test_the_cache_holds_no_readable_search(client, wales_areas, cardiff_postcode):
+    # Whoever can read the cache must not be able to read searches out of it.
+    ServiceFactory(name="Sealed service", coverage=[wales_areas[CARDIFF]])
+    response = client.get(QUERY)
+    stored = cache.get(search_cache.cache_key(response.wsgi_request, version.current()))
+
+    assert isinstance(stored, bytes)
+    for visible in (b"CF10", b"CF10+1EP", b"intra_familial", b"Sealed service"):
+        assert visible not in stored
+    assert search_cache.load(response.wsgi_request, version.current()) is not None
+    # Sealed under the search itself: another search's key cannot open it.
+    other = client.get(SEARCH + "?postcode=CF10+1EP&age=10&abuse_form=intra_familial").wsgi_request
+    cache.set(search_cache.cache_key(other, version.current()), stored)
+    assert search_cache.load(other, version.current()) is None

@@ -19,6 +19,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from geopy.distance import EARTH_RADIUS
 
 from directory import search_index, vocabulary
 from directory.models import Area, Location, Service, ServiceAtLocation, WaitingTimeReport
@@ -311,7 +312,7 @@ def sort_results(results: Iterable[SearchResult], sort: str) -> list[SearchResul
     return sorted(results, key=lambda r: _sort_key(r, sort))
 
 
-EARTH_RADIUS_KM = 6371.009  # the mean radius geopy's great_circle uses
+EARTH_RADIUS_KM = EARTH_RADIUS  # geopy's mean radius, the one its great_circle uses
 
 
 def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:

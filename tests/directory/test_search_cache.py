@@ -170,3 +170,30 @@ def test_an_invalid_search_is_not_cached(client, wales_areas):
     assert client.get(SEARCH + "?age=9").status_code == 400
     assert client.get(SEARCH + "?age=9").status_code == 400
     assert not cache.get(search_cache.cache_key(client.get(SEARCH + "?age=9").wsgi_request, version.current()))
+
+
+def test_the_local_authority_list_is_cached_per_version_with_the_chosen_one_selected(
+    client, wales_areas, cardiff_postcode
+):
+    swansea = "W06000011"
+    page = client.get(SEARCH + f"?la={swansea}&age=9").content.decode()
+    assert f'<option value="{swansea}" selected>Swansea</option>' in page
+    assert f'<option value="{CARDIFF}">Cardiff</option>' in page
+
+    page = client.get(SEARCH + f"?la={CARDIFF}&age=9").content.decode()  # the list from the cache
+    assert f'<option value="{CARDIFF}" selected>Cardiff</option>' in page
+    assert f'<option value="{swansea}">Swansea</option>' in page
+    assert '<option value="" selected>' not in page
+
+    area = wales_areas[swansea]
+    area.name = "Abertawe-Swansea"
+    area.save()
+    version.bump()  # whether or not the area's save bumped already
+    page = client.get(SEARCH + f"?la={CARDIFF}&age=9").content.decode()
+    assert f'<option value="{swansea}">Abertawe-Swansea</option>' in page
+
+
+def test_the_local_authority_list_in_welsh_is_in_welsh(client, wales_areas, cardiff_postcode):
+    client.get(SEARCH + f"?la={CARDIFF}&age=9")
+    page = client.get("/cy" + SEARCH + f"?la={CARDIFF}&age=10").content.decode()
+    assert f'<option value="{CARDIFF}" selected>Caerdydd</option>' in page

@@ -20,3 +20,20 @@ max_requests_jitter = 200
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Read the search index as the worker starts, so its first search does not pay for it
+    (about a second at national scale). Never fatal: a database that is not ready yet leaves the
+    index to the first search, as before."""
+    try:
+        from directory import search_index
+
+        search_index.current()
+    except Exception:  # noqa: BLE001 - a worker must start even if the database is down
+        worker.log.warning("search index not read at worker start; the first search will read it")
+    finally:
+        # The worker's requests open their own connections; do not keep one made here.
+        from django.db import connections
+
+        connections.close_all()

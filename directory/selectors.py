@@ -206,6 +206,8 @@ class SearchResult:
     locations: list[Location]  # published locations with a point; never a do-not-publish one
     criteria: SearchCriteria
     wait: CurrentWait | None = field(init=False)
+    # The parts of its card that depend on the service alone (result_cards.attach), for the page shown.
+    card: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.wait = current_wait(self.service)

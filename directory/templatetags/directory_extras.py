@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from directory import vocabulary
+from directory import local_authority_options, vocabulary
 from servicemap.templatetags.security import csp_nonce
 
 register = template.Library()
@@ -44,3 +44,9 @@ def search_map(context, map_html) -> str:
     if holes is not None:
         return holes.map(map_html)
     return csp_nonce(map_html, context.get("request"))
+
+
+@register.simple_tag
+def la_options(field, directory_version=None) -> str:
+    """The local authority `<option>`s, cached per directory version and language."""
+    return local_authority_options.render(field, directory_version)

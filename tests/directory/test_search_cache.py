@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from directory import search_cache, search_index, version
-from directory.models import Service
+from directory.models import Service, WaitingTimeReport
 from gaps.models import UnmetSearchCount
 from tests.factories import PostcodeFactory, ServiceAtLocationFactory, ServiceFactory
 
@@ -186,3 +186,59 @@ def test_the_cache_holds_no_readable_search(client, wales_areas, cardiff_postcod
     other = client.get(SEARCH + "?postcode=CF10+1EP&age=10&abuse_form=intra_familial").wsgi_request
     cache.set(search_cache.cache_key(other, version.current()), stored)
     assert search_cache.load(other, version.current()) is None
+
+
+def test_the_local_authority_list_is_cached_per_version_with_the_chosen_one_selected(
+    client, wales_areas, cardiff_postcode
+):
+    swansea = "W06000011"
+    page = client.get(SEARCH + f"?la={swansea}&age=9").content.decode()
+    assert f'<option value="{swansea}" selected>Swansea</option>' in page
+    assert f'<option value="{CARDIFF}">Cardiff</option>' in page
+
+    page = client.get(SEARCH + f"?la={CARDIFF}&age=9").content.decode()  # the list from the cache
+    assert f'<option value="{CARDIFF}" selected>Cardiff</option>' in page
+    assert f'<option value="{swansea}">Swansea</option>' in page
+    assert '<option value="" selected>' not in page
+
+    area = wales_areas[swansea]
+    area.name = "Abertawe-Swansea"
+    area.save()
+    version.bump()  # whether or not the area's save bumped already
+    page = client.get(SEARCH + f"?la={CARDIFF}&age=9").content.decode()
+    assert f'<option value="{swansea}">Abertawe-Swansea</option>' in page
+
+
+def test_the_local_authority_list_in_welsh_is_in_welsh(client, wales_areas, cardiff_postcode):
+    client.get(SEARCH + f"?la={CARDIFF}&age=9")
+    page = client.get("/cy" + SEARCH + f"?la={CARDIFF}&age=10").content.decode()
+    assert f'<option value="{CARDIFF}" selected>Caerdydd</option>' in page
+
+
+def test_a_result_card_shows_a_change_to_its_service_in_every_search(client, wales_areas, cardiff_postcode):
+    service = ServiceFactory(name="Card service", coverage=[wales_areas[CARDIFF]], referral_phone="01234 000001")
+    assert "01234 000001" in _page(client.get(QUERY))
+
+    service.referral_phone = "01234 000002"
+    service.save()
+
+    other_search = SEARCH + "?postcode=CF10+1EP&age=10"  # a new link: its card parts come from the card cache
+    page = _page(client.get(other_search))
+    assert "01234 000002" in page and "01234 000001" not in page
+
+
+def test_a_result_card_is_rendered_afresh_each_day(client, wales_areas, cardiff_postcode):
+    service = ServiceFactory(name="Card service", coverage=[wales_areas[CARDIFF]])
+    with time_machine.travel("2026-03-02 10:00", tick=False):
+        WaitingTimeReport.objects.create(service=service, weeks=3, referrals_open=True)
+        assert "reported today" in _page(client.get(QUERY))
+    with time_machine.travel("2026-03-05 10:00", tick=False):
+        page = _page(client.get(SEARCH + "?postcode=CF10+1EP&age=10"))
+    assert "reported 3 days ago" in page
+
+
+def test_a_result_card_in_welsh_is_not_the_english_one(client, wales_areas, cardiff_postcode):
+    ServiceFactory(name="Card service", coverage=[wales_areas[CARDIFF]])
+    english = _page(client.get(QUERY))
+    welsh = _page(client.get("/cy" + SEARCH + "?postcode=CF10+1EP&age=10"))
+    assert 'href="/services/' in english and 'href="/cy/services/' in welsh

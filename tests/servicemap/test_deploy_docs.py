@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import runpy
 
+import pytest
 from django.core.management import get_commands
 
 from servicemap.settings import BASE_DIR
@@ -31,3 +32,37 @@ def test_the_gunicorn_config_loads_and_keeps_no_access_log():
     config = runpy.run_path(str(BASE_DIR / "deploy" / "gunicorn.conf.py"))
     assert config["workers"] >= 2
     assert config["accesslog"] is None  # search query strings hold a postcode district and an age
+
+
+class _Worker:
+    class log:  # noqa: N801 - gunicorn's worker.log is an object with warning()
+        warnings: list[str] = []
+
+        @classmethod
+        def warning(cls, message, *args):
+            cls.warnings.append(message)
+
+
+@pytest.mark.django_db
+def test_a_gunicorn_worker_reads_the_search_index_as_it_starts(monkeypatch):
+    from directory import search_index
+
+    config = runpy.run_path(str(BASE_DIR / "deploy" / "gunicorn.conf.py"))
+    search_index.forget()
+    monkeypatch.setattr("django.db.connections.close_all", lambda: None)  # the test's transaction
+    config["post_worker_init"](_Worker())
+    assert search_index._held is not None
+    search_index.forget()
+
+
+def test_a_gunicorn_worker_starts_even_if_the_database_is_not_ready(monkeypatch):
+    from directory import search_index
+
+    def down(*args, **kwargs):
+        raise RuntimeError("database not ready")
+
+    config = runpy.run_path(str(BASE_DIR / "deploy" / "gunicorn.conf.py"))
+    monkeypatch.setattr(search_index, "current", down)
+    _Worker.log.warnings.clear()
+    config["post_worker_init"](_Worker())  # does not raise
+    assert _Worker.log.warnings

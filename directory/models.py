@@ -251,6 +251,13 @@ class Service(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The Open Referral feed pages published services by name (the active language's column,
+        # see translation.py) then id: these let a page be read from the index instead of sorting
+        # every service on each request.
+        indexes = [
+            models.Index(fields=["name_en", "id"], condition=Q(is_published=True), name="service_feed_en_idx"),
+            models.Index(fields=["name_cy", "id"], condition=Q(is_published=True), name="service_feed_cy_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(age_min__lte=F("age_max")), name="service_age_min_lte_max"),
             models.CheckConstraint(condition=Q(age_min__gte=0) & Q(age_max__lte=25), name="service_age_in_range"),

@@ -32,6 +32,7 @@ from directory.oruk import taxonomy as published
 from directory.oruk.params import (
     Paging,
     ParameterError,
+    ServiceFilters,
     parse_bool,
     parse_format,
     parse_modified_after,
@@ -172,7 +173,10 @@ def _service_documents(public_ids: list[uuid.UUID], *, full: bool, token: str) -
 
 
 def _service_filtered(request: Request, *, full: bool) -> QuerySet[Service]:
-    filters = parse_service_filters(request.query_params)
+    return _filtered_services(parse_service_filters(request.query_params), full=full)
+
+
+def _filtered_services(filters: ServiceFilters, *, full: bool) -> QuerySet[Service]:
     covering = []
     if filters.postcode is not None:
         try:
@@ -202,8 +206,9 @@ class ServiceListView(OrukView):
 
         def build(token: str) -> dict:
             # The page's ids first (filter and order only: cheap), then only those services' documents.
-            queryset = _service_filtered(request, full=False)
-            total = queryset.count()
+            filters = parse_service_filters(request.query_params)
+            queryset = _filtered_services(filters, full=False)
+            total = caching.cached_count("services", filters, token, queryset.count)
             ids = list(queryset.values_list("public_id", flat=True)[paging.offset : paging.offset + paging.per_page])
             return _page(_service_documents(ids, full=full, token=token) if paging.offset < total else [],
                          total=total, paging=paging)

@@ -14,10 +14,10 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='service',
-            index=models.Index(condition=models.Q(('is_published', True)), fields=['name_en', 'id'], name='service_feed_en_idx'),
+            index=models.Index(condition=models.Q(('is_published', True)), fields=['name_en', 'id', 'public_id'], name='service_feed_en_idx'),
         ),
         migrations.AddIndex(
             model_name='service',
-            index=models.Index(condition=models.Q(('is_published', True)), fields=['name_cy', 'id'], name='service_feed_cy_idx'),
+            index=models.Index(condition=models.Q(('is_published', True)), fields=['name_cy', 'id', 'public_id'], name='service_feed_cy_idx'),
         ),
     ]

@@ -129,3 +129,9 @@ def test_a_cached_count_follows_filters_and_changes(feed, client):
     service.welsh_available = True
     service.save()
     assert _total(client, "/api/oruk/services?per_page=3&welsh=true") == welsh + 1
+
+
+def test_organization_and_service_at_location_listings_are_counted_once(feed, client):
+    for path in ("/api/oruk/organizations?per_page=1&page={}", "/api/oruk/service_at_locations?per_page=1&page={}"):
+        assert _counts(client, path.format(1)) == 1
+        assert _counts(client, path.format(2)) == 0, path

@@ -251,6 +251,16 @@ class Service(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The Open Referral feed pages published services by name (the active language's column,
+        # see translation.py) then id: these let a page be read from the index instead of sorting
+        # every service on each request; public_id, the only column that query reads, is in the
+        # index too so that PostgreSQL need not visit the table (an index-only scan).
+        indexes = [
+            models.Index(fields=["name_en", "id", "public_id"], condition=Q(is_published=True),
+                         name="service_feed_en_idx"),
+            models.Index(fields=["name_cy", "id", "public_id"], condition=Q(is_published=True),
+                         name="service_feed_cy_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(age_min__lte=F("age_max")), name="service_age_min_lte_max"),
             models.CheckConstraint(condition=Q(age_min__gte=0) & Q(age_max__lte=25), name="service_age_in_range"),

@@ -32,6 +32,7 @@ from directory.oruk import taxonomy as published
 from directory.oruk.params import (
     Paging,
     ParameterError,
+    ServiceFilters,
     parse_bool,
     parse_format,
     parse_modified_after,
@@ -120,8 +121,10 @@ def _page(items: list[dict], *, total: int, paging: Paging) -> dict:
     }
 
 
-def _paged_queryset(queryset: QuerySet, paging: Paging) -> tuple[list, int]:
-    total = queryset.count()
+def _paged_queryset(queryset: QuerySet, paging: Paging, *, total: int | None = None) -> tuple[list, int]:
+    """The page's rows and the total; `total` when the caller already knows it (a cached count)."""
+    if total is None:
+        total = queryset.count()
     rows = list(queryset[paging.offset : paging.offset + paging.per_page]) if paging.offset < total else []
     return rows, total
 
@@ -172,7 +175,10 @@ def _service_documents(public_ids: list[uuid.UUID], *, full: bool, token: str) -
 
 
 def _service_filtered(request: Request, *, full: bool) -> QuerySet[Service]:
-    filters = parse_service_filters(request.query_params)
+    return _filtered_services(parse_service_filters(request.query_params), full=full)
+
+
+def _filtered_services(filters: ServiceFilters, *, full: bool) -> QuerySet[Service]:
     covering = []
     if filters.postcode is not None:
         try:
@@ -202,8 +208,9 @@ class ServiceListView(OrukView):
 
         def build(token: str) -> dict:
             # The page's ids first (filter and order only: cheap), then only those services' documents.
-            queryset = _service_filtered(request, full=False)
-            total = queryset.count()
+            filters = parse_service_filters(request.query_params)
+            queryset = _filtered_services(filters, full=False)
+            total = caching.cached_count("services", filters, token, queryset.count)
             ids = list(queryset.values_list("public_id", flat=True)[paging.offset : paging.offset + paging.per_page])
             return _page(_service_documents(ids, full=full, token=token) if paging.offset < total else [],
                          total=total, paging=paging)
@@ -244,16 +251,15 @@ class OrganizationListView(OrukView):
         query = request.query_params
         output = parse_format(query)
         services = "full" if parse_bool(query, "full_service") else "summary" if parse_bool(query, "full") else None
-        queryset = selectors.organisation_feed_queryset(
-            search=query.get("search", "").strip() or None, services=services,
-            modified_after=parse_modified_after(query),
-        )
+        search, modified_after = query.get("search", "").strip() or None, parse_modified_after(query)
+        queryset = selectors.organisation_feed_queryset(search=search, services=services, modified_after=modified_after)
         if output == "ndjson":
             return _ndjson(_stream(queryset, lambda row: _organisation_document(row, services)))
         paging = parse_paging(query)
 
-        def build(_token: str) -> dict:
-            rows, total = _paged_queryset(queryset, paging)
+        def build(token: str) -> dict:
+            total = caching.cached_count("organizations", (search, modified_after), token, queryset.count)
+            rows, total = _paged_queryset(queryset, paging, total=total)
             return _page([_organisation_document(row, services) for row in rows], total=total, paging=paging)
 
         return self.cached(request, build)
@@ -284,13 +290,15 @@ class ServiceAtLocationListView(OrukView):
     )
     def get(self, request: Request):
         output = parse_format(request.query_params)
-        queryset = selectors.service_at_location_feed_queryset(_service_filtered(request, full=False))
+        filters = parse_service_filters(request.query_params)
+        queryset = selectors.service_at_location_feed_queryset(_filtered_services(filters, full=False))
         if output == "ndjson":
             return _ndjson(_stream(queryset, docs.service_at_location_document))
         paging = parse_paging(request.query_params)
 
-        def build(_token: str) -> dict:
-            rows, total = _paged_queryset(queryset, paging)
+        def build(token: str) -> dict:
+            total = caching.cached_count("service_at_locations", filters, token, queryset.count)
+            rows, total = _paged_queryset(queryset, paging, total=total)
             return _page([docs.service_at_location_document(r) for r in rows], total=total, paging=paging)
 
         return self.cached(request, build)

@@ -5,7 +5,8 @@ work than the few queries that choose them. Both are cached in the Django cache 
 every app server, when REDIS_URL is set):
 
 - each service's document, per language and shape (summary or full);
-- each rendered response of the read endpoints, per path, normalised query string and language.
+- each rendered response of the read endpoints, per path, normalised query string and language;
+- the number of services each filter set selects, so paging through a list counts it once.
 
 Every key holds `directory.version.current()`, which changes with any public change to the
 directory (a service, its organisation, locations, areas, waits, taxonomy terms), so nothing stale
@@ -71,6 +72,20 @@ def cached_json(key: str, render: Callable[[], bytes], content_type: str) -> Htt
         body = render()
         cache.set(key, body, TIMEOUT)
     return HttpResponse(body, content_type=content_type)
+
+
+def cached_count(kind: str, filters: object, token: str, count: Callable[[], int]) -> int:
+    """`count()`, once per directory version, language (a search matches the active language's
+    names) and filter set: every page of one listing shares it. `filters` is a value whose repr
+    says everything the count depends on (a parsed filter dataclass); it is hashed, so nothing
+    of a search text or postcode appears in the key."""
+    digest = hashlib.sha256(repr(filters).encode()).hexdigest()
+    key = f"{_PREFIX}:count:{token}:{_language()}:{kind}:{digest}"
+    total = cache.get(key)
+    if total is None:
+        total = count()
+        cache.set(key, total, TIMEOUT)
+    return total
 
 
 def current_token() -> str:

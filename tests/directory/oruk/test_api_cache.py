@@ -101,3 +101,37 @@ def test_an_error_is_not_cached(feed, client):
     assert client.get(missing).status_code == 404
     assert client.get(missing).status_code == 404
     assert client.get("/api/oruk/services?per_page=0").status_code == 400
+
+
+def _total(client, path: str) -> int:
+    return client.get(path).json()["total_items"]
+
+
+def _counts(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return sum("COUNT(" in query["sql"].upper() for query in queries)
+
+
+def test_each_page_of_a_listing_counts_it_once(feed, client):
+    assert _counts(client, "/api/oruk/services?per_page=1&page=1&age=10") == 1
+    assert _counts(client, "/api/oruk/services?per_page=1&page=2&age=10&full=true") == 0
+    assert _counts(client, "/api/oruk/services?per_page=1&page=2&age=11") == 1  # another filter set
+
+
+def test_a_cached_count_follows_filters_and_changes(feed, client):
+    everything = _total(client, "/api/oruk/services?per_page=1")
+    welsh = _total(client, "/api/oruk/services?per_page=1&welsh=true")
+    assert welsh < everything
+    assert _total(client, "/api/oruk/services?per_page=2&welsh=true") == welsh
+
+    service = Service.objects.published().filter(welsh_available=False).first()
+    service.welsh_available = True
+    service.save()
+    assert _total(client, "/api/oruk/services?per_page=3&welsh=true") == welsh + 1
+
+
+def test_organization_and_service_at_location_listings_are_counted_once(feed, client):
+    for path in ("/api/oruk/organizations?per_page=1&page={}", "/api/oruk/service_at_locations?per_page=1&page={}"):
+        assert _counts(client, path.format(1)) == 1
+        assert _counts(client, path.format(2)) == 0, path

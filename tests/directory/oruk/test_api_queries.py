@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -56,6 +57,7 @@ def _queries(client, path: str) -> int:
 )
 def test_queries_per_page_do_not_grow_with_per_page(many_services, client, path, django_assert_max_num_queries):
     few = _queries(client, path.format(n=2))
+    cache.clear()  # a listing's count is cached across page sizes: compare two first views
     many = _queries(client, path.format(n=100))
     assert few == many
     with django_assert_max_num_queries(8):

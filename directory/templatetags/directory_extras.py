@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from django import template
 
-from directory import local_authority_options, vocabulary
+from directory import card_text, local_authority_options, vocabulary
 from servicemap.templatetags.security import csp_nonce
 
 register = template.Library()
+
+
+@register.simple_tag
+def card_wait(service, wait) -> str:
+    """The wait as includes/wait.html shows it, built in Python for the search's result cards."""
+    return card_text.wait_html(service, wait)
+
+
+@register.simple_tag
+def card_freshness(service) -> str:
+    """How fresh the listing is, as includes/freshness.html shows it, for the search's result cards."""
+    return card_text.freshness_html(service)
 
 
 @register.filter

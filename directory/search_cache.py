@@ -54,31 +54,37 @@ def _material(request: HttpRequest, directory_version: str) -> str:
     ))
 
 
+def _key_for(material: str) -> str:
+    return "directory:search-page:" + salted_hmac("directory.search_cache", material).hexdigest()
+
+
+def _sealer_for(material: str) -> Fernet:
+    key = salted_hmac("directory.search_cache.seal", material, algorithm="sha256").digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
 def cache_key(request: HttpRequest, directory_version: str) -> str:
     """The key of this search page for this `directory.version.current()`."""
-    return "directory:search-page:" + salted_hmac("directory.search_cache", _material(request, directory_version)).hexdigest()
-
-
-def _sealer(request: HttpRequest, directory_version: str) -> Fernet:
-    key = salted_hmac("directory.search_cache.seal", _material(request, directory_version), algorithm="sha256").digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+    return _key_for(_material(request, directory_version))
 
 
 def load(request: HttpRequest, directory_version: str) -> CachedSearch | None:
     """This search's cached page, or None."""
-    sealed = cache.get(cache_key(request, directory_version))
+    material = _material(request, directory_version)
+    sealed = cache.get(_key_for(material))
     if sealed is None:
         return None
     try:
         # Only this module can seal (the key needs the site's secret), so what opens is ours.
-        return pickle.loads(_sealer(request, directory_version).decrypt(sealed))  # noqa: S301
+        return pickle.loads(_sealer_for(material).decrypt(sealed))  # noqa: S301
     except (InvalidToken, TypeError):
         return None  # from another release or secret: render afresh
 
 
 def save(request: HttpRequest, directory_version: str, found: CachedSearch) -> None:
-    sealed = _sealer(request, directory_version).encrypt(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
-    cache.set(cache_key(request, directory_version), sealed, CACHE_SECONDS)
+    material = _material(request, directory_version)
+    sealed = _sealer_for(material).encrypt(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+    cache.set(_key_for(material), sealed, CACHE_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from django.db.models.functions import RowNumber
 
 from directory import vocabulary
 from directory.models import Area, Service, WaitingTimeReport
-from directory.version import current as current_version
+from directory.version import current as directory_version  # the gaps' cache key (one indexed read)
 from gaps import layers
 from gaps.layers import AreaRow, Layer, LayerResult, ServiceRow
 from gaps.models import Snapshot, SnapshotAccess, UnmetSearchCount
@@ -23,16 +23,6 @@ from gaps.models import Snapshot, SnapshotAccess, UnmetSearchCount
 CACHE_SECONDS = 60 * 60 * 24
 REGION_KINDS = (Area.Kind.HEALTH_BOARD, Area.Kind.SAFEGUARDING_REGION)
 T = TypeVar("T")
-
-
-def directory_version() -> str:
-    """The directory's version (`directory.version.current()`: one indexed read).
-
-    It changes whenever anything the analysis reads changes (a service, its coverage, a
-    waiting-time report, an area's population), on every app server at once, so cached results
-    live exactly as long as the directory stays the same.
-    """
-    return current_version()
 
 
 # Computed results live in this process, keyed by the directory's version: no pickling on

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
+from directory.accounts.services import moderator_create
+
 
 @pytest.fixture(autouse=True)
 def _english_after_each_test():
@@ -48,3 +50,11 @@ def _forget_search_index():
     search_index.forget()
     yield
     search_index.forget()
+
+
+@pytest.fixture
+def moderator_client(db, client):
+    """The test client, signed in as a directory moderator."""
+    client.force_login(moderator_create(email="mod@example.org", password="a-long-test-password").user)
+    return client
+

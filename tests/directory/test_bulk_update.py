@@ -11,19 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from directory import bulk_update
-from directory.accounts.services import moderator_create
 from directory.models import Service, WaitingTimeReport
 from tests.factories import ServiceFactory, UserFactory, WaitingTimeReportFactory
 
 TODAY = date(2025, 6, 30)
 PAGE = "/moderation/waits/"
 DOWNLOAD = "/moderation/waits.csv"
-
-
-@pytest.fixture
-def moderator(db, client):
-    client.force_login(moderator_create(email="mod@example.org", password="a-long-test-password").user)
-    return client
 
 
 @pytest.fixture
@@ -66,14 +59,14 @@ def test_non_moderators_are_refused(db, client, staff):
     assert _upload_bytes(client, b"service_id\n").status_code == 403
 
 
-def test_the_page_explains_the_steps(moderator, services):
-    response = moderator.get(reverse("directory:bulk_update"))
+def test_the_page_explains_the_steps(moderator_client, services):
+    response = moderator_client.get(reverse("directory:bulk_update"))
     assert response.status_code == 200
     assert b"Download the CSV file" in response.content
 
 
-def test_the_download_lists_every_service_with_its_current_wait(moderator, services):
-    rows = {row["service"]: row for row in _download(moderator)}
+def test_the_download_lists_every_service_with_its_current_wait(moderator_client, services):
+    rows = {row["service"]: row for row in _download(moderator_client)}
     assert set(rows) == {"Waiting service", "No wait reported"}
     assert rows["Waiting service"]["wait_weeks"] == "8"
     assert rows["Waiting service"]["referrals_open"] == "yes"
@@ -81,14 +74,14 @@ def test_the_download_lists_every_service_with_its_current_wait(moderator, servi
     assert rows["No wait reported"]["wait_weeks"] == ""
 
 
-def test_an_edited_file_saves_statuses_and_appends_waits(moderator, services):
-    rows = _download(moderator)
+def test_an_edited_file_saves_statuses_and_appends_waits(moderator_client, services):
+    rows = _download(moderator_client)
     for row in rows:
         if row["service"] == "Waiting service":
             row["wait_weeks"] = "3"  # date left as downloaded: dated today
         else:
             row |= {"status": "paused", "wait_weeks": "0", "referrals_open": "no"}
-    response = _upload(moderator, rows)
+    response = _upload(moderator_client, rows)
     assert response.status_code == 302
     waiting, never = services["waiting"], services["never"]
     never.refresh_from_db()
@@ -96,25 +89,25 @@ def test_an_edited_file_saves_statuses_and_appends_waits(moderator, services):
     assert never.waiting_times.get().referrals_open is False
     reports = list(waiting.waiting_times.order_by("as_of").values_list("weeks", "as_of"))
     assert reports == [(8, date.today() - timedelta(days=20)), (3, date.today())]
-    followed = moderator.get(response["Location"])
+    followed = moderator_client.get(response["Location"])
     assert b"1 statuses changed and 2 waiting times recorded" in followed.content
 
 
-def test_an_unchanged_file_changes_nothing(moderator, services):
+def test_an_unchanged_file_changes_nothing(moderator_client, services):
     before = WaitingTimeReport.objects.count()
-    response = _upload(moderator, _download(moderator))
+    response = _upload(moderator_client, _download(moderator_client))
     assert response.status_code == 302
     assert WaitingTimeReport.objects.count() == before
-    assert b"2 rows had no changes" in moderator.get(response["Location"]).content
+    assert b"2 rows had no changes" in moderator_client.get(response["Location"]).content
 
 
-def test_a_file_with_bad_rows_saves_nothing_and_names_every_row(moderator, services):
-    rows = _download(moderator)
+def test_a_file_with_bad_rows_saves_nothing_and_names_every_row(moderator_client, services):
+    rows = _download(moderator_client)
     rows[0] |= {"status": "paused", "wait_weeks": "2"}  # valid on its own
     rows[1] |= {"status": "sleeping", "wait_weeks": "six"}
     rows.append(dict(rows[0]))  # the same service twice
     before = (WaitingTimeReport.objects.count(), list(Service.objects.values_list("status", flat=True)))
-    response = _upload(moderator, rows)
+    response = _upload(moderator_client, rows)
     assert response.status_code == 400
     assert (WaitingTimeReport.objects.count(), list(Service.objects.values_list("status", flat=True))) == before
     html = response.content.decode()
@@ -169,13 +162,13 @@ def test_a_new_date_with_the_same_wait_is_a_reconfirmation(services):
         ("service_id,status,wait_weeks,referrals_open,wait_as_of\nx,Caf\u00e9,,,\n".encode("cp1252"), "not UTF-8"),
     ],
 )
-def test_files_that_cannot_be_read_get_one_clear_error(moderator, services, content, message):
-    response = _upload_bytes(moderator, content)
+def test_files_that_cannot_be_read_get_one_clear_error(moderator_client, services, content, message):
+    response = _upload_bytes(moderator_client, content)
     assert response.status_code == 400
     assert message in response.content.decode()
 
 
-def test_no_file_at_all_is_an_error_not_a_crash(moderator, services):
-    response = moderator.post(PAGE, {})
+def test_no_file_at_all_is_an_error_not_a_crash(moderator_client, services):
+    response = moderator_client.post(PAGE, {})
     assert response.status_code == 400
     assert "Choose the CSV file to upload" in response.content.decode()

@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from directory import bulk_update, vocabulary
-from directory.accounts.services import moderator_create
 from directory.models import Service, WaitingTimeReport
 from tests.factories import PostcodeFactory, ServiceFactory, WaitingTimeReportFactory
 
@@ -76,12 +75,6 @@ ROW_EDITS = {
 
 
 @pytest.fixture
-def moderator(client, db):
-    client.force_login(moderator_create(email="mod@example.org", password="a-long-test-password").user)
-    return client
-
-
-@pytest.fixture
 def listed(db):
     services = [ServiceFactory(name=f"Service {i}") for i in range(3)]
     WaitingTimeReportFactory(service=services[0], weeks=8, as_of=date.today() - timedelta(days=20))
@@ -104,8 +97,8 @@ def _upload(client, content: bytes):
 @FUZZ
 @given(edits=st.lists(st.tuples(st.integers(0, 2), st.sampled_from(sorted(ROW_EDITS)), st.data()), max_size=6),
        drop_column=st.none() | st.sampled_from(bulk_update.COLUMNS), duplicate_row=st.booleans())
-def test_any_edited_spreadsheet_is_saved_whole_or_not_at_all(moderator, listed, edits, drop_column, duplicate_row):
-    rows = _download(moderator)
+def test_any_edited_spreadsheet_is_saved_whole_or_not_at_all(moderator_client, listed, edits, drop_column, duplicate_row):
+    rows = _download(moderator_client)
     for index, column, data in edits:
         rows[index][column] = data.draw(ROW_EDITS[column])
     if duplicate_row:
@@ -120,7 +113,7 @@ def test_any_edited_spreadsheet_is_saved_whole_or_not_at_all(moderator, listed, 
     expected = bulk_update.check_upload(text, {s.public_id: s for s in bulk_update.current_states()},
                                         today=date.today())
 
-    response = _upload(moderator, text.encode())
+    response = _upload(moderator_client, text.encode())
 
     if expected.errors:
         assert response.status_code == 400
@@ -135,18 +128,18 @@ def test_any_edited_spreadsheet_is_saved_whole_or_not_at_all(moderator, listed, 
 
 @FUZZ
 @given(content=st.binary(max_size=600) | st.text(max_size=400).map(lambda t: t.encode("utf-8", "surrogatepass")))
-def test_any_uploaded_bytes_get_an_answer_and_change_nothing_unless_valid(moderator, listed, content):
+def test_any_uploaded_bytes_get_an_answer_and_change_nothing_unless_valid(moderator_client, listed, content):
     before = _state()
-    response = _upload(moderator, content)
+    response = _upload(moderator_client, content)
     assert response.status_code in {302, 400}
     if response.status_code == 400:
         assert _state() == before
 
 
 @pytest.mark.parametrize("content", [b"service_id,status\na\rb,c\n", b"x\ry\n", b"service_id\n\"unclosed\n"])
-def test_a_file_with_stray_carriage_returns_gets_an_answer_not_a_server_error(moderator, listed, content):
+def test_a_file_with_stray_carriage_returns_gets_an_answer_not_a_server_error(moderator_client, listed, content):
     # Found by the property above: a lone carriage return in a field made the csv module raise (a 500).
     before = _state()
-    response = _upload(moderator, content)
+    response = _upload(moderator_client, content)
     assert response.status_code == 400
     assert _state() == before

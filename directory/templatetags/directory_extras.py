@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from directory import card_text, local_authority_options, vocabulary
+from directory import card_text, local_authority_options, result_card, vocabulary
 from servicemap.templatetags.security import csp_nonce
 
 register = template.Library()
@@ -20,6 +20,17 @@ def card_wait(service, wait) -> str:
 def card_freshness(service) -> str:
     """How fresh the listing is, as includes/freshness.html shows it, for the search's result cards."""
     return card_text.freshness_html(service)
+
+
+@register.simple_tag(takes_context=True)
+def search_result_card(context, result) -> str:
+    """A result card as includes/result.html renders it, built in Python (directory/result_card.py);
+    the page's translated strings are looked up once, on its first card."""
+    strings = context.render_context.get(result_card.PageStrings)
+    if strings is None:
+        strings = context.render_context[result_card.PageStrings] = result_card.PageStrings.for_area(
+            context["outcome"].area.name)
+    return result_card.card_html(result, strings, shortlist_button(context, result.service))
 
 
 @register.filter

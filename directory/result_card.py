@@ -1,0 +1,129 @@
+"""A search result card's per-search part, as HTML: what templates/directory/includes/result.html
+renders around the service's cached parts (result_cards.py), byte for byte.
+
+That part depends on the search (matched criteria, distance, the nearby or all-Wales label), so
+a first-time search builds it for each of its twenty cards. Through the template it cost about a
+millisecond a card, most of it in `{% translate %}` tags inside the tag loops and in resolving
+variables; here the page's translated strings are looked up once (`PageStrings`) and each card is
+one string. result.html stays as the readable definition: tests/directory/test_result_card.py
+holds the two to the same output in English and Welsh.
+
+Of the service it reads only what a light row (`search_index.ServiceRow`) also has: `public_id`,
+`kind_helpline`, `lists_an_area` (and `public_id`, `name` for the shortlist button's hole).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.template.defaultfilters import floatformat
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+
+@dataclass
+class PageStrings:
+    """The card's translated strings for one page (its language and the searched area)."""
+
+    area: str  # escaped, as blocktranslate escapes its variables
+    not_from_area: str = field(init=False)
+    national_helpline: str = field(init=False)
+    all_wales_helpline: str = field(init=False)
+    all_wales_service: str = field(init=False)
+    works_with: str = field(init=False)
+    supports: str = field(init=False)
+    distance: str = field(init=False)
+    km: str = field(init=False)
+    nearest_base: str = field(init=False)
+    no_address: str = field(init=False)
+    matches: str = field(init=False)
+    tags: dict[tuple[str, bool], str] = field(default_factory=dict)  # (label, matched) -> <li>
+
+    def __post_init__(self) -> None:
+        # Translations come from our catalogue and are not escaped, as the template's own literals.
+        self.not_from_area = gettext("Does not take referrals from %(area)s") % {"area": self.area}
+        self.national_helpline = gettext("National helpline")
+        self.all_wales_helpline = gettext("All-Wales helpline")
+        self.all_wales_service = gettext("All-Wales service")
+        self.works_with = gettext("Works with")
+        self.supports = gettext("Supports")
+        self.distance = gettext("Distance")
+        self.km = gettext("%(km)s km")
+        self.nearest_base = gettext("(nearest base)")
+        self.no_address = gettext("No published address")
+        self.matches = gettext("matches your search")
+
+    @classmethod
+    def for_area(cls, area_name: object) -> PageStrings:
+        return cls(area=conditional_escape(area_name))
+
+    def tag_list(self, tags: list[tuple[str, bool]]) -> str:
+        out = []
+        for tag in tags:
+            html = self.tags.get(tag)
+            if html is None:
+                label = conditional_escape(tag[0])
+                if tag[1]:
+                    html = (f'<li><strong class="govuk-tag govuk-tag--blue sm-match">✓ {label}'
+                            f'<span class="govuk-visually-hidden"> ({self.matches})</span></strong></li>')
+                else:
+                    html = f'<li><span class="govuk-tag govuk-tag--grey">{label}</span></li>'
+                self.tags[tag] = html
+            out.append(html)
+        return "".join(out)
+
+
+def _label(result: object, strings: PageStrings) -> str:
+    if result.is_nearby:
+        tag = f'<strong class="govuk-tag govuk-tag--orange">{strings.not_from_area}</strong>'
+    elif result.is_fallback:
+        service = result.service
+        if service.kind_helpline and not service.lists_an_area:
+            kind = strings.national_helpline
+        elif service.kind_helpline:
+            kind = strings.all_wales_helpline
+        else:
+            kind = strings.all_wales_service
+        tag = f'<strong class="govuk-tag govuk-tag--turquoise">{kind}</strong>'
+    else:
+        return ""
+    return f'\n  <p class="govuk-body sm-result__label">{tag}</p>\n  '
+
+
+def _distance(result: object, strings: PageStrings) -> str:
+    if result.distance_km is None:
+        return strings.no_address
+    text = strings.km % {"km": conditional_escape(floatformat(result.distance_km, "1"))}
+    if len(result.locations) > 1:
+        text += " " + strings.nearest_base
+    return text
+
+
+def card_html(result: object, strings: PageStrings, shortlist_button: str) -> SafeString:
+    """As result.html: the card around the service's cached parts (`result.card`), with the
+    shortlist button (or its hole) given."""
+    public_id = conditional_escape(result.service.public_id)
+    card = result.card or {}
+    return mark_safe(  # noqa: S308 - translations from our catalogue; values escaped; card parts rendered escaped
+        f'\n<article class="sm-result" id="service-{public_id}" aria-labelledby="service-{public_id}-name">\n'
+        f'{card.get("head", "")}\n  {_label(result, strings)}\n'
+        '  <dl class="govuk-summary-list sm-summary">\n'
+        '    <div class="govuk-summary-list__row">\n'
+        f'      <dt class="govuk-summary-list__key">{strings.works_with}</dt>\n'
+        f'      <dd class="govuk-summary-list__value"><ul class="sm-tag-list">{strings.tag_list(result.abuse_form_tags)}</ul></dd>\n'
+        '    </div>\n'
+        '    <div class="govuk-summary-list__row">\n'
+        f'      <dt class="govuk-summary-list__key">{strings.supports}</dt>\n'
+        f'      <dd class="govuk-summary-list__value"><ul class="sm-tag-list">{strings.tag_list(result.audience_tags)}</ul>\n'
+        f'        {card.get("ages", "")}</dd>\n'
+        '    </div>\n'
+        f'{card.get("rows", "")}\n'
+        '    <div class="govuk-summary-list__row">\n'
+        f'      <dt class="govuk-summary-list__key">{strings.distance}</dt>\n'
+        f'      <dd class="govuk-summary-list__value">{_distance(result, strings)}{card.get("delivery", "")}</dd>\n'
+        '    </div>\n'
+        f'{card.get("tail", "")}\n'
+        f'  {shortlist_button}\n'
+        '</article>\n\n'
+    )

@@ -73,10 +73,12 @@ def search(request: HttpRequest) -> HttpResponse:
     context: dict = {"shortlisted": set(shortlist_ids(request.session))}
     # Checked before request.GET is parsed: a huge query string is refused, not a 500.
     if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
-        context.update(form=SearchForm(), query_too_long=QUERY_TOO_LONG)
+        # The version keys the cached local authority options (search_form.html), here as on results.
+        context.update(form=SearchForm(), query_too_long=QUERY_TOO_LONG, directory_version=version.current())
         return render(request, "directory/search.html", context, status=400)
     if not request.GET:
-        return render(request, "directory/search.html", {**context, "form": SearchForm()})
+        return render(request, "directory/search.html",
+                      {**context, "form": SearchForm(), "directory_version": version.current()})
     directory_version = version.current()
     found = search_cache.load(request, directory_version)
     if found is None:

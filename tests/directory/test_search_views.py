@@ -232,3 +232,22 @@ def test_a_chosen_local_authority_decides_coverage_and_the_postcode_gives_distan
     assert "For a child in <strong>Swansea</strong>" in text
     assert "Distances from CF10 1EP" in text
     assert "Swansea service" in text and "Cardiff service" not in text
+
+
+def test_the_empty_form_takes_the_local_authority_options_from_the_cache(client, wales_areas, monkeypatch):
+    from django.core.cache import cache
+
+    from directory import local_authority_options
+
+    cache.clear()
+    built = []
+    real = local_authority_options._options
+    monkeypatch.setattr(local_authority_options, "_options", lambda field: built.append(1) or real(field))
+
+    first = client.get(SEARCH)
+    again = client.get(SEARCH)
+    too_long = client.get(SEARCH, {"postcode": "A" * 10_000})
+
+    assert (first.status_code, again.status_code, too_long.status_code) == (200, 200, 400)
+    assert 'value="W06000015"' in too_long.content.decode()
+    assert len(built) == 1  # the options are built once for the directory version and language

@@ -4,8 +4,14 @@ Django's cache.
 Twenty cards cost about half of a first-time search's Python, most of it in the parts that do not
 depend on the search: the name and organisation, ages, the current wait, how to refer, delivery
 modes, Welsh, how fresh the listing is. Those parts (templates/directory/includes/result_service.html)
-are rendered once and reused by every search that shows the service; the card's own template adds
-what depends on the search (matched criteria, distance, the nearby or all-Wales label).
+are rendered once and reused by every search that shows the service; the card's own part
+(result_card.py) adds what depends on the search (matched criteria, distance, the nearby or
+all-Wales label).
+
+The parts are built in Python (`_parts`), the page's translated strings looked up once: through
+the template each card cost about a millisecond, most of it in translate tags, filters and
+variable lookups. result_service.html stays as the readable definition:
+tests/directory/test_result_cards.py holds the two to the same output in English and Welsh.
 
 Correctness: the key holds `directory.version.current()` (any public change replaces it, read by
 every app server from the shared database), today's date (waits say "reported 3 days ago";
@@ -15,14 +21,21 @@ listings become overdue) and the language (Welsh text and links under /cy/).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from uuid import UUID
 
 from django.core.cache import cache
+from django.template.defaultfilters import floatformat, linebreaks_filter, truncatewords
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
+from directory import card_text
+from directory.bilingual import translated_text
 from directory.search_cache import CACHE_SECONDS
+from directory.templatetags.directory_extras import field_labels, labels
 
 TEMPLATE = "directory/includes/result_service.html"
 PARTS = ("head", "ages", "rows", "delivery", "tail")
@@ -33,11 +46,128 @@ def _key(directory_version: str, service_id: int) -> str:
     return f"result-card:{directory_version}:{timezone.localdate().isoformat()}:{get_language()}:{service_id}"
 
 
-def _render(result: object) -> tuple[str, ...]:
+def render_template(result: object) -> tuple[str, ...]:
+    """The parts as result_service.html renders them (the definition `_parts` is tested against)."""
     html = render_to_string(TEMPLATE, {"service": result.service, "result": result})
     parts = tuple(html.split(SEPARATOR))
     assert len(parts) == len(PARTS), "result_service.html must hold one part for each name in PARTS"
     return parts
+
+
+_ID_MARK = UUID(int=0)
+
+
+class _Strings:
+    """The parts' translated strings and the detail link's form, looked up once for a page."""
+
+    def __init__(self) -> None:
+        # Translations come from our catalogue and are not escaped, as the template's own literals.
+        self.detail_url = reverse("directory:service_detail", args=[_ID_MARK])
+        self.ages = gettext("Ages %(min)s to %(max)s")
+        self.waiting_time = gettext("Waiting time")
+        self.referral = gettext("Referral")
+        self.referrals_from = gettext("Referrals from %(who)s.")
+        self.disclosure = gettext("Needs a verbal disclosure.")
+        self.no_disclosure = gettext("No disclosure needed.")
+        self.pre_trial = gettext("Offers pre-trial therapy.")
+        self.after_proceedings = gettext("Only after the police investigation or court case.")
+        self.referral_form = gettext("Referral form")
+        self.welsh = gettext("Welsh")
+        self.in_welsh = gettext("Support available in Welsh")
+        self.not_in_welsh = gettext("Not in Welsh")
+        self.listing = gettext("Listing")
+        self.not_in_welsh_note = gettext("Not available in Welsh: shown in English, as the provider wrote it.")
+
+
+def _lang_attr(obj: object, field: str) -> str:
+    """As the `lang_attr` tag."""
+    translated = translated_text(obj, field)
+    return f' lang="{conditional_escape(translated.lang)}"' if translated.is_fallback else ""
+
+
+def _joined(items: list[str]) -> str:
+    """As `|join:", "` with autoescape."""
+    return ", ".join(conditional_escape(item) for item in items)
+
+
+def _how_to_refer(service: object, strings: _Strings) -> str:
+    """As `{% translated_field service "how_to_refer" words=30 css="govuk-body-s sm-tight" %}`
+    (whose template ends in a newline)."""
+    translated = translated_text(service, "how_to_refer")
+    if not translated.text:
+        return "\n"
+    text = linebreaks_filter(truncatewords(translated.text, 30), autoescape=True)
+    if translated.is_fallback:
+        lang = conditional_escape(translated.lang)
+        return (f'<p class="govuk-body-s sm-fallback-note">{strings.not_in_welsh_note}</p>'
+                f'<div class="sm-provider-text govuk-body-s sm-tight" lang="{lang}">{text}</div>\n')
+    return f'<div class="sm-provider-text govuk-body-s sm-tight">{text}</div>\n'
+
+
+def _referral(service: object, strings: _Strings) -> str:
+    who = strings.referrals_from % {"who": _joined(field_labels(service, "referrers"))}
+    disclosure = strings.disclosure if service.disclosure_required else strings.no_disclosure
+    if service.pre_trial_therapy:
+        when = strings.pre_trial
+    elif service.requires_proceedings_finished:
+        when = strings.after_proceedings
+    else:
+        when = ""
+    form = phone = ""
+    if service.referral_url:
+        form = (f'<a class="govuk-link govuk-body-s" href="{conditional_escape(service.referral_url)}" rel="noopener">'
+                f'{strings.referral_form}<span class="govuk-visually-hidden"> ({conditional_escape(service.name)})'
+                "</span></a>")
+    if service.referral_phone:
+        phone = f'<span class="govuk-body-s">{conditional_escape(service.referral_phone)}</span>'
+    return (
+        f'        <p class="govuk-body-s sm-tight">{who}\n        {disclosure}\n        {when}</p>\n'
+        f"        {_how_to_refer(service, strings)}\n        {form}\n        {phone}\n"
+    )
+
+
+def _parts(result: object, strings: _Strings) -> tuple[str, ...]:
+    """The parts as result_service.html renders them, built in Python."""
+    service = result.service
+    url = conditional_escape(strings.detail_url.replace(str(_ID_MARK), str(service.public_id)))
+    head = (
+        f'  <h3 class="govuk-heading-m sm-result__title"><a class="govuk-link" id="service-{service.public_id}-name" '
+        f'href="{url}"{_lang_attr(service, "name")}>{conditional_escape(service.name)}</a></h3>\n'
+        f'  <p class="govuk-body-s sm-secondary sm-result__org"{_lang_attr(service.organisation, "name")}>'
+        f"{conditional_escape(service.organisation.name)}</p>"
+    )
+    ages = strings.ages % {
+        "min": conditional_escape(floatformat(service.age_min, "-1")),
+        "max": conditional_escape(floatformat(service.age_max, "-1")),
+    }
+    rows = (
+        '    <div class="govuk-summary-list__row">\n'
+        f'      <dt class="govuk-summary-list__key">{strings.waiting_time}</dt>\n'
+        f'      <dd class="govuk-summary-list__value">{card_text.wait_html(service, result.wait)}</dd>\n'
+        "    </div>\n"
+        '    <div class="govuk-summary-list__row">\n'
+        f'      <dt class="govuk-summary-list__key">{strings.referral}</dt>\n'
+        '      <dd class="govuk-summary-list__value">\n'
+        f"{_referral(service, strings)}"
+        "      </dd>\n"
+        "    </div>"
+    )
+    delivery = ""
+    if service.delivery_outreach or service.delivery_phone or service.delivery_online:
+        delivery = f'<br><span class="govuk-body-s">{_joined(labels(service, "delivery_modes"))}</span>'
+    tail = (
+        '    <div class="govuk-summary-list__row">\n'
+        f'      <dt class="govuk-summary-list__key">{strings.welsh}</dt>\n'
+        '      <dd class="govuk-summary-list__value">'
+        f"{strings.in_welsh if service.welsh_available else strings.not_in_welsh}</dd>\n"
+        "    </div>\n"
+        '    <div class="govuk-summary-list__row">\n'
+        f'      <dt class="govuk-summary-list__key">{strings.listing}</dt>\n'
+        f'      <dd class="govuk-summary-list__value govuk-body-s">{card_text.freshness_html(service)}</dd>\n'
+        "    </div>\n"
+        "  </dl>"
+    )
+    return head, ages, rows, delivery, tail
 
 
 def attach(results: Sequence[object], directory_version: str) -> None:
@@ -46,11 +176,13 @@ def attach(results: Sequence[object], directory_version: str) -> None:
     keys = {result.service.id: _key(directory_version, result.service.id) for result in results}
     held = cache.get_many(list(keys.values()))
     missing = {}
+    strings = None
     for result in results:
         key = keys[result.service.id]
         parts = held.get(key)
         if parts is None:
-            parts = missing[key] = _render(result)
+            strings = strings or _Strings()
+            parts = missing[key] = _parts(result, strings)
         result.card = dict(zip(PARTS, map(mark_safe, parts), strict=True))  # noqa: S308 - rendered with autoescape
     if missing:
         cache.set_many(missing, CACHE_SECONDS)

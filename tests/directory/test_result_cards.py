@@ -1,0 +1,59 @@
+"""The service-only parts of a search result card, built in Python (directory/result_cards.py),
+must match templates/directory/includes/result_service.html byte for byte, in English and Welsh."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.utils import translation
+
+from directory import result_cards
+from tests.directory.test_card_text import WAITS
+from tests.factories import OrganisationFactory, ServiceFactory
+
+LONG = "Ring the duty team <on weekdays> & ask for the CSA worker.\n\nThey will send a form " + "word " * 40
+VARIANTS = {
+    "name_cy": ["", "Gwasanaeth <Cymraeg> & mwy"],
+    "organisation": [{}, {"name_en": "Org & <Co>", "name_cy": "Sefydliad"}],
+    "how_to_refer_en": ["", "Phone the duty worker.", LONG],
+    "how_to_refer_cy": ["", "Ffoniwch y gweithiwr dyletswydd."],
+    "referral_url": ["", "https://example.org/refer?a=1&b=<2>"],
+    "referral_phone": ["", "01632 960000 <ext 2>"],
+    "disclosure_required": [False, True],
+    "pre_trial_therapy": [False, True, False],
+    "requires_proceedings_finished": [False, False, True, True],
+    "referral_by_professional": [True, False, True],
+    "referral_by_parent_carer": [False, True],
+    "referral_by_self": [False, True, True],
+    "delivery_in_person": [True, False],
+    "delivery_outreach": [False, True, False],
+    "delivery_phone": [False, False, True],
+    "delivery_online": [True, False, False, True],
+    "welsh_available": [False, True],
+    "age_min": [Decimal("0"), Decimal("4.5"), Decimal("11")],
+    "age_max": [Decimal("18"), Decimal("17.5")],
+    "status": ["active", "paused", "closed"],
+    "last_confirmed_at": [None, datetime.date(2023, 1, 2), datetime.date.today()],
+}
+
+
+def _results() -> list[SimpleNamespace]:
+    results = []
+    for n in range(48):
+        fields = {name: values[n % len(values)] for name, values in VARIANTS.items()}
+        organisation = OrganisationFactory.build(**fields.pop("organisation"))
+        service = ServiceFactory.build(organisation=organisation, name_en=f"Service <{n}> & co", **fields)
+        results.append(SimpleNamespace(service=service, wait=WAITS[n % len(WAITS)]))
+    return results
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_parts_match_the_template(language):
+    results = _results()  # built in English: modeltranslation sets the active language's columns
+    with translation.override(language):
+        strings = result_cards._Strings()
+        for result in results:
+            assert result_cards._parts(result, strings) == result_cards.render_template(result)

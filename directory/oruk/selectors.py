@@ -7,8 +7,10 @@ for a page does not depend on how many rows it holds.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import (
     DateTimeField,
     F,
@@ -212,3 +214,70 @@ def taxonomy_term_rows(
     if top_only:
         queryset = queryset.filter(parent__isnull=True)
     return queryset
+
+
+# --- plain rows for the documents builder (directory.oruk.documents) ---------------------------
+
+_TRANSLATED_SERVICE_FIELDS = ("name", "description", "eligibility", "how_to_refer")
+_TRANSLATED_ORGANISATION_FIELDS = ("name", "description")
+_SERVICE_COLUMNS = (
+    "pk", "public_id", "referral_email", "status", "age_min", "age_max", "last_confirmed_at", "updated_at",
+    "cost_note", "referral_url", "other_languages", "capacity_per_year", "referral_phone", "welsh_available",
+    "is_free", "current_wait_weeks", "current_wait_as_of", "current_referrals_open", "feed_last_modified",
+)
+_ORGANISATION_COLUMNS = (
+    "public_id", "email", "website", "phone", "charity_number", "company_number", "is_sample",
+)
+_LOCATION_COLUMNS = (
+    "public_id", "name", "address_1", "city", "county", "postcode", "latitude", "longitude", "do_not_publish_address",
+)
+
+
+@dataclass
+class FeedRows:
+    """A set of services' rows as plain values, related rows grouped by service pk (each list in
+    the order its document lists them)."""
+
+    services: list[dict]
+    areas: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # (code, name), unsorted
+    links: dict[int, list[dict]] = field(default_factory=dict)  # service_at_location + location__*
+    terms: dict[int, list[dict]] = field(default_factory=dict)  # imported terms, unsorted
+
+
+def _service_columns() -> list[str]:
+    flags = {name for _choices, fields in vocabulary.MULTI_VALUED.values() for name in fields.values()}
+    flags |= {term.field for term in published.all_terms()}
+    languages = [code for code, _name in settings.LANGUAGES]
+    translated = [f"{name}_{code}" for name in _TRANSLATED_SERVICE_FIELDS for code in languages]
+    organisation = [f"organisation__{name}" for name in _ORGANISATION_COLUMNS]
+    organisation += [f"organisation__{name}_{code}" for name in _TRANSLATED_ORGANISATION_FIELDS for code in languages]
+    return [*_SERVICE_COLUMNS, *translated, *sorted(flags), *organisation]
+
+
+def service_feed_rows(*, public_ids: list[uuid.UUID], full: bool) -> FeedRows:
+    """The published services with these ids as plain rows: what `service_feed_queryset` gives as
+    model instances, without building them. One query, and three more if `full` (areas, locations,
+    imported taxonomy terms), however many services."""
+    services = list(
+        with_current_wait(Service.objects.published().filter(public_id__in=public_ids))
+        .order_by()
+        .values(*_service_columns())
+    )
+    rows = FeedRows(services)
+    if not full or not services:
+        return rows
+    pks = [row["pk"] for row in services]
+    areas = Service.coverage_areas.through.objects.filter(service_id__in=pks)
+    for service_id, code, name in areas.values_list("service_id", "area__code", "area__name"):
+        rows.areas.setdefault(service_id, []).append((code, name))
+    links = ServiceAtLocation.objects.filter(service_id__in=pks).order_by("location__name", "pk")
+    for link in links.values("service_id", "public_id", *(f"location__{name}" for name in _LOCATION_COLUMNS)):
+        rows.links.setdefault(link["service_id"], []).append(link)
+    terms = Service.taxonomy_terms.through.objects.filter(service_id__in=pks).values(
+        "service_id", "taxonomyterm__public_id", "taxonomyterm__code", "taxonomyterm__name",
+        "taxonomyterm__description", "taxonomyterm__term_uri", "taxonomyterm__parent__public_id",
+        "taxonomyterm__taxonomy__name", "taxonomyterm__taxonomy__public_id",
+    )
+    for term in terms:
+        rows.terms.setdefault(term["service_id"], []).append(term)
+    return rows

@@ -183,7 +183,10 @@ def _service_filtered(request: Request, *, full: bool) -> QuerySet[Service]:
     return _filtered_services(parse_service_filters(request.query_params), full=full)
 
 
-def _filtered_services(filters: ServiceFilters, *, full: bool) -> QuerySet[Service]:
+def _filtered_services(
+    filters: ServiceFilters, *, full: bool, base: QuerySet[Service] | None = None
+) -> QuerySet[Service]:
+    """`base` (default: the feed's rows, `full` or not) with every filter applied."""
     covering = []
     if filters.postcode is not None:
         try:
@@ -195,7 +198,9 @@ def _filtered_services(filters: ServiceFilters, *, full: bool) -> QuerySet[Servi
             covering.append(selectors.area_codes_covering(filters.coverage))
         except Area.DoesNotExist as exc:
             raise ParameterError("coverage", str(exc)) from None
-    return selectors.service_feed_filter(selectors.service_feed_queryset(full=full), filters, covering_codes=covering)
+    if base is None:
+        base = selectors.service_feed_queryset(full=full)
+    return selectors.service_feed_filter(base, filters, covering_codes=covering)
 
 
 class ServiceListView(OrukView):
@@ -215,7 +220,7 @@ class ServiceListView(OrukView):
             # The page's ids first (filter and order only: cheap), then only those services' documents,
             # whose JSON is spliced into the page's (as the renderer would write it).
             filters = parse_service_filters(request.query_params)
-            queryset = _filtered_services(filters, full=False)
+            queryset = _filtered_services(filters, full=False, base=selectors.service_feed_order(filters))
             total = caching.cached_count("services", filters, token, queryset.count)
             ids = list(queryset.values_list("public_id", flat=True)[paging.offset : paging.offset + paging.per_page])
             items = _service_json(ids, full=full, token=token) if paging.offset < total else []

@@ -81,6 +81,17 @@ def service_feed_queryset(*, full: bool) -> QuerySet[Service]:
     return queryset
 
 
+def service_feed_order(filters: ServiceFilters) -> QuerySet[Service]:
+    """Published services in feed order, to filter and count and to choose a page's ids: with the
+    current wait annotated only when a filter reads it (building those subqueries took longer than
+    running the query that chooses a page)."""
+    queryset = Service.objects.published().order_by("name", "pk")
+    # The filters `service_feed_filter` applies to these annotations.
+    if filters.max_wait_weeks is not None or filters.modified_after is not None:
+        return with_current_wait(queryset)
+    return queryset
+
+
 def area_codes_covering(code: str) -> list[str]:
     """The area and every area it belongs to (a service covering Wales covers Cardiff). One query.
 

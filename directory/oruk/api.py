@@ -173,8 +173,7 @@ def _service_json(public_ids: list[uuid.UUID], *, full: bool, token: str) -> lis
     version (from plain rows: a few queries and no model instances, however many)."""
 
     def build(missing: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-        built = documents.service_documents(selectors.service_feed_rows(public_ids=missing, full=full), full=full)
-        return {public_id: documents.json_text(document) for public_id, document in built.items()}
+        return documents.service_json(selectors.service_feed_rows(public_ids=missing, full=full), full=full)
 
     return caching.service_json(public_ids, full=full, token=token, build=build)
 

@@ -45,7 +45,7 @@ def service_json(
 ) -> list[str]:
     """The JSON of these services' documents, in this order (a published service only): cached
     ones read in one round trip, the others from `build(missing ids)` (JSON by public id, e.g.
-    `documents.json_text` of `documents.service_documents`) and cached in one more. Kept as JSON
+    `documents.service_json`) and cached in one more. Kept as JSON
     text rather than dicts: a page is put together from it without dumping each document again,
     and text pickles in a fraction of the time."""
     keys = {public_id: _document_key(token, full, public_id) for public_id in public_ids}

@@ -48,15 +48,19 @@ def _fast(public_ids: list[uuid.UUID], *, full: bool) -> dict[uuid.UUID, dict]:
 
 
 def assert_same_documents(public_ids: list[uuid.UUID]) -> int:
-    """Fast == reference in both languages and shapes, compared as JSON (so key order counts)."""
+    """Fast == reference in both languages and shapes, compared as JSON (so key order counts), and
+    the JSON the API caches (`service_json`) == the reference's JSON."""
     checked = 0
     for language in ("en", "cy"):
         with translation.override(language):
             for full in (True, False):
                 reference, fast = _reference(public_ids, full=full), _fast(public_ids, full=full)
-                assert fast.keys() == reference.keys()
+                texts = documents.service_json(selectors.service_feed_rows(public_ids=public_ids, full=full), full=full)
+                assert fast.keys() == reference.keys() == texts.keys()
                 for public_id, document in reference.items():
-                    assert documents.json_text(fast[public_id]) == documents.json_text(document), (language, full)
+                    expected = documents.json_text(document)
+                    assert documents.json_text(fast[public_id]) == expected, (language, full)
+                    assert texts[public_id] == expected, (language, full)
                     checked += 1
     return checked
 

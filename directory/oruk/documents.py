@@ -43,15 +43,17 @@ from directory.oruk.taxonomy import _NAMESPACE_SHA1, all_terms
 _SEPARATORS = (",", ":") if api_settings.COMPACT_JSON else (", ", ": ")
 
 
+# The UUID's variant bits replace the top two of its 17th hex digit: 8, 9, a or b.
+_VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 0x3] for digit in "0123456789abcdef"}
+
+
 def derived_id_text(*parts: str) -> str:
-    """`str(taxonomy.derived_id(*parts))` for string parts, without building a UUID object."""
+    """`str(taxonomy.derived_id(*parts))` for string parts, without building a UUID object (a full
+    page derives ~15 ids a service)."""
     digest = _NAMESPACE_SHA1.copy()
     digest.update("/".join(parts).encode())
-    raw = bytearray(digest.digest()[:16])
-    raw[6] = raw[6] & 0x0F | 0x50  # version 5
-    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
-    text = raw.hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    text = digest.hexdigest()
+    return f"{text[:8]}-{text[8:12]}-5{text[13:16]}-{_VARIANT_DIGIT[text[16]]}{text[17:20]}-{text[20:32]}"
 
 
 def _translated(row: dict, name: str, languages: tuple[str, ...]) -> str:
@@ -227,14 +229,16 @@ def service_documents(rows: FeedRows, *, full: bool) -> dict[uuid.UUID, dict]:
 
 
 @lru_cache(maxsize=8)
-def _published_attribute_tails(language: str) -> dict[tuple[str, str], tuple[str, str]]:
-    """For each published term, by (taxonomy key, code): its id and the JSON of an attribute
-    linking it after the attribute's own "id" and "link_id" (the same for every service)."""
-    tails = {}
-    for key, document in _published_term_documents(language).items():
+def _published_attribute_parts(language: str) -> tuple[tuple[str, bool, str, str], ...]:
+    """Each published term in publication order as (service field, value, term id, the JSON of an
+    attribute linking it after the attribute's own "id" and "link_id": the same for every service)."""
+    documents = _published_term_documents(language)
+    parts = []
+    for term in all_terms():
+        document = documents[(term.key, term.code)]
         text = json_text({"link_entity": "service", "taxonomy_term_id": document["id"], "taxonomy_term": document})
-        tails[key] = (document["id"], _SEPARATORS[0] + text[1:])
-    return tails
+        parts.append((term.field, term.value, document["id"], _SEPARATORS[0] + text[1:]))
+    return tuple(parts)
 
 
 def service_json(rows: FeedRows, *, full: bool) -> dict[uuid.UUID, str]:
@@ -242,7 +246,7 @@ def service_json(rows: FeedRows, *, full: bool) -> dict[uuid.UUID, str]:
     linking our taxonomies (~10 a service, most of a full document's JSON) are put together from
     JSON written once per term and language, instead of being built as dicts and dumped."""
     languages = resolution_order(translation_language())
-    tails = _published_attribute_tails(get_language() or "en")
+    published = _published_attribute_parts(get_language() or "en")
     item, colon = _SEPARATORS
     texts = {}
     for row in rows.services:
@@ -252,9 +256,8 @@ def service_json(rows: FeedRows, *, full: bool) -> dict[uuid.UUID, str]:
             texts[row["public_id"]] = json_text(head | extensions)
             continue
         attributes = []
-        for term in all_terms():
-            if row[term.field] == term.value:
-                term_id, tail = tails[(term.key, term.code)]
+        for field, value, term_id, tail in published:
+            if row[field] == value:
                 attribute_id = derived_id_text("attribute", sid, term_id)  # hex and hyphens: nothing to escape
                 attributes.append(f'{{"id"{colon}"{attribute_id}"{item}"link_id"{colon}"{sid}"{tail}')
         attributes += map(json_text, _imported_attributes(sid, rows.terms.get(row["pk"], [])))

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import connections
@@ -307,10 +308,12 @@ class _CompiledValues:
     converters: tuple  # (column, converter functions, expression), as Django applies them
 
 
-_COMPILED: dict[tuple, _CompiledValues] = {}
-
-
-def _compile(make: Callable[[list], QuerySet], count: int, key_field: Field, alias: str) -> _CompiledValues:
+@lru_cache(maxsize=1024)  # a few distinct counts per page size and language in practice
+def _compile(
+    make: Callable[[list], QuerySet], count: int, key_field: Field, alias: str, language: str | None
+) -> _CompiledValues:
+    """`make`'s query compiled for `count` keys. `language` is only part of the cache's key: a
+    translated field's name may stand for another column in each language."""
     # Sentinel keys nothing else in the query can equal, to find where the keys' parameters are.
     uuids = isinstance(key_field, UUIDField)
     sentinels = [uuid.UUID(int=i + 1) if uuids else -(i + 1) for i in range(count)]
@@ -321,7 +324,7 @@ def _compile(make: Callable[[list], QuerySet], count: int, key_field: Field, ali
     sql, params = compiler.as_sql()
     positions = tuple(i for i, param in enumerate(params) if isinstance(param, Hashable) and param in prepared)
     if len(positions) != count:
-        raise AssertionError(f"expected {count} key parameters in {sql!r}")
+        raise RuntimeError(f"expected {count} key parameters in {sql!r}")
     names = list(query.selected) if query.selected else [
         *query.extra_select, *query.values_select, *query.annotation_select,
     ]
@@ -339,10 +342,7 @@ def _values(make: Callable[[list], QuerySet], keys: list, key_field: Field) -> l
     if not keys:
         return []
     alias = Service.objects.db
-    cache_key = (make, len(keys), alias, get_language())
-    compiled = _COMPILED.get(cache_key)
-    if compiled is None:
-        compiled = _COMPILED[cache_key] = _compile(make, len(keys), key_field, alias)
+    compiled = _compile(make, len(keys), key_field, alias, get_language())
     connection = connections[alias]
     params = list(compiled.params)
     for position, key in zip(compiled.key_positions, keys, strict=True):

@@ -26,7 +26,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from directory.models import Area, Organisation, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
-from directory.oruk import caching, openapi, selectors
+from directory.oruk import caching, documents, openapi, selectors
 from directory.oruk import serializers as docs
 from directory.oruk import taxonomy as published
 from directory.oruk.params import (
@@ -94,13 +94,16 @@ class OrukView(APIView):
     def cached(self, request: Request, build: Callable[[str], dict]) -> HttpResponse:
         """The JSON body `build(version token)` gives, rendered as DRF would and cached per
         directory version, path, query and language (`caching`). Errors `build` raises are not cached."""
-        token = caching.current_token()
         renderer = self.get_renderers()[0]  # AlwaysJson always picks the first
-        key = caching.response_key(request.path, _query_pairs(request), token)
-        return caching.cached_json(
-            key, lambda: renderer.render(build(token), renderer.media_type, self.get_renderer_context()),
-            renderer.media_type,
+        return self.cached_body(
+            request, lambda token: renderer.render(build(token), renderer.media_type, self.get_renderer_context())
         )
+
+    def cached_body(self, request: Request, render: Callable[[str], bytes]) -> HttpResponse:
+        """As `cached`, for a body `render(version token)` gives already rendered (as DRF would)."""
+        token = caching.current_token()
+        key = caching.response_key(request.path, _query_pairs(request), token)
+        return caching.cached_json(key, lambda: render(token), self.get_renderers()[0].media_type)
 
 
 def _query_pairs(request: Request) -> list[tuple[str, str]]:
@@ -165,20 +168,24 @@ class ApiRootView(OrukView):
         )
 
 
-def _service_documents(public_ids: list[uuid.UUID], *, full: bool, token: str) -> list[dict]:
-    """Documents of these published services in this order, each built once per directory version."""
-    return caching.service_documents(
-        public_ids, full=full, token=token,
-        build=lambda missing: selectors.service_feed_queryset(full=full).filter(public_id__in=missing),
-        serialise=lambda row: docs.service_document(row, full=full),
-    )
+def _service_json(public_ids: list[uuid.UUID], *, full: bool, token: str) -> list[str]:
+    """The JSON of these published services' documents in this order, each built once per directory
+    version (from plain rows: a few queries and no model instances, however many)."""
+
+    def build(missing: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        return documents.service_json(selectors.service_feed_rows(public_ids=missing, full=full), full=full)
+
+    return caching.service_json(public_ids, full=full, token=token, build=build)
 
 
 def _service_filtered(request: Request, *, full: bool) -> QuerySet[Service]:
     return _filtered_services(parse_service_filters(request.query_params), full=full)
 
 
-def _filtered_services(filters: ServiceFilters, *, full: bool) -> QuerySet[Service]:
+def _filtered_services(
+    filters: ServiceFilters, *, full: bool, base: QuerySet[Service] | None = None
+) -> QuerySet[Service]:
+    """`base` (default: the feed's rows, `full` or not) with every filter applied."""
     covering = []
     if filters.postcode is not None:
         try:
@@ -190,7 +197,9 @@ def _filtered_services(filters: ServiceFilters, *, full: bool) -> QuerySet[Servi
             covering.append(selectors.area_codes_covering(filters.coverage))
         except Area.DoesNotExist as exc:
             raise ParameterError("coverage", str(exc)) from None
-    return selectors.service_feed_filter(selectors.service_feed_queryset(full=full), filters, covering_codes=covering)
+    if base is None:
+        base = selectors.service_feed_queryset(full=full)
+    return selectors.service_feed_filter(base, filters, covering_codes=covering)
 
 
 class ServiceListView(OrukView):
@@ -206,16 +215,17 @@ class ServiceListView(OrukView):
             return _ndjson(_stream(queryset, lambda row: docs.service_document(row, full=full)))
         paging = parse_paging(request.query_params)
 
-        def build(token: str) -> dict:
-            # The page's ids first (filter and order only: cheap), then only those services' documents.
+        def render(token: str) -> bytes:
+            # The page's ids first (filter and order only: cheap), then only those services' documents,
+            # whose JSON is spliced into the page's (as the renderer would write it).
             filters = parse_service_filters(request.query_params)
-            queryset = _filtered_services(filters, full=False)
+            queryset = _filtered_services(filters, full=False, base=selectors.service_feed_order(filters))
             total = caching.cached_count("services", filters, token, queryset.count)
             ids = list(queryset.values_list("public_id", flat=True)[paging.offset : paging.offset + paging.per_page])
-            return _page(_service_documents(ids, full=full, token=token) if paging.offset < total else [],
-                         total=total, paging=paging)
+            items = _service_json(ids, full=full, token=token) if paging.offset < total else []
+            return documents.json_with_items(_page(items, total=total, paging=paging), "contents", items)
 
-        return self.cached(request, build)
+        return self.cached_body(request, render)
 
 
 class ServiceDetailView(OrukView):
@@ -224,13 +234,13 @@ class ServiceDetailView(OrukView):
     def get(self, request: Request, service_id: str) -> Response:
         public_id = _lookup_id("service", service_id)
 
-        def build(token: str) -> dict:
-            found = _service_documents([public_id], full=True, token=token)
+        def render(token: str) -> bytes:
+            found = _service_json([public_id], full=True, token=token)
             if not found:
                 raise _not_found("service", service_id)
-            return found[0]
+            return found[0].encode()
 
-        return self.cached(request, build)
+        return self.cached_body(request, render)
 
 
 def _organisation_document(organisation: Organisation, services: str | None) -> dict:

@@ -7,18 +7,26 @@ for a page does not depend on how many rows it holds.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
+from django.conf import settings
+from django.db import connections
 from django.db.models import (
     DateTimeField,
     F,
+    Field,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    UUIDField,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import get_language
 
 from directory import vocabulary
 from directory.models import (
@@ -71,6 +79,17 @@ def service_feed_queryset(*, full: bool) -> QuerySet[Service]:
                 queryset=ServiceAtLocation.objects.select_related("location").order_by("location__name", "pk"),
             ),
         )
+    return queryset
+
+
+def service_feed_order(filters: ServiceFilters) -> QuerySet[Service]:
+    """Published services in feed order, to filter and count and to choose a page's ids: with the
+    current wait annotated only when a filter reads it (building those subqueries took longer than
+    running the query that chooses a page)."""
+    queryset = Service.objects.published().order_by("name", "pk")
+    # The filters `service_feed_filter` applies to these annotations.
+    if filters.max_wait_weeks is not None or filters.modified_after is not None:
+        return with_current_wait(queryset)
     return queryset
 
 
@@ -212,3 +231,150 @@ def taxonomy_term_rows(
     if top_only:
         queryset = queryset.filter(parent__isnull=True)
     return queryset
+
+
+# --- plain rows for the documents builder (directory.oruk.documents) ---------------------------
+
+_TRANSLATED_SERVICE_FIELDS = ("name", "description", "eligibility", "how_to_refer")
+_TRANSLATED_ORGANISATION_FIELDS = ("name", "description")
+_SERVICE_COLUMNS = (
+    "pk", "public_id", "referral_email", "status", "age_min", "age_max", "last_confirmed_at", "updated_at",
+    "cost_note", "referral_url", "other_languages", "capacity_per_year", "referral_phone", "welsh_available",
+    "is_free", "current_wait_weeks", "current_wait_as_of", "current_referrals_open", "feed_last_modified",
+)
+_ORGANISATION_COLUMNS = (
+    "public_id", "email", "website", "phone", "charity_number", "company_number", "is_sample",
+)
+_LOCATION_COLUMNS = (
+    "public_id", "name", "address_1", "city", "county", "postcode", "latitude", "longitude", "do_not_publish_address",
+)
+
+
+@dataclass
+class FeedRows:
+    """A set of services' rows as plain values, related rows grouped by service pk (each list in
+    the order its document lists them)."""
+
+    services: list[dict]
+    areas: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # (code, name), unsorted
+    links: dict[int, list[dict]] = field(default_factory=dict)  # service_at_location + location__*
+    terms: dict[int, list[dict]] = field(default_factory=dict)  # imported terms, unsorted
+
+
+def _service_columns() -> list[str]:
+    flags = {name for _choices, fields in vocabulary.MULTI_VALUED.values() for name in fields.values()}
+    flags |= {term.field for term in published.all_terms()}
+    languages = [code for code, _name in settings.LANGUAGES]
+    translated = [f"{name}_{code}" for name in _TRANSLATED_SERVICE_FIELDS for code in languages]
+    organisation = [f"organisation__{name}" for name in _ORGANISATION_COLUMNS]
+    organisation += [f"organisation__{name}_{code}" for name in _TRANSLATED_ORGANISATION_FIELDS for code in languages]
+    return [*_SERVICE_COLUMNS, *translated, *sorted(flags), *organisation]
+
+
+def _services_values(public_ids: list) -> QuerySet:
+    return with_current_wait(Service.objects.published().filter(public_id__in=public_ids)).order_by().values(
+        *_service_columns()
+    )
+
+
+def _areas_values(pks: list) -> QuerySet:
+    return Service.coverage_areas.through.objects.filter(service_id__in=pks).values(
+        "service_id", "area__code", "area__name"
+    )
+
+
+def _links_values(pks: list) -> QuerySet:
+    return (
+        ServiceAtLocation.objects.filter(service_id__in=pks)
+        .order_by("location__name", "pk")
+        .values("service_id", "public_id", *(f"location__{name}" for name in _LOCATION_COLUMNS))
+    )
+
+
+def _terms_values(pks: list) -> QuerySet:
+    return Service.taxonomy_terms.through.objects.filter(service_id__in=pks).values(
+        "service_id", "taxonomyterm__public_id", "taxonomyterm__code", "taxonomyterm__name",
+        "taxonomyterm__description", "taxonomyterm__term_uri", "taxonomyterm__parent__public_id",
+        "taxonomyterm__taxonomy__name", "taxonomyterm__taxonomy__public_id",
+    )
+
+
+@dataclass(frozen=True)
+class _CompiledValues:
+    sql: str
+    params: tuple
+    key_positions: tuple[int, ...]  # where the keys go in params
+    names: tuple[str, ...]
+    converters: tuple  # (column, converter functions, expression), as Django applies them
+
+
+@lru_cache(maxsize=1024)  # a few distinct counts per page size and language in practice
+def _compile(
+    make: Callable[[list], QuerySet], count: int, key_field: Field, alias: str, language: str | None
+) -> _CompiledValues:
+    """`make`'s query compiled for `count` keys. `language` is only part of the cache's key: a
+    translated field's name may stand for another column in each language."""
+    # Sentinel keys nothing else in the query can equal, to find where the keys' parameters are.
+    uuids = isinstance(key_field, UUIDField)
+    sentinels = [uuid.UUID(int=i + 1) if uuids else -(i + 1) for i in range(count)]
+    connection = connections[alias]
+    prepared = {key_field.get_db_prep_value(sentinel, connection) for sentinel in sentinels}
+    query = make(sentinels).query
+    compiler = query.get_compiler(alias)
+    sql, params = compiler.as_sql()
+    positions = tuple(i for i, param in enumerate(params) if isinstance(param, Hashable) and param in prepared)
+    if len(positions) != count:
+        raise RuntimeError(f"expected {count} key parameters in {sql!r}")
+    names = list(query.selected) if query.selected else [
+        *query.extra_select, *query.values_select, *query.annotation_select,
+    ]
+    columns = [s[0] for s in compiler.select[0 : compiler.col_count]]
+    converters = tuple((i, tuple(convs), col) for i, (convs, col) in compiler.get_converters(columns).items())
+    return _CompiledValues(sql, tuple(params), positions, tuple(names), converters)
+
+
+def _values(make: Callable[[list], QuerySet], keys: list, key_field: Field) -> list[dict]:
+    """`list(make(keys))` for `make` returning a values() queryset filtered on `<key>__in=keys`:
+    the same rows, but Django compiles the SQL once per number of keys and language, not on every
+    call. For the feed's rows, building and compiling the queryset cost ~3× running it (~5 ms of
+    CPU for a page of 50 services against ~1.5 ms)."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return []
+    alias = Service.objects.db
+    compiled = _compile(make, len(keys), key_field, alias, get_language())
+    connection = connections[alias]
+    params = list(compiled.params)
+    for position, key in zip(compiled.key_positions, keys, strict=True):
+        params[position] = key_field.get_db_prep_value(key, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        rows = cursor.fetchall()
+    names, converters = compiled.names, compiled.converters
+    if converters:
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for i, functions, expression in converters:
+                value = row[i]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[i] = value
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def service_feed_rows(*, public_ids: list[uuid.UUID], full: bool) -> FeedRows:
+    """The published services with these ids as plain rows: what `service_feed_queryset` gives as
+    model instances, without building them. One query, and three more if `full` (areas, locations,
+    imported taxonomy terms), however many services."""
+    services = _values(_services_values, public_ids, Service._meta.get_field("public_id"))
+    rows = FeedRows(services)
+    if not full or not services:
+        return rows
+    pks, pk_field = [row["pk"] for row in services], Service._meta.pk
+    for area in _values(_areas_values, pks, pk_field):
+        rows.areas.setdefault(area["service_id"], []).append((area["area__code"], area["area__name"]))
+    for link in _values(_links_values, pks, pk_field):
+        rows.links.setdefault(link["service_id"], []).append(link)
+    for term in _values(_terms_values, pks, pk_field):
+        rows.terms.setdefault(term["service_id"], []).append(term)
+    return rows

@@ -2,7 +2,9 @@
 
 Plain functions rather than DRF serializers: the shape is fixed by the published schemas, and
 an optional field with no value must be left out (HSDS types `null` as invalid), which is
-simpler to say directly. The API, `export_oruk` and the tests all build documents here.
+simpler to say directly. The API, `export_oruk` and the tests all build documents here, except
+that a page of services and the export build theirs from plain rows in `directory.oruk.documents`,
+which reuses these functions and is tested equal to `service_document` (the reference).
 
 Domain data with no HSDS home goes in `csa_`-prefixed extension fields *and*, for the
 vocabulary, in `attributes` linking our published taxonomies (`directory.oruk.taxonomy`).

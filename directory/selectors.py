@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import IntEnum
 from uuid import UUID
 
+import numpy as np
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -203,7 +204,9 @@ class SearchResult:
     service: Service
     group: Group
     distance_km: float | None
-    locations: list[Location]  # published locations with a point; never a do-not-publish one
+    # Its published locations with a point (never a do-not-publish one): Location instances once
+    # hydrated, the index's (latitude, longitude) points until then (as many: the card counts them).
+    locations: Sequence[Location] | Sequence[tuple[float, float]]
     criteria: SearchCriteria
     wait: CurrentWait | None = field(init=False)
     # The parts of its card that depend on the service alone (result_cards.attach), for the page shown.
@@ -441,28 +444,168 @@ def search_results_for_map(results: Sequence[SearchResult]) -> list[SearchResult
     ]
 
 
-def _group(
-    service: search_index.ServiceRow, covers_local: bool, covers_nation: bool, distance_km: float | None, nearby: bool,
-) -> Group | None:
-    if covers_local:
-        return Group.LOCAL
-    if covers_nation:
-        return Group.FALLBACK
-    if nearby and distance_km is not None and distance_km <= NEARBY_KM:
-        return Group.NEARBY
-    if service.kind_helpline and not service.lists_an_area:
-        return Group.FALLBACK
-    return None
+# --- weighing the candidates (vectorised) --------------------------------------------------
+#
+# `failed_criteria` (through CRITERIA) is the definition; these compute the same per criterion
+# for every candidate at once, over the index's columns (tests/directory/test_search_vectorised.py
+# holds the two to the same outcome). Each returns a bool array over `rows` (True: fails), or
+# None when no candidate can fail it.
+
+Rows = np.ndarray  # row numbers in `search_index.Columns`
 
 
-def _exclusions(failures: list[list[str]]) -> list[Exclusion]:
-    exclusions = []
-    for criterion in CRITERIA:
-        failing = [f for f in failures if criterion.code in f]
-        if failing:
-            only = sum(1 for f in failing if len(f) == 1)
-            exclusions.append(Exclusion(criterion.code, str(criterion.label), len(failing), only))
+def _fails_any_of(columns: search_index.Columns, rows: Rows, chosen: Sequence[str], fields: dict[str, str]):
+    if not chosen:
+        return None
+    offers = np.zeros(len(rows), dtype=bool)
+    for code in chosen:
+        offers |= columns.flags[fields[code]][rows]
+    return ~offers
+
+
+def _fails_age(columns: search_index.Columns, rows: Rows, c: SearchCriteria):
+    if c.age is None:
+        return None
+    age = float(c.age)
+    low, high = columns.age_min[rows], columns.age_max[rows]
+    fails = (low > age) | (high < age)  # a float above or below is above or below as a Decimal too
+    for i in np.flatnonzero((low == age) | (high == age)):  # equal as floats: compare the Decimals
+        row = columns.rows[rows[i]]
+        fails[i] = not (row.age_min <= c.age <= row.age_max)
+    return fails
+
+
+def _fails_wait(columns: search_index.Columns, rows: Rows, c: SearchCriteria):
+    if c.max_wait_weeks is None:
+        return None
+    known = columns.wait_known[rows]
+    accepting = columns.active[rows] & (~known | columns.wait_open[rows])
+    return ~(accepting & (~known | (columns.wait_weeks[rows] <= c.max_wait_weeks)))
+
+
+def _flag_fails(field_name: str, asked: Callable[[SearchCriteria], bool]):
+    def fails(columns: search_index.Columns, rows: Rows, c: SearchCriteria):
+        return columns.flags[field_name][rows] if asked(c) else None
+    return fails
+
+
+_FAILS: dict[str, Callable[[search_index.Columns, Rows, SearchCriteria], np.ndarray | None]] = {
+    "status": lambda cols, rows, c: cols.closed[rows],
+    "age": _fails_age,
+    "abuse_forms": lambda cols, rows, c: _fails_any_of(cols, rows, c.abuse_forms, vocabulary.ABUSE_FORM_FIELDS),
+    "audiences": lambda cols, rows, c: _fails_any_of(cols, rows, c.audiences, vocabulary.AUDIENCE_FIELDS),
+    "disclosure": _flag_fails("disclosure_required", lambda c: c.no_disclosure),
+    "proceedings": _flag_fails("requires_proceedings_finished", lambda c: c.proceedings_ongoing),
+    "delivery": lambda cols, rows, c: _fails_any_of(cols, rows, c.delivery_modes, vocabulary.DELIVERY_MODE_FIELDS),
+    "welsh": lambda cols, rows, c: ~cols.flags["welsh_available"][rows] if c.welsh else None,
+    "wait": _fails_wait,
+    "referrer": lambda cols, rows, c: (
+        ~cols.flags[vocabulary.REFERRER_FIELDS[c.referrer]][rows] if c.referrer else None),
+}
+assert tuple(_FAILS) == tuple(criterion.code for criterion in CRITERIA), "one vectorised test per criterion, in order"
+
+
+def _failures(columns: search_index.Columns, rows: Rows, criteria: SearchCriteria) -> np.ndarray:
+    """(candidate, criterion) -> fails, the criteria in CRITERIA order."""
+    failures = np.zeros((len(rows), len(CRITERIA)), dtype=bool)
+    for j, fails in enumerate(_FAILS.values()):
+        column = fails(columns, rows, criteria)
+        if column is not None:
+            failures[:, j] = column
+    return failures
+
+
+def _within_km(index: search_index.SearchIndex, point: tuple[float, float], rows: Rows, km: float) -> np.ndarray:
+    """Whether each row's nearest published point is within `km` of the point: the great circle
+    computed with numpy for every point at once, and again by `great_circle_km` (the figure the
+    page would show) where numpy's last digits could tip it."""
+    columns = index.columns
+    wanted = np.zeros(len(columns.rows), dtype=bool)
+    wanted[rows] = True
+    at = wanted[columns.point_row]
+    lat1, lng1 = math.radians(point[0]), math.radians(point[1])
+    lat2, lng2 = np.radians(columns.point_lat[at]), np.radians(columns.point_lon[at])
+    sin_lat2, cos_lat2 = np.sin(lat2), np.cos(lat2)
+    delta_lng = lng2 - lng1
+    cos_delta_lng = np.cos(delta_lng)
+    d = EARTH_RADIUS_KM * np.arctan2(
+        np.hypot(cos_lat2 * np.sin(delta_lng), math.cos(lat1) * sin_lat2 - math.sin(lat1) * cos_lat2 * cos_delta_lng),
+        math.sin(lat1) * sin_lat2 + math.cos(lat1) * cos_lat2 * cos_delta_lng,
+    )
+    nearest = np.full(len(columns.rows), np.inf)
+    np.minimum.at(nearest, columns.point_row[at], d)
+    nearest = nearest[rows]
+    within = nearest <= km
+    for i in np.flatnonzero(np.abs(nearest - km) < 1e-6):
+        within[i] = _nearest_km(point, index.points[columns.rows[rows[i]].id]) <= km
+    return within
+
+
+_GROUPS = (None, Group.LOCAL, Group.NEARBY, Group.FALLBACK)
+
+
+def _exclusions(failures: np.ndarray) -> list[Exclusion]:
+    """Per criterion, how many of these (failing) candidates fail it, and fail nothing else."""
+    counts = failures.sum(axis=0)
+    only = failures[failures.sum(axis=1) == 1].sum(axis=0)
+    exclusions = [
+        Exclusion(criterion.code, str(criterion.label), int(counts[j]), int(only[j]))
+        for j, criterion in enumerate(CRITERIA) if counts[j]
+    ]
     return sorted(exclusions, key=lambda e: -e.count)
+
+
+def _failed_codes(failures: np.ndarray) -> list[list[str]]:
+    """The codes each candidate failed, in CRITERIA order."""
+    bits = failures.astype(np.int64) @ (1 << np.arange(len(CRITERIA), dtype=np.int64))
+    codes: dict[int, list[str]] = {}
+    for value in set(bits.tolist()):
+        codes[value] = [criterion.code for j, criterion in enumerate(CRITERIA) if value >> j & 1]
+    return [list(codes[value]) for value in bits.tolist()]
+
+
+def weigh(
+    index: search_index.SearchIndex, area: SearchArea, point: tuple[float, float] | None, criteria: SearchCriteria,
+    sort: str = SORT_BEST,
+) -> SearchOutcome:
+    """The search's outcome from the index (pure): `service_search` without its queries.
+
+    Every candidate's criteria, group and near-by test are computed over the index's columns at
+    once; the distances of the services shown come from `great_circle_km`, as they always did.
+    """
+    columns, points = index.columns, index.points
+    local = index.covering_rows(area.local_ids)
+    nation = index.covering_rows(area.nation_ids)
+    near = index.nearby_rows(point, NEARBY_KM) if point is not None else np.zeros(len(columns.rows), dtype=bool)
+    rows = np.flatnonzero(local | nation | columns.unlisted_helpline | near)
+    failures = _failures(columns, rows, criteria)
+    failed = failures.any(axis=1)
+    local, nation, near = local[rows], nation[rows], near[rows]
+    passing = np.flatnonzero(~failed)
+    # Distances only where they matter: passing services (shown), and near-by ones (to know if they are).
+    distances: list[float | None] = [
+        _nearest_km(point, points.get(columns.rows[rows[i]].id, ())) for i in passing.tolist()]
+    within = np.zeros(len(rows), dtype=bool)
+    within[passing] = [d is not None and d <= NEARBY_KM for d in distances]
+    failing_near = np.flatnonzero(failed & near)
+    if len(failing_near):
+        within[failing_near] = _within_km(index, point, rows[failing_near], NEARBY_KM)  # type: ignore[arg-type]
+    # The group (index into _GROUPS; 0: not shown nor counted), later rules taking precedence.
+    group = np.zeros(len(rows), dtype=np.int8)
+    group[columns.unlisted_helpline[rows]] = Group.FALLBACK
+    group[near & within] = Group.NEARBY
+    group[nation] = Group.FALLBACK
+    group[local] = Group.LOCAL
+    counted = group > 0
+    results = [
+        SearchResult(columns.rows[rows[i]], _GROUPS[group[i]], distance, points.get(columns.rows[rows[i]].id, ()),
+                     criteria)  # type: ignore[arg-type]
+        for i, distance in zip(passing.tolist(), distances, strict=True) if group[i]
+    ]
+    return SearchOutcome(
+        area, sort_results(results, sort), _exclusions(failures[counted & failed]), int(counted.sum()),
+        _failed_codes(failures[failed & (group == Group.LOCAL)]),
+    )
 
 
 def service_search(
@@ -499,40 +642,15 @@ def service_search(
     caller passes the `directory_version` it read already.
     """
     index = search_index.current(directory_version)
-    area = search_area_for(lad_code)
-    nearby_ids = index.nearby(point, NEARBY_KM) if point is not None else set()
     criteria = SearchCriteria(
         age=age, abuse_forms=tuple(abuse_forms), audiences=tuple(audiences), no_disclosure=no_disclosure,
         proceedings_ongoing=proceedings_ongoing, delivery_modes=tuple(delivery_modes), welsh=welsh,
         max_wait_weeks=max_wait_weeks, referrer=referrer,
     )
-    local = index.covering_any(area.local_ids)
-    nation = index.covering_any(area.nation_ids)
-    candidates = local | nation | index.unlisted_helplines | nearby_ids
-    rows = [index.rows[i] for i in sorted(candidates) if i in index.rows]
-    failures: list[list[str]] = []
-    local_failures: list[list[str]] = []
-    results: list[SearchResult] = []
-    considered = 0
-    for row in rows:
-        failed = failed_criteria(row, criteria)  # type: ignore[arg-type]
-        near = row.id in nearby_ids
-        # Distances only where they matter: passing services, and near-by ones (to know if they are).
-        distance = _nearest_km(point, index.points.get(row.id, ())) if near or not failed else None
-        group = _group(row, row.id in local, row.id in nation, distance, near)
-        if group is None:
-            continue  # inside the bounding box but beyond NEARBY_KM
-        considered += 1
-        if failed:
-            failures.append(failed)
-            if group == Group.LOCAL:
-                local_failures.append(failed)
-        else:
-            results.append(SearchResult(row, group, distance, [], criteria))  # type: ignore[arg-type]
-    results = sort_results(results, sort)
+    outcome = weigh(index, search_area_for(lad_code), point, criteria, sort)
     if hydrate:
-        _hydrate(results)
-    return SearchOutcome(area, results, _exclusions(failures), considered, local_failures)
+        _hydrate(outcome.results)
+    return outcome
 
 
 # --- a service's page and the shortlist ---------------------------------------------------

@@ -92,11 +92,24 @@ class Columns:
     wait_known: np.ndarray  # bool: a waiting time was reported (weeks and date)
     wait_open: np.ndarray  # bool: the latest report says referrals are open
     wait_weeks: np.ndarray  # int64, 0 where not reported
+    wait_as_of: np.ndarray  # int64, the report's date as an ordinal (0 where not reported)
+    name_rank: dict[bool, np.ndarray]  # Welsh page? -> int64, each name's place in name order
     covering: dict[int, np.ndarray]  # area id -> row numbers of the services listing it
     unlisted_helpline: np.ndarray  # bool: a helpline that lists no area
     point_lat: np.ndarray  # float64, every published point ...
     point_lon: np.ndarray
     point_row: np.ndarray  # ... and the row number of its service
+
+
+def _name(row: ServiceRow, welsh: bool) -> str:
+    """As `translated_name` on a page in Welsh or not."""
+    return row.name_cy if welsh and row.name_cy else row.name_en or ""
+
+
+def _ranks(values: list[str]) -> np.ndarray:
+    """Each value's place in sorted order, equal values sharing one (as Python compares them)."""
+    place = {value: i for i, value in enumerate(sorted(set(values)))}
+    return np.array([place[value] for value in values], dtype=np.int64)
 
 
 def _columns(rows: tuple[ServiceRow, ...], covering: dict[int, set[int]],
@@ -118,6 +131,9 @@ def _columns(rows: tuple[ServiceRow, ...], covering: dict[int, set[int]],
         wait_known=known,
         wait_open=np.array([bool(row.current_wait_open) for row in rows], dtype=bool),
         wait_weeks=np.array([row.current_wait_weeks or 0 for row in rows], dtype=np.int64),
+        wait_as_of=np.array([row.current_wait_as_of.toordinal() if row.current_wait_as_of else 0 for row in rows],
+                            dtype=np.int64),
+        name_rank={welsh: _ranks([_name(row, welsh).lower() for row in rows]) for welsh in (False, True)},
         covering={
             area_id: np.array(sorted(position[service_id] for service_id in ids), dtype=np.intp)
             for area_id, ids in covering.items()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
@@ -211,9 +211,10 @@ class SearchResult:
     wait: CurrentWait | None = field(init=False)
     # The parts of its card that depend on the service alone (result_cards.attach), for the page shown.
     card: dict | None = field(default=None, init=False, repr=False, compare=False)
+    today: InitVar[date | None] = None  # what the wait's age counts from (default: today)
 
-    def __post_init__(self) -> None:
-        self.wait = current_wait(self.service)
+    def __post_init__(self, today: date | None) -> None:
+        self.wait = current_wait(self.service, today)
 
     @staticmethod
     def _tags(service: Service, concept: str, chosen: Sequence[str]) -> list[tuple[str, bool]]:
@@ -313,7 +314,9 @@ def _sort_key(result: SearchResult, sort: str) -> tuple:
 
 
 def sort_results(results: Iterable[SearchResult], sort: str) -> list[SearchResult]:
-    """Coverage first, then near by, then all-Wales; the chosen order within each (pure)."""
+    """Coverage first, then near by, then all-Wales; the chosen order within each (pure).
+
+    The definition of the order: `weigh` gives the same with numpy (`_sort_order`)."""
     return sorted(results, key=lambda r: _sort_key(r, sort))
 
 
@@ -597,15 +600,44 @@ def weigh(
     group[nation] = Group.FALLBACK
     group[local] = Group.LOCAL
     counted = group > 0
-    results = [
-        SearchResult(columns.rows[rows[i]], _GROUPS[group[i]], distance, points.get(columns.rows[rows[i]].id, ()),
-                     criteria)  # type: ignore[arg-type]
-        for i, distance in zip(passing.tolist(), distances, strict=True) if group[i]
-    ]
+    shown = group[passing] > 0
+    shown_rows, shown_groups = rows[passing[shown]], group[passing[shown]]
+    shown_distances = [d for d, keep in zip(distances, shown.tolist(), strict=True) if keep]
+    today = timezone.localdate()
+    order = _sort_order(columns, shown_rows, shown_groups, shown_distances, criteria, sort, today)
+    results = []
+    for i in order.tolist():
+        row = columns.rows[shown_rows[i]]
+        results.append(SearchResult(row, _GROUPS[shown_groups[i]], shown_distances[i], points.get(row.id, ()),
+                                    criteria, today))  # type: ignore[arg-type]
     return SearchOutcome(
-        area, sort_results(results, sort), _exclusions(failures[counted & failed]), int(counted.sum()),
+        area, results, _exclusions(failures[counted & failed]), int(counted.sum()),
         _failed_codes(failures[failed & (group == Group.LOCAL)]),
     )
+
+
+def _sort_order(
+    columns: search_index.Columns, rows: Rows, groups: np.ndarray, distances: list[float | None],
+    criteria: SearchCriteria, sort: str, today: date,
+) -> np.ndarray:
+    """The order `sort_results` puts these results in (the same keys, compared as Python would;
+    a stable sort, so equal keys keep the id order), as positions."""
+    distance = np.array([_INF if d is None else d for d in distances], dtype=np.float64)
+    name = columns.name_rank[(get_language() or "en").startswith("cy")][rows]
+    if sort == SORT_DISTANCE:
+        return np.lexsort((name, distance, groups))
+    known = columns.wait_known[rows]
+    weeks = np.where(known, columns.wait_weeks[rows], _INF)
+    unsure_wait = ~known | (today.toordinal() - columns.wait_as_of[rows] > STALE_WAIT_DAYS)
+    refusing = ~(columns.active[rows] & (~known | columns.wait_open[rows]))
+    if sort == SORT_WAIT:
+        return np.lexsort((name, distance, unsure_wait, weeks, refusing, groups))
+    score = np.zeros(len(rows), dtype=np.int64)
+    for code in criteria.abuse_forms:
+        score += columns.flags[vocabulary.ABUSE_FORM_FIELDS[code]][rows]
+    for code in criteria.audiences:
+        score += columns.flags[vocabulary.AUDIENCE_FIELDS[code]][rows]
+    return np.lexsort((name, distance, weeks, unsure_wait, refusing, -score, groups))
 
 
 def service_search(

@@ -7,8 +7,8 @@ a search reads the version (one indexed query) and uses this process's copy whil
 Correct behind a load balancer (each app server checks the shared version), and small: about
 10 MB and one second to read for 20,000 services.
 
-Three queries to build: the light rows with their current wait, the coverage links, the published
-location points. Nothing here is about a child: the search's criteria never reach this module.
+Five queries to build: the light rows with their current wait, the coverage links, the published
+location points, the areas and which larger areas each belongs to. Nothing here is about a child: the search's criteria never reach this module.
 
 Besides the rows, the index keeps what the criteria, grouping and distances read as numpy columns
 (`Columns`, row i of each column is `Columns.rows[i]`), so a search weighs its candidates as a
@@ -20,13 +20,13 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.utils.translation import get_language
 
 from directory import version, vocabulary
-from directory.models import Service, ServiceAtLocation
+from directory.models import Area, Service, ServiceAtLocation
 
 # Plain columns the criteria, grouping and sorting read, and what a result whose card is cached
 # shows of its service (public id, name, kind_helpline, lists_an_area, the tags): no related rows,
@@ -146,11 +146,25 @@ def _columns(rows: tuple[ServiceRow, ...], covering: dict[int, set[int]],
 
 
 @dataclass(frozen=True)
+class AreaRow:
+    """An area as the search reads it: the child's local authority and the larger areas it is in."""
+
+    id: int
+    code: str
+    name: str
+    name_cy: str
+    kind: str
+    parents: tuple[int, ...]  # ids of the larger areas it belongs to
+
+
+@dataclass(frozen=True)
 class SearchIndex:
     version: str
     rows: dict[int, ServiceRow]  # published services by id
     points: dict[int, tuple[tuple[float, float], ...]]  # published location points by service id
     columns: Columns
+    areas: dict[str, AreaRow] = field(default_factory=dict)  # by code
+    areas_by_id: dict[int, AreaRow] = field(default_factory=dict)
 
     def nearby_rows(self, point: tuple[float, float], km: float) -> np.ndarray:
         """Services with a published location in a box reaching `km` around the point, as a bool
@@ -173,7 +187,7 @@ class SearchIndex:
 
 
 def build(token: str) -> SearchIndex:
-    """Read the index from the database. Three queries."""
+    """Read the index from the database. Five queries."""
     from directory.selectors import with_current_wait  # selectors imports this module
 
     links = list(Service.coverage_areas.through.objects.values_list("service_id", "area_id"))
@@ -186,15 +200,23 @@ def build(token: str) -> SearchIndex:
         location__do_not_publish_address=False, location__latitude__isnull=False,
         location__longitude__isnull=False,
     ).values_list("service_id", "location__latitude", "location__longitude")
-    return assemble(token, rows, links, sites)
+    parents: dict[int, list[int]] = {}
+    for area_id, parent_id in Area.parents.through.objects.values_list("from_area_id", "to_area_id"):
+        parents.setdefault(area_id, []).append(parent_id)
+    areas = [
+        AreaRow(area_id, code, name, name_cy, kind, tuple(parents.get(area_id, ())))
+        for area_id, code, name, name_cy, kind in Area.objects.values_list("id", "code", "name", "name_cy", "kind")
+    ]
+    return assemble(token, rows, links, sites, areas)
 
 
 def assemble(
     token: str, rows: Iterable[ServiceRow], links: Iterable[tuple[int, int]], sites: Iterable[tuple[int, float, float]],
+    areas: Iterable[AreaRow] = (),
 ) -> SearchIndex:
-    """The index of these rows (published services), coverage links (service id, area id) and
-    published points (service id, latitude, longitude); links and points of other services are
-    left out (pure)."""
+    """The index of these rows (published services), coverage links (service id, area id),
+    published points (service id, latitude, longitude) and areas; links and points of other
+    services are left out (pure)."""
     by_id = {row.id: row for row in sorted(rows, key=lambda row: row.id)}
     listed: dict[int, set[int]] = {}
     for service_id, area_id in links:
@@ -205,8 +227,10 @@ def assemble(
             points.setdefault(service_id, []).append((lat, lon))
     held_points = {service_id: tuple(p) for service_id, p in points.items()}
     covering = {area_id: ids & by_id.keys() for area_id, ids in listed.items()}
+    areas = list(areas)
     return SearchIndex(
         version=token, rows=by_id, points=held_points, columns=_columns(tuple(by_id.values()), covering, held_points),
+        areas={area.code: area for area in areas}, areas_by_id={area.id: area for area in areas},
     )
 
 
@@ -216,7 +240,7 @@ _held: SearchIndex | None = None
 
 def current(directory_version: str | None = None) -> SearchIndex:
     """This process's index if it is of the current directory version; else read afresh.
-    One query when current (the version, unless the caller read it already), four when not."""
+    One query when current (the version, unless the caller read it already), six when not."""
     global _held
     token = directory_version or version.current()
     held = _held

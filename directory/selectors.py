@@ -16,7 +16,7 @@ from enum import IntEnum
 from uuid import UUID
 
 import numpy as np
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -347,17 +347,19 @@ def _nearest_km(point: tuple[float, float] | None, points: Sequence[tuple[float,
     return min(great_circle_km(point, other) for other in points)
 
 
-def search_area_for(lad_code: str) -> SearchArea:
-    """The local authority and the larger areas it belongs to. Two queries."""
-    la = Area.objects.filter(code=lad_code).first()
+def search_area_for(lad_code: str, index: search_index.SearchIndex) -> SearchArea:
+    """The local authority and the larger areas it belongs to, from the index (no query)."""
+    la = index.areas.get(lad_code)
     if la is None:
         return SearchArea(code=lad_code, name=lad_code, in_wales=False, known=False)
     # Parents and grandparents, so coverage by a region inside a board still counts.
-    larger = list(Area.objects.filter(Q(members=la) | Q(members__members=la)).distinct())
+    larger_ids = {*la.parents, *(grand for parent in la.parents for grand in index.areas_by_id[parent].parents)}
+    larger = [index.areas_by_id[area_id] for area_id in larger_ids]
     nations = frozenset(a.id for a in larger if a.kind == Area.Kind.NATION)
+    welsh = (get_language() or "en").startswith("cy")
     return SearchArea(
         code=la.code,
-        name=la.display_name,
+        name=la.name_cy if welsh and la.name_cy else la.name,  # as Area.display_name
         in_wales=bool(nations),
         known=True,
         local_ids=frozenset({la.id} | {a.id for a in larger if a.kind != Area.Kind.NATION}),
@@ -669,9 +671,9 @@ def service_search(
     The candidates come from `search_index` (this process's copy of the light rows, read once per
     directory version). With `hydrate` every result gets its full service (two queries); without,
     results keep their light rows and the caller hydrates the ones it shows
-    (`search_results_hydrate`, `search_results_for_map`). Three queries (five hydrated), plus
-    three when the directory changed since this process last read the index; one fewer when the
-    caller passes the `directory_version` it read already.
+    (`search_results_hydrate`, `search_results_for_map`). One query (three hydrated): the
+    directory's version, none when the caller passes the `directory_version` it read already; plus
+    five when the directory changed since this process last read the index.
     """
     index = search_index.current(directory_version)
     criteria = SearchCriteria(
@@ -679,7 +681,7 @@ def service_search(
         proceedings_ongoing=proceedings_ongoing, delivery_modes=tuple(delivery_modes), welsh=welsh,
         max_wait_weeks=max_wait_weeks, referrer=referrer,
     )
-    outcome = weigh(index, search_area_for(lad_code), point, criteria, sort)
+    outcome = weigh(index, search_area_for(lad_code, index), point, criteria, sort)
     if hydrate:
         _hydrate(outcome.results)
     return outcome

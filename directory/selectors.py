@@ -200,7 +200,8 @@ class SearchArea:
 @dataclass
 class SearchResult:
     # The full service once hydrated (`search_results_hydrate`); until then its light row
-    # (`search_index.ServiceRow`), which has every column the criteria, tags and sort read.
+    # (`search_index.ServiceRow`), which has every column the criteria, tags and sort read, and
+    # all a result card reads of its service besides the cached part (`result_cards`).
     service: Service
     group: Group
     distance_km: float | None
@@ -404,9 +405,9 @@ def _hydrate(results: Sequence[SearchResult]) -> None:
 
 
 def search_results_hydrate(results: Sequence[SearchResult]) -> None:
-    """Give these results (the page shown) their full services and published locations. Two queries,
-    none if they have them already. `service_search(hydrate=False)` leaves every result light: a
-    national search passes hundreds, of which a page shows twenty."""
+    """Give these results their full services and published locations. Two queries, none if they
+    have them already. `service_search(hydrate=False)` leaves every result light: a national search
+    passes hundreds, of which a page shows twenty, and only the cards not cached yet need more."""
     _hydrate(results)
 
 

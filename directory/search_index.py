@@ -8,7 +8,8 @@ Correct behind a load balancer (each app server checks the shared version), and 
 10 MB and one second to read for 20,000 services.
 
 Five queries to build: the light rows with their current wait, the coverage links, the published
-location points, the areas and which larger areas each belongs to. Nothing here is about a child: the search's criteria never reach this module.
+location points, the areas and which larger areas each belongs to. Nothing here is about a child:
+the search's criteria never reach this module.
 
 Besides the rows, the index keeps what the criteria, grouping and distances read as numpy columns
 (`Columns`, row i of each column is `Columns.rows[i]`), so a search weighs its candidates as a
@@ -20,7 +21,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from django.utils.translation import get_language
@@ -83,7 +84,6 @@ class Columns:
     """The rows as numpy columns: entry i of each row column is about `rows[i]` (rows in id order)."""
 
     rows: tuple[ServiceRow, ...]
-    position: dict[int, int]  # service id -> row number
     flags: dict[str, np.ndarray]  # bool, one per FLAG_FIELDS
     closed: np.ndarray  # bool: status is closed
     active: np.ndarray  # bool: status is active (taking referrals, unless its latest report says closed)
@@ -122,7 +122,6 @@ def _columns(rows: tuple[ServiceRow, ...], covering: dict[int, set[int]],
     pairs = [(service_id, point) for service_id, held in points.items() for point in held]
     return Columns(
         rows=rows,
-        position=position,
         flags=flags,
         closed=np.array([status == Service.Status.CLOSED for status in statuses], dtype=bool),
         active=np.array([status == Service.Status.ACTIVE for status in statuses], dtype=bool),
@@ -163,8 +162,8 @@ class SearchIndex:
     rows: dict[int, ServiceRow]  # published services by id
     points: dict[int, tuple[tuple[float, float], ...]]  # published location points by service id
     columns: Columns
-    areas: dict[str, AreaRow] = field(default_factory=dict)  # by code
-    areas_by_id: dict[int, AreaRow] = field(default_factory=dict)
+    areas: dict[str, AreaRow]  # by code
+    areas_by_id: dict[int, AreaRow]
 
     def nearby_rows(self, point: tuple[float, float], km: float) -> np.ndarray:
         """Services with a published location in a box reaching `km` around the point, as a bool

@@ -20,7 +20,7 @@ listings become overdue) and the language (Welsh text and links under /cy/).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 from django.core.cache import cache
@@ -170,11 +170,17 @@ def _parts(result: object, strings: _Strings) -> tuple[str, ...]:
     return head, ages, rows, delivery, tail
 
 
-def attach(results: Sequence[object], directory_version: str) -> None:
-    """Give each (hydrated) result its `card`: the service's parts, from the cache or rendered
-    and stored. One cache read and at most one write for the page."""
+def attach(
+    results: Sequence[object], directory_version: str, hydrate: Callable[[Sequence[object]], None] | None = None,
+) -> None:
+    """Give each result its `card`: the service's parts, from the cache or rendered and stored.
+    One cache read and at most one write for the page. Rendering reads the full service: with
+    `hydrate` (`selectors.search_results_hydrate`), only the results whose card is not cached are
+    given theirs; without, every result must have it already."""
     keys = {result.service.id: _key(directory_version, result.service.id) for result in results}
     held = cache.get_many(list(keys.values()))
+    if hydrate is not None:
+        hydrate([result for result in results if keys[result.service.id] not in held])
     missing = {}
     strings = None
     for result in results:

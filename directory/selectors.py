@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
 from uuid import UUID
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+import numpy as np
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -199,18 +200,22 @@ class SearchArea:
 @dataclass
 class SearchResult:
     # The full service once hydrated (`search_results_hydrate`); until then its light row
-    # (`search_index.ServiceRow`), which has every column the criteria, tags and sort read.
+    # (`search_index.ServiceRow`), which has every column the criteria, tags and sort read, and
+    # all a result card reads of its service besides the cached part (`result_cards`).
     service: Service
     group: Group
     distance_km: float | None
-    locations: list[Location]  # published locations with a point; never a do-not-publish one
+    # Its published locations with a point (never a do-not-publish one): Location instances once
+    # hydrated, the index's (latitude, longitude) points until then (as many: the card counts them).
+    locations: Sequence[Location] | Sequence[tuple[float, float]]
     criteria: SearchCriteria
     wait: CurrentWait | None = field(init=False)
     # The parts of its card that depend on the service alone (result_cards.attach), for the page shown.
     card: dict | None = field(default=None, init=False, repr=False, compare=False)
+    today: InitVar[date | None] = None  # what the wait's age counts from (default: today)
 
-    def __post_init__(self) -> None:
-        self.wait = current_wait(self.service)
+    def __post_init__(self, today: date | None) -> None:
+        self.wait = current_wait(self.service, today)
 
     @staticmethod
     def _tags(service: Service, concept: str, chosen: Sequence[str]) -> list[tuple[str, bool]]:
@@ -310,7 +315,9 @@ def _sort_key(result: SearchResult, sort: str) -> tuple:
 
 
 def sort_results(results: Iterable[SearchResult], sort: str) -> list[SearchResult]:
-    """Coverage first, then near by, then all-Wales; the chosen order within each (pure)."""
+    """Coverage first, then near by, then all-Wales; the chosen order within each (pure).
+
+    The definition of the order: `weigh` gives the same with numpy (`_sort_order`)."""
     return sorted(results, key=lambda r: _sort_key(r, sort))
 
 
@@ -341,17 +348,19 @@ def _nearest_km(point: tuple[float, float] | None, points: Sequence[tuple[float,
     return min(great_circle_km(point, other) for other in points)
 
 
-def search_area_for(lad_code: str) -> SearchArea:
-    """The local authority and the larger areas it belongs to. Two queries."""
-    la = Area.objects.filter(code=lad_code).first()
+def search_area_for(lad_code: str, index: search_index.SearchIndex) -> SearchArea:
+    """The local authority and the larger areas it belongs to, from the index (no query)."""
+    la = index.areas.get(lad_code)
     if la is None:
         return SearchArea(code=lad_code, name=lad_code, in_wales=False, known=False)
     # Parents and grandparents, so coverage by a region inside a board still counts.
-    larger = list(Area.objects.filter(Q(members=la) | Q(members__members=la)).distinct())
+    larger_ids = {*la.parents, *(grand for parent in la.parents for grand in index.areas_by_id[parent].parents)}
+    larger = [index.areas_by_id[area_id] for area_id in larger_ids]
     nations = frozenset(a.id for a in larger if a.kind == Area.Kind.NATION)
+    welsh = (get_language() or "en").startswith("cy")
     return SearchArea(
         code=la.code,
-        name=la.display_name,
+        name=la.name_cy if welsh and la.name_cy else la.name,  # as Area.display_name
         in_wales=bool(nations),
         known=True,
         local_ids=frozenset({la.id} | {a.id for a in larger if a.kind != Area.Kind.NATION}),
@@ -396,9 +405,9 @@ def _hydrate(results: Sequence[SearchResult]) -> None:
 
 
 def search_results_hydrate(results: Sequence[SearchResult]) -> None:
-    """Give these results (the page shown) their full services and published locations. Two queries,
-    none if they have them already. `service_search(hydrate=False)` leaves every result light: a
-    national search passes hundreds, of which a page shows twenty."""
+    """Give these results their full services and published locations. Two queries, none if they
+    have them already. `service_search(hydrate=False)` leaves every result light: a national search
+    passes hundreds, of which a page shows twenty, and only the cards not cached yet need more."""
     _hydrate(results)
 
 
@@ -441,28 +450,197 @@ def search_results_for_map(results: Sequence[SearchResult]) -> list[SearchResult
     ]
 
 
-def _group(
-    service: search_index.ServiceRow, covers_local: bool, covers_nation: bool, distance_km: float | None, nearby: bool,
-) -> Group | None:
-    if covers_local:
-        return Group.LOCAL
-    if covers_nation:
-        return Group.FALLBACK
-    if nearby and distance_km is not None and distance_km <= NEARBY_KM:
-        return Group.NEARBY
-    if service.kind_helpline and not service.lists_an_area:
-        return Group.FALLBACK
-    return None
+# --- weighing the candidates (vectorised) --------------------------------------------------
+#
+# `failed_criteria` (through CRITERIA) is the definition; these compute the same per criterion
+# for every candidate at once, over the index's columns (tests/directory/test_search_vectorised.py
+# holds the two to the same outcome). Each returns a bool array over `rows` (True: fails), or
+# None when no candidate can fail it.
+
+Rows = np.ndarray  # row numbers in `search_index.Columns`
 
 
-def _exclusions(failures: list[list[str]]) -> list[Exclusion]:
-    exclusions = []
-    for criterion in CRITERIA:
-        failing = [f for f in failures if criterion.code in f]
-        if failing:
-            only = sum(1 for f in failing if len(f) == 1)
-            exclusions.append(Exclusion(criterion.code, str(criterion.label), len(failing), only))
+def _fails_any_of(columns: search_index.Columns, rows: Rows, chosen: Sequence[str], fields: dict[str, str]):
+    if not chosen:
+        return None
+    offers = np.zeros(len(rows), dtype=bool)
+    for code in chosen:
+        offers |= columns.flags[fields[code]][rows]
+    return ~offers
+
+
+def _fails_age(columns: search_index.Columns, rows: Rows, c: SearchCriteria):
+    if c.age is None:
+        return None
+    age = float(c.age)
+    low, high = columns.age_min[rows], columns.age_max[rows]
+    fails = (low > age) | (high < age)  # a float above or below is above or below as a Decimal too
+    for i in np.flatnonzero((low == age) | (high == age)):  # equal as floats: compare the Decimals
+        row = columns.rows[rows[i]]
+        fails[i] = not (row.age_min <= c.age <= row.age_max)
+    return fails
+
+
+def _fails_wait(columns: search_index.Columns, rows: Rows, c: SearchCriteria):
+    if c.max_wait_weeks is None:
+        return None
+    known = columns.wait_known[rows]
+    accepting = columns.active[rows] & (~known | columns.wait_open[rows])
+    return ~(accepting & (~known | (columns.wait_weeks[rows] <= c.max_wait_weeks)))
+
+
+def _flag_fails(field_name: str, asked: Callable[[SearchCriteria], bool]):
+    def fails(columns: search_index.Columns, rows: Rows, c: SearchCriteria):
+        return columns.flags[field_name][rows] if asked(c) else None
+    return fails
+
+
+_FAILS: dict[str, Callable[[search_index.Columns, Rows, SearchCriteria], np.ndarray | None]] = {
+    "status": lambda cols, rows, c: cols.closed[rows],
+    "age": _fails_age,
+    "abuse_forms": lambda cols, rows, c: _fails_any_of(cols, rows, c.abuse_forms, vocabulary.ABUSE_FORM_FIELDS),
+    "audiences": lambda cols, rows, c: _fails_any_of(cols, rows, c.audiences, vocabulary.AUDIENCE_FIELDS),
+    "disclosure": _flag_fails("disclosure_required", lambda c: c.no_disclosure),
+    "proceedings": _flag_fails("requires_proceedings_finished", lambda c: c.proceedings_ongoing),
+    "delivery": lambda cols, rows, c: _fails_any_of(cols, rows, c.delivery_modes, vocabulary.DELIVERY_MODE_FIELDS),
+    "welsh": lambda cols, rows, c: ~cols.flags["welsh_available"][rows] if c.welsh else None,
+    "wait": _fails_wait,
+    "referrer": lambda cols, rows, c: (
+        ~cols.flags[vocabulary.REFERRER_FIELDS[c.referrer]][rows] if c.referrer else None),
+}
+assert tuple(_FAILS) == tuple(criterion.code for criterion in CRITERIA), "one vectorised test per criterion, in order"
+
+
+def _failures(columns: search_index.Columns, rows: Rows, criteria: SearchCriteria) -> np.ndarray:
+    """(candidate, criterion) -> fails, the criteria in CRITERIA order."""
+    failures = np.zeros((len(rows), len(CRITERIA)), dtype=bool)
+    for j, fails in enumerate(_FAILS.values()):
+        column = fails(columns, rows, criteria)
+        if column is not None:
+            failures[:, j] = column
+    return failures
+
+
+def _within_km(index: search_index.SearchIndex, point: tuple[float, float], rows: Rows, km: float) -> np.ndarray:
+    """Whether each row's nearest published point is within `km` of the point: the great circle
+    computed with numpy for every point at once, and again by `great_circle_km` (the figure the
+    page would show) where numpy's last digits could tip it."""
+    columns = index.columns
+    wanted = np.zeros(len(columns.rows), dtype=bool)
+    wanted[rows] = True
+    at = wanted[columns.point_row]
+    lat1, lng1 = math.radians(point[0]), math.radians(point[1])
+    lat2, lng2 = np.radians(columns.point_lat[at]), np.radians(columns.point_lon[at])
+    sin_lat2, cos_lat2 = np.sin(lat2), np.cos(lat2)
+    delta_lng = lng2 - lng1
+    cos_delta_lng = np.cos(delta_lng)
+    d = EARTH_RADIUS_KM * np.arctan2(
+        np.hypot(cos_lat2 * np.sin(delta_lng), math.cos(lat1) * sin_lat2 - math.sin(lat1) * cos_lat2 * cos_delta_lng),
+        math.sin(lat1) * sin_lat2 + math.cos(lat1) * cos_lat2 * cos_delta_lng,
+    )
+    nearest = np.full(len(columns.rows), np.inf)
+    np.minimum.at(nearest, columns.point_row[at], d)
+    nearest = nearest[rows]
+    within = nearest <= km
+    for i in np.flatnonzero(np.abs(nearest - km) < 1e-6):
+        within[i] = _nearest_km(point, index.points[columns.rows[rows[i]].id]) <= km
+    return within
+
+
+_GROUPS = (None, Group.LOCAL, Group.NEARBY, Group.FALLBACK)
+
+
+def _exclusions(failures: np.ndarray) -> list[Exclusion]:
+    """Per criterion, how many of these (failing) candidates fail it, and fail nothing else."""
+    counts = failures.sum(axis=0)
+    only = failures[failures.sum(axis=1) == 1].sum(axis=0)
+    exclusions = [
+        Exclusion(criterion.code, str(criterion.label), int(counts[j]), int(only[j]))
+        for j, criterion in enumerate(CRITERIA) if counts[j]
+    ]
     return sorted(exclusions, key=lambda e: -e.count)
+
+
+def _failed_codes(failures: np.ndarray) -> list[list[str]]:
+    """The codes each candidate failed, in CRITERIA order."""
+    bits = failures.astype(np.int64) @ (1 << np.arange(len(CRITERIA), dtype=np.int64))
+    codes: dict[int, list[str]] = {}
+    for value in set(bits.tolist()):
+        codes[value] = [criterion.code for j, criterion in enumerate(CRITERIA) if value >> j & 1]
+    return [list(codes[value]) for value in bits.tolist()]
+
+
+def weigh(
+    index: search_index.SearchIndex, area: SearchArea, point: tuple[float, float] | None, criteria: SearchCriteria,
+    sort: str = SORT_BEST,
+) -> SearchOutcome:
+    """The search's outcome from the index (pure): `service_search` without its queries.
+
+    Every candidate's criteria, group and near-by test are computed over the index's columns at
+    once; the distances of the services shown come from `great_circle_km`, as they always did.
+    """
+    columns, points = index.columns, index.points
+    local = index.covering_rows(area.local_ids)
+    nation = index.covering_rows(area.nation_ids)
+    near = index.nearby_rows(point, NEARBY_KM) if point is not None else np.zeros(len(columns.rows), dtype=bool)
+    rows = np.flatnonzero(local | nation | columns.unlisted_helpline | near)
+    failures = _failures(columns, rows, criteria)
+    failed = failures.any(axis=1)
+    local, nation, near = local[rows], nation[rows], near[rows]
+    passing = np.flatnonzero(~failed)
+    # Distances only where they matter: passing services (shown), and near-by ones (to know if they are).
+    distances: list[float | None] = [
+        _nearest_km(point, points.get(columns.rows[rows[i]].id, ())) for i in passing.tolist()]
+    within = np.zeros(len(rows), dtype=bool)
+    within[passing] = [d is not None and d <= NEARBY_KM for d in distances]
+    failing_near = np.flatnonzero(failed & near)
+    if len(failing_near):
+        within[failing_near] = _within_km(index, point, rows[failing_near], NEARBY_KM)  # type: ignore[arg-type]
+    # The group (index into _GROUPS; 0: not shown nor counted), later rules taking precedence.
+    group = np.zeros(len(rows), dtype=np.int8)
+    group[columns.unlisted_helpline[rows]] = Group.FALLBACK
+    group[near & within] = Group.NEARBY
+    group[nation] = Group.FALLBACK
+    group[local] = Group.LOCAL
+    counted = group > 0
+    shown = group[passing] > 0
+    shown_rows, shown_groups = rows[passing[shown]], group[passing[shown]]
+    shown_distances = [d for d, keep in zip(distances, shown.tolist(), strict=True) if keep]
+    today = timezone.localdate()
+    order = _sort_order(columns, shown_rows, shown_groups, shown_distances, criteria, sort, today)
+    results = []
+    for i in order.tolist():
+        row = columns.rows[shown_rows[i]]
+        results.append(SearchResult(row, _GROUPS[shown_groups[i]], shown_distances[i], points.get(row.id, ()),
+                                    criteria, today))  # type: ignore[arg-type]
+    return SearchOutcome(
+        area, results, _exclusions(failures[counted & failed]), int(counted.sum()),
+        _failed_codes(failures[failed & (group == Group.LOCAL)]),
+    )
+
+
+def _sort_order(
+    columns: search_index.Columns, rows: Rows, groups: np.ndarray, distances: list[float | None],
+    criteria: SearchCriteria, sort: str, today: date,
+) -> np.ndarray:
+    """The order `sort_results` puts these results in (the same keys, compared as Python would;
+    a stable sort, so equal keys keep the id order), as positions."""
+    distance = np.array([_INF if d is None else d for d in distances], dtype=np.float64)
+    name = columns.name_rank[(get_language() or "en").startswith("cy")][rows]
+    if sort == SORT_DISTANCE:
+        return np.lexsort((name, distance, groups))
+    known = columns.wait_known[rows]
+    weeks = np.where(known, columns.wait_weeks[rows], _INF)
+    unsure_wait = ~known | (today.toordinal() - columns.wait_as_of[rows] > STALE_WAIT_DAYS)
+    refusing = ~(columns.active[rows] & (~known | columns.wait_open[rows]))
+    if sort == SORT_WAIT:
+        return np.lexsort((name, distance, unsure_wait, weeks, refusing, groups))
+    score = np.zeros(len(rows), dtype=np.int64)
+    for code in criteria.abuse_forms:
+        score += columns.flags[vocabulary.ABUSE_FORM_FIELDS[code]][rows]
+    for code in criteria.audiences:
+        score += columns.flags[vocabulary.AUDIENCE_FIELDS[code]][rows]
+    return np.lexsort((name, distance, weeks, unsure_wait, refusing, -score, groups))
 
 
 def service_search(
@@ -494,45 +672,20 @@ def service_search(
     The candidates come from `search_index` (this process's copy of the light rows, read once per
     directory version). With `hydrate` every result gets its full service (two queries); without,
     results keep their light rows and the caller hydrates the ones it shows
-    (`search_results_hydrate`, `search_results_for_map`). Three queries (five hydrated), plus
-    three when the directory changed since this process last read the index; one fewer when the
-    caller passes the `directory_version` it read already.
+    (`search_results_hydrate`, `search_results_for_map`). One query (three hydrated): the
+    directory's version, none when the caller passes the `directory_version` it read already; plus
+    five when the directory changed since this process last read the index.
     """
     index = search_index.current(directory_version)
-    area = search_area_for(lad_code)
-    nearby_ids = index.nearby(point, NEARBY_KM) if point is not None else set()
     criteria = SearchCriteria(
         age=age, abuse_forms=tuple(abuse_forms), audiences=tuple(audiences), no_disclosure=no_disclosure,
         proceedings_ongoing=proceedings_ongoing, delivery_modes=tuple(delivery_modes), welsh=welsh,
         max_wait_weeks=max_wait_weeks, referrer=referrer,
     )
-    local = index.covering_any(area.local_ids)
-    nation = index.covering_any(area.nation_ids)
-    candidates = local | nation | index.unlisted_helplines | nearby_ids
-    rows = [index.rows[i] for i in sorted(candidates) if i in index.rows]
-    failures: list[list[str]] = []
-    local_failures: list[list[str]] = []
-    results: list[SearchResult] = []
-    considered = 0
-    for row in rows:
-        failed = failed_criteria(row, criteria)  # type: ignore[arg-type]
-        near = row.id in nearby_ids
-        # Distances only where they matter: passing services, and near-by ones (to know if they are).
-        distance = _nearest_km(point, index.points.get(row.id, ())) if near or not failed else None
-        group = _group(row, row.id in local, row.id in nation, distance, near)
-        if group is None:
-            continue  # inside the bounding box but beyond NEARBY_KM
-        considered += 1
-        if failed:
-            failures.append(failed)
-            if group == Group.LOCAL:
-                local_failures.append(failed)
-        else:
-            results.append(SearchResult(row, group, distance, [], criteria))  # type: ignore[arg-type]
-    results = sort_results(results, sort)
+    outcome = weigh(index, search_area_for(lad_code, index), point, criteria, sort)
     if hydrate:
-        _hydrate(results)
-    return SearchOutcome(area, results, _exclusions(failures), considered, local_failures)
+        _hydrate(outcome.results)
+    return outcome
 
 
 # --- a service's page and the shortlist ---------------------------------------------------

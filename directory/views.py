@@ -111,8 +111,8 @@ def _search_results(
     view = "map" if request.GET.get("view") == "map" else "list"
     page = paginator.get_page(number)
     if view == "list":
-        selectors.search_results_hydrate(page.object_list)
-        result_cards.attach(page.object_list, directory_version)
+        # Full services only for the cards not cached yet: the rest of a card reads the light row.
+        result_cards.attach(page.object_list, directory_version, hydrate=selectors.search_results_hydrate)
     holes = search_cache.Holes()
     context = {
         "form": form, "holes": holes, "directory_version": directory_version, "outcome": outcome, "place": form.place, "page": page,

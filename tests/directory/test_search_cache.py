@@ -10,10 +10,13 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
-from directory import search_cache, search_index, version
+from directory import result_cards, search_cache, search_index, version
 from directory.models import Service, WaitingTimeReport
 from gaps.models import UnmetSearchCount
 from tests.factories import PostcodeFactory, ServiceAtLocationFactory, ServiceFactory
@@ -242,3 +245,31 @@ def test_a_result_card_in_welsh_is_not_the_english_one(client, wales_areas, card
     english = _page(client.get(QUERY))
     welsh = _page(client.get("/cy" + SEARCH + "?postcode=CF10+1EP&age=10"))
     assert 'href="/services/' in english and 'href="/cy/services/' in welsh
+
+
+def test_a_search_whose_cards_are_cached_reads_no_full_service_and_shows_the_same_page(
+    client, wales_areas, cardiff_postcode, monkeypatch
+):
+    # What a result shows besides its cached card comes from the light row: the name (in Welsh on
+    # Welsh pages) in the shortlist button, the helpline label, how many bases it has.
+    based = ServiceFactory(name="Two bases", name_cy="Dwy ganolfan", coverage=[wales_areas[CARDIFF]])
+    for latitude in (51.48, 51.50):
+        ServiceAtLocationFactory(service=based, location__latitude=latitude, location__longitude=-3.18)
+    ServiceFactory(name="Helpline", kind_helpline=True)
+    ServiceFactory(name="All-Wales helpline", kind_helpline=True, coverage=[wales_areas["W92000004"]])
+    monkeypatch.setattr(search_cache, "load", lambda request, directory_version: None)  # render every time
+    pages = {}
+    for language, path in (("en", QUERY), ("cy", "/cy" + QUERY)):
+        pages[path] = _page(client.get(path))
+        with CaptureQueriesContext(connection) as cards_cached:
+            again = _page(client.get(path))
+        with translation.override(language):
+            cache.delete_many([result_cards._key(version.current(), s.id) for s in Service.objects.all()])
+        with CaptureQueriesContext(connection) as cards_rendered:
+            rendered = _page(client.get(path))
+
+        assert again == rendered == pages[path]
+        assert len(cards_cached) == len(cards_rendered) - 2  # no full services or published sites read
+    english, welsh = pages.values()
+    assert "(nearest base)" in english and "National helpline" in english and "All-Wales helpline" in english
+    assert ": Two bases</span>" in english and ": Dwy ganolfan</span>" in welsh

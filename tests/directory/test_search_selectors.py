@@ -5,8 +5,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import translation
 
+from directory import search_index
 from directory.models import WALES_CODE, Service
+from directory.search_index import FLAG_FIELDS
 from directory.selectors import (
     NEARBY_KM,
     SORT_DISTANCE,
@@ -16,6 +19,7 @@ from directory.selectors import (
     current_wait,
     failed_criteria,
     service_search,
+    with_current_wait,
 )
 from tests.factories import (
     ClosedServiceFactory,
@@ -276,3 +280,17 @@ def test_the_number_of_queries_does_not_grow_with_the_results(wales_areas, djang
                  result.locations, result.abuse_form_tags)
 
     assert len(outcome.results) == 3 * count
+
+
+def test_a_light_row_has_what_a_result_card_reads_of_its_service_besides_the_cached_part(wales_areas):
+    # A result whose card is cached keeps its light row (search_index.ServiceRow): result.html and
+    # the shortlist button read these of `service`, and must read the same as from the full service.
+    ServiceFactory(name="Helpline", name_cy="Llinell", kind_helpline=True, coverage=[wales_areas[CARDIFF]])
+    ServiceFactory(name="No Welsh name", name_cy="")
+    fields = ("id", "public_id", "name", "kind_helpline", "lists_an_area", *FLAG_FIELDS)
+    for language in ("en", "cy"):
+        with translation.override(language):
+            for service in with_current_wait(Service.objects.all()):
+                row = search_index.current().rows[service.id]
+                service.lists_an_area = service.coverage_areas.exists()
+                assert {f: getattr(row, f) for f in fields} == {f: getattr(service, f) for f in fields}

@@ -8,8 +8,9 @@ variables; here the choices are read straight from the field and each field is o
 include templates stay as the readable definition: tests/directory/test_form_fields.py holds the
 two to the same output over many form states, in English and Welsh.
 
-The choices must be flat (no option groups), as every choice field of the search form's is: an
-option's id is then the field's id and its index, as Django numbers them.
+The choices must be flat (no option groups) and fixed per form class, as every choice field of the
+search form's is: an option's id is then the field's id and its index, as Django numbers them, and
+each option's HTML is built once per language.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.forms import BoundField
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 
 def _text(value: object) -> str:
@@ -70,27 +71,45 @@ def text_input(field: BoundField, width: str, inputmode: str = "", autocomplete:
     )
 
 
+# (form class, field name, kind, language) -> each choice's value and its item's HTML either side
+# of " checked": the choices and their labels are fixed per form class, so built once per language.
+_ITEMS: dict[tuple, list[tuple[str, str, str]]] = {}
+
+
+def _items(field: BoundField, kind: str, input_type: str) -> list[tuple[str, str, str]]:
+    widget = field.field.widget
+    id_ = widget.attrs.get("id") or field.auto_id
+    key = (type(field.form), field.html_name, id_, kind, get_language())
+    items = _ITEMS.get(key)
+    if items is None:
+        name = _text(field.html_name)
+        items = []
+        for index, (value, label) in enumerate(widget.choices):
+            option_id = _text(f"{id_}_{index}")
+            items.append((
+                str(value),
+                f'\n      <div class="govuk-{kind}__item">\n'
+                f'        <input class="govuk-{kind}__input" id="{option_id}" name="{name}" type="{input_type}"'
+                f' value="{_text(value)}"',
+                f'>\n        <label class="govuk-label govuk-{kind}__label" for="{option_id}">{_text(label)}</label>\n'
+                "      </div>\n      ",
+            ))
+        _ITEMS[key] = items
+    return items
+
+
 def _choices(field: BoundField, kind: str, input_type: str) -> str:
     """The items of a checkboxes or radios group, selected as Django's ChoiceWidget selects them."""
     widget = field.field.widget
     values = widget.format_value(field.value())
     multiple = widget.allow_multiple_selected
-    id_ = widget.attrs.get("id") or field.auto_id
-    name = _text(field.html_name)
-    items = []
+    out = []
     has_selected = False
-    for index, (value, label) in enumerate(widget.choices):
-        selected = (not has_selected or multiple) and str(value) in values
+    for value, start, end in _items(field, kind, input_type):
+        selected = (not has_selected or multiple) and value in values
         has_selected |= selected
-        option_id = _text(f"{id_}_{index}")
-        items.append(
-            f'\n      <div class="govuk-{kind}__item">\n'
-            f'        <input class="govuk-{kind}__input" id="{option_id}" name="{name}" type="{input_type}"'
-            f' value="{_text(value)}"{" checked" if selected else ""}>\n'
-            f'        <label class="govuk-label govuk-{kind}__label" for="{option_id}">{_text(label)}</label>\n'
-            "      </div>\n      "
-        )
-    return "".join(items)
+        out.append(f"{start} checked{end}" if selected else f"{start}{end}")
+    return "".join(out)
 
 
 def _group(field: BoundField, kind: str, input_type: str) -> SafeString:

@@ -151,6 +151,10 @@ class SearchForm(forms.Form):
             "sort": data.get("sort") or SORT_BEST,
         }
 
+    def situation_fields(self) -> list:
+        """The yes/no fields the form groups under "The child's situation", in the form's order."""
+        return [self["no_disclosure"], self["proceedings_ongoing"], self["welsh"]]
+
     def error_links(self) -> list[tuple[str, str]]:
         """(anchor id, message) for the GOV.UK error summary, in the order of the fields."""
         links = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from directory import card_text, local_authority_options, result_card, vocabulary
+from directory import card_text, form_fields, local_authority_options, result_card, vocabulary
 from servicemap.templatetags.security import csp_nonce
 
 register = template.Library()
@@ -67,6 +67,30 @@ def search_map(context, map_html) -> str:
     if holes is not None:
         return holes.map(map_html)
     return csp_nonce(map_html, context.get("request"))
+
+
+@register.simple_tag
+def form_input(field, width, inputmode="", autocomplete="") -> str:
+    """A text input as includes/input.html renders it, built in Python (directory/form_fields.py)."""
+    return form_fields.text_input(field, width, inputmode, autocomplete)
+
+
+@register.simple_tag
+def form_checkboxes(field) -> str:
+    """Small checkboxes as includes/checkboxes.html renders them, built in Python."""
+    return form_fields.checkboxes(field)
+
+
+@register.simple_tag
+def form_radios(field) -> str:
+    """Small radios as includes/radios.html renders them, built in Python."""
+    return form_fields.radios(field)
+
+
+@register.simple_tag
+def form_field_errors(field) -> str:
+    """A field's error messages as includes/field_errors.html renders them, built in Python."""
+    return form_fields.field_errors(field)
 
 
 @register.simple_tag

@@ -1,0 +1,138 @@
+"""The search form's repeated GOV.UK fields, as HTML: what templates/directory/includes/input.html,
+checkboxes.html, radios.html and field_errors.html render, byte for byte.
+
+The search form beside every first-time search renders these includes eight times. Through the
+templates that cost about 2.5 ms of CPU a page, most of it in Django's per-choice subwidgets
+(`{% for option in field %}` builds a widget context for every checkbox) and in resolving
+variables; here the choices are read straight from the field and each field is one string. The
+include templates stay as the readable definition: tests/directory/test_form_fields.py holds the
+two to the same output over many form states, in English and Welsh.
+
+The choices must be flat (no option groups) and fixed per form class, as every choice field of the
+search form's is: an option's id is then the field's id and its index, as Django numbers them, and
+each option's HTML is built once per language.
+"""
+
+from __future__ import annotations
+
+from django.forms import BoundField
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
+
+
+def _text(value: object) -> str:
+    """A value as `{{ value }}` renders it (localised, then escaped)."""
+    return conditional_escape(localize(value))
+
+
+def field_errors(field: BoundField) -> SafeString:
+    """As field_errors.html: one error message paragraph per error (and the file's last newline)."""
+    errors = field.errors
+    if not errors:
+        return mark_safe("\n")
+    error_id = f"{_text(field.auto_id)}-error"
+    hidden = conditional_escape(gettext("Error:"))
+    return mark_safe("".join(  # noqa: S308 - translation from our catalogue and values escaped
+        f'<p id="{error_id}" class="govuk-error-message"><span class="govuk-visually-hidden">{hidden}</span> '
+        f"{_text(error)}</p>"
+        for error in errors
+    ) + "\n")
+
+
+def text_input(field: BoundField, width: str, inputmode: str = "", autocomplete: str = "") -> SafeString:
+    """As input.html: a labelled text input with its hint and errors."""
+    auto_id = _text(field.auto_id)
+    errors = field.errors
+    help_text = field.help_text
+    hint = ""
+    if help_text:
+        hint = f'<div id="{auto_id}-hint" class="govuk-hint">{_text(help_text)}</div>'
+    value = field.value()
+    value = "" if value is None else _text(value)
+    attrs = ""
+    if inputmode:
+        attrs += f' inputmode="{_text(inputmode)}"'
+    attrs += f' autocomplete="{_text(autocomplete)}"' if autocomplete else ' autocomplete="off"'
+    described = ""
+    if help_text or errors:
+        hint_id = f"{auto_id}-hint" if help_text else ""
+        error_id = f" {auto_id}-error" if errors else ""
+        described = f' aria-describedby="{hint_id}{error_id}"'
+    return mark_safe(  # noqa: S308 - every value escaped above
+        f'\n<div class="govuk-form-group{" govuk-form-group--error" if errors else ""}">\n'
+        f'  <label class="govuk-label govuk-label--s" for="{auto_id}">{_text(field.label)}</label>\n'
+        f"  {hint}\n"
+        f"  {field_errors(field)}\n"
+        f'  <input class="govuk-input {_text(width)}{" govuk-input--error" if errors else ""}" id="{auto_id}" '
+        f'name="{_text(field.html_name)}" type="text" value="{value}"{attrs} spellcheck="false"{described}>\n'
+        "</div>\n"
+    )
+
+
+# (form class, field name, kind, language) -> each choice's value and its item's HTML either side
+# of " checked": the choices and their labels are fixed per form class, so built once per language.
+_ITEMS: dict[tuple, list[tuple[str, str, str]]] = {}
+
+
+def _items(field: BoundField, kind: str, input_type: str) -> list[tuple[str, str, str]]:
+    widget = field.field.widget
+    id_ = widget.attrs.get("id") or field.auto_id
+    key = (type(field.form), field.html_name, id_, kind, get_language())
+    items = _ITEMS.get(key)
+    if items is None:
+        name = _text(field.html_name)
+        items = []
+        for index, (value, label) in enumerate(widget.choices):
+            option_id = _text(f"{id_}_{index}")
+            items.append((
+                str(value),
+                f'\n      <div class="govuk-{kind}__item">\n'
+                f'        <input class="govuk-{kind}__input" id="{option_id}" name="{name}" type="{input_type}"'
+                f' value="{_text(value)}"',
+                f'>\n        <label class="govuk-label govuk-{kind}__label" for="{option_id}">{_text(label)}</label>\n'
+                "      </div>\n      ",
+            ))
+        _ITEMS[key] = items
+    return items
+
+
+def _choices(field: BoundField, kind: str, input_type: str) -> str:
+    """The items of a checkboxes or radios group, selected as Django's ChoiceWidget selects them."""
+    widget = field.field.widget
+    values = widget.format_value(field.value())
+    multiple = widget.allow_multiple_selected
+    out = []
+    has_selected = False
+    for value, start, end in _items(field, kind, input_type):
+        selected = (not has_selected or multiple) and value in values
+        has_selected |= selected
+        out.append(f"{start} checked{end}" if selected else f"{start}{end}")
+    return "".join(out)
+
+
+def _group(field: BoundField, kind: str, input_type: str) -> SafeString:
+    errors = field.errors
+    described = f' aria-describedby="{_text(field.auto_id)}-error"' if errors else ""
+    return mark_safe(  # noqa: S308 - every value escaped
+        f'\n<div class="govuk-form-group{" govuk-form-group--error" if errors else ""}">\n'
+        f'  <fieldset class="govuk-fieldset"{described}>\n'
+        f'    <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{_text(field.label)}</legend>\n'
+        f"    {field_errors(field)}\n"
+        f'    <div class="govuk-{kind} govuk-{kind}--small" data-module="govuk-{kind}">\n'
+        f"      {_choices(field, kind, input_type)}\n"
+        "    </div>\n"
+        "  </fieldset>\n"
+        "</div>\n"
+    )
+
+
+def checkboxes(field: BoundField) -> SafeString:
+    """As checkboxes.html: small checkboxes for a multiple-choice field."""
+    return _group(field, "checkboxes", "checkbox")
+
+
+def radios(field: BoundField) -> SafeString:
+    """As radios.html: small radios for a choice field."""
+    return _group(field, "radios", "radio")

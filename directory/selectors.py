@@ -384,16 +384,19 @@ def public_locations(service: Service) -> list[Location]:
     return [site.location for site in getattr(service, "public_sites", []) if site.location.has_public_point]
 
 
-def _hydrate(results: Sequence[SearchResult]) -> None:
-    """Full services (organisation, published sites) in place of the light rows. Two queries.
+def _hydrate(results: Sequence[SearchResult], *, locations: bool = True) -> None:
+    """Full services (organisation, and with `locations` published sites) in place of the light
+    rows. Two queries (one without locations).
 
-    The annotations the light rows carry are copied across rather than computed again.
+    The annotations the light rows carry are copied across rather than computed again. Without
+    `locations`, each result keeps the index's points for its published locations (as many).
     """
     rows = [result.service for result in results if not isinstance(result.service, Service)]
     if not rows:
         return
-    services = Service.objects.filter(id__in=[row.id for row in rows]).select_related("organisation") \
-        .prefetch_related(_public_sites())
+    services = Service.objects.filter(id__in=[row.id for row in rows]).select_related("organisation")
+    if locations:
+        services = services.prefetch_related(_public_sites())
     by_id = {service.id: service for service in services}
     for row in rows:
         for name in (*search_index.WAIT_FIELDS, "lists_an_area"):
@@ -401,14 +404,17 @@ def _hydrate(results: Sequence[SearchResult]) -> None:
     for result in results:
         if not isinstance(result.service, Service):
             result.service = by_id[result.service.id]
-            result.locations = public_locations(result.service)
+            if locations:
+                result.locations = public_locations(result.service)
 
 
 def search_results_hydrate(results: Sequence[SearchResult]) -> None:
-    """Give these results their full services and published locations. Two queries, none if they
-    have them already. `service_search(hydrate=False)` leaves every result light: a national search
-    passes hundreds, of which a page shows twenty, and only the cards not cached yet need more."""
-    _hydrate(results)
+    """Give these results their full services, for the cards not cached yet. One query, none if
+    they have them already. `service_search(hydrate=False)` leaves every result light: a national
+    search passes hundreds, of which a page shows twenty, and only the cards not cached yet need
+    more. Their locations stay the index's points: a card only counts them (its service-only
+    part reads no location)."""
+    _hydrate(results, locations=False)
 
 
 @dataclass(frozen=True)

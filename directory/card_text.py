@@ -8,10 +8,20 @@ translate tags. tests/directory/test_card_text.py holds the two versions to the 
 
 from __future__ import annotations
 
+import functools
+from datetime import date
+
 from django.template.defaultfilters import date as date_filter
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(value: date, format_string: str, language: str | None) -> str:
+    """A date as the `date` filter gives it, escaped: once per date, format and language (a page's
+    cards share a few dates, and formatting one costs more than the rest of its line)."""
+    return conditional_escape(date_filter(value, format_string))
 
 
 def _tag(colour: str, text: str) -> str:
@@ -35,7 +45,7 @@ def wait_html(service: object, wait: object | None) -> SafeString:
         weeks = gettext("No wait")
     else:
         weeks = ngettext("%(weeks)s week", "%(weeks)s weeks", wait.weeks) % {"weeks": conditional_escape(wait.weeks)}
-    as_of = conditional_escape(date_filter(wait.as_of, "j M Y" if wait.shows_year else "j M"))
+    as_of = _formatted(wait.as_of, "j M Y" if wait.shows_year else "j M", get_language())
     if wait.age_days <= 0:
         reported = gettext("reported today")
     else:
@@ -56,8 +66,9 @@ def wait_html(service: object, wait: object | None) -> SafeString:
 def freshness_html(service: object) -> SafeString:
     """As freshness.html: when the provider last confirmed the listing, and whether that is overdue."""
     if service.last_confirmed_at:
-        date = conditional_escape(date_filter(service.last_confirmed_at, "j F Y"))
-        confirmed = gettext("Last confirmed %(date)s") % {"date": date}
+        confirmed = gettext("Last confirmed %(date)s") % {
+            "date": _formatted(service.last_confirmed_at, "j F Y", get_language())
+        }
     else:
         confirmed = gettext("Never confirmed by the service")
     overdue = ""

@@ -7,6 +7,7 @@ waiting time is annotated with subqueries rather than read per service.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import InitVar, dataclass, field
@@ -197,6 +198,14 @@ class SearchArea:
     nation_ids: frozenset[int] = frozenset()  # Wales
 
 
+@functools.lru_cache(maxsize=32)
+def _tag_labels(concept: str, language: str | None) -> tuple[tuple[str, str, str], ...]:
+    """(code, field, label in `language`) for each choice of a multi-valued concept: translated
+    once per language, not once per tag of every card (a page shows a hundred tags)."""
+    choices, fields = vocabulary.MULTI_VALUED[concept]
+    return tuple((code, fields[code], str(label)) for code, label in choices)
+
+
 @dataclass
 class SearchResult:
     # The full service once hydrated (`search_results_hydrate`); until then its light row
@@ -219,8 +228,8 @@ class SearchResult:
 
     @staticmethod
     def _tags(service: Service, concept: str, chosen: Sequence[str]) -> list[tuple[str, bool]]:
-        choices, fields = vocabulary.MULTI_VALUED[concept]
-        return [(str(label), code in chosen) for code, label in choices if getattr(service, fields[code])]
+        return [(label, code in chosen) for code, field_name, label in _tag_labels(concept, get_language())
+                if getattr(service, field_name)]
 
     @property
     def abuse_form_tags(self) -> list[tuple[str, bool]]:

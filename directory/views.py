@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from directory import result_cards, search_cache, selectors, version
+from directory import pagination, result_cards, search_cache, selectors, version
 from directory.boundaries import la_boundaries, wales_backdrop
 from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
 from directory.maps import build_coverage_map, build_search_map
@@ -116,6 +116,7 @@ def _search_results(
     holes = search_cache.Holes()
     context = {
         "form": form, "holes": holes, "directory_version": directory_version, "outcome": outcome, "place": form.place, "page": page,
+        "page_items": pagination.page_items(page.number, paginator.num_pages),
         "page_notice": page_notice, "view": view, "sort": form.cleaned_data.get("sort") or selectors.SORT_BEST,
         "sorts": selectors.SORTS, "nearby_km": selectors.NEARBY_KM,
         "group_pages": {g.name.lower(): outcome.first_page(g) for g in selectors.Group},

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from directory import postcodes
+from directory import postcodes, selectors
 from directory.forms import AGE_INVALID, AGE_RANGE, NO_LOCATION, QUERY_TOO_LONG
 from directory.models import WALES_CODE, PostcodeDistrict
 from directory.selectors import PAGE_SIZE
@@ -182,6 +182,21 @@ def test_results_are_paginated_and_the_last_page_is_shown_for_a_page_too_far(cli
     assert _text(last).count('class="sm-result"') == 3
     assert "There are only 2 pages of results; showing the last one." in _text(last)
     assert "page=2" in first
+
+
+def test_many_pages_link_the_first_last_and_neighbouring_pages_with_ellipses(client, wales_areas, monkeypatch):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)  # 7 pages from 13 services
+    for i in range(13):
+        ServiceFactory(name=f"Service {i:02d}", coverage=[wales_areas[CARDIFF]])
+
+    html = client.get(SEARCH + f"?la={CARDIFF}&sort=distance&page=4").content.decode()
+    pages = re.findall(r'aria-label="Page (\d+)"', html)
+
+    assert pages == ["1", "2", "3", "4", "5", "6", "7"]
+    html = client.get(SEARCH + f"?la={CARDIFF}&sort=distance&page=1").content.decode()
+    assert re.findall(r'aria-label="Page (\d+)"', html) == ["1", "2", "7"]
+    assert html.count("govuk-pagination__item--ellipses") == 1
+    assert 'aria-current="page">1<' in html
 
 
 def test_the_map_view_draws_published_locations_only_and_outlines_the_area(client, wales_areas):

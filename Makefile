@@ -37,11 +37,13 @@ test: setup browser-deps postgres-up redis-up
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# REDIS_URL is unset for the suite: tests expect each process's own cache (test_cache.py checks
+# Redis itself), and clearing the cache between tests must never flush a shared Redis.
 test-sqlite: setup
-	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest $(PYTEST_ARGS)
 
 test-postgres: setup
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	env -u REDIS_URL DATABASE_URL=$(PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Debian's chromium for Playwright (Playwright's own browser download does not work here).
 browser-deps:

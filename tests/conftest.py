@@ -4,8 +4,14 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from directory.accounts.services import moderator_create
+
+# No per-example deadline for any property test: on a loaded 2-core CI machine one example can take
+# longer than Hypothesis's default 200 ms, which is noise, not a failure of the property.
+hypothesis_settings.register_profile("servicemap", deadline=None)
+hypothesis_settings.load_profile("servicemap")
 
 
 @pytest.fixture(autouse=True)

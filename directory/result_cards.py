@@ -35,6 +35,7 @@ from django.utils.translation import get_language, gettext
 from directory import card_text
 from directory.bilingual import translated_text
 from directory.search_cache import CACHE_SECONDS
+from directory.templatetags.bilingual import lang_attr
 from directory.templatetags.directory_extras import field_labels, labels
 
 TEMPLATE = "directory/includes/result_service.html"
@@ -77,12 +78,6 @@ class _Strings:
         self.not_in_welsh = gettext("Not in Welsh")
         self.listing = gettext("Listing")
         self.not_in_welsh_note = gettext("Not available in Welsh: shown in English, as the provider wrote it.")
-
-
-def _lang_attr(obj: object, field: str) -> str:
-    """As the `lang_attr` tag."""
-    translated = translated_text(obj, field)
-    return f' lang="{conditional_escape(translated.lang)}"' if translated.is_fallback else ""
 
 
 def _joined(items: list[str]) -> str:
@@ -132,8 +127,8 @@ def _parts(result: object, strings: _Strings) -> tuple[str, ...]:
     url = conditional_escape(strings.detail_url.replace(str(_ID_MARK), str(service.public_id)))
     head = (
         f'  <h3 class="govuk-heading-m sm-result__title"><a class="govuk-link" id="service-{service.public_id}-name" '
-        f'href="{url}"{_lang_attr(service, "name")}>{conditional_escape(service.name)}</a></h3>\n'
-        f'  <p class="govuk-body-s sm-secondary sm-result__org"{_lang_attr(service.organisation, "name")}>'
+        f'href="{url}"{lang_attr(service, "name")}>{conditional_escape(service.name)}</a></h3>\n'
+        f'  <p class="govuk-body-s sm-secondary sm-result__org"{lang_attr(service.organisation, "name")}>'
         f"{conditional_escape(service.organisation.name)}</p>"
     )
     ages = strings.ages % {

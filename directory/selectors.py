@@ -7,7 +7,6 @@ waiting time is annotated with subqueries rather than read per service.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import InitVar, dataclass, field
@@ -198,14 +197,6 @@ class SearchArea:
     nation_ids: frozenset[int] = frozenset()  # Wales
 
 
-@functools.lru_cache(maxsize=32)
-def _tag_labels(concept: str, language: str | None) -> tuple[tuple[str, str, str], ...]:
-    """(code, field, label in `language`) for each choice of a multi-valued concept: translated
-    once per language, not once per tag of every card (a page shows a hundred tags)."""
-    choices, fields = vocabulary.MULTI_VALUED[concept]
-    return tuple((code, fields[code], str(label)) for code, label in choices)
-
-
 @dataclass
 class SearchResult:
     # The full service once hydrated (`search_results_hydrate`); until then its light row
@@ -228,7 +219,7 @@ class SearchResult:
 
     @staticmethod
     def _tags(service: Service, concept: str, chosen: Sequence[str]) -> list[tuple[str, bool]]:
-        return [(label, code in chosen) for code, field_name, label in _tag_labels(concept, get_language())
+        return [(label, code in chosen) for code, field_name, label in vocabulary.translated_choices(concept)
                 if getattr(service, field_name)]
 
     @property

@@ -116,7 +116,7 @@ def _search_results(
     holes = search_cache.Holes()
     context = {
         "form": form, "holes": holes, "directory_version": directory_version, "outcome": outcome, "place": form.place, "page": page,
-        "page_items": pagination.page_items(page.number, paginator.num_pages),
+        "page_items": pagination.page_items(paginator, page.number), "ellipsis": pagination.ELLIPSIS,
         "page_notice": page_notice, "view": view, "sort": form.cleaned_data.get("sort") or selectors.SORT_BEST,
         "sorts": selectors.SORTS, "nearby_km": selectors.NEARBY_KM,
         "group_pages": {g.name.lower(): outcome.first_page(g) for g in selectors.Group},

@@ -7,6 +7,9 @@ joins, the same on SQLite and PostgreSQL) and let the database check the rules.
 
 from __future__ import annotations
 
+import functools
+
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 ABUSE_FORMS = (
@@ -86,6 +89,18 @@ MULTI_VALUED = {
     "referrers": (REFERRERS, REFERRER_FIELDS),
     "delivery_modes": (DELIVERY_MODES, DELIVERY_MODE_FIELDS),
 }
+
+
+def translated_choices(concept: str) -> tuple[tuple[str, str, str], ...]:
+    """(code, model field, label in the active language) for each choice of a multi-valued concept."""
+    return _translated_choices(concept, get_language())
+
+
+@functools.lru_cache(maxsize=32)
+def _translated_choices(concept: str, language: str | None) -> tuple[tuple[str, str, str], ...]:
+    # Translated once per language, not once per tag of every card (a page shows a hundred tags).
+    choices, fields = MULTI_VALUED[concept]
+    return tuple((code, fields[code], str(label)) for code, label in choices)
 
 
 def label_for(choices: tuple, code: str) -> str:

@@ -36,8 +36,7 @@ def search_result_card(context, result) -> str:
 @register.filter
 def labels(service, concept: str) -> list[str]:
     """The labels of a service's codes for one vocabulary concept: `service|labels:"abuse_forms"`."""
-    choices, fields = vocabulary.MULTI_VALUED[concept]
-    return [str(label) for code, label in choices if getattr(service, fields[code])]
+    return [label for _code, field, label in vocabulary.translated_choices(concept) if getattr(service, field)]
 
 
 @register.filter

@@ -1,6 +1,12 @@
 import pytest
+from django.core.paginator import Paginator
 
-from directory.pagination import ELLIPSIS, page_items
+from directory import pagination
+from directory.pagination import ELLIPSIS
+
+
+def page_items(current: int, last: int) -> list[int | str]:
+    return pagination.page_items(Paginator(range(last), per_page=1), current)
 
 
 @pytest.mark.parametrize(("current", "last", "expected"), [

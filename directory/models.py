@@ -245,6 +245,11 @@ class Service(models.Model):
     raw_extensions = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Replaced whenever anything a rendering of this service shows changes (the service, its
+    # organisation, locations, waits, coverage): stored renderings built from an older token are
+    # stale (directory/renderings.py). Set by directory.version's signal receivers, not by forms;
+    # kept out of the change history (translation.py).
+    render_token = models.UUIDField(default=uuid.uuid4, editable=False)
     # Change history (with coverage areas): registered in translation.py, after the Welsh columns exist.
 
     objects = ServiceQuerySet.as_manager()
@@ -552,6 +557,9 @@ class DirectoryVersion(models.Model):
     """
 
     token = models.UUIDField()
+    # Replaced only by a change whose reach is not known row by row (bulk loads, imports, reference
+    # data, taxonomies): every stored rendering built under an older generation is stale.
+    generation = models.UUIDField(default=uuid.uuid4)
     counter = models.BigIntegerField(default=0)
     changed_at = models.DateTimeField(default=timezone.now)
 
@@ -560,3 +568,28 @@ class DirectoryVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.counter} ({self.token})"
+
+
+class ServiceRendering(models.Model):
+    """A published service's document or card as it was last built, kept until what it shows changes.
+
+    Built from public data only (the same the Open Referral feed and the search page publish), so it
+    holds nothing about a child or family. Valid while `token` equals the service's `render_token`
+    and `stamp` equals `renderings.stamp(kind)` (the code's release, the directory's generation and,
+    for anything showing relative dates, today's date): see directory/renderings.py.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="renderings")
+    kind = models.CharField(max_length=16)
+    language = models.CharField(max_length=8)
+    token = models.UUIDField()
+    stamp = models.CharField(max_length=96)
+    text = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service", "kind", "language"], name="service_rendering_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.language}) of service {self.service_id}"

@@ -1,5 +1,5 @@
-"""What a search result card shows of the service alone, rendered once per service and kept in
-Django's cache.
+"""What a search result card shows of the service alone, rendered once per service and day and
+kept in the database until the service changes (directory/renderings.py).
 
 Twenty cards cost about half of a first-time search's Python, most of it in the parts that do not
 depend on the search: the name and organisation, ages, the current wait, how to refer, delivery
@@ -13,38 +13,33 @@ the template each card cost about a millisecond, most of it in translate tags, f
 variable lookups. result_service.html stays as the readable definition:
 tests/directory/test_result_cards.py holds the two to the same output in English and Welsh.
 
-Correctness: the key holds `directory.version.current()` (any public change replaces it, read by
-every app server from the shared database), today's date (waits say "reported 3 days ago";
-listings become overdue) and the language (Welsh text and links under /cy/).
+Correctness: a stored card is used only while the service's `render_token` is the one it was
+built from (any change to the service, its organisation, locations, waits or coverage replaces
+it), for today's date (waits say "reported 3 days ago"; listings become overdue), the language
+(Welsh text and links under /cy/) and the release of the code.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from uuid import UUID
 
-from django.core.cache import cache
 from django.template.defaultfilters import floatformat, linebreaks_filter, truncatewords
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
-from directory import card_text
+from directory import card_text, renderings, search_index, version
 from directory.bilingual import translated_text
-from directory.search_cache import CACHE_SECONDS
 from directory.templatetags.bilingual import lang_attr
 from directory.templatetags.directory_extras import field_labels, labels
 
 TEMPLATE = "directory/includes/result_service.html"
 PARTS = ("head", "ages", "rows", "delivery", "tail")
 SEPARATOR = "<!--part-->"  # literal in the template; never in rendered data, which is escaped
-
-
-def _key(directory_version: str, service_id: int) -> str:
-    return f"result-card:{directory_version}:{timezone.localdate().isoformat()}:{get_language()}:{service_id}"
 
 
 def render_template(result: object) -> tuple[str, ...]:
@@ -166,24 +161,30 @@ def _parts(result: object, strings: _Strings) -> tuple[str, ...]:
 
 
 def attach(
-    results: Sequence[object], directory_version: str, hydrate: Callable[[Sequence[object]], None] | None = None,
+    results: Sequence[object], hydrate: Callable[[Sequence[object]], None] | None = None,
+    *, generation: str | None = None,
 ) -> None:
-    """Give each result its `card`: the service's parts, from the cache or rendered and stored.
-    One cache read and at most one write for the page. Rendering reads the full service: with
-    `hydrate` (`selectors.search_results_hydrate`), only the results whose card is not cached are
-    given theirs; without, every result must have it already."""
-    keys = {result.service.id: _key(directory_version, result.service.id) for result in results}
-    held = cache.get_many(list(keys.values()))
-    if hydrate is not None:
-        hydrate([result for result in results if keys[result.service.id] not in held])
-    missing = {}
-    strings = None
+    """Give each result its `card`: the service's parts, stored (directory/renderings.py) or
+    rendered and stored. One read and at most one write for the page. Rendering reads the full
+    service: with `hydrate` (`selectors.search_results_hydrate`), only the results whose card is not
+    stored are given theirs; without, every result must have it already. `generation`: the
+    directory's (`version.current_with_generation()`), read here if not given."""
+    if generation is None:
+        generation = version.current_with_generation()[1]
+    by_id = {result.service.id: result for result in results}
+
+    def build(ids: list[int]) -> dict[int, renderings.Built]:
+        pending = [by_id[service_id] for service_id in ids]
+        # The token the index read with the wait a card shows (a full service's own may be newer).
+        tokens = {result.service.id: getattr(result.service, search_index.TOKEN_FIELD, None) for result in pending}
+        if hydrate is not None:
+            hydrate(pending)
+        strings = _Strings()
+        return {result.service.id: renderings.Built(result.service.id, tokens[result.service.id],
+                                                    json.dumps(_parts(result, strings)))
+                for result in pending}
+
+    texts = renderings.get_many(renderings.CARD, list(by_id), build, generation=generation)
     for result in results:
-        key = keys[result.service.id]
-        parts = held.get(key)
-        if parts is None:
-            strings = strings or _Strings()
-            parts = missing[key] = _parts(result, strings)
+        parts = json.loads(texts[result.service.id])
         result.card = dict(zip(PARTS, map(mark_safe, parts), strict=True))  # noqa: S308 - rendered with autoescape
-    if missing:
-        cache.set_many(missing, CACHE_SECONDS)

@@ -39,12 +39,15 @@ ROW_FIELDS = (
     *vocabulary.DELIVERY_MODE_FIELDS.values(), *vocabulary.REFERRER_FIELDS.values(),
 )
 WAIT_FIELDS = ("current_wait_weeks", "current_wait_as_of", "current_wait_open")
+# Read with the waits, in one query: a card built from this row's wait is stored under this token,
+# so a wait reported after the index was read is never hidden behind it (renderings.py).
+TOKEN_FIELD = "render_token"
 
 
 class ServiceRow:
     """One published service as the search weighs it (read-only: shared by every search)."""
 
-    __slots__ = (*ROW_FIELDS, *WAIT_FIELDS, "lists_an_area")
+    __slots__ = (*ROW_FIELDS, *WAIT_FIELDS, TOKEN_FIELD, "lists_an_area")
 
     def __init__(self, values: Iterable) -> None:
         for name, value in zip(self.__slots__, values, strict=True):
@@ -193,7 +196,8 @@ def build(token: str) -> SearchIndex:
     areas_of = {service_id for service_id, _area_id in links}
     rows = [
         ServiceRow((*values, values[0] in areas_of))
-        for values in with_current_wait(Service.objects.published()).order_by("id").values_list(*ROW_FIELDS, *WAIT_FIELDS)
+        for values in with_current_wait(Service.objects.published()).order_by("id").values_list(
+            *ROW_FIELDS, *WAIT_FIELDS, TOKEN_FIELD)
     ]
     sites = ServiceAtLocation.objects.filter(
         location__do_not_publish_address=False, location__latitude__isnull=False,

@@ -25,4 +25,5 @@ class OrganisationTranslationOptions(TranslationOptions):
 # historical models must be built after modeltranslation has added the Welsh columns; built
 # earlier, they lack `name_cy` etc. and every save fails.
 simple_history.register(Organisation, app="directory")
-simple_history.register(Service, app="directory", m2m_fields=["coverage_areas"])
+# render_token changes with every related change (a wait, a location): bookkeeping, not history.
+simple_history.register(Service, app="directory", m2m_fields=["coverage_areas"], excluded_fields=["render_token"])

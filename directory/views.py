@@ -79,10 +79,10 @@ def search(request: HttpRequest) -> HttpResponse:
     if not request.GET:
         return render(request, "directory/search.html",
                       {**context, "form": SearchForm(), "directory_version": version.current()})
-    directory_version = version.current()
+    directory_version, generation = version.current_with_generation()
     found = search_cache.load(request, directory_version)
     if found is None:
-        found = _search_results(request, context, directory_version)
+        found = _search_results(request, context, directory_version, generation)
         if isinstance(found, HttpResponse):
             return found  # the form's errors: not cached
         search_cache.save(request, directory_version, found)
@@ -96,7 +96,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def _search_results(
-    request: HttpRequest, page_context: dict, directory_version: str,
+    request: HttpRequest, page_context: dict, directory_version: str, generation: str,
 ) -> search_cache.CachedSearch | HttpResponse:
     """Run the search and render its results and form for the cache (the page with the form's
     errors, status 400, if it is not valid)."""
@@ -112,7 +112,7 @@ def _search_results(
     page = paginator.get_page(number)
     if view == "list":
         # Full services only for the cards not cached yet: the rest of a card reads the light row.
-        result_cards.attach(page.object_list, directory_version, hydrate=selectors.search_results_hydrate)
+        result_cards.attach(page.object_list, hydrate=selectors.search_results_hydrate, generation=generation)
     holes = search_cache.Holes()
     context = {
         "form": form, "holes": holes, "directory_version": directory_version, "outcome": outcome, "place": form.place, "page": page,

@@ -244,6 +244,9 @@ def cache_settings(redis_url: str, release: str = "dev") -> dict:
 REDIS_URL = env_str("REDIS_URL", "")
 # The deployed release (e.g. its git commit); by default a hash of the code and templates.
 RELEASE_ID = release_id(env_str("RELEASE_ID", ""), BASE_DIR)
+# Whether a page that builds a service's missing rendering stores it (directory/renderings.py).
+# False on app servers whose database is a read-only replica: the primary keeps the store.
+RENDERINGS_STORE_ON_READ = env_bool("RENDERINGS_STORE_ON_READ", True)
 CACHES = cache_settings(REDIS_URL, RELEASE_ID)
 # With a shared cache, sessions are read from Redis and written through to the database (so a Redis
 # restart logs nobody out). A per-process memory cache would serve stale sessions across workers,

@@ -49,13 +49,16 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _forget_search_index():
-    # The search's in-process index is keyed on the directory version; a test's rolled-back rows
-    # must not reach the next test through it.
+    # The search's in-process index and the compiled ORUK page queries are keyed on the directory
+    # version; a test's rolled-back rows must not reach the next test through them.
     from directory import search_index
+    from directory.oruk import page_query
 
     search_index.forget()
+    page_query.forget()
     yield
     search_index.forget()
+    page_query.forget()
 
 
 @pytest.fixture

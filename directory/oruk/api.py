@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
@@ -25,8 +26,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from directory import renderings
 from directory.models import Area, Organisation, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
-from directory.oruk import caching, documents, openapi, selectors
+from directory.oruk import caching, documents, openapi, page_query, selectors
 from directory.oruk import serializers as docs
 from directory.oruk import taxonomy as published
 from directory.oruk.params import (
@@ -96,14 +98,15 @@ class OrukView(APIView):
         directory version, path, query and language (`caching`). Errors `build` raises are not cached."""
         renderer = self.get_renderers()[0]  # AlwaysJson always picks the first
         return self.cached_body(
-            request, lambda token: renderer.render(build(token), renderer.media_type, self.get_renderer_context())
+            request,
+            lambda state: renderer.render(build(state.token), renderer.media_type, self.get_renderer_context()),
         )
 
-    def cached_body(self, request: Request, render: Callable[[str], bytes]) -> HttpResponse:
-        """As `cached`, for a body `render(version token)` gives already rendered (as DRF would)."""
-        token = caching.current_token()
-        key = caching.response_key(request.path, _query_pairs(request), token)
-        return caching.cached_json(key, lambda: render(token), self.get_renderers()[0].media_type)
+    def cached_body(self, request: Request, render: Callable[[caching.VersionState], bytes]) -> HttpResponse:
+        """As `cached`, for a body `render(version state)` gives already rendered (as DRF would)."""
+        state = caching.current_state()
+        key = caching.response_key(request.path, _query_pairs(request), state.token)
+        return caching.cached_json(key, lambda: render(state), self.get_renderers()[0].media_type)
 
 
 def _query_pairs(request: Request) -> list[tuple[str, str]]:
@@ -168,14 +171,12 @@ class ApiRootView(OrukView):
         )
 
 
-def _service_json(public_ids: list[uuid.UUID], *, full: bool, token: str) -> list[str]:
-    """The JSON of these published services' documents in this order, each built once per directory
-    version (from plain rows: a few queries and no model instances, however many)."""
-
-    def build(missing: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-        return documents.service_json(selectors.service_feed_rows(public_ids=missing, full=full), full=full)
-
-    return caching.service_json(public_ids, full=full, token=token, build=build)
+def _service_json(public_ids: list[uuid.UUID], *, full: bool, state: caching.VersionState) -> list[str]:
+    """The JSON of these published services' documents in this order, each built once (from plain
+    rows: a few queries and no model instances, however many) and stored until the service or
+    anything it shows changes (directory/renderings.py)."""
+    found = renderings.oruk_json(public_ids, full=full, generation=state.generation)
+    return [found[public_id] for public_id in public_ids if public_id in found]
 
 
 def _service_filtered(request: Request, *, full: bool) -> QuerySet[Service]:
@@ -202,6 +203,11 @@ def _filtered_services(
     return selectors.service_feed_filter(base, filters, covering_codes=covering)
 
 
+def _feed_page_services(filters: ServiceFilters) -> QuerySet[Service]:
+    """The services a list page chooses among: filtered, in feed order (no documents' rows)."""
+    return _filtered_services(filters, full=False, base=selectors.service_feed_order(filters))
+
+
 class ServiceListView(OrukView):
     @extend_schema(
         operation_id="listServices", summary="Services", parameters=openapi.SERVICE_LIST_PARAMETERS,
@@ -215,14 +221,20 @@ class ServiceListView(OrukView):
             return _ndjson(_stream(queryset, lambda row: docs.service_document(row, full=full)))
         paging = parse_paging(request.query_params)
 
-        def render(token: str) -> bytes:
-            # The page's ids first (filter and order only: cheap), then only those services' documents,
-            # whose JSON is spliced into the page's (as the renderer would write it).
+        def render(state: caching.VersionState) -> bytes:
+            # The page's ids with their stored documents in one query (compiled once per filter
+            # set); documents not stored yet are built and stored. Their JSON is spliced into the
+            # page's (as the renderer would write it).
             filters = parse_service_filters(request.query_params)
-            queryset = _filtered_services(filters, full=False, base=selectors.service_feed_order(filters))
-            total = caching.cached_count("services", filters, token, queryset.count)
-            ids = list(queryset.values_list("public_id", flat=True)[paging.offset : paging.offset + paging.per_page])
-            items = _service_json(ids, full=full, token=token) if paging.offset < total else []
+            kind = renderings.ORUK_FULL if full else renderings.ORUK_SUMMARY
+            query = page_query.page_query(filters, state.token, get_language() or "en", kind, _feed_page_services)
+            total = caching.cached_count("services", filters, state.token, query.queryset.count)
+            rows = query.run(generation=state.generation, offset=paging.offset, limit=paging.per_page) \
+                if paging.offset < total else []
+            stored = {public_id: text for public_id, text in rows if text is not None}
+            found = renderings.oruk_json([public_id for public_id, _text in rows], full=full,
+                                         generation=state.generation, found=stored)
+            items = [found[public_id] for public_id, _text in rows if public_id in found]
             return documents.json_with_items(_page(items, total=total, paging=paging), "contents", items)
 
         return self.cached_body(request, render)
@@ -234,8 +246,8 @@ class ServiceDetailView(OrukView):
     def get(self, request: Request, service_id: str) -> Response:
         public_id = _lookup_id("service", service_id)
 
-        def render(token: str) -> bytes:
-            found = _service_json([public_id], full=True, token=token)
+        def render(state: caching.VersionState) -> bytes:
+            found = _service_json([public_id], full=True, state=state)
             if not found:
                 raise _not_found("service", service_id)
             return found[0].encode()

@@ -1,10 +1,10 @@
-"""Cached Open Referral responses and service documents, keyed on the directory version.
+"""Cached Open Referral responses, keyed on the directory version.
 
-A full page of 50 services is 50 nested documents built in Python and ~150 KB of JSON: far more
-work than the few queries that choose them. Both are cached in the Django cache (Redis, shared by
-every app server, when REDIS_URL is set):
+A full page of 50 services is 50 nested documents built in Python and ~350 KB of JSON: far more
+work than the few queries that choose them. Each service's documents are stored in the database
+until the service changes (directory/renderings.py); what is put together from them is cached in
+the Django cache (Redis, shared by every app server, when REDIS_URL is set):
 
-- each service's document (as JSON text), per language and shape (summary or full);
 - each rendered response of the read endpoints, per path, normalised query string and language;
 - the number of services each filter set selects, so paging through a list counts it once.
 
@@ -17,8 +17,8 @@ The documents hold no relative dates ("3 weeks ago"), so today's date is not par
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -33,29 +33,6 @@ _PREFIX = "oruk"
 
 def _language() -> str:
     return get_language() or "en"
-
-
-def _document_key(token: str, full: bool, public_id: uuid.UUID) -> str:
-    return f"{_PREFIX}:service-json:{token}:{_language()}:{'full' if full else 'summary'}:{public_id.hex}"
-
-
-def service_json(
-    public_ids: list[uuid.UUID], *, full: bool, token: str,
-    build: Callable[[list[uuid.UUID]], dict[uuid.UUID, str]],
-) -> list[str]:
-    """The JSON of these services' documents, in this order (a published service only): cached
-    ones read in one round trip, the others from `build(missing ids)` (JSON by public id, e.g.
-    `documents.service_json`) and cached in one more. Kept as JSON
-    text rather than dicts: a page is put together from it without dumping each document again,
-    and text pickles in a fraction of the time."""
-    keys = {public_id: _document_key(token, full, public_id) for public_id in public_ids}
-    found = cache.get_many(keys.values()) if keys else {}
-    missing = [public_id for public_id in public_ids if keys[public_id] not in found]
-    if missing:
-        built = {keys[public_id]: text for public_id, text in build(missing).items()}
-        cache.set_many(built, TIMEOUT)
-        found |= built
-    return [found[keys[public_id]] for public_id in public_ids if keys[public_id] in found]
 
 
 def response_key(path: str, query: Iterable[tuple[str, str]], token: str) -> str:
@@ -89,5 +66,10 @@ def cached_count(kind: str, filters: object, token: str, count: Callable[[], int
     return total
 
 
-def current_token() -> str:
-    return version.current()
+class VersionState(NamedTuple):
+    token: str  # directory.version.current(): keys the responses and counts
+    generation: str  # keys the stored service documents (directory/renderings.py)
+
+
+def current_state() -> VersionState:
+    return VersionState(*version.current_with_generation())

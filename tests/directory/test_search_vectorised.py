@@ -129,7 +129,7 @@ def rows(draw, service_id: int) -> search_index.ServiceRow:
         "current_wait_weeks": draw(weeks) if reported else None,
         "current_wait_as_of": TODAY - timedelta(days=draw(st.integers(0, 90))) if reported else None,
         "current_wait_open": draw(st.booleans()) if reported else None,
-        "lists_an_area": False,
+        "render_token": None, "lists_an_area": False,
     }
     return search_index.ServiceRow(values[name] for name in SLOTS)
 

@@ -83,6 +83,11 @@ ALLOWED = {
     "directory.Service.supports_parent_carer": "boolean about the service (listed for its name only)",
     "directory.Service.age_min": "the youngest age the service accepts (a criterion, not a child's age)",
     "directory.Service.age_max": "the oldest age the service accepts (a criterion, not a child's age)",
+    "directory.ServiceRendering.kind": "which rendering (a code: oruk-full, oruk-summary, card)",
+    "directory.ServiceRendering.language": "a language code",
+    "directory.ServiceRendering.stamp": "release, generation and date it was built for (codes)",
+    "directory.ServiceRendering.text": "a published service's Open Referral document or search card, built "
+                                       "only from the service's own published fields (renderings.py)",
     "directory.Location.name": "the name of a service's premises",
     "directory.Location.address_1": "the premises' address (an organisation's, never a child's; can be withheld)",
     "directory.Location.city": "the premises' town",

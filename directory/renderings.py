@@ -1,0 +1,206 @@
+"""Each published service's Open Referral documents and search card, built once and kept in the
+database until what they show changes.
+
+Building them is most of the work of a first view of an API page (50 documents, ~350 KB of JSON)
+and of a search page (20 cards). Keyed on the directory's version, as a cache, they would all be
+lost at every change: one provider reporting a wait would make every page a first view again. Kept
+per service instead, a change costs only the renderings of the services it touches.
+
+A stored rendering (`ServiceRendering`) is used only while both hold:
+- its `token` equals the service's `render_token`, which `directory.version.bump(services=...)`
+  replaces whenever the service, its organisation, locations, waits or coverage change;
+- its `stamp` equals `stamp(kind, generation)`: the release of the code (new code never serves what
+  old code built), the directory's generation (replaced by any change whose reach is not known row
+  by row: an import, reference data, taxonomies) and, for the card, which says "reported 3 days
+  ago", today's date.
+
+Race-free by order: a missing rendering's token is read *before* the rows it is built from, so a
+change committed in between leaves the stored rendering with the old token, never used again.
+
+Anything else is built as before and stored (an upsert) for the next request, in a savepoint so a
+failed write (a read-only replica, a lock) never fails the page. `manage.py build_renderings`
+builds every stale one ahead of the first request (after an import, or for the cards each night).
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Literal, NamedTuple
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from directory.models import Service, ServiceRendering
+
+ORUK_FULL = "oruk-full"
+ORUK_SUMMARY = "oruk-summary"
+CARD = "card"
+KINDS = (ORUK_FULL, ORUK_SUMMARY, CARD)
+DATED_KINDS = {CARD}  # what shows a relative date ("reported 3 days ago", overdue listings)
+
+Key = Literal["pk", "public_id"]
+
+
+def stamp(kind: str, generation: str) -> str:
+    parts = [settings.RELEASE_ID, generation]
+    if kind in DATED_KINDS:
+        parts.append(timezone.localdate().isoformat())
+    return ":".join(parts)
+
+
+def _language() -> str:
+    return get_language() or settings.LANGUAGE_CODE
+
+
+@functools.lru_cache(maxsize=64)
+def _fetch_sql(vendor: str, key: Key, count: int) -> str:
+    """The stored-rendering read for `count` keys, written once: through the ORM, building it cost
+    several times running it (~0.8 against ~0.15 ms for a page of 50)."""
+    quote, rendering, service = connection.ops.quote_name, ServiceRendering._meta, Service._meta
+
+    def column(meta, name: str) -> str:
+        return f"{quote(meta.db_table)}.{quote(meta.get_field(name).column)}"
+
+    key_column = f"{quote(service.db_table)}.{quote(service.pk.column if key == 'pk' else service.get_field(key).column)}"
+    return (
+        f"SELECT {key_column}, {column(rendering, 'text')} FROM {quote(rendering.db_table)} "
+        f"INNER JOIN {quote(service.db_table)} ON {column(rendering, 'service')} = {quote(service.db_table)}.{quote(service.pk.column)} "
+        f"AND {column(rendering, 'token')} = {column(service, 'render_token')} "
+        f"WHERE {column(rendering, 'kind')} = %s AND {column(rendering, 'language')} = %s "
+        f"AND {column(rendering, 'stamp')} = %s AND {key_column} IN ({', '.join(['%s'] * count)})"
+    )
+
+
+def fetch(kind: str, keys: Sequence, *, generation: str, key: Key = "pk") -> dict:
+    """The valid stored renderings of these services (by `key`: pk or public id) in the active language."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
+    if key == "pk":
+        prepared = keys
+    else:
+        field = Service._meta.get_field(key)
+        prepared = [field.get_db_prep_value(k, connection) for k in keys]
+    with connection.cursor() as cursor:
+        cursor.execute(_fetch_sql(connection.vendor, key, len(keys)),
+                       [kind, _language(), stamp(kind, generation), *prepared])
+        rows = cursor.fetchall()
+    if key == "pk":
+        return dict(rows)
+    return {as_uuid(k): text for k, text in rows}
+
+
+def as_uuid(value: uuid.UUID | str) -> uuid.UUID:
+    # PostgreSQL returns a uuid; SQLite the 32 hex digits Django stored.
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+class Built(NamedTuple):
+    """A rendering just built: its service, the `render_token` read before its rows, its text."""
+
+    pk: int
+    token: uuid.UUID | None  # None: the service is gone; not stored
+    text: str
+
+
+def tokens(keys: Sequence, key: Key = "pk") -> dict:
+    """{key: (service pk, render_token)} for the services that exist. Read it before the rows a
+    rendering is built from (see the module's docstring)."""
+    services = Service.objects.filter(**{f"{key}__in": keys})
+    if key == "pk":
+        return {pk: (pk, token) for pk, token in services.values_list("pk", "render_token")}
+    return {k: (pk, token) for pk, k, token in services.values_list("pk", key, "render_token")}
+
+
+def store(kind: str, built: Sequence[Built], *, generation: str) -> bool:
+    """Keep these renderings; False if the database refused (or storing on read is off)."""
+    built = [b for b in built if b.token is not None]
+    if not built or not settings.RENDERINGS_STORE_ON_READ:
+        return False
+    language, current = _language(), stamp(kind, generation)
+    rows = [ServiceRendering(service_id=b.pk, kind=kind, language=language, token=b.token, stamp=current, text=b.text)
+            for b in sorted(built, key=lambda b: b.pk)]  # one order for every writer: no deadlock
+    try:
+        with transaction.atomic():
+            ServiceRendering.objects.bulk_create(
+                rows, batch_size=500, update_conflicts=True, unique_fields=["service", "kind", "language"],
+                update_fields=["token", "stamp", "text"],
+            )
+    except DatabaseError:
+        # A read-only replica or a lock: the page is served as built; the next one tries again.
+        return False
+    return True
+
+
+def get_many(
+    kind: str, keys: Sequence, build: Callable[[list], dict[object, Built]], *, generation: str, key: Key = "pk",
+    found: dict | None = None,
+) -> dict:
+    """{key: text} for these services: stored ones in one query (or `found`, when the caller read
+    them already); the others from `build(missing keys)` ({key: Built}), stored in one more."""
+    if found is None:
+        found = fetch(kind, keys, generation=generation, key=key)
+    missing = [k for k in keys if k not in found]
+    if missing:
+        built = build(missing)
+        store(kind, list(built.values()), generation=generation)
+        found |= {k: b.text for k, b in built.items()}
+    return found
+
+
+# --- building ahead of the first request --------------------------------------------------------
+
+BATCH = 500
+
+
+def oruk_json(
+    public_ids: Sequence[uuid.UUID], *, full: bool, generation: str, found: dict | None = None,
+) -> dict[uuid.UUID, str]:
+    """{public id: JSON text} of these published services' Open Referral documents (full or
+    summary), stored (or in `found`) or built from plain rows (a few queries, however many) and stored."""
+    from directory.oruk import documents, selectors
+
+    def build(missing: list) -> dict:
+        held = tokens(missing, key="public_id")  # before the rows
+        texts = documents.service_json(selectors.service_feed_rows(public_ids=missing, full=full), full=full)
+        return {public_id: Built(*held.get(public_id, (0, None)), text) for public_id, text in texts.items()}
+
+    kind = ORUK_FULL if full else ORUK_SUMMARY
+    return get_many(kind, public_ids, build, generation=generation, key="public_id", found=found)
+
+
+def _build_cards(rows: list, generation: str) -> None:
+    from directory import result_cards, selectors
+
+    results = [selectors.SearchResult(service=row, group=selectors.Group.LOCAL, distance_km=None, locations=(),
+                                      criteria=selectors.SearchCriteria()) for row in rows]
+    result_cards.attach(results, hydrate=selectors.search_results_hydrate, generation=generation)
+
+
+def build_all(kinds: Sequence[str] = KINDS, languages: Sequence[str] | None = None,
+              progress: Callable[[str, str, int, int], None] | None = None) -> None:
+    """Build and store every published service's stale or missing renderings of these kinds, in
+    these languages (default: every language of the site), `BATCH` services at a time.
+    `progress(kind, language, done, total)` is called after each batch."""
+    from django.utils import translation
+
+    from directory import search_index, version
+
+    directory_version, generation = version.current_with_generation()
+    index = search_index.current(directory_version)  # the rows a card is built from, as a search reads them
+    rows = list(index.rows.values())
+    for language in languages or [code for code, _name in settings.LANGUAGES]:
+        with translation.override(language):
+            for kind in kinds:
+                for start in range(0, len(rows), BATCH):
+                    batch = rows[start : start + BATCH]
+                    if kind == CARD:
+                        _build_cards(batch, generation)
+                    else:
+                        oruk_json([row.public_id for row in batch], full=kind == ORUK_FULL, generation=generation)
+                    if progress:
+                        progress(kind, language, min(start + BATCH, len(rows)), len(rows))

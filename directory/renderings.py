@@ -110,7 +110,7 @@ class Built(NamedTuple):
 def tokens(keys: Sequence, key: Key = "pk") -> dict:
     """{key: (service pk, render_token)} for the services that exist. Read it before the rows a
     rendering is built from (see the module's docstring)."""
-    services = Service.objects.filter(**{f"{key}__in": keys})
+    services = Service.objects.filter(**{f"{key}__in": keys}).order_by()
     if key == "pk":
         return {pk: (pk, token) for pk, token in services.values_list("pk", "render_token")}
     return {k: (pk, token) for pk, k, token in services.values_list("pk", key, "render_token")}

@@ -222,19 +222,19 @@ class ServiceListView(OrukView):
         paging = parse_paging(request.query_params)
 
         def render(state: caching.VersionState) -> bytes:
-            # The page's ids with their stored documents in one query (compiled once per filter
-            # set); documents not stored yet are built and stored. Their JSON is spliced into the
-            # page's (as the renderer would write it).
+            # The page's ids (from the filter set's ids in feed order, read once per directory
+            # version: page_query), then their stored documents; documents not stored yet are built
+            # and stored. Their JSON is spliced into the page's (as the renderer would write it).
             filters = parse_service_filters(request.query_params)
+            query = page_query.page_query(filters, state.token, get_language() or "en", _feed_page_services)
+            total = query.total
+            rows = query.page(offset=paging.offset, limit=paging.per_page)
             kind = renderings.ORUK_FULL if full else renderings.ORUK_SUMMARY
-            query = page_query.page_query(filters, state.token, get_language() or "en", kind, _feed_page_services)
-            total = caching.cached_count("services", filters, state.token, query.queryset.count)
-            rows = query.run(generation=state.generation, offset=paging.offset, limit=paging.per_page) \
-                if paging.offset < total else []
-            stored = {public_id: text for public_id, text in rows if text is not None}
-            found = renderings.oruk_json([public_id for public_id, _text in rows], full=full,
-                                         generation=state.generation, found=stored)
-            items = [found[public_id] for public_id, _text in rows if public_id in found]
+            by_pk = renderings.fetch(kind, [pk for _public_id, pk in rows], generation=state.generation)
+            ids = [public_id for public_id, _pk in rows]
+            found = renderings.oruk_json(ids, full=full, generation=state.generation,
+                                         found={public_id: by_pk[pk] for public_id, pk in rows if pk in by_pk})
+            items = [found[public_id] for public_id in ids if public_id in found]
             return documents.json_with_items(_page(items, total=total, paging=paging), "contents", items)
 
         return self.cached_body(request, render)

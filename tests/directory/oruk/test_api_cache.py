@@ -113,10 +113,19 @@ def _counts(client, path: str) -> int:
     return sum("COUNT(" in query["sql"].upper() for query in queries)
 
 
-def test_each_page_of_a_listing_counts_it_once(feed, client):
-    assert _counts(client, "/api/oruk/services?per_page=1&page=1&age=10") == 1
-    assert _counts(client, "/api/oruk/services?per_page=1&page=2&age=10&full=true") == 0
-    assert _counts(client, "/api/oruk/services?per_page=1&page=2&age=11") == 1  # another filter set
+def _list_reads(client, path: str) -> int:
+    """Queries reading a listing's whole ordered id list (ordered, unlimited, not by ids)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return sum("ORDER BY" in q["sql"] and "LIMIT" not in q["sql"] and " IN (" not in q["sql"] for q in queries)
+
+
+def test_each_filter_set_of_the_services_list_reads_its_ids_once(feed, client):
+    assert _list_reads(client, "/api/oruk/services?per_page=1&page=1&age=10") == 1
+    assert _list_reads(client, "/api/oruk/services?per_page=1&page=2&age=10&full=true") == 0
+    assert _list_reads(client, "/api/oruk/services?per_page=1&page=2&age=11") == 1  # another filter set
+    assert _counts(client, "/api/oruk/organizations?per_page=1&page=1") == 1
+    assert _counts(client, "/api/oruk/organizations?per_page=1&page=2") == 0  # other lists count once
 
 
 def test_a_cached_count_follows_filters_and_changes(feed, client):

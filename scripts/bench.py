@@ -154,6 +154,7 @@ def table(results: dict[str, dict]) -> str:
             return (f"{q['min']}–{q['max']} queries for {q['results_min']}–{q['results_max']} results"
                     f"{_verdict(q['flat'])}")
         lines.append(_row(f"{label}: SQL queries", each(queries), "flat in result size"))
+    lines += _store_rows(each)
     lines.append(_row("gaps: all local authorities × every layer", each(
         lambda r: f"{r['gaps']['all_ms']:.0f} ms for {r['gaps']['all_las']} LAs × {r['gaps']['layers']} layers "
                   f"(+ {r['gaps']['read_ms']:.0f} ms reading the db once){_verdict(r['gaps']['all_ms'] <= 1000)}"),
@@ -174,6 +175,18 @@ def table(results: dict[str, dict]) -> str:
         f"{r['import']['import_seconds']:.1f} s, peak {r['import']['peak_rss_mb']:.0f} MB RSS"
         f"{_verdict(r['import']['import_seconds'] <= 60)}"), "≤ 60 s"))
     return "\n".join(lines)
+
+
+def _store_rows(each) -> list[str]:
+    """The stored renderings: building them all, and first views while none is valid."""
+    rows = [_row("renderings built (`build_renderings`, every service, 3 kinds × 2 languages)", each(
+        lambda r: f"{r['renderings']['seconds']:.1f} s, store {r['renderings']['store_mb']:.0f} MB"), "–")]
+    for key, label in [("search", "search, first time, store cold (after an import or deploy)"),
+                       ("oruk", "ORUK list (50, full), first views, store cold")]:
+        rows.append(_row(label, each(
+            lambda r, key=key: f"median {r['cold'][key]['median_ms']:.1f} ms, p95 {r['cold'][key]['p95_ms']:.1f} ms; "
+                               f"ratio {r['cold'][key]['ratio_median']:.1f}×"), "report"))
+    return rows
 
 
 def parent(args: argparse.Namespace) -> None:
@@ -315,6 +328,43 @@ def measure_oruk(client, n: int, rng: random.Random) -> dict:
     return result
 
 
+def build_renderings() -> dict:
+    """Every service's stored documents and cards, as a running site holds them (pages build what
+    is missing on first view; `build_renderings` runs after an import or a deploy, and nightly for
+    the cards): its time, and the store's size."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    start = time.perf_counter()
+    call_command("build_renderings", verbosity=0)
+    seconds = time.perf_counter() - start
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("select pg_total_relation_size('directory_servicerendering')")
+        else:
+            cursor.execute("select sum(length(text)) from directory_servicerendering")
+        size = cursor.fetchone()[0] or 0
+    return {"seconds": seconds, "store_mb": size / 1e6}
+
+
+def measure_cold_store(client, n: int, rng: random.Random) -> dict:
+    """First views right after a change whose reach is unknown (an import, new reference data) or
+    a deploy, before `build_renderings` has run: no stored rendering is valid, so each page builds
+    its cards or documents (and stores them)."""
+    from django.core.cache import cache
+
+    from directory import version
+
+    version.bump()  # a new generation: every stored rendering is stale
+    cache.clear()
+    search = _interleaved(client, search_urls(n, rng))
+    version.bump()
+    cache.clear()
+    oruk = measure_oruk(client, n, rng)
+    keys = ("median_ms", "p95_ms", "floor_median_ms", "ratio_median")
+    return {"search": {k: search[k] for k in keys}, "oruk": {k: oruk[k] for k in keys}}
+
+
 def measure_gaps() -> dict:
     from gaps import layers, selectors
 
@@ -441,6 +491,8 @@ def child(args: argparse.Namespace) -> None:
         import sqlite3
 
         result["server_version"] = sqlite3.sqlite_version
+    result["renderings"] = build_renderings()
+    print(f"renderings: {result['renderings']}", flush=True)
 
     rng = random.Random(11)
     with override_settings(ROOT_URLCONF=_bench_urlconf()):
@@ -452,6 +504,8 @@ def child(args: argparse.Namespace) -> None:
         print(f"search: {json.dumps(result['search'], default=str)}", flush=True)
         result["oruk"] = measure_oruk(client, args.queries, rng)
         print(f"oruk: {json.dumps(result['oruk'], default=str)}", flush=True)
+        result["cold"] = measure_cold_store(client, args.queries, rng)
+        print(f"cold store: {json.dumps(result['cold'], default=str)}", flush=True)
         result["gaps"] = measure_gaps()
         print(f"gaps: {result['gaps']}", flush=True)
         result["map"] = measure_map(client)

@@ -7,9 +7,11 @@ Great Britain, so an English postcode still gets a point and a local authority c
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Postcode, PostcodeDistrict
@@ -56,12 +58,23 @@ def parse_postcode(raw: str) -> ParsedPostcode | None:
     return None
 
 
+@functools.lru_cache(maxsize=4)
+def _unit_sql(vendor: str) -> str:
+    # Written once: every search with a postcode asks, and building the query through the ORM
+    # each time cost several times running it (~0.2 against ~0.03 ms).
+    meta, quote = Postcode._meta, connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in ("latitude", "longitude", "lad_code"))
+    return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('postcode').column)} = %s"
+
+
 def lookup_postcode(parsed: ParsedPostcode) -> PostcodePoint | None:
     """Find a parsed postcode's point and local authority. One or two indexed queries."""
     if parsed.kind == "unit":
-        row = Postcode.objects.filter(postcode=parsed.text).first()
+        with connection.cursor() as cursor:
+            cursor.execute(_unit_sql(connection.vendor), [parsed.text])
+            row = cursor.fetchone()
         if row is not None:
-            return PostcodePoint(row.postcode, "unit", row.latitude, row.longitude, row.lad_code)
+            return PostcodePoint(parsed.text, "unit", *row)
         # A valid-looking unit postcode we do not hold (e.g. English): fall back to its sector.
         sector = f"{parsed.text[:-2]}"
         prefixes = [sector, parsed.outward]

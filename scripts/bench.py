@@ -524,6 +524,7 @@ def generate_only(args: argparse.Namespace) -> None:
             f"print(generate_national_directory(services={args.services}))")
     if args.generate_only == "postgres":
         code += "; from django.db import connection; connection.cursor().execute('vacuum analyze')"
+    code += "; call_command('build_renderings', verbosity=0)"  # as a live site holds them
     subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, check=True,
                    env={**os.environ, "DATABASE_URL": url})
     print(url)

@@ -35,6 +35,10 @@ if ! DATABASE_URL=$DB_URL $PY manage.py shell -c "from directory.models import S
   BENCH_PG_DB=$BENCH_PG_DB $PY scripts/bench.py --generate-only postgres
   DB_URL=$PG_SERVER/$BENCH_PG_DB
 fi
+# This code's schema, and its stored renderings (a new release makes the old ones stale), as a
+# deploy leaves them (docs/deploy.md).
+DATABASE_URL=$DB_URL $PY manage.py migrate --noinput -v0
+DATABASE_URL=$DB_URL $PY manage.py build_renderings -v0
 
 export DATABASE_URL=$DB_URL REDIS_URL DEBUG=false ALLOWED_HOSTS=$HOST STATIC_MANIFEST=true \
   SECRET_KEY=loadtest-only-$(date +%s)-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz \

@@ -29,6 +29,7 @@ data: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_reference_data
 	$(PY) manage.py load_sample_directory
+	$(PY) manage.py build_renderings
 
 ## Set up and run the whole suite on SQLite and on PostgreSQL (browser tests included).
 test: setup browser-deps postgres-up redis-up

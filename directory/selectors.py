@@ -281,6 +281,21 @@ class SearchOutcome:
                 return index // page_size + 1
         return None
 
+    def group_counts(self) -> dict[Group, int]:
+        """How many results each group holds (as `local_count` and the others, in one pass)."""
+        counts = dict.fromkeys(Group, 0)
+        for result in self.results:
+            counts[result.group] += 1
+        return counts
+
+    def first_pages(self, page_size: int = PAGE_SIZE) -> dict[Group, int | None]:
+        """The results page each group starts on (as `first_page`, in one pass)."""
+        first: dict[Group, int | None] = dict.fromkeys(Group)
+        for index, result in enumerate(self.results):
+            if first[result.group] is None:
+                first[result.group] = index // page_size + 1
+        return first
+
     def _count(self, group: Group) -> int:
         return sum(1 for result in self.results if result.group == group)
 

@@ -27,6 +27,24 @@ def text_html(value: object) -> str:
     return conditional_escape(localize(value))
 
 
+# (form class, field name, language) -> the field's label and help text as HTML: like the choices
+# (below), fixed per form class, and translating them (lazy strings) cost more than the rest of a field.
+_TEXTS: dict[tuple, tuple[str, str]] = {}
+
+
+def _texts(field: BoundField) -> tuple[str, str]:
+    key = (type(field.form), field.html_name, get_language())
+    texts = _TEXTS.get(key)
+    if texts is None:
+        texts = _TEXTS[key] = (text_html(field.label), text_html(field.help_text) if field.help_text else "")
+    return texts
+
+
+def label_html(field: BoundField) -> str:
+    """The field's label as `{{ field.label }}` renders it."""
+    return _texts(field)[0]
+
+
 def field_errors(field: BoundField) -> SafeString:
     """As field_errors.html: one error message paragraph per error (and the file's last newline)."""
     errors = field.errors
@@ -45,10 +63,10 @@ def text_input(field: BoundField, width: str, inputmode: str = "", autocomplete:
     """As input.html: a labelled text input with its hint and errors."""
     auto_id = text_html(field.auto_id)
     errors = field.errors
-    help_text = field.help_text
+    label, help_text = _texts(field)
     hint = ""
     if help_text:
-        hint = f'<div id="{auto_id}-hint" class="govuk-hint">{text_html(help_text)}</div>'
+        hint = f'<div id="{auto_id}-hint" class="govuk-hint">{help_text}</div>'
     value = field.value()
     value = "" if value is None else text_html(value)
     attrs = ""
@@ -62,7 +80,7 @@ def text_input(field: BoundField, width: str, inputmode: str = "", autocomplete:
         described = f' aria-describedby="{hint_id}{error_id}"'
     return mark_safe(  # noqa: S308 - every value escaped above
         f'\n<div class="govuk-form-group{" govuk-form-group--error" if errors else ""}">\n'
-        f'  <label class="govuk-label govuk-label--s" for="{auto_id}">{text_html(field.label)}</label>\n'
+        f'  <label class="govuk-label govuk-label--s" for="{auto_id}">{label}</label>\n'
         f"  {hint}\n"
         f"  {field_errors(field)}\n"
         f'  <input class="govuk-input {text_html(width)}{" govuk-input--error" if errors else ""}" id="{auto_id}" '
@@ -118,7 +136,7 @@ def _group(field: BoundField, kind: str, input_type: str) -> SafeString:
     return mark_safe(  # noqa: S308 - every value escaped
         f'\n<div class="govuk-form-group{" govuk-form-group--error" if errors else ""}">\n'
         f'  <fieldset class="govuk-fieldset"{described}>\n'
-        f'    <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{text_html(field.label)}</legend>\n'
+        f'    <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{label_html(field)}</legend>\n'
         f"    {field_errors(field)}\n"
         f'    <div class="govuk-{kind} govuk-{kind}--small" data-module="govuk-{kind}">\n'
         f"      {_choices(field, kind, input_type)}\n"

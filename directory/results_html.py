@@ -17,6 +17,7 @@ import functools
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import Page
 from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
@@ -34,7 +35,10 @@ TEMPLATE = "directory/includes/search_results.html"
 
 
 def _number(value: object) -> str:
-    """A number as `{{ value }}` renders it (localised, then escaped)."""
+    """A number as `{{ value }}` renders it (localised, then escaped). An int is its digits
+    unless thousands are separated (Django's own shortcut): a page shows a dozen."""
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
     return conditional_escape(localize(value))
 
 

@@ -52,20 +52,28 @@ def _situation(form: Form) -> str:
             f'          <input class="govuk-checkboxes__input" id="{auto_id}" name="{form_fields.text_html(field.html_name)}"'
             f' type="checkbox" value="1"{checked}>\n'
             f'          <label class="govuk-label govuk-checkboxes__label" for="{auto_id}">'
-            f"{form_fields.text_html(field.label)}</label>\n"
+            f"{form_fields.label_html(field)}</label>\n"
             "        </div>\n        "
         )
     return "".join(out)
 
 
+# (form class, language) -> each sort choice's value and its option's HTML either side of " selected":
+# the choices are fixed per form class, as form_fields assumes of every choice field.
+_SORTS: dict[tuple, list[tuple[str, str, str]]] = {}
+
+
 def _sort_options(form: Form) -> str:
     bound = form["sort"]
+    key = (type(form), get_language())
+    options = _SORTS.get(key)
+    if options is None:
+        options = _SORTS[key] = [
+            (value, f'<option value="{form_fields.text_html(value)}"', f">{form_fields.text_html(label)}</option>")
+            for value, label in bound.field.choices
+        ]
     chosen = bound.value()
-    return "".join(
-        f'<option value="{form_fields.text_html(value)}"{" selected" if value == chosen else ""}>'
-        f"{form_fields.text_html(label)}</option>"
-        for value, label in bound.field.choices
-    )
+    return "".join(f"{start} selected{end}" if value == chosen else f"{start}{end}" for value, start, end in options)
 
 
 def search_form_html(form: Form, view: str, directory_version: str | None) -> SafeString:
@@ -83,7 +91,7 @@ def search_form_html(form: Form, view: str, directory_version: str | None) -> Sa
         f'  <h2 class="govuk-heading-m">{strings.about_the_child}</h2>\n'
         f'  {form_fields.text_input(form["postcode"], "govuk-input--width-10", autocomplete="postal-code")}\n'
         f'  <div class="govuk-form-group{" govuk-form-group--error" if la.errors else ""}">\n'
-        f'    <label class="govuk-label govuk-label--s" for="id_la">{form_fields.text_html(la.label)}</label>\n'
+        f'    <label class="govuk-label govuk-label--s" for="id_la">{form_fields.label_html(la)}</label>\n'
         f"    {form_fields.field_errors(la)}\n"
         f'    <select class="govuk-select sm-select{" govuk-select--error" if la.errors else ""}" id="id_la" name="la"'
         f"{la_described}>\n"
@@ -114,7 +122,7 @@ def search_form_html(form: Form, view: str, directory_version: str | None) -> Sa
         "  </details>\n"
         "\n"
         f'  <div class="govuk-form-group{" govuk-form-group--error" if sort.errors else ""}">\n'
-        f'    <label class="govuk-label govuk-label--s" for="id_sort">{form_fields.text_html(sort.label)}</label>\n'
+        f'    <label class="govuk-label govuk-label--s" for="id_sort">{form_fields.label_html(sort)}</label>\n'
         f"    {form_fields.field_errors(sort)}\n"
         '    <select class="govuk-select" id="id_sort" name="sort">\n'
         f"      {_sort_options(form)}\n"

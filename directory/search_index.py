@@ -164,6 +164,10 @@ class SearchIndex:
     columns: Columns
     areas: dict[str, AreaRow]  # by code
     areas_by_id: dict[int, AreaRow]
+    # The points' side of the great circle formula (`selectors.great_circle_km`): for each point
+    # its longitude in radians and the sine and cosine of its latitude, as the formula computes
+    # them, so a search works out only the rest for each of the hundred services it shows.
+    point_terms: dict[int, tuple[tuple[float, float, float], ...]]
 
     def nearby_rows(self, point: tuple[float, float], km: float) -> np.ndarray:
         """Services with a published location in a box reaching `km` around the point, as a bool
@@ -230,7 +234,13 @@ def assemble(
     return SearchIndex(
         version=token, rows=by_id, points=held_points, columns=_columns(tuple(by_id.values()), covering, held_points),
         areas={area.code: area for area in areas}, areas_by_id={area.id: area for area in areas},
+        point_terms={service_id: tuple(_point_terms(point) for point in held) for service_id, held in held_points.items()},
     )
+
+
+def _point_terms(point: tuple[float, float]) -> tuple[float, float, float]:
+    latitude = math.radians(point[0])
+    return math.radians(point[1]), math.sin(latitude), math.cos(latitude)
 
 
 _lock = threading.Lock()

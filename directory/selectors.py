@@ -357,6 +357,35 @@ def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return EARTH_RADIUS_KM * d
 
 
+def _nearest_kms(
+    point: tuple[float, float] | None, terms: Iterable[Sequence[tuple[float, float, float]]],
+) -> list[float | None]:
+    """`_nearest_km` from the point to each service's points, given as the index holds them
+    (`SearchIndex.point_terms`): the same operations in the same order as `great_circle_km`, so the
+    same figures to the last digit, without working out the points' side again (pure)."""
+    if point is None:
+        return [None for _held in terms]
+    lat1, lng1 = math.radians(point[0]), math.radians(point[1])
+    sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
+    sin, cos, sqrt, atan2 = math.sin, math.cos, math.sqrt, math.atan2
+    out: list[float | None] = []
+    for held in terms:
+        if not held:
+            out.append(None)
+            continue
+        kms = []
+        for lng2, sin_lat2, cos_lat2 in held:
+            delta_lng = lng2 - lng1
+            cos_delta_lng, sin_delta_lng = cos(delta_lng), sin(delta_lng)
+            d = atan2(
+                sqrt((cos_lat2 * sin_delta_lng) ** 2 + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2 * cos_delta_lng) ** 2),
+                sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta_lng,
+            )
+            kms.append(EARTH_RADIUS_KM * d)
+        out.append(min(kms))
+    return out
+
+
 def _nearest_km(point: tuple[float, float] | None, points: Sequence[tuple[float, float]]) -> float | None:
     if point is None or not points:
         return None
@@ -610,8 +639,8 @@ def weigh(
     local, nation, near = local[rows], nation[rows], near[rows]
     passing = np.flatnonzero(~failed)
     # Distances only where they matter: passing services (shown), and near-by ones (to know if they are).
-    distances: list[float | None] = [
-        _nearest_km(point, points.get(columns.rows[rows[i]].id, ())) for i in passing.tolist()]
+    terms = index.point_terms
+    distances = _nearest_kms(point, [terms.get(columns.rows[rows[i]].id, ()) for i in passing.tolist()])
     within = np.zeros(len(rows), dtype=bool)
     within[passing] = [d is not None and d <= NEARBY_KM for d in distances]
     failing_near = np.flatnonzero(failed & near)

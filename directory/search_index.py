@@ -22,6 +22,7 @@ import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 from django.utils.translation import get_language
@@ -89,6 +90,7 @@ class Columns:
     active: np.ndarray  # bool: status is active (taking referrals, unless its latest report says closed)
     age_min: np.ndarray  # float64 of the Decimal (exact ties are checked on the row: `selectors`)
     age_max: np.ndarray
+    ages_exact: np.ndarray  # bool: both Decimals are exactly their floats (4, 12.5; not 12.3)
     wait_known: np.ndarray  # bool: a waiting time was reported (weeks and date)
     wait_open: np.ndarray  # bool: the latest report says referrals are open
     wait_weeks: np.ndarray  # int64, 0 where not reported
@@ -99,6 +101,11 @@ class Columns:
     point_lat: np.ndarray  # float64, every published point ...
     point_lon: np.ndarray
     point_row: np.ndarray  # ... and the row number of its service
+
+
+def _exact(value: object) -> bool:
+    """Whether a number is exactly its float, so comparing floats compares it (pure)."""
+    return Decimal(float(value)) == value
 
 
 def _name(row: ServiceRow, welsh: bool) -> str:
@@ -127,6 +134,7 @@ def _columns(rows: tuple[ServiceRow, ...], covering: dict[int, set[int]],
         active=np.array([status == Service.Status.ACTIVE for status in statuses], dtype=bool),
         age_min=np.array([float(row.age_min) for row in rows], dtype=np.float64),
         age_max=np.array([float(row.age_max) for row in rows], dtype=np.float64),
+        ages_exact=np.array([_exact(row.age_min) and _exact(row.age_max) for row in rows], dtype=bool),
         wait_known=known,
         wait_open=np.array([bool(row.current_wait_open) for row in rows], dtype=bool),
         wait_weeks=np.array([row.current_wait_weeks or 0 for row in rows], dtype=np.int64),

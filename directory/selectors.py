@@ -525,7 +525,11 @@ def _fails_age(columns: search_index.Columns, rows: Rows, c: SearchCriteria):
     age = float(c.age)
     low, high = columns.age_min[rows], columns.age_max[rows]
     fails = (low > age) | (high < age)  # a float above or below is above or below as a Decimal too
-    for i in np.flatnonzero((low == age) | (high == age)):  # equal as floats: compare the Decimals
+    ties = (low == age) | (high == age)
+    if Decimal(age) == c.age:
+        # Equal floats of numbers that are exactly their floats are equal numbers: no tie to check.
+        ties &= ~columns.ages_exact[rows]
+    for i in np.flatnonzero(ties):  # equal as floats: compare the Decimals
         row = columns.rows[rows[i]]
         fails[i] = not (row.age_min <= c.age <= row.age_max)
     return fails

@@ -22,9 +22,27 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 
-def _text(value: object) -> str:
+def text_html(value: object) -> str:
     """A value as `{{ value }}` renders it (localised, then escaped)."""
     return conditional_escape(localize(value))
+
+
+# (form class, field name, language) -> the field's label and help text as HTML: like the choices
+# (below), fixed per form class, and translating them (lazy strings) cost more than the rest of a field.
+_TEXTS: dict[tuple, tuple[str, str]] = {}
+
+
+def _texts(field: BoundField) -> tuple[str, str]:
+    key = (type(field.form), field.html_name, get_language())
+    texts = _TEXTS.get(key)
+    if texts is None:
+        texts = _TEXTS[key] = (text_html(field.label), text_html(field.help_text) if field.help_text else "")
+    return texts
+
+
+def label_html(field: BoundField) -> str:
+    """The field's label as `{{ field.label }}` renders it."""
+    return _texts(field)[0]
 
 
 def field_errors(field: BoundField) -> SafeString:
@@ -32,29 +50,29 @@ def field_errors(field: BoundField) -> SafeString:
     errors = field.errors
     if not errors:
         return mark_safe("\n")
-    error_id = f"{_text(field.auto_id)}-error"
+    error_id = f"{text_html(field.auto_id)}-error"
     hidden = conditional_escape(gettext("Error:"))
     return mark_safe("".join(  # noqa: S308 - translation from our catalogue and values escaped
         f'<p id="{error_id}" class="govuk-error-message"><span class="govuk-visually-hidden">{hidden}</span> '
-        f"{_text(error)}</p>"
+        f"{text_html(error)}</p>"
         for error in errors
     ) + "\n")
 
 
 def text_input(field: BoundField, width: str, inputmode: str = "", autocomplete: str = "") -> SafeString:
     """As input.html: a labelled text input with its hint and errors."""
-    auto_id = _text(field.auto_id)
+    auto_id = text_html(field.auto_id)
     errors = field.errors
-    help_text = field.help_text
+    label, help_text = _texts(field)
     hint = ""
     if help_text:
-        hint = f'<div id="{auto_id}-hint" class="govuk-hint">{_text(help_text)}</div>'
+        hint = f'<div id="{auto_id}-hint" class="govuk-hint">{help_text}</div>'
     value = field.value()
-    value = "" if value is None else _text(value)
+    value = "" if value is None else text_html(value)
     attrs = ""
     if inputmode:
-        attrs += f' inputmode="{_text(inputmode)}"'
-    attrs += f' autocomplete="{_text(autocomplete)}"' if autocomplete else ' autocomplete="off"'
+        attrs += f' inputmode="{text_html(inputmode)}"'
+    attrs += f' autocomplete="{text_html(autocomplete)}"' if autocomplete else ' autocomplete="off"'
     described = ""
     if help_text or errors:
         hint_id = f"{auto_id}-hint" if help_text else ""
@@ -62,11 +80,11 @@ def text_input(field: BoundField, width: str, inputmode: str = "", autocomplete:
         described = f' aria-describedby="{hint_id}{error_id}"'
     return mark_safe(  # noqa: S308 - every value escaped above
         f'\n<div class="govuk-form-group{" govuk-form-group--error" if errors else ""}">\n'
-        f'  <label class="govuk-label govuk-label--s" for="{auto_id}">{_text(field.label)}</label>\n'
+        f'  <label class="govuk-label govuk-label--s" for="{auto_id}">{label}</label>\n'
         f"  {hint}\n"
         f"  {field_errors(field)}\n"
-        f'  <input class="govuk-input {_text(width)}{" govuk-input--error" if errors else ""}" id="{auto_id}" '
-        f'name="{_text(field.html_name)}" type="text" value="{value}"{attrs} spellcheck="false"{described}>\n'
+        f'  <input class="govuk-input {text_html(width)}{" govuk-input--error" if errors else ""}" id="{auto_id}" '
+        f'name="{text_html(field.html_name)}" type="text" value="{value}"{attrs} spellcheck="false"{described}>\n'
         "</div>\n"
     )
 
@@ -82,16 +100,16 @@ def _items(field: BoundField, kind: str, input_type: str) -> list[tuple[str, str
     key = (type(field.form), field.html_name, id_, kind, get_language())
     items = _ITEMS.get(key)
     if items is None:
-        name = _text(field.html_name)
+        name = text_html(field.html_name)
         items = []
         for index, (value, label) in enumerate(widget.choices):
-            option_id = _text(f"{id_}_{index}")
+            option_id = text_html(f"{id_}_{index}")
             items.append((
                 str(value),
                 f'\n      <div class="govuk-{kind}__item">\n'
                 f'        <input class="govuk-{kind}__input" id="{option_id}" name="{name}" type="{input_type}"'
-                f' value="{_text(value)}"',
-                f'>\n        <label class="govuk-label govuk-{kind}__label" for="{option_id}">{_text(label)}</label>\n'
+                f' value="{text_html(value)}"',
+                f'>\n        <label class="govuk-label govuk-{kind}__label" for="{option_id}">{text_html(label)}</label>\n'
                 "      </div>\n      ",
             ))
         _ITEMS[key] = items
@@ -114,11 +132,11 @@ def _choices(field: BoundField, kind: str, input_type: str) -> str:
 
 def _group(field: BoundField, kind: str, input_type: str) -> SafeString:
     errors = field.errors
-    described = f' aria-describedby="{_text(field.auto_id)}-error"' if errors else ""
+    described = f' aria-describedby="{text_html(field.auto_id)}-error"' if errors else ""
     return mark_safe(  # noqa: S308 - every value escaped
         f'\n<div class="govuk-form-group{" govuk-form-group--error" if errors else ""}">\n'
         f'  <fieldset class="govuk-fieldset"{described}>\n'
-        f'    <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{_text(field.label)}</legend>\n'
+        f'    <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{label_html(field)}</legend>\n'
         f"    {field_errors(field)}\n"
         f'    <div class="govuk-{kind} govuk-{kind}--small" data-module="govuk-{kind}">\n'
         f"      {_choices(field, kind, input_type)}\n"

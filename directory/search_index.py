@@ -22,6 +22,7 @@ import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 from django.utils.translation import get_language
@@ -92,6 +93,7 @@ class Columns:
     active: np.ndarray  # bool: status is active (taking referrals, unless its latest report says closed)
     age_min: np.ndarray  # float64 of the Decimal (exact ties are checked on the row: `selectors`)
     age_max: np.ndarray
+    ages_exact: np.ndarray  # bool: both Decimals are exactly their floats (4, 12.5; not 12.3)
     wait_known: np.ndarray  # bool: a waiting time was reported (weeks and date)
     wait_open: np.ndarray  # bool: the latest report says referrals are open
     wait_weeks: np.ndarray  # int64, 0 where not reported
@@ -102,6 +104,11 @@ class Columns:
     point_lat: np.ndarray  # float64, every published point ...
     point_lon: np.ndarray
     point_row: np.ndarray  # ... and the row number of its service
+
+
+def _exact(value: object) -> bool:
+    """Whether a number is exactly its float, so comparing floats compares it (pure)."""
+    return Decimal(float(value)) == value
 
 
 def _name(row: ServiceRow, welsh: bool) -> str:
@@ -130,6 +137,7 @@ def _columns(rows: tuple[ServiceRow, ...], covering: dict[int, set[int]],
         active=np.array([status == Service.Status.ACTIVE for status in statuses], dtype=bool),
         age_min=np.array([float(row.age_min) for row in rows], dtype=np.float64),
         age_max=np.array([float(row.age_max) for row in rows], dtype=np.float64),
+        ages_exact=np.array([_exact(row.age_min) and _exact(row.age_max) for row in rows], dtype=bool),
         wait_known=known,
         wait_open=np.array([bool(row.current_wait_open) for row in rows], dtype=bool),
         wait_weeks=np.array([row.current_wait_weeks or 0 for row in rows], dtype=np.int64),
@@ -167,6 +175,10 @@ class SearchIndex:
     columns: Columns
     areas: dict[str, AreaRow]  # by code
     areas_by_id: dict[int, AreaRow]
+    # The points' side of the great circle formula (`selectors.great_circle_km`): for each point
+    # its longitude in radians and the sine and cosine of its latitude, as the formula computes
+    # them, so a search works out only the rest for each of the hundred services it shows.
+    point_terms: dict[int, tuple[tuple[float, float, float], ...]]
 
     def nearby_rows(self, point: tuple[float, float], km: float) -> np.ndarray:
         """Services with a published location in a box reaching `km` around the point, as a bool
@@ -234,7 +246,13 @@ def assemble(
     return SearchIndex(
         version=token, rows=by_id, points=held_points, columns=_columns(tuple(by_id.values()), covering, held_points),
         areas={area.code: area for area in areas}, areas_by_id={area.id: area for area in areas},
+        point_terms={service_id: tuple(_point_terms(point) for point in held) for service_id, held in held_points.items()},
     )
+
+
+def _point_terms(point: tuple[float, float]) -> tuple[float, float, float]:
+    latitude = math.radians(point[0])
+    return math.radians(point[1]), math.sin(latitude), math.cos(latitude)
 
 
 _lock = threading.Lock()

@@ -281,6 +281,21 @@ class SearchOutcome:
                 return index // page_size + 1
         return None
 
+    def group_counts(self) -> dict[Group, int]:
+        """How many results each group holds (as `local_count` and the others, in one pass)."""
+        counts = dict.fromkeys(Group, 0)
+        for result in self.results:
+            counts[result.group] += 1
+        return counts
+
+    def first_pages(self, page_size: int = PAGE_SIZE) -> dict[Group, int | None]:
+        """The results page each group starts on (as `first_page`, in one pass)."""
+        first: dict[Group, int | None] = dict.fromkeys(Group)
+        for index, result in enumerate(self.results):
+            if first[result.group] is None:
+                first[result.group] = index // page_size + 1
+        return first
+
     def _count(self, group: Group) -> int:
         return sum(1 for result in self.results if result.group == group)
 
@@ -340,6 +355,35 @@ def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
         sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta_lng,
     )
     return EARTH_RADIUS_KM * d
+
+
+def _nearest_kms(
+    point: tuple[float, float] | None, terms: Iterable[Sequence[tuple[float, float, float]]],
+) -> list[float | None]:
+    """`_nearest_km` from the point to each service's points, given as the index holds them
+    (`SearchIndex.point_terms`): the same operations in the same order as `great_circle_km`, so the
+    same figures to the last digit, without working out the points' side again (pure)."""
+    if point is None:
+        return [None for _held in terms]
+    lat1, lng1 = math.radians(point[0]), math.radians(point[1])
+    sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
+    sin, cos, sqrt, atan2 = math.sin, math.cos, math.sqrt, math.atan2
+    out: list[float | None] = []
+    for held in terms:
+        if not held:
+            out.append(None)
+            continue
+        kms = []
+        for lng2, sin_lat2, cos_lat2 in held:
+            delta_lng = lng2 - lng1
+            cos_delta_lng, sin_delta_lng = cos(delta_lng), sin(delta_lng)
+            d = atan2(
+                sqrt((cos_lat2 * sin_delta_lng) ** 2 + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2 * cos_delta_lng) ** 2),
+                sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta_lng,
+            )
+            kms.append(EARTH_RADIUS_KM * d)
+        out.append(min(kms))
+    return out
 
 
 def _nearest_km(point: tuple[float, float] | None, points: Sequence[tuple[float, float]]) -> float | None:
@@ -481,7 +525,11 @@ def _fails_age(columns: search_index.Columns, rows: Rows, c: SearchCriteria):
     age = float(c.age)
     low, high = columns.age_min[rows], columns.age_max[rows]
     fails = (low > age) | (high < age)  # a float above or below is above or below as a Decimal too
-    for i in np.flatnonzero((low == age) | (high == age)):  # equal as floats: compare the Decimals
+    ties = (low == age) | (high == age)
+    if Decimal(age) == c.age:
+        # Equal floats of numbers that are exactly their floats are equal numbers: no tie to check.
+        ties &= ~columns.ages_exact[rows]
+    for i in np.flatnonzero(ties):  # equal as floats: compare the Decimals
         row = columns.rows[rows[i]]
         fails[i] = not (row.age_min <= c.age <= row.age_max)
     return fails
@@ -595,8 +643,8 @@ def weigh(
     local, nation, near = local[rows], nation[rows], near[rows]
     passing = np.flatnonzero(~failed)
     # Distances only where they matter: passing services (shown), and near-by ones (to know if they are).
-    distances: list[float | None] = [
-        _nearest_km(point, points.get(columns.rows[rows[i]].id, ())) for i in passing.tolist()]
+    terms = index.point_terms
+    distances = _nearest_kms(point, [terms.get(columns.rows[rows[i]].id, ()) for i in passing.tolist()])
     within = np.zeros(len(rows), dtype=bool)
     within[passing] = [d is not None and d <= NEARBY_KM for d in distances]
     failing_near = np.flatnonzero(failed & near)

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from directory import pagination, result_cards, search_cache, selectors, version
+from directory import result_cards, results_html, search_cache, selectors, version
 from directory.boundaries import la_boundaries, wales_backdrop
 from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
 from directory.maps import build_coverage_map, build_search_map
@@ -114,23 +113,18 @@ def _search_results(
         # Full services only for the cards not cached yet: the rest of a card reads the light row.
         result_cards.attach(page.object_list, hydrate=selectors.search_results_hydrate, generation=generation)
     holes = search_cache.Holes()
-    context = {
-        "form": form, "holes": holes, "directory_version": directory_version, "outcome": outcome, "place": form.place, "page": page,
-        "page_items": pagination.page_items(paginator, page.number), "ellipsis": pagination.ELLIPSIS,
-        "page_notice": page_notice, "view": view, "sort": form.cleaned_data.get("sort") or selectors.SORT_BEST,
-        "sorts": selectors.SORTS, "nearby_km": selectors.NEARBY_KM,
-        "group_pages": {g.name.lower(): outcome.first_page(g) for g in selectors.Group},
-    }
+    map_html, mapped_count = "", 0
     if view == "map":
         mapped = selectors.search_results_for_map(outcome.results)
-        context.update(
-            mapped_count=len(mapped),
-            map_html=build_search_map(
-                results=mapped, outline=la_boundaries([outcome.area.code]), service_url=_service_url,
-                **_map_options(),
-            ),
+        mapped_count = len(mapped)
+        map_html = build_search_map(
+            results=mapped, outline=la_boundaries([outcome.area.code]), service_url=_service_url, **_map_options(),
         )
-    html = render_to_string("directory/includes/search_results.html", context, request=request)
+    # Built in Python as search_results.html renders it (directory/results_html.py says why).
+    html = results_html.search_results_html(
+        request, form=form, outcome=outcome, page=page, page_notice=page_notice, view=view, holes=holes,
+        directory_version=directory_version, map_html=map_html, mapped_count=mapped_count,
+    )
     return search_cache.CachedSearch(area_name=outcome.area.name, parts=holes.split(html),
                                      unmet=_unmet_cell(form, outcome))
 

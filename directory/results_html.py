@@ -1,0 +1,388 @@
+"""A search's results and the form beside them, as HTML: what templates/directory/includes/
+search_results.html (with results.html and exclusions.html) renders, byte for byte.
+
+With the result cards built in Python (result_card.py) and their service parts stored
+(result_cards.py), the template around them was most of a first-time search's rendering: about
+3 ms of headings, counts, exclusions, sort and view links, group headings and page links, most of
+it in `{% translate %}` and `{% querystring %}` tags and in resolving variables. Here the fixed
+strings are looked up once per language (`_strings`), the links are built from the query string
+encoded once (`QueryLinks`) and the block is a few strings. The templates stay as the readable
+definition: tests/directory/test_results_html.py holds the two to the same output over many
+states, in English and Welsh.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.paginator import Page
+from django.http import HttpRequest, QueryDict
+from django.template.loader import render_to_string
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, ngettext
+
+from directory import pagination, result_card, selectors
+from directory.forms import SearchForm
+from directory.search_cache import Holes
+from directory.search_form_html import search_form_html
+
+TEMPLATE = "directory/includes/search_results.html"
+
+
+def _number(value: object) -> str:
+    """A number as `{{ value }}` renders it (localised, then escaped). An int is its digits
+    unless thousands are separated (Django's own shortcut): a page shows a dozen."""
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
+    return conditional_escape(localize(value))
+
+
+class QueryLinks:
+    """Links to this query with some parameters changed, as `{% querystring %}` writes them
+    (escaped for an attribute); each parameter of the query is encoded once, not once per link."""
+
+    def __init__(self, query: QueryDict) -> None:
+        self.query = query
+        self.encoding = query.encoding
+        self.encoded = {key: [self._pair(key, value) for value in values] for key, values in query.lists()}
+
+    def _pair(self, key: str, value: object) -> str:
+        return urlencode({key.encode(self.encoding): str(value).encode(self.encoding)})
+
+    def link(self, **changes: object) -> str:
+        """`{% querystring key=value ... %}`: a value replaces the key's values, where it was
+        (new keys go last); None removes the key."""
+        encoded = dict(self.encoded)
+        for key, value in changes.items():
+            if value is None:
+                encoded.pop(key, None)
+            else:
+                encoded[key] = [self._pair(key, value)]
+        if not encoded and not self.query:
+            return ""
+        return conditional_escape("?" + "&".join(pair for pairs in encoded.values() for pair in pairs))
+
+
+class _Strings:
+    """The block's fixed translated strings (and messages with a placeholder), for one language."""
+
+    def __init__(self) -> None:
+        # Translations come from our catalogue and are not escaped, as the template's own literals.
+        self.change = gettext("Change the search")
+        self.for_child = gettext("For a child in <strong>%(area)s</strong>.")
+        self.from_centre = gettext(
+            "Distances are from the centre of the local authority: add a postcode for distances from home.")
+        self.from_postcode = gettext("Distances from %(postcode)s, in a straight line.")
+        self.warning = gettext("Warning")
+        self.outside_wales = gettext(
+            "This postcode is outside Wales. servicemap lists services in Wales: those near by are shown, but they "
+            "may not take referrals from where the child lives.")
+        self.why_not_shown = gettext("Why other services are not shown")
+        self.none_meets = gettext("No service meets all your criteria")
+        self.none_found = gettext("No services found")
+        self.none_found_text = gettext(
+            "servicemap lists no service that takes referrals from %(area)s or is based near by, and no all-Wales "
+            "service or helpline. Try a local authority next door, or ask your safeguarding board.")
+        self.fail_more = gettext("A service can fail more than one criterion.")
+        self.show_as = gettext("Show results as")
+        self.list = gettext("List")
+        self.map = gettext("Map")
+        self.sort_results = gettext("Sort results")
+        self.sort = gettext("Sort:")
+        self.sorts = [(value, conditional_escape(label)) for value, label in selectors.SORTS]
+        self.key_local = gettext("takes referrals from the area")
+        self.key_nearby = gettext("near by, not covering it")
+        self.key_all_wales = gettext("all-Wales")
+        self.local_heading = gettext("Services that take referrals from %(area)s")
+        self.nearby_heading = gettext("Near by, but not taking referrals from %(area)s")
+        self.fallback_heading = gettext("All-Wales services and helplines")
+        self.nearby_note = gettext("They might accept an out-of-area referral: ask them.")
+        self.results_pages = gettext("Results pages")
+        self.previous = gettext("Previous")
+        self.page = gettext("page")
+        self.next = gettext("Next")
+        self.page_number = gettext("Page %(number)s")
+
+
+@functools.lru_cache(maxsize=8)
+def _strings(language: str | None) -> _Strings:
+    return _Strings()
+
+
+def _exclusions(outcome: selectors.SearchOutcome, area: str) -> str:
+    """As exclusions.html."""
+    considered = ngettext(
+        "%(counter)s service takes referrals from %(area)s, is near by or covers all of Wales. Left out by your "
+        "criteria:",
+        "%(counter)s services take referrals from %(area)s, are near by or cover all of Wales. Left out by your "
+        "criteria:",
+        outcome.considered,
+    ) % {"counter": _number(outcome.considered), "area": area}
+    items = []
+    for exclusion in outcome.exclusions:
+        count = ngettext("%(counter)s service", "%(counter)s services", exclusion.count) % {
+            "counter": _number(exclusion.count)}
+        only = ""
+        if exclusion.only_reason:
+            only = " ({})".format(ngettext(
+                "%(counter)s would match without this criterion", "%(counter)s would match without this criterion",
+                exclusion.only_reason,
+            ) % {"counter": _number(exclusion.only_reason)})
+        items.append(f'\n  <li data-criterion="{conditional_escape(exclusion.code)}"><strong>'
+                     f"{conditional_escape(exclusion.label)}</strong>: {count}{only}</li>\n  ")
+    return (
+        f'\n<p class="govuk-body">{considered}</p>\n'
+        f'<ul class="govuk-list govuk-list--bullet sm-exclusions">\n  {"".join(items)}\n</ul>\n'
+        f'<p class="govuk-body-s">{_strings(get_language()).fail_more}</p>\n'
+    )
+
+
+def _group_counts(outcome: selectors.SearchOutcome, area: str, links: QueryLinks) -> str:
+    counts = outcome.group_counts()
+    first_pages = outcome.first_pages()
+    texts = {
+        selectors.Group.LOCAL: ngettext(
+            "%(counter)s takes referrals from %(area)s", "%(counter)s take referrals from %(area)s",
+            counts[selectors.Group.LOCAL],
+        ) % {"counter": _number(counts[selectors.Group.LOCAL]), "area": area},
+        selectors.Group.NEARBY: ngettext(
+            "%(counter)s near by (within %(km)s km) but not covering it",
+            "%(counter)s near by (within %(km)s km) but not covering it",
+            counts[selectors.Group.NEARBY],
+        ) % {"counter": _number(counts[selectors.Group.NEARBY]), "km": _number(selectors.NEARBY_KM)},
+        selectors.Group.FALLBACK: ngettext(
+            "%(counter)s all-Wales service or helpline", "%(counter)s all-Wales services and helplines",
+            counts[selectors.Group.FALLBACK],
+        ) % {"counter": _number(counts[selectors.Group.FALLBACK])},
+    }
+    items = []
+    for group, text in texts.items():
+        first = first_pages[group]
+        if first:
+            text = f'<a class="govuk-link" href="{links.link(page=first, view=None)}#group-{group.value}">{text}</a>'
+        items.append(f"  <li>{text}</li>\n")
+    return f'\n<ul class="govuk-list sm-group-counts">\n{"".join(items)}</ul>\n'
+
+
+def _bars(view: str, sort: str, links: QueryLinks, strings: _Strings) -> str:
+    if view == "map":
+        toggle = (f'<a class="govuk-link" href="{links.link(view=None, page=None)}">{strings.list}</a> '
+                  f'<strong aria-current="page">{strings.map}</strong>\n    ')
+    else:
+        toggle = (f'<strong aria-current="page">{strings.list}</strong> '
+                  f'<a class="govuk-link" href="{links.link(view="map", page=None)}">{strings.map}</a>')
+    sorts = " · ".join(
+        f'<strong aria-current="true">{label}</strong>' if value == sort
+        else f'<a class="govuk-link" href="{links.link(sort=value, page=None)}">{label}</a>'
+        for value, label in strings.sorts
+    )
+    return (
+        '\n<div class="sm-results-bar sm-no-print">\n'
+        f'  <nav class="sm-toggle govuk-body-s" aria-label="{strings.show_as}">\n'
+        f"    {toggle}\n"
+        "  </nav>\n"
+        f'  <nav class="sm-sort govuk-body-s" aria-label="{strings.sort_results}">\n'
+        f"    {strings.sort}\n"
+        f"    {sorts}\n"
+        "  </nav>\n"
+        "</div>\n"
+    )
+
+
+def _map(outcome: selectors.SearchOutcome, area: str, map_html: str, mapped_count: int, holes: Holes,
+         strings: _Strings) -> str:
+    total = len(outcome.results)
+    note = ngettext(
+        "The map shows %(counter)s of the %(total)s services: the others have no published address. %(area)s is "
+        "outlined.",
+        "The map shows %(counter)s of the %(total)s services: the others have no published address. %(area)s is "
+        "outlined.",
+        mapped_count,
+    ) % {"counter": _number(mapped_count), "total": _number(total), "area": area}
+    return (
+        f"\n  {holes.map(map_html)}\n"
+        f'  <p class="govuk-body-s sm-map-note">{note}\n'
+        f'    <span class="sm-key sm-key--1"></span> {strings.key_local}\n'
+        f'    <span class="sm-key sm-key--2"></span> {strings.key_nearby}\n'
+        f'    <span class="sm-key sm-key--3"></span> {strings.key_all_wales}</p>\n'
+    )
+
+
+def _cards(results: Sequence[selectors.SearchResult], area: str, holes: Holes, strings: _Strings) -> str:
+    card_strings = result_card.PageStrings(area=area)
+    out = []
+    group = None
+    for result in results:
+        out.append("\n    ")
+        if result.group != group:
+            group = result.group
+            if result.is_local:
+                heading = strings.local_heading % {"area": area} + "\n      "
+            elif result.is_nearby:
+                heading = strings.nearby_heading % {"area": area} + "\n      "
+            else:
+                heading = strings.fallback_heading
+            note = f'<p class="govuk-body-s">{strings.nearby_note}</p>' if result.is_nearby else ""
+            out.append(
+                f'\n    <h2 class="govuk-heading-m sm-group-heading" id="group-{_number(group.value)}">\n'
+                f"      {heading}\n    </h2>\n    {note}\n    "
+            )
+        out.append(f"\n    {result_card.card_html(result, card_strings, holes.shortlist_button(result.service))}\n  ")
+    return "".join(out)
+
+
+def _pagination(page: Page, links: QueryLinks, strings: _Strings) -> str:
+    if page.paginator.num_pages <= 1:
+        return ""
+    previous = next_ = ""
+    if page.has_previous():
+        previous = (
+            '<div class="govuk-pagination__prev"><a class="govuk-link govuk-pagination__link" '
+            f'href="{links.link(page=page.previous_page_number())}" rel="prev"><span class="govuk-pagination__link-title">'
+            f'{strings.previous}<span class="govuk-visually-hidden"> {strings.page}</span></span></a></div>'
+        )
+    if page.has_next():
+        next_ = (
+            '<div class="govuk-pagination__next"><a class="govuk-link govuk-pagination__link" '
+            f'href="{links.link(page=page.next_page_number())}" rel="next"><span class="govuk-pagination__link-title">'
+            f'{strings.next}<span class="govuk-visually-hidden"> {strings.page}</span></span></a></div>'
+        )
+    items = []
+    for number in pagination.page_items(page.paginator, page.number):
+        if number == pagination.ELLIPSIS:
+            item = '<li class="govuk-pagination__item govuk-pagination__item--ellipses">&ctdot;</li>\n      '
+        else:
+            text = _number(number)
+            current = number == page.number
+            item_class = " govuk-pagination__item--current" if current else ""
+            aria_current = ' aria-current="page"' if current else ""
+            label = strings.page_number % {"number": text}
+            item = (
+                f'<li class="govuk-pagination__item{item_class}"><a class="govuk-link govuk-pagination__link" '
+                f'href="{links.link(page=number)}" aria-label="{label}"{aria_current}>{text}</a></li>'
+            )
+        items.append(f"\n      {item}\n      ")
+    return (
+        f'\n  <nav class="govuk-pagination" aria-label="{strings.results_pages}">\n'
+        f"    {previous}\n"
+        '    <ul class="govuk-pagination__list">\n'
+        f'      {"".join(items)}\n'
+        "    </ul>\n"
+        f"    {next_}\n"
+        "  </nav>\n  "
+    )
+
+
+def _results(
+    request: HttpRequest, *, form: SearchForm, outcome: selectors.SearchOutcome, page: Page, page_notice: str,
+    view: str, holes: Holes, map_html: str, mapped_count: int,
+) -> str:
+    """As results.html."""
+    strings = _strings(get_language())
+    links = QueryLinks(request.GET)
+    area = conditional_escape(outcome.area.name)
+    place = form.place
+    results = outcome.results
+    found = ngettext("%(counter)s service found", "%(counter)s services found", len(results)) % {
+        "counter": _number(len(results))}
+    if place.from_centre:
+        distances = strings.from_centre
+    else:
+        distances = strings.from_postcode % {"postcode": conditional_escape(place.postcode)}
+    out = [
+        f'\n<h2 class="govuk-heading-l sm-results-title">{found}</h2>\n'
+        '<p class="govuk-body sm-no-desktop sm-no-print"><a class="govuk-link" href="#search-form">'
+        f"{strings.change}</a></p>\n"
+        '<p class="govuk-body">\n'
+        f"  {strings.for_child % {'area': area}}\n"
+        f"  {distances}\n"
+        "</p>\n"
+    ]
+    if not outcome.area.in_wales:
+        out.append(
+            '\n<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span>'
+            f'<strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">{strings.warning}</span>'
+            f"{strings.outside_wales}</strong></div>\n"
+        )
+    out.append("\n")
+    if results:
+        out.append(_group_counts(outcome, area, links))
+    out.append("\n\n")
+    if outcome.exclusions:
+        exclusions = _exclusions(outcome, area)
+        if results:
+            out.append(
+                '\n  \n  <details class="govuk-details">\n'
+                '    <summary class="govuk-details__summary"><span class="govuk-details__summary-text">'
+                f"{strings.why_not_shown}</span></summary>\n"
+                f'    <div class="govuk-details__text">{exclusions}</div>\n'
+                "  </details>\n  \n"
+            )
+        else:
+            out.append(
+                '\n  \n  <div class="govuk-inset-text sm-empty">\n'
+                f'    <h3 class="govuk-heading-s">{strings.none_meets}</h3>\n'
+                f"    {exclusions}\n"
+                "  </div>\n  \n"
+            )
+    elif not results:
+        out.append(
+            '\n<div class="govuk-inset-text sm-empty">\n'
+            f'  <h3 class="govuk-heading-s">{strings.none_found}</h3>\n'
+            f'  <p class="govuk-body">{strings.none_found_text % {"area": area}}</p>\n'
+            "</div>\n"
+        )
+    out.append("\n\n")
+    if results:
+        sort = form.cleaned_data.get("sort") or selectors.SORT_BEST
+        out.append(_bars(view, sort, links, strings))
+        if page_notice:
+            out.append(f'<p class="govuk-body govuk-!-font-weight-bold" role="status">{conditional_escape(page_notice)}</p>')
+        out.append("\n\n")
+        if view == "map":
+            out.append(_map(outcome, area, map_html, mapped_count, holes, strings))
+        else:
+            out.append(f"\n  {_cards(page.object_list, area, holes, strings)}\n  {_pagination(page, links, strings)}\n")
+        out.append("\n")
+    out.append("\n")
+    return "".join(out)
+
+
+def search_results_html(
+    request: HttpRequest, *, form: SearchForm, outcome: selectors.SearchOutcome, page: Page, page_notice: str,
+    view: str, holes: Holes, directory_version: str, map_html: str = "", mapped_count: int = 0,
+) -> SafeString:
+    """As search_results.html: the results (with holes for the shortlist buttons and the map) and the form."""
+    results = _results(request, form=form, outcome=outcome, page=page, page_notice=page_notice, view=view,
+                       holes=holes, map_html=map_html, mapped_count=mapped_count)
+    return mark_safe(  # noqa: S308 - translations from our catalogue; every value escaped
+        '<div class="govuk-grid-row">\n'
+        '  <div class="govuk-grid-column-two-thirds sm-results-column" id="results">\n'
+        f"    {results}\n"
+        "  </div>\n"
+        '  <div class="govuk-grid-column-one-third">\n'
+        f"    {search_form_html(form, view, directory_version)}\n"
+        "  </div>\n"
+        "</div>\n"
+    )
+
+
+def render_template(
+    request: HttpRequest, *, form: SearchForm, outcome: selectors.SearchOutcome, page: Page, page_notice: str,
+    view: str, holes: Holes, directory_version: str, map_html: str = "", mapped_count: int = 0,
+) -> str:
+    """The same through search_results.html (the definition `search_results_html` is tested against)."""
+    context = {
+        "form": form, "holes": holes, "directory_version": directory_version, "outcome": outcome,
+        "place": form.place, "page": page, "page_items": pagination.page_items(page.paginator, page.number),
+        "ellipsis": pagination.ELLIPSIS, "page_notice": page_notice, "view": view,
+        "sort": form.cleaned_data.get("sort") or selectors.SORT_BEST, "sorts": selectors.SORTS,
+        "nearby_km": selectors.NEARBY_KM, "group_pages": {g.name.lower(): outcome.first_page(g) for g in selectors.Group},
+        "mapped_count": mapped_count, "map_html": map_html,
+    }
+    return render_to_string(TEMPLATE, context, request=request)

@@ -1,0 +1,136 @@
+"""A search's results block, built in Python (directory/results_html.py), must match
+templates/directory/includes/search_results.html (with results.html, exclusions.html and
+search_form.html) byte for byte, over many states, in English and Welsh: list and map, every sort,
+first, middle and last pages, empty results with and without exclusions, outside Wales, distances
+from a postcode or the area's centre."""
+
+from __future__ import annotations
+
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from django.core.paginator import Paginator
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+from directory import results_html
+from directory.forms import Place, SearchForm
+from directory.search_cache import Holes
+from directory.selectors import PAGE_SIZE, Exclusion, Group, SearchArea, SearchOutcome
+from tests.factories import AreaFactory
+
+CARD = {name: mark_safe(f"<!--{name}-->") for name in ("head", "ages", "rows", "delivery", "tail")}
+# Results per group (local, near by, all-Wales); the last ones run to many pages (ellipses).
+COUNTS = [(0, 0, 0), (1, 0, 0), (0, 1, 0), (0, 0, 1), (3, 2, 1), (25, 0, 30), (1, 19, 2), (150, 40, 31), (0, 61, 99)]
+EXCLUSIONS = [
+    [],
+    [Exclusion("age", "The child's <age> & more", 1, 0)],
+    [Exclusion("abuse_forms", "Does not work with the forms of abuse chosen", 7, 1),
+     Exclusion("welsh", "No support in Welsh", 2, 2)],
+    [Exclusion("wait", "Wait longer than you can accept, or not taking referrals", 12, 0)],
+]
+AREAS = [
+    SearchArea("W06000016", "Rhondda Cynon Taf & <Merthyr>", in_wales=True, known=True),
+    SearchArea("E06000001", "Hartlepool", in_wales=False, known=False),
+    SearchArea("W06000015", "Cardiff", in_wales=True, known=True),
+]
+PLACES = [Place("W06000016", (51.6, -3.4), "CF40 1AA", False), Place("W06000016", (51.6, -3.4), "", True),
+          Place("W06000016", None, "<b>&", False)]
+QUERIES = [
+    "postcode=CF40+1AA&age=9&abuse_form=cse&abuse_form=online&audience=child",
+    "la=W06000016&sort=wait&page=2",
+    "page=abc&view=map&sort=distance&postcode=CF40",
+    "postcode=%E2%9C%93+%26+%3C&audience=child&audience=sibling&x=&view=list",
+    "sort=best&age=12.5&page=3&max_wait=4&referrer=self",
+]
+PAGES = ["1", "2", "last", "middle"]
+NOTICES = ["", "There is no page “<b>”; showing the first page."]
+MAPS = [("", 0), (mark_safe('<div id="map">a map &amp; <script>go()</script></div>'), 1),
+        (mark_safe("<div>map</div>"), 17)]
+
+
+def _results(counts: tuple[int, int, int]) -> list[SimpleNamespace]:
+    results = []
+    for group, count in zip(Group, counts, strict=True):
+        for _ in range(count):
+            n = len(results)
+            service = SimpleNamespace(public_id=uuid.UUID(int=n), name=f"Service <{n}> & co",
+                                      kind_helpline=n % 3 == 0, lists_an_area=n % 2 == 0)
+            results.append(SimpleNamespace(
+                service=service, card=CARD, group=group, is_local=group == Group.LOCAL,
+                is_nearby=group == Group.NEARBY, is_fallback=group == Group.FALLBACK,
+                distance_km=None if n % 4 == 0 else n * 1.37, locations=[(0.0, 0.0)] * (n % 3),
+                abuse_form_tags=[("Child sexual exploitation", n % 2 == 0)], audience_tags=[],
+            ))
+    return results
+
+
+def _page_number(which: str, num_pages: int) -> int:
+    return {"1": 1, "2": 2, "last": num_pages, "middle": num_pages // 2 + 1}[which]
+
+
+def _states():
+    """Each dimension cycles at its own length (or a multiple), so the states mix them."""
+    for n in range(72):
+        counts = COUNTS[n % len(COUNTS)]
+        exclusions = EXCLUSIONS[n % len(EXCLUSIONS)]
+        outcome = SearchOutcome(AREAS[n // 2 % len(AREAS)], _results(counts), exclusions, considered=1 + n % 2 * 40)
+        request = RequestFactory().get("/search/?" + QUERIES[n % len(QUERIES)])
+        form = SearchForm(request.GET)
+        form.is_valid()  # invalid here (no such postcodes): the results block still shows the form as it is
+        form.place = PLACES[n % len(PLACES)]
+        paginator = Paginator(outcome.results, PAGE_SIZE)
+        page = paginator.get_page(_page_number(PAGES[n % len(PAGES)], paginator.num_pages))
+        map_html, mapped_count = MAPS[n % len(MAPS)]
+        yield request, {
+            "form": form, "outcome": outcome, "page": page, "page_notice": NOTICES[n // 3 % len(NOTICES)],
+            "view": ("list", "map")[n // 2 % 2], "directory_version": "v1",
+            "map_html": map_html, "mapped_count": mapped_count,
+        }
+
+
+@pytest.fixture
+def _areas(db):
+    AreaFactory(code="W06000016", name="Rhondda Cynon Taf & <Merthyr>", name_cy="")
+    AreaFactory(code="W06000015", name="Cardiff", name_cy="Caerdydd")
+
+
+@pytest.mark.usefixtures("_areas")
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_results_block_matches_the_template(language):
+    with translation.override(language):
+        for request, state in _states():
+            expected_holes, holes = Holes(token="t" * 32), Holes(token="t" * 32)
+            expected = results_html.render_template(request, holes=expected_holes, **state)
+            assert results_html.search_results_html(request, holes=holes, **state) == expected
+            assert holes.pieces == expected_holes.pieces  # the same shortlist buttons and map, in order
+
+
+@pytest.mark.usefixtures("_areas")
+def test_the_states_cover_every_branch():
+    rendered = "".join(results_html.search_results_html(request, holes=Holes(), **state) for request, state in _states())
+    for expected in (
+        "No services found", "No service meets all your criteria", "Why other services are not shown",
+        "(1 would match without this criterion)", "This postcode is outside Wales", "Distances from CF40 1AA",
+        "Distances are from the centre", 'id="group-1"', 'id="group-2"', 'id="group-3"', "sm-map-note",
+        "govuk-pagination__item--ellipses", 'rel="prev"', 'rel="next"', 'role="status"',
+        'aria-current="true">Best match', 'aria-current="true">Shortest wait', 'aria-current="true">Nearest',
+        '<a class="govuk-link" href="?postcode=CF40+1AA&amp;age=9&amp;abuse_form=cse&amp;abuse_form=online'
+        '&amp;audience=child&amp;view=map">Map</a>',  # a new key joins the end
+    ):
+        assert expected in rendered, expected
+
+
+@pytest.mark.parametrize("query", ["", "a=1", "a=1&b=2&a=3", "page=2&view=map", "x=%E2%9C%93&y=&z=%26%3C%22'", "page="])
+@pytest.mark.parametrize("changes", [{}, {"page": 3}, {"view": None, "page": None}, {"view": "map", "page": None},
+                                     {"sort": "wait", "a": None}, {"a": "<&>", "new": 1}])
+def test_query_links_are_the_querystring_tag(query, changes):
+    request = RequestFactory().get("/search/?" + query)
+    arguments = " ".join(f"{key}=changes.{key}" for key in changes)
+    # The tag's own code, given the request's query (as it takes it without one).
+    tag = Template("{% querystring query " + arguments + " %}")
+    expected = tag.render(Context({"query": request.GET, "changes": changes}))
+    assert results_html.QueryLinks(request.GET).link(**changes) == expected

@@ -1,0 +1,50 @@
+"""The search form shares the fields no form changes, and gives each form its own local authority
+field with the list in the page's language (directory/forms.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+from django.utils.datastructures import MultiValueDict
+
+from directory.forms import AGE_RANGE, UNKNOWN_CHOICE, SearchForm
+from tests.factories import AreaFactory
+
+
+def test_forms_share_the_fields_no_form_changes_but_not_the_local_authority_field():
+    first, second = SearchForm(), SearchForm()
+
+    assert first.fields is not second.fields
+    assert first.fields["postcode"] is second.fields["postcode"]
+    assert first.fields["la"] is not second.fields["la"]
+    assert first.fields["la"].queryset is not second.fields["la"].queryset
+    assert list(first.fields) == list(SearchForm.base_fields)
+
+
+@pytest.mark.django_db
+def test_each_form_lists_the_local_authorities_in_its_language():
+    AreaFactory(code="W06000015", name="Cardiff", name_cy="Caerdydd")
+    AreaFactory(code="W06000022", name="Newport", name_cy="Casnewydd")
+    AreaFactory(code="W06000011", name="Swansea", name_cy="Abertawe")
+
+    with translation.override("cy"):
+        welsh = [label for _value, label in SearchForm().fields["la"].choices]
+    english = [label for _value, label in SearchForm().fields["la"].choices]
+    with translation.override("cy"):
+        welsh_again = [label for _value, label in SearchForm().fields["la"].choices]
+
+    assert welsh[1:] == ["Abertawe", "Caerdydd", "Casnewydd"]
+    assert english[1:] == ["Cardiff", "Newport", "Swansea"]
+    assert welsh_again == welsh
+
+
+@pytest.mark.django_db
+def test_shared_fields_validate_each_form_on_its_own_data():
+    AreaFactory(code="W06000015", name="Cardiff", name_cy="Caerdydd")
+    bad = SearchForm(MultiValueDict({"la": ["W06000015"], "age": ["30"], "abuse_form": ["nope"]}))
+    good = SearchForm(MultiValueDict({"la": ["W06000015"], "age": ["9"], "abuse_form": ["cse"]}))
+
+    assert not bad.is_valid() and good.is_valid()
+    assert bad.errors["age"] == [str(AGE_RANGE)]
+    assert bad.errors["abuse_form"] == [str(UNKNOWN_CHOICE) % {"value": "nope"}]
+    assert good.cleaned_data["abuse_form"] == ["cse"] and good.place.lad_code == "W06000015"

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from geopy.distance import EARTH_RADIUS
 
 from directory import search_index, vocabulary
-from directory.models import Area, Location, Service, ServiceAtLocation, WaitingTimeReport
+from directory.models import WALES_CODE, Area, Location, Service, ServiceAtLocation, WaitingTimeReport
 
 # Services based this close to the child, that do not cover the child's area, are still shown
 # (labelled) because a social worker may negotiate an out-of-area referral.
@@ -405,7 +405,8 @@ def search_area_for(lad_code: str, index: search_index.SearchIndex) -> SearchAre
     return SearchArea(
         code=la.code,
         name=la.name_cy if welsh and la.name_cy else la.name,  # as Area.display_name
-        in_wales=bool(nations),
+        # Its nation is Wales: an English authority belongs to England, also a nation.
+        in_wales=any(index.areas_by_id[n].code == WALES_CODE for n in nations),
         known=True,
         local_ids=frozenset({la.id} | {a.id for a in larger if a.kind != Area.Kind.NATION}),
         nation_ids=nations,

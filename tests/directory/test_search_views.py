@@ -10,7 +10,7 @@ from django.utils.html import escape
 
 from directory import postcodes, selectors
 from directory.forms import AGE_INVALID, AGE_RANGE, NO_LOCATION, QUERY_TOO_LONG
-from directory.models import WALES_CODE, PostcodeDistrict
+from directory.models import WALES_CODE, Area, PostcodeDistrict
 from directory.selectors import PAGE_SIZE
 from tests.factories import (
     AreaFactory,
@@ -268,3 +268,18 @@ def test_the_empty_form_takes_the_local_authority_options_from_the_cache(client,
     assert (first.status_code, again.status_code, too_long.status_code) == (200, 200, 400)
     assert 'value="W06000015"' in too_long.content.decode()
     assert len(built) == 1  # the options are built once for the directory version and language
+
+
+def test_an_english_authority_is_outside_wales_though_it_belongs_to_a_nation(client, wales_areas):
+    # England is a nation too (the directory will hold English areas): only Wales makes "in Wales".
+    england = AreaFactory(code="E92000001", name="England", kind=Area.Kind.NATION)
+    bristol = AreaFactory(code="E06000023", name="Bristol, City of")
+    bristol.parents.add(england)
+    PostcodeFactory(postcode="BS1 4DJ", lad_code="E06000023", latitude=51.4545, longitude=-2.5879)
+    ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
+
+    english = _text(client.get(SEARCH + "?postcode=BS1+4DJ"))
+    welsh = _text(client.get(SEARCH + f"?la={CARDIFF}"))
+
+    assert "This postcode is outside Wales" in english
+    assert "This postcode is outside Wales" not in welsh

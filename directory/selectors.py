@@ -267,37 +267,39 @@ class Exclusion:
 @dataclass
 class SearchOutcome:
     area: SearchArea
-    results: list[SearchResult]
+    results: Sequence[SearchResult]  # a list, or LazyResults
     exclusions: list[Exclusion]
     considered: int  # services relevant to the area before the criteria were applied
     # The criteria each *covering* service failed (one list per service): what the unmet-demand
     # counter needs to say why a child's own area had nothing. Codes only, nothing about the child.
     local_failures: list[list[str]] = field(default_factory=list)
 
+    def _groups(self) -> Sequence[Group]:
+        # Lazy results know their groups without building every result.
+        groups = getattr(self.results, "groups", None)
+        return groups if groups is not None else [result.group for result in self.results]
+
     def first_page(self, group: Group, page_size: int = PAGE_SIZE) -> int | None:
         """The results page a group starts on, or None if it is empty."""
-        for index, result in enumerate(self.results):
-            if result.group == group:
-                return index // page_size + 1
-        return None
+        return self.first_pages(page_size)[group]
 
     def group_counts(self) -> dict[Group, int]:
         """How many results each group holds (as `local_count` and the others, in one pass)."""
         counts = dict.fromkeys(Group, 0)
-        for result in self.results:
-            counts[result.group] += 1
+        for group in self._groups():
+            counts[group] += 1
         return counts
 
     def first_pages(self, page_size: int = PAGE_SIZE) -> dict[Group, int | None]:
         """The results page each group starts on (as `first_page`, in one pass)."""
         first: dict[Group, int | None] = dict.fromkeys(Group)
-        for index, result in enumerate(self.results):
-            if first[result.group] is None:
-                first[result.group] = index // page_size + 1
+        for index, group in enumerate(self._groups()):
+            if first[group] is None:
+                first[group] = index // page_size + 1
         return first
 
     def _count(self, group: Group) -> int:
-        return sum(1 for result in self.results if result.group == group)
+        return self.group_counts()[group]
 
     @property
     def local_count(self) -> int:
@@ -310,6 +312,39 @@ class SearchOutcome:
     @property
     def fallback_count(self) -> int:
         return self._count(Group.FALLBACK)
+
+
+class LazyResults(Sequence):
+    """A search's results in order, each `SearchResult` built when first read: a national search
+    passes hundreds, of which a page shows twenty (building them all was a third of `weigh`).
+    Equal to any sequence of the same results."""
+
+    def __init__(self, make: Callable[[int], SearchResult], groups: list[Group]) -> None:
+        self._make, self.groups = make, groups
+        self._built: list[SearchResult | None] = [None] * len(groups)
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError("search result index out of range")
+        result = self._built[position]
+        if result is None:
+            result = self._built[position] = self._make(position)
+        return result
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LazyResults({len(self)} results)"
 
 
 _INF = math.inf
@@ -663,11 +698,15 @@ def weigh(
     shown_distances = [d for d, keep in zip(distances, shown.tolist(), strict=True) if keep]
     today = timezone.localdate()
     order = _sort_order(columns, shown_rows, shown_groups, shown_distances, criteria, sort, today)
-    results = []
-    for i in order.tolist():
+    order = order.tolist()
+
+    def result(position: int) -> SearchResult:
+        i = order[position]
         row = columns.rows[shown_rows[i]]
-        results.append(SearchResult(row, _GROUPS[shown_groups[i]], shown_distances[i], points.get(row.id, ()),
-                                    criteria, today))  # type: ignore[arg-type]
+        return SearchResult(row, _GROUPS[shown_groups[i]], shown_distances[i], points.get(row.id, ()),
+                            criteria, today)  # type: ignore[arg-type]
+
+    results = LazyResults(result, [_GROUPS[g] for g in shown_groups[order].tolist()])
     return SearchOutcome(
         area, results, _exclusions(failures[counted & failed]), int(counted.sum()),
         _failed_codes(failures[failed & (group == Group.LOCAL)]),

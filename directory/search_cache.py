@@ -31,6 +31,8 @@ import pickle
 import re
 import secrets
 from dataclasses import dataclass, field
+from functools import partial
+from types import SimpleNamespace
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -39,13 +41,13 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template import Context
-from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from directory import template_pieces
 from servicemap.templatetags.security import add_nonce
 
 CACHE_SECONDS = 10 * 60
@@ -117,10 +119,12 @@ class Holes:
         return mark_safe(f"<!--hole:{self.token}:{len(self.pieces) - 1}-->")
 
     def shortlist_button(self, service: object) -> SafeString:
-        return self._marker(("shortlist", str(service.public_id), str(service.name)))
+        # The name escaped as the template's {{ service.name }} does.
+        return self._marker(("shortlist", str(service.public_id), str(conditional_escape(service.name))))
 
     def map(self, html: str) -> SafeString:
-        return self._marker(("map", str(html)))
+        # Cut where `add_nonce` puts a nonce: each request joins the pieces with its own.
+        return self._marker(("map", *add_nonce(str(html), self.token).split(f' nonce="{self.token}"')))
 
     def split(self, html: str) -> tuple[str | tuple[str, ...], ...]:
         """The HTML as text and holes, in order."""
@@ -138,47 +142,62 @@ class CachedSearch:
     unmet: dict | None
 
 
-# Stand-ins for a button's service while rendering it once per request: the template reads only
-# these two of the service (and whether it is shortlisted), the rest is the same on every button.
-_ID_MARK = UUID(int=0)
-_NAME_MARK = "\x1fsm-service-name\x1f"
+# A button's slots: its service's id and name (per button), the CSRF token and the page's path (per page).
+_BUTTON_SLOTS = ("id", "name", "csrf_token", "path")
+_ID, _NAME, _TOKEN, _PATH = range(len(_BUTTON_SLOTS))
 
 
 def fill(parts: tuple[str | tuple[str, ...], ...], request: HttpRequest, shortlisted: set[UUID]) -> SafeString:
     """The cached content with this visitor's pieces: shortlist buttons (with this session's state
     and CSRF token, as the include renders them) and the map's script nonce.
 
-    The button template is rendered twice per request (on / not on the shortlist) with stand-ins
-    for the service, then each button is the right one with the service's id and escaped name in
-    place: twenty renders cost more than the rest of a cached page.
+    The button template is rendered once per process and language (on / not on the shortlist)
+    with markers for the service, token and path (`template_pieces`); each button then joins
+    those pieces: twenty renders cost more than the rest of a cached page.
     """
-    buttons: dict[bool, str] = {}
-    token = ""
-    out = []
+    buttons: dict[bool, list[str | int]] = {}
+    on_list = {str(public_id) for public_id in shortlisted}
+    out: list[str] = []
     for part in parts:
-        if isinstance(part, str):
+        if part.__class__ is str:
             out.append(part)
         elif part[0] == "shortlist":
-            public_id = UUID(part[1])
-            on_list = public_id in shortlisted
-            if on_list not in buttons:
-                # One token for the page's forms, taken only if a button shows it (as the template's
-                # lazy `csrf_token`): a page without results sets no CSRF cookie.
-                token = token or get_token(request)
-                buttons[on_list] = _button(request, token, on_list)
-            out.append(buttons[on_list].replace(str(_ID_MARK), str(public_id)).replace(
-                _NAME_MARK, conditional_escape(part[2])))
+            if not buttons:
+                buttons = _buttons(request)
+            values = part[1:]  # the id and the escaped name
+            out.extend([values[p] if p.__class__ is int else p for p in buttons[part[1] in on_list]])
         else:
             # str(): django-csp's lazy nonce is falsy until something reads it, and the page's own
             # script tags (which read it) come later, in base.html.
             nonce = getattr(request, "csp_nonce", None)
-            out.append(add_nonce(part[1], str(nonce)) if nonce is not None else part[1])
+            out.append(f' nonce="{nonce}"'.join(part[1:]) if nonce is not None else "".join(part[1:]))
     return mark_safe("".join(out))  # every part came from our templates, escaped there
 
 
-def _button(request: HttpRequest, csrf_token: str, on_list: bool) -> str:
-    context = Context({
-        "request": request, "csrf_token": csrf_token, "service": ShortlistedService(_ID_MARK, _NAME_MARK),
-        "shortlisted": {_ID_MARK} if on_list else set(),
-    })
-    return get_template(SHORTLIST_BUTTON).template.render(context)
+def _buttons(request: HttpRequest) -> dict[bool, list[str | int]]:
+    """Both buttons with this request's CSRF token and path in place, the service's id and name
+    still slots (`_ID`, `_NAME`)."""
+    # One token for the page's forms, taken only if a button shows it (as the template's lazy
+    # `csrf_token`): a page without results sets no CSRF cookie.
+    page_values = {_TOKEN: conditional_escape(get_token(request)), _PATH: conditional_escape(request.get_full_path())}
+    buttons = {}
+    for on_list in (False, True):
+        filled: list[str | int] = []
+        for piece in template_pieces.pieces_for(SHORTLIST_BUTTON, (on_list,), partial(_button, on_list=on_list)).pieces:
+            piece = page_values.get(piece, piece)
+            if isinstance(piece, str) and filled and isinstance(filled[-1], str):
+                filled[-1] += piece
+            else:
+                filled.append(piece)
+        buttons[on_list] = filled
+    return buttons
+
+
+def _button(template: object, on_list: bool) -> tuple[str | int, ...]:
+    marks = template_pieces.marks(_BUTTON_SLOTS)
+    service = SimpleNamespace(public_id=marks["id"], name=marks["name"])
+    html = template.template.render(Context({
+        "request": template_pieces.StandInRequest(marks["path"]), "csrf_token": marks["csrf_token"],
+        "service": service, "shortlisted": {marks["id"]} if on_list else set(),
+    }))
+    return template_pieces.split(html, marks)

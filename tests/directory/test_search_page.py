@@ -19,7 +19,7 @@ from django.template import Template
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from directory import search_page
+from directory import search_page, template_pieces
 from directory.context_processors import SAMPLE_CACHE_KEY
 
 RESULTS = mark_safe('<div class="results">2 services found <a href="?page=2&amp;x=1">next</a></div>\n')
@@ -104,8 +104,8 @@ def test_a_reloaded_template_builds_new_pieces(rf, db):
     search_page.render_search(request, results_html=RESULTS, area_name="Cardiff", shortlisted=set(),
                               shortlist_count=0)
     # Pieces from another template object (before DEBUG's autoreload read the file again) are not used.
-    for key, frame in search_page._frames.items():
-        search_page._frames[key] = dataclasses.replace(frame, template=Template(""), pieces=("stale",))
+    for key, frame in template_pieces._built.items():
+        template_pieces._built[key] = dataclasses.replace(frame, template=Template(""), pieces=("stale",))
 
     response = search_page.render_search(
         request, results_html=RESULTS, area_name="Cardiff", shortlisted=set(), shortlist_count=0,

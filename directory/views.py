@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from directory import result_cards, results_html, search_cache, selectors, version
+from directory import result_cards, results_html, search_cache, search_page, selectors, version
 from directory.boundaries import la_boundaries, wales_backdrop
 from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
 from directory.maps import build_coverage_map, build_search_map
@@ -69,7 +69,8 @@ def _page_number(raw: str | None, num_pages: int) -> tuple[int | str | None, str
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     """The social workers' search: form, then results grouped by coverage, as a list or a map."""
-    context: dict = {"shortlisted": set(shortlist_ids(request.session))}
+    on_shortlist = shortlist_ids(request.session)
+    context: dict = {"shortlisted": set(on_shortlist)}
     # Checked before request.GET is parsed: a huge query string is refused, not a 500.
     if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
         # The version keys the cached local authority options (search_form.html), here as on results.
@@ -90,8 +91,10 @@ def search(request: HttpRequest) -> HttpResponse:
         # covering the child's area is counted, as an aggregate only, for the gaps module,
         # whether or not its page came from the cache.
         record_unmet_search(month=timezone.localdate(), **found.unmet)
-    context.update(area_name=found.area_name, results_html=search_cache.fill(found.parts, request, context["shortlisted"]))
-    return render(request, "directory/search.html", context)
+    return search_page.render_search(
+        request, results_html=search_cache.fill(found.parts, request, context["shortlisted"]),
+        area_name=found.area_name, shortlisted=context["shortlisted"], shortlist_count=len(on_shortlist),
+    )
 
 
 def _search_results(

@@ -277,3 +277,11 @@ def test_a_search_whose_cards_are_cached_reads_no_full_service_and_shows_the_sam
     english, welsh = pages.values()
     assert "(nearest base)" in english and "National helpline" in english and "All-Wales helpline" in english
     assert ": Two bases</span>" in english and ": Dwy ganolfan</span>" in welsh
+
+
+@pytest.mark.parametrize("stored", [b"", b"short", b"x" * 200, "not bytes"])
+def test_anything_in_the_cache_that_does_not_open_is_a_miss(rf, stored):
+    request = rf.get(QUERY)
+    cache.set(search_cache.cache_key(request, "v1"), stored)
+
+    assert search_cache.load(request, "v1") is None

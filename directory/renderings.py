@@ -125,15 +125,45 @@ def store(kind: str, built: Sequence[Built], *, generation: str) -> bool:
     rows = [ServiceRendering(service_id=b.pk, kind=kind, language=language, token=b.token, stamp=current, text=b.text)
             for b in sorted(built, key=lambda b: b.pk)]  # one order for every writer: no deadlock
     try:
+        outermost = not connection.in_atomic_block
         with transaction.atomic():
-            ServiceRendering.objects.bulk_create(
-                rows, batch_size=500, update_conflicts=True, unique_fields=["service", "kind", "language"],
-                update_fields=["token", "stamp", "text"],
-            )
+            if outermost and connection.vendor == "postgresql":
+                # Rebuildable from the directory: a crash may lose the last ones written, so this
+                # commit need not wait for the disk (~20 ms a page here). Only when the
+                # transaction is ours, never a caller's that holds real writes.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            _write(rows)
     except DatabaseError:
         # A read-only replica or a lock: the page is served as built; the next one tries again.
         return False
     return True
+
+
+def _write(rows: list[ServiceRendering]) -> None:
+    """Insert these renderings, replacing the service's older ones of the same kind and language."""
+    if connection.vendor == "postgresql":
+        _upsert_postgresql(rows)
+    else:
+        ServiceRendering.objects.bulk_create(
+            rows, batch_size=500, update_conflicts=True, unique_fields=["service", "kind", "language"],
+            update_fields=["token", "stamp", "text"],
+        )
+
+
+def _upsert_postgresql(rows: list[ServiceRendering]) -> None:
+    """`bulk_create(update_conflicts=True)` as one statement run for each row: bulk_create's one
+    statement of 300 parameters, quoted on the client into ~350 KB of SQL, cost ~40 ms a page on
+    PostgreSQL, against ~8 ms this way."""
+    meta, quote = ServiceRendering._meta, connection.ops.quote_name
+    names = ["service", "kind", "language", "token", "stamp", "text"]
+    columns = [quote(meta.get_field(name).column) for name in names]
+    unique = ", ".join(columns[:3])
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[3:])
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(names))}) "
+           f"ON CONFLICT ({unique}) DO UPDATE SET {updates}")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(r.service_id, r.kind, r.language, r.token, r.stamp, r.text) for r in rows])
 
 
 def get_many(

@@ -159,7 +159,7 @@ def test_a_refused_write_still_serves_the_page(three, client, monkeypatch):
     def refuse(*args, **kwargs):
         raise DatabaseError("cannot execute INSERT in a read-only transaction")
 
-    monkeypatch.setattr(ServiceRendering.objects, "bulk_create", refuse)
+    monkeypatch.setattr(renderings, "_write", refuse)
     response = client.get(LIST)
     assert response.status_code == 200 and len(response.json()["contents"]) == 3
     assert not ServiceRendering.objects.exists()

@@ -125,14 +125,7 @@ def store(kind: str, built: Sequence[Built], *, generation: str) -> bool:
     rows = [ServiceRendering(service_id=b.pk, kind=kind, language=language, token=b.token, stamp=current, text=b.text)
             for b in sorted(built, key=lambda b: b.pk)]  # one order for every writer: no deadlock
     try:
-        outermost = not connection.in_atomic_block
         with transaction.atomic():
-            if outermost and connection.vendor == "postgresql":
-                # Rebuildable from the directory: a crash may lose the last ones written, so this
-                # commit need not wait for the disk (~20 ms a page here). Only when the
-                # transaction is ours, never a caller's that holds real writes.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
             _write(rows)
     except DatabaseError:
         # A read-only replica or a lock: the page is served as built; the next one tries again.

@@ -32,7 +32,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from directory import card_text, renderings, search_index, version
+from directory import card_text, renderings, search_index
 from directory.bilingual import translated_text
 from directory.templatetags.bilingual import lang_attr
 from directory.templatetags.directory_extras import field_labels, labels
@@ -162,15 +162,13 @@ def _parts(result: object, strings: _Strings) -> tuple[str, ...]:
 
 def attach(
     results: Sequence[object], hydrate: Callable[[Sequence[object]], None] | None = None,
-    *, generation: str | None = None,
+    *, generation: str,
 ) -> None:
     """Give each result its `card`: the service's parts, stored (directory/renderings.py) or
     rendered and stored. One read and at most one write for the page. Rendering reads the full
     service: with `hydrate` (`selectors.search_results_hydrate`), only the results whose card is not
     stored are given theirs; without, every result must have it already. `generation`: the
-    directory's (`version.current_with_generation()`), read here if not given."""
-    if generation is None:
-        generation = version.current_with_generation()[1]
+    directory's (`version.current_with_generation()`)."""
     by_id = {result.service.id: result for result in results}
 
     def build(ids: list[int]) -> dict[int, renderings.Built]:

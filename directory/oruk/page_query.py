@@ -58,8 +58,7 @@ def compile_page_query(queryset: QuerySet) -> PageQuery:
     compiler = query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
     aliases = [alias for _expression, _sql, alias in compiler.select]  # the order Django wrote them in
-    pk_alias = "pk" if "pk" in aliases else queryset.model._meta.pk.attname
-    return PageQuery(sql, tuple(params), (aliases.index("public_id"), aliases.index(pk_alias)))
+    return PageQuery(sql, tuple(params), (aliases.index("public_id"), aliases.index("pk")))
 
 
 _held: dict[tuple, PageQuery] = {}

@@ -153,6 +153,12 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters sent apart from the SQL (psycopg's server-side binding), not quoted into it in
+    # Python: quoting cost ~80 µs for a one-parameter query and ~0.6 ms for a page's 53, more than
+    # PostgreSQL took to run them. Statements are still not prepared (Django's default), so
+    # PgBouncer in transaction mode keeps working. DB_SERVER_SIDE_BINDING=false turns it off.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool("DB_SERVER_SIDE_BINDING", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a typed "example.org" means https
 

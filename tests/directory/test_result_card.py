@@ -64,3 +64,20 @@ def test_the_tag_renders_a_page_of_cards_as_the_include(language):
         got = tag.render(Context({"results": results, "outcome": outcome, "holes": Holes(token="h" * 32)}))
     assert got == expected
     assert got.count("<article") == len(results)
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_distance_text_is_floatformat_one_place(language):
+    """The card writes distances without the filter's general path; the text must be the filter's
+    (half up from the float's repr, the language's decimal separator), or cards and template differ."""
+    import random
+
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+
+    rng = random.Random(7)
+    values = [rng.uniform(0, 1200) for _ in range(5000)] + [i / 100 for i in range(2000)]
+    values += [0.0, 0.05, 0.15, 0.25, 2.25, 1e-05, 99.95, 1234.56]
+    with translation.override(language):
+        separator = result_card.PageStrings.for_area("Powys").decimal_separator
+        assert [result_card.km_text(v, separator) for v in values] == [str(floatformat(v, "1")) for v in values]

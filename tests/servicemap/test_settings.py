@@ -36,3 +36,23 @@ def test_every_environment_variable_read_by_settings_is_in_env_example():
     listed = set(re.findall(r"^#?\s*([A-Z_]+)=", example, flags=re.M))
     assert read - listed == set(), "variables missing from .env.example"
     assert listed - read == set(), ".env.example lists variables settings do not read"
+
+
+def _database_options(**env: str) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import django, json; django.setup(); from django.conf import settings; "
+            "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "servicemap.settings", **env})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_binds_parameters_on_the_server_unless_turned_off():
+    url = "postgres://postgres@127.0.0.1:5432/test"
+    assert _database_options(DATABASE_URL=url)["server_side_binding"] is True
+    assert _database_options(DATABASE_URL=url, DB_SERVER_SIDE_BINDING="false")["server_side_binding"] is False
+    assert "server_side_binding" not in _database_options(DATABASE_URL="sqlite:///tmp/x.sqlite3")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -91,16 +92,18 @@ MULTI_VALUED = {
 }
 
 
-def translated_choices(concept: str) -> tuple[tuple[str, str, str], ...]:
-    """(code, model field, label in the active language) for each choice of a multi-valued concept."""
-    return _translated_choices(concept, get_language())
+def translated_choices(concept: str, language: str | None = None) -> tuple[tuple[str, str, str], ...]:
+    """(code, model field, label) for each choice of a multi-valued concept, in `language` (default:
+    the active language)."""
+    return _translated_choices(concept, language or get_language())
 
 
 @functools.lru_cache(maxsize=32)
 def _translated_choices(concept: str, language: str | None) -> tuple[tuple[str, str, str], ...]:
     # Translated once per language, not once per tag of every card (a page shows a hundred tags).
     choices, fields = MULTI_VALUED[concept]
-    return tuple((code, fields[code], str(label)) for code, label in choices)
+    with translation.override(language):
+        return tuple((code, fields[code], str(label)) for code, label in choices)
 
 
 def label_for(choices: tuple, code: str) -> str:

@@ -75,6 +75,15 @@ class OrukView(APIView):
     throttle_classes = (OrukAnonThrottle,)
     content_negotiation_class = AlwaysJson
 
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        # A NUL character can be sent (%00) but never stored or searched for: PostgreSQL refuses it
+        # in any text parameter, which would be a server error. Refused here for every parameter.
+        for name, values in request.query_params.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                name = name.replace("\x00", "")
+                raise ParameterError(name, f"{name} must not contain a NUL character (%00)")
+
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ParameterError):
             return _error(400, exc.message, parameter=exc.parameter)

@@ -13,8 +13,12 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 timeout = 30
 graceful_timeout = 30
 # Recycle workers now and then: bounds any slow growth of memory (the gaps results are held per worker).
-max_requests = 2000
-max_requests_jitter = 200
+# Not often: a new worker reads the search index and warms up for a few seconds, and at 2,000 the
+# load test's workers restarted every ~20 s, which stalled ~5% of requests for 4-6 s (p95 5.8 s for
+# cached searches at 470/s; 48 ms without). In the load test a worker grew from ~153 MB warm to
+# ~175 MB over the ORUK runs, then stayed there (BENCHMARKS.md).
+max_requests = 50000
+max_requests_jitter = 5000
 # The reverse proxy logs requests; gunicorn logs errors only. No access log: query strings of
 # searches hold a child's postcode district and age, which no log should keep.
 accesslog = None

@@ -30,7 +30,7 @@ mkdir -p .bench
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 # The national synthetic directory (scripts/bench.py leaves it behind; create it if it is not there).
-if ! DATABASE_URL=$DB_URL $PY manage.py shell -c "from directory.models import Service; import sys; sys.exit(0 if Service.objects.count() >= 1000 else 1)" 2>/dev/null; then
+if ! DATABASE_URL=$DB_URL $PY manage.py shell -v0 -c "from directory.models import Service; import sys; sys.exit(0 if Service.objects.count() >= 1000 else 1)" 2>/dev/null; then
   echo "Creating the benchmark database (20,000 services)..."
   BENCH_PG_DB=$BENCH_PG_DB $PY scripts/bench.py --generate-only postgres
   DB_URL=$PG_SERVER/$BENCH_PG_DB
@@ -75,7 +75,7 @@ run_level() {  # label, paths, connections, seconds
 # database only), so every page is rendered afresh; then, once every path has been asked once,
 # the same paths with their pages cached.
 for c in $LEVELS; do
-  $PY manage.py shell -c "from django.core.cache import cache; cache.clear()" 2>/dev/null
+  $PY manage.py shell -v0 -c "from django.core.cache import cache; cache.clear()" 2>/dev/null
   run_level "search, first pass" search "$c" "$COLD_DURATION"
 done
 xargs -P 4 -I{} curl -fs -o /dev/null "http://$HOST:$PORT{}" < .bench/paths-search.txt

@@ -183,3 +183,16 @@ def test_a_removed_location_reaches_its_service(three, client):
     names = [link["location"]["name"] for item in client.get(LIST).json()["contents"]
              for link in item["service_at_locations"] if item["name"] == "Service 0"]
     assert "Second base" not in names
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's storage (SQLite has none)")
+def test_on_postgresql_stored_renderings_stay_in_the_row():
+    """Migration 0006: a ~7 KB document kept in the table's page (lz4 beyond that), not moved to the
+    TOAST table, so reading a page of 50 needs no TOAST look-ups."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [ServiceRendering._meta.db_table])
+        assert "toast_tuple_target=8160" in cursor.fetchone()[0]
+        cursor.execute("SELECT attstorage FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'text'",
+                       [ServiceRendering._meta.db_table])
+        assert cursor.fetchone()[0] == "m"  # MAIN: compressed in the row before ever moved out

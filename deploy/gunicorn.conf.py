@@ -15,8 +15,8 @@ graceful_timeout = 30
 # Recycle workers now and then: bounds any slow growth of memory (the gaps results are held per worker).
 # Not often: a new worker reads the search index and warms up for a few seconds, and at 2,000 the
 # load test's workers restarted every ~20 s, and wrk's p95 went to 4-6 s at some levels (cached
-# searches and even static files; 48 ms and 11 ms with no recycling). In the load test a worker grew from ~153 MB warm to
-# ~175 MB over the ORUK runs, then stayed there (BENCHMARKS.md).
+# searches and even static files; 48 ms and 11 ms with no recycling). In the load test a worker
+# grew from ~153 MB warm to ~175 MB over the ORUK runs, then stayed there (BENCHMARKS.md).
 max_requests = 50000
 max_requests_jitter = 5000
 # The reverse proxy logs requests; gunicorn logs errors only. No access log: query strings of

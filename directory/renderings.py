@@ -146,8 +146,8 @@ def _write(rows: list[ServiceRendering]) -> None:
 
 def _upsert_postgresql(rows: list[ServiceRendering]) -> None:
     """`bulk_create(update_conflicts=True)` as one statement run for each row: bulk_create's one
-    statement of 300 parameters, quoted on the client into ~350 KB of SQL, cost ~40 ms a page on
-    PostgreSQL, against ~8 ms this way."""
+    statement of 300 parameters (~350 KB of values) cost ~35 ms a page on PostgreSQL, with the
+    parameters quoted on the client or bound by the server alike, against ~7 ms this way."""
     meta, quote = ServiceRendering._meta, connection.ops.quote_name
     names = ["service", "kind", "language", "token", "stamp", "text"]
     columns = [quote(meta.get_field(name).column) for name in names]

@@ -49,7 +49,7 @@ class PageStrings:
     def __post_init__(self) -> None:
         # Looked up once per language, not once per page: eleven gettext calls were a tenth of
         # building the cards. Only the area's sentence is the page's own.
-        language = _Language.of(get_language() or settings.LANGUAGE_CODE)
+        language = _language(get_language() or settings.LANGUAGE_CODE)
         self.__dict__.update(language.strings)
         self.not_from_area = language.not_from_area % {"area": self.area}
         self.tags = language.tags
@@ -82,23 +82,24 @@ class _Language:
     strings: dict[str, str]
     tags: dict[tuple[str, bool], str] = field(default_factory=dict)
 
-    @staticmethod
-    @functools.lru_cache(maxsize=8)
-    def of(language: str) -> _Language:
-        # Translations come from our catalogue and are not escaped, as the template's own literals.
-        return _Language(not_from_area=gettext("Does not take referrals from %(area)s"), strings={
-            "national_helpline": gettext("National helpline"),
-            "all_wales_helpline": gettext("All-Wales helpline"),
-            "all_wales_service": gettext("All-Wales service"),
-            "works_with": gettext("Works with"),
-            "supports": gettext("Supports"),
-            "distance": gettext("Distance"),
-            "km": gettext("%(km)s km"),
-            "nearest_base": gettext("(nearest base)"),
-            "no_address": gettext("No published address"),
-            "matches": gettext("matches your search"),
-            "decimal_separator": formats.get_format("DECIMAL_SEPARATOR", lang=language),
-        })
+
+@functools.lru_cache(maxsize=8)
+def _language(language: str) -> _Language:
+    """Called with the active language (as results_html._strings): gettext reads that one."""
+    # Translations come from our catalogue and are not escaped, as the template's own literals.
+    return _Language(not_from_area=gettext("Does not take referrals from %(area)s"), strings={
+        "national_helpline": gettext("National helpline"),
+        "all_wales_helpline": gettext("All-Wales helpline"),
+        "all_wales_service": gettext("All-Wales service"),
+        "works_with": gettext("Works with"),
+        "supports": gettext("Supports"),
+        "distance": gettext("Distance"),
+        "km": gettext("%(km)s km"),
+        "nearest_base": gettext("(nearest base)"),
+        "no_address": gettext("No published address"),
+        "matches": gettext("matches your search"),
+        "decimal_separator": formats.get_format("DECIMAL_SEPARATOR", lang=language),
+    })
 
 
 def km_text(km: float, decimal_separator: str) -> str:

@@ -15,28 +15,32 @@ from django.db import migrations
 TABLE = "directory_servicerendering"
 
 
-def keep_in_row(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor != "postgresql":
+def _alter(schema_editor, *changes: str) -> None:
+    """ALTER TABLE for each change, on PostgreSQL only."""
+    if schema_editor.connection.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {TABLE} SET (toast_tuple_target = 8160)")
-        cursor.execute(f"ALTER TABLE {TABLE} ALTER COLUMN text SET STORAGE MAIN")
-        # lz4 only where the server was built with it (PostgreSQL 14 and later, most packages).
-        cursor.execute("SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
-                       "AND 'lz4' = ANY(enumvals)")
-        if cursor.fetchone():
-            cursor.execute(f"ALTER TABLE {TABLE} ALTER COLUMN text SET COMPRESSION lz4")
+    with schema_editor.connection.cursor() as cursor:
+        for change in changes:
+            cursor.execute(f"ALTER TABLE {TABLE} {change}")
+
+
+def _has_lz4(schema_editor) -> bool:
+    # lz4 only where the server was built with it (PostgreSQL 14 and later, most packages).
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)")
+        return cursor.fetchone() is not None
+
+
+def keep_in_row(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    lz4 = ["ALTER COLUMN text SET COMPRESSION lz4"] if _has_lz4(schema_editor) else []
+    _alter(schema_editor, "SET (toast_tuple_target = 8160)", "ALTER COLUMN text SET STORAGE MAIN", *lz4)
 
 
 def back_to_defaults(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {TABLE} RESET (toast_tuple_target)")
-        cursor.execute(f"ALTER TABLE {TABLE} ALTER COLUMN text SET STORAGE EXTENDED")
-        cursor.execute(f"ALTER TABLE {TABLE} ALTER COLUMN text SET COMPRESSION DEFAULT")
+    _alter(schema_editor, "RESET (toast_tuple_target)", "ALTER COLUMN text SET STORAGE EXTENDED",
+           "ALTER COLUMN text SET COMPRESSION DEFAULT")
 
 
 class Migration(migrations.Migration):

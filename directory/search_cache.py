@@ -19,6 +19,10 @@ Only what depends on the visitor is left out: each result's shortlist button (se
 the CSRF token) and the map's script nonce. They are left as holes while rendering and filled per
 request (`fill`).
 
+The page's text is kept as UTF-8 bytes, and a cached page stays bytes to the response
+(`search_page.render_search`): decoding and encoding again ~90 kB of text with Welsh and
+typographic characters on every request cost more than anything else a cached page does.
+
 AES-GCM rather than Fernet (AES-128-CBC, HMAC-SHA256, base64): it seals and opens the ~60 kB of a
 page in a few microseconds, where Fernet's base64 alone cost a fifth of a millisecond per page.
 Each key seals one search's page, a handful of times a day, so random 96-bit nonces never repeat.
@@ -54,9 +58,14 @@ _NONCE_BYTES = 12  # AES-GCM's standard nonce
 SHORTLIST_BUTTON = "directory/includes/shortlist_button.html"
 
 
+# What a cached page holds (`CachedSearch`): a page kept by a release that held something else is
+# never read (its key and seal differ), so a deploy cannot serve one it does not understand.
+FORMAT = "bytes-1"
+
+
 def _material(request: HttpRequest, directory_version: str) -> str:
     return "\n".join((
-        directory_version, timezone.localdate().isoformat(), get_language() or "", request.path,
+        FORMAT, directory_version, timezone.localdate().isoformat(), get_language() or "", request.path,
         request.META.get("QUERY_STRING", ""),
     ))
 
@@ -125,22 +134,22 @@ class Holes:
         # Cut where `add_nonce` puts a nonce: each request joins the pieces with its own.
         return self._marker(("map", *add_nonce(str(html), self.token).split(f' nonce="{self.token}"')))
 
-    def split(self, html: str) -> tuple[str | tuple[str, ...], ...]:
-        """The HTML as text and holes, in order."""
+    def split(self, html: str) -> tuple[bytes | tuple[str, ...], ...]:
+        """The HTML as UTF-8 text and holes, in order."""
         # str.split, not a regex: the pattern holds this page's random token, so a regex was
         # compiled anew for every page (~0.1 ms); the token also means the prefix is only ever a marker.
         first, *rest = html.split(f"<!--hole:{self.token}:")
-        parts: list[str | tuple[str, ...]] = [first]
+        parts: list[bytes | tuple[str, ...]] = [first.encode()]
         for chunk in rest:
             number, text = chunk.split("-->", 1)
-            parts += [self.pieces[int(number)], text]
+            parts += [self.pieces[int(number)], text.encode()]
         return tuple(parts)
 
 
 @dataclass(frozen=True)
 class CachedSearch:
     area_name: str  # for the page title
-    parts: tuple[str | tuple[str, ...], ...]  # the content: HTML, and holes (`Holes`)
+    parts: tuple[bytes | tuple[str, ...], ...]  # the content: HTML (UTF-8), and holes (`Holes`)
     # What the unmet-demand counter records for a new search of this link (None: nothing to count).
     unmet: dict | None
 
@@ -150,36 +159,36 @@ _BUTTON_SLOTS = ("id", "name", "csrf_token", "path")
 _ID, _NAME, _TOKEN, _PATH = range(len(_BUTTON_SLOTS))
 
 
-def fill(parts: tuple[str | tuple[str, ...], ...], request: HttpRequest, shortlisted: set[UUID]) -> SafeString:
-    """The cached content with this visitor's pieces: shortlist buttons (with this session's state
-    and CSRF token, as the include renders them) and the map's script nonce.
+def fill(parts: tuple[bytes | tuple[str, ...], ...], request: HttpRequest, shortlisted: set[UUID]) -> bytes:
+    """The cached content with this visitor's pieces, as UTF-8: shortlist buttons (with this
+    session's state and CSRF token, as the include renders them) and the map's script nonce.
 
     The button template is rendered once per process and language (on / not on the shortlist)
     with markers for the service, token and path (`template_pieces`); each button then joins
     those pieces: twenty renders cost more than the rest of a cached page.
     """
-    buttons: dict[bool, list[str | int]] = {}
+    buttons: dict[bool, list[bytes | int]] = {}
     on_list = {str(public_id) for public_id in shortlisted}
-    out: list[str] = []
+    out: list[bytes] = []
     for part in parts:
-        if part.__class__ is str:
+        if part.__class__ is bytes:
             out.append(part)
         elif part[0] == "shortlist":
             if not buttons:
                 buttons = _buttons(request)
-            values = part[1:]  # the id and the escaped name
+            values = (part[1].encode(), part[2].encode())  # the id and the escaped name
             out.extend([values[p] if p.__class__ is int else p for p in buttons[part[1] in on_list]])
         else:
             # str(): django-csp's lazy nonce is falsy until something reads it, and the page's own
             # script tags (which read it) come later, in base.html.
             nonce = getattr(request, "csp_nonce", None)
-            out.append(f' nonce="{nonce}"'.join(part[1:]) if nonce is not None else "".join(part[1:]))
-    return mark_safe("".join(out))  # every part came from our templates, escaped there
+            out.append((f' nonce="{nonce}"'.join(part[1:]) if nonce is not None else "".join(part[1:])).encode())
+    return b"".join(out)  # every part came from our templates, escaped there
 
 
-def _buttons(request: HttpRequest) -> dict[bool, list[str | int]]:
-    """Both buttons with this request's CSRF token and path in place, the service's id and name
-    still slots (`_ID`, `_NAME`)."""
+def _buttons(request: HttpRequest) -> dict[bool, list[bytes | int]]:
+    """Both buttons, as UTF-8, with this request's CSRF token and path in place, the service's id
+    and name still slots (`_ID`, `_NAME`)."""
     # One token for the page's forms, taken only if a button shows it (as the template's lazy
     # `csrf_token`): a page without results sets no CSRF cookie.
     page_values = {_TOKEN: conditional_escape(get_token(request)), _PATH: conditional_escape(request.get_full_path())}
@@ -192,7 +201,7 @@ def _buttons(request: HttpRequest) -> dict[bool, list[str | int]]:
                 filled[-1] += piece
             else:
                 filled.append(piece)
-        buttons[on_list] = filled
+        buttons[on_list] = [piece.encode() if isinstance(piece, str) else piece for piece in filled]
     return buttons
 
 

@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import formats
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_bidi
 
 from directory import template_pieces
@@ -80,20 +80,24 @@ def _switch_link(request: HttpRequest) -> str:
 
 
 def render_search(
-    request: HttpRequest, *, results_html: SafeString, area_name: str, shortlisted: set, shortlist_count: int,
+    request: HttpRequest, *, results_html: bytes, area_name: str, shortlisted: set, shortlist_count: int,
 ) -> HttpResponse:
-    """The search page with its results: what `render(request, "directory/search.html", …)` gives."""
-    context = {"shortlisted": shortlisted, "area_name": area_name, "results_html": results_html}
+    """The search page with its results (as UTF-8, as `search_cache.fill` gives them): what
+    `render(request, "directory/search.html", …)` gives."""
     user = getattr(request, "user", None)
     if not (area_name and results_html) or get_messages(request) or (user is not None and user.is_authenticated):
+        context = {"shortlisted": shortlisted, "area_name": area_name,
+                   "results_html": mark_safe(results_html.decode())}  # noqa: S308 - from our templates, escaped there
         return render(request, TEMPLATE, context)
     path, sample_data, counted = request.path, sample_data_loaded(), bool(shortlist_count)
     frame = template_pieces.pieces_for(
         TEMPLATE, (path, sample_data, counted),
         lambda template: _build(template, path=path, sample_data=sample_data, counted=counted),
     )
-    return HttpResponse(frame.join((
+    # Bytes throughout: the results stay as the cache holds them (search_cache says why).
+    return HttpResponse(frame.join_bytes((
         # django-csp's lazy nonce: reading it puts it in the response's header, as the template does.
-        conditional_escape(getattr(request, "csp_nonce", "")), results_html, conditional_escape(area_name),
-        conditional_escape(formats.localize(shortlist_count)), conditional_escape(_switch_link(request)),
+        conditional_escape(getattr(request, "csp_nonce", "")).encode(), results_html,
+        conditional_escape(area_name).encode(), conditional_escape(formats.localize(shortlist_count)).encode(),
+        conditional_escape(_switch_link(request)).encode(),
     )))

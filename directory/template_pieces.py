@@ -13,6 +13,7 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -34,6 +35,15 @@ class Pieces:
 
     def join(self, values: Sequence[str]) -> str:
         return "".join([values[p] if p.__class__ is int else p for p in self.pieces])
+
+    @cached_property
+    def encoded(self) -> tuple[bytes | int, ...]:
+        """The pieces as UTF-8, slots as they are."""
+        return tuple(p if p.__class__ is int else p.encode() for p in self.pieces)
+
+    def join_bytes(self, values: Sequence[bytes]) -> bytes:
+        """`join`, as UTF-8, of values already encoded."""
+        return b"".join([values[p] if p.__class__ is int else p for p in self.encoded])
 
 
 class StandInRequest:

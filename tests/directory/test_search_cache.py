@@ -109,7 +109,7 @@ def test_a_filled_button_is_the_button_the_template_renders(rf):
     parts = holes.split("<p>" + holes.shortlist_button(service) + "</p>")
 
     for shortlisted in (set(), {service.public_id}):
-        filled = search_cache.fill(parts, request, shortlisted)
+        filled = search_cache.fill(parts, request, shortlisted).decode()
 
         token = re.search(r'csrfmiddlewaretoken" value="([^"]+)"', filled)[1]
         expected = render_to_string(search_cache.SHORTLIST_BUTTON, {

@@ -22,7 +22,8 @@ from django.utils.safestring import mark_safe
 from directory import search_page, template_pieces
 from directory.context_processors import SAMPLE_CACHE_KEY
 
-RESULTS = mark_safe('<div class="results">2 services found <a href="?page=2&amp;x=1">next</a></div>\n')
+# As search_cache.fill gives them: UTF-8, here with Welsh and typographic characters.
+RESULTS = '<div class="results">2 services found – Môn <a href="?page=2&amp;x=1">next</a></div>\n'.encode()
 QUERIES = ["postcode=CF10+1EP&age=9&abuse_form=cse&abuse_form=online", "la=W06000015&odd=%3Cb%3E%22x%22%26%27",
            "a=1%23b&c=caf%C3%A9", ""]
 
@@ -37,7 +38,7 @@ def _request(rf, path: str, query: str):
 
 
 def _full(request, area_name: str) -> bytes:
-    context = {"shortlisted": set(), "area_name": area_name, "results_html": RESULTS}
+    context = {"shortlisted": set(), "area_name": area_name, "results_html": mark_safe(RESULTS.decode())}
     return render(request, search_page.TEMPLATE, context).content
 
 

@@ -101,9 +101,14 @@ class Columns:
     name_rank: dict[bool, np.ndarray]  # Welsh page? -> int64, each name's place in name order
     covering: dict[int, np.ndarray]  # area id -> row numbers of the services listing it
     unlisted_helpline: np.ndarray  # bool: a helpline that lists no area
-    point_lat: np.ndarray  # float64, every published point ...
+    point_lat: np.ndarray  # float64, every published point (in row order) ...
     point_lon: np.ndarray
-    point_row: np.ndarray  # ... and the row number of its service
+    point_row: np.ndarray  # ... the row number of its service (ascending) ...
+    # ... and its side of the great circle formula (`selectors.great_circle_km`), as the formula
+    # computes it: its longitude in radians and the sine and cosine of its latitude.
+    point_lng_rad: np.ndarray
+    point_sin_lat: np.ndarray
+    point_cos_lat: np.ndarray
 
 
 def _exact(value: object) -> bool:
@@ -129,7 +134,10 @@ def _columns(rows: tuple[ServiceRow, ...], covering: dict[int, set[int]],
     statuses = [row.status for row in rows]
     known = np.array([row.current_wait_weeks is not None and row.current_wait_as_of is not None for row in rows],
                      dtype=bool)
-    pairs = [(service_id, point) for service_id, held in points.items() for point in held]
+    # Grouped by row (each service's own in the order held): a service's points are one run.
+    pairs = sorted(((service_id, point) for service_id, held in points.items() for point in held),
+                   key=lambda pair: position[pair[0]])
+    terms = [_point_terms(point) for _id, point in pairs]
     return Columns(
         rows=rows,
         flags=flags,
@@ -152,6 +160,9 @@ def _columns(rows: tuple[ServiceRow, ...], covering: dict[int, set[int]],
         point_lat=np.array([point[0] for _id, point in pairs], dtype=np.float64),
         point_lon=np.array([point[1] for _id, point in pairs], dtype=np.float64),
         point_row=np.array([position[service_id] for service_id, _point in pairs], dtype=np.intp),
+        point_lng_rad=np.array([term[0] for term in terms], dtype=np.float64),
+        point_sin_lat=np.array([term[1] for term in terms], dtype=np.float64),
+        point_cos_lat=np.array([term[2] for term in terms], dtype=np.float64),
     )
 
 
@@ -175,10 +186,6 @@ class SearchIndex:
     columns: Columns
     areas: dict[str, AreaRow]  # by code
     areas_by_id: dict[int, AreaRow]
-    # The points' side of the great circle formula (`selectors.great_circle_km`): for each point
-    # its longitude in radians and the sine and cosine of its latitude, as the formula computes
-    # them, so a search works out only the rest for each of the hundred services it shows.
-    point_terms: dict[int, tuple[tuple[float, float, float], ...]]
 
     def nearby_rows(self, point: tuple[float, float], km: float) -> np.ndarray:
         """Services with a published location in a box reaching `km` around the point, as a bool
@@ -246,7 +253,6 @@ def assemble(
     return SearchIndex(
         version=token, rows=by_id, points=held_points, columns=_columns(tuple(by_id.values()), covering, held_points),
         areas={area.code: area for area in areas}, areas_by_id={area.id: area for area in areas},
-        point_terms={service_id: tuple(_point_terms(point) for point in held) for service_id, held in held_points.items()},
     )
 
 

@@ -7,6 +7,7 @@ waiting time is annotated with subqueries rather than read per service.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import InitVar, dataclass, field
@@ -395,33 +396,39 @@ def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return EARTH_RADIUS_KM * d
 
 
-def _nearest_kms(
-    point: tuple[float, float] | None, terms: Iterable[Sequence[tuple[float, float, float]]],
-) -> list[float | None]:
-    """`_nearest_km` from the point to each service's points, given as the index holds them
-    (`SearchIndex.point_terms`): the same operations in the same order as `great_circle_km`, so the
-    same figures to the last digit, without working out the points' side again (pure)."""
-    if point is None:
-        return [None for _held in terms]
-    lat1, lng1 = math.radians(point[0]), math.radians(point[1])
-    sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
-    sin, cos, sqrt, atan2 = math.sin, math.cos, math.sqrt, math.atan2
-    out: list[float | None] = []
-    for held in terms:
-        if not held:
-            out.append(None)
-            continue
-        kms = []
-        for lng2, sin_lat2, cos_lat2 in held:
-            delta_lng = lng2 - lng1
-            cos_delta_lng, sin_delta_lng = cos(delta_lng), sin(delta_lng)
-            d = atan2(
-                sqrt((cos_lat2 * sin_delta_lng) ** 2 + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2 * cos_delta_lng) ** 2),
-                sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta_lng,
-            )
-            kms.append(EARTH_RADIUS_KM * d)
-        out.append(min(kms))
-    return out
+def _nearest_kms(columns: search_index.Columns, point: tuple[float, float], rows: Rows) -> np.ndarray:
+    """`_nearest_km` from the point to each row's published points (inf where it has none), for
+    all of them at once over the index's columns.
+
+    The same operations in the same order as `great_circle_km` (`x ** 2` as `np.power` with an
+    array of exponents, which calls the C library's `pow` as Python's `**` does; `np.square`
+    rounds differently), from the points' side the index holds. numpy's sin, cos and atan2 are
+    the C library's on the machines this runs on, so the figures are the same to the last digit
+    (tests/directory/test_search_vectorised.py holds them to it); where a numpy build uses its
+    own (AVX-512), a figure could differ in its last bit, far below the 0.1 km a page shows.
+    """
+    wanted = np.zeros(len(columns.rows), dtype=bool)
+    wanted[rows] = True
+    at = np.flatnonzero(wanted[columns.point_row])
+    nearest = np.full(len(columns.rows), _INF)
+    if len(at):
+        lat1, lng1 = math.radians(point[0]), math.radians(point[1])
+        sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
+        sin_lat2, cos_lat2 = columns.point_sin_lat[at], columns.point_cos_lat[at]
+        delta_lng = columns.point_lng_rad[at] - lng1
+        cos_delta_lng, sin_delta_lng = np.cos(delta_lng), np.sin(delta_lng)
+        two = np.full(len(at), 2.0)
+        d = np.arctan2(
+            np.sqrt(np.power(cos_lat2 * sin_delta_lng, two)
+                    + np.power(cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2 * cos_delta_lng, two)),
+            sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta_lng,
+        )
+        km = EARTH_RADIUS_KM * d
+        # The points are grouped by row (ascending): the least of each run is its row's nearest.
+        point_rows = columns.point_row[at]
+        starts = np.flatnonzero(np.concatenate(([True], point_rows[1:] != point_rows[:-1])))
+        nearest[point_rows[starts]] = np.minimum.reduceat(km, starts)
+    return nearest[rows]
 
 
 def _nearest_km(point: tuple[float, float] | None, points: Sequence[tuple[float, float]]) -> float | None:
@@ -643,24 +650,30 @@ def _within_km(index: search_index.SearchIndex, point: tuple[float, float], rows
 _GROUPS = (None, Group.LOCAL, Group.NEARBY, Group.FALLBACK)
 
 
+@functools.lru_cache(maxsize=8)
+def _criterion_labels(language: str | None) -> tuple[str, ...]:
+    """CRITERIA's labels in this language (the active one: gettext reads it). Translating them
+    afresh cost a search ~0.2 ms."""
+    return tuple(str(criterion.label) for criterion in CRITERIA)
+
+
 def _exclusions(failures: np.ndarray) -> list[Exclusion]:
     """Per criterion, how many of these (failing) candidates fail it, and fail nothing else."""
-    counts = failures.sum(axis=0)
-    only = failures[failures.sum(axis=1) == 1].sum(axis=0)
+    counts = failures.sum(axis=0).tolist()
+    only = failures[failures.sum(axis=1) == 1].sum(axis=0).tolist()
+    labels = _criterion_labels(get_language())
     exclusions = [
-        Exclusion(criterion.code, str(criterion.label), int(counts[j]), int(only[j]))
-        for j, criterion in enumerate(CRITERIA) if counts[j]
+        Exclusion(criterion.code, labels[j], counts[j], only[j]) for j, criterion in enumerate(CRITERIA) if counts[j]
     ]
     return sorted(exclusions, key=lambda e: -e.count)
 
 
 def _failed_codes(failures: np.ndarray) -> list[list[str]]:
-    """The codes each candidate failed, in CRITERIA order."""
-    bits = failures.astype(np.int64) @ (1 << np.arange(len(CRITERIA), dtype=np.int64))
-    codes: dict[int, list[str]] = {}
-    for value in set(bits.tolist()):
-        codes[value] = [criterion.code for j, criterion in enumerate(CRITERIA) if value >> j & 1]
-    return [list(codes[value]) for value in bits.tolist()]
+    """The codes each candidate failed, in CRITERIA order. Candidates failing the same criteria
+    share one list: read it, do not change it."""
+    bits = (failures.astype(np.int64) @ (1 << np.arange(len(CRITERIA), dtype=np.int64))).tolist()
+    codes = {value: [criterion.code for j, criterion in enumerate(CRITERIA) if value >> j & 1] for value in set(bits)}
+    return [codes[value] for value in bits]
 
 
 def weigh(
@@ -670,7 +683,7 @@ def weigh(
     """The search's outcome from the index (pure): `service_search` without its queries.
 
     Every candidate's criteria, group and near-by test are computed over the index's columns at
-    once; the distances of the services shown come from `great_circle_km`, as they always did.
+    once; distances too, by `great_circle_km`'s formula (`_nearest_kms`).
     """
     columns, points = index.columns, index.points
     local = index.covering_rows(area.local_ids)
@@ -682,10 +695,9 @@ def weigh(
     local, nation, near = local[rows], nation[rows], near[rows]
     passing = np.flatnonzero(~failed)
     # Distances only where they matter: passing services (shown), and near-by ones (to know if they are).
-    terms = index.point_terms
-    distances = _nearest_kms(point, [terms.get(columns.rows[rows[i]].id, ()) for i in passing.tolist()])
+    distances = _nearest_kms(columns, point, rows[passing]) if point is not None else np.full(len(passing), _INF)
     within = np.zeros(len(rows), dtype=bool)
-    within[passing] = [d is not None and d <= NEARBY_KM for d in distances]
+    within[passing] = distances <= NEARBY_KM
     failing_near = np.flatnonzero(failed & near)
     if len(failing_near):
         within[failing_near] = _within_km(index, point, rows[failing_near], NEARBY_KM)  # type: ignore[arg-type]
@@ -698,7 +710,7 @@ def weigh(
     counted = group > 0
     shown = group[passing] > 0
     shown_rows, shown_groups = rows[passing[shown]], group[passing[shown]]
-    shown_distances = [d for d, keep in zip(distances, shown.tolist(), strict=True) if keep]
+    shown_distances = distances[shown]
     today, language = timezone.localdate(), get_language()
     order = _sort_order(columns, shown_rows, shown_groups, shown_distances, criteria, sort, today)
     order = order.tolist()
@@ -706,8 +718,9 @@ def weigh(
     def result(position: int) -> SearchResult:
         i = order[position]
         row = columns.rows[shown_rows[i]]
-        return SearchResult(row, _GROUPS[shown_groups[i]], shown_distances[i], points.get(row.id, ()),
-                            criteria, today, language)  # type: ignore[arg-type]
+        distance = float(shown_distances[i])
+        return SearchResult(row, _GROUPS[shown_groups[i]], distance if distance != _INF else None,
+                            points.get(row.id, ()), criteria, today, language)  # type: ignore[arg-type]
 
     results = LazyResults(result, [_GROUPS[g] for g in shown_groups[order].tolist()])
     return SearchOutcome(
@@ -717,12 +730,11 @@ def weigh(
 
 
 def _sort_order(
-    columns: search_index.Columns, rows: Rows, groups: np.ndarray, distances: list[float | None],
+    columns: search_index.Columns, rows: Rows, groups: np.ndarray, distance: np.ndarray,
     criteria: SearchCriteria, sort: str, today: date,
 ) -> np.ndarray:
     """The order `sort_results` puts these results in (the same keys, compared as Python would;
-    a stable sort, so equal keys keep the id order), as positions."""
-    distance = np.array([_INF if d is None else d for d in distances], dtype=np.float64)
+    a stable sort, so equal keys keep the id order), as positions. `distance`: inf where unknown."""
     name = columns.name_rank[(get_language() or "en").startswith("cy")][rows]
     if sort == SORT_DISTANCE:
         return np.lexsort((name, distance, groups))

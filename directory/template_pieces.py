@@ -33,16 +33,13 @@ class Pieces:
     template: object  # the compiled template it came from: a reloaded one (development) builds anew
     pieces: tuple[str | int, ...]
 
-    def join(self, values: Sequence[str]) -> str:
-        return "".join([values[p] if p.__class__ is int else p for p in self.pieces])
-
     @cached_property
     def encoded(self) -> tuple[bytes | int, ...]:
         """The pieces as UTF-8, slots as they are."""
         return tuple(p if p.__class__ is int else p.encode() for p in self.pieces)
 
-    def join_bytes(self, values: Sequence[bytes]) -> bytes:
-        """`join`, as UTF-8, of values already encoded."""
+    def join(self, values: Sequence[bytes]) -> bytes:
+        """The render as UTF-8, with these values (UTF-8) in the slots."""
         return b"".join([values[p] if p.__class__ is int else p for p in self.encoded])
 
 

@@ -274,6 +274,7 @@ class Prepared:
         factor = PREVALENCE if need == NEED_PREVALENCE else 1.0
         self.need = need
         self.services, self.las = services, las
+        self._kept: dict[tuple, object] = {}
         self.demand = {la.code: la.demand * factor for la in las}
         self.total_demand = sum(self.demand.values())
         n = len(services)
@@ -282,7 +283,7 @@ class Prepared:
         self.catchments = analysis.catchment_demand(self.demand_array, self.pair_service, self.pair_area, n)
         self.ids = np.fromiter((s.id for s in services), dtype=np.int64, count=n)
         # Closed services are not supply; nor is one whose catchment holds no demand here.
-        self.eligible = self._column(lambda s: s.status != "closed") & (self.catchments > 0)
+        self.eligible = self._by_value("status", lambda status: status != "closed") & (self.catchments > 0)
         self.waits = incidence.Waits([s.wait_weeks for s in services], self._column(lambda s: s.list_closed))
         # Groups 0…n-1 are the areas; one more holds every service (the whole-country row).
         self.whole = len(self.demand)
@@ -291,7 +292,6 @@ class Prepared:
             np.concatenate((self.pair_service, np.arange(n, dtype=np.intp))),
             self.whole + 1, self.waits,
         )
-        self._kept: dict[tuple, object] = {}
 
     def _column(self, value: Callable[[ServiceRow], object], dtype: type = bool) -> np.ndarray:
         return np.fromiter(map(value, self.services), dtype=dtype, count=len(self.services))
@@ -304,8 +304,19 @@ class Prepared:
     def _flag(self, name: str) -> np.ndarray:
         return self._keep(("flag", name), lambda: self._column(attrgetter(name)))
 
+    def _by_value(self, name: str, value: Callable[[object], object]) -> np.ndarray:
+        """`value(service.<name>)` for every service, calling `value` once per distinct value of
+        the attribute: 20,000 services hold a few dozen distinct sets of forms."""
+        def make() -> tuple[np.ndarray, list]:
+            values = list(map(attrgetter(name), self.services))
+            distinct = {v: i for i, v in enumerate(dict.fromkeys(values))}
+            return np.fromiter(map(distinct.__getitem__, values), dtype=np.intp, count=len(values)), list(distinct)
+
+        which, distinct = self._keep(("distinct", name), make)
+        return np.fromiter(map(value, distinct), dtype=bool, count=len(distinct))[which]
+
     def _form(self, code: str) -> np.ndarray:
-        return self._keep(("form", code), lambda: self._column(lambda s: code in s.abuse_forms))
+        return self._keep(("form", code), lambda: self._by_value("abuse_forms", lambda forms: code in forms))
 
     def counted(self, layer: Layer) -> np.ndarray:
         """True for each service the layer counts (what `layer.counts` says) that is supply here."""

@@ -17,6 +17,9 @@ class Command(BaseCommand):
         "fields. All or nothing: one bad record aborts the import and leaves the database as it was, "
         "unless --skip-invalid. Every rejected record is listed with its id."
     )
+    # No system checks first: they import every URL and view (1.6 s here) that reading and writing
+    # data never uses; `manage.py check --deploy` checks a deployment (docs/deploy.md).
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("source", help="A feed URL (its base or its /services URL) or a JSON/NDJSON file.")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 from pathlib import Path
 
@@ -37,10 +39,22 @@ class Command(BaseCommand):
                verbosity: int, **options):
         started = time.monotonic()
         say = self.stdout.write if verbosity >= 1 else (lambda message: None)
+        with _collector_paused():  # see the note at the end of this module
+            try:
+                records = self._read(source, per_page=per_page, details=fetch_details, say=say)
+            except SourceError as exc:
+                raise CommandError(str(exc)) from exc
+            # Left out of the collector's passes: the feed and whatever else is alive now. Before the
+            # collector resumes, or its first pass walks every object made while it was paused.
+            gc.freeze()
         try:
-            records = self._read(source, per_page=per_page, details=fetch_details, say=say)
-        except SourceError as exc:
-            raise CommandError(str(exc)) from exc
+            self._import(records, source, dry_run=dry_run, skip_invalid=skip_invalid, verbosity=verbosity,
+                         say=say, started=started)
+        finally:
+            gc.unfreeze()  # the collector takes it all back (call_command runs in a long-lived process)
+
+    def _import(self, records: list, source: str, *, dry_run: bool, skip_invalid: bool, verbosity: int, say,
+                started: float) -> None:
         say(f"{len(records)} records read from {source}")
         every = 1 if verbosity >= 2 else max(1, len(records) // 10)
         progress_count = iter(range(1, len(records) + 1))
@@ -86,3 +100,21 @@ class Command(BaseCommand):
             f"{report.total} records: {report.created} created, {report.updated} updated, "
             f"{report.unchanged} unchanged, {len(report.rejected)} rejected ({outcome}) in {elapsed:.1f}s."
         )
+
+
+# A whole feed parsed is millions of small dicts and lists, kept to the end of the import. Python's
+# cycle collector walks every object it tracks each time enough new ones have outlived a few passes,
+# so while the feed grows, and then while the import makes its rows, it walked the feed again and
+# again: ~10% of an import's CPU here (user CPU 41–45 s → 39–40 s for the bench's 20,000 records on
+# SQLite). The feed holds no cycles, so it is built with the collector paused and then frozen.
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from datetime import date
@@ -210,6 +211,16 @@ def test_a_malformed_file_stops_with_a_message_and_leaves_the_database_unchanged
 def test_a_missing_file_is_a_clear_error(db):
     with pytest.raises(CommandError, match="neither a URL nor an existing file"):
         run_import("/no/such/feed.json")
+
+
+def test_the_import_leaves_the_cycle_collector_as_it_found_it(db):
+    # The command pauses the collector while reading and freezes the feed while importing; a
+    # long-lived process (call_command in a worker) must get both back, after success or failure.
+    run_import(SAMPLES / "envelope-variants" / "cqc_porism_services_page1.json")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    with pytest.raises(CommandError):
+        run_import("/no/such/feed.json")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_an_update_appends_to_the_wait_history_and_keeps_the_old_report(feed, tmp_path):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 from django.core.cache import cache
 from django.http import HttpRequest
 
@@ -9,13 +11,24 @@ from directory.shortlist import shortlist_ids
 SAMPLE_CACHE_KEY = "directory:sample-loaded"
 
 
-def sample_data_loaded() -> bool:
-    """Whether fictional sample data is loaded (cached briefly: it is asked on every page)."""
+def sample_data_loaded(directory_version: str | None = None) -> bool:
+    """Whether fictional sample data is loaded (cached briefly: it is asked on every page).
+
+    Given the directory's version (`directory.version.current()`, which every change to an
+    organisation replaces), the answer is kept in this process for that version: a page that has
+    read the version already then makes no round trip to the shared cache for it."""
+    if directory_version is not None and directory_version != "none":  # "none": no change recorded yet
+        return _sample_data_loaded_at(directory_version)
     loaded = cache.get(SAMPLE_CACHE_KEY)
     if loaded is None:
         loaded = Organisation.objects.filter(is_sample=True).exists()
         cache.set(SAMPLE_CACHE_KEY, loaded, 60)
     return loaded
+
+
+@functools.lru_cache(maxsize=8)
+def _sample_data_loaded_at(directory_version: str) -> bool:
+    return Organisation.objects.filter(is_sample=True).exists()
 
 
 def site(request: HttpRequest) -> dict:

@@ -81,15 +81,17 @@ def _switch_link(request: HttpRequest) -> str:
 
 def render_search(
     request: HttpRequest, *, results_html: bytes, area_name: str, shortlisted: set, shortlist_count: int,
+    directory_version: str | None = None,
 ) -> HttpResponse:
     """The search page with its results (as UTF-8, as `search_cache.fill` gives them): what
-    `render(request, "directory/search.html", …)` gives."""
+    `render(request, "directory/search.html", …)` gives. `directory_version`, if the caller read it,
+    saves a round trip (`sample_data_loaded`)."""
     user = getattr(request, "user", None)
     if not (area_name and results_html) or get_messages(request) or (user is not None and user.is_authenticated):
         context = {"shortlisted": shortlisted, "area_name": area_name,
                    "results_html": mark_safe(results_html.decode())}  # noqa: S308 - from our templates, escaped there
         return render(request, TEMPLATE, context)
-    path, sample_data, counted = request.path, sample_data_loaded(), bool(shortlist_count)
+    path, sample_data, counted = request.path, sample_data_loaded(directory_version), bool(shortlist_count)
     frame = template_pieces.pieces_for(
         TEMPLATE, (path, sample_data, counted),
         lambda template: _build(template, path=path, sample_data=sample_data, counted=counted),

@@ -94,6 +94,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return search_page.render_search(
         request, results_html=search_cache.fill(found.parts, request, context["shortlisted"]),
         area_name=found.area_name, shortlisted=context["shortlisted"], shortlist_count=len(on_shortlist),
+        directory_version=directory_version,
     )
 
 

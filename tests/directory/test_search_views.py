@@ -224,9 +224,10 @@ def test_the_search_page_query_count_is_flat(client, wales_areas, cardiff_postco
         ServiceAtLocationFactory(service=service, location__latitude=51.48, location__longitude=-3.18)
     client.get(SEARCH)  # the session and its cookie exist before we count
 
-    # The same twelve however many results (the search, the session, and the new cards stored:
-    # a savepoint around one insert).
-    with django_assert_max_num_queries(12):
+    # The same thirteen however many results (the search, the session, the new cards stored: a
+    # savepoint around one insert; and once per directory version in each process, whether sample
+    # data is loaded).
+    with django_assert_max_num_queries(13):
         response = client.get(SEARCH + "?postcode=CF10+1EP&age=9&abuse_form=intra_familial")
 
     assert response.status_code == 200
@@ -283,3 +284,24 @@ def test_an_english_authority_is_outside_wales_though_it_belongs_to_a_nation(cli
 
     assert "This postcode is outside Wales" in english
     assert "This postcode is outside Wales" not in welsh
+
+
+def test_the_sample_data_banner_on_results_follows_changes_to_the_directory(client, wales_areas, cardiff_postcode):
+    # The search page keeps the answer per directory version in each process (no round trip to
+    # the shared cache): a change to an organisation must still show or hide the banner at once.
+    service = ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
+    url = SEARCH + "?postcode=CF10+1EP&age=9"
+
+    def banner() -> bool:
+        response = client.get(url)
+        assert "Cardiff service" in response.content.decode()
+        return "sm-sample-banner" in response.content.decode()
+
+    assert not banner()
+    organisation = service.organisation
+    organisation.is_sample = True
+    organisation.save()
+    assert banner()
+    organisation.is_sample = False
+    organisation.save()
+    assert not banner()

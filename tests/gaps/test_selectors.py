@@ -36,6 +36,24 @@ def test_a_service_covering_a_safeguarding_board_covers_its_local_authorities(wa
     assert GWYNEDD in row.la_codes
 
 
+def test_a_row_holds_the_service_as_the_model_does(wales_areas):
+    # The rows are read without Django's converters (SQLite gives booleans as 0/1, ids as hex).
+    service = ServiceFactory(
+        coverage=[wales_areas[CARDIFF]], name="Cardiff group", supports_child=False, supports_sibling=True,
+        disclosure_required=True, pre_trial_therapy=False, age_min=4, age_max=16.5, capacity_per_year=None,
+        abuse_intra_familial=True, abuse_online=True, abuse_cse=False, abuse_extra_familial=False,
+        abuse_harmful_sexual_behaviour=False,
+    )
+    (row,) = selectors.service_rows_build()
+    assert (row.id, row.name, row.status, row.public_id) == (service.pk, "Cardiff group", "active", str(service.public_id))
+    assert (row.supports_child, row.supports_sibling, row.disclosure_required, row.pre_trial_therapy) == (
+        False, True, True, False)
+    assert all(type(flag) is bool for flag in (row.supports_child, row.supports_parent_carer, row.supports_sibling,
+                                                row.disclosure_required, row.pre_trial_therapy))
+    assert (row.age_min, row.age_max, row.capacity) == (4.0, 16.5, None)
+    assert row.abuse_forms == {"intra_familial", "online"}
+
+
 def test_closed_services_are_left_out_and_paused_ones_kept(wales_areas):
     ClosedServiceFactory(coverage=[wales_areas[CARDIFF]])
     PausedServiceFactory(coverage=[wales_areas[CARDIFF]])

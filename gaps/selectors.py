@@ -16,6 +16,7 @@ from django.db.models.functions import RowNumber
 
 from directory import vocabulary
 from directory.models import Area, Service, WaitingTimeReport
+from directory.renderings import as_uuid
 from directory.version import current as directory_version  # the gaps' cache key (one indexed read)
 from gaps import layers
 from gaps.layers import AreaRow, Layer, LayerResult, ServiceRow
@@ -110,7 +111,7 @@ def _raw_rows(queryset: QuerySet, columns: tuple[str, ...]) -> list[tuple]:
     """The query `queryset.values_list(*columns)` makes, its rows as the database driver gives them.
 
     Django's per-value converters (booleans and decimals on SQLite, UUIDs) cost more than the read
-    itself for 20,000 services; the caller converts the few columns that need it, in bulk."""
+    itself for 20,000 services; the caller converts the few columns that need it."""
     compiler = queryset.values_list(*columns).query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
     with connection.cursor() as cursor:
@@ -119,11 +120,6 @@ def _raw_rows(queryset: QuerySet, columns: tuple[str, ...]) -> list[tuple]:
         # In the order asked for: modeltranslation's queryset selects the columns in its own order.
         names = [column[0] for column in cursor.description]
     return list(map(itemgetter(*(names.index(name) for name in columns)), rows))
-
-
-def _public_id(value: uuid.UUID | str) -> str:
-    # PostgreSQL returns a uuid; SQLite the 32 hex digits Django stored.
-    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
 
 
 def service_rows_build() -> list[ServiceRow]:
@@ -152,7 +148,7 @@ def service_rows_build() -> list[ServiceRow]:
             disclosure_required=bool(disclosure), pre_trial_therapy=bool(pre_trial),
             age_min=float(age_min), age_max=float(age_max), capacity=capacity,
             la_codes=frozenset(coverage.get(service_id, ())),
-            wait_weeks=weeks, referrals_open=referrals_open, wait_as_of=as_of, public_id=_public_id(public_id),
+            wait_weeks=weeks, referrals_open=referrals_open, wait_as_of=as_of, public_id=str(as_uuid(public_id)),
         ))
     return rows
 

@@ -170,11 +170,12 @@ def attach(
     stored are given theirs; without, every result must have it already. `generation`: the
     directory's (`version.current_with_generation()`)."""
     by_id = {result.service.id: result for result in results}
+    # The token each row was read with (the search index's, with the wait a card shows; hydrating
+    # gives a full service, whose own may be newer): a card is stored under it and read by it.
+    tokens = {service_id: getattr(result.service, search_index.TOKEN_FIELD) for service_id, result in by_id.items()}
 
     def build(ids: list[int]) -> dict[int, renderings.Built]:
         pending = [by_id[service_id] for service_id in ids]
-        # The token the index read with the wait a card shows (a full service's own may be newer).
-        tokens = {result.service.id: getattr(result.service, search_index.TOKEN_FIELD, None) for result in pending}
         if hydrate is not None:
             hydrate(pending)
         strings = _Strings()
@@ -182,7 +183,7 @@ def attach(
                                                     json.dumps(_parts(result, strings)))
                 for result in pending}
 
-    texts = renderings.get_many(renderings.CARD, list(by_id), build, generation=generation)
+    texts = renderings.get_many(renderings.CARD, list(by_id), build, generation=generation, tokens=tokens)
     for result in results:
         parts = json.loads(texts[result.service.id])
         # SafeString as mark_safe gives for a str, without its check for lazy text on each part.

@@ -41,6 +41,19 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
 
 
+def prepare_threshold(raw: str) -> int | None:
+    """DB_PREPARE_THRESHOLD: a whole number of runs, or "off" (None: psycopg prepares nothing)."""
+    if raw.strip().lower() in ("off", "none", ""):
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ImproperlyConfigured(f'DB_PREPARE_THRESHOLD must be a whole number of runs or "off", not {raw!r}')
+    return value
+
+
 def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None:
@@ -156,9 +169,16 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters sent apart from the SQL (psycopg's server-side binding), not quoted into it in
     # Python: quoting cost ~80 µs for a one-parameter query and ~0.6 ms for a page's 53, more than
-    # PostgreSQL took to run them. Statements are still not prepared (Django's default), so
-    # PgBouncer in transaction mode keeps working. DB_SERVER_SIDE_BINDING=false turns it off.
+    # PostgreSQL took to run them. DB_SERVER_SIDE_BINDING=false turns it off.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool("DB_SERVER_SIDE_BINDING", True)
+    # A statement run this many times on a connection is prepared (psycopg's automatic prepared
+    # statements): PostgreSQL then plans it once per connection, not on every run. Planning the
+    # hot queries (the version read, a page's stored renderings, a search's) cost as much as
+    # running them: a first-time search ~11 → ~7 ms, an API page ~4.8 → ~3.5 ms (BENCHMARKS.md).
+    # Needs persistent connections to pay off (DB_CONN_MAX_AGE). "off" behind a pooler that
+    # cannot keep prepared statements (PgBouncer in transaction mode before 1.21, or without
+    # max_prepared_statements).
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = prepare_threshold(env_str("DB_PREPARE_THRESHOLD", "5"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite reads the file through a memory map instead of a read() per page: a search's twenty
     # stored cards cost ~0.25 ms instead of ~0.5, an API page's fifty documents ~0.6 instead of

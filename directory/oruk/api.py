@@ -239,10 +239,11 @@ class ServiceListView(OrukView):
             total = query.total
             rows = query.page(offset=paging.offset, limit=paging.per_page)
             kind = renderings.ORUK_FULL if full else renderings.ORUK_SUMMARY
-            by_pk = renderings.fetch(kind, [pk for _public_id, pk in rows], generation=state.generation)
-            ids = [public_id for public_id, _pk in rows]
+            by_pk = renderings.fetch(kind, [row.pk for row in rows], generation=state.generation,
+                                     tokens={row.pk: row.render_token for row in rows})
+            ids = [row.public_id for row in rows]
             found = renderings.oruk_json(ids, full=full, generation=state.generation,
-                                         found={public_id: by_pk[pk] for public_id, pk in rows if pk in by_pk})
+                                         found={row.public_id: by_pk[row.pk] for row in rows if row.pk in by_pk})
             items = [found[public_id] for public_id in ids if public_id in found]
             return documents.json_with_items(_page(items, total=total, paging=paging), "contents", items)
 

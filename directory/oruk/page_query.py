@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -26,24 +27,35 @@ from django.db.models import QuerySet
 from directory import renderings
 
 
+class PageRow(NamedTuple):
+    public_id: uuid.UUID
+    pk: int
+    # Read with the row, as the driver gives it (renderings.fetch compares it): the page's stored
+    # documents are read by it.
+    render_token: uuid.UUID | str
+
+
+COLUMNS = PageRow._fields
+
+
 @dataclass
 class PageQuery:
     sql: str
     params: tuple
-    columns: tuple[int, int]  # where the public id and the pk are in a row
-    _rows: list[tuple[uuid.UUID, int]] | None = field(default=None, repr=False)
+    columns: tuple[int, ...]  # where each of COLUMNS is in a row
+    _rows: list[PageRow] | None = field(default=None, repr=False)
 
-    def rows(self) -> list[tuple[uuid.UUID, int]]:
-        """[(public id, pk)] of every matching service, in feed order (read on first use)."""
+    def rows(self) -> list[PageRow]:
+        """Every matching service, in feed order (read on first use)."""
         if self._rows is None:
             with connection.cursor() as cursor:
                 cursor.execute(self.sql, list(self.params))
                 fetched = cursor.fetchall()
-            at_id, at_pk = self.columns
-            self._rows = [(renderings.as_uuid(row[at_id]), row[at_pk]) for row in fetched]
+            at_id, at_pk, at_token = self.columns
+            self._rows = [PageRow(renderings.as_uuid(row[at_id]), row[at_pk], row[at_token]) for row in fetched]
         return self._rows
 
-    def page(self, *, offset: int, limit: int) -> list[tuple[uuid.UUID, int]]:
+    def page(self, *, offset: int, limit: int) -> list[PageRow]:
         return self.rows()[offset : offset + limit]
 
     @property
@@ -52,13 +64,13 @@ class PageQuery:
 
 
 def compile_page_query(queryset: QuerySet) -> PageQuery:
-    query = queryset.values_list("public_id", "pk").query
+    query = queryset.values_list(*COLUMNS).query
     if query.is_sliced:
         raise ValueError("a page query reads every matching id: slice its rows, not the queryset")
     compiler = query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
     aliases = [alias for _expression, _sql, alias in compiler.select]  # the order Django wrote them in
-    return PageQuery(sql, tuple(params), (aliases.index("public_id"), aliases.index("pk")))
+    return PageQuery(sql, tuple(params), tuple(aliases.index(name) for name in COLUMNS))
 
 
 _held: dict[tuple, PageQuery] = {}

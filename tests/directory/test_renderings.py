@@ -144,6 +144,27 @@ def test_a_rendering_built_while_its_service_changed_is_not_used(three):
     assert three[0].pk not in _valid()
 
 
+def test_read_by_the_callers_tokens_a_rendering_is_used_only_under_the_token_it_was_built_with(three):
+    """renderings.fetch(tokens=...): the search index and a list's page query hold each service's
+    token as read with the rows they show; the services' table is not read again."""
+    call_command("build_renderings", kind=[DOCUMENT], language=["en"], verbosity=0)
+    live = dict(Service.objects.values_list("pk", "render_token"))
+    generation = _generation()  # a wait changes tokens, not the generation
+    with translation.override("en"):
+        def by_token(tokens):
+            return renderings.fetch(DOCUMENT, list(tokens), generation=generation, tokens=tokens)
+
+        assert by_token(live) == renderings.fetch(DOCUMENT, list(live), generation=generation)
+        assert set(by_token(live)) == {s.pk for s in three}
+        WaitingTimeReportFactory(service=three[1], weeks=17)  # a new token for service 1
+        assert set(by_token(live)) == {s.pk for s in three}  # as the rows read before the change
+        renewed = dict(Service.objects.values_list("pk", "render_token"))
+        assert set(by_token(renewed)) == {three[0].pk, three[2].pk}
+        with CaptureQueriesContext(connection) as queries:
+            by_token(renewed)
+        assert len(queries) == 1 and f'"{Service._meta.db_table}"' not in queries[0]["sql"]
+
+
 def test_nothing_is_stored_where_storing_on_read_is_off_and_the_page_is_the_same(three, client, settings):
     stored_page = client.get(LIST).content
     ServiceRendering.objects.all().delete()

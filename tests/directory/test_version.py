@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
 
 from directory import version
 from directory.models import Area, PostcodeDistrict, Service, WaitingTimeReport
@@ -97,3 +98,27 @@ def test_reloading_reference_rows_in_bulk_changes_the_version():
     # bulk_create sends no signals: the loader bumps itself.
     row = PostcodeDistrict(prefix="CF10", latitude=51.48, longitude=-3.18, lad_code="W06000015", lad_share=1)
     assert changes(lambda: _replace_if_changed(PostcodeDistrict, [row]))
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_on_postgresql_the_version_read_is_prepared_after_a_few_runs():
+    """DB_PREPARE_THRESHOLD (settings): every page reads the version, so PostgreSQL plans it once
+    per connection instead of on every request."""
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    assert threshold == 5
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall() if "directory_directoryversion" in row[0]]
+
+    version.bump()
+    for _ in range(threshold):
+        version.current()
+    assert prepared() == []
+    version.current()
+    assert len(prepared()) == 1
+    first = version.current()
+    version.bump()
+    assert version.current() != first  # the prepared read sees the new value

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from servicemap.settings import BASE_DIR, env_bool, env_int
+from servicemap.settings import BASE_DIR, env_bool, env_int, prepare_threshold
 
 
 def test_env_bool_reads_true_and_false(monkeypatch):
@@ -56,6 +56,20 @@ def test_postgresql_binds_parameters_on_the_server_unless_turned_off():
     assert _database_options(DATABASE_URL=url)["server_side_binding"] is True
     assert _database_options(DATABASE_URL=url, DB_SERVER_SIDE_BINDING="false")["server_side_binding"] is False
     assert "server_side_binding" not in _database_options(DATABASE_URL="sqlite:///tmp/x.sqlite3")
+
+
+def test_postgresql_prepares_repeated_statements_unless_turned_off():
+    url = "postgres://postgres@127.0.0.1:5432/test"
+    assert _database_options(DATABASE_URL=url)["prepare_threshold"] == 5
+    assert _database_options(DATABASE_URL=url, DB_PREPARE_THRESHOLD="2")["prepare_threshold"] == 2
+    assert _database_options(DATABASE_URL=url, DB_PREPARE_THRESHOLD="off")["prepare_threshold"] is None
+    assert "prepare_threshold" not in _database_options(DATABASE_URL="sqlite:///tmp/x.sqlite3")
+
+
+@pytest.mark.parametrize("raw", ["-1", "five", "2.5"])
+def test_prepare_threshold_rejects_nonsense(raw):
+    with pytest.raises(ImproperlyConfigured, match="DB_PREPARE_THRESHOLD"):
+        prepare_threshold(raw)
 
 
 def _sqlite_mmap_size(path, **env: str) -> int:

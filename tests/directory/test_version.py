@@ -100,13 +100,14 @@ def test_reloading_reference_rows_in_bulk_changes_the_version():
     assert changes(lambda: _replace_if_changed(PostcodeDistrict, [row]))
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
 def test_on_postgresql_the_version_read_is_prepared_after_a_few_runs():
     """DB_PREPARE_THRESHOLD (settings): every page reads the version, so PostgreSQL plans it once
     per connection instead of on every request."""
     threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
     assert threshold == 5
+    connection.close()  # a new connection: nothing prepared yet, whatever ran before this test
 
     def prepared() -> list[str]:
         with connection.cursor() as cursor:

@@ -97,13 +97,15 @@ def _fetch_sql(vendor: str, key: Key, count: int | None) -> str:
 def fetch(kind: str, keys: Sequence, *, generation: str, key: Key = "pk", tokens: Mapping | None = None) -> dict:
     """The valid stored renderings of these services (by `key`: pk or public id) in the active language.
 
-    `tokens` ({pk: render_token}, for every key): the services' tokens as the caller read them
+    `tokens` ({pk: render_token}, for every pk): the services' tokens as the caller read them
     with the rows it shows (the search index, a list's page query: both held per directory
     version), so the services' table is not read again."""
     keys = list(dict.fromkeys(keys))
     if not keys:
         return {}
     if tokens is not None:
+        if key != "pk":
+            raise ValueError("tokens are given by pk")
         return _fetch_by_token(kind, keys, tokens, generation)
     if key == "pk":
         prepared = keys

@@ -3,6 +3,7 @@
     gunicorn -c deploy/gunicorn.conf.py servicemap.wsgi
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -29,7 +30,15 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 def post_worker_init(worker):
     """Read the search index as the worker starts, so its first search does not pay for it
     (about a second at national scale). Never fatal: a database that is not ready yet leaves the
-    index to the first search, as before."""
+    index to the first search, as before.
+
+    Then freeze what the worker holds (gc.freeze): Python's cycle collector no longer walks the
+    ~150,000 objects loaded at start (Django, the URL and template machinery, the search index)
+    in each of its full passes. Those passes took 150-650 ms under load and gave the load test's
+    ORUK list a p95 of 230-350 ms at 4 connections (34 ms frozen; BENCHMARKS.md). Frozen objects
+    are still freed when nothing refers to them; only reference cycles among them would stay,
+    and the search index, the one large thing replaced later, has none
+    (tests/servicemap/test_deploy_docs.py)."""
     try:
         from directory import search_index
 
@@ -41,3 +50,4 @@ def post_worker_init(worker):
         from django.db import connections
 
         connections.close_all()
+        gc.freeze()

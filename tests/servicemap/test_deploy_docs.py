@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import runpy
+import weakref
 
 import pytest
 from django.core.management import get_commands
@@ -41,6 +43,50 @@ class _Worker:
         @classmethod
         def warning(cls, message, *args):
             cls.warnings.append(message)
+
+
+@pytest.fixture(autouse=True)
+def _unfrozen():
+    """post_worker_init freezes the collector's view of the process (gc.freeze): not this one's."""
+    yield
+    gc.unfreeze()
+
+
+@pytest.mark.django_db
+def test_a_gunicorn_worker_freezes_what_it_holds_at_start(monkeypatch):
+    config = runpy.run_path(str(BASE_DIR / "deploy" / "gunicorn.conf.py"))
+    monkeypatch.setattr("django.db.connections.close_all", lambda: None)  # the test's transaction
+    gc.unfreeze()
+    config["post_worker_init"](_Worker())
+    assert gc.get_freeze_count() > 0
+
+
+@pytest.mark.django_db
+def test_a_replaced_search_index_is_freed_without_the_cycle_collector():
+    """A worker's first search index is frozen with the rest (post_worker_init); a directory change
+    replaces it, and it must then go by reference counting alone: no part of it in a cycle."""
+    from directory import search_index, version
+    from tests.factories import AreaFactory, LocationFactory, ServiceAtLocationFactory, ServiceFactory
+
+    area = AreaFactory()
+    for service in ServiceFactory.create_batch(3, coverage=[area]):
+        ServiceAtLocationFactory(service=service, location=LocationFactory(organisation=service.organisation))
+    kinds = (search_index.SearchIndex, search_index.ServiceRow, search_index.Columns, search_index.AreaRow)
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector finds unreachable is kept in gc.garbage
+    try:
+        index = search_index.build(version.current())
+        assert len(index.rows) == 3 and index.points and index.areas
+        freed = weakref.ref(index)
+        del index
+        assert freed() is None
+        gc.collect()
+        assert [found for found in gc.garbage if isinstance(found, kinds)] == []
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
 
 
 @pytest.mark.django_db

@@ -34,8 +34,9 @@ def post_worker_init(worker):
 
     Then freeze what the worker holds (gc.freeze): Python's cycle collector no longer walks the
     ~150,000 objects loaded at start (Django, the URL and template machinery, the search index)
-    in each of its full passes. Those passes took 150-650 ms under load and gave the load test's
-    ORUK list a p95 of 230-350 ms at 4 connections (34 ms frozen; BENCHMARKS.md). Frozen objects
+    in each of its full passes. A full pass took 150-190 ms in one process (54-69 ms frozen), and
+    under load they gave the ORUK list a p95 of 230-350 ms at 4 connections (34-170 ms frozen,
+    the same code; BENCHMARKS.md). Frozen objects
     are still freed when nothing refers to them; only reference cycles among them would stay,
     and the search index, the one large thing replaced later, has none
     (tests/servicemap/test_deploy_docs.py)."""

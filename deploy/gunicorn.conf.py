@@ -36,10 +36,9 @@ def post_worker_init(worker):
     ~150,000 objects loaded at start (Django, the URL and template machinery, the search index)
     in each of its full passes. A full pass took 150-190 ms in one process (54-69 ms frozen), and
     under load they gave the ORUK list a p95 of 230-350 ms at 4 connections (34-170 ms frozen,
-    the same code; BENCHMARKS.md). Frozen objects
-    are still freed when nothing refers to them; only reference cycles among them would stay,
-    and the search index, the one large thing replaced later, has none
-    (tests/servicemap/test_deploy_docs.py)."""
+    the same code; BENCHMARKS.md). Frozen objects are still freed when nothing refers to them;
+    only reference cycles among them would stay, and the search index, the one large thing
+    replaced later, has none (tests/servicemap/test_deploy_docs.py)."""
     try:
         from directory import search_index
 

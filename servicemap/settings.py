@@ -45,13 +45,9 @@ def prepare_threshold(raw: str) -> int | None:
     """DB_PREPARE_THRESHOLD: a whole number of runs, or "off" (None: psycopg prepares nothing)."""
     if raw.strip().lower() in ("off", "none", ""):
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = -1
-    if value < 0:
+    if not raw.strip().isdecimal():  # no sign, no fraction: a count of runs
         raise ImproperlyConfigured(f'DB_PREPARE_THRESHOLD must be a whole number of runs or "off", not {raw!r}')
-    return value
+    return int(raw)
 
 
 def env_int(name: str, default: int) -> int:

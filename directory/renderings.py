@@ -266,7 +266,7 @@ def build_all(kinds: Sequence[str] = KINDS, languages: Sequence[str] | None = No
     from directory import search_index, version
 
     directory_version, generation = version.current_with_generation()
-    index = search_index.current(directory_version)  # the rows a card is built from, as a search reads them
+    index = search_index.current(directory_version, generation)  # the rows a card is built from, as a search reads them
     rows = list(index.rows.values())
     for language in languages or [code for code, _name in settings.LANGUAGES]:
         with translation.override(language):

@@ -5,7 +5,8 @@ them from the database for every search (with their current waits) cost most of 
 change only when the directory does. So each process reads them once per `directory.version`:
 a search reads the version (one indexed query) and uses this process's copy while it is current.
 Correct behind a load balancer (each app server checks the shared version), and small: about
-10 MB and one second to read for 20,000 services.
+10 MB and one second to read for 20,000 services. After a change to a few services (a provider's
+new wait), only those are read again and a copy of the index is patched (`_read_again`).
 
 Five queries to build: the light rows with their current wait, the coverage links, the published
 location points, the areas and which larger areas each belongs to. Nothing here is about a child:
@@ -20,11 +21,14 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from operator import attrgetter
 
 import numpy as np
+from django.db import connection
 from django.utils.translation import get_language
 
 from directory import version, vocabulary
@@ -127,42 +131,61 @@ def _ranks(values: list[str]) -> np.ndarray:
     return np.array([place[value] for value in values], dtype=np.int64)
 
 
+def _flags(rows: Sequence[ServiceRow]) -> dict[str, np.ndarray]:
+    return {name: np.array([bool(getattr(row, name)) for row in rows], dtype=bool) for name in FLAG_FIELDS}
+
+
+def _row_columns(rows: Sequence[ServiceRow]) -> dict[str, np.ndarray]:
+    """The `Columns` fields that are each row's own values (besides its flags), for these rows."""
+    statuses = [row.status for row in rows]
+    return {
+        "closed": np.array([status == Service.Status.CLOSED for status in statuses], dtype=bool),
+        "active": np.array([status == Service.Status.ACTIVE for status in statuses], dtype=bool),
+        "age_min": np.array([float(row.age_min) for row in rows], dtype=np.float64),
+        "age_max": np.array([float(row.age_max) for row in rows], dtype=np.float64),
+        "ages_exact": np.array([_exact(row.age_min) and _exact(row.age_max) for row in rows], dtype=bool),
+        "wait_known": np.array(
+            [row.current_wait_weeks is not None and row.current_wait_as_of is not None for row in rows], dtype=bool),
+        "wait_open": np.array([bool(row.current_wait_open) for row in rows], dtype=bool),
+        "wait_weeks": np.array([row.current_wait_weeks or 0 for row in rows], dtype=np.int64),
+        "wait_as_of": np.array([row.current_wait_as_of.toordinal() if row.current_wait_as_of else 0 for row in rows],
+                               dtype=np.int64),
+    }
+
+
+def _name_ranks(rows: Sequence[ServiceRow]) -> dict[bool, np.ndarray]:
+    return {welsh: _ranks([_name(row, welsh).lower() for row in rows]) for welsh in (False, True)}
+
+
+def _point_columns(position: dict[int, int], points: dict[int, tuple[tuple[float, float], ...]]) -> dict[str, np.ndarray]:
+    """The point columns of these services' points, in row order and, within a row, in point order."""
+    pairs = sorted(((position[service_id], point) for service_id, held in points.items() for point in held))
+    terms = [_point_terms(point) for _row, point in pairs]
+    return {
+        "point_lat": np.array([point[0] for _row, point in pairs], dtype=np.float64),
+        "point_lon": np.array([point[1] for _row, point in pairs], dtype=np.float64),
+        "point_row": np.array([row for row, _point in pairs], dtype=np.intp),
+        "point_lng_rad": np.array([term[0] for term in terms], dtype=np.float64),
+        "point_sin_lat": np.array([term[1] for term in terms], dtype=np.float64),
+        "point_cos_lat": np.array([term[2] for term in terms], dtype=np.float64),
+    }
+
+
 def _columns(rows: tuple[ServiceRow, ...], covering: dict[int, set[int]],
              points: dict[int, tuple[tuple[float, float], ...]]) -> Columns:
     position = {row.id: i for i, row in enumerate(rows)}
-    flags = {name: np.array([bool(getattr(row, name)) for row in rows], dtype=bool) for name in FLAG_FIELDS}
-    statuses = [row.status for row in rows]
-    known = np.array([row.current_wait_weeks is not None and row.current_wait_as_of is not None for row in rows],
-                     dtype=bool)
-    # Grouped by row (each service's own in the order held): a service's points are one run.
-    pairs = sorted(((service_id, point) for service_id, held in points.items() for point in held),
-                   key=lambda pair: position[pair[0]])
-    terms = [_point_terms(point) for _id, point in pairs]
+    flags = _flags(rows)
     return Columns(
         rows=rows,
         flags=flags,
-        closed=np.array([status == Service.Status.CLOSED for status in statuses], dtype=bool),
-        active=np.array([status == Service.Status.ACTIVE for status in statuses], dtype=bool),
-        age_min=np.array([float(row.age_min) for row in rows], dtype=np.float64),
-        age_max=np.array([float(row.age_max) for row in rows], dtype=np.float64),
-        ages_exact=np.array([_exact(row.age_min) and _exact(row.age_max) for row in rows], dtype=bool),
-        wait_known=known,
-        wait_open=np.array([bool(row.current_wait_open) for row in rows], dtype=bool),
-        wait_weeks=np.array([row.current_wait_weeks or 0 for row in rows], dtype=np.int64),
-        wait_as_of=np.array([row.current_wait_as_of.toordinal() if row.current_wait_as_of else 0 for row in rows],
-                            dtype=np.int64),
-        name_rank={welsh: _ranks([_name(row, welsh).lower() for row in rows]) for welsh in (False, True)},
-        covering={
+        **_row_columns(rows),
+        name_rank=_name_ranks(rows),
+        covering={  # areas some published service lists
             area_id: np.array(sorted(position[service_id] for service_id in ids), dtype=np.intp)
-            for area_id, ids in covering.items()
+            for area_id, ids in covering.items() if ids
         },
         unlisted_helpline=flags["kind_helpline"] & ~flags["lists_an_area"],
-        point_lat=np.array([point[0] for _id, point in pairs], dtype=np.float64),
-        point_lon=np.array([point[1] for _id, point in pairs], dtype=np.float64),
-        point_row=np.array([position[service_id] for service_id, _point in pairs], dtype=np.intp),
-        point_lng_rad=np.array([term[0] for term in terms], dtype=np.float64),
-        point_sin_lat=np.array([term[1] for term in terms], dtype=np.float64),
-        point_cos_lat=np.array([term[2] for term in terms], dtype=np.float64),
+        **_point_columns(position, points),
     )
 
 
@@ -186,6 +209,7 @@ class SearchIndex:
     columns: Columns
     areas: dict[str, AreaRow]  # by code
     areas_by_id: dict[int, AreaRow]
+    generation: str = ""  # the directory's (`version.current_with_generation`) when read: see `current`
 
     def nearby_rows(self, point: tuple[float, float], km: float) -> np.ndarray:
         """Services with a published location in a box reaching `km` around the point, as a bool
@@ -207,21 +231,32 @@ class SearchIndex:
         return mask
 
 
-def build(token: str) -> SearchIndex:
-    """Read the index from the database. Five queries."""
+def _read(service_ids: list[int] | None = None) -> tuple[list[ServiceRow], list[tuple[int, int]], list]:
+    """The published services' light rows (with their current wait and token) in id order, the
+    coverage links and the published location points: of every service, or of these. Three queries."""
     from directory.selectors import with_current_wait  # selectors imports this module
 
-    links = list(Service.coverage_areas.through.objects.values_list("service_id", "area_id"))
-    areas_of = {service_id for service_id, _area_id in links}
-    rows = [
-        ServiceRow((*values, values[0] in areas_of))
-        for values in with_current_wait(Service.objects.published()).order_by("id").values_list(
-            *ROW_FIELDS, *WAIT_FIELDS, TOKEN_FIELD)
-    ]
+    links = Service.coverage_areas.through.objects.all()
+    services = with_current_wait(Service.objects.published())
     sites = ServiceAtLocation.objects.filter(
         location__do_not_publish_address=False, location__latitude__isnull=False,
         location__longitude__isnull=False,
-    ).values_list("service_id", "location__latitude", "location__longitude")
+    )
+    if service_ids is not None:
+        links, services = links.filter(service_id__in=service_ids), services.filter(pk__in=service_ids)
+        sites = sites.filter(service_id__in=service_ids)
+    links = list(links.values_list("service_id", "area_id"))
+    listing = {service_id for service_id, _area_id in links}
+    rows = [
+        ServiceRow((*values, values[0] in listing))
+        for values in services.order_by("id").values_list(*ROW_FIELDS, *WAIT_FIELDS, TOKEN_FIELD)
+    ]
+    return rows, links, list(sites.values_list("service_id", "location__latitude", "location__longitude"))
+
+
+def build(token: str, generation: str = "") -> SearchIndex:
+    """Read the index from the database. Five queries."""
+    rows, links, sites = _read()
     parents: dict[int, list[int]] = {}
     for area_id, parent_id in Area.parents.through.objects.values_list("from_area_id", "to_area_id"):
         parents.setdefault(area_id, []).append(parent_id)
@@ -229,12 +264,21 @@ def build(token: str) -> SearchIndex:
         AreaRow(area_id, code, name, name_cy, kind, tuple(parents.get(area_id, ())))
         for area_id, code, name, name_cy, kind in Area.objects.values_list("id", "code", "name", "name_cy", "kind")
     ]
-    return assemble(token, rows, links, sites, areas)
+    return assemble(token, rows, links, sites, areas, generation=generation)
+
+
+def _points_of(sites: Iterable[tuple[int, float, float]], service_ids) -> dict[int, tuple[tuple[float, float], ...]]:
+    """Each of these services' points, in order (others' are left out)."""
+    points: dict[int, list[tuple[float, float]]] = {}
+    for service_id, lat, lon in sites:
+        if service_id in service_ids:
+            points.setdefault(service_id, []).append((lat, lon))
+    return {service_id: tuple(sorted(held)) for service_id, held in points.items()}
 
 
 def assemble(
     token: str, rows: Iterable[ServiceRow], links: Iterable[tuple[int, int]], sites: Iterable[tuple[int, float, float]],
-    areas: Iterable[AreaRow] = (),
+    areas: Iterable[AreaRow] = (), generation: str = "",
 ) -> SearchIndex:
     """The index of these rows (published services), coverage links (service id, area id),
     published points (service id, latitude, longitude) and areas; links and points of other
@@ -243,17 +287,153 @@ def assemble(
     listed: dict[int, set[int]] = {}
     for service_id, area_id in links:
         listed.setdefault(area_id, set()).add(service_id)
-    points: dict[int, list[tuple[float, float]]] = {}
-    for service_id, lat, lon in sites:
-        if service_id in by_id:
-            points.setdefault(service_id, []).append((lat, lon))
-    held_points = {service_id: tuple(p) for service_id, p in points.items()}
+    held_points = _points_of(sites, by_id)
     covering = {area_id: ids & by_id.keys() for area_id, ids in listed.items()}
     areas = list(areas)
     return SearchIndex(
         version=token, rows=by_id, points=held_points, columns=_columns(tuple(by_id.values()), covering, held_points),
         areas={area.code: area for area in areas}, areas_by_id={area.id: area for area in areas},
+        generation=generation,
     )
+
+
+# --- after a change: the changed services read again, not every service ------------------------
+#
+# Every public change replaces the directory's version, and most say whose: a provider's new wait
+# replaces that service's `render_token` (directory/version.py). Reading the whole index again
+# cost each process ~0.6-0.9 s for 20,000 services, on its first search after any change. So a
+# process holding an index of the same generation reads every published service's token (one
+# light query), then only the services whose token changed, and patches a copy of its index.
+# A change of unknown reach (a new generation: areas, imports) or of which services are published
+# reads everything again, as does a change to very many services.
+
+# Beyond this many changed services, reading every service again costs about as much (20,000
+# services: ~0.7 s read afresh; patched with 1,000 changed ~0.2 s, with one ~30 ms).
+_MOST_PATCHED = 1000
+
+
+def _published_tokens() -> dict[int, object]:
+    """Every published service's `render_token` as the database returns it: the ORM's own query,
+    run without its converters (on SQLite they made a UUID of each of the 20,000 hex strings,
+    which cost more than the read)."""
+    query = Service.objects.published().order_by().values_list("id", TOKEN_FIELD).query
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    # The order Django wrote the columns in: modeltranslation's queryset picks its own.
+    aliases = [alias for _expression, _sql, alias in compiler.select]
+    pk, token = aliases.index("id"), aliases.index(TOKEN_FIELD)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[pk]: row[token] for row in cursor.fetchall()}
+
+
+def _stored_form() -> Callable[[uuid.UUID], object]:
+    """How the database returns a token: PostgreSQL a uuid; SQLite the 32 hex digits Django stored."""
+    return (lambda token: token) if connection.vendor == "postgresql" else attrgetter("hex")
+
+
+def _read_again(held: SearchIndex | None, token: str, generation: str) -> SearchIndex:
+    """The index of the directory at this version and generation (read before its rows): `held`
+    patched with the services changed since it was read, or read afresh (see above). One query,
+    and three more for the changed services."""
+    if held is None or held.generation != generation:
+        return build(token, generation)
+    stored = _published_tokens()
+    if stored.keys() != held.rows.keys():
+        return build(token, generation)
+    as_stored = _stored_form()
+    changed = [pk for pk, row in held.rows.items() if as_stored(row.render_token) != stored[pk]]
+    if not changed:
+        return replace(held, version=token)
+    if len(changed) > _MOST_PATCHED:
+        return build(token, generation)
+    rows, links, sites = _read(changed)
+    if [row.id for row in rows] != changed:  # unpublished since the tokens were read
+        return build(token, generation)
+    return patched(held, token, rows, links, sites)
+
+
+def _with(column: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A copy of the column with these positions set (the held index is never written to: other
+    threads may be reading it)."""
+    out = column.copy()
+    out[at] = values
+    return out
+
+
+def patched(
+    held: SearchIndex, token: str, rows: Sequence[ServiceRow], links: Iterable[tuple[int, int]],
+    sites: Iterable[tuple[int, float, float]],
+) -> SearchIndex:
+    """`held` with these services' rows, coverage links and points in place of their old ones:
+    the same services as `held`, rows in id order (pure). Equal to assembling every row afresh
+    (tests/directory/test_search_index.py holds the two to it)."""
+    columns = held.columns
+    position = {row.id: i for i, row in enumerate(columns.rows)}
+    at = np.array([position[row.id] for row in rows], dtype=np.intp)
+    all_rows = list(columns.rows)
+    for i, row in zip(at.tolist(), rows, strict=True):
+        all_rows[i] = row
+    all_rows = tuple(all_rows)
+    new_flags = _flags(rows)
+    flags = {name: _with(column, at, new_flags[name]) for name, column in columns.flags.items()}
+    renamed = any(_name(row, welsh) != _name(columns.rows[i], welsh)
+                  for i, row in zip(at.tolist(), rows, strict=True) for welsh in (False, True))
+    by_id = {**held.rows, **{row.id: row for row in rows}}
+    changed_ids = {row.id for row in rows}
+    new_points = _points_of(sites, changed_ids)
+    points = {service_id: held_points for service_id, held_points in held.points.items()
+              if service_id not in changed_ids}
+    points.update(new_points)
+    return SearchIndex(
+        version=token, rows=by_id, points=points, areas=held.areas, areas_by_id=held.areas_by_id,
+        generation=held.generation,
+        columns=Columns(
+            rows=all_rows,
+            flags=flags,
+            **{name: _with(getattr(columns, name), at, values) for name, values in _row_columns(rows).items()},
+            name_rank=_name_ranks(all_rows) if renamed else columns.name_rank,
+            covering=_covering_patched(columns.covering, at, [(position[s], a) for s, a in links], len(all_rows)),
+            unlisted_helpline=flags["kind_helpline"] & ~flags["lists_an_area"],
+            **_points_patched(columns, at, {position[s]: held_points for s, held_points in new_points.items()}),
+        ),
+    )
+
+
+def _covering_patched(
+    covering: dict[int, np.ndarray], at: np.ndarray, links: list[tuple[int, int]], size: int,
+) -> dict[int, np.ndarray]:
+    """The areas' rows with the rows at `at` listing only the areas their links give."""
+    replaced = np.zeros(size, dtype=bool)
+    replaced[at] = True
+    added: dict[int, list[int]] = {}
+    for row, area_id in links:
+        added.setdefault(area_id, []).append(row)
+    out = {}
+    for area_id in covering.keys() | added.keys():
+        rows = covering.get(area_id)
+        if rows is not None and replaced[rows].any():
+            rows = rows[~replaced[rows]]
+        if area_id in added:
+            extra = np.array(added[area_id], dtype=np.intp)
+            rows = extra if rows is None else np.concatenate((rows, extra))
+            rows = np.unique(rows)  # sorted, as assembled
+        if len(rows):
+            out[area_id] = rows
+    return out
+
+
+def _points_patched(
+    columns: Columns, at: np.ndarray, new_points: dict[int, tuple[tuple[float, float], ...]],
+) -> dict[str, np.ndarray]:
+    """The point columns with the points of the rows at `at` replaced by these (row: points)."""
+    kept = ~np.isin(columns.point_row, at)
+    names = ("point_lat", "point_lon", "point_row", "point_lng_rad", "point_sin_lat", "point_cos_lat")
+    added = _point_columns({row: row for row in new_points}, new_points)
+    merged = {name: np.concatenate((getattr(columns, name)[kept], added[name])) for name in names}
+    # Row order, then point order within a row, as `_point_columns` lays them out.
+    order = np.lexsort((merged["point_lon"], merged["point_lat"], merged["point_row"]))
+    return {name: column[order] for name, column in merged.items()}
 
 
 def _point_terms(point: tuple[float, float]) -> tuple[float, float, float]:
@@ -265,17 +445,22 @@ _lock = threading.Lock()
 _held: SearchIndex | None = None
 
 
-def current(directory_version: str | None = None) -> SearchIndex:
-    """This process's index if it is of the current directory version; else read afresh.
-    One query when current (the version, unless the caller read it already), six when not."""
+def current(directory_version: str | None = None, generation: str | None = None) -> SearchIndex:
+    """This process's index if it is of the current directory version; else brought up to date
+    (`_read_again`). One query when current (the version, unless the caller read it already, as
+    `version.current_with_generation()` gives both)."""
     global _held
-    token = directory_version or version.current()
+    read = (directory_version, generation) if directory_version and generation else None
+    if directory_version is None:
+        read = version.current_with_generation()
+        directory_version = read[0]
     held = _held
-    if held is not None and held.version == token:
+    if held is not None and held.version == directory_version:
         return held
     with _lock:  # threaded workers: read it once, not once per thread
-        if _held is None or _held.version != token:
-            _held = build(token)
+        if _held is None or _held.version != directory_version:
+            # A version without its generation is read again with it: one query, on a change only.
+            _held = _read_again(_held, *(read or version.current_with_generation()))
         return _held
 
 

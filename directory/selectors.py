@@ -768,6 +768,7 @@ def service_search(
     sort: str = SORT_BEST,
     hydrate: bool = True,
     directory_version: str | None = None,
+    generation: str | None = None,
 ) -> SearchOutcome:
     """Services for a child in `lad_code` (distances from `point`), in three groups.
 
@@ -782,10 +783,11 @@ def service_search(
     directory version). With `hydrate` every result gets its full service (two queries); without,
     results keep their light rows and the caller hydrates the ones it shows
     (`search_results_hydrate`, `search_results_for_map`). One query (three hydrated): the
-    directory's version, none when the caller passes the `directory_version` it read already; plus
-    five when the directory changed since this process last read the index.
+    directory's version, none when the caller passes the `directory_version` it read already (with
+    its `generation`); plus four or five when the directory changed since this process last read the
+    index (`search_index.current`).
     """
-    index = search_index.current(directory_version)
+    index = search_index.current(directory_version, generation)
     criteria = SearchCriteria(
         age=age, abuse_forms=tuple(abuse_forms), audiences=tuple(audiences), no_disclosure=no_disclosure,
         proceedings_ongoing=proceedings_ongoing, delivery_modes=tuple(delivery_modes), welsh=welsh,

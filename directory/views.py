@@ -108,7 +108,8 @@ def _search_results(
         return render(request, "directory/search.html", {**page_context, "form": form}, status=400)
     # Light results: counts, grouping, sort and exclusions need no more; the page (or the map)
     # shown gets what it draws below.
-    outcome = selectors.service_search(**form.search_kwargs(), hydrate=False, directory_version=directory_version)
+    outcome = selectors.service_search(**form.search_kwargs(), hydrate=False, directory_version=directory_version,
+                                      generation=generation)
     paginator = Paginator(outcome.results, selectors.PAGE_SIZE)
     number, page_notice = _page_number(request.GET.get("page"), paginator.num_pages)
     view = "map" if request.GET.get("view") == "map" else "list"

@@ -257,7 +257,7 @@ def cache_settings(redis_url: str, release: str = "dev") -> dict:
     if redis_url:
         return {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "servicemap.redis_cache.RedisCache",  # Django's, one client per pool (why: there)
                 "LOCATION": redis_url,
                 "KEY_PREFIX": f"servicemap:{release}",
                 # A Redis outage must not take the site down: give up quickly and fall back to the db.

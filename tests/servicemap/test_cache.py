@@ -13,9 +13,9 @@ import pytest
 import redis
 from django.contrib.sessions.backends.cached_db import SessionStore
 from django.contrib.sessions.models import Session
-from django.core.cache.backends.redis import RedisCache
 from django.test import override_settings
 
+from servicemap.redis_cache import RedisCache
 from servicemap.settings import cache_settings
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -27,7 +27,7 @@ def test_without_redis_url_the_cache_is_local_memory():
 
 def test_with_redis_url_the_cache_is_redis():
     config = cache_settings("redis://cache.internal:6379/1")["default"]
-    assert config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert config["BACKEND"] == "servicemap.redis_cache.RedisCache"
     assert config["LOCATION"] == "redis://cache.internal:6379/1"
 
 
@@ -59,6 +59,17 @@ def test_values_round_trip_through_redis(redis_config):
     assert cache.incr("a") == 2
     cache.delete("a")
     assert cache.get("a") is None
+
+
+def test_each_cache_call_uses_the_same_client_and_its_pool(redis_config):
+    # Django's own backend builds a new client for every call (~65 µs each: servicemap/redis_cache.py).
+    cache = _cache(redis_config)
+    client = cache._cache.get_client(write=True)
+    cache.set("one", 1)
+    assert cache.get("one") == 1
+    assert cache._cache.get_client(write=True) is client
+    assert cache._cache.get_client() is client  # one server: reads and writes share its pool
+    assert client.connection_pool is cache._cache._get_connection_pool(True)
 
 
 def test_two_app_servers_see_each_others_writes(redis_config):

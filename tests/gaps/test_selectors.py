@@ -128,3 +128,58 @@ def test_the_directory_date_is_cached_until_the_directory_changes(wales_areas, d
         assert selectors.directory_as_of() == long_ago.date()
     WaitingTimeReport.objects.create(service=service, weeks=3, as_of=date.today())
     assert selectors.directory_as_of() == date.today()
+
+
+# --- after a change: the changed services read again (selectors._inputs_now) --------------------
+
+
+def _read_afresh():
+    return (selectors.service_rows_build(), *selectors.area_rows_build())
+
+
+@pytest.fixture
+def held_inputs(wales_areas):
+    services = [ServiceFactory(coverage=[wales_areas[CARDIFF]], capacity_per_year=10 + i) for i in range(5)]
+    return services, selectors.gaps_inputs()
+
+
+def test_after_providers_changes_only_the_changed_services_are_read_again(held_inputs, wales_areas):
+    services, first = held_inputs
+    WaitingTimeReportFactory(service=services[0], weeks=30, referrals_open=False)
+    services[1].coverage_areas.set([wales_areas[NEWPORT], wales_areas[GWYNEDD]])
+    services[2].capacity_per_year = 99
+    services[2].supports_sibling = True
+    services[2].save()
+    Service.objects.filter(pk=services[3].pk).update(status=Service.Status.CLOSED)
+    version.bump(services=[services[3].pk])  # as a moderator's bulk close says whose
+
+    inputs = selectors.gaps_inputs()
+
+    assert inputs == _read_afresh()
+    assert services[3].id not in {row.id for row in inputs[0]}  # closed: not supply
+    held = {row.id: row for row in first[0]}
+    assert next(row for row in inputs[0] if row.id == services[4].id) is held[services[4].id], "not read again"
+    assert next(row for row in inputs[0] if row.id == services[0].id).wait_weeks == 30
+
+
+@pytest.mark.parametrize("change", ["renamed", "opened again", "new service", "unknown reach"])
+def test_changes_that_move_or_add_a_row_read_everything(held_inputs, wales_areas, change):
+    services, first = held_inputs
+    if change == "renamed":
+        services[0].name = "A new first name"
+        services[0].save()
+    elif change == "opened again":
+        services[1].status = Service.Status.CLOSED
+        services[1].save()
+        selectors.gaps_inputs()
+        services[1].status = Service.Status.ACTIVE
+        services[1].save()
+    elif change == "new service":
+        ServiceFactory(coverage=[wales_areas[NEWPORT]])
+    else:
+        version.bump()
+
+    inputs = selectors.gaps_inputs()
+
+    assert inputs == _read_afresh()
+    assert inputs[0][-1] is not first[0][-1]

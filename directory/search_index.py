@@ -307,8 +307,8 @@ def assemble(
 # A change of unknown reach (a new generation: areas, imports) or of which services are published
 # reads everything again, as does a change to very many services.
 
-# Beyond this many changed services, reading every service again costs about as much (20,000
-# services: ~0.7 s read afresh; patched with 1,000 changed ~0.2 s, with one ~30 ms).
+# Beyond this many changed services, patching gains little on reading everything (20,000 services
+# on the 2-core machine: 0.7-0.9 s read afresh; patched, one changed 40-150 ms, 1,000 90-270 ms).
 MOST_PATCHED = 1000
 
 

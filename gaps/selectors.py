@@ -212,8 +212,8 @@ def _inputs_now() -> tuple[list[ServiceRow], list[AreaRow], list[AreaRow]]:
     tokens = search_index.published_tokens()
     held = _held
     inputs = None
-    if held is not None and (held.memo_token, held.generation) == (memo_token, generation) \
-            and held.tokens.keys() == tokens.keys():
+    same_services = held is not None and held.tokens.keys() == tokens.keys()
+    if same_services and (held.memo_token, held.generation) == (memo_token, generation):
         changed = [pk for pk, token in tokens.items() if held.tokens[pk] != token]
         inputs = _patched(held.inputs, changed) if len(changed) <= search_index.MOST_PATCHED else None
     if inputs is None:

@@ -199,7 +199,7 @@ _held: _HeldInputs | None = None
 
 def _inputs_now() -> tuple[list[ServiceRow], list[AreaRow], list[AreaRow]]:
     """The inputs as the directory is now: the last ones read with only the changed services read
-    again, or every service read (~0.6-0.8 s for 20,000; a few changed: ~0.1 s).
+    again, or every service read (20,000: 0.5-0.7 s; patched after one new wait: 40-80 ms).
 
     As the search index does (directory/search_index.py): a provider's change replaces its
     services' `render_token`, so comparing every published service's token with the held ones

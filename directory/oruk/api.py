@@ -23,7 +23,6 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from directory import renderings
@@ -42,17 +41,9 @@ from directory.oruk.params import (
     parse_service_filters,
     parse_uuid,
 )
+from directory.oruk.throttling import OrukAnonThrottle
 
 NDJSON_CHUNK = 200
-
-
-class OrukAnonThrottle(AnonRateThrottle):
-    """Per-client-address limit; the rate is read per request so settings can change it."""
-
-    scope = "oruk_anon"
-
-    def get_rate(self) -> str:
-        return settings.ORUK_API_ANON_RATE
 
 
 class AlwaysJson(BaseContentNegotiation):

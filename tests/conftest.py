@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
@@ -67,3 +71,24 @@ def moderator_client(db, client):
     client.force_login(moderator_create(email="mod@example.org", password="a-long-test-password").user)
     return client
 
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_config():
+    """This machine's Redis as the app's cache settings give it, under a key prefix of this test's
+    own: the server is shared, so the test deletes only its own keys afterwards (never FLUSHDB).
+    Fails, never skips, when Redis does not answer (`make test` checks it first)."""
+    from servicemap.settings import cache_settings
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis does not answer at {REDIS_URL} ({exc}); `make redis-up` starts it")
+    yield cache_settings(REDIS_URL)["default"] | {"KEY_PREFIX": prefix}
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)

@@ -6,19 +6,12 @@ checks it first, as it does PostgreSQL).
 
 from __future__ import annotations
 
-import os
-import uuid
-
-import pytest
-import redis
 from django.contrib.sessions.backends.cached_db import SessionStore
 from django.contrib.sessions.models import Session
 from django.test import override_settings
 
 from servicemap.redis_cache import RedisCache
 from servicemap.settings import cache_settings
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def test_without_redis_url_the_cache_is_local_memory():
@@ -29,21 +22,6 @@ def test_with_redis_url_the_cache_is_redis():
     config = cache_settings("redis://cache.internal:6379/1")["default"]
     assert config["BACKEND"] == "servicemap.redis_cache.RedisCache"
     assert config["LOCATION"] == "redis://cache.internal:6379/1"
-
-
-@pytest.fixture
-def redis_config():
-    """Redis settings under a key prefix of this test's own: the server is shared, so the test
-    deletes only its own keys afterwards (never FLUSHDB)."""
-    prefix = f"test-{uuid.uuid4().hex}"
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"Redis does not answer at {REDIS_URL} ({exc}); `make redis-up` starts it")
-    yield cache_settings(REDIS_URL)["default"] | {"KEY_PREFIX": prefix}
-    for key in client.scan_iter(match=f"{prefix}:*"):
-        client.delete(key)
 
 
 def _cache(config: dict) -> RedisCache:

@@ -3,36 +3,13 @@ and window, counted the same by every app server sharing the cache."""
 
 from __future__ import annotations
 
-import os
-import uuid
-
-import pytest
-import redis
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
 from directory.oruk.throttling import OrukAnonThrottle
 from servicemap.redis_cache import RedisCache
-from servicemap.settings import cache_settings
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 START = 1_800_000_000 - 1_800_000_000 % 60  # the start of a minute
-
-
-@pytest.fixture
-def shared_redis():
-    """A factory of app servers' caches on this machine's Redis, under this test's own prefix
-    (the server is shared: only this test's keys are deleted afterwards)."""
-    prefix = f"test-{uuid.uuid4().hex}"
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"Redis does not answer at {REDIS_URL} ({exc}); `make redis-up` starts it")
-    config = cache_settings(REDIS_URL)["default"] | {"KEY_PREFIX": prefix}
-    yield lambda: RedisCache(config["LOCATION"], config)
-    for key in client.scan_iter(match=f"{prefix}:*"):
-        client.delete(key)
 
 
 def _throttle(cache, at: float) -> OrukAnonThrottle:
@@ -47,9 +24,10 @@ def _request(address: str = "192.0.2.1"):
     return request
 
 
-def test_two_app_servers_count_one_clients_requests_together(shared_redis, settings):
+def test_two_app_servers_count_one_clients_requests_together(redis_config, settings):
     settings.ORUK_API_ANON_RATE = "3/minute"
-    server_a, server_b = shared_redis(), shared_redis()
+    # Each app server's own cache on the one Redis (this machine's; see tests/conftest.py).
+    server_a, server_b = (RedisCache(redis_config["LOCATION"], redis_config) for _ in range(2))
 
     allowed = [_throttle(cache, START + 5).allow_request(_request(), None)
                for cache in (server_a, server_b, server_a, server_b)]

@@ -402,10 +402,11 @@ def _nearest_kms(columns: search_index.Columns, point: tuple[float, float], rows
 
     The same operations in the same order as `great_circle_km` (`x ** 2` as `np.power` with an
     array of exponents, which calls the C library's `pow` as Python's `**` does; `np.square`
-    rounds differently), from the points' side the index holds. numpy's sin, cos and atan2 are
-    the C library's on the machines this runs on, so the figures are the same to the last digit
-    (tests/directory/test_search_vectorised.py holds them to it); where a numpy build uses its
-    own (AVX-512), a figure could differ in its last bit, far below the 0.1 km a page shows.
+    rounds differently), from the points' side the index holds. Where numpy's sin, cos, atan2 and
+    pow are the C library's, the figures are the same to the last digit; on a processor with
+    AVX-512 numpy uses its own, and about one figure in a hundred is a last bit apart (measured on
+    session 9's machine). These figures only order and group the results: ties at NEARBY_KM are
+    decided again, and the figure a card shows computed again, by `great_circle_km` (`weigh`).
     """
     wanted = np.zeros(len(columns.rows), dtype=bool)
     wanted[rows] = True
@@ -698,6 +699,8 @@ def weigh(
     distances = _nearest_kms(columns, point, rows[passing]) if point is not None else np.full(len(passing), _INF)
     within = np.zeros(len(rows), dtype=bool)
     within[passing] = distances <= NEARBY_KM
+    for i in np.flatnonzero(np.abs(distances - NEARBY_KM) < 1e-6):  # as `_within_km` does (see `result`)
+        within[passing[i]] = _nearest_km(point, points[columns.rows[rows[passing[i]]].id]) <= NEARBY_KM
     failing_near = np.flatnonzero(failed & near)
     if len(failing_near):
         within[failing_near] = _within_km(index, point, rows[failing_near], NEARBY_KM)  # type: ignore[arg-type]
@@ -718,9 +721,13 @@ def weigh(
     def result(position: int) -> SearchResult:
         i = order[position]
         row = columns.rows[shown_rows[i]]
-        distance = float(shown_distances[i])
-        return SearchResult(row, _GROUPS[shown_groups[i]], distance if distance != _INF else None,
-                            points.get(row.id, ()), criteria, today, language)  # type: ignore[arg-type]
+        row_points = points.get(row.id, ())
+        # The figure a card shows is `great_circle_km`'s own, not numpy's: on a processor with
+        # AVX-512, numpy's vectorised atan2 and pow give about one distance in a hundred a last bit
+        # apart from the C library's (measured), which can tip "12.35" to 12.3 or 12.4 on a card.
+        # numpy's figures only order and group the results.
+        return SearchResult(row, _GROUPS[shown_groups[i]], _nearest_km(point, row_points), row_points, criteria,
+                            today, language)  # type: ignore[arg-type]
 
     results = LazyResults(result, [_GROUPS[g] for g in shown_groups[order].tolist()])
     return SearchOutcome(

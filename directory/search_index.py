@@ -21,17 +21,15 @@ from __future__ import annotations
 
 import math
 import threading
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from operator import attrgetter
 
 import numpy as np
 from django.db import connection
 from django.utils.translation import get_language
 
-from directory import version, vocabulary
+from directory import renderings, version, vocabulary
 from directory.models import Area, Service, ServiceAtLocation
 
 # Plain columns the criteria, grouping and sorting read, and what a result whose card is cached
@@ -327,11 +325,6 @@ def published_tokens() -> dict[int, object]:
         return {row[pk]: row[token] for row in cursor.fetchall()}
 
 
-def _stored_form() -> Callable[[uuid.UUID], object]:
-    """How the database returns a token: PostgreSQL a uuid; SQLite the 32 hex digits Django stored."""
-    return (lambda token: token) if connection.vendor == "postgresql" else attrgetter("hex")
-
-
 def _read_again(held: SearchIndex | None, token: str, generation: str) -> SearchIndex:
     """The index of the directory at this version and generation (read before its rows): `held`
     patched with the services changed since it was read, or read afresh (see above). One query,
@@ -341,7 +334,8 @@ def _read_again(held: SearchIndex | None, token: str, generation: str) -> Search
     stored = published_tokens()
     if stored.keys() != held.rows.keys():
         return build(token, generation)
-    as_stored = _stored_form()
+    # Compared as the database gives them (renderings.py's `as_uuid`, `as_hex`: a uuid on PostgreSQL).
+    as_stored = renderings.as_uuid if connection.vendor == "postgresql" else renderings.as_hex
     changed = [pk for pk, row in held.rows.items() if as_stored(row.render_token) != stored[pk]]
     if not changed:
         return replace(held, version=token)

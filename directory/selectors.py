@@ -641,10 +641,16 @@ def _within_km(index: search_index.SearchIndex, point: tuple[float, float], rows
     )
     nearest = np.full(len(columns.rows), np.inf)
     np.minimum.at(nearest, columns.point_row[at], d)
-    nearest = nearest[rows]
+    return _within(index, point, rows, nearest[rows], km)
+
+
+def _within(index: search_index.SearchIndex, point: tuple[float, float] | None, rows: Rows, nearest: np.ndarray,
+            km: float) -> np.ndarray:
+    """Whether each row's `nearest` (numpy's figure, inf where unknown) is within `km`, decided
+    again by `great_circle_km` (the figure a card shows) where numpy's last bits could tip it."""
     within = nearest <= km
     for i in np.flatnonzero(np.abs(nearest - km) < 1e-6):
-        within[i] = _nearest_km(point, index.points[columns.rows[rows[i]].id]) <= km
+        within[i] = _nearest_km(point, index.points[index.columns.rows[rows[i]].id]) <= km
     return within
 
 
@@ -698,9 +704,7 @@ def weigh(
     # Distances only where they matter: passing services (shown), and near-by ones (to know if they are).
     distances = _nearest_kms(columns, point, rows[passing]) if point is not None else np.full(len(passing), _INF)
     within = np.zeros(len(rows), dtype=bool)
-    within[passing] = distances <= NEARBY_KM
-    for i in np.flatnonzero(np.abs(distances - NEARBY_KM) < 1e-6):  # as `_within_km` does (see `result`)
-        within[passing[i]] = _nearest_km(point, points[columns.rows[rows[passing[i]]].id]) <= NEARBY_KM
+    within[passing] = _within(index, point, rows[passing], distances, NEARBY_KM)
     failing_near = np.flatnonzero(failed & near)
     if len(failing_near):
         within[failing_near] = _within_km(index, point, rows[failing_near], NEARBY_KM)  # type: ignore[arg-type]

@@ -12,9 +12,16 @@ What is kept, and for how long: the rendered HTML of the page's content, which s
 out of it, nor tell which postcodes were searched, without already knowing the search and the
 secret. The cache's key is another keyed hash of the same, and nothing here is logged.
 
-Correctness: the key holds `directory.version.current()` (every public change replaces it, and
-every app server reads it from the shared database), today's date (waits say "reported 3 days
-ago") and the language; the query string is kept whole because the page's links are built from it.
+Correctness: the key holds the directory's generation (replaced by any change whose reach is not
+known service by service: areas, postcodes, an import), today's date (waits say
+"reported 3 days ago") and the language (and the cache's prefix the release); the query string is kept whole because the page's links
+are built from it. With the page is kept the directory version it is known to be current at
+(`directory.version.current()`: every public change replaces it, and every app server reads it from
+the shared database). At that version the page is served as it is. At a later one it is served
+only if the services its search weighed, and their versions, are still the same
+(`selectors.candidates_digest`; each service's `render_token` is replaced by any change to what a
+search shows of it): a provider's new wait in Bangor does not make every Cardiff search a
+first-time search again. Otherwise it is rendered afresh.
 Only what depends on the visitor is left out: each result's shortlist button (session state and
 the CSRF token) and the map's script nonce. They are left as holes while rendering and filled per
 request (`fill`).
@@ -60,12 +67,12 @@ SHORTLIST_BUTTON = "directory/includes/shortlist_button.html"
 
 # What a cached page holds (`CachedSearch`): a page kept by a release that held something else is
 # never read (its key and seal differ), so a deploy cannot serve one it does not understand.
-FORMAT = "bytes-1"
+FORMAT = "bytes-2"
 
 
-def _material(request: HttpRequest, directory_version: str) -> str:
+def _material(request: HttpRequest, generation: str) -> str:
     return "\n".join((
-        FORMAT, directory_version, timezone.localdate().isoformat(), get_language() or "", request.path,
+        FORMAT, generation, timezone.localdate().isoformat(), get_language() or "", request.path,
         request.META.get("QUERY_STRING", ""),
     ))
 
@@ -78,14 +85,15 @@ def _sealer_for(material: str) -> AESGCM:
     return AESGCM(salted_hmac("directory.search_cache.seal", material, algorithm="sha256").digest())
 
 
-def cache_key(request: HttpRequest, directory_version: str) -> str:
-    """The key of this search page for this `directory.version.current()`."""
-    return _key_for(_material(request, directory_version))
+def cache_key(request: HttpRequest, generation: str) -> str:
+    """The key of this search page for this generation of the directory."""
+    return _key_for(_material(request, generation))
 
 
-def load(request: HttpRequest, directory_version: str) -> CachedSearch | None:
-    """This search's cached page, or None."""
-    material = _material(request, directory_version)
+def load(request: HttpRequest, generation: str) -> CachedSearch | None:
+    """This search's cached page, or None (whether it is current is the caller's to check:
+    `CachedSearch.version`)."""
+    material = _material(request, generation)
     sealed = cache.get(_key_for(material))
     if not isinstance(sealed, bytes):
         return None
@@ -97,8 +105,8 @@ def load(request: HttpRequest, directory_version: str) -> CachedSearch | None:
     return pickle.loads(opened)  # noqa: S301
 
 
-def save(request: HttpRequest, directory_version: str, found: CachedSearch) -> None:
-    material = _material(request, directory_version)
+def save(request: HttpRequest, generation: str, found: CachedSearch) -> None:
+    material = _material(request, generation)
     nonce = os.urandom(_NONCE_BYTES)
     sealed = _sealer_for(material).encrypt(nonce, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL), None)
     cache.set(_key_for(material), nonce + sealed, CACHE_SECONDS)
@@ -152,6 +160,12 @@ class CachedSearch:
     parts: tuple[bytes | tuple[str, ...], ...]  # the content: HTML (UTF-8), and holes (`Holes`)
     # What the unmet-demand counter records for a new search of this link (None: nothing to count).
     unmet: dict | None
+    version: str  # the directory version the page is known to be current at
+    # Whether it still is at a later version: the search's local authority and point (as the
+    # sealed page shows its postcode anyway) and `SearchOutcome.candidates` when it was rendered.
+    lad_code: str
+    point: tuple[float, float] | None
+    candidates: bytes
 
 
 # A button's slots: its service's id and name (per button), the CSRF token and the page's path (per page).

@@ -19,8 +19,10 @@ few array operations instead of a Python loop over hundreds of rows (`selectors.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -101,6 +103,8 @@ class Columns:
     wait_weeks: np.ndarray  # int64, 0 where not reported
     wait_as_of: np.ndarray  # int64, the report's date as an ordinal (0 where not reported)
     name_rank: dict[bool, np.ndarray]  # Welsh page? -> int64, each name's place in name order
+    ids: np.ndarray  # int64, each row's service id
+    tokens: np.ndarray  # 16-byte strings, each row's `render_token` (see `SearchIndex.candidates_digest`)
     covering: dict[int, np.ndarray]  # area id -> row numbers of the services listing it
     unlisted_helpline: np.ndarray  # bool: a helpline that lists no area
     point_lat: np.ndarray  # float64, every published point (in row order) ...
@@ -148,7 +152,14 @@ def _row_columns(rows: Sequence[ServiceRow]) -> dict[str, np.ndarray]:
         "wait_weeks": np.array([row.current_wait_weeks or 0 for row in rows], dtype=np.int64),
         "wait_as_of": np.array([row.current_wait_as_of.toordinal() if row.current_wait_as_of else 0 for row in rows],
                                dtype=np.int64),
+        "ids": np.array([row.id for row in rows], dtype=np.int64),
+        "tokens": np.array([_token_bytes(row.render_token) for row in rows], dtype="S16"),
     }
+
+
+def _token_bytes(token: object) -> bytes:
+    """A `render_token`'s 16 bytes, as PostgreSQL (a uuid) or SQLite (its 32 hex digits) gives it."""
+    return token.bytes if isinstance(token, uuid.UUID) else bytes.fromhex(token)
 
 
 def _name_ranks(rows: Sequence[ServiceRow]) -> dict[bool, np.ndarray]:
@@ -218,6 +229,16 @@ class SearchIndex:
         mask = np.zeros(len(self.columns.rows), dtype=bool)
         mask[self.columns.point_row[inside]] = True
         return mask
+
+    def candidates_digest(self, rows: np.ndarray) -> bytes:
+        """A digest of these rows' services and their `render_token`s (rows: ascending positions).
+
+        Everything a search shows of a service follows from its row, its coverage and points (all
+        of which replace its token when they change: directory/version.py), so two indexes of one
+        generation give a search the same outcome when its candidates' digests are equal
+        (search_cache: a cached page outlives changes to other services)."""
+        columns = self.columns
+        return hashlib.blake2b(columns.ids[rows].tobytes() + columns.tokens[rows].tobytes(), digest_size=16).digest()
 
     def covering_rows(self, area_ids: Iterable[int]) -> np.ndarray:
         """Services listing any of these areas, as a bool mask over `columns.rows`."""

@@ -277,6 +277,10 @@ class SearchOutcome:
     # The criteria each *covering* service failed (one list per service): what the unmet-demand
     # counter needs to say why a child's own area had nothing. Codes only, nothing about the child.
     local_failures: list[list[str]] = field(default_factory=list)
+    # A digest of the services weighed and their versions (`candidates_digest`): equal digests in
+    # one generation mean the same outcome, whatever else in the directory changed. Not part of
+    # the outcome itself (two searches can reach the same outcome from different candidates).
+    candidates: bytes = field(default=b"", compare=False)
 
     def _groups(self) -> Sequence[Group]:
         # Lazy results know their groups without building every result.
@@ -693,10 +697,7 @@ def weigh(
     once; distances too, by `great_circle_km`'s formula (`_nearest_kms`).
     """
     columns, points = index.columns, index.points
-    local = index.covering_rows(area.local_ids)
-    nation = index.covering_rows(area.nation_ids)
-    near = index.nearby_rows(point, NEARBY_KM) if point is not None else np.zeros(len(columns.rows), dtype=bool)
-    rows = np.flatnonzero(local | nation | columns.unlisted_helpline | near)
+    rows, local, nation, near = _candidates(index, area, point)
     failures = _failures(columns, rows, criteria)
     failed = failures.any(axis=1)
     local, nation, near = local[rows], nation[rows], near[rows]
@@ -736,8 +737,30 @@ def weigh(
     results = LazyResults(result, [_GROUPS[g] for g in shown_groups[order].tolist()])
     return SearchOutcome(
         area, results, _exclusions(failures[counted & failed]), int(counted.sum()),
-        _failed_codes(failures[failed & (group == Group.LOCAL)]),
+        _failed_codes(failures[failed & (group == Group.LOCAL)]), index.candidates_digest(rows),
     )
+
+
+def _candidates(
+    index: search_index.SearchIndex, area: SearchArea, point: tuple[float, float] | None,
+) -> tuple[Rows, np.ndarray, np.ndarray, np.ndarray]:
+    """Every service a search in the area weighs (row numbers, ascending), and which of the index's
+    rows cover the area's local authority (or a larger area it is in), cover its nation, and have
+    a point in the box around `point` (bool masks); helplines that list no area are weighed too."""
+    local = index.covering_rows(area.local_ids)
+    nation = index.covering_rows(area.nation_ids)
+    near = index.nearby_rows(point, NEARBY_KM) if point is not None else np.zeros(len(index.columns.rows), dtype=bool)
+    return np.flatnonzero(local | nation | index.columns.unlisted_helpline | near), local, nation, near
+
+
+def candidates_digest(
+    *, lad_code: str, point: tuple[float, float] | None, directory_version: str, generation: str,
+) -> bytes:
+    """`SearchOutcome.candidates` of any search for a child in `lad_code` (distances from `point`)
+    at this version: the same as an earlier outcome's (of this generation) when none of the
+    services it weighed changed and none came into reach, so that outcome still holds."""
+    index = search_index.current(directory_version, generation)
+    return index.candidates_digest(_candidates(index, search_area_for(lad_code, index), point)[0])
 
 
 def _sort_order(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from uuid import UUID
 
 from django import forms
@@ -80,12 +81,12 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "directory/search.html",
                       {**context, "form": SearchForm(), "directory_version": version.current()})
     directory_version, generation = version.current_with_generation()
-    found = search_cache.load(request, directory_version)
+    found = _cached_results(request, directory_version, generation)
     if found is None:
         found = _search_results(request, context, directory_version, generation)
         if isinstance(found, HttpResponse):
             return found  # the form's errors: not cached
-        search_cache.save(request, directory_version, found)
+        search_cache.save(request, generation, found)
     if found.unmet is not None and not request.GET.get("page") and request.GET.get("view") != "map":
         # A new search (not paging or the map of the same one) whose results hold nothing
         # covering the child's area is counted, as an aggregate only, for the gaps module,
@@ -96,6 +97,21 @@ def search(request: HttpRequest) -> HttpResponse:
         area_name=found.area_name, shortlisted=context["shortlisted"], shortlist_count=len(on_shortlist),
         directory_version=directory_version,
     )
+
+
+def _cached_results(request: HttpRequest, directory_version: str, generation: str) -> search_cache.CachedSearch | None:
+    """This search's cached page if it is current: cached at this version, or at an earlier one
+    with the same services weighed, none of them changed since (search_cache says why)."""
+    found = search_cache.load(request, generation)
+    if found is None or found.version == directory_version:
+        return found
+    now = selectors.candidates_digest(lad_code=found.lad_code, point=found.point,
+                                      directory_version=directory_version, generation=generation)
+    if now != found.candidates:
+        return None
+    found = dataclasses.replace(found, version=directory_version)
+    search_cache.save(request, generation, found)  # the next request need not check again
+    return found
 
 
 def _search_results(
@@ -130,8 +146,10 @@ def _search_results(
         request, form=form, outcome=outcome, page=page, page_notice=page_notice, view=view, holes=holes,
         directory_version=directory_version, map_html=map_html, mapped_count=mapped_count,
     )
-    return search_cache.CachedSearch(area_name=outcome.area.name, parts=holes.split(html),
-                                     unmet=_unmet_cell(form, outcome))
+    return search_cache.CachedSearch(
+        area_name=outcome.area.name, parts=holes.split(html), unmet=_unmet_cell(form, outcome),
+        version=directory_version, lad_code=form.place.lad_code, point=form.place.point, candidates=outcome.candidates,
+    )
 
 
 def _unmet_cell(form: SearchForm, outcome: selectors.SearchOutcome) -> dict | None:

@@ -30,6 +30,10 @@ def cardiff_postcode(db):
     return PostcodeFactory(postcode="CF10 1EP", latitude=51.4816, longitude=-3.1791, lad_code=CARDIFF)
 
 
+def _generation() -> str:
+    return version.current_with_generation()[1]
+
+
 def _page(response) -> str:
     # The CSRF token is masked afresh, and the CSP nonce drawn afresh, on every request.
     page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
@@ -73,7 +77,7 @@ def test_a_bulk_change_shows_once_the_version_is_bumped(client, wales_areas, car
     assert "0 services found" in _page(client.get(QUERY))
 
 
-def test_the_cache_key_changes_with_the_version_the_day_and_the_language(rf):
+def test_the_cache_key_changes_with_the_generation_the_day_and_the_language(rf):
     request = rf.get(QUERY)
     key = search_cache.cache_key(request, "v1")
 
@@ -171,23 +175,23 @@ def test_the_search_index_is_read_again_when_the_version_changes(wales_areas, dj
 def test_an_invalid_search_is_not_cached(client, wales_areas):
     assert client.get(SEARCH + "?age=9").status_code == 400
     assert client.get(SEARCH + "?age=9").status_code == 400
-    assert not cache.get(search_cache.cache_key(client.get(SEARCH + "?age=9").wsgi_request, version.current()))
+    assert not cache.get(search_cache.cache_key(client.get(SEARCH + "?age=9").wsgi_request, _generation()))
 
 
 def test_the_cache_holds_no_readable_search(client, wales_areas, cardiff_postcode):
     # Whoever can read the cache must not be able to read searches out of it.
     ServiceFactory(name="Sealed service", coverage=[wales_areas[CARDIFF]])
     response = client.get(QUERY)
-    stored = cache.get(search_cache.cache_key(response.wsgi_request, version.current()))
+    stored = cache.get(search_cache.cache_key(response.wsgi_request, _generation()))
 
     assert isinstance(stored, bytes)
     for visible in (b"CF10", b"CF10+1EP", b"intra_familial", b"Sealed service"):
         assert visible not in stored
-    assert search_cache.load(response.wsgi_request, version.current()) is not None
+    assert search_cache.load(response.wsgi_request, _generation()) is not None
     # Sealed under the search itself: another search's key cannot open it.
     other = client.get(SEARCH + "?postcode=CF10+1EP&age=10&abuse_form=intra_familial").wsgi_request
-    cache.set(search_cache.cache_key(other, version.current()), stored)
-    assert search_cache.load(other, version.current()) is None
+    cache.set(search_cache.cache_key(other, _generation()), stored)
+    assert search_cache.load(other, _generation()) is None
 
 
 def test_the_local_authority_list_is_cached_per_version_with_the_chosen_one_selected(
@@ -285,3 +289,96 @@ def test_anything_in_the_cache_that_does_not_open_is_a_miss(rf, stored):
     cache.set(search_cache.cache_key(request, "v1"), stored)
 
     assert search_cache.load(request, "v1") is None
+
+
+# --- a cached page outlives changes to services its search does not weigh -----------------------
+
+GWYNEDD = "W06000002"
+
+
+def _reads_renderings(queries) -> bool:
+    return any(ServiceRendering._meta.db_table in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.fixture
+def cardiff_and_gwynedd(wales_areas, cardiff_postcode):
+    """Two Cardiff services (one for older children only) and one in Gwynedd, far from Cardiff."""
+    local = ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
+    older = ServiceFactory(name="Cardiff teens", coverage=[wales_areas[CARDIFF]], age_min=13, age_max=17)
+    far = ServiceFactory(name="Gwynedd service", coverage=[wales_areas[GWYNEDD]])
+    ServiceAtLocationFactory(service=far, location__latitude=53.22, location__longitude=-4.13)
+    return local, older, far
+
+
+def _afresh(client) -> str:
+    """The search's page rendered with nothing cached."""
+    cache.clear()
+    return _page(client.get(QUERY))
+
+
+def test_a_change_to_a_service_the_search_does_not_weigh_keeps_its_page(client, cardiff_and_gwynedd):
+    _local, _older, far = cardiff_and_gwynedd
+    first = _page(client.get(QUERY))
+    before = version.current()
+
+    WaitingTimeReport.objects.create(service=far, weeks=30, referrals_open=True)  # a provider in Bangor
+    far.name = "Gwynedd service, renamed"
+    far.save()
+    assert version.current() != before
+
+    with CaptureQueriesContext(connection) as queries:
+        kept = _page(client.get(QUERY))
+    assert not _reads_renderings(queries), "the cached page is served: no card is read"
+    assert kept == first == _afresh(client)
+
+
+def test_a_page_kept_across_a_change_is_then_served_without_checking_again(
+    client, cardiff_and_gwynedd, django_assert_max_num_queries,
+):
+    _local, _older, far = cardiff_and_gwynedd
+    client.get(QUERY)
+    WaitingTimeReport.objects.create(service=far, weeks=30, referrals_open=True)
+    client.get(QUERY)  # checked against the index at the new version, and kept again
+
+    with django_assert_max_num_queries(1):  # the directory version
+        assert "1 service found" in _page(client.get(QUERY))
+
+
+@pytest.mark.parametrize("change", ["wait", "criteria", "unpublished", "coverage", "moved near", "organisation"])
+def test_a_change_to_what_the_search_weighs_shows_at_once(client, cardiff_and_gwynedd, wales_areas, change):
+    local, older, far = cardiff_and_gwynedd
+    client.get(QUERY)  # cached: "1 service found"
+    if change == "wait":
+        WaitingTimeReport.objects.create(service=local, weeks=17, referrals_open=True)
+    elif change == "criteria":
+        older.age_min = 5  # a service left out by the child's age now takes them
+        older.save()
+    elif change == "unpublished":
+        local.is_published = False
+        local.save()
+    elif change == "coverage":
+        far.coverage_areas.add(wales_areas[CARDIFF])  # comes into reach
+    elif change == "moved near":
+        location = far.service_at_locations.get().location
+        location.latitude, location.longitude = 51.49, -3.17
+        location.save()
+    else:
+        local.organisation.name = "Renamed organisation"
+        local.organisation.save()
+
+    page = _page(client.get(QUERY))
+
+    assert page == _afresh(client)
+    expected = {"wait": "17 weeks", "criteria": "Cardiff teens", "unpublished": "0 services found",
+                "coverage": "Gwynedd service", "moved near": "Gwynedd service",
+                "organisation": "Renamed organisation"}[change]
+    assert expected in page
+
+
+def test_a_change_of_unknown_reach_renders_every_page_afresh(client, cardiff_and_gwynedd, wales_areas):
+    client.get(QUERY)
+    area = wales_areas[CARDIFF]
+    area.name = "Cardiff (renamed)"
+    area.save()  # an area: no single service's change, so a new generation
+
+    assert "Cardiff (renamed)" in _page(client.get(QUERY))

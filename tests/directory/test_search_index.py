@@ -144,3 +144,17 @@ def test_a_change_to_which_services_are_published_or_of_unknown_reach_reads_ever
 
     assert _plain(index) == _plain(_read_afresh())
     assert index.rows[services[4].id] is not first.rows[services[4].id]
+
+
+def test_the_candidates_digest_of_a_stored_search_is_its_outcomes(directory, wales_areas):
+    from directory import selectors
+
+    directory_version, generation = version.current_with_generation()
+    point = (51.48, -3.18)
+    outcome = selectors.service_search(lad_code=CARDIFF, point=point, age=9, hydrate=False,
+                                       directory_version=directory_version, generation=generation)
+    kwargs = {"lad_code": CARDIFF, "point": point, "directory_version": directory_version, "generation": generation}
+
+    assert len(outcome.candidates) == 16
+    assert selectors.candidates_digest(**kwargs) == outcome.candidates
+    assert selectors.candidates_digest(**{**kwargs, "lad_code": "W06000002"}) != outcome.candidates

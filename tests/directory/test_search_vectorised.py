@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 import numpy as np
 import pytest
@@ -131,7 +132,7 @@ def rows(draw, service_id: int) -> search_index.ServiceRow:
         "current_wait_weeks": draw(weeks) if reported else None,
         "current_wait_as_of": TODAY - timedelta(days=draw(st.integers(0, 90))) if reported else None,
         "current_wait_open": draw(st.booleans()) if reported else None,
-        "render_token": None, "lists_an_area": False,
+        "render_token": draw(st.uuids()), "lists_an_area": False,
     }
     return search_index.ServiceRow(values[name] for name in SLOTS)
 
@@ -196,7 +197,8 @@ def _either_side_of_40_km(status: str) -> tuple[tuple[float, float], tuple, tupl
     for service_id in (1, 2):
         values = {name: False for name in SLOTS} | {
             "id": service_id, "name_en": str(service_id), "name_cy": None, "status": status, "age_min": 0,
-            "age_max": 18, "current_wait_weeks": None, "current_wait_as_of": None, "current_wait_open": None}
+            "age_max": 18, "current_wait_weeks": None, "current_wait_as_of": None, "current_wait_open": None,
+            "render_token": uuid4()}
         made.append(search_index.ServiceRow(values[name] for name in SLOTS))
     return origin, inside, outside, search_index.assemble("v", made, [], [(1, *inside), (2, *outside)])
 

@@ -145,6 +145,8 @@ def table(results: dict[str, dict]) -> str:
         lines.append(_row(label, each(timing), target))
         if key == "search":
             lines.append(_row("search, repeated (page cached)", each(_repeat_cell), target))
+            lines.append(_row("search, repeated after one new wait elsewhere (page kept unless it weighs that service)",
+                              each(_after_change_cell), "report"))
 
         def queries(r, key=key):
             m = r[key]
@@ -176,6 +178,12 @@ def table(results: dict[str, dict]) -> str:
         f"{r['import']['import_seconds']:.1f} s, peak {r['import']['peak_rss_mb']:.0f} MB RSS"
         f"{_verdict(r['import']['import_seconds'] <= 60)}"), "≤ 60 s"))
     return "\n".join(lines)
+
+
+def _after_change_cell(r: dict) -> str:
+    m = r["search_after_change"]
+    return (f"median {m['median_ms']:.1f} ms, p95 {m['p95_ms']:.1f} ms; ratio {m['ratio_median']:.1f}×; "
+            f"{m['kept']} of {m['n']} pages kept")
 
 
 def _change_rows(each) -> list[str]:
@@ -302,8 +310,7 @@ def search_urls(n: int, rng: random.Random) -> list[str]:
     return urls
 
 
-def measure_search(client, n: int, rng: random.Random) -> dict:
-    urls = search_urls(n, rng)
+def measure_search(client, urls: list[str]) -> dict:
 
     def count(response) -> int:
         match = re.search(r"(\d+) services? found", response.content.decode())
@@ -317,6 +324,40 @@ def measure_search(client, n: int, rng: random.Random) -> dict:
     result["queries"] = _query_counts(client, urls[:60], count)
     result["example"] = urls[0]
     return result
+
+
+def measure_search_after_a_change(client, urls: list[str]) -> dict:
+    """These searches (their pages cached) asked again after one provider's new wait elsewhere: a
+    page is kept unless its search weighs that service (directory/search_cache.py). Each is asked
+    once, as the first request for it after the change, with the floor between (as `_interleaved`)."""
+    from datetime import date
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from directory import search_index
+    from directory.models import Service, ServiceRendering, WaitingTimeReport
+
+    rng = random.Random(13)  # its own: the other measures' draws stay as they were
+    service_id = rng.choice(list(Service.objects.published().values_list("id", flat=True)))
+    WaitingTimeReport.objects.create(service_id=service_id, weeks=rng.randint(1, 40), as_of=date.today())
+    search_index.current()  # this process's index brought up to date: measured in `measure_after_a_change`
+    times, floor, kept = [], [], 0
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        # A page rendered afresh reads its cards; a kept one does not.
+        kept += not any(ServiceRendering._meta.db_table in q["sql"] for q in queries.captured_queries)
+        start = time.perf_counter()
+        client.get("/bench/floor/")
+        floor.append((time.perf_counter() - start) * 1000)
+    median, floor_median = statistics.median(times), statistics.median(floor)
+    return {"n": len(urls), "kept": kept, "median_ms": median, "p95_ms": _percentile(times, 95),
+            "floor_median_ms": floor_median, "ratio_median": median / floor_median}
 
 
 def measure_oruk(client, n: int, rng: random.Random) -> dict:
@@ -540,8 +581,11 @@ def child(args: argparse.Namespace) -> None:
         cache.clear()
         if args.profile:
             profile(args.profile, client, rng)
-        result["search"] = measure_search(client, args.queries, rng)
+        urls = search_urls(args.queries, rng)
+        result["search"] = measure_search(client, urls)
         print(f"search: {json.dumps(result['search'], default=str)}", flush=True)
+        result["search_after_change"] = measure_search_after_a_change(client, urls)
+        print(f"search after a change elsewhere: {json.dumps(result['search_after_change'])}", flush=True)
         result["oruk"] = measure_oruk(client, args.queries, rng)
         print(f"oruk: {json.dumps(result['oruk'], default=str)}", flush=True)
         result["cold"] = measure_cold_store(client, args.queries, rng)

@@ -1,5 +1,6 @@
-"""The search page's results and form, rendered once per search link, directory version, day and
-language, and kept briefly in Django's cache (Redis, shared by every app server, when configured).
+"""The search page's results and form, rendered once per search link, day and language (and again
+when a service the search weighs changes), and kept briefly in Django's cache (Redis, shared by
+every app server, when configured).
 
 A national search costs tens of milliseconds of Python: weighing hundreds of candidates, then
 rendering twenty result cards and the form. The same link asked again (a colleague opening a
@@ -13,15 +14,15 @@ out of it, nor tell which postcodes were searched, without already knowing the s
 secret. The cache's key is another keyed hash of the same, and nothing here is logged.
 
 Correctness: the key holds the directory's generation (replaced by any change whose reach is not
-known service by service: areas, postcodes, an import), today's date (waits say
-"reported 3 days ago") and the language (and the cache's prefix the release); the query string is kept whole because the page's links
-are built from it. With the page is kept the directory version it is known to be current at
-(`directory.version.current()`: every public change replaces it, and every app server reads it from
-the shared database). At that version the page is served as it is. At a later one it is served
-only if the services its search weighed, and their versions, are still the same
-(`selectors.candidates_digest`; each service's `render_token` is replaced by any change to what a
-search shows of it): a provider's new wait in Bangor does not make every Cardiff search a
-first-time search again. Otherwise it is rendered afresh.
+known service by service: areas, postcodes, an import), today's date (waits say "reported 3 days
+ago") and the language (the cache's key prefix holds the release); the query string is kept whole
+because the page's links are built from it. With the page is kept the directory version it is
+known to be current at (`directory.version.current()`: every public change replaces it, and every
+app server reads it from the shared database). At that version the page is served as it is. At a
+later one it is served only if the services its search weighed, and their versions, are still the
+same (`selectors.candidates_digest`; any change to what a search shows of a service replaces its
+`render_token`), and rendered afresh otherwise: a provider's new wait in Bangor does not make every
+Cardiff search a first-time search again.
 Only what depends on the visitor is left out: each result's shortlist button (session state and
 the CSRF token) and the map's script nonce. They are left as holes while rendering and filled per
 request (`fill`).

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -153,13 +152,8 @@ def _row_columns(rows: Sequence[ServiceRow]) -> dict[str, np.ndarray]:
         "wait_as_of": np.array([row.current_wait_as_of.toordinal() if row.current_wait_as_of else 0 for row in rows],
                                dtype=np.int64),
         "ids": np.array([row.id for row in rows], dtype=np.int64),
-        "tokens": np.array([_token_bytes(row.render_token) for row in rows], dtype="S16"),
+        "tokens": np.array([renderings.as_uuid(row.render_token).bytes for row in rows], dtype="S16"),
     }
-
-
-def _token_bytes(token: object) -> bytes:
-    """A `render_token`'s 16 bytes, as PostgreSQL (a uuid) or SQLite (its 32 hex digits) gives it."""
-    return token.bytes if isinstance(token, uuid.UUID) else bytes.fromhex(token)
 
 
 def _name_ranks(rows: Sequence[ServiceRow]) -> dict[bool, np.ndarray]:

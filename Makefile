@@ -43,8 +43,10 @@ test: setup browser-deps postgres-up redis-up
 test-sqlite: setup
 	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest $(PYTEST_ARGS)
 
+# The second pass runs only the tests that reach the database: the rest ran in the first and would
+# give the same result again (tests/conftest.py, `reaches_the_database`).
 test-postgres: setup
-	env -u REDIS_URL DATABASE_URL=$(PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	env -u REDIS_URL DATABASE_URL=$(PG_URL) $(PY) -m pytest $(PYTEST_ARGS) --database-tests-only
 
 # Debian's chromium for Playwright (Playwright's own browser download does not work here).
 browser-deps:

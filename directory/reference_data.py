@@ -36,61 +36,88 @@ def _rows(name: str) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(handle)
 
 
-def _upsert_area(code: str, kind: str, **fields) -> Area:
-    area, _created = Area.objects.update_or_create(code=code, defaults={"kind": kind, **fields})
-    return area
+def _wanted_areas() -> tuple[dict[str, dict], dict[str, list[str]]]:
+    """From the shipped files: each area's code → its fields, and each code → its parents' codes."""
+    names_cy = {row["code"]: row["name_cy"] for row in _rows("wales_area_names_cy.csv")}
+    centroids = {row["lad_code"]: row for row in _rows("wales_la_centroids.csv")}
+    las: dict[str, dict] = {}
+    for row in _rows("wales_local_authorities.csv"):
+        centroid = centroids.get(row["code"], {})
+        las[row["code"]] = {
+            "kind": Area.Kind.LOCAL_AUTHORITY, "name": row["name"], "name_cy": row["name_cy"],
+            "children_0_17": int(row["children_0_17"]) if row["children_0_17"] else None,
+            "children_source": CENSUS_SOURCE, "children_year": int(row["children_0_17_source_year"] or 0) or None,
+            "latitude": float(centroid["latitude"]) if centroid else None,
+            "longitude": float(centroid["longitude"]) if centroid else None,
+        }
+    groups: dict[str, dict] = {}
+    members: dict[str, list[str]] = {}
+    for row in _rows("wales_local_health_boards.csv"):
+        code = row["lhb_code"]
+        groups[code] = {"kind": Area.Kind.HEALTH_BOARD, "name": row["lhb_name"], "name_cy": names_cy.get(code, "")}
+        members[code] = row["la_codes"].split(";")
+    for row in _rows("wales_safeguarding_regions.csv"):
+        code = row["safeguarding_region_code"]
+        groups[code] = {"kind": Area.Kind.SAFEGUARDING_REGION, "name": row["safeguarding_region_name"],
+                        "name_cy": names_cy.get(code, "")}
+        members.setdefault(code, []).append(row["lad_code"])
+    # A board's or region's population is the sum of its local authorities'; Wales's of all of them.
+    for code, group in groups.items():
+        group.update(children_0_17=sum(las[la]["children_0_17"] or 0 for la in members[code]),
+                     children_source=CENSUS_SOURCE, children_year=2021)
+    wales = {"kind": Area.Kind.NATION, "name": "Wales", "name_cy": names_cy[WALES_CODE],
+             "children_0_17": sum(la["children_0_17"] or 0 for la in las.values()),
+             "children_source": CENSUS_SOURCE, "children_year": 2021}
+    parents = {code: [WALES_CODE] for code in [*las, *groups]}
+    for code, la_codes in members.items():
+        for la in la_codes:
+            parents[la].append(code)
+    return {WALES_CODE: wales, **las, **groups}, parents
+
+
+def _save_areas(wanted: dict[str, dict]) -> tuple[dict[str, int], bool]:
+    """Create or update the areas so that each holds the fields wanted (others left as they are).
+    Returns code → id, and whether any row changed."""
+    existing = {area.code: area for area in Area.objects.filter(code__in=wanted)}
+    created = [Area(code=code, **fields) for code, fields in wanted.items() if code not in existing]
+    changed, names = [], set()
+    for code, area in existing.items():
+        differ = [name for name, value in wanted[code].items() if getattr(area, name) != value]
+        for name in differ:
+            setattr(area, name, wanted[code][name])
+        if differ:
+            changed.append(area)
+            names.update(differ)
+    Area.objects.bulk_create(created)
+    if changed:
+        Area.objects.bulk_update(changed, sorted(names))
+    return dict(Area.objects.filter(code__in=wanted).values_list("code", "pk")), bool(created or changed)
+
+
+def _link_parents(ids: dict[str, int], parents: dict[str, list[str]]) -> bool:
+    """Each area's parents exactly as wanted (as `parents.set` would). Returns whether any link changed."""
+    through = Area.parents.through
+    wanted = {(ids[child], ids[parent]) for child, codes in parents.items() for parent in codes}
+    held = {(child, parent): pk for pk, child, parent in through.objects.filter(
+        from_area_id__in=[ids[code] for code in parents]).values_list("pk", "from_area_id", "to_area_id")}
+    gone = [pk for pair, pk in held.items() if pair not in wanted]
+    new = [through(from_area_id=child, to_area_id=parent) for child, parent in wanted - held.keys()]
+    through.objects.filter(pk__in=gone).delete()
+    through.objects.bulk_create(new)
+    return bool(gone or new)
 
 
 @transaction.atomic
 def load_areas() -> int:
-    """Wales, its 22 local authorities, 7 health boards and 6 safeguarding boards, linked."""
-    names_cy = {row["code"]: row["name_cy"] for row in _rows("wales_area_names_cy.csv")}
-    centroids = {row["lad_code"]: row for row in _rows("wales_la_centroids.csv")}
-    wales = _upsert_area(WALES_CODE, Area.Kind.NATION, name="Wales", name_cy=names_cy[WALES_CODE])
-    total_children = 0
-    las: dict[str, Area] = {}
-    for row in _rows("wales_local_authorities.csv"):
-        centroid = centroids.get(row["code"], {})
-        children = int(row["children_0_17"]) if row["children_0_17"] else None
-        total_children += children or 0
-        las[row["code"]] = _upsert_area(
-            row["code"], Area.Kind.LOCAL_AUTHORITY, name=row["name"], name_cy=row["name_cy"],
-            children_0_17=children, children_source=CENSUS_SOURCE,
-            children_year=int(row["children_0_17_source_year"] or 0) or None,
-            latitude=float(centroid["latitude"]) if centroid else None,
-            longitude=float(centroid["longitude"]) if centroid else None,
-        )
-    wales.children_0_17, wales.children_source, wales.children_year = total_children, CENSUS_SOURCE, 2021
-    wales.save()
+    """Wales, its 22 local authorities, 7 health boards and 6 safeguarding boards, linked.
 
-    groups: dict[str, list[str]] = {}
-    for row in _rows("wales_local_health_boards.csv"):
-        board = _upsert_area(
-            row["lhb_code"], Area.Kind.HEALTH_BOARD, name=row["lhb_name"], name_cy=names_cy.get(row["lhb_code"], "")
-        )
-        board.parents.set([wales])
-        groups[board.code] = row["la_codes"].split(";")
-    for row in _rows("wales_safeguarding_regions.csv"):
-        code = row["safeguarding_region_code"]
-        region = _upsert_area(
-            code, Area.Kind.SAFEGUARDING_REGION, name=row["safeguarding_region_name"], name_cy=names_cy.get(code, "")
-        )
-        region.parents.set([wales])
-        groups.setdefault(code, []).append(row["lad_code"])
-
-    group_areas = {a.code: a for a in Area.objects.filter(code__in=groups)}
-    parents_of: dict[str, list[Area]] = {code: [wales] for code in las}
-    for group_code, la_codes in groups.items():
-        for la_code in la_codes:
-            parents_of[la_code].append(group_areas[group_code])
-    for code, la in las.items():
-        la.parents.set(parents_of[code])
-        # Fill in the boards' populations as the sum of their local authorities.
-    for group_code, la_codes in groups.items():
-        group = group_areas[group_code]
-        group.children_0_17 = sum(las[c].children_0_17 or 0 for c in la_codes)
-        group.children_source, group.children_year = CENSUS_SOURCE, 2021
-        group.save()
+    In bulk, a few queries in all (row by row it was ~550, which every test that loads the areas
+    paid); the version is bumped once, and only if a row or link changed."""
+    wanted, parents = _wanted_areas()
+    ids, areas_changed = _save_areas(wanted)
+    links_changed = _link_parents(ids, parents)
+    if areas_changed or links_changed:
+        version.bump()  # bulk writes send no signals
     return Area.objects.count()
 
 

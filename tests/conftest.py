@@ -18,6 +18,41 @@ hypothesis_settings.register_profile("servicemap", deadline=None)
 hypothesis_settings.load_profile("servicemap")
 
 
+# Fixtures through which a test reaches the database (pytest-django blocks it otherwise). Not
+# django_db_blocker: every test holds it through pytest-django's own fixtures; a fixture of ours
+# that unblocks the database asks for django_db_setup too, to have a database to open.
+DATABASE_FIXTURES = frozenset({
+    "db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server",
+    "django_db_setup",
+})
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only", action="store_true",
+        help="deselect the tests that never reach the database (the second database's pass: they "
+             "ran in the first, and would give the same result again)",
+    )
+
+
+def reaches_the_database(item: pytest.Item) -> bool:
+    """Whether pytest-django lets this test reach the database: it is marked django_db or it
+    uses, directly or through its fixtures, one that opens the database."""
+    return item.get_closest_marker("django_db") is not None or not DATABASE_FIXTURES.isdisjoint(
+        getattr(item, "fixturenames", ()))
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--database-tests-only"):
+        return
+    kept, deselected = [], []
+    for item in items:
+        (kept if reaches_the_database(item) else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def _english_after_each_test():
     # A request to a /cy/ page leaves Welsh active in this thread (as it would for the next

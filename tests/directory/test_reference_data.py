@@ -33,3 +33,46 @@ def test_loading_twice_changes_nothing():
     load_areas()
     after = list(Area.objects.values_list("code", "name", "children_0_17").order_by("code"))
     assert before == after
+
+
+def _snapshot() -> tuple[list, list]:
+    areas = list(Area.objects.order_by("code").values_list(
+        "code", "kind", "name", "name_cy", "children_0_17", "children_source", "children_year", "latitude", "longitude"))
+    links = sorted(Area.parents.through.objects.values_list("from_area__code", "to_area__code"))
+    return areas, links
+
+
+def test_health_boards_and_regions_count_the_children_of_their_local_authorities():
+    load_areas()
+    for group in Area.objects.filter(kind__in=[Area.Kind.HEALTH_BOARD, Area.Kind.SAFEGUARDING_REGION]):
+        members = Area.objects.filter(parents=group, kind=Area.Kind.LOCAL_AUTHORITY)
+        assert members.exists(), group.code
+        assert group.children_0_17 == sum(m.children_0_17 for m in members), group.code
+        assert list(group.parents.values_list("code", flat=True)) == [WALES_CODE]
+
+
+def test_loading_again_puts_back_what_was_edited_and_no_more():
+    load_areas()
+    shipped = _snapshot()
+    cardiff = Area.objects.get(code="W06000015")
+    Area.objects.filter(pk=cardiff.pk).update(name="Edited", children_0_17=1, latitude=None)
+    cardiff.parents.clear()
+    cardiff.parents.add(Area.objects.get(code="W06000023"))  # a parent it should not have
+    Area.objects.filter(code=WALES_CODE).delete()  # and one area gone altogether
+
+    load_areas()
+
+    assert _snapshot() == shipped
+
+
+def test_loading_again_unchanged_leaves_the_directory_version_alone_and_a_change_bumps_it():
+    from directory import version
+
+    load_areas()
+    unchanged = version.current()
+    load_areas()
+    assert version.current() == unchanged
+
+    Area.objects.filter(code="W06000015").update(name_cy="")
+    load_areas()
+    assert version.current() != unchanged

@@ -7,6 +7,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management import call_command
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
@@ -98,6 +99,21 @@ def _forget_search_index():
     yield
     search_index.forget()
     page_query.forget()
+
+
+@pytest.fixture(scope="module")
+def sample_directory(django_db_setup, django_db_blocker):
+    """The real areas and the fictional sample directory, loaded once for a module (it takes
+    seconds) and flushed after it; each test still runs in its own rolled-back transaction."""
+    from directory.reference_data import load_areas
+    from directory.sample_directory import load_sample_directory
+
+    with django_db_blocker.unblock():
+        load_areas()
+        load_sample_directory()
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture

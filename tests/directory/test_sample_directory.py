@@ -5,6 +5,7 @@ import pytest
 from directory.models import WALES_CODE, Area, Organisation, Service, WaitingTimeReport
 from directory.sample_directory import NO_INTRA_FAMILIAL, NO_PARENT_SUPPORT, load_sample_directory
 
+# Loaded once for the module (tests/conftest.py, `sample_directory`): each load takes seconds.
 pytestmark = pytest.mark.django_db
 
 
@@ -13,16 +14,14 @@ def _covering(la_code: str):
     return Service.objects.filter(coverage_areas__in=[la, *la.parents.all()]).exclude(status="closed").distinct()
 
 
-def test_it_loads_about_80_labelled_services_across_all_22_local_authorities(wales_areas):
-    load_sample_directory()
+def test_it_loads_about_80_labelled_services_across_all_22_local_authorities(sample_directory):
     assert 75 <= Service.objects.count() <= 90
     assert not Organisation.objects.filter(is_sample=False).exists()
     for la in Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY):
         assert _covering(la.code).exists(), la.name
 
 
-def test_it_is_deterministic_and_idempotent(wales_areas):
-    load_sample_directory()
+def test_it_is_deterministic_and_idempotent(sample_directory):
     first = sorted(Service.objects.values_list("public_id", "name", "age_min", "abuse_intra_familial"))
     waits = WaitingTimeReport.objects.count()
     load_sample_directory()
@@ -30,8 +29,7 @@ def test_it_is_deterministic_and_idempotent(wales_areas):
     assert WaitingTimeReport.objects.count() == waits
 
 
-def test_the_deliberate_gaps_are_real(wales_areas):
-    load_sample_directory()
+def test_the_deliberate_gaps_are_real(sample_directory):
     assert not Service.objects.filter(coverage_areas__code=WALES_CODE, abuse_intra_familial=True).exists()
     for code in NO_INTRA_FAMILIAL:
         assert not _covering(code).filter(abuse_intra_familial=True).exists(), code
@@ -39,8 +37,7 @@ def test_the_deliberate_gaps_are_real(wales_areas):
         assert not _covering(code).filter(supports_parent_carer=True).exists(), code
 
 
-def test_powys_has_two_welsh_intra_familial_services_for_a_nine_year_old_and_their_parent(wales_areas):
-    load_sample_directory()
+def test_powys_has_two_welsh_intra_familial_services_for_a_nine_year_old_and_their_parent(sample_directory):
     matches = _covering("W06000023").filter(
         abuse_intra_familial=True, supports_parent_carer=True, welsh_available=True,
         disclosure_required=False, age_min__lte=9, age_max__gte=9,
@@ -48,7 +45,6 @@ def test_powys_has_two_welsh_intra_familial_services_for_a_nine_year_old_and_the
     assert matches.count() >= 2
 
 
-def test_some_waits_are_long_and_some_lists_closed(wales_areas):
-    load_sample_directory()
+def test_some_waits_are_long_and_some_lists_closed(sample_directory):
     assert WaitingTimeReport.objects.filter(weeks__gte=26).exists()
     assert WaitingTimeReport.objects.filter(referrals_open=False).exists()

@@ -1,7 +1,6 @@
 """The gaps pages on the fictional sample directory: its deliberate gaps must show as gaps.
 
-The sample is loaded once for the module (it takes seconds) and flushed afterwards; each test
-still runs in its own rolled-back transaction.
+The sample is loaded once for the module (tests/conftest.py, `sample_directory`).
 """
 
 from __future__ import annotations
@@ -10,24 +9,12 @@ import csv
 import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from directory.models import WALES_CODE
-from directory.reference_data import load_areas
-from directory.sample_directory import NO_INTRA_FAMILIAL, NO_PARENT_SUPPORT, load_sample_directory
+from directory.sample_directory import NO_INTRA_FAMILIAL, NO_PARENT_SUPPORT
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def sample(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        load_areas()
-        load_sample_directory()
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
 
 
 def _csv_rows(response) -> tuple[list[list[str]], list[dict[str, str]]]:
@@ -36,7 +23,7 @@ def _csv_rows(response) -> tuple[list[list[str]], list[dict[str, str]]]:
     return list(csv.reader(io.StringIO(header))), list(csv.DictReader(io.StringIO(table)))
 
 
-def test_the_map_page_shows_the_deliberate_intra_familial_gaps_of_the_sample(client, sample):
+def test_the_map_page_shows_the_deliberate_intra_familial_gaps_of_the_sample(client, sample_directory):
     response = client.get(reverse("gaps:index"), {"layer": "intra_familial"})
     assert response.status_code == 200
     body = response.content.decode()
@@ -48,12 +35,12 @@ def test_the_map_page_shows_the_deliberate_intra_familial_gaps_of_the_sample(cli
         assert f">{heading}</dt>" in body
 
 
-def test_the_family_layers_show_the_deliberate_parent_support_gaps(client, sample):
+def test_the_family_layers_show_the_deliberate_parent_support_gaps(client, sample_directory):
     response = client.get(reverse("gaps:index"), {"layer": "parent_carer"})
     assert {a.code for a in response.context["no_provision"]} == NO_PARENT_SUPPORT
 
 
-def test_the_map_is_offline_with_a_legend_and_a_table(client, sample):
+def test_the_map_is_offline_with_a_legend_and_a_table(client, sample_directory):
     body = client.get(reverse("gaps:index"), {"layer": "intra_familial"}).content.decode()
     assert "/static/vendor/leaflet/leaflet.js" in body
     assert "cdn.jsdelivr" not in body and "openstreetmap" not in body.lower()
@@ -64,7 +51,7 @@ def test_the_map_is_offline_with_a_legend_and_a_table(client, sample):
     assert body.count('<tr class="govuk-table__row">') >= 23  # header + 22 areas (+ Wales)
 
 
-def test_the_table_sorts_by_a_column_either_way(client, sample):
+def test_the_table_sorts_by_a_column_either_way(client, sample_directory):
     ascending = client.get(reverse("gaps:index"), {"layer": "all", "sort": "name"}).context["rows"]
     descending = client.get(reverse("gaps:index"), {"layer": "all", "sort": "-name"}).context["rows"]
     names = [row.name for row, _bin in ascending]
@@ -74,7 +61,7 @@ def test_the_table_sorts_by_a_column_either_way(client, sample):
     assert by_access[0][0].no_provision  # default: lowest normalised access first
 
 
-def test_regional_views_are_demand_weighted_means(client, sample):
+def test_regional_views_are_demand_weighted_means(client, sample_directory):
     response = client.get(reverse("gaps:index"), {"layer": "all", "view": "health_board"})
     rows = [row for row, _bin in response.context["rows"]]
     assert len(rows) == 7
@@ -90,14 +77,14 @@ def test_regional_views_are_demand_weighted_means(client, sample):
     [{"layer": "everything"}, {"age": "teens"}, {"view": "country"}, {"basis": "money"}, {"need": "x"},
      {"sort": "drop table"}],
 )
-def test_bad_choices_show_an_error_and_the_defaults_never_a_500(client, sample, params):
+def test_bad_choices_show_an_error_and_the_defaults_never_a_500(client, sample_directory, params):
     response = client.get(reverse("gaps:index"), params)
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
     assert response.context["result"].layer.key in {"all", "cse"}
 
 
-def test_the_csv_states_source_period_method_and_limits_then_the_table(client, sample):
+def test_the_csv_states_source_period_method_and_limits_then_the_table(client, sample_directory):
     response = client.get(reverse("gaps:data_csv"), {"layer": "intra_familial"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -110,12 +97,12 @@ def test_the_csv_states_source_period_method_and_limits_then_the_table(client, s
     assert by_code[WALES_CODE]["normalised_access"] == "1.0000"
 
 
-def test_the_csv_follows_the_regional_view(client, sample):
+def test_the_csv_follows_the_regional_view(client, sample_directory):
     _header, rows = _csv_rows(client.get(reverse("gaps:data_csv"), {"view": "safeguarding_region"}))
     assert len(rows) == 7  # 6 boards and Wales
 
 
-def test_the_headlines_page_lists_the_sample_gaps(client, sample):
+def test_the_headlines_page_lists_the_sample_gaps(client, sample_directory):
     response = client.get(reverse("gaps:headlines"))
     assert response.status_code == 200
     assert {a.code for a in response.context["intra_none"]} == NO_INTRA_FAMILIAL

@@ -15,7 +15,8 @@ dropped and created afresh) a child process migrates, generates the directory
 - the gap analysis for all local authorities × every layer, and for the 22 Welsh ones;
 - the size of the gaps map page (the 22 Welsh areas; and a map of every local authority);
 - `export_oruk` of the whole directory, then `import_oruk` of that feed into another fresh database
-  (if those commands are present), with its wall time and peak memory.
+  (if those commands are present), with its wall time and peak memory; then `import_oruk` again
+  over it of the same feed as a night might change it (every wait new, every tenth description).
 
 Targets (issue 7) are printed beside each figure. Not part of `make test`.
 """
@@ -177,6 +178,9 @@ def table(results: dict[str, dict]) -> str:
         lambda r: NOT_AVAILABLE if r["import"].get("unavailable") else
         f"{r['import']['import_seconds']:.1f} s, peak {r['import']['peak_rss_mb']:.0f} MB RSS"
         f"{_verdict(r['import']['import_seconds'] <= 60)}"), "≤ 60 s"))
+    lines.append(_row("import_oruk again, a night's changes (every wait new, every tenth description)", each(
+        lambda r: NOT_AVAILABLE if r["import"].get("unavailable") else
+        f"{r['import']['update_seconds']:.1f} s for {r['import']['update_changed']} changed records"), "report"))
     return "\n".join(lines)
 
 
@@ -534,8 +538,44 @@ def measure_import(kind: str) -> dict:
     output = log.read_text()
     if status != 0:
         raise SystemExit(f"import_oruk failed:\n{output[-3000:]}")
+    changed, changed_count = _changed_feed(feed)
+    update_seconds, update_output = _import_timed(kind, changed, env)
     return {"export_seconds": export_seconds, "feed_mb": feed.stat().st_size / 1e6, "import_seconds": seconds,
-            "peak_rss_mb": usage.ru_maxrss / 1024, "output_tail": output[-500:]}
+            "peak_rss_mb": usage.ru_maxrss / 1024, "output_tail": output[-500:],
+            "update_seconds": update_seconds, "update_changed": changed_count, "update_tail": update_output[-500:]}
+
+
+def _changed_feed(feed: Path) -> tuple[Path, int]:
+    """The feed as a night might change it: every service that reports a wait has a new one, and
+    every tenth a new description. Returns the file and how many records changed."""
+    documents = json.loads(feed.read_text())
+    changed = 0
+    for number, document in enumerate(documents):
+        touched = False
+        if document.get("csa_wait_weeks") is not None:
+            document["csa_wait_weeks"] = min(document["csa_wait_weeks"] + 1, 520)
+            document["csa_wait_as_of"] = "2030-01-01"
+            touched = True
+        if number % 10 == 0:
+            document["description"] = f"{document.get('description') or ''} Updated."
+            touched = True
+        changed += touched
+    out = feed.with_name(f"{feed.stem}-changed.json")
+    out.write_text(json.dumps(documents, ensure_ascii=False))
+    return out, changed
+
+
+def _import_timed(kind: str, feed: Path, env: dict) -> tuple[float, str]:
+    log = BENCH_DIR / f"import-{kind}-{feed.stem}.log"
+    start = time.perf_counter()
+    with log.open("w") as out:
+        status = subprocess.run([sys.executable, "manage.py", "import_oruk", str(feed)], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT).returncode
+    seconds = time.perf_counter() - start
+    output = log.read_text()
+    if status != 0:
+        raise SystemExit(f"import_oruk of {feed.name} failed:\n{output[-3000:]}")
+    return seconds, output
 
 
 def child(args: argparse.Namespace) -> None:

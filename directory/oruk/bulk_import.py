@@ -1,15 +1,19 @@
-"""The fast path of `import_oruk`: new and unchanged records, read and written a batch at a time.
+"""The fast path of `import_oruk`: new, unchanged and simply updated records, a batch at a time.
 
 The per-record path (`importer.apply_service`) looks up and saves one row at a time, about 30
 queries a record: 12 minutes for a national feed of 20,000 services. Here the rows a chunk of
 records refers to are read with a few `IN` queries, and the rows of new records are written with
-one `bulk_create` per table per batch (change history included).
+one `bulk_create` per table per batch (change history included); updated services with one
+`UPDATE` run over the batch.
 
 Only a record whose outcome is certain takes this path: a new service whose organisation and
-locations are new or unchanged, or an existing service with no change at all. Anything else (an
-update, imported taxonomy terms, an area matched by name or not yet known, an id met twice since
-the rows were read) is declined and goes the per-record way, after the batch before it is written,
-so the database, the report and every message are the same as if every record went that way.
+locations are new or unchanged; an existing service with no change at all; or one whose only
+changes are its own fields, a new wait or its unmapped data, what a publisher's feed most often
+changes from one night to the next. Anything else (a changed organisation, location, coverage or
+list of locations, imported taxonomy terms, an area matched by name or not yet known, an id met
+twice since the rows were read) is declined and goes the per-record way, after the batch before it
+is written, so the database, the report and every message are the same as if every record went
+that way.
 Objects are checked as the per-record path checks them (`full_clean`, less the checks that need a
 query); a batch the database refuses (a check constraint) is rolled back and its records redone one
 by one, so a bad record is still reported against itself.
@@ -17,6 +21,7 @@ by one, so a bad record is still reported against itself.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -50,6 +55,21 @@ def _differs(instance, fields: dict) -> bool:
 def _assign(instance, fields: dict) -> None:
     for name, value in fields.items():  # one at a time, as the per-record path (translated fields)
         setattr(instance, name, value)
+
+
+def _update_rows(services: list[Service]) -> None:
+    """Save every column of these services as `save()` would, with one UPDATE run over them all
+    (executemany: psycopg sends them in one pipeline). `updated_at` is written as it stands, not
+    set to now by auto_now: the caller sets it."""
+    fields = [f for f in Service._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    sql = (f"UPDATE {quote(Service._meta.db_table)} SET "
+           + ", ".join(f"{quote(f.column)} = %s" for f in fields)
+           + f" WHERE {quote(Service._meta.pk.column)} = %s")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [
+            [f.get_db_prep_save(getattr(s, f.attname), connection) for f in fields] + [s.pk] for s in services
+        ])
 
 
 def _set_updated_at(services: list[Service]) -> None:
@@ -107,6 +127,8 @@ class _Plan:
     organisations: list[Organisation] = field(default_factory=list)
     service: Service | None = None
     coverage: list[int] = field(default_factory=list)
+    updated: Service | None = None  # an existing service, as it is to be saved
+    fields_changed: bool = False  # its own fields (a history entry), not only its wait or unmapped data
     locations: list[Location] = field(default_factory=list)
     links: list[ServiceAtLocation] = field(default_factory=list)
     wait: WaitingTimeReport | None = None
@@ -118,7 +140,7 @@ class Accepted:
     raw: object
     label: str
     data: ServiceData
-    outcome: str  # "created" or "unchanged"
+    outcome: str  # "created", "updated" or "unchanged"
 
 
 class FastPath:
@@ -138,6 +160,7 @@ class FastPath:
         self.pending: list[Accepted] = []
         self.new_organisations: list[Organisation] = []
         self.new_services: list[tuple[Service, list[int]]] = []
+        self.updated_services: list[tuple[Service, bool]] = []  # and whether its own fields changed
         self.new_locations: list[Location] = []
         self.new_links: list[ServiceAtLocation] = []
         self.new_waits: list[WaitingTimeReport] = []
@@ -187,14 +210,14 @@ class FastPath:
             return False
         existing = self.snapshot.services.get(data.public_id)
         if existing is None:
-            accepted = self._new_service(data, organisation, coverage, plan)
+            outcome = "created" if self._new_service(data, organisation, coverage, plan) else None
         else:
-            accepted = self._unchanged(existing, data, organisation, coverage)
-        if not accepted:
+            outcome = self._existing(existing, data, organisation, coverage, plan)
+        if outcome is None:
             return False
         self._keep(plan)
         self.seen_services.add(data.public_id)
-        self.pending.append(Accepted(number, raw, label, data, "created" if existing is None else "unchanged"))
+        self.pending.append(Accepted(number, raw, label, data, outcome))
         return True
 
     def _organisation(self, data: ServiceData, plan: _Plan) -> Organisation | None:
@@ -247,11 +270,39 @@ class FastPath:
         plan.service, plan.coverage = service, coverage
         return True
 
-    def _unchanged(self, service: Service, data: ServiceData, organisation: Organisation, coverage: list[int]) -> bool:
-        """True only if the per-record path would change nothing at all."""
+    def _existing(self, service: Service, data: ServiceData, organisation: Organisation, coverage: list[int],
+                  plan: _Plan) -> str | None:
+        """"unchanged" if the per-record path would change nothing at all; "updated" (the update in
+        `plan`) if it would change only the service's own fields, its wait or its unmapped data;
+        None otherwise."""
+        if organisation.pk is None or service.organisation_id != organisation.pk:
+            return None
+        if not self._same_relations(service, data, coverage):
+            return None
+        # As the per-record path: a changed record is modified now, and so is its new wait recorded.
+        moment = timezone.now()
+        wait = None
+        if data.wait is not None and self.snapshot.waits.get(service.pk) != (
+                data.wait.weeks, data.wait.as_of, data.wait.referrals_open):
+            wait = WaitingTimeReport(service=service, weeks=data.wait.weeks, as_of=data.wait.as_of,
+                                     referrals_open=data.wait.referrals_open, recorded_at=moment)
+            if not _check(wait, exclude=("service",)):
+                return None
+        fields_changed = _differs(service, data.fields)
+        if not fields_changed and wait is None and data.raw == service.raw_extensions:
+            return "unchanged"
+        updated = copy.copy(service)  # the snapshot's row stays as read
+        if fields_changed:
+            _assign(updated, data.fields)
+            if not _check(updated, exclude=("organisation",)):
+                return None
+        updated.raw_extensions, updated.updated_at = data.raw, moment
+        plan.updated, plan.fields_changed, plan.wait = updated, fields_changed, wait
+        return "updated"
+
+    def _same_relations(self, service: Service, data: ServiceData, coverage: list[int]) -> bool:
+        """Whether the record leaves the service's coverage, terms and locations as they are."""
         snapshot = self.snapshot
-        if organisation.pk is None or service.organisation_id != organisation.pk or _differs(service, data.fields):
-            return False
         if data.areas is not None and set(coverage) != snapshot.coverage[service.pk]:
             return False
         if data.terms is not None and snapshot.terms[service.pk]:
@@ -270,10 +321,7 @@ class FastPath:
                 listed.add(item.public_id)
             if kept != snapshot.links_of[service.pk]:
                 return False
-        if data.wait is not None:
-            if snapshot.waits.get(service.pk) != (data.wait.weeks, data.wait.as_of, data.wait.referrals_open):
-                return False
-        return data.raw == service.raw_extensions
+        return True
 
     def _keep(self, plan: _Plan) -> None:
         for organisation in plan.organisations:
@@ -286,6 +334,8 @@ class FastPath:
         self.new_links += plan.links
         if plan.service is not None:
             self.new_services.append((plan.service, plan.coverage))
+        if plan.updated is not None:
+            self.updated_services.append((plan.updated, plan.fields_changed))
         if plan.wait is not None:
             self.new_waits.append(plan.wait)
 
@@ -297,6 +347,7 @@ class FastPath:
             bulk_create_with_history(self.new_organisations, Organisation, default_change_reason=change_reason)
             bulk_create_with_history(self.new_locations, Location, default_change_reason=change_reason)
             self._write_services(change_reason)
+            self._write_updates(change_reason)
             ServiceAtLocation.objects.bulk_create(self.new_links)
             WaitingTimeReport.objects.bulk_create(self.new_waits)
         self.organisations.update((o.public_id, o) for o in self.new_organisations)
@@ -304,6 +355,7 @@ class FastPath:
         self.new_organisations, self.new_services, self.new_locations, self.new_links, self.new_waits = (
             [], [], [], [], []
         )
+        self.updated_services = []
         return done
 
     def _write_services(self, change_reason: str) -> None:
@@ -318,12 +370,20 @@ class FastPath:
             [through(service_id=service.pk, area_id=area) for service, coverage in self.new_services
              for area in coverage]
         )
-        _service_history([service.pk for service in services], change_reason)
+        _service_history([service.pk for service in services], change_reason, "+")
+
+    def _write_updates(self, change_reason: str) -> None:
+        if not self.updated_services:
+            return
+        _update_rows([service for service, _fields_changed in self.updated_services])
+        # The per-record path saves (and so records history) only a service whose own fields changed.
+        _service_history([service.pk for service, changed in self.updated_services if changed], change_reason, "~")
 
 
-def _service_history(pks: list[int], change_reason: str) -> None:
-    """Change history for new services: one entry each, holding its coverage, as simple-history
-    would write it (the per-record path writes two: the service, then the same with its coverage).
+def _service_history(pks: list[int], change_reason: str, kind: str) -> None:
+    """Change history for services just written: one entry each of this kind ("+" new, "~"
+    changed), holding its coverage, as simple-history would write it (for a new service the
+    per-record path writes two: the service, then the same with its coverage).
 
     Copied row for row by the database (INSERT ... SELECT): building 57-column history instances in
     Python cost as much as the services themselves."""
@@ -339,15 +399,15 @@ def _service_history(pks: list[int], change_reason: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date, history_type, "
-            f"history_change_reason, history_user_id) SELECT {columns}, %s, '+', %s, NULL "
+            f"history_change_reason, history_user_id) SELECT {columns}, %s, %s, %s, NULL "
             f"FROM {quote(Service._meta.db_table)} WHERE id IN ({ids})",
-            [moment, change_reason, *pks],
+            [moment, kind, change_reason, *pks],
         )
         cursor.execute(
             f"INSERT INTO {quote(coverage._meta.db_table)} (id, service_id, area_id, history_id) "
             f"SELECT link.id, link.service_id, link.area_id, entry.history_id "
             f"FROM {quote(Service.coverage_areas.through._meta.db_table)} link "
             f"JOIN {quote(history._meta.db_table)} entry ON entry.id = link.service_id "
-            f"AND entry.history_date = %s AND entry.history_type = '+' WHERE link.service_id IN ({ids})",
-            [moment, *pks],
+            f"AND entry.history_date = %s AND entry.history_type = %s WHERE link.service_id IN ({ids})",
+            [moment, kind, *pks],
         )

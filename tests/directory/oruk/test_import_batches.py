@@ -4,9 +4,10 @@ of queries that does not grow with the feed, and a record the database refuses i
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -73,6 +74,103 @@ def test_the_fast_path_and_the_record_by_record_path_leave_the_same_directory(fe
     assert (slow.created, slow.rejected, slow.notes) == (fast.created, fast.rejected, fast.notes)
     assert export_text() == fast_export
     assert _database_state() == fast_state
+
+
+MOMENT = datetime(2027, 1, 4, 9, tzinfo=UTC)
+
+
+def _changed(documents: list[dict]) -> list[dict]:
+    """A night's changes across the feed, each of a kind the fast path updates (own fields, a new
+    wait, unmapped data) or declines (locations, coverage), among records left alone."""
+    documents = [dict(document) for document in documents]
+    documents[0]["name"] = "Renamed service"
+    documents[1]["description"] = "A new description."
+    documents[2].update(csa_wait_weeks=30, csa_wait_as_of="2025-06-01", csa_referrals_open=False)
+    documents[3].update(name="Renamed with a new wait", csa_wait_weeks=2, csa_wait_as_of="2025-06-02")
+    documents[4]["x_publisher_note"] = "kept, not mapped"
+    documents[5]["status"] = "inactive"
+    documents[6]["service_at_locations"] = []  # declined: the per-record path removes the link
+    documents[7]["service_areas"] = documents[7]["service_areas"][:0]  # declined: coverage
+    documents[8].update(csa_wait_weeks=documents[8]["csa_wait_weeks"])  # the same wait again: unchanged
+    return documents
+
+
+def test_updates_leave_the_same_directory_by_either_path(many, monkeypatch):
+    """The fast path's updates against the record-by-record path's: the same rows, the same
+    history entries and waits, the same report, from the same directory at the same moment."""
+    documents = _changed(_documents())
+    before = json.loads(export_text())
+    empty_the_directory()
+    assert import_records(before).created == 12  # the same directory, made the same way, before each run
+
+    with time_machine.travel(MOMENT, tick=False):
+        since = _last_history_id()
+        fast = import_records(documents)
+        fast_state, fast_export = _database_state(), export_text()
+        fast_history = _history(since)
+    assert (fast.created, fast.updated, fast.unchanged, fast.rejected) == (0, 8, 4, [])
+    assert json.loads(fast_export) != before
+
+    empty_the_directory()
+    assert import_records(before).created == 12
+    _record_by_record(monkeypatch)
+    with time_machine.travel(MOMENT, tick=False):
+        since = _last_history_id()
+        slow = import_records(documents)
+        assert (slow.created, slow.updated, slow.unchanged, slow.rejected, slow.notes) == (
+            fast.created, fast.updated, fast.unchanged, fast.rejected, fast.notes)
+        assert export_text() == fast_export
+        assert _database_state() == fast_state
+        assert _history(since) == fast_history
+
+
+def _last_history_id() -> int:
+    return Service.history.order_by("-history_id").values_list("history_id", flat=True).first() or 0
+
+
+def _history(since: int) -> list[tuple]:
+    """The services' history entries written after this one: kind, reason, name, status, coverage."""
+    return sorted(
+        (str(entry.public_id), entry.history_type, entry.history_change_reason or "", entry.name, entry.status,
+         sorted(entry.coverage_areas.values_list("area__code", flat=True)))
+        for entry in Service.history.filter(history_id__gt=since)
+    )
+
+
+def test_an_update_through_the_fast_path_is_what_a_provider_and_the_public_then_see(many):
+    documents = _changed(_documents())
+    service = Service.objects.get(public_id=documents[3]["id"])
+    waited = Service.objects.get(public_id=documents[2]["id"])
+    entries = waited.history.count()
+    report = import_records(documents)
+
+    assert report.updated == 8
+    service.refresh_from_db()
+    assert service.name == "Renamed with a new wait"
+    latest = service.waiting_times.order_by("-as_of").first()
+    assert (latest.weeks, latest.as_of) == (2, date(2025, 6, 2))
+    entry = service.history.latest("history_date")
+    assert (entry.history_type, entry.history_change_reason, entry.name) == (
+        "~", "Imported from an Open Referral feed", "Renamed with a new wait")
+    assert Service.objects.get(public_id=documents[5]["id"]).status == "closed"
+    assert Service.objects.get(public_id=documents[4]["id"]).raw_extensions["x_publisher_note"] == "kept, not mapped"
+    # Only a new wait: no history entry (the per-record path saves no service row for it).
+    assert waited.waiting_times.order_by("-as_of").first().weeks == 30
+    assert waited.history.count() == entries
+
+
+def test_updating_many_records_takes_no_more_queries_than_updating_a_few(many):
+    def queries_for(count: int) -> int:
+        documents = _documents()
+        for number, document in enumerate(documents[:count]):
+            document.update(description=f"Changed {count} {number}", csa_wait_weeks=40 + number)
+        with CaptureQueriesContext(connection) as queries:
+            report = import_records(documents)
+        assert (report.updated, report.unchanged) == (count, 12 - count)
+        return len(queries)
+
+    few = queries_for(2)  # first: the first import of a test reads a little more (cached after)
+    assert queries_for(10) == few
 
 
 def test_a_new_service_has_a_history_entry_with_its_coverage(many):

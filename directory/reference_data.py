@@ -88,10 +88,10 @@ def _save_areas(wanted: dict[str, dict]) -> tuple[dict[str, int], bool]:
         if differ:
             changed.append(area)
             names.update(differ)
-    Area.objects.bulk_create(created)
+    Area.objects.bulk_create(created)  # sets each new row's pk (both databases return them)
     if changed:
         Area.objects.bulk_update(changed, sorted(names))
-    return dict(Area.objects.filter(code__in=wanted).values_list("code", "pk")), bool(created or changed)
+    return {area.code: area.pk for area in [*existing.values(), *created]}, bool(created or changed)
 
 
 def _link_parents(ids: dict[str, int], parents: dict[str, list[str]]) -> bool:

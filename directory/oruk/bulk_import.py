@@ -57,29 +57,21 @@ def _assign(instance, fields: dict) -> None:
         setattr(instance, name, value)
 
 
-def _update_rows(services: list[Service]) -> None:
-    """Save every column of these services as `save()` would, with one UPDATE run over them all
-    (executemany: psycopg sends them in one pipeline). `updated_at` is written as it stands, not
-    set to now by auto_now: the caller sets it."""
-    fields = [f for f in Service._meta.concrete_fields if not f.primary_key]
+def _update_rows(services: list[Service], names: list[str] | None = None) -> None:
+    """Write these columns (every one but the key by default, as `save()` would) of these services
+    with one parameterised UPDATE run over them all (executemany: psycopg sends them in one
+    pipeline; `bulk_update` builds a CASE per row: slower). Values are written as they stand:
+    `updated_at` is not set to now by auto_now, the caller sets it."""
+    meta = Service._meta
+    fields = [meta.get_field(name) for name in names] if names else [
+        f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    sql = (f"UPDATE {quote(Service._meta.db_table)} SET "
-           + ", ".join(f"{quote(f.column)} = %s" for f in fields)
-           + f" WHERE {quote(Service._meta.pk.column)} = %s")
+    sql = (f"UPDATE {quote(meta.db_table)} SET " + ", ".join(f"{quote(f.column)} = %s" for f in fields)
+           + f" WHERE {quote(meta.pk.column)} = %s")
     with connection.cursor() as cursor:
         cursor.executemany(sql, [
             [f.get_db_prep_save(getattr(s, f.attname), connection) for f in fields] + [s.pk] for s in services
         ])
-
-
-def _set_updated_at(services: list[Service]) -> None:
-    """One parameterised UPDATE run for many rows (`bulk_update` builds a CASE per row: slower)."""
-    field = Service._meta.get_field("updated_at")
-    quote = connection.ops.quote_name
-    sql = (f"UPDATE {quote(Service._meta.db_table)} SET {quote(field.column)} = %s "
-           f"WHERE {quote(Service._meta.pk.column)} = %s")
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [(field.get_db_prep_value(s.updated_at, connection), s.pk) for s in services])
 
 
 class _Snapshot:
@@ -364,7 +356,7 @@ class FastPath:
         Service.objects.bulk_create(services)  # sets updated_at to now (auto_now): put the moments back
         for service, moment in zip(services, moments, strict=True):
             service.updated_at = moment
-        _set_updated_at(services)
+        _update_rows(services, ["updated_at"])
         through = Service.coverage_areas.through
         through.objects.bulk_create(
             [through(service_id=service.pk, area_id=area) for service, coverage in self.new_services

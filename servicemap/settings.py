@@ -260,7 +260,8 @@ def cache_settings(redis_url: str, release: str = "dev") -> dict:
                 "BACKEND": "servicemap.redis_cache.RedisCache",  # Django's, one client per pool (why: there)
                 "LOCATION": redis_url,
                 "KEY_PREFIX": f"servicemap:{release}",
-                # A Redis outage must not take the site down: give up quickly and fall back to the db.
+                # A Redis outage must not take the site down: give up quickly; the backend then
+                # serves without Redis for a while (servicemap/redis_cache.py).
                 "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
             }
         }

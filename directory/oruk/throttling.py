@@ -10,13 +10,17 @@ request, and the cache holds a number.
 
 A fixed window lets a client make up to twice the rate across a window's boundary, where the list
 kept it to the rate over any sliding period: the limit is a courtesy to share the API fairly, not
-a security boundary, and counting every request across servers matters more.
+a security boundary, and counting every request across servers matters more. For the same reason,
+while Redis is unavailable requests are let through uncounted (servicemap/redis_cache.py): an
+outage of the cache must not close the API.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle
+
+from servicemap.redis_cache import CacheUnavailable
 
 
 class OrukAnonThrottle(AnonRateThrottle):
@@ -36,14 +40,21 @@ class OrukAnonThrottle(AnonRateThrottle):
         window = int(now // self.duration)
         key = f"{key}:{window}"
         try:
-            count = self.cache.incr(key)
+            count = self._count(key)
+        except CacheUnavailable:
+            return True
+        self.wait_seconds = (window + 1) * self.duration - now
+        return count <= self.num_requests
+
+    def _count(self, key: str) -> int:
+        """This window's requests from this client, this one included."""
+        try:
+            return self.cache.incr(key)
         except ValueError:  # the window's first request
             # Kept for two windows, so it cannot expire while its window is current (Django's Redis
             # incr checks the key exists, then increments: an expiry between the two would leave a
             # counter with no expiry).
-            count = 1 if self.cache.add(key, 1, 2 * self.duration) else self.cache.incr(key)
-        self.wait_seconds = (window + 1) * self.duration - now
-        return count <= self.num_requests
+            return 1 if self.cache.add(key, 1, 2 * self.duration) else self.cache.incr(key)
 
     def wait(self) -> float:
         return self.wait_seconds

@@ -21,3 +21,9 @@ urlpatterns += i18n_patterns(
     path("gaps/", include("gaps.urls")),
     prefix_default_language=False,
 )
+
+# The site's own error pages (servicemap/errors.py); 403 and CSRF failures use templates/403.html
+# and templates/403_csrf.html through Django's own views.
+handler400 = "servicemap.errors.bad_request"
+handler404 = "servicemap.errors.page_not_found"
+handler500 = "servicemap.errors.server_error"

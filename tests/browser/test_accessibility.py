@@ -35,6 +35,7 @@ PAGES = [
     ("gaps-unmet", "/gaps/unmet/", 200, "screen", None),
     ("gaps-trends", "/gaps/trends/", 200, "screen", None),
     ("about-the-data", "/about-the-data/", 200, "screen", None),
+    ("page-not-found", "/services/00000000-0000-4000-8000-000000000000/", 404, "screen", None),
     ("login", "/accounts/login/", 200, "screen", None),
     ("provider-dashboard", "/manage/", 200, "screen", "provider"),
     ("service-edit", "/manage/services/{service}/edit/", 200, "screen", "provider"),

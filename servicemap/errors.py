@@ -1,0 +1,61 @@
+"""The site's error pages: in the site's own style and language, with a way on, instead of
+Django's bare "Not Found" and "Server Error (500)"; JSON under /api/, as the rest of the API.
+
+A server error whose cause is the database being out of reach (or a transient failure it reports
+as operational: a lock or statement timeout, a deadlock, a failover) answers 503 with Retry-After,
+as a load balancer and a user should read it: try again shortly. Those pages, and the 400 and 500
+pages, are rendered without the request's context (Django renders its own 400 and 500 so): nothing
+on them may need the database, a session or a signed-in user (`errors/plain.html`).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.utils.translation import gettext as _
+from django.views import defaults
+
+# Errors that say the database cannot answer now, not that the request or the code is wrong.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+API_PREFIX = "/api/"
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _api_error(status: int, detail: str) -> JsonResponse:
+    return JsonResponse({"status": status, "detail": detail}, status=status)
+
+
+def _plain(template_name: str, status: int) -> HttpResponse:
+    return HttpResponse(loader.get_template(template_name).render(), status=status)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(404, _("Nothing is published at this address."))
+    return defaults.page_not_found(request, exception)  # templates/404.html, with the request's context
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(400, _("The request could not be read."))
+    return _plain("400.html", 400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception, so it can be told apart here.
+    unavailable = isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE)
+    if unavailable:
+        response = (_api_error(503, _("The service is unavailable for a moment. Try again in a few minutes."))
+                    if _is_api(request) else _plain("503.html", 503))
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    if _is_api(request):
+        return _api_error(500, _("Something went wrong on our side. Try again later."))
+    return _plain("500.html", 500)

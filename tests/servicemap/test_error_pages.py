@@ -1,0 +1,148 @@
+"""The site's error pages (servicemap/errors.py): in the site's style and language with a way on,
+JSON under /api/, and 503 with Retry-After when the database cannot answer."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import Client
+
+from servicemap.settings import BASE_DIR
+from tests.factories import ServiceFactory
+
+
+@pytest.fixture
+def client() -> Client:
+    # As a visitor's browser sees an error: the response, not the exception re-raised in the test.
+    return Client(raise_request_exception=False)
+
+
+@pytest.fixture
+def database_refuses(db):
+    """Every query fails as it does when PostgreSQL shuts down or the connection drops
+    (Django's own hook around each query)."""
+
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError("terminating connection due to administrator command")
+
+    with connection.execute_wrapper(refuse):
+        yield
+
+
+@pytest.mark.django_db
+def test_an_unknown_address_gets_the_sites_page_not_found_with_a_way_on(client):
+    response = client.get("/no-such-page/")
+
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "<h1 class=\"govuk-heading-xl\">Page not found</h1>" in page
+    assert 'href="/search/"' in page and "sm-header" in page  # the site's header and a way on
+    assert "The requested resource was not found on this server" not in page
+
+
+@pytest.mark.django_db
+def test_a_removed_services_address_says_it_may_have_been_taken_out(client):
+    service = ServiceFactory()
+    address = f"/services/{service.public_id}/"
+    assert client.get(address).status_code == 200
+    service.delete()
+
+    response = client.get(address)
+
+    assert response.status_code == 404
+    assert "the service may have closed or been taken out of the directory" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_page_not_found_is_in_welsh_on_welsh_addresses(client):
+    response = client.get(f"/cy/services/{uuid.uuid4()}/")
+
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert '<html lang="cy"' in page and "Heb ddod o hyd i'r dudalen</h1>" in page
+
+
+def test_an_unknown_api_address_answers_json(client):
+    response = client.get("/api/gaps/no-such-thing/")
+
+    assert response.status_code == 404
+    assert response.json() == {"status": 404, "detail": "Nothing is published at this address."}
+
+
+@pytest.mark.django_db
+def test_a_database_outage_answers_503_saying_to_try_again(client, database_refuses):
+    response = client.get("/search/?la=W06000015&age=9")
+
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "Sorry, the service is unavailable" in page and "Try again in a few minutes" in page
+    assert "servicemap.css" in page  # styled, though nothing on it could be read from the database
+
+
+@pytest.mark.django_db
+def test_a_database_outage_on_the_api_answers_json_503(client, database_refuses):
+    response = client.get("/api/oruk/services")
+
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert response.json()["detail"].startswith("The service is unavailable for a moment")
+
+
+@pytest.mark.django_db
+def test_any_other_server_error_gets_the_sites_problem_page(client, monkeypatch, wales_areas):
+    from directory import selectors
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(selectors, "service_search", broken)
+
+    response = client.get("/search/?la=W06000015&age=9")
+
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Sorry, there is a problem with the service" in page and "a bug" not in page
+
+
+@pytest.mark.django_db
+def test_a_form_sent_without_its_csrf_token_says_what_to_do(db):
+    service = ServiceFactory()
+    browser = Client(enforce_csrf_checks=True)
+
+    response = browser.post("/shortlist/add/", {"service": str(service.public_id)})
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "We could not send that form" in page and "reload the page" in page
+
+
+def test_a_request_for_another_host_gets_the_sites_bad_request_page(client):
+    response = client.get("/", HTTP_HOST="not-this-site.example")
+
+    assert response.status_code == 400
+    assert "There is a problem with the address" in response.content.decode()
+
+
+def test_with_the_database_out_of_reach_the_real_app_answers_503():
+    # The whole app in a process of its own, its database a port nothing listens on.
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "client = Client(raise_request_exception=False)\n"
+        "for path in ('/', '/search/?la=W06000015', '/api/oruk/services'):\n"
+        "    print(path, client.get(path).status_code)\n"
+    )
+    env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:9/servicemap", "DEBUG": "false",
+           "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "servicemap.settings", "LOG_LEVEL": "CRITICAL"}
+    env.pop("REDIS_URL", None)
+
+    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=BASE_DIR, capture_output=True, text=True,
+                            timeout=120)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["/", "503", "/search/?la=W06000015", "503", "/api/oruk/services", "503"]

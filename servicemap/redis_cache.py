@@ -145,6 +145,9 @@ class RedisCacheClient(django_redis.RedisCacheClient):
             outage.drop(written)
             return miss
 
+    def ping(self) -> bool:
+        return self._call(False, (), lambda: bool(self.get_client().ping()))
+
     def add(self, key, value, timeout):
         return self._call(False, [key], super().add, key, value, timeout)
 
@@ -184,3 +187,7 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server: str | list[str], params: dict) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def is_available(self) -> bool:
+        """Whether Redis answers now (False at once while this process knows it is out)."""
+        return self._cache.ping()

@@ -1,0 +1,57 @@
+"""`/healthz/` (servicemap/health.py): what a load balancer asks of each app server."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import override_settings
+
+from servicemap.settings import cache_settings
+
+
+@pytest.mark.django_db
+def test_a_healthy_server_says_so_and_is_never_cached(client, settings):
+    response = client.get("/healthz/")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "local memory",
+                               "release": settings.RELEASE_ID}
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+@override_settings(SECURE_SSL_REDIRECT=True, ALLOWED_HOSTS=["servicemap.example.org"])
+def test_a_load_balancer_may_ask_over_http_by_the_servers_own_address(client):
+    assert client.get("/healthz", HTTP_HOST="10.0.3.7:8000").status_code == 200
+    # Everything else still refuses that host and redirects to https.
+    assert client.get("/", HTTP_HOST="10.0.3.7:8000").status_code == 400
+    assert client.get("/", HTTP_HOST="servicemap.example.org").status_code == 301
+
+
+@pytest.mark.django_db
+def test_without_its_database_the_server_answers_503(client):
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError("the database system is shutting down")
+
+    with connection.execute_wrapper(refuse):
+        response = client.get("/healthz/")
+
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_it_reports_redis_and_stays_up_without_it(client, redis_config):
+    with override_settings(CACHES={"default": redis_config}):
+        assert client.get("/healthz/").json()["cache"] == "ok"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    with override_settings(CACHES=cache_settings(f"redis://127.0.0.1:{free_port}/0")):
+        response = client.get("/healthz/")
+
+    assert response.status_code == 200
+    assert response.json()["cache"] == "unavailable (serving without it)"

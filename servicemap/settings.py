@@ -177,6 +177,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # cannot keep prepared statements (PgBouncer in transaction mode before 1.21, or without
     # max_prepared_statements).
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = prepare_threshold(env_str("DB_PREPARE_THRESHOLD", "5"))
+    # Give up connecting after this many seconds: with the server out of reach (a host down, packets
+    # dropped) libpq would otherwise wait for TCP to give up, minutes, and gunicorn would kill the
+    # worker after its 30 s; this way the visitor gets the 503 page (servicemap/errors.py) at once.
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite reads the file through a memory map instead of a read() per page: a search's twenty
     # stored cards cost ~0.25 ms instead of ~0.5, an API page's fifty documents ~0.6 instead of

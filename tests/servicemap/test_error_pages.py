@@ -4,8 +4,10 @@ JSON under /api/, and 503 with Retry-After when the database cannot answer."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
 import uuid
 
 import pytest
@@ -128,21 +130,44 @@ def test_a_request_for_another_host_gets_the_sites_bad_request_page(client):
     assert "There is a problem with the address" in response.content.decode()
 
 
-def test_with_the_database_out_of_reach_the_real_app_answers_503():
-    # The whole app in a process of its own, its database a port nothing listens on.
+def _app_in_its_own_process(database_url: str, **environment: str) -> tuple[list[str], float]:
+    """The whole app in a process of its own on this database: each path and its status, and the
+    seconds the requests took."""
     script = (
-        "import django; django.setup()\n"
+        "import time, django; django.setup()\n"
         "from django.test import Client\n"
         "client = Client(raise_request_exception=False)\n"
+        "start = time.monotonic()\n"
         "for path in ('/', '/search/?la=W06000015', '/api/oruk/services'):\n"
         "    print(path, client.get(path).status_code)\n"
+        "print(time.monotonic() - start)\n"
     )
-    env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:9/servicemap", "DEBUG": "false",
-           "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "servicemap.settings", "LOG_LEVEL": "CRITICAL"}
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "false", "ALLOWED_HOSTS": "testserver",
+           "DJANGO_SETTINGS_MODULE": "servicemap.settings", "LOG_LEVEL": "CRITICAL", **environment}
     env.pop("REDIS_URL", None)
-
     result = subprocess.run([sys.executable, "-c", script], env=env, cwd=BASE_DIR, capture_output=True, text=True,
                             timeout=120)
-
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split() == ["/", "503", "/search/?la=W06000015", "503", "/api/oruk/services", "503"]
+    *answers, seconds = result.stdout.split()
+    return answers, float(seconds)
+
+
+def test_with_the_database_refusing_connections_the_real_app_answers_503():
+    answers, _seconds = _app_in_its_own_process("postgres://postgres@127.0.0.1:9/servicemap")  # nothing listens
+
+    assert answers == ["/", "503", "/search/?la=W06000015", "503", "/api/oruk/services", "503"]
+
+
+def test_with_the_database_not_answering_the_app_gives_up_after_its_connect_timeout():
+    # A server that takes connections and never answers, as a host dropping packets behaves to libpq.
+    silent = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: held.extend(iter(lambda: silent.accept()[0], None)), daemon=True).start()
+    try:
+        answers, seconds = _app_in_its_own_process(
+            f"postgres://postgres@127.0.0.1:{silent.getsockname()[1]}/servicemap", DB_CONNECT_TIMEOUT="2")
+    finally:
+        silent.close()
+
+    assert answers == ["/", "503", "/search/?la=W06000015", "503", "/api/oruk/services", "503"]
+    assert seconds < 30, "a request outlived gunicorn's worker timeout"

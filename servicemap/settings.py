@@ -315,6 +315,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds before giving up on the mail server: without it a server out of reach holds the request
+# until TCP gives up (directory/mail.py logs the failure; the change is saved all the same).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "servicemap <no-reply@servicemap.localhost>")
 
 # Map base tiles: empty means no tiles (the maps stay useful with boundaries alone, and no

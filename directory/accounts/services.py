@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,13 +12,13 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory import mail
 from directory.accounts.models import Invitation, Membership
 from directory.accounts.roles import MODERATORS_GROUP, moderator_permission
 from directory.models import Organisation
@@ -57,8 +58,11 @@ def invitation_from_token(token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_create(*, email: str, organisation: Organisation, invited_by) -> Invitation:
-    """Invite someone to edit an organisation's listings and email them the single-use link."""
+def invitation_create(
+    *, email: str, organisation: Organisation, invited_by, email_failed: Callable[[], None] | None = None,
+) -> Invitation:
+    """Invite someone to edit an organisation's listings and email them the single-use link
+    (after the commit; `email_failed` is called then if it could not be sent)."""
     invitation = Invitation(email=email.strip().lower(), organisation=organisation, invited_by=invited_by)
     invitation.full_clean()
     invitation.save()
@@ -70,14 +74,9 @@ def invitation_create(*, email: str, organisation: Organisation, invited_by) -> 
             "days": settings.INVITATION_MAX_AGE_DAYS,
         },
     )
-    # Sent after commit so a rolled-back invitation never reaches anyone's inbox.
-    transaction.on_commit(
-        lambda: send_mail(
-            str(_("You are invited to keep %(org)s's listings up to date") % {"org": organisation.name}),
-            body,
-            None,
-            [invitation.email],
-        )
+    mail.send_after_commit(
+        str(_("You are invited to keep %(org)s's listings up to date") % {"org": organisation.name}),
+        body, [invitation.email], failed=email_failed,
     )
     return invitation
 

@@ -61,6 +61,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 def invite(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        not_sent: list[bool] = []
         with transaction.atomic():
             organisation = form.cleaned_data["organisation"]
             if organisation is None:
@@ -68,9 +69,18 @@ def invite(request: HttpRequest) -> HttpResponse:
                 organisation.full_clean()
                 organisation.save()
             invitation = services.invitation_create(
-                email=form.cleaned_data["email"], organisation=organisation, invited_by=request.user
+                email=form.cleaned_data["email"], organisation=organisation, invited_by=request.user,
+                email_failed=lambda: not_sent.append(True),
             )
-        messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+        # The email went (or not) as the block above committed.
+        if not_sent:
+            # The link is how the invitation reaches its provider: the moderator can send it themselves.
+            messages.warning(request, _(
+                "The invitation to %(email)s is saved, but the email could not be sent: the mail server "
+                "did not answer. Send them this link yourself: %(url)s"
+            ) % {"email": invitation.email, "url": services.invitation_url(invitation)})
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
         return redirect("accounts:invite")
     invitations = Invitation.objects.select_related("organisation", "invited_by")[:50]
     return render(request, "accounts/invite.html", {"form": form, "invitations": invitations})

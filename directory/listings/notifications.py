@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from directory import mail
 from directory.accounts.roles import moderator_users, organisation_member_emails
 from directory.models import ServiceChange
 
@@ -18,11 +17,12 @@ def absolute(path: str) -> str:
 
 
 def send(subject: str, template: str, context: dict, recipients: list[str]) -> None:
-    """Send after the surrounding transaction commits, so a rolled-back write emails nobody."""
+    """Send after the surrounding transaction commits (`directory.mail`): a notification that
+    cannot be sent is logged; the change it is about is saved all the same, and is in the queues."""
     if not recipients:
         return
     body = render_to_string(template, {"site_url": settings.SITE_URL, **context})
-    transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+    mail.send_after_commit(subject, body, recipients)
 
 
 def moderator_emails() -> list[str]:

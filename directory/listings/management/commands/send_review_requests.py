@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.mail import send_mail
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory import mail
 from directory.accounts.roles import organisation_member_emails
 from directory.listings import notifications, reminders
 from directory.models import ReviewRequest, Service, WaitingTimeReport
@@ -55,7 +56,7 @@ class Command(BaseCommand):
         ]
         sent = set(ReviewRequest.objects.filter(service__in=services.keys()).values_list("service_id", "kind", "basis"))
         moderators = notifications.moderator_emails()
-        count = 0
+        count, not_sent = 0, 0
         for due in reminders.due_requests(facts, today=today, sent=sent):
             service = services[due.service_id]
             providers = organisation_member_emails(service.organisation_id)
@@ -64,12 +65,22 @@ class Command(BaseCommand):
             if not recipients:
                 self.stderr.write(f"Nobody to send {due.kind} for “{service.name}” to: no provider account or moderator")
                 continue
-            if not dry_run and not self._send(service, due, recipients):
-                continue
+            if not dry_run:
+                try:
+                    if not self._send(service, due, recipients):
+                        continue
+                except mail.SEND_ERRORS as error:
+                    # Nothing recorded: tried again on the next run. The others are still sent.
+                    self.stderr.write(f"Could not send {due.kind} for “{service.name}”: {type(error).__name__}: {error}")
+                    not_sent += 1
+                    continue
             count += 1
             verb = "Would send" if dry_run else "Sent"
             self.stdout.write(f"{verb} {due.kind} for “{service.name}” ({service.organisation.name}) to {', '.join(recipients)}{note}")
         self.stdout.write(f"{count} review request(s) {'due' if dry_run else 'sent'}.")
+        if not_sent:
+            # A failing exit, so cron tells whoever reads its mail.
+            raise CommandError(f"{not_sent} review request(s) could not be sent; they will be tried again on the next run.")
 
     def _send(self, service: Service, due: reminders.Due, recipients: list[str]) -> bool:
         """Record then send, in one transaction: a failed send leaves no record, so it is retried tomorrow."""

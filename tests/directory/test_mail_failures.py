@@ -1,0 +1,97 @@
+"""When the mail server refuses or does not answer (directory/mail.py): the change is saved, the
+page is not an error, the failure is logged, and whoever needs to know is told.
+
+Real sockets: Django's SMTP backend against a port nothing listens on, and against a server that
+takes the connection and never speaks (EMAIL_TIMEOUT).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.urls import reverse
+
+from directory import mail
+from directory.accounts.models import Invitation
+from directory.accounts.services import invitation_url, moderator_create
+from directory.models import ReviewRequest
+from tests.factories import OrganisationFactory, ServiceFactory
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_refusing(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()
+
+
+@pytest.fixture
+def smtp_silent(settings):
+    """A mail server that takes the connection and never says a word."""
+    silent = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: held.extend(iter(lambda: silent.accept()[0], None)), daemon=True).start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", silent.getsockname()[1], 1
+    yield
+    silent.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("smtp_refusing")
+def test_a_message_that_cannot_be_sent_is_logged_and_its_sender_told(caplog):
+    told = []
+    with caplog.at_level(logging.WARNING, logger="directory.mail"), transaction.atomic():
+        mail.send_after_commit("Waiting for approval: Seren", "body", ["mod@example.org"],
+                               failed=lambda: told.append(True))
+
+    assert told == [True]
+    assert "Email not sent (Waiting for approval: Seren): ConnectionRefusedError" in caplog.text
+    assert "mod@example.org" not in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("smtp_silent")
+def test_an_invitation_the_mail_server_does_not_take_is_saved_and_its_link_given_to_the_moderator(client):
+    client.force_login(moderator_create(email="mod@example.org", password="a-long-test-password").user)
+    org = OrganisationFactory(name="Seren Trust")
+
+    start = time.monotonic()
+    response = client.post(reverse("accounts:invite"), {"email": "new@example.org", "organisation": org.pk},
+                           follow=True)
+
+    assert time.monotonic() - start < 10, "the request waited on the mail server past EMAIL_TIMEOUT"
+    assert response.status_code == 200
+    page = response.content.decode()
+    invitation = Invitation.objects.get(email="new@example.org")
+    assert "The invitation to new@example.org is saved, but the email could not be sent" in page
+    assert f"Send them this link yourself: {invitation_url(invitation)}" in page
+    assert "Invitation sent to" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("smtp_refusing")
+def test_review_requests_that_cannot_be_sent_are_left_for_the_next_run_and_the_run_fails():
+    moderator_create(email="mod@example.org", password="a-long-test-password")
+    with time_machine.travel("2025-01-15"):
+        ServiceFactory(name="Dated service", last_confirmed_at="2025-01-15")
+    err = StringIO()
+
+    with time_machine.travel("2025-12-16"), pytest.raises(CommandError, match="1 review request"):
+        call_command("send_review_requests", stdout=StringIO(), stderr=err)
+
+    assert "Could not send confirm_first for “Dated service”: ConnectionRefusedError" in err.getvalue()
+    assert not ReviewRequest.objects.exists()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
+import pytest
 from django.utils import timezone
 
 from directory.models import Service
@@ -124,6 +126,18 @@ def test_our_taxonomies_have_stable_published_ids(db, api):
     ]
     ids = [term.public_id for term in published.all_terms()]
     assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("full", ["true", "false"])
+def test_ndjson_lines_are_the_lists_documents_in_its_order(feed, api, full):
+    listed = api("services", full=full, per_page=100).json()["contents"]
+    for stored_first in (False, True):  # documents built on the way, then read from the store
+        response = api("services", full=full, format="ndjson")
+        lines = b"".join(response.streaming_content).decode().splitlines()
+        assert [json.loads(line) for line in lines] == listed, stored_first
+    cardiff = api("services", full=full, format="ndjson", coverage="W06000015")
+    assert {json.loads(line)["name"] for line in b"".join(cardiff.streaming_content).decode().splitlines()} == {
+        doc["name"] for doc in api("services", full=full, coverage="W06000015").json()["contents"]}
 
 
 def test_ndjson_streams_every_match_without_paging(feed, api):

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from directory.models import Taxonomy, TaxonomyTerm
-from directory.oruk import page_query
+from directory.oruk import api, page_query
 from tests.factories import (
     HiddenLocationFactory,
     LocationFactory,
@@ -76,5 +76,10 @@ def test_a_full_service_record_takes_a_fixed_handful_of_queries(many_services, c
         assert client.get(f"/api/oruk/services/{service_id}").status_code == 200
 
 
-def test_ndjson_streams_in_chunks_not_a_query_per_row(many_services, client):
-    assert _queries(client, "/api/oruk/services?format=ndjson&full=true") <= 6
+def test_ndjson_streams_in_chunks_not_a_query_per_row(many_services, client, monkeypatch):
+    path = "/api/oruk/services?format=ndjson&full=true"
+    assert _queries(client, path) <= 12  # the ids, the version, and every document built and stored
+    # Then from the stored documents: the ids, the version, and one read per chunk of services.
+    assert _queries(client, path) == 3
+    monkeypatch.setattr(api, "NDJSON_CHUNK", 4)
+    assert _queries(client, path) == 2 + 3  # ten services in chunks of four

@@ -187,9 +187,9 @@ def _stored_service_json(rows: list, *, full: bool, generation: str) -> list[str
 
 def _ndjson_stored(rows: list, *, full: bool, state: caching.VersionState) -> StreamingHttpResponse:
     """Every one of these services' documents, a line each, `NDJSON_CHUNK` services at a time from
-    the stored documents: the whole national feed (20,000 full documents, ~147 MB) in a few
-    seconds, where building each document again took ~16 s, past half of gunicorn's worker
-    timeout on a fast machine."""
+    the stored documents: the whole national feed (20,000 full documents, ~140 MB) in about a
+    second, where building each document again took ~16 s on a fast machine, near gunicorn's
+    30 s worker timeout on a slower one (BENCHMARKS.md)."""
     language = get_language()
 
     def lines() -> Iterator[str]:

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from directory.models import Service
+from directory.oruk import selectors, serializers
 from directory.oruk import taxonomy as published
 
 
@@ -138,6 +139,20 @@ def test_ndjson_lines_are_the_lists_documents_in_its_order(feed, api, full):
     cardiff = api("services", full=full, format="ndjson", coverage="W06000015")
     assert {json.loads(line)["name"] for line in b"".join(cardiff.streaming_content).decode().splitlines()} == {
         doc["name"] for doc in api("services", full=full, coverage="W06000015").json()["contents"]}
+
+
+@pytest.mark.parametrize(("flag", "full"), [("full_service", True), ("full", False)])
+def test_organisations_carry_their_services_documents_as_built_from_the_rows(feed, api, flag, full):
+    # The reference: every service's document built again from its rows, as before they were stored.
+    reference = [
+        serializers.organisation_document(o, services=[serializers.service_document(s, full=full) for s in o.services.all()])
+        for o in selectors.organisation_feed_queryset(services="full" if full else "summary")
+    ]
+    for stored_first in (False, True):  # documents built on the way, then read from the store
+        assert api("organizations", **{flag: "true"}, per_page=100).json()["contents"] == reference, stored_first
+        lines = b"".join(api("organizations", **{flag: "true"}, format="ndjson").streaming_content).decode()
+        assert [json.loads(line) for line in lines.splitlines()] == reference, stored_first
+    assert sum(len(doc["services"]) for doc in reference) == Service.objects.published().count() > 1
 
 
 def test_ndjson_streams_every_match_without_paging(feed, api):

@@ -8,8 +8,7 @@ takes the connection and never speaks (EMAIL_TIMEOUT).
 from __future__ import annotations
 
 import logging
-import socket
-import threading
+import re
 import time
 from io import StringIO
 
@@ -21,33 +20,25 @@ from django.urls import reverse
 
 from directory import mail
 from directory.accounts.models import Invitation
-from directory.accounts.services import invitation_url, moderator_create
+from directory.accounts.services import invitation_from_token, moderator_create
 from directory.models import ReviewRequest
 from tests.factories import OrganisationFactory, ServiceFactory
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.network import free_port, silent_server
 
 
 @pytest.fixture
 def smtp_refusing(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
 
 
 @pytest.fixture
 def smtp_silent(settings):
     """A mail server that takes the connection and never says a word."""
-    silent = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-    threading.Thread(target=lambda: held.extend(iter(lambda: silent.accept()[0], None)), daemon=True).start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", silent.getsockname()[1], 1
-    yield
-    silent.close()
+    with silent_server() as port:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 1
+        yield
 
 
 @pytest.mark.django_db(transaction=True)
@@ -78,7 +69,9 @@ def test_an_invitation_the_mail_server_does_not_take_is_saved_and_its_link_given
     page = response.content.decode()
     invitation = Invitation.objects.get(email="new@example.org")
     assert "The invitation to new@example.org is saved, but the email could not be sent" in page
-    assert f"Send them this link yourself: {invitation_url(invitation)}" in page
+    # The link in the message is this invitation's (its signature holds the second it was made).
+    token = re.search(r"Send them this link yourself: http://[^/]+/accounts/invitation/([^/\s]+)/", page)[1]
+    assert invitation_from_token(token) == invitation
     assert "Invitation sent to" not in page
 
 

@@ -27,16 +27,11 @@ from servicemap import redis_cache
 from servicemap.redis_cache import CacheUnavailable, RedisCache
 from servicemap.settings import cache_settings
 from tests.factories import ServiceFactory
+from tests.network import free_port
 
 # This test module's own Redis database for the one test that clears a database (the others
 # delete only their own keys: the server is shared, tests/conftest.py `redis_config`).
 CLEARED_DB = 12
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _config(port: int, *, retry: float = 60.0, db: int = 0, prefix: str = "") -> dict:
@@ -119,7 +114,7 @@ def proxy(redis_config) -> Iterator[_Proxy]:
 
 
 def test_in_an_outage_reads_miss_writes_are_dropped_and_the_log_says_so_once(caplog):
-    cache = _cache(_config(_free_port()))
+    cache = _cache(_config(free_port()))
 
     with caplog.at_level(logging.WARNING, logger="servicemap.redis_cache"):
         assert cache.get("session-abc", "missing") == "missing"
@@ -216,7 +211,7 @@ def test_past_the_limit_of_dropped_keys_the_cache_database_is_cleared(redis_conf
 @pytest.fixture
 def redis_out_of_reach(settings) -> Iterator[None]:
     settings.ORUK_API_ANON_RATE = "2/minute"
-    with override_settings(CACHES={"default": _config(_free_port())},
+    with override_settings(CACHES={"default": _config(free_port())},
                            SESSION_ENGINE="django.contrib.sessions.backends.cached_db"):
         yield
 

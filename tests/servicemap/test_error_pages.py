@@ -4,10 +4,8 @@ JSON under /api/, and 503 with Retry-After when the database cannot answer."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import threading
 import uuid
 
 import pytest
@@ -16,6 +14,7 @@ from django.test import Client
 
 from servicemap.settings import BASE_DIR
 from tests.factories import ServiceFactory
+from tests.network import free_port, silent_server
 
 
 @pytest.fixture
@@ -153,21 +152,16 @@ def _app_in_its_own_process(database_url: str, **environment: str) -> tuple[list
 
 
 def test_with_the_database_refusing_connections_the_real_app_answers_503():
-    answers, _seconds = _app_in_its_own_process("postgres://postgres@127.0.0.1:9/servicemap")  # nothing listens
+    answers, _seconds = _app_in_its_own_process(f"postgres://postgres@127.0.0.1:{free_port()}/servicemap")
 
     assert answers == ["/", "503", "/search/?la=W06000015", "503", "/api/oruk/services", "503"]
 
 
 def test_with_the_database_not_answering_the_app_gives_up_after_its_connect_timeout():
     # A server that takes connections and never answers, as a host dropping packets behaves to libpq.
-    silent = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-    threading.Thread(target=lambda: held.extend(iter(lambda: silent.accept()[0], None)), daemon=True).start()
-    try:
-        answers, seconds = _app_in_its_own_process(
-            f"postgres://postgres@127.0.0.1:{silent.getsockname()[1]}/servicemap", DB_CONNECT_TIMEOUT="2")
-    finally:
-        silent.close()
+    with silent_server() as port:
+        answers, seconds = _app_in_its_own_process(f"postgres://postgres@127.0.0.1:{port}/servicemap",
+                                                   DB_CONNECT_TIMEOUT="2")
 
     assert answers == ["/", "503", "/search/?la=W06000015", "503", "/api/oruk/services", "503"]
     assert seconds < 30, "a request outlived gunicorn's worker timeout"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from django.db import OperationalError, connection
 from django.test import override_settings
 
 from servicemap.settings import cache_settings
+from tests.network import free_port
 
 
 @pytest.mark.django_db
@@ -47,10 +46,7 @@ def test_it_reports_redis_and_stays_up_without_it(client, redis_config):
     with override_settings(CACHES={"default": redis_config}):
         assert client.get("/healthz/").json()["cache"] == "ok"
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        free_port = probe.getsockname()[1]
-    with override_settings(CACHES=cache_settings(f"redis://127.0.0.1:{free_port}/0")):
+    with override_settings(CACHES=cache_settings(f"redis://127.0.0.1:{free_port()}/0")):
         response = client.get("/healthz/")
 
     assert response.status_code == 200

@@ -172,17 +172,22 @@ class ApiRootView(OrukView):
         )
 
 
-def _stored_service_json(rows: list, *, full: bool, generation: str) -> list[str]:
-    """The JSON of these services' documents (rows with `pk`, `public_id` and `render_token`, as a
-    page query or the feed's ids give them), in their order: the stored ones read in one query
-    against the tokens the rows carry, the others built and stored (directory/renderings.py)."""
+def _stored_service_documents(rows: list, *, full: bool, generation: str) -> dict[uuid.UUID, str]:
+    """{public id: JSON} of these services' documents (rows with `pk`, `public_id` and
+    `render_token`, as a page query or the feed's ids give them): the stored ones read in one query
+    against the tokens the rows carry, the others built and stored (directory/renderings.py). A
+    service gone since its row was read has none."""
     kind = renderings.ORUK_FULL if full else renderings.ORUK_SUMMARY
     by_pk = renderings.fetch(kind, [row.pk for row in rows], generation=generation,
                              tokens={row.pk: row.render_token for row in rows})
-    ids = [row.public_id for row in rows]
-    found = renderings.oruk_json(ids, full=full, generation=generation,
-                                 found={row.public_id: by_pk[row.pk] for row in rows if row.pk in by_pk})
-    return [found[public_id] for public_id in ids if public_id in found]
+    return renderings.oruk_json([row.public_id for row in rows], full=full, generation=generation,
+                                found={row.public_id: by_pk[row.pk] for row in rows if row.pk in by_pk})
+
+
+def _stored_service_json(rows: list, *, full: bool, generation: str) -> list[str]:
+    """`_stored_service_documents` in the rows' order."""
+    found = _stored_service_documents(rows, full=full, generation=generation)
+    return [found[row.public_id] for row in rows if row.public_id in found]
 
 
 def _ndjson_texts(items: list, texts_of: Callable[[list], list[str]]) -> StreamingHttpResponse:
@@ -290,23 +295,15 @@ def _organisations_json(organisations: list[Organisation], services: str, *, gen
         .filter(organisation_id__in=[o.pk for o in organisations])
         .values_list("pk", "public_id", "render_token", "organisation_id", named=True)
     )
-    texts = _stored_service_json(rows, full=services == "full", generation=generation)
+    found = _stored_service_documents(rows, full=services == "full", generation=generation)
     by_organisation: dict[int, list[str]] = {o.pk: [] for o in organisations}
-    for row, text in zip(rows, texts, strict=True):
-        by_organisation[row.organisation_id].append(text)
+    for row in rows:
+        if row.public_id in found:
+            by_organisation[row.organisation_id].append(found[row.public_id])
     return [
         documents.json_with_items(docs.organisation_document(o, services=[]), "services", by_organisation[o.pk]).decode()
         for o in organisations
     ]
-
-
-def _organisation_document(organisation: Organisation, services: str | None) -> dict:
-    if not services:
-        return docs.organisation_document(organisation)
-    full = services == "full"
-    return docs.organisation_document(
-        organisation, services=[docs.service_document(s, full=full) for s in organisation.services.all()]
-    )
 
 
 class OrganizationListView(OrukView):
@@ -347,13 +344,13 @@ class OrganizationDetailView(OrukView):
         public_id = _lookup_id("organization", organization_id)
         services = "full" if parse_bool(request.query_params, "full_service") else "summary"
 
-        def build(_token: str) -> dict:
-            organisation = selectors.organisation_feed_queryset(services=services).filter(public_id=public_id).first()
+        def render(state: caching.VersionState) -> bytes:
+            organisation = selectors.organisation_feed_queryset().filter(public_id=public_id).first()
             if organisation is None:
                 raise _not_found("organization", organization_id)
-            return _organisation_document(organisation, services)
+            return _organisations_json([organisation], services, generation=state.generation)[0].encode()
 
-        return self.cached(request, build)
+        return self.cached_body(request, render)
 
 
 class ServiceAtLocationListView(OrukView):

@@ -30,6 +30,8 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
+from directory import version_notices
+
 SINGLETON_ID = 1
 
 # Models whose rows reach a public page, the API or the gaps analysis. Moderation records
@@ -64,7 +66,13 @@ def _read_sql(vendor: str) -> str:
 
 
 def current_with_generation() -> tuple[str, str]:
-    """`current()` and the generation (see the module's docstring), in one read.
+    """`current()` and the generation (see the module's docstring). On PostgreSQL, the process's
+    copy while no change has been notified (`version_notices`); else one read (`read`)."""
+    return version_notices.current(read)
+
+
+def read() -> tuple[str, str]:
+    """The version and generation as the database holds them now, in one read.
 
     Plain SQL, written once: every page asks, and building the same query through the ORM each time
     cost twenty times running it (0.24 against 0.01 ms)."""
@@ -94,13 +102,18 @@ def bump(services: Iterable[int] | models.QuerySet | None = None) -> None:
         # After the caller's write and in its transaction: a rendering built from the old rows
         # carries the old token and is never used again (renderings.py reads the token first).
         Service.objects.filter(pk__in=services).update(render_token=uuid.uuid4())
-    if model.objects.filter(pk=SINGLETON_ID).update(**fields):
-        return
-    try:
-        with transaction.atomic():
-            model.objects.create(pk=SINGLETON_ID, token=fields["token"], counter=1)
-    except IntegrityError:  # another process created it first
-        model.objects.filter(pk=SINGLETON_ID).update(**fields)
+    if not model.objects.filter(pk=SINGLETON_ID).update(**fields):
+        try:
+            with transaction.atomic():
+                model.objects.create(pk=SINGLETON_ID, token=fields["token"], counter=1)
+        except IntegrityError:  # another process created it first
+            model.objects.filter(pk=SINGLETON_ID).update(**fields)
+    # Every process hears of it when (and only if) this commits. This one also forgets its copy on
+    # commit (at once outside a transaction), not waiting for its own notice: the writer's next
+    # page must show the change. Inside the transaction the version is read, not the copy.
+    with connection.cursor() as cursor:
+        version_notices.notify(cursor)
+    transaction.on_commit(version_notices.forget)
 
 
 def is_paused() -> bool:

@@ -181,6 +181,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # dropped) libpq would otherwise wait for TCP to give up, minutes, and gunicorn would kill the
     # worker after its 30 s; this way the visitor gets the 503 page (servicemap/errors.py) at once.
     DATABASES["default"]["OPTIONS"]["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
+# PostgreSQL: each process keeps the directory's version, read once, until a notice (LISTEN/NOTIFY
+# on a connection of its own) says it changed: a round trip less on every page and API response
+# (directory/version_notices.py). false behind a pooler in transaction mode, which cannot LISTEN.
+DIRECTORY_VERSION_LISTEN = env_bool("DB_VERSION_LISTEN", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite reads the file through a memory map instead of a read() per page: a search's twenty
     # stored cards cost ~0.25 ms instead of ~0.5, an API page's fifty documents ~0.6 instead of

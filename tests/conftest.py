@@ -54,6 +54,16 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's, and this process's listener for version notices closed before the test
+    database is dropped (PostgreSQL refuses to drop a database another session is connected to)."""
+    from directory import version_notices
+
+    yield
+    version_notices.stop_listening()
+
+
 @pytest.fixture(autouse=True)
 def _english_after_each_test():
     # A request to a /cy/ page leaves Welsh active in this thread (as it would for the next
@@ -91,14 +101,16 @@ def _fast_password_hashing(settings):
 def _forget_search_index():
     # The search's in-process index and the compiled ORUK page queries are keyed on the directory
     # version; a test's rolled-back rows must not reach the next test through them.
-    from directory import search_index
+    from directory import search_index, version_notices
     from directory.oruk import page_query
 
     search_index.forget()
     page_query.forget()
+    version_notices.forget()  # a flushed or rolled-back version sends no notice
     yield
     search_index.forget()
     page_query.forget()
+    version_notices.forget()
 
 
 @pytest.fixture(scope="module")

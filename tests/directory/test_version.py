@@ -116,10 +116,10 @@ def test_on_postgresql_the_version_read_is_prepared_after_a_few_runs():
 
     version.bump()
     for _ in range(threshold):
-        version.current()
+        version.read()
     assert prepared() == []
-    version.current()
+    version.read()
     assert len(prepared()) == 1
-    first = version.current()
+    first = version.read()
     version.bump()
-    assert version.current() != first  # the prepared read sees the new value
+    assert version.read() != first  # the prepared read sees the new value

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 import pytest
@@ -8,6 +9,7 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
@@ -55,13 +57,24 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
-    """pytest-django's, and this process's listener for version notices closed before the test
-    database is dropped (PostgreSQL refuses to drop a database another session is connected to)."""
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, with every other session on the test database ended before it is dropped:
+    PostgreSQL refuses to drop a database another session is connected to, and a session whose
+    client has closed (this process's listener for version notices, a test's pg_dump) leaves the
+    server a moment later."""
     from directory import version_notices
 
     yield
     version_notices.stop_listening()
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND pid <> pg_backend_pid()")
+                if cursor.fetchone()[0] == 0:
+                    break
+                time.sleep(0.05)
 
 
 @pytest.fixture(autouse=True)

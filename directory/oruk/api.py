@@ -7,7 +7,6 @@ a 400 naming it, an unknown id or path a 404.
 
 from __future__ import annotations
 
-import json
 import math
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -136,8 +135,10 @@ def _paged_queryset(queryset: QuerySet, paging: Paging, *, total: int | None = N
     return rows, total
 
 
-def _ndjson(documents: Iterable[dict]) -> StreamingHttpResponse:
-    lines = (json.dumps(document, ensure_ascii=False) + "\n" for document in documents)
+def _ndjson(items: Iterable[dict]) -> StreamingHttpResponse:
+    # Each line as the list writes the document (`documents.json_text`): compact, and with U+2028
+    # and U+2029 escaped, which `str.splitlines()` and other readers would take as line ends.
+    lines = (documents.json_text(item) + "\n" for item in items)
     return StreamingHttpResponse(lines, content_type="application/x-ndjson; charset=utf-8")
 
 

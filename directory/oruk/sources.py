@@ -39,11 +39,14 @@ def decode_json(raw: bytes, where: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as first_error:
-        lines = [line for line in text.splitlines() if line.strip()]
+        # NDJSON's lines end at "\n" (or "\r\n") only: `str.splitlines()` would also cut a line at a
+        # U+2028, U+0085 or form feed inside a string, which JSON writers leave as they are.
+        all_lines = text.split("\n")
+        lines = [line for line in all_lines if line.strip()]
         if len(lines) < 2:
             raise SourceError(f"{where} is not JSON: {first_error}") from None
         records = []
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(all_lines, start=1):
             if not line.strip():
                 continue
             try:

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from directory.models import Service
-from directory.oruk import selectors, serializers
+from directory.oruk import documents, selectors, serializers
 from directory.oruk import taxonomy as published
 
 
@@ -153,6 +153,26 @@ def test_organisations_carry_their_services_documents_as_built_from_the_rows(fee
         lines = b"".join(api("organizations", **{flag: "true"}, format="ndjson").streaming_content).decode()
         assert [json.loads(line) for line in lines.splitlines()] == reference, stored_first
     assert sum(len(doc["services"]) for doc in reference) == Service.objects.published().count() > 1
+
+
+@pytest.mark.parametrize(("path", "params"), [
+    ("services", {}), ("services", {"full": "true"}), ("organizations", {}), ("organizations", {"full_service": "true"}),
+    ("service_at_locations", {}), ("taxonomies", {}), ("taxonomy_terms", {}),
+])
+def test_every_ndjson_line_is_the_lists_document_as_the_list_writes_it(feed, api, path, params):
+    # A line separator in a name: `str.splitlines()` (and other readers) end a line there if it is not escaped.
+    organisation = feed.cardiff_therapy.organisation
+    organisation.name = "Cardiff\u2028Children\u2029s Charity"
+    organisation.save()
+    listed = api(path, per_page=100, **params).content.decode()
+    items = json.loads(listed)["contents"]
+
+    body = b"".join(api(path, format="ndjson", **params).streaming_content).decode()
+
+    assert body.splitlines() == [documents.json_text(item) for item in items]
+    assert all(line in listed for line in body.splitlines())  # the same text the list writes
+    if path in ("services", "organizations"):  # the documents that hold the organisation's name
+        assert "\\u2028" in body
 
 
 def test_ndjson_streams_every_match_without_paging(feed, api):

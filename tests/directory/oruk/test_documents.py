@@ -162,7 +162,33 @@ def test_the_export_is_the_reference_documents_in_public_id_order(feed):
 
     exporter.write_export(stream)
 
-    assert stream.getvalue() == "[" + ",".join("\n" + json.dumps(d, ensure_ascii=False) for d in expected) + "\n]\n"
+    assert stream.getvalue() == "[" + ",".join("\n" + documents.json_text(d) for d in expected) + "\n]\n"
+
+
+def test_the_export_reads_the_stored_documents_a_query_a_chunk(feed, django_assert_num_queries, monkeypatch):
+    monkeypatch.setattr(exporter, "CHUNK", 2)
+    first = io.StringIO()
+    exporter.write_export(first)  # builds and stores the documents
+    again = io.StringIO()
+    chunks = -(-len(feed.services) // 2)
+
+    with django_assert_num_queries(2 + chunks):  # the ids, the version, one read a chunk
+        exporter.write_export(again, ndjson=True)
+
+    assert [json.loads(line) for line in again.getvalue().splitlines()] == json.loads(first.getvalue())
+
+
+def test_the_export_shows_a_change_made_after_its_documents_were_stored(feed):
+    exporter.write_export(io.StringIO())
+    service = feed.services[0]
+    service.name = "Renamed after the documents were stored"
+    service.save()
+    stream = io.StringIO()
+
+    exporter.write_export(stream)
+
+    names = {d["id"]: d["name"] for d in json.loads(stream.getvalue())}
+    assert names[str(service.public_id)] == "Renamed after the documents were stored"
 
 
 def test_json_text_is_what_the_renderer_writes():

@@ -77,6 +77,26 @@ def test_the_ndjson_export_round_trips_too(feed, tmp_path):
     assert export_text(ndjson=True) == before
 
 
+def test_an_ndjson_feed_with_line_separators_inside_its_strings_imports_whole(feed, tmp_path):
+    """Another publisher's NDJSON written by a plain `json.dumps(..., ensure_ascii=False)` (as our
+    export did before session 13) leaves U+2028, U+0085 and form feeds raw inside strings; only
+    "\\n" ends a line."""
+    description = "First part\u2028second part\u0085third\x0cfourth"
+    service = feed.cardiff_therapy
+    service.description = description
+    service.save()
+    documents = json.loads(export_text())
+    path = tmp_path / "feed.ndjson"
+    path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\r\n" for d in documents), encoding="utf-8")
+    assert len(path.read_text().splitlines()) > len(documents)  # what a split at every line break would see
+    empty_the_directory()
+
+    out, err = run_import(path)
+
+    assert f"{len(documents)} created" in out, err
+    assert Service.objects.get(public_id=service.public_id).description == description
+
+
 def test_exported_documents_are_valid_service_records(feed):
     for document in json.loads(export_text()):
         assert schema_errors(document, "/services/{id}") == []

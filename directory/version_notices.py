@@ -170,6 +170,19 @@ def notify(cursor) -> None:
         cursor.execute(f"NOTIFY {CHANNEL}")
 
 
+def state() -> str:
+    """This process's listening, for `/healthz/`."""
+    if connection.vendor != "postgresql":
+        return "not used (only PostgreSQL sends notices)"
+    if not settings.DIRECTORY_VERSION_LISTEN:
+        return "off (the version is read on every request)"
+    if _copy.listener is not None:
+        return "listening"
+    if _copy.refused:
+        return "not listening (the version is read on every request until it can)"
+    return "not yet listening"
+
+
 def forget() -> None:
     """This process changed the version: its next read goes to the database."""
     _copy.forget()

@@ -2,8 +2,9 @@
 
 Answered by the first middleware, before host validation and the HTTPS redirect: a load balancer
 asks over plain http, often by the server's own address, which `ALLOWED_HOSTS` rightly refuses
-elsewhere. It says only whether the database and the shared cache answer (and the release), nothing
-about the directory's content, and is never cached.
+elsewhere. It says only whether the database and the shared cache answer, whether this process listens for
+the directory's change notices (directory/version_notices.py), and the release; nothing about the
+directory's content. It is never cached.
 
 200 while the database answers, even with Redis out (the site serves without it:
 servicemap/redis_cache.py); 503 when it does not, so the balancer stops sending requests here.
@@ -18,7 +19,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from directory import version
+from directory import version, version_notices
 
 PATHS = frozenset({"/healthz", "/healthz/"})
 
@@ -41,7 +42,8 @@ def _cache() -> str:
 def health(request: HttpRequest) -> JsonResponse:
     database = _database()
     response = JsonResponse({"status": "ok" if database == "ok" else "unavailable", "database": database,
-                             "cache": _cache(), "release": settings.RELEASE_ID},
+                             "cache": _cache(), "version_notices": version_notices.state(),
+                             "release": settings.RELEASE_ID},
                             status=200 if database == "ok" else 503)
     response["Cache-Control"] = "no-store"
     return response

@@ -6,6 +6,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import override_settings
 
+from directory import version, version_notices
 from servicemap.settings import cache_settings
 from tests.network import free_port
 
@@ -16,8 +17,28 @@ def test_a_healthy_server_says_so_and_is_never_cached(client, settings):
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "cache": "local memory",
-                               "release": settings.RELEASE_ID}
+                               "version_notices": response.json()["version_notices"], "release": settings.RELEASE_ID}
     assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_says_whether_this_process_listens_for_change_notices(client, settings, monkeypatch):
+    version_notices.stop_listening()
+    if connection.vendor != "postgresql":
+        assert client.get("/healthz/").json()["version_notices"] == "not used (only PostgreSQL sends notices)"
+        return
+    assert client.get("/healthz/").json()["version_notices"] == "not yet listening"
+    version.current()  # the first read outside a transaction listens
+    assert client.get("/healthz/").json()["version_notices"] == "listening"
+    settings.DIRECTORY_VERSION_LISTEN = False
+    assert client.get("/healthz/").json()["version_notices"] == "off (the version is read on every request)"
+    settings.DIRECTORY_VERSION_LISTEN = True
+    version_notices.stop_listening()
+    monkeypatch.setitem(connection.settings_dict, "PORT", free_port())  # Django's own connection is open already
+    version.current()
+    assert client.get("/healthz/").json()["version_notices"] == (
+        "not listening (the version is read on every request until it can)")
+    version_notices.stop_listening()
 
 
 @pytest.mark.django_db

@@ -59,21 +59,23 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's, with every other session on the test database ended before it is dropped:
-    PostgreSQL refuses to drop a database another session is connected to, and a session whose
-    client has closed (this process's listener for version notices, a test's pg_dump) leaves the
-    server a moment later."""
+    PostgreSQL refuses to drop a database another session is connected to. A session whose client
+    has closed (this process's listener for version notices, a test's pg_dump) leaves the server a
+    moment later; one left open by a finished thread (a live server's request thread) is ended."""
     from directory import version_notices
 
     yield
     version_notices.stop_listening()
     if connection.vendor == "postgresql":
         with django_db_blocker.unblock(), connection.cursor() as cursor:
+            others = ("FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
-                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                               "AND pid <> pg_backend_pid()")
+                cursor.execute(f"SELECT count(*) {others}")
                 if cursor.fetchone()[0] == 0:
                     break
+                if time.monotonic() > deadline - 8:  # given 2 s to leave
+                    cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
                 time.sleep(0.05)
 
 

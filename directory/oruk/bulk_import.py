@@ -8,12 +8,12 @@ one `bulk_create` per table per batch (change history included); updated service
 
 Only a record whose outcome is certain takes this path: a new service whose organisation and
 locations are new or unchanged; an existing service with no change at all; or one whose only
-changes are its own fields, a new wait or its unmapped data, what a publisher's feed most often
-changes from one night to the next. Anything else (a changed organisation, location, coverage or
-list of locations, imported taxonomy terms, an area matched by name or not yet known, an id met
-twice since the rows were read) is declined and goes the per-record way, after the batch before it
-is written, so the database, the report and every message are the same as if every record went
-that way.
+changes are its own fields, a new wait, its unmapped data or the known areas it covers, what a
+publisher's feed most often changes from one night to the next. Anything else (a changed
+organisation, location or list of locations, imported taxonomy terms, an area matched by name or
+not yet known, an id met twice since the rows were read) is declined and goes the per-record way,
+after the batch before it is written, so the database, the report and every message are the same
+as if every record went that way.
 Objects are checked as the per-record path checks them (`full_clean`, less the checks that need a
 query); a batch the database refuses (a check constraint) is rolled back and its records redone one
 by one, so a bad record is still reported against itself.
@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -113,6 +114,16 @@ class _Snapshot:
 
 
 @dataclass
+class CoverageChange:
+    """An existing service's areas, as the record lists them (all known), against the snapshot's."""
+
+    service: Service
+    removed: set[int]
+    added: list[int]  # in the record's order
+    fields_changed: bool  # its own fields were saved first (as the per-record path: the reason it carries)
+
+
+@dataclass
 class _Plan:
     """What one record adds: nothing is kept unless the whole record is accepted."""
 
@@ -121,6 +132,7 @@ class _Plan:
     coverage: list[int] = field(default_factory=list)
     updated: Service | None = None  # an existing service, as it is to be saved
     fields_changed: bool = False  # its own fields (a history entry), not only its wait or unmapped data
+    coverage_change: CoverageChange | None = None  # of an existing service
     locations: list[Location] = field(default_factory=list)
     links: list[ServiceAtLocation] = field(default_factory=list)
     wait: WaitingTimeReport | None = None
@@ -153,6 +165,7 @@ class FastPath:
         self.new_organisations: list[Organisation] = []
         self.new_services: list[tuple[Service, list[int]]] = []
         self.updated_services: list[tuple[Service, bool]] = []  # and whether its own fields changed
+        self.coverage_changes: list[CoverageChange] = []
         self.new_locations: list[Location] = []
         self.new_links: list[ServiceAtLocation] = []
         self.new_waits: list[WaitingTimeReport] = []
@@ -269,8 +282,10 @@ class FastPath:
         None otherwise."""
         if organisation.pk is None or service.organisation_id != organisation.pk:
             return None
-        if not self._same_relations(service, data, coverage):
+        if not self._same_relations(service, data):
             return None
+        was = self.snapshot.coverage[service.pk]
+        coverage_changed = data.areas is not None and set(coverage) != was
         # As the per-record path: a changed record is modified now, and so is its new wait recorded.
         moment = timezone.now()
         wait = None
@@ -281,7 +296,7 @@ class FastPath:
             if not _check(wait, exclude=("service",)):
                 return None
         fields_changed = _differs(service, data.fields)
-        if not fields_changed and wait is None and data.raw == service.raw_extensions:
+        if not fields_changed and wait is None and not coverage_changed and data.raw == service.raw_extensions:
             return "unchanged"
         updated = copy.copy(service)  # the snapshot's row stays as read
         if fields_changed:
@@ -290,13 +305,15 @@ class FastPath:
                 return None
         updated.raw_extensions, updated.updated_at = data.raw, moment
         plan.updated, plan.fields_changed, plan.wait = updated, fields_changed, wait
+        if coverage_changed:
+            plan.coverage_change = CoverageChange(
+                service=updated, removed=was - set(coverage), added=[area for area in coverage if area not in was],
+                fields_changed=fields_changed)
         return "updated"
 
-    def _same_relations(self, service: Service, data: ServiceData, coverage: list[int]) -> bool:
-        """Whether the record leaves the service's coverage, terms and locations as they are."""
+    def _same_relations(self, service: Service, data: ServiceData) -> bool:
+        """Whether the record leaves the service's terms and locations as they are."""
         snapshot = self.snapshot
-        if data.areas is not None and set(coverage) != snapshot.coverage[service.pk]:
-            return False
         if data.terms is not None and snapshot.terms[service.pk]:
             return False
         if data.locations is not None:
@@ -328,6 +345,8 @@ class FastPath:
             self.new_services.append((plan.service, plan.coverage))
         if plan.updated is not None:
             self.updated_services.append((plan.updated, plan.fields_changed))
+        if plan.coverage_change is not None:
+            self.coverage_changes.append(plan.coverage_change)
         if plan.wait is not None:
             self.new_waits.append(plan.wait)
 
@@ -340,6 +359,7 @@ class FastPath:
             bulk_create_with_history(self.new_locations, Location, default_change_reason=change_reason)
             self._write_services(change_reason)
             self._write_updates(change_reason)
+            self._write_coverage_changes(change_reason)
             ServiceAtLocation.objects.bulk_create(self.new_links)
             WaitingTimeReport.objects.bulk_create(self.new_waits)
         self.organisations.update((o.public_id, o) for o in self.new_organisations)
@@ -347,7 +367,7 @@ class FastPath:
         self.new_organisations, self.new_services, self.new_locations, self.new_links, self.new_waits = (
             [], [], [], [], []
         )
-        self.updated_services = []
+        self.updated_services, self.coverage_changes = [], []
         return done
 
     def _write_services(self, change_reason: str) -> None:
@@ -372,7 +392,33 @@ class FastPath:
         _service_history([service.pk for service, changed in self.updated_services if changed], change_reason, "~")
 
 
-def _service_history(pks: list[int], change_reason: str, kind: str) -> None:
+    def _write_coverage_changes(self, change_reason: str) -> None:
+        """As `coverage_areas.set()` on each (after its own fields, whose history entry holds the
+        areas before): the areas it no longer covers deleted, then those it now covers added, and a
+        history entry after each step that changed something, as simple-history's m2m receiver
+        writes them (with the import's reason only if the service's own fields were saved first,
+        which is what sets it on the instance)."""
+        changes = self.coverage_changes
+        if not changes:
+            return
+        through = Service.coverage_areas.through
+        removals = [(c, area) for c in changes for area in c.removed]
+        if removals:
+            pairs = Q()
+            for change, area in removals:
+                pairs |= Q(service_id=change.service.pk, area_id=area)
+            through.objects.filter(pairs).delete()
+            _history_by_reason([c for c in changes if c.removed], change_reason)
+        through.objects.bulk_create([through(service_id=c.service.pk, area_id=area) for c in changes for area in c.added])
+        _history_by_reason([c for c in changes if c.added], change_reason)
+
+
+def _history_by_reason(changes: list[CoverageChange], change_reason: str) -> None:
+    for reason in (change_reason, None):
+        _service_history([c.service.pk for c in changes if c.fields_changed == (reason is not None)], reason, "~")
+
+
+def _service_history(pks: list[int], change_reason: str | None, kind: str) -> None:
     """Change history for services just written: one entry each of this kind ("+" new, "~"
     changed), holding its coverage, as simple-history would write it (for a new service the
     per-record path writes two: the service, then the same with its coverage).
@@ -389,6 +435,10 @@ def _service_history(pks: list[int], change_reason: str, kind: str) -> None:
     ids = ", ".join(["%s"] * len(pks))
     moment = history._meta.get_field("history_date").get_db_prep_value(timezone.now(), connection)
     with connection.cursor() as cursor:
+        # The entries written here are those after the last one now: a service may have had another
+        # at the same moment (its own fields, then its areas: `_write_coverage_changes`).
+        cursor.execute(f"SELECT COALESCE(MAX(history_id), 0) FROM {quote(history._meta.db_table)}")
+        last = cursor.fetchone()[0]
         cursor.execute(
             f"INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date, history_type, "
             f"history_change_reason, history_user_id) SELECT {columns}, %s, %s, %s, NULL "
@@ -400,6 +450,6 @@ def _service_history(pks: list[int], change_reason: str, kind: str) -> None:
             f"SELECT link.id, link.service_id, link.area_id, entry.history_id "
             f"FROM {quote(Service.coverage_areas.through._meta.db_table)} link "
             f"JOIN {quote(history._meta.db_table)} entry ON entry.id = link.service_id "
-            f"AND entry.history_date = %s AND entry.history_type = %s WHERE link.service_id IN ({ids})",
-            [moment, kind, *pks],
+            f"AND entry.history_id > %s WHERE link.service_id IN ({ids})",
+            [last, *pks],
         )

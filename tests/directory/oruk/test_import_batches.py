@@ -83,7 +83,7 @@ MOMENT = datetime(2027, 1, 4, 9, tzinfo=UTC)
 
 def _changed(documents: list[dict]) -> list[dict]:
     """A night's changes across the feed, each of a kind the fast path updates (own fields, a new
-    wait, unmapped data) or declines (locations, coverage), among records left alone."""
+    wait, unmapped data, coverage) or declines (locations), among records left alone."""
     documents = [dict(document) for document in documents]
     documents[0]["name"] = "Renamed service"
     documents[1]["description"] = "A new description."
@@ -92,9 +92,18 @@ def _changed(documents: list[dict]) -> list[dict]:
     documents[4]["x_publisher_note"] = "kept, not mapped"
     documents[5]["status"] = "inactive"
     documents[6]["service_at_locations"] = []  # declined: the per-record path removes the link
-    documents[7]["service_areas"] = documents[7]["service_areas"][:0]  # declined: coverage
+    documents[7]["service_areas"] = documents[7]["service_areas"][:0]  # no areas
     documents[8].update(csa_wait_weeks=documents[8]["csa_wait_weeks"])  # the same wait again: unchanged
+    documents[9]["service_areas"] = documents[9]["service_areas"] + [_another_area(documents[9], documents)]
+    documents[10].update(name="Renamed, an area less", service_areas=documents[10]["service_areas"][1:])
+    documents[11]["service_areas"] = documents[11]["service_areas"][1:] + [_another_area(documents[11], documents)]
     return documents
+
+
+def _another_area(document: dict, documents: list[dict]) -> dict:
+    """An area another record lists and this one does not."""
+    listed = {area["uri"] for area in document["service_areas"]}
+    return next(area for other in documents for area in other["service_areas"] if area["uri"] not in listed)
 
 
 def test_updates_leave_the_same_directory_by_either_path(many, monkeypatch):
@@ -110,7 +119,7 @@ def test_updates_leave_the_same_directory_by_either_path(many, monkeypatch):
         fast = import_records(documents)
         fast_state, fast_export = _database_state(), export_text()
         fast_history = _history(since)
-    assert (fast.created, fast.updated, fast.unchanged, fast.rejected) == (0, 8, 4, [])
+    assert (fast.created, fast.updated, fast.unchanged, fast.rejected) == (0, 11, 1, [])
     assert json.loads(fast_export) != before
 
     empty_the_directory()
@@ -138,8 +147,11 @@ NIGHTLY_CHANGES = {
     "unmapped data": lambda d: d.update(x_note="kept"),
     "no locations": lambda d: d.update(service_at_locations=[]),
     "no coverage": lambda d: d.update(service_areas=[]),
+    "an area less": lambda d: d.update(service_areas=d["service_areas"][1:]),
+    "another area": lambda d: d.update(service_areas=[*d["service_areas"], CARDIFF_REF]),
     "supports nobody": lambda d: d.update(csa_audiences=[]),  # the database's check refuses it
 }
+CARDIFF_REF = {"name": "Cardiff", "uri": "http://statistics.data.gov.uk/id/statistical-geography/W06000015"}
 nights = st.lists(st.tuples(st.integers(0, 11), st.sampled_from(sorted(NIGHTLY_CHANGES))), max_size=12)
 
 
@@ -195,7 +207,7 @@ def test_an_update_through_the_fast_path_is_what_a_provider_and_the_public_then_
     entries = waited.history.count()
     report = import_records(documents)
 
-    assert report.updated == 8
+    assert report.updated == 11
     service.refresh_from_db()
     assert service.name == "Renamed with a new wait"
     latest = service.waiting_times.order_by("-as_of").first()
@@ -208,6 +220,11 @@ def test_an_update_through_the_fast_path_is_what_a_provider_and_the_public_then_
     # Only a new wait: no history entry (the per-record path saves no service row for it).
     assert waited.waiting_times.order_by("-as_of").first().weeks == 30
     assert waited.history.count() == entries
+    # One area for another: the search and the gaps read the new coverage, and its history says so.
+    swapped = Service.objects.get(public_id=documents[11]["id"])
+    listed = sorted(area["uri"].rsplit("/", 1)[1] for area in documents[11]["service_areas"])
+    assert sorted(swapped.coverage_areas.values_list("code", flat=True)) == listed
+    assert sorted(swapped.history.latest("history_id").coverage_areas.values_list("area__code", flat=True)) == listed
 
 
 def test_updating_many_records_takes_no_more_queries_than_updating_a_few(many):

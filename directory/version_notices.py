@@ -73,8 +73,8 @@ class _Copy:
                 return value
             if self._notified() or self.value is None or time.monotonic() - self.read_at > MAX_AGE:
                 # Any notices are taken before the read, so a change committed after it is never
-                # taken as seen.
-                self.read_at = time.monotonic()
+                # taken as seen; and the copy goes first, so a read that fails leaves none behind.
+                self.value, self.read_at = None, time.monotonic()
                 self.value = read()
             return self.value
 
@@ -122,7 +122,11 @@ class _Copy:
             for django_only in ("cursor_factory", "context", "prepare_threshold", "server_side_binding"):
                 params.pop(django_only, None)
             listener = psycopg.connect(**params, autocommit=True)
-            listener.execute(f"LISTEN {CHANNEL}")
+            try:
+                listener.execute(f"LISTEN {CHANNEL}")
+            except Exception:
+                listener.close()  # a standby refuses LISTEN: its connection is not kept
+                raise
         except Exception as error:  # noqa: BLE001 - without a listener every request reads, as before
             # Once per run of failures: a standby (which cannot LISTEN) would otherwise log every 5 s.
             log = logger.debug if self.refused else logger.warning
@@ -165,8 +169,10 @@ def current(read: Callable[[], Version]) -> Version:
 
 
 def notify(cursor) -> None:
-    """Send the notice from within a bump's transaction (PostgreSQL delivers it on commit)."""
-    if connection.vendor == "postgresql" and settings.DIRECTORY_VERSION_LISTEN:
+    """Send the notice from within a bump's transaction (PostgreSQL delivers it on commit).
+    Whatever this process's DB_VERSION_LISTEN: a writer that does not listen (a cron job's
+    container, say) must still tell the app servers that do."""
+    if connection.vendor == "postgresql":
         cursor.execute(f"NOTIFY {CHANNEL}")
 
 

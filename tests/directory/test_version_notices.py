@@ -16,7 +16,7 @@ import time
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from directory import version, version_notices
 from tests.factories import ServiceFactory
@@ -155,6 +155,22 @@ def test_in_a_transaction_the_version_is_read_and_a_rolled_back_change_is_not_ke
 
 
 @on_postgresql
+def test_a_read_that_fails_after_a_notice_leaves_no_copy_behind(no_max_age):
+    version.bump()
+    before = _listening()
+    _bump_in_another_process()
+    time.sleep(0.2)  # the notice is in
+
+    def refused() -> tuple[str, str]:
+        raise OperationalError("the database system is shutting down")
+
+    with pytest.raises(OperationalError):
+        version_notices.current(refused)
+    assert version.current_with_generation() != before  # read afresh, not the copy from before the notice
+    assert version.current_with_generation() == version.read()
+
+
+@on_postgresql
 def test_a_copy_is_read_again_after_max_age_without_a_notice(monkeypatch, no_max_age):
     version.bump()
     before = _listening()
@@ -215,6 +231,20 @@ def test_after_a_fork_the_parents_listener_is_left_open_and_a_new_one_made(no_ma
     assert parents in version_notices._copy.inherited
     version_notices._copy.inherited.remove(parents)
     parents.close()  # (this process is both: the test database is dropped at the end)
+
+
+@on_postgresql
+def test_a_writer_that_does_not_listen_still_sends_the_notice(settings, no_max_age):
+    # A cron job's container with DB_VERSION_LISTEN=false, and app servers that listen.
+    version.bump()
+    before = _listening()
+    settings.DIRECTORY_VERSION_LISTEN = False
+    with psycopg.connect(_database_url(), autocommit=True) as other:
+        other.execute("LISTEN directory_version")
+        version.bump()
+        assert [notice.channel for notice in other.notifies(timeout=5, stop_after=1)] == ["directory_version"]
+    settings.DIRECTORY_VERSION_LISTEN = True
+    assert version.current_with_generation() != before
 
 
 def test_with_listening_off_or_on_sqlite_every_read_is_a_read(django_assert_num_queries, settings):

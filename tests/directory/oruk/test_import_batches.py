@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from directory import version
 from directory.models import Location, Organisation, Service, ServiceAtLocation, WaitingTimeReport
-from directory.oruk import bulk_import
+from directory.oruk import bulk_import, importer
 from directory.oruk.importer import import_records
 from tests.directory.oruk.test_import_export import counts, empty_the_directory, export_text
 from tests.factories import LocationFactory, ServiceAtLocationFactory, ServiceFactory, WaitingTimeReportFactory
@@ -225,6 +225,26 @@ def test_an_update_through_the_fast_path_is_what_a_provider_and_the_public_then_
     listed = sorted(area["uri"].rsplit("/", 1)[1] for area in documents[11]["service_areas"])
     assert sorted(swapped.coverage_areas.values_list("code", flat=True)) == listed
     assert sorted(swapped.history.latest("history_id").coverage_areas.values_list("area__code", flat=True)) == listed
+
+
+def test_areas_removed_across_a_batch_are_deleted_in_several_statements(many, monkeypatch):
+    monkeypatch.setattr(bulk_import, "DELETE_CHUNK", 1)
+    documents = _changed(_documents())
+    del documents[6]  # its locations change: the one record the bulk path declines
+    for document in documents[:4]:
+        document["service_areas"] = []
+
+    def record_by_record(*args):
+        raise AssertionError("every record here is the bulk path's")
+
+    monkeypatch.setattr(importer, "apply_service", record_by_record)
+
+    import_records(documents)
+
+    for document in documents:
+        listed = sorted(area["uri"].rsplit("/", 1)[1] for area in document["service_areas"])
+        service = Service.objects.get(public_id=document["id"])
+        assert sorted(service.coverage_areas.values_list("code", flat=True)) == listed
 
 
 def test_updating_many_records_takes_no_more_queries_than_updating_a_few(many):

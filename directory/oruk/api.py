@@ -138,8 +138,20 @@ def _paged_queryset(queryset: QuerySet, paging: Paging, *, total: int | None = N
 def _ndjson(items: Iterable[dict]) -> StreamingHttpResponse:
     # Each line as the list writes the document (`documents.json_text`): compact, and with U+2028
     # and U+2029 escaped, which `str.splitlines()` and other readers would take as line ends.
-    lines = (documents.json_text(item) + "\n" for item in items)
-    return StreamingHttpResponse(lines, content_type="application/x-ndjson; charset=utf-8")
+    return _ndjson_lines(lambda: (documents.json_text(item) for item in items))
+
+
+def _ndjson_lines(texts: Callable[[], Iterable[str]]) -> StreamingHttpResponse:
+    """A line for each JSON text `texts()` gives, made as the response is streamed, after the view
+    has returned: in the request's language, held here, not whatever is active then."""
+    language = get_language()
+
+    def lines() -> Iterator[str]:
+        with translation.override(language):
+            for text in texts():
+                yield text + "\n"
+
+    return StreamingHttpResponse(lines(), content_type="application/x-ndjson; charset=utf-8")
 
 
 def _stream(queryset: QuerySet, build: Callable[[object], dict]) -> Iterator[dict]:
@@ -197,16 +209,12 @@ def _ndjson_texts(items: list, texts_of: Callable[[list], list[str]]) -> Streami
     Used with the stored documents (`_stored_service_json`), a chunk a query: the national feed of
     20,000 full services (~140 MB) streams in about a second, where building each document again
     took ~16 s on a fast machine, near gunicorn's 30 s worker timeout on a slower one (BENCHMARKS.md)."""
-    language = get_language()
 
-    def lines() -> Iterator[str]:
-        # Streamed after the view returns: the request's language, held here, not whatever is active then.
-        with translation.override(language):
-            for start in range(0, len(items), NDJSON_CHUNK):
-                for text in texts_of(items[start : start + NDJSON_CHUNK]):
-                    yield text + "\n"
+    def texts() -> Iterator[str]:
+        for start in range(0, len(items), NDJSON_CHUNK):
+            yield from texts_of(items[start : start + NDJSON_CHUNK])
 
-    return StreamingHttpResponse(lines(), content_type="application/x-ndjson; charset=utf-8")
+    return _ndjson_lines(texts)
 
 
 def _service_json(public_ids: list[uuid.UUID], *, full: bool, state: caching.VersionState) -> list[str]:

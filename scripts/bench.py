@@ -16,7 +16,8 @@ dropped and created afresh) a child process migrates, generates the directory
 - the size of the gaps map page (the 22 Welsh areas; and a map of every local authority);
 - `export_oruk` of the whole directory, then `import_oruk` of that feed into another fresh database
   (if those commands are present), with its wall time and peak memory; then `import_oruk` again
-  over it of the same feed as a night might change it (every wait new, every tenth description).
+  over it of the same feed as a night might change it (every wait new, every tenth description),
+  then twice more with a council's taxonomy added (each service lists 1–3 of its 40 terms).
 
 Targets (issue 7) are printed beside each figure. Not part of `make test`.
 """
@@ -181,6 +182,10 @@ def table(results: dict[str, dict]) -> str:
     lines.append(_row("import_oruk again, a night's changes (every wait new, every tenth description)", each(
         lambda r: NOT_AVAILABLE if r["import"].get("unavailable") else
         f"{r['import']['update_seconds']:.1f} s for {r['import']['update_changed']} changed records"), "report"))
+    lines.append(_row(f"import_oruk again, a council's taxonomy added (each service lists 1–3 of {TERMS} imported "
+                      "terms); then the same feed again", each(
+        lambda r: NOT_AVAILABLE if r["import"].get("unavailable") or "terms_seconds" not in r["import"] else
+        f"{r['import']['terms_seconds']:.1f} s; again {r['import']['terms_again_seconds']:.1f} s"), "report"))
     return "\n".join(lines)
 
 
@@ -540,9 +545,37 @@ def measure_import(kind: str) -> dict:
         raise SystemExit(f"import_oruk failed:\n{output[-3000:]}")
     changed, changed_count = _changed_feed(feed)
     update_seconds, update_output = _import_timed(kind, changed, env)
+    with_terms = _feed_with_terms(changed)
+    terms_seconds, _output = _import_timed(kind, with_terms, env)
+    terms_again_seconds, terms_output = _import_timed(kind, with_terms, env)
     return {"export_seconds": export_seconds, "feed_mb": feed.stat().st_size / 1e6, "import_seconds": seconds,
             "peak_rss_mb": usage.ru_maxrss / 1024, "output_tail": output[-500:],
-            "update_seconds": update_seconds, "update_changed": changed_count, "update_tail": update_output[-500:]}
+            "update_seconds": update_seconds, "update_changed": changed_count, "update_tail": update_output[-500:],
+            "terms_seconds": terms_seconds, "terms_again_seconds": terms_again_seconds,
+            "terms_tail": terms_output[-500:]}
+
+
+TERMS = 40  # in a council's own taxonomy, as the ORUK samples from Outpost directories have them
+
+
+def _feed_with_terms(feed: Path) -> Path:
+    """The feed with a council's taxonomy: each service also lists 1–3 of its terms (four
+    parents, the rest under them), as attributes the way an ORUK feed gives them."""
+    documents = json.loads(feed.read_text())
+    rng = random.Random(7)
+    taxonomy = "5d7c1a0e-7e57-4000-8001-000000000000"
+    terms = []
+    for number in range(TERMS):
+        parent = None if number < 4 else f"5d7c1a0e-7e57-4000-8000-{number % 4:012d}"
+        terms.append({"id": f"5d7c1a0e-7e57-4000-8000-{number:012d}", "name": f"Council term {number:02}",
+                      "code": f"CT{number:02}", "description": "", "taxonomy": "A council's service types",
+                      "taxonomy_id": taxonomy, **({"parent_id": parent} if parent else {})})
+    for document in documents:
+        document["attributes"] = [*document.get("attributes", []), *(
+            {"taxonomy_term_id": term["id"], "taxonomy_term": term} for term in rng.sample(terms, rng.randint(1, 3)))]
+    out = feed.with_name(f"{feed.stem}-terms.json")
+    out.write_text(json.dumps(documents, ensure_ascii=False))
+    return out
 
 
 def _changed_feed(feed: Path) -> tuple[Path, int]:

@@ -8,10 +8,11 @@ one `bulk_create` per table per batch (change history included); updated service
 
 Only a record whose outcome is certain takes this path: a new service whose organisation and
 locations are new or unchanged; an existing service with no change at all; or one whose only
-changes are its own fields, a new wait, its unmapped data or the known areas it covers, what a
-publisher's feed most often changes from one night to the next. Anything else (a changed
-organisation, location or list of locations, imported taxonomy terms, an area matched by name or
-not yet known, an id met twice since the rows were read) is declined and goes the per-record way,
+changes are its own fields, a new wait, its unmapped data, the known areas it covers or the known
+imported taxonomy terms it lists, what a publisher's feed most often changes from one night to the
+next. Anything else (a changed organisation, location or list of locations, an imported taxonomy
+term or taxonomy that is new or changed, an area matched by name or not yet known, an id met twice
+since the rows were read) is declined and goes the per-record way,
 after the batch before it is written, so the database, the report and every message are the same
 as if every record went that way.
 Objects are checked as the per-record path checks them (`full_clean`, less the checks that need a
@@ -31,8 +32,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from directory.models import Area, Location, Organisation, Service, ServiceAtLocation, WaitingTimeReport
-from directory.oruk.records import ServiceData
+from directory.models import (
+    Area,
+    Location,
+    Organisation,
+    Service,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+    WaitingTimeReport,
+)
+from directory.oruk.records import ServiceData, TermData
 
 CHUNK = 500  # records read together: each chunk costs ~8 reads and ~10 bulk writes
 DELETE_CHUNK = 900  # links deleted per statement (national services list up to ~30 areas each)
@@ -89,10 +99,15 @@ class _Snapshot:
             self.coverage[service_id].add(area_id)
             self.coverage_links[service_id, area_id] = link_id
         self.terms: dict[int, set[int]] = defaultdict(set)
-        for service_id, term_id in Service.taxonomy_terms.through.objects.filter(service_id__in=pks).values_list(
-            "service_id", "taxonomyterm_id"
-        ):
+        self.term_links: dict[tuple[int, int], int] = {}  # (service, term) -> the link's id
+        for link_id, service_id, term_id in Service.taxonomy_terms.through.objects.filter(
+            service_id__in=pks
+        ).values_list("id", "service_id", "taxonomyterm_id"):
             self.terms[service_id].add(term_id)
+            self.term_links[service_id, term_id] = link_id
+        self.imported_terms: dict[uuid.UUID, _TermRow] = {}
+        self.taxonomies: dict[uuid.UUID, int] = {}
+        self.read_terms([term for d in records for term in d.terms or []])
         self.waits: dict[int, tuple] = {}
         latest_first = WaitingTimeReport.objects.filter(service_id__in=pks).order_by(
             "service_id", "-as_of", "-recorded_at", "-id"
@@ -114,6 +129,30 @@ class _Snapshot:
         wanted = {d.organisation_id for d in records} - organisations.keys()
         organisations.update((o.public_id, o) for o in Organisation.objects.filter(public_id__in=wanted))
 
+    def read_terms(self, terms: list[TermData]) -> None:
+        """(Re)read the imported taxonomy terms these name, their parents and their taxonomies:
+        terms are shared between records, and the per-record path may have just written some."""
+        ids = {term.public_id for term in terms} | {term.parent_id for term in terms if term.parent_id}
+        if not ids:
+            return
+        for public_id, *row in TaxonomyTerm.objects.filter(public_id__in=ids).values_list(
+            "public_id", "pk", "name", "description", "code", "term_uri", "taxonomy_id", "parent_id"
+        ):
+            self.imported_terms[public_id] = _TermRow(*row)
+        self.taxonomies.update(Taxonomy.objects.filter(
+            public_id__in={term.taxonomy_id for term in terms if term.taxonomy_id}).values_list("public_id", "pk"))
+
+
+@dataclass(frozen=True)
+class _TermRow:
+    pk: int
+    name: str
+    description: str
+    code: str
+    term_uri: str
+    taxonomy_id: int | None
+    parent_id: int | None
+
 
 @dataclass
 class CoverageChange:
@@ -126,6 +165,16 @@ class CoverageChange:
 
 
 @dataclass
+class TermsChange:
+    """An existing service's imported taxonomy terms, as the record lists them (all known and
+    unchanged), against the snapshot's. Not in the change history (simple-history follows areas only)."""
+
+    service: Service
+    removed: set[int]
+    added: set[int]
+
+
+@dataclass
 class _Plan:
     """What one record adds: nothing is kept unless the whole record is accepted."""
 
@@ -135,6 +184,8 @@ class _Plan:
     updated: Service | None = None  # an existing service, as it is to be saved
     fields_changed: bool = False  # its own fields (a history entry), not only its wait or unmapped data
     coverage_change: CoverageChange | None = None  # of an existing service
+    terms: set[int] = field(default_factory=set)  # of a new service
+    terms_change: TermsChange | None = None  # of an existing service
     locations: list[Location] = field(default_factory=list)
     links: list[ServiceAtLocation] = field(default_factory=list)
     wait: WaitingTimeReport | None = None
@@ -165,9 +216,10 @@ class FastPath:
     def _reset(self) -> None:
         self.pending: list[Accepted] = []
         self.new_organisations: list[Organisation] = []
-        self.new_services: list[tuple[Service, list[int]]] = []
+        self.new_services: list[tuple[Service, list[int], set[int]]] = []  # and its areas and terms
         self.updated_services: list[tuple[Service, bool]] = []  # and whether its own fields changed
         self.coverage_changes: list[CoverageChange] = []
+        self.terms_changes: list[TermsChange] = []
         self.new_locations: list[Location] = []
         self.new_links: list[ServiceAtLocation] = []
         self.new_waits: list[WaitingTimeReport] = []
@@ -198,13 +250,20 @@ class FastPath:
         self.seen_locations.update(item.public_id for item in data.locations or [])
         self.seen_links.update(item.link_id for item in data.locations or [])
         self.areas.update((code, area.pk) for code, area in areas.items() if area is not None and area.pk)
+        if data.terms and self.snapshot is not None:  # it may have made or changed terms others list
+            self.snapshot.read_terms(data.terms)
 
     # --- deciding ------------------------------------------------------------------------------
 
     def offer(self, number: int, raw: object, label: str, data: ServiceData) -> bool:
         """Take the record if its outcome is certain; False sends it the per-record way."""
-        if data.terms or data.public_id in self.seen_services:
+        if data.public_id in self.seen_services:
             return False
+        terms = None  # the record does not list them: the service's stay as they are
+        if data.terms is not None:
+            terms = self._known_terms(data.terms)
+            if terms is None:
+                return False
         coverage = {}
         for ref in data.areas or []:
             if ref.code not in self.areas:  # matched by name, or new to us: the per-record path notes it
@@ -217,9 +276,9 @@ class FastPath:
             return False
         existing = self.snapshot.services.get(data.public_id)
         if existing is None:
-            outcome = "created" if self._new_service(data, organisation, coverage, plan) else None
+            outcome = "created" if self._new_service(data, organisation, coverage, terms or set(), plan) else None
         else:
-            outcome = self._existing(existing, data, organisation, coverage, plan)
+            outcome = self._existing(existing, data, organisation, coverage, terms, plan)
         if outcome is None:
             return False
         self._keep(plan)
@@ -242,7 +301,34 @@ class FastPath:
             return None
         return organisation
 
-    def _new_service(self, data: ServiceData, organisation: Organisation, coverage: list[int], plan: _Plan) -> bool:
+    def _known_terms(self, terms: list[TermData]) -> set[int] | None:
+        """The ids of the imported terms a record lists, if the per-record path would leave every
+        one of them (and its taxonomy and parent) as it is; None if it would write any, or note one."""
+        known, taxonomies = self.snapshot.imported_terms, self.snapshot.taxonomies
+        ids = set()
+        for term in terms:
+            row = known.get(term.public_id)
+            if row is None:  # new (or named by id only and unknown: noted)
+                return None
+            ids.add(row.pk)
+            if term.known_only_by_id:
+                continue
+            taxonomy = None
+            if term.taxonomy_id is not None:
+                taxonomy = taxonomies.get(term.taxonomy_id)
+                if taxonomy is None:
+                    return None
+            if (row.name, row.description, row.code, row.term_uri, row.taxonomy_id) != (
+                    term.name, term.description, term.code, term.term_uri, taxonomy):
+                return None
+            if term.parent_id is not None:
+                parent = known.get(term.parent_id)
+                if parent is None or row.parent_id != parent.pk:
+                    return None
+        return ids
+
+    def _new_service(self, data: ServiceData, organisation: Organisation, coverage: list[int], terms: set[int],
+                     plan: _Plan) -> bool:
         service = Service(public_id=data.public_id, organisation=organisation)
         _assign(service, data.fields)
         if not _check(service, exclude=("organisation",)):
@@ -274,20 +360,22 @@ class FastPath:
                 return False
         service.raw_extensions = data.raw
         service.updated_at = moment
-        plan.service, plan.coverage = service, coverage
+        plan.service, plan.coverage, plan.terms = service, coverage, terms
         return True
 
     def _existing(self, service: Service, data: ServiceData, organisation: Organisation, coverage: list[int],
-                  plan: _Plan) -> str | None:
+                  terms: set[int] | None, plan: _Plan) -> str | None:
         """"unchanged" if the per-record path would change nothing at all; "updated" (the update in
-        `plan`) if it would change only the service's own fields, its wait or its unmapped data;
-        None otherwise."""
+        `plan`) if it would change only the service's own fields, its wait, its unmapped data, its
+        areas or its imported terms (`terms`: None if the record does not list them); None otherwise."""
         if organisation.pk is None or service.organisation_id != organisation.pk:
             return None
         if not self._same_relations(service, data):
             return None
         was = self.snapshot.coverage[service.pk]
         coverage_changed = data.areas is not None and set(coverage) != was
+        had = self.snapshot.terms[service.pk]
+        terms_changed = terms is not None and terms != had
         # As the per-record path: a changed record is modified now, and so is its new wait recorded.
         moment = timezone.now()
         wait = None
@@ -298,7 +386,8 @@ class FastPath:
             if not _check(wait, exclude=("service",)):
                 return None
         fields_changed = _differs(service, data.fields)
-        if not fields_changed and wait is None and not coverage_changed and data.raw == service.raw_extensions:
+        if (not fields_changed and wait is None and not coverage_changed and not terms_changed
+                and data.raw == service.raw_extensions):
             return "unchanged"
         updated = copy.copy(service)  # the snapshot's row stays as read
         if fields_changed:
@@ -311,13 +400,13 @@ class FastPath:
             plan.coverage_change = CoverageChange(
                 service=updated, removed=was - set(coverage), added=[area for area in coverage if area not in was],
                 fields_changed=fields_changed)
+        if terms_changed:
+            plan.terms_change = TermsChange(service=updated, removed=had - terms, added=terms - had)
         return "updated"
 
     def _same_relations(self, service: Service, data: ServiceData) -> bool:
-        """Whether the record leaves the service's terms and locations as they are."""
+        """Whether the record leaves the service's locations as they are."""
         snapshot = self.snapshot
-        if data.terms is not None and snapshot.terms[service.pk]:
-            return False
         if data.locations is not None:
             kept, listed = set(), set()
             for item in data.locations:
@@ -344,11 +433,13 @@ class FastPath:
         self.seen_links.update(link.public_id for link in plan.links)
         self.new_links += plan.links
         if plan.service is not None:
-            self.new_services.append((plan.service, plan.coverage))
+            self.new_services.append((plan.service, plan.coverage, plan.terms))
         if plan.updated is not None:
             self.updated_services.append((plan.updated, plan.fields_changed))
         if plan.coverage_change is not None:
             self.coverage_changes.append(plan.coverage_change)
+        if plan.terms_change is not None:
+            self.terms_changes.append(plan.terms_change)
         if plan.wait is not None:
             self.new_waits.append(plan.wait)
 
@@ -362,6 +453,7 @@ class FastPath:
             self._write_services(change_reason)
             self._write_updates(change_reason)
             self._write_coverage_changes(change_reason)
+            self._write_terms_changes()
             ServiceAtLocation.objects.bulk_create(self.new_links)
             WaitingTimeReport.objects.bulk_create(self.new_waits)
         self.organisations.update((o.public_id, o) for o in self.new_organisations)
@@ -369,11 +461,11 @@ class FastPath:
         self.new_organisations, self.new_services, self.new_locations, self.new_links, self.new_waits = (
             [], [], [], [], []
         )
-        self.updated_services, self.coverage_changes = [], []
+        self.updated_services, self.coverage_changes, self.terms_changes = [], [], []
         return done
 
     def _write_services(self, change_reason: str) -> None:
-        services = [service for service, _coverage in self.new_services]
+        services = [service for service, _coverage, _terms in self.new_services]
         moments = [service.updated_at for service in services]
         Service.objects.bulk_create(services)  # sets updated_at to now (auto_now): put the moments back
         for service, moment in zip(services, moments, strict=True):
@@ -381,9 +473,12 @@ class FastPath:
         _update_rows(services, ["updated_at"])
         through = Service.coverage_areas.through
         through.objects.bulk_create(
-            [through(service_id=service.pk, area_id=area) for service, coverage in self.new_services
+            [through(service_id=service.pk, area_id=area) for service, coverage, _terms in self.new_services
              for area in coverage]
         )
+        terms = Service.taxonomy_terms.through
+        terms.objects.bulk_create([terms(service_id=service.pk, taxonomyterm_id=term)
+                                   for service, _coverage, listed in self.new_services for term in sorted(listed)])
         _service_history([service.pk for service in services], change_reason, "+")
 
     def _write_updates(self, change_reason: str) -> None:
@@ -392,7 +487,6 @@ class FastPath:
         _update_rows([service for service, _fields_changed in self.updated_services])
         # The per-record path saves (and so records history) only a service whose own fields changed.
         _service_history([service.pk for service, changed in self.updated_services if changed], change_reason, "~")
-
 
     def _write_coverage_changes(self, change_reason: str) -> None:
         """As `coverage_areas.set()` on each (after its own fields, whose history entry holds the
@@ -411,6 +505,16 @@ class FastPath:
             _history_by_reason([c for c in changes if c.removed], change_reason)
         through.objects.bulk_create([through(service_id=c.service.pk, area_id=area) for c in changes for area in c.added])
         _history_by_reason([c for c in changes if c.added], change_reason)
+
+
+    def _write_terms_changes(self) -> None:
+        """As `taxonomy_terms.set()` on each: the terms it no longer lists deleted, the new ones added."""
+        through = Service.taxonomy_terms.through
+        links = [self.snapshot.term_links[c.service.pk, term] for c in self.terms_changes for term in c.removed]
+        for start in range(0, len(links), DELETE_CHUNK):
+            through.objects.filter(pk__in=links[start : start + DELETE_CHUNK]).delete()
+        through.objects.bulk_create([through(service_id=c.service.pk, taxonomyterm_id=term)
+                                     for c in self.terms_changes for term in sorted(c.added)])
 
 
 def _history_by_reason(changes: list[CoverageChange], change_reason: str) -> None:

@@ -320,8 +320,8 @@ def import_records(
     """Import parsed-from-JSON service records; see the module docstring for the guarantees.
 
     Records are read a chunk at a time; those the fast path can decide (new, unchanged, or changed
-    only in the service's own fields, wait, unmapped data or areas: `bulk_import` says which) are
-    written in bulk, the others one by one here, in feed order either way.
+    only in the service's own fields, wait, unmapped data, areas or known imported terms:
+    `bulk_import` says which) are written in bulk, the others one by one here, in feed order either way.
     """
     records = list(records)
     report = ImportReport(total=len(records), dry_run=dry_run)

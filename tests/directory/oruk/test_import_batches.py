@@ -4,6 +4,7 @@ of queries that does not grow with the feed, and a record the database refuses i
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
@@ -14,7 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from directory import version
-from directory.models import Location, Organisation, Service, ServiceAtLocation, WaitingTimeReport
+from directory.models import (
+    Location,
+    Organisation,
+    Service,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+    WaitingTimeReport,
+)
 from directory.oruk import bulk_import, importer
 from directory.oruk.importer import import_records
 from tests.directory.oruk.test_import_export import counts, empty_the_directory, export_text
@@ -41,7 +50,19 @@ def _database_state() -> tuple:
         for s in Service.objects.all()
     }
     waits = sorted((str(w.service.public_id), w.weeks, w.as_of, w.recorded_at) for w in WaitingTimeReport.objects.all())
-    return services, waits, counts(), Location.history.count() > 0, Organisation.history.count() > 0
+    return services, waits, counts(), Location.history.count() > 0, Organisation.history.count() > 0, _terms()
+
+
+def _terms() -> tuple:
+    """Every imported term as it stands, and the terms each service lists, by public ids."""
+    terms = sorted(
+        (str(t.public_id), t.name, t.code, t.description, t.taxonomy.name if t.taxonomy else None,
+         str(t.parent.public_id) if t.parent else None)
+        for t in TaxonomyTerm.objects.select_related("taxonomy", "parent")
+    )
+    listed = sorted((str(service), str(term)) for service, term in Service.taxonomy_terms.through.objects.values_list(
+        "service__public_id", "taxonomyterm__public_id"))
+    return terms, listed
 
 
 @pytest.fixture
@@ -155,8 +176,69 @@ CARDIFF_REF = {"name": "Cardiff", "uri": "http://statistics.data.gov.uk/id/stati
 nights = st.lists(st.tuples(st.integers(0, 11), st.sampled_from(sorted(NIGHTLY_CHANGES))), max_size=12)
 
 
+TAXONOMY_ID = uuid.UUID("5d7c1a0e-0000-4000-8000-000000000001")
+SUPPORT, COUNSELLING, ADVOCACY, GROUPS = (uuid.UUID(f"5d7c1a0e-0000-4000-8000-00000000001{n}") for n in range(4))
+TERMS = {SUPPORT: ("Support", "S"), COUNSELLING: ("Counselling", "C1"), ADVOCACY: ("Advocacy", "A1"),
+         GROUPS: ("Groups", "G1")}
+NEW_TERM = uuid.UUID("5d7c1a0e-0000-4000-8000-000000000099")
+UNKNOWN_TERM = uuid.UUID("5d7c1a0e-0000-4000-8000-000000000098")
+
+
 @pytest.fixture
-def many_as_a_feed(many) -> list[dict]:
+def with_terms(many):
+    """`many`, eight of them also listing terms of a taxonomy a council's feed brought (three
+    under a parent that one service lists itself, as such feeds have them)."""
+    taxonomy = Taxonomy.objects.create(public_id=TAXONOMY_ID, name="Council types")
+    parent = TaxonomyTerm.objects.create(public_id=SUPPORT, taxonomy=taxonomy, name="Support", code="S")
+    terms = [TaxonomyTerm.objects.create(public_id=public_id, taxonomy=taxonomy, name=TERMS[public_id][0],
+                                         code=TERMS[public_id][1], parent=parent)
+             for public_id in (COUNSELLING, ADVOCACY, GROUPS)]
+    listed = {0: [parent], 1: [terms[0]], 2: [terms[1], terms[2]]}
+    for number, service in enumerate(many):
+        if number % 3 or number == 0:
+            service.taxonomy_terms.add(*listed[number % 3])
+    return many
+
+
+def _term_attribute(term_id: uuid.UUID, **changes) -> dict:
+    """An attribute naming one of `with_terms`' terms, as a council's feed gives it."""
+    name, code = TERMS.get(term_id, ("Therapy", "T1"))
+    term = {"id": str(term_id), "name": name, "code": code, "description": "", "taxonomy": "Council types",
+            "taxonomy_id": str(TAXONOMY_ID), "parent_id": None if term_id == SUPPORT else str(SUPPORT)}
+    return {"taxonomy_term_id": str(term_id), "taxonomy_term": term | changes}
+
+
+def _imported(document: dict) -> list[dict]:
+    return [a for a in document.get("attributes", []) if uuid.UUID(a["taxonomy_term_id"]) in TERMS]
+
+
+def _without_imported(document: dict) -> list[dict]:
+    return [a for a in document.get("attributes", []) if uuid.UUID(a["taxonomy_term_id"]) not in TERMS]
+
+
+# One change to the imported terms one record lists: those the bulk path takes (terms it knows,
+# unchanged), and those it declines (a term or taxonomy new or changed, an unknown id).
+TERM_CHANGES = {
+    "another term": lambda d: d.update(attributes=[*d.get("attributes", []), _term_attribute(GROUPS)]),
+    "no imported terms": lambda d: d.update(attributes=_without_imported(d)),
+    "one term for another": lambda d: d.update(attributes=[*_without_imported(d), _term_attribute(ADVOCACY)]),
+    "a term by its id only": lambda d: d.update(attributes=[*_without_imported(d),
+                                                             {"taxonomy_term_id": str(COUNSELLING)}]),
+    "a term renamed": lambda d: d.update(attributes=[*d.get("attributes", []),
+                                                      _term_attribute(COUNSELLING, name="Counselling for children")]),
+    "a term under no parent": lambda d: d.update(attributes=[*d.get("attributes", []),
+                                                              _term_attribute(ADVOCACY, parent_id=str(GROUPS))]),
+    "a new term": lambda d: d.update(attributes=[*d.get("attributes", []), _term_attribute(NEW_TERM)]),
+    "an unknown term by its id only": lambda d: d.update(attributes=[*d.get("attributes", []),
+                                                                      {"taxonomy_term_id": str(UNKNOWN_TERM)}]),
+    "a new taxonomy": lambda d: d.update(attributes=[*_without_imported(d), _term_attribute(
+        GROUPS, taxonomy_id="5d7c1a0e-0000-4000-8000-000000000002", taxonomy="Another council's types")]),
+}
+NIGHTLY_CHANGES |= TERM_CHANGES
+
+
+@pytest.fixture
+def many_as_a_feed(with_terms) -> list[dict]:
     """`many` exported once: every example starts from the same feed (an export after an earlier
     example would carry its changes, dated in the future)."""
     return _documents()
@@ -225,6 +307,140 @@ def test_an_update_through_the_fast_path_is_what_a_provider_and_the_public_then_
     listed = sorted(area["uri"].rsplit("/", 1)[1] for area in documents[11]["service_areas"])
     assert sorted(swapped.coverage_areas.values_list("code", flat=True)) == listed
     assert sorted(swapped.history.latest("history_id").coverage_areas.values_list("area__code", flat=True)) == listed
+
+
+def _by_name(documents: list[dict]) -> dict[str, dict]:
+    """The feed's documents by service name (the export's order follows random ids)."""
+    return {document["name"]: document for document in documents}
+
+
+def test_term_changes_leave_the_same_directory_by_either_path(with_terms, monkeypatch):
+    """Each kind of change to a record's imported terms, on its own record, then three of them on
+    one record, against the record-by-record path from the same directory at the same moment."""
+    baseline = _documents()
+    documents = [dict(document) for document in baseline]
+    named = _by_name(documents)
+    for change, name in [
+        ("another term", "Service 00"), ("no imported terms", "Service 02"), ("one term for another", "Service 05"),
+        ("a term by its id only", "Service 03"), ("a term renamed", "Service 01"),
+        ("a term under no parent", "Service 08"), ("a new term", "Service 06"),
+        ("an unknown term by its id only", "Service 09"), ("a new taxonomy", "Service 11"),
+        ("another term", "Service 07"), ("a term renamed", "Service 07"), ("a new term", "Service 07"),
+    ]:
+        TERM_CHANGES[change](named[name])
+
+    def run(record_by_record: bool) -> tuple:
+        empty_the_directory()
+        import_records(baseline)
+        with monkeypatch.context() as patched, time_machine.travel(MOMENT, tick=False):
+            if record_by_record:
+                _record_by_record(patched)
+            since = _last_history_id()
+            report = import_records(documents)
+            return ((report.created, report.updated, report.unchanged, report.rejected, report.notes),
+                    export_text(), _database_state(), _history(since))
+
+    fast, slow = run(record_by_record=False), run(record_by_record=True)
+    # A renamed term or one under another parent changes the term, not the list of the service
+    # that names it; an unknown id is noted and ignored.
+    assert fast[0][:3] == (0, 7, 5)
+    assert fast[0][4] == [(named["Service 09"]["id"],
+                           f"attribute naming an unknown taxonomy term without the term, ignored: {UNKNOWN_TERM}")]
+    assert fast[0] == slow[0]
+    assert fast[1] == slow[1]
+    assert fast[2] == slow[2]
+    assert fast[3] == slow[3]
+
+
+def test_known_imported_terms_added_and_removed_take_the_bulk_path(with_terms, monkeypatch):
+    documents = _documents()
+    named = _by_name(documents)
+    TERM_CHANGES["another term"](named["Service 01"])
+    TERM_CHANGES["no imported terms"](named["Service 02"])
+    TERM_CHANGES["one term for another"](named["Service 05"])
+    TERM_CHANGES["a term by its id only"](named["Service 03"])
+
+    def record_by_record(*args):
+        raise AssertionError("every record here is the bulk path's")
+
+    monkeypatch.setattr(importer, "apply_service", record_by_record)
+    with time_machine.travel(MOMENT, tick=False):
+        report = import_records(documents)
+
+    assert (report.updated, report.unchanged, report.rejected) == (4, 8, [])
+
+    def listed(name: str) -> list[str]:
+        return sorted(Service.objects.get(name=name).taxonomy_terms.values_list("name", flat=True))
+
+    assert listed("Service 01") == ["Counselling", "Groups"]
+    assert listed("Service 02") == []
+    assert listed("Service 05") == ["Advocacy"]
+    assert listed("Service 03") == ["Counselling"]
+    assert listed("Service 04") == ["Counselling"]
+    assert Service.objects.get(name="Service 05").updated_at == MOMENT  # harvesters of our feed see it changed
+    assert Service.objects.get(name="Service 04").updated_at != MOMENT
+    # The API's filter by term reads the new links.
+    assert sorted(Service.objects.filter(taxonomy_terms__public_id=GROUPS).values_list("name", flat=True)) == [
+        "Service 01", "Service 08", "Service 11"]
+
+
+def test_a_feed_with_imported_terms_is_imported_in_bulk_once_each_term_exists(with_terms, monkeypatch):
+    documents = _documents()
+    for document in documents:
+        # Records sharing a location with one written record by record are declined (the rows
+        # they share changed since they were read): here only the terms decide.
+        document["service_at_locations"] = []
+    empty_the_directory()
+    by_record = []
+    apply_service = importer.apply_service
+    monkeypatch.setattr(importer, "apply_service", lambda data, run: by_record.append(data.fields["name"]) or
+                        apply_service(data, run))
+
+    report = import_records(documents)
+
+    assert (report.created, report.rejected) == (12, [])
+    # Only a record listing a term the directory does not hold as it gives it goes record by
+    # record: the first to list each term (a parent named before its own record is a placeholder).
+    held, expected = {}, []
+    for document in documents:
+        terms = {a["taxonomy_term_id"]: a["taxonomy_term"]["name"] for a in _imported(document)}
+        parents = {a["taxonomy_term"].get("parent_id") for a in _imported(document)} - {None}
+        if any(held.get(term) != name for term, name in terms.items()):
+            expected.append(document["name"])
+        held |= {parent: "a placeholder" for parent in parents - held.keys()} | terms
+    assert by_record == expected
+    assert 3 <= len(by_record) <= 4
+    exported = _by_name(json.loads(export_text()))
+    assert {name: _imported(exported[name]) for name in exported} == {
+        document["name"]: _imported(document) for document in documents}
+
+
+@pytest.mark.parametrize("change", [
+    {"name": "Group work"}, {"code": "G2"}, {"description": "Weekly groups"}, {"parent_id": str(ADVOCACY)},
+    {"term_uri": "https://example.org/terms/groups"},
+])
+def test_a_term_the_feed_changes_is_changed(with_terms, change):
+    documents = _documents()
+    for document in documents:
+        for attribute in _imported(document):
+            if attribute["taxonomy_term_id"] == str(GROUPS):
+                attribute["taxonomy_term"] = attribute["taxonomy_term"] | change
+    report = import_records(documents)
+    assert (report.updated, report.unchanged, report.rejected) == (0, 12, [])  # the services list the same terms
+    groups = TaxonomyTerm.objects.get(public_id=GROUPS)
+    field, value = next(iter(change.items()))
+    assert (str(groups.parent.public_id) if field == "parent_id" else getattr(groups, field)) == value
+
+
+def test_an_unchanged_feed_with_imported_terms_writes_nothing(with_terms):
+    documents = _documents()
+    with CaptureQueriesContext(connection) as queries:
+        report = import_records(documents)
+    assert report.unchanged == 12
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")
+              and "directoryversion" not in q["sql"]]  # an import ends by bumping the version whatever it did
+    assert writes == []
+    assert len(queries) < 25
 
 
 def test_areas_removed_across_a_batch_are_deleted_in_several_statements(many, monkeypatch):

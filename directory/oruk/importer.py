@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -323,7 +323,9 @@ def import_records(
     only in the service's own fields, wait, unmapped data, areas or known imported terms:
     `bulk_import` says which) are written in bulk, the others one by one here, in feed order either way.
     """
-    records = list(records)
+    if not isinstance(records, Sequence):
+        records = list(records)
+    # A file's records are a `sources.FeedText`: each chunk of records is parsed when it is reached.
     report = ImportReport(total=len(records), dry_run=dry_run)
     with translation.override("en"), transaction.atomic():
         # One version bump at the end rather than one per saved row (bulk writes send no signals).
@@ -336,7 +338,7 @@ def import_records(
     return report
 
 
-def _import_all(records: list[object], report: ImportReport, progress: Callable[[str], None]) -> None:
+def _import_all(records: Sequence[object], report: ImportReport, progress: Callable[[str], None]) -> None:
     run = _Run()
     fast = FastPath(run.organisations)
     emit = _Emitter(report, progress, len(records))

@@ -9,10 +9,11 @@ Any problem with the source as a whole (cannot fetch, not JSON) is a `SourceErro
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,30 +31,101 @@ class PageInfo:
     last_page: bool | None
 
 
-def decode_json(raw: bytes, where: str) -> object:
-    """JSON from bytes, tolerating a UTF-8 byte-order mark (common in council feeds)."""
+class FeedText(Sequence):
+    """The records of a JSON array or of NDJSON, each parsed from the feed's text when asked for.
+
+    The national feed's 20,000 records take ~440 MB as Python objects against 140 MB of text; the
+    importer asks for 500 at a time, so only those are alive at once. Each record was parsed once
+    already, to find where it ends, so a feed that is not JSON is refused before anything is
+    imported, as when it was parsed whole."""
+
+    def __init__(self, text: str, spans: list[tuple[int, int]]):
+        self._text, self._spans = text, spans
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._record(span) for span in self._spans[index]]
+        return self._record(self._spans[index])
+
+    def _record(self, span: tuple[int, int]) -> object:
+        return json.loads(self._text[span[0] : span[1]])
+
+
+_DECODER = json.JSONDecoder()
+_WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's own
+
+
+def _array_spans(text: str) -> list[tuple[int, int]] | None:
+    """Where each value of the JSON array that is the whole text starts and ends; None if the text
+    is not one JSON array (the caller parses it whole, to say why)."""
+    at = _WHITESPACE.match(text).end()
+    if not text.startswith("[", at):
+        return None
+    at = _WHITESPACE.match(text, at + 1).end()
+    spans = []
     try:
-        text = raw.decode("utf-8-sig")
+        if not text.startswith("]", at):
+            while True:
+                _value, end = _DECODER.raw_decode(text, at)  # parsed and dropped: only its end is kept
+                spans.append((at, end))
+                at = _WHITESPACE.match(text, end).end()
+                if not text.startswith(",", at):
+                    break
+                at = _WHITESPACE.match(text, at + 1).end()
+    except json.JSONDecodeError:
+        return None
+    if not text.startswith("]", at) or _WHITESPACE.match(text, at + 1).end() != len(text):
+        return None
+    return spans
+
+
+def _text(raw: bytes, where: str) -> str:
+    """Text from bytes, tolerating a UTF-8 byte-order mark (common in council feeds)."""
+    try:
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(f"{where} is not UTF-8 text: {exc}") from None
+
+
+def decode_json(raw: bytes, where: str) -> object:
+    """JSON (or NDJSON: a list of its records) from bytes."""
+    return _parse(_text(raw, where), where)
+
+
+def _parse(text: str, where: str, *, lazily: bool = False) -> object:
+    """The text as one JSON document, or else as NDJSON (`lazily`: a `FeedText` of its records)."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as first_error:
         # NDJSON's lines end at "\n" (or "\r\n") only: `str.splitlines()` would also cut a line at a
         # U+2028, U+0085 or form feed inside a string, which JSON writers leave as they are.
-        all_lines = text.split("\n")
-        lines = [line for line in all_lines if line.strip()]
+        lines = list(_lines(text))
         if len(lines) < 2:
             raise SourceError(f"{where} is not JSON: {first_error}") from None
         records = []
-        for number, line in enumerate(all_lines, start=1):
-            if not line.strip():
-                continue
+        for number, start, end in lines:
             try:
-                records.append(json.loads(line))
+                record = json.loads(text[start:end])
             except json.JSONDecodeError as exc:
                 raise SourceError(f"{where} is neither JSON nor NDJSON (line {number}: {exc})") from None
-        return records
+            records.append((start, end) if lazily else record)  # parsed again when asked for
+        return FeedText(text, records) if lazily else records
+
+
+def _lines(text: str) -> Iterator[tuple[int, int, int]]:
+    """Each line that is not blank: its number, where it starts and where it ends."""
+    at, number = 0, 1
+    while True:
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        if text[at:end].strip():
+            yield number, at, end
+        if end == len(text):
+            return
+        at, number = end + 1, number + 1
 
 
 def _lower_keys(document: dict) -> dict:
@@ -62,7 +134,7 @@ def _lower_keys(document: dict) -> dict:
 
 def records_in(document: object, where: str) -> tuple[list, PageInfo | None]:
     """The records in one document, and its paging if it is a page."""
-    if isinstance(document, list):
+    if isinstance(document, list | FeedText):
         return document, None
     if not isinstance(document, dict):
         raise SourceError(f"{where} holds a JSON {type(document).__name__}, not records")
@@ -84,13 +156,22 @@ def records_in(document: object, where: str) -> tuple[list, PageInfo | None]:
     raise SourceError(f"{where} is neither a record, a list of records nor a page of them")
 
 
-def read_file(path: Path) -> list:
+def read_file(path: Path) -> Sequence:
+    """The file's records: a JSON array's or NDJSON's as a `FeedText`, parsed as they are asked
+    for; a page's or a single record's parsed whole."""
+    text = _text(_read_bytes(path), str(path))  # the bytes are dropped once decoded
+    spans = _array_spans(text)
+    if spans is not None:
+        return FeedText(text, spans)
+    records, _paging = records_in(_parse(text, str(path), lazily=True), str(path))
+    return records
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
-    records, _paging = records_in(decode_json(raw, str(path)), str(path))
-    return records
 
 
 def fetch_json(url: str, timeout: float = 30.0) -> object:

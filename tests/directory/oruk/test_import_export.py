@@ -21,7 +21,9 @@ from directory.models import (
     TaxonomyTerm,
     WaitingTimeReport,
 )
+from directory.oruk import bulk_import
 from directory.oruk.exporter import write_export
+from directory.oruk.sources import FeedText, read_file
 from tests.directory.oruk.hsds_schemas import schema_errors
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -213,6 +215,11 @@ def test_a_dry_run_reports_and_saves_nothing(db):
     ("content", "message"),
     [
         (b"{not json", "is not JSON"),
+        (b'[{"id": "a"}, {broken}]', "is not JSON"),
+        (b'[{"id": "a"} {"id": "b"}]', "is not JSON"),
+        (b'[{"id": "a"},]', "is not JSON"),
+        (b'[{"id": "a"}] and more', "is not JSON"),
+        (b'[{"id": "a"}', "is not JSON"),
         (b"\xff\xfe\x00garbage", "is not UTF-8"),
         (b'"just a string"', "not records"),
         (b'{"foo": 1}', "neither a record"),
@@ -226,6 +233,47 @@ def test_a_malformed_file_stops_with_a_message_and_leaves_the_database_unchanged
     with pytest.raises(CommandError, match=message):
         run_import(path)
     assert counts() == before
+
+
+@pytest.mark.parametrize("text", [
+    '[{"id": "a", "n": [1, {"x": "]"}]}, {"id": "b"},\n  {"id": "c\\"]"}]',
+    '\ufeff \r\n[ {"id": "a"} ,{"id": "b"} ] \n',
+    "[]",
+    '{"id": "a"}\r\n\n{"id": "b", "text": "x\u2028y"}\n{"id": "c"}',
+])
+def test_a_files_records_are_read_as_a_whole_parse_reads_them(tmp_path, text):
+    path = tmp_path / "feed.json"
+    path.write_text(text, encoding="utf-8")
+    records = read_file(path)
+    whole = text.lstrip("\ufeff")
+    expected = json.loads(whole) if whole.strip().startswith("[") else [
+        json.loads(line) for line in whole.split("\n") if line.strip()]
+    assert isinstance(records, FeedText)
+    assert len(records) == len(expected)
+    assert list(records) == expected
+    assert records[1:] == expected[1:]
+
+
+def test_a_files_records_are_parsed_a_chunk_at_a_time_as_the_import_reaches_them(feed, tmp_path, monkeypatch):
+    """Only the chunk being imported is held as objects (the national feed's 20,000 records were
+    ~440 MB parsed whole, against 140 MB of text)."""
+    path = tmp_path / "feed.json"
+    call_command("export_oruk", str(path), stdout=io.StringIO())
+    empty_the_directory()
+    monkeypatch.setattr(bulk_import, "CHUNK", 2)
+    asked = []
+    getitem = FeedText.__getitem__
+
+    def spy(self, index):
+        asked.append((index.start, index.stop) if isinstance(index, slice) else index)
+        return getitem(self, index)
+
+    monkeypatch.setattr(FeedText, "__getitem__", spy)
+    out, _err = run_import(path)
+    assert "5 created" in out
+    assert asked == [(0, 2), (2, 4), (4, 6)]
+    first = read_file(path)
+    assert first[0] == first[0] and first[0] is not first[0]  # parsed each time, kept by nobody
 
 
 def test_a_missing_file_is_a_clear_error(db):

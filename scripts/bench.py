@@ -533,23 +533,14 @@ def measure_import(kind: str) -> dict:
     subprocess.run([sys.executable, "manage.py", "shell", "-c",
                     "from directory.synthetic import generate_national_areas; generate_national_areas()"],
                    cwd=ROOT, env=env, check=True)
-    start = time.perf_counter()
-    log = BENCH_DIR / f"import-{kind}.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "manage.py", "import_oruk", str(feed)], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    output = log.read_text()
-    if status != 0:
-        raise SystemExit(f"import_oruk failed:\n{output[-3000:]}")
+    seconds, output, peak_mb = _import_timed(kind, feed, env)
     changed, changed_count = _changed_feed(feed)
-    update_seconds, update_output = _import_timed(kind, changed, env)
+    update_seconds, update_output, _peak = _import_timed(kind, changed, env)
     with_terms = _feed_with_terms(changed)
-    terms_seconds, _output = _import_timed(kind, with_terms, env)
-    terms_again_seconds, terms_output = _import_timed(kind, with_terms, env)
+    terms_seconds, _output, _peak = _import_timed(kind, with_terms, env)
+    terms_again_seconds, terms_output, _peak = _import_timed(kind, with_terms, env)
     return {"export_seconds": export_seconds, "feed_mb": feed.stat().st_size / 1e6, "import_seconds": seconds,
-            "peak_rss_mb": usage.ru_maxrss / 1024, "output_tail": output[-500:],
+            "peak_rss_mb": peak_mb, "output_tail": output[-500:],
             "update_seconds": update_seconds, "update_changed": changed_count, "update_tail": update_output[-500:],
             "terms_seconds": terms_seconds, "terms_again_seconds": terms_again_seconds,
             "terms_tail": terms_output[-500:]}
@@ -598,17 +589,35 @@ def _changed_feed(feed: Path) -> tuple[Path, int]:
     return out, changed
 
 
-def _import_timed(kind: str, feed: Path, env: dict) -> tuple[float, str]:
+# Runs manage.py and, as it exits, writes the process's own peak resident memory (VmHWM, in kB).
+# Not the rusage of the child: its maxrss starts from this (large) process's memory at the fork, so
+# before session 14 the SQLite import's "peak" was the measuring process's 871-875 MB.
+_PEAK_WRAPPER = """
+import atexit, os, runpy, sys
+def _peak():
+    with open('/proc/self/status') as status, open(os.environ['BENCH_PEAK_FILE'], 'w') as out:
+        out.write(next(line.split()[1] for line in status if line.startswith('VmHWM:')))
+atexit.register(_peak)
+sys.argv = ['manage.py', *sys.argv[1:]]
+runpy.run_path('manage.py', run_name='__main__')
+"""
+
+
+def _import_timed(kind: str, feed: Path, env: dict) -> tuple[float, str, float]:
+    """`import_oruk` of this feed: its wall time, its output and its peak resident memory in MB."""
     log = BENCH_DIR / f"import-{kind}-{feed.stem}.log"
+    peak = BENCH_DIR / f"import-{kind}-{feed.stem}.peak"
+    peak.unlink(missing_ok=True)
     start = time.perf_counter()
     with log.open("w") as out:
-        status = subprocess.run([sys.executable, "manage.py", "import_oruk", str(feed)], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT).returncode
+        status = subprocess.run([sys.executable, "-c", _PEAK_WRAPPER, "import_oruk", str(feed)], cwd=ROOT,
+                                env={**env, "BENCH_PEAK_FILE": str(peak)}, stdout=out,
+                                stderr=subprocess.STDOUT).returncode
     seconds = time.perf_counter() - start
     output = log.read_text()
     if status != 0:
         raise SystemExit(f"import_oruk of {feed.name} failed:\n{output[-3000:]}")
-    return seconds, output
+    return seconds, output, int(peak.read_text()) / 1024
 
 
 def child(args: argparse.Namespace) -> None:

@@ -13,7 +13,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,18 @@ class FeedText(Sequence):
 
     def __init__(self, text: str, spans: list[tuple[int, int]]):
         self._text, self._spans = text, spans
+
+    @classmethod
+    def of(cls, records: Iterable[object]) -> FeedText:
+        """Records read some other way (a feed's pages), kept as their JSON text: each page is
+        parsed whole, then held as text until the import reaches its records."""
+        texts, spans, at = [], [], 0
+        for record in records:
+            text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+            texts.append(text)
+            spans.append((at, at + len(text)))
+            at += len(text) + 1
+        return cls("\n".join(texts), spans)
 
     def __len__(self) -> int:
         return len(self._spans)
@@ -241,16 +253,14 @@ def walk_feed(
 def fetch_details(
     records: list, url: str, *, fetch: Callable[[str], object] = fetch_json,
     progress: Callable[[str], None] = lambda message: None,
-) -> list:
-    """Replace list summaries with each record's full `/services/{id}` document."""
+) -> Iterator[object]:
+    """Each list summary replaced with the record's full `/services/{id}` document."""
     base = services_url(url)
-    detailed = []
     for number, record in enumerate(records, start=1):
         record_id = record.get("id") if isinstance(record, dict) else None
         if not isinstance(record_id, str):
-            detailed.append(record)  # the importer will say what is wrong with it
+            yield record  # the importer will say what is wrong with it
             continue
-        detailed.append(fetch(f"{base}/{urllib.parse.quote(record_id, safe='')}"))
+        yield fetch(f"{base}/{urllib.parse.quote(record_id, safe='')}")
         if number % 50 == 0:
             progress(f"details: {number} of {len(records)}")
-    return detailed

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.oruk.importer import ImportReport, import_records
-from directory.oruk.sources import SourceError, fetch_details, read_file, walk_feed
+from directory.oruk.sources import FeedText, SourceError, fetch_details, read_file, walk_feed
 
 
 class Command(BaseCommand):
@@ -75,8 +75,10 @@ class Command(BaseCommand):
 
     def _read(self, source: str, *, per_page: int, details: bool, say) -> Sequence:
         if source.startswith(("http://", "https://")):
-            records = list(walk_feed(source, per_page=per_page, progress=say))
-            return fetch_details(records, source, progress=say) if details else records
+            records = walk_feed(source, per_page=per_page, progress=say)
+            if details:
+                records = fetch_details(list(records), source, progress=say)
+            return FeedText.of(records)
         path = Path(source)
         if not path.exists():
             raise SourceError(f"{source} is neither a URL nor an existing file")
@@ -108,8 +110,8 @@ class Command(BaseCommand):
 # so while the feed grows, and then while the import makes its rows, it walked the feed again and
 # again: ~10% of an import's CPU here (user CPU 41–45 s → 39–40 s for the bench's 20,000 records on
 # SQLite). The feed holds no cycles, so it is built with the collector paused and then frozen.
-# (A file's JSON array or NDJSON is now kept as its text and parsed a chunk at a time as the import
-# reaches it, `sources.FeedText`; what a URL's pages give is still parsed whole.)
+# (A feed is now kept as JSON text and parsed a chunk at a time as the import reaches it,
+# `sources.FeedText`: a file's as it is, a URL's pages written back as text as they are read.)
 
 
 @contextlib.contextmanager

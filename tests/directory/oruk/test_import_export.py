@@ -254,6 +254,16 @@ def test_a_files_records_are_read_as_a_whole_parse_reads_them(tmp_path, text):
     assert records[1:] == expected[1:]
 
 
+def test_records_read_from_pages_are_kept_as_text_and_given_back_as_they_were():
+    records = [{"id": "a", "name": "Caf\u00e9 \u0175\u2028line", "ages": [0, 17.5, None], "ok": True},
+               {"id": "b", "nested": {"list": [{"x": "]},"}], "empty": {}}}, "not a record", 7]
+    kept = FeedText.of(iter(records))
+    assert len(kept) == 4
+    assert list(kept) == records
+    assert kept[1:3] == records[1:3]
+    assert list(FeedText.of([])) == []
+
+
 def test_a_files_records_are_parsed_a_chunk_at_a_time_as_the_import_reaches_them(feed, tmp_path, monkeypatch):
     """Only the chunk being imported is held as objects (the national feed's 20,000 records were
     ~440 MB parsed whole, against 140 MB of text)."""

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from directory.management.commands import import_oruk
 from directory.models import Service
 from directory.oruk.exporter import export_documents
-from directory.oruk.sources import SourceError, services_url, walk_feed
+from directory.oruk.importer import import_records
+from directory.oruk.sources import FeedText, SourceError, services_url, walk_feed
 from tests.directory.oruk.test_import_export import empty_the_directory, export_text
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -75,12 +77,17 @@ def _pages(documents: list[dict], size: int) -> list[dict]:
     ]
 
 
-def test_a_feed_url_is_walked_page_by_page_into_an_empty_directory(feed, served):
+def test_a_feed_url_is_walked_page_by_page_into_an_empty_directory(feed, served, monkeypatch):
     expected = export_text()
     served.pages = _pages(list(export_documents()), size=2)
     empty_the_directory()
+    given = []
+    monkeypatch.setattr(import_oruk, "import_records", lambda records, **kwargs: given.append(records) or (
+        import_records(records, **kwargs)))
     out = io.StringIO()
     call_command("import_oruk", served.url, stdout=out)
+    # Held as text until the import reaches each chunk (`FeedText`), as a file's records are.
+    assert [type(records) for records in given] == [FeedText]
     assert "page 3 of 3: 1 records" in out.getvalue()
     assert [urllib.parse.parse_qs(urllib.parse.urlsplit(r).query)["page"] for r in served.requests] == [
         ["1"], ["2"], ["3"]

@@ -244,13 +244,9 @@ def many_as_a_feed(with_terms) -> list[dict]:
     return _documents()
 
 
-@settings(max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(night=nights)
-def test_any_nights_changes_leave_the_same_directory_by_either_path(many_as_a_feed, monkeypatch, night):
-    baseline = many_as_a_feed
-    documents = [dict(document) for document in baseline]
-    for index, change in night:
-        NIGHTLY_CHANGES[change](documents[index])
+def _by_either_path(baseline: list[dict], documents: list[dict], monkeypatch) -> tuple[tuple, tuple]:
+    """`documents` imported over a directory made from `baseline`, by the fast path and then record
+    by record, at the same moment: each run's report, export, database state and history."""
 
     def run(record_by_record: bool) -> tuple:
         empty_the_directory()
@@ -265,9 +261,23 @@ def test_any_nights_changes_leave_the_same_directory_by_either_path(many_as_a_fe
             return ((report.created, report.updated, report.unchanged, rejected, report.notes),
                     export_text(), _database_state(), _history(since))
 
-    fast, slow = run(record_by_record=False), run(record_by_record=True)
+    return run(record_by_record=False), run(record_by_record=True)
+
+
+@settings(max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(night=nights)
+def test_any_nights_changes_leave_the_same_directory_by_either_path(many_as_a_feed, monkeypatch, night):
+    baseline = many_as_a_feed
+    documents = [dict(document) for document in baseline]
+    for index, change in night:
+        NIGHTLY_CHANGES[change](documents[index])
+
+    fast, slow = _by_either_path(baseline, documents, monkeypatch)
     assert fast[0] == slow[0]
     assert fast[1] == slow[1]
+    assert fast[2] == slow[2]
+    assert fast[3] == slow[3]
+
 
 def _last_history_id() -> int:
     return Service.history.order_by("-history_id").values_list("history_id", flat=True).first() or 0
@@ -329,18 +339,7 @@ def test_term_changes_leave_the_same_directory_by_either_path(with_terms, monkey
     ]:
         TERM_CHANGES[change](named[name])
 
-    def run(record_by_record: bool) -> tuple:
-        empty_the_directory()
-        import_records(baseline)
-        with monkeypatch.context() as patched, time_machine.travel(MOMENT, tick=False):
-            if record_by_record:
-                _record_by_record(patched)
-            since = _last_history_id()
-            report = import_records(documents)
-            return ((report.created, report.updated, report.unchanged, report.rejected, report.notes),
-                    export_text(), _database_state(), _history(since))
-
-    fast, slow = run(record_by_record=False), run(record_by_record=True)
+    fast, slow = _by_either_path(baseline, documents, monkeypatch)
     # A renamed term or one under another parent changes the term, not the list of the service
     # that names it; an unknown id is noted and ignored.
     assert fast[0][:3] == (0, 7, 5)

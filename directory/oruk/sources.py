@@ -32,38 +32,28 @@ class PageInfo:
 
 
 class FeedText(Sequence):
-    """The records of a JSON array or of NDJSON, each parsed from the feed's text when asked for.
+    """A feed's records kept as their JSON texts, each parsed when it is asked for.
 
     The national feed's 20,000 records take ~440 MB as Python objects against 140 MB of text; the
-    importer asks for 500 at a time, so only those are alive at once. Each record was parsed once
-    already, to find where it ends, so a feed that is not JSON is refused before anything is
-    imported, as when it was parsed whole."""
+    importer asks for 500 at a time, so only those are alive at once. A file's records were each
+    parsed once already, to find where they end, so a feed that is not JSON is refused before
+    anything is imported, as when it was parsed whole."""
 
-    def __init__(self, text: str, spans: list[tuple[int, int]]):
-        self._text, self._spans = text, spans
+    def __init__(self, texts: list[str]):
+        self._texts = texts
 
     @classmethod
     def of(cls, records: Iterable[object]) -> FeedText:
-        """Records read some other way (a feed's pages), kept as their JSON text: each page is
-        parsed whole, then held as text until the import reaches its records."""
-        texts, spans, at = [], [], 0
-        for record in records:
-            text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-            texts.append(text)
-            spans.append((at, at + len(text)))
-            at += len(text) + 1
-        return cls("\n".join(texts), spans)
+        """Records read some other way (a feed's pages, each parsed whole), written back as text."""
+        return cls([json.dumps(record, ensure_ascii=False, separators=(",", ":")) for record in records])
 
     def __len__(self) -> int:
-        return len(self._spans)
+        return len(self._texts)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [self._record(span) for span in self._spans[index]]
-        return self._record(self._spans[index])
-
-    def _record(self, span: tuple[int, int]) -> object:
-        return json.loads(self._text[span[0] : span[1]])
+            return [json.loads(text) for text in self._texts[index]]
+        return json.loads(self._texts[index])
 
 
 _DECODER = json.JSONDecoder()
@@ -123,8 +113,8 @@ def _parse(text: str, where: str, *, lazily: bool = False) -> object:
                 record = json.loads(text[start:end])
             except json.JSONDecodeError as exc:
                 raise SourceError(f"{where} is neither JSON nor NDJSON (line {number}: {exc})") from None
-            records.append((start, end) if lazily else record)  # parsed again when asked for
-        return FeedText(text, records) if lazily else records
+            records.append(text[start:end] if lazily else record)  # parsed again when asked for
+        return FeedText(records) if lazily else records
 
 
 def _lines(text: str) -> Iterator[tuple[int, int, int]]:
@@ -174,7 +164,7 @@ def read_file(path: Path) -> Sequence:
     text = _text(_read_bytes(path), str(path))  # the bytes are dropped once decoded
     spans = _array_spans(text)
     if spans is not None:
-        return FeedText(text, spans)
+        return FeedText([text[start:end] for start, end in spans])
     records, _paging = records_in(_parse(text, str(path), lazily=True), str(path))
     return records
 

@@ -14,7 +14,9 @@ next. Anything else (a changed organisation, location or list of locations, an i
 term or taxonomy that is new or changed, an area matched by name or not yet known, an id met twice
 since the rows were read) is declined and goes the per-record way,
 after the batch before it is written, so the database, the report and every message are the same
-as if every record went that way.
+as if every record went that way. The organisation, locations and terms such a record saves are
+shared with other records: they are taken from the run's cache or read again, so the records
+after it that list them as they now are take this path again.
 Objects are checked as the per-record path checks them (`full_clean`, less the checks that need a
 query); a batch the database refuses (a check constraint) is rolled back and its records redone one
 by one, so a bad record is still reported against itself.
@@ -25,6 +27,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -115,9 +118,8 @@ class _Snapshot:
         for service_id, *facts in latest_first.values_list("service_id", "weeks", "as_of", "referrals_open"):
             self.waits.setdefault(service_id, tuple(facts))
         items = [item for d in records for item in d.locations or []]
-        self.locations = {
-            row.public_id: row for row in Location.objects.filter(public_id__in={item.public_id for item in items})
-        }
+        self.locations: dict[uuid.UUID, Location] = {}
+        self.read_locations({item.public_id for item in items})
         links = ServiceAtLocation.objects.filter(public_id__in={item.link_id for item in items}) | (
             ServiceAtLocation.objects.filter(service_id__in=pks)
         )
@@ -128,6 +130,11 @@ class _Snapshot:
             self.links_of[link.service_id].add(link.pk)
         wanted = {d.organisation_id for d in records} - organisations.keys()
         organisations.update((o.public_id, o) for o in Organisation.objects.filter(public_id__in=wanted))
+
+    def read_locations(self, ids: Iterable[uuid.UUID]) -> None:
+        """(Re)read these locations (shared between services: the per-record path may have just
+        written some)."""
+        self.locations.update((row.public_id, row) for row in Location.objects.filter(public_id__in=set(ids)))
 
     def read_terms(self, terms: list[TermData]) -> None:
         """(Re)read the imported taxonomy terms these name, their parents and their taxonomies:
@@ -227,8 +234,9 @@ class FastPath:
         self.made_organisations: dict[uuid.UUID, Organisation] = {}
         self.made_locations: dict[uuid.UUID, Location] = {}
         # Ids written since the snapshot was read (here or the per-record way): not decided from it.
+        # (Locations and terms the per-record path writes are read again instead: other records
+        # list them too.)
         self.seen_services: set[uuid.UUID] = set()
-        self.seen_locations: set[uuid.UUID] = set()
         self.seen_links: set[uuid.UUID] = set()
 
     def read(self, records: list[ServiceData]) -> None:
@@ -244,13 +252,19 @@ class FastPath:
         self._reset()
 
     def written_elsewhere(self, data: ServiceData, areas: dict[str, Area | None]) -> None:
-        """A record the per-record path saved: the snapshot no longer speaks for its rows. (Its
-        organisation is in the run's cache as saved; new areas it added are learnt.)"""
+        """A record the per-record path saved: the snapshot no longer speaks for its service and
+        links. (Its organisation is in the run's cache as saved; new areas it added are learnt; the
+        locations and terms it may have made or changed, which other records list, are read again.)"""
         self.seen_services.add(data.public_id)
-        self.seen_locations.update(item.public_id for item in data.locations or [])
         self.seen_links.update(item.link_id for item in data.locations or [])
         self.areas.update((code, area.pk) for code, area in areas.items() if area is not None and area.pk)
-        if data.terms and self.snapshot is not None:  # it may have made or changed terms others list
+        if self.snapshot is None:
+            return
+        if data.locations:
+            for item in data.locations:
+                self.made_locations.pop(item.public_id, None)
+            self.snapshot.read_locations([item.public_id for item in data.locations])
+        if data.terms:
             self.snapshot.read_terms(data.terms)
 
     # --- deciding ------------------------------------------------------------------------------
@@ -335,8 +349,7 @@ class FastPath:
             return False
         locations = {}
         for item in data.locations or []:
-            if (item.public_id in locations or item.public_id in self.seen_locations
-                    or item.link_id in self.seen_links or item.link_id in self.snapshot.links):
+            if (item.public_id in locations or item.link_id in self.seen_links or item.link_id in self.snapshot.links):
                 return False
             location = self.made_locations.get(item.public_id) or self.snapshot.locations.get(item.public_id)
             if location is None:
@@ -413,7 +426,7 @@ class FastPath:
                 location = snapshot.locations.get(item.public_id)
                 link = snapshot.links.get(item.link_id)
                 if (location is None or item.public_id in listed or item.public_id in self.made_locations
-                        or item.public_id in self.seen_locations or _differs(location, item.fields)
+                        or _differs(location, item.fields)
                         or link is None or item.link_id in self.seen_links
                         or (link.service_id, link.location_id) != (service.pk, location.pk)):
                     return False

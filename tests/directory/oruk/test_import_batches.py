@@ -171,7 +171,16 @@ NIGHTLY_CHANGES = {
     "an area less": lambda d: d.update(service_areas=d["service_areas"][1:]),
     "another area": lambda d: d.update(service_areas=[*d["service_areas"], CARDIFF_REF]),
     "supports nobody": lambda d: d.update(csa_audiences=[]),  # the database's check refuses it
+    "its first location renamed": lambda d: d.update(service_at_locations=_first_location_renamed(d)),
 }
+
+
+def _first_location_renamed(document: dict) -> list[dict]:
+    """The record's links, the first one's location renamed (copies: the baseline is shared)."""
+    links = [dict(link) for link in document["service_at_locations"]]
+    if links:
+        links[0]["location"] = {**links[0]["location"], "name": "Moved across town"}
+    return links
 CARDIFF_REF = {"name": "Cardiff", "uri": "http://statistics.data.gov.uk/id/statistical-geography/W06000015"}
 nights = st.lists(st.tuples(st.integers(0, 11), st.sampled_from(sorted(NIGHTLY_CHANGES))), max_size=12)
 
@@ -440,6 +449,48 @@ def test_an_unchanged_feed_with_imported_terms_writes_nothing(with_terms):
               and "directoryversion" not in q["sql"]]  # an import ends by bumping the version whatever it did
     assert writes == []
     assert len(queries) < 25
+
+
+def test_a_location_the_feed_changes_goes_record_by_record_once(many, monkeypatch):
+    """Three services share each location: the first record that carries the change saves it, and
+    the records after it that list the location as it now is take the bulk path."""
+    documents = _documents()
+    moved = documents[0]["service_at_locations"][0]["location_id"]
+    listing = []
+    for document in documents:
+        if any(link["location_id"] == moved for link in document["service_at_locations"]):
+            document["service_at_locations"] = [
+                {**link, "location": {**link["location"], "name": "Moved across town"}}
+                if link["location_id"] == moved else link for link in document["service_at_locations"]]
+            listing.append(document["name"])
+    assert len(listing) == 3
+    by_record = []
+    apply_service = importer.apply_service
+    monkeypatch.setattr(importer, "apply_service", lambda data, run: by_record.append(data.fields["name"]) or
+                        apply_service(data, run))
+
+    report = import_records(documents)
+
+    assert by_record == listing[:1]
+    assert (report.updated, report.unchanged) == (1, 11)  # as record by record: the others' rows are as listed
+    assert Location.objects.get(public_id=moved).name == "Moved across town"
+
+
+@pytest.mark.parametrize("directory", ["as exported", "empty"])
+def test_location_changes_leave_the_same_directory_by_either_path(many, monkeypatch, directory):
+    """A location renamed by the second of the three records that list it, not by the others:
+    record by record, each sets it as it lists it, and the last word stays. Into an empty
+    directory the first record makes it (in bulk) before the second renames it."""
+    baseline = _documents()
+    documents = [dict(document) for document in baseline]
+    shared = documents[0]["service_at_locations"][0]["location_id"]
+    listing = [d for d in documents if d["service_at_locations"][0]["location_id"] == shared]
+    NIGHTLY_CHANGES["its first location renamed"](listing[1])
+    fast, slow = _by_either_path(baseline if directory == "as exported" else [], documents, monkeypatch)
+    # (New services' history differs by design: one entry in bulk, two record by record.)
+    assert fast[:3] == slow[:3]
+    assert directory == "empty" or fast[3] == slow[3]
+    assert Location.objects.get(public_id=shared).name != "Moved across town"
 
 
 def test_areas_removed_across_a_batch_are_deleted_in_several_statements(many, monkeypatch):

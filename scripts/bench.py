@@ -546,7 +546,7 @@ def measure_import(kind: str) -> dict:
             "terms_tail": terms_output[-500:]}
 
 
-TERMS = 40  # in a council's own taxonomy, as the ORUK samples from Outpost directories have them
+TERMS = 40  # a council's own taxonomy of service types (synthetic: the shared samples list none)
 
 
 def _feed_with_terms(feed: Path) -> Path:

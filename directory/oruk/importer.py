@@ -325,7 +325,7 @@ def import_records(
     """
     if not isinstance(records, Sequence):
         records = list(records)
-    # A file's records are a `sources.FeedText`: each chunk of records is parsed when it is reached.
+    # `import_oruk` gives a `sources.FeedText`: each chunk of records is parsed when it is reached.
     report = ImportReport(total=len(records), dry_run=dry_run)
     with translation.override("en"), transaction.atomic():
         # One version bump at the end rather than one per saved row (bulk writes send no signals).

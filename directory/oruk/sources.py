@@ -109,11 +109,12 @@ def _parse(text: str, where: str, *, lazily: bool = False) -> object:
             raise SourceError(f"{where} is not JSON: {first_error}") from None
         records = []
         for number, start, end in lines:
+            line = text[start:end]
             try:
-                record = json.loads(text[start:end])
+                record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise SourceError(f"{where} is neither JSON nor NDJSON (line {number}: {exc})") from None
-            records.append(text[start:end] if lazily else record)  # parsed again when asked for
+            records.append(line if lazily else record)  # parsed again when asked for
         return FeedText(records) if lazily else records
 
 

@@ -69,7 +69,7 @@ def _fetch_by_token_sql(vendor: str, count: int | None) -> str:
     return (
         f"SELECT {column('service')}, {column('token')}, {column('text')} FROM {quote(rendering.db_table)} "
         f"WHERE {column('kind')} = %s AND {column('language')} = %s AND {column('stamp')} = %s AND "
-        + _one_of(column("service"), count)
+        + _one_of(column("service"), count, "bigint")
     )
 
 
@@ -89,13 +89,21 @@ def _fetch_sql(vendor: str, key: Key, count: int | None) -> str:
         f"INNER JOIN {quote(service.db_table)} ON {column(rendering, 'service')} = {quote(service.db_table)}.{quote(service.pk.column)} "
         f"AND {column(rendering, 'token')} = {column(service, 'render_token')} "
         f"WHERE {column(rendering, 'kind')} = %s AND {column(rendering, 'language')} = %s "
-        f"AND {column(rendering, 'stamp')} = %s AND " + _one_of(key_column, count)
+        f"AND {column(rendering, 'stamp')} = %s AND " + _one_of(key_column, count, "bigint" if key == "pk" else "uuid")
     )
 
 
-def _one_of(column: str, count: int | None) -> str:
-    """`column` is one of the keys: `count` parameters, or one array parameter (None)."""
-    return f"{column} = ANY(%s)" if count is None else f"{column} IN ({', '.join(['%s'] * count)})"
+def _one_of(column: str, count: int | None, array_type: str) -> str:
+    """`column` is one of the keys: `count` parameters, or (None) one parameter, the keys as a
+    PostgreSQL array's text (`_array_text`), cast to `array_type`[]."""
+    return f"{column} = ANY(%s::{array_type}[])" if count is None else f"{column} IN ({', '.join(['%s'] * count)})"
+
+
+def _array_text(keys: list) -> str:
+    """Keys (ints or UUIDs, whose text needs no quoting) as a PostgreSQL array's text: psycopg's
+    own dumping of a Python list, element by element in Python, cost ~70 µs of a page's read of
+    50 documents (~0.9 ms), joining them one string ~5 µs."""
+    return "{" + ",".join(map(str, keys)) + "}"
 
 
 def _read(sql_for: Callable[[int | None], str], kind: str, generation: str, keys: list) -> list[tuple]:
@@ -104,7 +112,7 @@ def _read(sql_for: Callable[[int | None], str], kind: str, generation: str, keys
     array = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         cursor.execute(sql_for(None if array else len(keys)),
-                       [kind, _language(), stamp(kind, generation), *([keys] if array else keys)])
+                       [kind, _language(), stamp(kind, generation), *([_array_text(keys)] if array else keys)])
         return cursor.fetchall()
 
 

@@ -190,16 +190,31 @@ def _stored_service_documents(rows: list, *, full: bool, generation: str) -> dic
     `render_token`, as a page query or the feed's ids give them): the stored ones read in one query
     against the tokens the rows carry, the others built and stored (directory/renderings.py). A
     service gone since its row was read has none."""
+    return _with_missing_built(rows, _stored_by_pk(rows, full=full, generation=generation), full=full,
+                               generation=generation)
+
+
+def _stored_by_pk(rows: list, *, full: bool, generation: str) -> dict[int, str]:
+    """{pk: JSON} of these rows' valid stored documents: one query, against the rows' tokens."""
     kind = renderings.ORUK_FULL if full else renderings.ORUK_SUMMARY
-    by_pk = renderings.fetch(kind, [row.pk for row in rows], generation=generation,
-                             tokens={row.pk: row.render_token for row in rows})
+    return renderings.fetch(kind, [row.pk for row in rows], generation=generation,
+                            tokens={row.pk: row.render_token for row in rows})
+
+
+def _with_missing_built(rows: list, by_pk: dict[int, str], *, full: bool, generation: str) -> dict[uuid.UUID, str]:
+    """{public id: JSON} of the rows' documents: those in `by_pk`, the others built and stored."""
     return renderings.oruk_json([row.public_id for row in rows], full=full, generation=generation,
                                 found={row.public_id: by_pk[row.pk] for row in rows if row.pk in by_pk})
 
 
 def _stored_service_json(rows: list, *, full: bool, generation: str) -> list[str]:
     """`_stored_service_documents` in the rows' order."""
-    found = _stored_service_documents(rows, full=full, generation=generation)
+    by_pk = _stored_by_pk(rows, full=full, generation=generation)
+    if len(by_pk) == len(rows):
+        # Every document stored and current, as after `build_renderings`: in the rows' order as
+        # read, without keying them by public id (~60 µs of a page of 50).
+        return [by_pk[row.pk] for row in rows]
+    found = _with_missing_built(rows, by_pk, full=full, generation=generation)
     return [found[row.public_id] for row in rows if row.public_id in found]
 
 

@@ -4,7 +4,8 @@ every app server, when configured).
 
 A national search costs tens of milliseconds of Python: weighing hundreds of candidates, then
 rendering twenty result cards and the form. The same link asked again (a colleague opening a
-shared search, the back button, the other sort and back) then costs one cache read.
+shared search, the back button, the other sort and back) then costs one cache read: a page is kept
+from its second ask, as most searches are asked once (servicemap/cache_admission.py).
 
 What is kept, and for how long: the rendered HTML of the page's content, which shows the search
 (the postcode in the form and the links), for `CACHE_SECONDS` at most, sealed (AES-256-GCM from
@@ -59,6 +60,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from directory import template_pieces
+from servicemap import cache_admission
 from servicemap.templatetags.security import add_nonce
 
 CACHE_SECONDS = 10 * 60
@@ -94,16 +96,31 @@ def cache_key(request: HttpRequest, generation: str) -> str:
 def load(request: HttpRequest, generation: str) -> CachedSearch | None:
     """This search's cached page, or None (whether it is current is the caller's to check:
     `CachedSearch.version`)."""
+    return look_up(request, generation)[0]
+
+
+def look_up(request: HttpRequest, generation: str) -> tuple[CachedSearch | None, object]:
+    """`load`, and what the cache held under this search's key (None: nothing), for `keep`."""
     material = _material(request, generation)
     sealed = cache.get(_key_for(material))
     if not isinstance(sealed, bytes):
-        return None
+        return None, sealed
     try:
         # Only this module can seal (the key needs the site's secret), so what opens is ours.
         opened = _sealer_for(material).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], None)
     except (InvalidTag, ValueError):  # ValueError: too short to hold a nonce
-        return None  # from another release or secret: render afresh
-    return pickle.loads(opened)  # noqa: S301
+        return None, sealed  # from another release or secret: render afresh
+    return pickle.loads(opened), sealed  # noqa: S301
+
+
+def keep(request: HttpRequest, generation: str, found: CachedSearch, *, held: object) -> None:
+    """`save` this page if its search was asked before (`held`: what `look_up` found under its
+    key), else only mark the search as asked once: most searches are asked once, and a page is
+    kept from its second ask (servicemap/cache_admission.py)."""
+    if cache_admission.asked_before(held):
+        save(request, generation, found)
+    else:
+        cache_admission.mark(cache_key(request, generation), CACHE_SECONDS)
 
 
 def save(request: HttpRequest, generation: str, found: CachedSearch) -> None:

@@ -81,12 +81,12 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "directory/search.html",
                       {**context, "form": SearchForm(), "directory_version": version.current()})
     directory_version, generation = version.current_with_generation()
-    found = _cached_results(request, directory_version, generation)
+    found, held = _cached_results(request, directory_version, generation)
     if found is None:
         found = _search_results(request, context, directory_version, generation)
         if isinstance(found, HttpResponse):
             return found  # the form's errors: not cached
-        search_cache.save(request, generation, found)
+        search_cache.keep(request, generation, found, held=held)
     if found.unmet is not None and not request.GET.get("page") and request.GET.get("view") != "map":
         # A new search (not paging or the map of the same one) whose results hold nothing
         # covering the child's area is counted, as an aggregate only, for the gaps module,
@@ -99,19 +99,22 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _cached_results(request: HttpRequest, directory_version: str, generation: str) -> search_cache.CachedSearch | None:
+def _cached_results(
+    request: HttpRequest, directory_version: str, generation: str,
+) -> tuple[search_cache.CachedSearch | None, object]:
     """This search's cached page if it is current: cached at this version, or at an earlier one
-    with the same services weighed, none of them changed since (search_cache says why)."""
-    found = search_cache.load(request, generation)
+    with the same services weighed, none of them changed since (search_cache says why); and what
+    the cache held under its key (`search_cache.keep`)."""
+    found, held = search_cache.look_up(request, generation)
     if found is None or found.version == directory_version:
-        return found
+        return found, held
     now = selectors.candidates_digest(lad_code=found.lad_code, point=found.point,
                                       directory_version=directory_version, generation=generation)
     if now != found.candidates:
-        return None
+        return None, held
     found = dataclasses.replace(found, version=directory_version)
     search_cache.save(request, generation, found)  # the next request need not check again
-    return found
+    return found, held
 
 
 def _search_results(

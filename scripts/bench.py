@@ -113,6 +113,11 @@ def _verdict(ok: bool | None) -> str:
     return "" if ok is None else (" ✅" if ok else " ❌")
 
 
+def _second_cell(r: dict) -> str:
+    m = r["search"]["second"]
+    return f"median {m['median_ms']:.1f} ms; ratio {m['ratio_median']:.1f}×"
+
+
 def _repeat_cell(r: dict) -> str:
     m = r["search"]["repeat"]
     return (f"median {m['median_ms']:.1f} ms, p95 {m['p95_ms']:.1f} ms; floor {m['floor_median_ms']:.2f} ms; "
@@ -146,7 +151,9 @@ def table(results: dict[str, dict]) -> str:
         target = f"median ≤ {ratio_target:g}× floor" + (f", p95 ≤ {p95_target:g} ms" if p95_target else "")
         lines.append(_row(label, each(timing), target))
         if key == "search":
-            lines.append(_row("search, repeated (page cached)", each(_repeat_cell), target))
+            lines.append(_row("search, asked a second time (rendered again, and its page kept)", each(_second_cell),
+                              "report"))
+            lines.append(_row("search, asked again (page cached)", each(_repeat_cell), target))
             lines.append(_row("search, repeated after one new wait elsewhere (page kept unless it weighs that service)",
                               each(_after_change_cell), "report"))
 
@@ -326,10 +333,14 @@ def measure_search(client, urls: list[str]) -> dict:
         return int(match[1]) if match else 0
 
     result = _interleaved(client, urls)
-    # The same searches again: their pages now come from the cache (a shared link opened again,
-    # the back button), as long as the directory has not changed.
+    keys = ("median_ms", "p95_ms", "floor_median_ms", "ratio_median")
+    # The same searches asked a second time: rendered again, and now kept (a page is kept from its
+    # second ask: servicemap/cache_admission.py). Then a third time: their pages come from the
+    # cache (a shared link opened again, the back button), as long as the directory has not changed.
+    second = _interleaved(client, urls, warmup=0)
+    result["second"] = {k: second[k] for k in keys}
     repeat = _interleaved(client, urls, warmup=0)
-    result["repeat"] = {k: repeat[k] for k in ("median_ms", "p95_ms", "floor_median_ms", "ratio_median")}
+    result["repeat"] = {k: repeat[k] for k in keys}
     result["queries"] = _query_counts(client, urls[:60], count)
     result["example"] = urls[0]
     return result

@@ -5,7 +5,8 @@ work than the few queries that choose them. Each service's documents are stored 
 until the service changes (directory/renderings.py); what is put together from them is cached in
 the Django cache (Redis, shared by every app server, when REDIS_URL is set):
 
-- each rendered response of the read endpoints, per path, normalised query string and language;
+- each rendered response of the read endpoints, per path, normalised query string and language,
+  from its second ask (servicemap/cache_admission.py);
 - the number of services each filter set selects, so paging through a list counts it once.
 
 Every key holds `directory.version.current()`, which changes with any public change to the
@@ -26,6 +27,7 @@ from django.http import HttpResponse
 from django.utils.translation import get_language
 
 from directory import version
+from servicemap import cache_admission
 
 TIMEOUT = 60 * 60  # seconds; a version change makes entries unreachable long before this
 _PREFIX = "oruk"
@@ -44,11 +46,16 @@ def response_key(path: str, query: Iterable[tuple[str, str]], token: str) -> str
 
 
 def cached_json(key: str, render: Callable[[], bytes], content_type: str) -> HttpResponse:
-    """The response under `key`, rendered (once per version) by `render`."""
-    body = cache.get(key)
-    if body is None:
-        body = render()
+    """The response under `key`, rendered by `render`, and kept from its second ask
+    (servicemap/cache_admission.py: a harvester asks each page of the feed once)."""
+    held = cache.get(key)
+    if isinstance(held, bytes):
+        return HttpResponse(held, content_type=content_type)
+    body = render()
+    if cache_admission.asked_before(held):
         cache.set(key, body, TIMEOUT)
+    else:
+        cache_admission.mark(key, TIMEOUT)
     return HttpResponse(body, content_type=content_type)
 
 

@@ -34,6 +34,12 @@ def _generation() -> str:
     return version.current_with_generation()[1]
 
 
+def _cached(client, path: str = QUERY):
+    """Ask for a search twice: its page is kept from its second ask (servicemap/cache_admission.py)."""
+    client.get(path)
+    return client.get(path)
+
+
 def _page(response) -> str:
     # The CSRF token is masked afresh, and the CSP nonce drawn afresh, on every request.
     page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
@@ -47,18 +53,29 @@ def test_a_repeated_search_is_the_same_page_without_running_the_search(
         service = ServiceFactory(name=f"Service {i}", coverage=[wales_areas[CARDIFF]])
         ServiceAtLocationFactory(service=service, location__latitude=51.48, location__longitude=-3.18)
     first = client.get(QUERY)
+    second = client.get(QUERY)  # asked again: rendered again, and kept
 
     with django_assert_max_num_queries(1):  # the directory version
-        second = client.get(QUERY)
+        third = client.get(QUERY)
 
-    assert second.status_code == 200
-    assert _page(second) == _page(first)
-    assert "3 services found" in _page(second)
+    assert third.status_code == 200
+    assert _page(third) == _page(second) == _page(first)
+    assert "3 services found" in _page(third)
+
+
+def test_a_search_asked_once_leaves_only_a_mark_in_the_cache(client, wales_areas, cardiff_postcode):
+    ServiceFactory(name="Marked service", coverage=[wales_areas[CARDIFF]])
+    key = search_cache.cache_key(client.get(QUERY).wsgi_request, _generation())
+
+    assert cache.get(key) == 1  # cache_admission.ASKED_ONCE: a few bytes, not the ~90 kB page
+    client.get(QUERY)
+    assert isinstance(cache.get(key), bytes)
+    assert search_cache.load(client.get(QUERY).wsgi_request, _generation()) is not None
 
 
 def test_any_change_to_the_directory_shows_at_once(client, wales_areas, cardiff_postcode):
     service = ServiceFactory(name="Old name", coverage=[wales_areas[CARDIFF]])
-    assert "Old name" in _page(client.get(QUERY))
+    assert "Old name" in _page(_cached(client))
 
     service.name = "New name"
     service.save()
@@ -69,7 +86,7 @@ def test_any_change_to_the_directory_shows_at_once(client, wales_areas, cardiff_
 
 def test_a_bulk_change_shows_once_the_version_is_bumped(client, wales_areas, cardiff_postcode):
     ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
-    assert "1 service found" in _page(client.get(QUERY))
+    assert "1 service found" in _page(_cached(client))
 
     Service.objects.update(is_published=False)  # bypasses the signals, as an importer might
     version.bump()
@@ -93,7 +110,7 @@ def test_the_cache_key_changes_with_the_generation_the_day_and_the_language(rf):
 def test_each_visitor_sees_their_own_shortlist_on_a_cached_page(client, wales_areas, cardiff_postcode):
     on_list = ServiceFactory(name="On my list", coverage=[wales_areas[CARDIFF]])
     ServiceFactory(name="Not on it", coverage=[wales_areas[CARDIFF]])
-    client.get(QUERY)  # cached by someone without a shortlist
+    _cached(client)  # by someone without a shortlist
     client.post(reverse("directory:shortlist_add"), {"service": str(on_list.public_id), "next": QUERY})
 
     page = _page(client.get(QUERY))
@@ -126,7 +143,7 @@ def test_a_filled_button_is_the_button_the_template_renders(rf):
 def test_the_map_of_a_cached_search_gets_each_response_nonce(client, wales_areas, cardiff_postcode):
     service = ServiceFactory(coverage=[wales_areas[CARDIFF]])
     ServiceAtLocationFactory(service=service, location__latitude=51.48, location__longitude=-3.18)
-    client.get(QUERY + "&view=map")
+    _cached(client, QUERY + "&view=map")
 
     response = client.get(QUERY + "&view=map")
 
@@ -151,7 +168,7 @@ def test_a_cached_search_with_nothing_local_is_still_counted_each_time(client, w
 def test_a_search_sets_no_session_and_no_cookie_but_the_csrf_one_its_buttons_need(client, wales_areas, cardiff_postcode):
     ServiceFactory(coverage=[wales_areas[CARDIFF]])
 
-    for _ in range(2):  # computed, then cached
+    for _ in range(3):  # computed, computed and kept, then from the cache
         response = client.get(QUERY)
         assert set(response.cookies) <= {settings.CSRF_COOKIE_NAME}
     assert settings.SESSION_COOKIE_NAME not in client.cookies
@@ -181,7 +198,7 @@ def test_an_invalid_search_is_not_cached(client, wales_areas):
 def test_the_cache_holds_no_readable_search(client, wales_areas, cardiff_postcode):
     # Whoever can read the cache must not be able to read searches out of it.
     ServiceFactory(name="Sealed service", coverage=[wales_areas[CARDIFF]])
-    response = client.get(QUERY)
+    response = _cached(client)
     stored = cache.get(search_cache.cache_key(response.wsgi_request, _generation()))
 
     assert isinstance(stored, bytes)
@@ -260,7 +277,7 @@ def test_a_search_whose_cards_are_cached_reads_no_full_service_and_shows_the_sam
         ServiceAtLocationFactory(service=based, location__latitude=latitude, location__longitude=-3.18)
     ServiceFactory(name="Helpline", kind_helpline=True)
     ServiceFactory(name="All-Wales helpline", kind_helpline=True, coverage=[wales_areas["W92000004"]])
-    monkeypatch.setattr(search_cache, "load", lambda request, directory_version: None)  # render every time
+    monkeypatch.setattr(search_cache, "look_up", lambda request, generation: (None, None))  # render every time
     pages = {}
     for path in (QUERY, "/cy" + QUERY):
         pages[path] = _page(client.get(path))
@@ -318,7 +335,7 @@ def _afresh(client) -> str:
 
 def test_a_change_to_a_service_the_search_does_not_weigh_keeps_its_page(client, cardiff_and_gwynedd):
     _local, _older, far = cardiff_and_gwynedd
-    first = _page(client.get(QUERY))
+    first = _page(_cached(client))
     before = version.current()
 
     WaitingTimeReport.objects.create(service=far, weeks=30, referrals_open=True)  # a provider in Bangor
@@ -336,7 +353,7 @@ def test_a_page_kept_across_a_change_is_then_served_without_checking_again(
     client, cardiff_and_gwynedd, django_assert_max_num_queries,
 ):
     _local, _older, far = cardiff_and_gwynedd
-    client.get(QUERY)
+    _cached(client)
     WaitingTimeReport.objects.create(service=far, weeks=30, referrals_open=True)
     client.get(QUERY)  # checked against the index at the new version, and kept again
 
@@ -347,7 +364,7 @@ def test_a_page_kept_across_a_change_is_then_served_without_checking_again(
 @pytest.mark.parametrize("change", ["wait", "criteria", "unpublished", "coverage", "moved near", "organisation"])
 def test_a_change_to_what_the_search_weighs_shows_at_once(client, cardiff_and_gwynedd, wales_areas, change):
     local, older, far = cardiff_and_gwynedd
-    client.get(QUERY)  # cached: "1 service found"
+    _cached(client)  # "1 service found"
     if change == "wait":
         WaitingTimeReport.objects.create(service=local, weeks=17, referrals_open=True)
     elif change == "criteria":
@@ -376,7 +393,7 @@ def test_a_change_to_what_the_search_weighs_shows_at_once(client, cardiff_and_gw
 
 
 def test_a_change_of_unknown_reach_renders_every_page_afresh(client, cardiff_and_gwynedd, wales_areas):
-    client.get(QUERY)
+    _cached(client)
     area = wales_areas[CARDIFF]
     area.name = "Cardiff (renamed)"
     area.save()  # an area: no single service's change, so a new generation

@@ -14,6 +14,12 @@ from directory.models import Area, Location, Service, WaitingTimeReport
 LIST = "/api/oruk/services?per_page=3&full=true&page=1"
 
 
+def _get_twice(client, path: str, **headers) -> tuple[bytes, int]:
+    """The second of two asks: its response is then kept (servicemap/cache_admission.py)."""
+    _get(client, path, **headers)
+    return _get(client, path, **headers)
+
+
 def _get(client, path: str, **headers) -> tuple[bytes, int]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path, **headers)
@@ -23,16 +29,31 @@ def _get(client, path: str, **headers) -> tuple[bytes, int]:
 
 def test_a_repeated_request_is_served_from_the_cache_with_the_same_bytes(feed, client):
     first, first_queries = _get(client, LIST)
-    again, again_queries = _get(client, LIST)
-    assert again == first
-    assert again_queries == 1 < first_queries  # the directory version only
+    second, second_queries = _get(client, LIST)  # kept from its second ask (cache_admission)
+    third, third_queries = _get(client, LIST)
+    assert first == second == third
+    # The second ask reads the documents the first stored; the third, the directory version only.
+    assert third_queries == 1 < second_queries < first_queries
+
+
+def test_a_page_asked_once_leaves_only_a_mark_in_the_cache(feed, client):
+    from directory.oruk import caching
+
+    def held() -> object:
+        return cache.get(caching.response_key("/api/oruk/services", [("per_page", "3"), ("full", "true"),
+                                                                      ("page", "1")], version.current()))
+
+    _get(client, LIST)
+    assert held() == 1  # cache_admission.ASKED_ONCE: a few bytes, not the ~350 kB a page can be
+    body, _ = _get(client, LIST)
+    assert held() == body
 
 
 def test_cached_documents_are_byte_identical_to_freshly_built_ones(feed, client):
     for path in (LIST, "/api/oruk/services?per_page=5", f"/api/oruk/services/{feed.cardiff_therapy.public_id}",
                  "/api/oruk/organizations?full_service=true", "/api/oruk/service_at_locations"):
         _get(client, LIST)  # documents cached by a list first
-        built, _ = _get(client, path)
+        built, _ = _get_twice(client, path)  # built twice, and kept
         served, _ = _get(client, path)
         cache.clear()
         fresh, _ = _get(client, path)
@@ -41,8 +62,9 @@ def test_cached_documents_are_byte_identical_to_freshly_built_ones(feed, client)
 
 def test_parameters_in_another_order_share_a_cached_response(feed, client):
     first, _ = _get(client, "/api/oruk/services?full=true&per_page=2")
-    again, queries = _get(client, "/api/oruk/services?per_page=2&full=true")
-    assert again == first and queries == 1
+    second, _ = _get(client, "/api/oruk/services?per_page=2&full=true")  # asked again: kept
+    third, queries = _get(client, "/api/oruk/services?full=true&per_page=2")
+    assert first == second == third and queries == 1
 
 
 def test_a_service_page_reuses_the_document_a_list_built(feed, client):
@@ -52,8 +74,9 @@ def test_a_service_page_reuses_the_document_a_list_built(feed, client):
 
 
 def test_welsh_and_english_are_cached_apart(feed, client):
-    english, _ = _get(client, LIST)
-    welsh, _ = _get(client, LIST, HTTP_ACCEPT_LANGUAGE="cy")
+    english, _ = _get_twice(client, LIST)
+    welsh, _ = _get_twice(client, LIST, HTTP_ACCEPT_LANGUAGE="cy")
+    assert _get(client, LIST, HTTP_ACCEPT_LANGUAGE="cy")[0] == welsh
     cache.clear()
     fresh_welsh, _ = _get(client, LIST, HTTP_ACCEPT_LANGUAGE="cy")
     assert welsh == fresh_welsh
@@ -61,34 +84,42 @@ def test_welsh_and_english_are_cached_apart(feed, client):
 
 
 def _names(client) -> list[str]:
+    """The list's names, asked twice: the response is then kept, and must not outlive a change."""
+    client.get("/api/oruk/services?per_page=10&full=true")
     return [item["name"] for item in client.get("/api/oruk/services?per_page=10&full=true").json()["contents"]]
+
+
+def _twice_json(client, path: str) -> dict:
+    client.get(path)
+    return client.get(path).json()  # kept, for the next change to outdate
 
 
 def test_a_change_to_the_directory_is_served_at_once(feed, client):
     """Each kind of row a document holds: the service, its location, its areas, its waits."""
     detail = f"/api/oruk/services/{feed.cardiff_therapy.public_id}"
     client.get(detail)
+    client.get(detail)  # kept
     _names(client)
 
     feed.cardiff_therapy.name = "Cardiff therapy (renamed)"
     feed.cardiff_therapy.save()
     assert "Cardiff therapy (renamed)" in _names(client)
-    assert client.get(detail).json()["name"] == "Cardiff therapy (renamed)"
+    assert _twice_json(client, detail)["name"] == "Cardiff therapy (renamed)"
 
     location = Location.objects.filter(service_at_locations__service=feed.cardiff_therapy,
                                        do_not_publish_address=False).first()
     location.name = "New premises"
     location.save()
-    names = [link["location"]["name"] for link in client.get(detail).json()["service_at_locations"]]
+    names = [link["location"]["name"] for link in _twice_json(client, detail)["service_at_locations"]]
     assert "New premises" in names
 
     area = Area.objects.get(code="W06000015")
     area.name = "Caerdydd / Cardiff"
     area.save()
-    assert [a["name"] for a in client.get(detail).json()["service_areas"]] == ["Caerdydd / Cardiff"]
+    assert [a["name"] for a in _twice_json(client, detail)["service_areas"]] == ["Caerdydd / Cardiff"]
 
     WaitingTimeReport.objects.create(service=feed.cardiff_therapy, weeks=33, as_of=date.today())
-    assert client.get(detail).json()["csa_wait_weeks"] == 33
+    assert _twice_json(client, detail)["csa_wait_weeks"] == 33
 
     Service.objects.filter(pk=feed.cardiff_therapy.pk).update(is_published=False)  # no signal: a bulk write
     version.bump()  # ...which must bump, as the importer's bulk writes do

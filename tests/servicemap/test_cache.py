@@ -90,3 +90,31 @@ def test_the_release_is_the_configured_id_or_a_hash_of_the_code(tmp_path):
     assert code_fingerprint(tmp_path) == first
     template.write_text("<p>two</p>")
     assert code_fingerprint(tmp_path) != first
+
+
+def test_pages_are_kept_in_redis_from_their_second_ask(redis_config, client, wales_areas):
+    """servicemap/cache_admission.py through the real Redis: the mark, then the page, then served."""
+    from django.core.cache import cache
+
+    from directory import search_cache, version
+    from directory.oruk import caching
+    from tests.factories import PostcodeFactory, ServiceFactory
+
+    PostcodeFactory(postcode="CF10 1EP", latitude=51.4816, longitude=-3.1791, lad_code="W06000015")
+    ServiceFactory(name="Redis service", coverage=[wales_areas["W06000015"]])
+    search = "/search/?postcode=CF10+1EP&age=9"
+    api = "/api/oruk/services?per_page=2&full=true"
+    with override_settings(CACHES={"default": redis_config}):
+        for path in (search, api):
+            first = client.get(path)
+            if path == search:
+                key = search_cache.cache_key(first.wsgi_request, version.current_with_generation()[1])
+            else:
+                key = caching.response_key("/api/oruk/services", [("per_page", "2"), ("full", "true")],
+                                           version.current())
+            assert cache.get(key) == 1, path  # the mark: a few bytes
+            second = client.get(path)
+            assert isinstance(cache.get(key), bytes), path  # kept
+            third = client.get(path)
+            assert first.status_code == second.status_code == third.status_code == 200
+            assert b"Redis service" in third.content

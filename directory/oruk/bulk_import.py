@@ -513,21 +513,24 @@ class FastPath:
         through = Service.coverage_areas.through
         links = [self.snapshot.coverage_links[c.service.pk, area] for c in changes for area in c.removed]
         if links:
-            for start in range(0, len(links), DELETE_CHUNK):
-                through.objects.filter(pk__in=links[start : start + DELETE_CHUNK]).delete()
+            _delete_links(through, links)
             _history_by_reason([c for c in changes if c.removed], change_reason)
         through.objects.bulk_create([through(service_id=c.service.pk, area_id=area) for c in changes for area in c.added])
         _history_by_reason([c for c in changes if c.added], change_reason)
 
-
     def _write_terms_changes(self) -> None:
         """As `taxonomy_terms.set()` on each: the terms it no longer lists deleted, the new ones added."""
         through = Service.taxonomy_terms.through
-        links = [self.snapshot.term_links[c.service.pk, term] for c in self.terms_changes for term in c.removed]
-        for start in range(0, len(links), DELETE_CHUNK):
-            through.objects.filter(pk__in=links[start : start + DELETE_CHUNK]).delete()
+        _delete_links(through, [self.snapshot.term_links[c.service.pk, term]
+                                for c in self.terms_changes for term in c.removed])
         through.objects.bulk_create([through(service_id=c.service.pk, taxonomyterm_id=term)
                                      for c in self.terms_changes for term in sorted(c.added)])
+
+
+def _delete_links(through: type, link_ids: list[int]) -> None:
+    """Delete these rows of a many-to-many table, `DELETE_CHUNK` ids to a statement."""
+    for start in range(0, len(link_ids), DELETE_CHUNK):
+        through.objects.filter(pk__in=link_ids[start : start + DELETE_CHUNK]).delete()
 
 
 def _history_by_reason(changes: list[CoverageChange], change_reason: str) -> None:

@@ -54,7 +54,7 @@ class Command(BaseCommand):
         finally:
             gc.unfreeze()  # the collector takes it all back (call_command runs in a long-lived process)
 
-    def _import(self, records: list, source: str, *, dry_run: bool, skip_invalid: bool, verbosity: int, say,
+    def _import(self, records: Sequence, source: str, *, dry_run: bool, skip_invalid: bool, verbosity: int, say,
                 started: float) -> None:
         say(f"{len(records)} records read from {source}")
         every = 1 if verbosity >= 2 else max(1, len(records) // 10)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from directory import result_cards, results_html, search_cache, search_page, selectors, version
 from directory.boundaries import la_boundaries, wales_backdrop
@@ -67,7 +67,7 @@ def _page_number(raw: str | None, num_pages: int) -> tuple[int | str | None, str
     return int(raw), ""
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     """The social workers' search: form, then results grouped by coverage, as a list or a map."""
     on_shortlist = shortlist_ids(request.session)
@@ -87,10 +87,12 @@ def search(request: HttpRequest) -> HttpResponse:
         if isinstance(found, HttpResponse):
             return found  # the form's errors: not cached
         search_cache.keep(request, generation, found, held=held)
-    if found.unmet is not None and not request.GET.get("page") and request.GET.get("view") != "map":
+    if (found.unmet is not None and request.method == "GET" and not request.GET.get("page")
+            and request.GET.get("view") != "map"):
         # A new search (not paging or the map of the same one) whose results hold nothing
         # covering the child's area is counted, as an aggregate only, for the gaps module,
-        # whether or not its page came from the cache.
+        # whether or not its page came from the cache. Not a HEAD request: link checkers and
+        # uptime monitors ask for headers only, and are not someone looking for support.
         record_unmet_search(month=timezone.localdate(), **found.unmet)
     return search_page.render_search(
         request, results_html=search_cache.fill(found.parts, request, context["shortlisted"]),
@@ -168,7 +170,7 @@ def _unmet_cell(form: SearchForm, outcome: selectors.SearchOutcome) -> dict | No
     }
 
 
-@require_GET
+@require_safe
 def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     try:
         service = selectors.service_get(public_id=public_id)
@@ -265,7 +267,7 @@ def _shortlist_entries(services: list[Service]) -> list[dict]:
     ]
 
 
-@require_GET
+@require_safe
 def shortlist(request: HttpRequest) -> HttpResponse:
     """Your shortlist as a printable referral pack, or (with ?ids=) a shared one, read-only."""
     shared = "ids" in request.GET

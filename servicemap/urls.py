@@ -5,7 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from servicemap import site_files
+
 urlpatterns = [
+    path("robots.txt", site_files.robots_txt, name="robots_txt"),
+    path("favicon.ico", site_files.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/gaps/", include("gaps.api_urls")),
     # Open Referral UK read API and its OpenAPI document: not language-prefixed.

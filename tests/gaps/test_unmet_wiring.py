@@ -45,3 +45,15 @@ def test_a_search_with_a_local_match_is_not_counted(client, wales_areas):
     ServiceFactory(coverage=[wales_areas["W06000015"]])
     assert client.get("/search/", {"la": "W06000015", "age": "9"}).status_code == 200
     assert not UnmetSearchCount.objects.exists()
+
+
+def test_a_head_request_for_a_search_is_answered_but_not_counted(client, wales_areas):
+    # Link checkers and uptime monitors ask for headers only: they are not someone looking for support.
+    ServiceFactory(coverage=[wales_areas["W06000015"]], age_min=12, age_max=18)
+    query = {"la": "W06000015", "age": "9", "abuse_form": "intra_familial"}
+    response = client.head("/search/", query)
+    assert response.status_code == 200
+    assert response.content == b""
+    assert not UnmetSearchCount.objects.exists()
+    client.get("/search/", query)
+    assert UnmetSearchCount.objects.get().count == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,11 @@ class LayerForm(forms.Form):
         return {name: data.get(name) or DEFAULTS.get(name, "") for name in self.fields} | {
             "age": data.get("age") or ""
         }
+
+    def shown_query(self) -> str:
+        """The query string of the choices the page shows (the valid ones, defaults for the rest):
+        what its CSV link asks for, so the file is the table on screen, never a refusal."""
+        return urlencode({name: value for name, value in self.cleaned_or_defaults().items() if value})
 
 
 class GapsForm(LayerForm):
@@ -74,6 +80,11 @@ class UnmetForm(forms.Form):
         if start > end:
             start, end = end, start
         return [m for m in self.months if start <= _month_key(m) <= end]
+
+    def shown_query(self) -> str:
+        """As `LayerForm.shown_query`: the months the page shows."""
+        months = self.chosen_months()
+        return urlencode({"start": _month_key(months[0]), "end": _month_key(months[-1])}) if months else ""
 
 
 class TrendsForm(LayerForm):

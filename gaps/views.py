@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 
+from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -91,8 +92,17 @@ def index(request: HttpRequest) -> HttpResponse:
         "notes": _notes(result),
         "supply_statement": notes.supply_statement(result),
         "need_statement": notes.need_statement(result.need),
-        "query": request.GET.urlencode(),
+        "query": form.shown_query(),
     })
+
+
+def _csv_refused(form: forms.Form) -> HttpResponse:
+    """400, in plain words: a file of other figures than the ones asked for (the page shows the
+    defaults beside its errors) would be read as the answer by a script that asked wrongly."""
+    problems = [f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}".lstrip(": ")
+                for name, errors in form.errors.items()]
+    text = "\n".join([_("No CSV was made: the query asks for something that does not exist."), *problems, ""])
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
 
 
 def _notes(result: LayerResult) -> list[tuple[str, str]]:
@@ -105,7 +115,10 @@ def _fmt(value: float | None, places: int = 2) -> str:
 
 def data_csv(request: HttpRequest) -> HttpResponse:
     """The table as CSV; the first rows state source, period, method and limits."""
-    chosen = _chosen(GapsForm(request.GET or None))
+    form = GapsForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return _csv_refused(form)
+    chosen = _chosen(form)
     version = selectors.directory_version()
     result = selectors.gaps_layer(layer=chosen.layer, basis=chosen.basis, need=chosen.need, version=version)
     rows, _by_la = _rows_for_view(result, chosen.view, version)
@@ -190,12 +203,14 @@ def unmet_page(request: HttpRequest) -> HttpResponse:
     return render(request, "gaps/unmet.html", {
         "form": form, "report": report, "months": months,
         "notes": [(notes.NOTE_HEADINGS[k], t) for k, t in notes.unmet_notes(months)],
-        "query": request.GET.urlencode(),
+        "query": form.shown_query(),
     })
 
 
 def unmet_csv(request: HttpRequest) -> HttpResponse:
     form = UnmetForm(request.GET or None, months=selectors.unmet_months())
+    if form.is_bound and not form.is_valid():
+        return _csv_refused(form)
     months = form.chosen_months()
     report = unmet.unmet_report(months=months)
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -160,3 +161,40 @@ def test_the_map_page_queries_do_not_grow_with_the_directory(client, wales_areas
         assert client.get(reverse("gaps:index")).status_code == 200
     with django_assert_max_num_queries(10):  # cached: the fingerprint, the notes' date, the banner
         assert client.get(reverse("gaps:index"), {"layer": "all"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [({"layer": "zzz"}, "Question"), ({"age": "abc", "view": "nation"}, "Age of the child"),
+     ({"sort": "x"}, "Sort by")],
+)
+def test_a_csv_asked_for_with_a_choice_that_does_not_exist_is_refused_naming_it(client, wales_areas, params, named):
+    # Not the default table in its place: a script that asked wrongly would take it for the answer.
+    response = client.get(reverse("gaps:data_csv"), params)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    text = response.content.decode()
+    assert text.startswith("No CSV was made")
+    assert f"{named}: Select a valid choice." in text
+
+
+def test_the_pages_csv_link_asks_for_the_table_shown_even_beside_errors(client, wales_areas):
+    page = client.get(reverse("gaps:index"), {"layer": "intra_familial", "age": "abc", "view": "health_board"})
+    assert "There is a problem" in page.content.decode()
+    link = re.search(r'href="([^"]*data\.csv[^"]*)"', page.content.decode())[1].replace("&amp;", "&")
+    assert "age=" not in link and "layer=intra_familial" in link and "view=health_board" in link
+    response = client.get(link)
+    assert response.status_code == 200
+    header, rows = _csv_rows(response)
+    assert header[0][1] == page.context["chosen"].layer.label
+    assert len(rows) == 8  # 7 health boards and Wales, as on the page
+
+
+def test_the_unmet_csv_refuses_a_month_it_does_not_hold_and_the_page_links_the_months_shown(client, wales_areas):
+    _unmet(6, month=date(2026, 2, 1))
+    response = client.get(reverse("gaps:unmet_csv"), {"start": "9999-99"})
+    assert response.status_code == 400
+    assert "From: Select a valid choice." in response.content.decode()
+    page = client.get(reverse("gaps:unmet"), {"start": "9999-99"})
+    assert "start=2026-02&amp;end=2026-02" in page.content.decode()
+    assert client.get(reverse("gaps:unmet_csv"), {"start": "2026-02", "end": "2026-02"}).status_code == 200

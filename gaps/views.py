@@ -99,10 +99,15 @@ def index(request: HttpRequest) -> HttpResponse:
 def _csv_refused(form: forms.Form) -> HttpResponse:
     """400, in plain words: a file of other figures than the ones asked for (the page shows the
     defaults beside its errors) would be read as the answer by a script that asked wrongly."""
-    problems = [f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}".lstrip(": ")
-                for name, errors in form.errors.items()]
+    problems = [_problem(form, name, errors) for name, errors in form.errors.items()]
     text = "\n".join([_("No CSV was made: the query asks for something that does not exist."), *problems, ""])
     return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+
+
+def _problem(form: forms.Form, name: str, errors: list[str]) -> str:
+    """"Label: error …" for a field's errors; the errors alone for the form's own."""
+    text = " ".join(errors)
+    return f"{form.fields[name].label}: {text}" if name in form.fields else text
 
 
 def _notes(result: LayerResult) -> list[tuple[str, str]]:

@@ -60,6 +60,15 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def env_rate(name: str, default: str) -> str:
+    """A rate as DRF and servicemap/rate_limits.py read it ("N/second", "N/minute", "N/hour",
+    "N/day"; only the period's first letter counts): refused at start-up, not on a request."""
+    value = env_str(name, default)
+    if not re.fullmatch(r"\d+/[smhd][a-z]*", value):
+        raise ImproperlyConfigured(f"{name} must be a rate like 300/minute or 20/hour, not {value!r}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -254,6 +263,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# The visitor's address behind NUM_PROXIES reverse proxies (servicemap/client_address.py), as the
+# API's and the report form's limits read it too.
+AXES_CLIENT_IP_CALLABLE = "servicemap.client_address.client_address"
 # Base URL for links in emails sent outside a request (invitations, review requests).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
@@ -362,16 +374,23 @@ if env_bool("CSP_REPORT_ONLY", False):
 else:
     CONTENT_SECURITY_POLICY = _CSP
 
+# Reverse proxies in front of the app that append to X-Forwarded-For (nginx in docs/deploy.md: 1).
+# 0 reads REMOTE_ADDR alone; a client could otherwise write any address it likes there.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "NUM_PROXIES": NUM_PROXIES,  # any DRF throttle; ours read servicemap/client_address.py
 }
 
 # Open Referral UK API (/api/oruk/): anonymous clients' rate, in DRF's "N/second|minute|hour|day".
-ORUK_API_ANON_RATE = env_str("ORUK_API_ANON_RATE", "300/minute")
+ORUK_API_ANON_RATE = env_rate("ORUK_API_ANON_RATE", "300/minute")
+# Public "report a problem" submissions per client (servicemap/rate_limits.py): reports land in the
+# moderators' queue, and a script sending hundreds would bury the real ones.
+PROBLEM_REPORT_RATE = env_rate("PROBLEM_REPORT_RATE", "20/hour")
 SPECTACULAR_SETTINGS = {
     "TITLE": "servicemap API",
     "DESCRIPTION": (

@@ -8,6 +8,7 @@ from django import forms
 from django.db import models
 from django.db.models import Case, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from directory import vocabulary
 from directory.listings import fields
@@ -22,6 +23,13 @@ WEEKS_REQUIRED = _("Enter the wait in weeks, or 0 if there is no wait.")
 WEEKS_RANGE = _("Enter a whole number of weeks from 0 to 520.")
 REFERRALS_OPEN_REQUIRED = _("Say whether the service is taking referrals.")
 REASON_REQUIRED = _("Choose what is wrong.")
+REPORTS_TOO_MANY = ngettext_lazy(
+    "Many reports have been sent from your connection in a short time, so this one has not been sent yet. "
+    "Try again in about %(minutes)s minute: what you wrote is still here.",
+    "Many reports have been sent from your connection in a short time, so this one has not been sent yet. "
+    "Try again in about %(minutes)s minutes: what you wrote is still here.",
+    "minutes",
+)
 COMMENT_TOO_LONG = _("Keep your comment to %(max)s characters or fewer.") % {
     "max": ProblemReport.COMMENT_MAX_LENGTH
 }

@@ -6,8 +6,10 @@ a service goes through `_get_service_for_editor`, so another organisation's serv
 
 from __future__ import annotations
 
+import math
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,8 +22,9 @@ from django.views.decorators.http import require_POST
 from directory.accounts.decorators import moderator_required
 from directory.accounts.roles import editable_organisation_ids, is_moderator
 from directory.listings import fields, selectors, services
-from directory.listings.forms import ProblemReportForm, RejectForm, ServiceForm, WaitUpdateForm
+from directory.listings.forms import REPORTS_TOO_MANY, ProblemReportForm, RejectForm, ServiceForm, WaitUpdateForm
 from directory.models import Organisation, Service, ServiceChange
+from servicemap import rate_limits
 
 
 def _get_service_for_editor(request: HttpRequest, public_id: uuid.UUID) -> Service:
@@ -267,11 +270,21 @@ def report_problem(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if service is None:
         raise Http404
     form = ProblemReportForm(request.POST if request.method == "POST" else None)
+    status, retry_after = 200, None
     if request.method == "POST" and form.is_valid():
-        services.problem_report_create(service=service, **form.cleaned_data)
-        return redirect("listings:report_problem_sent", public_id=service.public_id)
+        # Only reports that would be sent are counted: correcting a mistake costs nothing.
+        retry_after = rate_limits.wait_before("report_problem", request, settings.PROBLEM_REPORT_RATE)
+        if retry_after is None:
+            services.problem_report_create(service=service, **form.cleaned_data)
+            return redirect("listings:report_problem_sent", public_id=service.public_id)
+        # The form is shown again as filled in, so nothing typed is lost.
+        form.add_error(None, REPORTS_TOO_MANY % {"minutes": math.ceil(retry_after / 60)})
+        status = 429
     service.current_wait = service.waits[0] if service.waits else None
-    return render(request, "listings/report_problem.html", {"service": service, "form": form})
+    response = render(request, "listings/report_problem.html", {"service": service, "form": form}, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(math.ceil(retry_after))
+    return response
 
 
 def report_problem_sent(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:

@@ -5,14 +5,8 @@ and written back whole on every request. Two app servers (or two workers) answer
 once each write back their own list, and a request goes uncounted; and the list grows with the
 rate: a client allowed 10,000 requests a minute carried ~90 kB of timestamps in and out of the
 cache on every request (pickling it alone cost ~0.25 ms). Here each client has one counter per
-window of the rate's period, increased atomically (Redis INCR), so every server counts every
-request, and the cache holds a number.
-
-A fixed window lets a client make up to twice the rate across a window's boundary, where the list
-kept it to the rate over any sliding period: the limit is a courtesy to share the API fairly, not
-a security boundary, and counting every request across servers matters more. For the same reason,
-while Redis is unavailable requests are let through uncounted (servicemap/redis_cache.py): an
-outage of the cache must not close the API.
+window of the rate's period (servicemap/rate_limits.py, which says why a fixed window and why
+requests are let through uncounted while Redis is unavailable).
 """
 
 from __future__ import annotations
@@ -20,6 +14,8 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle
 
+from servicemap import rate_limits
+from servicemap.client_address import client_address
 from servicemap.redis_cache import CacheUnavailable
 
 
@@ -31,30 +27,19 @@ class OrukAnonThrottle(AnonRateThrottle):
     def get_rate(self) -> str:
         return settings.ORUK_API_ANON_RATE
 
+    def get_ident(self, request: object) -> str:
+        return client_address(request)  # the visitor behind NUM_PROXIES proxies, never a spoofed header
+
     def allow_request(self, request: object, view: object) -> bool:
         self.num_requests, self.duration = self.parse_rate(self.get_rate())
         key = self.get_cache_key(request, view)
         if key is None:
             return True
-        now = self.timer()
-        window = int(now // self.duration)
-        key = f"{key}:{window}"
         try:
-            count = self._count(key)
+            count, self.wait_seconds = rate_limits.count_in_window(key, self.duration, self.timer(), self.cache)
         except CacheUnavailable:
             return True
-        self.wait_seconds = (window + 1) * self.duration - now
         return count <= self.num_requests
-
-    def _count(self, key: str) -> int:
-        """This window's requests from this client, this one included."""
-        try:
-            return self.cache.incr(key)
-        except ValueError:  # the window's first request
-            # Kept for two windows, so it cannot expire while its window is current (Django's Redis
-            # incr checks the key exists, then increments: an expiry between the two would leave a
-            # counter with no expiry).
-            return 1 if self.cache.add(key, 1, 2 * self.duration) else self.cache.incr(key)
 
     def wait(self) -> float:
         return self.wait_seconds

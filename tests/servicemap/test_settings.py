@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from servicemap.settings import BASE_DIR, env_bool, env_int, prepare_threshold
+from servicemap import rate_limits
+from servicemap.settings import BASE_DIR, env_bool, env_int, env_rate, prepare_threshold
 
 
 def test_env_bool_reads_true_and_false(monkeypatch):
@@ -28,9 +29,23 @@ def test_env_int_rejects_nonsense(monkeypatch):
         env_int("X_NUM", 1)
 
 
+@pytest.mark.parametrize(("raw", "parsed"), [("300/minute", (300, 60)), ("20/hour", (20, 3600)), ("5/s", (5, 1)),
+                                             ("1000/day", (1000, 86400))])
+def test_a_rate_is_read_as_drf_and_the_rate_limits_read_it(monkeypatch, raw, parsed):
+    monkeypatch.setenv("X_RATE", raw)
+    assert rate_limits.parse_rate(env_rate("X_RATE", "1/s")) == parsed
+
+
+@pytest.mark.parametrize("raw", ["20", "20/fortnight", "twenty/hour", "20 per hour", "/hour", "-1/hour"])
+def test_a_rate_that_is_not_one_is_refused_at_start_up(monkeypatch, raw):
+    monkeypatch.setenv("X_RATE", raw)
+    with pytest.raises(ImproperlyConfigured, match="X_RATE"):
+        env_rate("X_RATE", "1/s")
+
+
 def test_every_environment_variable_read_by_settings_is_in_env_example():
     settings_src = (Path(BASE_DIR) / "servicemap" / "settings.py").read_text()
-    read = set(re.findall(r'env_(?:str|bool|int|list)\("([A-Z_]+)"', settings_src))
+    read = set(re.findall(r'env_(?:str|bool|int|list|rate)\("([A-Z_]+)"', settings_src))
     read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_src))
     example = (Path(BASE_DIR) / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*([A-Z_]+)=", example, flags=re.M))

@@ -76,3 +76,35 @@ def test_resolving_records_who_and_when_and_leaves_the_queue(client, service, mo
 def test_the_error_summary_links_to_the_first_radio(client, service):
     page = client.post(reverse("listings:report_problem", args=[service.public_id]), {}).content.decode()
     assert 'href="#id_reason_0"' in page and 'id="id_reason_0"' in page
+
+
+def test_a_client_sending_many_reports_is_asked_to_wait_and_keeps_what_it_wrote(client, service, settings):
+    # Reports land in the moderators' queue: a script sending hundreds would bury the real ones.
+    settings.PROBLEM_REPORT_RATE = "2/hour"
+    url = reverse("listings:report_problem", args=[service.public_id])
+    for _ in range(2):
+        assert client.post(url, {"reason": "area", "comment": "Not Newport."}).status_code == 302
+    assert client.post(url, {"reason": "", "comment": "a mistake, corrected"}).status_code == 200  # not counted
+
+    refused = client.post(url, {"reason": "waiting_time", "comment": "The wait is now 20 weeks."})
+
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    page = refused.content.decode()
+    assert "this one has not been sent yet" in page and "There is a problem" in page
+    assert "The wait is now 20 weeks." in page  # nothing typed is lost
+    assert 'value="waiting_time" checked' in page
+    assert ProblemReport.objects.count() == 2
+    other = client.post(url, {"reason": "waiting_time", "comment": "From elsewhere."}, REMOTE_ADDR="192.0.2.77")
+    assert other.status_code == 302, "another client"
+
+
+def test_the_limit_is_kept_under_a_hash_of_the_address_never_the_address(client, service, settings):
+    from django.core.cache import cache
+
+    settings.PROBLEM_REPORT_RATE = "5/hour"
+    client.post(reverse("listings:report_problem", args=[service.public_id]), {"reason": "area"},
+                REMOTE_ADDR="198.51.100.23")
+    keys = [key for key in cache._cache if "report_problem" in key]
+    assert len(keys) == 1
+    assert "198.51.100.23" not in keys[0]

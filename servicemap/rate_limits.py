@@ -1,0 +1,68 @@
+"""Per-client limits on what strangers may ask of the site, counted the same by every app server.
+
+Each client has one counter per window of the limit's period in the shared cache, increased
+atomically (Redis INCR), so every server counts every request and the cache holds a number. Used by
+the open API's rate limit (directory/oruk/throttling.py) and the public "report a problem" form
+(directory/listings/views.py), whose reports land in the moderators' queue: a script sending
+hundreds would bury the real ones.
+
+A fixed window lets a client make up to twice the rate across a window's boundary; these limits
+are courtesies that keep one client from crowding out the rest, not security boundaries. For the
+same reason, while the cache is unavailable nothing is counted and everything is let through
+(servicemap/redis_cache.py): an outage of the cache must not close the API or the form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from django.core.cache import cache as default_cache
+from django.core.exceptions import ImproperlyConfigured
+
+from servicemap.client_address import client_address
+from servicemap.redis_cache import CacheUnavailable
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """"N/period" (second, minute, hour or day, as DRF writes its rates) as (N, seconds)."""
+    try:
+        number, period = rate.split("/")
+        return int(number), PERIODS[period.strip()[0].lower()]
+    except (ValueError, KeyError, IndexError):
+        raise ImproperlyConfigured(f"A rate is N/second, N/minute, N/hour or N/day, not {rate!r}") from None
+
+
+def count_in_window(key: str, duration: int, now: float, cache=default_cache) -> tuple[int, float]:
+    """Requests counted under `key` in this window of `duration` seconds, this one included, and the
+    seconds left in the window. Raises CacheUnavailable while the cache is out."""
+    window = int(now // duration)
+    key = f"{key}:{window}"
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window's first request
+        # Kept for two windows, so it cannot expire while its window is current (Django's Redis
+        # incr checks the key exists, then increments: an expiry between the two would leave a
+        # counter with no expiry).
+        count = 1 if cache.add(key, 1, 2 * duration) else cache.incr(key)
+    return count, (window + 1) * duration - now
+
+
+def client_key(scope: str, request) -> str:
+    """The client's cache key for `scope`: its address (servicemap/client_address.py), hashed, so
+    the cache never holds an address."""
+    ident = client_address(request)
+    return f"rate:{scope}:{hashlib.sha256(f'{scope}:{ident}'.encode()).hexdigest()[:32]}"
+
+
+def wait_before(scope: str, request, rate: str) -> float | None:
+    """None if this request from its client is within `rate`; else the seconds until it would be.
+    Counts the request."""
+    limit, duration = parse_rate(rate)
+    try:
+        count, left = count_in_window(client_key(scope, request), duration, time.time())
+    except CacheUnavailable:
+        return None
+    return None if count <= limit else left

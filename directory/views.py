@@ -32,6 +32,7 @@ from directory.shortlist import (
 )
 from gaps.services import record_unmet_search
 from gaps.vocabulary import classify_unmet
+from servicemap import rate_limits
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -88,11 +89,13 @@ def search(request: HttpRequest) -> HttpResponse:
             return found  # the form's errors: not cached
         search_cache.keep(request, generation, found, held=held)
     if (found.unmet is not None and request.method == "GET" and not request.GET.get("page")
-            and request.GET.get("view") != "map"):
+            and request.GET.get("view") != "map"
+            and rate_limits.wait_before("unmet_count", request, settings.UNMET_COUNT_RATE) is None):
         # A new search (not paging or the map of the same one) whose results hold nothing
         # covering the child's area is counted, as an aggregate only, for the gaps module,
         # whether or not its page came from the cache. Not a HEAD request: link checkers and
-        # uptime monitors ask for headers only, and are not someone looking for support.
+        # uptime monitors ask for headers only, and are not someone looking for support. Nor
+        # past UNMET_COUNT_RATE from one client: the published figures are not a script's to write.
         record_unmet_search(month=timezone.localdate(), **found.unmet)
     return search_page.render_search(
         request, results_html=search_cache.fill(found.parts, request, context["shortlisted"]),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gaps import layers
 from gaps.layers import LayerResult
+from servicemap import rate_limits
 
 CENSUS = gettext_lazy("ONS Census 2021, table TS007 (usual residents aged 0–17 on 21 March 2021)")
 
@@ -70,6 +72,14 @@ NOTE_HEADINGS = {
 }
 
 
+def _counting_cap() -> str:
+    """The per-client cap on counting (settings.UNMET_COUNT_RATE), in words."""
+    count, seconds = rate_limits.parse_rate(settings.UNMET_COUNT_RATE)
+    per = {1: _("a second"), 60: _("a minute"), 3600: _("an hour"), 86400: _("a day")}[seconds]
+    return _("At most %(count)s searches %(per)s are counted from one network address, so that no script can "
+             "inflate the counts.") % {"count": count, "per": per}
+
+
 def unmet_notes(months: list[date]) -> list[tuple[str, str]]:
     if months:
         period = _("Searches from %(first)s to %(last)s (counted by calendar month).") % {
@@ -88,6 +98,6 @@ def unmet_notes(months: list[date]) -> list[tuple[str, str]]:
             "These are searches, not children: one child may be searched for several times, or not at all. "
             "Practitioners who know there is nothing nearby may stop searching. A search for several forms of "
             "abuse is counted once, under that combination."
-        )),
+        ) + " " + _counting_cap()),
         ("suppression", _("Counts of 1–4 are shown as <5; some other cells are hidden so they cannot be worked out.")),
     ]

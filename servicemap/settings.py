@@ -391,6 +391,9 @@ ORUK_API_ANON_RATE = env_rate("ORUK_API_ANON_RATE", "300/minute")
 # Public "report a problem" submissions per client (servicemap/rate_limits.py): reports land in the
 # moderators' queue, and a script sending hundreds would bury the real ones.
 PROBLEM_REPORT_RATE = env_rate("PROBLEM_REPORT_RATE", "20/hour")
+# Searches with no local service counted for the gaps module per client (the search is still served):
+# a script repeating one could otherwise write the published unmet-demand figures.
+UNMET_COUNT_RATE = env_rate("UNMET_COUNT_RATE", "60/hour")
 SPECTACULAR_SETTINGS = {
     "TITLE": "servicemap API",
     "DESCRIPTION": (

@@ -56,3 +56,22 @@ def test_a_head_request_for_a_search_is_answered_but_not_counted(client, wales_a
     assert not UnmetSearchCount.objects.exists()
     client.get("/search/", query)
     assert UnmetSearchCount.objects.get().count == 1
+
+
+def test_one_client_counts_only_so_many_searches_and_is_still_served(client, wales_areas, settings):
+    # The published figures are not a script's to write: past UNMET_COUNT_RATE its searches are
+    # answered as ever, and not counted.
+    settings.UNMET_COUNT_RATE = "2/hour"
+    ServiceFactory(coverage=[wales_areas["W06000015"]], age_min=12, age_max=18)
+    query = {"la": "W06000015", "age": "9", "abuse_form": "intra_familial"}
+    for _ in range(3):
+        assert client.get("/search/", query).status_code == 200
+    assert UnmetSearchCount.objects.get().count == 2
+    assert client.get("/search/", query, REMOTE_ADDR="192.0.2.44").status_code == 200
+    assert UnmetSearchCount.objects.get().count == 3, "another client is counted"
+
+
+def test_the_unmet_figures_state_the_cap_on_counting(client, wales_areas, settings):
+    settings.UNMET_COUNT_RATE = "60/hour"
+    page = client.get("/gaps/unmet/").content.decode()
+    assert "At most 60 searches an hour are counted from one network address" in page

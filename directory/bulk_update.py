@@ -75,6 +75,17 @@ def current_states() -> list[CurrentState]:
     ]
 
 
+# A cell starting with one of these is a formula to a spreadsheet (OWASP's "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text_cell(value: str) -> str:
+    """Provider-written text for a cell a moderator's spreadsheet shows as text, never runs: a
+    service named `=HYPERLINK("http://…","Open")` would otherwise be a working link in Excel. The
+    apostrophe is the spreadsheet's own mark for "text"; these columns are never read back."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def write_csv(states: list[CurrentState]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -82,7 +93,7 @@ def write_csv(states: list[CurrentState]) -> str:
     for state in states:
         referrals = "" if state.referrals_open is None else ("yes" if state.referrals_open else "no")
         writer.writerow([
-            state.public_id, state.organisation, state.name, state.status,
+            state.public_id, as_text_cell(state.organisation), as_text_cell(state.name), state.status,
             "" if state.wait_weeks is None else state.wait_weeks, referrals,
             state.wait_as_of.isoformat() if state.wait_as_of else "",
         ])

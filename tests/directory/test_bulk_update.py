@@ -172,3 +172,22 @@ def test_no_file_at_all_is_an_error_not_a_crash(moderator_client, services):
     response = moderator_client.post(PAGE, {})
     assert response.status_code == 400
     assert "Choose the CSV file to upload" in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://example.com/x","Open")', "+1+1", "-2+3", "@SUM(1,1)",
+                                  "\tTabbed"])
+def test_a_name_a_spreadsheet_would_run_as_a_formula_is_downloaded_as_text(moderator_client, services, name):
+    # Service names are written by providers; the file is opened by moderators, often in Excel.
+    services["waiting"].name = name
+    services["waiting"].save()
+    rows = {row["service_id"]: row for row in _download(moderator_client)}
+    assert rows[str(services["waiting"].public_id)]["service"] == "'" + name
+    assert rows[str(services["never"].public_id)]["service"] == "No wait reported"  # others as they are
+
+
+def test_a_downloaded_file_with_such_a_name_uploads_unchanged(moderator_client, services):
+    services["waiting"].name = "=1+1"
+    services["waiting"].save()
+    response = _upload(moderator_client, _download(moderator_client))
+    assert response.status_code == 302
+    assert Service.objects.get(pk=services["waiting"].pk).name == "=1+1"

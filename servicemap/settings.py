@@ -388,6 +388,8 @@ REST_FRAMEWORK = {
 
 # Open Referral UK API (/api/oruk/): anonymous clients' rate, in DRF's "N/second|minute|hour|day".
 ORUK_API_ANON_RATE = env_rate("ORUK_API_ANON_RATE", "300/minute")
+# Whole feeds (format=ndjson: every match, streamed, a second or more of a worker each) per client.
+ORUK_API_FEED_RATE = env_rate("ORUK_API_FEED_RATE", "60/hour")
 # Public "report a problem" submissions per client (servicemap/rate_limits.py): reports land in the
 # moderators' queue, and a script sending hundreds would bury the real ones.
 PROBLEM_REPORT_RATE = env_rate("PROBLEM_REPORT_RATE", "20/hour")

@@ -42,6 +42,7 @@ from directory.oruk.params import (
     parse_uuid,
 )
 from directory.oruk.throttling import OrukAnonThrottle
+from servicemap import rate_limits
 
 NDJSON_CHUNK = 200
 
@@ -60,6 +61,21 @@ def _error(status_code: int, detail: str, **extra) -> Response:
     return Response({"status": status_code, "detail": detail, **extra}, status=status_code)
 
 
+class FeedLimited(Exception):
+    """A client past settings.ORUK_API_FEED_RATE asked for another whole feed (format=ndjson)."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(wait)
+        self.wait = wait
+
+
+def _too_many(detail: str, wait: float | None) -> Response:
+    seconds = math.ceil(wait or 1)
+    response = _error(429, f"{detail} Try again in {seconds} seconds.", retry_after_seconds=seconds)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 class OrukView(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
@@ -74,20 +90,26 @@ class OrukView(APIView):
             if "\x00" in name or any("\x00" in value for value in values):
                 name = name.replace("\x00", "")
                 raise ParameterError(name, f"{name} must not contain a NUL character (%00)")
+        # A whole feed (every match, streamed) costs a worker a second or more, where a page costs a
+        # millisecond: the rate that suits pages would let one client keep every worker streaming.
+        try:
+            whole_feed = parse_format(request.query_params) == "ndjson"
+        except ParameterError:
+            whole_feed = False  # the view says what is wrong
+        if whole_feed:
+            wait = rate_limits.wait_before("oruk_feed", request, settings.ORUK_API_FEED_RATE)
+            if wait is not None:
+                raise FeedLimited(wait)
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ParameterError):
             return _error(400, exc.message, parameter=exc.parameter)
         if isinstance(exc, exceptions.Throttled):
-            wait = math.ceil(exc.wait or 1)
-            response = _error(
-                429,
-                f"Too many requests: this open API allows {settings.ORUK_API_ANON_RATE} requests per client. "
-                f"Try again in {wait} seconds.",
-                retry_after_seconds=wait,
-            )
-            response["Retry-After"] = str(wait)
-            return response
+            return _too_many(f"Too many requests: this open API allows {settings.ORUK_API_ANON_RATE} requests per "
+                             "client.", exc.wait)
+        if isinstance(exc, FeedLimited):
+            return _too_many(f"Too many whole feeds (format=ndjson): this open API streams {settings.ORUK_API_FEED_RATE} "
+                             "per client; the paged lists are not limited by it.", exc.wait)
         response = super().handle_exception(exc)
         if isinstance(response.data, dict):  # DRF's {"detail": ...}, with the status alongside
             response.data = {"status": response.status_code, **response.data}

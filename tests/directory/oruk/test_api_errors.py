@@ -120,6 +120,26 @@ def test_anonymous_clients_are_throttled_with_a_clear_429(db, api, settings):
     assert int(response["Retry-After"]) == body["retry_after_seconds"] > 0
 
 
+@time_machine.travel("2026-12-03 10:30:00 +0000", tick=False)
+@pytest.mark.parametrize("feed", ["services", "organizations", "service_at_locations", "taxonomies", "taxonomy_terms"])
+def test_whole_feeds_have_a_limit_of_their_own_and_pages_do_not_count_against_it(db, client, settings, feed):
+    # A whole feed streams every match (a second or more of a worker for the national directory).
+    settings.ORUK_API_ANON_RATE, settings.ORUK_API_FEED_RATE = "1000/minute", "2/hour"
+    ServiceFactory()
+    for _ in range(2):
+        response = client.get(f"/api/oruk/{feed}", {"format": "NDJSON"})
+        assert response.status_code == 200
+        b"".join(response.streaming_content)
+    for _ in range(3):
+        assert client.get(f"/api/oruk/{feed}").status_code == 200, "paged lists are not counted"
+    refused = client.get("/api/oruk/services", {"format": "ndjson", "full": "true"})
+    body = _assert_json_error(refused, 429)
+    assert "whole feeds" in body["detail"] and "2/hour" in body["detail"]
+    assert int(refused["Retry-After"]) == body["retry_after_seconds"] == 1800
+    assert client.get("/api/oruk/services", {"format": "ndjson"}, REMOTE_ADDR="192.0.2.50").status_code == 200
+    assert client.get("/api/oruk/services", {"format": "xml"}).status_code == 400, "a bad format is still a 400"
+
+
 def test_cors_allows_any_origin_on_the_api_and_answers_preflights(db, client):
     response = client.get("/api/oruk/services", HTTP_ORIGIN="https://example.org")
     assert response["Access-Control-Allow-Origin"] == "*"

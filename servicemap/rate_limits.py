@@ -1,10 +1,14 @@
 """Per-client limits on what strangers may ask of the site, counted the same by every app server.
 
 Each client has one counter per window of the limit's period in the shared cache, increased
-atomically (Redis INCR), so every server counts every request and the cache holds a number. Used by
-the open API's rate limit (directory/oruk/throttling.py) and the public "report a problem" form
-(directory/listings/views.py), whose reports land in the moderators' queue: a script sending
-hundreds would bury the real ones.
+atomically (Redis INCR), so every server counts every request and the cache holds a number, under a
+hash of the client's address (servicemap/client_address.py), never the address. Used by:
+
+- the open API's rate limit (directory/oruk/throttling.py), and its lower one for whole feeds
+  (format=ndjson, directory/oruk/api.py), each of which streams every match;
+- the public "report a problem" form (directory/listings/views.py), whose reports land in the
+  moderators' queue: a script sending hundreds would bury the real ones;
+- the unmet-demand count (directory/views.py): the published figures are not a script's to write.
 
 A fixed window lets a client make up to twice the rate across a window's boundary; these limits
 are courtesies that keep one client from crowding out the rest, not security boundaries. For the

@@ -15,7 +15,6 @@ from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle
 
 from servicemap import rate_limits
-from servicemap.client_address import client_address
 from servicemap.redis_cache import CacheUnavailable
 
 
@@ -27,8 +26,10 @@ class OrukAnonThrottle(AnonRateThrottle):
     def get_rate(self) -> str:
         return settings.ORUK_API_ANON_RATE
 
-    def get_ident(self, request: object) -> str:
-        return client_address(request)  # the visitor behind NUM_PROXIES proxies, never a spoofed header
+    def get_cache_key(self, request: object, view: object) -> str:
+        # The visitor behind NUM_PROXIES proxies (never a header the client wrote), hashed: the
+        # cache holds no address.
+        return rate_limits.client_key(self.scope, request)
 
     def allow_request(self, request: object, view: object) -> bool:
         self.num_requests, self.duration = self.parse_rate(self.get_rate())

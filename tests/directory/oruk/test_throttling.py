@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
 from directory.oruk.throttling import OrukAnonThrottle
+from servicemap import rate_limits
 from servicemap.redis_cache import RedisCache
 
 START = 1_800_000_000 - 1_800_000_000 % 60  # the start of a minute
@@ -34,8 +35,10 @@ def test_two_app_servers_count_one_clients_requests_together(redis_config, setti
 
     assert allowed == [True, True, True, False]
     assert _throttle(server_b, START + 6).allow_request(_request("192.0.2.99"), None), "another client"
-    # What the cache holds for the client is a count, not a list of times.
-    assert server_a.get(f"throttle_oruk_anon_192.0.2.1:{START // 60}") == 4
+    # What the cache holds for the client is a count, not a list of times, under no address.
+    key = f"{rate_limits.client_key('oruk_anon', _request())}:{START // 60}"
+    assert "192.0.2.1" not in key
+    assert server_a.get(key) == 4
 
 
 def test_a_refused_client_is_told_the_rest_of_the_window_and_let_in_after_it(settings):

@@ -26,6 +26,9 @@ class OrukAnonThrottle(AnonRateThrottle):
     def get_rate(self) -> str:
         return settings.ORUK_API_ANON_RATE
 
+    def parse_rate(self, rate: str) -> tuple[int, int]:
+        return rate_limits.parse_rate(rate)  # one reading of a rate for every limit
+
     def get_cache_key(self, request: object, view: object) -> str:
         # The visitor behind NUM_PROXIES proxies (never a header the client wrote), hashed: the
         # cache holds no address.
@@ -34,8 +37,6 @@ class OrukAnonThrottle(AnonRateThrottle):
     def allow_request(self, request: object, view: object) -> bool:
         self.num_requests, self.duration = self.parse_rate(self.get_rate())
         key = self.get_cache_key(request, view)
-        if key is None:
-            return True
         try:
             count, self.wait_seconds = rate_limits.count_in_window(key, self.duration, self.timer(), self.cache)
         except CacheUnavailable:

@@ -25,6 +25,11 @@ max_requests_jitter = 5000
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No control socket (gunicorn 25.1+ makes one for `gunicornc` in $HOME/.gunicorn by default): nothing
+# here uses it, and in the image (deploy/Dockerfile) the app user's home is the read-only code, so
+# every start logged "Control server error: Permission denied". Restarts and scaling go through the
+# process manager or the orchestrator, as docs/deploy.md says.
+control_socket_disable = True
 
 
 def post_worker_init(worker):

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
 import runpy
+import subprocess
+import sys
+import time
 import weakref
+from urllib.error import HTTPError, URLError
+from urllib.request import urlopen
 
 import pytest
 from django.core.management import get_commands
 
 from servicemap.settings import BASE_DIR
+from tests.network import free_port
 
 DOCS = (BASE_DIR / "docs" / "deploy.md").read_text()
 CRONTAB = (BASE_DIR / "deploy" / "crontab").read_text()
@@ -112,3 +119,41 @@ def test_a_gunicorn_worker_starts_even_if_the_database_is_not_ready(monkeypatch)
     _Worker.log.warnings.clear()
     config["post_worker_init"](_Worker())  # does not raise
     assert _Worker.log.warnings
+
+
+def test_gunicorn_with_the_deploy_config_starts_cleanly_where_the_app_users_home_is_not_writable(tmp_path):
+    """As in the image (deploy/Dockerfile), where the app user's home is the code, owned by root.
+    gunicorn 25.1+ makes a control socket in $HOME/.gunicorn unless told not to, and logged an error
+    at every start there. HOME is a file here: not writable even for root, who runs the CI."""
+    port = free_port()
+    env = {**os.environ, "HOME": os.devnull, "DJANGO_SETTINGS_MODULE": "servicemap.settings", "DEBUG": "false",
+           "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"}
+    env.pop("REDIS_URL", None)
+    log_path = tmp_path / "gunicorn.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "servicemap.wsgi"],
+                                  env=env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            status = _first_answer(f"http://127.0.0.1:{port}/healthz/")
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+    assert status in (200, 503)  # served (503: this empty database has no tables)
+    logged = log_path.read_text()
+    assert "Listening at" in logged
+    assert "Control server error" not in logged and "[ERROR]" not in logged, logged
+
+
+def _first_answer(url: str) -> int:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(url, timeout=2) as response:
+                return response.status
+        except HTTPError as error:
+            return error.code
+        except (URLError, ConnectionError):
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not answer in 30 s")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import gc
 import os
 import re
@@ -157,3 +158,37 @@ def _first_answer(url: str) -> int:
         except (URLError, ConnectionError):
             time.sleep(0.2)
     pytest.fail(f"{url} did not answer in 30 s")
+
+
+def _left_out_of_the_image(path: str, patterns: list[str]) -> bool:
+    """Whether .dockerignore's patterns leave `path` out of the build context (Docker's rules as
+    far as this file uses them: a pattern matches the path or a folder above it; `**` any depth)."""
+    parts = path.split("/")
+    candidates = ["/".join(parts[: end + 1]) for end in range(len(parts))]
+    left_out = False
+    for pattern in patterns:
+        keep = pattern.startswith("!")
+        pattern = pattern.removeprefix("!").strip("/")
+        if pattern.startswith("**/"):
+            matched = any(fnmatch.fnmatchcase(part, pattern[3:]) for part in parts)
+        else:
+            matched = any(fnmatch.fnmatchcase(candidate, pattern) for candidate in candidates)
+        if matched:
+            left_out = not keep
+    return left_out
+
+
+def test_the_image_build_context_holds_no_secret_or_local_state_and_everything_the_app_needs():
+    patterns = [line.strip() for line in (BASE_DIR / ".dockerignore").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+
+    for secret_or_local in (".env", "db.sqlite3", "db.sqlite3-journal", ".venv/bin/python", ".git/config",
+                            ".bench/bench_sqlite.sqlite3", "staticfiles/css/servicemap.css",
+                            "directory/__pycache__/models.cpython-311.pyc"):
+        assert _left_out_of_the_image(secret_or_local, patterns), secret_or_local
+    for needed in ("manage.py", "pyproject.toml", "README.md", "directory/models.py", "gaps/layers.py",
+                   "templates/base.html", "locale/cy/LC_MESSAGES/django.mo", "servicemap/static/css/servicemap.css",
+                   "data/README.md", "deploy/gunicorn.conf.py", "deploy/scheduler.py", "deploy/crontab",
+                   ".env.example"):
+        assert not _left_out_of_the_image(needed, patterns), needed
+        assert (BASE_DIR / needed).exists(), needed

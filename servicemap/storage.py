@@ -8,6 +8,10 @@ manifest storage refuses to collect such files at all; this one leaves those ref
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
@@ -21,3 +25,21 @@ class StaticFilesStorage(CompressedManifestStaticFilesStorage):
             if content is not None or self.exists(filename or name):
                 raise
             return name
+
+
+def require_collected_files() -> None:
+    """With STATIC_MANIFEST on, refuse to serve unless STATIC_ROOT holds what collectstatic wrote.
+
+    Without its manifest the storage falls back to the files' plain names, and whitenoise (which
+    serves STATIC_ROOT alone then) answers each with a 404: every page would be served without its
+    styles, scripts and maps, and nothing but a warning in the log would say why. A STATIC_ROOT
+    copied from .env.example into the Docker image (whose files are in /app/staticfiles) did that."""
+    if not settings.STATIC_MANIFEST:
+        return
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.is_file():
+        raise ImproperlyConfigured(
+            f"STATIC_MANIFEST is true but {manifest} does not exist: run `python manage.py collectstatic` with "
+            "the same settings, or set STATIC_ROOT to where it wrote the files (in the Docker image: leave "
+            "STATIC_ROOT unset)."
+        )

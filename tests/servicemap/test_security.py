@@ -168,3 +168,32 @@ def test_collectstatic_for_production_succeeds_and_hashes_the_files(tmp_path):
     manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
     assert re.fullmatch(r"vendor/leaflet/leaflet\.[0-9a-f]{12}\.js", manifest["vendor/leaflet/leaflet.js"])
     assert (tmp_path / "static" / (manifest["css/servicemap.css"] + ".gz")).exists()
+
+
+def _load_the_wsgi_app(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH"}}
+    base["DATABASE_URL"] = f"sqlite:///{tmp_path / 'wsgi.sqlite3'}"
+    return subprocess.run([sys.executable, "-c", "import servicemap.wsgi"], env={**base, **env}, cwd=BASE_DIR,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_app_refuses_to_start_where_its_collected_static_files_are_not(tmp_path):
+    # STATIC_ROOT as .env.example shows it, in an image whose files are elsewhere: every page would
+    # be served without its styles, scripts and maps.
+    env = {**PRODUCTION_ENV, "STATIC_ROOT": str(tmp_path / "not-collected")}
+
+    result = _load_the_wsgi_app(env, tmp_path)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "collectstatic" in result.stderr
+    assert str(tmp_path / "not-collected" / "staticfiles.json") in result.stderr
+
+
+def test_the_app_starts_once_collectstatic_has_written_its_static_root(tmp_path):
+    env = {**PRODUCTION_ENV, "STATIC_ROOT": str(tmp_path / "static")}
+    assert _manage(["collectstatic", "--noinput", "-v0"], env, tmp_path).returncode == 0
+
+    result = _load_the_wsgi_app(env, tmp_path)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert _load_the_wsgi_app({}, tmp_path).returncode == 0  # development: files from the finders, none collected

@@ -14,6 +14,11 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +104,19 @@ if DEBUG and not all(is_local_host(host) for host in ALLOWED_HOSTS):
     raise ImproperlyConfigured(
         "DEBUG may only be on while ALLOWED_HOSTS lists local hosts only (localhost, 127.0.0.1, [::1]); "
         f"it lists {', '.join(ALLOWED_HOSTS)}"
+    )
+
+# Sessions, CSRF tokens and password-reset links are signed with SECRET_KEY: a site others can reach
+# must not run on the development key, nor on .env.example's "change-me". Django's own measure of a
+# weak key (`check --deploy`, security.W009) decides, here at start-up rather than in a warning.
+if not all(is_local_host(host) for host in ALLOWED_HOSTS) and not (
+    len(SECRET_KEY) >= SECRET_KEY_MIN_LENGTH and len(set(SECRET_KEY)) >= SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    and not SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY must be a long random value (at least {SECRET_KEY_MIN_LENGTH} characters) where ALLOWED_HOSTS "
+        "names a host others can reach; make one with: "
+        "python -c \"import secrets; print(secrets.token_urlsafe(64))\""
     )
 
 INSTALLED_APPS = [

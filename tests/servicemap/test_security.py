@@ -197,3 +197,24 @@ def test_the_app_starts_once_collectstatic_has_written_its_static_root(tmp_path)
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert _load_the_wsgi_app({}, tmp_path).returncode == 0  # development: files from the finders, none collected
+
+
+@pytest.mark.parametrize("secret_key", [None, "change-me", "x" * 60,
+                                        "django-insecure-0123456789abcdefghijklmnopqrstuvwxyz0123456789"])
+def test_a_site_others_can_reach_refuses_to_start_on_a_weak_secret_key(secret_key, tmp_path):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "DJANGO_REQUIRE_SECRET_KEY"}
+    env.pop("SECRET_KEY")
+    if secret_key is not None:
+        env["SECRET_KEY"] = secret_key  # unset: the development key
+
+    result = _manage(["check"], env, tmp_path)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "SECRET_KEY must be a long random value" in result.stderr
+    if secret_key:
+        assert secret_key not in result.stderr  # never printed
+
+
+def test_a_weak_secret_key_is_still_fine_on_this_machine(tmp_path):
+    result = _manage(["check"], {"DEBUG": "false", "SECRET_KEY": "change-me", "ALLOWED_HOSTS": "localhost"}, tmp_path)
+    assert result.returncode == 0, result.stderr

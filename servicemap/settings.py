@@ -99,8 +99,11 @@ def is_local_host(host: str) -> bool:
     return host in {"localhost", "127.0.0.1", "[::1]", "::1", "testserver"} or host.endswith(".localhost")
 
 
+# Whether anyone but this machine can reach the site: DEBUG and SECRET_KEY are held to it.
+_reachable_by_others = not all(is_local_host(host) for host in ALLOWED_HOSTS)
+
 # The debug pages show settings, SQL and tracebacks: never let them reach the internet.
-if DEBUG and not all(is_local_host(host) for host in ALLOWED_HOSTS):
+if DEBUG and _reachable_by_others:
     raise ImproperlyConfigured(
         "DEBUG may only be on while ALLOWED_HOSTS lists local hosts only (localhost, 127.0.0.1, [::1]); "
         f"it lists {', '.join(ALLOWED_HOSTS)}"
@@ -109,7 +112,7 @@ if DEBUG and not all(is_local_host(host) for host in ALLOWED_HOSTS):
 # Sessions, CSRF tokens and password-reset links are signed with SECRET_KEY: a site others can reach
 # must not run on the development key, nor on .env.example's "change-me". Django's own measure of a
 # weak key (`check --deploy`, security.W009) decides, here at start-up rather than in a warning.
-if not all(is_local_host(host) for host in ALLOWED_HOSTS) and not (
+if _reachable_by_others and not (
     len(SECRET_KEY) >= SECRET_KEY_MIN_LENGTH and len(set(SECRET_KEY)) >= SECRET_KEY_MIN_UNIQUE_CHARACTERS
     and not SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
 ):

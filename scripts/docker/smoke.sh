@@ -7,8 +7,9 @@
 # Without Docker Hub, make the base images first: scripts/docker/standin_images.sh.
 # Checks, through the app's port with the headers a TLS proxy sets: the health check turns
 # healthy; the home page, a search, the gaps page, the API and a static file answer; plain http is
-# redirected to https and a wrong Host refused; the app's files cannot be written; the scheduler
-# names its jobs; pg_dump from the host writes a dump. Prints each check; exits non-zero if any fails.
+# redirected to https and a wrong Host refused; the app's files cannot be written and it holds no
+# privileges; the scheduler names its jobs; pg_dump from the host writes a dump. Prints each check;
+# exits non-zero if any fails.
 set -euo pipefail
 SOURCE=$(cd "$(dirname "$0")/../.." && pwd)
 COPY=$(mktemp -d)
@@ -79,6 +80,9 @@ check "plain http redirected to https" test "$(curl -s -o /dev/null -w '%{http_c
 check "a wrong Host refused" test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: other.example' \
   -H 'X-Forwarded-Proto: https' http://127.0.0.1:8000/)" = 400
 check "the app's file system is read-only, even to root" bash -c "! docker exec -u root $app touch /app/manage.py"
+status=$(docker exec "$app" cat /proc/1/status)
+check "the app can hold no Linux capabilities" grep -q "^CapBnd:[[:space:]]*0000000000000000" <<<"$status"
+check "the app cannot gain privileges" grep -q "^NoNewPrivs:[[:space:]]*1" <<<"$status"
 check "the scheduler names its jobs" grep -q "scheduled: manage.py build_renderings" <<<"$("${DC[@]}" logs cron 2>&1)"
 check "pg_dump from the host" test "$("${DC[@]}" exec -T db pg_dump -U servicemap --format=custom servicemap | wc -c)" -gt 100000
 

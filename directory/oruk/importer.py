@@ -171,7 +171,9 @@ def _coverage(service: Service, data: ServiceData, run: _Run) -> bool:
         data.raw["service_areas_unmapped"] = unmapped
     if {a.pk for a in areas} == set(service.coverage_areas.values_list("pk", flat=True)):
         return False
-    service.coverage_areas.set(areas)
+    # Each area once: given an area twice (feeds do), `set()` adds the second copy of one it kept,
+    # which adds nothing yet still signals an addition, and so wrote a history entry of no change.
+    service.coverage_areas.set(dict.fromkeys(areas))
     return True
 
 

@@ -170,6 +170,7 @@ NIGHTLY_CHANGES = {
     "no coverage": lambda d: d.update(service_areas=[]),
     "an area less": lambda d: d.update(service_areas=d["service_areas"][1:]),
     "another area": lambda d: d.update(service_areas=[*d["service_areas"], CARDIFF_REF]),
+    "an area twice": lambda d: d.update(service_areas=[*d["service_areas"], *d["service_areas"][:1]]),
     "supports nobody": lambda d: d.update(csa_audiences=[]),  # the database's check refuses it
     "its first location renamed": lambda d: d.update(service_at_locations=_first_location_renamed(d)),
 }
@@ -286,6 +287,21 @@ def test_any_nights_changes_leave_the_same_directory_by_either_path(many_as_a_fe
     assert fast[1] == slow[1]
     assert fast[2] == slow[2]
     assert fast[3] == slow[3]
+
+
+def test_an_area_listed_twice_leaves_the_same_history_by_either_path(many_as_a_feed, monkeypatch):
+    """Found by the test above: a record losing one area and listing another twice (as a feed can)
+    gave the record-by-record path a second history entry, of no change."""
+    baseline = many_as_a_feed
+    documents = [dict(document) for document in baseline]
+    index = next(i for i, document in enumerate(documents) if len(document["service_areas"]) >= 2)
+    areas = documents[index]["service_areas"]
+    documents[index]["service_areas"] = [*areas[1:], areas[1]]
+
+    fast, slow = _by_either_path(baseline, documents, monkeypatch)
+
+    assert fast == slow
+    assert [kind for _id, kind, *_rest in slow[3]] == ["~"]  # one change: an area fewer
 
 
 def _last_history_id() -> int:

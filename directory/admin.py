@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -21,6 +22,9 @@ from directory.models import (
     WaitingTimeReport,
 )
 
+# A link typed without its scheme ("example.org") is taken as https, as Django 6 will by default.
+HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
+
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
@@ -38,6 +42,7 @@ class LocationInline(admin.StackedInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin, TranslationAdmin):
+    formfield_overrides = HTTPS_LINKS
     list_display = ("name", "email", "phone", "charity_number", "is_sample")
     list_filter = ("is_sample",)
     search_fields = ("name", "email", "charity_number", "company_number")
@@ -72,6 +77,7 @@ class WaitingTimeInline(admin.TabularInline):
 
 @admin.register(Service)
 class ServiceAdmin(SimpleHistoryAdmin, TranslationAdmin):
+    formfield_overrides = HTTPS_LINKS
     list_display = ("name", "organisation", "status", "age_min", "age_max", "welsh_available", "last_confirmed_at")
     list_filter = (
         "status", "abuse_intra_familial", "abuse_extra_familial", "abuse_cse", "abuse_harmful_sexual_behaviour",
@@ -142,6 +148,7 @@ class TaxonomyTermInline(admin.TabularInline):
 
 @admin.register(Taxonomy)
 class TaxonomyAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_LINKS
     list_display = ("name", "version", "uri")
     search_fields = ("name",)
     inlines = [TaxonomyTermInline]
@@ -149,6 +156,7 @@ class TaxonomyAdmin(admin.ModelAdmin):
 
 @admin.register(TaxonomyTerm)
 class TaxonomyTermAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_LINKS
     list_display = ("name", "code", "taxonomy")
     list_filter = ("taxonomy",)
     search_fields = ("name", "code")

@@ -223,7 +223,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     mmap_size = env_int("SQLITE_MMAP_SIZE", 2**30)
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = f"PRAGMA mmap_size={mmap_size}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a typed "example.org" means https
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,9 +3,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib import admin
+from django.test import RequestFactory
 from django.urls import reverse
 
-from directory.models import WaitingTimeReport
+from directory.models import Organisation, Service, Taxonomy, TaxonomyTerm, WaitingTimeReport
 from tests.factories import ServiceAtLocationFactory, ServiceFactory, UserFactory, WaitingTimeReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +50,16 @@ def test_the_admin_history_page_lists_changes(moderator_client):
     assert response.status_code == 200
     assert WaitingTimeReport.objects.count() == 0
     assert service.history.count() == 2
+
+
+@pytest.mark.parametrize(("model", "field"), [(Organisation, "website"), (Service, "referral_url"),
+                                              (Taxonomy, "uri"), (TaxonomyTerm, "term_uri")])
+def test_a_link_typed_without_its_scheme_is_taken_as_https_with_no_warning(moderator_client, model, field, recwarn):
+    request = RequestFactory().get("/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+
+    form = admin.site._registry[model].get_form(request)
+
+    assert form.base_fields[field].clean("example.org/refer") == "https://example.org/refer"
+    assert moderator_client.get(reverse(f"admin:directory_{model._meta.model_name}_add")).status_code == 200
+    assert [str(w.message) for w in recwarn if "assume_scheme" in str(w.message)] == []

@@ -20,6 +20,7 @@ from django.core.checks.security.base import (
     SECRET_KEY_MIN_UNIQUE_CHARACTERS,
 )
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.http import is_same_domain
 from django.utils.translation import gettext_lazy as _
 
 from servicemap.release import release_id
@@ -288,6 +289,16 @@ AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "servicemap.client_address.client_address"
 # Base URL for links in emails sent outside a request (invitations, review requests).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# On a site others can reach, the links in its emails must reach it too: left at its default, every
+# invitation and review request would link to 127.0.0.1, and to a host not in ALLOWED_HOSTS a 400.
+_site_host = urlsplit(SITE_URL).hostname or ""
+if _reachable_by_others and (
+    is_local_host(_site_host) or not any(pattern == "*" or is_same_domain(_site_host, pattern) for pattern in ALLOWED_HOSTS)
+):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the site's public address, on a host ALLOWED_HOSTS lists (links in emails go there), "
+        f"not {SITE_URL!r}"
+    )
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
 
 

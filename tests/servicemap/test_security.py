@@ -23,6 +23,7 @@ PRODUCTION_ENV = {
     "DJANGO_REQUIRE_SECRET_KEY": "1",
     "ALLOWED_HOSTS": "servicemap.example.org",
     "CSRF_TRUSTED_ORIGINS": "https://servicemap.example.org",
+    "SITE_URL": "https://servicemap.example.org",
     "SECURE_SSL_REDIRECT": "true",
     "SECURE_HSTS_SECONDS": "31536000",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
@@ -217,4 +218,22 @@ def test_a_site_others_can_reach_refuses_to_start_on_a_weak_secret_key(secret_ke
 
 def test_a_weak_secret_key_is_still_fine_on_this_machine(tmp_path):
     result = _manage(["check"], {"DEBUG": "false", "SECRET_KEY": "change-me", "ALLOWED_HOSTS": "localhost"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("site_url", [None, "http://127.0.0.1:8000", "https://servicemap.example.com"])
+def test_a_site_others_can_reach_refuses_to_start_with_email_links_that_do_not_reach_it(site_url, tmp_path):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "SITE_URL"}
+    if site_url is not None:
+        env["SITE_URL"] = site_url  # unset: the development default, 127.0.0.1
+
+    result = _manage(["check"], env, tmp_path)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "SITE_URL must be the site's public address" in result.stderr
+
+
+def test_email_links_may_go_to_any_name_the_site_answers_to(tmp_path):
+    env = {**PRODUCTION_ENV, "ALLOWED_HOSTS": ".example.org", "SITE_URL": "https://www.example.org/"}
+    result = _manage(["check"], env, tmp_path)
     assert result.returncode == 0, result.stderr

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from gaps import layers
 from gaps.layers import LayerResult
-from servicemap import rate_limits
+from servicemap import rates
 
 CENSUS = gettext_lazy("ONS Census 2021, table TS007 (usual residents aged 0–17 on 21 March 2021)")
 
@@ -74,7 +74,7 @@ NOTE_HEADINGS = {
 
 def _counting_cap() -> str:
     """The per-client cap on counting (settings.UNMET_COUNT_RATE), in words."""
-    count, seconds = rate_limits.parse_rate(settings.UNMET_COUNT_RATE)
+    count, seconds = rates.parse_rate(settings.UNMET_COUNT_RATE)
     per = {1: _("a second"), 60: _("a minute"), 3600: _("an hour"), 86400: _("a day")}[seconds]
     return _("At most %(count)s searches %(per)s are counted from one network address, so that no script can "
              "inflate the counts.") % {"count": count, "per": per}

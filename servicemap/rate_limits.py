@@ -22,21 +22,10 @@ import hashlib
 import time
 
 from django.core.cache import cache as default_cache
-from django.core.exceptions import ImproperlyConfigured
 
 from servicemap.client_address import client_address
+from servicemap.rates import parse_rate
 from servicemap.redis_cache import CacheUnavailable
-
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """"N/period" (second, minute, hour or day, as DRF writes its rates) as (N, seconds)."""
-    try:
-        number, period = rate.split("/")
-        return int(number), PERIODS[period.strip()[0].lower()]
-    except (ValueError, KeyError, IndexError):
-        raise ImproperlyConfigured(f"A rate is N/second, N/minute, N/hour or N/day, not {rate!r}") from None
 
 
 def count_in_window(key: str, duration: int, now: float, cache=default_cache) -> tuple[int, float]:

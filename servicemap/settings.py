@@ -20,9 +20,10 @@ from django.core.checks.security.base import (
     SECRET_KEY_MIN_UNIQUE_CHARACTERS,
 )
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.http import is_same_domain
+from django.http.request import validate_host
 from django.utils.translation import gettext_lazy as _
 
+from servicemap.rates import parse_rate
 from servicemap.release import release_id
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -70,8 +71,10 @@ def env_rate(name: str, default: str) -> str:
     """A rate as DRF and servicemap/rate_limits.py read it ("N/second", "N/minute", "N/hour",
     "N/day"; only the period's first letter counts): refused at start-up, not on a request."""
     value = env_str(name, default)
-    if not re.fullmatch(r"\d+/[smhd][a-z]*", value):
-        raise ImproperlyConfigured(f"{name} must be a rate like 300/minute or 20/hour, not {value!r}")
+    try:
+        parse_rate(value)
+    except ImproperlyConfigured:
+        raise ImproperlyConfigured(f"{name} must be a rate like 300/minute or 20/hour, not {value!r}") from None
     return value
 
 
@@ -100,7 +103,7 @@ def is_local_host(host: str) -> bool:
     return host in {"localhost", "127.0.0.1", "[::1]", "::1", "testserver"} or host.endswith(".localhost")
 
 
-# Whether anyone but this machine can reach the site: DEBUG and SECRET_KEY are held to it.
+# Whether anyone but this machine can reach the site: DEBUG, SECRET_KEY and SITE_URL are held to it.
 _reachable_by_others = not all(is_local_host(host) for host in ALLOWED_HOSTS)
 
 # The debug pages show settings, SQL and tracebacks: never let them reach the internet.
@@ -292,9 +295,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # On a site others can reach, the links in its emails must reach it too: left at its default, every
 # invitation and review request would link to 127.0.0.1, and to a host not in ALLOWED_HOSTS a 400.
 _site_host = urlsplit(SITE_URL).hostname or ""
-if _reachable_by_others and (
-    is_local_host(_site_host) or not any(pattern == "*" or is_same_domain(_site_host, pattern) for pattern in ALLOWED_HOSTS)
-):
+if _reachable_by_others and (is_local_host(_site_host) or not validate_host(_site_host, ALLOWED_HOSTS)):
     raise ImproperlyConfigured(
         f"SITE_URL must be the site's public address, on a host ALLOWED_HOSTS lists (links in emails go there), "
         f"not {SITE_URL!r}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle
 
-from servicemap import rate_limits
+from servicemap import rate_limits, rates
 from servicemap.redis_cache import CacheUnavailable
 
 
@@ -27,7 +27,7 @@ class OrukAnonThrottle(AnonRateThrottle):
         return settings.ORUK_API_ANON_RATE
 
     def parse_rate(self, rate: str) -> tuple[int, int]:
-        return rate_limits.parse_rate(rate)  # one reading of a rate for every limit
+        return rates.parse_rate(rate)  # one reading of a rate for every limit
 
     def get_cache_key(self, request: object, view: object) -> str:
         # The visitor behind NUM_PROXIES proxies (never a header the client wrote), hashed: the

@@ -38,12 +38,15 @@ PRODUCTION_ENV = {
 
 def _manage(args: list[str], env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
     """Run manage.py in a fresh process with only `env` on top of a clean environment."""
+    return _python([str(BASE_DIR / "manage.py"), *args], env, tmp_path)
+
+
+def _python(args: list[str], env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    """Python in a fresh process with only `env` on top of a clean environment (and a SQLite file)."""
     base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH"}}
     base["DATABASE_URL"] = f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}"
-    return subprocess.run(
-        [sys.executable, str(BASE_DIR / "manage.py"), *args],
-        env={**base, **env}, cwd=BASE_DIR, capture_output=True, text=True, timeout=120,
-    )
+    return subprocess.run([sys.executable, *args], env={**base, **env}, cwd=BASE_DIR, capture_output=True, text=True,
+                          timeout=120)
 
 
 def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
@@ -172,10 +175,7 @@ def test_collectstatic_for_production_succeeds_and_hashes_the_files(tmp_path):
 
 
 def _load_the_wsgi_app(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH"}}
-    base["DATABASE_URL"] = f"sqlite:///{tmp_path / 'wsgi.sqlite3'}"
-    return subprocess.run([sys.executable, "-c", "import servicemap.wsgi"], env={**base, **env}, cwd=BASE_DIR,
-                          capture_output=True, text=True, timeout=120)
+    return _python(["-c", "import servicemap.wsgi"], env, tmp_path)
 
 
 def test_the_app_refuses_to_start_where_its_collected_static_files_are_not(tmp_path):

@@ -10,15 +10,21 @@ PORT ?= 8000
 # Two workers (the CI machine has two cores); files stay whole so module fixtures load once.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: run setup data test test-sqlite test-postgres browser-deps postgres-up redis-up lint assets clean messages bench loadtest
+.PHONY: run setup lock data test test-sqlite test-postgres browser-deps postgres-up redis-up lint assets clean messages bench loadtest
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test]' -c constraints.txt
 	touch $@
 
 setup: $(VENV)/.installed
+
+## After changing a pin in pyproject.toml: install it, then record the whole set in constraints.txt.
+lock:
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	{ sed -n '/^#/p' constraints.txt; $(PY) -m pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 ## Set up, migrate SQLite, load reference data and the (fictional, labelled) sample directory, serve.
 run: setup data
@@ -66,7 +72,7 @@ redis-up: setup
 ## Benchmarks, not part of `make test` (minutes; see BENCHMARKS.md): a national synthetic directory
 ## on SQLite and PostgreSQL (databases bench_*), then a wrk load test of gunicorn on loopback.
 bench: setup postgres-up
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet -e '.[test,bench]' -c constraints.txt
 	$(PY) scripts/bench.py
 
 loadtest: setup postgres-up redis-up

@@ -189,6 +189,6 @@ def test_the_image_build_context_holds_no_secret_or_local_state_and_everything_t
     for needed in ("manage.py", "pyproject.toml", "README.md", "directory/models.py", "gaps/layers.py",
                    "templates/base.html", "locale/cy/LC_MESSAGES/django.mo", "servicemap/static/css/servicemap.css",
                    "data/README.md", "deploy/gunicorn.conf.py", "deploy/scheduler.py", "deploy/crontab",
-                   ".env.example"):
+                   ".env.example", "constraints.txt"):
         assert not _left_out_of_the_image(needed, patterns), needed
         assert (BASE_DIR / needed).exists(), needed

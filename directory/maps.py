@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import folium
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from directory.models import Location, Service
@@ -67,8 +68,11 @@ def _bounds_of(features: Sequence[dict], points: Sequence[tuple[float, float]]) 
 
 
 def _add_outline(m: folium.Map, features: Sequence[dict], style: dict) -> None:
+    # The Welsh name on Welsh pages (the boundary file carries both; the English one if it lacks it).
+    welsh = get_language() == "cy"
     for feature in features:
-        name = text(feature["properties"].get("lad_name", ""))
+        properties = feature["properties"]
+        name = text((welsh and properties.get("lad_name_cy")) or properties.get("lad_name", ""))
         folium.GeoJson(feature, style_function=lambda _f, s=style: s, tooltip=name).add_to(m)
 
 

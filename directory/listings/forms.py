@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.db import models
 from django.db.models import Case, Value, When
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -30,9 +31,15 @@ REPORTS_TOO_MANY = ngettext_lazy(
     "Try again in about %(minutes)s minutes: what you wrote is still here.",
     "minutes",
 )
-COMMENT_TOO_LONG = _("Keep your comment to %(max)s characters or fewer.") % {
-    "max": ProblemReport.COMMENT_MAX_LENGTH
-}
+
+
+def _with_max(message: str) -> str:
+    """`message % {"max": …}`, translated when shown: `%` on a lazy message translates it at once,
+    here at import, so Welsh pages showed it in English."""
+    return lazy(lambda: str(message) % {"max": ProblemReport.COMMENT_MAX_LENGTH}, str)()
+
+
+COMMENT_TOO_LONG = _with_max(_("Keep your comment to %(max)s characters or fewer."))
 
 
 class WaitUpdateForm(forms.Form):
@@ -173,10 +180,10 @@ class ProblemReportForm(forms.Form):
     comment = forms.CharField(
         label=_("Anything else we should know? (optional)"), required=False,
         max_length=ProblemReport.COMMENT_MAX_LENGTH,
-        help_text=_(
+        help_text=_with_max(_(
             "Do not include anything that could identify a child or family: no names, ages, "
             "addresses, dates of birth or case details. %(max)s characters at most."
-        ) % {"max": ProblemReport.COMMENT_MAX_LENGTH},
+        )),
         error_messages={"max_length": COMMENT_TOO_LONG},
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -51,8 +51,12 @@ def test_a_social_worker_searches_shortlists_a_service_and_prints_the_pack(live_
         name = first.locator("h3").inner_text()
         first.get_by_role("button", name=re.compile("Add to shortlist")).click()
 
-        expect(page.get_by_text(f"{name} is on your shortlist.")).to_be_visible()
+        banner = page.get_by_text(f"{name} is on your shortlist.")
+        expect(banner).to_be_visible()
         assert "age=9" in page.url  # back on the same search
+        page.emulate_media(media="print")
+        expect(banner).to_be_hidden()  # a printed page or pack carries no passing message
+        page.emulate_media(media="screen")
         expect(page.get_by_role("link", name="Shortlist (1)")).to_be_visible()
 
         page.get_by_role("link", name="Map", exact=True).click()
@@ -70,4 +74,24 @@ def test_a_social_worker_searches_shortlists_a_service_and_prints_the_pack(live_
         assert re.search(r"/shortlist/\?ids=[0-9a-f-]{36}$", share)
 
         assert errors == []
+        browser.close()
+
+
+@pytest.mark.browser
+def test_a_browser_without_url_search_params_size_still_searches(live_server, cardiff_directory):
+    """URLSearchParams.size is from 2023: iOS 16 and older managed desktops lack it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.add_init_script("delete URLSearchParams.prototype.size")
+        page.goto(f"{live_server.url}/search/")
+        assert page.evaluate("new URLSearchParams('a=1').size") is None
+        page.get_by_label("Postcode").fill("CF10 1EP")
+        page.get_by_label("Child's age").fill("9")
+        page.get_by_role("button", name="Search").click()
+
+        expect(page.get_by_role("heading", name=re.compile(r"\d+ services? found"))).to_be_visible()
+        assert "/search/?postcode=CF10+1EP&age=9&" in page.url, page.url
         browser.close()

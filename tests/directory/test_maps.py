@@ -75,3 +75,14 @@ def test_thinning_keeps_rings_closed_and_drops_specks():
     [[ring]] = thinned["coordinates"]
     assert ring[0] == ring[-1]
     assert len(ring) == 4
+
+
+def test_area_names_on_the_maps_are_in_the_pages_language():
+    from django.utils import translation
+
+    with translation.override("cy"):
+        welsh = build_coverage_map(service=Service(name="x"), areas=la_boundaries(["W06000001"]), locations=[])
+    english = build_coverage_map(service=Service(name="x"), areas=la_boundaries(["W06000001"]), locations=[])
+
+    assert "Ynys M\\u00f4n" in welsh or "Ynys Môn" in welsh
+    assert "Isle of Anglesey" in english

@@ -108,3 +108,14 @@ def test_the_limit_is_kept_under_a_hash_of_the_address_never_the_address(client,
     keys = [key for key in cache._cache if "report_problem" in key]
     assert len(keys) == 1
     assert "198.51.100.23" not in keys[0]
+
+
+def test_the_welsh_report_page_warns_and_refuses_a_long_comment_in_welsh(client, service):
+    url = f"/cy{reverse('listings:report_problem', args=[service.public_id])}"
+    page = client.get(url).content.decode()
+    assert "Peidiwch â chynnwys unrhyw beth a allai adnabod plentyn neu deulu" in page
+    assert "Do not include anything" not in page
+
+    page = client.post(url, {"reason": "other", "comment": "x" * 301}).content.decode()
+    assert "Cadwch eich sylw i 300 nod neu lai." in page
+    assert "Keep your comment" not in page

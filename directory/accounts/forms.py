@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
@@ -9,19 +10,33 @@ from directory.models import Organisation
 
 PASSWORDS_DIFFER = _("The two passwords do not match.")
 ORGANISATION_REQUIRED = _("Choose an organisation, or enter the name of a new one.")
+ORGANISATION_BOTH = _("Choose an organisation or enter a new name, not both.")
+ORGANISATION_EXISTS = _("An organisation with this name is already listed: choose it from the list above.")
 
 
 class SignInForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": _("Enter a correct email address and password. Both may be case-sensitive."),
+        "invalid_login": _("Enter a correct email address and password. The password is case-sensitive."),
         "inactive": _("This account is inactive."),
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Email address")
-        self.fields["username"].widget.attrs.update({"autocomplete": "username", "spellcheck": "false"})
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+    def clean_username(self) -> str:
+        """The account's own spelling of an address typed in another case ("Alice@Example.org" signs
+        in to alice@example.org: a phone capitalises the first letter). Exact spelling first; an
+        address matching two accounts but in case is left as typed."""
+        typed = self.cleaned_data["username"].strip()
+        accounts = get_user_model().objects.filter(username__iexact=typed)
+        names = list(accounts.values_list("username", flat=True)[:2])
+        if typed in names or len(names) != 1:
+            return typed
+        return names[0]
 
 
 class SetPasswordForm(forms.Form):
@@ -44,8 +59,6 @@ class SetPasswordForm(forms.Form):
         if p1 and p2 and p1 != p2:
             self.add_error("password2", PASSWORDS_DIFFER)
         elif p1:
-            from django.contrib.auth import get_user_model
-
             try:
                 validate_password(p1, get_user_model()(username=self.email, email=self.email))
             except forms.ValidationError as exc:
@@ -54,7 +67,8 @@ class SetPasswordForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("Their work email address"))
+    # 254: what an address can be (RFC 5321) and what the invitation stores.
+    email = forms.EmailField(label=_("Their work email address"), max_length=254)
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.order_by("name"), required=False, label=_("Organisation"),
         empty_label=_("— choose —"),
@@ -66,8 +80,16 @@ class InvitationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("organisation") and not data.get("new_organisation", "").strip():
+        chosen, new_name = data.get("organisation"), data.get("new_organisation", "").strip()
+        if "organisation" in self.errors or "new_organisation" in self.errors:
+            return data
+        if not chosen and not new_name:
             self.add_error("organisation", ORGANISATION_REQUIRED)
+        elif chosen and new_name:
+            self.add_error("new_organisation", ORGANISATION_BOTH)
+        elif new_name and Organisation.objects.filter(name__iexact=new_name).exists():
+            # A second organisation of the same name would leave the provider editing none of its listings.
+            self.add_error("new_organisation", ORGANISATION_EXISTS)
         return data
 
 

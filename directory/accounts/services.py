@@ -86,6 +86,11 @@ def account_exists(email: str) -> bool:
 
 
 @transaction.atomic
+def invitation_is_for(invitation: Invitation, user) -> bool:
+    """Whether a signed-in account may accept this invitation: it was sent to the account's email."""
+    return (user.email or "").lower() == invitation.email.lower()
+
+
 def invitation_accept(*, invitation: Invitation, user=None, password: str | None = None):
     """Use an invitation once: add the membership, creating the account (email as username) if needed.
 
@@ -104,7 +109,7 @@ def invitation_accept(*, invitation: Invitation, user=None, password: str | None
         user.set_password(password)
         user.full_clean()
         user.save()
-    elif (user.email or "").lower() != invitation.email.lower():
+    elif not invitation_is_for(invitation, user):
         raise ValidationError(INVITATION_WRONG_ACCOUNT, code="wrong_account")
     Membership.objects.get_or_create(user=user, organisation=invitation.organisation)
     invitation.accepted_at = timezone.now()

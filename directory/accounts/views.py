@@ -34,6 +34,11 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     except ValidationError as exc:
         return render(request, "accounts/invitation_invalid.html", {"message": exc.messages[0]}, status=400)
     if request.user.is_authenticated:
+        if not services.invitation_is_for(invitation, request.user):
+            # Said before the Accept button, not after it: the way on is to sign out first.
+            return render(request, "accounts/invitation_invalid.html", {
+                "message": services.INVITATION_WRONG_ACCOUNT, "signed_in_as": request.user.email,
+            }, status=400)
         if request.method == "POST":
             try:
                 services.invitation_accept(invitation=invitation, user=request.user)

@@ -110,7 +110,8 @@ def field_label(field: str) -> str:
 
 def display(field: str, value: Any, area_names: dict[str, str]) -> str:
     if field == COVERAGE:
-        return ", ".join(area_names.get(code, code) for code in value) or "—"
+        # None on the "before" side of a new listing, which had no areas.
+        return ", ".join(area_names.get(code, code) for code in value or ()) or "—"
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
     if field == "status":

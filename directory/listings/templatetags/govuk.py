@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms, template
+from django.forms.utils import flatatt
 
 register = template.Library()
 
@@ -22,9 +23,30 @@ def _kind(field: forms.BoundField) -> str:
     return "input"
 
 
+# Attributes the template writes itself, from the field (the rest of a widget's attrs pass through).
+_WRITTEN = frozenset({"class", "id", "name", "type", "value", "rows", "maxlength", "aria-describedby", "step"})
+
+
+def _value(field: forms.BoundField) -> object:
+    """What the input shows: never a typed password sent back into the page (Django's
+    PasswordInput leaves it out unless render_value), else the bound or initial value."""
+    widget = field.field.widget
+    if isinstance(widget, forms.PasswordInput) and not widget.render_value:
+        return ""
+    return field.value()
+
+
+def _attrs(field: forms.BoundField, kind: str) -> str:
+    """The widget's own attributes (autocomplete, spellcheck, inputmode…) as HTML."""
+    written = _WRITTEN | ({"inputmode"} if kind == "input" and input_type(field) == "number" else set())
+    attrs = {name: value for name, value in field.field.widget.attrs.items() if name not in written}
+    return flatatt(attrs)
+
+
 @register.inclusion_tag("includes/govuk/field.html")
 def govuk_field(field: forms.BoundField, small: bool = False) -> dict:
-    return {"field": field, "kind": _kind(field), "small": small}
+    kind = _kind(field)
+    return {"field": field, "kind": kind, "small": small, "value": _value(field), "attrs": _attrs(field, kind)}
 
 
 @register.inclusion_tag("includes/govuk/error_summary.html")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -14,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.accounts import services
-from directory.accounts.models import Membership
+from directory.accounts.models import Invitation, Membership
 from directory.accounts.roles import is_moderator
+from directory.models import Organisation
 from tests.factories import OrganisationFactory, UserFactory
 
 PASSWORD = "a-long-test-password"
@@ -28,6 +30,21 @@ def user(db):
 
 def test_sign_in_goes_to_the_dashboard(client, user):
     response = client.post(reverse("accounts:login"), {"username": "p@example.org", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("listings:dashboard")
+
+
+def test_a_failed_sign_in_keeps_the_address_never_the_password_and_gives_browsers_their_hints(client, user):
+    page = client.post(reverse("accounts:login"), {"username": "p@example.org", "password": "Secret-typed-123"})
+    html = page.content.decode()
+    assert "Enter a correct email address and password" in html
+    assert "Secret-typed-123" not in html
+    assert re.search(r'<input [^>]*id="id_username"[^>]*value="p@example.org"', html)
+    assert re.search(r'<input [^>]*id="id_username"[^>]*autocomplete="username"', html)
+    assert re.search(r'<input [^>]*id="id_password"[^>]*autocomplete="current-password"', html)
+
+
+def test_the_address_signs_in_in_any_case(client, user):
+    response = client.post(reverse("accounts:login"), {"username": " P@Example.ORG ", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("listings:dashboard")
 
 
@@ -115,6 +132,8 @@ def test_invitation_passwords_are_validated(client, invitation, password1, passw
     response = client.post(invitation_path(), {"password1": password1, "password2": password2})
     assert response.status_code == 200
     assert message in response.content.decode()
+    assert f'value="{password1}"' not in response.content.decode()  # never sent back into the page
+    assert f'value="{password2}"' not in response.content.decode()
     assert not get_user_model().objects.filter(email="new@example.org").exists()
 
 
@@ -145,9 +164,44 @@ def test_an_existing_account_signs_in_to_accept(client, invitation):
 
 def test_an_invitation_for_someone_else_cannot_be_accepted_by_a_signed_in_user(client, invitation):
     client.force_login(UserFactory(email="someone@example.org"))
-    response = client.post(invitation_path())
+    path = invitation_path()
+    opened = client.get(path)
+    assert opened.status_code == 400  # told at once, not offered an Accept button that fails
+    html = opened.content.decode()
+    assert "sent to a different email address" in html and "Accept invitation" not in html
+    assert "You are signed in as someone@example.org" in html
+    response = client.post(path)
     assert response.status_code == 400
     assert not Membership.objects.exists()
+
+    signed_out = client.post(reverse("accounts:logout"), {"next": path})
+    assert signed_out["Location"] == path
+    assert client.get(path).status_code == 200  # now the invitation's own password form
+
+
+@pytest.fixture
+def moderator_client(client, db):
+    client.force_login(services.moderator_create(email="mod@example.org", password=PASSWORD).user)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": "a" * 250 + "@example.org", "new_organisation": "Long"}, "at most 254 characters"),
+        ({"email": "carol@example.org", "new_organisation": " listed TRUST "}, "is already listed"),
+        ({"email": "carol@example.org", "new_organisation": "New trust", "organisation": "LISTED"}, "not both"),
+        ({"email": "carol@example.org"}, "Choose an organisation, or enter the name of a new one."),
+    ],
+)
+def test_an_invitation_the_form_cannot_send_says_why_and_makes_nothing(moderator_client, data, message):
+    listed = OrganisationFactory(name="Listed trust")
+    data = {**data, "organisation": listed.pk} if data.get("organisation") == "LISTED" else data
+    response = moderator_client.post(reverse("accounts:invite"), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Invitation.objects.exists()
+    assert list(Organisation.objects.values_list("name", flat=True)) == ["Listed trust"]
 
 
 def test_create_moderator_command(db, monkeypatch):

@@ -251,3 +251,27 @@ def test_textarea_line_breaks_from_a_browser_are_not_a_change(client, provider, 
         form_data(service, description_en="Line one.\r\nLine two."),
     )
     assert service.history.count() == versions
+
+
+def test_a_moderator_reviews_a_new_listing_field_by_field_and_sees_a_decision_afterwards(
+    client, provider, moderator, org, service
+):
+    client.force_login(provider)
+    data = form_data(service, name_en="Sibling support")
+    data["organisation"] = org.pk
+    client.post(reverse("listings:service_new"), data)
+    change = ServiceChange.objects.get(service__name_en="Sibling support")
+
+    client.force_login(moderator)
+    page = client.get(reverse("listings:change_detail", args=[change.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "the public cannot see it until you approve" in text
+    assert "Cardiff" in text and "Sibling support" in text  # the areas and the name, proposed
+    assert "Approve and publish" in text
+
+    client.post(reverse("listings:change_reject", args=[change.pk]), {"reason": "Add the referral form."})
+    text = client.get(reverse("listings:change_detail", args=[change.pk])).content.decode()
+    assert "Rejected" in text and "by mod@example.org" in text
+    assert "Reason given to the provider: Add the referral form." in text
+    assert "until you approve" not in text and "Approve and publish" not in text

@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from directory import postcodes, vocabulary
+from directory import postcodes, reference_data, vocabulary
 from directory.models import Area
 from directory.selectors import SORT_BEST, SORTS, local_authority_choices
 
@@ -21,6 +21,7 @@ QUERY_TOO_LONG = _("That search link is too long to be a search. Start a new sea
 NO_LOCATION = _("Enter the child's postcode, or choose their local authority")
 AGE_INVALID = _("Enter the child's age as a number, like 9")
 AGE_RANGE = _("The child's age must be between 0 and 25")
+AGE_PLACES = _("Enter the child's age with at most two decimal places, like 9.5")
 WAIT_INVALID = _("Enter the longest acceptable wait as a whole number of weeks, like 8")
 WAIT_RANGE = _("The longest acceptable wait must be between 0 and 520 weeks")
 UNKNOWN_CHOICE = _("“%(value)s” is not one of the options. Choose from the list.")
@@ -45,12 +46,34 @@ class Place:
     point: tuple[float, float] | None
     postcode: str  # normalised, or "" when only a local authority was chosen
     from_centre: bool  # distances are from the local authority's centre, not a postcode
+    # The page says so when the search's area may not be the child's (the results say what to do):
+    postcode_elsewhere: str = ""  # the chosen local authority is not the postcode's: the postcode's, named
+    split_share: float | None = None  # a part postcode spans authorities: the share in `lad_code`
+
+    @property
+    def split_percent(self) -> int | None:
+        return None if self.split_share is None else round(self.split_share * 100)
+
+
+# Below this share of a part postcode's postcodes in its main local authority, the page says the
+# child may live in another (SA4: 92% Swansea, the rest Carmarthenshire).
+SPLIT_WARNING_SHARE = 0.95
+
+
+def _area_name(code: str) -> str:
+    area = Area.objects.filter(code=code, kind=Area.Kind.LOCAL_AUTHORITY).first()
+    if area is not None:
+        return area.display_name
+    return reference_data.gb_local_authority_name(code) or code
 
 
 class SearchForm(forms.Form):
     postcode = forms.CharField(
         label=_("Postcode"), required=False, max_length=10,
-        help_text=_("The child's home postcode, or just the first part, like CF10"),
+        # The search is in the page's address, which is shared and kept in browser history: the
+        # first part (a district or sector, thousands of homes) finds the same services.
+        help_text=_("The first part is enough, like CF10 or CF10 1. The page's address, which you may share, "
+                    "keeps what you type."),
         error_messages={"max_length": postcodes.MALFORMED},
     )
     la = LocalAuthorityField(
@@ -59,11 +82,12 @@ class SearchForm(forms.Form):
         error_messages={"invalid_choice": UNKNOWN_LA},
     )
     age = forms.DecimalField(
-        label=_("Child's age"), required=False, max_digits=3, decimal_places=1,
+        # Two places: 10.25 (ten and a quarter) is an age; three whole digits are out of range anyway.
+        label=_("Child's age"), required=False, max_digits=4, decimal_places=2,
         help_text=_("In years"),
         error_messages={
             "invalid": AGE_INVALID, "max_digits": AGE_RANGE, "max_whole_digits": AGE_RANGE,
-            "max_decimal_places": AGE_INVALID,
+            "max_decimal_places": AGE_PLACES,
         },
     )
     abuse_form = _multi(_("Forms of abuse"), vocabulary.ABUSE_FORMS)
@@ -125,7 +149,12 @@ class SearchForm(forms.Form):
             if found is not None:
                 point = (found.latitude, found.longitude)
                 # A chosen local authority decides whose referrals count; the postcode gives distances.
-                self.place = Place(la.code if la else found.lad_code, point, found.postcode, False)
+                # (A child placed out of area is referred by the authority looking after them.) Where
+                # the two differ the page says so: it is as often a choice left from the last search.
+                elsewhere = _area_name(found.lad_code) if la is not None and la.code != found.lad_code else ""
+                split = found.lad_share if la is None and found.lad_share < SPLIT_WARNING_SHARE else None
+                self.place = Place(la.code if la else found.lad_code, point, found.postcode, False,
+                                   postcode_elsewhere=elsewhere, split_share=split)
                 return cleaned
         if la is None:
             self.add_error("postcode", NO_LOCATION)

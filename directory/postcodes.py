@@ -40,6 +40,7 @@ class PostcodePoint:
     latitude: float
     longitude: float
     lad_code: str
+    lad_share: float = 1.0  # of a sector's or district's postcodes, the share in `lad_code`
 
 
 def parse_postcode(raw: str) -> ParsedPostcode | None:
@@ -83,5 +84,5 @@ def lookup_postcode(parsed: ParsedPostcode) -> PostcodePoint | None:
     rows = {r.prefix: r for r in PostcodeDistrict.objects.filter(prefix__in=prefixes)}
     for prefix in prefixes:
         if (row := rows.get(prefix)) is not None:
-            return PostcodePoint(parsed.text, parsed.kind, row.latitude, row.longitude, row.lad_code)
+            return PostcodePoint(parsed.text, parsed.kind, row.latitude, row.longitude, row.lad_code, row.lad_share)
     return None

@@ -7,6 +7,7 @@ row count differs from the file's, so a second run costs a count query, not a re
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +35,17 @@ def _rows(name: str) -> Iterator[dict[str, str]]:
     opener = gzip.open if name.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
         yield from csv.DictReader(handle)
+
+
+@functools.cache
+def _gb_local_authority_names() -> dict[str, str]:
+    return {row["lad_code"]: row["lad_name"] for row in _rows("gb_local_authority_names.csv")}
+
+
+def gb_local_authority_name(code: str) -> str | None:
+    """The name of a local authority district in Great Britain (England and Scotland too, which the
+    directory holds no area for), or None for a code it does not know. Read from data/ once."""
+    return _gb_local_authority_names().get(code)
 
 
 def _wanted_areas() -> tuple[dict[str, dict], dict[str, list[str]]]:

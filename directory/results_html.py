@@ -87,6 +87,16 @@ class _Strings:
         self.none_found_text = gettext(
             "servicemap lists no service that takes referrals from %(area)s or is based near by, and no all-Wales "
             "service or helpline. Try a local authority next door, or ask your safeguarding board.")
+        self.none_found_outside_wales = gettext(
+            "servicemap lists services in Wales, and none that meets your criteria is based near %(area)s. Look in "
+            "the directory of the council where the child lives, or ask its safeguarding partnership.")
+        self.postcode_elsewhere = gettext(
+            "%(postcode)s is in %(elsewhere)s, not %(area)s. These results are for a child in %(area)s, the local "
+            "authority chosen.")
+        self.search_elsewhere = gettext("Search for a child in %(elsewhere)s instead")
+        self.split = gettext(
+            "Part of %(postcode)s is in another local authority. These results are for %(area)s, which has "
+            "%(percent)s%% of its postcodes: enter more of the postcode, or choose the local authority, to be sure.")
         self.fail_more = gettext("A service can fail more than one criterion.")
         self.show_as = gettext("Show results as")
         self.list = gettext("List")
@@ -277,6 +287,25 @@ def _pagination(page: Page, links: QueryLinks, strings: _Strings) -> str:
     )
 
 
+def _place_note(place, area: str, links: QueryLinks, strings: _Strings) -> str:
+    """As results.html: where the search's area may not be the child's, what the results are for."""
+    if place.postcode_elsewhere:
+        elsewhere, postcode = conditional_escape(place.postcode_elsewhere), conditional_escape(place.postcode)
+        text = strings.postcode_elsewhere % {"postcode": postcode, "elsewhere": elsewhere, "area": area}
+        return ('\n<div class="govuk-inset-text sm-place-note">\n'
+                f'  <p class="govuk-body">{text}</p>\n'
+                f'  <p class="govuk-body"><a class="govuk-link" href="{links.link(la=None, page=None)}">'
+                f"{strings.search_elsewhere % {'elsewhere': elsewhere}}</a></p>\n"
+                "</div>\n")
+    if place.split_share is not None:
+        text = strings.split % {"postcode": conditional_escape(place.postcode), "area": area,
+                                "percent": place.split_percent}
+        return ('\n<div class="govuk-inset-text sm-place-note">\n'
+                f'  <p class="govuk-body">{text}</p>\n'
+                "</div>\n")
+    return ""
+
+
 def _results(
     request: HttpRequest, *, form: SearchForm, outcome: selectors.SearchOutcome, page: Page, page_notice: str,
     view: str, holes: Holes, map_html: str, mapped_count: int,
@@ -295,13 +324,14 @@ def _results(
         distances = strings.from_postcode % {"postcode": conditional_escape(place.postcode)}
     out = [
         f'\n<h2 class="govuk-heading-l sm-results-title">{found}</h2>\n'
-        '<p class="govuk-body sm-no-desktop sm-no-print"><a class="govuk-link" href="#search-form">'
+        '<p class="govuk-body sm-change-search sm-no-print"><a class="govuk-link" href="#search-form">'
         f"{strings.change}</a></p>\n"
         '<p class="govuk-body">\n'
         f"  {strings.for_child % {'area': area}}\n"
         f"  {distances}\n"
         "</p>\n"
     ]
+    out.append(_place_note(place, area, links, strings) + "\n")
     if not outcome.area.in_wales:
         out.append(
             '\n<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span>'
@@ -330,10 +360,11 @@ def _results(
                 "  </div>\n  \n"
             )
     elif not results:
+        none_found = strings.none_found_text if outcome.area.in_wales else strings.none_found_outside_wales
         out.append(
             '\n<div class="govuk-inset-text sm-empty">\n'
             f'  <h3 class="govuk-heading-s">{strings.none_found}</h3>\n'
-            f'  <p class="govuk-body">{strings.none_found_text % {"area": area}}</p>\n'
+            f'  <p class="govuk-body">{none_found % {"area": area}}</p>\n'
             "</div>\n"
         )
     out.append("\n\n")

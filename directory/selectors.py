@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from geopy.distance import EARTH_RADIUS
 
-from directory import search_index, vocabulary
+from directory import reference_data, search_index, vocabulary
 from directory.models import WALES_CODE, Area, Location, Service, ServiceAtLocation, WaitingTimeReport
 
 # Services based this close to the child, that do not cover the child's area, are still shown
@@ -142,12 +142,24 @@ class Criterion:
     passes: Callable[[Service, SearchCriteria], bool]
 
 
+def covers_age(age_min: Decimal, age_max: Decimal, age: Decimal) -> bool:
+    """Whether a service for ages `age_min` to `age_max` takes a child of `age` (pure).
+
+    A whole-year upper bound takes the whole of that year: "ages 4 to 16" takes a child of 16½,
+    who is 16 (until the 17th birthday). A bound with a fraction (12.5) is exact."""
+    if age < age_min:
+        return False
+    if age_max == age_max.to_integral_value():
+        return age < age_max + 1
+    return age <= age_max
+
+
 # Each criterion a service can fail. Order is the order they are reported in.
 CRITERIA: tuple[Criterion, ...] = (
     Criterion("status", _("Closed"), lambda s, c: s.status != Service.Status.CLOSED),
     Criterion(
         "age", _("The child's age is outside the service's age range"),
-        lambda s, c: c.age is None or s.age_min <= c.age <= s.age_max,
+        lambda s, c: c.age is None or covers_age(s.age_min, s.age_max, c.age),
     ),
     Criterion(
         "abuse_forms", _("Does not work with the forms of abuse chosen"),
@@ -446,7 +458,9 @@ def search_area_for(lad_code: str, index: search_index.SearchIndex) -> SearchAre
     """The local authority and the larger areas it belongs to, from the index (no query)."""
     la = index.areas.get(lad_code)
     if la is None:
-        return SearchArea(code=lad_code, name=lad_code, in_wales=False, known=False)
+        # An authority outside Wales, named from the GB list (its code only if even that lacks it).
+        name = reference_data.gb_local_authority_name(lad_code) or lad_code
+        return SearchArea(code=lad_code, name=name, in_wales=False, known=False)
     # Parents and grandparents, so coverage by a region inside a board still counts.
     larger_ids = {*la.parents, *(grand for parent in la.parents for grand in index.areas_by_id[parent].parents)}
     larger = [index.areas_by_id[area_id] for area_id in larger_ids]
@@ -575,14 +589,18 @@ def _fails_age(columns: search_index.Columns, rows: Rows, c: SearchCriteria):
         return None
     age = float(c.age)
     low, high = columns.age_min[rows], columns.age_max[rows]
-    fails = (low > age) | (high < age)  # a float above or below is above or below as a Decimal too
-    ties = (low == age) | (high == age)
+    # As `covers_age`: a whole-year upper bound N takes ages below N + 1, a fractional one up to itself.
+    whole = np.floor(high) == high  # exact: a float of a whole Decimal is whole, of 12.3 is not
+    limit = np.where(whole, high + 1, high)
+    # A float above or below is above or below as a Decimal too.
+    fails = (low > age) | np.where(whole, limit <= age, limit < age)
+    ties = (low == age) | (limit == age)
     if Decimal(age) == c.age:
         # Equal floats of numbers that are exactly their floats are equal numbers: no tie to check.
         ties &= ~columns.ages_exact[rows]
     for i in np.flatnonzero(ties):  # equal as floats: compare the Decimals
         row = columns.rows[rows[i]]
-        fails[i] = not (row.age_min <= c.age <= row.age_max)
+        fails[i] = not covers_age(row.age_min, row.age_max, c.age)
     return fails
 
 

@@ -95,3 +95,26 @@ def test_a_browser_without_url_search_params_size_still_searches(live_server, ca
         expect(page.get_by_role("heading", name=re.compile(r"\d+ services? found"))).to_be_visible()
         assert "/search/?postcode=CF10+1EP&age=9&" in page.url, page.url
         browser.close()
+
+
+@pytest.mark.browser
+def test_on_a_desktop_the_form_beside_the_results_is_a_few_keys_away(live_server, cardiff_directory):
+    """The results come first in the page (on a phone, above the form); on a wide screen the form
+    is drawn to their left, so a link at the top of the results leads to it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{live_server.url}/search/?postcode=CF10+1EP&age=9")
+
+        presses = 0
+        while page.evaluate("document.activeElement.getAttribute('href')") != "#search-form":
+            presses += 1
+            assert presses < 15, "the link to the form is not near the top of the page"
+            page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.innerText") == "Change the search"
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "id_postcode"
+        browser.close()

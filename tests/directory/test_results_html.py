@@ -38,7 +38,9 @@ AREAS = [
     SearchArea("W06000015", "Cardiff", in_wales=True, known=True),
 ]
 PLACES = [Place("W06000016", (51.6, -3.4), "CF40 1AA", False), Place("W06000016", (51.6, -3.4), "", True),
-          Place("W06000016", None, "<b>&", False)]
+          Place("W06000016", None, "<b>&", False),
+          Place("W06000016", (51.6, -3.4), "LL57 2EW", False, postcode_elsewhere="Gwynedd & <Môn>"),
+          Place("W06000016", (51.6, -3.4), "SA4", False, split_share=0.921)]
 QUERIES = [
     "postcode=CF40+1AA&age=9&abuse_form=cse&abuse_form=online&audience=child",
     "la=W06000016&sort=wait&page=2",

@@ -3,11 +3,13 @@ the list in that language) (directory/forms.py)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.utils import translation
 from django.utils.datastructures import MultiValueDict
 
-from directory.forms import AGE_RANGE, UNKNOWN_CHOICE, SearchForm
+from directory.forms import AGE_INVALID, AGE_PLACES, AGE_RANGE, UNKNOWN_CHOICE, SearchForm
 from tests.factories import AreaFactory
 
 
@@ -50,3 +52,19 @@ def test_shared_fields_validate_each_form_on_its_own_data():
     assert bad.errors["age"] == [str(AGE_RANGE)]
     assert bad.errors["abuse_form"] == [str(UNKNOWN_CHOICE) % {"value": "nope"}]
     assert good.cleaned_data["abuse_form"] == ["cse"] and good.place.lad_code == "W06000015"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("typed", "error"), [
+    ("10.25", None), ("17.99", None), ("3.25", None), ("9.5", None), ("0", None), ("25", None),
+    ("3.125", AGE_PLACES), ("25.5", AGE_RANGE), ("100", AGE_RANGE), ("-1", AGE_RANGE), ("abc", AGE_INVALID),
+])
+def test_an_age_with_up_to_two_decimal_places_is_taken_and_each_refusal_says_why(typed, error):
+    AreaFactory(code="W06000015", name="Cardiff", name_cy="Caerdydd")
+    form = SearchForm(MultiValueDict({"la": ["W06000015"], "age": [typed]}))
+
+    assert form.is_valid() is (error is None)
+    if error is None:
+        assert form.cleaned_data["age"] == Decimal(typed)
+    else:
+        assert form.errors["age"] == [str(error)]

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from directory import search_index
+from directory import search_index, selectors
 from directory.models import WALES_CODE, Service
 from directory.search_index import FLAG_FIELDS
 from directory.selectors import (
@@ -294,3 +294,17 @@ def test_a_light_row_has_what_a_result_card_reads_of_its_service_besides_the_cac
                 row = search_index.current().rows[service.id]
                 service.lists_an_area = service.coverage_areas.exists()
                 assert {f: getattr(row, f) for f in fields} == {f: getattr(service, f) for f in fields}
+
+
+@pytest.mark.parametrize(("low", "high", "age", "taken"), [
+    ("4", "16", "16", True),
+    ("4", "16", "16.5", True),  # a child of 16½ is 16: "ages 4 to 16" takes them
+    ("4", "16", "16.99", True),
+    ("4", "16", "17", False),
+    ("4", "16", "3.99", False),
+    ("4", "12.5", "12.5", True),  # a bound with a fraction is exact
+    ("4", "12.5", "12.6", False),
+    ("4.5", "16", "4.4", False),
+])
+def test_a_whole_year_upper_bound_takes_the_whole_of_that_year(low, high, age, taken):
+    assert selectors.covers_age(Decimal(low), Decimal(high), Decimal(age)) is taken

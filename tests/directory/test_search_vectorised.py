@@ -152,8 +152,12 @@ def directories(draw):
 
 criteria = st.builds(
     SearchCriteria,
-    # The last: the same float as 12.5, a larger Decimal (above an age range that ends at 12.5).
-    age=st.none() | ages | st.sampled_from([Decimal("12.50"), Decimal("4.05"), Decimal("12.50000000000000000001")]),
+    # 12.50000000000000000001: the same float as 12.5, a larger Decimal (above a range ending at 12.5).
+    # 4.99999999999999999999: the same float as 5, a smaller Decimal (inside a range ending at 4,
+    # whose whole year runs to the 5th birthday).
+    age=st.none() | ages | st.sampled_from([
+        Decimal("12.50"), Decimal("4.05"), Decimal("12.50000000000000000001"), Decimal("4.99"),
+        Decimal("4.99999999999999999999"), Decimal("5"), Decimal("18.5"), Decimal("19")]),
     abuse_forms=st.lists(st.sampled_from(list(vocabulary.ABUSE_FORM_FIELDS)), max_size=3).map(tuple),
     audiences=st.lists(st.sampled_from(list(vocabulary.AUDIENCE_FIELDS)), max_size=2).map(tuple),
     no_disclosure=st.booleans(),

@@ -252,6 +252,45 @@ def test_a_chosen_local_authority_decides_coverage_and_the_postcode_gives_distan
     assert "Swansea service" in text and "Cardiff service" not in text
 
 
+def test_a_chosen_local_authority_that_is_not_the_postcodes_is_said_with_a_way_to_search_the_postcodes(
+    client, wales_areas, cardiff_postcode
+):
+    ServiceFactory(name="Swansea service", coverage=[wales_areas[SWANSEA]])
+    ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
+
+    text = _text(client.get(SEARCH + f"?postcode=CF10+1EP&la={SWANSEA}&age=9&page=1"))
+
+    assert "CF10 1EP is in Cardiff, not Swansea. These results are for a child in Swansea" in text
+    assert 'href="?postcode=CF10+1EP&amp;age=9">Search for a child in Cardiff instead</a>' in text
+    again = _text(client.get(SEARCH + "?postcode=CF10+1EP&age=9"))
+    assert "Cardiff service" in again and "is in Cardiff, not" not in again
+    same = _text(client.get(SEARCH + f"?postcode=CF10+1EP&la={CARDIFF}"))
+    assert "sm-place-note" not in same  # the postcode is in the authority chosen: nothing to say
+
+
+def test_a_part_postcode_spanning_local_authorities_says_so(client, wales_areas, db):
+    PostcodeDistrict.objects.create(prefix="SA4", latitude=51.67, longitude=-4.05, lad_code=SWANSEA, lad_share=0.921)
+    PostcodeDistrict.objects.create(prefix="CF10", latitude=51.47, longitude=-3.17, lad_code=CARDIFF, lad_share=1.0)
+
+    split = _text(client.get(SEARCH + "?postcode=SA4"))
+    whole = _text(client.get(SEARCH + "?postcode=CF10"))
+
+    assert "For a child in <strong>Swansea</strong>" in split
+    assert "Part of SA4 is in another local authority. These results are for Swansea, which has 92% of its" in split
+    assert "sm-place-note" not in whole
+
+
+def test_a_postcode_outside_wales_names_its_authority_and_advises_for_it(client, wales_areas):
+    PostcodeFactory(postcode="SW1A 1AA", lad_code="E09000033", latitude=51.501, longitude=-0.1416)
+
+    text = _text(client.get(SEARCH + "?postcode=SW1A+1AA&age=9"))
+
+    assert "For a child in <strong>Westminster</strong>" in text and "E09000033" not in text
+    assert "This postcode is outside Wales" in text
+    assert "Look in the directory of the council where the child lives" in text
+    assert "Try a local authority next door" not in text
+
+
 def test_the_empty_form_takes_the_local_authority_options_from_the_cache(client, wales_areas, monkeypatch):
     from django.core.cache import cache
 

@@ -19,7 +19,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gaps.layers import AreaResult
+from gaps import notes
+from gaps.layers import BASIS_SERVICES, NEED_CHILDREN, AreaResult
 
 NO_PROVISION_FILL = "url(#sm-no-provision)"  # an SVG hatch pattern defined in the page
 
@@ -121,9 +122,12 @@ def build_gaps_map(
     tiles_attribution: str = "",
     label_no_provision: bool = True,
     centroids: Mapping[str, tuple[float, float]] | None = None,
+    unit: str = "",
 ) -> str:
     """A choropleth of normalised access (HTML to embed). `regions` maps LA code → its region's result,
-    to colour each local authority by its region's figure in the regional views."""
+    to colour each local authority by its region's figure in the regional views. `unit` names what
+    access counts (notes.access_unit: it follows the basis and need chosen)."""
+    unit = unit or notes.access_unit(BASIS_SERVICES, NEED_CHILDREN)
     by_code = {r.code: r for r in results}
     regions = regions or {}
     features = []
@@ -155,7 +159,7 @@ def build_gaps_map(
         highlight_function=lambda f: {"weight": 3},
         tooltip=folium.GeoJsonTooltip(
             fields=["sm_name", "sm_name_cy", "sm_access", "sm_normalised", "sm_services", "sm_wait", "sm_closed"],
-            aliases=[_("Area"), _("Welsh name"), _("Access per 10,000 children"), _("Against Wales (1 = Wales)"),
+            aliases=[_("Area"), _("Welsh name"), _("Access (%(unit)s)") % {"unit": unit}, _("Against Wales (1 = Wales)"),
                      _("Covering services"), _("Median wait"), _("Closed lists")],
             sticky=True,
         ),

@@ -78,6 +78,7 @@ def index(request: HttpRequest) -> HttpResponse:
     map_html = maps.build_gaps_map(
         maps.la_boundaries(str(BOUNDARIES)), result.areas, regions=region_of, centroids=centroids,
         tiles_url=settings.MAP_TILES_URL, tiles_attribution=settings.MAP_TILES_ATTRIBUTION,
+        unit=notes.access_unit(result.basis, result.need),
     )
     table = [(row, maps.bin_for(row)) for row in layers.sort_results(rows, chosen.sort)]
     return render(request, "gaps/index.html", {
@@ -91,6 +92,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "sort_links": _sort_links(request, chosen.sort),
         "notes": _notes(result),
         "supply_statement": notes.supply_statement(result),
+        "access_unit": notes.access_unit(result.basis, result.need),
         "need_statement": notes.need_statement(result.need),
         "query": form.shown_query(),
     })

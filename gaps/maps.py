@@ -19,6 +19,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from directory.bilingual import area_display_name
 from gaps import notes
 from gaps.layers import BASIS_SERVICES, NEED_CHILDREN, AreaResult
 
@@ -98,19 +99,61 @@ def _fmt(value: float | None, places: int = 1) -> str:
 
 
 def _properties(result: AreaResult, region: AreaResult | None) -> dict[str, str]:
+    """The tooltip's values. In a regional view the figures are the region's, and the tooltip says
+    so: it names the region and gives the local authority's own count of covering services, so a
+    local authority with none is never shown as having its region's provision."""
     shown = region or result
     closed = (
         _("all %(n)s closed") % {"n": shown.closed_lists} if shown.all_lists_closed else str(shown.closed_lists)
     )
-    return {
-        "sm_name": result.name + (f" ({shown.name})" if region else ""),
-        "sm_name_cy": result.name_cy + (f" ({shown.name_cy})" if region else ""),
+    props = {
+        "sm_name": result.name,
+        "sm_name_cy": result.name_cy,
         "sm_access": _("no provision") if shown.no_provision else _fmt(shown.per_10k, 2),
         "sm_normalised": "0" if shown.no_provision else _fmt(shown.normalised, 2),
         "sm_services": str(shown.n_services),
         "sm_wait": _fmt(shown.median_wait) + (" " + _("weeks") if shown.median_wait is not None else ""),
         "sm_closed": closed,
     }
+    if region:
+        props["sm_here"] = (
+            _("none: no provision") if result.no_provision else str(result.n_services)
+        )
+        props["sm_region"] = area_display_name(region.name, region.name_cy)
+    return props
+
+
+def gaps_features(
+    boundaries: Mapping, results: Sequence[AreaResult], regions: Mapping[str, AreaResult] | None = None
+) -> list[dict]:
+    """One GeoJSON feature per local authority with its tooltip values and fill. In a regional view
+    an area takes its region's colour, except a local authority with no provision of its own: it is
+    hatched, as in the local authority view (no provision is never hidden)."""
+    by_code = {r.code: r for r in results}
+    regions = regions or {}
+    features = []
+    for feature in boundaries["features"]:
+        code = feature["properties"]["lad_code"]
+        if code not in by_code:
+            continue
+        own = by_code[code]
+        props = {"lad_code": code, **_properties(own, regions.get(code))}
+        found = None if own.no_provision else bin_for(regions.get(code) or own)
+        props["sm_fill"] = found.color if found else NO_PROVISION_FILL
+        features.append({"type": "Feature", "properties": props, "geometry": feature["geometry"]})
+    return features
+
+
+def _tooltip_fields(regional: bool, unit: str) -> tuple[list[str], list[str]]:
+    fields = ["sm_name", "sm_name_cy"]
+    aliases = [_("Local authority") if regional else _("Area"), _("Welsh name")]
+    if regional:
+        fields += ["sm_here", "sm_region"]
+        aliases += [_("Services covering this local authority"), _("Figures below are for its region")]
+    fields += ["sm_access", "sm_normalised", "sm_services", "sm_wait", "sm_closed"]
+    aliases += [_("Access (%(unit)s)") % {"unit": unit}, _("Against Wales (1 = Wales)"), _("Covering services"),
+                _("Median wait"), _("Closed lists")]
+    return fields, aliases
 
 
 def build_gaps_map(
@@ -130,16 +173,8 @@ def build_gaps_map(
     unit = unit or notes.access_unit(BASIS_SERVICES, NEED_CHILDREN)
     by_code = {r.code: r for r in results}
     regions = regions or {}
-    features = []
-    for feature in boundaries["features"]:
-        code = feature["properties"]["lad_code"]
-        if code not in by_code:
-            continue
-        shown = regions.get(code) or by_code[code]
-        props = {"lad_code": code, **_properties(by_code[code], regions.get(code))}
-        found = bin_for(shown)
-        props["sm_fill"] = found.color if found else NO_PROVISION_FILL
-        features.append({"type": "Feature", "properties": props, "geometry": feature["geometry"]})
+    features = gaps_features(boundaries, results, regions)
+    fields, aliases = _tooltip_fields(bool(regions), unit)
 
     m = folium.Map(
         location=[52.35, -3.75], zoom_start=7, tiles=None, control_scale=True, min_zoom=6, max_zoom=11,
@@ -157,12 +192,7 @@ def build_gaps_map(
             "fillColor": f["properties"]["sm_fill"], "fillOpacity": 1, "color": "#0b0c0c", "weight": 1,
         },
         highlight_function=lambda f: {"weight": 3},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["sm_name", "sm_name_cy", "sm_access", "sm_normalised", "sm_services", "sm_wait", "sm_closed"],
-            aliases=[_("Area"), _("Welsh name"), _("Access (%(unit)s)") % {"unit": unit}, _("Against Wales (1 = Wales)"),
-                     _("Covering services"), _("Median wait"), _("Closed lists")],
-            sticky=True,
-        ),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
     )
     layer.add_to(m)
     if label_no_provision and centroids:
@@ -180,7 +210,7 @@ def _label_no_provision(
     """A "None" label on each area with no provision, pushed sideways away from a neighbour's label."""
     placed: list[tuple[float, float]] = []
     label = escape(_("None"))  # outside the f-string below, where makemessages cannot see it
-    codes = [c for c, r in by_code.items() if (regions.get(c) or r).no_provision and c in centroids]
+    codes = [c for c, r in by_code.items() if r.no_provision and c in centroids]
     for code in sorted(codes, key=lambda c: -centroids[c][1]):  # east to west
         lat, lon = centroids[code]
         # Labels are about 44 px wide: about 0.35° of longitude at the zoom Wales is shown at.

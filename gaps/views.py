@@ -55,6 +55,19 @@ def _rows_for_view(result: LayerResult, view: str, version: str) -> tuple[list[A
     return rows, by_la
 
 
+def _no_provision_by_region(
+    rows: list[AreaResult], no_provision: list[AreaResult], region_of: dict[str, AreaResult]
+) -> list[tuple[AreaResult, list[AreaResult]]]:
+    """In a regional view, each region that holds a local authority with no provision, with those
+    local authorities (in the table's order of regions by name)."""
+    if not region_of:
+        return []
+    return [
+        (region, members) for region in layers.sort_results(rows, "name")
+        if (members := [la for la in no_provision if region_of.get(la.code) is region])
+    ]
+
+
 def _sort_links(request: HttpRequest, current: str) -> list[dict]:
     links = []
     for column, label in SORT_COLUMNS:
@@ -81,12 +94,15 @@ def index(request: HttpRequest) -> HttpResponse:
         unit=notes.access_unit(result.basis, result.need),
     )
     table = [(row, maps.bin_for(row)) for row in layers.sort_results(rows, chosen.sort)]
+    # Local authorities with none, whatever the view: a region's mean would hide them.
+    no_provision = [r for r in layers.sort_results(result.areas, "name") if r.no_provision]
     return render(request, "gaps/index.html", {
         "form": form,
         "chosen": chosen,
         "result": result,
         "rows": table,
-        "no_provision": [r for r in layers.sort_results(rows, "name") if r.no_provision],
+        "no_provision": no_provision,
+        "no_provision_by_region": _no_provision_by_region(rows, no_provision, region_of),
         "map_html": map_html,
         "bins": maps.BINS,
         "sort_links": _sort_links(request, chosen.sort),

@@ -55,3 +55,21 @@ def test_tiles_are_added_only_when_configured():
     assert "tiles.example" not in maps.build_gaps_map(data, results)
     html = maps.build_gaps_map(data, results, tiles_url="https://tiles.example/{z}/{x}/{y}.png", tiles_attribution="X")
     assert "tiles.example" in html
+
+
+def test_a_regional_view_hatches_its_local_authorities_with_none_and_says_whose_figures_it_shows():
+    data = maps.la_boundaries(BOUNDARIES)
+    codes = [f["properties"]["lad_code"] for f in data["features"]]
+    results = [result(code, 0 if i == 0 else 1.0) for i, code in enumerate(codes)]
+    board = AreaResult("W11000028", "Aneurin Bevan University Health Board", "Bwrdd Iechyd Prifysgol Aneurin Bevan",
+                       "health_board", 50_000, 0.0001, 0.9, frozenset({1, 2}))
+    features = {f["properties"]["lad_code"]: f["properties"] for f in maps.gaps_features(data, results,
+                                                                                        dict.fromkeys(codes, board))}
+    none, some = features[codes[0]], features[codes[1]]
+    assert none["sm_fill"] == maps.NO_PROVISION_FILL  # not the board's colour
+    assert some["sm_fill"] == maps.bin_for(board).color
+    assert none["sm_name"] == f"Area {codes[0]}"  # its own name, not the board's
+    assert none["sm_here"] == "none: no provision" and some["sm_here"] == "1"
+    assert none["sm_region"] == "Aneurin Bevan University Health Board"
+    html = maps.build_gaps_map(data, results, regions=dict.fromkeys(codes, board))
+    assert "Figures below are for its region" in html

@@ -86,10 +86,9 @@ def index(request: HttpRequest) -> HttpResponse:
     version = selectors.directory_version()
     result = selectors.gaps_layer(layer=chosen.layer, basis=chosen.basis, need=chosen.need, version=version)
     rows, region_of = _rows_for_view(result, chosen.view, version)
-    _services, las, _regions = selectors.gaps_inputs(version)
-    centroids = {a.code: (a.latitude, a.longitude) for a in las if a.latitude is not None}
     map_html = maps.build_gaps_map(
-        maps.la_boundaries(str(BOUNDARIES)), result.areas, regions=region_of, centroids=centroids,
+        maps.la_boundaries(str(BOUNDARIES)), result.areas, regions=region_of,
+        label_points=maps.la_label_points(str(BOUNDARIES)),
         tiles_url=settings.MAP_TILES_URL, tiles_attribution=settings.MAP_TILES_ATTRIBUTION,
         unit=notes.access_unit(result.basis, result.need),
     )

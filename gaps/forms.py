@@ -6,6 +6,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Area
@@ -63,7 +64,7 @@ class UnmetForm(forms.Form):
     def __init__(self, *args, months: list[date], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.months = sorted(months)
-        choices = [(_month_key(m), f"{m:%B %Y}") for m in self.months]
+        choices = [(_month_key(m), date_format(m, "F Y")) for m in self.months]
         self.fields["start"].choices = choices
         self.fields["end"].choices = choices
 
@@ -97,7 +98,7 @@ class TrendsForm(LayerForm):
         super().__init__(*args, **kwargs)
         del self.fields["basis"], self.fields["need"]
         self.snapshots = {s.taken_on.isoformat(): s for s in snapshots}
-        choices = [(key, f"{s.taken_on:%d %B %Y}") for key, s in self.snapshots.items()]
+        choices = [(key, date_format(s.taken_on, "j F Y")) for key, s in self.snapshots.items()]
         self.fields["then"].choices = choices
         self.fields["now"].choices = [("", _("Now (the directory today)"))] + choices
 

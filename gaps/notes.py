@@ -51,7 +51,7 @@ def need_statement(need: str) -> str:
 def figure_notes(result: LayerResult, as_of: date | None) -> list[tuple[str, str]]:
     """(heading, text) pairs stating where the figures come from, when, how, and what they cannot show."""
     period = _("Directory as it stood on %(date)s (waiting times: each service's latest report).") % {
-        "date": date_format(as_of) if as_of else _("no services yet")
+        "date": date_format(as_of, "j F Y") if as_of else _("no services yet")
     }
     return [
         ("source", _(
@@ -98,7 +98,7 @@ def _counting_cap() -> str:
 def unmet_notes(months: list[date]) -> list[tuple[str, str]]:
     if months:
         period = _("Searches from %(first)s to %(last)s (counted by calendar month).") % {
-            "first": f"{min(months):%B %Y}", "last": f"{max(months):%B %Y}"
+            "first": date_format(min(months), "F Y"), "last": date_format(max(months), "F Y")
         }
     else:
         period = _("No searches counted yet.")

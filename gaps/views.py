@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -147,7 +148,7 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="servicemap-gaps-{chosen.layer.key.replace(":", "-")}.csv"'
     writer = csv.writer(response)
-    writer.writerow(["Layer", chosen.layer.label])
+    writer.writerow([_("Layer"), chosen.layer.label])
     for key, text in notes.figure_notes(result, selectors.directory_as_of()):
         writer.writerow([str(notes.NOTE_HEADINGS[key]), text])
     writer.writerow([])
@@ -267,7 +268,7 @@ def trends(request: HttpRequest) -> HttpResponse:
             context["now_label"] = _("now")
         else:
             now = selectors.snapshot_access(snapshot=chosen["to"], layer=chosen["layer"])
-            context["now_label"] = f"{chosen['to'].taken_on:%d %B %Y}"
+            context["now_label"] = date_format(chosen["to"].taken_on, "j F Y")
         context["rows"] = _trend_rows(current, before, now)
         context["notes"] = _notes(current)
     return render(request, "gaps/trends.html", context)

@@ -88,6 +88,9 @@ class UnmetForm(forms.Form):
         return urlencode({"start": _month_key(months[0]), "end": _month_key(months[-1])}) if months else ""
 
 
+SAME_SNAPSHOT = _("Choose a different snapshot from “Then”, or Now: a snapshot compared with itself shows no change.")
+
+
 class TrendsForm(LayerForm):
     """A layer and two dates: a snapshot then, and a later snapshot or now."""
 
@@ -102,11 +105,19 @@ class TrendsForm(LayerForm):
         self.fields["then"].choices = choices
         self.fields["now"].choices = [("", _("Now (the directory today)"))] + choices
 
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("then") and data.get("then") == data.get("now"):
+            self.add_error("now", SAME_SNAPSHOT)
+        return data
+
     def chosen(self) -> dict:
+        """The layer and the two snapshots compared, earlier first (a backwards pair is swapped,
+        as the unmet form swaps its months); "to" None is the directory today."""
         data = self.cleaned_or_defaults()
         earliest = min(self.snapshots.values(), key=lambda s: s.taken_on) if self.snapshots else None
-        return {
-            "layer": layers.Layer(data["layer"], data["age"]),
-            "from": self.snapshots.get(data.get("then") or "", earliest),
-            "to": self.snapshots.get(data.get("now") or ""),
-        }
+        then = self.snapshots.get(data.get("then") or "", earliest)
+        now = self.snapshots.get(data.get("now") or "")
+        if then and now and now.taken_on < then.taken_on:
+            then, now = now, then
+        return {"layer": layers.Layer(data["layer"], data["age"]), "from": then, "to": now}

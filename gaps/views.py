@@ -271,6 +271,10 @@ def trends(request: HttpRequest) -> HttpResponse:
             context["now_label"] = date_format(chosen["to"].taken_on, "j F Y")
         context["rows"] = _trend_rows(current, before, now)
         context["notes"] = _notes(current)
+        if chosen["to"] is not None:  # both columns are snapshots: the directory's date is neither
+            period = _("Snapshots taken on %(then)s and %(now)s. Children: Census day, 21 March 2021.") % {
+                "then": date_format(then.taken_on, "j F Y"), "now": date_format(chosen["to"].taken_on, "j F Y")}
+            context["notes"] = [(h, period if h == notes.NOTE_HEADINGS["period"] else t) for h, t in context["notes"]]
     return render(request, "gaps/trends.html", context)
 
 

@@ -47,7 +47,8 @@ class LayerForm(forms.Form):
 
 class GapsForm(LayerForm):
     view = forms.ChoiceField(label=_("Show"), choices=VIEWS, required=False)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False,
+    # Hidden: the table's column headings choose it (the error summary says so, without a link).
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, widget=forms.HiddenInput,
                              choices=[(s, s) for s in SORTS] + [(f"-{s}", f"-{s}") for s in SORTS])
 
 

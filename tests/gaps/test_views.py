@@ -229,3 +229,12 @@ def test_a_snapshot_compared_with_itself_is_refused_with_a_message(client, wales
 def test_the_skip_link_comes_before_the_map(client, wales_areas):
     body = client.get(reverse("gaps:index")).content.decode()
     assert body.index('href="#gaps-table"') < body.index('class="sm-gaps-map"')
+
+
+def test_every_error_summary_link_leads_to_a_control_on_show(client, wales_areas):
+    body = client.get(reverse("gaps:index"), {"basis": "x", "sort": "bad"}).content.decode()
+    summary = body[body.index("govuk-error-summary"):body.index("</ul>", body.index("govuk-error-summary"))]
+    assert 'href="#id_sort"' not in summary and "Sort by: Select a valid choice" in summary
+    assert 'href="#id_basis"' in summary and 'id="id_basis"' in body
+    details = body[body.index('<details class="govuk-details"'):]
+    assert details.startswith('<details class="govuk-details" open>')

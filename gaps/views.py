@@ -241,13 +241,16 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     for key, text in notes.unmet_notes(months):
         writer.writerow([str(notes.NOTE_HEADINGS[key]), text])
+    writer.writerow(["[c]", _("Hidden cells show [c].")])
     writer.writerow([])
-    writer.writerow(["breakdown", "code", "label", *[code for code, _label in report.columns], "total"])
+    writer.writerow(["breakdown", "code", "label", *[code for code, _label in report.columns], "total",
+                     "per_10000_children"])
     for breakdown in report.breakdowns:
         for row in breakdown.rows:
-            writer.writerow([breakdown.key, row.code, row.label, *[c.text for c in row.cells], row.total.text])
+            writer.writerow([breakdown.key, row.code, row.label, *[c.text for c in row.cells], row.total.text,
+                             row.rate.text if row.rate else ""])
         writer.writerow([breakdown.key, "", "Total", *[c.text for c in breakdown.table.col_totals],
-                         breakdown.table.total.text])
+                         breakdown.table.total.text, ""])
     return response
 
 

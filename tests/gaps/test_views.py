@@ -238,3 +238,14 @@ def test_every_error_summary_link_leads_to_a_control_on_show(client, wales_areas
     assert 'href="#id_basis"' in summary and 'id="id_basis"' in body
     details = body[body.index('<details class="govuk-details"'):]
     assert details.startswith('<details class="govuk-details" open>')
+
+
+def test_the_unmet_csv_has_the_pages_rate_column_and_explains_c(client, wales_areas):
+    _unmet(12)
+    text = client.get(reverse("gaps:unmet_csv")).content.decode()
+    header, _blank, table = text.partition("\r\n\r\n")
+    assert ["[c]", "Hidden cells show [c]."] in list(csv.reader(io.StringIO(header)))
+    rows = list(csv.DictReader(io.StringIO(table)))
+    page = client.get(reverse("gaps:unmet")).context["report"].breakdowns[0]
+    cardiff = next(r for r in rows if r["breakdown"] == "lad_code" and r["code"] == CARDIFF)
+    assert cardiff["per_10000_children"] == next(r for r in page.rows if r.code == CARDIFF).rate.text != ""

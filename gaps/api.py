@@ -32,6 +32,7 @@ class GapsView(APIView):
             "label": layer.label,
             "basis": result.basis,
             "need": result.need,
+            "unit": notes.access_unit(result.basis, result.need),
             "view": params["view"],
             "directory_as_of": as_of.isoformat() if as_of else None,
             "notes": dict(notes.figure_notes(result, as_of)),

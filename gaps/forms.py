@@ -6,6 +6,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Area
@@ -46,7 +47,8 @@ class LayerForm(forms.Form):
 
 class GapsForm(LayerForm):
     view = forms.ChoiceField(label=_("Show"), choices=VIEWS, required=False)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False,
+    # Hidden: the table's column headings choose it (the error summary says so, without a link).
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, widget=forms.HiddenInput,
                              choices=[(s, s) for s in SORTS] + [(f"-{s}", f"-{s}") for s in SORTS])
 
 
@@ -63,7 +65,7 @@ class UnmetForm(forms.Form):
     def __init__(self, *args, months: list[date], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.months = sorted(months)
-        choices = [(_month_key(m), f"{m:%B %Y}") for m in self.months]
+        choices = [(_month_key(m), date_format(m, "F Y")) for m in self.months]
         self.fields["start"].choices = choices
         self.fields["end"].choices = choices
 
@@ -87,6 +89,9 @@ class UnmetForm(forms.Form):
         return urlencode({"start": _month_key(months[0]), "end": _month_key(months[-1])}) if months else ""
 
 
+SAME_SNAPSHOT = _("Choose a different snapshot from “Then”, or Now: a snapshot compared with itself shows no change.")
+
+
 class TrendsForm(LayerForm):
     """A layer and two dates: a snapshot then, and a later snapshot or now."""
 
@@ -97,15 +102,23 @@ class TrendsForm(LayerForm):
         super().__init__(*args, **kwargs)
         del self.fields["basis"], self.fields["need"]
         self.snapshots = {s.taken_on.isoformat(): s for s in snapshots}
-        choices = [(key, f"{s.taken_on:%d %B %Y}") for key, s in self.snapshots.items()]
+        choices = [(key, date_format(s.taken_on, "j F Y")) for key, s in self.snapshots.items()]
         self.fields["then"].choices = choices
         self.fields["now"].choices = [("", _("Now (the directory today)"))] + choices
 
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("then") and data.get("then") == data.get("now"):
+            self.add_error("now", SAME_SNAPSHOT)
+        return data
+
     def chosen(self) -> dict:
+        """The layer and the two snapshots compared, earlier first (a backwards pair is swapped,
+        as the unmet form swaps its months); "to" None is the directory today."""
         data = self.cleaned_or_defaults()
         earliest = min(self.snapshots.values(), key=lambda s: s.taken_on) if self.snapshots else None
-        return {
-            "layer": layers.Layer(data["layer"], data["age"]),
-            "from": self.snapshots.get(data.get("then") or "", earliest),
-            "to": self.snapshots.get(data.get("now") or ""),
-        }
+        then = self.snapshots.get(data.get("then") or "", earliest)
+        now = self.snapshots.get(data.get("now") or "")
+        if then and now and now.taken_on < then.taken_on:
+            then, now = now, then
+        return {"layer": layers.Layer(data["layer"], data["age"]), "from": then, "to": now}

@@ -508,8 +508,13 @@ def intra_familial_ratio(intra: LayerResult, all_support: LayerResult) -> list[R
     return sorted(rows, key=lambda r: (not r.area.no_provision, r.ratio if r.ratio is not None else -1, r.area.name))
 
 
+def shown_name(area: AreaResult) -> str:
+    """The name the page shows: Welsh on Welsh pages where there is one (directory.bilingual's rule)."""
+    return area.name_cy if area.name_cy and (get_language() or "").startswith("cy") else area.name
+
+
 _SORT_KEYS: dict[str, Callable[[AreaResult], object]] = {
-    "name": lambda a: a.name,
+    "name": lambda a: shown_name(a).casefold(),
     "access": lambda a: a.access,
     "normalised": lambda a: a.normalised,
     "services": lambda a: a.n_services,
@@ -523,5 +528,5 @@ def sort_results(results: Sequence[AreaResult], sort: str) -> list[AreaResult]:
     """Sort by a column name, "-name" for descending; ties by area name."""
     field_name = sort.lstrip("-")
     key = _SORT_KEYS.get(field_name, _SORT_KEYS["normalised"])
-    ordered = sorted(results, key=lambda a: a.name)
+    ordered = sorted(results, key=_SORT_KEYS["name"])
     return sorted(ordered, key=key, reverse=sort.startswith("-"))

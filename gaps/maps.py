@@ -7,19 +7,24 @@ is read by screen readers and needs no d3.
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import folium
+import numpy as np
 from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gaps.layers import AreaResult
+from directory.bilingual import area_display_name
+from gaps import notes
+from gaps.layers import BASIS_SERVICES, NEED_CHILDREN, AreaResult
 
 NO_PROVISION_FILL = "url(#sm-no-provision)"  # an SVG hatch pattern defined in the page
 
@@ -97,19 +102,61 @@ def _fmt(value: float | None, places: int = 1) -> str:
 
 
 def _properties(result: AreaResult, region: AreaResult | None) -> dict[str, str]:
+    """The tooltip's values. In a regional view the figures are the region's, and the tooltip says
+    so: it names the region and gives the local authority's own count of covering services, so a
+    local authority with none is never shown as having its region's provision."""
     shown = region or result
     closed = (
         _("all %(n)s closed") % {"n": shown.closed_lists} if shown.all_lists_closed else str(shown.closed_lists)
     )
-    return {
-        "sm_name": result.name + (f" ({shown.name})" if region else ""),
-        "sm_name_cy": result.name_cy + (f" ({shown.name_cy})" if region else ""),
+    props = {
+        "sm_name": result.name,
+        "sm_name_cy": result.name_cy,
         "sm_access": _("no provision") if shown.no_provision else _fmt(shown.per_10k, 2),
         "sm_normalised": "0" if shown.no_provision else _fmt(shown.normalised, 2),
         "sm_services": str(shown.n_services),
         "sm_wait": _fmt(shown.median_wait) + (" " + _("weeks") if shown.median_wait is not None else ""),
         "sm_closed": closed,
     }
+    if region:
+        props["sm_here"] = (
+            _("none: no provision") if result.no_provision else str(result.n_services)
+        )
+        props["sm_region"] = area_display_name(region.name, region.name_cy)
+    return props
+
+
+def gaps_features(
+    boundaries: Mapping, results: Sequence[AreaResult], regions: Mapping[str, AreaResult] | None = None
+) -> list[dict]:
+    """One GeoJSON feature per local authority with its tooltip values and fill. In a regional view
+    an area takes its region's colour, except a local authority with no provision of its own: it is
+    hatched, as in the local authority view (no provision is never hidden)."""
+    by_code = {r.code: r for r in results}
+    regions = regions or {}
+    features = []
+    for feature in boundaries["features"]:
+        code = feature["properties"]["lad_code"]
+        if code not in by_code:
+            continue
+        own = by_code[code]
+        props = {"lad_code": code, **_properties(own, regions.get(code))}
+        found = None if own.no_provision else bin_for(regions.get(code) or own)
+        props["sm_fill"] = found.color if found else NO_PROVISION_FILL
+        features.append({"type": "Feature", "properties": props, "geometry": feature["geometry"]})
+    return features
+
+
+def _tooltip_fields(regional: bool, unit: str) -> tuple[list[str], list[str]]:
+    fields = ["sm_name", "sm_name_cy"]
+    aliases = [_("Local authority") if regional else _("Area"), _("Welsh name")]
+    if regional:
+        fields += ["sm_here", "sm_region"]
+        aliases += [_("Services covering this local authority"), _("Figures below are for its region")]
+    fields += ["sm_access", "sm_normalised", "sm_services", "sm_wait", "sm_closed"]
+    aliases += [_("Access (%(unit)s)") % {"unit": unit}, _("Against Wales (1 = Wales)"), _("Covering services"),
+                _("Median wait"), _("Closed lists")]
+    return fields, aliases
 
 
 def build_gaps_map(
@@ -120,22 +167,17 @@ def build_gaps_map(
     tiles_url: str = "",
     tiles_attribution: str = "",
     label_no_provision: bool = True,
-    centroids: Mapping[str, tuple[float, float]] | None = None,
+    label_points: Mapping[str, tuple[float, float]] | None = None,
+    unit: str = "",
 ) -> str:
     """A choropleth of normalised access (HTML to embed). `regions` maps LA code → its region's result,
-    to colour each local authority by its region's figure in the regional views."""
+    to colour each local authority by its region's figure in the regional views. `unit` names what
+    access counts (notes.access_unit: it follows the basis and need chosen)."""
+    unit = unit or notes.access_unit(BASIS_SERVICES, NEED_CHILDREN)
     by_code = {r.code: r for r in results}
     regions = regions or {}
-    features = []
-    for feature in boundaries["features"]:
-        code = feature["properties"]["lad_code"]
-        if code not in by_code:
-            continue
-        shown = regions.get(code) or by_code[code]
-        props = {"lad_code": code, **_properties(by_code[code], regions.get(code))}
-        found = bin_for(shown)
-        props["sm_fill"] = found.color if found else NO_PROVISION_FILL
-        features.append({"type": "Feature", "properties": props, "geometry": feature["geometry"]})
+    features = gaps_features(boundaries, results, regions)
+    fields, aliases = _tooltip_fields(bool(regions), unit)
 
     m = folium.Map(
         location=[52.35, -3.75], zoom_start=7, tiles=None, control_scale=True, min_zoom=6, max_zoom=11,
@@ -153,43 +195,119 @@ def build_gaps_map(
             "fillColor": f["properties"]["sm_fill"], "fillOpacity": 1, "color": "#0b0c0c", "weight": 1,
         },
         highlight_function=lambda f: {"weight": 3},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["sm_name", "sm_name_cy", "sm_access", "sm_normalised", "sm_services", "sm_wait", "sm_closed"],
-            aliases=[_("Area"), _("Welsh name"), _("Access per 10,000 children"), _("Against Wales (1 = Wales)"),
-                     _("Covering services"), _("Median wait"), _("Closed lists")],
-            sticky=True,
-        ),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
     )
     layer.add_to(m)
-    if label_no_provision and centroids:
-        _label_no_provision(m, by_code, regions, centroids)
+    if label_no_provision and label_points:
+        _label_no_provision(m, by_code, label_points)
     m.fit_bounds([[51.35, -5.35], [53.45, -2.65]])
     return render_embed(m)
 
 
 def _label_no_provision(
-    m: folium.Map,
-    by_code: Mapping[str, AreaResult],
-    regions: Mapping[str, AreaResult],
-    centroids: Mapping[str, tuple[float, float]],
+    m: folium.Map, by_code: Mapping[str, AreaResult], points: Mapping[str, tuple[float, float]]
 ) -> None:
-    """A "None" label on each area with no provision, pushed sideways away from a neighbour's label."""
-    placed: list[tuple[float, float]] = []
+    """A "None" label centred on each area with no provision, at a point inside that area."""
     label = escape(_("None"))  # outside the f-string below, where makemessages cannot see it
-    codes = [c for c, r in by_code.items() if (regions.get(c) or r).no_provision and c in centroids]
-    for code in sorted(codes, key=lambda c: -centroids[c][1]):  # east to west
-        lat, lon = centroids[code]
-        # Labels are about 44 px wide: about 0.35° of longitude at the zoom Wales is shown at.
-        shift = sum(1 for plat, plon in placed if abs(plat - lat) < 0.12 and abs(plon - lon) < 0.35)
-        placed.append((lat, lon))
-        folium.Marker(
-            (lat, lon),
-            icon=folium.DivIcon(
-                html=f'<span class="sm-map-label">{label}</span>',
-                icon_size=(44, 18), icon_anchor=(22 + 26 * shift, 9), class_name="sm-map-label-icon",
-            ),
-            interactive=False,
-        ).add_to(m)
+    for code, row in by_code.items():
+        if row.no_provision and code in points:
+            folium.Marker(
+                points[code],
+                icon=folium.DivIcon(
+                    html=f'<span class="sm-map-label">{label}</span>',
+                    icon_size=(40, 16), icon_anchor=(20, 8), class_name="sm-map-label-icon",
+                ),
+                interactive=False,
+            ).add_to(m)
+
+
+# Where to put a label: the pole of inaccessibility (the inside point farthest from the edge) of an
+# area's largest polygon, found as Mapbox's polylabel does (Agafonkin 2016): split the bounding box
+# into cells, and keep splitting the cells that could hold a farther point. Unlike a centroid it is
+# always inside, however concave the shape (Monmouthshire, Newport) or narrow (the valleys).
+# Longitude is scaled by cos(latitude) first, so that "farthest" is measured on the ground.
+
+
+def _ring_area(ring: Sequence[Sequence[float]]) -> float:
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False)) / 2
+
+
+def point_in_polygon(x: float, y: float, polygon: Sequence[Sequence[Sequence[float]]]) -> bool:
+    """Even-odd rule over every ring (so a hole is outside)."""
+    inside = False
+    for ring in polygon:
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+            if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
+                inside = not inside
+    return inside
+
+
+def _distance_to_edge(polygon: Sequence[Sequence[Sequence[float]]]) -> Callable[[float, float], float]:
+    """A function of (x, y): its distance to the polygon's edge, positive inside and negative outside.
+    Over arrays of every edge at once (numpy): a Python loop over a thousand edges per cell took seconds."""
+    a = np.array([p for ring in polygon for p in ring[:-1]], dtype=float)
+    b = np.array([p for ring in polygon for p in ring[1:]], dtype=float)
+    d = b - a
+    length_sq = np.where((d ** 2).sum(axis=1) > 0, (d ** 2).sum(axis=1), 1.0)
+    (x1, y1), (x2, y2) = a.T, b.T
+    crosses = y1 != y2
+
+    def distance(x: float, y: float) -> float:
+        t = np.clip(((x - x1) * d[:, 0] + (y - y1) * d[:, 1]) / length_sq, 0.0, 1.0)
+        nearest = float(np.sqrt(((x1 + t * d[:, 0] - x) ** 2 + (y1 + t * d[:, 1] - y) ** 2).min()))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hits = ((y1 > y) != (y2 > y)) & crosses & (x < (x2 - x1) * (y - y1) / np.where(crosses, y2 - y1, 1) + x1)
+        return nearest if np.count_nonzero(hits) % 2 else -nearest
+
+    return distance
+
+
+def pole_of_inaccessibility(polygon: Sequence[Sequence[Sequence[float]]], precision: float) -> tuple[float, float]:
+    """The point inside `polygon` (rings of [x, y]) farthest from its edge, to within `precision`."""
+    xs = [x for x, _y in polygon[0]]
+    ys = [y for _x, y in polygon[0]]
+    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+    size = min(x1 - x0, y1 - y0)
+    if size == 0:
+        return x0, y0
+
+    signed_distance = _distance_to_edge(polygon)
+
+    def cell(x: float, y: float, h: float) -> tuple[float, float, float, float, float]:
+        d = signed_distance(x, y)
+        return -(d + h * 2 ** 0.5), d, x, y, h  # heapq pops the cell that could hold the farthest point
+
+    queue = []
+    x = x0
+    while x < x1:
+        y = y0
+        while y < y1:
+            heapq.heappush(queue, cell(x + size / 2, y + size / 2, size / 2))
+            y += size
+        x += size
+    best = cell((x0 + x1) / 2, (y0 + y1) / 2, 0)
+    while queue:
+        _bound, d, x, y, h = heapq.heappop(queue)
+        if d > best[1]:
+            best = (0, d, x, y, h)
+        if d + h * 2 ** 0.5 - best[1] <= precision:
+            continue
+        for dx in (-h / 2, h / 2):
+            for dy in (-h / 2, h / 2):
+                heapq.heappush(queue, cell(x + dx, y + dy, h / 2))
+    return best[2], best[3]
+
+
+@lru_cache(maxsize=2)
+def la_label_points(path: str) -> dict[str, tuple[float, float]]:
+    """LA code → (latitude, longitude) of a point well inside its largest piece, once per process."""
+    points = {}
+    for feature in la_boundaries(path)["features"]:
+        largest = max(feature["geometry"]["coordinates"], key=lambda polygon: abs(_ring_area(polygon[0])))
+        scale = math.cos(math.radians(sum(lat for _lon, lat in largest[0]) / len(largest[0])))
+        x, y = pole_of_inaccessibility([[(lon * scale, lat) for lon, lat in ring] for ring in largest], 0.001)
+        points[feature["properties"]["lad_code"]] = (y, x / scale)
+    return points
 
 
 def render_embed(m: folium.Map) -> str:

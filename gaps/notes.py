@@ -16,14 +16,29 @@ from servicemap import rates
 CENSUS = gettext_lazy("ONS Census 2021, table TS007 (usual residents aged 0–17 on 21 March 2021)")
 
 
+def access_unit(basis: str, need: str) -> str:
+    """What an access figure counts, per 10,000 of what: it follows the supply basis and the need
+    chosen (per 10,000 estimated abused children is ten times per 10,000 children)."""
+    if basis == layers.BASIS_CAPACITY:
+        if need == layers.NEED_PREVALENCE:
+            return _("referrals a year per 10,000 children estimated to experience sexual abuse")
+        return _("referrals a year per 10,000 children")
+    if need == layers.NEED_PREVALENCE:
+        return _("services per 10,000 children estimated to experience sexual abuse")
+    return _("services per 10,000 children")
+
+
 def supply_statement(result: LayerResult) -> str:
     n = len(result.services)
+    unit = access_unit(result.basis, result.need)
     if result.basis == layers.BASIS_CAPACITY:
         return _(
             "Supply is each service's stated capacity (new referrals a year) for %(with)s of %(n)s services; "
-            "the %(without)s that state none count as 1, so figures mix units where both occur."
-        ) % {"with": result.services_with_capacity, "n": n, "without": n - result.services_with_capacity}
-    return _("Supply is 1 per service: figures are services per 10,000 children (%(n)s services counted).") % {"n": n}
+            "the %(without)s that state none count as 1, so figures mix units where both occur. Figures are "
+            "%(unit)s."
+        ) % {"with": result.services_with_capacity, "n": n, "without": n - result.services_with_capacity,
+             "unit": unit}
+    return _("Supply is 1 per service: figures are %(unit)s (%(n)s services counted).") % {"n": n, "unit": unit}
 
 
 def need_statement(need: str) -> str:
@@ -36,7 +51,7 @@ def need_statement(need: str) -> str:
 def figure_notes(result: LayerResult, as_of: date | None) -> list[tuple[str, str]]:
     """(heading, text) pairs stating where the figures come from, when, how, and what they cannot show."""
     period = _("Directory as it stood on %(date)s (waiting times: each service's latest report).") % {
-        "date": date_format(as_of) if as_of else _("no services yet")
+        "date": date_format(as_of, "j F Y") if as_of else _("no services yet")
     }
     return [
         ("source", _(
@@ -83,7 +98,7 @@ def _counting_cap() -> str:
 def unmet_notes(months: list[date]) -> list[tuple[str, str]]:
     if months:
         period = _("Searches from %(first)s to %(last)s (counted by calendar month).") % {
-            "first": f"{min(months):%B %Y}", "last": f"{max(months):%B %Y}"
+            "first": date_format(min(months), "F Y"), "last": date_format(max(months), "F Y")
         }
     else:
         period = _("No searches counted yet.")

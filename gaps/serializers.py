@@ -38,6 +38,7 @@ class GapsResponseSerializer(serializers.Serializer):
     label = serializers.CharField()
     basis = serializers.CharField()
     need = serializers.CharField()
+    unit = serializers.CharField(help_text="What access_per_10000 counts, per 10,000 of what")
     view = serializers.CharField()
     directory_as_of = serializers.DateField(allow_null=True)
     notes = serializers.DictField(child=serializers.CharField(), help_text="Source, period, method and limits")

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -55,6 +56,19 @@ def _rows_for_view(result: LayerResult, view: str, version: str) -> tuple[list[A
     return rows, by_la
 
 
+def _no_provision_by_region(
+    rows: list[AreaResult], no_provision: list[AreaResult], region_of: dict[str, AreaResult]
+) -> list[tuple[AreaResult, list[AreaResult]]]:
+    """In a regional view, each region that holds a local authority with no provision, with those
+    local authorities (in the table's order of regions by name)."""
+    if not region_of:
+        return []
+    return [
+        (region, members) for region in layers.sort_results(rows, "name")
+        if (members := [la for la in no_provision if region_of.get(la.code) is region])
+    ]
+
+
 def _sort_links(request: HttpRequest, current: str) -> list[dict]:
     links = []
     for column, label in SORT_COLUMNS:
@@ -73,24 +87,28 @@ def index(request: HttpRequest) -> HttpResponse:
     version = selectors.directory_version()
     result = selectors.gaps_layer(layer=chosen.layer, basis=chosen.basis, need=chosen.need, version=version)
     rows, region_of = _rows_for_view(result, chosen.view, version)
-    _services, las, _regions = selectors.gaps_inputs(version)
-    centroids = {a.code: (a.latitude, a.longitude) for a in las if a.latitude is not None}
     map_html = maps.build_gaps_map(
-        maps.la_boundaries(str(BOUNDARIES)), result.areas, regions=region_of, centroids=centroids,
+        maps.la_boundaries(str(BOUNDARIES)), result.areas, regions=region_of,
+        label_points=maps.la_label_points(str(BOUNDARIES)),
         tiles_url=settings.MAP_TILES_URL, tiles_attribution=settings.MAP_TILES_ATTRIBUTION,
+        unit=notes.access_unit(result.basis, result.need),
     )
     table = [(row, maps.bin_for(row)) for row in layers.sort_results(rows, chosen.sort)]
+    # Local authorities with none, whatever the view: a region's mean would hide them.
+    no_provision = [r for r in layers.sort_results(result.areas, "name") if r.no_provision]
     return render(request, "gaps/index.html", {
         "form": form,
         "chosen": chosen,
         "result": result,
         "rows": table,
-        "no_provision": [r for r in layers.sort_results(rows, "name") if r.no_provision],
+        "no_provision": no_provision,
+        "no_provision_by_region": _no_provision_by_region(rows, no_provision, region_of),
         "map_html": map_html,
         "bins": maps.BINS,
         "sort_links": _sort_links(request, chosen.sort),
         "notes": _notes(result),
         "supply_statement": notes.supply_statement(result),
+        "access_unit": notes.access_unit(result.basis, result.need),
         "need_statement": notes.need_statement(result.need),
         "query": form.shown_query(),
     })
@@ -130,7 +148,7 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="servicemap-gaps-{chosen.layer.key.replace(":", "-")}.csv"'
     writer = csv.writer(response)
-    writer.writerow(["Layer", chosen.layer.label])
+    writer.writerow([_("Layer"), chosen.layer.label])
     for key, text in notes.figure_notes(result, selectors.directory_as_of()):
         writer.writerow([str(notes.NOTE_HEADINGS[key]), text])
     writer.writerow([])
@@ -223,13 +241,16 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     for key, text in notes.unmet_notes(months):
         writer.writerow([str(notes.NOTE_HEADINGS[key]), text])
+    writer.writerow(["[c]", _("Hidden cells show [c].")])
     writer.writerow([])
-    writer.writerow(["breakdown", "code", "label", *[code for code, _label in report.columns], "total"])
+    writer.writerow(["breakdown", "code", "label", *[code for code, _label in report.columns], "total",
+                     "per_10000_children"])
     for breakdown in report.breakdowns:
         for row in breakdown.rows:
-            writer.writerow([breakdown.key, row.code, row.label, *[c.text for c in row.cells], row.total.text])
+            writer.writerow([breakdown.key, row.code, row.label, *[c.text for c in row.cells], row.total.text,
+                             row.rate.text if row.rate else ""])
         writer.writerow([breakdown.key, "", "Total", *[c.text for c in breakdown.table.col_totals],
-                         breakdown.table.total.text])
+                         breakdown.table.total.text, ""])
     return response
 
 
@@ -250,9 +271,13 @@ def trends(request: HttpRequest) -> HttpResponse:
             context["now_label"] = _("now")
         else:
             now = selectors.snapshot_access(snapshot=chosen["to"], layer=chosen["layer"])
-            context["now_label"] = f"{chosen['to'].taken_on:%d %B %Y}"
+            context["now_label"] = date_format(chosen["to"].taken_on, "j F Y")
         context["rows"] = _trend_rows(current, before, now)
         context["notes"] = _notes(current)
+        if chosen["to"] is not None:  # both columns are snapshots: the directory's date is neither
+            period = _("Snapshots taken on %(then)s and %(now)s. Children: Census day, 21 March 2021.") % {
+                "then": date_format(then.taken_on, "j F Y"), "now": date_format(chosen["to"].taken_on, "j F Y")}
+            context["notes"] = [(h, period if h == notes.NOTE_HEADINGS["period"] else t) for h, t in context["notes"]]
     return render(request, "gaps/trends.html", context)
 
 

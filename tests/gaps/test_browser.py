@@ -59,6 +59,14 @@ def test_switching_the_map_to_intra_familial_hatches_the_areas_with_none(live_se
     hatched = page.locator('.leaflet-overlay-pane path[fill="url(#sm-no-provision)"]')
     assert hatched.count() == len(NO_INTRA_FAMILIAL)
     assert page.locator(".sm-map-label").count() == len(NO_INTRA_FAMILIAL)
+    # Each "None" sits on its own hatched area: what lies under the middle of the label is hatched.
+    page.locator(".sm-map-label").first.scroll_into_view_if_needed()
+    under = page.evaluate("""() => [...document.querySelectorAll('.sm-map-label')].map(label => {
+        const box = label.getBoundingClientRect();
+        return document.elementsFromPoint(box.x + box.width / 2, box.y + box.height / 2)
+            .filter(e => e.tagName === 'path').map(e => e.getAttribute('fill'))[0];
+    })""")
+    assert under == ["url(#sm-no-provision)"] * len(NO_INTRA_FAMILIAL)
     assert page.locator(".leaflet-overlay-pane path").count() == 22
     # The legend is HTML beside the map; the table beneath names the same areas.
     assert page.locator(".sm-legend li").count() == 6

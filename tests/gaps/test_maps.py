@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 
 from gaps import maps
@@ -38,8 +40,7 @@ def test_the_map_uses_our_leaflet_no_tiles_hatches_and_labels_no_provision():
     data = maps.la_boundaries(BOUNDARIES)
     codes = [f["properties"]["lad_code"] for f in data["features"]]
     results = [result(code, 0 if i < 2 else 1.0) for i, code in enumerate(codes)]
-    centroids = {code: (52.0 + i / 100, -3.5) for i, code in enumerate(codes)}
-    html = maps.build_gaps_map(data, results, centroids=centroids)
+    html = maps.build_gaps_map(data, results, label_points=maps.la_label_points(BOUNDARIES))
     assert "/static/vendor/leaflet/leaflet.js" in html
     assert "cdn" not in html and "tile.openstreetmap" not in html
     assert "user-scalable" not in html
@@ -55,3 +56,50 @@ def test_tiles_are_added_only_when_configured():
     assert "tiles.example" not in maps.build_gaps_map(data, results)
     html = maps.build_gaps_map(data, results, tiles_url="https://tiles.example/{z}/{x}/{y}.png", tiles_attribution="X")
     assert "tiles.example" in html
+
+
+def test_a_regional_view_hatches_its_local_authorities_with_none_and_says_whose_figures_it_shows():
+    data = maps.la_boundaries(BOUNDARIES)
+    codes = [f["properties"]["lad_code"] for f in data["features"]]
+    results = [result(code, 0 if i == 0 else 1.0) for i, code in enumerate(codes)]
+    board = AreaResult("W11000028", "Aneurin Bevan University Health Board", "Bwrdd Iechyd Prifysgol Aneurin Bevan",
+                       "health_board", 50_000, 0.0001, 0.9, frozenset({1, 2}))
+    features = {f["properties"]["lad_code"]: f["properties"] for f in maps.gaps_features(data, results,
+                                                                                        dict.fromkeys(codes, board))}
+    none, some = features[codes[0]], features[codes[1]]
+    assert none["sm_fill"] == maps.NO_PROVISION_FILL  # not the board's colour
+    assert some["sm_fill"] == maps.bin_for(board).color
+    assert none["sm_name"] == f"Area {codes[0]}"  # its own name, not the board's
+    assert none["sm_here"] == "none: no provision" and some["sm_here"] == "1"
+    assert none["sm_region"] == "Aneurin Bevan University Health Board"
+    html = maps.build_gaps_map(data, results, regions=dict.fromkeys(codes, board))
+    assert "Figures below are for its region" in html
+
+
+def test_each_label_point_is_inside_its_own_area_and_no_other():
+    data = maps.la_boundaries(BOUNDARIES)
+    points = maps.la_label_points(BOUNDARIES)
+    assert len(points) == 22
+    for feature in data["features"]:
+        lat, lon = points[feature["properties"]["lad_code"]]
+        holding = [f["properties"]["lad_code"] for f in data["features"]
+                   if any(maps.point_in_polygon(lon, lat, polygon) for polygon in f["geometry"]["coordinates"])]
+        assert holding == [feature["properties"]["lad_code"]]
+
+
+def test_the_pole_of_a_u_shape_is_inside_it_where_its_centroid_is_not():
+    u_shape = [[[0, 0], [3, 0], [3, 3], [2, 3], [2, 1], [1, 1], [1, 3], [0, 3], [0, 0]]]
+    x, y = maps.pole_of_inaccessibility(u_shape, 0.001)
+    assert maps.point_in_polygon(x, y, u_shape)
+    assert not maps.point_in_polygon(1.5, 1.5, u_shape)  # the middle of its box is outside
+
+
+def test_the_none_labels_sit_on_the_label_points_of_the_areas_with_none():
+    data = maps.la_boundaries(BOUNDARIES)
+    codes = [f["properties"]["lad_code"] for f in data["features"]]
+    points = maps.la_label_points(BOUNDARIES)
+    results = [result(code, 0 if code in {"W06000019", "W06000024"} else 1.0) for code in codes]
+    html = maps.build_gaps_map(data, results, label_points=points)
+    placed = [tuple(map(float, pair)) for pair in re.findall(r"L\.marker\(\s*\[([-\d.]+), ([-\d.]+)\]", html)]
+    assert sorted(placed) == sorted([points["W06000019"], points["W06000024"]])
+    assert "[20, 8]" in html  # each label is centred on its point

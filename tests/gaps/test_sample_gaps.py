@@ -111,3 +111,16 @@ def test_the_headlines_page_lists_the_sample_gaps(client, sample_directory):
     assert {r.area.code for r in ratios[:3]} == NO_INTRA_FAMILIAL
     assert all(0 <= r.ratio <= 1 for r in ratios if r.ratio is not None)
 
+
+
+@pytest.mark.parametrize("view", ["health_board", "safeguarding_region"])
+def test_regional_views_still_name_the_local_authorities_with_no_provision(client, sample_directory, view):
+    response = client.get(reverse("gaps:index"), {"layer": "intra_familial", "view": view})
+    body = " ".join(response.content.decode().split())
+    assert {a.code for a in response.context["no_provision"]} == NO_INTRA_FAMILIAL
+    assert "Every area has at least one service" not in body
+    assert "No provision in 3 local authorities" in body
+    for name in ("Blaenau Gwent", "Merthyr Tydfil", "Monmouthshire"):
+        assert f">{name}</a>" in body
+    named = {la.code for _region, members in response.context["no_provision_by_region"] for la in members}
+    assert named == NO_INTRA_FAMILIAL

@@ -198,3 +198,54 @@ def test_the_unmet_csv_refuses_a_month_it_does_not_hold_and_the_page_links_the_m
     page = client.get(reverse("gaps:unmet"), {"start": "9999-99"})
     assert "start=2026-02&amp;end=2026-02" in page.content.decode()
     assert client.get(reverse("gaps:unmet_csv"), {"start": "2026-02", "end": "2026-02"}).status_code == 200
+
+
+def _two_snapshots(wales_areas) -> None:
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    snapshot_take(taken_on=date(2026, 6, 1))
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    snapshot_take(taken_on=date(2026, 9, 1))
+
+
+def test_a_backwards_trends_comparison_is_swapped_and_the_period_names_both_snapshots(client, wales_areas):
+    _two_snapshots(wales_areas)
+    response = client.get(reverse("gaps:trends"), {"then": "2026-09-01", "now": "2026-06-01"})
+    assert (response.context["then"].taken_on, response.context["now_label"]) == (date(2026, 6, 1), "1 September 2026")
+    cardiff = next(r for r in response.context["rows"] if r["code"] == CARDIFF)
+    assert (cardiff["then_services"], cardiff["now_services"]) == (1, 2)
+    period = dict(response.context["notes"])["Period"]
+    assert "Snapshots taken on 1 June 2026 and 1 September 2026." in period
+    assert "Directory as it stood" not in period
+
+
+def test_a_snapshot_compared_with_itself_is_refused_with_a_message(client, wales_areas):
+    _two_snapshots(wales_areas)
+    response = client.get(reverse("gaps:trends"), {"then": "2026-06-01", "now": "2026-06-01"})
+    assert response.status_code == 200
+    assert "a snapshot compared with itself shows no change" in response.content.decode()
+    assert response.context["now_label"] == "now"
+
+
+def test_the_skip_link_comes_before_the_map(client, wales_areas):
+    body = client.get(reverse("gaps:index")).content.decode()
+    assert body.index('href="#gaps-table"') < body.index('class="sm-gaps-map"')
+
+
+def test_every_error_summary_link_leads_to_a_control_on_show(client, wales_areas):
+    body = client.get(reverse("gaps:index"), {"basis": "x", "sort": "bad"}).content.decode()
+    summary = body[body.index("govuk-error-summary"):body.index("</ul>", body.index("govuk-error-summary"))]
+    assert 'href="#id_sort"' not in summary and "Sort by: Select a valid choice" in summary
+    assert 'href="#id_basis"' in summary and 'id="id_basis"' in body
+    details = body[body.index('<details class="govuk-details"'):]
+    assert details.startswith('<details class="govuk-details" open>')
+
+
+def test_the_unmet_csv_has_the_pages_rate_column_and_explains_c(client, wales_areas):
+    _unmet(12)
+    text = client.get(reverse("gaps:unmet_csv")).content.decode()
+    header, _blank, table = text.partition("\r\n\r\n")
+    assert ["[c]", "Hidden cells show [c]."] in list(csv.reader(io.StringIO(header)))
+    rows = list(csv.DictReader(io.StringIO(table)))
+    page = client.get(reverse("gaps:unmet")).context["report"].breakdowns[0]
+    cardiff = next(r for r in rows if r["breakdown"] == "lad_code" and r["code"] == CARDIFF)
+    assert cardiff["per_10000_children"] == next(r for r in page.rows if r.code == CARDIFF).rate.text != ""

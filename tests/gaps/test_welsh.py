@@ -1,0 +1,45 @@
+"""The gaps pages in Welsh: dates, the order of areas and the downloads in the page's language."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from gaps.services import record_unmet_search, snapshot_take
+from tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+CARDIFF = "W06000015"
+
+
+def test_welsh_pages_name_the_months_in_welsh_in_one_date_style(client, wales_areas):
+    record_unmet_search(month=date(2026, 6, 1), lad_code=CARDIFF, abuse_forms=["intra_familial"], age=8,
+                        excluded_by="none", reason="no_service")
+    body = client.get("/cy/gaps/unmet/").content.decode()
+    assert "Mehefin 2026" in body and "June" not in body
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    snapshot_take(taken_on=date(2026, 6, 1))
+    snapshot_take(taken_on=date(2026, 9, 1))
+    welsh = client.get("/cy/gaps/trends/", {"then": "2026-06-01", "now": "2026-09-01"})
+    text = welsh.content.decode()
+    assert ">1 Mehefin 2026</option>" in text and "1 Medi 2026" in text
+    assert "June" not in text and "September" not in text
+    english = client.get("/gaps/trends/", {"then": "2026-06-01", "now": "2026-09-01"}).content.decode()
+    assert ">1 June 2026</option>" in english and "01 June" not in english
+
+
+def test_welsh_pages_sort_areas_by_their_welsh_names(client, wales_areas):
+    rows = client.get("/cy/gaps/", {"sort": "name"}).context["rows"]
+    shown = [row.name_cy or row.name for row, _bin in rows]
+    assert shown == sorted(shown, key=str.casefold)
+    none = [a.name_cy or a.name for a in client.get("/cy/gaps/").context["no_provision"]]
+    assert none == sorted(none, key=str.casefold)
+
+
+def test_the_welsh_csv_heads_its_rows_in_welsh(client, wales_areas):
+    text = client.get("/cy/gaps/data.csv").content.decode("utf-8-sig")
+    assert next(csv.reader(io.StringIO(text)))[0] == "Haen"

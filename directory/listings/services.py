@@ -53,12 +53,31 @@ def _set_coverage(service: Service, codes: list[str]) -> None:
 
 
 def _save(service: Service, values: dict[str, Any], *, by, reason: str) -> None:
+    """Save `values` as one recorded version, coverage included.
+
+    Saving the row and then setting its areas recorded two versions (the first with the old
+    areas, or none for a new listing), a minute apart at most: restoring the first put back a
+    listing that never existed (a new one with no areas at all). So the areas are set with
+    history off, and the version is recorded once both are in place.
+    """
     _apply(service, values)
     service.full_clean()
     _record_as(service, by, reason)
-    service.save()
-    if fields.COVERAGE in values:
+    if fields.COVERAGE not in values:
+        service.save()
+        return
+    creating = service.pk is None
+    service.skip_history_when_saving = True
+    try:
+        if creating:
+            service.save()  # the row must exist before it can have areas
         _set_coverage(service, values[fields.COVERAGE])
+    finally:
+        del service.skip_history_when_saving
+    service.save()  # records the version, with its areas
+    if creating:
+        # The row was first saved unrecorded, so the recorded save was an update: it is the creation.
+        service.history.filter(history_id=service_version(service)).update(history_type="+")
 
 
 @transaction.atomic

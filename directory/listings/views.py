@@ -286,12 +286,19 @@ def change_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @moderator_required
-@require_POST
 def service_restore(request: HttpRequest, public_id: uuid.UUID, history_id: int) -> HttpResponse:
+    """GET asks first, showing what would change; POST restores. A restore publishes at once, so
+    one click on a list of versions was one mistake away from changing the public listing."""
     service = _get_service_for_editor(request, public_id)
     record = selectors.service_history_record(service=service, history_id=history_id)
     if record is None:
         raise Http404
+    if request.method != "POST":
+        version = fields.snapshot(record, selectors.history_record_coverage_codes(record))
+        return render(request, "listings/restore_confirm.html", {
+            "service": service, "record": record,
+            "rows": fields.diff(selectors.service_snapshot(service), version, selectors.area_names()),
+        })
     try:
         services.service_restore(service=service, record=record, by=request.user)
     except ValidationError as exc:

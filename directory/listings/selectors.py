@@ -36,7 +36,8 @@ def service_list_for_dashboard(*, user) -> list[Service]:
     """The user's services with their newest wait, open problem reports and pending/rejected changes.
 
     Each service gets `waits` (newest first), `open_reports`, `pending_changes` and
-    `rejected_changes` (newest first). Six queries whatever the number of services.
+    `decided_changes` (approved or rejected, newest decision first: a rejection is news only while
+    no later change has been approved). Six queries whatever the number of services.
     """
     return list(
         service_queryset_for_editor(user=user)
@@ -57,8 +58,10 @@ def service_list_for_dashboard(*, user) -> list[Service]:
             ),
             Prefetch(
                 "changes",
-                queryset=ServiceChange.objects.filter(state=ServiceChange.State.REJECTED).order_by("-decided_at"),
-                to_attr="rejected_changes",
+                queryset=ServiceChange.objects.filter(
+                    state__in=[ServiceChange.State.APPROVED, ServiceChange.State.REJECTED]
+                ).order_by("-decided_at", "-id"),
+                to_attr="decided_changes",
             ),
         )
         .order_by("organisation__name", "name", "id")

@@ -225,3 +225,13 @@ def test_create_moderator_refuses_a_weak_password(db, monkeypatch):
 def test_a_superuser_is_a_moderator_and_a_plain_user_is_not(db):
     assert is_moderator(get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD))
     assert not is_moderator(UserFactory())
+
+
+def test_recent_invitations_scroll_inside_their_own_box_on_a_phone(client, invitation):
+    client.force_login(invitation.invited_by)
+    html = client.get(reverse("accounts:invite")).content.decode()
+    assert "New@Example.org".lower() in html
+    # The wrapper scrolls sideways (servicemap.css) so the page itself does not, and is reachable by keyboard.
+    assert re.search(
+        r'<div class="sm-table-wrap" tabindex="0" role="region" aria-labelledby="recent-invitations">\s*<table', html
+    )

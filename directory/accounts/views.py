@@ -46,7 +46,13 @@ class SignInView(LoginView):
 
 
 class SignOutView(LogoutView):
-    pass
+    """Signing out is a POST (a link or a prefetch must not sign anyone out). A GET, from a typed
+    or bookmarked address, was a blank 405 page: it gets a page with the button instead."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return render(request, "accounts/logout.html")
 
 
 class PasswordResetStartView(auth_views.PasswordResetView):

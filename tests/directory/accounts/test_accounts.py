@@ -235,3 +235,15 @@ def test_recent_invitations_scroll_inside_their_own_box_on_a_phone(client, invit
     assert re.search(
         r'<div class="sm-table-wrap" tabindex="0" role="region" aria-labelledby="recent-invitations">\s*<table', html
     )
+
+
+def test_opening_the_sign_out_address_explains_and_offers_the_button_without_signing_out(client, user):
+    client.force_login(user)
+    page = client.get(reverse("accounts:logout"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "You are signed in as p@example.org" in html
+    assert re.search(rf'<form method="post" action="{reverse("accounts:logout")}">', html)
+    assert client.get(reverse("listings:dashboard")).status_code == 200  # still signed in
+    client.logout()
+    assert "You are signed out" in client.get(reverse("accounts:logout")).content.decode()

@@ -90,10 +90,15 @@ def _formfield(model_field, **kwargs):
     return model_field.formfield(**kwargs)
 
 
+class AreaChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Area) -> str:
+        return obj.display_name  # Welsh on Welsh pages, as the public search names them
+
+
 class ServiceForm(forms.ModelForm):
     """Every editable field of a service. `fieldsets` gives the page its order and grouping."""
 
-    coverage_areas = forms.ModelMultipleChoiceField(
+    coverage_areas = AreaChoiceField(
         # Local authorities first, then boards, regions and the nation.
         queryset=Area.objects.annotate(
             kind_order=Case(When(kind=Area.Kind.LOCAL_AUTHORITY, then=Value(0)), default=Value(1))
@@ -162,6 +167,8 @@ class ServiceForm(forms.ModelForm):
             self.fields[f"{base}_cy"].label = f"{fields.field_label(base + '_cy')}"
             self.fields[f"{base}_en"].help_text = self.fields[f"{base}_cy"].help_text = NO_IDENTIFYING_DETAILS[base]
         self.fields["cost_note"].help_text = NO_IDENTIFYING_DETAILS["cost_note"]
+        for name in fields.LABELS.keys() - {"name", "description"}:
+            self.fields[name].label = fields.field_label(name)
         self.fields["age_min"].label = fields.AGE_LABELS["age_min"]
         self.fields["age_max"].label = fields.AGE_LABELS["age_max"]
         for field in self.fields.values():

@@ -18,7 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.accounts.roles import is_moderator
 from directory.listings import fields, notifications
-from directory.listings.selectors import area_names, history_record_coverage_codes, service_snapshot
+from directory.listings.selectors import (
+    RESTORED_DATE_FORMAT,
+    area_names,
+    history_record_coverage_codes,
+    service_snapshot,
+)
 from directory.models import Area, Organisation, ProblemReport, Service, ServiceChange, WaitingTimeReport
 
 CHANGE_NOT_PENDING = _("This change has already been decided.")
@@ -302,7 +307,8 @@ def service_restore(*, service: Service, record, by) -> Service:
     """Make the live listing what it was in an earlier recorded version (a moderator's act)."""
     service = Service.objects.select_for_update().get(pk=service.pk)
     values = fields.snapshot(record, history_record_coverage_codes(record))
-    when = timezone.localtime(record.history_date).strftime("%d %b %Y %H:%M")
+    # Stored in English, read back for display in the page's language (selectors.history_reason_display).
+    when = timezone.localtime(record.history_date).strftime(RESTORED_DATE_FORMAT)
     _save(service, values, by=by, reason=f"Restored the version of {when}")
     return service
 

@@ -130,7 +130,9 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         request.POST if request.method == "POST" else None, instance=service, initial=pending_initial,
         show_approval_tags=service.is_published and not moderator,
     )
-    opened_version = _opened_version(request) if request.method == "POST" else services.service_version(service)
+    # 0: the listing had no recorded version when the form was opened (listings loaded before
+    # history was kept), so any later one counts as a change since.
+    opened_version = _opened_version(request) if request.method == "POST" else (services.service_version(service) or 0)
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:

@@ -82,5 +82,5 @@ def form_data(service: Service, **overrides) -> dict:
             data[field] = ""
         else:
             data[field] = str(value)
-    data["opened_version"] = service_version(service)
+    data["opened_version"] = service_version(service) or 0
     return data

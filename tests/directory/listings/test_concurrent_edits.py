@@ -79,3 +79,22 @@ def test_the_same_change_made_by_both_is_not_a_clash(client, provider, moderator
     assert _edit(client, moderator, service, form_data(service, referral_phone="03000 000000")).status_code == 302
     providers_form["referral_phone"] = "03000 000000"
     assert _edit(client, provider, service, providers_form).status_code == 302
+
+
+def test_a_listing_with_no_recorded_version_is_still_protected(client, provider, moderator, service):
+    service.history.all().delete()  # loaded before history was kept
+    client.force_login(provider)
+    html = client.get(reverse("listings:service_edit", args=[service.public_id])).content.decode()
+    assert '<input type="hidden" name="opened_version" value="0">' in html
+    providers_form = form_data(service)
+    providers_form["opened_version"] = "0"
+    assert _edit(client, moderator, service, form_data(service, description_en="Moderator's text")).status_code == 302
+
+    providers_form["referral_phone"] = "02999 999999"
+    response = _edit(client, provider, service, providers_form)
+
+    # With no version to compare with, what the form still holds of the old description cannot be told
+    # from a change: it is shown as a clash, never saved over the moderator's.
+    assert response.status_code == 200 and "This listing was changed by mod@example.org" in response.content.decode()
+    service.refresh_from_db()
+    assert service.description_en == "Moderator's text"

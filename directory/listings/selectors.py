@@ -155,6 +155,7 @@ class HistoryEntry:
     kind: str
     reason: str
     changes: list[fields.FieldDiff]
+    restorable: bool = True
 
 
 HISTORY_LIMIT = 200
@@ -206,6 +207,7 @@ def service_history(*, service: Service, limit: int = HISTORY_LIMIT) -> list[His
     snapshots = [fields.snapshot(r, codes[r.history_id]) for r in records]
     entries = []
     for index, record in enumerate(records):
+        newer = records[index - 1] if index else None
         older = snapshots[index + 1] if index + 1 < len(snapshots) else {}
         user = record.history_user
         entries.append(
@@ -216,13 +218,34 @@ def service_history(*, service: Service, limit: int = HISTORY_LIMIT) -> list[His
                 kind=str(_HISTORY_KIND.get(record.history_type, record.history_type)),
                 reason=history_reason_display(record.history_change_reason or ""),
                 changes=fields.diff(older, snapshots[index], names) if older else [],
+                restorable=not _is_first_half_of_one_save(record, newer),
             )
         )
     return entries
 
 
+# Before one save recorded one version, saving a listing and then its areas recorded two, a moment
+# apart: the first (for a new listing, one covering nowhere) was never the listing anyone saw.
+HALF_SAVE_WITHIN = timedelta(seconds=2)
+
+
+def _is_first_half_of_one_save(record, newer) -> bool:
+    return (
+        newer is not None
+        and newer.history_type == "~"
+        and newer.history_user_id == record.history_user_id
+        and (newer.history_change_reason or "") == (record.history_change_reason or "")
+        and newer.history_date - record.history_date <= HALF_SAVE_WITHIN
+    )
+
+
 def service_history_record(*, service: Service, history_id: int):
-    return service.history.filter(history_id=history_id).first()
+    """A version of the service that can be restored: None for one that was only half of a save."""
+    record = service.history.filter(history_id=history_id).first()
+    if record is None:
+        return None
+    newer = service.history.filter(history_id__gt=record.history_id).order_by("history_id").first()
+    return None if _is_first_half_of_one_save(record, newer) else record
 
 
 def history_record_coverage_codes(record) -> list[str]:

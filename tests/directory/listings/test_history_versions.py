@@ -40,7 +40,7 @@ def test_an_edit_to_fields_and_areas_is_one_version(moderator, service, areas):
 
 
 def test_restoring_asks_first_shows_what_changes_and_publishes_only_when_confirmed(client, moderator, service):
-    first = service.history.order_by("history_id").first()
+    first = service.history.order_by("-history_id").first()
     services.service_edit(
         service=service, values=services.form_values_from_service(service, referral_phone="02999 999999"),
         by=moderator,
@@ -62,3 +62,24 @@ def test_restoring_asks_first_shows_what_changes_and_publishes_only_when_confirm
     assert client.post(url).status_code == 302
     service.refresh_from_db()
     assert service.referral_phone == "01000 000000"
+
+
+def test_a_version_that_was_only_half_of_a_save_is_never_offered_for_restore(client, moderator, org, areas):
+    # As listings were saved before (and loaders still may): the row, then its areas, a moment apart.
+    from tests.factories import ServiceFactory
+
+    service = ServiceFactory(organisation=org, name="Two-step", coverage=[])
+    service.coverage_areas.set([areas["W06000015"]])
+    half, whole = service.history.order_by("history_id")
+    assert selectors.history_record_coverage_codes(half) == []
+    services.service_edit(
+        service=service, values=services.form_values_from_service(service, referral_phone="1"), by=moderator
+    )
+    client.force_login(moderator)
+    html = client.get(reverse("listings:history", args=[service.public_id])).content.decode()
+    restore_half = reverse("listings:service_restore", args=[service.public_id, half.history_id])
+    restore_whole = reverse("listings:service_restore", args=[service.public_id, whole.history_id])
+    assert restore_half not in html and restore_whole in html
+    assert client.get(restore_half).status_code == 404
+    assert client.post(restore_half).status_code == 404
+    assert list(service.coverage_areas.values_list("code", flat=True)) == ["W06000015"]

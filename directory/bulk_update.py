@@ -61,6 +61,8 @@ class UploadResult:
     changes: list[Change]
     errors: list[str]
     unchanged_rows: int = 0
+    # The errors are about the whole file (not a CSV, wrong header, no rows, too many), not rows in it.
+    whole_file: bool = False
 
 
 def current_states() -> list[CurrentState]:
@@ -209,7 +211,7 @@ def check_upload(text: str, states: dict[uuid.UUID, CurrentState], *, today: dat
     try:
         return _check_rows(text, states, today)
     except csv.Error as exc:  # e.g. a lone carriage return inside a field (found by tests/fuzz/)
-        return UploadResult([], [NOT_CSV % {"problem": exc}])
+        return UploadResult([], [NOT_CSV % {"problem": exc}], whole_file=True)
 
 
 def _check_rows(text: str, states: dict[uuid.UUID, CurrentState], today: date) -> UploadResult:
@@ -217,13 +219,12 @@ def _check_rows(text: str, states: dict[uuid.UUID, CurrentState], today: date) -
     reader = csv.DictReader(io.StringIO(text, newline=""))
     reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
     if error := _header_error(reader.fieldnames):
-        return UploadResult([], [error])
+        return UploadResult([], [error], whole_file=True)
     result = UploadResult([], [])
     seen: dict[uuid.UUID, int] = {}
     for number, row in enumerate(reader, start=2):
         if number - 1 > MAX_ROWS:
-            result.errors.append(_("The file has more than %d rows.") % MAX_ROWS)
-            break
+            return UploadResult([], [_("The file has more than %d rows.") % MAX_ROWS], whole_file=True)
         row = {key: (value or "") for key, value in row.items() if key is not None}
         if not any(value.strip() for value in row.values()):
             continue  # a blank line a spreadsheet left behind
@@ -237,7 +238,7 @@ def _check_rows(text: str, states: dict[uuid.UUID, CurrentState], today: date) -
         else:
             result.changes.append(change)
     if not result.errors and not result.changes and not result.unchanged_rows:
-        result.errors.append(_("The file has no rows under its header."))
+        return UploadResult([], [_("The file has no rows under its header.")], whole_file=True)
     return result
 
 

@@ -56,8 +56,13 @@ def bulk_update_page(request: HttpRequest) -> HttpResponse:
         else:
             states = {state.public_id: state for state in bulk_update.current_states()}
             result = bulk_update.check_upload(text, states, today=timezone.localdate())
-            row_errors = result.errors
-            if not row_errors:
+            if result.whole_file:
+                # Said of the file, without "Fix this row": there is no row to fix.
+                for error in result.errors:
+                    form.add_error("csv_file", error)
+            else:
+                row_errors = result.errors
+            if not result.errors:
                 applied = bulk_update.apply_changes(result.changes, user=request.user)
                 messages.success(
                     request,

@@ -425,6 +425,10 @@ ORUK_API_FEED_RATE = env_rate("ORUK_API_FEED_RATE", "60/hour")
 # Public "report a problem" submissions per client (servicemap/rate_limits.py): reports land in the
 # moderators' queue, and a script sending hundreds would bury the real ones.
 PROBLEM_REPORT_RATE = env_rate("PROBLEM_REPORT_RATE", "20/hour")
+# Password reset requests per client (servicemap/rate_limits.py): nobody's mailbox is filled with links.
+PASSWORD_RESET_RATE = env_rate("PASSWORD_RESET_RATE", "5/hour")
+# A reset link works once, and for a day (Django's default is three).
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 # Searches with no local service counted for the gaps module per client (the search is still served):
 # a script repeating one could otherwise write the published unmet-demand figures.
 UNMET_COUNT_RATE = env_rate("UNMET_COUNT_RATE", "60/hour")

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from directory import mail
 from directory.models import Organisation
 
 PASSWORDS_DIFFER = _("The two passwords do not match.")
 ORGANISATION_REQUIRED = _("Choose an organisation, or enter the name of a new one.")
 ORGANISATION_BOTH = _("Choose an organisation or enter a new name, not both.")
+PASSWORD_HELP = _("At least 10 characters, not a common password, not all numbers, not like your email address.")
 ORGANISATION_EXISTS = _("An organisation with this name is already listed: choose it from the list above.")
 
 
@@ -42,7 +47,7 @@ class SignInForm(AuthenticationForm):
 class SetPasswordForm(forms.Form):
     password1 = forms.CharField(
         label=_("Choose a password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 10 characters, not a common password, not all numbers, not like your email address."),
+        help_text=PASSWORD_HELP,
     )
     password2 = forms.CharField(
         label=_("Enter the password again"), strip=False,
@@ -93,3 +98,39 @@ class InvitationForm(forms.Form):
         return data
 
 
+
+
+
+class PasswordResetRequestForm(auth_forms.PasswordResetForm):
+    """Django's reset request (it emails only active accounts with a password, and says nothing of
+    which addresses have one), sent through directory.mail with a link that starts with SITE_URL."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("Email address")
+        self.fields["email"].help_text = _("The address you sign in with.")
+        self.fields["email"].error_messages = {
+            "required": _("Enter your email address."),
+            "invalid": _("Enter an email address in the correct format, like name@example.org."),
+        }
+        self.fields["email"].widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        context = {**context, "site_url": settings.SITE_URL.rstrip("/"),
+                   "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        mail.send_after_commit(subject, render_to_string(email_template_name, context), [to_email])
+
+
+class ResetPasswordForm(auth_forms.SetPasswordForm):
+    """Django's new-password form (the same validators as choosing one from an invitation, and
+    autocomplete="new-password"), worded as the invitation's."""
+
+    error_messages = {"password_mismatch": PASSWORDS_DIFFER}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("Choose a new password")
+        self.fields["new_password1"].help_text = PASSWORD_HELP
+        self.fields["new_password2"].label = _("Enter the password again")

@@ -10,4 +10,11 @@ urlpatterns = [
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("invite/", views.invite, name="invite"),
+    path("password-reset/", views.PasswordResetStartView.as_view(), name="password_reset"),
+    path("password-reset/sent/", views.PasswordResetSentView.as_view(), name="password_reset_sent"),
+    path(
+        "password-reset/<uidb64>/<token>/", views.PasswordResetChooseView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

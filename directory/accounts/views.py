@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+import math
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 from directory.accounts import services
 from directory.accounts.decorators import moderator_required
-from directory.accounts.forms import InvitationForm, SetPasswordForm, SignInForm
+from directory.accounts.forms import (
+    InvitationForm,
+    PasswordResetRequestForm,
+    ResetPasswordForm,
+    SetPasswordForm,
+    SignInForm,
+)
 from directory.accounts.models import Invitation
 from directory.models import Organisation
+from servicemap import rate_limits
+
+RESETS_TOO_MANY = ngettext_lazy(
+    "Many password resets have been asked for from your connection in a short time, so no email has been "
+    "sent. Try again in about %(minutes)s minute.",
+    "Many password resets have been asked for from your connection in a short time, so no email has been "
+    "sent. Try again in about %(minutes)s minutes.",
+    "minutes",
+)
 
 
 class SignInView(LoginView):
@@ -25,7 +46,54 @@ class SignInView(LoginView):
 
 
 class SignOutView(LogoutView):
-    pass
+    """Signing out is a POST (a link or a prefetch must not sign anyone out). A GET, from a typed
+    or bookmarked address, was a blank 405 page: it gets a page with the button instead."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return render(request, "accounts/logout.html")
+
+
+class PasswordResetStartView(auth_views.PasswordResetView):
+    """Ask for a reset link. The answer is the same whether or not the address has an account."""
+
+    template_name = "accounts/password_reset.html"
+    form_class = PasswordResetRequestForm
+    email_template_name = "emails/password_reset.txt"
+    subject_template_name = "emails/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_sent")
+
+    def form_valid(self, form):
+        # Counted per client, whatever the address: one client cannot fill a mailbox with links or
+        # probe addresses quickly (the answer never says whether one has an account anyway).
+        retry_after = rate_limits.wait_before("password_reset", self.request, settings.PASSWORD_RESET_RATE)
+        if retry_after is None:
+            return super().form_valid(form)
+        form.add_error(None, RESETS_TOO_MANY % {"minutes": math.ceil(retry_after / 60)})
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(math.ceil(retry_after))
+        return response
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_sent.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+
+
+class PasswordResetChooseView(auth_views.PasswordResetConfirmView):
+    """The link from the email: choose a new password. Works once (the token is made from the
+    password it replaces) and until PASSWORD_RESET_TIMEOUT."""
+
+    template_name = "accounts/password_reset_choose.html"
+    form_class = ResetPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
 
 
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:

@@ -57,6 +57,29 @@ class WaitUpdateForm(forms.Form):
     )
 
 
+# Listings are public and these boxes take free text: a provider describing the service by a case
+# it helped could identify a child. Each hint says what the box is for instead.
+NO_IDENTIFYING_DETAILS = {
+    "description": _(
+        "Published on the listing. Describe the service, not anyone who has used it: do not include anything "
+        "that could identify a child or family (no names, ages, addresses, dates of birth or case details), "
+        "even in an example or a quote."
+    ),
+    "eligibility": _(
+        "Published on the listing. Say who can be referred in general terms: do not include anything that "
+        "could identify a child or family (no names, ages, addresses, dates of birth or case details)."
+    ),
+    "how_to_refer": _(
+        "Published on the listing. Say how to refer, not about any one referral: do not include anything that "
+        "could identify a child or family (no names, addresses, dates of birth or case details)."
+    ),
+    "cost_note": _(
+        "Published on the listing. Do not include anything that could identify a child or family, such as who "
+        "has been charged or funded."
+    ),
+}
+
+
 def _booleans(mapping: dict[str, str]) -> list[str]:
     return list(mapping.values())
 
@@ -67,10 +90,15 @@ def _formfield(model_field, **kwargs):
     return model_field.formfield(**kwargs)
 
 
+class AreaChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Area) -> str:
+        return obj.display_name  # Welsh on Welsh pages, as the public search names them
+
+
 class ServiceForm(forms.ModelForm):
     """Every editable field of a service. `fieldsets` gives the page its order and grouping."""
 
-    coverage_areas = forms.ModelMultipleChoiceField(
+    coverage_areas = AreaChoiceField(
         # Local authorities first, then boards, regions and the nation.
         queryset=Area.objects.annotate(
             kind_order=Case(When(kind=Area.Kind.LOCAL_AUTHORITY, then=Value(0)), default=Value(1))
@@ -137,6 +165,10 @@ class ServiceForm(forms.ModelForm):
         for base in ("description", "eligibility", "how_to_refer"):
             self.fields[f"{base}_en"].label = f"{fields.field_label(base + '_en')}"
             self.fields[f"{base}_cy"].label = f"{fields.field_label(base + '_cy')}"
+            self.fields[f"{base}_en"].help_text = self.fields[f"{base}_cy"].help_text = NO_IDENTIFYING_DETAILS[base]
+        self.fields["cost_note"].help_text = NO_IDENTIFYING_DETAILS["cost_note"]
+        for name in fields.LABELS.keys() - {"name", "description"}:
+            self.fields[name].label = fields.field_label(name)
         self.fields["age_min"].label = fields.AGE_LABELS["age_min"]
         self.fields["age_max"].label = fields.AGE_LABELS["age_max"]
         for field in self.fields.values():
@@ -192,7 +224,12 @@ class ProblemReportForm(forms.Form):
 class RejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Why is this not approved?"), max_length=2000,
-        help_text=_("The provider is emailed this reason."), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The provider is emailed this reason, and it is shown on their dashboard and in the listing's history. "
+            "Say what to fix in the listing: do not include anything that could identify a child or family (no "
+            "names, ages, addresses, dates of birth or case details)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Give a reason so the provider knows what to fix.")},
     )
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from directory.accounts.roles import editable_organisation_ids, is_moderator
 from directory.listings import fields
@@ -36,7 +39,8 @@ def service_list_for_dashboard(*, user) -> list[Service]:
     """The user's services with their newest wait, open problem reports and pending/rejected changes.
 
     Each service gets `waits` (newest first), `open_reports`, `pending_changes` and
-    `rejected_changes` (newest first). Six queries whatever the number of services.
+    `decided_changes` (approved or rejected, newest decision first: a rejection is news only while
+    no later change has been approved). Six queries whatever the number of services.
     """
     return list(
         service_queryset_for_editor(user=user)
@@ -57,8 +61,10 @@ def service_list_for_dashboard(*, user) -> list[Service]:
             ),
             Prefetch(
                 "changes",
-                queryset=ServiceChange.objects.filter(state=ServiceChange.State.REJECTED).order_by("-decided_at"),
-                to_attr="rejected_changes",
+                queryset=ServiceChange.objects.filter(
+                    state__in=[ServiceChange.State.APPROVED, ServiceChange.State.REJECTED]
+                ).order_by("-decided_at", "-id"),
+                to_attr="decided_changes",
             ),
         )
         .order_by("organisation__name", "name", "id")
@@ -126,7 +132,10 @@ def service_list_confirmation_overdue(*, today: date) -> QuerySet[Service]:
 
 
 def area_names() -> dict[str, str]:
-    return dict(Area.objects.values_list("code", "name"))
+    """Each area's name in the active language (English where no Welsh name is known)."""
+    welsh = (get_language() or "en").startswith("cy")
+    return {code: (name_cy if welsh and name_cy else name)
+            for code, name, name_cy in Area.objects.values_list("code", "name", "name_cy")}
 
 
 def coverage_codes(service: Service) -> list[str]:
@@ -146,10 +155,40 @@ class HistoryEntry:
     kind: str
     reason: str
     changes: list[fields.FieldDiff]
+    restorable: bool = True
 
 
 HISTORY_LIMIT = 200
-_HISTORY_KIND = {"+": "Created", "~": "Changed", "-": "Deleted"}
+_HISTORY_KIND = {"+": gettext_lazy("Created"), "~": gettext_lazy("Changed"), "-": gettext_lazy("Deleted")}
+
+# Why a version was made is stored as English text (django-simple-history's change reason), written
+# by directory/listings/services.py and directory/bulk_update.py. The ones this app writes are
+# translated when shown; anything else (an import's own reason) is shown as stored.
+_REASONS = {
+    "Edited: published at once": gettext_lazy("Edited: published at once"),
+    "Created": gettext_lazy("Created"),
+    "Created: waiting for approval": gettext_lazy("Created: waiting for approval"),
+    "Confirmed as still correct": gettext_lazy("Confirmed as still correct"),
+    "CSV bulk update": gettext_lazy("CSV bulk update"),
+}
+_APPROVED = re.compile(r"Approved change (\d+)")
+_RESTORED = re.compile(r"Restored the version of (\d{2} \w{3} \d{4} \d{2}:\d{2})")
+RESTORED_DATE_FORMAT = "%d %b %Y %H:%M"  # as services.service_restore writes it
+
+
+def history_reason_display(reason: str) -> str:
+    """A stored change reason in the active language, where it is one this app writes."""
+    if reason in _REASONS:
+        return str(_REASONS[reason])
+    if match := _APPROVED.fullmatch(reason):
+        return gettext("Approved change %(number)s") % {"number": match.group(1)}
+    if match := _RESTORED.fullmatch(reason):
+        try:
+            when = datetime.strptime(match.group(1), RESTORED_DATE_FORMAT)  # English month names
+        except ValueError:
+            return reason
+        return gettext("Restored the version of %(date)s") % {"date": date_format(when, "j M Y, H:i")}
+    return reason
 
 
 def service_history(*, service: Service, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
@@ -168,6 +207,7 @@ def service_history(*, service: Service, limit: int = HISTORY_LIMIT) -> list[His
     snapshots = [fields.snapshot(r, codes[r.history_id]) for r in records]
     entries = []
     for index, record in enumerate(records):
+        newer = records[index - 1] if index else None
         older = snapshots[index + 1] if index + 1 < len(snapshots) else {}
         user = record.history_user
         entries.append(
@@ -175,16 +215,37 @@ def service_history(*, service: Service, limit: int = HISTORY_LIMIT) -> list[His
                 history_id=record.history_id,
                 when=record.history_date,
                 who=(user.email or user.username) if user else "",
-                kind=_HISTORY_KIND.get(record.history_type, record.history_type),
-                reason=record.history_change_reason or "",
+                kind=str(_HISTORY_KIND.get(record.history_type, record.history_type)),
+                reason=history_reason_display(record.history_change_reason or ""),
                 changes=fields.diff(older, snapshots[index], names) if older else [],
+                restorable=not _is_first_half_of_one_save(record, newer),
             )
         )
     return entries
 
 
+# Before one save recorded one version, saving a listing and then its areas recorded two, a moment
+# apart: the first (for a new listing, one covering nowhere) was never the listing anyone saw.
+HALF_SAVE_WITHIN = timedelta(seconds=2)
+
+
+def _is_first_half_of_one_save(record, newer) -> bool:
+    return (
+        newer is not None
+        and newer.history_type == "~"
+        and newer.history_user_id == record.history_user_id
+        and (newer.history_change_reason or "") == (record.history_change_reason or "")
+        and newer.history_date - record.history_date <= HALF_SAVE_WITHIN
+    )
+
+
 def service_history_record(*, service: Service, history_id: int):
-    return service.history.filter(history_id=history_id).first()
+    """A version of the service that can be restored: None for one that was only half of a save."""
+    record = service.history.filter(history_id=history_id).first()
+    if record is None:
+        return None
+    newer = service.history.filter(history_id__gt=record.history_id).order_by("history_id").first()
+    return None if _is_first_half_of_one_save(record, newer) else record
 
 
 def history_record_coverage_codes(record) -> list[str]:

@@ -7,6 +7,7 @@ history (django-simple-history) with who did it and why.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.accounts.roles import is_moderator
 from directory.listings import fields, notifications
-from directory.listings.selectors import history_record_coverage_codes, service_snapshot
+from directory.listings.selectors import (
+    RESTORED_DATE_FORMAT,
+    area_names,
+    history_record_coverage_codes,
+    service_snapshot,
+)
 from directory.models import Area, Organisation, ProblemReport, Service, ServiceChange, WaitingTimeReport
 
 CHANGE_NOT_PENDING = _("This change has already been decided.")
@@ -52,12 +58,31 @@ def _set_coverage(service: Service, codes: list[str]) -> None:
 
 
 def _save(service: Service, values: dict[str, Any], *, by, reason: str) -> None:
+    """Save `values` as one recorded version, coverage included.
+
+    Saving the row and then setting its areas recorded two versions (the first with the old
+    areas, or none for a new listing), a minute apart at most: restoring the first put back a
+    listing that never existed (a new one with no areas at all). So the areas are set with
+    history off, and the version is recorded once both are in place.
+    """
     _apply(service, values)
     service.full_clean()
     _record_as(service, by, reason)
-    service.save()
-    if fields.COVERAGE in values:
+    if fields.COVERAGE not in values:
+        service.save()
+        return
+    creating = service.pk is None
+    service.skip_history_when_saving = True
+    try:
+        if creating:
+            service.save()  # the row must exist before it can have areas
         _set_coverage(service, values[fields.COVERAGE])
+    finally:
+        del service.skip_history_when_saving
+    service.save()  # records the version, with its areas
+    if creating:
+        # The row was first saved unrecorded, so the recorded save was an update: it is the creation.
+        service.history.filter(history_id=service_version(service)).update(history_type="+")
 
 
 @transaction.atomic
@@ -84,6 +109,51 @@ def service_confirm(*, service: Service, by) -> Service:
     _record_as(service, by, "Confirmed as still correct")
     service.save(update_fields=["last_confirmed_at", "confirmed_by", "updated_at"])
     return service
+
+
+def service_version(service: Service) -> int | None:
+    """The id of the service's latest recorded version: what an edit form was opened on."""
+    return service.history.order_by("-history_id").values_list("history_id", flat=True).first()
+
+
+class EditConflict(Exception):
+    """Someone else saved the listing after this edit form was opened, and changed some of the same
+    fields to something else. Nothing was saved; `version` is what a form shown again is opened on."""
+
+    def __init__(self, *, version: int | None, changed_by: str, changed_at: datetime | None,
+                 clashes: list[fields.FieldDiff]):
+        super().__init__("The listing changed since the form was opened.")
+        self.version, self.changed_by, self.changed_at, self.clashes = version, changed_by, changed_at, clashes
+
+
+def _merge_with_later_changes(service: Service, live: dict[str, Any], values: dict[str, Any],
+                              opened_version: int) -> dict[str, Any]:
+    """What to save when the form was opened on an older version of the listing.
+
+    A form submits every field, so saving it as it stands would put back, silently, whatever
+    anyone saved since it was opened. What the person saving means is what they changed: so
+    only the fields they changed from the version they saw are applied, over the listing as it
+    is now. Where someone else has since changed one of the same fields to something different,
+    neither can be chosen for them: EditConflict, and the form is shown again with both values.
+    """
+    latest = service.history.select_related("history_user").order_by("-history_id").first()
+    if latest is None or latest.history_id == opened_version:
+        return values
+    opened = service.history.filter(history_id=opened_version).first()
+    # A version not of this listing (a tampered or very old form) gives no base: every difference clashes.
+    base = fields.snapshot(opened, history_record_coverage_codes(opened)) if opened is not None else live
+    mine = fields.changed(base, values, fields.EDITABLE_FIELDS)
+    theirs = fields.changed(base, live, fields.EDITABLE_FIELDS) if opened is not None else dict(mine)
+    clashes = {f: v for f, v in mine.items() if f in theirs and v != live.get(f)}
+    if clashes:
+        user = latest.history_user
+        raise EditConflict(
+            version=latest.history_id,
+            changed_by=(user.email or user.username) if user else "",
+            changed_at=latest.history_date,
+            clashes=fields.diff(live, clashes, area_names()),
+        )
+    return {**live, **mine}
 
 
 @dataclass(frozen=True)
@@ -136,8 +206,14 @@ def _propose(service: Service, moderated: dict[str, Any], *, by) -> ServiceChang
 
 
 @transaction.atomic
-def service_edit(*, service: Service, values: dict[str, Any], by, confirm: bool = False) -> EditResult:
+def service_edit(
+    *, service: Service, values: dict[str, Any], by, confirm: bool = False, opened_version: int | None = None,
+) -> EditResult:
     """Save a full edit. Moderators, and listings not yet published, change at once.
+
+    `opened_version` is the version the form was opened on (`service_version`): if the listing
+    has changed since, only what this person changed is applied, or EditConflict is raised
+    (`_merge_with_later_changes`). Without it the values are taken as they are (imports, tests).
 
     A provider's edit to a published listing publishes contact details, description and the
     like at once, and puts changes to what decides who is referred in one pending ServiceChange
@@ -146,6 +222,8 @@ def service_edit(*, service: Service, values: dict[str, Any], by, confirm: bool 
     """
     service = Service.objects.select_for_update().get(pk=service.pk)
     live = service_snapshot(service)
+    if opened_version is not None:
+        values = _merge_with_later_changes(service, live, values, opened_version)
     immediate = fields.changed(live, values, fields.EDITABLE_FIELDS)
     moderated: dict[str, Any] = {}
     if service.is_published and not is_moderator(by):
@@ -229,7 +307,8 @@ def service_restore(*, service: Service, record, by) -> Service:
     """Make the live listing what it was in an earlier recorded version (a moderator's act)."""
     service = Service.objects.select_for_update().get(pk=service.pk)
     values = fields.snapshot(record, history_record_coverage_codes(record))
-    when = timezone.localtime(record.history_date).strftime("%d %b %Y %H:%M")
+    # Stored in English, read back for display in the page's language (selectors.history_reason_display).
+    when = timezone.localtime(record.history_date).strftime(RESTORED_DATE_FORMAT)
     _save(service, values, by=by, reason=f"Restored the version of {when}")
     return service
 

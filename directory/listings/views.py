@@ -16,7 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from directory.accounts.decorators import moderator_required
@@ -25,6 +27,15 @@ from directory.listings import fields, selectors, services
 from directory.listings.forms import REPORTS_TOO_MANY, ProblemReportForm, RejectForm, ServiceForm, WaitUpdateForm
 from directory.models import Organisation, Service, ServiceChange
 from servicemap import rate_limits
+
+EDIT_CONFLICT = gettext_lazy(
+    "This listing was changed by %(who)s on %(date)s at %(time)s, after you opened this page, so your "
+    "changes have not been saved. Check the fields listed below, then save again."
+)
+EDIT_CONFLICT_NO_DATE = gettext_lazy(
+    "This listing was changed by %(who)s after you opened this page, so your changes have not been saved. "
+    "Check the fields listed below, then save again."
+)
 
 
 def _get_service_for_editor(request: HttpRequest, public_id: uuid.UUID) -> Service:
@@ -94,6 +105,22 @@ def _pending_initial(service: Service) -> dict:
     return initial
 
 
+def _opened_version(request: HttpRequest) -> int | None:
+    """The version of the listing the edit form was opened on (a hidden field), if it says one."""
+    try:
+        return int(request.POST.get("opened_version", ""))
+    except ValueError:
+        return None
+
+
+def _conflict_message(conflict: services.EditConflict) -> str:
+    values = {"who": conflict.changed_by or _("someone else")}
+    if conflict.changed_at is None:
+        return EDIT_CONFLICT_NO_DATE % values
+    when = timezone.localtime(conflict.changed_at)
+    return EDIT_CONFLICT % {**values, "date": date_format(when, "j M Y"), "time": date_format(when, "H:i")}
+
+
 @login_required
 def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
@@ -103,12 +130,21 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         request.POST if request.method == "POST" else None, instance=service, initial=pending_initial,
         show_approval_tags=service.is_published and not moderator,
     )
+    # 0: the listing had no recorded version when the form was opened (listings loaded before
+    # history was kept), so any later one counts as a change since.
+    opened_version = _opened_version(request) if request.method == "POST" else (services.service_version(service) or 0)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             result = services.service_edit(
                 service=service, values=services.form_values(form.cleaned_data), by=request.user,
-                confirm=form.cleaned_data["confirm_rest"],
+                confirm=form.cleaned_data["confirm_rest"], opened_version=opened_version,
             )
+        except services.EditConflict as exc:
+            # Shown again as typed, now opened on the version saved since: saving again is a choice
+            # made with both values in view.
+            conflict, opened_version = exc, exc.version
+            form.add_error(None, _conflict_message(exc))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -121,7 +157,10 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             return redirect("listings:dashboard")
     return render(
         request, "listings/service_form.html",
-        {"service": service, "form": form, "has_pending": bool(pending_initial), "is_moderator": moderator},
+        {
+            "service": service, "form": form, "has_pending": bool(pending_initial), "is_moderator": moderator,
+            "opened_version": opened_version, "conflict": conflict,
+        },
     )
 
 
@@ -249,12 +288,19 @@ def change_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @moderator_required
-@require_POST
 def service_restore(request: HttpRequest, public_id: uuid.UUID, history_id: int) -> HttpResponse:
+    """GET asks first, showing what would change; POST restores. A restore publishes at once, so
+    one click on a list of versions was one mistake away from changing the public listing."""
     service = _get_service_for_editor(request, public_id)
     record = selectors.service_history_record(service=service, history_id=history_id)
     if record is None:
         raise Http404
+    if request.method != "POST":
+        version = fields.snapshot(record, selectors.history_record_coverage_codes(record))
+        return render(request, "listings/restore_confirm.html", {
+            "service": service, "record": record,
+            "rows": fields.diff(selectors.service_snapshot(service), version, selectors.area_names()),
+        })
     try:
         services.service_restore(service=service, record=record, by=request.user)
     except ValidationError as exc:

@@ -166,6 +166,7 @@ def test_files_that_cannot_be_read_get_one_clear_error(moderator_client, service
     response = _upload_bytes(moderator_client, content)
     assert response.status_code == 400
     assert message in response.content.decode()
+    assert "Fix this row" not in response.content.decode()  # a whole-file error has no row to fix
 
 
 def test_no_file_at_all_is_an_error_not_a_crash(moderator_client, services):

@@ -225,3 +225,25 @@ def test_create_moderator_refuses_a_weak_password(db, monkeypatch):
 def test_a_superuser_is_a_moderator_and_a_plain_user_is_not(db):
     assert is_moderator(get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD))
     assert not is_moderator(UserFactory())
+
+
+def test_recent_invitations_scroll_inside_their_own_box_on_a_phone(client, invitation):
+    client.force_login(invitation.invited_by)
+    html = client.get(reverse("accounts:invite")).content.decode()
+    assert "New@Example.org".lower() in html
+    # The wrapper scrolls sideways (servicemap.css) so the page itself does not, and is reachable by keyboard.
+    assert re.search(
+        r'<div class="sm-table-wrap" tabindex="0" role="region" aria-labelledby="recent-invitations">\s*<table', html
+    )
+
+
+def test_opening_the_sign_out_address_explains_and_offers_the_button_without_signing_out(client, user):
+    client.force_login(user)
+    page = client.get(reverse("accounts:logout"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "You are signed in as p@example.org" in html
+    assert re.search(rf'<form method="post" action="{reverse("accounts:logout")}">', html)
+    assert client.get(reverse("listings:dashboard")).status_code == 200  # still signed in
+    client.logout()
+    assert "You are signed out" in client.get(reverse("accounts:logout")).content.decode()

@@ -64,7 +64,9 @@ def client_as(client, users):
 
 
 def form_data(service: Service, **overrides) -> dict:
-    """POST data for the full edit form, as the browser would send it for this service."""
+    """POST data for the full edit form, as the browser would send it for this service, opened now."""
+    from directory.listings.services import service_version
+
     values = fields.snapshot(service, [a.code for a in service.coverage_areas.all()])
     values.update(overrides)
     data = {}
@@ -80,4 +82,5 @@ def form_data(service: Service, **overrides) -> dict:
             data[field] = ""
         else:
             data[field] = str(value)
+    data["opened_version"] = service_version(service) or 0
     return data

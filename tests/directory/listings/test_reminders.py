@@ -112,6 +112,25 @@ def test_wait_reminder_at_five_weeks_once_per_wait(dated_service, provider):
     assert len(mail.outbox) == 2
 
 
+def test_the_wait_reminder_says_how_old_the_wait_really_is_and_whether_it_is_flagged(dated_service, provider):
+    with time_machine.travel(date(2025, 3, 1)):
+        services.wait_update(service=dated_service, weeks=8, referrals_open=True, by=provider)
+    run(date(2025, 4, 5))
+    body = " ".join(mail.outbox[-1].body.split())
+    assert "last given on 1 March 2025, 5 weeks ago" in body
+    assert 'once it is more than six weeks old it shows as "may be out of date"' in body
+
+    # A reminder that goes late (the cron was down): the wait is 60 days old and already flagged.
+    with time_machine.travel(date(2025, 4, 10)):
+        services.wait_update(service=dated_service, weeks=4, referrals_open=True, by=provider)
+    run(date(2025, 6, 9))
+    assert len(mail.outbox) == 2
+    body = " ".join(mail.outbox[-1].body.split())
+    assert "last given on 10 April 2025, 8 weeks ago" in body
+    assert 'it is now shown to them as "may be out of date"' in body
+    assert "five weeks" not in body
+
+
 def test_a_service_with_no_provider_account_goes_to_moderators(moderator):
     with time_machine.travel(date(2025, 1, 15)):
         ServiceFactory(name="Orphan", last_confirmed_at=date(2025, 1, 15))

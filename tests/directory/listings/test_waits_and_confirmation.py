@@ -136,3 +136,22 @@ def test_a_provider_with_no_organisation_sees_how_to_get_access(client, db):
     client.force_login(UserFactory())
     page = client.get(reverse("listings:dashboard")).content.decode()
     assert "Ask a moderator to invite you" in page
+
+
+def test_the_dashboard_shows_a_rejection_only_while_it_is_the_latest_decision(client, provider, moderator, service):
+    client.force_login(provider)
+
+    def propose(age: str):
+        return services.service_edit(
+            service=service, values=services.form_values_from_service(service, age_min=age), by=provider
+        )
+
+    with time_machine.travel("2025-03-03 10:00", tick=False):
+        services.change_reject(change=propose("8").pending, by=moderator, reason="Age range looks wrong")
+    page = client.get(reverse("listings:dashboard")).content.decode()
+    assert "Not approved on 3 Mar 2025" in page and "Age range looks wrong" in page
+
+    with time_machine.travel("2025-03-05 10:00", tick=False):
+        services.change_approve(change=propose("7").pending, by=moderator)
+    page = client.get(reverse("listings:dashboard")).content.decode()
+    assert "Not approved on" not in page and "Age range looks wrong" not in page

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from directory import mail
 from directory.accounts.roles import organisation_member_emails
 from directory.listings import notifications, reminders
-from directory.models import ReviewRequest, Service, WaitingTimeReport
+from directory.models import WAIT_STALE_AFTER_DAYS, ReviewRequest, Service, WaitingTimeReport
 
 SUBJECTS = {
     reminders.FIRST: _("Please check your listing: %(name)s"),
@@ -84,10 +84,14 @@ class Command(BaseCommand):
 
     def _send(self, service: Service, due: reminders.Due, recipients: list[str]) -> bool:
         """Record then send, in one transaction: a failed send leaves no record, so it is retried tomorrow."""
-        body = render_to_string(
-            "emails/review_request.txt",
-            {"service": service, "kind": due.kind, "url": notifications.absolute(reverse("listings:dashboard"))},
-        )
+        context = {"service": service, "kind": due.kind, "url": notifications.absolute(reverse("listings:dashboard"))}
+        if due.kind == reminders.WAIT:
+            # The reminder is due at five weeks, but one missed (the cron down, a wait given late)
+            # goes later: it says how old the wait really is and whether it is already flagged.
+            age_days = (timezone.localdate() - service.wait_as_of).days
+            context.update(wait_as_of=service.wait_as_of, wait_age_weeks=age_days // 7,
+                           wait_is_stale=age_days > WAIT_STALE_AFTER_DAYS)
+        body = render_to_string("emails/review_request.txt", context)
         try:
             with transaction.atomic():
                 ReviewRequest.objects.create(

@@ -1,0 +1,51 @@
+"""Provider and moderator pages are in Welsh under /cy/: labels, area names and the history."""
+
+from __future__ import annotations
+
+import re
+
+import time_machine
+from django.urls import reverse
+
+from directory.listings import selectors, services
+
+
+def test_the_welsh_edit_form_labels_every_field_and_area_in_welsh(client, provider, service):
+    client.force_login(provider)
+    html = client.get("/cy" + reverse("listings:service_edit", args=[service.public_id])).content.decode()
+    labels = re.findall(r'<(?:label|legend)[^>]*>([^<]+)</(?:label|legend)>', html)
+    for english in ("Description (English)", "Status", "Referral email", "Referral phone", "Other languages",
+                    "Cost note", "Bridgend"):
+        assert not any(english in label for label in labels), english
+    for welsh in ("Disgrifiad (Saesneg)", "Statws", "E-bost atgyfeirio", "Ffôn atgyfeirio", "Ieithoedd eraill",
+                  "Nodyn am gost", "Pen-y-bont ar Ogwr"):
+        assert any(welsh in label for label in labels), welsh
+
+
+def test_the_welsh_history_page_says_what_happened_in_welsh(client, moderator, service):
+    first = service.history.order_by("history_id").first()
+    services.service_edit(
+        service=service, values=services.form_values_from_service(service, referral_phone="1"), by=moderator
+    )
+    with time_machine.travel("2025-03-03 10:00"):
+        services.service_restore(service=service, record=first, by=moderator)
+    client.force_login(moderator)
+    html = client.get("/cy" + reverse("listings:history", args=[service.public_id])).content.decode()
+    for english in ("Edited: published at once", "Restored the version of", "Referral phone", "– Changed"):
+        assert english not in html, english
+    assert "Golygwyd: cyhoeddwyd ar unwaith" in html
+    assert "Adferwyd fersiwn" in html
+    assert "Ffôn atgyfeirio" in html
+
+
+def test_stored_reasons_are_translated_when_shown_and_unknown_ones_are_left_alone():
+    from django.utils import translation
+
+    with translation.override("cy"):
+        assert selectors.history_reason_display("Approved change 3") == "Cymeradwywyd newid 3"
+        assert selectors.history_reason_display("Restored the version of 05 Mar 2025 14:05").startswith(
+            "Adferwyd fersiwn 5 Maw 2025"
+        )
+        assert selectors.history_reason_display("Imported from the 2024 survey") == "Imported from the 2024 survey"
+    with translation.override("en"):
+        assert selectors.history_reason_display("Approved change 3") == "Approved change 3"

@@ -39,7 +39,7 @@ TEXT = {
         "no_disclosure": "No disclosure needed.", "welsh": "Support available in Welsh", "on_shortlist": "is on your shortlist.",
         "printed": "Printed from servicemap on", "weeks": "{n} weeks", "closed": "Referrals closed",
         "updated": "updated as of today", "no_provision": "No provision", "question": "Intra-familial abuse",
-        "how_to_refer": "How to refer", "waiting": "Waiting time", "none_label": "None",
+        "how_to_refer": "How to refer", "waiting": "Waiting time", "none_label": "None", "layer": "Layer",
     },
     "cy": {
         "found": r"Cafwyd (\d+) g?w?asanaeth", "intra": "Cam-drin o fewn y teulu",
@@ -47,7 +47,7 @@ TEXT = {
         "welsh": "Cymorth ar gael yn Gymraeg", "on_shortlist": "ar eich rhestr fer.",
         "printed": "Argraffwyd o servicemap ar", "weeks": "{n} wythnos", "closed": "Atgyfeiriadau ar gau",
         "updated": "fel ag y mae heddiw", "no_provision": "Dim darpariaeth", "question": "Cam-drin o fewn y teulu",
-        "how_to_refer": "Sut i atgyfeirio", "waiting": "Amser aros", "none_label": "Dim",
+        "how_to_refer": "Sut i atgyfeirio", "waiting": "Amser aros", "none_label": "Dim", "layer": "Haen",
     },
 }
 
@@ -285,7 +285,7 @@ def test_journey_3_a_commissioner_finds_an_area_with_no_intra_familial_provision
     download.save_as(saved)
     assert download.suggested_filename == "servicemap-gaps-intra_familial.csv"
     rows = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8"))))
-    assert rows[0] == ["Layer", text["question"]]  # the layer named in the page's language
+    assert rows[0] == [text["layer"], text["question"]]  # the layer named in the page's language
     assert len([r for r in rows[1:5] if len(r) == 2 and r[1]]) == 4  # source, period, method, limits
     header = rows[rows.index([]) + 1]
     table = [dict(zip(header, r, strict=True)) for r in rows[rows.index([]) + 2:]]

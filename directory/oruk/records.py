@@ -418,7 +418,9 @@ def _location(link: dict, service_id: uuid.UUID, notes: list[str]) -> LocationDa
         "city": _text(address.get("city"), "city")[:100],
         "county": _county(address),
         "postcode": _text(address.get("postal_code"), "postal_code").upper()[:10],
-        "do_not_publish_address": False,
+        # No "do_not_publish_address": False. A published address is no reason to publish ours: a
+        # moderator may have withheld it (a refuge, a therapy house), and an import must never undo
+        # that. A new location keeps the model's default (published); only a withhold is imported.
         "latitude": None,
         "longitude": None,
     }

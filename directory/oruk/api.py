@@ -425,7 +425,13 @@ class ServiceAtLocationDetailView(OrukView):
                    responses=openapi.detail_responses(openapi.SERVICE_AT_LOCATION), tags=["ORUK"])
     def get(self, request: Request, link_id: str) -> Response:
         public_id = _lookup_id("service_at_location", link_id)
-        link = ServiceAtLocation.objects.select_related("service", "location").filter(public_id=public_id).first()
+        # Only a published service's links, as the list: an unpublished service (a new listing
+        # awaiting approval) is not public, nor is where it is.
+        link = (
+            ServiceAtLocation.objects.select_related("service", "location")
+            .filter(public_id=public_id, service__in=Service.objects.published())
+            .first()
+        )
         if link is None:
             raise _not_found("service_at_location", link_id)
         return Response(docs.service_at_location_document(link))

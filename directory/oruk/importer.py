@@ -36,6 +36,8 @@ from directory.models import (
 from directory.oruk import bulk_import
 from directory.oruk.bulk_import import FastPath
 from directory.oruk.records import (
+    UNMAPPED_AREAS,
+    UNMAPPED_ONLY,
     AreaRef,
     LocationData,
     OrganisationData,
@@ -43,11 +45,13 @@ from directory.oruk.records import (
     ServiceData,
     TermData,
     WaitData,
+    kept_extensions,
     parse_service,
     record_label,
 )
 
 CHANGE_REASON = "Imported from an Open Referral feed"
+DUPLICATE_ID = "the feed gave this id already, in record {number}: each service must be listed once"
 ORGANISATION_NOT_FOUND = "organization {id} is not in the database or the feed: give the organization object"
 # ONS code prefixes for the kind of an area first met in a feed.
 _KIND_BY_PREFIX = {"W11": Area.Kind.HEALTH_BOARD, "E92": Area.Kind.NATION, "W92": Area.Kind.NATION,
@@ -194,7 +198,7 @@ def _coverage(service: Service, data: ServiceData, run: _Run) -> bool:
         else:
             unmapped.append({"name": ref.name, "uri": ref.uri, "code": ref.code})
     if unmapped:
-        data.raw["service_areas_unmapped"] = unmapped
+        data.raw[UNMAPPED_AREAS] = unmapped
     if {a.pk for a in areas} == set(service.coverage_areas.values_list("pk", flat=True)):
         return False
     # Each area once: given an area twice (feeds do), `set()` adds the second copy of one it kept,
@@ -331,12 +335,17 @@ def apply_service(data: ServiceData, run: _Run) -> str:
     if created and data.last_modified:
         moment = min(data.last_modified, moment)
     changed |= _wait(service, data.wait, moment)
-    if data.raw != service.raw_extensions:  # data we cannot map, kept (including unmatched areas)
-        Service.objects.filter(pk=service.pk).update(raw_extensions=data.raw)
-        changed = True
+    # Data we cannot map (including unmatched areas), kept; it is not published, so a change to it
+    # alone leaves the record's last_modified as it was.
+    raw = kept_extensions({} if created else service.raw_extensions, data)
+    raw_changed = raw != service.raw_extensions
+    if raw_changed:
+        Service.objects.filter(pk=service.pk).update(raw_extensions=raw)
     if changed or created:
         Service.objects.filter(pk=service.pk).update(updated_at=moment)
-    return "created" if created else "updated" if changed else "unchanged"
+    elif raw_changed:
+        data.notes.append(UNMAPPED_ONLY)
+    return "created" if created else "updated" if changed or raw_changed else "unchanged"
 
 
 def import_records(
@@ -372,11 +381,16 @@ def import_records(
 def _import_all(records: Sequence[object], run: _Run, report: ImportReport, progress: Callable[[str], None]) -> None:
     fast = FastPath(run.organisations)
     emit = _Emitter(report, progress, len(records))
+    first_given: dict[uuid.UUID, int] = {}  # service id -> the number of the record that gave it
     for start in range(0, len(records), bulk_import.CHUNK):
         chunk = []
         for number, raw in enumerate(records[start : start + bulk_import.CHUNK], start=start + 1):
             try:
-                chunk.append((number, raw, parse_service(raw)))
+                data = parse_service(raw)
+                if data.public_id in first_given:  # two versions of one record: neither is sure
+                    raise RecordError(DUPLICATE_ID.format(number=first_given[data.public_id]))
+                first_given[data.public_id] = number
+                chunk.append((number, raw, data))
             except RecordError as exc:
                 chunk.append((number, raw, exc))
         for position, (number, raw, data) in enumerate(chunk):

@@ -551,6 +551,21 @@ def _limit_lengths(fields: dict, notes: list[str]) -> None:
             fields[model_field] = value[:limit]
 
 
+UNMAPPED_AREAS = "service_areas_unmapped"
+UNMAPPED_ONLY = "only unmapped data changed (kept, not published): last_modified kept"
+
+
+def kept_extensions(existing: dict, data: ServiceData) -> dict:
+    """The unmapped data to keep: what the record carries over what we held, key by key. A key the
+    record does not carry is kept, as a field it does not mention is (our own export, and many
+    feeds, carry none of another publisher's extensions); only a record listing its areas says
+    whether some are still unmapped."""
+    kept = existing | data.raw
+    if data.areas is not None and UNMAPPED_AREAS not in data.raw:
+        kept.pop(UNMAPPED_AREAS, None)
+    return kept
+
+
 def record_label(raw: object) -> str:
     """How to name a record in messages: its id as given, or its position."""
     if isinstance(raw, dict) and raw.get("id") not in (None, ""):

@@ -87,8 +87,10 @@ class OrukView(APIView):
         # A NUL character can be sent (%00) but never stored or searched for: PostgreSQL refuses it
         # in any text parameter, which would be a server error. Refused here for every parameter.
         for name, values in request.query_params.lists():
-            if "\x00" in name or any("\x00" in value for value in values):
-                name = name.replace("\x00", "")
+            if "\x00" in name:
+                raise ParameterError(name.replace("\x00", "%00"),
+                                     f"A parameter's name must not contain a NUL character (%00): {name!r}")
+            if any("\x00" in value for value in values):
                 raise ParameterError(name, f"{name} must not contain a NUL character (%00)")
         # A whole feed (every match, streamed) costs a worker a second or more, where a page costs a
         # millisecond: the rate that suits pages would let one client keep every worker streaming.

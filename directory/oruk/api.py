@@ -196,7 +196,7 @@ def _lookup_id(kind: str, raw_id: str) -> uuid.UUID:
 
 
 class ApiRootView(OrukView):
-    @extend_schema(operation_id="getApiDetails", summary="API details", responses={200: openapi.API_DETAILS}, tags=["ORUK"])
+    @extend_schema(operation_id="getApiDetails", summary="API details", responses=openapi.root_responses(), tags=["ORUK"])
     def get(self, request: Request) -> Response:
         schema_url = request.build_absolute_uri(reverse("api-schema")) + "?format=json"
         return Response(

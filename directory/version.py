@@ -13,8 +13,8 @@ same value, so no server serves a stale cached result after another one saved a 
 
 Stored renderings (directory/renderings.py: each service's Open Referral documents and search card)
 outlive a bump: they are stale only if what they show changed. So each bump also says whose:
-`bump(services=...)` replaces those services' `render_token` (the signal receivers know which
-services a saved wait, location or organisation belongs to); a bare `bump()` does not know, and
+`bump(services=...)` replaces those services' `render_token` and sets their `updated_at` to now
+(the signal receivers know which services a saved wait, location or organisation belongs to); a bare `bump()` does not know, and
 replaces the `generation`, which makes every stored rendering stale. Forgetting to say is safe.
 """
 
@@ -101,7 +101,10 @@ def bump(services: Iterable[int] | models.QuerySet | None = None) -> None:
     else:
         # After the caller's write and in its transaction: a rendering built from the old rows
         # carries the old token and is never used again (renderings.py reads the token first).
-        Service.objects.filter(pk__in=services).update(render_token=uuid.uuid4())
+        # What they show changed, so they are modified now: the feed's `last_modified` (and its
+        # `modified_after` filter) reads `updated_at`, and a harvester must see a changed
+        # organisation or location (a newly withheld address above all) in the same statement.
+        Service.objects.filter(pk__in=services).update(render_token=uuid.uuid4(), updated_at=fields["changed_at"])
     if not model.objects.filter(pk=SINGLETON_ID).update(**fields):
         try:
             with transaction.atomic():

@@ -87,8 +87,10 @@ class OrukView(APIView):
         # A NUL character can be sent (%00) but never stored or searched for: PostgreSQL refuses it
         # in any text parameter, which would be a server error. Refused here for every parameter.
         for name, values in request.query_params.lists():
-            if "\x00" in name or any("\x00" in value for value in values):
-                name = name.replace("\x00", "")
+            if "\x00" in name:
+                raise ParameterError(name.replace("\x00", "%00"),
+                                     f"A parameter's name must not contain a NUL character (%00): {name!r}")
+            if any("\x00" in value for value in values):
                 raise ParameterError(name, f"{name} must not contain a NUL character (%00)")
         # A whole feed (every match, streamed) costs a worker a second or more, where a page costs a
         # millisecond: the rate that suits pages would let one client keep every worker streaming.
@@ -194,7 +196,7 @@ def _lookup_id(kind: str, raw_id: str) -> uuid.UUID:
 
 
 class ApiRootView(OrukView):
-    @extend_schema(operation_id="getApiDetails", summary="API details", responses={200: openapi.API_DETAILS}, tags=["ORUK"])
+    @extend_schema(operation_id="getApiDetails", summary="API details", responses=openapi.root_responses(), tags=["ORUK"])
     def get(self, request: Request) -> Response:
         schema_url = request.build_absolute_uri(reverse("api-schema")) + "?format=json"
         return Response(
@@ -425,7 +427,13 @@ class ServiceAtLocationDetailView(OrukView):
                    responses=openapi.detail_responses(openapi.SERVICE_AT_LOCATION), tags=["ORUK"])
     def get(self, request: Request, link_id: str) -> Response:
         public_id = _lookup_id("service_at_location", link_id)
-        link = ServiceAtLocation.objects.select_related("service", "location").filter(public_id=public_id).first()
+        # Only a published service's links, as the list: an unpublished service (a new listing
+        # awaiting approval) is not public, nor is where it is.
+        link = (
+            ServiceAtLocation.objects.select_related("service", "location")
+            .filter(public_id=public_id, service__in=Service.objects.published())
+            .first()
+        )
         if link is None:
             raise _not_found("service_at_location", link_id)
         return Response(docs.service_at_location_document(link))

@@ -45,7 +45,7 @@ from directory.models import (
     TaxonomyTerm,
     WaitingTimeReport,
 )
-from directory.oruk.records import ServiceData, TermData
+from directory.oruk.records import UNMAPPED_ONLY, ServiceData, TermData, kept_extensions
 
 CHUNK = 500  # records read together: each chunk costs ~8 reads and ~10 bulk writes
 DELETE_CHUNK = 900  # links deleted per statement (national services list up to ~30 areas each)
@@ -391,23 +391,24 @@ class FastPath:
         terms_changed = terms is not None and terms != had
         # As the per-record path: a changed record is modified now, and so is its new wait recorded.
         moment = timezone.now()
-        wait = None
-        if data.wait is not None and self.snapshot.waits.get(service.pk) != (
-                data.wait.weeks, data.wait.as_of, data.wait.referrals_open):
-            wait = WaitingTimeReport(service=service, weeks=data.wait.weeks, as_of=data.wait.as_of,
-                                     referrals_open=data.wait.referrals_open, recorded_at=moment)
-            if not _check(wait, exclude=("service",)):
-                return None
+        wait = self._new_wait(service, data, moment)
+        if wait is False:
+            return None
         fields_changed = _differs(service, data.fields)
-        if (not fields_changed and wait is None and not coverage_changed and not terms_changed
-                and data.raw == service.raw_extensions):
+        raw = kept_extensions(service.raw_extensions, data)
+        published_change = fields_changed or wait is not None or coverage_changed or terms_changed
+        if not published_change and raw == service.raw_extensions:
             return "unchanged"
         updated = copy.copy(service)  # the snapshot's row stays as read
         if fields_changed:
             _assign(updated, data.fields)
             if not _check(updated, exclude=("organisation",)):
                 return None
-        updated.raw_extensions, updated.updated_at = data.raw, moment
+        updated.raw_extensions = raw
+        if published_change:
+            updated.updated_at = moment
+        else:  # as the per-record path: unmapped data is not published
+            data.notes.append(UNMAPPED_ONLY)
         plan.updated, plan.fields_changed, plan.wait = updated, fields_changed, wait
         if coverage_changed:
             plan.coverage_change = CoverageChange(
@@ -416,6 +417,15 @@ class FastPath:
         if terms_changed:
             plan.terms_change = TermsChange(service=updated, removed=had - terms, added=terms - had)
         return "updated"
+
+    def _new_wait(self, service: Service, data: ServiceData, moment) -> WaitingTimeReport | None | bool:
+        """The wait report the record adds to an existing service (None: none; False: invalid)."""
+        if data.wait is None or self.snapshot.waits.get(service.pk) == (
+                data.wait.weeks, data.wait.as_of, data.wait.referrals_open):
+            return None
+        wait = WaitingTimeReport(service=service, weeks=data.wait.weeks, as_of=data.wait.as_of,
+                                 referrals_open=data.wait.referrals_open, recorded_at=moment)
+        return wait if _check(wait, exclude=("service",)) else False
 
     def _same_relations(self, service: Service, data: ServiceData) -> bool:
         """Whether the record leaves the service's locations as they are."""

@@ -36,6 +36,8 @@ from directory.models import (
 from directory.oruk import bulk_import
 from directory.oruk.bulk_import import FastPath
 from directory.oruk.records import (
+    UNMAPPED_AREAS,
+    UNMAPPED_ONLY,
     AreaRef,
     LocationData,
     OrganisationData,
@@ -43,11 +45,13 @@ from directory.oruk.records import (
     ServiceData,
     TermData,
     WaitData,
+    kept_extensions,
     parse_service,
     record_label,
 )
 
 CHANGE_REASON = "Imported from an Open Referral feed"
+DUPLICATE_ID = "the feed gave this id already, in record {number}: each service must be listed once"
 ORGANISATION_NOT_FOUND = "organization {id} is not in the database or the feed: give the organization object"
 # ONS code prefixes for the kind of an area first met in a feed.
 _KIND_BY_PREFIX = {"W11": Area.Kind.HEALTH_BOARD, "E92": Area.Kind.NATION, "W92": Area.Kind.NATION,
@@ -111,6 +115,31 @@ class _Run:
     def __init__(self):
         self.organisations: dict[uuid.UUID, Organisation] = {}
         self.areas: dict[str, Area] = {}
+        # Existing organisations and locations whose published facts changed: every service that
+        # shows them is modified (`touch_services`), not only the record that changed them. Those
+        # of the record being written are kept apart until it is (its savepoint may undo them).
+        self.changed_organisations: set[int] = set()
+        self.changed_locations: set[int] = set()
+        self.record_organisations: set[int] = set()
+        self.record_locations: set[int] = set()
+
+    def record_written(self) -> None:
+        self.changed_organisations |= self.record_organisations
+        self.changed_locations |= self.record_locations
+        self.record_undone()
+
+    def record_undone(self) -> None:
+        self.record_organisations, self.record_locations = set(), set()
+
+    def touch_services(self) -> None:
+        """Modify now every service showing an organisation or location this run changed, so
+        harvesters of our feed (`modified_after`) see the change. One UPDATE."""
+        if not (self.changed_organisations or self.changed_locations):
+            return
+        links = ServiceAtLocation.objects.filter(location_id__in=self.changed_locations).values("service_id")
+        Service.objects.filter(Q(organisation_id__in=self.changed_organisations) | Q(pk__in=links)).update(
+            updated_at=timezone.now()
+        )
 
     def organisation(self, data: ServiceData) -> Organisation:
         if data.organisation is not None:
@@ -133,6 +162,7 @@ class _Run:
             _save(organisation)
         elif _assign(organisation, data.fields):
             _save(organisation)
+            self.record_organisations.add(organisation.pk)
         self.organisations[data.public_id] = organisation
         return organisation
 
@@ -168,7 +198,7 @@ def _coverage(service: Service, data: ServiceData, run: _Run) -> bool:
         else:
             unmapped.append({"name": ref.name, "uri": ref.uri, "code": ref.code})
     if unmapped:
-        data.raw["service_areas_unmapped"] = unmapped
+        data.raw[UNMAPPED_AREAS] = unmapped
     if {a.pk for a in areas} == set(service.coverage_areas.values_list("pk", flat=True)):
         return False
     # Each area once: given an area twice (feeds do), `set()` adds the second copy of one it kept,
@@ -232,7 +262,7 @@ def _terms(service: Service, data: ServiceData) -> bool:
     return True
 
 
-def _upsert_location(service: Service, data: LocationData) -> tuple[Location, bool]:
+def _upsert_location(service: Service, data: LocationData, run: _Run) -> tuple[Location, bool]:
     location = Location.objects.filter(public_id=data.public_id).first()
     if location is None:
         location = Location(public_id=data.public_id, organisation=service.organisation)
@@ -241,17 +271,18 @@ def _upsert_location(service: Service, data: LocationData) -> tuple[Location, bo
         return location, True
     if _assign(location, data.fields):
         _save(location)
+        run.record_locations.add(location.pk)
         return location, True
     return location, False
 
 
-def _locations(service: Service, data: ServiceData) -> bool:
+def _locations(service: Service, data: ServiceData, run: _Run) -> bool:
     if data.locations is None:
         return False
     changed = False
     kept = []
     for item in data.locations:
-        location, location_changed = _upsert_location(service, item)
+        location, location_changed = _upsert_location(service, item, run)
         changed |= location_changed
         link = (
             ServiceAtLocation.objects.filter(public_id=item.link_id).first()
@@ -297,19 +328,24 @@ def apply_service(data: ServiceData, run: _Run) -> str:
         _save(service)
     changed |= _coverage(service, data, run)
     changed |= _terms(service, data)
-    changed |= _locations(service, data)
+    changed |= _locations(service, data, run)
     # A new record keeps the publisher's modification time (so an export -> import -> export round
     # trip gives the same documents); a changed one is modified now, so harvesters of our feed see it.
     moment = timezone.now()
     if created and data.last_modified:
         moment = min(data.last_modified, moment)
     changed |= _wait(service, data.wait, moment)
-    if data.raw != service.raw_extensions:  # data we cannot map, kept (including unmatched areas)
-        Service.objects.filter(pk=service.pk).update(raw_extensions=data.raw)
-        changed = True
+    # Data we cannot map (including unmatched areas), kept; it is not published, so a change to it
+    # alone leaves the record's last_modified as it was.
+    raw = kept_extensions({} if created else service.raw_extensions, data)
+    raw_changed = raw != service.raw_extensions
+    if raw_changed:
+        Service.objects.filter(pk=service.pk).update(raw_extensions=raw)
     if changed or created:
         Service.objects.filter(pk=service.pk).update(updated_at=moment)
-    return "created" if created else "updated" if changed else "unchanged"
+    elif raw_changed:
+        data.notes.append(UNMAPPED_ONLY)
+    return "created" if created else "updated" if changed or raw_changed else "unchanged"
 
 
 def import_records(
@@ -332,7 +368,9 @@ def import_records(
     with translation.override("en"), transaction.atomic():
         # One version bump at the end rather than one per saved row (bulk writes send no signals).
         with version.paused():
-            _import_all(records, report, progress)
+            run = _Run()
+            _import_all(records, run, report, progress)
+            run.touch_services()
         failed = bool(report.rejected) and not skip_invalid
         if failed or dry_run:
             transaction.set_rollback(True)
@@ -340,15 +378,19 @@ def import_records(
     return report
 
 
-def _import_all(records: Sequence[object], report: ImportReport, progress: Callable[[str], None]) -> None:
-    run = _Run()
+def _import_all(records: Sequence[object], run: _Run, report: ImportReport, progress: Callable[[str], None]) -> None:
     fast = FastPath(run.organisations)
     emit = _Emitter(report, progress, len(records))
+    first_given: dict[uuid.UUID, int] = {}  # service id -> the number of the record that gave it
     for start in range(0, len(records), bulk_import.CHUNK):
         chunk = []
         for number, raw in enumerate(records[start : start + bulk_import.CHUNK], start=start + 1):
             try:
-                chunk.append((number, raw, parse_service(raw)))
+                data = parse_service(raw)
+                if data.public_id in first_given:  # two versions of one record: neither is sure
+                    raise RecordError(DUPLICATE_ID.format(number=first_given[data.public_id]))
+                first_given[data.public_id] = number
+                chunk.append((number, raw, data))
             except RecordError as exc:
                 chunk.append((number, raw, exc))
         for position, (number, raw, data) in enumerate(chunk):
@@ -419,6 +461,7 @@ def _import_one(raw: object, run: _Run, report: ImportReport, label: str, data: 
         # The savepoint undid this record's rows; forget what the run cached from them.
         run.organisations.clear()
         run.areas.clear()
+        run.record_undone()
         if isinstance(exc, ValidationError):
             message = _validation_message(exc)
         elif isinstance(exc, DatabaseError):
@@ -426,6 +469,7 @@ def _import_one(raw: object, run: _Run, report: ImportReport, label: str, data: 
         else:
             message = str(exc)
         return _reject(report, label, message)
+    run.record_written()
     setattr(report, outcome, getattr(report, outcome) + 1)
     report.notes.extend((label, note) for note in data.notes)
     return outcome

@@ -12,6 +12,9 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 OPEN_PREFIXES = ("/api/oruk/", "/api/schema/")
+# The same without their slash: Django redirects them to the prefixes (APPEND_SLASH), and a page
+# on another origin can follow that redirect only if it carries the header too.
+OPEN_ROOTS = tuple(prefix.rstrip("/") for prefix in OPEN_PREFIXES)
 
 
 class OpenApiCorsMiddleware:
@@ -19,7 +22,7 @@ class OpenApiCorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith(OPEN_PREFIXES):
+        if not (request.path.startswith(OPEN_PREFIXES) or request.path in OPEN_ROOTS):
             return self.get_response(request)
         if request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META:
             response = HttpResponse(status=204)  # a preflight: answer it here, whatever the path

@@ -188,7 +188,13 @@ def list_responses(item: dict) -> dict:
 
 
 def detail_responses(item: dict) -> dict:
-    return {200: item, 404: ERROR, 429: ERROR}
+    # 400: every endpoint refuses a NUL in any parameter (OrukView.initial), and some take
+    # parameters of their own (an organization's full_service).
+    return {200: item, 400: ERROR, 404: ERROR, 429: ERROR}
+
+
+def root_responses() -> dict:
+    return {200: API_DETAILS, 400: ERROR, 429: ERROR}
 
 
 def without_trailing_slashes(endpoints: list, **kwargs) -> list:

@@ -29,6 +29,8 @@ MAX_AGE = Decimal("120")
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 # "2025-01-01T10:00:00+01:00" sent unencoded arrives with a space for the "+".
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 _SPACE_FOR_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 
 
@@ -65,10 +67,10 @@ def parse_int(query: Mapping, name: str, *, default: int | None, minimum: int, m
         return default
     limits = f"from {minimum} to {maximum}" if maximum is not None else f"of {minimum} or more"
     message = f"{name} must be a whole number {limits}, not {raw!r}"
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ParameterError(name, message) from None
+    # ASCII digits only: int() also takes "1_0" (as 10), "+1", full-width and Arabic-Indic digits.
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        raise ParameterError(name, message)
+    value = int(raw)
     if value < minimum or (maximum is not None and value > maximum):
         raise ParameterError(name, message)
     return value
@@ -152,6 +154,8 @@ def parse_age(query: Mapping, name: str = "age") -> Decimal | None:
     if raw is None:
         return None
     message = f"{name} must be an age in years from 0 to {MAX_AGE} (e.g. 9 or 9.5), not {raw!r}"
+    if not _DECIMAL.fullmatch(raw):  # as for whole numbers: Decimal() takes "1_0", "+1", other digits
+        raise ParameterError(name, message)
     try:
         value = Decimal(raw)
     except InvalidOperation:

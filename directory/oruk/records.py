@@ -418,7 +418,9 @@ def _location(link: dict, service_id: uuid.UUID, notes: list[str]) -> LocationDa
         "city": _text(address.get("city"), "city")[:100],
         "county": _county(address),
         "postcode": _text(address.get("postal_code"), "postal_code").upper()[:10],
-        "do_not_publish_address": False,
+        # No "do_not_publish_address": False. A published address is no reason to publish ours: a
+        # moderator may have withheld it (a refuge, a therapy house), and an import must never undo
+        # that. A new location keeps the model's default (published); only a withhold is imported.
         "latitude": None,
         "longitude": None,
     }
@@ -547,6 +549,21 @@ def _limit_lengths(fields: dict, notes: list[str]) -> None:
         if isinstance(value, str) and len(value) > limit:
             notes.append(f"text too long, cut short: {model_field} (over {limit} characters)")
             fields[model_field] = value[:limit]
+
+
+UNMAPPED_AREAS = "service_areas_unmapped"
+UNMAPPED_ONLY = "only unmapped data changed (kept, not published): last_modified kept"
+
+
+def kept_extensions(existing: dict, data: ServiceData) -> dict:
+    """The unmapped data to keep: what the record carries over what we held, key by key. A key the
+    record does not carry is kept, as a field it does not mention is (our own export, and many
+    feeds, carry none of another publisher's extensions); only a record listing its areas says
+    whether some are still unmapped."""
+    kept = existing | data.raw
+    if data.areas is not None and UNMAPPED_AREAS not in data.raw:
+        kept.pop(UNMAPPED_AREAS, None)
+    return kept
 
 
 def record_label(raw: object) -> str:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import (
     DateTimeField,
+    Exists,
     F,
     Field,
     OuterRef,
@@ -183,8 +184,14 @@ def service_feed_filter(
 def organisation_feed_queryset(
     *, search: str | None = None, services: str | None = None, modified_after: datetime | None = None
 ) -> QuerySet[Organisation]:
-    """Organisations in name order; `services` = "summary" or "full" prefetches their services."""
-    queryset = Organisation.objects.order_by("name", "pk")
+    """Organisations with at least one published service, in name order; `services` = "summary"
+    or "full" prefetches their services.
+
+    An organisation with none (made by a moderator's invitation, or whose only listing awaits
+    approval) is not public: its name, email and phone would be published ahead of any listing."""
+    queryset = Organisation.objects.filter(
+        Exists(Service.objects.published().filter(organisation=OuterRef("pk")))
+    ).order_by("name", "pk")
     if search:
         queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
     if modified_after is not None:

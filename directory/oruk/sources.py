@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_PAGES = 10_000
+# Python's JSON parser recurses once per level of nesting and stops with a RecursionError (a
+# traceback, not a message) at about 1,000 levels; no real record nests more than a dozen.
+TOO_DEEP = "{where} nests JSON arrays or objects too deeply to read (more than about 1,000 levels)"
 USER_AGENT = "servicemap-import_oruk/1"
 
 
@@ -45,7 +48,13 @@ class FeedText(Sequence):
     @classmethod
     def of(cls, records: Iterable[object]) -> FeedText:
         """Records read some other way (a feed's pages, each parsed whole), written back as text."""
-        return cls([json.dumps(record, ensure_ascii=False, separators=(",", ":")) for record in records])
+        texts = []
+        for record in records:
+            try:
+                texts.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+            except RecursionError:
+                raise SourceError(TOO_DEEP.format(where=f"record {len(texts) + 1}")) from None
+        return cls(texts)
 
     def __len__(self) -> int:
         return len(self._texts)
@@ -60,9 +69,10 @@ _DECODER = json.JSONDecoder()
 _WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's own
 
 
-def _array_spans(text: str) -> list[tuple[int, int]] | None:
+def _array_spans(text: str, where: str) -> list[tuple[int, int]] | None:
     """Where each value of the JSON array that is the whole text starts and ends; None if the text
-    is not one JSON array (the caller parses it whole, to say why)."""
+    is not one JSON array (the caller parses it whole, to say why). Raises SourceError for a value
+    nested too deeply to parse."""
     at = _WHITESPACE.match(text).end()
     if not text.startswith("[", at):
         return None
@@ -79,6 +89,8 @@ def _array_spans(text: str) -> list[tuple[int, int]] | None:
                 at = _WHITESPACE.match(text, at + 1).end()
     except json.JSONDecodeError:
         return None
+    except RecursionError:
+        raise SourceError(TOO_DEEP.format(where=f"{where}, record {len(spans) + 1},")) from None
     if not text.startswith("]", at) or _WHITESPACE.match(text, at + 1).end() != len(text):
         return None
     return spans
@@ -101,6 +113,8 @@ def _parse(text: str, where: str, *, lazily: bool = False) -> object:
     """The text as one JSON document, or else as NDJSON (`lazily`: a `FeedText` of its records)."""
     try:
         return json.loads(text)
+    except RecursionError:
+        raise SourceError(TOO_DEEP.format(where=where)) from None
     except json.JSONDecodeError as first_error:
         # NDJSON's lines end at "\n" (or "\r\n") only: `str.splitlines()` would also cut a line at a
         # U+2028, U+0085 or form feed inside a string, which JSON writers leave as they are.
@@ -114,6 +128,8 @@ def _parse(text: str, where: str, *, lazily: bool = False) -> object:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise SourceError(f"{where} is neither JSON nor NDJSON (line {number}: {exc})") from None
+            except RecursionError:
+                raise SourceError(TOO_DEEP.format(where=f"{where}, line {number},")) from None
             records.append(line if lazily else record)  # parsed again when asked for
         return FeedText(records) if lazily else records
 
@@ -163,7 +179,7 @@ def read_file(path: Path) -> Sequence:
     """The file's records: a JSON array's or NDJSON's as a `FeedText`, parsed as they are asked
     for; a page's or a single record's parsed whole."""
     text = _text(_read_bytes(path), str(path))  # the bytes are dropped once decoded
-    spans = _array_spans(text)
+    spans = _array_spans(text, str(path))
     if spans is not None:
         return FeedText([text[start:end] for start, end in spans])
     records, _paging = records_in(_parse(text, str(path), lazily=True), str(path))

@@ -623,13 +623,16 @@ def test_without_skip_invalid_a_refused_record_leaves_the_database_unchanged(man
     assert counts() == before
 
 
-def test_the_same_service_twice_in_one_feed_is_created_then_updated(many):
+def test_the_same_service_twice_in_one_feed_is_reported_and_the_second_refused(many):
+    # It was created then updated, reported as an update: two versions of one record, silently.
     documents = _documents()
     empty_the_directory()
     again = dict(documents[2], name="Second thoughts")
-    report = import_records([*documents, again])
-    assert (report.created, report.updated) == (12, 1)
-    assert Service.objects.get(public_id=again["id"]).name == "Second thoughts"
+    report = import_records([*documents, again], skip_invalid=True)
+    assert (report.created, report.updated) == (12, 0)
+    assert report.rejected == [(again["id"], "the feed gave this id already, in record 3: each service must be "
+                                             "listed once")]
+    assert Service.objects.get(public_id=again["id"]).name == documents[2]["name"]
 
 
 def test_outcomes_are_reported_in_feed_order(many):

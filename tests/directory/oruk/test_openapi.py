@@ -70,3 +70,29 @@ def test_the_docs_page_renders_offline_in_a_browser(live_server, tmp_path):
         assert page.locator(".opblock").count() >= 11
         browser.close()
     assert outside == []
+
+
+@pytest.fixture
+def documented(db, client):
+    """{path: the status codes its GET documents} for every ORUK path."""
+    paths = client.get("/api/schema/?format=json").json()["paths"]
+    return {path: set(item["get"]["responses"]) for path, item in paths.items() if path.startswith("/api/oruk/")}
+
+
+def test_every_oruk_operation_documents_its_400_and_429(documented):
+    # Any endpoint refuses a NUL in any parameter (400), and the open API's rate limit covers all (429).
+    for path, codes in documented.items():
+        assert {"200", "400", "429"} <= codes, path
+
+
+@pytest.mark.parametrize(("url", "path"), [
+    ("/api/oruk/organizations/{organization}?full_service=x", "/api/oruk/organizations/{organization_id}"),
+    ("/api/oruk/?%00=1", "/api/oruk/"),
+    ("/api/oruk/services/{service}?%00=1", "/api/oruk/services/{service_id}"),
+    ("/api/oruk/service_at_locations/00000000-0000-4000-8000-000000000000", "/api/oruk/service_at_locations/{link_id}"),
+])
+def test_real_error_responses_are_documented(feed, client, documented, url, path):
+    response = client.get(url.format(organization=feed.cardiff_therapy.organisation.public_id,
+                                     service=feed.cardiff_therapy.public_id))
+    assert response.status_code >= 400
+    assert str(response.status_code) in documented[path]

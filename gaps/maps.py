@@ -7,20 +7,21 @@ is read by screen readers and needs no d3.
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import folium
-import numpy as np
 from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from shapely import affinity
+from shapely.geometry import shape
+from shapely.ops import polylabel
 
 from directory.bilingual import area_display_name
 from gaps import notes
@@ -221,92 +222,21 @@ def _label_no_provision(
             ).add_to(m)
 
 
-# Where to put a label: the pole of inaccessibility (the inside point farthest from the edge) of an
-# area's largest polygon, found as Mapbox's polylabel does (Agafonkin 2016): split the bounding box
-# into cells, and keep splitting the cells that could hold a farther point. Unlike a centroid it is
-# always inside, however concave the shape (Monmouthshire, Newport) or narrow (the valleys).
-# Longitude is scaled by cos(latitude) first, so that "farthest" is measured on the ground.
-
-
-def _ring_area(ring: Sequence[Sequence[float]]) -> float:
-    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False)) / 2
-
-
-def point_in_polygon(x: float, y: float, polygon: Sequence[Sequence[Sequence[float]]]) -> bool:
-    """Even-odd rule over every ring (so a hole is outside)."""
-    inside = False
-    for ring in polygon:
-        for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
-            if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
-                inside = not inside
-    return inside
-
-
-def _distance_to_edge(polygon: Sequence[Sequence[Sequence[float]]]) -> Callable[[float, float], float]:
-    """A function of (x, y): its distance to the polygon's edge, positive inside and negative outside.
-    Over arrays of every edge at once (numpy): a Python loop over a thousand edges per cell took seconds."""
-    a = np.array([p for ring in polygon for p in ring[:-1]], dtype=float)
-    b = np.array([p for ring in polygon for p in ring[1:]], dtype=float)
-    d = b - a
-    length_sq = np.where((d ** 2).sum(axis=1) > 0, (d ** 2).sum(axis=1), 1.0)
-    (x1, y1), (x2, y2) = a.T, b.T
-    crosses = y1 != y2
-
-    def distance(x: float, y: float) -> float:
-        t = np.clip(((x - x1) * d[:, 0] + (y - y1) * d[:, 1]) / length_sq, 0.0, 1.0)
-        nearest = float(np.sqrt(((x1 + t * d[:, 0] - x) ** 2 + (y1 + t * d[:, 1] - y) ** 2).min()))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            hits = ((y1 > y) != (y2 > y)) & crosses & (x < (x2 - x1) * (y - y1) / np.where(crosses, y2 - y1, 1) + x1)
-        return nearest if np.count_nonzero(hits) % 2 else -nearest
-
-    return distance
-
-
-def pole_of_inaccessibility(polygon: Sequence[Sequence[Sequence[float]]], precision: float) -> tuple[float, float]:
-    """The point inside `polygon` (rings of [x, y]) farthest from its edge, to within `precision`."""
-    xs = [x for x, _y in polygon[0]]
-    ys = [y for _x, y in polygon[0]]
-    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
-    size = min(x1 - x0, y1 - y0)
-    if size == 0:
-        return x0, y0
-
-    signed_distance = _distance_to_edge(polygon)
-
-    def cell(x: float, y: float, h: float) -> tuple[float, float, float, float, float]:
-        d = signed_distance(x, y)
-        return -(d + h * 2 ** 0.5), d, x, y, h  # heapq pops the cell that could hold the farthest point
-
-    queue = []
-    x = x0
-    while x < x1:
-        y = y0
-        while y < y1:
-            heapq.heappush(queue, cell(x + size / 2, y + size / 2, size / 2))
-            y += size
-        x += size
-    best = cell((x0 + x1) / 2, (y0 + y1) / 2, 0)
-    while queue:
-        _bound, d, x, y, h = heapq.heappop(queue)
-        if d > best[1]:
-            best = (0, d, x, y, h)
-        if d + h * 2 ** 0.5 - best[1] <= precision:
-            continue
-        for dx in (-h / 2, h / 2):
-            for dy in (-h / 2, h / 2):
-                heapq.heappush(queue, cell(x + dx, y + dy, h / 2))
-    return best[2], best[3]
-
-
 @lru_cache(maxsize=2)
 def la_label_points(path: str) -> dict[str, tuple[float, float]]:
-    """LA code → (latitude, longitude) of a point well inside its largest piece, once per process."""
+    """LA code → (latitude, longitude) of a point well inside its largest piece, once per process.
+
+    The piece's pole of inaccessibility (the inside point farthest from its edge: shapely's
+    polylabel): unlike a centroid it is always inside, however concave (Monmouthshire, Newport) or
+    narrow (the valleys) the area. Longitude is scaled by cos(latitude) first, so that "farthest"
+    is measured on the ground."""
     points = {}
     for feature in la_boundaries(path)["features"]:
-        largest = max(feature["geometry"]["coordinates"], key=lambda polygon: abs(_ring_area(polygon[0])))
-        scale = math.cos(math.radians(sum(lat for _lon, lat in largest[0]) / len(largest[0])))
-        x, y = pole_of_inaccessibility([[(lon * scale, lat) for lon, lat in ring] for ring in largest], 0.001)
-        points[feature["properties"]["lad_code"]] = (y, x / scale)
+        area = shape(feature["geometry"])
+        largest = max(getattr(area, "geoms", [area]), key=lambda piece: piece.area)
+        scale = math.cos(math.radians(largest.centroid.y))
+        pole = polylabel(affinity.scale(largest, xfact=scale, yfact=1, origin=(0, 0)), tolerance=0.001)
+        points[feature["properties"]["lad_code"]] = (pole.y, pole.x / scale)
     return points
 
 

@@ -93,3 +93,20 @@ def test_the_map_page_works_on_a_phone_with_a_keyboard(live_server, areas, brows
     page.get_by_label("Question").focus()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "id_age"
+
+
+def test_on_a_phone_the_tables_area_names_stay_in_view_as_its_figures_scroll(live_server, areas, browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_server.url}/gaps/")
+    table = page.locator("#gaps-table")
+    assert table.evaluate("e => e.scrollWidth > e.clientWidth")  # wider than the screen: it scrolls
+    first_name = page.locator("#gaps-table tbody th").first
+    before = first_name.bounding_box()["x"]
+
+    table.evaluate("e => { e.scrollLeft = 300 }")
+
+    assert table.evaluate("e => e.scrollLeft") > 0
+    assert abs(first_name.bounding_box()["x"] - before) < 1  # the row's name did not scroll away
+    caption = page.locator("#gaps-table caption").bounding_box()
+    assert caption["x"] >= 0 and caption["x"] + caption["width"] <= 375  # nor did the caption

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -90,6 +91,14 @@ class PasswordResetChooseView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_choose.html"
     form_class = ResetPasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Whoever followed the link holds the mailbox: a lock-out from the wrong passwords that led
+        # here would otherwise refuse the new one for AXES_COOLOFF_HOURS. Others guessing at the
+        # account are locked again after AXES_FAILURE_LIMIT more.
+        axes_reset(username=self.user.get_username())
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

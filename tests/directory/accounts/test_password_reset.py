@@ -118,3 +118,17 @@ def test_the_reset_pages_are_in_welsh(client, user):
     html = client.get("/cy" + reverse("accounts:password_reset")).content.decode()
     assert "Ailosod eich cyfrinair" in html
     assert get_user_model().objects.count() == 1
+
+
+def test_a_reset_lifts_the_lock_out_of_the_wrong_passwords_before_it(client, user, ask, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("accounts:login"), {"username": "p@example.org", "password": "wrong"})
+    assert client.post(reverse("accounts:login"), {"username": "p@example.org", "password": "wrong"}).status_code == 429
+
+    ask("p@example.org")
+    set_url = client.get(link_path(), follow=True).redirect_chain[-1][0]
+    client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    client.logout()
+
+    signed_in = client.post(reverse("accounts:login"), {"username": "p@example.org", "password": NEW_PASSWORD})
+    assert signed_in.status_code == 302 and signed_in["Location"] == reverse("listings:dashboard")

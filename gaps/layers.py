@@ -16,6 +16,7 @@ import numpy as np
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from directory.bilingual import area_display_name
 from gaps import analysis, incidence
 
 T = TypeVar("T")
@@ -509,8 +510,8 @@ def intra_familial_ratio(intra: LayerResult, all_support: LayerResult) -> list[R
 
 
 def shown_name(area: AreaResult) -> str:
-    """The name the page shows: Welsh on Welsh pages where there is one (directory.bilingual's rule)."""
-    return area.name_cy if area.name_cy and (get_language() or "").startswith("cy") else area.name
+    """The name the page shows (the template's `area_name`): Welsh on Welsh pages where there is one."""
+    return area_display_name(area.name, area.name_cy)
 
 
 _SORT_KEYS: dict[str, Callable[[AreaResult], object]] = {

@@ -87,11 +87,12 @@ def index(request: HttpRequest) -> HttpResponse:
     version = selectors.directory_version()
     result = selectors.gaps_layer(layer=chosen.layer, basis=chosen.basis, need=chosen.need, version=version)
     rows, region_of = _rows_for_view(result, chosen.view, version)
+    unit = notes.access_unit(result.basis, result.need)
     map_html = maps.build_gaps_map(
         maps.la_boundaries(str(BOUNDARIES)), result.areas, regions=region_of,
         label_points=maps.la_label_points(str(BOUNDARIES)),
         tiles_url=settings.MAP_TILES_URL, tiles_attribution=settings.MAP_TILES_ATTRIBUTION,
-        unit=notes.access_unit(result.basis, result.need),
+        unit=unit,
     )
     table = [(row, maps.bin_for(row)) for row in layers.sort_results(rows, chosen.sort)]
     # Local authorities with none, whatever the view: a region's mean would hide them.
@@ -108,7 +109,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "sort_links": _sort_links(request, chosen.sort),
         "notes": _notes(result),
         "supply_statement": notes.supply_statement(result),
-        "access_unit": notes.access_unit(result.basis, result.need),
+        "access_unit": unit,
         "need_statement": notes.need_statement(result.need),
         "query": form.shown_query(),
     })

@@ -98,9 +98,6 @@ class InvitationForm(forms.Form):
         return data
 
 
-
-
-
 class PasswordResetRequestForm(auth_forms.PasswordResetForm):
     """Django's reset request (it emails only active accounts with a password, and says nothing of
     which addresses have one), sent through directory.mail with a link that starts with SITE_URL."""

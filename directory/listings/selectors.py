@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from directory.accounts.roles import editable_organisation_ids, is_moderator
+from directory.bilingual import area_display_name
 from directory.listings import fields
 from directory.models import Area, ProblemReport, Service, ServiceChange, WaitingTimeReport
 
@@ -133,8 +134,7 @@ def service_list_confirmation_overdue(*, today: date) -> QuerySet[Service]:
 
 def area_names() -> dict[str, str]:
     """Each area's name in the active language (English where no Welsh name is known)."""
-    welsh = (get_language() or "en").startswith("cy")
-    return {code: (name_cy if welsh and name_cy else name)
+    return {code: area_display_name(name, name_cy)
             for code, name, name_cy in Area.objects.values_list("code", "name", "name_cy")}
 
 

@@ -12,16 +12,20 @@ import html
 from collections.abc import Sequence
 
 import folium
+from branca.element import MacroElement
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from jinja2 import Template
 
 from directory.models import Location, Service
 
 WALES_CENTRE = (52.35, -3.75)
 WALES_BOUNDS = [[51.37, -5.35], [53.43, -2.65]]
-COLOURS = {1: "#1d70b8", 2: "#6f72af", 3: "#00703c"}  # GOV.UK blue, purple, green by result group
+# A result's marker by its group: a shape (styles in servicemap.css, .sm-pin--N) as well as a
+# colour, so the groups are told apart without colour (WCAG 1.4.1), as the key beside the map shows.
+GROUPS = (1, 2, 3)
 OUTLINE = {"color": "#0b0c0c", "weight": 3, "fillColor": "#ffdd00", "fillOpacity": 0.15}
 COVERAGE = {"color": "#1d70b8", "weight": 1, "fillColor": "#1d70b8", "fillOpacity": 0.25}
 BACKDROP = {"color": "#6f777b", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.6}
@@ -43,6 +47,7 @@ def _new_map(tiles_url: str, attribution: str) -> folium.Map:
 
 
 def _embed(m: folium.Map, label: str) -> SafeString:
+    _KeyboardAccess(_("Close")).add_to(m)  # after every layer: it walks them
     root = m.get_root()
     root.render()
     links = "".join(f'<link rel="stylesheet" href="{html.escape(url)}">' for _name, url in m.default_css)
@@ -76,15 +81,68 @@ def _add_outline(m: folium.Map, features: Sequence[dict], style: dict) -> None:
         folium.GeoJson(feature, style_function=lambda _f, s=style: s, tooltip=name).add_to(m)
 
 
-def _add_location(m: folium.Map, service: Service, location: Location, colour: str, url: str, note: str) -> None:
+def _group_label(group: int) -> str:
+    return {1: _("takes referrals from the area"), 2: _("near by, not covering it")}.get(group, _("all-Wales"))
+
+
+def _add_location(m: folium.Map, service: Service, location: Location, group: int, url: str, note: str) -> None:
     popup = f'<a href="{html.escape(url)}">{text(service.name)}</a><br>{text(location.name)}'
     if note:
         popup += f"<br>{text(note)}"
-    folium.CircleMarker(
-        location=(location.latitude, location.longitude), radius=8, color="#0b0c0c", weight=2,
-        fill=True, fill_color=colour, fill_opacity=0.9, tooltip=text(service.name),
+    # A Leaflet marker, not a circle drawn in SVG: its icon is in the page's tab order and opens its
+    # popup with Enter (Leaflet's `keyboard` option), and its text is its name for a screen reader.
+    spoken = ", ".join(part for part in (text(service.name), text(location.name), _group_label(group), text(note)) if part)
+    icon = folium.DivIcon(
+        html=f'<span class="sm-pin sm-pin--{group}"></span><span class="govuk-visually-hidden">{spoken}</span>',
+        class_name="sm-pin-icon", icon_size=(24, 24), icon_anchor=(12, 12), popup_anchor=(0, -8),
+    )
+    folium.Marker(
+        location=(location.latitude, location.longitude), icon=icon, tooltip=text(service.name),
         popup=folium.Popup(popup, max_width=260),
     ).add_to(m)
+
+
+class _KeyboardAccess(MacroElement):
+    """What the map's keyboard and screen-reader users need beyond Leaflet's own:
+
+    - the areas drawn (outlines, and the coverage map's bases) out of the tab order: Chromium
+      stops on each SVG shape Leaflet makes clickable, twenty-odd unnamed stops before the first
+      result (their names are in the page's text, and in each tooltip for the mouse);
+    - an opened popup takes the focus, so its link is the next thing reached, not the last; its
+      close button is named in the page's language; Escape closes it wherever the focus is in it;
+      closed, it gives the focus back to its marker.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            map.eachLayer(function (layer) {
+                if (layer instanceof L.Path && layer.getElement()) { layer.getElement().setAttribute("tabindex", "-1"); }
+            });
+            map.on("popupopen", function (e) {
+                var box = e.popup.getElement(), link = box.querySelector(".leaflet-popup-content a"),
+                    close = box.querySelector(".leaflet-popup-close-button");
+                if (close) { close.setAttribute("aria-label", {{ this.close_label|tojson }}); }
+                if (!box.smEscape) {  // Leaflet's Escape works only while the map itself has the focus
+                    box.smEscape = true;
+                    L.DomEvent.on(box, "keydown", function (event) { if (event.key === "Escape") { map.closePopup(); } });
+                }
+                if (link) { link.focus(); }
+            });
+            map.on("popupclose", function (e) {
+                var marker = e.popup._source, active = document.activeElement;
+                if (marker && marker.getElement && (active === document.body || e.popup.getElement().contains(active))) {
+                    marker.getElement().focus();
+                }
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, close_label: str) -> None:
+        super().__init__()
+        self._name = "KeyboardAccess"
+        self.close_label = close_label
 
 
 def build_search_map(
@@ -105,8 +163,8 @@ def build_search_map(
             if not location.has_public_point:
                 continue  # never draw a do-not-publish address, even if a caller passed one
             note = _("%(km).1f km away") % {"km": result.distance_km} if result.distance_km is not None else ""
-            _add_location(m, result.service, location, COLOURS.get(int(result.group), COLOURS[1]),
-                          service_url(result.service), note)
+            group = int(result.group) if int(result.group) in GROUPS else 1
+            _add_location(m, result.service, location, group, service_url(result.service), note)
             points.append((location.latitude, location.longitude))
     m.fit_bounds(_bounds_of(outline, points) or WALES_BOUNDS, max_zoom=12, padding=(16, 16))
     return _embed(m, _("Map of the services found"))

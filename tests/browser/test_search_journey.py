@@ -118,3 +118,37 @@ def test_on_a_desktop_the_form_beside_the_results_is_a_few_keys_away(live_server
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.id") == "id_postcode"
         browser.close()
+
+
+@pytest.mark.browser
+def test_the_map_of_results_is_used_with_the_keyboard(live_server, cardiff_directory):
+    """From the results' links, Tab reaches the map, then its results' markers (each named by its
+    service and group; not the area outlines, unnamed); Enter opens a marker's popup with the
+    focus on its link; Escape closes it and gives the focus back to the marker."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{live_server.url}/search/?postcode=CF10+1EP&view=map")
+        page.get_by_role("link", name="Nearest").focus()
+
+        page.keyboard.press("Tab")
+        assert "folium-map" in page.evaluate("document.activeElement.className")  # Leaflet's arrow keys pan it
+        page.keyboard.press("Tab")
+        marker = page.evaluate("""(() => { const a = document.activeElement;
+            return {role: a.getAttribute('role'), name: a.textContent, pin: !!a.querySelector('.sm-pin')}; })()""")
+        assert marker["role"] == "button" and marker["pin"], marker
+        assert re.search(r", (takes referrals from the area|near by, not covering it|all-Wales)", marker["name"])
+        service_name = marker["name"].split(",")[0]
+
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.closest('.leaflet-popup') !== null")
+        assert page.evaluate("document.activeElement.textContent") == service_name
+        assert page.evaluate("document.activeElement.getAttribute('href')").startswith("/services/")
+        assert page.locator(".leaflet-popup-close-button").get_attribute("aria-label") == "Close"
+
+        page.keyboard.press("Escape")
+        expect(page.locator(".leaflet-popup")).to_have_count(0)  # after Leaflet's fade
+        assert page.evaluate("document.activeElement.textContent").startswith(service_name + ",")
+        browser.close()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+
+from django.conf import settings
+
 from directory.boundaries import la_boundaries, thin_geometry, wales_backdrop
 from directory.maps import build_coverage_map, build_search_map, text
 from directory.models import Location, Organisation, Service
@@ -25,6 +30,27 @@ def test_it_draws_published_locations_and_never_a_do_not_publish_one():
 
     assert "51.481123" in html and "Seren" in html
     assert "51.499987" not in html and "Refuge" not in html
+
+
+def test_each_groups_markers_differ_in_shape_and_say_their_group_in_words():
+    """Colour is not the only difference between the groups (WCAG 1.4.1): each has its own shape
+    (servicemap.css .sm-pin--N, as the key beside the map), and each marker's text, which a screen
+    reader reads as its name, says its group."""
+    office = Location(name="Office", latitude=51.48, longitude=-3.17)
+    html = build_search_map(results=[
+        _result("Local one", office), _result("Near one", office, group=Group.NEARBY),
+        _result("Wales one", office, group=Group.FALLBACK),
+    ], outline=[], service_url=_url)
+
+    assert "L.marker(" in html and "circleMarker" not in html
+    icons = [json.loads(found) for found in re.findall(r'"html": ("(?:[^"\\]|\\.)*")', html)]
+    for name, group, said in (("Local one", 1, "takes referrals from the area"), ("Near one", 2, "near by, not covering it"),
+                              ("Wales one", 3, "all-Wales")):
+        assert (f'<span class="sm-pin sm-pin--{group}"></span>'
+                f'<span class="govuk-visually-hidden">{name}, Office, {said}, 2.5 km away</span>') in icons
+    css = (settings.BASE_DIR / "servicemap/static/css/servicemap.css").read_text()
+    shapes = {n: re.search(rf"\.sm-key--{n}, \.sm-pin--{n} \{{([^}}]*)\}}", css)[1] for n in (1, 2, 3)}
+    assert "50%" in shapes[1] and "rotate(45deg)" in shapes[2] and "border-radius: 0" in shapes[3]
 
 
 def test_it_outlines_the_childs_local_authority_and_uses_our_leaflet_not_a_cdn():

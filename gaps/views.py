@@ -123,6 +123,16 @@ def _csv_refused(form: forms.Form) -> HttpResponse:
     return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
 
 
+def _csv_attachment(filename: str) -> HttpResponse:
+    """An empty CSV download, begun with a byte-order mark: without it Excel, where most
+    commissioners open these files, reads them as Windows-1252 and garbles Welsh names (Ynys Môn)
+    and the notes' dashes. csv readers and pandas skip it (Python's `utf-8-sig`)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    return response
+
+
 def _problem(form: forms.Form, name: str, errors: list[str]) -> str:
     """"Label: error …" for a field's errors; the errors alone for the form's own."""
     text = " ".join(errors)
@@ -146,8 +156,7 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     version = selectors.directory_version()
     result = selectors.gaps_layer(layer=chosen.layer, basis=chosen.basis, need=chosen.need, version=version)
     rows, _by_la = _rows_for_view(result, chosen.view, version)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="servicemap-gaps-{chosen.layer.key.replace(":", "-")}.csv"'
+    response = _csv_attachment(f'servicemap-gaps-{chosen.layer.key.replace(":", "-")}.csv')
     writer = csv.writer(response)
     writer.writerow([_("Layer"), chosen.layer.label])
     for key, text in notes.figure_notes(result, selectors.directory_as_of()):
@@ -237,8 +246,7 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
         return _csv_refused(form)
     months = form.chosen_months()
     report = unmet.unmet_report(months=months)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="servicemap-unmet-searches.csv"'
+    response = _csv_attachment("servicemap-unmet-searches.csv")
     writer = csv.writer(response)
     for key, text in notes.unmet_notes(months):
         writer.writerow([str(notes.NOTE_HEADINGS[key]), text])

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _csv_rows(response) -> tuple[list[list[str]], list[dict[str, str]]]:
-    text = response.content.decode()
+    text = response.content.decode("utf-8-sig")
     header, _blank, table = text.partition("\r\n\r\n")
     return list(csv.reader(io.StringIO(header))), list(csv.DictReader(io.StringIO(table)))
 

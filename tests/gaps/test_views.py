@@ -242,10 +242,21 @@ def test_every_error_summary_link_leads_to_a_control_on_show(client, wales_areas
 
 def test_the_unmet_csv_has_the_pages_rate_column_and_explains_c(client, wales_areas):
     _unmet(12)
-    text = client.get(reverse("gaps:unmet_csv")).content.decode()
+    text = client.get(reverse("gaps:unmet_csv")).content.decode("utf-8-sig")
     header, _blank, table = text.partition("\r\n\r\n")
     assert ["[c]", "Hidden cells show [c]."] in list(csv.reader(io.StringIO(header)))
     rows = list(csv.DictReader(io.StringIO(table)))
     page = client.get(reverse("gaps:unmet")).context["report"].breakdowns[0]
     cardiff = next(r for r in rows if r["breakdown"] == "lad_code" and r["code"] == CARDIFF)
     assert cardiff["per_10000_children"] == next(r for r in page.rows if r.code == CARDIFF).rate.text != ""
+
+
+@pytest.mark.parametrize("name", ["gaps:data_csv", "gaps:unmet_csv"])
+def test_the_csvs_begin_with_a_byte_order_mark_so_excel_keeps_welsh_letters(client, wales_areas, name):
+    """Excel reads a CSV without one as Windows-1252: "Ynys MÃ´n" for Ynys Môn."""
+    response = client.get(reverse(name))
+    assert response.content.startswith("\ufeff".encode())
+    text = response.content.decode("utf-8-sig")
+    assert not text.startswith("\ufeff")  # one mark, not two
+    if name == "gaps:data_csv":
+        assert "Ynys Môn" in text

@@ -11,7 +11,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from directory import vocabulary
+from directory import personal_data, vocabulary
 from directory.listings import fields
 from directory.models import Area, ProblemReport, Service
 
@@ -220,6 +220,15 @@ class ProblemReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    def clean(self) -> dict:
+        data = super().clean()
+        if comment := data.get("comment"):
+            # A service's own new address is a fair correction; anyone else's postcode is not.
+            contact = data.get("reason") == ProblemReport.Reason.CONTACT_DETAILS
+            if found := personal_data.findings(comment, postcodes_allowed=contact):
+                self.add_error("comment", personal_data.refusal(found))
+        return data
+
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
@@ -232,5 +241,11 @@ class RejectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Give a reason so the provider knows what to fix.")},
     )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"]
+        if found := personal_data.findings(reason, postcodes_allowed=True):  # the service's own address
+            raise forms.ValidationError(personal_data.refusal(found))
+        return reason
 
 

@@ -119,3 +119,13 @@ def test_the_welsh_report_page_warns_and_refuses_a_long_comment_in_welsh(client,
     page = client.post(url, {"reason": "other", "comment": "x" * 301}).content.decode()
     assert "Cadwch eich sylw i 300 nod neu lai." in page
     assert "Keep your comment" not in page
+
+
+def test_a_comment_naming_a_child_is_refused_shown_again_and_nothing_is_stored(client, service):
+    url = reverse("listings:report_problem", args=[service.public_id])
+    response = client.post(url, {"reason": "other", "comment": "My daughter Ffion, DOB 2/3/2015, was refused"})
+    page = response.content.decode()
+    assert response.status_code == 200 and ProblemReport.objects.count() == 0
+    assert "this seems to hold a date of birth and a child&#x27;s or relative&#x27;s name" in page
+    assert 'href="#id_comment"' in page  # the error summary leads to the box
+    assert "My daughter Ffion, DOB 2/3/2015, was refused</textarea>" in page  # kept, to edit

@@ -155,7 +155,12 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     chosen = _chosen(form)
     version = selectors.directory_version()
     result = selectors.gaps_layer(layer=chosen.layer, basis=chosen.basis, need=chosen.need, version=version)
-    rows, _by_la = _rows_for_view(result, chosen.view, version)
+    rows, region_of = _rows_for_view(result, chosen.view, version)
+    # Which local authorities have none, on each region's row (a region's figures, like the page's
+    # map, would hide them) and on Wales's.
+    no_provision = [la for la in layers.sort_results(result.areas, "name") if la.no_provision]
+    none_in = {id(region): members for region, members in _no_provision_by_region(rows, no_provision, region_of)}
+    none_in[id(result.wales)] = no_provision
     response = _csv_attachment(f'servicemap-gaps-{chosen.layer.key.replace(":", "-")}.csv')
     writer = csv.writer(response)
     writer.writerow([_("Layer"), chosen.layer.label])
@@ -165,7 +170,7 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow([
         "area_code", "area_name", "area_name_cy", "area_kind", "need", "covering_services", "access_per_10000",
         "normalised_access", "no_provision", "median_wait_weeks", "longest_wait_weeks", "closed_lists",
-        "all_lists_closed",
+        "all_lists_closed", "local_authorities_with_no_provision",
     ])
     for row in [*layers.sort_results(rows, "name"), result.wales]:
         writer.writerow([
@@ -173,6 +178,7 @@ def data_csv(request: HttpRequest) -> HttpResponse:
             _fmt(row.normalised, 4), "yes" if row.no_provision else "no", _fmt(row.median_wait, 1),
             "" if row.longest_wait is None else row.longest_wait, row.closed_lists,
             "yes" if row.all_lists_closed else "no",
+            "; ".join(f"{la.name} ({la.code})" for la in none_in.get(id(row), [])),
         ])
     return response
 

@@ -124,3 +124,18 @@ def test_regional_views_still_name_the_local_authorities_with_no_provision(clien
         assert f">{name}</a>" in body
     named = {la.code for _region, members in response.context["no_provision_by_region"] for la in members}
     assert named == NO_INTRA_FAMILIAL
+
+
+def test_a_regional_csv_names_the_local_authorities_with_none_on_their_regions_row(client, sample_directory):
+    """As the page lists them under their region: a region's figures would hide them."""
+    from directory.models import Area
+
+    names = dict(Area.objects.filter(code__in=NO_INTRA_FAMILIAL).values_list("code", "name"))
+    _header, rows = _csv_rows(client.get(reverse("gaps:data_csv"), {"layer": "intra_familial",
+                                                                    "view": "safeguarding_region"}))
+    listed = {row["area_code"]: row["local_authorities_with_no_provision"] for row in rows}
+    named = [part for text in listed.values() for part in text.split("; ") if part]
+    wales = listed.pop(WALES_CODE)
+    assert sorted(wales.split("; ")) == sorted(f"{names[code]} ({code})" for code in NO_INTRA_FAMILIAL)
+    assert sorted(named) == sorted(wales.split("; ") * 2)  # each once on its region's row, and on Wales's
+    assert sum(bool(text) for text in listed.values()) >= 1

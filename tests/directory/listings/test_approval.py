@@ -275,3 +275,20 @@ def test_a_moderator_reviews_a_new_listing_field_by_field_and_sees_a_decision_af
     assert "Rejected" in text and "by mod@example.org" in text
     assert "Reason given to the provider: Add the referral form." in text
     assert "until you approve" not in text and "Approve and publish" not in text
+
+
+def test_a_name_with_a_line_break_is_saved_and_the_moderators_emailed_with_a_one_line_subject(
+    client, provider, moderator, service, sent
+):
+    """The subject names the service: Django refuses a subject with a line break in it, which made the
+    saved edit answer with a server error and left the moderators untold."""
+    client.force_login(provider)
+    data = form_data(service, name_en="Own service\r\nBcc: someone@example.org", age_max="16")
+    with sent():
+        response = client.post(reverse("listings:service_edit", args=[service.public_id]), data)
+
+    assert response.status_code == 302
+    assert ServiceChange.objects.filter(service=service, state=ServiceChange.State.PENDING).exists()
+    assert [(m.subject, m.to, m.bcc) for m in mail.outbox] == [
+        ("Waiting for approval: Own service Bcc: someone@example.org", ["mod@example.org"], [])
+    ]

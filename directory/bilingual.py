@@ -41,7 +41,9 @@ def url_in_language(full_path: str, language: str) -> str:
     if translated != full_path:
         return translated
     path, sep, query = full_path.partition("?")
-    bare = _strip_language_prefix(path)
+    # One leading slash: "/cy//evil.example/" (a 404, so it gets here) would otherwise give the
+    # English link "//evil.example/", which a browser follows to another site, as it does "/\evil".
+    bare = "/" + _strip_language_prefix(path).lstrip("/\\")
     if language != DEFAULT_LANGUAGE:
         bare = f"/{language}{bare}"
     return f"{bare}{sep}{query}"

@@ -21,8 +21,18 @@ logger = logging.getLogger(__name__)
 SEND_ERRORS = (OSError, smtplib.SMTPException)
 
 
+def subject_line(text: object) -> str:
+    """A subject on one line, its whitespace runs made single spaces. Subjects name services and
+    organisations, and a name with a line break in it (posted in a form, or from an imported feed)
+    made Django refuse the message (BadHeaderError): a provider's saved change answered with a
+    server error and the moderators were not told, and send_review_requests stopped at that listing."""
+    return " ".join(str(text).split())
+
+
 def send_after_commit(subject: str, body: str, recipients: list[str], *,
                       failed: Callable[[], None] | None = None) -> None:
+    subject = subject_line(subject)
+
     def deliver() -> None:
         try:
             send_mail(subject, body, None, recipients)

@@ -27,6 +27,10 @@ from directory.listings.selectors import (
 from directory.models import Area, Organisation, ProblemReport, Service, ServiceChange, WaitingTimeReport
 
 CHANGE_NOT_PENDING = _("This change has already been decided.")
+CHANGED_SINCE_OPENED = _(
+    "The provider changed this listing after you opened this page, so it has not been published. "
+    "Check it again below, then approve."
+)
 REJECTION_NEEDS_REASON = _("Give a reason so the provider knows what to fix.")
 REPORT_ALREADY_RESOLVED = _("This report has already been resolved.")
 UNKNOWN_AREA = _("Unknown area code: %(code)s")
@@ -271,10 +275,19 @@ def _lock_pending(change: ServiceChange) -> ServiceChange:
 
 
 @transaction.atomic
-def change_approve(*, change: ServiceChange, by) -> ServiceChange:
-    """Publish a pending change (or new listing) and tell the provider."""
+def change_approve(*, change: ServiceChange, by, seen_version: int | None = None) -> ServiceChange:
+    """Publish a pending change (or new listing) and tell the provider.
+
+    A new listing is published as it stands, and its provider may still edit it. With
+    `seen_version`, the version the moderator's page showed (`service_version`, 0 for none), a
+    listing edited since is not published (ValidationError): nobody publishes what no moderator
+    has seen. An edit's proposal cannot change under the moderator (a new one gets a new id).
+    """
     change = _lock_pending(change)
     service = Service.objects.select_for_update().get(pk=change.service_id)
+    if change.kind == ServiceChange.Kind.NEW and seen_version is not None:
+        if (service_version(service) or 0) != seen_version:
+            raise ValidationError(CHANGED_SINCE_OPENED, code="changed")
     if change.kind == ServiceChange.Kind.NEW:
         service.is_published = True
     _save(service, change.proposed, by=by, reason=f"Approved change {change.pk}")

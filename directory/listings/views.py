@@ -105,12 +105,16 @@ def _pending_initial(service: Service) -> dict:
     return initial
 
 
-def _opened_version(request: HttpRequest) -> int | None:
-    """The version of the listing the edit form was opened on (a hidden field), if it says one."""
+def _posted_int(request: HttpRequest, name: str) -> int | None:
     try:
-        return int(request.POST.get("opened_version", ""))
+        return int(request.POST.get(name, ""))
     except ValueError:
         return None
+
+
+def _opened_version(request: HttpRequest) -> int | None:
+    """The version of the listing the edit form was opened on (a hidden field), if it says one."""
+    return _posted_int(request, "opened_version")
 
 
 def _conflict_message(conflict: services.EditConflict) -> str:
@@ -237,13 +241,15 @@ def moderation(request: HttpRequest) -> HttpResponse:
 
 
 def _change_context(change: ServiceChange, reject_form: RejectForm | None = None) -> dict:
+    # Read before the values shown: an edit in between makes the approval refused, never unseen.
+    seen_version = services.service_version(change.service) or 0
     live = selectors.service_snapshot(change.service)
     names = selectors.area_names()
     if change.kind == ServiceChange.Kind.NEW:
         rows = fields.diff({}, live, names)
     else:
         rows = fields.diff(live, change.proposed, names)
-    return {"change": change, "rows": rows, "reject_form": reject_form or RejectForm()}
+    return {"change": change, "rows": rows, "reject_form": reject_form or RejectForm(), "seen_version": seen_version}
 
 
 @moderator_required
@@ -261,7 +267,9 @@ def change_approve(request: HttpRequest, pk: int) -> HttpResponse:
     if change is None:
         raise Http404
     try:
-        services.change_approve(change=change, by=request.user)
+        # -1 when the form does not say which version it showed: a new listing is then not published.
+        seen = _posted_int(request, "seen_version")
+        services.change_approve(change=change, by=request.user, seen_version=-1 if seen is None else seen)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("listings:change_detail", pk=change.pk)

@@ -305,6 +305,25 @@ def test_a_404_page_switches_language_by_prefix():
     assert url_in_language("/cy", "en") == "/"
 
 
+@pytest.mark.parametrize("path", ["/cy//evil.example/", "/cy///evil.example/", "/cy/\\evil.example/", "/cy//\\evil.example"])
+def test_the_language_switch_on_a_404_never_links_to_another_site(path):
+    """A 404 at "/cy//evil.example/" had the English link "//evil.example/", another site to a browser
+    (as is "/\\evil.example"), so a link to our own page sent whoever chose English there."""
+    from directory.bilingual import url_in_language
+
+    english = url_in_language(path, "en")
+    assert english.startswith("/") and english[1:2] not in ("/", "\\")
+    assert english == "/" + path[len("/cy/"):].lstrip("/\\")
+
+
+@pytest.mark.django_db
+def test_the_welsh_404_pages_english_link_stays_on_the_site():
+    response = Client().get("/cy//evil.example/")
+    assert response.status_code == 404
+    links = re.findall(r'<a [^>]*href="([^"]*)"[^>]*hreflang="en"', response.content.decode())
+    assert links == ["/evil.example/"]
+
+
 def test_dates_and_numbers_are_formatted_for_the_language():
     template = Template('{% load humanize %}{{ day|date:"DATE_FORMAT" }} | {{ day|date:"j F Y" }} | {{ n|intcomma }}')
     context = Context({"day": date(2025, 3, 21), "n": 12345})

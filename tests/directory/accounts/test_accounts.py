@@ -204,6 +204,21 @@ def test_an_invitation_the_form_cannot_send_says_why_and_makes_nothing(moderator
     assert list(Organisation.objects.values_list("name", flat=True)) == ["Listed trust"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_invitation_to_a_new_organisation_with_a_line_break_in_its_name_is_emailed(moderator_client):
+    """The subject names the organisation: Django refuses a subject with a line break, so the moderator
+    got a server error and the provider no email, though the invitation was saved."""
+    response = moderator_client.post(
+        reverse("accounts:invite"), {"email": "carol@example.org", "new_organisation": "New\r\ntrust"},
+    )
+
+    assert response.status_code == 302
+    assert Invitation.objects.get().email == "carol@example.org"
+    assert [(m.subject, m.to) for m in mail.outbox] == [
+        ("You are invited to keep New trust's listings up to date", ["carol@example.org"])
+    ]
+
+
 def test_create_moderator_command(db, monkeypatch):
     monkeypatch.setenv("MOD_PASSWORD", "a-good-long-passphrase")
     out = StringIO()

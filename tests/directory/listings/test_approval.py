@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -275,3 +276,71 @@ def test_a_moderator_reviews_a_new_listing_field_by_field_and_sees_a_decision_af
     assert "Rejected" in text and "by mod@example.org" in text
     assert "Reason given to the provider: Add the referral form." in text
     assert "until you approve" not in text and "Approve and publish" not in text
+
+
+def test_a_name_with_a_line_break_is_saved_and_the_moderators_emailed_with_a_one_line_subject(
+    client, provider, moderator, service, sent
+):
+    """The subject names the service: Django refuses a subject with a line break in it, which made the
+    saved edit answer with a server error and left the moderators untold."""
+    client.force_login(provider)
+    data = form_data(service, name_en="Own service\r\nBcc: someone@example.org", age_max="16")
+    with sent():
+        response = client.post(reverse("listings:service_edit", args=[service.public_id]), data)
+
+    assert response.status_code == 302
+    assert ServiceChange.objects.filter(service=service, state=ServiceChange.State.PENDING).exists()
+    assert [(m.subject, m.to, m.bcc) for m in mail.outbox] == [
+        ("Waiting for approval: Own service Bcc: someone@example.org", ["mod@example.org"], [])
+    ]
+
+
+def _approve_form_version(page: str) -> str:
+    form = re.search(r'<form [^>]*action="[^"]*/approve/">(.*?)</form>', page, re.S).group(1)
+    return re.search(r'name="seen_version" value="(\d+)"', form).group(1)
+
+
+def test_a_new_listing_edited_after_the_moderator_opened_it_is_not_published_unseen(
+    client, provider, moderator, org, service
+):
+    """A new listing is published as it stands: an edit made while the moderator had it open was
+    published with the approval, though no moderator had seen it."""
+    client.force_login(provider)
+    data = form_data(service, name_en="Sibling support")
+    data["organisation"] = org.pk
+    client.post(reverse("listings:service_new"), data)
+    new = Service.objects.get(name_en="Sibling support")
+    change = ServiceChange.objects.get(service=new)
+    client.force_login(moderator)
+    seen = _approve_form_version(client.get(reverse("listings:change_detail", args=[change.pk])).content.decode())
+
+    client.force_login(provider)
+    edited = form_data(new, name_en="Sibling support", description_en="Not what the moderator read")
+    assert client.post(reverse("listings:service_edit", args=[new.public_id]), edited).status_code == 302
+
+    client.force_login(moderator)
+    response = client.post(reverse("listings:change_approve", args=[change.pk]), {"seen_version": seen}, follow=True)
+    assert response.redirect_chain == [(reverse("listings:change_detail", args=[change.pk]), 302)]
+    assert str(services.CHANGED_SINCE_OPENED) in response.content.decode()
+    assert "Not what the moderator read" in response.content.decode()  # shown now, for a second look
+    change.refresh_from_db()
+    assert change.state == ServiceChange.State.PENDING
+    assert not Service.objects.published().filter(pk=new.pk).exists()
+
+    seen = _approve_form_version(response.content.decode())
+    response = client.post(reverse("listings:change_approve", args=[change.pk]), {"seen_version": seen})
+    assert response.status_code == 302 and response["Location"] == reverse("listings:moderation")
+    assert public_view(new).description == "Not what the moderator read"
+
+
+def test_approving_a_new_listing_without_saying_which_version_was_seen_publishes_nothing(
+    client, provider, moderator, org, service
+):
+    new = services.service_create(
+        organisation=org, values=services.form_values_from_service(service, name_en="Sibling support"), by=provider,
+    )
+    change = ServiceChange.objects.get(service=new)
+    client.force_login(moderator)
+    response = client.post(reverse("listings:change_approve", args=[change.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("listings:change_detail", args=[change.pk])
+    assert not Service.objects.published().filter(pk=new.pk).exists()

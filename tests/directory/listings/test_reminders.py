@@ -170,3 +170,19 @@ def test_the_email_links_to_the_dashboard(dated_service, settings):
     run(date(2025, 12, 15))
     assert "https://servicemap.example.org/manage/" in mail.outbox[0].body
 
+
+
+def test_a_name_with_a_line_break_does_not_stop_the_review_requests(org, provider, moderator):
+    """Each subject names its service: one name with a line break stopped the whole run (Django refuses
+    such a subject), every day, so the listings after it were never asked about."""
+    with time_machine.travel(date(2025, 1, 15)):
+        ServiceFactory(organisation=org, name="A service\nwith a break", last_confirmed_at=date(2025, 1, 15))
+        ServiceFactory(organisation=org, name="B service", last_confirmed_at=date(2025, 1, 15))
+
+    out = run(date(2025, 12, 15))
+
+    assert "2 review request(s) sent" in out
+    assert sorted(sent_to()) == [
+        ("Please check your listing: A service with a break", ["own@example.org"]),
+        ("Please check your listing: B service", ["own@example.org"]),
+    ]

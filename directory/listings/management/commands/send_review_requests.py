@@ -97,7 +97,7 @@ class Command(BaseCommand):
                 ReviewRequest.objects.create(
                     service=service, kind=due.kind, basis=due.basis, recipients=", ".join(recipients)
                 )
-                send_mail(str(SUBJECTS[due.kind] % {"name": service.name}), body, None, recipients)
+                send_mail(mail.subject_line(SUBJECTS[due.kind] % {"name": service.name}), body, None, recipients)
         except IntegrityError:
             return False  # another run sent it a moment ago
         return True

@@ -89,7 +89,7 @@ def search(request: HttpRequest) -> HttpResponse:
             return found  # the form's errors: not cached
         search_cache.keep(request, generation, found, held=held)
     if (found.unmet is not None and request.method == "GET" and not request.GET.get("page")
-            and request.GET.get("view") != "map"
+            and request.GET.get("view") != "map" and _opened_as_a_page(request)
             and rate_limits.wait_before("unmet_count", request, settings.UNMET_COUNT_RATE) is None):
         # A new search (not paging or the map of the same one) whose results hold nothing
         # covering the child's area is counted, as an aggregate only, for the gaps module,
@@ -102,6 +102,14 @@ def search(request: HttpRequest) -> HttpResponse:
         area_name=found.area_name, shortlisted=context["shortlisted"], shortlist_count=len(on_shortlist),
         directory_version=directory_version,
     )
+
+
+def _opened_as_a_page(request: HttpRequest) -> bool:
+    """Whether the browser asked for the search as a page to show, not as an image, frame or
+    script another site's page embeds: such a page could make each of its visitors' browsers add
+    unmet searches to the published figures. Browsers say so in Sec-Fetch-Dest; one that sends
+    none (older, or not a browser) is taken at its word, within UNMET_COUNT_RATE."""
+    return request.headers.get("Sec-Fetch-Dest", "document") == "document"
 
 
 def _cached_results(

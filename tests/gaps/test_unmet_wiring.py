@@ -75,3 +75,13 @@ def test_the_unmet_figures_state_the_cap_on_counting(client, wales_areas, settin
     settings.UNMET_COUNT_RATE = "60/hour"
     page = client.get("/gaps/unmet/").content.decode()
     assert "At most 60 searches an hour are counted from one network address" in page
+
+
+@pytest.mark.parametrize(("dest", "counted"), [("document", 1), ("image", 0), ("iframe", 0), ("script", 0), ("empty", 0)])
+def test_only_a_search_opened_as_a_page_is_counted_not_one_another_site_embeds(client, wales_areas, dest, counted):
+    """An <img> or <iframe> on another site's page pointing at a search would otherwise add one
+    unmet search for each of its visitors (each within the per-client limit)."""
+    ServiceFactory(coverage=[wales_areas["W06000015"]], age_min=12, age_max=18)
+    query = {"la": "W06000015", "age": "9", "abuse_form": "intra_familial"}
+    assert client.get("/search/", query, headers={"Sec-Fetch-Dest": dest}).status_code == 200
+    assert sum(row.count for row in UnmetSearchCount.objects.all()) == counted

@@ -114,3 +114,33 @@ def test_the_search_forms_selects_stay_inside_the_form_on_a_tablet(browser, live
             )
     finally:
         page.context.close()
+
+
+def test_switching_language_keeps_what_was_typed_but_not_yet_sent(browser, live_server, long_words):
+    service = long_words["service"]
+    page = new_page(browser, PHONE_360)
+    sign_in(page, live_server, long_words["provider"])
+    try:
+        page.goto(f"{live_server.url}/manage/services/{service.public_id}/edit/")
+        page.fill("textarea[name=description_cy]", "Disgrifiad newydd heb ei gadw eto")
+        page.check("input[name=kind_group_work]")
+        page.click(".sm-lang__link")
+        page.wait_for_url(f"**/cy/manage/services/{service.public_id}/edit/")
+        assert page.input_value("textarea[name=description_cy]") == "Disgrifiad newydd heb ei gadw eto"
+        assert page.is_checked("input[name=kind_group_work]")
+        assert page.input_value("input[name=name_cy]") == f"Gwasanaeth {PLACE}"  # untouched fields as stored
+        # Kept for that one page only: opening it again shows what is stored.
+        page.reload()
+        assert page.input_value("textarea[name=description_cy]") == f"Cymorth yn {PLACE} a'r cyffiniau."
+        assert not page.is_checked("input[name=kind_group_work]")
+
+        # A problem report, the other way: Welsh to English.
+        page.goto(f"{live_server.url}/cy/services/{service.public_id}/report/")
+        page.check("input[name=reason][value=closed]")
+        page.fill("textarea[name=comment]", "Mae'r rhif ffôn wedi newid")
+        page.click(".sm-lang__link")
+        page.wait_for_url(f"{live_server.url}/services/{service.public_id}/report/")
+        assert page.is_checked("input[name=reason][value=closed]")
+        assert page.input_value("textarea[name=comment]") == "Mae'r rhif ffôn wedi newid"
+    finally:
+        page.context.close()

@@ -229,11 +229,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = f"PRAGMA mmap_size={mmap_size}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's rules with the site's own (translated) messages: directory/accounts/password_validation.py.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "directory.accounts.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "directory.accounts.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "directory.accounts.password_validation.CommonPasswordValidator"},
+    {"NAME": "directory.accounts.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en"

@@ -131,3 +131,13 @@ class ResetPasswordForm(auth_forms.SetPasswordForm):
         self.fields["new_password1"].label = _("Choose a new password")
         self.fields["new_password1"].help_text = PASSWORD_HELP
         self.fields["new_password2"].label = _("Enter the password again")
+        # Django's hint here ("Enter the same password as before, for verification.") has no Welsh
+        # in Django's catalogue, and the invitation's form has no hint for this field either.
+        self.fields["new_password2"].help_text = ""
+
+    def clean(self):
+        # Django puts what is wrong with the new password against the second box; the first one
+        # is where it is chosen (and where the invitation's form puts it).
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)

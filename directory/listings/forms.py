@@ -16,6 +16,13 @@ from directory.listings import fields
 from directory.models import Area, ProblemReport, Service
 
 AGE_ORDER = _("The lowest age must not be more than the highest age.")
+# Django's own messages for these were wrong or missing in Welsh: "less than or equal to 25" came out
+# as "more or less than 25", "Enter a whole number" lacked its mutation, "ebost" was spelt unlike
+# the rest of the site. One message per box says what to type instead.
+AGE_RANGE = _("Enter an age in years from 0 to 25, like 4 or 4.5.")
+CAPACITY_INVALID = _("Enter the number of new referrals a year as a whole number, like 40, or leave it blank.")
+EMAIL_INVALID = _("Enter an email address in the correct format, like name@example.org.")
+_NUMBER_ERRORS = ("invalid", "min_value", "max_value", "max_digits", "max_decimal_places", "max_whole_digits")
 SUPPORTS_NOBODY = _("Choose who the service supports: the child, parents and carers, or siblings.")
 PRE_TRIAL_CONFLICT = _(
     "A service cannot both offer pre-trial therapy and require the police investigation or court case to be finished."
@@ -171,6 +178,10 @@ class ServiceForm(forms.ModelForm):
             self.fields[name].label = fields.field_label(name)
         self.fields["age_min"].label = fields.AGE_LABELS["age_min"]
         self.fields["age_max"].label = fields.AGE_LABELS["age_max"]
+        # A field's own messages also replace the model validators' ones of the same code (0 to 25).
+        for name, message in (("age_min", AGE_RANGE), ("age_max", AGE_RANGE), ("capacity_per_year", CAPACITY_INVALID)):
+            self.fields[name].error_messages.update(dict.fromkeys(_NUMBER_ERRORS, message))
+        self.fields["referral_email"].error_messages["invalid"] = EMAIL_INVALID
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.label = str(field.label)[:1].upper() + str(field.label)[1:]

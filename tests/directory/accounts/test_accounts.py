@@ -137,6 +137,22 @@ def test_invitation_passwords_are_validated(client, invitation, password1, passw
     assert not get_user_model().objects.filter(email="new@example.org").exists()
 
 
+@pytest.mark.parametrize(
+    ("password", "welsh"),
+    [
+        ("short", "Mae'r cyfrinair hwn yn rhy fyr"),
+        ("password123", "Mae'r cyfrinair hwn yn rhy gyffredin"),
+        ("12345678901234", "Rhifau yn unig sydd yn y cyfrinair hwn"),
+    ],
+)
+def test_a_welsh_invitation_says_what_is_wrong_with_the_password_in_welsh(client, invitation, password, welsh):
+    response = client.post("/cy" + invitation_path(), {"password1": password, "password2": password})
+    html = response.content.decode().replace("&#x27;", "'")
+    assert response.status_code == 200 and welsh in html
+    assert "This password" not in html
+    assert not get_user_model().objects.filter(email="new@example.org").exists()
+
+
 def test_an_invitation_expires(client, invitation):
     path = invitation_path()
     with time_machine.travel(timezone.now() + timedelta(days=8)):

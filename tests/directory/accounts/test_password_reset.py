@@ -132,3 +132,29 @@ def test_a_reset_lifts_the_lock_out_of_the_wrong_passwords_before_it(client, use
 
     signed_in = client.post(reverse("accounts:login"), {"username": "p@example.org", "password": NEW_PASSWORD})
     assert signed_in.status_code == 302 and signed_in["Location"] == reverse("listings:dashboard")
+
+
+@pytest.mark.parametrize(
+    ("password", "welsh"),
+    [
+        ("short", "Mae'r cyfrinair hwn yn rhy fyr: rhaid iddo gael o leiaf 10 nod."),
+        ("1234567890123", "Rhifau yn unig sydd yn y cyfrinair hwn"),
+        ("password123", "Mae'r cyfrinair hwn yn rhy gyffredin"),
+        ("p@example.org1", "Mae'r cyfrinair hwn yn rhy debyg i'ch cyfeiriad e-bost."),
+    ],
+)
+def test_a_welsh_reset_says_what_is_wrong_with_the_password_in_welsh_by_the_first_box(
+    client, user, ask, password, welsh
+):
+    ask("p@example.org")
+    set_url = client.get("/cy" + link_path(), follow=True).redirect_chain[-1][0]
+    assert set_url.startswith("/cy/")
+    page = client.post(set_url, {"new_password1": password, "new_password2": password})
+    html = page.content.decode().replace("&#x27;", "'")
+    assert page.status_code == 200 and welsh in html
+    for english in ("This password", "Enter the same password as before"):
+        assert english not in html, english
+    # The summary leads to the box where the password is chosen, and the message sits there.
+    assert 'href="#id_new_password1"' in html and 'id="id_new_password1-error"' in html
+    user.refresh_from_db()
+    assert not user.check_password(password)

@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from directory.listings import selectors, services
-from directory.listings.forms import AGE_ORDER, PRE_TRIAL_CONFLICT, SUPPORTS_NOBODY
+from directory.listings.forms import AGE_ORDER, AGE_RANGE, EMAIL_INVALID, PRE_TRIAL_CONFLICT, SUPPORTS_NOBODY
 from directory.models import Service, ServiceChange
 from tests.directory.listings.conftest import form_data
 
@@ -184,10 +184,10 @@ def test_a_moderators_edit_publishes_at_once(client, moderator, service):
          "supports_child", SUPPORTS_NOBODY),
         ({"pre_trial_therapy": True, "requires_proceedings_finished": True}, "requires_proceedings_finished",
          PRE_TRIAL_CONFLICT),
-        ({"age_max": "30"}, "age_max", "Ensure this value is less than or equal to 25."),
-        ({"age_min": "four"}, "age_min", "Enter a number."),
+        ({"age_max": "30"}, "age_max", AGE_RANGE),
+        ({"age_min": "four"}, "age_min", AGE_RANGE),
         ({"name_en": ""}, "name_en", "This field is required."),
-        ({"referral_email": "not-an-email"}, "referral_email", "Enter a valid email address."),
+        ({"referral_email": "not-an-email"}, "referral_email", EMAIL_INVALID),
         ({"status": "gone"}, "status", "Select a valid choice."),
     ],
 )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import time_machine
 from django.urls import reverse
 
 from directory.listings import selectors, services
+from directory.models import Service
+from tests.directory.listings.conftest import form_data
 
 
 def test_the_welsh_edit_form_labels_every_field_and_area_in_welsh(client, provider, service):
@@ -49,3 +52,30 @@ def test_stored_reasons_are_translated_when_shown_and_unknown_ones_are_left_alon
         assert selectors.history_reason_display("Imported from the 2024 survey") == "Imported from the 2024 survey"
     with translation.override("en"):
         assert selectors.history_reason_display("Approved change 3") == "Approved change 3"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "welsh"),
+    [
+        ({"age_max": "30"}, "age_max", "Rhowch oedran mewn blynyddoedd o 0 i 25, fel 4 neu 4.5."),
+        ({"age_min": "-1"}, "age_min", "Rhowch oedran mewn blynyddoedd o 0 i 25, fel 4 neu 4.5."),
+        ({"age_min": "pedwar"}, "age_min", "Rhowch oedran mewn blynyddoedd o 0 i 25, fel 4 neu 4.5."),
+        ({"age_max": "12.25"}, "age_max", "Rhowch oedran mewn blynyddoedd o 0 i 25, fel 4 neu 4.5."),
+        ({"capacity_per_year": "deugain"}, "capacity_per_year", "Rhowch nifer yr atgyfeiriadau newydd y flwyddyn"),
+        ({"capacity_per_year": "-3"}, "capacity_per_year", "Rhowch nifer yr atgyfeiriadau newydd y flwyddyn"),
+        ({"referral_email": "dim e-bost"}, "referral_email", "Rhowch gyfeiriad e-bost yn y fformat cywir"),
+    ],
+)
+def test_the_welsh_edit_form_says_what_to_type_in_welsh_that_makes_sense(client, provider, service, overrides,
+                                                                         field, welsh):
+    client.force_login(provider)
+    url = "/cy" + reverse("listings:service_edit", args=[service.public_id])
+    response = client.post(url, form_data(service, **overrides))
+    html = response.content.decode().replace("&#x27;", "'")
+    assert response.status_code == 200 and welsh in html
+    assert f'href="#id_{field}"' in html
+    # Django's own Welsh for these: "more or less than 25" (for "at most 25"), "Rhowch cyfanrif"
+    # (no mutation), "ebost", or English where it has none.
+    for wrong in ("yn fwy neu'n llai na", "Rhowch cyfanrif", "ebost", "Sicrhewch", "Ensure", "Enter a"):
+        assert wrong not in html, wrong
+    assert Service.objects.get(pk=service.pk).age_max == service.age_max

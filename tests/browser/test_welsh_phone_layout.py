@@ -1,0 +1,146 @@
+"""The Welsh site on a phone (360 px) and a tablet (768 px): long Welsh words and labels.
+
+Welsh words run long (a place name such as Llanfairpwllgwyngyll…, "Atgyfeirio" as a label), and a
+provider can type any of them into a listing. None may push a page sideways or be split mid-word
+where there is room for it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import new_page, sign_in
+from tests.browser.test_accessibility import TOO_WIDE
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
+
+PHONE_360 = {"width": 360, "height": 740}
+TABLET = {"width": 768, "height": 1024}
+# A real Anglesey village: 58 letters with no break, wider than any phone.
+PLACE = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch"
+
+
+@pytest.fixture(scope="module")
+def long_words():
+    """A Powys service whose provider wrote the place name into its Welsh text, and a pending
+    change (waiting for a moderator) that puts it in the Welsh criteria."""
+    from directory.accounts.services import moderator_create
+    from directory.listings import services
+    from directory.models import Service
+    from tests.factories import MembershipFactory, UserFactory
+
+    service = Service.objects.filter(coverage_areas__code="W06000023", status="active").order_by("name")[0]
+    provider = UserFactory(username="long-words@example.org", email="long-words@example.org")
+    MembershipFactory(user=provider, organisation=service.organisation)
+    moderator = moderator_create(email="long-words-mod@example.org", password="a-long-test-password").user
+    result = services.service_edit(
+        service=service,
+        values=services.form_values_from_service(
+            service, name_cy=f"Gwasanaeth {PLACE}", description_cy=f"Cymorth yn {PLACE} a'r cyffiniau.",
+            how_to_refer_cy=f"Ffoniwch {PLACE}", other_languages=PLACE, eligibility_cy=f"Yn byw yn {PLACE}",
+        ),
+        by=provider,
+    )
+    assert result.pending is not None, "the criteria change waits for a moderator"
+    return {"service": service, "provider": provider, "moderator": moderator, "change": result.pending}
+
+
+def _pages(long_words) -> list[tuple[str, str | None]]:
+    service, change = long_words["service"].public_id, long_words["change"].pk
+    return [
+        (f"/cy/services/{service}/", None),
+        ("/cy/search/?la=W06000023", None),
+        (f"/cy/shortlist/?ids={service}", None),
+        (f"/cy/services/{service}/report/", None),
+        ("/cy/manage/", "provider"),
+        (f"/cy/manage/services/{service}/history/", "provider"),
+        ("/cy/moderation/", "moderator"),
+        (f"/cy/moderation/changes/{change}/", "moderator"),
+    ]
+
+
+def test_a_long_welsh_place_name_does_not_push_any_page_sideways_on_a_phone(browser, live_server, long_words):
+    pages = {None: new_page(browser, PHONE_360)}
+    for role in ("provider", "moderator"):
+        pages[role] = new_page(browser, PHONE_360)
+        sign_in(pages[role], live_server, long_words[role])
+    try:
+        too_wide = {}
+        for path, role in _pages(long_words):
+            page = pages[role]
+            assert page.goto(live_server.url + path).status == 200, path
+            assert PLACE[:20] in page.content(), f"{path} does not show the long word, so tests nothing"
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            if overflow > 0:
+                too_wide[path] = (overflow, page.evaluate(TOO_WIDE))
+        assert not too_wide, f"sideways scrolling at 360 px: {too_wide}"
+    finally:
+        for page in pages.values():
+            page.context.close()
+
+
+def test_the_result_cards_welsh_labels_are_not_split_mid_word_on_a_phone(browser, live_server):
+    page = new_page(browser, PHONE_360)
+    try:
+        page.goto(live_server.url + "/cy/search/?la=W06000023")
+        keys = page.locator(".sm-result .govuk-summary-list__key")
+        assert keys.count() > 0
+        # Each one-word label ("Atgyfeirio", "Pellter", "Cymraeg", "Cofnod") sits on one line.
+        split = page.evaluate(
+            """() => [...document.querySelectorAll('.sm-result .govuk-summary-list__key')]
+                 .filter(dt => !dt.textContent.trim().includes(' '))
+                 .filter(dt => { const r = document.createRange(); r.selectNodeContents(dt);
+                                 return new Set([...r.getClientRects()].map(c => Math.round(c.top))).size > 1; })
+                 .map(dt => dt.textContent.trim())"""
+        )
+        assert "Atgyfeirio" in page.locator(".sm-result .govuk-summary-list__key").all_inner_texts()
+        assert not split, f"labels broken across lines: {sorted(set(split))}"
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_search_forms_selects_stay_inside_the_form_on_a_tablet(browser, live_server, language):
+    page = new_page(browser, TABLET)
+    try:
+        prefix = "/cy" if language == "cy" else ""
+        page.goto(live_server.url + prefix + "/search/?la=W06000023")
+        form = page.locator(".sm-search-form").bounding_box()
+        for select in page.locator(".sm-search-form select").all():
+            box = select.bounding_box()
+            assert box["x"] + box["width"] <= form["x"] + form["width"], (
+                f"{select.get_attribute('name')} sticks out of the search form: "
+                f"{box['x'] + box['width']:.0f} > {form['x'] + form['width']:.0f}"
+            )
+    finally:
+        page.context.close()
+
+
+def test_switching_language_keeps_what_was_typed_but_not_yet_sent(browser, live_server, long_words):
+    service = long_words["service"]
+    page = new_page(browser, PHONE_360)
+    sign_in(page, live_server, long_words["provider"])
+    try:
+        page.goto(f"{live_server.url}/manage/services/{service.public_id}/edit/")
+        page.fill("textarea[name=description_cy]", "Disgrifiad newydd heb ei gadw eto")
+        page.check("input[name=kind_group_work]")
+        page.click(".sm-lang__link")
+        page.wait_for_url(f"**/cy/manage/services/{service.public_id}/edit/")
+        assert page.input_value("textarea[name=description_cy]") == "Disgrifiad newydd heb ei gadw eto"
+        assert page.is_checked("input[name=kind_group_work]")
+        assert page.input_value("input[name=name_cy]") == f"Gwasanaeth {PLACE}"  # untouched fields as stored
+        # Kept for that one page only: opening it again shows what is stored.
+        page.reload()
+        assert page.input_value("textarea[name=description_cy]") == f"Cymorth yn {PLACE} a'r cyffiniau."
+        assert not page.is_checked("input[name=kind_group_work]")
+
+        # A problem report, the other way: Welsh to English.
+        page.goto(f"{live_server.url}/cy/services/{service.public_id}/report/")
+        page.check("input[name=reason][value=closed]")
+        page.fill("textarea[name=comment]", "Mae'r rhif ffôn wedi newid")
+        page.click(".sm-lang__link")
+        page.wait_for_url(f"{live_server.url}/services/{service.public_id}/report/")
+        assert page.is_checked("input[name=reason][value=closed]")
+        assert page.input_value("textarea[name=comment]") == "Mae'r rhif ffôn wedi newid"
+    finally:
+        page.context.close()

@@ -195,6 +195,7 @@ def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "public_sites": [s.location for s in service.all_sites if not s.location.do_not_publish_address],
         "hidden_sites": [s.location for s in service.all_sites if s.location.do_not_publish_address],
         "map_html": build_coverage_map(service=service, areas=areas, locations=locations, **_map_options()),
+        "bases_mapped": bool(locations),  # the key names only what the map draws
         "shortlisted": set(shortlist_ids(request.session)),
     })
 

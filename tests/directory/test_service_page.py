@@ -90,3 +90,17 @@ def test_the_service_page_links_to_report_a_problem(client):
     service = ServiceFactory()
     body = client.get(f"/services/{service.public_id}/").content.decode()
     assert f"/services/{service.public_id}/report/" in body
+
+
+def test_the_maps_key_names_where_it_is_based_only_when_the_map_marks_it(client, wales_areas):
+    based = ServiceFactory(coverage=[wales_areas[CARDIFF_VALE_HEALTH_BOARD]])
+    ServiceAtLocationFactory(service=based, location=LocationFactory(
+        organisation=based.organisation, latitude=51.48, longitude=-3.17))
+    hidden = ServiceFactory(coverage=[wales_areas[CARDIFF_VALE_HEALTH_BOARD]])
+    ServiceAtLocationFactory(service=hidden, location=HiddenLocationFactory(organisation=hidden.organisation))
+    remote = ServiceFactory(coverage=[wales_areas[CARDIFF_VALE_HEALTH_BOARD]])
+
+    assert "sm-key--base" in client.get(_url(based)).content.decode()
+    for service in (hidden, remote):
+        key = client.get(_url(service)).content.decode().split('class="govuk-body-s sm-map-note"')[1].split("</p>")[0]
+        assert "areas it takes referrals from" in key and "where it is based" not in key

@@ -180,3 +180,25 @@ def test_axe_really_runs_and_reports_violations(page):
     page.set_content('<html><head><title>t</title></head><body><img src="x.png"><input type="text"></body></html>')
     found = {v["id"]: v["impact"] for v in axe_violations(page)}
     assert found.get("image-alt") == "critical" and "label" in found and "html-has-lang" in found
+
+
+# Every form control's right edge against its column's (the nearest grid column or the page's width).
+CONTROLS_OUTSIDE_COLUMN = """() => [...document.querySelectorAll('main input, main select, main textarea, main button')]
+  .filter(el => el.type !== 'hidden' && el.getBoundingClientRect().width > 0)
+  .map(el => [el, el.closest('[class*="govuk-grid-column"]') || document.querySelector('main')])
+  .filter(([el, column]) => el.getBoundingClientRect().right > column.getBoundingClientRect().right + 0.5)
+  .map(([el, column]) => `${el.tagName}#${el.id}: right ${Math.round(el.getBoundingClientRect().right)}`
+                         + ` past its column's ${Math.round(column.getBoundingClientRect().right)}`)"""
+
+
+@pytest.mark.parametrize("path", [f"/search/?{POWYS_SEARCH}", "/gaps/", "/services/{service}/report/"])
+def test_at_200_percent_text_no_form_control_spills_out_of_its_column(live_server, page, sample_ids, path):
+    # WCAG 1.4.4: text made twice as large (a browser's text-only zoom, as the root font size here,
+    # which GOV.UK Frontend's rem sizes follow). GOV.UK's selects are at least 11.5em wide, so the
+    # search's list of local authorities grew past the narrow form column and over the results' heading.
+    page.set_viewport_size(DESKTOP)
+    page.emulate_media(media="screen")
+    page.goto(live_server.url + path.format(**sample_ids))
+    page.add_style_tag(content="html { font-size: 200% !important; }")
+    assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('main label, main p')).fontSize)") >= 30
+    assert page.evaluate(CONTROLS_OUTSIDE_COLUMN) == []

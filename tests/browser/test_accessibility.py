@@ -202,3 +202,35 @@ def test_at_200_percent_text_no_form_control_spills_out_of_its_column(live_serve
     page.add_style_tag(content="html { font-size: 200% !important; }")
     assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('main label, main p')).fontSize)") >= 30
     assert page.evaluate(CONTROLS_OUTSIDE_COLUMN) == []
+
+
+LONG_EMAIL = "safeguarding.referrals.team@powys-childrens-recovery-trust.example.org"
+
+
+@pytest.fixture(scope="module")
+def long_email_change(sample_ids):
+    """A change waiting for approval, sent by a provider with a long address, to a long referral link."""
+    from directory.listings import services
+    from directory.models import Service
+    from tests.factories import MembershipFactory, UserFactory
+
+    service = Service.objects.get(public_id=sample_ids["other"])
+    sender = UserFactory(username=LONG_EMAIL, email=LONG_EMAIL)
+    MembershipFactory(user=sender, organisation=service.organisation)
+    long_url = "https://example.invalid/" + "a-very-long-referral-form-path" * 3
+    values = services.form_values_from_service(service, status="paused", referral_url=long_url)
+    return services.service_edit(service=service, values=values, by=sender).pending
+
+
+@pytest.mark.parametrize("path", ["/moderation/", "/moderation/changes/{change}/"])
+def test_a_change_sent_from_a_long_email_address_fits_a_320_px_screen(live_server, pages, long_email_change, path):
+    # WCAG 1.4.10: the moderation queue named the sender's address in a table cell, unbroken, and
+    # pushed the whole page sideways on a phone once anything was waiting for approval.
+    page = pages["moderator"]
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.emulate_media(media="screen")
+    response = page.goto(live_server.url + path.format(change=long_email_change.pk))
+    assert response.status == 200
+    assert LONG_EMAIL in page.locator("main").inner_text()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"sideways scrolling at 320 px ({overflow} px too wide): {page.evaluate(TOO_WIDE)}"

@@ -45,9 +45,12 @@ def _attrs(field: forms.BoundField, kind: str) -> str:
 
 
 @register.inclusion_tag("includes/govuk/field.html")
-def govuk_field(field: forms.BoundField, small: bool = False) -> dict:
+def govuk_field(field: forms.BoundField, small: bool = False, errors_above: bool = False) -> dict:
+    """errors_above: a single checkbox whose errors the page shows above its box, as
+    `<p id="<field id>-error">` (GOV.UK's place for them): the box is described by them."""
     kind = _kind(field)
-    return {"field": field, "kind": kind, "small": small, "value": _value(field), "attrs": _attrs(field, kind)}
+    return {"field": field, "kind": kind, "small": small, "value": _value(field), "attrs": _attrs(field, kind),
+            "errors_above": errors_above}
 
 
 def _says_which_field(field: forms.BoundField, error: ValidationError) -> bool:

@@ -7,6 +7,7 @@ impact go to test-artifacts/axe-counts.json for the record.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -234,3 +235,33 @@ def test_a_change_sent_from_a_long_email_address_fits_a_320_px_screen(live_serve
     assert LONG_EMAIL in page.locator("main").inner_text()
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"sideways scrolling at 320 px ({overflow} px too wide): {page.evaluate(TOO_WIDE)}"
+
+
+def test_adding_to_the_shortlist_by_keyboard_leaves_focus_on_the_card_saying_it_is_on_the_list(
+    live_server, browser, sample_ids
+):
+    # The page comes back scrolled to the card; the "is on your shortlist" banner, focused by GOV.UK's
+    # script, lost focus to that scroll, so a screen reader said nothing of what had happened and the
+    # next Tab started from the card's heading. Now focus is on the card's own button, which says
+    # what it does now and that the service is on the list.
+    from playwright.sync_api import expect
+
+    page = new_page(browser, DESKTOP)
+    page.goto(f"{live_server.url}/search/?{POWYS_SEARCH}")
+    card = page.locator("article.sm-result").nth(1)
+    name = card.locator("h3").inner_text()
+    card.get_by_role("button", name=re.compile("Add to shortlist")).focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("load")
+    focused = page.locator(":focus")
+    expect(focused).to_have_accessible_name(re.compile(rf"^Remove from shortlist\s*: {re.escape(name)}$"))
+    expect(focused).to_have_accessible_description("On your shortlist")
+    assert page.evaluate(FOCUS_STYLE)["shows"]
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(f"{name} is on your shortlist.")
+
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("load")
+    expect(page.locator(":focus")).to_have_accessible_name(re.compile(rf"^Add to shortlist\s*: {re.escape(name)}$"))
+    page.context.close()

@@ -238,7 +238,7 @@ def shortlist_add_view(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("%(name)s is on your shortlist.") % {"name": service.name})
     else:
         messages.warning(request, _("Your shortlist is full (%(max)s services).") % {"max": MAX_ITEMS})
-    return _back_to(request, form.cleaned_data["next"], f"service-{public_id}")
+    return _back_to(request, form.cleaned_data["next"], f"shortlist-{public_id}")
 
 
 @require_POST
@@ -251,7 +251,7 @@ def shortlist_remove_view(request: HttpRequest) -> HttpResponse:
     service = Service.objects.published().filter(public_id=public_id).only("name").first()
     if service is not None:
         messages.success(request, _("%(name)s is no longer on your shortlist.") % {"name": service.name})
-    return _back_to(request, form.cleaned_data["next"], f"service-{public_id}")
+    return _back_to(request, form.cleaned_data["next"], f"shortlist-{public_id}")
 
 
 @require_POST

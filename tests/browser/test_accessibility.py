@@ -7,6 +7,7 @@ impact go to test-artifacts/axe-counts.json for the record.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -180,3 +181,87 @@ def test_axe_really_runs_and_reports_violations(page):
     page.set_content('<html><head><title>t</title></head><body><img src="x.png"><input type="text"></body></html>')
     found = {v["id"]: v["impact"] for v in axe_violations(page)}
     assert found.get("image-alt") == "critical" and "label" in found and "html-has-lang" in found
+
+
+# Every form control's right edge against its column's (the nearest grid column or the page's width).
+CONTROLS_OUTSIDE_COLUMN = """() => [...document.querySelectorAll('main input, main select, main textarea, main button')]
+  .filter(el => el.type !== 'hidden' && el.getBoundingClientRect().width > 0)
+  .map(el => [el, el.closest('[class*="govuk-grid-column"]') || document.querySelector('main')])
+  .filter(([el, column]) => el.getBoundingClientRect().right > column.getBoundingClientRect().right + 0.5)
+  .map(([el, column]) => `${el.tagName}#${el.id}: right ${Math.round(el.getBoundingClientRect().right)}`
+                         + ` past its column's ${Math.round(column.getBoundingClientRect().right)}`)"""
+
+
+@pytest.mark.parametrize("path", [f"/search/?{POWYS_SEARCH}", "/gaps/", "/services/{service}/report/"])
+def test_at_200_percent_text_no_form_control_spills_out_of_its_column(live_server, page, sample_ids, path):
+    # WCAG 1.4.4: text made twice as large (a browser's text-only zoom, as the root font size here,
+    # which GOV.UK Frontend's rem sizes follow). GOV.UK's selects are at least 11.5em wide, so the
+    # search's list of local authorities grew past the narrow form column and over the results' heading.
+    page.set_viewport_size(DESKTOP)
+    page.emulate_media(media="screen")
+    page.goto(live_server.url + path.format(**sample_ids))
+    page.add_style_tag(content="html { font-size: 200% !important; }")
+    assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('main label, main p')).fontSize)") >= 30
+    assert page.evaluate(CONTROLS_OUTSIDE_COLUMN) == []
+
+
+LONG_EMAIL = "safeguarding.referrals.team@powys-childrens-recovery-trust.example.org"
+
+
+@pytest.fixture(scope="module")
+def long_email_change(sample_ids):
+    """A change waiting for approval, sent by a provider with a long address, to a long referral link."""
+    from directory.listings import services
+    from directory.models import Service
+    from tests.factories import MembershipFactory, UserFactory
+
+    service = Service.objects.get(public_id=sample_ids["other"])
+    sender = UserFactory(username=LONG_EMAIL, email=LONG_EMAIL)
+    MembershipFactory(user=sender, organisation=service.organisation)
+    long_url = "https://example.invalid/" + "a-very-long-referral-form-path" * 3
+    values = services.form_values_from_service(service, status="paused", referral_url=long_url)
+    return services.service_edit(service=service, values=values, by=sender).pending
+
+
+@pytest.mark.parametrize("path", ["/moderation/", "/moderation/changes/{change}/"])
+def test_a_change_sent_from_a_long_email_address_fits_a_320_px_screen(live_server, pages, long_email_change, path):
+    # WCAG 1.4.10: the moderation queue named the sender's address in a table cell, unbroken, and
+    # pushed the whole page sideways on a phone once anything was waiting for approval.
+    page = pages["moderator"]
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.emulate_media(media="screen")
+    response = page.goto(live_server.url + path.format(change=long_email_change.pk))
+    assert response.status == 200
+    assert LONG_EMAIL in page.locator("main").inner_text()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"sideways scrolling at 320 px ({overflow} px too wide): {page.evaluate(TOO_WIDE)}"
+
+
+def test_adding_to_the_shortlist_by_keyboard_leaves_focus_on_the_card_saying_it_is_on_the_list(
+    live_server, browser, sample_ids
+):
+    # The page comes back scrolled to the card; the "is on your shortlist" banner, focused by GOV.UK's
+    # script, lost focus to that scroll, so a screen reader said nothing of what had happened and the
+    # next Tab started from the card's heading. Now focus is on the card's own button, which says
+    # what it does now and that the service is on the list.
+    from playwright.sync_api import expect
+
+    page = new_page(browser, DESKTOP)
+    page.goto(f"{live_server.url}/search/?{POWYS_SEARCH}")
+    card = page.locator("article.sm-result").nth(1)
+    name = card.locator("h3").inner_text()
+    card.get_by_role("button", name=re.compile("Add to shortlist")).focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("load")
+    focused = page.locator(":focus")
+    expect(focused).to_have_accessible_name(re.compile(rf"^Remove from shortlist\s*: {re.escape(name)}$"))
+    expect(focused).to_have_accessible_description("On your shortlist")
+    assert page.evaluate(FOCUS_STYLE)["shows"]
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(f"{name} is on your shortlist.")
+
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("load")
+    expect(page.locator(":focus")).to_have_accessible_name(re.compile(rf"^Add to shortlist\s*: {re.escape(name)}$"))
+    page.context.close()

@@ -21,7 +21,7 @@ def test_adding_stores_only_the_service_id_and_goes_back_to_the_search(client, d
     response = client.post(ADD, {"service": str(service.public_id), "next": back})
 
     assert response.status_code == 302
-    assert response["Location"] == f"{back}#service-{service.public_id}"
+    assert response["Location"] == f"{back}#shortlist-{service.public_id}"  # its button, focused on arrival
     assert dict(client.session) == {SESSION_KEY: [str(service.public_id)]}
 
 

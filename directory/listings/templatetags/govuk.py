@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms, template
+from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 
 register = template.Library()
@@ -44,9 +45,24 @@ def _attrs(field: forms.BoundField, kind: str) -> str:
 
 
 @register.inclusion_tag("includes/govuk/field.html")
-def govuk_field(field: forms.BoundField, small: bool = False) -> dict:
+def govuk_field(field: forms.BoundField, small: bool = False, errors_above: bool = False) -> dict:
+    """errors_above: a single checkbox whose errors the page shows above its box, as
+    `<p id="<field id>-error">` (GOV.UK's place for them): the box is described by them."""
     kind = _kind(field)
-    return {"field": field, "kind": kind, "small": small, "value": _value(field), "attrs": _attrs(field, kind)}
+    return {"field": field, "kind": kind, "small": small, "value": _value(field), "attrs": _attrs(field, kind),
+            "errors_above": errors_above}
+
+
+def _says_which_field(field: forms.BoundField, error: ValidationError) -> bool:
+    """False for Django's own wording ("This field is required.", "Enter a number."), which reads
+    well beside its field but not in a list of every error; True for the form's own messages."""
+    if error.code is None:  # added by the form's own code, worded for this field
+        return True
+    defaults: dict = {}
+    for klass in reversed(type(field.field).__mro__):
+        defaults.update(getattr(klass, "default_error_messages", {}))
+    # A validator's message (code not in the field's messages) is Django's wording too.
+    return field.field.error_messages.get(error.code) != defaults.get(error.code)
 
 
 @register.inclusion_tag("includes/govuk/error_summary.html")
@@ -57,10 +73,15 @@ def govuk_error_summary(*forms_: forms.Form) -> dict:
             continue
         for message in form.non_field_errors():
             errors.append(("", message))
+        data = form.errors.as_data()
         for field in form:
             # Radios and checkbox lists: link to the first option, as GOV.UK's pattern does.
             anchor = f"{field.auto_id}_0" if _kind(field) in ("radios", "checkboxes") else field.id_for_label
-            for message in field.errors:
+            for message, error in zip(field.errors, data.get(field.name, []), strict=True):
+                # In the summary a screen reader hears "This field is required." twice on the sign-in
+                # page and five times on a new listing's, with nothing to say which: name the field.
+                if not _says_which_field(field, error):
+                    message = f"{field.label}: {message}"
                 errors.append((anchor or field.auto_id, message))
     return {"errors": errors}
 

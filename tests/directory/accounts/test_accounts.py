@@ -43,6 +43,33 @@ def test_a_failed_sign_in_keeps_the_address_never_the_password_and_gives_browser
     assert re.search(r'<input [^>]*id="id_password"[^>]*autocomplete="current-password"', html)
 
 
+def _summary(html: str) -> list[str]:
+    """The error summary's items, as a screen reader lists them."""
+    items = re.search(r'govuk-error-summary__list">(.*?)</ul>', html, re.S).group(1)
+    return [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", items, re.S)]
+
+
+@pytest.mark.parametrize(("prefix", "expected"), [
+    ("", ["Email address: This field is required.", "Password: This field is required."]),
+    ("/cy", ["Cyfeiriad e-bost: Mae angen y maes hwn.", "Cyfrinair: Mae angen y maes hwn."]),
+])
+def test_an_empty_sign_in_says_in_the_error_summary_which_field_is_missing(client, db, prefix, expected):
+    # Django's "This field is required." twice, with nothing to say which, out of its field's context.
+    page = client.post(prefix + "/accounts/login/", {})
+    assert page.status_code == 200
+    assert _summary(page.content.decode()) == expected
+    # Beside the field itself the label already says which.
+    assert 'id="id_username-error" class="govuk-error-message"' in page.content.decode()
+
+
+def test_a_form_s_own_error_message_is_not_given_the_field_s_name_again(moderator_client):
+    page = moderator_client.post(reverse("accounts:invite"), {"email": "not-an-address"})
+    assert _summary(page.content.decode()) == [
+        "Their work email address: Enter a valid email address.",  # Django's wording
+        "Choose an organisation, or enter the name of a new one.",  # the form's own
+    ]
+
+
 def test_the_address_signs_in_in_any_case(client, user):
     response = client.post(reverse("accounts:login"), {"username": " P@Example.ORG ", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("listings:dashboard")

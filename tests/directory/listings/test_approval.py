@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
@@ -200,6 +201,75 @@ def test_the_edit_form_explains_invalid_input_and_stores_nothing(client, provide
     assert "There is a problem" in response.content.decode()
     assert not ServiceChange.objects.exists()
     assert service.history.count() == versions
+
+
+class _Described(HTMLParser):
+    """Each element's id and text, and what each fieldset (by its legend) and input is described by."""
+
+    VOID = frozenset({"input", "br", "img", "meta", "link", "hr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text_by_id: dict[str, str] = {}
+        self.described: dict[str, list[str]] = {}
+        self._stack: list[tuple[str, str]] = []  # (tag, id) of the open elements
+        self._fieldsets: list[list[str]] = []
+        self._legend: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        described = (attrs.get("aria-describedby") or "").split()
+        if tag == "input" and attrs.get("id"):
+            self.described[attrs["id"]] = described
+        if tag in self.VOID:
+            return
+        if attrs.get("id"):
+            self.text_by_id[attrs["id"]] = ""
+        self._stack.append((tag, attrs.get("id") or ""))
+        if tag == "fieldset":
+            self._fieldsets.append(described)
+        elif tag == "legend":
+            self._legend = ""
+
+    def handle_endtag(self, tag):
+        while self._stack and self._stack.pop()[0] != tag:
+            pass
+        if tag == "legend" and self._legend is not None:
+            self.described[" ".join(self._legend.split())] = self._fieldsets[-1]
+            self._legend = None
+        elif tag == "fieldset":
+            self._fieldsets.pop()
+
+    def handle_data(self, data):
+        if self._legend is not None:
+            self._legend += data
+        for _tag, open_id in self._stack:
+            if open_id:
+                self.text_by_id[open_id] += data
+
+
+def _description(html: str, key: str) -> str:
+    """What a screen reader adds to a control or a group's legend: the text of its aria-describedby."""
+    parser = _Described()
+    parser.feed(html)
+    ids = next(ids for name, ids in parser.described.items() if name.startswith(key))
+    assert all(i in parser.text_by_id for i in ids), f"{key} is described by an id not on the page: {ids}"
+    return " ".join(" ".join(parser.text_by_id[i].split()) for i in ids)
+
+
+def test_an_error_on_a_group_of_boxes_or_one_box_is_read_with_it(client, provider, service):
+    # Following the error summary's link put focus on "The child", a box whose group did not say
+    # it was in error: the message sat in the group with nothing tying it to the group or the box.
+    client.force_login(provider)
+    data = form_data(service, supports_child=False, supports_parent_carer=False, supports_sibling=False,
+                     pre_trial_therapy=True, requires_proceedings_finished=True)
+    html = client.post(reverse("listings:service_edit", args=[service.public_id]), data).content.decode()
+    assert _description(html, "Who it supports") == f"Select all that apply. Error: {SUPPORTS_NOBODY}"
+    assert _description(html, "id_requires_proceedings_finished") == f"Error: {PRE_TRIAL_CONFLICT}"
+    # Opened afresh, the group is described by its hint only, and the box by nothing.
+    html = client.get(reverse("listings:service_edit", args=[service.public_id])).content.decode()
+    assert _description(html, "Who it supports") == "Select all that apply."
+    assert _description(html, "id_requires_proceedings_finished") == ""
 
 
 def test_restore_brings_back_an_earlier_version_including_coverage(moderator, provider, service, areas):

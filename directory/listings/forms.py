@@ -24,6 +24,10 @@ CAPACITY_INVALID = _("Enter the number of new referrals a year as a whole number
 EMAIL_INVALID = _("Enter an email address in the correct format, like name@example.org.")
 _NUMBER_ERRORS = ("invalid", "min_value", "max_value", "max_digits", "max_decimal_places", "max_whole_digits")
 SUPPORTS_NOBODY = _("Choose who the service supports: the child, parents and carers, or siblings.")
+# A listing with none of these ticked is never found by a search that asks for one, and tells a
+# social worker nothing about what it works with or who may refer to it.
+NO_ABUSE_FORMS = _("Choose the forms of abuse the service works with: searches find it by them.")
+NO_REFERRERS = _("Choose who may refer: a professional, a parent or carer, or the young person.")
 PRE_TRIAL_CONFLICT = _(
     "A service cannot both offer pre-trial therapy and require the police investigation or court case to be finished."
 )
@@ -210,6 +214,10 @@ class ServiceForm(forms.ModelForm):
         audiences = [data.get(f) for f in vocabulary.AUDIENCE_FIELDS.values()]
         if not any(audiences):
             self.add_error("supports_child", SUPPORTS_NOBODY)
+        for group, message in ((vocabulary.ABUSE_FORM_FIELDS, NO_ABUSE_FORMS), (vocabulary.REFERRER_FIELDS, NO_REFERRERS)):
+            names = [name for name in group.values() if name in self.fields]
+            if names and not any(data.get(name) for name in names):
+                self.add_error(names[0], message)
         if data.get("pre_trial_therapy") and data.get("requires_proceedings_finished"):
             self.add_error("requires_proceedings_finished", PRE_TRIAL_CONFLICT)
         return data

@@ -10,8 +10,17 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from directory import vocabulary
 from directory.listings import selectors, services
-from directory.listings.forms import AGE_ORDER, AGE_RANGE, EMAIL_INVALID, PRE_TRIAL_CONFLICT, SUPPORTS_NOBODY
+from directory.listings.forms import (
+    AGE_ORDER,
+    AGE_RANGE,
+    EMAIL_INVALID,
+    NO_ABUSE_FORMS,
+    NO_REFERRERS,
+    PRE_TRIAL_CONFLICT,
+    SUPPORTS_NOBODY,
+)
 from directory.models import Service, ServiceChange
 from tests.directory.listings.conftest import form_data
 
@@ -183,6 +192,8 @@ def test_a_moderators_edit_publishes_at_once(client, moderator, service):
         ({"age_min": "12", "age_max": "8"}, "age_min", AGE_ORDER),
         ({"supports_child": False, "supports_parent_carer": False, "supports_sibling": False},
          "supports_child", SUPPORTS_NOBODY),
+        ({field: False for field in vocabulary.ABUSE_FORM_FIELDS.values()}, "abuse_intra_familial", NO_ABUSE_FORMS),
+        ({field: False for field in vocabulary.REFERRER_FIELDS.values()}, "referral_by_professional", NO_REFERRERS),
         ({"pre_trial_therapy": True, "requires_proceedings_finished": True}, "requires_proceedings_finished",
          PRE_TRIAL_CONFLICT),
         ({"age_max": "30"}, "age_max", AGE_RANGE),

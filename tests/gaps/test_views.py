@@ -32,6 +32,13 @@ def test_an_empty_directory_shows_every_area_without_provision(client, wales_are
     assert "No open or paused service in the directory answers this question" in response.content.decode()
 
 
+@pytest.mark.parametrize("path", ["/gaps/", "/cy/gaps/", "/gaps/?view=health_board", "/gaps/headlines/",
+                                  "/gaps/data.csv", "/api/gaps/"])
+def test_before_the_reference_data_is_loaded_the_gaps_pages_answer(client, db, path):
+    """A new deployment, before `load_reference_data`: no area, no figure, and no server error."""
+    assert client.get(path).status_code == 200
+
+
 def test_an_area_page_lists_the_services_covering_it_per_layer_with_waits(client, wales_areas):
     ServiceFactory(name="Cardiff only", coverage=[wales_areas[CARDIFF]], wait_weeks=5)
     ServiceFactory(name="All Wales", coverage=[wales_areas[WALES_CODE]], abuse_intra_familial=False, abuse_cse=True)

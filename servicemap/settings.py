@@ -158,6 +158,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "directory.oruk.middleware.OpenApiCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "servicemap.vary_language.NoAcceptLanguageVaryMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

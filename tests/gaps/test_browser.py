@@ -53,20 +53,25 @@ def test_switching_the_map_to_intra_familial_hatches_the_areas_with_none(live_se
     page.goto(f"{live_server.url}/gaps/")
     page.get_by_label("Question").select_option("intra_familial")
     page.get_by_role("button", name="Show").first.click()
+    # The new page, loaded: not the old page's paths, nor a layout still settling.
+    page.wait_for_url("**layer=intra_familial**")
+    page.wait_for_load_state("load")
     page.wait_for_selector(".leaflet-overlay-pane path")
-    assert "layer=intra_familial" in page.url
 
     hatched = page.locator('.leaflet-overlay-pane path[fill="url(#sm-no-provision)"]')
     assert hatched.count() == len(NO_INTRA_FAMILIAL)
     assert page.locator(".sm-map-label").count() == len(NO_INTRA_FAMILIAL)
     # Each "None" sits on its own hatched area: what lies under the middle of the label is hatched.
     page.locator(".sm-map-label").first.scroll_into_view_if_needed()
-    under = page.evaluate("""() => [...document.querySelectorAll('.sm-map-label')].map(label => {
+    under = """() => [...document.querySelectorAll('.sm-map-label')].map(label => {
         const box = label.getBoundingClientRect();
         return document.elementsFromPoint(box.x + box.width / 2, box.y + box.height / 2)
             .filter(e => e.tagName === 'path').map(e => e.getAttribute('fill'))[0];
-    })""")
-    assert under == ["url(#sm-no-provision)"] * len(NO_INTRA_FAMILIAL)
+    })"""
+    try:  # once the scroll has ended
+        page.wait_for_function(f"({under})().every(fill => fill === 'url(#sm-no-provision)')", timeout=5000)
+    finally:
+        assert page.evaluate(under) == ["url(#sm-no-provision)"] * len(NO_INTRA_FAMILIAL)
     assert page.locator(".leaflet-overlay-pane path").count() == 22
     # The legend is HTML beside the map; the table beneath names the same areas.
     assert page.locator(".sm-legend li").count() == 6

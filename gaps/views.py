@@ -9,12 +9,13 @@ from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gaps import layers, maps, notes, selectors, unmet
-from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, TrendsForm, UnmetForm
+from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, TrendsForm, UnmetForm, quarter_key
 from gaps.layers import AreaResult, Layer, LayerResult
 
 BOUNDARIES = settings.BASE_DIR / "data" / "wales_local_authorities.geojson"
@@ -236,25 +237,25 @@ def headlines(request: HttpRequest) -> HttpResponse:
 
 def unmet_page(request: HttpRequest) -> HttpResponse:
     """Searches that found no service covering the child's area, suppressed for small numbers."""
-    form = UnmetForm(request.GET or None, months=selectors.unmet_months())
-    months = form.chosen_months()
-    report = unmet.unmet_report(months=months)
+    form = UnmetForm(request.GET or None, months=selectors.unmet_months(), today=timezone.localdate())
+    quarter = form.chosen_quarter()
+    report = unmet.unmet_report(months=form.chosen_months())
     return render(request, "gaps/unmet.html", {
-        "form": form, "report": report, "months": months,
-        "notes": [(notes.NOTE_HEADINGS[k], t) for k, t in notes.unmet_notes(months)],
+        "form": form, "report": report, "quarter": quarter, "quarter_key": quarter_key(quarter) if quarter else "",
+        "notes": [(notes.NOTE_HEADINGS[k], t) for k, t in notes.unmet_notes(quarter)],
         "query": form.shown_query(),
     })
 
 
 def unmet_csv(request: HttpRequest) -> HttpResponse:
-    form = UnmetForm(request.GET or None, months=selectors.unmet_months())
+    form = UnmetForm(request.GET or None, months=selectors.unmet_months(), today=timezone.localdate())
     if form.is_bound and not form.is_valid():
         return _csv_refused(form)
     months = form.chosen_months()
     report = unmet.unmet_report(months=months)
     response = _csv_attachment("servicemap-unmet-searches.csv")
     writer = csv.writer(response)
-    for key, text in notes.unmet_notes(months):
+    for key, text in notes.unmet_notes(form.chosen_quarter()):
         writer.writerow([str(notes.NOTE_HEADINGS[key]), text])
     writer.writerow(["[c]", _("Hidden cells show [c].")])
     writer.writerow([])

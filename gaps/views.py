@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import date
 
 from django import forms
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from gaps import layers, maps, notes, selectors, unmet
 from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, TrendsForm, UnmetForm, quarter_key
 from gaps.layers import AreaResult, Layer, LayerResult
+from gaps.models import Snapshot
 
 BOUNDARIES = settings.BASE_DIR / "data" / "wales_local_authorities.geojson"
 SORT_COLUMNS = (
@@ -289,12 +291,32 @@ def trends(request: HttpRequest) -> HttpResponse:
             now = selectors.snapshot_access(snapshot=chosen["to"], layer=chosen["layer"])
             context["now_label"] = date_format(chosen["to"].taken_on, "j F Y")
         context["rows"] = _trend_rows(current, before, now)
-        context["notes"] = _notes(current)
-        if chosen["to"] is not None:  # both columns are snapshots: the directory's date is neither
-            period = _("Snapshots taken on %(then)s and %(now)s. Children: Census day, 21 March 2021.") % {
-                "then": date_format(then.taken_on, "j F Y"), "now": date_format(chosen["to"].taken_on, "j F Y")}
-            context["notes"] = [(h, period if h == notes.NOTE_HEADINGS["period"] else t) for h, t in context["notes"]]
+        period = _trends_period(then, chosen["to"])
+        context["notes"] = [(h, period if h == notes.NOTE_HEADINGS["period"] else t) for h, t in _notes(current)]
     return render(request, "gaps/trends.html", context)
+
+
+def _trends_period(then: Snapshot, to: Snapshot | None) -> str:
+    """Both columns' dates: the snapshot's (and a later one's, or the directory's today), and the
+    day a snapshot was really taken where it was filed under another (`take_gaps_snapshot --date`):
+    its figures are the directory on the day it was taken."""
+    def day(value: date) -> str:
+        return date_format(value, "j F Y")
+
+    if to is None:
+        as_of = selectors.directory_as_of()
+        period = _("Snapshot dated %(then)s, against the directory as it stood on %(now)s (waiting times: each "
+                   "service's latest report). Children: Census day, 21 March 2021.") % {
+            "then": day(then.taken_on), "now": day(as_of) if as_of else _("no services yet")}
+    else:
+        period = _("Snapshots dated %(then)s and %(now)s. Children: Census day, 21 March 2021.") % {
+            "then": day(then.taken_on), "now": day(to.taken_on)}
+    for snapshot in (then, to):
+        if snapshot is not None and timezone.localdate(snapshot.created_at) != snapshot.taken_on:
+            period += " " + _("The snapshot dated %(label)s was taken on %(taken)s, so it shows the directory as it "
+                              "stood that day.") % {"label": day(snapshot.taken_on),
+                                                    "taken": day(timezone.localdate(snapshot.created_at))}
+    return period
 
 
 def _trend_rows(current: LayerResult, before: dict, now: dict) -> list[dict]:

@@ -253,8 +253,25 @@ def test_a_backwards_trends_comparison_is_swapped_and_the_period_names_both_snap
     cardiff = next(r for r in response.context["rows"] if r["code"] == CARDIFF)
     assert (cardiff["then_services"], cardiff["now_services"]) == (1, 2)
     period = dict(response.context["notes"])["Period"]
-    assert "Snapshots taken on 1 June 2026 and 1 September 2026." in period
+    assert "Snapshots dated 1 June 2026 and 1 September 2026." in period
     assert "Directory as it stood" not in period
+
+
+@time_machine.travel("2026-12-05 10:00 +0000", tick=False)
+def test_the_trends_period_names_the_snapshots_date_and_when_a_back_dated_one_was_really_taken(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    snapshot_take(taken_on=date(2026, 9, 30))  # filed under the end of the quarter, taken in December
+    with time_machine.travel("2026-12-31 10:00 +0000", tick=False):
+        snapshot_take(taken_on=date(2026, 12, 31))
+        against_now = dict(client.get(reverse("gaps:trends"), {"then": "2026-09-30"}).context["notes"])["Period"]
+        both = dict(client.get(reverse("gaps:trends"),
+                               {"then": "2026-09-30", "now": "2026-12-31"}).context["notes"])["Period"]
+    assert against_now.startswith("Snapshot dated 30 September 2026, against the directory as it stood on 5 December")
+    for period in (against_now, both):
+        assert ("The snapshot dated 30 September 2026 was taken on 5 December 2026, so it shows the directory "
+                "as it stood that day.") in period
+        assert "The snapshot dated 31 December 2026 was taken" not in period  # taken on its own date
+    assert both.startswith("Snapshots dated 30 September 2026 and 31 December 2026.")
 
 
 def test_a_snapshot_compared_with_itself_is_refused_with_a_message(client, wales_areas):

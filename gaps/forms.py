@@ -52,41 +52,62 @@ class GapsForm(LayerForm):
                              choices=[(s, s) for s in SORTS] + [(f"-{s}", f"-{s}") for s in SORTS])
 
 
-def _month_key(month: date) -> str:
-    return f"{month:%Y-%m}"
+def quarter_of(month: date) -> date:
+    """The first day of the calendar quarter holding `month`."""
+    return date(month.year, 3 * ((month.month - 1) // 3) + 1, 1)
+
+
+def quarter_months(first: date) -> list[date]:
+    """The three months of the quarter beginning on `first`."""
+    return [date(first.year, first.month + i, 1) for i in range(3)]
+
+
+def quarter_key(first: date) -> str:
+    return f"{first.year}-Q{(first.month - 1) // 3 + 1}"
+
+
+def quarter_label(first: date) -> str:
+    """"January–March 2026": the months by name, in the page's language (a dash, not a word that
+    Welsh would mutate)."""
+    months = quarter_months(first)
+    return f"{date_format(months[0], 'F')}–{date_format(months[-1], 'F Y')}"
 
 
 class UnmetForm(forms.Form):
-    """A range of the months the counter holds; the latest 12 by default."""
+    """One whole calendar quarter that has ended and holds counted searches; the latest by default.
 
-    start = forms.ChoiceField(label=_("From"), required=False)
-    end = forms.ChoiceField(label=_("To"), required=False)
+    Never any other span of months: the counts of two periods, one inside the other (January to
+    March against January to February, or a quarter still being counted seen on two days), give
+    by subtraction the counts of what lies between, which may be 1 to 4 however each table was
+    suppressed. Finished quarters never overlap and never change, so nothing is given away.
+    """
 
-    def __init__(self, *args, months: list[date], **kwargs) -> None:
+    quarter = forms.ChoiceField(label=_("Quarter"), required=False)
+
+    def __init__(self, *args, months: list[date], today: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.months = sorted(months)
-        choices = [(_month_key(m), date_format(m, "F Y")) for m in self.months]
-        self.fields["start"].choices = choices
-        self.fields["end"].choices = choices
+        # A quarter has ended once today is in a later one.
+        ended = {quarter_of(m) for m in self.months if quarter_of(m) < quarter_of(today)}
+        self.quarters = {quarter_key(q): q for q in sorted(ended, reverse=True)}
+        self.fields["quarter"].choices = [(key, quarter_label(q)) for key, q in self.quarters.items()]
 
-    def chosen_months(self) -> list[date]:
-        if not self.months:
-            return []
+    def chosen_quarter(self) -> date | None:
+        """The first day of the quarter shown (the one chosen, else the latest), or None if no quarter has ended."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        latest = self.months[-1]
-        default_start = date(latest.year - 1, latest.month, 1) if latest.month == 12 else \
-            date(latest.year - 1, latest.month + 1, 1)
-        start = data.get("start") or _month_key(default_start)
-        end = data.get("end") or _month_key(latest)
-        if start > end:
-            start, end = end, start
-        return [m for m in self.months if start <= _month_key(m) <= end]
+        chosen = self.quarters.get(data.get("quarter") or "")
+        return chosen or next(iter(self.quarters.values()), None)
+
+    def chosen_months(self) -> list[date]:
+        """The months of the quarter shown (all three, whether or not they hold counts)."""
+        quarter = self.chosen_quarter()
+        return quarter_months(quarter) if quarter else []
 
     def shown_query(self) -> str:
-        """As `LayerForm.shown_query`: the months the page shows."""
-        months = self.chosen_months()
-        return urlencode({"start": _month_key(months[0]), "end": _month_key(months[-1])}) if months else ""
+        """As `LayerForm.shown_query`: the quarter the page shows."""
+        quarter = self.chosen_quarter()
+        return urlencode({"quarter": quarter_key(quarter)}) if quarter else ""
 
 
 SAME_SNAPSHOT = _("Choose a different snapshot from “Then”, or Now: a snapshot compared with itself shows no change.")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gaps import layers
+from gaps.forms import quarter_label
 from gaps.layers import LayerResult
 from servicemap import rates
 
@@ -95,13 +96,14 @@ def _counting_cap() -> str:
              "inflate the counts.") % {"count": count, "per": per}
 
 
-def unmet_notes(months: list[date]) -> list[tuple[str, str]]:
-    if months:
-        period = _("Searches from %(first)s to %(last)s (counted by calendar month).") % {
-            "first": date_format(min(months), "F Y"), "last": date_format(max(months), "F Y")
-        }
+def unmet_notes(quarter: date | None) -> list[tuple[str, str]]:
+    """The notes of the unmet-demand figures for the quarter beginning on `quarter` (None: none has ended)."""
+    whole = _("Figures are shown only for whole calendar quarters that have ended, never for other spans of "
+              "months, so that no count can be worked out by comparing two periods.")
+    if quarter:
+        period = _("Searches in %(quarter)s.") % {"quarter": quarter_label(quarter)} + " " + whole
     else:
-        period = _("No searches counted yet.")
+        period = _("No quarter that has ended holds any counted searches yet.") + " " + whole
     return [
         ("source", _(
             "servicemap's search page: each search whose results held no service covering the child's local "

@@ -2,7 +2,9 @@
 
 - Counts of 1–4 are shown as "<5"; 0 as 0; 5 and above as they are (primary suppression).
 - Where a total and all but one of its parts would show, one more cell is hidden so the hidden
-  one cannot be worked out (secondary suppression), repeated until no line gives one away.
+  one cannot be worked out (secondary suppression), repeated until no line gives one away;
+  then more, until no count of 1–4 can be worked out from several lines together, or from a
+  "<5" being 1–4 and a hidden "[c]" 5 or more (see `_exposed`).
 - A rate whose numerator is suppressed is suppressed.
 - A publisher's own symbols ("c", "*", "..") are kept as they are and never back-calculated.
 
@@ -14,6 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from math import ceil, floor, inf, isinf
+
+import numpy as np
 
 LOW = "<5"
 HIDDEN = "[c]"
@@ -87,16 +92,65 @@ def suppress_table(
     row_totals: Sequence[Value] | None = None,
     col_totals: Sequence[Value] | None = None,
     total: Value | None = None,
-    *,
-    hide_col_totals: Sequence[int] = (),
-    hide_total: bool = False,
 ) -> Table:
     """Primary then secondary suppression of a two-way table with its margins.
 
     Totals are computed from the parts unless given (e.g. a publisher's own). Each line is a row
     with its total, or a column with its total; in any line where exactly one cell is hidden,
     the smallest other non-zero cell that shows is hidden too, until no line has exactly one.
+    Then, while the cells that show still pin down a count of 1–4 through several lines at once
+    (see `_exposed`), one more cell beside it is hidden.
     """
+    return _suppress_together([(parts, row_totals, col_totals, total)])[0]
+
+
+def suppress_linked(tables: Sequence[Sequence[Sequence[Value]]]) -> list[Table]:
+    """Several breakdowns of the same counts by the same columns (e.g. by area, by age band).
+
+    They share their column totals and grand total, so a total hidden in one is hidden in all,
+    or another breakdown would show it; and no count of 1–4 may be worked out from all of them
+    together. Repeated until the tables agree.
+    """
+    return _suppress_together([(parts, None, None, None) for parts in tables])
+
+
+_Grid = dict[tuple[int, int], Cell]
+_Spec = tuple[Sequence[Sequence[Value]], Sequence[Value] | None, Sequence[Value] | None, Value | None]
+
+
+def _suppress_together(specs: Sequence[_Spec]) -> list[Table]:
+    hidden_cols: set[int] = set()
+    hide_total = False
+    extra: list[set[tuple[int, int]]] = [set() for _spec in specs]
+    while True:
+        grids = [_one_pass(spec, hidden_cols, hide_total, more) for spec, more in zip(specs, extra, strict=True)]
+        cols = {j for grid, n_rows, n_cols in grids for j in range(n_cols) if grid[n_rows, j].hidden}
+        total = any(grid[n_rows, n_cols].hidden for grid, n_rows, n_cols in grids)
+        if cols != hidden_cols or total != hide_total:
+            hidden_cols, hide_total = cols, total
+            continue
+        exposed = _exposed(grids)
+        if exposed is None:
+            return [_as_table(grid, n_rows, n_cols) for grid, n_rows, n_cols in grids]
+        index, key = exposed
+        grid, n_rows, n_cols = grids[index]
+        cover = _cover(grid, key)
+        if cover is None:  # nothing left to hide (cannot happen while the cell's own lines hold a count)
+            return [_as_table(grid, n_rows, n_cols) for grid, n_rows, n_cols in grids]
+        if cover[0] == n_rows:  # a shared total: hidden in every breakdown
+            if cover[1] == n_cols:
+                hide_total = True
+            else:
+                hidden_cols.add(cover[1])
+        else:
+            extra[index].add(cover)
+
+
+def _one_pass(
+    spec: _Spec, hide_cols: set[int], hide_total: bool, hide_cells: set[tuple[int, int]]
+) -> tuple[_Grid, int, int]:
+    """One table's grid after primary suppression, the cells asked hidden, and secondary suppression."""
+    parts, row_totals, col_totals, total = spec
     computed = with_totals(parts)
     row_totals = list(computed[0] if row_totals is None else row_totals)
     col_totals = list(computed[1] if col_totals is None else col_totals)
@@ -104,7 +158,7 @@ def suppress_table(
 
     n_rows, n_cols = len(parts), len(col_totals)
     # The grid with margins: (i, n_cols) is row i's total, (n_rows, j) column j's, (n_rows, n_cols) the grand.
-    grid: dict[tuple[int, int], Cell] = {}
+    grid: _Grid = {}
     for i, row in enumerate(parts):
         for j, value in enumerate(row):
             grid[i, j] = count_cell(value)
@@ -112,14 +166,22 @@ def suppress_table(
     for j in range(n_cols):
         grid[n_rows, j] = count_cell(col_totals[j])
     grid[n_rows, n_cols] = count_cell(total)
-    for key in [(n_rows, j) for j in hide_col_totals] + ([(n_rows, n_cols)] if hide_total else []):
+    keys = [(n_rows, j) for j in sorted(hide_cols)] + ([(n_rows, n_cols)] if hide_total else []) + sorted(hide_cells)
+    for key in keys:
         if not grid[key].hidden:
             grid[key] = Cell(grid[key].value, HIDDEN, hidden=True, why="secondary")
 
-    lines = [[(i, j) for j in range(n_cols + 1)] for i in range(n_rows + 1)]
-    lines += [[(i, j) for i in range(n_rows + 1)] for j in range(n_cols + 1)]
-    _secondary(grid, lines)
+    _secondary(grid, _lines(n_rows, n_cols))
+    return grid, n_rows, n_cols
 
+
+def _lines(n_rows: int, n_cols: int) -> list[list[tuple[int, int]]]:
+    """Each row with its total, then each column with its total (the margins' own row and column too)."""
+    lines = [[(i, j) for j in range(n_cols + 1)] for i in range(n_rows + 1)]
+    return lines + [[(i, j) for i in range(n_rows + 1)] for j in range(n_cols + 1)]
+
+
+def _as_table(grid: _Grid, n_rows: int, n_cols: int) -> Table:
     return Table(
         cells=[[grid[i, j] for j in range(n_cols)] for i in range(n_rows)],
         row_totals=[grid[i, n_cols] for i in range(n_rows)],
@@ -128,21 +190,109 @@ def suppress_table(
     )
 
 
-def suppress_linked(tables: Sequence[Sequence[Sequence[Value]]]) -> list[Table]:
-    """Several breakdowns of the same counts by the same columns (e.g. by area, by age band).
+def _exposed(grids: Sequence[tuple[_Grid, int, int]]) -> tuple[int, tuple[int, int]] | None:
+    """A count of 1–4 that the cells shown still give away, as (table, key), or None.
 
-    They share their column totals and grand total, so a total hidden in one is hidden in all,
-    or another breakdown would show it; repeated until the tables agree.
+    Every line says "its parts add up to its total". Hiding a second cell in each line (above) is
+    not enough: lines taken together can still pin a hidden cell down (two columns' totals less
+    two rows' gives a cell both rows share), and so can what is known of each hidden cell: a
+    "<5" is 1 to 4, a hidden "[c]" at least 5 (shown cells are 0 or 5 and over, and 0 is never
+    hidden), so "<5" + "[c]" = 6 is 1 + 5. Linked tables share their totals' row (one unknown
+    each). Found by linear algebra (a cell is fixed when no change to the hidden cells that
+    keeps every line's sum moves it) and by narrowing each hidden cell's range line by line.
     """
-    hidden_cols: set[int] = set()
-    hide_total = False
-    while True:
-        out = [suppress_table(parts, hide_col_totals=sorted(hidden_cols), hide_total=hide_total) for parts in tables]
-        cols = {j for t in out for j, c in enumerate(t.col_totals) if c.hidden}
-        total = any(t.total.hidden for t in out)
-        if cols == hidden_cols and total == hide_total:
-            return out
-        hidden_cols, hide_total = cols, total
+    index: dict[tuple, int] = {}
+    low: list[float] = []
+    high: list[float] = []
+    small: dict[int, tuple[int, tuple[int, int]]] = {}
+    equations: list[tuple[dict[int, int], float]] = []
+    for t, (grid, n_rows, n_cols) in enumerate(grids):
+        for line in _lines(n_rows, n_cols):
+            terms: dict[int, int] = {}
+            known = 0.0
+            for key in line:
+                # The line's last cell is its total: parts − total = 0.
+                sign = -1 if key == line[-1] else 1
+                cell = grid[key]
+                if not cell.hidden:
+                    known += sign * cell.value  # type: ignore[operator]
+                    continue
+                name = ("margin", key[1]) if key[0] == n_rows else (t, *key)
+                if name not in index:
+                    index[name] = len(index)
+                    lo, hi = {"small": (1, 4), "secondary": (5, inf)}.get(cell.why, (0, inf))
+                    low.append(lo)
+                    high.append(hi)
+                    if cell.why == "small":
+                        small[index[name]] = (t, key)
+                terms[index[name]] = terms.get(index[name], 0) + sign
+            if terms:
+                equations.append((terms, -known))
+    if not small:
+        return None
+    fixed = _fixed_by_lines(equations, len(index)) | _fixed_by_ranges(equations, low, high)
+    found = sorted(small[v] for v in fixed if v in small)
+    return found[0] if found else None
+
+
+def _fixed_by_lines(equations: list[tuple[dict[int, int], float]], n: int) -> set[int]:
+    """The unknowns the equations determine exactly: in the reduced row echelon form, those whose
+    row holds no other unknown. (A loop over columns of whole-array steps: numpy's SVD took tens
+    of milliseconds for these small matrices.)"""
+    matrix = np.zeros((len(equations), n))
+    for row, (terms, _rhs) in enumerate(equations):
+        for var, coefficient in terms.items():
+            matrix[row, var] = coefficient
+    pivots: list[int] = []
+    for column in range(n):
+        row = len(pivots)
+        if row == len(matrix):
+            break
+        best = row + int(np.argmax(np.abs(matrix[row:, column])))
+        if abs(matrix[best, column]) < 1e-9:
+            continue
+        matrix[[row, best]] = matrix[[best, row]]
+        matrix[row] /= matrix[row, column]
+        factors = matrix[:, column].copy()
+        factors[row] = 0.0
+        matrix -= np.outer(factors, matrix[row])
+        pivots.append(column)
+    return {column for row, column in enumerate(pivots) if np.count_nonzero(np.abs(matrix[row]) > 1e-9) == 1}
+
+
+def _fixed_by_ranges(equations: list[tuple[dict[int, int], float]], low: list[float], high: list[float]) -> set[int]:
+    """The unknowns whose range, narrowed line by line from what each is known to be, is one value."""
+    low, high = list(low), list(high)
+    for _round in range(100):
+        changed = False
+        for terms, rhs in equations:
+            for var, coefficient in terms.items():
+                # coefficient·x = rhs − Σ others; the others' sum lies in [least, most].
+                least = sum(c * (low[o] if c > 0 else high[o]) for o, c in terms.items() if o != var)
+                most = sum(c * (high[o] if c > 0 else low[o]) for o, c in terms.items() if o != var)
+                bounds = sorted(((rhs - most) / coefficient, (rhs - least) / coefficient))
+                lo, hi = max(low[var], _ceil(bounds[0])), min(high[var], _floor(bounds[1]))
+                if (lo, hi) != (low[var], high[var]):
+                    low[var], high[var], changed = lo, hi, True
+        if not changed:
+            break
+    return {var for var in range(len(low)) if low[var] == high[var]}
+
+
+def _ceil(value: float) -> float:
+    return value if isinf(value) else ceil(value - 1e-9)
+
+
+def _floor(value: float) -> float:
+    return value if isinf(value) else floor(value + 1e-9)
+
+
+def _cover(grid: _Grid, key: tuple[int, int]) -> tuple[int, int] | None:
+    """The cell to hide next to protect `key`: the smallest non-zero one showing in its row or
+    column, else anywhere in the table."""
+    showing = [k for k, cell in grid.items() if not cell.hidden and cell.value != 0]
+    beside = [k for k in showing if k[0] == key[0] or k[1] == key[1]]
+    return min(beside or showing, key=lambda k: (grid[k].value, k), default=None)
 
 
 def _secondary(grid: dict[tuple[int, int], Cell], lines: list[list[tuple[int, int]]]) -> None:

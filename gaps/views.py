@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import date
 
 from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gaps import layers, maps, notes, selectors, unmet
-from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, TrendsForm, UnmetForm
+from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, TrendsForm, UnmetForm, quarter_key
 from gaps.layers import AreaResult, Layer, LayerResult
+from gaps.models import Snapshot
 
 BOUNDARIES = settings.BASE_DIR / "data" / "wales_local_authorities.geojson"
 SORT_COLUMNS = (
@@ -236,25 +239,25 @@ def headlines(request: HttpRequest) -> HttpResponse:
 
 def unmet_page(request: HttpRequest) -> HttpResponse:
     """Searches that found no service covering the child's area, suppressed for small numbers."""
-    form = UnmetForm(request.GET or None, months=selectors.unmet_months())
-    months = form.chosen_months()
-    report = unmet.unmet_report(months=months)
+    form = UnmetForm(request.GET or None, months=selectors.unmet_months(), today=timezone.localdate())
+    quarter = form.chosen_quarter()
+    report = unmet.unmet_report(months=form.chosen_months())
     return render(request, "gaps/unmet.html", {
-        "form": form, "report": report, "months": months,
-        "notes": [(notes.NOTE_HEADINGS[k], t) for k, t in notes.unmet_notes(months)],
+        "form": form, "report": report, "quarter": quarter, "quarter_key": quarter_key(quarter) if quarter else "",
+        "notes": [(notes.NOTE_HEADINGS[k], t) for k, t in notes.unmet_notes(quarter)],
         "query": form.shown_query(),
     })
 
 
 def unmet_csv(request: HttpRequest) -> HttpResponse:
-    form = UnmetForm(request.GET or None, months=selectors.unmet_months())
+    form = UnmetForm(request.GET or None, months=selectors.unmet_months(), today=timezone.localdate())
     if form.is_bound and not form.is_valid():
         return _csv_refused(form)
     months = form.chosen_months()
     report = unmet.unmet_report(months=months)
     response = _csv_attachment("servicemap-unmet-searches.csv")
     writer = csv.writer(response)
-    for key, text in notes.unmet_notes(months):
+    for key, text in notes.unmet_notes(form.chosen_quarter()):
         writer.writerow([str(notes.NOTE_HEADINGS[key]), text])
     writer.writerow(["[c]", _("Hidden cells show [c].")])
     writer.writerow([])
@@ -288,12 +291,32 @@ def trends(request: HttpRequest) -> HttpResponse:
             now = selectors.snapshot_access(snapshot=chosen["to"], layer=chosen["layer"])
             context["now_label"] = date_format(chosen["to"].taken_on, "j F Y")
         context["rows"] = _trend_rows(current, before, now)
-        context["notes"] = _notes(current)
-        if chosen["to"] is not None:  # both columns are snapshots: the directory's date is neither
-            period = _("Snapshots taken on %(then)s and %(now)s. Children: Census day, 21 March 2021.") % {
-                "then": date_format(then.taken_on, "j F Y"), "now": date_format(chosen["to"].taken_on, "j F Y")}
-            context["notes"] = [(h, period if h == notes.NOTE_HEADINGS["period"] else t) for h, t in context["notes"]]
+        period = _trends_period(then, chosen["to"])
+        context["notes"] = [(h, period if h == notes.NOTE_HEADINGS["period"] else t) for h, t in _notes(current)]
     return render(request, "gaps/trends.html", context)
+
+
+def _trends_period(then: Snapshot, to: Snapshot | None) -> str:
+    """Both columns' dates: the snapshot's (and a later one's, or the directory's today), and the
+    day a snapshot was really taken where it was filed under another (`take_gaps_snapshot --date`):
+    its figures are the directory on the day it was taken."""
+    def day(value: date) -> str:
+        return date_format(value, "j F Y")
+
+    if to is None:
+        as_of = selectors.directory_as_of()
+        period = _("Snapshot dated %(then)s, against the directory as it stood on %(now)s (waiting times: each "
+                   "service's latest report). Children: Census day, 21 March 2021.") % {
+            "then": day(then.taken_on), "now": day(as_of) if as_of else _("no services yet")}
+    else:
+        period = _("Snapshots dated %(then)s and %(now)s. Children: Census day, 21 March 2021.") % {
+            "then": day(then.taken_on), "now": day(to.taken_on)}
+    for snapshot in (then, to):
+        if snapshot is not None and timezone.localdate(snapshot.created_at) != snapshot.taken_on:
+            period += " " + _("The snapshot dated %(label)s was taken on %(taken)s, so it shows the directory as it "
+                              "stood that day.") % {"label": day(snapshot.taken_on),
+                                                    "taken": day(timezone.localdate(snapshot.created_at))}
+    return period
 
 
 def _trend_rows(current: LayerResult, before: dict, now: dict) -> list[dict]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gaps.suppression import HIDDEN, LOW, Cell, count_cell, rate_cell, suppress_linked, suppress_table
 
@@ -60,7 +64,8 @@ def test_small_cells_in_a_table_are_hidden_and_large_ones_shown():
     table = suppress_table([[2, 0, 8], [9, 12, 30], [0, 0, 5]])
     assert table.cells[0][0].text == LOW
     assert table.cells[0][1].text == "0"
-    assert table.cells[1][2].text == "30"
+    assert table.cells[2][2].text == "5"
+    assert table.total.text == "66"
     assert table.any_hidden
 
 
@@ -102,3 +107,106 @@ def test_breakdowns_of_the_same_counts_hide_the_same_totals():
         assert _recoverable(table) == []
     assert [c.hidden for c in area_table.col_totals] == [c.hidden for c in age_table.col_totals]
     assert area_table.total.hidden == age_table.total.hidden
+
+
+def _grid_lines(table) -> tuple[list[list[Cell]], list[list[tuple[int, int]]]]:
+    """The table with its margins as a grid, and its lines (rows, then columns; the total last)."""
+    grid = [[*row, total] for row, total in zip(table.cells, table.row_totals, strict=True)]
+    grid.append([*table.col_totals, table.total])
+    lines = [[(i, j) for j in range(len(grid[i]))] for i in range(len(grid))]
+    return grid, lines + [[(i, j) for i in range(len(grid))] for j in range(len(grid[0]))]
+
+
+def _equations(tables) -> tuple[dict, list[tuple[dict, Fraction]], list]:
+    """Unknowns (the hidden cells; a column total or the grand total is one unknown shared by
+    every table), one equation per line (parts − total = 0), and each "<5" given away by a line
+    whose other hidden cells are "[c]"s (5 and over: shown cells are 0 or 5 and over) with room
+    left for only 1."""
+    names, equations, found = {}, [], []
+    for t, table in enumerate(tables):
+        grid, lines = _grid_lines(table)
+        for line in lines:
+            coefficients, rhs = {}, Fraction(0)
+            for key in line:
+                sign = -1 if key == line[-1] else 1
+                cell = grid[key[0]][key[1]]
+                if not cell.hidden:
+                    rhs -= sign * cell.value
+                    continue
+                name = ("total", key[1]) if key[0] == len(grid) - 1 else (t, key)
+                names.setdefault(name, (t, key, cell))
+                coefficients[name] = coefficients.get(name, 0) + sign
+            equations.append((coefficients, rhs))
+            small = [n for n in coefficients if names[n][2].text == LOW]
+            if len(small) == 1 and set(coefficients.values()) == {1} and rhs - 5 * (len(coefficients) - 1) == 1:
+                found.append((names[small[0]][0], str(names[small[0]][1]), 1))
+    return names, equations, found
+
+
+def _worked_out(tables) -> list[tuple[int, str, int]]:
+    """(table, cell, value) of each "<5" that someone could work out from the cells shown.
+
+    Worked independently of gaps.suppression: the line equations reduced with exact fractions;
+    a cell is worked out when its row of the reduced form holds no other unknown.
+    """
+    names, equations, found = _equations(tables)
+    order = list(names)
+    rows = [[Fraction(coefficients.get(n, 0)) for n in order] + [rhs] for coefficients, rhs in equations]
+    pivots = []
+    for column in range(len(order)):
+        chosen = next((r for r in range(len(pivots), len(rows)) if rows[r][column] != 0), None)
+        if chosen is None:
+            continue
+        top = len(pivots)
+        rows[top], rows[chosen] = rows[chosen], rows[top]
+        rows[top] = [x / rows[top][column] for x in rows[top]]
+        rows = [row if r == top else [x - row[column] * y for x, y in zip(row, rows[top], strict=True)]
+                for r, row in enumerate(rows)]
+        pivots.append(column)
+    for r, column in enumerate(pivots):
+        t, key, cell = names[order[column]]
+        if cell.text == LOW and all(rows[r][c] == 0 for c in range(len(order)) if c != column):
+            found.append((t, str(key), int(rows[r][-1])))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("parts", "hidden"),
+    [
+        # Columns 1 and 2 less rows 1 and 4 leave row 0's hidden "[c]", 5, so its "<5" is 22 − 7 − 9 − 5 = 1.
+        ([[7, 5, 9, 1], [12, 7, 6, 0], [6, 9, 9, 7], [1, 12, 12, 5], [0, 5, 5, 7]], (0, 3)),
+        # Column 2 gives row 0's hidden pair's sum; row 1 and the column totals then give the 2.
+        ([[2, 0, 8], [9, 12, 30], [0, 0, 5]], (0, 0)),
+        ([[0, 1, 9, 20], [6, 20, 12, 9], [6, 2, 9, 6], [7, 5, 7, 0], [0, 2, 12, 12], [5, 0, 0, 5]], (2, 1)),
+    ],
+)
+def test_no_count_of_one_to_four_can_be_worked_out_from_several_lines_together(parts, hidden):
+    table = suppress_table(parts)
+    assert table.cells[hidden[0]][hidden[1]].text == LOW
+    assert _worked_out([table]) == []
+
+
+def test_a_hidden_pair_adding_up_to_six_does_not_give_away_a_one():
+    # "<5" + "[c]" = 6 can only be 1 + 5: something else must hide too.
+    table = suppress_table([[1, 5, 20], [9, 9, 9]])
+    assert table.cells[0][0].text == LOW
+    assert _worked_out([table]) == []
+
+
+_counts = st.lists(st.lists(st.sampled_from([0, 0, 1, 2, 3, 4, 5, 6, 7, 9, 12, 20]), min_size=3, max_size=3),
+                   min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_counts)
+def test_no_table_gives_away_a_count_of_one_to_four(parts):
+    assert _worked_out([suppress_table(parts)]) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(_counts, st.lists(st.integers(0, 2), min_size=6, max_size=6))
+def test_no_pair_of_breakdowns_of_the_same_counts_gives_away_a_count_of_one_to_four(parts, groups):
+    # The same counts broken down a second way: rows merged into up to three groups.
+    regrouped = [[sum(row[j] for row, g in zip(parts, groups, strict=False) if g == k) for j in range(3)]
+                 for k in sorted(set(groups[:len(parts)]))]
+    assert _worked_out(suppress_linked([parts, regrouped])) == []

@@ -8,6 +8,7 @@ import re
 from datetime import date
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from directory.models import WALES_CODE
@@ -111,22 +112,58 @@ def test_the_unmet_csv_carries_the_same_suppression(client, wales_areas):
     assert "Small numbers" in text
 
 
-def test_the_unmet_page_picks_months(client, wales_areas):
+@time_machine.travel(date(2026, 12, 5), tick=False)
+def test_the_unmet_page_shows_one_whole_quarter_that_has_ended_the_latest_by_default(client, wales_areas):
     _unmet(6, month=date(2025, 1, 1))
     _unmet(8, month=date(2026, 2, 1))
-    default = client.get(reverse("gaps:unmet")).context
-    assert default["months"] == [date(2026, 2, 1)]  # the latest 12 months
-    both = client.get(reverse("gaps:unmet"), {"start": "2025-01", "end": "2026-02"}).context
-    assert both["months"] == [date(2025, 1, 1), date(2026, 2, 1)]
-    assert both["report"].breakdowns[0].table.total.text == "14"
-    bad = client.get(reverse("gaps:unmet"), {"start": "yesterday"})
+    _unmet(9, month=date(2026, 3, 1))
+    _unmet(7, month=date(2026, 12, 1))  # this quarter: still being counted, not shown
+    page = client.get(reverse("gaps:unmet"))
+    assert [key for key, _label in page.context["form"].fields["quarter"].choices] == ["2026-Q1", "2025-Q1"]
+    assert page.context["quarter"] == date(2026, 1, 1)
+    assert page.context["report"].breakdowns[0].table.total.text == "17"  # February and March: 8 + 9
+    assert ">January–March 2026</option>" in page.content.decode()
+    older = client.get(reverse("gaps:unmet"), {"quarter": "2025-Q1"}).context
+    assert older["report"].breakdowns[0].table.total.text == "6"
+    bad = client.get(reverse("gaps:unmet"), {"quarter": "yesterday"})
     assert bad.status_code == 200
+    assert bad.context["quarter"] == date(2026, 1, 1)
+
+
+@time_machine.travel(date(2026, 12, 5), tick=False)
+def test_no_count_of_one_to_four_can_be_worked_out_by_subtracting_one_period_from_another(client, wales_areas):
+    # Cardiff: 5 in January, 2 in February. Counts for January to February (7) and January (5)
+    # would give February's 2 by subtraction, a count the February table shows as "<5".
+    _unmet(5, month=date(2026, 1, 1))
+    _unmet(2, month=date(2026, 2, 1))
+    _unmet(3, month=date(2026, 4, 1))
+    shown = {}
+    for params in ({}, {"quarter": "2026-Q1"}, {"quarter": "2026-Q2"}, {"start": "2026-01", "end": "2026-01"},
+                   {"start": "2026-01", "end": "2026-02"}, {"start": "2026-02", "end": "2026-04"}):
+        by_la = client.get(reverse("gaps:unmet"), params).context["report"].breakdowns[0]
+        cardiff = next(r for r in by_la.rows if r.code == CARDIFF)
+        shown[cardiff.total.text] = params
+    # Every request answers with one of the two whole quarters: 7 (January–March) or <5 (April–June).
+    assert set(shown) == {"7", "<5"}
 
 
 def test_the_unmet_page_has_an_empty_state(client, wales_areas):
     response = client.get(reverse("gaps:unmet"))
     assert response.status_code == 200
-    assert "No searches without a covering service have been counted" in response.content.decode()
+    assert "No quarter that has ended holds any counted searches yet" in response.content.decode()
+
+
+@time_machine.travel(date(2026, 5, 10), tick=False)
+def test_searches_in_the_quarter_still_being_counted_are_not_shown_until_it_ends(client, wales_areas):
+    _unmet(6, month=date(2026, 4, 1))
+    page = client.get(reverse("gaps:unmet"))
+    assert page.context["quarter"] is None
+    assert page.context["report"].breakdowns[0].table.total.text == "0"
+    assert "No quarter that has ended holds any counted searches yet" in page.content.decode()
+    with time_machine.travel(date(2026, 7, 1), tick=False):
+        later = client.get(reverse("gaps:unmet")).context
+    assert later["quarter"] == date(2026, 4, 1)
+    assert later["report"].breakdowns[0].table.total.text == "6"
 
 
 def test_the_trends_page_compares_a_snapshot_with_now(client, wales_areas):
@@ -197,14 +234,16 @@ def test_the_pages_csv_link_asks_for_the_table_shown_even_beside_errors(client, 
     assert len(rows) == 8  # 7 health boards and Wales, as on the page
 
 
-def test_the_unmet_csv_refuses_a_month_it_does_not_hold_and_the_page_links_the_months_shown(client, wales_areas):
+def test_the_unmet_csv_refuses_a_quarter_it_does_not_hold_and_the_page_links_the_quarter_shown(client, wales_areas):
     _unmet(6, month=date(2026, 2, 1))
-    response = client.get(reverse("gaps:unmet_csv"), {"start": "9999-99"})
+    response = client.get(reverse("gaps:unmet_csv"), {"quarter": "9999-Q9"})
     assert response.status_code == 400
-    assert "From: Select a valid choice." in response.content.decode()
-    page = client.get(reverse("gaps:unmet"), {"start": "9999-99"})
-    assert "start=2026-02&amp;end=2026-02" in page.content.decode()
-    assert client.get(reverse("gaps:unmet_csv"), {"start": "2026-02", "end": "2026-02"}).status_code == 200
+    assert "Quarter: Select a valid choice." in response.content.decode()
+    page = client.get(reverse("gaps:unmet"), {"quarter": "9999-Q9"})
+    assert "quarter=2026-Q1" in page.content.decode()
+    csv_file = client.get(reverse("gaps:unmet_csv"), {"quarter": "2026-Q1"})
+    assert csv_file.status_code == 200
+    assert "Searches in January–March 2026." in csv_file.content.decode()
 
 
 def _two_snapshots(wales_areas) -> None:
@@ -221,8 +260,25 @@ def test_a_backwards_trends_comparison_is_swapped_and_the_period_names_both_snap
     cardiff = next(r for r in response.context["rows"] if r["code"] == CARDIFF)
     assert (cardiff["then_services"], cardiff["now_services"]) == (1, 2)
     period = dict(response.context["notes"])["Period"]
-    assert "Snapshots taken on 1 June 2026 and 1 September 2026." in period
+    assert "Snapshots dated 1 June 2026 and 1 September 2026." in period
     assert "Directory as it stood" not in period
+
+
+@time_machine.travel("2026-12-05 10:00 +0000", tick=False)
+def test_the_trends_period_names_the_snapshots_date_and_when_a_back_dated_one_was_really_taken(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    snapshot_take(taken_on=date(2026, 9, 30))  # filed under the end of the quarter, taken in December
+    with time_machine.travel("2026-12-31 10:00 +0000", tick=False):
+        snapshot_take(taken_on=date(2026, 12, 31))
+        against_now = dict(client.get(reverse("gaps:trends"), {"then": "2026-09-30"}).context["notes"])["Period"]
+        both = dict(client.get(reverse("gaps:trends"),
+                               {"then": "2026-09-30", "now": "2026-12-31"}).context["notes"])["Period"]
+    assert against_now.startswith("Snapshot dated 30 September 2026, against the directory as it stood on 5 December")
+    for period in (against_now, both):
+        assert ("The snapshot dated 30 September 2026 was taken on 5 December 2026, so it shows the directory "
+                "as it stood that day.") in period
+        assert "The snapshot dated 31 December 2026 was taken" not in period  # taken on its own date
+    assert both.startswith("Snapshots dated 30 September 2026 and 31 December 2026.")
 
 
 def test_a_snapshot_compared_with_itself_is_refused_with_a_message(client, wales_areas):

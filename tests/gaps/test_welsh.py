@@ -7,6 +7,7 @@ import io
 from datetime import date
 
 import pytest
+import time_machine
 
 from gaps.services import record_unmet_search, snapshot_take
 from tests.factories import ServiceFactory
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.django_db
 CARDIFF = "W06000015"
 
 
+@time_machine.travel(date(2026, 10, 1), tick=False)  # after the quarter counted
 def test_welsh_pages_name_the_months_in_welsh_in_one_date_style(client, wales_areas):
     record_unmet_search(month=date(2026, 6, 1), lad_code=CARDIFF, abuse_forms=["intra_familial"], age=8,
                         excluded_by="none", reason="no_service")

@@ -88,7 +88,7 @@ def test_the_title_says_error_in_welsh_on_a_welsh_page(client, world):
 def test_a_gaps_page_showing_its_defaults_for_a_bad_choice_says_error_in_its_title(client, wales_areas, path):
     record_unmet_search(month=date(2026, 3, 1), lad_code="W06000015", abuse_forms=["intra_familial"], age=9,
                         excluded_by="none", reason=REASON_NO_SERVICE)
-    response = client.get(reverse(path), {"layer": "nope", "age": "x", "start": "zz", "view": "z"})
+    response = client.get(reverse(path), {"layer": "nope", "age": "x", "quarter": "zz", "view": "z"})
     if "govuk-error-summary" not in response.content.decode():
         pytest.fail(f"{path}: no error summary for choices that do not exist")
     assert _title(response).startswith("Error: ")

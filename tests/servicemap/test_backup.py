@@ -13,7 +13,7 @@ from datetime import date
 import psycopg
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from directory import version
@@ -70,6 +70,27 @@ def test_an_export_loads_into_an_empty_database_with_nothing_lost(directory_data
     assert {s.public_id: sorted(s.coverage_areas.values_list("code", flat=True)) for s in Service.objects.all()} == coverage
     assert Service.objects.filter(description_cy="Cymorth therapiwtig.").count() == 1
     assert get_user_model().objects.get(username="moderator").check_password("a-long-password-1")
+
+
+_AREA = '{"model": "directory.area", "pk": 9999, "fields": {"code": "W06999999", "name": "Loaded first", "kind": "local_authority"}}'
+_SERVICE_WITHOUT_ITS_FIELDS = '{"model": "directory.service", "pk": 1, "fields": {"name": "No organisation"}}'
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("", "is not a dumpdata export"),
+    ('{"contents": [', "is not a dumpdata export"),
+    ('[{"id": "0c9b5e4e-0000-4000-8000-000000000000", "name": "An ORUK export"}]', "is not a dumpdata export"),
+    (f"[{_AREA}, {_SERVICE_WITHOUT_ITS_FIELDS}]", "Could not load directory.Service"),
+])
+@pytest.mark.django_db(transaction=True)
+def test_a_file_that_is_not_an_export_is_refused_with_a_message_and_nothing_restored(content, says, tmp_path):
+    dump = tmp_path / "servicemap.json"
+    dump.write_text(content)
+
+    with pytest.raises(CommandError, match=f"{says}.*Nothing was restored"):
+        call_command("restore_export", str(dump), verbosity=0)
+
+    assert not Area.objects.filter(code="W06999999").exists()  # loaded before the bad row, rolled back
 
 
 def _table_counts(conninfo: str) -> dict[str, int]:

@@ -61,7 +61,6 @@ class Command(BaseCommand):
             service = services[due.service_id]
             providers = organisation_member_emails(service.organisation_id)
             recipients = sorted(set(providers) | (set(moderators) if due.kind == reminders.URGENT or not providers else set()))
-            note = "" if providers else " (no provider account: sent to moderators)"
             if not recipients:
                 self.stderr.write(f"Nobody to send {due.kind} for “{service.name}” to: no provider account or moderator")
                 continue
@@ -71,12 +70,15 @@ class Command(BaseCommand):
                         continue
                 except mail.SEND_ERRORS as error:
                     # Nothing recorded: tried again on the next run. The others are still sent.
-                    self.stderr.write(f"Could not send {due.kind} for “{service.name}”: {type(error).__name__}: {error}")
+                    self.stderr.write(f"Could not send {due.kind} for “{service.name}”: {mail.describe_error(error)}")
                     not_sent += 1
                     continue
             count += 1
+            # A real run's output goes to a log file every day (deploy/crontab): it says who, not the
+            # addresses (they are in the ReviewRequest). A dry run, typed by hand, lists them.
+            to = ", ".join(recipients) if dry_run else _who(len(providers), len(recipients) - len(providers))
             verb = "Would send" if dry_run else "Sent"
-            self.stdout.write(f"{verb} {due.kind} for “{service.name}” ({service.organisation.name}) to {', '.join(recipients)}{note}")
+            self.stdout.write(f"{verb} {due.kind} for “{service.name}” ({service.organisation.name}) to {to}")
         self.stdout.write(f"{count} review request(s) {'due' if dry_run else 'sent'}.")
         if not_sent:
             # A failing exit, so cron tells whoever reads its mail.
@@ -101,3 +103,14 @@ class Command(BaseCommand):
         except IntegrityError:
             return False  # another run sent it a moment ago
         return True
+
+
+def _who(providers: int, moderators: int) -> str:
+    def counted(count: int, what: str) -> str:
+        return f"{count} {what}{'' if count == 1 else 's'}"
+
+    if not providers:
+        return f"{counted(moderators, 'moderator')} (no provider account)"
+    if not moderators:
+        return counted(providers, "provider account")
+    return f"{counted(providers, 'provider account')} and {counted(moderators, 'moderator')}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import re
 import time
 import urllib.error
@@ -25,6 +26,7 @@ MAX_PAGES = 10_000
 # traceback, not a message) at about 1,000 levels; no real record nests more than a dozen.
 TOO_DEEP = "{where} nests JSON arrays or objects too deeply to read (more than about 1,000 levels)"
 USER_AGENT = "servicemap-import_oruk/1"
+logger = logging.getLogger(__name__)
 
 
 class SourceError(Exception):
@@ -218,6 +220,8 @@ def fetch_json(url: str, timeout: float = 30.0) -> object:
                 waited = f", after {attempt} waits" if attempt else ""
                 raise SourceError(f"HTTP {exc.code} from {url}: the feed asks to wait {wait} s{waited} "
                                   "(nothing imported: try again later)") from None
+            # Said, or a long import seems to hang (the command's output goes to stderr through the log).
+            logger.warning("HTTP %s from %s: waiting %s s, as the feed asks.", exc.code, url, wait)
             time.sleep(wait)
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise SourceError(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from None

@@ -139,7 +139,7 @@ def slept(monkeypatch):
     return waits
 
 
-def test_a_feed_that_limits_its_rate_is_waited_for_as_it_asks(feed, served, slept):
+def test_a_feed_that_limits_its_rate_is_waited_for_as_it_asks(feed, served, slept, caplog):
     """--fetch-details asks once per service: a feed with a rate limit (ours: ORUK_API_ANON_RATE)
     answers 429 part-way, and the whole import failed."""
     documents = list(export_documents())
@@ -152,6 +152,7 @@ def test_a_feed_that_limits_its_rate_is_waited_for_as_it_asks(feed, served, slep
     call_command("import_oruk", served.url, "--fetch-details", stdout=io.StringIO())
 
     assert slept == [3, 3]
+    assert caplog.text.count("waiting 3 s, as the feed asks") == 2
     assert export_text() == expected
     assert len(served.requests) == 2 + 1 + 5
 

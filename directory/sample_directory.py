@@ -337,6 +337,20 @@ def _spec_fields(spec: ServiceSpec) -> dict:
     return fields
 
 
+def _refreshed(model, public_id: uuid.UUID, values: dict):
+    """update_or_create that saves only when a value differs: `make run` loads the sample every
+    time, and each save is a version in the row's change history."""
+    row = model.objects.filter(public_id=public_id).first()
+    if row is None:
+        return model.objects.create(public_id=public_id, **values)
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    if changed:
+        for name, value in changed.items():
+            setattr(row, name, value)
+        row.save()
+    return row
+
+
 @version.paused()  # one version bump for the whole load, after it commits
 @transaction.atomic
 def load_sample_directory(today: date | None = None) -> dict[str, int]:
@@ -357,19 +371,18 @@ def load_sample_directory(today: date | None = None) -> dict[str, int]:
     for spec in specs:
         org = organisations.get(spec.organisation)
         if org is None:
-            org, _ = Organisation.objects.update_or_create(
-                public_id=uuid.uuid5(SAMPLE_NAMESPACE, f"org:{spec.organisation}"),
-                defaults={"name": spec.organisation, "name_en": spec.organisation, "is_sample": True,
-                          "description": SAMPLE_NOTE, "email": "hello@example.invalid",
-                          "phone": "01632 960001", "website": "https://example.invalid/"},
+            org = _refreshed(
+                Organisation, uuid.uuid5(SAMPLE_NAMESPACE, f"org:{spec.organisation}"),
+                {"name": spec.organisation, "name_en": spec.organisation, "is_sample": True,
+                 "description": SAMPLE_NOTE, "email": "hello@example.invalid",
+                 "phone": "01632 960001", "website": "https://example.invalid/"},
             )
             organisations[spec.organisation] = org
             counts["organisations"] += 1
         confirmed_days = rng.choice([3, 20, 45, 90, 150, 200, 300, 340, 380, 420])
-        service, _ = Service.objects.update_or_create(
-            public_id=uuid.uuid5(SAMPLE_NAMESPACE, f"service:{spec.key}"),
-            defaults={**_spec_fields(spec), "organisation": org,
-                      "last_confirmed_at": today - timedelta(days=confirmed_days)},
+        service = _refreshed(
+            Service, uuid.uuid5(SAMPLE_NAMESPACE, f"service:{spec.key}"),
+            {**_spec_fields(spec), "organisation": org, "last_confirmed_at": today - timedelta(days=confirmed_days)},
         )
         service.coverage_areas.set([areas[code] for code in spec.coverage])
         counts["services"] += 1
@@ -383,11 +396,11 @@ def load_sample_directory(today: date | None = None) -> dict[str, int]:
 
         if spec.base_la:
             postcode, lat, lon = rng.choice(postcodes[spec.base_la])
-            location, _ = Location.objects.update_or_create(
-                public_id=uuid.uuid5(SAMPLE_NAMESPACE, f"location:{spec.key}"),
-                defaults={"organisation": org, "name": f"{spec.name} base", "address_1": "1 Sample Street",
-                          "city": LAS[spec.base_la], "county": LAS[spec.base_la], "postcode": postcode,
-                          "latitude": lat, "longitude": lon, "do_not_publish_address": spec.hide_address},
+            location = _refreshed(
+                Location, uuid.uuid5(SAMPLE_NAMESPACE, f"location:{spec.key}"),
+                {"organisation": org, "name": f"{spec.name} base", "address_1": "1 Sample Street",
+                 "city": LAS[spec.base_la], "county": LAS[spec.base_la], "postcode": postcode,
+                 "latitude": lat, "longitude": lon, "do_not_publish_address": spec.hide_address},
             )
             ServiceAtLocation.objects.update_or_create(
                 public_id=uuid.uuid5(SAMPLE_NAMESPACE, f"sal:{spec.key}"),

@@ -142,3 +142,18 @@ def test_review_requests_refused_by_the_mail_server_are_reported_without_the_add
     assert "Could not send confirm_first for “Dated service”: SMTPRecipientsRefused: 1 recipient refused" \
         in err.getvalue()
     assert "mod@example.org" not in err.getvalue()
+
+
+@pytest.mark.django_db
+def test_review_requests_with_nobody_to_go_to_fail_the_run_saying_what_to_do():
+    """With no moderator account, a listing that no provider keeps had its requests dropped each
+    day with a line in the log and a run that succeeded: cron told nobody."""
+    with time_machine.travel("2025-01-15"):
+        ServiceFactory(name="Dated service", last_confirmed_at="2025-01-15")
+    err = StringIO()
+
+    with time_machine.travel("2025-12-16"), pytest.raises(CommandError, match="create_moderator"):
+        call_command("send_review_requests", stdout=StringIO(), stderr=err)
+
+    assert "Nobody to send confirm_first for “Dated service” to" in err.getvalue()
+    assert not ReviewRequest.objects.exists()  # due again on the next run, once there is someone

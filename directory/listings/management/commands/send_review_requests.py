@@ -56,13 +56,14 @@ class Command(BaseCommand):
         ]
         sent = set(ReviewRequest.objects.filter(service__in=services.keys()).values_list("service_id", "kind", "basis"))
         moderators = notifications.moderator_emails()
-        count, not_sent = 0, 0
+        count, not_sent, nobody = 0, 0, 0
         for due in reminders.due_requests(facts, today=today, sent=sent):
             service = services[due.service_id]
             providers = organisation_member_emails(service.organisation_id)
             recipients = sorted(set(providers) | (set(moderators) if due.kind == reminders.URGENT or not providers else set()))
             if not recipients:
                 self.stderr.write(f"Nobody to send {due.kind} for “{service.name}” to: no provider account or moderator")
+                nobody += 1
                 continue
             if not dry_run:
                 try:
@@ -80,9 +81,15 @@ class Command(BaseCommand):
             verb = "Would send" if dry_run else "Sent"
             self.stdout.write(f"{verb} {due.kind} for “{service.name}” ({service.organisation.name}) to {to}")
         self.stdout.write(f"{count} review request(s) {'due' if dry_run else 'sent'}.")
+        # A failing exit, so cron tells whoever reads its mail. Nothing is recorded for these: due again next run.
+        problems = []
         if not_sent:
-            # A failing exit, so cron tells whoever reads its mail.
-            raise CommandError(f"{not_sent} review request(s) could not be sent; they will be tried again on the next run.")
+            problems.append(f"{not_sent} review request(s) could not be sent; they will be tried again on the next run.")
+        if nobody:
+            problems.append(f"{nobody} review request(s) had nobody to go to: make a moderator account "
+                            "(manage.py create_moderator) and they go on the next run.")
+        if problems:
+            raise CommandError(" ".join(problems))
 
     def _send(self, service: Service, due: reminders.Due, recipients: list[str]) -> bool:
         """Record then send, in one transaction: a failed send leaves no record, so it is retried tomorrow."""

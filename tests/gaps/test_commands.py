@@ -29,3 +29,15 @@ def test_take_gaps_snapshot_takes_a_date_and_refuses_a_bad_one(wales_areas):
     assert Snapshot.objects.get().taken_on == date(2025, 12, 31)
     with pytest.raises(CommandError):
         call_command("take_gaps_snapshot", "--date", "31/12/2025")
+
+
+@time_machine.travel("2026-12-05 09:00 +0000", tick=False)
+def test_take_gaps_snapshot_refuses_a_date_after_today(wales_areas):
+    """A snapshot is the directory as it is now: filed under 2062-12-05 (a slip for 2026) or the
+    next quarter, the trends page showed commissioners provision on a date not yet come."""
+    with pytest.raises(CommandError, match="2027-01-01 is after today, 2026-12-05"):
+        call_command("take_gaps_snapshot", "--date", "2027-01-01", stdout=StringIO())
+    assert not Snapshot.objects.exists()
+
+    call_command("take_gaps_snapshot", "--date", "2026-12-05", stdout=StringIO())
+    assert Snapshot.objects.get().taken_on == date(2026, 12, 5)

@@ -410,10 +410,17 @@ def load_sample_directory(today: date | None = None) -> dict[str, int]:
     return counts
 
 
+def sample_service_ids() -> set[uuid.UUID]:
+    """The public ids the sample's services have or had (the spec's, and any loaded from an older one)."""
+    ids = set(Service.objects.filter(organisation__is_sample=True).values_list("public_id", flat=True))
+    return ids | {uuid.uuid5(SAMPLE_NAMESPACE, f"service:{spec.key}") for spec in sample_specs()}
+
+
 @transaction.atomic
-def remove_sample_directory() -> int:
-    """Delete every sample organisation with its services, locations and waits."""
+def remove_sample_directory() -> dict[str, int]:
+    """Delete every sample organisation with its services, locations and waits. Returns what went."""
     orgs = Organisation.objects.filter(is_sample=True)
-    Service.objects.filter(organisation__in=orgs).delete()
-    deleted, _ = orgs.delete()
-    return deleted
+    _deleted, services = Service.objects.filter(organisation__in=orgs).delete()
+    _deleted, by_model = orgs.delete()
+    return {"organisations": by_model.get(Organisation._meta.label, 0), "services": services.get(Service._meta.label, 0),
+            "locations": by_model.get(Location._meta.label, 0)}

@@ -83,6 +83,20 @@ def test_an_export_loads_into_an_empty_database_with_nothing_lost(directory_data
     assert get_user_model().objects.get(username="moderator").check_password("a-long-password-1")
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_into_a_database_that_holds_a_directory_is_refused(directory_data, tmp_path):
+    """Loaded over a live database (the wrong DATABASE_URL), the export's rows replaced those with
+    the same ids and the rest stayed: a mix of two directories, with no error."""
+    dump = tmp_path / "servicemap.json"
+    dump.write_text(json.dumps(_export()))
+    Service.objects.filter(pk=Service.objects.order_by("pk").first().pk).update(name="Changed since the export")
+
+    with pytest.raises(CommandError, match=r"already holds \d+ services.*freshly migrated"):
+        call_command("restore_export", str(dump), verbosity=0)
+
+    assert Service.objects.filter(name="Changed since the export").exists()
+
+
 _AREA = '{"model": "directory.area", "pk": 9999, "fields": {"code": "W06999999", "name": "Loaded first", "kind": "local_authority"}}'
 _SERVICE_WITHOUT_ITS_FIELDS = '{"model": "directory.service", "pk": 1, "fields": {"name": "No organisation"}}'
 

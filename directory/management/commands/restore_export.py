@@ -12,6 +12,12 @@ NOT_AN_EXPORT = (
     "{problem} ({cause}): it is not a dumpdata export made as docs/deploy.md section 4 says "
     "(an export_oruk file is a feed for import_oruk). Nothing was restored."
 )
+NOT_EMPTY = (
+    "The database already holds {services} services, {organisations} organisations and {accounts} accounts: "
+    "an export is loaded into a freshly migrated database (docs/deploy.md section 4; reference data loaded "
+    "there is fine), or its rows replace those with the same ids and two directories are mixed. "
+    "Nothing was restored."
+)
 NOT_LOADED = "{problem}. Nothing was restored: load an export into a freshly migrated, empty database."
 
 
@@ -27,6 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("fixture", nargs="+", help="export file(s), e.g. servicemap-2025-03-01.json.gz")
 
     def handle(self, *args, **options):
+        held = _held()
+        if any(held.values()):
+            raise CommandError(NOT_EMPTY.format(**held))
         # simple_history records many-to-many changes even for raw (fixture) saves, unless disabled.
         # One new directory version at the end (not one per loaded row), so no cache outlives the restore.
         # loaddata runs in one transaction: whatever fails, nothing it loaded stays.
@@ -39,3 +48,12 @@ class Command(BaseCommand):
             raise CommandError(NOT_AN_EXPORT.format(problem=str(exc).rstrip(": "), cause=detail)) from exc
         except DatabaseError as exc:
             raise CommandError(NOT_LOADED.format(problem=exc)) from exc
+
+
+def _held() -> dict[str, int]:
+    from django.contrib.auth import get_user_model
+
+    from directory.models import Organisation, Service
+
+    return {"services": Service.objects.count(), "organisations": Organisation.objects.count(),
+            "accounts": get_user_model().objects.count()}

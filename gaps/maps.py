@@ -196,7 +196,8 @@ def build_gaps_map(
             "fillColor": f["properties"]["sm_fill"], "fillOpacity": 1, "color": "#0b0c0c", "weight": 1,
         },
         highlight_function=lambda f: {"weight": 3},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        # No features before the areas are loaded: folium refuses a tooltip over fields no feature has.
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True) if features else None,
     )
     layer.add_to(m)
     if label_no_provision and label_points:

@@ -32,6 +32,15 @@ def test_an_empty_directory_shows_every_area_without_provision(client, wales_are
     assert "No open or paused service in the directory answers this question" in response.content.decode()
 
 
+@pytest.mark.parametrize("view", ["local_authority", "health_board"])
+def test_the_gaps_page_answers_before_the_reference_data_is_loaded(client, view):
+    """With no areas (load_reference_data not yet run, or a restore not finished) the map's
+    tooltip asked folium for fields no area had, and the page was a 500."""
+    response = client.get(reverse("gaps:index"), {"view": view})
+    assert response.status_code == 200
+    assert response.context["no_provision"] == []
+
+
 def test_an_area_page_lists_the_services_covering_it_per_layer_with_waits(client, wales_areas):
     ServiceFactory(name="Cardiff only", coverage=[wales_areas[CARDIFF]], wait_weeks=5)
     ServiceFactory(name="All Wales", coverage=[wales_areas[WALES_CODE]], abuse_intra_familial=False, abuse_cse=True)

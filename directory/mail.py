@@ -38,8 +38,21 @@ def send_after_commit(subject: str, body: str, recipients: list[str], *,
             send_mail(subject, body, None, recipients)
         except SEND_ERRORS as error:
             # The subject says what it was about; the addresses are left out of the log.
-            logger.warning("Email not sent (%s): %s: %s", subject, type(error).__name__, error)
+            logger.warning("Email not sent (%s): %s", subject, describe_error(error))
             if failed is not None:
                 failed()
 
     transaction.on_commit(deliver)
+
+
+def describe_error(error: Exception) -> str:
+    """The failure, for a log or a cron job's output, without the addresses: smtplib's refused-
+    recipients error is a dict keyed by them, and a server's reply text often quotes them."""
+    name = type(error).__name__
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = ", ".join(str(code) for code in sorted({code for code, _reply in error.recipients.values()}))
+        count = len(error.recipients)
+        return f"{name}: {count} recipient{'' if count == 1 else 's'} refused ({codes})"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{name}: the mail server answered {error.smtp_code}"
+    return f"{name}: {error}"

@@ -337,6 +337,20 @@ def _spec_fields(spec: ServiceSpec) -> dict:
     return fields
 
 
+def _refreshed(model, public_id: uuid.UUID, values: dict):
+    """update_or_create that saves only when a value differs: `make run` loads the sample every
+    time, and each save is a version in the row's change history."""
+    row = model.objects.filter(public_id=public_id).first()
+    if row is None:
+        return model.objects.create(public_id=public_id, **values)
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    if changed:
+        for name, value in changed.items():
+            setattr(row, name, value)
+        row.save()
+    return row
+
+
 @version.paused()  # one version bump for the whole load, after it commits
 @transaction.atomic
 def load_sample_directory(today: date | None = None) -> dict[str, int]:
@@ -357,19 +371,18 @@ def load_sample_directory(today: date | None = None) -> dict[str, int]:
     for spec in specs:
         org = organisations.get(spec.organisation)
         if org is None:
-            org, _ = Organisation.objects.update_or_create(
-                public_id=uuid.uuid5(SAMPLE_NAMESPACE, f"org:{spec.organisation}"),
-                defaults={"name": spec.organisation, "name_en": spec.organisation, "is_sample": True,
-                          "description": SAMPLE_NOTE, "email": "hello@example.invalid",
-                          "phone": "01632 960001", "website": "https://example.invalid/"},
+            org = _refreshed(
+                Organisation, uuid.uuid5(SAMPLE_NAMESPACE, f"org:{spec.organisation}"),
+                {"name": spec.organisation, "name_en": spec.organisation, "is_sample": True,
+                 "description": SAMPLE_NOTE, "email": "hello@example.invalid",
+                 "phone": "01632 960001", "website": "https://example.invalid/"},
             )
             organisations[spec.organisation] = org
             counts["organisations"] += 1
         confirmed_days = rng.choice([3, 20, 45, 90, 150, 200, 300, 340, 380, 420])
-        service, _ = Service.objects.update_or_create(
-            public_id=uuid.uuid5(SAMPLE_NAMESPACE, f"service:{spec.key}"),
-            defaults={**_spec_fields(spec), "organisation": org,
-                      "last_confirmed_at": today - timedelta(days=confirmed_days)},
+        service = _refreshed(
+            Service, uuid.uuid5(SAMPLE_NAMESPACE, f"service:{spec.key}"),
+            {**_spec_fields(spec), "organisation": org, "last_confirmed_at": today - timedelta(days=confirmed_days)},
         )
         service.coverage_areas.set([areas[code] for code in spec.coverage])
         counts["services"] += 1
@@ -383,11 +396,11 @@ def load_sample_directory(today: date | None = None) -> dict[str, int]:
 
         if spec.base_la:
             postcode, lat, lon = rng.choice(postcodes[spec.base_la])
-            location, _ = Location.objects.update_or_create(
-                public_id=uuid.uuid5(SAMPLE_NAMESPACE, f"location:{spec.key}"),
-                defaults={"organisation": org, "name": f"{spec.name} base", "address_1": "1 Sample Street",
-                          "city": LAS[spec.base_la], "county": LAS[spec.base_la], "postcode": postcode,
-                          "latitude": lat, "longitude": lon, "do_not_publish_address": spec.hide_address},
+            location = _refreshed(
+                Location, uuid.uuid5(SAMPLE_NAMESPACE, f"location:{spec.key}"),
+                {"organisation": org, "name": f"{spec.name} base", "address_1": "1 Sample Street",
+                 "city": LAS[spec.base_la], "county": LAS[spec.base_la], "postcode": postcode,
+                 "latitude": lat, "longitude": lon, "do_not_publish_address": spec.hide_address},
             )
             ServiceAtLocation.objects.update_or_create(
                 public_id=uuid.uuid5(SAMPLE_NAMESPACE, f"sal:{spec.key}"),
@@ -397,10 +410,17 @@ def load_sample_directory(today: date | None = None) -> dict[str, int]:
     return counts
 
 
+def sample_service_ids() -> set[uuid.UUID]:
+    """The public ids the sample's services have or had (the spec's, and any loaded from an older one)."""
+    ids = set(Service.objects.filter(organisation__is_sample=True).values_list("public_id", flat=True))
+    return ids | {uuid.uuid5(SAMPLE_NAMESPACE, f"service:{spec.key}") for spec in sample_specs()}
+
+
 @transaction.atomic
-def remove_sample_directory() -> int:
-    """Delete every sample organisation with its services, locations and waits."""
+def remove_sample_directory() -> dict[str, int]:
+    """Delete every sample organisation with its services, locations and waits. Returns what went."""
     orgs = Organisation.objects.filter(is_sample=True)
-    Service.objects.filter(organisation__in=orgs).delete()
-    deleted, _ = orgs.delete()
-    return deleted
+    _deleted, services = Service.objects.filter(organisation__in=orgs).delete()
+    _deleted, by_model = orgs.delete()
+    return {"organisations": by_model.get(Organisation._meta.label, 0), "services": services.get(Service._meta.label, 0),
+            "locations": by_model.get(Location._meta.label, 0)}

@@ -189,19 +189,17 @@ def build_gaps_map(
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or " ", name="base").add_to(m)
 
-    # No areas with figures (reference data not loaded yet): an empty frame, not folium's refusal
-    # of a tooltip whose fields no feature has.
-    if features:
-        layer = folium.GeoJson(
-            {"type": "FeatureCollection", "features": features},
-            name="gaps",
-            style_function=lambda f: {
-                "fillColor": f["properties"]["sm_fill"], "fillOpacity": 1, "color": "#0b0c0c", "weight": 1,
-            },
-            highlight_function=lambda f: {"weight": 3},
-            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
-        )
-        layer.add_to(m)
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="gaps",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["sm_fill"], "fillOpacity": 1, "color": "#0b0c0c", "weight": 1,
+        },
+        highlight_function=lambda f: {"weight": 3},
+        # No features before the areas are loaded: folium refuses a tooltip over fields no feature has.
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True) if features else None,
+    )
+    layer.add_to(m)
     if label_no_provision and label_points:
         _label_no_provision(m, by_code, label_points)
     m.fit_bounds([[51.35, -5.35], [53.45, -2.65]])

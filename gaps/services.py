@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -114,3 +115,14 @@ def snapshot_take(*, taken_on: date) -> Snapshot:
             ))
     SnapshotAccess.objects.bulk_create(rows, batch_size=1000)
     return snapshot
+
+
+@transaction.atomic
+def snapshots_delete_holding(*, service_public_ids: Iterable[uuid.UUID]) -> int:
+    """Delete every snapshot that holds any of these services (the fictional sample's, when it is
+    removed): each of its figures counted them, so no part of it describes the real directory.
+    Returns how many snapshots went."""
+    snapshots = Snapshot.objects.filter(services__service_public_id__in=list(service_public_ids)).distinct()
+    ids = list(snapshots.values_list("pk", flat=True))
+    Snapshot.objects.filter(pk__in=ids).delete()
+    return len(ids)

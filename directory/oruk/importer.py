@@ -11,6 +11,7 @@ a record that states the same facts as the database is counted unchanged and not
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -70,7 +71,8 @@ class ImportReport:
     committed: bool = False
 
     def rejection_counts(self) -> Counter:
-        return Counter(_note_kind(message) for _record, message in self.rejected)
+        """Rejections grouped by reason: the record's own values (its id, an age) left out."""
+        return Counter(_rejection_kind(message) for _record, message in self.rejected)
 
     def note_counts(self) -> Counter:
         """Notes grouped by kind, for a summary."""
@@ -80,6 +82,17 @@ class ImportReport:
 def _note_kind(message: str) -> str:
     """Notes read "<kind>: <detail>"."""
     return message.split(": ", 1)[0]
+
+
+# A record's own value in a rejection: a quoted text or a number ("id 6378 is a number, not a UUID").
+_RECORD_VALUE = re.compile(r"'[^']*'|(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
+
+
+def _rejection_kind(message: str) -> str:
+    """What a rejection says without the values that differ from record to record, or the hint in
+    brackets at its end, so that 50 records rejected for one reason are one line of the summary."""
+    kind = re.sub(r"\s*\([^()]*\)$", "", _note_kind(message))
+    return _RECORD_VALUE.sub("…", kind)
 
 
 def _validation_message(error: ValidationError) -> str:

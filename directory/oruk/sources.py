@@ -8,13 +8,17 @@ Any problem with the source as a whole (cannot fetch, not JSON) is a `SourceErro
 
 from __future__ import annotations
 
+import email.utils
 import json
+import logging
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 MAX_PAGES = 10_000
@@ -22,6 +26,7 @@ MAX_PAGES = 10_000
 # traceback, not a message) at about 1,000 levels; no real record nests more than a dozen.
 TOO_DEEP = "{where} nests JSON arrays or objects too deeply to read (more than about 1,000 levels)"
 USER_AGENT = "servicemap-import_oruk/1"
+logger = logging.getLogger(__name__)
 
 
 class SourceError(Exception):
@@ -193,17 +198,47 @@ def _read_bytes(path: Path) -> bytes:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+# A feed that limits its rate (ours does: ORUK_API_ANON_RATE) answers 429, or 503 when busy, with
+# Retry-After: waited for, up to this long each time and this many times per request. Longer, and
+# the import stops saying so, rather than sit unseen for an hour.
+MAX_RETRY_WAIT = 120
+MAX_RETRIES = 10
+
+
 def fetch_json(url: str, timeout: float = 30.0) -> object:
     """GET a JSON document. The default transport; tests may serve pages from a local server."""
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) checked below)
-            raw = response.read()
-    except urllib.error.HTTPError as exc:
-        raise SourceError(f"HTTP {exc.code} from {url}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise SourceError(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from None
-    return decode_json(raw, url)
+    for attempt in range(MAX_RETRIES + 1):
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) checked below)
+                return decode_json(response.read(), url)
+        except urllib.error.HTTPError as exc:
+            wait = _retry_after(exc)
+            if wait is None:
+                raise SourceError(f"HTTP {exc.code} from {url}") from None
+            if wait > MAX_RETRY_WAIT or attempt == MAX_RETRIES:
+                waited = f", after {attempt} waits" if attempt else ""
+                raise SourceError(f"HTTP {exc.code} from {url}: the feed asks to wait {wait} s{waited} "
+                                  "(nothing imported: try again later)") from None
+            # Said, or a long import seems to hang (the command's output goes to stderr through the log).
+            logger.warning("HTTP %s from %s: waiting %s s, as the feed asks.", exc.code, url, wait)
+            time.sleep(wait)
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise SourceError(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from None
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _retry_after(error: urllib.error.HTTPError) -> int | None:
+    """Seconds a 429/503 asks to wait (Retry-After in seconds; 1 if it gives none), else None."""
+    if error.code not in (429, 503):
+        return None
+    given = (error.headers.get("Retry-After") or "").strip()
+    if given.isdigit():
+        return int(given)
+    try:  # the other form Retry-After may take: an HTTP date
+        return max(1, round((email.utils.parsedate_to_datetime(given) - datetime.now(UTC)).total_seconds()))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _with_query(url: str, **params: object) -> str:

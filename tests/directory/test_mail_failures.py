@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import smtplib
 import time
 from io import StringIO
 
@@ -88,3 +89,71 @@ def test_review_requests_that_cannot_be_sent_are_left_for_the_next_run_and_the_r
 
     assert "Could not send confirm_first for “Dated service”: ConnectionRefusedError" in err.getvalue()
     assert not ReviewRequest.objects.exists()
+
+
+def _refuse_recipients(subject, body, from_email, recipients, **kwargs):
+    raise smtplib.SMTPRecipientsRefused({to: (550, f"5.1.1 <{to}>: Recipient address rejected".encode())
+                                         for to in recipients})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_address_is_logged_without_the_address(caplog, monkeypatch):
+    """smtplib's error for refused recipients is a dict of the addresses: logged as it was, the
+    "addresses left out of the log" were in it."""
+    monkeypatch.setattr("directory.mail.send_mail", _refuse_recipients)
+    with caplog.at_level(logging.WARNING, logger="directory.mail"), transaction.atomic():
+        mail.send_after_commit("Waiting for approval: Seren", "body", ["mod@example.org"])
+
+    assert "Email not sent (Waiting for approval: Seren): SMTPRecipientsRefused: 1 recipient refused (550)" \
+        in caplog.text
+    assert "mod@example.org" not in caplog.text
+
+
+@pytest.mark.django_db
+def test_review_requests_say_who_they_went_to_without_the_addresses(monkeypatch):
+    """The cron line appends this output to a log file every day (deploy/crontab): the addresses
+    are in the ReviewRequest record, not in the log."""
+    moderator_create(email="mod@example.org", password="a-long-test-password")
+    with time_machine.travel("2025-01-15"):
+        ServiceFactory(name="Dated service", last_confirmed_at="2025-01-15")
+    out = StringIO()
+
+    with time_machine.travel("2025-12-16"):
+        call_command("send_review_requests", stdout=out)
+
+    assert "Sent confirm_first for “Dated service”" in out.getvalue()
+    assert "to 1 moderator (no provider account)" in out.getvalue()
+    assert "mod@example.org" not in out.getvalue()
+    assert ReviewRequest.objects.get().recipients == "mod@example.org"
+
+
+@pytest.mark.django_db
+def test_review_requests_refused_by_the_mail_server_are_reported_without_the_addresses(monkeypatch):
+    moderator_create(email="mod@example.org", password="a-long-test-password")
+    with time_machine.travel("2025-01-15"):
+        ServiceFactory(name="Dated service", last_confirmed_at="2025-01-15")
+    monkeypatch.setattr("directory.listings.management.commands.send_review_requests.send_mail",
+                        _refuse_recipients)
+    err = StringIO()
+
+    with time_machine.travel("2025-12-16"), pytest.raises(CommandError, match="1 review request"):
+        call_command("send_review_requests", stdout=StringIO(), stderr=err)
+
+    assert "Could not send confirm_first for “Dated service”: SMTPRecipientsRefused: 1 recipient refused" \
+        in err.getvalue()
+    assert "mod@example.org" not in err.getvalue()
+
+
+@pytest.mark.django_db
+def test_review_requests_with_nobody_to_go_to_fail_the_run_saying_what_to_do():
+    """With no moderator account, a listing that no provider keeps had its requests dropped each
+    day with a line in the log and a run that succeeded: cron told nobody."""
+    with time_machine.travel("2025-01-15"):
+        ServiceFactory(name="Dated service", last_confirmed_at="2025-01-15")
+    err = StringIO()
+
+    with time_machine.travel("2025-12-16"), pytest.raises(CommandError, match="create_moderator"):
+        call_command("send_review_requests", stdout=StringIO(), stderr=err)
+
+    assert "Nobody to send confirm_first for “Dated service” to" in err.getvalue()
+    assert not ReviewRequest.objects.exists()  # due again on the next run, once there is someone

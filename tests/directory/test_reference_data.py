@@ -76,3 +76,42 @@ def test_loading_again_unchanged_leaves_the_directory_version_alone_and_a_change
     Area.objects.filter(code="W06000015").update(name_cy="")
     load_areas()
     assert version.current() != unchanged
+
+
+@pytest.fixture
+def data_copy(tmp_path, monkeypatch):
+    """A copy of data/ that the test may break."""
+    import shutil
+
+    from directory import reference_data
+
+    copy = tmp_path / "data"
+    shutil.copytree(reference_data.DATA_DIR, copy)
+    monkeypatch.setattr(reference_data, "DATA_DIR", copy)
+    reference_data._gb_local_authority_names.cache_clear()
+    yield copy
+    reference_data._gb_local_authority_names.cache_clear()
+
+
+@pytest.mark.parametrize(("file", "broken", "says"), [
+    ("wales_local_authorities.csv", "missing", "data/wales_local_authorities.csv is missing"),
+    ("wales_local_authorities.csv", "cut short", "data/ is incomplete"),
+    ("gb_postcode_districts.csv.gz", "missing", "data/gb_postcode_districts.csv.gz is missing"),
+])
+def test_missing_or_cut_short_reference_data_is_a_message_and_loads_nothing(data_copy, file, broken, says):
+    """A traceback before (FileNotFoundError, or KeyError: 'W06000003'); and the areas stayed
+    loaded when a postcode file then failed."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    path = data_copy / file
+    if broken == "missing":
+        path.unlink()
+    else:
+        path.write_text("".join(path.read_text().splitlines(keepends=True)[:3]))
+
+    with pytest.raises(CommandError, match=says):
+        call_command("load_reference_data", stdout=StringIO())
+
+    assert not Area.objects.exists()

@@ -29,6 +29,20 @@ def test_it_is_deterministic_and_idempotent(sample_directory):
     assert WaitingTimeReport.objects.count() == waits
 
 
+def test_loading_again_on_the_same_day_adds_no_version_to_any_history(sample_directory):
+    """`make run` loads the sample each time: every run added a version that changed nothing to
+    each sample service, organisation and location (213 rows a run, and as many "changes" on
+    each service's history page)."""
+    from directory.models import Location
+
+    load_sample_directory()  # today, as the module's load (a later test reads its dates)
+    counts = [model.history.count() for model in (Service, Organisation, Location)]
+
+    load_sample_directory()
+
+    assert [model.history.count() for model in (Service, Organisation, Location)] == counts
+
+
 def test_the_deliberate_gaps_are_real(sample_directory):
     assert not Service.objects.filter(coverage_areas__code=WALES_CODE, abuse_intra_familial=True).exists()
     for code in NO_INTRA_FAMILIAL:

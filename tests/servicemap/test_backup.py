@@ -13,17 +13,28 @@ from datetime import date
 import psycopg
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from directory import version
 from directory.models import Area, Postcode, Service, WaitingTimeReport
 from directory.sample_directory import load_sample_directory
+from servicemap.settings import BASE_DIR
 
-# Rebuilt by `migrate` in any database, so not part of the export (their ids differ per database;
-# everything that points at them is exported with natural keys). The directory version is a cache
-# key that the restore replaces, not data.
-EXCLUDE = ["contenttypes", "auth.permission", "sessions", "directory.directoryversion"]
+DOCS = (BASE_DIR / "docs" / "deploy.md").read_text()
+
+# What docs/deploy.md's export command leaves out, read from it so the two cannot differ.
+EXCLUDE = re.findall(r"--exclude ([\w.]+)", re.search(r"manage\.py dumpdata [^`]*?--output", DOCS, flags=re.S)[0])
+
+
+def test_the_export_leaves_out_what_migrate_or_the_restore_makes_anew():
+    """Rebuilt by `migrate` in any database (their ids differ per database; everything that points at
+    them is exported with natural keys), and the directory version, a cache key the restore replaces.
+    And the stored renderings: each is valid for one directory generation, which the restore
+    replaces, so every one was stale on arrival (~460 MB of 20,000 services' documents and cards)."""
+    assert sorted(EXCLUDE) == ["auth.permission", "contenttypes", "directory.directoryversion",
+                               "directory.servicerendering", "sessions"]
+    assert "manage.py build_renderings" in DOCS.split("**Portable: a Django export**", 1)[1].split("## 5.", 1)[0]
 
 
 @pytest.fixture
@@ -70,6 +81,41 @@ def test_an_export_loads_into_an_empty_database_with_nothing_lost(directory_data
     assert {s.public_id: sorted(s.coverage_areas.values_list("code", flat=True)) for s in Service.objects.all()} == coverage
     assert Service.objects.filter(description_cy="Cymorth therapiwtig.").count() == 1
     assert get_user_model().objects.get(username="moderator").check_password("a-long-password-1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_into_a_database_that_holds_a_directory_is_refused(directory_data, tmp_path):
+    """Loaded over a live database (the wrong DATABASE_URL), the export's rows replaced those with
+    the same ids and the rest stayed: a mix of two directories, with no error."""
+    dump = tmp_path / "servicemap.json"
+    dump.write_text(json.dumps(_export()))
+    Service.objects.filter(pk=Service.objects.order_by("pk").first().pk).update(name="Changed since the export")
+
+    with pytest.raises(CommandError, match=r"already holds \d+ services.*freshly migrated"):
+        call_command("restore_export", str(dump), verbosity=0)
+
+    assert Service.objects.filter(name="Changed since the export").exists()
+
+
+_AREA = '{"model": "directory.area", "pk": 9999, "fields": {"code": "W06999999", "name": "Loaded first", "kind": "local_authority"}}'
+_SERVICE_WITHOUT_ITS_FIELDS = '{"model": "directory.service", "pk": 1, "fields": {"name": "No organisation"}}'
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("", "is not a dumpdata export"),
+    ('{"contents": [', "is not a dumpdata export"),
+    ('[{"id": "0c9b5e4e-0000-4000-8000-000000000000", "name": "An ORUK export"}]', "is not a dumpdata export"),
+    (f"[{_AREA}, {_SERVICE_WITHOUT_ITS_FIELDS}]", "Could not load directory.Service"),
+])
+@pytest.mark.django_db(transaction=True)
+def test_a_file_that_is_not_an_export_is_refused_with_a_message_and_nothing_restored(content, says, tmp_path):
+    dump = tmp_path / "servicemap.json"
+    dump.write_text(content)
+
+    with pytest.raises(CommandError, match=f"{says}.*Nothing was restored"):
+        call_command("restore_export", str(dump), verbosity=0)
+
+    assert not Area.objects.filter(code="W06999999").exists()  # loaded before the bad row, rolled back
 
 
 def _table_counts(conninfo: str) -> dict[str, int]:

@@ -32,7 +32,8 @@ def test_every_management_command_the_docs_and_crontab_run_exists():
 
 
 def test_every_setting_the_docs_tell_operators_to_set_is_read_by_the_settings():
-    documented = set(re.findall(r"^([A-Z][A-Z_]+)=", DOCS, flags=re.M))
+    outside_the_crontab = re.sub(r"```cron\n.*?```", "", DOCS, flags=re.S)  # its SHELL=/bin/bash
+    documented = set(re.findall(r"^([A-Z][A-Z_]+)=", outside_the_crontab, flags=re.M))
     listed = set(re.findall(r"^#?\s*([A-Z_]+)=", ENV_EXAMPLE, flags=re.M))
     assert "SECURE_HSTS_SECONDS" in documented
     assert documented - listed == set()
@@ -195,3 +196,60 @@ def test_the_image_build_context_holds_no_secret_or_local_state_and_everything_t
                    ".env.example", "constraints.txt"):
         assert not _left_out_of_the_image(needed, patterns), needed
         assert (BASE_DIR / needed).exists(), needed
+
+
+# One .env is read three ways: by bash (`set -a && . ./.env` in section 2 and every crontab line), by
+# systemd (`EnvironmentFile=`) and by Docker Compose (`env_file:`). They agree only on plain
+# `KEY=value` lines and on double-quoted values: bash stops at an unquoted `<` (a syntax error, so
+# the whole cron line fails) and splits an unquoted value at a space; systemd and Docker keep a
+# trailing `# comment` as part of the value.
+_ASSIGNMENT = re.compile(r"^([A-Z][A-Z0-9_]*)=(.*)$")
+
+
+def _production_settings_block() -> list[str]:
+    section = DOCS.split("## 1. Production settings", 1)[1]
+    return re.search(r"```sh\n(.*?)```", section, flags=re.S).group(1).splitlines()
+
+
+def _env_example_uncommented() -> list[str]:
+    return [re.sub(r"^#\s*", "", line) for line in ENV_EXAMPLE.splitlines()
+            if re.match(r"^#?\s*[A-Z][A-Z0-9_]*=", line)]
+
+
+@pytest.mark.parametrize("source", ["docs/deploy.md section 1", ".env.example, uncommented"])
+def test_every_env_line_the_docs_give_reads_the_same_in_bash_systemd_and_docker(source, tmp_path):
+    lines = _production_settings_block() if source.startswith("docs") else _env_example_uncommented()
+    expected, written = {}, []
+    for line in lines:
+        match = _ASSIGNMENT.match(line)
+        if not match:
+            written.append(line)
+            continue
+        key, value = match.groups()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            expected[key] = value[1:-1]
+        else:
+            assert not re.search(r"\s#", value), f"{key}: systemd and Docker would keep the comment in the value"
+            # Outside quotes, <word> is a placeholder the operator replaces (<password>).
+            value = re.sub(r"<[\w-]+>", "placeholder", value)
+            expected[key] = value
+        written.append(f"{key}={value}")
+    env_file = tmp_path / ".env"
+    env_file.write_text("\n".join(written) + "\n")
+
+    result = subprocess.run(["bash", "-c", 'set -a && . "$1" && env -0', "bash", str(env_file)],
+                            capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    read = dict(item.split("=", 1) for item in result.stdout.split("\0") if "=" in item)
+    assert {key: read.get(key) for key in expected} == expected
+
+
+def test_the_crontab_the_docs_show_is_deploy_crontab_and_its_folders_are_made_first():
+    shown = re.search(r"```cron\n(.*?)```", DOCS, flags=re.S).group(1)
+    assert shown == CRONTAB
+    # A `>>` into a folder that does not exist stops the cron line before its job starts.
+    folders = set(re.findall(r"(/var/(?:log|backups)/servicemap)/", CRONTAB))
+    made = re.search(r"install -d [^\n]*", DOCS).group(0)
+    assert folders and all(folder in made.split() for folder in folders)

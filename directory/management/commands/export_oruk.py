@@ -10,7 +10,7 @@ from directory.oruk.exporter import write_export
 
 class Command(BaseCommand):
     help = (
-        "Write every service as its full Open Referral UK 3.0 document to FILE: a JSON array, or NDJSON "
+        "Write every published service as its full Open Referral UK 3.0 document to FILE: a JSON array, or NDJSON "
         "(one service per line) with --ndjson or a .ndjson file name. FILE '-' writes to standard output."
     )
 

@@ -16,7 +16,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--date", help="The date to file the snapshot under (YYYY-MM-DD); default today.")
+        parser.add_argument("--date", help="The date to file the snapshot under (YYYY-MM-DD, not after today); "
+                            "default today.")
 
     def handle(self, *args, **options) -> None:
         raw = options.get("date")
@@ -24,6 +25,11 @@ class Command(BaseCommand):
             taken_on = date.fromisoformat(raw) if raw else timezone.localdate()
         except ValueError as exc:
             raise CommandError(f"--date must be YYYY-MM-DD, not {raw!r}") from exc
+        today = timezone.localdate()
+        if taken_on > today:
+            # Back-dating files a missed quarter late; a later date would show provision not yet seen.
+            raise CommandError(f"--date {taken_on:%Y-%m-%d} is after today, {today:%Y-%m-%d}: a snapshot records "
+                               "the directory as it is now (a date before today files a missed one late).")
         snapshot = snapshot_take(taken_on=taken_on)
         self.stdout.write(
             f"Snapshot {snapshot.taken_on:%Y-%m-%d}: {snapshot.services.count()} services, "

@@ -280,6 +280,42 @@ def test_create_moderator_refuses_a_weak_password(db, monkeypatch):
         call_command("create_moderator", "boss@example.org", "--password-env", "MOD_PASSWORD")
 
 
+def test_create_moderator_refuses_a_bad_address_before_asking_for_a_password(db, monkeypatch):
+    from django.core.management.base import CommandError
+
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": pytest.fail("asked for a password"))
+    with pytest.raises(CommandError, match="Enter a valid email address"):
+        call_command("create_moderator", "boss.example.org")
+    assert not get_user_model().objects.exists()
+
+
+def test_create_moderator_with_no_terminal_to_type_in_says_how_to_give_the_password(db, monkeypatch):
+    """Run from a script or cron with no terminal, getpass read an empty stdin: EOFError traceback."""
+    from django.core.management.base import CommandError
+
+    def no_terminal(prompt=""):
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", no_terminal)
+    with pytest.raises(CommandError, match="No password typed.*--password-env"):
+        call_command("create_moderator", "boss@example.org")
+    assert not get_user_model().objects.exists()
+
+
+def test_create_moderator_asks_for_the_password_twice_and_refuses_a_mistyped_one(db, monkeypatch):
+    from django.core.management.base import CommandError
+
+    typed = iter(["a-good-long-passphrase", "a-good-long-passphrasf"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))
+    with pytest.raises(CommandError, match="did not match"):
+        call_command("create_moderator", "boss@example.org")
+    assert not get_user_model().objects.exists()
+
+    typed = iter(["a-good-long-passphrase", "a-good-long-passphrase"])
+    call_command("create_moderator", "boss@example.org", stdout=StringIO())
+    assert get_user_model().objects.get(email="boss@example.org").check_password("a-good-long-passphrase")
+
+
 def test_a_superuser_is_a_moderator_and_a_plain_user_is_not(db):
     assert is_moderator(get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD))
     assert not is_moderator(UserFactory())

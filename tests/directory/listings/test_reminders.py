@@ -63,7 +63,7 @@ def test_confirmation_requests_at_eleven_twelve_and_thirteen_months(dated_servic
     assert mail.outbox == []
 
     out = run(date(2025, 12, 15))
-    assert "Sent confirm_first for “Dated service”" in out and "own@example.org" in out
+    assert "Sent confirm_first for “Dated service” (Own organisation) to 1 provider account" in out
     assert sent_to() == [("Please check your listing: Dated service", ["own@example.org"])]
     assert "0 review request(s) sent" in run(date(2025, 12, 15))  # twice a day: nothing twice
     assert "0 review request(s) sent" in run(date(2026, 1, 14))
@@ -135,7 +135,7 @@ def test_a_service_with_no_provider_account_goes_to_moderators(moderator):
     with time_machine.travel(date(2025, 1, 15)):
         ServiceFactory(name="Orphan", last_confirmed_at=date(2025, 1, 15))
     out = run(date(2025, 12, 15))
-    assert "no provider account: sent to moderators" in out
+    assert "to 1 moderator (no provider account)" in out
     assert sent_to() == [("Please check your listing: Orphan", ["mod@example.org"])]
 
 
@@ -161,6 +161,7 @@ def test_dry_run_sends_and_records_nothing(dated_service):
     with time_machine.travel(date(2026, 2, 15)):
         call_command("send_review_requests", "--dry-run", stdout=out)
     assert "Would send confirm_urgent" in out.getvalue()
+    assert "own@example.org" in out.getvalue()  # typed by hand: the addresses it would go to
     assert mail.outbox == []
     assert not ReviewRequest.objects.exists()
 

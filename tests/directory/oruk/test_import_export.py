@@ -160,6 +160,17 @@ def test_every_rejected_record_is_listed_with_its_id(db):
     assert "  rejected service 6378: id 6378 is a number, not a UUID (an ORUK 1.0-era feed?)" in listed
 
 
+def test_rejections_are_counted_by_reason_whatever_value_each_record_had(db):
+    """Each message names its record's value ("id 6378 is a number"), and the summary grouped by the
+    whole message: 50 lines of "1 x id NNNN is a number, not a UUID" instead of one count."""
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_oruk", str(SAMPLES / "oruk1-legacy" / "buckinghamshire_outpost_services_page_1.json"),
+                     stdout=io.StringIO(), stderr=err)
+    summary = err.getvalue().split("Rejected, by reason:\n", 1)[1].splitlines()
+    assert summary == ["  50 x id … is a number, not a UUID"]
+
+
 def test_legacy_envelopes_with_uuid_records_import(db):
     out, _err = run_import(SAMPLES / "envelope-variants" / "cqc_porism_services_page1.json")
     assert "2 created" in out

@@ -31,6 +31,8 @@ class Feed:
         self.requests: list[str] = []
         self.status = 200
         self.ignore_page = False
+        self.limited = 0  # answer this many requests with 429 and Retry-After first
+        self.retry_after = "1"
 
 
 @pytest.fixture
@@ -42,6 +44,13 @@ def served():
             feed.requests.append(self.path)
             parts = urllib.parse.urlsplit(self.path)
             page = int(dict(urllib.parse.parse_qsl(parts.query)).get("page", 1))
+            if feed.limited:
+                feed.limited -= 1
+                self.send_response(429)
+                self.send_header("Retry-After", feed.retry_after)
+                self.end_headers()
+                self.wfile.write(b'{"detail": "Request was throttled."}')
+                return
             if feed.status != 200:
                 body, status = b"{}", feed.status
             elif parts.path.rstrip("/") == "/api/services":
@@ -120,6 +129,43 @@ def test_an_http_error_stops_the_import_with_nothing_saved(feed, served):
     before = Service.objects.count()
     with pytest.raises(CommandError, match="HTTP 500"):
         call_command("import_oruk", served.url, stdout=io.StringIO())
+    assert Service.objects.count() == before
+
+
+@pytest.fixture
+def slept(monkeypatch):
+    waits: list[float] = []
+    monkeypatch.setattr("time.sleep", waits.append)
+    return waits
+
+
+def test_a_feed_that_limits_its_rate_is_waited_for_as_it_asks(feed, served, slept, caplog):
+    """--fetch-details asks once per service: a feed with a rate limit (ours: ORUK_API_ANON_RATE)
+    answers 429 part-way, and the whole import failed."""
+    documents = list(export_documents())
+    served.pages = _pages(documents, size=5)
+    served.details = {d["id"]: d for d in documents}
+    expected = export_text()
+    empty_the_directory()
+    served.limited, served.retry_after = 2, "3"
+
+    call_command("import_oruk", served.url, "--fetch-details", stdout=io.StringIO())
+
+    assert slept == [3, 3]
+    assert caplog.text.count("waiting 3 s, as the feed asks") == 2
+    assert export_text() == expected
+    assert len(served.requests) == 2 + 1 + 5
+
+
+def test_a_feed_asking_for_too_long_a_wait_stops_the_import_saying_so(feed, served, slept):
+    served.pages = _pages(list(export_documents()), size=5)
+    served.limited, served.retry_after = 1, "3600"
+    before = Service.objects.count()
+
+    with pytest.raises(CommandError, match="HTTP 429 from .* asks to wait 3600 s"):
+        call_command("import_oruk", served.url, stdout=io.StringIO())
+
+    assert slept == []
     assert Service.objects.count() == before
 
 

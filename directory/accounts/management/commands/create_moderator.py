@@ -7,8 +7,12 @@ import os
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email
 
 from directory.accounts.services import moderator_create
+
+NO_TERMINAL = "No password typed (no terminal to type it in?): give it with --password-env VAR instead."
+MISTYPED = "The two passwords did not match: nothing was changed."
 
 
 class Command(BaseCommand):
@@ -27,7 +31,11 @@ class Command(BaseCommand):
     def handle(self, *args, email: str, password_env: str | None = None, **options):
         from django.contrib.auth import get_user_model
 
-        exists = get_user_model().objects.filter(email__iexact=email).exists()
+        try:
+            validate_email(email.strip())  # before asking for a password that would be typed in vain
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+        exists = get_user_model().objects.filter(email__iexact=email.strip()).exists()
         password = None
         if not exists:
             if password_env:
@@ -35,10 +43,22 @@ class Command(BaseCommand):
                 if not password:
                     raise CommandError(f"Environment variable {password_env} is empty or not set")
             else:
-                password = getpass.getpass("Password: ")
+                password = _typed_password()
         try:
             result = moderator_create(email=email, password=password)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         verb = "Created moderator" if result.created else "Made existing user a moderator:"
         self.stdout.write(f"{verb} {result.user.email}")
+
+
+def _typed_password() -> str:
+    """Typed twice, as createsuperuser asks: a typo would leave the account with a password nobody knows."""
+    try:
+        password = getpass.getpass("Password: ")
+        again = getpass.getpass("Password (again): ")
+    except (EOFError, KeyboardInterrupt) as exc:
+        raise CommandError(NO_TERMINAL) from exc
+    if password != again:
+        raise CommandError(MISTYPED)
+    return password

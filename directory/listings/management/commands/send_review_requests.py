@@ -56,14 +56,14 @@ class Command(BaseCommand):
         ]
         sent = set(ReviewRequest.objects.filter(service__in=services.keys()).values_list("service_id", "kind", "basis"))
         moderators = notifications.moderator_emails()
-        count, not_sent = 0, 0
+        count, not_sent, nobody = 0, 0, 0
         for due in reminders.due_requests(facts, today=today, sent=sent):
             service = services[due.service_id]
             providers = organisation_member_emails(service.organisation_id)
             recipients = sorted(set(providers) | (set(moderators) if due.kind == reminders.URGENT or not providers else set()))
-            note = "" if providers else " (no provider account: sent to moderators)"
             if not recipients:
                 self.stderr.write(f"Nobody to send {due.kind} for “{service.name}” to: no provider account or moderator")
+                nobody += 1
                 continue
             if not dry_run:
                 try:
@@ -71,16 +71,25 @@ class Command(BaseCommand):
                         continue
                 except mail.SEND_ERRORS as error:
                     # Nothing recorded: tried again on the next run. The others are still sent.
-                    self.stderr.write(f"Could not send {due.kind} for “{service.name}”: {type(error).__name__}: {error}")
+                    self.stderr.write(f"Could not send {due.kind} for “{service.name}”: {mail.describe_error(error)}")
                     not_sent += 1
                     continue
             count += 1
+            # A real run's output goes to a log file every day (deploy/crontab): it says who, not the
+            # addresses (they are in the ReviewRequest). A dry run, typed by hand, lists them.
+            to = ", ".join(recipients) if dry_run else _who(len(providers), len(recipients) - len(providers))
             verb = "Would send" if dry_run else "Sent"
-            self.stdout.write(f"{verb} {due.kind} for “{service.name}” ({service.organisation.name}) to {', '.join(recipients)}{note}")
+            self.stdout.write(f"{verb} {due.kind} for “{service.name}” ({service.organisation.name}) to {to}")
         self.stdout.write(f"{count} review request(s) {'due' if dry_run else 'sent'}.")
+        # A failing exit, so cron tells whoever reads its mail. Nothing is recorded for these: due again next run.
+        problems = []
         if not_sent:
-            # A failing exit, so cron tells whoever reads its mail.
-            raise CommandError(f"{not_sent} review request(s) could not be sent; they will be tried again on the next run.")
+            problems.append(f"{not_sent} review request(s) could not be sent; they will be tried again on the next run.")
+        if nobody:
+            problems.append(f"{nobody} review request(s) had nobody to go to: make a moderator account "
+                            "(manage.py create_moderator) and they go on the next run.")
+        if problems:
+            raise CommandError(" ".join(problems))
 
     def _send(self, service: Service, due: reminders.Due, recipients: list[str]) -> bool:
         """Record then send, in one transaction: a failed send leaves no record, so it is retried tomorrow."""
@@ -101,3 +110,14 @@ class Command(BaseCommand):
         except IntegrityError:
             return False  # another run sent it a moment ago
         return True
+
+
+def _who(providers: int, moderators: int) -> str:
+    def counted(count: int, what: str) -> str:
+        return f"{count} {what}{'' if count == 1 else 's'}"
+
+    if not providers:
+        return f"{counted(moderators, 'moderator')} (no provider account)"
+    if not moderators:
+        return counted(providers, "provider account")
+    return f"{counted(providers, 'provider account')} and {counted(moderators, 'moderator')}"

@@ -259,8 +259,18 @@ def shortlist_load_view(request: HttpRequest) -> HttpResponse:
     """Add a shared list (ids only) to your own shortlist."""
     ids, _invalid = parse_shared_ids(request.POST.get("ids", "")[: MAX_QUERY_STRING * 2])
     found = [s.public_id for s in selectors.service_list_by_public_ids(public_ids=ids)]
-    shortlist_merge(request.session, found)
-    messages.success(request, _("The shared services are on your shortlist."))
+    left_out = shortlist_merge(request.session, found)
+    if left_out:
+        # The shared link is not lost: it is the page before this one.
+        messages.warning(request, ngettext(
+            "Your shortlist is full (%(max)s services): %(count)s of the shared services was not added. Remove "
+            "some from your shortlist, then go back to the shared list and add it again.",
+            "Your shortlist is full (%(max)s services): %(count)s of the shared services were not added. Remove "
+            "some from your shortlist, then go back to the shared list and add it again.",
+            left_out,
+        ) % {"max": MAX_ITEMS, "count": left_out})
+    else:
+        messages.success(request, _("The shared services are on your shortlist."))
     return redirect("directory:shortlist")
 
 

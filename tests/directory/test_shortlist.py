@@ -104,6 +104,31 @@ def test_a_shared_link_is_read_only_and_can_be_loaded_into_your_own_shortlist(cl
     assert client.session[SESSION_KEY] == [str(s.public_id) for s in services]
 
 
+def test_loading_a_shared_list_into_a_nearly_full_shortlist_says_what_did_not_fit(client, db):
+    own = [ServiceFactory() for _ in range(MAX_ITEMS - 3)]
+    for service in own:
+        client.post(ADD, {"service": str(service.public_id)})
+    shared = [own[0], *(ServiceFactory() for _ in range(6))]  # one already there, 3 of 6 new fit
+
+    response = client.post(reverse("directory:shortlist_load"), {"ids": ",".join(str(s.public_id) for s in shared)},
+                           follow=True)
+
+    html = response.content.decode()
+    assert client.session[SESSION_KEY] == [str(s.public_id) for s in [*own, *shared[1:4]]]
+    assert f"Your shortlist is full ({MAX_ITEMS} services): 3 of the shared services were not added" in html
+    assert "The shared services are on your shortlist" not in html
+
+
+def test_loading_a_shared_list_that_fits_says_so(client, db):
+    shared = [ServiceFactory() for _ in range(3)]
+
+    response = client.post(reverse("directory:shortlist_load"), {"ids": ",".join(str(s.public_id) for s in shared)},
+                           follow=True)
+
+    assert "The shared services are on your shortlist" in response.content.decode()
+    assert len(client.session[SESSION_KEY]) == 3
+
+
 @pytest.mark.parametrize("query", ["ids=", "ids=,,,", "ids=" + "x" * 10_000, "ids=" + ",".join(["a"] * 3000)])
 def test_bad_share_links_get_a_clear_page_not_a_500(client, db, query):
     response = client.get(f"{SHORTLIST}?{query}")

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Postcode, PostcodeDistrict
@@ -86,3 +87,19 @@ def lookup_postcode(parsed: ParsedPostcode) -> PostcodePoint | None:
         if (row := rows.get(prefix)) is not None:
             return PostcodePoint(parsed.text, parsed.kind, row.latitude, row.longitude, row.lad_code, row.lad_share)
     return None
+
+
+def welsh_authorities_within(parsed: ParsedPostcode) -> list[str]:
+    """The Welsh local authorities holding a part postcode's live unit postcodes (a sector or
+    district, or the sector of a unit we do not hold), most postcodes first. The district and
+    sector tables give only their main authority: where that is in England ("HR3", Herefordshire),
+    this names the Welsh part (Powys). One indexed query; asked only of a postcode that is split."""
+    if parsed.kind == "district":
+        prefix = f"{parsed.text} "  # "HR3 ", not "HR30"
+    elif parsed.kind == "sector":
+        prefix = parsed.text
+    else:
+        prefix = parsed.text[:-2]
+    rows = (Postcode.objects.filter(postcode__startswith=prefix, lad_code__startswith="W06")
+            .values("lad_code").annotate(n=Count("pk")).order_by("-n", "lad_code"))
+    return [row["lad_code"] for row in rows]

@@ -94,6 +94,12 @@ class _Strings:
             "%(postcode)s is in %(elsewhere)s, not %(area)s. These results are for a child in %(area)s, the local "
             "authority chosen.")
         self.search_elsewhere = gettext("Search for a child in %(elsewhere)s instead")
+        self.outside_wales_area = gettext(
+            "%(area)s is outside Wales. servicemap lists services in Wales: those near by are shown, but they may "
+            "not take referrals from where the child lives.")
+        self.split_other = gettext(
+            "Part of %(postcode)s is in %(other)s. These results are for %(area)s, which has %(percent)s%% of its "
+            "postcodes: enter more of the postcode to be sure.")
         self.split = gettext(
             "Part of %(postcode)s is in another local authority. These results are for %(area)s, which has "
             "%(percent)s%% of its postcodes: enter more of the postcode, or choose the local authority, to be sure.")
@@ -297,6 +303,15 @@ def _place_note(place, area: str, links: QueryLinks, strings: _Strings) -> str:
                 f'  <p class="govuk-body"><a class="govuk-link" href="{links.link(la=None, page=None)}">'
                 f"{strings.search_elsewhere % {'elsewhere': elsewhere}}</a></p>\n"
                 "</div>\n")
+    if place.split_other:
+        other = conditional_escape(place.split_other)
+        text = strings.split_other % {"postcode": conditional_escape(place.postcode), "other": other, "area": area,
+                                      "percent": place.split_percent}
+        return ('\n<div class="govuk-inset-text sm-place-note">\n'
+                f'  <p class="govuk-body">{text}</p>\n'
+                f'  <p class="govuk-body"><a class="govuk-link" href="{links.link(la=place.split_other_code, page=None)}">'
+                f"{strings.search_elsewhere % {'elsewhere': other}}</a></p>\n"
+                "</div>\n")
     if place.split_share is not None:
         text = strings.split % {"postcode": conditional_escape(place.postcode), "area": area,
                                 "percent": place.split_percent}
@@ -336,7 +351,8 @@ def _results(
         out.append(
             '\n<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span>'
             f'<strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">{strings.warning}</span>'
-            f"{strings.outside_wales}</strong></div>\n"
+            f"{strings.outside_wales_area % {'area': area} if place.split_other else strings.outside_wales}"
+            "</strong></div>\n"
         )
     out.append("\n")
     if results:

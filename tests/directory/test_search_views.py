@@ -280,6 +280,32 @@ def test_a_part_postcode_spanning_local_authorities_says_so(client, wales_areas,
     assert "sm-place-note" not in whole
 
 
+def test_a_border_postcode_mostly_in_england_names_its_welsh_part_and_offers_to_search_it(client, wales_areas):
+    powys, herefordshire = "W06000023", "E06000019"
+    PostcodeDistrict.objects.create(prefix="HR3", latitude=52.09, longitude=-3.09, lad_code=herefordshire,
+                                    lad_share=0.524)
+    for unit in ("HR3 5AA", "HR3 5AB"):  # Hay-on-Wye
+        PostcodeFactory(postcode=unit, latitude=52.07, longitude=-3.13, lad_code=powys)
+    for unit in ("HR30 1AA", "HR30 1AB", "HR30 1AD"):  # not in HR3 (no such district: a prefix to avoid)
+        PostcodeFactory(postcode=unit, latitude=52.0, longitude=-2.9, lad_code=SWANSEA)
+    ServiceFactory(name="Powys service", coverage=[wales_areas[powys]])
+
+    text = _text(client.get(SEARCH + "?postcode=HR3&age=9"))
+
+    assert "For a child in <strong>Herefordshire, County of</strong>" in text
+    assert "Part of HR3 is in Powys. These results are for Herefordshire, County of, which has 52% of its" in text
+    assert 'href="?postcode=HR3&amp;age=9&amp;la=W06000023">Search for a child in Powys instead</a>' in text
+    assert "Herefordshire, County of is outside Wales." in text
+    assert "This postcode is outside Wales" not in text  # half of HR3 is in Wales
+    assert "is in Swansea" not in text
+
+    powys_search = _text(client.get(SEARCH + "?postcode=HR3&age=9&la=W06000023"))
+
+    assert "For a child in <strong>Powys</strong>" in powys_search
+    assert "sm-place-note" not in powys_search  # HR3 is partly in Powys: nothing to correct
+    assert "1 takes referrals from Powys" in powys_search and "Powys service" in powys_search
+
+
 def test_a_postcode_outside_wales_names_its_authority_and_advises_for_it(client, wales_areas):
     PostcodeFactory(postcode="SW1A 1AA", lad_code="E09000033", latitude=51.501, longitude=-0.1416)
 

@@ -52,6 +52,7 @@ class Place:
     # ... and the Welsh authority with most of the rest, if any (named, and its code for a link to it).
     split_other: str = ""
     split_other_code: str = ""
+    unknown_postcode: str = ""  # a postcode typed with the local authority chosen, but not found: said so
 
     @property
     def split_percent(self) -> int | None:
@@ -157,6 +158,7 @@ class SearchForm(forms.Form):
         if "postcode" in self.errors or "la" in self.errors:
             return cleaned
         raw, la = cleaned.get("postcode", ""), cleaned.get("la")
+        unknown = ""
         if raw:
             parsed = postcodes.parse_postcode(raw)
             if parsed is None:
@@ -169,11 +171,12 @@ class SearchForm(forms.Form):
             if found is not None:
                 self.place = _postcode_place(parsed, found, la)
                 return cleaned
+            unknown = parsed.text
         if la is None:
             self.add_error("postcode", NO_LOCATION)
             return cleaned
         centre = (la.latitude, la.longitude) if la.latitude is not None and la.longitude is not None else None
-        self.place = Place(la.code, centre, "", True)
+        self.place = Place(la.code, centre, "", True, unknown_postcode=unknown)
         return cleaned
 
     def search_kwargs(self) -> dict:

@@ -76,6 +76,8 @@ class _Strings:
         self.for_child = gettext("For a child in <strong>%(area)s</strong>.")
         self.from_centre = gettext(
             "Distances are from the centre of the local authority: add a postcode for distances from home.")
+        self.unknown_postcode = gettext(
+            "We could not find the postcode %(postcode)s: distances are from the centre of the local authority.")
         self.from_postcode = gettext("Distances from %(postcode)s, in a straight line.")
         self.warning = gettext("Warning")
         self.outside_wales = gettext(
@@ -333,7 +335,9 @@ def _results(
     results = outcome.results
     found = ngettext("%(counter)s service found", "%(counter)s services found", len(results)) % {
         "counter": _number(len(results))}
-    if place.from_centre:
+    if place.unknown_postcode:
+        distances = strings.unknown_postcode % {"postcode": conditional_escape(place.unknown_postcode)}
+    elif place.from_centre:
         distances = strings.from_centre
     else:
         distances = strings.from_postcode % {"postcode": conditional_escape(place.postcode)}

@@ -125,16 +125,6 @@ def test_errors_are_summarised_with_links_to_their_fields(client, wales_areas):
     assert 'value="abc"' in html  # what was typed stays in the box
 
 
-def test_an_unknown_postcode_can_be_searched_with_a_chosen_local_authority(client, wales_areas):
-    ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
-
-    response = client.get(SEARCH + f"?postcode=CF10+9ZZ&la={CARDIFF}")
-
-    assert response.status_code == 200
-    assert "Cardiff service" in _text(response)
-    assert "Distances are from the centre of the local authority" in _text(response)
-
-
 def test_a_district_postcode_works(client, wales_areas, db):
     PostcodeDistrict.objects.create(prefix="CF10", latitude=51.47, longitude=-3.17, lad_code=CARDIFF)
     ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
@@ -266,6 +256,21 @@ def test_a_chosen_local_authority_that_is_not_the_postcodes_is_said_with_a_way_t
     assert "Cardiff service" in again and "is in Cardiff, not" not in again
     same = _text(client.get(SEARCH + f"?postcode=CF10+1EP&la={CARDIFF}"))
     assert "sm-place-note" not in same  # the postcode is in the authority chosen: nothing to say
+
+
+def test_an_unknown_postcode_can_be_searched_with_a_chosen_local_authority_and_is_said_not_found(
+    client, wales_areas
+):
+    ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
+
+    response = client.get(SEARCH + f"?postcode=zz99+9zz&la={CARDIFF}")
+
+    text = _text(response)
+    assert response.status_code == 200
+    assert "Cardiff service" in text
+    assert "We could not find the postcode ZZ99 9ZZ: distances are from the centre of the local authority." in text
+    assert "add a postcode for distances from home" not in text  # one was added
+    assert 'value="zz99 9zz"' in text  # kept as typed, to correct
 
 
 def test_a_part_postcode_spanning_local_authorities_says_so(client, wales_areas, db):

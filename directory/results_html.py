@@ -323,6 +323,15 @@ def _place_note(place, area: str, links: QueryLinks, strings: _Strings) -> str:
     return ""
 
 
+def _distances(place, strings: _Strings) -> str:
+    """As results.html: where distances are measured from."""
+    if place.unknown_postcode:
+        return strings.unknown_postcode % {"postcode": conditional_escape(place.unknown_postcode)}
+    if place.from_centre:
+        return strings.from_centre
+    return strings.from_postcode % {"postcode": conditional_escape(place.postcode)}
+
+
 def _results(
     request: HttpRequest, *, form: SearchForm, outcome: selectors.SearchOutcome, page: Page, page_notice: str,
     view: str, holes: Holes, map_html: str, mapped_count: int,
@@ -335,12 +344,7 @@ def _results(
     results = outcome.results
     found = ngettext("%(counter)s service found", "%(counter)s services found", len(results)) % {
         "counter": _number(len(results))}
-    if place.unknown_postcode:
-        distances = strings.unknown_postcode % {"postcode": conditional_escape(place.unknown_postcode)}
-    elif place.from_centre:
-        distances = strings.from_centre
-    else:
-        distances = strings.from_postcode % {"postcode": conditional_escape(place.postcode)}
+    distances = _distances(place, strings)
     out = [
         f'\n<h2 class="govuk-heading-l sm-results-title">{found}</h2>\n'
         '<p class="govuk-body sm-change-search sm-no-print"><a class="govuk-link" href="#search-form">'

@@ -51,12 +51,15 @@ def parse_postcode(raw: str) -> ParsedPostcode | None:
         return None
     if match := _FULL_RE.match(compact):
         return ParsedPostcode("unit", f"{match[1]} {match[2]}", match[1])
-    # A sector is ambiguous without its space ("CF101" could be district CF10 + sector 1).
+    # A sector without its space can read as a district ("CF11": district CF11, or CF1 + sector 1):
+    # with its space it is a sector; without, a district where one reads so, else a sector ("CF101").
     spaced = re.sub(r"\s+", " ", (raw or "").strip().upper())
     if " " in spaced and (match := _SECTOR_RE.match(compact)):
         return ParsedPostcode("sector", f"{match[1]} {match[2]}", match[1])
     if match := _DISTRICT_RE.match(compact):
         return ParsedPostcode("district", match[1], match[1])
+    if match := _SECTOR_RE.match(compact):
+        return ParsedPostcode("sector", f"{match[1]} {match[2]}", match[1])
     return None
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from django import forms
@@ -10,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -247,11 +248,29 @@ def shortlist_remove_view(request: HttpRequest) -> HttpResponse:
     if isinstance(form, HttpResponse):
         return form
     public_id = form.cleaned_data["service"]
+    before = shortlist_ids(request.session)
     shortlist_remove(request.session, public_id)
     service = Service.objects.published().filter(public_id=public_id).only("name").first()
     if service is not None:
         messages.success(request, _("%(name)s is no longer on your shortlist.") % {"name": service.name})
-    return _back_to(request, form.cleaned_data["next"], f"shortlist-{public_id}")
+    anchor = f"shortlist-{public_id}"
+    if _is_the_shortlist(form.cleaned_data["next"]) and public_id in before:
+        # Its card has gone from the shortlist: come back to the next one's button (or the one
+        # before), not to the top of a long list.
+        position = before.index(public_id)
+        neighbours = before[position + 1:position + 2] or before[max(position - 1, 0):position]
+        anchor = f"shortlist-{neighbours[0]}" if neighbours else ""
+    return _back_to(request, form.cleaned_data["next"], anchor)
+
+
+def _is_the_shortlist(path: str) -> bool:
+    """Whether `path` is the shortlist page, in any language."""
+    target = urlsplit(path).path
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            if target == reverse("directory:shortlist"):
+                return True
+    return False
 
 
 @require_POST

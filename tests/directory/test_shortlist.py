@@ -44,6 +44,21 @@ def test_adding_twice_keeps_one_and_removing_takes_it_off(client, db):
     assert client.session[SESSION_KEY] == []
 
 
+@pytest.mark.parametrize("path", ["/shortlist/", "/cy/shortlist/"])
+def test_removing_on_the_shortlist_comes_back_to_the_next_card_not_the_top(client, db, path):
+    first, middle, last = (ServiceFactory() for _ in range(3))
+    for service in (first, middle, last):
+        client.post(ADD, {"service": str(service.public_id)})
+
+    response = client.post(REMOVE, {"service": str(middle.public_id), "next": path})
+    assert response["Location"] == f"{path}#shortlist-{last.public_id}"  # the card that took its place
+    response = client.post(REMOVE, {"service": str(last.public_id), "next": path})
+    assert response["Location"] == f"{path}#shortlist-{first.public_id}"  # the last: the one before
+    response = client.post(REMOVE, {"service": str(first.public_id), "next": path})
+    assert response["Location"] == path  # none left
+    assert client.session[SESSION_KEY] == []
+
+
 def test_add_and_remove_need_post_and_a_csrf_token(db):
     service = ServiceFactory()
     strict = Client(enforce_csrf_checks=True)

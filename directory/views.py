@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory import result_cards, results_html, search_cache, search_page, selectors, version
 from directory.boundaries import la_boundaries, wales_backdrop
@@ -293,8 +293,14 @@ def shortlist_load_view(request: HttpRequest) -> HttpResponse:
     return redirect("directory:shortlist")
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def shortlist_clear_view(request: HttpRequest) -> HttpResponse:
+    """Asks first (a list of 20 services is gone in one tap otherwise), then empties the shortlist."""
+    if request.method != "POST":
+        count = len(shortlist_ids(request.session))
+        if not count:
+            return redirect("directory:shortlist")  # nothing to empty: it says so
+        return render(request, "directory/shortlist_clear.html", {"count": count})
     shortlist_clear(request.session)
     messages.success(request, _("Your shortlist is empty."))
     return redirect("directory:shortlist")

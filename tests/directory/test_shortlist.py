@@ -156,12 +156,24 @@ def test_an_empty_shortlist_says_so(client, db):
     assert "Your shortlist is empty" in client.get(SHORTLIST).content.decode()
 
 
-def test_clearing_empties_it(client, db):
-    client.post(ADD, {"service": str(ServiceFactory().public_id)})
+def test_clearing_asks_first_then_empties_it(client, db):
+    for _ in range(3):
+        client.post(ADD, {"service": str(ServiceFactory().public_id)})
+    clear = reverse("directory:shortlist_clear")
+    assert f'href="{clear}"' in client.get(SHORTLIST).content.decode()  # the shortlist's button: a link to ask
 
-    client.post(reverse("directory:shortlist_clear"))
+    asked = client.get(clear)
+
+    html = asked.content.decode()
+    assert asked.status_code == 200
+    assert "Empty your shortlist?" in html and "This takes all 3 services off your shortlist." in html
+    assert f'action="{clear}"' in html and f'href="{SHORTLIST}">Keep it</a>' in html
+    assert len(client.session[SESSION_KEY]) == 3  # asking empties nothing
+
+    client.post(clear)
 
     assert SESSION_KEY not in client.session
+    assert client.get(clear)["Location"] == SHORTLIST  # nothing left to ask about
 
 
 def test_parse_shared_ids_keeps_valid_unique_ids_up_to_the_limit():

@@ -91,7 +91,8 @@ def _postcode_place(parsed: postcodes.ParsedPostcode, found: postcodes.PostcodeP
 
 class SearchForm(forms.Form):
     postcode = forms.CharField(
-        label=_("Postcode"), required=False, max_length=10,
+        # Room for a postcode pasted with stray spaces or punctuation: the parser reads at most 8 characters of it.
+        label=_("Postcode"), required=False, max_length=20,
         # The search is in the page's address, which is shared and kept in browser history: the
         # first part (a district or sector, thousands of homes) finds the same services.
         help_text=_("The first part is enough, like CF10 or CF10 1. The page's address, which you may share, "

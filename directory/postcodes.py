@@ -1,6 +1,6 @@
 """Postcode normalisation (pure) and look-up against the tables loaded from data/.
 
-Accepts any spacing and case, a full unit postcode ("cf101ep"), a sector ("CF10 1") or a
+Accepts any spacing, punctuation and case, a full unit postcode ("cf101ep"), a sector ("CF10 1") or a
 district ("CF10"). Unit postcodes are Welsh only (92k live ones); sectors and districts cover
 Great Britain, so an English postcode still gets a point and a local authority code.
 """
@@ -46,14 +46,16 @@ class PostcodePoint:
 
 def parse_postcode(raw: str) -> ParsedPostcode | None:
     """Normalise a typed postcode, or None if it cannot be a UK postcode (pure)."""
-    compact = re.sub(r"\s+", "", raw or "").upper()
+    # Anything but a letter or digit separates, as a space does: a postcode pasted from a sentence
+    # ("CF10 1EP."), typed with a hyphen, or with a non-breaking or zero-width space in it.
+    spaced = re.sub(r"[^A-Z0-9]+", " ", (raw or "").upper()).strip()
+    compact = spaced.replace(" ", "")
     if not compact or len(compact) > 8:
         return None
     if match := _FULL_RE.match(compact):
         return ParsedPostcode("unit", f"{match[1]} {match[2]}", match[1])
     # A sector without its space can read as a district ("CF11": district CF11, or CF1 + sector 1):
     # with its space it is a sector; without, a district where one reads so, else a sector ("CF101").
-    spaced = re.sub(r"\s+", " ", (raw or "").strip().upper())
     if " " in spaced and (match := _SECTOR_RE.match(compact)):
         return ParsedPostcode("sector", f"{match[1]} {match[2]}", match[1])
     if match := _DISTRICT_RE.match(compact):

@@ -125,6 +125,16 @@ def test_errors_are_summarised_with_links_to_their_fields(client, wales_areas):
     assert 'value="abc"' in html  # what was typed stays in the box
 
 
+@pytest.mark.parametrize("typed", ["CF10    1EP", " cf10 1ep. ", "CF10-1EP"])
+def test_a_postcode_with_stray_spaces_or_punctuation_is_found(client, wales_areas, cardiff_postcode, typed):
+    ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
+
+    response = client.get(SEARCH + "?" + urlencode({"postcode": typed}))
+
+    assert response.status_code == 200
+    assert "Cardiff service" in _text(response) and "Distances from CF10 1EP" in _text(response)
+
+
 def test_a_district_postcode_works(client, wales_areas, db):
     PostcodeDistrict.objects.create(prefix="CF10", latitude=51.47, longitude=-3.17, lad_code=CARDIFF)
     ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -7,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from directory.shortlist import MAX_ITEMS, SESSION_KEY, parse_shared_ids
-from tests.factories import ServiceFactory
+from tests.factories import ServiceAtLocationFactory, ServiceFactory
 
 ADD = reverse("directory:shortlist_add")
 REMOVE = reverse("directory:shortlist_remove")
@@ -99,6 +100,18 @@ def test_the_shortlist_is_a_referral_pack_with_a_share_link(client, db):
     assert "Needs a verbal disclosure." in html
     assert "Printed from servicemap on" in html
     assert f"/shortlist/?ids={first.public_id},{second.public_id}" in html
+
+
+def test_the_packs_contact_lines_start_with_what_there_is(client, db):
+    by_email = ServiceFactory(referral_phone="", referral_email="refer@example.org", organisation__phone="")
+    by_address = ServiceFactory(referral_phone="", referral_email="", organisation__phone="", organisation__email="")
+    ServiceAtLocationFactory(service=by_address, location__name="Tŷ Seren", location__city="Bangor")
+
+    html = client.get(f"{SHORTLIST}?ids={by_email.public_id},{by_address.public_id}").content.decode()
+
+    contacts = [re.sub(r"\s+", " ", part.split("</dd>")[0]).strip()
+                for part in html.split('Contact</dt><dd class="govuk-summary-list__value">')[1:]]
+    assert contacts == ["refer@example.org", "Tŷ Seren, Bangor CF10 1EP"]  # no empty first line
 
 
 def test_a_shared_link_is_read_only_and_can_be_loaded_into_your_own_shortlist(client, db):

@@ -146,6 +146,8 @@ def _search_results(
     paginator = Paginator(outcome.results, selectors.PAGE_SIZE)
     number, page_notice = _page_number(request.GET.get("page"), paginator.num_pages)
     view = "map" if request.GET.get("view") == "map" else "list"
+    if view == "map":
+        page_notice = ""  # the map shows every result: which page the list was on does not matter
     page = paginator.get_page(number)
     if view == "list":
         # Full services only for the cards not cached yet: the rest of a card reads the light row.

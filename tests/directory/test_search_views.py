@@ -182,6 +182,9 @@ def test_results_are_paginated_and_the_last_page_is_shown_for_a_page_too_far(cli
     assert _text(last).count('class="sm-result"') == 3
     assert "There are only 2 pages of results; showing the last one." in _text(last)
     assert "page=2" in first
+    # The map shows every result, not a page: a page number left in its link has nothing to say.
+    as_map = _text(client.get(SEARCH + f"?la={CARDIFF}&sort=distance&page=999999&view=map"))
+    assert "23 services found" in as_map and "There are only" not in as_map
 
 
 def test_many_pages_link_the_first_last_and_neighbouring_pages_with_ellipses(client, wales_areas, monkeypatch):

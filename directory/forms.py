@@ -49,6 +49,10 @@ class Place:
     # The page says so when the search's area may not be the child's (the results say what to do):
     postcode_elsewhere: str = ""  # the chosen local authority is not the postcode's: the postcode's, named
     split_share: float | None = None  # a part postcode spans authorities: the share in `lad_code`
+    # ... and the Welsh authority with most of the rest, if any (named, and its code for a link to it).
+    split_other: str = ""
+    split_other_code: str = ""
+    unknown_postcode: str = ""  # a postcode typed with the local authority chosen, but not found: said so
 
     @property
     def split_percent(self) -> int | None:
@@ -67,9 +71,28 @@ def _area_name(code: str) -> str:
     return reference_data.gb_local_authority_name(code) or code
 
 
+def _postcode_place(parsed: postcodes.ParsedPostcode, found: postcodes.PostcodePoint, la: Area | None) -> Place:
+    """The search's place from a postcode found (and the local authority chosen, if any)."""
+    point = (found.latitude, found.longitude)
+    split = found.lad_share < SPLIT_WARNING_SHARE
+    if la is not None:
+        # A chosen local authority decides whose referrals count; the postcode gives distances.
+        # (A child placed out of area is referred by the authority looking after them.) Where
+        # the two differ the page says so: it is as often a choice left from the last search.
+        # Not where a part postcode straddles the two ("HR3" and Powys): the child may live in either.
+        differs = la.code != found.lad_code and not (split and la.code in postcodes.welsh_authorities_within(parsed))
+        return Place(la.code, point, found.postcode, False, postcode_elsewhere=_area_name(found.lad_code) if differs else "")
+    if not split:
+        return Place(found.lad_code, point, found.postcode, False)
+    other = next((code for code in postcodes.welsh_authorities_within(parsed) if code != found.lad_code), "")
+    return Place(found.lad_code, point, found.postcode, False, split_share=found.lad_share,
+                 split_other=_area_name(other) if other else "", split_other_code=other)
+
+
 class SearchForm(forms.Form):
     postcode = forms.CharField(
-        label=_("Postcode"), required=False, max_length=10,
+        # Room for a postcode pasted with stray spaces or punctuation: the parser reads at most 8 characters of it.
+        label=_("Postcode"), required=False, max_length=20,
         # The search is in the page's address, which is shared and kept in browser history: the
         # first part (a district or sector, thousands of homes) finds the same services.
         help_text=_("The first part is enough, like CF10 or CF10 1. The page's address, which you may share, "
@@ -136,7 +159,7 @@ class SearchForm(forms.Form):
         if "postcode" in self.errors or "la" in self.errors:
             return cleaned
         raw, la = cleaned.get("postcode", ""), cleaned.get("la")
-        point = None
+        unknown = ""
         if raw:
             parsed = postcodes.parse_postcode(raw)
             if parsed is None:
@@ -147,20 +170,14 @@ class SearchForm(forms.Form):
                 self.add_error("postcode", postcodes.UNKNOWN)
                 return cleaned
             if found is not None:
-                point = (found.latitude, found.longitude)
-                # A chosen local authority decides whose referrals count; the postcode gives distances.
-                # (A child placed out of area is referred by the authority looking after them.) Where
-                # the two differ the page says so: it is as often a choice left from the last search.
-                elsewhere = _area_name(found.lad_code) if la is not None and la.code != found.lad_code else ""
-                split = found.lad_share if la is None and found.lad_share < SPLIT_WARNING_SHARE else None
-                self.place = Place(la.code if la else found.lad_code, point, found.postcode, False,
-                                   postcode_elsewhere=elsewhere, split_share=split)
+                self.place = _postcode_place(parsed, found, la)
                 return cleaned
+            unknown = parsed.text
         if la is None:
             self.add_error("postcode", NO_LOCATION)
             return cleaned
         centre = (la.latitude, la.longitude) if la.latitude is not None and la.longitude is not None else None
-        self.place = Place(la.code, centre, "", True)
+        self.place = Place(la.code, centre, "", True, unknown_postcode=unknown)
         return cleaned
 
     def search_kwargs(self) -> dict:

@@ -1,6 +1,6 @@
 """Postcode normalisation (pure) and look-up against the tables loaded from data/.
 
-Accepts any spacing and case, a full unit postcode ("cf101ep"), a sector ("CF10 1") or a
+Accepts any spacing, punctuation and case, a full unit postcode ("cf101ep"), a sector ("CF10 1") or a
 district ("CF10"). Unit postcodes are Welsh only (92k live ones); sectors and districts cover
 Great Britain, so an English postcode still gets a point and a local authority code.
 """
@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Postcode, PostcodeDistrict
@@ -45,17 +46,22 @@ class PostcodePoint:
 
 def parse_postcode(raw: str) -> ParsedPostcode | None:
     """Normalise a typed postcode, or None if it cannot be a UK postcode (pure)."""
-    compact = re.sub(r"\s+", "", raw or "").upper()
+    # Anything but a letter or digit separates, as a space does: a postcode pasted from a sentence
+    # ("CF10 1EP."), typed with a hyphen, or with a non-breaking or zero-width space in it.
+    spaced = re.sub(r"[^A-Z0-9]+", " ", (raw or "").upper()).strip()
+    compact = spaced.replace(" ", "")
     if not compact or len(compact) > 8:
         return None
     if match := _FULL_RE.match(compact):
         return ParsedPostcode("unit", f"{match[1]} {match[2]}", match[1])
-    # A sector is ambiguous without its space ("CF101" could be district CF10 + sector 1).
-    spaced = re.sub(r"\s+", " ", (raw or "").strip().upper())
+    # A sector without its space can read as a district ("CF11": district CF11, or CF1 + sector 1):
+    # with its space it is a sector; without, a district where one reads so, else a sector ("CF101").
     if " " in spaced and (match := _SECTOR_RE.match(compact)):
         return ParsedPostcode("sector", f"{match[1]} {match[2]}", match[1])
     if match := _DISTRICT_RE.match(compact):
         return ParsedPostcode("district", match[1], match[1])
+    if match := _SECTOR_RE.match(compact):
+        return ParsedPostcode("sector", f"{match[1]} {match[2]}", match[1])
     return None
 
 
@@ -86,3 +92,19 @@ def lookup_postcode(parsed: ParsedPostcode) -> PostcodePoint | None:
         if (row := rows.get(prefix)) is not None:
             return PostcodePoint(parsed.text, parsed.kind, row.latitude, row.longitude, row.lad_code, row.lad_share)
     return None
+
+
+def welsh_authorities_within(parsed: ParsedPostcode) -> list[str]:
+    """The Welsh local authorities holding a part postcode's live unit postcodes (a sector or
+    district, or the sector of a unit we do not hold), most postcodes first. The district and
+    sector tables give only their main authority: where that is in England ("HR3", Herefordshire),
+    this names the Welsh part (Powys). One indexed query; asked only of a postcode that is split."""
+    if parsed.kind == "district":
+        prefix = f"{parsed.text} "  # "HR3 ", not "HR30"
+    elif parsed.kind == "sector":
+        prefix = parsed.text
+    else:
+        prefix = parsed.text[:-2]
+    rows = (Postcode.objects.filter(postcode__startswith=prefix, lad_code__startswith="W06")
+            .values("lad_code").annotate(n=Count("pk")).order_by("-n", "lad_code"))
+    return [row["lad_code"] for row in rows]

@@ -76,6 +76,8 @@ class _Strings:
         self.for_child = gettext("For a child in <strong>%(area)s</strong>.")
         self.from_centre = gettext(
             "Distances are from the centre of the local authority: add a postcode for distances from home.")
+        self.unknown_postcode = gettext(
+            "We could not find the postcode %(postcode)s: distances are from the centre of the local authority.")
         self.from_postcode = gettext("Distances from %(postcode)s, in a straight line.")
         self.warning = gettext("Warning")
         self.outside_wales = gettext(
@@ -94,6 +96,12 @@ class _Strings:
             "%(postcode)s is in %(elsewhere)s, not %(area)s. These results are for a child in %(area)s, the local "
             "authority chosen.")
         self.search_elsewhere = gettext("Search for a child in %(elsewhere)s instead")
+        self.outside_wales_area = gettext(
+            "%(area)s is outside Wales. servicemap lists services in Wales: those near by are shown, but they may "
+            "not take referrals from where the child lives.")
+        self.split_other = gettext(
+            "Part of %(postcode)s is in %(other)s. These results are for %(area)s, which has %(percent)s%% of its "
+            "postcodes: enter more of the postcode to be sure.")
         self.split = gettext(
             "Part of %(postcode)s is in another local authority. These results are for %(area)s, which has "
             "%(percent)s%% of its postcodes: enter more of the postcode, or choose the local authority, to be sure.")
@@ -297,6 +305,15 @@ def _place_note(place, area: str, links: QueryLinks, strings: _Strings) -> str:
                 f'  <p class="govuk-body"><a class="govuk-link" href="{links.link(la=None, page=None)}">'
                 f"{strings.search_elsewhere % {'elsewhere': elsewhere}}</a></p>\n"
                 "</div>\n")
+    if place.split_other:
+        other = conditional_escape(place.split_other)
+        text = strings.split_other % {"postcode": conditional_escape(place.postcode), "other": other, "area": area,
+                                      "percent": place.split_percent}
+        return ('\n<div class="govuk-inset-text sm-place-note">\n'
+                f'  <p class="govuk-body">{text}</p>\n'
+                f'  <p class="govuk-body"><a class="govuk-link" href="{links.link(la=place.split_other_code, page=None)}">'
+                f"{strings.search_elsewhere % {'elsewhere': other}}</a></p>\n"
+                "</div>\n")
     if place.split_share is not None:
         text = strings.split % {"postcode": conditional_escape(place.postcode), "area": area,
                                 "percent": place.split_percent}
@@ -304,6 +321,15 @@ def _place_note(place, area: str, links: QueryLinks, strings: _Strings) -> str:
                 f'  <p class="govuk-body">{text}</p>\n'
                 "</div>\n")
     return ""
+
+
+def _distances(place, strings: _Strings) -> str:
+    """As results.html: where distances are measured from."""
+    if place.unknown_postcode:
+        return strings.unknown_postcode % {"postcode": conditional_escape(place.unknown_postcode)}
+    if place.from_centre:
+        return strings.from_centre
+    return strings.from_postcode % {"postcode": conditional_escape(place.postcode)}
 
 
 def _results(
@@ -318,10 +344,7 @@ def _results(
     results = outcome.results
     found = ngettext("%(counter)s service found", "%(counter)s services found", len(results)) % {
         "counter": _number(len(results))}
-    if place.from_centre:
-        distances = strings.from_centre
-    else:
-        distances = strings.from_postcode % {"postcode": conditional_escape(place.postcode)}
+    distances = _distances(place, strings)
     out = [
         f'\n<h2 class="govuk-heading-l sm-results-title">{found}</h2>\n'
         '<p class="govuk-body sm-change-search sm-no-print"><a class="govuk-link" href="#search-form">'
@@ -336,7 +359,8 @@ def _results(
         out.append(
             '\n<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span>'
             f'<strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">{strings.warning}</span>'
-            f"{strings.outside_wales}</strong></div>\n"
+            f"{strings.outside_wales_area % {'area': area} if place.split_other else strings.outside_wales}"
+            "</strong></div>\n"
         )
     out.append("\n")
     if results:

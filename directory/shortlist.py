@@ -45,9 +45,12 @@ def shortlist_remove(session: SessionBase, public_id: UUID) -> None:
     _store(session, [pid for pid in shortlist_ids(session) if pid != public_id])
 
 
-def shortlist_merge(session: SessionBase, public_ids: Iterable[UUID]) -> None:
-    """Add several (e.g. from a shared link) after the ones already there."""
-    _store(session, [*shortlist_ids(session), *public_ids])
+def shortlist_merge(session: SessionBase, public_ids: Iterable[UUID]) -> int:
+    """Add several (e.g. from a shared link) after the ones already there; how many did not fit."""
+    ids = shortlist_ids(session)
+    new = [pid for pid in dict.fromkeys(public_ids) if pid not in ids]
+    _store(session, [*ids, *new])
+    return max(0, len(ids) + len(new) - MAX_ITEMS)
 
 
 def shortlist_clear(session: SessionBase) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from django import forms
@@ -10,11 +11,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory import result_cards, results_html, search_cache, search_page, selectors, version
 from directory.boundaries import la_boundaries, wales_backdrop
@@ -145,6 +146,8 @@ def _search_results(
     paginator = Paginator(outcome.results, selectors.PAGE_SIZE)
     number, page_notice = _page_number(request.GET.get("page"), paginator.num_pages)
     view = "map" if request.GET.get("view") == "map" else "list"
+    if view == "map":
+        page_notice = ""  # the map shows every result: which page the list was on does not matter
     page = paginator.get_page(number)
     if view == "list":
         # Full services only for the cards not cached yet: the rest of a card reads the light row.
@@ -247,11 +250,29 @@ def shortlist_remove_view(request: HttpRequest) -> HttpResponse:
     if isinstance(form, HttpResponse):
         return form
     public_id = form.cleaned_data["service"]
+    before = shortlist_ids(request.session)
     shortlist_remove(request.session, public_id)
     service = Service.objects.published().filter(public_id=public_id).only("name").first()
     if service is not None:
         messages.success(request, _("%(name)s is no longer on your shortlist.") % {"name": service.name})
-    return _back_to(request, form.cleaned_data["next"], f"shortlist-{public_id}")
+    anchor = f"shortlist-{public_id}"
+    if _is_the_shortlist(form.cleaned_data["next"]) and public_id in before:
+        # Its card has gone from the shortlist: come back to the next one's button (or the one
+        # before), not to the top of a long list.
+        position = before.index(public_id)
+        neighbours = before[position + 1:position + 2] or before[max(position - 1, 0):position]
+        anchor = f"shortlist-{neighbours[0]}" if neighbours else ""
+    return _back_to(request, form.cleaned_data["next"], anchor)
+
+
+def _is_the_shortlist(path: str) -> bool:
+    """Whether `path` is the shortlist page, in any language."""
+    target = urlsplit(path).path
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            if target == reverse("directory:shortlist"):
+                return True
+    return False
 
 
 @require_POST
@@ -259,13 +280,29 @@ def shortlist_load_view(request: HttpRequest) -> HttpResponse:
     """Add a shared list (ids only) to your own shortlist."""
     ids, _invalid = parse_shared_ids(request.POST.get("ids", "")[: MAX_QUERY_STRING * 2])
     found = [s.public_id for s in selectors.service_list_by_public_ids(public_ids=ids)]
-    shortlist_merge(request.session, found)
-    messages.success(request, _("The shared services are on your shortlist."))
+    left_out = shortlist_merge(request.session, found)
+    if left_out:
+        # The shared link is not lost: it is the page before this one.
+        messages.warning(request, ngettext(
+            "Your shortlist is full (%(max)s services): %(count)s of the shared services was not added. Remove "
+            "some from your shortlist, then go back to the shared list and add it again.",
+            "Your shortlist is full (%(max)s services): %(count)s of the shared services were not added. Remove "
+            "some from your shortlist, then go back to the shared list and add it again.",
+            left_out,
+        ) % {"max": MAX_ITEMS, "count": left_out})
+    else:
+        messages.success(request, _("The shared services are on your shortlist."))
     return redirect("directory:shortlist")
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def shortlist_clear_view(request: HttpRequest) -> HttpResponse:
+    """Asks first (a list of 20 services is gone in one tap otherwise), then empties the shortlist."""
+    if request.method != "POST":
+        count = len(shortlist_ids(request.session))
+        if not count:
+            return redirect("directory:shortlist")  # nothing to empty: it says so
+        return render(request, "directory/shortlist_clear.html", {"count": count})
     shortlist_clear(request.session)
     messages.success(request, _("Your shortlist is empty."))
     return redirect("directory:shortlist")

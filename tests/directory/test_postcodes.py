@@ -13,6 +13,15 @@ from tests.factories import PostcodeFactory
         ("  CF10   1EP ", "unit", "CF10 1EP"),
         ("CF10", "district", "CF10"),
         ("cf10 1", "sector", "CF10 1"),
+        # A sector typed without its space, where no district reads so: CF10 + 1 (there is no CF101).
+        ("cf101", "sector", "CF10 1"),
+        ("LL577", "sector", "LL57 7"),
+        ("CF11", "district", "CF11"),  # district CF11, not CF1 + 1
+        # Pasted or typed with punctuation, or a non-breaking or zero-width space.
+        ("CF10 1EP.", "unit", "CF10 1EP"),
+        ("cf10-1ep", "unit", "CF10 1EP"),
+        ("\u200bCF10\u00a01EP", "unit", "CF10 1EP"),
+        ("CF10-1", "sector", "CF10 1"),
         ("SW1A 1AA", "unit", "SW1A 1AA"),
     ],
 )

@@ -38,7 +38,10 @@ AREAS = [
     SearchArea("W06000015", "Cardiff", in_wales=True, known=True),
 ]
 PLACES = [Place("W06000016", (51.6, -3.4), "CF40 1AA", False), Place("W06000016", (51.6, -3.4), "", True),
+          Place("W06000016", (51.6, -3.4), "", True, unknown_postcode="ZZ9 <9&>"),
           Place("W06000016", None, "<b>&", False),
+          Place("E06000001", (52.1, -3.1), "HR3", False, split_share=0.524, split_other="Powys & <Môn>",
+                split_other_code="W06000023"),
           Place("W06000016", (51.6, -3.4), "LL57 2EW", False, postcode_elsewhere="Gwynedd & <Môn>"),
           Place("W06000016", (51.6, -3.4), "SA4", False, split_share=0.921)]
 QUERIES = [
@@ -117,6 +120,8 @@ def test_the_states_cover_every_branch():
     for expected in (
         "No services found", "No service meets all your criteria", "Why other services are not shown",
         "(1 would match without this criterion)", "This postcode is outside Wales", "Distances from CF40 1AA",
+        "Part of HR3 is in Powys &amp; &lt;Môn&gt;.", "la=W06000023\">Search for a child in Powys &amp; &lt;Môn&gt; instead",
+        "Hartlepool is outside Wales.", "We could not find the postcode ZZ9 &lt;9&amp;&gt;: distances are from the centre", "Part of SA4 is in another local authority.",
         "Distances are from the centre", 'id="group-1"', 'id="group-2"', 'id="group-3"', "sm-map-note",
         "govuk-pagination__item--ellipses", 'rel="prev"', 'rel="next"', 'role="status"',
         'aria-current="true">Best match', 'aria-current="true">Shortest wait', 'aria-current="true">Nearest',

@@ -125,14 +125,14 @@ def test_errors_are_summarised_with_links_to_their_fields(client, wales_areas):
     assert 'value="abc"' in html  # what was typed stays in the box
 
 
-def test_an_unknown_postcode_can_be_searched_with_a_chosen_local_authority(client, wales_areas):
+@pytest.mark.parametrize("typed", ["CF10    1EP", " cf10 1ep. ", "CF10-1EP"])
+def test_a_postcode_with_stray_spaces_or_punctuation_is_found(client, wales_areas, cardiff_postcode, typed):
     ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
 
-    response = client.get(SEARCH + f"?postcode=CF10+9ZZ&la={CARDIFF}")
+    response = client.get(SEARCH + "?" + urlencode({"postcode": typed}))
 
     assert response.status_code == 200
-    assert "Cardiff service" in _text(response)
-    assert "Distances are from the centre of the local authority" in _text(response)
+    assert "Cardiff service" in _text(response) and "Distances from CF10 1EP" in _text(response)
 
 
 def test_a_district_postcode_works(client, wales_areas, db):
@@ -182,6 +182,9 @@ def test_results_are_paginated_and_the_last_page_is_shown_for_a_page_too_far(cli
     assert _text(last).count('class="sm-result"') == 3
     assert "There are only 2 pages of results; showing the last one." in _text(last)
     assert "page=2" in first
+    # The map shows every result, not a page: a page number left in its link has nothing to say.
+    as_map = _text(client.get(SEARCH + f"?la={CARDIFF}&sort=distance&page=999999&view=map"))
+    assert "23 services found" in as_map and "There are only" not in as_map
 
 
 def test_many_pages_link_the_first_last_and_neighbouring_pages_with_ellipses(client, wales_areas, monkeypatch):
@@ -268,6 +271,21 @@ def test_a_chosen_local_authority_that_is_not_the_postcodes_is_said_with_a_way_t
     assert "sm-place-note" not in same  # the postcode is in the authority chosen: nothing to say
 
 
+def test_an_unknown_postcode_can_be_searched_with_a_chosen_local_authority_and_is_said_not_found(
+    client, wales_areas
+):
+    ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
+
+    response = client.get(SEARCH + f"?postcode=zz99+9zz&la={CARDIFF}")
+
+    text = _text(response)
+    assert response.status_code == 200
+    assert "Cardiff service" in text
+    assert "We could not find the postcode ZZ99 9ZZ: distances are from the centre of the local authority." in text
+    assert "add a postcode for distances from home" not in text  # one was added
+    assert 'value="zz99 9zz"' in text  # kept as typed, to correct
+
+
 def test_a_part_postcode_spanning_local_authorities_says_so(client, wales_areas, db):
     PostcodeDistrict.objects.create(prefix="SA4", latitude=51.67, longitude=-4.05, lad_code=SWANSEA, lad_share=0.921)
     PostcodeDistrict.objects.create(prefix="CF10", latitude=51.47, longitude=-3.17, lad_code=CARDIFF, lad_share=1.0)
@@ -278,6 +296,32 @@ def test_a_part_postcode_spanning_local_authorities_says_so(client, wales_areas,
     assert "For a child in <strong>Swansea</strong>" in split
     assert "Part of SA4 is in another local authority. These results are for Swansea, which has 92% of its" in split
     assert "sm-place-note" not in whole
+
+
+def test_a_border_postcode_mostly_in_england_names_its_welsh_part_and_offers_to_search_it(client, wales_areas):
+    powys, herefordshire = "W06000023", "E06000019"
+    PostcodeDistrict.objects.create(prefix="HR3", latitude=52.09, longitude=-3.09, lad_code=herefordshire,
+                                    lad_share=0.524)
+    for unit in ("HR3 5AA", "HR3 5AB"):  # Hay-on-Wye
+        PostcodeFactory(postcode=unit, latitude=52.07, longitude=-3.13, lad_code=powys)
+    for unit in ("HR30 1AA", "HR30 1AB", "HR30 1AD"):  # not in HR3 (no such district: a prefix to avoid)
+        PostcodeFactory(postcode=unit, latitude=52.0, longitude=-2.9, lad_code=SWANSEA)
+    ServiceFactory(name="Powys service", coverage=[wales_areas[powys]])
+
+    text = _text(client.get(SEARCH + "?postcode=HR3&age=9"))
+
+    assert "For a child in <strong>Herefordshire, County of</strong>" in text
+    assert "Part of HR3 is in Powys. These results are for Herefordshire, County of, which has 52% of its" in text
+    assert 'href="?postcode=HR3&amp;age=9&amp;la=W06000023">Search for a child in Powys instead</a>' in text
+    assert "Herefordshire, County of is outside Wales." in text
+    assert "This postcode is outside Wales" not in text  # half of HR3 is in Wales
+    assert "is in Swansea" not in text
+
+    powys_search = _text(client.get(SEARCH + "?postcode=HR3&age=9&la=W06000023"))
+
+    assert "For a child in <strong>Powys</strong>" in powys_search
+    assert "sm-place-note" not in powys_search  # HR3 is partly in Powys: nothing to correct
+    assert "1 takes referrals from Powys" in powys_search and "Powys service" in powys_search
 
 
 def test_a_postcode_outside_wales_names_its_authority_and_advises_for_it(client, wales_areas):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -7,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from directory.shortlist import MAX_ITEMS, SESSION_KEY, parse_shared_ids
-from tests.factories import ServiceFactory
+from tests.factories import ServiceAtLocationFactory, ServiceFactory
 
 ADD = reverse("directory:shortlist_add")
 REMOVE = reverse("directory:shortlist_remove")
@@ -41,6 +42,21 @@ def test_adding_twice_keeps_one_and_removing_takes_it_off(client, db):
     response = client.post(REMOVE, {"service": str(service.public_id), "next": "/shortlist/"})
 
     assert response.status_code == 302
+    assert client.session[SESSION_KEY] == []
+
+
+@pytest.mark.parametrize("path", ["/shortlist/", "/cy/shortlist/"])
+def test_removing_on_the_shortlist_comes_back_to_the_next_card_not_the_top(client, db, path):
+    first, middle, last = (ServiceFactory() for _ in range(3))
+    for service in (first, middle, last):
+        client.post(ADD, {"service": str(service.public_id)})
+
+    response = client.post(REMOVE, {"service": str(middle.public_id), "next": path})
+    assert response["Location"] == f"{path}#shortlist-{last.public_id}"  # the card that took its place
+    response = client.post(REMOVE, {"service": str(last.public_id), "next": path})
+    assert response["Location"] == f"{path}#shortlist-{first.public_id}"  # the last: the one before
+    response = client.post(REMOVE, {"service": str(first.public_id), "next": path})
+    assert response["Location"] == path  # none left
     assert client.session[SESSION_KEY] == []
 
 
@@ -86,6 +102,18 @@ def test_the_shortlist_is_a_referral_pack_with_a_share_link(client, db):
     assert f"/shortlist/?ids={first.public_id},{second.public_id}" in html
 
 
+def test_the_packs_contact_lines_start_with_what_there_is(client, db):
+    by_email = ServiceFactory(referral_phone="", referral_email="refer@example.org", organisation__phone="")
+    by_address = ServiceFactory(referral_phone="", referral_email="", organisation__phone="", organisation__email="")
+    ServiceAtLocationFactory(service=by_address, location__name="Tŷ Seren", location__city="Bangor")
+
+    html = client.get(f"{SHORTLIST}?ids={by_email.public_id},{by_address.public_id}").content.decode()
+
+    contacts = [re.sub(r"\s+", " ", part.split("</dd>")[0]).strip()
+                for part in html.split('Contact</dt><dd class="govuk-summary-list__value">')[1:]]
+    assert contacts == ["refer@example.org", "Tŷ Seren, Bangor CF10 1EP"]  # no empty first line
+
+
 def test_a_shared_link_is_read_only_and_can_be_loaded_into_your_own_shortlist(client, db):
     services = [ServiceFactory(name="Shared one"), ServiceFactory(name="Shared two")]
     ids = ",".join(str(s.public_id) for s in services)
@@ -104,6 +132,31 @@ def test_a_shared_link_is_read_only_and_can_be_loaded_into_your_own_shortlist(cl
     assert client.session[SESSION_KEY] == [str(s.public_id) for s in services]
 
 
+def test_loading_a_shared_list_into_a_nearly_full_shortlist_says_what_did_not_fit(client, db):
+    own = [ServiceFactory() for _ in range(MAX_ITEMS - 3)]
+    for service in own:
+        client.post(ADD, {"service": str(service.public_id)})
+    shared = [own[0], *(ServiceFactory() for _ in range(6))]  # one already there, 3 of 6 new fit
+
+    response = client.post(reverse("directory:shortlist_load"), {"ids": ",".join(str(s.public_id) for s in shared)},
+                           follow=True)
+
+    html = response.content.decode()
+    assert client.session[SESSION_KEY] == [str(s.public_id) for s in [*own, *shared[1:4]]]
+    assert f"Your shortlist is full ({MAX_ITEMS} services): 3 of the shared services were not added" in html
+    assert "The shared services are on your shortlist" not in html
+
+
+def test_loading_a_shared_list_that_fits_says_so(client, db):
+    shared = [ServiceFactory() for _ in range(3)]
+
+    response = client.post(reverse("directory:shortlist_load"), {"ids": ",".join(str(s.public_id) for s in shared)},
+                           follow=True)
+
+    assert "The shared services are on your shortlist" in response.content.decode()
+    assert len(client.session[SESSION_KEY]) == 3
+
+
 @pytest.mark.parametrize("query", ["ids=", "ids=,,,", "ids=" + "x" * 10_000, "ids=" + ",".join(["a"] * 3000)])
 def test_bad_share_links_get_a_clear_page_not_a_500(client, db, query):
     response = client.get(f"{SHORTLIST}?{query}")
@@ -116,12 +169,24 @@ def test_an_empty_shortlist_says_so(client, db):
     assert "Your shortlist is empty" in client.get(SHORTLIST).content.decode()
 
 
-def test_clearing_empties_it(client, db):
-    client.post(ADD, {"service": str(ServiceFactory().public_id)})
+def test_clearing_asks_first_then_empties_it(client, db):
+    for _ in range(3):
+        client.post(ADD, {"service": str(ServiceFactory().public_id)})
+    clear = reverse("directory:shortlist_clear")
+    assert f'href="{clear}"' in client.get(SHORTLIST).content.decode()  # the shortlist's button: a link to ask
 
-    client.post(reverse("directory:shortlist_clear"))
+    asked = client.get(clear)
+
+    html = asked.content.decode()
+    assert asked.status_code == 200
+    assert "Empty your shortlist?" in html and "This takes all 3 services off your shortlist." in html
+    assert f'action="{clear}"' in html and f'href="{SHORTLIST}">Keep it</a>' in html
+    assert len(client.session[SESSION_KEY]) == 3  # asking empties nothing
+
+    client.post(clear)
 
     assert SESSION_KEY not in client.session
+    assert client.get(clear)["Location"] == SHORTLIST  # nothing left to ask about
 
 
 def test_parse_shared_ids_keeps_valid_unique_ids_up_to_the_limit():

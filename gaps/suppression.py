@@ -129,14 +129,14 @@ def _suppress_together(specs: Sequence[_Spec]) -> list[Table]:
         if cols != hidden_cols or total != hide_total:
             hidden_cols, hide_total = cols, total
             continue
-        exposed = _exposed(grids)
-        if exposed is None:
+        # The first count given away that has a cell left to hide beside it: in linked tables the
+        # same count may be given away in one table whose cells are all hidden already, and
+        # protected only by hiding more in another.
+        covers = ((index, _cover(grids[index][0], key)) for index, key in _exposed(grids))
+        index, cover = next(((index, cover) for index, cover in covers if cover is not None), (None, None))
+        if cover is None:  # nothing given away, or nothing left to hide
             return [_as_table(grid, n_rows, n_cols) for grid, n_rows, n_cols in grids]
-        index, key = exposed
         grid, n_rows, n_cols = grids[index]
-        cover = _cover(grid, key)
-        if cover is None:  # nothing left to hide (cannot happen while the cell's own lines hold a count)
-            return [_as_table(grid, n_rows, n_cols) for grid, n_rows, n_cols in grids]
         if cover[0] == n_rows:  # a shared total: hidden in every breakdown
             if cover[1] == n_cols:
                 hide_total = True
@@ -190,8 +190,8 @@ def _as_table(grid: _Grid, n_rows: int, n_cols: int) -> Table:
     )
 
 
-def _exposed(grids: Sequence[tuple[_Grid, int, int]]) -> tuple[int, tuple[int, int]] | None:
-    """A count of 1–4 that the cells shown still give away, as (table, key), or None.
+def _exposed(grids: Sequence[tuple[_Grid, int, int]]) -> list[tuple[int, tuple[int, int]]]:
+    """The counts of 1–4 that the cells shown still give away, as (table, key), in order.
 
     Every line says "its parts add up to its total". Hiding a second cell in each line (above) is
     not enough: lines taken together can still pin a hidden cell down (two columns' totals less
@@ -229,10 +229,9 @@ def _exposed(grids: Sequence[tuple[_Grid, int, int]]) -> tuple[int, tuple[int, i
             if terms:
                 equations.append((terms, -known))
     if not small:
-        return None
+        return []
     fixed = _fixed_by_lines(equations, len(index)) | _fixed_by_ranges(equations, low, high)
-    found = sorted(small[v] for v in fixed if v in small)
-    return found[0] if found else None
+    return sorted(small[v] for v in fixed if v in small)
 
 
 def _fixed_by_lines(equations: list[tuple[dict[int, int], float]], n: int) -> set[int]:

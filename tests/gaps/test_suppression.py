@@ -203,6 +203,13 @@ def test_no_table_gives_away_a_count_of_one_to_four(parts):
     assert _worked_out([suppress_table(parts)]) == []
 
 
+def test_a_count_given_away_in_a_table_with_nothing_left_to_hide_is_covered_in_the_other():
+    # The same counts with the rows in another order: the first breakdown is all hidden, and its
+    # "<5" was given away by the second's "<5" + "[c]" = 6; the cover must be found there.
+    parts = [[0, 1, 7], [0, 6, 12], [1, 5, 20]]
+    assert _worked_out(suppress_linked([parts, [parts[1], parts[0], parts[2]]])) == []
+
+
 @settings(max_examples=200, deadline=None)
 @given(_counts, st.lists(st.integers(0, 2), min_size=6, max_size=6))
 def test_no_pair_of_breakdowns_of_the_same_counts_gives_away_a_count_of_one_to_four(parts, groups):

@@ -71,6 +71,20 @@ def normalise(field: str, value: Any) -> Any:
     return value
 
 
+def age_text(value: Any) -> str:
+    """An age as a person types it: "17", and "4.5" only where a half year was meant (not "17.0").
+
+    Anything that is not a number (what someone typed into the form) is returned as it is.
+    """
+    try:
+        age = Decimal(str(value).strip())
+    except ArithmeticError:
+        return "" if value is None else str(value)
+    if not age.is_finite():
+        return str(value)
+    return str(age.quantize(Decimal(1))) if age == age.to_integral_value() else str(age.normalize())
+
+
 def snapshot(obj: Any, coverage_codes: list[str]) -> dict[str, Any]:
     """The editable values of a Service (or a historical record of one), JSON-safe."""
     values = {field: normalise(field, getattr(obj, field)) for field in EDITABLE_FIELDS if field != COVERAGE}
@@ -128,6 +142,8 @@ def display(field: str, value: Any, area_names: dict[str, str]) -> str:
         return ", ".join(area_names.get(code, code) for code in value or ()) or "—"
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
+    if field in DECIMAL_FIELDS and value is not None:
+        return age_text(value)
     if field == "status":
         from directory.models import Service
 

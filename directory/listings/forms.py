@@ -95,9 +95,18 @@ def _booleans(mapping: dict[str, str]) -> list[str]:
     return list(mapping.values())
 
 
+class AgeField(forms.DecimalField):
+    """Shows a stored age ("18.0") or a pending proposal's ("17.0") as a person types it: 18, 17, 4.5."""
+
+    def prepare_value(self, value):
+        return fields.age_text(value) if value not in (None, "") else value
+
+
 def _formfield(model_field, **kwargs):
     if isinstance(model_field, models.URLField):
         kwargs["assume_scheme"] = "https"  # a link typed without a scheme is https (Django 6 default)
+    if model_field.name in fields.DECIMAL_FIELDS:
+        kwargs["form_class"] = AgeField
     return model_field.formfield(**kwargs)
 
 

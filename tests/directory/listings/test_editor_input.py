@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
+import pytest
 from django.urls import reverse
 
+from directory.listings import fields
 from directory.models import Service
 from tests.directory.listings.conftest import form_data
 
@@ -37,3 +40,40 @@ def test_an_over_long_link_or_phone_number_is_refused_with_a_message_not_cut_sho
     assert f'value="{LONG_PHONE}"' in page
     service.refresh_from_db()
     assert service.referral_phone == "01000 000000"
+
+
+
+def _value_of(page: str, name: str) -> str:
+    tag = re.search(rf'<input[^>]* name="{name}"[^>]*>', page).group(0)
+    return re.search(r'value="([^"]*)"', tag).group(1)
+
+
+def test_ages_read_as_a_person_would_type_them_in_the_form_and_in_the_moderators_diff(
+    client, provider, moderator, service
+):
+    # The editor showed "0.0" and "18.0", the moderator's diff "18.0 → 17.0".
+    Service.objects.filter(pk=service.pk).update(age_min="0.0", age_max="18.0")
+    service.refresh_from_db()
+    client.force_login(provider)
+    url = reverse("listings:service_edit", args=[service.public_id])
+    page = client.get(url).content.decode()
+    assert (_value_of(page, "age_min"), _value_of(page, "age_max")) == ("0", "18")
+    # A half year stays a half; the form then shows the pending proposal, also as typed.
+    _edit(client, service, age_min="4.5", age_max="17")
+    page = client.get(url).content.decode()
+    assert (_value_of(page, "age_min"), _value_of(page, "age_max")) == ("4.5", "17")
+    client.force_login(moderator)
+    change = service.changes.get()
+    diff = client.get(reverse("listings:change_detail", args=[change.pk])).context["rows"]
+    assert [(row.field, row.before, row.after) for row in diff] == [
+        ("age_min", "0", "4.5"), ("age_max", "18", "17")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(Decimal("18.0"), "18"), ("17.0", "17"), (Decimal("4.5"), "4.5"), ("4.50", "4.5"), (Decimal("0.0"), "0"),
+     ("10", "10"), (" 7 ", "7"), ("four", "four"), ("NaN", "NaN"), (None, "")],
+)
+def test_age_text_drops_a_trailing_zero_and_leaves_what_is_not_a_number(value, text):
+    assert fields.age_text(value) == text

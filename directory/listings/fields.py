@@ -53,7 +53,39 @@ IMMEDIATE_FIELDS: tuple[str, ...] = (
     "capacity_per_year",
 )
 
-EDITABLE_FIELDS: tuple[str, ...] = IMMEDIATE_FIELDS + MODERATED_FIELDS
+# Every editable field in the edit page's order (forms.ServiceForm.fieldsets), which the error
+# summary, a moderator's diff and the history follow: a list in another order sent a reader up and
+# down the page.
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "name_en",
+    "name_cy",
+    "description_en",
+    "description_cy",
+    "status",
+    *vocabulary.ABUSE_FORM_FIELDS.values(),
+    *vocabulary.AUDIENCE_FIELDS.values(),
+    "age_min",
+    "age_max",
+    *vocabulary.REFERRER_FIELDS.values(),
+    "disclosure_required",
+    "pre_trial_therapy",
+    "requires_proceedings_finished",
+    "eligibility_en",
+    "eligibility_cy",
+    COVERAGE,
+    *vocabulary.SUPPORT_KIND_FIELDS.values(),
+    "how_to_refer_en",
+    "how_to_refer_cy",
+    "referral_url",
+    "referral_email",
+    "referral_phone",
+    *vocabulary.DELIVERY_MODE_FIELDS.values(),
+    "welsh_available",
+    "other_languages",
+    "is_free",
+    "cost_note",
+    "capacity_per_year",
+)
 DECIMAL_FIELDS = frozenset({"age_min", "age_max"})
 
 

@@ -176,7 +176,9 @@ class ServiceForm(forms.ModelForm):
             self.fields["organisation"] = forms.ModelChoiceField(
                 queryset=organisations, label=_("Organisation"), empty_label=None,
             )
-            self.order_fields(["organisation"])
+        # The page's order, which the error summary follows (GOV.UK: the summary lists errors in
+        # the order the fields appear on the page).
+        self.order_fields(["organisation", *(name for _legend, _hint, names in self.fieldsets for name in names)])
         if self.instance.pk and "coverage_areas" not in self.initial:
             self.initial["coverage_areas"] = list(self.instance.coverage_areas.all())
         self.fields["name_en"].required = True

@@ -77,3 +77,53 @@ def test_ages_read_as_a_person_would_type_them_in_the_form_and_in_the_moderators
 )
 def test_age_text_drops_a_trailing_zero_and_leaves_what_is_not_a_number(value, text):
     assert fields.age_text(value) == text
+
+
+def _summary_links(page: str) -> list[str]:
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', page, re.S).group(0)
+    return re.findall(r'<a href="#([^"]+)">', summary)
+
+
+def _page_ids(page: str, ids: list[str]) -> list[str]:
+    form = page[page.index("<form"):]
+    return sorted(ids, key=lambda i: form.index(f'id="{i}"'))
+
+
+def test_the_error_summary_lists_errors_in_the_order_of_the_page(client, provider, service):
+    # It listed the link and the email (saved at once) before "Who it supports" and the age range
+    # (which need approval), the model's order rather than the page's.
+    client.force_login(provider)
+    page = _edit(
+        client, service, supports_child=False, supports_parent_carer=False, supports_sibling=False,
+        age_min="12", age_max="8", referral_url="htp//bad url", referral_email="bad@", name_en="",
+        capacity_per_year="about 40", pre_trial_therapy=True, requires_proceedings_finished=True,
+    ).content.decode()
+    links = _summary_links(page)
+    assert links == [
+        "id_name_en", "id_supports_child", "id_age_min", "id_requires_proceedings_finished", "id_referral_url",
+        "id_referral_email", "id_capacity_per_year",
+    ]
+    assert links == _page_ids(page, links)
+
+
+def test_a_versions_changes_in_the_history_are_listed_in_the_order_of_the_page(client, moderator, service, areas):
+    # The history (and a restore's preview) listed the phone number before the status and the age
+    # range: fields saved at once first, then those needing approval, whatever the page's order.
+    client.force_login(moderator)
+    _edit(client, service, referral_phone="01000 111111", eligibility_en="Children in Cardiff.", age_max="16",
+          abuse_online=True, coverage_areas=["W06000015", "W06000014"], status="paused", name_en="Renamed")
+    page = client.get(reverse("listings:service_edit", args=[service.public_id])).content.decode()
+    history = client.get(reverse("listings:history", args=[service.public_id])).context["entries"]
+    order = [row.field for row in history[0].changes]
+    assert order == [
+        "name_en", "status", "abuse_online", "age_max", "eligibility_en", "coverage_areas", "referral_phone"
+    ]
+    assert order == sorted(order, key=lambda f: page.index(f'name="{f}"'))
+
+
+def test_the_page_and_every_list_of_its_fields_share_one_order():
+    from directory.listings.forms import ServiceForm
+
+    on_page = [name for _legend, _hint, names in ServiceForm.fieldsets for name in names]
+    assert on_page == list(fields.EDITABLE_FIELDS)
+    assert sorted(fields.EDITABLE_FIELDS) == sorted(fields.IMMEDIATE_FIELDS + fields.MODERATED_FIELDS)

@@ -100,6 +100,20 @@ def change_get(*, pk: int) -> ServiceChange | None:
     )
 
 
+def change_get_rejected_to_resend(*, service: Service) -> ServiceChange | None:
+    """The provider's last change to this listing if it was not approved and is still news: nothing
+    has been sent since and no later change was approved. Its proposal can be sent again, fixed."""
+    latest = (
+        service.changes.exclude(state=ServiceChange.State.WITHDRAWN)
+        .select_related("decided_by")
+        .order_by("-submitted_at", "-id")
+        .first()
+    )
+    if latest is None or latest.state != ServiceChange.State.REJECTED or latest.kind != ServiceChange.Kind.EDIT:
+        return None
+    return latest
+
+
 def change_list_for_service(*, service: Service) -> QuerySet[ServiceChange]:
     return service.changes.select_related("submitted_by", "decided_by").order_by("-submitted_at", "-id")
 

@@ -94,7 +94,13 @@ def service_confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 def _pending_initial(service: Service) -> dict:
     """Form values showing the provider's pending proposal over the live listing."""
-    change = service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
+    return _proposal_initial(
+        service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
+    )
+
+
+def _proposal_initial(change: ServiceChange | None) -> dict:
+    """Form values showing a change's proposal over the live listing."""
     if change is None:
         return {}
     initial = {k: v for k, v in change.proposed.items() if k != fields.COVERAGE}
@@ -130,8 +136,13 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
     moderator = is_moderator(request.user)
     pending_initial = {} if moderator else _pending_initial(service)
+    # A change that was not approved is offered, not filled in: an edit made weeks later for another
+    # reason must not send it again unseen. "?from=rejected" starts the form from what was sent.
+    rejected = None if moderator or pending_initial else selectors.change_get_rejected_to_resend(service=service)
+    resending = rejected is not None and request.GET.get("from") == "rejected"
     form = ServiceForm(
-        request.POST if request.method == "POST" else None, instance=service, initial=pending_initial,
+        request.POST if request.method == "POST" else None, instance=service,
+        initial=_proposal_initial(rejected) if resending else pending_initial,
         show_approval_tags=service.is_published and not moderator,
     )
     # 0: the listing had no recorded version when the form was opened (listings loaded before
@@ -163,7 +174,7 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         request, "listings/service_form.html",
         {
             "service": service, "form": form, "has_pending": bool(pending_initial), "is_moderator": moderator,
-            "opened_version": opened_version, "conflict": conflict,
+            "opened_version": opened_version, "conflict": conflict, "rejected": rejected, "resending": resending,
         },
     )
 

@@ -151,6 +151,21 @@ class FieldDiff:
     after: str
 
 
+# A box's label said alone ("Parents and carers", "Phone") could be in any of these groups: a row
+# of a diff or the history names its group, as the page's headings do. The same words as the headings.
+GROUPS = (
+    (vocabulary.AUDIENCE_FIELDS, gettext_lazy("Who it supports")),
+    (vocabulary.REFERRER_FIELDS, gettext_lazy("Who may refer")),
+    (vocabulary.SUPPORT_KIND_FIELDS, gettext_lazy("Kinds of support")),
+    (vocabulary.DELIVERY_MODE_FIELDS, gettext_lazy("How it is delivered")),
+)
+
+
+def _upper_first(text: str) -> str:
+    # Not str.capitalize(), which lowercases the rest: "welsh", "chisva", "sarc".
+    return text[:1].upper() + text[1:]
+
+
 def field_label(field: str) -> str:
     if field == COVERAGE:
         return str(_("Areas it takes referrals from"))
@@ -158,8 +173,11 @@ def field_label(field: str) -> str:
         return str(AGE_LABELS[field])
     for suffix, language in (("_en", _("English")), ("_cy", _("Welsh"))):
         if field.endswith(suffix):
-            return f"{_base_label(field.removesuffix(suffix)).capitalize()} ({language})"
-    return _base_label(field).capitalize()
+            return f"{_upper_first(_base_label(field.removesuffix(suffix)))} ({language})"
+    for group, heading in GROUPS:
+        if field in group.values():
+            return f"{heading}: {_upper_first(_base_label(field))}"
+    return _upper_first(_base_label(field))
 
 
 def _base_label(field: str) -> str:

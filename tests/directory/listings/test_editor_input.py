@@ -127,3 +127,25 @@ def test_the_page_and_every_list_of_its_fields_share_one_order():
     on_page = [name for _legend, _hint, names in ServiceForm.fieldsets for name in names]
     assert on_page == list(fields.EDITABLE_FIELDS)
     assert sorted(fields.EDITABLE_FIELDS) == sorted(fields.IMMEDIATE_FIELDS + fields.MODERATED_FIELDS)
+
+
+def test_each_change_in_the_history_names_its_field_so_it_reads_alone(client, moderator, service):
+    # Rows read "Support available in welsh", "Advocacy / chisva", "Sarc medical / forensic", and a
+    # bare "Parents and carers" or "Phone" that could be who it supports, who may refer or a way to
+    # refer; in Welsh "Cymorth ar gael yn gymraeg".
+    client.force_login(moderator)
+    _edit(client, service, supports_parent_carer=True, referral_by_parent_carer=True, delivery_phone=True,
+          welsh_available=True, kind_advocacy=True, kind_sarc=True)
+    url = reverse("listings:history", args=[service.public_id])
+    labels = [row.label for row in client.get(url).context["entries"][0].changes]
+    assert labels == [
+        "Who it supports: Non-abusing parents and carers",
+        "Who may refer: Parents and carers",
+        "Kinds of support: Advocacy / ChISVA",
+        "Kinds of support: SARC medical / forensic",
+        "How it is delivered: Phone",
+        "Support available in Welsh",
+    ]
+    labels = [row.label for row in client.get("/cy" + url).context["entries"][0].changes]
+    assert labels[-1] == "Cymorth ar gael yn Gymraeg"
+    assert labels[2].endswith("Eiriolaeth / ChISVA")

@@ -155,3 +155,22 @@ def test_the_dashboard_shows_a_rejection_only_while_it_is_the_latest_decision(cl
         services.change_approve(change=propose("7").pending, by=moderator)
     page = client.get(reverse("listings:dashboard")).content.decode()
     assert "Not approved on" not in page and "Age range looks wrong" not in page
+
+
+def _status_row(page: str, service) -> str:
+    card = page[page.index(f'id="service-{service.public_id}"'):]
+    row = card[card.index(">Status</dt>"):]
+    return " ".join(row[: row.index("</dd>")].split())
+
+
+def test_the_dashboard_status_says_referrals_are_closed_when_the_public_listing_does(client, provider, service):
+    # Closing referrals with the wait update made the public listing say "Referrals closed" while the
+    # dashboard's Status still said "Taking referrals".
+    client.force_login(provider)
+    client.post(reverse("listings:wait_update", args=[service.public_id]), {"weeks": "10", "referrals_open": "no"})
+    assert "Referrals closed" in client.get(reverse("directory:service_detail", args=[service.public_id])).content.decode()
+    status = _status_row(client.get(reverse("listings:dashboard")).content.decode(), service)
+    assert "Referrals closed" in status and "Taking referrals" not in status
+    client.post(reverse("listings:wait_update", args=[service.public_id]), {"weeks": "10", "referrals_open": "yes"})
+    status = _status_row(client.get(reverse("listings:dashboard")).content.decode(), service)
+    assert "Taking referrals" in status and "closed" not in status

@@ -72,6 +72,37 @@ def service_list_for_dashboard(*, user) -> list[Service]:
     )
 
 
+@dataclass(frozen=True)
+class DashboardTask:
+    """Something a provider should do about one listing: `kind` says what (the page words it)."""
+
+    kind: str  # "rejected", "no_wait", "stale_wait" or "overdue", in the order they are listed
+    service: Service
+
+
+TASK_ORDER = ("rejected", "no_wait", "stale_wait", "overdue")
+
+
+def dashboard_tasks(service_list: list[Service]) -> list[DashboardTask]:
+    """What needs doing on the dashboard's listings, most pressing first (pure: reads what
+    `service_list_for_dashboard` fetched). A rejected change keeps who can be referred out of date;
+    a missing or old wait misleads a social worker now; a yearly check can wait a day."""
+    tasks = []
+    for service in service_list:
+        wait = service.waits[0] if service.waits else None
+        last = service.decided_changes[0] if service.decided_changes else None
+        if last is not None and last.state == ServiceChange.State.REJECTED and not service.pending_changes:
+            tasks.append(DashboardTask("rejected", service))
+        if service.status != Service.Status.CLOSED:
+            if wait is None:
+                tasks.append(DashboardTask("no_wait", service))
+            elif wait.is_stale:
+                tasks.append(DashboardTask("stale_wait", service))
+        if service.is_published and service.status != Service.Status.CLOSED and service.is_confirmation_overdue:
+            tasks.append(DashboardTask("overdue", service))
+    return sorted(tasks, key=lambda task: TASK_ORDER.index(task.kind))
+
+
 def service_get_published(*, public_id: uuid.UUID) -> Service | None:
     """A published service with its newest wait (`waits`, newest first), for public pages."""
     return (

@@ -65,6 +65,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "is_moderator": is_moderator(request.user),
             "has_organisations": bool(editable_organisation_ids(request.user)),
             "open_reports": [r for s in service_list for r in s.open_reports],
+            # A moderator's dashboard lists every service: their work is the moderation queue.
+            "tasks": [] if is_moderator(request.user) else selectors.dashboard_tasks(service_list),
         },
     )
 

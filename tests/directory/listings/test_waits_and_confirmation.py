@@ -174,3 +174,54 @@ def test_the_dashboard_status_says_referrals_are_closed_when_the_public_listing_
     client.post(reverse("listings:wait_update", args=[service.public_id]), {"weeks": "10", "referrals_open": "yes"})
     status = _status_row(client.get(reverse("listings:dashboard")).content.decode(), service)
     assert "Taking referrals" in status and "closed" not in status
+
+
+def _needs_doing(page: str) -> list[tuple[str, str]]:
+    import re
+
+    section = re.search(r'<h2 class="govuk-heading-m" id="needs-doing">.*?</ul>', page, re.S)
+    if section is None:
+        return []
+    return [(href, " ".join(re.sub(r"<[^>]+>", "", text).split()))
+            for href, text in re.findall(r'<li><a class="govuk-link" href="([^"]+)">(.*?)</a></li>', section.group(0), re.S)]
+
+
+def test_the_dashboard_starts_with_what_needs_doing_first(client, provider, moderator, org):
+    # Three listings were shown alike in name order, each with its whole wait form: an overdue check
+    # or a rejected change on the third was found only by reading every card.
+    with time_machine.travel(date(2025, 1, 1)):
+        fine = ServiceFactory(organisation=org, name="A fine service", wait_weeks=4, last_confirmed_at=date(2025, 1, 1))
+        stale = ServiceFactory(organisation=org, name="B stale service", wait_weeks=4, last_confirmed_at=date(2025, 12, 1))
+        rejected = ServiceFactory(organisation=org, name="C rejected service", last_confirmed_at=date(2025, 12, 1))
+        never = ServiceFactory(organisation=org, name="D new service", wait_weeks=2, last_confirmed_at=None)
+    with time_machine.travel(date(2026, 1, 20)):
+        services.wait_update(service=never, weeks=2, referrals_open=True, by=provider)
+    with time_machine.travel(date(2026, 2, 1)):
+        services.change_reject(
+            change=services.service_edit(
+                service=rejected, values=services.form_values_from_service(rejected, age_min="8"), by=provider
+            ).pending,
+            by=moderator, reason="Age range looks wrong",
+        )
+        client.force_login(provider)
+        page = client.get(reverse("listings:dashboard")).content.decode()
+        assert _needs_doing(page) == [
+            (f"/manage/services/{rejected.public_id}/edit/?from=rejected",
+             "Fix the change to C rejected service that was not approved, and send it again"),
+            (f"#wait-{rejected.public_id}-weeks", "Give the current waiting time for C rejected service"),
+            (f"#wait-{fine.public_id}-weeks", "Update the waiting time for A fine service: it is over 6 weeks old"),
+            (f"#wait-{stale.public_id}-weeks", "Update the waiting time for B stale service: it is over 6 weeks old"),
+            (f"#service-{fine.public_id}", "Check A fine service and confirm it is still correct: "
+                                           "last confirmed over 12 months ago"),
+            (f"#service-{never.public_id}", "Check D new service and confirm it is still correct: never confirmed"),
+        ]
+        for href, _text in _needs_doing(page):
+            assert href.startswith("/") or f'id="{href[1:]}"' in page
+        # Done, it goes.
+        services.wait_update(service=fine, weeks=4, referrals_open=True, by=provider)
+        services.service_confirm(service=fine, by=provider)
+        page = client.get(reverse("listings:dashboard")).content.decode()
+        assert not [t for t in _needs_doing(page) if "A fine service" in t[1]]
+        # A moderator's dashboard lists every service in the directory: their list is the moderation queue.
+        client.force_login(moderator)
+        assert _needs_doing(client.get(reverse("listings:dashboard")).content.decode()) == []

@@ -149,6 +149,9 @@ class FieldDiff:
     label: str
     before: str
     after: str
+    # For the areas, which can be many on each side: what the change adds and removes.
+    added: str = ""
+    removed: str = ""
 
 
 # A box's label said alone ("Parents and carers", "Phone") could be in any of these groups: a row
@@ -192,14 +195,14 @@ def display(field: str, value: Any, area_names: dict[str, str]) -> str:
         return ", ".join(area_names.get(code, code) for code in value or ()) or "—"
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
-    if field in DECIMAL_FIELDS and value is not None:
+    if value in (None, ""):
+        return "—"  # before a new listing, or a box left empty
+    if field in DECIMAL_FIELDS:
         return age_text(value)
     if field == "status":
         from directory.models import Service
 
         return str(dict(Service.Status.choices).get(value, value))
-    if value in (None, ""):
-        return "—"
     return str(value)
 
 
@@ -211,7 +214,17 @@ def diff(before: dict[str, Any], after: dict[str, Any], area_names: dict[str, st
             label=field_label(field),
             before=display(field, before.get(field), area_names),
             after=display(field, after[field], area_names),
+            **(_areas_added_and_removed(before.get(field), after[field], area_names) if field == COVERAGE else {}),
         )
         for field in EDITABLE_FIELDS
         if field in after and after[field] != before.get(field)
     ]
+
+
+def _areas_added_and_removed(before: list[str] | None, after: list[str], area_names: dict[str, str]) -> dict:
+    if not before or not after:
+        return {}  # all or nothing: the two lists say it
+    return {
+        "added": display(COVERAGE, [code for code in after if code not in before], area_names).strip("—"),
+        "removed": display(COVERAGE, [code for code in before if code not in after], area_names).strip("—"),
+    }

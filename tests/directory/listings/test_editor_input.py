@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from directory.listings import fields
-from directory.models import Service
+from directory.models import Service, ServiceChange
 from tests.directory.listings.conftest import form_data
 
 LONG_FORM_LINK = "https://forms.office.com/Pages/ResponsePage.aspx?id=" + "A" * 170 + "&r=QR"
@@ -149,3 +149,27 @@ def test_each_change_in_the_history_names_its_field_so_it_reads_alone(client, mo
     labels = [row.label for row in client.get("/cy" + url).context["entries"][0].changes]
     assert labels[-1] == "Cymorth ar gael yn Gymraeg"
     assert labels[2].endswith("Eiriolaeth / ChISVA")
+
+
+def test_the_moderator_sees_which_areas_a_change_adds_and_removes(client, provider, moderator, service, areas):
+    # Two lists of areas side by side: with a dozen in each, which one changed had to be found by eye.
+    client.force_login(provider)
+    _edit(client, service, coverage_areas=["W06000014", "W06000022"])
+    client.force_login(moderator)
+    response = client.get(reverse("listings:change_detail", args=[service.changes.get().pk]))
+    (row,) = [row for row in response.context["rows"] if row.field == fields.COVERAGE]
+    assert (row.before, row.after) == ("Cardiff", "Vale of Glamorgan, Newport")
+    assert (row.added, row.removed) == ("Vale of Glamorgan, Newport", "Cardiff")
+    page = " ".join(re.sub(r"<[^>]+>", "", response.content.decode()).split())
+    assert "Added: Vale of Glamorgan, Newport" in page and "Removed: Cardiff" in page
+
+
+def test_a_new_listings_review_shows_no_status_before_it_as_a_dash_not_none(client, provider, moderator, org, service):
+    # The review of a new listing read "Status: None → Taking referrals", in English on Welsh pages too.
+    client.force_login(provider)
+    data = {k: v for k, v in form_data(service).items() if k != "opened_version"}
+    client.post(reverse("listings:service_new"), {**data, "organisation": org.pk, "name_en": "New one"})
+    change = ServiceChange.objects.get(kind=ServiceChange.Kind.NEW)
+    client.force_login(moderator)
+    rows = client.get(reverse("listings:change_detail", args=[change.pk])).context["rows"]
+    assert {row.field: (row.before, row.after) for row in rows}["status"] == ("—", "Taking referrals")

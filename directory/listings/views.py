@@ -50,6 +50,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     service_list = selectors.service_list_for_dashboard(user=request.user)
     for service in service_list:
         service.current_wait = service.waits[0] if service.waits else None
+        for change in service.pending_changes:
+            # What waits, by the names the edit page gives them, so it need not be found by comparing.
+            change.field_labels = [fields.field_label(f) for f in fields.EDITABLE_FIELDS if f in change.proposed]
         service.wait_form = WaitUpdateForm(
             auto_id=f"wait-{service.public_id}-%s",
             initial={

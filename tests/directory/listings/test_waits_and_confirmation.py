@@ -225,3 +225,17 @@ def test_the_dashboard_starts_with_what_needs_doing_first(client, provider, mode
         # A moderator's dashboard lists every service in the directory: their list is the moderation queue.
         client.force_login(moderator)
         assert _needs_doing(client.get(reverse("listings:dashboard")).content.decode()) == []
+
+
+def test_the_dashboard_says_which_fields_wait_for_approval(client, provider, service):
+    # It said only "Change to referral details, sent 5 Dec": what was sent could be seen only by
+    # opening the edit form and comparing it with the public listing from memory.
+    services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_min="8", abuse_online=True),
+        by=provider,
+    )
+    client.force_login(provider)
+    import re
+
+    page = " ".join(re.sub(r"<[^>]+>", " ", client.get(reverse("listings:dashboard")).content.decode()).split())
+    assert "Changes sent: Online abuse, Youngest age (years)" in page

@@ -22,6 +22,14 @@ AGE_ORDER = _("The lowest age must not be more than the highest age.")
 AGE_RANGE = _("Enter an age in years from 0 to 25, like 4 or 4.5.")
 CAPACITY_INVALID = _("Enter the number of new referrals a year as a whole number, like 40, or leave it blank.")
 EMAIL_INVALID = _("Enter an email address in the correct format, like name@example.org.")
+REFERRAL_URL_INVALID = _("Enter the referral form's web address, like www.example.org/refer.")
+# Said by the server: the inputs carry no maxlength, which cut a pasted link short without a word.
+REFERRAL_URL_TOO_LONG = _(
+    "Enter a web address of 200 characters or fewer. Online form services usually offer a shorter link to share."
+)
+REFERRAL_PHONE_TOO_LONG = _(
+    "Enter one phone number, in 40 characters or fewer. Put opening hours and other numbers in “How to refer”."
+)
 _NUMBER_ERRORS = ("invalid", "min_value", "max_value", "max_digits", "max_decimal_places", "max_whole_digits")
 SUPPORTS_NOBODY = _("Choose who the service supports: the child, parents and carers, or siblings.")
 # A listing with none of these ticked is never found by a search that asks for one, and tells a
@@ -197,6 +205,8 @@ class ServiceForm(forms.ModelForm):
         for name, message in (("age_min", AGE_RANGE), ("age_max", AGE_RANGE), ("capacity_per_year", CAPACITY_INVALID)):
             self.fields[name].error_messages.update(dict.fromkeys(_NUMBER_ERRORS, message))
         self.fields["referral_email"].error_messages["invalid"] = EMAIL_INVALID
+        self.fields["referral_url"].error_messages.update(invalid=REFERRAL_URL_INVALID, max_length=REFERRAL_URL_TOO_LONG)
+        self.fields["referral_phone"].error_messages["max_length"] = REFERRAL_PHONE_TOO_LONG
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.label = str(field.label)[:1].upper() + str(field.label)[1:]

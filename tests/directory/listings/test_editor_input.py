@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from directory.listings import fields
+from directory.listings.forms import REFERRAL_PHONE_TOO_LONG, REFERRAL_URL_INVALID, REFERRAL_URL_TOO_LONG
 from directory.models import Service, ServiceChange
 from tests.directory.listings.conftest import form_data
 
@@ -33,8 +34,8 @@ def test_an_over_long_link_or_phone_number_is_refused_with_a_message_not_cut_sho
     response = _edit(client, service, referral_url=LONG_FORM_LINK, referral_phone=LONG_PHONE)
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert "at most 200 characters" in errors["referral_url"][0]
-    assert "at most 40 characters" in errors["referral_phone"][0]
+    assert errors["referral_url"] == [str(REFERRAL_URL_TOO_LONG)]
+    assert errors["referral_phone"] == [str(REFERRAL_PHONE_TOO_LONG)]
     # What was typed is shown again in full, to be shortened by the provider, not by us.
     page = response.content.decode()
     assert f'value="{LONG_PHONE}"' in page
@@ -173,3 +174,15 @@ def test_a_new_listings_review_shows_no_status_before_it_as_a_dash_not_none(clie
     client.force_login(moderator)
     rows = client.get(reverse("listings:change_detail", args=[change.pk])).context["rows"]
     assert {row.field: (row.before, row.after) for row in rows}["status"] == ("—", "Taking referrals")
+
+
+def test_a_link_that_is_not_a_web_address_says_what_to_type(client, provider, service):
+    # "Referral form link: Enter a valid URL." named neither what was wrong nor what would do.
+    client.force_login(provider)
+    response = _edit(client, service, referral_url="htp//example org/refer")
+    assert response.context["form"].errors["referral_url"] == [str(REFERRAL_URL_INVALID)]
+    assert str(REFERRAL_URL_INVALID) in response.content.decode().replace("&#x27;", "'")
+    # As people type them: no scheme, spaces around.
+    _edit(client, service, referral_url="  www.example.org/refer ")
+    service.refresh_from_db()
+    assert service.referral_url == "https://www.example.org/refer"

@@ -118,22 +118,38 @@ def _formfield(model_field, **kwargs):
     return model_field.formfield(**kwargs)
 
 
+# The areas picker's groups, in the page's order: the nation last, after the boards it contains.
+AREA_GROUPS = {
+    Area.Kind.LOCAL_AUTHORITY: _("Local authorities"),
+    Area.Kind.HEALTH_BOARD: _("Health boards"),
+    Area.Kind.SAFEGUARDING_REGION: _("Regional safeguarding boards"),
+    Area.Kind.NATION: _("All of Wales"),
+}
+
+
 class AreaChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Area) -> str:
         return obj.display_name  # Welsh on Welsh pages, as the public search names them
+
+    def group_heading(self, obj: Area) -> str:
+        """The heading a box is shown under (templatetags.govuk: one heading where it changes)."""
+        return str(AREA_GROUPS.get(obj.kind, obj.get_kind_display()))
 
 
 class ServiceForm(forms.ModelForm):
     """Every editable field of a service. `fieldsets` gives the page its order and grouping."""
 
     coverage_areas = AreaChoiceField(
-        # Local authorities first, then boards, regions and the nation.
+        # Local authorities first, then health boards, safeguarding boards and the nation (AREA_GROUPS).
         queryset=Area.objects.annotate(
-            kind_order=Case(When(kind=Area.Kind.LOCAL_AUTHORITY, then=Value(0)), default=Value(1))
+            kind_order=Case(*(When(kind=kind, then=Value(i)) for i, kind in enumerate(AREA_GROUPS)), default=Value(9))
         ).order_by("kind_order", "kind", "name"),
         required=False, widget=forms.CheckboxSelectMultiple,
         label=_("Areas it takes referrals from"),
-        help_text=_("Where the service accepts referrals from, not where it is based."),
+        help_text=_(
+            "Where the service accepts referrals from, not where it is based. A board, or all of Wales, includes "
+            "every local authority in it: a search for any of them finds the service."
+        ),
     )
     confirm_rest = forms.BooleanField(
         required=False, label=_("I have checked the rest of this listing and it is all still correct"),

@@ -186,3 +186,19 @@ def test_a_link_that_is_not_a_web_address_says_what_to_type(client, provider, se
     _edit(client, service, referral_url="  www.example.org/refer ")
     service.refresh_from_db()
     assert service.referral_url == "https://www.example.org/refer"
+
+
+def test_the_areas_are_grouped_under_headings_with_all_of_wales_last(client, provider, service):
+    # One list of 36 boxes: the 22 authorities, then health boards, then "Wales" between them and the
+    # safeguarding boards, with nothing to say which was which.
+    client.force_login(provider)
+    page = client.get(reverse("listings:service_edit", args=[service.public_id])).content.decode()
+    start = page.index('name="coverage_areas"')
+    areas = page[page.rindex("<fieldset", 0, start):page.index("</fieldset>", start)]
+    text = " ".join(re.sub(r"<[^>]+>", " ", areas).split())
+    headings = ["Local authorities", "Health boards", "Regional safeguarding boards", "All of Wales"]
+    positions = [text.index(h) for h in headings]
+    assert positions == sorted(positions)
+    assert positions[0] < text.index("Cardiff") < text.index("Vale of Glamorgan") < positions[1]
+    assert text.index("Wales", positions[3] + len("All of Wales")) > positions[3]
+    assert "A board, or all of Wales, includes every local authority in it" in text

@@ -103,6 +103,11 @@ def dashboard_tasks(service_list: list[Service]) -> list[DashboardTask]:
     return sorted(tasks, key=lambda task: TASK_ORDER.index(task.kind))
 
 
+def service_current_wait(*, service: Service) -> WaitingTimeReport | None:
+    """The service's newest waiting-time report, if any."""
+    return WAITS_NEWEST_FIRST.filter(service=service).first()
+
+
 def service_get_published(*, public_id: uuid.UUID) -> Service | None:
     """A published service with its newest wait (`waits`, newest first), for public pages."""
     return (

@@ -93,7 +93,15 @@ def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def service_confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
     services.service_confirm(service=service, by=request.user)
-    messages.success(request, _("%(name)s confirmed as still correct today.") % {"name": service.name})
+    message = _("%(name)s confirmed as still correct today.") % {"name": service.name}
+    wait = selectors.service_current_wait(service=service)
+    if wait is not None and wait.is_stale:
+        # Confirming the listing is not confirming its wait, which the public still sees as out of date.
+        message += " " + _(
+            "Its wait was last given on %(date)s: update it, even to the same number of weeks, so it is not "
+            "shown as out of date."
+        ) % {"date": date_format(wait.as_of, "j M Y")}
+    messages.success(request, message)
     return redirect("listings:dashboard")
 
 

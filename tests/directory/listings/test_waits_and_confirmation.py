@@ -239,3 +239,19 @@ def test_the_dashboard_says_which_fields_wait_for_approval(client, provider, ser
 
     page = " ".join(re.sub(r"<[^>]+>", " ", client.get(reverse("listings:dashboard")).content.decode()).split())
     assert "Changes sent: Online abuse, Youngest age (years)" in page
+
+
+def test_confirming_the_listing_says_it_does_not_confirm_the_wait_and_how_to(client, provider, org):
+    # "Everything is still correct" beside the wait form left an old wait shown as "may be out of
+    # date": nothing said that the wait is confirmed by giving it again, even unchanged.
+    with time_machine.travel(date(2025, 1, 1)):
+        service = ServiceFactory(organisation=org, wait_weeks=4)
+    with time_machine.travel(date(2025, 3, 1)):
+        client.force_login(provider)
+        page = client.get(reverse("listings:dashboard")).content.decode()
+        card = page[page.index(f'id="service-{service.public_id}"'):]
+        assert "This does not confirm the wait: update it, even to the same number of weeks." in card
+        response = client.post(reverse("listings:service_confirm", args=[service.public_id]), follow=True)
+        message = " ".join(str(m) for m in response.context["messages"])
+        assert "confirmed as still correct today" in message
+        assert "Its wait was last given on 1 Jan 2025: update it" in message

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -137,13 +138,25 @@ def _parse_open(value: str) -> bool | None:
     raise ValueError(_("referrals_open must be yes or no, not “%s”") % value)
 
 
+# How Excel on a UK computer writes a date back when it saves the file: 31/01/2025 (day first).
+_UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def _parse_date(value: str) -> date:
+    """2025-01-31 as downloaded, or 31/01/2025 as a spreadsheet saves it back (ValueError otherwise)."""
+    if match := _UK_DATE.fullmatch(value):
+        day, month, year = (int(part) for part in match.groups())
+        return date(year, month, day)
+    return date.fromisoformat(value)
+
+
 def _parse_as_of(value: str, today: date) -> date | None:
     if not value:
         return None
     try:
-        as_of = date.fromisoformat(value)
+        as_of = _parse_date(value)
     except ValueError:
-        raise ValueError(_("wait_as_of must be a date like 2025-01-31, not “%s”") % value) from None
+        raise ValueError(_("wait_as_of must be a date like 2025-01-31 or 31/01/2025, not “%s”") % value) from None
     if as_of > today:
         raise ValueError(_("wait_as_of %s is in the future") % value)
     return as_of
@@ -194,6 +207,17 @@ def _check_row(row: dict, state: CurrentState, today: date) -> Change:
     return Change(row=0, public_id=state.public_id, status=status if status != state.status else None, wait=wait)
 
 
+def _delimiter(text: str) -> str:
+    """Commas, as downloaded; semicolons (or tabs) where a spreadsheet set up for a language that
+    writes decimals with a comma saved the file. Read from the header, whose names hold neither."""
+    header = text.lstrip().partition("\n")[0]
+    if "," not in header:
+        for candidate in (";", "\t"):
+            if candidate in header:
+                return candidate
+    return ","
+
+
 def _header_error(fieldnames: list[str] | None) -> str | None:
     missing = [column for column in REQUIRED_COLUMNS if column not in (fieldnames or [])]
     if missing:
@@ -216,7 +240,7 @@ def check_upload(text: str, states: dict[uuid.UUID, CurrentState], *, today: dat
 
 def _check_rows(text: str, states: dict[uuid.UUID, CurrentState], today: date) -> UploadResult:
     # newline="": the csv module handles line endings itself (as its documentation asks).
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
     if error := _header_error(reader.fieldnames):
         return UploadResult([], [error], whole_file=True)

@@ -53,7 +53,39 @@ IMMEDIATE_FIELDS: tuple[str, ...] = (
     "capacity_per_year",
 )
 
-EDITABLE_FIELDS: tuple[str, ...] = IMMEDIATE_FIELDS + MODERATED_FIELDS
+# Every editable field in the edit page's order (forms.ServiceForm.fieldsets), which the error
+# summary, a moderator's diff and the history follow: a list in another order sent a reader up and
+# down the page.
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "name_en",
+    "name_cy",
+    "description_en",
+    "description_cy",
+    "status",
+    *vocabulary.ABUSE_FORM_FIELDS.values(),
+    *vocabulary.AUDIENCE_FIELDS.values(),
+    "age_min",
+    "age_max",
+    *vocabulary.REFERRER_FIELDS.values(),
+    "disclosure_required",
+    "pre_trial_therapy",
+    "requires_proceedings_finished",
+    "eligibility_en",
+    "eligibility_cy",
+    COVERAGE,
+    *vocabulary.SUPPORT_KIND_FIELDS.values(),
+    "how_to_refer_en",
+    "how_to_refer_cy",
+    "referral_url",
+    "referral_email",
+    "referral_phone",
+    *vocabulary.DELIVERY_MODE_FIELDS.values(),
+    "welsh_available",
+    "other_languages",
+    "is_free",
+    "cost_note",
+    "capacity_per_year",
+)
 DECIMAL_FIELDS = frozenset({"age_min", "age_max"})
 
 
@@ -69,6 +101,20 @@ def normalise(field: str, value: Any) -> Any:
     if value is None and field not in {"capacity_per_year"}:
         return ""
     return value
+
+
+def age_text(value: Any) -> str:
+    """An age as a person types it: "17", and "4.5" only where a half year was meant (not "17.0").
+
+    Anything that is not a number (what someone typed into the form) is returned as it is.
+    """
+    try:
+        age = Decimal(str(value).strip())
+    except ArithmeticError:
+        return "" if value is None else str(value)
+    if not age.is_finite():
+        return str(value)
+    return str(age.quantize(Decimal(1))) if age == age.to_integral_value() else str(age.normalize())
 
 
 def snapshot(obj: Any, coverage_codes: list[str]) -> dict[str, Any]:
@@ -103,6 +149,24 @@ class FieldDiff:
     label: str
     before: str
     after: str
+    # For the areas, which can be many on each side: what the change adds and removes.
+    added: str = ""
+    removed: str = ""
+
+
+# A box's label said alone ("Parents and carers", "Phone") could be in any of these groups: a row
+# of a diff or the history names its group, as the page's headings do. The same words as the headings.
+GROUPS = (
+    (vocabulary.AUDIENCE_FIELDS, gettext_lazy("Who it supports")),
+    (vocabulary.REFERRER_FIELDS, gettext_lazy("Who may refer")),
+    (vocabulary.SUPPORT_KIND_FIELDS, gettext_lazy("Kinds of support")),
+    (vocabulary.DELIVERY_MODE_FIELDS, gettext_lazy("How it is delivered")),
+)
+
+
+def _upper_first(text: str) -> str:
+    # Not str.capitalize(), which lowercases the rest: "welsh", "chisva", "sarc".
+    return text[:1].upper() + text[1:]
 
 
 def field_label(field: str) -> str:
@@ -112,8 +176,11 @@ def field_label(field: str) -> str:
         return str(AGE_LABELS[field])
     for suffix, language in (("_en", _("English")), ("_cy", _("Welsh"))):
         if field.endswith(suffix):
-            return f"{_base_label(field.removesuffix(suffix)).capitalize()} ({language})"
-    return _base_label(field).capitalize()
+            return f"{_upper_first(_base_label(field.removesuffix(suffix)))} ({language})"
+    for group, heading in GROUPS:
+        if field in group.values():
+            return f"{heading}: {_upper_first(_base_label(field))}"
+    return _upper_first(_base_label(field))
 
 
 def _base_label(field: str) -> str:
@@ -128,12 +195,14 @@ def display(field: str, value: Any, area_names: dict[str, str]) -> str:
         return ", ".join(area_names.get(code, code) for code in value or ()) or "—"
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
+    if value in (None, ""):
+        return "—"  # before a new listing, or a box left empty
+    if field in DECIMAL_FIELDS:
+        return age_text(value)
     if field == "status":
         from directory.models import Service
 
         return str(dict(Service.Status.choices).get(value, value))
-    if value in (None, ""):
-        return "—"
     return str(value)
 
 
@@ -145,7 +214,17 @@ def diff(before: dict[str, Any], after: dict[str, Any], area_names: dict[str, st
             label=field_label(field),
             before=display(field, before.get(field), area_names),
             after=display(field, after[field], area_names),
+            **(_areas_added_and_removed(before.get(field), after[field], area_names) if field == COVERAGE else {}),
         )
         for field in EDITABLE_FIELDS
         if field in after and after[field] != before.get(field)
     ]
+
+
+def _areas_added_and_removed(before: list[str] | None, after: list[str], area_names: dict[str, str]) -> dict:
+    if not before or not after:
+        return {}  # all or nothing: the two lists say it
+    return {
+        "added": display(COVERAGE, [code for code in after if code not in before], area_names).strip("—"),
+        "removed": display(COVERAGE, [code for code in before if code not in after], area_names).strip("—"),
+    }

@@ -22,6 +22,14 @@ AGE_ORDER = _("The lowest age must not be more than the highest age.")
 AGE_RANGE = _("Enter an age in years from 0 to 25, like 4 or 4.5.")
 CAPACITY_INVALID = _("Enter the number of new referrals a year as a whole number, like 40, or leave it blank.")
 EMAIL_INVALID = _("Enter an email address in the correct format, like name@example.org.")
+REFERRAL_URL_INVALID = _("Enter the referral form's web address, like www.example.org/refer.")
+# Said by the server: the inputs carry no maxlength, which cut a pasted link short without a word.
+REFERRAL_URL_TOO_LONG = _(
+    "Enter a web address of 200 characters or fewer. Online form services usually offer a shorter link to share."
+)
+REFERRAL_PHONE_TOO_LONG = _(
+    "Enter one phone number, in 40 characters or fewer. Put opening hours and other numbers in “How to refer”."
+)
 _NUMBER_ERRORS = ("invalid", "min_value", "max_value", "max_digits", "max_decimal_places", "max_whole_digits")
 SUPPORTS_NOBODY = _("Choose who the service supports: the child, parents and carers, or siblings.")
 # A listing with none of these ticked is never found by a search that asks for one, and tells a
@@ -95,28 +103,53 @@ def _booleans(mapping: dict[str, str]) -> list[str]:
     return list(mapping.values())
 
 
+class AgeField(forms.DecimalField):
+    """Shows a stored age ("18.0") or a pending proposal's ("17.0") as a person types it: 18, 17, 4.5."""
+
+    def prepare_value(self, value):
+        return fields.age_text(value) if value not in (None, "") else value
+
+
 def _formfield(model_field, **kwargs):
     if isinstance(model_field, models.URLField):
         kwargs["assume_scheme"] = "https"  # a link typed without a scheme is https (Django 6 default)
+    if model_field.name in fields.DECIMAL_FIELDS:
+        kwargs["form_class"] = AgeField
     return model_field.formfield(**kwargs)
+
+
+# The areas picker's groups, in the page's order: the nation last, after the boards it contains.
+AREA_GROUPS = {
+    Area.Kind.LOCAL_AUTHORITY: _("Local authorities"),
+    Area.Kind.HEALTH_BOARD: _("Health boards"),
+    Area.Kind.SAFEGUARDING_REGION: _("Regional safeguarding boards"),
+    Area.Kind.NATION: _("All of Wales"),
+}
 
 
 class AreaChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Area) -> str:
         return obj.display_name  # Welsh on Welsh pages, as the public search names them
 
+    def group_heading(self, obj: Area) -> str:
+        """The heading a box is shown under (templatetags.govuk: one heading where it changes)."""
+        return str(AREA_GROUPS.get(obj.kind, obj.get_kind_display()))
+
 
 class ServiceForm(forms.ModelForm):
     """Every editable field of a service. `fieldsets` gives the page its order and grouping."""
 
     coverage_areas = AreaChoiceField(
-        # Local authorities first, then boards, regions and the nation.
+        # Local authorities first, then health boards, safeguarding boards and the nation (AREA_GROUPS).
         queryset=Area.objects.annotate(
-            kind_order=Case(When(kind=Area.Kind.LOCAL_AUTHORITY, then=Value(0)), default=Value(1))
+            kind_order=Case(*(When(kind=kind, then=Value(i)) for i, kind in enumerate(AREA_GROUPS)), default=Value(9))
         ).order_by("kind_order", "kind", "name"),
         required=False, widget=forms.CheckboxSelectMultiple,
         label=_("Areas it takes referrals from"),
-        help_text=_("Where the service accepts referrals from, not where it is based."),
+        help_text=_(
+            "Where the service accepts referrals from, not where it is based. A board, or all of Wales, includes "
+            "every local authority in it: a search for any of them finds the service."
+        ),
     )
     confirm_rest = forms.BooleanField(
         required=False, label=_("I have checked the rest of this listing and it is all still correct"),
@@ -167,7 +200,9 @@ class ServiceForm(forms.ModelForm):
             self.fields["organisation"] = forms.ModelChoiceField(
                 queryset=organisations, label=_("Organisation"), empty_label=None,
             )
-            self.order_fields(["organisation"])
+        # The page's order, which the error summary follows (GOV.UK: the summary lists errors in
+        # the order the fields appear on the page).
+        self.order_fields(["organisation", *(name for _legend, _hint, names in self.fieldsets for name in names)])
         if self.instance.pk and "coverage_areas" not in self.initial:
             self.initial["coverage_areas"] = list(self.instance.coverage_areas.all())
         self.fields["name_en"].required = True
@@ -186,6 +221,8 @@ class ServiceForm(forms.ModelForm):
         for name, message in (("age_min", AGE_RANGE), ("age_max", AGE_RANGE), ("capacity_per_year", CAPACITY_INVALID)):
             self.fields[name].error_messages.update(dict.fromkeys(_NUMBER_ERRORS, message))
         self.fields["referral_email"].error_messages["invalid"] = EMAIL_INVALID
+        self.fields["referral_url"].error_messages.update(invalid=REFERRAL_URL_INVALID, max_length=REFERRAL_URL_TOO_LONG)
+        self.fields["referral_phone"].error_messages["max_length"] = REFERRAL_PHONE_TOO_LONG
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.label = str(field.label)[:1].upper() + str(field.label)[1:]

@@ -72,6 +72,42 @@ def service_list_for_dashboard(*, user) -> list[Service]:
     )
 
 
+@dataclass(frozen=True)
+class DashboardTask:
+    """Something a provider should do about one listing: `kind` says what (the page words it)."""
+
+    kind: str  # "rejected", "no_wait", "stale_wait" or "overdue", in the order they are listed
+    service: Service
+
+
+TASK_ORDER = ("rejected", "no_wait", "stale_wait", "overdue")
+
+
+def dashboard_tasks(service_list: list[Service]) -> list[DashboardTask]:
+    """What needs doing on the dashboard's listings, most pressing first (pure: reads what
+    `service_list_for_dashboard` fetched). A rejected change keeps who can be referred out of date;
+    a missing or old wait misleads a social worker now; a yearly check can wait a day."""
+    tasks = []
+    for service in service_list:
+        wait = service.waits[0] if service.waits else None
+        last = service.decided_changes[0] if service.decided_changes else None
+        if last is not None and last.state == ServiceChange.State.REJECTED and not service.pending_changes:
+            tasks.append(DashboardTask("rejected", service))
+        if service.status != Service.Status.CLOSED:
+            if wait is None:
+                tasks.append(DashboardTask("no_wait", service))
+            elif wait.is_stale:
+                tasks.append(DashboardTask("stale_wait", service))
+        if service.is_published and service.status != Service.Status.CLOSED and service.is_confirmation_overdue:
+            tasks.append(DashboardTask("overdue", service))
+    return sorted(tasks, key=lambda task: TASK_ORDER.index(task.kind))
+
+
+def service_current_wait(*, service: Service) -> WaitingTimeReport | None:
+    """The service's newest waiting-time report, if any."""
+    return WAITS_NEWEST_FIRST.filter(service=service).first()
+
+
 def service_get_published(*, public_id: uuid.UUID) -> Service | None:
     """A published service with its newest wait (`waits`, newest first), for public pages."""
     return (
@@ -98,6 +134,20 @@ def change_get(*, pk: int) -> ServiceChange | None:
         .filter(pk=pk)
         .first()
     )
+
+
+def change_get_rejected_to_resend(*, service: Service) -> ServiceChange | None:
+    """The provider's last change to this listing if it was not approved and is still news: nothing
+    has been sent since and no later change was approved. Its proposal can be sent again, fixed."""
+    latest = (
+        service.changes.exclude(state=ServiceChange.State.WITHDRAWN)
+        .select_related("decided_by")
+        .order_by("-submitted_at", "-id")
+        .first()
+    )
+    if latest is None or latest.state != ServiceChange.State.REJECTED or latest.kind != ServiceChange.Kind.EDIT:
+        return None
+    return latest
 
 
 def change_list_for_service(*, service: Service) -> QuerySet[ServiceChange]:

@@ -50,6 +50,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     service_list = selectors.service_list_for_dashboard(user=request.user)
     for service in service_list:
         service.current_wait = service.waits[0] if service.waits else None
+        for change in service.pending_changes:
+            # What waits, by the names the edit page gives them, so it need not be found by comparing.
+            change.field_labels = [fields.field_label(f) for f in fields.EDITABLE_FIELDS if f in change.proposed]
         service.wait_form = WaitUpdateForm(
             auto_id=f"wait-{service.public_id}-%s",
             initial={
@@ -65,6 +68,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "is_moderator": is_moderator(request.user),
             "has_organisations": bool(editable_organisation_ids(request.user)),
             "open_reports": [r for s in service_list for r in s.open_reports],
+            # A moderator's dashboard lists every service: their work is the moderation queue.
+            "tasks": [] if is_moderator(request.user) else selectors.dashboard_tasks(service_list),
         },
     )
 
@@ -88,13 +93,27 @@ def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def service_confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
     services.service_confirm(service=service, by=request.user)
-    messages.success(request, _("%(name)s confirmed as still correct today.") % {"name": service.name})
+    message = _("%(name)s confirmed as still correct today.") % {"name": service.name}
+    wait = selectors.service_current_wait(service=service)
+    if wait is not None and wait.is_stale:
+        # Confirming the listing is not confirming its wait, which the public still sees as out of date.
+        message += " " + _(
+            "Its wait was last given on %(date)s: update it, even to the same number of weeks, so it is not "
+            "shown as out of date."
+        ) % {"date": date_format(wait.as_of, "j M Y")}
+    messages.success(request, message)
     return redirect("listings:dashboard")
 
 
 def _pending_initial(service: Service) -> dict:
     """Form values showing the provider's pending proposal over the live listing."""
-    change = service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
+    return _proposal_initial(
+        service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
+    )
+
+
+def _proposal_initial(change: ServiceChange | None) -> dict:
+    """Form values showing a change's proposal over the live listing."""
     if change is None:
         return {}
     initial = {k: v for k, v in change.proposed.items() if k != fields.COVERAGE}
@@ -130,8 +149,13 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
     moderator = is_moderator(request.user)
     pending_initial = {} if moderator else _pending_initial(service)
+    # A change that was not approved is offered, not filled in: an edit made weeks later for another
+    # reason must not send it again unseen. "?from=rejected" starts the form from what was sent.
+    rejected = None if moderator or pending_initial else selectors.change_get_rejected_to_resend(service=service)
+    resending = rejected is not None and request.GET.get("from") == "rejected"
     form = ServiceForm(
-        request.POST if request.method == "POST" else None, instance=service, initial=pending_initial,
+        request.POST if request.method == "POST" else None, instance=service,
+        initial=_proposal_initial(rejected) if resending else pending_initial,
         show_approval_tags=service.is_published and not moderator,
     )
     # 0: the listing had no recorded version when the form was opened (listings loaded before
@@ -163,7 +187,7 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         request, "listings/service_form.html",
         {
             "service": service, "form": form, "has_pending": bool(pending_initial), "is_moderator": moderator,
-            "opened_version": opened_version, "conflict": conflict,
+            "opened_version": opened_version, "conflict": conflict, "rejected": rejected, "resending": resending,
         },
     )
 

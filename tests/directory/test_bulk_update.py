@@ -125,7 +125,9 @@ def test_a_file_with_bad_rows_saves_nothing_and_names_every_row(moderator_client
         ({"wait_weeks": "six"}, "wait_weeks must be a whole number"),
         ({"wait_weeks": "999"}, "wait_weeks must be a whole number"),
         ({"wait_weeks": "2", "referrals_open": "maybe"}, "referrals_open must be yes or no"),
-        ({"wait_weeks": "2", "wait_as_of": "31/01/2025"}, "wait_as_of must be a date"),
+        ({"wait_weeks": "2", "wait_as_of": "last week"}, "wait_as_of must be a date"),
+        ({"wait_weeks": "2", "wait_as_of": "31/02/2025"}, "wait_as_of must be a date"),
+        ({"wait_weeks": "2", "wait_as_of": "06/01/25"}, "wait_as_of must be a date"),
         ({"wait_weeks": "2", "wait_as_of": "2025-07-01"}, "is in the future"),
         ({"wait_weeks": "2", "wait_as_of": "2025-01-01"}, "earlier than the current report"),
         ({"wait_weeks": "", "referrals_open": "no"}, "give wait_weeks too"),
@@ -192,3 +194,40 @@ def test_a_downloaded_file_with_such_a_name_uploads_unchanged(moderator_client, 
     response = _upload(moderator_client, _download(moderator_client))
     assert response.status_code == 302
     assert Service.objects.get(pk=services["waiting"].pk).name == "=1+1"
+
+
+def _as_excel_saves_it(rows: list[dict], *, delimiter: str = ",") -> bytes:
+    """The downloaded file opened and saved by Excel ("CSV UTF-8") on a UK computer: dates shown
+    and written back as 31/01/2025, CRLF line endings, a byte-order mark."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=bulk_update.COLUMNS, delimiter=delimiter, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        as_of = row["wait_as_of"]
+        writer.writerow(row | {"wait_as_of": date.fromisoformat(as_of).strftime("%d/%m/%Y") if as_of else ""})
+    return "\ufeff".encode() + out.getvalue().encode()
+
+
+def test_a_file_saved_by_excel_with_uk_dates_is_read(moderator_client, services):
+    # Excel rewrites 2025-06-10 as 10/06/2025 when it opens and saves the file: every row with a wait
+    # was refused ("wait_as_of must be a date like 2025-01-31") and nothing could be uploaded.
+    rows = _download(moderator_client)
+    unchanged = _upload_bytes(moderator_client, _as_excel_saves_it(rows))
+    assert unchanged.status_code == 302
+    assert b"2 rows had no changes" in moderator_client.get(unchanged["Location"]).content
+    waiting = next(row for row in rows if row["service"] == "Waiting service")
+    waiting |= {"wait_weeks": "3", "wait_as_of": date.today().isoformat()}
+    response = _upload_bytes(moderator_client, _as_excel_saves_it(rows))
+    assert response.status_code == 302
+    latest = services["waiting"].waiting_times.order_by("-as_of", "-recorded_at").first()
+    assert (latest.weeks, latest.as_of) == (3, date.today())
+
+
+def test_a_file_saved_with_semicolons_between_columns_is_read(moderator_client, services):
+    # A spreadsheet set up for a language that writes decimals with a comma saves CSV with semicolons:
+    # the upload said the file had no service_id column, though it plainly had.
+    rows = _download(moderator_client)
+    next(row for row in rows if row["service"] == "Waiting service")["wait_weeks"] = "5"
+    response = _upload_bytes(moderator_client, _as_excel_saves_it(rows, delimiter=";"))
+    assert response.status_code == 302
+    assert services["waiting"].waiting_times.order_by("-as_of", "-recorded_at").first().weeks == 5

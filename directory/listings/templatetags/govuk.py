@@ -50,7 +50,24 @@ def govuk_field(field: forms.BoundField, small: bool = False, errors_above: bool
     `<p id="<field id>-error">` (GOV.UK's place for them): the box is described by them."""
     kind = _kind(field)
     return {"field": field, "kind": kind, "small": small, "value": _value(field), "attrs": _attrs(field, kind),
-            "errors_above": errors_above}
+            "errors_above": errors_above, "groups": _option_groups(field, kind)}
+
+
+def _option_groups(field: forms.BoundField, kind: str) -> list[tuple[str, list]]:
+    """A box list's options as (heading, options) runs: one run with no heading, unless the field
+    says each option's heading (`group_heading(instance)`, as the areas picker does)."""
+    if kind not in ("checkboxes", "radios"):
+        return []
+    heading_of = getattr(field.field, "group_heading", None)
+    if heading_of is None:
+        return [("", list(field))]
+    groups: list[tuple[str, list]] = []
+    for option in field:
+        heading = heading_of(option.data["value"].instance)
+        if not groups or groups[-1][0] != heading:
+            groups.append((heading, []))
+        groups[-1][1].append(option)
+    return groups
 
 
 def _says_which_field(field: forms.BoundField, error: ValidationError) -> bool:

@@ -155,3 +155,103 @@ def test_the_dashboard_shows_a_rejection_only_while_it_is_the_latest_decision(cl
         services.change_approve(change=propose("7").pending, by=moderator)
     page = client.get(reverse("listings:dashboard")).content.decode()
     assert "Not approved on" not in page and "Age range looks wrong" not in page
+
+
+def _status_row(page: str, service) -> str:
+    card = page[page.index(f'id="service-{service.public_id}"'):]
+    row = card[card.index(">Status</dt>"):]
+    return " ".join(row[: row.index("</dd>")].split())
+
+
+def test_the_dashboard_status_says_referrals_are_closed_when_the_public_listing_does(client, provider, service):
+    # Closing referrals with the wait update made the public listing say "Referrals closed" while the
+    # dashboard's Status still said "Taking referrals".
+    client.force_login(provider)
+    client.post(reverse("listings:wait_update", args=[service.public_id]), {"weeks": "10", "referrals_open": "no"})
+    assert "Referrals closed" in client.get(reverse("directory:service_detail", args=[service.public_id])).content.decode()
+    status = _status_row(client.get(reverse("listings:dashboard")).content.decode(), service)
+    assert "Referrals closed" in status and "Taking referrals" not in status
+    client.post(reverse("listings:wait_update", args=[service.public_id]), {"weeks": "10", "referrals_open": "yes"})
+    status = _status_row(client.get(reverse("listings:dashboard")).content.decode(), service)
+    assert "Taking referrals" in status and "closed" not in status
+
+
+def _needs_doing(page: str) -> list[tuple[str, str]]:
+    import re
+
+    section = re.search(r'<h2 class="govuk-heading-m" id="needs-doing">.*?</ul>', page, re.S)
+    if section is None:
+        return []
+    return [(href, " ".join(re.sub(r"<[^>]+>", "", text).split()))
+            for href, text in re.findall(r'<li><a class="govuk-link" href="([^"]+)">(.*?)</a></li>', section.group(0), re.S)]
+
+
+def test_the_dashboard_starts_with_what_needs_doing_first(client, provider, moderator, org):
+    # Three listings were shown alike in name order, each with its whole wait form: an overdue check
+    # or a rejected change on the third was found only by reading every card.
+    with time_machine.travel(date(2025, 1, 1)):
+        fine = ServiceFactory(organisation=org, name="A fine service", wait_weeks=4, last_confirmed_at=date(2025, 1, 1))
+        stale = ServiceFactory(organisation=org, name="B stale service", wait_weeks=4, last_confirmed_at=date(2025, 12, 1))
+        rejected = ServiceFactory(organisation=org, name="C rejected service", last_confirmed_at=date(2025, 12, 1))
+        never = ServiceFactory(organisation=org, name="D new service", wait_weeks=2, last_confirmed_at=None)
+    with time_machine.travel(date(2026, 1, 20)):
+        services.wait_update(service=never, weeks=2, referrals_open=True, by=provider)
+    with time_machine.travel(date(2026, 2, 1)):
+        services.change_reject(
+            change=services.service_edit(
+                service=rejected, values=services.form_values_from_service(rejected, age_min="8"), by=provider
+            ).pending,
+            by=moderator, reason="Age range looks wrong",
+        )
+        client.force_login(provider)
+        page = client.get(reverse("listings:dashboard")).content.decode()
+        assert _needs_doing(page) == [
+            (f"/manage/services/{rejected.public_id}/edit/?from=rejected",
+             "Fix the change to C rejected service that was not approved, and send it again"),
+            (f"#wait-{rejected.public_id}-weeks", "Give the current waiting time for C rejected service"),
+            (f"#wait-{fine.public_id}-weeks", "Update the waiting time for A fine service: it is over 6 weeks old"),
+            (f"#wait-{stale.public_id}-weeks", "Update the waiting time for B stale service: it is over 6 weeks old"),
+            (f"#service-{fine.public_id}", "Check A fine service and confirm it is still correct: "
+                                           "last confirmed over 12 months ago"),
+            (f"#service-{never.public_id}", "Check D new service and confirm it is still correct: never confirmed"),
+        ]
+        for href, _text in _needs_doing(page):
+            assert href.startswith("/") or f'id="{href[1:]}"' in page
+        # Done, it goes.
+        services.wait_update(service=fine, weeks=4, referrals_open=True, by=provider)
+        services.service_confirm(service=fine, by=provider)
+        page = client.get(reverse("listings:dashboard")).content.decode()
+        assert not [t for t in _needs_doing(page) if "A fine service" in t[1]]
+        # A moderator's dashboard lists every service in the directory: their list is the moderation queue.
+        client.force_login(moderator)
+        assert _needs_doing(client.get(reverse("listings:dashboard")).content.decode()) == []
+
+
+def test_the_dashboard_says_which_fields_wait_for_approval(client, provider, service):
+    # It said only "Change to referral details, sent 5 Dec": what was sent could be seen only by
+    # opening the edit form and comparing it with the public listing from memory.
+    services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_min="8", abuse_online=True),
+        by=provider,
+    )
+    client.force_login(provider)
+    import re
+
+    page = " ".join(re.sub(r"<[^>]+>", " ", client.get(reverse("listings:dashboard")).content.decode()).split())
+    assert "Changes sent: Online abuse, Youngest age (years)" in page
+
+
+def test_confirming_the_listing_says_it_does_not_confirm_the_wait_and_how_to(client, provider, org):
+    # "Everything is still correct" beside the wait form left an old wait shown as "may be out of
+    # date": nothing said that the wait is confirmed by giving it again, even unchanged.
+    with time_machine.travel(date(2025, 1, 1)):
+        service = ServiceFactory(organisation=org, wait_weeks=4)
+    with time_machine.travel(date(2025, 3, 1)):
+        client.force_login(provider)
+        page = client.get(reverse("listings:dashboard")).content.decode()
+        card = page[page.index(f'id="service-{service.public_id}"'):]
+        assert "This does not confirm the wait: update it, even to the same number of weeks." in card
+        response = client.post(reverse("listings:service_confirm", args=[service.public_id]), follow=True)
+        message = " ".join(str(m) for m in response.context["messages"])
+        assert "confirmed as still correct today" in message
+        assert "Its wait was last given on 1 Jan 2025: update it" in message

@@ -1,0 +1,204 @@
+"""What a provider types into the listing editor is kept, and shown back as a person would type it."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from directory.listings import fields
+from directory.listings.forms import REFERRAL_PHONE_TOO_LONG, REFERRAL_URL_INVALID, REFERRAL_URL_TOO_LONG
+from directory.models import Service, ServiceChange
+from tests.directory.listings.conftest import form_data
+
+LONG_FORM_LINK = "https://forms.office.com/Pages/ResponsePage.aspx?id=" + "A" * 170 + "&r=QR"
+LONG_PHONE = "01234 567890 or 07700 900123 (out of hours)"
+
+
+def _edit(client, service, **overrides):
+    return client.post(reverse("listings:service_edit", args=[service.public_id]), form_data(service, **overrides))
+
+
+def test_an_over_long_link_or_phone_number_is_refused_with_a_message_not_cut_short_by_the_browser(
+    client, provider, service
+):
+    # The inputs carried maxlength: a browser silently cut a pasted 227-character form link to 200
+    # characters (and "…(out of hours)" to "…(out of hou"), which then saved and published a broken link.
+    client.force_login(provider)
+    page = client.get(reverse("listings:service_edit", args=[service.public_id])).content.decode()
+    for name in ("referral_url", "referral_phone", "referral_email", "name_en", "cost_note", "other_languages"):
+        tag = re.search(rf'<input[^>]* name="{name}"[^>]*>', page).group(0)
+        assert "maxlength" not in tag, tag
+    response = _edit(client, service, referral_url=LONG_FORM_LINK, referral_phone=LONG_PHONE)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["referral_url"] == [str(REFERRAL_URL_TOO_LONG)]
+    assert errors["referral_phone"] == [str(REFERRAL_PHONE_TOO_LONG)]
+    # What was typed is shown again in full, to be shortened by the provider, not by us.
+    page = response.content.decode()
+    assert f'value="{LONG_PHONE}"' in page
+    service.refresh_from_db()
+    assert service.referral_phone == "01000 000000"
+
+
+
+def _value_of(page: str, name: str) -> str:
+    tag = re.search(rf'<input[^>]* name="{name}"[^>]*>', page).group(0)
+    return re.search(r'value="([^"]*)"', tag).group(1)
+
+
+def test_ages_read_as_a_person_would_type_them_in_the_form_and_in_the_moderators_diff(
+    client, provider, moderator, service
+):
+    # The editor showed "0.0" and "18.0", the moderator's diff "18.0 → 17.0".
+    Service.objects.filter(pk=service.pk).update(age_min="0.0", age_max="18.0")
+    service.refresh_from_db()
+    client.force_login(provider)
+    url = reverse("listings:service_edit", args=[service.public_id])
+    page = client.get(url).content.decode()
+    assert (_value_of(page, "age_min"), _value_of(page, "age_max")) == ("0", "18")
+    # A half year stays a half; the form then shows the pending proposal, also as typed.
+    _edit(client, service, age_min="4.5", age_max="17")
+    page = client.get(url).content.decode()
+    assert (_value_of(page, "age_min"), _value_of(page, "age_max")) == ("4.5", "17")
+    client.force_login(moderator)
+    change = service.changes.get()
+    diff = client.get(reverse("listings:change_detail", args=[change.pk])).context["rows"]
+    assert [(row.field, row.before, row.after) for row in diff] == [
+        ("age_min", "0", "4.5"), ("age_max", "18", "17")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(Decimal("18.0"), "18"), ("17.0", "17"), (Decimal("4.5"), "4.5"), ("4.50", "4.5"), (Decimal("0.0"), "0"),
+     ("10", "10"), (" 7 ", "7"), ("four", "four"), ("NaN", "NaN"), (None, "")],
+)
+def test_age_text_drops_a_trailing_zero_and_leaves_what_is_not_a_number(value, text):
+    assert fields.age_text(value) == text
+
+
+def _summary_links(page: str) -> list[str]:
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', page, re.S).group(0)
+    return re.findall(r'<a href="#([^"]+)">', summary)
+
+
+def _page_ids(page: str, ids: list[str]) -> list[str]:
+    form = page[page.index("<form"):]
+    return sorted(ids, key=lambda i: form.index(f'id="{i}"'))
+
+
+def test_the_error_summary_lists_errors_in_the_order_of_the_page(client, provider, service):
+    # It listed the link and the email (saved at once) before "Who it supports" and the age range
+    # (which need approval), the model's order rather than the page's.
+    client.force_login(provider)
+    page = _edit(
+        client, service, supports_child=False, supports_parent_carer=False, supports_sibling=False,
+        age_min="12", age_max="8", referral_url="htp//bad url", referral_email="bad@", name_en="",
+        capacity_per_year="about 40", pre_trial_therapy=True, requires_proceedings_finished=True,
+    ).content.decode()
+    links = _summary_links(page)
+    assert links == [
+        "id_name_en", "id_supports_child", "id_age_min", "id_requires_proceedings_finished", "id_referral_url",
+        "id_referral_email", "id_capacity_per_year",
+    ]
+    assert links == _page_ids(page, links)
+
+
+def test_a_versions_changes_in_the_history_are_listed_in_the_order_of_the_page(client, moderator, service, areas):
+    # The history (and a restore's preview) listed the phone number before the status and the age
+    # range: fields saved at once first, then those needing approval, whatever the page's order.
+    client.force_login(moderator)
+    _edit(client, service, referral_phone="01000 111111", eligibility_en="Children in Cardiff.", age_max="16",
+          abuse_online=True, coverage_areas=["W06000015", "W06000014"], status="paused", name_en="Renamed")
+    page = client.get(reverse("listings:service_edit", args=[service.public_id])).content.decode()
+    history = client.get(reverse("listings:history", args=[service.public_id])).context["entries"]
+    order = [row.field for row in history[0].changes]
+    assert order == [
+        "name_en", "status", "abuse_online", "age_max", "eligibility_en", "coverage_areas", "referral_phone"
+    ]
+    assert order == sorted(order, key=lambda f: page.index(f'name="{f}"'))
+
+
+def test_the_page_and_every_list_of_its_fields_share_one_order():
+    from directory.listings.forms import ServiceForm
+
+    on_page = [name for _legend, _hint, names in ServiceForm.fieldsets for name in names]
+    assert on_page == list(fields.EDITABLE_FIELDS)
+    assert sorted(fields.EDITABLE_FIELDS) == sorted(fields.IMMEDIATE_FIELDS + fields.MODERATED_FIELDS)
+
+
+def test_each_change_in_the_history_names_its_field_so_it_reads_alone(client, moderator, service):
+    # Rows read "Support available in welsh", "Advocacy / chisva", "Sarc medical / forensic", and a
+    # bare "Parents and carers" or "Phone" that could be who it supports, who may refer or a way to
+    # refer; in Welsh "Cymorth ar gael yn gymraeg".
+    client.force_login(moderator)
+    _edit(client, service, supports_parent_carer=True, referral_by_parent_carer=True, delivery_phone=True,
+          welsh_available=True, kind_advocacy=True, kind_sarc=True)
+    url = reverse("listings:history", args=[service.public_id])
+    labels = [row.label for row in client.get(url).context["entries"][0].changes]
+    assert labels == [
+        "Who it supports: Non-abusing parents and carers",
+        "Who may refer: Parents and carers",
+        "Kinds of support: Advocacy / ChISVA",
+        "Kinds of support: SARC medical / forensic",
+        "How it is delivered: Phone",
+        "Support available in Welsh",
+    ]
+    labels = [row.label for row in client.get("/cy" + url).context["entries"][0].changes]
+    assert labels[-1] == "Cymorth ar gael yn Gymraeg"
+    assert labels[2].endswith("Eiriolaeth / ChISVA")
+
+
+def test_the_moderator_sees_which_areas_a_change_adds_and_removes(client, provider, moderator, service, areas):
+    # Two lists of areas side by side: with a dozen in each, which one changed had to be found by eye.
+    client.force_login(provider)
+    _edit(client, service, coverage_areas=["W06000014", "W06000022"])
+    client.force_login(moderator)
+    response = client.get(reverse("listings:change_detail", args=[service.changes.get().pk]))
+    (row,) = [row for row in response.context["rows"] if row.field == fields.COVERAGE]
+    assert (row.before, row.after) == ("Cardiff", "Vale of Glamorgan, Newport")
+    assert (row.added, row.removed) == ("Vale of Glamorgan, Newport", "Cardiff")
+    page = " ".join(re.sub(r"<[^>]+>", "", response.content.decode()).split())
+    assert "Added: Vale of Glamorgan, Newport" in page and "Removed: Cardiff" in page
+
+
+def test_a_new_listings_review_shows_no_status_before_it_as_a_dash_not_none(client, provider, moderator, org, service):
+    # The review of a new listing read "Status: None → Taking referrals", in English on Welsh pages too.
+    client.force_login(provider)
+    data = {k: v for k, v in form_data(service).items() if k != "opened_version"}
+    client.post(reverse("listings:service_new"), {**data, "organisation": org.pk, "name_en": "New one"})
+    change = ServiceChange.objects.get(kind=ServiceChange.Kind.NEW)
+    client.force_login(moderator)
+    rows = client.get(reverse("listings:change_detail", args=[change.pk])).context["rows"]
+    assert {row.field: (row.before, row.after) for row in rows}["status"] == ("—", "Taking referrals")
+
+
+def test_a_link_that_is_not_a_web_address_says_what_to_type(client, provider, service):
+    # "Referral form link: Enter a valid URL." named neither what was wrong nor what would do.
+    client.force_login(provider)
+    response = _edit(client, service, referral_url="htp//example org/refer")
+    assert response.context["form"].errors["referral_url"] == [str(REFERRAL_URL_INVALID)]
+    assert str(REFERRAL_URL_INVALID) in response.content.decode().replace("&#x27;", "'")
+    # As people type them: no scheme, spaces around.
+    _edit(client, service, referral_url="  www.example.org/refer ")
+    service.refresh_from_db()
+    assert service.referral_url == "https://www.example.org/refer"
+
+
+def test_the_areas_are_grouped_under_headings_with_all_of_wales_last(client, provider, service):
+    # One list of 36 boxes: the 22 authorities, then health boards, then "Wales" between them and the
+    # safeguarding boards, with nothing to say which was which.
+    client.force_login(provider)
+    page = client.get(reverse("listings:service_edit", args=[service.public_id])).content.decode()
+    start = page.index('name="coverage_areas"')
+    areas = page[page.rindex("<fieldset", 0, start):page.index("</fieldset>", start)]
+    text = " ".join(re.sub(r"<[^>]+>", " ", areas).split())
+    headings = ["Local authorities", "Health boards", "Regional safeguarding boards", "All of Wales"]
+    positions = [text.index(h) for h in headings]
+    assert positions == sorted(positions)
+    assert positions[0] < text.index("Cardiff") < text.index("Vale of Glamorgan") < positions[1]
+    assert text.index("Wales", positions[3] + len("All of Wales")) > positions[3]
+    assert "A board, or all of Wales, includes every local authority in it" in text

@@ -21,10 +21,12 @@ def test_the_development_server_logs_each_request_without_its_query_string(tmp_p
     """`make run` serves with runserver, whose request log line was the whole request line."""
     port = free_port()
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"],
-        cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"],
+            cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -37,9 +39,14 @@ def test_the_development_server_logs_each_request_without_its_query_string(tmp_p
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.2)
+        # The request's line is written once the answer has gone: wait for it, not for a fixed time.
+        deadline = time.monotonic() + 30
+        while '"GET /healthz/' not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         server.terminate()
-        logged = server.communicate(timeout=30)[0]
+        server.wait(timeout=30)
+    logged = log.read_text()
 
     assert '"GET /healthz/ HTTP/1.1" 503' in logged
     for typed in ("CF10", "age=9", "intra_familial", "?"):

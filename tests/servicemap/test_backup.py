@@ -112,7 +112,7 @@ def test_a_file_that_is_not_an_export_is_refused_with_a_message_and_nothing_rest
     dump = tmp_path / "servicemap.json"
     dump.write_text(content)
 
-    with pytest.raises(CommandError, match=f"{says}.*Nothing was restored"):
+    with pytest.raises(CommandError, match=f"(?s){re.escape(says)}.*Nothing was restored"):
         call_command("restore_export", str(dump), verbosity=0)
 
     assert not Area.objects.filter(code="W06999999").exists()  # loaded before the bad row, rolled back

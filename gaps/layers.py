@@ -519,15 +519,17 @@ _SORT_KEYS: dict[str, Callable[[AreaResult], object]] = {
     "access": lambda a: a.access,
     "normalised": lambda a: a.normalised,
     "services": lambda a: a.n_services,
-    "wait": lambda a: (a.median_wait is None, a.median_wait or 0),
-    "longest": lambda a: (a.longest_wait is None, a.longest_wait or 0),
+    "wait": lambda a: a.median_wait,
+    "longest": lambda a: a.longest_wait,
     "closed": lambda a: a.closed_lists,
 }
 
 
 def sort_results(results: Sequence[AreaResult], sort: str) -> list[AreaResult]:
-    """Sort by a column name, "-name" for descending; ties by area name."""
+    """Sort by a column name, "-name" for descending; ties by area name. Areas with no value (no
+    wait reported) come last either way: "longest wait first" must not open with the unknown."""
     field_name = sort.lstrip("-")
     key = _SORT_KEYS.get(field_name, _SORT_KEYS["normalised"])
     ordered = sorted(results, key=_SORT_KEYS["name"])
-    return sorted(ordered, key=key, reverse=sort.startswith("-"))
+    known = [a for a in ordered if key(a) is not None]
+    return sorted(known, key=key, reverse=sort.startswith("-")) + [a for a in ordered if key(a) is None]

@@ -53,7 +53,9 @@ def bin_for(result: AreaResult) -> Bin | None:
     """The legend class of an area; None means no provision."""
     if result.no_provision:
         return None
-    return next(b for b in BINS if result.normalised < b.high)
+    # The value as the table shows it (two places): 0.7996 reads "0.80", and is coloured as 0.80.
+    shown = round(result.normalised, 2)
+    return next(b for b in BINS if shown < b.high)
 
 
 def _perpendicular(p: Sequence[float], a: Sequence[float], b: Sequence[float]) -> float:

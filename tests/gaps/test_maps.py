@@ -25,6 +25,23 @@ def test_bins_put_no_provision_apart_and_the_rest_by_normalised_access():
     assert maps.bin_for(result("a", 9.0)) is maps.BINS[-1]
 
 
+def test_an_area_is_coloured_by_the_value_the_table_shows():
+    """0.7996 reads "0.80" in the table (two places), so it is coloured as 0.80, not as under 0.8."""
+    assert maps.bin_for(result("a", 0.7996)) is maps.BINS[2]
+    assert maps.bin_for(result("a", 0.7949)) is maps.BINS[1]
+
+
+def test_areas_with_no_wait_come_last_whichever_way_waits_are_sorted():
+    from gaps.layers import sort_results
+
+    rows = [result(code, 1.0) for code in "abcd"]
+    rows[0].median_wait, rows[1].median_wait, rows[3].median_wait = 4.0, 12.0, 8.0  # c has none
+    assert [r.code for r in sort_results(rows, "-wait")] == ["b", "d", "a", "c"]
+    assert [r.code for r in sort_results(rows, "wait")] == ["a", "d", "b", "c"]
+    rows[2].longest_wait = 3
+    assert [r.code for r in sort_results(rows, "-longest")] == ["c", "a", "b", "d"]
+
+
 def test_the_boundaries_are_simplified_but_keep_all_22_areas():
     data = maps.la_boundaries(BOUNDARIES)
     assert len(data["features"]) == 22

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import contextlib
 import gc
 import time
@@ -10,6 +11,18 @@ from django.core.management.base import BaseCommand, CommandError
 
 from directory.oruk.importer import ImportReport, import_records
 from directory.oruk.sources import FeedText, SourceError, fetch_details, read_file, walk_feed
+
+
+def _page_size(text: str) -> int:
+    """A page size a feed can answer: a feed asked for 0 or fewer per page gives nothing, or
+    every record in one response."""
+    try:
+        size = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= size <= 1000:
+        raise argparse.ArgumentTypeError(f"{size} is not between 1 and 1000")
+    return size
 
 
 class Command(BaseCommand):
@@ -30,7 +43,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-invalid", action="store_true", help="Import the valid records and report the others."
         )
-        parser.add_argument("--per-page", type=int, default=100, help="Page size to ask a feed for (default 100).")
+        parser.add_argument("--per-page", type=_page_size, default=100,
+                            help="Page size to ask a feed for, 1 to 1000 (default 100).")
         parser.add_argument(
             "--fetch-details", action="store_true",
             help="Fetch each service's /services/{id} (for feeds whose list pages hold only summaries).",

@@ -195,3 +195,9 @@ def test_services_url_accepts_a_base_or_the_services_url_and_refuses_other_schem
     assert services_url("https://x.example/api/oruk/services?foo=1") == "https://x.example/api/oruk/services?foo=1"
     with pytest.raises(SourceError):
         services_url("file:///etc/passwd")
+
+
+@pytest.mark.parametrize("size", ["0", "-5", "1001", "ten"])
+def test_a_page_size_no_feed_can_answer_is_refused_before_anything_is_asked(size, capsys):
+    with pytest.raises(CommandError, match="--per-page"):
+        call_command("import_oruk", "https://feed.example/api/v1", "--per-page", size)

@@ -8,8 +8,8 @@ from django import forms
 from django.db import models
 from django.db.models import Case, Value, When
 from django.utils.functional import lazy
+from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from directory import personal_data, vocabulary
 from directory.listings import fields
@@ -196,6 +196,10 @@ class ServiceForm(forms.ModelForm):
     def __init__(self, *args, organisations=None, show_approval_tags: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.show_approval_tags = show_approval_tags
+        if (get_language() or "en").startswith("cy"):
+            # Welsh names in Welsh order within each group (Caerdydd under C), as the search's list.
+            areas = self.fields["coverage_areas"]
+            areas.queryset = areas.queryset.order_by("kind_order", "kind", "name_cy", "name")
         if organisations is not None:
             self.fields["organisation"] = forms.ModelChoiceField(
                 queryset=organisations, label=_("Organisation"), empty_label=None,

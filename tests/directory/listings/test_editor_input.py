@@ -202,3 +202,13 @@ def test_the_areas_are_grouped_under_headings_with_all_of_wales_last(client, pro
     assert positions[0] < text.index("Cardiff") < text.index("Vale of Glamorgan") < positions[1]
     assert text.index("Wales", positions[3] + len("All of Wales")) > positions[3]
     assert "A board, or all of Wales, includes every local authority in it" in text
+
+
+def test_on_a_welsh_page_the_local_authorities_are_in_welsh_order(client, provider, service):
+    """Welsh names in Welsh order (Caerdydd under C, Bro Morgannwg under B), as the search's list."""
+    client.force_login(provider)
+    page = client.get("/cy" + reverse("listings:service_edit", args=[service.public_id])).content.decode()
+    start = page.index('name="coverage_areas"')
+    areas = page[page.rindex("<fieldset", 0, start):page.index("</fieldset>", start)]
+    text = " ".join(re.sub(r"<[^>]+>", " ", areas).split())
+    assert text.index("Blaenau Gwent") < text.index("Bro Morgannwg") < text.index("Caerdydd") < text.index("Casnewydd")

@@ -150,7 +150,10 @@ def test_no_count_of_one_to_four_can_be_worked_out_by_subtracting_one_period_fro
 def test_the_unmet_page_has_an_empty_state(client, wales_areas):
     response = client.get(reverse("gaps:unmet"))
     assert response.status_code == 200
-    assert "No quarter that has ended holds any counted searches yet" in response.content.decode()
+    page = response.content.decode()
+    assert "No quarter that has ended holds any counted searches yet" in page
+    # Nothing to show: no tables of zeros for no period, and no CSV of them.
+    assert "<table" not in page and "unmet/data.csv" not in page
 
 
 @time_machine.travel(date(2026, 5, 10), tick=False)

@@ -316,3 +316,18 @@ def test_the_list_shows_the_proposal_over_the_live_locations(client, provider, s
 
     assert [row["waiting"] for row in response.context["rows"]] == [True, False]
     assert [row["entry"] for row in response.context["rows"]] == entries
+
+
+def test_the_welsh_pages_are_in_welsh(client, provider, service, office):
+    urls = [reverse(name, args=[service.public_id]) for name in ("listings:locations", "listings:location_add")]
+    client.force_login(provider)
+
+    listing = client.get("/cy" + urls[0]).content.decode()
+    form = client.post("/cy" + urls[1], {**NEW_ADDRESS, "postcode": "LL57"}).content.decode()
+
+    assert "Lle mae wedi'i leoli" in listing and "Ychwanegu lleoliad" in listing
+    for english in ("Where it is based", "Add a location", "Needs approval", "Remove"):
+        assert english not in listing, english
+    assert "Rhowch god post llawn" in form and "Tref neu ddinas" in form
+    for english in ("Enter a full postcode", "Town or city", "Do not publish this address"):
+        assert english not in form, english

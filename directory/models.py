@@ -436,7 +436,7 @@ class ServiceChange(models.Model):
 
     The live Service row is always the last approved version. `proposed` holds only the moderated
     fields that differ from it, JSON-safe (decimals as strings, coverage as a sorted list of area
-    codes); a new listing is an unpublished Service row with a NEW change pointing at it.
+    codes, where it is based as its whole list of locations: listings/fields.LOCATIONS); a new listing is an unpublished Service row with a NEW change pointing at it.
     """
 
     class Kind(models.TextChoices):

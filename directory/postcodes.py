@@ -108,3 +108,16 @@ def welsh_authorities_within(parsed: ParsedPostcode) -> list[str]:
     rows = (Postcode.objects.filter(postcode__startswith=prefix, lad_code__startswith="W06")
             .values("lad_code").annotate(n=Count("pk")).order_by("-n", "lad_code"))
     return [row["lad_code"] for row in rows]
+
+
+def unit_postcode_point(parsed: ParsedPostcode) -> PostcodePoint | None:
+    """The point of a full unit postcode we hold, or None: never a sector's or district's centre.
+
+    For where a service is based (a pin on a map): `lookup_postcode` falls back to the sector's
+    centre, a point that is not the address. One indexed query."""
+    if parsed.kind != "unit":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_unit_sql(connection.vendor), [parsed.text])
+        row = cursor.fetchone()
+    return PostcodePoint(parsed.text, "unit", *row) if row is not None else None

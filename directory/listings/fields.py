@@ -18,6 +18,10 @@ from django.utils.translation import gettext_lazy
 from directory import vocabulary
 
 COVERAGE = "coverage_areas"
+# Where the service is based: a proposal's list of its locations (`location_entry`), moderated as a
+# whole. Not a Service field, so not in EDITABLE_FIELDS: services.py handles it on its own.
+LOCATIONS = "locations"
+LOCATION_FIELDS: tuple[str, ...] = ("name", "address_1", "city", "county", "postcode", "do_not_publish_address")
 
 MODERATED_FIELDS: tuple[str, ...] = (
     "status",
@@ -169,7 +173,34 @@ def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def location_entry(location: Any, key: str | None = None) -> dict[str, Any]:
+    """A Location (or a form's cleaned data, with `key`) as a proposal's JSON-safe entry.
+
+    `id` is the live location's public id; a location not yet made has a new one of its own."""
+    entry = {"id": key if key is not None else str(location.public_id)}
+    for field in LOCATION_FIELDS:
+        value = location[field] if isinstance(location, dict) else getattr(location, field)
+        entry[field] = value if isinstance(value, bool) else normalise(field, value)
+    return entry
+
+
+def sorted_locations(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One order for a list of entries (as the page lists them), so equal lists compare equal."""
+    return sorted(entries, key=lambda entry: (entry["name"].casefold(), entry["id"]))
+
+
+def location_text(entry: dict[str, Any]) -> str:
+    """One location on one line, saying when its address is not published."""
+    parts = [entry[field] for field in ("name", "address_1", "city", "county", "postcode") if entry[field]]
+    text = ", ".join(parts)
+    if not entry["do_not_publish_address"]:
+        return text
+    return _("%(location)s (address not published)") % {"location": text}
+
+
 def field_label(field: str) -> str:
+    if field == LOCATIONS:
+        return str(_("Where it is based"))
     if field == COVERAGE:
         return str(_("Areas it takes referrals from"))
     if field in AGE_LABELS:
@@ -190,6 +221,8 @@ def _base_label(field: str) -> str:
 
 
 def display(field: str, value: Any, area_names: dict[str, str]) -> str:
+    if field == LOCATIONS:
+        return "; ".join(location_text(entry) for entry in value or ()) or "—"
     if field == COVERAGE:
         # None on the "before" side of a new listing, which had no areas.
         return ", ".join(area_names.get(code, code) for code in value or ()) or "—"
@@ -218,7 +251,20 @@ def diff(before: dict[str, Any], after: dict[str, Any], area_names: dict[str, st
         )
         for field in EDITABLE_FIELDS
         if field in after and after[field] != before.get(field)
-    ]
+    ] + _locations_diff(before.get(LOCATIONS), after.get(LOCATIONS))
+
+
+def _locations_diff(before: list[dict] | None, after: list[dict] | None) -> list[FieldDiff]:
+    # A changed location reads as the old one removed and the new one added: every word is in view.
+    if after is None or after == before:
+        return []
+    before = before or []
+    return [FieldDiff(
+        field=LOCATIONS, label=field_label(LOCATIONS),
+        before=display(LOCATIONS, before, {}), after=display(LOCATIONS, after, {}),
+        added="; ".join(location_text(entry) for entry in after if entry not in before),
+        removed="; ".join(location_text(entry) for entry in before if entry not in after),
+    )]
 
 
 def _areas_added_and_removed(before: list[str] | None, after: list[str], area_names: dict[str, str]) -> dict:

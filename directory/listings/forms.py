@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from directory import personal_data, vocabulary
 from directory.listings import fields
 from directory.models import Area, ProblemReport, Service
+from directory.postcodes import parse_postcode
 
 AGE_ORDER = _("The lowest age must not be more than the highest age.")
 # Django's own messages for these were wrong or missing in Welsh: "less than or equal to 25" came out
@@ -309,3 +310,39 @@ class RejectForm(forms.Form):
         return reason
 
 
+
+
+LOCATION_NAME_REQUIRED = _("Enter the location’s name, like “Main office” or “Bangor centre”.")
+LOCATION_POSTCODE_INVALID = _("Enter a full postcode, like CF10 1EP, or leave the postcode blank.")
+
+
+class LocationForm(forms.Form):
+    """One place a service is based. Its map point comes from the postcode, never from the provider."""
+
+    name = forms.CharField(
+        label=_("Location name"), max_length=200, error_messages={"required": LOCATION_NAME_REQUIRED},
+        help_text=_("Published even when the address is not, so do not put the address in it."),
+    )
+    address_1 = forms.CharField(label=_("Address line"), max_length=200, required=False)
+    city = forms.CharField(label=_("Town or city"), max_length=100, required=False)
+    county = forms.CharField(label=_("County"), max_length=100, required=False)
+    postcode = forms.CharField(
+        label=_("Postcode"), max_length=10, required=False,
+        error_messages={"max_length": LOCATION_POSTCODE_INVALID},
+        help_text=_("The map shows the location at its postcode."),
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false"}),
+    )
+    do_not_publish_address = forms.BooleanField(
+        label=_("Do not publish this address"), required=False,
+        help_text=_("For example a refuge or a therapy house: the public sees the location’s name only, "
+                    "with no address and no map point."),
+    )
+
+    def clean_postcode(self) -> str:
+        raw = self.cleaned_data["postcode"]
+        if not raw.strip():
+            return ""
+        parsed = parse_postcode(raw)
+        if parsed is None or parsed.kind != "unit":
+            raise forms.ValidationError(LOCATION_POSTCODE_INVALID, code="invalid")
+        return parsed.text

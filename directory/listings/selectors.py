@@ -14,7 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from directory.accounts.roles import editable_organisation_ids, is_moderator
 from directory.bilingual import area_display_name
 from directory.listings import fields
-from directory.models import Area, ProblemReport, Service, ServiceChange, WaitingTimeReport
+from directory.models import Area, Location, ProblemReport, Service, ServiceChange, WaitingTimeReport
 
 WAITS_NEWEST_FIRST = WaitingTimeReport.objects.order_by("-as_of", "-recorded_at", "-id")
 
@@ -195,6 +195,20 @@ def coverage_codes(service: Service) -> list[str]:
 def service_snapshot(service: Service) -> dict:
     """The live, editable values of one service (one query for its coverage)."""
     return fields.snapshot(service, list(service.coverage_areas.values_list("code", flat=True)))
+
+
+def service_location_entries(*, service: Service) -> list[dict]:
+    """Where the service is based as the public sees it now: proposal entries (fields.location_entry). One query."""
+    locations = Location.objects.filter(service_at_locations__service=service)
+    return fields.sorted_locations([fields.location_entry(location) for location in locations])
+
+
+def service_location_entries_proposed(*, service: Service) -> list[dict]:
+    """Where the service is based as its provider last said: the pending proposal's list, else the live one."""
+    change = service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
+    if change is not None and fields.LOCATIONS in change.proposed:
+        return change.proposed[fields.LOCATIONS]
+    return service_location_entries(service=service)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Writes: wait updates, confirmation, edits and new listings, approval, restore, problem reports.
+"""Writes: wait updates, confirmation, edits and new listings, where a service is based, approval,
+restore, problem reports.
 
 Every write is atomic, validates the model before saving, and is recorded in the service's
 history (django-simple-history) with who did it and why.
@@ -22,9 +23,20 @@ from directory.listings.selectors import (
     RESTORED_DATE_FORMAT,
     area_names,
     history_record_coverage_codes,
+    service_location_entries,
     service_snapshot,
 )
-from directory.models import Area, Organisation, ProblemReport, Service, ServiceChange, WaitingTimeReport
+from directory.models import (
+    Area,
+    Location,
+    Organisation,
+    ProblemReport,
+    Service,
+    ServiceAtLocation,
+    ServiceChange,
+    WaitingTimeReport,
+)
+from directory.postcodes import PostcodePoint, parse_postcode, unit_postcode_point
 
 CHANGE_NOT_PENDING = _("This change has already been decided.")
 CHANGED_SINCE_OPENED = _(
@@ -241,7 +253,8 @@ def service_edit(
         _save(service, immediate, by=by, reason="Edited: published at once")
     pending = None
     if not is_moderator(by):
-        pending = _propose(service, moderated, by=by)
+        # The form does not hold where the service is based: a pending proposal of it stays.
+        pending = _propose(service, {**moderated, **_pending_locations(service)}, by=by)
     if confirm:
         service_confirm(service=service, by=by)
     return EditResult(published=sorted(immediate), pending=pending)
@@ -262,6 +275,108 @@ def service_create(*, organisation: Organisation, values: dict[str, Any], by, co
         change.save()
         notifications.change_submitted(change)
     return service
+
+
+def _pending_locations(service: Service) -> dict[str, Any]:
+    pending = service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
+    if pending is None or fields.LOCATIONS not in pending.proposed:
+        return {}
+    return {fields.LOCATIONS: pending.proposed[fields.LOCATIONS]}
+
+
+def location_point(postcode: str) -> PostcodePoint | None:
+    """The map point of a location's postcode: a full unit postcode we hold, else None (no point)."""
+    parsed = parse_postcode(postcode)
+    return unit_postcode_point(parsed) if parsed is not None else None
+
+
+@dataclass(frozen=True)
+class LocationsResult:
+    applied: bool  # published at once (a moderator's change, or a listing not yet published)
+    pending: ServiceChange | None  # else what waits for a moderator, if anything does
+    withheld: list[str]  # the locations whose address was withheld at once
+
+
+@transaction.atomic
+def service_locations_update(*, service: Service, locations: list[dict[str, Any]], by) -> LocationsResult:
+    """Say where a service is based: `locations` is its whole new list (`fields.location_entry`).
+
+    Withholding an address (ticking "do not publish") takes effect at once, for every service based
+    there: the address was the secret, whoever else lists it. Anything else a provider changes on a
+    published listing (a new location, a changed address, an address to be shown again, one
+    removed) is proposed in its one pending ServiceChange, with whatever else it proposes, and
+    the public sees none of it until a moderator approves (`change_approve`). A moderator's change,
+    or one to a listing not yet published, applies at once.
+    """
+    service = Service.objects.select_for_update().get(pk=service.pk)
+    locations = fields.sorted_locations(locations)
+    withheld = _withhold_at_once(service, locations, by=by)
+    if is_moderator(by) or not service.is_published:
+        _apply_locations(service, locations, by=by, reason="Edited: published at once")
+        return LocationsResult(applied=True, pending=None, withheld=withheld)
+    existing = service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
+    moderated = {k: v for k, v in (existing.proposed if existing else {}).items() if k != fields.LOCATIONS}
+    if locations != service_location_entries(service=service):
+        moderated[fields.LOCATIONS] = locations
+    return LocationsResult(applied=False, pending=_propose(service, moderated, by=by), withheld=withheld)
+
+
+def _withhold_at_once(service: Service, entries: list[dict[str, Any]], *, by) -> list[str]:
+    hide = {entry["id"] for entry in entries if entry["do_not_publish_address"]}
+    withheld = []
+    for location in Location.objects.filter(
+        service_at_locations__service=service, do_not_publish_address=False
+    ).select_for_update(of=("self",)):
+        if str(location.public_id) in hide:
+            location.do_not_publish_address = True
+            _save_location(location, by=by, reason="Address withheld")
+            withheld.append(location.name)
+    return withheld
+
+
+def _save_location(location: Location, *, by, reason: str) -> None:
+    location.full_clean()
+    location._history_user = by
+    location._change_reason = reason
+    location.save()  # its signal renews the renderings of every service based there
+
+
+def _set_location(location: Location, entry: dict[str, Any], *, by, reason: str) -> None:
+    # The point follows the postcode; one a moderator set on an unchanged postcode is kept.
+    if location.latitude is None or entry["postcode"] != location.postcode:
+        point = location_point(entry["postcode"])
+        location.latitude, location.longitude = (point.latitude, point.longitude) if point else (None, None)
+    for field in fields.LOCATION_FIELDS:
+        setattr(location, field, entry[field])
+    _save_location(location, by=by, reason=reason)
+
+
+def _apply_locations(service: Service, entries: list[dict[str, Any]], *, by, reason: str) -> None:
+    """Make the service based at `entries`. A location another service is based at too is never
+    changed or deleted for it: this service gets a changed copy of its own, or is only unlinked."""
+    links = {str(link.location.public_id): link for link in service.service_at_locations.select_related("location")}
+    for entry in entries:
+        link = links.pop(entry["id"], None)
+        if link is None:
+            location = Location(organisation=service.organisation)
+            _set_location(location, entry, by=by, reason=reason)
+            link = ServiceAtLocation(service=service, location=location)
+            link.full_clean()
+            link.save()
+        elif fields.location_entry(link.location) != entry:
+            location = link.location
+            if location.service_at_locations.exclude(pk=link.pk).exists():
+                location = Location(
+                    organisation=location.organisation, postcode=location.postcode,
+                    latitude=location.latitude, longitude=location.longitude,
+                )
+                _set_location(location, entry, by=by, reason=reason)
+                link.location = location
+                link.save()
+            else:
+                _set_location(location, entry, by=by, reason=reason)
+    for link in links.values():
+        link.delete()  # the location stays, for any other service based there
 
 
 def _lock_pending(change: ServiceChange) -> ServiceChange:
@@ -290,7 +405,11 @@ def change_approve(*, change: ServiceChange, by, seen_version: int | None = None
             raise ValidationError(CHANGED_SINCE_OPENED, code="changed")
     if change.kind == ServiceChange.Kind.NEW:
         service.is_published = True
-    _save(service, change.proposed, by=by, reason=f"Approved change {change.pk}")
+    proposed = dict(change.proposed)
+    locations = proposed.pop(fields.LOCATIONS, None)
+    _save(service, proposed, by=by, reason=f"Approved change {change.pk}")
+    if locations is not None:
+        _apply_locations(service, locations, by=by, reason=f"Approved change {change.pk}")
     change.state = ServiceChange.State.APPROVED
     change.decided_by = by
     change.decided_at = timezone.now()

@@ -9,6 +9,13 @@ urlpatterns = [
     path("manage/", views.dashboard, name="dashboard"),
     path("manage/services/new/", views.service_new, name="service_new"),
     path("manage/services/<uuid:public_id>/edit/", views.service_edit, name="service_edit"),
+    path("manage/services/<uuid:public_id>/locations/", views.service_locations, name="locations"),
+    path("manage/services/<uuid:public_id>/locations/add/", views.service_location_edit, name="location_add"),
+    path("manage/services/<uuid:public_id>/locations/<uuid:key>/", views.service_location_edit, name="location_edit"),
+    path(
+        "manage/services/<uuid:public_id>/locations/<uuid:key>/remove/",
+        views.service_location_remove, name="location_remove",
+    ),
     path("manage/services/<uuid:public_id>/wait/", views.wait_update, name="wait_update"),
     path("manage/services/<uuid:public_id>/confirm/", views.service_confirm, name="service_confirm"),
     path("manage/services/<uuid:public_id>/history/", views.service_history, name="history"),

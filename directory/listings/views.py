@@ -24,7 +24,14 @@ from django.views.decorators.http import require_POST
 from directory.accounts.decorators import moderator_required
 from directory.accounts.roles import editable_organisation_ids, is_moderator
 from directory.listings import fields, selectors, services
-from directory.listings.forms import REPORTS_TOO_MANY, ProblemReportForm, RejectForm, ServiceForm, WaitUpdateForm
+from directory.listings.forms import (
+    REPORTS_TOO_MANY,
+    LocationForm,
+    ProblemReportForm,
+    RejectForm,
+    ServiceForm,
+    WaitUpdateForm,
+)
 from directory.models import Organisation, Service, ServiceChange
 from servicemap import rate_limits
 
@@ -52,7 +59,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         service.current_wait = service.waits[0] if service.waits else None
         for change in service.pending_changes:
             # What waits, by the names the edit page gives them, so it need not be found by comparing.
-            change.field_labels = [fields.field_label(f) for f in fields.EDITABLE_FIELDS if f in change.proposed]
+            change.field_labels = [
+                fields.field_label(f) for f in (*fields.EDITABLE_FIELDS, fields.LOCATIONS) if f in change.proposed
+            ]
         service.wait_form = WaitUpdateForm(
             auto_id=f"wait-{service.public_id}-%s",
             initial={
@@ -192,6 +201,87 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
+LOCATION_NO_POINT = gettext_lazy(
+    "We could not find the postcode %(postcode)s, so %(name)s has no map point. Check the postcode: "
+    "the location is still listed without one."
+)
+
+
+@login_required
+def service_locations(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Where the service is based: the locations as its provider last said, marking what waits for approval."""
+    service = _get_service_for_editor(request, public_id)
+    proposed = selectors.service_location_entries_proposed(service=service)
+    live = {entry["id"]: entry for entry in selectors.service_location_entries(service=service)}
+    proposed_ids = {entry["id"] for entry in proposed}
+    return render(request, "listings/locations.html", {
+        "service": service,
+        "rows": [{"entry": entry, "waiting": live.get(entry["id"]) != entry} for entry in proposed],
+        "removing": [entry for key, entry in live.items() if key not in proposed_ids],
+        "needs_approval": service.is_published and not is_moderator(request.user),
+    })
+
+
+def _proposed_location(service: Service, key: uuid.UUID | None) -> tuple[list[dict], dict | None]:
+    entries = selectors.service_location_entries_proposed(service=service)
+    if key is None:
+        return entries, None
+    entry = next((e for e in entries if e["id"] == str(key)), None)
+    if entry is None:
+        raise Http404
+    return entries, entry
+
+
+def _locations_saved(request: HttpRequest, result: services.LocationsResult, entry: dict | None = None) -> None:
+    if result.withheld:
+        messages.success(request, _(
+            "The address of %(names)s is no longer published, on every listing based there."
+        ) % {"names": ", ".join(result.withheld)})
+    if result.applied:
+        messages.success(request, _("Saved and published."))
+    elif result.pending and fields.LOCATIONS in result.pending.proposed:
+        messages.success(request, _(
+            "Sent for approval. Until a moderator approves it, the public sees where the service is based as it is now."
+        ))
+    elif not result.withheld:
+        messages.success(request, _("Saved."))
+    if entry and entry["postcode"] and services.location_point(entry["postcode"]) is None:
+        messages.warning(request, LOCATION_NO_POINT % {"postcode": entry["postcode"], "name": entry["name"]})
+
+
+@login_required
+def service_location_edit(request: HttpRequest, public_id: uuid.UUID, key: uuid.UUID | None = None) -> HttpResponse:
+    """Add a location (no `key`) or change one; either way the whole list is saved or proposed."""
+    service = _get_service_for_editor(request, public_id)
+    entries, entry = _proposed_location(service, key)
+    form = LocationForm(request.POST if request.method == "POST" else None, initial=entry)
+    if request.method == "POST" and form.is_valid():
+        new = fields.location_entry(form.cleaned_data, key=entry["id"] if entry else str(uuid.uuid4()))
+        try:
+            result = services.service_locations_update(
+                service=service, locations=[*(e for e in entries if e["id"] != new["id"]), new], by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            _locations_saved(request, result, new)
+            return redirect("listings:locations", public_id=service.public_id)
+    return render(request, "listings/location_form.html", {"service": service, "form": form, "entry": entry})
+
+
+@login_required
+@require_POST
+def service_location_remove(request: HttpRequest, public_id: uuid.UUID, key: uuid.UUID) -> HttpResponse:
+    """Stop listing the service at a location: the location stays for any other service based there."""
+    service = _get_service_for_editor(request, public_id)
+    entries, entry = _proposed_location(service, key)
+    result = services.service_locations_update(
+        service=service, locations=[e for e in entries if e["id"] != entry["id"]], by=request.user,
+    )
+    _locations_saved(request, result)
+    return redirect("listings:locations", public_id=service.public_id)
+
+
 @login_required
 def service_new(request: HttpRequest) -> HttpResponse:
     moderator = is_moderator(request.user)
@@ -269,6 +359,7 @@ def _change_context(change: ServiceChange, reject_form: RejectForm | None = None
     seen_version = services.service_version(change.service) or 0
     live = selectors.service_snapshot(change.service)
     names = selectors.area_names()
+    live[fields.LOCATIONS] = selectors.service_location_entries(service=change.service)
     if change.kind == ServiceChange.Kind.NEW:
         rows = fields.diff({}, live, names)
     else:

@@ -42,6 +42,8 @@ PAGES = [
     ("service-edit", "/manage/services/{service}/edit/", 200, "screen", "provider"),
     ("wait-update", "/manage/services/{service}/wait/", 200, "screen", "provider"),
     ("service-history", "/manage/services/{service}/history/", 200, "screen", "provider"),
+    ("service-locations", "/manage/services/{service}/locations/", 200, "screen", "provider"),
+    ("location-add", "/manage/services/{service}/locations/add/", 200, "screen", "provider"),
     ("moderation-queue", "/moderation/", 200, "screen", "moderator"),
     ("invite-provider", "/accounts/invite/", 200, "screen", "moderator"),
     ("bulk-update", "/moderation/waits/", 200, "screen", "moderator"),

@@ -1,0 +1,60 @@
+"""A provider adds where their service is based; the public sees it only once a moderator approves."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from directory.accounts.models import Membership
+from directory.listings import services
+from directory.models import ServiceChange
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, new_page, sign_in
+from tests.factories import OrganisationFactory, PostcodeFactory, ServiceFactory, UserFactory
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls here are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_provider_adds_a_location_that_is_public_once_approved(live_server, browser, wales_areas):
+    org = OrganisationFactory(name="Browser test organisation")
+    user = UserFactory(username="provider@example.org", email="provider@example.org")
+    Membership.objects.create(user=user, organisation=org)
+    service = ServiceFactory(organisation=org, name="Browser test service")
+    PostcodeFactory(postcode="LL57 1LH", latitude=53.2274, longitude=-4.1293, lad_code="W06000001")
+    public_url = f"{live_server.url}/services/{service.public_id}/"
+
+    page = new_page(browser, PHONE)
+    sign_in(page, live_server, user)
+    page.goto(f"{live_server.url}/manage/")
+    page.locator(f"#service-{service.public_id}").get_by_role("link", name="Where it is based").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Where it is based"
+    page.get_by_role("link", name="Add a location").click()
+
+    page.get_by_label("Location name").fill("Bangor centre")
+    page.get_by_label("Address line").fill("9 Glanrafon")
+    page.get_by_label("Town or city").fill("Bangor")
+    page.get_by_label("Postcode").fill("LL57")  # a district, not where it is
+    page.get_by_role("button", name="Save").click()
+    summary = page.locator(".govuk-error-summary")
+    assert "Enter a full postcode, like CF10 1EP" in summary.inner_text()
+    assert page.get_by_label("Address line").input_value() == "9 Glanrafon"  # nothing typed is lost
+    assert axe_violations(page) == []
+
+    page.get_by_label("Postcode").fill("LL57 1LH")
+    page.get_by_role("button", name="Save").click()
+    assert "Sent for approval" in page.inner_text("main")
+    assert "Needs approval" in page.inner_text(".govuk-summary-list")
+    assert axe_violations(page) == []
+
+    public = new_page(browser, DESKTOP)
+    public.goto(public_url)
+    assert "Glanrafon" not in public.content()
+
+    change = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    services.change_approve(change=change, by=None)
+    public.goto(public_url)
+    assert "9 Glanrafon" in public.inner_text("main")
+    assert "53.2274" in public.content()  # the map point, from the postcode

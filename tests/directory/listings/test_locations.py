@@ -1,0 +1,333 @@
+"""A provider says where their service is based. Withholding an address is public at once; nothing
+that would newly publish an address or a map point is, until a moderator approves it."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from directory.listings import fields, selectors, services
+from directory.listings.forms import LOCATION_NAME_REQUIRED, LOCATION_POSTCODE_INVALID
+from directory.models import Location, Service, ServiceAtLocation, ServiceChange
+from tests.directory.listings.conftest import form_data
+from tests.factories import LocationFactory, PostcodeFactory, ServiceAtLocationFactory, ServiceFactory
+
+NEW_ADDRESS = {"name": "Bangor centre", "address_1": "9 Glanrafon", "city": "Bangor", "county": "Gwynedd",
+               "postcode": "ll57 1lh"}
+
+OFFICE = {"name": "Main office", "address_1": "1 High Street", "city": "Cardiff", "postcode": "CF10 1EP"}
+
+
+@pytest.fixture
+def office(service):
+    """The service's published office, with a point from its postcode."""
+    return ServiceAtLocationFactory(service=service, location=LocationFactory(
+        organisation=service.organisation, name="Main office", address_1="1 High Street", postcode="CF10 1EP",
+    )).location
+
+
+@pytest.fixture
+def bangor_postcode(db):
+    return PostcodeFactory(postcode="LL57 1LH", latitude=53.2274, longitude=-4.1293, lad_code="W06000001")
+
+
+def public_html(client, service: Service) -> str:
+    client.logout()
+    return client.get(reverse("directory:service_detail", args=[service.public_id])).content.decode()
+
+
+def public_api(client, service: Service) -> str:
+    client.logout()
+    return client.get(f"/api/oruk/services/{service.public_id}").content.decode()
+
+
+def approve(client, moderator, change: ServiceChange):
+    client.force_login(moderator)
+    detail = client.get(reverse("listings:change_detail", args=[change.pk]))
+    response = client.post(reverse("listings:change_approve", args=[change.pk]),
+                           {"seen_version": detail.context["seen_version"]})
+    assert response.status_code == 302
+    return detail
+
+
+# Who may see and change the page.
+
+@pytest.mark.parametrize(("role", "status"), [
+    ("anonymous", 302), ("other_provider", 404), ("own_provider", 200), ("moderator", 200),
+])
+@pytest.mark.parametrize("name", ["listings:locations", "listings:location_add"])
+def test_only_the_services_own_provider_or_a_moderator_may_see_its_locations(
+    client_as, service, role, status, name
+):
+    response = client_as(role).get(reverse(name, args=[service.public_id]))
+
+    assert response.status_code == status
+    if role == "anonymous":
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize(("role", "status"), [("anonymous", 302), ("other_provider", 404)])
+def test_another_provider_or_anonymous_cannot_change_or_remove_a_location(client_as, service, office, role, status):
+    client = client_as(role)
+    key = office.public_id
+
+    changed = client.post(reverse("listings:location_edit", args=[service.public_id, key]),
+                          {**NEW_ADDRESS, "do_not_publish_address": "on"})
+    removed = client.post(reverse("listings:location_remove", args=[service.public_id, key]))
+
+    assert (changed.status_code, removed.status_code) == (status, status)
+    office.refresh_from_db()
+    assert (office.address_1, office.do_not_publish_address) == ("1 High Street", False)
+    assert ServiceAtLocation.objects.filter(service=service, location=office).exists()
+    assert not ServiceChange.objects.exists()
+
+
+def test_a_location_not_of_this_service_is_404(client, provider, service):
+    elsewhere = ServiceAtLocationFactory(service=ServiceFactory(organisation=service.organisation)).location
+    client.force_login(provider)
+
+    response = client.get(reverse("listings:location_edit", args=[service.public_id, elsewhere.public_id]))
+
+    assert response.status_code == 404
+
+
+# Adding: never public before approval.
+
+def test_a_new_location_is_not_public_until_a_moderator_approves_it(
+    client, provider, moderator, service, office, bangor_postcode
+):
+    client.force_login(provider)
+    response = client.post(reverse("listings:location_add", args=[service.public_id]), NEW_ADDRESS, follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("listings:locations", args=[service.public_id])
+    assert "Sent for approval" in response.content.decode()
+    assert "Needs approval" in response.content.decode()
+    assert list(service.service_at_locations.values_list("location__name", flat=True)) == ["Main office"]
+    for page in (public_html(client, service), public_api(client, service)):
+        assert "Glanrafon" not in page and "LL57" not in page and "53.2274" not in page
+    change = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    assert [e["name"] for e in change.proposed[fields.LOCATIONS]] == ["Bangor centre", "Main office"]
+
+    detail = approve(client, moderator, change)
+
+    rows = [row for row in detail.context["rows"] if row.field == fields.LOCATIONS]
+    assert "9 Glanrafon, Bangor, Gwynedd, LL57 1LH" in rows[0].added and not rows[0].removed
+    added = Location.objects.get(name="Bangor centre")
+    assert (added.organisation, added.postcode, added.latitude, added.longitude) == (
+        service.organisation, "LL57 1LH", 53.2274, -4.1293)
+    assert "9 Glanrafon" in public_html(client, service)
+    assert "Glanrafon" in public_api(client, service)
+
+
+def test_a_pending_location_survives_a_later_edit_of_the_listing(client, provider, service, office, bangor_postcode):
+    client.force_login(provider)
+    client.post(reverse("listings:location_add", args=[service.public_id]), NEW_ADDRESS)
+
+    client.post(reverse("listings:service_edit", args=[service.public_id]), form_data(service, age_max="16"))
+
+    change = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    assert change.proposed["age_max"] == "16.0"
+    assert [e["name"] for e in change.proposed[fields.LOCATIONS]] == ["Bangor centre", "Main office"]
+
+
+# Changing and unticking: never public before approval; withholding at once.
+
+def test_a_changed_address_is_not_public_until_approved(client, provider, moderator, service, office, bangor_postcode):
+    client.force_login(provider)
+    client.post(reverse("listings:location_edit", args=[service.public_id, office.public_id]), NEW_ADDRESS)
+
+    office.refresh_from_db()
+    assert (office.address_1, office.postcode, office.latitude) == ("1 High Street", "CF10 1EP", 51.4816)
+    assert "Glanrafon" not in public_html(client, service)
+
+    approve(client, moderator, ServiceChange.objects.get(state=ServiceChange.State.PENDING))
+
+    office.refresh_from_db()
+    assert (office.address_1, office.postcode, office.latitude, office.longitude) == (
+        "9 Glanrafon", "LL57 1LH", 53.2274, -4.1293)
+
+
+def test_withholding_an_address_is_public_at_once_and_renews_the_renderings(client, provider, service, office):
+    token = Service.objects.get(pk=service.pk).render_token
+    assert "1 High Street" in public_html(client, service)
+    client.force_login(provider)
+    data = {**OFFICE, "do_not_publish_address": "on"}
+
+    response = client.post(reverse("listings:location_edit", args=[service.public_id, office.public_id]), data,
+                           follow=True)
+
+    assert "is no longer published" in response.content.decode()
+    office.refresh_from_db()
+    assert office.do_not_publish_address is True
+    assert not ServiceChange.objects.exists()
+    assert Service.objects.get(pk=service.pk).render_token != token
+    for page in (public_html(client, service), public_api(client, service)):
+        assert "1 High Street" not in page and "CF10 1EP" not in page
+
+
+def test_showing_a_withheld_address_again_waits_for_approval(client, provider, moderator, service, office):
+    office.do_not_publish_address = True
+    office.save()
+    client.force_login(provider)
+    data = OFFICE
+
+    client.post(reverse("listings:location_edit", args=[service.public_id, office.public_id]), data)
+
+    office.refresh_from_db()
+    assert office.do_not_publish_address is True
+    assert "1 High Street" not in public_html(client, service)
+    approve(client, moderator, ServiceChange.objects.get(state=ServiceChange.State.PENDING))
+    assert "1 High Street" in public_html(client, service)
+
+
+def test_withholding_with_a_new_address_withholds_now_and_never_publishes_the_new_one(
+    client, provider, moderator, service, office, bangor_postcode
+):
+    client.force_login(provider)
+    client.post(reverse("listings:location_edit", args=[service.public_id, office.public_id]),
+                {**NEW_ADDRESS, "do_not_publish_address": "on"})
+
+    office.refresh_from_db()
+    assert (office.do_not_publish_address, office.address_1) == (True, "1 High Street")
+    approve(client, moderator, ServiceChange.objects.get(state=ServiceChange.State.PENDING))
+    office.refresh_from_db()
+    assert (office.do_not_publish_address, office.address_1) == (True, "9 Glanrafon")
+    assert "Glanrafon" not in public_html(client, service)
+
+
+# A location shared by the organisation's services.
+
+def test_changing_a_shared_location_leaves_the_other_service_at_the_old_address(
+    client, provider, moderator, service, office, bangor_postcode
+):
+    other = ServiceFactory(organisation=service.organisation, name="Other service")
+    ServiceAtLocationFactory(service=other, location=office)
+    client.force_login(provider)
+    client.post(reverse("listings:location_edit", args=[service.public_id, office.public_id]), NEW_ADDRESS)
+    approve(client, moderator, ServiceChange.objects.get(state=ServiceChange.State.PENDING))
+
+    office.refresh_from_db()
+    assert office.address_1 == "1 High Street"
+    assert list(other.service_at_locations.values_list("location", flat=True)) == [office.pk]
+    mine = Location.objects.get(service_at_locations__service=service)
+    assert (mine.pk != office.pk, mine.address_1, mine.latitude) == (True, "9 Glanrafon", 53.2274)
+
+
+def test_removing_a_shared_location_keeps_it_for_the_other_service(client, provider, moderator, service, office):
+    other = ServiceFactory(organisation=service.organisation, name="Other service")
+    ServiceAtLocationFactory(service=other, location=office)
+    client.force_login(provider)
+
+    response = client.post(reverse("listings:location_remove", args=[service.public_id, office.public_id]),
+                           follow=True)
+
+    assert "To be removed once a moderator approves" in response.content.decode()
+    assert service.service_at_locations.exists()  # not before approval
+    approve(client, moderator, ServiceChange.objects.get(state=ServiceChange.State.PENDING))
+    assert not service.service_at_locations.exists()
+    assert list(other.service_at_locations.values_list("location", flat=True)) == [office.pk]
+
+
+def test_withholding_a_shared_address_withholds_it_for_every_service_based_there(client, provider, service, office):
+    other = ServiceFactory(organisation=service.organisation, name="Other service")
+    ServiceAtLocationFactory(service=other, location=office)
+    client.force_login(provider)
+
+    client.post(reverse("listings:location_edit", args=[service.public_id, office.public_id]),
+                {**OFFICE, "do_not_publish_address": "on"})
+
+    assert "1 High Street" not in public_html(client, other)
+
+
+# Moderators and listings not yet published change at once.
+
+def test_a_moderators_change_is_published_at_once(client, moderator, service, office, bangor_postcode):
+    client.force_login(moderator)
+
+    client.post(reverse("listings:location_add", args=[service.public_id]), NEW_ADDRESS)
+
+    assert not ServiceChange.objects.exists()
+    assert "9 Glanrafon" in public_html(client, service)
+
+
+def test_an_unpublished_listings_locations_change_at_once_and_the_moderator_sees_them(
+    client, provider, moderator, org, bangor_postcode
+):
+    service = ServiceFactory(organisation=org, is_published=False)
+    change = ServiceChange.objects.create(service=service, kind=ServiceChange.Kind.NEW)
+    client.force_login(provider)
+
+    client.post(reverse("listings:location_add", args=[service.public_id]), NEW_ADDRESS)
+
+    assert service.service_at_locations.get().location.address_1 == "9 Glanrafon"
+    client.force_login(moderator)
+    rows = client.get(reverse("listings:change_detail", args=[change.pk])).context["rows"]
+    assert any(row.field == fields.LOCATIONS and "9 Glanrafon" in row.after for row in rows)
+
+
+# The postcode gives the point; the form says what is wrong and keeps what was typed.
+
+def test_a_postcode_we_do_not_hold_saves_no_point_and_says_so(client, moderator, service):
+    client.force_login(moderator)
+
+    response = client.post(reverse("listings:location_add", args=[service.public_id]),
+                           {**NEW_ADDRESS, "postcode": "SW1A 1AA"}, follow=True)
+
+    assert "We could not find the postcode SW1A 1AA" in response.content.decode()
+    location = Location.objects.get(name="Bangor centre")
+    assert (location.postcode, location.latitude, location.longitude) == ("SW1A 1AA", None, None)
+
+
+def test_a_point_never_comes_from_a_sectors_centre(db, bangor_postcode):
+    from directory.models import PostcodeDistrict
+
+    PostcodeDistrict.objects.create(prefix="LL57 1", latitude=53.2, longitude=-4.1)
+
+    assert services.location_point("ll571lh").latitude == 53.2274
+    assert services.location_point("LL57 1ZZ") is None  # lookup_postcode would give the sector's centre
+    assert services.location_point("LL57 1") is None
+    assert services.location_point("") is None
+
+
+@pytest.mark.parametrize(("data", "field", "message"), [
+    ({**NEW_ADDRESS, "name": " "}, "name", LOCATION_NAME_REQUIRED),
+    ({**NEW_ADDRESS, "postcode": "LL57"}, "postcode", LOCATION_POSTCODE_INVALID),
+    ({**NEW_ADDRESS, "postcode": "not a postcode"}, "postcode", LOCATION_POSTCODE_INVALID),
+])
+def test_the_form_says_what_is_wrong_and_keeps_what_was_typed(client, provider, service, data, field, message):
+    client.force_login(provider)
+
+    response = client.post(reverse("listings:location_add", args=[service.public_id]), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [message]
+    html = response.content.decode()
+    assert "9 Glanrafon" in html and 'value="Gwynedd"' in html
+    assert 'class="govuk-error-summary"' in html
+    assert not ServiceChange.objects.exists() and not Location.objects.filter(name="Bangor centre").exists()
+
+
+def test_the_list_shows_the_proposal_over_the_live_locations(client, provider, service, office, bangor_postcode):
+    client.force_login(provider)
+    client.post(reverse("listings:location_add", args=[service.public_id]), NEW_ADDRESS)
+
+    entries = selectors.service_location_entries_proposed(service=service)
+    response = client.get(reverse("listings:locations", args=[service.public_id]))
+
+    assert [row["waiting"] for row in response.context["rows"]] == [True, False]
+    assert [row["entry"] for row in response.context["rows"]] == entries
+
+
+def test_the_welsh_pages_are_in_welsh(client, provider, service, office):
+    urls = [reverse(name, args=[service.public_id]) for name in ("listings:locations", "listings:location_add")]
+    client.force_login(provider)
+
+    listing = client.get("/cy" + urls[0]).content.decode()
+    form = client.post("/cy" + urls[1], {**NEW_ADDRESS, "postcode": "LL57"}).content.decode()
+
+    assert "Lle mae wedi'i leoli" in listing and "Ychwanegu lleoliad" in listing
+    for english in ("Where it is based", "Add a location", "Needs approval", "Remove"):
+        assert english not in listing, english
+    assert "Rhowch god post llawn" in form and "Tref neu ddinas" in form
+    for english in ("Enter a full postcode", "Town or city", "Do not publish this address"):
+        assert english not in form, english

@@ -334,6 +334,28 @@ def _withhold_at_once(service: Service, entries: list[dict[str, Any]], *, by) ->
     return withheld
 
 
+def _keep_withheld_since(service: Service, entries: list[dict[str, Any]], *, since) -> list[dict[str, Any]]:
+    """`entries` with each address withheld after they were proposed still withheld.
+
+    A proposal lists every location as it stood when sent. If an address was withheld since (for
+    this service or another based there), approving the proposal would show it again: the address
+    is kept withheld unless the proposal itself asked to show an address that was withheld when it
+    was sent. A location with no history that far back is kept withheld too."""
+    withheld_now = {
+        str(location.public_id): location
+        for location in Location.objects.filter(service_at_locations__service=service, do_not_publish_address=True)
+    }
+    kept = []
+    for entry in entries:
+        location = withheld_now.get(entry["id"])
+        if location is not None and not entry["do_not_publish_address"]:
+            then = location.history.as_of(since) if location.history.filter(history_date__lte=since).exists() else None
+            if then is None or not then.do_not_publish_address:
+                entry = {**entry, "do_not_publish_address": True}
+        kept.append(entry)
+    return kept
+
+
 def _save_location(location: Location, *, by, reason: str) -> None:
     location.full_clean()
     location._history_user = by
@@ -409,6 +431,7 @@ def change_approve(*, change: ServiceChange, by, seen_version: int | None = None
     locations = proposed.pop(fields.LOCATIONS, None)
     _save(service, proposed, by=by, reason=f"Approved change {change.pk}")
     if locations is not None:
+        locations = _keep_withheld_since(service, locations, since=change.submitted_at)
         _apply_locations(service, locations, by=by, reason=f"Approved change {change.pk}")
     change.state = ServiceChange.State.APPROVED
     change.decided_by = by

@@ -195,6 +195,29 @@ def test_withholding_with_a_new_address_withholds_now_and_never_publishes_the_ne
     assert "Glanrafon" not in public_html(client, service)
 
 
+def test_an_address_withheld_after_a_change_was_sent_stays_withheld_when_it_is_approved(
+    client, provider, moderator, service, office
+):
+    """The proposal lists the office as it stood, published. Withheld since (here through another
+    service based there), approving the proposal must not show it again."""
+    other = ServiceFactory(organisation=service.organisation, name="Other service")
+    ServiceAtLocationFactory(service=other, location=office)
+    client.force_login(provider)
+    client.post(reverse("listings:location_edit", args=[service.public_id, office.public_id]),
+                {**OFFICE, "name": "Main office (ground floor)"})
+    change = ServiceChange.objects.get(state=ServiceChange.State.PENDING)
+    client.post(reverse("listings:location_edit", args=[other.public_id, office.public_id]),
+                {**OFFICE, "do_not_publish_address": "on"})
+    assert ServiceChange.objects.get(state=ServiceChange.State.PENDING) == change  # this service's, unchanged
+
+    approve(client, moderator, change)
+
+    mine = Location.objects.get(service_at_locations__service=service)
+    assert (mine.name, mine.do_not_publish_address) == ("Main office (ground floor)", True)
+    for page in (public_html(client, service), public_api(client, service), public_html(client, other)):
+        assert "1 High Street" not in page and "CF10 1EP" not in page
+
+
 # A location shared by the organisation's services.
 
 def test_changing_a_shared_location_leaves_the_other_service_at_the_old_address(

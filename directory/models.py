@@ -478,6 +478,16 @@ class ServiceChange(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.service} ({self.get_state_display()})"
 
+    @property
+    def kind_label(self) -> str:
+        """What the change is about, as the queue and pages head it: an edit's proposal may hold
+        referral details, where the service is based (its "locations" key), or both."""
+        if self.kind != self.Kind.EDIT or "locations" not in self.proposed:
+            return self.get_kind_display()
+        if len(self.proposed) == 1:
+            return _("Change to where it is based")
+        return _("Change to referral details and where it is based")
+
 
 class ProblemReport(models.Model):
     """Someone told us a listing is wrong. Holds no details of who reported it."""

@@ -218,6 +218,21 @@ def test_an_address_withheld_after_a_change_was_sent_stays_withheld_when_it_is_a
         assert "1 High Street" not in page and "CF10 1EP" not in page
 
 
+def test_a_change_to_where_it_is_based_is_headed_so_in_the_queue_and_on_its_page(
+    client, provider, moderator, service, office, bangor_postcode
+):
+    client.force_login(provider)
+    client.post(reverse("listings:location_edit", args=[service.public_id, office.public_id]), NEW_ADDRESS)
+    change = ServiceChange.objects.get(state=ServiceChange.State.PENDING)
+    client.force_login(moderator)
+    queue = client.get(reverse("listings:moderation")).content.decode()
+    page = client.get(reverse("listings:change_detail", args=[change.pk])).content.decode()
+    assert "Change to where it is based" in queue and "Change to referral details" not in queue
+    assert f"Change to where it is based: {service.name}" in page
+    change.proposed = {**change.proposed, "age_max": "12"}
+    assert change.kind_label == "Change to referral details and where it is based"
+
+
 # A location shared by the organisation's services.
 
 def test_changing_a_shared_location_leaves_the_other_service_at_the_old_address(

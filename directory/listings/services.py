@@ -429,7 +429,8 @@ def change_approve(*, change: ServiceChange, by, seen_version: int | None = None
         service.is_published = True
     proposed = dict(change.proposed)
     locations = proposed.pop(fields.LOCATIONS, None)
-    _save(service, proposed, by=by, reason=f"Approved change {change.pk}")
+    if proposed or change.kind == ServiceChange.Kind.NEW:  # a change only to locations leaves the row as it is
+        _save(service, proposed, by=by, reason=f"Approved change {change.pk}")
     if locations is not None:
         locations = _keep_withheld_since(service, locations, since=change.submitted_at)
         _apply_locations(service, locations, by=by, reason=f"Approved change {change.pk}")

@@ -233,6 +233,17 @@ def test_a_change_to_where_it_is_based_is_headed_so_in_the_queue_and_on_its_page
     assert change.kind_label == "Change to referral details and where it is based"
 
 
+def test_approving_a_change_only_to_locations_adds_no_empty_version_to_the_listings_history(
+    client, provider, moderator, service, office, bangor_postcode
+):
+    client.force_login(provider)
+    client.post(reverse("listings:location_edit", args=[service.public_id, office.public_id]), NEW_ADDRESS)
+    versions = service.history.count()
+    approve(client, moderator, ServiceChange.objects.get(state=ServiceChange.State.PENDING))
+    assert service.history.count() == versions
+    assert "9 Glanrafon" in public_html(client, service)  # the change itself is published
+
+
 # A location shared by the organisation's services.
 
 def test_changing_a_shared_location_leaves_the_other_service_at_the_old_address(

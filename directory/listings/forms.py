@@ -316,6 +316,12 @@ LOCATION_NAME_REQUIRED = _("Enter the location’s name, like “Main office” 
 LOCATION_POSTCODE_INVALID = _("Enter a full postcode, like CF10 1EP, or leave the postcode blank.")
 
 
+LOCATION_NAME_HOLDS_POSTCODE = _(
+    "Take the postcode out of the location's name: the name is published even when the address is not. "
+    "Put the postcode in the postcode box."
+)
+
+
 class LocationForm(forms.Form):
     """One place a service is based. Its map point comes from the postcode, never from the provider."""
 
@@ -337,6 +343,16 @@ class LocationForm(forms.Form):
         help_text=_("For example a refuge or a therapy house: the public sees the location’s name only, "
                     "with no address and no map point."),
     )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        found = personal_data.findings(name)
+        if personal_data.POSTCODE in found:
+            # A withheld address would be published through its name.
+            raise forms.ValidationError(LOCATION_NAME_HOLDS_POSTCODE, code="postcode")
+        if found:
+            raise forms.ValidationError(personal_data.refusal(found), code="personal")
+        return name
 
     def clean_postcode(self) -> str:
         raw = self.cleaned_data["postcode"]

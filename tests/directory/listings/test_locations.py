@@ -244,6 +244,19 @@ def test_approving_a_change_only_to_locations_adds_no_empty_version_to_the_listi
     assert "9 Glanrafon" in public_html(client, service)  # the change itself is published
 
 
+@pytest.mark.parametrize(("name", "says"), [
+    ("Refuge, CF10 1EP", "Take the postcode out of the location"),
+    ("Where my son Tom goes", "could identify a child or family"),
+])
+def test_a_location_name_holding_a_postcode_or_a_childs_name_is_refused(client, provider, service, name, says):
+    """The name is published even when the address is withheld: a postcode in it would publish a refuge."""
+    client.force_login(provider)
+    response = client.post(reverse("listings:location_add", args=[service.public_id]),
+                           {**OFFICE, "name": name, "do_not_publish_address": "on"})
+    assert response.status_code == 200 and says in response.content.decode().replace("&#x27;", "'")
+    assert not Location.objects.filter(name=name).exists() and not ServiceChange.objects.exists()
+
+
 # A location shared by the organisation's services.
 
 def test_changing_a_shared_location_leaves_the_other_service_at_the_old_address(

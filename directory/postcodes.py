@@ -77,11 +77,8 @@ def _unit_sql(vendor: str) -> str:
 def lookup_postcode(parsed: ParsedPostcode) -> PostcodePoint | None:
     """Find a parsed postcode's point and local authority. One or two indexed queries."""
     if parsed.kind == "unit":
-        with connection.cursor() as cursor:
-            cursor.execute(_unit_sql(connection.vendor), [parsed.text])
-            row = cursor.fetchone()
-        if row is not None:
-            return PostcodePoint(parsed.text, "unit", *row)
+        if (point := unit_postcode_point(parsed)) is not None:
+            return point
         # A valid-looking unit postcode we do not hold (e.g. English): fall back to its sector.
         sector = f"{parsed.text[:-2]}"
         prefixes = [sector, parsed.outward]

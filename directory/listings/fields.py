@@ -38,25 +38,6 @@ MODERATED_FIELDS: tuple[str, ...] = (
     COVERAGE,
 )
 
-IMMEDIATE_FIELDS: tuple[str, ...] = (
-    "name_en",
-    "name_cy",
-    "description_en",
-    "description_cy",
-    *vocabulary.SUPPORT_KIND_FIELDS.values(),
-    "how_to_refer_en",
-    "how_to_refer_cy",
-    "referral_url",
-    "referral_email",
-    "referral_phone",
-    *vocabulary.DELIVERY_MODE_FIELDS.values(),
-    "welsh_available",
-    "other_languages",
-    "is_free",
-    "cost_note",
-    "capacity_per_year",
-)
-
 # Every editable field in the edit page's order (forms.ServiceForm.fieldsets), which the error
 # summary, a moderator's diff and the history follow: a list in another order sent a reader up and
 # down the page.
@@ -65,18 +46,7 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "name_cy",
     "description_en",
     "description_cy",
-    "status",
-    *vocabulary.ABUSE_FORM_FIELDS.values(),
-    *vocabulary.AUDIENCE_FIELDS.values(),
-    "age_min",
-    "age_max",
-    *vocabulary.REFERRER_FIELDS.values(),
-    "disclosure_required",
-    "pre_trial_therapy",
-    "requires_proceedings_finished",
-    "eligibility_en",
-    "eligibility_cy",
-    COVERAGE,
+    *MODERATED_FIELDS,  # together on the page, from the status to the areas
     *vocabulary.SUPPORT_KIND_FIELDS.values(),
     "how_to_refer_en",
     "how_to_refer_cy",
@@ -90,6 +60,8 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "cost_note",
     "capacity_per_year",
 )
+# Published at once when a provider saves them: every editable field a moderator need not see.
+IMMEDIATE_FIELDS: tuple[str, ...] = tuple(field for field in EDITABLE_FIELDS if field not in MODERATED_FIELDS)
 DECIMAL_FIELDS = frozenset({"age_min", "age_max"})
 
 

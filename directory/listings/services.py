@@ -349,7 +349,7 @@ def _keep_withheld_since(service: Service, entries: list[dict[str, Any]], *, sin
     for entry in entries:
         location = withheld_now.get(entry["id"])
         if location is not None and not entry["do_not_publish_address"]:
-            then = location.history.as_of(since) if location.history.filter(history_date__lte=since).exists() else None
+            then = location.history.filter(history_date__lte=since).order_by("-history_date").first()
             if then is None or not then.do_not_publish_address:
                 entry = {**entry, "do_not_publish_address": True}
         kept.append(entry)

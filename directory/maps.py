@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 from jinja2 import Template
 
 from directory.models import Location, Service
+from directory.selectors import Group
 
 WALES_CENTRE = (52.35, -3.75)
 WALES_BOUNDS = [[51.37, -5.35], [53.43, -2.65]]
-# A result's marker by its group: a shape (styles in servicemap.css, .sm-pin--N) as well as a
-# colour, so the groups are told apart without colour (WCAG 1.4.1), as the key beside the map shows.
-GROUPS = (1, 2, 3)
+# A result's marker by its group: a shape (styles in servicemap.css, .sm-pin--<group's slug>) as
+# well as a colour, so the groups are told apart without colour (WCAG 1.4.1), as the key beside the
+# map shows. Named by the group, not its place in the list: a shape means the same group in any order.
 OUTLINE = {"color": "#0b0c0c", "weight": 3, "fillColor": "#ffdd00", "fillOpacity": 0.15}
 COVERAGE = {"color": "#1d70b8", "weight": 1, "fillColor": "#1d70b8", "fillOpacity": 0.25}
 BACKDROP = {"color": "#6f777b", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.6}
@@ -81,11 +82,12 @@ def _add_outline(m: folium.Map, features: Sequence[dict], style: dict) -> None:
         folium.GeoJson(feature, style_function=lambda _f, s=style: s, tooltip=name).add_to(m)
 
 
-def _group_label(group: int) -> str:
-    return {1: _("takes referrals from the area"), 2: _("near by, not covering it")}.get(group, _("all-Wales"))
+def _group_label(group: Group) -> str:
+    return {Group.LOCAL: _("takes referrals from the area"), Group.NEARBY: _("near by, not covering it")}.get(
+        group, _("all-Wales"))
 
 
-def _add_location(m: folium.Map, service: Service, location: Location, group: int, url: str, note: str) -> None:
+def _add_location(m: folium.Map, service: Service, location: Location, group: Group, url: str, note: str) -> None:
     popup = f'<a href="{html.escape(url)}">{text(service.name)}</a><br>{text(location.name)}'
     if note:
         popup += f"<br>{text(note)}"
@@ -93,7 +95,7 @@ def _add_location(m: folium.Map, service: Service, location: Location, group: in
     # popup with Enter (Leaflet's `keyboard` option), and its text is its name for a screen reader.
     spoken = ", ".join(part for part in (text(service.name), text(location.name), _group_label(group), text(note)) if part)
     icon = folium.DivIcon(
-        html=f'<span class="sm-pin sm-pin--{group}"></span><span class="govuk-visually-hidden">{spoken}</span>',
+        html=f'<span class="sm-pin sm-pin--{group.slug}"></span><span class="govuk-visually-hidden">{spoken}</span>',
         class_name="sm-pin-icon", icon_size=(24, 24), icon_anchor=(12, 12), popup_anchor=(0, -8),
     )
     folium.Marker(
@@ -163,8 +165,7 @@ def build_search_map(
             if not location.has_public_point:
                 continue  # never draw a do-not-publish address, even if a caller passed one
             note = _("%(km).1f km away") % {"km": result.distance_km} if result.distance_km is not None else ""
-            group = int(result.group) if int(result.group) in GROUPS else 1
-            _add_location(m, result.service, location, group, service_url(result.service), note)
+            _add_location(m, result.service, location, Group(result.group), service_url(result.service), note)
             points.append((location.latitude, location.longitude))
     m.fit_bounds(_bounds_of(outline, points) or WALES_BOUNDS, max_zoom=12, padding=(16, 16))
     return _embed(m, _("Map of the services found"))

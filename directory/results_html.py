@@ -167,21 +167,21 @@ def _group_counts(outcome: selectors.SearchOutcome, area: str, links: QueryLinks
             "%(counter)s takes referrals from %(area)s", "%(counter)s take referrals from %(area)s",
             counts[selectors.Group.LOCAL],
         ) % {"counter": _number(counts[selectors.Group.LOCAL]), "area": area},
+        selectors.Group.FALLBACK: ngettext(
+            "%(counter)s all-Wales service or helpline", "%(counter)s all-Wales services and helplines",
+            counts[selectors.Group.FALLBACK],
+        ) % {"counter": _number(counts[selectors.Group.FALLBACK])},
         selectors.Group.NEARBY: ngettext(
             "%(counter)s near by (within %(km)s km) but not covering it",
             "%(counter)s near by (within %(km)s km) but not covering it",
             counts[selectors.Group.NEARBY],
         ) % {"counter": _number(counts[selectors.Group.NEARBY]), "km": _number(selectors.NEARBY_KM)},
-        selectors.Group.FALLBACK: ngettext(
-            "%(counter)s all-Wales service or helpline", "%(counter)s all-Wales services and helplines",
-            counts[selectors.Group.FALLBACK],
-        ) % {"counter": _number(counts[selectors.Group.FALLBACK])},
     }
     items = []
     for group, text in texts.items():
         first = first_pages[group]
         if first:
-            text = f'<a class="govuk-link" href="{links.link(page=first, view=None)}#group-{group.value}">{text}</a>'
+            text = f'<a class="govuk-link" href="{links.link(page=first, view=None)}#group-{group.slug}">{text}</a>'
         items.append(f"  <li>{text}</li>\n")
     return f'\n<ul class="govuk-list sm-group-counts">\n{"".join(items)}</ul>\n'
 
@@ -224,9 +224,9 @@ def _map(outcome: selectors.SearchOutcome, area: str, map_html: str, mapped_coun
     return (
         f"\n  {holes.map(map_html)}\n"
         f'  <p class="govuk-body-s sm-map-note">{note}\n'
-        f'    <span class="sm-key sm-key--1"></span> {strings.key_local}\n'
-        f'    <span class="sm-key sm-key--2"></span> {strings.key_nearby}\n'
-        f'    <span class="sm-key sm-key--3"></span> {strings.key_all_wales}</p>\n'
+        f'    <span class="sm-key sm-key--local"></span> {strings.key_local}\n'
+        f'    <span class="sm-key sm-key--all-wales"></span> {strings.key_all_wales}\n'
+        f'    <span class="sm-key sm-key--nearby"></span> {strings.key_nearby}</p>\n'
     )
 
 
@@ -246,7 +246,7 @@ def _cards(results: Sequence[selectors.SearchResult], area: str, holes: Holes, s
                 heading = strings.fallback_heading
             note = f'<p class="govuk-body-s">{strings.nearby_note}</p>' if result.is_nearby else ""
             out.append(
-                f'\n    <h2 class="govuk-heading-m sm-group-heading" id="group-{_number(group.value)}">\n'
+                f'\n    <h2 class="govuk-heading-m sm-group-heading" id="group-{group.slug}">\n'
                 f"      {heading}\n    </h2>\n    {note}\n    "
             )
         out.append(f"\n    {result_card.card_html(result, card_strings, holes.shortlist_button(result.service))}\n  ")

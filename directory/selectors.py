@@ -44,11 +44,19 @@ SORTS = (
 
 
 class Group(IntEnum):
-    """Where a result sits on the page, in this order."""
+    """Where a result sits on the page, in this order (its value: every sort compares it first).
+    Every service that takes the child's referral comes before any that may not."""
 
     LOCAL = 1  # takes referrals from the child's local authority (or a board/region it is in)
-    NEARBY = 2  # based near by, but does not list the child's area
-    FALLBACK = 3  # all-Wales services, and helplines that list no area at all
+    FALLBACK = 2  # all-Wales services, and helplines that list no area at all: they take it too
+    NEARBY = 3  # based near by, but does not list the child's area: it may not take the referral
+
+    @property
+    def slug(self) -> str:
+        """Its name in the page's anchors and the map's marker and key classes (`#group-all-wales`,
+        `.sm-pin--all-wales`): a name, not its place, so a shared link or a marker's shape keeps
+        meaning the same group whatever the order."""
+        return {Group.LOCAL: "local", Group.FALLBACK: "all-wales", Group.NEARBY: "nearby"}[self]
 
 
 # --- current waiting time ----------------------------------------------------------------
@@ -385,7 +393,7 @@ def _sort_key(result: SearchResult, sort: str) -> tuple:
 
 
 def sort_results(results: Iterable[SearchResult], sort: str) -> list[SearchResult]:
-    """Coverage first, then near by, then all-Wales; the chosen order within each (pure).
+    """Coverage first, then all-Wales, then near by; the chosen order within each (pure).
 
     The definition of the order: `weigh` gives the same with numpy (`_sort_order`)."""
     return sorted(results, key=lambda r: _sort_key(r, sort))
@@ -676,7 +684,7 @@ def _within(index: search_index.SearchIndex, point: tuple[float, float] | None, 
     return within
 
 
-_GROUPS = (None, Group.LOCAL, Group.NEARBY, Group.FALLBACK)
+_GROUPS = (None, *sorted(Group))  # a group's value indexes its member
 
 
 @functools.lru_cache(maxsize=8)
@@ -825,11 +833,12 @@ def service_search(
     """Services for a child in `lad_code` (distances from `point`), in three groups.
 
     1. services that cover the local authority, its health board or its safeguarding region;
-    2. services with a published location within NEARBY_KM of the point that do not cover it;
-    3. all-Wales services (they cover Wales) and helplines that list no area.
-    A service covering Wales is a fallback even when it is based near by: it takes the
-    referral, but it is not the local offer. Services failing any criterion are left out
-    and counted per criterion in `exclusions`.
+    2. all-Wales services (they cover Wales) and helplines that list no area;
+    3. services with a published location within NEARBY_KM of the point that do not cover it.
+    The first two take the referral; the third may not, so it comes last. A service covering
+    Wales is in group 2 even when it is based near by: it takes the referral, but it is not the
+    local offer. Services failing any criterion are left out and counted per criterion in
+    `exclusions`.
 
     The candidates come from `search_index` (this process's copy of the light rows, read once per
     directory version). With `hydrate` every result gets its full service (two queries); without,

@@ -34,23 +34,25 @@ def test_it_draws_published_locations_and_never_a_do_not_publish_one():
 
 def test_each_groups_markers_differ_in_shape_and_say_their_group_in_words():
     """Colour is not the only difference between the groups (WCAG 1.4.1): each has its own shape
-    (servicemap.css .sm-pin--N, as the key beside the map), and each marker's text, which a screen
-    reader reads as its name, says its group."""
+    (servicemap.css .sm-pin--<group>, as the key beside the map), and each marker's text, which a
+    screen reader reads as its name, says its group. A shape is named by its group, not by the
+    group's place in the list, so it means the same group whatever the order."""
     office = Location(name="Office", latitude=51.48, longitude=-3.17)
     html = build_search_map(results=[
-        _result("Local one", office), _result("Near one", office, group=Group.NEARBY),
-        _result("Wales one", office, group=Group.FALLBACK),
+        _result("Local one", office), _result("Wales one", office, group=Group.FALLBACK),
+        _result("Near one", office, group=Group.NEARBY),
     ], outline=[], service_url=_url)
 
     assert "L.marker(" in html and "circleMarker" not in html
     icons = [json.loads(found) for found in re.findall(r'"html": ("(?:[^"\\]|\\.)*")', html)]
-    for name, group, said in (("Local one", 1, "takes referrals from the area"), ("Near one", 2, "near by, not covering it"),
-                              ("Wales one", 3, "all-Wales")):
+    for name, group, said in (("Local one", "local", "takes referrals from the area"),
+                              ("Wales one", "all-wales", "all-Wales"), ("Near one", "nearby", "near by, not covering it")):
         assert (f'<span class="sm-pin sm-pin--{group}"></span>'
                 f'<span class="govuk-visually-hidden">{name}, Office, {said}, 2.5 km away</span>') in icons
     css = (settings.BASE_DIR / "servicemap/static/css/servicemap.css").read_text()
-    shapes = {n: re.search(rf"\.sm-key--{n}, \.sm-pin--{n} \{{([^}}]*)\}}", css)[1] for n in (1, 2, 3)}
-    assert "50%" in shapes[1] and "rotate(45deg)" in shapes[2] and "border-radius: 0" in shapes[3]
+    shapes = {g: re.search(rf"\.sm-key--{g}, \.sm-pin--{g} \{{([^}}]*)\}}", css)[1] for g in ("local", "all-wales", "nearby")}
+    assert "50%" in shapes["local"] and "border-radius: 0" in shapes["all-wales"] and "rotate(45deg)" in shapes["nearby"]
+    assert "rotate" not in shapes["all-wales"]
 
 
 def test_it_outlines_the_childs_local_authority_and_uses_our_leaflet_not_a_cdn():

@@ -23,7 +23,7 @@ from directory.selectors import PAGE_SIZE, Exclusion, Group, SearchArea, SearchO
 from tests.factories import AreaFactory
 
 CARD = {name: mark_safe(f"<!--{name}-->") for name in ("head", "ages", "rows", "delivery", "tail")}
-# Results per group (local, near by, all-Wales); the last ones run to many pages (ellipses).
+# Results per group (local, all-Wales, near by: Group's order); the last ones run to many pages (ellipses).
 COUNTS = [(0, 0, 0), (1, 0, 0), (0, 1, 0), (0, 0, 1), (3, 2, 1), (25, 0, 30), (1, 19, 2), (150, 40, 31), (0, 61, 99)]
 EXCLUSIONS = [
     [],
@@ -122,7 +122,7 @@ def test_the_states_cover_every_branch():
         "(1 would match without this criterion)", "This postcode is outside Wales", "Distances from CF40 1AA",
         "Part of HR3 is in Powys &amp; &lt;Môn&gt;.", "la=W06000023\">Search for a child in Powys &amp; &lt;Môn&gt; instead",
         "Hartlepool is outside Wales.", "We could not find the postcode ZZ9 &lt;9&amp;&gt;: distances are from the centre", "Part of SA4 is in another local authority.",
-        "Distances are from the centre", 'id="group-1"', 'id="group-2"', 'id="group-3"', "sm-map-note",
+        "Distances are from the centre", 'id="group-local"', 'id="group-all-wales"', 'id="group-nearby"', 'sm-key--all-wales', "sm-map-note",
         "govuk-pagination__item--ellipses", 'rel="prev"', 'rel="next"', 'role="status"',
         'aria-current="true">Best match', 'aria-current="true">Shortest wait', 'aria-current="true">Nearest',
         '<a class="govuk-link" href="?postcode=CF40+1AA&amp;age=9&amp;abuse_form=cse&amp;abuse_form=online'

@@ -58,15 +58,16 @@ def _names(outcome) -> list[str]:
 # --- coverage, proximity, fallback --------------------------------------------------------
 
 
-def test_it_orders_coverage_then_near_by_then_all_wales(wales_areas):
-    _based_at(ServiceFactory(name="A all-Wales", coverage=[wales_areas[WALES_CODE]]), SWANSEA_POINT)
-    _based_at(ServiceFactory(name="B near by", coverage=[wales_areas[SWANSEA]]), NEWPORT_POINT)
+def test_it_orders_coverage_then_all_wales_then_near_by(wales_areas):
+    """Every service that takes the child's referral (covering, then all-Wales) before any that may not."""
+    _based_at(ServiceFactory(name="A near by", coverage=[wales_areas[SWANSEA]]), NEWPORT_POINT)
+    _based_at(ServiceFactory(name="B all-Wales", coverage=[wales_areas[WALES_CODE]]), SWANSEA_POINT)
     _based_at(ServiceFactory(name="C local", coverage=[wales_areas[CARDIFF]]), SWANSEA_POINT)
 
     outcome = _search()
 
-    assert _names(outcome) == ["C local", "B near by", "A all-Wales"]
-    assert [r.group for r in outcome.results] == [Group.LOCAL, Group.NEARBY, Group.FALLBACK]
+    assert _names(outcome) == ["C local", "B all-Wales", "A near by"]
+    assert [r.group for r in outcome.results] == [Group.LOCAL, Group.FALLBACK, Group.NEARBY]
     assert outcome.area.name == "Cardiff"
     assert (outcome.local_count, outcome.nearby_count, outcome.fallback_count) == (1, 1, 1)
 
@@ -134,7 +135,7 @@ def test_an_area_outside_wales_gets_near_by_services_and_national_helplines_only
 
     outcome = _search(lad_code="E06000050", point=(53.1934, -2.8931))  # Cheshire West and Chester
 
-    assert _names(outcome) == ["Wrexham", "Helpline"]
+    assert _names(outcome) == ["Helpline", "Wrexham"]  # the helpline takes the referral; Wrexham may not
     assert outcome.area.in_wales is False
 
 
@@ -223,14 +224,19 @@ def test_best_match_ranks_more_matched_forms_and_people_then_fresh_short_waits(w
     assert outcome.results[2].wait.is_stale
 
 
-def test_shortest_wait_and_nearest_sorts_stay_within_groups(wales_areas):
+def test_every_sort_stays_within_groups(wales_areas):
     cardiff, swansea = wales_areas[CARDIFF], wales_areas[SWANSEA]
     _based_at(ServiceFactory(name="Local far long", coverage=[cardiff], wait_weeks=20), NEWPORT_POINT)
     _based_at(ServiceFactory(name="Local near short", coverage=[cardiff], wait_weeks=2), CARDIFF_POINT)
-    _based_at(ServiceFactory(name="Near by, no wait", coverage=[swansea], wait_weeks=0), (51.50, -3.20))
+    _based_at(ServiceFactory(name="Near by, no wait", coverage=[swansea], wait_weeks=0, abuse_online=True),
+              (51.50, -3.20))
+    _based_at(ServiceFactory(name="All-Wales, far", coverage=[wales_areas[WALES_CODE]], wait_weeks=1,
+                             abuse_online=True), SWANSEA_POINT)
 
-    assert _names(_search(sort=SORT_WAIT)) == ["Local near short", "Local far long", "Near by, no wait"]
-    assert _names(_search(sort=SORT_DISTANCE)) == ["Local near short", "Local far long", "Near by, no wait"]
+    expected = ["Local near short", "Local far long", "All-Wales, far", "Near by, no wait"]
+    assert _names(_search(sort=SORT_WAIT)) == expected
+    assert _names(_search(sort=SORT_DISTANCE)) == expected
+    assert _names(_search(abuse_forms=["intra_familial", "online"])) == expected  # best match: they match more
 
 
 # --- pure criteria ---------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
+from html import unescape
 from urllib.parse import urlencode
 
 import pytest
@@ -47,7 +49,7 @@ def test_the_empty_search_page_shows_the_form_and_no_results(client, wales_areas
     assert "services found" not in _text(response)
 
 
-def test_the_example_link_from_the_issue_finds_local_near_by_and_all_wales_services(
+def test_the_example_link_from_the_issue_finds_local_all_wales_and_near_by_services(
     client, wales_areas, cardiff_postcode
 ):
     ServiceFactory(name="Cardiff families", coverage=[wales_areas[CARDIFF]], supports_parent_carer=True)
@@ -60,13 +62,51 @@ def test_the_example_link_from_the_issue_finds_local_near_by_and_all_wales_servi
     text = _text(response)
     assert response.status_code == 200
     assert "3 services found" in text
-    assert text.index("Cardiff families") < text.index("Swansea group") < text.index("All-Wales line")
+    assert text.index("Cardiff families") < text.index("All-Wales line") < text.index("Swansea group")
     assert "Does not take referrals from Cardiff" in text
     assert re.search(r"\d+\.\d km", text)
     assert "All-Wales service" in text
     # What the user typed is kept in the form.
     assert 'value="CF10 1EP"' in text and 'value="9"' in text
     assert re.search(r'value="intra_familial" checked', text)
+
+
+def _page(response) -> list[str]:
+    """A results page as it reads: each group heading (#group-…) and each result's name, in order."""
+    found = re.findall(r'sm-group-heading" id="group-([a-z-]+)"|id="service-[^"]+-name" href="[^"]+">([^<]+)</a>',
+                       response.content.decode())
+    return [f"#group-{heading}" if heading else name for heading, name in found]
+
+
+@pytest.mark.parametrize("sort", ["best", "wait", "distance"])
+def test_every_service_that_takes_the_referral_comes_before_any_near_by_one_on_every_page_and_sort(
+    client, wales_areas, cardiff_postcode, sort
+):
+    """Covering services, then all-Wales services and helplines (they take the referral too), then
+    those based near by that do not cover the area. The near-by ones have the shortest waits and are
+    the nearest, so no sort may lift them; the all-Wales ones run over onto page 2, before them."""
+    for i in range(18):
+        ServiceFactory(name=f"Local {i:02d}", coverage=[wales_areas[CARDIFF]], wait_weeks=20 + i)
+    for i in range(3):
+        ServiceFactory(name=f"All-Wales {i}", coverage=[wales_areas[WALES_CODE]], wait_weeks=10 + i)
+    ServiceFactory(name="Helpline", kind_helpline=True, wait_weeks=10)  # lists no area: national
+    for i in range(5):
+        near = ServiceFactory(name=f"Near {i}", coverage=[wales_areas[SWANSEA]], wait_weeks=0)
+        ServiceAtLocationFactory(service=near, location__organisation=near.organisation,
+                                 location__latitude=51.482 + i / 1000, location__longitude=-3.18)
+    url = SEARCH + f"?postcode=CF10+1EP&sort={sort}"
+
+    first, second = _page(client.get(url)), _page(client.get(url + "&page=2"))
+
+    assert len(first) == PAGE_SIZE + 2 and len(second) == 7 + 2  # 20 results and 2 headings; 7 and 2
+    assert first[0] == "#group-local" and sorted(first[1:19]) == [f"Local {i:02d}" for i in range(18)]
+    assert first[19] == "#group-all-wales" and second[0] == "#group-all-wales"  # said again atop page 2
+    assert sorted(first[20:] + second[1:3]) == ["All-Wales 0", "All-Wales 1", "All-Wales 2", "Helpline"]
+    assert second[3] == "#group-nearby" and sorted(second[4:]) == [f"Near {i}" for i in range(5)]
+    counts = _text(client.get(url + "&page=2"))
+    assert re.search(r'page=1#group-local">18 take referrals from Cardiff</a>.*'
+                     r'page=1#group-all-wales">4 all-Wales services and helplines</a>.*'
+                     r'page=2#group-nearby">5 near by \(within 40 km\) but not covering it</a>', counts)
 
 
 BAD_INPUT = [
@@ -218,6 +258,32 @@ def test_the_map_view_draws_published_locations_only_and_outlines_the_area(clien
     assert '"lad_code": "W06000015"' in html
     assert "/static/vendor/leaflet/leaflet.js" in html
     assert "unpkg" not in html and "cdn." not in html
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_the_map_key_lists_the_groups_in_the_lists_order_each_beside_its_markers_shape(
+    client, wales_areas, cardiff_postcode, prefix
+):
+    """The key beside the map names the groups in the list's order (covering, all-Wales, near by),
+    each swatch the shape of that group's markers (the same class), whose spoken names say the same
+    group in the same words; the markers come in that order too (their tab order)."""
+    for name, area in (("Near", wales_areas[SWANSEA]), ("Wales", wales_areas[WALES_CODE]),
+                       ("Local", wales_areas[CARDIFF])):
+        service = ServiceFactory(name=name, coverage=[area])
+        ServiceAtLocationFactory(service=service, location__organisation=service.organisation,
+                                 location__latitude=51.49, location__longitude=-3.18)
+
+    html = client.get(prefix + SEARCH + "?postcode=CF10+1EP&view=map").content.decode()
+
+    key = re.findall(r'<span class="sm-key sm-key--([a-z-]+)"></span> ([^<\n]+)', html)
+    assert [group for group, _label in key] == ["local", "all-wales", "nearby"]
+    icons = [json.loads(found) for found in re.findall(r'"html": ("(?:[^"\\]|\\.)*")', html)]
+    markers = [re.fullmatch(r'<span class="sm-pin sm-pin--([a-z-]+)"></span>'
+                            r'<span class="govuk-visually-hidden">((\w+), .*)</span>', icon).groups() for icon in icons]
+    said = dict(key)
+    assert [(name, group) for group, _spoken, name in markers] == [("Local", "local"), ("Wales", "all-wales"),
+                                                                   ("Near", "nearby")]
+    assert all(f", {unescape(said[group])}, " in spoken for group, spoken, _name in markers), (markers, key)
 
 
 @pytest.mark.parametrize("count", [2, 30])

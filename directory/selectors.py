@@ -737,9 +737,8 @@ def weigh(
         within[failing_near] = _within_km(index, point, rows[failing_near], NEARBY_KM)  # type: ignore[arg-type]
     # The group (index into _GROUPS; 0: not shown nor counted), later rules taking precedence.
     group = np.zeros(len(rows), dtype=np.int8)
-    group[columns.unlisted_helpline[rows]] = Group.FALLBACK
     group[near & within] = Group.NEARBY
-    group[nation] = Group.FALLBACK
+    group[columns.unlisted_helpline[rows] | nation] = Group.FALLBACK  # both take the referral, even near by
     group[local] = Group.LOCAL
     counted = group > 0
     shown = group[passing] > 0

@@ -128,6 +128,18 @@ def test_a_helpline_listing_no_area_is_a_national_fallback_and_other_unlisted_se
     assert (result.service.name, result.group) == ("National helpline", Group.FALLBACK)
 
 
+def test_a_helpline_listing_no_area_is_national_even_when_based_near_by(wales_areas):
+    """It takes the referral from anywhere: not last among services that may not, nor labelled so."""
+    _based_at(ServiceFactory(name="National helpline", kind_helpline=True), NEWPORT_POINT)
+    _based_at(ServiceFactory(name="Near by", coverage=[wales_areas[SWANSEA]]), CARDIFF_POINT)
+
+    outcome = _search()
+
+    assert [(r.service.name, r.group) for r in outcome.results] == [
+        ("National helpline", Group.FALLBACK), ("Near by", Group.NEARBY)]
+    assert 15 < outcome.results[0].distance_km < NEARBY_KM
+
+
 def test_an_area_outside_wales_gets_near_by_services_and_national_helplines_only(wales_areas):
     _based_at(ServiceFactory(name="Wrexham", coverage=[wales_areas["W06000006"]]), (53.0462, -2.9930))
     ServiceFactory(name="All-Wales", coverage=[wales_areas[WALES_CODE]])

@@ -55,12 +55,10 @@ def _nearest_km(point, points):
 def _group(row, covers_local, covers_nation, distance_km, nearby):
     if covers_local:
         return Group.LOCAL
-    if covers_nation:
+    if covers_nation or (row.kind_helpline and not row.lists_an_area):
         return Group.FALLBACK
     if nearby and distance_km is not None and distance_km <= NEARBY_KM:
         return Group.NEARBY
-    if row.kind_helpline and not row.lists_an_area:
-        return Group.FALLBACK
     return None
 
 

@@ -112,6 +112,8 @@ class _Strings:
         self.sort_results = gettext("Sort results")
         self.sort = gettext("Sort:")
         self.sorts = [(value, conditional_escape(label)) for value, label in selectors.SORTS]
+        # Not "0 take referrals from …" above the all-Wales services, which do.
+        self.no_local = gettext("No local service takes referrals from %(area)s")
         self.key_local = gettext("takes referrals from the area")
         self.key_nearby = gettext("near by, not covering it")
         self.key_all_wales = gettext("all-Wales")
@@ -166,7 +168,8 @@ def _group_counts(outcome: selectors.SearchOutcome, area: str, links: QueryLinks
         selectors.Group.LOCAL: ngettext(
             "%(counter)s takes referrals from %(area)s", "%(counter)s take referrals from %(area)s",
             counts[selectors.Group.LOCAL],
-        ) % {"counter": _number(counts[selectors.Group.LOCAL]), "area": area},
+        ) % {"counter": _number(counts[selectors.Group.LOCAL]), "area": area}
+        if counts[selectors.Group.LOCAL] else _strings(get_language()).no_local % {"area": area},
         selectors.Group.FALLBACK: ngettext(
             "%(counter)s all-Wales service or helpline", "%(counter)s all-Wales services and helplines",
             counts[selectors.Group.FALLBACK],

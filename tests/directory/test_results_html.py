@@ -122,7 +122,8 @@ def test_the_states_cover_every_branch():
         "(1 would match without this criterion)", "This postcode is outside Wales", "Distances from CF40 1AA",
         "Part of HR3 is in Powys &amp; &lt;Môn&gt;.", "la=W06000023\">Search for a child in Powys &amp; &lt;Môn&gt; instead",
         "Hartlepool is outside Wales.", "We could not find the postcode ZZ9 &lt;9&amp;&gt;: distances are from the centre", "Part of SA4 is in another local authority.",
-        "Distances are from the centre", 'id="group-local"', 'id="group-all-wales"', 'id="group-nearby"', 'sm-key--all-wales', "sm-map-note",
+        "Distances are from the centre", 'id="group-local"', 'id="group-all-wales"', 'id="group-nearby"', 'sm-key--all-wales',
+        "No local service takes referrals from Rhondda", "sm-map-note",
         "govuk-pagination__item--ellipses", 'rel="prev"', 'rel="next"', 'role="status"',
         'aria-current="true">Best match', 'aria-current="true">Shortest wait', 'aria-current="true">Nearest',
         '<a class="govuk-link" href="?postcode=CF40+1AA&amp;age=9&amp;abuse_form=cse&amp;abuse_form=online'

@@ -73,7 +73,7 @@ def test_the_example_link_from_the_issue_finds_local_all_wales_and_near_by_servi
 
 def _page(response) -> list[str]:
     """A results page as it reads: each group heading (#group-…) and each result's name, in order."""
-    found = re.findall(r'sm-group-heading" id="group-([a-z-]+)"|id="service-[^"]+-name" href="[^"]+">([^<]+)</a>',
+    found = re.findall(r'sm-group-heading" id="group-([a-z-]+)"|id="service-[^"]+-name" href="[^"]+"(?: lang="en")?>([^<]+)</a>',
                        response.content.decode())
     return [f"#group-{heading}" if heading else name for heading, name in found]
 
@@ -107,6 +107,26 @@ def test_every_service_that_takes_the_referral_comes_before_any_near_by_one_on_e
     assert re.search(r'page=1#group-local">18 take referrals from Cardiff</a>.*'
                      r'page=1#group-all-wales">4 all-Wales services and helplines</a>.*'
                      r'page=2#group-nearby">5 near by \(within 40 km\) but not covering it</a>', counts)
+
+
+@pytest.mark.parametrize(("prefix", "none_local"), [
+    ("", "No local service takes referrals from Cardiff"),
+    ("/cy", "Nid oes gwasanaeth lleol yn derbyn atgyfeiriadau o ardal Caerdydd"),
+])
+def test_with_nothing_covering_the_area_the_all_wales_services_come_first_and_the_count_says_none_is_local(
+    client, wales_areas, cardiff_postcode, prefix, none_local
+):
+    """Not "0 take referrals from Cardiff" above all-Wales services that do, then near-by ones first."""
+    near = ServiceFactory(name="Near", coverage=[wales_areas[SWANSEA]])
+    ServiceAtLocationFactory(service=near, location__organisation=near.organisation,
+                             location__latitude=51.49, location__longitude=-3.18)
+    ServiceFactory(name="Wales", coverage=[wales_areas[WALES_CODE]])
+
+    response = client.get(prefix + SEARCH + "?postcode=CF10+1EP")
+
+    counts = re.search(r'<ul class="govuk-list sm-group-counts">(.*?)</ul>', response.content.decode(), re.S)[1]
+    assert re.findall(r"<li>(.*?)</li>", counts)[0] == none_local  # first, and no link: there is no such group
+    assert _page(response) == ["#group-all-wales", "Wales", "#group-nearby", "Near"]
 
 
 BAD_INPUT = [

@@ -49,6 +49,15 @@ def test_the_empty_search_page_shows_the_form_and_no_results(client, wales_areas
     assert "services found" not in _text(response)
 
 
+@pytest.mark.parametrize(("prefix", "all_wales", "near_by"), [("", "all-Wales", "near by"),
+                                                            ("/cy", "Cymru gyfan", "gerllaw")])
+def test_the_search_pages_introduction_gives_the_groups_in_the_results_order(client, wales_areas, prefix, all_wales,
+                                                                             near_by):
+    intro = re.search(r'<p class="govuk-body-l">(.*?)</p>', _text(client.get(prefix + SEARCH)))[1]
+
+    assert intro.index(all_wales) < intro.index(near_by)
+
+
 def test_the_example_link_from_the_issue_finds_local_all_wales_and_near_by_services(
     client, wales_areas, cardiff_postcode
 ):

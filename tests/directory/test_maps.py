@@ -141,3 +141,13 @@ def test_a_welsh_page_marks_an_english_name_in_the_list_of_places():
     html = build_search_map(results=[result], outline=[], service_url=_url)
 
     assert 'href="/services/5fb11c42-da61-5786-927f-802d038929d2/" lang="en">Seren</a> – Swyddfa</li>' in html
+
+
+def test_only_a_map_with_popups_loads_jquery_which_only_builds_them():
+    office = Location(name="Office", latitude=51.48, longitude=-3.17)
+    with_popups = build_search_map(results=[_result("Seren", office)], outline=[], service_url=_url)
+    coverage = build_coverage_map(service=Service(name="Seren"), areas=la_boundaries(["W06000015"]), locations=[office])
+
+    assert "$(`" in with_popups and '<script src="/static/vendor/jquery/jquery.min.js">' in with_popups
+    assert "$(" not in coverage and "jquery" not in coverage
+    assert '<script src="/static/vendor/leaflet/leaflet.js">' in coverage

@@ -4,6 +4,10 @@ Each returns an HTML fragment (Leaflet links, the map element and its script) to
 own page; folium's full-page template is not used because it sets `user-scalable=no` and page
 styles. Leaflet and jQuery (for popups) come from our static files, never a CDN. Only
 locations whose address may be published are ever drawn.
+
+Without JavaScript a map cannot draw: servicemap.css leaves its box and key out (base.html marks
+the body `js-enabled` before anything is painted), and the search map's places are also written
+out as a list beneath it (`_places`), so the map view is still the list of where the services are.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import folium
 from branca.element import MacroElement
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from jinja2 import Template
@@ -51,12 +56,17 @@ def _embed(m: folium.Map, label: str) -> SafeString:
     _KeyboardAccess(_("Close")).add_to(m)  # after every layer: it walks them
     root = m.get_root()
     root.render()
+    script = root.script.render()
     links = "".join(f'<link rel="stylesheet" href="{html.escape(url)}">' for _name, url in m.default_css)
-    scripts = "".join(f'<script src="{html.escape(url)}"></script>' for _name, url in m.default_js)
+    # jQuery only builds folium's popups (`$(`…`)[0]`): a map with none (a service's coverage) does
+    # not load it, 88 kB (30 kB compressed) that a phone on a slow network waited for before the rest
+    # of the page, as it is a blocking script in the middle of it.
+    scripts = "".join(f'<script src="{html.escape(url)}"></script>' for name, url in m.default_js
+                      if name != "jquery" or "$(`" in script)
     # Safe: every provider-written string went through text() or html.escape().
     return mark_safe(
         f'{links}{scripts}<div class="sm-map" role="region" aria-label="{html.escape(label)}">'
-        f"{root.html.render()}</div><script>{root.script.render()}</script>"
+        f"{root.html.render()}</div><script>{script}</script>"
     )
 
 
@@ -85,6 +95,39 @@ def _add_outline(m: folium.Map, features: Sequence[dict], style: dict) -> None:
 def _group_label(group: Group) -> str:
     return {Group.LOCAL: _("takes referrals from the area"), Group.NEARBY: _("near by, not covering it")}.get(
         group, _("all-Wales"))
+
+
+def _places(results: Sequence, service_url) -> str:
+    """The places the search map draws, as a list by group: what the map view gives without
+    JavaScript, and to anyone who would rather read than look at a map."""
+    items: list[tuple[Group, str]] = []
+    for result in results:
+        places = [location for location in result.locations if location.has_public_point]
+        if not places:
+            continue
+        group = Group(result.group)
+        # text(), as in the map's script: the page shows the same, and no provider-written `${…}`
+        # is left anywhere in the fragment to land in a script by a later change.
+        where = "; ".join(text(location.name) for location in places)
+        if result.distance_km is not None:
+            where += ", " + html.escape(_("%(km).1f km away") % {"km": result.distance_km})
+        lang = getattr(result.service, "name_lang", "")  # a MapService knows; a full Service is named as it is
+        lang_attr = f' lang="{lang}"' if lang else ""
+        items.append((group, f'<li><a class="govuk-link" href="{html.escape(service_url(result.service))}"{lang_attr}>'
+                             f"{text(result.service.name)}</a> – {where}</li>"))
+    if not items:
+        return ""
+    heading = html.escape(_("Places on the map"))  # not inside the f-string: makemessages would miss it
+    out = [f'<div class="sm-map-places"><h3 class="govuk-heading-s">{heading}</h3>']
+    for group in Group:  # in the results' order
+        listed = [item for item_group, item in items if item_group == group]
+        if listed:
+            out.append(f'<h4 class="govuk-body govuk-!-font-weight-bold govuk-!-margin-bottom-1">'
+                       f'<span class="sm-key sm-key--{group.slug}" aria-hidden="true"></span> '
+                       f"{html.escape(capfirst(_group_label(group)))}</h4>"
+                       f'<ul class="govuk-list sm-map-places__list">{"".join(listed)}</ul>')
+    out.append("</div>")
+    return "".join(out)
 
 
 def _add_location(m: folium.Map, service: Service, location: Location, group: Group, url: str, note: str) -> None:
@@ -168,7 +211,8 @@ def build_search_map(
             _add_location(m, result.service, location, Group(result.group), service_url(result.service), note)
             points.append((location.latitude, location.longitude))
     m.fit_bounds(_bounds_of(outline, points) or WALES_BOUNDS, max_zoom=12, padding=(16, 16))
-    return _embed(m, _("Map of the services found"))
+    # Safe: _places escapes every provider-written string.
+    return mark_safe(_embed(m, _("Map of the services found")) + _places(results, service_url))
 
 
 def build_coverage_map(

@@ -70,6 +70,14 @@ def translated_name(name_en: str, name_cy: str | None) -> str:
     return name_en or ""
 
 
+def translated_name_lang(name_en: str, name_cy: str | None) -> str:
+    """"en" where `translated_name` gives the English name on a Welsh page (for a `lang`
+    attribute, as `{% lang_attr service "name" %}`); "" where the name is in the page's language."""
+    if not name_cy and (get_language() or "en").startswith("cy"):
+        return "en"
+    return ""
+
+
 def bounding_box(point: tuple[float, float], km: float) -> tuple[float, float, float, float]:
     """South, north, west, east of a box reaching at least `km` from the point (pure)."""
     lat, lon = point

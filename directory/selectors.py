@@ -540,6 +540,7 @@ class MapService:
 
     public_id: UUID
     name: str
+    name_lang: str = ""  # "en" where a Welsh page shows the English name (no Welsh one given)
 
 
 @dataclass(frozen=True)
@@ -557,7 +558,8 @@ def search_results_for_map(results: Sequence[SearchResult]) -> list[SearchResult
         return []
     ids = [result.service.id for result in results]
     names = {
-        row["id"]: MapService(row["public_id"], search_index.translated_name(row["name_en"], row["name_cy"]))
+        row["id"]: MapService(row["public_id"], search_index.translated_name(row["name_en"], row["name_cy"]),
+                              search_index.translated_name_lang(row["name_en"], row["name_cy"]))
         for row in Service.objects.filter(id__in=ids).values("id", "public_id", "name_en", "name_cy")
     }
     sites: dict[int, list[MapLocation]] = {}

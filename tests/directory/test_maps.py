@@ -114,3 +114,42 @@ def test_area_names_on_the_maps_are_in_the_pages_language():
 
     assert "Ynys M\\u00f4n" in welsh or "Ynys Môn" in welsh
     assert "Isle of Anglesey" in english
+
+
+def test_the_search_map_lists_its_places_by_group_in_words_for_a_page_without_javascript():
+    """Without JavaScript the map cannot draw: the fragment also lists every place it draws, under its
+    group, each linking its service, so the map view is still of use (and never a withheld address)."""
+    office = Location(name="Office", latitude=51.48, longitude=-3.17)
+    refuge = Location(name="Refuge", latitude=51.49, longitude=-3.19, do_not_publish_address=True)
+    local, near = _result("Local one", office, refuge), _result("Near one", office, group=Group.NEARBY)
+    only_withheld = _result("Withheld one", refuge)
+
+    html = build_search_map(results=[local, near, only_withheld], outline=[], service_url=_url)
+
+    places = html[html.index('<div class="sm-map-places">'):]
+    assert "Places on the map" in places
+    assert places.index("Takes referrals from the area") < places.index("Local one") < places.index(
+        "Near by, not covering it") < places.index("Near one")
+    assert f'<a class="govuk-link" href="/services/{local.service.public_id}/">Local one</a> – Office, 2.5 km away' in places
+    assert "Refuge" not in places and "Withheld one" not in places and "All-Wales" not in places
+
+
+def test_a_welsh_page_marks_an_english_name_in_the_list_of_places():
+    from directory.selectors import MapLocation, MapService
+
+    service = MapService(public_id="5fb11c42-da61-5786-927f-802d038929d2", name="Seren", name_lang="en")
+    result = SearchResult(service, Group.LOCAL, None, [MapLocation("Swyddfa", 51.48, -3.17)], SearchCriteria())
+
+    html = build_search_map(results=[result], outline=[], service_url=_url)
+
+    assert 'href="/services/5fb11c42-da61-5786-927f-802d038929d2/" lang="en">Seren</a> – Swyddfa</li>' in html
+
+
+def test_only_a_map_with_popups_loads_jquery_which_only_builds_them():
+    office = Location(name="Office", latitude=51.48, longitude=-3.17)
+    with_popups = build_search_map(results=[_result("Seren", office)], outline=[], service_url=_url)
+    coverage = build_coverage_map(service=Service(name="Seren"), areas=la_boundaries(["W06000015"]), locations=[office])
+
+    assert "$(`" in with_popups and '<script src="/static/vendor/jquery/jquery.min.js">' in with_popups
+    assert "$(" not in coverage and "jquery" not in coverage
+    assert '<script src="/static/vendor/leaflet/leaflet.js">' in coverage

@@ -361,10 +361,14 @@ def _change_context(change: ServiceChange, reject_form: RejectForm | None = None
     names = selectors.area_names()
     live[fields.LOCATIONS] = selectors.service_location_entries(service=change.service)
     if change.kind == ServiceChange.Kind.NEW:
-        rows = fields.diff({}, live, names)
+        rows, approved = fields.diff({}, live, names), live
     else:
-        rows = fields.diff(live, change.proposed, names)
-    return {"change": change, "rows": rows, "reject_form": reject_form or RejectForm(), "seen_version": seen_version}
+        rows, approved = fields.diff(live, change.proposed, names), {**live, **change.proposed}
+    return {
+        "change": change, "rows": rows, "reject_form": reject_form or RejectForm(), "seen_version": seen_version,
+        # The edit form refuses such a listing; one sent before it did, or imported, is said here.
+        "lists_no_area": change.state == ServiceChange.State.PENDING and fields.lists_no_area_it_needs(approved),
+    }
 
 
 @moderator_required

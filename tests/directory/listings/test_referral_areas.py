@@ -34,7 +34,9 @@ def test_a_new_listing_with_no_area_is_refused_naming_the_field(client, provider
     html = response.content.decode()
     # The error summary leads to the areas' first box, and the message sits with the areas.
     assert re.search(r'<a href="#id_coverage_areas_0">Select the areas the service takes referrals from', html)
-    assert 'id="id_coverage_areas-error"' in html
+    # Once, in the areas' fieldset: it was said twice, under two elements of the same id.
+    assert html.count('id="id_coverage_areas-error"') == 1
+    assert html.count("Only a helpline reached by phone or online alone may select none") == 2  # summary + field
     assert not Service.objects.filter(name="New one").exists()
 
 
@@ -105,4 +107,4 @@ def test_the_moderator_is_warned_of_a_new_listing_sent_with_no_area(client, prov
         assert response.context["lists_no_area"] is warned
         assert ("this listing names no area it takes referrals from" in _text(response)) is warned
     welsh = _text(client.get("/cy" + reverse("listings:change_detail", args=[unlisted.changes.get().pk])))
-    assert "nid yw'r rhestriad hwn yn enwi unrhyw ardal" in welsh
+    assert "nid yw'r cofnod hwn yn enwi unrhyw ardal" in welsh

@@ -4,12 +4,16 @@ logged instead of turning a change already saved into an error page.
 
 Whoever needs to know that a message did not go (a moderator's invitation: the email is how it
 reaches the provider) passes `failed`, called after the commit if it did not.
+
+A message whose sending time must not show in the answer (a password reset: only an address with an
+account is sent one) goes from a thread of its own (`send_after_response`).
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+import threading
 from collections.abc import Callable
 
 from django.core.mail import send_mail
@@ -34,15 +38,50 @@ def send_after_commit(subject: str, body: str, recipients: list[str], *,
     subject = subject_line(subject)
 
     def deliver() -> None:
-        try:
-            send_mail(subject, body, None, recipients)
-        except SEND_ERRORS as error:
-            # The subject says what it was about; the addresses are left out of the log.
-            logger.warning("Email not sent (%s): %s", subject, describe_error(error))
-            if failed is not None:
-                failed()
+        if not _send(subject, body, recipients) and failed is not None:
+            failed()
 
     transaction.on_commit(deliver)
+
+
+# The name of the threads `send_after_response` starts (the tests wait for them by it).
+BACKGROUND_THREAD_NAME = "send-email"
+
+
+def send_after_response(subject: str, body: str, recipients: list[str]) -> None:
+    """Send once the surrounding transaction commits, from a thread of its own: the answer to the
+    request does not wait for the mail server (up to `EMAIL_TIMEOUT`), so how long it takes does not
+    say whether a message went. With no `recipients` the same thread is started and sends nothing:
+    a caller with nobody to send to does the same work as one with somebody.
+
+    The app has no job queue: a thread in the process that answered (a gunicorn sync worker or
+    runserver). Not a daemon, so a worker stopping gracefully finishes sending first. A failure is
+    logged as `send_after_commit` logs it, without the addresses."""
+    subject = subject_line(subject)
+
+    def deliver() -> None:
+        if recipients:
+            _send(subject, body, recipients, unexpected_too=True)
+
+    transaction.on_commit(lambda: threading.Thread(target=deliver, name=BACKGROUND_THREAD_NAME).start())
+
+
+def _send(subject: str, body: str, recipients: list[str], *, unexpected_too: bool = False) -> bool:
+    """Send; on failure log it without the addresses and return False. `unexpected_too` logs any
+    error so (in a thread of its own, an error not caught would be printed with no one to see it
+    but stderr, its message maybe quoting an address)."""
+    try:
+        send_mail(subject, body, None, recipients)
+    except SEND_ERRORS as error:
+        # The subject says what it was about; the addresses are left out of the log.
+        logger.warning("Email not sent (%s): %s", subject, describe_error(error))
+        return False
+    except Exception as error:  # noqa: BLE001 - see the docstring: only in a thread of its own
+        if not unexpected_too:
+            raise
+        logger.warning("Email not sent (%s): %s", subject, type(error).__name__)
+        return False
+    return True
 
 
 def describe_error(error: Exception) -> str:

@@ -100,7 +100,8 @@ class InvitationForm(forms.Form):
 
 class PasswordResetRequestForm(auth_forms.PasswordResetForm):
     """Django's reset request (it emails only active accounts with a password, and says nothing of
-    which addresses have one), sent through directory.mail with a link that starts with SITE_URL."""
+    which addresses have one), sent through directory.mail with a link that starts with SITE_URL,
+    after the answer and from a thread of its own, so the answer's timing says nothing either."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,12 +113,21 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
         }
         self.fields["email"].widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
 
+    def get_users(self, email):
+        # An address with no account (or none that may reset) gets the same work as one with an
+        # account, on a stand-in never saved (no id): a link made, the message written and handed to
+        # a sending thread that sends it to nobody. The answer then takes as long either way; it
+        # never waits for the mail server (directory.mail.send_after_response).
+        users = list(super().get_users(email))
+        return users or [get_user_model()(username=email, email=email)]
+
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
         context = {**context, "site_url": settings.SITE_URL.rstrip("/"),
                    "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
-        mail.send_after_commit(subject, render_to_string(email_template_name, context), [to_email])
+        recipients = [to_email] if context["user"].pk is not None else []  # the stand-in is sent nothing
+        mail.send_after_response(subject, render_to_string(email_template_name, context), recipients)
 
 
 class ResetPasswordForm(auth_forms.SetPasswordForm):

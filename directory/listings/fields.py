@@ -100,6 +100,23 @@ def snapshot(obj: Any, coverage_codes: list[str]) -> dict[str, Any]:
     return values
 
 
+def lists_no_area_it_needs(values: dict[str, Any]) -> bool:
+    """Whether a listing with these values (a form's or a snapshot's) names no area it takes
+    referrals from when it must.
+
+    The search (README, "Groups") shows a helpline that lists no area as national, and any other
+    service that lists none only to a search near where it is based: a provider who forgot the areas
+    published a listing almost no one finds. So every listing names its areas ("Wales" for all of
+    Wales) unless it is a helpline reached by phone or online alone: a helpline also seen in person or
+    on outreach visits has places it serves. Imports are not held to it: another publisher's feed
+    may list none, and is shown by the search's rules."""
+    if values.get(COVERAGE):
+        return False
+    remote = values.get("delivery_phone") or values.get("delivery_online")
+    in_place = values.get("delivery_in_person") or values.get("delivery_outreach")
+    return not (values.get("kind_helpline") and remote and not in_place)
+
+
 def changed(live: dict[str, Any], proposed: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     """The fields among `fields` whose proposed value differs from the live one."""
     return {f: proposed[f] for f in fields if f in proposed and proposed[f] != live.get(f)}

@@ -37,6 +37,10 @@ SUPPORTS_NOBODY = _("Choose who the service supports: the child, parents and car
 # social worker nothing about what it works with or who may refer to it.
 NO_ABUSE_FORMS = _("Choose the forms of abuse the service works with: searches find it by them.")
 NO_REFERRERS = _("Choose who may refer: a professional, a parent or carer, or the young person.")
+NO_AREAS = _(
+    "Select the areas the service takes referrals from, or Wales if it takes them from anywhere in Wales. "
+    "Only a helpline reached by phone or online alone may select none: it is then listed as a national helpline."
+)
 PRE_TRIAL_CONFLICT = _(
     "A service cannot both offer pre-trial therapy and require the police investigation or court case to be finished."
 )
@@ -260,6 +264,8 @@ class ServiceForm(forms.ModelForm):
             names = [name for name in group.values() if name in self.fields]
             if names and not any(data.get(name) for name in names):
                 self.add_error(names[0], message)
+        if "coverage_areas" not in self.errors and fields.lists_no_area_it_needs(data):
+            self.add_error("coverage_areas", NO_AREAS)
         if data.get("pre_trial_therapy") and data.get("requires_proceedings_finished"):
             self.add_error("requires_proceedings_finished", PRE_TRIAL_CONFLICT)
         return data

@@ -224,6 +224,7 @@ def _propose(service: Service, moderated: dict[str, Any], *, by) -> ServiceChang
 @transaction.atomic
 def service_edit(
     *, service: Service, values: dict[str, Any], by, confirm: bool = False, opened_version: int | None = None,
+    locations: list[dict[str, Any]] | None = None, locations_since: datetime | None = None,
 ) -> EditResult:
     """Save a full edit. Moderators, and listings not yet published, change at once.
 
@@ -235,6 +236,10 @@ def service_edit(
     like at once, and puts changes to what decides who is referred in one pending ServiceChange
     (replacing any earlier pending one: the form showed its values). Editing is not verifying:
     the date last confirmed moves only when `confirm` is ticked.
+
+    `locations`, a whole list of where the service is based first proposed at `locations_since`
+    (a change that was not approved, started again), is proposed with the edit under the rules of a
+    new proposal (`_locations_proposal`). Without it a pending proposal of locations stays as it is.
     """
     service = Service.objects.select_for_update().get(pk=service.pk)
     live = service_snapshot(service)
@@ -254,7 +259,11 @@ def service_edit(
     pending = None
     if not is_moderator(by):
         # The form does not hold where the service is based: a pending proposal of it stays.
-        pending = _propose(service, {**moderated, **_pending_locations(service)}, by=by)
+        proposed_locations = (
+            _pending_locations(service) if locations is None
+            else _locations_proposal(service, locations, since=locations_since, by=by)
+        )
+        pending = _propose(service, {**moderated, **proposed_locations}, by=by)
     if confirm:
         service_confirm(service=service, by=by)
     return EditResult(published=sorted(immediate), pending=pending)
@@ -282,6 +291,23 @@ def _pending_locations(service: Service) -> dict[str, Any]:
     if pending is None or fields.LOCATIONS not in pending.proposed:
         return {}
     return {fields.LOCATIONS: pending.proposed[fields.LOCATIONS]}
+
+
+def _locations_proposal(
+    service: Service, entries: list[dict[str, Any]], *, since: datetime | None, by,
+) -> dict[str, Any]:
+    """`entries` as a proposal of where the service is based, made as safe as a new one: every address
+    withheld since `since` kept withheld (`keep_withheld_since`), each one the list withholds
+    withheld at once, and nothing proposed if it is where the service is based now. Shared locations
+    and map points need nothing here: approval never changes a location for another service, and
+    takes a point only from a postcode we hold (`_apply_locations`)."""
+    entries = fields.sorted_locations(entries)
+    if since is not None:
+        entries = keep_withheld_since(entries, since=since)
+    _withhold_at_once(service, entries, by=by)
+    if entries == service_location_entries(service=service):
+        return {}
+    return {fields.LOCATIONS: entries}
 
 
 def location_point(postcode: str) -> PostcodePoint | None:
@@ -334,16 +360,21 @@ def _withhold_at_once(service: Service, entries: list[dict[str, Any]], *, by) ->
     return withheld
 
 
-def _keep_withheld_since(service: Service, entries: list[dict[str, Any]], *, since) -> list[dict[str, Any]]:
+def keep_withheld_since(entries: list[dict[str, Any]], *, since) -> list[dict[str, Any]]:
     """`entries` with each address withheld after they were proposed still withheld.
 
     A proposal lists every location as it stood when sent. If an address was withheld since (for
     this service or another based there), approving the proposal would show it again: the address
     is kept withheld unless the proposal itself asked to show an address that was withheld when it
-    was sent. A location with no history that far back is kept withheld too."""
+    was sent. A location with no history that far back is kept withheld too.
+
+    Any location the entries name is looked at, not only those the service is based at now: one it
+    was unlinked from since would be copied, address and all, when the proposal is approved."""
     withheld_now = {
         str(location.public_id): location
-        for location in Location.objects.filter(service_at_locations__service=service, do_not_publish_address=True)
+        for location in Location.objects.filter(
+            public_id__in=[entry["id"] for entry in entries], do_not_publish_address=True,
+        )
     }
     kept = []
     for entry in entries:
@@ -432,7 +463,7 @@ def change_approve(*, change: ServiceChange, by, seen_version: int | None = None
     if proposed or change.kind == ServiceChange.Kind.NEW:  # a change only to locations leaves the row as it is
         _save(service, proposed, by=by, reason=f"Approved change {change.pk}")
     if locations is not None:
-        locations = _keep_withheld_since(service, locations, since=change.submitted_at)
+        locations = keep_withheld_since(locations, since=change.submitted_at)
         _apply_locations(service, locations, by=by, reason=f"Approved change {change.pk}")
     change.state = ServiceChange.State.APPROVED
     change.decided_by = by

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from directory.accounts.decorators import moderator_required
 from directory.accounts.roles import editable_organisation_ids, is_moderator
 from directory.listings import fields, selectors, services
+from directory.listings import resending as resend
 from directory.listings.forms import (
     REPORTS_TOO_MANY,
     LocationForm,
@@ -42,6 +43,11 @@ EDIT_CONFLICT = gettext_lazy(
 EDIT_CONFLICT_NO_DATE = gettext_lazy(
     "This listing was changed by %(who)s after you opened this page, so your changes have not been saved. "
     "Check the fields listed below, then save again."
+)
+
+# A location of a change started again that the location form would refuse now (views.service_edit).
+LOCATIONS_NOT_RESENT = gettext_lazy(
+    "Not sent again: %(names)s. Add it again on “Where it is based”, as the form there asks."
 )
 
 
@@ -162,6 +168,9 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     # reason must not send it again unseen. "?from=rejected" starts the form from what was sent.
     rejected = None if moderator or pending_initial else selectors.change_get_rejected_to_resend(service=service)
     resending = rejected is not None and request.GET.get("from") == "rejected"
+    # Where the service is based is not on the form: what the rejected change proposed of it is
+    # shown beside it, and sent again with it.
+    resend_locations = resend.locations_to_resend(service=service, change=rejected) if resending else None
     form = ServiceForm(
         request.POST if request.method == "POST" else None, instance=service,
         initial=_proposal_initial(rejected) if resending else pending_initial,
@@ -176,6 +185,8 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             result = services.service_edit(
                 service=service, values=services.form_values(form.cleaned_data), by=request.user,
                 confirm=form.cleaned_data["confirm_rest"], opened_version=opened_version,
+                locations=resend_locations.entries if resend_locations else None,
+                locations_since=rejected.submitted_at if resend_locations else None,
             )
         except services.EditConflict as exc:
             # Shown again as typed, now opened on the version saved since: saving again is a choice
@@ -191,12 +202,16 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 )
             else:
                 messages.success(request, _("Saved and published."))
+            if resend_locations and resend_locations.refused:
+                messages.warning(request, LOCATIONS_NOT_RESENT % {
+                    "names": ", ".join(refused.name for refused in resend_locations.refused)})
             return redirect("listings:dashboard")
     return render(
         request, "listings/service_form.html",
         {
             "service": service, "form": form, "has_pending": bool(pending_initial), "is_moderator": moderator,
             "opened_version": opened_version, "conflict": conflict, "rejected": rejected, "resending": resending,
+            "resend_locations": resend_locations,
         },
     )
 
@@ -361,10 +376,14 @@ def _change_context(change: ServiceChange, reject_form: RejectForm | None = None
     names = selectors.area_names()
     live[fields.LOCATIONS] = selectors.service_location_entries(service=change.service)
     if change.kind == ServiceChange.Kind.NEW:
-        rows = fields.diff({}, live, names)
+        rows, approved = fields.diff({}, live, names), live
     else:
-        rows = fields.diff(live, change.proposed, names)
-    return {"change": change, "rows": rows, "reject_form": reject_form or RejectForm(), "seen_version": seen_version}
+        rows, approved = fields.diff(live, change.proposed, names), {**live, **change.proposed}
+    return {
+        "change": change, "rows": rows, "reject_form": reject_form or RejectForm(), "seen_version": seen_version,
+        # The edit form refuses such a listing; one sent before it did, or imported, is said here.
+        "lists_no_area": change.state == ServiceChange.State.PENDING and fields.lists_no_area_it_needs(approved),
+    }
 
 
 @moderator_required

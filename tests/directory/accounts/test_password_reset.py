@@ -3,16 +3,23 @@ addresses have an account."""
 
 from __future__ import annotations
 
+import logging
 import re
+import smtplib
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.mail import BACKGROUND_THREAD_NAME
 from tests.factories import UserFactory
 
 NEW_PASSWORD = "Another-long-pass-77"
@@ -23,11 +30,21 @@ def user(db):
     return UserFactory(username="p@example.org", email="p@example.org")
 
 
+def wait_for_sending() -> None:
+    """The reset email goes from a thread of its own, after the answer (directory.mail)."""
+    for thread in threading.enumerate():
+        if thread.name == BACKGROUND_THREAD_NAME:
+            thread.join(timeout=10)
+
+
 @pytest.fixture
 def ask(client, django_capture_on_commit_callbacks):
-    def post(email: str, **extra):
+    def post(email: str, *, wait: bool = True, **extra):
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post(reverse("accounts:password_reset"), {"email": email}, **extra)
+            response = client.post(reverse("accounts:password_reset"), {"email": email}, **extra)
+        if wait:
+            wait_for_sending()
+        return response
     return post
 
 
@@ -158,3 +175,70 @@ def test_a_welsh_reset_says_what_is_wrong_with_the_password_in_welsh_by_the_firs
     assert 'href="#id_new_password1"' in html and 'id="id_new_password1-error"' in html
     user.refresh_from_db()
     assert not user.check_password(password)
+
+
+class HeldBackend(BaseEmailBackend):
+    """A mail server that takes the message only when the test lets it (`release`), as a slow one
+    would after `EMAIL_TIMEOUT`; `refuse` makes it refuse the recipients instead."""
+
+    started = threading.Event()
+    release = threading.Event()
+    refuse = False
+    sent: list = []
+
+    def send_messages(self, messages):
+        HeldBackend.started.set()
+        HeldBackend.release.wait(timeout=3)
+        if HeldBackend.refuse:
+            raise smtplib.SMTPRecipientsRefused(
+                {to: (550, f"5.1.1 <{to}>: Recipient address rejected".encode()) for m in messages for to in m.to})
+        HeldBackend.sent.extend(messages)
+        return len(messages)
+
+
+@pytest.fixture
+def held_mail(settings):
+    HeldBackend.started, HeldBackend.release, HeldBackend.refuse, HeldBackend.sent = (
+        threading.Event(), threading.Event(), False, [])
+    settings.EMAIL_BACKEND = f"{__name__}.HeldBackend"
+    yield HeldBackend
+    HeldBackend.release.set()
+    wait_for_sending()
+
+
+def test_the_answer_does_not_wait_for_the_email_which_is_sent_after_it(user, ask, held_mail):
+    # Sent inside the request, the answer for an address with an account waited on the mail server
+    # and the one for an address without did not: how long it took said whether the account exists.
+    response = ask("p@example.org", wait=False)
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:password_reset_sent")
+    assert held_mail.sent == [], "the answer came only once the mail server had taken the message"
+    assert held_mail.started.wait(timeout=5), "the message was not handed to the mail server"
+    held_mail.release.set()
+    wait_for_sending()
+    assert [m.to for m in held_mail.sent] == [["p@example.org"]]
+    assert "/accounts/password-reset/" in held_mail.sent[0].body
+
+
+def test_an_address_with_no_account_costs_the_answer_the_same_work_and_is_sent_nothing(user, ask, held_mail):
+    held_mail.release.set()
+    with CaptureQueriesContext(connection) as known_queries:
+        known = ask("p@example.org")
+    with CaptureQueriesContext(connection) as unknown_queries:
+        unknown = ask("nobody@example.org")
+    assert (unknown.status_code, unknown["Location"]) == (known.status_code, known["Location"])
+    # The message is written either way (its templates rendered), with the same reads of the database.
+    assert [t.name for t in unknown.templates] == [t.name for t in known.templates]
+    assert "emails/password_reset.txt" in [t.name for t in known.templates]
+    assert len(unknown_queries) == len(known_queries)
+    assert [m.to for m in held_mail.sent] == [["p@example.org"]]
+
+
+def test_a_reset_email_the_mail_server_refuses_is_logged_without_the_address(user, ask, held_mail, caplog):
+    held_mail.refuse = True
+    held_mail.release.set()
+    with caplog.at_level(logging.WARNING, logger="directory.mail"):
+        response = ask("p@example.org")
+    assert response.status_code == 302
+    assert "Email not sent (Reset your servicemap password): SMTPRecipientsRefused: 1 recipient refused (550)" \
+        in caplog.text
+    assert "p@example.org" not in caplog.text

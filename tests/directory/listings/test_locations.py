@@ -218,6 +218,31 @@ def test_an_address_withheld_after_a_change_was_sent_stays_withheld_when_it_is_a
         assert "1 High Street" not in page and "CF10 1EP" not in page
 
 
+def test_an_address_withheld_after_the_service_was_unlinked_from_it_is_not_copied_out_published(
+    client, provider, moderator, service, office
+):
+    """A moderator took the service off the office after the provider's change was sent, and the
+    office was withheld since through another service: approving the change would make the service
+    a copy of the office, as the change listed it, published."""
+    other = ServiceFactory(organisation=service.organisation, name="Other service")
+    ServiceAtLocationFactory(service=other, location=office)
+    client.force_login(provider)
+    client.post(reverse("listings:location_edit", args=[service.public_id, office.public_id]),
+                {**OFFICE, "name": "Main office (ground floor)"})
+    change = ServiceChange.objects.get(state=ServiceChange.State.PENDING)
+    client.force_login(moderator)
+    client.post(reverse("listings:location_remove", args=[service.public_id, office.public_id]))
+    client.force_login(provider)
+    client.post(reverse("listings:location_edit", args=[other.public_id, office.public_id]),
+                {**OFFICE, "do_not_publish_address": "on"})
+
+    approve(client, moderator, change)
+
+    mine = Location.objects.get(service_at_locations__service=service)
+    assert (mine.name, mine.do_not_publish_address) == ("Main office (ground floor)", True)
+    assert "1 High Street" not in public_html(client, service) and "CF10 1EP" not in public_api(client, service)
+
+
 def test_a_change_to_where_it_is_based_is_headed_so_in_the_queue_and_on_its_page(
     client, provider, moderator, service, office, bangor_postcode
 ):

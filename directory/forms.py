@@ -53,11 +53,16 @@ class Place:
     split_other: str = ""
     split_other_code: str = ""
     unknown_postcode: str = ""  # a postcode typed with the local authority chosen, but not found: said so
+    # The postcode is a sector cut from a full postcode (directory/postcode_privacy.py): said so.
+    cut: bool = False
 
     @property
     def split_percent(self) -> int | None:
         return None if self.split_share is None else round(self.split_share * 100)
 
+
+# In a search's address, "cut=1" says its postcode is a sector cut from a full one (postcode_privacy.py).
+CUT_FLAG = "cut"
 
 # Below this share of a part postcode's postcodes in its main local authority, the page says the
 # child may live in another (SA4: 92% Swansea, the rest Carmarthenshire).
@@ -71,7 +76,9 @@ def _area_name(code: str) -> str:
     return reference_data.gb_local_authority_name(code) or code
 
 
-def _postcode_place(parsed: postcodes.ParsedPostcode, found: postcodes.PostcodePoint, la: Area | None) -> Place:
+def _postcode_place(
+    parsed: postcodes.ParsedPostcode, found: postcodes.PostcodePoint, la: Area | None, *, cut: bool = False,
+) -> Place:
     """The search's place from a postcode found (and the local authority chosen, if any)."""
     point = (found.latitude, found.longitude)
     split = found.lad_share < SPLIT_WARNING_SHARE
@@ -79,13 +86,17 @@ def _postcode_place(parsed: postcodes.ParsedPostcode, found: postcodes.PostcodeP
         # A chosen local authority decides whose referrals count; the postcode gives distances.
         # (A child placed out of area is referred by the authority looking after them.) Where
         # the two differ the page says so: it is as often a choice left from the last search.
-        # Not where a part postcode straddles the two ("HR3" and Powys): the child may live in either.
-        differs = la.code != found.lad_code and not (split and la.code in postcodes.welsh_authorities_within(parsed))
-        return Place(la.code, point, found.postcode, False, postcode_elsewhere=_area_name(found.lad_code) if differs else "")
+        # Not where a part postcode is partly in the one chosen ("HR3" and Powys, or the few
+        # postcodes of a sector in another authority: a full postcode cut to its sector keeps its
+        # authority so, postcode_privacy.py): the child may live in either.
+        differs = la.code != found.lad_code and not (
+            (split or parsed.kind != "unit") and la.code in postcodes.welsh_authorities_within(parsed))
+        return Place(la.code, point, found.postcode, False, cut=cut,
+                     postcode_elsewhere=_area_name(found.lad_code) if differs else "")
     if not split:
-        return Place(found.lad_code, point, found.postcode, False)
+        return Place(found.lad_code, point, found.postcode, False, cut=cut)
     other = next((code for code in postcodes.welsh_authorities_within(parsed) if code != found.lad_code), "")
-    return Place(found.lad_code, point, found.postcode, False, split_share=found.lad_share,
+    return Place(found.lad_code, point, found.postcode, False, split_share=found.lad_share, cut=cut,
                  split_other=_area_name(other) if other else "", split_other_code=other)
 
 
@@ -94,9 +105,10 @@ class SearchForm(forms.Form):
         # Room for a postcode pasted with stray spaces or punctuation: the parser reads at most 8 characters of it.
         label=_("Postcode"), required=False, max_length=20,
         # The search is in the page's address, which is shared and kept in browser history: the
-        # first part (a district or sector, thousands of homes) finds the same services.
-        help_text=_("The first part is enough, like CF10 or CF10 1. The page's address, which you may share, "
-                    "keeps what you type."),
+        # first part (a district or sector, thousands of homes) finds the same services, and a full
+        # postcode is cut to its sector before it goes there (postcode_privacy.py).
+        help_text=_("The first part is enough, like CF10 1. A full postcode is cut to its first part, so it is "
+                    "not kept in the page address."),
         error_messages={"max_length": postcodes.MALFORMED},
     )
     la = LocalAuthorityField(
@@ -170,7 +182,9 @@ class SearchForm(forms.Form):
                 self.add_error("postcode", postcodes.UNKNOWN)
                 return cleaned
             if found is not None:
-                self.place = _postcode_place(parsed, found, la)
+                # Said only of a sector: a flag copied onto a district or a full postcode is not true of it.
+                cut = parsed.kind == "sector" and self.data.get(CUT_FLAG) == "1"
+                self.place = _postcode_place(parsed, found, la, cut=cut)
                 return cleaned
             unknown = parsed.text
         if la is None:

@@ -79,6 +79,9 @@ class _Strings:
         self.unknown_postcode = gettext(
             "We could not find the postcode %(postcode)s: distances are from the centre of the local authority.")
         self.from_postcode = gettext("Distances from %(postcode)s, in a straight line.")
+        self.cut_postcode = gettext(
+            "We searched from %(postcode)s, the first part of the postcode, so the child's full postcode is not kept "
+            "in the page address. Distances are from the centre of %(postcode)s, in a straight line.")
         self.warning = gettext("Warning")
         self.outside_wales = gettext(
             "This postcode is outside Wales. servicemap lists services in Wales: those near by are shown, but they "
@@ -332,6 +335,8 @@ def _distances(place, strings: _Strings) -> str:
         return strings.unknown_postcode % {"postcode": conditional_escape(place.unknown_postcode)}
     if place.from_centre:
         return strings.from_centre
+    if place.cut:
+        return strings.cut_postcode % {"postcode": conditional_escape(place.postcode)}
     return strings.from_postcode % {"postcode": conditional_escape(place.postcode)}
 
 

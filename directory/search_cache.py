@@ -8,7 +8,8 @@ shared search, the back button, the other sort and back) then costs one cache re
 from its second ask, as most searches are asked once (servicemap/cache_admission.py).
 
 What is kept, and for how long: the rendered HTML of the page's content, which shows the search
-(the postcode in the form and the links), for `CACHE_SECONDS` at most, sealed (AES-256-GCM from
+(the postcode in the form and the links: a district or sector at most, as a full postcode is cut
+before it reaches a search's address, directory/postcode_privacy.py), for `CACHE_SECONDS` at most, sealed (AES-256-GCM from
 `cryptography`: encrypted with an authentication tag) under a key derived from the site's secret
 *and the search itself*. Whoever can read the cache (a Redis dump, a shared server) therefore cannot read a search
 out of it, nor tell which postcodes were searched, without already knowing the search and the

@@ -8,6 +8,7 @@ app_name = "directory"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    path("search/postcode-units.json", views.postcode_units, name="postcode_units"),
     path("services/<uuid:public_id>/", views.service_detail, name="service_detail"),
     path("shortlist/", views.shortlist, name="shortlist"),
     path("shortlist/add/", views.shortlist_add_view, name="shortlist_add"),

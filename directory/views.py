@@ -8,16 +8,17 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from directory import result_cards, results_html, search_cache, search_page, selectors, version
+from directory import postcode_privacy, result_cards, results_html, search_cache, search_page, selectors, version
 from directory.boundaries import la_boundaries, wales_backdrop
 from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
 from directory.maps import build_coverage_map, build_search_map
@@ -82,6 +83,9 @@ def search(request: HttpRequest) -> HttpResponse:
     if not request.GET:
         return render(request, "directory/search.html",
                       {**context, "form": SearchForm(), "directory_version": version.current()})
+    if (cut := postcode_privacy.cut_query(request.GET)) is not None:
+        # Before the cache sees the address (its key is made from it) or anything else reads it.
+        return HttpResponseRedirect(f"{request.path}?{cut}")
     directory_version, generation = version.current_with_generation()
     found, held = _cached_results(request, directory_version, generation)
     if found is None:
@@ -103,6 +107,19 @@ def search(request: HttpRequest) -> HttpResponse:
         area_name=found.area_name, shortlisted=context["shortlisted"], shortlist_count=len(on_shortlist),
         directory_version=directory_version,
     )
+
+
+@require_safe
+def postcode_units(request: HttpRequest) -> JsonResponse:
+    """The unit postcodes whose sector alone would not give their local authority, for the search
+    form's script to cut a full postcode without sending it (postcode_privacy.py). The same for
+    everyone: fetching it says nothing about a search."""
+    _version, generation = version.current_with_generation()
+    response = JsonResponse({"sectors": postcode_privacy.units_needing_authority(generation)},
+                            json_dumps_params={"separators": (",", ":")})
+    # Changes only when the postcode tables are reloaded: a day old is still right for nearly all.
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
 
 
 def _opened_as_a_page(request: HttpRequest) -> bool:

@@ -43,7 +43,8 @@ PLACES = [Place("W06000016", (51.6, -3.4), "CF40 1AA", False), Place("W06000016"
           Place("E06000001", (52.1, -3.1), "HR3", False, split_share=0.524, split_other="Powys & <Môn>",
                 split_other_code="W06000023"),
           Place("W06000016", (51.6, -3.4), "LL57 2EW", False, postcode_elsewhere="Gwynedd & <Môn>"),
-          Place("W06000016", (51.6, -3.4), "SA4", False, split_share=0.921)]
+          Place("W06000016", (51.6, -3.4), "SA4", False, split_share=0.921),
+          Place("W06000016", (51.6, -3.4), "CF40 <1>&", False, cut=True)]
 QUERIES = [
     "postcode=CF40+1AA&age=9&abuse_form=cse&abuse_form=online&audience=child",
     "la=W06000016&sort=wait&page=2",
@@ -122,6 +123,8 @@ def test_the_states_cover_every_branch():
         "(1 would match without this criterion)", "This postcode is outside Wales", "Distances from CF40 1AA",
         "Part of HR3 is in Powys &amp; &lt;Môn&gt;.", "la=W06000023\">Search for a child in Powys &amp; &lt;Môn&gt; instead",
         "Hartlepool is outside Wales.", "We could not find the postcode ZZ9 &lt;9&amp;&gt;: distances are from the centre", "Part of SA4 is in another local authority.",
+        "We searched from CF40 &lt;1&gt;&amp;, the first part of the postcode, so the child's full postcode is not "
+        "kept in the page address. Distances are from the centre of CF40 &lt;1&gt;&amp;, in a straight line.",
         "Distances are from the centre", 'id="group-local"', 'id="group-all-wales"', 'id="group-nearby"', 'sm-key--all-wales',
         "No local service takes referrals from Rhondda", "sm-map-note",
         "govuk-pagination__item--ellipses", 'rel="prev"', 'rel="next"', 'role="status"',

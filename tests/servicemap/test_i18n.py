@@ -277,7 +277,7 @@ def _switcher_href(html: str) -> str:
          "/cy/search/?la=W06000023&age=9&abuse_form=intra_familial&welsh=on"),
         ("/cy/search/?la=W06000023&audience=parent_carer", 200, "/search/?la=W06000023&audience=parent_carer"),
         # A search with an error is still the same search in the other language.
-        ("/search/?postcode=ZZ99+9ZZ&age=9", 400, "/cy/search/?postcode=ZZ99+9ZZ&age=9"),
+        ("/search/?postcode=ZZ99+9&age=9", 400, "/cy/search/?postcode=ZZ99+9&age=9"),
         ("/about-the-data/", 200, "/cy/about-the-data/"),
     ],
 )

@@ -9,5 +9,6 @@ class DirectoryConfig(AppConfig):
 
     def ready(self) -> None:
         from directory import version
+        from servicemap import checks  # noqa: F401 - registers the deploy checks of the site's own pages
 
         version.connect_signals()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -21,6 +22,14 @@ class PrivatePagesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         # Only a request with a session can be signed in: the rest never load one for this.
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and _signed_in(request):
             add_never_cache_headers(response)
         return response
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    # The API's views (DRF, UNAUTHENTICATED_USER None) set `request.user` to None when they do not
+    # authenticate the client: every API page was a server error for anyone with a shortlist. The
+    # session then says whether someone signed in.
+    user = getattr(request, "user", None)
+    return user.is_authenticated if user is not None else SESSION_KEY in request.session

@@ -304,6 +304,19 @@ if _reachable_by_others and (is_local_host(_site_host) or not validate_host(_sit
         f"not {SITE_URL!r}"
     )
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
+# Who runs the site, for the privacy notice and the accessibility statement (docs/deploy.md section 1).
+# The organisation is the data controller; left empty, the pages say in a marked box that the operator
+# has not filled it in yet, and `check --deploy` warns (servicemap/checks.py).
+SITE_OPERATOR_NAME = env_str("SITE_OPERATOR_NAME", "")
+PRIVACY_CONTACT_EMAIL = env_str("PRIVACY_CONTACT_EMAIL", "")
+PRIVACY_DPO_CONTACT = env_str("PRIVACY_DPO_CONTACT", "")  # the data protection officer: an email or a name and address
+# The lawful basis the privacy notice gives (public task) is the operator's to confirm: until then
+# the page marks it as a placeholder.
+PRIVACY_LAWFUL_BASIS_CONFIRMED = env_bool("PRIVACY_LAWFUL_BASIS_CONFIRMED", False)
+# Where people report a page they cannot use (the accessibility statement). By default a mailbox at
+# the site's own host, the usual place to look; set it to one someone reads.
+_contact_host = "servicemap.localhost" if is_local_host(_site_host) else _site_host
+ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", f"accessibility@{_contact_host}")
 
 
 def cache_settings(redis_url: str, release: str = "dev") -> dict:

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from servicemap import site_files
+from servicemap import policy_pages, site_files
 
 urlpatterns = [
     path("robots.txt", site_files.robots_txt, name="robots_txt"),
@@ -23,6 +23,12 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("directory.accounts.urls")),
     path("", include("directory.listings.urls")),
     path("gaps/", include("gaps.urls")),
+    # The pages every footer links to: cookies, privacy notice, accessibility statement.
+    path("", include(([
+        path("cookies/", policy_pages.cookies, name="cookies"),
+        path("privacy/", policy_pages.privacy, name="privacy"),
+        path("accessibility/", policy_pages.accessibility, name="accessibility"),
+    ], "policies"))),
     prefix_default_language=False,
 )
 

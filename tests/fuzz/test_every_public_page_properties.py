@@ -25,6 +25,7 @@ FUZZ = settings(max_examples=20, deadline=None, database=None,
 PATHS = [
     "/", "/cy/", "/search/", "/cy/search/", "/services/{service}/", "/cy/services/{service}/", "/shortlist/",
     "/services/{service}/report/", "/about-the-data/", "/robots.txt", "/favicon.ico",
+    "/cookies/", "/privacy/", "/cy/accessibility/",
     "/gaps/", "/cy/gaps/", "/gaps/data.csv", "/gaps/headlines/", "/gaps/area/W06000015/", "/gaps/unmet/",
     "/gaps/unmet/data.csv", "/gaps/trends/", "/api/gaps/",
     "/api/oruk/", "/api/oruk/services", "/api/oruk/services/{service}", "/api/oruk/organizations",

@@ -33,6 +33,10 @@ PRODUCTION_ENV = {
     "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
     "STATIC_MANIFEST": "true",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "SITE_OPERATOR_NAME": "Example Regional Safeguarding Board",
+    "PRIVACY_CONTACT_EMAIL": "privacy@servicemap.example.org",
+    "PRIVACY_DPO_CONTACT": "dpo@example.org",
+    "PRIVACY_LAWFUL_BASIS_CONFIRMED": "true",
 }
 
 

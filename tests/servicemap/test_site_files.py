@@ -50,6 +50,8 @@ def test_crawlers_are_kept_off_searches_personal_pages_signed_in_work_and_the_ap
         *_in_both_languages("directory:service_detail", args=[service.public_id]),
         *_in_both_languages("gaps:index"), *_in_both_languages("gaps:headlines"),
         *_in_both_languages("directory:about_data"),
+        *_in_both_languages("policies:accessibility"), *_in_both_languages("policies:privacy"),
+        *_in_both_languages("policies:cookies"),
     ]
     for url in opened:
         assert robots.can_fetch("AnyBot", "http://testserver" + url), url
@@ -94,6 +96,7 @@ def test_public_pages_answer_a_head_request(client, wales_areas):
         reverse("directory:search") + "?la=W06000015&age=9",
         reverse("directory:service_detail", args=[service.public_id]),
         reverse("directory:shortlist"),
+        reverse("policies:cookies"), reverse("policies:privacy"), reverse("policies:accessibility"),
     ]
     for url in urls:
         response = client.head(url)

@@ -1,0 +1,99 @@
+"""Every cookie the site can set, with what it is for and how long it lasts, read from the settings
+that decide them, for the cookies page (PECR). A test walks the site's main journeys and fails on a
+cookie it sees that is not listed here, so the page cannot fall behind the code.
+
+All of them are strictly necessary (the shortlist someone builds, signing in, protecting forms,
+a confirmation shown once, a language chosen), so no consent banner is needed. The site sets no
+analytics cookie and asks nothing of any other website, unless the operator sets map tiles
+(`MAP_TILES_URL`): then maps load their images from that site.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from servicemap.durations import duration_text
+
+# The one thing the site keeps in the browser other than cookies: what was typed into a form, for the
+# page in the other language, in this tab's sessionStorage (servicemap/static/js/keep-typing.js).
+TYPED_TEXT_STORAGE_KEY = "servicemap-typed-before-language-switch"
+
+
+@dataclass(frozen=True)
+class Cookie:
+    name: str
+    purpose: str
+    expiry: str
+
+
+def _until_browser_closes() -> str:
+    return _("When you close your browser")
+
+
+def _session_cookie() -> Cookie:
+    age = duration_text(settings.SESSION_COOKIE_AGE)
+    if settings.SESSION_EXPIRE_AT_BROWSER_CLOSE:
+        expiry = _("When you close your browser, or %(age)s after your shortlist or sign-in last changed") % {"age": age}
+    else:
+        expiry = age
+    return Cookie(
+        settings.SESSION_COOKIE_NAME,
+        _("Remembers the services on your shortlist, and that you are signed in if you are a provider or moderator."),
+        expiry,
+    )
+
+
+def _csrf_cookie() -> Cookie:
+    # CSRF_USE_SESSIONS would keep the token in the session instead: then there is no such cookie.
+    return Cookie(
+        settings.CSRF_COOKIE_NAME,
+        _("Makes sure a form you send was sent from this site, not from another website."),
+        duration_text(settings.CSRF_COOKIE_AGE) if settings.CSRF_COOKIE_AGE else _until_browser_closes(),
+    )
+
+
+def _messages_cookie() -> Cookie | None:
+    storage = import_string(settings.MESSAGE_STORAGE)
+    if not (issubclass(storage, CookieStorage)
+            or (issubclass(storage, FallbackStorage) and CookieStorage in storage.storage_classes)):
+        return None
+    return Cookie(
+        CookieStorage.cookie_name,
+        _("Carries a confirmation (such as “added to your shortlist”) to the next page, which deletes it."),
+        _until_browser_closes(),
+    )
+
+
+def _language_cookie() -> Cookie:
+    return Cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        _("Remembers a language chosen through the language form at /i18n/setlang/. The language link "
+          "at the top of each page does not set it: a page's address says its language."),
+        duration_text(settings.LANGUAGE_COOKIE_AGE) if settings.LANGUAGE_COOKIE_AGE else _until_browser_closes(),
+    )
+
+
+def cookies_the_site_sets() -> list[Cookie]:
+    """Each cookie the site can set, in the order the cookies page lists them."""
+    found = [_session_cookie()]
+    if not settings.CSRF_USE_SESSIONS:
+        found.append(_csrf_cookie())
+    messages = _messages_cookie()
+    if messages is not None:
+        found.append(messages)
+    found.append(_language_cookie())
+    return found
+
+
+def map_tile_host() -> str:
+    """The other website maps load their images from (`MAP_TILES_URL`), or "" when there is none."""
+    # "{s}.tile.example.org": the tile server's subdomains, one site.
+    return re.sub(r"^\{[a-z]+\}\.", "", urlsplit(settings.MAP_TILES_URL).netloc) if settings.MAP_TILES_URL else ""

@@ -99,7 +99,8 @@ def run_forever(jobs: list[Job]) -> None:
             print(f"{datetime.now():%Y-%m-%d %H:%M} manage.py {' '.join(job.arguments)}", flush=True)
             finished = subprocess.run([sys.executable, "manage.py", *job.arguments], cwd=BASE_DIR, check=False)
             if finished.returncode:
-                print(f"manage.py {job.arguments[0]} exited with {finished.returncode}", flush=True)
+                print(f"{datetime.now():%Y-%m-%d %H:%M} manage.py {job.arguments[0]} exited with {finished.returncode}",
+                      flush=True)
         checked = now
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from jinja2 import Template
 
+from directory.map_scale import ScaleBar
 from directory.models import Location, Service
 from directory.selectors import Group
 
@@ -43,7 +44,8 @@ def text(value: object) -> str:
 
 
 def _new_map(tiles_url: str, attribution: str) -> folium.Map:
-    m = folium.Map(location=WALES_CENTRE, zoom_start=7, tiles=None, control_scale=True)
+    m = folium.Map(location=WALES_CENTRE, zoom_start=7, tiles=None)
+    ScaleBar().add_to(m)  # folium's control_scale, in the page's language
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=attribution or " ").add_to(m)
     # On the instance: add_js_link() would change the list shared by every map.

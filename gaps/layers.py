@@ -55,6 +55,12 @@ PREVALENCE_SOURCE = _(
     "Applied here as one in ten children, as populations are not split by sex. Prevalence is "
     "national, so it changes the units, not the ranking of areas."
 )
+# The figure is of abuse before 16, the children counted are all those aged 0–17 (the Census
+# table): some are 16 or 17, most have not yet reached 16. Said wherever the figures are.
+PREVALENCE_AGES = _(
+    "The figure is of sexual abuse before the age of 16, but it is applied here to all children aged "
+    "0–17, so the estimate is an approximation."
+)
 
 
 @dataclass(frozen=True)

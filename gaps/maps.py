@@ -24,6 +24,7 @@ from shapely.geometry import shape
 from shapely.ops import polylabel
 
 from directory.bilingual import area_display_name
+from directory.map_scale import ScaleBar
 from gaps import notes
 from gaps.layers import BASIS_SERVICES, NEED_CHILDREN, AreaResult
 
@@ -183,9 +184,10 @@ def build_gaps_map(
     fields, aliases = _tooltip_fields(bool(regions), unit)
 
     m = folium.Map(
-        location=[52.35, -3.75], zoom_start=7, tiles=None, control_scale=True, min_zoom=6, max_zoom=11,
+        location=[52.35, -3.75], zoom_start=7, tiles=None, min_zoom=6, max_zoom=11,
         zoom_snap=0.25, zoom_delta=0.5,  # fractional zoom, so Wales fills the frame
     )
+    ScaleBar().add_to(m)  # folium's control_scale, in the page's language
     m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
     m.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
     if tiles_url:

@@ -45,7 +45,7 @@ def supply_statement(result: LayerResult) -> str:
 def need_statement(need: str) -> str:
     if need == layers.NEED_PREVALENCE:
         return _("Need is the estimated number of children who will experience sexual abuse before 16 (at least). ") + \
-            str(layers.PREVALENCE_SOURCE)
+            str(layers.PREVALENCE_SOURCE) + " " + str(layers.PREVALENCE_AGES)
     return _("Need is the number of children aged 0–17 living in each local authority.")
 
 

@@ -2,7 +2,8 @@
 
 A search's criteria (a child's postcode district, age and forms of abuse) are in its query string,
 and the development server (`make run`) logged every request line whole. gunicorn keeps no access
-log and the reverse proxy logs the path alone (docs/deploy.md); this does the same for runserver.
+log and the reverse proxy logs the path alone (docs/deploy.md); this does the same for runserver, and
+for every other line logged (LOGGING's console handler): a URL in an error or a warning too.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ class DropQueryStrings(logging.Filter):
     its first argument; its 'Bad request' lines quote the raw line too)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
+        if record.args and isinstance(record.args, tuple):
             record.args = tuple(without_query_string(arg) if isinstance(arg, str) else arg for arg in record.args)
-        elif isinstance(record.msg, str) and not record.args:
+        elif isinstance(record.msg, str) and not record.args:  # a message logged whole: its args are ()
             record.msg = without_query_string(record.msg)
         return True

@@ -473,16 +473,24 @@ LOGGING = {
     "formatters": {
         "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
                           "style": "{"},
+        # Time (left out when stderr is systemd's journal, which keeps it), level, logger, message:
+        # cron's log files and `docker compose logs` show no time of their own (servicemap/log_format.py).
+        "console": {"()": "servicemap.log_format.console_formatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
+        # Every line, from any logger, less any query string: a URL logged anywhere must not carry
+        # a search's criteria into a log.
+        "console": {"class": "logging.StreamHandler", "formatter": "console", "filters": ["drop_query_strings"]},
         "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-    # The development server's request log, as Django sets it up, less the query strings: a search's
-    # criteria are in them (servicemap/log_filters.py).
     "loggers": {
+        # The development server's request log, as Django sets it up, less the query strings: a
+        # search's criteria are in them (servicemap/log_filters.py).
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False,
                           "filters": ["drop_query_strings"]},
+        # The scheduled jobs' start, end and counts (servicemap/scheduled_jobs.py), whatever LOG_LEVEL:
+        # they are what an operator reads in /var/log/servicemap/.
+        "servicemap.jobs": {"level": "INFO"},
     },
 }

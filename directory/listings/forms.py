@@ -177,7 +177,11 @@ class ServiceForm(forms.ModelForm):
 
     fieldsets = [
         (_("About the service"), "", ["name_en", "name_cy", "description_en", "description_cy"]),
-        (_("Status"), "", ["status"]),
+        # The status is moderated; the wait update's "Taking referrals?" is published at once. A provider
+        # whose list is full for a while needs the second, and must know it exists.
+        (_("Status"), _("A change of status is published once a moderator approves it. To stop or restart new "
+                        "referrals at once, for example while your waiting list is full, answer “Taking referrals?” "
+                        "when you update the waiting time on your dashboard."), ["status"]),
         (_("Forms of abuse it works with"), _("Select all that apply."), _booleans(vocabulary.ABUSE_FORM_FIELDS)),
         (_("Who it supports"), _("Select all that apply."), _booleans(vocabulary.AUDIENCE_FIELDS)),
         (_("Age range"), _("In years, e.g. 4 to 18."), ["age_min", "age_max"]),

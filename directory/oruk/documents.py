@@ -100,7 +100,8 @@ def _scalars(row: dict, sid: str, languages: tuple[str, ...]) -> dict:
             "eligibility_description": _translated(row, "eligibility", languages),
             "fees_description": row["cost_note"],
             "wait_time": (
-                wait_text(weeks, row["current_wait_as_of"], row["current_referrals_open"]) if weeks is not None else None
+                wait_text(weeks, row["current_wait_as_of"], row["current_referrals_open"], row["status"])
+                if weeks is not None else None
             ),
         }
     )

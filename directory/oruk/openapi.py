@@ -111,7 +111,9 @@ _CSA_FIELDS = {
     "csa_wait_weeks": {"type": "integer", "description": "Extension: current wait in weeks, as reported by the "
                        "provider (omitted if never reported)."},
     "csa_wait_as_of": {"type": "string", "format": "date", "description": "Extension: date the wait applies to."},
-    "csa_referrals_open": {"type": "boolean", "description": "Extension: taking referrals, per the latest report."},
+    "csa_referrals_open": {"type": "boolean", "description": "Extension: whether the latest waiting-time report "
+                           "says the waiting list is open; a service whose status is not active takes no referrals "
+                           "whatever this says."},
     "csa_referral_url": {"type": "string", "format": "uri", "description": "Extension: referral form."},
     "csa_other_languages": {"type": "string", "description": "Extension: other languages, as the provider wrote."},
     "csa_capacity_per_year": {"type": "integer", "description": "Extension: new referrals a year it can take."},

@@ -212,10 +212,16 @@ def service_at_location_document(link: ServiceAtLocation) -> dict:
 # --- services ---------------------------------------------------------------------------------
 
 
-def wait_text(weeks: int, as_of: date, referrals_open: bool) -> str:
-    """HSDS's (deprecated) free-text wait_time, for consumers that show only that."""
+def wait_text(weeks: int, as_of: date, referrals_open: bool, status: str) -> str:
+    """HSDS's (deprecated) free-text wait_time, for consumers that show only that: so it answers
+    "can I refer now?" as our pages do, the status first (a paused service's latest report may
+    still say its list is open; "About 3 weeks" there would read as a place to refer to)."""
+    if status == Service.Status.CLOSED:
+        return "Not taking referrals: the service has closed"
+    if status == Service.Status.PAUSED:
+        return "Not taking referrals for now: referrals are paused"
     if not referrals_open:
-        return f"Not taking referrals (as of {as_of.isoformat()})"
+        return f"Not taking referrals for now: waiting list closed (as of {as_of.isoformat()})"
     if weeks == 0:
         return f"No waiting list (as of {as_of.isoformat()})"
     return f"About {weeks} week{'s' if weeks != 1 else ''} (as of {as_of.isoformat()})"
@@ -267,7 +273,7 @@ def _service_scalars(service: Service) -> dict:
             "eligibility_description": service.eligibility,
             "fees_description": service.cost_note,
             "wait_time": (
-                wait_text(weeks, service.current_wait_as_of, service.current_referrals_open)
+                wait_text(weeks, service.current_wait_as_of, service.current_referrals_open, service.status)
                 if weeks is not None
                 else None
             ),

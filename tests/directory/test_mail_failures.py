@@ -24,6 +24,7 @@ from directory.accounts.models import Invitation
 from directory.accounts.services import invitation_from_token, moderator_create
 from directory.models import ReviewRequest
 from tests.factories import OrganisationFactory, ServiceFactory
+from tests.job_log import job_log
 from tests.network import free_port, silent_server
 
 
@@ -82,10 +83,8 @@ def test_review_requests_that_cannot_be_sent_are_left_for_the_next_run_and_the_r
     moderator_create(email="mod@example.org", password="a-long-test-password")
     with time_machine.travel("2025-01-15"):
         ServiceFactory(name="Dated service", last_confirmed_at="2025-01-15")
-    err = StringIO()
-
-    with time_machine.travel("2025-12-16"), pytest.raises(CommandError, match="1 review request"):
-        call_command("send_review_requests", stdout=StringIO(), stderr=err)
+    with time_machine.travel("2025-12-16"), pytest.raises(CommandError, match="1 review request"), job_log() as err:
+        call_command("send_review_requests", stdout=StringIO())
 
     assert "Could not send confirm_first for “Dated service”: ConnectionRefusedError" in err.getvalue()
     assert not ReviewRequest.objects.exists()
@@ -116,10 +115,8 @@ def test_review_requests_say_who_they_went_to_without_the_addresses(monkeypatch)
     moderator_create(email="mod@example.org", password="a-long-test-password")
     with time_machine.travel("2025-01-15"):
         ServiceFactory(name="Dated service", last_confirmed_at="2025-01-15")
-    out = StringIO()
-
-    with time_machine.travel("2025-12-16"):
-        call_command("send_review_requests", stdout=out)
+    with time_machine.travel("2025-12-16"), job_log() as out:
+        call_command("send_review_requests", stdout=StringIO())
 
     assert "Sent confirm_first for “Dated service”" in out.getvalue()
     assert "to 1 moderator (no provider account)" in out.getvalue()
@@ -134,10 +131,8 @@ def test_review_requests_refused_by_the_mail_server_are_reported_without_the_add
         ServiceFactory(name="Dated service", last_confirmed_at="2025-01-15")
     monkeypatch.setattr("directory.listings.management.commands.send_review_requests.send_mail",
                         _refuse_recipients)
-    err = StringIO()
-
-    with time_machine.travel("2025-12-16"), pytest.raises(CommandError, match="1 review request"):
-        call_command("send_review_requests", stdout=StringIO(), stderr=err)
+    with time_machine.travel("2025-12-16"), pytest.raises(CommandError, match="1 review request"), job_log() as err:
+        call_command("send_review_requests", stdout=StringIO())
 
     assert "Could not send confirm_first for “Dated service”: SMTPRecipientsRefused: 1 recipient refused" \
         in err.getvalue()
@@ -150,10 +145,8 @@ def test_review_requests_with_nobody_to_go_to_fail_the_run_saying_what_to_do():
     day with a line in the log and a run that succeeded: cron told nobody."""
     with time_machine.travel("2025-01-15"):
         ServiceFactory(name="Dated service", last_confirmed_at="2025-01-15")
-    err = StringIO()
-
-    with time_machine.travel("2025-12-16"), pytest.raises(CommandError, match="create_moderator"):
-        call_command("send_review_requests", stdout=StringIO(), stderr=err)
+    with time_machine.travel("2025-12-16"), pytest.raises(CommandError, match="create_moderator"), job_log() as err:
+        call_command("send_review_requests", stdout=StringIO())
 
     assert "Nobody to send confirm_first for “Dated service” to" in err.getvalue()
     assert not ReviewRequest.objects.exists()  # due again on the next run, once there is someone

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 from io import StringIO
 
@@ -10,6 +11,7 @@ from django.core.management import CommandError, call_command
 from directory.models import Service
 from gaps.models import Snapshot, SnapshotAccess
 from tests.factories import ServiceFactory
+from tests.job_log import job_log
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +19,13 @@ pytestmark = pytest.mark.django_db
 @time_machine.travel("2026-03-31 09:00 +0000", tick=False)
 def test_take_gaps_snapshot_files_under_today_and_is_idempotent(wales_areas):
     ServiceFactory(coverage=[wales_areas["W06000015"]])
-    out = StringIO()
-    call_command("take_gaps_snapshot", stdout=out)
-    assert "Snapshot 2026-03-31: 1 services" in out.getvalue()
+    with job_log() as log:
+        call_command("take_gaps_snapshot", stdout=StringIO())
+    # Its log file's lines say when (local time: 10:00 BST is 09:00 UTC), how it went and what it filed.
+    started, finished = log.getvalue().splitlines()
+    assert started == "2026-03-31T10:00:00+01:00 INFO servicemap.jobs.take_gaps_snapshot: started"
+    assert re.fullmatch(r"2026-03-31T10:00:00\+01:00 INFO servicemap.jobs.take_gaps_snapshot: finished in [\d.]+ s: "
+                        rf"snapshot 2026-03-31: 1 services, {23 * 60} area × layer figures\.", finished)
     call_command("take_gaps_snapshot", stdout=StringIO())
     assert list(Snapshot.objects.values_list("taken_on", flat=True)) == [date(2026, 3, 31)]
     assert SnapshotAccess.objects.count() == 23 * 60

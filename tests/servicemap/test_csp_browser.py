@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -116,3 +117,43 @@ def test_the_apps_pages_and_maps_run_with_no_policy_violation(live_server, sampl
         page.wait_for_selector("#content, main")
         assert problems == [], f"{path}: {problems}"
     page.screenshot(path=os.environ.get("CSP_SCREENSHOT_ADMIN", "/tmp/csp-admin.png"))
+
+
+def _scale_lines(page) -> list[str]:
+    from playwright.sync_api import expect
+
+    expect(page.locator(".leaflet-control-scale-line")).to_have_count(2)
+    return page.locator(".leaflet-control-scale-line").all_inner_texts()
+
+
+def _zoom_in_to_metres(page) -> None:
+    """Press the map's + until its scale is in metres (a street's width), as a person would."""
+    metric = page.locator(".leaflet-control-scale-line").first
+    for _press in range(12):
+        if re.fullmatch(r"\d+ m", metric.inner_text()):
+            return
+        page.locator(".leaflet-control-zoom-in").click()
+        page.wait_for_timeout(300)  # the zoom's animation; the scale is written at its end
+
+
+@pytest.mark.browser
+def test_the_maps_scale_bar_is_in_welsh_on_welsh_pages(live_server, sample_directory, page):
+    """Leaflet's scale said "mi" and "ft" on Welsh pages; its units are the page's language's, set by
+    the map's own nonced script (the policy is not loosened for it)."""
+    problems = _watch(page)
+    for path in ("/cy/search/?postcode=CF10+1EP&age=9&abuse_forms=intra_familial&view=map",
+                 f"/cy/services/{sample_directory.public_id}/", "/cy/gaps/"):
+        page.goto(f"{live_server.url}{path}")
+        metric, imperial = _scale_lines(page)
+        assert re.fullmatch(r"\d+ km", metric), (path, metric)
+        assert re.fullmatch(r"\d+ milltir", imperial), (path, imperial)
+    page.goto(f"{live_server.url}/cy/services/{sample_directory.public_id}/")
+    _zoom_in_to_metres(page)
+    from playwright.sync_api import expect
+
+    lines = page.locator(".leaflet-control-scale-line")
+    expect(lines.first).to_have_text(re.compile(r"^\d+ m$"))
+    expect(lines.last).to_have_text(re.compile(r"^\d+ troedfedd$"))
+    page.goto(f"{live_server.url}/services/{sample_directory.public_id}/")
+    assert re.fullmatch(r"\d+ mi", _scale_lines(page)[1])  # English pages as Leaflet writes them
+    assert problems == []

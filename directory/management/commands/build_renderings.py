@@ -5,13 +5,15 @@ missing anyway; this only moves the work off the first visitors. Idempotent: fre
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
-from django.core.management.base import BaseCommand
 
 from directory import renderings
+from servicemap.scheduled_jobs import ScheduledCommand
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
     help = __doc__.splitlines()[0]
 
     def add_arguments(self, parser) -> None:
@@ -20,9 +22,18 @@ class Command(BaseCommand):
         parser.add_argument("--language", action="append", choices=[code for code, _ in settings.LANGUAGES],
                             help="only this language (repeatable; default: all)")
 
-    def handle(self, *args, kind=None, language=None, **options) -> None:
-        def progress(kind: str, language: str, done: int, total: int) -> None:
-            if options["verbosity"] >= 1 and (done == total or options["verbosity"] >= 2):
-                self.stdout.write(f"{kind} ({language}): {done} of {total} services")
+    def run(self, log: logging.Logger, *, kind=None, language=None, **options) -> str:
+        kinds = kind or renderings.KINDS
+        languages = language or [code for code, _name in settings.LANGUAGES]
+        services = 0
 
-        renderings.build_all(kinds=kind or renderings.KINDS, languages=language, progress=progress)
+        # -v0 (deploy/crontab) leaves the start and end lines alone; -v2 logs every batch.
+        def progress(kind: str, language: str, done: int, total: int) -> None:
+            nonlocal services
+            services = total
+            if options["verbosity"] >= 1 and (done == total or options["verbosity"] >= 2):
+                log.info("%s (%s): %d of %d services", kind, language, done, total)
+
+        renderings.build_all(kinds=kinds, languages=languages, progress=progress)
+        return (f"{services} published services, {', '.join(kinds)} in {', '.join(languages)}: "
+                "stale or missing ones built.")

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import logging
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from gaps.services import snapshot_take
+from servicemap.scheduled_jobs import ScheduledCommand
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
     help = (
         "Take a dated snapshot of provision (every service's coverage, forms, audiences and current wait; "
         "every local authority's access for every layer) for the trends page. Idempotent for a date: "
@@ -19,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="The date to file the snapshot under (YYYY-MM-DD, not after today); "
                             "default today.")
 
-    def handle(self, *args, **options) -> None:
+    def run(self, log: logging.Logger, **options) -> str:
         raw = options.get("date")
         try:
             taken_on = date.fromisoformat(raw) if raw else timezone.localdate()
@@ -31,7 +33,5 @@ class Command(BaseCommand):
             raise CommandError(f"--date {taken_on:%Y-%m-%d} is after today, {today:%Y-%m-%d}: a snapshot records "
                                "the directory as it is now (a date before today files a missed one late).")
         snapshot = snapshot_take(taken_on=taken_on)
-        self.stdout.write(
-            f"Snapshot {snapshot.taken_on:%Y-%m-%d}: {snapshot.services.count()} services, "
-            f"{snapshot.access.count()} area × layer figures."
-        )
+        return (f"snapshot {snapshot.taken_on:%Y-%m-%d}: {snapshot.services.count()} services, "
+                f"{snapshot.access.count()} area × layer figures.")

@@ -14,6 +14,7 @@ from directory.listings import services
 from directory.listings.reminders import FIRST, REMINDER, URGENT, WAIT, Due, ServiceFacts, add_months, due_requests
 from directory.models import ReviewRequest
 from tests.factories import ClosedServiceFactory, ServiceFactory, UnpublishedServiceFactory
+from tests.job_log import job_log
 
 
 @pytest.mark.parametrize(
@@ -41,10 +42,9 @@ def test_wait_reminders_are_due_at_five_weeks_per_wait():
 
 
 def run(day: date) -> str:
-    out = StringIO()
-    with time_machine.travel(day):
-        call_command("send_review_requests", stdout=out)
-    return out.getvalue()
+    with time_machine.travel(day), job_log() as log:
+        call_command("send_review_requests", stdout=StringIO())
+    return log.getvalue()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 from directory.models import Service
 from directory.oruk import documents, selectors, serializers
 from directory.oruk import taxonomy as published
+from tests.factories import WaitingTimeReportFactory
 
 
 def _walk(node, path="$"):
@@ -180,3 +182,21 @@ def test_ndjson_streams_every_match_without_paging(feed, api):
     assert response["Content-Type"].startswith("application/x-ndjson")
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert len(lines) == len(feed.services)
+
+
+def test_the_free_text_wait_says_whether_referrals_are_taken_now_the_status_first(feed, api):
+    """A paused service's latest report may still say its list is open: a consumer that shows only
+    wait_time read "About 30 weeks" beside nothing saying the service was paused."""
+    WaitingTimeReportFactory(service=feed.swansea_advocacy, weeks=20, referrals_open=False)  # active, list closed
+    documents_by_name = {item["name"]: item for item in api("services", full="true").json()["contents"]}
+    built = {s.name: serializers.service_document(s, full=True)
+             for s in selectors.service_feed_queryset(full=True).filter(pk__in=[s.pk for s in feed.services])}
+
+    for texts in ({name: doc["wait_time"] for name, doc in documents_by_name.items() if "wait_time" in doc},
+                  {name: doc["wait_time"] for name, doc in built.items() if "wait_time" in doc}):
+        assert texts["HSB service"] == "Not taking referrals for now: referrals are paused"
+        assert texts["Closed parents group"] == "Not taking referrals: the service has closed"
+        assert re.fullmatch(r"Not taking referrals for now: waiting list closed \(as of \d{4}-\d\d-\d\d\)",
+                            texts["Swansea advocacy"])
+        assert texts["Cardiff therapy"].startswith("About 4 weeks")
+    assert documents_by_name["HSB service"]["status"] == "temporarily closed"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.mail import send_mail
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
@@ -15,6 +17,7 @@ from directory import mail
 from directory.accounts.roles import organisation_member_emails
 from directory.listings import notifications, reminders
 from directory.models import WAIT_STALE_AFTER_DAYS, ReviewRequest, Service, WaitingTimeReport
+from servicemap.scheduled_jobs import ScheduledCommand
 
 SUBJECTS = {
     reminders.FIRST: _("Please check your listing: %(name)s"),
@@ -24,17 +27,18 @@ SUBJECTS = {
 }
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
     help = (
         "Send review requests: at 11 months since a listing was last confirmed, a reminder at 12, an urgent "
         "request at 13 (also to moderators), and a wait reminder when a wait is 5 weeks old. Every request "
-        "sent is recorded, so running it again the same day sends nothing twice. Prints what it sent."
+        "sent is recorded, so running it again the same day sends nothing twice. Logs what it sent, with the time; "
+        "a dry run prints the addresses it would send to."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Print what would be sent; send and record nothing.")
 
-    def handle(self, *args, dry_run: bool = False, **options):
+    def run(self, log: logging.Logger, *, dry_run: bool = False, **options) -> str:
         today = timezone.localdate()
         newest_wait = WaitingTimeReport.objects.filter(service=OuterRef("pk")).order_by("-as_of", "-recorded_at", "-id")
         rows = (
@@ -62,7 +66,7 @@ class Command(BaseCommand):
             providers = organisation_member_emails(service.organisation_id)
             recipients = sorted(set(providers) | (set(moderators) if due.kind == reminders.URGENT or not providers else set()))
             if not recipients:
-                self.stderr.write(f"Nobody to send {due.kind} for “{service.name}” to: no provider account or moderator")
+                log.error("Nobody to send %s for “%s” to: no provider account or moderator", due.kind, service.name)
                 nobody += 1
                 continue
             if not dry_run:
@@ -71,16 +75,20 @@ class Command(BaseCommand):
                         continue
                 except mail.SEND_ERRORS as error:
                     # Nothing recorded: tried again on the next run. The others are still sent.
-                    self.stderr.write(f"Could not send {due.kind} for “{service.name}”: {mail.describe_error(error)}")
+                    log.error("Could not send %s for “%s”: %s", due.kind, service.name, mail.describe_error(error))
                     not_sent += 1
                     continue
             count += 1
-            # A real run's output goes to a log file every day (deploy/crontab): it says who, not the
-            # addresses (they are in the ReviewRequest). A dry run, typed by hand, lists them.
-            to = ", ".join(recipients) if dry_run else _who(len(providers), len(recipients) - len(providers))
-            verb = "Would send" if dry_run else "Sent"
-            self.stdout.write(f"{verb} {due.kind} for “{service.name}” ({service.organisation.name}) to {to}")
-        self.stdout.write(f"{count} review request(s) {'due' if dry_run else 'sent'}.")
+            # A real run's lines go to a log file every day (deploy/crontab): they say who, not the
+            # addresses (they are in the ReviewRequest). A dry run, typed by hand, prints them.
+            if dry_run:
+                self.stdout.write(f"Would send {due.kind} for “{service.name}” ({service.organisation.name}) "
+                                  f"to {', '.join(recipients)}")
+            else:
+                log.info("Sent %s for “%s” (%s) to %s", due.kind, service.name, service.organisation.name,
+                         _who(len(providers), len(recipients) - len(providers)))
+        summary = (f"{count} review request(s) {'due (dry run: none sent)' if dry_run else 'sent'}, "
+                   f"{not_sent} could not be sent, {nobody} had nobody to go to.")
         # A failing exit, so cron tells whoever reads its mail. Nothing is recorded for these: due again next run.
         problems = []
         if not_sent:
@@ -89,7 +97,8 @@ class Command(BaseCommand):
             problems.append(f"{nobody} review request(s) had nobody to go to: make a moderator account "
                             "(manage.py create_moderator) and they go on the next run.")
         if problems:
-            raise CommandError(" ".join(problems))
+            raise CommandError(f"{summary} {' '.join(problems)}")
+        return summary
 
     def _send(self, service: Service, due: reminders.Due, recipients: list[str]) -> bool:
         """Record then send, in one transaction: a failed send leaves no record, so it is retried tomorrow."""

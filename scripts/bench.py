@@ -307,7 +307,9 @@ def _query_counts(client, urls: list[str], count_results) -> dict:
 def search_urls(n: int, rng: random.Random) -> list[str]:
     from urllib.parse import urlencode
 
-    from directory import vocabulary
+    from django.http import QueryDict
+
+    from directory import postcode_privacy, vocabulary
     from directory.models import Area, Postcode
 
     las = list(Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY).values_list("code", flat=True))
@@ -322,7 +324,10 @@ def search_urls(n: int, rng: random.Random) -> list[str]:
         la = rng.choice([c for c in las if postcodes[c]])
         query = [("postcode", rng.choice(postcodes[la])), ("age", rng.randint(0, 17))]
         query += [("abuse_form", f) for f in rng.sample(forms, 2)] + [("audience", rng.choice(audiences))]
-        urls.append(f"/search/?{urlencode(query)}")
+        # As a browser asks it: the search form's script cuts the full postcode to its sector (with
+        # the unit's authority where the sector alone would not give it), as the server's redirect
+        # would (directory/postcode_privacy.py). Asked with the full postcode it would be a redirect.
+        urls.append(f"/search/?{postcode_privacy.cut_query(QueryDict(urlencode(query)))}")
     return urls
 
 

@@ -2,8 +2,10 @@
 it, for the privacy notice: the page names these figures, so it changes when they do.
 
 Only staff (provider editors and moderators) have personal data here; nothing is held about a child
-or family. What has no limit in the code (accounts, the change history, sign-in records, the review
-requests' addresses, problem reports) is said on the page to be kept until deleted.
+or family. Sign-in records, invitations, resolved problem reports and the review requests' addresses
+are kept for the RETAIN_*_DAYS settings, and `prune_personal_data` removes them each night after
+(directory/retention.py). What has no limit in the code (accounts; the change history, the record
+of each listing) is said on the page to be kept until deleted or as long as the listing.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from directory.search_cache import CACHE_SECONDS
-from servicemap.durations import HOUR, duration_text
+from servicemap.durations import DAY, HOUR, duration_text
 from servicemap.rates import parse_rate
 
 # Nightly database dumps kept on the server by deploy/crontab's backup line (`-mtime +14`); a test
@@ -59,6 +61,10 @@ class Retention:
     hashed_address: str
     cached_search: str
     backups: str
+    sign_in_records: str
+    invitations: str
+    resolved_problem_reports: str
+    review_request_addresses: str
 
 
 def hashed_address_seconds() -> int:
@@ -76,5 +82,9 @@ def retention() -> Retention:
         reset_link=duration_text(settings.PASSWORD_RESET_TIMEOUT),
         hashed_address=duration_text(hashed_address_seconds()),
         cached_search=duration_text(CACHE_SECONDS),
-        backups=duration_text(BACKUP_DAYS * 24 * HOUR),
+        backups=duration_text(BACKUP_DAYS * DAY),
+        sign_in_records=duration_text(settings.RETAIN_SIGN_IN_RECORDS_DAYS * DAY),
+        invitations=duration_text(settings.RETAIN_INVITATIONS_DAYS * DAY),
+        resolved_problem_reports=duration_text(settings.RETAIN_RESOLVED_PROBLEM_REPORTS_DAYS * DAY),
+        review_request_addresses=duration_text(settings.RETAIN_REVIEW_REQUEST_ADDRESSES_DAYS * DAY),
     )

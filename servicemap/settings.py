@@ -67,6 +67,14 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def env_days(name: str, default: int) -> int:
+    """A period in whole days, at least one: at 0 a record would be removed the night it was made."""
+    days = env_int(name, default)
+    if days < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of days, 1 or more, not {days!r}")
+    return days
+
+
 def env_rate(name: str, default: str) -> str:
     """A rate as DRF and servicemap/rate_limits.py read it ("N/second", "N/minute", "N/hour",
     "N/day"; only the period's first letter counts): refused at start-up, not on a request."""
@@ -304,6 +312,24 @@ if _reachable_by_others and (is_local_host(_site_host) or not validate_host(_sit
         f"not {SITE_URL!r}"
     )
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
+# How long personal data about staff is kept before `manage.py prune_personal_data` (nightly,
+# deploy/crontab) removes it: UK GDPR's storage limitation. The privacy notice names these periods.
+# Sign-in records (django-axes' AccessLog: address, browser, times): long enough to look back over
+# a quarter when an account's misuse comes to light, which is rarely at once; not a standing record
+# of where staff work from.
+RETAIN_SIGN_IN_RECORDS_DAYS = env_days("RETAIN_SIGN_IN_RECORDS_DAYS", 90)
+# Invitations, counted from when one was accepted or its link expired: a moderator's invite page
+# shows whether a recent invitation was taken up, to chase or send it again; after a month there is
+# nothing left to follow up (the account, if made, holds the rest).
+RETAIN_INVITATIONS_DAYS = env_days("RETAIN_INVITATIONS_DAYS", 30)
+# Problem reports, counted from when one was resolved: a listing is reviewed once a year (the
+# 11/12/13-month review requests), so the last year's reports are there when it comes round and a
+# problem that comes back can be seen as one. Open reports are never removed.
+RETAIN_RESOLVED_PROBLEM_REPORTS_DAYS = env_days("RETAIN_RESOLVED_PROBLEM_REPORTS_DAYS", 365)
+# The addresses a review request went to, counted from when it was sent: through one review cycle,
+# to answer "who was asked, and when?"; then blanked. The record that it was sent stays (without
+# them): it is what stops send_review_requests sending the same request twice.
+RETAIN_REVIEW_REQUEST_ADDRESSES_DAYS = env_days("RETAIN_REVIEW_REQUEST_ADDRESSES_DAYS", 365)
 # Who runs the site, for the privacy notice and the accessibility statement (docs/deploy.md section 1).
 # The organisation is the data controller; left empty, the pages say in a marked box that the operator
 # has not filled it in yet, and `check --deploy` warns (servicemap/checks.py).

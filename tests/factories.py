@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from directory.models import (
     Area,
@@ -152,3 +153,29 @@ class ProblemReportFactory(factory.django.DjangoModelFactory):
     service = factory.SubFactory(ServiceFactory)
     reason = "contact_details"
     comment = "The phone number is wrong."
+
+
+class ResolvedProblemReportFactory(ProblemReportFactory):
+    resolved_at = factory.LazyFunction(timezone.now)
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Invitation"
+
+    email = factory.Sequence(lambda n: f"invited{n}@example.org")
+    organisation = factory.SubFactory(OrganisationFactory)
+
+
+class AcceptedInvitationFactory(InvitationFactory):
+    accepted_at = factory.LazyFunction(timezone.now)
+
+
+class ReviewRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "directory.ReviewRequest"
+
+    service = factory.SubFactory(ServiceFactory)
+    kind = "confirm_first"
+    basis = factory.Sequence(lambda n: f"confirmed:2025-01-{n % 28 + 1:02d}")
+    recipients = "provider@example.org"

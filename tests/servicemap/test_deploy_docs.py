@@ -27,7 +27,7 @@ ENV_EXAMPLE = (BASE_DIR / ".env.example").read_text()
 
 def test_every_management_command_the_docs_and_crontab_run_exists():
     named = set(re.findall(r"manage\.py (\w+)", DOCS + CRONTAB))
-    assert {"send_review_requests", "take_gaps_snapshot", "restore_export", "migrate"} <= named
+    assert {"send_review_requests", "prune_personal_data", "take_gaps_snapshot", "restore_export", "migrate"} <= named
     assert named - set(get_commands()) == set()
 
 

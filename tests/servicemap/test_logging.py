@@ -84,6 +84,7 @@ def test_each_scheduled_job_logs_when_it_started_and_how_it_ended_with_its_count
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=BASE_DIR, env=env, check=True)
 
     assert _run_as_cron("send_review_requests", env, log) == 0
+    assert _run_as_cron("prune_personal_data", env, log) == 0
     assert _run_as_cron("build_renderings -v0", env, log) == 0
     assert _run_as_cron("take_gaps_snapshot --date 2999-01-01", env, log) == 1  # refused: after today
 
@@ -93,6 +94,10 @@ def test_each_scheduled_job_logs_when_it_started_and_how_it_ended_with_its_count
         ("INFO", "send_review_requests", "started"),
         ("INFO", "send_review_requests",
          "finished in … s: 0 review request(s) sent, 0 could not be sent, 0 had nobody to go to."),
+        ("INFO", "prune_personal_data", "started"),
+        ("INFO", "prune_personal_data",
+         "finished in … s: 0 sign-in records, 0 failed sign-in records, 0 ended lock-outs and failed sign-in counts, "
+         "0 invitations, 0 resolved problem reports, 0 review request addresses removed."),
         ("INFO", "build_renderings", "started"),
         ("INFO", "build_renderings",
          "finished in … s: 0 published services, oruk-full, oruk-summary, card in en, cy: stale or missing ones built."),

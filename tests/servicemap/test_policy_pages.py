@@ -202,6 +202,31 @@ def test_the_privacy_notice_names_the_periods_the_settings_hold(settings):
         assert phrase in text, phrase
 
 
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_privacy_notice_names_the_periods_the_nightly_prune_keeps_staff_data_for(settings, language):
+    settings.RETAIN_SIGN_IN_RECORDS_DAYS = 45
+    settings.RETAIN_INVITATIONS_DAYS = 3
+    settings.RETAIN_RESOLVED_PROBLEM_REPORTS_DAYS = 2 * 365
+    settings.RETAIN_REVIEW_REQUEST_ADDRESSES_DAYS = 28
+    with translation.override(language):
+        periods = [duration_text(days * DAY) for days in (45, 3, 2 * 365, 28)]
+        text = _text(_get("policies:privacy", language))
+        for period in periods:
+            assert period in text, period
+    if language == "en":
+        assert "For 45 days" in text
+        assert "For 3 days after the invitation is accepted or its link expires" in text
+        assert "then for 2 years with who dealt with it" in text
+        assert "The addresses a reminder went to: for 4 weeks." in text
+        assert "automatically" not in text.replace("Nothing deletes accounts automatically", "")
+
+
+def test_a_year_is_said_as_one():
+    assert [duration_text(days * DAY) for days in (365, 730, 364, 90)] == ["1 year", "2 years", "52 weeks", "90 days"]
+    with translation.override("cy"):
+        assert duration_text(365 * DAY) == "1 flwyddyn"
+
+
 def test_the_privacy_notice_names_how_small_counts_are_shown_and_how_long_a_search_page_is_kept():
     from directory.search_cache import CACHE_SECONDS
 

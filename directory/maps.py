@@ -145,8 +145,16 @@ def _add_location(m: folium.Map, service: Service, location: Location, group: Gr
     )
     folium.Marker(
         location=(location.latitude, location.longitude), icon=icon, tooltip=text(service.name),
-        popup=folium.Popup(popup, max_width=260),
+        popup=folium.Popup(popup, max_width=260), z_index_offset=_stacking(group),
     ).add_to(m)
+
+
+def _stacking(group: Group) -> int:
+    """Leaflet's zIndexOffset for a group's markers: where two share a place, the group earlier in
+    the results is drawn on top (Leaflet otherwise stacks by latitude alone, so a near-by service's
+    diamond could hide a covering service's circle at the same address). Steps far larger than any
+    map's height in pixels, which is what Leaflet adds to it."""
+    return (len(Group) - list(Group).index(group)) * 100_000
 
 
 class _KeyboardAccess(MacroElement):

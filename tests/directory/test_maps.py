@@ -55,6 +55,22 @@ def test_each_groups_markers_differ_in_shape_and_say_their_group_in_words():
     assert "rotate" not in shapes["all-wales"]
 
 
+def test_where_markers_share_a_place_the_group_earlier_in_the_results_is_drawn_on_top():
+    """Leaflet stacks markers by latitude alone: at one address a near-by service's diamond, added
+    last, would hide the covering service's circle. Each marker's zIndexOffset follows the groups'
+    order instead (each marker's options come just before its icon in the map's script)."""
+    office = Location(name="Office", latitude=51.48, longitude=-3.17)
+    html = build_search_map(results=[
+        _result("Near one", office, group=Group.NEARBY), _result("Wales one", office, group=Group.FALLBACK),
+        _result("Local one", office),
+    ], outline=[], service_url=_url)
+
+    stacking = dict(zip(re.findall(r'sm-pin--([a-z-]+)', html),
+                        map(int, re.findall(r'"zIndexOffset": (\d+)', html)), strict=True))
+    assert stacking["local"] > stacking["all-wales"] > stacking["nearby"]
+    assert stacking["nearby"] - 0 > 10_000  # past any difference in height Leaflet adds it to
+
+
 def test_it_outlines_the_childs_local_authority_and_uses_our_leaflet_not_a_cdn():
     html = build_search_map(results=[], outline=la_boundaries(["W06000015"]), service_url=_url)
 

@@ -32,7 +32,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from directory import card_text, renderings, search_index
+from directory import card_text, phone_numbers, renderings, search_index
 from directory.bilingual import translated_text
 from directory.templatetags.bilingual import lang_attr
 from directory.templatetags.directory_extras import field_labels, labels
@@ -109,7 +109,7 @@ def _referral(service: object, strings: _Strings) -> str:
                 f'{strings.referral_form}<span class="govuk-visually-hidden"> ({conditional_escape(service.name)})'
                 "</span></a>")
     if service.referral_phone:
-        phone = f'<span class="govuk-body-s">{conditional_escape(service.referral_phone)}</span>'
+        phone = f'<span class="govuk-body-s">{phone_numbers.phone_link(service.referral_phone)}</span>'
     return (
         f'        <p class="govuk-body-s sm-tight">{who}\n        {disclosure}\n        {when}</p>\n'
         f"        {_how_to_refer(service, strings)}\n        {form}\n        {phone}\n"

@@ -328,9 +328,16 @@ def shortlist_clear_view(request: HttpRequest) -> HttpResponse:
 def _shortlist_entries(services: list[Service]) -> list[dict]:
     return [
         {"service": s, "wait": (w := selectors.current_wait(s)), "accepting": selectors.accepting_referrals(s, w),
-         "locations": selectors.public_locations(s)}
+         "locations": selectors.public_locations(s), "page_url": _public_url(s)}
         for s in services
     ]
+
+
+def _public_url(service: Service) -> str:
+    """The service page's full address, printed in the referral pack so paper leads back to the live
+    listing. From `SITE_URL`, as emails' links are, not the request's host: a pack printed from a
+    staging or internal address must still send its reader to the public site."""
+    return settings.SITE_URL.rstrip("/") + reverse("directory:service_detail", args=[service.public_id])
 
 
 @require_safe

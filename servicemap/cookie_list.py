@@ -3,9 +3,9 @@ that decide them, for the cookies page (PECR). A test walks the site's main jour
 cookie it sees that is not listed here, so the page cannot fall behind the code.
 
 All of them are strictly necessary (the shortlist someone builds, signing in, protecting forms,
-a confirmation shown once, a language chosen), so no consent banner is needed. The site sets no
-analytics cookie and asks nothing of any other website, unless the operator sets map tiles
-(`MAP_TILES_URL`): then maps load their images from that site.
+a confirmation shown once), so no consent banner is needed. The site sets no analytics cookie and
+asks nothing of any other website, unless the operator sets map tiles (`MAP_TILES_URL`): then maps
+load their images from that site.
 """
 
 from __future__ import annotations
@@ -72,15 +72,6 @@ def _messages_cookie() -> Cookie | None:
     )
 
 
-def _language_cookie() -> Cookie:
-    return Cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        _("Remembers a language chosen through the language form at /i18n/setlang/. The language link "
-          "at the top of each page does not set it: a page's address says its language."),
-        duration_text(settings.LANGUAGE_COOKIE_AGE) if settings.LANGUAGE_COOKIE_AGE else _until_browser_closes(),
-    )
-
-
 def cookies_the_site_sets() -> list[Cookie]:
     """Each cookie the site can set, in the order the cookies page lists them."""
     found = [_session_cookie()]
@@ -89,7 +80,8 @@ def cookies_the_site_sets() -> list[Cookie]:
     messages = _messages_cookie()
     if messages is not None:
         found.append(messages)
-    found.append(_language_cookie())
+    # No language cookie: a page's address says its language (English, or Welsh under /cy/), and the
+    # switcher is a plain link. Django's language form (/i18n/setlang/), which set one, is not routed.
     return found
 
 

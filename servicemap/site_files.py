@@ -24,7 +24,7 @@ from directory.context_processors import sample_data_loaded
 LANGUAGE_PATHS = ("/search/", "/shortlist/", "/manage/", "/moderation/", "/accounts/", "/admin/",
                   "/services/*/report/")
 # Paths without a language prefix.
-ROOT_PATHS = ("/api/", "/i18n/")
+ROOT_PATHS = ("/api/",)
 
 
 def _prefixes() -> list[str]:

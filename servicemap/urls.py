@@ -10,7 +10,6 @@ from servicemap import policy_pages, site_files
 urlpatterns = [
     path("robots.txt", site_files.robots_txt, name="robots_txt"),
     path("favicon.ico", site_files.favicon, name="favicon"),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("api/gaps/", include("gaps.api_urls")),
     # Open Referral UK read API and its OpenAPI document: not language-prefixed.
     path("api/oruk/", include("directory.oruk.urls")),

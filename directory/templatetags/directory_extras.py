@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from directory import card_text, form_fields, local_authority_options, result_card, vocabulary
+from directory import card_text, form_fields, local_authority_options, phone_numbers, result_card, vocabulary
 from servicemap.templatetags.security import csp_nonce
 
 register = template.Library()
@@ -31,6 +31,12 @@ def search_result_card(context, result) -> str:
         strings = context.render_context[result_card.PageStrings] = result_card.PageStrings.for_area(
             context["outcome"].area.name)
     return result_card.card_html(result, strings, shortlist_button(context, result.service))
+
+
+@register.filter(is_safe=True)
+def phone_link(written: str) -> str:
+    """A phone number as written, linked to dial it (`tel:`) where it is plainly one number."""
+    return phone_numbers.phone_link(written)
 
 
 @register.filter

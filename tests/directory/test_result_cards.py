@@ -21,7 +21,7 @@ VARIANTS = {
     "how_to_refer_en": ["", "Phone the duty worker.", LONG],
     "how_to_refer_cy": ["", "Ffoniwch y gweithiwr dyletswydd."],
     "referral_url": ["", "https://example.org/refer?a=1&b=<2>"],
-    "referral_phone": ["", "01632 960000 <ext 2>"],
+    "referral_phone": ["", "01632 960000 <ext 2>", "029 2012 3456"],
     "disclosure_required": [False, True],
     "pre_trial_therapy": [False, True, False],
     "requires_proceedings_finished": [False, False, True, True],

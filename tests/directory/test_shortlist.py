@@ -205,3 +205,15 @@ def test_the_shortlist_query_count_is_flat(client, db, django_assert_max_num_que
 
     with django_assert_max_num_queries(6):
         assert client.get(SHORTLIST).status_code == 200
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_the_pack_prints_each_services_full_address_on_the_configured_site(client, db, settings, prefix):
+    settings.SITE_URL = "https://directory.example.org/"
+    services = [ServiceFactory(name="First"), ServiceFactory(name="Second")]
+
+    html = client.get(f"{prefix}{SHORTLIST}?ids={','.join(str(s.public_id) for s in services)}").content.decode()
+
+    printed = re.findall(r'<p class="govuk-body-s sm-print-only sm-pack-url">[^<]*?(https?://[^<\s]+)</p>', html)
+    # The public site's, not the host the page was asked of ("testserver"), in the page's language.
+    assert printed == [f"https://directory.example.org{prefix}/services/{s.public_id}/" for s in services]

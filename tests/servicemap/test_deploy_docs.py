@@ -15,6 +15,7 @@ from urllib.error import HTTPError, URLError
 from urllib.request import urlopen
 
 import pytest
+from django.conf import settings
 from django.core.management import get_commands
 
 from servicemap.settings import BASE_DIR
@@ -253,3 +254,24 @@ def test_the_crontab_the_docs_show_is_deploy_crontab_and_its_folders_are_made_fi
     folders = set(re.findall(r"(/var/(?:log|backups)/servicemap)/", CRONTAB))
     made = re.search(r"install -d [^\n]*", DOCS).group(0)
     assert folders and all(folder in made.split() for folder in folders)
+
+
+def _nginx_directives() -> dict[str, list[str]]:
+    """The nginx example's directives (name: its words), comments left out."""
+    shown = re.search(r"```nginx\n(.*?)```", DOCS, flags=re.S).group(1)
+    text = re.sub(r"#[^\n]*", "", shown)
+    return {words[0]: words[1:] for statement in text.replace("{", ";").replace("}", ";").split(";")
+            if (words := statement.split())}
+
+
+def test_the_proxy_compresses_the_pages_json_and_csv_the_app_sends_uncompressed():
+    directives = _nginx_directives()
+    assert directives.get("gzip") == ["on"]
+    # text/html is always compressed once gzip is on; the rest must be named.
+    assert {"application/json", "application/vnd.oai.openapi+json", "text/csv", "text/plain"} <= set(
+        directives["gzip_types"])
+    # Requests through a proxy (Via) are not compressed unless asked; caches must keep both forms apart.
+    assert directives["gzip_proxied"] == ["any"] and directives["gzip_vary"] == ["on"]
+    # Compressed once, by the proxy: not also in the app's workers.
+    assert "django.middleware.gzip.GZipMiddleware" not in settings.MIDDLEWARE
+    assert "BREACH" in DOCS

@@ -354,3 +354,14 @@ def test_no_translated_string_uses_a_unicode_escape():
         if escaped.search(line)
     ]
     assert not problems, "escape sequence inside a translated string: " + ", ".join(problems)
+
+
+def test_welsh_says_near_by_with_one_word_everywhere():
+    # The near-by group (based close to the child's area, not covering it) is "gerllaw" in the counts,
+    # the map's key, the headings and the notes alike: a second word ("yn agos") read as a second group.
+    entries = [e for e in _messages(parse_po(PO_PATH.read_text(encoding="utf-8")))
+               if re.search(r"\bnear ?by\b", e.msgid, re.IGNORECASE)]
+    assert len(entries) >= 8  # the counts, the key, the heading, the notes, the introduction
+    problems = [(e.msgid, text) for e in entries for text in e.msgstr.values()
+                if "gerllaw" not in text.lower() or "agos" in text.replace("cyfagos", "")]
+    assert not problems, problems

@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from directory import postcodes, reference_data, vocabulary
+from directory import local_authorities, postcodes, reference_data, vocabulary
 from directory.models import Area
 from directory.selectors import SORT_BEST, SORTS, local_authority_choices
 
@@ -38,6 +38,17 @@ def _multi(label, choices) -> forms.MultipleChoiceField:
 class LocalAuthorityField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Area) -> str:
         return obj.display_name
+
+    def to_python(self, value: object) -> Area | None:
+        # From this process's copy for the directory's version, not a query per search (the
+        # field's queryset, `local_authority_choices`, holds the same areas: every local authority).
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        area = local_authorities.by_code(str(value))
+        if area is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return area
 
 
 @dataclass(frozen=True)

@@ -68,3 +68,28 @@ def test_an_age_with_up_to_two_decimal_places_is_taken_and_each_refusal_says_why
         assert form.cleaned_data["age"] == Decimal(typed)
     else:
         assert form.errors["age"] == [str(error)]
+
+
+@pytest.mark.django_db
+def test_the_local_authority_is_read_once_per_directory_version_and_a_change_to_it_is_seen():
+    """A search that names a local authority (as every search from a cut postcode in a split
+    sector does) takes it from this process's copy, not a query per search; saving an area changes
+    the directory's version, so the next search sees the change."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cardiff = AreaFactory(code="W06000015", name="Cardiff", name_cy="Caerdydd")
+    SearchForm(MultiValueDict({"la": ["W06000015"]})).is_valid()
+
+    with CaptureQueriesContext(connection) as asked:
+        form = SearchForm(MultiValueDict({"la": ["W06000015"], "age": ["9"]}))
+        assert form.is_valid(), form.errors
+    cardiff.name = "Cardiff (renamed)"
+    cardiff.save()
+    renamed = SearchForm(MultiValueDict({"la": ["W06000015"]}))
+    unknown = SearchForm(MultiValueDict({"la": ["W06000099"]}))
+
+    assert form.cleaned_data["la"].code == "W06000015"
+    assert not [q["sql"] for q in asked.captured_queries if "directory_area" in q["sql"]]
+    assert renamed.is_valid() and renamed.cleaned_data["la"].name == "Cardiff (renamed)"
+    assert not unknown.is_valid() and unknown.errors["la"]

@@ -68,6 +68,7 @@ class _Strings:
         self.pre_trial = gettext("Offers pre-trial therapy.")
         self.after_proceedings = gettext("Only after the police investigation or court case.")
         self.referral_form = gettext("Referral form")
+        self.phone = gettext("Phone")
         self.welsh = gettext("Welsh")
         self.in_welsh = gettext("Support available in Welsh")
         self.not_in_welsh = gettext("Not in Welsh")
@@ -109,7 +110,8 @@ def _referral(service: object, strings: _Strings) -> str:
                 f'{strings.referral_form}<span class="govuk-visually-hidden"> ({conditional_escape(service.name)})'
                 "</span></a>")
     if service.referral_phone:
-        phone = f'<span class="govuk-body-s">{phone_numbers.phone_link(service.referral_phone)}</span>'
+        # On a line of its own and named: beside the form's link it read as a second link to the form.
+        phone = f'<p class="govuk-body-s sm-tight">{strings.phone}: {phone_numbers.phone_link(service.referral_phone)}</p>'
     return (
         f'        <p class="govuk-body-s sm-tight">{who}\n        {disclosure}\n        {when}</p>\n'
         f"        {_how_to_refer(service, strings)}\n        {form}\n        {phone}\n"

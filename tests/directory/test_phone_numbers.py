@@ -82,3 +82,6 @@ def test_the_search_result_cards_link_the_referral_number(client, wales_areas, p
     html = client.get(prefix + reverse("directory:search") + f"?la={CARDIFF}").content.decode()
 
     assert _tel_links(html) == {"+442920123456": "029 2012 3456"}
+    # Named and on a line of its own, not beside the referral form's link as if a second one to it.
+    said = "Ffôn" if prefix else "Phone"
+    assert re.search(rf'<p class="govuk-body-s sm-tight">{said}: <a [^>]*href="tel:\+442920123456"', html)

@@ -81,7 +81,7 @@ SPLIT_WARNING_SHARE = 0.95
 
 
 def _area_name(code: str) -> str:
-    area = Area.objects.filter(code=code, kind=Area.Kind.LOCAL_AUTHORITY).first()
+    area = local_authorities.by_code(code)
     if area is not None:
         return area.display_name
     return reference_data.gb_local_authority_name(code) or code

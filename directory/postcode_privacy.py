@@ -22,7 +22,7 @@ import functools
 from django.db import connection, models
 from django.http import QueryDict
 
-from directory import postcodes
+from directory import local_authorities, postcodes
 from directory.forms import CUT_FLAG, SPLIT_WARNING_SHARE
 from directory.models import Area, Postcode, PostcodeDistrict
 
@@ -49,11 +49,7 @@ def exact_authority(parsed: postcodes.ParsedPostcode) -> str:
     if sector is not None and not _needs_authority(unit.lad_code, sector.lad_code, sector.lad_share):
         return ""
     # Only one the search's list offers (a local authority of ours), or the search would refuse it.
-    return unit.lad_code if _local_authorities().filter(code=unit.lad_code).exists() else ""
-
-
-def _local_authorities():
-    return Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY)
+    return unit.lad_code if local_authorities.by_code(unit.lad_code) is not None else ""
 
 
 def cut_query(query: QueryDict) -> str | None:
@@ -96,7 +92,7 @@ def _rows(model: type[models.Model], fields: tuple[str, ...]) -> list[tuple]:
 @functools.lru_cache(maxsize=1)
 def _units_needing_authority(generation: str) -> dict[str, dict[str, str]]:
     parts = {prefix: (lad, share) for prefix, lad, share in _rows(PostcodeDistrict, ("prefix", "lad_code", "lad_share"))}
-    offered = set(_local_authorities().values_list("code", flat=True))
+    offered = set(Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY).values_list("code", flat=True))
     table: dict[str, dict[str, list[str]]] = {}
     for postcode, lad in _rows(Postcode, ("postcode", "lad_code")):
         sector, outward = postcode[:-2], postcode.split(" ")[0]

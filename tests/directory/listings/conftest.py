@@ -5,7 +5,15 @@ import pytest
 from directory.accounts.services import moderator_create
 from directory.listings import fields
 from directory.models import Service
-from tests.factories import MembershipFactory, OrganisationFactory, ServiceFactory, UserFactory
+from tests.factories import (
+    LocationFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PostcodeFactory,
+    ServiceAtLocationFactory,
+    ServiceFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture
@@ -43,6 +51,19 @@ def service(org, areas):
         organisation=org, name="Own service", referral_phone="01000 000000", wait_weeks=6,
         coverage=[areas["W06000015"]],
     )
+
+
+@pytest.fixture
+def office(service):
+    """The service's published office, with a point from its postcode."""
+    return ServiceAtLocationFactory(service=service, location=LocationFactory(
+        organisation=service.organisation, name="Main office", address_1="1 High Street", postcode="CF10 1EP",
+    )).location
+
+
+@pytest.fixture
+def bangor_postcode(db):
+    return PostcodeFactory(postcode="LL57 1LH", latitude=53.2274, longitude=-4.1293, lad_code="W06000001")
 
 
 @pytest.fixture

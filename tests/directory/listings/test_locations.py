@@ -10,25 +10,12 @@ from directory.listings import fields, selectors, services
 from directory.listings.forms import LOCATION_NAME_REQUIRED, LOCATION_POSTCODE_INVALID
 from directory.models import Location, Service, ServiceAtLocation, ServiceChange
 from tests.directory.listings.conftest import form_data
-from tests.factories import LocationFactory, PostcodeFactory, ServiceAtLocationFactory, ServiceFactory
+from tests.factories import ServiceAtLocationFactory, ServiceFactory
 
 NEW_ADDRESS = {"name": "Bangor centre", "address_1": "9 Glanrafon", "city": "Bangor", "county": "Gwynedd",
                "postcode": "ll57 1lh"}
 
 OFFICE = {"name": "Main office", "address_1": "1 High Street", "city": "Cardiff", "postcode": "CF10 1EP"}
-
-
-@pytest.fixture
-def office(service):
-    """The service's published office, with a point from its postcode."""
-    return ServiceAtLocationFactory(service=service, location=LocationFactory(
-        organisation=service.organisation, name="Main office", address_1="1 High Street", postcode="CF10 1EP",
-    )).location
-
-
-@pytest.fixture
-def bangor_postcode(db):
-    return PostcodeFactory(postcode="LL57 1LH", latitude=53.2274, longitude=-4.1293, lad_code="W06000001")
 
 
 def public_html(client, service: Service) -> str:

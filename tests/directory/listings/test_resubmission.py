@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
 from django.urls import reverse
 
 from directory.listings import fields, services
 from directory.models import Location, ServiceChange
 from tests.directory.listings.conftest import form_data
-from tests.factories import LocationFactory, PostcodeFactory, ServiceAtLocationFactory, ServiceFactory
+from tests.factories import ServiceAtLocationFactory, ServiceFactory
 
 REASON = "The second area is outside your reach: untick it, then send the rest again."
 
@@ -96,18 +95,6 @@ LOCATION_REASON = "Say which floor the office is on, then send it again."
 MOVED = {"name": "Main office", "address_1": "2 New Street", "city": "Cardiff", "postcode": "CF10 1EP"}
 BANGOR = {"name": "Bangor centre", "address_1": "9 Glanrafon", "city": "Bangor", "county": "Gwynedd",
           "postcode": "LL57 1LH"}
-
-
-@pytest.fixture
-def office(service):
-    return ServiceAtLocationFactory(service=service, location=LocationFactory(
-        organisation=service.organisation, name="Main office", address_1="1 High Street", postcode="CF10 1EP",
-    )).location
-
-
-@pytest.fixture
-def bangor_postcode(db):
-    return PostcodeFactory(postcode="LL57 1LH", latitude=53.2274, longitude=-4.1293, lad_code="W06000001")
 
 
 def _page_text(response) -> str:

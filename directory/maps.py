@@ -2,8 +2,10 @@
 
 Each returns an HTML fragment (Leaflet links, the map element and its script) to embed in our
 own page; folium's full-page template is not used because it sets `user-scalable=no` and page
-styles. Leaflet and jQuery (for popups) come from our static files, never a CDN. Only
-locations whose address may be published are ever drawn.
+styles. Leaflet comes from our static files, never a CDN, and no jQuery: folium's popups need it
+only to parse their HTML, which Leaflet's own `bindPopup` does (`HtmlPopup`). Given `shapes_url`, the
+areas' shapes are fetched from that cached file (directory/map_shapes.py), not put in the page.
+Only locations whose address may be published are ever drawn.
 
 Without JavaScript a map cannot draw: servicemap.css leaves its box and key out (base.html marks
 the body `js-enabled` before anything is painted), and the search map's places are also written
@@ -24,6 +26,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from jinja2 import Template
 
+from directory import map_shapes
+from directory.map_icons import NoDefaultIcon
 from directory.map_scale import ScaleBar
 from directory.models import Location, Service
 from directory.selectors import Group
@@ -43,13 +47,16 @@ def text(value: object) -> str:
     return html.escape(str(value)).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
 
 
-def _new_map(tiles_url: str, attribution: str) -> folium.Map:
+def _new_map(tiles_url: str, attribution: str, shapes_url: str) -> folium.Map:
     m = folium.Map(location=WALES_CENTRE, zoom_start=7, tiles=None)
+    NoDefaultIcon().add_to(m)  # before any marker
     ScaleBar().add_to(m)  # folium's control_scale, in the page's language
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=attribution or " ").add_to(m)
     # On the instance: add_js_link() would change the list shared by every map.
-    m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js")), ("jquery", static("vendor/jquery/jquery.min.js"))]
+    m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
+    if shapes_url:
+        m.default_js.append(map_shapes.script_link())
     m.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
     return m
 
@@ -60,11 +67,7 @@ def _embed(m: folium.Map, label: str) -> SafeString:
     root.render()
     script = root.script.render()
     links = "".join(f'<link rel="stylesheet" href="{html.escape(url)}">' for _name, url in m.default_css)
-    # jQuery only builds folium's popups (`$(`…`)[0]`): a map with none (a service's coverage) does
-    # not load it, 88 kB (30 kB compressed) that a phone on a slow network waited for before the rest
-    # of the page, as it is a blocking script in the middle of it.
-    scripts = "".join(f'<script src="{html.escape(url)}"></script>' for name, url in m.default_js
-                      if name != "jquery" or "$(`" in script)
+    scripts = "".join(f'<script src="{html.escape(url)}"></script>' for _name, url in m.default_js)
     # Safe: every provider-written string went through text() or html.escape().
     return mark_safe(
         f'{links}{scripts}<div class="sm-map" role="region" aria-label="{html.escape(label)}">'
@@ -85,13 +88,17 @@ def _bounds_of(features: Sequence[dict], points: Sequence[tuple[float, float]]) 
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
-def _add_outline(m: folium.Map, features: Sequence[dict], style: dict) -> None:
+def _add_outline(m: folium.Map, features: Sequence[dict], style: dict, shapes_url: str) -> None:
     # The Welsh name on Welsh pages (the boundary file carries both; the English one if it lacks it).
     welsh = get_language() == "cy"
     for feature in features:
         properties = feature["properties"]
         name = text((welsh and properties.get("lad_name_cy")) or properties.get("lad_name", ""))
-        folium.GeoJson(feature, style_function=lambda _f, s=style: s, tooltip=name).add_to(m)
+        options = {"style_function": lambda _f, s=style: s, "tooltip": name}
+        if shapes_url:
+            map_shapes.areas_layer([feature], shapes_url, **options).add_to(m)
+        else:
+            folium.GeoJson(feature, **options).add_to(m)
 
 
 def _group_label(group: Group) -> str:
@@ -143,10 +150,31 @@ def _add_location(m: folium.Map, service: Service, location: Location, group: Gr
         html=f'<span class="sm-pin sm-pin--{group.slug}"></span><span class="govuk-visually-hidden">{spoken}</span>',
         class_name="sm-pin-icon", icon_size=(24, 24), icon_anchor=(12, 12), popup_anchor=(0, -8),
     )
-    folium.Marker(
+    marker = folium.Marker(
         location=(location.latitude, location.longitude), icon=icon, tooltip=text(service.name),
-        popup=folium.Popup(popup, max_width=260), z_index_offset=_stacking(group),
-    ).add_to(m)
+        z_index_offset=_stacking(group),
+    )
+    HtmlPopup(popup, max_width=260).add_to(marker)
+    marker.add_to(m)
+
+
+class HtmlPopup(MacroElement):
+    """A marker's popup, its HTML given to Leaflet's `bindPopup` as a string. folium.Popup builds it
+    with jQuery (`$(`…`)[0]`, to parse the HTML into an element, which Leaflet does itself): 88 kB
+    (30 kB compressed) of blocking script on every search map for that alone. `tojson` escapes
+    `<`, `>`, `&` and `'`, so no text can end the script; the HTML itself is escaped by the caller."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {{ this.options|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, html: str, *, max_width: int) -> None:
+        super().__init__()
+        self._name = "Popup"
+        self.html = html
+        self.options = {"maxWidth": max_width}
 
 
 def _stacking(group: Group) -> int:
@@ -171,9 +199,11 @@ class _KeyboardAccess(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function (map) {
-            map.eachLayer(function (layer) {
+            function untab(layer) {
                 if (layer instanceof L.Path && layer.getElement()) { layer.getElement().setAttribute("tabindex", "-1"); }
-            });
+            }
+            map.eachLayer(untab);
+            map.on("layeradd", function (e) { untab(e.layer); });  // areas drawn once their shapes come
             map.on("popupopen", function (e) {
                 var box = e.popup.getElement(), link = box.querySelector(".leaflet-popup-content a"),
                     close = box.querySelector(".leaflet-popup-close-button");
@@ -202,16 +232,16 @@ class _KeyboardAccess(MacroElement):
 
 def build_search_map(
     *, results: Sequence, outline: Sequence[dict], service_url, backdrop: Sequence[dict] = (),
-    tiles_url: str = "", attribution: str = "",
+    tiles_url: str = "", attribution: str = "", shapes_url: str = "",
 ) -> str:
     """Search results' published locations over the child's local authority outline.
 
     `results` are `selectors.SearchResult`s (anything with .service, .group, .locations and
     .distance_km); `service_url(service)` gives each popup's link.
     """
-    m = _new_map(tiles_url, attribution)
-    _add_outline(m, backdrop, BACKDROP)
-    _add_outline(m, outline, OUTLINE)
+    m = _new_map(tiles_url, attribution, shapes_url)
+    _add_outline(m, backdrop, BACKDROP, shapes_url)
+    _add_outline(m, outline, OUTLINE, shapes_url)
     points = []
     for result in results:
         for location in result.locations:
@@ -227,12 +257,12 @@ def build_search_map(
 
 def build_coverage_map(
     *, service: Service, areas: Sequence[dict], locations: Sequence[Location], backdrop: Sequence[dict] = (),
-    tiles_url: str = "", attribution: str = "",
+    tiles_url: str = "", attribution: str = "", shapes_url: str = "",
 ) -> str:
     """The local authorities a service takes referrals from, and its published locations."""
-    m = _new_map(tiles_url, attribution)
-    _add_outline(m, backdrop, BACKDROP)
-    _add_outline(m, areas, COVERAGE)
+    m = _new_map(tiles_url, attribution, shapes_url)
+    _add_outline(m, backdrop, BACKDROP, shapes_url)
+    _add_outline(m, areas, COVERAGE, shapes_url)
     points = []
     for location in locations:
         if location.has_public_point:

@@ -12,13 +12,22 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from directory import postcode_privacy, result_cards, results_html, search_cache, search_page, selectors, version
+from directory import (
+    boundaries,
+    postcode_privacy,
+    result_cards,
+    results_html,
+    search_cache,
+    search_page,
+    selectors,
+    version,
+)
 from directory.boundaries import la_boundaries, wales_backdrop
 from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
 from directory.maps import build_coverage_map, build_search_map
@@ -52,7 +61,30 @@ def _service_url(service: Service) -> str:
 def _map_options() -> dict:
     # Without base tiles, faint local authority lines give the points somewhere to be.
     backdrop = [] if settings.MAP_TILES_URL else wales_backdrop()
-    return {"tiles_url": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION, "backdrop": backdrop}
+    return {"tiles_url": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION, "backdrop": backdrop,
+            "shapes_url": boundaries.shapes_url()}
+
+
+@require_safe
+def area_shapes(request: HttpRequest, digest: str) -> HttpResponse:
+    """The local authorities' shapes every map draws from (directory/boundaries.py), kept by browsers
+    for a year: the address names the content. An older digest (a page made before the boundary file
+    changed, still in the search cache) is sent on to the current shapes, and that answer not kept."""
+    shapes = boundaries.la_shapes()
+    if digest != shapes.digest:
+        response: HttpResponse = HttpResponseRedirect(shapes.url())
+        patch_cache_control(response, no_cache=True)
+        return response
+    # Compressed here, once per process, as whitenoise does for static files: 130 kB → 30 kB, whatever
+    # the proxy in front does with this content type.
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = HttpResponse(shapes.gzipped if gzipped else shapes.body, content_type="application/geo+json")
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
+    patch_vary_headers(response, ["Accept-Encoding"])
+    patch_cache_control(response, public=True, max_age=365 * 24 * 3600, immutable=True)
+    response.same_for_everyone = True  # servicemap/private_pages.py: cached even for a signed-in user
+    return response
 
 
 def _page_number(raw: str | None, num_pages: int) -> tuple[int | str | None, str]:

@@ -7,12 +7,10 @@ is read by screen readers and needs no d3.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import folium
 from django.templatetags.static import static
@@ -23,7 +21,10 @@ from shapely import affinity
 from shapely.geometry import shape
 from shapely.ops import polylabel
 
+from directory import map_shapes
 from directory.bilingual import area_display_name
+from directory.boundaries import AreaShapes
+from directory.map_icons import NoDefaultIcon
 from directory.map_scale import ScaleBar
 from gaps import notes
 from gaps.layers import BASIS_SERVICES, NEED_CHILDREN, AreaResult
@@ -57,48 +58,6 @@ def bin_for(result: AreaResult) -> Bin | None:
     # The value as the table shows it (two places): 0.7996 reads "0.80", and is coloured as 0.80.
     shown = round(result.normalised, 2)
     return next(b for b in BINS if shown < b.high)
-
-
-def _perpendicular(p: Sequence[float], a: Sequence[float], b: Sequence[float]) -> float:
-    (x, y), (x1, y1), (x2, y2) = p, a, b
-    dx, dy = x2 - x1, y2 - y1
-    if dx == dy == 0:
-        return ((x - x1) ** 2 + (y - y1) ** 2) ** 0.5
-    return abs(dy * x - dx * y + x2 * y1 - y2 * x1) / (dx * dx + dy * dy) ** 0.5
-
-
-def simplify_ring(ring: list[list[float]], tolerance: float) -> list[list[float]]:
-    """Douglas–Peucker on one closed ring, keeping at least a triangle."""
-    if len(ring) <= 4:
-        return ring
-    keep = {0, len(ring) - 1}
-    stack = [(0, len(ring) - 1)]
-    while stack:
-        start, end = stack.pop()
-        best, index = 0.0, -1
-        for i in range(start + 1, end):
-            d = _perpendicular(ring[i], ring[start], ring[end])
-            if d > best:
-                best, index = d, i
-        if index >= 0 and best > tolerance:
-            keep.add(index)
-            stack += [(start, index), (index, end)]
-    out = [[round(x, 4), round(y, 4)] for i, (x, y) in enumerate(ring) if i in keep]
-    return out if len(out) >= 4 else ring
-
-
-@lru_cache(maxsize=2)
-def la_boundaries(path: str, tolerance: float = 0.0015) -> dict:
-    """The local authority boundaries, simplified once per process (~100 m: fine at zoom 7–9)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    for feature in data["features"]:
-        geometry = feature["geometry"]
-        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-        simplified = [[simplify_ring(ring, tolerance) for ring in polygon] for polygon in polygons]
-        # Drop islands that shrink to nothing; keep the largest piece whatever happens.
-        simplified = [p for p in simplified if len(p[0]) >= 4] or simplified[:1]
-        geometry["type"], geometry["coordinates"] = "MultiPolygon", simplified
-    return data
 
 
 def _fmt(value: float | None, places: int = 1) -> str:
@@ -173,10 +132,13 @@ def build_gaps_map(
     label_no_provision: bool = True,
     label_points: Mapping[str, tuple[float, float]] | None = None,
     unit: str = "",
+    shapes_url: str = "",
 ) -> str:
     """A choropleth of normalised access (HTML to embed). `regions` maps LA code → its region's result,
     to colour each local authority by its region's figure in the regional views. `unit` names what
-    access counts (notes.access_unit: it follows the basis and need chosen)."""
+    access counts (notes.access_unit: it follows the basis and need chosen). With `shapes_url` the
+    page carries each area's figures and colour and its script fetches the shapes from there
+    (directory/boundaries.py: cached by the browser); without it, the shapes are in the page."""
     unit = unit or notes.access_unit(BASIS_SERVICES, NEED_CHILDREN)
     by_code = {r.code: r for r in results}
     regions = regions or {}
@@ -187,14 +149,16 @@ def build_gaps_map(
         location=[52.35, -3.75], zoom_start=7, tiles=None, min_zoom=6, max_zoom=11,
         zoom_snap=0.25, zoom_delta=0.5,  # fractional zoom, so Wales fills the frame
     )
+    NoDefaultIcon().add_to(m)  # before the "None" labels' markers
     ScaleBar().add_to(m)  # folium's control_scale, in the page's language
     m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
+    if shapes_url:
+        m.default_js.append(map_shapes.script_link())
     m.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or " ", name="base").add_to(m)
 
-    layer = folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
+    options = dict(
         name="gaps",
         style_function=lambda f: {
             "fillColor": f["properties"]["sm_fill"], "fillOpacity": 1, "color": "#0b0c0c", "weight": 1,
@@ -203,7 +167,10 @@ def build_gaps_map(
         # No features before the areas are loaded: folium refuses a tooltip over fields no feature has.
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True) if features else None,
     )
-    layer.add_to(m)
+    if shapes_url:
+        map_shapes.areas_layer(features, shapes_url, **options).add_to(m)
+    else:
+        folium.GeoJson({"type": "FeatureCollection", "features": features}, **options).add_to(m)
     if label_no_provision and label_points:
         _label_no_provision(m, by_code, label_points)
     m.fit_bounds([[51.35, -5.35], [53.45, -2.65]])
@@ -228,15 +195,16 @@ def _label_no_provision(
 
 
 @lru_cache(maxsize=2)
-def la_label_points(path: str) -> dict[str, tuple[float, float]]:
-    """LA code → (latitude, longitude) of a point well inside its largest piece, once per process.
+def la_label_points(shapes: AreaShapes) -> dict[str, tuple[float, float]]:
+    """LA code → (latitude, longitude) of a point well inside its largest piece, once per version
+    of the boundary file.
 
     The piece's pole of inaccessibility (the inside point farthest from its edge: shapely's
     polylabel): unlike a centroid it is always inside, however concave (Monmouthshire, Newport) or
     narrow (the valleys) the area. Longitude is scaled by cos(latitude) first, so that "farthest"
     is measured on the ground."""
     points = {}
-    for feature in la_boundaries(path)["features"]:
+    for feature in shapes.features:
         area = shape(feature["geometry"])
         largest = max(getattr(area, "geoms", [area]), key=lambda piece: piece.area)
         scale = math.cos(math.radians(largest.centroid.y))

@@ -15,12 +15,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from directory import boundaries
 from gaps import layers, maps, notes, selectors, unmet
 from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, TrendsForm, UnmetForm, quarter_key
 from gaps.layers import AreaResult, Layer, LayerResult
 from gaps.models import Snapshot
 
-BOUNDARIES = settings.BASE_DIR / "data" / "wales_local_authorities.geojson"
 SORT_COLUMNS = (
     ("name", gettext_lazy("Area")),
     ("services", gettext_lazy("Covering services")),
@@ -91,11 +91,11 @@ def index(request: HttpRequest) -> HttpResponse:
     result = selectors.gaps_layer(layer=chosen.layer, basis=chosen.basis, need=chosen.need, version=version)
     rows, region_of = _rows_for_view(result, chosen.view, version)
     unit = notes.access_unit(result.basis, result.need)
+    shapes = boundaries.la_shapes()
     map_html = maps.build_gaps_map(
-        maps.la_boundaries(str(BOUNDARIES)), result.areas, regions=region_of,
-        label_points=maps.la_label_points(str(BOUNDARIES)),
+        shapes.collection(), result.areas, regions=region_of, label_points=maps.la_label_points(shapes),
         tiles_url=settings.MAP_TILES_URL, tiles_attribution=settings.MAP_TILES_ATTRIBUTION,
-        unit=unit,
+        unit=unit, shapes_url=shapes.url(),
     )
     table = [(row, maps.bin_for(row)) for row in layers.sort_results(rows, chosen.sort)]
     # Local authorities with none, whatever the view: a region's mean would hide them.

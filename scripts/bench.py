@@ -175,8 +175,9 @@ def table(results: dict[str, dict]) -> str:
         lambda r: f"{r['gaps']['wales_ms']:.1f} ms ({r['gaps']['wales_services']} services){_verdict(r['gaps']['wales_ms'] <= 50)}"),
         "≤ 50 ms"))
     lines.append(_row("gaps map page, 22 Welsh areas", each(
-        lambda r: f"{r['map']['wales_page_bytes'] / 1e6:.2f} MB page (map {r['map']['wales_map_bytes'] / 1e6:.2f} MB)"
-                  f"{_verdict(r['map']['wales_page_bytes'] <= 1.5e6)}"), "≤ 1.5 MB"))
+        lambda r: f"{r['map']['wales_page_bytes'] / 1e6:.2f} MB page (map {r['map']['wales_map_bytes'] / 1e6:.2f} MB, "
+                  f"+ {r['map']['shapes_file_bytes'] / 1e6:.2f} MB shapes file, cached)"
+                  f"{_verdict(r['map']['wales_page_bytes'] + r['map']['shapes_file_bytes'] <= 1.5e6)}"), "≤ 1.5 MB"))
     lines.append(_row("gaps map, every local authority", each(
         lambda r: f"{r['map']['all_map_bytes'] / 1e6:.2f} MB for {r['map']['all_las']} areas"), "report"))
     lines.append(_row("export_oruk (whole directory)", each(
@@ -503,8 +504,7 @@ def measure_gaps() -> dict:
 def measure_map(client) -> dict:
     import copy
 
-    from django.conf import settings
-
+    from directory.boundaries import la_shapes
     from gaps import layers, maps, selectors
 
     response = client.get("/gaps/")
@@ -512,9 +512,9 @@ def measure_map(client) -> dict:
     wales_map = len(re.search(r'<div class="sm-gaps-map".*?</div>\s*</div>', response.content.decode(), re.S)[0]) \
         if b"sm-gaps-map" in response.content else 0
     # Every local authority: each drawn with a real Welsh boundary's shape moved to its centroid
-    # (the same vertex density as the real map), to see how the page grows with the area count.
-    boundaries = maps.la_boundaries(str(Path(settings.BASE_DIR) / "data" / "wales_local_authorities.geojson"))
-    shapes = boundaries["features"]
+    # (the same vertex density as the real map), to see how the page grows with the area count
+    # (shapes in the page: the Welsh map fetches its own from a cached file, la_shapes().body).
+    shapes = la_shapes().collection()["features"]
     services, las, _regions = selectors.gaps_inputs()
     result = layers.compute_layer(layers.every_layer()[0], services, las)
     features = []
@@ -529,7 +529,8 @@ def measure_map(client) -> dict:
         feature["properties"]["lad_code"] = la.code
         features.append(feature)
     all_map = maps.build_gaps_map({"type": "FeatureCollection", "features": features}, result.areas)
-    return {"wales_page_bytes": page, "wales_map_bytes": wales_map, "all_las": len(las), "all_map_bytes": len(all_map)}
+    return {"wales_page_bytes": page, "wales_map_bytes": wales_map, "shapes_file_bytes": len(la_shapes().body),
+            "all_las": len(las), "all_map_bytes": len(all_map)}
 
 
 def measure_import(kind: str) -> dict:

@@ -2,7 +2,9 @@
 
 They hold other people's email addresses, unpublished listings and moderation notes. Stored, they
 stay on a shared or lost computer after sign-out (the browser's back button and cache show them),
-and a shared cache could hand them on. Anonymous pages are left as each view marks them.
+and a shared cache could hand them on. Anonymous pages are left as each view marks them, and so
+is a response its view marks `same_for_everyone` (the maps' shapes file: public data, the same
+for every visitor, that a provider's maps would otherwise fetch afresh on every page).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ class PrivatePagesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         # Only a request with a session can be signed in: the rest never load one for this.
+        if getattr(response, "same_for_everyone", False):
+            return response
         if settings.SESSION_COOKIE_NAME in request.COOKIES and _signed_in(request):
             add_never_cache_headers(response)
         return response

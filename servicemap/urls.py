@@ -2,14 +2,17 @@ from __future__ import annotations
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from directory import views as directory_views
 from servicemap import policy_pages, site_files
 
 urlpatterns = [
     path("robots.txt", site_files.robots_txt, name="robots_txt"),
     path("favicon.ico", site_files.favicon, name="favicon"),
+    # The maps' local authority shapes, named by their digest: the same in every language.
+    re_path(r"^maps/areas-(?P<digest>[0-9a-f]{16})\.geojson$", directory_views.area_shapes, name="area_shapes"),
     path("api/gaps/", include("gaps.api_urls")),
     # Open Referral UK read API and its OpenAPI document: not language-prefixed.
     path("api/oruk/", include("directory.oruk.urls")),

@@ -7,7 +7,7 @@ import re
 
 from django.conf import settings
 
-from directory.boundaries import la_boundaries, thin_geometry, wales_backdrop
+from directory.boundaries import la_boundaries, simplify_geometry, wales_backdrop
 from directory.maps import build_coverage_map, build_search_map, text
 from directory.models import Location, Organisation, Service
 from directory.selectors import Group, SearchCriteria, SearchResult
@@ -111,14 +111,11 @@ def test_with_no_tiles_and_no_points_it_still_frames_wales():
     assert html.count('"lad_code"') == 22
 
 
-def test_thinning_keeps_rings_closed_and_drops_specks():
-    square = [[0, 0], [0, 0.0001], [1, 1], [1, 0], [0, 0]]
-    speck = [[5, 5], [5.0001, 5], [5, 5.0001], [5, 5]]
-    thinned = thin_geometry({"type": "MultiPolygon", "coordinates": [[square], [speck]]}, 0.01)
+def test_simplifying_makes_a_multipolygon_of_closed_rings_at_their_corners():
+    square = [[0, 0], [0, 0.5], [0, 1], [0.00001, 1.5], [0, 2], [2, 2], [2, 0], [0, 0]]
+    simplified = simplify_geometry({"type": "Polygon", "coordinates": [square]}, 0.01)
 
-    [[ring]] = thinned["coordinates"]
-    assert ring[0] == ring[-1]
-    assert len(ring) == 4
+    assert simplified == {"type": "MultiPolygon", "coordinates": [[[[0, 0], [0, 2], [2, 2], [2, 0], [0, 0]]]]}
 
 
 def test_area_names_on_the_maps_are_in_the_pages_language():
@@ -161,11 +158,14 @@ def test_a_welsh_page_marks_an_english_name_in_the_list_of_places():
     assert 'href="/services/5fb11c42-da61-5786-927f-802d038929d2/" lang="en">Seren</a> – Swyddfa</li>' in html
 
 
-def test_only_a_map_with_popups_loads_jquery_which_only_builds_them():
+def test_popups_are_bound_by_leaflet_with_no_jquery():
+    """folium's popups parse their HTML with jQuery (88 kB, 30 kB compressed, blocking); Leaflet's
+    bindPopup takes the HTML as a string, escaped for the script by tojson."""
     office = Location(name="Office", latitude=51.48, longitude=-3.17)
-    with_popups = build_search_map(results=[_result("Seren", office)], outline=[], service_url=_url)
-    coverage = build_coverage_map(service=Service(name="Seren"), areas=la_boundaries(["W06000015"]), locations=[office])
+    with_popups = build_search_map(results=[_result("Seren</script>", office)], outline=[], service_url=_url)
 
-    assert "$(`" in with_popups and '<script src="/static/vendor/jquery/jquery.min.js">' in with_popups
-    assert "$(" not in coverage and "jquery" not in coverage
-    assert '<script src="/static/vendor/leaflet/leaflet.js">' in coverage
+    assert "jquery" not in with_popups.lower() and "$(" not in with_popups
+    [popup] = re.findall(r"\.bindPopup\((\"(?:[^\"\\]|\\.)*\"), (\{.*?\})\);", with_popups)
+    assert json.loads(popup[0]).startswith('<a href="/services/') and "Seren&lt;/script&gt;</a><br>Office" in json.loads(popup[0])
+    assert json.loads(popup[1]) == {"maxWidth": 260}
+    assert '<script src="/static/vendor/leaflet/leaflet.js">' in with_popups

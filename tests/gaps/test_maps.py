@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
 from shapely.geometry import Point, shape
 
+from directory.boundaries import la_shapes, simplify_ring
 from gaps import maps
 from gaps.layers import AreaResult
-
-BOUNDARIES = str(settings.BASE_DIR / "data" / "wales_local_authorities.geojson")
 
 
 def result(code: str, normalised: float, access: float = 0.0001) -> AreaResult:
@@ -43,7 +41,7 @@ def test_areas_with_no_wait_come_last_whichever_way_waits_are_sorted():
 
 
 def test_the_boundaries_are_simplified_but_keep_all_22_areas():
-    data = maps.la_boundaries(BOUNDARIES)
+    data = la_shapes().collection()
     assert len(data["features"]) == 22
     points = sum(len(ring) for f in data["features"] for poly in f["geometry"]["coordinates"] for ring in poly)
     assert 2_000 < points < 15_000  # from about 34,000
@@ -51,14 +49,14 @@ def test_the_boundaries_are_simplified_but_keep_all_22_areas():
 
 def test_a_ring_is_simplified_to_its_shape():
     square_with_noise = [[0, 0], [0.5, 0.00001], [1, 0], [1, 1], [0, 1], [0, 0]]
-    assert maps.simplify_ring(square_with_noise, 0.001) == [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
+    assert simplify_ring(square_with_noise, 0.001) == [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
 
 
 def test_the_map_uses_our_leaflet_no_tiles_hatches_and_labels_no_provision():
-    data = maps.la_boundaries(BOUNDARIES)
+    data = la_shapes().collection()
     codes = [f["properties"]["lad_code"] for f in data["features"]]
     results = [result(code, 0 if i < 2 else 1.0) for i, code in enumerate(codes)]
-    html = maps.build_gaps_map(data, results, label_points=maps.la_label_points(BOUNDARIES))
+    html = maps.build_gaps_map(data, results, label_points=maps.la_label_points(la_shapes()))
     assert "/static/vendor/leaflet/leaflet.js" in html
     assert "cdn" not in html and "tile.openstreetmap" not in html
     assert "user-scalable" not in html
@@ -68,7 +66,7 @@ def test_the_map_uses_our_leaflet_no_tiles_hatches_and_labels_no_provision():
 
 
 def test_tiles_are_added_only_when_configured():
-    data = maps.la_boundaries(BOUNDARIES)
+    data = la_shapes().collection()
     codes = [f["properties"]["lad_code"] for f in data["features"]]
     results = [result(code, 1.0) for code in codes]
     assert "tiles.example" not in maps.build_gaps_map(data, results)
@@ -77,7 +75,7 @@ def test_tiles_are_added_only_when_configured():
 
 
 def test_a_regional_view_hatches_its_local_authorities_with_none_and_says_whose_figures_it_shows():
-    data = maps.la_boundaries(BOUNDARIES)
+    data = la_shapes().collection()
     codes = [f["properties"]["lad_code"] for f in data["features"]]
     results = [result(code, 0 if i == 0 else 1.0) for i, code in enumerate(codes)]
     board = AreaResult("W11000028", "Aneurin Bevan University Health Board", "Bwrdd Iechyd Prifysgol Aneurin Bevan",
@@ -95,8 +93,8 @@ def test_a_regional_view_hatches_its_local_authorities_with_none_and_says_whose_
 
 
 def test_each_label_point_is_inside_its_own_area_and_no_other():
-    data = maps.la_boundaries(BOUNDARIES)
-    points = maps.la_label_points(BOUNDARIES)
+    data = la_shapes().collection()
+    points = maps.la_label_points(la_shapes())
     assert len(points) == 22
     for feature in data["features"]:
         lat, lon = points[feature["properties"]["lad_code"]]
@@ -106,9 +104,9 @@ def test_each_label_point_is_inside_its_own_area_and_no_other():
 
 
 def test_the_none_labels_sit_on_the_label_points_of_the_areas_with_none():
-    data = maps.la_boundaries(BOUNDARIES)
+    data = la_shapes().collection()
     codes = [f["properties"]["lad_code"] for f in data["features"]]
-    points = maps.la_label_points(BOUNDARIES)
+    points = maps.la_label_points(la_shapes())
     results = [result(code, 0 if code in {"W06000019", "W06000024"} else 1.0) for code in codes]
     html = maps.build_gaps_map(data, results, label_points=points)
     placed = [tuple(map(float, pair)) for pair in re.findall(r"L\.marker\(\s*\[([-\d.]+), ([-\d.]+)\]", html)]

@@ -10,6 +10,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.utils.safestring import mark_safe
 
+from directory.maps import HtmlPopup
 from servicemap import urls as project_urls
 
 SQUARE = {
@@ -25,13 +26,15 @@ SQUARE = {
 
 def build_test_map() -> str:
     m = folium.Map(location=[51.5, -3.2], zoom_start=9, tiles=None)
-    m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js")), ("jquery", static("vendor/jquery/jquery.min.js"))]
+    m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
     m.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
     folium.GeoJson(
         SQUARE, style_function=lambda f: {"fillColor": "#1d70b8", "color": "#0b0c0c", "weight": 1},
         tooltip=folium.GeoJsonTooltip(fields=["name", "access"], aliases=["Area", "Access"], sticky=True),
     ).add_to(m)
-    folium.Marker([51.3, -2.9], popup=folium.Popup("A service", max_width=200), tooltip="A service").add_to(m)
+    marker = folium.Marker([51.3, -2.9], tooltip="A service")
+    HtmlPopup("A service", max_width=200).add_to(marker)  # the app's popups: Leaflet's bindPopup, no jQuery
+    marker.add_to(m)
     folium.Marker([51.7, -3.5], icon=folium.DivIcon(html='<span class="sm-map-label">No provision</span>')).add_to(m)
     root = m.get_root()
     root.render()

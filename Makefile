@@ -88,7 +88,6 @@ assets:
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js servicemap/static/vendor/govuk/
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css servicemap/static/vendor/leaflet/
 	cp -r node_modules/leaflet/dist/images servicemap/static/vendor/leaflet/
-	cp node_modules/jquery/dist/jquery.min.js servicemap/static/vendor/jquery/
 	cp node_modules/axe-core/axe.min.js tests/browser/vendor/axe.min.js
 
 clean:

@@ -17,6 +17,8 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 class StaticFilesStorage(CompressedManifestStaticFilesStorage):
     manifest_strict = False
+    # Rewrite `import … from '…'` in our ES modules (js/init.js) to the hashed names too.
+    support_js_module_import_aggregation = True
 
     def hashed_name(self, name, content=None, filename=None):
         try:

@@ -176,6 +176,10 @@ def test_collectstatic_for_production_succeeds_and_hashes_the_files(tmp_path):
     manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
     assert re.fullmatch(r"vendor/leaflet/leaflet\.[0-9a-f]{12}\.js", manifest["vendor/leaflet/leaflet.js"])
     assert (tmp_path / "static" / (manifest["css/servicemap.css"] + ".gz")).exists()
+    # The page's module script imports GOV.UK Frontend by its hashed name: under its plain name the
+    # browser fetched a second, uncacheable copy on every page, as a second module instance.
+    init_js = (tmp_path / "static" / manifest["js/init.js"]).read_text()
+    assert manifest["vendor/govuk/govuk-frontend.min.js"].rsplit("/", 1)[1] in init_js
 
 
 def _load_the_wsgi_app(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:

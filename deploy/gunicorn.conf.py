@@ -33,8 +33,8 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
-    """Read the search index as the worker starts, so its first search does not pay for it
-    (about a second at national scale). Never fatal: a database that is not ready yet leaves the
+    """Read the search index and the maps' boundaries as the worker starts, so its first search
+    or map does not pay for them (about a second each at national scale). Never fatal: a database that is not ready yet leaves the
     index to the first search, as before.
 
     Then freeze what the worker holds (gc.freeze): Python's cycle collector no longer walks the
@@ -44,6 +44,14 @@ def post_worker_init(worker):
     the same code; BENCHMARKS.md). Frozen objects are still freed when nothing refers to them;
     only reference cycles among them would stay, and the search index, the one large thing
     replaced later, has none (tests/servicemap/test_deploy_docs.py)."""
+    try:
+        # The maps' simplified boundaries too (~0.5-0.9 s): every map page names them by a digest
+        # of the simplified file, so the first map a worker served paid for simplifying them.
+        from directory import boundaries
+
+        boundaries.la_shapes()
+    except Exception:  # noqa: BLE001 - a worker must start even if the file is missing
+        worker.log.warning("map boundaries not read at worker start; the first map will read them")
     try:
         from directory import search_index
 

@@ -111,6 +111,16 @@ def test_a_gunicorn_worker_reads_the_search_index_as_it_starts(monkeypatch):
     search_index.forget()
 
 
+def test_a_gunicorn_worker_simplifies_the_map_boundaries_as_it_starts(monkeypatch):
+    from directory import boundaries, search_index
+
+    config = runpy.run_path(str(BASE_DIR / "deploy" / "gunicorn.conf.py"))
+    monkeypatch.setattr(search_index, "current", lambda: None)
+    boundaries._shapes_of.cache_clear()
+    config["post_worker_init"](_Worker())
+    assert boundaries._shapes_of.cache_info().currsize == 1
+
+
 def test_a_gunicorn_worker_starts_even_if_the_database_is_not_ready(monkeypatch):
     from directory import search_index
 

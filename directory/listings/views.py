@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from directory.accounts.decorators import moderator_required
 from directory.accounts.roles import editable_organisation_ids, is_moderator
+from directory.accounts.selectors import account_list_closed_unused
 from directory.listings import fields, selectors, services
 from directory.listings import resending as resend
 from directory.listings.forms import (
@@ -365,6 +366,8 @@ def moderation(request: HttpRequest) -> HttpResponse:
             "changes": changes,
             "reports": selectors.problem_report_list_open(user=request.user),
             "overdue": selectors.service_list_confirmation_overdue(today=timezone.localdate()),
+            "closed_accounts": account_list_closed_unused(),
+            "close_days": settings.CLOSE_UNUSED_ACCOUNTS_DAYS,
         },
     )
 

@@ -24,7 +24,8 @@ from django.urls import reverse
 
 from directory.accounts.models import AccountDormancy, Membership
 from directory.accounts.services import moderator_create
-from directory.models import Service, WaitingTimeReport
+from directory.accounts.unused_accounts import account_erase
+from directory.models import Service, ServiceChange, WaitingTimeReport
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -310,3 +311,17 @@ def test_an_account_ticked_active_again_in_the_admin_is_not_closed_again_at_once
     run(day(366))
     run(day(500))
     assert refreshed(user).is_active
+
+
+def test_a_listings_history_names_an_erased_account_by_its_number(moderator_client):
+    user = provider()
+    service = ServiceFactory(organisation=user.memberships.get().organisation)
+    WaitingTimeReportFactory(service=service, recorded_by=user)
+    ServiceChange.objects.create(service=service, kind=ServiceChange.Kind.EDIT, state=ServiceChange.State.REJECTED,
+                                 submitted_by=user, decided_by=user, decided_at=START, reason="Wrong area")
+    account_erase(user=user, now=day(500))
+
+    page = moderator_client.get(reverse("listings:history", args=[service.public_id])).content.decode()
+
+    assert page.count(f"erased-account-{user.pk}") == 3  # who recorded the wait, sent the change and decided it
+    assert "p@example.org" not in page

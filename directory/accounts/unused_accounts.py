@@ -30,6 +30,7 @@ from directory.accounts import dormancy
 from directory.accounts.models import AccountDormancy, Membership
 from directory.accounts.roles import moderator_users
 from directory.models import Organisation
+from servicemap.durations import DAY, duration_text
 
 ERASED_USERNAME = "erased-account-{pk}"
 
@@ -168,7 +169,7 @@ def _close(closing: list, *, now: datetime) -> int:
             "closed": [(user.email or user.get_username(), organisations.get(user.pk, [])) for user in closing],
             "orphaned": [o.name for o in orphaned],
             "url": settings.SITE_URL.rstrip("/") + reverse("listings:moderation"),
-            "days": settings.CLOSE_UNUSED_ACCOUNTS_DAYS, "erase_days": settings.ERASE_CLOSED_ACCOUNTS_DAYS,
+            "period": duration_text(settings.CLOSE_UNUSED_ACCOUNTS_DAYS * DAY), "erase_days": settings.ERASE_CLOSED_ACCOUNTS_DAYS,
         })
         mail.send_after_commit(_("Accounts closed for not being used"), body, recipients)
     return len(orphaned)

@@ -36,6 +36,7 @@ from directory.listings.forms import (
 )
 from directory.models import Organisation, Service, ServiceChange
 from servicemap import rate_limits
+from servicemap.durations import DAY, duration_text
 
 EDIT_CONFLICT = gettext_lazy(
     "This listing was changed by %(who)s on %(date)s at %(time)s, after you opened this page, so your "
@@ -367,7 +368,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
             "reports": selectors.problem_report_list_open(user=request.user),
             "overdue": selectors.service_list_confirmation_overdue(today=timezone.localdate()),
             "closed_accounts": account_list_closed_unused(),
-            "close_days": settings.CLOSE_UNUSED_ACCOUNTS_DAYS,
+            "close_period": duration_text(settings.CLOSE_UNUSED_ACCOUNTS_DAYS * DAY),
         },
     )
 

@@ -325,3 +325,16 @@ def test_a_listings_history_names_an_erased_account_by_its_number(moderator_clie
 
     assert page.count(f"erased-account-{user.pk}") == 3  # who recorded the wait, sent the change and decided it
     assert "p@example.org" not in page
+
+
+def test_the_moderation_pages_closed_accounts_take_the_same_queries_however_many(django_assert_max_num_queries):
+    from directory.accounts.selectors import account_list_closed_unused
+
+    for n in range(5):
+        user = provider(f"p{n}@example.org")
+        MembershipFactory(user=user)
+    run(day(335))
+    run(day(365))
+    with django_assert_max_num_queries(3):
+        closed = account_list_closed_unused()
+    assert len(closed) == 5 and all(len(account.organisations) == 2 for account in closed)

@@ -4,8 +4,10 @@ it, for the privacy notice: the page names these figures, so it changes when the
 Only staff (provider editors and moderators) have personal data here; nothing is held about a child
 or family. Sign-in records, invitations, resolved problem reports and the review requests' addresses
 are kept for the RETAIN_*_DAYS settings, and `prune_personal_data` removes them each night after
-(directory/retention.py). What has no limit in the code (accounts; the change history, the record
-of each listing) is said on the page to be kept until deleted or as long as the listing.
+(directory/retention.py). Accounts are closed after CLOSE_UNUSED_ACCOUNTS_DAYS unused (warned
+UNUSED_ACCOUNT_WARNING_DAYS before) and erased ERASE_CLOSED_ACCOUNTS_DAYS after
+(`close_unused_accounts`, directory/accounts/dormancy.py). What has no limit in the code (the change
+history, the record of each listing) is said on the page to be kept as long as the listing.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ STAFF_DATA_MODELS = {
     "auth.User": "your account",
     "accounts.Membership": "your account (the organisations you may edit)",
     "accounts.Invitation": "invitations",
+    "accounts.AccountDormancy": "your account (when it was warned, closed, opened again or erased)",
     "directory.Organisation": "contact details in listings",
     "directory.Service": "contact details in listings; the change history (who last confirmed it)",
     "directory.HistoricalOrganisation": "the change history",
@@ -65,6 +68,9 @@ class Retention:
     invitations: str
     resolved_problem_reports: str
     review_request_addresses: str
+    unused_account: str
+    unused_account_warning: str
+    closed_account: str
 
 
 def hashed_address_seconds() -> int:
@@ -87,4 +93,7 @@ def retention() -> Retention:
         invitations=duration_text(settings.RETAIN_INVITATIONS_DAYS * DAY),
         resolved_problem_reports=duration_text(settings.RETAIN_RESOLVED_PROBLEM_REPORTS_DAYS * DAY),
         review_request_addresses=duration_text(settings.RETAIN_REVIEW_REQUEST_ADDRESSES_DAYS * DAY),
+        unused_account=duration_text(settings.CLOSE_UNUSED_ACCOUNTS_DAYS * DAY),
+        unused_account_warning=duration_text(settings.UNUSED_ACCOUNT_WARNING_DAYS * DAY),
+        closed_account=duration_text(settings.ERASE_CLOSED_ACCOUNTS_DAYS * DAY),
     )

@@ -284,7 +284,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", Tr
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses locked-out credentials before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, but a closed account with the right password is named to the sign-in
+    # form, which says what to do instead of "wrong password" (directory/accounts/backends.py).
+    "directory.accounts.backends.SignInBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "listings:dashboard"
@@ -330,6 +332,25 @@ RETAIN_RESOLVED_PROBLEM_REPORTS_DAYS = env_days("RETAIN_RESOLVED_PROBLEM_REPORTS
 # to answer "who was asked, and when?"; then blanked. The record that it was sent stays (without
 # them): it is what stops send_review_requests sending the same request twice.
 RETAIN_REVIEW_REQUEST_ADDRESSES_DAYS = env_days("RETAIN_REVIEW_REQUEST_ADDRESSES_DAYS", 365)
+# Unused staff accounts (`manage.py close_unused_accounts`, daily from deploy/crontab; the rules are
+# directory/accounts/dormancy.py): an account of someone who has left still names them and can still
+# sign in and edit a listing social workers rely on. An account not signed in to for
+# CLOSE_UNUSED_ACCOUNTS_DAYS is closed (it cannot sign in; its organisations' listings stay). A year:
+# a provider is asked to confirm each listing once a year (11/12/13 months), so anyone still keeping
+# one up to date signs in within it, and the warning below comes with the 11-month request.
+CLOSE_UNUSED_ACCOUNTS_DAYS = env_days("CLOSE_UNUSED_ACCOUNTS_DAYS", 365)
+# Days before it is closed that the account holder is emailed (and no account is closed sooner after
+# its warning, even one found already past the limit): a month to sign in, or to ask for more time.
+UNUSED_ACCOUNT_WARNING_DAYS = env_days("UNUSED_ACCOUNT_WARNING_DAYS", 30)
+# Days a closed account is kept, for a moderator to open it again, before its email address and name
+# are erased (its changes stay in the history under a number): a quarter, the moderation page's
+# rhythm, and enough for someone back from leave to ask; after that a new invitation is as quick.
+ERASE_CLOSED_ACCOUNTS_DAYS = env_days("ERASE_CLOSED_ACCOUNTS_DAYS", 90)
+if UNUSED_ACCOUNT_WARNING_DAYS >= CLOSE_UNUSED_ACCOUNTS_DAYS:
+    raise ImproperlyConfigured(
+        f"UNUSED_ACCOUNT_WARNING_DAYS ({UNUSED_ACCOUNT_WARNING_DAYS}) must be fewer than CLOSE_UNUSED_ACCOUNTS_DAYS "
+        f"({CLOSE_UNUSED_ACCOUNTS_DAYS}): the warning would go to someone who had just signed in"
+    )
 # Who runs the site, for the privacy notice and the accessibility statement (docs/deploy.md section 1).
 # The organisation is the data controller; left empty, the pages say in a marked box that the operator
 # has not filled it in yet, and `check --deploy` warns (servicemap/checks.py).

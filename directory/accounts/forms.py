@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory import mail
 from directory.models import Organisation
+from servicemap.durations import DAY, duration_text
 
 PASSWORDS_DIFFER = _("The two passwords do not match.")
 ORGANISATION_REQUIRED = _("Choose an organisation, or enter the name of a new one.")
@@ -19,10 +20,18 @@ PASSWORD_HELP = _("At least 10 characters, not a common password, not all number
 ORGANISATION_EXISTS = _("An organisation with this name is already listed: choose it from the list above.")
 
 
+ACCOUNT_CLOSED_UNUSED = _(
+    "This account was closed because it had not been used for %(period)s. If you still need it, ask a "
+    "moderator of the directory to open it again. After %(erase_period)s closed, its details are deleted: "
+    "then ask a moderator for a new invitation."
+)
+ACCOUNT_CLOSED = _("This account is closed. If you still need it, ask a moderator of the directory to open it again.")
+
+
 class SignInForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("Enter a correct email address and password. The password is case-sensitive."),
-        "inactive": _("This account is inactive."),
+        "inactive": ACCOUNT_CLOSED,
     }
 
     def __init__(self, *args, **kwargs):
@@ -31,6 +40,16 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update(
             {"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+    def confirm_login_allowed(self, user) -> None:
+        """Only reached with the account's right password (directory/accounts/backends.py): a closed
+        account says what to do, to its holder only."""
+        if not user.is_active and getattr(getattr(user, "dormancy", None), "closed_at", None):
+            raise forms.ValidationError(ACCOUNT_CLOSED_UNUSED % {
+                "period": duration_text(settings.CLOSE_UNUSED_ACCOUNTS_DAYS * DAY),
+                "erase_period": duration_text(settings.ERASE_CLOSED_ACCOUNTS_DAYS * DAY),
+            }, code="inactive")
+        super().confirm_login_allowed(user)
 
     def clean_username(self) -> str:
         """The account's own spelling of an address typed in another case ("Alice@Example.org" signs

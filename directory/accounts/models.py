@@ -66,3 +66,27 @@ class Invitation(models.Model):
     @property
     def is_used(self) -> bool:
         return self.accepted_at is not None
+
+
+class AccountDormancy(models.Model):
+    """Where an account stands against the limit on unused accounts (directory/accounts/dormancy.py):
+    when its holder was warned and about which last use, when it was closed, opened again or erased.
+    Made when the first of these happens; an account never warned has none."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dormancy")
+    warned_at = models.DateTimeField(null=True, blank=True)
+    # The last use the warning counted from: a sign-in since makes it stale, and the next warning
+    # is for the next lapse (as a review request's `basis`), so one lapse is warned about once.
+    warned_about = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "account dormancies"
+
+    def __str__(self) -> str:
+        return f"Dormancy of account {self.user_id}"

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory import mail
-from directory.accounts.models import Invitation, Membership
+from directory.accounts.models import AccountDormancy, Invitation, Membership
 from directory.accounts.roles import MODERATORS_GROUP, moderator_permission
 from directory.models import Organisation
 
@@ -141,3 +141,20 @@ def moderator_create(*, email: str, password: str | None) -> ModeratorResult:
     group.permissions.add(moderator_permission())
     user.groups.add(group)
     return ModeratorResult(user=user, created=created)
+
+
+ACCOUNT_NOT_CLOSED = _("This account is not closed, or has already been erased.")
+
+
+@transaction.atomic
+def account_reopen(*, user, by, now) -> None:
+    """Open again an account closed for not being used (before it is erased). It counts as used now:
+    its holder has the whole period again, with a warning before it ends."""
+    record = AccountDormancy.objects.select_for_update().filter(user=user).first()
+    if record is None or record.closed_at is None or record.erased_at is not None or user.is_active:
+        raise ValidationError(ACCOUNT_NOT_CLOSED, code="not_closed")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    record.closed_at = record.warned_at = record.warned_about = None
+    record.reopened_at, record.reopened_by = now, by
+    record.save()

@@ -7,16 +7,18 @@ import math
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
+from django.views.decorators.http import require_POST
 
 from directory.accounts import services
 from directory.accounts.decorators import moderator_required
@@ -133,7 +135,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="directory.accounts.backends.SignInBackend")
             messages.success(request, _("Welcome. You can now edit %(org)s's listings.") % {"org": invitation.organisation.name})
             return redirect("listings:dashboard")
     return render(request, "accounts/accept_invitation.html", {"invitation": invitation, "form": form})
@@ -166,3 +168,17 @@ def invite(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:invite")
     invitations = Invitation.objects.select_related("organisation", "invited_by")[:50]
     return render(request, "accounts/invite.html", {"form": form, "invitations": invitations})
+
+
+@moderator_required
+@require_POST
+def account_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open again an account closed for not being used (listed on the moderation page)."""
+    user = get_object_or_404(get_user_model(), pk=pk)
+    try:
+        services.account_reopen(user=user, by=request.user, now=timezone.now())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(email)s can sign in again.") % {"email": user.email or user.get_username()})
+    return redirect("listings:moderation")

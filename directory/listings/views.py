@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from directory.accounts.decorators import moderator_required
 from directory.accounts.roles import editable_organisation_ids, is_moderator
+from directory.accounts.selectors import account_list_closed_unused
 from directory.listings import fields, selectors, services
 from directory.listings import resending as resend
 from directory.listings.forms import (
@@ -35,6 +36,7 @@ from directory.listings.forms import (
 )
 from directory.models import Organisation, Service, ServiceChange
 from servicemap import rate_limits
+from servicemap.durations import DAY, duration_text
 
 EDIT_CONFLICT = gettext_lazy(
     "This listing was changed by %(who)s on %(date)s at %(time)s, after you opened this page, so your "
@@ -365,6 +367,8 @@ def moderation(request: HttpRequest) -> HttpResponse:
             "changes": changes,
             "reports": selectors.problem_report_list_open(user=request.user),
             "overdue": selectors.service_list_confirmation_overdue(today=timezone.localdate()),
+            "closed_accounts": account_list_closed_unused(),
+            "close_period": duration_text(settings.CLOSE_UNUSED_ACCOUNTS_DAYS * DAY),
         },
     )
 

@@ -228,7 +228,23 @@ def test_the_privacy_notice_names_the_periods_the_nightly_prune_keeps_staff_data
         assert "For 3 days after the invitation is accepted or its link expires" in text
         assert "then for 2 years with who dealt with it" in text
         assert "The addresses a reminder went to: for 4 weeks." in text
-        assert "automatically" not in text.replace("Nothing deletes accounts automatically", "")
+        assert "automatically" not in text
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_privacy_notice_names_when_unused_accounts_are_warned_closed_and_erased(settings, language):
+    settings.CLOSE_UNUSED_ACCOUNTS_DAYS, settings.UNUSED_ACCOUNT_WARNING_DAYS = 2 * 365, 14
+    settings.ERASE_CLOSED_ACCOUNTS_DAYS = 60
+    with translation.override(language):
+        periods = [duration_text(days * DAY) for days in (2 * 365, 14, 60)]
+        text = _text(_get("policies:privacy", language))
+    for period in periods:
+        assert period in text, period
+    if language == "en":
+        assert ("If you do not sign in for 2 years, we email you 2 weeks before, and then close the account" in text
+                and "A moderator can open it again for 60 days; after that your email address and name are deleted"
+                in text)
+        assert "Nothing deletes accounts automatically" not in text
 
 
 def test_a_year_is_said_as_one():

@@ -24,8 +24,8 @@ def _names(jobs) -> list[str]:
 def test_every_manage_py_line_of_the_crontab_is_a_job_and_the_backup_is_left_to_the_host():
     jobs, others = read_crontab(CRONTAB)
 
-    assert sorted(_names(jobs)) == ["build_renderings", "clearsessions", "prune_personal_data", "send_review_requests",
-                                   "take_gaps_snapshot"]
+    assert sorted(_names(jobs)) == ["build_renderings", "clearsessions", "close_unused_accounts", "prune_personal_data",
+                                   "send_review_requests", "take_gaps_snapshot"]
     assert set(_names(jobs)) <= set(get_commands())
     assert [job.arguments for job in jobs if job.arguments[0] == "build_renderings"] == [("build_renderings", "-v0")]
     assert len(others) == 1 and "pg_dump" in others[0]
@@ -37,7 +37,8 @@ def test_a_day_runs_the_daily_jobs_at_the_crontabs_times():
 
     due = due_between(jobs, wednesday.replace(hour=0, minute=0), wednesday.replace(hour=23, minute=59))
 
-    assert _names(due) == ["build_renderings", "prune_personal_data", "send_review_requests"]  # 00:05, 02:15, 07:15
+    assert _names(due) == [  # 00:05, 02:15, 07:05, 07:15
+        "build_renderings", "prune_personal_data", "close_unused_accounts", "send_review_requests"]
     assert _names(due_between(jobs, wednesday.replace(hour=7, minute=14), wednesday.replace(hour=7, minute=15))) == [
         "send_review_requests"]
     assert due_between(jobs, wednesday.replace(hour=7, minute=15), wednesday.replace(hour=7, minute=16)) == []

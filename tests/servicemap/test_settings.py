@@ -113,3 +113,19 @@ def test_sqlite_reads_its_file_through_a_memory_map_unless_turned_off(tmp_path):
     assert _sqlite_mmap_size(tmp_path / "db.sqlite3") == 2**30
     assert _sqlite_mmap_size(tmp_path / "db.sqlite3", SQLITE_MMAP_SIZE="0") == 0
     assert "init_command" not in _database_options(DATABASE_URL="postgres://postgres@127.0.0.1:5432/test")
+
+
+def _settings_import(**env: str):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", "import servicemap.settings"], capture_output=True, text=True,
+                          env={**os.environ, **env})
+
+
+def test_a_warning_no_sooner_than_the_unused_accounts_closing_is_refused_at_start_up():
+    # With as many days of notice as the limit itself, an account would be warned the moment it was last used.
+    refused = _settings_import(CLOSE_UNUSED_ACCOUNTS_DAYS="30", UNUSED_ACCOUNT_WARNING_DAYS="30")
+    assert refused.returncode != 0 and "UNUSED_ACCOUNT_WARNING_DAYS (30) must be fewer" in refused.stderr
+    assert _settings_import(CLOSE_UNUSED_ACCOUNTS_DAYS="31", UNUSED_ACCOUNT_WARNING_DAYS="30").returncode == 0

@@ -1,0 +1,44 @@
+"""Reads about accounts for the moderators' pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
+
+from directory.accounts.models import Membership
+
+
+@dataclass(frozen=True)
+class ClosedAccount:
+    user: object
+    closed_at: datetime
+    erase_on: datetime
+    # Each organisation it could edit, and whether an open account still can.
+    organisations: list[tuple[str, bool]]
+
+
+def account_list_closed_unused() -> list[ClosedAccount]:
+    """Accounts closed for not being used and not yet erased, most recently closed first: a moderator
+    may open one again until its erase date. Three queries, however many."""
+    users = list(
+        get_user_model().objects.filter(
+            is_active=False, dormancy__closed_at__isnull=False, dormancy__erased_at__isnull=True)
+        .select_related("dormancy")
+        .prefetch_related(Prefetch("memberships", Membership.objects.select_related("organisation")))
+        .order_by("-dormancy__closed_at", "email")
+    )
+    organisation_ids = {m.organisation_id for user in users for m in user.memberships.all()}
+    edited = set(Membership.objects.filter(organisation_id__in=organisation_ids, user__is_active=True)
+                 .values_list("organisation_id", flat=True))
+    keep = timedelta(days=settings.ERASE_CLOSED_ACCOUNTS_DAYS)
+    return [
+        ClosedAccount(
+            user=user, closed_at=user.dormancy.closed_at, erase_on=user.dormancy.closed_at + keep,
+            organisations=[(m.organisation.name, m.organisation_id in edited) for m in user.memberships.all()],
+        )
+        for user in users
+    ]

@@ -203,6 +203,11 @@ def service_location_entries(*, service: Service) -> list[dict]:
     return fields.sorted_locations([fields.location_entry(location) for location in locations])
 
 
+def change_get_pending_edit(*, service: Service) -> ServiceChange | None:
+    """The provider's proposal waiting for approval on a published listing, if there is one."""
+    return service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
+
+
 def service_location_entries_proposed(*, service: Service) -> list[dict]:
     """Where the service is based as its provider last said: the pending proposal's list, else the live one."""
     change = service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()

@@ -120,13 +120,6 @@ def service_confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return redirect("listings:dashboard")
 
 
-def _pending_initial(service: Service) -> dict:
-    """Form values showing the provider's pending proposal over the live listing."""
-    return _proposal_initial(
-        service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
-    )
-
-
 def _proposal_initial(change: ServiceChange | None) -> dict:
     """Form values showing a change's proposal over the live listing."""
     if change is None:
@@ -163,7 +156,10 @@ def _conflict_message(conflict: services.EditConflict) -> str:
 def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
     moderator = is_moderator(request.user)
-    pending_initial = {} if moderator else _pending_initial(service)
+    # A provider's form shows the proposal waiting for approval, and saving replaces it: the form
+    # says which one it showed, so one a colleague sends meanwhile is not withdrawn unseen.
+    pending = None if moderator else selectors.change_get_pending_edit(service=service)
+    pending_initial = _proposal_initial(pending)
     # A change that was not approved is offered, not filled in: an edit made weeks later for another
     # reason must not send it again unseen. "?from=rejected" starts the form from what was sent.
     rejected = None if moderator or pending_initial else selectors.change_get_rejected_to_resend(service=service)
@@ -179,12 +175,15 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     # 0: the listing had no recorded version when the form was opened (listings loaded before
     # history was kept), so any later one counts as a change since.
     opened_version = _opened_version(request) if request.method == "POST" else (services.service_version(service) or 0)
+    opened_change = None
+    if not moderator:
+        opened_change = _posted_int(request, "opened_change") if request.method == "POST" else (pending.pk if pending else 0)
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             result = services.service_edit(
                 service=service, values=services.form_values(form.cleaned_data), by=request.user,
-                confirm=form.cleaned_data["confirm_rest"], opened_version=opened_version,
+                confirm=form.cleaned_data["confirm_rest"], opened_version=opened_version, opened_change=opened_change,
                 locations=resend_locations.entries if resend_locations else None,
                 locations_since=rejected.submitted_at if resend_locations else None,
             )
@@ -192,6 +191,7 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             # Shown again as typed, now opened on the version saved since: saving again is a choice
             # made with both values in view.
             conflict, opened_version = exc, exc.version
+            opened_change = exc.change if opened_change is not None else None
             form.add_error(None, _conflict_message(exc))
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -210,7 +210,7 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         request, "listings/service_form.html",
         {
             "service": service, "form": form, "has_pending": bool(pending_initial), "is_moderator": moderator,
-            "opened_version": opened_version, "conflict": conflict, "rejected": rejected, "resending": resending,
+            "opened_version": opened_version, "opened_change": opened_change, "conflict": conflict, "rejected": rejected, "resending": resending,
             "resend_locations": resend_locations,
         },
     )

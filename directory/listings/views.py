@@ -216,6 +216,7 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
+LOCATION_ALREADY_LISTED = gettext_lazy("%(name)s is already listed at this address, so it has not been added again.")
 LOCATION_NO_POINT = gettext_lazy(
     "We could not find the postcode %(postcode)s, so %(name)s has no map point. Check the postcode: "
     "the location is still listed without one."
@@ -272,6 +273,9 @@ def service_location_edit(request: HttpRequest, public_id: uuid.UUID, key: uuid.
     form = LocationForm(request.POST if request.method == "POST" else None, initial=entry)
     if request.method == "POST" and form.is_valid():
         new = fields.location_entry(form.cleaned_data, key=entry["id"] if entry else str(uuid.uuid4()))
+        if entry is None and (listed := fields.same_location(entries, new)):
+            messages.info(request, LOCATION_ALREADY_LISTED % {"name": listed["name"]})
+            return redirect("listings:locations", public_id=service.public_id)
         try:
             result = services.service_locations_update(
                 service=service, locations=[*(e for e in entries if e["id"] != new["id"]), new], by=request.user,

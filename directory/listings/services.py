@@ -40,6 +40,9 @@ from directory.models import (
 from directory.postcodes import PostcodePoint, parse_postcode, unit_postcode_point
 
 CHANGE_NOT_PENDING = _("This change has already been decided.")
+# Nobody decided it: its provider sent a later version (a moderator's emailed link still leads here).
+CHANGE_REPLACED = _("The provider has sent a later version of this change since, so it has not been decided. "
+                    "Review the later version instead.")
 CHANGED_SINCE_OPENED = _(
     "The provider changed this listing after you opened this page, so it has not been published. "
     "Check it again below, then approve."
@@ -476,6 +479,8 @@ def _lock_pending(change: ServiceChange) -> ServiceChange:
     change = (
         ServiceChange.objects.select_for_update(of=("self",)).select_related("service", "submitted_by").get(pk=change.pk)
     )
+    if change.state == ServiceChange.State.WITHDRAWN:
+        raise ValidationError(CHANGE_REPLACED, code="replaced")
     if change.state != ServiceChange.State.PENDING:
         raise ValidationError(CHANGE_NOT_PENDING, code="not_pending")
     return change

@@ -383,8 +383,12 @@ def _change_context(change: ServiceChange, reject_form: RejectForm | None = None
         rows, approved = fields.diff({}, live, names), live
     else:
         rows, approved = fields.diff(live, change.proposed, names), {**live, **change.proposed}
+    replaced_by = None
+    if change.state == ServiceChange.State.WITHDRAWN:
+        replaced_by = selectors.change_get_pending_edit(service=change.service)
     return {
         "change": change, "rows": rows, "reject_form": reject_form or RejectForm(), "seen_version": seen_version,
+        "replaced_by": replaced_by,  # what its provider sent since, waiting now
         # The edit form refuses such a listing; one sent before it did, or imported, is said here.
         "lists_no_area": change.state == ServiceChange.State.PENDING and fields.lists_no_area_it_needs(approved),
     }

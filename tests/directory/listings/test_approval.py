@@ -427,3 +427,25 @@ def test_approving_a_new_listing_without_saying_which_version_was_seen_publishes
     response = client.post(reverse("listings:change_approve", args=[change.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("listings:change_detail", args=[change.pk])
     assert not Service.objects.published().filter(pk=new.pk).exists()
+
+
+def test_approving_a_change_its_provider_has_sent_again_since_says_so_and_leads_to_the_later_one(
+    client, provider, moderator, service,
+):
+    client.force_login(provider)
+    edit = reverse("listings:service_edit", args=[service.public_id])
+    client.post(edit, form_data(service, age_max="16"))
+    first = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    client.post(edit, form_data(service, age_max="15"))  # the moderator's emailed link still names the first
+    later = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+
+    client.force_login(moderator)
+    response = client.post(reverse("listings:change_approve", args=[first.pk]), {"seen_version": 0}, follow=True)
+
+    html = response.content.decode()
+    assert str(services.CHANGE_REPLACED) in html
+    assert "already been decided" not in html
+    assert f'href="{reverse("listings:change_detail", args=[later.pk])}"' in html
+    later.refresh_from_db()
+    service.refresh_from_db()
+    assert later.state == ServiceChange.State.PENDING and service.age_max == Decimal("18")

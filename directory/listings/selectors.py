@@ -36,6 +36,11 @@ def service_get_for_editor(*, user, public_id: uuid.UUID) -> Service | None:
     )
 
 
+def service_named_exists(*, organisation_id: int, name: str) -> bool:
+    """Whether the organisation already lists a service of this English name (any letter case). One query."""
+    return Service.objects.filter(organisation_id=organisation_id, name_en__iexact=name.strip()).exists()
+
+
 def service_list_for_dashboard(*, user) -> list[Service]:
     """The user's services with their newest wait, open problem reports and pending/rejected changes.
 

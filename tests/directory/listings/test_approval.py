@@ -16,6 +16,7 @@ from directory.listings.forms import (
     AGE_ORDER,
     AGE_RANGE,
     EMAIL_INVALID,
+    NAME_ALREADY_LISTED,
     NO_ABUSE_FORMS,
     NO_REFERRERS,
     PRE_TRIAL_CONFLICT,
@@ -23,6 +24,7 @@ from directory.listings.forms import (
 )
 from directory.models import Service, ServiceChange
 from tests.directory.listings.conftest import form_data
+from tests.factories import MembershipFactory, OrganisationFactory
 
 
 @pytest.fixture
@@ -142,6 +144,24 @@ def test_a_new_service_from_a_provider_is_hidden_until_approved(client, provider
     services.change_approve(change=change, by=moderator)
     assert Service.objects.published().filter(pk=new.pk).exists()
     assert client.get(reverse("listings:report_problem", args=[new.public_id])).status_code == 200
+
+
+def test_a_new_service_sent_twice_is_listed_once_and_the_form_says_why(client, provider, org, service):
+    """The back button, or a second click, sends the "Add a service" form again."""
+    client.force_login(provider)
+    data = {**form_data(service, name_en="Sibling support"), "organisation": org.pk}
+    assert client.post(reverse("listings:service_new"), data).status_code == 302
+
+    again = client.post(reverse("listings:service_new"), {**data, "name_en": " sibling SUPPORT "})
+
+    assert again.status_code == 200
+    assert str(NAME_ALREADY_LISTED % {"organisation": org.name, "name": "sibling SUPPORT"}) in again.content.decode()
+    assert Service.objects.filter(organisation=org, name_en__iexact="sibling support").count() == 1
+    assert ServiceChange.objects.filter(service__organisation=org, kind=ServiceChange.Kind.NEW).count() == 1
+    # Another organisation may list a service of the same name.
+    other = OrganisationFactory(name="Another organisation")
+    MembershipFactory(user=provider, organisation=other)
+    assert client.post(reverse("listings:service_new"), {**data, "organisation": other.pk}).status_code == 302
 
 
 def test_a_rejected_new_service_is_resubmitted_by_editing_it(provider, moderator, org, service):

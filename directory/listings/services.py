@@ -43,6 +43,7 @@ CHANGE_NOT_PENDING = _("This change has already been decided.")
 # Nobody decided it: its provider sent a later version (a moderator's emailed link still leads here).
 CHANGE_REPLACED = _("The provider has sent a later version of this change since, so it has not been decided. "
                     "Review the later version instead.")
+CHANGE_WITHDRAWN = _("The provider has taken this change back since, so there is nothing to decide.")
 CHANGED_SINCE_OPENED = _(
     "The provider changed this listing after you opened this page, so it has not been published. "
     "Check it again below, then approve."
@@ -480,7 +481,10 @@ def _lock_pending(change: ServiceChange) -> ServiceChange:
         ServiceChange.objects.select_for_update(of=("self",)).select_related("service", "submitted_by").get(pk=change.pk)
     )
     if change.state == ServiceChange.State.WITHDRAWN:
-        raise ValidationError(CHANGE_REPLACED, code="replaced")
+        # Withdrawn by a later proposal, or by an edit that put the listing back as it is live.
+        if change_get_pending_edit(service=change.service) is not None:
+            raise ValidationError(CHANGE_REPLACED, code="replaced")
+        raise ValidationError(CHANGE_WITHDRAWN, code="withdrawn")
     if change.state != ServiceChange.State.PENDING:
         raise ValidationError(CHANGE_NOT_PENDING, code="not_pending")
     return change

@@ -469,3 +469,19 @@ def test_approving_a_change_its_provider_has_sent_again_since_says_so_and_leads_
     later.refresh_from_db()
     service.refresh_from_db()
     assert later.state == ServiceChange.State.PENDING and service.age_max == Decimal("18")
+
+
+def test_approving_a_change_its_provider_has_taken_back_says_so(client, provider, moderator, service):
+    client.force_login(provider)
+    edit = reverse("listings:service_edit", args=[service.public_id])
+    client.post(edit, form_data(service, age_max="16"))
+    change = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    client.post(edit, form_data(service, age_max="18"))  # back as it is live: nothing left to propose
+
+    client.force_login(moderator)
+    response = client.post(reverse("listings:change_approve", args=[change.pk]), {"seen_version": 0}, follow=True)
+
+    html = response.content.decode()
+    assert str(services.CHANGE_WITHDRAWN) in html
+    assert str(services.CHANGE_REPLACED) not in html
+    assert not ServiceChange.objects.filter(service=service, state=ServiceChange.State.PENDING).exists()

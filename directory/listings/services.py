@@ -193,13 +193,15 @@ def _merge_with_later_changes(service: Service, live: dict[str, Any], values: di
         return values
     opened = service.history.filter(history_id=opened_version).first()
     # A version not of this listing (a tampered or very old form) gives no base: every difference clashes.
+    # With no version recorded at all the row is as the form saw it (every save records one).
+    known_base = opened is not None or latest is None
     base = fields.snapshot(opened, history_record_coverage_codes(opened)) if opened is not None else live
     now = live
     if opened_change is not None:
         base = {**base, **_proposal_values(service.changes.filter(pk=opened_change).first())}
         now = {**live, **_proposal_values(pending)}
     mine = fields.changed(base, values, fields.EDITABLE_FIELDS)
-    theirs = fields.changed(base, now, fields.EDITABLE_FIELDS) if opened is not None else dict(mine)
+    theirs = fields.changed(base, now, fields.EDITABLE_FIELDS) if known_base else dict(mine)
     clashes = {f: v for f, v in mine.items() if f in theirs and v != now.get(f)}
     if clashes:
         changed_by, changed_at = _last_changed_by(latest, opened_version, pending, proposal_moved)

@@ -172,3 +172,18 @@ def test_a_proposal_decided_since_is_not_sent_again_by_a_form_that_showed_it(cli
     service.refresh_from_db()
     assert service.referral_phone == "02999 999999"
     assert _pending(service) is None  # the rejected proposal is not sent again unseen
+
+
+def test_a_colleagues_proposal_on_a_listing_with_no_recorded_version_is_kept(client, provider, org, service):
+    service.history.all().delete()  # loaded before history was kept: a proposal records no version either
+    colleague = UserFactory(username="colleague@example.org", email="colleague@example.org")
+    MembershipFactory(user=colleague, organisation=org)
+    providers_form = {**form_data(service), "opened_version": "0", "opened_change": "0"}
+    assert _edit(client, colleague, service, {**providers_form, "age_max": "16"}).status_code == 302
+    proposal = _pending(service)
+
+    assert _edit(client, provider, service, {**providers_form, "referral_phone": "02999 999999"}).status_code == 302
+
+    service.refresh_from_db()
+    assert service.referral_phone == "02999 999999"
+    assert _pending(service) == proposal

@@ -173,6 +173,17 @@ def location_entry(location: Any, key: str | None = None) -> dict[str, Any]:
     return entry
 
 
+def same_location(entries: list[dict[str, Any]], entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The one of `entries` that says what `entry` says (its id and letter case aside), if any.
+
+    An add form sent twice (a second click while a slow answer is on its way, the back button)
+    would otherwise list one place twice: the public would see it twice, and the map two markers."""
+    def said(e: dict[str, Any]) -> tuple:
+        return tuple(e[f].casefold() if isinstance(e[f], str) else e[f] for f in LOCATION_FIELDS)
+
+    return next((e for e in entries if e["id"] != entry["id"] and said(e) == said(entry)), None)
+
+
 def sorted_locations(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One order for a list of entries (as the page lists them), so equal lists compare equal."""
     return sorted(entries, key=lambda entry: (entry["name"].casefold(), entry["id"]))

@@ -12,7 +12,7 @@ from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from directory import personal_data, vocabulary
-from directory.listings import fields
+from directory.listings import fields, selectors
 from directory.models import Area, ProblemReport, Service
 from directory.postcodes import parse_postcode
 
@@ -43,6 +43,12 @@ NO_AREAS = _(
 )
 PRE_TRIAL_CONFLICT = _(
     "A service cannot both offer pre-trial therapy and require the police investigation or court case to be finished."
+)
+# A new listing named like one its organisation lists already: most often the same one sent twice (the
+# back button, a second click), which a moderator would otherwise have to spot in the queue.
+NAME_ALREADY_LISTED = _(
+    "%(organisation)s already lists a service called “%(name)s”. To change that listing, edit it; to add "
+    "another service, give this one a name that tells them apart."
 )
 WEEKS_REQUIRED = _("Enter the wait in weeks, or 0 if there is no wait.")
 WEEKS_RANGE = _("Enter a whole number of weeks from 0 to 520.")
@@ -272,7 +278,15 @@ class ServiceForm(forms.ModelForm):
             self.add_error("coverage_areas", NO_AREAS)
         if data.get("pre_trial_therapy") and data.get("requires_proceedings_finished"):
             self.add_error("requires_proceedings_finished", PRE_TRIAL_CONFLICT)
+        self._check_new_name_not_listed(data)
         return data
+
+    def _check_new_name_not_listed(self, data: dict) -> None:
+        organisation, name = data.get("organisation"), data.get("name_en")
+        if self.instance.pk is None and organisation and name and selectors.service_named_exists(
+            organisation_id=organisation.pk, name=name,
+        ):
+            self.add_error("name_en", NAME_ALREADY_LISTED % {"organisation": organisation.name, "name": name.strip()})
 
 
 class ProblemReportForm(forms.Form):

@@ -36,6 +36,11 @@ def service_get_for_editor(*, user, public_id: uuid.UUID) -> Service | None:
     )
 
 
+def service_named_exists(*, organisation_id: int, name: str) -> bool:
+    """Whether the organisation already lists a service of this English name (any letter case). One query."""
+    return Service.objects.filter(organisation_id=organisation_id, name_en__iexact=name.strip()).exists()
+
+
 def service_list_for_dashboard(*, user) -> list[Service]:
     """The user's services with their newest wait, open problem reports and pending/rejected changes.
 
@@ -201,6 +206,11 @@ def service_location_entries(*, service: Service) -> list[dict]:
     """Where the service is based as the public sees it now: proposal entries (fields.location_entry). One query."""
     locations = Location.objects.filter(service_at_locations__service=service)
     return fields.sorted_locations([fields.location_entry(location) for location in locations])
+
+
+def change_get_pending_edit(*, service: Service) -> ServiceChange | None:
+    """The provider's proposal waiting for approval on a published listing, if there is one."""
+    return service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
 
 
 def service_location_entries_proposed(*, service: Service) -> list[dict]:

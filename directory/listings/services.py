@@ -22,6 +22,7 @@ from directory.listings import fields, notifications
 from directory.listings.selectors import (
     RESTORED_DATE_FORMAT,
     area_names,
+    change_get_pending_edit,
     history_record_coverage_codes,
     service_location_entries,
     service_snapshot,
@@ -39,6 +40,10 @@ from directory.models import (
 from directory.postcodes import PostcodePoint, parse_postcode, unit_postcode_point
 
 CHANGE_NOT_PENDING = _("This change has already been decided.")
+# Nobody decided it: its provider sent a later version (a moderator's emailed link still leads here).
+CHANGE_REPLACED = _("The provider has sent a later version of this change since, so it has not been decided. "
+                    "Review the later version instead.")
+CHANGE_WITHDRAWN = _("The provider has taken this change back since, so there is nothing to decide.")
 CHANGED_SINCE_OPENED = _(
     "The provider changed this listing after you opened this page, so it has not been published. "
     "Check it again below, then approve."
@@ -133,17 +138,40 @@ def service_version(service: Service) -> int | None:
 
 
 class EditConflict(Exception):
-    """Someone else saved the listing after this edit form was opened, and changed some of the same
-    fields to something else. Nothing was saved; `version` is what a form shown again is opened on."""
+    """Someone else saved the listing (or sent a proposal for it) after this edit form was opened, and
+    changed some of the same fields to something else. Nothing was saved; `version` (and `change`) is
+    what a form shown again is opened on."""
 
     def __init__(self, *, version: int | None, changed_by: str, changed_at: datetime | None,
-                 clashes: list[fields.FieldDiff]):
+                 clashes: list[fields.FieldDiff], change: int | None = None):
         super().__init__("The listing changed since the form was opened.")
         self.version, self.changed_by, self.changed_at, self.clashes = version, changed_by, changed_at, clashes
+        self.change = change  # the proposal pending now (0 for none), for a provider's form shown again
+
+
+def _proposal_values(change: ServiceChange | None) -> dict[str, Any]:
+    """The form's values a pending proposal shows over the live listing (where it is based is not on the form)."""
+    return {k: v for k, v in change.proposed.items() if k != fields.LOCATIONS} if change is not None else {}
+
+
+def _last_changed_by(
+    latest, opened_version: int, pending: ServiceChange | None, proposal_moved: bool,
+) -> tuple[str, datetime | None]:
+    """Who made the latest of the changes since the form was opened, and when: a saved version, or a
+    proposal sent since (a decided one, with no successor, is not named: "someone else")."""
+    saves = []
+    if latest is not None and latest.history_id != opened_version:
+        saves.append((latest.history_date, latest.history_user))
+    if proposal_moved and pending is not None:
+        saves.append((pending.submitted_at, pending.submitted_by))
+    if not saves:
+        return "", None
+    when, user = max(saves, key=lambda save: save[0])
+    return (user.email or user.username) if user else "", when
 
 
 def _merge_with_later_changes(service: Service, live: dict[str, Any], values: dict[str, Any],
-                              opened_version: int) -> dict[str, Any]:
+                              opened_version: int, opened_change: int | None = None) -> dict[str, Any]:
     """What to save when the form was opened on an older version of the listing.
 
     A form submits every field, so saving it as it stands would put back, silently, whatever
@@ -151,25 +179,39 @@ def _merge_with_later_changes(service: Service, live: dict[str, Any], values: di
     only the fields they changed from the version they saw are applied, over the listing as it
     is now. Where someone else has since changed one of the same fields to something different,
     neither can be chosen for them: EditConflict, and the form is shown again with both values.
+
+    A provider's form also shows the proposal waiting for approval over the live listing, and
+    saving it replaces that proposal: `opened_change` is the one it showed (its id, 0 for none).
+    If another has been sent since (a colleague in another tab), what the form sees and what it
+    replaces is the listing with that proposal, so the colleague's proposal is not withdrawn
+    unseen by an edit of something else. None: the form did not say (the proposal is not weighed).
     """
     latest = service.history.select_related("history_user").order_by("-history_id").first()
-    if latest is None or latest.history_id == opened_version:
+    pending = change_get_pending_edit(service=service) if opened_change is not None else None
+    proposal_moved = opened_change is not None and (pending.pk if pending else 0) != opened_change
+    if not proposal_moved and (latest is None or latest.history_id == opened_version):
         return values
     opened = service.history.filter(history_id=opened_version).first()
     # A version not of this listing (a tampered or very old form) gives no base: every difference clashes.
+    # With no version recorded at all the row is as the form saw it (every save records one).
+    known_base = opened is not None or latest is None
     base = fields.snapshot(opened, history_record_coverage_codes(opened)) if opened is not None else live
+    now = live
+    if opened_change is not None:
+        base = {**base, **_proposal_values(service.changes.filter(pk=opened_change).first())}
+        now = {**live, **_proposal_values(pending)}
     mine = fields.changed(base, values, fields.EDITABLE_FIELDS)
-    theirs = fields.changed(base, live, fields.EDITABLE_FIELDS) if opened is not None else dict(mine)
-    clashes = {f: v for f, v in mine.items() if f in theirs and v != live.get(f)}
+    theirs = fields.changed(base, now, fields.EDITABLE_FIELDS) if known_base else dict(mine)
+    clashes = {f: v for f, v in mine.items() if f in theirs and v != now.get(f)}
     if clashes:
-        user = latest.history_user
+        changed_by, changed_at = _last_changed_by(latest, opened_version, pending, proposal_moved)
         raise EditConflict(
-            version=latest.history_id,
-            changed_by=(user.email or user.username) if user else "",
-            changed_at=latest.history_date,
-            clashes=fields.diff(live, clashes, area_names()),
+            version=latest.history_id if latest is not None else 0,
+            change=pending.pk if pending is not None else 0,
+            changed_by=changed_by, changed_at=changed_at,
+            clashes=fields.diff(now, clashes, area_names()),
         )
-    return {**live, **mine}
+    return {**now, **mine}
 
 
 @dataclass(frozen=True)
@@ -224,13 +266,16 @@ def _propose(service: Service, moderated: dict[str, Any], *, by) -> ServiceChang
 @transaction.atomic
 def service_edit(
     *, service: Service, values: dict[str, Any], by, confirm: bool = False, opened_version: int | None = None,
-    locations: list[dict[str, Any]] | None = None, locations_since: datetime | None = None,
+    opened_change: int | None = None, locations: list[dict[str, Any]] | None = None,
+    locations_since: datetime | None = None,
 ) -> EditResult:
     """Save a full edit. Moderators, and listings not yet published, change at once.
 
     `opened_version` is the version the form was opened on (`service_version`): if the listing
     has changed since, only what this person changed is applied, or EditConflict is raised
     (`_merge_with_later_changes`). Without it the values are taken as they are (imports, tests).
+    `opened_change` is the pending proposal a provider's form showed (its id, 0 for none): one sent
+    since is kept, and merged with, rather than replaced unseen.
 
     A provider's edit to a published listing publishes contact details, description and the
     like at once, and puts changes to what decides who is referred in one pending ServiceChange
@@ -244,7 +289,7 @@ def service_edit(
     service = Service.objects.select_for_update().get(pk=service.pk)
     live = service_snapshot(service)
     if opened_version is not None:
-        values = _merge_with_later_changes(service, live, values, opened_version)
+        values = _merge_with_later_changes(service, live, values, opened_version, opened_change)
     immediate = fields.changed(live, values, fields.EDITABLE_FIELDS)
     moderated: dict[str, Any] = {}
     if service.is_published and not is_moderator(by):
@@ -437,6 +482,11 @@ def _lock_pending(change: ServiceChange) -> ServiceChange:
     change = (
         ServiceChange.objects.select_for_update(of=("self",)).select_related("service", "submitted_by").get(pk=change.pk)
     )
+    if change.state == ServiceChange.State.WITHDRAWN:
+        # Withdrawn by a later proposal, or by an edit that put the listing back as it is live.
+        if change_get_pending_edit(service=change.service) is not None:
+            raise ValidationError(CHANGE_REPLACED, code="replaced")
+        raise ValidationError(CHANGE_WITHDRAWN, code="withdrawn")
     if change.state != ServiceChange.State.PENDING:
         raise ValidationError(CHANGE_NOT_PENDING, code="not_pending")
     return change

@@ -122,13 +122,6 @@ def service_confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return redirect("listings:dashboard")
 
 
-def _pending_initial(service: Service) -> dict:
-    """Form values showing the provider's pending proposal over the live listing."""
-    return _proposal_initial(
-        service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
-    )
-
-
 def _proposal_initial(change: ServiceChange | None) -> dict:
     """Form values showing a change's proposal over the live listing."""
     if change is None:
@@ -165,7 +158,10 @@ def _conflict_message(conflict: services.EditConflict) -> str:
 def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
     moderator = is_moderator(request.user)
-    pending_initial = {} if moderator else _pending_initial(service)
+    # A provider's form shows the proposal waiting for approval, and saving replaces it: the form
+    # says which one it showed, so one a colleague sends meanwhile is not withdrawn unseen.
+    pending = None if moderator else selectors.change_get_pending_edit(service=service)
+    pending_initial = _proposal_initial(pending)
     # A change that was not approved is offered, not filled in: an edit made weeks later for another
     # reason must not send it again unseen. "?from=rejected" starts the form from what was sent.
     rejected = None if moderator or pending_initial else selectors.change_get_rejected_to_resend(service=service)
@@ -181,12 +177,15 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     # 0: the listing had no recorded version when the form was opened (listings loaded before
     # history was kept), so any later one counts as a change since.
     opened_version = _opened_version(request) if request.method == "POST" else (services.service_version(service) or 0)
+    opened_change = None
+    if not moderator:
+        opened_change = _posted_int(request, "opened_change") if request.method == "POST" else (pending.pk if pending else 0)
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             result = services.service_edit(
                 service=service, values=services.form_values(form.cleaned_data), by=request.user,
-                confirm=form.cleaned_data["confirm_rest"], opened_version=opened_version,
+                confirm=form.cleaned_data["confirm_rest"], opened_version=opened_version, opened_change=opened_change,
                 locations=resend_locations.entries if resend_locations else None,
                 locations_since=rejected.submitted_at if resend_locations else None,
             )
@@ -194,6 +193,7 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             # Shown again as typed, now opened on the version saved since: saving again is a choice
             # made with both values in view.
             conflict, opened_version = exc, exc.version
+            opened_change = exc.change if opened_change is not None else None
             form.add_error(None, _conflict_message(exc))
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -212,12 +212,13 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         request, "listings/service_form.html",
         {
             "service": service, "form": form, "has_pending": bool(pending_initial), "is_moderator": moderator,
-            "opened_version": opened_version, "conflict": conflict, "rejected": rejected, "resending": resending,
+            "opened_version": opened_version, "opened_change": opened_change, "conflict": conflict, "rejected": rejected, "resending": resending,
             "resend_locations": resend_locations,
         },
     )
 
 
+LOCATION_ALREADY_LISTED = gettext_lazy("%(name)s is already listed at this address, so it has not been added again.")
 LOCATION_NO_POINT = gettext_lazy(
     "We could not find the postcode %(postcode)s, so %(name)s has no map point. Check the postcode: "
     "the location is still listed without one."
@@ -274,6 +275,9 @@ def service_location_edit(request: HttpRequest, public_id: uuid.UUID, key: uuid.
     form = LocationForm(request.POST if request.method == "POST" else None, initial=entry)
     if request.method == "POST" and form.is_valid():
         new = fields.location_entry(form.cleaned_data, key=entry["id"] if entry else str(uuid.uuid4()))
+        if entry is None and (listed := fields.same_location(entries, new)):
+            messages.info(request, LOCATION_ALREADY_LISTED % {"name": listed["name"]})
+            return redirect("listings:locations", public_id=service.public_id)
         try:
             result = services.service_locations_update(
                 service=service, locations=[*(e for e in entries if e["id"] != new["id"]), new], by=request.user,
@@ -383,8 +387,12 @@ def _change_context(change: ServiceChange, reject_form: RejectForm | None = None
         rows, approved = fields.diff({}, live, names), live
     else:
         rows, approved = fields.diff(live, change.proposed, names), {**live, **change.proposed}
+    replaced_by = None
+    if change.state == ServiceChange.State.WITHDRAWN:
+        replaced_by = selectors.change_get_pending_edit(service=change.service)
     return {
         "change": change, "rows": rows, "reject_form": reject_form or RejectForm(), "seen_version": seen_version,
+        "replaced_by": replaced_by,  # what its provider sent since, waiting now
         # The edit form refuses such a listing; one sent before it did, or imported, is said here.
         "lists_no_area": change.state == ServiceChange.State.PENDING and fields.lists_no_area_it_needs(approved),
     }

@@ -16,6 +16,7 @@ from directory.listings.forms import (
     AGE_ORDER,
     AGE_RANGE,
     EMAIL_INVALID,
+    NAME_ALREADY_LISTED,
     NO_ABUSE_FORMS,
     NO_REFERRERS,
     PRE_TRIAL_CONFLICT,
@@ -23,6 +24,7 @@ from directory.listings.forms import (
 )
 from directory.models import Service, ServiceChange
 from tests.directory.listings.conftest import form_data
+from tests.factories import MembershipFactory, OrganisationFactory
 
 
 @pytest.fixture
@@ -142,6 +144,24 @@ def test_a_new_service_from_a_provider_is_hidden_until_approved(client, provider
     services.change_approve(change=change, by=moderator)
     assert Service.objects.published().filter(pk=new.pk).exists()
     assert client.get(reverse("listings:report_problem", args=[new.public_id])).status_code == 200
+
+
+def test_a_new_service_sent_twice_is_listed_once_and_the_form_says_why(client, provider, org, service):
+    """The back button, or a second click, sends the "Add a service" form again."""
+    client.force_login(provider)
+    data = {**form_data(service, name_en="Sibling support"), "organisation": org.pk}
+    assert client.post(reverse("listings:service_new"), data).status_code == 302
+
+    again = client.post(reverse("listings:service_new"), {**data, "name_en": " sibling SUPPORT "})
+
+    assert again.status_code == 200
+    assert str(NAME_ALREADY_LISTED % {"organisation": org.name, "name": "sibling SUPPORT"}) in again.content.decode()
+    assert Service.objects.filter(organisation=org, name_en__iexact="sibling support").count() == 1
+    assert ServiceChange.objects.filter(service__organisation=org, kind=ServiceChange.Kind.NEW).count() == 1
+    # Another organisation may list a service of the same name.
+    other = OrganisationFactory(name="Another organisation")
+    MembershipFactory(user=provider, organisation=other)
+    assert client.post(reverse("listings:service_new"), {**data, "organisation": other.pk}).status_code == 302
 
 
 def test_a_rejected_new_service_is_resubmitted_by_editing_it(provider, moderator, org, service):
@@ -427,3 +447,41 @@ def test_approving_a_new_listing_without_saying_which_version_was_seen_publishes
     response = client.post(reverse("listings:change_approve", args=[change.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("listings:change_detail", args=[change.pk])
     assert not Service.objects.published().filter(pk=new.pk).exists()
+
+
+def test_approving_a_change_its_provider_has_sent_again_since_says_so_and_leads_to_the_later_one(
+    client, provider, moderator, service,
+):
+    client.force_login(provider)
+    edit = reverse("listings:service_edit", args=[service.public_id])
+    client.post(edit, form_data(service, age_max="16"))
+    first = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    client.post(edit, form_data(service, age_max="15"))  # the moderator's emailed link still names the first
+    later = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+
+    client.force_login(moderator)
+    response = client.post(reverse("listings:change_approve", args=[first.pk]), {"seen_version": 0}, follow=True)
+
+    html = response.content.decode()
+    assert str(services.CHANGE_REPLACED) in html
+    assert "already been decided" not in html
+    assert f'href="{reverse("listings:change_detail", args=[later.pk])}"' in html
+    later.refresh_from_db()
+    service.refresh_from_db()
+    assert later.state == ServiceChange.State.PENDING and service.age_max == Decimal("18")
+
+
+def test_approving_a_change_its_provider_has_taken_back_says_so(client, provider, moderator, service):
+    client.force_login(provider)
+    edit = reverse("listings:service_edit", args=[service.public_id])
+    client.post(edit, form_data(service, age_max="16"))
+    change = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    client.post(edit, form_data(service, age_max="18"))  # back as it is live: nothing left to propose
+
+    client.force_login(moderator)
+    response = client.post(reverse("listings:change_approve", args=[change.pk]), {"seen_version": 0}, follow=True)
+
+    html = response.content.decode()
+    assert str(services.CHANGE_WITHDRAWN) in html
+    assert str(services.CHANGE_REPLACED) not in html
+    assert not ServiceChange.objects.filter(service=service, state=ServiceChange.State.PENDING).exists()

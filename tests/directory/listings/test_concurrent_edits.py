@@ -6,8 +6,10 @@ import re
 
 from django.urls import reverse
 
+from directory.listings import services
 from directory.models import Service
 from tests.directory.listings.conftest import form_data
+from tests.factories import MembershipFactory, UserFactory
 
 
 def _edit(client, user, service, data):
@@ -98,3 +100,90 @@ def test_a_listing_with_no_recorded_version_is_still_protected(client, provider,
     assert response.status_code == 200 and "This listing was changed by mod@example.org" in response.content.decode()
     service.refresh_from_db()
     assert service.description_en == "Moderator's text"
+
+
+def _pending(service):
+    return service.changes.filter(state="pending").first()
+
+
+def test_the_edit_form_carries_the_proposal_it_showed(client, provider, service):
+    client.force_login(provider)
+    url = reverse("listings:service_edit", args=[service.public_id])
+    assert '<input type="hidden" name="opened_change" value="0">' in client.get(url).content.decode()
+    assert _edit(client, provider, service, form_data(service, age_max="16")).status_code == 302
+    html = client.get(url).content.decode()
+    assert f'<input type="hidden" name="opened_change" value="{_pending(service).pk}">' in html
+
+
+def test_a_colleagues_proposal_sent_since_is_not_withdrawn_by_an_edit_of_something_else(
+    client, provider, org, service,
+):
+    colleague = UserFactory(username="colleague@example.org", email="colleague@example.org")
+    MembershipFactory(user=colleague, organisation=org)
+    providers_form = {**form_data(service), "opened_change": "0"}  # opened with nothing waiting
+    colleagues = {**form_data(service, age_max="16"), "opened_change": "0"}
+    assert _edit(client, colleague, service, colleagues).status_code == 302
+    proposal = _pending(service)
+    assert proposal.proposed == {"age_max": "16.0"}
+
+    providers_form["referral_phone"] = "02999 999999"
+    assert _edit(client, provider, service, providers_form).status_code == 302
+
+    service.refresh_from_db()
+    assert service.referral_phone == "02999 999999"  # published at once, as ever
+    assert _pending(service) == proposal  # still waiting, in its place in the queue
+    proposal.refresh_from_db()
+    assert proposal.state == "pending"
+
+
+def test_a_proposal_of_the_same_field_sent_since_shows_both_and_replaces_nothing(client, provider, org, service):
+    colleague = UserFactory(username="colleague@example.org", email="colleague@example.org")
+    MembershipFactory(user=colleague, organisation=org)
+    providers_form = {**form_data(service), "opened_change": "0"}
+    assert _edit(client, colleague, service, {**form_data(service, age_max="16"), "opened_change": "0"}).status_code == 302
+    proposal = _pending(service)
+
+    providers_form.update(age_max="17", referral_phone="02999 999999")
+    response = _edit(client, provider, service, providers_form)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This listing was changed by colleague@example.org on" in html
+    assert f'name="opened_change" value="{proposal.pk}"' in html  # saving again is a choice made seeing both
+    service.refresh_from_db()
+    assert service.referral_phone == "01000 000000"
+    assert _pending(service) == proposal
+
+    providers_form["opened_change"] = str(proposal.pk)
+    assert _edit(client, provider, service, providers_form).status_code == 302
+    assert _pending(service).proposed == {"age_max": "17.0"}
+
+
+def test_a_proposal_decided_since_is_not_sent_again_by_a_form_that_showed_it(client, provider, moderator, service):
+    assert _edit(client, provider, service, {**form_data(service, age_max="16"), "opened_change": "0"}).status_code == 302
+    proposal = _pending(service)
+    # The provider's form now shows the proposal over the live listing; a moderator turns it down.
+    providers_form = {**form_data(service, age_max="16"), "opened_change": str(proposal.pk)}
+    services.change_reject(change=proposal, by=moderator, reason="Check the oldest age with the commissioner.")
+
+    providers_form["referral_phone"] = "02999 999999"
+    assert _edit(client, provider, service, providers_form).status_code == 302
+
+    service.refresh_from_db()
+    assert service.referral_phone == "02999 999999"
+    assert _pending(service) is None  # the rejected proposal is not sent again unseen
+
+
+def test_a_colleagues_proposal_on_a_listing_with_no_recorded_version_is_kept(client, provider, org, service):
+    service.history.all().delete()  # loaded before history was kept: a proposal records no version either
+    colleague = UserFactory(username="colleague@example.org", email="colleague@example.org")
+    MembershipFactory(user=colleague, organisation=org)
+    providers_form = {**form_data(service), "opened_version": "0", "opened_change": "0"}
+    assert _edit(client, colleague, service, {**providers_form, "age_max": "16"}).status_code == 302
+    proposal = _pending(service)
+
+    assert _edit(client, provider, service, {**providers_form, "referral_phone": "02999 999999"}).status_code == 302
+
+    service.refresh_from_db()
+    assert service.referral_phone == "02999 999999"
+    assert _pending(service) == proposal

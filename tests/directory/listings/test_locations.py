@@ -117,6 +117,30 @@ def test_a_pending_location_survives_a_later_edit_of_the_listing(client, provide
     assert [e["name"] for e in change.proposed[fields.LOCATIONS]] == ["Bangor centre", "Main office"]
 
 
+def test_a_location_sent_twice_is_listed_once(client, provider, service, office, bangor_postcode):
+    """A second click while the first answer is on its way sends the add form again."""
+    client.force_login(provider)
+    url = reverse("listings:location_add", args=[service.public_id])
+    assert client.post(url, NEW_ADDRESS).status_code == 302
+
+    again = client.post(url, {**NEW_ADDRESS, "name": "BANGOR CENTRE", "postcode": "LL571LH"}, follow=True)
+
+    assert "Bangor centre is already listed at this address, so it has not been added again." in again.content.decode()
+    change = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    assert [e["name"] for e in change.proposed[fields.LOCATIONS]] == ["Bangor centre", "Main office"]
+
+
+def test_a_second_location_at_the_same_address_with_another_name_is_added(
+    client, provider, service, office, bangor_postcode,
+):
+    client.force_login(provider)
+    url = reverse("listings:location_add", args=[service.public_id])
+    client.post(url, NEW_ADDRESS)
+    client.post(url, {**NEW_ADDRESS, "name": "Bangor group room"})
+    change = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    assert [e["name"] for e in change.proposed[fields.LOCATIONS]] == ["Bangor centre", "Bangor group room", "Main office"]
+
+
 # Changing and unticking: never public before approval; withholding at once.
 
 def test_a_changed_address_is_not_public_until_approved(client, provider, moderator, service, office, bangor_postcode):

@@ -77,6 +77,18 @@ def test_on_the_welsh_area_page_a_name_with_no_welsh_is_marked_english(client, w
     assert 'lang="en">Cardiff only' not in english
 
 
+@pytest.mark.parametrize("path", ["/gaps/", "/cy/gaps/"])
+def test_the_map_form_names_no_field_as_its_button(client, wales_areas, path):
+    # The areas' list was labelled "Show", as the button is: a screen reader's list of the page's
+    # controls held two "Show"s, one of each kind.
+    body = client.get(path).content.decode()
+    form = body[body.index('<form method="get"'):body.index("</form>")]
+    labels = {re.sub(r"<[^>]+>|\s+", " ", label).strip() for label in re.findall(r"<label[^>]*>(.*?)</label>", form, re.S)}
+    buttons = {button.strip() for button in re.findall(r"<button[^>]*>(.*?)</button>", form, re.S)}
+    assert buttons and labels
+    assert not labels & buttons
+
+
 def test_an_unknown_area_is_404(client, wales_areas):
     assert client.get(reverse("gaps:area", args=["W06999999"])).status_code == 404
     assert client.get(reverse("gaps:area", args=["W11000029"])).status_code == 404  # a board, not an LA

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from directory.admin_inlines import LabelledTabularInline
 from directory.models import (
     Area,
     DirectoryVersion,
@@ -49,7 +50,7 @@ class OrganisationAdmin(SimpleHistoryAdmin, TranslationAdmin):
     inlines = [LocationInline]
 
 
-class CoverageInline(admin.TabularInline):
+class CoverageInline(LabelledTabularInline):
     model = Service.coverage_areas.through
     extra = 0
     autocomplete_fields = ("area",)
@@ -57,13 +58,13 @@ class CoverageInline(admin.TabularInline):
     verbose_name_plural = _("coverage: areas it takes referrals from")
 
 
-class ServiceAtLocationInline(admin.TabularInline):
+class ServiceAtLocationInline(LabelledTabularInline):
     model = ServiceAtLocation
     extra = 0
     autocomplete_fields = ("location",)
 
 
-class WaitingTimeInline(admin.TabularInline):
+class WaitingTimeInline(LabelledTabularInline):
     model = WaitingTimeReport
     extra = 1
     fields = ("weeks", "referrals_open", "as_of", "recorded_at", "recorded_by")
@@ -139,7 +140,7 @@ class WaitingTimeReportAdmin(admin.ModelAdmin):
     autocomplete_fields = ("service",)
 
 
-class TaxonomyTermInline(admin.TabularInline):
+class TaxonomyTermInline(LabelledTabularInline):
     model = TaxonomyTerm
     extra = 0
     fields = ("code", "name", "parent")

@@ -46,7 +46,9 @@ class LayerForm(forms.Form):
 
 
 class GapsForm(LayerForm):
-    view = forms.ChoiceField(label=_("Show"), choices=VIEWS, required=False)
+    # Not "Show": that is the form's button, and two controls of one name are two guesses to a
+    # screen reader's list of form fields.
+    view = forms.ChoiceField(label=_("Areas to show"), choices=VIEWS, required=False)
     # Hidden: the table's column headings choose it (the error summary says so, without a link).
     sort = forms.ChoiceField(label=_("Sort by"), required=False, widget=forms.HiddenInput,
                              choices=[(s, s) for s in SORTS] + [(f"-{s}", f"-{s}") for s in SORTS])

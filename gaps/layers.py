@@ -92,6 +92,12 @@ class ServiceRow:
         return self.name_cy if self.name_cy and (get_language() or "").startswith("cy") else self.name
 
     @property
+    def name_en(self) -> str:
+        """The English name, as a translated model field names it, so that `{% lang_attr row "name" %}`
+        marks an English name shown on a Welsh page (screen readers read it in English)."""
+        return self.name
+
+    @property
     def list_closed(self) -> bool:
         """Paused services count as supply, but their list is closed; so is a reported closed list."""
         return self.status == "paused" or self.referrals_open is False

@@ -102,6 +102,19 @@ def test_the_shortlist_is_a_referral_pack_with_a_share_link(client, db):
     assert f"/shortlist/?ids={first.public_id},{second.public_id}" in html
 
 
+def test_each_referral_form_link_in_the_pack_names_its_service(client, db):
+    # A screen reader's list of links read "Referral form" once per service, each to another form.
+    first = ServiceFactory(name="First", referral_url="https://example.org/first")
+    second = ServiceFactory(name="Second", referral_url="https://example.org/second")
+
+    html = client.get(f"{SHORTLIST}?ids={first.public_id},{second.public_id}").content.decode()
+
+    links = {href: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text)).strip()
+             for href, text in re.findall(r'<a class="govuk-link" href="(https://example.org/[^"]+)"[^>]*>(.*?)</a>', html)}
+    assert links == {"https://example.org/first": "Referral form (First)",
+                     "https://example.org/second": "Referral form (Second)"}
+
+
 def test_the_packs_contact_lines_start_with_what_there_is(client, db):
     by_email = ServiceFactory(referral_phone="", referral_email="refer@example.org", organisation__phone="")
     by_address = ServiceFactory(referral_phone="", referral_email="", organisation__phone="", organisation__email="")

@@ -66,6 +66,29 @@ def test_the_area_page_names_services_in_the_page_language_whoever_asked_first(c
     assert "Cymorth i deuluoedd" in welsh
 
 
+def test_on_the_welsh_area_page_a_name_with_no_welsh_is_marked_english(client, wales_areas):
+    # So that a screen reader reads "Cardiff only" in English, not with Welsh sounds.
+    ServiceFactory(name="Cardiff only", coverage=[wales_areas[CARDIFF]])
+    ServiceFactory(name="Family support", name_cy="Cymorth i deuluoedd", coverage=[wales_areas[CARDIFF]])
+    welsh = client.get(f"/cy/gaps/area/{CARDIFF}/").content.decode()
+    english = client.get(f"/gaps/area/{CARDIFF}/").content.decode()
+    assert re.search(r'<td class="govuk-table__cell" lang="en">Cardiff only</td>', welsh)
+    assert re.search(r'<td class="govuk-table__cell">Cymorth i deuluoedd</td>', welsh)
+    assert 'lang="en">Cardiff only' not in english
+
+
+@pytest.mark.parametrize("path", ["/gaps/", "/cy/gaps/"])
+def test_the_map_form_names_no_field_as_its_button(client, wales_areas, path):
+    # The areas' list was labelled "Show", as the button is: a screen reader's list of the page's
+    # controls held two "Show"s, one of each kind.
+    body = client.get(path).content.decode()
+    form = body[body.index('<form method="get"'):body.index("</form>")]
+    labels = {re.sub(r"<[^>]+>|\s+", " ", label).strip() for label in re.findall(r"<label[^>]*>(.*?)</label>", form, re.S)}
+    buttons = {button.strip() for button in re.findall(r"<button[^>]*>(.*?)</button>", form, re.S)}
+    assert buttons and labels
+    assert not labels & buttons
+
+
 def test_an_unknown_area_is_404(client, wales_areas):
     assert client.get(reverse("gaps:area", args=["W06999999"])).status_code == 404
     assert client.get(reverse("gaps:area", args=["W11000029"])).status_code == 404  # a board, not an LA

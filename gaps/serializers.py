@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from directory.models import Area
@@ -15,7 +16,16 @@ class GapsQuerySerializer(serializers.Serializer):
     need = serializers.ChoiceField(choices=[c for c, _label in layers.NEEDS], default=layers.NEED_CHILDREN)
 
 
+class AreaNameSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_cy = serializers.CharField()
+
+
 class AreaResultSerializer(serializers.Serializer):
+    """One row; the context's `no_provision_within` maps a region's (or Wales's) code to its local
+    authorities with no provision, which its mean would otherwise hide."""
+
     code = serializers.CharField()
     name = serializers.CharField()
     name_cy = serializers.CharField()
@@ -29,6 +39,16 @@ class AreaResultSerializer(serializers.Serializer):
     longest_wait_weeks = serializers.IntegerField(source="longest_wait", allow_null=True)
     closed_lists = serializers.IntegerField()
     all_lists_closed = serializers.BooleanField()
+    local_authorities_with_no_provision = serializers.SerializerMethodField(
+        help_text="On a region's row and on Wales's: its local authorities that no service in this layer covers "
+                  "(the region's figures are means that include their neighbours). Empty on a local authority's "
+                  "own row: see no_provision."
+    )
+
+    @extend_schema_field(AreaNameSerializer(many=True))
+    def get_local_authorities_with_no_provision(self, row: layers.AreaResult) -> list:
+        members = self.context.get("no_provision_within", {}).get(row.code, [])
+        return AreaNameSerializer(members, many=True).data
 
 
 class GapsResponseSerializer(serializers.Serializer):

@@ -15,12 +15,19 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from directory import reference_data
 from gaps import layers, maps, notes, selectors, unmet
 from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, TrendsForm, UnmetForm, quarter_key
 from gaps.layers import AreaResult, Layer, LayerResult
 from gaps.models import Snapshot
 
 BOUNDARIES = settings.BASE_DIR / "data" / "wales_local_authorities.geojson"
+# ONS codes' first letter → what is said of a local authority outside Wales (whole sentences: Welsh
+# mutates a country's name after "yn").
+OUTSIDE_WALES = {
+    "E": gettext_lazy("%(name)s is a local authority in England. There are no gaps figures for it."),
+    "S": gettext_lazy("%(name)s is a local authority in Scotland. There are no gaps figures for it."),
+}
 SORT_COLUMNS = (
     ("name", gettext_lazy("Area")),
     ("services", gettext_lazy("Covering services")),
@@ -190,6 +197,13 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
     """One local authority: for each layer, the services that cover it, their waits, and Wales."""
     place = selectors.area_get(code=code)
     if place is None:
+        elsewhere = reference_data.gb_local_authority_name(code)
+        if elsewhere and code[:1] in OUTSIDE_WALES:
+            # Say what the figures cover, rather than the generic "page not found" (which suggests
+            # a service has closed): the directory knows the name but holds nothing about the area.
+            return render(request, "gaps/outside_wales.html", {
+                "name": elsewhere, "where": OUTSIDE_WALES[code[:1]] % {"name": elsewhere}, "wales_only": notes.WALES_ONLY,
+            }, status=404)
         raise Http404(_("No such local authority"))
     version = selectors.directory_version()
     basis = layers.BASIS_SERVICES

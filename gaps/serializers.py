@@ -16,6 +16,17 @@ class GapsQuerySerializer(serializers.Serializer):
     need = serializers.ChoiceField(choices=[c for c, _label in layers.NEEDS], default=layers.NEED_CHILDREN)
 
 
+class FigureField(serializers.FloatField):
+    """A computed figure, to 10 decimal places: far finer than any figure means, but without the
+    binary float's last-digit noise (the method's worked example gave 5.250000000000001 for 5.25,
+    and a Wales level of 2.9999999999999996 for 3)."""
+
+    PLACES = 10
+
+    def to_representation(self, value: float) -> float:
+        return round(super().to_representation(value), self.PLACES)
+
+
 class AreaNameSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
@@ -30,10 +41,10 @@ class AreaResultSerializer(serializers.Serializer):
     name = serializers.CharField()
     name_cy = serializers.CharField()
     kind = serializers.CharField()
-    need = serializers.FloatField(source="demand")
+    need = FigureField(source="demand")
     covering_services = serializers.IntegerField(source="n_services")
-    access_per_10000 = serializers.FloatField(source="per_10k")
-    normalised_access = serializers.FloatField(source="normalised")
+    access_per_10000 = FigureField(source="per_10k")
+    normalised_access = FigureField(source="normalised")
     no_provision = serializers.BooleanField()
     median_wait_weeks = serializers.FloatField(source="median_wait", allow_null=True)
     longest_wait_weeks = serializers.IntegerField(source="longest_wait", allow_null=True)

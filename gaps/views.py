@@ -157,6 +157,15 @@ def _fmt(value: float | None, places: int = 2) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
 
+def _gaps_filename(chosen: Chosen) -> str:
+    """The layer, and any choice other than the default: a commissioner who downloads the local
+    authorities and then the health boards (or capacity, or prevalence) gets two names, not one file
+    and a "(1)" that the browser names for her."""
+    parts = [chosen.layer.key.replace(":", "-")]
+    parts += [value for name in ("view", "basis", "need") if (value := getattr(chosen, name)) != DEFAULTS[name]]
+    return f"servicemap-gaps-{'-'.join(parts)}.csv"
+
+
 def data_csv(request: HttpRequest) -> HttpResponse:
     """The table as CSV; the first rows state source, period, method and limits."""
     form = GapsForm(request.GET or None)
@@ -171,7 +180,7 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     no_provision = [la for la in layers.sort_results(result.areas, "name") if la.no_provision]
     none_in = {id(region): members for region, members in _no_provision_by_region(rows, no_provision, region_of)}
     none_in[id(result.wales)] = no_provision
-    response = _csv_attachment(f'servicemap-gaps-{chosen.layer.key.replace(":", "-")}.csv')
+    response = _csv_attachment(_gaps_filename(chosen))
     writer = csv.writer(response)
     writer.writerow([_("Layer"), chosen.layer.label])
     for key, text in notes.figure_notes(result, selectors.directory_as_of()):
@@ -269,9 +278,12 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
         return _csv_refused(form)
     months = form.chosen_months()
     report = unmet.unmet_report(months=months)
-    response = _csv_attachment("servicemap-unmet-searches.csv")
+    quarter = form.chosen_quarter()
+    # The quarter in the name too: files of two quarters must not be taken for one.
+    response = _csv_attachment(f"servicemap-unmet-searches-{quarter_key(quarter)}.csv" if quarter
+                               else "servicemap-unmet-searches.csv")
     writer = csv.writer(response)
-    for key, text in notes.unmet_notes(form.chosen_quarter()):
+    for key, text in notes.unmet_notes(quarter):
         writer.writerow([str(notes.NOTE_HEADINGS[key]), text])
     writer.writerow(["[c]", _("Hidden cells show [c].")])
     writer.writerow([])

@@ -126,6 +126,8 @@ def test_a_printed_gaps_page_keeps_its_keys_colours_its_whole_table_and_one_wale
     table = page.locator("#gaps-table")
     assert table.evaluate("e => e.scrollWidth <= e.clientWidth")
     assert table.locator("table").evaluate("t => t.getBoundingClientRect().right") <= 718
+    # Long words break in the column headings only, not in the areas' names (Bro Morgannwg).
+    assert table.locator("tbody th").first.evaluate("e => getComputedStyle(e).overflowWrap") != "anywhere"
     # The key's colours print (browsers leave out background colours unless told otherwise).
     swatch = page.locator(".sm-legend span.sm-swatch").first
     assert swatch.evaluate("e => getComputedStyle(e).printColorAdjust") == "exact"

@@ -24,8 +24,14 @@ class GapsView(APIView):
         version = selectors.directory_version()
         result = selectors.gaps_layer(layer=layer, basis=params["basis"], need=params["need"], version=version)
         rows = result.areas
+        # Which local authorities have none, on each region's row and on Wales's, as the CSV says.
+        none_within = {result.wales.code: layers.sort_results(result.no_provision, "name")}
         if params["view"] != VIEW_LA:
-            rows = layers.regional(result, selectors.gaps_regions(kind=params["view"], version=version))
+            regions = selectors.gaps_regions(kind=params["view"], version=version)
+            rows = layers.regional(result, regions)
+            none_within |= {row.code: members for row, members in
+                            zip(rows, layers.no_provision_within(result, regions), strict=True)}
+        context = {"no_provision_within": none_within}
         as_of = selectors.directory_as_of(version)
         return Response({
             "layer": layer.key,
@@ -36,6 +42,6 @@ class GapsView(APIView):
             "view": params["view"],
             "directory_as_of": as_of.isoformat() if as_of else None,
             "notes": dict(notes.figure_notes(result, as_of)),
-            "wales": AreaResultSerializer(result.wales).data,
-            "areas": AreaResultSerializer(layers.sort_results(rows, "name"), many=True).data,
+            "wales": AreaResultSerializer(result.wales, context=context).data,
+            "areas": AreaResultSerializer(layers.sort_results(rows, "name"), many=True, context=context).data,
         })

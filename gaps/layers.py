@@ -499,6 +499,16 @@ def regional(result: LayerResult, regions: Sequence[AreaRow]) -> list[AreaResult
     ]
 
 
+def no_provision_within(result: LayerResult, regions: Sequence[AreaRow]) -> list[list[AreaResult]]:
+    """For each region, its local authorities with no provision, by name.
+
+    A region's figures are a demand-weighted mean of its members', so a region with provision can
+    hold a local authority with none: every view of a region (page, CSV, API) names them beside it.
+    """
+    empty = [area for area in sort_results(result.areas, "name") if area.no_provision]
+    return [[area for area in empty if area.code in region.la_codes] for region in regions]
+
+
 @dataclass(frozen=True)
 class RatioRow:
     area: AreaResult  # the intra-familial result

@@ -17,6 +17,15 @@ from servicemap import rates
 CENSUS = gettext_lazy("ONS Census 2021, table TS007 (usual residents aged 0–17 on 21 March 2021)")
 
 
+# The directory knows England's and Scotland's postcodes and local authority names (for a search),
+# but holds no areas, children or coverage there: say so wherever the figures are, not leave a
+# reader in England to take an absence for "no provision".
+WALES_ONLY = gettext_lazy(
+    "Wales only: the figures are for Wales's local authorities. The directory holds no areas, numbers of "
+    "children or service coverage for England or Scotland yet, so provision there is not shown."
+)
+
+
 def access_unit(basis: str, need: str) -> str:
     """What an access figure counts, per 10,000 of what: it follows the supply basis and the need
     chosen (per 10,000 estimated abused children is ten times per 10,000 children)."""
@@ -75,7 +84,7 @@ def figure_notes(result: LayerResult, as_of: date | None) -> list[tuple[str, str
             "layers still divide by all children aged 0–17. Waiting times are reported by services and may be "
             "out of date. Child protection registrations are not used as need: only about one in five children "
             "with recorded concerns about sexual abuse were registered for it."
-        )),
+        ) + " " + str(WALES_ONLY)),
     ]
 
 
@@ -115,6 +124,7 @@ def unmet_notes(quarter: date | None) -> list[tuple[str, str]]:
             "These are searches, not children: one child may be searched for several times, or not at all. "
             "Practitioners who know there is nothing nearby may stop searching. A search for several forms of "
             "abuse is counted once, under that combination."
-        ) + " " + _counting_cap()),
+        ) + " " + _("Only searches for a child in a Welsh local authority are counted; a search from a postcode "
+                    "in England or Scotland is not.") + " " + _counting_cap()),
         ("suppression", _("Counts of 1–4 are shown as <5; some other cells are hidden so they cannot be worked out.")),
     ]

@@ -274,10 +274,11 @@ def area_get(*, code: str) -> Area | None:
     return Area.objects.filter(code=code, kind=Area.Kind.LOCAL_AUTHORITY).first()
 
 
-def local_authority_list() -> list[tuple[str, str, int | None]]:
-    """(code, name, children 0–17) of every local authority, by name."""
+def local_authority_list() -> list[tuple[str, str, str, int | None]]:
+    """(code, name, Welsh name, children 0–17) of every local authority, by (English) name."""
     return list(
-        Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY).order_by("name").values_list("code", "name", "children_0_17")
+        Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY).order_by("name", "code")
+        .values_list("code", "name", "name_cy", "children_0_17")
     )
 
 

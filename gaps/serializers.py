@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from directory.models import Area
@@ -15,20 +16,50 @@ class GapsQuerySerializer(serializers.Serializer):
     need = serializers.ChoiceField(choices=[c for c, _label in layers.NEEDS], default=layers.NEED_CHILDREN)
 
 
+class FigureField(serializers.FloatField):
+    """A computed figure, to 10 decimal places: far finer than any figure means, but without the
+    binary float's last-digit noise (the method's worked example gave 5.250000000000001 for 5.25,
+    and a Wales level of 2.9999999999999996 for 3)."""
+
+    PLACES = 10
+
+    def to_representation(self, value: float) -> float:
+        return round(super().to_representation(value), self.PLACES)
+
+
+class AreaNameSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_cy = serializers.CharField()
+
+
 class AreaResultSerializer(serializers.Serializer):
+    """One row; the context's `no_provision_within` maps a region's (or Wales's) code to its local
+    authorities with no provision, which its mean would otherwise hide."""
+
     code = serializers.CharField()
     name = serializers.CharField()
     name_cy = serializers.CharField()
     kind = serializers.CharField()
-    need = serializers.FloatField(source="demand")
+    need = FigureField(source="demand")
     covering_services = serializers.IntegerField(source="n_services")
-    access_per_10000 = serializers.FloatField(source="per_10k")
-    normalised_access = serializers.FloatField(source="normalised")
+    access_per_10000 = FigureField(source="per_10k")
+    normalised_access = FigureField(source="normalised")
     no_provision = serializers.BooleanField()
     median_wait_weeks = serializers.FloatField(source="median_wait", allow_null=True)
     longest_wait_weeks = serializers.IntegerField(source="longest_wait", allow_null=True)
     closed_lists = serializers.IntegerField()
     all_lists_closed = serializers.BooleanField()
+    local_authorities_with_no_provision = serializers.SerializerMethodField(
+        help_text="On a region's row and on Wales's: its local authorities that no service in this layer covers "
+                  "(the region's figures are means that include their neighbours). Empty on a local authority's "
+                  "own row: see no_provision."
+    )
+
+    @extend_schema_field(AreaNameSerializer(many=True))
+    def get_local_authorities_with_no_provision(self, row: layers.AreaResult) -> list:
+        members = self.context.get("no_provision_within", {}).get(row.code, [])
+        return AreaNameSerializer(members, many=True).data
 
 
 class GapsResponseSerializer(serializers.Serializer):

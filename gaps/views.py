@@ -15,12 +15,18 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directory import boundaries
+from directory import boundaries, reference_data
 from gaps import layers, maps, notes, selectors, unmet
 from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, TrendsForm, UnmetForm, quarter_key
 from gaps.layers import AreaResult, Layer, LayerResult
 from gaps.models import Snapshot
 
+# ONS codes' first letter → what is said of a local authority outside Wales (whole sentences: Welsh
+# mutates a country's name after "yn").
+OUTSIDE_WALES = {
+    "E": gettext_lazy("%(name)s is a local authority in England. There are no gaps figures for it."),
+    "S": gettext_lazy("%(name)s is a local authority in Scotland. There are no gaps figures for it."),
+}
 SORT_COLUMNS = (
     ("name", gettext_lazy("Area")),
     ("services", gettext_lazy("Covering services")),
@@ -150,6 +156,15 @@ def _fmt(value: float | None, places: int = 2) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
 
+def _gaps_filename(chosen: Chosen) -> str:
+    """The layer, and any choice other than the default: a commissioner who downloads the local
+    authorities and then the health boards (or capacity, or prevalence) gets two names, not one file
+    and a "(1)" that the browser names for her."""
+    parts = [chosen.layer.key.replace(":", "-")]
+    parts += [value for name in ("view", "basis", "need") if (value := getattr(chosen, name)) != DEFAULTS[name]]
+    return f"servicemap-gaps-{'-'.join(parts)}.csv"
+
+
 def data_csv(request: HttpRequest) -> HttpResponse:
     """The table as CSV; the first rows state source, period, method and limits."""
     form = GapsForm(request.GET or None)
@@ -164,7 +179,7 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     no_provision = [la for la in layers.sort_results(result.areas, "name") if la.no_provision]
     none_in = {id(region): members for region, members in _no_provision_by_region(rows, no_provision, region_of)}
     none_in[id(result.wales)] = no_provision
-    response = _csv_attachment(f'servicemap-gaps-{chosen.layer.key.replace(":", "-")}.csv')
+    response = _csv_attachment(_gaps_filename(chosen))
     writer = csv.writer(response)
     writer.writerow([_("Layer"), chosen.layer.label])
     for key, text in notes.figure_notes(result, selectors.directory_as_of()):
@@ -190,6 +205,13 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
     """One local authority: for each layer, the services that cover it, their waits, and Wales."""
     place = selectors.area_get(code=code)
     if place is None:
+        elsewhere = reference_data.gb_local_authority_name(code)
+        if elsewhere and code[:1] in OUTSIDE_WALES:
+            # Say what the figures cover, rather than the generic "page not found" (which suggests
+            # a service has closed): the directory knows the name but holds nothing about the area.
+            return render(request, "gaps/outside_wales.html", {
+                "name": elsewhere, "where": OUTSIDE_WALES[code[:1]] % {"name": elsewhere}, "wales_only": notes.WALES_ONLY,
+            }, status=404)
         raise Http404(_("No such local authority"))
     version = selectors.directory_version()
     basis = layers.BASIS_SERVICES
@@ -255,9 +277,12 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
         return _csv_refused(form)
     months = form.chosen_months()
     report = unmet.unmet_report(months=months)
-    response = _csv_attachment("servicemap-unmet-searches.csv")
+    quarter = form.chosen_quarter()
+    # The quarter in the name too: files of two quarters must not be taken for one.
+    response = _csv_attachment(f"servicemap-unmet-searches-{quarter_key(quarter)}.csv" if quarter
+                               else "servicemap-unmet-searches.csv")
     writer = csv.writer(response)
-    for key, text in notes.unmet_notes(form.chosen_quarter()):
+    for key, text in notes.unmet_notes(quarter):
         writer.writerow([str(notes.NOTE_HEADINGS[key]), text])
     writer.writerow(["[c]", _("Hidden cells show [c].")])
     writer.writerow([])

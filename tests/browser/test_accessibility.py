@@ -35,6 +35,8 @@ PAGES = [
     ("gaps-headlines", "/gaps/headlines/", 200, "screen", None),
     ("gaps-unmet", "/gaps/unmet/", 200, "screen", None),
     ("gaps-trends", "/gaps/trends/", 200, "screen", None),
+    ("gaps-print", "/gaps/?view=safeguarding_region", 200, "print", None),
+    ("gaps-outside-wales", "/gaps/area/E06000023/", 404, "screen", None),
     ("about-the-data", "/about-the-data/", 200, "screen", None),
     ("accessibility-statement", "/accessibility/", 200, "screen", None),
     ("privacy-notice", "/privacy/", 200, "screen", None),

@@ -57,3 +57,32 @@ def test_bad_parameters_are_a_400_naming_the_field(client, wales_areas, params, 
 
 def test_writes_are_not_allowed(client, wales_areas):
     assert client.post(URL, {}).status_code in {403, 405}
+
+
+def test_a_regions_row_names_its_local_authorities_with_no_provision_as_the_csv_does(client, wales_areas):
+    # Cardiff has a service, the Vale of Glamorgan none: their board's mean is above 0 all the same.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    data = client.get(URL, {"view": "safeguarding_region"}).json()
+    board = next(a for a in data["areas"] if a["code"] == "cardiff-vale")
+    assert board["no_provision"] is False
+    assert board["local_authorities_with_no_provision"] == [
+        {"code": "W06000014", "name": "Vale of Glamorgan", "name_cy": "Bro Morgannwg"}
+    ]
+    gwent = next(a for a in data["areas"] if a["code"] == "gwent")
+    assert [la["name"] for la in gwent["local_authorities_with_no_provision"]] == [
+        "Blaenau Gwent", "Caerphilly", "Monmouthshire", "Newport", "Torfaen"
+    ]
+    assert len(data["wales"]["local_authorities_with_no_provision"]) == 21
+    csv_text = client.get("/gaps/data.csv", {"view": "safeguarding_region"}).content.decode("utf-8-sig")
+    assert "cardiff-vale,Cardiff and Vale" in csv_text and "Vale of Glamorgan (W06000014)" in csv_text
+
+
+def test_a_local_authoritys_own_row_lists_none_beside_its_no_provision_flag(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    data = client.get(URL).json()
+    newport = next(a for a in data["areas"] if a["code"] == NEWPORT)
+    assert newport["no_provision"] is True
+    assert newport["local_authorities_with_no_provision"] == []
+    assert {la["code"] for la in data["wales"]["local_authorities_with_no_provision"]} == (
+        {a["code"] for a in data["areas"]} - {CARDIFF}
+    )

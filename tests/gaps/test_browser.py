@@ -115,3 +115,24 @@ def test_on_a_phone_the_tables_area_names_stay_in_view_as_its_figures_scroll(liv
     assert abs(first_name.bounding_box()["x"] - before) < 1  # the row's name did not scroll away
     caption = page.locator("#gaps-table caption").bounding_box()
     assert caption["x"] >= 0 and caption["x"] + caption["width"] <= 375  # nor did the caption
+
+
+def test_a_printed_gaps_page_keeps_its_keys_colours_its_whole_table_and_one_wales_row(live_server, areas, browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 718, "height": 1000})  # A4 less the browser's usual 1 cm margins
+    page.goto(f"{live_server.url}/cy/gaps/?view=safeguarding_region")  # Welsh headings: the widest table
+    page.emulate_media(media="print")
+    # Paper does not scroll: every column of the table is within the page.
+    table = page.locator("#gaps-table")
+    assert table.evaluate("e => e.scrollWidth <= e.clientWidth")
+    assert table.locator("table").evaluate("t => t.getBoundingClientRect().right") <= 718
+    # Long words break in the column headings only, not in the areas' names (Bro Morgannwg).
+    assert table.locator("tbody th").first.evaluate("e => getComputedStyle(e).overflowWrap") != "anywhere"
+    # The key's colours print (browsers leave out background colours unless told otherwise).
+    swatch = page.locator(".sm-legend span.sm-swatch").first
+    assert swatch.evaluate("e => getComputedStyle(e).printColorAdjust") == "exact"
+    # The Wales row is printed once, after the last row, not at the foot of every page.
+    assert page.locator("#gaps-table tfoot").evaluate("e => getComputedStyle(e).display") == "table-row-group"
+    # What only works on screen is left off the paper.
+    assert not page.get_by_text("Neidio i'r tabl").is_visible()
+    assert not page.locator(".leaflet-control-zoom").is_visible()

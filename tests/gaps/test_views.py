@@ -349,3 +349,22 @@ def test_the_csvs_begin_with_a_byte_order_mark_so_excel_keeps_welsh_letters(clie
     assert not text.startswith("\ufeff")  # one mark, not two
     if name == "gaps:data_csv":
         assert "Ynys Môn" in text
+
+
+@pytest.mark.parametrize(("params", "filename"), [
+    ({}, "servicemap-gaps-all.csv"),
+    ({"layer": "intra_familial", "age": "under_11"}, "servicemap-gaps-intra_familial-under_11.csv"),
+    ({"layer": "sibling", "view": "health_board"}, "servicemap-gaps-sibling-health_board.csv"),
+    ({"view": "safeguarding_region", "basis": "capacity", "need": "prevalence"},
+     "servicemap-gaps-all-safeguarding_region-capacity-prevalence.csv"),
+])
+def test_each_choice_downloads_under_its_own_file_name(client, wales_areas, params, filename):
+    response = client.get(reverse("gaps:data_csv"), params)
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+
+
+def test_the_unmet_csv_is_named_for_its_quarter(client, wales_areas):
+    record_unmet_search(month=date(2025, 5, 1), lad_code=CARDIFF, abuse_forms=[], age=None, excluded_by="none",
+                        reason="no_service")
+    response = client.get(reverse("gaps:unmet_csv"), {"quarter": "2025-Q2"})
+    assert response["Content-Disposition"] == 'attachment; filename="servicemap-unmet-searches-2025-Q2.csv"'

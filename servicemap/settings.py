@@ -469,6 +469,9 @@ ORUK_API_FEED_RATE = env_rate("ORUK_API_FEED_RATE", "60/hour")
 PROBLEM_REPORT_RATE = env_rate("PROBLEM_REPORT_RATE", "20/hour")
 # Password reset requests per client (servicemap/rate_limits.py): nobody's mailbox is filled with links.
 PASSWORD_RESET_RATE = env_rate("PASSWORD_RESET_RATE", "5/hour")
+# Wrong passwords per client, whatever the address tried (servicemap/rate_limits.py): django-axes
+# locks one address from one client, so a client could try a few common passwords on every address.
+SIGN_IN_FAILURE_RATE = env_rate("SIGN_IN_FAILURE_RATE", "30/hour")
 # A reset link works once, and for a day (Django's default is three).
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 # Searches with no local service counted for the gaps module per client (the search is still served):

@@ -23,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http.request import validate_host
 from django.utils.translation import gettext_lazy as _
 
+from servicemap import static_headers
 from servicemap.rates import parse_rate
 from servicemap.release import release_id
 
@@ -272,6 +273,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_ADD_HEADERS_FUNCTION = static_headers.add_headers  # a policy and no framing (why: there)
 if not STATIC_MANIFEST:
     # Files come from the finders then, so a missing (never collected) STATIC_ROOT is expected.
     warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from directory.models import Service, WaitingTimeReport
 from directory.oruk.selectors import with_current_wait
+from servicemap.csv_cells import FORMULA_STARTS, as_text_cell  # noqa: F401 (FORMULA_STARTS: tests read it here)
 
 COLUMNS = ("service_id", "organisation", "service", "status", "wait_weeks", "referrals_open", "wait_as_of")
 REQUIRED_COLUMNS = ("service_id", "status", "wait_weeks", "referrals_open", "wait_as_of")
@@ -76,23 +77,6 @@ def current_states() -> list[CurrentState]:
         )
         for s in rows
     ]
-
-
-# A cell starting with one of these is a formula to a spreadsheet (OWASP's "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# A spreadsheet whose list separator is ";" (the upload reads files saved so) starts a cell at every
-# ";" and a row at every line break, quotes or not, as this file is not written with ";": a formula
-# after one would start a cell of its own (OWASP: "take care of the field separator").
-_FORMULA_AFTER_BREAK = re.compile(r"(?<=[;\r\n])(?=[=+\-@\t\r])")
-
-
-def as_text_cell(value: str) -> str:
-    """Provider-written text for a cell a moderator's spreadsheet shows as text, never runs: a
-    service named `=HYPERLINK("http://…","Open")` would otherwise be a working link in Excel. The
-    apostrophe is the spreadsheet's own mark for "text", at the start and after a ";" or line
-    break; these columns are never read back."""
-    value = _FORMULA_AFTER_BREAK.sub("'", value)
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def write_csv(states: list[CurrentState]) -> str:

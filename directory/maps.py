@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from jinja2 import Template
 
 from directory.map_scale import ScaleBar
+from directory.map_text import text
 from directory.models import Location, Service
 from directory.selectors import Group
 
@@ -36,17 +37,6 @@ WALES_BOUNDS = [[51.37, -5.35], [53.43, -2.65]]
 OUTLINE = {"color": "#0b0c0c", "weight": 3, "fillColor": "#ffdd00", "fillOpacity": 0.15}
 COVERAGE = {"color": "#1d70b8", "weight": 1, "fillColor": "#1d70b8", "fillOpacity": 0.25}
 BACKDROP = {"color": "#6f777b", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.6}
-
-
-def text(value: object) -> str:
-    """Escape provider-written text for folium, which pastes it into JS template literals.
-
-    Braces too: branca renders each element's script, then parses what it wrote as a Jinja template
-    of its own (`Element(script(...))`) and renders that, so a service named `{{ 7*7 }}` showed 49 on
-    the map, and Jinja's globals reached the server's `os` module (a provider's name ran a shell
-    command on every search map that drew it). As entities they are text to the browser and to Jinja."""
-    escaped = html.escape(str(value)).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
-    return escaped.replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _new_map(tiles_url: str, attribution: str) -> folium.Map:

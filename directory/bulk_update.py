@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from directory.models import Service, WaitingTimeReport
 from directory.oruk.selectors import with_current_wait
+from servicemap.csv_cells import FORMULA_STARTS, as_text_cell  # noqa: F401 (FORMULA_STARTS: tests read it here)
 
 COLUMNS = ("service_id", "organisation", "service", "status", "wait_weeks", "referrals_open", "wait_as_of")
 REQUIRED_COLUMNS = ("service_id", "status", "wait_weeks", "referrals_open", "wait_as_of")
@@ -76,17 +77,6 @@ def current_states() -> list[CurrentState]:
         )
         for s in rows
     ]
-
-
-# A cell starting with one of these is a formula to a spreadsheet (OWASP's "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def as_text_cell(value: str) -> str:
-    """Provider-written text for a cell a moderator's spreadsheet shows as text, never runs: a
-    service named `=HYPERLINK("http://…","Open")` would otherwise be a working link in Excel. The
-    apostrophe is the spreadsheet's own mark for "text"; these columns are never read back."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def write_csv(states: list[CurrentState]) -> str:

@@ -29,6 +29,7 @@ from jinja2 import Template
 from directory import map_shapes
 from directory.map_icons import NoDefaultIcon
 from directory.map_scale import ScaleBar
+from directory.map_text import text
 from directory.models import Location, Service
 from directory.selectors import Group
 
@@ -40,11 +41,6 @@ WALES_BOUNDS = [[51.37, -5.35], [53.43, -2.65]]
 OUTLINE = {"color": "#0b0c0c", "weight": 3, "fillColor": "#ffdd00", "fillOpacity": 0.15}
 COVERAGE = {"color": "#1d70b8", "weight": 1, "fillColor": "#1d70b8", "fillOpacity": 0.25}
 BACKDROP = {"color": "#6f777b", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.6}
-
-
-def text(value: object) -> str:
-    """Escape provider-written text for folium, which pastes it into JS template literals."""
-    return html.escape(str(value)).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
 
 
 def _new_map(tiles_url: str, attribution: str, shapes_url: str) -> folium.Map:

@@ -26,6 +26,7 @@ from directory.bilingual import area_display_name
 from directory.boundaries import AreaShapes
 from directory.map_icons import NoDefaultIcon
 from directory.map_scale import ScaleBar
+from directory.map_text import text
 from gaps import notes
 from gaps.layers import BASIS_SERVICES, NEED_CHILDREN, AreaResult
 
@@ -72,9 +73,11 @@ def _properties(result: AreaResult, region: AreaResult | None) -> dict[str, str]
     closed = (
         _("all %(n)s closed") % {"n": shown.closed_lists} if shown.all_lists_closed else str(shown.closed_lists)
     )
+    # The tooltip writes these as HTML, and branca renders the map's script again as a Jinja template:
+    # names escaped as the search map escapes a provider's (directory/maps.py: text).
     props = {
-        "sm_name": result.name,
-        "sm_name_cy": result.name_cy,
+        "sm_name": text(result.name),
+        "sm_name_cy": text(result.name_cy),
         "sm_access": _("no provision") if shown.no_provision else _fmt(shown.per_10k, 2),
         "sm_normalised": "0" if shown.no_provision else _fmt(shown.normalised, 2),
         "sm_services": str(shown.n_services),
@@ -85,7 +88,7 @@ def _properties(result: AreaResult, region: AreaResult | None) -> dict[str, str]
         props["sm_here"] = (
             _("none: no provision") if result.no_provision else str(result.n_services)
         )
-        props["sm_region"] = area_display_name(region.name, region.name_cy)
+        props["sm_region"] = text(area_display_name(region.name, region.name_cy))
     return props
 
 

@@ -20,6 +20,7 @@ from gaps import layers, maps, notes, selectors, unmet
 from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, TrendsForm, UnmetForm, quarter_key
 from gaps.layers import AreaResult, Layer, LayerResult
 from gaps.models import Snapshot
+from servicemap.csv_cells import as_text_cell
 
 # ONS codes' first letter → what is said of a local authority outside Wales (whole sentences: Welsh
 # mutates a country's name after "yn").
@@ -192,11 +193,13 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     ])
     for row in [*layers.sort_results(rows, "name"), result.wales]:
         writer.writerow([
-            row.code, row.name, row.name_cy, row.kind, _fmt(row.demand, 1), row.n_services, _fmt(row.per_10k, 4),
+            # Area names and codes as text: an imported feed may add an area (directory/oruk/importer.py).
+            as_text_cell(row.code), as_text_cell(row.name), as_text_cell(row.name_cy), row.kind, _fmt(row.demand, 1),
+            row.n_services, _fmt(row.per_10k, 4),
             _fmt(row.normalised, 4), "yes" if row.no_provision else "no", _fmt(row.median_wait, 1),
             "" if row.longest_wait is None else row.longest_wait, row.closed_lists,
             "yes" if row.all_lists_closed else "no",
-            "; ".join(f"{la.name} ({la.code})" for la in none_in.get(id(row), [])),
+            as_text_cell("; ".join(f"{la.name} ({la.code})" for la in none_in.get(id(row), []))),
         ])
     return response
 
@@ -290,8 +293,9 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
                      "per_10000_children"])
     for breakdown in report.breakdowns:
         for row in breakdown.rows:
-            writer.writerow([breakdown.key, row.code, row.label, *[c.text for c in row.cells], row.total.text,
-                             row.rate.text if row.rate else ""])
+            # Area names as text: an imported feed may add an area (directory/oruk/importer.py).
+            writer.writerow([breakdown.key, as_text_cell(row.code), as_text_cell(row.label),
+                             *[c.text for c in row.cells], row.total.text, row.rate.text if row.rate else ""])
         writer.writerow([breakdown.key, "", "Total", *[c.text for c in breakdown.table.col_totals],
                          breakdown.table.total.text, ""])
     return response

@@ -26,7 +26,7 @@ BACKUP_DAYS = 14
 # The per-client limits, each counted under a hash of the visitor's address for two of its windows
 # (servicemap/rate_limits.py).
 RATE_SETTINGS = ("ORUK_API_ANON_RATE", "ORUK_API_FEED_RATE", "PROBLEM_REPORT_RATE", "PASSWORD_RESET_RATE",
-                 "UNMET_COUNT_RATE")
+                 "SIGN_IN_FAILURE_RATE", "UNMET_COUNT_RATE")
 
 # Every model holding a staff account, an email address, an internet address or a sign-in name, and
 # where the privacy notice accounts for it. A test fails on a model that holds one and is not here.

@@ -8,7 +8,9 @@ hash of the client's address (servicemap/client_address.py), never the address. 
   (format=ndjson, directory/oruk/api.py), each of which streams every match;
 - the public "report a problem" form (directory/listings/views.py), whose reports land in the
   moderators' queue: a script sending hundreds would bury the real ones;
-- the unmet-demand count (directory/views.py): the published figures are not a script's to write.
+- the unmet-demand count (directory/views.py): the published figures are not a script's to write;
+- wrong passwords at sign-in (directory/accounts/views.py), whatever the address tried: django-axes
+  locks one address from one client, not a client trying a few passwords on every address.
 
 A fixed window lets a client make up to twice the rate across a window's boundary; these limits
 are courtesies that keep one client from crowding out the rest, not security boundaries. For the
@@ -59,3 +61,16 @@ def wait_before(scope: str, request, rate: str) -> float | None:
     except CacheUnavailable:
         return None
     return None if count <= limit else left
+
+
+def refused(scope: str, request, rate: str) -> float | None:
+    """As `wait_before`, without counting this request: for a limit counted only on failures
+    (`wait_before` counts each one), asked before the request is looked at."""
+    limit, duration = parse_rate(rate)
+    now = time.time()
+    window = int(now // duration)
+    try:
+        count = default_cache.get(f"{client_key(scope, request)}:{window}") or 0
+    except CacheUnavailable:
+        return None
+    return None if count < limit else (window + 1) * duration - now

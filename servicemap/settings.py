@@ -23,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http.request import validate_host
 from django.utils.translation import gettext_lazy as _
 
+from servicemap import static_headers
 from servicemap.rates import parse_rate
 from servicemap.release import release_id
 
@@ -272,6 +273,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_ADD_HEADERS_FUNCTION = static_headers.add_headers  # a policy and no framing (why: there)
 if not STATIC_MANIFEST:
     # Files come from the finders then, so a missing (never collected) STATIC_ROOT is expected.
     warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
@@ -490,6 +492,9 @@ ORUK_API_FEED_RATE = env_rate("ORUK_API_FEED_RATE", "60/hour")
 PROBLEM_REPORT_RATE = env_rate("PROBLEM_REPORT_RATE", "20/hour")
 # Password reset requests per client (servicemap/rate_limits.py): nobody's mailbox is filled with links.
 PASSWORD_RESET_RATE = env_rate("PASSWORD_RESET_RATE", "5/hour")
+# Wrong passwords per client, whatever the address tried (servicemap/rate_limits.py): django-axes
+# locks one address from one client, so a client could try a few common passwords on every address.
+SIGN_IN_FAILURE_RATE = env_rate("SIGN_IN_FAILURE_RATE", "30/hour")
 # A reset link works once, and for a day (Django's default is three).
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 # Searches with no local service counted for the gaps module per client (the search is still served):

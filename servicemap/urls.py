@@ -6,7 +6,9 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from directory import views as directory_views
-from servicemap import policy_pages, site_files
+from servicemap import admin_sign_in, policy_pages, site_files
+
+admin.site.login = admin_sign_in.sign_in  # one sign-in page, with its limits (why: there)
 
 urlpatterns = [
     path("robots.txt", site_files.robots_txt, name="robots_txt"),

@@ -42,10 +42,36 @@ RESETS_TOO_MANY = ngettext_lazy(
 )
 
 
+SIGN_IN_PAUSED = ngettext_lazy(
+    "Many wrong passwords have been sent from your connection in a short time, so signing in from it is "
+    "paused. Try again in about %(minutes)s minute, or reset your password.",
+    "Many wrong passwords have been sent from your connection in a short time, so signing in from it is "
+    "paused. Try again in about %(minutes)s minutes, or reset your password.",
+    "minutes",
+)
+
+
 class SignInView(LoginView):
+    """django-axes pauses one address after wrong passwords from one client; this also pauses a
+    client after SIGN_IN_FAILURE_RATE wrong passwords for any addresses (a few common passwords
+    tried on every provider's address would never lock one), before the password is checked."""
+
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        retry_after = rate_limits.refused("sign_in_failures", request, settings.SIGN_IN_FAILURE_RATE)
+        if retry_after is None:
+            return super().post(request, *args, **kwargs)
+        response = render(request, "accounts/sign_in_paused.html", {
+            "message": SIGN_IN_PAUSED % {"minutes": math.ceil(retry_after / 60)}}, status=429)
+        response["Retry-After"] = str(math.ceil(retry_after))
+        return response
+
+    def form_invalid(self, form):
+        rate_limits.wait_before("sign_in_failures", self.request, settings.SIGN_IN_FAILURE_RATE)  # counts it
+        return super().form_invalid(form)
 
 
 class SignOutView(LogoutView):

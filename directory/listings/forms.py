@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django import forms
 from django.db import models
@@ -24,6 +25,11 @@ AGE_RANGE = _("Enter an age in years from 0 to 25, like 4 or 4.5.")
 CAPACITY_INVALID = _("Enter the number of new referrals a year as a whole number, like 40, or leave it blank.")
 EMAIL_INVALID = _("Enter an email address in the correct format, like name@example.org.")
 REFERRAL_URL_INVALID = _("Enter the referral form's web address, like www.example.org/refer.")
+# "https://www.nspcc.org.uk@evil.example/" leads to evil.example: a link that reads as one site and
+# goes to another is how a listing would be made to phish the social workers who follow it.
+REFERRAL_URL_CREDENTIALS = _(
+    "Enter the referral form's web address without a user name or password before an @, like www.example.org/refer."
+)
 # Said by the server: the inputs carry no maxlength, which cut a pasted link short without a word.
 REFERRAL_URL_TOO_LONG = _(
     "Enter a web address of 200 characters or fewer. Online form services usually offer a shorter link to share."
@@ -261,6 +267,12 @@ class ServiceForm(forms.ModelForm):
                 }
             )
         return groups
+
+    def clean_referral_url(self) -> str:
+        url = self.cleaned_data["referral_url"]
+        if "@" in urlsplit(url).netloc:
+            raise forms.ValidationError(REFERRAL_URL_CREDENTIALS, code="credentials")
+        return url
 
     def clean(self):
         data = super().clean()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -40,6 +41,10 @@ _HSDS_STATUS = {
 _HTML_TAG = re.compile(r"</?(p|br|h[1-6]|ul|ol|li|div|span|strong|b|em|i|a|table|tr|td)\b[^>]*>", re.I)
 _ONS_URI = re.compile(r"statistical-geography/([A-Z]\d{8})/?$", re.I)
 _CHAR_LIMITS = {"referral_phone": 40, "cost_note": 300, "other_languages": 200, "name": 200}
+# The free-text fields have no column limit: a feed's megabytes in one would be on every page and card
+# that shows it. No real listing needs more than a few thousand characters.
+LONG_TEXT_LIMIT = 10_000
+_CHAR_LIMITS |= dict.fromkeys(("description", "eligibility", "how_to_refer"), LONG_TEXT_LIMIT)
 
 # Keys this module reads; anything else in a record is kept verbatim in `raw`.
 _KNOWN_KEYS = {
@@ -239,6 +244,17 @@ def _valid(validator, value: str) -> bool:
     return True
 
 
+def _link_problem(value: str) -> str | None:
+    """Why a feed's web address is not published as a link, or None: it must be http(s) (or ftp), as
+    Django's URLValidator reads it, and carry no user name or password. `https://nspcc.org.uk@evil.example/`
+    leads to evil.example, and a password a feed published by mistake is not ours to publish again."""
+    if not _valid(URLValidator(), value):
+        return "not a URL"
+    if "@" in urlsplit(value).netloc:
+        return "a web address with a user name or password"
+    return None
+
+
 # --- the parts of a record --------------------------------------------------------------------
 
 
@@ -268,16 +284,7 @@ def _organisation(raw: dict, notes: list[str]) -> tuple[uuid.UUID, OrganisationD
     name = _text(nested.get("name"), "organization.name")
     if not name:
         raise RecordError("organization.name is missing")
-    fields = {"name": name, "description": _text(nested.get("description"), "organization.description")}
-    email = _text(nested.get("email"), "organization.email")
-    if email and not _valid(EmailValidator(), email):
-        notes.append(f"not an email address, ignored: organization.email {email!r}")
-        email = ""
-    website = _text(nested.get("website"), "organization.website")
-    if website and not _valid(URLValidator(), website):
-        notes.append(f"not a URL, ignored: organization.website {website!r}")
-        website = ""
-    fields |= {"email": email, "website": website}
+    fields = {"name": name, **_organisation_text(nested, notes)}
     fields |= _organisation_identifiers(nested.get("organization_identifiers"))
     phones = nested.get("phones")
     if isinstance(phones, list):
@@ -286,6 +293,23 @@ def _organisation(raw: dict, notes: list[str]) -> tuple[uuid.UUID, OrganisationD
     if "csa_sample_data" in nested:
         fields["is_sample"] = nested["csa_sample_data"] is True
     return public_id, OrganisationData(public_id, fields)
+
+
+def _organisation_text(nested: dict, notes: list[str]) -> dict:
+    """The organisation's description, email and website, each as far as it can be published."""
+    description = _text(nested.get("description"), "organization.description")
+    if len(description) > LONG_TEXT_LIMIT:
+        notes.append(f"text too long, cut short: organization.description (over {LONG_TEXT_LIMIT} characters)")
+        description = description[:LONG_TEXT_LIMIT]
+    email = _text(nested.get("email"), "organization.email")
+    if email and not _valid(EmailValidator(), email):
+        notes.append(f"not an email address, ignored: organization.email {email!r}")
+        email = ""
+    website = _text(nested.get("website"), "organization.website")
+    if website and (problem := _link_problem(website)):
+        notes.append(f"{problem}, ignored: organization.website {_shown(website)}")
+        website = ""
+    return {"description": description, "email": email, "website": website}
 
 
 def _organisation_identifiers(identifiers: object) -> dict:
@@ -464,7 +488,7 @@ def _imported_term(term_id: uuid.UUID, term: dict | None) -> TermData:
     return TermData(
         term_id, name=name[:300], description=_text(term.get("description"), "taxonomy_term.description"),
         code=_text(term.get("code"), "taxonomy_term.code")[:200],
-        term_uri=uri if uri and _valid(URLValidator(), uri) else "",
+        term_uri=uri if uri and not _link_problem(uri) else "",
         parent_id=parse_uuid(parent, "taxonomy_term.parent_id") if parent else None,
         taxonomy_id=parse_uuid(taxonomy_id, "taxonomy_term.taxonomy_id") if taxonomy_id else None,
         taxonomy_name=_text(term.get("taxonomy"), "taxonomy_term.taxonomy")[:200],
@@ -517,10 +541,10 @@ def _extensions(raw: dict, notes: list[str]) -> dict:
             fields[model_field] = raw[key]
     url = raw.get("csa_referral_url")
     if isinstance(url, str) and url:
-        if _valid(URLValidator(), url):
-            fields["referral_url"] = url
+        if problem := _link_problem(url):
+            notes.append(f"{problem}, ignored: csa_referral_url {_shown(url)}")
         else:
-            notes.append(f"not a URL, ignored: csa_referral_url {url!r}")
+            fields["referral_url"] = url
     if isinstance(raw.get("csa_other_languages"), str):
         fields["other_languages"] = raw["csa_other_languages"].strip()
     capacity = raw.get("csa_capacity_per_year")
@@ -541,6 +565,18 @@ def _wait(raw: dict, notes: list[str], last_modified: datetime | None) -> WaitDa
         notes.append(f"wait without an as-of date, dated from the record: {as_of.isoformat()}")
     referrals_open = raw.get("csa_referrals_open")
     return WaitData(weeks, as_of, referrals_open if isinstance(referrals_open, bool) else True)
+
+
+def _shown(url: str) -> str:
+    """A refused address as the import's report repeats it: never its password, and never all of a
+    feed's megabytes."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "http://[::1": not a URL, and said so as it is
+        parts = None
+    if parts is not None and "@" in parts.netloc:
+        url = parts._replace(netloc="…@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+    return repr(url if len(url) <= 200 else url[:200] + "…")
 
 
 def _limit_lengths(fields: dict, notes: list[str]) -> None:

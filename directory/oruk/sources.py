@@ -205,13 +205,53 @@ MAX_RETRY_WAIT = 120
 MAX_RETRIES = 10
 
 
+# One page or document of a feed, at most: the national feed's 20,000 records are ~140 MB as one file.
+# A feed answering without end would otherwise fill the importer's memory before anything is checked.
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+DOCUMENT_TOO_LARGE = "{url} sent more than {mb} MB in one document; stopped (nothing imported)"
+# A feed names its own pages and records' addresses; where they lead is the feed's to say only on its
+# own host. Elsewhere (an address inside the network the importer runs in, such as a cloud's metadata
+# service at 169.254.169.254, or a file on another scheme) is refused, and the operator told the
+# address, to give it as the source if it is right.
+OTHER_HOST = (
+    "{url} redirects to {target}, not on the feed's own host: nothing imported. If that is the feed's new "
+    "address, give it as the source"
+)
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        old, new = urllib.parse.urlsplit(req.full_url), urllib.parse.urlsplit(newurl)
+        if new.scheme not in ("http", "https") or new.hostname != old.hostname or "@" in new.netloc:
+            raise SourceError(OTHER_HOST.format(url=req.full_url, target=_redacted(newurl)))
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameHostRedirects)
+
+
+def _redacted(url: str) -> str:
+    """The URL without any user name or password in it (messages go to logs and cron's email)."""
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urllib.parse.urlunsplit(parts._replace(netloc="…@" + parts.netloc.rsplit("@", 1)[1]))
+
+
+def _read_at_most(response, url: str) -> bytes:
+    raw = response.read(MAX_DOCUMENT_BYTES + 1)
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise SourceError(DOCUMENT_TOO_LARGE.format(url=url, mb=MAX_DOCUMENT_BYTES // (1024 * 1024)))
+    return raw
+
+
 def fetch_json(url: str, timeout: float = 30.0) -> object:
     """GET a JSON document. The default transport; tests may serve pages from a local server."""
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
     for attempt in range(MAX_RETRIES + 1):
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) checked below)
-                return decode_json(response.read(), url)
+            with _OPENER.open(request, timeout=timeout) as response:  # http(s) only: services_url, _SameHostRedirects
+                return decode_json(_read_at_most(response, url), url)
         except urllib.error.HTTPError as exc:
             wait = _retry_after(exc)
             if wait is None:
@@ -252,7 +292,12 @@ def services_url(url: str) -> str:
     """A feed's /services URL: the API base given, or the /services URL itself, or a JSON file URL."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise SourceError(f"{url} is not an http(s) URL")
+        raise SourceError(f"{_redacted(url)} is not an http(s) URL")
+    if "@" in parts.netloc:
+        # urllib would look up "user:password@host" as a host name, and say so with the password
+        # in the message; and a password for one host would follow a redirect to the next.
+        raise SourceError(f"{_redacted(url)} has a user name or password in it: import_oruk sends none. Give the "
+                          "feed's address without them")
     path = parts.path.rstrip("/")
     if path.endswith(("/services", ".json", ".ndjson")):
         return urllib.parse.urlunsplit(parts._replace(path=path))

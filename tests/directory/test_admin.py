@@ -63,3 +63,30 @@ def test_a_link_typed_without_its_scheme_is_taken_as_https_with_no_warning(moder
     assert form.base_fields[field].clean("example.org/refer") == "https://example.org/refer"
     assert moderator_client.get(reverse(f"admin:directory_{model._meta.model_name}_add")).status_code == 200
     assert [str(w.message) for w in recwarn if "assume_scheme" in str(w.message)] == []
+
+
+# The admin has no sign-in form of its own: the site's page holds the limits on wrong passwords.
+def test_the_admin_sends_a_signed_out_visitor_to_the_sites_sign_in_page_and_back(client):
+    response = client.get("/admin/directory/service/", follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/login/?next=/admin/directory/service/"
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    signed_in = client.post("/accounts/login/?next=/admin/directory/service/",
+                            {"username": "root", "password": "a-long-test-password",
+                             "next": "/admin/directory/service/"})
+    assert signed_in["Location"] == "/admin/directory/service/"
+    assert client.get("/admin/directory/service/").status_code == 200
+
+
+def test_the_admins_own_sign_in_form_checks_no_password(client, settings):
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    settings.SIGN_IN_FAILURE_RATE = "1/hour"
+    client.post("/accounts/login/", {"username": "someone@example.org", "password": "wrong"})  # paused now
+    response = client.post("/admin/login/", {"username": "root", "password": "a-long-test-password"})
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_signed_in_provider_is_refused_the_admin_not_sent_round_in_circles(client):
+    client.force_login(UserFactory(username="provider@example.org"))
+    assert client.get("/admin/login/").status_code == 403
+    assert client.get("/admin/", follow=True).status_code == 403

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -186,6 +187,27 @@ def test_a_name_a_spreadsheet_would_run_as_a_formula_is_downloaded_as_text(moder
     rows = {row["service_id"]: row for row in _download(moderator_client)}
     assert rows[str(services["waiting"].public_id)]["service"] == "'" + name
     assert rows[str(services["never"].public_id)]["service"] == "No wait reported"  # others as they are
+
+
+def _cells_as_a_semicolon_spreadsheet_splits_them(text: str) -> list[str]:
+    """The file's cells as a spreadsheet whose list separator is ";" reads a file with commas: a cell
+    at every ";" and a row at every line break, as no cell of it starts with a quote there."""
+    return [cell for line in re.split(r"[\r\n]", text) for cell in line.split(";")]
+
+
+@pytest.mark.parametrize("name", ['Counselling;=HYPERLINK("http://example.com/x","Open")', "Line one\n+1+1",
+                                  "Line one\r\n@SUM(1,1)", "a;-2+3;\tb"])
+def test_a_formula_after_a_semicolon_or_line_break_is_downloaded_as_text(moderator_client, services, name):
+    # OWASP: a formula may also start a cell at a separator inside the text; moderators' spreadsheets
+    # save files with ";" (the upload reads them), so some read ";" as the separator.
+    services["waiting"].name = name
+    services["waiting"].save()
+    text = moderator_client.get(DOWNLOAD).content.decode("utf-8-sig")
+    cells = _cells_as_a_semicolon_spreadsheet_splits_them(text)
+    assert [cell for cell in cells if cell.startswith(bulk_update.FORMULA_STARTS)] == []
+    # Read as a comma-separated file, the name is still all there, each formula marked as text.
+    rows = {row["service_id"]: row for row in _download(moderator_client)}
+    assert rows[str(services["waiting"].public_id)]["service"].replace("'", "") == name
 
 
 def test_a_downloaded_file_with_such_a_name_uploads_unchanged(moderator_client, services):

@@ -169,3 +169,34 @@ def test_popups_are_bound_by_leaflet_with_no_jquery():
     assert json.loads(popup[0]).startswith('<a href="/services/') and "Seren&lt;/script&gt;</a><br>Office" in json.loads(popup[0])
     assert json.loads(popup[1]) == {"maxWidth": 260}
     assert '<script src="/static/vendor/leaflet/leaflet.js">' in with_popups
+
+
+# branca renders each element's script, then renders what it wrote again as a Jinja template: a
+# provider's `{{ … }}` was evaluated on the server (with the `os` module in reach) and a stray `{%`
+# made every search map that drew it a 500.
+TEMPLATE_SYNTAX = ["{{ 7*7 }}", "{{ cycler.__init__.__globals__.os.getpid() }}", "{% if 1 %}yes{% endif %}",
+                   "{{ 'unclosed", "{# comment #}"]
+
+
+def _literal(value: str) -> str:
+    return value.replace("{", "&#123;").replace("}", "&#125;").replace("'", "&#x27;")
+
+
+def test_provider_text_on_the_search_map_is_never_run_as_a_template():
+    for nasty in TEMPLATE_SYNTAX:
+        location = Location(name=f"Base {nasty}", latitude=51.5, longitude=-3.2)
+        html = build_search_map(results=[_result(f"Seren {nasty}", location)], outline=[], service_url=_url)
+
+        script = html[html.index("<script>"):]  # the tooltip, popup and marker text, not the list beneath
+        script = script.replace("\\u0026", "&").replace("\\u003c", "<").replace("\\u003e", ">")  # as tojson wrote them
+        assert script.count(f"Seren {_literal(nasty)}") >= 3, nasty  # tooltip, popup, the marker's spoken name
+        assert f"Base {_literal(nasty)}" in script, nasty
+        assert "Seren 49" not in script and "Seren yes" not in script, nasty
+
+
+def test_provider_text_on_the_coverage_map_is_never_run_as_a_template():
+    for nasty in TEMPLATE_SYNTAX:
+        html = build_coverage_map(service=Service(name="Seren"), areas=[],
+                                  locations=[Location(name=f"Base {nasty}", latitude=51.5, longitude=-3.2)])
+
+        assert f"Base {_literal(nasty)}" in html, nasty

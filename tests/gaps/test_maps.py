@@ -112,3 +112,17 @@ def test_the_none_labels_sit_on_the_label_points_of_the_areas_with_none():
     placed = [tuple(map(float, pair)) for pair in re.findall(r"L\.marker\(\s*\[([-\d.]+), ([-\d.]+)\]", html)]
     assert sorted(placed) == sorted([points["W06000019"], points["W06000024"]])
     assert "[20, 8]" in html  # each label is centred on its point
+
+
+def test_area_names_on_the_gaps_map_are_text_never_markup_or_a_template():
+    # The tooltip writes them as HTML, and branca renders the map's script again as a Jinja template.
+    data = la_shapes().collection()
+    codes = [f["properties"]["lad_code"] for f in data["features"]]
+    results = [result(code, 1.0) for code in codes]
+    results[0] = AreaResult(codes[0], "{{ 7*7 }} <b>bold</b>", "{% if 1 %}yes{% endif %}", "local_authority", 10_000,
+                            0.0001, 1.0, frozenset({1}))
+    built = maps.build_gaps_map(data, results)
+    html = built.replace("\\u0026", "&").replace("\\u003c", "<").replace("\\u003e", ">")  # as tojson wrote them
+    assert "&#123;&#123; 7*7 &#125;&#125; &lt;b&gt;bold&lt;/b&gt;" in html
+    assert "&#123;% if 1 %&#125;yes" in html
+    assert "<b>bold" not in html and '"49 ' not in html

@@ -368,3 +368,29 @@ def test_the_unmet_csv_is_named_for_its_quarter(client, wales_areas):
                         reason="no_service")
     response = client.get(reverse("gaps:unmet_csv"), {"quarter": "2025-Q2"})
     assert response["Content-Disposition"] == 'attachment; filename="servicemap-unmet-searches-2025-Q2.csv"'
+
+# An imported feed may add an area with any name (directory/oruk/importer.py), and commissioners open
+# these files in Excel: a name it would run as a formula is written as text.
+FORMULA_NAME = '=HYPERLINK("http://example.com/x","Open")'
+
+
+def test_an_area_name_a_spreadsheet_would_run_is_written_as_text_in_the_unmet_csv(client, wales_areas):
+    from directory.models import Area
+
+    Area.objects.create(code="W06999999", name=FORMULA_NAME, kind=Area.Kind.LOCAL_AUTHORITY)
+    _unmet(6)
+    rows = list(csv.reader(io.StringIO(client.get(reverse("gaps:unmet_csv")).content.decode("utf-8-sig"))))
+    labels = [row[2] for row in rows if len(row) > 2 and row[1] == "W06999999"]
+    assert labels == ["'" + FORMULA_NAME]
+
+
+def test_area_names_a_spreadsheet_would_run_are_written_as_text_in_the_gaps_csv(client, wales_areas):
+    from directory.models import Area
+
+    Area.objects.filter(code=CARDIFF).update(name=FORMULA_NAME, name_cy="+cmd|' /C calc'!A0")
+    _headers, rows = _csv_rows(client.get(reverse("gaps:data_csv")))
+    cardiff = next(row for row in rows if row["area_code"] == CARDIFF)
+    assert cardiff["area_name"] == "'" + FORMULA_NAME and cardiff["area_name_cy"].startswith("'+cmd")
+    wales = next(row for row in rows if row["area_code"] == WALES_CODE)
+    # Wales's row lists the authorities with no provision, this one first ("=" sorts before letters).
+    assert wales["local_authorities_with_no_provision"].startswith(f"'{FORMULA_NAME} ({CARDIFF}); ")

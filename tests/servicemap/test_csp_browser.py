@@ -99,7 +99,7 @@ def test_the_apps_pages_and_maps_run_with_no_policy_violation(live_server, sampl
         f"/services/{sample_directory.public_id}/report/": "form",
         "/api/docs/": ".opblock",  # Swagger UI (drf-spectacular, our template with nonces)
         "/accounts/login/": "form",
-        "/admin/login/": "#id_username",
+        "/admin/login/": "#id_username",  # the site's own sign-in page (servicemap/admin_sign_in.py)
     }
     for path, ready in pages.items():
         page.goto(f"{live_server.url}{path}")
@@ -109,7 +109,7 @@ def test_the_apps_pages_and_maps_run_with_no_policy_violation(live_server, sampl
         assert problems == [], f"{path}: {problems}"
     page.fill("#id_username", "csp-admin")
     page.fill("#id_password", "a-long-password-1")
-    page.click("input[type=submit]")
+    page.click("main form [type=submit]")
     service_id = sample_directory.pk
     for path in ["/moderation/", "/manage/", f"/admin/directory/service/{service_id}/change/", f"/admin/directory/service/{service_id}/history/",
                  "/admin/directory/service/?q=Cardiff"]:

@@ -148,6 +148,22 @@ def test_whitenoise_serves_static_files(client):
     assert b"".join(response.streaming_content)
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/static/favicon.svg",
+                                  "/static/drf_spectacular_sidecar/swagger-ui-dist/oauth2-redirect.html",
+                                  "/static/css/servicemap.css"])
+def test_static_files_opened_on_their_own_run_nothing_and_cannot_be_framed(client, path):
+    # whitenoise answers before the CSP and framing middleware: an SVG or HTML file opened on its own
+    # is a document of this site like any page.
+    response = client.get(path)
+    assert response.status_code == 200
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "sandbox" in csp
+    assert "script-src" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
 def test_every_inline_script_in_a_template_carries_the_nonce():
     # An inline <script> without the nonce is blocked by the policy: catch it here, not in a browser.
     missing = []

@@ -99,6 +99,38 @@ def test_the_lock_lifts_after_the_cool_off(client, user):
     assert response.status_code == 302
 
 
+def test_one_client_trying_a_password_on_many_addresses_is_paused_before_any_is_checked(client, user, settings):
+    # django-axes locks one address from one client: a few common passwords tried on every provider's
+    # address would never lock any of them.
+    settings.SIGN_IN_FAILURE_RATE = "3/hour"
+    login = reverse("accounts:login")
+    start = timezone.now().replace(minute=10, second=0, microsecond=0)  # 50 minutes before the window ends
+    with time_machine.travel(start, tick=False):
+        for address in ("a@example.org", "b@example.org", "c@example.org"):
+            assert client.post(login, {"username": address, "password": "Password123!"}).status_code == 200
+        response = client.post(login, {"username": "p@example.org", "password": PASSWORD})
+        assert response.status_code == 429
+        assert "_auth_user_id" not in client.session  # refused before the password was checked
+        assert int(response["Retry-After"]) == 50 * 60
+        assert "signing in from it is paused. Try again in about 50 minutes" in response.content.decode()
+        # Another connection is not paused with it.
+        other = client_class_for(client)(REMOTE_ADDR="192.0.2.7")
+        assert other.post(login, {"username": "p@example.org", "password": PASSWORD}).status_code == 302
+    with time_machine.travel(start + timedelta(hours=1), tick=False):
+        assert client.post(login, {"username": "p@example.org", "password": PASSWORD}).status_code == 302
+
+
+def test_signing_in_with_the_right_password_is_never_counted_against_the_client(client, user, settings):
+    settings.SIGN_IN_FAILURE_RATE = "2/hour"
+    for _ in range(4):
+        assert client.post(reverse("accounts:login"), {"username": "p@example.org", "password": PASSWORD}).status_code == 302
+        client.post(reverse("accounts:logout"))
+
+
+def client_class_for(client):
+    return type(client)
+
+
 def test_sessions_expire_after_eight_hours(client, user):
     start = timezone.now()
     with time_machine.travel(start):

@@ -9,7 +9,12 @@ import pytest
 from django.urls import reverse
 
 from directory.listings import fields
-from directory.listings.forms import REFERRAL_PHONE_TOO_LONG, REFERRAL_URL_INVALID, REFERRAL_URL_TOO_LONG
+from directory.listings.forms import (
+    REFERRAL_PHONE_TOO_LONG,
+    REFERRAL_URL_CREDENTIALS,
+    REFERRAL_URL_INVALID,
+    REFERRAL_URL_TOO_LONG,
+)
 from directory.models import Service, ServiceChange
 from tests.directory.listings.conftest import form_data
 
@@ -186,6 +191,27 @@ def test_a_link_that_is_not_a_web_address_says_what_to_type(client, provider, se
     _edit(client, service, referral_url="  www.example.org/refer ")
     service.refresh_from_db()
     assert service.referral_url == "https://www.example.org/refer"
+
+
+@pytest.mark.parametrize("link", ["https://www.nspcc.org.uk@evil.example/refer", "https://user:pass@example.org/refer",
+                                  "www.example.org@evil.example"])
+def test_a_link_that_reads_as_one_site_and_leads_to_another_is_refused(client, provider, service, link):
+    # Everything before the @ is a user name to the browser: the link goes to evil.example.
+    client.force_login(provider)
+    response = _edit(client, service, referral_url=link)
+    assert response.status_code == 200
+    assert response.context["form"].errors["referral_url"] == [str(REFERRAL_URL_CREDENTIALS)]
+    service.refresh_from_db()
+    assert service.referral_url == ""
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(document.domain)", "data:text/html,<script>alert(1)</script>"])
+def test_a_link_that_is_a_script_is_refused(client, provider, service, link):
+    client.force_login(provider)
+    response = _edit(client, service, referral_url=link)
+    assert response.context["form"].errors["referral_url"] == [str(REFERRAL_URL_INVALID)]
+    service.refresh_from_db()
+    assert service.referral_url == ""
 
 
 def test_the_areas_are_grouped_under_headings_with_all_of_wales_last(client, provider, service):

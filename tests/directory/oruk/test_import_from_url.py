@@ -33,6 +33,7 @@ class Feed:
         self.ignore_page = False
         self.limited = 0  # answer this many requests with 429 and Retry-After first
         self.retry_after = "1"
+        self.redirects: dict[str, str] = {}  # path -> Location answered with 302
 
 
 @pytest.fixture
@@ -43,6 +44,11 @@ def served():
         def do_GET(self):  # noqa: N802 (http.server's name)
             feed.requests.append(self.path)
             parts = urllib.parse.urlsplit(self.path)
+            if parts.path in feed.redirects:
+                self.send_response(302)
+                self.send_header("Location", feed.redirects[parts.path])
+                self.end_headers()
+                return
             page = int(dict(urllib.parse.parse_qsl(parts.query)).get("page", 1))
             if feed.limited:
                 feed.limited -= 1
@@ -201,3 +207,43 @@ def test_services_url_accepts_a_base_or_the_services_url_and_refuses_other_schem
 def test_a_page_size_no_feed_can_answer_is_refused_before_anything_is_asked(size, capsys):
     with pytest.raises(CommandError, match="--per-page"):
         call_command("import_oruk", "https://feed.example/api/v1", "--per-page", size)
+
+
+# A hostile or hijacked feed: where its redirects may lead, what it may send, what its URL may hold.
+@pytest.mark.parametrize("target", ["http://169.254.169.254/latest/meta-data/", "http://localhost:{port}/api/services",
+                                    "ftp://127.0.0.1/feed.json", "http://user:pw@127.0.0.1:{port}/api/services"])
+def test_a_redirect_off_the_feeds_own_host_is_refused_with_nothing_imported(feed, served, target):
+    port = urllib.parse.urlsplit(served.url).port
+    served.pages = _pages(list(export_documents()), size=50)
+    served.redirects["/api/old/services"] = target.format(port=port)
+    before = Service.objects.count()
+    with pytest.raises(CommandError, match="not on the feed's own host") as refused:
+        call_command("import_oruk", served.url + "/old", stdout=io.StringIO())
+    assert "pw" not in str(refused.value)
+    assert Service.objects.count() == before
+    assert len(served.requests) == 1  # the redirect was never followed
+
+
+def test_a_redirect_on_the_feeds_own_host_is_followed(feed, served):
+    documents = list(export_documents())
+    empty_the_directory()
+    served.pages = _pages(documents, size=50)
+    served.redirects["/api/old/services"] = "/api/services?page=1&per_page=100&full=true"
+    call_command("import_oruk", served.url + "/old", stdout=io.StringIO())
+    assert Service.objects.count() == len(documents)
+
+
+def test_a_feed_url_with_a_password_is_refused_without_repeating_it(capsys):
+    with pytest.raises(SourceError, match="has a user name or password in it") as refused:
+        services_url("https://importer:s3cret@feed.example/api/v1")
+    assert "s3cret" not in str(refused.value) and "importer" not in str(refused.value)
+    assert "feed.example/api/v1" in str(refused.value)
+
+
+def test_a_feed_sending_more_than_a_document_may_hold_is_stopped(feed, served, monkeypatch):
+    served.pages = _pages(list(export_documents()), size=50)
+    monkeypatch.setattr("directory.oruk.sources.MAX_DOCUMENT_BYTES", 1000)
+    before = Service.objects.count()
+    with pytest.raises(CommandError, match="sent more than"):
+        call_command("import_oruk", served.url, stdout=io.StringIO())
+    assert Service.objects.count() == before

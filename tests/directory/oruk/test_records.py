@@ -144,3 +144,35 @@ def test_a_withheld_address_is_not_read_as_an_empty_one():
                                                   "location_type": "physical", "csa_address_withheld": True}}
     data = parse_service(record(service_at_locations=[link]))
     assert data.locations[0].fields == {"name": "House", "do_not_publish_address": True}
+
+
+# A hostile or careless feed: links that lead elsewhere than they read, passwords, megabytes of text.
+@pytest.mark.parametrize("url", ["https://www.nspcc.org.uk@evil.example/refer", "https://importer:s3cret@feed.example/"])
+def test_a_link_with_a_user_name_or_password_is_never_published(url):
+    organisation = {"id": ORG_ID, "name": "An organisation", "website": url}
+    data = parse_service(record(csa_referral_url=url, organization=organisation))
+    assert "referral_url" not in data.fields
+    assert data.organisation.fields["website"] == ""
+    said = [note for note in data.notes if note.startswith("a web address with a user name or password, ignored")]
+    assert len(said) == 2
+    assert not any("s3cret" in note or "nspcc" in note for note in data.notes)
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.domain)", "data:text/html,<script>alert(1)</script>",
+                                 "file:///etc/passwd", "vbscript:msgbox(1)", "http://[::1"])
+def test_a_link_that_is_not_a_web_address_is_never_published(url):
+    organisation = {"id": ORG_ID, "name": "An organisation", "website": url}
+    data = parse_service(record(csa_referral_url=url, organization=organisation))
+    assert "referral_url" not in data.fields and data.organisation.fields["website"] == ""
+
+
+def test_megabytes_of_text_are_cut_short_with_a_note():
+    huge = "x" * 3_000_000
+    organisation = {"id": ORG_ID, "name": "An organisation", "description": huge}
+    data = parse_service(record(description=huge, eligibility_description=huge, application_process=huge,
+                                organization=organisation))
+    for name in ("description", "eligibility", "how_to_refer"):
+        assert len(data.fields[name]) == 10_000
+        assert f"text too long, cut short: {name} (over 10000 characters)" in data.notes
+    assert len(data.organisation.fields["description"]) == 10_000
+    assert "text too long, cut short: organization.description (over 10000 characters)" in data.notes

@@ -1,0 +1,21 @@
+"""The admin signs in through the site's own sign-in page, not a form of its own.
+
+`/admin/login/` was a second sign-in form: django-axes locked an address there as on ours, but the
+per-client limit on wrong passwords for any addresses (SIGN_IN_FAILURE_RATE, directory/accounts/views.py)
+was on ours alone, so a client limited there could carry on at /admin/login/.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+
+def sign_in(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    """Signed out: to the site's sign-in page, and back to the admin after. Signed in without
+    admin access: 403 (sending them to sign in would bring them straight back here)."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"), login_url=reverse("accounts:login"))

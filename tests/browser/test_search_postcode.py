@@ -124,3 +124,23 @@ def test_going_back_to_the_form_keeps_every_field_typed(live_server, postcode_da
     expect(page.locator("input[name=abuse_form][value=intra_familial]")).to_be_checked()
     assert errors == []
     page.context.close()
+
+
+@pytest.mark.browser
+def test_a_letter_o_typed_for_a_zero_is_read_as_one_and_the_full_postcode_still_stays_in_the_browser(
+    live_server, postcode_data, browser
+):
+    """"cf1o 1ep" was cut to "CF1O 1" and refused as a postcode we could not find; "CF10 IEP" did not
+    read as a full postcode at all, so the script sent it whole."""
+    from playwright.sync_api import expect
+
+    page, requests, errors = _watched_page(browser, PHONE)
+    for typed in ("cf1o 1ep", "CF10 IEP"):
+        page.goto(f"{live_server.url}/search/")
+        page.get_by_label("Postcode").fill(typed)
+        page.get_by_role("button", name="Search").click()
+        expect(page.get_by_role("heading", name=re.compile(r"\d+ services? found"))).to_be_visible()
+        assert page.url == f"{live_server.url}/search/?postcode=CF10+1&sort=best&cut=1", typed
+    assert [r for r in requests if re.search(r"CF1[0O](\+|%20|\s|-)*[1I]EP", r, re.I)] == []
+    assert errors == []
+    page.context.close()

@@ -72,7 +72,10 @@ def text_input(field: BoundField, width: str, inputmode: str = "", autocomplete:
     attrs = ""
     if inputmode:
         attrs += f' inputmode="{text_html(inputmode)}"'
-    attrs += f' autocomplete="{text_html(autocomplete)}"' if autocomplete else ' autocomplete="off"'
+    if autocomplete:
+        # Never "off" by default: browsers do not fill such a field back in when someone goes back
+        # to the form from the results, and the child's age and the longest wait were lost.
+        attrs += f' autocomplete="{text_html(autocomplete)}"'
     described = ""
     if help_text or errors:
         hint_id = f"{auto_id}-hint" if help_text else ""

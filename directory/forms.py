@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -33,6 +34,19 @@ def _multi(label, choices) -> forms.MultipleChoiceField:
         label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": UNKNOWN_CHOICE},
     )
+
+
+# "9 years", "9yrs", "9 oed", "9 mlwydd oed": the hint says "In years", and people type the word too.
+_YEARS_AFTER = re.compile(r"\s*(?:y|yrs?|years?(?:\s+old)?|oed|(?:m|b)lwydd(?:\s+oed)?|(?:bl|fl|ml)ynedd)\.?$", re.I)
+
+
+class AgeField(forms.DecimalField):
+    """A child's age in years, with or without the word for years after the number."""
+
+    def to_python(self, value: object) -> Decimal | None:
+        if isinstance(value, str) and value.strip()[:1].isdigit():
+            value = _YEARS_AFTER.sub("", value.strip())
+        return super().to_python(value)
 
 
 class LocalAuthorityField(forms.ModelChoiceField):
@@ -127,7 +141,7 @@ class SearchForm(forms.Form):
         to_field_name="code", empty_label=_("Choose a local authority"),
         error_messages={"invalid_choice": UNKNOWN_LA},
     )
-    age = forms.DecimalField(
+    age = AgeField(
         # Two places: 10.25 (ten and a quarter) is an age; three whole digits are out of range anyway.
         label=_("Child's age"), required=False, max_digits=4, decimal_places=2,
         help_text=_("In years"),

@@ -23,6 +23,13 @@ _FULL_RE = re.compile(rf"^({_OUTWARD})([0-9][ABD-HJLNP-UW-Z]{{2}})$")
 _SECTOR_RE = re.compile(rf"^({_OUTWARD})([0-9])$")
 _DISTRICT_RE = re.compile(rf"^({_OUTWARD})$")
 
+# A letter O or I typed for a digit where only a digit can stand ("CF1O 1EP", "CF10 IEP"): the
+# character after the area and district digit (no district ends in O or I) and the first of the
+# inward code (always a digit, here before the last two letters). No valid postcode changes.
+_DISTRICT_END_TYPO = re.compile(r"^([A-Z]{1,2}[0-9])([OI])")
+_INWARD_START_TYPO = re.compile(r"^(.{2,4})([OI])([A-Z]{2})$")
+_DIGIT_FOR = str.maketrans("OI", "01")
+
 MALFORMED = _("That does not look like a UK postcode")
 UNKNOWN = _("We could not find that postcode. Check it, or choose the local authority from the list instead.")
 
@@ -49,7 +56,7 @@ def parse_postcode(raw: str) -> ParsedPostcode | None:
     # Anything but a letter or digit separates, as a space does: a postcode pasted from a sentence
     # ("CF10 1EP."), typed with a hyphen, or with a non-breaking or zero-width space in it.
     spaced = re.sub(r"[^A-Z0-9]+", " ", (raw or "").upper()).strip()
-    compact = spaced.replace(" ", "")
+    compact = _digits_for_letters(spaced.replace(" ", ""))
     if not compact or len(compact) > 8:
         return None
     if match := _FULL_RE.match(compact):
@@ -63,6 +70,14 @@ def parse_postcode(raw: str) -> ParsedPostcode | None:
     if match := _SECTOR_RE.match(compact):
         return ParsedPostcode("sector", f"{match[1]} {match[2]}", match[1])
     return None
+
+
+def _digits_for_letters(compact: str) -> str:
+    """`compact` with an O or I read as 0 or 1 where only a digit can stand (pure)."""
+    def digit(match: re.Match) -> str:
+        return "".join(part.translate(_DIGIT_FOR) if part in ("O", "I") else part for part in match.groups())
+
+    return _INWARD_START_TYPO.sub(digit, _DISTRICT_END_TYPO.sub(digit, compact))
 
 
 @functools.lru_cache(maxsize=4)

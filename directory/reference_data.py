@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import functools
 import gzip
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +38,15 @@ def _rows(name: str) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(handle)
 
 
+# ONS lists three authorities in a form for sorting ("Herefordshire, County of"); the search page
+# puts the name in sentences ("For a child in …", "… is outside Wales"), so they go by the name
+# people use. A comma inside a name ("Bournemouth, Christchurch and Poole") stays.
+_SORTING_SUFFIX = re.compile(r", (?:City|County) of$")
+
+
 @functools.cache
 def _gb_local_authority_names() -> dict[str, str]:
-    return {row["lad_code"]: row["lad_name"] for row in _rows("gb_local_authority_names.csv")}
+    return {row["lad_code"]: _SORTING_SUFFIX.sub("", row["lad_name"]) for row in _rows("gb_local_authority_names.csv")}
 
 
 def gb_local_authority_name(code: str) -> str | None:

@@ -286,10 +286,12 @@ def shortlist_add_view(request: HttpRequest) -> HttpResponse:
     service = Service.objects.published().filter(public_id=public_id).only("name").first()
     if service is None:
         raise Http404(_("No service has that address."))
-    if shortlist_add(request.session, public_id):
-        messages.success(request, _("%(name)s is on your shortlist.") % {"name": service.name})
-    else:
+    if not shortlist_add(request.session, public_id):
         messages.warning(request, _("Your shortlist is full (%(max)s services).") % {"max": MAX_ITEMS})
+        # The top of the page, where that is said: back at the card's button nothing showed that
+        # the tap had failed (the button still offers to add it).
+        return _back_to(request, form.cleaned_data["next"])
+    messages.success(request, _("%(name)s is on your shortlist.") % {"name": service.name})
     return _back_to(request, form.cleaned_data["next"], f"shortlist-{public_id}")
 
 

@@ -22,9 +22,11 @@ from django.utils.translation import gettext as _
 
 from servicemap.durations import duration_text
 
-# The one thing the site keeps in the browser other than cookies: what was typed into a form, for the
-# page in the other language, in this tab's sessionStorage (servicemap/static/js/keep-typing.js).
+# What the site keeps in the browser other than cookies, in this tab's sessionStorage: what was typed
+# into a form, for the page in the other language (servicemap/static/js/keep-typing.js), and the last
+# search's address, for the shortlist's "Back to search" (servicemap/static/js/last-search.js).
 TYPED_TEXT_STORAGE_KEY = "servicemap-typed-before-language-switch"
+LAST_SEARCH_STORAGE_KEY = "servicemap-last-search"
 
 
 @dataclass(frozen=True)

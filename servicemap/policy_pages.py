@@ -13,7 +13,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from gaps.suppression import LOW
-from servicemap.cookie_list import TYPED_TEXT_STORAGE_KEY, cookies_the_site_sets, map_tile_host
+from servicemap.cookie_list import (
+    LAST_SEARCH_STORAGE_KEY,
+    TYPED_TEXT_STORAGE_KEY,
+    cookies_the_site_sets,
+    map_tile_host,
+)
 from servicemap.personal_data_kept import retention
 
 # When the accessibility statement was written and last checked against the tests it describes
@@ -37,6 +42,7 @@ def cookies(request: HttpRequest) -> HttpResponse:
     return render(request, "policies/cookies.html", {
         "cookies": cookies_the_site_sets(),
         "storage_key": TYPED_TEXT_STORAGE_KEY,
+        "last_search_key": LAST_SEARCH_STORAGE_KEY,
         "tile_host": map_tile_host(),
     })
 

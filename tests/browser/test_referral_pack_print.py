@@ -36,3 +36,23 @@ def test_each_service_in_the_printed_pack_shows_its_full_address(browser, live_s
             assert address in packs.nth(n).inner_text()
     finally:
         page.context.close()
+
+
+def test_a_printed_service_page_leaves_out_the_maps_key_with_the_map(browser, live_server):
+    """The map is not printed; its key ("areas it takes referrals from", "where it is based") was,
+    as two coloured marks keying nothing on the paper."""
+    from playwright.sync_api import expect
+
+    from directory.models import Service
+
+    service = Service.objects.published().filter(service_at_locations__isnull=False).order_by("name").first()
+    page = new_page(browser, DESKTOP)
+    try:
+        assert page.goto(f"{live_server.url}/services/{service.public_id}/").status == 200
+        expect(page.locator(".sm-map-note")).to_be_visible()  # on screen, under the map
+        page.emulate_media(media="print")
+        expect(page.locator(".sm-map")).to_be_hidden()
+        expect(page.locator(".sm-map-note")).to_be_hidden()
+        expect(page.get_by_text("Where it takes referrals from")).to_be_visible()  # said in words
+    finally:
+        page.context.close()

@@ -99,3 +99,48 @@ def test_a_chosen_authority_stands_and_what_is_not_a_full_postcode_is_sent_as_ty
     page.get_by_role("button", name="Search").click()
     page.wait_for_url(re.compile(r"postcode=cf10&age=9&sort=best$"))  # a district: nothing to cut
     page.context.close()
+
+
+@pytest.mark.browser
+def test_going_back_to_the_form_keeps_every_field_typed(live_server, postcode_data, browser):
+    """The browser fills the form back in on going back from the results, but never a field marked
+    autocomplete="off": the child's age and the longest wait were lost, the postcode kept."""
+    from playwright.sync_api import expect
+
+    page, _requests, errors = _watched_page(browser, PHONE)
+    page.goto(f"{live_server.url}/cy/search/")
+    page.get_by_label("Cod post").fill("cf10 1ep")
+    page.locator("input[name=age]").fill("9")
+    page.locator("input[name=abuse_form][value=intra_familial]").check()
+    page.locator("details.govuk-details summary").click()
+    page.locator("input[name=max_wait]").fill("12")
+    page.get_by_role("button", name="Chwilio").click()
+    page.wait_for_url(re.compile(r"age=9&abuse_form=intra_familial&max_wait=12&sort=best&cut=1$"))
+
+    page.go_back()
+    expect(page.locator("input[name=postcode]")).to_have_value("cf10 1ep")
+    expect(page.locator("input[name=age]")).to_have_value("9")
+    expect(page.locator("input[name=max_wait]")).to_have_value("12")
+    expect(page.locator("input[name=abuse_form][value=intra_familial]")).to_be_checked()
+    assert errors == []
+    page.context.close()
+
+
+@pytest.mark.browser
+def test_a_letter_o_typed_for_a_zero_is_read_as_one_and_the_full_postcode_still_stays_in_the_browser(
+    live_server, postcode_data, browser
+):
+    """"cf1o 1ep" was cut to "CF1O 1" and refused as a postcode we could not find; "CF10 IEP" did not
+    read as a full postcode at all, so the script sent it whole."""
+    from playwright.sync_api import expect
+
+    page, requests, errors = _watched_page(browser, PHONE)
+    for typed in ("cf1o 1ep", "CF10 IEP"):
+        page.goto(f"{live_server.url}/search/")
+        page.get_by_label("Postcode").fill(typed)
+        page.get_by_role("button", name="Search").click()
+        expect(page.get_by_role("heading", name=re.compile(r"\d+ services? found"))).to_be_visible()
+        assert page.url == f"{live_server.url}/search/?postcode=CF10+1&sort=best&cut=1", typed
+    assert [r for r in requests if re.search(r"CF1[0O](\+|%20|\s|-)*[1I]EP", r, re.I)] == []
+    assert errors == []
+    page.context.close()

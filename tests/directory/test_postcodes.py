@@ -31,6 +31,31 @@ def test_it_normalises_any_spacing_and_case(raw, kind, text):
     assert (parsed.kind, parsed.text) == (kind, text)
 
 
+@pytest.mark.parametrize(
+    ("raw", "kind", "text"),
+    [
+        # A letter O or I typed where only a digit can stand: no district ends in either (so "CF1O"
+        # is CF10), and the inward code starts with a digit. They were "not found", in a box that
+        # showed "CF1O 1", hard to tell from the real thing.
+        ("cf1o 1ep", "unit", "CF10 1EP"),
+        ("CF10 IEP", "unit", "CF10 1EP"),
+        ("CF1O OAB", "unit", "CF10 0AB"),
+        ("sa1i 1aa", "unit", "SA11 1AA"),
+        ("CF1O 1", "sector", "CF10 1"),
+        ("cf1o", "district", "CF10"),
+        ("W1A OAX", "unit", "W1A 0AX"),
+        # Areas that start with the letters are left alone.
+        ("OX1 1AA", "unit", "OX1 1AA"),
+        ("IG11 7AA", "unit", "IG11 7AA"),
+        ("OL1", "district", "OL1"),
+    ],
+)
+def test_a_letter_typed_for_a_digit_where_only_a_digit_can_be_is_read_as_one(raw, kind, text):
+    parsed = parse_postcode(raw)
+    assert parsed is not None
+    assert (parsed.kind, parsed.text) == (kind, text)
+
+
 @pytest.mark.parametrize("raw", ["", "XX", "12345", "CF10 1E", "CF10 1EPP", "<script>", "CF10 1EP" * 20])
 def test_it_rejects_what_cannot_be_a_postcode(raw):
     assert parse_postcode(raw) is None

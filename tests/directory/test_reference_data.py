@@ -115,3 +115,18 @@ def test_missing_or_cut_short_reference_data_is_a_message_and_loads_nothing(data
         call_command("load_reference_data", stdout=StringIO())
 
     assert not Area.objects.exists()
+
+
+@pytest.mark.parametrize(("code", "name"), [
+    ("E06000019", "Herefordshire"),  # ONS: "Herefordshire, County of"
+    ("E06000023", "Bristol"),  # "Bristol, City of"
+    ("E06000010", "Kingston upon Hull"),  # "Kingston upon Hull, City of"
+    ("E06000058", "Bournemouth, Christchurch and Poole"),  # a comma that is part of the name stays
+    ("E06000049", "Cheshire East"),
+])
+def test_an_authority_outside_wales_is_named_as_people_say_it(code, name):
+    """The search page puts the name in sentences ("For a child in …", "… is outside Wales"), where
+    ONS's sorting form ("Herefordshire, County of") read as broken English."""
+    from directory import reference_data
+
+    assert reference_data.gb_local_authority_name(code) == name

@@ -71,6 +71,29 @@ def test_an_age_with_up_to_two_decimal_places_is_taken_and_each_refusal_says_why
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("typed", "age"), [
+    ("9 years", "9"), ("9 Years old", "9"), ("9yrs", "9"), ("9 yr", "9"), ("9y", "9"), ("9.5 years", "9.5"),
+    ("9 oed", "9"), ("9 mlwydd oed", "9"), ("9 blwydd", "9"), ("12 mlynedd", "12"),
+])
+def test_an_age_typed_with_years_after_it_is_taken(typed, age):
+    """The hint says "In years", and "9 years" (or "9 oed") was refused as not a number."""
+    AreaFactory(code="W06000015", name="Cardiff", name_cy="Caerdydd")
+    form = SearchForm(MultiValueDict({"la": ["W06000015"], "age": [typed]}))
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["age"] == Decimal(age)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["9 months", "years", "nine years", "9 years 3", "6 weeks"])
+def test_an_age_in_other_words_is_still_refused_as_not_a_number(typed):
+    AreaFactory(code="W06000015", name="Cardiff", name_cy="Caerdydd")
+    form = SearchForm(MultiValueDict({"la": ["W06000015"], "age": [typed]}))
+
+    assert form.errors["age"] == [str(AGE_INVALID)]
+
+
+@pytest.mark.django_db
 def test_the_local_authority_is_read_once_per_directory_version_and_a_change_to_it_is_seen():
     """A search that names a local authority (as every search from a cut postcode in a split
     sector does) takes it from this process's copy, not a query per search; saving an area changes

@@ -407,10 +407,13 @@ def test_a_border_postcode_mostly_in_england_names_its_welsh_part_and_offers_to_
 
     text = _text(client.get(SEARCH + "?postcode=HR3&age=9"))
 
-    assert "For a child in <strong>Herefordshire, County of</strong>" in text
-    assert "Part of HR3 is in Powys. These results are for Herefordshire, County of, which has 52% of its" in text
+    # Named as people say it, not as ONS lists it ("Herefordshire, County of", which read
+    # "These results are for Herefordshire, County of, which has 52%" and "..., County of is outside Wales").
+    assert "For a child in <strong>Herefordshire</strong>." in text
+    assert "Part of HR3 is in Powys. These results are for Herefordshire, which has 52% of its" in text
     assert 'href="?postcode=HR3&amp;age=9&amp;la=W06000023">Search for a child in Powys instead</a>' in text
-    assert "Herefordshire, County of is outside Wales." in text
+    assert "Herefordshire is outside Wales." in text
+    assert "County of" not in text
     assert "This postcode is outside Wales" not in text  # half of HR3 is in Wales
     assert "is in Swansea" not in text
 

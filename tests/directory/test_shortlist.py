@@ -26,6 +26,28 @@ def test_adding_stores_only_the_service_id_and_goes_back_to_the_search(client, d
     assert dict(client.session) == {SESSION_KEY: [str(service.public_id)]}
 
 
+def test_adding_to_a_full_shortlist_comes_back_to_the_top_of_the_page_where_it_says_so(client, db):
+    """It came back to the card's button, as an add does, with the page's only sign of what
+    happened in a banner at the top, out of sight and (as a region, not an alert) not announced:
+    the button still said "Add to shortlist", as if the tap had not worked."""
+    for service in ServiceFactory.create_batch(MAX_ITEMS):
+        client.post(ADD, {"service": str(service.public_id)})
+    client.get(SHORTLIST)  # shows, and so clears, the "… is on your shortlist" messages
+    one_more = ServiceFactory()
+    back = "/search/?la=W06000015&age=9"
+
+    response = client.post(ADD, {"service": str(one_more.public_id), "next": back})
+
+    assert response.status_code == 302
+    assert response["Location"] == back  # no "#shortlist-…": the top of the page, and the banner
+    assert len(client.session[SESSION_KEY]) == MAX_ITEMS
+    assert str(one_more.public_id) not in client.session[SESSION_KEY]
+    banner = re.search(r'<div class="[^"]*govuk-notification-banner[^"]*" role="(\w+)".*?</div>\s*</div>',
+                       client.get(back).content.decode(), re.S)
+    assert banner is not None and f"Your shortlist is full ({MAX_ITEMS} services)." in banner[0]
+    assert banner[1] == "alert"  # announced, and focused by GOV.UK Frontend's script
+
+
 def test_the_nav_counts_the_shortlist(client, db):
     service = ServiceFactory()
     client.post(ADD, {"service": str(service.public_id)})

@@ -190,10 +190,16 @@ def test_the_pages_ask_nothing_of_other_sites_unless_map_tiles_are_set(client, s
     assert "tiles.example.org" in _text(_get("policies:accessibility"))
 
 
-def test_the_browser_storage_the_cookies_page_names_is_the_one_the_script_uses():
-    script = (BASE_DIR / "servicemap" / "static" / "js" / "keep-typing.js").read_text()
-    key = re.search(r"const KEY = '([^']+)'", script).group(1)
-    assert key in _text(_get("policies:cookies"))
+def test_the_browser_storage_the_cookies_page_names_is_what_the_scripts_use():
+    # Every script of ours that keeps something in the browser's storage (keep-typing.js: typed text
+    # over a language switch; last-search.js: the last search, for the shortlist's "Back to search").
+    scripts = {path.name: path.read_text() for path in (BASE_DIR / "servicemap" / "static" / "js").glob("*.js")}
+    keys = {name: re.search(r"const KEY = '([^']+)'", text).group(1)
+            for name, text in scripts.items() if "sessionStorage" in text or "localStorage" in text}
+    assert set(keys) == {"keep-typing.js", "last-search.js"}
+    for language in ("en", "cy"):
+        page = _text(_get("policies:cookies", language))
+        assert all(key in page for key in keys.values()), language
 
 
 # --- the privacy notice ----------------------------------------------------------------------------

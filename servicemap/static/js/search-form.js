@@ -15,8 +15,15 @@ const unitsUrl = document.querySelector('script[data-postcode-units]')?.dataset.
 const UNIT = /^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9])([ABD-HJLNP-UW-Z]{2})$/
 const WAIT_MS = 3000 // for the table; past it, the sector alone (the page then says if it is split)
 
+// An O or I typed for a digit where only a digit can stand, as parse_postcode reads it: after the
+// area and district digit ("CF1O 1EP"), and at the start of the inward code ("CF10 IEP").
+const DIGIT = { O: '0', I: '1' }
+const digitsForLetters = (compact) => compact
+  .replace(/^([A-Z]{1,2}[0-9])([OI])/, (_, before, letter) => before + DIGIT[letter])
+  .replace(/^(.{2,4})([OI])([A-Z]{2})$/, (_, before, letter, after) => before + DIGIT[letter] + after)
+
 const parseUnit = (typed) => {
-  const compact = typed.toUpperCase().replace(/[^A-Z0-9]+/g, '')
+  const compact = digitsForLetters(typed.toUpperCase().replace(/[^A-Z0-9]+/g, ''))
   const match = compact.length <= 8 ? UNIT.exec(compact) : null
   return match && { sector: `${match[1]} ${match[2]}`, letters: match[3] }
 }

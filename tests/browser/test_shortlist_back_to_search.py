@@ -1,0 +1,44 @@
+"""The shortlist's "Back to search" goes back to the search the list was built from, in the page's
+language, even after services were removed on the shortlist (the browser's back button then no
+longer reaches it). It went to an empty form: searches live only in their page's address."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import PHONE
+
+SEARCH = "la=W06000023&age=9&abuse_form=intra_familial"
+
+
+@pytest.mark.browser
+def test_back_to_search_from_the_shortlist_returns_to_the_search_it_was_built_from(live_server, directory_data, browser):
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport=PHONE).new_page()  # under the site's Content-Security-Policy
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/search/?{SEARCH}")
+    for _ in range(2):
+        page.get_by_role("button", name=re.compile("^Add to shortlist")).first.click()
+        page.wait_for_load_state("load")
+    page.get_by_role("link", name=re.compile(r"^Shortlist \(2\)")).click()
+    page.get_by_role("button", name=re.compile("^Remove from shortlist")).first.click()
+    page.wait_for_load_state("load")
+
+    page.get_by_role("link", name="Back to search").click()
+    expect(page).to_have_url(f"{live_server.url}/search/?{SEARCH}")
+    expect(page.locator("input[name=age]")).to_have_value("9")
+
+    page.goto(f"{live_server.url}/cy/shortlist/")  # in Welsh: the same search, in Welsh
+    page.get_by_role("link", name="Yn ôl i'r chwiliad").click()
+    expect(page).to_have_url(f"{live_server.url}/cy/search/?{SEARCH}")
+
+    page.get_by_role("link", name="Clirio'r chwiliad").click()  # a cleared form is the last search now
+    page.goto(f"{live_server.url}/shortlist/")
+    page.get_by_role("link", name="Back to search").click()
+    expect(page).to_have_url(f"{live_server.url}/search/")
+    assert errors == []
+    page.context.close()

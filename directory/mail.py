@@ -48,20 +48,26 @@ def send_after_commit(subject: str, body: str, recipients: list[str], *,
 BACKGROUND_THREAD_NAME = "send-email"
 
 
-def send_after_response(subject: str, body: str, recipients: list[str]) -> None:
-    """Send once the surrounding transaction commits, from a thread of its own: the answer to the
-    request does not wait for the mail server (up to `EMAIL_TIMEOUT`), so how long it takes does not
-    say whether a message went. With no `recipients` the same thread is started and sends nothing:
-    a caller with nobody to send to does the same work as one with somebody.
+def send_after_response(compose: Callable[[], tuple[str, str]], recipients: list[str]) -> None:
+    """Write (`compose` gives the subject and body) and send once the surrounding transaction
+    commits, from a thread of its own: the answer to the request waits neither for the mail server
+    (up to `EMAIL_TIMEOUT`) nor for the writing (a message in two languages takes longer to write
+    than one in one), so how long it takes does not say whether a message went, nor in what
+    language. With no `recipients` the same thread is started and writes the message, sending it to
+    nobody: a caller with nobody to send to does the same work as one with somebody.
 
     The app has no job queue: a thread in the process that answered (a gunicorn sync worker or
     runserver). Not a daemon, so a worker stopping gracefully finishes sending first. A failure is
     logged as `send_after_commit` logs it, without the addresses."""
-    subject = subject_line(subject)
 
     def deliver() -> None:
+        try:
+            subject, body = compose()
+        except Exception as error:  # noqa: BLE001 - in a thread of its own: see _send
+            logger.warning("Email not written: %s", type(error).__name__)
+            return
         if recipients:
-            _send(subject, body, recipients, unexpected_too=True)
+            _send(subject_line(subject), body, recipients, unexpected_too=True)
 
     transaction.on_commit(lambda: threading.Thread(target=deliver, name=BACKGROUND_THREAD_NAME).start())
 

@@ -34,6 +34,7 @@ STAFF_DATA_MODELS = {
     "auth.User": "your account",
     "accounts.Membership": "your account (the organisations you may edit)",
     "accounts.Invitation": "invitations",
+    "accounts.AccountSettings": "your account (the language you want our emails in)",
     "accounts.AccountDormancy": "your account (when it was warned, closed, opened again or erased)",
     "directory.Organisation": "contact details in listings",
     "directory.Service": "contact details in listings; the change history (who last confirmed it)",

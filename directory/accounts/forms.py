@@ -6,10 +6,13 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from directory import mail
+from directory import mail, mail_language
+from directory.accounts.languages import stored_language
+from directory.accounts.models import AccountSettings
 from directory.models import Organisation
 from servicemap.durations import DAY, duration_text
 
@@ -18,6 +21,17 @@ ORGANISATION_REQUIRED = _("Choose an organisation, or enter the name of a new on
 ORGANISATION_BOTH = _("Choose an organisation or enter a new name, not both.")
 PASSWORD_HELP = _("At least 10 characters, not a common password, not all numbers, not like your email address.")
 ORGANISATION_EXISTS = _("An organisation with this name is already listed: choose it from the list above.")
+LANGUAGE_REQUIRED = _("Choose the language we should email you in.")
+INVITATION_LANGUAGE_INVALID = _("Choose the language of the invitation from the list.")
+
+
+def email_language_field(*, required: bool = True) -> forms.ChoiceField:
+    """Welsh or English, for an account's emails (AccountSettings.language; blank: not chosen)."""
+    return forms.ChoiceField(
+        label=_("Which language should we email you in?"), choices=AccountSettings.Language.choices,
+        widget=forms.RadioSelect, required=required,
+        error_messages={"required": LANGUAGE_REQUIRED, "invalid_choice": LANGUAGE_REQUIRED},
+    )
 
 
 ACCOUNT_CLOSED_UNUSED = _(
@@ -73,9 +87,14 @@ class SetPasswordForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    # The page offers it with one ticked; a form sent without it (no choice made) leaves it unchosen:
+    # both languages, Welsh first, until its holder chooses on their account page.
+    language = email_language_field(required=False)
+
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.email = email
+        self.fields["language"].help_text = _("You can change this at any time from your account page.")
 
     def clean(self):
         data = super().clean()
@@ -101,6 +120,21 @@ class InvitationForm(forms.Form):
         label=_("Or the name of a new organisation"), required=False, max_length=200,
         help_text=_("Leave blank if you chose an organisation above."),
     )
+    language = forms.ChoiceField(
+        label=_("Which language should the invitation be in?"),
+        choices=[
+            (mail_language.BOTH, _("Welsh and English, Welsh first")),
+            (mail_language.WELSH, _("Welsh")),
+            (mail_language.ENGLISH, _("English")),
+        ],
+        initial=mail_language.BOTH, widget=forms.RadioSelect, required=False,
+        help_text=_("Choose one language only if you know they prefer it. They choose their own when they accept."),
+        error_messages={"invalid_choice": INVITATION_LANGUAGE_INVALID},
+    )
+
+    def clean_language(self) -> str:
+        # Not said (a form sent without it) is not known: both, as the page's own default.
+        return self.cleaned_data["language"] or mail_language.BOTH
 
     def clean(self):
         data = super().clean()
@@ -111,10 +145,16 @@ class InvitationForm(forms.Form):
             self.add_error("organisation", ORGANISATION_REQUIRED)
         elif chosen and new_name:
             self.add_error("new_organisation", ORGANISATION_BOTH)
-        elif new_name and Organisation.objects.filter(name__iexact=new_name).exists():
+        elif new_name and Organisation.objects.filter(Q(name_en__iexact=new_name) | Q(name_cy__iexact=new_name)).exists():
             # A second organisation of the same name would leave the provider editing none of its listings.
             self.add_error("new_organisation", ORGANISATION_EXISTS)
         return data
+
+
+class AccountSettingsForm(forms.Form):
+    """What an account's holder may change for themselves: the language of their emails."""
+
+    language = email_language_field()
 
 
 class PasswordResetRequestForm(auth_forms.PasswordResetForm):
@@ -144,9 +184,20 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
                   html_email_template_name=None):
         context = {**context, "site_url": settings.SITE_URL.rstrip("/"),
                    "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        # In the account's language, not the page's (anyone may ask for anyone's reset), read here
+        # for the stand-in too (the same query). It is written in the sending thread, after the
+        # answer, so a message in two languages does not make the answer slower than one in one.
+        language = stored_language(context["user"].pk)
+
+        def compose() -> tuple[str, str]:
+            letter = mail_language.write(language, lambda: (
+                "".join(render_to_string(subject_template_name, context).splitlines()),
+                render_to_string(email_template_name, context),
+            ))
+            return letter.subject, letter.body
+
         recipients = [to_email] if context["user"].pk is not None else []  # the stand-in is sent nothing
-        mail.send_after_response(subject, render_to_string(email_template_name, context), recipients)
+        mail.send_after_response(compose, recipients)
 
 
 class ResetPasswordForm(auth_forms.SetPasswordForm):

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Membership(models.Model):
@@ -90,3 +91,22 @@ class AccountDormancy(models.Model):
 
     def __str__(self) -> str:
         return f"Dormancy of account {self.user_id}"
+
+
+class AccountSettings(models.Model):
+    """What an account's holder chose for themselves: the language emails are written to them in.
+    An account with no row (made before this existed, or by createsuperuser/create_moderator), or
+    with no language chosen, is written to in both, Welsh first (directory/mail_language.py says why)."""
+
+    class Language(models.TextChoices):
+        WELSH = "cy", _("Welsh")
+        ENGLISH = "en", _("English")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_settings")
+    language = models.CharField(max_length=2, choices=Language.choices, blank=True)
+
+    class Meta:
+        verbose_name_plural = "account settings"
+
+    def __str__(self) -> str:
+        return f"Settings of account {self.user_id}"

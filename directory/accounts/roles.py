@@ -46,14 +46,14 @@ def moderator_users() -> QuerySet:
     )
 
 
+def organisation_members(organisation_id: int) -> QuerySet:
+    """The active provider editors of one organisation."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        is_active=True, pk__in=Membership.objects.filter(organisation_id=organisation_id).values("user_id"))
+
+
 def organisation_member_emails(organisation_id: int) -> list[str]:
     """Email addresses of the active provider editors of one organisation."""
-    return sorted(
-        {
-            email
-            for email in Membership.objects.filter(
-                organisation_id=organisation_id, user__is_active=True
-            ).values_list("user__email", flat=True)
-            if email
-        }
-    )
+    return sorted({email for email in organisation_members(organisation_id).values_list("email", flat=True) if email})

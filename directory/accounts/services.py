@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory import mail
-from directory.accounts.models import AccountDormancy, Invitation, Membership
+from directory import mail_language
+from directory.accounts.models import AccountDormancy, AccountSettings, Invitation, Membership
 from directory.accounts.roles import MODERATORS_GROUP, moderator_permission
 from directory.models import Organisation
 
@@ -59,25 +59,24 @@ def invitation_from_token(token: str) -> Invitation:
 
 @transaction.atomic
 def invitation_create(
-    *, email: str, organisation: Organisation, invited_by, email_failed: Callable[[], None] | None = None,
+    *, email: str, organisation: Organisation, invited_by, language: str = mail_language.BOTH,
+    email_failed: Callable[[], None] | None = None,
 ) -> Invitation:
     """Invite someone to edit an organisation's listings and email them the single-use link
-    (after the commit; `email_failed` is called then if it could not be sent)."""
+    (after the commit; `email_failed` is called then if it could not be sent), in the language the
+    moderator chose for them: with no account yet, no preference of theirs is known, so both,
+    Welsh first, unless the moderator knows better (directory/mail_language.py)."""
     invitation = Invitation(email=email.strip().lower(), organisation=organisation, invited_by=invited_by)
     invitation.full_clean()
     invitation.save()
-    body = render_to_string(
-        "emails/invitation.txt",
-        {
-            "invitation": invitation,
-            "url": invitation_url(invitation),
-            "days": settings.INVITATION_MAX_AGE_DAYS,
-        },
-    )
-    mail.send_after_commit(
-        str(_("You are invited to keep %(org)s's listings up to date") % {"org": organisation.name}),
-        body, [invitation.email], failed=email_failed,
-    )
+
+    def compose() -> tuple[str, str]:
+        body = render_to_string("emails/invitation.txt", {
+            "invitation": invitation, "url": invitation_url(invitation), "days": settings.INVITATION_MAX_AGE_DAYS,
+        })
+        return _("You are invited to keep %(org)s's listings up to date") % {"org": organisation.name}, body
+
+    mail_language.send_after_commit({language: [invitation.email]}, compose, failed=email_failed)
     return invitation
 
 
@@ -85,17 +84,18 @@ def account_exists(email: str) -> bool:
     return get_user_model().objects.filter(email__iexact=email).exists()
 
 
-@transaction.atomic
 def invitation_is_for(invitation: Invitation, user) -> bool:
     """Whether a signed-in account may accept this invitation: it was sent to the account's email."""
     return (user.email or "").lower() == invitation.email.lower()
 
 
-def invitation_accept(*, invitation: Invitation, user=None, password: str | None = None):
+@transaction.atomic  # it locks the invitation (select_for_update) so it is used once
+def invitation_accept(*, invitation: Invitation, user=None, password: str | None = None, language: str = ""):
     """Use an invitation once: add the membership, creating the account (email as username) if needed.
 
     With `user` (signed in) the invitation must be addressed to that user's email; without it a
-    new account is made with `password`, which must pass the password validators.
+    new account is made with `password`, which must pass the password validators, emailed in
+    `language` ("cy" or "en"; blank: not chosen). A signed-in account keeps the language it has.
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.is_used:
@@ -109,6 +109,7 @@ def invitation_accept(*, invitation: Invitation, user=None, password: str | None
         user.set_password(password)
         user.full_clean()
         user.save()
+        account_language_set(user=user, language=language)
     elif not invitation_is_for(invitation, user):
         raise ValidationError(INVITATION_WRONG_ACCOUNT, code="wrong_account")
     Membership.objects.get_or_create(user=user, organisation=invitation.organisation)
@@ -158,3 +159,12 @@ def account_reopen(*, user, by, now) -> None:
     record.closed_at = record.warned_at = record.warned_about = None
     record.reopened_at, record.reopened_by = now, by
     record.save()
+
+
+def account_language_set(*, user, language: str) -> AccountSettings:
+    """Record the language the account's holder wants emails in ("cy", "en", or blank: not chosen)."""
+    settings_row = AccountSettings.objects.filter(user=user).first() or AccountSettings(user=user)
+    settings_row.language = language
+    settings_row.full_clean()
+    settings_row.save()
+    return settings_row

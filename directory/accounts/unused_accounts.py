@@ -6,7 +6,8 @@ ERASE_CLOSED_ACCOUNTS_DAYS; servicemap/settings.py says why each); the privacy n
 
 Erasing keeps the account's row, renamed to a number ("erased-account-12"), so the change history
 still tells one account's changes from another's without saying whose they were: its email address,
-name and password go, as do its memberships, its sign-in records and its name in the admin log.
+name and password go, as do its memberships, its language setting, its sign-in records and its name
+in the admin log.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from directory import mail
+from directory import mail, mail_language
 from directory.accounts import dormancy
-from directory.accounts.models import AccountDormancy, Membership
+from directory.accounts.languages import emails_by_language, preferred_language
+from directory.accounts.models import AccountDormancy, AccountSettings, Membership
 from directory.accounts.roles import moderator_users
 from directory.models import Organisation
 from servicemap.durations import DAY, duration_text
@@ -95,7 +97,7 @@ class Outcome:
 
 def unused_accounts_close(*, now: datetime, dry_run: bool = False) -> Outcome:
     """Warn, close and erase the accounts due at `now`; what was done (a dry run only counts)."""
-    users = {u.pk: u for u in get_user_model().objects.select_related("dormancy").order_by("pk")}
+    users = {u.pk: u for u in get_user_model().objects.select_related("dormancy", "account_settings").order_by("pk")}
     due = dormancy.accounts_due(account_facts(users.values()), now=now, limits=limits())
     outcome = Outcome(kept_as_last_moderator=len(due.kept_as_last_moderator))
     if dry_run:
@@ -123,18 +125,22 @@ def _warn(user, *, now: datetime) -> bool:
     basis = last_used(user)
     closes_on = max(now + timedelta(days=settings.UNUSED_ACCOUNT_WARNING_DAYS),
                     basis + timedelta(days=settings.CLOSE_UNUSED_ACCOUNTS_DAYS))
-    body = render_to_string("emails/account_unused_warning.txt", {
-        "user": user, "last_used": basis, "closes_on": closes_on,
-        "url": settings.SITE_URL.rstrip("/") + reverse("accounts:login"),
-        "erase_days": settings.ERASE_CLOSED_ACCOUNTS_DAYS,
-    })
+
+    def compose() -> tuple[str, str]:
+        return _("Your servicemap account will be closed if it is not used"), render_to_string(
+            "emails/account_unused_warning.txt", {
+                "user": user, "last_used": basis, "closes_on": closes_on,
+                "url": settings.SITE_URL.rstrip("/") + reverse("accounts:login"),
+                "erase_days": settings.ERASE_CLOSED_ACCOUNTS_DAYS,
+            })
+
+    letter = mail_language.write(preferred_language(user), compose)
     try:
         with transaction.atomic():
             AccountDormancy.objects.update_or_create(
                 user=user, defaults={"warned_at": now, "warned_about": basis})
             if user.email:
-                send_mail(mail.subject_line(_("Your servicemap account will be closed if it is not used")),
-                          body, None, [user.email])
+                send_mail(letter.subject, letter.body, None, [user.email])
     except mail.SEND_ERRORS:
         return False
     return True
@@ -163,15 +169,17 @@ def _close(closing: list, *, now: datetime) -> int:
     organisations: dict[int, list[str]] = {}
     for membership in memberships:
         organisations.setdefault(membership.user_id, []).append(membership.organisation.name)
-    recipients = [email for email in moderator_users().values_list("email", flat=True) if email]
-    if recipients:
-        body = render_to_string("emails/accounts_closed.txt", {
+
+    def compose() -> tuple[str, str]:
+        return _("Accounts closed for not being used"), render_to_string("emails/accounts_closed.txt", {
             "closed": [(user.email or user.get_username(), organisations.get(user.pk, [])) for user in closing],
             "orphaned": [o.name for o in orphaned],
             "url": settings.SITE_URL.rstrip("/") + reverse("listings:moderation"),
             "period": duration_text(settings.CLOSE_UNUSED_ACCOUNTS_DAYS * DAY), "erase_days": settings.ERASE_CLOSED_ACCOUNTS_DAYS,
         })
-        mail.send_after_commit(_("Accounts closed for not being used"), body, recipients)
+
+    # Each moderator in their own language: one message per language.
+    mail_language.send_after_commit(emails_by_language(moderator_users()), compose)
     return len(orphaned)
 
 
@@ -187,6 +195,7 @@ def account_erase(*, user, now: datetime) -> None:
     user.groups.clear()
     user.user_permissions.clear()
     Membership.objects.filter(user=user).delete()
+    AccountSettings.objects.filter(user=user).delete()
     # The admin log names an account it changed by its username (its email address here).
     LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(user), object_id=str(user.pk)).update(
         object_repr=user.username)

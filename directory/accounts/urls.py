@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("invite/", views.invite, name="invite"),
+    path("settings/", views.account_settings, name="settings"),
     path("closed/<int:pk>/reopen/", views.account_reopen, name="account_reopen"),
     path("password-reset/", views.PasswordResetStartView.as_view(), name="password_reset"),
     path("password-reset/sent/", views.PasswordResetSentView.as_view(), name="password_reset_sent"),

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,20 +17,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from directory.accounts import services
 from directory.accounts.decorators import moderator_required
 from directory.accounts.forms import (
+    AccountSettingsForm,
     InvitationForm,
     PasswordResetRequestForm,
     ResetPasswordForm,
     SetPasswordForm,
     SignInForm,
 )
+from directory.accounts.languages import preferred_language
 from directory.accounts.models import Invitation
+from directory.mail_language import BOTH
 from directory.models import Organisation
 from servicemap import rate_limits
 
@@ -154,10 +158,13 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/accept_invitation.html", {"invitation": invitation, "form": None})
     if services.account_exists(invitation.email):
         return redirect_to_login(request.get_full_path())
-    form = SetPasswordForm(request.POST if request.method == "POST" else None, email=invitation.email)
+    # The language of the page they opened (the invitation links to both) is the likelier choice.
+    form = SetPasswordForm(request.POST if request.method == "POST" else None, email=invitation.email,
+                           initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.invitation_accept(invitation=invitation, password=form.cleaned_data["password1"])
+            user = services.invitation_accept(invitation=invitation, password=form.cleaned_data["password1"],
+                                              language=form.cleaned_data["language"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -175,12 +182,14 @@ def invite(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             organisation = form.cleaned_data["organisation"]
             if organisation is None:
-                organisation = Organisation(name=form.cleaned_data["new_organisation"].strip())
+                # The English name, from a Welsh page too: `name` there is the Welsh column, and an
+                # organisation named only in Welsh had no name on every English page.
+                organisation = Organisation(name_en=form.cleaned_data["new_organisation"].strip())
                 organisation.full_clean()
                 organisation.save()
             invitation = services.invitation_create(
                 email=form.cleaned_data["email"], organisation=organisation, invited_by=request.user,
-                email_failed=lambda: not_sent.append(True),
+                language=form.cleaned_data["language"], email_failed=lambda: not_sent.append(True),
             )
         # The email went (or not) as the block above committed.
         if not_sent:
@@ -208,3 +217,19 @@ def account_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("%(email)s can sign in again.") % {"email": user.email or user.get_username()})
     return redirect("listings:moderation")
+
+
+@login_required
+def account_settings(request: HttpRequest) -> HttpResponse:
+    """The signed-in account's own settings: the language its emails are written in."""
+    chosen = preferred_language(request.user)
+    form = AccountSettingsForm(request.POST if request.method == "POST" else None,
+                               initial={"language": None if chosen == BOTH else chosen})
+    if request.method == "POST" and form.is_valid():
+        services.account_language_set(user=request.user, language=form.cleaned_data["language"])
+        if form.cleaned_data["language"] == "cy":
+            messages.success(request, _("Saved. We will email you in Welsh."))
+        else:
+            messages.success(request, _("Saved. We will email you in English."))
+        return redirect("accounts:settings")
+    return render(request, "accounts/settings.html", {"form": form, "not_chosen": chosen == BOTH})

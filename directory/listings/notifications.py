@@ -1,14 +1,18 @@
-"""Emails to providers and moderators. Plain text, rendered from templates/emails/."""
+"""Emails to providers and moderators. Plain text, rendered from templates/emails/, each in its
+reader's language (directory/mail_language.py): one message per language among the recipients."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from directory import mail
-from directory.accounts.roles import moderator_users, organisation_member_emails
+from directory import mail_language
+from directory.accounts.languages import emails_by_language
+from directory.accounts.roles import moderator_users, organisation_members
 from directory.models import ServiceChange
 
 
@@ -16,13 +20,15 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def send(subject: str, template: str, context: dict, recipients: list[str]) -> None:
+def send(readers: QuerySet, compose_subject, template: str, context) -> None:
     """Send after the surrounding transaction commits (`directory.mail`): a notification that
-    cannot be sent is logged; the change it is about is saved all the same, and is in the queues."""
-    if not recipients:
-        return
-    body = render_to_string(template, {"site_url": settings.SITE_URL, **context})
-    mail.send_after_commit(subject, body, recipients)
+    cannot be sent is logged; the change it is about is saved all the same, and is in the queues.
+    `compose_subject` and `context` are called in each reader's language (links, dates, words)."""
+
+    def compose() -> tuple[str, str]:
+        return compose_subject(), render_to_string(template, {"site_url": settings.SITE_URL, **context()})
+
+    mail_language.send_after_commit(emails_by_language(readers), compose)
 
 
 def moderator_emails() -> list[str]:
@@ -31,22 +37,25 @@ def moderator_emails() -> list[str]:
 
 def change_submitted(change: ServiceChange) -> None:
     send(
-        _("Waiting for approval: %(name)s") % {"name": change.service.name},
+        moderator_users(),
+        lambda: _("Waiting for approval: %(name)s") % {"name": change.service.name},
         "emails/change_submitted.txt",
-        {"change": change, "url": absolute(reverse("listings:change_detail", args=[change.pk]))},
-        moderator_emails(),
+        lambda: {"change": change, "url": absolute(reverse("listings:change_detail", args=[change.pk]))},
     )
 
 
 def change_decided(change: ServiceChange) -> None:
     """Tell whoever submitted the change (or, failing that, the organisation's editors)."""
-    submitter = change.submitted_by.email if change.submitted_by and change.submitted_by.email else None
-    recipients = [submitter] if submitter else organisation_member_emails(change.service.organisation_id)
+    submitter = change.submitted_by if change.submitted_by and change.submitted_by.email else None
+    readers = (get_user_model().objects.filter(pk=submitter.pk) if submitter
+               else organisation_members(change.service.organisation_id))
     approved = change.state == ServiceChange.State.APPROVED
-    subject = _("Your change to %(name)s was approved") if approved else _("Your change to %(name)s was not approved")
+
+    def subject() -> str:
+        chosen = _("Your change to %(name)s was approved") if approved else _("Your change to %(name)s was not approved")
+        return chosen % {"name": change.service.name}
+
     send(
-        subject % {"name": change.service.name},
-        "emails/change_decided.txt",
-        {"change": change, "approved": approved, "url": absolute(reverse("listings:dashboard"))},
-        recipients,
+        readers, subject, "emails/change_decided.txt",
+        lambda: {"change": change, "approved": approved, "url": absolute(reverse("listings:dashboard"))},
     )

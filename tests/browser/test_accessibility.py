@@ -49,6 +49,7 @@ PAGES = [
     ("service-history", "/manage/services/{service}/history/", 200, "screen", "provider"),
     ("service-locations", "/manage/services/{service}/locations/", 200, "screen", "provider"),
     ("location-add", "/manage/services/{service}/locations/add/", 200, "screen", "provider"),
+    ("account-settings", "/accounts/settings/", 200, "screen", "provider"),
     ("moderation-queue", "/moderation/", 200, "screen", "moderator"),
     ("invite-provider", "/accounts/invite/", 200, "screen", "moderator"),
     ("bulk-update", "/moderation/waits/", 200, "screen", "moderator"),

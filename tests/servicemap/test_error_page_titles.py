@@ -60,6 +60,7 @@ CASES = [
     ("moderator", lambda w: reverse("listings:change_reject", args=[w["change"].pk]), {"reason": " "},
      "Error: Review change: Own service – servicemap"),
     ("moderator", lambda w: reverse("accounts:invite"), {}, "Error: Invite a provider – servicemap"),
+    ("provider", lambda w: reverse("accounts:settings"), {}, "Error: Your account – servicemap"),
 ]
 
 

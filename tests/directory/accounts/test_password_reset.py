@@ -15,10 +15,12 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
+from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.accounts.services import account_language_set
 from directory.mail import BACKGROUND_THREAD_NAME
 from tests.factories import UserFactory
 
@@ -27,7 +29,10 @@ NEW_PASSWORD = "Another-long-pass-77"
 
 @pytest.fixture
 def user(db):
-    return UserFactory(username="p@example.org", email="p@example.org")
+    # Chose English for emails (tests/directory/test_mail_languages.py tests the others).
+    user = UserFactory(username="p@example.org", email="p@example.org")
+    account_language_set(user=user, language="en")
+    return user
 
 
 def wait_for_sending() -> None:
@@ -219,17 +224,35 @@ def test_the_answer_does_not_wait_for_the_email_which_is_sent_after_it(user, ask
     assert "/accounts/password-reset/" in held_mail.sent[0].body
 
 
+def written_in_the_sending_thread(ask, email: str) -> tuple[object, list[str]]:
+    """The answer, and the templates rendered in the thread that sends (Django's test signal, sent
+    from any thread)."""
+    rendered: list[str] = []
+
+    def record(sender, template, **kwargs):
+        if threading.current_thread().name == BACKGROUND_THREAD_NAME:
+            rendered.append(template.name)
+
+    template_rendered.connect(record)
+    try:
+        return ask(email), rendered
+    finally:
+        template_rendered.disconnect(record)
+
+
 def test_an_address_with_no_account_costs_the_answer_the_same_work_and_is_sent_nothing(user, ask, held_mail):
     held_mail.release.set()
     with CaptureQueriesContext(connection) as known_queries:
-        known = ask("p@example.org")
+        known, known_written = written_in_the_sending_thread(ask, "p@example.org")
     with CaptureQueriesContext(connection) as unknown_queries:
-        unknown = ask("nobody@example.org")
+        unknown, unknown_written = written_in_the_sending_thread(ask, "nobody@example.org")
     assert (unknown.status_code, unknown["Location"]) == (known.status_code, known["Location"])
-    # The message is written either way (its templates rendered), with the same reads of the database.
+    # The answer renders the same pages, with the same reads of the database (the account's language
+    # among them); the message is written either way, after the answer, in the sending thread.
     assert [t.name for t in unknown.templates] == [t.name for t in known.templates]
-    assert "emails/password_reset.txt" in [t.name for t in known.templates]
+    assert "emails/password_reset.txt" not in [t.name for t in known.templates]
     assert len(unknown_queries) == len(known_queries)
+    assert "emails/password_reset.txt" in known_written and "emails/password_reset.txt" in unknown_written
     assert [m.to for m in held_mail.sent] == [["p@example.org"]]
 
 

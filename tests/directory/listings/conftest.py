@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from directory.accounts.services import moderator_create
+from directory.accounts.services import account_language_set, moderator_create
 from directory.listings import fields
 from directory.models import Service
 from tests.factories import (
@@ -21,10 +21,13 @@ def org(db):
     return OrganisationFactory(name="Own organisation")
 
 
+# The provider and moderator chose English for their emails, so the tests of what is sent read its
+# English wording; tests/directory/test_mail_languages.py tests Welsh and both.
 @pytest.fixture
 def provider(org):
     user = UserFactory(username="own@example.org", email="own@example.org")
     MembershipFactory(user=user, organisation=org)
+    account_language_set(user=user, language="en")
     return user
 
 
@@ -37,7 +40,9 @@ def other_provider(db):
 
 @pytest.fixture
 def moderator(db):
-    return moderator_create(email="mod@example.org", password="a-long-test-password").user
+    user = moderator_create(email="mod@example.org", password="a-long-test-password").user
+    account_language_set(user=user, language="en")
+    return user
 
 
 @pytest.fixture

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory import mail
-from directory.accounts.roles import organisation_member_emails
+from directory import mail, mail_language
+from directory.accounts.languages import emails_by_language
+from directory.accounts.roles import moderator_users, organisation_member_emails, organisation_members
 from directory.listings import notifications, reminders
 from directory.models import WAIT_STALE_AFTER_DAYS, ReviewRequest, Service, WaitingTimeReport
 from servicemap.scheduled_jobs import ScheduledCommand
@@ -59,19 +61,20 @@ class Command(ScheduledCommand):
             for s in services.values()
         ]
         sent = set(ReviewRequest.objects.filter(service__in=services.keys()).values_list("service_id", "kind", "basis"))
-        moderators = notifications.moderator_emails()
         count, not_sent, nobody = 0, 0, 0
         for due in reminders.due_requests(facts, today=today, sent=sent):
             service = services[due.service_id]
             providers = organisation_member_emails(service.organisation_id)
-            recipients = sorted(set(providers) | (set(moderators) if due.kind == reminders.URGENT or not providers else set()))
+            moderators_too = due.kind == reminders.URGENT or not providers
+            readers = emails_by_language(_readers(service, moderators_too=moderators_too))
+            recipients = sorted(email for emails in readers.values() for email in emails)
             if not recipients:
                 log.error("Nobody to send %s for “%s” to: no provider account or moderator", due.kind, service.name)
                 nobody += 1
                 continue
             if not dry_run:
                 try:
-                    if not self._send(service, due, recipients):
+                    if not self._send(service, due, readers):
                         continue
                 except mail.SEND_ERRORS as error:
                     # Nothing recorded: tried again on the next run. The others are still sent.
@@ -100,8 +103,27 @@ class Command(ScheduledCommand):
             raise CommandError(f"{summary} {' '.join(problems)}")
         return summary
 
-    def _send(self, service: Service, due: reminders.Due, recipients: list[str]) -> bool:
-        """Record then send, in one transaction: a failed send leaves no record, so it is retried tomorrow."""
+    def _send(self, service: Service, due: reminders.Due, readers: dict[str, list[str]]) -> bool:
+        """Record then send, in one transaction: a failed send leaves no record, so it is retried
+        tomorrow. One message per language among the readers; if a later one fails, the earlier ones
+        go again tomorrow with it (a repeat rather than a request never sent)."""
+        letters = [(mail_language.write(language, lambda: self._compose(service, due)), emails)
+                   for language, emails in readers.items()]
+        recipients = sorted(email for emails in readers.values() for email in emails)
+        try:
+            with transaction.atomic():
+                ReviewRequest.objects.create(
+                    service=service, kind=due.kind, basis=due.basis, recipients=", ".join(recipients)
+                )
+                for letter, emails in letters:
+                    send_mail(letter.subject, letter.body, None, emails)
+        except IntegrityError:
+            return False  # another run sent it a moment ago
+        return True
+
+    @staticmethod
+    def _compose(service: Service, due: reminders.Due) -> tuple[str, str]:
+        """The subject and body in the active language (links to its pages, its dates)."""
         context = {"service": service, "kind": due.kind, "url": notifications.absolute(reverse("listings:dashboard"))}
         if due.kind == reminders.WAIT:
             # The reminder is due at five weeks, but one missed (the cron down, a wait given late)
@@ -109,16 +131,15 @@ class Command(ScheduledCommand):
             age_days = (timezone.localdate() - service.wait_as_of).days
             context.update(wait_as_of=service.wait_as_of, wait_age_weeks=age_days // 7,
                            wait_is_stale=age_days > WAIT_STALE_AFTER_DAYS)
-        body = render_to_string("emails/review_request.txt", context)
-        try:
-            with transaction.atomic():
-                ReviewRequest.objects.create(
-                    service=service, kind=due.kind, basis=due.basis, recipients=", ".join(recipients)
-                )
-                send_mail(mail.subject_line(SUBJECTS[due.kind] % {"name": service.name}), body, None, recipients)
-        except IntegrityError:
-            return False  # another run sent it a moment ago
-        return True
+        return SUBJECTS[due.kind] % {"name": service.name}, render_to_string("emails/review_request.txt", context)
+
+
+def _readers(service: Service, *, moderators_too: bool) -> QuerySet:
+    """The accounts a request goes to: the organisation's editors, and the moderators if asked."""
+    accounts = Q(pk__in=organisation_members(service.organisation_id).values("pk"))
+    if moderators_too:
+        accounts |= Q(pk__in=moderator_users().values("pk"))
+    return get_user_model().objects.filter(accounts)
 
 
 def _who(providers: int, moderators: int) -> str:

@@ -25,7 +25,7 @@ if (list) {
     timer = setTimeout(() => {
       if (!input.value.trim()) status.textContent = ''
       else if (shown === 0) status.textContent = status.dataset.none
-      else status.textContent = status.dataset.shown.replace('%(shown)s', shown).replace('%(total)s', items.length)
+      else status.textContent = status.dataset.shown.replace('{shown}', shown).replace('{total}', items.length)
     }, 400)
   }
 

@@ -61,12 +61,12 @@ def _language() -> str:
 
 
 def _sort_name(language: str) -> Coalesce | Trim:
-    """The name the page shows, as SQL: Welsh where given (not blank), else English, trimmed."""
-    english = Trim("name_en")
+    """The name the page shows, as SQL: Welsh where given, else English; spaces around it ignored."""
     if language == "cy":
-        # modeltranslation's two field classes are one type to SQL; Django needs telling.
-        return Coalesce(NullIf(Trim("name_cy"), Value("")), english, output_field=CharField())
-    return english
+        # As modeltranslation reads `name`: the Welsh column unless it is empty. Its two field
+        # classes are one type to SQL, which Django needs telling.
+        return Trim(Coalesce(NullIf("name_cy", Value("")), "name_en", output_field=CharField()))
+    return Trim("name_en")
 
 
 def _with_letter(queryset: QuerySet[Service], language: str) -> QuerySet[Service]:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("search/postcode-units.json", views.postcode_units, name="postcode_units"),
+    path("services/", views.services_a_to_z, name="services_a_to_z"),
     path("services/<uuid:public_id>/", views.service_detail, name="service_detail"),
     path("shortlist/", views.shortlist, name="shortlist"),
     path("shortlist/add/", views.shortlist_add_view, name="shortlist_add"),

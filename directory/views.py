@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from directory import (
+    a_to_z,
     boundaries,
     postcode_privacy,
     result_cards,
@@ -32,6 +33,7 @@ from directory.boundaries import la_boundaries, wales_backdrop
 from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
 from directory.maps import build_coverage_map, build_search_map
 from directory.models import Service
+from directory.pagination import ELLIPSIS, page_items
 from directory.shortlist import (
     MAX_ITEMS,
     parse_shared_ids,
@@ -52,6 +54,24 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def about_data(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/about_data.html")
+
+
+@require_safe
+def services_a_to_z(request: HttpRequest) -> HttpResponse:
+    """Published services by name, one letter a page (directory/a_to_z.py says why not a name search)."""
+    counts = a_to_z.service_letter_counts()
+    choice = a_to_z.parse_letter(request.GET.get("letter"), counts)
+    paginator = Paginator(a_to_z.service_list_by_letter(letter=choice.letter), a_to_z.PAGE_SIZE)
+    # An empty letter still has one (empty) page, so the page number check below always has one.
+    number, page_notice = _page_number(request.GET.get("page"), max(paginator.num_pages, 1))
+    page = paginator.get_page(number)
+    return render(request, "directory/services_a_to_z.html", {
+        "letters": [{"letter": letter, "label": a_to_z.letter_label(letter), "count": counts.get(letter, 0)}
+                    for letter in a_to_z.LETTERS],
+        "letter": choice.letter, "letter_label": a_to_z.letter_label(choice.letter),
+        "notice": choice.notice or page_notice, "page": page,
+        "page_items": page_items(paginator, page.number) if paginator.num_pages > 1 else [], "ellipsis": ELLIPSIS,
+    })
 
 
 def _service_url(service: Service) -> str:

@@ -26,6 +26,7 @@ PAGES = [
     ("search-results", f"/search/?{POWYS_SEARCH}", 200, "screen", None),
     ("search-no-results", f"/search/?{NO_RESULTS}", 200, "screen", None),
     ("search-errors", "/search/?postcode=ZZ9&age=nine", 400, "screen", None),
+    ("services-a-to-z", "/services/?letter=c", 200, "screen", None),
     ("service", "/services/{service}/", 200, "screen", None),
     ("report-problem", "/services/{service}/report/", 200, "screen", None),
     ("shortlist", "/shortlist/?ids={service},{other}", 200, "screen", None),

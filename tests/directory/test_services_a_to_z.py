@@ -1,0 +1,196 @@
+"""Services A to Z (/services/): find a service by its name without typing it anywhere the server sees."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import factory
+import pytest
+from django.utils import translation
+
+from directory import a_to_z
+from tests.factories import (
+    ClosedServiceFactory,
+    OrganisationFactory,
+    PausedServiceFactory,
+    ServiceFactory,
+    UnpublishedServiceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def factory_name(prefix: str) -> factory.Sequence:
+    """Names that sort in the order made: "Second 000", "Second 001", ..."""
+    return factory.Sequence(lambda n: f"{prefix} {n:03d}")
+
+
+def _names(response) -> list[str]:
+    """The services listed, in order, as their links say."""
+    body = response.content.decode()
+    return re.findall(r'<h3 class="govuk-heading-s sm-az-item__name"><a [^>]*>([^<]*)</a>', body)
+
+
+def test_it_lists_a_letters_published_services_alphabetically_whatever_their_case(client):
+    for name in ("beech house", "Barnardo's Cymru", "Birch project", "Apple tree"):
+        ServiceFactory(name=name)
+    response = client.get("/services/", {"letter": "b"})
+    assert response.status_code == 200
+    assert _names(response) == ["Barnardo&#x27;s Cymru", "beech house", "Birch project"]
+
+
+def test_without_a_letter_it_shows_the_first_letter_that_has_services(client):
+    ServiceFactory(name="Dyfed project")
+    ServiceFactory(name="Gwent project")
+    response = client.get("/services/")
+    assert _names(response) == ["Dyfed project"]
+    assert 'aria-current="page">D</a>' in response.content.decode()
+
+
+def test_names_that_start_with_a_digit_or_a_symbol_are_under_0_to_9_and_other(client):
+    ServiceFactory(name="24/7 helpline")
+    ServiceFactory(name="“Hope” group")
+    ServiceFactory(name="Hope project")
+    assert _names(client.get("/services/", {"letter": "0-9"})) == ["24/7 helpline", "“Hope” group"]
+    assert _names(client.get("/services/", {"letter": "h"})) == ["Hope project"]
+
+
+def test_the_welsh_page_files_a_service_under_its_welsh_name_and_marks_english_fallbacks(client):
+    ServiceFactory(name_en="Children's therapy", name_cy="Therapi plant")
+    ServiceFactory(name_en="Counselling service", name_cy="")
+    ServiceFactory(name_en="Trauma team")
+    with translation.override("cy"):
+        welsh_t = client.get("/cy/services/", {"letter": "t"})
+        welsh_c = client.get("/cy/services/", {"letter": "c"})
+    assert _names(welsh_t) == ["Therapi plant", "Trauma team"]
+    assert _names(welsh_c) == ["Counselling service"]
+    assert 'lang="en">Counselling service</a>' in welsh_c.content.decode()
+    assert 'lang="en">Therapi plant' not in welsh_t.content.decode()
+    # In English the same service is under C.
+    assert _names(client.get("/services/", {"letter": "c"})) == ["Children&#x27;s therapy", "Counselling service"]
+
+
+def test_the_letter_counts_follow_the_pages_language():
+    ServiceFactory(name_en="Children's therapy", name_cy="Therapi plant")
+    ServiceFactory(name_en="7 day helpline", name_cy="")
+    assert a_to_z.service_letter_counts(language="en") == {"c": 1, a_to_z.OTHER: 1}
+    assert a_to_z.service_letter_counts(language="cy") == {"t": 1, a_to_z.OTHER: 1}
+
+
+def test_unpublished_services_are_never_listed_or_counted(client):
+    ServiceFactory(name="Approved one")
+    UnpublishedServiceFactory(name="Awaiting approval")
+    UnpublishedServiceFactory(name="Waiting one")
+    body = client.get("/services/", {"letter": "a"}).content.decode()
+    assert "Approved one" in body and "Awaiting approval" not in body
+    assert a_to_z.service_letter_counts(language="en") == {"a": 1}
+    # W has only an unpublished service: not a link, and its page lists nothing.
+    assert 'href="?letter=w"' not in body
+    assert "Waiting one" not in client.get("/services/", {"letter": "w"}).content.decode()
+
+
+def test_each_service_shows_its_organisation_who_it_supports_and_its_state(client):
+    organisation = OrganisationFactory(name="Valleys Trust")
+    ServiceFactory(name="Paused one", organisation=organisation, supports_parent_carer=True)
+    PausedServiceFactory(name="Paused two")
+    ClosedServiceFactory(name="Past project")
+    ServiceFactory(name="Pine service", last_confirmed_at=date.today() - timedelta(days=400))
+    body = client.get("/services/", {"letter": "p"}).content.decode()
+    assert "Valleys Trust" in body
+    assert "Supports the child, non-abusing parents and carers; ages 4 to 18." in body
+    assert body.count("Referrals paused") == 1 and body.count(">Closed<") == 1
+    assert body.count("Not confirmed for over 12 months") == 1
+
+
+def test_a_letters_services_are_paged_with_govuk_pagination(client):
+    ServiceFactory.create_batch(a_to_z.PAGE_SIZE + 3, name=factory_name("Service"))
+    first = client.get("/services/", {"letter": "s"})
+    second = client.get("/services/", {"letter": "s", "page": "2"})
+    assert len(_names(first)) == a_to_z.PAGE_SIZE and len(_names(second)) == 3
+    assert set(_names(first)).isdisjoint(_names(second))
+    body = first.content.decode()
+    assert 'class="govuk-pagination"' in body and 'href="?letter=s&amp;page=2"' in body
+    assert f"{a_to_z.PAGE_SIZE + 3} services: page 1 of 2" in body
+
+
+@pytest.mark.parametrize(
+    ("query", "notice"),
+    [
+        ({"letter": "zz"}, "There is no letter “zz” in the list; showing A."),
+        ({"letter": "<script>"}, "There is no letter “&lt;script&gt;” in the list; showing A."),
+        ({"letter": "x" * 500}, "There is no letter “" + "x" * 20 + "” in the list; showing A."),
+        ({"letter": "a", "page": "two"}, "There is no page “two”; showing the first page."),
+        ({"letter": "a", "page": "0"}, "There is no page “0”; showing the first page."),
+        ({"letter": "a", "page": "9"}, "There is only 1 page of results; showing it."),
+    ],
+)
+def test_a_bad_letter_or_page_says_so_and_shows_a_page(client, query, notice):
+    ServiceFactory(name="Anchor project")
+    response = client.get("/services/", query)
+    assert response.status_code == 200
+    assert notice in response.content.decode()
+    assert _names(response) == ["Anchor project"]
+
+
+def test_a_letter_in_capitals_is_taken(client):
+    ServiceFactory(name="Bridge project")
+    response = client.get("/services/", {"letter": "B"})
+    assert _names(response) == ["Bridge project"] and "There is no letter" not in response.content.decode()
+
+
+def test_an_empty_letter_says_so(client):
+    ServiceFactory(name="Bridge project")
+    body = client.get("/services/", {"letter": "q"}).content.decode()
+    assert "No service's name starts with Q." in body
+    assert 'id="az-filter"' not in body  # nothing to filter
+
+
+def test_an_empty_directory_shows_a_page(client):
+    response = client.get("/services/", {"page": "3"})
+    assert response.status_code == 200
+    assert "No service's name starts with A." in response.content.decode()
+
+
+def test_the_filter_box_has_no_name_and_is_in_no_form_so_what_is_typed_is_never_sent(client):
+    ServiceFactory(name="Bridge project")
+    body = client.get("/services/", {"letter": "b"}).content.decode()
+    field = re.search(r"<input [^>]*id=\"az-filter\"[^>]*>", body).group(0)
+    assert " name=" not in field
+    assert "<form" not in body.split('<main', 1)[1].split("</main>", 1)[0]
+    assert "stays on this device" in body
+    # Hidden until its script shows it: without JavaScript it could do nothing.
+    assert re.search(r'<div class="[^"]*sm-az-filter"[^>]*\bhidden\b', body)
+    assert "js/list-filter.js" in body
+
+
+def test_the_letters_are_a_navigation_landmark_marking_the_current_letter(client):
+    ServiceFactory(name="Bridge project")
+    ServiceFactory(name="Cedar project")
+    body = client.get("/services/", {"letter": "c"}).content.decode()
+    nav = re.search(r'<nav class="sm-az-letters" aria-label="[^"]+">(.*?)</nav>', body, re.S).group(1)
+    assert nav.count('aria-current="page"') == 1
+    assert '<a class="govuk-link sm-az-letters__link sm-az-letters__link--current" href="?letter=c" aria-current="page">C</a>' in nav
+    assert 'href="?letter=b">B</a>' in nav
+    assert "A<span class=\"govuk-visually-hidden\"> (no services)</span>" in nav
+
+
+def test_a_page_runs_the_same_number_of_queries_however_many_services_it_lists(
+    client, wales_areas, django_assert_max_num_queries,
+):
+    areas = list(wales_areas.values())[:6]
+    ServiceFactory.create_batch(3, name=factory_name("Small"), coverage=areas)
+    client.get("/services/", {"letter": "s"})  # warm: the session, the directory version
+    with django_assert_max_num_queries(4) as few:
+        client.get("/services/", {"letter": "s"})
+    ServiceFactory.create_batch(a_to_z.PAGE_SIZE, name=factory_name("Second"), coverage=areas)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/services/", {"letter": "s"})
+    assert len(_names(response)) == a_to_z.PAGE_SIZE
+
+
+def test_the_home_and_search_pages_link_to_the_a_to_z(client):
+    for path in ("/", "/search/", "/cy/", "/cy/search/"):
+        body = client.get(path).content.decode()
+        prefix = "/cy" if path.startswith("/cy") else ""
+        assert f'href="{prefix}/services/"' in body, path

@@ -6,8 +6,10 @@ logs and caches, and a worried worker could type a child's name). The letter is 
 the page is asked for; the page's own filter box runs in the browser (js/list-filter.js).
 
 The letter a service is listed under is the first character of its name in the page's language
-(the Welsh name on Welsh pages where there is one, else the English), lower-cased; anything that is
-not a to z (a digit, a quotation mark, an accented capital) is listed under "0–9 and other". The
+(the Welsh name on Welsh pages where there is one, else the English), lower-cased, its accent taken
+off ("Ŵyr" under W, "École" under E: SQLite's lower() leaves any letter but A to Z as it is, so
+this is done here, over the few distinct first characters the database groups the names by);
+anything else (a digit, a quotation mark) is listed under "0–9 and other". The
 Welsh alphabet's digraphs (ch, dd, ll, ...) are listed under their first letter, as Welsh
 directories that use the Latin A to Z do. Done in SQL, so a letter's page and the count of
 services per letter are one query each however many services there are.
@@ -16,6 +18,7 @@ services per letter are one query each however many services there are.
 from __future__ import annotations
 
 import string
+import unicodedata
 from dataclasses import dataclass
 
 from django.db.models import CharField, Count, F, QuerySet, Value
@@ -73,26 +76,46 @@ def _with_letter(queryset: QuerySet[Service], language: str) -> QuerySet[Service
     return queryset.annotate(az_name=Lower(_sort_name(language))).annotate(az_first=Substr(F("az_name"), 1, 1))
 
 
-def service_letter_counts(*, language: str | None = None) -> dict[str, int]:
-    """How many published services each letter of LETTERS lists (letters with none left out).
+def letter_of(first: str) -> str:
+    """The letter of LETTERS a name starting with the character `first` is listed under (pure)."""
+    base = unicodedata.normalize("NFKD", first)[:1].lower()
+    return base if base and base in string.ascii_lowercase else OTHER
+
+
+@dataclass(frozen=True)
+class LetterIndex:
+    counts: dict[str, int]  # services per letter of LETTERS (letters with none left out)
+    firsts: dict[str, frozenset[str]]  # the first characters, as the database gives them, of each letter
+
+
+def letter_index(*, language: str | None = None) -> LetterIndex:
+    """How many published services each letter lists, and which first characters make it up.
     One query, grouped by first character in the database."""
     rows = (_with_letter(Service.objects.published(), language or _language())
             .order_by().values("az_first").annotate(n=Count("pk")))
     counts: dict[str, int] = {}
+    firsts: dict[str, set[str]] = {}
     for row in rows:
         first = row["az_first"] or ""
-        letter = first if first in string.ascii_lowercase and first else OTHER
+        letter = letter_of(first)
         counts[letter] = counts.get(letter, 0) + row["n"]
-    return counts
+        firsts.setdefault(letter, set()).add(first)
+    return LetterIndex(counts, {letter: frozenset(chars) for letter, chars in firsts.items()})
 
 
-def service_list_by_letter(*, letter: str, language: str | None = None) -> QuerySet[Service]:
-    """Published services whose shown name starts with `letter` (OTHER: with anything but a to z),
-    alphabetically by that name, with their organisation and areas: two queries for a page."""
-    queryset = _with_letter(Service.objects.published(), language or _language())
-    if letter == OTHER:
-        queryset = queryset.exclude(az_first__in=list(string.ascii_lowercase))
-    else:
-        queryset = queryset.filter(az_first=letter)
+def service_letter_counts(*, language: str | None = None) -> dict[str, int]:
+    """How many published services each letter of LETTERS lists (letters with none left out)."""
+    return letter_index(language=language).counts
+
+
+def service_list_by_letter(*, letter: str, language: str | None = None,
+                           index: LetterIndex | None = None) -> QuerySet[Service]:
+    """Published services whose shown name starts with `letter` (OTHER: with anything but a to z,
+    accents aside), alphabetically by that name, with their organisation and areas: two queries for
+    a page, given the `index` already read (one more without)."""
+    language = language or _language()
+    index = index or letter_index(language=language)
+    queryset = _with_letter(Service.objects.published(), language)
+    queryset = queryset.filter(az_first__in=sorted(index.firsts.get(letter, ())))
     return (queryset.select_related("organisation").prefetch_related("coverage_areas")
             .order_by("az_name", "organisation__name", "pk"))

@@ -59,9 +59,10 @@ def about_data(request: HttpRequest) -> HttpResponse:
 @require_safe
 def services_a_to_z(request: HttpRequest) -> HttpResponse:
     """Published services by name, one letter a page (directory/a_to_z.py says why not a name search)."""
-    counts = a_to_z.service_letter_counts()
+    index = a_to_z.letter_index()
+    counts = index.counts
     choice = a_to_z.parse_letter(request.GET.get("letter"), counts)
-    paginator = Paginator(a_to_z.service_list_by_letter(letter=choice.letter), a_to_z.PAGE_SIZE)
+    paginator = Paginator(a_to_z.service_list_by_letter(letter=choice.letter, index=index), a_to_z.PAGE_SIZE)
     # An empty letter still has one (empty) page, so the page number check below always has one.
     number, page_notice = _page_number(request.GET.get("page"), max(paginator.num_pages, 1))
     page = paginator.get_page(number)

@@ -78,6 +78,18 @@ def test_the_letter_counts_follow_the_pages_language():
     assert a_to_z.service_letter_counts(language="cy") == {"t": 1, a_to_z.OTHER: 1}
 
 
+def test_a_name_starting_with_an_accented_letter_is_listed_under_that_letter(client):
+    # SQLite's lower() leaves "Ŵ" as it is: it went under "0–9 and other", where nobody looks for it.
+    ServiceFactory(name_en="Women's support", name_cy="Ŵyr ac wyresau")
+    ServiceFactory(name_en="École service", name_cy="")
+    ServiceFactory(name_en="24 hour line", name_cy="")
+    with translation.override("cy"):
+        assert a_to_z.service_letter_counts(language="cy") == {"w": 1, "e": 1, a_to_z.OTHER: 1}
+        assert _names(client.get("/cy/services/", {"letter": "w"})) == ["Ŵyr ac wyresau"]
+        assert _names(client.get("/cy/services/", {"letter": "0-9"})) == ["24 hour line"]
+    assert _names(client.get("/services/", {"letter": "e"})) == ["École service"]
+
+
 def test_unpublished_services_are_never_listed_or_counted(client):
     ServiceFactory(name="Approved one")
     UnpublishedServiceFactory(name="Awaiting approval")

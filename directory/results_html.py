@@ -124,6 +124,7 @@ class _Strings:
         self.nearby_heading = gettext("Near by, but not taking referrals from %(area)s")
         self.fallback_heading = gettext("All-Wales services and helplines")
         self.nearby_note = gettext("They might accept an out-of-area referral: ask them.")
+        self.continued = gettext("(continued)")
         self.results_pages = gettext("Results pages")
         self.previous = gettext("Previous")
         self.page = gettext("page")
@@ -236,11 +237,13 @@ def _map(outcome: selectors.SearchOutcome, area: str, map_html: str, mapped_coun
     )
 
 
-def _cards(results: Sequence[selectors.SearchResult], area: str, holes: Holes, strings: _Strings) -> str:
+def _cards(results: Sequence[selectors.SearchResult], area: str, holes: Holes, strings: _Strings,
+           continued: bool) -> str:
+    """As results.html's cards: `continued` when the page's first group began on an earlier page."""
     card_strings = result_card.PageStrings(area=area)
     out = []
     group = None
-    for result in results:
+    for index, result in enumerate(results):
         out.append("\n    ")
         if result.group != group:
             group = result.group
@@ -250,6 +253,8 @@ def _cards(results: Sequence[selectors.SearchResult], area: str, holes: Holes, s
                 heading = strings.nearby_heading % {"area": area} + "\n      "
             else:
                 heading = strings.fallback_heading
+            if continued and index == 0:
+                heading += f" {strings.continued}"
             note = f'<p class="govuk-body-s">{strings.nearby_note}</p>' if result.is_nearby else ""
             out.append(
                 f'\n    <h2 class="govuk-heading-m sm-group-heading" id="group-{group.slug}">\n'
@@ -409,7 +414,7 @@ def _results(
         if view == "map":
             out.append(_map(outcome, area, map_html, mapped_count, holes, strings))
         else:
-            out.append(f"\n  {_cards(page.object_list, area, holes, strings)}\n  {_pagination(page, links, strings)}\n")
+            out.append(f"\n  {_cards(page.object_list, area, holes, strings, outcome.continues_group(page.start_index() - 1))}\n  {_pagination(page, links, strings)}\n")
         out.append("\n")
     out.append("\n")
     return "".join(out)
@@ -448,5 +453,6 @@ def render_template(
         "sort": form.cleaned_data.get("sort") or selectors.SORT_BEST, "sorts": selectors.SORTS,
         "nearby_km": selectors.NEARBY_KM, "group_pages": {g.name.lower(): outcome.first_page(g) for g in selectors.Group},
         "mapped_count": mapped_count, "map_html": map_html,
+        "group_continued": outcome.continues_group(page.start_index() - 1),
     }
     return render_to_string(TEMPLATE, context, request=request)

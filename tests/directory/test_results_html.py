@@ -6,6 +6,7 @@ from a postcode or the area's centre."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from types import SimpleNamespace
 
@@ -125,7 +126,7 @@ def test_the_states_cover_every_branch():
         "Hartlepool is outside Wales.", "We could not find the postcode ZZ9 &lt;9&amp;&gt;: distances are from the centre", "Part of SA4 is in another local authority.",
         "We searched from CF40 &lt;1&gt;&amp;, the first part of the postcode, so the child's full postcode is not "
         "kept in the page address. Distances are from the centre of CF40 &lt;1&gt;&amp;, in a straight line.",
-        "Distances are from the centre", 'id="group-local"', 'id="group-all-wales"', 'id="group-nearby"', 'sm-key--all-wales',
+        "Distances are from the centre", 'id="group-local"', "(continued)\n    </h2>", 'id="group-all-wales"', 'id="group-nearby"', 'sm-key--all-wales',
         "No local service takes referrals from Rhondda", "sm-map-note",
         "govuk-pagination__item--ellipses", 'rel="prev"', 'rel="next"', 'role="status"',
         'aria-current="true">Best match', 'aria-current="true">Shortest wait', 'aria-current="true">Nearest',
@@ -145,3 +146,38 @@ def test_query_links_are_the_querystring_tag(query, changes):
     tag = Template("{% querystring query " + arguments + " %}")
     expected = tag.render(Context({"query": request.GET, "changes": changes}))
     assert results_html.QueryLinks(request.GET).link(**changes) == expected
+
+
+def _headings(html: str) -> list[str]:
+    return [" ".join(h.split()) for h in re.findall(r'<h2 class="govuk-heading-m sm-group-heading"[^>]*>(.*?)</h2>', html, re.S)]
+
+
+@pytest.mark.usefixtures("_areas")
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_group_that_runs_on_from_the_previous_page_says_continued(language):
+    # 25 local, 15 all-Wales, 30 near by: page 2 opens inside the local group and starts the all-Wales
+    # one; page 3 opens on the near-by group's first result; page 4 opens inside it. The heading
+    # repeated on page 2 read as a second group of the same name.
+    outcome = SearchOutcome(AREAS[2], _results((25, 15, 30)), [], considered=70)
+    paginator = Paginator(outcome.results, PAGE_SIZE)
+    request = RequestFactory().get("/search/?la=W06000015")
+    form = SearchForm(request.GET)
+    form.is_valid()
+    form.place = PLACES[1]
+    headings = {}
+    with translation.override(language):
+        for number in (1, 2, 3, 4):
+            html = results_html.search_results_html(
+                request, form=form, outcome=outcome, page=paginator.page(number), page_notice="", view="list",
+                holes=Holes(), directory_version="v1")
+            headings[number] = _headings(html)
+    if language == "en":
+        assert headings == {
+            1: ["Services that take referrals from Cardiff"],
+            2: ["Services that take referrals from Cardiff (continued)", "All-Wales services and helplines"],
+            3: ["Near by, but not taking referrals from Cardiff"],
+            4: ["Near by, but not taking referrals from Cardiff (continued)"],
+        }
+    else:
+        assert headings[2][0].endswith(" (parhad)") and not headings[2][1].endswith(" (parhad)")
+        assert headings[4][0].endswith(" (parhad)") and not headings[3][0].endswith(" (parhad)")

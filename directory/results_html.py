@@ -109,6 +109,12 @@ class _Strings:
             "Part of %(postcode)s is in another local authority. These results are for %(area)s, which has "
             "%(percent)s%% of its postcodes: enter more of the postcode, or choose the local authority, to be sure.")
         self.fail_more = gettext("A service can fail more than one criterion.")
+        # As exclusions.html: a search without a criterion that is the searcher's preference.
+        self.relax = {
+            "welsh": ("welsh", gettext("Search without asking for Welsh")),
+            "delivery": ("delivery", gettext("Search with any way of giving support")),
+            "wait": ("max_wait", gettext("Search with any wait")),
+        }
         self.show_as = gettext("Show results as")
         self.list = gettext("List")
         self.map = gettext("Map")
@@ -137,8 +143,9 @@ def _strings(language: str | None) -> _Strings:
     return _Strings()
 
 
-def _exclusions(outcome: selectors.SearchOutcome, area: str) -> str:
+def _exclusions(outcome: selectors.SearchOutcome, area: str, links: QueryLinks) -> str:
     """As exclusions.html."""
+    strings = _strings(get_language())
     considered = ngettext(
         "%(counter)s service takes referrals from %(area)s, is near by or covers all of Wales. Left out by your "
         "criteria:",
@@ -156,12 +163,15 @@ def _exclusions(outcome: selectors.SearchOutcome, area: str) -> str:
                 "%(counter)s would match without this criterion", "%(counter)s would match without this criterion",
                 exclusion.only_reason,
             ) % {"counter": _number(exclusion.only_reason)})
+            if exclusion.code in strings.relax:
+                field, text = strings.relax[exclusion.code]
+                only += f' <a class="govuk-link" href="{links.link(**{field: None, "page": None})}">{text}</a>'
         items.append(f'\n  <li data-criterion="{conditional_escape(exclusion.code)}"><strong>'
                      f"{conditional_escape(exclusion.label)}</strong>: {count}{only}</li>\n  ")
     return (
         f'\n<p class="govuk-body">{considered}</p>\n'
         f'<ul class="govuk-list govuk-list--bullet sm-exclusions">\n  {"".join(items)}\n</ul>\n'
-        f'<p class="govuk-body-s">{_strings(get_language()).fail_more}</p>\n'
+        f'<p class="govuk-body-s">{strings.fail_more}</p>\n'
     )
 
 
@@ -380,7 +390,7 @@ def _results(
         out.append(_group_counts(outcome, area, links))
     out.append("\n\n")
     if outcome.exclusions:
-        exclusions = _exclusions(outcome, area)
+        exclusions = _exclusions(outcome, area, links)
         if results:
             out.append(
                 '\n  \n  <details class="govuk-details">\n'

@@ -109,6 +109,12 @@ class _Strings:
             "Part of %(postcode)s is in another local authority. These results are for %(area)s, which has "
             "%(percent)s%% of its postcodes: enter more of the postcode, or choose the local authority, to be sure.")
         self.fail_more = gettext("A service can fail more than one criterion.")
+        # As exclusions.html: a search without a criterion that is the searcher's preference.
+        self.relax = {
+            "welsh": ("welsh", gettext("Search without asking for Welsh")),
+            "delivery": ("delivery", gettext("Search with any way of giving support")),
+            "wait": ("max_wait", gettext("Search with any wait")),
+        }
         self.show_as = gettext("Show results as")
         self.list = gettext("List")
         self.map = gettext("Map")
@@ -124,6 +130,7 @@ class _Strings:
         self.nearby_heading = gettext("Near by, but not taking referrals from %(area)s")
         self.fallback_heading = gettext("All-Wales services and helplines")
         self.nearby_note = gettext("They might accept an out-of-area referral: ask them.")
+        self.continued = gettext("(continued)")
         self.results_pages = gettext("Results pages")
         self.previous = gettext("Previous")
         self.page = gettext("page")
@@ -136,8 +143,9 @@ def _strings(language: str | None) -> _Strings:
     return _Strings()
 
 
-def _exclusions(outcome: selectors.SearchOutcome, area: str) -> str:
+def _exclusions(outcome: selectors.SearchOutcome, area: str, links: QueryLinks) -> str:
     """As exclusions.html."""
+    strings = _strings(get_language())
     considered = ngettext(
         "%(counter)s service takes referrals from %(area)s, is near by or covers all of Wales. Left out by your "
         "criteria:",
@@ -155,12 +163,15 @@ def _exclusions(outcome: selectors.SearchOutcome, area: str) -> str:
                 "%(counter)s would match without this criterion", "%(counter)s would match without this criterion",
                 exclusion.only_reason,
             ) % {"counter": _number(exclusion.only_reason)})
+            if exclusion.code in strings.relax:
+                field, text = strings.relax[exclusion.code]
+                only += f' <a class="govuk-link" href="{links.link(**{field: None, "page": None})}">{text}</a>'
         items.append(f'\n  <li data-criterion="{conditional_escape(exclusion.code)}"><strong>'
                      f"{conditional_escape(exclusion.label)}</strong>: {count}{only}</li>\n  ")
     return (
         f'\n<p class="govuk-body">{considered}</p>\n'
         f'<ul class="govuk-list govuk-list--bullet sm-exclusions">\n  {"".join(items)}\n</ul>\n'
-        f'<p class="govuk-body-s">{_strings(get_language()).fail_more}</p>\n'
+        f'<p class="govuk-body-s">{strings.fail_more}</p>\n'
     )
 
 
@@ -236,11 +247,13 @@ def _map(outcome: selectors.SearchOutcome, area: str, map_html: str, mapped_coun
     )
 
 
-def _cards(results: Sequence[selectors.SearchResult], area: str, holes: Holes, strings: _Strings) -> str:
+def _cards(results: Sequence[selectors.SearchResult], area: str, holes: Holes, strings: _Strings,
+           continued: bool) -> str:
+    """As results.html's cards: `continued` when the page's first group began on an earlier page."""
     card_strings = result_card.PageStrings(area=area)
     out = []
     group = None
-    for result in results:
+    for index, result in enumerate(results):
         out.append("\n    ")
         if result.group != group:
             group = result.group
@@ -250,6 +263,8 @@ def _cards(results: Sequence[selectors.SearchResult], area: str, holes: Holes, s
                 heading = strings.nearby_heading % {"area": area} + "\n      "
             else:
                 heading = strings.fallback_heading
+            if continued and index == 0:
+                heading += f" {strings.continued}"
             note = f'<p class="govuk-body-s">{strings.nearby_note}</p>' if result.is_nearby else ""
             out.append(
                 f'\n    <h2 class="govuk-heading-m sm-group-heading" id="group-{group.slug}">\n'
@@ -375,7 +390,7 @@ def _results(
         out.append(_group_counts(outcome, area, links))
     out.append("\n\n")
     if outcome.exclusions:
-        exclusions = _exclusions(outcome, area)
+        exclusions = _exclusions(outcome, area, links)
         if results:
             out.append(
                 '\n  \n  <details class="govuk-details">\n'
@@ -409,7 +424,7 @@ def _results(
         if view == "map":
             out.append(_map(outcome, area, map_html, mapped_count, holes, strings))
         else:
-            out.append(f"\n  {_cards(page.object_list, area, holes, strings)}\n  {_pagination(page, links, strings)}\n")
+            out.append(f"\n  {_cards(page.object_list, area, holes, strings, outcome.continues_group(page.start_index() - 1))}\n  {_pagination(page, links, strings)}\n")
         out.append("\n")
     out.append("\n")
     return "".join(out)
@@ -448,5 +463,6 @@ def render_template(
         "sort": form.cleaned_data.get("sort") or selectors.SORT_BEST, "sorts": selectors.SORTS,
         "nearby_km": selectors.NEARBY_KM, "group_pages": {g.name.lower(): outcome.first_page(g) for g in selectors.Group},
         "mapped_count": mapped_count, "map_html": map_html,
+        "group_continued": outcome.continues_group(page.start_index() - 1),
     }
     return render_to_string(TEMPLATE, context, request=request)

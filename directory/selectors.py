@@ -311,6 +311,13 @@ class SearchOutcome:
         """The results page a group starts on, or None if it is empty."""
         return self.first_pages(page_size)[group]
 
+    def continues_group(self, index: int) -> bool:
+        """Whether the result at `index` (a page's first) is in the group of the one before it: the
+        group began on an earlier page, and its heading on this page says "(continued)" (without it,
+        page 2 of a long group read as a new group of the same name)."""
+        groups = self._groups()
+        return 0 < index < len(groups) and groups[index] == groups[index - 1]
+
     def group_counts(self) -> dict[Group, int]:
         """How many results each group holds (as `local_count` and the others, in one pass)."""
         counts = dict.fromkeys(Group, 0)

@@ -24,7 +24,7 @@ from servicemap.durations import duration_text
 
 # What the site keeps in the browser other than cookies, in this tab's sessionStorage: what was typed
 # into a form, for the page in the other language (servicemap/static/js/keep-typing.js), and the last
-# search's address, for the shortlist's "Back to search" (servicemap/static/js/last-search.js).
+# search's address, for "Back to search" on the shortlist and a service's page (servicemap/static/js/last-search.js).
 TYPED_TEXT_STORAGE_KEY = "servicemap-typed-before-language-switch"
 LAST_SEARCH_STORAGE_KEY = "servicemap-last-search"
 

@@ -56,3 +56,28 @@ def test_a_printed_service_page_leaves_out_the_maps_key_with_the_map(browser, li
         expect(page.get_by_text("Where it takes referrals from")).to_be_visible()  # said in words
     finally:
         page.context.close()
+
+
+def test_a_printed_link_whose_text_is_its_address_prints_it_once(browser, live_server):
+    """The service page's referral form link shows its address as its text; the print stylesheets
+    (GOV.UK Frontend's and ours) add a link's address after it, so it printed twice. A link with
+    other text (the organisation's "Website") still prints its address."""
+    from directory.models import Service
+
+    service = (Service.objects.published().filter(referral_url__startswith="https://")
+               .exclude(organisation__website="").order_by("name").first())
+    page = new_page(browser, DESKTOP)
+    try:
+        assert page.goto(f"{live_server.url}/services/{service.public_id}/").status == 200
+        page.emulate_media(media="print")
+        (ARTIFACTS / "print").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "print" / "service-page.png"), full_page=True)
+        # What the stylesheets add after a link (innerText leaves generated content out).
+        after = "el => getComputedStyle(el, '::after').content"
+        referral = page.locator(f'a[href="{service.referral_url}"]')
+        assert referral.inner_text() == service.referral_url
+        assert referral.evaluate(after) == "none"
+        website = page.get_by_role("link", name="Website")
+        assert service.organisation.website in website.evaluate(after)
+    finally:
+        page.context.close()

@@ -42,3 +42,32 @@ def test_back_to_search_from_the_shortlist_returns_to_the_search_it_was_built_fr
     expect(page).to_have_url(f"{live_server.url}/search/")
     assert errors == []
     page.context.close()
+
+
+@pytest.mark.browser
+def test_back_to_search_from_a_service_page_returns_to_the_tabs_last_search(live_server, directory_data, browser):
+    # The service page had no way back to the results but the browser's own back button.
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport=PHONE).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/search/?{SEARCH}")
+    page.locator("h3.sm-result__title a").first.click()
+    expect(page).to_have_url(re.compile(r"/services/[0-9a-f-]+/$"))
+    service_path = page.url.removeprefix(live_server.url)
+    page.get_by_role("link", name="Back to search").click()
+    expect(page).to_have_url(f"{live_server.url}/search/?{SEARCH}")
+
+    page.goto(f"{live_server.url}/cy{service_path}")  # in Welsh: the same search, in Welsh
+    page.get_by_role("link", name="Yn ôl i'r chwiliad").click()
+    expect(page).to_have_url(f"{live_server.url}/cy/search/?{SEARCH}")
+    assert errors == []
+    page.context.close()
+
+    # A tab that has made no search (a service page opened from a shared link) goes to the form.
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(f"{live_server.url}{service_path}")
+    page.get_by_role("link", name="Back to search").click()
+    expect(page).to_have_url(f"{live_server.url}/search/")
+    page.context.close()

@@ -6,6 +6,7 @@ from a postcode or the area's centre."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from types import SimpleNamespace
 
@@ -29,8 +30,10 @@ EXCLUSIONS = [
     [],
     [Exclusion("age", "The child's <age> & more", 1, 0)],
     [Exclusion("abuse_forms", "Does not work with the forms of abuse chosen", 7, 1),
+     Exclusion("delivery", "Does not offer the ways of delivery chosen", 3, 1),
      Exclusion("welsh", "No support in Welsh", 2, 2)],
     [Exclusion("wait", "Wait longer than you can accept, or not taking referrals", 12, 0)],
+    [Exclusion("wait", "Wait longer than you can accept, or not taking referrals", 12, 4)],
 ]
 AREAS = [
     SearchArea("W06000016", "Rhondda Cynon Taf & <Merthyr>", in_wales=True, known=True),
@@ -120,12 +123,13 @@ def test_the_states_cover_every_branch():
     rendered = "".join(results_html.search_results_html(request, holes=Holes(), **state) for request, state in _states())
     for expected in (
         "No services found", "No service meets all your criteria", "Why other services are not shown",
-        "(1 would match without this criterion)", "This postcode is outside Wales", "Distances from CF40 1AA",
+        "(1 would match without this criterion)", ">Search without asking for Welsh</a>",
+        ">Search with any way of giving support</a>", ">Search with any wait</a>", "This postcode is outside Wales", "Distances from CF40 1AA",
         "Part of HR3 is in Powys &amp; &lt;Môn&gt;.", "la=W06000023\">Search for a child in Powys &amp; &lt;Môn&gt; instead",
         "Hartlepool is outside Wales.", "We could not find the postcode ZZ9 &lt;9&amp;&gt;: distances are from the centre", "Part of SA4 is in another local authority.",
         "We searched from CF40 &lt;1&gt;&amp;, the first part of the postcode, so the child's full postcode is not "
         "kept in the page address. Distances are from the centre of CF40 &lt;1&gt;&amp;, in a straight line.",
-        "Distances are from the centre", 'id="group-local"', 'id="group-all-wales"', 'id="group-nearby"', 'sm-key--all-wales',
+        "Distances are from the centre", 'id="group-local"', "(continued)\n    </h2>", 'id="group-all-wales"', 'id="group-nearby"', 'sm-key--all-wales',
         "No local service takes referrals from Rhondda", "sm-map-note",
         "govuk-pagination__item--ellipses", 'rel="prev"', 'rel="next"', 'role="status"',
         'aria-current="true">Best match', 'aria-current="true">Shortest wait', 'aria-current="true">Nearest',
@@ -145,3 +149,72 @@ def test_query_links_are_the_querystring_tag(query, changes):
     tag = Template("{% querystring query " + arguments + " %}")
     expected = tag.render(Context({"query": request.GET, "changes": changes}))
     assert results_html.QueryLinks(request.GET).link(**changes) == expected
+
+
+def _headings(html: str) -> list[str]:
+    return [" ".join(h.split()) for h in re.findall(r'<h2 class="govuk-heading-m sm-group-heading"[^>]*>(.*?)</h2>', html, re.S)]
+
+
+@pytest.mark.usefixtures("_areas")
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_group_that_runs_on_from_the_previous_page_says_continued(language):
+    # 25 local, 15 all-Wales, 30 near by: page 2 opens inside the local group and starts the all-Wales
+    # one; page 3 opens on the near-by group's first result; page 4 opens inside it. The heading
+    # repeated on page 2 read as a second group of the same name.
+    outcome = SearchOutcome(AREAS[2], _results((25, 15, 30)), [], considered=70)
+    paginator = Paginator(outcome.results, PAGE_SIZE)
+    request = RequestFactory().get("/search/?la=W06000015")
+    form = SearchForm(request.GET)
+    form.is_valid()
+    form.place = PLACES[1]
+    headings = {}
+    with translation.override(language):
+        for number in (1, 2, 3, 4):
+            html = results_html.search_results_html(
+                request, form=form, outcome=outcome, page=paginator.page(number), page_notice="", view="list",
+                holes=Holes(), directory_version="v1")
+            headings[number] = _headings(html)
+    if language == "en":
+        assert headings == {
+            1: ["Services that take referrals from Cardiff"],
+            2: ["Services that take referrals from Cardiff (continued)", "All-Wales services and helplines"],
+            3: ["Near by, but not taking referrals from Cardiff"],
+            4: ["Near by, but not taking referrals from Cardiff (continued)"],
+        }
+    else:
+        assert headings[2][0].endswith(" (parhad)") and not headings[2][1].endswith(" (parhad)")
+        assert headings[4][0].endswith(" (parhad)") and not headings[3][0].endswith(" (parhad)")
+
+
+@pytest.mark.usefixtures("_areas")
+@pytest.mark.parametrize("results", [0, 3])
+def test_a_preference_that_alone_left_services_out_links_to_the_search_without_it(results):
+    # The empty state said "2 would match without this criterion" and left the searcher to find the
+    # field in the form. Only for the searcher's preferences: a search without a fact about the child
+    # (or who is referring) would list services that cannot help that child.
+    codes = ["status", "age", "abuse_forms", "audiences", "disclosure", "proceedings", "delivery", "welsh", "wait",
+             "referrer"]
+    exclusions = [Exclusion(code, f"label {code}", 3, 2) for code in codes] + [
+        Exclusion("welsh", "no one left out by this alone", 3, 0)]
+    outcome = SearchOutcome(AREAS[2], _results((results, 0, 0)), exclusions, considered=40)
+    query = ("la=W06000015&age=9&abuse_form=cse&audience=child&no_disclosure=on&proceedings_ongoing=on"
+             "&delivery=phone&delivery=online&welsh=on&max_wait=4&referrer=self&sort=wait&page=2")
+    request = RequestFactory().get("/search/?" + query)
+    form = SearchForm(request.GET)
+    form.is_valid()
+    form.place = PLACES[1]
+    html = results_html.search_results_html(
+        request, form=form, outcome=outcome, page=Paginator(outcome.results, PAGE_SIZE).get_page(1), page_notice="",
+        view="list", holes=Holes(), directory_version="v1")
+    items = re.findall(r'<li data-criterion="(\w+)">(.*?)</li>', html)
+    links = {code: re.findall(r'<a class="govuk-link" href="([^"]*)">([^<]*)</a>', item) for code, item in items[:-1]}
+    without = "la=W06000015&amp;age=9&amp;abuse_form=cse&amp;audience=child&amp;no_disclosure=on&amp;proceedings_ongoing=on"
+    assert links["welsh"] == [(f"?{without}&amp;delivery=phone&amp;delivery=online&amp;max_wait=4&amp;referrer=self"
+                               "&amp;sort=wait", "Search without asking for Welsh")]
+    assert links["delivery"] == [(f"?{without}&amp;welsh=on&amp;max_wait=4&amp;referrer=self&amp;sort=wait",
+                                  "Search with any way of giving support")]
+    assert links["wait"] == [(f"?{without}&amp;delivery=phone&amp;delivery=online&amp;welsh=on&amp;referrer=self"
+                              "&amp;sort=wait", "Search with any wait")]
+    for code in ("status", "age", "abuse_forms", "audiences", "disclosure", "proceedings", "referrer"):
+        assert links[code] == [], code
+    assert items[-1][0] == "welsh" and "<a " not in items[-1][1]  # relaxing it alone would show nothing

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -91,6 +92,17 @@ def test_the_service_page_links_to_report_a_problem(client):
     body = client.get(f"/services/{service.public_id}/").content.decode()
     assert f"/services/{service.public_id}/report/" in body
 
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_the_service_page_links_back_to_the_search_form_without_javascript(client, prefix):
+    # last-search.js points the link at the tab's last search; without it, the form in the page's
+    # language (never a dead link).
+    service = ServiceFactory()
+    body = client.get(f"{prefix}/services/{service.public_id}/").content.decode()
+    link = re.search(r'<a href="([^"]*)" class="govuk-back-link[^"]*" data-last-search>', body)
+    assert link and link[1] == f"{prefix}/search/"
+    assert "js/last-search" in body
 
 def test_the_maps_key_names_where_it_is_based_only_when_the_map_marks_it(client, wales_areas):
     based = ServiceFactory(coverage=[wales_areas[CARDIFF_VALE_HEALTH_BOARD]])

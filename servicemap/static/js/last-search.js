@@ -2,7 +2,7 @@
 // lives only in its page's address (searches are never kept on the server), so unless the browser's
 // back button could still reach it (not after removing a service, a page of its own), it was lost.
 // Each search page keeps its query (the same text as its address: a postcode's first part at most)
-// in this tab's sessionStorage, and links marked data-last-search go back to it, on their own path
+// in this tab's sessionStorage, and links marked data-last-search (the shortlist's, a service page's) go back to it, on their own path
 // (so in their page's language). A search page with no query (the form cleared) forgets it.
 const KEY = 'servicemap-last-search'
 

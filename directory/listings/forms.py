@@ -289,6 +289,27 @@ class ServiceForm(forms.ModelForm):
             self.add_error("name_en", NAME_ALREADY_LISTED % {"organisation": organisation.name, "name": name.strip()})
 
 
+class ServiceListFilterForm(forms.Form):
+    """Search and filters of the all-services list (GET: a filtered list is a link to share)."""
+
+    q = forms.CharField(
+        label=_("Search by service or organisation name"), required=False, max_length=200,
+        error_messages={"max_length": _("Enter 200 characters or fewer to search by name.")},
+    )
+    show = forms.MultipleChoiceField(
+        label=_("Show only services that"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[
+            (selectors.SHOW_WAIT_DUE, _("have no wait given, or one over 6 weeks old")),
+            (selectors.SHOW_OVERDUE, _("were not confirmed in the last 12 months")),
+            (selectors.SHOW_PAUSED_CLOSED, _("are paused or closed")),
+            (selectors.SHOW_REPORTS, _("have open problem reports")),
+            (selectors.SHOW_PENDING, _("have a change waiting for approval")),
+            (selectors.SHOW_REJECTED, _("had their latest change not approved")),
+        ],
+        error_messages={"invalid_choice": _("Choose only from the filters listed.")},
+    )
+
+
 class ProblemReportForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("What is wrong?"), choices=ProblemReport.Reason.choices, widget=forms.RadioSelect,

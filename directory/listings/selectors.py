@@ -9,17 +9,19 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 
 from directory.accounts.roles import editable_organisation_ids, is_moderator
 from directory.bilingual import area_display_name
-from directory.listings import fields
+from directory.listings import fields, reminders
 from directory.models import (
     WAIT_STALE_AFTER_DAYS,
     Area,
     Location,
     ProblemReport,
+    ReviewRequest,
     Service,
     ServiceChange,
     WaitingTimeReport,
@@ -260,15 +262,36 @@ def problem_report_get_for_editor(*, user, public_id: uuid.UUID) -> ProblemRepor
     )
 
 
+CONFIRMATION_REQUEST_KINDS = (ReviewRequest.Kind.FIRST, ReviewRequest.Kind.REMINDER, ReviewRequest.Kind.URGENT)
+
+
 def service_list_confirmation_overdue(*, today: date) -> QuerySet[Service]:
-    """Published, not closed, and not confirmed by a person for 12 months (or ever): for moderators."""
+    """Published, not closed, and not confirmed by a person for 12 months (or ever): for moderators.
+
+    Each service gets `confirmation_requests`, the requests to confirm it that `send_review_requests`
+    sent, oldest first (one query for a page of services); `requests_this_cycle` picks this cycle's.
+    """
     return (
         Service.objects.published()
         .exclude(status=Service.Status.CLOSED)
         .filter(_overdue(today))
         .select_related("organisation")
+        .prefetch_related(Prefetch(
+            "review_requests",
+            queryset=ReviewRequest.objects.filter(kind__in=CONFIRMATION_REQUEST_KINDS).order_by("sent_at", "id"),
+            to_attr="confirmation_requests",
+        ))
         .order_by("last_confirmed_at", "name", "id")
     )
+
+
+def requests_this_cycle(service: Service) -> list[ReviewRequest]:
+    """The confirmation requests sent since the listing was last confirmed (or listed): the ones
+    still unanswered. Those of an earlier cycle were answered by the confirmation since. Pure: reads
+    what `service_list_confirmation_overdue` fetched."""
+    confirmed_on = service.last_confirmed_at or timezone.localdate(service.created_at)
+    basis = reminders.confirmation_basis(confirmed_on)
+    return [request for request in service.confirmation_requests if request.basis == basis]
 
 
 def area_names() -> dict[str, str]:

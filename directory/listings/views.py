@@ -395,15 +395,23 @@ def report_resolve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return redirect("listings:moderation" if next_url == "moderation" else "listings:dashboard")
 
 
+OVERDUE_PAGE_SIZE = 25
+
+
 @moderator_required
 def moderation(request: HttpRequest) -> HttpResponse:
     changes = list(selectors.change_list_pending())
+    # At national scale thousands of listings can be overdue at once: a page of them at a time.
+    overdue = Paginator(
+        selectors.service_list_confirmation_overdue(today=timezone.localdate()), OVERDUE_PAGE_SIZE,
+    ).get_page(request.GET.get("overdue_page"))
     return render(
         request, "listings/moderation.html",
         {
             "changes": changes,
             "reports": selectors.problem_report_list_open(user=request.user),
-            "overdue": selectors.service_list_confirmation_overdue(today=timezone.localdate()),
+            "overdue": overdue, "overdue_rows": [(s, selectors.requests_this_cycle(s)) for s in overdue.object_list],
+            "overdue_items": pagination.page_items(overdue.paginator, overdue.number), "ellipsis": pagination.ELLIPSIS,
             "closed_accounts": account_list_closed_unused(),
             "close_period": duration_text(settings.CLOSE_UNUSED_ACCOUNTS_DAYS * DAY),
         },

@@ -7,7 +7,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -210,6 +221,16 @@ def service_get_published(*, public_id: uuid.UUID) -> Service | None:
     )
 
 
+# A withdrawn change's replacement is sent as it is withdrawn (services._propose gives both one
+# time; changes recorded before that were a moment apart): one sent later, after an edit had put the
+# listing back as it is live, did not replace it.
+REPLACED_WITHIN = timedelta(seconds=2)
+REPLACED_BY_LATER = Exists(ServiceChange.objects.filter(
+    service=OuterRef("service"), pk__gt=OuterRef("pk"), submitted_at__gte=OuterRef("decided_at"),
+    submitted_at__lte=ExpressionWrapper(OuterRef("decided_at") + REPLACED_WITHIN, output_field=DateTimeField()),
+))
+
+
 def change_list_pending() -> QuerySet[ServiceChange]:
     """Changes and new listings waiting for a moderator, oldest first."""
     return (
@@ -222,6 +243,7 @@ def change_list_pending() -> QuerySet[ServiceChange]:
 def change_get(*, pk: int) -> ServiceChange | None:
     return (
         ServiceChange.objects.select_related("service__organisation", "submitted_by", "decided_by")
+        .annotate(replaced_by_later=REPLACED_BY_LATER)
         .filter(pk=pk)
         .first()
     )
@@ -242,7 +264,11 @@ def change_get_rejected_to_resend(*, service: Service) -> ServiceChange | None:
 
 
 def change_list_for_service(*, service: Service) -> QuerySet[ServiceChange]:
-    return service.changes.select_related("submitted_by", "decided_by").order_by("-submitted_at", "-id")
+    return (
+        service.changes.select_related("submitted_by", "decided_by")
+        .annotate(replaced_by_later=REPLACED_BY_LATER)
+        .order_by("-submitted_at", "-id")
+    )
 
 
 def problem_report_list_open(*, user) -> QuerySet[ProblemReport]:

@@ -447,7 +447,9 @@ class ServiceChange(models.Model):
         PENDING = "pending", _("Waiting for approval")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Replaced by a later change")
+        # Taken back by its provider: replaced by their next proposal, or by an edit putting the
+        # listing back as it is live (`state_label` tells them apart where it is shown).
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -477,6 +479,14 @@ class ServiceChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.service} ({self.get_state_display()})"
+
+    @property
+    def state_label(self) -> str:
+        """The state as pages say it. A withdrawn change read with `replaced_by_later` (annotated by
+        listings.selectors) says whether a later proposal took its place or nothing did."""
+        if self.state == self.State.WITHDRAWN and getattr(self, "replaced_by_later", False):
+            return _("Replaced by a later change")
+        return self.get_state_display()
 
     @property
     def kind_label(self) -> str:

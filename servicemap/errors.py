@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
@@ -43,6 +44,13 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):
+        # A form past DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB, far beyond any box's limit: a paste gone
+        # wrong) is refused before any view reads it, so no form can say which box: this page says
+        # what happened and that going back keeps what was typed.
+        if _is_api(request):
+            return _api_error(413, _("The request is too large."))
+        return _plain("413.html", 413)
     if _is_api(request):
         return _api_error(400, _("The request could not be read."))
     return _plain("400.html", 400)

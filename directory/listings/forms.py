@@ -77,6 +77,31 @@ def _with_max(message: str) -> str:
 
 COMMENT_TOO_LONG = _with_max(_("Keep your comment to %(max)s characters or fewer."))
 
+# What a person may type in each long box of a listing. A 200 KB description was accepted and
+# published (and past 2.5 MB the whole form was refused unread). Not on the model: Django holds a
+# TextField to no max_length (no validator, no database limit), and an Open Referral feed we import
+# may describe a service at more length. Imported text is kept as it came, and saving a listing
+# leaves a long box that was not changed alone: the limit is on what is typed here.
+TEXT_MAX_LENGTHS = {"description": 3000, "eligibility": 1500, "how_to_refer": 1500}
+TEXT_TOO_LONG = _(
+    "%(label)s must be %(max)s characters or fewer. It has %(count)s: shorten it, or put the details on your "
+    "own website and link to it."
+)
+TEXT_LENGTH_HINT = _("Up to %(max)s characters.")
+
+
+def _same_text(typed: str, stored: str) -> bool:
+    """A box sent back unchanged: a browser sends its line breaks as CR LF, an import stores LF."""
+    return typed.replace("\r\n", "\n").strip() == stored.replace("\r\n", "\n").strip()
+
+
+def _number(n: int) -> str:
+    return f"{n:,}"
+
+
+def _with_length_hint(hint: str, max_length: int) -> str:
+    return lazy(lambda: f"{hint} {TEXT_LENGTH_HINT % {'max': _number(max_length)}}", str)()
+
 
 class WaitUpdateForm(forms.Form):
     weeks = forms.IntegerField(
@@ -236,7 +261,8 @@ class ServiceForm(forms.ModelForm):
         for base in ("description", "eligibility", "how_to_refer"):
             self.fields[f"{base}_en"].label = f"{fields.field_label(base + '_en')}"
             self.fields[f"{base}_cy"].label = f"{fields.field_label(base + '_cy')}"
-            self.fields[f"{base}_en"].help_text = self.fields[f"{base}_cy"].help_text = NO_IDENTIFYING_DETAILS[base]
+            self.fields[f"{base}_en"].help_text = self.fields[f"{base}_cy"].help_text = _with_length_hint(
+                NO_IDENTIFYING_DETAILS[base], TEXT_MAX_LENGTHS[base])
         self.fields["cost_note"].help_text = NO_IDENTIFYING_DETAILS["cost_note"]
         for name in fields.LABELS.keys() - {"name", "description"}:
             self.fields[name].label = fields.field_label(name)
@@ -291,7 +317,18 @@ class ServiceForm(forms.ModelForm):
         if data.get("pre_trial_therapy") and data.get("requires_proceedings_finished"):
             self.add_error("requires_proceedings_finished", PRE_TRIAL_CONFLICT)
         self._check_new_name_not_listed(data)
+        self._check_text_lengths(data)
         return data
+
+    def _check_text_lengths(self, data: dict) -> None:
+        """Said by the server, with the text kept: a maxlength on the box would cut a paste short unseen."""
+        for base, max_length in TEXT_MAX_LENGTHS.items():
+            for name in (f"{base}_en", f"{base}_cy"):
+                value = data.get(name) or ""
+                if len(value) > max_length and not _same_text(value, getattr(self.instance, name, None) or ""):
+                    self.add_error(name, TEXT_TOO_LONG % {
+                        "label": self.fields[name].label, "max": _number(max_length), "count": _number(len(value)),
+                    })
 
     def _check_new_name_not_listed(self, data: dict) -> None:
         organisation, name = data.get("organisation"), data.get("name_en")
@@ -299,6 +336,27 @@ class ServiceForm(forms.ModelForm):
             organisation_id=organisation.pk, name=name,
         ):
             self.add_error("name_en", NAME_ALREADY_LISTED % {"organisation": organisation.name, "name": name.strip()})
+
+
+class ServiceListFilterForm(forms.Form):
+    """Search and filters of the all-services list (GET: a filtered list is a link to share)."""
+
+    q = forms.CharField(
+        label=_("Search by service or organisation name"), required=False, max_length=200,
+        error_messages={"max_length": _("Enter 200 characters or fewer to search by name.")},
+    )
+    show = forms.MultipleChoiceField(
+        label=_("Show only services that"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[
+            (selectors.SHOW_WAIT_DUE, _("have no wait given, or one over 6 weeks old")),
+            (selectors.SHOW_OVERDUE, _("were not confirmed in the last 12 months")),
+            (selectors.SHOW_PAUSED_CLOSED, _("are paused or closed")),
+            (selectors.SHOW_REPORTS, _("have open problem reports")),
+            (selectors.SHOW_PENDING, _("have a change waiting for approval")),
+            (selectors.SHOW_REJECTED, _("had their latest change not approved")),
+        ],
+        error_messages={"invalid_choice": _("Choose only from the filters listed.")},
+    )
 
 
 class ProblemReportForm(forms.Form):

@@ -57,5 +57,17 @@ def change_decided(change: ServiceChange) -> None:
 
     send(
         readers, subject, "emails/change_decided.txt",
-        lambda: {"change": change, "approved": approved, "url": absolute(reverse("listings:dashboard"))},
+        lambda: {"change": change, "approved": approved, "url": absolute(decided_link(change))},
     )
+
+
+def decided_link(change: ServiceChange) -> str:
+    """Where the email sends the provider: after a rejection, to the page where they can act on it.
+
+    A rejected edit starts again from what was sent (`?from=rejected` on the edit page, which fills
+    the form with it); a rejected new listing is sent again by editing it, so its edit page. An
+    approval needs nothing done, so the dashboard."""
+    if change.state != ServiceChange.State.REJECTED:
+        return reverse("listings:dashboard")
+    edit = reverse("listings:service_edit", args=[change.service.public_id])
+    return edit + "?from=rejected" if change.kind == ServiceChange.Kind.EDIT else edit

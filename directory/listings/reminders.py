@@ -45,11 +45,16 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def confirmation_basis(confirmed_on: date) -> str:
+    """The `basis` of the confirmation requests counted from this date: one cycle of them."""
+    return f"confirmed:{confirmed_on.isoformat()}"
+
+
 def due_requests(facts: list[ServiceFacts], *, today: date, sent: set[tuple[int, str, str]]) -> list[Due]:
     """Requests due today that have not been sent (`sent` holds (service_id, kind, basis))."""
     due = []
     for fact in facts:
-        basis = f"confirmed:{fact.confirmed_on.isoformat()}"
+        basis = confirmation_basis(fact.confirmed_on)
         for months, kind in CONFIRMATION_STAGES:
             if today >= add_months(fact.confirmed_on, months):
                 if (fact.service_id, kind, basis) not in sent:

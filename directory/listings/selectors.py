@@ -7,14 +7,36 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 
 from directory.accounts.roles import editable_organisation_ids, is_moderator
 from directory.bilingual import area_display_name
-from directory.listings import fields
-from directory.models import Area, Location, ProblemReport, Service, ServiceChange, WaitingTimeReport
+from directory.listings import fields, reminders
+from directory.models import (
+    WAIT_STALE_AFTER_DAYS,
+    Area,
+    Location,
+    ProblemReport,
+    ReviewRequest,
+    Service,
+    ServiceChange,
+    WaitingTimeReport,
+)
 
 WAITS_NEWEST_FIRST = WaitingTimeReport.objects.order_by("-as_of", "-recorded_at", "-id")
 
@@ -77,6 +99,81 @@ def service_list_for_dashboard(*, user) -> list[Service]:
     )
 
 
+# The filters of the all-services list (forms.ServiceListFilterForm offers them; each narrows the list).
+SHOW_WAIT_DUE = "wait"  # no wait given, or older than 6 weeks (not for a closed service)
+SHOW_OVERDUE = "overdue"  # published, not closed, not confirmed for 12 months or ever
+SHOW_PAUSED_CLOSED = "paused_closed"
+SHOW_REPORTS = "reports"  # has open problem reports
+SHOW_PENDING = "pending"  # something waits for approval
+SHOW_REJECTED = "rejected"  # its latest change was not approved and nothing has been sent since
+CONFIRMATION_OVERDUE_DAYS = 365
+
+
+def _overdue(today: date) -> Q:
+    return Q(last_confirmed_at__isnull=True) | Q(last_confirmed_at__lt=today - timedelta(days=CONFIRMATION_OVERDUE_DAYS))
+
+
+def service_list_overview(*, user, search: str = "", show: tuple[str, ...] = (), today: date) -> QuerySet[Service]:
+    """The services this user may edit, one compact row each, for a list that runs to thousands.
+
+    Instead of every wait and change (`service_list_for_dashboard`), each row carries its newest
+    wait (`wait_weeks`, `wait_open`, `wait_as_of`), `open_report_count`, `has_pending` and
+    `last_change_state` (its latest change not withdrawn) as subqueries: a page of it is one query,
+    and so is its count, however many services there are. `search` matches the service's or its
+    organisation's name, in English or Welsh; every filter in `show` must hold.
+    """
+    newest_wait = WAITS_NEWEST_FIRST.filter(service=OuterRef("pk"))
+    open_reports = (
+        ProblemReport.objects.filter(service=OuterRef("pk"), resolved_at__isnull=True)
+        .order_by().values("service").annotate(n=Count("pk")).values("n")
+    )
+    services = (
+        service_queryset_for_editor(user=user)
+        .select_related("organisation", "confirmed_by")
+        .annotate(
+            wait_weeks=Subquery(newest_wait.values("weeks")[:1]),
+            wait_open=Subquery(newest_wait.values("referrals_open")[:1]),
+            wait_as_of=Subquery(newest_wait.values("as_of")[:1]),
+            open_report_count=Coalesce(Subquery(open_reports[:1], output_field=IntegerField()), 0),
+            has_pending=Exists(ServiceChange.objects.filter(service=OuterRef("pk"), state=ServiceChange.State.PENDING)),
+            last_change_state=Subquery(
+                ServiceChange.objects.filter(service=OuterRef("pk"))
+                .exclude(state=ServiceChange.State.WITHDRAWN)
+                .order_by("-submitted_at", "-id").values("state")[:1]
+            ),
+        )
+    )
+    if search := search.strip():
+        services = services.filter(
+            Q(name_en__icontains=search) | Q(name_cy__icontains=search)
+            | Q(organisation__name_en__icontains=search) | Q(organisation__name_cy__icontains=search)
+        )
+    filters = {
+        SHOW_WAIT_DUE: ~Q(status=Service.Status.CLOSED) & (
+            Q(wait_as_of__isnull=True) | Q(wait_as_of__lt=today - timedelta(days=WAIT_STALE_AFTER_DAYS))
+        ),
+        SHOW_OVERDUE: Q(is_published=True) & ~Q(status=Service.Status.CLOSED) & _overdue(today),
+        SHOW_PAUSED_CLOSED: Q(status__in=[Service.Status.PAUSED, Service.Status.CLOSED]),
+        SHOW_REPORTS: Q(open_report_count__gt=0),
+        SHOW_PENDING: Q(has_pending=True),
+        SHOW_REJECTED: Q(last_change_state=ServiceChange.State.REJECTED),
+    }
+    for name in show:
+        services = services.filter(filters[name])
+    return services.order_by("organisation__name", "name", "id")
+
+
+def overview_rows(services: list[Service]) -> list[Service]:
+    """Give each service of a page of `service_list_overview` its `current_wait`: an unsaved
+    WaitingTimeReport built from the row's own columns, so the wait is worded and aged as on every
+    other page (listings/includes/wait_summary.html) without reading it again."""
+    for service in services:
+        service.current_wait = None if service.wait_weeks is None else WaitingTimeReport(
+            service=service, weeks=service.wait_weeks, referrals_open=service.wait_open, as_of=service.wait_as_of,
+        )
+    return services
+
+
 @dataclass(frozen=True)
 class DashboardTask:
     """Something a provider should do about one listing: `kind` says what (the page words it)."""
@@ -124,6 +221,16 @@ def service_get_published(*, public_id: uuid.UUID) -> Service | None:
     )
 
 
+# A withdrawn change's replacement is sent as it is withdrawn (services._propose gives both one
+# time; changes recorded before that were a moment apart): one sent later, after an edit had put the
+# listing back as it is live, did not replace it.
+REPLACED_WITHIN = timedelta(seconds=2)
+REPLACED_BY_LATER = Exists(ServiceChange.objects.filter(
+    service=OuterRef("service"), pk__gt=OuterRef("pk"), submitted_at__gte=OuterRef("decided_at"),
+    submitted_at__lte=ExpressionWrapper(OuterRef("decided_at") + REPLACED_WITHIN, output_field=DateTimeField()),
+))
+
+
 def change_list_pending() -> QuerySet[ServiceChange]:
     """Changes and new listings waiting for a moderator, oldest first."""
     return (
@@ -136,6 +243,7 @@ def change_list_pending() -> QuerySet[ServiceChange]:
 def change_get(*, pk: int) -> ServiceChange | None:
     return (
         ServiceChange.objects.select_related("service__organisation", "submitted_by", "decided_by")
+        .annotate(replaced_by_later=REPLACED_BY_LATER)
         .filter(pk=pk)
         .first()
     )
@@ -156,7 +264,11 @@ def change_get_rejected_to_resend(*, service: Service) -> ServiceChange | None:
 
 
 def change_list_for_service(*, service: Service) -> QuerySet[ServiceChange]:
-    return service.changes.select_related("submitted_by", "decided_by").order_by("-submitted_at", "-id")
+    return (
+        service.changes.select_related("submitted_by", "decided_by")
+        .annotate(replaced_by_later=REPLACED_BY_LATER)
+        .order_by("-submitted_at", "-id")
+    )
 
 
 def problem_report_list_open(*, user) -> QuerySet[ProblemReport]:
@@ -176,15 +288,36 @@ def problem_report_get_for_editor(*, user, public_id: uuid.UUID) -> ProblemRepor
     )
 
 
+CONFIRMATION_REQUEST_KINDS = (ReviewRequest.Kind.FIRST, ReviewRequest.Kind.REMINDER, ReviewRequest.Kind.URGENT)
+
+
 def service_list_confirmation_overdue(*, today: date) -> QuerySet[Service]:
-    """Published, not closed, and not confirmed by a person for 12 months (or ever): for moderators."""
+    """Published, not closed, and not confirmed by a person for 12 months (or ever): for moderators.
+
+    Each service gets `confirmation_requests`, the requests to confirm it that `send_review_requests`
+    sent, oldest first (one query for a page of services); `requests_this_cycle` picks this cycle's.
+    """
     return (
         Service.objects.published()
         .exclude(status=Service.Status.CLOSED)
-        .filter(Q(last_confirmed_at__isnull=True) | Q(last_confirmed_at__lt=today - timedelta(days=365)))
+        .filter(_overdue(today))
         .select_related("organisation")
+        .prefetch_related(Prefetch(
+            "review_requests",
+            queryset=ReviewRequest.objects.filter(kind__in=CONFIRMATION_REQUEST_KINDS).order_by("sent_at", "id"),
+            to_attr="confirmation_requests",
+        ))
         .order_by("last_confirmed_at", "name", "id")
     )
+
+
+def requests_this_cycle(service: Service) -> list[ReviewRequest]:
+    """The confirmation requests sent since the listing was last confirmed (or listed): the ones
+    still unanswered. Those of an earlier cycle were answered by the confirmation since. Pure: reads
+    what `service_list_confirmation_overdue` fetched."""
+    confirmed_on = service.last_confirmed_at or timezone.localdate(service.created_at)
+    basis = reminders.confirmation_basis(confirmed_on)
+    return [request for request in service.confirmation_requests if request.basis == basis]
 
 
 def area_names() -> dict[str, str]:

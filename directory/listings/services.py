@@ -242,6 +242,7 @@ def _propose(service: Service, moderated: dict[str, Any], *, by) -> ServiceChang
     An unpublished listing whose NEW change was rejected is resubmitted by editing it.
     """
     existing = service.changes.filter(state=ServiceChange.State.PENDING).first()
+    now = timezone.now()
     if not service.is_published:
         kind, proposed = ServiceChange.Kind.NEW, {}
         if existing:
@@ -252,11 +253,13 @@ def _propose(service: Service, moderated: dict[str, Any], *, by) -> ServiceChang
             return existing  # unchanged proposal: keep its place in the queue
         if existing:
             existing.state = ServiceChange.State.WITHDRAWN
-            existing.decided_at = timezone.now()
+            existing.decided_at = now
             existing.save(update_fields=["state", "decided_at"])
         if not moderated:
             return None
-    change = ServiceChange(service=service, kind=kind, proposed=proposed, submitted_by=by)
+    # A replacement is sent at the moment its predecessor is withdrawn: that is how the two are
+    # told apart from a change withdrawn with nothing in its place (selectors.REPLACED_BY_LATER).
+    change = ServiceChange(service=service, kind=kind, proposed=proposed, submitted_by=by, submitted_at=now)
     change.full_clean()
     change.save()
     notifications.change_submitted(change)

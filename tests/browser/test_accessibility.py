@@ -52,6 +52,7 @@ PAGES = [
     ("location-add", "/manage/services/{service}/locations/add/", 200, "screen", "provider"),
     ("account-settings", "/accounts/settings/", 200, "screen", "provider"),
     ("moderation-queue", "/moderation/", 200, "screen", "moderator"),
+    ("all-services", "/manage/?q=service", 200, "screen", "moderator"),
     ("invite-provider", "/accounts/invite/", 200, "screen", "moderator"),
     ("bulk-update", "/moderation/waits/", 200, "screen", "moderator"),
 ]

@@ -165,3 +165,28 @@ def test_with_the_database_not_answering_the_app_gives_up_after_its_connect_time
 
     assert answers == ["/", "503", "/search/?la=W06000015", "503", "/api/oruk/services", "503"]
     assert seconds < 30, "a request outlived gunicorn's worker timeout"
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_a_form_too_large_to_read_gets_a_page_saying_so_not_the_generic_one(client, prefix, settings, db):
+    # Past DATA_UPLOAD_MAX_MEMORY_SIZE the whole form was answered with "There is a problem with the address".
+    service = ServiceFactory()
+    response = client.post(
+        f"{prefix}/services/{service.public_id}/report/",
+        {"reason": "other", "comment": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)},
+    )
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert "There is a problem with the address" not in page
+    assert ("What you sent is too long" if not prefix else "Mae'r hyn a anfonoch yn rhy hir") in page
+    assert not service.problem_reports.exists()
+
+
+def test_an_api_request_too_large_to_read_gets_json(rf):
+    from django.core.exceptions import RequestDataTooBig
+
+    from servicemap.errors import bad_request
+
+    response = bad_request(rf.post("/api/oruk/services"), RequestDataTooBig("too big"))
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"

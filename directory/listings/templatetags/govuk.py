@@ -106,3 +106,12 @@ def govuk_error_summary(*forms_: forms.Form) -> dict:
 @register.filter
 def input_type(field: forms.BoundField) -> str:
     return getattr(field.field.widget, "input_type", "text")
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, param: str, number: int) -> str:
+    """This page's query string with `param` set to `number`: the link to another page of one list
+    when a page holds more than one (Django's {% querystring %} takes only a literal name)."""
+    params = context["request"].GET.copy()
+    params[param] = number
+    return "?" + params.urlencode()

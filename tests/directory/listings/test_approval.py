@@ -485,3 +485,35 @@ def test_approving_a_change_its_provider_has_taken_back_says_so(client, provider
     assert str(services.CHANGE_WITHDRAWN) in html
     assert str(services.CHANGE_REPLACED) not in html
     assert not ServiceChange.objects.filter(service=service, state=ServiceChange.State.PENDING).exists()
+
+
+def _state_shown(html: str) -> str:
+    return re.search(r'<strong class="govuk-tag">([^<]+)</strong>', html).group(1)
+
+
+def test_a_change_taken_back_with_nothing_in_its_place_is_labelled_withdrawn_not_replaced(
+    client, provider, moderator, service
+):
+    # It was labelled "Replaced by a later change", on its page and in the listing's history, though nothing replaced it.
+    import time_machine
+
+    client.force_login(provider)
+    edit = reverse("listings:service_edit", args=[service.public_id])
+    with time_machine.travel("2026-03-02 10:00"):
+        client.post(edit, form_data(service, age_max="16"))
+        taken_back = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    with time_machine.travel("2026-03-02 11:00"):
+        client.post(edit, form_data(service, age_max="18"))  # back as it is live: nothing left to propose
+    with time_machine.travel("2026-03-05 09:00"):  # a proposal days later replaces nothing
+        client.post(edit, form_data(service, age_max="15"))
+        sent_later = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    with time_machine.travel("2026-03-05 09:30"):
+        client.post(edit, form_data(service, age_max="14"))  # this one does replace it
+    client.force_login(moderator)
+    assert _state_shown(client.get(reverse("listings:change_detail", args=[taken_back.pk])).content.decode()) == "Withdrawn"
+    replaced = client.get(reverse("listings:change_detail", args=[sent_later.pk])).content.decode()
+    assert _state_shown(replaced) == "Replaced by a later change"
+    history = client.get(reverse("listings:history", args=[service.public_id])).content.decode()
+    states = re.findall(r"<td class=\"govuk-table__cell\">(Waiting for approval|Replaced by a later change|Withdrawn)", history)
+    assert states == ["Waiting for approval", "Replaced by a later change", "Withdrawn"]
+    assert "Tynnwyd yn ôl" in client.get(f"/cy{reverse('listings:change_detail', args=[taken_back.pk])}").content.decode()

@@ -238,3 +238,73 @@ def test_on_a_welsh_page_the_local_authorities_are_in_welsh_order(client, provid
     areas = page[page.rindex("<fieldset", 0, start):page.index("</fieldset>", start)]
     text = " ".join(re.sub(r"<[^>]+>", " ", areas).split())
     assert text.index("Blaenau Gwent") < text.index("Bro Morgannwg") < text.index("Caerdydd") < text.index("Casnewydd")
+
+
+LONG_BOXES = ("description_en", "description_cy", "eligibility_en", "eligibility_cy", "how_to_refer_en", "how_to_refer_cy")
+
+
+def test_an_over_long_description_is_refused_with_a_message_and_the_text_kept(client, provider, service):
+    # A 200 KB description was accepted and published.
+    from directory.listings.forms import TEXT_TOO_LONG
+
+    client.force_login(provider)
+    typed = "We support children. " * 10_000
+    response = _edit(client, service, description_en=typed)
+    assert response.status_code == 200
+    assert response.context["form"].errors["description_en"] == [str(TEXT_TOO_LONG % {
+        "label": "Description (English)", "max": "3,000", "count": f"{len(typed.strip()):,}"})]
+    page = response.content.decode()
+    assert typed.strip() in page  # shown again in full, for the provider to shorten
+    textarea = re.search(r'<textarea[^>]* name="description_en"[^>]*>', page).group(0)
+    assert "maxlength" not in textarea  # a browser would cut a paste short without a word
+    service.refresh_from_db()
+    assert service.description_en == "Therapeutic support for children after sexual abuse."
+
+
+@pytest.mark.parametrize("name", LONG_BOXES)
+def test_each_long_box_takes_up_to_its_limit_and_no_more(client, provider, service, name):
+    from directory.listings.forms import TEXT_MAX_LENGTHS
+
+    limit = TEXT_MAX_LENGTHS[name.rsplit("_", 1)[0]]
+    client.force_login(provider)
+    response = _edit(client, service, **{name: "x" * (limit + 1)})
+    assert response.status_code == 200 and name in response.context["form"].errors
+    assert _edit(client, service, **{name: "x" * limit}).status_code == 302
+    service.refresh_from_db()
+    pending = service.changes.filter(state=ServiceChange.State.PENDING).first()  # eligibility is moderated
+    assert "x" * limit in (getattr(service, name), pending and pending.proposed.get(name))
+
+
+def test_an_imported_long_description_does_not_stop_other_edits_but_a_change_to_it_must_fit(client, provider, service):
+    # An Open Referral feed may describe a service at more length than the form takes: kept as imported.
+    imported = "An imported paragraph.\nAnother line. " * 200
+    Service.objects.filter(pk=service.pk).update(description_en=imported)
+    service.refresh_from_db()
+    client.force_login(provider)
+    as_sent = imported.replace("\n", "\r\n")  # as a browser sends the unchanged box back
+    assert _edit(client, service, description_en=as_sent, referral_phone="02900 000000").status_code == 302
+    service.refresh_from_db()
+    assert service.referral_phone == "02900 000000" and service.description_en.strip() == imported.strip()
+    response = _edit(client, service, description_en=imported + " One more sentence.")
+    assert "description_en" in response.context["form"].errors
+
+
+def test_a_new_listing_with_an_over_long_box_is_refused(client, provider, org, areas):
+    client.force_login(provider)
+    response = client.post(reverse("listings:service_new"), {
+        "organisation": org.pk, "name_en": "New one", "status": "active", "abuse_online": "on", "supports_child": "on",
+        "age_min": "4", "age_max": "18", "referral_by_professional": "on", "coverage_areas": [areas["W06000015"].pk],
+        "how_to_refer_en": "y" * 1501,
+    })
+    assert response.status_code == 200
+    assert "How to refer (English) must be 1,500 characters or fewer. It has 1,501" in response.content.decode()
+    assert not Service.objects.filter(name_en="New one").exists()
+
+
+def test_the_limit_is_said_in_welsh(client, provider, service):
+    client.force_login(provider)
+    response = client.post(
+        f"/cy{reverse('listings:service_edit', args=[service.public_id])}", form_data(service, eligibility_cy="z" * 1501)
+    )
+    page = response.content.decode()
+    assert "rhaid iddo fod yn 1,500 o nodau neu lai" in page and "Hyd at 1,500 o nodau." in page

@@ -242,3 +242,35 @@ def test_the_locations_sent_again_are_said_in_welsh(client, provider, moderator,
     assert "Mae cadw hefyd yn anfon eto'r newid a anfonoch i'r lle mae'r gwasanaeth wedi'i leoli" in page
     assert "I'w ychwanegu neu ei newid: Bangor centre" in page
     assert "Saving also sends again" not in page
+
+
+def test_the_rejection_email_links_to_the_page_where_the_change_is_fixed_and_sent_again(
+    client, provider, moderator, service, django_capture_on_commit_callbacks
+):
+    # The email linked to the dashboard, one click and a scroll away from "Fix it and send it again".
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _reject_a_change(client, provider, moderator, service)
+    edit = reverse("listings:service_edit", args=[service.public_id])
+    link = re.search(r"Fix it and send it again: \S+?(/manage/\S+)", mail.outbox[-1].body).group(1)
+    assert link == f"{edit}?from=rejected"
+    # The link opens the form filled with what was sent.
+    client.force_login(provider)
+    assert "the changes you sent that were not approved" in client.get(link).content.decode()
+
+
+def test_the_email_rejecting_a_new_listing_links_to_its_edit_page(
+    client, provider, moderator, org, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from tests.factories import UnpublishedServiceFactory
+
+    listing = UnpublishedServiceFactory(organisation=org)
+    change = ServiceChange.objects.create(service=listing, kind=ServiceChange.Kind.NEW, submitted_by=provider)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_reject(change=change, by=moderator, reason=REASON)
+    body = mail.outbox[-1].body
+    assert reverse("listings:service_edit", args=[listing.public_id]) in body
+    assert "from=rejected" not in body

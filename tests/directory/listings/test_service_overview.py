@@ -1,0 +1,210 @@
+"""The all-services list: a moderator's (the whole directory) and a large organisation's, a page at a time."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from directory.listings import selectors
+from directory.listings.views import FULL_DASHBOARD_MAX, OVERVIEW_PAGE_SIZE
+from directory.models import ServiceChange, WaitingTimeReport
+from tests.factories import (
+    ClosedServiceFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PausedServiceFactory,
+    ProblemReportFactory,
+    ResolvedProblemReportFactory,
+    ServiceFactory,
+    UnpublishedServiceFactory,
+    UserFactory,
+)
+
+WAIT_FORM_BUTTON = "Update wait as of today"
+
+
+def _rows(page: str) -> list[str]:
+    """The service names listed, in order."""
+    return re.findall(r'<tr class="govuk-table__row" id="service-[^"]+">\s*<th[^>]*>\s*<a[^>]*>([^<]+)<', page)
+
+
+def _services_with_history(organisation, n: int) -> None:
+    """n services, each with a wait history, an open report and a decided change: what made the old page heavy."""
+    for i in range(n):
+        service = ServiceFactory(organisation=organisation, name=f"Listed {i:03d}", wait_weeks=3)
+        for weeks_ago in (8, 16, 24):
+            WaitingTimeReport.objects.create(service=service, weeks=weeks_ago, as_of=date.today() - timedelta(weeks=weeks_ago))
+        ProblemReportFactory(service=service)
+        ServiceChange.objects.create(
+            service=service, kind=ServiceChange.Kind.EDIT, state=ServiceChange.State.REJECTED, reason="No.",
+            proposed={"age_max": "16.0"},
+        )
+
+
+def test_a_moderator_sees_every_service_a_compact_row_each_a_page_at_a_time(client, moderator):
+    # The page listed every service with its whole wait history and a wait form each: 10 MB and 15 s for 2,000.
+    _services_with_history(OrganisationFactory(name="Big charity"), OVERVIEW_PAGE_SIZE + 5)
+    client.force_login(moderator)
+    page = client.get(reverse("listings:dashboard")).content.decode()
+    assert _rows(page) == [f"Listed {i:03d}" for i in range(OVERVIEW_PAGE_SIZE)]
+    assert WAIT_FORM_BUTTON not in page
+    assert f"{OVERVIEW_PAGE_SIZE + 5} services" in page
+    assert 'aria-current="page">1<' in page and 'href="?page=2#services"' in page
+    row = " ".join(page[page.index(">Listed 000<"):page.index(">Listed 001<")].split())
+    assert "3 weeks, referrals open" in row and "1 open problem report" in row
+    assert "Latest change not approved" in row and "Big charity" in row
+
+    page = client.get(reverse("listings:dashboard") + "?page=2").content.decode()
+    assert _rows(page) == [f"Listed {i:03d}" for i in range(OVERVIEW_PAGE_SIZE, OVERVIEW_PAGE_SIZE + 5)]
+
+
+def test_a_page_of_the_list_takes_as_many_queries_for_many_services_as_for_few(
+    client, moderator, django_assert_max_num_queries
+):
+    organisation = OrganisationFactory()
+    _services_with_history(organisation, 2)
+    client.force_login(moderator)
+    with django_assert_max_num_queries(7):
+        assert client.get(reverse("listings:dashboard")).status_code == 200
+    _services_with_history(organisation, 60)
+    with django_assert_max_num_queries(7):
+        assert client.get(reverse("listings:dashboard") + "?show=reports&q=listed").status_code == 200
+
+
+@pytest.fixture
+def states(org):
+    """One service in each state a filter looks for, and one in none (on 1 Jun 2026)."""
+    today = date(2026, 6, 1)
+    old = today - timedelta(days=43)
+    made = {
+        "fine": ServiceFactory(organisation=org, last_confirmed_at=today),
+        "stale_wait": ServiceFactory(organisation=org, last_confirmed_at=today),
+        "no_wait": ServiceFactory(organisation=org, last_confirmed_at=today),
+        "closed_no_wait": ClosedServiceFactory(organisation=org, last_confirmed_at=today),
+        "overdue": ServiceFactory(organisation=org, last_confirmed_at=today - timedelta(days=366)),
+        "never_confirmed": ServiceFactory(organisation=org, last_confirmed_at=None),
+        "paused": PausedServiceFactory(organisation=org, last_confirmed_at=today),
+        "reported": ServiceFactory(organisation=org, last_confirmed_at=today),
+        "report_resolved": ServiceFactory(organisation=org, last_confirmed_at=today),
+        "pending": ServiceFactory(organisation=org, last_confirmed_at=today),
+        "rejected": ServiceFactory(organisation=org, last_confirmed_at=today),
+        "rejected_then_sent": ServiceFactory(organisation=org, last_confirmed_at=today),
+        "unpublished_never_confirmed": UnpublishedServiceFactory(organisation=org, last_confirmed_at=None),
+    }
+    for name, service in made.items():
+        if name not in ("no_wait", "closed_no_wait", "unpublished_never_confirmed"):
+            WaitingTimeReport.objects.create(service=service, weeks=2, as_of=old if name == "stale_wait" else today)
+    WaitingTimeReport.objects.create(service=made["unpublished_never_confirmed"], weeks=2, as_of=today)
+    ProblemReportFactory(service=made["reported"])
+    ResolvedProblemReportFactory(service=made["report_resolved"])
+    now = timezone.now()
+    ServiceChange.objects.create(service=made["pending"], kind="edit", proposed={"age_max": "16.0"})
+    ServiceChange.objects.create(service=made["rejected"], kind="edit", state="rejected", reason="No.")
+    ServiceChange.objects.create(service=made["rejected_then_sent"], kind="edit", state="rejected", reason="No.",
+                                 submitted_at=now - timedelta(days=2))
+    ServiceChange.objects.create(service=made["rejected_then_sent"], kind="edit", state="approved", submitted_at=now)
+    return today, {service.pk: name for name, service in made.items()}
+
+
+@pytest.mark.parametrize(("show", "expected"), [
+    ((), None),
+    (("wait",), {"stale_wait", "no_wait"}),
+    (("overdue",), {"overdue", "never_confirmed"}),
+    (("paused_closed",), {"paused", "closed_no_wait"}),
+    (("reports",), {"reported"}),
+    (("pending",), {"pending"}),
+    (("rejected",), {"rejected"}),
+    (("overdue", "wait"), set()),
+])
+def test_each_filter_lists_the_services_in_that_state_and_filters_combine(provider, states, show, expected):
+    today, names = states
+    found = selectors.service_list_overview(user=provider, show=show, today=today)
+    assert {names[s.pk] for s in found} == (set(names.values()) if expected is None else expected)
+
+
+def test_the_search_matches_a_service_or_organisation_name_in_english_or_welsh(client, moderator):
+    ServiceFactory(name="Llwybrau", name_cy="Llwybrau Cymru", organisation=OrganisationFactory(name="North Trust"))
+    ServiceFactory(name="Pathways", organisation=OrganisationFactory(name="South Trust", name_cy="Ymddiriedolaeth y De"))
+    ServiceFactory(name="Other", organisation=OrganisationFactory(name="Other Trust"))
+    client.force_login(moderator)
+    url = reverse("listings:dashboard")
+    assert _rows(client.get(url, {"q": "north"}).content.decode()) == ["Llwybrau"]
+    assert _rows(client.get(url, {"q": "cymru"}).content.decode()) == ["Llwybrau"]
+    assert _rows(client.get(url, {"q": "ymddiriedolaeth"}).content.decode()) == ["Pathways"]
+    page = client.get(url, {"q": "nowhere"}).content.decode()
+    assert _rows(page) == [] and "No service matches this search" in page
+
+
+def test_a_filtered_list_keeps_its_search_and_filters_from_page_to_page(client, moderator):
+    for i in range(OVERVIEW_PAGE_SIZE + 1):
+        PausedServiceFactory(name=f"Paused {i:03d}")
+    ServiceFactory(name="Paused but not really")
+    client.force_login(moderator)
+    page = client.get(reverse("listings:dashboard"), {"q": "paused", "show": "paused_closed"}).content.decode()
+    assert 'href="?q=paused&amp;show=paused_closed&amp;page=2#services"' in page
+    page = client.get(reverse("listings:dashboard"), {"q": "paused", "show": "paused_closed", "page": 2}).content.decode()
+    assert _rows(page) == [f"Paused {OVERVIEW_PAGE_SIZE:03d}"]
+
+
+def test_a_link_with_an_unknown_filter_or_page_is_said_not_an_error(client, moderator):
+    ServiceFactory(name="Listed")
+    client.force_login(moderator)
+    response = client.get(reverse("listings:dashboard"), {"show": "bogus", "page": "x", "q": "listed"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Choose only from the filters listed." in page
+    assert _rows(page) == ["Listed"]  # the valid search still applies
+    assert _rows(client.get(reverse("listings:dashboard"), {"page": "999"}).content.decode()) == ["Listed"]
+
+
+def test_a_provider_with_a_few_services_keeps_the_full_dashboard(client, provider, org):
+    for _ in range(FULL_DASHBOARD_MAX):
+        ServiceFactory(organisation=org, wait_weeks=3)
+    client.force_login(provider)
+    page = client.get(reverse("listings:dashboard")).content.decode()
+    assert page.count(WAIT_FORM_BUTTON) == FULL_DASHBOARD_MAX
+    assert "Show only services that" not in page
+
+
+def test_a_provider_with_many_services_gets_the_list_of_their_own_only(client, provider, org):
+    for i in range(FULL_DASHBOARD_MAX + 1):
+        ServiceFactory(organisation=org, name=f"Own {i:03d}", wait_weeks=3)
+    other = ServiceFactory(name="Someone else's")
+    ProblemReportFactory(service=other)
+    own_report = ProblemReportFactory(service=org.services.first(), comment="The phone number has changed.")
+    client.force_login(provider)
+    page = client.get(reverse("listings:dashboard")).content.decode()
+    assert WAIT_FORM_BUTTON not in page and "Show only services that" in page
+    assert _rows(page) == [f"Own {i:03d}" for i in range(FULL_DASHBOARD_MAX + 1)]
+    # Their open reports are still theirs to resolve from here.
+    assert own_report.comment in page and reverse("listings:report_resolve", args=[own_report.public_id]) in page
+    assert "Someone else" not in page
+    assert _rows(client.get(reverse("listings:dashboard"), {"q": "someone"}).content.decode()) == []
+
+
+def test_the_list_is_in_welsh_on_welsh_pages(client, moderator):
+    ServiceFactory(name="Listed", wait_weeks=3)
+    client.force_login(moderator)
+    page = client.get("/cy/manage/").content.decode()
+    assert "Pob gwasanaeth" in page and "Dangos gwasanaethau" in page
+    assert "All services" not in page
+
+
+def test_an_editor_without_an_organisation_sees_no_service(client, db):
+    ServiceFactory(name="Listed")
+    client.force_login(UserFactory())
+    page = client.get(reverse("listings:dashboard")).content.decode()
+    assert "Listed" not in page and "Ask a moderator to invite you" in page
+
+
+def test_a_membership_of_a_second_organisation_adds_its_services(client, provider):
+    second = OrganisationFactory(name="Second")
+    MembershipFactory(user=provider, organisation=second)
+    for i in range(FULL_DASHBOARD_MAX + 1):
+        ServiceFactory(organisation=second, name=f"Second {i:03d}")
+    client.force_login(provider)
+    assert len(_rows(client.get(reverse("listings:dashboard")).content.decode())) == FULL_DASHBOARD_MAX + 1

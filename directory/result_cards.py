@@ -67,6 +67,9 @@ class _Strings:
         self.no_disclosure = gettext("No disclosure needed.")
         self.pre_trial = gettext("Offers pre-trial therapy.")
         self.after_proceedings = gettext("Only after the police investigation or court case.")
+        # Neither box ticked is not "no": the provider has not said, and a child in a case needs to know.
+        self.proceedings_not_stated = gettext(
+            "Not stated: whether it works with a child during a police investigation or court case.")
         self.referral_form = gettext("Referral form")
         self.phone = gettext("Phone")
         self.welsh = gettext("Welsh")
@@ -103,7 +106,7 @@ def _referral(service: object, strings: _Strings) -> str:
     elif service.requires_proceedings_finished:
         when = strings.after_proceedings
     else:
-        when = ""
+        when = strings.proceedings_not_stated
     form = phone = ""
     if service.referral_url:
         form = (f'<a class="govuk-link govuk-body-s" href="{conditional_escape(service.referral_url)}" rel="noopener">'

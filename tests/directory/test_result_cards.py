@@ -57,3 +57,25 @@ def test_the_parts_match_the_template(language):
         strings = result_cards._Strings()
         for result in results:
             assert result_cards._parts(result, strings) == result_cards.render_template(result)
+
+
+NOT_STATED = {
+    "en": "Not stated: whether it works with a child during a police investigation or court case.",
+    "cy": "Heb ei nodi: a yw'n gweithio gyda phlentyn yn ystod ymchwiliad gan yr heddlu neu achos llys.",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+@pytest.mark.parametrize(("pre_trial", "after", "not_stated"), [
+    (False, False, True), (True, False, False), (False, True, False),
+])
+def test_a_card_says_when_the_service_has_not_stated_whether_it_works_during_a_case(
+    language, pre_trial, after, not_stated,
+):
+    """Neither box ticked is not "no": the provider has not said, and the card said nothing at all,
+    which read the same as a service that had simply not come up in the search's question."""
+    service = ServiceFactory.build(pre_trial_therapy=pre_trial, requires_proceedings_finished=after)
+    result = SimpleNamespace(service=service, wait=None)
+    with translation.override(language):
+        rows = result_cards._parts(result, result_cards._Strings())[result_cards.PARTS.index("rows")]
+    assert (NOT_STATED[language] in rows) is not_stated

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from tests.factories import (
     ClosedServiceFactory,
@@ -116,3 +118,48 @@ def test_the_maps_key_names_where_it_is_based_only_when_the_map_marks_it(client,
     for service in (hidden, remote):
         key = client.get(_url(service)).content.decode().split('class="govuk-body-s sm-map-note"')[1].split("</p>")[0]
         assert "areas it takes referrals from" in key and "where it is based" not in key
+
+
+
+NOT_STATED = {
+    "": ("Not stated: ask the service whether it works with a child during a police investigation or court case",
+         "Not stated: whether it works with a child during a police investigation or court case."),
+    "/cy": ("Heb ei nodi: holwch y gwasanaeth a yw'n gweithio gyda phlentyn yn ystod ymchwiliad gan yr heddlu neu "
+            "achos llys",
+            "Heb ei nodi: a yw'n gweithio gyda phlentyn yn ystod ymchwiliad gan yr heddlu neu achos llys."),
+}
+
+
+def _section(body: str, service, tag: str) -> str:
+    """The card (article) or pack entry (section) of one service."""
+    return re.search(rf'<{tag} class="sm-result[^"]*" id="service-{service.public_id}".*?</{tag}>', body, re.S)[0]
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_a_service_that_has_not_stated_whether_it_works_during_a_case_says_so_on_its_page_card_and_pack(
+    client, wales_areas, prefix,
+):
+    """Neither "offers pre-trial therapy" nor "only once the case is finished": not a "no", and a social
+    worker with a case ongoing must ask. The card (stored per service) said nothing at all."""
+    on_page, on_card = NOT_STATED[prefix]
+    unstated = ServiceFactory(name="Unstated", coverage=[wales_areas[CARDIFF_VALE_HEALTH_BOARD]])
+    pre_trial = ServiceFactory(name="Pre-trial", coverage=[wales_areas[CARDIFF_VALE_HEALTH_BOARD]],
+                               pre_trial_therapy=True)
+    after = ServiceFactory(name="After", coverage=[wales_areas[CARDIFF_VALE_HEALTH_BOARD]],
+                           requires_proceedings_finished=True)
+
+    with translation.override("en"):  # the paths, which the prefix makes Welsh
+        urls = {service: _url(service) for service in (unstated, pre_trial, after)}
+        add, shortlist = reverse("directory:shortlist_add"), reverse("directory:shortlist")
+
+    assert on_page in unescape(client.get(prefix + urls[unstated]).content.decode())
+    for service in (pre_trial, after):
+        page = client.get(prefix + urls[service]).content.decode()
+        assert "Not stated:" not in page and "Heb ei nodi:" not in page
+    search = unescape(client.get(prefix + "/search/?la=W06000015").content.decode())
+    for service in (unstated, pre_trial, after):
+        client.post(add, {"service": str(service.public_id)})
+    pack = unescape(client.get(prefix + shortlist).content.decode())
+    for body, tag in ((search, "article"), (pack, "section")):
+        assert on_card in _section(body, unstated, tag)
+        assert on_card not in _section(body, pre_trial, tag) and on_card not in _section(body, after, tag)

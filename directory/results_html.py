@@ -126,9 +126,12 @@ class _Strings:
         self.key_local = gettext("takes referrals from the area")
         self.key_nearby = gettext("near by, not covering it")
         self.key_all_wales = gettext("all-Wales")
+        self.key_national = gettext("national")
         self.local_heading = gettext("Services that take referrals from %(area)s")
         self.nearby_heading = gettext("Near by, but not taking referrals from %(area)s")
         self.fallback_heading = gettext("All-Wales services and helplines")
+        # Outside Wales the group holds helplines that list no area (and services covering that nation).
+        self.national_heading = gettext("National services and helplines")
         self.nearby_note = gettext("They might accept an out-of-area referral: ask them.")
         self.continued = gettext("(continued)")
         self.results_pages = gettext("Results pages")
@@ -187,6 +190,9 @@ def _group_counts(outcome: selectors.SearchOutcome, area: str, links: QueryLinks
         selectors.Group.FALLBACK: ngettext(
             "%(counter)s all-Wales service or helpline", "%(counter)s all-Wales services and helplines",
             counts[selectors.Group.FALLBACK],
+        ) % {"counter": _number(counts[selectors.Group.FALLBACK])} if outcome.area.in_wales else ngettext(
+            "%(counter)s national service or helpline", "%(counter)s national services and helplines",
+            counts[selectors.Group.FALLBACK],
         ) % {"counter": _number(counts[selectors.Group.FALLBACK])},
         selectors.Group.NEARBY: ngettext(
             "%(counter)s near by (within %(km)s km) but not covering it",
@@ -194,6 +200,10 @@ def _group_counts(outcome: selectors.SearchOutcome, area: str, links: QueryLinks
             counts[selectors.Group.NEARBY],
         ) % {"counter": _number(counts[selectors.Group.NEARBY]), "km": _number(selectors.NEARBY_KM)},
     }
+    if not outcome.area.in_wales and not counts[selectors.Group.FALLBACK]:
+        # Outside Wales the all-Wales services do not take the referral (they are not in the group):
+        # "0 all-Wales services" said nothing true.
+        del texts[selectors.Group.FALLBACK]
     items = []
     for group, text in texts.items():
         first = first_pages[group]
@@ -242,13 +252,14 @@ def _map(outcome: selectors.SearchOutcome, area: str, map_html: str, mapped_coun
         f"\n  {holes.map(map_html)}\n"
         f'  <p class="govuk-body-s sm-map-note">{note}\n'
         f'    <span class="sm-key sm-key--local"></span> {strings.key_local}\n'
-        f'    <span class="sm-key sm-key--all-wales"></span> {strings.key_all_wales}\n'
+        f'    <span class="sm-key sm-key--all-wales"></span> '
+        f"{strings.key_all_wales if outcome.area.in_wales else strings.key_national}\n"
         f'    <span class="sm-key sm-key--nearby"></span> {strings.key_nearby}</p>\n'
     )
 
 
 def _cards(results: Sequence[selectors.SearchResult], area: str, holes: Holes, strings: _Strings,
-           continued: bool) -> str:
+           continued: bool, in_wales: bool) -> str:
     """As results.html's cards: `continued` when the page's first group began on an earlier page."""
     card_strings = result_card.PageStrings(area=area)
     out = []
@@ -262,7 +273,7 @@ def _cards(results: Sequence[selectors.SearchResult], area: str, holes: Holes, s
             elif result.is_nearby:
                 heading = strings.nearby_heading % {"area": area} + "\n      "
             else:
-                heading = strings.fallback_heading
+                heading = strings.fallback_heading if in_wales else strings.national_heading
             if continued and index == 0:
                 heading += f" {strings.continued}"
             note = f'<p class="govuk-body-s">{strings.nearby_note}</p>' if result.is_nearby else ""
@@ -424,7 +435,7 @@ def _results(
         if view == "map":
             out.append(_map(outcome, area, map_html, mapped_count, holes, strings))
         else:
-            out.append(f"\n  {_cards(page.object_list, area, holes, strings, outcome.continues_group(page.start_index() - 1))}\n  {_pagination(page, links, strings)}\n")
+            out.append(f"\n  {_cards(page.object_list, area, holes, strings, outcome.continues_group(page.start_index() - 1), outcome.area.in_wales)}\n  {_pagination(page, links, strings)}\n")
         out.append("\n")
     out.append("\n")
     return "".join(out)

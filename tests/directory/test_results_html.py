@@ -131,12 +131,15 @@ def test_the_states_cover_every_branch():
         "kept in the page address. Distances are from the centre of CF40 &lt;1&gt;&amp;, in a straight line.",
         "Distances are from the centre", 'id="group-local"', "(continued)\n    </h2>", 'id="group-all-wales"', 'id="group-nearby"', 'sm-key--all-wales',
         "No local service takes referrals from Rhondda", "sm-map-note",
+        # Outside Wales: no "0 all-Wales services" clause; what the group holds, named as national.
+        "national services and helplines</a>", "National services and helplines", "</span> national\n",
         "govuk-pagination__item--ellipses", 'rel="prev"', 'rel="next"', 'role="status"',
         'aria-current="true">Best match', 'aria-current="true">Shortest wait', 'aria-current="true">Nearest',
         '<a class="govuk-link" href="?postcode=CF40+1AA&amp;age=9&amp;abuse_form=cse&amp;abuse_form=online'
         '&amp;audience=child&amp;view=map">Map</a>',  # a new key joins the end
     ):
         assert expected in rendered, expected
+    assert re.search(r'Hartlepool</li>\n  <li>(<a [^>]*#group-nearby">)?\d+ near by', rendered)
 
 
 @pytest.mark.parametrize("query", ["", "a=1", "a=1&b=2&a=3", "page=2&view=map", "x=%E2%9C%93&y=&z=%26%3C%22'", "page="])

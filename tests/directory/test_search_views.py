@@ -435,6 +435,52 @@ def test_a_postcode_outside_wales_names_its_authority_and_advises_for_it(client,
     assert "Try a local authority next door" not in text
 
 
+def _group_counts(response) -> list[str]:
+    counts = re.search(r'<ul class="govuk-list sm-group-counts">(.*?)</ul>', response.content.decode(), re.S)[1]
+    return [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", counts)]
+
+
+@pytest.mark.parametrize(("prefix", "expected"), [
+    ("", ["No local service takes referrals from Westminster", "1 near by (within 40 km) but not covering it"]),
+    ("/cy", ["Nid oes gwasanaeth lleol yn derbyn atgyfeiriadau o ardal Westminster",
+             "1 gerllaw (o fewn 40 km) ond nid yn ei chwmpasu"]),
+])
+def test_outside_wales_the_counts_do_not_say_none_of_the_all_wales_services_they_never_list(
+    client, wales_areas, prefix, expected,
+):
+    """An all-Wales service does not take a referral from England, so it is never in the second group
+    there: "0 all-Wales services and helplines" read as if Wales-wide help had been looked for and
+    was missing (or full)."""
+    PostcodeDistrict.objects.create(prefix="SW1A 1", lad_code="E09000033", latitude=51.501, longitude=-0.1416)
+    ServiceFactory(name="All-Wales service", coverage=[wales_areas[WALES_CODE]])
+    near = ServiceFactory(name="Near", coverage=[wales_areas[CARDIFF]])
+    ServiceAtLocationFactory(service=near, location__organisation=near.organisation,
+                             location__latitude=51.51, location__longitude=-0.15)
+
+    response = client.get(prefix + SEARCH + "?postcode=SW1A+1&view=map")
+
+    assert _group_counts(response) == expected
+    assert "All-Wales service" not in response.content.decode()
+
+
+@pytest.mark.parametrize(("prefix", "count", "heading"), [
+    ("", "1 national service or helpline", "National services and helplines"),
+    ("/cy", "1 gwasanaeth neu linell gymorth genedlaethol", "Gwasanaethau a llinellau cymorth cenedlaethol"),
+])
+def test_outside_wales_a_helpline_listing_no_area_is_counted_and_headed_as_national_not_all_wales(
+    client, wales_areas, prefix, count, heading,
+):
+    PostcodeDistrict.objects.create(prefix="SW1A 1", lad_code="E09000033", latitude=51.501, longitude=-0.1416)
+    ServiceFactory(name="All-Wales service", coverage=[wales_areas[WALES_CODE]])
+    ServiceFactory(name="Helpline", kind_helpline=True)  # lists no area: national
+
+    response = client.get(prefix + SEARCH + "?postcode=SW1A+1")
+
+    assert _group_counts(response)[1] == count
+    assert _page(response) == ["#group-all-wales", "Helpline"]
+    assert re.search(r'id="group-all-wales">\s*' + heading + r"\s*</h2>", response.content.decode())
+
+
 def test_the_empty_form_takes_the_local_authority_options_from_the_cache(client, wales_areas, monkeypatch):
     from django.core.cache import cache
 

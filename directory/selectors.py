@@ -886,6 +886,18 @@ def service_get(*, public_id: UUID) -> Service:
     return queryset.get(public_id=public_id)
 
 
+def reported_waits(service: Service) -> list[WaitingTimeReport]:
+    """The waits the service's public page lists, latest first: one a day, the last recorded for that
+    date (from `service_get`'s prefetch, no query). A provider who corrects a wait the day they give it
+    adds a report (never overwrites, for the moderators' history, which lists them all); the public
+    table listed each as a separate report, as if the wait had changed three times that day. The first
+    is the current wait, as everywhere (latest by as-of date, then recorded)."""
+    days: dict[date, WaitingTimeReport] = {}
+    for report in service.waiting_times.all():  # newest first
+        days.setdefault(report.as_of, report)
+    return list(days.values())
+
+
 def covered_local_authority_codes(service: Service) -> list[str]:
     """Codes of the local authorities inside the service's coverage areas (from the prefetch)."""
     codes: set[str] = set()

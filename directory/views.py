@@ -265,6 +265,7 @@ def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "directory/service_detail.html", {
         "service": service,
         "wait": selectors.current_wait(service),
+        "reported_waits": selectors.reported_waits(service),
         "public_sites": [s.location for s in service.all_sites if not s.location.do_not_publish_address],
         "hidden_sites": [s.location for s in service.all_sites if s.location.do_not_publish_address],
         "map_html": build_coverage_map(service=service, areas=areas, locations=locations, **_map_options()),

@@ -5,8 +5,9 @@ from datetime import date, timedelta
 from html import unescape
 
 import pytest
+from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from tests.factories import (
     ClosedServiceFactory,
@@ -163,3 +164,28 @@ def test_a_service_that_has_not_stated_whether_it_works_during_a_case_says_so_on
     for body, tag in ((search, "article"), (pack, "section")):
         assert on_card in _section(body, unstated, tag)
         assert on_card not in _section(body, pre_trial, tag) and on_card not in _section(body, after, tag)
+
+
+def _wait_rows(body: str) -> list[str]:
+    table = re.search(r'<caption[^>]*id="waits-caption".*?</table>', body, re.S)[0]
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+            for row in re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', table, re.S)[1:]]
+
+
+def test_the_public_wait_table_lists_one_report_a_day_the_last_that_day_and_the_history_keeps_all(moderator_client):
+    """A provider who corrects a wait the day they give it adds a report; the public table listed each
+    (three rows for one day, the first two wrong). The moderators' history keeps every one."""
+    service = ServiceFactory(name="Seren therapy")
+    today, earlier = date.today(), date.today() - timedelta(days=20)
+    now = timezone.now()
+    WaitingTimeReportFactory(service=service, weeks=9, as_of=earlier, recorded_at=now - timedelta(days=20))
+    for minutes, weeks, is_open in ((30, 40, True), (20, 4, True), (10, 5, False)):  # the last is the correction
+        WaitingTimeReportFactory(service=service, weeks=weeks, as_of=today, referrals_open=is_open,
+                                 recorded_at=now - timedelta(minutes=minutes))
+
+    rows = _wait_rows(Client().get(_url(service)).content.decode())
+
+    assert rows == [f"{today:%-d %b %Y} 5 weeks Closed", f"{earlier:%-d %b %Y} 9 weeks Open"]
+    history = moderator_client.get(reverse("listings:history", args=[service.public_id])).content.decode()
+    waits = history.split('id="waits"', 1)[1].split('id="changes"', 1)[0]
+    assert re.findall(r'<td class="govuk-table__cell">(\d+) weeks</td>', waits) == ["5", "4", "40", "9"]

@@ -68,7 +68,7 @@ def services_a_to_z(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(number)
     return render(request, "directory/services_a_to_z.html", {
         "letters": [{"letter": letter, "label": a_to_z.letter_label(letter), "count": counts.get(letter, 0)}
-                    for letter in a_to_z.LETTERS],
+                    for letter in a_to_z.letters_shown(counts)],
         "letter": choice.letter, "letter_label": a_to_z.letter_label(choice.letter),
         "notice": choice.notice or page_notice, "page": page,
         "page_items": page_items(paginator, page.number) if paginator.num_pages > 1 else [], "ellipsis": ELLIPSIS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from datetime import date, timedelta
 
 import factory
@@ -61,12 +62,14 @@ def test_the_welsh_page_files_a_service_under_its_welsh_name_and_marks_english_f
     ServiceFactory(name_en="Counselling service", name_cy="")
     ServiceFactory(name_en="Trauma team")
     with translation.override("cy"):
+        welsh_th = client.get("/cy/services/", {"letter": "th"})  # a letter of the Welsh alphabet
         welsh_t = client.get("/cy/services/", {"letter": "t"})
         welsh_c = client.get("/cy/services/", {"letter": "c"})
-    assert _names(welsh_t) == ["Therapi plant", "Trauma team"]
+    assert _names(welsh_th) == ["Therapi plant"]
+    assert _names(welsh_t) == ["Trauma team"]
     assert _names(welsh_c) == ["Counselling service"]
     assert 'lang="en">Counselling service</a>' in welsh_c.content.decode()
-    assert 'lang="en">Therapi plant' not in welsh_t.content.decode()
+    assert 'lang="en">Therapi plant' not in welsh_th.content.decode()
     # In English the same service is under C.
     assert _names(client.get("/services/", {"letter": "c"})) == ["Children&#x27;s therapy", "Counselling service"]
 
@@ -75,7 +78,7 @@ def test_the_letter_counts_follow_the_pages_language():
     ServiceFactory(name_en="Children's therapy", name_cy="Therapi plant")
     ServiceFactory(name_en="7 day helpline", name_cy="")
     assert a_to_z.service_letter_counts(language="en") == {"c": 1, a_to_z.OTHER: 1}
-    assert a_to_z.service_letter_counts(language="cy") == {"t": 1, a_to_z.OTHER: 1}
+    assert a_to_z.service_letter_counts(language="cy") == {"th": 1, a_to_z.OTHER: 1}
 
 
 def test_a_name_starting_with_an_accented_letter_is_listed_under_that_letter(client):
@@ -206,3 +209,88 @@ def test_the_home_and_search_pages_link_to_the_a_to_z(client):
         body = client.get(path).content.decode()
         prefix = "/cy" if path.startswith("/cy") else ""
         assert f'href="{prefix}/services/"' in body, path
+
+
+# --- the Welsh alphabet on Welsh pages ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "welsh", "english"), [
+    ("Llamau", "ll", "l"), ("Llangollen project", "ll", "l"), ("L'Arche", "l", "l"), ("Lles", "ll", "l"),
+    ("Chwarae Teg", "ch", "c"), ("Canolfan", "c", "c"), ("Dyfodol", "d", "d"), ("Ddraig", "dd", "d"),
+    ("Ffordd Newydd", "ff", "f"), ("Fforwm", "ff", "f"), ("Fy Nghymru", "f", "f"),
+    ("Nghanolfan", "ng", "n"), ("Nyth", "n", "n"), ("Gofal", "g", "g"), ("Phoenix", "ph", "p"), ("Plant", "p", "p"),
+    ("Rhieni", "rh", "r"), ("Theatr", "th", "t"), ("Tŷ Hafan", "t", "t"), ("Ŵyr", "w", "w"), ("Ŷd", "y", "y"),
+    ("LLAMAU", "ll", "l"), ("Vale of Glamorgan", "v", "v"), ("7 day line", a_to_z.OTHER, a_to_z.OTHER),
+    ("“Hope”", a_to_z.OTHER, a_to_z.OTHER), ("", a_to_z.OTHER, a_to_z.OTHER),
+])
+def test_a_welsh_pages_letter_is_the_welsh_letter_a_name_starts_with(name, welsh, english):
+    assert a_to_z.letter_of(name[:2], "cy") == welsh
+    assert a_to_z.letter_of(name[:1], "en") == english
+
+
+def test_welsh_names_sort_in_the_welsh_alphabets_order():
+    # Each pair is the other way round in English order: l < ll, d < dd, ng < n, c < ch, t < th, p < ph, r < rh.
+    for first, second in [("Gwasanaeth Lyn", "Gwasanaeth Llys"), ("Adwy", "Addysg"), ("Yng Nghymru", "Yn Hapus"),
+                          ("Cwm", "Chwarae"), ("Tyst", "Theatr"), ("Prosiect", "Phoenix"), ("Rwy", "Rhieni")]:
+        assert sorted([second, first], key=a_to_z.welsh_sort_key) == [first, second]
+        assert sorted([first, second], key=str.lower) == [second, first]
+    # A space before any letter; accents only between names otherwise equal; case not at all.
+    assert sorted(["Gŵyl", "Gwent", "Gwyl", "Gwe"], key=a_to_z.welsh_sort_key) == ["Gwe", "Gwent", "Gwyl", "Gŵyl"]
+    assert sorted(["Tŷ Hafan", "Tyddyn"], key=a_to_z.welsh_sort_key) == ["Tŷ Hafan", "Tyddyn"]
+    assert a_to_z.WELSH_ALPHABET == tuple(letter for letter in a_to_z.WELSH_LETTERS
+                                          if letter not in a_to_z.NOT_WELSH and letter != a_to_z.OTHER)
+
+
+def _nav(response) -> list[str]:
+    nav = re.search(r'<nav class="sm-az-letters" aria-label="[^"]+">(.*?)</nav>', response.content.decode(), re.S)[1]
+    return [re.sub(r"<span class=\"govuk-visually-hidden\">.*?</span>|<[^>]+>", "", item).strip()
+            for item in re.findall(r'<li class="sm-az-letters__item">(.*?)</li>', nav)]
+
+
+def test_the_welsh_page_lists_the_welsh_alphabet_in_its_order_and_the_english_page_a_to_z(client):
+    ServiceFactory(name_en="Safe steps", name_cy="Llwybrau diogel")
+    ServiceFactory(name_en="Vale of Glamorgan service", name_cy="")  # no Welsh name: shown in English
+    with translation.override("cy"):
+        welsh = client.get("/cy/services/")
+        welsh_ll = client.get("/cy/services/", {"letter": "ll"})
+        welsh_l = client.get("/cy/services/", {"letter": "l"})
+        welsh_k = client.get("/cy/services/", {"letter": "K"})
+    english = client.get("/services/")
+
+    assert _nav(welsh) == ["A", "B", "C", "Ch", "D", "Dd", "E", "F", "Ff", "G", "Ng", "H", "I", "J", "L", "Ll", "M",
+                           "N", "O", "P", "Ph", "R", "Rh", "S", "T", "Th", "U", "V", "W", "Y", "0–9 ac eraill"]
+    assert _nav(english) == [*string.ascii_uppercase, "0–9 and other"]
+    # The first letter with services, in the Welsh order: Ll (before V).
+    assert 'aria-current="page">Ll</a>' in welsh.content.decode() and _names(welsh) == ["Llwybrau diogel"]
+    assert _names(welsh_ll) == ["Llwybrau diogel"] and '<h2 class="govuk-heading-l" id="az-letter">Ll</h2>' in (
+        welsh_ll.content.decode())
+    assert _names(welsh_l) == [] and "Does dim enw gwasanaeth yn dechrau ag L." in welsh_l.content.decode()
+    # A letter outside the Welsh alphabet is still a letter to ask for (a name may start with it).
+    assert welsh_k.status_code == 200 and "Does dim llythyren" not in welsh_k.content.decode()
+    assert "There is no letter “ll” in the list" in client.get("/services/", {"letter": "ll"}).content.decode()
+    assert _names(client.get("/services/", {"letter": "s"})) == ["Safe steps"]
+
+
+def test_a_welsh_letters_services_are_paged_in_welsh_order_with_a_flat_number_of_queries(
+    client, wales_areas, django_assert_max_num_queries,
+):
+    areas = list(wales_areas.values())[:6]
+    # Byte order would put every "Gwasanaeth Ll…" before every "Gwasanaeth Lu…": Welsh order is l before ll.
+    for n in range(3):
+        ServiceFactory(name_en=f"English {n}", name_cy=f"Gwasanaeth Llys {n:03d}", coverage=areas)
+        ServiceFactory(name_en=f"English {n}", name_cy=f"Gwasanaeth Lu {n:03d}", coverage=areas)
+    with translation.override("cy"):
+        client.get("/cy/services/", {"letter": "g"})  # warm: the session, the directory version
+        with django_assert_max_num_queries(4) as few:
+            response = client.get("/cy/services/", {"letter": "g"})
+        assert _names(response) == [*(f"Gwasanaeth Lu {n:03d}" for n in range(3)),
+                                    *(f"Gwasanaeth Llys {n:03d}" for n in range(3))]
+        for n in range(3, a_to_z.PAGE_SIZE):
+            ServiceFactory(name_en=f"English {n}", name_cy=f"Gwasanaeth Llys {n:03d}", coverage=areas)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            first = client.get("/cy/services/", {"letter": "g"})
+        second = client.get("/cy/services/", {"letter": "g", "page": "2"})
+    assert _names(first) == [*(f"Gwasanaeth Lu {n:03d}" for n in range(3)),
+                             *(f"Gwasanaeth Llys {n:03d}" for n in range(a_to_z.PAGE_SIZE - 3))]
+    assert _names(second) == [f"Gwasanaeth Llys {n:03d}" for n in range(a_to_z.PAGE_SIZE - 3, a_to_z.PAGE_SIZE)]
+    assert 'href="?letter=g&amp;page=2"' in first.content.decode()

@@ -264,7 +264,7 @@ def test_the_welsh_page_lists_the_welsh_alphabet_in_its_order_and_the_english_pa
     assert 'aria-current="page">Ll</a>' in welsh.content.decode() and _names(welsh) == ["Llwybrau diogel"]
     assert _names(welsh_ll) == ["Llwybrau diogel"] and '<h2 class="govuk-heading-l" id="az-letter">Ll</h2>' in (
         welsh_ll.content.decode())
-    assert _names(welsh_l) == [] and "Does dim enw gwasanaeth yn dechrau ag L." in welsh_l.content.decode()
+    assert _names(welsh_l) == [] and "Does dim enw gwasanaeth yn dechrau gyda'r llythyren L." in welsh_l.content.decode()
     # A letter outside the Welsh alphabet is still a letter to ask for (a name may start with it).
     assert welsh_k.status_code == 200 and "Does dim llythyren" not in welsh_k.content.decode()
     assert "There is no letter “ll” in the list" in client.get("/services/", {"letter": "ll"}).content.decode()

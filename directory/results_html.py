@@ -149,13 +149,24 @@ def _strings(language: str | None) -> _Strings:
 def _exclusions(outcome: selectors.SearchOutcome, area: str, links: QueryLinks) -> str:
     """As exclusions.html."""
     strings = _strings(get_language())
-    considered = ngettext(
-        "%(counter)s service takes referrals from %(area)s, is near by or covers all of Wales. Left out by your "
-        "criteria:",
-        "%(counter)s services take referrals from %(area)s, are near by or cover all of Wales. Left out by your "
-        "criteria:",
-        outcome.considered,
-    ) % {"counter": _number(outcome.considered), "area": area}
+    if outcome.area.in_wales:
+        considered = ngettext(
+            "%(counter)s service takes referrals from %(area)s, is near by or covers all of Wales. Left out by your "
+            "criteria:",
+            "%(counter)s services take referrals from %(area)s, are near by or cover all of Wales. Left out by "
+            "your criteria:",
+            outcome.considered,
+        )
+    else:
+        # Outside Wales no all-Wales service is weighed (it does not take the referral): only national ones.
+        considered = ngettext(
+            "%(counter)s service takes referrals from %(area)s, is near by or works nationally. Left out by your "
+            "criteria:",
+            "%(counter)s services take referrals from %(area)s, are near by or work nationally. Left out by your "
+            "criteria:",
+            outcome.considered,
+        )
+    considered %= {"counter": _number(outcome.considered), "area": area}
     items = []
     for exclusion in outcome.exclusions:
         count = ngettext("%(counter)s service", "%(counter)s services", exclusion.count) % {

@@ -133,6 +133,7 @@ def test_the_states_cover_every_branch():
         "No local service takes referrals from Rhondda", "sm-map-note",
         # Outside Wales: no "0 all-Wales services" clause; what the group holds, named as national.
         "national services and helplines</a>", "National services and helplines", "</span> national\n",
+        "are near by or work nationally. Left out by your criteria:",
         "govuk-pagination__item--ellipses", 'rel="prev"', 'rel="next"', 'role="status"',
         'aria-current="true">Best match', 'aria-current="true">Shortest wait', 'aria-current="true">Nearest',
         '<a class="govuk-link" href="?postcode=CF40+1AA&amp;age=9&amp;abuse_form=cse&amp;abuse_form=online'

@@ -481,6 +481,25 @@ def test_outside_wales_a_helpline_listing_no_area_is_counted_and_headed_as_natio
     assert re.search(r'id="group-all-wales">\s*' + heading + r"\s*</h2>", response.content.decode())
 
 
+@pytest.mark.parametrize(("prefix", "considered"), [
+    ("", "1 service takes referrals from Westminster, is near by or works nationally. Left out by your criteria:"),
+    ("/cy", "Mae 1 gwasanaeth yn derbyn atgyfeiriadau o ardal Westminster, gerllaw neu'n gweithio'n "
+            "genedlaethol. Wedi'i adael allan gan eich meini prawf:"),
+])
+def test_outside_wales_the_left_out_count_does_not_say_it_weighed_all_wales_services(
+    client, wales_areas, prefix, considered,
+):
+    """Outside Wales no all-Wales service is weighed, so "or cover all of Wales" was untrue there."""
+    PostcodeDistrict.objects.create(prefix="SW1A 1", lad_code="E09000033", latitude=51.501, longitude=-0.1416)
+    ServiceFactory(name="All-Wales service", coverage=[wales_areas[WALES_CODE]])
+    ServiceFactory(name="Helpline for teenagers", kind_helpline=True, age_min=13)
+
+    text = unescape(re.sub(r"\s+", " ", _text(client.get(prefix + SEARCH + "?postcode=SW1A+1&age=9"))))
+
+    assert considered in text
+    assert "cover all of Wales" not in text and "cwmpasu Cymru gyfan" not in text
+
+
 def test_the_empty_form_takes_the_local_authority_options_from_the_cache(client, wales_areas, monkeypatch):
     from django.core.cache import cache
 

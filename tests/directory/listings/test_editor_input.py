@@ -308,3 +308,27 @@ def test_the_limit_is_said_in_welsh(client, provider, service):
     )
     page = response.content.decode()
     assert "rhaid iddo fod yn 1,500 o nodau neu lai" in page and "Hyd at 1,500 o nodau." in page
+
+
+def _input_tag(page: str, name: str) -> str:
+    return re.search(rf'<input[^>]* name="{name}"[^>]*>', page).group(0)
+
+
+def test_number_boxes_are_text_boxes_with_a_number_keypad_so_what_was_typed_reaches_the_server(
+    client, provider, service
+):
+    # They were <input type="number">: for "6 weeks" or "1-2" a browser sends nothing at all, so the
+    # page said "Enter the wait in weeks" as if the box had been left empty, and showed it empty.
+    client.force_login(provider)
+    edit = client.get(reverse("listings:service_edit", args=[service.public_id])).content.decode()
+    dashboard = client.get(reverse("listings:dashboard")).content.decode()
+    wait = client.get(reverse("listings:wait_update", args=[service.public_id])).content.decode()
+    boxes = {
+        "age_min": (edit, "decimal"), "age_max": (edit, "decimal"), "capacity_per_year": (edit, "numeric"),
+        "weeks": (dashboard, "numeric"),
+    }
+    for name, (page, keypad) in boxes.items():
+        tag = _input_tag(page, name)
+        assert 'type="text"' in tag and f'inputmode="{keypad}"' in tag, tag
+        assert "step=" not in tag and tag.count("inputmode=") == 1, tag
+    assert 'type="text"' in _input_tag(wait, "weeks")

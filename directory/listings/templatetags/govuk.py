@@ -25,6 +25,8 @@ def _kind(field: forms.BoundField) -> str:
 
 
 # Attributes the template writes itself, from the field (the rest of a widget's attrs pass through).
+# No box carries maxlength: a browser cuts a paste short at it without a word, and the form says
+# what is too long, with the text kept.
 _WRITTEN = frozenset({"class", "id", "name", "type", "value", "rows", "maxlength", "aria-describedby", "step"})
 # A number box's own attributes that a text box does not use, or that the template writes (number_keypad).
 _NUMBER_WRITTEN = frozenset({"inputmode", "min", "max"})

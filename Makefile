@@ -28,8 +28,9 @@ lock:
 
 ## Set up, migrate SQLite, load reference data and the (fictional, labelled) sample directory, serve.
 run: setup data
-	# --insecure serves static files without DEBUG (production uses whitenoise).
-	$(PY) manage.py runserver --insecure $(HOST):$(PORT)
+	# --insecure serves static files without DEBUG (production uses whitenoise). Links written into
+	# pages and emails (the referral pack, invitations) lead to this server unless SITE_URL says otherwise.
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py runserver --insecure $(HOST):$(PORT)
 
 data: setup
 	$(PY) manage.py migrate --noinput

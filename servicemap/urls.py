@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from directory import views as directory_views
+from directory.oruk.api import SchemaView
 from servicemap import admin_sign_in, policy_pages, site_files
 
 admin.site.login = admin_sign_in.sign_in  # one sign-in page, with its limits (why: there)
@@ -18,7 +19,7 @@ urlpatterns = [
     path("api/gaps/", include("gaps.api_urls")),
     # Open Referral UK read API and its OpenAPI document: not language-prefixed.
     path("api/oruk/", include("directory.oruk.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 urlpatterns += i18n_patterns(

@@ -37,6 +37,10 @@ REFERRAL_URL_TOO_LONG = _(
 REFERRAL_PHONE_TOO_LONG = _(
     "Enter one phone number, in 40 characters or fewer. Put opening hours and other numbers in “How to refer”."
 )
+# A phone box holding no number ("call us maybe", an email address) was published as the "Phone:" line.
+REFERRAL_PHONE_INVALID = _(
+    "Enter a phone number, like 029 2012 3456. Put other ways to get in touch in “How to refer”."
+)
 _NUMBER_ERRORS = ("invalid", "min_value", "max_value", "max_digits", "max_decimal_places", "max_whole_digits")
 SUPPORTS_NOBODY = _("Choose who the service supports: the child, parents and carers, or siblings.")
 # A listing with none of these ticked is never found by a search that asks for one, and tells a
@@ -293,6 +297,15 @@ class ServiceForm(forms.ModelForm):
                 }
             )
         return groups
+
+    def clean_referral_phone(self) -> str:
+        """At least three digits (999 is the shortest number dialled); what else it holds is the
+        provider's ("ext 12", two numbers). An unchanged one, as an import brought it, is kept."""
+        phone = self.cleaned_data["referral_phone"]
+        stored = getattr(self.instance, "referral_phone", "") or ""
+        if phone and sum(c.isdigit() for c in phone) < 3 and not _same_text(phone, stored):
+            raise forms.ValidationError(REFERRAL_PHONE_INVALID)
+        return phone
 
     def clean_referral_url(self) -> str:
         url = self.cleaned_data["referral_url"]

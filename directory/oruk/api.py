@@ -13,14 +13,16 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -543,3 +545,24 @@ class NotFoundView(OrukView):
             f"No such endpoint {request.path!r}. Endpoints: /services, /organizations, /service_at_locations, "
             "/taxonomies, /taxonomy_terms (each with /{id}).",
         )
+
+
+# Its errors were rendered in the document's default format, YAML, with DRF's internals in them
+# ("detail:\n  string: Not found.\n  code: not_found") for ?format=xml or an Accept it cannot give.
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document, in YAML (the default) or JSON (?format=json); its errors are JSON like the API's."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        fmt = getattr(self.request, "query_params", {}).get("format")
+        if isinstance(exc, Http404) and fmt:
+            return _error(status.HTTP_404_NOT_FOUND, f"format must be json or yaml, not {fmt!r}", parameter="format")
+        response = super().handle_exception(exc)
+        if isinstance(response.data, dict):
+            response.data = {"status": response.status_code, "detail": str(response.data.get("detail", ""))}
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code >= 400:
+            response.accepted_renderer, response.accepted_media_type = JSONRenderer(), "application/json"
+        return response

@@ -66,3 +66,27 @@ def test_a_provider_updates_a_wait_and_the_public_sees_it(live_server, browser):
     assert "3 weeks" in after and "Taking referrals" in after and "reported today" in after
     assert "may be out of date" not in after
     assert list(WaitingTimeReport.objects.filter(service=service).values_list("weeks", flat=True)) == [3, 12]
+
+
+def test_a_wait_typed_with_words_is_shown_back_with_what_is_wrong_not_emptied(live_server, browser):
+    # The box was <input type="number">: Chrome sent "" for "6 weeks", so the page said to enter the
+    # wait, as if the box had been left empty, and showed it empty.
+    from directory.listings.forms import WEEKS_RANGE
+
+    org = OrganisationFactory(name="Browser test organisation")
+    user = UserFactory(username="provider@example.org", email="provider@example.org")
+    Membership.objects.create(user=user, organisation=org)
+    service = ServiceFactory(organisation=org, name="Browser test service")
+    page = browser.new_context(viewport={"width": 375, "height": 800}).new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/manage/")
+    page.fill("#id_username", "provider@example.org")
+    page.fill("#id_password", "a-long-test-password")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/manage/")
+    box = page.locator(f"#service-{service.public_id}").get_by_label("Current wait in weeks")
+    box.press_sequentially("6 weeks")  # as typed on a keyboard, key by key
+    page.get_by_role("button", name="Update wait as of today").click()
+    page.wait_for_url(f"{live_server.url}/manage/services/{service.public_id}/wait/")
+    assert str(WEEKS_RANGE) in page.inner_text(".govuk-error-summary")
+    assert page.get_by_label("Current wait in weeks").input_value() == "6 weeks"
+    assert not WaitingTimeReport.objects.filter(service=service).exists()

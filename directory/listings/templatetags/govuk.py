@@ -25,7 +25,11 @@ def _kind(field: forms.BoundField) -> str:
 
 
 # Attributes the template writes itself, from the field (the rest of a widget's attrs pass through).
+# No box carries maxlength: a browser cuts a paste short at it without a word, and the form says
+# what is too long, with the text kept.
 _WRITTEN = frozenset({"class", "id", "name", "type", "value", "rows", "maxlength", "aria-describedby", "step"})
+# A number box's own attributes that a text box does not use, or that the template writes (number_keypad).
+_NUMBER_WRITTEN = frozenset({"inputmode", "min", "max"})
 
 
 def _value(field: forms.BoundField) -> object:
@@ -39,7 +43,7 @@ def _value(field: forms.BoundField) -> object:
 
 def _attrs(field: forms.BoundField, kind: str) -> str:
     """The widget's own attributes (autocomplete, spellcheck, inputmode…) as HTML."""
-    written = _WRITTEN | ({"inputmode"} if kind == "input" and input_type(field) == "number" else set())
+    written = _WRITTEN | (_NUMBER_WRITTEN if kind == "input" and is_number(field) else set())
     attrs = {name: value for name, value in field.field.widget.attrs.items() if name not in written}
     return flatatt(attrs)
 
@@ -104,8 +108,22 @@ def govuk_error_summary(*forms_: forms.Form) -> dict:
 
 
 @register.filter
+def is_number(field: forms.BoundField) -> bool:
+    return getattr(field.field.widget, "input_type", "") == "number"
+
+
+@register.filter
 def input_type(field: forms.BoundField) -> str:
-    return getattr(field.field.widget, "input_type", "text")
+    """A number is typed in a text box with a number keypad (number_keypad), as GOV.UK advises: for what
+    it cannot read ("6 weeks", "1-2") a browser's number box sends nothing, so the page said the box was
+    empty and showed it empty, and the wheel or arrow keys change the number unseen."""
+    return "text" if is_number(field) else getattr(field.field.widget, "input_type", "text")
+
+
+@register.filter
+def number_keypad(field: forms.BoundField) -> str:
+    """The inputmode of a number box: digits alone for a whole number, a decimal point for an age."""
+    return "decimal" if isinstance(field.field, (forms.DecimalField, forms.FloatField)) else "numeric"
 
 
 @register.simple_tag(takes_context=True)

@@ -197,7 +197,7 @@ def test_the_edit_form_shows_the_providers_pending_values(client, provider, serv
     services.service_edit(service=service, values=services.form_values_from_service(service, age_min="7"), by=provider)
     client.force_login(provider)
     page = client.get(reverse("listings:service_edit", args=[service.public_id])).content.decode()
-    assert 'name="age_min" type="number" value="7"' in page
+    assert 'name="age_min" type="text" value="7"' in page
     assert "still waiting for approval" in page
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from directory.listings import fields
 from directory.listings.forms import (
+    REFERRAL_PHONE_INVALID,
     REFERRAL_PHONE_TOO_LONG,
     REFERRAL_URL_CREDENTIALS,
     REFERRAL_URL_INVALID,
@@ -308,3 +309,57 @@ def test_the_limit_is_said_in_welsh(client, provider, service):
     )
     page = response.content.decode()
     assert "rhaid iddo fod yn 1,500 o nodau neu lai" in page and "Hyd at 1,500 o nodau." in page
+
+
+def _input_tag(page: str, name: str) -> str:
+    return re.search(rf'<input[^>]* name="{name}"[^>]*>', page).group(0)
+
+
+def test_number_boxes_are_text_boxes_with_a_number_keypad_so_what_was_typed_reaches_the_server(
+    client, provider, service
+):
+    # They were <input type="number">: for "6 weeks" or "1-2" a browser sends nothing at all, so the
+    # page said "Enter the wait in weeks" as if the box had been left empty, and showed it empty.
+    client.force_login(provider)
+    edit = client.get(reverse("listings:service_edit", args=[service.public_id])).content.decode()
+    dashboard = client.get(reverse("listings:dashboard")).content.decode()
+    wait = client.get(reverse("listings:wait_update", args=[service.public_id])).content.decode()
+    boxes = {
+        "age_min": (edit, "decimal"), "age_max": (edit, "decimal"), "capacity_per_year": (edit, "numeric"),
+        "weeks": (dashboard, "numeric"),
+    }
+    for name, (page, keypad) in boxes.items():
+        tag = _input_tag(page, name)
+        assert 'type="text"' in tag and f'inputmode="{keypad}"' in tag, tag
+        assert "step=" not in tag and tag.count("inputmode=") == 1, tag
+    assert 'type="text"' in _input_tag(wait, "weeks")
+
+
+@pytest.mark.parametrize("typed", ["call us maybe", "referrals@example.org", "see website", "ext 12"])
+def test_a_phone_number_with_no_number_in_it_is_refused_with_what_to_type_and_kept(client, provider, service, typed):
+    # "call us maybe" or an email address was saved and published as the listing's "Phone:".
+    client.force_login(provider)
+    response = _edit(client, service, referral_phone=typed)
+    assert response.status_code == 200
+    assert response.context["form"].errors["referral_phone"] == [str(REFERRAL_PHONE_INVALID)]
+    assert f'value="{typed}"' in response.content.decode()
+    service.refresh_from_db()
+    assert service.referral_phone == "01000 000000"
+
+
+@pytest.mark.parametrize("typed", ["0800 1111", "116 123", "999", "01234 567890 ext 12", "+44 (0)29 2012 3456", ""])
+def test_phone_numbers_as_people_write_them_are_taken(client, provider, service, typed):
+    client.force_login(provider)
+    assert _edit(client, service, referral_phone=typed).status_code == 302
+    service.refresh_from_db()
+    assert service.referral_phone == typed
+
+
+def test_a_stored_phone_with_no_number_in_it_does_not_stop_other_edits(client, provider, service):
+    # An Open Referral import may bring one; left unchanged, it is not the provider's to fix first.
+    Service.objects.filter(pk=service.pk).update(referral_phone="Ring the office")
+    service.refresh_from_db()
+    client.force_login(provider)
+    assert _edit(client, service, cost_note="Free").status_code == 302
+    service.refresh_from_db()
+    assert (service.cost_note, service.referral_phone) == ("Free", "Ring the office")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.urls import reverse
 
 from directory.listings.forms import COMMENT_TOO_LONG, REASON_REQUIRED
@@ -16,7 +18,7 @@ def test_the_report_page_shows_the_listing_and_warns_about_identifying_details(c
     for label in ["Contact details are wrong", "The service has closed", "It does not cover my area",
                   "The referral criteria are wrong", "The waiting time is wrong", "Something else"]:
         assert label in page
-    assert 'maxlength="300"' in page
+    assert "300 characters at most" in page
 
 
 def test_a_report_is_stored_without_anything_about_who_sent_it(client, service):
@@ -40,6 +42,19 @@ def test_a_report_needs_a_reason_and_a_short_comment(client, service):
     assert response.status_code == 200 and str(REASON_REQUIRED) in response.content.decode()
     response = client.post(url, {"reason": "other", "comment": "x" * 301})
     assert response.status_code == 200 and str(COMMENT_TOO_LONG) in response.content.decode()
+    assert not ProblemReport.objects.exists()
+
+
+def test_an_over_long_comment_is_refused_with_a_message_and_kept_whole_not_cut_short_by_the_browser(client, service):
+    # The box carried maxlength="300": a browser silently cut a pasted 400-character comment to 300
+    # and sent the report with its end missing, never showing the message below.
+    url = reverse("listings:report_problem", args=[service.public_id])
+    box = re.search(r"<textarea[^>]*>", client.get(url).content.decode()).group(0)
+    assert 'name="comment"' in box and "maxlength" not in box, box
+    typed = "The phone number on the listing rings a closed office. " * 7
+    response = client.post(url, {"reason": "contact_details", "comment": typed})
+    assert response.status_code == 200 and str(COMMENT_TOO_LONG) in response.content.decode()
+    assert typed.strip() in response.content.decode()
     assert not ProblemReport.objects.exists()
 
 

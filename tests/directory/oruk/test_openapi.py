@@ -96,3 +96,25 @@ def test_real_error_responses_are_documented(feed, client, documented, url, path
                                      service=feed.cardiff_therapy.public_id))
     assert response.status_code >= 400
     assert str(response.status_code) in documented[path]
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "headers", "status"),
+    [
+        ("get", "?format=xml", {}, 404),  # no such format
+        ("get", "", {"HTTP_ACCEPT": "application/xml"}, 406),
+        ("get", "", {"HTTP_ACCEPT": "text/html"}, 406),
+        ("post", "", {}, 405),
+    ],
+)
+def test_the_openapi_documents_errors_are_json_saying_what_is_wrong(db, client, method, query, headers, status):
+    # They were YAML, the document's default format, with DRF's internals in it:
+    # "detail:\n  string: Not found.\n  code: not_found".
+    response = getattr(client, method)(f"/api/schema/{query}", **headers)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["status"] == status and isinstance(body["detail"], str) and body["detail"]
+    # The document itself is still served as asked.
+    assert client.get("/api/schema/")["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert client.get("/api/schema/?format=json").json()["openapi"].startswith("3.")

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from directory import boundaries, reference_data
 from gaps import layers, maps, notes, selectors, unmet
-from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, TrendsForm, UnmetForm, quarter_key
-from gaps.layers import AreaResult, Layer, LayerResult
+from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, RegionChoice, TrendsForm, UnmetForm, quarter_key
+from gaps.layers import AreaResult, AreaRow, Layer, LayerResult
 from gaps.models import Snapshot
 from servicemap.csv_cells import as_text_cell
 
@@ -149,8 +149,12 @@ def _problem(form: forms.Form, name: str, errors: list[str]) -> str:
     return f"{form.fields[name].label}: {text}" if name in form.fields else text
 
 
-def _notes(result: LayerResult) -> list[tuple[str, str]]:
-    return [(notes.NOTE_HEADINGS[key], text) for key, text in notes.figure_notes(result, selectors.directory_as_of())]
+def _notes(result: LayerResult, region: AreaRow | None = None) -> list[tuple[str, str]]:
+    """The figures' notes; for a region, first which local authorities it is made of."""
+    pairs = notes.figure_notes(result, selectors.directory_as_of())
+    if region is not None:
+        pairs.insert(0, ("area", notes.region_note(region, _within(layers.sort_results(result.areas, "name"), region))))
+    return [(notes.NOTE_HEADINGS[key], text) for key, text in pairs]
 
 
 def _fmt(value: float | None, places: int = 2) -> str:
@@ -236,9 +240,23 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
     })
 
 
+def _within(rows: list[AreaResult], region: AreaRow | None) -> list[AreaResult]:
+    """The local authorities of a region (all of them for Wales)."""
+    return rows if region is None else [row for row in rows if row.code in region.la_codes]
+
+
+def _summaries(result: LayerResult, region: AreaRow | None) -> list[AreaResult]:
+    """The rows under a table of local authorities: the region's (a demand-weighted mean, as on the
+    map's regional view), then Wales's to compare with."""
+    return [*layers.regional(result, [region]), result.wales] if region else [result.wales]
+
+
 def headlines(request: HttpRequest) -> HttpResponse:
-    """The study's questions: intra-familial against all support, family support, waits."""
+    """The study's questions: intra-familial against all support, family support, waits; for
+    Wales or for one region's local authorities."""
     version = selectors.directory_version()
+    form = RegionChoice(request.GET or None, regions=selectors.gaps_regions(version=version))
+    region = form.chosen_region()
 
     def get(question: str) -> LayerResult:
         return selectors.gaps_layer(layer=Layer(question), version=version)
@@ -246,19 +264,28 @@ def headlines(request: HttpRequest) -> HttpResponse:
     every, intra, parents, siblings = get("all"), get("intra_familial"), get("parent_carer"), get("sibling")
     family = [
         {"area": a, "parents": parents.area(a.code), "siblings": siblings.area(a.code)}
-        for a in layers.sort_results(every.areas, "name")
+        for a in _within(layers.sort_results(every.areas, "name"), region)
     ]
     family.sort(key=lambda r: (r["parents"].n_services > 0) + (r["siblings"].n_services > 0))
+    every_sum, intra_sum = _summaries(every, region), _summaries(intra, region)
     return render(request, "gaps/headlines.html", {
-        "ratios": layers.intra_familial_ratio(intra, every),
-        "intra_none": [a for a in layers.sort_results(intra.areas, "name") if a.no_provision],
+        "form": form,
+        "region": region,
+        "ratios": [r for r in layers.intra_familial_ratio(intra, every) if region is None or r.area.code in region.la_codes],
+        "ratio_summaries": [layers.RatioRow(i, a.access) for i, a in zip(intra_sum, every_sum, strict=True)],
+        "intra_none": _within([a for a in layers.sort_results(intra.areas, "name") if a.no_provision], region),
         "family": family,
-        "parents_none": [a for a in layers.sort_results(parents.areas, "name") if a.no_provision],
-        "siblings_none": [a for a in layers.sort_results(siblings.areas, "name") if a.no_provision],
-        "waits": layers.sort_results(every.areas, "-wait"),
-        "all_closed": [a for a in layers.sort_results(every.areas, "name") if a.all_lists_closed],
+        "family_summaries": [
+            {"area": a, "parents": p, "siblings": s}
+            for a, p, s in zip(every_sum, _summaries(parents, region), _summaries(siblings, region), strict=True)
+        ],
+        "parents_none": _within([a for a in layers.sort_results(parents.areas, "name") if a.no_provision], region),
+        "siblings_none": _within([a for a in layers.sort_results(siblings.areas, "name") if a.no_provision], region),
+        "waits": _within(layers.sort_results(every.areas, "-wait"), region),
+        "wait_summaries": every_sum,
+        "all_closed": _within([a for a in layers.sort_results(every.areas, "name") if a.all_lists_closed], region),
         "every": every,
-        "notes": _notes(every),
+        "notes": _notes(every, region),
     })
 
 
@@ -302,27 +329,43 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
 
 
 def trends(request: HttpRequest) -> HttpResponse:
-    """Access and median wait per area, then (a snapshot) and now (or a later snapshot)."""
+    """Access and median wait per area, then (a snapshot) and now (or a later snapshot), for Wales
+    or for one region's local authorities."""
     snapshots = list(selectors.snapshot_list())
-    form = TrendsForm(request.GET or None, snapshots=snapshots)
+    version = selectors.directory_version()
+    form = TrendsForm(request.GET or None, snapshots=snapshots, regions=selectors.gaps_regions(version=version))
     chosen = form.chosen()
-    context = {"form": form, "snapshots": snapshots, "layer": chosen["layer"], "rows": [], "then": None, "now": None}
+    region = form.chosen_region()
+    layer = chosen["layer"]
+    context = {"form": form, "snapshots": snapshots, "layer": layer, "region": region, "rows": [],
+               "summaries": [], "then": None, "now": None}
     if snapshots:
-        version = selectors.directory_version()
-        current = selectors.gaps_layer(layer=chosen["layer"], version=version)
+        current = selectors.gaps_layer(layer=layer, version=version)
+        summaries = _summaries(current, region)
         then = chosen["from"]
         context["then"] = then
-        before = selectors.snapshot_access(snapshot=then, layer=chosen["layer"])
+        before = _snapshot_figures(then, layer, region)
         if chosen["to"] is None:
-            now = {a.code: a for a in [*current.areas, current.wales]}
+            now = {a.code: a for a in [*current.areas, *summaries]}
             context["now_label"] = _("now")
         else:
-            now = selectors.snapshot_access(snapshot=chosen["to"], layer=chosen["layer"])
+            now = _snapshot_figures(chosen["to"], layer, region)
             context["now_label"] = date_format(chosen["to"].taken_on, "j F Y")
-        context["rows"] = _trend_rows(current, before, now)
+        context["rows"] = [_trend_row(row, before, now) for row in _within(layers.sort_results(current.areas, "name"),
+                                                                           region)]
+        context["summaries"] = [_trend_row(row, before, now) for row in summaries]
         period = _trends_period(then, chosen["to"])
-        context["notes"] = [(h, period if h == notes.NOTE_HEADINGS["period"] else t) for h, t in _notes(current)]
+        context["notes"] = [(h, period if h == notes.NOTE_HEADINGS["period"] else t) for h, t in _notes(current, region)]
     return render(request, "gaps/trends.html", context)
+
+
+def _snapshot_figures(snapshot: Snapshot, layer: Layer, region: AreaRow | None) -> dict[str, object]:
+    """Area code → a snapshot's figures: as stored for each local authority and Wales, and for a
+    region made from the snapshot's own services as today's region is from today's."""
+    figures: dict[str, object] = dict(selectors.snapshot_access(snapshot=snapshot, layer=layer))
+    if region is not None:
+        figures[region.code] = layers.regional(selectors.snapshot_layer(snapshot=snapshot, layer=layer), [region])[0]
+    return figures
 
 
 def _trends_period(then: Snapshot, to: Snapshot | None) -> str:
@@ -348,17 +391,16 @@ def _trends_period(then: Snapshot, to: Snapshot | None) -> str:
     return period
 
 
-def _trend_rows(current: LayerResult, before: dict, now: dict) -> list[dict]:
-    rows = []
-    for area_row in [*layers.sort_results(current.areas, "name"), current.wales]:
-        b, n = before.get(area_row.code), now.get(area_row.code)
-        then_10k = b.access * 10_000 if b else None
-        now_10k = n.access * 10_000 if n else None
-        rows.append({
-            "code": area_row.code, "name": area_row.name, "name_cy": area_row.name_cy, "is_wales": area_row.kind == "nation",
-            "then": then_10k, "now": now_10k,
-            "change": (now_10k - then_10k) if then_10k is not None and now_10k is not None else None,
-            "then_wait": b.median_wait if b else None, "now_wait": n.median_wait if n else None,
-            "then_services": b.n_services if b else None, "now_services": n.n_services if n else None,
-        })
-    return rows
+def _trend_row(area_row: AreaResult, before: dict, now: dict) -> dict:
+    """One area's figures then and now (a stored snapshot row or a computed result: both have
+    access, median_wait and n_services); "–" where the area has none on one side."""
+    b, n = before.get(area_row.code), now.get(area_row.code)
+    then_10k = b.access * 10_000 if b else None
+    now_10k = n.access * 10_000 if n else None
+    return {
+        "code": area_row.code, "name": area_row.name, "name_cy": area_row.name_cy, "is_wales": area_row.kind == "nation",
+        "then": then_10k, "now": now_10k,
+        "change": (now_10k - then_10k) if then_10k is not None and now_10k is not None else None,
+        "then_wait": b.median_wait if b else None, "now_wait": n.median_wait if n else None,
+        "then_services": b.n_services if b else None, "now_services": n.n_services if n else None,
+    }

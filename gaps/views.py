@@ -337,8 +337,9 @@ def trends(request: HttpRequest) -> HttpResponse:
     chosen = form.chosen()
     region = form.chosen_region()
     layer = chosen["layer"]
+    # "then" and "to" as compared (a backwards pair swapped), for the form to show, not as asked.
     context = {"form": form, "snapshots": snapshots, "layer": layer, "region": region, "rows": [],
-               "summaries": [], "then": None, "now": None}
+               "summaries": [], "then": None, "to": chosen["to"]}
     if snapshots:
         current = selectors.gaps_layer(layer=layer, version=version)
         summaries = _summaries(current, region)

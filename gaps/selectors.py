@@ -310,30 +310,37 @@ def snapshot_layer(*, snapshot: Snapshot, layer: Layer) -> LayerResult:
 
     A snapshot stores each local authority's figures and Wales's, not a region's: a region's
     (its demand-weighted mean access, the services reaching any of its local authorities and their
-    median wait) comes from this result through `layers.regional`, as today's does. Two queries,
-    cached until the directory changes.
+    median wait) comes from this result through `layers.regional`, as today's does. The snapshot's
+    rows are read once (two queries) and kept, with what every layer shares, until the directory
+    changes.
     """
+    key = f"snapshot:{snapshot.pk}:{snapshot.directory_version}"
 
     def compute() -> LayerResult:
-        demand = (SnapshotAccess.objects.filter(snapshot=snapshot, layer=Layer().key)
-                  .exclude(area_code=WALES_CODE).order_by("area_code").values_list("area_code", "demand"))
-        las = [AreaRow(code, "", "", Area.Kind.LOCAL_AUTHORITY, children, (code,)) for code, children in demand]
-        # In the order they were recorded (the directory's): each area's access then adds its
-        # services' shares in the order the stored figures added them.
-        services = [
-            ServiceRow(
-                id=s.pk, name=s.name, status=s.status, abuse_forms=frozenset(s.abuse_forms),
-                supports_child="child" in s.audiences, supports_parent_carer="parent_carer" in s.audiences,
-                supports_sibling="sibling" in s.audiences, disclosure_required=s.disclosure_required,
-                pre_trial_therapy=s.pre_trial_therapy, age_min=float(s.age_min), age_max=float(s.age_max),
-                capacity=s.capacity_per_year, la_codes=frozenset(s.la_codes), wait_weeks=s.wait_weeks,
-                referrals_open=s.referrals_open, public_id=str(s.service_public_id),
-            )
-            for s in snapshot.services.order_by("pk")
-        ]
-        return layers.compute_layer(layer, services, las)
+        services, las, prepared = _cached(key, lambda: _snapshot_inputs(snapshot))
+        return layers.compute_layer(layer, services, las, prepared=prepared)
 
-    return _cached(f"snapshot:{snapshot.pk}:{snapshot.directory_version}:{layer.key}", compute)
+    return _cached(f"{key}:{layer.key}", compute)
+
+
+def _snapshot_inputs(snapshot: Snapshot) -> tuple[list[ServiceRow], list[AreaRow], layers.Prepared]:
+    demand = (SnapshotAccess.objects.filter(snapshot=snapshot, layer=Layer().key)
+              .exclude(area_code=WALES_CODE).order_by("area_code").values_list("area_code", "demand"))
+    las = [AreaRow(code, "", "", Area.Kind.LOCAL_AUTHORITY, children, (code,)) for code, children in demand]
+    # In the order they were recorded (the directory's): each area's access then adds its services'
+    # shares in the order the stored figures added them.
+    services = [
+        ServiceRow(
+            id=s.pk, name=s.name, status=s.status, abuse_forms=frozenset(s.abuse_forms),
+            supports_child="child" in s.audiences, supports_parent_carer="parent_carer" in s.audiences,
+            supports_sibling="sibling" in s.audiences, disclosure_required=s.disclosure_required,
+            pre_trial_therapy=s.pre_trial_therapy, age_min=float(s.age_min), age_max=float(s.age_max),
+            capacity=s.capacity_per_year, la_codes=frozenset(s.la_codes), wait_weeks=s.wait_weeks,
+            referrals_open=s.referrals_open, public_id=str(s.service_public_id),
+        )
+        for s in snapshot.services.order_by("pk")
+    ]
+    return services, las, layers.prepare(services, las)
 
 
 def snapshot_access(*, snapshot: Snapshot, layer: Layer) -> dict[str, SnapshotAccess]:

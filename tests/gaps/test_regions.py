@@ -180,3 +180,13 @@ def test_a_regions_trend_compares_its_mean_then_and_now(client, wales_areas):
     region = between.context["summaries"][0]
     assert region["now"] == pytest.approx(_mean(now, NORTH_WALES) * 10_000)
     assert (region["then_services"], region["now_services"]) == (2, 3)
+
+
+def test_a_regions_trend_reads_a_fixed_number_of_queries(client, wales_areas, django_assert_max_num_queries):
+    for code in (CONWY, GWYNEDD, CARDIFF):
+        ServiceFactory.create_batch(4, coverage=[wales_areas[code]], wait_weeks=3)
+    snapshot_take(taken_on=date(2026, 1, 1))
+    snapshot_take(taken_on=date(2026, 4, 1))
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("gaps:trends"), {"region": NORTH_WALES, "then": "2026-01-01", "now": "2026-04-01"})
+    assert response.context["summaries"][0]["now_services"] == 8

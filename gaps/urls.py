@@ -13,4 +13,5 @@ urlpatterns = [
     path("unmet/", views.unmet_page, name="unmet"),
     path("unmet/data.csv", views.unmet_csv, name="unmet_csv"),
     path("trends/", views.trends, name="trends"),
+    path("trends/data.csv", views.trends_csv, name="trends_csv"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from directory import boundaries, reference_data
+from directory.bilingual import area_display_name
 from gaps import layers, maps, notes, selectors, unmet
 from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, RegionChoice, TrendsForm, UnmetForm, quarter_key
 from gaps.layers import AreaResult, AreaRow, Layer, LayerResult
@@ -328,36 +330,92 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def trends(request: HttpRequest) -> HttpResponse:
-    """Access and median wait per area, then (a snapshot) and now (or a later snapshot), for Wales
-    or for one region's local authorities."""
-    snapshots = list(selectors.snapshot_list())
+def _trends_form(request: HttpRequest) -> TrendsForm:
     version = selectors.directory_version()
-    form = TrendsForm(request.GET or None, snapshots=snapshots, regions=selectors.gaps_regions(version=version))
+    return TrendsForm(request.GET or None, snapshots=list(selectors.snapshot_list()),
+                      regions=selectors.gaps_regions(version=version))
+
+
+def _trends_table(form: TrendsForm) -> dict:
+    """What the trends page and its CSV show: the rows (the region's local authorities, or every
+    one), the rows under them (the region, Wales), the dates compared and the notes."""
     chosen = form.chosen()
     region = form.chosen_region()
     layer = chosen["layer"]
     # "then" and "to" as compared (a backwards pair swapped), for the form to show, not as asked.
-    context = {"form": form, "snapshots": snapshots, "layer": layer, "region": region, "rows": [],
-               "summaries": [], "then": None, "to": chosen["to"]}
-    if snapshots:
-        current = selectors.gaps_layer(layer=layer, version=version)
-        summaries = _summaries(current, region)
-        then = chosen["from"]
-        context["then"] = then
-        before = _snapshot_figures(then, layer, region)
-        if chosen["to"] is None:
-            now = {a.code: a for a in [*current.areas, *summaries]}
-            context["now_label"] = _("now")
-        else:
-            now = _snapshot_figures(chosen["to"], layer, region)
-            context["now_label"] = date_format(chosen["to"].taken_on, "j F Y")
-        context["rows"] = [_trend_row(row, before, now) for row in _within(layers.sort_results(current.areas, "name"),
-                                                                           region)]
-        context["summaries"] = [_trend_row(row, before, now) for row in summaries]
-        period = _trends_period(then, chosen["to"])
-        context["notes"] = [(h, period if h == notes.NOTE_HEADINGS["period"] else t) for h, t in _notes(current, region)]
-    return render(request, "gaps/trends.html", context)
+    table = {"layer": layer, "region": region, "rows": [], "summaries": [], "then": chosen["from"], "to": chosen["to"],
+             "notes": []}
+    if chosen["from"] is None:  # no snapshot yet
+        return table
+    current = selectors.gaps_layer(layer=layer)
+    summaries = _summaries(current, region)
+    before = _snapshot_figures(chosen["from"], layer, region)
+    if chosen["to"] is None:
+        now = {a.code: a for a in [*current.areas, *summaries]}
+        table["now_label"] = _("now")
+    else:
+        now = _snapshot_figures(chosen["to"], layer, region)
+        table["now_label"] = date_format(chosen["to"].taken_on, "j F Y")
+    table["rows"] = [_trend_row(row, before, now) for row in _within(layers.sort_results(current.areas, "name"), region)]
+    table["summaries"] = [_trend_row(row, before, now) for row in summaries]
+    period = _trends_period(chosen["from"], chosen["to"])
+    table["notes"] = [(h, period if h == notes.NOTE_HEADINGS["period"] else t) for h, t in _notes(current, region)]
+    return table
+
+
+def _trends_query(table: dict) -> str:
+    """The choices the page shows, for its CSV link: the file is the table on screen."""
+    layer, then, to, region = table["layer"], table["then"], table["to"], table["region"]
+    query = {"layer": layer.question, "age": layer.band, "region": region.code if region else "",
+             "then": then.taken_on.isoformat() if then else "", "now": to.taken_on.isoformat() if to else ""}
+    return urlencode({name: value for name, value in query.items() if value})
+
+
+def trends(request: HttpRequest) -> HttpResponse:
+    """Access and median wait per area, then (a snapshot) and now (or a later snapshot), for Wales
+    or for one region's local authorities."""
+    form = _trends_form(request)
+    table = _trends_table(form)
+    return render(request, "gaps/trends.html", {
+        "form": form, "snapshots": form.snapshots, **table, "query": _trends_query(table),
+    })
+
+
+def trends_csv(request: HttpRequest) -> HttpResponse:
+    """The trends table as CSV; the first rows say what was compared, and the source, period,
+    method and limits."""
+    form = _trends_form(request)
+    if form.is_bound and not form.is_valid():
+        return _csv_refused(form)
+    table = _trends_table(form)
+    if table["then"] is None:
+        return HttpResponse(_("No snapshots have been taken yet, so there is nothing to compare."), status=404,
+                            content_type="text/plain; charset=utf-8")
+    layer, region, then, to = table["layer"], table["region"], table["then"], table["to"]
+    parts = [layer.key.replace(":", "-"), *([region.code] if region else []), then.taken_on.isoformat(),
+             to.taken_on.isoformat() if to else "now"]
+    response = _csv_attachment(f"servicemap-trends-{'-'.join(parts)}.csv")
+    writer = csv.writer(response)
+    writer.writerow([_("Layer"), layer.label])
+    writer.writerow([_("Figures for"), area_display_name(region.name, region.name_cy) if region else _("Wales")])
+    against = _("against")
+    writer.writerow([_("Compared"), f"{date_format(then.taken_on, 'j F Y')} {against} {table['now_label']}"])
+    for heading, text in table["notes"]:
+        writer.writerow([str(heading), text])
+    writer.writerow([])
+    writer.writerow([
+        "area_code", "area_name", "area_name_cy", "area_kind", "services_then", "services_now", "access_per_10000_then",
+        "access_per_10000_now", "change_per_10000", "median_wait_weeks_then", "median_wait_weeks_now",
+    ])
+    for row in [*table["rows"], *table["summaries"]]:
+        writer.writerow([
+            as_text_cell(row["code"]), as_text_cell(row["name"]), as_text_cell(row["name_cy"]), row["kind"],
+            "" if row["then_services"] is None else row["then_services"],
+            "" if row["now_services"] is None else row["now_services"],
+            _fmt(row["then"], 4), _fmt(row["now"], 4), _fmt(row["change"], 4),
+            _fmt(row["then_wait"], 1), _fmt(row["now_wait"], 1),
+        ])
+    return response
 
 
 def _snapshot_figures(snapshot: Snapshot, layer: Layer, region: AreaRow | None) -> dict[str, object]:
@@ -399,7 +457,7 @@ def _trend_row(area_row: AreaResult, before: dict, now: dict) -> dict:
     then_10k = b.access * 10_000 if b else None
     now_10k = n.access * 10_000 if n else None
     return {
-        "code": area_row.code, "name": area_row.name, "name_cy": area_row.name_cy, "is_wales": area_row.kind == "nation",
+        "code": area_row.code, "name": area_row.name, "name_cy": area_row.name_cy, "kind": area_row.kind,
         "then": then_10k, "now": now_10k,
         "change": (now_10k - then_10k) if then_10k is not None and now_10k is not None else None,
         "then_wait": b.median_wait if b else None, "now_wait": n.median_wait if n else None,

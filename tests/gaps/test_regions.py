@@ -3,6 +3,8 @@ authorities, the region as a whole, and Wales to compare."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import statistics
 from datetime import date
@@ -190,3 +192,49 @@ def test_a_regions_trend_reads_a_fixed_number_of_queries(client, wales_areas, dj
     with django_assert_max_num_queries(20):
         response = client.get(reverse("gaps:trends"), {"region": NORTH_WALES, "then": "2026-01-01", "now": "2026-04-01"})
     assert response.context["summaries"][0]["now_services"] == 8
+
+
+def _csv(response) -> tuple[dict[str, str], list[dict[str, str]]]:
+    text = response.content.decode("utf-8-sig")
+    header, _blank, table = text.partition("\r\n\r\n")
+    return dict(row[:2] for row in csv.reader(io.StringIO(header))), list(csv.DictReader(io.StringIO(table)))
+
+
+def test_the_trends_csv_is_the_regions_table_and_names_the_region(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas[CONWY]], wait_weeks=4)
+    snapshot_take(taken_on=date(2026, 1, 1))
+    ServiceFactory(coverage=[wales_areas[GWYNEDD]], wait_weeks=8)
+    page = client.get(reverse("gaps:trends"), {"region": NORTH_WALES})
+    link = re.search(r'href="(/gaps/trends/data\.csv\?[^"]+)"', page.content.decode()).group(1).replace("&amp;", "&")
+    assert "region=north-wales" in link and "then=2026-01-01" in link
+
+    response = client.get(link)
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="servicemap-trends-all-north-wales-2026-01-01-now.csv"'
+    notes, rows = _csv(response)
+    assert notes["Figures for"] == "North Wales Safeguarding Board"
+    assert notes["Area"].startswith("North Wales Safeguarding Board covers 6 local authorities")
+    assert {"Source", "Period", "Method", "Limits"} <= notes.keys()
+    assert [r["area_code"] for r in rows] == [r["code"] for r in page.context["rows"]] + [NORTH_WALES, WALES_CODE]
+    region = next(r for r in rows if r["area_code"] == NORTH_WALES)
+    shown = page.context["summaries"][0]
+    assert (region["area_kind"], region["services_then"], region["services_now"]) == ("safeguarding_region", "1", "2")
+    assert float(region["access_per_10000_then"]) == pytest.approx(shown["then"], abs=5e-5)
+    assert float(region["access_per_10000_now"]) == pytest.approx(shown["now"], abs=5e-5)
+    assert region["median_wait_weeks_now"] == "6.0"
+    welsh_notes, _rows = _csv(client.get("/cy" + link))
+    assert welsh_notes["Ffigurau ar gyfer"] == "Bwrdd Diogelu Gogledd Cymru"
+
+
+def test_the_trends_csv_refuses_a_region_not_in_the_list_and_says_why(client, wales_areas):
+    snapshot_take(taken_on=date(2026, 1, 1))
+    response = client.get(reverse("gaps:trends_csv"), {"region": "nowhere"})
+    assert response.status_code == 400
+    assert f"Figures for: {REGION_UNKNOWN}" in response.content.decode()
+
+
+def test_the_trends_csv_with_no_snapshot_says_there_is_nothing_to_compare(client, wales_areas):
+    response = client.get(reverse("gaps:trends_csv"))
+    assert response.status_code == 404
+    assert "No snapshots have been taken yet" in response.content.decode()

@@ -253,17 +253,21 @@ def _summaries(result: LayerResult, region: AreaRow | None) -> list[AreaResult]:
     return [*layers.regional(result, [region]), result.wales] if region else [result.wales]
 
 
+HEADLINE_QUESTIONS = ("all", "intra_familial", "parent_carer", "sibling")
+
+
+def _headlines_inputs(request: HttpRequest) -> tuple[RegionChoice, list[LayerResult]]:
+    """The region form, and the headline questions' results (all support, intra-familial, parents and carers, siblings)."""
+    version = selectors.directory_version()
+    form = RegionChoice(request.GET or None, regions=selectors.gaps_regions(version=version))
+    return form, [selectors.gaps_layer(layer=Layer(question), version=version) for question in HEADLINE_QUESTIONS]
+
+
 def headlines(request: HttpRequest) -> HttpResponse:
     """The study's questions: intra-familial against all support, family support, waits; for
     Wales or for one region's local authorities."""
-    version = selectors.directory_version()
-    form = RegionChoice(request.GET or None, regions=selectors.gaps_regions(version=version))
+    form, (every, intra, parents, siblings) = _headlines_inputs(request)
     region = form.chosen_region()
-
-    def get(question: str) -> LayerResult:
-        return selectors.gaps_layer(layer=Layer(question), version=version)
-
-    every, intra, parents, siblings = get("all"), get("intra_familial"), get("parent_carer"), get("sibling")
     family = [
         {"area": a, "parents": parents.area(a.code), "siblings": siblings.area(a.code)}
         for a in _within(layers.sort_results(every.areas, "name"), region)
@@ -288,7 +292,44 @@ def headlines(request: HttpRequest) -> HttpResponse:
         "all_closed": _within([a for a in layers.sort_results(every.areas, "name") if a.all_lists_closed], region),
         "every": every,
         "notes": _notes(every, region),
+        "query": urlencode({"region": region.code}) if region else "",
     })
+
+
+def headlines_csv(request: HttpRequest) -> HttpResponse:
+    """The headlines' figures as CSV, one row per area (the region's local authorities by name, then
+    the region and Wales); the first rows say what the file is for and its source, period, method
+    and limits."""
+    form, results = _headlines_inputs(request)
+    if form.is_bound and not form.is_valid():
+        return _csv_refused(form)
+    region = form.chosen_region()
+    every = results[0]
+    codes = [a.code for a in _within(layers.sort_results(every.areas, "name"), region)]
+    # Each area's row in each question's result: local authorities, then the region's and Wales's.
+    by_question = [[*(result.area(code) for code in codes), *_summaries(result, region)] for result in results]
+    response = _csv_attachment(f"servicemap-headlines-{region.code if region else 'wales'}.csv")
+    writer = csv.writer(response)
+    writer.writerow([_("Figures for"), area_display_name(region.name, region.name_cy) if region else _("Wales")])
+    for heading, text in _notes(every, region):
+        writer.writerow([str(heading), text])
+    writer.writerow([])
+    writer.writerow([
+        "area_code", "area_name", "area_name_cy", "area_kind", "intra_familial_services", "intra_familial_per_10000",
+        "all_support_per_10000", "intra_familial_over_all", "parent_carer_services", "parent_carer_normalised",
+        "sibling_services", "sibling_normalised", "covering_services", "median_wait_weeks", "longest_wait_weeks",
+        "closed_lists", "all_lists_closed",
+    ])
+    for row, intra, parents, siblings in zip(*by_question, strict=True):
+        ratio = layers.RatioRow(intra, row.access).ratio
+        writer.writerow([
+            as_text_cell(row.code), as_text_cell(row.name), as_text_cell(row.name_cy), row.kind,
+            intra.n_services, _fmt(intra.per_10k, 4), _fmt(row.per_10k, 4), _fmt(ratio, 4),
+            parents.n_services, _fmt(parents.normalised, 4), siblings.n_services, _fmt(siblings.normalised, 4),
+            row.n_services, _fmt(row.median_wait, 1), "" if row.longest_wait is None else row.longest_wait,
+            row.closed_lists, "yes" if row.all_lists_closed else "no",
+        ])
+    return response
 
 
 def unmet_page(request: HttpRequest) -> HttpResponse:

@@ -238,3 +238,37 @@ def test_the_trends_csv_with_no_snapshot_says_there_is_nothing_to_compare(client
     response = client.get(reverse("gaps:trends_csv"))
     assert response.status_code == 404
     assert "No snapshots have been taken yet" in response.content.decode()
+
+
+def test_the_headlines_csv_is_the_regions_figures_and_names_the_region(client, directory):
+    children = _children()
+    conwy_only, conwy_gwynedd, all_wales = 1 / children[CONWY], 1 / (children[CONWY] + children[GWYNEDD]), 1 / sum(
+        children.values())
+    every = {code: all_wales for code in children} | {CONWY: conwy_only + conwy_gwynedd + all_wales,
+                                                     GWYNEDD: conwy_gwynedd + all_wales}
+    intra = {CONWY: conwy_only + conwy_gwynedd, GWYNEDD: conwy_gwynedd}
+    page = client.get(reverse("gaps:headlines"), {"region": NORTH_WALES}).content.decode()
+    link = re.search(r'href="(/gaps/headlines/data\.csv[^"]*)"', page).group(1)
+    assert link == "/gaps/headlines/data.csv?region=north-wales"
+
+    response = client.get(link)
+
+    assert response["Content-Disposition"] == 'attachment; filename="servicemap-headlines-north-wales.csv"'
+    notes, rows = _csv(response)
+    assert notes["Figures for"] == "North Wales Safeguarding Board"
+    assert {"Area", "Source", "Period", "Method", "Limits"} <= notes.keys()
+    assert [r["area_code"] for r in rows][:-2] == [
+        c for c in sorted(_members(NORTH_WALES), key=lambda c: Area.objects.get(code=c).name)]
+    region = rows[-2]
+    assert (region["area_code"], region["area_kind"], rows[-1]["area_code"]) == (NORTH_WALES, "safeguarding_region",
+                                                                              WALES_CODE)
+    assert float(region["all_support_per_10000"]) == pytest.approx(_mean(every, NORTH_WALES) * 10_000, abs=5e-5)
+    assert float(region["intra_familial_per_10000"]) == pytest.approx(_mean(intra, NORTH_WALES) * 10_000, abs=5e-5)
+    assert (region["intra_familial_services"], region["parent_carer_services"], region["covering_services"]) == (
+        "2", "1", "3")
+    assert (region["median_wait_weeks"], region["longest_wait_weeks"]) == ("10.0", "20")
+    conwy = next(r for r in rows if r["area_code"] == CONWY)
+    assert float(conwy["intra_familial_over_all"]) == pytest.approx(intra[CONWY] / every[CONWY], abs=5e-5)
+    assert client.get(reverse("gaps:headlines_csv"), {"region": "nowhere"}).status_code == 400
+    wales_rows = _csv(client.get(reverse("gaps:headlines_csv")))[1]
+    assert len(wales_rows) == 23 and wales_rows[-1]["area_code"] == WALES_CODE

@@ -185,3 +185,5 @@ def test_printed_gaps_tables_fit_the_page_without_splitting_a_headings_words(
     assert tables
     for table in tables:
         assert table.evaluate("t => t.getBoundingClientRect().right") <= 718
+        # The rows under the areas (the region, Wales, the total) are set apart by a rule.
+        assert table.locator("tfoot th").first.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"

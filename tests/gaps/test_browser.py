@@ -187,3 +187,19 @@ def test_printed_gaps_tables_fit_the_page_without_splitting_a_headings_words(
         assert table.evaluate("t => t.getBoundingClientRect().right") <= 718
         # The rows under the areas (the region, Wales, the total) are set apart by a rule.
         assert table.locator("tfoot th").first.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"
+
+
+@pytest.mark.parametrize("path", ["/gaps/trends/?region=north-wales", "/cy/gaps/unmet/", "/gaps/headlines/?region=gwent"])
+def test_on_a_phone_a_sideways_scrolling_gaps_table_can_be_reached_by_keyboard(
+    live_server, snapshot_and_searches, browser_page, path
+):
+    # At 375 px the trends and unmet tables scroll sideways but held no link: a keyboard could not
+    # reach them to scroll (axe: scrollable-region-focusable, serious).
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_server.url}{path}")
+    wraps = page.locator(".sm-table-wrap").all()
+    assert any(w.evaluate("e => e.scrollWidth > e.clientWidth") for w in wraps)
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("axe.run().then(r => r.violations.map(v => [v.id, v.impact]))")
+    assert [v for v in violations if v[1] in ("serious", "critical")] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from urllib.parse import urlencode
 
@@ -9,8 +10,10 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from directory.bilingual import area_display_name
 from directory.models import Area
 from gaps import layers
+from gaps.layers import AreaRow
 
 VIEW_LA = Area.Kind.LOCAL_AUTHORITY
 VIEWS = (
@@ -52,6 +55,40 @@ class GapsForm(LayerForm):
     # Hidden: the table's column headings choose it (the error summary says so, without a link).
     sort = forms.ChoiceField(label=_("Sort by"), required=False, widget=forms.HiddenInput,
                              choices=[(s, s) for s in SORTS] + [(f"-{s}", f"-{s}") for s in SORTS])
+
+
+REGION_UNKNOWN = _("Choose Wales, a regional safeguarding board or a health board from the list.")
+# The regions a headline or trend can be given for, in the order the list shows them: the
+# safeguarding boards first (most commissioners of this support sit on one), then the health boards.
+REGION_GROUPS = (
+    (Area.Kind.SAFEGUARDING_REGION, _("Regional safeguarding boards")),
+    (Area.Kind.HEALTH_BOARD, _("Health boards")),
+)
+
+
+class RegionChoice(forms.Form):
+    """Wales (the default) or one region made of local authorities: a safeguarding board or a health board."""
+
+    # Not "Show" (the headlines' button): two controls of one name are two guesses to a screen reader.
+    region = forms.ChoiceField(label=_("Figures for"), required=False, error_messages={"invalid_choice": REGION_UNKNOWN})
+
+    def __init__(self, *args, regions: Sequence[AreaRow], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.regions = {r.code: r for r in regions if r.la_codes}
+        # Names in the page's language (the form is made per request); grouped by kind, as the
+        # select's optgroups show them.
+        self.region_groups = [("", [("", _("Wales"))])] + [
+            (label, [(r.code, area_display_name(r.name, r.name_cy)) for r in self.regions.values() if r.kind == kind])
+            for kind, label in REGION_GROUPS
+        ]
+        self.fields["region"].choices = [
+            (group, options) if group else options[0] for group, options in self.region_groups
+        ]
+
+    def chosen_region(self) -> AreaRow | None:
+        """The region chosen, or None for Wales (also where the choice is not one of the list's)."""
+        self.is_valid()
+        return self.regions.get(getattr(self, "cleaned_data", {}).get("region") or "")
 
 
 def quarter_of(month: date) -> date:
@@ -115,14 +152,14 @@ class UnmetForm(forms.Form):
 SAME_SNAPSHOT = _("Choose a different snapshot from “Then”, or Now: a snapshot compared with itself shows no change.")
 
 
-class TrendsForm(LayerForm):
-    """A layer and two dates: a snapshot then, and a later snapshot or now."""
+class TrendsForm(LayerForm, RegionChoice):
+    """A layer, Wales or a region, and two dates: a snapshot then, and a later snapshot or now."""
 
     then = forms.ChoiceField(label=_("Then"), required=False)
     now = forms.ChoiceField(label=_("Now"), required=False)
 
-    def __init__(self, *args, snapshots: list, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, snapshots: list, regions: Sequence[AreaRow] = (), **kwargs) -> None:
+        super().__init__(*args, regions=regions, **kwargs)
         del self.fields["basis"], self.fields["need"]
         self.snapshots = {s.taken_on.isoformat(): s for s in snapshots}
         choices = [(key, date_format(s.taken_on, "j F Y")) for key, s in self.snapshots.items()]

@@ -7,8 +7,9 @@ from datetime import date
 from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from directory.bilingual import area_display_name
 from gaps import layers
 from gaps.forms import quarter_label
 from gaps.layers import LayerResult
@@ -88,7 +89,22 @@ def figure_notes(result: LayerResult, as_of: date | None) -> list[tuple[str, str
     ]
 
 
+def region_note(region: layers.AreaRow, members: list[layers.AreaResult]) -> str:
+    """Which local authorities a region's figures cover, and how its own row is made from theirs."""
+    names = ", ".join(area_display_name(m.name, m.name_cy) for m in members)
+    covers = ngettext(
+        "%(region)s covers %(n)s local authority: %(members)s.",
+        "%(region)s covers %(n)s local authorities: %(members)s.", len(members),
+    ) % {"region": area_display_name(region.name, region.name_cy), "n": len(members), "members": names}
+    return covers + " " + _(
+        "On its own row, access is the mean of its local authorities' access weighted by their numbers of "
+        "children; services, waits and closed lists are those of every service covering any of them. Wales "
+        "is shown beside it to compare."
+    )
+
+
 NOTE_HEADINGS = {
+    "area": gettext_lazy("Area"),
     "source": gettext_lazy("Source"),
     "period": gettext_lazy("Period"),
     "method": gettext_lazy("Method"),

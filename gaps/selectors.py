@@ -16,7 +16,7 @@ from django.db.models import F, Max, OuterRef, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 
 from directory import search_index, vocabulary
-from directory.models import Area, Service, WaitingTimeReport
+from directory.models import WALES_CODE, Area, Service, WaitingTimeReport
 from directory.renderings import as_uuid
 from directory.version import current as directory_version  # the gaps' cache key (one indexed read)
 from directory.version import current_with_generation
@@ -249,9 +249,10 @@ def gaps_layer(
     return _cached(f"layer:{layer.key}:{basis}:{need}", compute, version)
 
 
-def gaps_regions(*, kind: str, version: str | None = None) -> list[AreaRow]:
+def gaps_regions(*, kind: str | None = None, version: str | None = None) -> list[AreaRow]:
+    """Health boards and safeguarding boards as rows of their local authorities: of one kind, or every one."""
     _services, _las, regions = gaps_inputs(version)
-    return [r for r in regions if r.kind == kind]
+    return [r for r in regions if kind is None or r.kind == kind]
 
 
 def directory_as_of(version: str | None = None) -> date | None:
@@ -302,6 +303,44 @@ def unmet_totals(*, months: Iterable[date], by: str) -> dict[tuple[str, str], in
 
 def snapshot_list() -> QuerySet[Snapshot]:
     return Snapshot.objects.order_by("-taken_on")
+
+
+def snapshot_layer(*, snapshot: Snapshot, layer: Layer) -> LayerResult:
+    """One layer computed again from the services and numbers of children a snapshot recorded.
+
+    A snapshot stores each local authority's figures and Wales's, not a region's: a region's
+    (its demand-weighted mean access, the services reaching any of its local authorities and their
+    median wait) comes from this result through `layers.regional`, as today's does. The snapshot's
+    rows are read once (two queries) and kept, with what every layer shares, until the directory
+    changes.
+    """
+    key = f"snapshot:{snapshot.pk}:{snapshot.directory_version}"
+
+    def compute() -> LayerResult:
+        services, las, prepared = _cached(key, lambda: _snapshot_inputs(snapshot))
+        return layers.compute_layer(layer, services, las, prepared=prepared)
+
+    return _cached(f"{key}:{layer.key}", compute)
+
+
+def _snapshot_inputs(snapshot: Snapshot) -> tuple[list[ServiceRow], list[AreaRow], layers.Prepared]:
+    demand = (SnapshotAccess.objects.filter(snapshot=snapshot, layer=Layer().key)
+              .exclude(area_code=WALES_CODE).order_by("area_code").values_list("area_code", "demand"))
+    las = [AreaRow(code, "", "", Area.Kind.LOCAL_AUTHORITY, children, (code,)) for code, children in demand]
+    # In the order they were recorded (the directory's): each area's access then adds its services'
+    # shares in the order the stored figures added them.
+    services = [
+        ServiceRow(
+            id=s.pk, name=s.name, status=s.status, abuse_forms=frozenset(s.abuse_forms),
+            supports_child="child" in s.audiences, supports_parent_carer="parent_carer" in s.audiences,
+            supports_sibling="sibling" in s.audiences, disclosure_required=s.disclosure_required,
+            pre_trial_therapy=s.pre_trial_therapy, age_min=float(s.age_min), age_max=float(s.age_max),
+            capacity=s.capacity_per_year, la_codes=frozenset(s.la_codes), wait_weeks=s.wait_weeks,
+            referrals_open=s.referrals_open, public_id=str(s.service_public_id),
+        )
+        for s in snapshot.services.order_by("pk")
+    ]
+    return services, las, layers.prepare(services, las)
 
 
 def snapshot_access(*, snapshot: Snapshot, layer: Layer) -> dict[str, SnapshotAccess]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -16,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from directory import boundaries, reference_data
+from directory.bilingual import area_display_name
 from gaps import layers, maps, notes, selectors, unmet
-from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, TrendsForm, UnmetForm, quarter_key
-from gaps.layers import AreaResult, Layer, LayerResult
+from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, RegionChoice, TrendsForm, UnmetForm, quarter_key
+from gaps.layers import AreaResult, AreaRow, Layer, LayerResult
 from gaps.models import Snapshot
 from servicemap.csv_cells import as_text_cell
 
@@ -149,8 +151,12 @@ def _problem(form: forms.Form, name: str, errors: list[str]) -> str:
     return f"{form.fields[name].label}: {text}" if name in form.fields else text
 
 
-def _notes(result: LayerResult) -> list[tuple[str, str]]:
-    return [(notes.NOTE_HEADINGS[key], text) for key, text in notes.figure_notes(result, selectors.directory_as_of())]
+def _notes(result: LayerResult, region: AreaRow | None = None) -> list[tuple[str, str]]:
+    """The figures' notes; for a region, first which local authorities it is made of."""
+    pairs = notes.figure_notes(result, selectors.directory_as_of())
+    if region is not None:
+        pairs.insert(0, ("area", notes.region_note(region, _within(layers.sort_results(result.areas, "name"), region))))
+    return [(notes.NOTE_HEADINGS[key], text) for key, text in pairs]
 
 
 def _fmt(value: float | None, places: int = 2) -> str:
@@ -236,30 +242,94 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
     })
 
 
-def headlines(request: HttpRequest) -> HttpResponse:
-    """The study's questions: intra-familial against all support, family support, waits."""
+def _within(rows: list[AreaResult], region: AreaRow | None) -> list[AreaResult]:
+    """The local authorities of a region (all of them for Wales)."""
+    return rows if region is None else [row for row in rows if row.code in region.la_codes]
+
+
+def _summaries(result: LayerResult, region: AreaRow | None) -> list[AreaResult]:
+    """The rows under a table of local authorities: the region's (a demand-weighted mean, as on the
+    map's regional view), then Wales's to compare with."""
+    return [*layers.regional(result, [region]), result.wales] if region else [result.wales]
+
+
+HEADLINE_QUESTIONS = ("all", "intra_familial", "parent_carer", "sibling")
+
+
+def _headlines_inputs(request: HttpRequest) -> tuple[RegionChoice, list[LayerResult]]:
+    """The region form, and the headline questions' results (all support, intra-familial, parents and carers, siblings)."""
     version = selectors.directory_version()
+    form = RegionChoice(request.GET or None, regions=selectors.gaps_regions(version=version))
+    return form, [selectors.gaps_layer(layer=Layer(question), version=version) for question in HEADLINE_QUESTIONS]
 
-    def get(question: str) -> LayerResult:
-        return selectors.gaps_layer(layer=Layer(question), version=version)
 
-    every, intra, parents, siblings = get("all"), get("intra_familial"), get("parent_carer"), get("sibling")
+def headlines(request: HttpRequest) -> HttpResponse:
+    """The study's questions: intra-familial against all support, family support, waits; for
+    Wales or for one region's local authorities."""
+    form, (every, intra, parents, siblings) = _headlines_inputs(request)
+    region = form.chosen_region()
     family = [
         {"area": a, "parents": parents.area(a.code), "siblings": siblings.area(a.code)}
-        for a in layers.sort_results(every.areas, "name")
+        for a in _within(layers.sort_results(every.areas, "name"), region)
     ]
     family.sort(key=lambda r: (r["parents"].n_services > 0) + (r["siblings"].n_services > 0))
+    every_sum, intra_sum = _summaries(every, region), _summaries(intra, region)
     return render(request, "gaps/headlines.html", {
-        "ratios": layers.intra_familial_ratio(intra, every),
-        "intra_none": [a for a in layers.sort_results(intra.areas, "name") if a.no_provision],
+        "form": form,
+        "region": region,
+        "ratios": [r for r in layers.intra_familial_ratio(intra, every) if region is None or r.area.code in region.la_codes],
+        "ratio_summaries": [layers.RatioRow(i, a.access) for i, a in zip(intra_sum, every_sum, strict=True)],
+        "intra_none": _within([a for a in layers.sort_results(intra.areas, "name") if a.no_provision], region),
         "family": family,
-        "parents_none": [a for a in layers.sort_results(parents.areas, "name") if a.no_provision],
-        "siblings_none": [a for a in layers.sort_results(siblings.areas, "name") if a.no_provision],
-        "waits": layers.sort_results(every.areas, "-wait"),
-        "all_closed": [a for a in layers.sort_results(every.areas, "name") if a.all_lists_closed],
+        "family_summaries": [
+            {"area": a, "parents": p, "siblings": s}
+            for a, p, s in zip(every_sum, _summaries(parents, region), _summaries(siblings, region), strict=True)
+        ],
+        "parents_none": _within([a for a in layers.sort_results(parents.areas, "name") if a.no_provision], region),
+        "siblings_none": _within([a for a in layers.sort_results(siblings.areas, "name") if a.no_provision], region),
+        "waits": _within(layers.sort_results(every.areas, "-wait"), region),
+        "wait_summaries": every_sum,
+        "all_closed": _within([a for a in layers.sort_results(every.areas, "name") if a.all_lists_closed], region),
         "every": every,
-        "notes": _notes(every),
+        "notes": _notes(every, region),
+        "query": urlencode({"region": region.code}) if region else "",
     })
+
+
+def headlines_csv(request: HttpRequest) -> HttpResponse:
+    """The headlines' figures as CSV, one row per area (the region's local authorities by name, then
+    the region and Wales); the first rows say what the file is for and its source, period, method
+    and limits."""
+    form, results = _headlines_inputs(request)
+    if form.is_bound and not form.is_valid():
+        return _csv_refused(form)
+    region = form.chosen_region()
+    every = results[0]
+    codes = [a.code for a in _within(layers.sort_results(every.areas, "name"), region)]
+    # Each area's row in each question's result: local authorities, then the region's and Wales's.
+    by_question = [[*(result.area(code) for code in codes), *_summaries(result, region)] for result in results]
+    response = _csv_attachment(f"servicemap-headlines-{region.code if region else 'wales'}.csv")
+    writer = csv.writer(response)
+    writer.writerow([_("Figures for"), area_display_name(region.name, region.name_cy) if region else _("Wales")])
+    for heading, text in _notes(every, region):
+        writer.writerow([str(heading), text])
+    writer.writerow([])
+    writer.writerow([
+        "area_code", "area_name", "area_name_cy", "area_kind", "intra_familial_services", "intra_familial_per_10000",
+        "all_support_per_10000", "intra_familial_over_all", "parent_carer_services", "parent_carer_normalised",
+        "sibling_services", "sibling_normalised", "covering_services", "median_wait_weeks", "longest_wait_weeks",
+        "closed_lists", "all_lists_closed",
+    ])
+    for row, intra, parents, siblings in zip(*by_question, strict=True):
+        ratio = layers.RatioRow(intra, row.access).ratio
+        writer.writerow([
+            as_text_cell(row.code), as_text_cell(row.name), as_text_cell(row.name_cy), row.kind,
+            intra.n_services, _fmt(intra.per_10k, 4), _fmt(row.per_10k, 4), _fmt(ratio, 4),
+            parents.n_services, _fmt(parents.normalised, 4), siblings.n_services, _fmt(siblings.normalised, 4),
+            row.n_services, _fmt(row.median_wait, 1), "" if row.longest_wait is None else row.longest_wait,
+            row.closed_lists, "yes" if row.all_lists_closed else "no",
+        ])
+    return response
 
 
 def unmet_page(request: HttpRequest) -> HttpResponse:
@@ -301,28 +371,101 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def trends(request: HttpRequest) -> HttpResponse:
-    """Access and median wait per area, then (a snapshot) and now (or a later snapshot)."""
-    snapshots = list(selectors.snapshot_list())
-    form = TrendsForm(request.GET or None, snapshots=snapshots)
+def _trends_form(request: HttpRequest) -> TrendsForm:
+    version = selectors.directory_version()
+    return TrendsForm(request.GET or None, snapshots=list(selectors.snapshot_list()),
+                      regions=selectors.gaps_regions(version=version))
+
+
+def _trends_table(form: TrendsForm) -> dict:
+    """What the trends page and its CSV show: the rows (the region's local authorities, or every
+    one), the rows under them (the region, Wales), the dates compared and the notes."""
     chosen = form.chosen()
-    context = {"form": form, "snapshots": snapshots, "layer": chosen["layer"], "rows": [], "then": None, "now": None}
-    if snapshots:
-        version = selectors.directory_version()
-        current = selectors.gaps_layer(layer=chosen["layer"], version=version)
-        then = chosen["from"]
-        context["then"] = then
-        before = selectors.snapshot_access(snapshot=then, layer=chosen["layer"])
-        if chosen["to"] is None:
-            now = {a.code: a for a in [*current.areas, current.wales]}
-            context["now_label"] = _("now")
-        else:
-            now = selectors.snapshot_access(snapshot=chosen["to"], layer=chosen["layer"])
-            context["now_label"] = date_format(chosen["to"].taken_on, "j F Y")
-        context["rows"] = _trend_rows(current, before, now)
-        period = _trends_period(then, chosen["to"])
-        context["notes"] = [(h, period if h == notes.NOTE_HEADINGS["period"] else t) for h, t in _notes(current)]
-    return render(request, "gaps/trends.html", context)
+    region = form.chosen_region()
+    layer = chosen["layer"]
+    # "then" and "to" as compared (a backwards pair swapped), for the form to show, not as asked.
+    table = {"layer": layer, "region": region, "rows": [], "summaries": [], "then": chosen["from"], "to": chosen["to"],
+             "notes": []}
+    if chosen["from"] is None:  # no snapshot yet
+        return table
+    current = selectors.gaps_layer(layer=layer)
+    summaries = _summaries(current, region)
+    before = _snapshot_figures(chosen["from"], layer, region)
+    if chosen["to"] is None:
+        now = {a.code: a for a in [*current.areas, *summaries]}
+        table["now_label"] = _("now")
+    else:
+        now = _snapshot_figures(chosen["to"], layer, region)
+        table["now_label"] = date_format(chosen["to"].taken_on, "j F Y")
+    table["rows"] = [_trend_row(row, before, now) for row in _within(layers.sort_results(current.areas, "name"), region)]
+    table["summaries"] = [_trend_row(row, before, now) for row in summaries]
+    period = _trends_period(chosen["from"], chosen["to"])
+    table["notes"] = [(h, period if h == notes.NOTE_HEADINGS["period"] else t) for h, t in _notes(current, region)]
+    return table
+
+
+def _trends_query(table: dict) -> str:
+    """The choices the page shows, for its CSV link: the file is the table on screen."""
+    layer, then, to, region = table["layer"], table["then"], table["to"], table["region"]
+    query = {"layer": layer.question, "age": layer.band, "region": region.code if region else "",
+             "then": then.taken_on.isoformat() if then else "", "now": to.taken_on.isoformat() if to else ""}
+    return urlencode({name: value for name, value in query.items() if value})
+
+
+def trends(request: HttpRequest) -> HttpResponse:
+    """Access and median wait per area, then (a snapshot) and now (or a later snapshot), for Wales
+    or for one region's local authorities."""
+    form = _trends_form(request)
+    table = _trends_table(form)
+    return render(request, "gaps/trends.html", {
+        "form": form, "snapshots": form.snapshots, **table, "query": _trends_query(table),
+    })
+
+
+def trends_csv(request: HttpRequest) -> HttpResponse:
+    """The trends table as CSV; the first rows say what was compared, and the source, period,
+    method and limits."""
+    form = _trends_form(request)
+    if form.is_bound and not form.is_valid():
+        return _csv_refused(form)
+    table = _trends_table(form)
+    if table["then"] is None:
+        return HttpResponse(_("No snapshots have been taken yet, so there is nothing to compare."), status=404,
+                            content_type="text/plain; charset=utf-8")
+    layer, region, then, to = table["layer"], table["region"], table["then"], table["to"]
+    parts = [layer.key.replace(":", "-"), *([region.code] if region else []), then.taken_on.isoformat(),
+             to.taken_on.isoformat() if to else "now"]
+    response = _csv_attachment(f"servicemap-trends-{'-'.join(parts)}.csv")
+    writer = csv.writer(response)
+    writer.writerow([_("Layer"), layer.label])
+    writer.writerow([_("Figures for"), area_display_name(region.name, region.name_cy) if region else _("Wales")])
+    against = _("against")
+    writer.writerow([_("Compared"), f"{date_format(then.taken_on, 'j F Y')} {against} {table['now_label']}"])
+    for heading, text in table["notes"]:
+        writer.writerow([str(heading), text])
+    writer.writerow([])
+    writer.writerow([
+        "area_code", "area_name", "area_name_cy", "area_kind", "services_then", "services_now", "access_per_10000_then",
+        "access_per_10000_now", "change_per_10000", "median_wait_weeks_then", "median_wait_weeks_now",
+    ])
+    for row in [*table["rows"], *table["summaries"]]:
+        writer.writerow([
+            as_text_cell(row["code"]), as_text_cell(row["name"]), as_text_cell(row["name_cy"]), row["kind"],
+            "" if row["then_services"] is None else row["then_services"],
+            "" if row["now_services"] is None else row["now_services"],
+            _fmt(row["then"], 4), _fmt(row["now"], 4), _fmt(row["change"], 4),
+            _fmt(row["then_wait"], 1), _fmt(row["now_wait"], 1),
+        ])
+    return response
+
+
+def _snapshot_figures(snapshot: Snapshot, layer: Layer, region: AreaRow | None) -> dict[str, object]:
+    """Area code → a snapshot's figures: as stored for each local authority and Wales, and for a
+    region made from the snapshot's own services as today's region is from today's."""
+    figures: dict[str, object] = dict(selectors.snapshot_access(snapshot=snapshot, layer=layer))
+    if region is not None:
+        figures[region.code] = layers.regional(selectors.snapshot_layer(snapshot=snapshot, layer=layer), [region])[0]
+    return figures
 
 
 def _trends_period(then: Snapshot, to: Snapshot | None) -> str:
@@ -348,17 +491,16 @@ def _trends_period(then: Snapshot, to: Snapshot | None) -> str:
     return period
 
 
-def _trend_rows(current: LayerResult, before: dict, now: dict) -> list[dict]:
-    rows = []
-    for area_row in [*layers.sort_results(current.areas, "name"), current.wales]:
-        b, n = before.get(area_row.code), now.get(area_row.code)
-        then_10k = b.access * 10_000 if b else None
-        now_10k = n.access * 10_000 if n else None
-        rows.append({
-            "code": area_row.code, "name": area_row.name, "name_cy": area_row.name_cy, "is_wales": area_row.kind == "nation",
-            "then": then_10k, "now": now_10k,
-            "change": (now_10k - then_10k) if then_10k is not None and now_10k is not None else None,
-            "then_wait": b.median_wait if b else None, "now_wait": n.median_wait if n else None,
-            "then_services": b.n_services if b else None, "now_services": n.n_services if n else None,
-        })
-    return rows
+def _trend_row(area_row: AreaResult, before: dict, now: dict) -> dict:
+    """One area's figures then and now (a stored snapshot row or a computed result: both have
+    access, median_wait and n_services); "–" where the area has none on one side."""
+    b, n = before.get(area_row.code), now.get(area_row.code)
+    then_10k = b.access * 10_000 if b else None
+    now_10k = n.access * 10_000 if n else None
+    return {
+        "code": area_row.code, "name": area_row.name, "name_cy": area_row.name_cy, "kind": area_row.kind,
+        "then": then_10k, "now": now_10k,
+        "change": (now_10k - then_10k) if then_10k is not None and now_10k is not None else None,
+        "then_wait": b.median_wait if b else None, "now_wait": n.median_wait if n else None,
+        "then_services": b.n_services if b else None, "now_services": n.n_services if n else None,
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,69 @@ def test_a_printed_gaps_page_keeps_its_keys_colours_its_whole_table_and_one_wale
     # What only works on screen is left off the paper.
     assert not page.get_by_text("Neidio i'r tabl").is_visible()
     assert not page.locator(".leaflet-control-zoom").is_visible()
+
+
+# Each word of each column heading of each table: lines it is printed on (a word split across two
+# lines has two boxes).
+_SPLIT_HEADING_WORDS = """() => [...document.querySelectorAll('.sm-table-wrap thead th')].flatMap(th => {
+  const split = [];
+  const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.data.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (tops.size > 1) split.push(match[0]);
+    }
+  }
+  return split;
+})"""
+
+
+@pytest.fixture
+def snapshot_and_searches(sample):
+    """A snapshot for the trends table, and counted searches for the unmet tables."""
+    from gaps.services import record_unmet_search, snapshot_take
+
+    snapshot_take(taken_on=date(2026, 1, 1))
+    for code, n in (("W06000015", 7), ("W06000022", 3), ("W06000001", 12)):
+        for _ in range(n):
+            record_unmet_search(month=date(2025, 2, 1), lad_code=code, abuse_forms=["cse"], age=9,
+                                excluded_by="none", reason="no_service")
+
+
+@pytest.mark.parametrize("path", ["/gaps/trends/?region=north-wales", "/cy/gaps/trends/?region=north-wales",
+                                  "/cy/gaps/?view=safeguarding_region", "/cy/gaps/unmet/", "/cy/gaps/headlines/"])
+def test_printed_gaps_tables_fit_the_page_without_splitting_a_headings_words(
+    live_server, snapshot_and_searches, browser_page, path
+):
+    # Headings could break anywhere, so the printed trends table squeezed "Services then" to "Servic /
+    # es then" and "Change" to "Chan / ge" beside wide columns.
+    page = browser_page
+    page.set_viewport_size({"width": 718, "height": 1000})  # A4 less the browser's usual 1 cm margins
+    page.goto(f"{live_server.url}{path}")
+    page.emulate_media(media="print")
+    assert page.evaluate(_SPLIT_HEADING_WORDS) == []
+    tables = page.locator(".sm-table-wrap table").all()
+    assert tables
+    for table in tables:
+        assert table.evaluate("t => t.getBoundingClientRect().right") <= 718
+        # The rows under the areas (the region, Wales, the total) are set apart by a rule.
+        assert table.locator("tfoot th").first.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"
+
+
+@pytest.mark.parametrize("path", ["/gaps/trends/?region=north-wales", "/cy/gaps/unmet/", "/gaps/headlines/?region=gwent"])
+def test_on_a_phone_a_sideways_scrolling_gaps_table_can_be_reached_by_keyboard(
+    live_server, snapshot_and_searches, browser_page, path
+):
+    # At 375 px the trends and unmet tables scroll sideways but held no link: a keyboard could not
+    # reach them to scroll (axe: scrollable-region-focusable, serious).
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_server.url}{path}")
+    wraps = page.locator(".sm-table-wrap").all()
+    assert any(w.evaluate("e => e.scrollWidth > e.clientWidth") for w in wraps)
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("axe.run().then(r => r.violations.map(v => [v.id, v.impact]))")
+    assert [v for v in violations if v[1] in ("serious", "critical")] == []

@@ -290,6 +290,18 @@ def test_a_backwards_trends_comparison_is_swapped_and_the_period_names_both_snap
     assert "Directory as it stood" not in period
 
 
+def test_a_swapped_trends_comparison_shows_the_swapped_dates_in_its_form(client, wales_areas):
+    # The form showed "Then 1 June" and "Now 1 June" (the date asked for as now) above a table of
+    # 1 June against 1 September: a comparison of a snapshot with itself, to a reader of the form.
+    _two_snapshots(wales_areas)
+    body = client.get(reverse("gaps:trends"), {"then": "2026-09-01", "now": "2026-06-01"}).content.decode()
+    then = body[body.index('<select class="govuk-select" id="id_then"'):]
+    now = body[body.index('<select class="govuk-select" id="id_now"'):]
+    assert re.search(r'<option value="2026-06-01" selected>', then[:then.index("</select>")])
+    assert re.search(r'<option value="2026-09-01" selected>', now[:now.index("</select>")])
+    assert " selected>" not in now[:now.index('value="2026-09-01"')]
+
+
 @time_machine.travel("2026-12-05 10:00 +0000", tick=False)
 def test_the_trends_period_names_the_snapshots_date_and_when_a_back_dated_one_was_really_taken(client, wales_areas):
     ServiceFactory(coverage=[wales_areas[CARDIFF]])

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from directory import boundaries, reference_data
 from directory.bilingual import area_display_name
@@ -400,7 +400,18 @@ def _trends_table(form: TrendsForm) -> dict:
     table["rows"] = [_trend_row(row, before, now) for row in _within(layers.sort_results(current.areas, "name"), region)]
     table["summaries"] = [_trend_row(row, before, now) for row in summaries]
     period = _trends_period(chosen["from"], chosen["to"])
-    table["notes"] = [(h, period if h == notes.NOTE_HEADINGS["period"] else t) for h, t in _notes(current, region)]
+    # The notes' method (its count of services) is the later column's, and says the earlier one's:
+    # today's count under two past snapshots was a figure from neither.
+    later = current if chosen["to"] is None else selectors.snapshot_layer(snapshot=chosen["to"], layer=layer)
+    earlier = len(selectors.snapshot_layer(snapshot=chosen["from"], layer=layer).services)
+    counted_then = ngettext("The snapshot dated %(then)s counted %(n)s service.",
+                            "The snapshot dated %(then)s counted %(n)s services.", earlier) % {
+        "then": date_format(chosen["from"].taken_on, "j F Y"), "n": earlier}
+    table["notes"] = [
+        (h, period if h == notes.NOTE_HEADINGS["period"] else f"{t} {counted_then}" if h == notes.NOTE_HEADINGS["method"]
+         else t)
+        for h, t in _notes(later, region)
+    ]
     return table
 
 

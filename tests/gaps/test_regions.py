@@ -272,3 +272,21 @@ def test_the_headlines_csv_is_the_regions_figures_and_names_the_region(client, d
     assert client.get(reverse("gaps:headlines_csv"), {"region": "nowhere"}).status_code == 400
     wales_rows = _csv(client.get(reverse("gaps:headlines_csv")))[1]
     assert len(wales_rows) == 23 and wales_rows[-1]["area_code"] == WALES_CODE
+
+
+def test_trends_notes_count_the_services_of_the_dates_compared_not_todays(client, wales_areas):
+    """Comparing two snapshots, the method note said "(N services counted)" with today's N: a
+    figure from neither date."""
+    ServiceFactory(coverage=[wales_areas[CONWY]], wait_weeks=4)
+    snapshot_take(taken_on=date(2026, 1, 1))
+    ServiceFactory.create_batch(2, coverage=[wales_areas[GWYNEDD]], wait_weeks=8)
+    snapshot_take(taken_on=date(2026, 4, 1))
+    ServiceFactory.create_batch(4, coverage=[wales_areas[CARDIFF]], wait_weeks=2)  # 7 today
+
+    response = client.get(reverse("gaps:trends"), {"then": "2026-01-01", "now": "2026-04-01"})
+
+    method = dict(response.context["notes"])["Method"]
+    assert "(3 services counted)" in method and "The snapshot dated 1 January 2026 counted 1 service." in method
+    assert "7 services" not in method
+    against_now = dict(client.get(reverse("gaps:trends"), {"then": "2026-01-01"}).context["notes"])["Method"]
+    assert "(7 services counted)" in against_now and "dated 1 January 2026 counted 1 service" in against_now

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
-from directory.accounts.models import AccountDormancy, Invitation, Membership
+from directory.accounts.models import AccountDormancy, AccountSettings, Invitation, Membership
 
 
 @admin.register(Membership)
@@ -36,3 +40,40 @@ class AccountDormancyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+class AccountSettingsForm(forms.ModelForm):
+    class Meta:
+        model = AccountSettings
+        fields = ["language"]
+        labels = {"language": _("Emails in")}
+        help_texts = {"language": _(
+            "Its holder chooses this on their account page: change it only when they ask. Blank: not chosen, "
+            "so they are emailed in Welsh and English, Welsh first."
+        )}
+
+
+class AccountSettingsInline(admin.StackedInline):
+    """The language an account is emailed in (AccountSettings), on the account's own admin page:
+    one row or none (none: not chosen), so it is never deleted here, only set back to blank."""
+
+    model = AccountSettings
+    form = AccountSettingsForm
+    can_delete = False
+    min_num, max_num, extra = 0, 1, 1
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    """Django's own user admin, with the language each account is emailed in."""
+
+    inlines = [*UserAdmin.inlines, AccountSettingsInline]
+    list_filter = [*UserAdmin.list_filter, "account_settings__language"]
+
+    def get_inlines(self, request, obj):
+        # An account made here has no holder yet to choose: emailed in both until they do.
+        return self.inlines if obj is not None else []

@@ -36,7 +36,8 @@ class AccountDormancyAdmin(admin.ModelAdmin):
 
     list_display = ["user", "warned_at", "closed_at", "reopened_at", "erased_at"]
     list_select_related = ["user"]
-    readonly_fields = ["user", "warned_at", "warned_about", "closed_at", "reopened_at", "reopened_by", "erased_at"]
+    readonly_fields = ["user", "warned_at", "warned_about", "closed_at", "reopened_at", "reopened_by", "erased_at",
+                       "kept_notice_about"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -85,13 +85,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             change.field_labels = [
                 fields.field_label(f) for f in (*fields.EDITABLE_FIELDS, fields.LOCATIONS) if f in change.proposed
             ]
-        service.wait_form = WaitUpdateForm(
-            auto_id=f"wait-{service.public_id}-%s",
-            initial={
-                "weeks": service.current_wait.weeks if service.current_wait else None,
-                "referrals_open": "yes" if not service.current_wait or service.current_wait.referrals_open else "no",
-            },
-        )
+        service.wait_form = WaitUpdateForm(auto_id=f"wait-{service.public_id}-%s", initial=_wait_initial(service.current_wait))
     return render(
         request,
         "listings/dashboard.html",
@@ -128,10 +122,17 @@ def _service_overview(request: HttpRequest, *, moderator: bool) -> HttpResponse:
     })
 
 
+def _wait_initial(wait) -> dict:
+    """The wait form opened on the current wait: "yes" to referrals open was the form's default, so
+    updating a closed service's weeks opened its referrals again unless one noticed."""
+    return {"weeks": wait.weeks if wait else None, "referrals_open": "yes" if not wait or wait.referrals_open else "no"}
+
+
 @login_required
 def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
-    form = WaitUpdateForm(request.POST if request.method == "POST" else None)
+    current_wait = selectors.service_current_wait(service=service)
+    form = WaitUpdateForm(request.POST if request.method == "POST" else None, initial=_wait_initial(current_wait))
     if request.method == "POST" and form.is_valid():
         services.wait_update(
             service=service, weeks=form.cleaned_data["weeks"],
@@ -139,7 +140,8 @@ def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         )
         messages.success(request, _("Wait for %(name)s updated as of today.") % {"name": service.name})
         return redirect(return_to.list_url(request))
-    return render(request, "listings/wait_form.html", {"service": service, "form": form, **return_to.context(request)})
+    return render(request, "listings/wait_form.html", {
+        "service": service, "form": form, "current_wait": current_wait, **return_to.context(request)})
 
 
 @login_required

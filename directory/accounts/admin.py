@@ -4,9 +4,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from directory.accounts.models import AccountDormancy, AccountSettings, Invitation, Membership
+from directory.mail_language import BOTH
 
 
 @admin.register(Membership)
@@ -64,6 +66,23 @@ class AccountSettingsInline(admin.StackedInline):
     min_num, max_num, extra = 0, 1, 1
 
 
+class EmailLanguageFilter(admin.SimpleListFilter):
+    """Welsh, English, or not chosen (no settings row, or a blank language): emailed in both."""
+
+    title = _("Emails in")
+    parameter_name = "email_language"
+
+    def lookups(self, request, model_admin):
+        return [*AccountSettings.Language.choices, (BOTH, _("Not chosen: Welsh and English, Welsh first"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == BOTH:
+            return queryset.filter(Q(account_settings__isnull=True) | Q(account_settings__language=""))
+        if self.value() in AccountSettings.Language.values:
+            return queryset.filter(account_settings__language=self.value())
+        return queryset
+
+
 User = get_user_model()
 admin.site.unregister(User)
 
@@ -73,7 +92,7 @@ class AccountAdmin(UserAdmin):
     """Django's own user admin, with the language each account is emailed in."""
 
     inlines = [*UserAdmin.inlines, AccountSettingsInline]
-    list_filter = [*UserAdmin.list_filter, "account_settings__language"]
+    list_filter = [*UserAdmin.list_filter, EmailLanguageFilter]
 
     def get_inlines(self, request, obj):
         # An account made here has no holder yet to choose: emailed in both until they do.

@@ -86,13 +86,20 @@ def test_a_language_not_offered_is_refused_with_a_reason(admin_client):
     assert AccountSettings.objects.get(user=user).language == "cy"
 
 
+def _listed(admin_client, language: str) -> set[str]:
+    page = admin_client.get(reverse("admin:auth_user_changelist"), {"email_language": language}).content.decode()
+    return set(re.findall(r'<td class="field-email">([^<]+)</td>', page))
+
+
 def test_the_account_list_filters_by_language_and_the_add_page_still_works(admin_client):
     welsh, english = UserFactory(username="welsh"), UserFactory(username="english")
     account_language_set(user=welsh, language="cy")
     account_language_set(user=english, language="en")
+    account_language_set(user=UserFactory(username="blank"), language="")
+    UserFactory(username="no-row")
 
-    page = admin_client.get(reverse("admin:auth_user_changelist") + "?account_settings__language=cy").content.decode()
-
-    assert "welsh@example.org" in page and "english@example.org" not in page
+    assert _listed(admin_client, "cy") == {"welsh@example.org"}
+    assert _listed(admin_client, "en") == {"english@example.org"}
+    assert _listed(admin_client, "both") == {"blank@example.org", "no-row@example.org", "root@example.org"}
     add_page = admin_client.get(reverse("admin:auth_user_add"))
     assert add_page.status_code == 200 and f"{PREFIX}-0-language" not in add_page.content.decode()

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from directory.accounts.models import AccountDormancy, Invitation, Membership
+from directory.accounts.models import AccountDormancy, AccountSettings, Invitation, Membership
+from directory.mail_language import BOTH
 
 
 @admin.register(Membership)
@@ -32,7 +38,62 @@ class AccountDormancyAdmin(admin.ModelAdmin):
 
     list_display = ["user", "warned_at", "closed_at", "reopened_at", "erased_at"]
     list_select_related = ["user"]
-    readonly_fields = ["user", "warned_at", "warned_about", "closed_at", "reopened_at", "reopened_by", "erased_at"]
+    readonly_fields = ["user", "warned_at", "warned_about", "closed_at", "reopened_at", "reopened_by", "erased_at",
+                       "kept_notice_about"]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+class AccountSettingsForm(forms.ModelForm):
+    class Meta:
+        model = AccountSettings
+        fields = ["language"]
+        labels = {"language": _("Emails in")}
+        help_texts = {"language": _(
+            "Its holder chooses this on their account page: change it only when they ask. Blank: not chosen, "
+            "so they are emailed in Welsh and English, Welsh first."
+        )}
+
+
+class AccountSettingsInline(admin.StackedInline):
+    """The language an account is emailed in (AccountSettings), on the account's own admin page:
+    one row or none (none: not chosen), so it is never deleted here, only set back to blank."""
+
+    model = AccountSettings
+    form = AccountSettingsForm
+    can_delete = False
+    min_num, max_num, extra = 0, 1, 1
+
+
+class EmailLanguageFilter(admin.SimpleListFilter):
+    """Welsh, English, or not chosen (no settings row, or a blank language): emailed in both."""
+
+    title = _("Emails in")
+    parameter_name = "email_language"
+
+    def lookups(self, request, model_admin):
+        return [*AccountSettings.Language.choices, (BOTH, _("Not chosen: Welsh and English, Welsh first"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == BOTH:
+            return queryset.filter(Q(account_settings__isnull=True) | Q(account_settings__language=""))
+        if self.value() in AccountSettings.Language.values:
+            return queryset.filter(account_settings__language=self.value())
+        return queryset
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    """Django's own user admin, with the language each account is emailed in."""
+
+    inlines = [*UserAdmin.inlines, AccountSettingsInline]
+    list_filter = [*UserAdmin.list_filter, EmailLanguageFilter]
+
+    def get_inlines(self, request, obj):
+        # An account made here has no holder yet to choose: emailed in both until they do.
+        return self.inlines if obj is not None else []

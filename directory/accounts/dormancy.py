@@ -11,9 +11,13 @@ name and email address here nor a way to sign in and edit a listing social worke
 - At `close_after` days unused it is closed (it cannot sign in; its memberships stay, so opening
   it again restores them), but never sooner than `warn_before` days after its warning: an account
   found already past the limit (the first run, a job that did not run) gets its full notice.
-- The last active moderator is warned but never closed: with none, nobody could open an account
-  again, invite a provider or approve a change, and the site would need its operator's shell
-  (manage.py create_moderator). Among moderators all due at once, the most recently used stays.
+- The last active moderator is never closed: with none, nobody could open an account again,
+  invite a provider or approve a change, and the site would need its operator's shell
+  (manage.py create_moderator). When every active moderator is unused long enough to be warned,
+  the most recently used of them is the one kept: it is not warned that it will be closed (that
+  would not be true), but told, once for each lapse, that it is kept open as the last moderator
+  and asked for another. Should another moderator sign in again, it is no longer the last: it is
+  warned then, as any account, and closed no sooner than the notice after that warning.
 - `erase_after` days after it was closed (or, for an account made inactive some other way, after
   it would have been closed) its email address and name are erased.
 """
@@ -41,6 +45,8 @@ class AccountFacts:
     warned_about: datetime | None = None
     closed_at: datetime | None = None
     erased: bool = False
+    # The last use its holder was told, as the last moderator, that it is kept open despite.
+    kept_notice_about: datetime | None = None
 
 
 @dataclass
@@ -48,8 +54,10 @@ class Due:
     warn: list[int] = field(default_factory=list)
     close: list[int] = field(default_factory=list)
     erase: list[int] = field(default_factory=list)
-    # Due to be closed, but the last active moderator: left open (and named in the job's log).
+    # The last active moderator, unused past the limit: left open (and named in the job's log).
     kept_as_last_moderator: list[int] = field(default_factory=list)
+    # The last active moderator, not yet told for this lapse that it is kept open.
+    tell_kept: list[int] = field(default_factory=list)
 
 
 def _warned_for_this_lapse(account: AccountFacts) -> bool:
@@ -59,6 +67,7 @@ def _warned_for_this_lapse(account: AccountFacts) -> bool:
 def accounts_due(accounts: list[AccountFacts], *, now: datetime, limits: Limits) -> Due:
     """What is due at `now` for each account."""
     due = Due()
+    kept = _last_moderator(accounts, now=now, limits=limits)
     for account in accounts:
         if account.erased:
             continue
@@ -68,20 +77,28 @@ def accounts_due(accounts: list[AccountFacts], *, now: datetime, limits: Limits)
                 due.erase.append(account.user_id)
             continue
         unused = now - account.last_used
-        if not _warned_for_this_lapse(account):
+        if account.user_id == kept:
+            _keep(account, due, unused=unused, limits=limits)
+        elif not _warned_for_this_lapse(account):
             if unused >= limits.close_after - limits.warn_before:
                 due.warn.append(account.user_id)
         elif unused >= limits.close_after and now - account.warned_at >= limits.warn_before:
             due.close.append(account.user_id)
-    _keep_the_last_moderator(accounts, due)
     return due
 
 
-def _keep_the_last_moderator(accounts: list[AccountFacts], due: Due) -> None:
-    closing = set(due.close)
+def _keep(account: AccountFacts, due: Due, *, unused: timedelta, limits: Limits) -> None:
+    """The last moderator: told once a lapse that it is kept open; named in the log once past the limit."""
+    if account.kept_notice_about != account.last_used:
+        due.tell_kept.append(account.user_id)
+    if unused >= limits.close_after:
+        due.kept_as_last_moderator.append(account.user_id)
+
+
+def _last_moderator(accounts: list[AccountFacts], *, now: datetime, limits: Limits) -> int | None:
+    """The moderator kept open: when no active moderator is in use (each unused long enough to be
+    warned), the most recently used. None while one is in use: then the others may be closed."""
     moderators = [a for a in accounts if a.is_moderator and a.is_active and not a.erased]
-    if not moderators or any(a.user_id not in closing for a in moderators):
-        return
-    kept = max(moderators, key=lambda a: (a.last_used, a.user_id))
-    due.close.remove(kept.user_id)
-    due.kept_as_last_moderator.append(kept.user_id)
+    if not moderators or any(now - a.last_used < limits.close_after - limits.warn_before for a in moderators):
+        return None
+    return max(moderators, key=lambda a: (a.last_used, a.user_id)).user_id

@@ -85,6 +85,9 @@ class AccountDormancy(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     erased_at = models.DateTimeField(null=True, blank=True)
+    # The last use its holder was told about, as the last moderator, that the account is kept open
+    # despite (instead of a warning that it will be closed, which for them would not be true).
+    kept_notice_about = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "account dormancies"

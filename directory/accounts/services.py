@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from directory import mail_language
@@ -35,9 +35,19 @@ def invitation_token(invitation: Invitation) -> str:
     return signing.TimestampSigner(salt=INVITATION_SALT).sign(str(invitation.public_id))
 
 
-def invitation_url(invitation: Invitation) -> str:
-    path = reverse("accounts:accept_invitation", kwargs={"token": invitation_token(invitation)})
+def invitation_url(invitation: Invitation, language: str | None = None) -> str:
+    """The link that accepts it, to the page in `language` ("cy" or "en"; None: the active language)."""
+    with translation.override(language or translation.get_language()):
+        path = reverse("accounts:accept_invitation", kwargs={"token": invitation_token(invitation)})
     return settings.SITE_URL.rstrip("/") + path
+
+
+def invitation_urls(invitation: Invitation, language: str) -> list[str]:
+    """The links its email gives, in the language the invitation is in (`invitation_create`): one
+    page for Welsh or English, both pages, Welsh first, for both. Not the language of the page that
+    asks: a moderator reading Welsh may invite someone who reads English."""
+    languages = [mail_language.WELSH, mail_language.ENGLISH] if language == mail_language.BOTH else [language]
+    return [invitation_url(invitation, each) for each in languages]
 
 
 def invitation_from_token(token: str) -> Invitation:

@@ -73,6 +73,7 @@ def account_facts(users) -> list[dormancy.AccountFacts]:
             is_moderator=user.pk in moderators,
             warned_at=record and record.warned_at, warned_about=record and record.warned_about,
             closed_at=record and record.closed_at, erased=bool(record and record.erased_at),
+            kept_notice_about=record and record.kept_notice_about,
         ))
     return facts
 
@@ -83,12 +84,15 @@ class Outcome:
     not_warned: int = 0  # the mail server refused: no warning recorded, so tried again next run
     closed: int = 0
     kept_as_last_moderator: int = 0
+    told_kept: int = 0  # the last moderator told their account stays open (not warned it will close)
     left_with_no_editor: int = 0  # organisations with listings and no open account able to edit them
     erased: int = 0
 
     def summary(self, *, dry_run: bool) -> str:
-        verbs = ("would be warned", "would be closed", "would be erased") if dry_run else ("warned", "closed", "erased")
-        text = (f"{self.warned} account(s) {verbs[0]}, {self.not_warned} could not be warned, {self.closed} "
+        verbs = (("would be warned", "would be closed", "would be erased", "would be told") if dry_run
+                 else ("warned", "closed", "erased", "told"))
+        text = (f"{self.warned} account(s) {verbs[0]}, {self.not_warned} could not be warned, "
+                f"{self.told_kept} last moderator(s) {verbs[3]} their account stays open, {self.closed} "
                 f"{verbs[1]}, {self.kept_as_last_moderator} left open as the last moderator, {self.erased} {verbs[2]}; "
                 f"{self.left_with_no_editor} organisation(s) left with no account able to edit their listings"
                 f"{'' if dry_run else ' (moderators told)'}.")
@@ -102,11 +106,17 @@ def unused_accounts_close(*, now: datetime, dry_run: bool = False) -> Outcome:
     outcome = Outcome(kept_as_last_moderator=len(due.kept_as_last_moderator))
     if dry_run:
         outcome.warned, outcome.closed, outcome.erased = len(due.warn), len(due.close), len(due.erase)
+        outcome.told_kept = len(due.tell_kept)
         outcome.left_with_no_editor = len(_organisations_left_with_no_editor([users[pk] for pk in due.close]))
         return outcome
     for pk in due.warn:
         if _warn(users[pk], now=now):
             outcome.warned += 1
+        else:
+            outcome.not_warned += 1
+    for pk in due.tell_kept:
+        if _tell_kept(users[pk]):
+            outcome.told_kept += 1
         else:
             outcome.not_warned += 1
     closing = [users[pk] for pk in due.close]
@@ -139,6 +149,30 @@ def _warn(user, *, now: datetime) -> bool:
         with transaction.atomic():
             AccountDormancy.objects.update_or_create(
                 user=user, defaults={"warned_at": now, "warned_about": basis})
+            if user.email:
+                send_mail(letter.subject, letter.body, None, [user.email])
+    except mail.SEND_ERRORS:
+        return False
+    return True
+
+
+def _tell_kept(user) -> bool:
+    """Tell the last active moderator, unused for long, that their account is kept open (the warning
+    that it will be closed would not be true) and ask for another moderator. Recorded with the
+    sending, as a warning is: one the mail server refuses is tried again next run."""
+    basis = last_used(user)
+
+    def compose() -> tuple[str, str]:
+        return _("Your servicemap account is kept open: it is the last moderator"), render_to_string(
+            "emails/account_kept_last_moderator.txt", {
+                "last_used": basis, "period": duration_text(settings.CLOSE_UNUSED_ACCOUNTS_DAYS * DAY),
+                "url": settings.SITE_URL.rstrip("/") + reverse("accounts:login"),
+            })
+
+    letter = mail_language.write(preferred_language(user), compose)
+    try:
+        with transaction.atomic():
+            AccountDormancy.objects.update_or_create(user=user, defaults={"kept_notice_about": basis})
             if user.email:
                 send_mail(letter.subject, letter.body, None, [user.email])
     except mail.SEND_ERRORS:

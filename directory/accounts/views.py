@@ -174,6 +174,23 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "accounts/accept_invitation.html", {"invitation": invitation, "form": form})
 
 
+def _invitation_not_sent(invitation: Invitation, language: str) -> str:
+    """What the moderator is told, in their page's language, when the invitation's email did not go:
+    the link to send themselves, to the page in the language the invitation is in (their own page's
+    language may not be the invitee's), or both pages, Welsh first, as the email would have."""
+    urls = services.invitation_urls(invitation, language)
+    if len(urls) == 1:
+        return _(
+            "The invitation to %(email)s is saved, but the email could not be sent: the mail server "
+            "did not answer. Send them this link yourself: %(url)s"
+        ) % {"email": invitation.email, "url": urls[0]}
+    return _(
+        "The invitation to %(email)s is saved, but the email could not be sent: the mail server did not "
+        "answer. Send them these links yourself, to the same page in Welsh and in English. Welsh: %(welsh)s "
+        "English: %(english)s"
+    ) % {"email": invitation.email, "welsh": urls[0], "english": urls[1]}
+
+
 @moderator_required
 def invite(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST if request.method == "POST" else None)
@@ -194,10 +211,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         # The email went (or not) as the block above committed.
         if not_sent:
             # The link is how the invitation reaches its provider: the moderator can send it themselves.
-            messages.warning(request, _(
-                "The invitation to %(email)s is saved, but the email could not be sent: the mail server "
-                "did not answer. Send them this link yourself: %(url)s"
-            ) % {"email": invitation.email, "url": services.invitation_url(invitation)})
+            messages.warning(request, _invitation_not_sent(invitation, form.cleaned_data["language"]))
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
         return redirect("accounts:invite")

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from directory import pagination
 from directory.accounts.decorators import moderator_required
 from directory.accounts.roles import editable_organisation_ids, is_moderator
 from directory.accounts.selectors import account_list_closed_unused
-from directory.listings import fields, selectors, services
+from directory.listings import fields, return_to, selectors, services
 from directory.listings import resending as resend
 from directory.listings.forms import (
     REPORTS_TOO_MANY,
@@ -84,13 +85,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             change.field_labels = [
                 fields.field_label(f) for f in (*fields.EDITABLE_FIELDS, fields.LOCATIONS) if f in change.proposed
             ]
-        service.wait_form = WaitUpdateForm(
-            auto_id=f"wait-{service.public_id}-%s",
-            initial={
-                "weeks": service.current_wait.weeks if service.current_wait else None,
-                "referrals_open": "yes" if not service.current_wait or service.current_wait.referrals_open else "no",
-            },
-        )
+        service.wait_form = WaitUpdateForm(auto_id=f"wait-{service.public_id}-%s", initial=_wait_initial(service.current_wait))
     return render(
         request,
         "listings/dashboard.html",
@@ -115,7 +110,10 @@ def _service_overview(request: HttpRequest, *, moderator: bool) -> HttpResponse:
         today=timezone.localdate(),
     )
     page = Paginator(services_found, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Each service's pages come back to this page of this list (return_to.py).
+    query = return_to.list_query(request.META.get("QUERY_STRING", ""))
     return render(request, "listings/service_overview.html", {
+        "return_query": return_to.next_query(f"{request.path}?{query}" if query else request.path),
         "form": form, "page": page, "rows": selectors.overview_rows(list(page.object_list)), "filtered": filtered,
         "page_items": pagination.page_items(page.paginator, page.number), "ellipsis": pagination.ELLIPSIS,
         "is_moderator": moderator, "has_organisations": moderator or bool(editable_organisation_ids(request.user)),
@@ -124,18 +122,26 @@ def _service_overview(request: HttpRequest, *, moderator: bool) -> HttpResponse:
     })
 
 
+def _wait_initial(wait) -> dict:
+    """The wait form opened on the current wait: "yes" to referrals open was the form's default, so
+    updating a closed service's weeks opened its referrals again unless one noticed."""
+    return {"weeks": wait.weeks if wait else None, "referrals_open": "yes" if not wait or wait.referrals_open else "no"}
+
+
 @login_required
 def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
-    form = WaitUpdateForm(request.POST if request.method == "POST" else None)
+    current_wait = selectors.service_current_wait(service=service)
+    form = WaitUpdateForm(request.POST if request.method == "POST" else None, initial=_wait_initial(current_wait))
     if request.method == "POST" and form.is_valid():
         services.wait_update(
             service=service, weeks=form.cleaned_data["weeks"],
             referrals_open=form.cleaned_data["referrals_open"], by=request.user,
         )
         messages.success(request, _("Wait for %(name)s updated as of today.") % {"name": service.name})
-        return redirect("listings:dashboard")
-    return render(request, "listings/wait_form.html", {"service": service, "form": form})
+        return redirect(return_to.list_url(request))
+    return render(request, "listings/wait_form.html", {
+        "service": service, "form": form, "current_wait": current_wait, **return_to.context(request)})
 
 
 @login_required
@@ -240,13 +246,13 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             if resend_locations and resend_locations.refused:
                 messages.warning(request, LOCATIONS_NOT_RESENT % {
                     "names": ", ".join(refused.name for refused in resend_locations.refused)})
-            return redirect("listings:dashboard")
+            return redirect(return_to.list_url(request))
     return render(
         request, "listings/service_form.html",
         {
             "service": service, "form": form, "has_pending": bool(pending_initial), "is_moderator": moderator,
             "opened_version": opened_version, "opened_change": opened_change, "conflict": conflict, "rejected": rejected, "resending": resending,
-            "resend_locations": resend_locations,
+            "resend_locations": resend_locations, **return_to.context(request),
         },
     )
 
@@ -269,7 +275,7 @@ def service_locations(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         "service": service,
         "rows": [{"entry": entry, "waiting": live.get(entry["id"]) != entry} for entry in proposed],
         "removing": [entry for key, entry in live.items() if key not in proposed_ids],
-        "needs_approval": service.is_published and not is_moderator(request.user),
+        "needs_approval": service.is_published and not is_moderator(request.user), **return_to.context(request),
     })
 
 
@@ -300,6 +306,12 @@ def _locations_saved(request: HttpRequest, result: services.LocationsResult, ent
         messages.warning(request, LOCATION_NO_POINT % {"postcode": entry["postcode"], "name": entry["name"]})
 
 
+def _to_locations(request: HttpRequest, service: Service) -> HttpResponse:
+    """Back to "Where it is based", still knowing the list it was opened from."""
+    query = return_to.context(request)["return_query"]
+    return redirect(reverse("listings:locations", args=[service.public_id]) + (f"?{query}" if query else ""))
+
+
 @login_required
 def service_location_edit(request: HttpRequest, public_id: uuid.UUID, key: uuid.UUID | None = None) -> HttpResponse:
     """Add a location (no `key`) or change one; either way the whole list is saved or proposed."""
@@ -310,7 +322,7 @@ def service_location_edit(request: HttpRequest, public_id: uuid.UUID, key: uuid.
         new = fields.location_entry(form.cleaned_data, key=entry["id"] if entry else str(uuid.uuid4()))
         if entry is None and (listed := fields.same_location(entries, new)):
             messages.info(request, LOCATION_ALREADY_LISTED % {"name": listed["name"]})
-            return redirect("listings:locations", public_id=service.public_id)
+            return _to_locations(request, service)
         try:
             result = services.service_locations_update(
                 service=service, locations=[*(e for e in entries if e["id"] != new["id"]), new], by=request.user,
@@ -319,8 +331,9 @@ def service_location_edit(request: HttpRequest, public_id: uuid.UUID, key: uuid.
             form.add_error(None, exc)
         else:
             _locations_saved(request, result, new)
-            return redirect("listings:locations", public_id=service.public_id)
-    return render(request, "listings/location_form.html", {"service": service, "form": form, "entry": entry})
+            return _to_locations(request, service)
+    return render(request, "listings/location_form.html", {
+        "service": service, "form": form, "entry": entry, **return_to.context(request)})
 
 
 @login_required
@@ -333,7 +346,7 @@ def service_location_remove(request: HttpRequest, public_id: uuid.UUID, key: uui
         service=service, locations=[e for e in entries if e["id"] != entry["id"]], by=request.user,
     )
     _locations_saved(request, result)
-    return redirect("listings:locations", public_id=service.public_id)
+    return _to_locations(request, service)
 
 
 @login_required
@@ -360,8 +373,9 @@ def service_new(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, _("%(name)s added. The public will see it once a moderator approves it.") % {"name": service.name}
                 )
-            return redirect("listings:dashboard")
-    return render(request, "listings/service_form.html", {"service": None, "form": form, "is_moderator": moderator})
+            return redirect(return_to.list_url(request))
+    return render(request, "listings/service_form.html", {
+        "service": None, "form": form, "is_moderator": moderator, **return_to.context(request)})
 
 
 @login_required
@@ -374,7 +388,7 @@ def service_history(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "entries": selectors.service_history(service=service),
             "waits": service.waiting_times.select_related("recorded_by").order_by("-as_of", "-recorded_at", "-id"),
             "changes": selectors.change_list_for_service(service=service),
-            "is_moderator": is_moderator(request.user),
+            "is_moderator": is_moderator(request.user), **return_to.context(request),
         },
     )
 
@@ -391,8 +405,9 @@ def report_resolve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, _("Problem report marked as resolved."))
-    next_url = request.POST.get("next")
-    return redirect("listings:moderation" if next_url == "moderation" else "listings:dashboard")
+    if request.POST.get("next") == "moderation":
+        return redirect("listings:moderation")
+    return redirect(return_to.list_url(request))
 
 
 OVERDUE_PAGE_SIZE = 25
@@ -493,7 +508,7 @@ def service_restore(request: HttpRequest, public_id: uuid.UUID, history_id: int)
     if request.method != "POST":
         version = fields.snapshot(record, selectors.history_record_coverage_codes(record))
         return render(request, "listings/restore_confirm.html", {
-            "service": service, "record": record,
+            "service": service, "record": record, **return_to.context(request),
             "rows": fields.diff(selectors.service_snapshot(service), version, selectors.area_names()),
         })
     try:
@@ -502,7 +517,8 @@ def service_restore(request: HttpRequest, public_id: uuid.UUID, history_id: int)
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Restored the earlier version of %(name)s.") % {"name": service.name})
-    return redirect("listings:history", public_id=service.public_id)
+    query = return_to.context(request)["return_query"]
+    return redirect(reverse("listings:history", args=[service.public_id]) + (f"?{query}" if query else ""))
 
 
 def report_problem(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:

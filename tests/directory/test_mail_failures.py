@@ -71,10 +71,38 @@ def test_an_invitation_the_mail_server_does_not_take_is_saved_and_its_link_given
     page = response.content.decode()
     invitation = Invitation.objects.get(email="new@example.org")
     assert "The invitation to new@example.org is saved, but the email could not be sent" in page
-    # The link in the message is this invitation's (its signature holds the second it was made).
-    token = re.search(r"Send them this link yourself: http://[^/]+/accounts/invitation/([^/\s]+)/", page)[1]
-    assert invitation_from_token(token) == invitation
+    # The links in the message are this invitation's (its signature holds the second it was made):
+    # no language chosen, so both pages, Welsh first, as its email would have given.
+    links = re.search(r"Send them these links yourself, to the same page in Welsh and in English. "
+                      r"Welsh: (http://[^/]+/cy/accounts/invitation/([^/\s]+)/) "
+                      r"English: (http://[^/]+/accounts/invitation/([^/\s]+)/)", page)
+    assert invitation_from_token(links[2]) == invitation and links[2] == links[4]
+    client.logout()  # as the invitee opens them
+    assert client.get(links[1]).status_code == client.get(links[3]).status_code == 200
     assert "Invitation sent to" not in page
+
+
+# The moderator reads the warning in their page's language; the link is the one the invitee would
+# have been emailed: the page in the invitation's language, not the moderator's.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("smtp_refusing")
+@pytest.mark.parametrize(("page", "language", "link_path", "told"), [
+    ("/cy/accounts/invite/", "en", "/accounts/invitation/", "Anfonwch y ddolen hon atynt eich hun: "),
+    ("/accounts/invite/", "cy", "/cy/accounts/invitation/", "Send them this link yourself: "),
+])
+def test_the_link_given_when_an_invitation_is_not_sent_opens_in_the_invitations_language(
+    client, page, language, link_path, told,
+):
+    client.force_login(moderator_create(email="mod@example.org", password="a-long-test-password").user)
+    org = OrganisationFactory(name="Seren Trust")
+
+    html = client.post(page, {"email": "new@example.org", "organisation": org.pk, "language": language},
+                       follow=True).content.decode()
+
+    link = re.search(re.escape(told) + r"(http://[^/\s]+(/[^\s<]*))", html)
+    assert link, html
+    assert link[2].startswith(link_path) and link[2].count("/invitation/") == 1
+    assert invitation_from_token(link[2].rstrip("/").rsplit("/", 1)[1]) == Invitation.objects.get()
 
 
 @pytest.mark.django_db

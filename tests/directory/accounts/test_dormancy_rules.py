@@ -55,10 +55,46 @@ def test_an_account_is_never_closed_sooner_than_the_notice_after_its_warning():
     assert accounts_due([warned(days(730), days(30))], now=NOW, limits=LIMITS).close == [1]
 
 
-def test_the_last_active_moderator_is_warned_but_never_closed():
+def test_the_last_active_moderator_is_never_closed():
     due = accounts_due([warned(days(400), days(40), is_moderator=True)], now=NOW, limits=LIMITS)
     assert (due.close, due.kept_as_last_moderator) == ([], [1])
-    assert accounts_due([used(days(400), is_moderator=True)], now=NOW, limits=LIMITS).warn == [1]
+
+
+def test_the_last_active_moderator_is_told_it_is_kept_not_warned_it_will_close_and_told_once_a_lapse():
+    # A warning that it will be closed would not be true.
+    due = accounts_due([used(days(335), is_moderator=True)], now=NOW, limits=LIMITS)
+    assert (due.warn, due.tell_kept, due.kept_as_last_moderator) == ([], [1], [])
+    assert accounts_due([used(days(335) - MINUTE, is_moderator=True)], now=NOW, limits=LIMITS).tell_kept == []
+    told = used(days(400), is_moderator=True, kept_notice_about=NOW - days(400))
+    assert accounts_due([told], now=NOW, limits=LIMITS).tell_kept == []
+    # Signed in since, then unused again: the next lapse is told afresh.
+    later = used(days(340), is_moderator=True, kept_notice_about=NOW - days(700))
+    assert accounts_due([later], now=NOW, limits=LIMITS).tell_kept == [1]
+
+
+def test_of_dormant_moderators_the_most_recently_used_is_told_it_is_kept_and_the_others_warned():
+    accounts = [used(days(350), user_id=1, is_moderator=True), used(days(340), user_id=2, is_moderator=True)]
+    due = accounts_due(accounts, now=NOW, limits=LIMITS)
+    assert (due.warn, due.tell_kept) == ([1], [2])
+
+
+def test_a_dormant_moderator_is_warned_as_anyone_while_another_is_in_use():
+    accounts = [used(days(340), user_id=1, is_moderator=True), used(days(3), user_id=2, is_moderator=True)]
+    due = accounts_due(accounts, now=NOW, limits=LIMITS)
+    assert (due.warn, due.tell_kept) == ([1], [])
+
+
+def test_the_kept_moderator_is_warned_once_another_moderator_signs_in_and_closed_only_a_notice_later():
+    # Told it was kept (it was the last); another moderator has signed in since: no longer the last.
+    kept = used(days(400), user_id=1, is_moderator=True, kept_notice_about=NOW - days(400))
+    other = used(days(1), user_id=2, is_moderator=True)
+    due = accounts_due([kept, other], now=NOW, limits=LIMITS)
+    assert (due.warn, due.close, due.tell_kept) == ([1], [], [])
+    warned_now = used(days(400), user_id=1, is_moderator=True, kept_notice_about=NOW - days(400),
+                      warned_at=NOW - days(29), warned_about=NOW - days(400))
+    assert accounts_due([warned_now, other], now=NOW, limits=LIMITS).close == []
+    warned_then = used(days(400), user_id=1, is_moderator=True, warned_at=NOW - days(30), warned_about=NOW - days(400))
+    assert accounts_due([warned_then, other], now=NOW, limits=LIMITS).close == [1]
 
 
 def test_of_moderators_all_due_at_once_the_most_recently_used_stays_open():

@@ -23,7 +23,7 @@ from django.test import Client
 from django.urls import reverse
 
 from directory.accounts.models import AccountDormancy, Membership
-from directory.accounts.services import moderator_create
+from directory.accounts.services import account_language_set, moderator_create
 from directory.accounts.unused_accounts import account_erase
 from directory.models import Service, ServiceChange, WaitingTimeReport
 from tests.factories import (
@@ -189,6 +189,51 @@ def test_the_last_active_moderator_is_never_closed_and_the_log_says_so(django_ca
 
     assert refreshed(only).is_active
     assert "1 left open as the last moderator" in log and "WARNING" in log and "create_moderator" in log
+
+
+def kept_notices_to(address: str) -> list:
+    return [m for m in mail.outbox if m.to == [address] and "kept open" in m.subject]
+
+
+def test_the_last_moderator_is_told_their_account_is_kept_open_not_warned_that_it_will_close():
+    only = moderator()  # has not chosen a language: both, Welsh first
+
+    log = run(day(335))
+    run(day(336))
+    run(day(400))
+
+    assert warnings_to("mod@example.org") == [] and refreshed(only).is_active
+    [notice] = kept_notices_to("mod@example.org")
+    assert notice.subject == ("Caiff eich cyfrif servicemap ei gadw ar agor: dyma'r cymedrolwr olaf / "
+                              "Your servicemap account is kept open: it is the last moderator")
+    welsh, english = notice.body.split("-" * 40)
+    assert welsh.startswith("Scroll down for English.") and "5 Ionawr 2026" in welsh and "gymedrolwr" in welsh
+    assert "not been used since 5 January 2026" in english and "no other moderator is using the site, so yours is kept open" in english
+    assert "make someone else a moderator" in english and "/accounts/login/" in english
+    assert "If you do not sign in by" not in notice.body
+    assert "1 last moderator(s) told their account stays open" in log
+
+
+def test_the_last_moderators_notice_is_in_their_language():
+    account_language_set(user=moderator(), language="cy")
+    run(day(335))
+    [notice] = [m for m in mail.outbox if m.to == ["mod@example.org"]]
+    assert notice.subject == "Caiff eich cyfrif servicemap ei gadw ar agor: dyma'r cymedrolwr olaf"
+    assert "Hello" not in notice.body and "/cy/accounts/login/" in notice.body
+
+
+def test_the_kept_moderator_is_warned_once_another_moderator_is_in_use_and_closed_a_notice_after():
+    kept = moderator("old-mod@example.org")
+    run(day(335))
+    assert len(kept_notices_to("old-mod@example.org")) == 1
+    moderator("new-mod@example.org", joined=day(340))
+
+    run(day(341))
+    assert len(warnings_to("old-mod@example.org")) == 1
+    run(day(370))
+    assert refreshed(kept).is_active
+    run(day(371))
+    assert not refreshed(kept).is_active
 
 
 def test_a_dormant_moderator_is_closed_while_another_moderator_is_in_use():

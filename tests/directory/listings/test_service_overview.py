@@ -140,8 +140,11 @@ def test_the_search_matches_a_service_or_organisation_name_in_english_or_welsh(c
 
 
 def test_a_filtered_list_keeps_its_search_and_filters_from_page_to_page(client, moderator):
+    # One organisation: the list is ordered by organisation first, and factory names ("Organisation 99",
+    # "Organisation 100") sort by their digits, so which service came last depended on earlier tests.
+    organisation = OrganisationFactory()
     for i in range(OVERVIEW_PAGE_SIZE + 1):
-        PausedServiceFactory(name=f"Paused {i:03d}")
+        PausedServiceFactory(name=f"Paused {i:03d}", organisation=organisation)
     ServiceFactory(name="Paused but not really")
     client.force_login(moderator)
     page = client.get(reverse("listings:dashboard"), {"q": "paused", "show": "paused_closed"}).content.decode()

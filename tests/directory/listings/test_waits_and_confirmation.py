@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import time_machine
@@ -255,3 +256,17 @@ def test_confirming_the_listing_says_it_does_not_confirm_the_wait_and_how_to(cli
         message = " ".join(str(m) for m in response.context["messages"])
         assert "confirmed as still correct today" in message
         assert "Its wait was last given on 1 Jan 2025: update it" in message
+
+
+def test_the_wait_page_opens_on_the_current_wait_so_saving_weeks_keeps_referrals_closed(client, moderator, service):
+    # Opened from the all-services list: "referrals open" was ticked whatever the current wait said.
+    WaitingTimeReport.objects.create(service=service, weeks=9, referrals_open=False, as_of=date.today())
+    client.force_login(moderator)
+
+    page = client.get(reverse("listings:wait_update", args=[service.public_id])).content.decode()
+
+    assert 'value="9"' in re.search(r'<input[^>]*name="weeks"[^>]*>', page)[0]
+    radios = dict(re.findall(r'<input[^>]*name="referrals_open"[^>]*value="(yes|no)"([^>]*)>', page))
+    assert "checked" in radios["no"] and "checked" not in radios["yes"]
+    summary = " ".join(page[page.index("Current wait</dt>"):].split())
+    assert summary.startswith('Current wait</dt> <dd class="govuk-summary-list__value"> 9 weeks, referrals closed')

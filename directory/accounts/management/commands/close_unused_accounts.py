@@ -18,7 +18,7 @@ class Command(ScheduledCommand):
         "Email the holder of each account not signed in to for CLOSE_UNUSED_ACCOUNTS_DAYS less "
         "UNUSED_ACCOUNT_WARNING_DAYS; close accounts not signed in to for CLOSE_UNUSED_ACCOUNTS_DAYS, at least "
         "UNUSED_ACCOUNT_WARNING_DAYS after their warning, telling the moderators (never the last active "
-        "moderator); and erase the email address and name of accounts closed ERASE_CLOSED_ACCOUNTS_DAYS ago. "
+        "moderator, who is told instead that the account is kept open); and erase the email address and name of accounts closed ERASE_CLOSED_ACCOUNTS_DAYS ago. "
         "Logs counts only, never an address."
     )
 

@@ -1,0 +1,72 @@
+"""Back to the list a service was opened from: the all-services list's page, search and filters.
+
+The list (`/manage/`, views._service_overview) links each service's pages with `?next=` naming
+itself; those pages keep it in their own links and forms, and their back link and the redirect
+after saving go there, so a moderator working down page 3 of "no or stale wait" is not sent back
+to page 1 of everything after each update.
+
+`next` comes from the address bar, so it is only ever read as the list's query: an address that
+is not this site's list (another site, `//host`, another page) gives the list's first page, and
+the query is rebuilt from the list's own parameters, so nothing else is carried into a redirect.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from directory.accounts.roles import is_moderator
+
+# The list's own parameters (listings.forms.ServiceListFilterForm and its pagination).
+LIST_PARAMETERS = ("q", "show", "page")
+# A search box's worth: a longer `next` is not a list this site made.
+MAX_NEXT_LENGTH = 2000
+
+
+def _list_paths() -> set[str]:
+    paths = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            paths.add(reverse("listings:dashboard"))
+    return paths
+
+
+def list_query(query: str) -> str:
+    """The list's own parameters from a query string, encoded again ("" for none)."""
+    return urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=False) if k in LIST_PARAMETERS])
+
+
+def list_url(request: HttpRequest) -> str:
+    """The list to go back to, in the page's language: the one `next` names, else its first page."""
+    base = reverse("listings:dashboard")
+    raw = request.POST.get("next") or request.GET.get("next") or ""
+    if not raw or len(raw) > MAX_NEXT_LENGTH or not url_has_allowed_host_and_scheme(
+        raw, allowed_hosts={request.get_host()}, require_https=request.is_secure(),
+    ):
+        return base
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc or parts.path not in _list_paths():
+        return base
+    query = list_query(parts.query)
+    return f"{base}?{query}" if query else base
+
+
+def next_query(list_address: str) -> str:
+    """`next=<list_address>` for a link from the list, or "" for its plain first page (nothing to keep)."""
+    return "" if "?" not in list_address else urlencode({"next": list_address})
+
+
+def context(request: HttpRequest) -> dict:
+    """For a service's page opened from the list: where its back link goes and what it is called,
+    and `return_query` to add to its links and forms so the pages after it go back there too."""
+    back = list_url(request)
+    return {
+        "back_url": back,
+        "back_label_all": is_moderator(request.user),
+        "return_query": next_query(back),
+    }

@@ -1,0 +1,192 @@
+"""From the all-services list to a service's page and back: to the same page of the same search and
+filters, with what was done said (directory/listings/return_to.py)."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+
+from directory.listings import services
+from directory.listings.views import FULL_DASHBOARD_MAX, OVERVIEW_PAGE_SIZE
+from directory.models import Service, WaitingTimeReport
+from tests.directory.listings.conftest import form_data
+from tests.factories import ProblemReportFactory, ServiceFactory
+
+LIST = "/manage/?q=needs&show=wait&page=2"
+
+
+def _rows(page: str) -> list[str]:
+    return re.findall(r'<tr class="govuk-table__row" id="service-[^"]+">\s*<th[^>]*>\s*<a[^>]*>([^<]+)<', page)
+
+
+def _href(page: str, text: str) -> str:
+    """The address of the first link whose text starts with `text`."""
+    match = re.search(r'<a [^>]*href="([^"]+)"[^>]*>' + re.escape(text), page)
+    assert match, f"no link {text!r}"
+    return html.unescape(match[1])
+
+
+def _back_link(page: str) -> tuple[str, str]:
+    match = re.search(r'<a href="([^"]+)" class="govuk-back-link">([^<]+)</a>', page)
+    assert match, "no back link"
+    return html.unescape(match[1]), match[2]
+
+
+def _banner(page: str) -> str:
+    match = re.search(r'govuk-notification-banner__heading">([^<]+)<', page)
+    return html.unescape(match[1]) if match else ""
+
+
+@pytest.fixture
+def needing_a_wait(org, areas):
+    """A second page of services with no wait, among others that have one; the one returned is
+    complete enough for the edit form to save."""
+    for i in range(OVERVIEW_PAGE_SIZE + 3):
+        ServiceFactory(organisation=org, name=f"Needs {i:03d}", referral_phone="01000 000000",
+                       coverage=[areas["W06000015"]])
+    ServiceFactory(organisation=org, name="Needs nothing", wait_weeks=2)
+    return Service.objects.get(name=f"Needs {OVERVIEW_PAGE_SIZE + 1:03d}")
+
+
+def _wait_link(page: str, name: str, label: str = "Update the wait") -> str:
+    return _href(page, f'{label}<span class="govuk-visually-hidden"> – {name}')
+
+
+def test_updating_the_wait_from_page_two_of_a_filtered_list_goes_back_there_and_says_so(
+    client, moderator, needing_a_wait,
+):
+    client.force_login(moderator)
+    listed = client.get(LIST).content.decode()
+    assert needing_a_wait.name in _rows(listed)
+
+    wait_page_url = _wait_link(listed, needing_a_wait.name)
+    wait_page = client.get(wait_page_url).content.decode()
+    assert _back_link(wait_page) == (LIST, "All services")
+
+    response = client.post(wait_page_url, {"weeks": "4", "referrals_open": "yes"})
+
+    assert response.status_code == 302 and response["Location"] == LIST
+    assert WaitingTimeReport.objects.get(service=needing_a_wait).weeks == 4
+    back = client.get(response["Location"]).content.decode()
+    assert _banner(back) == f"Wait for {needing_a_wait.name} updated as of today."
+    # The same list, less the service that no longer needs a wait.
+    assert 'aria-current="page">2<' in back and needing_a_wait.name not in _rows(back)
+    assert _rows(back) == [f"Needs {i:03d}" for i in (OVERVIEW_PAGE_SIZE, OVERVIEW_PAGE_SIZE + 2)]
+
+
+def test_saving_an_edit_from_the_list_goes_back_to_the_same_page_of_it(client, moderator, needing_a_wait):
+    client.force_login(moderator)
+    edit_url = _href(client.get(LIST).content.decode(), needing_a_wait.name)
+    assert edit_url.startswith(reverse("listings:service_edit", args=[needing_a_wait.public_id]) + "?next=")
+    assert _back_link(client.get(edit_url).content.decode())[0] == LIST
+
+    response = client.post(edit_url, form_data(needing_a_wait, description_en="Checked."))
+
+    assert response.status_code == 302 and response["Location"] == LIST
+    needing_a_wait.refresh_from_db()
+    assert needing_a_wait.description_en == "Checked."
+    assert _banner(client.get(LIST).content.decode()) == "Saved and published."
+
+
+def test_the_history_and_a_restore_from_it_keep_the_way_back_to_the_list(client, moderator, needing_a_wait):
+    services.service_edit(service=needing_a_wait, by=moderator,
+                          values=services.form_values_from_service(needing_a_wait, referral_phone="02999 999999"))
+    client.force_login(moderator)
+    history_url = _href(client.get(LIST).content.decode(),
+                        f'History<span class="govuk-visually-hidden"> of {needing_a_wait.name}')
+    history = client.get(history_url).content.decode()
+    assert _back_link(history) == (LIST, "All services")
+
+    restore_url = _href(history, "Restore this version")
+    assert _back_link(client.get(restore_url).content.decode())[0] == history_url
+    response = client.post(restore_url)
+
+    assert response.status_code == 302
+    needing_a_wait.refresh_from_db()
+    assert needing_a_wait.referral_phone == "01000 000000"
+    assert response["Location"] == reverse("listings:history", args=[needing_a_wait.public_id]) + "?" + urlencode(
+        {"next": LIST})
+    assert _back_link(client.get(response["Location"]).content.decode())[0] == LIST
+
+
+def test_where_it_is_based_keeps_the_way_back_to_the_list(client, moderator, needing_a_wait):
+    client.force_login(moderator)
+    edit_page = client.get(_href(client.get(LIST).content.decode(), needing_a_wait.name)).content.decode()
+    locations_url = _href(edit_page, "Where it is based")
+    assert _back_link(client.get(locations_url).content.decode())[0] == LIST
+
+    response = client.post(_href(client.get(locations_url).content.decode(), "Add a location"),
+                           {"name": "Main office", "address_1": "1 High Street", "city": "Cardiff"})
+
+    assert response.status_code == 302, response.content.decode()
+    assert _back_link(client.get(response["Location"]).content.decode())[0] == LIST
+
+
+def test_a_welsh_list_is_gone_back_to_in_welsh(client, moderator, needing_a_wait):
+    client.force_login(moderator)
+    welsh_list = "/cy" + LIST
+    wait_page_url = _wait_link(client.get(welsh_list).content.decode(), needing_a_wait.name, "Diweddaru'r amser aros")
+    assert wait_page_url.startswith("/cy/")
+
+    response = client.post(wait_page_url, {"weeks": "4", "referrals_open": "yes"})
+
+    assert response["Location"] == welsh_list
+    assert needing_a_wait.name in _banner(client.get(welsh_list).content.decode())
+
+
+def test_a_provider_resolving_a_report_from_their_long_list_goes_back_to_its_page(client, provider, org):
+    for i in range(FULL_DASHBOARD_MAX + OVERVIEW_PAGE_SIZE):
+        ServiceFactory(organisation=org, name=f"Own {i:03d}")
+    report = ProblemReportFactory(service=Service.objects.get(name="Own 060"))
+    client.force_login(provider)
+    listed = client.get("/manage/?page=2").content.decode()
+    action = re.search(r'<form method="post" action="([^"]+)">', listed[listed.index("open problem report"):])[1]
+
+    response = client.post(html.unescape(action))
+
+    assert response["Location"] == "/manage/?page=2"
+    report.refresh_from_db()
+    assert report.resolved_at is not None
+
+
+@pytest.mark.parametrize("next_value", [
+    "https://evil.example/manage/?page=2",
+    "//evil.example/manage/?page=2",
+    "/\\evil.example/manage/?page=2",
+    "javascript:alert(1)",
+    "/accounts/logout/?page=2",
+    "/manage/services/new/?page=2",
+    "/manage/../admin/?page=2",
+    "/manage/?" + "q=x&" * 600,
+])
+def test_a_next_that_is_not_this_sites_list_goes_to_the_lists_first_page(client, moderator, service, next_value):
+    client.force_login(moderator)
+    url = reverse("listings:wait_update", args=[service.public_id])
+
+    page = client.get(url, {"next": next_value})
+    response = client.post(url + "?" + urlencode({"next": next_value}), {"weeks": "3", "referrals_open": "yes"})
+
+    assert page.status_code == 200 and _back_link(page.content.decode())[0] == "/manage/"
+    assert response.status_code == 302 and response["Location"] == "/manage/"
+
+
+def test_only_the_lists_own_parameters_are_carried_back(client, moderator, service):
+    client.force_login(moderator)
+    url = reverse("listings:wait_update", args=[service.public_id])
+    crafted = "/manage/?page=2&q=a%0d%0aSet-Cookie:%20x&show=wait&evil=1"
+
+    response = client.post(url + "?" + urlencode({"next": crafted}), {"weeks": "3", "referrals_open": "yes"})
+
+    assert response["Location"] == "/manage/?page=2&q=a%0D%0ASet-Cookie%3A+x&show=wait"
+
+
+def test_a_page_opened_without_the_list_goes_back_to_its_first_page(client, provider, service):
+    client.force_login(provider)
+    url = reverse("listings:wait_update", args=[service.public_id])
+
+    assert _back_link(client.get(url).content.decode()) == ("/manage/", "Your listings")
+    assert client.post(url, {"weeks": "3", "referrals_open": "yes"})["Location"] == "/manage/"

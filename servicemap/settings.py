@@ -76,6 +76,14 @@ def env_days(name: str, default: int) -> int:
     return days
 
 
+def env_seconds(name: str, default: int) -> int:
+    """A time limit in whole seconds, at least one: at 0 nothing could be done in it."""
+    seconds = env_int(name, default)
+    if seconds < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds, 1 or more, not {seconds!r}")
+    return seconds
+
+
 def env_rate(name: str, default: str) -> str:
     """A rate as DRF and servicemap/rate_limits.py read it ("N/second", "N/minute", "N/hour",
     "N/day"; only the period's first letter counts): refused at start-up, not on a request."""
@@ -487,6 +495,14 @@ REST_FRAMEWORK = {
 ORUK_API_ANON_RATE = env_rate("ORUK_API_ANON_RATE", "300/minute")
 # Whole feeds (format=ndjson: every match, streamed, a second or more of a worker each) per client.
 ORUK_API_FEED_RATE = env_rate("ORUK_API_FEED_RATE", "60/hour")
+# `import_oruk` from a feed URL (directory/oruk/sources.py): the seconds one document (a page, or a
+# service's details) may take to arrive whole, and the whole feed to be read, its waits for a rate
+# limit included. Each read is bounded too, but a feed sending a byte every few seconds would
+# otherwise hold the import for as long as it went on. 120 s is far beyond a page of 1,000 full
+# services; 4 hours is --fetch-details' 20,000 requests at our own ORUK_API_ANON_RATE over three
+# times. Past either, the import stops with nothing imported and says which.
+ORUK_IMPORT_DOCUMENT_SECONDS = env_seconds("ORUK_IMPORT_DOCUMENT_SECONDS", 120)
+ORUK_IMPORT_TOTAL_SECONDS = env_seconds("ORUK_IMPORT_TOTAL_SECONDS", 4 * 60 * 60)
 # Public "report a problem" submissions per client (servicemap/rate_limits.py): reports land in the
 # moderators' queue, and a script sending hundreds would bury the real ones.
 PROBLEM_REPORT_RATE = env_rate("PROBLEM_REPORT_RATE", "20/hour")

@@ -9,15 +9,19 @@ Any problem with the source as a whole (cannot fetch, not JSON) is a `SourceErro
 from __future__ import annotations
 
 import email.utils
+import functools
+import http.client
 import json
 import logging
 import re
+import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -227,8 +231,6 @@ class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_OPENER = urllib.request.build_opener(_SameHostRedirects)
-
 
 def _redacted(url: str) -> str:
     """The URL without any user name or password in it (messages go to logs and cron's email)."""
@@ -245,13 +247,137 @@ def _read_at_most(response, url: str) -> bytes:
     return raw
 
 
-def fetch_json(url: str, timeout: float = 30.0) -> object:
-    """GET a JSON document. The default transport; tests may serve pages from a local server."""
+# The socket's timeout bounds each read alone: a feed sending a byte every few seconds (broken, or
+# hostile) kept the import, and the night's jobs after it, waiting as long as it went on. So each
+# document must arrive whole within `document` seconds of being asked for (its headers too), and
+# the feed's every page, detail and wait within `total` (ORUK_IMPORT_DOCUMENT_SECONDS and
+# ORUK_IMPORT_TOTAL_SECONDS, servicemap/settings.py).
+DOCUMENT_TOO_SLOW = ("{url} took more than {seconds:g} s to send one document (ORUK_IMPORT_DOCUMENT_SECONDS): "
+                     "stopped, nothing imported")
+FEED_TOO_SLOW = ("the feed took more than {seconds:g} s to read in all (ORUK_IMPORT_TOTAL_SECONDS), stopped at "
+                 "{url}: nothing imported")
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """How long a feed may take: each document, from asking to its last byte, and all of it, from `started`."""
+
+    document: float = 120.0
+    total: float = 4 * 60 * 60.0
+    started: float = field(default_factory=time.monotonic)
+
+    def left(self) -> float:
+        return self.started + self.total - time.monotonic()
+
+
+class _Deadline:
+    """Shuts a fetch's connections when its time is up, from a timer thread: a read blocked on a
+    trickling feed is not otherwise stopped. Entered once per document."""
+
+    def __init__(self, seconds: float):
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._timer.cancel()
+        self._timer.join()  # no shutting after the fetch is over
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns (or raises) at once
+    except OSError:
+        pass  # closed already: the fetch is over
+
+
+class _Watched:
+    """A connection whose socket, once open, its document's `_Deadline` may shut. (A TLS handshake
+    that trickles is bounded by the timeout of each of its reads alone: the socket is handed over after it.)"""
+
+    def __init__(self, *args, deadline: _Deadline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def connect(self) -> None:
+        super().connect()
+        self._deadline.watch(self.sock)
+
+
+class _WatchedHTTPConnection(_Watched, http.client.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, http.client.HTTPSConnection):
+    pass
+
+
+_WATCHED = {http.client.HTTPConnection: _WatchedHTTPConnection, http.client.HTTPSConnection: _WatchedHTTPSConnection}
+
+
+class _WatchedConnections:
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self._deadline = deadline
+
+    def do_open(self, http_class, req, **kwargs):
+        return super().do_open(functools.partial(_WATCHED[http_class], deadline=self._deadline), req, **kwargs)
+
+
+class _WatchedHTTPHandler(_WatchedConnections, urllib.request.HTTPHandler):
+    pass
+
+
+class _WatchedHTTPSHandler(_WatchedConnections, urllib.request.HTTPSHandler):
+    pass
+
+
+def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
+    # http(s) only (services_url, _SameHostRedirects); each connection watched by the document's deadline.
+    return urllib.request.build_opener(_SameHostRedirects, _WatchedHTTPHandler(deadline), _WatchedHTTPSHandler(deadline))
+
+
+def fetch_json(url: str, timeout: float = 30.0, *, deadlines: Deadlines | None = None) -> object:
+    """GET a JSON document. The default transport; tests may serve pages from a local server.
+
+    `timeout` bounds each read; `deadlines` the whole document and the whole feed (by default this
+    document alone, with the defaults)."""
+    deadlines = deadlines or Deadlines()
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
     for attempt in range(MAX_RETRIES + 1):
+        left = deadlines.left()
+        if left <= 0:
+            raise SourceError(FEED_TOO_SLOW.format(seconds=deadlines.total, url=url))
+        seconds = min(deadlines.document, left)
         try:
-            with _OPENER.open(request, timeout=timeout) as response:  # http(s) only: services_url, _SameHostRedirects
-                return decode_json(_read_at_most(response, url), url)
+            with _Deadline(seconds) as deadline:
+                try:
+                    with _opener(deadline).open(request, timeout=timeout) as response:
+                        raw = _read_at_most(response, url)
+                finally:
+                    if deadline.expired:  # whatever the cut-off read raised or returned
+                        raise _too_slow(deadlines, seconds, url) from None
+            return decode_json(raw, url)
         except urllib.error.HTTPError as exc:
             wait = _retry_after(exc)
             if wait is None:
@@ -260,12 +386,22 @@ def fetch_json(url: str, timeout: float = 30.0) -> object:
                 waited = f", after {attempt} waits" if attempt else ""
                 raise SourceError(f"HTTP {exc.code} from {url}: the feed asks to wait {wait} s{waited} "
                                   "(nothing imported: try again later)") from None
+            if wait >= deadlines.left():
+                raise SourceError(FEED_TOO_SLOW.format(seconds=deadlines.total, url=url)) from None
             # Said, or a long import seems to hang (the command's output goes to stderr through the log).
             logger.warning("HTTP %s from %s: waiting %s s, as the feed asks.", exc.code, url, wait)
             time.sleep(wait)
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise SourceError(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from None
+        except http.client.HTTPException as exc:  # a status line or headers that are not HTTP, an answer cut short
+            raise SourceError(f"cannot fetch {url}: not a whole HTTP answer ({type(exc).__name__})") from None
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _too_slow(deadlines: Deadlines, seconds: float, url: str) -> SourceError:
+    if seconds < deadlines.document:  # cut short by what was left of the whole feed's time
+        return SourceError(FEED_TOO_SLOW.format(seconds=deadlines.total, url=url))
+    return SourceError(DOCUMENT_TOO_SLOW.format(url=url, seconds=deadlines.document))
 
 
 def _retry_after(error: urllib.error.HTTPError) -> int | None:

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from servicemap import rate_limits
-from servicemap.settings import BASE_DIR, env_bool, env_days, env_int, env_rate, prepare_threshold
+from servicemap.settings import BASE_DIR, env_bool, env_days, env_int, env_rate, env_seconds, prepare_threshold
 
 
 def test_env_bool_reads_true_and_false(monkeypatch):
@@ -39,6 +39,16 @@ def test_a_keeping_period_of_no_days_or_nonsense_is_refused_at_start_up(monkeypa
     assert env_days("X_DAYS", 30) == 1
 
 
+@pytest.mark.parametrize("raw", ["0", "-5", "two minutes"])
+def test_a_time_limit_of_no_seconds_or_nonsense_is_refused_at_start_up(monkeypatch, raw):
+    # At 0 import_oruk could fetch nothing at all: every feed would be "too slow".
+    monkeypatch.setenv("X_SECONDS", raw)
+    with pytest.raises(ImproperlyConfigured, match="X_SECONDS"):
+        env_seconds("X_SECONDS", 120)
+    monkeypatch.setenv("X_SECONDS", "1")
+    assert env_seconds("X_SECONDS", 120) == 1
+
+
 @pytest.mark.parametrize(("raw", "parsed"), [("300/minute", (300, 60)), ("20/hour", (20, 3600)), ("5/s", (5, 1)),
                                              ("1000/day", (1000, 86400))])
 def test_a_rate_is_read_as_drf_and_the_rate_limits_read_it(monkeypatch, raw, parsed):
@@ -55,7 +65,7 @@ def test_a_rate_that_is_not_one_is_refused_at_start_up(monkeypatch, raw):
 
 def test_every_environment_variable_read_by_settings_is_in_env_example():
     settings_src = (Path(BASE_DIR) / "servicemap" / "settings.py").read_text()
-    read = set(re.findall(r'env_(?:str|bool|int|days|list|rate)\("([A-Z_]+)"', settings_src))
+    read = set(re.findall(r'env_(?:str|bool|int|days|seconds|list|rate)\("([A-Z_]+)"', settings_src))
     read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_src))
     example = (Path(BASE_DIR) / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*([A-Z_]+)=", example, flags=re.M))

@@ -2,15 +2,25 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.oruk.importer import ImportReport, import_records
-from directory.oruk.sources import FeedText, SourceError, fetch_details, read_file, walk_feed
+from directory.oruk.sources import (
+    Deadlines,
+    FeedText,
+    SourceError,
+    fetch_details,
+    fetch_json,
+    read_file,
+    walk_feed,
+)
 
 
 def _page_size(text: str) -> int:
@@ -89,9 +99,11 @@ class Command(BaseCommand):
 
     def _read(self, source: str, *, per_page: int, details: bool, say) -> Sequence:
         if source.startswith(("http://", "https://")):
-            records = walk_feed(source, per_page=per_page, progress=say)
+            deadlines = Deadlines(settings.ORUK_IMPORT_DOCUMENT_SECONDS, settings.ORUK_IMPORT_TOTAL_SECONDS)
+            fetch = functools.partial(fetch_json, deadlines=deadlines)
+            records = walk_feed(source, per_page=per_page, fetch=fetch, progress=say)
             if details:
-                records = fetch_details(list(records), source, progress=say)
+                records = fetch_details(list(records), source, fetch=fetch, progress=say)
             return FeedText.of(records)
         path = Path(source)
         if not path.exists():

@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from directory.management.commands import import_oruk
 from directory.models import Service
@@ -34,6 +36,37 @@ class Feed:
         self.limited = 0  # answer this many requests with 429 and Retry-After first
         self.retry_after = "1"
         self.redirects: dict[str, str] = {}  # path -> Location answered with 302
+        self.slow: dict[int, str] = {}  # page -> how it is sent slowly: "headers", "body" or "late"
+        self.garbled = False  # answer with something that is not HTTP
+
+
+# A trickling feed sends a byte this often: each read ends well within any timeout.
+TRICKLE_EVERY = 0.05
+TRICKLED_BYTES = 100  # so a whole trickled page takes 5 s
+
+
+def _send_slowly(handler: BaseHTTPRequestHandler, body: bytes, how: str) -> None:
+    """The page, its headers or its body a byte at a time; or all of it after a pause ("late")."""
+    head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {TRICKLED_BYTES + len(body)}\r\n"
+            ).encode()
+    if how == "late":
+        time.sleep(0.4)
+        handler.wfile.write(head + b"\r\n" + b" " * TRICKLED_BYTES + body)
+        return
+    if how == "headers":
+        handler.wfile.write(head)
+        trickled, rest = b"X-Padding: " + b"x" * TRICKLED_BYTES + b"\r\n\r\n", b" " * TRICKLED_BYTES + body
+    else:
+        handler.wfile.write(head + b"\r\n")
+        trickled, rest = b" " * TRICKLED_BYTES, body  # JSON may start with whitespace
+    try:
+        for byte in trickled:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(TRICKLE_EVERY)
+        handler.wfile.write(rest)
+    except OSError:  # the importer hung up
+        handler.close_connection = True
 
 
 @pytest.fixture
@@ -44,6 +77,9 @@ def served():
         def do_GET(self):  # noqa: N802 (http.server's name)
             feed.requests.append(self.path)
             parts = urllib.parse.urlsplit(self.path)
+            if feed.garbled:
+                self.wfile.write(b"SSH-2.0-OpenSSH_9.2\r\n")
+                return
             if parts.path in feed.redirects:
                 self.send_response(302)
                 self.send_header("Location", feed.redirects[parts.path])
@@ -62,6 +98,9 @@ def served():
             elif parts.path.rstrip("/") == "/api/services":
                 index = 0 if feed.ignore_page else page - 1
                 body, status = json.dumps(feed.pages[index] if index < len(feed.pages) else {}).encode(), 200
+                if page in feed.slow:
+                    _send_slowly(self, body, feed.slow[page])
+                    return
             elif (key := parts.path.rsplit("/", 1)[-1]) in feed.details:
                 body, status = json.dumps(feed.details[key]).encode(), 200
             else:
@@ -75,6 +114,7 @@ def served():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True  # a trickle cut off mid-way ends on its own
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     feed.url = f"http://127.0.0.1:{server.server_address[1]}/api"
@@ -245,5 +285,54 @@ def test_a_feed_sending_more_than_a_document_may_hold_is_stopped(feed, served, m
     monkeypatch.setattr("directory.oruk.sources.MAX_DOCUMENT_BYTES", 1000)
     before = Service.objects.count()
     with pytest.raises(CommandError, match="sent more than"):
+        call_command("import_oruk", served.url, stdout=io.StringIO())
+    assert Service.objects.count() == before
+
+
+# A feed that trickles: every read ends within the socket's timeout, so only a deadline on the whole
+# document (its headers too) or on the whole feed stops it.
+@pytest.mark.parametrize("how", ["headers", "body"])
+def test_a_feed_trickling_one_document_is_stopped_at_its_deadline_with_nothing_imported(feed, served, how):
+    served.pages = _pages(list(export_documents()), size=2)
+    served.slow = {2: how}
+    empty_the_directory()
+    started = time.monotonic()
+    with override_settings(ORUK_IMPORT_DOCUMENT_SECONDS=1), pytest.raises(CommandError) as stopped:
+        call_command("import_oruk", served.url, stdout=io.StringIO())
+    assert time.monotonic() - started < 4  # not the 5 s the page takes to trickle in
+    assert "page=2" in str(stopped.value)
+    assert "took more than 1 s to send one document (ORUK_IMPORT_DOCUMENT_SECONDS)" in str(stopped.value)
+    assert "nothing imported" in str(stopped.value)
+    assert Service.objects.count() == 0  # not even page 1's two services
+    assert len(served.requests) == 2
+
+
+def test_a_feed_slower_in_all_than_its_total_deadline_is_stopped_with_nothing_imported(feed, served):
+    served.pages = _pages(list(export_documents()), size=1)
+    served.slow = dict.fromkeys(range(1, 6), "late")  # 0.4 s a page, each well within its own deadline
+    empty_the_directory()
+    with (override_settings(ORUK_IMPORT_DOCUMENT_SECONDS=10, ORUK_IMPORT_TOTAL_SECONDS=1),
+          pytest.raises(CommandError, match=r"took more than 1 s to read in all \(ORUK_IMPORT_TOTAL_SECONDS\), "
+                                           r"stopped at .*page=\d.*: nothing imported")):
+        call_command("import_oruk", served.url, stdout=io.StringIO())
+    assert Service.objects.count() == 0
+    assert len(served.requests) < 5
+
+
+def test_a_wait_the_feed_asks_for_past_the_total_deadline_is_not_waited(feed, served, slept):
+    served.pages = _pages(list(export_documents()), size=5)
+    served.limited, served.retry_after = 1, "60"
+    before = Service.objects.count()
+    with (override_settings(ORUK_IMPORT_TOTAL_SECONDS=30),
+          pytest.raises(CommandError, match=r"took more than 30 s to read in all")):
+        call_command("import_oruk", served.url, stdout=io.StringIO())
+    assert slept == []
+    assert Service.objects.count() == before
+
+
+def test_an_answer_that_is_not_http_stops_the_import_saying_so(feed, served):
+    served.garbled = True
+    before = Service.objects.count()
+    with pytest.raises(CommandError, match=r"cannot fetch .*: not a whole HTTP answer \(BadStatusLine\)"):
         call_command("import_oruk", served.url, stdout=io.StringIO())
     assert Service.objects.count() == before

@@ -190,3 +190,16 @@ def test_a_page_opened_without_the_list_goes_back_to_its_first_page(client, prov
 
     assert _back_link(client.get(url).content.decode()) == ("/manage/", "Your listings")
     assert client.post(url, {"weeks": "3", "referrals_open": "yes"})["Location"] == "/manage/"
+
+
+def _header_link(page: str) -> str:
+    return html.unescape(re.search(r'<a class="sm-header__link" href="/(?:cy/)?manage/">([^<]+)</a>', page).group(1))
+
+
+def test_the_header_names_the_list_as_its_page_does(client, moderator, provider):
+    """A moderator's /manage/ is titled "All services": the header said "Your listings"."""
+    client.force_login(provider)
+    assert _header_link(client.get(reverse("directory:home")).content.decode()) == "Your listings"
+    client.force_login(moderator)
+    assert _header_link(client.get(reverse("directory:home")).content.decode()) == "All services"
+    assert _header_link(client.get("/cy/").content.decode()) == "Pob gwasanaeth"

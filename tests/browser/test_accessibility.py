@@ -334,13 +334,13 @@ def _listed(violations: list[dict]) -> str:
 
 
 # Django's admin, as the operator's staff (superusers) use it: Django's own markup with our
-# templates/admin/base_site.html (admin.css) and directory/admin_inlines.py. {admin_service} is a
-# service's primary key. The service's add form is left out: its organisation box (select2, Django's
-# autocomplete) has no accessible name until one is chosen, as the accessibility statement says.
+# templates/admin/base_site.html (admin.css, admin-autocomplete-names.js) and
+# directory/admin_inlines.py. {admin_service} is a service's primary key.
 ADMIN_PAGES = [
     ("admin-index", "/admin/"),
     ("admin-services", "/admin/directory/service/"),
     ("admin-service-change", "/admin/directory/service/{admin_service}/change/"),
+    ("admin-service-add", "/admin/directory/service/add/"),
 ]
 
 
@@ -359,6 +359,10 @@ def test_the_admin_pages_have_no_serious_accessibility_violations(live_server, p
     assert response.status == 200
     assert page.locator("html").get_attribute("lang") == language
     assert page.locator("a.skip-to-content-link[href='#content-start']").count() == 1
+    # select2 draws its boxes once jQuery is ready, and our script names them after.
+    boxes = page.locator(".select2-selection")
+    for box in boxes.all():
+        box.and_(page.locator("[data-sm-named]")).wait_for(state="attached")
     page.screenshot(path=str(ARTIFACTS / "a11y" / f"{name}-{language}.png"), full_page=True)
     violations = axe_violations(page)
     COUNTS[f"{name} ({language})"] = dict(Counter(v["impact"] for v in violations))
@@ -385,6 +389,46 @@ def test_the_admin_inline_fields_are_named_by_their_column_and_row(live_server, 
     # The new wait's row (the saved ones are read-only) and the first area's "Delete" box.
     expect(page.locator("input[name^='waiting_times-'][name$='-weeks']").first).to_have_accessible_name("Weeks")
     expect(page.locator("#id_Service_coverage_areas-0-DELETE")).to_have_accessible_name(f"Delete: {area.name}")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_admins_autocomplete_boxes_are_named_by_their_field_and_then_their_value(
+    live_server, pages, sample_ids, language
+):
+    # select2 named its box by the value shown in it alone: on a form that adds a record, nothing
+    # (axe: aria-input-field-name), and with a value, "Powys Trust" with no "Organisation".
+    from django.utils import translation
+    from playwright.sync_api import expect
+
+    from directory.models import Service
+
+    service = Service.objects.select_related("organisation").get(public_id=sample_ids["service"])
+    area = service.coverage_areas.order_by("pk").first()
+    with translation.override(language):  # the names the page shows (modeltranslation)
+        organisation_name, area_name = service.organisation.name, area.name
+    page = pages["superuser"]
+    page.set_viewport_size(DESKTOP)
+    page.goto(_url(live_server, "/admin/directory/service/add/", language))
+    label = page.locator("label[for=id_organisation]").inner_text()
+    assert label.startswith(("Organisation", "Sefydliad"))
+    organisation = page.get_by_role("combobox", name=label, exact=True)
+    expect(organisation).to_have_count(1)
+    organisation.click()
+    search = page.get_by_role("searchbox", name=label, exact=True)
+    expect(search).to_be_focused()
+    expect(organisation).to_have_attribute("aria-controls", "select2-id_organisation-results")
+    search.fill(organisation_name[:12])
+    page.get_by_role("option", name=organisation_name).wait_for()
+    violations = _serious(axe_violations(page))  # the open list: its highlighted option's contrast
+    assert not violations, _listed(violations)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("combobox", name=f"{label} {organisation_name}", exact=True)).to_be_focused()
+    assert page.locator("#id_organisation + .select2 .select2-selection").get_attribute("aria-controls") is None
+
+    # A tabular inline's box, which has no <label>, by its column.
+    page.goto(_url(live_server, f"/admin/directory/service/{service.pk}/change/", language))
+    column = page.locator("#Service_coverage_areas-group th.column-area").text_content().strip()
+    expect(page.get_by_role("combobox", name=f"{column} {area_name}", exact=True)).to_have_count(1)
 
 
 # Swagger UI's own faults, left in place and listed in the accessibility statement's "Non-accessible

@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, DESKTOP, axe_violations, new_page, save_artifact, sign_in
+from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, axe_violations, new_page, save_artifact, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
 
@@ -261,6 +261,38 @@ def test_at_200_percent_text_no_form_control_spills_out_of_its_column(live_serve
     page.add_style_tag(content="html { font-size: 200% !important; }")
     assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('main label, main p')).fontSize)") >= 30
     assert page.evaluate(CONTROLS_OUTSIDE_COLUMN) == []
+
+
+# The focused control, once the page has scrolled to it: whether it is whole between the table's
+# sticky first column and its box's right edge, and is what is drawn at the centre of each of its lines.
+FOCUSED_IN_VIEW = """async () => {
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const e = document.activeElement, r = e.getBoundingClientRect();
+  const wrap = e.closest('.sm-table-wrap').getBoundingClientRect();
+  const first = e.closest('tr').firstElementChild.getBoundingClientRect();
+  const drawn = [...e.getClientRects()].every(line => e.contains(
+    document.elementFromPoint((line.left + line.right) / 2, (line.top + line.bottom) / 2)));
+  return [e.textContent.trim(), r.left >= first.right - 0.5 && r.right <= wrap.right + 0.5 && drawn];
+}"""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_tabbing_along_a_sideways_scrolling_table_never_hides_the_focused_link(live_server, page, language):
+    # WCAG 2.4.11: on a phone the gaps table scrolls beside its area names, which stay in view. Going
+    # back along its headings with Shift+Tab, the browser scrolled each sort link just into the box,
+    # under the area column, where it could not be seen; going on, the last ones were cut off.
+    page.set_viewport_size(PHONE)
+    page.emulate_media(media="screen")
+    page.goto(_url(live_server, "/gaps/", language))
+    links = page.locator("#gaps-table thead a")
+    links.last.focus()
+    seen = []
+    for key in ["Shift+Tab"] * 5 + ["Tab"] * 5:
+        page.keyboard.press(key)
+        seen.append(page.evaluate(FOCUSED_IN_VIEW))
+    assert len({text for text, _ in seen}) == 6, seen  # back to the second column, on to the last
+    assert all(whole for _, whole in seen), [text for text, whole in seen if not whole]
+    page.screenshot(path=str(ARTIFACTS / "a11y" / f"gaps-table-focus-{language}.png"))
 
 
 LONG_EMAIL = "safeguarding.referrals.team@powys-childrens-recovery-trust.example.org"

@@ -7,7 +7,7 @@ gets its column's label as aria-label; the "Delete" boxes also name their row, s
 one per row, by the row's object (for a many-to-many's rows, whose objects have only Django's
 "Service_coverage_areas object (73)" for a name, by the object the row links to: "Powys").
 A linked record's box (an autocomplete's select2 draws its own, named from the select by
-servicemap/static/js/admin-autocomplete-names.js) is wrapped in Django's RelatedFieldWidgetWrapper,
+servicemap/static/js/admin-names.js) is wrapped in Django's RelatedFieldWidgetWrapper,
 whose `attrs` are the form class's widget's rather than this form's copy: the name goes on the copy.
 """
 

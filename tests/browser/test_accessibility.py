@@ -366,13 +366,14 @@ def _listed(violations: list[dict]) -> str:
 
 
 # Django's admin, as the operator's staff (superusers) use it: Django's own markup with our
-# templates/admin/base_site.html (admin.css, admin-autocomplete-names.js) and
+# templates/admin/base_site.html (admin.css, admin-names.js) and
 # directory/admin_inlines.py. {admin_service} is a service's primary key.
 ADMIN_PAGES = [
     ("admin-index", "/admin/"),
     ("admin-services", "/admin/directory/service/"),
     ("admin-service-change", "/admin/directory/service/{admin_service}/change/"),
     ("admin-service-add", "/admin/directory/service/add/"),
+    ("admin-wait-add", "/admin/directory/waitingtimereport/add/"),
 ]
 
 
@@ -461,6 +462,19 @@ def test_the_admins_autocomplete_boxes_are_named_by_their_field_and_then_their_v
     page.goto(_url(live_server, f"/admin/directory/service/{service.pk}/change/", language))
     column = page.locator("#Service_coverage_areas-group th.column-area").text_content().strip()
     expect(page.get_by_role("combobox", name=f"{column} {area_name}", exact=True)).to_have_count(1)
+
+
+def test_the_admins_date_and_time_boxes_are_named_by_their_field_and_part(live_server, pages):
+    # Django draws a date-and-time field as two boxes after the words "Date:" and "Time:", with the
+    # field's <label> pointing at neither: Tab reached two bare "edit text"s (axe: label).
+    from playwright.sync_api import expect
+
+    page = pages["superuser"]
+    page.set_viewport_size(DESKTOP)
+    for prefix, date, time in (("", "Date", "Time"), ("/cy", "Dyddiad", "Amser")):
+        page.goto(f"{live_server.url}{prefix}/admin/directory/waitingtimereport/add/")
+        expect(page.locator("#id_recorded_at_0")).to_have_accessible_name(f"Recorded at: {date}")
+        expect(page.locator("#id_recorded_at_1")).to_have_accessible_name(f"Recorded at: {time}")
 
 
 # On the API documentation a screen reader's lists of headings and of landmarks are checked too

@@ -1,4 +1,10 @@
-// Django's admin: names for its autocomplete boxes (select2; templates/admin/base_site.html).
+// Django's admin: names for fields its own markup leaves unnamed (templates/admin/base_site.html).
+//
+// A date-and-time field is two boxes after the words "Date:" and "Time:", in a <p>, with the
+// field's <label> pointing at neither (axe: label): each is named "Recorded at: Date", from the
+// label and the words beside it, in the page's language.
+//
+// Autocomplete boxes (select2):
 // select2 hides the <select> and draws a combobox named only by the value shown in it
 // (aria-labelledby its own "rendered" text), so on a form that adds a record the box had no name
 // at all (axe: aria-input-field-name) and, with a value, was read as "Powys Trust" with no
@@ -32,7 +38,16 @@
     rendered.removeAttribute('aria-readonly');
     box.dataset.smNamed = 'true';
   };
-  const nameAll = () => document.querySelectorAll('select.select2-hidden-accessible').forEach(nameBox);
+  const nameDateOrTime = (input) => {
+    const label = input.closest('.form-row') && input.closest('.form-row').querySelector('label');
+    const part = input.previousSibling && input.previousSibling.nodeType === Node.TEXT_NODE ? input.previousSibling.textContent : '';
+    const name = [label ? label.textContent : '', part].map((text) => text.trim().replace(/:$/, '')).filter(Boolean);
+    if (name.length) input.setAttribute('aria-label', name.join(': '));
+  };
+  const nameAll = () => {
+    document.querySelectorAll('select.select2-hidden-accessible').forEach(nameBox);
+    document.querySelectorAll('p.datetime > input:not([aria-label]):not([type="hidden"])').forEach(nameDateOrTime);
+  };
   const boxOf = (select) => select.nextElementSibling && select.nextElementSibling.querySelector('.select2-selection');
   // An open list: its search box is named by the same label (select2 gives it none), and the box
   // says which list it controls (an expanded combobox must: select2 gives only aria-owns).

@@ -24,6 +24,9 @@ from directory.models import (
 )
 
 # A link typed without its scheme ("example.org") is taken as https, as Django 6 will by default.
+# Searches name both languages' columns of provider-written text: modeltranslation reads "name" as
+# the page's language's column, so on /cy/admin/ a search (and an autocomplete box's) looked only at
+# name_cy and found no organisation or service without a Welsh name, which is most of them.
 HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
 
 
@@ -46,7 +49,7 @@ class OrganisationAdmin(SimpleHistoryAdmin, TranslationAdmin):
     formfield_overrides = HTTPS_LINKS
     list_display = ("name", "email", "phone", "charity_number", "is_sample")
     list_filter = ("is_sample",)
-    search_fields = ("name", "email", "charity_number", "company_number")
+    search_fields = ("name_en", "name_cy", "email", "charity_number", "company_number")
     inlines = [LocationInline]
 
 
@@ -85,7 +88,8 @@ class ServiceAdmin(SimpleHistoryAdmin, TranslationAdmin):
         "abuse_online", "supports_parent_carer", "supports_sibling", "disclosure_required", "welsh_available",
         "organisation__is_sample",
     )
-    search_fields = ("name", "description", "organisation__name", "public_id")
+    search_fields = ("name_en", "name_cy", "description_en", "description_cy", "organisation__name_en",
+                     "organisation__name_cy", "public_id")
     list_select_related = ("organisation",)
     autocomplete_fields = ("organisation",)
     readonly_fields = ("public_id", "created_at", "updated_at")
@@ -126,7 +130,7 @@ class ServiceAdmin(SimpleHistoryAdmin, TranslationAdmin):
 class LocationAdmin(SimpleHistoryAdmin):
     list_display = ("name", "organisation", "postcode", "do_not_publish_address")
     list_filter = ("do_not_publish_address",)
-    search_fields = ("name", "postcode", "organisation__name")
+    search_fields = ("name", "postcode", "organisation__name_en", "organisation__name_cy")
     list_select_related = ("organisation",)
 
 
@@ -134,7 +138,7 @@ class LocationAdmin(SimpleHistoryAdmin):
 class WaitingTimeReportAdmin(admin.ModelAdmin):
     list_display = ("service", "weeks", "referrals_open", "as_of", "recorded_by")
     list_filter = ("referrals_open",)
-    search_fields = ("service__name",)
+    search_fields = ("service__name_en", "service__name_cy")
     date_hierarchy = "as_of"
     list_select_related = ("service", "recorded_by")
     autocomplete_fields = ("service",)

@@ -6,6 +6,9 @@ a field is reached with Tab rather than by moving through the table's cells. Eac
 gets its column's label as aria-label; the "Delete" boxes also name their row, since a page holds
 one per row, by the row's object (for a many-to-many's rows, whose objects have only Django's
 "Service_coverage_areas object (73)" for a name, by the object the row links to: "Powys").
+A linked record's box (an autocomplete's select2 draws its own, named from the select by
+servicemap/static/js/admin-names.js) is wrapped in Django's RelatedFieldWidgetWrapper,
+whose `attrs` are the form class's widget's rather than this form's copy: the name goes on the copy.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ class _FieldsNamedByTheirColumn:
             label = str(field.label or name)
             if name == DELETION_FIELD_NAME and saved:
                 label = f"{label}: {_row_name(form)}"
-            field.widget.attrs.setdefault("aria-label", label)
+            widget = getattr(field.widget, "widget", field.widget)  # inside a RelatedFieldWidgetWrapper
+            widget.attrs.setdefault("aria-label", label)
 
 
 class LabelledTabularInline(admin.TabularInline):

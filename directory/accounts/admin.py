@@ -14,7 +14,7 @@ from directory.mail_language import BOTH
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "organisation", "created_at"]
-    search_fields = ["user__email", "organisation__name"]
+    search_fields = ["user__email", "organisation__name_en", "organisation__name_cy"]  # see directory/admin.py
     list_select_related = ["user", "organisation"]
     raw_id_fields = ["user", "organisation"]
 
@@ -24,7 +24,7 @@ class InvitationAdmin(admin.ModelAdmin):
     """Invitations are sent from /accounts/invite/ (which emails the link); here they are only listed."""
 
     list_display = ["email", "organisation", "invited_by", "created_at", "accepted_at"]
-    search_fields = ["email", "organisation__name"]
+    search_fields = ["email", "organisation__name_en", "organisation__name_cy"]
     list_select_related = ["organisation", "invited_by"]
     readonly_fields = ["email", "organisation", "invited_by", "created_at", "accepted_at", "accepted_by"]
 

@@ -11,7 +11,7 @@ from directory.models import ProblemReport, ReviewRequest, ServiceChange
 class ServiceChangeAdmin(admin.ModelAdmin):
     list_display = ["service", "kind", "state", "submitted_by", "submitted_at", "decided_by", "decided_at"]
     list_filter = ["state", "kind"]
-    search_fields = ["service__name", "reason"]
+    search_fields = ["service__name_en", "service__name_cy", "reason"]  # both: see directory/admin.py
     list_select_related = ["service", "submitted_by", "decided_by"]
     readonly_fields = ["submitted_at", "decided_at"]
     raw_id_fields = ["service", "submitted_by", "decided_by"]
@@ -21,7 +21,7 @@ class ServiceChangeAdmin(admin.ModelAdmin):
 class ProblemReportAdmin(admin.ModelAdmin):
     list_display = ["service", "reason", "created_at", "resolved_at", "resolved_by"]
     list_filter = ["reason"]
-    search_fields = ["service__name", "comment"]
+    search_fields = ["service__name_en", "service__name_cy", "comment"]
     list_select_related = ["service", "resolved_by"]
     raw_id_fields = ["service", "resolved_by"]
 
@@ -32,7 +32,7 @@ class ReviewRequestAdmin(admin.ModelAdmin):
 
     list_display = ["service", "kind", "basis", "sent_at", "recipients"]
     list_filter = ["kind"]
-    search_fields = ["service__name", "recipients"]
+    search_fields = ["service__name_en", "service__name_cy", "recipients"]
     list_select_related = ["service"]
 
     def has_change_permission(self, request, obj=None) -> bool:

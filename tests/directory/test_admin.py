@@ -90,3 +90,32 @@ def test_a_signed_in_provider_is_refused_the_admin_not_sent_round_in_circles(cli
     client.force_login(UserFactory(username="provider@example.org"))
     assert client.get("/admin/login/").status_code == 403
     assert client.get("/admin/", follow=True).status_code == 403
+
+
+def test_a_linked_records_box_in_a_tabular_inline_is_named_by_its_column(moderator_client, wales_areas):
+    # The coverage and location rows choose their record in an autocomplete (a RelatedFieldWidgetWrapper
+    # around a select): the name was set on the wrapper, whose attrs are not the rendered copy's, so
+    # the select, and select2's box drawn from it, had none.
+    service = ServiceFactory(coverage=[wales_areas["W06000015"]])
+    ServiceAtLocationFactory(service=service)
+    body = moderator_client.get(reverse("admin:directory_service_change", args=[service.pk])).content.decode()
+    area = re.search(r'<select name="Service_coverage_areas-0-area"[^>]*>', body).group(0)
+    location = re.search(r'<select name="service_at_locations-0-location"[^>]*>', body).group(0)
+    assert 'aria-label="Area"' in area and 'aria-label="Location"' in location
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_admins_searches_find_a_record_with_no_welsh_name_on_welsh_pages_too(moderator_client, language):
+    # modeltranslation reads "name" as the page's language's column: on /cy/admin/ the searches,
+    # and the autocomplete box choosing a service's organisation, looked at name_cy alone.
+    service = ServiceFactory(name="Harbour Recovery", organisation__name="Lighthouse Trust")
+    prefix = "/cy" if language == "cy" else ""
+    assert service.organisation.name_cy in (None, "") and service.name_cy in (None, "")
+    found = moderator_client.get(f"{prefix}/admin/autocomplete/", {
+        "app_label": "directory", "model_name": "service", "field_name": "organisation", "term": "Lighthouse"})
+    assert [row["id"] for row in found.json()["results"]] == [str(service.organisation.pk)]
+    for model, term, pk in (("organisation", "Lighthouse", service.organisation.pk), ("service", "Harbour", service.pk),
+                            ("service", "Lighthouse", service.pk)):
+        response = moderator_client.get(f"{prefix}/admin/directory/{model}/", {"q": term})
+        assert response.status_code == 200
+        assert list(response.context["cl"].result_list.values_list("pk", flat=True)) == [pk]

@@ -53,6 +53,9 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = _("Email address")
         self.fields["username"].widget.attrs.update(
             {"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"})
+        # Django autofocuses the username: a keyboard or screen-reader user then starts past the skip
+        # link, the header and the page's heading (GOV.UK: avoid autofocus).
+        self.fields["username"].widget.attrs.pop("autofocus", None)
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
     def confirm_login_allowed(self, user) -> None:

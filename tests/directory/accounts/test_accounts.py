@@ -390,3 +390,14 @@ def test_an_invitation_is_accepted_outside_a_test_s_transaction_too(client):
     user = get_user_model().objects.get(email="new@example.org")
     assert Membership.objects.filter(user=user, organisation__name="Invited org").exists()
     assert user.account_settings.language == "cy"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [reverse("accounts:login"), reverse("accounts:password_reset")])
+def test_no_sign_in_page_moves_the_cursor_past_the_skip_link(client, url):
+    """Django's sign-in form autofocuses its username box: a keyboard or screen-reader user then
+    starts past the skip link, the header and the heading."""
+    page = client.get(url).content.decode()
+
+    assert 'name="username"' in page or 'name="email"' in page
+    assert "autofocus" not in page

@@ -290,3 +290,13 @@ def test_trends_notes_count_the_services_of_the_dates_compared_not_todays(client
     assert "7 services" not in method
     against_now = dict(client.get(reverse("gaps:trends"), {"then": "2026-01-01"}).context["notes"])["Method"]
     assert "(7 services counted)" in against_now and "dated 1 January 2026 counted 1 service" in against_now
+
+
+def test_headline_tables_link_each_local_authority_to_its_page_and_not_the_rows_under_them(client, directory):
+    page = client.get(reverse("gaps:headlines"), {"region": NORTH_WALES}).content.decode()
+
+    tables = re.findall(r"<tbody[^>]*>(.*?)</tbody>\s*<tfoot>(.*?)</tfoot>", page, re.S)
+    assert len(tables) == 3  # intra-familial against all, family support, waits
+    for body, foot in tables:
+        assert sorted(set(re.findall(r'href="/gaps/area/(W\d+)/"', body))) == _members(NORTH_WALES)
+        assert "href=" not in foot and "North Wales Safeguarding Board" in foot and "Wales" in foot

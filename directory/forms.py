@@ -115,7 +115,7 @@ def _postcode_place(
         # postcodes of a sector in another authority: a full postcode cut to its sector keeps its
         # authority so, postcode_privacy.py): the child may live in either.
         differs = la.code != found.lad_code and not (
-            (split or parsed.kind != "unit") and la.code in postcodes.welsh_authorities_within(parsed))
+            (split or parsed.kind != "unit") and postcodes.holds_welsh_authority(parsed, la.code))
         return Place(la.code, point, found.postcode, False, cut=cut,
                      postcode_elsewhere=_area_name(found.lad_code) if differs else "")
     if not split:

@@ -99,11 +99,24 @@ def lookup_postcode(parsed: ParsedPostcode) -> PostcodePoint | None:
         prefixes = [sector, parsed.outward]
     else:
         prefixes = [parsed.text] if parsed.kind == "district" else [parsed.text, parsed.outward]
-    rows = {r.prefix: r for r in PostcodeDistrict.objects.filter(prefix__in=prefixes)}
+    with connection.cursor() as cursor:
+        cursor.execute(_prefix_sql(connection.vendor, len(prefixes)), prefixes)
+        rows = {prefix: values for prefix, *values in cursor.fetchall()}
     for prefix in prefixes:
-        if (row := rows.get(prefix)) is not None:
-            return PostcodePoint(parsed.text, parsed.kind, row.latitude, row.longitude, row.lad_code, row.lad_share)
+        if (values := rows.get(prefix)) is not None:
+            return PostcodePoint(parsed.text, parsed.kind, *values)
     return None
+
+
+@functools.lru_cache(maxsize=8)
+def _prefix_sql(vendor: str, count: int) -> str:
+    # Written once, as `_unit_sql`: through the ORM (a queryset, then model instances) the
+    # district or sector look-up cost a first-time search ~0.3 ms against ~0.05 ms running it.
+    meta, quote = PostcodeDistrict._meta, connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column)
+                        for name in ("prefix", "latitude", "longitude", "lad_code", "lad_share"))
+    placeholders = ", ".join(["%s"] * count)
+    return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('prefix').column)} IN ({placeholders})"
 
 
 def welsh_authorities_within(parsed: ParsedPostcode) -> list[str]:
@@ -120,6 +133,13 @@ def welsh_authorities_within(parsed: ParsedPostcode) -> list[str]:
     rows = (Postcode.objects.filter(postcode__startswith=prefix, lad_code__startswith="W06")
             .values("lad_code").annotate(n=Count("pk")).order_by("-n", "lad_code"))
     return [row["lad_code"] for row in rows]
+
+
+def holds_welsh_authority(parsed: ParsedPostcode, lad_code: str) -> bool:
+    """`lad_code in welsh_authorities_within(parsed)`, without a query for an authority outside
+    Wales (which that list never names). The search form asks it of every part postcode searched
+    with an authority chosen that is not the postcode's main one."""
+    return lad_code.startswith("W06") and lad_code in welsh_authorities_within(parsed)
 
 
 def unit_postcode_point(parsed: ParsedPostcode) -> PostcodePoint | None:

@@ -16,6 +16,7 @@ each option's HTML is built once per language.
 from __future__ import annotations
 
 from django.forms import BoundField
+from django.forms.utils import ErrorList
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -40,6 +41,12 @@ def _texts(field: BoundField) -> tuple[str, str]:
     return texts
 
 
+def errors_of(field: BoundField) -> ErrorList | None:
+    """The field's errors, None if it has none: `field.errors` builds an empty list for a field
+    without (the search form beside the results reads it a dozen times)."""
+    return field.form.errors.get(field.name)
+
+
 def label_html(field: BoundField) -> str:
     """The field's label as `{{ field.label }}` renders it."""
     return _texts(field)[0]
@@ -47,7 +54,7 @@ def label_html(field: BoundField) -> str:
 
 def field_errors(field: BoundField) -> SafeString:
     """As field_errors.html: one error message paragraph per error (and the file's last newline)."""
-    errors = field.errors
+    errors = errors_of(field)
     if not errors:
         return mark_safe("\n")
     error_id = f"{text_html(field.auto_id)}-error"
@@ -61,14 +68,33 @@ def field_errors(field: BoundField) -> SafeString:
 
 def text_input(field: BoundField, width: str, inputmode: str = "", autocomplete: str = "") -> SafeString:
     """As input.html: a labelled text input with its hint and errors."""
+    errors = errors_of(field)
+    if errors:
+        before, after = _text_input_around(field, width, inputmode, autocomplete, errors)
+    else:
+        # Without errors all but the value is the same for every form of the class in a language.
+        key = (type(field.form), field.html_name, field.auto_id, width, inputmode, autocomplete, get_language())
+        around = _AROUND.get(key)
+        if around is None:
+            around = _AROUND[key] = _text_input_around(field, width, inputmode, autocomplete, errors)
+        before, after = around
+    value = field.value()
+    return mark_safe(before + ("" if value is None else text_html(value)) + after)  # noqa: S308 - escaped
+
+
+# (form class, field name, id, its options, language) -> an error-free field's HTML either side of
+# its value (text inputs) or its items (checkboxes and radios): building it cost most of a field.
+_AROUND: dict[tuple, tuple[str, str]] = {}
+
+
+def _text_input_around(
+    field: BoundField, width: str, inputmode: str, autocomplete: str, errors: list,
+) -> tuple[str, str]:
     auto_id = text_html(field.auto_id)
-    errors = field.errors
     label, help_text = _texts(field)
     hint = ""
     if help_text:
         hint = f'<div id="{auto_id}-hint" class="govuk-hint">{help_text}</div>'
-    value = field.value()
-    value = "" if value is None else text_html(value)
     attrs = ""
     if inputmode:
         attrs += f' inputmode="{text_html(inputmode)}"'
@@ -81,13 +107,14 @@ def text_input(field: BoundField, width: str, inputmode: str = "", autocomplete:
         hint_id = f"{auto_id}-hint" if help_text else ""
         error_id = f" {auto_id}-error" if errors else ""
         described = f' aria-describedby="{hint_id}{error_id}"'
-    return mark_safe(  # noqa: S308 - every value escaped above
+    return (
         f'\n<div class="govuk-form-group{" govuk-form-group--error" if errors else ""}">\n'
         f'  <label class="govuk-label govuk-label--s" for="{auto_id}">{label}</label>\n'
         f"  {hint}\n"
         f"  {field_errors(field)}\n"
         f'  <input class="govuk-input {text_html(width)}{" govuk-input--error" if errors else ""}" id="{auto_id}" '
-        f'name="{text_html(field.html_name)}" type="text" value="{value}"{attrs} spellcheck="false"{described}>\n'
+        f'name="{text_html(field.html_name)}" type="text" value="',
+        f'"{attrs} spellcheck="false"{described}>\n'
         "</div>\n"
     )
 
@@ -134,15 +161,28 @@ def _choices(field: BoundField, kind: str, input_type: str) -> str:
 
 
 def _group(field: BoundField, kind: str, input_type: str) -> SafeString:
-    errors = field.errors
+    errors = errors_of(field)
+    if errors:
+        before, after = _group_around(field, kind, errors)
+    else:
+        key = (type(field.form), field.html_name, field.auto_id, kind, get_language())
+        around = _AROUND.get(key)
+        if around is None:
+            around = _AROUND[key] = _group_around(field, kind, errors)
+        before, after = around
+    return mark_safe(before + _choices(field, kind, input_type) + after)  # noqa: S308 - every value escaped
+
+
+def _group_around(field: BoundField, kind: str, errors: list) -> tuple[str, str]:
     described = f' aria-describedby="{text_html(field.auto_id)}-error"' if errors else ""
-    return mark_safe(  # noqa: S308 - every value escaped
+    return (
         f'\n<div class="govuk-form-group{" govuk-form-group--error" if errors else ""}">\n'
         f'  <fieldset class="govuk-fieldset"{described}>\n'
         f'    <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{label_html(field)}</legend>\n'
         f"    {field_errors(field)}\n"
         f'    <div class="govuk-{kind} govuk-{kind}--small" data-module="govuk-{kind}">\n'
-        f"      {_choices(field, kind, input_type)}\n"
+        "      ",
+        "\n"
         "    </div>\n"
         "  </fieldset>\n"
         "</div>\n"

@@ -115,7 +115,7 @@ def _postcode_place(
         # postcodes of a sector in another authority: a full postcode cut to its sector keeps its
         # authority so, postcode_privacy.py): the child may live in either.
         differs = la.code != found.lad_code and not (
-            (split or parsed.kind != "unit") and la.code in postcodes.welsh_authorities_within(parsed))
+            (split or parsed.kind != "unit") and postcodes.holds_welsh_authority(parsed, la.code))
         return Place(la.code, point, found.postcode, False, cut=cut,
                      postcode_elsewhere=_area_name(found.lad_code) if differs else "")
     if not split:
@@ -171,10 +171,16 @@ class SearchForm(forms.Form):
         label=_("Sort by"), required=False, choices=SORTS, error_messages={"invalid_choice": UNKNOWN_CHOICE},
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, directory_version: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["la"] = _la_field()
         self.place: Place | None = None
+        # The directory's version as the caller read it for this request (none: read when needed).
+        self.directory_version = directory_version
+
+    def full_clean(self) -> None:
+        with local_authorities.at_version(self.directory_version):
+            super().full_clean()
 
     def clean_age(self) -> Decimal | None:
         age = self.cleaned_data.get("age")

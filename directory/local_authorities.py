@@ -8,16 +8,33 @@ directory's version, so the copy read for a version stays right until the versio
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from directory import version
 from directory.models import Area
 
 # The version read for, and its local authorities by code (the last one only).
 _HELD: dict[str, dict[str, Area]] = {}
+# The directory version the caller read for this request (`at_version`), if any.
+_READ: ContextVar[str | None] = ContextVar("local_authorities_version_read", default=None)
+
+
+@contextmanager
+def at_version(directory_version: str | None) -> Iterator[None]:
+    """Look-ups inside take the directory's version as the caller read it for this request (a
+    search reads it first; reading it again cost a query on SQLite), not afresh."""
+    token = _READ.set(directory_version)
+    try:
+        yield
+    finally:
+        _READ.reset(token)
 
 
 def by_code(code: str) -> Area | None:
     """The local authority with this ONS code, or None. The instance is shared: read it only."""
-    current = version.current()
+    current = _READ.get() or version.current()
     held = _HELD.get(current)
     if held is None:
         held = {area.code: area for area in Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY)}

@@ -14,8 +14,9 @@ states, in English and Welsh.
 from __future__ import annotations
 
 import functools
+import html
 from collections.abc import Sequence
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.conf import settings
 from django.core.paginator import Page
@@ -51,7 +52,9 @@ class QueryLinks:
         self.encoded = {key: [self._pair(key, value) for value in values] for key, values in query.lists()}
 
     def _pair(self, key: str, value: object) -> str:
-        return urlencode({key.encode(self.encoding): str(value).encode(self.encoding)})
+        # `urlencode({key: value})` of the encoded pair, without its dict and type checks: one pair,
+        # each side with `quote_plus` (as urlencode's default `quote_via`) of its bytes.
+        return f"{quote_plus(key.encode(self.encoding))}={quote_plus(str(value).encode(self.encoding))}"
 
     def link(self, **changes: object) -> str:
         """`{% querystring key=value ... %}`: a value replaces the key's values, where it was
@@ -64,7 +67,8 @@ class QueryLinks:
                 encoded[key] = [self._pair(key, value)]
         if not encoded and not self.query:
             return ""
-        return conditional_escape("?" + "&".join(pair for pairs in encoded.values() for pair in pairs))
+        # Escaped as `conditional_escape` escapes a str (html.escape), without its wrappers.
+        return html.escape("?" + "&".join(pair for pairs in encoded.values() for pair in pairs))
 
 
 class _Strings:

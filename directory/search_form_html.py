@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import functools
 
-from django.forms import Form
-from django.urls import reverse
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.forms import BoundField, Form
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
@@ -42,20 +45,42 @@ def _strings(language: str | None) -> _Strings:
     return _Strings()
 
 
+@functools.lru_cache(maxsize=16)
+def _search_url(language: str | None, script_prefix: str, urlconf: object) -> str:
+    """The search's address, escaped, for the active language (reversed afresh it cost a tenth of
+    the form): the arguments are what `reverse` reads besides the name."""
+    return conditional_escape(reverse("directory:search", urlconf=urlconf))
+
+
+@receiver(setting_changed)
+def _forget(**kwargs: object) -> None:
+    _search_url.cache_clear()
+
+
 def _situation(form: Form) -> str:
-    out = []
-    for field in form.situation_fields():
-        auto_id = form_fields.text_html(field.auto_id)
-        checked = " checked" if field.value() else ""
-        out.append(
-            '\n        <div class="govuk-checkboxes__item">\n'
-            f'          <input class="govuk-checkboxes__input" id="{auto_id}" name="{form_fields.text_html(field.html_name)}"'
-            f' type="checkbox" value="1"{checked}>\n'
-            f'          <label class="govuk-label govuk-checkboxes__label" for="{auto_id}">'
-            f"{form_fields.label_html(field)}</label>\n"
-            "        </div>\n        "
-        )
-    return "".join(out)
+    key = (type(form), form.auto_id, form.prefix, get_language())
+    items = _SITUATION.get(key)
+    if items is None:
+        items = _SITUATION[key] = [(field.name, *_situation_item(field)) for field in form.situation_fields()]
+    return "".join(f"{start} checked{end}" if form[name].value() else f"{start}{end}" for name, start, end in items)
+
+
+# (form class, its ids, language) -> each yes/no field's name and its item's HTML either side of
+# " checked": fixed per form class, as form_fields assumes of the fields' labels.
+_SITUATION: dict[tuple, list[tuple[str, str, str]]] = {}
+
+
+def _situation_item(field: BoundField) -> tuple[str, str]:
+    auto_id = form_fields.text_html(field.auto_id)
+    return (
+        '\n        <div class="govuk-checkboxes__item">\n'
+        f'          <input class="govuk-checkboxes__input" id="{auto_id}" name="{form_fields.text_html(field.html_name)}"'
+        ' type="checkbox" value="1"',
+        '>\n'
+        f'          <label class="govuk-label govuk-checkboxes__label" for="{auto_id}">'
+        f"{form_fields.label_html(field)}</label>\n"
+        "        </div>\n        "
+    )
 
 
 # (form class, language) -> each sort choice's value and its option's HTML either side of " selected":
@@ -78,22 +103,24 @@ def _sort_options(form: Form) -> str:
 
 def search_form_html(form: Form, view: str, directory_version: str | None) -> SafeString:
     """As search_form.html with this form, view ("map" or "list") and directory version."""
-    strings = _strings(get_language())
-    url = conditional_escape(reverse("directory:search"))
+    language = get_language()
+    strings = _strings(language)
+    url = _search_url(language, get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
     la, sort = form["la"], form["sort"]
+    la_errors, sort_errors = form_fields.errors_of(la), form_fields.errors_of(sort)
     more = (form["delivery"], form["max_wait"], form["referrer"])
-    is_open = any(field.value() for field in more) or any(field.errors for field in more)
-    la_described = ' aria-describedby="id_la-error"' if la.errors else ""
+    is_open = any(field.value() for field in more) or any(form_fields.errors_of(field) for field in more)
+    la_described = ' aria-describedby="id_la-error"' if la_errors else ""
     view_input = '<input type="hidden" name="view" value="map">' if view == "map" else ""
     return mark_safe(  # noqa: S308 - translations from our catalogue; every value escaped
         f'<form method="get" action="{url}" novalidate class="sm-search-form" id="search-form" role="search"'
         f' aria-label="{strings.search_for_support}">\n'
         f'  <h2 class="govuk-heading-m">{strings.about_the_child}</h2>\n'
         f'  {form_fields.text_input(form["postcode"], "govuk-input--width-10", autocomplete="postal-code")}\n'
-        f'  <div class="govuk-form-group{" govuk-form-group--error" if la.errors else ""}">\n'
+        f'  <div class="govuk-form-group{" govuk-form-group--error" if la_errors else ""}">\n'
         f'    <label class="govuk-label govuk-label--s" for="id_la">{form_fields.label_html(la)}</label>\n'
         f"    {form_fields.field_errors(la)}\n"
-        f'    <select class="govuk-select sm-select{" govuk-select--error" if la.errors else ""}" id="id_la" name="la"'
+        f'    <select class="govuk-select sm-select{" govuk-select--error" if la_errors else ""}" id="id_la" name="la"'
         f"{la_described}>\n"
         f"      {local_authority_options.render(la, directory_version)}\n"
         "    </select>\n"
@@ -121,7 +148,7 @@ def search_form_html(form: Form, view: str, directory_version: str | None) -> Sa
         "    </div>\n"
         "  </details>\n"
         "\n"
-        f'  <div class="govuk-form-group{" govuk-form-group--error" if sort.errors else ""}">\n'
+        f'  <div class="govuk-form-group{" govuk-form-group--error" if sort_errors else ""}">\n'
         f'    <label class="govuk-label govuk-label--s" for="id_sort">{form_fields.label_html(sort)}</label>\n'
         f"    {form_fields.field_errors(sort)}\n"
         '    <select class="govuk-select" id="id_sort" name="sort">\n'

@@ -661,28 +661,6 @@ def _failures(columns: search_index.Columns, rows: Rows, criteria: SearchCriteri
     return failures
 
 
-def _within_km(index: search_index.SearchIndex, point: tuple[float, float], rows: Rows, km: float) -> np.ndarray:
-    """Whether each row's nearest published point is within `km` of the point: the great circle
-    computed with numpy for every point at once, and again by `great_circle_km` (the figure the
-    page would show) where numpy's last digits could tip it."""
-    columns = index.columns
-    wanted = np.zeros(len(columns.rows), dtype=bool)
-    wanted[rows] = True
-    at = wanted[columns.point_row]
-    lat1, lng1 = math.radians(point[0]), math.radians(point[1])
-    lat2, lng2 = np.radians(columns.point_lat[at]), np.radians(columns.point_lon[at])
-    sin_lat2, cos_lat2 = np.sin(lat2), np.cos(lat2)
-    delta_lng = lng2 - lng1
-    cos_delta_lng = np.cos(delta_lng)
-    d = EARTH_RADIUS_KM * np.arctan2(
-        np.hypot(cos_lat2 * np.sin(delta_lng), math.cos(lat1) * sin_lat2 - math.sin(lat1) * cos_lat2 * cos_delta_lng),
-        math.sin(lat1) * sin_lat2 + math.cos(lat1) * cos_lat2 * cos_delta_lng,
-    )
-    nearest = np.full(len(columns.rows), np.inf)
-    np.minimum.at(nearest, columns.point_row[at], d)
-    return _within(index, point, rows, nearest[rows], km)
-
-
 def _within(index: search_index.SearchIndex, point: tuple[float, float] | None, rows: Rows, nearest: np.ndarray,
             km: float) -> np.ndarray:
     """Whether each row's `nearest` (numpy's figure, inf where unknown) is within `km`, decided
@@ -737,13 +715,17 @@ def weigh(
     failed = failures.any(axis=1)
     local, nation, near = local[rows], nation[rows], near[rows]
     passing = np.flatnonzero(~failed)
-    # Distances only where they matter: passing services (shown), and near-by ones (to know if they are).
-    distances = _nearest_kms(columns, point, rows[passing]) if point is not None else np.full(len(passing), _INF)
+    # Distances only where they matter: passing services (shown), and near-by ones (to know if they
+    # are), in one pass over their points.
     within = np.zeros(len(rows), dtype=bool)
-    within[passing] = _within(index, point, rows[passing], distances, NEARBY_KM)
-    failing_near = np.flatnonzero(failed & near)
-    if len(failing_near):
-        within[failing_near] = _within_km(index, point, rows[failing_near], NEARBY_KM)  # type: ignore[arg-type]
+    if point is not None:
+        measured = np.flatnonzero(~failed | near)
+        kms = _nearest_kms(columns, point, rows[measured])
+        within[measured] = _within(index, point, rows[measured], kms, NEARBY_KM)
+        distances = kms[~failed[measured]]
+    else:
+        distances = np.full(len(passing), _INF)
+        within[passing] = _within(index, point, rows[passing], distances, NEARBY_KM)
     # The group (index into _GROUPS; 0: not shown nor counted), later rules taking precedence.
     group = np.zeros(len(rows), dtype=np.int8)
     group[near & within] = Group.NEARBY

@@ -206,7 +206,7 @@ def _search_results(
 ) -> search_cache.CachedSearch | HttpResponse:
     """Run the search and render its results and form for the cache (the page with the form's
     errors, status 400, if it is not valid)."""
-    form = SearchForm(request.GET)
+    form = SearchForm(request.GET, directory_version=directory_version)
     if not form.is_valid():
         return render(request, "directory/search.html", {**page_context, "form": form}, status=400)
     # Light results: counts, grouping, sort and exclusions need no more; the page (or the map)

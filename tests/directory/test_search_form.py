@@ -116,3 +116,32 @@ def test_the_local_authority_is_read_once_per_directory_version_and_a_change_to_
     assert not [q["sql"] for q in asked.captured_queries if "directory_area" in q["sql"]]
     assert renamed.is_valid() and renamed.cleaned_data["la"].name == "Cardiff (renamed)"
     assert not unknown.is_valid() and unknown.errors["la"]
+
+
+@pytest.mark.django_db
+def test_a_part_postcode_with_an_authority_chosen_outside_wales_is_placed_without_reading_unit_postcodes():
+    """Whether a chosen authority holds part of a sector is asked of the unit postcodes only for a
+    Welsh authority (the only ones they hold): a search from a cut sector with an English or
+    Scottish authority chosen, most of the national searches, reads the sector's row alone."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from directory.models import PostcodeDistrict
+    from tests.factories import PostcodeFactory
+
+    AreaFactory(code="E06000019", name="Herefordshire", name_cy="Swydd Henffordd")
+    AreaFactory(code="E06000051", name="Shropshire", name_cy="Swydd Amwythig")
+    AreaFactory(code="W06000023", name="Powys", name_cy="Powys")
+    PostcodeDistrict.objects.create(prefix="HR3 5", latitude=52.07, longitude=-3.1, lad_code="E06000019", lad_share=0.8)
+    PostcodeFactory(postcode="HR3 5AA", latitude=52.07, longitude=-3.12, lad_code="W06000023")
+    SearchForm(MultiValueDict({"la": ["E06000051"]})).is_valid()  # the authorities read for this version
+
+    powys = SearchForm(MultiValueDict({"postcode": ["HR3 5"], "la": ["W06000023"]}))
+    with CaptureQueriesContext(connection) as asked:
+        shropshire = SearchForm(MultiValueDict({"postcode": ["HR3 5"], "la": ["E06000051"]}))
+        assert shropshire.is_valid(), shropshire.errors
+
+    assert powys.is_valid() and powys.place.postcode_elsewhere == ""  # Powys holds part of HR3 5
+    assert shropshire.place.postcode_elsewhere == "Herefordshire"
+    assert shropshire.place.lad_code == "E06000051" and shropshire.place.point == (52.07, -3.1)
+    assert not [q["sql"] for q in asked.captured_queries if '"directory_postcode"' in q["sql"]]

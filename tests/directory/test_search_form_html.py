@@ -60,3 +60,29 @@ def test_the_states_cover_the_form_branches():
     assert 'value="1" checked>' in rendered  # a situation checkbox
     assert '<input type="hidden" name="view" value="map">' in rendered
     assert "&lt;Merthyr&gt;" in rendered
+
+
+@pytest.mark.usefixtures("_areas")
+def test_the_parts_built_once_follow_the_language_the_ids_and_the_address_they_were_built_for():
+    """The form's fixed HTML and its address are built once per language (and form ids, and script
+    prefix): each state still matches the template, in whichever order the states come."""
+    from django.urls import set_script_prefix
+
+    def matches(form: SearchForm) -> bool:
+        expected = render_to_string(TEMPLATE, {"form": form, "view": "list", "directory_version": "v1"})
+        return search_form_html(form, "list", "v1") == expected
+
+    data = MultiValueDict({"postcode": ["CF10 1"], "welsh": ["1"], "no_disclosure": ["on"]})
+    for language in ("en", "cy", "en"):
+        with translation.override(language):
+            for form in (SearchForm(data), SearchForm(data, auto_id="search_%s"), SearchForm(data, prefix="p")):
+                form.is_valid()
+                assert matches(form)
+    try:
+        set_script_prefix("/directory/")
+        with translation.override("cy"):
+            form = SearchForm(data)
+            form.is_valid()
+            assert matches(form) and 'action="/directory/cy/' in search_form_html(form, "list", "v1")
+    finally:
+        set_script_prefix("/")

@@ -553,3 +553,22 @@ def test_the_sample_data_banner_on_results_follows_changes_to_the_directory(clie
     organisation.is_sample = False
     organisation.save()
     assert not banner()
+
+
+def test_a_search_with_a_chosen_local_authority_reads_the_directory_version_once(client, wales_areas, cardiff_postcode):
+    """The search reads the version first (its cache key, the index); the form's local authority
+    look-up takes that reading, not a second query (SQLite reads it on every ask; PostgreSQL only
+    after a notice that it changed)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from directory.models import DirectoryVersion
+
+    ServiceFactory(name="Swansea service", coverage=[wales_areas[SWANSEA]])
+    client.get(SEARCH + f"?la={SWANSEA}")  # the process's copies (index, authorities) read
+
+    with CaptureQueriesContext(connection) as asked:
+        text = _text(client.get(SEARCH + f"?postcode=CF10+1&la={SWANSEA}&age=9"))
+
+    assert "Swansea service" in text and "CF10 1 is in Cardiff, not Swansea" in text
+    assert sum(DirectoryVersion._meta.db_table in q["sql"] for q in asked.captured_queries) <= 1

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from directory import (
     a_to_z,
     boundaries,
+    control_characters,
     postcode_privacy,
     result_cards,
     results_html,
@@ -59,6 +60,8 @@ def about_data(request: HttpRequest) -> HttpResponse:
 @require_safe
 def services_a_to_z(request: HttpRequest) -> HttpResponse:
     """Published services by name, one letter a page (directory/a_to_z.py says why not a name search)."""
+    if (cleaned := control_characters.query_without(request.GET)) is not None:
+        return _same_page(request, cleaned)
     index = a_to_z.letter_index()
     counts = index.counts
     choice = a_to_z.parse_letter(request.GET.get("letter"), counts)
@@ -108,6 +111,10 @@ def area_shapes(request: HttpRequest, digest: str) -> HttpResponse:
     return response
 
 
+def _same_page(request: HttpRequest, query: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(f"{request.path}?{query}" if query else request.path)
+
+
 def _page_number(raw: str | None, num_pages: int) -> tuple[int | str | None, str]:
     """The page to show, and a notice when the one asked for does not exist."""
     if raw is None:
@@ -136,6 +143,9 @@ def search(request: HttpRequest) -> HttpResponse:
     if not request.GET:
         return render(request, "directory/search.html",
                       {**context, "form": SearchForm(), "directory_version": version.current()})
+    if (cleaned := control_characters.query_without(request.GET)) is not None:
+        # Before the cache, the form or the page sees the address (directory/control_characters.py).
+        return _same_page(request, cleaned)
     if (cut := postcode_privacy.cut_query(request.GET)) is not None:
         # Before the cache sees the address (its key is made from it) or anything else reads it.
         return HttpResponseRedirect(f"{request.path}?{cut}")

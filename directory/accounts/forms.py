@@ -23,6 +23,13 @@ PASSWORD_HELP = _("At least 10 characters, not a common password, not all number
 ORGANISATION_EXISTS = _("An organisation with this name is already listed: choose it from the list above.")
 LANGUAGE_REQUIRED = _("Choose the language we should email you in.")
 INVITATION_LANGUAGE_INVALID = _("Choose the language of the invitation from the list.")
+# Said for each box instead of Django's "This field is required." (GOV.UK: say what to do, for this field).
+INVITATION_EMAIL_REQUIRED = _("Enter the work email address of the person you are inviting.")
+EMAIL_INVALID = _("Enter an email address in the correct format, like name@example.org.")
+EMAIL_REQUIRED = _("Enter your email address.")
+PASSWORD_REQUIRED = _("Enter your password.")
+NEW_PASSWORD_REQUIRED = _("Enter a password.")
+PASSWORD_AGAIN_REQUIRED = _("Enter the password again, as you typed it in the first box.")
 
 
 def email_language_field(*, required: bool = True) -> forms.ChoiceField:
@@ -51,6 +58,8 @@ class SignInForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Email address")
+        self.fields["username"].error_messages["required"] = EMAIL_REQUIRED
+        self.fields["password"].error_messages["required"] = PASSWORD_REQUIRED
         self.fields["username"].widget.attrs.update(
             {"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"})
         # Django autofocuses the username: a keyboard or screen-reader user then starts past the skip
@@ -83,11 +92,12 @@ class SignInForm(AuthenticationForm):
 class SetPasswordForm(forms.Form):
     password1 = forms.CharField(
         label=_("Choose a password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=PASSWORD_HELP,
+        help_text=PASSWORD_HELP, error_messages={"required": NEW_PASSWORD_REQUIRED},
     )
     password2 = forms.CharField(
         label=_("Enter the password again"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": PASSWORD_AGAIN_REQUIRED},
     )
 
     # The page offers it with one ticked; a form sent without it (no choice made) leaves it unchosen:
@@ -114,7 +124,10 @@ class SetPasswordForm(forms.Form):
 
 class InvitationForm(forms.Form):
     # 254: what an address can be (RFC 5321) and what the invitation stores.
-    email = forms.EmailField(label=_("Their work email address"), max_length=254)
+    email = forms.EmailField(
+        label=_("Their work email address"), max_length=254,
+        error_messages={"required": INVITATION_EMAIL_REQUIRED, "invalid": EMAIL_INVALID},
+    )
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.order_by("name"), required=False, label=_("Organisation"),
         empty_label=_("— choose —"),
@@ -169,10 +182,7 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].label = _("Email address")
         self.fields["email"].help_text = _("The address you sign in with.")
-        self.fields["email"].error_messages = {
-            "required": _("Enter your email address."),
-            "invalid": _("Enter an email address in the correct format, like name@example.org."),
-        }
+        self.fields["email"].error_messages = {"required": EMAIL_REQUIRED, "invalid": EMAIL_INVALID}
         self.fields["email"].widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
 
     def get_users(self, email):
@@ -213,6 +223,8 @@ class ResetPasswordForm(auth_forms.SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = _("Choose a new password")
         self.fields["new_password1"].help_text = PASSWORD_HELP
+        self.fields["new_password1"].error_messages["required"] = NEW_PASSWORD_REQUIRED
+        self.fields["new_password2"].error_messages["required"] = PASSWORD_AGAIN_REQUIRED
         self.fields["new_password2"].label = _("Enter the password again")
         # Django's hint here ("Enter the same password as before, for verification.") has no Welsh
         # in Django's catalogue, and the invitation's form has no hint for this field either.

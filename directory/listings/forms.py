@@ -64,6 +64,13 @@ WEEKS_REQUIRED = _("Enter the wait in weeks, or 0 if there is no wait.")
 WEEKS_RANGE = _("Enter a whole number of weeks from 0 to 520.")
 REFERRALS_OPEN_REQUIRED = _("Say whether the service is taking referrals.")
 REASON_REQUIRED = _("Choose what is wrong.")
+# Django's "This field is required." says neither which box nor what to put in it (GOV.UK: say
+# what to do, for this field). A form sent with nothing in these boxes gets these instead.
+ORGANISATION_REQUIRED = _("Choose the organisation that runs the service.")
+NAME_REQUIRED = _("Enter the service’s name in English.")
+STATUS_REQUIRED = _("Choose whether the service is taking referrals, has paused them or is closed.")
+AGE_MIN_REQUIRED = _("Enter the youngest age the service works with, in years, like 4.")
+AGE_MAX_REQUIRED = _("Enter the oldest age the service works with, in years, like 18.")
 REPORTS_TOO_MANY = ngettext_lazy(
     "Many reports have been sent from your connection in a short time, so this one has not been sent yet. "
     "Try again in about %(minutes)s minute: what you wrote is still here.",
@@ -253,6 +260,7 @@ class ServiceForm(forms.ModelForm):
         if organisations is not None:
             self.fields["organisation"] = forms.ModelChoiceField(
                 queryset=organisations, label=_("Organisation"), empty_label=None,
+                error_messages={"required": ORGANISATION_REQUIRED, "invalid_choice": ORGANISATION_REQUIRED},
             )
         # The page's order, which the error summary follows (GOV.UK: the summary lists errors in
         # the order the fields appear on the page).
@@ -275,6 +283,10 @@ class ServiceForm(forms.ModelForm):
         # A field's own messages also replace the model validators' ones of the same code (0 to 25).
         for name, message in (("age_min", AGE_RANGE), ("age_max", AGE_RANGE), ("capacity_per_year", CAPACITY_INVALID)):
             self.fields[name].error_messages.update(dict.fromkeys(_NUMBER_ERRORS, message))
+        for name, message in (("name_en", NAME_REQUIRED), ("status", STATUS_REQUIRED),
+                              ("age_min", AGE_MIN_REQUIRED), ("age_max", AGE_MAX_REQUIRED)):
+            self.fields[name].error_messages["required"] = message
+        self.fields["status"].error_messages["invalid_choice"] = STATUS_REQUIRED
         self.fields["referral_email"].error_messages["invalid"] = EMAIL_INVALID
         self.fields["referral_url"].error_messages.update(invalid=REFERRAL_URL_INVALID, max_length=REFERRAL_URL_TOO_LONG)
         self.fields["referral_phone"].error_messages["max_length"] = REFERRAL_PHONE_TOO_LONG

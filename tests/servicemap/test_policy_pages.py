@@ -253,6 +253,23 @@ def test_the_privacy_notice_names_when_unused_accounts_are_warned_closed_and_era
         assert "Nothing deletes accounts automatically" not in text
 
 
+@pytest.mark.parametrize(("language", "says"), [
+    ("en", "The one exception is the last moderator's account: it is never closed for not being used"),
+    ("cy", "Yr unig eithriad yw cyfrif y cymedrolwr olaf: ni chaiff byth ei gau"),
+])
+def test_the_privacy_notice_says_the_last_moderators_account_is_kept_open_and_its_holder_told(
+    settings, language, says,
+):
+    # directory/accounts/dormancy.py never closes the last active moderator: it is told, when the
+    # warning would have gone, that it is kept open. The notice said every unused account is closed.
+    settings.CLOSE_UNUSED_ACCOUNTS_DAYS, settings.UNUSED_ACCOUNT_WARNING_DAYS = 2 * 365, 21
+    with translation.override(language):
+        warning = duration_text(21 * DAY)
+        text = _text(_get("policies:privacy", language))
+    assert says in text
+    assert warning in text[text.index(says):]
+
+
 def test_a_year_is_said_as_one():
     assert [duration_text(days * DAY) for days in (365, 730, 364, 90)] == ["1 year", "2 years", "52 weeks", "90 days"]
     with translation.override("cy"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms, template
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.utils import flatatt
 
 register = template.Library()
@@ -76,14 +77,19 @@ def _option_groups(field: forms.BoundField, kind: str) -> list[tuple[str, list]]
 
 def _says_which_field(field: forms.BoundField, error: ValidationError) -> bool:
     """False for Django's own wording ("This field is required.", "Enter a number."), which reads
-    well beside its field but not in a list of every error; True for the form's own messages."""
+    well beside its field but not in a list of every error; True for the form's own messages.
+
+    Told apart by the words, not the error's code: a form's own message raised with a code the field
+    has no message for (a postcode's "invalid") was named again in the summary and not beside the
+    field, and only for some inputs (GOV.UK: the same message in both places)."""
     if error.code is None:  # added by the form's own code, worded for this field
         return True
-    defaults: dict = {}
-    for klass in reversed(type(field.field).__mro__):
-        defaults.update(getattr(klass, "default_error_messages", {}))
-    # A validator's message (code not in the field's messages) is Django's wording too.
-    return field.field.error_messages.get(error.code) != defaults.get(error.code)
+    django_wording: set[str] = {str(message) for message in models.Field.default_error_messages.values()}
+    for klass in type(field.field).__mro__:
+        django_wording.update(str(message) for message in getattr(klass, "default_error_messages", {}).values())
+    # A validator's message (a model field's "Ensure this value is less than…") is Django's wording too.
+    django_wording.update(str(v.message) for v in field.field.validators if getattr(v, "message", None))
+    return str(error.message) not in django_wording
 
 
 @register.inclusion_tag("includes/govuk/error_summary.html")

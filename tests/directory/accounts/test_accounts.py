@@ -50,23 +50,23 @@ def _summary(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("prefix", "expected"), [
-    ("", ["Email address: This field is required.", "Password: This field is required."]),
-    ("/cy", ["Cyfeiriad e-bost: Mae angen y maes hwn.", "Cyfrinair: Mae angen y maes hwn."]),
+    ("", ["Enter your email address.", "Enter your password."]),
+    ("/cy", ["Rhowch eich cyfeiriad e-bost.", "Rhowch eich cyfrinair."]),
 ])
 def test_an_empty_sign_in_says_in_the_error_summary_which_field_is_missing(client, db, prefix, expected):
-    # Django's "This field is required." twice, with nothing to say which, out of its field's context.
+    # Django's "This field is required." twice said nothing of which box, nor what to put in it.
     page = client.post(prefix + "/accounts/login/", {})
     assert page.status_code == 200
     assert _summary(page.content.decode()) == expected
-    # Beside the field itself the label already says which.
     assert 'id="id_username-error" class="govuk-error-message"' in page.content.decode()
 
 
 def test_a_form_s_own_error_message_is_not_given_the_field_s_name_again(moderator_client):
-    page = moderator_client.post(reverse("accounts:invite"), {"email": "not-an-address"})
+    page = moderator_client.post(reverse("accounts:invite"), {"email": "not-an-address", "new_organisation": "x" * 201})
     assert _summary(page.content.decode()) == [
-        "Their work email address: Enter a valid email address.",  # Django's wording
-        "Choose an organisation, or enter the name of a new one.",  # the form's own
+        "Enter an email address in the correct format, like name@example.org.",  # the form's own
+        # Django's wording, which names no box: the summary names it.
+        "Or the name of a new organisation: Ensure this value has at most 200 characters (it has 201).",
     ]
 
 

@@ -17,9 +17,11 @@ from directory.listings.forms import (
     AGE_RANGE,
     EMAIL_INVALID,
     NAME_ALREADY_LISTED,
+    NAME_REQUIRED,
     NO_ABUSE_FORMS,
     NO_REFERRERS,
     PRE_TRIAL_CONFLICT,
+    STATUS_REQUIRED,
     SUPPORTS_NOBODY,
 )
 from directory.models import Service, ServiceChange
@@ -220,9 +222,9 @@ def test_a_moderators_edit_publishes_at_once(client, moderator, service):
          PRE_TRIAL_CONFLICT),
         ({"age_max": "30"}, "age_max", AGE_RANGE),
         ({"age_min": "four"}, "age_min", AGE_RANGE),
-        ({"name_en": ""}, "name_en", "This field is required."),
+        ({"name_en": ""}, "name_en", NAME_REQUIRED),
         ({"referral_email": "not-an-email"}, "referral_email", EMAIL_INVALID),
-        ({"status": "gone"}, "status", "Select a valid choice."),
+        ({"status": "gone"}, "status", STATUS_REQUIRED),
     ],
 )
 def test_the_edit_form_explains_invalid_input_and_stores_nothing(client, provider, service, overrides, field, message):

@@ -3,8 +3,12 @@ that would newly publish an address or a map point is, until a moderator approve
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from directory.listings import fields, selectors, services
 from directory.listings.forms import LOCATION_NAME_REQUIRED, LOCATION_POSTCODE_INVALID
@@ -403,6 +407,23 @@ def test_the_form_says_what_is_wrong_and_keeps_what_was_typed(client, provider, 
     assert "9 Glanrafon" in html and 'value="Gwynedd"' in html
     assert 'class="govuk-error-summary"' in html
     assert not ServiceChange.objects.exists() and not Location.objects.filter(name="Bangor centre").exists()
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+@pytest.mark.parametrize("postcode", ["LL11", "LL11 1", "XYZ", "CF10 1EPXXXX", "not a postcode at all"])
+def test_a_bad_postcode_says_the_same_words_in_the_summary_as_by_the_box(client, provider, service, postcode, language):
+    # "LL11" was summarised as "Postcode: Enter a full postcode…", a postcode too long without the name.
+    client.force_login(provider)
+    with translation.override(language):
+        response = client.post(reverse("listings:location_add", args=[service.public_id]),
+                               {**NEW_ADDRESS, "postcode": postcode})
+        expected = str(LOCATION_POSTCODE_INVALID)
+
+    page = html.unescape(response.content.decode())
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', page, re.S).group(1)
+    assert [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", summary, re.S)] == [expected]
+    by_the_box = re.search(r'<p id="id_postcode-error" class="govuk-error-message">(.*?)</p>', page, re.S).group(1)
+    assert re.sub(r"<span[^>]*>.*?</span>", "", by_the_box).strip() == expected
 
 
 def test_the_list_shows_the_proposal_over_the_live_locations(client, provider, service, office, bangor_postcode):

@@ -1,0 +1,71 @@
+"""NUL and other control characters in the search's or the A to Z's address are taken out before
+anything reads it: never echoed into the page, never a 500 (PostgreSQL refuses NUL in text)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+from django.http import QueryDict
+
+from directory import control_characters
+from tests.factories import PostcodeFactory, ServiceFactory
+
+# What a page may hold besides printable text: tabs and line breaks.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@pytest.fixture
+def directory(wales_areas):
+    PostcodeFactory(postcode="CF10 1EP", latitude=51.4762, longitude=-3.1763, lad_code="W06000015")
+    ServiceFactory(name="Bridge service", coverage=[wales_areas["W06000015"]])
+
+
+@pytest.mark.parametrize(("query", "cleaned"), [
+    ({"postcode": "CF10\x00 1", "la": "W06000015"}, "postcode=CF10+1&la=W06000015"),
+    ({"postcode": "CF10\x01 1"}, "postcode=CF10+1"),
+    ({"la": "W06000015\x00"}, "la=W06000015"),
+    ({"la": "\x00", "postcode": "CF10 1"}, "la=&postcode=CF10+1"),
+    ({"postcode": "CF10 1", "age": "9\x00"}, "postcode=CF10+1&age=9"),
+    ({"postcode": "CF10 1", "abuse_form": "\x1bcse"}, "postcode=CF10+1&abuse_form=cse"),
+    ({"postcode": "CF10 1", "sort": "\x7f", "referrer": "\x00", "max_wait": "\x07"},
+     "postcode=CF10+1&sort=&referrer=&max_wait="),
+    ({"postcode": "CF10 1", "page": "\x002", "\x00": "x"}, "postcode=CF10+1&page=2"),
+])
+def test_a_search_link_with_control_characters_is_the_same_search_without_them(client, directory, query, cleaned):
+    address = "/search/?" + "&".join(f"{quote(name)}={quote(value)}" for name, value in query.items())
+
+    response = client.get(address)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/search/?{cleaned}"
+    page = client.get(response["Location"])
+    assert page.status_code in (200, 400)  # 400: the search's own errors, said by the form
+    assert not _CONTROL.search(page.content.decode())
+
+
+@pytest.mark.parametrize(("query", "location"), [
+    ("letter=%00", "/services/?letter="),
+    ("letter=b%00", "/services/?letter=b"),
+    ("letter=%1B%5B31m", "/services/?letter=%5B31m"),
+    ("page=%00", "/services/?page="),
+    ("%00", "/services/"),
+])
+def test_an_a_to_z_link_with_control_characters_is_the_same_page_without_them(client, directory, query, location):
+    response = client.get(f"/services/?{query}")
+
+    assert response.status_code == 302
+    assert response["Location"] == location
+    page = client.get(location)
+    assert page.status_code == 200
+    assert not _CONTROL.search(page.content.decode())
+
+
+def test_a_welsh_search_link_stays_welsh(client, directory):
+    response = client.get("/cy/search/?postcode=CF10%001")
+    assert response["Location"] == "/cy/search/?postcode=CF101"
+
+
+def test_an_address_without_control_characters_is_used_as_it_is():
+    assert control_characters.query_without(QueryDict("postcode=CF10+1&la=W06000015&age=9%0A")) is None

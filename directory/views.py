@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -144,8 +144,11 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "directory/search.html",
                       {**context, "form": SearchForm(), "directory_version": version.current()})
     if (cleaned := control_characters.query_without(request.GET)) is not None:
-        # Before the cache, the form or the page sees the address (directory/control_characters.py).
-        return _same_page(request, cleaned)
+        # Before the cache, the form or the page sees the address (directory/control_characters.py);
+        # a full postcode is cut in the same step: one redirect, and the full postcode never sent
+        # to an address of its own.
+        cut = postcode_privacy.cut_query(QueryDict(cleaned))
+        return _same_page(request, cleaned if cut is None else cut)
     if (cut := postcode_privacy.cut_query(request.GET)) is not None:
         # Before the cache sees the address (its key is made from it) or anything else reads it.
         return HttpResponseRedirect(f"{request.path}?{cut}")

@@ -45,6 +45,16 @@ def test_a_search_link_with_control_characters_is_the_same_search_without_them(c
     assert not _CONTROL.search(page.content.decode())
 
 
+def test_a_full_postcode_with_a_control_character_is_cut_in_the_same_redirect(client, directory):
+    """One redirect, to the cut address: never a second hop, nor an address holding the full postcode
+    (found by tests/fuzz: a control character's redirect, then the full postcode's)."""
+    response = client.get("/search/?abuse_form=intra_familial&abuse_form=%08&postcode=CF10+1EP", follow=True)
+
+    assert [url for url, _status in response.redirect_chain] == [
+        "/search/?abuse_form=intra_familial&abuse_form=&postcode=CF10+1&la=W06000015&cut=1"]
+    assert not _CONTROL.search(response.content.decode())
+
+
 @pytest.mark.parametrize(("query", "location"), [
     ("letter=%00", "/services/?letter="),
     ("letter=b%00", "/services/?letter=b"),

@@ -69,15 +69,8 @@ def field_errors(field: BoundField) -> SafeString:
 def text_input(field: BoundField, width: str, inputmode: str = "", autocomplete: str = "") -> SafeString:
     """As input.html: a labelled text input with its hint and errors."""
     errors = errors_of(field)
-    if errors:
-        before, after = _text_input_around(field, width, inputmode, autocomplete, errors)
-    else:
-        # Without errors all but the value is the same for every form of the class in a language.
-        key = (type(field.form), field.html_name, field.auto_id, width, inputmode, autocomplete, get_language())
-        around = _AROUND.get(key)
-        if around is None:
-            around = _AROUND[key] = _text_input_around(field, width, inputmode, autocomplete, errors)
-        before, after = around
+    before, after = _around(field, errors, (width, inputmode, autocomplete),
+                            lambda: _text_input_around(field, width, inputmode, autocomplete, errors))
     value = field.value()
     return mark_safe(before + ("" if value is None else text_html(value)) + after)  # noqa: S308 - escaped
 
@@ -85,6 +78,18 @@ def text_input(field: BoundField, width: str, inputmode: str = "", autocomplete:
 # (form class, field name, id, its options, language) -> an error-free field's HTML either side of
 # its value (text inputs) or its items (checkboxes and radios): building it cost most of a field.
 _AROUND: dict[tuple, tuple[str, str]] = {}
+
+
+def _around(field: BoundField, errors, options: tuple, build) -> tuple[str, str]:
+    """The field's HTML either side of its value or items: built each time for a field with errors;
+    without, the same for every form of the class in a language, so built once (`_AROUND`)."""
+    if errors:
+        return build()
+    key = (type(field.form), field.html_name, field.auto_id, *options, get_language())
+    around = _AROUND.get(key)
+    if around is None:
+        around = _AROUND[key] = build()
+    return around
 
 
 def _text_input_around(
@@ -162,14 +167,7 @@ def _choices(field: BoundField, kind: str, input_type: str) -> str:
 
 def _group(field: BoundField, kind: str, input_type: str) -> SafeString:
     errors = errors_of(field)
-    if errors:
-        before, after = _group_around(field, kind, errors)
-    else:
-        key = (type(field.form), field.html_name, field.auto_id, kind, get_language())
-        around = _AROUND.get(key)
-        if around is None:
-            around = _AROUND[key] = _group_around(field, kind, errors)
-        before, after = around
+    before, after = _around(field, errors, (kind,), lambda: _group_around(field, kind, errors))
     return mark_safe(before + _choices(field, kind, input_type) + after)  # noqa: S308 - every value escaped
 
 

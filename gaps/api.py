@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +15,12 @@ from gaps.serializers import AreaResultSerializer, GapsQuerySerializer, GapsResp
 
 class GapsView(APIView):
     """Access per area for one layer (a question, optionally an age band)."""
+
+    # Open data, the same for everyone: no sign-in to read it, so no session looked at. With the
+    # default session authentication the docs page showed it locked ("Authorize" with the session
+    # cookie) and every answer said `Vary: Cookie`, one copy per reader in a shared cache.
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
 
     @extend_schema(parameters=[GapsQuerySerializer], responses=GapsResponseSerializer, operation_id="gaps_layer")
     def get(self, request: Request) -> Response:

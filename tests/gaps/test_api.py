@@ -86,3 +86,15 @@ def test_a_local_authoritys_own_row_lists_none_beside_its_no_provision_flag(clie
     assert {la["code"] for la in data["wales"]["local_authorities_with_no_provision"]} == (
         {a["code"] for a in data["areas"]} - {CARDIFF}
     )
+
+
+def test_the_open_gaps_api_is_documented_and_served_as_needing_no_sign_in(client, wales_areas):
+    """The gaps table is open data: the docs page must not show it behind a lock ("Authorize" with
+    the session cookie), and a shared cache may keep one copy for every reader (no Vary: Cookie)."""
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    assert schema["paths"][URL]["get"].get("security", [{}]) == [{}]
+    assert "securitySchemes" not in schema.get("components", {})
+
+    response = client.get(URL, {"layer": "all"})
+    assert response.status_code == 200
+    assert "Cookie" not in response.get("Vary", "")

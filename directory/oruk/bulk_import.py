@@ -45,7 +45,7 @@ from directory.models import (
     TaxonomyTerm,
     WaitingTimeReport,
 )
-from directory.oruk.records import UNMAPPED_ONLY, ServiceData, TermData, kept_extensions
+from directory.oruk.records import UNMAPPED_ONLY, ServiceData, TermData, defaults_note, kept_extensions
 
 CHUNK = 500  # records read together: each chunk costs ~8 reads and ~10 bulk writes
 DELETE_CHUNK = 900  # links deleted per statement (national services list up to ~30 areas each)
@@ -295,6 +295,8 @@ class FastPath:
             outcome = self._existing(existing, data, organisation, coverage, terms, plan)
         if outcome is None:
             return False
+        if outcome == "created" and (note := defaults_note(data)):
+            data.notes.append(note)
         self._keep(plan)
         self.seen_services.add(data.public_id)
         self.pending.append(Accepted(number, raw, label, data, outcome))

@@ -46,6 +46,7 @@ from directory.oruk.records import (
     ServiceData,
     TermData,
     WaitData,
+    defaults_note,
     kept_extensions,
     parse_service,
     record_label,
@@ -358,6 +359,8 @@ def apply_service(data: ServiceData, run: _Run) -> str:
         Service.objects.filter(pk=service.pk).update(updated_at=moment)
     elif raw_changed:
         data.notes.append(UNMAPPED_ONLY)
+    if created and (note := defaults_note(data)):
+        data.notes.append(note)
     return "created" if created else "updated" if changed or raw_changed else "unchanged"
 
 

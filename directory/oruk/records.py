@@ -27,6 +27,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
 from directory import vocabulary
+from directory.models import Service
 from directory.oruk import taxonomy as published
 
 AGE_CEILING = Decimal("25")  # Service.age_max's upper bound: children and young people
@@ -600,6 +601,33 @@ def kept_extensions(existing: dict, data: ServiceData) -> dict:
     if data.areas is not None and UNMAPPED_AREAS not in data.raw:
         kept.pop(UNMAPPED_AREAS, None)
     return kept
+
+
+DEFAULTS_NOTE = "new service given this directory's defaults where its record says nothing"
+
+
+def defaults_note(data: ServiceData) -> str | None:
+    """For a new service: what its record does not say that the directory publishes all the same.
+
+    A field the record does not mention takes the model's default, and some of those are published
+    as facts (an attribute such as "No verbal disclosure required", `csa_free`, the service page):
+    another publisher's feed that knows nothing of our criteria would otherwise be read as stating
+    them. The note names each by the field the publisher would send to say otherwise."""
+    said = data.fields
+
+    def default(model_field: str):
+        return Service._meta.get_field(model_field).get_default()
+
+    unsaid = [f"{key} {default(model_field)}" for key, model_field in (("minimum_age", "age_min"),
+                                                                       ("maximum_age", "age_max"))
+              if model_field not in said]
+    for concept, (_choices, concept_fields) in vocabulary.MULTI_VALUED.items():
+        codes = [code for code, model_field in concept_fields.items() if default(model_field)]
+        if codes and said.keys().isdisjoint(concept_fields.values()):
+            unsaid.append(f"csa_{concept} {codes}")
+    unsaid += [f"{key} {str(default(model_field)).lower()}" for key, model_field in _CSA_BOOLEANS.items()
+               if model_field not in said]
+    return f"{DEFAULTS_NOTE}: {', '.join(unsaid)}" if unsaid else None
 
 
 def record_label(raw: object) -> str:

@@ -69,3 +69,76 @@ def test_a_feed_listing_a_service_twice_reports_the_second(feed, tmp_path, path_
     assert "0 updated, 2 unchanged, 1 rejected (saved)" in out, err
     assert f"rejected service {documents[0]['id']}: the feed gave this id already, in record 1" in err
     assert not Service.objects.filter(name="Another name").exists()
+
+
+DEFAULTS_NOTE = "new service given this directory's defaults where its record says nothing"
+BRISTOL = "2a3483ea-8966-4f50-9dc3-7bafa1e5c623"
+
+
+def _bristol_record() -> dict:
+    from tests.directory.oruk.test_import_export import SAMPLES
+
+    return json.loads((SAMPLES / "oruk3" / "bristol_service_2a3483ea.json").read_text(encoding="utf-8-sig"))
+
+
+def test_a_new_service_whose_record_is_silent_on_our_criteria_is_reported_with_the_defaults_it_got(
+    wales_areas, tmp_path, path_taken
+):
+    """Another publisher's record (Bristol's, ORUK 3.0) says nothing of who may refer, disclosure or
+    cost; the new service still publishes "No verbal disclosure required", "free" and the rest, so
+    the publisher is told which, by the fields they would send to say otherwise."""
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([_bristol_record()]))
+
+    out, err = run_import(path, "--dry-run")
+    assert f"1 x {DEFAULTS_NOTE}" in out, err
+
+    out, err = run_import(path, "-v", "2")
+
+    assert "1 created" in out, err
+    detail = next(line for line in out.splitlines() if BRISTOL in line and DEFAULTS_NOTE in line)
+    for stated in ("csa_audiences ['child']", "csa_referrers ['professional']", "csa_delivery_modes ['in_person']",
+                   "csa_disclosure_required false", "csa_free true", "csa_welsh_available false"):
+        assert stated in detail
+    # Its ages were given (as -1, "not set", noted on their own line), so they are not repeated here.
+    assert "minimum_age" not in detail
+    service = Service.objects.get(public_id=BRISTOL)
+    assert (service.supports_child, service.disclosure_required, service.is_free) == (True, False, True)
+
+
+def test_a_record_that_states_our_criteria_gets_no_defaults_note(feed, tmp_path, path_taken):
+    documents = json.loads(export_text())
+    Service.objects.all().delete()
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(documents))
+
+    out, err = run_import(path)
+
+    assert f"{len(documents)} created" in out, err
+    assert DEFAULTS_NOTE not in out
+
+
+def test_an_update_silent_on_our_criteria_changes_nothing_and_gets_no_defaults_note(wales_areas, tmp_path, path_taken):
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([_bristol_record()]))
+    run_import(path)
+    Service.objects.filter(public_id=BRISTOL).update(disclosure_required=True, is_free=False)
+
+    out, err = run_import(path)
+
+    assert "0 created, 0 updated, 1 unchanged" in out, err
+    assert DEFAULTS_NOTE not in out
+    assert Service.objects.filter(public_id=BRISTOL, disclosure_required=True, is_free=False).exists()
+
+
+def test_a_bare_record_is_reported_with_every_default_it_got_including_its_ages(wales_areas, path_taken):
+    """The CQC feed's records carry only an id, a name, a status and an organisation."""
+    from tests.directory.oruk.test_import_export import SAMPLES
+
+    out, err = run_import(SAMPLES / "envelope-variants" / "cqc_porism_services_page1.json", "-v", "2")
+
+    assert "2 created" in out, err
+    notes = [line for line in out.splitlines() if DEFAULTS_NOTE in line]
+    assert len(notes) == 2
+    assert all("minimum_age 0, maximum_age 18, csa_audiences ['child']" in note for note in notes)
+    assert all("csa_disclosure_required false" in note for note in notes)

@@ -189,3 +189,30 @@ def test_the_public_wait_table_lists_one_report_a_day_the_last_that_day_and_the_
     history = moderator_client.get(reverse("listings:history", args=[service.public_id])).content.decode()
     waits = history.split('id="waits"', 1)[1].split('id="changes"', 1)[0]
     assert re.findall(r'<td class="govuk-table__cell">(\d+) weeks</td>', waits) == ["5", "4", "40", "9"]
+
+
+@pytest.mark.parametrize(("prefix", "not_stated"), [("", "Not stated"), ("/cy", "Heb ei nodi")])
+def test_a_service_that_lists_none_of_a_vocabulary_says_not_stated_rather_than_an_empty_row(
+    client, wales_areas, prefix, not_stated
+):
+    """An imported record listing no forms of abuse, referrers or ways of giving support (another
+    publisher's feed knows none of ours) gave rows with a label and nothing beside it. (A service
+    always supports someone: a database constraint.)"""
+    service = ServiceFactory(
+        coverage=[wales_areas[CARDIFF_VALE_HEALTH_BOARD]],
+        abuse_intra_familial=False, abuse_extra_familial=False, abuse_cse=False, abuse_harmful_sexual_behaviour=False,
+        abuse_online=False,
+        referral_by_professional=False, referral_by_parent_carer=False, referral_by_self=False,
+        delivery_in_person=False, delivery_outreach=False, delivery_phone=False, delivery_online=False,
+    )
+    with translation.override("en"):
+        url = _url(service)
+
+    page = client.get(prefix + url).content.decode()
+
+    rows = dict(re.findall(r'<dt class="govuk-summary-list__key">([^<]*)</dt><dd class="govuk-summary-list__value">(.*?)'
+                           r'</dd>', page))
+    assert len(rows) > 8
+    empty = [key for key, value in rows.items() if not re.sub(r"<[^>]*>", "", value).strip()]
+    assert empty == []
+    assert page.count(not_stated) >= 4  # the three vocabularies, and kinds of support as before

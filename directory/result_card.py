@@ -39,6 +39,7 @@ class PageStrings:
     all_wales_service: str = field(init=False)
     works_with: str = field(init=False)
     supports: str = field(init=False)
+    not_stated: str = field(init=False)  # a list item: "Works with" when the service lists no form of abuse
     distance: str = field(init=False)
     km: str = field(init=False)
     nearest_base: str = field(init=False)
@@ -94,6 +95,7 @@ def _language(language: str) -> _Language:
         "all_wales_service": gettext("All-Wales service"),
         "works_with": gettext("Works with"),
         "supports": gettext("Supports"),
+        "not_stated": "<li>" + gettext("Not stated") + "</li>",
         "distance": gettext("Distance"),
         "km": gettext("%(km)s km"),
         "nearest_base": gettext("(nearest base)"),
@@ -150,7 +152,7 @@ def card_html(result: object, strings: PageStrings, shortlist_button: str) -> Sa
         '  <dl class="govuk-summary-list sm-summary">\n'
         '    <div class="govuk-summary-list__row">\n'
         f'      <dt class="govuk-summary-list__key">{strings.works_with}</dt>\n'
-        f'      <dd class="govuk-summary-list__value"><ul class="sm-tag-list">{strings.tag_list(result.abuse_form_tags)}</ul></dd>\n'
+        f'      <dd class="govuk-summary-list__value"><ul class="sm-tag-list">{strings.tag_list(result.abuse_form_tags) or strings.not_stated}</ul></dd>\n'
         '    </div>\n'
         '    <div class="govuk-summary-list__row">\n'
         f'      <dt class="govuk-summary-list__key">{strings.supports}</dt>\n'

@@ -81,3 +81,13 @@ def test_distance_text_is_floatformat_one_place(language):
     with translation.override(language):
         separator = result_card.PageStrings.for_area("Powys").decimal_separator
         assert [result_card.km_text(v, separator) for v in values] == [str(floatformat(v, "1")) for v in values]
+
+
+@pytest.mark.parametrize(("language", "not_stated"), [("en", "Not stated"), ("cy", "Heb ei nodi")])
+def test_a_service_listing_no_form_of_abuse_says_not_stated_on_its_card(language, not_stated):
+    """An imported record may list none of our forms of abuse: "Works with" had nothing beside it."""
+    result = next(r for r in _results() if r.abuse_form_tags == [])
+    with translation.override(language):
+        html = result_card.card_html(result, result_card.PageStrings.for_area("Powys"), "")
+    works_with = html.split('<ul class="sm-tag-list">', 1)[1].split("</ul>", 1)[0]
+    assert works_with == f"<li>{not_stated}</li>"

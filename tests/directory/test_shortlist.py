@@ -252,3 +252,15 @@ def test_the_pack_prints_each_services_full_address_on_the_configured_site(clien
     printed = re.findall(r'<p class="govuk-body-s sm-print-only sm-pack-url">[^<]*?(https?://[^<\s]+)</p>', html)
     # The public site's, not the host the page was asked of ("testserver"), in the page's language.
     assert printed == [f"https://directory.example.org{prefix}/services/{s.public_id}/" for s in services]
+
+
+def test_a_service_listing_no_form_of_abuse_says_not_stated_on_the_shortlist(client, db):
+    """An imported record may list none of our forms of abuse: the pack's row said nothing at all."""
+    service = ServiceFactory(abuse_intra_familial=False, abuse_extra_familial=False, abuse_cse=False,
+                             abuse_harmful_sexual_behaviour=False, abuse_online=False)
+    client.post(ADD, {"service": str(service.public_id)})
+
+    page = client.get("/shortlist/").content.decode()
+
+    works_with = page.split(">Works with</dt>", 1)[1].split("</dd>", 1)[0]
+    assert works_with.endswith(">Not stated")

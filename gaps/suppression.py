@@ -125,7 +125,11 @@ def suppress_linked(
     authorities' counts"), so secondary suppression hides another cell wherever a region and all
     but one of its local authorities would show, and no count of 1–4 can be worked out from the
     regions and the local authorities together, however the groups overlap or nest (a
-    safeguarding board less a health board inside it is a third region's count).
+    safeguarding board less a health board inside it is a third region's count). Where a cell
+    must be hidden, a group's is chosen before a row's own: on sparse counts of all Wales's
+    boards, hiding the smallest cell wherever it lay hid twice as many local authorities' cells
+    (and Wales's totals); this way the local authorities lose few of the cells they showed alone.
+    Groups of the same rows should be given once (two suppressions of one sum may differ).
     """
     specs: list[_Spec] = []
     for t, parts in enumerate(tables):
@@ -140,7 +144,9 @@ _Groups = list[tuple[int, ...]]
 _Spec = tuple[
     Sequence[Sequence[Value]], Sequence[Value] | None, Sequence[Value] | None, Value | None, _Groups
 ]
-_Pass = tuple[_Grid, int, int, list[list[tuple[int, int]]]]
+# A table's grid, its numbers of rows (its own and its sums') and columns, its lines, and the
+# rows of its sums (hidden first where a cell must be: see `_secondary`).
+_Pass = tuple[_Grid, int, int, list[list[tuple[int, int]]], range]
 
 
 def _suppress_together(specs: Sequence[_Spec]) -> list[Table]:
@@ -149,18 +155,18 @@ def _suppress_together(specs: Sequence[_Spec]) -> list[Table]:
     extra: list[set[tuple[int, int]]] = [set() for _spec in specs]
     while True:
         grids = [_one_pass(spec, hidden_cols, hide_total, more) for spec, more in zip(specs, extra, strict=True)]
-        cols = {j for grid, n_rows, n_cols, _l in grids for j in range(n_cols) if grid[n_rows, j].hidden}
-        total = any(grid[n_rows, n_cols].hidden for grid, n_rows, n_cols, _l in grids)
+        cols = {j for grid, n_rows, n_cols, *_rest in grids for j in range(n_cols) if grid[n_rows, j].hidden}
+        total = any(grid[n_rows, n_cols].hidden for grid, n_rows, n_cols, *_rest in grids)
         if cols != hidden_cols or total != hide_total:
             hidden_cols, hide_total = cols, total
             continue
         # The first count given away that has a cell left to hide beside it: in linked tables the
         # same count may be given away in one table whose cells are all hidden already, and
         # protected only by hiding more in another.
-        covers = ((index, _cover(grids[index][0], key)) for index, key in _exposed(grids))
+        covers = ((index, _cover(grids[index][0], key, grids[index][4])) for index, key in _exposed(grids))
         index, cover = next(((index, cover) for index, cover in covers if cover is not None), (None, None))
         if cover is None:  # nothing given away, or nothing left to hide
-            return [_as_table(grid, n_rows, n_cols) for grid, n_rows, n_cols, _l in grids]
+            return [_as_table(grid, n_rows, n_cols) for grid, n_rows, n_cols, *_rest in grids]
         grid, n_rows, n_cols = grids[index][:3]
         if cover[0] == n_rows:  # a shared total: hidden in every breakdown
             if cover[1] == n_cols:
@@ -196,8 +202,9 @@ def _one_pass(spec: _Spec, hide_cols: set[int], hide_total: bool, hide_cells: se
             grid[key] = Cell(grid[key].value, HIDDEN, hidden=True, why="secondary")
 
     lines = _lines(n_rows, n_cols, groups)
-    _secondary(grid, lines)
-    return grid, n_rows, n_cols, lines
+    sums = range(n_rows - len(groups), n_rows)
+    _secondary(grid, lines, sums)
+    return grid, n_rows, n_cols, lines, sums
 
 
 def _lines(n_rows: int, n_cols: int, groups: Sequence[tuple[int, ...]]) -> list[list[tuple[int, int]]]:
@@ -236,7 +243,7 @@ def _exposed(grids: Sequence[_Pass]) -> list[tuple[int, tuple[int, int]]]:
     high: list[float] = []
     small: dict[int, tuple[int, tuple[int, int]]] = {}
     equations: list[tuple[dict[int, int], float]] = []
-    for t, (grid, n_rows, _n_cols, lines) in enumerate(grids):
+    for t, (grid, n_rows, _n_cols, lines, _sums) in enumerate(grids):
         for line in lines:
             terms: dict[int, int] = {}
             known = 0.0
@@ -316,15 +323,20 @@ def _floor(value: float) -> float:
     return value if isinf(value) else floor(value + 1e-9)
 
 
-def _cover(grid: _Grid, key: tuple[int, int]) -> tuple[int, int] | None:
+def _cover(grid: _Grid, key: tuple[int, int], sums: range = range(0)) -> tuple[int, int] | None:
     """The cell to hide next to protect `key`: the smallest non-zero one showing in its row or
-    column, else anywhere in the table."""
+    column, else anywhere in the table (a row of sums' first, as in `_secondary`)."""
     showing = [k for k, cell in grid.items() if not cell.hidden and cell.value != 0]
     beside = [k for k in showing if k[0] == key[0] or k[1] == key[1]]
-    return min(beside or showing, key=lambda k: (grid[k].value, k), default=None)
+    return min(beside or showing, key=lambda k: (k[0] not in sums, grid[k].value, k), default=None)
 
 
-def _secondary(grid: dict[tuple[int, int], Cell], lines: list[list[tuple[int, int]]]) -> None:
+def _secondary(grid: dict[tuple[int, int], Cell], lines: list[list[tuple[int, int]]], sums: range = range(0)) -> None:
+    """In each line with one hidden cell, hide the smallest non-zero one showing, until none has one.
+
+    A cell in a row of sums (a region's) first: the local authorities' cells are what the page
+    showed before regions were added, and a region's cell lies in fewer lines, so hiding it
+    hides fewer others."""
     changed = True
     while changed:
         changed = False
@@ -335,6 +347,6 @@ def _secondary(grid: dict[tuple[int, int], Cell], lines: list[list[tuple[int, in
             candidates = [key for key in line if not grid[key].hidden and grid[key].value != 0]
             if not candidates:
                 continue  # every other cell is 0: the hidden one is the total's 0 parts, nothing to give away
-            key = min(candidates, key=lambda k: (grid[k].value, k))
+            key = min(candidates, key=lambda k: (k[0] not in sums, grid[k].value, k))
             grid[key] = Cell(grid[key].value, HIDDEN, hidden=True, why="secondary")
             changed = True

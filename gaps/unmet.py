@@ -106,13 +106,26 @@ def _shown_order(by: str, rows: list[UnmetRow]) -> list[UnmetRow]:
 
 def _region_groups(
     categories: list[tuple[str, str, int | None]], regions: Sequence[AreaRow]
-) -> list[tuple[AreaRow, tuple[int, ...]]]:
-    """Each region with local authorities among the rows, with their rows' indexes. The regions keep
-    the order given (the database's, by kind and English name), never the page's language: it
-    decides which cells are hidden, as the rows' order does (`_categories`)."""
+) -> tuple[list[tuple[int, ...]], dict[str, int]]:
+    """The groups of rows that regions add up (their indexes), and each region's group.
+
+    Regions of the same local authorities (North Wales's safeguarding board and Betsi Cadwaladr;
+    in Wales all but Mid and West Wales and its two health boards) are one group: one row of
+    counts, suppressed once, shown alike under either name; two rows of the same sums hid
+    different cells, one showing what the other hid. The groups keep the regions' order (the
+    database's, by kind and English name), never the page's language: it decides which cells are
+    hidden, as the rows' order does (`_categories`)."""
     index = {code: i for i, (code, _label, _children) in enumerate(categories)}
-    groups = [(region, tuple(sorted(index[c] for c in region.la_codes if c in index))) for region in regions]
-    return [(region, members) for region, members in groups if members]
+    groups: list[tuple[int, ...]] = []
+    of_region: dict[str, int] = {}
+    for region in regions:
+        members = tuple(sorted(index[c] for c in region.la_codes if c in index))
+        if not members:
+            continue
+        if members not in groups:
+            groups.append(members)
+        of_region[region.code] = groups.index(members)
+    return groups, of_region
 
 
 def _rate(total: Cell, children: int | None) -> Cell:
@@ -145,9 +158,8 @@ def report_build(
         parts = [[totals.get(by, {}).get((code, reason), 0) for reason, _label in columns] for code, _l, _c in categories]
         raw.append((by, title, row_heading, categories, parts))
     by_la = raw[0][3]
-    groups = _region_groups(by_la, regions)
-    tables = suppress_linked([parts or [[0] * len(columns)] for *_rest, parts in raw],
-                             sums=[[members for _region, members in groups]])
+    groups, of_region = _region_groups(by_la, regions)
+    tables = suppress_linked([parts or [[0] * len(columns)] for *_rest, parts in raw], sums=[groups])
     wales = _children(by_la, range(len(by_la))) if by_la else None
     breakdowns = []
     for (by, title, row_heading, categories, _parts), table in zip(raw, tables, strict=True):
@@ -157,11 +169,14 @@ def report_build(
         region_rows = {}
         if by == "lad_code":
             n_own = len(categories)
-            for g, (region, members) in enumerate(groups):
+            for region in regions:
+                if region.code not in of_region:
+                    continue
+                g = of_region[region.code]
                 total = table.row_totals[n_own + g]
                 region_rows[region.code] = UnmetRow(
                     region.code, area_display_name(region.name, region.name_cy), table.cells[n_own + g], total,
-                    _rate(total, _children(categories, members)),
+                    _rate(total, _children(categories, groups[g])),
                 )
         total_row = UnmetRow("", _("Total"), table.col_totals, table.total,
                              _rate(table.total, wales) if by == "lad_code" else None)

@@ -249,6 +249,14 @@ def test_a_region_less_its_shown_local_authorities_does_not_give_away_a_hidden_o
     assert _worked_out([table], [PAIRS]) == []
 
 
+def test_a_regions_cell_is_hidden_before_a_local_authoritys_where_either_would_do():
+    # Region 4's 13 or authority 1's 10: hiding the region's keeps the local authorities' table as it was.
+    table = suppress_linked([LAS], sums=[PAIRS])[0]
+    alone = suppress_table(LAS)
+    assert table.cells[4][0].hidden and table.cells[1][0].text == "10"
+    assert [[c.text for c in row] for row in table.cells[:4]] == [[c.text for c in row] for row in alone.cells]
+
+
 def test_suppressing_the_regions_as_another_breakdown_alone_would_give_the_count_away():
     # What the rule guards against: the regions suppressed as a breakdown that only shares the
     # column totals with the local authorities show 13 beside authority 1's 10, and 13 − 10 = 3.

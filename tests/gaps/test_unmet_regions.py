@@ -187,3 +187,22 @@ def test_the_welsh_regional_page_names_the_region_and_says_what_was_done_in_wels
     assert "Mae'r tabl fesul awdurdod lleol yn rhestru 3 awdurdod lleol" in body
     assert "fe'u cuddir ynghyd â hwy" in body
     assert "Dewiswch y chwarter a'r ardal" in body
+
+
+def test_a_regions_cell_is_hidden_rather_than_a_local_authoritys_where_either_would_do():
+    # North's 13 or Beta's 10 must go: the region's, so the local authorities show what they showed.
+    by_la, before = _report().breakdowns[0], _report(regions=()).breakdowns[0]
+    beta = next(r for r in by_la.rows if r.code == "B2")
+    assert by_la.regions["R1"].cells[0].hidden and beta.cells[0].text == "10"
+    assert [_texts(r) for r in by_la.rows] == [_texts(r) for r in before.rows]
+
+
+def test_two_regions_of_the_same_local_authorities_show_the_same_cells():
+    # As Betsi Cadwaladr and the North Wales safeguarding board: one sum, never two suppressions of it.
+    # (Counts for which two suppressions of the sum hid its 24 under one name and showed it under the other.)
+    twin = AreaRow("R4", "North board", "Bwrdd y Gogledd", "safeguarding_region", 0, ("B2", "A1"))
+    counts = {"A1": (12, 5), "B2": (12, 3), "C3": (0, 5), "D4": (0, 1)}
+    report = unmet.report_build(totals=_totals(counts), las=LAS, regions=(NORTH, SOUTH, twin, ALONE))
+    by_la = report.breakdowns[0]
+    assert _texts(by_la.regions["R4"]) == _texts(by_la.regions["R1"])
+    assert by_la.regions["R4"].label == "North board"

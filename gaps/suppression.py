@@ -141,9 +141,7 @@ def suppress_linked(
 
 _Grid = dict[tuple[int, int], Cell]
 _Groups = list[tuple[int, ...]]
-_Spec = tuple[
-    Sequence[Sequence[Value]], Sequence[Value] | None, Sequence[Value] | None, Value | None, _Groups
-]
+_Spec = tuple[Sequence[Sequence[Value]], Sequence[Value] | None, Sequence[Value] | None, Value | None, _Groups]
 # A table's grid, its numbers of rows (its own and its sums') and columns, its lines, and the
 # rows of its sums (hidden first where a cell must be: see `_secondary`).
 _Pass = tuple[_Grid, int, int, list[list[tuple[int, int]]], range]
@@ -215,7 +213,9 @@ def _lines(n_rows: int, n_cols: int, groups: Sequence[tuple[int, ...]]) -> list[
     n_own = n_rows - len(groups)
     lines = [[(i, j) for j in range(n_cols + 1)] for i in range(n_rows + 1)]
     lines += [[*((i, j) for i in range(n_own)), (n_rows, j)] for j in range(n_cols + 1)]
-    return lines + [[*((i, j) for i in group), (n_own + g, j)] for g, group in enumerate(groups) for j in range(n_cols + 1)]
+    return lines + [
+        [*((i, j) for i in group), (n_own + g, j)] for g, group in enumerate(groups) for j in range(n_cols + 1)
+    ]
 
 
 def _as_table(grid: _Grid, n_rows: int, n_cols: int) -> Table:

@@ -141,7 +141,10 @@ def _children(categories: list[tuple[str, str, int | None]], members: Sequence[i
 
 
 def report_build(
-    *, totals: Mapping[str, Mapping[tuple[str, str], int]], las: Sequence[LocalAuthority], regions: Sequence[AreaRow] = ()
+    *,
+    totals: Mapping[str, Mapping[tuple[str, str], int]],
+    las: Sequence[LocalAuthority],
+    regions: Sequence[AreaRow] = (),
 ) -> UnmetReport:
     """Every breakdown of the counts (`totals[by]`: (code, reason) → count), suppressed together. Pure.
 
@@ -155,7 +158,9 @@ def report_build(
     raw = []
     for by, title, row_heading in BREAKDOWNS:
         categories = _categories(by, totals.get(by, {}), las)
-        parts = [[totals.get(by, {}).get((code, reason), 0) for reason, _label in columns] for code, _l, _c in categories]
+        parts = [
+            [totals.get(by, {}).get((code, reason), 0) for reason, _label in columns] for code, _l, _c in categories
+        ]
         raw.append((by, title, row_heading, categories, parts))
     by_la = raw[0][3]
     groups, of_region = _region_groups(by_la, regions)
@@ -175,13 +180,18 @@ def report_build(
                 g = of_region[region.code]
                 total = table.row_totals[n_own + g]
                 region_rows[region.code] = UnmetRow(
-                    region.code, area_display_name(region.name, region.name_cy), table.cells[n_own + g], total,
+                    region.code,
+                    area_display_name(region.name, region.name_cy),
+                    table.cells[n_own + g],
+                    total,
                     _rate(total, _children(categories, groups[g])),
                 )
-        total_row = UnmetRow("", _("Total"), table.col_totals, table.total,
-                             _rate(table.total, wales) if by == "lad_code" else None)
-        breakdowns.append(Breakdown(by, str(title), str(row_heading), _shown_order(by, rows), table, [total_row],
-                                    region_rows))
+        total_row = UnmetRow(
+            "", _("Total"), table.col_totals, table.total, _rate(table.total, wales) if by == "lad_code" else None
+        )
+        breakdowns.append(
+            Breakdown(by, str(title), str(row_heading), _shown_order(by, rows), table, [total_row], region_rows)
+        )
     return UnmetReport(columns, breakdowns)
 
 
@@ -202,7 +212,8 @@ def within_region(report: UnmetReport, region: AreaRow | None) -> UnmetReport:
     by_la, *others = report.breakdowns
     wales = replace(by_la.summaries[-1], label=_("Wales"))
     chosen = replace(
-        by_la, rows=[row for row in by_la.rows if row.code in region.la_codes],
+        by_la,
+        rows=[row for row in by_la.rows if row.code in region.la_codes],
         summaries=[by_la.regions[region.code], wales] if region.code in by_la.regions else [wales],
     )
     return replace(report, breakdowns=[chosen, *others])

@@ -18,8 +18,12 @@ from gaps.models import UnmetSearchCount
 from gaps.suppression import LOW
 
 # Plain rows, no database: four local authorities, two regions of two, and a region of one.
-LAS = [("A1", "Alpha", "Alffa", 1000), ("B2", "Beta", "Beta", 3000), ("C3", "Gamma", "Gama", 2000),
-       ("D4", "Delta", "Delta", 4000)]
+LAS = [
+    ("A1", "Alpha", "Alffa", 1000),
+    ("B2", "Beta", "Beta", 3000),
+    ("C3", "Gamma", "Gama", 2000),
+    ("D4", "Delta", "Delta", 4000),
+]
 NORTH = AreaRow("R1", "North", "Gogledd", "health_board", 0, ("A1", "B2"))
 SOUTH = AreaRow("R2", "South", "De", "health_board", 0, ("C3", "D4"))
 ALONE = AreaRow("R3", "Delta alone", "Delta yn unig", "safeguarding_region", 0, ("D4",))
@@ -28,13 +32,21 @@ COUNTS = {"A1": (3, 10), "B2": (10, 12), "C3": (20, 16), "D4": (8, 9)}
 
 
 def _totals(counts: dict[str, tuple[int, int]]) -> dict[str, dict[tuple[str, str], int]]:
-    by_la = {(code, reason): n for code, pair in counts.items()
-             for reason, n in zip(("no_service", "criteria_exclude"), pair, strict=True) if n}
+    by_la = {
+        (code, reason): n
+        for code, pair in counts.items()
+        for reason, n in zip(("no_service", "criteria_exclude"), pair, strict=True)
+        if n
+    }
     reasons: dict[tuple[str, str], int] = {}
     for (_code, reason), n in by_la.items():
         reasons["unknown", reason] = reasons.get(("unknown", reason), 0) + n
-    return {"lad_code": by_la, "abuse_forms": {(f, r): n for (_u, r), n in reasons.items() for f in [""]},
-            "age_band": reasons, "excluded_by": {("none", r): n for (_u, r), n in reasons.items()}}
+    return {
+        "lad_code": by_la,
+        "abuse_forms": {(f, r): n for (_u, r), n in reasons.items() for f in [""]},
+        "age_band": reasons,
+        "excluded_by": {("none", r): n for (_u, r), n in reasons.items()},
+    }
 
 
 def _report(regions=(NORTH, SOUTH, ALONE)) -> unmet.UnmetReport:
@@ -101,10 +113,24 @@ def counted(wales_areas):
     """April 2025: Powys 3, Ceredigion 8, Cardiff 20 and Swansea 9 searches with no service. Mid and
     West Wales (Hywel Dda's three and Powys) would show 11 beside Hywel Dda's 8: 11 − 8 = Powys's 3."""
     for lad, n in ((POWYS, 3), (CEREDIGION, 8), (CARDIFF, 20), (SWANSEA, 9)):
-        UnmetSearchCount.objects.create(month=date(2025, 4, 1), lad_code=lad, abuse_forms="", age_band="unknown",
-                                        excluded_by="none", reason="no_service", count=n)
-    UnmetSearchCount.objects.create(month=date(2025, 4, 1), lad_code=CARDIFF, abuse_forms="", age_band="unknown",
-                                    excluded_by="age", reason="criteria_exclude", count=12)
+        UnmetSearchCount.objects.create(
+            month=date(2025, 4, 1),
+            lad_code=lad,
+            abuse_forms="",
+            age_band="unknown",
+            excluded_by="none",
+            reason="no_service",
+            count=n,
+        )
+    UnmetSearchCount.objects.create(
+        month=date(2025, 4, 1),
+        lad_code=CARDIFF,
+        abuse_forms="",
+        age_band="unknown",
+        excluded_by="age",
+        reason="criteria_exclude",
+        count=12,
+    )
 
 
 def _csv(client, **params) -> tuple[list[list[str]], list[dict[str, str]]]:
@@ -142,14 +168,19 @@ def test_a_bad_region_shows_wales_with_an_error_and_its_csv_is_refused(client, c
 
 def test_a_regions_csv_is_named_for_it_and_holds_its_row_under_its_local_authorities(client, counted):
     response = client.get("/gaps/unmet/data.csv", {"quarter": "2025-Q2", "region": HYWEL_DDA})
-    assert response["Content-Disposition"] == f'attachment; filename="servicemap-unmet-searches-2025-Q2-{HYWEL_DDA}.csv"'
+    assert (
+        response["Content-Disposition"] == f'attachment; filename="servicemap-unmet-searches-2025-Q2-{HYWEL_DDA}.csv"'
+    )
     head, rows = _csv(client, region=HYWEL_DDA)
     assert head[0] == ["Figures for", "Hywel Dda University Health Board"]
     assert any(line[0] == "Area" and "covers 3 local authorities" in line[1] for line in head)
     by_la = [r for r in rows if r["breakdown"] != "abuse_forms" and r["breakdown"] not in ("age_band", "excluded_by")]
     assert [(r["breakdown"], r["code"]) for r in by_la] == [
-        ("lad_code", "W06000010"), ("lad_code", CEREDIGION), ("lad_code", "W06000009"),
-        ("health_board", HYWEL_DDA), ("lad_code", ""),
+        ("lad_code", "W06000010"),
+        ("lad_code", CEREDIGION),
+        ("lad_code", "W06000009"),
+        ("health_board", HYWEL_DDA),
+        ("lad_code", ""),
     ]
     assert {r["breakdown"] for r in rows} == {"lad_code", "health_board", "abuse_forms", "age_band", "excluded_by"}
 

@@ -112,8 +112,9 @@ def quarter_label(first: date) -> str:
     return f"{date_format(months[0], 'F')}–{date_format(months[-1], 'F Y')}"
 
 
-class UnmetForm(forms.Form):
-    """One whole calendar quarter that has ended and holds counted searches; the latest by default.
+class UnmetForm(RegionChoice):
+    """One whole calendar quarter that has ended and holds counted searches, the latest by default;
+    and Wales (the default) or one region, as on the headlines.
 
     Never any other span of months: the counts of two periods, one inside the other (January to
     March against January to February, or a quarter still being counted seen on two days), give
@@ -122,9 +123,10 @@ class UnmetForm(forms.Form):
     """
 
     quarter = forms.ChoiceField(label=_("Quarter"), required=False)
+    field_order = ("quarter", "region")
 
-    def __init__(self, *args, months: list[date], today: date, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, months: list[date], today: date, regions: Sequence[AreaRow] = (), **kwargs) -> None:
+        super().__init__(*args, regions=regions, **kwargs)
         self.months = sorted(months)
         # A quarter has ended once today is in a later one.
         ended = {quarter_of(m) for m in self.months if quarter_of(m) < quarter_of(today)}
@@ -144,9 +146,10 @@ class UnmetForm(forms.Form):
         return quarter_months(quarter) if quarter else []
 
     def shown_query(self) -> str:
-        """As `LayerForm.shown_query`: the quarter the page shows."""
-        quarter = self.chosen_quarter()
-        return urlencode({"quarter": quarter_key(quarter)}) if quarter else ""
+        """As `LayerForm.shown_query`: the quarter and the region the page shows."""
+        quarter, region = self.chosen_quarter(), self.chosen_region()
+        query = {"quarter": quarter_key(quarter) if quarter else "", "region": region.code if region else ""}
+        return urlencode({name: value for name, value in query.items() if value})
 
 
 SAME_SNAPSHOT = _("Choose a different snapshot from “Then”, or Now: a snapshot compared with itself shows no change.")

@@ -142,5 +142,27 @@ def unmet_notes(quarter: date | None) -> list[tuple[str, str]]:
             "abuse is counted once, under that combination."
         ) + " " + _("Only searches for a child in a Welsh local authority are counted; a search from a postcode "
                     "in England or Scotland is not.") + " " + _counting_cap()),
-        ("suppression", _("Counts of 1–4 are shown as <5; some other cells are hidden so they cannot be worked out.")),
+        ("suppression", _("Counts of 1–4 are shown as <5; some other cells are hidden so they cannot be worked out.")
+         + " " + UNMET_REGIONS_SUPPRESSED),
     ]
+
+
+# Why a local authority's cell may be hidden on every view, not only on a region's (gaps/unmet.py).
+UNMET_REGIONS_SUPPRESSED = gettext_lazy(
+    "A health board's or regional safeguarding board's counts are the sums of its local authorities' counts, "
+    "and are suppressed together with them, the same on every page: where subtracting the counts of a region's "
+    "other local authorities, or of another region, from the region's count would give away a hidden count, "
+    "another cell is hidden too."
+)
+
+
+def unmet_region_note(region: layers.AreaRow, members: list[str]) -> str:
+    """Which local authorities a region's unmet counts add up (their names, in the page's language)."""
+    covers = ngettext(
+        "%(region)s covers %(n)s local authority: %(members)s.",
+        "%(region)s covers %(n)s local authorities: %(members)s.", len(members),
+    ) % {"region": area_display_name(region.name, region.name_cy), "n": len(members), "members": ", ".join(members)}
+    return covers + " " + _(
+        "On its own row, each count is the sum of its local authorities' counts, and the rate is per 10,000 of "
+        "their children. The tables by forms of abuse, age and criterion are for all of Wales."
+    )

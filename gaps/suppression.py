@@ -5,6 +5,10 @@
   one cannot be worked out (secondary suppression), repeated until no line gives one away;
   then more, until no count of 1–4 can be worked out from several lines together, or from a
   "<5" being 1–4 and a hidden "[c]" 5 or more (see `_exposed`).
+- Rows that are sums of other rows (a region's local authorities) are made from the unrounded
+  counts, suppressed like any other, and each "region = its parts" is a line too, so a region's
+  count less its local authorities' shown counts never leaves one hidden count to be worked out
+  (see `suppress_linked`'s `sums`).
 - A rate whose numerator is suppressed is suppressed.
 - A publisher's own symbols ("c", "*", "..") are kept as they are and never back-calculated.
 
@@ -101,21 +105,46 @@ def suppress_table(
     Then, while the cells that show still pin down a count of 1–4 through several lines at once
     (see `_exposed`), one more cell beside it is hidden.
     """
-    return _suppress_together([(parts, row_totals, col_totals, total)])[0]
+    return _suppress_together([(parts, row_totals, col_totals, total, [])])[0]
 
 
-def suppress_linked(tables: Sequence[Sequence[Sequence[Value]]]) -> list[Table]:
+def suppress_linked(
+    tables: Sequence[Sequence[Sequence[Value]]], sums: Sequence[Sequence[Sequence[int]]] = ()
+) -> list[Table]:
     """Several breakdowns of the same counts by the same columns (e.g. by area, by age band).
 
     They share their column totals and grand total, so a total hidden in one is hidden in all,
     or another breakdown would show it; and no count of 1–4 may be worked out from all of them
     together. Repeated until the tables agree.
+
+    `sums[t]`, where given, lists groups of table t's rows (their indexes) whose sums are
+    published too: a health board's or a safeguarding board's local authorities. Each group adds
+    a row after the table's own (in the order given), made from the unrounded counts and given
+    the same primary suppression; the column totals stay those of the table's own rows. Each
+    group's cells, column by column, are one more line ("the region's count = its local
+    authorities' counts"), so secondary suppression hides another cell wherever a region and all
+    but one of its local authorities would show, and no count of 1–4 can be worked out from the
+    regions and the local authorities together, however the groups overlap or nest (a
+    safeguarding board less a health board inside it is a third region's count). Where a cell
+    must be hidden, a group's is chosen before a row's own: on sparse counts of all Wales's
+    boards, hiding the smallest cell wherever it lay hid twice as many local authorities' cells
+    (and Wales's totals); this way the local authorities lose few of the cells they showed alone.
+    Groups of the same rows should be given once (two suppressions of one sum may differ).
     """
-    return _suppress_together([(parts, None, None, None) for parts in tables])
+    specs: list[_Spec] = []
+    for t, parts in enumerate(tables):
+        groups = [tuple(g) for g in sums[t]] if t < len(sums) else []
+        added = [[_total([parts[i][j] for i in g]) for j in range(len(parts[0]))] for g in groups] if parts else []
+        specs.append(([*parts, *added], None, None, None, groups))
+    return _suppress_together(specs)
 
 
 _Grid = dict[tuple[int, int], Cell]
-_Spec = tuple[Sequence[Sequence[Value]], Sequence[Value] | None, Sequence[Value] | None, Value | None]
+_Groups = list[tuple[int, ...]]
+_Spec = tuple[Sequence[Sequence[Value]], Sequence[Value] | None, Sequence[Value] | None, Value | None, _Groups]
+# A table's grid, its numbers of rows (its own and its sums') and columns, its lines, and the
+# rows of its sums (hidden first where a cell must be: see `_secondary`).
+_Pass = tuple[_Grid, int, int, list[list[tuple[int, int]]], range]
 
 
 def _suppress_together(specs: Sequence[_Spec]) -> list[Table]:
@@ -124,19 +153,19 @@ def _suppress_together(specs: Sequence[_Spec]) -> list[Table]:
     extra: list[set[tuple[int, int]]] = [set() for _spec in specs]
     while True:
         grids = [_one_pass(spec, hidden_cols, hide_total, more) for spec, more in zip(specs, extra, strict=True)]
-        cols = {j for grid, n_rows, n_cols in grids for j in range(n_cols) if grid[n_rows, j].hidden}
-        total = any(grid[n_rows, n_cols].hidden for grid, n_rows, n_cols in grids)
+        cols = {j for grid, n_rows, n_cols, *_rest in grids for j in range(n_cols) if grid[n_rows, j].hidden}
+        total = any(grid[n_rows, n_cols].hidden for grid, n_rows, n_cols, *_rest in grids)
         if cols != hidden_cols or total != hide_total:
             hidden_cols, hide_total = cols, total
             continue
         # The first count given away that has a cell left to hide beside it: in linked tables the
         # same count may be given away in one table whose cells are all hidden already, and
         # protected only by hiding more in another.
-        covers = ((index, _cover(grids[index][0], key)) for index, key in _exposed(grids))
+        covers = ((index, _cover(grids[index][0], key, grids[index][4])) for index, key in _exposed(grids))
         index, cover = next(((index, cover) for index, cover in covers if cover is not None), (None, None))
         if cover is None:  # nothing given away, or nothing left to hide
-            return [_as_table(grid, n_rows, n_cols) for grid, n_rows, n_cols in grids]
-        grid, n_rows, n_cols = grids[index]
+            return [_as_table(grid, n_rows, n_cols) for grid, n_rows, n_cols, *_rest in grids]
+        grid, n_rows, n_cols = grids[index][:3]
         if cover[0] == n_rows:  # a shared total: hidden in every breakdown
             if cover[1] == n_cols:
                 hide_total = True
@@ -146,13 +175,12 @@ def _suppress_together(specs: Sequence[_Spec]) -> list[Table]:
             extra[index].add(cover)
 
 
-def _one_pass(
-    spec: _Spec, hide_cols: set[int], hide_total: bool, hide_cells: set[tuple[int, int]]
-) -> tuple[_Grid, int, int]:
+def _one_pass(spec: _Spec, hide_cols: set[int], hide_total: bool, hide_cells: set[tuple[int, int]]) -> _Pass:
     """One table's grid after primary suppression, the cells asked hidden, and secondary suppression."""
-    parts, row_totals, col_totals, total = spec
-    computed = with_totals(parts)
-    row_totals = list(computed[0] if row_totals is None else row_totals)
+    parts, row_totals, col_totals, total, groups = spec
+    n_own = len(parts) - len(groups)  # the rows after these are the groups' sums
+    computed = with_totals(parts[:n_own])
+    row_totals = list([*computed[0], *(_total(row) for row in parts[n_own:])] if row_totals is None else row_totals)
     col_totals = list(computed[1] if col_totals is None else col_totals)
     total = computed[2] if total is None else total
 
@@ -171,14 +199,23 @@ def _one_pass(
         if not grid[key].hidden:
             grid[key] = Cell(grid[key].value, HIDDEN, hidden=True, why="secondary")
 
-    _secondary(grid, _lines(n_rows, n_cols))
-    return grid, n_rows, n_cols
+    lines = _lines(n_rows, n_cols, groups)
+    sums = range(n_rows - len(groups), n_rows)
+    _secondary(grid, lines, sums)
+    return grid, n_rows, n_cols, lines, sums
 
 
-def _lines(n_rows: int, n_cols: int) -> list[list[tuple[int, int]]]:
-    """Each row with its total, then each column with its total (the margins' own row and column too)."""
+def _lines(n_rows: int, n_cols: int, groups: Sequence[tuple[int, ...]]) -> list[list[tuple[int, int]]]:
+    """Each row with its total, then each column with its total (the margins' own row and column
+    too), then each group's rows with the row of their sums, column by column (the sum last, as a
+    line's total). A column's total adds up the table's own rows only: the groups' rows are the
+    last `len(groups)`."""
+    n_own = n_rows - len(groups)
     lines = [[(i, j) for j in range(n_cols + 1)] for i in range(n_rows + 1)]
-    return lines + [[(i, j) for i in range(n_rows + 1)] for j in range(n_cols + 1)]
+    lines += [[*((i, j) for i in range(n_own)), (n_rows, j)] for j in range(n_cols + 1)]
+    return lines + [
+        [*((i, j) for i in group), (n_own + g, j)] for g, group in enumerate(groups) for j in range(n_cols + 1)
+    ]
 
 
 def _as_table(grid: _Grid, n_rows: int, n_cols: int) -> Table:
@@ -190,7 +227,7 @@ def _as_table(grid: _Grid, n_rows: int, n_cols: int) -> Table:
     )
 
 
-def _exposed(grids: Sequence[tuple[_Grid, int, int]]) -> list[tuple[int, tuple[int, int]]]:
+def _exposed(grids: Sequence[_Pass]) -> list[tuple[int, tuple[int, int]]]:
     """The counts of 1–4 that the cells shown still give away, as (table, key), in order.
 
     Every line says "its parts add up to its total". Hiding a second cell in each line (above) is
@@ -206,8 +243,8 @@ def _exposed(grids: Sequence[tuple[_Grid, int, int]]) -> list[tuple[int, tuple[i
     high: list[float] = []
     small: dict[int, tuple[int, tuple[int, int]]] = {}
     equations: list[tuple[dict[int, int], float]] = []
-    for t, (grid, n_rows, n_cols) in enumerate(grids):
-        for line in _lines(n_rows, n_cols):
+    for t, (grid, n_rows, _n_cols, lines, _sums) in enumerate(grids):
+        for line in lines:
             terms: dict[int, int] = {}
             known = 0.0
             for key in line:
@@ -286,15 +323,20 @@ def _floor(value: float) -> float:
     return value if isinf(value) else floor(value + 1e-9)
 
 
-def _cover(grid: _Grid, key: tuple[int, int]) -> tuple[int, int] | None:
+def _cover(grid: _Grid, key: tuple[int, int], sums: range = range(0)) -> tuple[int, int] | None:
     """The cell to hide next to protect `key`: the smallest non-zero one showing in its row or
-    column, else anywhere in the table."""
+    column, else anywhere in the table (a row of sums' first, as in `_secondary`)."""
     showing = [k for k, cell in grid.items() if not cell.hidden and cell.value != 0]
     beside = [k for k in showing if k[0] == key[0] or k[1] == key[1]]
-    return min(beside or showing, key=lambda k: (grid[k].value, k), default=None)
+    return min(beside or showing, key=lambda k: (k[0] not in sums, grid[k].value, k), default=None)
 
 
-def _secondary(grid: dict[tuple[int, int], Cell], lines: list[list[tuple[int, int]]]) -> None:
+def _secondary(grid: dict[tuple[int, int], Cell], lines: list[list[tuple[int, int]]], sums: range = range(0)) -> None:
+    """In each line with one hidden cell, hide the smallest non-zero one showing, until none has one.
+
+    A cell in a row of sums (a region's) first: the local authorities' cells are what the page
+    showed before regions were added, and a region's cell lies in fewer lines, so hiding it
+    hides fewer others."""
     changed = True
     while changed:
         changed = False
@@ -305,6 +347,6 @@ def _secondary(grid: dict[tuple[int, int], Cell], lines: list[list[tuple[int, in
             candidates = [key for key in line if not grid[key].hidden and grid[key].value != 0]
             if not candidates:
                 continue  # every other cell is 0: the hidden one is the total's 0 parts, nothing to give away
-            key = min(candidates, key=lambda k: (grid[k].value, k))
+            key = min(candidates, key=lambda k: (k[0] not in sums, grid[k].value, k))
             grid[key] = Cell(grid[key].value, HIDDEN, hidden=True, why="secondary")
             changed = True

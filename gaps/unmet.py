@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.utils import translation
@@ -13,7 +13,11 @@ from django.utils.translation import gettext_lazy
 from directory.bilingual import area_display_name
 from directory.vocabulary import ABUSE_FORMS
 from gaps import selectors, vocabulary
+from gaps.layers import AreaRow
 from gaps.suppression import Cell, Table, rate_cell, suppress_linked
+
+# (code, name, Welsh name, children 0–17) of a local authority, as `selectors.local_authority_list`.
+LocalAuthority = tuple[str, str, str, int | None]
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,10 @@ class Breakdown:
     row_heading: str
     rows: list[UnmetRow]
     table: Table
+    # The rows under the table: its total (Wales); for a region, the region's row before it.
+    summaries: list[UnmetRow]
+    # By local authority only: each region's row (code → row), suppressed with the local authorities'.
+    regions: dict[str, UnmetRow]
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,9 @@ def forms_label(key: str) -> str:
     return " + ".join(str(labels.get(code, code)) for code in key.split("+"))
 
 
-def _categories(by: str, totals: dict[tuple[str, str], int]) -> list[tuple[str, str, int | None]]:
+def _categories(
+    by: str, totals: Mapping[tuple[str, str], int], las: Sequence[LocalAuthority]
+) -> list[tuple[str, str, int | None]]:
     """(code, label in the page's language, children 0–17 or None) for each row of a breakdown, zeros
     included where known, in an order that does not depend on the page's language.
 
@@ -65,7 +75,6 @@ def _categories(by: str, totals: dict[tuple[str, str], int]) -> list[tuple[str, 
     sorted for display afterwards (`_shown_order`)."""
     present = {code for code, _reason in totals}
     if by == "lad_code":
-        las = selectors.local_authority_list()
         known = {code for code, *_rest in las}
         return [(code, area_display_name(name, name_cy), children) for code, name, name_cy, children in las] + [
             (code, code, None) for code in sorted(present - known)
@@ -95,24 +104,116 @@ def _shown_order(by: str, rows: list[UnmetRow]) -> list[UnmetRow]:
     return sorted(rows, key=lambda row: (row.label == row.code != "", row.label.casefold()))
 
 
-def unmet_report(*, months: Sequence[date]) -> UnmetReport:
-    """Every breakdown over the chosen months (one query each), suppressed together."""
+def _region_groups(
+    categories: list[tuple[str, str, int | None]], regions: Sequence[AreaRow]
+) -> tuple[list[tuple[int, ...]], dict[str, int]]:
+    """The groups of rows that regions add up (their indexes), and each region's group.
+
+    Regions of the same local authorities (North Wales's safeguarding board and Betsi Cadwaladr;
+    in Wales all but Mid and West Wales and its two health boards) are one group: one row of
+    counts, suppressed once, shown alike under either name; two rows of the same sums hid
+    different cells, one showing what the other hid. The groups keep the regions' order (the
+    database's, by kind and English name), never the page's language: it decides which cells are
+    hidden, as the rows' order does (`_categories`)."""
+    index = {code: i for i, (code, _label, _children) in enumerate(categories)}
+    groups: list[tuple[int, ...]] = []
+    of_region: dict[str, int] = {}
+    for region in regions:
+        members = tuple(sorted(index[c] for c in region.la_codes if c in index))
+        if not members:
+            continue
+        if members not in groups:
+            groups.append(members)
+        of_region[region.code] = groups.index(members)
+    return groups, of_region
+
+
+def _rate(total: Cell, children: int | None) -> Cell:
+    per_10k = total.value * 10_000 / children if children and isinstance(total.value, int) else None
+    return rate_cell(total, per_10k, places=2)
+
+
+def _children(categories: list[tuple[str, str, int | None]], members: Sequence[int]) -> int | None:
+    """The children of these rows' local authorities; None where one has no figure (no rate, rather
+    than a rate over some of them)."""
+    counts = [categories[i][2] for i in members]
+    return None if any(c is None for c in counts) else sum(counts)  # type: ignore[misc]
+
+
+def report_build(
+    *,
+    totals: Mapping[str, Mapping[tuple[str, str], int]],
+    las: Sequence[LocalAuthority],
+    regions: Sequence[AreaRow] = (),
+) -> UnmetReport:
+    """Every breakdown of the counts (`totals[by]`: (code, reason) → count), suppressed together. Pure.
+
+    Each region's row (a health board's or a safeguarding board's local authorities, added up from
+    their unrounded counts) is suppressed together with the local authorities, whichever view a
+    page shows: every view shows cells of this one result, so the local authorities' cells are the
+    same in each, and no region's count less its local authorities' shown counts (or less another
+    region's: a safeguarding board less a health board inside it) gives away a hidden count. See
+    `suppress_linked`'s `sums`."""
     columns = [(code, str(label)) for code, label in vocabulary.REASONS]
     raw = []
     for by, title, row_heading in BREAKDOWNS:
-        totals = selectors.unmet_totals(months=months, by=by)
-        categories = _categories(by, totals)
-        parts = [[totals.get((code, reason), 0) for reason, _label in columns] for code, _l, _c in categories]
+        categories = _categories(by, totals.get(by, {}), las)
+        parts = [
+            [totals.get(by, {}).get((code, reason), 0) for reason, _label in columns] for code, _l, _c in categories
+        ]
         raw.append((by, title, row_heading, categories, parts))
-    tables = suppress_linked([parts or [[0] * len(columns)] for *_rest, parts in raw])
+    by_la = raw[0][3]
+    groups, of_region = _region_groups(by_la, regions)
+    tables = suppress_linked([parts or [[0] * len(columns)] for *_rest, parts in raw], sums=[groups])
+    wales = _children(by_la, range(len(by_la))) if by_la else None
     breakdowns = []
     for (by, title, row_heading, categories, _parts), table in zip(raw, tables, strict=True):
         rows = []
         for (code, label, children), cells, total in zip(categories, table.cells, table.row_totals, strict=False):
-            rate = None
-            if by == "lad_code":
-                per_10k = total.value * 10_000 / children if children and isinstance(total.value, int) else None
-                rate = rate_cell(total, per_10k, places=2)
-            rows.append(UnmetRow(code, label, cells, total, rate))
-        breakdowns.append(Breakdown(by, str(title), str(row_heading), _shown_order(by, rows), table))
+            rows.append(UnmetRow(code, label, cells, total, _rate(total, children) if by == "lad_code" else None))
+        region_rows = {}
+        if by == "lad_code":
+            n_own = len(categories)
+            for region in regions:
+                if region.code not in of_region:
+                    continue
+                g = of_region[region.code]
+                total = table.row_totals[n_own + g]
+                region_rows[region.code] = UnmetRow(
+                    region.code,
+                    area_display_name(region.name, region.name_cy),
+                    table.cells[n_own + g],
+                    total,
+                    _rate(total, _children(categories, groups[g])),
+                )
+        total_row = UnmetRow(
+            "", _("Total"), table.col_totals, table.total, _rate(table.total, wales) if by == "lad_code" else None
+        )
+        breakdowns.append(
+            Breakdown(by, str(title), str(row_heading), _shown_order(by, rows), table, [total_row], region_rows)
+        )
     return UnmetReport(columns, breakdowns)
+
+
+def unmet_report(*, months: Sequence[date], regions: Sequence[AreaRow] = ()) -> UnmetReport:
+    """Every breakdown over the chosen months (one query each, and one for the local authorities),
+    suppressed together with the regions' rows."""
+    totals = {by: selectors.unmet_totals(months=months, by=by) for by, _title, _heading in BREAKDOWNS}
+    return report_build(totals=totals, las=selectors.local_authority_list(), regions=regions)
+
+
+def within_region(report: UnmetReport, region: AreaRow | None) -> UnmetReport:
+    """The report as a region's page shows it: by local authority, the region's own, then the
+    region's row and Wales's; the other breakdowns are for all of Wales. Nothing is suppressed
+    again: the cells are the whole report's (a region's page suppressed on its own would hide
+    other cells than Wales's page, and the two read together could give a count away). Pure."""
+    if region is None:
+        return report
+    by_la, *others = report.breakdowns
+    wales = replace(by_la.summaries[-1], label=_("Wales"))
+    chosen = replace(
+        by_la,
+        rows=[row for row in by_la.rows if row.code in region.la_codes],
+        summaries=[by_la.regions[region.code], wales] if region.code in by_la.regions else [wales],
+    )
+    return replace(report, breakdowns=[chosen, *others])

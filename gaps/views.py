@@ -332,31 +332,56 @@ def headlines_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _unmet_inputs(request: HttpRequest) -> tuple[UnmetForm, unmet.UnmetReport, AreaRow | None]:
+    """The quarter and region form, the report as the region's page shows it (None: Wales's), and the region.
+
+    The report is suppressed with every region's row whichever is chosen (`unmet.report_build`)."""
+    regions = selectors.gaps_regions()
+    form = UnmetForm(request.GET or None, months=selectors.unmet_months(), today=timezone.localdate(), regions=regions)
+    region = form.chosen_region()
+    report = unmet.unmet_report(months=form.chosen_months(), regions=list(form.regions.values()))
+    return form, unmet.within_region(report, region), region
+
+
+def _unmet_notes(quarter: date | None, region: AreaRow | None) -> list[tuple[str, str]]:
+    """The unmet figures' notes; for a region, first which local authorities it is made of."""
+    pairs = notes.unmet_notes(quarter)
+    if region is not None:
+        members = sorted((area_display_name(name, name_cy) for code, name, name_cy, _children
+                          in selectors.local_authority_list() if code in region.la_codes), key=str.casefold)
+        pairs.insert(0, ("area", notes.unmet_region_note(region, members)))
+    return [(str(notes.NOTE_HEADINGS[key]), text) for key, text in pairs]
+
+
 def unmet_page(request: HttpRequest) -> HttpResponse:
-    """Searches that found no service covering the child's area, suppressed for small numbers."""
-    form = UnmetForm(request.GET or None, months=selectors.unmet_months(), today=timezone.localdate())
+    """Searches that found no service covering the child's area, suppressed for small numbers; for
+    Wales or for one region's local authorities."""
+    form, report, region = _unmet_inputs(request)
     quarter = form.chosen_quarter()
-    report = unmet.unmet_report(months=form.chosen_months())
     return render(request, "gaps/unmet.html", {
         "form": form, "report": report, "quarter": quarter, "quarter_key": quarter_key(quarter) if quarter else "",
-        "notes": [(notes.NOTE_HEADINGS[k], t) for k, t in notes.unmet_notes(quarter)],
+        "region": region, "n_las": len(report.breakdowns[0].rows),
+        "notes": _unmet_notes(quarter, region),
         "query": form.shown_query(),
     })
 
 
 def unmet_csv(request: HttpRequest) -> HttpResponse:
-    form = UnmetForm(request.GET or None, months=selectors.unmet_months(), today=timezone.localdate())
+    """The unmet tables as CSV, suppressed as the page is (for a region: its local authorities, its
+    own row and Wales's; the other breakdowns for Wales); the first rows say what the figures are
+    for, and their source, period, limits and suppression."""
+    form, report, region = _unmet_inputs(request)
     if form.is_bound and not form.is_valid():
         return _csv_refused(form)
-    months = form.chosen_months()
-    report = unmet.unmet_report(months=months)
     quarter = form.chosen_quarter()
-    # The quarter in the name too: files of two quarters must not be taken for one.
-    response = _csv_attachment(f"servicemap-unmet-searches-{quarter_key(quarter)}.csv" if quarter
-                               else "servicemap-unmet-searches.csv")
+    # The quarter in the name too: files of two quarters must not be taken for one; and the region's
+    # code, as the headlines' files have it.
+    parts = [*([quarter_key(quarter)] if quarter else []), *([region.code] if region else [])]
+    response = _csv_attachment(f"servicemap-unmet-searches{''.join(f'-{p}' for p in parts)}.csv")
     writer = csv.writer(response)
-    for key, text in notes.unmet_notes(quarter):
-        writer.writerow([str(notes.NOTE_HEADINGS[key]), text])
+    writer.writerow([_("Figures for"), area_display_name(region.name, region.name_cy) if region else _("Wales")])
+    for heading, text in _unmet_notes(quarter, region):
+        writer.writerow([heading, text])
     writer.writerow(["[c]", _("Hidden cells show [c].")])
     writer.writerow([])
     writer.writerow(["breakdown", "code", "label", *[code for code, _label in report.columns], "total",
@@ -366,8 +391,13 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
             # Area names as text: an imported feed may add an area (directory/oruk/importer.py).
             writer.writerow([breakdown.key, as_text_cell(row.code), as_text_cell(row.label),
                              *[c.text for c in row.cells], row.total.text, row.rate.text if row.rate else ""])
-        writer.writerow([breakdown.key, "", "Total", *[c.text for c in breakdown.table.col_totals],
-                         breakdown.table.total.text, ""])
+        for row in breakdown.summaries:
+            # A region's row is named by its kind, not as a local authority (a script adding up the
+            # "lad_code" rows would count its searches twice); the total keeps its English label.
+            key = region.kind if region and row.code == region.code else breakdown.key
+            label = as_text_cell(row.label) if row.code else "Total"
+            writer.writerow([key, as_text_cell(row.code), label, *[c.text for c in row.cells], row.total.text,
+                             row.rate.text if row.rate else ""])
     return response
 
 

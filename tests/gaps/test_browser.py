@@ -170,7 +170,8 @@ def snapshot_and_searches(sample):
 
 
 @pytest.mark.parametrize("path", ["/gaps/trends/?region=north-wales", "/cy/gaps/trends/?region=north-wales",
-                                  "/cy/gaps/?view=safeguarding_region", "/cy/gaps/unmet/", "/cy/gaps/headlines/"])
+                                  "/cy/gaps/?view=safeguarding_region", "/cy/gaps/unmet/",
+                                  "/cy/gaps/unmet/?region=mid-west-wales", "/cy/gaps/headlines/"])
 def test_printed_gaps_tables_fit_the_page_without_splitting_a_headings_words(
     live_server, snapshot_and_searches, browser_page, path
 ):
@@ -189,7 +190,8 @@ def test_printed_gaps_tables_fit_the_page_without_splitting_a_headings_words(
         assert table.locator("tfoot th").first.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"
 
 
-@pytest.mark.parametrize("path", ["/gaps/trends/?region=north-wales", "/cy/gaps/unmet/", "/gaps/headlines/?region=gwent"])
+@pytest.mark.parametrize("path", ["/gaps/trends/?region=north-wales", "/cy/gaps/unmet/",
+                                  "/cy/gaps/unmet/?region=W11000025", "/gaps/headlines/?region=gwent"])
 def test_on_a_phone_a_sideways_scrolling_gaps_table_can_be_reached_by_keyboard(
     live_server, snapshot_and_searches, browser_page, path
 ):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gaps.suppression import HIDDEN, LOW, Cell, count_cell, rate_cell, suppress_linked, suppress_table
+from gaps.suppression import HIDDEN, LOW, Cell, Table, count_cell, rate_cell, suppress_linked, suppress_table
 
 
 @pytest.mark.parametrize(
@@ -109,22 +109,28 @@ def test_breakdowns_of_the_same_counts_hide_the_same_totals():
     assert area_table.total.hidden == age_table.total.hidden
 
 
-def _grid_lines(table) -> tuple[list[list[Cell]], list[list[tuple[int, int]]]]:
-    """The table with its margins as a grid, and its lines (rows, then columns; the total last)."""
+def _grid_lines(table, groups=()) -> tuple[list[list[Cell]], list[list[tuple[int, int]]]]:
+    """The table with its margins as a grid, and its lines (rows, then columns; the total last).
+
+    With `groups` (of the table's own rows, whose sums are its last rows), the columns add up
+    its own rows only, and each group's rows with their sum's row is a line, column by column."""
     grid = [[*row, total] for row, total in zip(table.cells, table.row_totals, strict=True)]
     grid.append([*table.col_totals, table.total])
+    margin, n_own, width = len(grid) - 1, len(table.cells) - len(groups), len(grid[0])
     lines = [[(i, j) for j in range(len(grid[i]))] for i in range(len(grid))]
-    return grid, lines + [[(i, j) for i in range(len(grid))] for j in range(len(grid[0]))]
+    lines += [[*((i, j) for i in range(n_own)), (margin, j)] for j in range(width)]
+    return grid, lines + [[*((i, j) for i in group), (n_own + g, j)] for g, group in enumerate(groups)
+                          for j in range(width)]
 
 
-def _equations(tables) -> tuple[dict, list[tuple[dict, Fraction]], list]:
+def _equations(tables, sums=()) -> tuple[dict, list[tuple[dict, Fraction]], list]:
     """Unknowns (the hidden cells; a column total or the grand total is one unknown shared by
     every table), one equation per line (parts − total = 0), and each "<5" given away by a line
     whose other hidden cells are "[c]"s (5 and over: shown cells are 0 or 5 and over) with room
     left for only 1."""
     names, equations, found = {}, [], []
     for t, table in enumerate(tables):
-        grid, lines = _grid_lines(table)
+        grid, lines = _grid_lines(table, sums[t] if t < len(sums) else ())
         for line in lines:
             coefficients, rhs = {}, Fraction(0)
             for key in line:
@@ -143,13 +149,14 @@ def _equations(tables) -> tuple[dict, list[tuple[dict, Fraction]], list]:
     return names, equations, found
 
 
-def _worked_out(tables) -> list[tuple[int, str, int]]:
+def _worked_out(tables, sums=()) -> list[tuple[int, str, int]]:
     """(table, cell, value) of each "<5" that someone could work out from the cells shown.
 
     Worked independently of gaps.suppression: the line equations reduced with exact fractions;
-    a cell is worked out when its row of the reduced form holds no other unknown.
+    a cell is worked out when its row of the reduced form holds no other unknown. `sums[t]`: the
+    groups of table t's rows whose sums are its last rows (`suppress_linked`'s).
     """
-    names, equations, found = _equations(tables)
+    names, equations, found = _equations(tables, sums)
     order = list(names)
     rows = [[Fraction(coefficients.get(n, 0)) for n in order] + [rhs] for coefficients, rhs in equations]
     pivots = []
@@ -217,3 +224,90 @@ def test_no_pair_of_breakdowns_of_the_same_counts_gives_away_a_count_of_one_to_f
     regrouped = [[sum(row[j] for row, g in zip(parts, groups, strict=False) if g == k) for j in range(3)]
                  for k in sorted(set(groups[:len(parts)]))]
     assert _worked_out(suppress_linked([parts, regrouped])) == []
+
+
+# Regions: rows that are sums of local authorities' rows, published beside them (gaps-method.md §5).
+# Four local authorities by two reasons; region 4 is authorities 0 and 1, region 5 authorities 2 and 3.
+LAS = [[3, 10], [10, 12], [20, 16], [8, 9]]
+PAIRS = [(0, 1), (2, 3)]
+
+
+def test_a_regions_row_is_the_sum_of_its_local_authorities_unrounded_with_the_same_primary_suppression():
+    table = suppress_linked([[[1, 0], [2, 0], [20, 6]]], sums=[[(0, 1), (2,)]])[0]
+    assert [c.value for c in table.cells[3]] == [3, 0]  # 1 + 2, not "<5" + "<5"
+    assert [c.text for c in table.cells[3]] == [LOW, "0"]
+    assert table.row_totals[3].text == LOW
+    assert [c.value for c in table.cells[4]] == [20, 6]
+    assert [c.value for c in table.col_totals] == [23, 6]  # the local authorities' own rows only
+
+
+def test_a_region_less_its_shown_local_authorities_does_not_give_away_a_hidden_one():
+    table = suppress_linked([LAS], sums=[PAIRS])[0]
+    assert table.cells[0][0].text == LOW
+    # Region 4's 13 less authority 1's 10 would be the 3: one of them is hidden too.
+    assert table.cells[1][0].hidden or table.cells[4][0].hidden
+    assert _worked_out([table], [PAIRS]) == []
+
+
+def test_a_regions_cell_is_hidden_before_a_local_authoritys_where_either_would_do():
+    # Region 4's 13 or authority 1's 10: hiding the region's keeps the local authorities' table as it was.
+    table = suppress_linked([LAS], sums=[PAIRS])[0]
+    alone = suppress_table(LAS)
+    assert table.cells[4][0].hidden and table.cells[1][0].text == "10"
+    assert [[c.text for c in row] for row in table.cells[:4]] == [[c.text for c in row] for row in alone.cells]
+
+
+def test_suppressing_the_regions_as_another_breakdown_alone_would_give_the_count_away():
+    # What the rule guards against: the regions suppressed as a breakdown that only shares the
+    # column totals with the local authorities show 13 beside authority 1's 10, and 13 − 10 = 3.
+    regions = [[sum(LAS[i][j] for i in pair) for j in range(2)] for pair in PAIRS]
+    by_la, by_region = suppress_linked([LAS, regions])
+    shown = Table(by_la.cells + by_region.cells, by_la.row_totals + by_region.row_totals, by_la.col_totals,
+                  by_la.total)
+    assert (by_region.cells[0][0].text, by_la.cells[1][0].text) == ("13", "10")
+    assert _worked_out([shown], [PAIRS]) == [(0, "(0, 0)", 3)]
+
+
+def test_a_region_of_one_local_authority_shows_what_it_shows():
+    # Powys Teaching Health Board is Powys: the two rows are one count and hide alike.
+    table = suppress_linked([[[2, 9], [30, 12]]], sums=[[(0,)]])[0]
+    assert [c.text for c in table.cells[2]] == [c.text for c in table.cells[0]]
+    assert table.row_totals[2].text == table.row_totals[0].text
+    assert _worked_out([table], [[(0,)]]) == []
+
+
+def test_a_board_less_a_board_inside_it_does_not_give_away_a_third():
+    # As in Wales: a safeguarding board (rows 0–2) is a health board (rows 0–1) and a one-authority
+    # health board (row 2, with 3 searches). 11 − 8 would be the 3 if both boards showed.
+    las = [[8, 5], [0, 7], [3, 6], [40, 30]]
+    groups = [(0, 1), (2,), (0, 1, 2), (3,)]
+    table = suppress_linked([las], sums=[groups])[0]
+    assert table.cells[2][0].text == LOW
+    assert table.cells[4][0].hidden or table.cells[6][0].hidden
+    assert _worked_out([table], [groups]) == []
+
+
+def test_regions_are_suppressed_together_with_the_other_breakdowns():
+    # The same searches by age band share the reason totals with the local authorities and regions.
+    by_age = [[21, 6], [20, 9]]
+    tables = suppress_linked([LAS, by_age], sums=[PAIRS])
+    assert _worked_out(tables, [PAIRS]) == []
+    assert [c.hidden for c in tables[0].col_totals] == [c.hidden for c in tables[1].col_totals]
+
+
+_regions = st.lists(st.integers(0, 2), min_size=6, max_size=6)
+
+
+@settings(max_examples=60, deadline=None)  # the exact-fraction check costs ~0.2 s an example
+@given(_counts, _regions, _regions)
+def test_no_count_of_one_to_four_can_be_worked_out_from_local_authorities_and_two_sets_of_regions(
+    parts, boards, other_boards
+):
+    # Two ways of grouping the same local authorities (health boards, safeguarding boards), both shown.
+    n = len(parts)
+    groups = [tuple(i for i in range(n) if grouping[i] == k) for grouping in (boards, other_boards) for k in range(3)]
+    groups = [g for g in groups if g]
+    table = suppress_linked([parts], sums=[groups])[0]
+    assert _worked_out([table], [groups]) == []
+    grid, lines = _grid_lines(table, groups)
+    assert [line for line in lines if sum(grid[i][j].hidden for i, j in line) == 1] == []

@@ -61,7 +61,8 @@ def test_english_and_welsh_tables_hide_the_same_cells(client, counted):
 
 def test_the_welsh_page_names_and_orders_areas_in_welsh(client, counted):
     page = client.get("/cy/gaps/unmet/", {"quarter": "2025-Q2"}).content.decode()
-    table = page.split("</table>", 1)[0]  # the first breakdown: by local authority
+    # The first breakdown, by local authority (the region list above it names Caerdydd a'r Fro).
+    table = page.split("<table", 1)[1].split("</table>", 1)[0]
     assert "Caerdydd" in table and "Abertawe" in table
     assert ">Cardiff<" not in table and ">Swansea<" not in table
     assert table.index("Abertawe") < table.index("Caerdydd") < table.index("Ynys Môn")

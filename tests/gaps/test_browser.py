@@ -91,6 +91,25 @@ def test_switching_the_map_to_intra_familial_hatches_the_areas_with_none(live_se
         assert serious == []
 
 
+def test_the_maps_none_labels_are_neither_tab_stops_nor_read_out_without_their_area(live_server, sample, browser_page):
+    # Leaflet gives every marker tabindex 0 and role "button" unless told otherwise: the keyboard
+    # stopped on three buttons named "None" that did nothing, and a screen reader read "None" with
+    # no area (the warning above the map and the table name the areas with none).
+    page = browser_page
+    page.goto(f"{live_server.url}/gaps/?layer=intra_familial")
+    page.wait_for_selector(".sm-map-label")
+    assert page.locator(".sm-map-label").count() == len(NO_INTRA_FAMILIAL)
+    page.get_by_role("link", name="Skip to the table").focus()
+    stops = []
+    for _ in range(len(NO_INTRA_FAMILIAL) + 3):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("document.activeElement.className"))
+    assert not [stop for stop in stops if "sm-map-label" in str(stop)]
+    assert "zoom-in" in " ".join(map(str, stops))  # the map and its zoom buttons are still reached
+    assert page.get_by_role("button", name="None").count() == 0
+    assert "None" not in page.locator(".sm-gaps-map").aria_snapshot()
+
+
 def test_the_map_page_works_on_a_phone_with_a_keyboard(live_server, areas, browser_page):
     page = browser_page
     page.set_viewport_size({"width": 375, "height": 800})

@@ -45,3 +45,21 @@ def test_welsh_pages_sort_areas_by_their_welsh_names(client, wales_areas):
 def test_the_welsh_csv_heads_its_rows_in_welsh(client, wales_areas):
     text = client.get("/cy/gaps/data.csv").content.decode("utf-8-sig")
     assert next(csv.reader(io.StringIO(text)))[0] == "Haen"
+
+
+def test_the_welsh_csv_names_the_local_authorities_with_no_provision_in_welsh(client, wales_areas):
+    # The list on a region's (and Wales's) row was in English in the Welsh file ("Merthyr Tydfil"
+    # beside "Merthyr Tudful" in the name columns), though ordered by the Welsh names.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+
+    def listed(prefix: str) -> list[str]:
+        text = client.get(f"{prefix}/gaps/data.csv", {"view": "safeguarding_region"}).content.decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text.split("\r\n\r\n", 1)[1])))
+        return next(row for row in rows if row["area_kind"] == "nation")["local_authorities_with_no_provision"].split("; ")
+
+    welsh, english = listed("/cy"), listed("")
+    assert "Merthyr Tudful (W06000024)" in welsh and "Ynys Môn (W06000001)" in welsh
+    assert "Merthyr Tydfil (W06000024)" not in welsh
+    assert welsh == sorted(welsh, key=str.casefold)
+    assert "Merthyr Tydfil (W06000024)" in english and "Isle of Anglesey (W06000001)" in english
+    assert "Caerdydd (W06000015)" not in welsh  # the one area with provision

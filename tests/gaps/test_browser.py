@@ -158,6 +158,17 @@ def test_a_printed_gaps_page_keeps_its_keys_colours_its_whole_table_and_one_wale
     assert not page.locator(".leaflet-control-zoom").is_visible()
 
 
+def test_a_printed_area_page_leaves_off_its_back_link(live_server, sample, browser_page):
+    # On paper the link was a chevron, "Back to the map" and its address printed above it.
+    page = browser_page
+    page.set_viewport_size({"width": 718, "height": 1000})
+    page.goto(f"{live_server.url}/gaps/area/W06000019/")
+    assert page.get_by_role("link", name="Back to the map").is_visible()
+    page.emulate_media(media="print")
+    assert not page.get_by_role("link", name="Back to the map").is_visible()
+    assert page.get_by_role("heading", name="Blaenau Gwent", level=1).is_visible()
+
+
 # Each word of each column heading of each table: lines it is printed on (a word split across two
 # lines has two boxes).
 _SPLIT_HEADING_WORDS = """() => [...document.querySelectorAll('.sm-table-wrap thead th')].flatMap(th => {

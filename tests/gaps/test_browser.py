@@ -156,6 +156,8 @@ def test_a_printed_gaps_page_keeps_its_keys_colours_its_whole_table_and_one_wale
     # What only works on screen is left off the paper.
     assert not page.get_by_text("Neidio i'r tabl").is_visible()
     assert not page.locator(".leaflet-control-zoom").is_visible()
+    # Links to the other gaps pages, like the site's header and footer, lead nowhere on paper.
+    assert not page.locator(".sm-subnav").is_visible()
 
 
 def test_a_printed_area_page_leaves_off_its_back_link(live_server, sample, browser_page):

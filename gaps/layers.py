@@ -528,7 +528,9 @@ def intra_familial_ratio(intra: LayerResult, all_support: LayerResult) -> list[R
     """Per area, intra-familial access ÷ all-CSA access: areas with none listed first, then lowest."""
     all_by_code = {a.code: a.access for a in all_support.areas}
     rows = [RatioRow(a, all_by_code.get(a.code, 0.0)) for a in intra.areas]
-    return sorted(rows, key=lambda r: (not r.area.no_provision, r.ratio if r.ratio is not None else -1, r.area.name))
+    # Ties (every area with none has a share of 0) by the name the page shows, as the tables are.
+    return sorted(rows, key=lambda r: (not r.area.no_provision, r.ratio if r.ratio is not None else -1,
+                                       _SORT_KEYS["name"](r.area)))
 
 
 def shown_name(area: AreaResult) -> str:

@@ -183,17 +183,21 @@ def build_gaps_map(
 def _label_no_provision(
     m: folium.Map, by_code: Mapping[str, AreaResult], points: Mapping[str, tuple[float, float]]
 ) -> None:
-    """A "None" label centred on each area with no provision, at a point inside that area."""
+    """A "None" label centred on each area with no provision, at a point inside that area.
+
+    Seen, not heard or tabbed to: Leaflet makes every marker a focusable "button" unless
+    `keyboard` is off, and "None" alone names no area (the warning above the map and the table
+    beneath it name them)."""
     label = escape(_("None"))  # outside the f-string below, where makemessages cannot see it
     for code, row in by_code.items():
         if row.no_provision and code in points:
             folium.Marker(
                 points[code],
                 icon=folium.DivIcon(
-                    html=f'<span class="sm-map-label">{label}</span>',
+                    html=f'<span class="sm-map-label" aria-hidden="true">{label}</span>',
                     icon_size=(40, 16), icon_anchor=(20, 8), class_name="sm-map-label-icon",
                 ),
-                interactive=False,
+                interactive=False, keyboard=False,
             ).add_to(m)
 
 

@@ -16,6 +16,14 @@ from gaps.layers import LayerResult
 from servicemap import rates
 
 CENSUS = gettext_lazy("ONS Census 2021, table TS007 (usual residents aged 0–17 on 21 March 2021)")
+# The proportions quoted from research (the limits' "one in five" registered, the headlines' "two in
+# five" with no support) come from one small study: say which, and how small, wherever they go.
+STUDY = gettext_lazy(
+    "“About one in five” and “about two in five”: a study of the social care records of 44 "
+    "children in two Welsh local authorities, with focus groups of 10 social workers, commissioned by the Centre "
+    "of expertise on child sexual abuse and the Welsh Government. A small study: its proportions are indications, "
+    "not counts for Wales."
+)
 
 
 # The directory knows England's and Scotland's postcodes and local authority names (for a search),
@@ -69,7 +77,7 @@ def figure_notes(result: LayerResult, as_of: date | None) -> list[tuple[str, str
             "Services, the areas they take referrals from, and their waiting times: the servicemap directory "
             "(listings kept by providers and checked by moderators). Children: %(census)s. Boundaries: ONS local "
             "authority districts via Martin Chorley's UK-GeoJSON (CC BY 4.0), OS data © Crown copyright."
-        ) % {"census": CENSUS}),
+        ) % {"census": CENSUS} + " " + str(STUDY)),
         ("period", period + " " + _("Children: Census day, 21 March 2021.")),
         ("method", _(
             "Two-step floating catchment area, coverage variant (Luo & Wang 2003): each service's supply is "

@@ -205,7 +205,9 @@ def data_csv(request: HttpRequest) -> HttpResponse:
             _fmt(row.normalised, 4), "yes" if row.no_provision else "no", _fmt(row.median_wait, 1),
             "" if row.longest_wait is None else row.longest_wait, row.closed_lists,
             "yes" if row.all_lists_closed else "no",
-            as_text_cell("; ".join(f"{la.name} ({la.code})" for la in none_in.get(id(row), []))),
+            # Named in the file's language, as they are ordered (the name columns give both).
+            as_text_cell("; ".join(f"{area_display_name(la.name, la.name_cy)} ({la.code})"
+                                   for la in none_in.get(id(row), []))),
         ])
     return response
 

@@ -91,6 +91,25 @@ def test_switching_the_map_to_intra_familial_hatches_the_areas_with_none(live_se
         assert serious == []
 
 
+def test_the_maps_none_labels_are_neither_tab_stops_nor_read_out_without_their_area(live_server, sample, browser_page):
+    # Leaflet gives every marker tabindex 0 and role "button" unless told otherwise: the keyboard
+    # stopped on three buttons named "None" that did nothing, and a screen reader read "None" with
+    # no area (the warning above the map and the table name the areas with none).
+    page = browser_page
+    page.goto(f"{live_server.url}/gaps/?layer=intra_familial")
+    page.wait_for_selector(".sm-map-label")
+    assert page.locator(".sm-map-label").count() == len(NO_INTRA_FAMILIAL)
+    page.get_by_role("link", name="Skip to the table").focus()
+    stops = []
+    for _ in range(len(NO_INTRA_FAMILIAL) + 3):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("document.activeElement.className"))
+    assert not [stop for stop in stops if "sm-map-label" in str(stop)]
+    assert "zoom-in" in " ".join(map(str, stops))  # the map and its zoom buttons are still reached
+    assert page.get_by_role("button", name="None").count() == 0
+    assert "None" not in page.locator(".sm-gaps-map").aria_snapshot()
+
+
 def test_the_map_page_works_on_a_phone_with_a_keyboard(live_server, areas, browser_page):
     page = browser_page
     page.set_viewport_size({"width": 375, "height": 800})
@@ -137,6 +156,19 @@ def test_a_printed_gaps_page_keeps_its_keys_colours_its_whole_table_and_one_wale
     # What only works on screen is left off the paper.
     assert not page.get_by_text("Neidio i'r tabl").is_visible()
     assert not page.locator(".leaflet-control-zoom").is_visible()
+    # Links to the other gaps pages, like the site's header and footer, lead nowhere on paper.
+    assert not page.locator(".sm-subnav").is_visible()
+
+
+def test_a_printed_area_page_leaves_off_its_back_link(live_server, sample, browser_page):
+    # On paper the link was a chevron, "Back to the map" and its address printed above it.
+    page = browser_page
+    page.set_viewport_size({"width": 718, "height": 1000})
+    page.goto(f"{live_server.url}/gaps/area/W06000019/")
+    assert page.get_by_role("link", name="Back to the map").is_visible()
+    page.emulate_media(media="print")
+    assert not page.get_by_role("link", name="Back to the map").is_visible()
+    assert page.get_by_role("heading", name="Blaenau Gwent", level=1).is_visible()
 
 
 # Each word of each column heading of each table: lines it is printed on (a word split across two

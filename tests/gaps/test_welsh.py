@@ -45,3 +45,40 @@ def test_welsh_pages_sort_areas_by_their_welsh_names(client, wales_areas):
 def test_the_welsh_csv_heads_its_rows_in_welsh(client, wales_areas):
     text = client.get("/cy/gaps/data.csv").content.decode("utf-8-sig")
     assert next(csv.reader(io.StringIO(text)))[0] == "Haen"
+
+
+def test_the_welsh_csv_names_the_local_authorities_with_no_provision_in_welsh(client, wales_areas):
+    # The list on a region's (and Wales's) row was in English in the Welsh file ("Merthyr Tydfil"
+    # beside "Merthyr Tudful" in the name columns), though ordered by the Welsh names.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+
+    def listed(prefix: str) -> list[str]:
+        text = client.get(f"{prefix}/gaps/data.csv", {"view": "safeguarding_region"}).content.decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text.split("\r\n\r\n", 1)[1])))
+        return next(row for row in rows if row["area_kind"] == "nation")["local_authorities_with_no_provision"].split("; ")
+
+    welsh, english = listed("/cy"), listed("")
+    assert "Merthyr Tudful (W06000024)" in welsh and "Ynys Môn (W06000001)" in welsh
+    assert "Merthyr Tydfil (W06000024)" not in welsh
+    assert welsh == sorted(welsh, key=str.casefold)
+    assert "Merthyr Tydfil (W06000024)" in english and "Isle of Anglesey (W06000001)" in english
+    assert "Caerdydd (W06000015)" not in welsh  # the one area with provision
+
+
+def test_the_welsh_headlines_list_the_areas_with_no_intra_familial_provision_by_their_welsh_names(client, wales_areas):
+    # Every area with none has a share of 0, and equal shares were ordered by the English name:
+    # Bridgend, Cardiff, Swansea read "Pen-y-bont ar Ogwr, Caerdydd, Abertawe" on the Welsh page.
+    from directory.models import Area
+
+    authorities = [a for a in wales_areas.values() if a.kind == Area.Kind.LOCAL_AUTHORITY]
+    ServiceFactory(coverage=authorities, abuse_intra_familial=False, abuse_cse=True)
+
+    def order(prefix: str) -> list[str]:
+        ratios = client.get(f"{prefix}/gaps/headlines/").context["ratios"]
+        assert all(r.ratio == 0 for r in ratios) and len(ratios) == 22
+        return [(r.area.name_cy if prefix else r.area.name) or r.area.name for r in ratios]
+
+    welsh, english = order("/cy"), order("")
+    assert welsh == sorted(welsh, key=str.casefold)
+    assert welsh.index("Abertawe") < welsh.index("Caerdydd") < welsh.index("Pen-y-bont ar Ogwr")
+    assert english == sorted(english, key=str.casefold)

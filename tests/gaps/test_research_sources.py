@@ -1,0 +1,44 @@
+"""The research proportions the gaps pages quote ("about one in five" registered, "about two in
+five" with no support) carry their source and its size wherever they go: the pages, the CSVs and
+the API (gaps-method.md: every figure states its source, period and limits)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+STUDY = {
+    "en": ("the social care records of 44 children in two Welsh local authorities",
+           "commissioned by the Centre of expertise on child sexual abuse and the Welsh Government"),
+    "cy": ("gofnodion gofal cymdeithasol 44 o blant mewn dau awdurdod lleol yng Nghymru",
+           "a gomisiynwyd gan y Centre of expertise on child sexual abuse a Llywodraeth Cymru"),
+}
+
+
+def _words(text: str) -> str:
+    return " ".join(text.replace("&#x27;", "'").replace("&#39;", "'").split())
+
+
+@pytest.mark.parametrize(("language", "prefix"), [("en", ""), ("cy", "/cy")])
+def test_the_pages_and_csvs_name_the_study_behind_the_proportions_they_quote(client, wales_areas, language, prefix):
+    ServiceFactory(coverage=[wales_areas["W06000015"]])
+    for path in ("/gaps/headlines/", "/gaps/headlines/data.csv", "/gaps/", "/gaps/data.csv",
+                 "/gaps/area/W06000015/"):
+        text = _words(client.get(prefix + path).content.decode("utf-8-sig"))
+        for part in STUDY[language]:
+            assert part in text, (path, part)
+
+
+def test_the_api_names_the_study_behind_the_proportions_it_quotes(client, wales_areas):
+    source = _words(client.get("/api/gaps/").json()["notes"]["source"])
+    assert all(part in source for part in STUDY["en"])
+
+
+def test_the_headline_says_how_small_the_study_was_not_that_it_covered_wales(client, wales_areas):
+    page = _words(client.get("/gaps/headlines/").content.decode())
+    assert "A study of social care records in Wales found" not in page
+    assert ("A study of the social care records of 44 children in two Welsh local authorities found about two "
+            "in five children") in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -59,6 +60,12 @@ class CoverageInline(LabelledTabularInline):
     autocomplete_fields = ("area",)
     verbose_name = _("area it takes referrals from")
     verbose_name_plural = _("coverage: areas it takes referrals from")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The link table Django makes for coverage_areas names its columns by their field names
+        # ("area"), untranslated: name the column as the areas' own admin does, in the page's language.
+        kwargs.setdefault("label", capfirst(db_field.related_model._meta.verbose_name))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ServiceAtLocationInline(LabelledTabularInline):

@@ -15,7 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -39,23 +39,25 @@ class Area(models.Model):
         SAFEGUARDING_REGION = "safeguarding_region", _("Regional safeguarding board")
         NATION = "nation", _("Nation")
 
-    code = models.CharField(max_length=32, unique=True, help_text=_("ONS code, or the board's short code"))
-    name = models.CharField(max_length=200)
+    code = models.CharField(_("code"), max_length=32, unique=True, help_text=_("ONS code, or the board's short code"))
+    name = models.CharField(_("name"), max_length=200)
     name_cy = models.CharField(_("Welsh name"), max_length=200, blank=True)
-    kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, db_index=True)
     parents = models.ManyToManyField(
-        "self", symmetrical=False, related_name="members", blank=True,
+        "self", verbose_name=_("larger areas"), symmetrical=False, related_name="members", blank=True,
         help_text=_("Larger areas this one belongs to"),
     )
-    children_0_17 = models.PositiveIntegerField(null=True, blank=True)
-    children_source = models.CharField(max_length=300, blank=True)
-    children_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
+    children_0_17 = models.PositiveIntegerField(_("children aged 0 to 17"), null=True, blank=True)
+    children_source = models.CharField(_("source of the number of children"), max_length=300, blank=True)
+    children_year = models.PositiveSmallIntegerField(_("year of the number of children"), null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
 
     objects = AreaManager()
 
     class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -77,22 +79,25 @@ class Area(models.Model):
 
 
 class Organisation(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    website = models.URLField(blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    charity_number = models.CharField(max_length=20, blank=True)
-    company_number = models.CharField(max_length=20, blank=True)
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    charity_number = models.CharField(_("charity number"), max_length=20, blank=True)
+    company_number = models.CharField(_("company number"), max_length=20, blank=True)
     is_sample = models.BooleanField(
-        default=False, help_text=_("Fictional sample data; every page shows a banner while any is loaded")
+        _("sample data"), default=False,
+        help_text=_("Fictional sample data; every page shows a banner while any is loaded"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Change history: registered in translation.py (after the Welsh columns exist).
 
     class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -102,30 +107,38 @@ class Organisation(models.Model):
 class Taxonomy(models.Model):
     """A published vocabulary (ours or one an imported feed used), for Open Referral."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    uri = models.URLField(blank=True)
-    version = models.CharField(max_length=40, blank=True)
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    uri = models.URLField(_("URI"), blank=True)
+    version = models.CharField(_("version"), max_length=40, blank=True)
 
     class Meta:
+        verbose_name = _("taxonomy")
+        verbose_name_plural = _("taxonomies")
         ordering = ["name"]
-        verbose_name_plural = "taxonomies"
 
     def __str__(self) -> str:
         return self.name
 
 
 class TaxonomyTerm(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True)
-    taxonomy = models.ForeignKey(Taxonomy, on_delete=models.CASCADE, related_name="terms", null=True, blank=True)
-    code = models.CharField(max_length=200, blank=True)
-    name = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
-    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
-    term_uri = models.URLField(blank=True)
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True)
+    taxonomy = models.ForeignKey(
+        Taxonomy, verbose_name=_("taxonomy"), on_delete=models.CASCADE, related_name="terms", null=True, blank=True,
+    )
+    code = models.CharField(_("code"), max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent term"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="children",
+    )
+    term_uri = models.URLField(_("term URI"), blank=True)
 
     class Meta:
+        verbose_name = _("taxonomy term")
+        verbose_name_plural = _("taxonomy terms")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -150,11 +163,13 @@ class Service(models.Model):
         PAUSED = "paused", _("Referrals paused")
         CLOSED = "closed", _("Closed")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="services")
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="services",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
 
     # Forms of abuse it works with (see vocabulary.ABUSE_FORMS).
     abuse_intra_familial = models.BooleanField(_("intra-familial abuse"), default=False)
@@ -178,11 +193,11 @@ class Service(models.Model):
     supports_sibling = models.BooleanField(_("siblings"), default=False)
 
     age_min = models.DecimalField(
-        max_digits=4, decimal_places=1, default=Decimal("0"),
+        _("Youngest age (years)"), max_digits=4, decimal_places=1, default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("25"))],
     )
     age_max = models.DecimalField(
-        max_digits=4, decimal_places=1, default=Decimal("18"),
+        _("Oldest age (years)"), max_digits=4, decimal_places=1, default=Decimal("18"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("25"))],
     )
 
@@ -206,8 +221,8 @@ class Service(models.Model):
     eligibility = models.TextField(_("who is eligible"), blank=True)
     how_to_refer = models.TextField(_("how to refer"), blank=True)
     referral_url = models.URLField(_("referral form link"), blank=True)
-    referral_email = models.EmailField(blank=True)
-    referral_phone = models.CharField(max_length=40, blank=True)
+    referral_email = models.EmailField(_("referral email"), blank=True)
+    referral_phone = models.CharField(_("referral phone"), max_length=40, blank=True)
 
     # Delivery.
     delivery_in_person = models.BooleanField(_("in person"), default=True)
@@ -215,21 +230,21 @@ class Service(models.Model):
     delivery_phone = models.BooleanField(_("phone"), default=False)
     delivery_online = models.BooleanField(_("online"), default=False)
     welsh_available = models.BooleanField(_("support available in Welsh"), default=False)
-    other_languages = models.CharField(max_length=200, blank=True)
+    other_languages = models.CharField(_("other languages"), max_length=200, blank=True)
 
     is_free = models.BooleanField(_("free"), default=True)
-    cost_note = models.CharField(max_length=300, blank=True)
+    cost_note = models.CharField(_("cost note"), max_length=300, blank=True)
     capacity_per_year = models.PositiveIntegerField(
         _("new referrals a year"), null=True, blank=True,
         help_text=_("Optional. Used as the service's supply in the gaps analysis."),
     )
 
     coverage_areas = models.ManyToManyField(
-        Area, related_name="covering_services", blank=True,
+        Area, verbose_name=_("areas it takes referrals from"), related_name="covering_services", blank=True,
         help_text=_("The areas it takes referrals from (not where it is based)."),
     )
     taxonomy_terms = models.ManyToManyField(
-        TaxonomyTerm, related_name="services", blank=True,
+        TaxonomyTerm, verbose_name=_("taxonomy terms"), related_name="services", blank=True,
         help_text=_("Terms from other published taxonomies (e.g. from an imported feed)."),
     )
 
@@ -239,12 +254,13 @@ class Service(models.Model):
     )
     last_confirmed_at = models.DateField(_("last confirmed by a person"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
     )
     # Open Referral data we imported but cannot map to our fields, kept rather than lost.
-    raw_extensions = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    raw_extensions = models.JSONField(_("Open Referral data not mapped to our fields"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     # Replaced whenever anything a rendering of this service shows changes (the service, its
     # organisation, locations, waits, coverage): stored renderings built from an older token are
     # stale (directory/renderings.py). Set by directory.version's signal receivers, not by forms;
@@ -255,6 +271,8 @@ class Service(models.Model):
     objects = ServiceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
         ordering = ["name"]
         # The Open Referral feed pages published services by name (the active language's column,
         # see translation.py) then id: these let a page be read from the index instead of sorting
@@ -323,16 +341,20 @@ class Service(models.Model):
 class Location(models.Model):
     """Where an organisation is based. Its address may be withheld from the public."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="locations")
-    name = models.CharField(max_length=200)
-    address_1 = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    county = models.CharField(max_length=100, blank=True)
-    postcode = models.CharField(max_length=10, blank=True)
-    latitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="locations",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    address_1 = models.CharField(_("address"), max_length=200, blank=True)
+    city = models.CharField(_("town or city"), max_length=100, blank=True)
+    county = models.CharField(_("county"), max_length=100, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    latitude = models.FloatField(
+        _("latitude"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
     longitude = models.FloatField(
-        null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+        _("longitude"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
     do_not_publish_address = models.BooleanField(
         _("do not publish this address"), default=False,
@@ -341,6 +363,8 @@ class Location(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -359,15 +383,21 @@ class Location(models.Model):
 
 
 class ServiceAtLocation(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="service_at_locations")
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="service_at_locations")
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True, editable=False)
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="service_at_locations",
+    )
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), on_delete=models.CASCADE, related_name="service_at_locations",
+    )
 
     class Meta:
+        verbose_name = _("service at a location")
+        verbose_name_plural = _("services at locations")
         constraints = [models.UniqueConstraint(fields=["service", "location"], name="service_location_unique")]
 
     def __str__(self) -> str:
-        return f"{self.service} at {self.location}"
+        return gettext("%(service)s at %(location)s") % {"service": self.service, "location": self.location}
 
 
 # Waits older than this are shown as "may be out of date" and rank below fresh ones.
@@ -377,16 +407,23 @@ WAIT_STALE_AFTER_DAYS = 42
 class WaitingTimeReport(models.Model):
     """One dated report of a service's wait. History is kept: the current wait is the latest."""
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="waiting_times")
-    weeks = models.PositiveSmallIntegerField(help_text=_("0 means no wait"), validators=[MaxValueValidator(520)])
-    referrals_open = models.BooleanField(default=True)
-    as_of = models.DateField(default=date.today)
-    recorded_at = models.DateTimeField(default=timezone.now)
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="waiting_times",
+    )
+    weeks = models.PositiveSmallIntegerField(
+        _("weeks"), help_text=_("0 means no wait"), validators=[MaxValueValidator(520)],
+    )
+    referrals_open = models.BooleanField(_("referrals open"), default=True)
+    as_of = models.DateField(_("as of"), default=date.today)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name = _("waiting time report")
+        verbose_name_plural = _("waiting time reports")
         ordering = ["-as_of", "-recorded_at", "-id"]
         indexes = [models.Index(fields=["service", "-as_of", "-recorded_at"], name="wait_latest_idx")]
         constraints = [
@@ -394,7 +431,9 @@ class WaitingTimeReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.service}: {self.weeks} weeks as of {self.as_of}"
+        return ngettext(
+            "%(service)s: %(weeks)d week as of %(date)s", "%(service)s: %(weeks)d weeks as of %(date)s", self.weeks,
+        ) % {"service": self.service, "weeks": self.weeks, "date": self.as_of}
 
     @property
     def age_days(self) -> int:
@@ -409,10 +448,14 @@ class WaitingTimeReport(models.Model):
 class Postcode(models.Model):
     """A live unit postcode (Wales), loaded from data/ so look-ups never parse CSV per request."""
 
-    postcode = models.CharField(max_length=8, unique=True)  # normalised: "CF10 1EP"
-    latitude = models.FloatField()
-    longitude = models.FloatField()
-    lad_code = models.CharField(max_length=9)
+    postcode = models.CharField(_("postcode"), max_length=8, unique=True)  # normalised: "CF10 1EP"
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    lad_code = models.CharField(_("local authority code"), max_length=9)
+
+    class Meta:
+        verbose_name = _("postcode")
+        verbose_name_plural = _("postcodes")
 
     def __str__(self) -> str:
         return self.postcode
@@ -421,11 +464,15 @@ class Postcode(models.Model):
 class PostcodeDistrict(models.Model):
     """GB postcode district ("CF10") or sector ("CF10 1") centroid, for partial postcodes."""
 
-    prefix = models.CharField(max_length=8, unique=True)
-    latitude = models.FloatField()
-    longitude = models.FloatField()
-    lad_code = models.CharField(max_length=9, blank=True)
-    lad_share = models.FloatField(default=1.0)
+    prefix = models.CharField(_("district or sector"), max_length=8, unique=True)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    lad_code = models.CharField(_("local authority code"), max_length=9, blank=True)
+    lad_share = models.FloatField(_("share in the local authority"), default=1.0)
+
+    class Meta:
+        verbose_name = _("postcode district or sector")
+        verbose_name_plural = _("postcode districts and sectors")
 
     def __str__(self) -> str:
         return self.prefix
@@ -451,21 +498,25 @@ class ServiceChange(models.Model):
         # listing back as it is live (`state_label` tells them apart where it is shown).
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="changes")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
-    proposed = models.JSONField(default=dict, blank=True)
+    service = models.ForeignKey(Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    proposed = models.JSONField(_("proposed values"), default=dict, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
     )
-    submitted_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True, max_length=2000)
 
     class Meta:
+        verbose_name = _("service change")
+        verbose_name_plural = _("service changes")
         ordering = ["submitted_at", "id"]
         permissions = [("moderate_directory", "Can moderate the directory (approve, reject, restore, invite)")]
         constraints = [
@@ -478,7 +529,9 @@ class ServiceChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.service} ({self.get_state_display()})"
+        return gettext("%(kind)s for %(service)s (%(state)s)") % {
+            "kind": self.get_kind_display(), "service": self.service, "state": self.get_state_display(),
+        }
 
     @property
     def state_label(self) -> str:
@@ -512,17 +565,22 @@ class ProblemReport(models.Model):
 
     COMMENT_MAX_LENGTH = 300
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="problem_reports")
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    comment = models.CharField(max_length=COMMENT_MAX_LENGTH, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True, editable=False)
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="problem_reports",
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    comment = models.CharField(_("comment"), max_length=COMMENT_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name = _("problem report")
+        verbose_name_plural = _("problem reports")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["service", "resolved_at"], name="problem_report_open_idx")]
         constraints = [
@@ -553,20 +611,26 @@ class ReviewRequest(models.Model):
         URGENT = "confirm_urgent", _("Urgent: listing not checked for 13 months")
         WAIT = "wait_reminder", _("Please update your waiting time (5 weeks)")
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="review_requests")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    basis = models.CharField(max_length=40)
-    sent_at = models.DateTimeField(default=timezone.now)
-    recipients = models.TextField(blank=True, help_text=_("Staff email addresses it went to"))
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="review_requests",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    basis = models.CharField(_("basis"), max_length=40)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    recipients = models.TextField(_("recipients"), blank=True, help_text=_("Staff email addresses it went to"))
 
     class Meta:
+        verbose_name = _("review request")
+        verbose_name_plural = _("review requests")
         ordering = ["-sent_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["service", "kind", "basis"], name="review_request_sent_once"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.service} ({self.basis})"
+        return gettext("%(kind)s for %(service)s (%(basis)s)") % {
+            "kind": self.get_kind_display(), "service": self.service, "basis": self.basis,
+        }
 
 
 class DirectoryVersion(models.Model):
@@ -576,15 +640,16 @@ class DirectoryVersion(models.Model):
     correct with several app servers sharing one database. `counter` counts the changes (for people).
     """
 
-    token = models.UUIDField()
+    token = models.UUIDField(_("token"))
     # Replaced only by a change whose reach is not known row by row (bulk loads, imports, reference
     # data, taxonomies): every stored rendering built under an older generation is stale.
-    generation = models.UUIDField(default=uuid.uuid4)
-    counter = models.BigIntegerField(default=0)
-    changed_at = models.DateTimeField(default=timezone.now)
+    generation = models.UUIDField(_("generation"), default=uuid.uuid4)
+    counter = models.BigIntegerField(_("counter"), default=0)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:
-        verbose_name = "directory version"
+        verbose_name = _("directory version")
+        verbose_name_plural = _("directory versions")
 
     def __str__(self) -> str:
         return f"{self.counter} ({self.token})"

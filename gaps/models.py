@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gaps import vocabulary
@@ -20,17 +21,20 @@ class UnmetSearchCount(models.Model):
     A search for several forms of abuse is counted once, under the combination (so counts add up).
     """
 
-    month = models.DateField(help_text=_("The first day of the month"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month"))
     lad_code = models.CharField(_("local authority code"), max_length=9)
     abuse_forms = models.CharField(
-        max_length=120, blank=True, help_text=_("The forms searched for, sorted and joined with '+'; empty for any")
+        _("forms of abuse"), max_length=120, blank=True,
+        help_text=_("The forms searched for, sorted and joined with '+'; empty for any"),
     )
-    age_band = models.CharField(max_length=16, choices=vocabulary.UNMET_AGE_BANDS, default="unknown")
-    excluded_by = models.CharField(max_length=32, choices=vocabulary.EXCLUDED_BY, default="none")
-    reason = models.CharField(max_length=32, choices=vocabulary.REASONS)
-    count = models.PositiveIntegerField(default=0)
+    age_band = models.CharField(_("age band"), max_length=16, choices=vocabulary.UNMET_AGE_BANDS, default="unknown")
+    excluded_by = models.CharField(_("excluded by"), max_length=32, choices=vocabulary.EXCLUDED_BY, default="none")
+    reason = models.CharField(_("reason"), max_length=32, choices=vocabulary.REASONS)
+    count = models.PositiveIntegerField(_("count"), default=0)
 
     class Meta:
+        verbose_name = _("unmet search count")
+        verbose_name_plural = _("unmet search counts")
         ordering = ["-month", "lad_code", "abuse_forms", "age_band", "excluded_by", "reason"]
         constraints = [
             models.UniqueConstraint(
@@ -48,15 +52,17 @@ class UnmetSearchCount(models.Model):
 class Snapshot(models.Model):
     """Provision on one date (taken by `take_gaps_snapshot`, meant for a quarterly cron)."""
 
-    taken_on = models.DateField(unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    directory_version = models.CharField(max_length=200, blank=True)
+    taken_on = models.DateField(_("taken on"), unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    directory_version = models.CharField(_("directory version"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("snapshot")
+        verbose_name_plural = _("snapshots")
         ordering = ["-taken_on"]
 
     def __str__(self) -> str:
-        return f"Snapshot {self.taken_on:%Y-%m-%d}"
+        return gettext("Snapshot %(date)s") % {"date": f"{self.taken_on:%Y-%m-%d}"}
 
 
 class SnapshotService(models.Model):

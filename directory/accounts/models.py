@@ -13,26 +13,31 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
 class Membership(models.Model):
     """A user may edit the listings of this organisation."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(
-        "directory.Organisation", on_delete=models.CASCADE, related_name="memberships"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships",
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    organisation = models.ForeignKey(
+        "directory.Organisation", verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["organisation__name", "user__email"]
         constraints = [
             models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} edits {self.organisation}"
+        return gettext("%(user)s edits %(organisation)s") % {"user": self.user, "organisation": self.organisation}
 
 
 class Invitation(models.Model):
@@ -44,25 +49,31 @@ class Invitation(models.Model):
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    email = models.EmailField()
+    email = models.EmailField(_("email address"))
     organisation = models.ForeignKey(
-        "directory.Organisation", on_delete=models.CASCADE, related_name="invitations"
+        "directory.Organisation", verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="invitations"
     )
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+"
     )
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(Lower("email"), name="invitation_email_idx")]
 
     def __str__(self) -> str:
-        return f"Invitation for {self.email} to {self.organisation}"
+        return gettext("Invitation for %(email)s to %(organisation)s") % {
+            "email": self.email, "organisation": self.organisation,
+        }
 
     @property
     def is_used(self) -> bool:
@@ -74,26 +85,30 @@ class AccountDormancy(models.Model):
     when its holder was warned and about which last use, when it was closed, opened again or erased.
     Made when the first of these happens; an account never warned has none."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dormancy")
-    warned_at = models.DateTimeField(null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="dormancy",
+    )
+    warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
     # The last use the warning counted from: a sign-in since makes it stale, and the next warning
     # is for the next lapse (as a review request's `basis`), so one lapse is warned about once.
-    warned_about = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    reopened_at = models.DateTimeField(null=True, blank=True)
+    warned_about = models.DateTimeField(_("last use warned about"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reopened_at = models.DateTimeField(_("opened again at"), null=True, blank=True)
     reopened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("opened again by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+"
     )
-    erased_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
     # The last use its holder was told about, as the last moderator, that the account is kept open
     # despite (instead of a warning that it will be closed, which for them would not be true).
-    kept_notice_about = models.DateTimeField(null=True, blank=True)
+    kept_notice_about = models.DateTimeField(_("last use the kept-open notice was about"), null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "account dormancies"
+        verbose_name = _("account dormancy")
+        verbose_name_plural = _("account dormancies")
 
     def __str__(self) -> str:
-        return f"Dormancy of account {self.user_id}"
+        return gettext("Dormancy of account %(id)s") % {"id": self.user_id}
 
 
 class AccountSettings(models.Model):
@@ -105,11 +120,14 @@ class AccountSettings(models.Model):
         WELSH = "cy", _("Welsh")
         ENGLISH = "en", _("English")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_settings")
-    language = models.CharField(max_length=2, choices=Language.choices, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="account_settings",
+    )
+    language = models.CharField(_("Emails in"), max_length=2, choices=Language.choices, blank=True)
 
     class Meta:
-        verbose_name_plural = "account settings"
+        verbose_name = _("account settings")
+        verbose_name_plural = _("account settings")
 
     def __str__(self) -> str:
-        return f"Settings of account {self.user_id}"
+        return gettext("Settings of account %(id)s") % {"id": self.user_id}

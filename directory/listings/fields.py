@@ -122,17 +122,6 @@ def changed(live: dict[str, Any], proposed: dict[str, Any], fields: tuple[str, .
     return {f: proposed[f] for f in fields if f in proposed and proposed[f] != live.get(f)}
 
 
-# Model fields whose verbose names are Django's default (the field's name, untranslated). Named here,
-# not on the models: a verbose name there is a migration for the model and its history table.
-LABELS = {
-    "name": gettext_lazy("name"),
-    "description": gettext_lazy("description"),
-    "status": gettext_lazy("status"),
-    "referral_email": gettext_lazy("referral email"),
-    "referral_phone": gettext_lazy("referral phone"),
-    "other_languages": gettext_lazy("other languages"),
-    "cost_note": gettext_lazy("cost note"),
-}
 AGE_LABELS = {"age_min": gettext_lazy("Youngest age (years)"), "age_max": gettext_lazy("Oldest age (years)")}
 
 
@@ -217,7 +206,7 @@ def field_label(field: str) -> str:
 def _base_label(field: str) -> str:
     from directory.models import Service
 
-    return str(LABELS.get(field) or Service._meta.get_field(field).verbose_name)
+    return str(Service._meta.get_field(field).verbose_name)
 
 
 def display(field: str, value: Any, area_names: dict[str, str]) -> str:

@@ -276,8 +276,6 @@ class ServiceForm(forms.ModelForm):
             self.fields[f"{base}_en"].help_text = self.fields[f"{base}_cy"].help_text = _with_length_hint(
                 NO_IDENTIFYING_DETAILS[base], TEXT_MAX_LENGTHS[base])
         self.fields["cost_note"].help_text = NO_IDENTIFYING_DETAILS["cost_note"]
-        for name in fields.LABELS.keys() - {"name", "description"}:
-            self.fields[name].label = fields.field_label(name)
         self.fields["age_min"].label = fields.AGE_LABELS["age_min"]
         self.fields["age_max"].label = fields.AGE_LABELS["age_max"]
         # A field's own messages also replace the model validators' ones of the same code (0 to 25).

@@ -471,10 +471,11 @@ def test_the_admins_date_and_time_boxes_are_named_by_their_field_and_part(live_s
 
     page = pages["superuser"]
     page.set_viewport_size(DESKTOP)
-    for prefix, date, time in (("", "Date", "Time"), ("/cy", "Dyddiad", "Amser")):
+    # The field's name is in the page's language too (it was "Recorded at" on Welsh pages).
+    for prefix, field, date, time in (("", "Recorded at", "Date", "Time"), ("/cy", "Cofnodwyd", "Dyddiad", "Amser")):
         page.goto(f"{live_server.url}{prefix}/admin/directory/waitingtimereport/add/")
-        expect(page.locator("#id_recorded_at_0")).to_have_accessible_name(f"Recorded at: {date}")
-        expect(page.locator("#id_recorded_at_1")).to_have_accessible_name(f"Recorded at: {time}")
+        expect(page.locator("#id_recorded_at_0")).to_have_accessible_name(f"{field}: {date}")
+        expect(page.locator("#id_recorded_at_1")).to_have_accessible_name(f"{field}: {time}")
 
 
 # On the API documentation a screen reader's lists of headings and of landmarks are checked too

@@ -6,6 +6,7 @@ import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from directory.models import Organisation, Service, Taxonomy, TaxonomyTerm, WaitingTimeReport
 from tests.factories import ServiceAtLocationFactory, ServiceFactory, UserFactory, WaitingTimeReportFactory
@@ -119,3 +120,73 @@ def test_the_admins_searches_find_a_record_with_no_welsh_name_on_welsh_pages_too
         response = moderator_client.get(f"{prefix}/admin/directory/{model}/", {"q": term})
         assert response.status_code == 200
         assert list(response.context["cl"].result_list.values_list("pk", flat=True)) == [pk]
+
+
+# Our apps' models, as the admin lists them: Django's own (users, groups) and django-axes's are theirs.
+OUR_APPS = {"directory", "accounts", "gaps"}
+# Words that are the same in Welsh.
+SAME_IN_WELSH = {"URI"}
+
+
+def _our_admin_models():
+    return [model for model in admin.site._registry if model._meta.app_label in OUR_APPS]
+
+
+def _names(model) -> dict[str, object]:
+    """The model's names and the labels and hints of the fields its admin can show, untranslated
+    (lazy) until read. A field nobody edits is shown only where the admin lists it or shows it read-only."""
+    model_admin = admin.site._registry[model]
+    shown = {*model_admin.list_display, *model_admin.readonly_fields}
+    names = {"verbose_name": model._meta.verbose_name, "verbose_name_plural": model._meta.verbose_name_plural}
+    for field in model._meta.get_fields():
+        if field.auto_created or not field.concrete or not (field.editable or field.name in shown):
+            continue
+        names[f"{field.name}.verbose_name"] = field.verbose_name
+        if field.help_text:
+            names[f"{field.name}.help_text"] = field.help_text
+    return names
+
+
+@pytest.mark.parametrize("model", _our_admin_models(), ids=lambda model: model._meta.label)
+def test_every_admin_models_name_and_fields_have_welsh(model):
+    # On /cy/admin/ a Welsh-speaking moderator read "Services", "organisation", "is sample"...
+    names = _names(model)
+    with translation.override("en"):
+        english = {key: str(text) for key, text in names.items()}
+    with translation.override("cy"):
+        welsh = {key: str(text) for key, text in names.items()}
+    untranslated = [f"{key}: {text!r}" for key, text in english.items()
+                    if welsh[key] == text and text not in SAME_IN_WELSH]
+    assert not untranslated, "no Welsh for:\n" + "\n".join(untranslated)
+
+
+def test_the_welsh_admin_names_records_and_fields_in_welsh(moderator_client, wales_areas):
+    service = ServiceFactory(name="Harbour Recovery", coverage=[wales_areas["W06000015"]])
+    WaitingTimeReportFactory(service=service, weeks=9)
+
+    index = moderator_client.get("/cy/admin/").content.decode()
+    for text in ("Cyfeiriadur", "Gwasanaethau", "Sefydliadau", "Adroddiadau amser aros", "Bylchau", "Cyfrifon"):
+        assert f">{text}<" in index, text
+    assert ">Services<" not in index and ">Directory<" not in index
+
+    changelist = moderator_client.get("/cy/admin/directory/service/").content.decode()
+    for text in ("Sefydliad", "Statws", "Oedran ieuengaf (blynyddoedd)", "Cadarnhawyd ddiwethaf gan berson"):
+        assert re.search(rf'<th scope="col" class="[^"]*">\s*(<div class="text">)?(<a [^>]*>)?{re.escape(text)}<',
+                         changelist), text
+    assert "Wrth data enghreifftiol" in changelist  # the filter on the organisation's "is sample"
+
+    change = moderator_client.get(f"/cy/admin/directory/service/{service.pk}/change/").content.decode()
+    for label in ("Sefydliad", "Enw [en]", "Crëwyd", "Ffôn atgyfeirio"):
+        assert re.search(rf"<label[^>]*>{re.escape(label)}:</label>", change), label
+    assert re.search(r'<th class="column-area[^"]*">\s*Ardal', change)  # the coverage rows' column
+    assert "Harbour Recovery: 9 wythnos ar " in change  # a wait report's row names itself in Welsh
+
+
+def test_the_english_admin_keeps_its_english_names(moderator_client):
+    service = ServiceFactory()
+
+    index = moderator_client.get("/admin/").content.decode()
+    assert all(f">{text}<" in index for text in ("Directory", "Services", "Organisations", "Waiting time reports"))
+    change = moderator_client.get(f"/admin/directory/service/{service.pk}/change/").content.decode()
+    for label in ("Organisation", "Name [en]", "Youngest age (years)", "Referral phone"):
+        assert re.search(rf"<label[^>]*>{re.escape(label)}:</label>", change), label

@@ -52,7 +52,8 @@ def stamp(kind: str, generation: str) -> str:
     return ":".join(parts)
 
 
-def _language() -> str:
+def language() -> str:
+    """The language renderings are stored in: the active one."""
     return get_language() or settings.LANGUAGE_CODE
 
 
@@ -112,7 +113,7 @@ def _read(sql_for: Callable[[int | None], str], kind: str, generation: str, keys
     array = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         cursor.execute(sql_for(None if array else len(keys)),
-                       [kind, _language(), stamp(kind, generation), *([_array_text(keys)] if array else keys)])
+                       [kind, language(), stamp(kind, generation), *([_array_text(keys)] if array else keys)])
         return cursor.fetchall()
 
 
@@ -180,8 +181,8 @@ def store(kind: str, built: Sequence[Built], *, generation: str) -> bool:
     built = [b for b in built if b.token is not None]
     if not built or not settings.RENDERINGS_STORE_ON_READ:
         return False
-    language, current = _language(), stamp(kind, generation)
-    rows = [ServiceRendering(service_id=b.pk, kind=kind, language=language, token=b.token, stamp=current, text=b.text)
+    stored_in, current = language(), stamp(kind, generation)
+    rows = [ServiceRendering(service_id=b.pk, kind=kind, language=stored_in, token=b.token, stamp=current, text=b.text)
             for b in sorted(built, key=lambda b: b.pk)]  # one order for every writer: no deadlock
     try:
         with transaction.atomic():

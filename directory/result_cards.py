@@ -22,6 +22,8 @@ it), for today's date (waits say "reported 3 days ago"; listings become overdue)
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from uuid import UUID
 
@@ -165,12 +167,48 @@ def _parts(result: object, strings: _Strings) -> tuple[str, ...]:
     return head, ages, rows, delivery, tail
 
 
+# Decoded cards kept in this process, most recently shown last: (language, stamp, service pk,
+# render_token) -> the card's parts. A card's text is fixed by that key (the stored card is read
+# under the same four; renderings.py), so an entry can never be stale: a change to the service
+# gives it a new token, a new release, generation or day a new stamp. Nothing is invalidated, and
+# each gunicorn worker holds its own. Reading and decoding 20 stored cards was ~1 floor of a
+# first-time search (issue 7); a bench search found about half its cards here. ~2.3 KB a card
+# (Welsh a little more): MAX_DECODED cards are ~10 MB a worker.
+MAX_DECODED = 4096
+_decoded: OrderedDict[tuple, tuple[SafeString, ...]] = OrderedDict()
+_decoded_lock = threading.Lock()  # runserver's threads; a sync gunicorn worker has one
+
+
+def forget() -> None:
+    """Drop this process's decoded cards (tests: a rolled-back test's services must not linger)."""
+    with _decoded_lock:
+        _decoded.clear()
+
+
+def _held(keys: list[tuple]) -> dict[tuple, tuple[SafeString, ...]]:
+    with _decoded_lock:
+        found = {}
+        for key in keys:
+            parts = _decoded.get(key)
+            if parts is not None:
+                _decoded.move_to_end(key)
+                found[key] = parts
+        return found
+
+
+def _hold(decoded: dict[tuple, tuple[SafeString, ...]]) -> None:
+    with _decoded_lock:
+        _decoded.update(decoded)
+        while len(_decoded) > MAX_DECODED:
+            _decoded.popitem(last=False)
+
+
 def attach(
     results: Sequence[object], hydrate: Callable[[Sequence[object]], None] | None = None,
     *, generation: str,
 ) -> None:
-    """Give each result its `card`: the service's parts, stored (directory/renderings.py) or
-    rendered and stored. One read and at most one write for the page. Rendering reads the full
+    """Give each result its `card`: the service's parts, held in this process (`_decoded`), stored
+    (directory/renderings.py) or rendered and stored. At most one read and one write for the page. Rendering reads the full
     service: with `hydrate` (`selectors.search_results_hydrate`), only the results whose card is not
     stored are given theirs; without, every result must have it already. `generation`: the
     directory's (`version.current_with_generation()`)."""
@@ -188,8 +226,17 @@ def attach(
                                                     json.dumps(_parts(result, strings)))
                 for result in pending}
 
-    texts = renderings.get_many(renderings.CARD, list(by_id), build, generation=generation, tokens=tokens)
-    for result in results:
-        parts = json.loads(texts[result.service.id])
+    language, current = renderings.language(), renderings.stamp(renderings.CARD, generation)
+    keys = {service_id: (language, current, service_id, token) for service_id, token in tokens.items()}
+    held = _held(list(keys.values()))
+    missing = [service_id for service_id, key in keys.items() if key not in held]
+    if missing:
+        texts = renderings.get_many(renderings.CARD, missing, build, generation=generation,
+                                    tokens={service_id: tokens[service_id] for service_id in missing})
         # SafeString as mark_safe gives for a str, without its check for lazy text on each part.
-        result.card = dict(zip(PARTS, map(SafeString, parts), strict=True))  # rendered with autoescape
+        decoded = {keys[service_id]: tuple(map(SafeString, json.loads(texts[service_id])))  # rendered with autoescape
+                   for service_id in missing}
+        _hold(decoded)
+        held |= decoded
+    for result in results:
+        result.card = dict(zip(PARTS, held[keys[result.service.id]], strict=True))

@@ -116,18 +116,20 @@ def _fast_password_hashing(settings):
 def _forget_search_index():
     # The search's in-process index and the compiled ORUK page queries are keyed on the directory
     # version; a test's rolled-back rows must not reach the next test through them.
-    from directory import local_authorities, search_index, version_notices
+    from directory import local_authorities, result_cards, search_index, version_notices
     from directory.oruk import page_query
 
     search_index.forget()
     page_query.forget()
     local_authorities.forget()
     version_notices.forget()  # a flushed or rolled-back version sends no notice
+    result_cards.forget()
     yield
     search_index.forget()
     page_query.forget()
     local_authorities.forget()
     version_notices.forget()
+    result_cards.forget()
 
 
 @pytest.fixture(scope="module")

@@ -79,3 +79,12 @@ def test_a_card_says_when_the_service_has_not_stated_whether_it_works_during_a_c
     with translation.override(language):
         rows = result_cards._parts(result, result_cards._Strings())[result_cards.PARTS.index("rows")]
     assert (NOT_STATED[language] in rows) is not_stated
+
+
+def test_this_process_holds_at_most_max_decoded_cards_dropping_the_least_recently_shown(monkeypatch):
+    monkeypatch.setattr(result_cards, "MAX_DECODED", 2)
+    first, second, third = (("en", "stamp", pk, "token") for pk in (1, 2, 3))
+    result_cards._hold({first: ("a",), second: ("b",)})
+    assert result_cards._held([first]) == {first: ("a",)}  # shown again: now the most recent
+    result_cards._hold({third: ("c",)})
+    assert result_cards._held([first, second, third]) == {first: ("a",), third: ("c",)}

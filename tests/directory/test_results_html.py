@@ -119,6 +119,26 @@ def test_the_results_block_matches_the_template(language):
 
 
 @pytest.mark.usefixtures("_areas")
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_language_looks_up_each_plural_text_once_and_keeps_its_plural_forms(language, monkeypatch):
+    asked = []
+    ngettext = results_html.ngettext
+    monkeypatch.setattr(results_html, "ngettext", lambda *args: asked.append(args) or ngettext(*args))
+    results_html._strings.cache_clear()
+    with translation.override(language):
+        pages = [[results_html.search_results_html(request, holes=Holes(token="t" * 32), **state)
+                  for request, state in _states()] for _ in range(2)]
+        strings = results_html._strings(language)
+        counted = [strings.plural("%(counter)s service found", "%(counter)s services found", n) for n in range(12)]
+
+    assert pages[0] == pages[1] and asked
+    assert len(asked) == len(set(asked)), "each text and count is asked of Django once"
+    with translation.override(language):
+        assert counted == [ngettext("%(counter)s service found", "%(counter)s services found", n) for n in range(12)]
+    assert len(set(counted)) == 2  # Welsh: "wasanaeth" after 1 ("Cafwyd 1 wasanaeth"), "gwasanaeth" after others
+
+
+@pytest.mark.usefixtures("_areas")
 def test_the_states_cover_every_branch():
     rendered = "".join(results_html.search_results_html(request, holes=Holes(), **state) for request, state in _states())
     for expected in (

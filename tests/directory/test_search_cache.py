@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from directory import renderings, search_cache, search_index, version
+from directory import renderings, result_cards, search_cache, search_index, version
 from directory.models import PostcodeDistrict, Service, ServiceRendering, WaitingTimeReport
 from gaps.models import UnmetSearchCount
 from tests.factories import PostcodeFactory, ServiceAtLocationFactory, ServiceFactory
@@ -283,16 +283,22 @@ def test_a_search_whose_cards_are_cached_reads_no_full_service_and_shows_the_sam
     pages = {}
     for path in (QUERY, "/cy" + QUERY):
         pages[path] = _page(client.get(path))
-        with CaptureQueriesContext(connection) as cards_cached:
+        with CaptureQueriesContext(connection) as cards_held:
             again = _page(client.get(path))
+        result_cards.forget()  # the cards this process holds decoded: the next page reads the stored ones
+        with CaptureQueriesContext(connection) as cards_cached:
+            stored = _page(client.get(path))
         ServiceRendering.objects.filter(kind=renderings.CARD).delete()
+        result_cards.forget()
         with CaptureQueriesContext(connection) as cards_rendered:
             rendered = _page(client.get(path))
 
-        assert again == rendered == pages[path]
-        # Stored cards read no full service; missing ones read them in one query, then are stored
-        # (a savepoint around one insert). The card counts the index's points for "(nearest
-        # base)", so no published sites are read either way.
+        assert again == stored == rendered == pages[path]
+        # Cards this process holds read nothing; stored cards read no full service (one read of
+        # the cards); missing ones read them in one query, then are stored (a savepoint around one
+        # insert). The card counts the index's points for "(nearest base)", so no published sites
+        # are read either way.
+        assert not _reads_renderings(cards_held) and len(cards_held) == len(cards_cached) - 1
         assert len(cards_cached) == len(cards_rendered) - 4
         assert not any("directory_organisation" in q["sql"] for q in cards_cached.captured_queries)
         assert sum("INSERT INTO" in q["sql"] for q in cards_rendered.captured_queries) == 1

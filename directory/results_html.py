@@ -273,13 +273,21 @@ def _bars(view: str, sort: str, links: QueryLinks, strings: _Strings) -> str:
 def _map(outcome: selectors.SearchOutcome, area: str, map_html: str, mapped_count: int, holes: Holes,
          strings: _Strings) -> str:
     total = len(outcome.results)
-    note = strings.plural(
-        "The map shows %(counter)s of the %(total)s services: the others have no published address. %(area)s is "
-        "outlined.",
-        "The map shows %(counter)s of the %(total)s services: the others have no published address. %(area)s is "
-        "outlined.",
-        mapped_count,
-    ) % {"counter": _number(mapped_count), "total": _number(total), "area": area}
+    if mapped_count == total:
+        # "5 of the 5 services: the others have no published address" named others that were not there.
+        note = strings.plural(
+            "The map shows the one service found. %(area)s is outlined.",
+            "The map shows all %(counter)s services found. %(area)s is outlined.",
+            mapped_count,
+        ) % {"counter": _number(mapped_count), "area": area}
+    else:
+        note = strings.plural(
+            "The map shows %(counter)s of the %(total)s services: the others have no published address. "
+            "%(area)s is outlined.",
+            "The map shows %(counter)s of the %(total)s services: the others have no published address. "
+            "%(area)s is outlined.",
+            mapped_count,
+        ) % {"counter": _number(mapped_count), "total": _number(total), "area": area}
     return (
         f"\n  {holes.map(map_html)}\n"
         f'  <p class="govuk-body-s sm-map-note">{note}\n'

@@ -107,15 +107,23 @@ class ServiceSpec:
     eligibility: str = ""
 
 
+def _welsh_la_names() -> dict[str, str]:
+    """Each local authority's Welsh name ("Ynys Môn" for Isle of Anglesey), from the shipped data."""
+    with open(DATA_DIR / "wales_local_authorities.csv", encoding="utf-8-sig", newline="") as handle:
+        return {row["code"]: row["name_cy"] for row in csv.DictReader(handle)}
+
+
 def _local_specs() -> list[ServiceSpec]:
     specs = []
+    las_cy = _welsh_la_names()
     for code, la in LAS.items():
         welsh = code in WELSH_SPEAKING
+        la_cy = las_cy[code]  # a Welsh name held "Isle of Anglesey", English on the Welsh pages
         if code not in NO_INTRA_FAMILIAL_LOCAL:
             specs.append(ServiceSpec(
                 key=f"therapy-{code}", organisation=f"{la} Children's Recovery Trust (sample)",
                 name=f"{la} children's therapeutic service",
-                name_cy=f"Gwasanaeth therapiwtig plant {la}" if welsh else "",
+                name_cy=f"Gwasanaeth therapiwtig plant {la_cy}" if welsh else "",
                 description="One-to-one therapeutic support for children and young people who have been "
                             "sexually abused, including abuse within the family.",
                 coverage=[code], base_la=code, hide_address=code in {"W06000015", "W06000023"},
@@ -132,7 +140,7 @@ def _local_specs() -> list[ServiceSpec]:
             specs.append(ServiceSpec(
                 key=f"parents-{code}", organisation=f"{la} Families Together (sample)",
                 name=f"{la} group for non-abusing parents and carers",
-                name_cy=f"Grŵp {la} i rieni a gofalwyr nad ydynt yn cam-drin" if welsh else "",
+                name_cy=f"Grŵp {la_cy} i rieni a gofalwyr nad ydynt yn cam-drin" if welsh else "",
                 description="A ten-week group and one-to-one sessions for mothers, fathers and carers "
                             "of children who have been sexually abused.",
                 coverage=[code], base_la=code,

@@ -14,11 +14,12 @@ from tests.browser.test_accessibility import TOO_WIDE
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
 
 PHONE_320 = {"width": 320, "height": 640}
+PHONE_360 = {"width": 360, "height": 740}
 POWYS = "W06000023"
 
 
-def _phone(browser, text_size: int):
-    page = new_page(browser, PHONE_320)
+def _phone(browser, text_size: int, viewport: dict = PHONE_320):
+    page = new_page(browser, viewport)
     cdp = page.context.new_cdp_session(page)
     cdp.send("Page.enable")
     cdp.send("Page.setFontSizes", {"fontSizes": {"standard": text_size, "fixed": round(text_size * 13 / 16)}})
@@ -61,5 +62,59 @@ def test_with_the_usual_text_size_a_cards_labels_stay_beside_their_values_at_320
         row = page.locator(".sm-result .govuk-summary-list__row").first
         key, value = row.locator("dt").bounding_box(), row.locator("dd").bounding_box()
         assert value["x"] > key["x"] + key["width"] and abs(value["y"] - key["y"]) < 10
+    finally:
+        page.context.close()
+
+
+# Each word of a heading, a form's label or a tag that runs from one line onto the next other than
+# after a hyphen, a slash or a soft hyphen ("cam- / drin", "hunan- / atgyfeirio"). Letter by letter,
+# each letter's line being its last box's: a range that begins after a soft hyphen at a line's end
+# also holds the hyphen drawn there.
+SPLIT_WORDS = r"""() => {
+  const out = [];
+  const lineOf = (node, i) => {
+    const range = document.createRange();
+    range.setStart(node, i);
+    range.setEnd(node, i + 1);
+    const boxes = [...range.getClientRects()].filter(r => r.width > 0);
+    return boxes.length ? Math.round(boxes[boxes.length - 1].top) : null;
+  };
+  for (const el of document.querySelectorAll('main h1, main h2, main h3, main label, main .govuk-tag')) {
+    if (el.offsetParent === null) continue;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      if (node.parentElement.closest('.govuk-visually-hidden')) continue;
+      for (const m of node.data.matchAll(/\S+/g)) {
+        for (let i = m.index + 1; i < m.index + m[0].length; i++) {
+          const before = lineOf(node, i - 1), here = lineOf(node, i);
+          if (before !== null && here !== null && here > before && !'-–/\u00ad'.includes(node.data[i - 1])) {
+            out.push(`${el.tagName.toLowerCase()}: ${m[0]}`);
+            break;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}"""
+
+
+def test_with_200_percent_text_on_a_360_px_phone_no_title_label_or_tag_breaks_a_word(browser, live_server, service):
+    # A page's title was 64 px, wider than the screen for one word: "arbenigo / l", "specialis / t";
+    # the search form's labels split "investigation" and "proffesiynol", the wait's tag "atgyfeiriadau".
+    page = _phone(browser, 32, PHONE_360)
+    try:
+        split = {}
+        for path in ("/", "/cy/", f"/search/?la={POWYS}&abuse_form=intra_familial", f"/cy/search/?la={POWYS}",
+                     f"/services/{service.public_id}/", f"/cy/services/{service.public_id}/", "/cy/shortlist/"):
+            assert page.goto(live_server.url + path).status == 200
+            page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true })")  # laid out
+            if words := page.evaluate(SPLIT_WORDS):
+                split[path] = words
+            # Titles grow less than the text, but never below their usual size nor to the body's.
+            title = float(page.evaluate("getComputedStyle(document.querySelector('h1')).fontSize")[:-2])
+            assert 32 < title, f"{path}: its title is {title} px, at most the body text's 32 px"
+        assert not split, f"words broken across lines at 360 px with 200% text: {split}"
     finally:
         page.context.close()

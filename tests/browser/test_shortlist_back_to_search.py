@@ -84,3 +84,27 @@ def test_back_to_search_from_a_service_page_returns_to_the_tabs_last_search(live
     page.get_by_role("link", name="Back to search").click()
     expect(page).to_have_url(f"{live_server.url}/search/")
     page.context.close()
+
+
+@pytest.mark.browser
+def test_removing_the_last_service_leaves_a_way_back_to_the_search(live_server, directory_data, browser):
+    # The empty shortlist offered only "Start a search", to an empty form: after removing the one
+    # service on the list (the browser's back button reaches only the shortlist again), the search
+    # the list was built from was lost.
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(f"{live_server.url}/cy/search/?{SEARCH}")
+    _wait_for_the_search_to_be_kept(page)
+    page.get_by_role("button", name=re.compile("^Ychwanegu at y rhestr fer")).first.click()
+    page.wait_for_load_state("load")
+    page.goto(f"{live_server.url}/cy/shortlist/")
+    page.get_by_role("button", name=re.compile("^Tynnu o'r rhestr fer")).click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_text("Mae eich rhestr fer yn wag", exact=False)).to_be_visible()
+    back = page.get_by_role("link", name="Yn ôl i'r chwiliad")
+    expect(back).to_have_attribute("href", f"/cy/search/?{SEARCH}")
+    back.click()
+    expect(page).to_have_url(f"{live_server.url}/cy/search/?{SEARCH}")
+    expect(page.locator("input[name=age]")).to_have_value("9")
+    page.context.close()

@@ -144,3 +144,20 @@ def test_switching_language_keeps_what_was_typed_but_not_yet_sent(browser, live_
         assert page.input_value("textarea[name=comment]") == "Mae'r rhif ffôn wedi newid"
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_on_a_phone_the_results_view_and_sort_links_are_a_fingers_height(browser, live_server, language):
+    # "Map", "Shortest wait" and "Nearest" were 16 px tall on a 360 px phone: a line of small text to
+    # hit with a finger, for the results' main switches. 44 px, as WCAG 2.5.5 and GOV.UK's own advice.
+    page = new_page(browser, PHONE_360)
+    try:
+        prefix = "/cy" if language == "cy" else ""
+        page.goto(f"{live_server.url}{prefix}/search/?la=W06000023")
+        links = page.locator(".sm-results-bar a")
+        assert links.count() == 3  # Map, and two sorts
+        heights = {link.inner_text(): link.bounding_box()["height"] for link in links.all()}
+        assert all(height >= 44 for height in heights.values()), heights
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    finally:
+        page.context.close()

@@ -242,3 +242,36 @@ def test_a_preference_that_alone_left_services_out_links_to_the_search_without_i
     for code in ("status", "age", "abuse_forms", "audiences", "disclosure", "proceedings", "referrer"):
         assert links[code] == [], code
     assert items[-1][0] == "welsh" and "<a " not in items[-1][1]  # relaxing it alone would show nothing
+
+
+def _map_note(html: str) -> str:
+    return " ".join(re.search(r'<p class="govuk-body-s sm-map-note">(.*?)\n', html).group(1).split())
+
+
+@pytest.mark.usefixtures("_areas")
+@pytest.mark.parametrize(("counts", "mapped", "english", "welsh"), [
+    ((3, 1, 1), 5, "The map shows all 5 services found. Cardiff is outlined.",
+     "Mae'r map yn dangos pob un o'r 5 gwasanaeth a gafwyd. Mae amlinell o amgylch Cardiff."),
+    ((0, 0, 2), 2, "The map shows all 2 services found. Cardiff is outlined.",
+     "Mae'r map yn dangos y ddau wasanaeth a gafwyd. Mae amlinell o amgylch Cardiff."),
+    ((1, 0, 0), 1, "The map shows the one service found. Cardiff is outlined.",
+     "Mae'r map yn dangos yr unig wasanaeth a gafwyd. Mae amlinell o amgylch Cardiff."),
+    ((3, 1, 1), 4, "The map shows 4 of the 5 services: the others have no published address. Cardiff is outlined.",
+     "Mae'r map yn dangos 4 o'r 5 gwasanaeth: nid oes gan y lleill gyfeiriad wedi'i gyhoeddi. "
+     "Mae amlinell o amgylch Cardiff."),
+])
+def test_the_map_note_speaks_of_services_left_off_the_map_only_when_there_are_some(counts, mapped, english, welsh):
+    # With every result on the map it said "5 of the 5 services: the others have no published address".
+    outcome = SearchOutcome(AREAS[2], _results(counts), [], considered=5)
+    request = RequestFactory().get("/search/?la=W06000015&view=map")
+    form = SearchForm(request.GET)
+    form.is_valid()
+    form.place = PLACES[1]
+    page = Paginator(outcome.results, PAGE_SIZE).page(1)
+    for language, expected in (("en", english), ("cy", welsh)):
+        with translation.override(language):
+            state = {"form": form, "outcome": outcome, "page": page, "page_notice": "", "view": "map",
+                     "directory_version": "v1", "map_html": mark_safe("<div>map</div>"), "mapped_count": mapped}
+            html = results_html.search_results_html(request, holes=Holes(token="t" * 32), **state)
+            assert _map_note(html) == expected
+            assert html == results_html.render_template(request, holes=Holes(token="t" * 32), **state)

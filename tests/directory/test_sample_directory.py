@@ -62,3 +62,13 @@ def test_powys_has_two_welsh_intra_familial_services_for_a_nine_year_old_and_the
 def test_some_waits_are_long_and_some_lists_closed(sample_directory):
     assert WaitingTimeReport.objects.filter(weeks__gte=26).exists()
     assert WaitingTimeReport.objects.filter(referrals_open=False).exists()
+
+
+def test_its_welsh_service_names_use_the_welsh_place_names(sample_directory):
+    # "Grŵp Isle of Anglesey i rieni a gofalwyr…" on the Welsh pages: the English name in a Welsh one.
+    english_names = {area.name for area in Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY) if area.name != area.name_cy}
+    welsh = dict(Service.objects.exclude(name_cy__isnull=True).exclude(name_cy="").values_list("name_en", "name_cy"))
+    assert welsh["Isle of Anglesey group for non-abusing parents and carers"] == (
+        "Grŵp Ynys Môn i rieni a gofalwyr nad ydynt yn cam-drin")
+    assert welsh["Carmarthenshire children's therapeutic service"] == "Gwasanaeth therapiwtig plant Sir Gaerfyrddin"
+    assert not {name_cy for name_cy in welsh.values() if any(english in name_cy for english in english_names)}

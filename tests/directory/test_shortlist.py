@@ -144,9 +144,18 @@ def test_the_packs_contact_lines_start_with_what_there_is(client, db):
 
     html = client.get(f"{SHORTLIST}?ids={by_email.public_id},{by_address.public_id}").content.decode()
 
-    contacts = [re.sub(r"\s+", " ", part.split("</dd>")[0]).strip()
+    contacts = [re.sub(r"\s+", " ", re.sub(r"<(?!br>)[^>]+>", "", part.split("</dd>")[0])).strip()
                 for part in html.split('Contact</dt><dd class="govuk-summary-list__value">')[1:]]
     assert contacts == ["refer@example.org", "Tŷ Seren, Bangor CF10 1EP"]  # no empty first line
+
+
+def test_the_packs_email_address_is_a_link_to_write_to(client, db):
+    # On a phone the pack's phone number could be tapped to call, but its email address was plain text.
+    service = ServiceFactory(referral_phone="", referral_email="refer@example.org")
+
+    html = client.get(f"{SHORTLIST}?ids={service.public_id}").content.decode()
+
+    assert '<a class="govuk-link" href="mailto:refer@example.org">refer@example.org</a>' in html
 
 
 def test_a_shared_link_is_read_only_and_can_be_loaded_into_your_own_shortlist(client, db):

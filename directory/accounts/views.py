@@ -85,6 +85,13 @@ class SignOutView(LogoutView):
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return render(request, "accounts/logout.html")
 
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # Said on the page it leads to: on a shared computer, the next person must not be left
+        # wondering whether the last one is still signed in (GOV.UK: confirm signing out).
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, _("You are signed out"))
+        return response
+
 
 class PasswordResetStartView(auth_views.PasswordResetView):
     """Ask for a reset link. The answer is the same whether or not the address has an account."""

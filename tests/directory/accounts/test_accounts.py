@@ -409,3 +409,13 @@ def test_the_locked_out_page_offers_a_password_reset_which_lifts_the_lock(client
 
     assert response.status_code == 429
     assert f'href="{reverse("accounts:password_reset")}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_signing_out_says_so_on_the_page_it_leads_to(client, user, prefix):
+    client.force_login(user)
+
+    page = client.post(prefix + reverse("accounts:logout"), follow=True)
+
+    assert "_auth_user_id" not in client.session
+    assert ("Rydych wedi allgofnodi" if prefix else "You are signed out") in page.content.decode()

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.accounts.roles import is_moderator
 
 KEPT_FORM = "form_sent_signed_out"
+KEPT_FORM_MAX_CHARACTERS = 50_000
 SIGNED_OUT_NOT_SAVED = _(
     "You were signed out, so what you sent has not been saved. Sign in again to go back to where you were."
 )
@@ -53,10 +54,12 @@ def _sign_in_again(request: HttpRequest, *, form_elsewhere: bool) -> HttpRespons
     if form_elsewhere:
         page = _referring_page(request) or reverse("listings:dashboard")
     # The CSRF token is the old one (the page puts in a fresh one); a password is never kept.
-    request.session[KEPT_FORM] = {"page": page, "data": {
-        name: values for name, values in request.POST.lists()
-        if name != "csrfmiddlewaretoken" and "password" not in name
-    }}
+    data = {name: values for name, values in request.POST.lists()
+            if name != "csrfmiddlewaretoken" and "password" not in name}
+    # Every session is a database row: what no form of ours can hold (a listing's longest boxes
+    # come to about 13,000 characters) is not stored for whoever sent it.
+    if sum(len(name) + sum(map(len, values)) for name, values in data.items()) <= KEPT_FORM_MAX_CHARACTERS:
+        request.session[KEPT_FORM] = {"page": page, "data": data}
     messages.warning(request, SIGNED_OUT_NOT_SAVED)
     return redirect_to_login(page)
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.urls import reverse
 
-from directory.accounts.decorators import FORM_KEPT, SIGNED_OUT_NOT_SAVED
+from directory.accounts.decorators import FORM_KEPT, KEPT_FORM, SIGNED_OUT_NOT_SAVED
 from directory.models import ServiceChange
 from tests.directory.listings.conftest import form_data
 
@@ -108,3 +108,10 @@ def test_a_password_sent_signed_out_is_never_kept(client, service):
                 {**form_data(service), "password": "not-kept"})
 
     assert "not-kept" not in str(dict(client.session))
+
+
+def test_more_than_any_form_of_ours_holds_is_not_stored_in_a_session(client, service):
+    client.post(reverse("listings:service_edit", args=[service.public_id]),
+                {**form_data(service), "description_en": "x" * 60_000})
+
+    assert KEPT_FORM not in client.session

@@ -539,6 +539,9 @@ class ServiceChange(models.Model):
         listings.selectors) says whether a later proposal took its place or nothing did."""
         if self.state == self.State.WITHDRAWN and getattr(self, "replaced_by_later", False):
             return _("Replaced by a later change")
+        if self.state == self.State.REJECTED:
+            # As every page, button and email says it ("Do not approve", "Your change was not approved").
+            return _("Not approved")
         return self.get_state_display()
 
     @property

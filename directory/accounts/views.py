@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,10 +18,9 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from directory.accounts import services
-from directory.accounts.decorators import moderator_required
+from directory.accounts.decorators import kept_form, login_required, moderator_required, moderator_required_post
 from directory.accounts.forms import (
     AccountSettingsForm,
     InvitationForm,
@@ -86,6 +84,13 @@ class SignOutView(LogoutView):
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return render(request, "accounts/logout.html")
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # Said on the page it leads to: on a shared computer, the next person must not be left
+        # wondering whether the last one is still signed in (GOV.UK: confirm signing out).
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, _("You are signed out"))
+        return response
 
 
 class PasswordResetStartView(auth_views.PasswordResetView):
@@ -193,7 +198,7 @@ def _invitation_not_sent(invitation: Invitation, language: str) -> str:
 
 @moderator_required
 def invite(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST if request.method == "POST" else None)
+    form = InvitationForm(request.POST if request.method == "POST" else kept_form(request))
     if request.method == "POST" and form.is_valid():
         not_sent: list[bool] = []
         with transaction.atomic():
@@ -219,8 +224,7 @@ def invite(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/invite.html", {"form": form, "invitations": invitations})
 
 
-@moderator_required
-@require_POST
+@moderator_required_post
 def account_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     """Open again an account closed for not being used (listed on the moderation page)."""
     user = get_object_or_404(get_user_model(), pk=pk)
@@ -237,7 +241,7 @@ def account_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def account_settings(request: HttpRequest) -> HttpResponse:
     """The signed-in account's own settings: the language its emails are written in."""
     chosen = preferred_language(request.user)
-    form = AccountSettingsForm(request.POST if request.method == "POST" else None,
+    form = AccountSettingsForm(request.POST if request.method == "POST" else kept_form(request),
                                initial={"language": None if chosen == BOTH else chosen})
     if request.method == "POST" and form.is_valid():
         services.account_language_set(user=request.user, language=form.cleaned_data["language"])

@@ -17,7 +17,7 @@ from directory.listings import fields, selectors
 from directory.models import Area, ProblemReport, Service
 from directory.postcodes import parse_postcode
 
-AGE_ORDER = _("The lowest age must not be more than the highest age.")
+AGE_ORDER = _("The youngest age must not be more than the oldest age.")
 # Django's own messages for these were wrong or missing in Welsh: "less than or equal to 25" came out
 # as "more or less than 25", "Enter a whole number" lacked its mutation, "ebost" was spelt unlike
 # the rest of the site. One message per box says what to type instead.

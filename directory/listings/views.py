@@ -11,20 +11,24 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from directory import pagination
-from directory.accounts.decorators import moderator_required
+from directory.accounts.decorators import (
+    kept_form,
+    login_required,
+    login_required_post,
+    moderator_required,
+    moderator_required_post,
+)
 from directory.accounts.roles import editable_organisation_ids, is_moderator
 from directory.accounts.selectors import account_list_closed_unused
 from directory.listings import fields, return_to, selectors, services
@@ -132,7 +136,7 @@ def _wait_initial(wait) -> dict:
 def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
     current_wait = selectors.service_current_wait(service=service)
-    form = WaitUpdateForm(request.POST if request.method == "POST" else None, initial=_wait_initial(current_wait))
+    form = WaitUpdateForm(_sent(request), initial=_wait_initial(current_wait))
     if request.method == "POST" and form.is_valid():
         services.wait_update(
             service=service, weeks=form.cleaned_data["weeks"],
@@ -144,8 +148,7 @@ def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "service": service, "form": form, "current_wait": current_wait, **return_to.context(request)})
 
 
-@login_required
-@require_POST
+@login_required_post
 def service_confirm(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
     services.service_confirm(service=service, by=request.user)
@@ -173,16 +176,21 @@ def _proposal_initial(change: ServiceChange | None) -> dict:
     return initial
 
 
-def _posted_int(request: HttpRequest, name: str) -> int | None:
+def _sent(request: HttpRequest) -> QueryDict | None:
+    """The form's data: what was posted, or what was sent from this page while signed out (filled
+    in again, not saved), or None for a form not sent."""
+    return request.POST if request.method == "POST" else kept_form(request)
+
+
+def _sent_int(data: QueryDict, name: str) -> int | None:
     try:
-        return int(request.POST.get(name, ""))
+        return int(data.get(name, ""))
     except ValueError:
         return None
 
 
-def _opened_version(request: HttpRequest) -> int | None:
-    """The version of the listing the edit form was opened on (a hidden field), if it says one."""
-    return _posted_int(request, "opened_version")
+def _posted_int(request: HttpRequest, name: str) -> int | None:
+    return _sent_int(request.POST, name)
 
 
 def _conflict_message(conflict: services.EditConflict) -> str:
@@ -208,17 +216,20 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     # Where the service is based is not on the form: what the rejected change proposed of it is
     # shown beside it, and sent again with it.
     resend_locations = resend.locations_to_resend(service=service, change=rejected) if resending else None
+    sent = _sent(request)
     form = ServiceForm(
-        request.POST if request.method == "POST" else None, instance=service,
+        sent, instance=service,
         initial=_proposal_initial(rejected) if resending else pending_initial,
         show_approval_tags=service.is_published and not moderator,
     )
     # 0: the listing had no recorded version when the form was opened (listings loaded before
     # history was kept), so any later one counts as a change since.
-    opened_version = _opened_version(request) if request.method == "POST" else (services.service_version(service) or 0)
+    # A form filled in again after signing in keeps the versions it was opened on: saving it then
+    # merges with what changed since, as any save does.
+    opened_version = _sent_int(sent, "opened_version") if sent is not None else (services.service_version(service) or 0)
     opened_change = None
     if not moderator:
-        opened_change = _posted_int(request, "opened_change") if request.method == "POST" else (pending.pk if pending else 0)
+        opened_change = _sent_int(sent, "opened_change") if sent is not None else (pending.pk if pending else 0)
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -317,7 +328,7 @@ def service_location_edit(request: HttpRequest, public_id: uuid.UUID, key: uuid.
     """Add a location (no `key`) or change one; either way the whole list is saved or proposed."""
     service = _get_service_for_editor(request, public_id)
     entries, entry = _proposed_location(service, key)
-    form = LocationForm(request.POST if request.method == "POST" else None, initial=entry)
+    form = LocationForm(_sent(request), initial=entry)
     if request.method == "POST" and form.is_valid():
         new = fields.location_entry(form.cleaned_data, key=entry["id"] if entry else str(uuid.uuid4()))
         if entry is None and (listed := fields.same_location(entries, new)):
@@ -336,8 +347,7 @@ def service_location_edit(request: HttpRequest, public_id: uuid.UUID, key: uuid.
         "service": service, "form": form, "entry": entry, **return_to.context(request)})
 
 
-@login_required
-@require_POST
+@login_required_post
 def service_location_remove(request: HttpRequest, public_id: uuid.UUID, key: uuid.UUID) -> HttpResponse:
     """Stop listing the service at a location: the location stays for any other service based there."""
     service = _get_service_for_editor(request, public_id)
@@ -357,7 +367,7 @@ def service_new(request: HttpRequest) -> HttpResponse:
     )
     if not organisations.exists():
         raise PermissionDenied
-    form = ServiceForm(request.POST if request.method == "POST" else None, organisations=organisations.order_by("name"), show_approval_tags=False)
+    form = ServiceForm(_sent(request), organisations=organisations.order_by("name"), show_approval_tags=False)
     if request.method == "POST" and form.is_valid():
         try:
             service = services.service_create(
@@ -393,8 +403,7 @@ def service_history(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
+@login_required_post
 def report_resolve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     report = selectors.problem_report_get_for_editor(user=request.user, public_id=public_id)
     if report is None:
@@ -459,11 +468,11 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
     change = selectors.change_get(pk=pk)
     if change is None:
         raise Http404
-    return render(request, "listings/change_detail.html", _change_context(change))
+    kept = kept_form(request)  # a reason typed before the session ended
+    return render(request, "listings/change_detail.html", _change_context(change, RejectForm(kept) if kept else None))
 
 
-@moderator_required
-@require_POST
+@moderator_required_post
 def change_approve(request: HttpRequest, pk: int) -> HttpResponse:
     change = selectors.change_get(pk=pk)
     if change is None:
@@ -479,8 +488,7 @@ def change_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("listings:moderation")
 
 
-@moderator_required
-@require_POST
+@moderator_required_post
 def change_reject(request: HttpRequest, pk: int) -> HttpResponse:
     change = selectors.change_get(pk=pk)
     if change is None:

@@ -401,3 +401,21 @@ def test_no_sign_in_page_moves_the_cursor_past_the_skip_link(client, url):
 
     assert 'name="username"' in page or 'name="email"' in page
     assert "autofocus" not in page
+
+
+def test_the_locked_out_page_offers_a_password_reset_which_lifts_the_lock(client, user):
+    for _ in range(5):
+        response = client.post(reverse("accounts:login"), {"username": "p@example.org", "password": "wrong"})
+
+    assert response.status_code == 429
+    assert f'href="{reverse("accounts:password_reset")}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_signing_out_says_so_on_the_page_it_leads_to(client, user, prefix):
+    client.force_login(user)
+
+    page = client.post(prefix + reverse("accounts:logout"), follow=True)
+
+    assert "_auth_user_id" not in client.session
+    assert ("Rydych wedi allgofnodi" if prefix else "You are signed out") in page.content.decode()

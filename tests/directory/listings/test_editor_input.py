@@ -363,3 +363,15 @@ def test_a_stored_phone_with_no_number_in_it_does_not_stop_other_edits(client, p
     assert _edit(client, service, cost_note="Free").status_code == 302
     service.refresh_from_db()
     assert (service.cost_note, service.referral_phone) == ("Free", "Ring the office")
+
+
+@pytest.mark.parametrize(("prefix", "youngest", "oldest"), [("", "youngest age", "oldest age"),
+                                                            ("/cy", "oedran ieuengaf", "oedran hynaf")])
+def test_ages_the_wrong_way_round_are_named_as_their_boxes_are(client, provider, service, prefix, youngest, oldest):
+    client.force_login(provider)
+
+    page = client.post(prefix + reverse("listings:service_edit", args=[service.public_id]),
+                       form_data(service, age_min="16", age_max="12"))
+
+    message = page.context["form"].errors["age_min"][0]
+    assert youngest in message and oldest in message  # the boxes say "Youngest age" and "Oldest age"

@@ -451,8 +451,13 @@ class ServiceChange(models.Model):
         # listing back as it is live (`state_label` tells them apart where it is shown).
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class Held(models.TextChoices):
+        """Why a listing nobody sent waits for a moderator."""
+        CRITERIA_NOT_STATED = "criteria_not_stated", _("Imported: referral criteria not stated")
+
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=8, choices=Kind.choices)
+    held_because = models.CharField(max_length=24, choices=Held.choices, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
     proposed = models.JSONField(default=dict, blank=True)
     submitted_by = models.ForeignKey(

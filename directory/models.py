@@ -498,8 +498,13 @@ class ServiceChange(models.Model):
         # listing back as it is live (`state_label` tells them apart where it is shown).
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class Held(models.TextChoices):
+        """Why a listing nobody sent waits for a moderator."""
+        CRITERIA_NOT_STATED = "criteria_not_stated", _("Imported: referral criteria not stated")
+
     service = models.ForeignKey(Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    held_because = models.CharField(_("why it waits"), max_length=24, choices=Held.choices, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
     proposed = models.JSONField(_("proposed values"), default=dict, blank=True)
     submitted_by = models.ForeignKey(

@@ -334,6 +334,18 @@ def service_create(*, organisation: Organisation, values: dict[str, Any], by, co
     return service
 
 
+def imported_hold(service_pks: list[int]) -> None:
+    """Put new services an import made unpublished (their records do not state the criteria a
+    social worker decides on) in the moderators' review queue, as new listings.
+
+    Nobody is emailed: one import can hold thousands; the moderation page lists them with why."""
+    ServiceChange.objects.bulk_create([
+        ServiceChange(service_id=pk, kind=ServiceChange.Kind.NEW, proposed={},
+                      held_because=ServiceChange.Held.CRITERIA_NOT_STATED)
+        for pk in service_pks
+    ])
+
+
 def _pending_locations(service: Service) -> dict[str, Any]:
     pending = service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
     if pending is None or fields.LOCATIONS not in pending.proposed:

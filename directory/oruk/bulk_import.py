@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from directory.listings.services import imported_hold
 from directory.models import (
     Area,
     Location,
@@ -45,7 +46,14 @@ from directory.models import (
     TaxonomyTerm,
     WaitingTimeReport,
 )
-from directory.oruk.records import UNMAPPED_ONLY, ServiceData, TermData, defaults_note, kept_extensions
+from directory.oruk.records import (
+    UNMAPPED_ONLY,
+    ServiceData,
+    TermData,
+    criteria_unstated,
+    defaults_note,
+    kept_extensions,
+)
 
 CHUNK = 500  # records read together: each chunk costs ~8 reads and ~10 bulk writes
 DELETE_CHUNK = 900  # links deleted per statement (national services list up to ~30 areas each)
@@ -345,7 +353,8 @@ class FastPath:
 
     def _new_service(self, data: ServiceData, organisation: Organisation, coverage: list[int], terms: set[int],
                      plan: _Plan) -> bool:
-        service = Service(public_id=data.public_id, organisation=organisation)
+        # Unpublished if its record leaves our deciding criteria unsaid (see importer.apply_service).
+        service = Service(public_id=data.public_id, organisation=organisation, is_published=not criteria_unstated(data))
         _assign(service, data.fields)
         if not _check(service, exclude=("organisation",)):
             return False
@@ -496,6 +505,7 @@ class FastPath:
         for service, moment in zip(services, moments, strict=True):
             service.updated_at = moment
         _update_rows(services, ["updated_at"])
+        imported_hold([service.pk for service in services if not service.is_published])
         through = Service.coverage_areas.through
         through.objects.bulk_create(
             [through(service_id=service.pk, area_id=area) for service, coverage, _terms in self.new_services

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from directory import version
+from directory.listings.services import imported_hold
 from directory.models import (
     Area,
     Location,
@@ -37,6 +38,7 @@ from directory.models import (
 from directory.oruk import bulk_import
 from directory.oruk.bulk_import import FastPath
 from directory.oruk.records import (
+    HELD_NOTE,
     UNMAPPED_AREAS,
     UNMAPPED_ONLY,
     AreaRef,
@@ -46,6 +48,7 @@ from directory.oruk.records import (
     ServiceData,
     TermData,
     WaitData,
+    criteria_unstated,
     defaults_note,
     kept_extensions,
     parse_service,
@@ -74,6 +77,11 @@ class ImportReport:
     def rejection_counts(self) -> Counter:
         """Rejections grouped by reason: the record's own values (its id, an age) left out."""
         return Counter(_rejection_kind(message) for _record, message in self.rejected)
+
+    @property
+    def held(self) -> int:
+        """New services left unpublished for a moderator (their records do not state our criteria)."""
+        return sum(HELD_NOTE in message for _record, message in self.notes)
 
     def note_counts(self) -> Counter:
         """Notes grouped by kind, for a summary."""
@@ -335,11 +343,16 @@ def apply_service(data: ServiceData, run: _Run) -> str:
     organisation = run.organisation(data)
     service = Service.objects.filter(public_id=data.public_id).first()
     created = service is None
+    # A new service is unpublished if its record leaves unsaid what a social worker decides on: our
+    # defaults would be shown as the publisher's facts. An update never changes whether it is published.
+    held = created and bool(criteria_unstated(data))
     if created:
-        service = Service(public_id=data.public_id, organisation=organisation)
+        service = Service(public_id=data.public_id, organisation=organisation, is_published=not held)
     changed = _assign(service, data.fields | {"organisation": organisation})
     if changed or created:
         _save(service)
+    if held:
+        imported_hold([service.pk])
     changed |= _coverage(service, data, run)
     changed |= _terms(service, data)
     changed |= _locations(service, data, run)

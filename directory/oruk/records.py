@@ -606,6 +606,23 @@ def kept_extensions(existing: dict, data: ServiceData) -> dict:
 DEFAULTS_NOTE = "new service given this directory's defaults where its record says nothing"
 
 
+# What a social worker decides a referral on. A new service whose record leaves any of them unsaid
+# is not published until a moderator confirms them (the import puts it in their review queue).
+DECIDING_CONCEPTS = ("abuse_forms", "audiences", "referrers")  # vocabulary.MULTI_VALUED's
+DECIDING_BOOLEANS = ("csa_disclosure_required",)  # _CSA_BOOLEANS'
+HELD_NOTE = "not published until a moderator confirms its criteria"
+
+
+def criteria_unstated(data: ServiceData) -> list[str]:
+    """The deciding criteria a record does not state (by our csa_ fields or by attributes, even as
+    "none of these"), named by the fields that would state them."""
+    said = data.fields
+    unstated = [f"csa_{concept}" for concept in DECIDING_CONCEPTS
+                if said.keys().isdisjoint(vocabulary.MULTI_VALUED[concept][1].values())]
+    unstated += [key for key in DECIDING_BOOLEANS if _CSA_BOOLEANS[key] not in said]
+    return sorted(unstated)
+
+
 def defaults_note(data: ServiceData) -> str | None:
     """For a new service: what its record does not say that the directory publishes all the same.
 
@@ -627,6 +644,8 @@ def defaults_note(data: ServiceData) -> str | None:
             unsaid.append(f"csa_{concept} {codes}")
     unsaid += [f"{key} {str(default(model_field)).lower()}" for key, model_field in _CSA_BOOLEANS.items()
                if model_field not in said]
+    if unstated := criteria_unstated(data):
+        unsaid.append(f"{HELD_NOTE} (not stated: {', '.join(unstated)})")
     return f"{DEFAULTS_NOTE}: {', '.join(unsaid)}" if unsaid else None
 
 

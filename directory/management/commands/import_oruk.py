@@ -124,6 +124,11 @@ class Command(BaseCommand):
             self.stdout.write("Normalised (use -v 2 for each record):")
             for kind, count in report.note_counts().most_common():
                 self.stdout.write(f"  {count} x {kind}")
+        if report.held:
+            self.stdout.write(
+                f"{report.held} new {'service' if report.held == 1 else 'services'} not published until a "
+                "moderator confirms their criteria (not stated in their records): see the moderation page."
+            )
         outcome = "dry run, nothing saved" if report.dry_run else "saved" if report.committed else "NOT saved"
         self.stdout.write(
             f"{report.total} records: {report.created} created, {report.updated} updated, "

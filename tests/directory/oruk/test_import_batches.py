@@ -43,6 +43,7 @@ def _database_state() -> tuple:
     services = {
         str(s.public_id): (
             s.updated_at, sorted(s.coverage_areas.values_list("code", flat=True)),
+            s.is_published, list(s.changes.values_list("kind", "state", "held_because")),
             # The latest entry (the record-by-record path writes two for a new service with coverage).
             [(r.history_change_reason, sorted(r.coverage_areas.values_list("area__code", flat=True)))
              for r in s.history.order_by("history_date", "history_id")][-1:],
@@ -96,6 +97,28 @@ def test_the_fast_path_and_the_record_by_record_path_leave_the_same_directory(fe
     slow = import_records(documents)
     assert (slow.created, slow.rejected, slow.notes) == (fast.created, fast.rejected, fast.notes)
     assert export_text() == fast_export
+    assert _database_state() == fast_state
+
+
+def _silent_on_our_criteria(document: dict) -> dict:
+    """The record as another publisher would give it: nothing of our criteria, by csa_ field or attribute."""
+    return {key: value for key, value in document.items()
+            if key not in ("attributes", "csa_abuse_forms", "csa_audiences", "csa_referrers", "csa_disclosure_required")}
+
+
+def test_new_services_waiting_for_a_moderator_are_the_same_by_either_path(feed, many, monkeypatch):
+    documents = json.loads(export_text())
+    documents = [_silent_on_our_criteria(d) if number % 2 else d for number, d in enumerate(documents)]
+    empty_the_directory()
+    fast = import_records(documents)
+    assert (fast.created, fast.held, fast.rejected) == (17, 8, [])
+    fast_state = _database_state()
+    assert Service.objects.filter(is_published=False).count() == 8
+
+    empty_the_directory()
+    _record_by_record(monkeypatch)
+    slow = import_records(documents)
+    assert (slow.created, slow.held, slow.notes) == (fast.created, fast.held, fast.notes)
     assert _database_state() == fast_state
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.management import CommandError
 
-from directory.models import Service
+from directory.models import Service, ServiceChange
 from directory.oruk import bulk_import
 from tests.directory.oruk.test_import_export import export_text, run_import
 
@@ -142,3 +142,136 @@ def test_a_bare_record_is_reported_with_every_default_it_got_including_its_ages(
     assert len(notes) == 2
     assert all("minimum_age 0, maximum_age 18, csa_audiences ['child']" in note for note in notes)
     assert all("csa_disclosure_required false" in note for note in notes)
+
+
+HELD_NOTE = "not published until a moderator confirms its criteria"
+COUNCIL = "5f0c1d7e-2b1a-4c3e-9d8f-0a1b2c3d4e5f"
+CARDIFF = "W06000015"
+STATED = {"csa_abuse_forms": ["intra_familial"], "csa_audiences": ["child"], "csa_referrers": ["professional"],
+          "csa_disclosure_required": True}
+
+
+def _council_record(**stated) -> dict:
+    """A council directory's record of a service in Cardiff, as another publisher gives it: nothing of
+    who may refer, who is supported, the forms of abuse, or whether a verbal disclosure is needed."""
+    return {
+        "id": COUNCIL, "name": "Family support hub", "status": "active",
+        "organization": {"id": "0d6f4a52-7c1e-4f0a-b3c2-9e8d7f6a5b4c", "name": "Cardiff Council family services"},
+        "service_areas": [{"name": "Cardiff", "csa_area_code": CARDIFF}],
+    } | stated
+
+
+@pytest.fixture
+def moderator_client(client, db):
+    from directory.accounts.services import moderator_create
+
+    client.force_login(moderator_create(email="mod@example.org", password="a-long-test-password").user)
+    return client
+
+
+def test_a_new_service_whose_record_leaves_our_criteria_unsaid_waits_for_a_moderator(
+    wales_areas, tmp_path, path_taken, api, client
+):
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([_council_record()]))
+
+    out, err = run_import(path, "-v", "2")
+
+    assert "1 created" in out, err
+    detail = next(line for line in out.splitlines() if COUNCIL in line and DEFAULTS_NOTE in line)
+    assert (f"{HELD_NOTE} (not stated: csa_abuse_forms, csa_audiences, csa_disclosure_required, csa_referrers)"
+            in detail)
+    assert "1 new service not published until a moderator confirms their criteria" in out
+    service = Service.objects.get(public_id=COUNCIL)
+    assert not service.is_published
+    # Nowhere public: not the search a social worker filters, its page, nor our own feed.
+    body = client.get("/search/", {"la": CARDIFF, "age": "9", "no_disclosure": "on"}).content.decode()
+    assert "Family support hub" not in body
+    assert client.get(f"/services/{COUNCIL}/").status_code == 404
+    assert api(f"services/{COUNCIL}").status_code == 404
+    assert COUNCIL not in {item["id"] for item in api("services").json()["contents"]}
+    change = ServiceChange.objects.get(service=service)
+    assert (change.kind, change.state, change.held_because) == ("new", "pending", "criteria_not_stated")
+
+
+def test_an_imported_service_waiting_for_its_criteria_is_in_the_moderators_queue_with_why(
+    wales_areas, tmp_path, moderator_client
+):
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([_council_record()]))
+    run_import(path)
+    change = ServiceChange.objects.get(service__public_id=COUNCIL)
+
+    queue = moderator_client.get("/moderation/").content.decode()
+    assert "Family support hub" in queue
+    assert "Imported: referral criteria not stated" in queue
+    page = moderator_client.get(f"/moderation/changes/{change.pk}/").content.decode()
+    assert "Imported: referral criteria not stated" in page
+    assert "this directory's defaults, not the provider's" in page
+    assert "Wedi&#x27;i fewnforio: meini prawf atgyfeirio heb eu nodi" in moderator_client.get("/cy/moderation/").content.decode()
+    welsh = moderator_client.get(f"/cy/moderation/changes/{change.pk}/").content.decode()
+    assert "rhagosodiadau'r cyfeiriadur hwn" in welsh
+
+
+def test_a_new_service_whose_record_states_our_criteria_is_published(wales_areas, tmp_path, path_taken, api, client):
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([_council_record(**STATED)]))
+
+    out, err = run_import(path, "-v", "2")
+
+    assert "1 created" in out, err
+    assert HELD_NOTE not in out
+    assert Service.objects.get(public_id=COUNCIL).is_published
+    assert not ServiceChange.objects.exists()
+    assert api(f"services/{COUNCIL}").status_code == 200
+    assert "Family support hub" in client.get("/search/", {"la": CARDIFF, "age": "9"}).content.decode()
+
+
+def test_stating_no_form_of_abuse_is_stating_it(wales_areas, tmp_path, path_taken):
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([_council_record(**STATED | {"csa_abuse_forms": []})]))
+
+    run_import(path)
+
+    assert Service.objects.get(public_id=COUNCIL).is_published
+
+
+def test_one_criterion_unsaid_is_enough_to_wait(wales_areas, tmp_path, path_taken):
+    stated = {key: value for key, value in STATED.items() if key != "csa_disclosure_required"}
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([_council_record(**stated)]))
+
+    out, err = run_import(path, "-v", "2")
+
+    assert f"{HELD_NOTE} (not stated: csa_disclosure_required)" in out, err
+    assert not Service.objects.get(public_id=COUNCIL).is_published
+
+
+def test_an_update_from_a_record_silent_on_our_criteria_leaves_a_published_service_published(
+    wales_areas, tmp_path, path_taken
+):
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([_council_record(**STATED)]))
+    run_import(path)
+    path.write_text(json.dumps([_council_record(name="Family support hub (renamed)")]))
+
+    out, err = run_import(path)
+
+    assert "0 created, 1 updated" in out, err
+    assert HELD_NOTE not in out
+    assert Service.objects.filter(public_id=COUNCIL, name="Family support hub (renamed)", is_published=True).exists()
+    assert not ServiceChange.objects.exists()
+
+
+def test_an_update_stating_our_criteria_leaves_a_waiting_service_waiting(wales_areas, tmp_path, path_taken):
+    """Only a moderator publishes it: a later record that states them does not."""
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([_council_record()]))
+    run_import(path)
+    path.write_text(json.dumps([_council_record(**STATED)]))
+
+    out, err = run_import(path)
+
+    assert "0 created, 1 updated" in out, err
+    assert not Service.objects.get(public_id=COUNCIL).is_published
+    assert ServiceChange.objects.get(service__public_id=COUNCIL).state == "pending"

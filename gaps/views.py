@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from directory import boundaries, reference_data
 from directory.bilingual import area_display_name
+from directory.control_characters import redirect_without_control_characters
 from gaps import layers, maps, notes, selectors, unmet
 from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, RegionChoice, TrendsForm, UnmetForm, quarter_key
 from gaps.layers import AreaResult, AreaRow, Layer, LayerResult
@@ -92,6 +93,7 @@ def _sort_links(request: HttpRequest, current: str) -> list[dict]:
     return links
 
 
+@redirect_without_control_characters
 def index(request: HttpRequest) -> HttpResponse:
     """The choropleth and table for one layer, by local authority or region."""
     form = GapsForm(request.GET or None)
@@ -172,6 +174,7 @@ def _gaps_filename(chosen: Chosen) -> str:
     return f"servicemap-gaps-{'-'.join(parts)}.csv"
 
 
+@redirect_without_control_characters
 def data_csv(request: HttpRequest) -> HttpResponse:
     """The table as CSV; the first rows state source, period, method and limits."""
     form = GapsForm(request.GET or None)
@@ -263,6 +266,7 @@ def _headlines_inputs(request: HttpRequest) -> tuple[RegionChoice, list[LayerRes
     return form, [selectors.gaps_layer(layer=Layer(question), version=version) for question in HEADLINE_QUESTIONS]
 
 
+@redirect_without_control_characters
 def headlines(request: HttpRequest) -> HttpResponse:
     """The study's questions: intra-familial against all support, family support, waits; for
     Wales or for one region's local authorities."""
@@ -296,6 +300,7 @@ def headlines(request: HttpRequest) -> HttpResponse:
     })
 
 
+@redirect_without_control_characters
 def headlines_csv(request: HttpRequest) -> HttpResponse:
     """The headlines' figures as CSV, one row per area (the region's local authorities by name, then
     the region and Wales); the first rows say what the file is for and its source, period, method
@@ -332,6 +337,7 @@ def headlines_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@redirect_without_control_characters
 def unmet_page(request: HttpRequest) -> HttpResponse:
     """Searches that found no service covering the child's area, suppressed for small numbers."""
     form = UnmetForm(request.GET or None, months=selectors.unmet_months(), today=timezone.localdate())
@@ -344,6 +350,7 @@ def unmet_page(request: HttpRequest) -> HttpResponse:
     })
 
 
+@redirect_without_control_characters
 def unmet_csv(request: HttpRequest) -> HttpResponse:
     form = UnmetForm(request.GET or None, months=selectors.unmet_months(), today=timezone.localdate())
     if form.is_bound and not form.is_valid():
@@ -423,6 +430,7 @@ def _trends_query(table: dict) -> str:
     return urlencode({name: value for name, value in query.items() if value})
 
 
+@redirect_without_control_characters
 def trends(request: HttpRequest) -> HttpResponse:
     """Access and median wait per area, then (a snapshot) and now (or a later snapshot), for Wales
     or for one region's local authorities."""
@@ -433,6 +441,7 @@ def trends(request: HttpRequest) -> HttpResponse:
     })
 
 
+@redirect_without_control_characters
 def trends_csv(request: HttpRequest) -> HttpResponse:
     """The trends table as CSV; the first rows say what was compared, and the source, period,
     method and limits."""

@@ -252,3 +252,26 @@ def test_the_pack_prints_each_services_full_address_on_the_configured_site(clien
     printed = re.findall(r'<p class="govuk-body-s sm-print-only sm-pack-url">[^<]*?(https?://[^<\s]+)</p>', html)
     # The public site's, not the host the page was asked of ("testserver"), in the page's language.
     assert printed == [f"https://directory.example.org{prefix}/services/{s.public_id}/" for s in services]
+
+
+def test_a_shared_link_holding_a_control_character_goes_to_the_same_list_without_it(client, db):
+    # As the search and A to Z do (directory/control_characters.py): an id with a NUL pasted into it
+    # was counted as damaged, and its service left out.
+    service = ServiceFactory(name="Seren")
+
+    response = client.get(f"{SHORTLIST}?ids={service.public_id}%00,%1B")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{SHORTLIST}?ids={service.public_id}%2C"
+    html = client.get(response["Location"]).content.decode()
+    assert "Seren" in html and "no longer in the directory" not in html
+
+
+def test_a_shared_link_with_ids_given_twice_shows_both_lists(client, db):
+    first, second = ServiceFactory(name="First shared"), ServiceFactory(name="Second shared")
+
+    html = client.get(f"{SHORTLIST}?ids={first.public_id}&ids={second.public_id}").content.decode()
+
+    assert "First shared" in html and "Second shared" in html
+    assert "no longer in the directory" not in html
+    assert f'name="ids" value="{first.public_id},{second.public_id}"' in html

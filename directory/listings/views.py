@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from directory import pagination
+from directory import control_characters, pagination
 from directory.accounts.decorators import moderator_required
 from directory.accounts.roles import editable_organisation_ids, is_moderator
 from directory.accounts.selectors import account_list_closed_unused
@@ -73,6 +73,7 @@ OVERVIEW_PAGE_SIZE = 50
 
 
 @login_required
+@control_characters.redirect_without_control_characters  # the list's search box echoed a NUL
 def dashboard(request: HttpRequest) -> HttpResponse:
     moderator = is_moderator(request.user)
     if moderator or selectors.service_queryset_for_editor(user=request.user).count() > FULL_DASHBOARD_MAX:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -31,6 +32,8 @@ OUTSIDE_WALES = {
     "E": gettext_lazy("%(name)s is a local authority in England. There are no gaps figures for it."),
     "S": gettext_lazy("%(name)s is a local authority in Scotland. There are no gaps figures for it."),
 }
+# An ONS area code: a letter and eight digits (W06000015).
+AREA_CODE = re.compile(r"[A-Z][0-9]{8}")
 SORT_COLUMNS = (
     ("name", gettext_lazy("Area")),
     ("services", gettext_lazy("Covering services")),
@@ -215,6 +218,10 @@ def data_csv(request: HttpRequest) -> HttpResponse:
 
 def area(request: HttpRequest, code: str) -> HttpResponse:
     """One local authority: for each layer, the services that cover it, their waits, and Wales."""
+    if not AREA_CODE.fullmatch(code):
+        # Not an ONS code, so no area: never asked of the database, where PostgreSQL refuses a NUL
+        # ("/gaps/area/%00/") with an error, not an empty answer.
+        raise Http404(_("No such local authority"))
     place = selectors.area_get(code=code)
     if place is None:
         elsewhere = reference_data.gb_local_authority_name(code)

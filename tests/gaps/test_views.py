@@ -9,6 +9,8 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from directory.models import WALES_CODE
@@ -457,3 +459,14 @@ def test_a_gaps_address_with_control_characters_goes_to_the_same_one_without_the
     followed = client.get(location)
     assert followed.status_code in (200, 404)  # 404: the trends CSV, with no snapshot taken
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", followed.content.decode())
+
+
+@pytest.mark.parametrize("code", ["W06000015%00", "%00", "w06000015", "W0600001", "W" * 3000, "W06000015%20"])
+def test_an_area_address_that_is_no_ons_code_is_not_found_without_asking_the_database(client, wales_areas, code):
+    # PostgreSQL refuses a NUL in a query's text with an error (a 500), where SQLite finds nothing.
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/gaps/area/{code}/")
+
+    assert response.status_code == 404
+    assert not any("area" in q["sql"] and "code" in q["sql"] for q in queries.captured_queries)
+    assert client.get(f"/gaps/area/{CARDIFF}/").status_code == 200

@@ -410,6 +410,7 @@ def _public_url(service: Service) -> str:
 
 
 @require_safe
+@control_characters.redirect_without_control_characters
 def shortlist(request: HttpRequest) -> HttpResponse:
     """Your shortlist as a printable referral pack, or (with ?ids=) a shared one, read-only."""
     shared = "ids" in request.GET
@@ -417,7 +418,9 @@ def shortlist(request: HttpRequest) -> HttpResponse:
     if shared:
         if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING * 2:
             return render(request, "directory/shortlist.html", {"too_long": True, "shared": True}, status=400)
-        ids, invalid = parse_shared_ids(request.GET.get("ids", ""))
+        # Every ids= in the address: two shared links run together ("…?ids=a&ids=b") are both lists,
+        # where GET.get took the last alone and said nothing of the first.
+        ids, invalid = parse_shared_ids(",".join(request.GET.getlist("ids")))
     else:
         ids = shortlist_ids(request.session)
     services = selectors.service_list_by_public_ids(public_ids=ids)

@@ -21,6 +21,11 @@ VIEWS = (
     (Area.Kind.HEALTH_BOARD, _("Health boards")),
     (Area.Kind.SAFEGUARDING_REGION, _("Regional safeguarding boards")),
 )
+# What a choice that is not in the list gets, rather than Django's "Select a valid choice. … is
+# not one of the available choices.", which echoed whatever the address held (any length) into
+# the page and the CSV's refusal.
+NOT_AN_OPTION = _("Choose one of the options in the list.")
+SORT_NOT_AN_OPTION = _("Choose a column heading of the table to sort by.")
 SORTS = ("name", "access", "normalised", "services", "wait", "longest", "closed")
 DEFAULTS = {"layer": "all", "age": "", "view": VIEW_LA, "basis": layers.BASIS_SERVICES,
             "need": layers.NEED_CHILDREN, "sort": "normalised"}
@@ -28,11 +33,13 @@ DEFAULTS = {"layer": "all", "age": "", "view": VIEW_LA, "basis": layers.BASIS_SE
 
 class LayerForm(forms.Form):
     layer = forms.ChoiceField(label=_("Question"), choices=[(c, label) for c, label, _t in layers.QUESTIONS],
-                              required=False)
-    age = forms.ChoiceField(label=_("Age of the child"), required=False,
+                              required=False, error_messages={"invalid_choice": NOT_AN_OPTION})
+    age = forms.ChoiceField(label=_("Age of the child"), required=False, error_messages={"invalid_choice": NOT_AN_OPTION},
                             choices=[("", _("Any age"))] + [(c, label) for c, label, _lo, _hi in layers.AGE_BANDS])
-    basis = forms.ChoiceField(label=_("Supply counted as"), choices=layers.BASES, required=False)
-    need = forms.ChoiceField(label=_("Need counted as"), choices=layers.NEEDS, required=False)
+    basis = forms.ChoiceField(label=_("Supply counted as"), choices=layers.BASES, required=False,
+                              error_messages={"invalid_choice": NOT_AN_OPTION})
+    need = forms.ChoiceField(label=_("Need counted as"), choices=layers.NEEDS, required=False,
+                             error_messages={"invalid_choice": NOT_AN_OPTION})
 
     def cleaned_or_defaults(self) -> dict[str, str]:
         """The valid choices, with defaults for missing or invalid ones (the errors still show)."""
@@ -51,9 +58,11 @@ class LayerForm(forms.Form):
 class GapsForm(LayerForm):
     # Not "Show": that is the form's button, and two controls of one name are two guesses to a
     # screen reader's list of form fields.
-    view = forms.ChoiceField(label=_("Areas to show"), choices=VIEWS, required=False)
+    view = forms.ChoiceField(label=_("Areas to show"), choices=VIEWS, required=False,
+                             error_messages={"invalid_choice": NOT_AN_OPTION})
     # Hidden: the table's column headings choose it (the error summary says so, without a link).
     sort = forms.ChoiceField(label=_("Sort by"), required=False, widget=forms.HiddenInput,
+                             error_messages={"invalid_choice": SORT_NOT_AN_OPTION},
                              choices=[(s, s) for s in SORTS] + [(f"-{s}", f"-{s}") for s in SORTS])
 
 
@@ -122,7 +131,7 @@ class UnmetForm(RegionChoice):
     suppressed. Finished quarters never overlap and never change, so nothing is given away.
     """
 
-    quarter = forms.ChoiceField(label=_("Quarter"), required=False)
+    quarter = forms.ChoiceField(label=_("Quarter"), required=False, error_messages={"invalid_choice": NOT_AN_OPTION})
     field_order = ("quarter", "region")
 
     def __init__(self, *args, months: list[date], today: date, regions: Sequence[AreaRow] = (), **kwargs) -> None:
@@ -158,8 +167,8 @@ SAME_SNAPSHOT = _("Choose a different snapshot from “Then”, or Now: a snapsh
 class TrendsForm(LayerForm, RegionChoice):
     """A layer, Wales or a region, and two dates: a snapshot then, and a later snapshot or now."""
 
-    then = forms.ChoiceField(label=_("Then"), required=False)
-    now = forms.ChoiceField(label=_("Now"), required=False)
+    then = forms.ChoiceField(label=_("Then"), required=False, error_messages={"invalid_choice": NOT_AN_OPTION})
+    now = forms.ChoiceField(label=_("Now"), required=False, error_messages={"invalid_choice": NOT_AN_OPTION})
 
     def __init__(self, *args, snapshots: list, regions: Sequence[AreaRow] = (), **kwargs) -> None:
         super().__init__(*args, regions=regions, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from directory import boundaries, reference_data
 from directory.bilingual import area_display_name
+from directory.control_characters import redirect_without_control_characters
 from gaps import layers, maps, notes, selectors, unmet
 from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, RegionChoice, TrendsForm, UnmetForm, quarter_key
 from gaps.layers import AreaResult, AreaRow, Layer, LayerResult
@@ -30,6 +32,8 @@ OUTSIDE_WALES = {
     "E": gettext_lazy("%(name)s is a local authority in England. There are no gaps figures for it."),
     "S": gettext_lazy("%(name)s is a local authority in Scotland. There are no gaps figures for it."),
 }
+# An ONS area code: a letter and eight digits (W06000015).
+AREA_CODE = re.compile(r"[A-Z][0-9]{8}")
 SORT_COLUMNS = (
     ("name", gettext_lazy("Area")),
     ("services", gettext_lazy("Covering services")),
@@ -92,6 +96,7 @@ def _sort_links(request: HttpRequest, current: str) -> list[dict]:
     return links
 
 
+@redirect_without_control_characters
 def index(request: HttpRequest) -> HttpResponse:
     """The choropleth and table for one layer, by local authority or region."""
     form = GapsForm(request.GET or None)
@@ -172,6 +177,7 @@ def _gaps_filename(chosen: Chosen) -> str:
     return f"servicemap-gaps-{'-'.join(parts)}.csv"
 
 
+@redirect_without_control_characters
 def data_csv(request: HttpRequest) -> HttpResponse:
     """The table as CSV; the first rows state source, period, method and limits."""
     form = GapsForm(request.GET or None)
@@ -214,6 +220,10 @@ def data_csv(request: HttpRequest) -> HttpResponse:
 
 def area(request: HttpRequest, code: str) -> HttpResponse:
     """One local authority: for each layer, the services that cover it, their waits, and Wales."""
+    if not AREA_CODE.fullmatch(code):
+        # Not an ONS code, so no area: never asked of the database, where PostgreSQL refuses a NUL
+        # ("/gaps/area/%00/") with an error, not an empty answer.
+        raise Http404(_("No such local authority"))
     place = selectors.area_get(code=code)
     if place is None:
         elsewhere = reference_data.gb_local_authority_name(code)
@@ -265,6 +275,7 @@ def _headlines_inputs(request: HttpRequest) -> tuple[RegionChoice, list[LayerRes
     return form, [selectors.gaps_layer(layer=Layer(question), version=version) for question in HEADLINE_QUESTIONS]
 
 
+@redirect_without_control_characters
 def headlines(request: HttpRequest) -> HttpResponse:
     """The study's questions: intra-familial against all support, family support, waits; for
     Wales or for one region's local authorities."""
@@ -298,6 +309,7 @@ def headlines(request: HttpRequest) -> HttpResponse:
     })
 
 
+@redirect_without_control_characters
 def headlines_csv(request: HttpRequest) -> HttpResponse:
     """The headlines' figures as CSV, one row per area (the region's local authorities by name, then
     the region and Wales); the first rows say what the file is for and its source, period, method
@@ -355,6 +367,7 @@ def _unmet_notes(quarter: date | None, region: AreaRow | None) -> list[tuple[str
     return [(str(notes.NOTE_HEADINGS[key]), text) for key, text in pairs]
 
 
+@redirect_without_control_characters
 def unmet_page(request: HttpRequest) -> HttpResponse:
     """Searches that found no service covering the child's area, suppressed for small numbers; for
     Wales or for one region's local authorities."""
@@ -368,6 +381,7 @@ def unmet_page(request: HttpRequest) -> HttpResponse:
     })
 
 
+@redirect_without_control_characters
 def unmet_csv(request: HttpRequest) -> HttpResponse:
     """The unmet tables as CSV, suppressed as the page is (for a region: its local authorities, its
     own row and Wales's; the other breakdowns for Wales); the first rows say what the figures are
@@ -455,6 +469,7 @@ def _trends_query(table: dict) -> str:
     return urlencode({name: value for name, value in query.items() if value})
 
 
+@redirect_without_control_characters
 def trends(request: HttpRequest) -> HttpResponse:
     """Access and median wait per area, then (a snapshot) and now (or a later snapshot), for Wales
     or for one region's local authorities."""
@@ -465,6 +480,7 @@ def trends(request: HttpRequest) -> HttpResponse:
     })
 
 
+@redirect_without_control_characters
 def trends_csv(request: HttpRequest) -> HttpResponse:
     """The trends table as CSV; the first rows say what was compared, and the source, period,
     method and limits."""

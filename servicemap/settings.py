@@ -409,7 +409,8 @@ CACHES = cache_settings(REDIS_URL, RELEASE_ID)
 # restart logs nobody out). A per-process memory cache would serve stale sessions across workers,
 # so without Redis they live in the database only.
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+    # Django's, reading only a session key Django could have made (servicemap/sessions/__init__.py).
+    "servicemap.sessions.cached_db" if REDIS_URL else "servicemap.sessions.db"
 )
 
 # HTTPS. Off by default so `make run` works over plain http; production turns them on (docs/deploy.md).

@@ -82,6 +82,11 @@ class SignInForm(AuthenticationForm):
         in to alice@example.org: a phone capitalises the first letter). Exact spelling first; an
         address matching two accounts but in case is left as typed."""
         typed = self.cleaned_data["username"].strip()
+        if len(typed) > self.username_field.max_length:
+            # No account has so long a name. Refused before any look-up: on SQLite one over 50,000
+            # characters made the case-blind match raise (a 503 page), and on PostgreSQL django-axes
+            # would store one over 255 characters as the failed attempt's username (a 500).
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
         accounts = get_user_model().objects.filter(username__iexact=typed)
         names = list(accounts.values_list("username", flat=True)[:2])
         if typed in names or len(names) != 1:

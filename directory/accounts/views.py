@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext as _
 
+from directory import control_characters
 from directory.accounts import services
 from directory.accounts.decorators import kept_form, login_required, moderator_required, moderator_required_post
 from directory.accounts.forms import (
@@ -70,6 +71,11 @@ class SignInView(LoginView):
             "message": SIGN_IN_PAUSED % {"minutes": math.ceil(retry_after / 60)}}, status=429)
         response["Retry-After"] = str(math.ceil(retry_after))
         return response
+
+    def get_redirect_url(self) -> str:
+        # A ?next= holding a control character passes Django's same-site check and was echoed,
+        # NUL and all, into the form's hidden box: the page it names, without them.
+        return control_characters.strip(super().get_redirect_url())
 
     def form_invalid(self, form):
         rate_limits.wait_before("sign_in_failures", self.request, settings.SIGN_IN_FAILURE_RATE)  # counts it

@@ -90,7 +90,10 @@ def age_text(value: Any) -> str:
         return "" if value is None else str(value)
     if not age.is_finite():
         return str(value)
-    return str(age.quantize(Decimal(1))) if age == age.to_integral_value() else str(age.normalize())
+    try:
+        return str(age.quantize(Decimal(1))) if age == age.to_integral_value() else str(age.normalize())
+    except ArithmeticError:  # "1e309": more digits than a Decimal holds (tests/fuzz found it a 500)
+        return str(value)
 
 
 def snapshot(obj: Any, coverage_codes: list[str]) -> dict[str, Any]:

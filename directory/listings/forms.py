@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -62,6 +63,7 @@ NAME_ALREADY_LISTED = _(
 )
 WEEKS_REQUIRED = _("Enter the wait in weeks, or 0 if there is no wait.")
 WEEKS_RANGE = _("Enter a whole number of weeks from 0 to 520.")
+WEEKS_INVALID = _("Enter the wait as a whole number of weeks, like 6.")
 REFERRALS_OPEN_REQUIRED = _("Say whether the service is taking referrals.")
 REASON_REQUIRED = _("Choose what is wrong.")
 # Django's "This field is required." says neither which box nor what to put in it (GOV.UK: say
@@ -114,13 +116,30 @@ def _with_length_hint(hint: str, max_length: int) -> str:
     return lazy(lambda: f"{hint} {TEXT_LENGTH_HINT % {'max': _number(max_length)}}", str)()
 
 
+# "6 weeks", "6 wks", "6 wythnos": the label says weeks, and people type the word too (as the
+# search's age box takes "9 years").
+_WEEKS_AFTER = re.compile(r"\s*(?:weeks?|wks?|w|wythnos(?:au)?)\.?$", re.I)
+
+
+class WeeksField(forms.IntegerField):
+    """A whole number of weeks, with or without the word for weeks after it."""
+
+    def to_python(self, value: object) -> int | None:
+        if isinstance(value, str) and value.strip()[:1].isdigit():
+            value = _WEEKS_AFTER.sub("", value.strip())
+        return super().to_python(value)
+
+
 class WaitUpdateForm(forms.Form):
-    weeks = forms.IntegerField(
+    weeks = WeeksField(
         label=_("Current wait in weeks"), min_value=0, max_value=520,
         help_text=_("From referral to first appointment. Enter 0 if there is no wait."),
-        error_messages={"required": WEEKS_REQUIRED, "invalid": WEEKS_RANGE, "min_value": WEEKS_RANGE,
+        # Words with no number ("six", "a month") are told how to write it; a number out of range, the range.
+        error_messages={"required": WEEKS_REQUIRED, "invalid": WEEKS_INVALID, "min_value": WEEKS_RANGE,
                         "max_value": WEEKS_RANGE},
-        widget=forms.NumberInput(attrs={"class": "govuk-input govuk-input--width-3", "inputmode": "numeric"}),
+        # Ten characters wide: four cut "6 weeks" to "6 wee" and "6 months" to "6 mo" on screen
+        # (five, at 375 pixels, "6 month"), while the page said what was wrong with it.
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-10", "inputmode": "numeric"}),
     )
     referrals_open = forms.TypedChoiceField(
         label=_("Taking referrals?"), choices=[("yes", _("Yes, referrals are open")), ("no", _("No, referrals are closed"))],

@@ -68,10 +68,11 @@ def test_a_provider_updates_a_wait_and_the_public_sees_it(live_server, browser):
     assert list(WaitingTimeReport.objects.filter(service=service).values_list("weeks", flat=True)) == [3, 12]
 
 
-def test_a_wait_typed_with_words_is_shown_back_with_what_is_wrong_not_emptied(live_server, browser):
+def test_a_wait_typed_with_words_is_shown_back_whole_with_what_is_wrong_not_emptied(live_server, browser):
     # The box was <input type="number">: Chrome sent "" for "6 weeks", so the page said to enter the
-    # wait, as if the box had been left empty, and showed it empty.
-    from directory.listings.forms import WEEKS_RANGE
+    # wait, as if the box had been left empty, and showed it empty. Then it was four characters
+    # wide, and showed "6 months" as "6 m". ("6 weeks" itself is now taken as 6.)
+    from directory.listings.forms import WEEKS_INVALID
 
     org = OrganisationFactory(name="Browser test organisation")
     user = UserFactory(username="provider@example.org", email="provider@example.org")
@@ -84,9 +85,18 @@ def test_a_wait_typed_with_words_is_shown_back_with_what_is_wrong_not_emptied(li
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/manage/")
     box = page.locator(f"#service-{service.public_id}").get_by_label("Current wait in weeks")
-    box.press_sequentially("6 weeks")  # as typed on a keyboard, key by key
+    box.press_sequentially("6 months")  # as typed on a keyboard, key by key
+    assert box.evaluate("b => b.scrollWidth <= b.clientWidth"), "what was typed is cut from view"
     page.get_by_role("button", name="Update wait as of today").click()
     page.wait_for_url(f"{live_server.url}/manage/services/{service.public_id}/wait/")
-    assert str(WEEKS_RANGE) in page.inner_text(".govuk-error-summary")
-    assert page.get_by_label("Current wait in weeks").input_value() == "6 weeks"
+    assert str(WEEKS_INVALID) in page.inner_text(".govuk-error-summary")
+    box = page.get_by_label("Current wait in weeks")
+    assert box.input_value() == "6 months"
+    assert box.evaluate("b => b.scrollWidth <= b.clientWidth"), "what was typed is cut from view"
+    page.screenshot(path="/tmp/hard-wait-box.png")
     assert not WaitingTimeReport.objects.filter(service=service).exists()
+
+    box.fill("6 weeks")
+    page.get_by_role("button", name="Update wait as of today").click()
+    page.wait_for_url(f"{live_server.url}/manage/")
+    assert list(WaitingTimeReport.objects.filter(service=service).values_list("weeks", flat=True)) == [6]

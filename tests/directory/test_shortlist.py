@@ -273,3 +273,26 @@ def test_a_service_listing_no_form_of_abuse_says_not_stated_on_the_shortlist(cli
 
     works_with = page.split(">Works with</dt>", 1)[1].split("</dd>", 1)[0]
     assert works_with.endswith(">Not stated")
+
+
+def test_a_shared_link_holding_a_control_character_goes_to_the_same_list_without_it(client, db):
+    # As the search and A to Z do (directory/control_characters.py): an id with a NUL pasted into it
+    # was counted as damaged, and its service left out.
+    service = ServiceFactory(name="Seren")
+
+    response = client.get(f"{SHORTLIST}?ids={service.public_id}%00,%1B")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{SHORTLIST}?ids={service.public_id}%2C"
+    html = client.get(response["Location"]).content.decode()
+    assert "Seren" in html and "no longer in the directory" not in html
+
+
+def test_a_shared_link_with_ids_given_twice_shows_both_lists(client, db):
+    first, second = ServiceFactory(name="First shared"), ServiceFactory(name="Second shared")
+
+    html = client.get(f"{SHORTLIST}?ids={first.public_id}&ids={second.public_id}").content.decode()
+
+    assert "First shared" in html and "Second shared" in html
+    assert "no longer in the directory" not in html
+    assert f'name="ids" value="{first.public_id},{second.public_id}"' in html

@@ -119,7 +119,8 @@ def test_the_region_list_is_a_labelled_get_choice_grouped_by_kind(client, direct
     assert len(re.findall("<option", groups[1][1])) == 7
 
 
-@pytest.mark.parametrize("value", ["nowhere", WALES_CODE, CARDIFF, "north-wales'--", "\x00"])
+# A region holding a control character goes to the same page without it (tests/gaps/test_views.py).
+@pytest.mark.parametrize("value", ["nowhere", WALES_CODE, CARDIFF, "north-wales'--"])
 def test_a_region_not_in_the_list_says_so_and_shows_wales(client, directory, value):
     response = client.get(reverse("gaps:headlines"), {"region": value})
     assert response.status_code == 200

@@ -9,9 +9,12 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from directory.models import WALES_CODE
+from gaps.forms import NOT_AN_OPTION, SORT_NOT_AN_OPTION
 from gaps.services import record_unmet_search, snapshot_take
 from tests.factories import ClosedServiceFactory, PausedServiceFactory, ServiceFactory
 
@@ -245,7 +248,7 @@ def test_a_csv_asked_for_with_a_choice_that_does_not_exist_is_refused_naming_it(
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     text = response.content.decode()
     assert text.startswith("No CSV was made")
-    assert f"{named}: Select a valid choice." in text
+    assert f"{named}: {SORT_NOT_AN_OPTION if named == 'Sort by' else NOT_AN_OPTION}" in text
 
 
 def test_the_pages_csv_link_asks_for_the_table_shown_even_beside_errors(client, wales_areas):
@@ -264,7 +267,7 @@ def test_the_unmet_csv_refuses_a_quarter_it_does_not_hold_and_the_page_links_the
     _unmet(6, month=date(2026, 2, 1))
     response = client.get(reverse("gaps:unmet_csv"), {"quarter": "9999-Q9"})
     assert response.status_code == 400
-    assert "Quarter: Select a valid choice." in response.content.decode()
+    assert f"Quarter: {NOT_AN_OPTION}" in response.content.decode()
     page = client.get(reverse("gaps:unmet"), {"quarter": "9999-Q9"})
     assert "quarter=2026-Q1" in page.content.decode()
     csv_file = client.get(reverse("gaps:unmet_csv"), {"quarter": "2026-Q1"})
@@ -335,7 +338,7 @@ def test_the_skip_link_comes_before_the_map(client, wales_areas):
 def test_every_error_summary_link_leads_to_a_control_on_show(client, wales_areas):
     body = client.get(reverse("gaps:index"), {"basis": "x", "sort": "bad"}).content.decode()
     summary = body[body.index("govuk-error-summary"):body.index("</ul>", body.index("govuk-error-summary"))]
-    assert 'href="#id_sort"' not in summary and "Sort by: Select a valid choice" in summary
+    assert 'href="#id_sort"' not in summary and f"Sort by: {SORT_NOT_AN_OPTION}" in summary
     assert 'href="#id_basis"' in summary and 'id="id_basis"' in body
     details = body[body.index('<details class="govuk-details"'):]
     assert details.startswith('<details class="govuk-details" open>')
@@ -406,3 +409,64 @@ def test_area_names_a_spreadsheet_would_run_are_written_as_text_in_the_gaps_csv(
     wales = next(row for row in rows if row["area_code"] == WALES_CODE)
     # Wales's row lists the authorities with no provision, this one first ("=" sorts before letters).
     assert wales["local_authorities_with_no_provision"].startswith(f"'{FORMULA_NAME} ({CARDIFF}); ")
+
+
+@pytest.mark.parametrize("address", [
+    "/gaps/?layer={junk}", "/gaps/data.csv?basis={junk}", "/gaps/unmet/?quarter={junk}",
+    "/gaps/unmet/data.csv?quarter={junk}", "/gaps/trends/?then={junk}", "/gaps/trends/data.csv?now={junk}",
+])
+def test_a_choice_not_in_the_list_is_refused_without_echoing_what_the_address_held(client, wales_areas, address):
+    # Django's "Select a valid choice. … is not one of the available choices." put the whole value,
+    # any length, into the page or the CSV's refusal.
+    _two_snapshots(wales_areas)
+    _unmet(6, month=date(2026, 2, 1))
+    junk = "notachoice" * 300
+
+    response = client.get(address.format(junk=junk))
+
+    text = response.content.decode()
+    assert "notachoice" not in _without_links(text)
+    assert str(NOT_AN_OPTION) in text
+
+
+def _without_links(html: str) -> str:
+    """The page without its links' addresses (the language switch and sort links carry the query,
+    escaped, as the page's own address)."""
+    return re.sub(r'href="[^"]*"', "", html)
+
+
+@pytest.mark.parametrize(("address", "location"), [
+    ("/gaps/?layer=intra_familial%00", "/gaps/?layer=intra_familial"),
+    ("/gaps/data.csv?layer=%1Ball&view=health_board", "/gaps/data.csv?layer=all&view=health_board"),
+    ("/gaps/headlines/?region=%00", "/gaps/headlines/?region="),
+    ("/gaps/headlines/data.csv?region=%7F", "/gaps/headlines/data.csv?region="),
+    ("/gaps/unmet/?quarter=%00", "/gaps/unmet/?quarter="),
+    ("/gaps/unmet/data.csv?quarter=2026-Q1%00", "/gaps/unmet/data.csv?quarter=2026-Q1"),
+    ("/gaps/trends/?then=%00", "/gaps/trends/?then="),
+    ("/gaps/trends/data.csv?layer=%00all", "/gaps/trends/data.csv?layer=all"),
+    ("/cy/gaps/?%00=x", "/cy/gaps/"),
+])
+def test_a_gaps_address_with_control_characters_goes_to_the_same_one_without_them(client, wales_areas, address,
+                                                                                  location):
+    # As the search and A to Z do (directory/control_characters.py): NUL was echoed into the page's
+    # error message and the CSV's refusal, where it is not valid text.
+    _unmet(6, month=date(2026, 2, 1))
+
+    response = client.get(address)
+
+    assert response.status_code == 302
+    assert response["Location"] == location
+    followed = client.get(location)
+    assert followed.status_code in (200, 404)  # 404: the trends CSV, with no snapshot taken
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", followed.content.decode())
+
+
+@pytest.mark.parametrize("code", ["W06000015%00", "%00", "w06000015", "W0600001", "W" * 3000, "W06000015%20"])
+def test_an_area_address_that_is_no_ons_code_is_not_found_without_asking_the_database(client, wales_areas, code):
+    # PostgreSQL refuses a NUL in a query's text with an error (a 500), where SQLite finds nothing.
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/gaps/area/{code}/")
+
+    assert response.status_code == 404
+    assert not any("area" in q["sql"] and "code" in q["sql"] for q in queries.captured_queries)
+    assert client.get(f"/gaps/area/{CARDIFF}/").status_code == 200

@@ -119,6 +119,14 @@ def is_number(field: forms.BoundField) -> bool:
 
 
 @register.filter
+def width_class(field: forms.BoundField) -> str:
+    """A text box's GOV.UK width class: one the widget names in its "class" (the rest of which the
+    template writes itself), else four characters for a number, else none (full width)."""
+    named = [c for c in field.field.widget.attrs.get("class", "").split() if c.startswith("govuk-input--width-")]
+    return named[0] if named else "govuk-input--width-4" if is_number(field) else ""
+
+
+@register.filter
 def input_type(field: forms.BoundField) -> str:
     """A number is typed in a text box with a number keypad (number_keypad), as GOV.UK advises: for what
     it cannot read ("6 weeks", "1-2") a browser's number box sends nothing, so the page said the box was

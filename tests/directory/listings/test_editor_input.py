@@ -80,10 +80,21 @@ def test_ages_read_as_a_person_would_type_them_in_the_form_and_in_the_moderators
 @pytest.mark.parametrize(
     ("value", "text"),
     [(Decimal("18.0"), "18"), ("17.0", "17"), (Decimal("4.5"), "4.5"), ("4.50", "4.5"), (Decimal("0.0"), "0"),
-     ("10", "10"), (" 7 ", "7"), ("four", "four"), ("NaN", "NaN"), (None, "")],
+     ("10", "10"), (" 7 ", "7"), ("four", "four"), ("NaN", "NaN"), (None, ""), ("1e309", "1e309"), ("9" * 40, "9" * 40)],
 )
 def test_age_text_drops_a_trailing_zero_and_leaves_what_is_not_a_number(value, text):
     assert fields.age_text(value) == text
+
+
+def test_an_age_too_large_for_a_decimal_is_refused_with_the_form_shown_again(client, provider, service):
+    # "1e309" made showing the box again raise (a 500): more digits than a Decimal holds (found by tests/fuzz).
+    client.force_login(provider)
+
+    response = _edit(client, service, age_min="1e309")
+
+    assert response.status_code == 200
+    assert _value_of(response.content.decode(), "age_min") == "1e309"
+    assert not ServiceChange.objects.filter(service=service).exists()
 
 
 def _summary_links(page: str) -> list[str]:

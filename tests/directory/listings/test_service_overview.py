@@ -164,6 +164,21 @@ def test_a_link_with_an_unknown_filter_or_page_is_said_not_an_error(client, mode
     assert _rows(client.get(reverse("listings:dashboard"), {"page": "999"}).content.decode()) == ["Listed"]
 
 
+def test_a_list_link_holding_a_control_character_goes_to_the_same_list_without_it(client, moderator):
+    # The search box showed "Null characters are not allowed." over a box holding the NUL itself
+    # (and PostgreSQL refuses a NUL in a comparison): as the public search does, the same list without it.
+    ServiceFactory(name="Listed")
+    client.force_login(moderator)
+
+    response = client.get(reverse("listings:dashboard") + "?q=list%00ed&show=%1B")
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("listings:dashboard") + "?q=listed&show="
+    page = client.get(response["Location"]).content.decode()
+    assert _rows(page) == ["Listed"]
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page)
+
+
 def test_a_provider_with_a_few_services_keeps_the_full_dashboard(client, provider, org):
     for _ in range(FULL_DASHBOARD_MAX):
         ServiceFactory(organisation=org, wait_weeks=3)

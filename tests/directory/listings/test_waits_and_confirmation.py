@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 import time_machine
 from django.urls import reverse
 
 from directory.listings import selectors, services
-from directory.listings.forms import WEEKS_RANGE, WEEKS_REQUIRED
+from directory.listings.forms import WEEKS_INVALID, WEEKS_RANGE, WEEKS_REQUIRED
 from directory.models import ServiceChange, WaitingTimeReport
 from tests.directory.listings.conftest import form_data
 from tests.factories import ServiceFactory
@@ -65,13 +66,35 @@ def test_an_invalid_wait_is_explained_and_not_stored(client, provider, service):
     for data, message in [({"weeks": "", "referrals_open": "yes"}, WEEKS_REQUIRED),
                           ({"weeks": "-1", "referrals_open": "yes"}, WEEKS_RANGE),
                           ({"weeks": "600", "referrals_open": "yes"}, WEEKS_RANGE),
-                          ({"weeks": "six", "referrals_open": "yes"}, WEEKS_RANGE)]:
+                          ({"weeks": "six", "referrals_open": "yes"}, WEEKS_INVALID),
+                          ({"weeks": "2-3 weeks", "referrals_open": "yes"}, WEEKS_INVALID),
+                          ({"weeks": "6 months", "referrals_open": "yes"}, WEEKS_INVALID)]:
         response = client.post(url, data)
         assert response.status_code == 200
         assert str(message) in response.content.decode()
     response = client.post(url, {"weeks": "3"})
     assert "Say whether the service is taking referrals." in response.content.decode()
     assert WaitingTimeReport.objects.filter(service=service).count() == 1
+
+
+@pytest.mark.parametrize("typed", ["6 weeks", "6 Weeks.", " 6 wks ", "6w", "6 wythnos"])
+def test_a_wait_typed_with_the_word_for_weeks_is_stored_as_the_number(client, provider, service, typed):
+    client.force_login(provider)
+
+    response = client.post(reverse("listings:wait_update", args=[service.public_id]),
+                           {"weeks": typed, "referrals_open": "yes"})
+
+    assert response.status_code == 302
+    assert WaitingTimeReport.objects.filter(service=service).latest("id").weeks == 6
+
+
+def test_the_wait_box_is_wide_enough_to_show_a_wait_typed_with_its_word(client, provider, service):
+    # It was four characters wide: "6 months", refused, was shown back as "6 mo" beside its message.
+    client.force_login(provider)
+    for url in (reverse("listings:dashboard"), reverse("listings:wait_update", args=[service.public_id])):
+        html = client.get(url).content.decode()
+        box = re.search(r'<input class="([^"]*)"[^>]*name="weeks"', html)[1].split()
+        assert [c for c in box if c.startswith("govuk-input--width-")] == ["govuk-input--width-10"], url
 
 
 def test_everything_is_still_correct_records_the_date_and_who(client, provider, service):

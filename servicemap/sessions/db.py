@@ -1,0 +1,12 @@
+"""SESSION_ENGINE without Redis: Django's database sessions (servicemap/sessions/__init__.py says why)."""
+
+from __future__ import annotations
+
+from django.contrib.sessions.backends import db
+
+from servicemap.sessions import is_valid_key
+
+
+class SessionStore(db.SessionStore):
+    def _validate_session_key(self, key: str | None) -> bool:
+        return is_valid_key(key)

@@ -42,3 +42,10 @@ def test_the_headline_says_how_small_the_study_was_not_that_it_covered_wales(cli
     assert "A study of social care records in Wales found" not in page
     assert ("A study of the social care records of 44 children in two Welsh local authorities found about two "
             "in five children") in page
+
+
+@pytest.mark.parametrize(("language", "prefix"), [("en", ""), ("cy", "/cy")])
+def test_the_about_the_data_page_names_the_study_behind_one_in_five(client, language, prefix):
+    # Its limits quote "about one in five registered" too; it said nothing of where that came from.
+    page = _words(client.get(prefix + "/about-the-data/").content.decode())
+    assert all(part in page for part in STUDY[language])

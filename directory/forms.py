@@ -49,6 +49,20 @@ class AgeField(forms.DecimalField):
         return super().to_python(value)
 
 
+# "6 weeks", "6 wks", "6 wythnos": the label says weeks, and people type the word too (as the
+# age box takes "9 years"). The search's longest wait and the provider's wait box both take it.
+_WEEKS_AFTER = re.compile(r"\s*(?:weeks?|wks?|w|wythnos(?:au)?)\.?$", re.I)
+
+
+class WeeksField(forms.IntegerField):
+    """A whole number of weeks, with or without the word for weeks after it."""
+
+    def to_python(self, value: object) -> int | None:
+        if isinstance(value, str) and value.strip()[:1].isdigit():
+            value = _WEEKS_AFTER.sub("", value.strip())
+        return super().to_python(value)
+
+
 class LocalAuthorityField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Area) -> str:
         return obj.display_name
@@ -158,7 +172,7 @@ class SearchForm(forms.Form):
     )
     delivery = _multi(_("How support is given"), vocabulary.DELIVERY_MODES)
     welsh = forms.BooleanField(label=_("Support in Welsh"), required=False)
-    max_wait = forms.IntegerField(
+    max_wait = WeeksField(
         label=_("Longest acceptable wait, in weeks"), required=False,
         error_messages={"invalid": WAIT_INVALID},
     )

@@ -125,7 +125,7 @@ def search_form_html(form: Form, view: str, directory_version: str | None) -> Sa
         f"      {local_authority_options.render(la, directory_version)}\n"
         "    </select>\n"
         "  </div>\n"
-        f'  {form_fields.text_input(form["age"], "govuk-input--width-3", inputmode="decimal")}\n'
+        f'  {form_fields.text_input(form["age"], "govuk-input--width-5", inputmode="decimal")}\n'
         f'  {form_fields.checkboxes(form["abuse_form"])}\n'
         f'  {form_fields.checkboxes(form["audience"])}\n'
         "\n"
@@ -143,7 +143,7 @@ def search_form_html(form: Form, view: str, directory_version: str | None) -> Sa
         f"{strings.delivery}</span></summary>\n"
         '    <div class="govuk-details__text">\n'
         f'      {form_fields.checkboxes(form["delivery"])}\n'
-        f'      {form_fields.text_input(form["max_wait"], "govuk-input--width-3", inputmode="numeric")}\n'
+        f'      {form_fields.text_input(form["max_wait"], "govuk-input--width-5", inputmode="numeric")}\n'
         f'      {form_fields.radios(form["referrer"])}\n'
         "    </div>\n"
         "  </details>\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -14,6 +13,7 @@ from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from directory import personal_data, vocabulary
+from directory.forms import WeeksField
 from directory.listings import fields, selectors
 from directory.models import Area, ProblemReport, Service
 from directory.postcodes import parse_postcode
@@ -114,20 +114,6 @@ def _number(n: int) -> str:
 
 def _with_length_hint(hint: str, max_length: int) -> str:
     return lazy(lambda: f"{hint} {TEXT_LENGTH_HINT % {'max': _number(max_length)}}", str)()
-
-
-# "6 weeks", "6 wks", "6 wythnos": the label says weeks, and people type the word too (as the
-# search's age box takes "9 years").
-_WEEKS_AFTER = re.compile(r"\s*(?:weeks?|wks?|w|wythnos(?:au)?)\.?$", re.I)
-
-
-class WeeksField(forms.IntegerField):
-    """A whole number of weeks, with or without the word for weeks after it."""
-
-    def to_python(self, value: object) -> int | None:
-        if isinstance(value, str) and value.strip()[:1].isdigit():
-            value = _WEEKS_AFTER.sub("", value.strip())
-        return super().to_python(value)
 
 
 class WaitUpdateForm(forms.Form):

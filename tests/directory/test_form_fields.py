@@ -31,8 +31,8 @@ STATES = [
 ]
 TEXT_INPUTS = [
     ("postcode", {"width": "govuk-input--width-10", "autocomplete": "postal-code"}),
-    ("age", {"width": "govuk-input--width-3", "inputmode": "decimal"}),
-    ("max_wait", {"width": "govuk-input--width-3", "inputmode": "numeric"}),
+    ("age", {"width": "govuk-input--width-5", "inputmode": "decimal"}),
+    ("max_wait", {"width": "govuk-input--width-5", "inputmode": "numeric"}),
 ]
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import translation
 from django.utils.datastructures import MultiValueDict
 
-from directory.forms import AGE_INVALID, AGE_PLACES, AGE_RANGE, UNKNOWN_CHOICE, SearchForm
+from directory.forms import AGE_INVALID, AGE_PLACES, AGE_RANGE, UNKNOWN_CHOICE, WAIT_INVALID, SearchForm
 from tests.factories import AreaFactory
 
 
@@ -91,6 +91,27 @@ def test_an_age_in_other_words_is_still_refused_as_not_a_number(typed):
     form = SearchForm(MultiValueDict({"la": ["W06000015"], "age": [typed]}))
 
     assert form.errors["age"] == [str(AGE_INVALID)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("typed", "weeks"), [("8 weeks", 8), ("8 wks", 8), ("8w", 8), ("8 wythnos", 8), ("8", 8)])
+def test_a_longest_wait_typed_with_weeks_after_it_is_taken(typed, weeks):
+    """The label says "in weeks", and "8 weeks" was refused as not a whole number of weeks (the
+    provider's wait box already took it)."""
+    AreaFactory(code="W06000015", name="Cardiff", name_cy="Caerdydd")
+    form = SearchForm(MultiValueDict({"la": ["W06000015"], "max_wait": [typed]}))
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["max_wait"] == weeks
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["2 months", "eight weeks", "weeks", "8.5 weeks"])
+def test_a_longest_wait_in_other_words_is_still_refused_with_how_to_write_it(typed):
+    AreaFactory(code="W06000015", name="Cardiff", name_cy="Caerdydd")
+    form = SearchForm(MultiValueDict({"la": ["W06000015"], "max_wait": [typed]}))
+
+    assert form.errors["max_wait"] == [str(WAIT_INVALID)]
 
 
 @pytest.mark.django_db

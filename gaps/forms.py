@@ -84,10 +84,11 @@ class RegionChoice(forms.Form):
     def __init__(self, *args, regions: Sequence[AreaRow], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.regions = {r.code: r for r in regions if r.la_codes}
-        # Names in the page's language (the form is made per request); grouped by kind, as the
-        # select's optgroups show them.
+        # Names in the page's language (the form is made per request), in that language's order
+        # (Welsh pages listed them by their English names); grouped by kind, as the select's optgroups show them.
         self.region_groups = [("", [("", _("Wales"))])] + [
-            (label, [(r.code, area_display_name(r.name, r.name_cy)) for r in self.regions.values() if r.kind == kind])
+            (label, sorted(((r.code, area_display_name(r.name, r.name_cy)) for r in self.regions.values()
+                            if r.kind == kind), key=lambda option: option[1].casefold()))
             for kind, label in REGION_GROUPS
         ]
         self.fields["region"].choices = [

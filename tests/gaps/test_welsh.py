@@ -82,3 +82,14 @@ def test_the_welsh_headlines_list_the_areas_with_no_intra_familial_provision_by_
     assert welsh == sorted(welsh, key=str.casefold)
     assert welsh.index("Abertawe") < welsh.index("Caerdydd") < welsh.index("Pen-y-bont ar Ogwr")
     assert english == sorted(english, key=str.casefold)
+
+
+@pytest.mark.parametrize("path", ["/cy/gaps/headlines/", "/cy/gaps/unmet/", "/gaps/headlines/"])
+def test_the_figures_for_list_orders_each_kind_of_region_by_the_names_it_shows(client, wales_areas, path):
+    # Welsh pages listed the boards in the order of their English names.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    groups = client.get(path).context["form"].region_groups
+    assert len(groups) == 3 and all(options for _label, options in groups)
+    for _label, options in groups[1:]:
+        names = [name for _code, name in options]
+        assert names == sorted(names, key=str.casefold), names

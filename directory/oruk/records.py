@@ -592,12 +592,43 @@ UNMAPPED_AREAS = "service_areas_unmapped"
 UNMAPPED_ONLY = "only unmapped data changed (kept, not published): last_modified kept"
 
 
+# A value that is an email address and nothing else. In data we cannot map it is a person's (a
+# council's "assurer_email", "pc_metadata.assured_by"): a contact we publish is mapped, not kept here.
+_EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+EMAILS_LEFT_OUT = ("email address(es) in data this directory cannot map left out: it keeps no one's address "
+                   "it does not publish")
+
+
+def without_email_addresses(unmapped: dict) -> tuple[dict, int]:
+    """`unmapped` without any value that is an email address (a key holding one, a list's item), at
+    any depth, and how many were left out. Walked with a list, not recursion: a record may nest as
+    deeply as the JSON parser allowed, which recursing from here could not follow."""
+    dropped = 0
+    top: dict = {}
+    to_copy: list[tuple[dict | list, dict | list]] = [(unmapped, top)]
+    while to_copy:
+        source, target = to_copy.pop()
+        for key, value in (source.items() if isinstance(source, dict) else enumerate(source)):
+            if isinstance(value, str) and _EMAIL_ADDRESS.fullmatch(value.strip()):
+                dropped += 1
+                continue
+            if isinstance(value, dict | list):
+                copy: dict | list = {} if isinstance(value, dict) else []
+                to_copy.append((value, copy))
+                value = copy
+            if isinstance(target, dict):
+                target[key] = value
+            else:
+                target.append(value)
+    return top, dropped
+
+
 def kept_extensions(existing: dict, data: ServiceData) -> dict:
     """The unmapped data to keep: what the record carries over what we held, key by key. A key the
     record does not carry is kept, as a field it does not mention is (our own export, and many
     feeds, carry none of another publisher's extensions); only a record listing its areas says
-    whether some are still unmapped."""
-    kept = existing | data.raw
+    whether some are still unmapped. An email address an earlier import kept is left out now."""
+    kept = without_email_addresses(existing)[0] | data.raw
     if data.areas is not None and UNMAPPED_AREAS not in data.raw:
         kept.pop(UNMAPPED_AREAS, None)
     return kept
@@ -680,7 +711,9 @@ def parse_service(raw: object) -> ServiceData:
     data.areas = _areas(raw, notes)
     data.locations = _locations(raw, public_id, notes)
     data.wait = _wait(raw, notes, data.last_modified)
-    data.raw = {key: value for key, value in raw.items() if key not in _KNOWN_KEYS}
+    data.raw, emails = without_email_addresses({key: value for key, value in raw.items() if key not in _KNOWN_KEYS})
+    if emails:
+        notes.append(f"{emails} {EMAILS_LEFT_OUT}")
     if "wait_time" in raw and "csa_wait_weeks" not in raw:
         data.raw["wait_time"] = raw["wait_time"]  # free text from another publisher: kept, not parsed
     return data

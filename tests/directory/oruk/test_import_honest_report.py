@@ -275,3 +275,33 @@ def test_an_update_stating_our_criteria_leaves_a_waiting_service_waiting(wales_a
     assert "0 created, 1 updated" in out, err
     assert not Service.objects.get(public_id=COUNCIL).is_published
     assert ServiceChange.objects.get(service__public_id=COUNCIL).state == "pending"
+
+
+def test_email_addresses_in_unmapped_data_are_left_out_and_said(kept, tmp_path, path_taken):
+    # A council's feed names the person who checked each record ("assurer_email",
+    # "pc_metadata.assured_by"): personal data the directory never publishes, and was keeping.
+    document = next(d for d in json.loads(export_text()) if d["id"] == str(kept.public_id))
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([document | {
+        "assurer_email": "contact94@example.org",
+        "pc_metadata": {"source": "another publisher", "assured_by": " Contact94@Example.org "},
+        "x_notes": ["keep this", "someone@example.org", {"by": "a.person@example.co.uk", "n": 2}],
+    }]))
+
+    out, err = run_import(path)
+
+    assert "1 x 4 email address(es) in data this directory cannot map left out" in out, err
+    service = Service.objects.get(pk=kept.pk)
+    assert service.raw_extensions == KEPT | {"x_notes": ["keep this", {"n": 2}]}
+    assert "@" not in json.dumps(service.raw_extensions)
+
+
+def test_an_email_address_an_earlier_import_kept_is_left_out_on_the_next(kept, tmp_path, path_taken):
+    Service.objects.filter(pk=kept.pk).update(raw_extensions=KEPT | {"assurer_email": "contact94@example.org"})
+    path = tmp_path / "feed.json"
+    path.write_text(export_text())
+
+    out, err = run_import(path)
+
+    assert "0 created, 1 updated, 4 unchanged" in out, err
+    assert Service.objects.get(pk=kept.pk).raw_extensions == KEPT

@@ -176,3 +176,19 @@ def test_megabytes_of_text_are_cut_short_with_a_note():
         assert f"text too long, cut short: {name} (over 10000 characters)" in data.notes
     assert len(data.organisation.fields["description"]) == 10_000
     assert "text too long, cut short: organization.description (over 10000 characters)" in data.notes
+
+
+def test_email_addresses_are_left_out_of_unmapped_data_however_deep_it_nests():
+    from directory.oruk.records import without_email_addresses
+
+    deep: list = ["a.person@example.org", "kept"]
+    for _ in range(5000):  # deeper than recursion could follow
+        deep = [deep]
+    cleaned, dropped = without_email_addresses({"x_deep": deep, "email_like": "not@an address", "n": 1})
+
+    assert dropped == 1
+    inner = cleaned["x_deep"]
+    for _ in range(5000):
+        inner = inner[0]
+    assert inner == ["kept"]
+    assert cleaned["email_like"] == "not@an address" and cleaned["n"] == 1

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-OPEN_PREFIXES = ("/api/oruk/", "/api/schema/")
+# The gaps API is as open: aggregates only, read without signing in (gaps/api.py).
+OPEN_PREFIXES = ("/api/oruk/", "/api/schema/", "/api/gaps/")
 # The same without their slash: Django redirects them to the prefixes (APPEND_SLASH), and a page
 # on another origin can follow that redirect only if it carries the header too.
 OPEN_ROOTS = tuple(prefix.rstrip("/") for prefix in OPEN_PREFIXES)

@@ -98,3 +98,15 @@ def test_the_open_gaps_api_is_documented_and_served_as_needing_no_sign_in(client
     response = client.get(URL, {"layer": "all"})
     assert response.status_code == 200
     assert "Cookie" not in response.get("Vary", "")
+
+
+def test_any_web_page_may_read_it_its_errors_and_preflights_included(client, wales_areas):
+    # Aggregates only, open to read as the ORUK feed is; the schema documented it so, but the
+    # answers carried no CORS header, so a page on another origin could not read them.
+    ok = client.get(URL, {"layer": "intra_familial"}, HTTP_ORIGIN="https://x.example")
+    refused = client.get(URL, {"layer": "no-such-layer"}, HTTP_ORIGIN="https://x.example")
+    preflight = client.options(URL, HTTP_ORIGIN="https://x.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET")
+
+    assert ok.status_code == 200 and refused.status_code == 400 and preflight.status_code == 204
+    assert all(r["Access-Control-Allow-Origin"] == "*" for r in (ok, refused, preflight))
+    assert "Access-Control-Allow-Credentials" not in ok

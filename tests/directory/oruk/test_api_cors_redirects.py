@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.mark.parametrize("path", ["/api/oruk", "/api/schema"])
+@pytest.mark.parametrize("path", ["/api/oruk", "/api/schema", "/api/gaps"])
 def test_redirects_from_unslashed_api_addresses_allow_any_origin(client, db, path):
     response = client.get(path, HTTP_ORIGIN="https://x.example")
 

@@ -77,6 +77,12 @@ def kept_form(request: HttpRequest) -> QueryDict | None:
     return data
 
 
+def form_data(request: HttpRequest) -> QueryDict | None:
+    """A form's data: what was posted, or what was sent from this page while signed out (filled in
+    again, not saved: `kept_form`), or None for a form not sent."""
+    return request.POST if request.method == "POST" else kept_form(request)
+
+
 def _guard(view, *, moderator: bool, post_only: bool):
     @wraps(view)
     def wrapper(request, *args, **kwargs):

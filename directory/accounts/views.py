@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from directory import control_characters
 from directory.accounts import services
-from directory.accounts.decorators import kept_form, login_required, moderator_required, moderator_required_post
+from directory.accounts.decorators import form_data, login_required, moderator_required, moderator_required_post
 from directory.accounts.forms import (
     AccountSettingsForm,
     InvitationForm,
@@ -204,7 +204,7 @@ def _invitation_not_sent(invitation: Invitation, language: str) -> str:
 
 @moderator_required
 def invite(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST if request.method == "POST" else kept_form(request))
+    form = InvitationForm(form_data(request))
     if request.method == "POST" and form.is_valid():
         not_sent: list[bool] = []
         with transaction.atomic():
@@ -247,7 +247,7 @@ def account_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def account_settings(request: HttpRequest) -> HttpResponse:
     """The signed-in account's own settings: the language its emails are written in."""
     chosen = preferred_language(request.user)
-    form = AccountSettingsForm(request.POST if request.method == "POST" else kept_form(request),
+    form = AccountSettingsForm(form_data(request),
                                initial={"language": None if chosen == BOTH else chosen})
     if request.method == "POST" and form.is_valid():
         services.account_language_set(user=request.user, language=form.cleaned_data["language"])

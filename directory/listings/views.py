@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from directory import control_characters, pagination
 from directory.accounts.decorators import (
+    form_data,
     kept_form,
     login_required,
     login_required_post,
@@ -137,7 +138,7 @@ def _wait_initial(wait) -> dict:
 def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
     current_wait = selectors.service_current_wait(service=service)
-    form = WaitUpdateForm(_sent(request), initial=_wait_initial(current_wait))
+    form = WaitUpdateForm(form_data(request), initial=_wait_initial(current_wait))
     if request.method == "POST" and form.is_valid():
         services.wait_update(
             service=service, weeks=form.cleaned_data["weeks"],
@@ -177,12 +178,6 @@ def _proposal_initial(change: ServiceChange | None) -> dict:
     return initial
 
 
-def _sent(request: HttpRequest) -> QueryDict | None:
-    """The form's data: what was posted, or what was sent from this page while signed out (filled
-    in again, not saved), or None for a form not sent."""
-    return request.POST if request.method == "POST" else kept_form(request)
-
-
 def _sent_int(data: QueryDict, name: str) -> int | None:
     try:
         return int(data.get(name, ""))
@@ -217,7 +212,7 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     # Where the service is based is not on the form: what the rejected change proposed of it is
     # shown beside it, and sent again with it.
     resend_locations = resend.locations_to_resend(service=service, change=rejected) if resending else None
-    sent = _sent(request)
+    sent = form_data(request)
     form = ServiceForm(
         sent, instance=service,
         initial=_proposal_initial(rejected) if resending else pending_initial,
@@ -329,7 +324,7 @@ def service_location_edit(request: HttpRequest, public_id: uuid.UUID, key: uuid.
     """Add a location (no `key`) or change one; either way the whole list is saved or proposed."""
     service = _get_service_for_editor(request, public_id)
     entries, entry = _proposed_location(service, key)
-    form = LocationForm(_sent(request), initial=entry)
+    form = LocationForm(form_data(request), initial=entry)
     if request.method == "POST" and form.is_valid():
         new = fields.location_entry(form.cleaned_data, key=entry["id"] if entry else str(uuid.uuid4()))
         if entry is None and (listed := fields.same_location(entries, new)):
@@ -368,7 +363,7 @@ def service_new(request: HttpRequest) -> HttpResponse:
     )
     if not organisations.exists():
         raise PermissionDenied
-    form = ServiceForm(_sent(request), organisations=organisations.order_by("name"), show_approval_tags=False)
+    form = ServiceForm(form_data(request), organisations=organisations.order_by("name"), show_approval_tags=False)
     if request.method == "POST" and form.is_valid():
         try:
             service = services.service_create(

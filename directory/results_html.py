@@ -149,7 +149,6 @@ class _Strings:
         self.next = gettext("Next")
         self.page_number = gettext("Page %(number)s")
 
-
     def plural(self, singular: str, plural: str, count: int) -> str:
         """`ngettext(singular, plural, count)` in this language (the active one: `_strings` is
         called with it), kept: a search's dozen plural texts, each looked up through the active

@@ -1,12 +1,13 @@
 """The Open Referral UK 3.0 read API at /api/oruk/ (thin views: parse, select, build documents).
 
 Open to anyone without a key; anonymous clients are throttled (settings.ORUK_API_ANON_RATE) and
-get a JSON 429 saying when to come back. Every error is JSON with a message: a bad parameter is
-a 400 naming it, an unknown id or path a 404.
+get a JSON 429 saying when to come back. Every error is JSON with a message: a bad parameter, or
+one the endpoint does not read, is a 400 naming it; an unknown id or path a 404.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -83,6 +84,9 @@ class OrukView(APIView):
     permission_classes = (AllowAny,)
     throttle_classes = (OrukAnonThrottle,)
     content_negotiation_class = AlwaysJson
+    # The query parameters this endpoint reads: its OpenAPI description's. Any other is refused
+    # (`_refuse_unknown_parameters`); None: not checked (the catch-all 404).
+    parameters: list | None = []
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
@@ -94,6 +98,7 @@ class OrukView(APIView):
                                      f"A parameter's name must not contain a NUL character (%00): {name!r}")
             if any("\x00" in value for value in values):
                 raise ParameterError(name, f"{name} must not contain a NUL character (%00)")
+        _refuse_unknown_parameters(request, self.parameters)
         # A whole feed (every match, streamed) costs a worker a second or more, where a page costs a
         # millisecond: the rate that suits pages would let one client keep every worker streaming.
         try:
@@ -133,6 +138,25 @@ class OrukView(APIView):
         state = caching.current_state()
         key = caching.response_key(request.path, _query_pairs(request), state.token)
         return caching.cached_json(key, lambda: render(state), self.get_renderers()[0].media_type)
+
+
+def _refuse_unknown_parameters(request: Request, parameters: list | None) -> None:
+    """A 400 naming a parameter this endpoint does not read. Ignored, it would give a wrong answer
+    that looks right: `?organisation_id=` (for organization_id) returned every service."""
+    if parameters is None:
+        return
+    known = [p.name for p in parameters]
+    for name in request.query_params:
+        if name in known:
+            continue
+        where = request.path.removeprefix(reverse("oruk:root")).rstrip("/") or "the API root"
+        if name in openapi.NOT_OFFERED:
+            raise ParameterError(name, f"This feed does not offer the ORUK parameter {name}: "
+                                       f"{openapi.NOT_OFFERED[name]}.")
+        close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.75)
+        guess = f" Did you mean {close[0]}?" if close else ""
+        takes = f"/{where} takes: {', '.join(known)}." if known else f"/{where} takes no parameters."
+        raise ParameterError(name, f"Unknown parameter {name!r}.{guess} {takes}")
 
 
 def _query_pairs(request: Request) -> list[tuple[str, str]]:
@@ -292,8 +316,10 @@ def _feed_page_services(filters: ServiceFilters) -> QuerySet[Service]:
 
 
 class ServiceListView(OrukView):
+    parameters = openapi.SERVICE_LIST_PARAMETERS
+
     @extend_schema(
-        operation_id="listServices", summary="Services", parameters=openapi.SERVICE_LIST_PARAMETERS,
+        operation_id="listServices", summary="Services", parameters=parameters,
         responses=openapi.list_responses(openapi.SERVICE), tags=["ORUK"],
     )
     def get(self, request: Request):
@@ -357,8 +383,10 @@ def _organisations_json(organisations: list[Organisation], services: str, *, gen
 
 
 class OrganizationListView(OrukView):
+    parameters = openapi.ORGANIZATION_LIST_PARAMETERS
+
     @extend_schema(
-        operation_id="listOrganizations", summary="Organizations", parameters=openapi.ORGANIZATION_LIST_PARAMETERS,
+        operation_id="listOrganizations", summary="Organizations", parameters=parameters,
         responses=openapi.list_responses(openapi.ORGANIZATION), tags=["ORUK"],
     )
     def get(self, request: Request):
@@ -386,8 +414,10 @@ class OrganizationListView(OrukView):
 
 
 class OrganizationDetailView(OrukView):
+    parameters = openapi.ORGANIZATION_DETAIL_PARAMETERS
+
     @extend_schema(
-        operation_id="getOrganization", summary="One organization with its services", parameters=openapi.ORGANIZATION_DETAIL_PARAMETERS,
+        operation_id="getOrganization", summary="One organization with its services", parameters=parameters,
         responses=openapi.detail_responses(openapi.ORGANIZATION), tags=["ORUK"],
     )
     def get(self, request: Request, organization_id: str) -> Response:
@@ -404,8 +434,10 @@ class OrganizationDetailView(OrukView):
 
 
 class ServiceAtLocationListView(OrukView):
+    parameters = openapi.SERVICE_AT_LOCATION_LIST_PARAMETERS
+
     @extend_schema(
-        operation_id="listServiceAtLocations", summary="Services at locations", parameters=[p for p in openapi.SERVICE_LIST_PARAMETERS if p.name != "full"],
+        operation_id="listServiceAtLocations", summary="Services at locations", parameters=parameters,
         responses=openapi.list_responses(openapi.SERVICE_AT_LOCATION), tags=["ORUK"],
     )
     def get(self, request: Request):
@@ -455,7 +487,9 @@ def _matches(search: str | None, *texts: object) -> bool:
 
 
 class TaxonomyListView(OrukView):
-    @extend_schema(operation_id="listTaxonomies", summary="Taxonomies", parameters=openapi.TAXONOMY_LIST_PARAMETERS,
+    parameters = openapi.TAXONOMY_LIST_PARAMETERS
+
+    @extend_schema(operation_id="listTaxonomies", summary="Taxonomies", parameters=parameters,
                    responses=openapi.list_responses(openapi.TAXONOMY), tags=["ORUK"])
     def get(self, request: Request):
         output = parse_format(request.query_params)
@@ -499,7 +533,9 @@ def _published_terms(search, taxonomy_id, parent_id) -> list[tuple]:
 
 
 class TaxonomyTermListView(OrukView):
-    @extend_schema(operation_id="listTaxonomyTerms", summary="Taxonomy terms", parameters=openapi.TAXONOMY_TERM_LIST_PARAMETERS,
+    parameters = openapi.TAXONOMY_TERM_LIST_PARAMETERS
+
+    @extend_schema(operation_id="listTaxonomyTerms", summary="Taxonomy terms", parameters=parameters,
                    responses=openapi.list_responses(openapi.TAXONOMY_TERM), tags=["ORUK"])
     def get(self, request: Request):
         query = request.query_params
@@ -537,6 +573,8 @@ class TaxonomyTermDetailView(OrukView):
 
 class NotFoundView(OrukView):
     """Any other path under /api/oruk/: a JSON 404 listing what exists."""
+
+    parameters = None  # the path is what is wrong
 
     @extend_schema(exclude=True)
     def get(self, request: Request, path: str = "") -> Response:

@@ -91,6 +91,16 @@ TAXONOMY_TERM_LIST_PARAMETERS = [
     _query("parent_id", OpenApiTypes.UUID, "Only the children of this term."),
     _query("top_only", OpenApiTypes.BOOL, "Only terms without a parent."),
 ]
+SERVICE_AT_LOCATION_LIST_PARAMETERS = [p for p in SERVICE_LIST_PARAMETERS if p.name != "full"]
+
+# ORUK 3.0 parameters this feed does not offer, and what to ask instead. Refused with a 400 that
+# says so (api.OrukView): ignored, `minimal` would give one page of full records to a client
+# expecting every id at once, and `proximity` every service in the country.
+NOT_OFFERED = {
+    "minimal": "format=ndjson streams every service in one answer; modified_after gives only the ones changed "
+               "since a date",
+    "proximity": "postcode gives the services covering that postcode's local authority",
+}
 
 _CSA_FIELDS = {
     **{

@@ -2,18 +2,21 @@
 
 A link holding them ("?postcode=CF10%00", "?letter=%1B") had them echoed back into the page (in a
 box's value, an error message, a notice), where they are not valid HTML; and PostgreSQL refuses a
-NUL in any text it is asked to compare. Such a link is sent on to the same address without them: every page that reads its address
-(search, A to Z, shortlist, gaps pages and their CSVs) does so, with `same_address_without` or
-`@redirect_without_control_characters`. Tabs and line breaks are kept: they are spaces to the
-forms, which strip them.
+NUL in any text it is asked to compare (the admin's list filters, `?kind=a%00b`, were a 500). Such
+a link is sent on to the same address without them, for every page, by `ControlCharactersMiddleware`;
+a request that cannot be sent on (a form's POST) is a 400. Tabs and line breaks are kept: they are
+spaces to the forms, which strip them.
+
+Not the APIs under /api/: they answer with a JSON 400 naming the parameter, as for any other bad
+value. Nor a view marked `@handled_in_view`: the search cuts a full postcode in the same redirect.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import wraps
 
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -36,19 +39,30 @@ def query_without(query: QueryDict) -> str | None:
     return cleaned.urlencode()
 
 
-def same_address_without(request: HttpRequest) -> HttpResponseRedirect | None:
-    """A redirect to this address without control characters, or None when it holds none."""
-    cleaned = query_without(request.GET)
-    if cleaned is None:
-        return None
-    return HttpResponseRedirect(f"{request.path}?{cleaned}" if cleaned else request.path)
+def handled_in_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Marks a view that takes control characters out of its address itself (see the module)."""
+    view.handles_control_characters = True
+    return view
 
 
-def redirect_without_control_characters(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A view that never sees a control character in its query: the address without them instead."""
+class ControlCharactersMiddleware:
+    """Any page's address with control characters in its query: the same address without them."""
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        return same_address_without(request) or view(request, *args, **kwargs)
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
 
-    return wrapped
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+        # After routing, so a view that does this itself can say so (`handled_in_view`).
+        if (not request.META.get("QUERY_STRING") or request.path_info.startswith("/api/")
+                or getattr(view, "handles_control_characters", False)):
+            return None
+        cleaned = query_without(request.GET)
+        if cleaned is None:
+            return None
+        if request.method not in ("GET", "HEAD"):
+            # A redirect would lose what was sent with it; the site's 400 page instead.
+            raise BadRequest("Control characters in the query string")
+        return HttpResponseRedirect(f"{request.path}?{cleaned}" if cleaned else request.path)

@@ -60,8 +60,6 @@ def about_data(request: HttpRequest) -> HttpResponse:
 @require_safe
 def services_a_to_z(request: HttpRequest) -> HttpResponse:
     """Published services by name, one letter a page (directory/a_to_z.py says why not a name search)."""
-    if (cleaned := control_characters.query_without(request.GET)) is not None:
-        return _same_page(request, cleaned)
     index = a_to_z.letter_index()
     counts = index.counts
     choice = a_to_z.parse_letter(request.GET.get("letter"), counts)
@@ -130,6 +128,7 @@ def _page_number(raw: str | None, num_pages: int) -> tuple[int | str | None, str
     return int(raw), ""
 
 
+@control_characters.handled_in_view  # with a full postcode's cut, in one redirect
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
     """The social workers' search: form, then results grouped by coverage, as a list or a map."""
@@ -410,7 +409,6 @@ def _public_url(service: Service) -> str:
 
 
 @require_safe
-@control_characters.redirect_without_control_characters
 def shortlist(request: HttpRequest) -> HttpResponse:
     """Your shortlist as a printable referral pack, or (with ?ids=) a shared one, read-only."""
     shared = "ids" in request.GET

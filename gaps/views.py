@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from directory import boundaries, reference_data
 from directory.bilingual import area_display_name
-from directory.control_characters import redirect_without_control_characters
 from gaps import layers, maps, notes, selectors, unmet
 from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, RegionChoice, TrendsForm, UnmetForm, quarter_key
 from gaps.layers import AreaResult, AreaRow, Layer, LayerResult
@@ -96,7 +95,6 @@ def _sort_links(request: HttpRequest, current: str) -> list[dict]:
     return links
 
 
-@redirect_without_control_characters
 def index(request: HttpRequest) -> HttpResponse:
     """The choropleth and table for one layer, by local authority or region."""
     form = GapsForm(request.GET or None)
@@ -177,7 +175,6 @@ def _gaps_filename(chosen: Chosen) -> str:
     return f"servicemap-gaps-{'-'.join(parts)}.csv"
 
 
-@redirect_without_control_characters
 def data_csv(request: HttpRequest) -> HttpResponse:
     """The table as CSV; the first rows state source, period, method and limits."""
     form = GapsForm(request.GET or None)
@@ -275,7 +272,6 @@ def _headlines_inputs(request: HttpRequest) -> tuple[RegionChoice, list[LayerRes
     return form, [selectors.gaps_layer(layer=Layer(question), version=version) for question in HEADLINE_QUESTIONS]
 
 
-@redirect_without_control_characters
 def headlines(request: HttpRequest) -> HttpResponse:
     """The study's questions: intra-familial against all support, family support, waits; for
     Wales or for one region's local authorities."""
@@ -309,7 +305,6 @@ def headlines(request: HttpRequest) -> HttpResponse:
     })
 
 
-@redirect_without_control_characters
 def headlines_csv(request: HttpRequest) -> HttpResponse:
     """The headlines' figures as CSV, one row per area (the region's local authorities by name, then
     the region and Wales); the first rows say what the file is for and its source, period, method
@@ -367,7 +362,6 @@ def _unmet_notes(quarter: date | None, region: AreaRow | None) -> list[tuple[str
     return [(str(notes.NOTE_HEADINGS[key]), text) for key, text in pairs]
 
 
-@redirect_without_control_characters
 def unmet_page(request: HttpRequest) -> HttpResponse:
     """Searches that found no service covering the child's area, suppressed for small numbers; for
     Wales or for one region's local authorities."""
@@ -381,7 +375,6 @@ def unmet_page(request: HttpRequest) -> HttpResponse:
     })
 
 
-@redirect_without_control_characters
 def unmet_csv(request: HttpRequest) -> HttpResponse:
     """The unmet tables as CSV, suppressed as the page is (for a region: its local authorities, its
     own row and Wales's; the other breakdowns for Wales); the first rows say what the figures are
@@ -469,7 +462,6 @@ def _trends_query(table: dict) -> str:
     return urlencode({name: value for name, value in query.items() if value})
 
 
-@redirect_without_control_characters
 def trends(request: HttpRequest) -> HttpResponse:
     """Access and median wait per area, then (a snapshot) and now (or a later snapshot), for Wales
     or for one region's local authorities."""
@@ -480,7 +472,6 @@ def trends(request: HttpRequest) -> HttpResponse:
     })
 
 
-@redirect_without_control_characters
 def trends_csv(request: HttpRequest) -> HttpResponse:
     """The trends table as CSV; the first rows say what was compared, and the source, period,
     method and limits."""

@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directory import control_characters, pagination
+from directory import pagination
 from directory.accounts.decorators import (
     form_data,
     kept_form,
@@ -78,7 +78,6 @@ OVERVIEW_PAGE_SIZE = 50
 
 
 @login_required
-@control_characters.redirect_without_control_characters  # the list's search box echoed a NUL
 def dashboard(request: HttpRequest) -> HttpResponse:
     moderator = is_moderator(request.user)
     if moderator or selectors.service_queryset_for_editor(user=request.user).count() > FULL_DASHBOARD_MAX:

@@ -79,3 +79,28 @@ def test_a_welsh_search_link_stays_welsh(client, directory):
 
 def test_an_address_without_control_characters_is_used_as_it_is():
     assert control_characters.query_without(QueryDict("postcode=CF10+1&la=W06000015&age=9%0A")) is None
+
+
+@pytest.mark.parametrize("query", ["kind=a%00b", "q=%00", "o=%00", "kind=local_authority%1b"])
+def test_an_admin_list_with_control_characters_in_its_filters_is_sent_on_without_them(admin_client, query):
+    """The admin's list filters went to the database as given: on PostgreSQL a NUL was a 500."""
+    response = admin_client.get(f"/admin/directory/area/?{query}")
+
+    assert response.status_code == 302
+    assert not _CONTROL.search(response["Location"])
+    assert admin_client.get(response["Location"]).status_code in (200, 302)
+
+
+def test_a_form_sent_to_an_address_with_control_characters_is_a_400_not_a_redirect(admin_client):
+    """A redirect would lose what was sent; the site's 400 page instead."""
+    response = admin_client.post("/admin/directory/area/?q=%00", {"action": "delete_selected"})
+
+    assert response.status_code == 400
+
+
+def test_the_apis_answer_control_characters_themselves(client, db):
+    """/api/ is left to the APIs: a JSON 400 naming the parameter, not a redirect."""
+    response = client.get("/api/oruk/services?search=%00")
+
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "search"

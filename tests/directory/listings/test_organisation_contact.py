@@ -291,6 +291,16 @@ def test_the_dashboard_shows_the_providers_organisation_and_links_to_change_it(c
     assert "Other organisation" not in html
 
 
+def test_a_provider_with_many_services_finds_it_under_the_list_of_them_too(client, provider, org, service, monkeypatch):
+    from directory.listings import views
+
+    monkeypatch.setattr(views, "FULL_DASHBOARD_MAX", 0)  # the compact list (views._service_overview)
+    client.force_login(provider)
+    response = client.get(reverse("listings:dashboard"))
+    assert "listings/service_overview.html" in [t.name for t in response.templates]
+    assert f'href="{_url(org)}"' in response.content.decode()
+
+
 def test_the_service_edit_page_links_to_its_organisations_details_for_a_moderator_too(client, moderator, service):
     client.force_login(moderator)
     html = client.get(reverse("listings:service_edit", args=[service.public_id])).content.decode()

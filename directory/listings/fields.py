@@ -1,4 +1,5 @@
-"""Which Service fields a provider may publish at once and which wait for a moderator.
+"""Which Service fields a provider may publish at once and which wait for a moderator (and which of
+their organisation's they may change).
 
 Everything that decides who can be referred (forms of abuse, who is supported, age range,
 who may refer, criteria, coverage areas, status) waits for approval; contact details, the
@@ -63,6 +64,10 @@ EDITABLE_FIELDS: tuple[str, ...] = (
 # Published at once when a provider saves them: every editable field a moderator need not see.
 IMMEDIATE_FIELDS: tuple[str, ...] = tuple(field for field in EDITABLE_FIELDS if field not in MODERATED_FIELDS)
 DECIMAL_FIELDS = frozenset({"age_min", "age_max"})
+# What a provider may change of their organisation (an Organisation's fields): how to reach it and what
+# it is. Published at once, as a listing's own contact details and description are: none of it decides
+# who can be referred. Its name, and the charity and company numbers that say who it is, stay a moderator's.
+ORGANISATION_CONTACT_FIELDS: tuple[str, ...] = ("phone", "email", "website", "description_en", "description_cy")
 
 
 def normalise(field: str, value: Any) -> Any:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from directory import personal_data, vocabulary
 from directory.forms import WeeksField
 from directory.listings import fields, selectors
-from directory.models import Area, ProblemReport, Service
+from directory.models import Area, Organisation, ProblemReport, Service
 from directory.postcodes import parse_postcode
 
 AGE_ORDER = _("The youngest age must not be more than the oldest age.")
@@ -106,6 +106,21 @@ TEXT_LENGTH_HINT = _("Up to %(max)s characters.")
 def _same_text(typed: str, stored: str) -> bool:
     """A box sent back unchanged: a browser sends its line breaks as CR LF, an import stores LF."""
     return typed.replace("\r\n", "\n").strip() == stored.replace("\r\n", "\n").strip()
+
+
+def _holds_no_number(phone: str, stored: str) -> bool:
+    """Fewer than three digits (999 is the shortest number dialled); what else it holds is the
+    provider's ("ext 12", two numbers). An unchanged one, as an import brought it, is kept."""
+    return bool(phone) and sum(c.isdigit() for c in phone) < 3 and not _same_text(phone, stored)
+
+
+def _check_text_length(form: forms.ModelForm, name: str, value: str, max_length: int) -> None:
+    """Said by the server, with the text kept: a maxlength on the box would cut a paste short unseen.
+    A box sent back as it is stored (an import's longer text) is left alone."""
+    if len(value) > max_length and not _same_text(value, getattr(form.instance, name, None) or ""):
+        form.add_error(name, TEXT_TOO_LONG % {
+            "label": form.fields[name].label, "max": _number(max_length), "count": _number(len(value)),
+        })
 
 
 def _number(n: int) -> str:
@@ -314,11 +329,8 @@ class ServiceForm(forms.ModelForm):
         return groups
 
     def clean_referral_phone(self) -> str:
-        """At least three digits (999 is the shortest number dialled); what else it holds is the
-        provider's ("ext 12", two numbers). An unchanged one, as an import brought it, is kept."""
         phone = self.cleaned_data["referral_phone"]
-        stored = getattr(self.instance, "referral_phone", "") or ""
-        if phone and sum(c.isdigit() for c in phone) < 3 and not _same_text(phone, stored):
+        if _holds_no_number(phone, getattr(self.instance, "referral_phone", "") or ""):
             raise forms.ValidationError(REFERRAL_PHONE_INVALID)
         return phone
 
@@ -349,14 +361,9 @@ class ServiceForm(forms.ModelForm):
         return data
 
     def _check_text_lengths(self, data: dict) -> None:
-        """Said by the server, with the text kept: a maxlength on the box would cut a paste short unseen."""
         for base, max_length in TEXT_MAX_LENGTHS.items():
             for name in (f"{base}_en", f"{base}_cy"):
-                value = data.get(name) or ""
-                if len(value) > max_length and not _same_text(value, getattr(self.instance, name, None) or ""):
-                    self.add_error(name, TEXT_TOO_LONG % {
-                        "label": self.fields[name].label, "max": _number(max_length), "count": _number(len(value)),
-                    })
+                _check_text_length(self, name, data.get(name) or "", max_length)
 
     def _check_new_name_not_listed(self, data: dict) -> None:
         organisation, name = data.get("organisation"), data.get("name_en")
@@ -364,6 +371,81 @@ class ServiceForm(forms.ModelForm):
             organisation_id=organisation.pk, name=name,
         ):
             self.add_error("name_en", NAME_ALREADY_LISTED % {"organisation": organisation.name, "name": name.strip()})
+
+
+ORGANISATION_PHONE_INVALID = _("Enter a phone number, like 029 2012 3456.")
+ORGANISATION_PHONE_TOO_LONG = _("Enter one phone number, in 40 characters or fewer.")
+WEBSITE_INVALID = _("Enter the organisation’s website address, like www.example.org.")
+WEBSITE_CREDENTIALS = _(
+    "Enter the website address without a user name or password before an @, like www.example.org."
+)
+WEBSITE_TOO_LONG = _("Enter a web address of 200 characters or fewer.")
+ORGANISATION_DESCRIPTION_HINT = _(
+    "What the organisation is and does, published with its listings in the directory’s open data. Describe the "
+    "organisation, not anyone it has helped: do not include anything that could identify a child or family."
+)
+
+
+class TelInput(forms.TextInput):
+    input_type = "tel"  # a phone's dialling keypad (Django has no widget of its own for it)
+
+
+class OrganisationContactForm(forms.ModelForm):
+    """How to reach an organisation and what it is: shown on each of its services' pages and in the
+    Open Referral feed. Validated as a listing's own contact details are (ServiceForm)."""
+
+    class Meta:
+        model = Organisation
+        formfield_callback = _formfield
+        fields = list(fields.ORGANISATION_CONTACT_FIELDS)
+        labels = {
+            "phone": _("Phone number"),
+            "email": _("Email address"),
+            "website": _("Website"),
+        }
+        help_texts = {
+            "phone": _("The organisation’s main number, shown on each of its services’ pages. One number, "
+                       "like 029 2012 3456."),
+            "email": _("Shown on each of its services’ pages. Use a shared address, like info@example.org, "
+                       "not a person’s own."),
+            "website": _("Its home page, like www.example.org."),
+        }
+        widgets = {
+            # The keypads and autofill of each kind of box, and no spelling marks under an address.
+            "phone": TelInput(attrs={"autocomplete": "tel", "class": "govuk-input--width-20"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+            "website": forms.URLInput(attrs={"autocomplete": "url", "spellcheck": "false"}),
+            "description_en": forms.Textarea(attrs={"rows": 5}),
+            "description_cy": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description_en"].label = _("Description (English)")
+        self.fields["description_cy"].label = _("Description (Welsh, optional)")
+        for name in ("description_en", "description_cy"):
+            self.fields[name].help_text = _with_length_hint(ORGANISATION_DESCRIPTION_HINT, TEXT_MAX_LENGTHS["description"])
+        self.fields["phone"].error_messages["max_length"] = ORGANISATION_PHONE_TOO_LONG
+        self.fields["email"].error_messages["invalid"] = EMAIL_INVALID
+        self.fields["website"].error_messages.update(invalid=WEBSITE_INVALID, max_length=WEBSITE_TOO_LONG)
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"]
+        if _holds_no_number(phone, self.instance.phone or ""):
+            raise forms.ValidationError(ORGANISATION_PHONE_INVALID)
+        return phone
+
+    def clean_website(self) -> str:
+        url = self.cleaned_data["website"]
+        if "@" in urlsplit(url).netloc:
+            raise forms.ValidationError(WEBSITE_CREDENTIALS, code="credentials")
+        return url
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for name in ("description_en", "description_cy"):
+            _check_text_length(self, name, data.get(name) or "", TEXT_MAX_LENGTHS["description"])
+        return data
 
 
 class ServiceListFilterForm(forms.Form):

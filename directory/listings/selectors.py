@@ -31,6 +31,7 @@ from directory.models import (
     WAIT_STALE_AFTER_DAYS,
     Area,
     Location,
+    Organisation,
     ProblemReport,
     ReviewRequest,
     Service,
@@ -56,6 +57,23 @@ def service_get_for_editor(*, user, public_id: uuid.UUID) -> Service | None:
         .filter(public_id=public_id)
         .first()
     )
+
+
+def organisation_get_for_editor(*, user, public_id: uuid.UUID) -> Organisation | None:
+    """The organisation if this user may edit its listings (a moderator: any), else None (callers
+    answer 404, as for a service)."""
+    organisations = Organisation.objects.all()
+    if not is_moderator(user):
+        organisations = organisations.filter(pk__in=editable_organisation_ids(user))
+    return organisations.filter(public_id=public_id).first()
+
+
+def organisation_list_for_dashboard(*, user) -> QuerySet[Organisation]:
+    """A provider's organisations, by name, for their dashboard. A moderator's dashboard is every
+    service; they reach an organisation from its services' edit pages."""
+    if is_moderator(user):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(pk__in=editable_organisation_ids(user)).order_by("name", "pk")
 
 
 def service_named_exists(*, organisation_id: int, name: str) -> bool:

@@ -1,5 +1,5 @@
 """Writes: wait updates, confirmation, edits and new listings, where a service is based, approval,
-restore, problem reports.
+restore, problem reports, an organisation's contact details.
 
 Every write is atomic, validates the model before saving, and is recorded in the service's
 history (django-simple-history) with who did it and why.
@@ -53,11 +53,11 @@ REPORT_ALREADY_RESOLVED = _("This report has already been resolved.")
 UNKNOWN_AREA = _("Unknown area code: %(code)s")
 
 
-def _record_as(service: Service, by, reason: str) -> None:
+def _record_as(row: Service | Organisation | Location, by, reason: str) -> None:
     # simple-history reads these when the next save writes the historical row (outside a request
     # the middleware is not there to say who did it).
-    service._history_user = by
-    service._change_reason = reason
+    row._history_user = by
+    row._change_reason = reason
 
 
 def _apply(service: Service, values: dict[str, Any]) -> None:
@@ -563,6 +563,61 @@ def service_restore(*, service: Service, record, by) -> Service:
     when = timezone.localtime(record.history_date).strftime(RESTORED_DATE_FORMAT)
     _save(service, values, by=by, reason=f"Restored the version of {when}")
     return service
+
+
+def organisation_version(organisation: Organisation) -> int | None:
+    """The id of the organisation's latest recorded version: what its contact form was opened on."""
+    return organisation.history.order_by("-history_id").values_list("history_id", flat=True).first()
+
+
+class OrganisationEditConflict(Exception):
+    """Someone saved some of the same contact details, differently, after the form was opened.
+    Nothing was saved; `clashes` is {field: its value now}, `version` what a form shown again is opened on."""
+
+    def __init__(self, *, version: int, clashes: dict[str, str]):
+        super().__init__("The organisation changed since the form was opened.")
+        self.version, self.clashes = version, clashes
+
+
+def _organisation_values(row: Any) -> dict[str, str]:
+    return {field: fields.normalise(field, getattr(row, field)) for field in fields.ORGANISATION_CONTACT_FIELDS}
+
+
+@transaction.atomic
+def organisation_contact_update(
+    *, organisation: Organisation, values: dict[str, Any], by, opened_version: int | None = None,
+) -> list[str]:
+    """Publish an organisation's contact details and description at once, recorded in its history
+    as made by `by`; the fields that changed are returned (none: nothing is saved or recorded).
+
+    Saving the row replaces the stored renderings of every service of the organisation (its cards
+    and Open Referral documents show it: directory.version's signal receivers). As for a listing
+    (`_merge_with_later_changes`), with `opened_version` only what this person changed from the
+    version they saw is applied over anything saved since; the same field changed by both to
+    different values is an OrganisationEditConflict.
+    """
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    now = _organisation_values(organisation)
+    typed = {field: fields.normalise(field, values[field]) for field in fields.ORGANISATION_CONTACT_FIELDS if field in values}
+    mine = fields.changed(now, typed, fields.ORGANISATION_CONTACT_FIELDS)
+    latest = organisation_version(organisation)
+    if opened_version is not None and latest is not None and latest != opened_version:
+        opened = organisation.history.filter(history_id=opened_version).first()
+        # A version not of this organisation (a tampered or very old form) gives no base: every difference clashes.
+        base = _organisation_values(opened) if opened is not None else {}
+        mine = fields.changed(base, typed, fields.ORGANISATION_CONTACT_FIELDS)
+        theirs = fields.changed(base, now, fields.ORGANISATION_CONTACT_FIELDS) if opened is not None else dict(mine)
+        if clashes := {f: now[f] for f, v in mine.items() if f in theirs and v != now[f]}:
+            raise OrganisationEditConflict(version=latest, clashes=clashes)
+        mine = fields.changed(now, mine, fields.ORGANISATION_CONTACT_FIELDS)
+    if not mine:
+        return []
+    for field, value in mine.items():
+        setattr(organisation, field, value)
+    organisation.full_clean()
+    _record_as(organisation, by, "Edited: published at once")
+    organisation.save()
+    return list(mine)
 
 
 @transaction.atomic

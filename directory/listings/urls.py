@@ -7,6 +7,7 @@ from directory.listings import views
 app_name = "listings"
 urlpatterns = [
     path("manage/", views.dashboard, name="dashboard"),
+    path("manage/organisations/<uuid:public_id>/contact/", views.organisation_contact, name="organisation_contact"),
     path("manage/services/new/", views.service_new, name="service_new"),
     path("manage/services/<uuid:public_id>/edit/", views.service_edit, name="service_edit"),
     path("manage/services/<uuid:public_id>/locations/", views.service_locations, name="locations"),

@@ -37,6 +37,7 @@ from directory.listings import resending as resend
 from directory.listings.forms import (
     REPORTS_TOO_MANY,
     LocationForm,
+    OrganisationContactForm,
     ProblemReportForm,
     RejectForm,
     ServiceForm,
@@ -56,6 +57,11 @@ EDIT_CONFLICT_NO_DATE = gettext_lazy(
     "Check the fields listed below, then save again."
 )
 
+ORGANISATION_CHANGED_SINCE = gettext_lazy(
+    "Someone else changed this after you opened this page, to: “%(value)s”. Your change has not been saved: "
+    "save again to replace theirs with what you entered."
+)
+
 # A location of a change started again that the location form would refuse now (views.service_edit).
 LOCATIONS_NOT_RESENT = gettext_lazy(
     "Not sent again: %(names)s. Add it again on “Where it is based”, as the form there asks."
@@ -67,6 +73,13 @@ def _get_service_for_editor(request: HttpRequest, public_id: uuid.UUID) -> Servi
     if service is None:
         raise Http404
     return service
+
+
+def _get_organisation_for_editor(request: HttpRequest, public_id: uuid.UUID) -> Organisation:
+    organisation = selectors.organisation_get_for_editor(user=request.user, public_id=public_id)
+    if organisation is None:
+        raise Http404
+    return organisation
 
 
 # A provider sees each listing in full, with its wait form, while that makes a page one can read. A
@@ -98,6 +111,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "services": service_list,
             "is_moderator": moderator,
             "has_organisations": bool(editable_organisation_ids(request.user)),
+            "organisations": selectors.organisation_list_for_dashboard(user=request.user),
             "open_reports": [r for s in service_list for r in s.open_reports],
             # A moderator's dashboard lists every service: their work is the moderation queue.
             "tasks": [] if moderator else selectors.dashboard_tasks(service_list),
@@ -122,6 +136,7 @@ def _service_overview(request: HttpRequest, *, moderator: bool) -> HttpResponse:
         "form": form, "page": page, "rows": selectors.overview_rows(list(page.object_list)), "filtered": filtered,
         "page_items": pagination.page_items(page.paginator, page.number), "ellipsis": pagination.ELLIPSIS,
         "is_moderator": moderator, "has_organisations": moderator or bool(editable_organisation_ids(request.user)),
+        "organisations": selectors.organisation_list_for_dashboard(user=request.user),
         # A moderator resolves reports from the moderation queue; a provider's are few, and theirs to resolve.
         "open_reports": [] if moderator else list(selectors.problem_report_list_open(user=request.user)),
     })
@@ -147,6 +162,35 @@ def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return redirect(return_to.list_url(request))
     return render(request, "listings/wait_form.html", {
         "service": service, "form": form, "current_wait": current_wait, **return_to.context(request)})
+
+
+@login_required
+def organisation_contact(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """An organisation's phone, email, website and description, published at once (none decides who
+    can be referred) on every one of its services' pages and in the Open Referral feed."""
+    organisation = _get_organisation_for_editor(request, public_id)
+    sent = form_data(request)
+    form = OrganisationContactForm(sent, instance=organisation)
+    # As the service edit's: a colleague's save since the form was opened is merged with, not overwritten.
+    opened_version = (
+        _sent_int(sent, "opened_version") if sent is not None else (services.organisation_version(organisation) or 0)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_contact_update(
+                organisation=organisation, values=form.cleaned_data, by=request.user, opened_version=opened_version,
+            )
+        except services.OrganisationEditConflict as exc:
+            opened_version = exc.version  # saving again is a choice made with both values in view
+            for field, value in exc.clashes.items():
+                form.add_error(field, ORGANISATION_CHANGED_SINCE % {"value": value or _("(nothing)")})
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Contact details of %(name)s saved and published.") % {"name": organisation.name})
+            return redirect(return_to.list_url(request))
+    return render(request, "listings/organisation_contact.html", {
+        "organisation": organisation, "form": form, "opened_version": opened_version, **return_to.context(request)})
 
 
 @login_required_post

@@ -86,7 +86,7 @@ def test_every_public_page_answers_any_raw_address_without_a_server_error_or_a_c
 STAFF_PAGES = [
     "/manage/", "/moderation/", "/manage/services/{service}/wait/", "/manage/services/{service}/edit/",
     "/manage/services/{service}/history/", "/manage/services/{service}/locations/", "/accounts/invite/",
-    "/accounts/settings/", "/moderation/waits/", "/moderation/waits.csv",
+    "/accounts/settings/", "/moderation/waits/", "/moderation/waits.csv", "/manage/organisations/{organisation}/contact/",
 ]
 
 
@@ -120,6 +120,8 @@ STAFF_FORMS = {
     "/manage/services/{service}/locations/add/": ["name", "address", "city", "county", "postcode",
                                                    "do_not_publish_address"],
     "/manage/services/{service}/edit/": ["name", "description", "age_min", "age_max", "version", "status"],
+    "/manage/organisations/{organisation}/contact/": ["phone", "email", "website", "description_en", "description_cy",
+                                                      "opened_version"],
     "/accounts/invite/": ["email", "organisation", "new_organisation", "language"],
     "/accounts/settings/": ["language"],
 }

@@ -349,11 +349,13 @@ def headlines_csv(request: HttpRequest) -> HttpResponse:
 def _unmet_inputs(request: HttpRequest) -> tuple[UnmetForm, unmet.UnmetReport, AreaRow | None]:
     """The quarter and region form, the report as the region's page shows it (None: Wales's), and the region.
 
-    The report is suppressed with every region's row whichever is chosen (`unmet.report_build`)."""
+    The report is suppressed with every region's row whichever is chosen (`unmet.report_build`),
+    and a quarter that has ended is kept in the cache (`unmet.unmet_report`)."""
     regions = selectors.gaps_regions()
-    form = UnmetForm(request.GET or None, months=selectors.unmet_months(), today=timezone.localdate(), regions=regions)
+    today = timezone.localdate()
+    form = UnmetForm(request.GET or None, months=selectors.unmet_months(), today=today, regions=regions)
     region = form.chosen_region()
-    report = unmet.unmet_report(months=form.chosen_months(), regions=list(form.regions.values()))
+    report = unmet.unmet_report(months=form.chosen_months(), regions=list(form.regions.values()), today=today)
     return form, unmet.within_region(report, region), region
 
 

@@ -168,6 +168,10 @@ def _fmt(value: float | None, places: int = 2) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
 
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else "yes" if value else "no"
+
+
 def _gaps_filename(chosen: Chosen) -> str:
     """The layer, and any choice other than the default: a commissioner who downloads the local
     authorities and then the health boards (or capacity, or prevalence) gets two names, not one file
@@ -508,6 +512,7 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow([
         "area_code", "area_name", "area_name_cy", "area_kind", "services_then", "services_now", "access_per_10000_then",
         "access_per_10000_now", "change_per_10000", "median_wait_weeks_then", "median_wait_weeks_now",
+        "no_provision_then", "no_provision_now",
     ])
     for row in [*table["rows"], *table["summaries"]]:
         writer.writerow([
@@ -515,7 +520,7 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
             "" if row["then_services"] is None else row["then_services"],
             "" if row["now_services"] is None else row["now_services"],
             _fmt(row["then"], 4), _fmt(row["now"], 4), _fmt(row["change"], 4),
-            _fmt(row["then_wait"], 1), _fmt(row["now_wait"], 1),
+            _fmt(row["then_wait"], 1), _fmt(row["now_wait"], 1), _yes_no(row["then_none"]), _yes_no(row["now_none"]),
         ])
     return response
 
@@ -561,6 +566,8 @@ def _trend_row(area_row: AreaResult, before: dict, now: dict) -> dict:
     return {
         "code": area_row.code, "name": area_row.name, "name_cy": area_row.name_cy, "kind": area_row.kind,
         "then": then_10k, "now": now_10k,
+        # "No provision" where no service reached the area on that date (None: no figure then).
+        "then_none": None if b is None else b.access == 0, "now_none": None if n is None else n.access == 0,
         "change": (now_10k - then_10k) if then_10k is not None and now_10k is not None else None,
         "then_wait": b.median_wait if b else None, "now_wait": n.median_wait if n else None,
         "then_services": b.n_services if b else None, "now_services": n.n_services if n else None,

@@ -122,7 +122,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "no_provision": no_provision,
         "no_provision_by_region": _no_provision_by_region(rows, no_provision, region_of),
         "map_html": map_html,
-        "bins": maps.BINS,
+        "map_key": maps.map_key(chosen.view, rows, result.areas),
         "sort_links": _sort_links(request, chosen.sort),
         "notes": _notes(result),
         "supply_statement": notes.supply_statement(result),

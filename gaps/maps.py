@@ -16,7 +16,7 @@ import folium
 from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from shapely import affinity
 from shapely.geometry import shape
 from shapely.ops import polylabel
@@ -59,6 +59,81 @@ def bin_for(result: AreaResult) -> Bin | None:
     # The value as the table shows it (two places): 0.7996 reads "0.80", and is coloured as 0.80.
     shown = round(result.normalised, 2)
     return next(b for b in BINS if shown < b.high)
+
+
+# What the key and the map's caption say for each view: the areas the colours are the figures of.
+# (Keys are the views' codes, gaps.forms.VIEWS: Area.Kind's values.)
+KEY_HEADINGS = {
+    "local_authority": gettext_lazy("Key: each local authority's access against the Wales level"),
+    "health_board": gettext_lazy("Key: each health board's access against the Wales level"),
+    "safeguarding_region": gettext_lazy("Key: each regional safeguarding board's access against the Wales level"),
+}
+KEY_NO_PROVISION = {
+    "local_authority": gettext_lazy("no service covers the area (hatched, labelled “None”)"),
+    "health_board": gettext_lazy(
+        "no service covers the local authority, whatever its health board's figure (hatched, labelled “None”)"),
+    "safeguarding_region": gettext_lazy(
+        "no service covers the local authority, whatever its safeguarding board's figure (hatched, labelled “None”)"),
+}
+MAP_CAPTIONS = {
+    "local_authority": gettext_lazy("Normalised access by local authority. The table below the map has the same "
+                                    "figures."),
+    "health_board": gettext_lazy("Normalised access by health board: each local authority is coloured by its health "
+                                 "board's figure, the mean of its local authorities' access weighted by need. The "
+                                 "table below the map has the same figures."),
+    "safeguarding_region": gettext_lazy("Normalised access by regional safeguarding board: each local authority is "
+                                        "coloured by its safeguarding board's figure, the mean of its local "
+                                        "authorities' access weighted by need. The table below the map has the same "
+                                        "figures."),
+}
+
+
+def areas_count(kind: str, n: int) -> str:
+    """"3 local authorities", "1 health board" … in the page's language; "none on this map" for 0."""
+    if n == 0:
+        return _("none on this map")
+    if kind == "health_board":
+        return ngettext("%(n)s health board", "%(n)s health boards", n) % {"n": n}
+    if kind == "safeguarding_region":
+        return ngettext("%(n)s regional safeguarding board", "%(n)s regional safeguarding boards", n) % {"n": n}
+    return ngettext("%(n)s local authority", "%(n)s local authorities", n) % {"n": n}
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    bin: Bin | None  # None: no provision (hatched)
+    label: str
+    areas: list[AreaResult]  # what the map shows in it, by name
+    count: str  # how many, in the view's areas ("2 health boards")
+    names: str  # the regions', in a regional view (the table names the local authorities)
+
+
+@dataclass(frozen=True)
+class MapKey:
+    heading: str
+    caption: str
+    entries: list[KeyEntry]
+
+
+def _by_name(rows: Sequence[AreaResult]) -> list[AreaResult]:
+    return sorted(rows, key=lambda r: area_display_name(r.name, r.name_cy).casefold())
+
+
+def map_key(view: str, rows: Sequence[AreaResult], local_authorities: Sequence[AreaResult]) -> MapKey:
+    """The key for what the map shows in a view: its areas' colours (`rows`: the local authorities, or
+    the view's regions, whose figure colours each of their local authorities) and the local
+    authorities hatched for no provision of their own (whatever their region's figure, as
+    `gaps_features` draws them). Each class says which of the view's areas are in it. Pure."""
+    hatched = _by_name([la for la in local_authorities if la.no_provision])
+    regional = view != "local_authority"
+    entries = [KeyEntry(None, str(KEY_NO_PROVISION.get(view, KEY_NO_PROVISION["local_authority"])), hatched,
+                        areas_count("local_authority", len(hatched)), "")]
+    for b in BINS:
+        inside = _by_name([row for row in rows if bin_for(row) is b])
+        names = ", ".join(area_display_name(r.name, r.name_cy) for r in inside) if regional else ""
+        entries.append(KeyEntry(b, str(b.label), inside, areas_count(view, len(inside)), names))
+    known = view if view in KEY_HEADINGS else "local_authority"
+    return MapKey(str(KEY_HEADINGS[known]), str(MAP_CAPTIONS[known]), entries)
 
 
 def _fmt(value: float | None, places: int = 1) -> str:

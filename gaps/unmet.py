@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
+from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -140,11 +143,45 @@ def _children(categories: list[tuple[str, str, int | None]], members: Sequence[i
     return None if any(c is None for c in counts) else sum(counts)  # type: ignore[misc]
 
 
+def _suppression_inputs(
+    totals: Mapping[str, Mapping[tuple[str, str], int]], las: Sequence[LocalAuthority], regions: Sequence[AreaRow]
+) -> tuple[list[tuple], list[tuple[int, ...]], dict[str, int]]:
+    """Each breakdown's (by, title, row heading, categories, counts), and the regions' groups of rows."""
+    raw = []
+    for by, title, row_heading in BREAKDOWNS:
+        categories = _categories(by, totals.get(by, {}), las)
+        parts = [
+            [totals.get(by, {}).get((code, reason), 0) for reason, _label in vocabulary.REASONS]
+            for code, _l, _c in categories
+        ]
+        raw.append((by, title, row_heading, categories, parts))
+    groups, of_region = _region_groups(raw[0][3], regions)
+    return raw, groups, of_region
+
+
+def report_suppress(
+    *,
+    totals: Mapping[str, Mapping[tuple[str, str], int]],
+    las: Sequence[LocalAuthority],
+    regions: Sequence[AreaRow] = (),
+) -> list[Table]:
+    """Every breakdown's cells, suppressed together: the costly part of `report_build` (tenths of a
+    second on sparse counts, where much is hidden), and the same in every language (rows are
+    suppressed in an order that does not depend on it). Pure."""
+    raw, groups, _of_region = _suppression_inputs(totals, las, regions)
+    return _suppressed(raw, groups)
+
+
+def _suppressed(raw: list[tuple], groups: list[tuple[int, ...]]) -> list[Table]:
+    return suppress_linked([parts or [[0] * len(vocabulary.REASONS)] for *_rest, parts in raw], sums=[groups])
+
+
 def report_build(
     *,
     totals: Mapping[str, Mapping[tuple[str, str], int]],
     las: Sequence[LocalAuthority],
     regions: Sequence[AreaRow] = (),
+    tables: Sequence[Table] | None = None,
 ) -> UnmetReport:
     """Every breakdown of the counts (`totals[by]`: (code, reason) → count), suppressed together. Pure.
 
@@ -153,18 +190,15 @@ def report_build(
     page shows: every view shows cells of this one result, so the local authorities' cells are the
     same in each, and no region's count less its local authorities' shown counts (or less another
     region's: a safeguarding board less a health board inside it) gives away a hidden count. See
-    `suppress_linked`'s `sums`."""
+    `suppress_linked`'s `sums`.
+
+    `tables`, where given, are `report_suppress`'s for the same totals, areas and regions (kept from
+    an earlier build, perhaps in another language); the labels are always made afresh."""
     columns = [(code, str(label)) for code, label in vocabulary.REASONS]
-    raw = []
-    for by, title, row_heading in BREAKDOWNS:
-        categories = _categories(by, totals.get(by, {}), las)
-        parts = [
-            [totals.get(by, {}).get((code, reason), 0) for reason, _label in columns] for code, _l, _c in categories
-        ]
-        raw.append((by, title, row_heading, categories, parts))
+    raw, groups, of_region = _suppression_inputs(totals, las, regions)
+    if tables is None:
+        tables = _suppressed(raw, groups)
     by_la = raw[0][3]
-    groups, of_region = _region_groups(by_la, regions)
-    tables = suppress_linked([parts or [[0] * len(columns)] for *_rest, parts in raw], sums=[groups])
     wales = _children(by_la, range(len(by_la))) if by_la else None
     breakdowns = []
     for (by, title, row_heading, categories, _parts), table in zip(raw, tables, strict=True):
@@ -195,11 +229,66 @@ def report_build(
     return UnmetReport(columns, breakdowns)
 
 
-def unmet_report(*, months: Sequence[date], regions: Sequence[AreaRow] = ()) -> UnmetReport:
-    """Every breakdown over the chosen months (one query each, and one for the local authorities),
-    suppressed together with the regions' rows."""
-    totals = {by: selectors.unmet_totals(months=months, by=by) for by, _title, _heading in BREAKDOWNS}
-    return report_build(totals=totals, las=selectors.local_authority_list(), regions=regions)
+# A quarter's counts stop changing once it has ended (the search page counts a search under the
+# day it is made, `timezone.localdate()`, as the form decides which quarters have ended): its
+# suppressed cells are kept this long, shared by every app server where the cache is Redis.
+SETTLED_CACHE_SECONDS = 60 * 60 * 24 * 30
+# ... from the day after the quarter's last: a search begun just before midnight on its last day is
+# counted under it a moment after midnight, perhaps after the first page of the new day was built.
+SETTLED_AFTER = timedelta(days=1)
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def _method_fingerprint() -> str:
+    """What decides which cells are hidden: the suppression, the breakdowns, their rows' order and
+    vocabularies (the English labels order the forms of abuse). A change to any of these files is a
+    new key, whatever RELEASE_ID a deploy names in the cache's prefix."""
+    from directory import vocabulary as directory_vocabulary
+    from gaps import suppression
+
+    files = [__file__, suppression.__file__, vocabulary.__file__, directory_vocabulary.__file__]
+    return _fingerprint(*(Path(name).read_bytes() for name in files))
+
+
+METHOD_FINGERPRINT = _method_fingerprint()
+
+
+def report_cache_key(*, months: Sequence[date], las: Sequence[LocalAuthority], regions: Sequence[AreaRow]) -> str:
+    """The cache key of these months' counts and suppressed cells: the method's code, the reference
+    areas (local authorities' codes, names and children; the regions and their local authorities, in
+    order: each decides the rows and which cells are hidden), and the months."""
+    areas = _fingerprint(list(las), [(r.code, r.kind, r.name, r.name_cy, r.la_codes) for r in regions])
+    return f"gaps:unmet:{METHOD_FINGERPRINT}:{areas}:{','.join(m.isoformat() for m in sorted(months))}"
+
+
+def settled(months: Sequence[date], today: date) -> bool:
+    """Whether no more searches can be counted in these months: the last ended a day before today."""
+    last = max(months)
+    after = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    return today >= after + SETTLED_AFTER
+
+
+def unmet_report(*, months: Sequence[date], regions: Sequence[AreaRow] = (), today: date) -> UnmetReport:
+    """Every breakdown over the chosen months, suppressed together with the regions' rows.
+
+    Months that have ended (`settled`) are read and suppressed once, then kept in the cache
+    (`SETTLED_CACHE_SECONDS`, `report_cache_key`): their counts never change, and on sparse counts
+    suppression takes tenths of a second. Months still being counted are read every time (one query
+    per breakdown). The local authorities are read every time (one query): they are in the key."""
+    las = selectors.local_authority_list()
+    keep = bool(months) and settled(months, today)
+    key = report_cache_key(months=months, las=las, regions=regions)
+    kept = cache.get(key) if keep else None
+    if kept is None:
+        totals = {by: selectors.unmet_totals(months=months, by=by) for by, _title, _heading in BREAKDOWNS}
+        kept = totals, report_suppress(totals=totals, las=las, regions=regions)
+        if keep:
+            cache.set(key, kept, SETTLED_CACHE_SECONDS)
+    totals, tables = kept
+    return report_build(totals=totals, las=las, regions=regions, tables=tables)
 
 
 def within_region(report: UnmetReport, region: AreaRow | None) -> UnmetReport:

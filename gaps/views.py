@@ -120,7 +120,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "no_provision": no_provision,
         "no_provision_by_region": _no_provision_by_region(rows, no_provision, region_of),
         "map_html": map_html,
-        "bins": maps.BINS,
+        "map_key": maps.map_key(chosen.view, rows, result.areas),
         "sort_links": _sort_links(request, chosen.sort),
         "notes": _notes(result),
         "supply_statement": notes.supply_statement(result),
@@ -164,6 +164,10 @@ def _notes(result: LayerResult, region: AreaRow | None = None) -> list[tuple[str
 
 def _fmt(value: float | None, places: int = 2) -> str:
     return "" if value is None else f"{value:.{places}f}"
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else "yes" if value else "no"
 
 
 def _gaps_filename(chosen: Chosen) -> str:
@@ -344,11 +348,13 @@ def headlines_csv(request: HttpRequest) -> HttpResponse:
 def _unmet_inputs(request: HttpRequest) -> tuple[UnmetForm, unmet.UnmetReport, AreaRow | None]:
     """The quarter and region form, the report as the region's page shows it (None: Wales's), and the region.
 
-    The report is suppressed with every region's row whichever is chosen (`unmet.report_build`)."""
+    The report is suppressed with every region's row whichever is chosen (`unmet.report_build`),
+    and a quarter that has ended is kept in the cache (`unmet.unmet_report`)."""
     regions = selectors.gaps_regions()
-    form = UnmetForm(request.GET or None, months=selectors.unmet_months(), today=timezone.localdate(), regions=regions)
+    today = timezone.localdate()
+    form = UnmetForm(request.GET or None, months=selectors.unmet_months(), today=today, regions=regions)
     region = form.chosen_region()
-    report = unmet.unmet_report(months=form.chosen_months(), regions=list(form.regions.values()))
+    report = unmet.unmet_report(months=form.chosen_months(), regions=list(form.regions.values()), today=today)
     return form, unmet.within_region(report, region), region
 
 
@@ -497,6 +503,7 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow([
         "area_code", "area_name", "area_name_cy", "area_kind", "services_then", "services_now", "access_per_10000_then",
         "access_per_10000_now", "change_per_10000", "median_wait_weeks_then", "median_wait_weeks_now",
+        "no_provision_then", "no_provision_now",
     ])
     for row in [*table["rows"], *table["summaries"]]:
         writer.writerow([
@@ -504,7 +511,7 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
             "" if row["then_services"] is None else row["then_services"],
             "" if row["now_services"] is None else row["now_services"],
             _fmt(row["then"], 4), _fmt(row["now"], 4), _fmt(row["change"], 4),
-            _fmt(row["then_wait"], 1), _fmt(row["now_wait"], 1),
+            _fmt(row["then_wait"], 1), _fmt(row["now_wait"], 1), _yes_no(row["then_none"]), _yes_no(row["now_none"]),
         ])
     return response
 
@@ -550,6 +557,8 @@ def _trend_row(area_row: AreaResult, before: dict, now: dict) -> dict:
     return {
         "code": area_row.code, "name": area_row.name, "name_cy": area_row.name_cy, "kind": area_row.kind,
         "then": then_10k, "now": now_10k,
+        # "No provision" where no service reached the area on that date (None: no figure then).
+        "then_none": None if b is None else b.access == 0, "now_none": None if n is None else n.access == 0,
         "change": (now_10k - then_10k) if then_10k is not None and now_10k is not None else None,
         "then_wait": b.median_wait if b else None, "now_wait": n.median_wait if n else None,
         "then_services": b.n_services if b else None, "now_services": n.n_services if n else None,

@@ -237,3 +237,28 @@ def test_on_a_phone_a_sideways_scrolling_gaps_table_can_be_reached_by_keyboard(
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate("axe.run().then(r => r.violations.map(v => [v.id, v.impact]))")
     assert [v for v in violations if v[1] in ("serious", "critical")] == []
+
+
+@pytest.mark.parametrize("view", ["health_board", "safeguarding_region", "local_authority"])
+def test_the_maps_key_lists_the_colours_the_map_shows_for_the_chosen_view(live_server, sample, browser_page, view):
+    """The key listed the local authorities' classes whatever the view: each class now says which of
+    the view's areas are in it, and a class the map does not use says so."""
+    page = browser_page
+    page.goto(f"{live_server.url}/gaps/?layer=parent_carer&view={view}")
+    page.wait_for_selector(".leaflet-overlay-pane path")
+    fills = page.eval_on_selector_all(".leaflet-overlay-pane path", "paths => paths.map(p => p.getAttribute('fill'))")
+    keyed = page.eval_on_selector_all(".sm-legend li", """items => items.map(li => [
+        li.querySelector('span.sm-swatch') ? li.querySelector('span.sm-swatch').style.background : 'hatch',
+        li.querySelector('.sm-legend-areas').textContent])""")
+    rgb = page.evaluate("""colours => colours.map(c => { const e = document.createElement('span');
+        e.style.background = c; return e.style.background; })""", [f for f in fills if f.startswith("#")])
+    used = {f for f in rgb}
+    assert len(keyed) == 6
+    for colour, areas in keyed[1:]:
+        assert (colour in used) == (areas != "none on this map"), (colour, areas)
+    hatched = fills.count("url(#sm-no-provision)")
+    assert keyed[0][1] == ("none on this map" if hatched == 0 else f"{hatched} local authorit{'y' if hatched == 1 else 'ies'}")
+    noun = {"health_board": "health board", "safeguarding_region": "regional safeguarding board"}.get(view,
+                                                                                                       "local authorit")
+    assert noun in page.locator("#legend-heading").inner_text()
+    assert page.errors == []

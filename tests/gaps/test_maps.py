@@ -126,3 +126,51 @@ def test_area_names_on_the_gaps_map_are_text_never_markup_or_a_template():
     assert "&#123;&#123; 7*7 &#125;&#125; &lt;b&gt;bold&lt;/b&gt;" in html
     assert "&#123;% if 1 %&#125;yes" in html
     assert "<b>bold" not in html and '"49 ' not in html
+
+
+def _region(code: str, kind: str, normalised: float, name: str) -> AreaResult:
+    return AreaResult(code, name, f"{name} (cy)", kind, 20_000, 0.0001 if normalised else 0.0, normalised,
+                      frozenset({1}) if normalised else frozenset())
+
+
+def _entries(key: maps.MapKey) -> dict[str, tuple[str, str]]:
+    """Each class of the key (its colour, or "none" for the hatch) → (how many, which)."""
+    return {e.bin.color if e.bin else "none": (e.count, e.names) for e in key.entries}
+
+
+def test_the_key_of_the_local_authorities_counts_them_in_each_class():
+    las = [result("a", 0), result("b", 0.3), result("c", 1.0), result("d", 1.1)]
+
+    key = maps.map_key("local_authority", las, las)
+
+    assert key.heading == "Key: each local authority's access against the Wales level"
+    assert key.caption.startswith("Normalised access by local authority.")
+    assert _entries(key) == {
+        "none": ("1 local authority", ""), "#e66101": ("1 local authority", ""), "#fdb863": ("none on this map", ""),
+        "#f7f7f7": ("2 local authorities", ""), "#b2abd2": ("none on this map", ""),
+        "#5e3c99": ("none on this map", ""),
+    }
+    assert [a.code for a in key.entries[3].areas] == ["c", "d"]
+
+
+def test_a_regional_key_names_the_regions_in_each_class_and_counts_the_local_authorities_hatched():
+    """The key listed the local authority view's classes whatever the map showed: in a health
+    board view each colour is a board's figure, and a hatched local authority has none of its own
+    though its board is coloured."""
+    las = [result("a", 0), result("b", 0.3), result("c", 1.0), result("d", 2.5)]
+    boards = [_region("H1", "health_board", 0.4, "Hywel"), _region("H2", "health_board", 1.0, "Betsi"),
+              _region("H3", "health_board", 1.1, "Aneurin"), _region("H4", "health_board", 0, "Empty")]
+
+    key = maps.map_key("health_board", boards, las)
+
+    assert key.heading == "Key: each health board's access against the Wales level"
+    assert "coloured by its health board's figure" in key.caption
+    assert "whatever its health board's figure" in key.entries[0].label
+    assert _entries(key) == {
+        "none": ("1 local authority", ""), "#e66101": ("1 health board", "Hywel"),
+        "#fdb863": ("none on this map", ""), "#f7f7f7": ("2 health boards", "Aneurin, Betsi"),
+        "#b2abd2": ("none on this map", ""), "#5e3c99": ("none on this map", ""),
+    }
+    boards_key = maps.map_key("safeguarding_region", [_region("S1", "safeguarding_region", 1.0, "North")], las)
+    assert boards_key.heading == "Key: each regional safeguarding board's access against the Wales level"
+    assert _entries(boards_key)["#f7f7f7"] == ("1 regional safeguarding board", "North")

@@ -4,6 +4,7 @@ authorities, the region as a whole, and Wales to compare."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import statistics
@@ -301,3 +302,35 @@ def test_headline_tables_link_each_local_authority_to_its_page_and_not_the_rows_
     for body, foot in tables:
         assert sorted(set(re.findall(r'href="/gaps/area/(W\d+)/"', body))) == _members(NORTH_WALES)
         assert "href=" not in foot and "North Wales Safeguarding Board" in foot and "Wales" in foot
+
+
+def _page_cells(page: str) -> dict[str, list[str]]:
+    """Each row of the trends table (local authorities and the rows under them): its area's name → its cells."""
+    rows = re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)</th>(.*?)</tr>', page, re.S)
+    return {html.unescape(name): re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S) for name, cells in rows}
+
+
+@pytest.mark.parametrize("query", [{"region": NORTH_WALES}, {}])
+def test_the_trends_csv_says_no_provision_wherever_the_page_does(client, wales_areas, query):
+    """The page shows "No provision" for an area no service reached on a date; the CSV's access of
+    0.0000 could not say so (a region's mean rounds to it too), nor "–" where a date has no figure."""
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], wait_weeks=4)
+    snapshot = snapshot_take(taken_on=date(2026, 1, 1))
+    ServiceFactory(coverage=[wales_areas[CONWY]], wait_weeks=8)  # North Wales had none on 1 January
+    SnapshotAccess.objects.filter(snapshot=snapshot, area_code=GWYNEDD).delete()  # no figure then
+
+    page = client.get(reverse("gaps:trends"), query).content.decode()
+    notes, rows = _csv(client.get(reverse("gaps:trends_csv"), query))
+
+    cells = _page_cells(page)
+    by_code = {r["area_code"]: r for r in rows}
+    expected = {CONWY: ("yes", "no"), GWYNEDD: ("", "yes"), WALES_CODE: ("no", "no")}
+    expected |= {NORTH_WALES: ("yes", "no")} if query else {CARDIFF: ("no", "no"), POWYS: ("yes", "yes")}
+    for code, (then, now) in expected.items():
+        assert (by_code[code]["no_provision_then"], by_code[code]["no_provision_now"]) == (then, now), code
+    for row in rows:
+        shown = cells[row["area_name"]][2:4]  # access per 10,000 then and now
+        for text, said in zip(shown, (row["no_provision_then"], row["no_provision_now"]), strict=True):
+            assert ("No provision" in text, text == "–") == (said == "yes", said == ""), (row["area_name"], text)
+    assert len(rows) == len(cells)
+    assert {"Layer", "Figures for", "Compared", "Source", "Period", "Method", "Limits"} <= notes.keys()

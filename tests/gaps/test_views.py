@@ -470,3 +470,48 @@ def test_an_area_address_that_is_no_ons_code_is_not_found_without_asking_the_dat
     assert response.status_code == 404
     assert not any("area" in q["sql"] and "code" in q["sql"] for q in queries.captured_queries)
     assert client.get(f"/gaps/area/{CARDIFF}/").status_code == 200
+
+
+def _key(body: str) -> tuple[str, list[str]]:
+    """The map key's heading and its entries' text, tags left out."""
+    heading = re.search(r'id="legend-heading">([^<]+)</h3>', body).group(1)
+    items = re.search(r'<ul class="sm-legend[^>]*>(.*?)</ul>', body, re.S).group(1)
+    texts = [re.sub(r"<[^>]+>", " ", li) for li in re.findall(r"<li>(.*?)</li>", items, re.S)]
+    return heading, [" ".join(t.split()) for t in texts]
+
+
+@pytest.mark.parametrize(("view", "heading", "noun"), [
+    ("health_board", "Key: each health board&#x27;s access against the Wales level", "health board"),
+    ("safeguarding_region", "Key: each regional safeguarding board&#x27;s access against the Wales level",
+     "regional safeguarding board"),
+])
+def test_a_regional_maps_key_is_of_its_regions_not_the_local_authorities(client, wales_areas, view, heading, noun):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    ServiceFactory(coverage=[wales_areas[NEWPORT], wales_areas[CARDIFF]])
+
+    response = client.get(reverse("gaps:index"), {"view": view})
+
+    shown, entries = _key(response.content.decode())
+    assert shown == heading
+    regions = {row.code: (row, bin) for row, bin in response.context["rows"]}
+    for entry, key_entry in zip(entries[1:], response.context["map_key"].entries[1:], strict=True):
+        inside = sorted(row.name for row, bin in regions.values() if bin is key_entry.bin)
+        assert [a.name for a in key_entry.areas] == inside
+        assert (f"{noun}" in entry and all(name in entry for name in inside)) if inside else "none on this map" in entry
+    hatched = [la for la in response.context["result"].areas if la.no_provision]
+    assert entries[0].endswith(f"{len(hatched)} local authorities") and f"whatever its {noun.split()[-2]}" in entries[0]
+    assert "coloured by its" in response.context["map_key"].caption
+    assert response.context["map_key"].caption in response.content.decode().replace("&#x27;", "'")
+
+
+def test_the_local_authority_maps_key_counts_them_and_the_welsh_key_is_in_welsh(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+
+    shown, entries = _key(client.get(reverse("gaps:index")).content.decode())
+
+    assert shown == "Key: each local authority&#x27;s access against the Wales level"
+    assert entries[0].endswith("21 local authorities")
+    assert sum(e.endswith("1 local authority") for e in entries[1:]) == 1
+    welsh, welsh_entries = _key(client.get("/cy/gaps/", {"view": "health_board"}).content.decode())
+    assert welsh.startswith("Allwedd: ") and "health board" not in " ".join(welsh_entries)
+    assert "awdurdod lleol" in welsh_entries[0] and "Bwrdd Iechyd" in " ".join(welsh_entries)

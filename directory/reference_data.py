@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import get_language
 
 from directory import version
 from directory.models import WALES_CODE, Area, Postcode, PostcodeDistrict
@@ -49,10 +50,25 @@ def _gb_local_authority_names() -> dict[str, str]:
     return {row["lad_code"]: _SORTING_SUFFIX.sub("", row["lad_name"]) for row in _rows("gb_local_authority_names.csv")}
 
 
+@functools.cache
+def _gb_local_authority_names_cy() -> dict[str, str]:
+    return {row["lad_code"]: row["name_cy"] for row in _rows("gb_local_authority_names_cy.csv")}
+
+
 def gb_local_authority_name(code: str) -> str | None:
     """The name of a local authority district in Great Britain (England and Scotland too, which the
-    directory holds no area for), or None for a code it does not know. Read from data/ once."""
+    directory holds no area for), or None for a code it does not know. Read from data/ once.
+
+    In the active language, as `Area.display_name`: on a Welsh page "Bryste", not "Bristol", where
+    an authority outside Wales has a standard Welsh name; the English one where it has none."""
+    if (get_language() or "en").startswith("cy") and (name_cy := gb_local_authority_name_cy(code)):
+        return name_cy
     return _gb_local_authority_names().get(code)
+
+
+def gb_local_authority_name_cy(code: str) -> str:
+    """The Welsh name of a local authority outside Wales ("" where it has none in common use)."""
+    return _gb_local_authority_names_cy().get(code, "")
 
 
 def _wanted_areas() -> tuple[dict[str, dict], dict[str, list[str]]]:

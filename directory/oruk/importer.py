@@ -23,7 +23,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from directory import version
+from directory import reference_data, version
 from directory.listings.services import imported_hold
 from directory.models import (
     Area,
@@ -194,7 +194,9 @@ class _Run:
             if key not in self.areas:
                 area = Area.objects.filter(code=ref.code).first()
                 if area is None and ref.uri:  # an ONS area we have not met: add it
+                    # Its Welsh name for the Welsh pages where one is in common use ("Bryste").
                     area = Area(code=ref.code, name=ref.name or ref.code,
+                                name_cy=reference_data.gb_local_authority_name_cy(ref.code),
                                 kind=_KIND_BY_PREFIX.get(ref.code[:3], Area.Kind.LOCAL_AUTHORITY))
                     area.full_clean()
                     area.save()

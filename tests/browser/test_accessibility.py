@@ -295,6 +295,30 @@ def test_tabbing_along_a_sideways_scrolling_table_never_hides_the_focused_link(l
     page.screenshot(path=str(ARTIFACTS / "a11y" / f"gaps-table-focus-{language}.png"))
 
 
+MAP_FOCUS = """() => { const s = getComputedStyle(document.activeElement);
+    return [document.activeElement.classList.contains('leaflet-container'), s.outlineStyle, s.outlineWidth, s.outlineColor,
+            s.boxShadow]; }"""
+
+
+@pytest.mark.parametrize("path", [f"/search/?{POWYS_SEARCH}&view=map", "/services/{service}/"])
+def test_a_map_reached_by_tab_shows_the_govuk_focus(live_server, page, sample_ids, path):
+    # Leaflet's map is a Tab stop (its arrow keys pan it) that showed only the browser's 1 px ring,
+    # faint on the map's grey: now a 3 px black ring.
+    page.set_viewport_size(PHONE)
+    page.emulate_media(media="screen")
+    page.goto(live_server.url + path.format(**sample_ids))
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('leaflet-container')"):
+            break
+    assert page.evaluate(MAP_FOCUS) == [True, "solid", "3px", "rgb(11, 12, 12)", "none"]
+    # A click is not the keyboard: the map it focuses (on its scale, clear of the areas and markers)
+    # shows no ring at all.
+    page.locator(".leaflet-control-scale").first.click()
+    focus = page.evaluate(MAP_FOCUS)
+    assert (focus[0], focus[1], focus[4]) == (True, "none", "none")
+
+
 LONG_EMAIL = "safeguarding.referrals.team@powys-childrens-recovery-trust.example.org"
 
 

@@ -89,8 +89,10 @@ def data_copy(tmp_path, monkeypatch):
     shutil.copytree(reference_data.DATA_DIR, copy)
     monkeypatch.setattr(reference_data, "DATA_DIR", copy)
     reference_data._gb_local_authority_names.cache_clear()
+    reference_data._gb_local_authority_names_cy.cache_clear()
     yield copy
     reference_data._gb_local_authority_names.cache_clear()
+    reference_data._gb_local_authority_names_cy.cache_clear()
 
 
 @pytest.mark.parametrize(("file", "broken", "says"), [
@@ -130,3 +132,32 @@ def test_an_authority_outside_wales_is_named_as_people_say_it(code, name):
     from directory import reference_data
 
     assert reference_data.gb_local_authority_name(code) == name
+
+
+@pytest.mark.parametrize(("code", "english", "welsh"), [
+    ("E06000023", "Bristol", "Bryste"),
+    ("E06000050", "Cheshire West and Chester", "Gorllewin Swydd Gaer a Chaer"),
+    ("E06000019", "Herefordshire", "Swydd Henffordd"),
+    ("E06000051", "Shropshire", "Swydd Amwythig"),
+    ("E07000081", "Gloucester", "Caerloyw"),
+    ("E06000020", "Telford and Wrekin", "Telford and Wrekin"),  # no Welsh name in common use
+])
+def test_an_authority_outside_wales_has_its_welsh_name_in_welsh(code, english, welsh):
+    """As a Welsh authority's name (Caerdydd) on a Welsh page: "Bryste", not "Bristol"."""
+    from django.utils import translation
+
+    from directory import reference_data
+
+    with translation.override("cy"):
+        assert reference_data.gb_local_authority_name(code) == welsh
+    with translation.override("en"):
+        assert reference_data.gb_local_authority_name(code) == english
+
+
+def test_every_welsh_name_outside_wales_is_for_an_authority_the_gb_list_knows():
+    """A code mistyped in gb_local_authority_names_cy.csv would never be shown."""
+    from directory import reference_data
+
+    welsh = reference_data._gb_local_authority_names_cy()
+    assert welsh and set(welsh) <= set(reference_data._gb_local_authority_names())
+    assert all(name.strip() == name and name for name in welsh.values())

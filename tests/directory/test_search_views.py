@@ -435,6 +435,22 @@ def test_a_postcode_outside_wales_names_its_authority_and_advises_for_it(client,
     assert "Try a local authority next door" not in text
 
 
+def test_on_welsh_pages_an_authority_outside_wales_has_its_welsh_name(client, wales_areas):
+    """"Ar gyfer plentyn yn ardal Bristol" before: the Welsh pages named a Welsh authority in Welsh
+    (Caerdydd) but one over the border in English, where Welsh has a standard name (Bryste)."""
+    PostcodeDistrict.objects.create(prefix="BS1 4", lad_code="E06000023", latitude=51.4545, longitude=-2.5879)
+    newport = ServiceFactory(name="Newport service", coverage=[wales_areas[CARDIFF]])
+    ServiceAtLocationFactory(service=newport, location__latitude=51.58, location__longitude=-2.99)
+
+    welsh = _text(client.get("/cy" + SEARCH + "?postcode=BS1+4&age=9"))
+    english = _text(client.get(SEARCH + "?postcode=BS1+4&age=9"))
+
+    assert "Ar gyfer plentyn yn ardal <strong>Bryste</strong>." in welsh
+    assert "Gerllaw, ond ddim yn derbyn atgyfeiriadau o ardal Bryste" in welsh
+    assert "Bristol" not in welsh
+    assert "For a child in <strong>Bristol</strong>." in english and "Bryste" not in english
+
+
 def _group_counts(response) -> list[str]:
     counts = re.search(r'<ul class="govuk-list sm-group-counts">(.*?)</ul>', response.content.decode(), re.S)[1]
     return [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", counts)]

@@ -51,7 +51,9 @@ def test_an_authority_outside_wales_says_the_figures_cover_wales_only(client, wa
 def test_in_welsh_an_english_authority_is_named_with_the_welsh_sentence(client, wales_areas):
     response = client.get("/cy" + reverse("gaps:area", args=[BRISTOL]))
     assert response.status_code == 404
-    assert "Mae Bristol yn awdurdod lleol yn Lloegr." in _words(response.content.decode())
+    text = _words(response.content.decode())
+    assert "Mae Bryste yn awdurdod lleol yn Lloegr." in text  # its Welsh name, as Caerdydd's
+    assert "Bristol" not in text
 
 
 def test_a_code_nobody_knows_is_still_the_plain_404(client, wales_areas):

@@ -124,6 +124,23 @@ def test_the_bristol_oruk3_record_imports_with_its_quirks_normalised(wales_areas
     assert [a["name"] for a in service.raw_extensions["service_areas_unmapped"]] == ["Bristol", "South Gloucestershire"]
 
 
+def test_an_area_over_the_border_an_import_adds_has_its_welsh_name(feed, tmp_path):
+    """An ONS area new to the directory is added with the feed's name; the Welsh pages showed it in
+    English ("Bristol") where Welsh has a standard name ("Bryste")."""
+    document = json.loads(export_text())[0]
+    bristol = {"id": "8b1f0c6e-0000-4000-8000-000000000001", "name": "Bristol, City of",
+               "uri": "http://statistics.data.gov.uk/id/statistical-geography/E06000023"}
+    telford = {"id": "8b1f0c6e-0000-4000-8000-000000000002", "name": "Telford and Wrekin",
+             "uri": "http://statistics.data.gov.uk/id/statistical-geography/E06000020"}
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([document | {"service_areas": [*document["service_areas"], bristol, telford]}]))
+
+    out, err = run_import(path)
+
+    assert "1 updated" in out, err
+    assert (Area.objects.get(code="E06000023").name_cy, Area.objects.get(code="E06000020").name_cy) == ("Bryste", "")
+
+
 def test_imported_quirky_records_are_published_valid(wales_areas, api):
     run_import(SAMPLES / "oruk3" / "bristol_services_page1.json")
     assert Service.objects.filter(public_id="93657689-252d-5a77-de87-42ca43452b0e").exists()

@@ -375,6 +375,12 @@ class Service(models.Model):
         return Unstated.AGE_MAX in self.unstated_by_import
 
     @property
+    def ages_unstated(self) -> bool:
+        """Either end of the age range not stated: pages show the range as not stated (a range with
+        one invented end would mislead as much as a wholly invented one)."""
+        return self.age_min_unstated or self.age_max_unstated
+
+    @property
     def cost_unstated(self) -> bool:
         return Unstated.COST in self.unstated_by_import
 

@@ -21,7 +21,9 @@ from directory.models import (
     ServiceAtLocation,
     Taxonomy,
     TaxonomyTerm,
+    Unstated,
     WaitingTimeReport,
+    stated_by_change,
 )
 
 # A link typed without its scheme ("example.org") is taken as https, as Django 6 will by default.
@@ -99,7 +101,7 @@ class ServiceAdmin(SimpleHistoryAdmin, TranslationAdmin):
                      "organisation__name_cy", "public_id")
     list_select_related = ("organisation",)
     autocomplete_fields = ("organisation",)
-    readonly_fields = ("public_id", "created_at", "updated_at")
+    readonly_fields = ("public_id", "created_at", "updated_at", "not_stated_by_import")
     exclude = ("coverage_areas", "taxonomy_terms")
     inlines = [CoverageInline, ServiceAtLocationInline, WaitingTimeInline]
     fieldsets = (
@@ -119,8 +121,18 @@ class ServiceAdmin(SimpleHistoryAdmin, TranslationAdmin):
         (_("Delivery"), {"fields": (
             "delivery_in_person", "delivery_outreach", "delivery_phone", "delivery_online", "welsh_available",
             "other_languages", "is_free", "cost_note", "capacity_per_year")}),
-        (_("Freshness"), {"fields": ("last_confirmed_at", "confirmed_by", "created_at", "updated_at")}),
+        (_("Freshness"), {"fields": ("last_confirmed_at", "confirmed_by", "created_at", "updated_at",
+                                     "not_stated_by_import")}),
     )
+
+    @admin.display(description=_("not stated by the import"))
+    def not_stated_by_import(self, obj: Service) -> str:
+        return ", ".join(str(Unstated(code).label) for code in obj.unstated_by_import if code in Unstated.values) or "—"
+
+    def save_model(self, request, obj, form, change):
+        # Changing a fact the import did not state states it (as the listings' edit page does).
+        obj.unstated_by_import = stated_by_change(obj.unstated_by_import, form.changed_data)
+        super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)

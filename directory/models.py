@@ -145,6 +145,39 @@ class TaxonomyTerm(models.Model):
         return self.name
 
 
+class Unstated(models.TextChoices):
+    """A fact an imported record may leave unsaid that the directory shows (Service.unstated_by_import)."""
+
+    AGE_MIN = "age_min", _("youngest age")
+    AGE_MAX = "age_max", _("oldest age")
+    COST = "cost", _("cost")
+    DELIVERY = "delivery", _("how it is given")
+
+
+# The fields holding each fact: an edit changing any of them states it.
+UNSTATED_FIELDS: dict[str, tuple[str, ...]] = {
+    Unstated.AGE_MIN: ("age_min",),
+    Unstated.AGE_MAX: ("age_max",),
+    Unstated.COST: ("is_free",),
+    Unstated.DELIVERY: tuple(vocabulary.DELIVERY_MODE_FIELDS.values()),
+}
+# What an unstated fact is stored as: the widest value, so the search still finds the service for
+# any age and any way of giving support (as a feed's "-1", no age limit, already was). Nothing
+# filters on cost: the model's default is kept.
+UNSTATED_FILLERS: dict[str, dict[str, object]] = {
+    Unstated.AGE_MIN: {"age_min": Decimal("0")},
+    Unstated.AGE_MAX: {"age_max": Decimal("25")},
+    Unstated.COST: {"is_free": True},
+    Unstated.DELIVERY: dict.fromkeys(vocabulary.DELIVERY_MODE_FIELDS.values(), True),
+}
+
+
+def stated_by_change(unstated: list[str], changed: object) -> list[str]:
+    """`unstated` less the facts whose fields are among `changed` (names of fields given new values)."""
+    changed = set(changed)
+    return [code for code in unstated if changed.isdisjoint(UNSTATED_FIELDS.get(code, ()))]
+
+
 class ServiceQuerySet(models.QuerySet):
     def published(self) -> ServiceQuerySet:
         """Services the public may see: approved by a moderator (new listings wait for approval).
@@ -257,6 +290,14 @@ class Service(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
+    # What an import's record did not state of the facts below (UNSTATED_FIELDS' codes): the stored
+    # value is a filler the search filters on (UNSTATED_FILLERS: it matches any age or way of giving
+    # support), never shown or published as the provider's word. A later record stating it, or an
+    # edit changing it, clears its code.
+    unstated_by_import = models.JSONField(
+        _("not stated by the import"), default=list, blank=True,
+        help_text=_("Facts the imported record did not state: pages show “Not stated” until someone states them."),
+    )
     # Open Referral data we imported but cannot map to our fields, kept rather than lost.
     raw_extensions = models.JSONField(_("Open Referral data not mapped to our fields"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -324,6 +365,28 @@ class Service(models.Model):
     @property
     def delivery_modes(self) -> list[str]:
         return self._codes("delivery_modes")
+
+    @property
+    def age_min_unstated(self) -> bool:
+        return Unstated.AGE_MIN in self.unstated_by_import
+
+    @property
+    def age_max_unstated(self) -> bool:
+        return Unstated.AGE_MAX in self.unstated_by_import
+
+    @property
+    def ages_unstated(self) -> bool:
+        """Either end of the age range not stated: pages show the range as not stated (a range with
+        one invented end would mislead as much as a wholly invented one)."""
+        return self.age_min_unstated or self.age_max_unstated
+
+    @property
+    def cost_unstated(self) -> bool:
+        return Unstated.COST in self.unstated_by_import
+
+    @property
+    def delivery_unstated(self) -> bool:
+        return Unstated.DELIVERY in self.unstated_by_import
 
     @property
     def confirmation_age_days(self) -> int | None:

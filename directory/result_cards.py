@@ -62,6 +62,9 @@ class _Strings:
         # Translations come from our catalogue and are not escaped, as the template's own literals.
         self.detail_url = reverse("directory:service_detail", args=[_ID_MARK])
         self.ages = gettext("Ages %(min)s to %(max)s")
+        # What an imported record did not state (Service.unstated_by_import) is said so, never its filler.
+        self.ages_not_stated = gettext("Ages: not stated")
+        self.delivery_not_stated = gettext("Not stated: how support is given.")
         self.waiting_time = gettext("Waiting time")
         self.referral = gettext("Referral")
         self.referrals_from = gettext("Referrals from %(who)s.")
@@ -133,7 +136,7 @@ def _parts(result: object, strings: _Strings) -> tuple[str, ...]:
         f'  <p class="govuk-body-s sm-secondary sm-result__org"{lang_attr(service.organisation, "name")}>'
         f"{conditional_escape(service.organisation.name)}</p>"
     )
-    ages = strings.ages % {
+    ages = strings.ages_not_stated if service.ages_unstated else strings.ages % {
         "min": conditional_escape(floatformat(service.age_min, "-1")),
         "max": conditional_escape(floatformat(service.age_max, "-1")),
     }
@@ -150,7 +153,9 @@ def _parts(result: object, strings: _Strings) -> tuple[str, ...]:
         "    </div>"
     )
     delivery = ""
-    if service.delivery_outreach or service.delivery_phone or service.delivery_online:
+    if service.delivery_unstated:
+        delivery = f'<br><span class="govuk-body-s">{strings.delivery_not_stated}</span>'
+    elif service.delivery_outreach or service.delivery_phone or service.delivery_online:
         delivery = f'<br><span class="govuk-body-s">{_joined(labels(service, "delivery_modes"))}</span>'
     tail = (
         '    <div class="govuk-summary-list__row">\n'

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from directory import personal_data, vocabulary
 from directory.forms import WeeksField
 from directory.listings import fields, selectors
-from directory.models import Area, Organisation, ProblemReport, Service
+from directory.models import UNSTATED_FIELDS, Area, Organisation, ProblemReport, Service, Unstated
 from directory.postcodes import parse_postcode
 
 AGE_ORDER = _("The youngest age must not be more than the oldest age.")
@@ -60,6 +60,12 @@ PRE_TRIAL_CONFLICT = _(
 NAME_ALREADY_LISTED = _(
     "%(organisation)s already lists a service called “%(name)s”. To change that listing, edit it; to add "
     "another service, give this one a name that tells them apart."
+)
+# Beside a fact an imported record did not state (Service.unstated_by_import): the boxes hold what the
+# search filters on, which the public never sees as the provider's word.
+NOT_STATED_BY_IMPORT = _(
+    "Not stated by the import: %(facts)s. The public sees “Not stated”. What the boxes hold lets searches find "
+    "the service; change it, or tick that the listing is all still correct when you save, to state it."
 )
 WEEKS_REQUIRED = _("Enter the wait in weeks, or 0 if there is no wait.")
 WEEKS_RANGE = _("Enter a whole number of weeks from 0 to 520.")
@@ -312,6 +318,12 @@ class ServiceForm(forms.ModelForm):
             if isinstance(field.widget, forms.CheckboxInput):
                 field.label = str(field.label)[:1].upper() + str(field.label)[1:]
 
+    def _unstated(self, names: list[str]) -> str:
+        """What of these fields an import left unsaid, said for the people who can state it ("" if nothing)."""
+        facts = [str(Unstated(code).label) for code in getattr(self.instance, "unstated_by_import", None) or ()
+                 if code in UNSTATED_FIELDS and not set(UNSTATED_FIELDS[code]).isdisjoint(names)]
+        return str(NOT_STATED_BY_IMPORT) % {"facts": ", ".join(facts)} if facts else ""
+
     def grouped(self) -> list[dict]:
         groups = []
         for legend, hint, names in self.fieldsets:
@@ -320,6 +332,7 @@ class ServiceForm(forms.ModelForm):
                 {
                     "legend": legend,
                     "hint": hint,
+                    "unstated": self._unstated(names),
                     "fields": bound,
                     "checkboxes": all(isinstance(self.fields[n].widget, forms.CheckboxInput) for n in names),
                     "needs_approval": self.show_approval_tags and any(n in fields.MODERATED_FIELDS for n in names),

@@ -36,6 +36,7 @@ from directory.models import (
     ServiceAtLocation,
     ServiceChange,
     WaitingTimeReport,
+    stated_by_change,
 )
 from directory.postcodes import PostcodePoint, parse_postcode, unit_postcode_point
 
@@ -61,13 +62,18 @@ def _record_as(row: Service | Organisation | Location, by, reason: str) -> None:
 
 
 def _apply(service: Service, values: dict[str, Any]) -> None:
-    """Set JSON-safe `values` on the row (not saved); coverage is set separately."""
+    """Set JSON-safe `values` on the row (not saved); coverage is set separately. A fact an import
+    left unsaid (`Service.unstated_by_import`) whose value this changes is stated from now on."""
+    changed = []
     for field, value in values.items():
         if field == fields.COVERAGE:
             continue
         if field in fields.DECIMAL_FIELDS:
             value = Decimal(value)
+        if getattr(service, field) != value:
+            changed.append(field)
         setattr(service, field, value)
+    service.unstated_by_import = stated_by_change(service.unstated_by_import, changed)
 
 
 def _set_coverage(service: Service, codes: list[str]) -> None:
@@ -122,13 +128,21 @@ def wait_update(*, service: Service, weeks: int, referrals_open: bool, by) -> Wa
 
 
 @transaction.atomic
-def service_confirm(*, service: Service, by) -> Service:
-    """"Everything is still correct": the listing was checked by a person today."""
+def service_confirm(*, service: Service, by, states_unstated: bool = False) -> Service:
+    """"Everything is still correct": the listing was checked by a person today.
+
+    `states_unstated`: confirmed on the edit page, which shows the values of the facts an import
+    left unsaid and says so beside each: confirming them there states them. (The dashboard's button
+    shows none of them, and leaves them "Not stated".)"""
     service = Service.objects.select_for_update().get(pk=service.pk)
     service.last_confirmed_at = timezone.localdate()
     service.confirmed_by = by
+    update = ["last_confirmed_at", "confirmed_by", "updated_at"]
+    if states_unstated and service.unstated_by_import:
+        service.unstated_by_import = []
+        update.append("unstated_by_import")
     _record_as(service, by, "Confirmed as still correct")
-    service.save(update_fields=["last_confirmed_at", "confirmed_by", "updated_at"])
+    service.save(update_fields=update)
     return service
 
 
@@ -313,7 +327,7 @@ def service_edit(
         )
         pending = _propose(service, {**moderated, **proposed_locations}, by=by)
     if confirm:
-        service_confirm(service=service, by=by)
+        service_confirm(service=service, by=by, states_unstated=True)
     return EditResult(published=sorted(immediate), pending=pending)
 
 

@@ -53,6 +53,7 @@ from directory.oruk.records import (
     criteria_unstated,
     defaults_note,
     kept_extensions,
+    service_fields,
 )
 
 CHUNK = 500  # records read together: each chunk costs ~8 reads and ~10 bulk writes
@@ -355,7 +356,7 @@ class FastPath:
                      plan: _Plan) -> bool:
         # Unpublished if its record leaves our deciding criteria unsaid (see importer.apply_service).
         service = Service(public_id=data.public_id, organisation=organisation, is_published=not criteria_unstated(data))
-        _assign(service, data.fields)
+        _assign(service, service_fields(data, None))  # and what it leaves unsaid (see importer.apply_service)
         if not _check(service, exclude=("organisation",)):
             return False
         locations = {}
@@ -405,14 +406,15 @@ class FastPath:
         wait = self._new_wait(service, data, moment)
         if wait is False:
             return None
-        fields_changed = _differs(service, data.fields)
+        fields = service_fields(data, service.unstated_by_import)
+        fields_changed = _differs(service, fields)
         raw = kept_extensions(service.raw_extensions, data)
         published_change = fields_changed or wait is not None or coverage_changed or terms_changed
         if not published_change and raw == service.raw_extensions:
             return "unchanged"
         updated = copy.copy(service)  # the snapshot's row stays as read
         if fields_changed:
-            _assign(updated, data.fields)
+            _assign(updated, fields)
             if not _check(updated, exclude=("organisation",)):
                 return None
         updated.raw_extensions = raw

@@ -35,6 +35,8 @@ from directory.oruk.serializers import (
     organisation_document,
     taxonomy_term_document,
     timestamp,
+    unstated_left_out,
+    unstated_taxonomies,
     wait_text,
 )
 from directory.oruk.taxonomy import _NAMESPACE_SHA1, all_terms
@@ -84,7 +86,7 @@ def _organisation(row: dict, languages: tuple[str, ...]) -> dict:
 def _scalars(row: dict, sid: str, languages: tuple[str, ...]) -> dict:
     weeks = row["current_wait_weeks"]
     last_modified = row["feed_last_modified"] or row["updated_at"]
-    return _compact(
+    return unstated_left_out(_compact(
         {
             "id": sid,
             "organization_id": str(row["organisation__public_id"]),
@@ -104,7 +106,7 @@ def _scalars(row: dict, sid: str, languages: tuple[str, ...]) -> dict:
                 if weeks is not None else None
             ),
         }
-    )
+    ), row["unstated_by_import"])
 
 
 def _extensions(row: dict) -> dict:
@@ -119,6 +121,7 @@ def _extensions(row: dict) -> dict:
         "csa_welsh_available": row["welsh_available"],
         "csa_free": row["is_free"],
     }
+    document = unstated_left_out(document, row["unstated_by_import"])
     if row["current_wait_weeks"] is not None:
         document |= {
             "csa_wait_weeks": row["current_wait_weeks"],
@@ -184,8 +187,9 @@ def _imported_attributes(sid: str, imported: list[dict]) -> list[dict]:
 
 def _attributes(row: dict, sid: str, imported: list[dict], published: dict) -> list[dict]:
     attributes = []
+    left_out = unstated_taxonomies(row["unstated_by_import"])
     for term in all_terms():
-        if row[term.field] == term.value:
+        if row[term.field] == term.value and term.key not in left_out:
             document = dict(published[(term.key, term.code)])  # a copy: documents are never shared
             attributes.append(_attribute(sid, document["id"], document))
     return attributes + _imported_attributes(sid, imported)
@@ -230,15 +234,16 @@ def service_documents(rows: FeedRows, *, full: bool) -> dict[uuid.UUID, dict]:
 
 
 @lru_cache(maxsize=8)
-def _published_attribute_parts(language: str) -> tuple[tuple[str, bool, str, str], ...]:
+def _published_attribute_parts(language: str) -> tuple[tuple[str, bool, str, str, str], ...]:
     """Each published term in publication order as (service field, value, term id, the JSON of an
-    attribute linking it after the attribute's own "id" and "link_id": the same for every service)."""
+    attribute linking it after the attribute's own "id" and "link_id": the same for every service,
+    its taxonomy's key)."""
     documents = _published_term_documents(language)
     parts = []
     for term in all_terms():
         document = documents[(term.key, term.code)]
         text = json_text({"link_entity": "service", "taxonomy_term_id": document["id"], "taxonomy_term": document})
-        parts.append((term.field, term.value, document["id"], _SEPARATORS[0] + text[1:]))
+        parts.append((term.field, term.value, document["id"], _SEPARATORS[0] + text[1:], term.key))
     return tuple(parts)
 
 
@@ -257,8 +262,9 @@ def service_json(rows: FeedRows, *, full: bool) -> dict[uuid.UUID, str]:
             texts[row["public_id"]] = json_text(head | extensions)
             continue
         attributes = []
-        for field, value, term_id, tail in published:
-            if row[field] == value:
+        left_out = unstated_taxonomies(row["unstated_by_import"])
+        for field, value, term_id, tail, key in published:
+            if row[field] == value and key not in left_out:
                 attribute_id = derived_id_text("attribute", sid, term_id)  # hex and hyphens: nothing to escape
                 attributes.append(f'{{"id"{colon}"{attribute_id}"{item}"link_id"{colon}"{sid}"{tail}')
         attributes += map(json_text, _imported_attributes(sid, rows.terms.get(row["pk"], [])))

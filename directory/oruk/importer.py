@@ -53,6 +53,7 @@ from directory.oruk.records import (
     kept_extensions,
     parse_service,
     record_label,
+    service_fields,
 )
 
 CHANGE_REASON = "Imported from an Open Referral feed"
@@ -350,7 +351,9 @@ def apply_service(data: ServiceData, run: _Run) -> str:
     held = created and bool(criteria_unstated(data))
     if created:
         service = Service(public_id=data.public_id, organisation=organisation, is_published=not held)
-    changed = _assign(service, data.fields | {"organisation": organisation})
+    # Ages, cost and delivery the record leaves unsaid are marked, to be shown as "Not stated".
+    fields = service_fields(data, None if created else service.unstated_by_import)
+    changed = _assign(service, fields | {"organisation": organisation})
     if changed or created:
         _save(service)
     if held:

@@ -27,7 +27,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
 from directory import vocabulary
-from directory.models import Service
+from directory.models import UNSTATED_FIELDS, UNSTATED_FILLERS, Service, Unstated
 from directory.oruk import taxonomy as published
 
 AGE_CEILING = Decimal("25")  # Service.age_max's upper bound: children and young people
@@ -128,6 +128,9 @@ class ServiceData:
     last_modified: datetime | None = None
     raw: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Facts (models.Unstated) the record names with no value (an age of -1 or null): stored as their
+    # filler, and shown as not stated, even over a value stated before.
+    unstated: set[str] = field(default_factory=set)
 
 
 # --- small pure helpers -----------------------------------------------------------------------
@@ -326,14 +329,17 @@ def _organisation_identifiers(identifiers: object) -> dict:
     return fields
 
 
-def _ages(raw: dict, notes: list[str]) -> dict:
+def _ages(raw: dict, notes: list[str], unstated: set[str]) -> dict:
     fields = {}
     minimum = _age(raw.get("minimum_age"), notes, "minimum_age") if "minimum_age" in raw else None
     maximum = _age(raw.get("maximum_age"), notes, "maximum_age") if "maximum_age" in raw else None
     if "minimum_age" in raw:
         fields["age_min"] = minimum if minimum is not None else Decimal("0")
+        if minimum is None:
+            unstated.add(Unstated.AGE_MIN)
     if "maximum_age" in raw:
         if maximum is None:
+            unstated.add(Unstated.AGE_MAX)
             maximum = AGE_CEILING
         elif maximum > AGE_CEILING:
             notes.append(f"maximum age above this directory's range, stored as 25: maximum_age {raw['maximum_age']}")
@@ -642,6 +648,28 @@ DEFAULTS_NOTE = "new service given this directory's defaults where its record sa
 DECIDING_CONCEPTS = ("abuse_forms", "audiences", "referrers")  # vocabulary.MULTI_VALUED's
 DECIDING_BOOLEANS = ("csa_disclosure_required",)  # _CSA_BOOLEANS'
 HELD_NOTE = "not published until a moderator confirms its criteria"
+SHOWN_NOT_STATED = "shown as not stated until the provider or a later record states them"
+
+
+def service_fields(data: ServiceData, unstated: list[str] | None) -> dict:
+    """The fields to store for a record: `data.fields`, and which of the facts a page shows as "Not
+    stated" (models.Unstated) the service's record leaves unsaid, in `unstated_by_import`.
+
+    `unstated`: the service's list now, None for a new service. A new service's record states a fact
+    or it is not stated, and stored as its filler (models.UNSTATED_FILLERS: the search still finds
+    it). An update states a fact, or names it with no value (an age of -1: not stated now, whatever
+    was before), or is silent on it, which leaves the service's value and its mark as they are: a
+    value someone stated is never marked by a record that does not speak of it."""
+    fields = data.fields
+    stated = {code for code, names in UNSTATED_FIELDS.items()
+              if code not in data.unstated and not fields.keys().isdisjoint(names)}
+    before = set(UNSTATED_FIELDS) if unstated is None else set(unstated) | data.unstated
+    marks = [code for code in UNSTATED_FIELDS if code in before and code not in stated]
+    fillers = {}
+    if unstated is None:
+        for code in marks:
+            fillers |= UNSTATED_FILLERS[code]
+    return fillers | fields | {"unstated_by_import": marks}
 
 
 def criteria_unstated(data: ServiceData) -> list[str]:
@@ -660,10 +688,16 @@ def defaults_note(data: ServiceData) -> str | None:
     A field the record does not mention takes the model's default, and some of those are published
     as facts (an attribute such as "No verbal disclosure required", `csa_free`, the service page):
     another publisher's feed that knows nothing of our criteria would otherwise be read as stating
-    them. The note names each by the field the publisher would send to say otherwise."""
+    them. The note names each by the field the publisher would send to say otherwise. Ages, cost and
+    delivery are stored as fillers the search matches and shown as "Not stated" (`service_fields`):
+    the note says so."""
     said = data.fields
+    fillers = {name: value for filler in UNSTATED_FILLERS.values() for name, value in filler.items()}
 
     def default(model_field: str):
+        # What a silent record's new service stores (an unstated fact's filler, else the model's default).
+        if model_field in fillers:
+            return fillers[model_field]
         return Service._meta.get_field(model_field).get_default()
 
     unsaid = [f"{key} {default(model_field)}" for key, model_field in (("minimum_age", "age_min"),
@@ -675,6 +709,8 @@ def defaults_note(data: ServiceData) -> str | None:
             unsaid.append(f"csa_{concept} {codes}")
     unsaid += [f"{key} {str(default(model_field)).lower()}" for key, model_field in _CSA_BOOLEANS.items()
                if model_field not in said]
+    if shown := service_fields(data, None)["unstated_by_import"]:
+        unsaid.append(f"{SHOWN_NOT_STATED} ({', '.join(shown)})")
     if unstated := criteria_unstated(data):
         unsaid.append(f"{HELD_NOTE} (not stated: {', '.join(unstated)})")
     return f"{DEFAULTS_NOTE}: {', '.join(unsaid)}" if unsaid else None
@@ -700,7 +736,7 @@ def parse_service(raw: object) -> ServiceData:
     organisation_id, organisation = _organisation(raw, notes)
     data = ServiceData(public_id=public_id, organisation_id=organisation_id, organisation=organisation, notes=notes)
     data.last_modified = parse_timestamp(raw.get("last_modified"), notes, "last_modified")
-    data.fields = {"name": name, "status": status} | _ages(raw, notes) | _texts(raw, notes)
+    data.fields = {"name": name, "status": status} | _ages(raw, notes, data.unstated) | _texts(raw, notes)
     if "assured_date" in raw:
         data.fields["last_confirmed_at"] = parse_day(raw.get("assured_date"), notes, "assured_date")
     if (phone := _first_phone(raw)) is not None:

@@ -248,6 +248,7 @@ _SERVICE_COLUMNS = (
     "pk", "public_id", "referral_email", "status", "age_min", "age_max", "last_confirmed_at", "updated_at",
     "cost_note", "referral_url", "other_languages", "capacity_per_year", "referral_phone", "welsh_available",
     "is_free", "current_wait_weeks", "current_wait_as_of", "current_referrals_open", "feed_last_modified",
+    "unstated_by_import",
 )
 _ORGANISATION_COLUMNS = (
     "public_id", "email", "website", "phone", "charity_number", "company_number", "is_sample",

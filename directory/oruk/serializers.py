@@ -22,7 +22,7 @@ from functools import lru_cache
 from django.utils.translation import get_language
 
 from directory import vocabulary
-from directory.models import Location, Organisation, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
+from directory.models import Location, Organisation, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm, Unstated
 from directory.oruk.taxonomy import (
     TAXONOMY_VERSION,
     PublishedTaxonomy,
@@ -227,6 +227,29 @@ def wait_text(weeks: int, as_of: date, referrals_open: bool, status: str) -> str
     return f"About {weeks} week{'s' if weeks != 1 else ''} (as of {as_of.isoformat()})"
 
 
+def unstated_left_out(document: dict, unstated: list[str]) -> dict:
+    """`document` without what an imported record did not state (Service.unstated_by_import): the
+    stored value is a filler for our search, not the provider's word, so it is not published. Every
+    one of these fields is optional in HSDS and ORUK; left out, a record re-imported says nothing of
+    it (an empty `csa_delivery_modes` would say "none")."""
+    dropped = {name for code in unstated for name in _UNSTATED_KEYS.get(code, ())}
+    return {key: value for key, value in document.items() if key not in dropped} if dropped else document
+
+
+_UNSTATED_KEYS = {
+    Unstated.AGE_MIN: ("minimum_age",),
+    Unstated.AGE_MAX: ("maximum_age",),
+    Unstated.COST: ("csa_free",),
+    Unstated.DELIVERY: ("csa_delivery_modes",),
+}
+# Our published taxonomies whose terms are not published for a service leaving the fact unsaid.
+UNSTATED_TAXONOMIES = {Unstated.DELIVERY: "delivery_modes"}
+
+
+def unstated_taxonomies(unstated: list[str]) -> set[str]:
+    return {UNSTATED_TAXONOMIES[code] for code in unstated if code in UNSTATED_TAXONOMIES}
+
+
 def _extensions(service: Service) -> dict:
     document = {f"csa_{concept}": service._codes(concept) for concept in vocabulary.MULTI_VALUED}
     document |= {
@@ -236,6 +259,7 @@ def _extensions(service: Service) -> dict:
         "csa_welsh_available": service.welsh_available,
         "csa_free": service.is_free,
     }
+    document = unstated_left_out(document, service.unstated_by_import)
     weeks = getattr(service, "current_wait_weeks", None)
     if weeks is not None:
         document |= {
@@ -257,7 +281,7 @@ def _extensions(service: Service) -> dict:
 def _service_scalars(service: Service) -> dict:
     weeks = getattr(service, "current_wait_weeks", None)
     last_modified = getattr(service, "feed_last_modified", None) or service.updated_at
-    return _compact(
+    return unstated_left_out(_compact(
         {
             "id": str(service.public_id),
             "organization_id": str(service.organisation.public_id),
@@ -278,7 +302,7 @@ def _service_scalars(service: Service) -> dict:
                 else None
             ),
         }
-    )
+    ), service.unstated_by_import)
 
 
 def _service_areas(service: Service) -> list[dict]:
@@ -329,7 +353,10 @@ def _published_term_documents(language: str) -> dict[tuple[str, str], dict]:
 def _attributes(service: Service) -> list[dict]:
     documents = _published_term_documents(get_language() or "en")
     attributes = []
+    left_out = unstated_taxonomies(service.unstated_by_import)
     for term in service_terms(service):
+        if term.key in left_out:
+            continue
         document = dict(documents[(term.key, term.code)])  # a copy: documents are never shared
         attributes.append(_attribute(service, document["id"], document))
     imported = sorted(service.taxonomy_terms.all(), key=lambda t: (t.name, str(t.public_id)))

@@ -36,6 +36,8 @@ VARIANTS = {
     "age_min": [Decimal("0"), Decimal("4.5"), Decimal("11")],
     "age_max": [Decimal("18"), Decimal("17.5")],
     "status": ["active", "paused", "closed"],
+    # What an import did not state is said so (both ends of the range, or one, say the range is not stated).
+    "unstated_by_import": [[], ["age_min", "age_max", "cost", "delivery"], ["age_max"], ["delivery"]],
     "last_confirmed_at": [None, datetime.date(2023, 1, 2), datetime.date.today()],
 }
 
@@ -88,3 +90,15 @@ def test_this_process_holds_at_most_max_decoded_cards_dropping_the_least_recentl
     assert result_cards._held([first]) == {first: ("a",)}  # shown again: now the most recent
     result_cards._hold({third: ("c",)})
     assert result_cards._held([first, second, third]) == {first: ("a",), third: ("c",)}
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_card_says_not_stated_for_the_ages_and_delivery_an_import_did_not_state(language):
+    service = ServiceFactory.build(unstated_by_import=["age_max", "delivery"], age_min=Decimal("0"),
+                                   age_max=Decimal("25"), delivery_phone=True, delivery_online=True)
+    with translation.override(language):
+        parts = dict(zip(result_cards.PARTS, result_cards._parts(SimpleNamespace(service=service, wait=None),
+                                                                 result_cards._Strings()), strict=True))
+    assert parts["ages"] == {"en": "Ages: not stated", "cy": "Oedrannau: heb eu nodi"}[language]
+    said = {"en": "Not stated: how support is given.", "cy": "Heb ei nodi: sut mae cymorth yn cael ei roi."}[language]
+    assert parts["delivery"] == f'<br><span class="govuk-body-s">{said}</span>'

@@ -90,6 +90,8 @@ def _random_service(rng: random.Random, areas: list[Area], terms: list[TaxonomyT
         requires_proceedings_finished=not pre_trial and rng.random() < 0.4, age_min=age_min,
         age_max=age_min + Decimal(rng.choice(["1", "7", "7.5"])),
         last_confirmed_at=rng.choice([None, date(2025, 3, 1)]), coverage=rng.sample(areas, rng.randint(0, 3)),
+        # What an import did not state is left out of both builds alike.
+        unstated_by_import=rng.choice([[], [], ["age_min", "age_max", "cost", "delivery"], ["age_max", "delivery"]]),
         **flags,
     )
     for _ in range(rng.randint(0, 3)):

@@ -97,7 +97,7 @@ def test_a_new_service_whose_record_is_silent_on_our_criteria_is_reported_with_t
 
     assert "1 created" in out, err
     detail = next(line for line in out.splitlines() if BRISTOL in line and DEFAULTS_NOTE in line)
-    for stated in ("csa_audiences ['child']", "csa_referrers ['professional']", "csa_delivery_modes ['in_person']",
+    for stated in ("csa_audiences ['child']", "csa_referrers ['professional']", "csa_delivery_modes ['in_person', 'outreach', 'phone', 'online']",
                    "csa_disclosure_required false", "csa_free true", "csa_welsh_available false"):
         assert stated in detail
     # Its ages were given (as -1, "not set", noted on their own line), so they are not repeated here.
@@ -140,7 +140,7 @@ def test_a_bare_record_is_reported_with_every_default_it_got_including_its_ages(
     assert "2 created" in out, err
     notes = [line for line in out.splitlines() if DEFAULTS_NOTE in line]
     assert len(notes) == 2
-    assert all("minimum_age 0, maximum_age 18, csa_audiences ['child']" in note for note in notes)
+    assert all("minimum_age 0, maximum_age 25, csa_audiences ['child']" in note for note in notes)
     assert all("csa_disclosure_required false" in note for note in notes)
 
 

@@ -67,6 +67,12 @@ NOT_STATED_BY_IMPORT = _(
     "Not stated by the import: %(facts)s. The public sees “Not stated”. What the boxes hold lets searches find "
     "the service; change it, or tick that the listing is all still correct when you save, to state it."
 )
+# ... where a provider's change to them waits for a moderator (the ages): ticking does not state
+# them (services.service_confirm).
+NOT_STATED_BY_IMPORT_APPROVAL = _(
+    "Not stated by the import: %(facts)s. The public sees “Not stated”. What the boxes hold lets searches find "
+    "the service; change it to state it: a moderator checks the change before it is published."
+)
 WEEKS_REQUIRED = _("Enter the wait in weeks, or 0 if there is no wait.")
 WEEKS_RANGE = _("Enter a whole number of weeks from 0 to 520.")
 WEEKS_INVALID = _("Enter the wait as a whole number of weeks, like 6.")
@@ -322,7 +328,10 @@ class ServiceForm(forms.ModelForm):
         """What of these fields an import left unsaid, said for the people who can state it ("" if nothing)."""
         facts = [str(Unstated(code).label) for code in getattr(self.instance, "unstated_by_import", None) or ()
                  if code in UNSTATED_FIELDS and not set(UNSTATED_FIELDS[code]).isdisjoint(names)]
-        return str(NOT_STATED_BY_IMPORT) % {"facts": ", ".join(facts)} if facts else ""
+        if not facts:
+            return ""
+        approval = self.show_approval_tags and not set(names).isdisjoint(fields.MODERATED_FIELDS)
+        return str(NOT_STATED_BY_IMPORT_APPROVAL if approval else NOT_STATED_BY_IMPORT) % {"facts": ", ".join(facts)}
 
     def grouped(self) -> list[dict]:
         groups = []

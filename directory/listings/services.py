@@ -28,6 +28,7 @@ from directory.listings.selectors import (
     service_snapshot,
 )
 from directory.models import (
+    UNSTATED_FIELDS,
     Area,
     Location,
     Organisation,
@@ -133,13 +134,19 @@ def service_confirm(*, service: Service, by, states_unstated: bool = False) -> S
 
     `states_unstated`: confirmed on the edit page, which shows the values of the facts an import
     left unsaid and says so beside each: confirming them there states them. (The dashboard's button
-    shows none of them, and leaves them "Not stated".)"""
+    shows none of them, and leaves them "Not stated".) Not the ages, on a published listing, unless
+    a moderator confirms: they decide who is referred, and a provider's change to them waits for a
+    moderator, so a provider's tick must not publish the stored 0 to 25 as stated either."""
     service = Service.objects.select_for_update().get(pk=service.pk)
     service.last_confirmed_at = timezone.localdate()
     service.confirmed_by = by
     update = ["last_confirmed_at", "confirmed_by", "updated_at"]
     if states_unstated and service.unstated_by_import:
-        service.unstated_by_import = []
+        moderated = service.is_published and not is_moderator(by)
+        service.unstated_by_import = [
+            code for code in service.unstated_by_import
+            if moderated and not set(UNSTATED_FIELDS.get(code, ())).isdisjoint(fields.MODERATED_FIELDS)
+        ]
         update.append("unstated_by_import")
     _record_as(service, by, "Confirmed as still correct")
     service.save(update_fields=update)

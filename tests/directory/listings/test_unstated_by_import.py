@@ -71,8 +71,17 @@ def test_an_edit_of_something_else_leaves_the_marks(imported, provider):
     assert _marks(imported) == EVERYTHING
 
 
-def test_confirming_on_the_edit_page_states_what_it_showed(imported, provider):
+def test_a_providers_confirming_on_the_edit_page_states_what_it_showed_but_the_ages(imported, provider):
+    """The ages decide who is referred: a provider's change to them waits for a moderator, so a
+    provider's tick does not publish the stored 0 to 25 as stated either."""
     services.service_edit(service=imported, values=services.form_values_from_service(imported), by=provider,
+                          confirm=True)
+
+    assert _marks(imported) == ["age_min", "age_max"]
+
+
+def test_a_moderators_confirming_on_the_edit_page_states_everything_it_showed(imported, moderator):
+    services.service_edit(service=imported, values=services.form_values_from_service(imported), by=moderator,
                           confirm=True)
 
     assert _marks(imported) == []
@@ -92,7 +101,9 @@ def test_the_edit_page_says_what_the_import_did_not_state_and_a_save_changing_it
 
     body = client.get(url).content.decode()
     assert body.count("Not stated by the import:") == 3  # ages, delivery, language and cost
-    assert "Not stated by the import: youngest age, oldest age." in body
+    assert ("Not stated by the import: youngest age, oldest age. The public sees “Not stated”. What the boxes "
+            "hold lets searches find the service; change it to state it: a moderator checks the change before it "
+            "is published.") in body
     assert "Not stated by the import: how it is given." in body
     assert "Not stated by the import: cost." in body
 

@@ -96,6 +96,7 @@ clean:
 
 # Refresh the Welsh catalogue from the code and templates, then compile it (commit both files).
 # tests/servicemap/test_i18n.py runs the same makemessages and fails if the catalogue is out of step.
+# compilemessages also compiles locale_upstream/ (Welsh for the admin packages' strings, kept by hand).
 messages: setup
 	$(PY) manage.py makemessages -l cy --no-obsolete --add-location=file -i node_modules -i staticfiles -i tests -i scripts
 	$(PY) manage.py compilemessages -l cy -i .venv -i node_modules

@@ -261,7 +261,10 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("cy", _("Welsh"))]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/: our own strings (`make messages`). locale_upstream/: Welsh for the strings of Django's admin,
+# django-axes and django-simple-history that their own Welsh catalogues leave in English, kept by hand
+# (makemessages would drop them from ours: our code does not use them). Both outrank the packages' own.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_upstream"]
 # British date formats for "en" (Django's are American); Welsh uses Django's own "cy" formats.
 FORMAT_MODULE_PATH = ["servicemap.formats"]
 TIME_ZONE = "Europe/London"

@@ -173,7 +173,7 @@ def test_the_welsh_admin_names_records_and_fields_in_welsh(moderator_client, wal
     for text in ("Sefydliad", "Statws", "Oedran ieuengaf (blynyddoedd)", "Cadarnhawyd ddiwethaf gan berson"):
         assert re.search(rf'<th scope="col" class="[^"]*">\s*(<div class="text">)?(<a [^>]*>)?{re.escape(text)}<',
                          changelist), text
-    assert "Wrth data enghreifftiol" in changelist  # the filter on the organisation's "is sample"
+    assert "Yn ôl data enghreifftiol" in changelist  # the filter on the organisation's "is sample"
 
     change = moderator_client.get(f"/cy/admin/directory/service/{service.pk}/change/").content.decode()
     for label in ("Sefydliad", "Enw [en]", "Crëwyd", "Ffôn atgyfeirio"):

@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import axes
+import django.conf
+import django.contrib.admin
+import django.contrib.auth
 import pytest
+import simple_history
 from django.template import Context, Template
 from django.test import Client
 from django.utils import translation
@@ -257,6 +262,106 @@ def test_the_catalogue_has_every_string_in_the_code_and_templates(tmp_path):
     committed = {e.key for e in _messages(parse_po(PO_PATH.read_text(encoding="utf-8")))}
     assert not expected - committed, f"not in the Welsh catalogue (run `make messages`): {sorted(expected - committed)}"
     assert not committed - expected, f"no longer used (run `make messages`): {sorted(committed - expected)}"
+
+
+# --- the packages' strings (locale_upstream) -----------------------------------------------
+# Welsh for strings that Django's admin, django-axes and django-simple-history show on Welsh admin
+# pages and that their own Welsh catalogues leave in English. makemessages never writes this
+# catalogue (our code uses none of its strings), so these tests hold it to the same rules as ours,
+# and check each message against the packages' own: a msgid they no longer use is dead text.
+
+UPSTREAM_DIR = BASE_DIR / "locale_upstream" / "cy" / "LC_MESSAGES"
+UPSTREAM_PACKAGES = {
+    "django": [django.conf, django.contrib.admin, django.contrib.auth, axes, simple_history],
+    "djangojs": [django.contrib.admin],
+}
+# A gettext call with one literal: how django-axes marks strings its catalogues do not have yet.
+_LITERAL_GETTEXT = re.compile(r"""\b(?:_|gettext|gettext_lazy)\(\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')\s*\)""")
+
+
+def _package_messages(domain: str) -> dict[tuple[str | None, str], str | None]:
+    """(context, msgid) -> msgid_plural for every message the packages' catalogues (any language) or
+    their Python sources mark for translation."""
+    messages: dict[tuple[str | None, str], str | None] = {}
+    for package in UPSTREAM_PACKAGES[domain]:
+        root = Path(package.__file__).parent
+        for po in sorted(root.glob(f"locale/*/LC_MESSAGES/{domain}.po")):
+            for entry in _messages(parse_po(po.read_text(encoding="utf-8"))):
+                messages[(entry.msgctxt, entry.msgid)] = entry.msgid_plural
+        if domain == "django":
+            for source in root.rglob("*.py"):
+                for double, single in _LITERAL_GETTEXT.findall(source.read_text(encoding="utf-8")):
+                    messages.setdefault((None, _unquote(f'"{double or single}"')), None)
+    return messages
+
+
+def _plural_forms(entries: list[Entry]) -> str:
+    return re.search(r"Plural-Forms: ([^\n]*)", entries[0].msgstr[0]).group(1)
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_the_packages_welsh_catalogue_is_complete_and_compiled(domain, tmp_path):
+    po = UPSTREAM_DIR / f"{domain}.po"
+    entries = parse_po(po.read_text(encoding="utf-8"))
+    header = entries[0]
+    assert header.msgid == "" and "fuzzy" not in header.flags and "Language: cy" in header.msgstr[0]
+    # Django merges catalogues with the same plural formula; plural entries here count as Django's.
+    django_welsh = Path(django.contrib.admin.__file__).parent / "locale" / "cy" / "LC_MESSAGES" / f"{domain}.po"
+    assert _plural_forms(entries) == _plural_forms(parse_po(django_welsh.read_text(encoding="utf-8")))
+    assert _plural_forms(entries) == _plural_forms(parse_po(PO_PATH.read_text(encoding="utf-8")))
+    problems = [f"untranslated: {e.msgid!r}" for e in _messages(entries) if not all(e.msgstr.values())]
+    problems += [f"not 4 plural forms: {e.msgid!r}" for e in _messages(entries) if e.msgid_plural and len(e.msgstr) != 4]
+    problems += [f"fuzzy: {e.msgid!r}" for e in _messages(entries) if "fuzzy" in e.flags]
+    problems += [f"obsolete: {e.msgid!r}" for e in entries if e.obsolete]
+    assert not problems, f"Fix {po.relative_to(BASE_DIR)}:\n" + "\n".join(problems)
+    fresh = tmp_path / f"{domain}.mo"
+    subprocess.run(["msgfmt", "--check", "-o", str(fresh), str(po)], check=True)
+    with po.with_suffix(".mo").open("rb") as committed, fresh.open("rb") as compiled:
+        assert gettext.GNUTranslations(committed)._catalog == gettext.GNUTranslations(compiled)._catalog, (
+            f"{domain}.mo is out of step with {domain}.po: run `make messages`")
+
+
+def test_the_package_message_reader_sees_catalogues_and_literal_gettext_calls():
+    messages = _package_messages("django")
+    assert messages[(None, "View site")] is None  # django.contrib.admin's catalogue
+    assert messages[(None, "entry")] == "entries"
+    assert (None, "Attempt Remaining") in messages  # in django-axes' code, in none of its catalogues
+    assert (None, "Revert %s") in messages  # django-simple-history
+    assert ("abbrev. month January", "Jan") in _package_messages("djangojs")
+    assert _LITERAL_GETTEXT.findall("""_('Locked Out') _("Yes") _(f"x {y}") gettext_lazy("a", b)""") == [
+        ("", "Locked Out"), ("Yes", "")]
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_every_message_in_the_packages_welsh_catalogue_is_one_a_package_uses(domain):
+    used = _package_messages(domain)
+    entries = _messages(parse_po((UPSTREAM_DIR / f"{domain}.po").read_text(encoding="utf-8")))
+    assert entries
+    unknown = [e.msgid for e in entries if (e.msgctxt, e.msgid) not in used]
+    # gettext finds a plural entry by its singular alone: the plural must still be the package's.
+    other_plural = [e.msgid for e in entries if (e.msgctxt, e.msgid) in used and used[(e.msgctxt, e.msgid)] != e.msgid_plural]
+    assert not unknown, f"no package has these messages (spelt exactly as theirs?): {unknown}"
+    assert not other_plural, f"plural not as the package has it: {other_plural}"
+
+
+def test_no_message_is_in_both_welsh_catalogues():
+    # Ours comes first in LOCALE_PATHS: the same msgid in locale_upstream would never be read.
+    ours = {(e.msgctxt, e.msgid) for e in _messages(parse_po(PO_PATH.read_text(encoding="utf-8")))}
+    theirs = {(e.msgctxt, e.msgid) for e in _messages(parse_po((UPSTREAM_DIR / "django.po").read_text("utf-8")))}
+    assert not ours & theirs, sorted(ours & theirs)
+
+
+def test_the_packages_welsh_outranks_their_own_and_keeps_the_plural_forms():
+    with translation.override("cy"):
+        assert translation.gettext("View site") == "Gweld y wefan"
+        assert translation.gettext(" By %(filter_title)s ") == "Yn ôl %(filter_title)s"  # Django's own: "Wrth"
+        assert [translation.ngettext("entry", "entries", n) for n in (1, 2, 3, 8)] == ["cofnod"] * 4
+        errors = [translation.ngettext("Please correct the error below.", "Please correct the errors below.", n)
+                  for n in (1, 2, 8)]
+        assert errors == ["Cywirwch y gwall isod.", "Cywirwch y gwallau isod.", "Cywirwch y gwallau isod."]
+        assert translation.gettext("access attempts") == "ymgeisiau i fewngofnodi"  # django-axes
+    with translation.override("en"):
+        assert translation.gettext("View site") == "View site"
 
 
 # --- the language switcher and language-aware formatting -------------------------------------

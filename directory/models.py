@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -172,6 +173,13 @@ UNSTATED_FILLERS: dict[str, dict[str, object]] = {
 }
 
 
+def only_unstated_codes(value: object) -> None:
+    """Service.unstated_by_import holds codes of `Unstated` and nothing else: never free text."""
+    if not isinstance(value, list) or any(code not in Unstated.values for code in value):
+        raise ValidationError(_("Only these codes: %(codes)s."), params={"codes": ", ".join(Unstated.values)},
+                              code="invalid")
+
+
 def stated_by_change(unstated: list[str], changed: object) -> list[str]:
     """`unstated` less the facts whose fields are among `changed` (names of fields given new values)."""
     changed = set(changed)
@@ -295,7 +303,7 @@ class Service(models.Model):
     # support), never shown or published as the provider's word. A later record stating it, or an
     # edit changing it, clears its code.
     unstated_by_import = models.JSONField(
-        _("not stated by the import"), default=list, blank=True,
+        _("not stated by the import"), default=list, blank=True, validators=[only_unstated_codes],
         help_text=_("Facts the imported record did not state: pages show “Not stated” until someone states them."),
     )
     # Open Referral data we imported but cannot map to our fields, kept rather than lost.

@@ -80,6 +80,8 @@ ALLOWED = {
     "directory.Service.cost_note": "the service's charges",
     "directory.Service.raw_extensions": "Open Referral fields of a service from an imported feed "
                                         "(a directory of services, which holds no client data)",
+    "directory.Service.unstated_by_import": "codes of the facts an imported record left unsaid (age_min, age_max, "
+                                            "cost, delivery; its validator refuses anything else)",
     "directory.Service.supports_parent_carer": "boolean about the service (listed for its name only)",
     "directory.Service.age_min": "the youngest age the service accepts (a criterion, not a child's age)",
     "directory.Service.age_max": "the oldest age the service accepts (a criterion, not a child's age)",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from directory.listings import services
@@ -140,3 +141,13 @@ def test_a_moderator_changing_a_field_in_the_admin_states_it(rf, imported, moder
 
     assert _marks(imported) == ["age_min", "age_max", "delivery"]
     assert ServiceAdmin(Service, site).not_stated_by_import(imported) == "youngest age, oldest age, how it is given"
+
+
+@pytest.mark.parametrize("value", [["a child's name"], "age_min", [["age_min"]], {"age_min": 1}])
+def test_the_mark_holds_codes_and_nothing_else(imported, value):
+    """Never free text (tests/servicemap/test_no_personal_data.py allows the field for that)."""
+    imported.unstated_by_import = value
+
+    with pytest.raises(ValidationError) as raised:
+        imported.full_clean()
+    assert "unstated_by_import" in raised.value.message_dict

@@ -20,7 +20,17 @@ from django.utils.translation import gettext_lazy, ngettext
 from directory import boundaries, reference_data
 from directory.bilingual import area_display_name
 from gaps import layers, maps, notes, selectors, unmet
-from gaps.forms import DEFAULTS, VIEW_LA, GapsForm, LayerForm, RegionChoice, TrendsForm, UnmetForm, quarter_key
+from gaps.forms import (
+    DEFAULTS,
+    VIEW_LA,
+    GapsForm,
+    LayerForm,
+    RegionChoice,
+    TrendsForm,
+    UnmetForm,
+    quarter_key,
+    quarter_label,
+)
 from gaps.layers import AreaResult, AreaRow, Layer, LayerResult
 from gaps.models import Snapshot
 from servicemap.csv_cells import as_text_cell
@@ -373,8 +383,10 @@ def unmet_page(request: HttpRequest) -> HttpResponse:
     Wales or for one region's local authorities."""
     form, report, region = _unmet_inputs(request)
     quarter = form.chosen_quarter()
+    shown_for = [area_display_name(region.name, region.name_cy)] if region else []
     return render(request, "gaps/unmet.html", {
         "form": form, "report": report, "quarter": quarter, "quarter_key": quarter_key(quarter) if quarter else "",
+        "shown_for": ", ".join([*shown_for, *([quarter_label(quarter)] if quarter else [])]),
         "region": region, "n_las": len(report.breakdowns[0].rows),
         "notes": _unmet_notes(quarter, region),
         "query": form.shown_query(),

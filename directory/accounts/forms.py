@@ -50,6 +50,8 @@ ACCOUNT_CLOSED = _("This account is closed. If you still need it, ask a moderato
 
 
 class SignInForm(AuthenticationForm):
+    # The summary's "Enter a correct email address and password" links to the first box (govuk.py).
+    non_field_errors_field = "username"
     error_messages = {
         "invalid_login": _("Enter a correct email address and password. The password is case-sensitive."),
         "inactive": ACCOUNT_CLOSED,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from datetime import date
 
 import pytest
@@ -237,3 +238,18 @@ def test_two_regions_of_the_same_local_authorities_show_the_same_cells():
     by_la = report.breakdowns[0]
     assert _texts(by_la.regions["R4"]) == _texts(by_la.regions["R1"])
     assert by_la.regions["R4"].label == "North board"
+
+
+@pytest.mark.parametrize(("prefix", "params", "caption"), [
+    ("", {}, "April–June 2025"),
+    ("", {"region": MID_WEST}, "Mid and West Wales Safeguarding Board (CYSUR / CWMPAS), April–June 2025"),
+    ("/cy", {}, "Ebrill–Mehefin 2025"),
+])
+def test_the_heading_and_title_say_which_quarter_for_a_printout_without_the_choices(
+    client, counted, prefix, params, caption
+):
+    # The quarter was said only by the (unprinted) list of quarters and the Period note at the foot:
+    # two printed quarters, or two tabs, began the same.
+    body = client.get(prefix + "/gaps/unmet/", {"quarter": "2025-Q2", **params}).content.decode()
+    assert f'<span class="govuk-caption-xl">{caption}</span>' in body
+    assert re.search(rf"<title>[^<]*: {re.escape(caption)} –", body)

@@ -22,7 +22,9 @@ import simple_history
 from django.template import Context, Template
 from django.test import Client
 from django.utils import translation
+from django.utils.formats import date_format
 
+from gaps.forms import quarter_label
 from servicemap.settings import BASE_DIR
 
 PO_PATH = BASE_DIR / "locale" / "cy" / "LC_MESSAGES" / "django.po"
@@ -436,6 +438,15 @@ def test_dates_and_numbers_are_formatted_for_the_language():
         assert template.render(context) == "21 Mawrth 2025 | 21 Mawrth 2025 | 12,345"
     with translation.override("en"):
         assert template.render(context) == "21 March 2025 | 21 March 2025 | 12,345"
+
+
+def test_july_is_spelt_gorffennaf_not_as_djangos_welsh_catalogue_has_it():
+    # Django's own catalogue says "Gorffenaf": every Welsh date in July, and the quarter July–September.
+    with translation.override("cy"):
+        assert date_format(date(2026, 7, 6), "j F Y") == "6 Gorffennaf 2026"
+        assert date_format(date(2026, 7, 6), "E") == "Gorffennaf"
+        assert quarter_label(date(2026, 7, 1)) == "Gorffennaf–Medi 2026"
+        assert date_format(date(2026, 6, 6), "j F Y") == "6 Mehefin 2026"  # the other months are Django's
 
 
 @pytest.mark.django_db

@@ -98,8 +98,12 @@ def govuk_error_summary(*forms_: forms.Form) -> dict:
     for form in forms_:
         if form is None or not form.is_bound:
             continue
+        # GOV.UK: every message in the summary links to a box. A form whose own errors belong to one
+        # (sign-in's "Enter a correct email address and password") names it; others stay unlinked
+        # (an edit conflict is about no one box).
+        owner = getattr(form, "non_field_errors_field", None)
         for message in form.non_field_errors():
-            errors.append(("", message))
+            errors.append((form[owner].id_for_label if owner else "", message))
         data = form.errors.as_data()
         for field in form:
             # Radios and checkbox lists: link to the first option, as GOV.UK's pattern does.

@@ -71,6 +71,17 @@ def test_a_form_s_own_error_message_is_not_given_the_field_s_name_again(moderato
     ]
 
 
+def test_a_wrong_password_s_message_in_the_error_summary_links_to_the_email_box(client, user):
+    # GOV.UK: each message in the summary is a link to a box; this one was plain text, a dead end
+    # for a keyboard user, who lands on the summary.
+    page = client.post(reverse("accounts:login"), {"username": "p@example.org", "password": "Secret-typed-123"})
+    html = page.content.decode()
+    assert re.search(
+        r'govuk-error-summary__list">\s*<li><a href="#id_username">Enter a correct email address and password', html
+    )
+    assert 'id="id_username"' in html
+
+
 def test_the_address_signs_in_in_any_case(client, user):
     response = client.post(reverse("accounts:login"), {"username": " P@Example.ORG ", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("listings:dashboard")

@@ -166,10 +166,34 @@ def test_dry_run_sends_and_records_nothing(dated_service):
     assert not ReviewRequest.objects.exists()
 
 
-def test_the_email_links_to_the_dashboard(dated_service, settings):
+def _link(body: str) -> str:
+    return next(line for line in body.splitlines() if line.startswith("https://servicemap.example.org/"))
+
+
+def test_a_request_to_check_links_to_the_listings_edit_page_where_it_is_confirmed(
+    dated_service, moderator, client, settings
+):
+    """Not the dashboard: a moderator's (the urgent request goes to them too) is the list of every
+    service, with no "Everything is still correct" button, so the email's instruction could not be done."""
     settings.SITE_URL = "https://servicemap.example.org"
-    run(date(2025, 12, 15))
-    assert "https://servicemap.example.org/manage/" in mail.outbox[0].body
+    run(date(2026, 2, 15))  # urgent: to the provider and the moderators
+    body = " ".join(mail.outbox[0].body.split())
+    link = _link(mail.outbox[0].body)
+    assert link == f"https://servicemap.example.org/manage/services/{dated_service.public_id}/edit/"
+    assert 'tick "I have checked the rest of this listing and it is all still correct"' in body
+    client.force_login(moderator)
+    page = client.get(link.removeprefix("https://servicemap.example.org"))
+    assert page.status_code == 200
+    assert "I have checked the rest of this listing and it is all still correct" in page.content.decode()
+
+
+def test_a_wait_reminder_links_to_the_services_wait_page(dated_service, provider, settings):
+    settings.SITE_URL = "https://servicemap.example.org"
+    with time_machine.travel(date(2025, 3, 1)):
+        services.wait_update(service=dated_service, weeks=8, referrals_open=True, by=provider)
+    run(date(2025, 4, 5))
+    assert sent_to() == [("Please update the waiting time for Dated service", ["own@example.org"])]
+    assert _link(mail.outbox[0].body) == f"https://servicemap.example.org/manage/services/{dated_service.public_id}/wait/"
 
 
 

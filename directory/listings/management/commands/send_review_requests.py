@@ -124,7 +124,10 @@ class Command(ScheduledCommand):
     @staticmethod
     def _compose(service: Service, due: reminders.Due) -> tuple[str, str]:
         """The subject and body in the active language (links to its pages, its dates)."""
-        context = {"service": service, "kind": due.kind, "url": notifications.absolute(reverse("listings:dashboard"))}
+        # The listing's own page, not the dashboard: a moderator's (and a large organisation's) dashboard
+        # is a list of every service, without the dashboard's "Everything is still correct" button.
+        page = "listings:wait_update" if due.kind == reminders.WAIT else "listings:service_edit"
+        context = {"service": service, "kind": due.kind, "url": notifications.absolute(reverse(page, args=[service.public_id]))}
         if due.kind == reminders.WAIT:
             # The reminder is due at five weeks, but one missed (the cron down, a wait given late)
             # goes later: it says how old the wait really is and whether it is already flagged.

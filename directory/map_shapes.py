@@ -19,8 +19,12 @@ from typing import Any
 
 import folium
 from branca.element import MacroElement
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.templatetags.static import static
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from jinja2 import Template
+
+from directory.boundaries import AreaShapes
 
 
 def script_link() -> tuple[str, str]:
@@ -32,15 +36,16 @@ class _FromShapesFile(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         function {{ this._parent.get_name() }}_add(data) {
-            smDrawShapes({{ this._parent.get_name() }}, data, {{ this.url|tojson }});
+            smDrawShapes({{ this._parent.get_name() }}, data, {{ this.url|tojson }}, {{ this.key|tojson }});
         }
         {% endmacro %}
     """)
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, key: str) -> None:
         super().__init__()
         self._name = "FromShapesFile"
         self.url = url
+        self.key = key
 
 
 def without_geometry(features: Sequence[dict]) -> list[dict]:
@@ -48,8 +53,28 @@ def without_geometry(features: Sequence[dict]) -> list[dict]:
     return [{**feature, "geometry": None} for feature in features]
 
 
-def areas_layer(features: Sequence[dict], shapes_url: str, **options: Any) -> folium.GeoJson:
-    """A GeoJson layer of these areas (each with `lad_code` in its properties), drawn from the file."""
+def areas_layer(features: Sequence[dict], shapes_url: str, key: str = "lad_code", **options: Any) -> folium.GeoJson:
+    """A GeoJson layer of these areas (each with its code under `key` in its properties), drawn from the file."""
     layer = folium.GeoJson({"type": "FeatureCollection", "features": without_geometry(features)}, **options)
-    _FromShapesFile(shapes_url).add_to(layer)
+    _FromShapesFile(shapes_url, key).add_to(layer)
     return layer
+
+
+def file_response(request: HttpRequest, shapes: AreaShapes, digest: str) -> HttpResponse:
+    """The shapes file, kept by browsers for a year: the address names the content. An older digest
+    (a page made before the shapes changed, still in the search cache) is sent on to the current
+    file, and that answer not kept."""
+    if digest != shapes.digest:
+        response: HttpResponse = HttpResponseRedirect(shapes.url())
+        patch_cache_control(response, no_cache=True)
+        return response
+    # Compressed here, once per process, as whitenoise does for static files: 130 kB → 30 kB, whatever
+    # the proxy in front does with this content type.
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = HttpResponse(shapes.gzipped if gzipped else shapes.body, content_type="application/geo+json")
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
+    patch_vary_headers(response, ["Accept-Encoding"])
+    patch_cache_control(response, public=True, max_age=365 * 24 * 3600, immutable=True)
+    response.same_for_everyone = True  # servicemap/private_pages.py: cached even for a signed-in user
+    return response

@@ -140,10 +140,14 @@ def _services_changed(sender, instance, kwargs: dict) -> Iterable[int] | models.
     alter; None when any service's can (areas, taxonomies and postcodes are shared by all)."""
     from directory.models import Location, Organisation, Service, ServiceAtLocation, WaitingTimeReport
 
-    if "action" in kwargs:  # m2m_changed on Service.coverage_areas or Service.taxonomy_terms
-        if not kwargs["reverse"]:
+    if "action" in kwargs:  # m2m_changed
+        if isinstance(instance, Service):  # its coverage_areas or taxonomy_terms
             return [instance.pk]
-        return None if kwargs["pk_set"] is None else list(kwargs["pk_set"])  # reverse clear: ids unknown
+        if kwargs["model"] is Service:  # the same, from the area's or term's side
+            return None if kwargs["pk_set"] is None else list(kwargs["pk_set"])  # reverse clear: ids unknown
+        # Between other rows (an area's parents: which local authorities a region holds), so any
+        # service's: the area's pk is no service's id, and the gaps' regions are read again.
+        return None
     if sender is Service:
         return [instance.pk]
     if sender in (ServiceAtLocation, WaitingTimeReport):

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,6 +22,7 @@ from directory import (
     a_to_z,
     boundaries,
     control_characters,
+    map_shapes,
     postcode_privacy,
     result_cards,
     results_html,
@@ -90,23 +91,8 @@ def _map_options() -> dict:
 @require_safe
 def area_shapes(request: HttpRequest, digest: str) -> HttpResponse:
     """The local authorities' shapes every map draws from (directory/boundaries.py), kept by browsers
-    for a year: the address names the content. An older digest (a page made before the boundary file
-    changed, still in the search cache) is sent on to the current shapes, and that answer not kept."""
-    shapes = boundaries.la_shapes()
-    if digest != shapes.digest:
-        response: HttpResponse = HttpResponseRedirect(shapes.url())
-        patch_cache_control(response, no_cache=True)
-        return response
-    # Compressed here, once per process, as whitenoise does for static files: 130 kB → 30 kB, whatever
-    # the proxy in front does with this content type.
-    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-    response = HttpResponse(shapes.gzipped if gzipped else shapes.body, content_type="application/geo+json")
-    if gzipped:
-        response["Content-Encoding"] = "gzip"
-    patch_vary_headers(response, ["Accept-Encoding"])
-    patch_cache_control(response, public=True, max_age=365 * 24 * 3600, immutable=True)
-    response.same_for_everyone = True  # servicemap/private_pages.py: cached even for a signed-in user
-    return response
+    for a year (directory/map_shapes.file_response)."""
+    return map_shapes.file_response(request, boundaries.la_shapes(), digest)
 
 
 def _same_page(request: HttpRequest, query: str) -> HttpResponseRedirect:

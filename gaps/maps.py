@@ -3,6 +3,11 @@
 `build_gaps_map(...)` returns HTML (Leaflet from our static files, no tiles by default) and is
 unit-tested on plain rows. The legend is plain HTML beside the map (see the template), so it
 is read by screen readers and needs no d3.
+
+In a regional view each local authority takes its region's colour, so two neighbouring regions
+in one class read as one: each region's edge is drawn over the local authorities' (a thick line on
+a white casing, seen on every fill) with its name at a point inside it, from the regions' outlines
+(directory/boundaries.region_shapes).
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import folium
+from branca.element import MacroElement
 from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from jinja2 import Template
 from shapely import affinity
 from shapely.geometry import shape
 from shapely.ops import polylabel
@@ -99,6 +106,17 @@ def areas_count(kind: str, n: int) -> str:
     return ngettext("%(n)s local authority", "%(n)s local authorities", n) % {"n": n}
 
 
+# The key's line for the regions' edges, in a regional view.
+KEY_EDGES = {
+    "health_board": gettext_lazy("Thick line: the edge of a health board, whose name is on the map"),
+    "safeguarding_region": gettext_lazy("Thick line: the edge of a regional safeguarding board, whose name is on "
+                                        "the map"),
+}
+EDGE_COLOUR, EDGE_WEIGHT = "#0b0c0c", 3  # over the local authorities' 1 px lines
+CASING_COLOUR, CASING_WEIGHT = "#ffffff", 6  # under it: the edge stands out on the darkest fill too
+REGIONS_PANE = "sm-regions"  # above the areas (overlayPane, 400), below the labels (markerPane, 600)
+
+
 @dataclass(frozen=True)
 class KeyEntry:
     bin: Bin | None  # None: no provision (hatched)
@@ -113,6 +131,7 @@ class MapKey:
     heading: str
     caption: str
     entries: list[KeyEntry]
+    edges: str = ""  # in a regional view: what its thick lines are
 
 
 def _by_name(rows: Sequence[AreaResult]) -> list[AreaResult]:
@@ -133,7 +152,7 @@ def map_key(view: str, rows: Sequence[AreaResult], local_authorities: Sequence[A
         names = ", ".join(area_display_name(r.name, r.name_cy) for r in inside) if regional else ""
         entries.append(KeyEntry(b, str(b.label), inside, areas_count(view, len(inside)), names))
     known = view if view in KEY_HEADINGS else "local_authority"
-    return MapKey(str(KEY_HEADINGS[known]), str(MAP_CAPTIONS[known]), entries)
+    return MapKey(str(KEY_HEADINGS[known]), str(MAP_CAPTIONS[known]), entries, str(KEY_EDGES.get(known, "")))
 
 
 def _fmt(value: float | None, places: int = 1) -> str:
@@ -211,12 +230,15 @@ def build_gaps_map(
     label_points: Mapping[str, tuple[float, float]] | None = None,
     unit: str = "",
     shapes_url: str = "",
+    region_outlines: AreaShapes | None = None,
 ) -> str:
     """A choropleth of normalised access (HTML to embed). `regions` maps LA code → its region's result,
-    to colour each local authority by its region's figure in the regional views. `unit` names what
-    access counts (notes.access_unit: it follows the basis and need chosen). With `shapes_url` the
-    page carries each area's figures and colour and its script fetches the shapes from there
-    (directory/boundaries.py: cached by the browser); without it, the shapes are in the page."""
+    to colour each local authority by its region's figure in the regional views; with
+    `region_outlines` (directory/boundaries.region_shapes) those regions' edges and names are drawn
+    over them. `unit` names what access counts (notes.access_unit: it follows the basis and need
+    chosen). With `shapes_url` the page carries each area's figures and colour and its script
+    fetches the shapes (the local authorities' from there, the regions' from their own file:
+    directory/boundaries.py, cached by the browser); without it, the shapes are in the page."""
     unit = unit or notes.access_unit(BASIS_SERVICES, NEED_CHILDREN)
     by_code = {r.code: r for r in results}
     regions = regions or {}
@@ -251,8 +273,100 @@ def build_gaps_map(
         folium.GeoJson({"type": "FeatureCollection", "features": features}, **options).add_to(m)
     if label_no_provision and label_points:
         _label_no_provision(m, by_code, label_points)
+    if regions and region_outlines is not None:  # after the "None" labels: the names keep clear of them
+        # Each local authority's place for its region's name, the largest first: ~1 ms.
+        la_sizes = {f["properties"]["lad_code"]: shape(f["geometry"]).area for f in boundaries["features"]}
+        la_points = sorted((label_points or {}).items(), key=lambda item: -la_sizes.get(item[0], 0))
+        _draw_regions(m, regions, region_outlines, dict(la_points), from_file=bool(shapes_url))
     m.fit_bounds([[51.35, -5.35], [53.45, -2.65]])
     return render_embed(m)
+
+
+class RegionNames(MacroElement):
+    """Each region's name, at the first of its places (`points`: a point well inside the region, then
+    one inside each of its local authorities, the largest first) where it covers no "None" label and
+    no name placed before it (the larger regions' first), at the map's zoom; where none has room it is
+    hidden until the map is zoomed in far enough. Placed again at every zoom: the crowded south-east
+    has four regions in a few centimetres at the opening zoom. Each local authority's tooltip names
+    its region at any zoom.
+
+    Seen, not heard or tabbed to, as the "None" labels are: the key and the table name the regions."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map, names) {
+            var labels = names.map(function (name) {
+                var icon = L.divIcon({className: "sm-region-label-icon", iconSize: [0, 0],
+                    html: '<span class="sm-region-label" aria-hidden="true">' + name.html + "</span>"});
+                var marker = L.marker(name.points[0], {icon: icon, interactive: false, keyboard: false});
+                return {marker: marker.addTo(map), points: name.points};
+            });
+            function overlaps(a, b) {
+                return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+            }
+            function box(element) { return element.getBoundingClientRect(); }
+            function place() {
+                var taken = Array.prototype.map.call(map.getContainer().querySelectorAll(".sm-map-label"), box);
+                labels.forEach(function (label) {
+                    var text = label.marker.getElement().firstChild, here = null;
+                    for (var i = 0; i < label.points.length && !here; i++) {
+                        label.marker.setLatLng(label.points[i]);
+                        var tried = box(text);
+                        if (!taken.some(function (other) { return overlaps(tried, other); })) { here = tried; }
+                    }
+                    if (!here) { label.marker.setLatLng(label.points[0]); }
+                    text.style.visibility = here ? "" : "hidden";
+                    if (here) { taken.push(here); }
+                });
+            }
+            map.on("zoomend resize", place);
+            map.whenReady(place);
+        })({{ this._parent.get_name() }}, {{ this.names|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, names: Sequence[dict]) -> None:
+        super().__init__()
+        self._name = "RegionNames"
+        self.names = list(names)
+
+
+def _draw_regions(
+    m: folium.Map, regions: Mapping[str, AreaResult], outlines: AreaShapes, la_points: Mapping[str, tuple[float, float]],
+    *, from_file: bool,
+) -> None:
+    """Each region's edge (a white casing, then a thick dark line) and its name (`RegionNames`), over
+    the local authorities coloured by its figure. `regions`: LA code → its region's result;
+    `la_points`: LA code → a point inside it, in the order the names try them.
+
+    The edges do not take the pointer (their pane lets it through), so the local authorities under
+    them keep their tooltips, and are no tab stop."""
+    by_code = {feature["properties"][outlines.key]: feature for feature in outlines.features}
+    members: dict[str, list[str]] = {}
+    rows: dict[str, AreaResult] = {}
+    for la, region in regions.items():
+        if region.code in by_code:
+            members.setdefault(region.code, []).append(la)
+            rows[region.code] = region
+    if not rows:
+        return
+    folium.map.CustomPane(REGIONS_PANE, z_index=450, pointer_events=False).add_to(m)
+    features = [by_code[code] for code in rows]
+    for colour, weight in ((CASING_COLOUR, CASING_WEIGHT), (EDGE_COLOUR, EDGE_WEIGHT)):
+        style = {"color": colour, "weight": weight, "opacity": 1, "fill": False}
+        options = dict(style_function=lambda _f, style=style: style, interactive=False, pane=REGIONS_PANE,
+                       name="regions")
+        if from_file:
+            map_shapes.areas_layer(features, outlines.url(), key=outlines.key, **options).add_to(m)
+        else:
+            folium.GeoJson({"type": "FeatureCollection", "features": features}, **options).add_to(m)
+    points, sizes = label_points(outlines), _areas(outlines)
+    names = []
+    for code in sorted(rows, key=lambda c: -sizes[c]):  # the larger first: they keep their places
+        inside = [points[code], *(point for la, point in la_points.items() if la in members[code])]
+        row = rows[code]
+        names.append({"html": text(area_display_name(row.name, row.name_cy)), "points": list(dict.fromkeys(inside))})
+    RegionNames(names).add_to(m)
 
 
 def _label_no_provision(
@@ -276,10 +390,10 @@ def _label_no_provision(
             ).add_to(m)
 
 
-@lru_cache(maxsize=2)
-def la_label_points(shapes: AreaShapes) -> dict[str, tuple[float, float]]:
-    """LA code → (latitude, longitude) of a point well inside its largest piece, once per version
-    of the boundary file.
+@lru_cache(maxsize=4)
+def label_points(shapes: AreaShapes) -> dict[str, tuple[float, float]]:
+    """Area code → (latitude, longitude) of a point well inside its largest piece, once per version
+    of the shapes (the local authorities', or the regions').
 
     The piece's pole of inaccessibility (the inside point farthest from its edge: shapely's
     polylabel): unlike a centroid it is always inside, however concave (Monmouthshire, Newport) or
@@ -291,8 +405,13 @@ def la_label_points(shapes: AreaShapes) -> dict[str, tuple[float, float]]:
         largest = max(getattr(area, "geoms", [area]), key=lambda piece: piece.area)
         scale = math.cos(math.radians(largest.centroid.y))
         pole = polylabel(affinity.scale(largest, xfact=scale, yfact=1, origin=(0, 0)), tolerance=0.001)
-        points[feature["properties"]["lad_code"]] = (pole.y, pole.x / scale)
+        points[feature["properties"][shapes.key]] = (pole.y, pole.x / scale)
     return points
+
+
+@lru_cache(maxsize=2)
+def _areas(shapes: AreaShapes) -> dict[str, float]:
+    return {feature["properties"][shapes.key]: shape(feature["geometry"]).area for feature in shapes.features}
 
 
 def render_embed(m: folium.Map) -> str:

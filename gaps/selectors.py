@@ -15,7 +15,8 @@ from django.db import connection
 from django.db.models import F, Max, OuterRef, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 
-from directory import search_index, vocabulary
+from directory import boundaries, search_index, vocabulary
+from directory.boundaries import AreaShapes
 from directory.models import WALES_CODE, Area, Service, WaitingTimeReport
 from directory.renderings import as_uuid
 from directory.version import current as directory_version  # the gaps' cache key (one indexed read)
@@ -253,6 +254,14 @@ def gaps_regions(*, kind: str | None = None, version: str | None = None) -> list
     """Health boards and safeguarding boards as rows of their local authorities: of one kind, or every one."""
     _services, _las, regions = gaps_inputs(version)
     return [r for r in regions if kind is None or r.kind == kind]
+
+
+def region_outlines(*, version: str | None = None) -> AreaShapes:
+    """Every health board's and safeguarding board's outline, dissolved from its local authorities'
+    shapes (directory/boundaries.region_shapes: once per version of the boundaries and of the
+    membership), for the gaps map's regional views. One file for both kinds: a second regional view
+    takes it from the browser's cache."""
+    return boundaries.region_shapes({region.code: region.la_codes for region in gaps_regions(version=version)})
 
 
 def directory_as_of(version: str | None = None) -> date | None:

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_safe
 
-from directory import boundaries, reference_data
+from directory import boundaries, map_shapes, reference_data
 from directory.bilingual import area_display_name
 from gaps import layers, maps, notes, selectors, unmet
 from gaps.forms import (
@@ -115,9 +116,10 @@ def index(request: HttpRequest) -> HttpResponse:
     unit = notes.access_unit(result.basis, result.need)
     shapes = boundaries.la_shapes()
     map_html = maps.build_gaps_map(
-        shapes.collection(), result.areas, regions=region_of, label_points=maps.la_label_points(shapes),
+        shapes.collection(), result.areas, regions=region_of, label_points=maps.label_points(shapes),
         tiles_url=settings.MAP_TILES_URL, tiles_attribution=settings.MAP_TILES_ATTRIBUTION,
         unit=unit, shapes_url=shapes.url(),
+        region_outlines=selectors.region_outlines(version=version) if region_of else None,
     )
     table = [(row, maps.bin_for(row)) for row in layers.sort_results(rows, chosen.sort)]
     # Local authorities with none, whatever the view: a region's mean would hide them.
@@ -138,6 +140,13 @@ def index(request: HttpRequest) -> HttpResponse:
         "need_statement": notes.need_statement(result.need),
         "query": form.shown_query(),
     })
+
+
+@require_safe
+def region_shapes(request: HttpRequest, digest: str) -> HttpResponse:
+    """The regions' outlines the gaps map's regional views draw (selectors.region_outlines), kept by
+    browsers for a year as the local authorities' shapes are (directory/map_shapes.file_response)."""
+    return map_shapes.file_response(request, selectors.region_outlines(), digest)
 
 
 def _csv_refused(form: forms.Form) -> HttpResponse:

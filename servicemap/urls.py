@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularSwaggerView
 
 from directory import views as directory_views
 from directory.oruk.api import SchemaView
+from gaps import views as gaps_views
 from servicemap import admin_sign_in, policy_pages, site_files
 
 admin.site.login = admin_sign_in.sign_in  # one sign-in page, with its limits (why: there)
@@ -16,6 +17,8 @@ urlpatterns = [
     path("favicon.ico", site_files.favicon, name="favicon"),
     # The maps' local authority shapes, named by their digest: the same in every language.
     re_path(r"^maps/areas-(?P<digest>[0-9a-f]{16})\.geojson$", directory_views.area_shapes, name="area_shapes"),
+    # The health boards' and safeguarding boards' outlines, for the gaps map's regional views.
+    re_path(r"^maps/regions-(?P<digest>[0-9a-f]{16})\.geojson$", gaps_views.region_shapes, name="region_shapes"),
     path("api/gaps/", include("gaps.api_urls")),
     # Open Referral UK read API and its OpenAPI document: not language-prefixed.
     path("api/oruk/", include("directory.oruk.urls")),

@@ -9,11 +9,11 @@ from tests.browser.conftest import DESKTOP, new_page
 
 pytestmark = pytest.mark.browser
 
-# Each drawn area's name (its tooltip's) and fill, read from the map's layers.
+# Each drawn area's name (its tooltip's) and fill, read from the map's layers (not the regions' edges).
 DRAWN = """() => {
     const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k]).find(m => m instanceof L.Map);
     const out = [];
-    map.eachLayer(l => { if (l.feature && l.getElement) out.push([l.feature.properties, l.getElement().getAttribute('fill')]); });
+    map.eachLayer(l => { if (l.feature && l.getElement && l.options.pane !== 'sm-regions') out.push([l.feature.properties, l.getElement().getAttribute('fill')]); });
     return out;
 }"""
 # The table's rows: name (as the page shows it) → the swatch's colour, or the hatch.
@@ -128,4 +128,46 @@ def test_the_search_map_draws_its_areas_from_the_cached_file_and_opens_popups_wi
     # Nor Leaflet's default marker images, for the moment before each pin is set: with hashed static
     # files their folder was guessed wrong, two 404 pages a map (directory/map_icons.py).
     assert [url for url in asked if "marker-" in url] == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("path", ["/gaps/?view=health_board&layer=intra_familial", "/cy/gaps/?view=safeguarding_region"])
+def test_a_regional_view_draws_each_regions_edge_and_name_over_its_local_authorities(live_server, directory_data,
+                                                                                     browser, path):
+    page = new_page(browser, DESKTOP)
+    page.goto(f"{live_server.url}{path}")
+    page.wait_for_selector(".leaflet-sm-regions-pane path")
+
+    regions = len(page.evaluate(TABLE))
+    edges = page.locator(".leaflet-sm-regions-pane path")
+    assert edges.count() == 2 * regions  # a white casing and the line over it
+    assert page.locator(".leaflet-overlay-pane path").count() == 22
+    # The names shown cover neither each other nor a "None" label; each is one of the table's regions.
+    shown = page.evaluate("""() => [...document.querySelectorAll('.sm-region-label, .sm-map-label')]
+        .filter(e => getComputedStyle(e).visibility !== 'hidden')
+        .map(e => { const r = e.getBoundingClientRect(); return [e.className, e.textContent, r.left, r.top, r.right, r.bottom]; })""")
+    names = [s for s in shown if s[0] == "sm-region-label"]
+    assert len(names) >= regions - 2 and {s[1] for s in names} <= set(page.evaluate(TABLE))
+    for i, a in enumerate(shown):
+        for b in shown[i + 1:]:
+            if "sm-region-label" in (a[0], b[0]):
+                assert not (a[2] < b[4] and b[2] < a[4] and a[3] < b[5] and b[3] < a[5]), (a[1], b[1])
+    # The edges let the pointer through: a local authority under one keeps its tooltip.
+    page.locator(".leaflet-overlay-pane path").nth(10).hover(force=True)
+    assert page.locator(".leaflet-tooltip").inner_text().strip() != ""
+    # Zoomed in, every region has room for its name.
+    page.locator(".leaflet-control-zoom-in").click()
+    page.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(600)
+    assert page.locator(".sm-region-label").count() == regions
+    assert page.evaluate("""() => [...document.querySelectorAll('.sm-region-label')]
+        .every(e => getComputedStyle(e).visibility !== 'hidden')""")
+    page.context.close()
+
+
+def test_the_local_authority_view_draws_no_regions(live_server, directory_data, browser):
+    page = new_page(browser, DESKTOP)
+    page.goto(f"{live_server.url}/gaps/")
+    page.wait_for_selector(".leaflet-overlay-pane path")
+    assert page.locator(".leaflet-sm-regions-pane").count() == 0 and page.locator(".sm-region-label").count() == 0
     page.context.close()

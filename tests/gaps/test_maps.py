@@ -56,7 +56,7 @@ def test_the_map_uses_our_leaflet_no_tiles_hatches_and_labels_no_provision():
     data = la_shapes().collection()
     codes = [f["properties"]["lad_code"] for f in data["features"]]
     results = [result(code, 0 if i < 2 else 1.0) for i, code in enumerate(codes)]
-    html = maps.build_gaps_map(data, results, label_points=maps.la_label_points(la_shapes()))
+    html = maps.build_gaps_map(data, results, label_points=maps.label_points(la_shapes()))
     assert "/static/vendor/leaflet/leaflet.js" in html
     assert "cdn" not in html and "tile.openstreetmap" not in html
     assert "user-scalable" not in html
@@ -94,7 +94,7 @@ def test_a_regional_view_hatches_its_local_authorities_with_none_and_says_whose_
 
 def test_each_label_point_is_inside_its_own_area_and_no_other():
     data = la_shapes().collection()
-    points = maps.la_label_points(la_shapes())
+    points = maps.label_points(la_shapes())
     assert len(points) == 22
     for feature in data["features"]:
         lat, lon = points[feature["properties"]["lad_code"]]
@@ -106,7 +106,7 @@ def test_each_label_point_is_inside_its_own_area_and_no_other():
 def test_the_none_labels_sit_on_the_label_points_of_the_areas_with_none():
     data = la_shapes().collection()
     codes = [f["properties"]["lad_code"] for f in data["features"]]
-    points = maps.la_label_points(la_shapes())
+    points = maps.label_points(la_shapes())
     results = [result(code, 0 if code in {"W06000019", "W06000024"} else 1.0) for code in codes]
     html = maps.build_gaps_map(data, results, label_points=points)
     placed = [tuple(map(float, pair)) for pair in re.findall(r"L\.marker\(\s*\[([-\d.]+), ([-\d.]+)\]", html)]

@@ -494,6 +494,9 @@ def test_a_regional_maps_key_is_of_its_regions_not_the_local_authorities(client,
     shown, entries = _key(response.content.decode())
     assert shown == heading
     regions = {row.code: (row, bin) for row, bin in response.context["rows"]}
+    # The classes, then a line for the regions' edges (drawn over the local authorities').
+    *entries, edges = entries
+    assert edges.startswith("Thick line: the edge of a") and noun.split()[-2] in edges
     for entry, key_entry in zip(entries[1:], response.context["map_key"].entries[1:], strict=True):
         inside = sorted(row.name for row, bin in regions.values() if bin is key_entry.bin)
         assert [a.name for a in key_entry.areas] == inside

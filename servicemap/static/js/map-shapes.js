@@ -20,11 +20,12 @@
     return fetched[url];
   }
 
-  window.smDrawShapes = function (layer, data, url) {
+  // key: the property that holds each feature's code (lad_code; region_code for regions' outlines).
+  window.smDrawShapes = function (layer, data, url, key) {
     shapes(url).then(function (byCode) {
       var drawn = [];
       data.features.forEach(function (feature) {
-        var geometry = byCode[feature.properties.lad_code];
+        var geometry = byCode[feature.properties[key || "lad_code"]];
         if (geometry) { drawn.push(Object.assign({}, feature, { geometry: geometry })); }
       });
       layer.addData(drawn);

@@ -33,8 +33,8 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
-    """Read the search index and the maps' boundaries as the worker starts, so its first search
-    or map does not pay for them (about a second each at national scale). Never fatal: a database that is not ready yet leaves the
+    """Read the search index and the maps' boundaries (and make the regions' outlines) as the worker
+    starts, so its first search or map does not pay for them (about a second each at national scale). Never fatal: a database that is not ready yet leaves the
     index to the first search, as before.
 
     Then freeze what the worker holds (gc.freeze): Python's cycle collector no longer walks the
@@ -58,6 +58,14 @@ def post_worker_init(worker):
         search_index.current()
     except Exception:  # noqa: BLE001 - a worker must start even if the database is down
         worker.log.warning("search index not read at worker start; the first search will read it")
+    try:
+        # The gaps map's region outlines (~1.5-2 s: dissolved from the local authorities' shapes),
+        # which the regional views name by a digest, as the boundaries above.
+        from gaps import selectors as gaps_selectors
+
+        gaps_selectors.region_outlines()
+    except Exception:  # noqa: BLE001 - as the search index
+        worker.log.warning("region outlines not made at worker start; the first regional map will make them")
     finally:
         # The worker's requests open their own connections; do not keep one made here.
         from django.db import connections

@@ -121,6 +121,18 @@ def test_a_gunicorn_worker_simplifies_the_map_boundaries_as_it_starts(monkeypatc
     assert boundaries._shapes_of.cache_info().currsize == 1
 
 
+@pytest.mark.django_db
+def test_a_gunicorn_worker_makes_the_region_outlines_as_it_starts(monkeypatch, wales_areas):
+    from directory import boundaries, search_index
+
+    config = runpy.run_path(str(BASE_DIR / "deploy" / "gunicorn.conf.py"))
+    monkeypatch.setattr(search_index, "current", lambda: None)
+    monkeypatch.setattr("django.db.connections.close_all", lambda: None)  # the test's transaction
+    boundaries._regions_of.cache_clear()
+    config["post_worker_init"](_Worker())
+    assert boundaries._regions_of.cache_info().currsize == 1
+
+
 def test_a_gunicorn_worker_starts_even_if_the_database_is_not_ready(monkeypatch):
     from directory import search_index
 

@@ -224,7 +224,7 @@ class SearchForm(forms.Form):
                 return cleaned
             found = postcodes.lookup_postcode(parsed)
             if found is None and la is None:
-                self.add_error("postcode", postcodes.UNKNOWN)
+                self.add_error("postcode", postcodes.outside_great_britain(parsed) or postcodes.UNKNOWN)
                 return cleaned
             if found is not None:
                 # Said only of a sector: a flag copied onto a district or a full postcode is not true of it.

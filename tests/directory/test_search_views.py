@@ -231,6 +231,22 @@ def test_a_postcode_from_outside_great_britain_says_where_it_is_on_the_postcode_
     assert ("yng Ngogledd Iwerddon" in message) == (language == "cy" and area == "BT")  # in Welsh
 
 
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_postcode_not_found_links_to_the_list_it_offers_which_says_why(client, wales_areas, language):
+    # The summary's link lands on the local authority list (the message offers it instead): a screen
+    # reader landing there heard only "Or choose their local authority", not why it was there.
+    prefix = "/cy" if language == "cy" else ""
+    response = client.get(prefix + SEARCH + "?postcode=CF10+9ZZ", follow=True)  # cut to its sector
+
+    assert response.status_code == 400
+    with translation.override(language):
+        message = str(postcodes.UNKNOWN)
+    parts = _error_parts(unescape(response.content.decode()))
+    assert parts["summary"] == [("id_la", message)]
+    assert parts["postcode"] == [message]  # shown at the postcode box, where the mistake may be
+    assert parts["la_described"] == "id_postcode-error"  # and read out at the list
+
+
 def test_a_postcode_from_outside_great_britain_with_an_authority_chosen_still_searches(client, wales_areas):
     # The chosen authority decides whose referrals count, as for any postcode not found.
     ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])

@@ -224,7 +224,7 @@ class SearchForm(forms.Form):
                 return cleaned
             found = postcodes.lookup_postcode(parsed)
             if found is None and la is None:
-                self.add_error("postcode", postcodes.UNKNOWN)
+                self.add_error("postcode", postcodes.outside_great_britain(parsed) or postcodes.UNKNOWN)
                 return cleaned
             if found is not None:
                 # Said only of a sector: a flag copied onto a district or a full postcode is not true of it.
@@ -262,6 +262,16 @@ class SearchForm(forms.Form):
         """The yes/no fields the form groups under "The child's situation", in the form's order."""
         return [self["no_disclosure"], self["proceedings_ongoing"], self["welsh"]]
 
+    def la_described_by(self) -> str:
+        """The ids of what describes the local authority list (for `aria-describedby`): its own
+        error, or the postcode's where that offers the list instead. The error summary links that
+        one to the list (`error_links`), so a screen reader landing there reads why."""
+        if self.errors.get("la"):
+            return f"{self['la'].auto_id}-error"
+        if str(postcodes.UNKNOWN) in self.errors.get("postcode", []):
+            return f"{self['postcode'].auto_id}-error"
+        return ""
+
     def error_links(self) -> list[tuple[str, str]]:
         """(anchor id, message) for the GOV.UK error summary, in the order of the fields."""
         links = []
@@ -272,7 +282,10 @@ class SearchForm(forms.Form):
                 if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
                     anchor = f"{anchor}_0"
                 elif error == str(postcodes.UNKNOWN):
-                    anchor = self["la"].auto_id  # the message offers the list instead
+                    # The message offers the list instead: the way on for a postcode that is right but
+                    # not held (a new one), which the search then keeps, measuring from the authority's
+                    # centre. The list is described by the message (`la_described_by`).
+                    anchor = self["la"].auto_id
                 links.append((anchor, error))
         for error in self.non_field_errors():
             links.append(("id_postcode", error))

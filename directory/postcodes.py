@@ -32,6 +32,20 @@ _DIGIT_FOR = str.maketrans("OI", "01")
 
 MALFORMED = _("That does not look like a UK postcode")
 UNKNOWN = _("We could not find that postcode. Check it, or choose the local authority from the list instead.")
+# The postcode areas of the UK's postcodes outside Great Britain, which the tables (Great Britain's
+# sectors and districts, Wales's units) never hold: "We could not find that postcode. Check it"
+# had the searcher check a right one. Each says where it is and what can be searched instead.
+OUTSIDE_GREAT_BRITAIN = {
+    "BT": _("That postcode is in Northern Ireland. servicemap lists services in Wales and searches from postcodes "
+            "in England, Scotland and Wales: enter one of those, or choose a local authority in Wales from the list."),
+    "IM": _("That postcode is on the Isle of Man. servicemap lists services in Wales and searches from postcodes "
+            "in England, Scotland and Wales: enter one of those, or choose a local authority in Wales from the list."),
+    "JE": _("That postcode is in Jersey. servicemap lists services in Wales and searches from postcodes in "
+            "England, Scotland and Wales: enter one of those, or choose a local authority in Wales from the list."),
+    "GY": _("That postcode is in Guernsey. servicemap lists services in Wales and searches from postcodes in "
+            "England, Scotland and Wales: enter one of those, or choose a local authority in Wales from the list."),
+}
+_AREA_LETTERS = re.compile(r"[A-Z]+")
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,12 @@ def parse_postcode(raw: str) -> ParsedPostcode | None:
     if match := _SECTOR_RE.match(compact):
         return ParsedPostcode("sector", f"{match[1]} {match[2]}", match[1])
     return None
+
+
+def outside_great_britain(parsed: ParsedPostcode) -> str | None:
+    """What to say of a postcode from Northern Ireland, the Isle of Man or the Channel Islands,
+    which no search can start from (pure); None for any other."""
+    return OUTSIDE_GREAT_BRITAIN.get(_AREA_LETTERS.match(parsed.outward)[0])
 
 
 def _digits_for_letters(compact: str) -> str:

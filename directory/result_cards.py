@@ -115,7 +115,8 @@ def _referral(service: object, strings: _Strings) -> str:
     form = phone = ""
     if service.referral_url:
         form = (f'<a class="govuk-link govuk-body-s" href="{conditional_escape(service.referral_url)}" rel="noopener">'
-                f'{strings.referral_form}<span class="govuk-visually-hidden"> ({conditional_escape(service.name)})'
+                f'{strings.referral_form}<span class="govuk-visually-hidden"{lang_attr(service, "name")}> '
+                f'({conditional_escape(service.name)})'
                 "</span></a>")
     if service.referral_phone:
         # On a line of its own and named: beside the form's link it read as a second link to the form.

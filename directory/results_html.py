@@ -251,9 +251,11 @@ def _bars(view: str, sort: str, links: QueryLinks, strings: _Strings) -> str:
     else:
         toggle = (f'<strong aria-current="page">{strings.list}</strong> '
                   f'<a class="govuk-link" href="{links.link(view="map", page=None)}">{strings.map}</a>')
-    sorts = " · ".join(
-        f'<strong aria-current="true">{label}</strong>' if value == sort
-        else f'<a class="govuk-link" href="{links.link(sort=value, page=None)}">{label}</a>'
+    # A list, its "·" drawn by the stylesheet after each choice but the last, inside its item: a line
+    # never starts with one nor holds one alone (servicemap.css, .sm-sort__item).
+    sorts = "".join(
+        f'<li class="sm-sort__item"><strong aria-current="true">{label}</strong></li>' if value == sort
+        else f'<li class="sm-sort__item"><a class="govuk-link" href="{links.link(sort=value, page=None)}">{label}</a></li>'
         for value, label in strings.sorts
     )
     return (
@@ -263,7 +265,7 @@ def _bars(view: str, sort: str, links: QueryLinks, strings: _Strings) -> str:
         "  </nav>\n"
         f'  <nav class="sm-sort govuk-body-s" aria-label="{strings.sort_results}">\n'
         f"    {strings.sort}\n"
-        f"    {sorts}\n"
+        f'    <ul class="sm-sort__list">{sorts}</ul>\n'
         "  </nav>\n"
         "</div>\n"
     )

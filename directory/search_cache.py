@@ -26,7 +26,8 @@ same (`selectors.candidates_digest`; any change to what a search shows of a serv
 `render_token`), and rendered afresh otherwise: a provider's new wait in Bangor does not make every
 Cardiff search a first-time search again.
 Only what depends on the visitor is left out: each result's shortlist button (session state and
-the CSRF token) and the map's script nonce. They are left as holes while rendering and filled per
+the CSRF token; its hole holds the service's id, name and whether the name is English on a Welsh
+page) and the map's script nonce. They are left as holes while rendering and filled per
 request (`fill`).
 
 The page's text is kept as UTF-8 bytes, and a cached page stays bytes to the response
@@ -62,6 +63,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from directory import template_pieces
+from directory.bilingual import translated_text
 from servicemap import cache_admission
 from servicemap.templatetags.security import add_nonce
 
@@ -72,7 +74,7 @@ SHORTLIST_BUTTON = "directory/includes/shortlist_button.html"
 
 # What a cached page holds (`CachedSearch`): a page kept by a release that held something else is
 # never read (its key and seal differ), so a deploy cannot serve one it does not understand.
-FORMAT = "bytes-2"
+FORMAT = "bytes-3"
 
 
 def _material(request: HttpRequest, generation: str) -> str:
@@ -156,10 +158,12 @@ class Holes:
 
     def shortlist_button(self, service: object) -> SafeString:
         # The name escaped as the template's {{ service.name }} does (`conditional_escape`: a plain
-        # str as `escape`, html.escape, without its wrappers; twenty a page).
+        # str as `escape`, html.escape, without its wrappers; twenty a page), and marked English
+        # where the template's `{% lang_attr service "name" %}` marks it (`ENGLISH_NAME`).
         name = service.name
         escaped = html.escape(name) if name.__class__ is str else str(conditional_escape(name))
-        return self._marker(("shortlist", str(service.public_id), escaped))
+        english = ENGLISH_NAME if translated_text(service, "name").is_fallback else ""
+        return self._marker(("shortlist", str(service.public_id), escaped, english))
 
     def map(self, html: str) -> SafeString:
         # Cut where `add_nonce` puts a nonce: each request joins the pieces with its own.
@@ -194,6 +198,9 @@ class CachedSearch:
 # A button's slots: its service's id and name (per button), the CSRF token and the page's path (per page).
 _BUTTON_SLOTS = ("id", "name", "csrf_token", "path")
 _ID, _NAME, _TOKEN, _PATH = range(len(_BUTTON_SLOTS))
+# In a shortlist hole: the service's name is English on a Welsh page (it has no Welsh one), so its
+# button is the one whose name is marked lang="en".
+ENGLISH_NAME = "en"
 
 
 def fill(parts: tuple[bytes | tuple[str, ...], ...], request: HttpRequest, shortlisted: set[UUID]) -> bytes:
@@ -204,17 +211,18 @@ def fill(parts: tuple[bytes | tuple[str, ...], ...], request: HttpRequest, short
     with markers for the service, token and path (`template_pieces`); each button then joins
     those pieces: twenty renders cost more than the rest of a cached page.
     """
-    buttons: dict[bool, list[bytes | int]] = {}
+    buttons: _Buttons | None = None
     on_list = {str(public_id) for public_id in shortlisted}
     out: list[bytes] = []
     for part in parts:
         if part.__class__ is bytes:
             out.append(part)
         elif part[0] == "shortlist":
-            if not buttons:
-                buttons = _buttons(request)
+            if buttons is None:
+                buttons = _Buttons(request)
             values = (part[1].encode(), part[2].encode())  # the id and the escaped name
-            out.extend([values[p] if p.__class__ is int else p for p in buttons[part[1] in on_list]])
+            button = buttons[part[1] in on_list, part[3] == ENGLISH_NAME]
+            out.extend([values[p] if p.__class__ is int else p for p in button])
         else:
             # str(): django-csp's lazy nonce is falsy until something reads it, and the page's own
             # script tags (which read it) come later, in base.html.
@@ -223,28 +231,37 @@ def fill(parts: tuple[bytes | tuple[str, ...], ...], request: HttpRequest, short
     return b"".join(out)  # every part came from our templates, escaped there
 
 
-def _buttons(request: HttpRequest) -> dict[bool, list[bytes | int]]:
-    """Both buttons, as UTF-8, with this request's CSRF token and path in place, the service's id
+class _Buttons(dict):
+    """A request's buttons by state (on the shortlist; the name English on a Welsh page), each built
+    when first asked for: as UTF-8, with this request's CSRF token and path in place, the service's id
     and name still slots (`_ID`, `_NAME`)."""
-    # One token for the page's forms, taken only if a button shows it (as the template's lazy
-    # `csrf_token`): a page without results sets no CSRF cookie.
-    page_values = {_TOKEN: conditional_escape(get_token(request)), _PATH: conditional_escape(request.get_full_path())}
-    buttons = {}
-    for on_list in (False, True):
+
+    def __init__(self, request: HttpRequest) -> None:
+        super().__init__()
+        # One token for the page's forms, taken only if a button shows it (as the template's lazy
+        # `csrf_token`): a page without results sets no CSRF cookie.
+        self.page_values = {
+            _TOKEN: conditional_escape(get_token(request)), _PATH: conditional_escape(request.get_full_path())}
+
+    def __missing__(self, state: tuple[bool, bool]) -> list[bytes | int]:
         filled: list[str | int] = []
-        for piece in template_pieces.pieces_for(SHORTLIST_BUTTON, (on_list,), partial(_button, on_list=on_list)).pieces:
-            piece = page_values.get(piece, piece)
+        for piece in template_pieces.pieces_for(SHORTLIST_BUTTON, state, partial(_button, state=state)).pieces:
+            piece = self.page_values.get(piece, piece)
             if isinstance(piece, str) and filled and isinstance(filled[-1], str):
                 filled[-1] += piece
             else:
                 filled.append(piece)
-        buttons[on_list] = [piece.encode() if isinstance(piece, str) else piece for piece in filled]
-    return buttons
+        button = self[state] = [piece.encode() if isinstance(piece, str) else piece for piece in filled]
+        return button
 
 
-def _button(template: object, on_list: bool) -> tuple[str | int, ...]:
+def _button(template: object, state: tuple[bool, bool]) -> tuple[str | int, ...]:
+    on_list, english_name = state
     marks = template_pieces.marks(_BUTTON_SLOTS)
-    service = SimpleNamespace(public_id=marks["id"], name=marks["name"])
+    # A stand-in service: its name a slot, with the English and Welsh names the template's
+    # `lang_attr` reads to mark it English or not (on an English page it marks neither).
+    service = SimpleNamespace(public_id=marks["id"], name=marks["name"], name_en="-",
+                              name_cy="" if english_name else "-")
     html = template.template.render(Context({
         "request": template_pieces.StandInRequest(marks["path"]), "csrf_token": marks["csrf_token"],
         "service": service, "shortlisted": {marks["id"]} if on_list else set(),

@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from directory import form_fields, local_authority_options
+from directory.forms import SearchForm
 
 TEMPLATE = "directory/includes/search_form.html"
 
@@ -101,7 +102,7 @@ def _sort_options(form: Form) -> str:
     return "".join(f"{start} selected{end}" if value == chosen else f"{start}{end}" for value, start, end in options)
 
 
-def search_form_html(form: Form, view: str, directory_version: str | None) -> SafeString:
+def search_form_html(form: SearchForm, view: str, directory_version: str | None) -> SafeString:
     """As search_form.html with this form, view ("map" or "list") and directory version."""
     language = get_language()
     strings = _strings(language)
@@ -110,7 +111,8 @@ def search_form_html(form: Form, view: str, directory_version: str | None) -> Sa
     la_errors, sort_errors = form_fields.errors_of(la), form_fields.errors_of(sort)
     more = (form["delivery"], form["max_wait"], form["referrer"])
     is_open = any(field.value() for field in more) or any(form_fields.errors_of(field) for field in more)
-    la_described = ' aria-describedby="id_la-error"' if la_errors else ""
+    described = form.la_described_by()
+    la_described = f' aria-describedby="{conditional_escape(described)}"' if described else ""
     view_input = '<input type="hidden" name="view" value="map">' if view == "map" else ""
     return mark_safe(  # noqa: S308 - translations from our catalogue; every value escaped
         f'<form method="get" action="{url}" novalidate class="sm-search-form" id="search-form" role="search"'

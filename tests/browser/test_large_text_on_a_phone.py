@@ -118,3 +118,50 @@ def test_with_200_percent_text_on_a_360_px_phone_no_title_label_or_tag_breaks_a_
         assert not split, f"words broken across lines at 360 px with 200% text: {split}"
     finally:
         page.context.close()
+
+
+# The sort's choices as laid out: each one's box, its item's (the choice and the "·" drawn after it)
+# and what is drawn after it; and the text of the whole control.
+SORT_CHOICES = r"""() => {
+  const nav = document.querySelector('.sm-sort');
+  return {
+    text: nav.textContent,
+    left: nav.getBoundingClientRect().left,
+    items: [...nav.querySelectorAll('li')].map(item => {
+      const choice = item.firstElementChild.getBoundingClientRect(), box = item.getBoundingClientRect();
+      return {label: item.textContent, after: getComputedStyle(item, '::after').content,
+              choice: {top: choice.top, bottom: choice.bottom, left: choice.left, right: choice.right},
+              item: {top: box.top, bottom: box.bottom, right: box.right}};
+    }),
+  };
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+@pytest.mark.parametrize(("text_size", "viewport"), [(16, PHONE_360), (24, {"width": 700, "height": 900}), (32, PHONE_320)])
+def test_a_sort_separator_stays_beside_the_choice_before_it(browser, live_server, language, text_size, viewport):
+    # " · " written between the links (each an inline-block on a phone, which a line may break either
+    # side of) ended lines, began them ("· Yr agosaf"), and at 320 px with 200% text stood alone on one.
+    page = _phone(browser, text_size, viewport)
+    try:
+        prefix = "/cy" if language == "cy" else ""
+        assert page.goto(f"{live_server.url}{prefix}/search/?la={POWYS}").status == 200
+        sort = page.evaluate(SORT_CHOICES)
+        assert "·" not in sort["text"], "a separator written as text, apart from its choice"
+        snapshot = page.locator(".sm-sort").aria_snapshot()  # what a screen reader is given
+        assert "- list:" in snapshot and snapshot.count("- listitem:") == 3 and "·" not in snapshot, snapshot
+        items = sort["items"]
+        assert len(items) == 3 and items[-1]["after"] == "none"
+        if text_size == 32:
+            # Text made larger on a narrow screen: one choice a line, nothing between them.
+            assert all(item["after"] == "none" and item["choice"]["left"] == sort["left"] for item in items)
+            assert items[0]["item"]["bottom"] <= items[1]["item"]["top"] and items[1]["item"]["bottom"] <= items[2]["item"]["top"]
+        else:
+            for item in items[:-1]:
+                assert "·" in item["after"], item
+                # Drawn on its choice's line, just after it: the item is no taller than the choice.
+                assert item["item"]["top"] == item["choice"]["top"] and item["item"]["bottom"] == item["choice"]["bottom"], item
+                assert 0 < item["item"]["right"] - item["choice"]["right"] < text_size, item
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    finally:
+        page.context.close()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from directory.postcodes import lookup_postcode, parse_postcode
+from directory.postcodes import OUTSIDE_GREAT_BRITAIN, lookup_postcode, outside_great_britain, parse_postcode
 from tests.factories import PostcodeFactory
 
 
@@ -59,6 +59,20 @@ def test_a_letter_typed_for_a_digit_where_only_a_digit_can_be_is_read_as_one(raw
 @pytest.mark.parametrize("raw", ["", "XX", "12345", "CF10 1E", "CF10 1EPP", "<script>", "CF10 1EP" * 20])
 def test_it_rejects_what_cannot_be_a_postcode(raw):
     assert parse_postcode(raw) is None
+
+
+@pytest.mark.parametrize(("raw", "area"), [
+    ("BT1 1AA", "BT"), ("bt93", "BT"), ("BT48 6", "BT"),  # Northern Ireland: a unit, a district, a sector
+    ("IM1 1AA", "IM"), ("JE2 3", "JE"), ("GY1", "GY"), ("GY9 3", "GY"),  # Isle of Man; Jersey; Guernsey (Alderney)
+])
+def test_a_postcode_from_outside_great_britain_says_where_it_is(raw, area):
+    assert outside_great_britain(parse_postcode(raw)) is OUTSIDE_GREAT_BRITAIN[area]
+
+
+@pytest.mark.parametrize("raw", ["CF10 1EP", "B1 1AA", "G1", "GU1 1", "IG1 1AA", "IP1", "E1", "SW1A 1AA", "TR21"])
+def test_a_postcode_in_great_britain_says_nothing_of_being_outside_it(raw):
+    # Birmingham, Glasgow, Guildford, Ilford, Ipswich: areas that share a letter with one outside it.
+    assert outside_great_britain(parse_postcode(raw)) is None
 
 
 @pytest.mark.django_db

@@ -102,3 +102,18 @@ def test_a_card_says_not_stated_for_the_ages_and_delivery_an_import_did_not_stat
     assert parts["ages"] == {"en": "Ages: not stated", "cy": "Oedrannau: heb eu nodi"}[language]
     said = {"en": "Not stated: how support is given.", "cy": "Heb ei nodi: sut mae cymorth yn cael ei roi."}[language]
     assert parts["delivery"] == f'<br><span class="govuk-body-s">{said}</span>'
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+@pytest.mark.parametrize("name_cy", ["", "Gwasanaeth Cymraeg"])
+def test_the_referral_forms_hidden_service_name_is_marked_english_where_a_welsh_page_shows_it_so(language, name_cy):
+    # "Ffurflen atgyfeirio (Family Support)" read the English name in a Welsh voice, where the card's
+    # heading marks it lang="en" (and the referral pack's own link did).
+    service = ServiceFactory.build(name_en="Family Support", name_cy=name_cy, referral_url="https://example.org/refer")
+    with translation.override(language):
+        rows = result_cards._parts(SimpleNamespace(service=service, wait=None), result_cards._Strings())[
+            result_cards.PARTS.index("rows")]
+    english = language == "cy" and not name_cy
+    shown = "Family Support" if language == "en" or not name_cy else name_cy
+    hidden = '<span class="govuk-visually-hidden" lang="en">' if english else '<span class="govuk-visually-hidden">'
+    assert f"{hidden} ({shown})</span></a>" in rows

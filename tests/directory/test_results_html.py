@@ -15,12 +15,13 @@ from django.core.paginator import Paginator
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from directory import results_html
 from directory.forms import Place, SearchForm
 from directory.search_cache import Holes
-from directory.selectors import PAGE_SIZE, Exclusion, Group, SearchArea, SearchOutcome
+from directory.selectors import PAGE_SIZE, SORTS, Exclusion, Group, SearchArea, SearchOutcome
 from tests.factories import AreaFactory
 
 CARD = {name: mark_safe(f"<!--{name}-->") for name in ("head", "ages", "rows", "delivery", "tail")}
@@ -208,6 +209,30 @@ def test_a_group_that_runs_on_from_the_previous_page_says_continued(language):
     else:
         assert headings[2][0].endswith(" (parhad)") and not headings[2][1].endswith(" (parhad)")
         assert headings[4][0].endswith(" (parhad)") and not headings[3][0].endswith(" (parhad)")
+
+
+@pytest.mark.usefixtures("_areas")
+@pytest.mark.parametrize("render", [results_html.search_results_html, results_html.render_template])
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_sort_choices_are_a_list_the_current_one_marked_with_no_separator_written_between(render, language):
+    # " · " written between the links was a line's last character on a phone, or a line of its own at
+    # 320 px with 200% text; the stylesheet draws it after each item now, inside it (servicemap.css).
+    outcome = SearchOutcome(AREAS[2], _results((3, 0, 0)), [], considered=3)
+    request = RequestFactory().get("/search/?la=W06000015&sort=wait")
+    form = SearchForm(request.GET)
+    form.is_valid()
+    form.place = PLACES[1]
+    with translation.override(language):
+        html = render(request, form=form, outcome=outcome, page=Paginator(outcome.results, PAGE_SIZE).page(1),
+                      page_notice="", view="list", holes=Holes(), directory_version="v1")
+        labels = [str(conditional_escape(label)) for _value, label in SORTS]
+    nav = re.search(r'<nav class="sm-sort govuk-body-s"[^>]*>(.*?)</nav>', html, re.S)[1]
+    items = re.findall(r'<li class="sm-sort__item">(.*?)</li>', nav)
+    assert re.search(r'<ul class="sm-sort__list">(<li class="sm-sort__item">.*?</li>){3}</ul>', nav)
+    assert [re.sub("<[^>]+>", "", item) for item in items] == labels
+    assert items[1] == f'<strong aria-current="true">{labels[1]}</strong>'  # the current sort, not a link
+    assert all(item.startswith('<a class="govuk-link" href="?la=W06000015&amp;sort=') for item in (items[0], items[2]))
+    assert "·" not in nav
 
 
 @pytest.mark.usefixtures("_areas")

@@ -14,6 +14,8 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from directory import renderings, result_cards, search_cache, search_index, version
 from directory.models import PostcodeDistrict, Service, ServiceRendering, WaitingTimeReport
@@ -124,22 +126,50 @@ def test_each_visitor_sees_their_own_shortlist_on_a_cached_page(client, wales_ar
     assert 'name="next" value="/search/?postcode=CF10+1&amp;age=9&amp;abuse_form=intra_familial"' in page
 
 
-def test_a_filled_button_is_the_button_the_template_renders(rf):
+def test_a_welsh_page_marks_a_shortlist_buttons_english_name_as_english_cached_or_not(
+    client, wales_areas, cardiff_postcode
+):
+    # The button's hidden "Ychwanegu at y rhestr fer: <name>" was read in a Welsh voice for an
+    # English name, where the card's heading above it is marked lang="en".
+    english = ServiceFactory(name="Cardiff Family Support", name_cy="", coverage=[wales_areas[CARDIFF]])
+    welsh = ServiceFactory(name="Swansea Young People", name_cy="Pobl Ifanc Abertawe", coverage=[wales_areas[CARDIFF]])
+    client.post(reverse("directory:shortlist_add"), {"service": str(welsh.public_id), "next": QUERY})
+
+    for path in (QUERY, "/cy" + QUERY):
+        first = client.get(path).content.decode()
+        cached = _cached(client, path).content.decode()  # kept from its second ask, and served from the cache
+        for page in (first, cached):
+            assert page.count('<span class="govuk-visually-hidden" lang="en">: Cardiff Family Support</span>') == (
+                path.startswith("/cy"))
+            assert '<span class="govuk-visually-hidden">: Pobl Ifanc Abertawe</span>' in page or not path.startswith("/cy")
+            assert '<span class="govuk-visually-hidden">: Swansea Young People</span>' in page or path.startswith("/cy")
+            assert page.count('lang="en">: ') == page.count(f'lang="en">{english.name}</a></h3>')  # as the card's heading
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+@pytest.mark.parametrize("name_cy", ["", "Grŵp Tom & Jerry"])
+def test_a_filled_button_is_the_button_the_template_renders(rf, language, name_cy):
     request = rf.get(QUERY)
     request.csp_nonce = None
-    service = search_cache.ShortlistedService(uuid4(), "Tom & Jerry's <b>group</b>")
-    holes = search_cache.Holes()
-    parts = holes.split("<p>" + holes.shortlist_button(service) + "</p>")
+    named = search_cache.ShortlistedService(uuid4(), "Tom & Jerry's <b>group</b>")  # a name alone
+    # As a search's light row: its name in the page's language, English where it has no Welsh one.
+    translated = ServiceFactory.build(name="Tom & Jerry's <b>group</b>", name_cy=name_cy)
+    with translation.override(language):
+        for service in (named, translated):
+            holes = search_cache.Holes()
+            parts = holes.split("<p>" + holes.shortlist_button(service) + "</p>")
 
-    for shortlisted in (set(), {service.public_id}):
-        filled = search_cache.fill(parts, request, shortlisted).decode()
+            for shortlisted in (set(), {service.public_id}):
+                filled = search_cache.fill(parts, request, shortlisted).decode()
 
-        token = re.search(r'csrfmiddlewaretoken" value="([^"]+)"', filled)[1]
-        expected = render_to_string(search_cache.SHORTLIST_BUTTON, {
-            "service": service, "shortlisted": shortlisted, "request": request, "csrf_token": token,
-        })
-        assert filled == f"<p>{expected}</p>"
-        assert "Tom &amp; Jerry&#x27;s &lt;b&gt;group&lt;/b&gt;" in filled
+                token = re.search(r'csrfmiddlewaretoken" value="([^"]+)"', filled)[1]
+                expected = render_to_string(search_cache.SHORTLIST_BUTTON, {
+                    "service": service, "shortlisted": shortlisted, "request": request, "csrf_token": token,
+                })
+                assert filled == f"<p>{expected}</p>"
+                assert escape(service.name) in filled
+        # The name is marked English where a Welsh page shows it in English, and nowhere else.
+        assert ('class="govuk-visually-hidden" lang="en">' in filled) == (language == "cy" and not name_cy)
 
 
 def test_the_map_of_a_cached_search_gets_each_response_nonce(client, wales_areas, cardiff_postcode):

@@ -18,6 +18,7 @@ STATES = [
     {"no_disclosure": ["on"], "welsh": ["1"], "la": ["W06000015"], "sort": ["wait"]},
     {"proceedings_ongoing": ["false"], "la": ["W06000016"], "sort": ["distance"], "max_wait": [""]},
     {"welsh": [""], "postcode": ["CF10 1AA"], "la": [""], "sort": ["best"], "delivery": ["phone"]},
+    {"postcode": ["ZZ9 9"]},  # not found: the list, which the message offers, is described by it
 ]
 
 
@@ -56,6 +57,7 @@ def test_the_states_cover_the_form_branches():
     assert '<details class="govuk-details" open>' in rendered
     assert '<details class="govuk-details">' in rendered
     assert 'aria-describedby="id_la-error"' in rendered
+    assert 'name="la" aria-describedby="id_postcode-error">' in rendered
     assert '<option value="wait" selected>' in rendered
     assert 'value="1" checked>' in rendered  # a situation checkbox
     assert '<input type="hidden" name="view" value="map">' in rendered

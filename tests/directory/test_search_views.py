@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 
 from directory import postcodes, selectors
@@ -156,6 +157,10 @@ BAD_INPUT = [
     ("postcode=XX", 400, postcodes.MALFORMED),
     ("postcode=<script>alert(1)</script>", 400, postcodes.MALFORMED),
     ("postcode=CF10+9", 400, postcodes.UNKNOWN),
+    ("postcode=BT1+1", 400, postcodes.OUTSIDE_GREAT_BRITAIN["BT"]),
+    ("postcode=im1", 400, postcodes.OUTSIDE_GREAT_BRITAIN["IM"]),
+    ("postcode=JE2+3", 400, postcodes.OUTSIDE_GREAT_BRITAIN["JE"]),
+    ("postcode=GY9+3", 400, postcodes.OUTSIDE_GREAT_BRITAIN["GY"]),
     ("age=9", 400, NO_LOCATION),
     ("postcode=CF10+1&page=999999", 200, "There is only 1 page of results"),
     ("postcode=CF10+1&page=abc", 200, "showing the first page"),
@@ -194,6 +199,61 @@ def test_errors_are_summarised_with_links_to_their_fields(client, wales_areas):
     assert 'id="id_age-error"' in html
     assert "<title>Error:" in html
     assert 'value="abc"' in html  # what was typed stays in the box
+
+
+def _error_parts(html: str) -> dict:
+    return {
+        "summary": re.findall(r'<li><a href="#([^"]+)">([^<]*)</a></li>', html),
+        "postcode": re.findall(r'<p id="id_postcode-error" class="govuk-error-message">'
+                               r'<span class="govuk-visually-hidden">[^<]*</span> ([^<]*)</p>', html),
+        "postcode_described": re.search(r'<input[^>]* id="id_postcode"[^>]*aria-describedby="([^"]*)"', html)[1],
+        "la_described": re.search(r'<select [^>]*id="id_la"[^>]*?(?: aria-describedby="([^"]*)")?>', html)[1],
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+@pytest.mark.parametrize(("postcode", "area"), [("BT1 1AA", "BT"), ("IM2", "IM"), ("JE2 3", "JE"), ("GY1 1", "GY")])
+def test_a_postcode_from_outside_great_britain_says_where_it_is_on_the_postcode_box(
+    client, wales_areas, language, postcode, area,
+):
+    # It was "We could not find that postcode. Check it": a right postcode, which no search can start
+    # from (the postcode tables are Great Britain's). The message says why, and links to the box.
+    prefix = "/cy" if language == "cy" else ""
+    response = client.get(prefix + SEARCH + "?" + urlencode({"postcode": postcode}), follow=True)  # a full one is cut
+
+    assert response.status_code == 400
+    with translation.override(language):
+        message = str(postcodes.OUTSIDE_GREAT_BRITAIN[area])
+    parts = _error_parts(unescape(response.content.decode()))
+    assert parts["summary"] == [("id_postcode", message)]
+    assert parts["postcode"] == [message] and "id_postcode-error" in parts["postcode_described"].split()
+    assert parts["la_described"] is None  # the list is not what this message sends them to
+    assert ("yng Ngogledd Iwerddon" in message) == (language == "cy" and area == "BT")  # in Welsh
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_postcode_not_found_links_to_the_list_it_offers_which_says_why(client, wales_areas, language):
+    # The summary's link lands on the local authority list (the message offers it instead): a screen
+    # reader landing there heard only "Or choose their local authority", not why it was there.
+    prefix = "/cy" if language == "cy" else ""
+    response = client.get(prefix + SEARCH + "?postcode=CF10+9ZZ", follow=True)  # cut to its sector
+
+    assert response.status_code == 400
+    with translation.override(language):
+        message = str(postcodes.UNKNOWN)
+    parts = _error_parts(unescape(response.content.decode()))
+    assert parts["summary"] == [("id_la", message)]
+    assert parts["postcode"] == [message]  # shown at the postcode box, where the mistake may be
+    assert parts["la_described"] == "id_postcode-error"  # and read out at the list
+
+
+def test_a_postcode_from_outside_great_britain_with_an_authority_chosen_still_searches(client, wales_areas):
+    # The chosen authority decides whose referrals count, as for any postcode not found.
+    ServiceFactory(name="Cardiff service", coverage=[wales_areas[CARDIFF]])
+
+    response = client.get(SEARCH + "?postcode=BT1+1&la=" + CARDIFF)
+
+    assert response.status_code == 200 and "Cardiff service" in _text(response)
 
 
 @pytest.mark.parametrize("typed", ["CF10    1EP", " cf10 1ep. ", "CF10-1EP", "cf101ep"])

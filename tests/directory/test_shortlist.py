@@ -137,6 +137,24 @@ def test_each_referral_form_link_in_the_pack_names_its_service(client, db):
                      "https://example.org/second": "Referral form (Second)"}
 
 
+def test_on_welsh_pages_a_shortlist_buttons_english_name_is_marked_english(client, db):
+    # The service page and the shortlist render the button's template themselves (the search fills
+    # a cached one: test_search_cache.py); an English name in a Welsh sentence was read in Welsh.
+    english = ServiceFactory(name="Family Support", name_cy="")
+    welsh = ServiceFactory(name="Young People", name_cy="Pobl Ifanc")
+    client.post(ADD, {"service": str(english.public_id)})  # on the list: its button removes it
+
+    for service in (english, welsh):
+        html = client.get(f"/cy/services/{service.public_id}/").content.decode()
+        english_name = f'<span class="govuk-visually-hidden" lang="en">: {english.name}</span>'
+        assert (english_name in html) == (service == english)
+        assert ('<span class="govuk-visually-hidden">: Pobl Ifanc</span>' in html) == (service == welsh)
+    shortlist = client.get(f"/cy{SHORTLIST}").content.decode()
+    assert f'<span class="govuk-visually-hidden" lang="en">: {english.name}</span></button>' in shortlist
+    english_page = client.get(f"/services/{english.public_id}/").content.decode()
+    assert f'<span class="govuk-visually-hidden">: {english.name}</span></button>' in english_page
+
+
 def test_the_packs_contact_lines_start_with_what_there_is(client, db):
     by_email = ServiceFactory(referral_phone="", referral_email="refer@example.org", organisation__phone="")
     by_address = ServiceFactory(referral_phone="", referral_email="", organisation__phone="", organisation__email="")

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 # English that Django's and the packages' Welsh catalogues left on these pages.
 ENGLISH = [
-    # every page: the header, the sidebar, the index
-    "View site", "Toggle theme", "Breadcrumbs", "Sidebar", "Toggle navigation", "Start typing to filter",
+    # every page: the header, the sidebar, the index ("Django" and "Axes": the defaults' names for them)
+    "Django", "Axes", "View site", "Toggle theme", "Breadcrumbs", "Sidebar", "Toggle navigation", "Start typing to filter",
     "Filter navigation items", "Model name", "Add link", "Change or view list link", "Recent actions", "My actions",
     # lists: filters, actions, read-only models
     "Show counts", "Clear all filters", "Select all objects on this page", "for an action", "to view", "Has date",
@@ -32,12 +32,12 @@ ENGLISH = [
     # history
     "change history", "Choose a date from the list below", "Changed by", "Change reason", "entries", "Revert",
     # accounts and passwords
-    "Raw passwords are not stored", "Reset password", "Required. 150 characters", "The groups this user belongs to",
+    "Raw passwords are not stored", "Whether the user will be able", "current password for this user will be lost", "Reset password", "Required. 150 characters", "The groups this user belongs to",
     "Enter the same password as before", "didn’t match", "Password-based authentication", "Your password can’t",
     "Your password must contain", "Please enter your old password", "After you’ve created a user",
     # django-axes
     "access attempt", "access failure", "access log", "Attempt Time", "IP Address", "User Agent", "Username",
-    "Failed Logins", "Locked Out", "Form Data", "Meta Data", "Logout Time", "Access lock out",
+    "Failed Logins", "Status", "Locked Out", "Form Data", "Meta Data", "Logout Time", "Access lock out",
 ]
 
 
@@ -98,6 +98,7 @@ def _welsh_pages(client, user, records):
         "a record that is gone": "/cy/admin/directory/service/999999/change/",
         "account": f"/cy/admin/auth/user/{user.pk}/change/",
         "new account": "/cy/admin/auth/user/add/",
+        "account password": f"/cy/admin/auth/user/{user.pk}/password/",
         "password change": "/cy/admin/password_change/",
         "sign-in attempts": "/cy/admin/axes/accessattempt/?locked_out=yes",
         "sign-in attempt": f"/cy/admin/axes/accessattempt/{AccessAttempt.objects.get().pk}/change/",

@@ -27,8 +27,8 @@ ENGLISH = [
     # change forms, their errors and messages
     "Add another", "Change selected", "Delete selected", "View selected", "Hold down", "Please correct the error",
     "was changed successfully", "was added successfully", "Perhaps it was deleted", "is violated",
-    # delete confirmation
-    "Are you sure you want to delete", "Summary", "Objects", "Yes, I’m sure", "No, take me back",
+    # delete confirmation (Django's names for the coverage's link rows)
+    "relationship", "object (", "Are you sure you want to delete", "Summary", "Objects", "Yes, I’m sure", "No, take me back",
     # history
     "change history", "Choose a date from the list below", "Changed by", "Change reason", "entries", "Revert",
     # accounts and passwords
@@ -152,7 +152,8 @@ def test_the_welsh_admin_says_what_it_shows_in_welsh(superuser_client, records):
     assert "Yn ôl statws" in pages["list, filtered and searched"]  # "Wrth statws": "wrth" is "beside"
     assert "Clirio pob hidl" in pages["list, filtered and searched"]
     assert re.search(r"Cywirwch y gwall(au)? isod\.", pages["service with errors"])
-    assert "Mae’r gwerthoedd yn torri’r cyfyngiad “service_age_min_lte_max”." in pages["service with errors"]
+    # What is wrong, in words (Django's message named the constraint: "service_age_min_lte_max").
+    assert "Ni ddylai'r oedran ieuengaf fod yn fwy na'r oedran hynaf." in pages["service with errors"]
     assert "Ydw, rwy’n siŵr" in pages["delete confirmation"]
     assert re.search(r"Ydych chi’n siŵr eich bod am ddileu’r gwasanaeth “Harbour Recovery Service”\?",
                      pages["delete confirmation"])

@@ -10,6 +10,7 @@ from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from directory.admin_inlines import LabelledTabularInline
+from directory.listings.selectors import history_reason_display
 from directory.models import (
     Area,
     DirectoryVersion,
@@ -33,6 +34,17 @@ from directory.models import (
 HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    def render_history_view(self, request, template, context, **kwargs):
+        # django-simple-history prints each version's change reason as stored, "None" where none was
+        # given: shown as the listing's own history page shows it (the reasons this app writes in the
+        # page's language), a dash where there is none. The page's rows only, never saved. (A past
+        # version's page, rendered here too, has no list.)
+        for record in context.get("page_obj", ()):
+            record.history_change_reason = history_reason_display(record.history_change_reason or "") or "—"
+        return super().render_history_view(request, template, context, **kwargs)
+
+
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
     list_display = ("name", "name_cy", "code", "kind", "children_0_17", "children_year")
@@ -48,7 +60,7 @@ class LocationInline(admin.StackedInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class OrganisationAdmin(HistoryAdmin, TranslationAdmin):
     formfield_overrides = HTTPS_LINKS
     list_display = ("name", "email", "phone", "charity_number", "is_sample")
     list_filter = ("is_sample",)
@@ -89,7 +101,7 @@ class WaitingTimeInline(LabelledTabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class ServiceAdmin(HistoryAdmin, TranslationAdmin):
     formfield_overrides = HTTPS_LINKS
     list_display = ("name", "organisation", "status", "age_min", "age_max", "welsh_available", "last_confirmed_at")
     list_filter = (
@@ -146,7 +158,7 @@ class ServiceAdmin(SimpleHistoryAdmin, TranslationAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(SimpleHistoryAdmin):
+class LocationAdmin(HistoryAdmin):
     list_display = ("name", "organisation", "postcode", "do_not_publish_address")
     list_filter = ("do_not_publish_address",)
     search_fields = ("name", "postcode", "organisation__name_en", "organisation__name_cy")

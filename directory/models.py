@@ -16,7 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, get_language_info, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -334,17 +334,33 @@ class Service(models.Model):
                          name="service_feed_cy_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(age_min__lte=F("age_max")), name="service_age_min_lte_max"),
-            models.CheckConstraint(condition=Q(age_min__gte=0) & Q(age_max__lte=25), name="service_age_in_range"),
+            # Each says what is wrong in words (Django's own message names the constraint), as the
+            # listings' forms do (directory/listings/forms.py has the same messages).
+            models.CheckConstraint(
+                condition=Q(age_min__lte=F("age_max")), name="service_age_min_lte_max",
+                violation_error_message=_("The youngest age must not be more than the oldest age."),
+            ),
+            models.CheckConstraint(
+                condition=Q(age_min__gte=0) & Q(age_max__lte=25), name="service_age_in_range",
+                violation_error_message=_("Enter an age in years from 0 to 25, like 4 or 4.5."),
+            ),
             models.CheckConstraint(
                 condition=Q(supports_child=True) | Q(supports_parent_carer=True) | Q(supports_sibling=True),
                 name="service_supports_someone",
+                violation_error_message=_("Choose who the service supports: the child, parents and carers, or siblings."),
             ),
             models.CheckConstraint(
                 condition=~(Q(pre_trial_therapy=True) & Q(requires_proceedings_finished=True)),
                 name="service_pre_trial_or_after_proceedings",
+                violation_error_message=_(
+                    "A service cannot both offer pre-trial therapy and require the police investigation or court "
+                    "case to be finished."
+                ),
             ),
-            models.CheckConstraint(condition=Q(status__in=["active", "paused", "closed"]), name="service_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "paused", "closed"]), name="service_status_valid",
+                violation_error_message=_("Choose whether the service is taking referrals, has paused them or is closed."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -442,6 +458,10 @@ class Location(models.Model):
                 condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
                 | (Q(latitude__gte=-90) & Q(latitude__lte=90) & Q(longitude__gte=-180) & Q(longitude__lte=180)),
                 name="location_coordinates_valid",
+                violation_error_message=_(
+                    "Enter both the latitude and the longitude, or neither: a latitude from -90 to 90 and a longitude "
+                    "from -180 to 180."
+                ),
             ),
         ]
 
@@ -498,7 +518,10 @@ class WaitingTimeReport(models.Model):
         ordering = ["-as_of", "-recorded_at", "-id"]
         indexes = [models.Index(fields=["service", "-as_of", "-recorded_at"], name="wait_latest_idx")]
         constraints = [
-            models.CheckConstraint(condition=Q(weeks__gte=0) & Q(weeks__lte=520), name="wait_weeks_in_range"),
+            models.CheckConstraint(
+                condition=Q(weeks__gte=0) & Q(weeks__lte=520), name="wait_weeks_in_range",
+                violation_error_message=_("Enter a whole number of weeks from 0 to 520."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -596,11 +619,16 @@ class ServiceChange(models.Model):
         ordering = ["submitted_at", "id"]
         permissions = [("moderate_directory", "Can moderate the directory (approve, reject, restore, invite)")]
         constraints = [
+            # A unique constraint with a condition has Django's message naming it, as a check has.
             models.UniqueConstraint(
                 fields=["service"], condition=Q(state="pending"), name="service_change_one_pending",
+                violation_error_message=_(
+                    "This service already has a change waiting for approval: decide that one first."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(state="rejected", reason=""), name="service_change_rejection_has_reason",
+                violation_error_message=_("Give the reason when a change is not approved."),
             ),
         ]
 
@@ -666,6 +694,7 @@ class ProblemReport(models.Model):
             models.CheckConstraint(
                 condition=Q(reason__in=["contact_details", "closed", "area", "criteria", "waiting_time", "other"]),
                 name="problem_report_reason_valid",
+                violation_error_message=_("Choose what is wrong."),
             ),
         ]
 
@@ -743,6 +772,13 @@ class ServiceRendering(models.Model):
     for anything showing relative dates, today's date): see directory/renderings.py.
     """
 
+    # What each kind is, as the admin's delete confirmation lists a service's (renderings.KINDS).
+    KIND_LABELS = {
+        "oruk-full": _("Open Referral record"),
+        "oruk-summary": _("Open Referral summary"),
+        "card": _("Search result card"),
+    }
+
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="renderings")
     kind = models.CharField(max_length=16)
     language = models.CharField(max_length=8)
@@ -751,9 +787,43 @@ class ServiceRendering(models.Model):
     text = models.TextField()
 
     class Meta:
+        verbose_name = _("saved copy of what the public sees")
+        verbose_name_plural = _("saved copies of what the public sees")
         constraints = [
             models.UniqueConstraint(fields=["service", "kind", "language"], name="service_rendering_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} ({self.language}) of service {self.service_id}"
+        # "Open Referral record (Welsh)": listed under its service, so the service is not named again.
+        kind = self.KIND_LABELS.get(self.kind, self.kind)
+        try:
+            language = get_language_info(self.language)["name_translated"]
+        except KeyError:
+            language = self.language
+        return f"{kind} ({language})"
+
+
+# The link tables Django makes for our many-to-many fields were named "Service-area relationship"
+# in English whatever the page's language (Django words the name once, as it makes the model), and
+# each row "Service_coverage_areas object (73)": so the admin's delete confirmation listed them. Named
+# here instead of by explicit through models, which would rename the coverage history's model and
+# table (django-simple-history names it after the link model) and the admin inline's form fields;
+# this changes nothing stored, and no migration sees these models.
+def _name_link_rows(through: type[models.Model], verbose_name, verbose_name_plural, describe) -> None:
+    through._meta.verbose_name = verbose_name
+    through._meta.verbose_name_plural = verbose_name_plural
+    through.__str__ = describe
+
+
+_name_link_rows(
+    Service.coverage_areas.through, _("referral area"), _("referral areas"),
+    lambda row: gettext("%(service)s takes referrals from %(area)s") % {"service": row.service, "area": row.area},
+)
+_name_link_rows(
+    Service.taxonomy_terms.through, _("taxonomy term of a service"), _("taxonomy terms of services"),
+    lambda row: f"{row.service}: {row.taxonomyterm}",
+)
+_name_link_rows(
+    Area.parents.through, _("membership of a larger area"), _("memberships of larger areas"),
+    lambda row: gettext("%(area)s is part of %(larger_area)s") % {"area": row.from_area, "larger_area": row.to_area},
+)

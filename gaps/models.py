@@ -41,8 +41,15 @@ class UnmetSearchCount(models.Model):
                 fields=["month", "lad_code", "abuse_forms", "age_band", "excluded_by", "reason"],
                 name="unmet_search_count_unique_cell",
             ),
-            models.CheckConstraint(condition=Q(month__day=1), name="unmet_search_count_month_first_day"),
-            models.CheckConstraint(condition=Q(count__gte=0), name="unmet_search_count_not_negative"),
+            # Each says what is wrong in words: Django's own message names the constraint.
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="unmet_search_count_month_first_day",
+                violation_error_message=_("Enter the month as its first day, like 2026-07-01."),
+            ),
+            models.CheckConstraint(
+                condition=Q(count__gte=0), name="unmet_search_count_not_negative",
+                violation_error_message=_("The count cannot be below 0."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -161,7 +161,7 @@ INSTALLED_APPS = [
     "simple_history",
     "directory",
     "gaps",
-    "axes",
+    "servicemap.apps.AxesConfig",  # django-axes, named in the page's language
     "directory.accounts",
     "directory.listings",
 ]

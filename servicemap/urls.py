@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularSwaggerView
 
 from directory import views as directory_views
@@ -11,6 +12,10 @@ from gaps import views as gaps_views
 from servicemap import admin_sign_in, policy_pages, site_files
 
 admin.site.login = admin_sign_in.sign_in  # one sign-in page, with its limits (why: there)
+# The admin names the product (Django's defaults said "Django administration" in the header and the tab).
+admin.site.site_header = _("servicemap administration")
+admin.site.site_title = _("servicemap site admin")
+admin.site.index_title = _("servicemap records")
 
 urlpatterns = [
     path("robots.txt", site_files.robots_txt, name="robots_txt"),

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
 from django.db.models import Q
+from django.utils.functional import lazy
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from directory.accounts.models import AccountDormancy, AccountSettings, Invitation, Membership
@@ -83,6 +88,19 @@ class EmailLanguageFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AccountPasswordChangeForm(AdminPasswordChangeForm):
+    """Django's form for setting an account's password, with its "Password-based authentication"
+    hint in the page's language: Django joins its two sentences when the module is imported, so
+    the hint was in English on Welsh pages. The list (its id is what Django's script shows and
+    hides) is Django's markup; the admin shows help text as HTML."""
+
+    usable_password_help_text = lazy(lambda: format_html(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        SetUnusablePasswordMixin.usable_password_help_text,
+        _("If disabled, the current password for this user will be lost."),
+    ), str)()
+
+
 User = get_user_model()
 admin.site.unregister(User)
 
@@ -91,9 +109,23 @@ admin.site.unregister(User)
 class AccountAdmin(UserAdmin):
     """Django's own user admin, with the language each account is emailed in."""
 
+    change_password_form = AccountPasswordChangeForm
     inlines = [*UserAdmin.inlines, AccountSettingsInline]
     list_filter = [*UserAdmin.list_filter, EmailLanguageFilter]
 
     def get_inlines(self, request, obj):
         # An account made here has no holder yet to choose: emailed in both until they do.
         return self.inlines if obj is not None else []
+
+
+if admin.site.is_registered(AccessAttempt):  # django-axes registers it unless AXES_ENABLE_ADMIN is off
+    admin.site.unregister(AccessAttempt)
+
+    @admin.register(AccessAttempt)
+    class SignInAttemptAdmin(AccessAttemptAdmin):
+        """django-axes' list of sign-in attempts, whose "Status" column (how many tries are left, or
+        locked out) has a name in the page's language: axes names it by its method's name alone."""
+
+        @admin.display(description=_("status"))
+        def status(self, obj: AccessAttempt) -> str:
+            return super().status(obj)

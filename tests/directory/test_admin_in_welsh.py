@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 # English that Django's and the packages' Welsh catalogues left on these pages.
 ENGLISH = [
-    # every page: the header, the sidebar, the index
-    "View site", "Toggle theme", "Breadcrumbs", "Sidebar", "Toggle navigation", "Start typing to filter",
+    # every page: the header, the sidebar, the index ("Django" and "Axes": the defaults' names for them)
+    "Django", "Axes", "View site", "Toggle theme", "Breadcrumbs", "Sidebar", "Toggle navigation", "Start typing to filter",
     "Filter navigation items", "Model name", "Add link", "Change or view list link", "Recent actions", "My actions",
     # lists: filters, actions, read-only models
     "Show counts", "Clear all filters", "Select all objects on this page", "for an action", "to view", "Has date",
@@ -27,17 +27,17 @@ ENGLISH = [
     # change forms, their errors and messages
     "Add another", "Change selected", "Delete selected", "View selected", "Hold down", "Please correct the error",
     "was changed successfully", "was added successfully", "Perhaps it was deleted", "is violated",
-    # delete confirmation
-    "Are you sure you want to delete", "Summary", "Objects", "Yes, I’m sure", "No, take me back",
+    # delete confirmation (Django's names for the coverage's link rows)
+    "relationship", "object (", "Are you sure you want to delete", "Summary", "Objects", "Yes, I’m sure", "No, take me back",
     # history
     "change history", "Choose a date from the list below", "Changed by", "Change reason", "entries", "Revert",
     # accounts and passwords
-    "Raw passwords are not stored", "Reset password", "Required. 150 characters", "The groups this user belongs to",
+    "Raw passwords are not stored", "Whether the user will be able", "current password for this user will be lost", "Reset password", "Required. 150 characters", "The groups this user belongs to",
     "Enter the same password as before", "didn’t match", "Password-based authentication", "Your password can’t",
     "Your password must contain", "Please enter your old password", "After you’ve created a user",
     # django-axes
     "access attempt", "access failure", "access log", "Attempt Time", "IP Address", "User Agent", "Username",
-    "Failed Logins", "Locked Out", "Form Data", "Meta Data", "Logout Time", "Access lock out",
+    "Failed Logins", "Status", "Locked Out", "Form Data", "Meta Data", "Logout Time", "Access lock out",
 ]
 
 
@@ -98,6 +98,7 @@ def _welsh_pages(client, user, records):
         "a record that is gone": "/cy/admin/directory/service/999999/change/",
         "account": f"/cy/admin/auth/user/{user.pk}/change/",
         "new account": "/cy/admin/auth/user/add/",
+        "account password": f"/cy/admin/auth/user/{user.pk}/password/",
         "password change": "/cy/admin/password_change/",
         "sign-in attempts": "/cy/admin/axes/accessattempt/?locked_out=yes",
         "sign-in attempt": f"/cy/admin/axes/accessattempt/{AccessAttempt.objects.get().pk}/change/",
@@ -151,7 +152,8 @@ def test_the_welsh_admin_says_what_it_shows_in_welsh(superuser_client, records):
     assert "Yn ôl statws" in pages["list, filtered and searched"]  # "Wrth statws": "wrth" is "beside"
     assert "Clirio pob hidl" in pages["list, filtered and searched"]
     assert re.search(r"Cywirwch y gwall(au)? isod\.", pages["service with errors"])
-    assert "Mae’r gwerthoedd yn torri’r cyfyngiad “service_age_min_lte_max”." in pages["service with errors"]
+    # What is wrong, in words (Django's message named the constraint: "service_age_min_lte_max").
+    assert "Ni ddylai'r oedran ieuengaf fod yn fwy na'r oedran hynaf." in pages["service with errors"]
     assert "Ydw, rwy’n siŵr" in pages["delete confirmation"]
     assert re.search(r"Ydych chi’n siŵr eich bod am ddileu’r gwasanaeth “Harbour Recovery Service”\?",
                      pages["delete confirmation"])

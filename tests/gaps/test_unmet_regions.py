@@ -266,6 +266,7 @@ def test_each_unmet_table_has_a_heading_of_its_own_in_order_and_stays_named(clie
     main = body[body.index("<main"):body.index("</main>")]
     headings = re.findall(r"<h([1-6])[^>]*>(.*?)</h\1>", main, re.S)
     assert [level for level, _text in headings] == ["1"] + ["2"] * 6  # in order, none skipped
+    assert "{#" not in main
     h2s = [text.strip() for level, text in headings if level == "2"]
     assert h2s[:4] == titles, h2s
     assert h2s[4:] == (["Download", "About these figures"] if not prefix else ["Lawrlwytho", "Am y ffigurau hyn"])

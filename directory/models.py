@@ -670,6 +670,12 @@ class ProblemReport(models.Model):
         WAITING_TIME = "waiting_time", _("The waiting time is wrong")
         OTHER = "other", _("Something else")
 
+    class EmailedTo(models.TextChoices):
+        """Who was emailed about it (directory/listings/notifications.py: problem_reported)."""
+
+        PROVIDERS = "providers", _("The provider's editors")
+        MODERATORS = "moderators", _("The moderators")
+
     COMMENT_MAX_LENGTH = 300
 
     public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True, editable=False)
@@ -678,6 +684,11 @@ class ProblemReport(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     comment = models.CharField(_("comment"), max_length=COMMENT_MAX_LENGTH, blank=True)
+    emailed_to = models.CharField(
+        _("emailed to"), max_length=10, choices=EmailedTo.choices, blank=True,
+        help_text=_("Blank: nobody was emailed, as the same people had been emailed about an earlier report, "
+                    "still open, less than a day before."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -695,6 +706,10 @@ class ProblemReport(models.Model):
                 condition=Q(reason__in=["contact_details", "closed", "area", "criteria", "waiting_time", "other"]),
                 name="problem_report_reason_valid",
                 violation_error_message=_("Choose what is wrong."),
+            ),
+            models.CheckConstraint(
+                condition=Q(emailed_to__in=["", "providers", "moderators"]), name="problem_report_emailed_to_valid",
+                violation_error_message=_("Who was emailed must be blank, the provider's editors or the moderators."),
             ),
         ]
 

@@ -3,6 +3,8 @@ reader's language (directory/mail_language.py): one message per language among t
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -13,7 +15,11 @@ from django.utils.translation import gettext as _
 from directory import mail_language
 from directory.accounts.languages import emails_by_language
 from directory.accounts.roles import moderator_users, organisation_members
-from directory.models import ServiceChange
+from directory.models import ProblemReport, ServiceChange
+
+# After an email about a problem report, the same people are not emailed about another for this
+# long while that report is open: its email led them to the page that lists every open report.
+PROBLEM_REPORTS_QUIET_FOR = timedelta(days=1)
 
 
 def absolute(path: str) -> str:
@@ -71,3 +77,44 @@ def decided_link(change: ServiceChange) -> str:
         return reverse("listings:dashboard")
     edit = reverse("listings:service_edit", args=[change.service.public_id])
     return edit + "?from=rejected" if change.kind == ServiceChange.Kind.EDIT else edit
+
+
+def problem_reported(report: ProblemReport) -> str:
+    """Email the people who can put a reported listing right; returns whom (a
+    `ProblemReport.EmailedTo`), or "" when nobody was emailed.
+
+    The provider's editors, who keep the listing, if it has any with an address; otherwise the
+    moderators, who see every report in their queue but would else not know of one until they looked.
+    Not both: the moderators would be emailed about every report to fix what a provider is already
+    asked to. Anyone may report, so a flood of reports must not become a flood of email: while an
+    earlier report emailed to the same people (the organisation's editors, or the moderators) less
+    than `PROBLEM_REPORTS_QUIET_FOR` ago is open, nobody is emailed; the page the email links to lists
+    every open report. Two reports in the same instant may each send one.
+
+    The email names the listing, the reason chosen and how many reports are open, and links to them.
+    Not the comment: it is free text typed by anyone, checked only for the slips that are easy to
+    recognise (directory/personal_data.py), and an email cannot be taken back from a mailbox as a
+    resolved report is deleted here (directory/retention.py); it is read on the page."""
+    service = report.service
+    providers = organisation_members(service.organisation_id).exclude(email="")
+    if providers.exists():
+        readers, emailed_to = providers, ProblemReport.EmailedTo.PROVIDERS
+        theirs = ProblemReport.objects.filter(service__organisation_id=service.organisation_id)
+        page = "listings:dashboard"
+    else:
+        readers, emailed_to = moderator_users(), ProblemReport.EmailedTo.MODERATORS
+        theirs = ProblemReport.objects.all()
+        page = "listings:moderation"
+    open_reports = theirs.filter(resolved_at__isnull=True)
+    if open_reports.filter(emailed_to=emailed_to, created_at__gt=report.created_at - PROBLEM_REPORTS_QUIET_FOR) \
+            .exclude(pk=report.pk).exists():
+        return ""
+    context = {"report": report, "for_moderators": emailed_to == ProblemReport.EmailedTo.MODERATORS,
+               "open_count": open_reports.count()}
+    send(
+        readers,
+        lambda: _("Problem reported: %(name)s") % {"name": service.name},
+        "emails/problem_reported.txt",
+        lambda: {**context, "url": absolute(reverse(page) + "#problem-reports")},
+    )
+    return emailed_to

@@ -643,10 +643,15 @@ def organisation_contact_update(
 
 @transaction.atomic
 def problem_report_create(*, service: Service, reason: str, comment: str = "") -> ProblemReport:
-    """Anyone may report a problem; nothing about who reported it is kept."""
+    """Anyone may report a problem; nothing about who reported it is kept. The people who can put
+    the listing right are emailed (notifications.problem_reported), and whom is recorded, so that a
+    flood of reports emails them once."""
     report = ProblemReport(service=service, reason=reason, comment=comment.strip())
     report.full_clean()
     report.save()
+    if emailed_to := notifications.problem_reported(report):
+        report.emailed_to = emailed_to
+        report.save(update_fields=["emailed_to"])
     return report
 
 

@@ -66,6 +66,23 @@ def test_the_page_explains_the_steps(moderator_client, services):
     assert b"Download the CSV file" in response.content
 
 
+BACK_TO_MODERATION = re.compile(r'<a href="(?P<href>[^"]+)" class="govuk-back-link">(?P<label>[^<]+)</a>')
+
+
+def test_the_page_leads_back_to_the_moderation_queue_as_the_other_moderation_pages_do(moderator_client, services):
+    # The queue links here; every other page it links to (a change, an invitation) has a back link
+    # to it, and this one had none: the way back was the header's "Moderation".
+    pages = [moderator_client.get(PAGE), _upload_bytes(moderator_client, b"")]
+    invite = moderator_client.get(reverse("accounts:invite")).content.decode()
+    for response in pages:
+        back = BACK_TO_MODERATION.search(response.content.decode())
+        assert back is not None, "no back link"
+        assert (back["href"], back["label"]) == ("/moderation/", "Moderation")
+        assert back.group(0) in invite  # the same link, word for word
+    welsh = BACK_TO_MODERATION.search(moderator_client.get(f"/cy{PAGE}").content.decode())
+    assert (welsh["href"], welsh["label"]) == ("/cy/moderation/", "Cymedroli")
+
+
 def test_the_download_lists_every_service_with_its_current_wait(moderator_client, services):
     rows = {row["service"]: row for row in _download(moderator_client)}
     assert set(rows) == {"Waiting service", "No wait reported"}

@@ -253,3 +253,27 @@ def test_the_heading_and_title_say_which_quarter_for_a_printout_without_the_choi
     body = client.get(prefix + "/gaps/unmet/", {"quarter": "2025-Q2", **params}).content.decode()
     assert f'<span class="govuk-caption-xl">{caption}</span>' in body
     assert re.search(rf"<title>[^<]*: {re.escape(caption)} –", body)
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_each_unmet_table_has_a_heading_of_its_own_in_order_and_stays_named(client, counted, prefix):
+    # Their titles were captions: a screen reader's list of headings held only "Download" and
+    # "About these figures", under the page's own.
+    response = client.get(prefix + "/gaps/unmet/", {"quarter": "2025-Q2", "region": MID_WEST})
+    body = response.content.decode()
+    titles = [html.escape(b.title, quote=False) for b in response.context["report"].breakdowns]
+    assert len(titles) == 4
+    main = body[body.index("<main"):body.index("</main>")]
+    headings = re.findall(r"<h([1-6])[^>]*>(.*?)</h\1>", main, re.S)
+    assert [level for level, _text in headings] == ["1"] + ["2"] * 6  # in order, none skipped
+    assert "{#" not in main
+    h2s = [text.strip() for level, text in headings if level == "2"]
+    assert h2s[:4] == titles, h2s
+    assert h2s[4:] == (["Download", "About these figures"] if not prefix else ["Lawrlwytho", "Am y ffigurau hyn"])
+    for breakdown, title in zip(response.context["report"].breakdowns, titles, strict=True):
+        key = breakdown.key
+        assert f'<h2 class="govuk-heading-m sm-table-title" id="unmet-{key}">{title}</h2>' in body
+        # The scrolling region is named by the heading, and the table by its caption.
+        region = body[body.index(f'aria-labelledby="unmet-{key}"'):]
+        assert region.index("<table") < region.index(f"<caption class=\"govuk-visually-hidden\">{title}</caption>") \
+            < region.index("<thead")

@@ -16,7 +16,7 @@ from django.urls import reverse
 from directory.models import WALES_CODE
 from gaps.forms import NOT_AN_OPTION, SORT_NOT_AN_OPTION
 from gaps.services import record_unmet_search, snapshot_take
-from tests.factories import ClosedServiceFactory, PausedServiceFactory, ServiceFactory
+from tests.factories import ClosedServiceFactory, PausedServiceFactory, ServiceFactory, WaitingTimeReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +58,37 @@ def test_an_area_page_lists_the_services_covering_it_per_layer_with_waits(client
     assert "Gone" not in body
     assert "closed" in body  # the paused service's list
     assert sections["all"]["wales"].n_services == 3
+
+
+def _waiting_list_cells(body: str) -> dict[str, str]:
+    """Each service's name and its "Waiting list" cell, from the first table of services."""
+    table = body[body.index('id="layer-1"'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r'<td class="govuk-table__cell"[^>]*>([^<]+)</td>\s*<td[^>]*>.*?</td>\s*<td class="govuk-table__cell">(.*?)</td>',
+                      table, re.S)
+    return {name: re.sub(r"<[^>]+>", "", cell).strip() for name, cell in rows}
+
+
+def test_the_area_page_says_a_waiting_list_never_reported_is_not_reported_not_open(client, wales_areas):
+    # A service that never gave a wait was shown as "open": nothing said so.
+    cardiff = [wales_areas[CARDIFF]]
+    ServiceFactory(name="Open list", coverage=cardiff, wait_weeks=5)
+    ServiceFactory(name="Never said", coverage=cardiff)
+    WaitingTimeReportFactory(service=ServiceFactory(name="Closed list", coverage=cardiff), referrals_open=False)
+    PausedServiceFactory(name="Paused", coverage=cardiff)
+
+    english = client.get(reverse("gaps:area", args=[CARDIFF])).content.decode()
+    welsh = client.get("/cy" + reverse("gaps:area", args=[CARDIFF])).content.decode()
+
+    assert _waiting_list_cells(english) == {
+        "Closed list": "closed", "Never said": "not reported", "Open list": "open", "Paused": "closed",
+    }
+    assert _waiting_list_cells(welsh) == {
+        "Closed list": "ar gau", "Never said": "heb ei adrodd", "Open list": "ar agor", "Paused": "ar gau",
+    }
+    # Headed as the service's own page heads the same thing.
+    assert '<th scope="col" class="govuk-table__header">Waiting list</th>' in english
+    assert '<th scope="col" class="govuk-table__header">Rhestr aros</th>' in welsh
 
 
 def test_the_area_page_names_services_in_the_page_language_whoever_asked_first(client, wales_areas):

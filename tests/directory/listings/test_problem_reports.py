@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
+import pytest
+import time_machine
+from django.core import mail
 from django.urls import reverse
 
+from directory.accounts.services import account_language_set
 from directory.listings.forms import COMMENT_TOO_LONG, REASON_REQUIRED
+from directory.mail_language import ENGLISH_BELOW
 from directory.models import ProblemReport
+from tests.factories import MembershipFactory, OrganisationFactory, ServiceFactory, UserFactory
+
+SITE = "https://servicemap.example.org"
 
 
 def test_the_report_page_shows_the_listing_and_warns_about_identifying_details(client, service):
@@ -30,7 +39,7 @@ def test_a_report_is_stored_without_anything_about_who_sent_it(client, service):
     report = ProblemReport.objects.get()
     assert (report.reason, report.comment, report.resolved_at) == ("area", "Does not take referrals from Newport.", None)
     assert {f.name for f in ProblemReport._meta.fields} == {
-        "id", "public_id", "service", "reason", "comment", "created_at", "resolved_at", "resolved_by"
+        "id", "public_id", "service", "reason", "comment", "created_at", "resolved_at", "resolved_by", "emailed_to",
     }
 
 
@@ -144,3 +153,128 @@ def test_a_comment_naming_a_child_is_refused_shown_again_and_nothing_is_stored(c
     assert "this seems to hold a date of birth and a child&#x27;s or relative&#x27;s name" in page
     assert 'href="#id_comment"' in page  # the error summary leads to the box
     assert "My daughter Ffion, DOB 2/3/2015, was refused</textarea>" in page  # kept, to edit
+
+
+# Emails about reports: to whoever can put the listing right, nothing about the reporter, and one
+# email for a flood of reports.
+
+@pytest.fixture
+def emailed(settings, django_capture_on_commit_callbacks):
+    """report(service, reason, comment="", address=...) -> the messages that report sent."""
+    settings.SITE_URL = SITE
+    settings.PROBLEM_REPORT_RATE = "1000/hour"
+
+    def report(service, reason: str, comment: str = "", address: str = "192.0.2.1") -> list:
+        from django.test import Client
+
+        before = len(mail.outbox)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = Client().post(reverse("listings:report_problem", args=[service.public_id]),
+                                     {"reason": reason, "comment": comment}, REMOTE_ADDR=address)
+        assert response.status_code == 302
+        return mail.outbox[before:]
+
+    return report
+
+
+def test_a_report_emails_the_providers_editors_a_link_to_their_reports(emailed, service, provider, moderator,
+                                                                        other_provider):
+    [message] = emailed(service, "area", address="198.51.100.23")
+    assert message.to == ["own@example.org"]  # not the moderators, nor another organisation's editors
+    assert message.subject == "Problem reported: Own service"
+    assert 'reported a problem with the listing of Own service (Own organisation)' in message.body
+    assert '"It does not cover my area"' in message.body
+    assert "There is 1 open problem report about your listings." in message.body
+    assert f"{SITE}/manage/#problem-reports" in message.body.split()
+    assert "has no account" not in message.body
+    assert "198.51.100.23" not in message.body  # nothing about who sent it
+    assert ProblemReport.objects.get().emailed_to == ProblemReport.EmailedTo.PROVIDERS
+
+
+def test_the_comment_is_left_out_of_the_email_and_read_on_the_page(emailed, client, service, provider):
+    [message] = emailed(service, "other", "Ring the office on Tuesdays instead.")
+    assert "Ring the office" not in message.body
+    assert "They left a comment, which is not copied into emails: read it on the page below." in message.body
+    elsewhere = OrganisationFactory(name="Elsewhere")
+    MembershipFactory(user=UserFactory(email="elsewhere@example.org"), organisation=elsewhere)
+    [without] = emailed(ServiceFactory(organisation=elsewhere, name="Other"), "area")
+    assert "comment" not in without.body
+    client.force_login(provider)
+    dashboard = client.get(reverse("listings:dashboard")).content.decode()
+    assert 'id="problem-reports"' in dashboard and "Ring the office on Tuesdays instead." in dashboard
+
+
+def test_with_no_provider_account_to_tell_the_moderators_are_emailed_a_link_to_their_queue(
+    emailed, client, service, moderator,
+):
+    # The provider's only accounts cannot be told: one closed, one without an address.
+    MembershipFactory(user=UserFactory(email="gone@example.org", is_active=False), organisation=service.organisation)
+    MembershipFactory(user=UserFactory(email=""), organisation=service.organisation)
+    [message] = emailed(service, "closed")
+    assert message.to == ["mod@example.org"]
+    assert "The provider has no account on servicemap to tell, so this comes to the moderators." in message.body
+    assert "There is 1 open problem report in the moderation queue." in message.body
+    assert f"{SITE}/moderation/#problem-reports" in message.body.split()
+    assert ProblemReport.objects.get().emailed_to == ProblemReport.EmailedTo.MODERATORS
+    client.force_login(moderator)
+    assert 'id="problem-reports"' in client.get(reverse("listings:moderation")).content.decode()
+
+
+def test_a_flood_of_reports_emails_the_editors_once_a_day_while_the_first_is_open(emailed, service, provider):
+    second = ServiceFactory(organisation=service.organisation, name="Second service")
+    start = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        assert len(emailed(service, "area")) == 1
+        for number in range(20):
+            assert emailed(service, "criteria", address=f"192.0.2.{number + 10}") == []
+        assert emailed(second, "closed") == []  # the same people: their page lists both
+    with time_machine.travel(start + timedelta(hours=23, minutes=59), tick=False):
+        assert emailed(service, "area") == []
+    with time_machine.travel(start + timedelta(days=1, minutes=1), tick=False):
+        [message] = emailed(service, "waiting_time")
+    assert "There are 24 open problem reports about your listings." in message.body
+    assert ProblemReport.objects.filter(emailed_to="providers").count() == 2
+    assert ProblemReport.objects.filter(emailed_to="").count() == 22
+
+
+def test_once_the_emailed_report_is_resolved_the_next_is_emailed_at_once(emailed, service, provider):
+    emailed(service, "area")
+    emailed(service, "closed")
+    for report in ProblemReport.objects.all():  # the editors dealt with both
+        report.resolved_at = report.created_at
+        report.save()
+    [message] = emailed(service, "criteria")
+    assert "There is 1 open problem report about your listings." in message.body
+
+
+def test_another_organisations_report_is_emailed_to_its_own_editors(emailed, service, provider, other_provider):
+    emailed(service, "area")
+    other = ServiceFactory(organisation=other_provider.memberships.get().organisation, name="Theirs")
+    [message] = emailed(other, "area")
+    assert message.to == ["other@example.org"]
+
+
+def test_a_flood_about_services_with_no_provider_account_emails_the_moderators_once(emailed, moderator, db):
+    services = [ServiceFactory(name=f"Service {n}", organisation=OrganisationFactory(name=f"Org {n}")) for n in range(5)]
+    sent = [message for service in services for message in emailed(service, "closed")]
+    assert [m.to for m in sent] == [["mod@example.org"]]
+    assert list(ProblemReport.objects.order_by("id").values_list("emailed_to", flat=True)) == [
+        "moderators", "", "", "", ""]
+
+
+def test_the_email_is_in_the_readers_language_with_welsh_links(emailed, service, provider):
+    account_language_set(user=provider, language="cy")
+    [message] = emailed(service, "area")
+    assert message.subject == "Rhoddwyd gwybod am broblem: Own service"
+    assert "Mae 1 adroddiad agored am broblem gyda'ch cofnodion." in message.body
+    assert '"Nid yw\'n cwmpasu fy ardal i"' in message.body  # the reason too
+    assert f"{SITE}/cy/manage/#problem-reports" in message.body.split()
+    assert "someone using" not in message.body.lower() and ENGLISH_BELOW not in message.body
+
+
+def test_an_editor_who_has_not_chosen_a_language_gets_both_welsh_first(emailed, service):
+    MembershipFactory(user=UserFactory(email="unset@example.org"), organisation=service.organisation)
+    [message] = emailed(service, "area")
+    assert message.subject == "Rhoddwyd gwybod am broblem: Own service / Problem reported: Own service"
+    assert message.body.startswith(ENGLISH_BELOW)
+    assert message.body.index(f"{SITE}/cy/manage/") < message.body.index(f"{SITE}/manage/")

@@ -247,7 +247,8 @@ def test_the_maps_key_lists_the_colours_the_map_shows_for_the_chosen_view(live_s
     page.goto(f"{live_server.url}/gaps/?layer=parent_carer&view={view}")
     page.wait_for_selector(".leaflet-overlay-pane path")
     fills = page.eval_on_selector_all(".leaflet-overlay-pane path", "paths => paths.map(p => p.getAttribute('fill'))")
-    keyed = page.eval_on_selector_all(".sm-legend li", """items => items.map(li => [
+    # The classes' entries (a regional view's key also explains the regions' thick edge line).
+    keyed = page.eval_on_selector_all(".sm-legend li:has(.sm-legend-areas)", """items => items.map(li => [
         li.querySelector('span.sm-swatch') ? li.querySelector('span.sm-swatch').style.background : 'hatch',
         li.querySelector('.sm-legend-areas').textContent])""")
     rgb = page.evaluate("""colours => colours.map(c => { const e = document.createElement('span');

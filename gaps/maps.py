@@ -319,8 +319,12 @@ class RegionNames(MacroElement):
                     if (here) { taken.push(here); }
                 });
             }
-            map.on("zoomend resize", place);
+            map.on("zoomend moveend resize", place);
             map.whenReady(place);
+            // Again once the page has settled (its styles and layout; the fit to Wales): placed only
+            // at the first moment, a name could keep a place a "None" label later took.
+            window.addEventListener("load", place);
+            setTimeout(place, 250);
         })({{ this._parent.get_name() }}, {{ this.names|tojson }});
         {% endmacro %}
     """)

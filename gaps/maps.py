@@ -306,6 +306,8 @@ class RegionNames(MacroElement):
             }
             function box(element) { return element.getBoundingClientRect(); }
             function place() {
+                // Mid-zoom the markers are scaled in flight: zoomend places them again.
+                if (map._animatingZoom) { return; }
                 var taken = Array.prototype.map.call(map.getContainer().querySelectorAll(".sm-map-label"), box);
                 labels.forEach(function (label) {
                     var text = label.marker.getElement().firstChild, here = null;
@@ -325,6 +327,7 @@ class RegionNames(MacroElement):
             // at the first moment, a name could keep a place a "None" label later took.
             window.addEventListener("load", place);
             setTimeout(place, 250);
+            map.getContainer().smPlaceRegionNames = place;  // for the browser tests: place them now
         })({{ this._parent.get_name() }}, {{ this.names|tojson }});
         {% endmacro %}
     """)

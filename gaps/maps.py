@@ -327,7 +327,7 @@ class RegionNames(MacroElement):
             // at the first moment, a name could keep a place a "None" label later took.
             window.addEventListener("load", place);
             setTimeout(place, 250);
-            map.getContainer().smPlaceRegionNames = place;  // for the browser tests: place them now
+            map.getContainer().smPlaceLabels = place;  // for the browser tests: place them now
         })({{ this._parent.get_name() }}, {{ this.names|tojson }});
         {% endmacro %}
     """)

@@ -157,7 +157,7 @@ def test_a_regional_view_draws_each_regions_edge_and_name_over_its_local_authori
     _labels_settled(page)
     # Placed once more as the map does after each zoom, now that nothing else moves: the timing of
     # the automatic placements against the page's own settling is not what this checks.
-    page.evaluate("() => document.querySelector('.folium-map').smPlaceRegionNames()")
+    page.evaluate("() => document.querySelector('.folium-map').smPlaceLabels()")
     edges = page.locator(".leaflet-sm-regions-pane path")
     assert edges.count() == 2 * regions  # a white casing and the line over it
     assert page.locator(".leaflet-overlay-pane path").count() == 22

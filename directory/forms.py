@@ -217,11 +217,16 @@ class SearchForm(forms.Form):
             return cleaned
         raw, la = cleaned.get("postcode", ""), cleaned.get("la")
         unknown = ""
-        if raw:
-            parsed = postcodes.parse_postcode(raw)
-            if parsed is None:
-                self.add_error("postcode", postcodes.MALFORMED)
+        parsed = postcodes.parse_postcode(raw) if raw else None
+        if raw and parsed is None:
+            # A local authority's name typed in the postcode box ("Cardiff", "Wrecsam") is searched
+            # as if chosen from the list; any other words say what the box takes.
+            named = local_authorities.by_name(raw)
+            if named is None or la not in (None, named):
+                self.add_error("postcode", postcodes.MALFORMED if re.search(r"\d", raw) else postcodes.NOT_A_POSTCODE)
                 return cleaned
+            la = cleaned["la"] = named
+        elif raw:
             found = postcodes.lookup_postcode(parsed)
             if found is None and la is None:
                 self.add_error("postcode", postcodes.outside_great_britain(parsed) or postcodes.UNKNOWN)

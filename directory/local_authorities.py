@@ -8,6 +8,8 @@ directory's version, so the copy read for a version stays right until the versio
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -32,15 +34,34 @@ def at_version(directory_version: str | None) -> Iterator[None]:
         _READ.reset(token)
 
 
-def by_code(code: str) -> Area | None:
-    """The local authority with this ONS code, or None. The instance is shared: read it only."""
+def _held() -> dict[str, Area]:
     current = _READ.get() or version.current()
     held = _HELD.get(current)
     if held is None:
         held = {area.code: area for area in Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY)}
         _HELD.clear()
         _HELD[current] = held
-    return held.get(code)
+    return held
+
+
+def by_code(code: str) -> Area | None:
+    """The local authority with this ONS code, or None. The instance is shared: read it only."""
+    return _held().get(code)
+
+
+def _name_key(name: str) -> str:
+    """A name as compared: case, accents and punctuation ignored ("Ynys Mon", "tor faen") (pure)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[a-z0-9]+", plain))
+
+
+def by_name(name: str) -> Area | None:
+    """The local authority with this English or Welsh name ("Cardiff", "caerdydd"), or None. Two
+    share no name, so whichever language it is typed in, it names one. No query once held."""
+    key = _name_key(name)
+    if not key:
+        return None
+    return next((area for area in _held().values() if key in (_name_key(area.name), _name_key(area.name_cy))), None)
 
 
 def forget() -> None:

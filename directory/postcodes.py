@@ -31,6 +31,8 @@ _INWARD_START_TYPO = re.compile(r"^(.{2,4})([OI])([A-Z]{2})$")
 _DIGIT_FOR = str.maketrans("OI", "01")
 
 MALFORMED = _("That does not look like a UK postcode")
+# Words alone (a town's name, "Bangor"): a postcode is what to type, or the list is what to use.
+NOT_A_POSTCODE = _("Enter a postcode, like CF10 1, or choose the local authority from the list")
 UNKNOWN = _("We could not find that postcode. Check it, or choose the local authority from the list instead.")
 # The postcode areas of the UK's postcodes outside Great Britain, which the tables (Great Britain's
 # sectors and districts, Wales's units) never hold: "We could not find that postcode. Check it"

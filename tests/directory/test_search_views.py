@@ -154,7 +154,8 @@ BAD_INPUT = [
     ("max_wait=-1&la=" + CARDIFF, 400, "between 0 and 520 weeks"),
     ("max_wait=soon&la=" + CARDIFF, 400, "whole number of weeks"),
     ("la=W06999999", 400, "Choose a local authority from the list"),
-    ("postcode=XX", 400, postcodes.MALFORMED),
+    ("postcode=XX", 400, postcodes.NOT_A_POSTCODE),
+    ("postcode=XX99+99", 400, postcodes.MALFORMED),
     ("postcode=<script>alert(1)</script>", 400, postcodes.MALFORMED),
     ("postcode=CF10+9", 400, postcodes.UNKNOWN),
     ("postcode=BT1+1", 400, postcodes.OUTSIDE_GREAT_BRITAIN["BT"]),
@@ -264,6 +265,49 @@ def test_a_postcode_with_stray_spaces_or_punctuation_is_found(client, wales_area
 
     assert response.redirect_chain == [(SEARCH + "?postcode=CF10+1&cut=1", 302)]  # cut, as typed in any way
     assert "Cardiff service" in _text(response) and "We searched from CF10 1" in _text(response)
+
+
+# A place's name typed in the postcode box, as a social worker who does not have the postcode does:
+# every one was "That does not look like a UK postcode", with nothing said of the list of local
+# authorities beside it.
+@pytest.mark.parametrize(("prefix", "typed", "code", "name"), [
+    ("", "Cardiff", CARDIFF, "Cardiff"),
+    ("", " swansea ", SWANSEA, "Swansea"),
+    ("/cy", "Caerdydd", CARDIFF, "Caerdydd"),
+    ("", "Ynys Mon", "W06000001", "Isle of Anglesey"),  # the accent left out, as on most keyboards
+    ("/cy", "rhondda cynon taf", "W06000016", "Rhondda Cynon Taf"),
+    ("", "Cardiff", "", "Cardiff"),  # ... and with an empty list sent (the form without script)
+])
+def test_a_local_authoritys_name_typed_for_the_postcode_searches_that_authority(
+    client, wales_areas, prefix, typed, code, name
+):
+    ServiceFactory(name="Local service", coverage=[wales_areas[code or CARDIFF]])
+    query = {"postcode": typed} | ({"la": ""} if not code else {})
+
+    response = client.get(prefix + SEARCH + "?" + urlencode(query))
+
+    assert response.status_code == 200
+    assert f"<strong>{name}</strong>" in _text(response) and "Local service" in _text(response)
+
+
+@pytest.mark.parametrize(("prefix", "typed"), [("", "Bangor"), ("/cy", "Aberystwyth"), ("", "Cardiff Bay")])
+def test_a_place_name_that_is_not_a_local_authority_says_to_enter_a_postcode_or_choose_from_the_list(
+    client, wales_areas, prefix, typed
+):
+    response = client.get(prefix + SEARCH + "?" + urlencode({"postcode": typed}))
+
+    assert response.status_code == 400
+    with translation.override("cy" if prefix else "en"):
+        message = str(postcodes.NOT_A_POSTCODE)
+    parts = _error_parts(unescape(response.content.decode()))
+    assert parts["summary"] == [("id_postcode", message)] and parts["postcode"] == [message]
+
+
+def test_a_local_authoritys_name_beside_another_authority_chosen_is_not_guessed_between(client, wales_areas):
+    response = client.get(SEARCH + "?" + urlencode({"postcode": "Cardiff", "la": SWANSEA}))
+
+    assert response.status_code == 400
+    assert _escaped(postcodes.NOT_A_POSTCODE) in response.content.decode()
 
 
 def test_a_district_postcode_works(client, wales_areas, db):

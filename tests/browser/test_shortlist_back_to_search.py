@@ -108,3 +108,32 @@ def test_removing_the_last_service_leaves_a_way_back_to_the_search(live_server, 
     expect(page).to_have_url(f"{live_server.url}/cy/search/?{SEARCH}")
     expect(page.locator("input[name=age]")).to_have_value("9")
     page.context.close()
+
+
+@pytest.mark.browser
+def test_back_to_search_after_reporting_a_problem_returns_to_the_tabs_last_search(live_server, directory_data, browser):
+    # The "Report sent" page's "Back to search" went to an empty form: the search the social worker
+    # had reported a listing from was lost (the browser's back button reaches only the report form).
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport=PHONE).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/search/?{SEARCH}")
+    _wait_for_the_search_to_be_kept(page)
+    page.locator("h3.sm-result__title a").first.click()
+    page.get_by_role("link", name="Report a problem with this listing").click()
+    page.get_by_role("radio", name="The waiting time is wrong").check()
+    page.get_by_role("button", name="Send report").click()
+    expect(page.get_by_role("heading", name="Report sent")).to_be_visible()
+    sent_path = page.url.removeprefix(live_server.url)
+    back = page.get_by_role("link", name="Back to search")
+    expect(back).to_have_attribute("href", f"/search/?{SEARCH}")
+    back.click()
+    expect(page).to_have_url(f"{live_server.url}/search/?{SEARCH}")
+    expect(page.locator("input[name=age]")).to_have_value("9")
+
+    page.goto(f"{live_server.url}/cy{sent_path}")  # in Welsh: the same search, in Welsh
+    expect(page.get_by_role("link", name="Yn ôl i'r chwiliad")).to_have_attribute("href", f"/cy/search/?{SEARCH}")
+    assert errors == []
+    page.context.close()

@@ -44,6 +44,7 @@ def test_a_report_is_stored_without_anything_about_who_sent_it(client, service):
     assert (report.reason, report.comment, report.resolved_at) == ("area", "Does not take referrals from Newport.", None)
     assert {f.name for f in ProblemReport._meta.fields} == {
         "id", "public_id", "service", "reason", "comment", "created_at", "resolved_at", "resolved_by", "emailed_to",
+        "reminded_at", "escalated_at",
     }
 
 
@@ -83,6 +84,23 @@ def test_reports_reach_the_moderators_queue_and_the_providers_dashboard(client, 
     assert "Gone" in client.get(reverse("listings:dashboard")).content.decode()
     client.force_login(other_provider)
     assert "Gone" not in client.get(reverse("listings:dashboard")).content.decode()
+
+
+def test_the_pages_listing_open_reports_say_how_long_each_has_been_open(client, service, provider, moderator):
+    with time_machine.travel(datetime(2025, 3, 3, 16, 30, tzinfo=UTC)):
+        ProblemReport.objects.create(service=service, reason="closed", comment="Gone")
+    with time_machine.travel(datetime(2025, 3, 12, 9, 0, tzinfo=UTC)):
+        ProblemReport.objects.create(service=service, reason="area", comment="Not Newport")
+        for user, page in [(moderator, "listings:moderation"), (provider, "listings:dashboard")]:
+            client.force_login(user)
+            html = client.get(reverse(page)).content.decode()
+            assert "(3 Mar 2025, open for 9 days)" in html, page
+            assert "(12 Mar 2025, today)" in html, page
+    with time_machine.travel(datetime(2025, 3, 13, 9, 0, tzinfo=UTC)):
+        client.force_login(provider)
+        assert "(12 Mar 2025, open for 1 day)" in client.get(reverse("listings:dashboard")).content.decode()
+        welsh = client.get(f"/cy{reverse('listings:dashboard')}").content.decode()
+        assert "(3 Maw 2025, ar agor ers 10 diwrnod)" in welsh and "(12 Maw 2025, ar agor ers 1 diwrnod)" in welsh
 
 
 def test_resolving_records_who_and_when_and_leaves_the_queue(client, service, moderator):

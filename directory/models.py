@@ -677,6 +677,10 @@ class ProblemReport(models.Model):
         MODERATORS = "moderators", _("The moderators")
 
     COMMENT_MAX_LENGTH = 300
+    # Still open this many days after it was made (by the calendar): its readers are reminded, then
+    # the moderators told (chase_problem_reports, daily; its emails say "a week" and "two weeks").
+    REMIND_AFTER_DAYS = 7
+    ESCALATE_AFTER_DAYS = 14
 
     public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True, editable=False)
     service = models.ForeignKey(
@@ -694,6 +698,14 @@ class ProblemReport(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
+    )
+    reminded_at = models.DateTimeField(
+        _("reminder sent"), null=True, blank=True,
+        help_text=_("When the people who can put it right were reminded that it was still open, a week after it was made."),
+    )
+    escalated_at = models.DateTimeField(
+        _("moderators told"), null=True, blank=True,
+        help_text=_("When the moderators were told that it was still open, two weeks after it was made."),
     )
 
     class Meta:
@@ -719,6 +731,11 @@ class ProblemReport(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+    @property
+    def open_days(self) -> int:
+        """Days since it was made, by the calendar (0 on the day)."""
+        return (timezone.localdate() - timezone.localdate(self.created_at)).days
 
 
 class ReviewRequest(models.Model):

@@ -89,7 +89,8 @@ def problem_reported(report: ProblemReport) -> str:
     asked to. Anyone may report, so a flood of reports must not become a flood of email: while an
     earlier report emailed to the same people (the organisation's editors, or the moderators) less
     than `PROBLEM_REPORTS_QUIET_FOR` ago is open, nobody is emailed; the page the email links to lists
-    every open report. Two reports in the same instant may each send one.
+    every open report. The caller decides for one report at a time (services._lock_problem_reports),
+    or two at the same moment would each miss the other and both send one.
 
     The email names the listing, the reason chosen and how many reports are open, and links to them.
     Not the comment: it is free text typed by anyone, checked only for the slips that are easy to

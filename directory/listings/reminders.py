@@ -65,3 +65,33 @@ def due_requests(facts: list[ServiceFacts], *, today: date, sent: set[tuple[int,
             if (fact.service_id, WAIT, wait_basis) not in sent:
                 due.append(Due(fact.service_id, WAIT, wait_basis))
     return due
+
+
+# Problem reports left open: a reminder to whoever was (or would have been) emailed about the report,
+# then the moderators told.
+REPORT_REMINDER = "report_reminder"
+REPORT_ESCALATION = "report_escalation"
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    report_id: int
+    made_on: date
+    reminded: bool = False
+    escalated: bool = False
+
+
+def problem_reports_due(
+    facts: list[ReportFacts], *, today: date, remind_after_days: int, escalate_after_days: int,
+) -> list[tuple[int, str]]:
+    """(report_id, kind) for each open report's reminder due today, `remind_after_days` days after it
+    was made, and its escalation at `escalate_after_days`; each once. A report first seen past both
+    (the job had not run) gets both: the reminder goes to the people who can put it right."""
+    due = []
+    for fact in facts:
+        age = (today - fact.made_on).days
+        if age >= remind_after_days and not fact.reminded:
+            due.append((fact.report_id, REPORT_REMINDER))
+        if age >= escalate_after_days and not fact.escalated:
+            due.append((fact.report_id, REPORT_ESCALATION))
+    return due

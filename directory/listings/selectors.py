@@ -298,6 +298,22 @@ def problem_report_list_open(*, user) -> QuerySet[ProblemReport]:
     )
 
 
+def problem_report_list_to_chase(*, today: date) -> QuerySet[ProblemReport]:
+    """Open problem reports made `ProblemReport.REMIND_AFTER_DAYS` days before `today` or earlier (by
+    the local calendar) whose reminder or, from `ESCALATE_AFTER_DAYS`, escalation has not been sent."""
+
+    def made_before(days: int) -> datetime:
+        return timezone.make_aware(datetime.combine(today - timedelta(days=days - 1), datetime.min.time()))
+
+    return (
+        ProblemReport.objects.filter(resolved_at__isnull=True, created_at__lt=made_before(ProblemReport.REMIND_AFTER_DAYS))
+        .filter(Q(reminded_at__isnull=True)
+                | Q(escalated_at__isnull=True, created_at__lt=made_before(ProblemReport.ESCALATE_AFTER_DAYS)))
+        .select_related("service__organisation")
+        .order_by("created_at", "id")
+    )
+
+
 def problem_report_get_for_editor(*, user, public_id: uuid.UUID) -> ProblemReport | None:
     return (
         ProblemReport.objects.filter(public_id=public_id, service__in=service_queryset_for_editor(user=user))

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -644,8 +644,10 @@ def organisation_contact_update(
 @transaction.atomic
 def problem_report_create(*, service: Service, reason: str, comment: str = "") -> ProblemReport:
     """Anyone may report a problem; nothing about who reported it is kept. The people who can put
-    the listing right are emailed (notifications.problem_reported), and whom is recorded, so that a
-    flood of reports emails them once."""
+    the listing right are emailed (notifications.problem_reported), once this is committed, and whom
+    is recorded, so that a flood of reports emails them once: one report at a time decides
+    (`_lock_problem_reports`)."""
+    _lock_problem_reports()
     report = ProblemReport(service=service, reason=reason, comment=comment.strip())
     report.full_clean()
     report.save()
@@ -653,6 +655,25 @@ def problem_report_create(*, service: Service, reason: str, comment: str = "") -
         report.emailed_to = emailed_to
         report.save(update_fields=["emailed_to"])
     return report
+
+
+def _lock_problem_reports() -> None:
+    """Take, until the transaction ends, the lock that lets one new report at a time decide whether
+    to email. The decision reads the open reports already emailed about: two reports made at the
+    same moment would each miss the other's, not yet committed, and both email the same people.
+    Reports are few (and limited per client, PROBLEM_REPORT_RATE): one lock for all costs nothing.
+
+    PostgreSQL: the table in SHARE ROW EXCLUSIVE mode, which one transaction holds at a time; reads
+    (the pages that list reports) go on. SQLite has one write lock for the whole database, held to
+    the commit: this statement changes no row but takes it. It must be the transaction's first: a
+    writer that has not read yet waits for the lock (the connection's timeout), one that has read
+    fails at once ("database is locked"), and the report would be lost."""
+    table = connection.ops.quote_name(ProblemReport._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        else:
+            cursor.execute(f"UPDATE {table} SET id = id WHERE 0 = 1")
 
 
 @transaction.atomic

@@ -269,6 +269,14 @@ def test_every_env_line_the_docs_give_reads_the_same_in_bash_systemd_and_docker(
     assert {key: read.get(key) for key in expected} == expected
 
 
+def test_the_docs_and_the_crontab_run_the_chase_of_problem_reports_daily_and_say_it_is_safe_to_re_run():
+    runs = [line for line in CRONTAB.splitlines() if "manage.py chase_problem_reports" in line and not line.startswith("#")]
+    assert len(runs) == 1 and runs[0].split()[2:5] == ["*", "*", "*"]
+    assert "/var/log/servicemap/" in runs[0] and runs[0].endswith("2>&1")
+    outside_the_crontab = re.sub(r"```cron\n.*?```", "", DOCS, flags=re.S)
+    assert "`chase_problem_reports` records on each report" in outside_the_crontab
+
+
 def test_the_crontab_the_docs_show_is_deploy_crontab_and_its_folders_are_made_first():
     shown = re.search(r"```cron\n(.*?)```", DOCS, flags=re.S).group(1)
     assert shown == CRONTAB

@@ -24,8 +24,8 @@ def _names(jobs) -> list[str]:
 def test_every_manage_py_line_of_the_crontab_is_a_job_and_the_backup_is_left_to_the_host():
     jobs, others = read_crontab(CRONTAB)
 
-    assert sorted(_names(jobs)) == ["build_renderings", "clearsessions", "close_unused_accounts", "prune_personal_data",
-                                   "send_review_requests", "take_gaps_snapshot"]
+    assert sorted(_names(jobs)) == ["build_renderings", "chase_problem_reports", "clearsessions", "close_unused_accounts",
+                                   "prune_personal_data", "send_review_requests", "take_gaps_snapshot"]
     assert set(_names(jobs)) <= set(get_commands())
     assert [job.arguments for job in jobs if job.arguments[0] == "build_renderings"] == [("build_renderings", "-v0")]
     assert len(others) == 1 and "pg_dump" in others[0]
@@ -37,11 +37,22 @@ def test_a_day_runs_the_daily_jobs_at_the_crontabs_times():
 
     due = due_between(jobs, wednesday.replace(hour=0, minute=0), wednesday.replace(hour=23, minute=59))
 
-    assert _names(due) == [  # 00:05, 02:15, 07:05, 07:15
-        "build_renderings", "prune_personal_data", "close_unused_accounts", "send_review_requests"]
+    assert _names(due) == [  # 00:05, 02:15, 07:05, 07:15, 07:20
+        "build_renderings", "prune_personal_data", "close_unused_accounts", "send_review_requests",
+        "chase_problem_reports"]
     assert _names(due_between(jobs, wednesday.replace(hour=7, minute=14), wednesday.replace(hour=7, minute=15))) == [
         "send_review_requests"]
     assert due_between(jobs, wednesday.replace(hour=7, minute=15), wednesday.replace(hour=7, minute=16)) == []
+
+
+def test_problem_reports_left_open_are_chased_every_day_in_working_hours():
+    # A report is chased a week after it was made, by the calendar: a day without the job delays it.
+    jobs, _ = read_crontab(CRONTAB)
+    [chase] = [job for job in jobs if job.arguments[0] == "chase_problem_reports"]
+    for day in range(8, 15):  # Monday 8 to Sunday 14 March 2027
+        morning = datetime(2027, 3, day)
+        assert _names(due_between([chase], morning, morning.replace(hour=23, minute=59))) == ["chase_problem_reports"]
+    assert due_between([chase], datetime(2027, 3, 10, 7, 21), datetime(2027, 3, 10, 23, 59)) == []
 
 
 @pytest.mark.parametrize(("day", "snapshot"), [

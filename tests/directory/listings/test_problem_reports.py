@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.urls import reverse
 
 from directory.accounts.services import account_language_set
 from directory.listings.forms import COMMENT_TOO_LONG, REASON_REQUIRED
+from directory.listings.services import problem_report_create
 from directory.mail_language import ENGLISH_BELOW
 from directory.models import ProblemReport
 from tests.factories import MembershipFactory, OrganisationFactory, ServiceFactory, UserFactory
@@ -40,6 +44,7 @@ def test_a_report_is_stored_without_anything_about_who_sent_it(client, service):
     assert (report.reason, report.comment, report.resolved_at) == ("area", "Does not take referrals from Newport.", None)
     assert {f.name for f in ProblemReport._meta.fields} == {
         "id", "public_id", "service", "reason", "comment", "created_at", "resolved_at", "resolved_by", "emailed_to",
+        "reminded_at", "escalated_at",
     }
 
 
@@ -79,6 +84,23 @@ def test_reports_reach_the_moderators_queue_and_the_providers_dashboard(client, 
     assert "Gone" in client.get(reverse("listings:dashboard")).content.decode()
     client.force_login(other_provider)
     assert "Gone" not in client.get(reverse("listings:dashboard")).content.decode()
+
+
+def test_the_pages_listing_open_reports_say_how_long_each_has_been_open(client, service, provider, moderator):
+    with time_machine.travel(datetime(2025, 3, 3, 16, 30, tzinfo=UTC)):
+        ProblemReport.objects.create(service=service, reason="closed", comment="Gone")
+    with time_machine.travel(datetime(2025, 3, 12, 9, 0, tzinfo=UTC)):
+        ProblemReport.objects.create(service=service, reason="area", comment="Not Newport")
+        for user, page in [(moderator, "listings:moderation"), (provider, "listings:dashboard")]:
+            client.force_login(user)
+            html = client.get(reverse(page)).content.decode()
+            assert "(3 Mar 2025, open for 9 days)" in html, page
+            assert "(12 Mar 2025, today)" in html, page
+    with time_machine.travel(datetime(2025, 3, 13, 9, 0, tzinfo=UTC)):
+        client.force_login(provider)
+        assert "(12 Mar 2025, open for 1 day)" in client.get(reverse("listings:dashboard")).content.decode()
+        welsh = client.get(f"/cy{reverse('listings:dashboard')}").content.decode()
+        assert "(3 Maw 2025, ar agor ers 10 diwrnod)" in welsh and "(12 Maw 2025, ar agor ers 1 diwrnod)" in welsh
 
 
 def test_resolving_records_who_and_when_and_leaves_the_queue(client, service, moderator):
@@ -278,3 +300,111 @@ def test_an_editor_who_has_not_chosen_a_language_gets_both_welsh_first(emailed, 
     assert message.subject == "Rhoddwyd gwybod am broblem: Own service / Problem reported: Own service"
     assert message.body.startswith(ENGLISH_BELOW)
     assert message.body.index(f"{SITE}/cy/manage/") < message.body.index(f"{SITE}/manage/")
+
+
+# Two reports at the same moment: whether to email is decided one report at a time.
+
+@pytest.fixture
+def connections_of_their_own(transactional_db, tmp_path):
+    """`start()`, once the test's rows are written, gives each thread that then calls `connect()` a
+    connection of its own to the test database, as two requests on two app servers have.
+
+    PostgreSQL's are that already. SQLite's test database is in memory, and threads share it through
+    a shared cache, whose locks are per table and never waited for: unlike a database file's, where
+    a second writer waits for the first to commit. So on SQLite `start()` copies it to a file and
+    points this thread, and each that calls `connect()`, at the copy."""
+    main = connections[DEFAULT_DB_ALIAS]
+    settings_dict = None
+
+    def connect() -> None:
+        if settings_dict is not None:
+            connections[DEFAULT_DB_ALIAS] = main.__class__(settings_dict, DEFAULT_DB_ALIAS)
+
+    class Start:
+        def __call__(self):
+            nonlocal settings_dict
+            if main.vendor == "sqlite":
+                main.ensure_connection()
+                with sqlite3.connect(tmp_path / "db.sqlite3") as copy:
+                    main.connection.backup(copy)
+                settings_dict = {**main.settings_dict, "NAME": str(tmp_path / "db.sqlite3")}
+                connect()
+            return connect
+
+    yield Start()
+    if connections[DEFAULT_DB_ALIAS] is not main:
+        connections[DEFAULT_DB_ALIAS].close()
+        connections[DEFAULT_DB_ALIAS] = main
+
+
+def _two_reports_at_once(connect, first_service, second_service) -> tuple[list, list]:
+    """Two reports from two threads, the second made while the first, which has
+    decided whether to email, has not yet committed. Returns the errors raised and how many
+    emails had gone when the first was about to commit."""
+    decided, second_done = threading.Event(), threading.Event()
+    errors, sent_before_commit = [], []
+
+    def pause_once_decided(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if 'SET "emailed_to"' in sql:  # the first report's email is decided: let the second come
+            decided.set()
+            # A second report that can decide meanwhile (no lock) finishes at once; one that waits
+            # for this commit does not finish in this second.
+            second_done.wait(timeout=1)
+            sent_before_commit.append(len(mail.outbox))
+        return result
+
+    def report(service, reason: str, *, first: bool) -> None:
+        connect()
+        try:
+            if first:
+                with connection.execute_wrapper(pause_once_decided):
+                    problem_report_create(service=service, reason=reason)
+            else:
+                decided.wait(timeout=10)
+                problem_report_create(service=service, reason=reason)
+        except Exception as error:  # noqa: BLE001 - reported to the test's thread
+            errors.append(error)
+        finally:
+            if not first:
+                second_done.set()
+            connection.close()
+
+    threads = [threading.Thread(target=report, args=(first_service, "area"), kwargs={"first": True}),
+               threading.Thread(target=report, args=(second_service, "closed"), kwargs={"first": False})]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return errors, sent_before_commit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reports_at_the_same_moment_email_the_editors_once(connections_of_their_own, service, provider):
+    # The second report's decision waits for the first to commit, and so sees it. Without that, on
+    # PostgreSQL each missed the other's (not yet committed) report and both emailed; on SQLite the
+    # second failed ("database is locked") and was lost.
+    errors, sent_before_commit = _two_reports_at_once(connections_of_their_own(), service, service)
+
+    assert errors == []
+    assert sent_before_commit == [0]  # the email goes once the report is committed
+    assert [m.to for m in mail.outbox] == [["own@example.org"]]
+    assert list(ProblemReport.objects.order_by("id").values_list("reason", "emailed_to")) == [
+        ("area", "providers"), ("closed", "")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reports_at_the_same_moment_with_no_provider_account_email_the_moderators_once(
+    connections_of_their_own, moderator,
+):
+    # The moderators' quiet day spans every organisation's services: two at once about two
+    # services of two organisations.
+    first, second = (ServiceFactory(organisation=OrganisationFactory(name=f"Org {n}")) for n in range(2))
+
+    errors, sent_before_commit = _two_reports_at_once(connections_of_their_own(), first, second)
+
+    assert errors == []
+    assert sent_before_commit == [0]
+    assert [m.to for m in mail.outbox] == [["mod@example.org"]]
+    assert list(ProblemReport.objects.order_by("id").values_list("service", "emailed_to")) == [
+        (first.pk, "moderators"), (second.pk, "")]

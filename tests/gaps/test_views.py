@@ -568,3 +568,17 @@ def test_an_area_page_reached_from_the_map_goes_back_to_the_map_as_it_was_left(c
     assert back == f"/gaps/?{chosen.replace('&', '&amp;')}"  # the invalid choice left out
     plain = client.get(reverse("gaps:area", args=[CARDIFF])).content.decode()
     assert re.search(r'<a href="([^"]*)" class="govuk-back-link', plain).group(1) == "/gaps/"
+
+
+@pytest.mark.parametrize(("path", "none_said", "level_said"), [
+    ("/gaps/?layer=sibling", "there is no Wales level", "1 is the Wales level:"),
+    ("/cy/gaps/?layer=sibling", "nid oes lefel Cymru", "1 yw lefel Cymru:"),
+])
+def test_where_no_service_answers_the_question_the_key_says_there_is_no_wales_level(
+        client, wales_areas, path, none_said, level_said):
+    # The key said "1 is the Wales level: 0.00 services per 10,000 children, from 0 services": a
+    # level of nothing, that every area's "against Wales" figure would divide by.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], supports_sibling=False)
+    body = client.get(path).content.decode()
+    assert none_said in body and level_said not in body
+    assert level_said in client.get(path.replace("sibling", "all")).content.decode()

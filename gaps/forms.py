@@ -54,6 +54,12 @@ class LayerForm(forms.Form):
         what its CSV link asks for, so the file is the table on screen, never a refusal."""
         return urlencode({name: value for name, value in self.cleaned_or_defaults().items() if value})
 
+    def changed_query(self) -> str:
+        """The query string of the valid choices other than the defaults: what an area's page carries
+        so that its back link returns to the map as it was left, not to the defaults."""
+        return urlencode({name: value for name, value in self.cleaned_or_defaults().items()
+                          if value and value != DEFAULTS.get(name, "")})
+
 
 class GapsForm(LayerForm):
     # Not "Show": that is the form's button, and two controls of one name are two guesses to a

@@ -21,8 +21,8 @@ import folium
 from branca.element import MacroElement
 from django.templatetags.static import static
 from django.utils.html import escape
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from jinja2 import Template
 from shapely import affinity
 from shapely.geometry import shape
@@ -169,9 +169,11 @@ def _properties(result: AreaResult, region: AreaResult | None) -> dict[str, str]
     )
     # The tooltip writes these as HTML, and branca renders the map's script again as a Jinja template:
     # names escaped as the search map escapes a provider's (directory/maps.py: text).
+    # The name in the page's language first, as the table and the key give it; the other one second.
+    name = area_display_name(result.name, result.name_cy)
     props = {
-        "sm_name": text(result.name),
-        "sm_name_cy": text(result.name_cy),
+        "sm_name": text(name),
+        "sm_name_other": text(result.name if name != result.name else result.name_cy),
         "sm_access": _("no provision") if shown.no_provision else _fmt(shown.per_10k, 2),
         "sm_normalised": "0" if shown.no_provision else _fmt(shown.normalised, 2),
         "sm_services": str(shown.n_services),
@@ -208,8 +210,9 @@ def gaps_features(
 
 
 def _tooltip_fields(regional: bool, unit: str) -> tuple[list[str], list[str]]:
-    fields = ["sm_name", "sm_name_cy"]
-    aliases = [_("Local authority") if regional else _("Area"), _("Welsh name")]
+    fields = ["sm_name", "sm_name_other"]
+    welsh_page = (get_language() or "").startswith("cy")
+    aliases = [_("Local authority") if regional else _("Area"), _("English name") if welsh_page else _("Welsh name")]
     if regional:
         fields += ["sm_here", "sm_region"]
         aliases += [_("Services covering this local authority"), _("Figures below are for its region")]

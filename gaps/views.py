@@ -139,6 +139,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "access_unit": unit,
         "need_statement": notes.need_statement(result.need),
         "query": form.shown_query(),
+        # On the links to the areas' pages, for their back links.
+        "area_query": form.changed_query(),
     })
 
 
@@ -267,8 +269,11 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
                          "bin": maps.bin_for(here)})
     if not sections:
         raise Http404(_("No figures for this area"))
+    # The map's choices this page was reached with (only valid ones), for its back link.
+    back = GapsForm(request.GET or None).changed_query()
     return render(request, "gaps/area.html", {
         "place": place,
+        "back_query": back,
         "sections": sections,
         "notes": _notes(selectors.gaps_layer(layer=Layer(), basis=basis, version=version)),
     })

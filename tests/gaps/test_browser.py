@@ -137,6 +137,32 @@ def test_on_a_phone_the_tables_area_names_stay_in_view_as_its_figures_scroll(liv
     assert caption["x"] >= 0 and caption["x"] + caption["width"] <= 375  # nor did the caption
 
 
+@pytest.mark.parametrize("path", ["/cy/gaps/?view=health_board", "/gaps/?view=safeguarding_region"])
+def test_on_a_phone_an_areas_tooltip_stays_inside_the_map(live_server, sample, browser_page, path):
+    # Leaflet centres a tooltip beside the pointer and the map's frame hides what passes its edge:
+    # tapping an area on a phone showed the figures' labels with the figures cut off at the right,
+    # or (in the north) the area's name above the top.
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}{path}")
+    page.wait_for_load_state("load")
+    page.wait_for_selector(".leaflet-overlay-pane path.leaflet-interactive")
+    # Not during the opening zoom's animation, when the panes (tooltips with them) are scaled.
+    page.wait_for_function("!document.querySelector('.leaflet-zoom-anim')")
+    areas = page.locator(".leaflet-overlay-pane path.leaflet-interactive")
+    outside = []
+    for i in range(areas.count()):
+        areas.nth(i).hover(force=True)
+        # Both after the hover, which scrolls the map into view.
+        frame = page.locator(".sm-gaps-map .folium-map").bounding_box()
+        tip = page.locator(".leaflet-tooltip").bounding_box()
+        if (tip["x"] < frame["x"] - 0.5 or tip["y"] < frame["y"] - 0.5
+                or tip["x"] + tip["width"] > frame["x"] + frame["width"] + 0.5
+                or tip["y"] + tip["height"] > frame["y"] + frame["height"] + 0.5):
+            outside.append(page.locator(".leaflet-tooltip").inner_text().splitlines()[0])
+    assert outside == []
+
+
 def test_a_printed_gaps_page_keeps_its_keys_colours_its_whole_table_and_one_wales_row(live_server, areas, browser_page):
     page = browser_page
     page.set_viewport_size({"width": 718, "height": 1000})  # A4 less the browser's usual 1 cm margins

@@ -174,3 +174,24 @@ def test_a_regional_key_names_the_regions_in_each_class_and_counts_the_local_aut
     boards_key = maps.map_key("safeguarding_region", [_region("S1", "safeguarding_region", 1.0, "North")], las)
     assert boards_key.heading == "Key: each regional safeguarding board's access against the Wales level"
     assert _entries(boards_key)["#f7f7f7"] == ("1 regional safeguarding board", "North")
+
+
+def test_a_welsh_page_tooltip_names_the_area_in_welsh_first_and_gives_the_english_name_second():
+    # A Welsh page's table, key and regions name areas in Welsh; its tooltip led with the English
+    # name under "Awdurdod lleol" and gave the Welsh one as "Enw Cymraeg".
+    from django.utils import translation
+
+    data = la_shapes().collection()
+    codes = [f["properties"]["lad_code"] for f in data["features"]]
+    results = [result(code, 1.0) for code in codes]
+    with translation.override("cy"):
+        props = maps.gaps_features(data, results)[0]["properties"]
+        fields, aliases = maps._tooltip_fields(False, "unit")
+    code = props["lad_code"]
+    shown = dict(zip(aliases, (props[f] for f in fields[:2]), strict=False))
+    assert shown == {"Ardal": f"Ardal {code}", "Enw Saesneg": f"Area {code}"}
+    with translation.override("en"):
+        props = maps.gaps_features(data, results)[0]["properties"]
+        fields, aliases = maps._tooltip_fields(False, "unit")
+    shown = dict(zip(aliases, (props[f] for f in fields[:2]), strict=False))
+    assert shown == {"Area": f"Area {code}", "Welsh name": f"Ardal {code}"}

@@ -549,3 +549,36 @@ def test_the_local_authority_maps_key_counts_them_and_the_welsh_key_is_in_welsh(
     welsh, welsh_entries = _key(client.get("/cy/gaps/", {"view": "health_board"}).content.decode())
     assert welsh.startswith("Allwedd: ") and "health board" not in " ".join(welsh_entries)
     assert "awdurdod lleol" in welsh_entries[0] and "Bwrdd Iechyd" in " ".join(welsh_entries)
+
+
+def test_an_area_page_reached_from_the_map_goes_back_to_the_map_as_it_was_left(client, wales_areas):
+    # A commissioner on siblings by health board, sorted by wait, opened an area and was sent back to
+    # all support by local authority: "Back to the map" dropped every choice.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], supports_sibling=True)
+    chosen = "layer=sibling&age=5_10&view=health_board&sort=-wait"
+    page = client.get(f"{reverse('gaps:index')}?{chosen}").content.decode()
+    # Newport has none: the regional view links it under its health board.
+    area_links = set(re.findall(rf'href="(/gaps/area/{NEWPORT}/[^"]*)"', page))
+    assert area_links == {f"/gaps/area/{NEWPORT}/?{chosen.replace('&', '&amp;')}"}
+    page = client.get(f"{reverse('gaps:index')}?layer=sibling").content.decode()
+    assert set(re.findall(rf'href="(/gaps/area/{CARDIFF}/[^"]*)"', page)) == {f"/gaps/area/{CARDIFF}/?layer=sibling"}
+
+    area = client.get(f"/gaps/area/{CARDIFF}/?{chosen}&basis=nonsense").content.decode()
+    back = re.search(r'<a href="([^"]*)" class="govuk-back-link', area).group(1)
+    assert back == f"/gaps/?{chosen.replace('&', '&amp;')}"  # the invalid choice left out
+    plain = client.get(reverse("gaps:area", args=[CARDIFF])).content.decode()
+    assert re.search(r'<a href="([^"]*)" class="govuk-back-link', plain).group(1) == "/gaps/"
+
+
+@pytest.mark.parametrize(("path", "none_said", "level_said"), [
+    ("/gaps/?layer=sibling", "there is no Wales level", "1 is the Wales level:"),
+    ("/cy/gaps/?layer=sibling", "nid oes lefel Cymru", "1 yw lefel Cymru:"),
+])
+def test_where_no_service_answers_the_question_the_key_says_there_is_no_wales_level(
+        client, wales_areas, path, none_said, level_said):
+    # The key said "1 is the Wales level: 0.00 services per 10,000 children, from 0 services": a
+    # level of nothing, that every area's "against Wales" figure would divide by.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], supports_sibling=False)
+    body = client.get(path).content.decode()
+    assert none_said in body and level_said not in body
+    assert level_said in client.get(path.replace("sibling", "all")).content.decode()

@@ -582,3 +582,19 @@ def test_where_no_service_answers_the_question_the_key_says_there_is_no_wales_le
     body = client.get(path).content.decode()
     assert none_said in body and level_said not in body
     assert level_said in client.get(path.replace("sibling", "all")).content.decode()
+
+
+@pytest.mark.parametrize("path", ["/gaps/", "/cy/gaps/?view=health_board", f"/gaps/area/{CARDIFF}/",
+                                  "/gaps/headlines/", "/cy/gaps/headlines/?region=gwent"])
+def test_every_gaps_table_box_can_be_reached_by_keyboard_and_is_named(client, wales_areas, path):
+    """A table wider than a phone scrolls sideways in its box: the box must take focus (so arrow keys
+    scroll it, and "Skip to the table" moves focus, not only the view) and be named for a screen
+    reader by its table's caption or heading. The map page's, area page's and headlines' were not."""
+    ServiceFactory(name="Cardiff only", coverage=[wales_areas[CARDIFF]], wait_weeks=5)
+    body = client.get(path).content.decode()
+    boxes = re.findall(r'<div class="sm-table-wrap"[^>]*>', body)
+    assert boxes
+    for box in boxes:
+        assert 'tabindex="0"' in box and 'role="region"' in box, box
+        label = re.search(r'aria-labelledby="([^"]+)"', box)
+        assert label and f'id="{label[1]}"' in body, box

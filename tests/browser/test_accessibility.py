@@ -46,6 +46,7 @@ PAGES = [
     ("login", "/accounts/login/", 200, "screen", None),
     ("provider-dashboard", "/manage/", 200, "screen", "provider"),
     ("service-edit", "/manage/services/{service}/edit/", 200, "screen", "provider"),
+    ("service-new", "/manage/services/new/", 200, "screen", "provider"),
     ("wait-update", "/manage/services/{service}/wait/", 200, "screen", "provider"),
     ("service-history", "/manage/services/{service}/history/", 200, "screen", "provider"),
     ("service-locations", "/manage/services/{service}/locations/", 200, "screen", "provider"),

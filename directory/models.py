@@ -493,6 +493,9 @@ class ServiceAtLocation(models.Model):
 
 # Waits older than this are shown as "may be out of date" and rank below fresh ones.
 WAIT_STALE_AFTER_DAYS = 42
+# A wait dated ahead would be the newest report, so the current wait, until that date: "reported
+# today", never stale, and every wait given meanwhile hidden behind it.
+WAIT_AS_OF_IN_FUTURE = _("A wait cannot be dated in the future. Enter today’s date or an earlier one.")
 
 
 class WaitingTimeReport(models.Model):
@@ -528,6 +531,11 @@ class WaitingTimeReport(models.Model):
         return ngettext(
             "%(service)s: %(weeks)d week as of %(date)s", "%(service)s: %(weeks)d weeks as of %(date)s", self.weeks,
         ) % {"service": self.service, "weeks": self.weeks, "date": self.as_of}
+
+    def clean(self) -> None:
+        super().clean()
+        if self.as_of and self.as_of > timezone.localdate():
+            raise ValidationError({"as_of": WAIT_AS_OF_IN_FUTURE})
 
     @property
     def age_days(self) -> int:

@@ -267,18 +267,32 @@ def change_get(*, pk: int) -> ServiceChange | None:
     )
 
 
-def change_get_rejected_to_resend(*, service: Service) -> ServiceChange | None:
-    """The provider's last change to this listing if it was not approved and is still news: nothing
-    has been sent since and no later change was approved. Its proposal can be sent again, fixed."""
+def _latest_rejection(*, service: Service, kind: str) -> ServiceChange | None:
+    """The listing's last change if it is of this kind and was not approved: nothing has been sent
+    since and no later change was approved."""
     latest = (
         service.changes.exclude(state=ServiceChange.State.WITHDRAWN)
         .select_related("decided_by")
         .order_by("-submitted_at", "-id")
         .first()
     )
-    if latest is None or latest.state != ServiceChange.State.REJECTED or latest.kind != ServiceChange.Kind.EDIT:
+    if latest is None or latest.state != ServiceChange.State.REJECTED or latest.kind != kind:
         return None
     return latest
+
+
+def change_get_rejected_to_resend(*, service: Service) -> ServiceChange | None:
+    """The provider's last change to this listing if it was not approved and is still news: nothing
+    has been sent since and no later change was approved. Its proposal can be sent again, fixed."""
+    return _latest_rejection(service=service, kind=ServiceChange.Kind.EDIT)
+
+
+def change_get_rejected_new_listing(*, service: Service) -> ServiceChange | None:
+    """The rejection of a listing never published, while nothing has been sent since. The listing's
+    own row holds what was sent, so its edit form already shows it; saving sends it again."""
+    if service.is_published:
+        return None
+    return _latest_rejection(service=service, kind=ServiceChange.Kind.NEW)
 
 
 def change_list_for_service(*, service: Service) -> QuerySet[ServiceChange]:

@@ -62,6 +62,9 @@ ORGANISATION_CHANGED_SINCE = gettext_lazy(
     "save again to replace theirs with what you entered."
 )
 
+# Saving a listing never published sends all of it for approval (again, if it was not approved).
+NEW_LISTING_SAVED = gettext_lazy("Saved. The public will see %(name)s once a moderator approves it.")
+
 # A location of a change started again that the location form would refuse now (views.service_edit).
 LOCATIONS_NOT_RESENT = gettext_lazy(
     "Not sent again: %(names)s. Add it again on “Where it is based”, as the form there asks."
@@ -252,6 +255,9 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     # reason must not send it again unseen. "?from=rejected" starts the form from what was sent.
     rejected = None if moderator or pending_initial else selectors.change_get_rejected_to_resend(service=service)
     resending = rejected is not None and request.GET.get("from") == "rejected"
+    # A new listing that was not approved is fixed on this form too (the dashboard and the email lead
+    # here): it says why, as the edit of a published one does.
+    rejected_listing = None if moderator else selectors.change_get_rejected_new_listing(service=service)
     # Where the service is based is not on the form: what the rejected change proposed of it is
     # shown beside it, and sent again with it.
     resend_locations = resend.locations_to_resend(service=service, change=rejected) if resending else None
@@ -287,7 +293,9 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if result.pending:
+            if result.pending and not service.is_published:
+                messages.success(request, NEW_LISTING_SAVED % {"name": service.name})
+            elif result.pending:
                 messages.success(
                     request, _("Saved. Changes to who can be referred will show once a moderator approves them.")
                 )
@@ -302,6 +310,7 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         {
             "service": service, "form": form, "has_pending": bool(pending_initial), "is_moderator": moderator,
             "opened_version": opened_version, "opened_change": opened_change, "conflict": conflict, "rejected": rejected, "resending": resending,
+            "rejected_listing": rejected_listing,
             "resend_locations": resend_locations, **return_to.context(request),
         },
     )

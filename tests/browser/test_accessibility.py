@@ -46,6 +46,7 @@ PAGES = [
     ("login", "/accounts/login/", 200, "screen", None),
     ("provider-dashboard", "/manage/", 200, "screen", "provider"),
     ("service-edit", "/manage/services/{service}/edit/", 200, "screen", "provider"),
+    ("service-new", "/manage/services/new/", 200, "screen", "provider"),
     ("wait-update", "/manage/services/{service}/wait/", 200, "screen", "provider"),
     ("service-history", "/manage/services/{service}/history/", 200, "screen", "provider"),
     ("service-locations", "/manage/services/{service}/locations/", 200, "screen", "provider"),
@@ -349,6 +350,65 @@ def test_a_change_sent_from_a_long_email_address_fits_a_320_px_screen(live_serve
     assert LONG_EMAIL in page.locator("main").inner_text()
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"sideways scrolling at 320 px ({overflow} px too wide): {page.evaluate(TOO_WIDE)}"
+
+
+# Each word in a table's cells that the browser split across two lines (inside the word, not at a
+# space).
+SPLIT_WORDS = """() => {
+  const out = [], range = document.createRange();
+  for (const cell of document.querySelectorAll('main table th, main table td')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode, word = /\\S+/g;
+      for (let m; (m = word.exec(node.textContent));) {
+        range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (lines.size > 1) out.push(m[0]);
+      }
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def areas_change(sample_ids):
+    """A change waiting for approval to a Powys service's ages and areas (neither sample service)."""
+    from directory.listings import services
+    from directory.models import Service
+    from tests.factories import MembershipFactory, UserFactory
+
+    service = (
+        Service.objects.filter(coverage_areas__code="W06000023", status="active")
+        .exclude(public_id__in=sample_ids.values())
+        .order_by("name")
+        .first()
+    )
+    sender = UserFactory(username="areas@example.org", email="areas@example.org")
+    MembershipFactory(user=sender, organisation=service.organisation)
+    codes = [area.code for area in service.coverage_areas.all()] + ["W06000008", "W06000018"]  # Ceredigion, Caerphilly
+    values = services.form_values_from_service(service, age_min=4, age_max=16, coverage_areas=codes)
+    return services.service_edit(service=service, values=values, by=sender).pending
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_a_change_on_a_phone_never_splits_a_short_word_in_its_field_by_field_table(
+    live_server, pages, areas_change, width
+):
+    # The diff's cells may break anywhere (a long web address must wrap), which let the table squeeze
+    # a column narrower than a place name: a moderator read "Powy / s" under "Live now". A word breaks
+    # only when it is wider than its whole column; the page still fits without scrolling sideways.
+    # (At 320 px three columns cannot hold every word; that width is held to no sideways scrolling above.)
+    page = pages["moderator"]
+    page.set_viewport_size({"width": width, "height": 800})
+    page.emulate_media(media="screen")
+    response = page.goto(f"{live_server.url}/moderation/changes/{areas_change.pk}/")
+    assert response.status == 200
+    assert "Ceredigion" in page.locator("main table").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "a11y" / f"change-areas-{width}.png"), full_page=True)
+    assert [word for word in page.evaluate(SPLIT_WORDS) if len(word) <= 12] == []
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"sideways scrolling at {width} px ({overflow} px too wide): {page.evaluate(TOO_WIDE)}"
 
 
 def test_adding_to_the_shortlist_by_keyboard_leaves_focus_on_the_card_saying_it_is_on_the_list(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from django.contrib import admin
@@ -8,7 +9,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from directory.models import Organisation, Service, Taxonomy, TaxonomyTerm, WaitingTimeReport
+from directory.models import WAIT_AS_OF_IN_FUTURE, Organisation, Service, Taxonomy, TaxonomyTerm, WaitingTimeReport
 from tests.factories import ServiceAtLocationFactory, ServiceFactory, UserFactory, WaitingTimeReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +191,35 @@ def test_the_english_admin_keeps_its_english_names(moderator_client):
     change = moderator_client.get(f"/admin/directory/service/{service.pk}/change/").content.decode()
     for label in ("Organisation", "Name [en]", "Youngest age (years)", "Referral phone"):
         assert re.search(rf"<label[^>]*>{re.escape(label)}:</label>", change), label
+
+
+RECORDED_NOW = {"recorded_at_0": "2026-12-06", "recorded_at_1": "12:00:00"}
+
+
+@pytest.mark.parametrize("days_ahead", [1, 365])
+def test_a_wait_dated_in_the_future_is_refused_with_the_date_kept(moderator_client, days_ahead, time_machine):
+    # A wait's date typed a year out (2027 for 2026) was saved: as the newest report it stayed the
+    # service's current wait, "reported today" to the public, never stale, and every wait the provider
+    # gave after it was hidden behind it until that date came.
+    time_machine.move_to("2026-12-06 12:00:00+00:00", tick=False)
+    service = ServiceFactory()
+    response = moderator_client.post(reverse("admin:directory_waitingtimereport_add"), {
+        "service": service.pk, "weeks": "4", "referrals_open": "on",
+        "as_of": (date(2026, 12, 6) + timedelta(days=days_ahead)).isoformat(), **RECORDED_NOW,
+    })
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["as_of"] == [str(WAIT_AS_OF_IN_FUTURE)]
+    assert not WaitingTimeReport.objects.exists()
+
+
+def test_a_wait_dated_today_or_earlier_is_saved_from_the_admin(moderator_client, time_machine):
+    time_machine.move_to("2026-12-06 12:00:00+00:00", tick=False)
+    service = ServiceFactory()
+    for as_of in ("2026-12-06", "2026-11-01"):
+        response = moderator_client.post(reverse("admin:directory_waitingtimereport_add"), {
+            "service": service.pk, "weeks": "4", "referrals_open": "on", "as_of": as_of, **RECORDED_NOW,
+        })
+        assert response.status_code == 302, response.context["adminform"].form.errors
+    assert sorted(str(d) for d in WaitingTimeReport.objects.values_list("as_of", flat=True)) == [
+        "2026-11-01", "2026-12-06"
+    ]

@@ -274,3 +274,31 @@ def test_the_email_rejecting_a_new_listing_links_to_its_edit_page(
     body = mail.outbox[-1].body
     assert reverse("listings:service_edit", args=[listing.public_id]) in body
     assert "from=rejected" not in body
+
+
+def test_the_edit_page_of_a_new_listing_that_was_not_approved_says_why_and_that_saving_sends_it_again(
+    client, provider, moderator, org, areas
+):
+    # The dashboard's "Fix the change … that was not approved" and the email led to the listing's edit
+    # page, which said nothing of the rejection: the provider was to fix what the moderator asked
+    # without being told what that was, and saving said only "changes to who can be referred" wait.
+    from tests.factories import UnpublishedServiceFactory
+
+    listing = UnpublishedServiceFactory(organisation=org, name="Second service", coverage=[areas["W06000015"]])
+    change = ServiceChange.objects.create(service=listing, kind=ServiceChange.Kind.NEW, submitted_by=provider)
+    services.change_reject(change=change, by=moderator, reason=REASON)
+    client.force_login(provider)
+    url = reverse("listings:service_edit", args=[listing.public_id])
+    for address in (url, url + "?from=rejected"):
+        page = client.get(address).content.decode()
+        assert REASON in page
+        assert "Your new listing was not approved on" in page
+        assert "then save to send it for approval again" in page
+
+    response = client.post(url, form_data(listing, coverage_areas=["W06000015", "W06000022"]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("listings:dashboard")
+    assert "Saved. The public will see Second service once a moderator approves it." in response.content.decode()
+    again = listing.changes.get(state=ServiceChange.State.PENDING)
+    assert again.kind == ServiceChange.Kind.NEW
+    # Sent again, the edit page no longer says it was not approved.
+    assert REASON not in client.get(url).content.decode()

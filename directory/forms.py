@@ -21,6 +21,8 @@ QUERY_TOO_LONG = _("That search link is too long to be a search. Start a new sea
 
 NO_LOCATION = _("Enter the child's postcode, or choose their local authority")
 AGE_INVALID = _("Enter the child's age as a number, like 9")
+# A social worker with a baby types months ("6 months"): say how to give that in years.
+AGE_IN_MONTHS = _("Enter the child's age in years, like 9 or 1.5. For a baby under 1, enter 0")
 AGE_RANGE = _("The child's age must be between 0 and 25")
 AGE_PLACES = _("Enter the child's age with at most two decimal places, like 9.5")
 WAIT_INVALID = _("Enter the longest acceptable wait as a whole number of weeks, like 8")
@@ -40,10 +42,20 @@ def _multi(label, choices) -> forms.MultipleChoiceField:
 _YEARS_AFTER = re.compile(r"\s*(?:y|yrs?|years?(?:\s+old)?|oed|(?:m|b)lwydd(?:\s+oed)?|(?:bl|fl|ml)ynedd)\.?$", re.I)
 
 
+# "6 months", "18 mths", "6m", "6 weeks", "6 mis", "dau fis", "6 wythnos": an age given in smaller units.
+_MONTHS_OR_WEEKS = re.compile(
+    r"(?:\b|(?<=\d))(?:months?|mths?|mnths?|mos?|m|mis|fis|misoedd|weeks?|wks?|wythnos(?:au)?)\b", re.I,
+)
+
+
 class AgeField(forms.DecimalField):
     """A child's age in years, with or without the word for years after the number."""
 
+    default_error_messages = {"in_months": AGE_IN_MONTHS}
+
     def to_python(self, value: object) -> Decimal | None:
+        if isinstance(value, str) and _MONTHS_OR_WEEKS.search(value):
+            raise forms.ValidationError(self.error_messages["in_months"], code="in_months")
         if isinstance(value, str) and value.strip()[:1].isdigit():
             value = _YEARS_AFTER.sub("", value.strip())
         return super().to_python(value)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from directory import mail, mail_language
 from directory.accounts.languages import stored_language
 from directory.accounts.models import AccountSettings
+from directory.form_messages import GovukMessages
 from directory.models import Organisation
 from servicemap.durations import DAY, duration_text
 
@@ -129,7 +130,9 @@ class SetPasswordForm(forms.Form):
         return data
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(GovukMessages, forms.Form):
+    message_names = {"new_organisation": _("The name of the new organisation")}
+
     # 254: what an address can be (RFC 5321) and what the invitation stores.
     email = forms.EmailField(
         label=_("Their work email address"), max_length=254,
@@ -138,6 +141,7 @@ class InvitationForm(forms.Form):
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.order_by("name"), required=False, label=_("Organisation"),
         empty_label=_("— choose —"),
+        error_messages={"invalid_choice": ORGANISATION_REQUIRED},  # one taken off the list while the page was open
     )
     new_organisation = forms.CharField(
         label=_("Or the name of a new organisation"), required=False, max_length=200,
@@ -180,7 +184,7 @@ class AccountSettingsForm(forms.Form):
     language = email_language_field()
 
 
-class PasswordResetRequestForm(auth_forms.PasswordResetForm):
+class PasswordResetRequestForm(GovukMessages, auth_forms.PasswordResetForm):
     """Django's reset request (it emails only active accounts with a password, and says nothing of
     which addresses have one), sent through directory.mail with a link that starts with SITE_URL,
     after the answer and from a thread of its own, so the answer's timing says nothing either."""

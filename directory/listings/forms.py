@@ -13,6 +13,8 @@ from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from directory import personal_data, vocabulary
+from directory.form_messages import GovukMessages
+from directory.form_messages import number as _number
 from directory.forms import WeeksField
 from directory.listings import fields, selectors
 from directory.models import UNSTATED_FIELDS, Area, Organisation, ProblemReport, Service, Unstated
@@ -48,6 +50,7 @@ SUPPORTS_NOBODY = _("Choose who the service supports: the child, parents and car
 # social worker nothing about what it works with or who may refer to it.
 NO_ABUSE_FORMS = _("Choose the forms of abuse the service works with: searches find it by them.")
 NO_REFERRERS = _("Choose who may refer: a professional, a parent or carer, or the young person.")
+AREAS_NOT_LISTED = _("Choose the areas from the list.")
 NO_AREAS = _(
     "Select the areas the service takes referrals from, or Wales if it takes them from anywhere in Wales. "
     "Only a helpline reached by phone or online alone may select none: it is then listed as a national helpline."
@@ -135,10 +138,6 @@ def _check_text_length(form: forms.ModelForm, name: str, value: str, max_length:
         })
 
 
-def _number(n: int) -> str:
-    return f"{n:,}"
-
-
 def _with_length_hint(hint: str, max_length: int) -> str:
     return lazy(lambda: f"{hint} {TEXT_LENGTH_HINT % {'max': _number(max_length)}}", str)()
 
@@ -157,7 +156,7 @@ class WaitUpdateForm(forms.Form):
     referrals_open = forms.TypedChoiceField(
         label=_("Taking referrals?"), choices=[("yes", _("Yes, referrals are open")), ("no", _("No, referrals are closed"))],
         coerce=lambda v: v == "yes", widget=forms.RadioSelect, initial="yes",
-        error_messages={"required": REFERRALS_OPEN_REQUIRED},
+        error_messages={"required": REFERRALS_OPEN_REQUIRED, "invalid_choice": REFERRALS_OPEN_REQUIRED},
     )
 
 
@@ -221,8 +220,10 @@ class AreaChoiceField(forms.ModelMultipleChoiceField):
         return str(AREA_GROUPS.get(obj.kind, obj.get_kind_display()))
 
 
-class ServiceForm(forms.ModelForm):
+class ServiceForm(GovukMessages, forms.ModelForm):
     """Every editable field of a service. `fieldsets` gives the page its order and grouping."""
+
+    message_names = {"name_cy": _("Name (Welsh)")}  # not "Name (Welsh, optional) must be …"
 
     coverage_areas = AreaChoiceField(
         # Local authorities first, then health boards, safeguarding boards and the nation (AREA_GROUPS).
@@ -231,6 +232,8 @@ class ServiceForm(forms.ModelForm):
         ).order_by("kind_order", "kind", "name"),
         required=False, widget=forms.CheckboxSelectMultiple,
         label=_("Areas it takes referrals from"),
+        # An area taken off the list while the page was open.
+        error_messages=dict.fromkeys(("invalid_choice", "invalid_pk_value", "invalid_list"), AREAS_NOT_LISTED),
         help_text=_(
             "Where the service accepts referrals from, not where it is based. A board, or all of Wales, includes "
             "every local authority in it: a search for any of them finds the service."
@@ -412,7 +415,7 @@ class TelInput(forms.TextInput):
     input_type = "tel"  # a phone's dialling keypad (Django has no widget of its own for it)
 
 
-class OrganisationContactForm(forms.ModelForm):
+class OrganisationContactForm(GovukMessages, forms.ModelForm):
     """How to reach an organisation and what it is: shown on each of its services' pages and in the
     Open Referral feed. Validated as a listing's own contact details are (ServiceForm)."""
 
@@ -517,7 +520,9 @@ class ProblemReportForm(forms.Form):
         return data
 
 
-class RejectForm(forms.Form):
+class RejectForm(GovukMessages, forms.Form):
+    message_names = {"reason": _("The reason")}
+
     reason = forms.CharField(
         label=_("Why is this not approved?"), max_length=2000,
         help_text=_(
@@ -548,7 +553,7 @@ LOCATION_NAME_HOLDS_POSTCODE = _(
 )
 
 
-class LocationForm(forms.Form):
+class LocationForm(GovukMessages, forms.Form):
     """One place a service is based. Its map point comes from the postcode, never from the provider."""
 
     name = forms.CharField(

@@ -85,12 +85,29 @@ def test_an_age_typed_with_years_after_it_is_taken(typed, age):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("typed", ["9 months", "years", "nine years", "9 years 3", "6 weeks"])
+@pytest.mark.parametrize("typed", ["years", "nine years", "9 years 3", "9,5", "9 1/2"])
 def test_an_age_in_other_words_is_still_refused_as_not_a_number(typed):
     AreaFactory(code="W06000015", name="Cardiff", name_cy="Caerdydd")
     form = SearchForm(MultiValueDict({"la": ["W06000015"], "age": [typed]}))
 
     assert form.errors["age"] == [str(AGE_INVALID)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", [
+    "6 months", "9 Months old", "18 mths", "6mo", "6m", "six months", "1 year 6 months", "6 weeks", "10 wks",
+    "6 mis", "18 mis oed", "dau fis", "misoedd", "6 wythnos",
+])
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "Enter the child's age in years, like 9 or 1.5. For a baby under 1, enter 0"),
+    ("cy", "Rhowch oedran y plentyn mewn blynyddoedd, er enghraifft 9 neu 1.5. Ar gyfer babi dan 1 oed, rhowch 0"),
+])
+def test_an_age_in_months_or_weeks_says_to_give_it_in_years_and_how_for_a_baby(typed, language, expected):
+    # A social worker with a baby types months: "Enter the child's age as a number, like 9" said not how.
+    AreaFactory(code="W06000015", name="Cardiff", name_cy="Caerdydd")
+    with translation.override(language):
+        form = SearchForm(MultiValueDict({"la": ["W06000015"], "age": [typed]}))
+        assert form.errors["age"] == [expected]
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from directory import postcodes, selectors
-from directory.forms import AGE_INVALID, AGE_RANGE, NO_LOCATION, QUERY_TOO_LONG
+from directory.forms import AGE_IN_MONTHS, AGE_INVALID, AGE_RANGE, NO_LOCATION, QUERY_TOO_LONG
 from directory.models import WALES_CODE, Area, PostcodeDistrict
 from directory.selectors import PAGE_SIZE
 from tests.factories import (
@@ -147,6 +147,7 @@ BAD_INPUT = [
     ("age=200&la=" + CARDIFF, 400, AGE_RANGE),
     ("age=25.5&la=" + CARDIFF, 400, AGE_RANGE),
     ("age=NaN&la=" + CARDIFF, 400, AGE_INVALID),
+    ("age=6+months&la=" + CARDIFF, 400, AGE_IN_MONTHS),
     ("abuse_form=ritual&la=" + CARDIFF, 400, "“ritual” is not one of the options"),
     ("audience=cousin&la=" + CARDIFF, 400, "“cousin” is not one of the options"),
     ("sort=random&la=" + CARDIFF, 400, "“random” is not one of the options"),

@@ -66,8 +66,8 @@ def test_a_form_s_own_error_message_is_not_given_the_field_s_name_again(moderato
     page = moderator_client.post(reverse("accounts:invite"), {"email": "not-an-address", "new_organisation": "x" * 201})
     assert _summary(page.content.decode()) == [
         "Enter an email address in the correct format, like name@example.org.",  # the form's own
-        # Django's wording, which names no box: the summary names it.
-        "Or the name of a new organisation: Ensure this value has at most 200 characters (it has 201).",
+        # GOV.UK's wording for a limit names the box itself (directory/form_messages.py).
+        "The name of the new organisation must be 200 characters or fewer. It has 201.",
     ]
 
 
@@ -275,7 +275,7 @@ def moderator_client(client, db):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"email": "a" * 250 + "@example.org", "new_organisation": "Long"}, "at most 254 characters"),
+        ({"email": "a" * 250 + "@example.org", "new_organisation": "Long"}, "Their work email address must be 254 characters or fewer"),
         ({"email": "carol@example.org", "new_organisation": " listed TRUST "}, "is already listed"),
         ({"email": "carol@example.org", "new_organisation": "New trust", "organisation": "LISTED"}, "not both"),
         ({"email": "carol@example.org"}, "Choose an organisation, or enter the name of a new one."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from decimal import Decimal
 
@@ -386,3 +387,35 @@ def test_ages_the_wrong_way_round_are_named_as_their_boxes_are(client, provider,
 
     message = page.context["form"].errors["age_min"][0]
     assert youngest in message and oldest in message  # the boxes say "Youngest age" and "Oldest age"
+
+
+def _summary_messages(page: str) -> list[str]:
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', page, re.S).group(0)
+    return [html.unescape(m).strip() for m in re.findall(r'<a href="#[^"]+">(.*?)</a>', summary, re.S)]
+
+
+def _field_message(page: str, id_: str) -> str:
+    found = re.search(rf'<p id="{id_}-error" class="govuk-error-message">\s*<span[^>]*>[^<]*</span>(.*?)</p>', page, re.S)
+    return html.unescape(found.group(1)).strip()
+
+
+@pytest.mark.parametrize(("prefix", "name_en", "cost_note"), [
+    ("", "Name (English) must be 200 characters or fewer. It has 300.",
+     "Cost note must be 300 characters or fewer. It has 1,200."),
+    ("/cy", "Enw (Saesneg): rhaid iddo fod yn 200 o nodau neu lai. Mae ganddo 300.",
+     "Nodyn am gost: rhaid iddo fod yn 300 o nodau neu lai. Mae ganddo 1,200."),
+])
+def test_an_over_long_name_or_cost_note_says_its_limit_the_govuk_way_and_keeps_the_text(
+    client, provider, service, prefix, name_en, cost_note,
+):
+    # Django's "Name (English): Ensure this value has at most 200 characters (it has 300)." before.
+    client.force_login(provider)
+    url = prefix + reverse("listings:service_edit", args=[service.public_id])
+    response = client.post(url, form_data(service, name_en="N" * 300, cost_note="£" * 1200))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert _summary_messages(page) == [name_en, cost_note]
+    assert _field_message(page, "id_name_en") == name_en and _field_message(page, "id_cost_note") == cost_note
+    assert _value_of(page, "name_en") == "N" * 300  # what was typed is shown again to shorten
+    service.refresh_from_db()
+    assert service.name_en == "Own service" and not service.changes.exists()

@@ -450,3 +450,28 @@ def test_the_welsh_pages_are_in_welsh(client, provider, service, office):
     assert "Rhowch god post llawn" in form and "Tref neu ddinas" in form
     for english in ("Enter a full postcode", "Town or city", "Do not publish this address"):
         assert english not in form, english
+
+
+@pytest.mark.parametrize(("prefix", "expected"), [
+    ("", ["Location name must be 200 characters or fewer. It has 250.",
+          "Town or city must be 100 characters or fewer. It has 101."]),
+    ("/cy", ["Enw'r lleoliad: rhaid iddo fod yn 200 o nodau neu lai. Mae ganddo 250.",
+             "Tref neu ddinas: rhaid iddo fod yn 100 o nodau neu lai. Mae ganddo 101."]),
+])
+def test_an_over_long_name_or_town_says_its_limit_the_govuk_way_by_the_box_and_in_the_summary(
+    client, provider, service, prefix, expected,
+):
+    # Django's "Ensure this value has at most 200 characters (it has 250)." before, named in the summary only.
+    client.force_login(provider)
+    response = client.post(prefix + reverse("listings:location_add", args=[service.public_id]),
+                           {**NEW_ADDRESS, "name": "B" * 250, "city": "C" * 101})
+
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', page, re.S).group(1)
+    assert [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", summary, re.S)] == expected
+    for box, message in zip(("id_name", "id_city"), expected, strict=True):
+        by_the_box = re.search(rf'<p id="{box}-error" class="govuk-error-message">(.*?)</p>', page, re.S).group(1)
+        assert re.sub(r"<span[^>]*>.*?</span>", "", by_the_box).strip() == message
+    assert 'value="' + "B" * 250 + '"' in page  # kept to shorten
+    assert not Location.objects.filter(city="C" * 101).exists() and not ServiceChange.objects.exists()

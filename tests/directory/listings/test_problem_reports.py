@@ -156,6 +156,24 @@ def test_the_limit_is_kept_under_a_hash_of_the_address_never_the_address(client,
     assert "198.51.100.23" not in keys[0]
 
 
+def _back_link(page: str) -> tuple[str, str]:
+    link = re.search(r'<a href="([^"]*)" class="govuk-back-link[^"]*">([^<]*)</a>', page)
+    return link.group(1), link.group(2)
+
+
+@pytest.mark.parametrize(("prefix", "text"), [("", "Back to the service"), ("/cy", "Yn ôl i'r gwasanaeth")])
+def test_the_report_page_links_back_to_the_service_in_the_page_language_also_after_an_error(
+    client, service, prefix, text,
+):
+    # The browser's back button was the only way back, and after a refused report it went back to the form.
+    url = prefix + reverse("listings:report_problem", args=[service.public_id])
+    service_page = prefix + reverse("directory:service_detail", args=[service.public_id])
+    assert _back_link(client.get(url).content.decode()) == (service_page, text)
+    refused = client.post(url, {"comment": "x"})
+    assert refused.status_code == 200 and _back_link(refused.content.decode()) == (service_page, text)
+    assert client.get(service_page).status_code == 200
+
+
 def test_the_welsh_report_page_warns_and_refuses_a_long_comment_in_welsh(client, service):
     url = f"/cy{reverse('listings:report_problem', args=[service.public_id])}"
     page = client.get(url).content.decode()

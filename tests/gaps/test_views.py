@@ -640,3 +640,21 @@ def test_an_areas_access_where_there_is_no_provision_reads_no_provision_in_every
 
     headlines = client.get(f"{lang}/gaps/headlines/").content.decode()
     assert _cells(headlines, newport)[1:3] == [none, none]  # intra-familial, and all support, per 10,000
+
+
+@pytest.mark.parametrize(("path", "link", "newport"), [
+    ("/gaps/?layer=sibling", f"/gaps/area/{NEWPORT}/?layer=sibling", "Newport"),
+    ("/cy/gaps/?layer=sibling&view=local_authority", f"/cy/gaps/area/{NEWPORT}/?layer=sibling", "Casnewydd"),
+])
+def test_the_local_authority_views_warning_links_each_area_with_no_provision_to_its_page(
+        client, wales_areas, path, link, newport):
+    # The regional views' warning linked the local authorities with none to their pages; the local
+    # authority view's named them without links.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], supports_sibling=True)
+
+    body = client.get(path).content.decode()
+
+    warning = re.search(r'<strong class="govuk-warning-text__text">(.*?)</strong>', body, re.S)[1]
+    links = re.findall(r'<a class="govuk-link" href="([^"]+)">([^<]+)</a>', warning)
+    assert len(links) == 21 and (link, newport) in links
+    assert not any(CARDIFF in href for href, _name in links)

@@ -289,3 +289,34 @@ def test_the_maps_key_lists_the_colours_the_map_shows_for_the_chosen_view(live_s
                                                                                                        "local authorit")
     assert noun in page.locator("#legend-heading").inner_text()
     assert page.errors == []
+
+
+@pytest.mark.parametrize("path", ["/cy/gaps/", "/cy/gaps/?layer=parent_carer", "/gaps/?layer=parent_carer",
+                                  "/cy/gaps/?view=safeguarding_region", "/cy/gaps/?view=health_board",
+                                  "/cy/gaps/?layer=intra_familial&view=health_board", "/cy/gaps/area/W06000014/",
+                                  "/cy/gaps/headlines/", "/cy/gaps/unmet/"])
+def test_at_1280px_each_gaps_table_fits_its_column_without_splitting_a_headings_words(
+    live_server, snapshot_and_searches, browser_page, path
+):
+    # The Welsh map page's table was ~978px wide (1031px with "Dim darpariaeth" in two columns) in its
+    # 960px column: its last column, "Rhestrau ar gau", was cut off behind a sideways scrollbar.
+    page = browser_page  # 1280px wide
+    page.goto(f"{live_server.url}{path}")
+    wraps = page.locator(".sm-table-wrap").all()
+    assert wraps
+    assert [w.evaluate("e => e.scrollWidth - e.clientWidth") for w in wraps] == [0] * len(wraps)
+    assert page.evaluate(_SPLIT_HEADING_WORDS) == []
+
+
+def test_on_a_phone_the_welsh_tables_area_names_stay_in_view_as_its_figures_scroll(live_server, sample, browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/cy/gaps/?layer=parent_carer")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    table = page.locator("#gaps-table")
+    first_name = page.locator("#gaps-table tbody th").first
+    before = first_name.bounding_box()["x"]
+    table.evaluate("e => { e.scrollLeft = 300 }")
+    assert table.evaluate("e => e.scrollLeft") > 0
+    assert abs(first_name.bounding_box()["x"] - before) < 1
+    assert page.evaluate(_SPLIT_HEADING_WORDS) == []

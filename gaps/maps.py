@@ -174,8 +174,10 @@ def _properties(result: AreaResult, region: AreaResult | None) -> dict[str, str]
     props = {
         "sm_name": text(name),
         "sm_name_other": text(result.name if name != result.name else result.name_cy),
-        "sm_access": _("no provision") if shown.no_provision else _fmt(shown.per_10k, 2),
-        "sm_normalised": "0" if shown.no_provision else _fmt(shown.normalised, 2),
+        # "No provision" for both figures, as the table beneath the map gives them (not "0", nor "0.00",
+        # which reads as a figure rounded down).
+        "sm_access": _("No provision") if shown.no_provision else _fmt(shown.per_10k, 2),
+        "sm_normalised": _("No provision") if shown.no_provision else _fmt(shown.normalised, 2),
         "sm_services": str(shown.n_services),
         "sm_wait": _fmt(shown.median_wait) + (" " + _("weeks") if shown.median_wait is not None else ""),
         "sm_closed": closed,

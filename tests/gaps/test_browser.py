@@ -289,3 +289,85 @@ def test_the_maps_key_lists_the_colours_the_map_shows_for_the_chosen_view(live_s
                                                                                                        "local authorit")
     assert noun in page.locator("#legend-heading").inner_text()
     assert page.errors == []
+
+
+@pytest.mark.parametrize("path", ["/cy/gaps/", "/cy/gaps/?layer=parent_carer", "/gaps/?layer=parent_carer",
+                                  "/cy/gaps/?view=safeguarding_region", "/cy/gaps/?view=health_board",
+                                  "/cy/gaps/?layer=intra_familial&view=health_board", "/cy/gaps/area/W06000014/",
+                                  "/cy/gaps/headlines/", "/cy/gaps/unmet/"])
+def test_at_1280px_each_gaps_table_fits_its_column_without_splitting_a_headings_words(
+    live_server, snapshot_and_searches, browser_page, path
+):
+    # The Welsh map page's table was ~978px wide (1031px with "Dim darpariaeth" in two columns) in its
+    # 960px column: its last column, "Rhestrau ar gau", was cut off behind a sideways scrollbar.
+    page = browser_page  # 1280px wide
+    page.goto(f"{live_server.url}{path}")
+    wraps = page.locator(".sm-table-wrap").all()
+    assert wraps
+    assert [w.evaluate("e => e.scrollWidth - e.clientWidth") for w in wraps] == [0] * len(wraps)
+    assert page.evaluate(_SPLIT_HEADING_WORDS) == []
+
+
+def test_on_a_phone_the_welsh_tables_area_names_stay_in_view_as_its_figures_scroll(live_server, sample, browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/cy/gaps/?layer=parent_carer")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    table = page.locator("#gaps-table")
+    first_name = page.locator("#gaps-table tbody th").first
+    before = first_name.bounding_box()["x"]
+    table.evaluate("e => { e.scrollLeft = 300 }")
+    assert table.evaluate("e => e.scrollLeft") > 0
+    assert abs(first_name.bounding_box()["x"] - before) < 1
+    assert page.evaluate(_SPLIT_HEADING_WORDS) == []
+
+
+# Each area's lowest point under the pointer (scanning up from the foot of its box): where its
+# tooltip opens nearest the map's bottom edge, beside the scale bar and the attribution.
+_LOWEST_POINTS = """() => [...document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive')].flatMap(path => {
+  const box = path.getBoundingClientRect();
+  for (let y = Math.floor(box.bottom) - 1; y > box.top; y -= 2) {
+    for (let x = Math.ceil(box.left); x < box.right; x += 2) {
+      if (document.elementFromPoint(x, y) === path) return [[x, y]];
+    }
+  }
+  return [];
+})"""
+_TOOLTIP_CLEAR = """() => {
+  const tip = document.querySelector('.leaflet-tooltip').getBoundingClientRect();
+  const frame = document.querySelector('.sm-gaps-map .folium-map').getBoundingClientRect();
+  const inside = tip.left >= frame.left - 0.5 && tip.top >= frame.top - 0.5 && tip.right <= frame.right + 0.5
+    && tip.bottom <= frame.bottom + 0.5;
+  const covered = [...document.querySelectorAll('.sm-gaps-map .leaflet-control')].filter(control => {
+    const c = control.getBoundingClientRect();
+    return c.width && tip.left < c.right && c.left < tip.right && tip.top < c.bottom && c.top < tip.bottom;
+  }).map(control => control.className.split(' ')[0]);
+  return [inside, covered];
+}"""
+
+
+@pytest.mark.parametrize(("path", "width", "height"), [
+    ("/gaps/", 1280, 1000), ("/cy/gaps/?view=health_board", 1280, 1000), ("/gaps/?layer=intra_familial", 390, 844),
+])
+def test_an_areas_tooltip_near_the_maps_foot_keeps_clear_of_the_scale_bar_and_attribution(
+    live_server, sample, browser_page, path, width, height
+):
+    # Over the Vale of Glamorgan, at the map's foot, the tooltip was moved up inside the map but its
+    # last row ("Closed lists") was under the scale bar, which Leaflet draws over every pane.
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}{path}")
+    page.wait_for_load_state("load")
+    page.wait_for_selector(".leaflet-overlay-pane path.leaflet-interactive")
+    page.wait_for_function("!document.querySelector('.leaflet-zoom-anim')")
+    page.locator(".sm-gaps-map").evaluate("e => e.scrollIntoView({block: 'center'})")
+    points = page.evaluate(_LOWEST_POINTS)
+    assert len(points) == 22
+    under = []
+    for x, y in points:
+        page.mouse.move(x, y)
+        page.mouse.move(x + 1, y)  # a move within the area: the sticky tooltip follows it
+        inside, covered = page.evaluate(_TOOLTIP_CLEAR)
+        if not inside or covered:
+            under.append((page.locator(".leaflet-tooltip").inner_text().splitlines()[0], inside, covered))
+    assert under == []

@@ -195,3 +195,18 @@ def test_a_welsh_page_tooltip_names_the_area_in_welsh_first_and_gives_the_englis
         fields, aliases = maps._tooltip_fields(False, "unit")
     shown = dict(zip(aliases, (props[f] for f in fields[:2]), strict=False))
     assert shown == {"Area": f"Area {code}", "Welsh name": f"Ardal {code}"}
+
+
+def test_an_area_with_no_provision_has_no_figures_in_its_tooltip_as_in_the_table():
+    # The tooltip said "Against Wales: 0" where the table beneath the map says "No provision".
+    from django.utils import translation
+
+    data = la_shapes().collection()
+    codes = [f["properties"]["lad_code"] for f in data["features"]]
+    results = [result(code, 0 if i == 0 else 1.0) for i, code in enumerate(codes)]
+    for language, none in (("en", "No provision"), ("cy", "Dim darpariaeth")):
+        with translation.override(language):
+            features = maps.gaps_features(data, results)
+        empty, some = features[0]["properties"], features[1]["properties"]
+        assert (empty["sm_access"], empty["sm_normalised"]) == (none, none)
+        assert (some["sm_access"], some["sm_normalised"]) == ("1.00", "1.00")

@@ -598,3 +598,63 @@ def test_every_gaps_table_box_can_be_reached_by_keyboard_and_is_named(client, wa
         assert 'tabindex="0"' in box and 'role="region"' in box, box
         label = re.search(r'aria-labelledby="([^"]+)"', box)
         assert label and f'id="{label[1]}"' in body, box
+
+
+def _cells(body: str, heading: str) -> list[str]:
+    """The text of each cell of the first table row whose heading starts with `heading`, tags left out."""
+    def plain(html: str) -> str:
+        return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+    for row in re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', body, re.S):
+        th = re.search(r'<th scope="row"[^>]*>(.*?)</th>', row, re.S)
+        if th and plain(th[1]).startswith(heading):
+            return [plain(td) for td in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    raise AssertionError(f"no row headed {heading}")
+
+
+@pytest.mark.parametrize(("lang", "none", "newport", "wales"), [
+    ("", "No provision", "Newport", "Wales"),
+    ("/cy", "Dim darpariaeth", "Casnewydd", "Cymru"),
+])
+def test_an_areas_access_where_there_is_no_provision_reads_no_provision_in_every_table(
+        client, wales_areas, lang, none, newport, wales):
+    # The map page's table gave such an area's access per 10,000 as "0", and its Wales row and the
+    # area page as "0.00" (a figure that reads as rounded down), beside "No provision" against Wales.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], supports_sibling=False)
+
+    index = client.get(f"{lang}/gaps/").content.decode()
+    assert _cells(index, newport)[1:3] == [none, none]  # access per 10,000, against Wales
+    assert _cells(index, "Cardiff" if not lang else "Caerdydd")[1] not in (none, "0", "0.00")
+    # No service answers the question anywhere: Wales's row has no figure either.
+    siblings = client.get(f"{lang}/gaps/", {"layer": "sibling"}).content.decode()
+    assert _cells(siblings, wales)[1:3] == [none, none]
+
+    area = client.get(f"{lang}/gaps/area/{NEWPORT}/")
+    rows = re.search(r"<tbody[^>]*>(.*?)</tbody>", area.content.decode(), re.S)[1]
+    sections = area.context["sections"]
+    for section, cells in zip(sections, re.findall(r"<tr[^>]*>(.*?)</tr>", rows, re.S), strict=True):
+        figures = [" ".join(re.sub(r"<[^>]+>", " ", td).split()) for td in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
+        assert figures[1] == none and figures[3] == none, section["layer"].key  # here; against Wales
+        assert (figures[2] == none) == section["wales"].no_provision, section["layer"].key  # Wales
+    assert {section["wales"].no_provision for section in sections} == {True, False}  # both kinds of row seen
+
+    headlines = client.get(f"{lang}/gaps/headlines/").content.decode()
+    assert _cells(headlines, newport)[1:3] == [none, none]  # intra-familial, and all support, per 10,000
+
+
+@pytest.mark.parametrize(("path", "link", "newport"), [
+    ("/gaps/?layer=sibling", f"/gaps/area/{NEWPORT}/?layer=sibling", "Newport"),
+    ("/cy/gaps/?layer=sibling&view=local_authority", f"/cy/gaps/area/{NEWPORT}/?layer=sibling", "Casnewydd"),
+])
+def test_the_local_authority_views_warning_links_each_area_with_no_provision_to_its_page(
+        client, wales_areas, path, link, newport):
+    # The regional views' warning linked the local authorities with none to their pages; the local
+    # authority view's named them without links.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], supports_sibling=True)
+
+    body = client.get(path).content.decode()
+
+    warning = re.search(r'<strong class="govuk-warning-text__text">(.*?)</strong>', body, re.S)[1]
+    links = re.findall(r'<a class="govuk-link" href="([^"]+)">([^<]+)</a>', warning)
+    assert len(links) == 21 and (link, newport) in links
+    assert not any(CARDIFF in href for href, _name in links)

@@ -76,11 +76,14 @@ KEY_HEADINGS = {
     "safeguarding_region": gettext_lazy("Key: each regional safeguarding board's access against the Wales level"),
 }
 KEY_NO_PROVISION = {
-    "local_authority": gettext_lazy("no service covers the area (hatched, labelled “None”)"),
+    "local_authority": gettext_lazy("no service covers the area (hatched, and labelled “None” where the map has "
+                                    "room: zoom in for more)"),
     "health_board": gettext_lazy(
-        "no service covers the local authority, whatever its health board's figure (hatched, labelled “None”)"),
+        "no service covers the local authority, whatever its health board's figure (hatched, and labelled “None” "
+        "where the map has room: zoom in for more)"),
     "safeguarding_region": gettext_lazy(
-        "no service covers the local authority, whatever its safeguarding board's figure (hatched, labelled “None”)"),
+        "no service covers the local authority, whatever its safeguarding board's figure (hatched, and labelled "
+        "“None” where the map has room: zoom in for more)"),
 }
 MAP_CAPTIONS = {
     "local_authority": gettext_lazy("Normalised access by local authority. The table below the map has the same "

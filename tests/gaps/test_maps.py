@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from django.utils import translation
 from shapely.geometry import Point, shape
 
 from directory.boundaries import la_shapes, simplify_ring
@@ -198,3 +199,12 @@ def test_a_regional_key_names_the_regions_in_each_class_and_counts_the_local_aut
     boards_key = maps.map_key("safeguarding_region", [_region("S1", "safeguarding_region", 1.0, "North")], las)
     assert boards_key.heading == "Key: each regional safeguarding board's access against the Wales level"
     assert _entries(boards_key)["#f7f7f7"] == ("1 regional safeguarding board", "North")
+
+
+def test_the_keys_no_provision_entry_says_a_none_label_is_shown_only_where_the_map_has_room():
+    # At the opening zoom a "None" that would touch another is hidden (the hatching is always drawn):
+    # the key said every such area was labelled.
+    for view in ("local_authority", "health_board", "safeguarding_region"):
+        assert "“None” where the map has room: zoom in for more" in maps.map_key(view, [], []).entries[0].label
+        with translation.override("cy"):
+            assert "“Dim” lle mae digon o le ar y map: chwyddwch i mewn" in maps.map_key(view, [], []).entries[0].label

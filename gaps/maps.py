@@ -281,7 +281,11 @@ def build_gaps_map(
         names = _draw_regions(m, regions, region_outlines, la_points, from_file=bool(shapes_url))
     if (label_no_provision and nones) or names:
         MapLabels(nones if label_no_provision else [], names).add_to(m)
-    m.fit_bounds([[51.35, -5.35], [53.45, -2.65]])
+    # Fitted at once: Leaflet would start an animated fit on the next frame, after the page may have
+    # loaded, and the labels be placed for the view it was about to leave until the fit ended.
+    fit = folium.map.FitBounds([[51.35, -5.35], [53.45, -2.65]])
+    fit.options["animate"] = False
+    fit.add_to(m)
     return render_embed(m)
 
 

@@ -76,11 +76,14 @@ KEY_HEADINGS = {
     "safeguarding_region": gettext_lazy("Key: each regional safeguarding board's access against the Wales level"),
 }
 KEY_NO_PROVISION = {
-    "local_authority": gettext_lazy("no service covers the area (hatched, labelled “None”)"),
+    "local_authority": gettext_lazy("no service covers the area (hatched, and labelled “None” where the map has "
+                                    "room: zoom in for more)"),
     "health_board": gettext_lazy(
-        "no service covers the local authority, whatever its health board's figure (hatched, labelled “None”)"),
+        "no service covers the local authority, whatever its health board's figure (hatched, and labelled “None” "
+        "where the map has room: zoom in for more)"),
     "safeguarding_region": gettext_lazy(
-        "no service covers the local authority, whatever its safeguarding board's figure (hatched, labelled “None”)"),
+        "no service covers the local authority, whatever its safeguarding board's figure (hatched, and labelled "
+        "“None” where the map has room: zoom in for more)"),
 }
 MAP_CAPTIONS = {
     "local_authority": gettext_lazy("Normalised access by local authority. The table below the map has the same "
@@ -276,80 +279,109 @@ def build_gaps_map(
         map_shapes.areas_layer(features, shapes_url, **options).add_to(m)
     else:
         folium.GeoJson({"type": "FeatureCollection", "features": features}, **options).add_to(m)
-    if label_no_provision and label_points:
-        _label_no_provision(m, by_code, label_points)
-    if regions and region_outlines is not None:  # after the "None" labels: the names keep clear of them
-        # Each local authority's place for its region's name, the largest first: ~1 ms.
-        la_sizes = {f["properties"]["lad_code"]: shape(f["geometry"]).area for f in boundaries["features"]}
-        la_points = sorted((label_points or {}).items(), key=lambda item: -la_sizes.get(item[0], 0))
-        _draw_regions(m, regions, region_outlines, dict(la_points), from_file=bool(shapes_url))
-    m.fit_bounds([[51.35, -5.35], [53.45, -2.65]])
+    la_points = _largest_first(boundaries, label_points or {})
+    nones = [point for code, point in la_points.items() if code in by_code and by_code[code].no_provision]
+    names = []
+    if regions and region_outlines is not None:
+        names = _draw_regions(m, regions, region_outlines, la_points, from_file=bool(shapes_url))
+    if (label_no_provision and nones) or names:
+        MapLabels(nones if label_no_provision else [], names).add_to(m)
+    # Fitted at once: Leaflet would start an animated fit on the next frame, after the page may have
+    # loaded, and the labels be placed for the view it was about to leave until the fit ended.
+    fit = folium.map.FitBounds([[51.35, -5.35], [53.45, -2.65]])
+    fit.options["animate"] = False
+    fit.add_to(m)
     return render_embed(m)
 
 
-class RegionNames(MacroElement):
-    """Each region's name, at the first of its places (`points`: a point well inside the region, then
-    one inside each of its local authorities, the largest first) where it covers no "None" label and
-    no name placed before it (the larger regions' first), at the map's zoom; where none has room it is
-    hidden until the map is zoomed in far enough. Placed again at every zoom: the crowded south-east
-    has four regions in a few centimetres at the opening zoom. Each local authority's tooltip names
-    its region at any zoom.
+class MapLabels(MacroElement):
+    """Every label on the map, placed by one routine: a "None" on each area with no provision (`nones`:
+    each one's point, the largest area first), then each region's name (`names`: its html and its
+    places, a point well inside the region, then one inside each of its local authorities, the largest
+    first; the larger regions first).
 
-    Seen, not heard or tabbed to, as the "None" labels are: the key and the table name the regions."""
+    A "None" that would touch one already placed (the larger areas') is hidden at this zoom and shown
+    again once zoomed in far enough: the crowded south-east has nine local authorities in a few
+    centimetres at the opening zoom. The hatching still marks every such area at any zoom, and the
+    warning above the map names them. A name takes the first of its places where it touches no label
+    shown before it, or is hidden at this zoom. Each local authority's tooltip names its region.
+
+    Placed once the map has settled: when it is ready, when the page has loaded (its styles), and after
+    each zoom, move or resize, never mid-zoom (the markers are scaled in flight; zoomend follows).
+    There is no timer. `smPlaceLabels()` on the map's element places them now, and `smLabelsAt` is the
+    view they were last placed for, so a test can tell the placing has caught up with the map.
+
+    Seen, not heard or tabbed to: Leaflet makes every marker a focusable "button" unless `keyboard` is
+    off, "None" alone names no area, and the key and the table name the regions."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function (map, names) {
-            var labels = names.map(function (name) {
-                var icon = L.divIcon({className: "sm-region-label-icon", iconSize: [0, 0],
-                    html: '<span class="sm-region-label" aria-hidden="true">' + name.html + "</span>"});
-                var marker = L.marker(name.points[0], {icon: icon, interactive: false, keyboard: false});
-                return {marker: marker.addTo(map), points: name.points};
-            });
-            function overlaps(a, b) {
-                return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        (function (map, none, names) {
+            function label(point, className, html, size, anchor) {
+                var icon = L.divIcon({className: className + "-icon", iconSize: size, iconAnchor: anchor,
+                    html: '<span class="' + className + '" aria-hidden="true">' + html + "</span>"});
+                return L.marker(point, {icon: icon, interactive: false, keyboard: false}).addTo(map);
             }
-            function box(element) { return element.getBoundingClientRect(); }
-            function place() {
-                // Mid-zoom the markers are scaled in flight: zoomend places them again.
-                if (map._animatingZoom) { return; }
-                var taken = Array.prototype.map.call(map.getContainer().querySelectorAll(".sm-map-label"), box);
-                labels.forEach(function (label) {
-                    var text = label.marker.getElement().firstChild, here = null;
-                    for (var i = 0; i < label.points.length && !here; i++) {
-                        label.marker.setLatLng(label.points[i]);
-                        var tried = box(text);
-                        if (!taken.some(function (other) { return overlaps(tried, other); })) { here = tried; }
-                    }
-                    if (!here) { label.marker.setLatLng(label.points[0]); }
-                    text.style.visibility = here ? "" : "hidden";
-                    if (here) { taken.push(here); }
+            var nones = none.points.map(function (point) {
+                return label(point, "sm-map-label", none.html, [40, 16], [20, 8]);
+            });
+            names.forEach(function (name) {
+                name.marker = label(name.points[0], "sm-region-label", name.html, [0, 0], [0, 0]);
+            });
+            function text(marker) { return marker.getElement().firstChild; }
+            // Clear of every box taken, by 2 px: two labels that touch read as one.
+            function clear(box, taken) {
+                return !taken.some(function (o) {
+                    return box.left < o.right + 2 && o.left < box.right + 2 && box.top < o.bottom + 2 && o.top < box.bottom + 2;
                 });
             }
-            map.on("zoomend moveend resize", place);
+            function show(marker, box, taken) {
+                text(marker).style.visibility = box ? "" : "hidden";
+                if (box) { taken.push(box); }
+            }
+            function view() { return [map.getZoom(), map.getCenter(), map.getSize()].join(" "); }
+            function place() {
+                if (map._animatingZoom) { return; }
+                var taken = [];
+                nones.forEach(function (marker) {
+                    var box = text(marker).getBoundingClientRect();
+                    show(marker, clear(box, taken) && box, taken);
+                });
+                names.forEach(function (name) {
+                    var box = null;
+                    for (var i = 0; i < name.points.length && !box; i++) {
+                        name.marker.setLatLng(name.points[i]);
+                        box = text(name.marker).getBoundingClientRect();
+                        if (!clear(box, taken)) { box = null; }
+                    }
+                    if (!box) { name.marker.setLatLng(name.points[0]); }
+                    show(name.marker, box, taken);
+                });
+                map.getContainer().smLabelsAt = view();
+            }
             map.whenReady(place);
-            // Again once the page has settled (its styles and layout; the fit to Wales): placed only
-            // at the first moment, a name could keep a place a "None" label later took.
             window.addEventListener("load", place);
-            setTimeout(place, 250);
-            map.getContainer().smPlaceLabels = place;  // for the browser tests: place them now
-        })({{ this._parent.get_name() }}, {{ this.names|tojson }});
+            map.on("zoomend moveend resize", place);
+            map.getContainer().smPlaceLabels = place;
+        })({{ this._parent.get_name() }}, {{ this.none|tojson }}, {{ this.names|tojson }});
         {% endmacro %}
     """)
 
-    def __init__(self, names: Sequence[dict]) -> None:
+    def __init__(self, nones: Sequence[tuple[float, float]], names: Sequence[dict]) -> None:
         super().__init__()
-        self._name = "RegionNames"
+        self._name = "MapLabels"
+        # Escaped here, outside any f-string (makemessages cannot see a gettext call inside one).
+        self.none = {"html": escape(_("None")), "points": list(nones)}
         self.names = list(names)
 
 
 def _draw_regions(
     m: folium.Map, regions: Mapping[str, AreaResult], outlines: AreaShapes, la_points: Mapping[str, tuple[float, float]],
     *, from_file: bool,
-) -> None:
-    """Each region's edge (a white casing, then a thick dark line) and its name (`RegionNames`), over
-    the local authorities coloured by its figure. `regions`: LA code → its region's result;
-    `la_points`: LA code → a point inside it, in the order the names try them.
+) -> list[dict]:
+    """Each region's edge (a white casing, then a thick dark line) over the local authorities coloured
+    by its figure; returns its name and the places it may take, for `MapLabels`. `regions`: LA code →
+    its region's result; `la_points`: LA code → a point inside it, in the order the names try them.
 
     The edges do not take the pointer (their pane lets it through), so the local authorities under
     them keep their tooltips, and are no tab stop."""
@@ -361,7 +393,7 @@ def _draw_regions(
             members.setdefault(region.code, []).append(la)
             rows[region.code] = region
     if not rows:
-        return
+        return []
     folium.map.CustomPane(REGIONS_PANE, z_index=450, pointer_events=False).add_to(m)
     features = [by_code[code] for code in rows]
     for colour, weight in ((CASING_COLOUR, CASING_WEIGHT), (EDGE_COLOUR, EDGE_WEIGHT)):
@@ -378,28 +410,16 @@ def _draw_regions(
         inside = [points[code], *(point for la, point in la_points.items() if la in members[code])]
         row = rows[code]
         names.append({"html": text(area_display_name(row.name, row.name_cy)), "points": list(dict.fromkeys(inside))})
-    RegionNames(names).add_to(m)
+    return names
 
 
-def _label_no_provision(
-    m: folium.Map, by_code: Mapping[str, AreaResult], points: Mapping[str, tuple[float, float]]
-) -> None:
-    """A "None" label centred on each area with no provision, at a point inside that area.
-
-    Seen, not heard or tabbed to: Leaflet makes every marker a focusable "button" unless
-    `keyboard` is off, and "None" alone names no area (the warning above the map and the table
-    beneath it name them)."""
-    label = escape(_("None"))  # outside the f-string below, where makemessages cannot see it
-    for code, row in by_code.items():
-        if row.no_provision and code in points:
-            folium.Marker(
-                points[code],
-                icon=folium.DivIcon(
-                    html=f'<span class="sm-map-label" aria-hidden="true">{label}</span>',
-                    icon_size=(40, 16), icon_anchor=(20, 8), class_name="sm-map-label-icon",
-                ),
-                interactive=False, keyboard=False,
-            ).add_to(m)
+def _largest_first(boundaries: Mapping, points: Mapping[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+    """Each local authority's label point, the largest area first: the order their labels take places
+    (~1 ms)."""
+    if not points:
+        return {}
+    sizes = {f["properties"]["lad_code"]: shape(f["geometry"]).area for f in boundaries["features"]}
+    return dict(sorted(points.items(), key=lambda item: -sizes.get(item[0], 0)))
 
 
 @lru_cache(maxsize=4)

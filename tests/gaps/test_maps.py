@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 
+from django.utils import translation
 from shapely.geometry import Point, shape
 
 from directory.boundaries import la_shapes, simplify_ring
@@ -14,6 +16,14 @@ from gaps.layers import AreaResult
 def result(code: str, normalised: float, access: float = 0.0001) -> AreaResult:
     return AreaResult(code, f"Area {code}", f"Ardal {code}", "local_authority", 10_000,
                       access if normalised else 0.0, normalised, frozenset({1}) if normalised else frozenset())
+
+
+def _labels(html: str) -> tuple[dict, list[dict]]:
+    """What the map's one label routine (maps.MapLabels) is given: the "None" labels' text and points,
+    and the regions' names with their places."""
+    found = re.search(r'\}\)\(map_\w+, (\{"html": .*?\}), (\[.*?\])\);', html, re.S)
+    assert found, "no MapLabels call in the map's script"
+    return json.loads(found.group(1)), json.loads(found.group(2))
 
 
 def test_bins_put_no_provision_apart_and_the_rest_by_normalised_access():
@@ -61,7 +71,8 @@ def test_the_map_uses_our_leaflet_no_tiles_hatches_and_labels_no_provision():
     assert "cdn" not in html and "tile.openstreetmap" not in html
     assert "user-scalable" not in html
     assert html.count(maps.NO_PROVISION_FILL) >= 1
-    assert html.count('class=\\"sm-map-label\\"') + html.count('class="sm-map-label"') == 2
+    none, _names = _labels(html)
+    assert len(none["points"]) == 2 and none["html"] == "None" and "sm-map-label" in html
     assert "Ardal" in html  # Welsh names in the tooltips
 
 
@@ -109,9 +120,23 @@ def test_the_none_labels_sit_on_the_label_points_of_the_areas_with_none():
     points = maps.label_points(la_shapes())
     results = [result(code, 0 if code in {"W06000019", "W06000024"} else 1.0) for code in codes]
     html = maps.build_gaps_map(data, results, label_points=points)
-    placed = [tuple(map(float, pair)) for pair in re.findall(r"L\.marker\(\s*\[([-\d.]+), ([-\d.]+)\]", html)]
+    placed = [tuple(point) for point in _labels(html)[0]["points"]]
     assert sorted(placed) == sorted([points["W06000019"], points["W06000024"]])
     assert "[20, 8]" in html  # each label is centred on its point
+
+
+def test_the_none_labels_take_their_places_the_larger_areas_first():
+    # Where two would touch, the one placed first is shown: the larger area's, where it has more room.
+    data = la_shapes().collection()
+    codes = [f["properties"]["lad_code"] for f in data["features"]]
+    points = maps.label_points(la_shapes())
+    none = {"W06000019": "Blaenau Gwent", "W06000023": "Powys", "W06000015": "Cardiff", "W06000018": "Caerphilly"}
+    results = [result(code, 0 if code in none else 1.0) for code in reversed(codes)]
+    html = maps.build_gaps_map(data, results, label_points=points)
+    sizes = {f["properties"]["lad_code"]: shape(f["geometry"]).area for f in data["features"]}
+    largest_first = sorted(none, key=lambda code: -sizes[code])
+    assert largest_first[0] == "W06000023"  # Powys
+    assert [tuple(point) for point in _labels(html)[0]["points"]] == [points[code] for code in largest_first]
 
 
 def test_area_names_on_the_gaps_map_are_text_never_markup_or_a_template():
@@ -210,3 +235,12 @@ def test_an_area_with_no_provision_has_no_figures_in_its_tooltip_as_in_the_table
         empty, some = features[0]["properties"], features[1]["properties"]
         assert (empty["sm_access"], empty["sm_normalised"]) == (none, none)
         assert (some["sm_access"], some["sm_normalised"]) == ("1.00", "1.00")
+
+
+def test_the_keys_no_provision_entry_says_a_none_label_is_shown_only_where_the_map_has_room():
+    # At the opening zoom a "None" that would touch another is hidden (the hatching is always drawn):
+    # the key said every such area was labelled.
+    for view in ("local_authority", "health_board", "safeguarding_region"):
+        assert "“None” where the map has room: zoom in for more" in maps.map_key(view, [], []).entries[0].label
+        with translation.override("cy"):
+            assert "“Dim” lle mae digon o le ar y map: chwyddwch i mewn" in maps.map_key(view, [], []).entries[0].label

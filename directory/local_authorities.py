@@ -13,12 +13,19 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import NamedTuple
 
 from directory import version
 from directory.models import Area
 
-# The version read for, and its local authorities by code (the last one only).
-_HELD: dict[str, dict[str, Area]] = {}
+
+class _Held(NamedTuple):
+    by_code: dict[str, Area]
+    by_name: dict[str, Area]  # `_name_key` of each English and Welsh name
+
+
+# The version read for, and its local authorities (the last one only).
+_HELD: dict[str, _Held] = {}
 # The directory version the caller read for this request (`at_version`), if any.
 _READ: ContextVar[str | None] = ContextVar("local_authorities_version_read", default=None)
 
@@ -34,11 +41,14 @@ def at_version(directory_version: str | None) -> Iterator[None]:
         _READ.reset(token)
 
 
-def _held() -> dict[str, Area]:
+def _held() -> _Held:
     current = _READ.get() or version.current()
     held = _HELD.get(current)
     if held is None:
-        held = {area.code: area for area in Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY)}
+        areas = list(Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY))
+        # Each name keyed once per version, not on every look-up; two authorities share no name.
+        names = {_name_key(name): area for area in areas for name in (area.name, area.name_cy) if _name_key(name)}
+        held = _Held({area.code: area for area in areas}, names)
         _HELD.clear()
         _HELD[current] = held
     return held
@@ -46,11 +56,11 @@ def _held() -> dict[str, Area]:
 
 def by_code(code: str) -> Area | None:
     """The local authority with this ONS code, or None. The instance is shared: read it only."""
-    return _held().get(code)
+    return _held().by_code.get(code)
 
 
 def _name_key(name: str) -> str:
-    """A name as compared: case, accents and punctuation ignored ("Ynys Mon", "tor faen") (pure)."""
+    """A name as compared: case, accents and punctuation ignored ("Ynys Mon", "rhondda-cynon-taf") (pure)."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
     return " ".join(re.findall(r"[a-z0-9]+", plain))
 
@@ -59,9 +69,7 @@ def by_name(name: str) -> Area | None:
     """The local authority with this English or Welsh name ("Cardiff", "caerdydd"), or None. Two
     share no name, so whichever language it is typed in, it names one. No query once held."""
     key = _name_key(name)
-    if not key:
-        return None
-    return next((area for area in _held().values() if key in (_name_key(area.name), _name_key(area.name_cy))), None)
+    return _held().by_name.get(key) if key else None
 
 
 def forget() -> None:

@@ -711,6 +711,11 @@ class ProblemReport(models.Model):
         _("reminder sent"), null=True, blank=True,
         help_text=_("When the people who can put it right were reminded that it was still open, a week after it was made."),
     )
+    reminded_to = models.CharField(
+        _("reminded"), max_length=10, choices=EmailedTo.choices, blank=True,
+        help_text=_("Blank with a reminder date: nobody was reminded, as it was first chased when two weeks "
+                    "old and the moderators were told instead."),
+    )
     escalated_at = models.DateTimeField(
         _("moderators told"), null=True, blank=True,
         help_text=_("When the moderators were told that it was still open, two weeks after it was made."),
@@ -730,6 +735,10 @@ class ProblemReport(models.Model):
             models.CheckConstraint(
                 condition=Q(emailed_to__in=["", "providers", "moderators"]), name="problem_report_emailed_to_valid",
                 violation_error_message=_("Who was emailed must be blank, the provider's editors or the moderators."),
+            ),
+            models.CheckConstraint(
+                condition=Q(reminded_to__in=["", "providers", "moderators"]), name="problem_report_reminded_to_valid",
+                violation_error_message=_("Who was reminded must be blank, the provider's editors or the moderators."),
             ),
         ]
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from directory import mail_language
 from directory.accounts.languages import emails_by_language
 from directory.accounts.roles import moderator_users, organisation_members
+from directory.listings import selectors
 from directory.models import ProblemReport, ServiceChange
 
 # After an email about a problem report, the same people are not emailed about another for this
@@ -79,43 +80,43 @@ def decided_link(change: ServiceChange) -> str:
     return edit + "?from=rejected" if change.kind == ServiceChange.Kind.EDIT else edit
 
 
+def problem_reports_link(*, for_moderators: bool) -> str:
+    """The page listing the open problem reports its reader can resolve, in the active language: the
+    moderation queue, or the provider's dashboard."""
+    return absolute(reverse("listings:moderation" if for_moderators else "listings:dashboard") + "#problem-reports")
+
+
 def problem_reported(report: ProblemReport) -> str:
     """Email the people who can put a reported listing right; returns whom (a
     `ProblemReport.EmailedTo`), or "" when nobody was emailed.
 
     The provider's editors, who keep the listing, if it has any with an address; otherwise the
-    moderators, who see every report in their queue but would else not know of one until they looked.
-    Not both: the moderators would be emailed about every report to fix what a provider is already
-    asked to. Anyone may report, so a flood of reports must not become a flood of email: while an
-    earlier report emailed to the same people (the organisation's editors, or the moderators) less
-    than `PROBLEM_REPORTS_QUIET_FOR` ago is open, nobody is emailed; the page the email links to lists
-    every open report. The caller decides for one report at a time (services._lock_problem_reports),
-    or two at the same moment would each miss the other and both send one.
+    moderators, who see every report in their queue but would else not know of one until they looked
+    (`selectors.problem_report_readers`, which chase_problem_reports asks too). Anyone may report, so
+    a flood of reports must not become a flood of email: while an earlier report emailed to the same
+    people (the organisation's editors, or the moderators) less than `PROBLEM_REPORTS_QUIET_FOR` ago
+    is open, nobody is emailed; the page the email links to lists every open report. The caller
+    decides for one report at a time (services._lock_problem_reports), or two at the same moment would
+    each miss the other and both send one.
 
     The email names the listing, the reason chosen and how many reports are open, and links to them.
     Not the comment: it is free text typed by anyone, checked only for the slips that are easy to
     recognise (directory/personal_data.py), and an email cannot be taken back from a mailbox as a
     resolved report is deleted here (directory/retention.py); it is read on the page."""
     service = report.service
-    providers = organisation_members(service.organisation_id).exclude(email="")
-    if providers.exists():
-        readers, emailed_to = providers, ProblemReport.EmailedTo.PROVIDERS
-        theirs = ProblemReport.objects.filter(service__organisation_id=service.organisation_id)
-        page = "listings:dashboard"
-    else:
-        readers, emailed_to = moderator_users(), ProblemReport.EmailedTo.MODERATORS
-        theirs = ProblemReport.objects.all()
-        page = "listings:moderation"
+    readers, emailed_to = selectors.problem_report_readers(organisation_id=service.organisation_id)
+    for_moderators = emailed_to == ProblemReport.EmailedTo.MODERATORS
+    theirs = (ProblemReport.objects.all() if for_moderators
+              else ProblemReport.objects.filter(service__organisation_id=service.organisation_id))
     open_reports = theirs.filter(resolved_at__isnull=True)
     if open_reports.filter(emailed_to=emailed_to, created_at__gt=report.created_at - PROBLEM_REPORTS_QUIET_FOR) \
             .exclude(pk=report.pk).exists():
         return ""
-    context = {"report": report, "for_moderators": emailed_to == ProblemReport.EmailedTo.MODERATORS,
-               "open_count": open_reports.count()}
+    context = {"report": report, "for_moderators": for_moderators, "open_count": open_reports.count()}
     send(
         readers,
         lambda: _("Problem reported: %(name)s") % {"name": service.name},
         "emails/problem_reported.txt",
-        lambda: {**context, "url": absolute(reverse(page) + "#problem-reports")},
+        lambda: {**context, "url": problem_reports_link(for_moderators=for_moderators)},
     )
     return emailed_to

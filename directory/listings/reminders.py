@@ -85,13 +85,17 @@ def problem_reports_due(
     facts: list[ReportFacts], *, today: date, remind_after_days: int, escalate_after_days: int,
 ) -> list[tuple[int, str]]:
     """(report_id, kind) for each open report's reminder due today, `remind_after_days` days after it
-    was made, and its escalation at `escalate_after_days`; each once. A report first seen past both
-    (the job had not run) gets both: the reminder goes to the people who can put it right."""
+    was made, and its escalation at `escalate_after_days`; each once. Only the later is due for a
+    report first seen past both (the job had not run, or a backlog on its first run), as with the
+    review requests: the moderators are told, and its reminder is never sent (the caller records it
+    as not needed)."""
     due = []
     for fact in facts:
         age = (today - fact.made_on).days
-        if age >= remind_after_days and not fact.reminded:
-            due.append((fact.report_id, REPORT_REMINDER))
-        if age >= escalate_after_days and not fact.escalated:
+        if fact.escalated:
+            continue
+        if age >= escalate_after_days:
             due.append((fact.report_id, REPORT_ESCALATION))
+        elif age >= remind_after_days and not fact.reminded:
+            due.append((fact.report_id, REPORT_REMINDER))
     return due

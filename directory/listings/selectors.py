@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 
-from directory.accounts.roles import editable_organisation_ids, is_moderator
+from directory.accounts.roles import editable_organisation_ids, is_moderator, moderator_users, organisation_members
 from directory.bilingual import area_display_name
 from directory.listings import fields, reminders
 from directory.models import (
@@ -326,6 +326,19 @@ def problem_report_list_to_chase(*, today: date) -> QuerySet[ProblemReport]:
         .select_related("service__organisation")
         .order_by("created_at", "id")
     )
+
+
+def problem_report_readers(*, organisation_id: int) -> tuple[QuerySet, str]:
+    """Who is emailed about a problem report on one of this organisation's listings, and which of
+    `ProblemReport.EmailedTo` they are: its editors, who keep the listings, if it has any active one
+    with an address; otherwise the moderators. Not both: the moderators would be emailed about every
+    report to fix what a provider is already asked to. Asked again each time (the report's email, its
+    reminder, its escalation), so an organisation that gains or loses its editors meanwhile is told
+    from then on. One query (`exists`); the caller reads the accounts."""
+    editors = organisation_members(organisation_id).exclude(email="")
+    if editors.exists():
+        return editors, ProblemReport.EmailedTo.PROVIDERS
+    return moderator_users(), ProblemReport.EmailedTo.MODERATORS
 
 
 def problem_report_get_for_editor(*, user, public_id: uuid.UUID) -> ProblemReport | None:

@@ -44,7 +44,7 @@ def test_a_report_is_stored_without_anything_about_who_sent_it(client, service):
     assert (report.reason, report.comment, report.resolved_at) == ("area", "Does not take referrals from Newport.", None)
     assert {f.name for f in ProblemReport._meta.fields} == {
         "id", "public_id", "service", "reason", "comment", "created_at", "resolved_at", "resolved_by", "emailed_to",
-        "reminded_at", "escalated_at",
+        "reminded_at", "reminded_to", "escalated_at",
     }
 
 

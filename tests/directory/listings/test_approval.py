@@ -26,7 +26,7 @@ from directory.listings.forms import (
 )
 from directory.models import Service, ServiceChange
 from tests.directory.listings.conftest import form_data
-from tests.factories import MembershipFactory, OrganisationFactory
+from tests.factories import MembershipFactory, OrganisationFactory, ServiceFactory
 
 
 @pytest.fixture
@@ -208,6 +208,22 @@ def test_a_moderators_edit_publishes_at_once(client, moderator, service):
     client.post(reverse("listings:service_edit", args=[service.public_id]), form_data(service, age_max="12"))
     assert public_view(service).age_max == Decimal("12")
     assert not ServiceChange.objects.exists()
+
+
+def test_a_moderators_edit_of_a_new_listing_does_not_say_it_is_published(client, moderator, org, areas):
+    # It said "Saved and published." of a listing still waiting for approval, which the public cannot see.
+    from directory.listings.views import NEW_LISTING_SAVED
+
+    service = ServiceFactory(organisation=org, name="New service", is_published=False, coverage=[areas["W06000015"]])
+    ServiceChange.objects.create(service=service, kind=ServiceChange.Kind.NEW)
+    client.force_login(moderator)
+    response = client.post(
+        reverse("listings:service_edit", args=[service.public_id]), form_data(service, description_en="Changed"),
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [NEW_LISTING_SAVED % {"name": "New service"}]
+    service.refresh_from_db()
+    assert service.description_en == "Changed" and not service.is_published
 
 
 @pytest.mark.parametrize(

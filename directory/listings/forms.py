@@ -24,7 +24,10 @@ AGE_ORDER = _("The youngest age must not be more than the oldest age.")
 # Django's own messages for these were wrong or missing in Welsh: "less than or equal to 25" came out
 # as "more or less than 25", "Enter a whole number" lacked its mutation, "ebost" was spelt unlike
 # the rest of the site. One message per box says what to type instead.
-AGE_RANGE = _("Enter an age in years from 0 to 25, like 4 or 4.5.")
+# One message for each box: the error summary listed two identical "Enter an age…" links for a
+# range with both ends wrong, which did not say which was which.
+AGE_MIN_RANGE = _("Enter the youngest age in years, from 0 to 25, like 4 or 4.5.")
+AGE_MAX_RANGE = _("Enter the oldest age in years, from 0 to 25, like 18.")
 CAPACITY_INVALID = _("Enter the number of new referrals a year as a whole number, like 40, or leave it blank.")
 EMAIL_INVALID = _("Enter an email address in the correct format, like name@example.org.")
 REFERRAL_URL_INVALID = _("Enter the referral form's web address, like www.example.org/refer.")
@@ -314,7 +317,7 @@ class ServiceForm(GovukMessages, forms.ModelForm):
         self.fields["age_min"].label = fields.AGE_LABELS["age_min"]
         self.fields["age_max"].label = fields.AGE_LABELS["age_max"]
         # A field's own messages also replace the model validators' ones of the same code (0 to 25).
-        for name, message in (("age_min", AGE_RANGE), ("age_max", AGE_RANGE), ("capacity_per_year", CAPACITY_INVALID)):
+        for name, message in (("age_min", AGE_MIN_RANGE), ("age_max", AGE_MAX_RANGE), ("capacity_per_year", CAPACITY_INVALID)):
             self.fields[name].error_messages.update(dict.fromkeys(_NUMBER_ERRORS, message))
         for name, message in (("name_en", NAME_REQUIRED), ("status", STATUS_REQUIRED),
                               ("age_min", AGE_MIN_REQUIRED), ("age_max", AGE_MAX_REQUIRED)):

@@ -293,7 +293,7 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if result.pending and not service.is_published:
+            if not service.is_published:  # a moderator's save too: the listing still waits for approval
                 messages.success(request, NEW_LISTING_SAVED % {"name": service.name})
             elif result.pending:
                 messages.success(
@@ -348,12 +348,17 @@ def _proposed_location(service: Service, key: uuid.UUID | None) -> tuple[list[di
     return entries, entry
 
 
-def _locations_saved(request: HttpRequest, result: services.LocationsResult, entry: dict | None = None) -> None:
+def _locations_saved(
+    request: HttpRequest, service: Service, result: services.LocationsResult, entry: dict | None = None,
+) -> None:
     if result.withheld:
         messages.success(request, _(
             "The address of %(names)s is no longer published, on every listing based there."
         ) % {"names": ", ".join(result.withheld)})
-    if result.applied:
+    if result.applied and not service.is_published:
+        # Applied to a new listing, which the public cannot see yet: "published" told its provider otherwise.
+        messages.success(request, NEW_LISTING_SAVED % {"name": service.name})
+    elif result.applied:
         messages.success(request, _("Saved and published."))
     elif result.pending and fields.LOCATIONS in result.pending.proposed:
         messages.success(request, _(
@@ -389,7 +394,7 @@ def service_location_edit(request: HttpRequest, public_id: uuid.UUID, key: uuid.
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            _locations_saved(request, result, new)
+            _locations_saved(request, service, result, new)
             return _to_locations(request, service)
     return render(request, "listings/location_form.html", {
         "service": service, "form": form, "entry": entry, **return_to.context(request)})
@@ -403,7 +408,7 @@ def service_location_remove(request: HttpRequest, public_id: uuid.UUID, key: uui
     result = services.service_locations_update(
         service=service, locations=[e for e in entries if e["id"] != entry["id"]], by=request.user,
     )
-    _locations_saved(request, result)
+    _locations_saved(request, service, result)
     return _to_locations(request, service)
 
 

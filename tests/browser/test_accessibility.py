@@ -81,13 +81,14 @@ _CONTROL = re.compile(r"^\s*- '?(link|button|combobox|textbox|spinbutton|searchb
 _URL = re.compile(r"^\s*- /url: (.*)$")
 
 
-def ambiguous_names(snapshot: str) -> tuple[dict[str, set[str]], set[str]]:
+def ambiguous_names(snapshot: str) -> tuple[dict[str, set[str]], set[str], set[str]]:
     """From Playwright's aria snapshot (what a screen reader is given): link names that lead to
-    more than one place, and buttons named as a form field is. A screen reader's list of links or
-    of form controls shows names alone, so either is a guess."""
+    more than one place, buttons named as a form field is, and form fields named alike (a box
+    repeated for each service). A screen reader's list of links or of form controls shows names
+    alone, so any of these is a guess."""
     lines = snapshot.splitlines()
     links: dict[str, set[str]] = {}
-    buttons, fields = set(), set()
+    buttons, fields, repeated = set(), set(), set()
     for i, line in enumerate(lines):
         found = _CONTROL.match(line)
         if not found:
@@ -99,8 +100,10 @@ def ambiguous_names(snapshot: str) -> tuple[dict[str, set[str]], set[str]]:
         elif role == "button":
             buttons.add(name)
         else:
+            if name in fields:
+                repeated.add(name)
             fields.add(name)
-    return {name: urls for name, urls in links.items() if len(urls) > 1}, buttons & fields
+    return {name: urls for name, urls in links.items() if len(urls) > 1}, buttons & fields, repeated
 
 
 def test_the_name_check_sees_links_and_controls_that_share_a_name():
@@ -115,8 +118,13 @@ def test_the_name_check_sees_links_and_controls_that_share_a_name():
 - combobox "Show":
   - option "Local authorities"
 - button "Show"
+- textbox "Current wait in weeks": "6"
+- textbox "Current wait in weeks": "2"
+- textbox "Current wait in weeks – A service": "6"
 """
-    assert ambiguous_names(snapshot) == ({"Referral form": {"https://a.example/", "https://b.example/"}}, {"Show"})
+    assert ambiguous_names(snapshot) == (
+        {"Referral form": {"https://a.example/", "https://b.example/"}}, {"Show"}, {"Current wait in weeks"},
+    )
 
 
 def _url(live_server, path: str, language: str) -> str:
@@ -183,7 +191,7 @@ def test_page_has_no_serious_accessibility_violations(
     if status == 400:
         assert page.locator(".govuk-error-summary a").count() >= 1
 
-    assert ambiguous_names(page.locator("body").aria_snapshot()) == ({}, set())
+    assert ambiguous_names(page.locator("body").aria_snapshot()) == ({}, set(), set())
 
     violations = axe_violations(page)
     COUNTS[f"{name} ({language})"] = dict(Counter(v["impact"] for v in violations))

@@ -9,7 +9,7 @@ import os
 from datetime import date, timedelta
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from directory.accounts.models import Membership
 from directory.models import WaitingTimeReport
@@ -100,3 +100,33 @@ def test_a_wait_typed_with_words_is_shown_back_whole_with_what_is_wrong_not_empt
     page.get_by_role("button", name="Update wait as of today").click()
     page.wait_for_url(f"{live_server.url}/manage/")
     assert list(WaitingTimeReport.objects.filter(service=service).values_list("weeks", flat=True)) == [6]
+
+def test_what_needs_doing_brings_the_wait_box_into_view_with_its_label(live_server, browser):
+    # The link focused the box at the very top of the screen, with its label, hint and heading
+    # scrolled off above it: an empty box, on a phone, saying nothing of what to type.
+    org = OrganisationFactory(name="Browser test organisation")
+    user = UserFactory(username="provider@example.org", email="provider@example.org")
+    Membership.objects.create(user=user, organisation=org)
+    for name in ("B service", "C service", "D service"):
+        WaitingTimeReport.objects.create(
+            service=ServiceFactory(organisation=org, name=name, last_confirmed_at=date.today()), weeks=2,
+            as_of=date.today(),
+        )
+    no_wait = ServiceFactory(organisation=org, name="A service with no wait", last_confirmed_at=date.today())
+    page = browser.new_context(viewport={"width": 375, "height": 740}).new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/manage/")
+    page.fill("#id_username", "provider@example.org")
+    page.fill("#id_password", "a-long-test-password")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/manage/")
+    page.get_by_role("link", name="Give the current waiting time for A service with no wait").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/manage/#wait-{no_wait.public_id}-weeks")
+    box = page.locator(f"#wait-{no_wait.public_id}-weeks")
+    expect(box).to_be_focused()
+    card = page.locator(f"#service-{no_wait.public_id}")
+    for above in (card.get_by_role("heading", name="Update the waiting time"), card.locator(".govuk-label").first,
+                  card.locator(".sm-wait-form .govuk-hint").first):
+        top = above.evaluate("e => e.getBoundingClientRect().top")
+        assert top >= 0, f"{above.inner_text()!r} is above the screen ({top} px)"
+    assert box.evaluate("e => e.getBoundingClientRect().bottom") <= 740

@@ -50,12 +50,14 @@ def _attrs(field: forms.BoundField, kind: str) -> str:
 
 
 @register.inclusion_tag("includes/govuk/field.html")
-def govuk_field(field: forms.BoundField, small: bool = False, errors_above: bool = False) -> dict:
+def govuk_field(field: forms.BoundField, small: bool = False, errors_above: bool = False, of: str = "") -> dict:
     """errors_above: a single checkbox whose errors the page shows above its box, as
-    `<p id="<field id>-error">` (GOV.UK's place for them): the box is described by them."""
+    `<p id="<field id>-error">` (GOV.UK's place for them): the box is described by them.
+    of: what the field is about, read after its label or legend but not shown, where a page repeats
+    the same field for several things (the dashboard's wait box for each service)."""
     kind = _kind(field)
     return {"field": field, "kind": kind, "small": small, "value": _value(field), "attrs": _attrs(field, kind),
-            "errors_above": errors_above, "groups": _option_groups(field, kind)}
+            "errors_above": errors_above, "groups": _option_groups(field, kind), "of": of}
 
 
 def _option_groups(field: forms.BoundField, kind: str) -> list[tuple[str, list]]:

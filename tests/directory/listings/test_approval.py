@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -9,12 +10,14 @@ from html.parser import HTMLParser
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from directory import vocabulary
 from directory.listings import selectors, services
 from directory.listings.forms import (
+    AGE_MAX_RANGE,
+    AGE_MIN_RANGE,
     AGE_ORDER,
-    AGE_RANGE,
     EMAIL_INVALID,
     NAME_ALREADY_LISTED,
     NAME_REQUIRED,
@@ -26,7 +29,7 @@ from directory.listings.forms import (
 )
 from directory.models import Service, ServiceChange
 from tests.directory.listings.conftest import form_data
-from tests.factories import MembershipFactory, OrganisationFactory
+from tests.factories import MembershipFactory, OrganisationFactory, ServiceFactory
 
 
 @pytest.fixture
@@ -210,6 +213,38 @@ def test_a_moderators_edit_publishes_at_once(client, moderator, service):
     assert not ServiceChange.objects.exists()
 
 
+def test_a_moderators_edit_of_a_new_listing_does_not_say_it_is_published(client, moderator, org, areas):
+    # It said "Saved and published." of a listing still waiting for approval, which the public cannot see.
+    from directory.listings.views import NEW_LISTING_SAVED
+
+    service = ServiceFactory(organisation=org, name="New service", is_published=False, coverage=[areas["W06000015"]])
+    ServiceChange.objects.create(service=service, kind=ServiceChange.Kind.NEW)
+    client.force_login(moderator)
+    response = client.post(
+        reverse("listings:service_edit", args=[service.public_id]), form_data(service, description_en="Changed"),
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [NEW_LISTING_SAVED % {"name": "New service"}]
+    service.refresh_from_db()
+    assert service.description_en == "Changed" and not service.is_published
+
+
+def test_each_age_box_out_of_range_says_which_box_it_is(client, provider, service):
+    # Both said "Enter an age in years from 0 to 25, like 4 or 4.5.": the error summary listed the
+    # same words twice, one link for each box, without saying which was which.
+    client.force_login(provider)
+    response = client.post(
+        reverse("listings:service_edit", args=[service.public_id]), form_data(service, age_min="-1", age_max="30"),
+    )
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', response.content.decode(), re.S).group(1)
+    links = [(href, html.unescape(text)) for href, text in re.findall(r'<a href="(#[^"]+)">(.*?)</a>', summary)]
+    assert links == [("#id_age_min", str(AGE_MIN_RANGE)), ("#id_age_max", str(AGE_MAX_RANGE))]
+    assert "youngest" in links[0][1] and "oldest" in links[1][1]
+    with translation.override("cy"):
+        assert str(AGE_MIN_RANGE) != str(AGE_MAX_RANGE)
+        assert "ieuengaf" in str(AGE_MIN_RANGE) and "hynaf" in str(AGE_MAX_RANGE)
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
@@ -220,8 +255,8 @@ def test_a_moderators_edit_publishes_at_once(client, moderator, service):
         ({field: False for field in vocabulary.REFERRER_FIELDS.values()}, "referral_by_professional", NO_REFERRERS),
         ({"pre_trial_therapy": True, "requires_proceedings_finished": True}, "requires_proceedings_finished",
          PRE_TRIAL_CONFLICT),
-        ({"age_max": "30"}, "age_max", AGE_RANGE),
-        ({"age_min": "four"}, "age_min", AGE_RANGE),
+        ({"age_max": "30"}, "age_max", AGE_MAX_RANGE),
+        ({"age_min": "four"}, "age_min", AGE_MIN_RANGE),
         ({"name_en": ""}, "name_en", NAME_REQUIRED),
         ({"referral_email": "not-an-email"}, "referral_email", EMAIL_INVALID),
         ({"status": "gone"}, "status", STATUS_REQUIRED),

@@ -367,6 +367,31 @@ def test_an_unpublished_listings_locations_change_at_once_and_the_moderator_sees
     assert any(row.field == fields.LOCATIONS and "9 Glanrafon" in row.after for row in rows)
 
 
+@pytest.mark.parametrize("role", ["provider", "moderator"])
+def test_saving_where_a_new_listing_is_based_does_not_say_it_is_published(
+    client, request, role, org, bangor_postcode
+):
+    # A listing waiting for approval took its locations at once, and the page said "Saved and
+    # published." while the public could see nothing of it.
+    from directory.listings.views import NEW_LISTING_SAVED
+
+    service = ServiceFactory(organisation=org, name="New service", is_published=False)
+    ServiceChange.objects.create(service=service, kind=ServiceChange.Kind.NEW)
+    client.force_login(request.getfixturevalue(role))
+    said = NEW_LISTING_SAVED % {"name": "New service"}
+
+    added = client.post(reverse("listings:location_add", args=[service.public_id]), NEW_ADDRESS, follow=True)
+    assert [str(m) for m in added.context["messages"]] == [said]
+    entry = selectors.service_location_entries(service=service)[0]
+    removed = client.post(
+        reverse("listings:location_remove", args=[service.public_id, entry["id"]]), follow=True,
+    )
+    assert [str(m) for m in removed.context["messages"]] == [said]
+    assert not service.service_at_locations.exists()
+    service.refresh_from_db()
+    assert not service.is_published
+
+
 # The postcode gives the point; the form says what is wrong and keeps what was typed.
 
 def test_a_postcode_we_do_not_hold_saves_no_point_and_says_so(client, moderator, service):

@@ -41,7 +41,7 @@ def test_an_edit_sent_after_the_session_ended_is_filled_in_again_after_signing_i
     assert typed in html
     assert page.context["form"]["age_max"].value() == "30"
     assert str(FORM_KEPT) in html
-    assert "Enter an age in years from 0 to 25" in html  # checked as if sent, so mistakes show
+    assert "Enter the oldest age in years, from 0 to 25" in html  # checked as if sent, so mistakes show
     service.refresh_from_db()
     assert service.description_en != typed  # nothing saved until it is sent again
     # Only once: the page opened again shows the listing as stored.

@@ -293,3 +293,24 @@ def test_the_wait_page_opens_on_the_current_wait_so_saving_weeks_keeps_referrals
     assert "checked" in radios["no"] and "checked" not in radios["yes"]
     summary = " ".join(page[page.index("Current wait</dt>"):].split())
     assert summary.startswith('Current wait</dt> <dd class="govuk-summary-list__value"> 9 weeks, referrals closed')
+
+
+def test_each_dashboard_wait_box_is_named_for_its_service(client, provider, org, service):
+    # Every card's box was "Current wait in weeks" and its radios "Taking referrals?": a screen
+    # reader's list of form fields, or "What needs doing" jumping to one, did not say which service's it was.
+    other = ServiceFactory(organisation=org, name="Other service", wait_weeks=2)
+    client.force_login(provider)
+    page = client.get(reverse("listings:dashboard")).content.decode()
+    for listed in (service, other):
+        label = re.search(rf'<label class="govuk-label govuk-label--s" for="wait-{listed.public_id}-weeks">(.*?)</label>', page)
+        assert label.group(1) == (
+            f'Current wait in weeks<span class="govuk-visually-hidden"> – {listed.name}</span>'
+        )
+        radios = re.search(
+            rf'<legend [^>]*>([^<]*(?:<span[^>]*>[^<]*</span>)?)</legend>\s*(?:<div[^>]*>\s*)*'
+            rf'<input class="govuk-radios__input" id="wait-{listed.public_id}-referrals_open_0"', page,
+        )
+        assert radios.group(1) == f'Taking referrals?<span class="govuk-visually-hidden"> – {listed.name}</span>'
+    # The wait page, for one service, is named by its heading: its box keeps its plain label.
+    wait_page = client.get(reverse("listings:wait_update", args=[service.public_id])).content.decode()
+    assert '<label class="govuk-label govuk-label--s" for="id_weeks">Current wait in weeks</label>' in wait_page

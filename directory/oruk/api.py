@@ -105,6 +105,8 @@ class OrukView(APIView):
             whole_feed = parse_format(request.query_params) == "ndjson"
         except ParameterError:
             whole_feed = False  # the view says what is wrong
+        if whole_feed and any(p.name == "page" for p in self.parameters or ()):
+            _refuse_pages_of_a_whole_feed(request.query_params)
         if whole_feed:
             wait = rate_limits.wait_before("oruk_feed", request, settings.ORUK_API_FEED_RATE)
             if wait is not None:
@@ -158,6 +160,16 @@ def _refuse_unknown_parameters(request: Request, parameters: list | None) -> Non
         guess = f" Did you mean {close[0]}?" if close else ""
         takes = f"/{where} takes: {', '.join(known)}." if known else f"/{where} takes no parameters."
         raise ParameterError(name, f"Unknown parameter {name!r}.{guess} {takes}")
+
+
+def _refuse_pages_of_a_whole_feed(query) -> None:
+    """format=ndjson streams every match, without pages: page and per_page are checked as for a
+    page, and a page past the first refused. It streamed the whole feed again, so a client paging
+    through one never reached an end (and spent its whole-feed limit on the same feed). per_page,
+    which clients send out of habit, is taken and ignored."""
+    if parse_paging(query).page != 1:
+        raise ParameterError("page", "format=ndjson streams every match in one answer, without pages: leave out "
+                                     "page (or ask page=1), or leave out format=ndjson to page through the list.")
 
 
 def _named_area(exc: ParameterError, query) -> ParameterError:

@@ -42,7 +42,8 @@ PER_PAGE = _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_P
                   f"Results per page, 1 to {MAX_PER_PAGE} (default {DEFAULT_PER_PAGE}).")
 SEARCH = _query("search", OpenApiTypes.STR, "Text to find in names and descriptions.")
 FORMAT = _query(
-    "format", OpenApiTypes.STR, "`json` (paged, the default) or `ndjson` (every match, one per line, no paging).",
+    "format", OpenApiTypes.STR, "`json` (paged, the default) or `ndjson` (every match, one per line, no paging: `per_page` is ignored "
+    "and a `page` past the first is a 400).",
     enum=["json", "ndjson"],
 )
 FULL = _query("full", OpenApiTypes.BOOL, "Return fully nested records (as `/{id}` does).")

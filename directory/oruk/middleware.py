@@ -35,6 +35,9 @@ class OpenApiCorsMiddleware:
         else:
             response = self.get_response(request)
         response["Access-Control-Allow-Origin"] = "*"
+        # Not CORS-safelisted: a script on another origin reads them only if exposed (the ETag to
+        # send back in If-None-Match, and how long a 429 asks it to wait).
+        response["Access-Control-Expose-Headers"] = "ETag, Retry-After"
         return response
 
 

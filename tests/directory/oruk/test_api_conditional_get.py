@@ -61,3 +61,11 @@ def test_the_gaps_api_answers_conditional_gets_too(client, wales_areas):
 def test_pages_are_left_as_they_were(client, service):
     # Only the open APIs: the site's pages carry a CSRF token or a session's shortlist.
     assert "ETag" not in client.get("/")
+
+
+def test_a_page_on_another_origin_may_read_the_etag_and_retry_after(client, service):
+    # Neither is a CORS-safelisted header: without being exposed, a script on another origin
+    # could not read the ETag to send back, nor how long a 429 asks it to wait.
+    response = client.get("/api/oruk/services", HTTP_ORIGIN="https://council.example")
+    exposed = {name.strip() for name in response["Access-Control-Expose-Headers"].split(",")}
+    assert {"ETag", "Retry-After"} <= exposed

@@ -17,8 +17,9 @@ class GapsQuerySerializer(serializers.Serializer):
     # The gaps page's "This table as JSON" link carries the page's sort: the file is the table on screen.
     sort = serializers.ChoiceField(
         choices=[*SORTS, *(f"-{s}" for s in SORTS)], default="name",
-        help_text="Order of `areas`: by a column, `-` first for descending (ties and areas without a value "
-                  "by name, the latter last).",
+        help_text="Order of `areas`, `-` first for descending: name, access (`access_per_10000`), normalised "
+                  "(`normalised_access`), services (`covering_services`), wait (`median_wait_weeks`), longest "
+                  "(`longest_wait_weeks`), closed (`closed_lists`). Ties by name; areas without a value last.",
     )
     format = serializers.ChoiceField(choices=["json"], required=False, help_text="JSON, the only format.")
 

@@ -57,7 +57,8 @@ ORGANIZATION_ID = _query("organization_id", OpenApiTypes.UUID, "Only services of
 
 EXTENSION_FILTERS = [
     _query("postcode", POSTCODE,
-           "Extension. Services covering this postcode's local authority: a full postcode (CF10 1EP; any case, the "
+           "Extension. Services covering this postcode's local authority (any of them, for a sector or district split "
+           "between authorities): a full postcode (CF10 1EP; any case, the "
            "space optional), a sector (CF10 1) or a district (CF10). Not a place name: for a local authority, use "
            "coverage with its code (a local authority's name here is a 400 that gives the code)."),
     _query("coverage", OpenApiTypes.STR,

@@ -8,6 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from directory.oruk import openapi
+from directory.oruk.api import AlwaysJson
+from directory.oruk.params import ParameterError
 from gaps import layers, notes, selectors
 from gaps.forms import VIEW_LA
 from gaps.serializers import AreaResultSerializer, GapsQuerySerializer, GapsResponseSerializer
@@ -21,11 +24,17 @@ class GapsView(APIView):
     # cookie) and every answer said `Vary: Cookie`, one copy per reader in a shared cache.
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    # `format` is a parameter here (json only), not DRF's renderer switch: its 404 for ?format=xml
+    # was {"detail": "Not found."}.
+    content_negotiation_class = AlwaysJson
 
-    @extend_schema(parameters=[GapsQuerySerializer], responses=GapsResponseSerializer, operation_id="gaps_layer")
+    @extend_schema(parameters=[GapsQuerySerializer], responses={200: GapsResponseSerializer, 400: openapi.ERROR},
+                   operation_id="gaps_layer")
     def get(self, request: Request) -> Response:
+        _refuse_unknown_parameters(request)
         query = GapsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        if not query.is_valid():
+            raise _bad_value(next(iter(query.errors)), request)
         params = query.validated_data
         layer = layers.Layer(params["layer"], params.get("age") or "")
         version = selectors.directory_version()
@@ -50,5 +59,29 @@ class GapsView(APIView):
             "directory_as_of": as_of.isoformat() if as_of else None,
             "notes": dict(notes.figure_notes(result, as_of)),
             "wales": AreaResultSerializer(result.wales, context=context).data,
-            "areas": AreaResultSerializer(layers.sort_results(rows, "name"), many=True, context=context).data,
+            "areas": AreaResultSerializer(layers.sort_results(rows, params["sort"]), many=True, context=context).data,
         })
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # The ORUK API's error shape, {"status", "detail", "parameter" for a 400}: one for both APIs.
+        if isinstance(exc, ParameterError):
+            return Response({"status": 400, "detail": exc.message, "parameter": exc.parameter}, status=400)
+        response = super().handle_exception(exc)
+        if isinstance(response.data, dict):
+            response.data = {"status": response.status_code, **response.data}
+        return response
+
+
+def _refuse_unknown_parameters(request: Request) -> None:
+    """A 400 naming a parameter this API does not read: ignored, ?question=cse answered with the
+    default layer (every service), a wrong table that looked right."""
+    known = list(GapsQuerySerializer().fields)
+    for name in request.query_params:
+        if name not in known:
+            raise ParameterError(name, f"Unknown parameter {name!r}. /api/gaps/ takes: {', '.join(known)}.")
+
+
+def _bad_value(name: str, request: Request) -> ParameterError:
+    """The parameter's value is not one of its choices (the only way these fail): say which they are."""
+    choices = ", ".join(str(choice) for choice in GapsQuerySerializer().fields[name].choices if choice)
+    return ParameterError(name, f"{name} must be one of {choices}, not {request.query_params.get(name)!r}")

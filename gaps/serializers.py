@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from directory.models import Area
 from gaps import layers
-from gaps.forms import VIEWS
+from gaps.forms import SORTS, VIEWS
 
 
 class GapsQuerySerializer(serializers.Serializer):
@@ -14,6 +14,14 @@ class GapsQuerySerializer(serializers.Serializer):
     view = serializers.ChoiceField(choices=[c for c, _label in VIEWS], default=Area.Kind.LOCAL_AUTHORITY)
     basis = serializers.ChoiceField(choices=[c for c, _label in layers.BASES], default=layers.BASIS_SERVICES)
     need = serializers.ChoiceField(choices=[c for c, _label in layers.NEEDS], default=layers.NEED_CHILDREN)
+    # The gaps page's "This table as JSON" link carries the page's sort: the file is the table on screen.
+    sort = serializers.ChoiceField(
+        choices=[*SORTS, *(f"-{s}" for s in SORTS)], default="name",
+        help_text="Order of `areas`, `-` first for descending: name, access (`access_per_10000`), normalised "
+                  "(`normalised_access`), services (`covering_services`), wait (`median_wait_weeks`), longest "
+                  "(`longest_wait_weeks`), closed (`closed_lists`). Ties by name; areas without a value last.",
+    )
+    format = serializers.ChoiceField(choices=["json"], required=False, help_text="JSON, the only format.")
 
 
 class FigureField(serializers.FloatField):

@@ -174,6 +174,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "directory.oruk.middleware.OpenApiCorsMiddleware",
+    # ETags and 304s on the open APIs (why: there); inside CORS, so a 304 carries its header.
+    "directory.oruk.middleware.OpenApiConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "servicemap.vary_language.NoAcceptLanguageVaryMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -28,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from directory import renderings
+from directory import local_authorities, renderings
 from directory.models import Area, Organisation, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
 from directory.oruk import caching, documents, openapi, page_query, selectors
 from directory.oruk import serializers as docs
@@ -105,6 +105,8 @@ class OrukView(APIView):
             whole_feed = parse_format(request.query_params) == "ndjson"
         except ParameterError:
             whole_feed = False  # the view says what is wrong
+        if whole_feed and any(p.name == "page" for p in self.parameters or ()):
+            _refuse_pages_of_a_whole_feed(request.query_params)
         if whole_feed:
             wait = rate_limits.wait_before("oruk_feed", request, settings.ORUK_API_FEED_RATE)
             if wait is not None:
@@ -112,6 +114,7 @@ class OrukView(APIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ParameterError):
+            exc = _named_area(exc, self.request.query_params)
             return _error(400, exc.message, parameter=exc.parameter)
         if isinstance(exc, exceptions.Throttled):
             return _too_many(f"Too many requests: this open API allows {settings.ORUK_API_ANON_RATE} requests per "
@@ -157,6 +160,33 @@ def _refuse_unknown_parameters(request: Request, parameters: list | None) -> Non
         guess = f" Did you mean {close[0]}?" if close else ""
         takes = f"/{where} takes: {', '.join(known)}." if known else f"/{where} takes no parameters."
         raise ParameterError(name, f"Unknown parameter {name!r}.{guess} {takes}")
+
+
+def _refuse_pages_of_a_whole_feed(query) -> None:
+    """format=ndjson streams every match, without pages: page and per_page are checked as for a
+    page, and a page past the first refused. It streamed the whole feed again, so a client paging
+    through one never reached an end (and spent its whole-feed limit on the same feed). per_page,
+    which clients send out of habit, is taken and ignored."""
+    if parse_paging(query).page != 1:
+        raise ParameterError("page", "format=ndjson streams every match in one answer, without pages: leave out "
+                                     "page (or ask page=1), or leave out format=ndjson to page through the list.")
+
+
+def _named_area(exc: ParameterError, query) -> ParameterError:
+    """`exc` saying which code to ask for, when its postcode or coverage is a local authority's
+    name ("Cardiff", "Wrecsam": the search page's postcode box takes one). The API does not take
+    names: a client asks by the code, which no spelling or language changes. A look-up only on
+    this error's path (no query once the authorities are held: `local_authorities`)."""
+    if exc.parameter not in ("postcode", "coverage"):
+        return exc
+    raw = (query.get(exc.parameter) or "").strip()
+    area = local_authorities.by_name(raw)
+    if area is None:
+        return exc
+    what = "not a postcode" if exc.parameter == "postcode" else "not an area code"
+    named = area.name if raw.casefold() == area.name.casefold() else f"{area.name} ({raw})"
+    return ParameterError(exc.parameter, f"{raw!r} is the name of a local authority, {what}: for the services "
+                                         f"covering {named}, ask coverage={area.code}.")
 
 
 def _query_pairs(request: Request) -> list[tuple[str, str]]:

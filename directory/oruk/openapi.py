@@ -42,7 +42,8 @@ PER_PAGE = _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_P
                   f"Results per page, 1 to {MAX_PER_PAGE} (default {DEFAULT_PER_PAGE}).")
 SEARCH = _query("search", OpenApiTypes.STR, "Text to find in names and descriptions.")
 FORMAT = _query(
-    "format", OpenApiTypes.STR, "`json` (paged, the default) or `ndjson` (every match, one per line, no paging).",
+    "format", OpenApiTypes.STR, "`json` (paged, the default) or `ndjson` (every match, one per line, no paging: `per_page` is ignored "
+    "and a `page` past the first is a 400).",
     enum=["json", "ndjson"],
 )
 FULL = _query("full", OpenApiTypes.BOOL, "Return fully nested records (as `/{id}` does).")
@@ -56,10 +57,14 @@ ORGANIZATION_ID = _query("organization_id", OpenApiTypes.UUID, "Only services of
 
 EXTENSION_FILTERS = [
     _query("postcode", POSTCODE,
-           "Extension. Services covering this postcode's local authority (a full postcode, sector or district)."),
+           "Extension. Services covering this postcode's local authority (any of them, for a sector or district split "
+           "between authorities): a full postcode (CF10 1EP; any case, the "
+           "space optional), a sector (CF10 1) or a district (CF10). Not a place name: for a local authority, use "
+           "coverage with its code (a local authority's name here is a 400 that gives the code)."),
     _query("coverage", OpenApiTypes.STR,
-           "Extension. Services covering this area: an ONS code such as W06000015 (Cardiff). A service covering a "
-           "larger area the given one belongs to (a health board, Wales) covers it too."),
+           "Extension. Services covering this area: an ONS code such as W06000015 (Cardiff), as in each service's "
+           "`service_areas[].uri`; not a name (a local authority's name is a 400 that gives the code). A service "
+           "covering a larger area the given one belongs to (a health board, Wales) covers it too."),
     _query("age", OpenApiTypes.NUMBER, "Extension. Services whose age range includes this age in years."),
     _query("abuse_form", _code_list(vocabulary.ABUSE_FORMS),
            f"Extension. Services working with this form of abuse ({_codes(vocabulary.ABUSE_FORMS)}). Repeat it or "

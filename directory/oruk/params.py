@@ -26,6 +26,10 @@ MAX_PER_PAGE = 100
 # 10**21 overflowed PostgreSQL's bigint: a 500 found by schemathesis, tests/api/).
 MAX_PAGE = 1_000_000
 MAX_AGE = Decimal("120")
+# What `postcode` takes, and what to ask for an area instead (a place name is neither).
+POSTCODE_TAKES = "a UK postcode: a full postcode (CF10 1EP), a sector (CF10 1) or a district (CF10)"
+AREA_INSTEAD = ("For the services covering a local authority, use coverage with its ONS code, such as "
+                "coverage=W06000015 (Cardiff); each service's service_areas give the codes.")
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 # "2025-01-01T10:00:00+01:00" sent unencoded arrives with a space for the "+".
@@ -171,7 +175,7 @@ def parse_postcode_param(query: Mapping, name: str = "postcode") -> ParsedPostco
         return None
     parsed = parse_postcode(raw)
     if parsed is None:
-        raise ParameterError(name, f"{raw!r} does not look like a UK postcode")
+        raise ParameterError(name, f"{name} must be {POSTCODE_TAKES}, not {raw!r}. {AREA_INSTEAD}")
     return parsed
 
 

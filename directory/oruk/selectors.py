@@ -41,7 +41,7 @@ from directory.models import (
 )
 from directory.oruk import taxonomy as published
 from directory.oruk.params import ServiceFilters
-from directory.postcodes import ParsedPostcode, lookup_postcode
+from directory.postcodes import ParsedPostcode, lookup_postcode, welsh_authorities_within
 
 POSTCODE_NOT_FOUND = "We could not find the postcode {postcode!r}"
 POSTCODE_NO_AREA = "The postcode {postcode!r} spans several local authorities; give a full postcode"
@@ -110,7 +110,8 @@ def area_codes_covering(code: str) -> list[str]:
 
 
 def area_codes_for_postcode(parsed: ParsedPostcode) -> list[str]:
-    """Codes of the postcode's local authority and the areas it belongs to.
+    """Codes of the postcode's local authority (each of them, for a district or sector split
+    between authorities) and the areas each belongs to.
 
     Raises LookupError with a message for a postcode we cannot place. A postcode outside our
     areas (e.g. in England) gives its local authority's code alone.
@@ -120,10 +121,19 @@ def area_codes_for_postcode(parsed: ParsedPostcode) -> list[str]:
         raise LookupError(POSTCODE_NOT_FOUND.format(postcode=parsed.text))
     if not point.lad_code:
         raise LookupError(POSTCODE_NO_AREA.format(postcode=parsed.text))
-    try:
-        return area_codes_covering(point.lad_code)
-    except Area.DoesNotExist:
-        return [point.lad_code]
+    authorities = [point.lad_code]
+    if parsed.kind != "unit" and point.lad_share < 1:
+        # A district or sector split between authorities: the child may live in any of them, so
+        # each one's services count (HR3, half in Powys, asked Herefordshire alone: no service at
+        # all). One more query, only for a split part postcode.
+        authorities += [code for code in welsh_authorities_within(parsed) if code != point.lad_code]
+    codes: dict[str, None] = {}
+    for authority in authorities:
+        try:
+            codes.update(dict.fromkeys(area_codes_covering(authority)))
+        except Area.DoesNotExist:
+            codes[authority] = None
+    return list(codes)
 
 
 def _taxonomy_filters(filters: ServiceFilters) -> Q:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from directory.models import WALES_CODE
@@ -47,12 +49,57 @@ def test_it_gives_regional_views(client, wales_areas):
 @pytest.mark.parametrize(
     ("params", "field"),
     [({"layer": "x"}, "layer"), ({"age": "old"}, "age"), ({"view": "world"}, "view"), ({"basis": "£"}, "basis"),
-     ({"need": "want"}, "need")],
+     ({"need": "want"}, "need"), ({"sort": "height"}, "sort"), ({"format": "xml"}, "format")],
 )
 def test_bad_parameters_are_a_400_naming_the_field(client, wales_areas, params, field):
     response = client.get(URL, params)
     assert response.status_code == 400
-    assert field in response.json()
+    # The ORUK API's error shape: one for every API in the OpenAPI document. It was DRF's
+    # {"view": ["\"world\" is not a valid choice."]}, which said neither the status nor the choices.
+    body = response.json()
+    assert body == {"status": 400, "parameter": field, "detail": body["detail"]}
+    assert body["detail"].startswith(f"{field} must be one of ") and repr(params[field]) in body["detail"]
+
+
+def test_a_bad_parameters_message_lists_the_choices(client, wales_areas):
+    detail = client.get(URL, {"view": "world"}).json()["detail"]
+    assert detail == "view must be one of local_authority, health_board, safeguarding_region, not 'world'"
+
+
+@pytest.mark.parametrize("name", ["question", "layers", "region", "la"])
+def test_a_parameter_it_does_not_read_is_a_400_naming_it(client, wales_areas, name):
+    # Ignored, it gave the default layer (every service) for ?question=cse: a wrong answer that looked right.
+    response = client.get(URL, {name: "cse"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["status"] == 400 and body["parameter"] == name
+    assert repr(name) in body["detail"] and "layer, age, view, basis, need" in body["detail"]
+
+
+def test_it_takes_format_json_and_sorts_its_areas_as_the_page_does(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas[NEWPORT]])
+    assert client.get(URL, {"format": "json"}).status_code == 200
+    names = [a["name"] for a in client.get(URL).json()["areas"]]
+    assert names == sorted(names), "by name unless asked"
+    assert [a["name"] for a in client.get(URL, {"sort": "-name"}).json()["areas"]] == names[::-1]
+    assert client.get(URL, {"sort": "-services"}).json()["areas"][0]["code"] == NEWPORT
+
+
+def test_the_gaps_pages_json_link_is_answered(client, wales_areas):
+    # The page's "This table as JSON" link carries the page's choices, its sort among them.
+    page = client.get("/gaps/", {"view": "health_board", "sort": "-name"}).content.decode()
+    link = re.search(r'href="(/api/gaps/[^"]*)"', page)[1].replace("&amp;", "&")
+    response = client.get(link)
+    assert response.status_code == 200, response.json()
+    assert response.json()["view"] == "health_board"
+    assert [a["name"] for a in response.json()["areas"]][0] == "Swansea Bay University Health Board"
+
+
+def test_the_schema_documents_its_400_in_the_apis_error_shape(client, wales_areas):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    responses = schema["paths"][URL]["get"]["responses"]
+    error = responses["400"]["content"]["application/json"]["schema"]
+    assert set(error["required"]) == {"status", "detail"} and "parameter" in error["properties"]
 
 
 def test_writes_are_not_allowed(client, wales_areas):

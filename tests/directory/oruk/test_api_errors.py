@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from tests.factories import ServiceFactory
+from tests.factories import ServiceAtLocationFactory, ServiceFactory
 
 LISTS = ["services", "organizations", "service_at_locations", "taxonomies", "taxonomy_terms"]
 PAGING = [
@@ -165,3 +165,25 @@ def test_a_nul_character_in_any_parameter_is_a_400_not_a_server_error(db, api, p
 def test_a_nul_character_in_a_detail_path_query_is_a_400(db, api):
     service = ServiceFactory()
     _assert_json_error(api(f"services/{service.public_id}", search="\x00"), 400, "search")
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_a_page_past_the_first_of_a_whole_feed_is_a_400(db, api, path):
+    # format=ndjson streams every match without pages: page=2 streamed the whole feed again, so a
+    # client paging through it never reached an end (and spent its whole-feed limit doing so).
+    body = _assert_json_error(api(path, format="ndjson", page="2"), 400, "page")
+    assert "ndjson" in body["detail"] and "every match" in body["detail"]
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize(("params", "parameter"), [p for p in PAGING if p[1] != "format"])
+def test_bad_paging_is_a_400_with_a_whole_feed_too(db, api, path, params, parameter):
+    _assert_json_error(api(path, format="ndjson", **params), 400, parameter)
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_a_whole_feed_takes_page_1_and_any_per_page(db, api, path):
+    ServiceAtLocationFactory()
+    response = api(path, format="ndjson", page="1", per_page="1")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).strip()

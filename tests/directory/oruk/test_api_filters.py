@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from directory.models import Service
+from directory.models import PostcodeDistrict, Service
 from directory.oruk import taxonomy as published
 from tests.directory.oruk.conftest import CARDIFF, CARDIFF_AND_VALE_UHB, SWANSEA, WALES
-from tests.factories import PostcodeFactory
+from tests.factories import PostcodeFactory, ServiceFactory
 
 CARDIFF_T, SWANSEA_A, HELPLINE, PAUSED, CLOSED = (
     "Cardiff therapy", "Swansea advocacy", "All-Wales helpline", "HSB service", "Closed parents group"
@@ -139,3 +139,31 @@ def test_taxonomy_lists_page_across_ours_and_imported(feed, api):
     assert [t["name"] for t in top["contents"]] == ["Therapeutic support / counselling"]  # ours; not the child
     abuse = api("taxonomy_terms", taxonomy_id=str(published.taxonomy_by_key("abuse_forms").public_id)).json()
     assert abuse["total_items"] == 5
+
+
+POWYS, HEREFORDSHIRE, TORFAEN, MONMOUTHSHIRE = "W06000023", "E06000019", "W06000020", "W06000021"
+
+
+@pytest.mark.parametrize(
+    ("district", "main", "share", "units", "covering", "elsewhere"),
+    [
+        # HR3: half Herefordshire, half Powys. Only the main (English) authority was asked: no service at all.
+        ("HR3", HEREFORDSHIRE, 0.52, {"HR3 5AA": POWYS, "HR3 6AA": HEREFORDSHIRE}, POWYS, MONMOUTHSHIRE),
+        # NP4: mostly Torfaen, partly Monmouthshire: the Monmouthshire services were left out.
+        ("NP4", TORFAEN, 0.93, {"NP4 1AA": TORFAEN, "NP4 7AA": MONMOUTHSHIRE}, MONMOUTHSHIRE, POWYS),
+    ],
+)
+def test_a_part_postcode_split_between_authorities_finds_the_services_of_each(
+    wales_areas, api, district, main, share, units, covering, elsewhere
+):
+    PostcodeDistrict.objects.create(prefix=district, latitude=52.0, longitude=-3.0, lad_code=main, lad_share=share)
+    for unit, lad in units.items():
+        PostcodeFactory(postcode=unit, lad_code=lad)
+    ServiceFactory(name="Covers the other part", coverage=[wales_areas[covering]])
+    ServiceFactory(name="Covers neither", coverage=[wales_areas[elsewhere]])
+
+    assert _names(api, postcode=district) >= {"Covers the other part"}
+    assert "Covers neither" not in _names(api, postcode=district)
+    # A full postcode is in one authority: only its own.
+    other_unit = next(u for u, lad in units.items() if lad != covering)
+    assert "Covers the other part" not in _names(api, postcode=other_unit)

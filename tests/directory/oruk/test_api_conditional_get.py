@@ -1,0 +1,71 @@
+"""Conditional GET on the open APIs: an ETag on each answer, and a 304 when a client sends it back.
+
+A council or national directory polls the feed for changes; with If-None-Match it downloads a
+page (a page of 50 full services is ~350 KB) only when the directory changed since.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import ServiceAtLocationFactory, ServiceFactory
+
+
+@pytest.fixture
+def service(db):
+    return ServiceAtLocationFactory().service
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/oruk/", "/api/oruk/services?full=true", "/api/oruk/services/{id}", "/api/oruk/organizations",
+     "/api/oruk/service_at_locations", "/api/oruk/taxonomies", "/api/oruk/taxonomy_terms"],
+)
+def test_an_unchanged_answer_is_a_304_to_a_client_sending_its_etag(client, service, path):
+    url = path.format(id=service.public_id)
+    first = client.get(url)
+    assert first.status_code == 200 and first["ETag"]
+
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+    assert again["Access-Control-Allow-Origin"] == "*", "a page on another origin reads the 304 too"
+
+
+def test_a_change_to_the_directory_gives_a_new_etag_and_the_new_answer(client, service):
+    first = client.get("/api/oruk/services")
+    ServiceFactory(name="A new service")
+
+    changed = client.get("/api/oruk/services", HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert changed.status_code == 200
+    assert changed["ETag"] != first["ETag"]
+    assert "A new service" in changed.content.decode()
+
+
+def test_errors_and_whole_feeds_are_never_a_304(client, service):
+    error = client.get("/api/oruk/services", {"page": "0"})
+    assert error.status_code == 400
+    assert client.get("/api/oruk/services", {"page": "0"}, HTTP_IF_NONE_MATCH=error.get("ETag", '"x"')).status_code == 400
+    feed = client.get("/api/oruk/services", {"format": "ndjson"}, HTTP_IF_NONE_MATCH="*")
+    assert feed.status_code == 200 and b"".join(feed.streaming_content)
+
+
+def test_the_gaps_api_answers_conditional_gets_too(client, wales_areas):
+    first = client.get("/api/gaps/")
+    assert client.get("/api/gaps/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_pages_are_left_as_they_were(client, service):
+    # Only the open APIs: the site's pages carry a CSRF token or a session's shortlist.
+    assert "ETag" not in client.get("/")
+
+
+def test_a_page_on_another_origin_may_read_the_etag_and_retry_after(client, service):
+    # Neither is a CORS-safelisted header: without being exposed, a script on another origin
+    # could not read the ETag to send back, nor how long a 429 asks it to wait.
+    response = client.get("/api/oruk/services", HTTP_ORIGIN="https://council.example")
+    exposed = {name.strip() for name in response["Access-Control-Expose-Headers"].split(",")}
+    assert {"ETag", "Retry-After"} <= exposed

@@ -45,9 +45,10 @@ class OpenApiConditionalGetMiddleware(ConditionalGetMiddleware):
     """An ETag on the open APIs' answers, and a 304 for a GET sending it back (If-None-Match): a
     directory polling the feed downloads a page (~350 KB of 50 full services) only when it changed.
 
-    Django's own, on these prefixes only: the ETag is a hash of the body (~0.5 ms for such a page),
-    so it is right whatever made the body; errors and whole feeds (streamed) get none. The site's
-    pages are left alone. Below the CORS middleware, so a 304 carries its header too.
+    Django's own, on these prefixes only. A cached answer brings its ETag from its cache key
+    (oruk/caching.py: hashing the body of a page of 50 full services cost ~0.5 ms); anything else
+    here gets a hash of its body. Errors and whole feeds (streamed) get none. The site's pages are
+    left alone. Below the CORS middleware, so a 304 carries its header too.
     """
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:

@@ -69,3 +69,24 @@ def test_a_page_on_another_origin_may_read_the_etag_and_retry_after(client, serv
     response = client.get("/api/oruk/services", HTTP_ORIGIN="https://council.example")
     exposed = {name.strip() for name in response["Access-Control-Expose-Headers"].split(",")}
     assert {"ETag", "Retry-After"} <= exposed
+
+
+def test_a_cached_answers_etag_comes_from_its_key_not_a_hash_of_its_body(client, service, monkeypatch):
+    # Hashing the body of a page of 50 full services cost ~0.5 ms a request; the cache key names
+    # the body already (directory version, path, query, language), with the release that renders it.
+    from django.utils import http as django_http
+
+    def no_body_hash(response):
+        raise AssertionError("the body was hashed for its ETag")
+
+    monkeypatch.setattr("django.middleware.http.set_response_etag", no_body_hash)
+    first = client.get("/api/oruk/services?full=true")
+    assert first.status_code == 200 and first["ETag"]
+    assert client.get("/api/oruk/services?full=true", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert django_http.quote_etag(first["ETag"]) == first["ETag"]
+
+
+def test_another_release_gives_another_etag(client, service, settings):
+    first = client.get("/api/oruk/services")
+    settings.RELEASE_ID = settings.RELEASE_ID + "-next"
+    assert client.get("/api/oruk/services", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200

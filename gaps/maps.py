@@ -28,7 +28,7 @@ from shapely import affinity
 from shapely.geometry import shape
 from shapely.ops import polylabel
 
-from directory import map_shapes
+from directory import map_motion, map_shapes
 from directory.bilingual import area_display_name
 from directory.boundaries import AreaShapes
 from directory.map_icons import NoDefaultIcon
@@ -259,7 +259,7 @@ def build_gaps_map(
     )
     NoDefaultIcon().add_to(m)  # before the "None" labels' markers
     ScaleBar().add_to(m)  # folium's control_scale, in the page's language
-    m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
+    m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js")), map_motion.script_link()]
     if shapes_url:
         m.default_js.append(map_shapes.script_link())
     m.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
@@ -286,11 +286,9 @@ def build_gaps_map(
         names = _draw_regions(m, regions, region_outlines, la_points, from_file=bool(shapes_url))
     if (label_no_provision and nones) or names:
         MapLabels(nones if label_no_provision else [], names).add_to(m)
-    # Fitted at once: Leaflet would start an animated fit on the next frame, after the page may have
-    # loaded, and the labels be placed for the view it was about to leave until the fit ended.
-    fit = folium.map.FitBounds([[51.35, -5.35], [53.45, -2.65]])
-    fit.options["animate"] = False
-    fit.add_to(m)
+    # Fitted at once: an animated fit would start on the next frame, after the page may have loaded,
+    # and the labels be placed for the view it was about to leave until it ended (map_motion).
+    map_motion.fit_at_once(m, [[51.35, -5.35], [53.45, -2.65]])
     return render_embed(m)
 
 

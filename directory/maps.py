@@ -26,7 +26,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from jinja2 import Template
 
-from directory import map_shapes
+from directory import map_motion, map_shapes
 from directory.map_icons import NoDefaultIcon
 from directory.map_scale import ScaleBar
 from directory.map_text import text
@@ -50,7 +50,7 @@ def _new_map(tiles_url: str, attribution: str, shapes_url: str) -> folium.Map:
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=attribution or " ").add_to(m)
     # On the instance: add_js_link() would change the list shared by every map.
-    m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
+    m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js")), map_motion.script_link()]
     if shapes_url:
         m.default_js.append(map_shapes.script_link())
     m.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
@@ -246,7 +246,7 @@ def build_search_map(
             note = _("%(km).1f km away") % {"km": result.distance_km} if result.distance_km is not None else ""
             _add_location(m, result.service, location, Group(result.group), service_url(result.service), note)
             points.append((location.latitude, location.longitude))
-    m.fit_bounds(_bounds_of(outline, points) or WALES_BOUNDS, max_zoom=12, padding=(16, 16))
+    map_motion.fit_at_once(m, _bounds_of(outline, points) or WALES_BOUNDS, max_zoom=12, padding=(16, 16))
     # Safe: _places escapes every provider-written string.
     return mark_safe(_embed(m, _("Map of the services found")) + _places(results, service_url))
 
@@ -267,5 +267,5 @@ def build_coverage_map(
                 fill=True, fill_color="#f47738", fill_opacity=0.9, tooltip=text(location.name),
             ).add_to(m)
             points.append((location.latitude, location.longitude))
-    m.fit_bounds(_bounds_of(areas, points) or WALES_BOUNDS, max_zoom=11, padding=(16, 16))
+    map_motion.fit_at_once(m, _bounds_of(areas, points) or WALES_BOUNDS, max_zoom=11, padding=(16, 16))
     return _embed(m, _("Map of the areas %(service)s takes referrals from") % {"service": service.name})

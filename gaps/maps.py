@@ -13,6 +13,7 @@ a white casing, seen on every fill) with its name at a point inside it, from the
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,10 +26,10 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from jinja2 import Template
 from shapely import affinity
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 from shapely.ops import polylabel
 
-from directory import map_shapes
+from directory import map_motion, map_shapes
 from directory.bilingual import area_display_name
 from directory.boundaries import AreaShapes
 from directory.map_icons import NoDefaultIcon
@@ -259,7 +260,7 @@ def build_gaps_map(
     )
     NoDefaultIcon().add_to(m)  # before the "None" labels' markers
     ScaleBar().add_to(m)  # folium's control_scale, in the page's language
-    m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js"))]
+    m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js")), map_motion.script_link()]
     if shapes_url:
         m.default_js.append(map_shapes.script_link())
     m.default_css = [("leaflet_css", static("vendor/leaflet/leaflet.css"))]
@@ -286,25 +287,27 @@ def build_gaps_map(
         names = _draw_regions(m, regions, region_outlines, la_points, from_file=bool(shapes_url))
     if (label_no_provision and nones) or names:
         MapLabels(nones if label_no_provision else [], names).add_to(m)
-    # Fitted at once: Leaflet would start an animated fit on the next frame, after the page may have
-    # loaded, and the labels be placed for the view it was about to leave until the fit ended.
-    fit = folium.map.FitBounds([[51.35, -5.35], [53.45, -2.65]])
-    fit.options["animate"] = False
-    fit.add_to(m)
+    # Fitted at once: an animated fit would start on the next frame, after the page may have loaded,
+    # and the labels be placed for the view it was about to leave until it ended (map_motion).
+    map_motion.fit_at_once(m, [[51.35, -5.35], [53.45, -2.65]])
     return render_embed(m)
 
 
 class MapLabels(MacroElement):
     """Every label on the map, placed by one routine: a "None" on each area with no provision (`nones`:
-    each one's point, the largest area first), then each region's name (`names`: its html and its
-    places, a point well inside the region, then one inside each of its local authorities, the largest
-    first; the larger regions first).
+    each one's point, the largest area first), and each region's name (`names`: the shapes it may take,
+    one line or two, as HTML, and its points: one well inside the region, one inside each of its local
+    authorities, the largest first, then more well inside it; the smaller regions first).
 
     A "None" that would touch one already placed (the larger areas') is hidden at this zoom and shown
     again once zoomed in far enough: the crowded south-east has nine local authorities in a few
     centimetres at the opening zoom. The hatching still marks every such area at any zoom, and the
-    warning above the map names them. A name takes the first of its places where it touches no label
-    shown before it, or is hidden at this zoom. Each local authority's tooltip names its region.
+    warning above the map names them. A name takes the first of its places (each point, in each shape)
+    that touches no name and no "None" shown; failing that, the first that touches no name and the fewest
+    "None"s, which give way to it: a region unnamed is a region the reader cannot read, where the hatch
+    still marks an area with none. A name left out at every place is placed first in a second try, and
+    so on while that leaves out fewer; one still left out is hidden at this zoom. Each local authority's
+    tooltip names its region, in full (the map leaves out the kind of board: `map_name`).
 
     Placed once the map has settled: when it is ready, when the page has loaded (its styles), and after
     each zoom, move or resize, never mid-zoom (the markers are scaled in flight; zoomend follows).
@@ -325,8 +328,9 @@ class MapLabels(MacroElement):
             var nones = none.points.map(function (point) {
                 return label(point, "sm-map-label", none.html, [40, 16], [20, 8]);
             });
-            names.forEach(function (name) {
-                name.marker = label(name.points[0], "sm-region-label", name.html, [0, 0], [0, 0]);
+            names.forEach(function (name, i) {
+                name.index = i;
+                name.marker = label(name.points[0], "sm-region-label", name.shapes[0], [0, 0], [0, 0]);
             });
             function text(marker) { return marker.getElement().firstChild; }
             // Clear of every box taken, by 2 px: two labels that touch read as one.
@@ -335,28 +339,79 @@ class MapLabels(MacroElement):
                     return box.left < o.right + 2 && o.left < box.right + 2 && box.top < o.bottom + 2 && o.top < box.bottom + 2;
                 });
             }
-            function show(marker, box, taken) {
-                text(marker).style.visibility = box ? "" : "hidden";
-                if (box) { taken.push(box); }
-            }
             function view() { return [map.getZoom(), map.getCenter(), map.getSize()].join(" "); }
+            // Each name's places: each of its points, in each of its shapes (one line, two), and the box it
+            // takes there. A shape is measured once, where the name is, and its box moved with the point
+            // (Leaflet sets a marker at its point's whole pixel), so trying a place costs no layout.
+            function measure(name) {
+                var at = map.latLngToLayerPoint(name.marker.getLatLng()).round(),
+                    offsets = name.points.map(function (point) { return map.latLngToLayerPoint(point).round().subtract(at); });
+                name.places = [];
+                var boxes = name.shapes.map(function (shape) {
+                    text(name.marker).innerHTML = shape;
+                    return text(name.marker).getBoundingClientRect();
+                });
+                offsets.forEach(function (d, point) {
+                    boxes.forEach(function (box, shape) {
+                        name.places.push({point: point, shape: shape, box: {left: box.left + d.x, right: box.right + d.x,
+                                                                             top: box.top + d.y, bottom: box.bottom + d.y}});
+                    });
+                });
+            }
+            // Where a name goes (the index of its place, or -1): the first of its places clear of the
+            // names placed and of every "None" shown; failing that, the first clear of the names that
+            // covers the fewest "None"s, which give way to it.
+            function spot(name, named, shown) {
+                var best = -1, fewest = Infinity;
+                for (var i = 0; i < name.places.length && fewest > 0; i++) {
+                    var box = name.places[i].box;
+                    if (!clear(box, named)) { continue; }
+                    var covered = shown.filter(function (other) { return !clear(box, [other]); }).length;
+                    if (covered < fewest) { best = i; fewest = covered; }
+                }
+                return best;
+            }
+            // The names placed in this order, then each "None" (the larger areas' first) where it touches
+            // no name nor any "None" before it: one hidden for a "None" that gave way to a name may have
+            // room now.
+            function arrange(order, boxes) {
+                var shown = [], named = [], spots = [], missing = [], taken;
+                boxes.forEach(function (box) { if (clear(box, shown)) { shown.push(box); } });
+                order.forEach(function (name) {
+                    var i = spot(name, named, shown);
+                    spots[name.index] = i;
+                    if (i < 0) { missing.push(name); return; }
+                    named.push(name.places[i].box);
+                    shown = shown.filter(function (other) { return clear(name.places[i].box, [other]); });
+                });
+                taken = named.slice();
+                var visible = boxes.map(function (box) {
+                    var free = clear(box, taken);
+                    if (free) { taken.push(box); }
+                    return free;
+                });
+                var hidden = visible.filter(function (free) { return !free; }).length;
+                return {spots: spots, visible: visible, missing: missing, score: missing.length * 1000 + hidden};
+            }
             function place() {
                 if (map._animatingZoom) { return; }
-                var taken = [];
-                nones.forEach(function (marker) {
-                    var box = text(marker).getBoundingClientRect();
-                    show(marker, clear(box, taken) && box, taken);
-                });
+                var boxes = nones.map(function (marker) { return text(marker).getBoundingClientRect(); });
+                names.forEach(measure);
+                // The smaller regions first (they have the fewest places); a name left out goes first
+                // next time, while that leaves out fewer.
+                var order = names.slice(), tried = arrange(order, boxes), best = tried;
+                for (var attempt = 1; attempt < names.length && tried.missing.length; attempt++) {
+                    order = tried.missing.concat(order.filter(function (name) { return tried.missing.indexOf(name) < 0; }));
+                    tried = arrange(order, boxes);
+                    if (tried.score < best.score) { best = tried; }
+                }
                 names.forEach(function (name) {
-                    var box = null;
-                    for (var i = 0; i < name.points.length && !box; i++) {
-                        name.marker.setLatLng(name.points[i]);
-                        box = text(name.marker).getBoundingClientRect();
-                        if (!clear(box, taken)) { box = null; }
-                    }
-                    if (!box) { name.marker.setLatLng(name.points[0]); }
-                    show(name.marker, box, taken);
+                    var place = name.places[Math.max(best.spots[name.index], 0)];
+                    name.marker.setLatLng(name.points[place.point]);
+                    text(name.marker).innerHTML = name.shapes[place.shape];
+                    text(name.marker).style.visibility = best.spots[name.index] < 0 ? "hidden" : "";
                 });
+                nones.forEach(function (marker, i) { text(marker).style.visibility = best.visible[i] ? "" : "hidden"; });
                 map.getContainer().smLabelsAt = view();
             }
             map.whenReady(place);
@@ -380,7 +435,7 @@ def _draw_regions(
     *, from_file: bool,
 ) -> list[dict]:
     """Each region's edge (a white casing, then a thick dark line) over the local authorities coloured
-    by its figure; returns its name and the places it may take, for `MapLabels`. `regions`: LA code →
+    by its figure; returns its name's shapes and the places it may take, for `MapLabels`. `regions`: LA code →
     its region's result; `la_points`: LA code → a point inside it, in the order the names try them.
 
     The edges do not take the pointer (their pane lets it through), so the local authorities under
@@ -404,13 +459,44 @@ def _draw_regions(
             map_shapes.areas_layer(features, outlines.url(), key=outlines.key, **options).add_to(m)
         else:
             folium.GeoJson({"type": "FeatureCollection", "features": features}, **options).add_to(m)
-    points, sizes = label_points(outlines), _areas(outlines)
+    points, deeper, sizes = label_points(outlines), inner_points(outlines), _areas(outlines)
     names = []
-    for code in sorted(rows, key=lambda c: -sizes[c]):  # the larger first: they keep their places
-        inside = [points[code], *(point for la, point in la_points.items() if la in members[code])]
+    for code in sorted(rows, key=lambda c: sizes[c]):  # the smaller first: they have the fewest places
+        inside = [points[code], *(point for la, point in la_points.items() if la in members[code]), *deeper[code]]
         row = rows[code]
-        names.append({"html": text(area_display_name(row.name, row.name_cy)), "points": list(dict.fromkeys(inside))})
+        names.append({"shapes": name_shapes(map_name(area_display_name(row.name, row.name_cy))),
+                      "points": list(dict.fromkeys(inside))})
     return names
+
+
+# What a region's name on the map leaves out: the kind of board, which the key says ("the edge of a
+# health board, whose name is on the map"), and a parenthesis. "Cwm Taf Morgannwg University Health
+# Board" took three lines where the south-east's four regions share a few centimetres; "Cwm Taf
+# Morgannwg" takes two. The key, the table and each local authority's tooltip give the full name.
+_BRACKETED = re.compile(r"\s*\([^)]*\)")  # "(CYSUR / CWMPAS)"
+_BOARD_WORDS = re.compile(
+    r"\s+(?:University |Teaching )?Health Board$|\s+(?:Regional )?Safeguarding Board$"
+    r"|^Bwrdd (?:Iechyd (?:Prifysgol |Addysgu )?|Diogelu (?:Rhanbarthol )?)"
+)
+
+
+def map_name(name: str) -> str:
+    """A region's name as the map writes it: the place without the kind of board (its full name if
+    nothing is left)."""
+    return _BOARD_WORDS.sub("", _BRACKETED.sub("", name)).strip() or name
+
+
+def name_shapes(name: str) -> list[str]:
+    """The ways the map may set a name, as HTML, the likelier to fit first: on one line, and broken
+    into two lines as even as its words allow (a name of more than 16 characters the other way round).
+    Broken here, not by the browser: a wrapped box keeps its full width, wider than either line."""
+    words = name.split()
+    if len(words) < 2:
+        return [text(name)]
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    first, second = min(splits, key=lambda pair: max(len(pair[0]), len(pair[1])))
+    shapes = [text(name), f"{text(first)}<br>{text(second)}"]
+    return shapes if len(name) <= 16 else shapes[::-1]
 
 
 def _largest_first(boundaries: Mapping, points: Mapping[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
@@ -439,6 +525,33 @@ def label_points(shapes: AreaShapes) -> dict[str, tuple[float, float]]:
         pole = polylabel(affinity.scale(largest, xfact=scale, yfact=1, origin=(0, 0)), tolerance=0.001)
         points[feature["properties"][shapes.key]] = (pole.y, pole.x / scale)
     return points
+
+
+@lru_cache(maxsize=4)
+def inner_points(shapes: AreaShapes, most: int = 8) -> dict[str, list[tuple[float, float]]]:
+    """Area code → up to `most` more points well inside its largest piece, for a name that finds its
+    pole and its local authorities' taken: the deepest first (farthest from the edge, on the ground),
+    spread out, none nearer the edge than a third of the deepest. On a grid of ~15 × 15 (~20 ms for
+    the 13 regions), once per version of the shapes."""
+    found = {}
+    for feature in shapes.features:
+        area = shape(feature["geometry"])
+        largest = max(getattr(area, "geoms", [area]), key=lambda piece: piece.area)
+        scale = math.cos(math.radians(largest.centroid.y))
+        piece = affinity.scale(largest, xfact=scale, yfact=1, origin=(0, 0))
+        west, south, east, north = piece.bounds
+        step = max(east - west, north - south) / 15
+        grid = [Point(west + (i + 0.5) * step, south + (j + 0.5) * step)
+                for i in range(math.ceil((east - west) / step)) for j in range(math.ceil((north - south) / step))]
+        depths = sorted(((piece.boundary.distance(p), p) for p in grid if piece.contains(p)), key=lambda d: -d[0])
+        chosen: list[Point] = []
+        for depth, point in depths:
+            if len(chosen) == most or depth < depths[0][0] / 3:
+                break
+            if all(point.distance(other) >= 2 * step for other in chosen):
+                chosen.append(point)
+        found[feature["properties"][shapes.key]] = [(round(p.y, 4), round(p.x / scale, 4)) for p in chosen]
+    return found
 
 
 @lru_cache(maxsize=2)

@@ -200,3 +200,14 @@ def test_provider_text_on_the_coverage_map_is_never_run_as_a_template():
                                   locations=[Location(name=f"Base {nasty}", latitude=51.5, longitude=-3.2)])
 
         assert f"Base {_literal(nasty)}" in html, nasty
+
+
+def test_both_maps_open_on_their_fitted_view_at_once_and_load_the_reduced_motion_script():
+    """An animated fit ran on after the page had loaded (tests/browser/test_map_motion.py watches it)."""
+    search = build_search_map(results=[], outline=la_boundaries(["W06000023"]), service_url=str)
+    coverage = build_coverage_map(service=Service(name="x"), areas=[], locations=[])
+
+    for html in (search, coverage):
+        fit = re.search(r"\.fitBounds\(\s*(\[\[.*?\]\]),\s*(\{.*?\})\s*\)", html, re.S)
+        assert fit and json.loads(fit[2])["animate"] is False
+        assert html.index("vendor/leaflet/leaflet.js") < html.index("js/map-motion.js") < html.index("L.map(")

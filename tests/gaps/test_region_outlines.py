@@ -212,3 +212,48 @@ def test_a_change_of_membership_gives_a_new_file_and_the_old_address_is_sent_on(
     assert client.get(after).status_code == 200
     old = client.get(before)
     assert old.status_code == 302 and old["Location"] == after
+
+
+def test_the_map_names_each_region_by_its_place_leaving_out_the_kind_of_board():
+    """The key, the table and the tooltips give the full name; the map, where the south-east's four
+    regions share a few centimetres, the part a reader knows the board by."""
+    names: dict[str, str] = {}
+    with open(DATA / "wales_local_health_boards.csv", encoding="utf-8") as f:
+        names |= {row["lhb_code"]: row["lhb_name"] for row in csv.DictReader(f)}
+    with open(DATA / "wales_safeguarding_regions.csv", encoding="utf-8") as f:
+        names |= {row["safeguarding_region_code"]: row["safeguarding_region_name"] for row in csv.DictReader(f)}
+    with open(DATA / "wales_area_names_cy.csv", encoding="utf-8") as f:
+        welsh = {row["code"]: row["name_cy"] for row in csv.DictReader(f) if row["code"] in names}
+
+    assert len(names) == len(welsh) == 13
+    assert sorted(maps.map_name(name) for name in names.values()) == [
+        "Aneurin Bevan", "Betsi Cadwaladr", "Cardiff and Vale", "Cardiff and Vale of Glamorgan", "Cwm Taf Morgannwg",
+        "Cwm Taf Morgannwg", "Gwent", "Hywel Dda", "Mid and West Wales", "North Wales", "Powys", "Swansea Bay",
+        "West Glamorgan"]
+    assert sorted(maps.map_name(name) for name in welsh.values()) == [
+        "Aneurin Bevan", "Bae Abertawe", "Betsi Cadwaladr", "Caerdydd a Bro Morgannwg", "Caerdydd a'r Fro", "Canolbarth a Gorllewin Cymru",
+        "Cwm Taf Morgannwg", "Cwm Taf Morgannwg", "Gogledd Cymru", "Gorllewin Morgannwg", "Gwent", "Hywel Dda",
+        "Powys"]
+    assert maps.map_name("Health Board") == "Health Board"  # never nothing
+
+
+def test_a_regions_name_takes_one_line_or_two_as_even_as_its_words_allow_and_is_text():
+    assert maps.name_shapes("Powys") == ["Powys"]
+    assert maps.name_shapes("West Glamorgan") == ["West Glamorgan", "West<br>Glamorgan"]
+    # Longer than 16 characters: two lines first.
+    assert maps.name_shapes("Cwm Taf Morgannwg") == ["Cwm Taf<br>Morgannwg", "Cwm Taf Morgannwg"]
+    assert maps.name_shapes("Cardiff and Vale of Glamorgan") == [
+        "Cardiff and Vale<br>of Glamorgan", "Cardiff and Vale of Glamorgan"]
+    assert maps.name_shapes("<b>{{ 7*7 }}") == ["&lt;b&gt;&#123;&#123; 7*7 &#125;&#125;", "&lt;b&gt;&#123;&#123;<br>7*7 &#125;&#125;"]
+
+
+def test_each_regions_name_may_take_only_places_inside_it():
+    html, outlines = _regional_map()
+    regions = _outlines(outlines)
+    found = re.search(r'\}\)\(map_\w+, \{"html": .*?\}, (\[.*?\])\);', html, re.S)  # MapLabels' names
+    names = {name["shapes"][0]: name["points"] for name in json.loads(found.group(1))}
+
+    assert set(names) == {f"Board {code}" for code in _health_boards()}
+    for code, points in ((code, names[f"Board {code}"]) for code in _health_boards()):
+        assert len(points) > 3 and len(set(map(tuple, points))) == len(points)
+        assert all(regions[code].buffer(0.002).contains(shapely.Point(lon, lat)) for lat, lon in points), code

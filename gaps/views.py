@@ -257,10 +257,15 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
             }, status=404)
         raise Http404(_("No such local authority"))
     version = selectors.directory_version()
-    basis = layers.BASIS_SERVICES
+    # The map's choices this page was reached with (only valid ones): its figures are counted as the
+    # map's were (a capacity map's 16 referrals a year per 10,000 children read as 0.23 here), and
+    # its back link returns to the map as it was left.
+    form = GapsForm(request.GET or None)
+    chosen = _chosen(form)
+    basis, need = chosen.basis, chosen.need
     sections = []
     for layer in [Layer(q) for q in layers.QUESTION_CODES] + [Layer("all", b) for b in layers.AGE_BAND_CODES]:
-        result = selectors.gaps_layer(layer=layer, basis=basis, version=version)
+        result = selectors.gaps_layer(layer=layer, basis=basis, need=need, version=version)
         here = result.area(code)
         if here is None:  # a local authority with no population figure: nothing to compare
             continue
@@ -269,13 +274,12 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
                          "bin": maps.bin_for(here)})
     if not sections:
         raise Http404(_("No figures for this area"))
-    # The map's choices this page was reached with (only valid ones), for its back link.
-    back = GapsForm(request.GET or None).changed_query()
     return render(request, "gaps/area.html", {
         "place": place,
-        "back_query": back,
+        "back_query": form.changed_query(),
         "sections": sections,
-        "notes": _notes(selectors.gaps_layer(layer=Layer(), basis=basis, version=version)),
+        "access_unit": notes.access_unit(basis, need),
+        "notes": _notes(selectors.gaps_layer(layer=Layer(), basis=basis, need=need, version=version)),
     })
 
 

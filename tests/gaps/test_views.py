@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from datetime import date
+from urllib.parse import parse_qsl
 
 import pytest
 import time_machine
@@ -14,7 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from directory.models import WALES_CODE
+from gaps import selectors
 from gaps.forms import NOT_AN_OPTION, SORT_NOT_AN_OPTION
+from gaps.layers import Layer
 from gaps.services import record_unmet_search, snapshot_take
 from tests.factories import ClosedServiceFactory, PausedServiceFactory, ServiceFactory, WaitingTimeReportFactory
 
@@ -658,3 +661,39 @@ def test_the_local_authority_views_warning_links_each_area_with_no_provision_to_
     links = re.findall(r'<a class="govuk-link" href="([^"]+)">([^<]+)</a>', warning)
     assert len(links) == 21 and (link, newport) in links
     assert not any(CARDIFF in href for href, _name in links)
+
+
+@pytest.mark.parametrize(("query", "unit"), [
+    ("basis=capacity", "referrals a year per 10,000 children"),
+    ("need=prevalence", "services per 10,000 children estimated to experience sexual abuse"),
+    ("basis=capacity&need=prevalence&view=health_board",
+     "referrals a year per 10,000 children estimated to experience sexual abuse"),
+])
+def test_an_area_page_reached_from_the_map_gives_its_figures_in_the_maps_units(client, wales_areas, query, unit):
+    # A commissioner on the capacity map read Cardiff's access as 16 referrals a year per 10,000
+    # children, opened Cardiff and read 0.23 under the same heading: the area page counted 1 per
+    # service whatever the map had chosen, and said so only in its notes at the foot.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], capacity_per_year=120)
+    ServiceFactory(coverage=[wales_areas[CARDIFF], wales_areas[NEWPORT]])
+    on_map = selectors.gaps_layer(layer=Layer(), **{k: v for k, v in parse_qsl(query) if k != "view"}).area(CARDIFF)
+
+    response = client.get(f"{reverse('gaps:area', args=[CARDIFF])}?{query}")
+
+    assert response.status_code == 200
+    here = next(s for s in response.context["sections"] if s["layer"].key == "all")["area"]
+    assert (here.per_10k, here.normalised) == pytest.approx((on_map.per_10k, on_map.normalised))
+    body = response.content.decode()
+    assert unit in body[body.index("Children aged 0–17"):body.index("<table")]  # beside the table
+    assert unit in dict(response.context["notes"])["Method"]
+    # The back link still returns to the map as it was left.
+    back = re.search(r'<a href="([^"]*)" class="govuk-back-link', body).group(1)
+    assert back == f"/gaps/?{query.replace('&', '&amp;')}"
+
+
+def test_an_area_page_without_choices_counts_services_per_10000_children(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], capacity_per_year=120)
+    response = client.get(reverse("gaps:area", args=[CARDIFF]))
+    body = response.content.decode()
+    assert "services per 10,000 children" in body[body.index("Children aged 0–17"):body.index("<table")]
+    here = next(s for s in response.context["sections"] if s["layer"].key == "all")["area"]
+    assert here.per_10k == pytest.approx(10_000 / wales_areas[CARDIFF].children_0_17)  # 1, not its capacity of 120

@@ -697,3 +697,24 @@ def test_an_area_page_without_choices_counts_services_per_10000_children(client,
     assert "services per 10,000 children" in body[body.index("Children aged 0–17"):body.index("<table")]
     here = next(s for s in response.context["sections"] if s["layer"].key == "all")["area"]
     assert here.per_10k == pytest.approx(10_000 / wales_areas[CARDIFF].children_0_17)  # 1, not its capacity of 120
+
+
+@pytest.mark.parametrize(("query", "column", "arrow"), [
+    ("", "Against Wales", "▲"),  # the default: the lowest against Wales first
+    ("sort=-wait", "Median wait (weeks)", "▼"),
+    ("sort=name", "Area", "▲"),
+])
+def test_the_map_tables_sorted_column_shows_which_way_it_is_sorted(client, wales_areas, query, column, arrow):
+    # Every heading is bold and a link, and the sorted one was told apart only by aria-sort and a
+    # bold weight it already had: a commissioner could not see that the table was in order of
+    # "Against Wales", lowest first, nor which way a click had turned it.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], wait_weeks=5)
+    body = client.get(f"{reverse('gaps:index')}?{query}").content.decode()
+    head = body[body.index('<thead class="govuk-table__head">'):body.index("</thead>")]
+    headings = re.findall(r'<th scope="col"[^>]*aria-sort="(\w+)">\s*<a [^>]*>(.*?)</a>', head, re.S)
+    shown = {re.sub(r"<[^>]+>", "", label).replace(arrow, "").strip(): (sort, label) for sort, label in headings}
+    assert len(shown) == 7
+    sort, label = shown[column]
+    assert sort == ("ascending" if arrow == "▲" else "descending")
+    assert f'<span class="sm-sort-arrow" aria-hidden="true">{arrow}</span>' in label  # seen, not read out twice
+    assert [name for name, (_sort, other) in shown.items() if "sm-sort-arrow" in other] == [column]

@@ -584,12 +584,15 @@ def _trend_row(area_row: AreaResult, before: dict, now: dict) -> dict:
     b, n = before.get(area_row.code), now.get(area_row.code)
     then_10k = b.access * 10_000 if b else None
     now_10k = n.access * 10_000 if n else None
+    change = (now_10k - then_10k) if then_10k is not None and now_10k is not None else None
     return {
         "code": area_row.code, "name": area_row.name, "name_cy": area_row.name_cy, "kind": area_row.kind,
         "then": then_10k, "now": now_10k,
         # "No provision" where no service reached the area on that date (None: no figure then).
         "then_none": None if b is None else b.access == 0, "now_none": None if n is None else n.access == 0,
-        "change": (now_10k - then_10k) if then_10k is not None and now_10k is not None else None,
+        "change": change,
+        # "+" only on a rise the table shows: a rise of 0.0003 read "+0.00" (and a fall as much "0.00").
+        "rise": change is not None and round(change, 2) > 0,
         "then_wait": b.median_wait if b else None, "now_wait": n.median_wait if n else None,
         "then_services": b.n_services if b else None, "now_services": n.n_services if n else None,
     }

@@ -718,3 +718,23 @@ def test_the_map_tables_sorted_column_shows_which_way_it_is_sorted(client, wales
     assert sort == ("ascending" if arrow == "▲" else "descending")
     assert f'<span class="sm-sort-arrow" aria-hidden="true">{arrow}</span>' in label  # seen, not read out twice
     assert [name for name, (_sort, other) in shown.items() if "sm-sort-arrow" in other] == [column]
+
+
+def test_a_trend_too_small_to_show_is_unsigned_whichever_way_it_went(client, wales_areas):
+    # A service covering every local authority but Merthyr Tydfil took it in: every other area's
+    # access fell by 0.0003 per 10,000 and read "0.00", but the other way round rose by as much and
+    # read "+0.00", a rise the table could not show. The sign follows the figure shown.
+    merthyr = "W06000024"
+    las = [area for code, area in wales_areas.items() if area.kind == "local_authority"]
+    service = ServiceFactory(coverage=las)
+    snapshot_take(taken_on=date(2026, 1, 1))
+    service.coverage_areas.set([area for area in las if area.code != merthyr])
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])  # and a rise that shows, for contrast
+
+    body = client.get(reverse("gaps:trends"), {"layer": "all"}).content.decode()
+
+    rows = dict(re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)</th>'
+                           r'(?:\s*<td[^>]*>.*?</td>){4}\s*<td class="govuk-table__cell sm-num">([^<]*)</td>', body, re.S))
+    assert rows["Newport"] == "0.00"  # rose by 0.0003
+    assert rows["Merthyr Tydfil"].startswith("-")  # lost its only service
+    assert rows["Cardiff"].startswith("+") and rows["Cardiff"] != "+0.00"

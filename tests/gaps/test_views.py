@@ -738,3 +738,21 @@ def test_a_trend_too_small_to_show_is_unsigned_whichever_way_it_went(client, wal
     assert rows["Newport"] == "0.00"  # rose by 0.0003
     assert rows["Merthyr Tydfil"].startswith("-")  # lost its only service
     assert rows["Cardiff"].startswith("+") and rows["Cardiff"] != "+0.00"
+
+
+@pytest.mark.parametrize(("path", "words", "jargon"), [
+    ("/gaps/", "Access against the Wales level, by local authority.", "Normalised"),
+    ("/gaps/?view=health_board", "Access against the Wales level, by health board:", "Normalised"),
+    ("/gaps/?view=safeguarding_region", "Access against the Wales level, by regional safeguarding board:", "Normalised"),
+    ("/cy/gaps/", "Mynediad o'i gymharu â lefel Cymru, fesul awdurdod lleol.", "normaleiddio"),
+    ("/cy/gaps/?view=health_board", "Mynediad o'i gymharu â lefel Cymru, fesul bwrdd iechyd:", "normaleiddio"),
+])
+def test_the_maps_caption_names_its_figures_as_the_key_and_the_table_do(client, wales_areas, path, words, jargon):
+    # Under the map a commissioner read "Normalised access by local authority"; the key beside it
+    # says "access against the Wales level", the table's column and the tooltips "Against Wales".
+    # Only the method's note, which defines the figure, calls it normalised.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    body = client.get(path).content.decode()
+    caption = re.search(r'<figcaption class="govuk-body-s" id="map-caption">(.*?)</figcaption>', body, re.S)[1]
+    assert caption.replace("&#x27;", "'").startswith(words)
+    assert jargon not in body[:body.index('id="about-figures"')]

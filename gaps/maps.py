@@ -87,15 +87,15 @@ KEY_NO_PROVISION = {
         "“None” where the map has room: zoom in for more)"),
 }
 MAP_CAPTIONS = {
-    "local_authority": gettext_lazy("Normalised access by local authority. The table below the map has the same "
-                                    "figures."),
-    "health_board": gettext_lazy("Normalised access by health board: each local authority is coloured by its health "
-                                 "board's figure, the mean of its local authorities' access weighted by need. The "
-                                 "table below the map has the same figures."),
-    "safeguarding_region": gettext_lazy("Normalised access by regional safeguarding board: each local authority is "
-                                        "coloured by its safeguarding board's figure, the mean of its local "
-                                        "authorities' access weighted by need. The table below the map has the same "
-                                        "figures."),
+    "local_authority": gettext_lazy("Access against the Wales level, by local authority. The table below the map has "
+                                    "the same figures."),
+    "health_board": gettext_lazy("Access against the Wales level, by health board: each local authority is coloured "
+                                 "by its health board's figure, the mean of its local authorities' access weighted by "
+                                 "need. The table below the map has the same figures."),
+    "safeguarding_region": gettext_lazy("Access against the Wales level, by regional safeguarding board: each local "
+                                        "authority is coloured by its safeguarding board's figure, the mean of its "
+                                        "local authorities' access weighted by need. The table below the map has the "
+                                        "same figures."),
 }
 
 

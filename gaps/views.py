@@ -257,10 +257,15 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
             }, status=404)
         raise Http404(_("No such local authority"))
     version = selectors.directory_version()
-    basis = layers.BASIS_SERVICES
+    # The map's choices this page was reached with (only valid ones): its figures are counted as the
+    # map's were (a capacity map's 16 referrals a year per 10,000 children read as 0.23 here), and
+    # its back link returns to the map as it was left.
+    form = GapsForm(request.GET or None)
+    chosen = _chosen(form)
+    basis, need = chosen.basis, chosen.need
     sections = []
     for layer in [Layer(q) for q in layers.QUESTION_CODES] + [Layer("all", b) for b in layers.AGE_BAND_CODES]:
-        result = selectors.gaps_layer(layer=layer, basis=basis, version=version)
+        result = selectors.gaps_layer(layer=layer, basis=basis, need=need, version=version)
         here = result.area(code)
         if here is None:  # a local authority with no population figure: nothing to compare
             continue
@@ -269,13 +274,12 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
                          "bin": maps.bin_for(here)})
     if not sections:
         raise Http404(_("No figures for this area"))
-    # The map's choices this page was reached with (only valid ones), for its back link.
-    back = GapsForm(request.GET or None).changed_query()
     return render(request, "gaps/area.html", {
         "place": place,
-        "back_query": back,
+        "back_query": form.changed_query(),
         "sections": sections,
-        "notes": _notes(selectors.gaps_layer(layer=Layer(), basis=basis, version=version)),
+        "access_unit": notes.access_unit(basis, need),
+        "notes": _notes(selectors.gaps_layer(layer=Layer(), basis=basis, need=need, version=version)),
     })
 
 
@@ -580,12 +584,15 @@ def _trend_row(area_row: AreaResult, before: dict, now: dict) -> dict:
     b, n = before.get(area_row.code), now.get(area_row.code)
     then_10k = b.access * 10_000 if b else None
     now_10k = n.access * 10_000 if n else None
+    change = (now_10k - then_10k) if then_10k is not None and now_10k is not None else None
     return {
         "code": area_row.code, "name": area_row.name, "name_cy": area_row.name_cy, "kind": area_row.kind,
         "then": then_10k, "now": now_10k,
         # "No provision" where no service reached the area on that date (None: no figure then).
         "then_none": None if b is None else b.access == 0, "now_none": None if n is None else n.access == 0,
-        "change": (now_10k - then_10k) if then_10k is not None and now_10k is not None else None,
+        "change": change,
+        # "+" only on a rise the table shows: a rise of 0.0003 read "+0.00" (and a fall as much "0.00").
+        "rise": change is not None and round(change, 2) > 0,
         "then_wait": b.median_wait if b else None, "now_wait": n.median_wait if n else None,
         "then_services": b.n_services if b else None, "now_services": n.n_services if n else None,
     }

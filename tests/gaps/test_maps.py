@@ -169,7 +169,7 @@ def test_the_key_of_the_local_authorities_counts_them_in_each_class():
     key = maps.map_key("local_authority", las, las)
 
     assert key.heading == "Key: each local authority's access against the Wales level"
-    assert key.caption.startswith("Normalised access by local authority.")
+    assert key.caption.startswith("Access against the Wales level, by local authority.")
     assert _entries(key) == {
         "none": ("1 local authority", ""), "#e66101": ("1 local authority", ""), "#fdb863": ("none on this map", ""),
         "#f7f7f7": ("2 local authorities", ""), "#b2abd2": ("none on this map", ""),

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from datetime import date
+from urllib.parse import parse_qsl
 
 import pytest
 import time_machine
@@ -14,7 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from directory.models import WALES_CODE
+from gaps import selectors
 from gaps.forms import NOT_AN_OPTION, SORT_NOT_AN_OPTION
+from gaps.layers import Layer
 from gaps.services import record_unmet_search, snapshot_take
 from tests.factories import ClosedServiceFactory, PausedServiceFactory, ServiceFactory, WaitingTimeReportFactory
 
@@ -658,3 +661,98 @@ def test_the_local_authority_views_warning_links_each_area_with_no_provision_to_
     links = re.findall(r'<a class="govuk-link" href="([^"]+)">([^<]+)</a>', warning)
     assert len(links) == 21 and (link, newport) in links
     assert not any(CARDIFF in href for href, _name in links)
+
+
+@pytest.mark.parametrize(("query", "unit"), [
+    ("basis=capacity", "referrals a year per 10,000 children"),
+    ("need=prevalence", "services per 10,000 children estimated to experience sexual abuse"),
+    ("basis=capacity&need=prevalence&view=health_board",
+     "referrals a year per 10,000 children estimated to experience sexual abuse"),
+])
+def test_an_area_page_reached_from_the_map_gives_its_figures_in_the_maps_units(client, wales_areas, query, unit):
+    # A commissioner on the capacity map read Cardiff's access as 16 referrals a year per 10,000
+    # children, opened Cardiff and read 0.23 under the same heading: the area page counted 1 per
+    # service whatever the map had chosen, and said so only in its notes at the foot.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], capacity_per_year=120)
+    ServiceFactory(coverage=[wales_areas[CARDIFF], wales_areas[NEWPORT]])
+    on_map = selectors.gaps_layer(layer=Layer(), **{k: v for k, v in parse_qsl(query) if k != "view"}).area(CARDIFF)
+
+    response = client.get(f"{reverse('gaps:area', args=[CARDIFF])}?{query}")
+
+    assert response.status_code == 200
+    here = next(s for s in response.context["sections"] if s["layer"].key == "all")["area"]
+    assert (here.per_10k, here.normalised) == pytest.approx((on_map.per_10k, on_map.normalised))
+    body = response.content.decode()
+    assert unit in body[body.index("Children aged 0–17"):body.index("<table")]  # beside the table
+    assert unit in dict(response.context["notes"])["Method"]
+    # The back link still returns to the map as it was left.
+    back = re.search(r'<a href="([^"]*)" class="govuk-back-link', body).group(1)
+    assert back == f"/gaps/?{query.replace('&', '&amp;')}"
+
+
+def test_an_area_page_without_choices_counts_services_per_10000_children(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], capacity_per_year=120)
+    response = client.get(reverse("gaps:area", args=[CARDIFF]))
+    body = response.content.decode()
+    assert "services per 10,000 children" in body[body.index("Children aged 0–17"):body.index("<table")]
+    here = next(s for s in response.context["sections"] if s["layer"].key == "all")["area"]
+    assert here.per_10k == pytest.approx(10_000 / wales_areas[CARDIFF].children_0_17)  # 1, not its capacity of 120
+
+
+@pytest.mark.parametrize(("query", "column", "arrow"), [
+    ("", "Against Wales", "▲"),  # the default: the lowest against Wales first
+    ("sort=-wait", "Median wait (weeks)", "▼"),
+    ("sort=name", "Area", "▲"),
+])
+def test_the_map_tables_sorted_column_shows_which_way_it_is_sorted(client, wales_areas, query, column, arrow):
+    # Every heading is bold and a link, and the sorted one was told apart only by aria-sort and a
+    # bold weight it already had: a commissioner could not see that the table was in order of
+    # "Against Wales", lowest first, nor which way a click had turned it.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], wait_weeks=5)
+    body = client.get(f"{reverse('gaps:index')}?{query}").content.decode()
+    head = body[body.index('<thead class="govuk-table__head">'):body.index("</thead>")]
+    headings = re.findall(r'<th scope="col"[^>]*aria-sort="(\w+)">\s*<a [^>]*>(.*?)</a>', head, re.S)
+    shown = {re.sub(r"<[^>]+>", "", label).replace(arrow, "").strip(): (sort, label) for sort, label in headings}
+    assert len(shown) == 7
+    sort, label = shown[column]
+    assert sort == ("ascending" if arrow == "▲" else "descending")
+    assert f'<span class="sm-sort-arrow" aria-hidden="true">{arrow}</span>' in label  # seen, not read out twice
+    assert [name for name, (_sort, other) in shown.items() if "sm-sort-arrow" in other] == [column]
+
+
+def test_a_trend_too_small_to_show_is_unsigned_whichever_way_it_went(client, wales_areas):
+    # A service covering every local authority but Merthyr Tydfil took it in: every other area's
+    # access fell by 0.0003 per 10,000 and read "0.00", but the other way round rose by as much and
+    # read "+0.00", a rise the table could not show. The sign follows the figure shown.
+    merthyr = "W06000024"
+    las = [area for code, area in wales_areas.items() if area.kind == "local_authority"]
+    service = ServiceFactory(coverage=las)
+    snapshot_take(taken_on=date(2026, 1, 1))
+    service.coverage_areas.set([area for area in las if area.code != merthyr])
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])  # and a rise that shows, for contrast
+
+    body = client.get(reverse("gaps:trends"), {"layer": "all"}).content.decode()
+
+    rows = dict(re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)</th>'
+                           r'(?:\s*<td[^>]*>.*?</td>){4}\s*<td class="govuk-table__cell sm-num">([^<]*)</td>', body, re.S))
+    assert rows["Newport"] == "0.00"  # rose by 0.0003
+    assert rows["Merthyr Tydfil"].startswith("-")  # lost its only service
+    assert rows["Cardiff"].startswith("+") and rows["Cardiff"] != "+0.00"
+
+
+@pytest.mark.parametrize(("path", "words", "jargon"), [
+    ("/gaps/", "Access against the Wales level, by local authority.", "Normalised"),
+    ("/gaps/?view=health_board", "Access against the Wales level, by health board:", "Normalised"),
+    ("/gaps/?view=safeguarding_region", "Access against the Wales level, by regional safeguarding board:", "Normalised"),
+    ("/cy/gaps/", "Mynediad o'i gymharu â lefel Cymru, fesul awdurdod lleol.", "normaleiddio"),
+    ("/cy/gaps/?view=health_board", "Mynediad o'i gymharu â lefel Cymru, fesul bwrdd iechyd:", "normaleiddio"),
+])
+def test_the_maps_caption_names_its_figures_as_the_key_and_the_table_do(client, wales_areas, path, words, jargon):
+    # Under the map a commissioner read "Normalised access by local authority"; the key beside it
+    # says "access against the Wales level", the table's column and the tooltips "Against Wales".
+    # Only the method's note, which defines the figure, calls it normalised.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    body = client.get(path).content.decode()
+    caption = re.search(r'<figcaption class="govuk-body-s" id="map-caption">(.*?)</figcaption>', body, re.S)[1]
+    assert caption.replace("&#x27;", "'").startswith(words)
+    assert jargon not in body[:body.index('id="about-figures"')]

@@ -49,3 +49,14 @@ def test_the_about_the_data_page_names_the_study_behind_one_in_five(client, lang
     # Its limits quote "about one in five registered" too; it said nothing of where that came from.
     page = _words(client.get(prefix + "/about-the-data/").content.decode())
     assert all(part in page for part in STUDY[language])
+
+
+@pytest.mark.parametrize(("language", "prefix", "counted"), [
+    ("en", "", "only a count, each month, of searches that found no service"),
+    ("cy", "/cy", "dim ond cyfrif, bob mis, o'r chwiliadau na ddaeth o hyd i wasanaeth"),
+])
+def test_the_about_the_data_page_says_which_searches_are_counted(client, language, prefix, counted):
+    # It said "searches are not stored" while the gaps pages publish monthly counts of searches
+    # that found no local service (totals only, as the privacy notice says).
+    page = _words(client.get(prefix + "/about-the-data/").content.decode())
+    assert counted in page

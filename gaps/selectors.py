@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, Max, OuterRef, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 
 from directory import boundaries, search_index, vocabulary
 from directory.boundaries import AreaShapes
@@ -274,7 +275,9 @@ def directory_as_of(version: str | None = None) -> date | None:
     def compute() -> date | None:
         latest = Service.objects.aggregate(latest=Max("updated_at"))["latest"]
         report = WaitingTimeReport.objects.aggregate(latest=Max("as_of"))["latest"]
-        dates = [d for d in (latest.date() if latest else None, report) if d]
+        # The day in Wales (TIME_ZONE), as a wait's as_of is: the database gives UTC, a day behind from
+        # midnight to 1 am in summer.
+        dates = [d for d in (timezone.localdate(latest) if latest else None, report) if d]
         return max(dates) if dates else None
 
     return _cached("as_of", compute, version)

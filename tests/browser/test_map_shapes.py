@@ -4,6 +4,7 @@ every area, each in its own colour, the file fetched once and then taken from th
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, new_page
 
@@ -181,7 +182,8 @@ def test_a_regional_view_draws_each_regions_edge_and_name_over_its_local_authori
     _labels_placed(page)
     edges = page.locator(".leaflet-sm-regions-pane path")
     assert edges.count() == 2 * regions  # a white casing and the line over it
-    assert page.locator(".leaflet-overlay-pane path").count() == 22
+    # The local authorities come from a file of their own, fetched beside the regions' and maybe later.
+    expect(page.locator(".leaflet-overlay-pane path")).to_have_count(22)
     # The names shown cover neither each other nor a "None" label; each is one of the table's regions.
     shown = page.evaluate("""() => [...document.querySelectorAll('.sm-region-label, .sm-map-label')]
         .filter(e => getComputedStyle(e).visibility !== 'hidden')
@@ -238,6 +240,8 @@ def test_the_gaps_maps_labels_never_touch_and_those_hidden_are_shown_two_levels_
     assert _touching(labels) == []
     nones = [label for label in labels if label[0] == "sm-map-label"]
     hidden = [i for i, label in enumerate(nones) if not label[2]]
+    # The areas are drawn once their shapes file comes, which the page's load does not wait for.
+    expect(page.locator(".leaflet-overlay-pane path")).to_have_count(22)
     assert len(nones) == len(page.locator('.leaflet-overlay-pane path[fill="url(#sm-no-provision)"]').all()) > 9
     # The crowded south-east's, only (in a regional view some give way to its regions' names).
     points = page.evaluate(NONE_POINTS)

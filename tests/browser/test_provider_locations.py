@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from directory.accounts.models import Membership
 from directory.listings import services
@@ -30,7 +31,7 @@ def test_a_provider_adds_a_location_that_is_public_once_approved(live_server, br
     sign_in(page, live_server, user)
     page.goto(f"{live_server.url}/manage/")
     page.locator(f"#service-{service.public_id}").get_by_role("link", name="Where it is based").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Where it is based"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Where it is based")
     page.get_by_role("link", name="Add a location").click()
 
     page.get_by_label("Location name").fill("Bangor centre")
@@ -38,15 +39,18 @@ def test_a_provider_adds_a_location_that_is_public_once_approved(live_server, br
     page.get_by_label("Town or city").fill("Bangor")
     page.get_by_label("Postcode").fill("LL57")  # a district, not where it is
     page.get_by_role("button", name="Save").click()
-    summary = page.locator(".govuk-error-summary")
-    assert "Enter a full postcode, like CF10 1EP" in summary.inner_text()
-    assert page.get_by_label("Address line").input_value() == "9 Glanrafon"  # nothing typed is lost
+    # A click waits only for the next page to start: its text is read as it comes, and axe runs on
+    # the whole page once it has loaded (its scripts run).
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a full postcode, like CF10 1EP")
+    expect(page.get_by_label("Address line")).to_have_value("9 Glanrafon")  # nothing typed is lost
+    page.wait_for_load_state()
     assert axe_violations(page) == []
 
     page.get_by_label("Postcode").fill("LL57 1LH")
     page.get_by_role("button", name="Save").click()
-    assert "Sent for approval" in page.inner_text("main")
-    assert "Needs approval" in page.inner_text(".govuk-summary-list")
+    expect(page.locator("main")).to_contain_text("Sent for approval")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("Needs approval")
+    page.wait_for_load_state()
     assert axe_violations(page) == []
 
     public = new_page(browser, DESKTOP)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from directory import version
@@ -123,11 +124,20 @@ def test_the_directory_date_is_cached_until_the_directory_changes(wales_areas, d
     long_ago = timezone.now() - timedelta(days=400)
     Service.objects.filter(pk=service.pk).update(updated_at=long_ago)
     version.bump()
-    assert selectors.directory_as_of() == long_ago.date()
+    assert selectors.directory_as_of() == timezone.localdate(long_ago)
     with django_assert_max_num_queries(1):  # only the directory's version
-        assert selectors.directory_as_of() == long_ago.date()
+        assert selectors.directory_as_of() == timezone.localdate(long_ago)
     WaitingTimeReport.objects.create(service=service, weeks=3, as_of=date.today())
     assert selectors.directory_as_of() == date.today()
+
+
+@time_machine.travel("2027-08-01 00:10 +0100", tick=False)
+def test_the_directory_date_is_the_day_in_wales_when_it_changed(wales_areas):
+    # Ten past midnight on 1 August in Wales is still 31 July in UTC, the time the database gives:
+    # a change made then dated the figures the day before, and a wait reported the same night not.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    version.bump()
+    assert selectors.directory_as_of() == date(2027, 8, 1)
 
 
 # --- after a change: the changed services read again (selectors._inputs_now) --------------------

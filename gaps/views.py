@@ -46,7 +46,7 @@ OUTSIDE_WALES = {
 AREA_CODE = re.compile(r"[A-Z][0-9]{8}")
 # The map page's table's columns: what each sorts by, its link's name and, for the two waits (shown
 # under one heading, "Wait (weeks)", so that the Welsh table fits its column), the short heading
-# shown; the link's name, read out, still says which wait. The waits come last, so that their
+# shown; the link's name (aria-label), read out, still says which wait. The waits come last, so that their
 # links, in the headings' second row, are also the last in the order Tab takes.
 SORT_COLUMNS = (
     ("name", gettext_lazy("Area"), None),

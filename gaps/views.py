@@ -44,14 +44,18 @@ OUTSIDE_WALES = {
 }
 # An ONS area code: a letter and eight digits (W06000015).
 AREA_CODE = re.compile(r"[A-Z][0-9]{8}")
+# The map page's table's columns: what each sorts by, its link's name and, for the two waits (shown
+# under one heading, "Wait (weeks)", so that the Welsh table fits its column), the short heading
+# shown; the link's name (aria-label), read out, still says which wait. The waits come last, so that their
+# links, in the headings' second row, are also the last in the order Tab takes.
 SORT_COLUMNS = (
-    ("name", gettext_lazy("Area")),
-    ("services", gettext_lazy("Covering services")),
-    ("access", gettext_lazy("Access per 10,000")),
-    ("normalised", gettext_lazy("Against Wales")),
-    ("wait", gettext_lazy("Median wait (weeks)")),
-    ("longest", gettext_lazy("Longest wait (weeks)")),
-    ("closed", gettext_lazy("Closed lists")),
+    ("name", gettext_lazy("Area"), None),
+    ("services", gettext_lazy("Covering services"), None),
+    ("access", gettext_lazy("Access per 10,000"), None),
+    ("normalised", gettext_lazy("Against Wales"), None),
+    ("closed", gettext_lazy("Closed lists"), None),
+    ("wait", gettext_lazy("Median wait (weeks)"), gettext_lazy("Median")),
+    ("longest", gettext_lazy("Longest wait (weeks)"), gettext_lazy("Longest")),
 )
 
 
@@ -97,12 +101,13 @@ def _no_provision_by_region(
 
 def _sort_links(request: HttpRequest, current: str) -> list[dict]:
     links = []
-    for column, label in SORT_COLUMNS:
+    for column, label, short in SORT_COLUMNS:
         query = request.GET.copy()
         ascending = current != column
         query["sort"] = column if ascending else f"-{column}"
         state = "ascending" if current == column else "descending" if current == f"-{column}" else "none"
-        links.append({"column": column, "label": label, "query": query.urlencode(), "aria_sort": state})
+        links.append({"column": column, "label": label, "short": short, "query": query.urlencode(),
+                      "aria_sort": state})
     return links
 
 

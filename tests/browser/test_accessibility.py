@@ -273,12 +273,13 @@ def test_at_200_percent_text_no_form_control_spills_out_of_its_column(live_serve
 
 
 # The focused control, once the page has scrolled to it: whether it is whole between the table's
-# sticky first column and its box's right edge, and is what is drawn at the centre of each of its lines.
+# sticky first column (its first heading, over both rows of headings) and its box's right edge, and
+# is what is drawn at the centre of each of its lines.
 FOCUSED_IN_VIEW = """async () => {
   await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
   const e = document.activeElement, r = e.getBoundingClientRect();
   const wrap = e.closest('.sm-table-wrap').getBoundingClientRect();
-  const first = e.closest('tr').firstElementChild.getBoundingClientRect();
+  const first = e.closest('table').querySelector('thead th').getBoundingClientRect();
   const drawn = [...e.getClientRects()].every(line => e.contains(
     document.elementFromPoint((line.left + line.right) / 2, (line.top + line.bottom) / 2)));
   return [e.textContent.trim(), r.left >= first.right - 0.5 && r.right <= wrap.right + 0.5 && drawn];

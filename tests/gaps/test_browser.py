@@ -313,18 +313,76 @@ def test_the_maps_key_lists_the_colours_the_map_shows_for_the_chosen_view(live_s
 @pytest.mark.parametrize("path", ["/cy/gaps/", "/cy/gaps/?layer=parent_carer", "/gaps/?layer=parent_carer",
                                   "/cy/gaps/?view=safeguarding_region", "/cy/gaps/?view=health_board",
                                   "/cy/gaps/?layer=intra_familial&view=health_board", "/cy/gaps/area/W06000014/",
-                                  "/cy/gaps/headlines/", "/cy/gaps/unmet/"])
+                                  "/cy/gaps/headlines/", "/cy/gaps/unmet/", "/cy/gaps/trends/?layer=intra_familial",
+                                  "/cy/gaps/trends/?layer=intra_familial&region=north-wales"])
 def test_at_1280px_each_gaps_table_fits_its_column_without_splitting_a_headings_words(
     live_server, snapshot_and_searches, browser_page, path
 ):
     # The Welsh map page's table was ~978px wide (1031px with "Dim darpariaeth" in two columns) in its
-    # 960px column: its last column, "Rhestrau ar gau", was cut off behind a sideways scrollbar.
+    # 960px column: its last column, "Rhestrau ar gau", was cut off behind a sideways scrollbar. The
+    # Welsh trends table, with a heading of two or three long words over each of its eight columns
+    # ("Amser aros canolrifol bryd hynny (wythnosau)"), was 32px too wide, and 109px with "Dim
+    # darpariaeth" in two columns.
     page = browser_page  # 1280px wide
     page.goto(f"{live_server.url}{path}")
     wraps = page.locator(".sm-table-wrap").all()
     assert wraps
     assert [w.evaluate("e => e.scrollWidth - e.clientWidth") for w in wraps] == [0] * len(wraps)
     assert page.evaluate(_SPLIT_HEADING_WORDS) == []
+
+
+# Each "No provision" cell of each table: whether its contents (the words, and the map page's
+# swatch beside them) share one line, i.e. every box of the cell's text and swatch overlaps every other.
+_NO_PROVISION_ON_ONE_LINE = """() => [...document.querySelectorAll('.sm-table-wrap td:has(.sm-none)')].map(td => {
+  const range = document.createRange();
+  range.selectNodeContents(td);
+  const boxes = [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0);
+  return Math.max(...boxes.map(r => r.top)) < Math.min(...boxes.map(r => r.bottom));
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_no_provision_reads_on_one_line_among_the_figures_and_the_tables_still_fit(
+    live_server, snapshot_and_searches, browser_page, width
+):
+    # In the narrow columns of figures "No provision" broke over two lines ("No / provision", "Dim /
+    # darpariaeth"), and on the map and area pages its swatch stood on a line of its own above it.
+    # One test per width visits every page: the sample directory takes seconds to load for each test.
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 812})
+    failures = {}
+    for path in ["/gaps/?layer=intra_familial", "/cy/gaps/?layer=intra_familial", "/gaps/area/W06000019/",
+                 "/cy/gaps/area/W06000019/", "/gaps/trends/?layer=intra_familial",
+                 "/cy/gaps/trends/?layer=intra_familial", "/gaps/headlines/", "/cy/gaps/headlines/"]:
+        page.goto(f"{live_server.url}{path}")
+        cells = page.evaluate(_NO_PROVISION_ON_ONE_LINE)
+        if not cells or not all(cells):
+            failures[path] = f"cells on one line: {cells}"
+        if width == 1280:  # with the room it takes, each table still fits its column
+            over = [w.evaluate("e => e.scrollWidth - e.clientWidth") for w in page.locator(".sm-table-wrap").all()]
+            if any(over):
+                failures[path] = f"{failures.get(path, '')} px too wide: {over}"
+        elif page.evaluate("document.documentElement.scrollWidth") > width:  # a phone scrolls the box, not the page
+            failures[path] = f"{failures.get(path, '')} the page scrolls sideways"
+    assert failures == {}
+
+
+def test_on_a_phone_the_trends_tables_area_names_stay_in_view_but_its_sub_headings_scroll(
+    live_server, snapshot_and_searches, browser_page
+):
+    # The second row of headings ("Bryd hynny" under "Gwasanaethau") starts with a sub-heading: the
+    # rule keeping each row's first heading in view would have held it over the areas' names.
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(f"{live_server.url}/cy/gaps/trends/?layer=intra_familial")
+    wrap = page.locator(".sm-table-wrap").first
+    name, sub = wrap.locator("tbody th").first, wrap.locator("thead tr").nth(1).locator("th").first
+    name_x, sub_x = name.bounding_box()["x"], sub.bounding_box()["x"]
+    wrap.evaluate("e => { e.scrollLeft = 200 }")
+    assert wrap.evaluate("e => e.scrollLeft") == 200
+    assert abs(name.bounding_box()["x"] - name_x) < 1
+    assert sub.bounding_box()["x"] < sub_x - 199
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
 def test_on_a_phone_the_welsh_tables_area_names_stay_in_view_as_its_figures_scroll(live_server, sample, browser_page):

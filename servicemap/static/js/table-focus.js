@@ -6,8 +6,11 @@
 const inView = (control) => {
   const wrap = control.closest('.sm-table-wrap');
   const cell = control.closest('th, td');
-  if (!wrap || !cell || cell === cell.parentElement.firstElementChild) return;
-  const first = cell.parentElement.firstElementChild;
+  if (!wrap || !cell || getComputedStyle(cell).position === 'sticky') return;
+  // The kept column's heading: the first row's first cell, which spans a second row of headings
+  // under a group heading (the gaps tables' "Wait (weeks)": Median, Longest) whose own first cell
+  // is not kept in view.
+  const first = cell.closest('table').rows[0].cells[0];
   if (getComputedStyle(first).position !== 'sticky') return;
   const covered = first.getBoundingClientRect().right;
   const edge = wrap.getBoundingClientRect().right;

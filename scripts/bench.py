@@ -36,6 +36,7 @@ import subprocess
 import sys
 import time
 import types
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -597,7 +598,10 @@ def _changed_feed(feed: Path) -> tuple[Path, int]:
         touched = False
         if document.get("csa_wait_weeks") is not None:
             document["csa_wait_weeks"] = min(document["csa_wait_weeks"] + 1, 520)
-            document["csa_wait_as_of"] = "2030-01-01"
+            # Today: a new report, as a night's feed brings. Not a date ahead: a wait dated in the
+            # future is refused (WaitingTimeReport.clean), and every record then took the slow path
+            # to be rejected, so the row timed the refusals.
+            document["csa_wait_as_of"] = date.today().isoformat()
             touched = True
         if number % 10 == 0:
             document["description"] = f"{document.get('description') or ''} Updated."

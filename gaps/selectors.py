@@ -287,6 +287,12 @@ def area_get(*, code: str) -> Area | None:
     return Area.objects.filter(code=code, kind=Area.Kind.LOCAL_AUTHORITY).first()
 
 
+def region_kind_get(*, code: str) -> str | None:
+    """The kind of region (`Area.Kind`: a health board, a safeguarding board) with this code, or None."""
+    return (Area.objects.filter(code=code, kind__in=[Area.Kind.HEALTH_BOARD, Area.Kind.SAFEGUARDING_REGION])
+            .values_list("kind", flat=True).first())
+
+
 def local_authority_list() -> list[tuple[str, str, str, int | None]]:
     """(code, name, Welsh name, children 0–17) of every local authority, by (English) name."""
     return list(

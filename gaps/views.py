@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -253,6 +254,14 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404(_("No such local authority"))
     place = selectors.area_get(code=code)
     if place is None:
+        region_kind = selectors.region_kind_get(code=code)
+        if region_kind:
+            # A health board's or safeguarding board's code: area pages are local authorities', and
+            # the map's regional view has the region's figures (this said "page not found", which
+            # suggests a service has closed). The map's other choices are kept.
+            query = request.GET.copy()
+            query["view"] = region_kind
+            return redirect(f"{reverse('gaps:index')}?{query.urlencode()}#gaps-table")
         elsewhere = reference_data.gb_local_authority_name(code)
         if elsewhere and code[:1] in OUTSIDE_WALES:
             # Say what the figures cover, rather than the generic "page not found" (which suggests

@@ -128,7 +128,7 @@ def test_the_map_form_names_no_field_as_its_button(client, wales_areas, path):
 
 def test_an_unknown_area_is_404(client, wales_areas):
     assert client.get(reverse("gaps:area", args=["W06999999"])).status_code == 404
-    assert client.get(reverse("gaps:area", args=["W11000029"])).status_code == 404  # a board, not an LA
+    # A board's code goes to the map's regional view (test_a_health_boards_code_as_an_area_goes_…).
 
 
 def test_the_headlines_page_names_areas_where_every_list_is_closed(client, wales_areas):
@@ -756,3 +756,13 @@ def test_the_maps_caption_names_its_figures_as_the_key_and_the_table_do(client, 
     caption = re.search(r'<figcaption class="govuk-body-s" id="map-caption">(.*?)</figcaption>', body, re.S)[1]
     assert caption.replace("&#x27;", "'").startswith(words)
     assert jargon not in body[:body.index('id="about-figures"')]
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_a_health_boards_code_as_an_area_goes_to_the_maps_health_board_view(client, wales_areas, prefix):
+    # Area pages are local authorities': a health board's code said "page not found", a page that
+    # suggests a service has closed. The map's regional view has its figures; other choices kept.
+    response = client.get(f"{prefix}/gaps/area/W11000024/", {"basis": "capacity"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{prefix}/gaps/?basis=capacity&view=health_board#gaps-table"
+    assert client.get(response["Location"]).status_code == 200

@@ -57,10 +57,10 @@ def test_stored_reasons_are_translated_when_shown_and_unknown_ones_are_left_alon
 @pytest.mark.parametrize(
     ("overrides", "field", "welsh"),
     [
-        ({"age_max": "30"}, "age_max", "Rhowch oedran mewn blynyddoedd o 0 i 25, fel 4 neu 4.5."),
-        ({"age_min": "-1"}, "age_min", "Rhowch oedran mewn blynyddoedd o 0 i 25, fel 4 neu 4.5."),
-        ({"age_min": "pedwar"}, "age_min", "Rhowch oedran mewn blynyddoedd o 0 i 25, fel 4 neu 4.5."),
-        ({"age_max": "12.25"}, "age_max", "Rhowch oedran mewn blynyddoedd o 0 i 25, fel 4 neu 4.5."),
+        ({"age_max": "30"}, "age_max", "Rhowch yr oedran hynaf mewn blynyddoedd, o 0 i 25, fel 18."),
+        ({"age_min": "-1"}, "age_min", "Rhowch yr oedran ieuengaf mewn blynyddoedd, o 0 i 25, fel 4 neu 4.5."),
+        ({"age_min": "pedwar"}, "age_min", "Rhowch yr oedran ieuengaf mewn blynyddoedd, o 0 i 25, fel 4 neu 4.5."),
+        ({"age_max": "12.25"}, "age_max", "Rhowch yr oedran hynaf mewn blynyddoedd, o 0 i 25, fel 18."),
         ({"capacity_per_year": "deugain"}, "capacity_per_year", "Rhowch nifer yr atgyfeiriadau newydd y flwyddyn"),
         ({"capacity_per_year": "-3"}, "capacity_per_year", "Rhowch nifer yr atgyfeiriadau newydd y flwyddyn"),
         ({"referral_email": "dim e-bost"}, "referral_email", "Rhowch gyfeiriad e-bost yn y fformat cywir"),

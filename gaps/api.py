@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from directory.oruk import openapi
 from directory.oruk.api import AlwaysJson
 from directory.oruk.params import ParameterError
+from directory.oruk.unknown_parameters import refuse_unknown
 from gaps import layers, notes, selectors
 from gaps.forms import VIEW_LA
 from gaps.serializers import AreaResultSerializer, GapsQuerySerializer, GapsResponseSerializer
@@ -73,12 +74,9 @@ class GapsView(APIView):
 
 
 def _refuse_unknown_parameters(request: Request) -> None:
-    """A 400 naming a parameter this API does not read: ignored, ?question=cse answered with the
-    default layer (every service), a wrong table that looked right."""
-    known = list(GapsQuerySerializer().fields)
-    for name in request.query_params:
-        if name not in known:
-            raise ParameterError(name, f"Unknown parameter {name!r}. /api/gaps/ takes: {', '.join(known)}.")
+    """A 400 naming a parameter this API does not read (`unknown_parameters`): ignored, ?question=cse
+    was answered with the default layer (every service), a wrong table that looked right."""
+    refuse_unknown(request.query_params, list(GapsQuerySerializer().fields), "/api/gaps/")
 
 
 def _bad_value(name: str, request: Request) -> ParameterError:

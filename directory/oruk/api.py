@@ -7,7 +7,6 @@ one the endpoint does not read, is a 400 naming it; an unknown id or path a 404.
 
 from __future__ import annotations
 
-import difflib
 import math
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -45,6 +44,7 @@ from directory.oruk.params import (
     parse_uuid,
 )
 from directory.oruk.throttling import OrukAnonThrottle
+from directory.oruk.unknown_parameters import refuse_unknown
 from servicemap import rate_limits
 
 NDJSON_CHUNK = 200
@@ -143,23 +143,19 @@ class OrukView(APIView):
         return caching.cached_json(key, lambda: render(state), self.get_renderers()[0].media_type)
 
 
+# The ORUK parameters this feed does not offer: refused saying what to ask instead.
+_NOT_OFFERED = {name: f"This feed does not offer the ORUK parameter {name}: {instead}."
+                for name, instead in openapi.NOT_OFFERED.items()}
+
+
 def _refuse_unknown_parameters(request: Request, parameters: list | None) -> None:
-    """A 400 naming a parameter this endpoint does not read. Ignored, it would give a wrong answer
-    that looks right: `?organisation_id=` (for organization_id) returned every service."""
+    """A 400 naming a parameter this endpoint does not read (`unknown_parameters`)."""
     if parameters is None:
         return
-    known = [p.name for p in parameters]
-    for name in request.query_params:
-        if name in known:
-            continue
-        where = request.path.removeprefix(reverse("oruk:root")).rstrip("/") or "the API root"
-        if name in openapi.NOT_OFFERED:
-            raise ParameterError(name, f"This feed does not offer the ORUK parameter {name}: "
-                                       f"{openapi.NOT_OFFERED[name]}.")
-        close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.75)
-        guess = f" Did you mean {close[0]}?" if close else ""
-        takes = f"/{where} takes: {', '.join(known)}." if known else f"/{where} takes no parameters."
-        raise ParameterError(name, f"Unknown parameter {name!r}.{guess} {takes}")
+    # "/services", as the ORUK standard names its endpoints; the root was "/the API root".
+    path = request.path.removeprefix(reverse("oruk:root")).rstrip("/")
+    where = f"/{path}" if path else "The API root"
+    refuse_unknown(request.query_params, [p.name for p in parameters], where, explained=_NOT_OFFERED)
 
 
 def _refuse_pages_of_a_whole_feed(query) -> None:

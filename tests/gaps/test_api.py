@@ -76,6 +76,15 @@ def test_a_parameter_it_does_not_read_is_a_400_naming_it(client, wales_areas, na
     assert repr(name) in body["detail"] and "layer, age, view, basis, need" in body["detail"]
 
 
+@pytest.mark.parametrize(("name", "meant"), [("layr", "layer"), ("Layer", "layer"), ("sorted", "sort")])
+def test_a_misspelt_parameter_is_refused_with_the_right_name_suggested(client, wales_areas, name, meant):
+    # As the ORUK API does (one helper, `directory/oruk/unknown_parameters.py`): "Unknown parameter
+    # 'layr'" alone left the reader to find the typo in the list.
+    body = client.get(URL, {name: "cse"}).json()
+    assert body == {"status": 400, "parameter": name, "detail": f"Unknown parameter {name!r}. Did you mean {meant}? "
+                    "/api/gaps/ takes: layer, age, view, basis, need, sort, format."}
+
+
 def test_it_takes_format_json_and_sorts_its_areas_as_the_page_does(client, wales_areas):
     ServiceFactory(coverage=[wales_areas[NEWPORT]])
     assert client.get(URL, {"format": "json"}).status_code == 200

@@ -72,3 +72,11 @@ def test_every_endpoint_says_which_parameters_it_reads():
     for view in views:
         assert view.parameters is None or isinstance(view.parameters, list), view
     assert [v for v in views if v.parameters is None] == [oruk_api.NotFoundView]
+
+
+def test_the_api_root_takes_no_parameters_and_says_so_in_words(feed, api):
+    # Its message read "/the API root takes no parameters.": the root's path, "", made a sentence.
+    body = api("", search="x").json()
+
+    assert body == {"status": 400, "parameter": "search",
+                    "detail": "Unknown parameter 'search'. The API root takes no parameters."}

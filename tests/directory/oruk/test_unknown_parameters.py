@@ -1,0 +1,47 @@
+"""The one check both APIs make of the parameters a request names (pure: no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from directory.oruk.params import ParameterError
+from directory.oruk.unknown_parameters import refuse_unknown
+
+KNOWN = ["layer", "age", "view"]
+
+
+def test_known_parameters_pass():
+    refuse_unknown(["layer", "age"], KNOWN, "/api/gaps/")
+
+
+def test_the_first_unknown_one_is_named_with_a_guess_at_what_was_meant():
+    with pytest.raises(ParameterError) as refused:
+        refuse_unknown(["layer", "veiw", "colour"], KNOWN, "/api/gaps/")
+
+    assert refused.value.parameter == "veiw"
+    assert refused.value.message == "Unknown parameter 'veiw'. Did you mean view? /api/gaps/ takes: layer, age, view."
+
+
+def test_no_guess_for_a_name_like_none_of_them():
+    with pytest.raises(ParameterError) as refused:
+        refuse_unknown(["colour"], KNOWN, "/api/gaps/")
+
+    assert refused.value.message == "Unknown parameter 'colour'. /api/gaps/ takes: layer, age, view."
+
+
+def test_an_endpoint_taking_none_says_so():
+    with pytest.raises(ParameterError) as refused:
+        refuse_unknown(["full"], [], "/services/1")
+
+    assert refused.value.message == "Unknown parameter 'full'. /services/1 takes no parameters."
+
+
+def test_an_explained_name_gets_its_own_message_in_the_order_asked():
+    explained = {"proximity": "Not offered: use postcode."}
+    with pytest.raises(ParameterError) as refused:
+        refuse_unknown(["proximity", "colour"], KNOWN, "/services", explained=explained)
+
+    assert (refused.value.parameter, refused.value.message) == ("proximity", "Not offered: use postcode.")
+    with pytest.raises(ParameterError) as refused:
+        refuse_unknown(["colour", "proximity"], KNOWN, "/services", explained=explained)
+    assert refused.value.parameter == "colour"

@@ -47,6 +47,8 @@ OUTSIDE_GREAT_BRITAIN = {
     "GY": _("That postcode is in Guernsey. servicemap lists services in Wales and searches from postcodes in "
             "England, Scotland and Wales: enter one of those, or choose a local authority in Wales from the list."),
 }
+# The same places, named in the APIs' English messages (`directory/oruk/selectors.py`).
+OUTSIDE_GREAT_BRITAIN_NAMES = {"BT": "Northern Ireland", "IM": "the Isle of Man", "JE": "Jersey", "GY": "Guernsey"}
 _AREA_LETTERS = re.compile(r"[A-Z]+")
 
 
@@ -91,7 +93,12 @@ def parse_postcode(raw: str) -> ParsedPostcode | None:
 def outside_great_britain(parsed: ParsedPostcode) -> str | None:
     """What to say of a postcode from Northern Ireland, the Isle of Man or the Channel Islands,
     which no search can start from (pure); None for any other."""
-    return OUTSIDE_GREAT_BRITAIN.get(_AREA_LETTERS.match(parsed.outward)[0])
+    return OUTSIDE_GREAT_BRITAIN.get(postcode_area(parsed))
+
+
+def postcode_area(parsed: ParsedPostcode) -> str:
+    """The postcode area, the outward code's letters ("BT" of "BT1 1AA") (pure)."""
+    return _AREA_LETTERS.match(parsed.outward)[0]
 
 
 def _digits_for_letters(compact: str) -> str:

@@ -60,7 +60,9 @@ EXTENSION_FILTERS = [
            "Extension. Services covering this postcode's local authority (any of them, for a sector or district split "
            "between authorities): a full postcode (CF10 1EP; any case, the "
            "space optional), a sector (CF10 1) or a district (CF10). Not a place name: for a local authority, use "
-           "coverage with its code (a local authority's name here is a 400 that gives the code)."),
+           "coverage with its code (a local authority's name here is a 400 that gives the code). A postcode in "
+           "England or Scotland finds the services covering its local authority; one in Northern Ireland, the Isle "
+           "of Man or the Channel Islands, which the directory cannot place, is a 400 saying so."),
     _query("coverage", OpenApiTypes.STR,
            "Extension. Services covering this area: an ONS code such as W06000015 (Cardiff), as in each service's "
            "`service_areas[].uri`; not a name (a local authority's name is a 400 that gives the code). A service "

@@ -40,10 +40,20 @@ from directory.models import (
     WaitingTimeReport,
 )
 from directory.oruk import taxonomy as published
-from directory.oruk.params import ServiceFilters
-from directory.postcodes import ParsedPostcode, lookup_postcode, welsh_authorities_within
+from directory.oruk.params import AREA_INSTEAD, ServiceFilters
+from directory.postcodes import (
+    OUTSIDE_GREAT_BRITAIN_NAMES,
+    ParsedPostcode,
+    lookup_postcode,
+    postcode_area,
+    welsh_authorities_within,
+)
 
 POSTCODE_NOT_FOUND = "We could not find the postcode {postcode!r}"
+# A real postcode no table holds (they are Great Britain's): "could not find" had the client check a right one.
+POSTCODE_OUTSIDE_GREAT_BRITAIN = ("The postcode {postcode!r} is in {place}, which this directory does not cover: it "
+                                  "lists services in Wales, and places postcodes in England, Scotland and Wales only. "
+                                  + AREA_INSTEAD)
 POSTCODE_NO_AREA = "The postcode {postcode!r} spans several local authorities; give a full postcode"
 AREA_NOT_FOUND = "No area has the code {code!r}; use an ONS code such as W06000015"
 
@@ -118,6 +128,8 @@ def area_codes_for_postcode(parsed: ParsedPostcode) -> list[str]:
     """
     point = lookup_postcode(parsed)
     if point is None:
+        if place := OUTSIDE_GREAT_BRITAIN_NAMES.get(postcode_area(parsed)):
+            raise LookupError(POSTCODE_OUTSIDE_GREAT_BRITAIN.format(postcode=parsed.text, place=place))
         raise LookupError(POSTCODE_NOT_FOUND.format(postcode=parsed.text))
     if not point.lad_code:
         raise LookupError(POSTCODE_NO_AREA.format(postcode=parsed.text))

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from directory.postcodes import OUTSIDE_GREAT_BRITAIN, lookup_postcode, outside_great_britain, parse_postcode
+from directory.postcodes import (
+    OUTSIDE_GREAT_BRITAIN,
+    OUTSIDE_GREAT_BRITAIN_NAMES,
+    lookup_postcode,
+    outside_great_britain,
+    parse_postcode,
+)
 from tests.factories import PostcodeFactory
 
 
@@ -67,6 +73,11 @@ def test_it_rejects_what_cannot_be_a_postcode(raw):
 ])
 def test_a_postcode_from_outside_great_britain_says_where_it_is(raw, area):
     assert outside_great_britain(parse_postcode(raw)) is OUTSIDE_GREAT_BRITAIN[area]
+
+
+def test_the_apis_name_every_place_the_search_page_does():
+    # The ORUK API's refusal names the place in English (directory/oruk/selectors.py).
+    assert OUTSIDE_GREAT_BRITAIN_NAMES.keys() == OUTSIDE_GREAT_BRITAIN.keys()
 
 
 @pytest.mark.parametrize("raw", ["CF10 1EP", "B1 1AA", "G1", "GU1 1", "IG1 1AA", "IP1", "E1", "SW1A 1AA", "TR21"])

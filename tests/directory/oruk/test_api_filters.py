@@ -167,3 +167,30 @@ def test_a_part_postcode_split_between_authorities_finds_the_services_of_each(
     # A full postcode is in one authority: only its own.
     other_unit = next(u for u, lad in units.items() if lad != covering)
     assert "Covers the other part" not in _names(api, postcode=other_unit)
+
+
+@pytest.mark.parametrize(("postcode", "place"), [
+    ("BT1 1AA", "Northern Ireland"), ("bt7", "Northern Ireland"), ("IM2 4", "the Isle of Man"),
+    ("JE2 3AB", "Jersey"), ("GY1 1AA", "Guernsey"),
+])
+def test_a_postcode_outside_great_britain_is_refused_saying_where_it_is(feed, api, postcode, place):
+    # "We could not find the postcode 'BT1 1AA'" had the client check a right postcode. No search can start
+    # from it (the tables are Great Britain's): a 400, as any postcode the API cannot place, saying why.
+    response = api("services", postcode=postcode)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["parameter"] == "postcode"
+    assert body["detail"].startswith(f"The postcode '{postcode.upper()}' is in {place}, which this directory does not "
+                                     "cover: it lists services in Wales")
+    assert "coverage=W06000015 (Cardiff)" in body["detail"]  # what to ask instead
+    assert api("service_at_locations", postcode=postcode).json()["detail"] == body["detail"]
+
+
+def test_an_english_postcode_is_placed_and_answered_with_the_services_covering_it(feed, api):
+    # Unlike Northern Ireland's, England's postcodes are in the tables: placed in their local authority,
+    # which no Welsh service covers, they are a 200 with none (the search page shows its warning).
+    PostcodeDistrict.objects.create(prefix="BS1 4", latitude=51.45, longitude=-2.59, lad_code="E06000023")
+
+    assert _names(api, postcode="BS1 4AA") == set()
+    assert api("services", postcode="ZZ99 9ZZ").json()["detail"] == "We could not find the postcode 'ZZ99 9ZZ'"

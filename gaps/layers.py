@@ -476,7 +476,7 @@ def compute_layer(
 
 
 def regional(result: LayerResult, regions: Sequence[AreaRow]) -> list[AreaResult]:
-    """Regions as demand-weighted means of their local authorities' access and normalised access."""
+    """Regions as demand-weighted means of their local authorities' access and access against the Wales level."""
     reach = result._reach
     prepared, counted = reach.prepared, reach.counted
     made = prepared.regions(regions)

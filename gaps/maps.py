@@ -49,8 +49,9 @@ class Bin:
     label: str
 
 
-# Normalised access (1.0 = the Wales level). A diverging orange–purple scheme (ColorBrewer PuOr,
-# safe for colour-blind readers); "no provision" is hatched and labelled, not just coloured.
+# Access against the Wales level (`normalised`, 1.0 = the Wales level). A diverging orange–purple
+# scheme (ColorBrewer PuOr, safe for colour-blind readers); "no provision" is hatched and labelled,
+# not just coloured.
 BINS = (
     Bin(0.0, 0.5, "#e66101", gettext_lazy("less than half the Wales level")),
     Bin(0.5, 0.8, "#fdb863", gettext_lazy("half to 0.8 of the Wales level")),
@@ -241,7 +242,7 @@ def build_gaps_map(
     shapes_url: str = "",
     region_outlines: AreaShapes | None = None,
 ) -> str:
-    """A choropleth of normalised access (HTML to embed). `regions` maps LA code → its region's result,
+    """A choropleth of access against the Wales level (HTML to embed). `regions` maps LA code → its region's result,
     to colour each local authority by its region's figure in the regional views; with
     `region_outlines` (directory/boundaries.region_shapes) those regions' edges and names are drawn
     over them. `unit` names what access counts (notes.access_unit: it follows the basis and need

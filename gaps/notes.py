@@ -83,7 +83,8 @@ def figure_notes(result: LayerResult, as_of: date | None) -> list[tuple[str, str
             "Two-step floating catchment area, coverage variant (Luo & Wang 2003): each service's supply is "
             "shared among the children of the areas it covers, then each area adds up the shares that reach it. "
             "A service covering a health board, safeguarding board or all of Wales covers each of its local "
-            "authorities. Normalised access divides by the Wales level, so 1 is the Wales level and below 1 is "
+            "authorities. Access against the Wales level (the table's “Against Wales”; normalised_access in the "
+            "CSV and JSON) divides each area's access by the Wales level, so 1 is the Wales level and below 1 is "
             "worse. Closed services are left out; paused services count, with their list closed. Regions are "
             "demand-weighted means of their local authorities. Waiting times are shown beside access, not in it."
         ) + " " + supply_statement(result) + " " + need_statement(result.need)),

@@ -18,7 +18,8 @@ class GapsQuerySerializer(serializers.Serializer):
     sort = serializers.ChoiceField(
         choices=[*SORTS, *(f"-{s}" for s in SORTS)], default="name",
         help_text="Order of `areas`, `-` first for descending: name, access (`access_per_10000`), normalised "
-                  "(`normalised_access`), services (`covering_services`), wait (`median_wait_weeks`), longest "
+                  "(`normalised_access`, access against the Wales level), services (`covering_services`), "
+                  "wait (`median_wait_weeks`), longest "
                   "(`longest_wait_weeks`), closed (`closed_lists`). Ties by name; areas without a value last.",
     )
     format = serializers.ChoiceField(choices=["json"], required=False, help_text="JSON, the only format.")
@@ -52,7 +53,11 @@ class AreaResultSerializer(serializers.Serializer):
     need = FigureField(source="demand")
     covering_services = serializers.IntegerField(source="n_services")
     access_per_10000 = FigureField(source="per_10k")
-    normalised_access = FigureField(source="normalised")
+    normalised_access = FigureField(
+        source="normalised",
+        help_text="Access against the Wales level (the page's “Against Wales”): `access_per_10000` divided by "
+                  "Wales's, so 1 is the Wales level and below 1 is worse.",
+    )
     no_provision = serializers.BooleanField()
     median_wait_weeks = serializers.FloatField(source="median_wait", allow_null=True)
     longest_wait_weeks = serializers.IntegerField(source="longest_wait", allow_null=True)

@@ -750,12 +750,32 @@ def test_a_trend_too_small_to_show_is_unsigned_whichever_way_it_went(client, wal
 def test_the_maps_caption_names_its_figures_as_the_key_and_the_table_do(client, wales_areas, path, words, jargon):
     # Under the map a commissioner read "Normalised access by local authority"; the key beside it
     # says "access against the Wales level", the table's column and the tooltips "Against Wales".
-    # Only the method's note, which defines the figure, calls it normalised.
+    # Only the method's note, which defines the figure, names its CSV and JSON field, normalised_access.
     ServiceFactory(coverage=[wales_areas[CARDIFF]])
     body = client.get(path).content.decode()
     caption = re.search(r'<figcaption class="govuk-body-s" id="map-caption">(.*?)</figcaption>', body, re.S)[1]
     assert caption.replace("&#x27;", "'").startswith(words)
     assert jargon not in body[:body.index('id="about-figures"')]
+
+
+@pytest.mark.parametrize(("prefix", "named", "old"), [
+    ("", "Access against the Wales level (the table's “Against Wales”; normalised_access in the CSV and JSON) "
+         "divides each area's access by the Wales level", "Normalised access"),
+    ("/cy", "Mae mynediad o'i gymharu â lefel Cymru (“O'i gymharu â Chymru” yn y tabl; normalised_access yn y CSV "
+            "a'r JSON) yn rhannu mynediad pob ardal â lefel Cymru", "normaleiddio"),
+])
+def test_the_method_note_names_the_figure_as_the_map_and_table_do(client, wales_areas, prefix, named, old):
+    # The map's key and caption say "access against the Wales level"; the note defining the figure,
+    # on the page, atop the CSV and in the API, said "Normalised access", a third name for it.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    page = client.get(f"{prefix}/gaps/").content.decode().replace("&#x27;", "'")
+    header, _rows = _csv_rows(client.get(f"{prefix}/gaps/data.csv"))
+    method = next(text for heading, text, *_ in header if heading in ("Method", "Dull"))
+    notes = [page[page.index('id="about-figures"'):], method]
+    if not prefix:  # the API is in English
+        notes.append(client.get("/api/gaps/").json()["notes"]["method"])
+    for note in notes:
+        assert named in note and old not in note
 
 
 @pytest.mark.parametrize("prefix", ["", "/cy"])

@@ -152,9 +152,12 @@ def _refuse_unknown_parameters(request: Request, parameters: list | None) -> Non
     """A 400 naming a parameter this endpoint does not read (`unknown_parameters`)."""
     if parameters is None:
         return
-    # "/services", as the ORUK standard names its endpoints; the root was "/the API root".
-    path = request.path.removeprefix(reverse("oruk:root")).rstrip("/")
-    where = f"/{path}" if path else "The API root"
+
+    def where() -> str:
+        # "/services", as the ORUK standard names its endpoints; the root's read "/the API root".
+        path = request.path.removeprefix(reverse("oruk:root")).rstrip("/")
+        return f"/{path}" if path else "The API root"
+
     refuse_unknown(request.query_params, [p.name for p in parameters], where, explained=_NOT_OFFERED)
 
 

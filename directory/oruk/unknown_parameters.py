@@ -8,23 +8,29 @@ whose 400 is {"status", "detail", "parameter"}.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from directory.oruk.params import ParameterError
 
 
 def refuse_unknown(
-    names: Iterable[str], known: Sequence[str], where: str, *, explained: Mapping[str, str] | None = None
+    names: Iterable[str],
+    known: Sequence[str],
+    where: str | Callable[[], str],
+    *,
+    explained: Mapping[str, str] | None = None,
 ) -> None:
     """Raise ParameterError for the first of `names` (a query's) not in `known`: its message says
-    what `where` (the endpoint's path, as a client reads it) takes, guessing a misspelt one.
+    what `where` (the endpoint, as a client reads it) takes, guessing a misspelt one. `where` may be
+    a function, called only to word a refusal (the ORUK API's reverses a URL: ~0.3 ms a request).
     `explained`: names refused with a message of their own (the ORUK parameters the feed does not offer)."""
     for name in names:
         if name in known:
             continue
         if explained and name in explained:
             raise ParameterError(name, explained[name])
+        endpoint = where() if callable(where) else where
         close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.75)
         guess = f" Did you mean {close[0]}?" if close else ""
-        takes = f"{where} takes: {', '.join(known)}." if known else f"{where} takes no parameters."
+        takes = f"{endpoint} takes: {', '.join(known)}." if known else f"{endpoint} takes no parameters."
         raise ParameterError(name, f"Unknown parameter {name!r}.{guess} {takes}")

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from directory.models import Area
+from directory.oruk.params import LANGUAGE_CODES
 from gaps import layers
 from gaps.forms import SORTS, VIEWS
 
@@ -23,6 +24,14 @@ class GapsQuerySerializer(serializers.Serializer):
                   "(`longest_wait_weeks`), closed (`closed_lists`). Ties by name; areas without a value last.",
     )
     format = serializers.ChoiceField(choices=["json"], required=False, help_text="JSON, the only format.")
+    # Read by servicemap/vary_language.py, which makes it the active language; here it is only checked.
+    lang = serializers.ChoiceField(
+        choices=LANGUAGE_CODES, required=False, allow_blank=True,
+        help_text="The language of `label`, `unit` and `notes`: `cy` Welsh, `en` English. Without it, the "
+                  "`Accept-Language` header chooses (`cy` first: Welsh; anything else: English); the answer says "
+                  "which in `Content-Language`. Area names are in both languages in every answer (`name`, "
+                  "`name_cy`, as in the CSV); `sort=name` orders them by the answer's language's names.",
+    )
 
 
 class FigureField(serializers.FloatField):
@@ -38,8 +47,8 @@ class FigureField(serializers.FloatField):
 
 class AreaNameSerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
-    name_cy = serializers.CharField()
+    name = serializers.CharField(help_text="In English, in either language's answer.")
+    name_cy = serializers.CharField(help_text="In Welsh, in either language's answer (empty if it has none).")
 
 
 class AreaResultSerializer(serializers.Serializer):
@@ -47,8 +56,8 @@ class AreaResultSerializer(serializers.Serializer):
     authorities with no provision, which its mean would otherwise hide."""
 
     code = serializers.CharField()
-    name = serializers.CharField()
-    name_cy = serializers.CharField()
+    name = serializers.CharField(help_text="In English, in either language's answer.")
+    name_cy = serializers.CharField(help_text="In Welsh, in either language's answer (empty if it has none).")
     kind = serializers.CharField()
     need = FigureField(source="demand")
     covering_services = serializers.IntegerField(source="n_services")

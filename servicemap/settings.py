@@ -179,6 +179,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "servicemap.vary_language.NoAcceptLanguageVaryMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # The open APIs' language from ?lang= or Accept-Language (why: vary_language.py); after
+    # LocaleMiddleware, which has chosen English for every path outside a language prefix.
+    "servicemap.vary_language.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -531,7 +534,9 @@ SPECTACULAR_SETTINGS = {
         "(HSDS 3.0) feed. "
         "Open to read with no key; anonymous clients are rate-limited. Our vocabulary (forms of abuse, kinds of "
         "support, who is supported, who may refer, delivery, referral criteria) is published at /taxonomies "
-        "and used in each service's attributes and csa_ extension fields."
+        "and used in each service's attributes and csa_ extension fields. "
+        "/api/oruk/ and /api/gaps/ answer in Welsh to Accept-Language: cy or lang=cy (text a provider gave only "
+        "in English stays English; codes are the same in both), and say which in Content-Language."
     ),
     "VERSION": "HSDS-UK-3.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -38,6 +38,7 @@ from directory.oruk.params import (
     ServiceFilters,
     parse_bool,
     parse_format,
+    parse_lang,
     parse_modified_after,
     parse_paging,
     parse_service_filters,
@@ -85,8 +86,9 @@ class OrukView(APIView):
     throttle_classes = (OrukAnonThrottle,)
     content_negotiation_class = AlwaysJson
     # The query parameters this endpoint reads: its OpenAPI description's. Any other is refused
-    # (`_refuse_unknown_parameters`); None: not checked (the catch-all 404).
-    parameters: list | None = []
+    # (`_refuse_unknown_parameters`); None: not checked (the catch-all 404). Every endpoint reads
+    # `lang` (servicemap/vary_language.py).
+    parameters: list | None = openapi.DETAIL_PARAMETERS
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
@@ -99,6 +101,8 @@ class OrukView(APIView):
             if any("\x00" in value for value in values):
                 raise ParameterError(name, f"{name} must not contain a NUL character (%00)")
         _refuse_unknown_parameters(request, self.parameters)
+        if self.parameters is not None:
+            parse_lang(request.query_params)  # already the active language: a value it is not is refused
         # A whole feed (every match, streamed) costs a worker a second or more, where a page costs a
         # millisecond: the rate that suits pages would let one client keep every worker streaming.
         try:
@@ -251,7 +255,8 @@ def _lookup_id(kind: str, raw_id: str) -> uuid.UUID:
 
 
 class ApiRootView(OrukView):
-    @extend_schema(operation_id="getApiDetails", summary="API details", responses=openapi.root_responses(), tags=["ORUK"])
+    @extend_schema(operation_id="getApiDetails", summary="API details", parameters=openapi.DETAIL_PARAMETERS,
+                   responses=openapi.root_responses(), tags=["ORUK"])
     def get(self, request: Request) -> Response:
         schema_url = request.build_absolute_uri(reverse("api-schema")) + "?format=json"
         return Response(
@@ -376,8 +381,8 @@ class ServiceListView(OrukView):
 
 
 class ServiceDetailView(OrukView):
-    @extend_schema(operation_id="getService", summary="One service, fully nested", responses=openapi.detail_responses(openapi.SERVICE),
-                   tags=["ORUK"])
+    @extend_schema(operation_id="getService", summary="One service, fully nested", parameters=openapi.DETAIL_PARAMETERS,
+                   responses=openapi.detail_responses(openapi.SERVICE), tags=["ORUK"])
     def get(self, request: Request, service_id: str) -> Response:
         public_id = _lookup_id("service", service_id)
 
@@ -487,6 +492,7 @@ class ServiceAtLocationListView(OrukView):
 
 class ServiceAtLocationDetailView(OrukView):
     @extend_schema(operation_id="getServiceAtLocation", summary="One service at a location",
+                   parameters=openapi.DETAIL_PARAMETERS,
                    responses=openapi.detail_responses(openapi.SERVICE_AT_LOCATION), tags=["ORUK"])
     def get(self, request: Request, link_id: str) -> Response:
         public_id = _lookup_id("service_at_location", link_id)
@@ -535,7 +541,8 @@ class TaxonomyListView(OrukView):
 
 
 class TaxonomyDetailView(OrukView):
-    @extend_schema(operation_id="getTaxonomy", summary="One taxonomy with its terms", responses=openapi.detail_responses(openapi.TAXONOMY),
+    @extend_schema(operation_id="getTaxonomy", summary="One taxonomy with its terms",
+                   parameters=openapi.DETAIL_PARAMETERS, responses=openapi.detail_responses(openapi.TAXONOMY),
                    tags=["ORUK"])
     def get(self, request: Request, taxonomy_id: str) -> Response:
         public_id = _lookup_id("taxonomy", taxonomy_id)
@@ -587,8 +594,8 @@ class TaxonomyTermListView(OrukView):
 
 
 class TaxonomyTermDetailView(OrukView):
-    @extend_schema(operation_id="getTaxonomyTerm", summary="One taxonomy term", responses=openapi.detail_responses(openapi.TAXONOMY_TERM),
-                   tags=["ORUK"])
+    @extend_schema(operation_id="getTaxonomyTerm", summary="One taxonomy term", parameters=openapi.DETAIL_PARAMETERS,
+                   responses=openapi.detail_responses(openapi.TAXONOMY_TERM), tags=["ORUK"])
     def get(self, request: Request, term_id: str) -> Response:
         public_id = _lookup_id("taxonomy_term", term_id)
         term = published.terms_by_id().get(public_id)

@@ -8,10 +8,12 @@ response there (errors and 429s included), which a middleware near the top guara
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.middleware.http import ConditionalGetMiddleware
+from django.utils.http import quote_etag
 
 # The gaps API is as open: aggregates only, read without signing in (gaps/api.py).
 OPEN_PREFIXES = ("/api/oruk/", "/api/schema/", "/api/gaps/")
@@ -46,12 +48,25 @@ class OpenApiConditionalGetMiddleware(ConditionalGetMiddleware):
     directory polling the feed downloads a page (~350 KB of 50 full services) only when it changed.
 
     Django's own, on these prefixes only. A cached answer brings its ETag from its cache key
-    (oruk/caching.py: hashing the body of a page of 50 full services cost ~0.5 ms); anything else
-    here gets a hash of its body. Errors and whole feeds (streamed) get none. The site's pages are
-    left alone. Below the CORS middleware, so a 304 carries its header too.
+    (oruk/caching.py: hashing the body of a page of 50 full services cost ~0.5 ms; the key names
+    the language); anything else here gets a hash of its body and its language. Errors and whole
+    feeds (streamed) get none. The site's pages are left alone. Below the CORS middleware, so a 304
+    carries its header too.
     """
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if not request.path.startswith(OPEN_PREFIXES):
             return response
+        if request.method == "GET" and self.needs_etag(response) and not response.has_header("ETag"):
+            _set_language_etag(response)
         return super().process_response(request, response)
+
+
+def _set_language_etag(response: HttpResponse) -> None:
+    """A hash of the body with the answer's language after it: an API answer's language follows
+    the client's Accept-Language (servicemap/vary_language.py), and a Welsh answer whose body is
+    the English one (a taxonomy with no Welsh) must still not match an English client's ETag, nor
+    be served to it by a cache revalidating with that ETag."""
+    if not response.streaming and response.content:
+        digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()  # as Django's own
+        response["ETag"] = quote_etag(f"{digest}-{response.get('Content-Language', '')}")

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from directory import vocabulary
-from directory.oruk.params import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
+from directory.oruk.params import DEFAULT_PER_PAGE, LANGUAGE_CODES, MAX_PAGE, MAX_PER_PAGE
 
 
 def _codes(choices: tuple) -> str:
@@ -51,6 +51,15 @@ MODIFIED_AFTER = _query(
     "modified_after", OpenApiTypes.DATETIME,
     "Only records modified on or after this ISO 8601 date-time (without a time zone: UK time).",
 )
+# Every endpoint's: a link (which cannot send a header) or a client that cannot set one asks by it.
+LANG = _query(
+    "lang", OpenApiTypes.STR,
+    "The language of the answer's text: `cy` Welsh, `en` English. Without it, the `Accept-Language` header "
+    "chooses (`cy`, or `cy-GB,cy;q=0.9,en;q=0.8`: Welsh; anything else: English). Names and descriptions a "
+    "provider gave only in English are in English in a Welsh answer. Ids, codes and enumerations (`status`, "
+    "`csa_` codes) are the same in both. The answer says its language in `Content-Language`.",
+    enum=LANGUAGE_CODES,
+)
 TAXONOMY_ID = _query("taxonomy_id", OpenApiTypes.UUID, "Only records with a term from this taxonomy.")
 TAXONOMY_TERM_ID = _query("taxonomy_term_id", OpenApiTypes.UUID, "Only records with this taxonomy term.")
 ORGANIZATION_ID = _query("organization_id", OpenApiTypes.UUID, "Only services of this organization.")
@@ -80,23 +89,27 @@ EXTENSION_FILTERS = [
            "Extension. Only services whose current reported wait is at most this many weeks (no report: left out)."),
 ]
 
+DETAIL_PARAMETERS = [LANG]
 SERVICE_LIST_PARAMETERS = [
     SEARCH, PAGE, PER_PAGE, FORMAT, TAXONOMY_TERM_ID, TAXONOMY_ID, ORGANIZATION_ID, MODIFIED_AFTER, FULL,
-    *EXTENSION_FILTERS,
+    *EXTENSION_FILTERS, LANG,
 ]
 ORGANIZATION_LIST_PARAMETERS = [
     SEARCH, PAGE, PER_PAGE, FORMAT, MODIFIED_AFTER,
     _query("full", OpenApiTypes.BOOL, "Include each organization's services (summaries)."),
     _query("full_service", OpenApiTypes.BOOL, "Include each organization's services, fully nested."),
+    LANG,
 ]
 ORGANIZATION_DETAIL_PARAMETERS = [
     _query("full_service", OpenApiTypes.BOOL, "Nest full service records rather than summaries."),
+    LANG,
 ]
-TAXONOMY_LIST_PARAMETERS = [SEARCH, PAGE, PER_PAGE, FORMAT]
+TAXONOMY_LIST_PARAMETERS = [SEARCH, PAGE, PER_PAGE, FORMAT, LANG]
 TAXONOMY_TERM_LIST_PARAMETERS = [
     SEARCH, PAGE, PER_PAGE, FORMAT, TAXONOMY_ID,
     _query("parent_id", OpenApiTypes.UUID, "Only the children of this term."),
     _query("top_only", OpenApiTypes.BOOL, "Only terms without a parent."),
+    LANG,
 ]
 SERVICE_AT_LOCATION_LIST_PARAMETERS = [p for p in SERVICE_LIST_PARAMETERS if p.name != "full"]
 

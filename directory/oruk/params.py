@@ -26,6 +26,7 @@ MAX_PER_PAGE = 100
 # 10**21 overflowed PostgreSQL's bigint: a 500 found by schemathesis, tests/api/).
 MAX_PAGE = 1_000_000
 MAX_AGE = Decimal("120")
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 # What `postcode` takes, and what to ask for an area instead (a place name is neither).
 POSTCODE_TAKES = "a UK postcode: a full postcode (CF10 1EP), a sector (CF10 1) or a district (CF10)"
 AREA_INSTEAD = ("For the services covering a local authority, use coverage with its ONS code, such as "
@@ -226,6 +227,17 @@ def parse_service_filters(query: Mapping) -> ServiceFilters:
         welsh=parse_bool(query, "welsh"),
         max_wait_weeks=parse_int(query, "max_wait_weeks", default=None, minimum=0, maximum=520),
     )
+
+
+def parse_lang(query: Mapping) -> str | None:
+    """`lang`: one of the site's languages (en, cy), or None (the Accept-Language header decides).
+    servicemap/vary_language.py has already made it the active language; this refuses the rest."""
+    raw = _get(query, "lang")
+    if raw is None:
+        return None
+    if raw.lower() not in LANGUAGE_CODES:
+        raise ParameterError("lang", f"lang must be {' or '.join(LANGUAGE_CODES)}, not {raw!r}")
+    return raw.lower()
 
 
 def parse_format(query: Mapping) -> str:

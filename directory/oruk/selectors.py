@@ -24,10 +24,15 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     UUIDField,
+    Value,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, NullIf
+from django.db.models.lookups import IContains
 from django.utils.translation import get_language
+from modeltranslation.utils import get_language as translation_language
+from modeltranslation.utils import resolution_order
 
 from directory import vocabulary
 from directory.models import (
@@ -56,6 +61,26 @@ POSTCODE_OUTSIDE_GREAT_BRITAIN = ("The postcode {postcode!r} is in {place}, whic
                                   + AREA_INSTEAD)
 POSTCODE_NO_AREA = "The postcode {postcode!r} spans several local authorities; give a full postcode"
 AREA_NOT_FOUND = "No area has the code {code!r}; use an ONS code such as W06000015"
+
+
+def in_language(field: str) -> F | Coalesce:
+    """A translated field (`name`, `organisation__name`) as the documents give it in the active
+    language (modeltranslation's read): its column in that language, or where that is empty the next
+    in fallback order (English). For ordering and searching: the field's own name stands for the
+    active language's column alone, so a Welsh search missed every service without a Welsh name,
+    and a Welsh list put them all together, in id order, after (PostgreSQL) or before (SQLite) the
+    others. In English, the English column, as before."""
+    columns = [F(f"{field}_{code}") for code in resolution_order(translation_language())]
+    if len(columns) == 1:
+        return columns[0]
+    text = TextField()  # a name's and a description's columns are CharField and TextField
+    return Coalesce(*(NullIf(column, Value(""), output_field=text) for column in columns[:-1]), columns[-1],
+                    output_field=text)
+
+
+def _text_contains(fields: tuple[str, ...], text: str) -> Q:
+    """Any of these translated fields, as read in the active language (`in_language`), holds `text`."""
+    return Q(*(IContains(in_language(name), text) for name in fields), _connector=Q.OR)
 
 
 def with_current_wait(queryset: QuerySet[Service]) -> QuerySet[Service]:
@@ -97,7 +122,7 @@ def service_feed_order(filters: ServiceFilters) -> QuerySet[Service]:
     """Published services in feed order, to filter and count and to choose a page's ids: with the
     current wait annotated only when a filter reads it (building those subqueries took longer than
     running the query that chooses a page)."""
-    queryset = Service.objects.published().order_by("name", "pk")
+    queryset = Service.objects.published().order_by(in_language("name"), "pk")
     # The filters `service_feed_filter` applies to these annotations.
     if filters.max_wait_weeks is not None or filters.modified_after is not None:
         return with_current_wait(queryset)
@@ -193,7 +218,7 @@ def service_feed_filter(
     query = _taxonomy_filters(filters) & _criteria_filters(filters)
     if filters.search:
         text = filters.search
-        query &= Q(name__icontains=text) | Q(description__icontains=text) | Q(organisation__name__icontains=text)
+        query &= _text_contains(("name", "description", "organisation__name"), text)
     if filters.organization_id is not None:
         query &= Q(organisation__public_id=filters.organization_id)
     if filters.modified_after is not None:
@@ -213,9 +238,9 @@ def organisation_feed_queryset(
     approval) is not public: its name, email and phone would be published ahead of any listing."""
     queryset = Organisation.objects.filter(
         Exists(Service.objects.published().filter(organisation=OuterRef("pk")))
-    ).order_by("name", "pk")
+    ).order_by(in_language("name"), "pk")
     if search:
-        queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
+        queryset = queryset.filter(_text_contains(("name", "description"), search))
     if modified_after is not None:
         queryset = queryset.filter(updated_at__gte=modified_after)
     if services:
@@ -229,7 +254,7 @@ def service_at_location_feed_queryset(services: QuerySet[Service]) -> QuerySet[S
     return (
         ServiceAtLocation.objects.filter(service__in=services.values("pk"))
         .select_related("service", "location")
-        .order_by("service__name", "location__name", "pk")
+        .order_by(in_language("service__name"), "location__name", "pk")
     )
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import translation
 
 from directory.models import WALES_CODE
+from gaps import layers, notes
 from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +51,7 @@ def test_it_gives_regional_views(client, wales_areas):
 @pytest.mark.parametrize(
     ("params", "field"),
     [({"layer": "x"}, "layer"), ({"age": "old"}, "age"), ({"view": "world"}, "view"), ({"basis": "£"}, "basis"),
-     ({"need": "want"}, "need"), ({"sort": "height"}, "sort"), ({"format": "xml"}, "format")],
+     ({"need": "want"}, "need"), ({"sort": "height"}, "sort"), ({"format": "xml"}, "format"), ({"lang": "fr"}, "lang")],
 )
 def test_bad_parameters_are_a_400_naming_the_field(client, wales_areas, params, field):
     response = client.get(URL, params)
@@ -166,3 +168,39 @@ def test_any_web_page_may_read_it_its_errors_and_preflights_included(client, wal
     assert ok.status_code == 200 and refused.status_code == 400 and preflight.status_code == 204
     assert all(r["Access-Control-Allow-Origin"] == "*" for r in (ok, refused, preflight))
     assert "Access-Control-Allow-Credentials" not in ok
+
+
+def test_a_welsh_client_gets_the_label_unit_and_notes_in_welsh_and_both_names_of_each_area(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    english = client.get(URL)
+    welsh = client.get(URL, headers={"Accept-Language": "cy-GB,cy;q=0.9,en;q=0.8"})
+    assert (english["Content-Language"], welsh["Content-Language"]) == ("en", "cy")
+    with translation.override("cy"):
+        assert welsh.json()["unit"] == str(notes.access_unit("services", "children"))
+        assert welsh.json()["label"] == str(layers.Layer("all").label)
+    assert welsh.json()["notes"]["limits"].startswith("Y cwmpas yw")
+    assert english.json()["notes"]["limits"].startswith("Coverage is what services declare")
+    # Codes and figures are the same; an area's names are both given in either answer, as in the CSV
+    # (sorted by name: by the answer's language's names).
+    def areas(response) -> dict:
+        return {a["code"]: (a["name"], a["name_cy"], a["covering_services"]) for a in response.json()["areas"]}
+
+    assert areas(english) == areas(welsh)
+    assert [a["name_cy"] for a in welsh.json()["areas"]][:2] == ["Abertawe", "Blaenau Gwent"]
+    cardiff = next(a for a in welsh.json()["areas"] if a["code"] == CARDIFF)
+    assert (cardiff["name"], cardiff["name_cy"]) == ("Cardiff", "Caerdydd")
+    assert client.get(URL, {"lang": "cy"}).json() == welsh.json()
+
+
+@pytest.mark.parametrize(("prefix", "language"), [("", "en"), ("/cy", "cy")])
+def test_the_gaps_pages_json_link_opens_the_table_in_the_pages_language(client, wales_areas, prefix, language):
+    # A link cannot send Accept-Language: it names the page's language, which outranks the
+    # browser's header (an English page read in a browser set to Welsh still links English JSON).
+    other = "en" if language == "cy" else "cy"
+    page = client.get(f"{prefix}/gaps/", headers={"Accept-Language": other}).content.decode()
+    link = re.search(r'href="(/api/gaps/[^"]*)"', page)[1].replace("&amp;", "&")
+    assert f"lang={language}" in link
+    response = client.get(link, headers={"Accept-Language": other})
+    assert response.status_code == 200 and response["Content-Language"] == language
+    with translation.override(language):
+        assert response.json()["unit"] == str(notes.access_unit("services", "children"))

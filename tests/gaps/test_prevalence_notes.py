@@ -45,12 +45,13 @@ def test_the_page_and_the_csv_state_the_prevalence_figures_ages_and_limits(clien
         assert statement in notes
 
 
-def test_the_api_states_the_prevalence_figures_ages_and_limits(client, wales_areas):
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_api_states_the_prevalence_figures_ages_and_limits(client, wales_areas, language):
     ServiceFactory(coverage=[wales_areas["W06000015"]])
-    method = client.get("/api/gaps/", {"need": "prevalence"}).json()["notes"]["method"]
+    method = client.get("/api/gaps/", {"need": "prevalence", "lang": language}).json()["notes"]["method"]
 
-    for statement in STATED["en"]:  # the API is in English
-        assert statement in method
+    for statement in STATED[language]:
+        assert statement in _words(method)
 
 
 def test_children_aged_0_17_are_not_called_an_approximation(client, wales_areas):

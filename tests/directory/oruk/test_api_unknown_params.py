@@ -26,15 +26,16 @@ def test_a_parameter_with_no_near_name_lists_what_the_endpoint_takes(feed, api):
     body = api("taxonomies", colour="red").json()
 
     assert body["parameter"] == "colour"
-    assert body["detail"] == "Unknown parameter 'colour'. /taxonomies takes: search, page, per_page, format."
+    assert body["detail"] == "Unknown parameter 'colour'. /taxonomies takes: search, page, per_page, format, lang."
 
 
-def test_a_detail_endpoint_takes_no_parameters(feed, api):
+def test_a_detail_endpoint_takes_only_the_language(feed, api):
     response = api(f"services/{feed.cardiff_therapy.public_id}", full="true")
 
     assert response.status_code == 400
-    assert response.json()["detail"] == "Unknown parameter 'full'. /services/{id} takes no parameters.".replace(
+    assert response.json()["detail"] == "Unknown parameter 'full'. /services/{id} takes: lang.".replace(
         "{id}", str(feed.cardiff_therapy.public_id))
+    assert api(f"services/{feed.cardiff_therapy.public_id}", lang="cy").status_code == 200
 
 
 @pytest.mark.parametrize(("name", "says"), [
@@ -60,7 +61,7 @@ def test_every_parameter_the_schema_describes_is_still_read(feed, api):
               "organization_id": "00000000-0000-0000-0000-000000000000",
               "modified_after": "2020-01-01", "postcode": "CF10 1EP", "coverage": "W06000015", "age": "9",
               "abuse_form": "online", "audience": "child", "disclosure_required": "false", "welsh": "true",
-              "max_wait_weeks": "12"}
+              "max_wait_weeks": "12", "lang": "cy"}
     for name in [p.name for p in oruk_api.ServiceListView.parameters]:
         assert api("services", **{name: values[name]}).status_code == 200, name
     for name in [p.name for p in oruk_api.ServiceAtLocationListView.parameters]:

@@ -1,0 +1,189 @@
+"""The Open Referral feed in Welsh: `Accept-Language: cy` or `lang=cy` (servicemap/vary_language.py).
+
+Names and descriptions in Welsh where the provider gave them, in English where not (as
+modeltranslation reads them); ids, codes and enumerations the same in both; the answer cached,
+tagged and validated per language, so no cache ever gives an English client the Welsh answer.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.utils import translation
+
+from directory.oruk import taxonomy as published
+from tests.directory.oruk.hsds_schemas import schema_errors
+from tests.factories import OrganisationFactory, ServiceFactory
+
+WELSH = {"HTTP_ACCEPT_LANGUAGE": "cy-GB,cy;q=0.9,en;q=0.8"}
+
+
+@pytest.fixture
+def bilingual(feed):
+    """The feed with one service and its organisation named and described in Welsh too."""
+    organisation = OrganisationFactory(
+        name="Young people's trust",
+        name_cy="Ymddiriedolaeth pobl ifanc",
+        description="A charity for young people.",
+        description_cy="",
+    )
+    return ServiceFactory(
+        organisation=organisation,
+        name="Zebra helpline",
+        name_cy="Llinell gymorth Sebra",
+        description="Free and confidential.",
+        description_cy="Am ddim ac yn gyfrinachol.",
+        coverage=feed.cardiff_therapy.coverage_areas.all(),
+    )
+
+
+def _names(response) -> list[str]:
+    assert response.status_code == 200, response.content[:300]
+    return [item["name"] for item in response.json()["contents"]]
+
+
+def test_a_welsh_client_gets_welsh_names_and_descriptions_and_english_where_there_is_no_welsh(bilingual, client):
+    english = client.get(f"/api/oruk/services/{bilingual.public_id}").json()
+    welsh = client.get(f"/api/oruk/services/{bilingual.public_id}", **WELSH).json()
+
+    assert (english["name"], english["description"]) == ("Zebra helpline", "Free and confidential.")
+    assert (welsh["name"], welsh["description"]) == ("Llinell gymorth Sebra", "Am ddim ac yn gyfrinachol.")
+    assert welsh["organization"]["name"] == "Ymddiriedolaeth pobl ifanc"
+    assert welsh["organization"]["description"] == "A charity for young people."  # no Welsh: English
+    # Machine-readable values are the same in both.
+    for key in ("id", "status", "organization_id", "csa_abuse_forms", "csa_audiences"):
+        assert welsh[key] == english[key], key
+
+
+def test_lang_asks_for_welsh_as_the_header_does_and_outranks_it(bilingual, client):
+    path = f"/api/oruk/services/{bilingual.public_id}"
+    by_header, by_lang = client.get(path, **WELSH), client.get(path, {"lang": "cy"})
+    assert by_lang.json() == by_header.json()
+    assert by_lang["Content-Language"] == by_header["Content-Language"] == "cy"
+    assert client.get(path, {"lang": "en"}, **WELSH).json()["name"] == "Zebra helpline"
+
+
+def test_a_language_the_site_does_not_have_is_a_400_naming_lang(bilingual, api):
+    response = api("services", lang="fr")
+    assert response.status_code == 400
+    assert response.json() == {"status": 400, "detail": "lang must be en or cy, not 'fr'", "parameter": "lang"}
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/oruk/services?page=0", 400),
+        ("/api/oruk/services/x", 404),
+        ("/api/oruk/nowhere", 404),
+        ("/api/gaps/?layer=x", 400),
+    ],
+)
+def test_an_error_to_a_welsh_client_says_it_is_in_english(bilingual, client, path, status):
+    # The messages are a developer's, in English in either language (DRF has no Welsh either).
+    response = client.get(path, **WELSH)
+    assert response.status_code == status
+    assert response["Content-Language"] == "en"
+    assert "accept-language" in response["Vary"].lower()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/oruk/services?full=true",
+        "/api/oruk/services/{id}",
+        "/api/oruk/organizations",
+        "/api/oruk/service_at_locations",
+        "/api/oruk/taxonomies",
+        "/api/oruk/taxonomies/{taxonomy}",
+        "/api/oruk/",
+    ],
+)
+def test_each_language_has_its_own_etag_and_an_english_etag_never_brings_a_304_to_welsh(bilingual, feed, client, path):
+    # /taxonomies/{imported} and / are the same bytes in both languages: their ETags differ all the same.
+    url = path.format(id=bilingual.public_id, taxonomy=feed.imported_taxonomy.public_id)
+    english, welsh = client.get(url), client.get(url, **WELSH)
+    assert english["ETag"] and welsh["ETag"] and english["ETag"] != welsh["ETag"]
+
+    assert client.get(url, HTTP_IF_NONE_MATCH=welsh["ETag"]).status_code == 200
+    again = client.get(url, HTTP_IF_NONE_MATCH=english["ETag"], **WELSH)
+    assert again.status_code == 200 and again["Content-Language"] == "cy"
+    assert client.get(url, HTTP_IF_NONE_MATCH=welsh["ETag"], **WELSH).status_code == 304
+
+
+def test_a_welsh_list_is_in_the_order_of_the_names_it_shows(bilingual, client):
+    # Services without a Welsh name among the others by the name shown, not all together in id order.
+    names = _names(client.get("/api/oruk/services", {"per_page": 100}, **WELSH))
+    assert "Llinell gymorth Sebra" in names and "Zebra helpline" not in names
+    assert names == sorted(names, key=str.casefold)
+    organisations = _names(client.get("/api/oruk/organizations", {"per_page": 100}, **WELSH))
+    assert organisations == sorted(organisations, key=str.casefold)
+    assert "Ymddiriedolaeth pobl ifanc" in organisations
+
+
+def test_a_welsh_search_finds_what_the_welsh_answer_shows(bilingual, api, client):
+    def found(search: str, **headers) -> list[str]:
+        return _names(client.get("/api/oruk/services", {"search": search}, **headers))
+
+    assert found("sebra", **WELSH) == ["Llinell gymorth Sebra"]
+    assert found("sebra") == []
+    assert found("Zebra") == ["Zebra helpline"]
+    assert found("Zebra", **WELSH) == []  # its Welsh answer says Sebra
+    # A service with no Welsh name is shown, and so found, by its English one.
+    assert found("Cardiff therapy", **WELSH) == ["Cardiff therapy"]
+    assert _names(client.get("/api/oruk/organizations", {"search": "ymddiriedolaeth"}, **WELSH)) == [
+        "Ymddiriedolaeth pobl ifanc"
+    ]
+
+
+def test_the_whole_feed_streams_in_welsh(bilingual, client):
+    response = client.get("/api/oruk/services", {"format": "ndjson"}, **WELSH)
+    assert response["Content-Language"] == "cy"
+    names = [json.loads(line)["name"] for line in b"".join(response.streaming_content).decode().splitlines()]
+    assert "Llinell gymorth Sebra" in names and "Cardiff therapy" in names
+
+
+def test_our_taxonomies_are_named_in_welsh(feed, client):
+    welsh = client.get("/api/oruk/taxonomies", **WELSH).json()["contents"]
+    with translation.override("cy"):
+        expected = [str(taxonomy.name) for taxonomy in published.published_taxonomies()]
+    assert [t["name"] for t in welsh[: len(expected)]] == expected
+    english = client.get("/api/oruk/taxonomies").json()["contents"]
+    assert welsh[0]["name"] != english[0]["name"] and welsh[0]["id"] == english[0]["id"]
+
+
+@pytest.mark.parametrize(
+    ("path", "schema_path"),
+    [
+        ("services?full=true", "/services"),
+        ("services/{id}", "/services/{id}"),
+        ("organizations?full_service=true", "/organizations"),
+        ("taxonomy_terms", "/taxonomy_terms"),
+    ],
+)
+def test_welsh_answers_validate_against_the_oruk_schemas(bilingual, client, path, schema_path):
+    response = client.get("/api/oruk/" + path.format(id=bilingual.public_id), **WELSH)
+    assert response.status_code == 200 and response["Content-Language"] == "cy"
+    errors = schema_errors(response.json(), schema_path)
+    assert errors == [], "\n".join(errors[:10])
+
+
+def test_a_page_on_another_origin_may_ask_for_welsh(client):
+    # Accept-Language is a CORS-safelisted request header and Content-Language a safelisted
+    # response header; a preflight that names the header anyway is granted it.
+    preflight = client.options(
+        "/api/oruk/services",
+        HTTP_ORIGIN="https://council.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="accept-language",
+    )
+    assert preflight.status_code == 204
+    assert "accept-language" in preflight["Access-Control-Allow-Headers"].lower()
+
+
+def test_the_schema_offers_lang_on_every_endpoint(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    for path, operations in schema["paths"].items():
+        if path.startswith(("/api/oruk", "/api/gaps")):
+            lang = [p for p in operations["get"].get("parameters", []) if p["name"] == "lang"]
+            assert lang and set(lang[0]["schema"]["enum"]) - {""} == {"en", "cy"}, path  # blank: not given

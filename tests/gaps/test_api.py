@@ -84,7 +84,7 @@ def test_a_misspelt_parameter_is_refused_with_the_right_name_suggested(client, w
     # 'layr'" alone left the reader to find the typo in the list.
     body = client.get(URL, {name: "cse"}).json()
     assert body == {"status": 400, "parameter": name, "detail": f"Unknown parameter {name!r}. Did you mean {meant}? "
-                    "/api/gaps/ takes: layer, age, view, basis, need, sort, format."}
+                    "/api/gaps/ takes: layer, age, view, basis, need, sort, format, lang."}
 
 
 def test_it_takes_format_json_and_sorts_its_areas_as_the_page_does(client, wales_areas):

@@ -75,9 +75,9 @@ def test_every_endpoint_says_which_parameters_it_reads():
     assert [v for v in views if v.parameters is None] == [oruk_api.NotFoundView]
 
 
-def test_the_api_root_takes_no_parameters_and_says_so_in_words(feed, api):
+def test_the_api_root_takes_only_the_language_and_says_so_in_words(feed, api):
     # Its message read "/the API root takes no parameters.": the root's path, "", made a sentence.
     body = api("", search="x").json()
 
     assert body == {"status": 400, "parameter": "search",
-                    "detail": "Unknown parameter 'search'. The API root takes no parameters."}
+                    "detail": "Unknown parameter 'search'. The API root takes: lang."}

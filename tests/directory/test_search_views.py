@@ -277,6 +277,8 @@ def test_a_postcode_with_stray_spaces_or_punctuation_is_found(client, wales_area
     ("/cy", "Caerdydd", CARDIFF, "Caerdydd"),
     ("", "Ynys Mon", "W06000001", "Isle of Anglesey"),  # the accent left out, as on most keyboards
     ("/cy", "rhondda cynon taf", "W06000016", "Rhondda Cynon Taf"),
+    # The longest name, Welsh, 24 characters: past the box's old 20 it was "does not look like a UK postcode".
+    ("/cy", "Castell-nedd Port Talbot", "W06000012", "Castell-nedd Port Talbot"),
     ("", "Cardiff", "", "Cardiff"),  # ... and with an empty list sent (the form without script)
 ])
 def test_a_local_authoritys_name_typed_for_the_postcode_searches_that_authority(

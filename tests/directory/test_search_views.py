@@ -365,6 +365,31 @@ def test_results_are_paginated_and_the_last_page_is_shown_for_a_page_too_far(cli
     assert "23 services found" in as_map and "There are only" not in as_map
 
 
+@pytest.mark.parametrize(("prefix", "titles"), [
+    ("", ["23 services found for a child in Cardiff (page 1 of 2)",
+          "23 services found for a child in Cardiff (page 2 of 2)",
+          "23 services found for a child in Cardiff"]),
+    ("/cy", ["Cafwyd 23 gwasanaeth ar gyfer plentyn yn ardal Caerdydd (tudalen 1 o 2)",
+             "Cafwyd 23 gwasanaeth ar gyfer plentyn yn ardal Caerdydd (tudalen 2 o 2)",
+             "Cafwyd 23 gwasanaeth ar gyfer plentyn yn ardal Caerdydd"]),
+])
+def test_the_page_title_gives_the_number_found_and_the_page_of_pages(client, wales_areas, prefix, titles):
+    """The title is what a screen reader says first as the results open: it said "Support for a child
+    in Cardiff" for any number found, page 1 as page 2 (and the h1 is the search page's own)."""
+    for i in range(PAGE_SIZE + 3):
+        ServiceFactory(name=f"Service {i:02d}", coverage=[wales_areas[CARDIFF]])
+    query = f"{prefix}{SEARCH}?la={CARDIFF}&sort=distance"
+
+    said = [re.search(r"<title>(.*?) – servicemap</title>", client.get(query + extra).content.decode())[1]
+            for extra in ("", "&page=2", "&view=map")]
+
+    assert said == titles
+    none = client.get(f"{prefix}{SEARCH}?la={CARDIFF}&age=25").content.decode()
+    assert re.search(r"<title>(.*?) – servicemap</title>", none)[1] == (
+        "Cafwyd 0 gwasanaeth ar gyfer plentyn yn ardal Caerdydd" if prefix else "0 services found for a child in Cardiff"
+    )
+
+
 def test_many_pages_link_the_first_last_and_neighbouring_pages_with_ellipses(client, wales_areas, monkeypatch):
     monkeypatch.setattr(selectors, "PAGE_SIZE", 2)  # 7 pages from 13 services
     for i in range(13):

@@ -336,6 +336,23 @@ def test_it_says_which_criteria_emptied_the_list(client, wales_areas):
     assert "No support in Welsh</strong>: 1 service" in text
 
 
+@pytest.mark.parametrize(("prefix", "advice"), [
+    ("", "A service left out by one criterion alone may still be able to help: ask it. Or ask your "
+         "safeguarding board what support there is."),
+    ("/cy", "Efallai y gall gwasanaeth a adawyd allan gan un maen prawf yn unig helpu o hyd: gofynnwch iddo. "
+            "Neu holwch eich bwrdd diogelu pa gymorth sydd ar gael."),
+])
+def test_a_list_emptied_by_the_criteria_says_what_to_do_next(client, wales_areas, prefix, advice):
+    """It listed the criteria that left each service out and stopped there, with no next step: the
+    list emptied by there being no service at all said whom to ask."""
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], age_min=12)
+
+    html = unescape(client.get(f"{prefix}{SEARCH}?la={CARDIFF}&age=9").content.decode())
+
+    empty = re.search(r'<div class="govuk-inset-text sm-empty">(.*?)</div>', html, re.S)[1]
+    assert f'<p class="govuk-body">{advice}</p>' in empty
+
+
 def test_a_wait_older_than_six_weeks_may_be_out_of_date_and_an_old_listing_is_flagged(client, wales_areas):
     service = ServiceFactory(name="Old news", coverage=[wales_areas[CARDIFF]], last_confirmed_at=None)
     WaitingTimeReportFactory(service=service, weeks=6, as_of=date.today() - timedelta(days=50))

@@ -153,8 +153,9 @@ def _postcode_place(
 
 class SearchForm(forms.Form):
     postcode = forms.CharField(
-        # Room for a postcode pasted with stray spaces or punctuation: the parser reads at most 8 characters of it.
-        label=_("Postcode"), required=False, max_length=20,
+        # Room for a postcode pasted with stray spaces or punctuation (the parser reads at most 8 characters
+        # of it) and for a local authority's name typed instead: the longest, "Castell-nedd Port Talbot", is 24.
+        label=_("Postcode"), required=False, max_length=40,
         # The search is in the page's address, which is shared and kept in browser history: the
         # first part (a district or sector, thousands of homes) finds the same services, and a full
         # postcode is cut to its sector before it goes there (postcode_privacy.py).

@@ -1,4 +1,4 @@
-"""The maps' scale bar, with its units in the page's language.
+"""The maps' scale bar, with its units in the page's language, and their zoom buttons' names.
 
 Leaflet's scale control writes its units in English ("500 ft", "5 mi"), with no option to change
 them, and folium's `control_scale=True` adds it with no handle to reach it. So the maps add it
@@ -10,7 +10,7 @@ for the Content-Security-Policy to allow. Welsh keeps "m" and "km"; miles are "m
 from __future__ import annotations
 
 from branca.element import MacroElement
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, pgettext
 from jinja2 import Template
 
 
@@ -50,3 +50,26 @@ class ScaleBar(MacroElement):
         # the longest allowed: Leaflet's 100 px holds "300 ft" but not "300 troedfedd", which would
         # run past the line's end.
         self.max_width = 100 if all(len(word) <= 2 for word in self.units.values()) else 200
+
+
+class ZoomButtonNames(MacroElement):
+    """Leaflet's + and − buttons named in the page's language: they said "Zoom in" and "Zoom out"
+    (their title and accessible name) on Welsh pages too. Leaflet names them only from the control's
+    options when the map is made, which folium gives no handle to, so they are renamed once made."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (zoom, names) {
+            if (!zoom) { return; }
+            [[zoom._zoomInButton, names.in], [zoom._zoomOutButton, names.out]].forEach(function (pair) {
+                pair[0].title = pair[1];
+                pair[0].setAttribute("aria-label", pair[1]);
+            });
+        })({{ this._parent.get_name() }}.zoomControl, {{ this.names|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ZoomButtonNames"
+        self.names = {"in": gettext("Zoom in"), "out": gettext("Zoom out")}

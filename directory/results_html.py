@@ -97,6 +97,9 @@ class _Strings:
             "may not take referrals from where the child lives.")
         self.why_not_shown = gettext("Why other services are not shown")
         self.none_meets = gettext("No service meets all your criteria")
+        self.none_meets_advice = gettext(
+            "A service left out by one criterion alone may still be able to help: ask it. Or ask your safeguarding "
+            "board what support there is.")
         self.none_found = gettext("No services found")
         self.none_found_text = gettext(
             "servicemap lists no service that takes referrals from %(area)s or is based near by, and no all-Wales "
@@ -456,6 +459,7 @@ def _results(
                 '\n  \n  <div class="govuk-inset-text sm-empty">\n'
                 f'    <h3 class="govuk-heading-s">{strings.none_meets}</h3>\n'
                 f"    {exclusions}\n"
+                f'    <p class="govuk-body">{strings.none_meets_advice}</p>\n'
                 "  </div>\n  \n"
             )
     elif not results:

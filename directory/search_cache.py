@@ -75,7 +75,7 @@ SHORTLIST_BUTTON = "directory/includes/shortlist_button.html"
 
 # What a cached page holds (`CachedSearch`): a page kept by a release that held something else is
 # never read (its key and seal differ), so a deploy cannot serve one it does not understand.
-FORMAT = "bytes-3"
+FORMAT = "bytes-4"
 
 
 def _material(request: HttpRequest, generation: str) -> str:
@@ -189,7 +189,7 @@ class Holes:
 
 @dataclass(frozen=True)
 class CachedSearch:
-    area_name: str  # for the page title
+    title: str  # the page's title: the number found, the area and the page of pages
     parts: tuple[bytes | tuple[str, ...], ...]  # the content: HTML (UTF-8), and holes (`Holes`)
     # What the unmet-demand counter records for a new search of this link (None: nothing to count).
     unmet: dict | None

@@ -3,7 +3,7 @@ language and state (`template_pieces`), filled per request.
 
 Rendering the two templates cost more than the rest of a search page asked again (whose results
 come from `search_cache`): a few hundred template nodes, URL reversals and translations, the same
-on every page but for a few values: the CSP nonce, the results, the area in the title, the
+on every page but for a few values: the CSP nonce, the results, the page title, the
 shortlist's count and the link to the page in the other language.
 
 The state the pieces are built for (language, URLs, path, sample data banner, count shown or not)
@@ -34,7 +34,7 @@ from directory.context_processors import sample_data_loaded
 
 TEMPLATE = "directory/search.html"
 # The per-request values, in the order `render_search` gives them.
-SLOTS = ("nonce", "results", "area", "count", "switch")
+SLOTS = ("nonce", "results", "title", "count", "switch")
 OTHER_LANGUAGE = {"cy": "en"}  # any other page language links to Welsh (language_switcher.html)
 
 
@@ -48,7 +48,7 @@ def _build(template, *, path: str, sample_data: bool, counted: bool) -> tuple[st
         "request": stand_in, "user": AnonymousUser(), "messages": [], "LANGUAGES": settings.LANGUAGES,
         "LANGUAGE_CODE": language, "LANGUAGE_BIDI": get_language_bidi(),
         "sample_data_loaded": sample_data, "shortlist_count": marks["count"] if counted else 0,
-        "area_name": marks["area"], "results_html": mark_safe(marks["results"]),
+        "search_title": marks["title"], "results_html": mark_safe(marks["results"]),
     })
     # The link to the other language (the stand-in's path and query, translated): all of it is the slot.
     switch_link = url_in_language(stand_in.get_full_path(), OTHER_LANGUAGE.get(language, "cy"))
@@ -80,15 +80,15 @@ def _switch_link(request: HttpRequest) -> str:
 
 
 def render_search(
-    request: HttpRequest, *, results_html: bytes, area_name: str, shortlisted: set, shortlist_count: int,
+    request: HttpRequest, *, results_html: bytes, title: str, shortlisted: set, shortlist_count: int,
     directory_version: str | None = None,
 ) -> HttpResponse:
     """The search page with its results (as UTF-8, as `search_cache.fill` gives them): what
     `render(request, "directory/search.html", …)` gives. `directory_version`, if the caller read it,
     saves a round trip (`sample_data_loaded`)."""
     user = getattr(request, "user", None)
-    if not (area_name and results_html) or get_messages(request) or (user is not None and user.is_authenticated):
-        context = {"shortlisted": shortlisted, "area_name": area_name,
+    if not (title and results_html) or get_messages(request) or (user is not None and user.is_authenticated):
+        context = {"shortlisted": shortlisted, "search_title": title,
                    "results_html": mark_safe(results_html.decode())}  # noqa: S308 - from our templates, escaped there
         return render(request, TEMPLATE, context)
     path, sample_data, counted = request.path, sample_data_loaded(directory_version), bool(shortlist_count)
@@ -100,6 +100,6 @@ def render_search(
     return HttpResponse(frame.join((
         # django-csp's lazy nonce: reading it puts it in the response's header, as the template does.
         conditional_escape(getattr(request, "csp_nonce", "")).encode(), results_html,
-        conditional_escape(area_name).encode(), conditional_escape(formats.localize(shortlist_count)).encode(),
+        conditional_escape(title).encode(), conditional_escape(formats.localize(shortlist_count)).encode(),
         conditional_escape(_switch_link(request)).encode(),
     )))

@@ -7,7 +7,7 @@ from uuid import UUID
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -155,7 +155,7 @@ def search(request: HttpRequest) -> HttpResponse:
         record_unmet_search(month=timezone.localdate(), **found.unmet)
     return search_page.render_search(
         request, results_html=search_cache.fill(found.parts, request, context["shortlisted"]),
-        area_name=found.area_name, shortlisted=context["shortlisted"], shortlist_count=len(on_shortlist),
+        title=found.title, shortlisted=context["shortlisted"], shortlist_count=len(on_shortlist),
         directory_version=directory_version,
     )
 
@@ -234,9 +234,24 @@ def _search_results(
         directory_version=directory_version, map_html=map_html, mapped_count=mapped_count,
     )
     return search_cache.CachedSearch(
-        area_name=outcome.area.name, parts=holes.split(html), unmet=_unmet_cell(form, outcome),
+        title=_results_title(outcome, page if view == "list" else None), parts=holes.split(html),
+        unmet=_unmet_cell(form, outcome),
         version=directory_version, lad_code=form.place.lad_code, point=form.place.point, candidates=outcome.candidates,
     )
+
+
+def _results_title(outcome: selectors.SearchOutcome, page: Page | None) -> str:
+    """The page's title, what a screen reader says first as the results open: the number found and
+    where, and the page of a list on more than one (the page's h1 is the same for every search)."""
+    found = len(outcome.results)
+    title = ngettext(
+        "%(count)s service found for a child in %(area)s", "%(count)s services found for a child in %(area)s", found,
+    ) % {"count": found, "area": outcome.area.name}
+    if page is None or page.paginator.num_pages < 2:
+        return title
+    return _("%(title)s (page %(number)s of %(pages)s)") % {
+        "title": title, "number": page.number, "pages": page.paginator.num_pages,
+    }
 
 
 def _unmet_cell(form: SearchForm, outcome: selectors.SearchOutcome) -> dict | None:

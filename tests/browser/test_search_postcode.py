@@ -130,6 +130,40 @@ def test_going_back_to_the_form_keeps_every_field_typed(live_server, postcode_da
 
 
 @pytest.mark.browser
+def test_going_back_to_results_shows_the_form_as_those_results_were_searched_not_as_changed_after(
+    live_server, postcode_data, browser
+):
+    """The form beside the results, changed and sent, was filled back in with the new search on going
+    back: results for a child of 9 with intra-familial abuse beside a form saying 14 and exploitation.
+    What was changed and not sent (a service's page opened instead) is kept."""
+    from playwright.sync_api import expect
+
+    page, _requests, errors = _watched_page(browser, DESKTOP)
+    first = f"{live_server.url}/search/?la=W06000015&age=9&abuse_form=intra_familial"
+    page.goto(first)
+    page.get_by_label("Child's age").fill("14")
+    page.get_by_label("Intra-familial abuse").uncheck()
+    page.get_by_label("Child sexual exploitation").check()
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"age=14&abuse_form=cse&sort=best$"))
+
+    page.go_back()
+    expect(page).to_have_url(first)
+    expect(page.get_by_label("Child's age")).to_have_value("9")
+    expect(page.get_by_label("Intra-familial abuse")).to_be_checked()
+    expect(page.get_by_label("Child sexual exploitation")).not_to_be_checked()
+
+    page.get_by_label("Child's age").fill("11")  # not sent: a service's page opened instead
+    page.locator("#results a[id$='-name']").first.click()
+    page.wait_for_url(re.compile(r"/services/[0-9a-f-]{36}/$"))
+    page.go_back()
+    expect(page).to_have_url(first)
+    expect(page.get_by_label("Child's age")).to_have_value("11")
+    assert errors == []
+    page.context.close()
+
+
+@pytest.mark.browser
 def test_a_letter_o_typed_for_a_zero_is_read_as_one_and_the_full_postcode_still_stays_in_the_browser(
     live_server, postcode_data, browser
 ):

@@ -86,3 +86,26 @@ def test_the_gaps_page_without_javascript_gives_the_table_and_no_empty_map(brows
         assert page.locator("#gaps-table").is_visible()
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_shortlist_without_javascript_offers_no_print_button_that_does_nothing(browser, live_server, shared):
+    """The button prints by script alone, so it starts hidden; GOV.UK's .govuk-button display outranked
+    the hidden attribute, and without script it showed and did nothing when pressed."""
+    from directory.models import Service
+
+    ids = ",".join(str(s.public_id) for s in Service.objects.published().order_by("name")[:2])
+    for script, shown in ((False, False), (True, True)):
+        page = new_page(browser, PHONE_320, java_script_enabled=script)
+        try:
+            page.goto(f"{live_server.url}/shortlist/?ids={ids}")
+            if not shared:  # the shared list added to this browser's own
+                page.get_by_role("button", name="Add these to my shortlist").click()
+                expect(page.get_by_role("heading", name="Referral options", level=1)).to_be_visible()
+            button = page.get_by_role("button", name="Print referral pack")
+            if shown:
+                expect(button).to_be_visible()
+            else:
+                expect(button).to_be_hidden()
+        finally:
+            page.context.close()

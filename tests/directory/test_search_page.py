@@ -37,8 +37,8 @@ def _request(rf, path: str, query: str):
     return request
 
 
-def _full(request, area_name: str) -> bytes:
-    context = {"shortlisted": set(), "area_name": area_name, "results_html": mark_safe(RESULTS.decode())}
+def _full(request, title: str) -> bytes:
+    context = {"shortlisted": set(), "search_title": title, "results_html": mark_safe(RESULTS.decode())}
     return render(request, search_page.TEMPLATE, context).content
 
 
@@ -50,14 +50,14 @@ def test_the_page_from_pieces_is_the_rendered_page(rf, db, monkeypatch, language
     cache.set(SAMPLE_CACHE_KEY, sample_data)
     with translation.override(language):
         for query in QUERIES:
-            for area_name in ["Cardiff", "Ynys Môn & <Anglesey>"]:
+            for title in ["Cardiff", "Ynys Môn & <Anglesey>"]:
                 request = _request(rf, path, query)
                 request.session["shortlist"] = [f"00000000-0000-0000-0000-00000000000{i}" for i in range(count)]
-                expected = _full(request, area_name)
+                expected = _full(request, title)
                 with monkeypatch.context() as patched:
                     patched.setattr(search_page, "render", None)  # no full render on this path
                     response = search_page.render_search(
-                        request, results_html=RESULTS, area_name=area_name, shortlisted=set(),
+                        request, results_html=RESULTS, title=title, shortlisted=set(),
                         shortlist_count=count,
                     )
                 assert response.status_code == 200
@@ -75,7 +75,7 @@ def test_messages_are_shown_once_by_a_full_render(rf, db):
     request = _with_message(rf)
 
     response = search_page.render_search(
-        request, results_html=RESULTS, area_name="Cardiff", shortlisted=set(), shortlist_count=1,
+        request, results_html=RESULTS, title="Cardiff", shortlisted=set(), shortlist_count=1,
     )
 
     assert response.content == _full(_with_message(rf), "Cardiff")
@@ -88,7 +88,7 @@ def test_a_signed_in_provider_gets_their_menu(rf, django_user_model):
     request.user = django_user_model.objects.create_user(username="p@example.org", password="x" * 12)
 
     response = search_page.render_search(
-        request, results_html=RESULTS, area_name="Cardiff", shortlisted=set(), shortlist_count=0,
+        request, results_html=RESULTS, title="Cardiff", shortlisted=set(), shortlist_count=0,
     )
 
     # Its sign-out form's CSRF token is masked afresh by each render.
@@ -102,14 +102,14 @@ def _unmasked(page: bytes) -> bytes:
 
 def test_a_reloaded_template_builds_new_pieces(rf, db):
     request = _request(rf, "/search/", QUERIES[0])
-    search_page.render_search(request, results_html=RESULTS, area_name="Cardiff", shortlisted=set(),
+    search_page.render_search(request, results_html=RESULTS, title="Cardiff", shortlisted=set(),
                               shortlist_count=0)
     # Pieces from another template object (before DEBUG's autoreload read the file again) are not used.
     for key, frame in template_pieces._built.items():
         template_pieces._built[key] = dataclasses.replace(frame, template=Template(""), pieces=("stale",))
 
     response = search_page.render_search(
-        request, results_html=RESULTS, area_name="Cardiff", shortlisted=set(), shortlist_count=0,
+        request, results_html=RESULTS, title="Cardiff", shortlisted=set(), shortlist_count=0,
     )
 
     assert response.content == _full(request, "Cardiff")

@@ -277,6 +277,8 @@ def test_a_postcode_with_stray_spaces_or_punctuation_is_found(client, wales_area
     ("/cy", "Caerdydd", CARDIFF, "Caerdydd"),
     ("", "Ynys Mon", "W06000001", "Isle of Anglesey"),  # the accent left out, as on most keyboards
     ("/cy", "rhondda cynon taf", "W06000016", "Rhondda Cynon Taf"),
+    # The longest name, Welsh, 24 characters: past the box's old 20 it was "does not look like a UK postcode".
+    ("/cy", "Castell-nedd Port Talbot", "W06000012", "Castell-nedd Port Talbot"),
     ("", "Cardiff", "", "Cardiff"),  # ... and with an empty list sent (the form without script)
 ])
 def test_a_local_authoritys_name_typed_for_the_postcode_searches_that_authority(
@@ -334,6 +336,23 @@ def test_it_says_which_criteria_emptied_the_list(client, wales_areas):
     assert "No support in Welsh</strong>: 1 service" in text
 
 
+@pytest.mark.parametrize(("prefix", "advice"), [
+    ("", "A service left out by one criterion alone may still be able to help: ask it. Or ask your "
+         "safeguarding board what support there is."),
+    ("/cy", "Efallai y gall gwasanaeth a adawyd allan gan un maen prawf yn unig helpu o hyd: gofynnwch iddo. "
+            "Neu holwch eich bwrdd diogelu pa gymorth sydd ar gael."),
+])
+def test_a_list_emptied_by_the_criteria_says_what_to_do_next(client, wales_areas, prefix, advice):
+    """It listed the criteria that left each service out and stopped there, with no next step: the
+    list emptied by there being no service at all said whom to ask."""
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], age_min=12)
+
+    html = unescape(client.get(f"{prefix}{SEARCH}?la={CARDIFF}&age=9").content.decode())
+
+    empty = re.search(r'<div class="govuk-inset-text sm-empty">(.*?)</div>', html, re.S)[1]
+    assert f'<p class="govuk-body">{advice}</p>' in empty
+
+
 def test_a_wait_older_than_six_weeks_may_be_out_of_date_and_an_old_listing_is_flagged(client, wales_areas):
     service = ServiceFactory(name="Old news", coverage=[wales_areas[CARDIFF]], last_confirmed_at=None)
     WaitingTimeReportFactory(service=service, weeks=6, as_of=date.today() - timedelta(days=50))
@@ -361,6 +380,31 @@ def test_results_are_paginated_and_the_last_page_is_shown_for_a_page_too_far(cli
     # The map shows every result, not a page: a page number left in its link has nothing to say.
     as_map = _text(client.get(SEARCH + f"?la={CARDIFF}&sort=distance&page=999999&view=map"))
     assert "23 services found" in as_map and "There are only" not in as_map
+
+
+@pytest.mark.parametrize(("prefix", "titles"), [
+    ("", ["23 services found for a child in Cardiff (page 1 of 2)",
+          "23 services found for a child in Cardiff (page 2 of 2)",
+          "23 services found for a child in Cardiff"]),
+    ("/cy", ["Cafwyd 23 gwasanaeth ar gyfer plentyn yn ardal Caerdydd (tudalen 1 o 2)",
+             "Cafwyd 23 gwasanaeth ar gyfer plentyn yn ardal Caerdydd (tudalen 2 o 2)",
+             "Cafwyd 23 gwasanaeth ar gyfer plentyn yn ardal Caerdydd"]),
+])
+def test_the_page_title_gives_the_number_found_and_the_page_of_pages(client, wales_areas, prefix, titles):
+    """The title is what a screen reader says first as the results open: it said "Support for a child
+    in Cardiff" for any number found, page 1 as page 2 (and the h1 is the search page's own)."""
+    for i in range(PAGE_SIZE + 3):
+        ServiceFactory(name=f"Service {i:02d}", coverage=[wales_areas[CARDIFF]])
+    query = f"{prefix}{SEARCH}?la={CARDIFF}&sort=distance"
+
+    said = [re.search(r"<title>(.*?) – servicemap</title>", client.get(query + extra).content.decode())[1]
+            for extra in ("", "&page=2", "&view=map")]
+
+    assert said == titles
+    none = client.get(f"{prefix}{SEARCH}?la={CARDIFF}&age=25").content.decode()
+    assert re.search(r"<title>(.*?) – servicemap</title>", none)[1] == (
+        "Cafwyd 0 gwasanaeth ar gyfer plentyn yn ardal Caerdydd" if prefix else "0 services found for a child in Cardiff"
+    )
 
 
 def test_many_pages_link_the_first_last_and_neighbouring_pages_with_ellipses(client, wales_areas, monkeypatch):

@@ -157,3 +157,18 @@ def test_the_maps_scale_bar_is_in_welsh_on_welsh_pages(live_server, sample_direc
     page.goto(f"{live_server.url}/services/{sample_directory.public_id}/")
     assert re.fullmatch(r"\d+ mi", _scale_lines(page)[1])  # English pages as Leaflet writes them
     assert problems == []
+
+
+@pytest.mark.browser
+def test_the_maps_zoom_buttons_are_named_in_the_pages_language(live_server, sample_directory, page):
+    """Leaflet's + and − said "Zoom in" and "Zoom out" to a screen reader on Welsh pages too (and in
+    their tooltips); the map's own nonced script renames them."""
+    from playwright.sync_api import expect
+
+    problems = _watch(page)
+    for prefix, zoom_in, zoom_out in (("/cy", "Chwyddo i mewn", "Chwyddo allan"), ("", "Zoom in", "Zoom out")):
+        for path in ("/search/?postcode=CF10+1&view=map", f"/services/{sample_directory.public_id}/", "/gaps/"):
+            page.goto(f"{live_server.url}{prefix}{path}")
+            expect(page.get_by_role("button", name=zoom_in, exact=True)).to_have_attribute("title", zoom_in)
+            expect(page.get_by_role("button", name=zoom_out, exact=True)).to_have_attribute("title", zoom_out)
+    assert problems == []

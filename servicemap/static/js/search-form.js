@@ -44,13 +44,26 @@ const authorityOf = async (unit) => {
   return ''
 }
 
+// Beside results, the form says what they are for. Changed and sent, it still held the new search
+// when the back button came back to these results (the browser fills a form back in, or keeps the
+// whole page): results for a child of 9, a form saying 14. So a form that was sent from beside
+// results is put back as the page drew it as the page is left. Changes not sent (then a link
+// followed) are kept, and so is what was typed into the form on its own page, for the back button.
+const besideResults = document.getElementById('results') !== null
+let sent = false
+
 if (form) {
+  window.addEventListener('pagehide', () => {
+    if (sent && besideResults) form.reset()
+    sent = false
+  })
   const postcode = form.elements.namedItem('postcode')
   // Fetched while the postcode is typed, so the search does not wait for it.
   postcode?.addEventListener('input', () => { if (parseUnit(postcode.value)) loadUnits() })
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
+    sent = true
     const params = new URLSearchParams()
     for (const [name, value] of new FormData(form)) { if (value.trim() !== '') params.append(name, value.trim()) }
     const unit = parseUnit(params.get('postcode') ?? '')

@@ -40,7 +40,9 @@ def bulk_update_csv(request: HttpRequest) -> HttpResponse:
         return response
     filename = f"service-waits-{timezone.localdate().isoformat()}.csv"
     # When, on every row: an upload compares each row with the service as it was then (`bulk_update.states_at`).
-    csv_text = bulk_update.write_csv(bulk_update.current_states(), downloaded_at=timezone.now())
+    # Taken before the services are read: a change saved in between must count as after, not as in the file.
+    downloaded_at = timezone.now()
+    csv_text = bulk_update.write_csv(bulk_update.current_states(), downloaded_at=downloaded_at)
     response = HttpResponse(csv_text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

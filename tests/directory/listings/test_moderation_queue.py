@@ -15,13 +15,16 @@ from tests.factories import ServiceFactory, UnpublishedServiceFactory
 
 
 def _changes_section(page: str) -> str:
-    section = page[page.index('id="changes">') + len('id="changes">'):page.index('<h2 class="govuk-heading-l" id="problem-reports"')]
+    start = page.index('id="changes">') + len('id="changes">')
+    section = page[start : page.index('<h2 class="govuk-heading-l" id="problem-reports"')]
     return " ".join(re.sub(r"<[^>]+>", " ", section).split())
 
 
 def _sent_by_provider(name: str, *, days_ago: int, provider) -> ServiceChange:
     change = ServiceChange.objects.create(
-        service=ServiceFactory(name=name), kind=ServiceChange.Kind.EDIT, proposed={"status": "paused"},
+        service=ServiceFactory(name=name),
+        kind=ServiceChange.Kind.EDIT,
+        proposed={"status": "paused"},
         submitted_by=provider,
     )
     ServiceChange.objects.filter(pk=change.pk).update(submitted_at=timezone.now() - timedelta(days=days_ago))
@@ -42,7 +45,9 @@ def test_the_queue_is_a_page_at_a_time_with_what_people_sent_before_what_an_impo
         page = client.get(reverse("listings:moderation")).content.decode()
     section = _changes_section(page)
     assert section.startswith(f"{CHANGES_PAGE_SIZE + 3} waiting for approval")
-    assert section.index("Sent before the import") < section.index("Sent after the import") < section.index("Imported 000")
+    assert (
+        section.index("Sent before the import") < section.index("Sent after the import") < section.index("Imported 000")
+    )
     assert f"Imported {CHANGES_PAGE_SIZE - 3:03d}" in section and f"Imported {CHANGES_PAGE_SIZE - 2:03d}" not in section
     assert 'href="?changes_page=2#changes"' in page
     second = _changes_section(client.get(reverse("listings:moderation"), {"changes_page": 2}).content.decode())

@@ -5,8 +5,13 @@ Each row is checked and every problem is reported with its row number (the heade
 a spreadsheet shows it); nothing is saved unless every row is valid. A changed wait is a new
 `WaitingTimeReport` (the history is kept), never an edit of the old one.
 
-Parsing and checking are pure (`check_upload` takes the current state as plain values); only
-`current_states` reads and `apply_changes` writes.
+Each row also carries when the file was downloaded (`downloaded_at`). A row left as downloaded is
+left alone even if the service changed on the site meanwhile (a change approved, a wait given): the
+file is compared with the service as it was then (`states_at`), so uploading an old file never undoes
+them; a value changed in the file and on the site since is refused, to download again.
+
+Parsing and checking are pure (`check_upload` takes the states as plain values); only
+`current_states` and `states_at` read and `apply_changes` writes.
 """
 
 from __future__ import annotations
@@ -16,17 +21,21 @@ import io
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from directory.models import Service, WaitingTimeReport
 from directory.oruk.selectors import with_current_wait
 from servicemap.csv_cells import FORMULA_STARTS, as_text_cell  # noqa: F401 (FORMULA_STARTS: tests read it here)
 
-COLUMNS = ("service_id", "organisation", "service", "status", "wait_weeks", "referrals_open", "wait_as_of")
+COLUMNS = (
+    "service_id", "organisation", "service", "status", "wait_weeks", "referrals_open", "wait_as_of", "downloaded_at",
+)
 REQUIRED_COLUMNS = ("service_id", "status", "wait_weeks", "referrals_open", "wait_as_of")
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -79,7 +88,26 @@ def current_states() -> list[CurrentState]:
     ]
 
 
-def write_csv(states: list[CurrentState]) -> str:
+def states_at(moment: datetime) -> dict[uuid.UUID, CurrentState]:
+    """Every service as it was at `moment` (its status in its change history, its latest wait then),
+    keyed by public id; services made since are left out. One query (two subqueries a column)."""
+    history = Service.history.filter(id=OuterRef("pk"), history_date__lte=moment).order_by("-history_date", "-history_id")
+    waits = WaitingTimeReport.objects.filter(service=OuterRef("pk"), recorded_at__lte=moment).order_by(
+        "-as_of", "-recorded_at", "-id"
+    )
+    rows = Service.objects.annotate(
+        status_then=Subquery(history.values("status")[:1]),
+        weeks_then=Subquery(waits.values("weeks")[:1]),
+        open_then=Subquery(waits.values("referrals_open")[:1]),
+        as_of_then=Subquery(waits.values("as_of")[:1]),
+    ).filter(status_then__isnull=False).values_list("public_id", "status_then", "weeks_then", "open_then", "as_of_then")
+    return {
+        public_id: CurrentState(public_id, "", "", status, weeks, referrals_open, as_of)
+        for public_id, status, weeks, referrals_open, as_of in rows
+    }
+
+
+def write_csv(states: list[CurrentState], *, downloaded_at: datetime | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
@@ -89,6 +117,7 @@ def write_csv(states: list[CurrentState]) -> str:
             state.public_id, as_text_cell(state.organisation), as_text_cell(state.name), state.status,
             "" if state.wait_weeks is None else state.wait_weeks, referrals,
             state.wait_as_of.isoformat() if state.wait_as_of else "",
+            downloaded_at.isoformat() if downloaded_at else "",
         ])
     # A byte-order mark so Excel opens the file as UTF-8 (Welsh names keep their accents).
     return "\ufeff" + out.getvalue()
@@ -152,11 +181,33 @@ def _parse_as_of(value: str, today: date) -> date | None:
     return as_of
 
 
-def _wait_change(row: dict, state: CurrentState, today: date) -> tuple[int, bool, date] | None:
-    """The new waiting-time report a row asks for, if any (raises ValueError with a message)."""
+# Lazy: module constants are made once, at import; each message is said in the page's language.
+STATUS_CHANGED_SINCE = gettext_lazy(
+    "the status was changed on the site to “%(status)s” after this file was downloaded: "
+    "download the file again and change this row in it"
+)
+WAIT_CHANGED_SINCE = gettext_lazy(
+    "the wait was changed on the site after this file was downloaded: download the file again and change this row in it"
+)
+
+
+def _wait_of(state: CurrentState) -> tuple[int | None, bool | None, date | None]:
+    return state.wait_weeks, state.referrals_open, state.wait_as_of
+
+
+def _wait_change(
+    row: dict, state: CurrentState, today: date, then: CurrentState | None = None
+) -> tuple[int, bool, date] | None:
+    """The new waiting-time report a row asks for, if any (raises ValueError with a message).
+    `then` is the service when the file was downloaded: a wait left as it was then asks for nothing."""
     weeks = _parse_weeks(row.get("wait_weeks", "").strip())
     referrals_open = _parse_open(row.get("referrals_open", "").strip())
     as_of = _parse_as_of(row.get("wait_as_of", "").strip(), today)
+    if then is not None:
+        if (weeks, referrals_open, as_of) == _wait_of(then):
+            return None  # as downloaded: a wait given since is kept
+        if _wait_of(then) != _wait_of(state):
+            raise ValueError(WAIT_CHANGED_SINCE)
     if weeks is None:
         if (referrals_open is not None and referrals_open != state.referrals_open) or (
             as_of is not None and as_of != state.wait_as_of
@@ -178,7 +229,7 @@ def _wait_change(row: dict, state: CurrentState, today: date) -> tuple[int, bool
     return weeks, referrals_open, as_of
 
 
-def _check_row(row: dict, state: CurrentState, today: date) -> Change:
+def _check_row(row: dict, state: CurrentState, today: date, then: CurrentState | None = None) -> Change:
     """A row's change; every problem on the row in one ValueError ("...; ...")."""
     problems = []
     status = row.get("status", "").strip().lower()
@@ -187,9 +238,13 @@ def _check_row(row: dict, state: CurrentState, today: date) -> Change:
             _("status must be one of %(choices)s, not “%(value)s”")
             % {"choices": ", ".join(STATUSES), "value": row.get("status", "")}
         )
+    elif then is not None and status == then.status:
+        status = state.status  # as downloaded: a status approved since is kept
+    elif then is not None and then.status != state.status != status:
+        problems.append(STATUS_CHANGED_SINCE % {"status": state.status})
     wait = None
     try:
-        wait = _wait_change(row, state, today)
+        wait = _wait_change(row, state, today, then)
     except ValueError as exc:
         problems.append(str(exc))
     if problems:
@@ -217,21 +272,76 @@ def _header_error(fieldnames: list[str] | None) -> str | None:
     return None
 
 
-NOT_CSV = _("The file is not a CSV file we can read (%(problem)s). Upload the CSV you downloaded, edited.")
+NOT_CSV = gettext_lazy("The file is not a CSV file we can read (%(problem)s). Upload the CSV you downloaded, edited.")
 
 
-def check_upload(text: str, states: dict[uuid.UUID, CurrentState], *, today: date) -> UploadResult:
-    """Check every row against the current state; the changes to make, or every error with its row."""
+def _reader(text: str) -> csv.DictReader:
+    # newline="": the csv module handles line endings itself (as its documentation asks).
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
+    return reader
+
+
+# How Excel on a UK computer may write the time back: 06/12/2026 19:41 (day first, seconds dropped).
+_UK_TIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?")
+DOWNLOADED_AT_UNREADABLE = gettext_lazy(
+    "The downloaded_at column must be left as downloaded, not “%s”. Download the file again."
+)
+
+
+def _parse_moment(value: str) -> datetime:
+    if match := _UK_TIME.fullmatch(value):
+        day, month, year, hour, minute, second = (int(part or 0) for part in match.groups())
+        moment = datetime(year, month, day, hour, minute, second)
+    else:
+        moment = datetime.fromisoformat(value)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def downloaded_at(text: str) -> datetime | None:
+    """When the file was downloaded (the earliest, if rows from two downloads were put together), or
+    None for a file without the column (one made by hand, or downloaded before it was added).
+    ValueError, with the message to show, for a value that is not a time."""
     try:
-        return _check_rows(text, states, today)
+        values = {(row.get("downloaded_at") or "").strip() for row in _reader(text)} - {""}
+    except csv.Error:
+        return None  # check_upload says the file cannot be read
+    try:
+        return min((_parse_moment(value) for value in values), default=None)
+    except ValueError:
+        bad = next(value for value in sorted(values) if not _is_moment(value))
+        raise ValueError(DOWNLOADED_AT_UNREADABLE % bad) from None
+
+
+def states_when_downloaded(text: str) -> dict[uuid.UUID, CurrentState] | None:
+    """`states_at` the file's `downloaded_at`; None for a file without it (ValueError as `downloaded_at`)."""
+    moment = downloaded_at(text)
+    return None if moment is None else states_at(moment)
+
+
+def _is_moment(value: str) -> bool:
+    try:
+        _parse_moment(value)
+    except ValueError:
+        return False
+    return True
+
+
+def check_upload(
+    text: str, states: dict[uuid.UUID, CurrentState], *, today: date,
+    then: dict[uuid.UUID, CurrentState] | None = None,
+) -> UploadResult:
+    """Check every row against the current state; the changes to make, or every error with its row.
+    `then` is every service as it was when the file was downloaded (`states_at(downloaded_at(text))`):
+    a value left as it was then is no change, though the service has changed since."""
+    try:
+        return _check_rows(text, states, today, then or {})
     except csv.Error as exc:  # e.g. a lone carriage return inside a field (found by tests/fuzz/)
         return UploadResult([], [NOT_CSV % {"problem": exc}], whole_file=True)
 
 
-def _check_rows(text: str, states: dict[uuid.UUID, CurrentState], today: date) -> UploadResult:
-    # newline="": the csv module handles line endings itself (as its documentation asks).
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
+def _check_rows(text: str, states: dict[uuid.UUID, CurrentState], today: date, then: dict) -> UploadResult:
+    reader = _reader(text)
     if error := _header_error(reader.fieldnames):
         return UploadResult([], [error], whole_file=True)
     result = UploadResult([], [])
@@ -243,7 +353,7 @@ def _check_rows(text: str, states: dict[uuid.UUID, CurrentState], today: date) -
         if not any(value.strip() for value in row.values()):
             continue  # a blank line a spreadsheet left behind
         try:
-            change = _check_known_row(row, states, seen, number, today)
+            change = _check_known_row(row, states, seen, number, today, then)
         except ValueError as exc:
             result.errors.append(_("Row %(row)d: %(message)s") % {"row": number, "message": exc})
             continue
@@ -256,7 +366,7 @@ def _check_rows(text: str, states: dict[uuid.UUID, CurrentState], today: date) -
     return result
 
 
-def _check_known_row(row: dict, states: dict, seen: dict, number: int, today: date) -> Change:
+def _check_known_row(row: dict, states: dict, seen: dict, number: int, today: date, then: dict) -> Change:
     raw_id = row.get("service_id", "").strip()
     try:
         public_id = uuid.UUID(raw_id)
@@ -268,7 +378,7 @@ def _check_known_row(row: dict, states: dict, seen: dict, number: int, today: da
     if public_id in seen:
         raise ValueError(_("service %(id)s is already on row %(row)d") % {"id": raw_id, "row": seen[public_id]})
     seen[public_id] = number
-    change = _check_row(row, state, today)
+    change = _check_row(row, state, today, then.get(public_id))
     return Change(row=number, public_id=public_id, status=change.status, wait=change.wait)
 
 

@@ -39,7 +39,11 @@ def bulk_update_csv(request: HttpRequest) -> HttpResponse:
     if (response := _require_moderator(request)) is not None:
         return response
     filename = f"service-waits-{timezone.localdate().isoformat()}.csv"
-    response = HttpResponse(bulk_update.write_csv(bulk_update.current_states()), content_type="text/csv; charset=utf-8")
+    # When, on every row: an upload compares each row with the service as it was then (`bulk_update.states_at`).
+    # Taken before the services are read: a change saved in between must count as after, not as in the file.
+    downloaded_at = timezone.now()
+    csv_text = bulk_update.write_csv(bulk_update.current_states(), downloaded_at=downloaded_at)
+    response = HttpResponse(csv_text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -51,11 +55,17 @@ def bulk_update_page(request: HttpRequest) -> HttpResponse:
     row_errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         text, file_error = bulk_update.decode_upload(form.cleaned_data["csv_file"].read())
+        then = None
+        if not file_error:
+            try:
+                then = bulk_update.states_when_downloaded(text)
+            except ValueError as exc:
+                file_error = str(exc)
         if file_error:
             form.add_error("csv_file", file_error)
         else:
             states = {state.public_id: state for state in bulk_update.current_states()}
-            result = bulk_update.check_upload(text, states, today=timezone.localdate())
+            result = bulk_update.check_upload(text, states, today=timezone.localdate(), then=then)
             if result.whole_file:
                 # Said of the file, without "Fix this row": there is no row to fix.
                 for error in result.errors:

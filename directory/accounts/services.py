@@ -80,9 +80,14 @@ def invitation_create(
     invitation.full_clean()
     invitation.save()
 
+    # Someone who already has an account (a provider invited to a second organisation) signs in to
+    # accept: "choose a password" sent them to a sign-in page they did not expect.
+    has_account = account_exists(invitation.email)
+
     def compose() -> tuple[str, str]:
         body = render_to_string("emails/invitation.txt", {
             "invitation": invitation, "url": invitation_url(invitation), "days": settings.INVITATION_MAX_AGE_DAYS,
+            "has_account": has_account,
         })
         return _("You are invited to keep %(org)s's listings up to date") % {"org": organisation.name}, body
 

@@ -95,7 +95,8 @@ class Outcome:
                 f"{self.told_kept} last moderator(s) {verbs[3]} their account stays open, {self.closed} "
                 f"{verbs[1]}, {self.kept_as_last_moderator} left open as the last moderator, {self.erased} {verbs[2]}; "
                 f"{self.left_with_no_editor} organisation(s) left with no account able to edit their listings"
-                f"{'' if dry_run else ' (moderators told)'}.")
+                # Told by the email about the accounts closed: none closed, no email.
+                f"{' (moderators told)' if self.closed and not dry_run else ''}.")
         return text + (" Dry run: nothing changed, nothing sent." if dry_run else "")
 
 

@@ -168,6 +168,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("listings:dashboard")
         return render(request, "accounts/accept_invitation.html", {"invitation": invitation, "form": None})
     if services.account_exists(invitation.email):
+        messages.info(request, services.ACCOUNT_EXISTS)  # the sign-in page says why it is there
         return redirect_to_login(request.get_full_path())
     # The language of the page they opened (the invitation links to both) is the likelier choice.
     form = SetPasswordForm(request.POST if request.method == "POST" else None, email=invitation.email,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     Exists,
@@ -18,6 +19,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -250,11 +253,13 @@ REPLACED_BY_LATER = Exists(ServiceChange.objects.filter(
 
 
 def change_list_pending() -> QuerySet[ServiceChange]:
-    """Changes and new listings waiting for a moderator, oldest first."""
+    """Changes and new listings waiting for a moderator, oldest first: those a person sent (a provider
+    waits for the answer) before those an import held, which can be thousands at once and would bury them."""
+    held_by_import = Case(When(held_because="", then=Value(0)), default=Value(1))
     return (
         ServiceChange.objects.filter(state=ServiceChange.State.PENDING)
         .select_related("service__organisation", "submitted_by")
-        .order_by("submitted_at", "id")
+        .order_by(held_by_import, "submitted_at", "id")
     )
 
 

@@ -473,11 +473,14 @@ def report_resolve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 
 OVERDUE_PAGE_SIZE = 25
+CHANGES_PAGE_SIZE = 50
 
 
 @moderator_required
 def moderation(request: HttpRequest) -> HttpResponse:
-    changes = list(selectors.change_list_pending())
+    # One import can hold thousands of new listings for review: a page of them at a time, so the
+    # problem reports and the rest of the page stay in reach (2,000 made it 0.9 MB and 5 s).
+    changes = Paginator(selectors.change_list_pending(), CHANGES_PAGE_SIZE).get_page(request.GET.get("changes_page"))
     # At national scale thousands of listings can be overdue at once: a page of them at a time.
     overdue = Paginator(
         selectors.service_list_confirmation_overdue(today=timezone.localdate()), OVERDUE_PAGE_SIZE,
@@ -485,7 +488,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
     return render(
         request, "listings/moderation.html",
         {
-            "changes": changes,
+            "changes": changes, "changes_items": pagination.page_items(changes.paginator, changes.number),
             "reports": selectors.problem_report_list_open(user=request.user),
             "overdue": overdue, "overdue_rows": [(s, selectors.requests_this_cycle(s)) for s in overdue.object_list],
             "overdue_items": pagination.page_items(overdue.paginator, overdue.number), "ellipsis": pagination.ELLIPSIS,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from directory import bulk_update
 from directory.models import Service, WaitingTimeReport
@@ -270,3 +271,106 @@ def test_a_file_saved_with_semicolons_between_columns_is_read(moderator_client, 
     response = _upload_bytes(moderator_client, _as_excel_saves_it(rows, delimiter=";"))
     assert response.status_code == 302
     assert services["waiting"].waiting_times.order_by("-as_of", "-recorded_at").first().weeks == 5
+
+
+def _set_status(service: Service, status: str) -> None:
+    """A change to the live status made on the site (an approved change, a moderator's edit): one history record."""
+    service.status = status
+    service.save()
+
+
+def test_a_file_downloaded_before_a_status_change_does_not_undo_it(moderator_client, services):
+    # A moderator downloads the file in the morning; a provider's "referrals paused" is approved at noon;
+    # the afternoon's upload of the morning's file, that row untouched, set it back to "active" and said
+    # "1 statuses changed": social workers were shown a paused service as taking referrals.
+    rows = _download(moderator_client)
+    _set_status(services["waiting"], Service.Status.PAUSED)
+    next(row for row in rows if row["service"] == "No wait reported")["status"] = "closed"  # the moderator's edit
+    response = _upload(moderator_client, rows)
+    assert response.status_code == 302
+    services["waiting"].refresh_from_db()
+    services["never"].refresh_from_db()
+    assert services["waiting"].status == Service.Status.PAUSED
+    assert services["never"].status == Service.Status.CLOSED
+    assert b"1 statuses changed and 0 waiting times recorded. 1 rows had no changes" in (
+        moderator_client.get(response["Location"]).content
+    )
+
+
+def test_a_file_downloaded_before_a_wait_was_given_does_not_undo_it(moderator_client, services):
+    # The same day: the provider's new wait (12 weeks, closed to referrals) was replaced by the file's old
+    # one, dated today, as if the moderator had given it.
+    waiting = services["waiting"]
+    WaitingTimeReportFactory(service=waiting, weeks=8, as_of=date.today())
+    rows = _download(moderator_client)
+    WaitingTimeReportFactory(service=waiting, weeks=12, referrals_open=False, as_of=date.today())
+    before = WaitingTimeReport.objects.count()
+    response = _upload(moderator_client, rows)
+    assert response.status_code == 302
+    assert WaitingTimeReport.objects.count() == before
+    latest = waiting.waiting_times.order_by("-as_of", "-recorded_at", "-id").first()
+    assert (latest.weeks, latest.referrals_open) == (12, False)
+
+
+def test_a_row_changed_in_the_file_and_on_the_site_since_is_refused(moderator_client, services):
+    rows = _download(moderator_client)
+    _set_status(services["waiting"], Service.Status.PAUSED)
+    WaitingTimeReportFactory(service=services["never"], weeks=4, as_of=date.today())
+    next(row for row in rows if row["service"] == "Waiting service")["status"] = "closed"
+    next(row for row in rows if row["service"] == "No wait reported")["wait_weeks"] = "6"
+    response = _upload(moderator_client, rows)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "the status was changed on the site to “paused” after this file was downloaded" in page
+    assert "the wait was changed on the site after this file was downloaded" in page
+    services["waiting"].refresh_from_db()
+    assert services["waiting"].status == Service.Status.PAUSED
+    assert list(services["never"].waiting_times.values_list("weeks", flat=True)) == [4]
+
+
+@pytest.mark.parametrize("value", ["yesterday", "31/02/2025 10:00"])
+def test_a_downloaded_at_that_is_not_a_time_is_said(moderator_client, services, value):
+    rows = [row | {"downloaded_at": value} for row in _download(moderator_client)]
+    response = _upload(moderator_client, rows)
+    assert response.status_code == 400
+    assert f"The downloaded_at column must be left as downloaded, not “{value}”" in response.content.decode()
+
+
+def test_a_downloaded_at_as_excel_writes_it_back_is_read(services):
+    assert bulk_update.downloaded_at(
+        ",".join(bulk_update.COLUMNS) + f"\n{services['waiting'].public_id},,,active,8,yes,,06/12/2026 19:41\n"
+    ) == timezone.make_aware(datetime(2026, 12, 6, 19, 41))
+
+
+def test_a_file_without_downloaded_at_is_checked_against_the_services_as_they_are(moderator_client, services):
+    # One made by hand, or downloaded before the column was added: nothing to compare with.
+    rows = _download(moderator_client)
+    _set_status(services["waiting"], Service.Status.PAUSED)
+    response = _upload(moderator_client, rows, header=bulk_update.COLUMNS[:-1])
+    assert response.status_code == 302
+    services["waiting"].refresh_from_db()
+    assert services["waiting"].status == Service.Status.ACTIVE
+
+
+def test_a_file_that_cannot_be_read_is_said_in_welsh_on_the_welsh_page(moderator_client, services):
+    # The message was made once, at import, in English: the Welsh page showed it in English. (A field
+    # longer than the csv module's limit is a file it cannot read.)
+    response = moderator_client.post(
+        f"/cy{PAGE}",
+        {"csv_file": SimpleUploadedFile("waits.csv", ",".join(bulk_update.COLUMNS).encode() + b"\n" + b"x" * 140_000)},
+    )
+    assert response.status_code == 400
+    assert "ffeil CSV y gallwn ei darllen" in response.content.decode()
+
+
+def test_a_row_changed_on_the_site_since_is_said_in_welsh_on_the_welsh_page(moderator_client, services):
+    rows = _download(moderator_client)
+    _set_status(services["waiting"], Service.Status.PAUSED)
+    next(row for row in rows if row["service"] == "Waiting service")["status"] = "closed"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=bulk_update.COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    response = moderator_client.post(f"/cy{PAGE}", {"csv_file": SimpleUploadedFile("w.csv", out.getvalue().encode())})
+    assert response.status_code == 400
+    assert "newidiwyd y statws ar y wefan i “paused” ar ôl" in response.content.decode()

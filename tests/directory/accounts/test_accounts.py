@@ -249,6 +249,29 @@ def test_an_existing_account_signs_in_to_accept(client, invitation):
     assert Membership.objects.filter(user=existing, organisation__name="Invited org").exists()
 
 
+def test_an_invitation_to_someone_with_an_account_says_to_sign_in_not_to_choose_a_password(
+    client, db, django_capture_on_commit_callbacks
+):
+    # A provider invited to a second organisation was told "Choose a password here", and the link
+    # then opened the sign-in page without a word of why.
+    moderator = services.moderator_create(email="mod@example.org", password=PASSWORD).user
+    UserFactory(username="kept@example.org", email="kept@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_create(email="Kept@example.org", organisation=OrganisationFactory(), invited_by=moderator)
+        services.invitation_create(email="fresh@example.org", organisation=OrganisationFactory(), invited_by=moderator)
+    kept, fresh = (" ".join(message.body.split()) for message in mail.outbox)
+    assert "You already have an account on servicemap: sign in with it here to accept" in kept
+    assert "Mae gennych gyfrif ar servicemap eisoes: mewngofnodwch ag ef yma i dderbyn" in kept  # Welsh first
+    assert "Choose a password" not in kept
+    assert "Choose a password here" in fresh and "already have an account" not in fresh
+    path = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/invitation/" in line)
+    page = client.get(path[path.index("/accounts/"):].strip(), follow=True)
+    assert page.redirect_chain[-1][0].startswith(reverse("accounts:login"))
+    assert "An account with this email address already exists: sign in to accept the invitation." in (
+        page.content.decode()
+    )
+
+
 def test_an_invitation_for_someone_else_cannot_be_accepted_by_a_signed_in_user(client, invitation):
     client.force_login(UserFactory(email="someone@example.org"))
     path = invitation_path()

@@ -122,7 +122,20 @@ def test_an_account_is_closed_at_the_limit_and_its_listings_stay_with_the_organi
     assert "p@example.org (Example charity)" in told.body
     assert re.search(r"No open account can now edit the listings of:\s+- Example charity", told.body)
     assert "1 closed" in log and "1 organisation(s) left with no account able to edit their listings" in log
+    assert "edit their listings (moderators told)." in log
     assert "p@example.org" not in log  # counts only: the lines go to a file every day
+
+
+def test_a_run_that_closes_nothing_does_not_say_the_moderators_were_told(django_capture_on_commit_callbacks):
+    # Every day's log line ended "0 organisation(s) left with ... (moderators told)": nobody was told anything.
+    provider()
+    moderator(joined=day(330))
+    with django_capture_on_commit_callbacks(execute=True):
+        log = run(day(335))  # a warning, nothing closed
+    assert "0 closed" in log and "1 account(s) warned" in log
+    assert "0 organisation(s) left with no account able to edit their listings." in log
+    assert "moderators told" not in log
+    assert not [m for m in mail.outbox if m.to == ["mod@example.org"]]
 
 
 def test_moderators_are_not_told_an_organisation_is_left_unedited_while_another_account_can_edit_it(

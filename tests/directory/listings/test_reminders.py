@@ -211,3 +211,15 @@ def test_a_name_with_a_line_break_does_not_stop_the_review_requests(org, provide
         ("Please check your listing: A service with a break", ["own@example.org"]),
         ("Please check your listing: B service", ["own@example.org"]),
     ]
+
+
+def test_a_request_sent_to_the_moderators_instead_of_a_provider_says_why(moderator, dated_service):
+    # Forty-odd "Please check your listing" emails came to the moderators on the first run, each written
+    # as if to the listing's provider, without saying why a moderator had it.
+    with time_machine.travel(date(2025, 1, 15)):
+        ServiceFactory(name="Orphan", last_confirmed_at=date(2025, 1, 15))
+    run(date(2025, 12, 15))
+    bodies = {m.subject: " ".join(m.body.split()) for m in mail.outbox}
+    note = "The provider has no account on servicemap to tell, so this comes to the moderators."
+    assert bodies["Please check your listing: Orphan"].startswith(f"Hello, {note} Orphan (")
+    assert note not in bodies["Please check your listing: Dated service"]  # to its provider

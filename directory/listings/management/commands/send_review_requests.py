@@ -74,7 +74,7 @@ class Command(ScheduledCommand):
                 continue
             if not dry_run:
                 try:
-                    if not self._send(service, due, readers):
+                    if not self._send(service, due, readers, no_provider_account=not providers):
                         continue
                 except mail.SEND_ERRORS as error:
                     # Nothing recorded: tried again on the next run. The others are still sent.
@@ -103,12 +103,16 @@ class Command(ScheduledCommand):
             raise CommandError(f"{summary} {' '.join(problems)}")
         return summary
 
-    def _send(self, service: Service, due: reminders.Due, readers: dict[str, list[str]]) -> bool:
+    def _send(
+        self, service: Service, due: reminders.Due, readers: dict[str, list[str]], *, no_provider_account: bool
+    ) -> bool:
         """Record then send, in one transaction: a failed send leaves no record, so it is retried
         tomorrow. One message per language among the readers; if a later one fails, the earlier ones
         go again tomorrow with it (a repeat rather than a request never sent)."""
-        letters = [(mail_language.write(language, lambda: self._compose(service, due)), emails)
-                   for language, emails in readers.items()]
+        letters = [
+            (mail_language.write(language, lambda: self._compose(service, due, no_provider_account)), emails)
+            for language, emails in readers.items()
+        ]
         recipients = sorted(email for emails in readers.values() for email in emails)
         try:
             with transaction.atomic():
@@ -122,12 +126,16 @@ class Command(ScheduledCommand):
         return True
 
     @staticmethod
-    def _compose(service: Service, due: reminders.Due) -> tuple[str, str]:
-        """The subject and body in the active language (links to its pages, its dates)."""
+    def _compose(service: Service, due: reminders.Due, no_provider_account: bool) -> tuple[str, str]:
+        """The subject and body in the active language (links to its pages, its dates). Sent to the
+        moderators instead of a provider, it says so: it reads as written to whoever keeps the listing."""
         # The listing's own page, not the dashboard: a moderator's (and a large organisation's) dashboard
         # is a list of every service, without the dashboard's "Everything is still correct" button.
         page = "listings:wait_update" if due.kind == reminders.WAIT else "listings:service_edit"
-        context = {"service": service, "kind": due.kind, "url": notifications.absolute(reverse(page, args=[service.public_id]))}
+        context = {
+            "service": service, "kind": due.kind, "url": notifications.absolute(reverse(page, args=[service.public_id])),
+            "no_provider_account": no_provider_account,
+        }
         if due.kind == reminders.WAIT:
             # The reminder is due at five weeks, but one missed (the cron down, a wait given late)
             # goes later: it says how old the wait really is and whether it is already flagged.

@@ -106,7 +106,6 @@ def _with_max(message: str) -> str:
     return lazy(lambda: str(message) % {"max": ProblemReport.COMMENT_MAX_LENGTH}, str)()
 
 
-COMMENT_TOO_LONG = _with_max(_("Keep your comment to %(max)s characters or fewer."))
 
 # What a person may type in each long box of a listing. A 200 KB description was accepted and
 # published (and past 2.5 MB the whole form was refused unread). Not on the model: Django holds a
@@ -497,7 +496,11 @@ class ServiceListFilterForm(forms.Form):
     )
 
 
-class ProblemReportForm(forms.Form):
+class ProblemReportForm(GovukMessages, forms.Form):
+    # Over the limit: "Your comment must be 300 characters or fewer. It has 412." (form_messages.too_long),
+    # the count of what was typed, which is kept in the box to shorten.
+    message_names = {"comment": _("Your comment")}
+
     reason = forms.ChoiceField(
         label=_("What is wrong?"), choices=ProblemReport.Reason.choices, widget=forms.RadioSelect,
         error_messages={"required": REASON_REQUIRED, "invalid_choice": REASON_REQUIRED},
@@ -509,7 +512,6 @@ class ProblemReportForm(forms.Form):
             "Do not include anything that could identify a child or family: no names, ages, "
             "addresses, dates of birth or case details. %(max)s characters at most."
         )),
-        error_messages={"max_length": COMMENT_TOO_LONG},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from directory import personal_data, vocabulary
 from directory.form_messages import GovukMessages
 from directory.form_messages import number as _number
+from directory.forms import AgeField as SearchAgeField
 from directory.forms import WeeksField
 from directory.listings import fields, selectors
 from directory.models import UNSTATED_FIELDS, Area, Organisation, ProblemReport, Service, Unstated
@@ -28,6 +29,9 @@ AGE_ORDER = _("The youngest age must not be more than the oldest age.")
 # range with both ends wrong, which did not say which was which.
 AGE_MIN_RANGE = _("Enter the youngest age in years, from 0 to 25, like 4 or 4.5.")
 AGE_MAX_RANGE = _("Enter the oldest age in years, from 0 to 25, like 18.")
+# The boxes take "4 years" as the search's age box does; an age in months or weeks is not read as years.
+AGE_MIN_IN_MONTHS = _("Enter the youngest age in years, not months or weeks: for 18 months, enter 1.5.")
+AGE_MAX_IN_MONTHS = _("Enter the oldest age in years, not months or weeks: for 18 months, enter 1.5.")
 CAPACITY_INVALID = _("Enter the number of new referrals a year as a whole number, like 40, or leave it blank.")
 EMAIL_INVALID = _("Enter an email address in the correct format, like name@example.org.")
 REFERRAL_URL_INVALID = _("Enter the referral form's web address, like www.example.org/refer.")
@@ -189,8 +193,9 @@ def _booleans(mapping: dict[str, str]) -> list[str]:
     return list(mapping.values())
 
 
-class AgeField(forms.DecimalField):
-    """Shows a stored age ("18.0") or a pending proposal's ("17.0") as a person types it: 18, 17, 4.5."""
+class AgeField(SearchAgeField):
+    """An age in years, typed as the search's age box takes it ("4", "4.5", "4 years", "4 oed"), shown
+    as a person types it: a stored age ("18.0") or a pending proposal's ("17.0") as 18, 17, 4.5."""
 
     def prepare_value(self, value):
         return fields.age_text(value) if value not in (None, "") else value
@@ -318,6 +323,8 @@ class ServiceForm(GovukMessages, forms.ModelForm):
         # A field's own messages also replace the model validators' ones of the same code (0 to 25).
         for name, message in (("age_min", AGE_MIN_RANGE), ("age_max", AGE_MAX_RANGE), ("capacity_per_year", CAPACITY_INVALID)):
             self.fields[name].error_messages.update(dict.fromkeys(_NUMBER_ERRORS, message))
+        self.fields["age_min"].error_messages["in_months"] = AGE_MIN_IN_MONTHS
+        self.fields["age_max"].error_messages["in_months"] = AGE_MAX_IN_MONTHS
         for name, message in (("name_en", NAME_REQUIRED), ("status", STATUS_REQUIRED),
                               ("age_min", AGE_MIN_REQUIRED), ("age_max", AGE_MAX_REQUIRED)):
             self.fields[name].error_messages["required"] = message

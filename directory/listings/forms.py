@@ -356,6 +356,10 @@ class ServiceForm(GovukMessages, forms.ModelForm):
                     "unstated": self._unstated(names),
                     "fields": bound,
                     "checkboxes": all(isinstance(self.fields[n].widget, forms.CheckboxInput) for n in names),
+                    # One question (the status): its radios' legend is the section's heading, said once.
+                    # (CheckboxSelectMultiple is a RadioSelect too: the areas stay a list of boxes under a heading.)
+                    "radios": len(names) == 1 and isinstance(self.fields[names[0]].widget, forms.RadioSelect)
+                    and not self.fields[names[0]].widget.allow_multiple_selected,
                     "needs_approval": self.show_approval_tags and any(n in fields.MODERATED_FIELDS for n in names),
                     "errors": [e for b in bound for e in b.errors],
                 }

@@ -376,6 +376,58 @@ def test_an_error_on_a_group_of_boxes_or_one_box_is_read_with_it(client, provide
     assert _description(html, "id_requires_proceedings_finished") == ""
 
 
+class _Outline(HTMLParser):
+    """The names a screen reader announces for the page's sections: each heading and each legend
+    (a heading inside a legend is the legend's name, announced once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+        self._open: list[str] = []  # the headings and legends being read, outermost first
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("legend", "h1", "h2", "h3", "h4", "h5", "h6"):
+            if not self._open:
+                self._text = ""
+            self._open.append(tag)
+
+    def handle_endtag(self, tag):
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
+            if not self._open:
+                self.names.append(" ".join(self._text.split()))
+
+    def handle_data(self, data):
+        if self._open:
+            self._text += data
+
+
+@pytest.mark.parametrize(("prefix", "status", "approval", "error"), [("", "Status", "Needs approval", "Error:"),
+                                                                     ("/cy", "Statws", "Angen cymeradwyaeth", "Gwall:")])
+def test_the_status_question_is_named_once_its_legend_being_the_sections_heading(
+    client, provider, service, prefix, status, approval, error,
+):
+    # A heading "Status" was followed by a legend "Status": a screen reader announced it twice.
+    client.force_login(provider)
+    url = prefix + reverse("listings:service_edit", args=[service.public_id])
+    page = client.get(url).content.decode()
+    outline = _Outline()
+    outline.feed(page)
+    assert f"{status} {approval}" in outline.names
+    assert status not in outline.names
+    assert all(a != b for a, b in zip(outline.names, outline.names[1:], strict=False)), outline.names
+    # Still a heading (h2) for those who move by headings, inside the radios' legend.
+    assert re.search(rf'<legend class="govuk-fieldset__legend govuk-fieldset__legend--m"><h2 class="govuk-fieldset__heading">'
+                     rf'{status} <strong', page)
+
+    # Its hint and, when sent wrong, its error are read with the legend; the summary links to the first radio.
+    page = client.post(url, form_data(service, status="gone")).content.decode()
+    with translation.override("cy" if prefix else "en"):
+        assert _description(page, status).endswith(f"{error} {STATUS_REQUIRED}")
+    assert '<a href="#id_status_0">' in page
+
+
 def test_restore_brings_back_an_earlier_version_including_coverage(moderator, provider, service, areas):
     original = service.history.order_by("-history_id").first()
     services.service_edit(

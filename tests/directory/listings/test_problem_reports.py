@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import sqlite3
 import threading
@@ -120,6 +121,68 @@ def test_resolving_records_who_and_when_and_leaves_the_queue(client, service, mo
     client.post(reverse("listings:report_resolve", args=[report.public_id]))
     report.refresh_from_db()
     assert report.resolved_at == resolved_at
+
+
+def _banner_form(page: str) -> str:
+    return re.search(r'<div class="govuk-notification-banner__content">.*?</div>', page, re.S).group(0)
+
+
+def test_the_resolved_message_carries_a_button_that_reopens_the_report(client, service, provider):
+    # "Mark as resolved" had no undo: a click on the wrong report's button lost it from every list.
+    report = ProblemReport.objects.create(service=service, reason="closed", comment="Gone")
+    client.force_login(provider)
+    page = client.post(reverse("listings:report_resolve", args=[report.public_id]), follow=True).content.decode()
+    report.refresh_from_db()
+    assert not report.is_open and "Gone" not in page
+    banner = _banner_form(page)
+    assert "Problem report marked as resolved: Own service, The service has closed." in banner
+    action = re.search(r'<form method="post" action="([^"]+)">', banner).group(1)
+    assert action == reverse("listings:report_reopen", args=[report.public_id])
+    assert 'name="csrfmiddlewaretoken"' in banner and "Reopen report" in banner
+
+    response = client.post(html.unescape(action), follow=True)
+    assert response.redirect_chain == [(reverse("listings:dashboard"), 302)]
+    report.refresh_from_db()
+    assert report.is_open and report.resolved_by is None
+    page = response.content.decode()
+    assert "Problem report reopened: Own service, The service has closed. It is listed as open again." in page
+    assert "“Gone”" in page  # listed again, with its button to resolve it
+    assert reverse("listings:report_resolve", args=[report.public_id]) in page
+
+
+def test_a_moderator_reopening_from_the_queue_goes_back_to_it(client, service, moderator):
+    report = ProblemReport.objects.create(service=service, reason="area", comment="Not Newport")
+    client.force_login(moderator)
+    page = client.post(
+        reverse("listings:report_resolve", args=[report.public_id]), {"next": "moderation"}, follow=True,
+    ).content.decode()
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)">', _banner_form(page)).group(1))
+    assert action == reverse("listings:report_reopen", args=[report.public_id]) + "?next=moderation"
+    response = client.post(action)
+    assert response["Location"] == reverse("listings:moderation")
+    assert "Not Newport" in client.get(reverse("listings:moderation")).content.decode()
+
+
+def test_reopening_an_open_report_says_so_and_changes_nothing(client, service, provider):
+    report = ProblemReport.objects.create(service=service, reason="area")
+    client.force_login(provider)
+    page = client.post(reverse("listings:report_reopen", args=[report.public_id]), follow=True).content.decode()
+    assert "This report is already open." in page
+    report.refresh_from_db()
+    assert report.is_open
+
+
+def test_resolving_and_reopening_say_so_in_welsh(client, service, provider):
+    report = ProblemReport.objects.create(service=service, reason="closed")
+    client.force_login(provider)
+    page = client.post(f"/cy{reverse('listings:report_resolve', args=[report.public_id])}", follow=True).content.decode()
+    banner = _banner_form(page)
+    assert "Nodwyd bod yr adroddiad am broblem wedi'i ddatrys: Own service, " in html.unescape(banner)
+    assert "Ailagor yr adroddiad" in banner and "Reopen" not in banner
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)">', banner).group(1))
+    assert action.startswith("/cy/")
+    page = client.post(action, follow=True).content.decode()
+    assert "Ailagorwyd yr adroddiad am broblem" in page and "Mae ar y rhestr o adroddiadau agored eto." in html.unescape(page)
 
 
 def test_the_error_summary_links_to_the_first_radio(client, service):

@@ -34,13 +34,13 @@ def number(n: int) -> str:
     return f"{n:,}"
 
 
-# ngettext on the limit: Welsh has four plural forms ("1 nod", "200 o nodau").
 CONTROL_CHARACTERS_TAKEN_OUT = gettext_lazy(
     "%(label)s had invisible characters in it that cannot be saved (text pasted from another program sometimes "
     "brings them). They have been taken out: check what is in the box, then send the form again."
 )
 
 
+# ngettext on the limit: Welsh has four plural forms ("1 nod", "200 o nodau").
 def too_long(label: object, limit: int, count: int) -> str:
     return ngettext(
         "%(label)s must be %(max)s character or fewer. It has %(count)s.",

@@ -110,7 +110,6 @@ def _with_max(message: str) -> str:
     return lazy(lambda: str(message) % {"max": ProblemReport.COMMENT_MAX_LENGTH}, str)()
 
 
-
 # What a person may type in each long box of a listing. A 200 KB description was accepted and
 # published (and past 2.5 MB the whole form was refused unread). Not on the model: Django holds a
 # TextField to no max_length (no validator, no database limit), and an Open Referral feed we import

@@ -689,13 +689,14 @@ def problem_report_resolve(*, report: ProblemReport, by) -> ProblemReport:
 
 
 @transaction.atomic
-def problem_report_reopen(*, report: ProblemReport, by) -> ProblemReport:
-    """Undo `problem_report_resolve` (a report marked resolved by mistake, or not put right after all).
+def problem_report_reopen(*, report: ProblemReport) -> ProblemReport:
+    """Undo `problem_report_resolve` (a report marked resolved by mistake, or not put right after all),
+    for the people who may resolve it (the views: `selectors.problem_report_get_for_editor`).
 
     It is open again as if never resolved: listed and counted as open, chased by its age since it was
     made (`chase_problem_reports`), and the reminder or escalation already sent for it is not sent again
-    (`reminded_at`, `escalated_at` are kept). `by` is asked for as for resolving: the views allow it to
-    the same people (`selectors.problem_report_get_for_editor`); no record of who resolved it is kept."""
+    (`reminded_at`, `escalated_at` are kept). Who resolved it goes with the date: a report keeps no
+    history of its own."""
     report = ProblemReport.objects.select_for_update().get(pk=report.pk)
     if report.is_open:
         raise ValidationError(REPORT_ALREADY_OPEN, code="open")

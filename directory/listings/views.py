@@ -457,12 +457,14 @@ def service_history(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
+def _from_moderation(request: HttpRequest) -> bool:
+    return "moderation" in (request.POST.get("next"), request.GET.get("next"))
+
+
 def _after_report(request: HttpRequest) -> str:
     """Where resolving or reopening a report goes back to: the moderation queue it was done from, else
     the provider's list (`return_to`)."""
-    if "moderation" in (request.POST.get("next"), request.GET.get("next")):
-        return reverse("listings:moderation")
-    return return_to.list_url(request)
+    return reverse("listings:moderation") if _from_moderation(request) else return_to.list_url(request)
 
 
 @login_required_post
@@ -477,8 +479,7 @@ def report_resolve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     else:
         # The confirmation carries its undo (a click on the wrong report's button): a "Reopen" button
         # posting back to the same place (templates/base.html, `reopen_action`).
-        back = _after_report(request)
-        query = "next=moderation" if back == reverse("listings:moderation") else return_to.next_query(back)
+        query = "next=moderation" if _from_moderation(request) else return_to.next_query(return_to.list_url(request))
         action = reverse("listings:report_reopen", args=[report.public_id]) + (f"?{query}" if query else "")
         messages.success(
             request,
@@ -496,7 +497,7 @@ def report_reopen(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if report is None:
         raise Http404
     try:
-        services.problem_report_reopen(report=report, by=request.user)
+        services.problem_report_reopen(report=report)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:

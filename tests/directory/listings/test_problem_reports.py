@@ -76,6 +76,16 @@ def test_an_over_long_comment_is_refused_with_a_message_and_kept_whole_not_cut_s
     assert not ProblemReport.objects.exists()
 
 
+def test_a_comment_counts_each_line_break_as_one_character_as_the_reporter_sees_it(client, service):
+    # A browser sends a line break as CR LF: 300 characters on three lines were refused as "It has 302".
+    url = reverse("listings:report_problem", args=[service.public_id])
+    typed = "\r\n".join(["a" * 99, "b" * 99, "c" * 100])
+    assert client.post(url, {"reason": "other", "comment": typed}).status_code == 302
+    assert ProblemReport.objects.get().comment == typed.replace("\r\n", "\n")
+    page = client.post(url, {"reason": "other", "comment": typed + "d"}).content.decode()
+    assert "Your comment must be 300 characters or fewer. It has 301." in page
+
+
 def test_an_unknown_service_is_404(client, db):
     assert client.get(reverse("listings:report_problem", args=["00000000-0000-0000-0000-000000000000"])).status_code == 404
 

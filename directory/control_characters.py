@@ -26,6 +26,11 @@ def strip(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def holds(text: str) -> bool:
+    """Whether `text` holds any of them (tabs and line breaks are not)."""
+    return _CONTROL.search(text) is not None
+
+
 def query_without(query: QueryDict) -> str | None:
     """`query` as a query string with every control character taken out of its names and values
     (a name that was nothing else left out), or None when it holds none (the usual case: the

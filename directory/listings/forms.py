@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from directory import personal_data, vocabulary
 from directory.form_messages import GovukMessages
 from directory.form_messages import number as _number
+from directory.forms import AgeField as SearchAgeField
 from directory.forms import WeeksField
 from directory.listings import fields, selectors
 from directory.models import UNSTATED_FIELDS, Area, Organisation, ProblemReport, Service, Unstated
@@ -28,6 +29,9 @@ AGE_ORDER = _("The youngest age must not be more than the oldest age.")
 # range with both ends wrong, which did not say which was which.
 AGE_MIN_RANGE = _("Enter the youngest age in years, from 0 to 25, like 4 or 4.5.")
 AGE_MAX_RANGE = _("Enter the oldest age in years, from 0 to 25, like 18.")
+# The boxes take "4 years" as the search's age box does; an age in months or weeks is not read as years.
+AGE_MIN_IN_MONTHS = _("Enter the youngest age in years, not months or weeks: for 18 months, enter 1.5.")
+AGE_MAX_IN_MONTHS = _("Enter the oldest age in years, not months or weeks: for 18 months, enter 1.5.")
 CAPACITY_INVALID = _("Enter the number of new referrals a year as a whole number, like 40, or leave it blank.")
 EMAIL_INVALID = _("Enter an email address in the correct format, like name@example.org.")
 REFERRAL_URL_INVALID = _("Enter the referral form's web address, like www.example.org/refer.")
@@ -105,8 +109,6 @@ def _with_max(message: str) -> str:
     here at import, so Welsh pages showed it in English."""
     return lazy(lambda: str(message) % {"max": ProblemReport.COMMENT_MAX_LENGTH}, str)()
 
-
-COMMENT_TOO_LONG = _with_max(_("Keep your comment to %(max)s characters or fewer."))
 
 # What a person may type in each long box of a listing. A 200 KB description was accepted and
 # published (and past 2.5 MB the whole form was refused unread). Not on the model: Django holds a
@@ -190,8 +192,9 @@ def _booleans(mapping: dict[str, str]) -> list[str]:
     return list(mapping.values())
 
 
-class AgeField(forms.DecimalField):
-    """Shows a stored age ("18.0") or a pending proposal's ("17.0") as a person types it: 18, 17, 4.5."""
+class AgeField(SearchAgeField):
+    """An age in years, typed as the search's age box takes it ("4", "4.5", "4 years", "4 oed"), shown
+    as a person types it: a stored age ("18.0") or a pending proposal's ("17.0") as 18, 17, 4.5."""
 
     def prepare_value(self, value):
         return fields.age_text(value) if value not in (None, "") else value
@@ -319,6 +322,8 @@ class ServiceForm(GovukMessages, forms.ModelForm):
         # A field's own messages also replace the model validators' ones of the same code (0 to 25).
         for name, message in (("age_min", AGE_MIN_RANGE), ("age_max", AGE_MAX_RANGE), ("capacity_per_year", CAPACITY_INVALID)):
             self.fields[name].error_messages.update(dict.fromkeys(_NUMBER_ERRORS, message))
+        self.fields["age_min"].error_messages["in_months"] = AGE_MIN_IN_MONTHS
+        self.fields["age_max"].error_messages["in_months"] = AGE_MAX_IN_MONTHS
         for name, message in (("name_en", NAME_REQUIRED), ("status", STATUS_REQUIRED),
                               ("age_min", AGE_MIN_REQUIRED), ("age_max", AGE_MAX_REQUIRED)):
             self.fields[name].error_messages["required"] = message
@@ -350,6 +355,10 @@ class ServiceForm(GovukMessages, forms.ModelForm):
                     "unstated": self._unstated(names),
                     "fields": bound,
                     "checkboxes": all(isinstance(self.fields[n].widget, forms.CheckboxInput) for n in names),
+                    # One question (the status): its radios' legend is the section's heading, said once.
+                    # (CheckboxSelectMultiple is a RadioSelect too: the areas stay a list of boxes under a heading.)
+                    "radios": len(names) == 1 and isinstance(self.fields[names[0]].widget, forms.RadioSelect)
+                    and not self.fields[names[0]].widget.allow_multiple_selected,
                     "needs_approval": self.show_approval_tags and any(n in fields.MODERATED_FIELDS for n in names),
                     "errors": [e for b in bound for e in b.errors],
                 }
@@ -497,19 +506,31 @@ class ServiceListFilterForm(forms.Form):
     )
 
 
-class ProblemReportForm(forms.Form):
+class TypedTextField(forms.CharField):
+    """A text box whose line breaks count as one character each, as the person sees them: browsers send
+    them as CR LF, and a comment of 300 characters over a few lines was refused as "It has 304"."""
+
+    def to_python(self, value: object) -> str:
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n")
+
+
+class ProblemReportForm(GovukMessages, forms.Form):
+    # Over the limit: "Your comment must be 300 characters or fewer. It has 412." (form_messages.too_long),
+    # the count of what was typed, which is kept in the box to shorten.
+    message_names = {"comment": _("Your comment")}
+
     reason = forms.ChoiceField(
         label=_("What is wrong?"), choices=ProblemReport.Reason.choices, widget=forms.RadioSelect,
         error_messages={"required": REASON_REQUIRED, "invalid_choice": REASON_REQUIRED},
     )
-    comment = forms.CharField(
+    comment = TypedTextField(
         label=_("Anything else we should know? (optional)"), required=False,
         max_length=ProblemReport.COMMENT_MAX_LENGTH,
         help_text=_with_max(_(
             "Do not include anything that could identify a child or family: no names, ages, "
             "addresses, dates of birth or case details. %(max)s characters at most."
         )),
-        error_messages={"max_length": COMMENT_TOO_LONG},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

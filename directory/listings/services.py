@@ -52,6 +52,7 @@ CHANGED_SINCE_OPENED = _(
 )
 REJECTION_NEEDS_REASON = _("Give a reason so the provider knows what to fix.")
 REPORT_ALREADY_RESOLVED = _("This report has already been resolved.")
+REPORT_ALREADY_OPEN = _("This report is already open.")
 UNKNOWN_AREA = _("Unknown area code: %(code)s")
 
 
@@ -683,5 +684,23 @@ def problem_report_resolve(*, report: ProblemReport, by) -> ProblemReport:
         raise ValidationError(REPORT_ALREADY_RESOLVED, code="resolved")
     report.resolved_at = timezone.now()
     report.resolved_by = by
+    report.save(update_fields=["resolved_at", "resolved_by"])
+    return report
+
+
+@transaction.atomic
+def problem_report_reopen(*, report: ProblemReport) -> ProblemReport:
+    """Undo `problem_report_resolve` (a report marked resolved by mistake, or not put right after all),
+    for the people who may resolve it (the views: `selectors.problem_report_get_for_editor`).
+
+    It is open again as if never resolved: listed and counted as open, chased by its age since it was
+    made (`chase_problem_reports`), and the reminder or escalation already sent for it is not sent again
+    (`reminded_at`, `escalated_at` are kept). Who resolved it goes with the date: a report keeps no
+    history of its own."""
+    report = ProblemReport.objects.select_for_update().get(pk=report.pk)
+    if report.is_open:
+        raise ValidationError(REPORT_ALREADY_OPEN, code="open")
+    report.resolved_at = None
+    report.resolved_by = None
     report.save(update_fields=["resolved_at", "resolved_by"])
     return report

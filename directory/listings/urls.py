@@ -21,6 +21,7 @@ urlpatterns = [
     path("manage/services/<uuid:public_id>/confirm/", views.service_confirm, name="service_confirm"),
     path("manage/services/<uuid:public_id>/history/", views.service_history, name="history"),
     path("manage/reports/<uuid:public_id>/resolve/", views.report_resolve, name="report_resolve"),
+    path("manage/reports/<uuid:public_id>/reopen/", views.report_reopen, name="report_reopen"),
     path("moderation/", views.moderation, name="moderation"),
     path("moderation/changes/<int:pk>/", views.change_detail, name="change_detail"),
     path("moderation/changes/<int:pk>/approve/", views.change_approve, name="change_approve"),

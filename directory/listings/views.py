@@ -44,6 +44,7 @@ from directory.listings.forms import (
     ServiceListFilterForm,
     WaitUpdateForm,
 )
+from directory.listings.templatetags.govuk import REOPEN_TAG
 from directory.models import Organisation, Service, ServiceChange
 from servicemap import rate_limits
 from servicemap.durations import DAY, duration_text
@@ -456,6 +457,16 @@ def service_history(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
+def _from_moderation(request: HttpRequest) -> bool:
+    return "moderation" in (request.POST.get("next"), request.GET.get("next"))
+
+
+def _after_report(request: HttpRequest) -> str:
+    """Where resolving or reopening a report goes back to: the moderation queue it was done from, else
+    the provider's list (`return_to`)."""
+    return reverse("listings:moderation") if _from_moderation(request) else return_to.list_url(request)
+
+
 @login_required_post
 def report_resolve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     report = selectors.problem_report_get_for_editor(user=request.user, public_id=public_id)
@@ -466,10 +477,33 @@ def report_resolve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
-        messages.success(request, _("Problem report marked as resolved."))
-    if request.POST.get("next") == "moderation":
-        return redirect("listings:moderation")
-    return redirect(return_to.list_url(request))
+        # The confirmation carries its undo (a click on the wrong report's button): a "Reopen" button
+        # posting back to the same place (templates/base.html, `reopen_action`).
+        query = "next=moderation" if _from_moderation(request) else return_to.next_query(return_to.list_url(request))
+        action = reverse("listings:report_reopen", args=[report.public_id]) + (f"?{query}" if query else "")
+        messages.success(
+            request,
+            _("Problem report marked as resolved: %(name)s, %(reason)s.") % {
+                "name": report.service.name, "reason": report.get_reason_display()},
+            extra_tags=REOPEN_TAG + action,
+        )
+    return redirect(_after_report(request))
+
+
+@login_required_post
+def report_reopen(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Open a resolved report again: whoever may resolve it may reopen it."""
+    report = selectors.problem_report_get_for_editor(user=request.user, public_id=public_id)
+    if report is None:
+        raise Http404
+    try:
+        services.problem_report_reopen(report=report)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Problem report reopened: %(name)s, %(reason)s. It is listed as open again.") % {
+            "name": report.service.name, "reason": report.get_reason_display()})
+    return redirect(_after_report(request))
 
 
 OVERDUE_PAGE_SIZE = 25

@@ -146,6 +146,40 @@ def test_no_field_keeps_djangos_own_message_for_what_a_person_can_get_wrong(klas
         assert not django_worded
 
 
+def _text_boxes() -> list[tuple[type, str]]:
+    """Every text box of the forms people send (POST) that say things the GOV.UK way."""
+    return [
+        (klass, name) for klass in FORMS if issubclass(klass, GovukMessages)
+        for name, field in _form(klass).fields.items()
+        if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput)
+        and (klass.__name__, name) not in UNREACHABLE
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "says"), [("en", "had invisible characters in it that cannot be saved"),
+                                                ("cy", "roedd ynddo nodau anweledig na ellir eu cadw")])
+@pytest.mark.parametrize(("klass", "name"), _text_boxes(), ids=lambda v: getattr(v, "__name__", v))
+def test_a_control_character_in_any_text_box_is_taken_out_and_said_for_that_box(klass, name, language, says):
+    # A NUL got Django's "Null characters are not allowed." (no box named, nothing to do); an escape
+    # character was saved. Pasted text brings them: the box shows the rest, to check and send again.
+    with translation.override(language):
+        form = _form(klass, {name: "Bangor\x00 Cent\x1bre"})
+        assert not form.is_valid()
+        shown = [str(message) for message in form.errors.get(name, [])]
+        label = str(form.message_names.get(name) or form.fields[name].label)
+        assert f"{label}{':' if language == 'cy' else ''} {says}" in " ".join(shown), shown
+        assert not any("Null characters" in m or "Null" in m for m in shown), shown
+        assert form[name].value() == "Bangor Centre"
+
+
+def test_the_walk_finds_the_listing_text_boxes():
+    names = {(k.__name__, name) for k, name in _text_boxes()}
+    assert {("ServiceForm", "name_en"), ("ServiceForm", "description_cy"), ("ServiceForm", "referral_email"),
+            ("OrganisationContactForm", "website"), ("LocationForm", "postcode"), ("ProblemReportForm", "comment"),
+            ("RejectForm", "reason")} <= names
+
+
 class _Limited(GovukMessages, forms.Form):
     message_names = {"reason": "The reason"}
     name = forms.CharField(label="Location name", max_length=5, min_length=2)

@@ -153,3 +153,15 @@ def page_query(context, param: str, number: int) -> str:
     params = context["request"].GET.copy()
     params[param] = number
     return "?" + params.urlencode()
+
+
+# A message's extra_tags starting so carry the address of the form that reopens the report it confirms.
+REOPEN_TAG = "reopen:"
+
+
+@register.filter
+def reopen_action(message) -> str:
+    """The address of the form that reopens the problem report a message says was resolved, or ""
+    (listings.views.report_resolve: the confirmation carries its undo)."""
+    tags = message.extra_tags or ""
+    return tags.removeprefix(REOPEN_TAG) if tags.startswith(REOPEN_TAG) else ""

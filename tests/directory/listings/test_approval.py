@@ -15,7 +15,9 @@ from django.utils import translation
 from directory import vocabulary
 from directory.listings import selectors, services
 from directory.listings.forms import (
+    AGE_MAX_IN_MONTHS,
     AGE_MAX_RANGE,
+    AGE_MIN_IN_MONTHS,
     AGE_MIN_RANGE,
     AGE_ORDER,
     EMAIL_INVALID,
@@ -246,6 +248,35 @@ def test_each_age_box_out_of_range_says_which_box_it_is(client, provider, servic
 
 
 @pytest.mark.parametrize(
+    ("language", "age_min", "age_max"),
+    [("en", "5 years", "16 years old"), ("en", "5yrs", "16 yrs"), ("cy", "5 oed", "16 mlwydd oed")],
+)
+def test_the_age_boxes_take_an_age_with_the_word_for_years_as_the_search_does(
+    client, provider, service, language, age_min, age_max,
+):
+    # The search's age box took "4 years"; the listing's refused it ("Enter the youngest age in years…").
+    client.force_login(provider)
+    prefix = "/cy" if language == "cy" else ""
+    response = client.post(
+        prefix + reverse("listings:service_edit", args=[service.public_id]),
+        form_data(service, age_min=age_min, age_max=age_max),
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    change = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    assert change.proposed == {"age_min": "5.0", "age_max": "16.0"}
+
+
+def test_an_age_in_months_is_told_to_be_given_in_years_in_welsh_too(client, provider, service):
+    client.force_login(provider)
+    url = "/cy" + reverse("listings:service_edit", args=[service.public_id])
+    page = client.post(url, form_data(service, age_min="6 mis")).content.decode()
+    assert "Rhowch yr oedran ieuengaf mewn blynyddoedd, nid mewn misoedd nac wythnosau: am 18 mis, rhowch 1.5." in page
+    assert "not months" not in page
+    assert "6 mis" in page  # what was typed stays in the box
+    assert not ServiceChange.objects.exists()
+
+
+@pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
         ({"age_min": "12", "age_max": "8"}, "age_min", AGE_ORDER),
@@ -257,6 +288,9 @@ def test_each_age_box_out_of_range_says_which_box_it_is(client, provider, servic
          PRE_TRIAL_CONFLICT),
         ({"age_max": "30"}, "age_max", AGE_MAX_RANGE),
         ({"age_min": "four"}, "age_min", AGE_MIN_RANGE),
+        ({"age_min": "6 months"}, "age_min", AGE_MIN_IN_MONTHS),
+        ({"age_max": "18 mths"}, "age_max", AGE_MAX_IN_MONTHS),
+        ({"age_min": "4.25 years"}, "age_min", AGE_MIN_RANGE),
         ({"name_en": ""}, "name_en", NAME_REQUIRED),
         ({"referral_email": "not-an-email"}, "referral_email", EMAIL_INVALID),
         ({"status": "gone"}, "status", STATUS_REQUIRED),
@@ -340,6 +374,58 @@ def test_an_error_on_a_group_of_boxes_or_one_box_is_read_with_it(client, provide
     html = client.get(reverse("listings:service_edit", args=[service.public_id])).content.decode()
     assert _description(html, "Who it supports") == "Select all that apply."
     assert _description(html, "id_requires_proceedings_finished") == ""
+
+
+class _Outline(HTMLParser):
+    """The names a screen reader announces for the page's sections: each heading and each legend
+    (a heading inside a legend is the legend's name, announced once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+        self._open: list[str] = []  # the headings and legends being read, outermost first
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("legend", "h1", "h2", "h3", "h4", "h5", "h6"):
+            if not self._open:
+                self._text = ""
+            self._open.append(tag)
+
+    def handle_endtag(self, tag):
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
+            if not self._open:
+                self.names.append(" ".join(self._text.split()))
+
+    def handle_data(self, data):
+        if self._open:
+            self._text += data
+
+
+@pytest.mark.parametrize(("prefix", "status", "approval", "error"), [("", "Status", "Needs approval", "Error:"),
+                                                                     ("/cy", "Statws", "Angen cymeradwyaeth", "Gwall:")])
+def test_the_status_question_is_named_once_its_legend_being_the_sections_heading(
+    client, provider, service, prefix, status, approval, error,
+):
+    # A heading "Status" was followed by a legend "Status": a screen reader announced it twice.
+    client.force_login(provider)
+    url = prefix + reverse("listings:service_edit", args=[service.public_id])
+    page = client.get(url).content.decode()
+    outline = _Outline()
+    outline.feed(page)
+    assert f"{status} {approval}" in outline.names
+    assert status not in outline.names
+    assert all(a != b for a, b in zip(outline.names, outline.names[1:], strict=False)), outline.names
+    # Still a heading (h2) for those who move by headings, inside the radios' legend.
+    assert re.search(rf'<legend class="govuk-fieldset__legend govuk-fieldset__legend--m"><h2 class="govuk-fieldset__heading">'
+                     rf'{status} <strong', page)
+
+    # Its hint and, when sent wrong, its error are read with the legend; the summary links to the first radio.
+    page = client.post(url, form_data(service, status="gone")).content.decode()
+    with translation.override("cy" if prefix else "en"):
+        assert _description(page, status).endswith(f"{error} {STATUS_REQUIRED}")
+    assert '<a href="#id_status_0">' in page
 
 
 def test_restore_brings_back_an_earlier_version_including_coverage(moderator, provider, service, areas):

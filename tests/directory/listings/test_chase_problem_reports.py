@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 
 from directory.accounts.services import account_language_set
 from directory.listings.reminders import REPORT_ESCALATION, REPORT_REMINDER, ReportFacts, problem_reports_due
+from directory.listings.services import problem_report_reopen, problem_report_resolve
 from directory.models import ProblemReport
 from tests.factories import MembershipFactory, OrganisationFactory, ServiceFactory, UserFactory
 from tests.job_log import job_log
@@ -276,6 +277,38 @@ def test_a_report_resolved_after_its_reminder_is_not_told_to_the_moderators(serv
     assert "0 problem report(s) reminded and 0 told to the moderators, in 0 email(s)" in out
     made.refresh_from_db()
     assert made.escalated_at is None
+
+
+def test_a_report_reopened_is_chased_by_its_age_as_if_never_resolved(service, provider, moderator):
+    made = report(service)
+    with time_machine.travel(datetime(2025, 3, 4, 10, tzinfo=UTC)):
+        problem_report_resolve(report=made, by=provider)
+    assert "0 problem report(s) reminded" in run("2025-03-10")
+    with time_machine.travel(datetime(2025, 3, 11, 10, tzinfo=UTC)):
+        problem_report_reopen(report=made)
+    # Open again at eight days: its editors are reminded (problem_report_readers), then the moderators told.
+    run("2025-03-12")
+    assert sent() == [("Reminder: problem report about Own service still open after a week", ["own@example.org"])]
+    mail.outbox.clear()
+    run("2025-03-17")
+    assert sent() == [("Problem report about Own service still open after two weeks", ["mod@example.org"])]
+
+
+def test_a_report_reopened_after_its_reminder_is_not_reminded_again(service, provider, moderator):
+    made = report(service)
+    run("2025-03-10")
+    assert len(mail.outbox) == 1
+    with time_machine.travel(datetime(2025, 3, 12, 10, tzinfo=UTC)):
+        problem_report_resolve(report=made, by=provider)
+    with time_machine.travel(datetime(2025, 3, 13, 10, tzinfo=UTC)):
+        problem_report_reopen(report=made)
+    mail.outbox.clear()
+    assert "0 problem report(s) reminded and 0 told to the moderators" in run("2025-03-13")
+    assert mail.outbox == []
+    run("2025-03-17")
+    assert sent() == [("Problem report about Own service still open after two weeks", ["mod@example.org"])]
+    made.refresh_from_db()
+    assert made.escalated_at is not None and made.is_open
 
 
 def test_a_backlog_report_first_chased_past_two_weeks_is_told_to_the_moderators_only_and_never_reminded(

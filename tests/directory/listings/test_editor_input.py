@@ -419,3 +419,32 @@ def test_an_over_long_name_or_cost_note_says_its_limit_the_govuk_way_and_keeps_t
     assert _value_of(page, "name_en") == "N" * 300  # what was typed is shown again to shorten
     service.refresh_from_db()
     assert service.name_en == "Own service" and not service.changes.exists()
+
+
+@pytest.mark.parametrize(("prefix", "says"), [
+    ("", "Description (English) had invisible characters in it that cannot be saved (text pasted from another "
+         "program sometimes brings them). They have been taken out: check what is in the box, then send the form again."),
+    ("/cy", "Disgrifiad (Saesneg): roedd ynddo nodau anweledig na ellir eu cadw"),
+])
+def test_a_nul_pasted_into_a_box_is_taken_out_and_said_and_the_rest_of_the_form_is_kept(
+    client, provider, service, prefix, says,
+):
+    # Django's "Null characters are not allowed." named no box and said nothing of what to do.
+    versions = service.history.count()
+    client.force_login(provider)
+    response = client.post(prefix + reverse("listings:service_edit", args=[service.public_id]), form_data(
+        service, description_en="Therapy for children\x00 and \x1b[0mfamilies.", referral_phone="02999 999999",
+        name_cy="Gwasanaeth Newydd",
+    ))
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert says in page and "Null characters" not in page
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', page, re.S).group(1)
+    assert '<a href="#id_description_en">' in summary
+    # The box holds the rest of the text, and no control character reaches the page; the other boxes what was typed.
+    assert re.search(r'<textarea[^>]*name="description_en"[^>]*>Therapy for children and \[0mfamilies\.</textarea>', page)
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page)
+    assert 'value="02999 999999"' in page and 'value="Gwasanaeth Newydd"' in page
+    service.refresh_from_db()
+    assert service.referral_phone == "01000 000000" and service.history.count() == versions
+    assert not ServiceChange.objects.exists()

@@ -14,7 +14,13 @@ from directory.accounts.models import Invitation
 from directory.listings import services
 from directory.models import ProblemReport, Service, ServiceChange, WaitingTimeReport
 from tests.directory.listings.conftest import form_data
-from tests.factories import OrganisationFactory, ProblemReportFactory, UnpublishedServiceFactory, UserFactory
+from tests.factories import (
+    OrganisationFactory,
+    ProblemReportFactory,
+    ResolvedProblemReportFactory,
+    UnpublishedServiceFactory,
+    UserFactory,
+)
 
 ROLES = ["anonymous", "other_provider", "own_provider", "moderator"]
 LOGIN = "/accounts/login/"
@@ -124,6 +130,25 @@ def test_resolving_a_problem_report(client_as, service, users, role, expected):
         assert report.resolved_at is not None
     else:
         assert report.resolved_at is None
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("anonymous", "login"), ("other_provider", 404), ("own_provider", "ok"), ("moderator", "ok")],
+)
+def test_reopening_a_problem_report_is_for_those_who_may_resolve_it(client_as, service, users, role, expected):
+    report = ResolvedProblemReportFactory(service=service)
+    response = client_as(role).post(reverse("listings:report_reopen", args=[report.public_id]))
+    assert_outcome(response, expected)
+    report.refresh_from_db()
+    assert report.is_open is (expected == "ok")
+
+
+def test_reopening_is_a_button_never_a_link(client_as, service):
+    report = ResolvedProblemReportFactory(service=service)
+    assert client_as("own_provider").get(reverse("listings:report_reopen", args=[report.public_id])).status_code == 405
+    report.refresh_from_db()
+    assert not report.is_open
 
 
 @pytest.fixture

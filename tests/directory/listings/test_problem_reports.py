@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import sqlite3
 import threading
@@ -14,7 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.urls import reverse
 
 from directory.accounts.services import account_language_set
-from directory.listings.forms import COMMENT_TOO_LONG, REASON_REQUIRED
+from directory.listings.forms import REASON_REQUIRED
 from directory.listings.services import problem_report_create
 from directory.mail_language import ENGLISH_BELOW
 from directory.models import ProblemReport
@@ -55,7 +56,9 @@ def test_a_report_needs_a_reason_and_a_short_comment(client, service):
     response = client.post(url, {"reason": "nonsense"})
     assert response.status_code == 200 and str(REASON_REQUIRED) in response.content.decode()
     response = client.post(url, {"reason": "other", "comment": "x" * 301})
-    assert response.status_code == 200 and str(COMMENT_TOO_LONG) in response.content.decode()
+    # The limit and the count of what was typed (GOV.UK's character count), not just "keep it short".
+    assert response.status_code == 200
+    assert "Your comment must be 300 characters or fewer. It has 301." in response.content.decode()
     assert not ProblemReport.objects.exists()
 
 
@@ -67,9 +70,20 @@ def test_an_over_long_comment_is_refused_with_a_message_and_kept_whole_not_cut_s
     assert 'name="comment"' in box and "maxlength" not in box, box
     typed = "The phone number on the listing rings a closed office. " * 7
     response = client.post(url, {"reason": "contact_details", "comment": typed})
-    assert response.status_code == 200 and str(COMMENT_TOO_LONG) in response.content.decode()
+    assert response.status_code == 200
+    assert f"Your comment must be 300 characters or fewer. It has {len(typed.strip())}." in response.content.decode()
     assert typed.strip() in response.content.decode()
     assert not ProblemReport.objects.exists()
+
+
+def test_a_comment_counts_each_line_break_as_one_character_as_the_reporter_sees_it(client, service):
+    # A browser sends a line break as CR LF: 300 characters on three lines were refused as "It has 302".
+    url = reverse("listings:report_problem", args=[service.public_id])
+    typed = "\r\n".join(["a" * 99, "b" * 99, "c" * 100])
+    assert client.post(url, {"reason": "other", "comment": typed}).status_code == 302
+    assert ProblemReport.objects.get().comment == typed.replace("\r\n", "\n")
+    page = client.post(url, {"reason": "other", "comment": typed + "d"}).content.decode()
+    assert "Your comment must be 300 characters or fewer. It has 301." in page
 
 
 def test_an_unknown_service_is_404(client, db):
@@ -117,6 +131,68 @@ def test_resolving_records_who_and_when_and_leaves_the_queue(client, service, mo
     client.post(reverse("listings:report_resolve", args=[report.public_id]))
     report.refresh_from_db()
     assert report.resolved_at == resolved_at
+
+
+def _banner_form(page: str) -> str:
+    return re.search(r'<div class="govuk-notification-banner__content">.*?</div>', page, re.S).group(0)
+
+
+def test_the_resolved_message_carries_a_button_that_reopens_the_report(client, service, provider):
+    # "Mark as resolved" had no undo: a click on the wrong report's button lost it from every list.
+    report = ProblemReport.objects.create(service=service, reason="closed", comment="Gone")
+    client.force_login(provider)
+    page = client.post(reverse("listings:report_resolve", args=[report.public_id]), follow=True).content.decode()
+    report.refresh_from_db()
+    assert not report.is_open and "Gone" not in page
+    banner = _banner_form(page)
+    assert "Problem report marked as resolved: Own service, The service has closed." in banner
+    action = re.search(r'<form method="post" action="([^"]+)">', banner).group(1)
+    assert action == reverse("listings:report_reopen", args=[report.public_id])
+    assert 'name="csrfmiddlewaretoken"' in banner and "Reopen report" in banner
+
+    response = client.post(html.unescape(action), follow=True)
+    assert response.redirect_chain == [(reverse("listings:dashboard"), 302)]
+    report.refresh_from_db()
+    assert report.is_open and report.resolved_by is None
+    page = response.content.decode()
+    assert "Problem report reopened: Own service, The service has closed. It is listed as open again." in page
+    assert "“Gone”" in page  # listed again, with its button to resolve it
+    assert reverse("listings:report_resolve", args=[report.public_id]) in page
+
+
+def test_a_moderator_reopening_from_the_queue_goes_back_to_it(client, service, moderator):
+    report = ProblemReport.objects.create(service=service, reason="area", comment="Not Newport")
+    client.force_login(moderator)
+    page = client.post(
+        reverse("listings:report_resolve", args=[report.public_id]), {"next": "moderation"}, follow=True,
+    ).content.decode()
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)">', _banner_form(page)).group(1))
+    assert action == reverse("listings:report_reopen", args=[report.public_id]) + "?next=moderation"
+    response = client.post(action)
+    assert response["Location"] == reverse("listings:moderation")
+    assert "Not Newport" in client.get(reverse("listings:moderation")).content.decode()
+
+
+def test_reopening_an_open_report_says_so_and_changes_nothing(client, service, provider):
+    report = ProblemReport.objects.create(service=service, reason="area")
+    client.force_login(provider)
+    page = client.post(reverse("listings:report_reopen", args=[report.public_id]), follow=True).content.decode()
+    assert "This report is already open." in page
+    report.refresh_from_db()
+    assert report.is_open
+
+
+def test_resolving_and_reopening_say_so_in_welsh(client, service, provider):
+    report = ProblemReport.objects.create(service=service, reason="closed")
+    client.force_login(provider)
+    page = client.post(f"/cy{reverse('listings:report_resolve', args=[report.public_id])}", follow=True).content.decode()
+    banner = _banner_form(page)
+    assert "Nodwyd bod yr adroddiad am broblem wedi'i ddatrys: Own service, " in html.unescape(banner)
+    assert "Ailagor yr adroddiad" in banner and "Reopen" not in banner
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)">', banner).group(1))
+    assert action.startswith("/cy/")
+    page = client.post(action, follow=True).content.decode()
+    assert "Ailagorwyd yr adroddiad am broblem" in page and "Mae ar y rhestr o adroddiadau agored eto." in html.unescape(page)
 
 
 def test_the_error_summary_links_to_the_first_radio(client, service):
@@ -180,9 +256,9 @@ def test_the_welsh_report_page_warns_and_refuses_a_long_comment_in_welsh(client,
     assert "Peidiwch â chynnwys unrhyw beth a allai adnabod plentyn neu deulu" in page
     assert "Do not include anything" not in page
 
-    page = client.post(url, {"reason": "other", "comment": "x" * 301}).content.decode()
-    assert "Cadwch eich sylw i 300 nod neu lai." in page
-    assert "Keep your comment" not in page
+    page = client.post(url, {"reason": "other", "comment": "x" * 1201}).content.decode()
+    assert "Eich sylw: rhaid iddo fod yn 300 o nodau neu lai. Mae ganddo 1,201." in page
+    assert "Your comment" not in page and "must be" not in page
 
 
 def test_a_comment_naming_a_child_is_refused_shown_again_and_nothing_is_stored(client, service):

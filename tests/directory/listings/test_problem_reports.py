@@ -195,6 +195,26 @@ def test_resolving_and_reopening_say_so_in_welsh(client, service, provider):
     assert "Ailagorwyd yr adroddiad am broblem" in page and "Mae ar y rhestr o adroddiadau agored eto." in html.unescape(page)
 
 
+def _resolve_button_names(page: str) -> list[str]:
+    buttons = re.findall(r'<button type="submit"[^>]*>(Mark as resolved.*?)</button>', page, re.S)
+    return [re.sub(r"<[^>]+>", "", button) for button in buttons]
+
+
+@pytest.mark.parametrize("who, url", [("moderator", "listings:moderation"), ("provider", "listings:dashboard")])
+def test_each_resolve_button_is_named_for_its_own_report(client, service, moderator, provider, who, url):
+    # Two reports on one listing gave two buttons a screen reader named alike ("Mark as resolved –
+    # Own service"): which one resolves which report could not be told apart in a list of buttons.
+    with time_machine.travel(datetime(2026, 11, 2, 9, 30, tzinfo=UTC)):
+        ProblemReport.objects.create(service=service, reason="area")
+    with time_machine.travel(datetime(2026, 11, 3, 14, 5, tzinfo=UTC)):
+        ProblemReport.objects.create(service=service, reason="area")
+    ProblemReport.objects.create(service=service, reason="closed")
+    client.force_login(moderator if who == "moderator" else provider)
+    names = _resolve_button_names(client.get(reverse(url)).content.decode())
+    assert len(names) == 3 and len(set(names)) == 3
+    assert "Mark as resolved – Own service, It does not cover my area, 2 Nov 2026 09:30" in names
+
+
 def test_the_error_summary_links_to_the_first_radio(client, service):
     page = client.post(reverse("listings:report_problem", args=[service.public_id]), {}).content.decode()
     assert 'href="#id_reason_0"' in page and 'id="id_reason_0"' in page

@@ -52,24 +52,35 @@ class ScaleBar(MacroElement):
         self.max_width = 100 if all(len(word) <= 2 for word in self.units.values()) else 200
 
 
-class ZoomButtonNames(MacroElement):
-    """Leaflet's + and − buttons named in the page's language: they said "Zoom in" and "Zoom out"
-    (their title and accessible name) on Welsh pages too. Leaflet names them only from the control's
-    options when the map is made, which folium gives no handle to, so they are renamed once made."""
+class ControlNames(MacroElement):
+    """Leaflet's own words on a map in the page's language: its + and − buttons said "Zoom in" and
+    "Zoom out" (their title and accessible name) on Welsh pages too, and the "Leaflet" link in the
+    corner "A JavaScript library for interactive maps". Leaflet takes them only from the controls'
+    options when the map is made, which folium gives no handle to, so they are renamed once made.
+    The link is renamed in the attribution's prefix, not in the page: Leaflet writes the corner
+    afresh from the prefix whenever a layer's attribution is added."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function (zoom, names) {
-            if (!zoom) { return; }
-            [[zoom._zoomInButton, names.in], [zoom._zoomOutButton, names.out]].forEach(function (pair) {
-                pair[0].title = pair[1];
-                pair[0].setAttribute("aria-label", pair[1]);
-            });
-        })({{ this._parent.get_name() }}.zoomControl, {{ this.names|tojson }});
+        (function (map, names) {
+            var zoom = map.zoomControl, attribution = map.attributionControl;
+            if (zoom) {
+                [[zoom._zoomInButton, names.in], [zoom._zoomOutButton, names.out]].forEach(function (pair) {
+                    pair[0].title = pair[1];
+                    pair[0].setAttribute("aria-label", pair[1]);
+                });
+            }
+            if (attribution && typeof attribution.options.prefix === "string") {
+                attribution.setPrefix(attribution.options.prefix.replace(
+                    'title="A JavaScript library for interactive maps"', 'title="' + names.leaflet + '"'));
+            }
+        })({{ this._parent.get_name() }}, {{ this.names|tojson }});
         {% endmacro %}
     """)
 
     def __init__(self) -> None:
         super().__init__()
-        self._name = "ZoomButtonNames"
-        self.names = {"in": gettext("Zoom in"), "out": gettext("Zoom out")}
+        self._name = "ControlNames"
+        # Leaflet's title, in words with no quote or markup (it goes into an attribute as it is).
+        self.names = {"in": gettext("Zoom in"), "out": gettext("Zoom out"),
+                      "leaflet": gettext("A JavaScript library for interactive maps")}

@@ -28,7 +28,7 @@ from jinja2 import Template
 
 from directory import map_motion, map_shapes
 from directory.map_icons import NoDefaultIcon
-from directory.map_scale import ScaleBar, ZoomButtonNames
+from directory.map_scale import ControlNames, ScaleBar
 from directory.map_text import text
 from directory.models import Location, Service
 from directory.selectors import Group
@@ -47,7 +47,7 @@ def _new_map(tiles_url: str, attribution: str, shapes_url: str) -> folium.Map:
     m = folium.Map(location=WALES_CENTRE, zoom_start=7, tiles=None)
     NoDefaultIcon().add_to(m)  # before any marker
     ScaleBar().add_to(m)  # folium's control_scale, in the page's language
-    ZoomButtonNames().add_to(m)
+    ControlNames().add_to(m)
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=attribution or " ").add_to(m)
     # On the instance: add_js_link() would change the list shared by every map.

@@ -33,7 +33,7 @@ from directory import map_motion, map_shapes
 from directory.bilingual import area_display_name
 from directory.boundaries import AreaShapes
 from directory.map_icons import NoDefaultIcon
-from directory.map_scale import ScaleBar, ZoomButtonNames
+from directory.map_scale import ControlNames, ScaleBar
 from directory.map_text import text
 from gaps import notes
 from gaps.layers import BASIS_SERVICES, NEED_CHILDREN, AreaResult
@@ -261,7 +261,7 @@ def build_gaps_map(
     )
     NoDefaultIcon().add_to(m)  # before the "None" labels' markers
     ScaleBar().add_to(m)  # folium's control_scale, in the page's language
-    ZoomButtonNames().add_to(m)
+    ControlNames().add_to(m)
     m.default_js = [("leaflet", static("vendor/leaflet/leaflet.js")), map_motion.script_link()]
     if shapes_url:
         m.default_js.append(map_shapes.script_link())

@@ -160,15 +160,22 @@ def test_the_maps_scale_bar_is_in_welsh_on_welsh_pages(live_server, sample_direc
 
 
 @pytest.mark.browser
-def test_the_maps_zoom_buttons_are_named_in_the_pages_language(live_server, sample_directory, page):
+def test_the_maps_controls_are_named_in_the_pages_language(live_server, sample_directory, page):
     """Leaflet's + and − said "Zoom in" and "Zoom out" to a screen reader on Welsh pages too (and in
-    their tooltips); the map's own nonced script renames them."""
+    their tooltips), and its corner link "A JavaScript library for interactive maps"; the map's own
+    nonced script renames them."""
     from playwright.sync_api import expect
 
     problems = _watch(page)
-    for prefix, zoom_in, zoom_out in (("/cy", "Chwyddo i mewn", "Chwyddo allan"), ("", "Zoom in", "Zoom out")):
+    languages = (
+        ("/cy", "Chwyddo i mewn", "Chwyddo allan", "Llyfrgell JavaScript ar gyfer mapiau rhyngweithiol"),
+        ("", "Zoom in", "Zoom out", "A JavaScript library for interactive maps"),
+    )
+    for prefix, zoom_in, zoom_out, leaflet in languages:
         for path in ("/search/?postcode=CF10+1&view=map", f"/services/{sample_directory.public_id}/", "/gaps/"):
             page.goto(f"{live_server.url}{prefix}{path}")
             expect(page.get_by_role("button", name=zoom_in, exact=True)).to_have_attribute("title", zoom_in)
             expect(page.get_by_role("button", name=zoom_out, exact=True)).to_have_attribute("title", zoom_out)
+            expect(page.locator('.leaflet-control-attribution a[href="https://leafletjs.com"]')).to_have_attribute(
+                "title", leaflet)
     assert problems == []

@@ -288,6 +288,19 @@ def test_each_long_box_takes_up_to_its_limit_and_no_more(client, provider, servi
     assert "x" * limit in (getattr(service, name), pending and pending.proposed.get(name))
 
 
+def test_a_line_break_counts_as_one_character_as_the_provider_sees_it(client, provider, service):
+    # A browser sends each line break as CR LF: 3,000 characters in paragraphs were refused as more.
+    from directory.listings.forms import TEXT_TOO_LONG
+
+    client.force_login(provider)
+    paragraph = "x" * 299 + "\n"
+    assert _edit(client, service, description_en=(paragraph * 10).strip().replace("\n", "\r\n")).status_code == 302
+    over = (paragraph * 10 + "y" * 5).replace("\n", "\r\n")  # 3,005 as seen
+    response = _edit(client, service, description_en=over)
+    assert response.context["form"].errors["description_en"] == [str(TEXT_TOO_LONG % {
+        "label": "Description (English)", "max": "3,000", "count": "3,005"})]
+
+
 def test_an_imported_long_description_does_not_stop_other_edits_but_a_change_to_it_must_fit(client, provider, service):
     # An Open Referral feed may describe a service at more length than the form takes: kept as imported.
     imported = "An imported paragraph.\nAnother line. " * 200

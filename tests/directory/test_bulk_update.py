@@ -572,3 +572,13 @@ def test_the_check_page_and_its_warning_are_in_welsh_on_the_welsh_page(moderator
     response = _confirm(moderator_client, check_page, path=f"/cy{CONFIRM}")
     assert response.status_code == 302 and response["Location"] == f"/cy{PAGE}"
     assert set(Service.objects.values_list("status", flat=True)) == {Service.Status.CLOSED}
+
+
+def test_a_check_page_left_open_for_more_than_an_hour_asks_to_upload_again(moderator_client, services):
+    before = _directory_state()
+    token = _token(_upload(moderator_client, _close_everything(_download(moderator_client))))
+    with time_machine.travel(timezone.now() + timedelta(minutes=61)):
+        response = moderator_client.post(CONFIRM, {"check": token})
+    assert response.status_code == 400
+    assert "This check has expired or could not be read" in response.content.decode()
+    assert _directory_state() == before

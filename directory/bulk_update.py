@@ -10,24 +10,32 @@ left alone even if the service changed on the site meanwhile (a change approved,
 file is compared with the service as it was then (`states_at`), so uploading an old file never undoes
 them; a value changed in the file and on the site since is refused, to download again.
 
+An upload saves nothing: a valid file with changes is shown on a check page (`summarise`), which
+carries the file's text in a signed token (`sign_check`; no state on the server). Confirming runs every
+check again on the services as they are then (`check_file`) and saves only if the changes are still the
+ones shown (`fingerprint`): a service changed on the site in between refuses the whole file.
+
 Parsing and checking are pure (`check_upload` takes the states as plain values); only
-`current_states` and `states_at` read and `apply_changes` writes.
+`current_states`, `states_at` and `check_file` read and `apply_changes` writes.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core import signing
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from directory.models import Service, WaitingTimeReport
 from directory.oruk.selectors import with_current_wait
@@ -411,3 +419,159 @@ def apply_changes(changes: list[Change], *, user) -> Applied:
             report.save()
             waits += 1
     return Applied(statuses=statuses, waits=waits)
+
+
+def check_file(text: str, *, today: date) -> tuple[UploadResult, dict[uuid.UUID, CurrentState]]:
+    """Every check of an upload's text against the services as they are now (and as they were when
+    the file was downloaded), with those current states. Run on upload and again on confirm."""
+    try:
+        then = states_when_downloaded(text)
+    except ValueError as exc:
+        return UploadResult([], [str(exc)], whole_file=True), {}
+    states = {state.public_id: state for state in current_states()}
+    return check_upload(text, states, today=today, then=then), states
+
+
+# --- the check page ---------------------------------------------------------------------------
+
+# More listings than this closed or paused by one file, or a fifth of the directory, gets a warning.
+WARN_CLOSING_OVER = 5
+WARN_CLOSING_SHARE = 0.2
+SHOW_CHANGES = 100  # the check page lists this many changes, then says how many more
+CHECK_SALT = "directory.bulk_update.check"
+CHECK_MAX_AGE = 60 * 60  # seconds: an hour to read the check page and confirm
+CHECK_EXPIRED = gettext_lazy(
+    "This check has expired or could not be read, so nothing was saved. Upload the file again."
+)
+CHANGED_SINCE_CHECK = gettext_lazy(
+    "A service in the file was changed on the site after you checked the file, so nothing was saved. "
+    "Upload the file again to check the changes."
+)
+_CLOSING = {Service.Status.CLOSED, Service.Status.PAUSED}
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One change as the check page shows it."""
+
+    public_id: uuid.UUID
+    organisation: str
+    name: str
+    status_from: str
+    status_to: str | None
+    wait: tuple[int, bool, date] | None
+
+    @property
+    def status_from_label(self) -> str:
+        return Service.Status(self.status_from).label
+
+    @property
+    def status_to_label(self) -> str:
+        return Service.Status(self.status_to).label if self.status_to else ""
+
+    @property
+    def wait_weeks(self) -> int | None:
+        return self.wait[0] if self.wait else None
+
+    @property
+    def wait_referrals_open(self) -> bool | None:
+        return self.wait[1] if self.wait else None
+
+    @property
+    def wait_as_of(self) -> date | None:
+        return self.wait[2] if self.wait else None
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    lines: list[ChangeLine]
+    statuses: int  # statuses changed
+    closing: int  # of which to closed or paused
+    waits: int  # waiting times recorded
+    unchanged_rows: int
+    services: int  # in the directory
+
+    @property
+    def warn(self) -> bool:
+        """Many listings would close or pause: one mistaken column filled down closes them all."""
+        share = self.closing >= WARN_CLOSING_SHARE * self.services
+        return self.closing > WARN_CLOSING_OVER or (self.closing > 0 and share)
+
+    @property
+    def closing_percent(self) -> int:
+        return round(100 * self.closing / self.services) if self.services else 0
+
+    @property
+    def shown(self) -> list[ChangeLine]:
+        return self.lines[:SHOW_CHANGES]
+
+    @property
+    def more(self) -> int:
+        return max(len(self.lines) - SHOW_CHANGES, 0)
+
+
+def summarise(result: UploadResult, states: dict[uuid.UUID, CurrentState]) -> CheckSummary:
+    """What a checked file would change, for the check page: counts and a line a change, in the file's order."""
+    lines = []
+    for change in result.changes:
+        state = states[change.public_id]
+        lines.append(
+            ChangeLine(change.public_id, state.organisation, state.name, state.status, change.status, change.wait)
+        )
+    return CheckSummary(
+        lines=lines,
+        statuses=sum(1 for line in lines if line.status_to),
+        closing=sum(1 for line in lines if line.status_to in _CLOSING),
+        waits=sum(1 for line in lines if line.wait),
+        unchanged_rows=result.unchanged_rows,
+        services=len(states),
+    )
+
+
+def fingerprint(changes: list[Change], states: dict[uuid.UUID, CurrentState]) -> str:
+    """A digest of the changes and of the services they change as they are now: equal on confirm only
+    if the same changes would be made to services that have not changed since the check."""
+    items = []
+    for change in changes:
+        state = states[change.public_id]
+        items.append(
+            [str(change.public_id), state.status, _jsonable(_wait_of(state)), change.status, _jsonable(change.wait)]
+        )
+    items.sort()
+    return hashlib.sha256(json.dumps(items).encode()).hexdigest()
+
+
+def _jsonable(wait: tuple | None) -> list | None:
+    return None if wait is None else [value.isoformat() if isinstance(value, date) else value for value in wait]
+
+
+def sign_check(text: str, changes: list[Change], states: dict[uuid.UUID, CurrentState], *, user_id: int) -> str:
+    """The token the check page's form carries: the file's text (compressed) and what was checked, signed."""
+    payload = {"text": text, "checked": fingerprint(changes, states), "user": user_id}
+    return signing.dumps(payload, salt=CHECK_SALT, compress=True)
+
+
+def unsign_check(token: str, *, user_id: int) -> tuple[str, str]:
+    """The file's text and fingerprint from a token this user was given less than an hour ago;
+    ValueError (with the message to show) for an expired, altered or someone else's token."""
+    try:
+        payload = signing.loads(token, salt=CHECK_SALT, max_age=CHECK_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired is one
+        raise ValueError(CHECK_EXPIRED) from None
+    if not isinstance(payload, dict) or payload.get("user") != user_id:
+        raise ValueError(CHECK_EXPIRED)
+    return str(payload["text"]), str(payload["checked"])
+
+
+def saved_message(applied: Applied, unchanged_rows: int) -> str:
+    return _(
+        "Saved: %(statuses)d statuses changed and %(waits)d waiting times recorded. %(unchanged)d rows had no changes."
+    ) % {"statuses": applied.statuses, "waits": applied.waits, "unchanged": unchanged_rows}
+
+
+def nothing_to_save_message(unchanged_rows: int) -> str:
+    return ngettext(
+        "Nothing was saved: the file’s %(count)d row changes nothing.",
+        "Nothing was saved: none of the file’s %(count)d rows changes anything.",
+        unchanged_rows,
+    ) % {"count": unchanged_rows}

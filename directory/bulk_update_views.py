@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -48,38 +50,57 @@ def bulk_update_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _upload_page(
+    request: HttpRequest, form: UploadForm, *, file_errors: Sequence[str] = (), row_errors: Sequence[str] = ()
+) -> HttpResponse:
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "file_errors": list(file_errors), "row_errors": list(row_errors)}
+    return render(request, "directory/bulk_update.html", context, status=status)
+
+
+def _errors(result: bulk_update.UploadResult) -> dict[str, list[str]]:
+    # A whole-file error is said of the file, without "Fix this row": there is no row to fix.
+    return {"file_errors": result.errors} if result.whole_file else {"row_errors": result.errors}
+
+
 def bulk_update_page(request: HttpRequest) -> HttpResponse:
+    """Upload: check every row, then show the changes to confirm (nothing is saved here)."""
     if (response := _require_moderator(request)) is not None:
         return response
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
-    row_errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        text, file_error = bulk_update.decode_upload(form.cleaned_data["csv_file"].read())
-        then = None
-        if not file_error:
-            try:
-                then = bulk_update.states_when_downloaded(text)
-            except ValueError as exc:
-                file_error = str(exc)
-        if file_error:
-            form.add_error("csv_file", file_error)
-        else:
-            states = {state.public_id: state for state in bulk_update.current_states()}
-            result = bulk_update.check_upload(text, states, today=timezone.localdate(), then=then)
-            if result.whole_file:
-                # Said of the file, without "Fix this row": there is no row to fix.
-                for error in result.errors:
-                    form.add_error("csv_file", error)
-            else:
-                row_errors = result.errors
-            if not result.errors:
-                applied = bulk_update.apply_changes(result.changes, user=request.user)
-                messages.success(
-                    request,
-                    _("Saved: %(statuses)d statuses changed and %(waits)d waiting times recorded. "
-                      "%(unchanged)d rows had no changes.")
-                    % {"statuses": applied.statuses, "waits": applied.waits, "unchanged": result.unchanged_rows},
-                )
-                return redirect("directory:bulk_update")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "directory/bulk_update.html", {"form": form, "row_errors": row_errors}, status=status)
+    if request.method != "POST" or not form.is_valid():
+        return _upload_page(request, form)
+    text, file_error = bulk_update.decode_upload(form.cleaned_data["csv_file"].read())
+    if file_error:
+        return _upload_page(request, form, file_errors=[file_error])
+    result, states = bulk_update.check_file(text, today=timezone.localdate())
+    if result.errors:
+        return _upload_page(request, form, **_errors(result))
+    if not result.changes:
+        messages.info(request, bulk_update.nothing_to_save_message(result.unchanged_rows))
+        return redirect("directory:bulk_update")
+    context = {
+        "summary": bulk_update.summarise(result, states),
+        "token": bulk_update.sign_check(text, result.changes, states, user_id=request.user.pk),
+    }
+    return render(request, "directory/bulk_update_check.html", context)
+
+
+def bulk_update_confirm(request: HttpRequest) -> HttpResponse:
+    """Confirm: check the file again on the services as they are now; save only the changes that were shown."""
+    if (response := _require_moderator(request)) is not None:
+        return response
+    if request.method != "POST":
+        return redirect("directory:bulk_update")
+    try:
+        text, checked = bulk_update.unsign_check(request.POST.get("check", ""), user_id=request.user.pk)
+    except ValueError as exc:
+        return _upload_page(request, UploadForm(), file_errors=[str(exc)])
+    result, states = bulk_update.check_file(text, today=timezone.localdate())
+    if result.errors:
+        return _upload_page(request, UploadForm(), **_errors(result))
+    if bulk_update.fingerprint(result.changes, states) != checked:
+        return _upload_page(request, UploadForm(), file_errors=[str(bulk_update.CHANGED_SINCE_CHECK)])
+    applied = bulk_update.apply_changes(result.changes, user=request.user)
+    messages.success(request, bulk_update.saved_message(applied, result.unchanged_rows))
+    return redirect("directory:bulk_update")

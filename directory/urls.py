@@ -18,5 +18,6 @@ urlpatterns = [
     path("shortlist/clear/", views.shortlist_clear_view, name="shortlist_clear"),
     path("about-the-data/", views.about_data, name="about_data"),
     path("moderation/waits/", bulk_update_views.bulk_update_page, name="bulk_update"),
+    path("moderation/waits/confirm/", bulk_update_views.bulk_update_confirm, name="bulk_update_confirm"),
     path("moderation/waits.csv", bulk_update_views.bulk_update_csv, name="bulk_update_csv"),
 ]

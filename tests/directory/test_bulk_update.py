@@ -1,4 +1,5 @@
-"""Moderators' CSV bulk update of statuses and waits: download, check every row, save all or nothing."""
+"""Moderators' CSV bulk update of statuses and waits: download, check every row, show the changes, save all
+or nothing on confirm."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +21,8 @@ from tests.factories import ServiceFactory, UserFactory, WaitingTimeReportFactor
 TODAY = date(2025, 6, 30)
 PAGE = "/moderation/waits/"
 DOWNLOAD = "/moderation/waits.csv"
+CONFIRM = "/moderation/waits/confirm/"
+TOKEN = re.compile(r'<input type="hidden" name="check" value="([^"]+)">')
 
 
 @pytest.fixture
@@ -47,8 +51,30 @@ def _upload_bytes(client, content: bytes):
     return client.post(PAGE, {"csv_file": SimpleUploadedFile("waits.csv", content, content_type="text/csv")})
 
 
+def _token(check_page) -> str:
+    assert check_page.status_code == 200, check_page.content.decode()[:2000]
+    return TOKEN.search(check_page.content.decode())[1]
+
+
+def _confirm(client, check_page, *, path=CONFIRM):
+    """Press "Confirm and save" on the check page an upload showed."""
+    return client.post(path, {"check": _token(check_page)})
+
+
+def _save(client, rows: list[dict], **kwargs):
+    """Upload the rows and confirm the changes shown."""
+    return _confirm(client, _upload(client, rows, **kwargs))
+
+
+def _directory_state() -> tuple:
+    return (
+        sorted(Service.objects.values_list("public_id", "status")),
+        sorted(WaitingTimeReport.objects.values_list("service_id", "weeks", "referrals_open", "as_of")),
+    )
+
+
 def test_anonymous_users_are_sent_to_log_in(db, client):
-    for path in (PAGE, DOWNLOAD):
+    for path in (PAGE, DOWNLOAD, CONFIRM):
         response = client.get(path)
         assert response.status_code == 302 and "login" in response["Location"]
 
@@ -59,6 +85,7 @@ def test_non_moderators_are_refused(db, client, staff):
     assert client.get(PAGE).status_code == 403
     assert client.get(DOWNLOAD).status_code == 403
     assert _upload_bytes(client, b"service_id\n").status_code == 403
+    assert client.post(CONFIRM, {"check": "x"}).status_code == 403
 
 
 def test_the_page_explains_the_steps(moderator_client, services):
@@ -100,7 +127,7 @@ def test_an_edited_file_saves_statuses_and_appends_waits(moderator_client, servi
             row["wait_weeks"] = "3"  # date left as downloaded: dated today
         else:
             row |= {"status": "paused", "wait_weeks": "0", "referrals_open": "no"}
-    response = _upload(moderator_client, rows)
+    response = _save(moderator_client, rows)
     assert response.status_code == 302
     waiting, never = services["waiting"], services["never"]
     never.refresh_from_db()
@@ -112,12 +139,13 @@ def test_an_edited_file_saves_statuses_and_appends_waits(moderator_client, servi
     assert b"1 statuses changed and 2 waiting times recorded" in followed.content
 
 
-def test_an_unchanged_file_changes_nothing(moderator_client, services):
-    before = WaitingTimeReport.objects.count()
+def test_an_unchanged_file_changes_nothing_and_says_so(moderator_client, services):
+    before = _directory_state()
     response = _upload(moderator_client, _download(moderator_client))
-    assert response.status_code == 302
-    assert WaitingTimeReport.objects.count() == before
-    assert b"2 rows had no changes" in moderator_client.get(response["Location"]).content
+    assert response.status_code == 302  # no check page: there is nothing to confirm
+    assert _directory_state() == before
+    page = moderator_client.get(response["Location"]).content.decode()
+    assert "Nothing was saved: none of the file’s 2 rows changes anything." in page
 
 
 def test_a_file_with_bad_rows_saves_nothing_and_names_every_row(moderator_client, services):
@@ -232,7 +260,7 @@ def test_a_downloaded_file_with_such_a_name_uploads_unchanged(moderator_client, 
     services["waiting"].name = "=1+1"
     services["waiting"].save()
     response = _upload(moderator_client, _download(moderator_client))
-    assert response.status_code == 302
+    assert response.status_code == 302  # nothing to change
     assert Service.objects.get(pk=services["waiting"].pk).name == "=1+1"
 
 
@@ -254,10 +282,10 @@ def test_a_file_saved_by_excel_with_uk_dates_is_read(moderator_client, services)
     rows = _download(moderator_client)
     unchanged = _upload_bytes(moderator_client, _as_excel_saves_it(rows))
     assert unchanged.status_code == 302
-    assert b"2 rows had no changes" in moderator_client.get(unchanged["Location"]).content
+    assert "none of the file’s 2 rows changes anything" in moderator_client.get(unchanged["Location"]).content.decode()
     waiting = next(row for row in rows if row["service"] == "Waiting service")
     waiting |= {"wait_weeks": "3", "wait_as_of": date.today().isoformat()}
-    response = _upload_bytes(moderator_client, _as_excel_saves_it(rows))
+    response = _confirm(moderator_client, _upload_bytes(moderator_client, _as_excel_saves_it(rows)))
     assert response.status_code == 302
     latest = services["waiting"].waiting_times.order_by("-as_of", "-recorded_at").first()
     assert (latest.weeks, latest.as_of) == (3, date.today())
@@ -268,7 +296,7 @@ def test_a_file_saved_with_semicolons_between_columns_is_read(moderator_client, 
     # the upload said the file had no service_id column, though it plainly had.
     rows = _download(moderator_client)
     next(row for row in rows if row["service"] == "Waiting service")["wait_weeks"] = "5"
-    response = _upload_bytes(moderator_client, _as_excel_saves_it(rows, delimiter=";"))
+    response = _confirm(moderator_client, _upload_bytes(moderator_client, _as_excel_saves_it(rows, delimiter=";")))
     assert response.status_code == 302
     assert services["waiting"].waiting_times.order_by("-as_of", "-recorded_at").first().weeks == 5
 
@@ -286,7 +314,7 @@ def test_a_file_downloaded_before_a_status_change_does_not_undo_it(moderator_cli
     rows = _download(moderator_client)
     _set_status(services["waiting"], Service.Status.PAUSED)
     next(row for row in rows if row["service"] == "No wait reported")["status"] = "closed"  # the moderator's edit
-    response = _upload(moderator_client, rows)
+    response = _save(moderator_client, rows)
     assert response.status_code == 302
     services["waiting"].refresh_from_db()
     services["never"].refresh_from_db()
@@ -346,7 +374,7 @@ def test_a_file_without_downloaded_at_is_checked_against_the_services_as_they_ar
     # One made by hand, or downloaded before the column was added: nothing to compare with.
     rows = _download(moderator_client)
     _set_status(services["waiting"], Service.Status.PAUSED)
-    response = _upload(moderator_client, rows, header=bulk_update.COLUMNS[:-1])
+    response = _save(moderator_client, rows, header=bulk_update.COLUMNS[:-1])
     assert response.status_code == 302
     services["waiting"].refresh_from_db()
     assert services["waiting"].status == Service.Status.ACTIVE
@@ -374,3 +402,183 @@ def test_a_row_changed_on_the_site_since_is_said_in_welsh_on_the_welsh_page(mode
     response = moderator_client.post(f"/cy{PAGE}", {"csv_file": SimpleUploadedFile("w.csv", out.getvalue().encode())})
     assert response.status_code == 400
     assert "newidiwyd y statws ar y wefan i “paused” ar ôl" in response.content.decode()
+
+
+# --- check, then confirm ------------------------------------------------------------------------
+
+
+def _close_everything(rows: list[dict]) -> list[dict]:
+    """The mistake the check page is for: "closed" filled down the status column."""
+    return [row | {"status": "closed"} for row in rows]
+
+
+def test_an_upload_shows_the_changes_to_check_and_saves_nothing(moderator_client, services):
+    # An upload was saved at once: one file with "closed" filled down closed every listing.
+    rows = _download(moderator_client)
+    next(row for row in rows if row["service"] == "Waiting service")["wait_weeks"] = "3"
+    next(row for row in rows if row["service"] == "No wait reported")["status"] = "paused"
+    before = _directory_state()
+    response = _upload(moderator_client, rows)
+    assert response.status_code == 200
+    assert _directory_state() == before
+    page = response.content.decode()
+    assert '<h1 class="govuk-heading-l">Check the changes before you save them</h1>' in page
+    assert re.search(r"Statuses changed</dt>\s*<dd[^>]*>1 \(1 to closed or paused\)</dd>", page)
+    assert re.search(r"Waiting times recorded</dt>\s*<dd[^>]*>1</dd>", page)
+    assert re.search(r"Rows with no changes</dt>\s*<dd[^>]*>0</dd>", page)
+    never = services["never"]
+    assert f'<a class="govuk-link" href="/services/{never.public_id}/">No wait reported</a>' in page
+    assert 'Taking referrals <span aria-hidden="true">→</span>' in page and "<strong>Referrals paused</strong>" in page
+    assert f'3 weeks, Referrals open</td>\n      <td class="govuk-table__cell">{date.today():%-d %B %Y}</td>' in page
+    assert "Confirm and save" in page
+    assert '<a class="govuk-link" href="/moderation/waits/">Cancel</a>' in page
+
+
+def test_confirming_saves_the_changes_that_were_checked(moderator_client, services):
+    rows = _close_everything(_download(moderator_client))
+    response = _save(moderator_client, rows)
+    assert response.status_code == 302 and response["Location"] == PAGE
+    assert set(Service.objects.values_list("status", flat=True)) == {Service.Status.CLOSED}
+    assert b"Saved: 2 statuses changed and 0 waiting times recorded. 0 rows had no changes." in (
+        moderator_client.get(PAGE).content
+    )
+
+
+def test_cancel_saves_nothing(moderator_client, services):
+    before = _directory_state()
+    check_page = _upload(moderator_client, _close_everything(_download(moderator_client)))
+    cancel = re.search(r'<a class="govuk-link" href="([^"]+)">Cancel</a>', check_page.content.decode())[1]
+    assert moderator_client.get(cancel).status_code == 200
+    assert _directory_state() == before
+
+
+def test_many_listings_closed_at_once_get_a_warning_that_takes_the_focus(moderator_client, services):
+    page = _upload(moderator_client, _close_everything(_download(moderator_client))).content.decode()
+    warning = re.search(r'<div class="govuk-notification-banner" role="alert"[^>]*>.*?</div>\s*</div>', page, re.S)
+    assert warning is not None  # role="alert": GOV.UK Frontend focuses it, so it is read out first
+    assert "This file closes or pauses 2 services (100% of the directory)." in warning[0]
+
+
+def test_a_change_or_two_in_a_large_directory_gets_no_warning():
+    def summary(closing: int, services: int) -> bulk_update.CheckSummary:
+        return bulk_update.CheckSummary([], closing, closing, 0, 0, services)
+
+    assert not summary(0, 10).warn
+    assert not summary(1, 100).warn
+    assert not summary(5, 100).warn
+    assert summary(6, 100).warn  # more than a handful
+    assert summary(2, 10).warn  # a fifth of the directory
+
+
+def test_a_long_list_of_changes_is_cut_and_says_how_many_more(moderator_client, services, monkeypatch):
+    monkeypatch.setattr(bulk_update, "SHOW_CHANGES", 1)
+    page = _upload(moderator_client, _close_everything(_download(moderator_client))).content.decode()
+    assert page.count('<tr class="govuk-table__row">\n      <th scope="row"') == 1
+    assert "And 1 more change, not listed here. Confirming saves every change in the file." in page
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"), lambda token: "", lambda token: "x:y:z"],
+    ids=["altered", "missing", "made-up"],
+)
+def test_a_tampered_token_is_refused_and_saves_nothing(moderator_client, services, alter):
+    before = _directory_state()
+    token = _token(_upload(moderator_client, _close_everything(_download(moderator_client))))
+    response = moderator_client.post(CONFIRM, {"check": alter(token)})
+    assert response.status_code == 400
+    assert "This check has expired or could not be read, so nothing was saved. Upload the file again." in (
+        response.content.decode()
+    )
+    assert "govuk-error-summary" in response.content.decode()
+    assert _directory_state() == before
+
+
+def test_a_token_from_another_moderators_check_is_refused(moderator_client, services):
+    token = _token(_upload(moderator_client, _close_everything(_download(moderator_client))))
+    with pytest.raises(ValueError, match="expired or could not be read"):
+        bulk_update.unsign_check(token, user_id=UserFactory().pk)
+
+
+def test_a_check_more_than_an_hour_old_has_expired(services):
+    states = {state.public_id: state for state in bulk_update.current_states()}
+    token = bulk_update.sign_check("text", [], states, user_id=1)
+    assert bulk_update.unsign_check(token, user_id=1) == ("text", bulk_update.fingerprint([], states))
+    with time_machine.travel(timezone.now() + timedelta(minutes=61)), pytest.raises(ValueError, match="expired"):
+        bulk_update.unsign_check(token, user_id=1)
+
+
+def test_a_file_confirmed_twice_is_saved_once(moderator_client, services):
+    rows = _download(moderator_client)
+    next(row for row in rows if row["service"] == "Waiting service")["wait_weeks"] = "3"
+    check_page = _upload(moderator_client, rows)
+    assert _confirm(moderator_client, check_page).status_code == 302
+    after = _directory_state()
+    assert _confirm(moderator_client, check_page).status_code == 400  # a second press, or the back button
+    assert _directory_state() == after
+
+
+@pytest.mark.parametrize("downloaded_at", [True, False], ids=["downloaded-file", "file-without-downloaded-at"])
+def test_a_service_changed_on_the_site_between_check_and_confirm_refuses_the_file(
+    moderator_client, services, downloaded_at
+):
+    rows = _download(moderator_client)
+    next(row for row in rows if row["service"] == "Waiting service")["status"] = "closed"
+    header = bulk_update.COLUMNS if downloaded_at else bulk_update.COLUMNS[:-1]
+    check_page = _upload(moderator_client, rows, header=header)
+    _set_status(services["waiting"], Service.Status.PAUSED)  # approved while the moderator read the check page
+    before = _directory_state()
+    response = _confirm(moderator_client, check_page)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nothing was saved" in page or "nothing was saved" in page
+    if downloaded_at:  # the row-by-row check against the download, as on upload
+        assert "the status was changed on the site to “paused” after this file was downloaded" in page
+    else:
+        assert "A service in the file was changed on the site after you checked the file" in page
+    assert _directory_state() == before
+
+
+def test_a_new_wait_given_on_the_site_between_check_and_confirm_refuses_the_file(moderator_client, services):
+    rows = _download(moderator_client)
+    next(row for row in rows if row["service"] == "No wait reported")["status"] = "paused"
+    check_page = _upload(moderator_client, rows)
+    WaitingTimeReportFactory(service=services["never"], weeks=4, as_of=date.today())
+    before = _directory_state()
+    response = _confirm(moderator_client, check_page)
+    assert response.status_code == 400
+    assert "A service in the file was changed on the site after you checked the file" in response.content.decode()
+    assert _directory_state() == before
+
+
+def test_going_to_the_confirm_address_leads_to_the_upload_page(moderator_client, services):
+    response = moderator_client.get(CONFIRM)
+    assert response.status_code == 302 and response["Location"] == PAGE
+
+
+def test_the_check_page_and_its_warning_are_in_welsh_on_the_welsh_page(moderator_client, services):
+    rows = _close_everything(_download(moderator_client))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=bulk_update.COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    check_page = moderator_client.post(f"/cy{PAGE}", {"csv_file": SimpleUploadedFile("w.csv", out.getvalue().encode())})
+    assert check_page.status_code == 200
+    page = check_page.content.decode()
+    assert '<h1 class="govuk-heading-l">Gwiriwch y newidiadau cyn eu cadw</h1>' in page
+    assert "Mae'r ffeil hon yn cau neu'n oedi 2 wasanaeth (100% o'r cyfeiriadur)." in page.replace("&#x27;", "'")
+    assert "Cadarnhau a chadw" in page
+    assert f'action="/cy{CONFIRM}"' in page
+    response = _confirm(moderator_client, check_page, path=f"/cy{CONFIRM}")
+    assert response.status_code == 302 and response["Location"] == f"/cy{PAGE}"
+    assert set(Service.objects.values_list("status", flat=True)) == {Service.Status.CLOSED}
+
+
+def test_a_check_page_left_open_for_more_than_an_hour_asks_to_upload_again(moderator_client, services):
+    before = _directory_state()
+    token = _token(_upload(moderator_client, _close_everything(_download(moderator_client))))
+    with time_machine.travel(timezone.now() + timedelta(minutes=61)):
+        response = moderator_client.post(CONFIRM, {"check": token})
+    assert response.status_code == 400
+    assert "This check has expired or could not be read" in response.content.decode()
+    assert _directory_state() == before

@@ -86,7 +86,8 @@ def test_every_public_page_answers_any_raw_address_without_a_server_error_or_a_c
 STAFF_PAGES = [
     "/manage/", "/moderation/", "/manage/services/{service}/wait/", "/manage/services/{service}/edit/",
     "/manage/services/{service}/history/", "/manage/services/{service}/locations/", "/accounts/invite/",
-    "/accounts/settings/", "/moderation/waits/", "/moderation/waits.csv", "/manage/organisations/{organisation}/contact/",
+    "/accounts/settings/", "/moderation/waits/", "/moderation/waits/confirm/", "/moderation/waits.csv",
+    "/manage/organisations/{organisation}/contact/",
 ]
 
 

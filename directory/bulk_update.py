@@ -35,7 +35,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, npgettext
 
 from directory.models import Service, WaitingTimeReport
 from directory.oruk.selectors import with_current_wait
@@ -564,9 +564,15 @@ def unsign_check(token: str, *, user_id: int) -> tuple[str, str]:
 
 
 def saved_message(applied: Applied, unchanged_rows: int) -> str:
-    return _(
-        "Saved: %(statuses)d statuses changed and %(waits)d waiting times recorded. %(unchanged)d rows had no changes."
-    ) % {"statuses": applied.statuses, "waits": applied.waits, "unchanged": unchanged_rows}
+    """Each count in its own plural ("1 status changed", not "1 statuses changed")."""
+    statuses = ngettext("%(count)d status changed", "%(count)d statuses changed", applied.statuses)
+    # In its own context: in Welsh it follows "a" (and), which changes its first letter.
+    waits = npgettext("after 'and'", "%(count)d waiting time recorded", "%(count)d waiting times recorded", applied.waits)
+    unchanged = ngettext("%(count)d row had no changes.", "%(count)d rows had no changes.", unchanged_rows)
+    return _("Saved: %(statuses)s and %(waits)s. %(unchanged)s") % {
+        "statuses": statuses % {"count": applied.statuses}, "waits": waits % {"count": applied.waits},
+        "unchanged": unchanged % {"count": unchanged_rows},
+    }
 
 
 def nothing_to_save_message(unchanged_rows: int) -> str:

@@ -136,7 +136,7 @@ def test_an_edited_file_saves_statuses_and_appends_waits(moderator_client, servi
     reports = list(waiting.waiting_times.order_by("as_of").values_list("weeks", "as_of"))
     assert reports == [(8, date.today() - timedelta(days=20)), (3, date.today())]
     followed = moderator_client.get(response["Location"])
-    assert b"1 statuses changed and 2 waiting times recorded" in followed.content
+    assert b"1 status changed and 2 waiting times recorded" in followed.content
 
 
 def test_an_unchanged_file_changes_nothing_and_says_so(moderator_client, services):
@@ -320,7 +320,7 @@ def test_a_file_downloaded_before_a_status_change_does_not_undo_it(moderator_cli
     services["never"].refresh_from_db()
     assert services["waiting"].status == Service.Status.PAUSED
     assert services["never"].status == Service.Status.CLOSED
-    assert b"1 statuses changed and 0 waiting times recorded. 1 rows had no changes" in (
+    assert b"1 status changed and 0 waiting times recorded. 1 row had no changes." in (
         moderator_client.get(response["Location"]).content
     )
 
@@ -572,6 +572,8 @@ def test_the_check_page_and_its_warning_are_in_welsh_on_the_welsh_page(moderator
     response = _confirm(moderator_client, check_page, path=f"/cy{CONFIRM}")
     assert response.status_code == 302 and response["Location"] == f"/cy{PAGE}"
     assert set(Service.objects.values_list("status", flat=True)) == {Service.Status.CLOSED}
+    saved = moderator_client.get(f"/cy{PAGE}").content.decode().replace("&#x27;", "'")
+    assert "Wedi'i gadw: newidiwyd 2 statws a chofnodwyd 0 amser aros. Nid oedd newidiadau mewn 0 rhes." in saved
 
 
 def test_a_check_page_left_open_for_more_than_an_hour_asks_to_upload_again(moderator_client, services):

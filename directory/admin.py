@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
@@ -34,7 +37,26 @@ from directory.models import (
 HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
 
 
+def _key_or_404(field: models.Field, value: str):
+    """The value as the key column holds it; an address naming none (letters for a number) is not found."""
+    try:
+        return field.to_python(value)
+    except ValidationError:
+        raise Http404 from None
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
+    # django-simple-history looks a row and a version up by the ids in the address as given: letters
+    # where the key is a number raised ValueError, a server error, instead of "not found".
+    def history_view(self, request, object_id, extra_context=None):
+        _key_or_404(self.model._meta.pk, unquote(object_id))
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        _key_or_404(self.model._meta.pk, unquote(object_id))
+        _key_or_404(self.model.history.model._meta.pk, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def render_history_view(self, request, template, context, **kwargs):
         # django-simple-history prints each version's change reason as stored, "None" where none was
         # given: shown as the listing's own history page shows it (the reasons this app writes in the

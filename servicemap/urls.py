@@ -4,10 +4,9 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularSwaggerView
 
 from directory import views as directory_views
-from directory.oruk.api import SchemaView
+from directory.oruk.api import DocsView, SchemaView
 from gaps import views as gaps_views
 from servicemap import admin_sign_in, policy_pages, site_files
 
@@ -28,7 +27,7 @@ urlpatterns = [
     # Open Referral UK read API and its OpenAPI document: not language-prefixed.
     path("api/oruk/", include("directory.oruk.urls")),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

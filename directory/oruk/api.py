@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
@@ -619,6 +619,13 @@ class NotFoundView(OrukView):
             f"No such endpoint {request.path!r}. Endpoints: /services, /organizations, /service_at_locations, "
             "/taxonomies, /taxonomy_terms (each with /{id}).",
         )
+
+
+class DocsView(SpectacularSwaggerView):
+    """The API's docs page: an HTML page like the site's others, answering GET and HEAD only. OPTIONS
+    asked DRF for the view's metadata, which the page's HTML renderer has no template for (a 500)."""
+
+    http_method_names = ["get", "head"]
 
 
 # Its errors were rendered in the document's default format, YAML, with DRF's internals in them

@@ -54,6 +54,16 @@ def test_the_admin_history_page_lists_changes(moderator_client):
     assert service.history.count() == 2
 
 
+@pytest.mark.parametrize("model", ["organisation", "service", "location"])
+@pytest.mark.parametrize("address", ["{id}/history/", "{id}/history/1/", "1/history/{id}/"])
+@pytest.mark.parametrize("bad_id", ["x", "ü", "00000000-0000-0000-0000-000000000000"])
+def test_a_history_address_naming_no_row_is_not_found_not_a_server_error(moderator_client, model, address, bad_id):
+    # django-simple-history looked the id up as given: "Field 'id' expected a number but got 'x'" (a 500).
+    ServiceAtLocationFactory()
+    response = moderator_client.get(f"/admin/directory/{model}/" + address.format(id=bad_id))
+    assert response.status_code == 404
+
+
 @pytest.mark.parametrize(("model", "field"), [(Organisation, "website"), (Service, "referral_url"),
                                               (Taxonomy, "uri"), (TaxonomyTerm, "term_uri")])
 def test_a_link_typed_without_its_scheme_is_taken_as_https_with_no_warning(moderator_client, model, field, recwarn):

@@ -42,6 +42,14 @@ def test_the_docs_page_loads_its_assets_from_this_site(db, client):
     assert "cdn" not in html.lower()
 
 
+@pytest.mark.parametrize("method", ["OPTIONS", "PUT", "DELETE"])
+def test_the_docs_page_answers_other_methods_as_the_sites_pages_do(db, client, method):
+    # OPTIONS asked DRF for the view's metadata, which the page's HTML renderer has no template for: a 500.
+    response = client.generic(method, "/api/docs/")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+
+
 @pytest.mark.browser
 def test_the_docs_page_renders_offline_in_a_browser(live_server, tmp_path):
     from playwright.sync_api import sync_playwright

@@ -689,6 +689,9 @@ class ProblemReport(models.Model):
     # the moderators told (chase_problem_reports, daily; its emails say "a week" and "two weeks").
     REMIND_AFTER_DAYS = 7
     ESCALATE_AFTER_DAYS = 14
+    # Resolved ones stay listed, with a button to reopen them, this many days after (the dashboard, the
+    # moderation queue): one resolved by mistake, or not put right after all, is found again.
+    RESOLVED_LISTED_DAYS = 14
 
     public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True, editable=False)
     service = models.ForeignKey(

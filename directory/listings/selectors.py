@@ -317,6 +317,16 @@ def problem_report_list_open(*, user) -> QuerySet[ProblemReport]:
     )
 
 
+def problem_report_list_recently_resolved(*, user, since: datetime) -> QuerySet[ProblemReport]:
+    """Problem reports resolved at `since` or later on services this user may edit (all of them for a
+    moderator), newest first: those they may still want to reopen."""
+    return (
+        ProblemReport.objects.filter(resolved_at__gte=since, service__in=service_queryset_for_editor(user=user))
+        .select_related("service__organisation", "resolved_by")
+        .order_by("-resolved_at", "-id")
+    )
+
+
 def problem_report_list_to_chase(*, today: date) -> QuerySet[ProblemReport]:
     """Open problem reports made `ProblemReport.REMIND_AFTER_DAYS` days before `today` or earlier (by
     the local calendar) whose reminder or, from `ESCALATE_AFTER_DAYS`, escalation has not been sent."""

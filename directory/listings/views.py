@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -45,7 +46,7 @@ from directory.listings.forms import (
     WaitUpdateForm,
 )
 from directory.listings.templatetags.govuk import REOPEN_TAG
-from directory.models import Organisation, Service, ServiceChange
+from directory.models import Organisation, ProblemReport, Service, ServiceChange
 from servicemap import rate_limits
 from servicemap.durations import DAY, duration_text
 
@@ -117,6 +118,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "has_organisations": bool(editable_organisation_ids(request.user)),
             "organisations": selectors.organisation_list_for_dashboard(user=request.user),
             "open_reports": [r for s in service_list for r in s.open_reports],
+            **_resolved_reports(request),
             # A moderator's dashboard lists every service: their work is the moderation queue.
             "tasks": [] if moderator else selectors.dashboard_tasks(service_list),
         },
@@ -143,7 +145,17 @@ def _service_overview(request: HttpRequest, *, moderator: bool) -> HttpResponse:
         "organisations": selectors.organisation_list_for_dashboard(user=request.user),
         # A moderator resolves reports from the moderation queue; a provider's are few, and theirs to resolve.
         "open_reports": [] if moderator else list(selectors.problem_report_list_open(user=request.user)),
+        **({} if moderator else _resolved_reports(request)),
     })
+
+
+def _resolved_reports(request: HttpRequest) -> dict:
+    """The reports this user may reopen that were resolved lately, listed under the open ones
+    (listings/includes/resolved_reports.html)."""
+    days = ProblemReport.RESOLVED_LISTED_DAYS
+    since = timezone.now() - timedelta(days=days)
+    reports = list(selectors.problem_report_list_recently_resolved(user=request.user, since=since))
+    return {"resolved_reports": reports, "resolved_listed_days": days}
 
 
 def _wait_initial(wait) -> dict:
@@ -524,6 +536,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
         {
             "changes": changes, "changes_items": pagination.page_items(changes.paginator, changes.number),
             "reports": selectors.problem_report_list_open(user=request.user),
+            **_resolved_reports(request),
             "overdue": overdue, "overdue_rows": [(s, selectors.requests_this_cycle(s)) for s in overdue.object_list],
             "overdue_items": pagination.page_items(overdue.paginator, overdue.number), "ellipsis": pagination.ELLIPSIS,
             "closed_accounts": account_list_closed_unused(),

@@ -28,6 +28,7 @@ from directory.listings.forms import (
     PRE_TRIAL_CONFLICT,
     STATUS_REQUIRED,
     SUPPORTS_NOBODY,
+    ServiceForm,
 )
 from directory.models import Service, ServiceChange
 from tests.directory.listings.conftest import form_data
@@ -426,6 +427,26 @@ def test_the_status_question_is_named_once_its_legend_being_the_sections_heading
     with translation.override("cy" if prefix else "en"):
         assert _description(page, status).endswith(f"{error} {STATUS_REQUIRED}")
     assert '<a href="#id_status_0">' in page
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_every_section_of_the_edit_form_is_an_h2_heading_named_once(client, provider, service, prefix):
+    # The sections of checkboxes ("Forms of abuse it works with", "Who it supports", ...) had a legend
+    # that was no heading: those moving by headings skipped them. Each legend that names a section now
+    # holds its h2 (GOV.UK's "legend as page heading"), so the name is said once, not as heading and legend.
+    client.force_login(provider)
+    page = client.get(prefix + reverse("listings:service_edit", args=[service.public_id])).content.decode()
+    headings = [" ".join(html.unescape(re.sub(r"<[^>]+>", "", h)).split()) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", page, re.S)]
+    with translation.override("cy" if prefix else "en"):
+        sections = [str(legend) for legend, _hint, _names in ServiceForm.fieldsets]
+    for section in sections:
+        assert any(h == section or h.startswith(f"{section} ") for h in headings), (section, headings)
+    section_legends = re.findall(r'<legend class="govuk-fieldset__legend govuk-fieldset__legend--m">(.{0,40})', page)
+    assert len(section_legends) >= 5
+    assert all(legend.startswith('<h2 class="govuk-fieldset__heading">') for legend in section_legends), section_legends
+    outline = _Outline()
+    outline.feed(page)
+    assert all(a != b for a, b in zip(outline.names, outline.names[1:], strict=False)), outline.names
 
 
 def test_restore_brings_back_an_earlier_version_including_coverage(moderator, provider, service, areas):

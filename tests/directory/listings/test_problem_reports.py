@@ -15,6 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.urls import reverse
 
 from directory.accounts.services import account_language_set
+from directory.listings import services
 from directory.listings.forms import REASON_REQUIRED
 from directory.listings.services import problem_report_create
 from directory.mail_language import ENGLISH_BELOW
@@ -125,7 +126,8 @@ def test_resolving_records_who_and_when_and_leaves_the_queue(client, service, mo
     assert response["Location"] == reverse("listings:moderation")
     report.refresh_from_db()
     assert report.resolved_by == moderator and report.resolved_at is not None
-    assert "Gone" not in client.get(reverse("listings:moderation")).content.decode()
+    page = client.get(reverse("listings:moderation")).content.decode()
+    assert "Gone" not in _open_section(page) and "Gone" in _resolved_section(page)  # still there to reopen
     # Resolving again changes nothing.
     resolved_at = report.resolved_at
     client.post(reverse("listings:report_resolve", args=[report.public_id]))
@@ -143,7 +145,7 @@ def test_the_resolved_message_carries_a_button_that_reopens_the_report(client, s
     client.force_login(provider)
     page = client.post(reverse("listings:report_resolve", args=[report.public_id]), follow=True).content.decode()
     report.refresh_from_db()
-    assert not report.is_open and "Gone" not in page
+    assert not report.is_open and "Gone" not in _open_section(page)
     banner = _banner_form(page)
     assert "Problem report marked as resolved: Own service, The service has closed." in banner
     action = re.search(r'<form method="post" action="([^"]+)">', banner).group(1)
@@ -522,3 +524,94 @@ def test_two_reports_at_the_same_moment_with_no_provider_account_email_the_moder
     assert [m.to for m in mail.outbox] == [["mod@example.org"]]
     assert list(ProblemReport.objects.order_by("id").values_list("service", "emailed_to")) == [
         (first.pk, "moderators"), (second.pk, "")]
+
+
+def _open_section(page: str) -> str:
+    match = re.search(r'<h2 class="govuk-heading-[ml]" id="problem-reports">.*?(?=<h2|$)', page, re.S)
+    return match.group(0) if match else ""
+
+
+def _resolved_section(page: str) -> str:
+    match = re.search(r'<h2 class="govuk-heading-[ml]" id="resolved-reports">.*?(?=<h2|$)', page, re.S)
+    return match.group(0) if match else ""
+
+
+def _reopen_button_names(page: str) -> list[str]:
+    buttons = re.findall(r'<button type="submit"[^>]*>(Reopen report.*?)</button>', page, re.S)
+    return [re.sub(r"<[^>]+>", "", button) for button in buttons]
+
+
+@pytest.fixture
+def resolved_reports(service, moderator, other_provider):
+    """Resolved 2 and 5 days, and 15 days, before 20 Nov 2026 12:00; one still open; one on another
+    organisation's listing."""
+    other_service = ServiceFactory(organisation=other_provider.memberships.get().organisation, name="Their service")
+
+    def resolved(on: datetime, **fields) -> ProblemReport:
+        with time_machine.travel(on - timedelta(days=1)):
+            report = ProblemReport.objects.create(**fields)
+        ProblemReport.objects.filter(pk=report.pk).update(resolved_at=on, resolved_by=moderator)
+        return report
+
+    resolved(datetime(2026, 11, 5, 10, 0, tzinfo=UTC), service=service, reason="criteria", comment="Too old")
+    resolved(datetime(2026, 11, 15, 10, 0, tzinfo=UTC), service=service, reason="closed", comment="Gone")
+    resolved(datetime(2026, 11, 18, 10, 0, tzinfo=UTC), service=service, reason="area", comment="Not Newport")
+    resolved(datetime(2026, 11, 17, 10, 0, tzinfo=UTC), service=other_service, reason="other", comment="Theirs")
+    ProblemReport.objects.create(service=service, reason="waiting_time", comment="Still open")
+
+
+@pytest.mark.parametrize("who, url", [("moderator", "listings:moderation"), ("provider", "listings:dashboard")])
+def test_reports_resolved_in_the_last_14_days_are_listed_newest_first_each_with_a_named_reopen_button(
+    client, resolved_reports, moderator, provider, who, url,
+):
+    # A report resolved by mistake could be reopened only from the banner straight after: once the
+    # page was left, it was gone from every list.
+    client.force_login(moderator if who == "moderator" else provider)
+    with time_machine.travel(datetime(2026, 11, 20, 12, 0, tzinfo=UTC)):
+        section = _resolved_section(client.get(reverse(url)).content.decode())
+    assert "Problem reports resolved in the last 14 days" in section
+    assert "Too old" not in section and "Still open" not in section  # too long ago; not resolved
+    assert ("Theirs" in section) == (who == "moderator")  # a provider's own listings only
+    assert section.index("Not Newport") < section.index("Gone")
+    assert "(reported 17 Nov 2026, resolved 18 Nov 2026 by mod@example.org)" in section
+    names = _reopen_button_names(section)
+    assert "Reopen report – Own service, It does not cover my area, 17 Nov 2026 10:00" in names
+    assert "Reopen report – Own service, The service has closed, 14 Nov 2026 10:00" in names
+    assert len(names) == len(set(names)) == (3 if who == "moderator" else 2)
+
+
+@pytest.mark.parametrize("who, url", [("moderator", "listings:moderation"), ("provider", "listings:dashboard")])
+def test_reopening_from_the_resolved_list_opens_it_again_and_comes_back(client, service, moderator, provider, who, url):
+    report = ProblemReport.objects.create(service=service, reason="area", comment="Not Newport")
+    user = moderator if who == "moderator" else provider
+    client.force_login(user)
+    services.problem_report_resolve(report=report, by=user)
+    section = _resolved_section(client.get(reverse(url)).content.decode())
+    form = re.search(r'<form method="post" action="([^"]+)">(.*?)</form>', section, re.S)
+    assert html.unescape(form.group(1)).startswith(reverse("listings:report_reopen", args=[report.public_id]))
+    data = dict(re.findall(r'<input type="hidden" name="(next)" value="([^"]+)">', form.group(2)))
+    response = client.post(html.unescape(form.group(1)), data, follow=True)
+    assert response.redirect_chain == [(reverse(url), 302)]
+    report.refresh_from_db()
+    assert report.is_open
+    page = response.content.decode()
+    assert "Problem report reopened: Own service" in page and "Not Newport" not in _resolved_section(page)
+
+
+def test_with_nothing_resolved_lately_the_dashboard_shows_no_section_and_the_queue_says_so(
+    client, service, provider, moderator,
+):
+    client.force_login(provider)
+    assert 'id="resolved-reports"' not in client.get(reverse("listings:dashboard")).content.decode()
+    client.force_login(moderator)
+    section = _resolved_section(client.get(reverse("listings:moderation")).content.decode())
+    assert "None were resolved in that time." in section
+
+
+def test_the_resolved_list_is_in_welsh(client, resolved_reports, provider):
+    client.force_login(provider)
+    with time_machine.travel(datetime(2026, 11, 20, 12, 0, tzinfo=UTC)):
+        section = _resolved_section(client.get(f"/cy{reverse('listings:dashboard')}").content.decode())
+    assert "Adroddiadau am broblemau a ddatryswyd yn ystod y 14 diwrnod diwethaf" in section
+    assert "adroddwyd ar 17 Tach 2026, datryswyd ar 18 Tach 2026 gan mod@example.org" in section
+    assert "Ailagor yr adroddiad" in section and "Reopen" not in section

@@ -205,7 +205,7 @@ def _invitation_not_sent(invitation: Invitation, language: str) -> str:
 
 @moderator_required
 def invite(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(form_data(request))
+    form = InvitationForm(form_data(request), inviter=request.user)
     if request.method == "POST" and form.is_valid():
         not_sent: list[bool] = []
         with transaction.atomic():

@@ -545,22 +545,32 @@ def _jsonable(wait: tuple | None) -> list | None:
     return None if wait is None else [value.isoformat() if isinstance(value, date) else value for value in wait]
 
 
-def sign_check(text: str, changes: list[Change], states: dict[uuid.UUID, CurrentState], *, user_id: int) -> str:
-    """The token the check page's form carries: the file's text (compressed) and what was checked, signed."""
-    payload = {"text": text, "checked": fingerprint(changes, states), "user": user_id}
+def sign_check(
+    text: str, changes: list[Change], states: dict[uuid.UUID, CurrentState], *, user_id: int, today: date
+) -> str:
+    """The token the check page's form carries: the file's text (compressed), what was checked and the
+    day it was checked on (`today`), signed."""
+    payload = {"text": text, "checked": fingerprint(changes, states), "user": user_id, "today": today.isoformat()}
     return signing.dumps(payload, salt=CHECK_SALT, compress=True)
 
 
-def unsign_check(token: str, *, user_id: int) -> tuple[str, str]:
-    """The file's text and fingerprint from a token this user was given less than an hour ago;
-    ValueError (with the message to show) for an expired, altered or someone else's token."""
+def unsign_check(token: str, *, user_id: int) -> tuple[str, str, date]:
+    """The file's text, fingerprint and day of the check from a token this user was given less than
+    an hour ago; ValueError (with the message to show) for an expired, altered or someone else's token.
+    Confirming checks again as of that day, not the day it is confirmed on: a wait whose date was left
+    blank is dated the day of the check, as the check page showed it, and a check made before midnight
+    and confirmed after differed from it by that date alone, and was refused as changed on the site."""
     try:
         payload = signing.loads(token, salt=CHECK_SALT, max_age=CHECK_MAX_AGE)
     except signing.BadSignature:  # SignatureExpired is one
         raise ValueError(CHECK_EXPIRED) from None
     if not isinstance(payload, dict) or payload.get("user") != user_id:
         raise ValueError(CHECK_EXPIRED)
-    return str(payload["text"]), str(payload["checked"])
+    try:
+        checked_on = date.fromisoformat(payload["today"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(CHECK_EXPIRED) from None
+    return str(payload["text"]), str(payload["checked"]), checked_on
 
 
 def saved_message(applied: Applied, unchanged_rows: int) -> str:

@@ -502,10 +502,28 @@ def test_a_token_from_another_moderators_check_is_refused(moderator_client, serv
 
 def test_a_check_more_than_an_hour_old_has_expired(services):
     states = {state.public_id: state for state in bulk_update.current_states()}
-    token = bulk_update.sign_check("text", [], states, user_id=1)
-    assert bulk_update.unsign_check(token, user_id=1) == ("text", bulk_update.fingerprint([], states))
+    token = bulk_update.sign_check("text", [], states, user_id=1, today=date(2026, 5, 1))
+    assert bulk_update.unsign_check(token, user_id=1) == ("text", bulk_update.fingerprint([], states), date(2026, 5, 1))
     with time_machine.travel(timezone.now() + timedelta(minutes=61)), pytest.raises(ValueError, match="expired"):
         bulk_update.unsign_check(token, user_id=1)
+
+
+def test_a_check_made_before_midnight_can_be_confirmed_after_it(moderator_client, services):
+    # A wait whose date was left blank is dated the day of the check: confirmed after midnight it was
+    # dated the next day, which made the changes differ from those checked, and the file was refused
+    # as "changed on the site after you checked the file", which it had not been.
+    day = date.today()
+    evening = datetime(day.year, day.month, day.day, 23, 50, tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(evening, tick=False):
+        rows = _download(moderator_client)
+        row = next(row for row in rows if row["service"] == "Waiting service")
+        row |= {"wait_weeks": "3", "wait_as_of": ""}
+        check_page = _upload(moderator_client, rows)
+    with time_machine.travel(evening + timedelta(minutes=20), tick=False):
+        response = _confirm(moderator_client, check_page)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    latest = services["waiting"].waiting_times.order_by("-as_of").values_list("weeks", "as_of").first()
+    assert latest == (3, day)  # as the check page showed it
 
 
 def test_a_file_confirmed_twice_is_saved_once(moderator_client, services):

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -97,11 +98,14 @@ def bulk_update_confirm(request: HttpRequest) -> HttpResponse:
         text, checked, checked_on = bulk_update.unsign_check(request.POST.get("check", ""), user_id=request.user.pk)
     except ValueError as exc:
         return _upload_page(request, UploadForm(), file_errors=[str(exc)])
-    result, states = bulk_update.check_file(text, today=checked_on)
-    if result.errors:
-        return _upload_page(request, UploadForm(), **_errors(result))
-    if bulk_update.fingerprint(result.changes, states) != checked:
-        return _upload_page(request, UploadForm(), file_errors=[str(bulk_update.CHANGED_SINCE_CHECK)])
-    applied = bulk_update.apply_changes(result.changes, user=request.user)
+    # Checked again and saved with the file's services locked: nothing can change them in between.
+    with transaction.atomic():
+        bulk_update.lock_services(text)
+        result, states = bulk_update.check_file(text, today=checked_on)
+        if result.errors:
+            return _upload_page(request, UploadForm(), **_errors(result))
+        if bulk_update.fingerprint(result.changes, states) != checked:
+            return _upload_page(request, UploadForm(), file_errors=[str(bulk_update.CHANGED_SINCE_CHECK)])
+        applied = bulk_update.apply_changes(result.changes, user=request.user)
     messages.success(request, bulk_update.saved_message(applied, result.unchanged_rows))
     return redirect("directory:bulk_update")

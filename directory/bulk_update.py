@@ -12,8 +12,9 @@ them; a value changed in the file and on the site since is refused, to download 
 
 An upload saves nothing: a valid file with changes is shown on a check page (`summarise`), which
 carries the file's text in a signed token (`sign_check`; no state on the server). Confirming runs every
-check again on the services as they are then (`check_file`) and saves only if the changes are still the
-ones shown (`fingerprint`): a service changed on the site in between refuses the whole file.
+check again on the services as they are then (`check_file`), as of the day of the check, with them locked
+until the save (`lock_services`), and saves only if the changes are still the ones shown (`fingerprint`):
+a service changed on the site in between refuses the whole file.
 
 Parsing and checking are pure (`check_upload` takes the states as plain values); only
 `current_states`, `states_at` and `check_file` read and `apply_changes` writes.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 import uuid
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -421,6 +423,27 @@ def apply_changes(changes: list[Change], *, user) -> Applied:
     return Applied(statuses=statuses, waits=waits)
 
 
+def lock_services(text: str) -> None:
+    """Lock, until the surrounding transaction ends, the services the file names (PostgreSQL: SELECT
+    ... FOR UPDATE, in id order so two confirms cannot deadlock), so that none changes between the
+    check on confirm and the save: a status saved or a wait reported meanwhile (its foreign key takes a
+    share lock on the service) waits for the save, and is not overwritten by a check that missed it.
+    SQLite has no row locks and needs none: it lets one transaction write at a time."""
+    if not connection.features.has_select_for_update:
+        return
+    public_ids = set()
+    try:
+        for row in itertools.islice(_reader(text), MAX_ROWS):  # the check refuses a longer file
+            try:
+                public_ids.add(uuid.UUID((row.get("service_id") or "").strip()))
+            except ValueError:
+                continue  # the check says so, with the row's number
+    except csv.Error:
+        pass  # likewise
+    # One query, of at most MAX_ROWS ids.
+    list(Service.objects.select_for_update().filter(public_id__in=public_ids).order_by("pk").values_list("pk"))
+
+
 def check_file(text: str, *, today: date) -> tuple[UploadResult, dict[uuid.UUID, CurrentState]]:
     """Every check of an upload's text against the services as they are now (and as they were when
     the file was downloaded), with those current states. Run on upload and again on confirm."""
@@ -545,22 +568,32 @@ def _jsonable(wait: tuple | None) -> list | None:
     return None if wait is None else [value.isoformat() if isinstance(value, date) else value for value in wait]
 
 
-def sign_check(text: str, changes: list[Change], states: dict[uuid.UUID, CurrentState], *, user_id: int) -> str:
-    """The token the check page's form carries: the file's text (compressed) and what was checked, signed."""
-    payload = {"text": text, "checked": fingerprint(changes, states), "user": user_id}
+def sign_check(
+    text: str, changes: list[Change], states: dict[uuid.UUID, CurrentState], *, user_id: int, today: date
+) -> str:
+    """The token the check page's form carries: the file's text (compressed), what was checked and the
+    day it was checked on (`today`), signed."""
+    payload = {"text": text, "checked": fingerprint(changes, states), "user": user_id, "today": today.isoformat()}
     return signing.dumps(payload, salt=CHECK_SALT, compress=True)
 
 
-def unsign_check(token: str, *, user_id: int) -> tuple[str, str]:
-    """The file's text and fingerprint from a token this user was given less than an hour ago;
-    ValueError (with the message to show) for an expired, altered or someone else's token."""
+def unsign_check(token: str, *, user_id: int) -> tuple[str, str, date]:
+    """The file's text, fingerprint and day of the check from a token this user was given less than
+    an hour ago; ValueError (with the message to show) for an expired, altered or someone else's token.
+    Confirming checks again as of that day, not the day it is confirmed on: a wait whose date was left
+    blank is dated the day of the check, as the check page showed it, and a check made before midnight
+    and confirmed after differed from it by that date alone, and was refused as changed on the site."""
     try:
         payload = signing.loads(token, salt=CHECK_SALT, max_age=CHECK_MAX_AGE)
     except signing.BadSignature:  # SignatureExpired is one
         raise ValueError(CHECK_EXPIRED) from None
     if not isinstance(payload, dict) or payload.get("user") != user_id:
         raise ValueError(CHECK_EXPIRED)
-    return str(payload["text"]), str(payload["checked"])
+    try:
+        checked_on = date.fromisoformat(payload["today"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(CHECK_EXPIRED) from None
+    return str(payload["text"]), str(payload["checked"]), checked_on
 
 
 def saved_message(applied: Applied, unchanged_rows: int) -> str:

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -73,7 +74,8 @@ def bulk_update_page(request: HttpRequest) -> HttpResponse:
     text, file_error = bulk_update.decode_upload(form.cleaned_data["csv_file"].read())
     if file_error:
         return _upload_page(request, form, file_errors=[file_error])
-    result, states = bulk_update.check_file(text, today=timezone.localdate())
+    today = timezone.localdate()
+    result, states = bulk_update.check_file(text, today=today)
     if result.errors:
         return _upload_page(request, form, **_errors(result))
     if not result.changes:
@@ -81,7 +83,7 @@ def bulk_update_page(request: HttpRequest) -> HttpResponse:
         return redirect("directory:bulk_update")
     context = {
         "summary": bulk_update.summarise(result, states),
-        "token": bulk_update.sign_check(text, result.changes, states, user_id=request.user.pk),
+        "token": bulk_update.sign_check(text, result.changes, states, user_id=request.user.pk, today=today),
     }
     return render(request, "directory/bulk_update_check.html", context)
 
@@ -93,14 +95,17 @@ def bulk_update_confirm(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("directory:bulk_update")
     try:
-        text, checked = bulk_update.unsign_check(request.POST.get("check", ""), user_id=request.user.pk)
+        text, checked, checked_on = bulk_update.unsign_check(request.POST.get("check", ""), user_id=request.user.pk)
     except ValueError as exc:
         return _upload_page(request, UploadForm(), file_errors=[str(exc)])
-    result, states = bulk_update.check_file(text, today=timezone.localdate())
-    if result.errors:
-        return _upload_page(request, UploadForm(), **_errors(result))
-    if bulk_update.fingerprint(result.changes, states) != checked:
-        return _upload_page(request, UploadForm(), file_errors=[str(bulk_update.CHANGED_SINCE_CHECK)])
-    applied = bulk_update.apply_changes(result.changes, user=request.user)
+    # Checked again and saved with the file's services locked: nothing can change them in between.
+    with transaction.atomic():
+        bulk_update.lock_services(text)
+        result, states = bulk_update.check_file(text, today=checked_on)
+        if result.errors:
+            return _upload_page(request, UploadForm(), **_errors(result))
+        if bulk_update.fingerprint(result.changes, states) != checked:
+            return _upload_page(request, UploadForm(), file_errors=[str(bulk_update.CHANGED_SINCE_CHECK)])
+        applied = bulk_update.apply_changes(result.changes, user=request.user)
     messages.success(request, bulk_update.saved_message(applied, result.unchanged_rows))
     return redirect("directory:bulk_update")

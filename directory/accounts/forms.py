@@ -27,6 +27,8 @@ INVITATION_LANGUAGE_INVALID = _("Choose the language of the invitation from the 
 # Said for each box instead of Django's "This field is required." (GOV.UK: say what to do, for this field).
 INVITATION_EMAIL_REQUIRED = _("Enter the work email address of the person you are inviting.")
 EMAIL_INVALID = _("Enter an email address in the correct format, like name@example.org.")
+INVITATION_TO_SELF = _("This is your own email address: enter the work email address of the person you are inviting.")
+INVITATION_TO_MEMBER = _("%(email)s can already edit %(org)s's listings: enter someone else's email address.")
 EMAIL_REQUIRED = _("Enter your email address.")
 PASSWORD_REQUIRED = _("Enter your password.")
 NEW_PASSWORD_REQUIRED = _("Enter a password.")
@@ -159,6 +161,10 @@ class InvitationForm(GovukMessages, forms.Form):
         error_messages={"invalid_choice": INVITATION_LANGUAGE_INVALID},
     )
 
+    def __init__(self, *args, inviter=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.inviter = inviter  # the moderator sending the invitation, who cannot invite themselves
+
     def clean_language(self) -> str:
         # Not said (a form sent without it) is not known: both, as the page's own default.
         return self.cleaned_data["language"] or mail_language.BOTH
@@ -175,7 +181,18 @@ class InvitationForm(GovukMessages, forms.Form):
         elif new_name and Organisation.objects.filter(Q(name_en__iexact=new_name) | Q(name_cy__iexact=new_name)).exists():
             # A second organisation of the same name would leave the provider editing none of its listings.
             self.add_error("new_organisation", ORGANISATION_EXISTS)
+        self._refuse_pointless_invitation(data.get("email"), chosen)
         return data
+
+    def _refuse_pointless_invitation(self, email: str | None, organisation: Organisation | None) -> None:
+        """An invitation to oneself, or to someone who already edits the organisation's listings,
+        was sent without a word: accepting it changes nothing (or fails for the moderator)."""
+        if not email:
+            return
+        if self.inviter is not None and (self.inviter.email or "").lower() == email.strip().lower():
+            self.add_error("email", INVITATION_TO_SELF)
+        elif organisation and organisation.memberships.filter(user__email__iexact=email.strip()).exists():
+            self.add_error("email", INVITATION_TO_MEMBER % {"email": email.strip(), "org": organisation.name})
 
 
 class AccountSettingsForm(forms.Form):

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from directory import mail_language
+from directory.accounts.languages import preferred_language
 from directory.accounts.models import AccountDormancy, AccountSettings, Invitation, Membership
 from directory.accounts.roles import MODERATORS_GROUP, moderator_permission
 from directory.models import Organisation
@@ -73,9 +74,8 @@ def invitation_create(
     email_failed: Callable[[], None] | None = None,
 ) -> Invitation:
     """Invite someone to edit an organisation's listings and email them the single-use link
-    (after the commit; `email_failed` is called then if it could not be sent), in the language the
-    moderator chose for them: with no account yet, no preference of theirs is known, so both,
-    Welsh first, unless the moderator knows better (directory/mail_language.py)."""
+    (after the commit; `email_failed` is called then if it could not be sent), in the language
+    `invitation_language` gives: the account's own, or the moderator's choice (directory/mail_language.py)."""
     invitation = Invitation(email=email.strip().lower(), organisation=organisation, invited_by=invited_by)
     invitation.full_clean()
     invitation.save()
@@ -83,6 +83,7 @@ def invitation_create(
     # Someone who already has an account (a provider invited to a second organisation) signs in to
     # accept: "choose a password" sent them to a sign-in page they did not expect.
     has_account = account_exists(invitation.email)
+    language = invitation_language(email=invitation.email, chosen=language)
 
     def compose() -> tuple[str, str]:
         body = render_to_string("emails/invitation.txt", {
@@ -93,6 +94,16 @@ def invitation_create(
 
     mail_language.send_after_commit({language: [invitation.email]}, compose, failed=email_failed)
     return invitation
+
+
+def invitation_language(*, email: str, chosen: str) -> str:
+    """The language an invitation to `email` is in: the one its account chose for its emails, as
+    every other email to a known account is (a provider invited to a second organisation got Welsh
+    and English though they had chosen one); else `chosen`, the moderator's, by default both, Welsh
+    first, as no preference of a new address is known."""
+    account = get_user_model().objects.filter(email__iexact=email).order_by("pk").first()
+    own = preferred_language(account)
+    return chosen if own == mail_language.BOTH else own
 
 
 def account_exists(email: str) -> bool:

@@ -205,7 +205,7 @@ def _invitation_not_sent(invitation: Invitation, language: str) -> str:
 
 @moderator_required
 def invite(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(form_data(request))
+    form = InvitationForm(form_data(request), inviter=request.user)
     if request.method == "POST" and form.is_valid():
         not_sent: list[bool] = []
         with transaction.atomic():
@@ -223,7 +223,8 @@ def invite(request: HttpRequest) -> HttpResponse:
         # The email went (or not) as the block above committed.
         if not_sent:
             # The link is how the invitation reaches its provider: the moderator can send it themselves.
-            messages.warning(request, _invitation_not_sent(invitation, form.cleaned_data["language"]))
+            language = services.invitation_language(email=invitation.email, chosen=form.cleaned_data["language"])
+            messages.warning(request, _invitation_not_sent(invitation, language))
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
         return redirect("accounts:invite")

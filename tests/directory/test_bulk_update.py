@@ -6,15 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from directory import bulk_update
+from directory.accounts.services import moderator_create
 from directory.models import Service, WaitingTimeReport
 from tests.factories import ServiceFactory, UserFactory, WaitingTimeReportFactory
 
@@ -502,10 +505,69 @@ def test_a_token_from_another_moderators_check_is_refused(moderator_client, serv
 
 def test_a_check_more_than_an_hour_old_has_expired(services):
     states = {state.public_id: state for state in bulk_update.current_states()}
-    token = bulk_update.sign_check("text", [], states, user_id=1)
-    assert bulk_update.unsign_check(token, user_id=1) == ("text", bulk_update.fingerprint([], states))
+    token = bulk_update.sign_check("text", [], states, user_id=1, today=date(2026, 5, 1))
+    assert bulk_update.unsign_check(token, user_id=1) == ("text", bulk_update.fingerprint([], states), date(2026, 5, 1))
     with time_machine.travel(timezone.now() + timedelta(minutes=61)), pytest.raises(ValueError, match="expired"):
         bulk_update.unsign_check(token, user_id=1)
+
+
+def test_a_check_made_before_midnight_can_be_confirmed_after_it(moderator_client, services):
+    # A wait whose date was left blank is dated the day of the check: confirmed after midnight it was
+    # dated the next day, which made the changes differ from those checked, and the file was refused
+    # as "changed on the site after you checked the file", which it had not been.
+    day = date.today()
+    evening = datetime(day.year, day.month, day.day, 23, 50, tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(evening, tick=False):
+        rows = _download(moderator_client)
+        row = next(row for row in rows if row["service"] == "Waiting service")
+        row |= {"wait_weeks": "3", "wait_as_of": ""}
+        check_page = _upload(moderator_client, rows)
+    with time_machine.travel(evening + timedelta(minutes=20), tick=False):
+        response = _confirm(moderator_client, check_page)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    latest = services["waiting"].waiting_times.order_by("-as_of").values_list("weeks", "as_of").first()
+    assert latest == (3, day)  # as the check page showed it
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks are PostgreSQL's; SQLite lets one transaction write at a time"
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_services_in_a_file_stay_locked_from_the_check_on_confirm_to_the_save(client, monkeypatch):
+    # Nothing was locked between confirm's check and the save: a wait reported in between was
+    # saved, then the file's older one on top of it, as if the check had seen it.
+    client.force_login(moderator_create(email="mod@example.org", password="a-long-test-password").user)
+    waiting = ServiceFactory(name="Waiting service")
+    WaitingTimeReportFactory(service=waiting, weeks=8, as_of=date.today() - timedelta(days=20))
+    rows = _download(client)
+    rows[0]["wait_weeks"] = "3"
+    check_page = _upload(client, rows)
+    tried: list[str] = []
+    check_file = bulk_update.check_file
+
+    def report_a_wait_from_another_connection() -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '200ms'")
+                WaitingTimeReportFactory(service=waiting, weeks=1, as_of=date.today())
+            tried.append("saved")
+        except OperationalError:
+            tried.append("waited for the lock")
+        finally:
+            connection.close()
+
+    def check_file_while_a_wait_is_reported(text, *, today):
+        result = check_file(text, today=today)
+        other = threading.Thread(target=report_a_wait_from_another_connection)
+        other.start()
+        other.join()
+        return result
+
+    monkeypatch.setattr(bulk_update, "check_file", check_file_while_a_wait_is_reported)
+    assert _confirm(client, check_page).status_code == 302
+    assert tried == ["waited for the lock"]
+    assert list(waiting.waiting_times.order_by("recorded_at").values_list("weeks", flat=True)) == [8, 3]
 
 
 def test_a_file_confirmed_twice_is_saved_once(moderator_client, services):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 from io import StringIO
 
 import pytest
@@ -19,7 +20,7 @@ from directory.accounts import services
 from directory.accounts.models import Invitation, Membership
 from directory.accounts.roles import is_moderator
 from directory.models import Organisation
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 PASSWORD = "a-long-test-password"
 
@@ -312,6 +313,61 @@ def test_an_invitation_the_form_cannot_send_says_why_and_makes_nothing(moderator
     assert message in response.content.decode()
     assert not Invitation.objects.exists()
     assert list(Organisation.objects.values_list("name", flat=True)) == ["Listed trust"]
+
+
+def _error_summary_and_email_box(html: str) -> tuple[str, str]:
+    summary = html[html.index('class="govuk-error-summary"') : html.index("<h1")]
+    box = re.search(r'<input[^>]*name="email"[^>]*>', html).group(0)
+    return unescape(" ".join(re.sub(r"<[^>]+>", " ", summary).split())), box
+
+
+@pytest.mark.parametrize(
+    ("page", "said"),
+    [
+        ("", "This is your own email address: enter the work email address of the person you are inviting."),
+        ("/cy", "Dyma'ch cyfeiriad e-bost eich hun: rhowch gyfeiriad e-bost gwaith y person rydych yn ei wahodd."),
+    ],
+)
+def test_a_moderator_cannot_invite_their_own_address(moderator_client, page, said):
+    # It sent the moderator an invitation they could not usefully accept, without a word.
+    listed = OrganisationFactory(name="Listed trust")
+    response = moderator_client.post(
+        page + reverse("accounts:invite"), {"email": " MOD@example.org ", "organisation": listed.pk, "language": "en"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    summary, box = _error_summary_and_email_box(html)
+    assert said in summary and 'href="#id_email"' in html
+    assert 'aria-invalid="true"' in box or "govuk-input--error" in box
+    assert 'value=" MOD@example.org "' in box  # what was typed stays, as typed
+    assert f'<option value="{listed.pk}" selected>' in html
+    assert not Invitation.objects.exists() and not mail.outbox
+
+
+@pytest.mark.parametrize(
+    ("page", "said"),
+    [
+        ("", "kept@example.org can already edit Listed trust's listings: enter someone else's email address."),
+        ("/cy", "Gall kept@example.org olygu cofnodion Listed trust eisoes: rhowch gyfeiriad e-bost rhywun arall."),
+    ],
+)
+def test_someone_who_already_edits_the_organisation_is_not_invited_to_it_again(moderator_client, page, said):
+    listed = OrganisationFactory(name="Listed trust")
+    MembershipFactory(user=UserFactory(username="kept", email="Kept@example.org"), organisation=listed)
+    response = moderator_client.post(
+        page + reverse("accounts:invite"), {"email": "kept@example.org", "organisation": listed.pk}
+    )
+    assert response.status_code == 200
+    summary, box = _error_summary_and_email_box(response.content.decode())
+    assert said in summary and 'value="kept@example.org"' in box
+    assert not Invitation.objects.exists() and not mail.outbox
+    # To another organisation they are invited as before.
+    other = OrganisationFactory(name="Other trust")
+    response = moderator_client.post(
+        reverse("accounts:invite"), {"email": "kept@example.org", "organisation": other.pk}
+    )
+    assert response.status_code == 302
+    assert Invitation.objects.get().organisation == other
 
 
 @pytest.mark.django_db(transaction=True)

@@ -120,6 +120,31 @@ def test_an_invitation_to_someone_whose_language_is_not_known_is_in_both_welsh_f
     assert english_link.startswith(f"{SITE}/accounts/invitation/")
 
 
+@pytest.mark.parametrize("form_language", [None, "en"])
+def test_an_invitation_to_an_account_that_chose_welsh_is_in_welsh_only(
+        moderator_client, django_capture_on_commit_callbacks, form_language):
+    # A provider invited to a second organisation got Welsh and English, though they had chosen Welsh.
+    account("New@example.org", "cy", organisation=OrganisationFactory(name="First trust"))
+    invite(moderator_client, form_language, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    assert_welsh(to("new@example.org"), subject="Fe'ch gwahoddir i gadw cofnodion Invited trust yn gyfredol",
+                 words="Mae gennych gyfrif ar servicemap eisoes")
+
+
+def test_an_invitation_to_an_account_that_chose_english_is_in_english_from_a_welsh_page(
+        moderator_client, django_capture_on_commit_callbacks):
+    account("new@example.org", "en")
+    invite(moderator_client, None, page="/cy", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    assert_english(to("new@example.org"), subject="You are invited to keep Invited trust's listings up to date",
+                   words="You already have an account on servicemap")
+
+
+def test_an_invitation_to_an_account_that_never_chose_is_in_the_moderators_choice(
+        moderator_client, django_capture_on_commit_callbacks):
+    account("new@example.org", None)
+    invite(moderator_client, None, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    assert to("new@example.org").body.startswith(ENGLISH_BELOW)
+
+
 def test_an_unknown_invitation_language_is_refused_and_nothing_is_sent(moderator_client):
     response = moderator_client.post(reverse("accounts:invite"), {
         "email": "new@example.org", "new_organisation": "Invited trust", "language": "fr"})

@@ -55,3 +55,23 @@ def test_the_queue_is_a_page_at_a_time_with_what_people_sent_before_what_an_impo
     assert "Sent after the import" not in second
     # A page number out of range or not a number shows a page, never an error.
     assert client.get(reverse("listings:moderation"), {"changes_page": "x"}).status_code == 200
+
+
+def test_an_empty_queue_is_headed_in_words_not_with_a_nought(client, moderator):
+    # It read "0 waiting for approval" above "Nothing is waiting for approval."
+    client.force_login(moderator)
+    section = _changes_section(client.get(reverse("listings:moderation")).content.decode())
+    assert section == "Waiting for approval Nothing is waiting for approval."
+    welsh = _changes_section(client.get("/cy" + reverse("listings:moderation")).content.decode())
+    assert welsh == "Yn aros am gymeradwyaeth Does dim byd yn aros am gymeradwyaeth."
+
+
+def test_a_queue_with_changes_is_headed_with_their_number_in_english_and_welsh(client, moderator, provider):
+    _sent_by_provider("Sent last week", days_ago=7, provider=provider)
+    client.force_login(moderator)
+    assert _changes_section(client.get(reverse("listings:moderation")).content.decode()).startswith(
+        "1 waiting for approval Service"
+    )
+    _sent_by_provider("Sent today", days_ago=0, provider=provider)
+    welsh = _changes_section(client.get("/cy" + reverse("listings:moderation")).content.decode())
+    assert welsh.startswith("2 yn aros am gymeradwyaeth")

@@ -479,11 +479,21 @@ def _after_report(request: HttpRequest) -> str:
     return reverse("listings:moderation") if _from_moderation(request) else return_to.list_url(request)
 
 
-@login_required_post
-def report_resolve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def _report_for_editor(request: HttpRequest, public_id: uuid.UUID) -> ProblemReport:
+    """The report, if this user may resolve (and so reopen) it; else 404, as for a report that does not exist."""
     report = selectors.problem_report_get_for_editor(user=request.user, public_id=public_id)
     if report is None:
         raise Http404
+    return report
+
+
+def _report_named(report: ProblemReport) -> dict[str, str]:
+    return {"name": report.service.name, "reason": report.get_reason_display()}
+
+
+@login_required_post
+def report_resolve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    report = _report_for_editor(request, public_id)
     try:
         services.problem_report_resolve(report=report, by=request.user)
     except ValidationError as exc:
@@ -495,8 +505,7 @@ def report_resolve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         action = reverse("listings:report_reopen", args=[report.public_id]) + (f"?{query}" if query else "")
         messages.success(
             request,
-            _("Problem report marked as resolved: %(name)s, %(reason)s.") % {
-                "name": report.service.name, "reason": report.get_reason_display()},
+            _("Problem report marked as resolved: %(name)s, %(reason)s.") % _report_named(report),
             extra_tags=REOPEN_TAG + action,
         )
     return redirect(_after_report(request))
@@ -505,16 +514,14 @@ def report_resolve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @login_required_post
 def report_reopen(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Open a resolved report again: whoever may resolve it may reopen it."""
-    report = selectors.problem_report_get_for_editor(user=request.user, public_id=public_id)
-    if report is None:
-        raise Http404
+    report = _report_for_editor(request, public_id)
     try:
         services.problem_report_reopen(report=report)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
-        messages.success(request, _("Problem report reopened: %(name)s, %(reason)s. It is listed as open again.") % {
-            "name": report.service.name, "reason": report.get_reason_display()})
+        messages.success(
+            request, _("Problem report reopened: %(name)s, %(reason)s. It is listed as open again.") % _report_named(report))
     return redirect(_after_report(request))
 
 

@@ -710,6 +710,13 @@ class ProblemReport(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The last reopening (`problem_report_reopen`), kept when it is resolved again: an open report that
+    # was resolved once shows who thought otherwise. A staff account, never the reporter (not kept).
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reopened by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
     reminded_at = models.DateTimeField(
         _("reminder sent"), null=True, blank=True,
         help_text=_("When the people who can put it right were reminded that it was still open, a week after it was made."),

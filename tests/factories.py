@@ -159,6 +159,13 @@ class ResolvedProblemReportFactory(ProblemReportFactory):
     resolved_at = factory.LazyFunction(timezone.now)
 
 
+class ReopenedProblemReportFactory(ProblemReportFactory):
+    """Resolved once, then opened again (services.problem_report_reopen) by a staff account."""
+
+    reopened_at = factory.LazyFunction(timezone.now)
+    reopened_by = factory.SubFactory(UserFactory)
+
+
 class InvitationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "accounts.Invitation"

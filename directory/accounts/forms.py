@@ -157,7 +157,11 @@ class InvitationForm(GovukMessages, forms.Form):
             (mail_language.ENGLISH, _("English")),
         ],
         initial=mail_language.BOTH, widget=forms.RadioSelect, required=False,
-        help_text=_("Choose one language only if you know they prefer it. They choose their own when they accept."),
+        # An existing account's own choice wins (services.invitation_language): said, so that a moderator
+        # choosing English for someone who chose Welsh is not surprised.
+        help_text=_("Choose one language only if you know they prefer it. If they already have an account with a "
+                    "language chosen for its emails, the invitation is in that language instead. Someone new "
+                    "chooses their language when they accept."),
         error_messages={"invalid_choice": INVITATION_LANGUAGE_INVALID},
     )
 

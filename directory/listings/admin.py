@@ -19,11 +19,13 @@ class ServiceChangeAdmin(admin.ModelAdmin):
 
 @admin.register(ProblemReport)
 class ProblemReportAdmin(admin.ModelAdmin):
-    list_display = ["service", "reason", "created_at", "emailed_to", "resolved_at", "resolved_by"]
+    list_display = [
+        "service", "reason", "created_at", "emailed_to", "resolved_at", "resolved_by", "reopened_at", "reopened_by",
+    ]
     list_filter = ["reason", "emailed_to"]
     search_fields = ["service__name_en", "service__name_cy", "comment"]
-    list_select_related = ["service", "resolved_by"]
-    raw_id_fields = ["service", "resolved_by"]
+    list_select_related = ["service", "resolved_by", "reopened_by"]
+    raw_id_fields = ["service", "resolved_by", "reopened_by"]
 
 
 @admin.register(ReviewRequest)

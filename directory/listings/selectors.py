@@ -98,7 +98,7 @@ def service_list_for_dashboard(*, user) -> list[Service]:
             Prefetch("waiting_times", queryset=WAITS_NEWEST_FIRST, to_attr="waits"),
             Prefetch(
                 "problem_reports",
-                queryset=ProblemReport.objects.filter(resolved_at__isnull=True),
+                queryset=ProblemReport.objects.filter(resolved_at__isnull=True).select_related("reopened_by"),
                 to_attr="open_reports",
             ),
             Prefetch(
@@ -312,7 +312,7 @@ def problem_report_list_open(*, user) -> QuerySet[ProblemReport]:
     """Open problem reports on services this user may edit (all of them for a moderator)."""
     return (
         ProblemReport.objects.filter(resolved_at__isnull=True, service__in=service_queryset_for_editor(user=user))
-        .select_related("service__organisation")
+        .select_related("service__organisation", "reopened_by")
         .order_by("created_at", "id")
     )
 

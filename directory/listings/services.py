@@ -689,18 +689,21 @@ def problem_report_resolve(*, report: ProblemReport, by) -> ProblemReport:
 
 
 @transaction.atomic
-def problem_report_reopen(*, report: ProblemReport) -> ProblemReport:
+def problem_report_reopen(*, report: ProblemReport, by) -> ProblemReport:
     """Undo `problem_report_resolve` (a report marked resolved by mistake, or not put right after all),
     for the people who may resolve it (the views: `selectors.problem_report_get_for_editor`).
 
     It is open again as if never resolved: listed and counted as open, chased by its age since it was
     made (`chase_problem_reports`), and the reminder or escalation already sent for it is not sent again
-    (`reminded_at`, `escalated_at` are kept). Who resolved it goes with the date: a report keeps no
-    history of its own."""
+    (`reminded_at`, `escalated_at` are kept). Who resolved it goes with the date; who reopened it, and
+    when, is recorded instead (the last time only: a report keeps no history of its own), so that those
+    who list it see it was thought put right once."""
     report = ProblemReport.objects.select_for_update().get(pk=report.pk)
     if report.is_open:
         raise ValidationError(REPORT_ALREADY_OPEN, code="open")
     report.resolved_at = None
     report.resolved_by = None
-    report.save(update_fields=["resolved_at", "resolved_by"])
+    report.reopened_at = timezone.now()
+    report.reopened_by = by
+    report.save(update_fields=["resolved_at", "resolved_by", "reopened_at", "reopened_by"])
     return report

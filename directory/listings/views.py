@@ -516,7 +516,7 @@ def report_reopen(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Open a resolved report again: whoever may resolve it may reopen it."""
     report = _report_for_editor(request, public_id)
     try:
-        services.problem_report_reopen(report=report)
+        services.problem_report_reopen(report=report, by=request.user)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:

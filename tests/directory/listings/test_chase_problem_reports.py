@@ -285,7 +285,7 @@ def test_a_report_reopened_is_chased_by_its_age_as_if_never_resolved(service, pr
         problem_report_resolve(report=made, by=provider)
     assert "0 problem report(s) reminded" in run("2025-03-10")
     with time_machine.travel(datetime(2025, 3, 11, 10, tzinfo=UTC)):
-        problem_report_reopen(report=made)
+        problem_report_reopen(report=made, by=provider)
     # Open again at eight days: its editors are reminded (problem_report_readers), then the moderators told.
     run("2025-03-12")
     assert sent() == [("Reminder: problem report about Own service still open after a week", ["own@example.org"])]
@@ -301,7 +301,7 @@ def test_a_report_reopened_after_its_reminder_is_not_reminded_again(service, pro
     with time_machine.travel(datetime(2025, 3, 12, 10, tzinfo=UTC)):
         problem_report_resolve(report=made, by=provider)
     with time_machine.travel(datetime(2025, 3, 13, 10, tzinfo=UTC)):
-        problem_report_reopen(report=made)
+        problem_report_reopen(report=made, by=provider)
     mail.outbox.clear()
     assert "0 problem report(s) reminded and 0 told to the moderators" in run("2025-03-13")
     assert mail.outbox == []

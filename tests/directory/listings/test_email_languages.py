@@ -5,6 +5,7 @@ invitation whose reader the moderator does not know. Several readers: one messag
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -143,6 +144,21 @@ def test_an_invitation_to_an_account_that_never_chose_is_in_the_moderators_choic
     account("new@example.org", None)
     invite(moderator_client, None, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
     assert to("new@example.org").body.startswith(ENGLISH_BELOW)
+
+
+@pytest.mark.parametrize(("page", "hint"), [
+    ("", "If they already have an account with a language chosen for its emails, the invitation is in that "
+         "language instead."),
+    ("/cy", "Os oes ganddyn nhw gyfrif eisoes sydd wedi dewis iaith ar gyfer ei e-byst, bydd y gwahoddiad yn yr "
+            "iaith honno yn lle hynny."),
+])
+def test_the_invitation_form_says_an_existing_accounts_own_language_wins(moderator_client, page, hint):
+    # The hint said only "They choose their own when they accept": a moderator choosing English for
+    # someone whose account had chosen Welsh saw no hint that the invitation would go in Welsh.
+    form = moderator_client.get(page + reverse("accounts:invite")).content.decode()
+    described = re.search(r'<fieldset class="govuk-fieldset" aria-describedby="([^"]+)"', form)
+    hint_id = re.search(rf'<div id="([^"]+)" class="govuk-hint">[^<]*{re.escape(hint)}', html.unescape(form))
+    assert hint_id and described and hint_id.group(1) in described.group(1).split()
 
 
 def test_an_unknown_invitation_language_is_refused_and_nothing_is_sent(moderator_client):

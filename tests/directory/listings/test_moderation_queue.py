@@ -11,7 +11,7 @@ from django.utils import timezone
 from directory.listings import services
 from directory.listings.views import CHANGES_PAGE_SIZE
 from directory.models import ServiceChange
-from tests.factories import ServiceFactory, UnpublishedServiceFactory
+from tests.factories import ReopenedProblemReportFactory, ServiceFactory, UnpublishedServiceFactory, UserFactory
 
 
 def _changes_section(page: str) -> str:
@@ -40,9 +40,14 @@ def test_the_queue_is_a_page_at_a_time_with_what_people_sent_before_what_an_impo
     imported = [UnpublishedServiceFactory(name=f"Imported {i:03d}") for i in range(CHANGES_PAGE_SIZE + 1)]
     services.imported_hold([service.pk for service in imported])
     _sent_by_provider("Sent after the import", days_ago=0, provider=provider)
+    # Open problem reports reopened, each by its own account, named on the page: more than the 3 queries
+    # the limit leaves spare (11 are made), so one query per report would show.
+    for number in range(5):
+        ReopenedProblemReportFactory(reopened_by=UserFactory(email=f"reopener{number}@example.org"))
     client.force_login(moderator)
     with django_assert_max_num_queries(14):
         page = client.get(reverse("listings:moderation")).content.decode()
+    assert page.count("Reopened by reopener") == 5
     section = _changes_section(page)
     assert section.startswith(f"{CHANGES_PAGE_SIZE + 3} waiting for approval")
     assert (

@@ -20,7 +20,13 @@ from directory.listings.forms import REASON_REQUIRED
 from directory.listings.services import problem_report_create
 from directory.mail_language import ENGLISH_BELOW
 from directory.models import ProblemReport
-from tests.factories import MembershipFactory, OrganisationFactory, ServiceFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    ReopenedProblemReportFactory,
+    ServiceFactory,
+    UserFactory,
+)
 
 SITE = "https://servicemap.example.org"
 
@@ -46,7 +52,7 @@ def test_a_report_is_stored_without_anything_about_who_sent_it(client, service):
     assert (report.reason, report.comment, report.resolved_at) == ("area", "Does not take referrals from Newport.", None)
     assert {f.name for f in ProblemReport._meta.fields} == {
         "id", "public_id", "service", "reason", "comment", "created_at", "resolved_at", "resolved_by", "emailed_to",
-        "reminded_at", "reminded_to", "escalated_at",
+        "reminded_at", "reminded_to", "escalated_at", "reopened_at", "reopened_by",  # the two: staff accounts
     }
 
 
@@ -615,3 +621,57 @@ def test_the_resolved_list_is_in_welsh(client, resolved_reports, provider):
     assert "Adroddiadau am broblemau a ddatryswyd yn ystod y 14 diwrnod diwethaf" in section
     assert "adroddwyd ar 17 Tach 2026, datryswyd ar 18 Tach 2026 gan mod@example.org" in section
     assert "Ailagor yr adroddiad" in section and "Reopen" not in section
+
+
+@pytest.mark.parametrize("who, url", [("moderator", "listings:moderation"), ("provider", "listings:dashboard")])
+def test_reopening_records_who_and_when_and_the_open_reports_say_so(client, service, moderator, provider, who, url):
+    # Reopening only cleared who had resolved it: back on the list, a report looked as if never seen.
+    user = moderator if who == "moderator" else provider
+    with time_machine.travel(datetime(2026, 11, 17, 10, 0, tzinfo=UTC)):
+        report = ProblemReport.objects.create(service=service, reason="area", comment="Not Newport")
+        ProblemReport.objects.create(service=service, reason="closed", comment="Never resolved")
+        services.problem_report_resolve(report=report, by=user)
+    client.force_login(user)
+    with time_machine.travel(datetime(2026, 11, 18, 9, 30, tzinfo=UTC), tick=False):
+        response = client.post(
+            reverse("listings:report_reopen", args=[report.public_id]),
+            {"next": "moderation"} if who == "moderator" else {}, follow=True,
+        )
+    assert response.redirect_chain == [(reverse(url), 302)]
+    report.refresh_from_db()
+    assert (report.reopened_by, report.reopened_at) == (user, datetime(2026, 11, 18, 9, 30, tzinfo=UTC))
+    assert (report.resolved_by, report.resolved_at) == (None, None)
+    section = _open_section(response.content.decode())
+    line = f"Reopened by {user.email} on 18 Nov 2026"
+    assert line in section and section.count("Reopened") == 1  # the report never resolved says nothing
+    assert section.index("Not Newport") > section.index(line) > section.index("It does not cover my area")
+    # Resolved again, the last reopening is kept (the admin shows it), and is not listed as open.
+    services.problem_report_resolve(report=report, by=user)
+    report.refresh_from_db()
+    assert report.reopened_by == user and "Reopened" not in _open_section(client.get(reverse(url)).content.decode())
+
+
+def test_a_reopened_report_whose_reopener_has_gone_says_when_and_in_welsh_by_whom(client, service, provider):
+    with time_machine.travel(datetime(2026, 11, 18, 9, 30, tzinfo=UTC)):
+        kept = ReopenedProblemReportFactory(service=service, reopened_by=UserFactory(email="mod2@example.org"))
+        gone = ReopenedProblemReportFactory(service=service, reason="closed")
+    gone.reopened_by.delete()  # an account erased (SET_NULL): the date stays
+    gone.refresh_from_db()
+    assert gone.reopened_by is None and gone.reopened_at is not None and kept.reopened_by is not None
+    client.force_login(provider)
+    section = _open_section(client.get(reverse("listings:dashboard")).content.decode())
+    assert "Reopened by mod2@example.org on 18 Nov 2026" in section and "Reopened on 18 Nov 2026" in section
+    welsh = _open_section(client.get(f"/cy{reverse('listings:dashboard')}").content.decode())
+    assert "Ailagorwyd gan mod2@example.org ar 18 Tach 2026" in welsh and "Ailagorwyd ar 18 Tach 2026" in welsh
+    assert "Reopened" not in welsh
+
+
+def test_the_admin_lists_who_reopened_each_report(client, service):
+    ReopenedProblemReportFactory(service=service, reopened_by=UserFactory(username="mod2", email="mod2@example.org"))
+    client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+    response = client.get(reverse("admin:directory_problemreport_changelist"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Reopened by" in page and "Reopened at" in page
+    row = re.search(r'<tr>.*?</tr>', page.split("<tbody>")[1], re.S).group(0)
+    assert ">mod2<" in row  # the account, by its str (its username)

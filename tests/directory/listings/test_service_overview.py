@@ -18,6 +18,7 @@ from tests.factories import (
     OrganisationFactory,
     PausedServiceFactory,
     ProblemReportFactory,
+    ReopenedProblemReportFactory,
     ResolvedProblemReportFactory,
     ServiceFactory,
     UnpublishedServiceFactory,
@@ -194,12 +195,14 @@ def test_a_provider_with_many_services_gets_the_list_of_their_own_only(client, p
     other = ServiceFactory(name="Someone else's")
     ProblemReportFactory(service=other)
     own_report = ProblemReportFactory(service=org.services.first(), comment="The phone number has changed.")
+    ReopenedProblemReportFactory(service=org.services.last(), reopened_by=provider)
     client.force_login(provider)
     page = client.get(reverse("listings:dashboard")).content.decode()
     assert WAIT_FORM_BUTTON not in page and "Show only services that" in page
     assert _rows(page) == [f"Own {i:03d}" for i in range(FULL_DASHBOARD_MAX + 1)]
     # Their open reports are still theirs to resolve from here.
     assert own_report.comment in page and reverse("listings:report_resolve", args=[own_report.public_id]) in page
+    assert "Reopened by own@example.org on " in page  # one resolved once, then opened again
     assert "Someone else" not in page
     assert _rows(client.get(reverse("listings:dashboard"), {"q": "someone"}).content.decode()) == []
 

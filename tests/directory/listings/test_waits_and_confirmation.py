@@ -13,7 +13,7 @@ from directory.listings import selectors, services
 from directory.listings.forms import WEEKS_INVALID, WEEKS_RANGE, WEEKS_REQUIRED
 from directory.models import ServiceChange, WaitingTimeReport
 from tests.directory.listings.conftest import form_data
-from tests.factories import ServiceFactory
+from tests.factories import ReopenedProblemReportFactory, ServiceFactory, UserFactory
 
 
 def test_a_wait_update_adds_to_the_history_and_never_overwrites(client, provider, service):
@@ -155,10 +155,13 @@ def test_dashboard_queries_do_not_grow_with_services(client, provider, org, djan
         service = ServiceFactory(organisation=org, wait_weeks=3)
         if number % 4 == 0:  # reports resolved lately, listed with a button to reopen each
             ProblemReport.objects.create(service=service, reason="area", resolved_at=timezone.now(), resolved_by=provider)
+        if number % 4 == 1:  # open ones reopened, each by its own account, named on the page
+            ReopenedProblemReportFactory(service=service, reopened_by=UserFactory(email=f"reopener{number}@example.org"))
     client.force_login(provider)
     # 13th: the provider's organisations, with their contact details; 14th: reports resolved lately.
     with django_assert_max_num_queries(14):
-        assert client.get(reverse("listings:dashboard")).status_code == 200
+        page = client.get(reverse("listings:dashboard")).content.decode()
+    assert page.count("Reopened by reopener") == 3
 
 
 def test_a_provider_with_no_organisation_sees_how_to_get_access(client, db):

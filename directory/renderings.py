@@ -58,17 +58,19 @@ def language() -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _fetch_by_token_sql(vendor: str, count: int | None) -> str:
+def _fetch_by_token_sql(vendor: str, count: int | None, utf8: bool = False) -> str:
     """As `_fetch_sql` for services whose tokens the caller holds: the renderings table alone,
     each row's token returned to be compared. On PostgreSQL the join with the services' table cost
-    ~0.35 ms of a page of 50 documents (50 more index look-ups into a wide table)."""
+    ~0.35 ms of a page of 50 documents (50 more index look-ups into a wide table). `utf8`: SQLite
+    returns the text as the UTF-8 bytes it holds (PostgreSQL's are taken as bytes by `_read`)."""
     quote, rendering = connection.ops.quote_name, ServiceRendering._meta
 
     def column(name: str) -> str:
         return quote(rendering.get_field(name).column)
 
+    text = f"CAST({column('text')} AS BLOB)" if utf8 and vendor == "sqlite" else column("text")
     return (
-        f"SELECT {column('service')}, {column('token')}, {column('text')} FROM {quote(rendering.db_table)} "
+        f"SELECT {column('service')}, {column('token')}, {text} FROM {quote(rendering.db_table)} "
         f"WHERE {column('kind')} = %s AND {column('language')} = %s AND {column('stamp')} = %s AND "
         + _one_of(column("service"), count, "bigint")
     )
@@ -107,29 +109,41 @@ def _array_text(keys: list) -> str:
     return "{" + ",".join(map(str, keys)) + "}"
 
 
-def _read(sql_for: Callable[[int | None], str], kind: str, generation: str, keys: list) -> list[tuple]:
-    """Run the stored-rendering read `sql_for(count)` for these keys (as the database takes them)."""
+def _read(
+    sql_for: Callable[[int | None], str], kind: str, generation: str, keys: list, *, utf8: bool = False,
+) -> list[tuple]:
+    """Run the stored-rendering read `sql_for(count)` for these keys (as the database takes them).
+    `utf8`: on PostgreSQL, text comes back as the UTF-8 bytes the server sent, not decoded."""
     # PostgreSQL takes the keys as one array: planning fifty literals cost ~0.5 ms a page.
     array = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
+        if utf8 and array:
+            # This cursor only (psycopg copies the connection's loaders for each cursor).
+            cursor.cursor.adapters.register_loader("text", _utf8_loader())
         cursor.execute(sql_for(None if array else len(keys)),
                        [kind, language(), stamp(kind, generation), *([_array_text(keys)] if array else keys)])
         return cursor.fetchall()
 
 
-def fetch(kind: str, keys: Sequence, *, generation: str, key: Key = "pk", tokens: Mapping | None = None) -> dict:
+def fetch(
+    kind: str, keys: Sequence, *, generation: str, key: Key = "pk", tokens: Mapping | None = None, utf8: bool = False,
+) -> dict:
     """The valid stored renderings of these services (by `key`: pk or public id) in the active language.
 
     `tokens` ({pk: render_token}, for every pk): the services' tokens as the caller read them
     with the rows it shows (the search index, a list's page query: both held per directory
-    version), so the services' table is not read again."""
+    version), so the services' table is not read again. `utf8` (with `tokens`): each text as its
+    UTF-8 bytes, for a caller that writes them into a response as they are: decoding ~350 KB of a
+    page of 50 documents only to encode it again cost more than reading it (BENCHMARKS.md)."""
     keys = list(dict.fromkeys(keys))
     if not keys:
         return {}
     if tokens is not None:
         if key != "pk":
             raise ValueError("tokens are given by pk")
-        return _fetch_by_token(kind, keys, tokens, generation)
+        return _fetch_by_token(kind, keys, tokens, generation, utf8=utf8)
+    if utf8:
+        raise ValueError("utf8 is offered with tokens only")
     if key == "pk":
         prepared = keys
     else:
@@ -141,12 +155,26 @@ def fetch(kind: str, keys: Sequence, *, generation: str, key: Key = "pk", tokens
     return {as_uuid(k): text for k, text in rows}
 
 
-def _fetch_by_token(kind: str, pks: list[int], tokens: Mapping, generation: str) -> dict:
-    rows = _read(functools.partial(_fetch_by_token_sql, connection.vendor), kind, generation, pks)
+def _fetch_by_token(kind: str, pks: list[int], tokens: Mapping, generation: str, *, utf8: bool = False) -> dict:
+    rows = _read(functools.partial(_fetch_by_token_sql, connection.vendor, utf8=utf8), kind, generation, pks,
+                 utf8=utf8)
     # Compared as the database gives them: building a UUID from each of SQLite's hex strings cost
     # more than the join this read replaces.
     as_stored = as_uuid if connection.vendor == "postgresql" else as_hex
     return {pk: text for pk, token, text in rows if token == as_stored(tokens[pk])}
+
+
+@functools.cache
+def _utf8_loader() -> type:
+    """A psycopg loader giving a text column's value as the bytes the server sent (UTF-8: the
+    connection's encoding, Django's default), made on first use: SQLite never needs psycopg."""
+    from psycopg.adapt import Loader
+
+    class Utf8Loader(Loader):
+        def load(self, data) -> bytes:
+            return bytes(data)
+
+    return Utf8Loader
 
 
 def as_hex(value: uuid.UUID | str) -> str:

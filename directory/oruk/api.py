@@ -278,11 +278,12 @@ def _stored_service_documents(rows: list, *, full: bool, generation: str) -> dic
                                generation=generation)
 
 
-def _stored_by_pk(rows: list, *, full: bool, generation: str) -> dict[int, str]:
-    """{pk: JSON} of these rows' valid stored documents: one query, against the rows' tokens."""
+def _stored_by_pk(rows: list, *, full: bool, generation: str, utf8: bool = False) -> dict:
+    """{pk: JSON} of these rows' valid stored documents: one query, against the rows' tokens.
+    `utf8`: each JSON as its UTF-8 bytes (`renderings.fetch`)."""
     kind = renderings.ORUK_FULL if full else renderings.ORUK_SUMMARY
     return renderings.fetch(kind, [row.pk for row in rows], generation=generation,
-                            tokens={row.pk: row.render_token for row in rows})
+                            tokens={row.pk: row.render_token for row in rows}, utf8=utf8)
 
 
 def _with_missing_built(rows: list, by_pk: dict[int, str], *, full: bool, generation: str) -> dict[uuid.UUID, str]:
@@ -300,6 +301,17 @@ def _stored_service_json(rows: list, *, full: bool, generation: str) -> list[str
         return [by_pk[row.pk] for row in rows]
     found = _with_missing_built(rows, by_pk, full=full, generation=generation)
     return [found[row.public_id] for row in rows if row.public_id in found]
+
+
+def _stored_service_utf8(rows: list, *, full: bool, generation: str) -> list[bytes]:
+    """`_stored_service_json` as UTF-8 bytes, for a page spliced as bytes (`documents.utf8_with_items`)."""
+    by_pk = _stored_by_pk(rows, full=full, generation=generation, utf8=True)
+    if len(by_pk) == len(rows):
+        return [by_pk[row.pk] for row in rows]
+    # Some to build (and store): as text, then encoded. Rare after `build_renderings`.
+    by_pk = {pk: text.decode() for pk, text in by_pk.items()}
+    found = _with_missing_built(rows, by_pk, full=full, generation=generation)
+    return [found[row.public_id].encode() for row in rows if row.public_id in found]
 
 
 def _ndjson_texts(items: list, texts_of: Callable[[list], list[str]]) -> StreamingHttpResponse:
@@ -374,8 +386,8 @@ class ServiceListView(OrukView):
             filters = parse_service_filters(request.query_params)
             query = page_query.page_query(filters, state.token, get_language() or "en", _feed_page_services)
             rows = query.page(offset=paging.offset, limit=paging.per_page)
-            items = _stored_service_json(rows, full=full, generation=state.generation)
-            return documents.json_with_items(_page(items, total=query.total, paging=paging), "contents", items)
+            items = _stored_service_utf8(rows, full=full, generation=state.generation)
+            return documents.utf8_with_items(_page(items, total=query.total, paging=paging), "contents", items)
 
         return self.cached_body(request, render)
 

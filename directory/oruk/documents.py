@@ -43,6 +43,7 @@ from directory.oruk.taxonomy import _NAMESPACE_SHA1, all_terms
 
 # DRF's separators (item, key) as its JSONRenderer uses them without an indent.
 _SEPARATORS = (",", ":") if api_settings.COMPACT_JSON else (", ", ": ")
+_ITEM_SEPARATOR = _SEPARATORS[0].encode()  # between a list's items, as UTF-8 bytes
 
 
 # The UUID's variant bits replace the top two of its 17th hex digit: 8, 9, a or b.
@@ -290,7 +291,24 @@ def json_text(data: object) -> str:
 def json_with_items(envelope: dict, key: str, items: list[str]) -> bytes:
     """`JSONRenderer().render(envelope | {key: [items as JSON]})` from the items' `json_text`;
     `key` must be the envelope's last key."""
+    return f"{_list_head(envelope, key)}{_SEPARATORS[0].join(items)}]}}".encode()
+
+
+def utf8_with_items(envelope: dict, key: str, items: list[bytes]) -> bytes:
+    """`json_with_items` from the items' `json_text` as UTF-8 bytes (stored documents as the
+    database sends them): one copy of the items, where decoding, joining and encoding made four."""
+    parts = [_list_head(envelope, key).encode()]
+    for item in items:
+        parts += (item, _ITEM_SEPARATOR)
+    if items:
+        parts.pop()  # the separator after the last
+    parts.append(b"]}")
+    return b"".join(parts)
+
+
+def _list_head(envelope: dict, key: str) -> str:
+    """The JSON of `envelope` with `key`, its last key, an empty list, up to that list's "[" included."""
     head = json_text(envelope | {key: []})
     if not head.endswith("[]}"):
         raise ValueError(f"{key!r} must be the last key")
-    return f"{head[:-2]}{_SEPARATORS[0].join(items)}]}}".encode()
+    return head[:-2]

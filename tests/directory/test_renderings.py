@@ -165,6 +165,38 @@ def test_read_by_the_callers_tokens_a_rendering_is_used_only_under_the_token_it_
         assert len(queries) == 1 and f'"{Service._meta.db_table}"' not in queries[0]["sql"]
 
 
+def test_read_as_utf8_the_texts_are_the_stored_ones_encoded_as_the_database_holds_them(three):
+    """renderings.fetch(utf8=True): what the ORUK list splices into its page without decoding it."""
+    three[0].name = "Gwasanaeth Ynys Môn ŵ 🙂"  # not ASCII; one UTF-8 character of four bytes
+    three[0].save()
+    version.bump(services=[three[0].pk])
+    call_command("build_renderings", kind=[DOCUMENT], language=["en", "cy"], verbosity=0)
+    tokens = dict(Service.objects.values_list("pk", "render_token"))
+    generation = _generation()
+    for language in ("en", "cy"):
+        with translation.override(language):
+            texts = renderings.fetch(DOCUMENT, list(tokens), generation=generation, tokens=tokens)
+            as_bytes = renderings.fetch(DOCUMENT, list(tokens), generation=generation, tokens=tokens, utf8=True)
+        assert set(texts) == {s.pk for s in three}
+        assert as_bytes == {pk: text.encode() for pk, text in texts.items()}
+        assert "Ynys Môn ŵ 🙂" in texts[three[0].pk]
+    with pytest.raises(ValueError):
+        renderings.fetch(DOCUMENT, list(tokens), generation=generation, utf8=True)  # by tokens only
+
+
+def test_a_page_with_some_documents_stored_is_the_page_with_all_stored(three, client):
+    """The list splices stored documents as bytes and built ones as text encoded: the same bytes."""
+    three[1].name = "Gwasanaeth ŵ 🙂"
+    three[1].save()
+    version.bump(services=[three[1].pk])
+    first = client.get(LIST).content  # every document built, then stored
+    ServiceRendering.objects.filter(service=three[2]).delete()
+    version.bump(services=[])  # a new version (no cached page); the others' documents still valid
+    assert _valid() == {three[0].pk, three[1].pk}
+    assert client.get(LIST).content == first
+    assert client.get(LIST).content == first  # every one stored now
+
+
 def test_nothing_is_stored_where_storing_on_read_is_off_and_the_page_is_the_same(three, client, settings):
     stored_page = client.get(LIST).content
     ServiceRendering.objects.all().delete()

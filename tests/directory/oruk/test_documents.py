@@ -213,6 +213,23 @@ def test_a_page_spliced_from_item_json_is_what_the_renderer_writes():
         documents.json_with_items({"contents": [], "last": 1}, "contents", [])
 
 
+def test_a_page_spliced_from_items_utf8_bytes_is_what_the_renderer_writes():
+    items = [{"id": "1", "name": "Ynys Môn ŵ 🙂 \u2028"}, {"id": "2"}, {"id": "3", "name": "’"}]
+    envelope = {"total_items": 3, "empty": False, "contents": items}
+
+    spliced = documents.utf8_with_items(envelope, "contents", [documents.json_text(item).encode() for item in items])
+
+    assert spliced == JSONRenderer().render(envelope)
+    assert documents.utf8_with_items(envelope, "contents", [b'{"id":"1"}']) == JSONRenderer().render(
+        envelope | {"contents": [{"id": "1"}]}
+    )
+    assert documents.utf8_with_items(envelope | {"contents": []}, "contents", []) == JSONRenderer().render(
+        envelope | {"contents": []}
+    )
+    with pytest.raises(ValueError):
+        documents.utf8_with_items({"contents": [], "last": 1}, "contents", [])
+
+
 def test_derived_id_text_is_the_derived_uuid():
     sid = str(uuid.uuid4())
 

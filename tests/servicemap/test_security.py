@@ -67,6 +67,20 @@ def test_check_deploy_fails_without_the_production_environment(tmp_path):
         assert f"security.{code}" in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize(
+    ("env", "code", "said"),
+    [({"DATABASE_URL": "postgres://servicemap:s3cret@127.0.0.1:1/servicemap"}, "servicemap.E001", "port 1 failed"),
+     ({"REDIS_URL": "redis://:s3cret@127.0.0.1:1/0"}, "servicemap.E002", "127.0.0.1:1"),
+     ({"REDIS_URL": "redis://127.0.0.1:6379/999"}, "servicemap.E002", "DB index is out of range")],
+)
+def test_check_deploy_fails_while_the_database_or_redis_does_not_answer(env, code, said, tmp_path):
+    # Found by the guide's last step before gunicorn starts, not as a 503 or 500 on every page.
+    result = _manage(["check", "--deploy"], {**PRODUCTION_ENV, **env}, tmp_path)
+    assert result.returncode != 0
+    assert code in result.stderr and said in result.stderr, result.stderr
+    assert "s3cret" not in result.stderr + result.stdout
+
+
 def test_debug_cannot_be_on_with_a_public_host(tmp_path):
     result = _manage(["check"], {"DEBUG": "true", "ALLOWED_HOSTS": "localhost,servicemap.example.org"}, tmp_path)
     assert result.returncode != 0

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 
 from servicemap.settings import BASE_DIR, is_local_host, tile_origin
 from servicemap.templatetags.security import add_nonce
+from tests.conftest import REDIS_URL
 
 # What docs/deploy.md tells an operator to set (one app server behind a TLS-terminating proxy).
 PRODUCTION_ENV = {
@@ -32,7 +33,7 @@ PRODUCTION_ENV = {
     "CSRF_COOKIE_SECURE": "true",
     "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
     "STATIC_MANIFEST": "true",
-    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "REDIS_URL": REDIS_URL,  # check --deploy connects to it (servicemap.E002)
     "SITE_OPERATOR_NAME": "Example Regional Safeguarding Board",
     "PRIVACY_CONTACT_EMAIL": "privacy@servicemap.example.org",
     "PRIVACY_DPO_CONTACT": "dpo@example.org",
@@ -71,7 +72,7 @@ def test_check_deploy_fails_without_the_production_environment(tmp_path):
     ("env", "code", "said"),
     [({"DATABASE_URL": "postgres://servicemap:s3cret@127.0.0.1:1/servicemap"}, "servicemap.E001", "port 1 failed"),
      ({"REDIS_URL": "redis://:s3cret@127.0.0.1:1/0"}, "servicemap.E002", "127.0.0.1:1"),
-     ({"REDIS_URL": "redis://127.0.0.1:6379/999"}, "servicemap.E002", "DB index is out of range")],
+     ({"REDIS_URL": REDIS_URL.rsplit("/", 1)[0] + "/999"}, "servicemap.E002", "DB index is out of range")],
 )
 def test_check_deploy_fails_while_the_database_or_redis_does_not_answer(env, code, said, tmp_path):
     # Found by the guide's last step before gunicorn starts, not as a 503 or 500 on every page.

@@ -105,9 +105,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
+# Read as every other switch: "false" or "0" turns it off (any value at all did), a typo is refused.
+_REQUIRE_SECRET_KEY = env_bool("DJANGO_REQUIRE_SECRET_KEY", False)
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("DJANGO_REQUIRE_SECRET_KEY"):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
+    if not DEBUG and _REQUIRE_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in production (DJANGO_REQUIRE_SECRET_KEY is on); make one with: "
+            "python -c \"import secrets; print(secrets.token_urlsafe(64))\""
+        )
     # A fixed development key: fine locally, never used where SECRET_KEY is set.
     SECRET_KEY = "django-insecure-dev-only-key-set-SECRET_KEY-in-production"  # `check --deploy` flags the prefix
 

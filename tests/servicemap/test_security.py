@@ -255,6 +255,27 @@ def test_a_site_others_can_reach_refuses_to_start_on_a_weak_secret_key(secret_ke
         assert secret_key not in result.stderr  # never printed
 
 
+def test_a_missing_secret_key_is_refused_where_it_is_required_and_says_how_to_make_one(tmp_path):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "SECRET_KEY"}
+    result = _manage(["check"], env, tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set in production" in result.stderr and "secrets.token_urlsafe(64)" in result.stderr
+
+
+@pytest.mark.parametrize(("required", "refused"), [("1", True), ("true", True), ("0", False), ("false", False)])
+def test_requiring_a_secret_key_is_a_switch_like_every_other(required, refused, tmp_path):
+    # Before, any value at all (even "false") required it.
+    env = {"DEBUG": "false", "ALLOWED_HOSTS": "localhost", "DJANGO_REQUIRE_SECRET_KEY": required}
+    result = _manage(["check"], env, tmp_path)
+    assert (result.returncode != 0) is refused, result.stderr
+    assert ("SECRET_KEY must be set" in result.stderr) is refused
+
+
+def test_a_mistyped_secret_key_switch_is_refused(tmp_path):
+    result = _manage(["check"], {"DJANGO_REQUIRE_SECRET_KEY": "ture", "SECRET_KEY": "x" * 60}, tmp_path)
+    assert result.returncode != 0 and "DJANGO_REQUIRE_SECRET_KEY must be true or false" in result.stderr
+
+
 def test_a_weak_secret_key_is_still_fine_on_this_machine(tmp_path):
     result = _manage(["check"], {"DEBUG": "false", "SECRET_KEY": "change-me", "ALLOWED_HOSTS": "localhost"}, tmp_path)
     assert result.returncode == 0, result.stderr

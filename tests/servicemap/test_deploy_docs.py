@@ -327,11 +327,11 @@ def _nginx_directives() -> dict[str, list[str]]:
 def test_the_proxy_closes_requests_for_names_the_site_does_not_answer_to():
     # Without a default server, nginx passes them to the first one, and so to the app, whose log then
     # holds an ERROR and a traceback (DisallowedHost) for every scanner's request.
-    shown = re.search(r"```nginx\n(.*?)```", DOCS, flags=re.S).group(1)
-    default = [line for line in shown.splitlines() if "default_server" in line and not line.lstrip().startswith("#")]
-    assert len(default) == 1
-    assert "listen 80 default_server;" in default[0] and "listen 443 ssl http2 default_server;" in default[0]
-    assert "ssl_reject_handshake on;" in default[0] and "return 444;" in default[0]
+    shown = re.sub(r"#[^\n]*", "", re.search(r"```nginx\n(.*?)```", DOCS, flags=re.S).group(1))
+    default = re.search(r"server \{\s*listen 80 default_server;(.*?)\n\}", shown, flags=re.S).group(1).split()
+    assert " ".join(default).startswith("listen 443 ssl http2 default_server; ssl_reject_handshake on;")
+    # A load balancer's health check by the server's address still reaches the app (section 6).
+    assert "location = /healthz/ { proxy_pass http://127.0.0.1:8000; } location / { return 444; }" in " ".join(default)
 
 
 def test_the_proxy_compresses_the_pages_json_and_csv_the_app_sends_uncompressed():

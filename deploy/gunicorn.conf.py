@@ -32,6 +32,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 control_socket_disable = True
 
 
+def _why(exc: Exception) -> str:
+    """The reason, on the warning's line: with a wrong DATABASE_URL this is the first thing the log says
+    (every page then answers 503), and it names the database, host and port (never the password)."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
 def post_worker_init(worker):
     """Read the search index and the maps' boundaries (and make the regions' outlines) as the worker
     starts, so its first search or map does not pay for them (about a second each at national scale). Never fatal: a database that is not ready yet leaves the
@@ -50,22 +56,23 @@ def post_worker_init(worker):
         from directory import boundaries
 
         boundaries.la_shapes()
-    except Exception:  # noqa: BLE001 - a worker must start even if the file is missing
-        worker.log.warning("map boundaries not read at worker start; the first map will read them")
+    except Exception as exc:  # noqa: BLE001 - a worker must start even if the file is missing
+        worker.log.warning("map boundaries not read at worker start (%s); the first map will read them", _why(exc))
     try:
         from directory import search_index
 
         search_index.current()
-    except Exception:  # noqa: BLE001 - a worker must start even if the database is down
-        worker.log.warning("search index not read at worker start; the first search will read it")
+    except Exception as exc:  # noqa: BLE001 - a worker must start even if the database is down
+        worker.log.warning("search index not read at worker start (%s); the first search will read it", _why(exc))
     try:
         # The gaps map's region outlines (~1.5-2 s: dissolved from the local authorities' shapes),
         # which the regional views name by a digest, as the boundaries above.
         from gaps import selectors as gaps_selectors
 
         gaps_selectors.region_outlines()
-    except Exception:  # noqa: BLE001 - as the search index
-        worker.log.warning("region outlines not made at worker start; the first regional map will make them")
+    except Exception as exc:  # noqa: BLE001 - as the search index
+        worker.log.warning("region outlines not made at worker start (%s); the first regional map will make them",
+                           _why(exc))
     finally:
         # The worker's requests open their own connections; do not keep one made here.
         from django.db import connections

@@ -11,6 +11,6 @@ class DirectoryConfig(AppConfig):
 
     def ready(self) -> None:
         from directory import version
-        from servicemap import checks  # noqa: F401 - registers the deploy checks of the site's own pages
+        from servicemap import checks  # noqa: F401 - registers the deploy checks (policy pages, connections)
 
         version.connect_signals()

@@ -50,6 +50,18 @@ OUTAGE_ERRORS = (
     redis.exceptions.OutOfMemoryError,
 )
 OUTAGE_RETRY_SECONDS = 5.0
+
+
+def set_up_connection(connection: redis.connection.AbstractConnection) -> None:
+    """redis-py's set-up of a new connection (authenticate, select the database), with a refusal
+    counted as an outage: a Redis database number the server does not have ("DB index is out of
+    range": a wrong REDIS_URL, or a server restarted with fewer `databases`) raised a ResponseError
+    from every cache call, so every page and /healthz/ answered 500. (A wrong password is already
+    a ConnectionError.) `check --deploy` names the mistake (servicemap.E002)."""
+    try:
+        connection.on_connect()
+    except redis.exceptions.ResponseError as exc:
+        raise redis.exceptions.ConnectionError(f"Redis refused the connection's set-up: {exc}") from exc
 MAX_DROPPED_KEYS = 10_000
 _DELETE_CHUNK = 1_000
 _UNAVAILABLE = object()  # `incr`'s miss: any number could be a count
@@ -120,6 +132,7 @@ def _outage_of(servers: list[str], retry_seconds: float) -> _Outage:
 class RedisCacheClient(django_redis.RedisCacheClient):
     def __init__(self, *args: object, outage_retry_seconds: float = OUTAGE_RETRY_SECONDS, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self._pool_options.setdefault("redis_connect_func", set_up_connection)  # each new connection's set-up
         self._clients: dict[int, object] = {}  # by id() of its pool, which `_pools` keeps alive
         self._outage = _outage_of(self._servers, outage_retry_seconds)
 

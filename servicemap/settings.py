@@ -22,6 +22,7 @@ from django.core.checks.security.base import (
 from django.core.exceptions import ImproperlyConfigured
 from django.http.request import validate_host
 from django.utils.translation import gettext_lazy as _
+from redis.connection import parse_url as redis_parse_url
 
 from servicemap import static_headers
 from servicemap.rates import parse_rate
@@ -104,9 +105,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
+# Read as every other switch: "false" or "0" turns it off (any value at all did), a typo is refused.
+_REQUIRE_SECRET_KEY = env_bool("DJANGO_REQUIRE_SECRET_KEY", False)
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("DJANGO_REQUIRE_SECRET_KEY"):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
+    if not DEBUG and _REQUIRE_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in production (DJANGO_REQUIRE_SECRET_KEY is on); make one with: "
+            "python -c \"import secrets; print(secrets.token_urlsafe(64))\""
+        )
     # A fixed development key: fine locally, never used where SECRET_KEY is set.
     SECRET_KEY = "django-insecure-dev-only-key-set-SECRET_KEY-in-production"  # `check --deploy` flags the prefix
 
@@ -218,10 +224,32 @@ TEMPLATES = [
     },
 ]
 
+
+def database_settings(url: str, conn_max_age: int) -> dict:
+    """DATABASE_URL as Django's database settings: PostgreSQL, or SQLite (development, tests).
+
+    A mistyped URL is refused here, at start-up, and the message never repeats the URL: it holds the
+    password. Other engines are refused too: the app relies on PostgreSQL's LISTEN/NOTIFY and window
+    functions, and only these two are tested."""
+    example = "postgres://USER:PASSWORD@HOST:5432/NAME"
+    try:
+        config = dj_database_url.parse(url, conn_max_age=conn_max_age)
+    except ValueError as exc:  # an unknown scheme, a port that is not a number, an unquoted character
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not a database URL like {example} ({type(exc).__name__}; characters such as "
+            "@ : / # in the password must be %-encoded)"
+        ) from None
+    if config["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must be a PostgreSQL URL like {example} (or sqlite:///PATH for development), "
+            f"not a {urlsplit(url).scheme}:// one"
+        )
+    return config
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+    "default": database_settings(
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), env_int("DB_CONN_MAX_AGE", 0)
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -408,7 +436,25 @@ def cache_settings(redis_url: str, release: str = "dev") -> dict:
                         "OPTIONS": {"MAX_ENTRIES": 5000}}}
 
 
-REDIS_URL = env_str("REDIS_URL", "")
+def redis_url_checked(url: str) -> str:
+    """REDIS_URL, refused at start-up if redis-py cannot read it: it would otherwise fail every cache
+    call, so every page and /healthz/ answered 500. The message never repeats the URL (it may hold
+    a password)."""
+    if not url:
+        return url
+    example = "redis://HOST:6379/0 (or rediss:// for TLS, unix:///PATH?db=0)"
+    try:
+        options = redis_parse_url(url)
+    except ValueError:
+        raise ImproperlyConfigured(f"REDIS_URL must be a Redis URL like {example}") from None
+    parts = urlsplit(url)
+    if parts.scheme != "unix" and "db" not in options and parts.path.strip("/"):
+        # "/nine" or "/9x": redis-py would quietly use database 0 (another app's, maybe)
+        raise ImproperlyConfigured(f"REDIS_URL must end with a database number, like {example}")
+    return url
+
+
+REDIS_URL = redis_url_checked(env_str("REDIS_URL", ""))
 # The deployed release (e.g. its git commit); by default a hash of the code and templates.
 RELEASE_ID = release_id(env_str("RELEASE_ID", ""), BASE_DIR)
 # Whether a page that builds a service's missing rendering stores it (directory/renderings.py).

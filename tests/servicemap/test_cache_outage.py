@@ -133,6 +133,32 @@ def test_in_an_outage_reads_miss_writes_are_dropped_and_the_log_says_so_once(cap
     assert "session-abc" not in caplog.text  # a session's key is its secret: keys are never logged
 
 
+def test_a_redis_database_the_server_does_not_have_is_an_outage_not_an_error(redis_config, caplog):
+    # REDIS_URL=redis://…/99 on a server with 16 databases: every cache call raised, every page was a 500.
+    config = redis_config | {"LOCATION": redis_config["LOCATION"].rsplit("/", 1)[0] + "/999"}
+    cache = _cache(config | {"OPTIONS": {**config["OPTIONS"], "outage_retry_seconds": 60.0}})
+
+    with caplog.at_level(logging.WARNING, logger="servicemap.redis_cache"):
+        assert cache.get("a", "missing") == "missing"
+        cache.set("a", 1)
+        assert cache.is_available() is False
+
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "DB index is out of range" in caplog.records[0].getMessage()
+
+
+def test_a_redis_database_the_server_has_is_selected(redis_config):
+    # The set-up still selects REDIS_URL's database: a value written there is found there alone.
+    other = redis_config | {"LOCATION": redis_config["LOCATION"].rsplit("/", 1)[0] + f"/{CLEARED_DB - 1}"}
+    cache, elsewhere = _cache(other), _cache(redis_config | {"KEY_PREFIX": other["KEY_PREFIX"]})
+    cache.set("selected", "here")
+    try:
+        assert cache.get("selected") == "here"
+        assert elsewhere.get("selected") is None or other["LOCATION"] == redis_config["LOCATION"]
+    finally:
+        cache.delete("selected")
+
+
 def test_after_a_failure_redis_is_not_tried_again_until_the_retry_time():
     server = _HangingUp()
     cache = _cache(_config(server.port, retry=0.3))

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 
 from servicemap.settings import BASE_DIR, is_local_host, tile_origin
 from servicemap.templatetags.security import add_nonce
+from tests.conftest import REDIS_URL
 
 # What docs/deploy.md tells an operator to set (one app server behind a TLS-terminating proxy).
 PRODUCTION_ENV = {
@@ -32,7 +33,7 @@ PRODUCTION_ENV = {
     "CSRF_COOKIE_SECURE": "true",
     "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
     "STATIC_MANIFEST": "true",
-    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "REDIS_URL": REDIS_URL,  # check --deploy connects to it (servicemap.E002)
     "SITE_OPERATOR_NAME": "Example Regional Safeguarding Board",
     "PRIVACY_CONTACT_EMAIL": "privacy@servicemap.example.org",
     "PRIVACY_DPO_CONTACT": "dpo@example.org",
@@ -65,6 +66,20 @@ def test_check_deploy_fails_without_the_production_environment(tmp_path):
     assert result.returncode != 0
     for code in ["W004", "W008", "W009", "W012", "W016"]:
         assert f"security.{code}" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "code", "said"),
+    [({"DATABASE_URL": "postgres://servicemap:s3cret@127.0.0.1:1/servicemap"}, "servicemap.E001", "port 1 failed"),
+     ({"REDIS_URL": "redis://:s3cret@127.0.0.1:1/0"}, "servicemap.E002", "127.0.0.1:1"),
+     ({"REDIS_URL": REDIS_URL.rsplit("/", 1)[0] + "/999"}, "servicemap.E002", "DB index is out of range")],
+)
+def test_check_deploy_fails_while_the_database_or_redis_does_not_answer(env, code, said, tmp_path):
+    # Found by the guide's last step before gunicorn starts, not as a 503 or 500 on every page.
+    result = _manage(["check", "--deploy"], {**PRODUCTION_ENV, **env}, tmp_path)
+    assert result.returncode != 0
+    assert code in result.stderr and said in result.stderr, result.stderr
+    assert "s3cret" not in result.stderr + result.stdout
 
 
 def test_debug_cannot_be_on_with_a_public_host(tmp_path):
@@ -238,6 +253,27 @@ def test_a_site_others_can_reach_refuses_to_start_on_a_weak_secret_key(secret_ke
     assert "ImproperlyConfigured" in result.stderr and "SECRET_KEY must be a long random value" in result.stderr
     if secret_key:
         assert secret_key not in result.stderr  # never printed
+
+
+def test_a_missing_secret_key_is_refused_where_it_is_required_and_says_how_to_make_one(tmp_path):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "SECRET_KEY"}
+    result = _manage(["check"], env, tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set in production" in result.stderr and "secrets.token_urlsafe(64)" in result.stderr
+
+
+@pytest.mark.parametrize(("required", "refused"), [("1", True), ("true", True), ("0", False), ("false", False)])
+def test_requiring_a_secret_key_is_a_switch_like_every_other(required, refused, tmp_path):
+    # Before, any value at all (even "false") required it.
+    env = {"DEBUG": "false", "ALLOWED_HOSTS": "localhost", "DJANGO_REQUIRE_SECRET_KEY": required}
+    result = _manage(["check"], env, tmp_path)
+    assert (result.returncode != 0) is refused, result.stderr
+    assert ("SECRET_KEY must be set" in result.stderr) is refused
+
+
+def test_a_mistyped_secret_key_switch_is_refused(tmp_path):
+    result = _manage(["check"], {"DJANGO_REQUIRE_SECRET_KEY": "ture", "SECRET_KEY": "x" * 60}, tmp_path)
+    assert result.returncode != 0 and "DJANGO_REQUIRE_SECRET_KEY must be true or false" in result.stderr
 
 
 def test_a_weak_secret_key_is_still_fine_on_this_machine(tmp_path):

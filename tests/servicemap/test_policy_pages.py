@@ -3,9 +3,11 @@ accessibility statement state what the code does, from the settings and code tha
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 from django.apps import apps
@@ -286,11 +288,27 @@ def test_the_privacy_notice_names_how_small_counts_are_shown_and_how_long_a_sear
 
 def test_the_backups_the_notice_names_are_the_ones_the_crontab_keeps():
     crontab = (BASE_DIR / "deploy" / "crontab").read_text()
-    backup = next(line for line in crontab.splitlines() if "pg_dump" in line and not line.startswith("#"))
-    assert re.search(r"-mtime \+(\d+) -delete", backup).group(1) == str(BACKUP_DAYS)
+    assert f"{BACKUP_DAYS} kept" in crontab  # how many: test_the_nightly_backup_keeps_as_many_dumps…
     # "ended sessions are deleted once a week"
     sessions = next(line for line in crontab.splitlines() if "clearsessions" in line and not line.startswith("#"))
     assert sessions.split()[2:5] == ["*", "*", "0"]
+
+
+def test_the_nightly_backup_keeps_as_many_dumps_as_the_notice_says_and_none_longer(tmp_path):
+    """The crontab's own find, run on a night's dumps: one a day for three weeks, the newest just made.
+    (find's -mtime +N deletes once a file's age in whole days is over N: +14 kept 15, up to 15 days.)"""
+    crontab = (BASE_DIR / "deploy" / "crontab").read_text()
+    backup = next(line for line in crontab.splitlines() if "pg_dump" in line and not line.startswith("#"))
+    find = backup[backup.index("find "):].replace("/var/backups/servicemap", str(tmp_path))
+    now = time.time()
+    for age_days in range(21):
+        dump = tmp_path / f"servicemap-{age_days}.dump"
+        dump.write_bytes(b"")
+        made = now - age_days * DAY - 60  # made a minute after the night's run, age_days ago
+        os.utime(dump, (made, made))
+    subprocess.run(find, shell=True, check=True)
+    kept = sorted(int(path.stem.split("-")[1]) for path in tmp_path.glob("*.dump"))
+    assert kept == list(range(BACKUP_DAYS))
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])

@@ -51,6 +51,10 @@ OUTAGE_ERRORS = (
 )
 OUTAGE_RETRY_SECONDS = 5.0
 
+MAX_DROPPED_KEYS = 10_000
+_DELETE_CHUNK = 1_000
+_UNAVAILABLE = object()  # `incr`'s miss: any number could be a count
+
 
 def set_up_connection(connection: redis.connection.AbstractConnection) -> None:
     """redis-py's set-up of a new connection (authenticate, select the database), with a refusal
@@ -62,9 +66,6 @@ def set_up_connection(connection: redis.connection.AbstractConnection) -> None:
         connection.on_connect()
     except redis.exceptions.ResponseError as exc:
         raise redis.exceptions.ConnectionError(f"Redis refused the connection's set-up: {exc}") from exc
-MAX_DROPPED_KEYS = 10_000
-_DELETE_CHUNK = 1_000
-_UNAVAILABLE = object()  # `incr`'s miss: any number could be a count
 
 
 class CacheUnavailable(Exception):

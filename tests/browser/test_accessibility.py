@@ -329,6 +329,34 @@ def test_a_map_reached_by_tab_shows_the_govuk_focus(live_server, page, sample_id
     assert (focus[0], focus[1], focus[4]) == (True, "none", "none")
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_keyboard_skips_the_search_maps_markers_to_the_list_of_its_places(live_server, page, language):
+    # Each marker is a tab stop: between the sort links and the list of places a Cardiff search had
+    # the map, its 25 markers and its zoom buttons, with no way past them. Now a link before the map
+    # leads to the list's heading (focused, so a screen reader reads on from there), and Tab goes on
+    # to the first place.
+    from playwright.sync_api import expect
+
+    page.set_viewport_size(DESKTOP)
+    page.emulate_media(media="screen")
+    page.goto(_url(live_server, f"/search/?{POWYS_SEARCH}&view=map", language))
+    expect(page.locator(".leaflet-marker-icon").first).to_be_attached()
+    stops = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("document.activeElement.getAttribute('href') || document.activeElement.className"))
+        if stops[-1] == "#map-places":
+            break
+    assert stops[-1] == "#map-places", stops
+    assert not [stop for stop in stops if "leaflet" in stop], "the link comes before the map"
+    assert page.evaluate(FOCUS_STYLE)["shows"]
+    page.keyboard.press("Enter")
+    heading = page.locator(".sm-map-places h3")
+    expect(heading).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator(".sm-map-places a").first).to_be_focused()
+
+
 LONG_EMAIL = "safeguarding.referrals.team@powys-childrens-recovery-trust.example.org"
 
 

@@ -147,6 +147,23 @@ def test_the_search_map_lists_its_places_by_group_in_words_for_a_page_without_ja
     assert "Refuge" not in places and "Withheld one" not in places and "All-Wales" not in places
 
 
+def test_a_link_before_the_search_map_skips_its_markers_to_the_list_of_its_places():
+    """Each marker is a tab stop: a city's search put 25 of them between the sort links and the list
+    of places. The link comes before the map and leads to that list's heading, which takes the focus;
+    with nothing listed (no published address) there is nothing to skip, and no link."""
+    office = Location(name="Office", latitude=51.48, longitude=-3.17)
+    refuge = Location(name="Refuge", latitude=51.49, longitude=-3.19, do_not_publish_address=True)
+
+    html = build_search_map(results=[_result("Local one", office)], outline=[], service_url=_url)
+
+    link = html.index('<a class="govuk-link" href="#map-places">Skip to the places on the map</a>')
+    assert link < html.index('class="sm-map"') < html.index(
+        '<h3 class="govuk-heading-s" id="map-places" tabindex="-1">Places on the map</h3>')
+    assert html.count('id="map-places"') == 1
+    withheld = build_search_map(results=[_result("Withheld one", refuge)], outline=[], service_url=_url)
+    assert "map-places" not in withheld and "Skip to" not in withheld
+
+
 def test_a_welsh_page_marks_an_english_name_in_the_list_of_places():
     from directory.selectors import MapLocation, MapService
 

@@ -139,12 +139,16 @@ def _places(results: Sequence, service_url) -> str:
 
 
 def _add_location(m: folium.Map, service: Service, location: Location, group: Group, url: str, note: str) -> None:
-    popup = f'<a href="{html.escape(url)}">{text(service.name)}</a><br>{text(location.name)}'
+    # An English name on a Welsh page is marked, as in the list of places beneath the map and on the
+    # cards, so a screen reader says it in English, not with Welsh sounds.
+    lang = getattr(service, "name_lang", "")
+    name = f'<span lang="{lang}">{text(service.name)}</span>' if lang else text(service.name)
+    popup = f'<a href="{html.escape(url)}">{name}</a><br>{text(location.name)}'
     if note:
         popup += f"<br>{text(note)}"
     # A Leaflet marker, not a circle drawn in SVG: its icon is in the page's tab order and opens its
     # popup with Enter (Leaflet's `keyboard` option), and its text is its name for a screen reader.
-    spoken = ", ".join(part for part in (text(service.name), text(location.name), _group_label(group), text(note)) if part)
+    spoken = ", ".join(part for part in (name, text(location.name), _group_label(group), text(note)) if part)
     icon = folium.DivIcon(
         html=f'<span class="sm-pin sm-pin--{group.slug}"></span><span class="govuk-visually-hidden">{spoken}</span>',
         class_name="sm-pin-icon", icon_size=(24, 24), icon_anchor=(12, 12), popup_anchor=(0, -8),

@@ -164,7 +164,7 @@ def test_a_link_before_the_search_map_skips_its_markers_to_the_list_of_its_place
     assert "map-places" not in withheld and "Skip to" not in withheld
 
 
-def test_a_welsh_page_marks_an_english_name_in_the_list_of_places():
+def test_a_welsh_page_marks_an_english_name_in_the_list_of_places_on_the_marker_and_in_its_popup():
     from directory.selectors import MapLocation, MapService
 
     service = MapService(public_id="5fb11c42-da61-5786-927f-802d038929d2", name="Seren", name_lang="en")
@@ -173,6 +173,10 @@ def test_a_welsh_page_marks_an_english_name_in_the_list_of_places():
     html = build_search_map(results=[result], outline=[], service_url=_url)
 
     assert 'href="/services/5fb11c42-da61-5786-927f-802d038929d2/" lang="en">Seren</a> – Swyddfa</li>' in html
+    # The marker's words for a screen reader, and its popup's link, too (both written into the script).
+    script = html.replace("\\u003c", "<").replace("\\u003e", ">").replace('\\"', '"')
+    assert '<span class="govuk-visually-hidden"><span lang="en">Seren</span>, Swyddfa, ' in script
+    assert '<a href="/services/5fb11c42-da61-5786-927f-802d038929d2/"><span lang="en">Seren</span></a>' in script
 
 
 def test_popups_are_bound_by_leaflet_with_no_jquery():

@@ -194,6 +194,8 @@ class _KeyboardAccess(MacroElement):
     - the areas drawn (outlines, and the coverage map's bases) out of the tab order: Chromium
       stops on each SVG shape Leaflet makes clickable, twenty-odd unnamed stops before the first
       result (their names are in the page's text, and in each tooltip for the mouse);
+    - and out of the accessibility tree: the SVG holding them was an image with no name, the first
+      thing a screen reader met in the map (said as "image", or "unlabelled graphic");
     - an opened popup takes the focus, so its link is the next thing reached, not the last; its
       close button is named in the page's language; Escape closes it wherever the focus is in it;
       closed, it gives the focus back to its marker.
@@ -205,6 +207,7 @@ class _KeyboardAccess(MacroElement):
             function untab(layer) {
                 if (layer instanceof L.Path && layer.getElement()) { layer.getElement().setAttribute("tabindex", "-1"); }
             }
+            map.getPanes().overlayPane.setAttribute("aria-hidden", "true");
             map.eachLayer(untab);
             map.on("layeradd", function (e) { untab(e.layer); });  // areas drawn once their shapes come
             map.on("popupopen", function (e) {

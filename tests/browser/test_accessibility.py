@@ -24,6 +24,7 @@ PAGES = [
     ("home", "/", 200, "screen", None),
     ("search-form", "/search/", 200, "screen", None),
     ("search-results", f"/search/?{POWYS_SEARCH}", 200, "screen", None),
+    ("search-map", f"/search/?{POWYS_SEARCH}&view=map", 200, "screen", None),
     ("search-no-results", f"/search/?{NO_RESULTS}", 200, "screen", None),
     ("search-errors", "/search/?postcode=ZZ9&age=nine", 400, "screen", None),
     ("services-a-to-z", "/services/?letter=c", 200, "screen", None),

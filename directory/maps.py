@@ -41,6 +41,7 @@ WALES_BOUNDS = [[51.37, -5.35], [53.43, -2.65]]
 OUTLINE = {"color": "#0b0c0c", "weight": 3, "fillColor": "#ffdd00", "fillOpacity": 0.15}
 COVERAGE = {"color": "#1d70b8", "weight": 1, "fillColor": "#1d70b8", "fillOpacity": 0.25}
 BACKDROP = {"color": "#6f777b", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.6}
+PLACES_ID = "map-places"
 
 
 def _new_map(tiles_url: str, attribution: str, shapes_url: str) -> folium.Map:
@@ -124,7 +125,8 @@ def _places(results: Sequence, service_url) -> str:
     if not items:
         return ""
     heading = html.escape(_("Places on the map"))  # not inside the f-string: makemessages would miss it
-    out = [f'<div class="sm-map-places"><h3 class="govuk-heading-s">{heading}</h3>']
+    # The target of the map's skip link (SKIP_TO_PLACES): focusable, so a screen reader goes on from here.
+    out = [f'<div class="sm-map-places"><h3 class="govuk-heading-s" id="{PLACES_ID}" tabindex="-1">{heading}</h3>']
     for group in Group:  # in the results' order
         listed = [item for item_group, item in items if item_group == group]
         if listed:
@@ -137,12 +139,16 @@ def _places(results: Sequence, service_url) -> str:
 
 
 def _add_location(m: folium.Map, service: Service, location: Location, group: Group, url: str, note: str) -> None:
-    popup = f'<a href="{html.escape(url)}">{text(service.name)}</a><br>{text(location.name)}'
+    # An English name on a Welsh page is marked, as in the list of places beneath the map and on the
+    # cards, so a screen reader says it in English, not with Welsh sounds.
+    lang = getattr(service, "name_lang", "")
+    name = f'<span lang="{lang}">{text(service.name)}</span>' if lang else text(service.name)
+    popup = f'<a href="{html.escape(url)}">{name}</a><br>{text(location.name)}'
     if note:
         popup += f"<br>{text(note)}"
     # A Leaflet marker, not a circle drawn in SVG: its icon is in the page's tab order and opens its
     # popup with Enter (Leaflet's `keyboard` option), and its text is its name for a screen reader.
-    spoken = ", ".join(part for part in (text(service.name), text(location.name), _group_label(group), text(note)) if part)
+    spoken = ", ".join(part for part in (name, text(location.name), _group_label(group), text(note)) if part)
     icon = folium.DivIcon(
         html=f'<span class="sm-pin sm-pin--{group.slug}"></span><span class="govuk-visually-hidden">{spoken}</span>',
         class_name="sm-pin-icon", icon_size=(24, 24), icon_anchor=(12, 12), popup_anchor=(0, -8),
@@ -188,6 +194,8 @@ class _KeyboardAccess(MacroElement):
     - the areas drawn (outlines, and the coverage map's bases) out of the tab order: Chromium
       stops on each SVG shape Leaflet makes clickable, twenty-odd unnamed stops before the first
       result (their names are in the page's text, and in each tooltip for the mouse);
+    - and out of the accessibility tree: the SVG holding them was an image with no name, the first
+      thing a screen reader met in the map (said as "image", or "unlabelled graphic");
     - an opened popup takes the focus, so its link is the next thing reached, not the last; its
       close button is named in the page's language; Escape closes it wherever the focus is in it;
       closed, it gives the focus back to its marker.
@@ -199,6 +207,7 @@ class _KeyboardAccess(MacroElement):
             function untab(layer) {
                 if (layer instanceof L.Path && layer.getElement()) { layer.getElement().setAttribute("tabindex", "-1"); }
             }
+            map.getPanes().overlayPane.setAttribute("aria-hidden", "true");
             map.eachLayer(untab);
             map.on("layeradd", function (e) { untab(e.layer); });  // areas drawn once their shapes come
             map.on("popupopen", function (e) {
@@ -248,8 +257,21 @@ def build_search_map(
             _add_location(m, result.service, location, Group(result.group), service_url(result.service), note)
             points.append((location.latitude, location.longitude))
     map_motion.fit_at_once(m, _bounds_of(outline, points) or WALES_BOUNDS, max_zoom=12, padding=(16, 16))
+    places = _places(results, service_url)
     # Safe: _places escapes every provider-written string.
-    return mark_safe(_embed(m, _("Map of the services found")) + _places(results, service_url))
+    return mark_safe(_skip_to_places(places) + _embed(m, _("Map of the services found")) + places)
+
+
+def _skip_to_places(places: str) -> str:
+    """A link past the map to the list of its places, before the map: each marker is a tab stop, and
+    a city's search drew 25 of them, with the zoom buttons, between the sort links and the list (the
+    gaps map has "Skip to the table" for the same reason). Nothing to skip to, or without
+    JavaScript (no map drawn, sm-js-only), no link."""
+    if not places:
+        return ""
+    label = html.escape(_("Skip to the places on the map"))
+    return (f'<p class="govuk-body-s govuk-!-margin-bottom-2 sm-js-only sm-no-print">'
+            f'<a class="govuk-link" href="#{PLACES_ID}">{label}</a></p>')
 
 
 def build_coverage_map(

@@ -24,6 +24,7 @@ PAGES = [
     ("home", "/", 200, "screen", None),
     ("search-form", "/search/", 200, "screen", None),
     ("search-results", f"/search/?{POWYS_SEARCH}", 200, "screen", None),
+    ("search-map", f"/search/?{POWYS_SEARCH}&view=map", 200, "screen", None),
     ("search-no-results", f"/search/?{NO_RESULTS}", 200, "screen", None),
     ("search-errors", "/search/?postcode=ZZ9&age=nine", 400, "screen", None),
     ("services-a-to-z", "/services/?letter=c", 200, "screen", None),
@@ -327,6 +328,47 @@ def test_a_map_reached_by_tab_shows_the_govuk_focus(live_server, page, sample_id
     page.locator(".leaflet-control-scale").first.click()
     focus = page.evaluate(MAP_FOCUS)
     assert (focus[0], focus[1], focus[4]) == (True, "none", "none")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_keyboard_skips_the_search_maps_markers_to_the_list_of_its_places(live_server, page, language):
+    # Each marker is a tab stop: between the sort links and the list of places a Cardiff search had
+    # the map, its 25 markers and its zoom buttons, with no way past them. Now a link before the map
+    # leads to the list's heading (focused, so a screen reader reads on from there), and Tab goes on
+    # to the first place.
+    from playwright.sync_api import expect
+
+    page.set_viewport_size(DESKTOP)
+    page.emulate_media(media="screen")
+    page.goto(_url(live_server, f"/search/?{POWYS_SEARCH}&view=map", language))
+    expect(page.locator(".leaflet-marker-icon").first).to_be_attached()
+    stops = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("document.activeElement.getAttribute('href') || document.activeElement.className"))
+        if stops[-1] == "#map-places":
+            break
+    assert stops[-1] == "#map-places", stops
+    assert not [stop for stop in stops if "leaflet" in stop], "the link comes before the map"
+    assert page.evaluate(FOCUS_STYLE)["shows"]
+    page.keyboard.press("Enter")
+    heading = page.locator(".sm-map-places h3")
+    expect(heading).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator(".sm-map-places a").first).to_be_focused()
+
+
+@pytest.mark.parametrize("path", [f"/search/?{POWYS_SEARCH}&view=map", "/services/{service}/"])
+def test_a_screen_reader_meets_no_unnamed_image_in_a_map(live_server, page, sample_ids, path):
+    # The SVG of the areas drawn (their names are in the page's text) was an image with no name, the
+    # first thing in the map's region; what is left is named: markers, zoom buttons, the scale.
+    from playwright.sync_api import expect
+
+    page.goto(live_server.url + path.format(**sample_ids))
+    expect(page.locator(".leaflet-overlay-pane svg path").first).to_be_attached()  # the areas are drawn
+    tree = page.locator(".sm-map").aria_snapshot()
+    assert not re.search(r"^\s*- img\s*$", tree, re.MULTILINE), tree
+    assert "button" in tree  # the rest of the map is still there
 
 
 LONG_EMAIL = "safeguarding.referrals.team@powys-childrens-recovery-trust.example.org"

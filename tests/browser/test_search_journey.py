@@ -125,7 +125,7 @@ def test_on_a_desktop_the_form_beside_the_results_is_a_few_keys_away(live_server
 
 @pytest.mark.browser
 def test_the_map_of_results_is_used_with_the_keyboard(live_server, cardiff_directory):
-    """From the results' links, Tab reaches the map, then its results' markers (each named by its
+    """From the results' links, Tab reaches the link past the map, the map, then its results' markers (each named by its
     service and group; not the area outlines, unnamed); Enter opens a marker's popup with the
     focus on its link; Escape closes it and gives the focus back to the marker."""
     from playwright.sync_api import expect, sync_playwright
@@ -136,6 +136,8 @@ def test_the_map_of_results_is_used_with_the_keyboard(live_server, cardiff_direc
         page.goto(f"{live_server.url}/search/?postcode=CF10+1EP&view=map")
         page.get_by_role("link", name="Nearest").focus()
 
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.getAttribute('href')") == "#map-places"
         page.keyboard.press("Tab")
         assert "folium-map" in page.evaluate("document.activeElement.className")  # Leaflet's arrow keys pan it
         page.keyboard.press("Tab")

@@ -147,7 +147,24 @@ def test_the_search_map_lists_its_places_by_group_in_words_for_a_page_without_ja
     assert "Refuge" not in places and "Withheld one" not in places and "All-Wales" not in places
 
 
-def test_a_welsh_page_marks_an_english_name_in_the_list_of_places():
+def test_a_link_before_the_search_map_skips_its_markers_to_the_list_of_its_places():
+    """Each marker is a tab stop: a city's search put 25 of them between the sort links and the list
+    of places. The link comes before the map and leads to that list's heading, which takes the focus;
+    with nothing listed (no published address) there is nothing to skip, and no link."""
+    office = Location(name="Office", latitude=51.48, longitude=-3.17)
+    refuge = Location(name="Refuge", latitude=51.49, longitude=-3.19, do_not_publish_address=True)
+
+    html = build_search_map(results=[_result("Local one", office)], outline=[], service_url=_url)
+
+    link = html.index('<a class="govuk-link" href="#map-places">Skip to the places on the map</a>')
+    assert link < html.index('class="sm-map"') < html.index(
+        '<h3 class="govuk-heading-s" id="map-places" tabindex="-1">Places on the map</h3>')
+    assert html.count('id="map-places"') == 1
+    withheld = build_search_map(results=[_result("Withheld one", refuge)], outline=[], service_url=_url)
+    assert "map-places" not in withheld and "Skip to" not in withheld
+
+
+def test_a_welsh_page_marks_an_english_name_in_the_list_of_places_on_the_marker_and_in_its_popup():
     from directory.selectors import MapLocation, MapService
 
     service = MapService(public_id="5fb11c42-da61-5786-927f-802d038929d2", name="Seren", name_lang="en")
@@ -156,6 +173,10 @@ def test_a_welsh_page_marks_an_english_name_in_the_list_of_places():
     html = build_search_map(results=[result], outline=[], service_url=_url)
 
     assert 'href="/services/5fb11c42-da61-5786-927f-802d038929d2/" lang="en">Seren</a> – Swyddfa</li>' in html
+    # The marker's words for a screen reader, and its popup's link, too (both written into the script).
+    script = html.replace("\\u003c", "<").replace("\\u003e", ">").replace('\\"', '"')
+    assert '<span class="govuk-visually-hidden"><span lang="en">Seren</span>, Swyddfa, ' in script
+    assert '<a href="/services/5fb11c42-da61-5786-927f-802d038929d2/"><span lang="en">Seren</span></a>' in script
 
 
 def test_popups_are_bound_by_leaflet_with_no_jquery():

@@ -458,8 +458,11 @@ def test_the_map_key_lists_the_groups_in_the_lists_order_each_beside_its_markers
     key = re.findall(r'<span class="sm-key sm-key--([a-z-]+)"></span> ([^<\n]+)', html)
     assert [group for group, _label in key] == ["local", "all-wales", "nearby"]
     icons = [json.loads(found) for found in re.findall(r'"html": ("(?:[^"\\]|\\.)*")', html)]
+    # On a Welsh page each name (these have no Welsh one) is marked as English.
     markers = [re.fullmatch(r'<span class="sm-pin sm-pin--([a-z-]+)"></span>'
-                            r'<span class="govuk-visually-hidden">((\w+), .*)</span>', icon).groups() for icon in icons]
+                            r'<span class="govuk-visually-hidden">((?:<span lang="en">)?(\w+)(?:</span>)?, .*)</span>',
+                            icon).groups() for icon in icons]
+    assert all(spoken.startswith(f'<span lang="en">{name}</span>') == (prefix == "/cy") for _g, spoken, name in markers)
     said = dict(key)
     assert [(name, group) for group, _spoken, name in markers] == [("Local", "local"), ("Wales", "all-wales"),
                                                                    ("Near", "nearby")]

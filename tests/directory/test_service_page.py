@@ -191,6 +191,18 @@ def test_the_public_wait_table_lists_one_report_a_day_the_last_that_day_and_the_
     assert re.findall(r'<td class="govuk-table__cell">(\d+) weeks</td>', waits) == ["5", "4", "40", "9"]
 
 
+def test_each_reported_wait_is_a_row_headed_by_its_date(client, db):
+    """Moving down the Wait column, a screen reader says each row's header with the cell: it said
+    "Wait, 9 weeks" with no date when the date was a plain cell."""
+    service = ServiceFactory()
+    WaitingTimeReportFactory(service=service, weeks=9, as_of=date(2026, 3, 2))
+
+    table = re.search(r'<caption[^>]*id="waits-caption".*?</table>', client.get(_url(service)).content.decode(), re.S)[0]
+
+    assert ('<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">2 Mar 2026</th>'
+            '<td class="govuk-table__cell">9 weeks</td>') in table
+
+
 @pytest.mark.parametrize(("prefix", "not_stated"), [("", "Not stated"), ("/cy", "Heb ei nodi")])
 def test_a_service_that_lists_none_of_a_vocabulary_says_not_stated_rather_than_an_empty_row(
     client, wales_areas, prefix, not_stated

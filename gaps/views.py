@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from directory import boundaries, map_shapes, reference_data
 from directory.bilingual import area_display_name
+from directory.models import WALES_CODE
 from gaps import layers, maps, notes, selectors, unmet
 from gaps.forms import (
     DEFAULTS,
@@ -252,6 +253,11 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
         # Not an ONS code, so no area: never asked of the database, where PostgreSQL refuses a NUL
         # ("/gaps/area/%00/") with an error, not an empty answer.
         raise Http404(_("No such local authority"))
+    if code == WALES_CODE:
+        # The CSV's and the JSON's Wales row has a code as each area's does: Wales's figures are the
+        # last row of the map's table (this said "page not found"). The map's choices are kept.
+        query = request.GET.urlencode()
+        return redirect(f"{reverse('gaps:index')}{'?' if query else ''}{query}#gaps-table")
     place = selectors.area_get(code=code)
     if place is None:
         region_kind = selectors.region_kind_get(code=code)

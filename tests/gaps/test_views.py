@@ -786,3 +786,14 @@ def test_a_health_boards_code_as_an_area_goes_to_the_maps_health_board_view(clie
     assert response.status_code == 302
     assert response["Location"] == f"{prefix}/gaps/?basis=capacity&view=health_board#gaps-table"
     assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_wales_code_as_an_area_goes_to_the_map_with_its_choices(client, wales_areas, prefix):
+    # The CSV's and the JSON's Wales row has a code as every area's does; as an area it said "page
+    # not found" (a page that suggests a service has closed). The map's table ends with Wales's row.
+    response = client.get(f"{prefix}/gaps/area/W92000004/", {"layer": "cse", "view": "health_board"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{prefix}/gaps/?layer=cse&view=health_board#gaps-table"
+    assert client.get(response["Location"]).status_code == 200
+    assert client.get(f"{prefix}/gaps/area/W92000004/")["Location"] == f"{prefix}/gaps/#gaps-table"

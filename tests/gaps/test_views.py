@@ -799,6 +799,14 @@ def test_wales_code_as_an_area_goes_to_the_map_with_its_choices(client, wales_ar
     assert client.get(f"{prefix}/gaps/area/W92000004/")["Location"] == f"{prefix}/gaps/#gaps-table"
 
 
+def test_a_safeguarding_boards_code_as_an_area_goes_to_the_maps_safeguarding_board_view(client, wales_areas):
+    # The CSVs' code for a safeguarding board is a name ("gwent"), not an ONS code: it said "page not found".
+    response = client.get("/gaps/area/gwent/", {"layer": "cse"})
+    assert response.status_code == 302
+    assert response["Location"] == "/gaps/?layer=cse&view=safeguarding_region#gaps-table"
+    assert client.get("/gaps/area/no-such-board/").status_code == 404
+
+
 def _subnav_links(body: str) -> dict[str, str]:
     nav = body[body.index('class="sm-subnav'):]
     nav = nav[:nav.index("</ul>")]

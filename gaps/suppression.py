@@ -4,7 +4,8 @@
 - Where a total and all but one of its parts would show, one more cell is hidden so the hidden
   one cannot be worked out (secondary suppression), repeated until no line gives one away;
   then more, until no count of 1–4 can be worked out from several lines together, or from a
-  "<5" being 1–4 and a hidden "[c]" 5 or more (see `_exposed`).
+  "<5" being 1–4 and a hidden "[c]" 5 or more, or from all the lines' sums and the cells' ranges
+  at once (the least and most each "<5" can be: see `_exposed`).
 - Rows that are sums of other rows (a region's local authorities) are made from the unrounded
   counts, suppressed like any other, and each "region = its parts" is a line too, so a region's
   count less its local authorities' shown counts never leaves one hidden count to be worked out
@@ -236,7 +237,8 @@ def _exposed(grids: Sequence[_Pass]) -> list[tuple[int, tuple[int, int]]]:
     "<5" is 1 to 4, a hidden "[c]" at least 5 (shown cells are 0 or 5 and over, and 0 is never
     hidden), so "<5" + "[c]" = 6 is 1 + 5. Linked tables share their totals' row (one unknown
     each). Found by linear algebra (a cell is fixed when no change to the hidden cells that
-    keeps every line's sum moves it) and by narrowing each hidden cell's range line by line.
+    keeps every line's sum moves it), by narrowing each hidden cell's range line by line, and,
+    where those find nothing, by the least and most each "<5" can be under every line at once.
     """
     index: dict[tuple, int] = {}
     low: list[float] = []
@@ -267,8 +269,12 @@ def _exposed(grids: Sequence[_Pass]) -> list[tuple[int, tuple[int, int]]]:
                 equations.append((terms, -known))
     if not small:
         return []
-    fixed = _fixed_by_lines(equations, len(index)) | _fixed_by_ranges(equations, low, high)
-    return sorted(small[v] for v in fixed if v in small)
+    fixed = (_fixed_by_lines(equations, len(index)) | _fixed_by_ranges(equations, low, high)) & small.keys()
+    if not fixed:
+        # Lines and ranges together (a region's columns less its local authorities', then another
+        # line's range): the exact check, run once the cheaper two find nothing.
+        fixed = _fixed_by_bounds(equations, low, high, sorted(small))
+    return sorted(small[v] for v in fixed)
 
 
 def _fixed_by_lines(equations: list[tuple[dict[int, int], float]], n: int) -> set[int]:
@@ -313,6 +319,110 @@ def _fixed_by_ranges(equations: list[tuple[dict[int, int], float]], low: list[fl
         if not changed:
             break
     return {var for var in range(len(low)) if low[var] == high[var]}
+
+
+def _fixed_by_bounds(
+    equations: list[tuple[dict[int, int], float]], low: list[float], high: list[float], candidates: list[int]
+) -> set[int]:
+    """The candidates that every filling of the hidden cells within their ranges, adding up in every
+    line, gives one value: the least and the most each can be (a linear programme, as the audit of
+    a suppressed table is done) round to the same whole number.
+
+    Narrowing ranges line by line misses what lines give only together: Gwent's columns less its
+    local authorities' left three Welsh "<5"s summing to 4, and another line put one of them at 2
+    or more, so the other two were 1. Cost: two small programmes per "<5" (milliseconds)."""
+    tableau = _feasible_tableau(equations, low, high)
+    if tableau is None:
+        return set()
+    table, basis = tableau
+    fixed = set()
+    for var in candidates:
+        least = _least(table, basis, var, 1.0)
+        most = -_least(table, basis, var, -1.0)
+        if _ceil(least + low[var]) == _floor(most + low[var]):
+            fixed.add(var)
+    return fixed
+
+
+_EPS = 1e-9
+
+
+def _feasible_tableau(
+    equations: list[tuple[dict[int, int], float]], low: list[float], high: list[float]
+) -> tuple[np.ndarray, list[int]] | None:
+    """A simplex tableau (rows of constraints, the right-hand sides last) and its basis for the
+    lines over y = x − low ≥ 0, with y + slack = high − low where high is finite; None where no
+    filling fits (never for real counts). Redundant lines (a table's totals repeat its rows') go."""
+    n = len(low)
+    bounded = [v for v in range(n) if not isinf(high[v])]
+    rows = len(equations) + len(bounded)
+    width = n + len(bounded)
+    matrix = np.zeros((rows, width + 1))
+    for r, (terms, rhs) in enumerate(equations):
+        for var, coefficient in terms.items():
+            matrix[r, var] = coefficient
+        matrix[r, -1] = rhs - sum(c * low[v] for v, c in terms.items())
+    for k, var in enumerate(bounded):
+        r = len(equations) + k
+        matrix[r, var] = matrix[r, n + k] = 1.0
+        matrix[r, -1] = high[var] - low[var]
+    matrix[matrix[:, -1] < 0] *= -1
+    # Phase one: an artificial unknown per row, their sum brought to 0.
+    table = np.hstack([matrix[:, :width], np.eye(rows), matrix[:, -1:]])
+    cost = np.zeros(width + rows + 1)
+    cost[:width] = -table[:, :width].sum(axis=0)
+    cost[-1] = -table[:, -1].sum()
+    table = np.vstack([table, cost])
+    basis = list(range(width, width + rows))
+    if not _simplex(table, basis) or -table[-1, -1] > 1e-6:
+        return None
+    keep = []
+    for r in range(rows):
+        if basis[r] >= width:  # an artificial left at 0: swap it out, or its row says nothing new
+            column = next((j for j in range(width) if abs(table[r, j]) > _EPS), None)
+            if column is None:
+                continue
+            _pivot(table, basis, r, column)
+        keep.append(r)
+    return np.hstack([table[keep][:, :width], table[keep][:, -1:]]), [basis[r] for r in keep]
+
+
+def _least(table: np.ndarray, basis: list[int], var: int, sign: float) -> float:
+    """The least sign·y[var] over the feasible region of `_feasible_tableau` (−inf if unbounded)."""
+    work = table.copy()
+    basis = list(basis)
+    costs = np.zeros(work.shape[1])
+    costs[var] = sign
+    # Reduced costs: the objective less what the basic unknowns already carry.
+    row = costs - sum(costs[b] * work[r] for r, b in enumerate(basis))
+    work = np.vstack([work, row])
+    if not _simplex(work, basis):
+        return -inf
+    return -work[-1, -1]
+
+
+def _simplex(table: np.ndarray, basis: list[int]) -> bool:
+    """Minimise the last row's objective in place (Bland's rule, which cannot cycle); False if unbounded."""
+    while True:
+        entering = next((j for j in range(table.shape[1] - 1) if table[-1, j] < -_EPS), None)
+        if entering is None:
+            return True
+        column = table[:-1, entering]
+        candidates = [r for r in range(len(column)) if column[r] > _EPS]
+        if not candidates:
+            return False
+        ratios = [(table[r, -1] / column[r], basis[r], r) for r in candidates]
+        least = min(ratio for ratio, _b, _r in ratios)
+        leaving = min((b, r) for ratio, b, r in ratios if ratio <= least + _EPS)[1]
+        _pivot(table, basis, leaving, entering)
+
+
+def _pivot(table: np.ndarray, basis: list[int], row: int, column: int) -> None:
+    table[row] /= table[row, column]
+    factors = table[:, column].copy()
+    factors[row] = 0.0
+    table -= np.outer(factors, table[row])
+    basis[row] = column
 
 
 def _ceil(value: float) -> float:

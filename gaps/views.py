@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from directory import boundaries, map_shapes, reference_data
 from directory.bilingual import area_display_name
+from directory.models import WALES_CODE
 from gaps import layers, maps, notes, selectors, unmet
 from gaps.forms import (
     DEFAULTS,
@@ -45,6 +46,8 @@ OUTSIDE_WALES = {
 }
 # An ONS area code: a letter and eight digits (W06000015).
 AREA_CODE = re.compile(r"[A-Z][0-9]{8}")
+# A safeguarding board's code, which has no ONS code: its name's words (data/wales_safeguarding_regions.csv).
+REGION_SLUG = re.compile(r"[a-z]+(?:-[a-z]+){0,5}")
 # The map page's table's columns: what each sorts by, its link's name and, for the two waits (shown
 # under one heading, "Wait (weeks)", so that the Welsh table fits its column), the short heading
 # shown; the link's name (aria-label), read out, still says which wait. The waits come last, so that their
@@ -248,10 +251,15 @@ def data_csv(request: HttpRequest) -> HttpResponse:
 
 def area(request: HttpRequest, code: str) -> HttpResponse:
     """One local authority: for each layer, the services that cover it, their waits, and Wales."""
-    if not AREA_CODE.fullmatch(code):
-        # Not an ONS code, so no area: never asked of the database, where PostgreSQL refuses a NUL
+    if not AREA_CODE.fullmatch(code) and not REGION_SLUG.fullmatch(code):
+        # Not an area's code, so no area: never asked of the database, where PostgreSQL refuses a NUL
         # ("/gaps/area/%00/") with an error, not an empty answer.
         raise Http404(_("No such local authority"))
+    if code == WALES_CODE:
+        # The CSV's and the JSON's Wales row has a code as each area's does: Wales's figures are the
+        # last row of the map's table (this said "page not found"). The map's choices are kept.
+        query = request.GET.urlencode()
+        return redirect(f"{reverse('gaps:index')}{'?' if query else ''}{query}#gaps-table")
     place = selectors.area_get(code=code)
     if place is None:
         region_kind = selectors.region_kind_get(code=code)

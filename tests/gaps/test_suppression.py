@@ -311,3 +311,60 @@ def test_no_count_of_one_to_four_can_be_worked_out_from_local_authorities_and_tw
     assert _worked_out([table], [groups]) == []
     grid, lines = _grid_lines(table, groups)
     assert [line for line in lines if sum(grid[i][j].hidden for i, j in line) == 1] == []
+
+
+def _settled(known: dict, equations: list, bounds: dict) -> dict | None:
+    """`known` with every unknown that a line leaves alone worked out, or None where a line fails."""
+    known = dict(known)
+    progress = True
+    while progress:
+        progress = False
+        for coefficients, rhs in equations:
+            unknown = [n for n in coefficients if n not in known]
+            rest = rhs - sum(c * known[n] for n, c in coefficients.items() if n in known)
+            if len(unknown) > 1:
+                continue
+            if not unknown:
+                if rest != 0:
+                    return None
+                continue
+            value = rest / coefficients[unknown[0]]
+            if value.denominator != 1 or not bounds[unknown[0]][0] <= value <= bounds[unknown[0]][1]:
+                return None
+            known[unknown[0]] = int(value)
+            progress = True
+    return known
+
+
+def _integer_values(tables, sums=(), cap=100) -> dict[tuple[int, str], set[int]]:
+    """Every value each "<5" takes in some whole-number filling of the hidden cells that adds up in
+    every line ("<5" 1 to 4, "[c]" 5 to `cap`): found by search, independently of gaps.suppression."""
+    names, equations, _found = _equations(tables, sums)
+    order = sorted(names, key=lambda n: names[n][2].text != LOW)  # the "<5"s first: four values each
+    bounds = {n: (1, 4) if names[n][2].text == LOW else (5, cap) for n in order}
+    values = {(t, str(key)): set() for t, key, cell in names.values() if cell.text == LOW}
+    pending = [{}]
+    while pending:
+        known = _settled(pending.pop(), equations, bounds)
+        if known is None:
+            continue
+        free = next((n for n in order if n not in known), None)
+        if free is not None:
+            pending += [{**known, free: value} for value in range(bounds[free][0], bounds[free][1] + 1)]
+            continue
+        for n, value in known.items():
+            if names[n][2].text == LOW:
+                values[names[n][0], str(names[n][1])].add(value)
+    return values
+
+
+def test_a_region_with_the_wales_totals_does_not_pin_down_a_count_of_one_to_four_through_its_ranges():
+    # Gwent's safeguarding board (rows 0, 1, 5, 6 and 7) beside the Wales totals: its columns less
+    # its local authorities' give the "<5"s of rows 0, 2 and 4 in column 0 a sum of 4, and row 2's
+    # three "<5"s adding up to 10 are each at least 2, so rows 0 and 4 hold a 1 there (and from it
+    # their "[c]"s, row 2's other "<5"s and row 3's): one line at a time, each still looked open.
+    parts = [[1, 6, 0], [6, 8, 3], [2, 4, 4], [7, 3, 3], [1, 6, 0], [2, 0, 3], [1, 0, 2], [1, 9, 3]]
+    groups = [(0, 1, 5, 6, 7)]
+    table = suppress_linked([parts], sums=[groups])[0]
+    assert table.cells[0][0].text == LOW
+    assert {cell: found for cell, found in _integer_values([table], [groups]).items() if len(found) < 2} == {}

@@ -786,3 +786,44 @@ def test_a_health_boards_code_as_an_area_goes_to_the_maps_health_board_view(clie
     assert response.status_code == 302
     assert response["Location"] == f"{prefix}/gaps/?basis=capacity&view=health_board#gaps-table"
     assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_wales_code_as_an_area_goes_to_the_map_with_its_choices(client, wales_areas, prefix):
+    # The CSV's and the JSON's Wales row has a code as every area's does; as an area it said "page
+    # not found" (a page that suggests a service has closed). The map's table ends with Wales's row.
+    response = client.get(f"{prefix}/gaps/area/W92000004/", {"layer": "cse", "view": "health_board"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{prefix}/gaps/?layer=cse&view=health_board#gaps-table"
+    assert client.get(response["Location"]).status_code == 200
+    assert client.get(f"{prefix}/gaps/area/W92000004/")["Location"] == f"{prefix}/gaps/#gaps-table"
+
+
+def test_a_safeguarding_boards_code_as_an_area_goes_to_the_maps_safeguarding_board_view(client, wales_areas):
+    # The CSVs' code for a safeguarding board is a name ("gwent"), not an ONS code: it said "page not found".
+    response = client.get("/gaps/area/gwent/", {"layer": "cse"})
+    assert response.status_code == 302
+    assert response["Location"] == "/gaps/?layer=cse&view=safeguarding_region#gaps-table"
+    assert client.get("/gaps/area/no-such-board/").status_code == 404
+
+
+def _subnav_links(body: str) -> dict[str, str]:
+    nav = body[body.index('class="sm-subnav'):]
+    nav = nav[:nav.index("</ul>")]
+    return {text: href.replace("&amp;", "&") for href, text in re.findall(r'href="([^"]*)"[^>]*>([^<]+)</a>', nav)}
+
+
+@pytest.mark.parametrize("page", ["headlines", "unmet", "trends"])
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_the_gaps_pages_links_keep_the_region_chosen(client, wales_areas, page, prefix):
+    # A safeguarding board's analyst chose Gwent on one page; the next page showed all Wales again.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    body = client.get(f"{prefix}/gaps/{page}/", {"region": "gwent"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    links = list(_subnav_links(body).values())
+    assert links == [f"{prefix}/gaps/?view=safeguarding_region", f"{prefix}/gaps/headlines/?region=gwent",
+                     f"{prefix}/gaps/unmet/?region=gwent", f"{prefix}/gaps/trends/?region=gwent"]
+    for link in links:
+        assert client.get(link).status_code == 200
+    # Wales (no region) links to the pages as they open.
+    assert list(_subnav_links(client.get(f"{prefix}/gaps/{page}/").content.decode()).values()) == [
+        f"{prefix}/gaps/", f"{prefix}/gaps/headlines/", f"{prefix}/gaps/unmet/", f"{prefix}/gaps/trends/"]

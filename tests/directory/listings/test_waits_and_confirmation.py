@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from directory.listings import selectors, services
 from directory.listings.forms import WEEKS_INVALID, WEEKS_RANGE, WEEKS_REQUIRED
-from directory.models import ServiceChange, WaitingTimeReport
+from directory.models import Service, ServiceChange, WaitingTimeReport
 from tests.directory.listings.conftest import form_data
 from tests.factories import ServiceFactory
 
@@ -321,3 +321,20 @@ def test_each_dashboard_wait_box_is_named_for_its_service(client, provider, org,
     # The wait page, for one service, is named by its heading: its box keeps its plain label.
     wait_page = client.get(reverse("listings:wait_update", args=[service.public_id])).content.decode()
     assert '<label class="govuk-label govuk-label--s" for="id_weeks">Current wait in weeks</label>' in wait_page
+
+
+def test_the_add_a_service_form_does_not_offer_the_check_that_adding_records_anyway(client, provider, org, service):
+    """A new listing is recorded as confirmed by whoever wrote it, that day: a box to tick for it, saying
+    "Saving an edit alone does not", was a question whose answer changed nothing."""
+    client.force_login(provider)
+    page = client.get(reverse("listings:service_new")).content.decode()
+    assert 'name="confirm_rest"' not in page
+    assert "I have checked the rest of this listing" not in page
+    with time_machine.travel(date(2030, 5, 20)):
+        client.force_login(provider)
+        data = {**form_data(service, name_en="Sibling support"), "organisation": org.pk}
+        assert client.post(reverse("listings:service_new"), data).status_code == 302
+    new = Service.objects.get(name_en="Sibling support")
+    assert (new.last_confirmed_at, new.confirmed_by) == (date(2030, 5, 20), provider)
+    # The edit form still asks: editing is not verifying.
+    assert 'name="confirm_rest"' in client.get(reverse("listings:service_edit", args=[new.public_id])).content.decode()

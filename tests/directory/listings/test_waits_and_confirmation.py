@@ -156,8 +156,9 @@ def test_dashboard_queries_do_not_grow_with_services(client, provider, org, djan
         if number % 4 == 0:  # reports resolved lately, listed with a button to reopen each
             ProblemReport.objects.create(service=service, reason="area", resolved_at=timezone.now(), resolved_by=provider)
     client.force_login(provider)
-    # 13th: the provider's organisations, with their contact details; 14th: reports resolved lately.
-    with django_assert_max_num_queries(14):
+    # 13th: the provider's organisations, with their contact details; 14th: who edits them (their open
+    # accounts); 15th: reports resolved lately.
+    with django_assert_max_num_queries(15):
         assert client.get(reverse("listings:dashboard")).status_code == 200
 
 
@@ -338,3 +339,26 @@ def test_the_add_a_service_form_does_not_offer_the_check_that_adding_records_any
     assert (new.last_confirmed_at, new.confirmed_by) == (date(2030, 5, 20), provider)
     # The edit form still asks: editing is not verifying.
     assert 'name="confirm_rest"' in client.get(reverse("listings:service_edit", args=[new.public_id])).content.decode()
+
+
+def test_the_dashboard_says_who_edits_each_organisation_and_how_to_add_a_colleague(client, provider, org, other_provider):
+    """Only a moderator can invite: a provider wanting a colleague to help looked for a way and found
+    none (the invitation page is a 403), nor who already had access."""
+    from tests.factories import MembershipFactory, UserFactory
+
+    colleague = UserFactory(username="colleague@example.org", email="colleague@example.org")
+    MembershipFactory(user=colleague, organisation=org)
+    closed = UserFactory(username="left@example.org", email="left@example.org", is_active=False)
+    MembershipFactory(user=closed, organisation=org)
+    client.force_login(provider)
+    page = client.get(reverse("listings:dashboard")).content.decode()
+    card = page[page.index('id="organisation-'):]
+    assert "Who can edit its listings" in card
+    assert card.index("colleague@example.org") < card.index("own@example.org")
+    assert "left@example.org" not in page  # a closed account edits nothing
+    assert "other@example.org" not in page  # another organisation's provider
+    assert "To give a colleague access, ask a moderator to invite them." in card
+    client.force_login(colleague)
+    welsh = client.get("/cy" + reverse("listings:dashboard")).content.decode()
+    assert "Pwy all olygu ei gofnodion" in welsh
+    assert "I roi mynediad i gydweithiwr, gofynnwch i gymedrolwr eu gwahodd." in welsh

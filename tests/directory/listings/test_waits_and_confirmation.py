@@ -259,6 +259,21 @@ def test_the_dashboard_starts_with_what_needs_doing_first(client, provider, mode
         assert _needs_doing(client.get(reverse("listings:dashboard")).content.decode()) == []
 
 
+def test_what_needs_doing_calls_a_rejected_new_listing_a_new_listing_not_a_change(client, provider, moderator, org):
+    """A new listing sent back was "the change to …": the provider had sent no change, and the page
+    it leads to (and the email) says "Your new listing was not approved"."""
+    new = ServiceFactory(organisation=org, name="Sibling support", is_published=False)
+    change = ServiceChange.objects.create(service=new, kind=ServiceChange.Kind.NEW, proposed={}, submitted_by=provider)
+    services.change_reject(change=change, by=moderator, reason="Please add the areas.")
+    client.force_login(provider)
+    [task] = [t for t in _needs_doing(client.get(reverse("listings:dashboard")).content.decode()) if "Fix" in t[1]]
+    assert task == (f"/manage/services/{new.public_id}/edit/",
+                    "Fix your new listing Sibling support, which was not approved, and send it again")
+    assert "Your new listing was not approved" in client.get(task[0]).content.decode()
+    welsh = client.get("/cy" + reverse("listings:dashboard")).content.decode()
+    assert "Cywirwch eich cofnod newydd Sibling support, na chafodd ei gymeradwyo, a'i anfon eto" in welsh
+
+
 def test_the_dashboard_says_which_fields_wait_for_approval(client, provider, service):
     # It said only "Change to referral details, sent 5 Dec": what was sent could be seen only by
     # opening the edit form and comparing it with the public listing from memory.

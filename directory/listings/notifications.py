@@ -59,7 +59,13 @@ def change_decided(change: ServiceChange) -> None:
     approved = change.state == ServiceChange.State.APPROVED
 
     def subject() -> str:
-        chosen = _("Your change to %(name)s was approved") if approved else _("Your change to %(name)s was not approved")
+        # Named as the body names it: "your new listing", or "your change".
+        if change.kind == ServiceChange.Kind.NEW:
+            chosen = (_("Your new listing %(name)s was approved") if approved
+                      else _("Your new listing %(name)s was not approved"))
+        else:
+            chosen = (_("Your change to %(name)s was approved") if approved
+                      else _("Your change to %(name)s was not approved"))
         return chosen % {"name": change.service.name}
 
     send(

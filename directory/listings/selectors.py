@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 
+from directory.accounts.models import Membership
 from directory.accounts.roles import editable_organisation_ids, is_moderator, moderator_users, organisation_members
 from directory.bilingual import area_display_name
 from directory.listings import fields, reminders
@@ -72,11 +73,17 @@ def organisation_get_for_editor(*, user, public_id: uuid.UUID) -> Organisation |
 
 
 def organisation_list_for_dashboard(*, user) -> QuerySet[Organisation]:
-    """A provider's organisations, by name, for their dashboard. A moderator's dashboard is every
-    service; they reach an organisation from its services' edit pages."""
+    """A provider's organisations, by name, for their dashboard, each with `editors`: the memberships
+    of its open accounts, by email (who can edit its listings). Two queries. A moderator's dashboard
+    is every service; they reach an organisation from its services' edit pages."""
     if is_moderator(user):
         return Organisation.objects.none()
-    return Organisation.objects.filter(pk__in=editable_organisation_ids(user)).order_by("name", "pk")
+    editors = Membership.objects.filter(user__is_active=True).select_related("user").order_by("user__email", "pk")
+    return (
+        Organisation.objects.filter(pk__in=editable_organisation_ids(user))
+        .prefetch_related(Prefetch("memberships", queryset=editors, to_attr="editors"))
+        .order_by("name", "pk")
+    )
 
 
 def service_named_exists(*, organisation_id: int, name: str) -> bool:

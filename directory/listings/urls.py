@@ -17,6 +17,10 @@ urlpatterns = [
         "manage/services/<uuid:public_id>/locations/<uuid:key>/remove/",
         views.service_location_remove, name="location_remove",
     ),
+    path(
+        "manage/services/<uuid:public_id>/locations/<uuid:key>/keep/",
+        views.service_location_keep, name="location_keep",
+    ),
     path("manage/services/<uuid:public_id>/wait/", views.wait_update, name="wait_update"),
     path("manage/services/<uuid:public_id>/confirm/", views.service_confirm, name="service_confirm"),
     path("manage/services/<uuid:public_id>/history/", views.service_history, name="history"),

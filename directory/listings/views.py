@@ -425,6 +425,21 @@ def service_location_remove(request: HttpRequest, public_id: uuid.UUID, key: uui
     return _to_locations(request, service)
 
 
+@login_required_post
+def service_location_keep(request: HttpRequest, public_id: uuid.UUID, key: uuid.UUID) -> HttpResponse:
+    """Take back the removal of a location where the service is based now, before a moderator decides:
+    "Remove" asks nothing, and the way back was to type the location in again."""
+    service = _get_service_for_editor(request, public_id)
+    entry = next((e for e in selectors.service_location_entries(service=service) if e["id"] == str(key)), None)
+    if entry is None:
+        raise Http404
+    entries = selectors.service_location_entries_proposed(service=service)
+    if all(e["id"] != entry["id"] for e in entries):
+        services.service_locations_update(service=service, locations=[*entries, entry], by=request.user)
+    messages.success(request, _("%(name)s will not be removed.") % {"name": entry["name"]})
+    return _to_locations(request, service)
+
+
 @login_required
 def service_new(request: HttpRequest) -> HttpResponse:
     moderator = is_moderator(request.user)

@@ -161,3 +161,34 @@ def test_on_a_phone_the_results_view_and_sort_links_are_a_fingers_height(browser
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
         page.context.close()
+
+
+# Each "Needs approval" tag in a section's heading: its height and whether it covers any of the
+# heading's own words (the text's line boxes against the tag's box, a pixel's rounding allowed).
+HEADING_TAGS = """() => Array.from(document.querySelectorAll("h2 .govuk-tag")).map(tag => {
+  const heading = tag.closest("h2"), words = document.createRange();
+  words.selectNodeContents(Array.from(heading.childNodes).find(n => n.nodeType === 3 && n.textContent.trim()));
+  const box = tag.getBoundingClientRect();
+  const covered = Array.from(words.getClientRects()).some(line =>
+    Math.min(line.right, box.right) - Math.max(line.left, box.left) > 1
+    && Math.min(line.bottom, box.bottom) - Math.max(line.top, box.top) > 1);
+  return {heading: heading.textContent.trim(), lines: box.height / parseFloat(getComputedStyle(tag).lineHeight),
+          covered};
+})"""
+
+
+def test_the_needs_approval_tags_of_the_welsh_edit_form_sit_on_one_line_clear_of_their_headings(
+        browser, live_server, long_words):
+    """"Angen cymeradwyaeth" was split over two lines (GOV.UK's 160 px cap for a tag in a table) and,
+    wrapped under a heading on a phone, drawn over the bottom of the heading's words."""
+    page = new_page(browser, PHONE_360)
+    try:
+        sign_in(page, live_server, long_words["provider"])
+        path = f"/cy/manage/services/{long_words['service'].public_id}/edit/"
+        assert page.goto(live_server.url + path).status == 200
+        tags = page.evaluate(HEADING_TAGS)
+        assert len(tags) >= 6, tags  # status, forms of abuse, who, ages, who may refer, criteria, areas
+        assert all("Angen cymeradwyaeth" in tag["heading"] for tag in tags), tags
+        assert [tag for tag in tags if tag["lines"] >= 1.5 or tag["covered"]] == []
+    finally:
+        page.context.close()

@@ -63,6 +63,21 @@ def test_the_sign_in_page_links_to_the_reset(client, db):
     assert f'href="{reverse("accounts:password_reset")}"' in html
 
 
+def test_a_signed_in_account_page_says_how_to_change_the_password_in_english_and_welsh(client, user, ask):
+    """Signed in, the sign-in page's "Forgotten your password?" is out of sight: someone wanting to change
+    theirs found no way to from their account."""
+    client.force_login(user)
+    html = client.get(reverse("accounts:settings")).content.decode()
+    assert f'<a class="govuk-link" href="{reverse("accounts:password_reset")}">Change your password</a>' in html
+    assert "we email you a link to choose a new one" in html
+    welsh = client.get("/cy" + reverse("accounts:settings")).content.decode()
+    assert 'href="/cy/accounts/password-reset/">Newid eich cyfrinair</a>' in welsh
+    # And the page it leads to works signed in.
+    assert client.get(reverse("accounts:password_reset")).status_code == 200
+    assert ask("p@example.org").status_code == 302
+    assert [m.to for m in mail.outbox] == [["p@example.org"]]
+
+
 def test_a_reset_is_emailed_and_its_link_sets_a_password_once(client, user, ask, settings):
     response = ask("P@Example.org")
     assert response.status_code == 302 and response["Location"] == reverse("accounts:password_reset_sent")

@@ -254,6 +254,29 @@ def test_a_decided_change_with_no_sender_goes_to_the_organisation_s_editors_each
                    words="was approved")
 
 
+@pytest.mark.parametrize("approved", [True, False])
+def test_a_decided_new_listing_is_called_a_new_listing_in_the_subject_as_in_the_body(
+        org, service, readers, approved, django_capture_on_commit_callbacks):
+    """"Your change to … was approved" over "Your new listing for … was approved." read as two things."""
+    new = ServiceFactory(organisation=org, name="Sibling support", is_published=False)
+    change = ServiceChange.objects.create(service=new, kind=ServiceChange.Kind.NEW, proposed={})
+    with django_capture_on_commit_callbacks(execute=True):
+        if approved:
+            services.change_approve(change=change, by=readers["mod-en"])
+        else:
+            services.change_reject(change=change, by=readers["mod-en"], reason="Please add the areas.")
+    if approved:
+        assert_welsh(to("provider-cy@example.org"), subject="Cymeradwywyd eich cofnod newydd Sibling support",
+                     words="Cymeradwywyd eich cofnod newydd ar gyfer Sibling support.")
+        assert_english(to("provider-en@example.org"), subject="Your new listing Sibling support was approved",
+                       words="Your new listing for Sibling support was approved.")
+    else:
+        assert_welsh(to("provider-cy@example.org"), subject="Ni chymeradwywyd eich cofnod newydd Sibling support",
+                     words="Ni chymeradwywyd eich cofnod newydd ar gyfer Sibling support.")
+        assert_english(to("provider-en@example.org"), subject="Your new listing Sibling support was not approved",
+                       words="Your new listing for Sibling support was not approved.")
+
+
 # Cron jobs: no request at all.
 
 def review_requests(day: date) -> None:

@@ -500,3 +500,44 @@ def test_an_over_long_name_or_town_says_its_limit_the_govuk_way_by_the_box_and_i
         assert re.sub(r"<span[^>]*>.*?</span>", "", by_the_box).strip() == message
     assert 'value="' + "B" * 250 + '"' in page  # kept to shorten
     assert not Location.objects.filter(city="C" * 101).exists() and not ServiceChange.objects.exists()
+
+
+def test_a_location_removed_by_mistake_is_kept_with_one_click_before_a_moderator_decides(
+    client, provider, service, office,
+):
+    """"Remove" takes one click and asks nothing; what it sent for approval was listed as "To be
+    removed" with no way back but typing the location in again (a new location for the moderator)."""
+    client.force_login(provider)
+    page = client.post(reverse("listings:location_remove", args=[service.public_id, office.public_id]),
+                       follow=True).content.decode()
+    keep = reverse("listings:location_keep", args=[service.public_id, office.public_id])
+    assert f'action="{keep}"' in page
+    assert ServiceChange.objects.get(state=ServiceChange.State.PENDING).proposed == {fields.LOCATIONS: []}
+
+    page = client.post(keep, follow=True).content.decode()
+
+    assert "Main office will not be removed." in page
+    assert "To be removed once a moderator approves" not in page
+    assert not ServiceChange.objects.filter(state=ServiceChange.State.PENDING).exists()  # nothing left to approve
+    assert service.service_at_locations.filter(location=office).exists()
+
+
+def test_keeping_a_location_leaves_the_rest_of_the_proposal_waiting(client, provider, service, office, bangor_postcode):
+    client.force_login(provider)
+    client.post(reverse("listings:location_add", args=[service.public_id]), NEW_ADDRESS)
+    client.post(reverse("listings:location_remove", args=[service.public_id, office.public_id]))
+    client.post(reverse("listings:location_keep", args=[service.public_id, office.public_id]))
+    proposed = ServiceChange.objects.get(state=ServiceChange.State.PENDING).proposed[fields.LOCATIONS]
+    assert sorted(entry["name"] for entry in proposed) == ["Bangor centre", "Main office"]
+
+
+@pytest.mark.parametrize(("role", "status"), [("anonymous", 302), ("other_provider", 404)])
+def test_another_provider_or_anonymous_cannot_keep_a_location(client_as, service, office, role, status):
+    response = client_as(role).post(reverse("listings:location_keep", args=[service.public_id, office.public_id]))
+    assert response.status_code == status
+
+
+def test_keeping_a_location_the_service_is_not_based_at_is_404(client, provider, service):
+    other = ServiceAtLocationFactory(service=ServiceFactory(organisation=service.organisation)).location
+    client.force_login(provider)
+    assert client.post(reverse("listings:location_keep", args=[service.public_id, other.public_id])).status_code == 404

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from directory.listings import selectors, services
 from directory.listings.forms import WEEKS_INVALID, WEEKS_RANGE, WEEKS_REQUIRED
-from directory.models import ServiceChange, WaitingTimeReport
+from directory.models import Service, ServiceChange, WaitingTimeReport
 from tests.directory.listings.conftest import form_data
 from tests.factories import ReopenedProblemReportFactory, ServiceFactory, UserFactory
 
@@ -158,8 +158,9 @@ def test_dashboard_queries_do_not_grow_with_services(client, provider, org, djan
         if number % 4 == 1:  # open ones reopened, each by its own account, named on the page
             ReopenedProblemReportFactory(service=service, reopened_by=UserFactory(email=f"reopener{number}@example.org"))
     client.force_login(provider)
-    # 13th: the provider's organisations, with their contact details; 14th: reports resolved lately.
-    with django_assert_max_num_queries(14):
+    # 13th: the provider's organisations, with their contact details; 14th: who edits them (their open
+    # accounts); 15th: reports resolved lately.
+    with django_assert_max_num_queries(15):
         page = client.get(reverse("listings:dashboard")).content.decode()
     assert page.count("Reopened by reopener") == 3
 
@@ -261,6 +262,21 @@ def test_the_dashboard_starts_with_what_needs_doing_first(client, provider, mode
         assert _needs_doing(client.get(reverse("listings:dashboard")).content.decode()) == []
 
 
+def test_what_needs_doing_calls_a_rejected_new_listing_a_new_listing_not_a_change(client, provider, moderator, org):
+    """A new listing sent back was "the change to …": the provider had sent no change, and the page
+    it leads to (and the email) says "Your new listing was not approved"."""
+    new = ServiceFactory(organisation=org, name="Sibling support", is_published=False)
+    change = ServiceChange.objects.create(service=new, kind=ServiceChange.Kind.NEW, proposed={}, submitted_by=provider)
+    services.change_reject(change=change, by=moderator, reason="Please add the areas.")
+    client.force_login(provider)
+    [task] = [t for t in _needs_doing(client.get(reverse("listings:dashboard")).content.decode()) if "Fix" in t[1]]
+    assert task == (f"/manage/services/{new.public_id}/edit/",
+                    "Fix your new listing Sibling support, which was not approved, and send it again")
+    assert "Your new listing was not approved" in client.get(task[0]).content.decode()
+    welsh = client.get("/cy" + reverse("listings:dashboard")).content.decode()
+    assert "Cywirwch eich cofnod newydd Sibling support, na chafodd ei gymeradwyo, a'i anfon eto" in welsh
+
+
 def test_the_dashboard_says_which_fields_wait_for_approval(client, provider, service):
     # It said only "Change to referral details, sent 5 Dec": what was sent could be seen only by
     # opening the edit form and comparing it with the public listing from memory.
@@ -324,3 +340,43 @@ def test_each_dashboard_wait_box_is_named_for_its_service(client, provider, org,
     # The wait page, for one service, is named by its heading: its box keeps its plain label.
     wait_page = client.get(reverse("listings:wait_update", args=[service.public_id])).content.decode()
     assert '<label class="govuk-label govuk-label--s" for="id_weeks">Current wait in weeks</label>' in wait_page
+
+
+def test_the_add_a_service_form_does_not_offer_the_check_that_adding_records_anyway(client, provider, org, service):
+    """A new listing is recorded as confirmed by whoever wrote it, that day: a box to tick for it, saying
+    "Saving an edit alone does not", was a question whose answer changed nothing."""
+    client.force_login(provider)
+    page = client.get(reverse("listings:service_new")).content.decode()
+    assert 'name="confirm_rest"' not in page
+    assert "I have checked the rest of this listing" not in page
+    with time_machine.travel(date(2030, 5, 20)):
+        client.force_login(provider)
+        data = {**form_data(service, name_en="Sibling support"), "organisation": org.pk}
+        assert client.post(reverse("listings:service_new"), data).status_code == 302
+    new = Service.objects.get(name_en="Sibling support")
+    assert (new.last_confirmed_at, new.confirmed_by) == (date(2030, 5, 20), provider)
+    # The edit form still asks: editing is not verifying.
+    assert 'name="confirm_rest"' in client.get(reverse("listings:service_edit", args=[new.public_id])).content.decode()
+
+
+def test_the_dashboard_says_who_edits_each_organisation_and_how_to_add_a_colleague(client, provider, org, other_provider):
+    """Only a moderator can invite: a provider wanting a colleague to help looked for a way and found
+    none (the invitation page is a 403), nor who already had access."""
+    from tests.factories import MembershipFactory, UserFactory
+
+    colleague = UserFactory(username="colleague@example.org", email="colleague@example.org")
+    MembershipFactory(user=colleague, organisation=org)
+    closed = UserFactory(username="left@example.org", email="left@example.org", is_active=False)
+    MembershipFactory(user=closed, organisation=org)
+    client.force_login(provider)
+    page = client.get(reverse("listings:dashboard")).content.decode()
+    card = page[page.index('id="organisation-'):]
+    assert "Who can edit its listings" in card
+    assert card.index("colleague@example.org") < card.index("own@example.org")
+    assert "left@example.org" not in page  # a closed account edits nothing
+    assert "other@example.org" not in page  # another organisation's provider
+    assert "To give a colleague access, ask a moderator to invite them." in card
+    client.force_login(colleague)
+    welsh = client.get("/cy" + reverse("listings:dashboard")).content.decode()
+    assert "Pwy all olygu ei gofnodion" in welsh
+    assert "I roi mynediad i gydweithiwr, gofynnwch i gymedrolwr eu gwahodd." in welsh

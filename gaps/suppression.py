@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from math import ceil, floor, inf, isinf
 
 import numpy as np
+from scipy.optimize import linprog
 
 LOW = "<5"
 HIDDEN = "[c]"
@@ -330,99 +331,57 @@ def _fixed_by_bounds(
 
     Narrowing ranges line by line misses what lines give only together: Gwent's columns less its
     local authorities' left three Welsh "<5"s summing to 4, and another line put one of them at 2
-    or more, so the other two were 1. Cost: two small programmes per "<5" (milliseconds)."""
-    tableau = _feasible_tableau(equations, low, high)
-    if tableau is None:
-        return set()
-    table, basis = tableau
+    or more, so the other two were 1. Solved by SciPy's HiGHS, a maintained solver (README), two
+    small programmes per "<5" (milliseconds each)."""
+    n = len(low)
+    lines = np.zeros((len(equations), n))
+    sums = np.zeros(len(equations))
+    for row, (terms, total) in enumerate(equations):
+        for var, coefficient in terms.items():
+            lines[row, var] = coefficient
+        sums[row] = total
+    bounds = [(lo, None if isinf(hi) else hi) for lo, hi in zip(low, high, strict=True)]
+    # The fillings found so far: a cell two of them put two whole numbers apart is not fixed, and
+    # needs no programme of its own (most are ruled out so, by the first few).
+    seen_least, seen_most = np.full(n, inf), np.full(n, -inf)
     fixed = set()
     for var in candidates:
-        least = _least(table, basis, var, 1.0)
-        most = -_least(table, basis, var, -1.0)
-        if _ceil(least + low[var]) == _floor(most + low[var]):
-            fixed.add(var)
+        for sign in (1.0, -1.0):
+            if _floor(seen_most[var]) > _ceil(seen_least[var]):
+                break
+            objective = np.zeros(n)
+            objective[var] = sign
+            filling = _extreme(objective, lines, sums, bounds)
+            if filling is None:  # no filling fits: never for real counts
+                return set()
+            if filling is _UNBOUNDED_FILLING:
+                seen_least[var], seen_most[var] = (-inf, seen_most[var]) if sign > 0 else (seen_least[var], inf)
+                continue
+            np.minimum(seen_least, filling, out=seen_least)
+            np.maximum(seen_most, filling, out=seen_most)
+        else:
+            if _ceil(seen_least[var]) == _floor(seen_most[var]):
+                fixed.add(var)
     return fixed
 
 
-_EPS = 1e-9
-
-
-def _feasible_tableau(
-    equations: list[tuple[dict[int, int], float]], low: list[float], high: list[float]
-) -> tuple[np.ndarray, list[int]] | None:
-    """A simplex tableau (rows of constraints, the right-hand sides last) and its basis for the
-    lines over y = x − low ≥ 0, with y + slack = high − low where high is finite; None where no
-    filling fits (never for real counts). Redundant lines (a table's totals repeat its rows') go."""
-    n = len(low)
-    bounded = [v for v in range(n) if not isinf(high[v])]
-    rows = len(equations) + len(bounded)
-    width = n + len(bounded)
-    matrix = np.zeros((rows, width + 1))
-    for r, (terms, rhs) in enumerate(equations):
-        for var, coefficient in terms.items():
-            matrix[r, var] = coefficient
-        matrix[r, -1] = rhs - sum(c * low[v] for v, c in terms.items())
-    for k, var in enumerate(bounded):
-        r = len(equations) + k
-        matrix[r, var] = matrix[r, n + k] = 1.0
-        matrix[r, -1] = high[var] - low[var]
-    matrix[matrix[:, -1] < 0] *= -1
-    # Phase one: an artificial unknown per row, their sum brought to 0.
-    table = np.hstack([matrix[:, :width], np.eye(rows), matrix[:, -1:]])
-    cost = np.zeros(width + rows + 1)
-    cost[:width] = -table[:, :width].sum(axis=0)
-    cost[-1] = -table[:, -1].sum()
-    table = np.vstack([table, cost])
-    basis = list(range(width, width + rows))
-    if not _simplex(table, basis) or -table[-1, -1] > 1e-6:
+def _extreme(objective: np.ndarray, lines: np.ndarray, sums: np.ndarray, bounds: list) -> np.ndarray | object | None:
+    """A filling (each x in its bounds, every line's sum kept) with the least `objective · x`:
+    `_UNBOUNDED_FILLING` if there is no least, None if nothing fits."""
+    result = linprog(objective, A_eq=lines, b_eq=sums, bounds=bounds, method="highs")
+    if result.status == _UNBOUNDED:
+        return _UNBOUNDED_FILLING
+    if result.status != _SOLVED:
         return None
-    keep = []
-    for r in range(rows):
-        if basis[r] >= width:  # an artificial left at 0: swap it out, or its row says nothing new
-            column = next((j for j in range(width) if abs(table[r, j]) > _EPS), None)
-            if column is None:
-                continue
-            _pivot(table, basis, r, column)
-        keep.append(r)
-    return np.hstack([table[keep][:, :width], table[keep][:, -1:]]), [basis[r] for r in keep]
+    # HiGHS keeps each sum to within ~1e-7, so a count of 1 can come back as 1.0000001: snapped to the
+    # whole number it is within a millionth of, so that rounding up or down cannot step past it.
+    whole = np.round(result.x)
+    return np.where(np.abs(result.x - whole) < 1e-6, whole, result.x)
 
 
-def _least(table: np.ndarray, basis: list[int], var: int, sign: float) -> float:
-    """The least sign·y[var] over the feasible region of `_feasible_tableau` (−inf if unbounded)."""
-    work = table.copy()
-    basis = list(basis)
-    costs = np.zeros(work.shape[1])
-    costs[var] = sign
-    # Reduced costs: the objective less what the basic unknowns already carry.
-    row = costs - sum(costs[b] * work[r] for r, b in enumerate(basis))
-    work = np.vstack([work, row])
-    if not _simplex(work, basis):
-        return -inf
-    return -work[-1, -1]
-
-
-def _simplex(table: np.ndarray, basis: list[int]) -> bool:
-    """Minimise the last row's objective in place (Bland's rule, which cannot cycle); False if unbounded."""
-    while True:
-        entering = next((j for j in range(table.shape[1] - 1) if table[-1, j] < -_EPS), None)
-        if entering is None:
-            return True
-        column = table[:-1, entering]
-        candidates = [r for r in range(len(column)) if column[r] > _EPS]
-        if not candidates:
-            return False
-        ratios = [(table[r, -1] / column[r], basis[r], r) for r in candidates]
-        least = min(ratio for ratio, _b, _r in ratios)
-        leaving = min((b, r) for ratio, b, r in ratios if ratio <= least + _EPS)[1]
-        _pivot(table, basis, leaving, entering)
-
-
-def _pivot(table: np.ndarray, basis: list[int], row: int, column: int) -> None:
-    table[row] /= table[row, column]
-    factors = table[:, column].copy()
-    factors[row] = 0.0
-    table -= np.outer(factors, table[row])
-    basis[row] = column
+# scipy.optimize.linprog's status codes.
+_SOLVED, _UNBOUNDED = 0, 3
+_UNBOUNDED_FILLING = object()
 
 
 def _ceil(value: float) -> float:

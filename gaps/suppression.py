@@ -331,8 +331,8 @@ def _fixed_by_bounds(
 
     Narrowing ranges line by line misses what lines give only together: Gwent's columns less its
     local authorities' left three Welsh "<5"s summing to 4, and another line put one of them at 2
-    or more, so the other two were 1. Solved by SciPy's HiGHS, a maintained solver (README), two
-    small programmes per "<5" (milliseconds each)."""
+    or more, so the other two were 1. Solved by SciPy's HiGHS, a maintained solver (README): at
+    most two small programmes per "<5" (milliseconds each), most ruled out by earlier fillings."""
     n = len(low)
     lines = np.zeros((len(equations), n))
     sums = np.zeros(len(equations))

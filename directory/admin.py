@@ -94,6 +94,9 @@ class CoverageInline(LabelledTabularInline):
     model = Service.coverage_areas.through
     extra = 0
     autocomplete_fields = ("area",)
+    # By name, so a service's 20 areas are found at a glance; and the same order on every database (the
+    # link table has no order of its own: PostgreSQL gave its rows in whatever order it held them).
+    ordering = ("area__name", "pk")
     verbose_name = _("area it takes referrals from")
     verbose_name_plural = _("coverage: areas it takes referrals from")
 

@@ -551,7 +551,7 @@ def test_the_admin_inline_fields_are_named_by_their_column_and_row(live_server, 
     from directory.models import Service
 
     service = Service.objects.get(public_id=sample_ids["service"])
-    area = service.coverage_areas.order_by("pk").first()
+    area = service.coverage_areas.order_by("name", "pk").first()  # the admin lists them by name
     page = pages["superuser"]
     page.goto(f"{live_server.url}/admin/directory/service/{service.pk}/change/")
     # The new wait's row (the saved ones are read-only) and the first area's "Delete" box.
@@ -571,7 +571,7 @@ def test_the_admins_autocomplete_boxes_are_named_by_their_field_and_then_their_v
     from directory.models import Service
 
     service = Service.objects.select_related("organisation").get(public_id=sample_ids["service"])
-    area = service.coverage_areas.order_by("pk").first()
+    area = service.coverage_areas.order_by("name", "pk").first()  # the admin lists them by name
     with translation.override(language):  # the names the page shows (modeltranslation)
         organisation_name, area_name = service.organisation.name, area.name
     page = pages["superuser"]

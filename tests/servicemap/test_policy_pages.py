@@ -400,3 +400,13 @@ def test_check_deploy_warns_until_the_operator_fills_the_pages_in(settings):
     settings.SITE_OPERATOR_NAME = settings.PRIVACY_CONTACT_EMAIL = "x@example.org"
     settings.PRIVACY_LAWFUL_BASIS_CONFIRMED = True
     assert [m for m in run_checks(include_deployment_checks=True) if m.id.startswith("servicemap.")] == []
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_accessibility_statement_names_the_maps_skip_links_as_the_maps_label_them(language):
+    # The maps' exemption rests on their information being reachable another way: the statement says
+    # how, by the links' own words (directory/maps.py, the gaps map's template), in the page's language.
+    text = _text(_get("policies:accessibility", language)).replace("&#39;", "'")
+    with translation.override(language):
+        links = [translation.gettext("Skip to the places on the map"), translation.gettext("Skip to the table")]
+    assert all(f"“{link}”" in text for link in links), links

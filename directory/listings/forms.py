@@ -93,6 +93,7 @@ REASON_REQUIRED = _("Choose what is wrong.")
 ORGANISATION_REQUIRED = _("Choose the organisation that runs the service.")
 NAME_REQUIRED = _("Enter the service’s name in English.")
 STATUS_REQUIRED = _("Choose whether the service is taking referrals, has paused them or is closed.")
+NEW_STATUS_REQUIRED = _("Choose whether the service is taking referrals or has paused them.")
 AGE_MIN_REQUIRED = _("Enter the youngest age the service works with, in years, like 4.")
 AGE_MAX_REQUIRED = _("Enter the oldest age the service works with, in years, like 18.")
 REPORTS_TOO_MANY = ngettext_lazy(
@@ -331,6 +332,11 @@ class ServiceForm(GovukMessages, forms.ModelForm):
                               ("age_min", AGE_MIN_REQUIRED), ("age_max", AGE_MAX_REQUIRED)):
             self.fields[name].error_messages["required"] = message
         self.fields["status"].error_messages["invalid_choice"] = STATUS_REQUIRED
+        if not self.instance.pk:
+            # A new listing is a service that runs: "Closed" would publish one nobody can refer to.
+            status = self.fields["status"]
+            status.choices = [(value, label) for value, label in status.choices if value != Service.Status.CLOSED]
+            status.error_messages.update(required=NEW_STATUS_REQUIRED, invalid_choice=NEW_STATUS_REQUIRED)
         self.fields["referral_email"].error_messages["invalid"] = EMAIL_INVALID
         self.fields["referral_url"].error_messages.update(invalid=REFERRAL_URL_INVALID, max_length=REFERRAL_URL_TOO_LONG)
         self.fields["referral_phone"].error_messages["max_length"] = REFERRAL_PHONE_TOO_LONG

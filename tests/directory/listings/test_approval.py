@@ -23,6 +23,7 @@ from directory.listings.forms import (
     EMAIL_INVALID,
     NAME_ALREADY_LISTED,
     NAME_REQUIRED,
+    NEW_STATUS_REQUIRED,
     NO_ABUSE_FORMS,
     NO_REFERRERS,
     PRE_TRIAL_CONFLICT,
@@ -152,6 +153,25 @@ def test_a_new_service_from_a_provider_is_hidden_until_approved(client, provider
     services.change_approve(change=change, by=moderator)
     assert Service.objects.published().filter(pk=new.pk).exists()
     assert client.get(reverse("listings:report_problem", args=[new.public_id])).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_new_listing_cannot_be_added_as_closed_and_an_existing_one_can_still_close(
+    client, provider, org, service, language
+):
+    client.force_login(provider)
+    with translation.override(language):
+        new_url, edit_url = reverse("listings:service_new"), reverse("listings:service_edit", args=[service.public_id])
+        message = html.escape(str(NEW_STATUS_REQUIRED))
+    assert 'name="status" type="radio" value="closed"' not in client.get(new_url).content.decode()
+    assert 'name="status" type="radio" value="closed"' in client.get(edit_url).content.decode()
+
+    data = {**form_data(service, name_en="Sibling support"), "organisation": org.pk, "status": "closed"}
+    response = client.post(new_url, data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert 'value="Sibling support"' in response.content.decode()  # what was typed is kept
+    assert not Service.objects.filter(name_en="Sibling support").exists()
 
 
 def test_a_new_service_sent_twice_is_listed_once_and_the_form_says_why(client, provider, org, service):

@@ -54,7 +54,7 @@ def test_staff_forms_sent_empty_say_what_each_empty_box_needs(
         client.force_login(moderator)
         # A moderator's new listing also asks for the organisation.
         _assert_says(_sent_empty(client, reverse("listings:service_new")), [
-            listing_forms.ORGANISATION_REQUIRED, listing_forms.NAME_REQUIRED, listing_forms.STATUS_REQUIRED,
+            listing_forms.ORGANISATION_REQUIRED, listing_forms.NAME_REQUIRED, listing_forms.NEW_STATUS_REQUIRED,
             listing_forms.AGE_MIN_REQUIRED, listing_forms.AGE_MAX_REQUIRED, listing_forms.SUPPORTS_NOBODY,
             listing_forms.NO_ABUSE_FORMS, listing_forms.NO_REFERRERS,
         ])

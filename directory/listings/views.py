@@ -168,7 +168,9 @@ def _wait_initial(wait) -> dict:
 def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
     current_wait = selectors.service_current_wait(service=service)
-    form = WaitUpdateForm(form_data(request), initial=_wait_initial(current_wait))
+    form = WaitUpdateForm(
+        form_data(request), initial=_wait_initial(current_wait), current_weeks=current_wait.weeks if current_wait else None,
+    )
     if request.method == "POST" and form.is_valid():
         services.wait_update(
             service=service, weeks=form.cleaned_data["weeks"],

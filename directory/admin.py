@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from directory import unusual_waits
 from directory.admin_inlines import LabelledTabularInline
 from directory.listings.selectors import history_reason_display
 from directory.models import (
@@ -113,10 +115,34 @@ class ServiceAtLocationInline(LabelledTabularInline):
     autocomplete_fields = ("location",)
 
 
+class WaitingTimeReportAdminForm(forms.ModelForm):
+    """A wait over two years is asked about, as on the provider's wait page (directory/unusual_waits.py):
+    here the box that confirms it is always on the form, and only such a wait needs it ticked."""
+
+    confirm_unusual = forms.BooleanField(
+        required=False, label=_("Confirm a wait over 104 weeks"),
+        help_text=_("Tick only if the wait really is over 104 weeks (2 years)."),
+    )
+
+    class Meta:
+        model = WaitingTimeReport
+        fields = ("service", "weeks", "confirm_unusual", "referrals_open", "as_of", "recorded_at", "recorded_by")
+
+    def clean(self):
+        data = super().clean()
+        weeks, service = data.get("weeks"), data.get("service") or getattr(self.instance, "service", None)
+        if self.instance.pk is None and not data.get("confirm_unusual") and service is not None:
+            current = service.waiting_times.values_list("weeks", flat=True).first()  # one query, the latest
+            if unusual_waits.is_unusual(weeks, current=current):
+                self.add_error("weeks", unusual_waits.unusual_wait_message(weeks))
+        return data
+
+
 class WaitingTimeInline(LabelledTabularInline):
     model = WaitingTimeReport
+    form = WaitingTimeReportAdminForm
     extra = 1
-    fields = ("weeks", "referrals_open", "as_of", "recorded_at", "recorded_by")
+    fields = ("weeks", "confirm_unusual", "referrals_open", "as_of", "recorded_at", "recorded_by")
     readonly_fields = ("recorded_at", "recorded_by")
     ordering = ("-as_of", "-recorded_at")
 
@@ -192,6 +218,7 @@ class LocationAdmin(HistoryAdmin):
 
 @admin.register(WaitingTimeReport)
 class WaitingTimeReportAdmin(admin.ModelAdmin):
+    form = WaitingTimeReportAdminForm
     list_display = ("service", "weeks", "referrals_open", "as_of", "recorded_by")
     list_filter = ("referrals_open",)
     search_fields = ("service__name_en", "service__name_cy")

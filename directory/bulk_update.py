@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, npgettext
 
+from directory import unusual_waits
 from directory.models import Service, WaitingTimeReport
 from directory.oruk.selectors import with_current_wait
 from servicemap.csv_cells import FORMULA_STARTS, as_text_cell  # noqa: F401 (FORMULA_STARTS: tests read it here)
@@ -483,6 +484,9 @@ class ChangeLine:
     status_from: str
     status_to: str | None
     wait: tuple[int, bool, date] | None
+    # An unusually long new wait (directory/unusual_waits.py), in years and months, flagged on the
+    # check page: "200" for "20" in one cell is published as nearly four years. "" if it is not.
+    unusual_wait: str = ""
 
     @property
     def status_from_label(self) -> str:
@@ -524,6 +528,13 @@ class CheckSummary:
     def closing_percent(self) -> int:
         return round(100 * self.closing / self.services) if self.services else 0
 
+    unusual_over = unusual_waits.UNUSUAL_WAIT_WEEKS  # the page says the limit it flags waits over
+
+    @property
+    def unusual_waits(self) -> list[ChangeLine]:
+        """Every change to an unusually long wait, listed above the table even past `SHOW_CHANGES`."""
+        return [line for line in self.lines if line.unusual_wait]
+
     @property
     def shown(self) -> list[ChangeLine]:
         return self.lines[:SHOW_CHANGES]
@@ -538,9 +549,12 @@ def summarise(result: UploadResult, states: dict[uuid.UUID, CurrentState]) -> Ch
     lines = []
     for change in result.changes:
         state = states[change.public_id]
-        lines.append(
-            ChangeLine(change.public_id, state.organisation, state.name, state.status, change.status, change.wait)
-        )
+        weeks = change.wait[0] if change.wait else None
+        unusual = unusual_waits.is_unusual(weeks, current=state.wait_weeks)
+        lines.append(ChangeLine(
+            change.public_id, state.organisation, state.name, state.status, change.status, change.wait,
+            unusual_wait=unusual_waits.years_and_months(weeks) if unusual else "",
+        ))
     return CheckSummary(
         lines=lines,
         statuses=sum(1 for line in lines if line.status_to),

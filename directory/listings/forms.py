@@ -12,7 +12,7 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from directory import personal_data, vocabulary
+from directory import personal_data, unusual_waits, vocabulary
 from directory.form_messages import GovukMessages
 from directory.form_messages import number as _number
 from directory.forms import AgeField as SearchAgeField
@@ -167,6 +167,27 @@ class WaitUpdateForm(forms.Form):
         coerce=lambda v: v == "yes", widget=forms.RadioSelect, initial="yes",
         error_messages={"required": REFERRALS_OPEN_REQUIRED, "invalid_choice": REFERRALS_OPEN_REQUIRED},
     )
+    # The box that confirms an unusually long wait, shown only once it has been asked about
+    # (listings/includes/unusual_wait_confirm.html). Its value is the number of weeks it confirms, so
+    # ticking it for 200 and then typing 300 asks again.
+    confirm_weeks = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, current_weeks: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_weeks = current_weeks
+        self.unusual_weeks: int | None = None  # the number asked about, when the form asks
+
+    @property
+    def unusual_confirm_label(self) -> str:
+        return unusual_waits.confirm_label(self.unusual_weeks) if self.unusual_weeks is not None else ""
+
+    def clean(self):
+        data = super().clean()
+        weeks = data.get("weeks")
+        if unusual_waits.is_unusual(weeks, current=self.current_weeks) and data.get("confirm_weeks") != str(weeks):
+            self.unusual_weeks = weeks
+            self.add_error("weeks", unusual_waits.unusual_wait_message(weeks))
+        return data
 
 
 # Listings are public and these boxes take free text: a provider describing the service by a case

@@ -424,6 +424,14 @@ def service_location_entries(*, service: Service) -> list[dict]:
     return fields.sorted_locations([fields.location_entry(location) for location in locations])
 
 
+def change_get_pending_new_listing(*, service: Service) -> ServiceChange | None:
+    """The request to publish a listing never published, while it waits for a moderator. None, with
+    no query, for a published listing."""
+    if service.is_published:
+        return None
+    return service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.NEW).first()
+
+
 def change_get_pending_edit(*, service: Service) -> ServiceChange | None:
     """The provider's proposal waiting for approval on a published listing, if there is one."""
     return service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()

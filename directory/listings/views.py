@@ -168,7 +168,9 @@ def _wait_initial(wait) -> dict:
 def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
     current_wait = selectors.service_current_wait(service=service)
-    form = WaitUpdateForm(form_data(request), initial=_wait_initial(current_wait))
+    form = WaitUpdateForm(
+        form_data(request), initial=_wait_initial(current_wait), current_weeks=current_wait.weeks if current_wait else None,
+    )
     if request.method == "POST" and form.is_valid():
         services.wait_update(
             service=service, weeks=form.cleaned_data["weeks"],
@@ -271,6 +273,9 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     # A new listing that was not approved is fixed on this form too (the dashboard and the email lead
     # here): it says why, as the edit of a published one does.
     rejected_listing = None if moderator else selectors.change_get_rejected_new_listing(service=service)
+    # A new listing waiting for approval says so at the top: nothing else on the form told its provider
+    # that the public cannot see it yet, or what saving it does (services.service_edit).
+    pending_new = selectors.change_get_pending_new_listing(service=service)
     # Where the service is based is not on the form: what the rejected change proposed of it is
     # shown beside it, and sent again with it.
     resend_locations = resend.locations_to_resend(service=service, change=rejected) if resending else None
@@ -323,7 +328,7 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         {
             "service": service, "form": form, "has_pending": bool(pending_initial), "is_moderator": moderator,
             "opened_version": opened_version, "opened_change": opened_change, "conflict": conflict, "rejected": rejected, "resending": resending,
-            "rejected_listing": rejected_listing,
+            "rejected_listing": rejected_listing, "pending_new": pending_new,
             "resend_locations": resend_locations, **return_to.context(request),
         },
     )

@@ -233,3 +233,24 @@ def test_a_wait_dated_today_or_earlier_is_saved_from_the_admin(moderator_client,
     assert sorted(str(d) for d in WaitingTimeReport.objects.values_list("as_of", flat=True)) == [
         "2026-11-01", "2026-12-06"
     ]
+
+
+def test_a_wait_over_two_years_from_the_admin_is_asked_about_until_confirmed(moderator_client, time_machine):
+    # The admin took 200 weeks typed for 20 without a question, as the provider's wait page did.
+    time_machine.move_to("2026-12-06 12:00:00+00:00", tick=False)
+    service = ServiceFactory()
+    data = {"service": service.pk, "weeks": "200", "referrals_open": "on", "as_of": "2026-12-06", **RECORDED_NOW}
+    response = moderator_client.post(reverse("admin:directory_waitingtimereport_add"), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["weeks"] == [
+        "200 weeks is about 3 years and 10 months. Check the number of weeks. If the wait really is that long, "
+        "tick the box below to confirm it."
+    ]
+    assert not WaitingTimeReport.objects.exists()
+
+    response = moderator_client.post(reverse("admin:directory_waitingtimereport_add"), {**data, "confirm_unusual": "on"})
+    assert response.status_code == 302
+    assert list(WaitingTimeReport.objects.values_list("weeks", flat=True)) == [200]
+    # 104 weeks needs nothing ticked.
+    response = moderator_client.post(reverse("admin:directory_waitingtimereport_add"), {**data, "weeks": "104"})
+    assert response.status_code == 302

@@ -650,3 +650,49 @@ def test_a_check_page_left_open_for_more_than_an_hour_asks_to_upload_again(moder
     assert response.status_code == 400
     assert "This check has expired or could not be read" in response.content.decode()
     assert _directory_state() == before
+
+
+def _check_page_text(response) -> str:
+    assert response.status_code == 200, response.content.decode()[:2000]
+    return response.content.decode().replace("&#x27;", "'")
+
+
+def test_the_check_page_flags_an_unusually_long_wait_in_years_and_months(moderator_client, services):
+    # "200" typed for "20" in one cell was listed as "200 weeks" among the rest, and published as nearly 4 years.
+    rows = _download(moderator_client)
+    next(row for row in rows if row["service"] == "Waiting service")["wait_weeks"] = "200"
+    next(row for row in rows if row["service"] == "No wait reported")["wait_weeks"] = "104"
+    page = _check_page_text(_upload(moderator_client, rows))
+
+    warning = page[page.index('id="unusual-waits"'):page.index("<table")]
+    assert "1 new wait is over 104 weeks. Check it before you confirm" in warning
+    assert "Waiting service: 200 weeks, about 3 years and 10 months" in warning
+    assert "No wait reported" not in warning  # two years is not flagged
+    assert "Check: about 3 years and 10 months" in page[page.index("<table"):]
+    # Flagged, not refused: confirming saves it.
+    assert _confirm(moderator_client, _upload(moderator_client, rows)).status_code == 302
+    assert WaitingTimeReport.objects.filter(service=services["waiting"]).order_by("-recorded_at").first().weeks == 200
+
+
+def test_a_long_wait_the_service_already_gives_or_an_ordinary_file_is_not_flagged(moderator_client, services):
+    WaitingTimeReportFactory(service=services["waiting"], weeks=150, as_of=date.today() - timedelta(days=1))
+    rows = _download(moderator_client)
+    next(row for row in rows if row["service"] == "Waiting service")["wait_as_of"] = date.today().isoformat()
+    next(row for row in rows if row["service"] == "No wait reported")["wait_weeks"] = "12"
+    page = _check_page_text(_upload(moderator_client, rows))
+    assert 'id="unusual-waits"' not in page and "Check: about" not in page
+
+
+def test_the_long_wait_flag_is_in_welsh_on_the_welsh_page(moderator_client, services):
+    rows = _download(moderator_client)
+    next(row for row in rows if row["service"] == "Waiting service")["wait_weeks"] = "200"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=bulk_update.COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    page = _check_page_text(
+        moderator_client.post(f"/cy{PAGE}", {"csv_file": SimpleUploadedFile("w.csv", out.getvalue().encode())})
+    )
+    assert "Mae 1 amser aros newydd dros 104 wythnos. Gwiriwch ef cyn cadarnhau" in page
+    assert "Waiting service: 200 wythnos, tua 3 o flynyddoedd a 10 mis" in page
+    assert "Gwiriwch: tua 3 o flynyddoedd a 10 mis" in page

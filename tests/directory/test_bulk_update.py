@@ -694,5 +694,5 @@ def test_the_long_wait_flag_is_in_welsh_on_the_welsh_page(moderator_client, serv
         moderator_client.post(f"/cy{PAGE}", {"csv_file": SimpleUploadedFile("w.csv", out.getvalue().encode())})
     )
     assert "Mae 1 amser aros newydd dros 104 wythnos. Gwiriwch ef cyn cadarnhau" in page
-    assert "Waiting service: 200 wythnos, tua 3 o flynyddoedd a 10 mis" in page
-    assert "Gwiriwch: tua 3 o flynyddoedd a 10 mis" in page
+    assert "Waiting service: 200 wythnos, tua 3 o flynyddoedd, 10 mis" in page
+    assert "Gwiriwch: tua 3 o flynyddoedd, 10 mis" in page

@@ -19,10 +19,12 @@ ASKED = "200 weeks is about 3 years and 10 months. Check the number of weeks."
 @pytest.mark.parametrize(
     ("weeks", "english", "welsh"),
     [
-        (200, "3 years and 10 months", "3 o flynyddoedd a 10 mis"),
+        (200, "3 years and 10 months", "3 o flynyddoedd, 10 mis"),
         (105, "2 years", "2 flynedd"),
-        (113, "2 years and 2 months", "2 flynedd a 2 fis"),
+        (113, "2 years and 2 months", "2 flynedd, 2 fis"),
         (520, "10 years", "10 o flynyddoedd"),
+        # Welsh says no "a" (and): it would be "ac" before 8 (wyth) and 11 (un ar ddeg) months.
+        (191, "3 years and 8 months", "3 o flynyddoedd, 8 mis"),
     ],
 )
 def test_a_wait_is_said_in_years_and_months_in_both_languages(weeks, english, welsh):
@@ -104,5 +106,5 @@ def test_the_question_is_in_welsh_on_the_welsh_page(client, provider, service):
         message = unusual_wait_message(200)
     response = client.post(url, {"weeks": "200", "referrals_open": "yes"})
     page = html.unescape(response.content.decode())
-    assert message in page and "Mae 200 wythnos tua 3 o flynyddoedd a 10 mis." in page
+    assert message in page and "Mae 200 wythnos tua 3 o flynyddoedd, 10 mis." in page
     assert "Ydy, mae'r amser aros yn 200 wythnos mewn gwirionedd" in page

@@ -33,6 +33,7 @@ from directory.accounts.decorators import (
 )
 from directory.accounts.roles import editable_organisation_ids, is_moderator
 from directory.accounts.selectors import account_list_closed_unused
+from directory.bilingual import in_language
 from directory.listings import fields, return_to, selectors, services
 from directory.listings import resending as resend
 from directory.listings.forms import (
@@ -448,7 +449,7 @@ def service_new(request: HttpRequest) -> HttpResponse:
     )
     if not organisations.exists():
         raise PermissionDenied
-    form = ServiceForm(form_data(request), organisations=organisations.order_by("name"), show_approval_tags=False)
+    form = ServiceForm(form_data(request), organisations=organisations.order_by(in_language("name"), "pk"), show_approval_tags=False)
     if request.method == "POST" and form.is_valid():
         try:
             service = services.service_create(

@@ -11,8 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import F, TextField, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import translate_url
 from django.utils.translation import get_language
+from modeltranslation.utils import get_language as translation_language
+from modeltranslation.utils import resolution_order
 
 DEFAULT_LANGUAGE = settings.LANGUAGE_CODE
 
@@ -74,3 +78,18 @@ def translated_text(obj: object, field: str, language: str | None = None) -> Tra
     if own.strip():
         return TranslatedText(own, language, False)
     return TranslatedText(default_text or "", DEFAULT_LANGUAGE, bool((default_text or "").strip()))
+
+
+def in_language(field: str) -> F | Coalesce:
+    """A translated field (`name`, `organisation__name`) as it is read in the active language
+    (modeltranslation's read), on a page or in an Open Referral document: its column in that
+    language, or where that is empty the next in fallback order (English). For ordering and
+    searching: the field's own name stands for the active language's column alone, so a Welsh
+    search missed every service without a Welsh name, and a Welsh list put them all together, in
+    id order, after (PostgreSQL) or before (SQLite) the others. In English, the English column."""
+    columns = [F(f"{field}_{code}") for code in resolution_order(translation_language())]
+    if len(columns) == 1:
+        return columns[0]
+    text = TextField()  # a name's and a description's columns are CharField and TextField
+    return Coalesce(*(NullIf(column, Value(""), output_field=text) for column in columns[:-1]), columns[-1],
+                    output_field=text)

@@ -29,7 +29,7 @@ NAME = _("a child's or relative's name")
 POSTCODE = _("a full postcode (the first part, like CF10, is enough)")
 
 _DATE_OF_BIRTH_RE = re.compile(
-    r"\b(?:d\.?\s?o\.?\s?b\b|date\s+of\s+birth|born\s+(?:on|in)\b|birthday|dyddiad\s+geni|ganwyd|pen-?blwydd)",
+    r"\b(?:d\.?\s?o\.?\s?b\b|date\s+of\s+birth|born\s+(?:on\b|in\b|\d)|birthday|dyddiad\s+geni|ganwyd|pen-?blwydd)",
     re.IGNORECASE,
 )
 # England's and Wales's NHS numbers begin 4, 6 or 7; a phone number begins 0.

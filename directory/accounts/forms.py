@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from directory import mail, mail_language
 from directory.accounts.languages import stored_language
 from directory.accounts.models import AccountSettings
+from directory.bilingual import in_language
 from directory.form_messages import GovukMessages
 from directory.models import Organisation
 from servicemap.durations import DAY, duration_text
@@ -168,6 +169,8 @@ class InvitationForm(GovukMessages, forms.Form):
     def __init__(self, *args, inviter=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.inviter = inviter  # the moderator sending the invitation, who cannot invite themselves
+        # By name as the page shows it (in Welsh, the Welsh name where there is one, else the English).
+        self.fields["organisation"].queryset = Organisation.objects.order_by(in_language("name"), "pk")
 
     def clean_language(self) -> str:
         # Not said (a form sent without it) is not known: both, as the page's own default.

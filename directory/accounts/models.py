@@ -8,6 +8,7 @@ have every permission, so `createsuperuser` makes one; `create_moderator` grants
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -78,6 +79,11 @@ class Invitation(models.Model):
     @property
     def is_used(self) -> bool:
         return self.accepted_at is not None
+
+    @property
+    def expires_at(self) -> datetime:
+        """When its link stops working: INVITATION_MAX_AGE_DAYS after it was made and emailed."""
+        return self.created_at + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
 
 
 class AccountDormancy(models.Model):

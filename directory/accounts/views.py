@@ -229,7 +229,7 @@ def invite(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
         return redirect("accounts:invite")
     invitations = Invitation.objects.select_related("organisation", "invited_by")[:50]
-    return render(request, "accounts/invite.html", {"form": form, "invitations": invitations})
+    return render(request, "accounts/invite.html", {"form": form, "invitations": invitations, "now": timezone.now()})
 
 
 @moderator_required_post

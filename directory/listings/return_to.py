@@ -8,6 +8,11 @@ to page 1 of everything after each update.
 `next` comes from the address bar, so it is only ever read as the list's query: an address that
 is not this site's list (another site, `//host`, another page) gives the list's first page, and
 the query is rebuilt from the list's own parameters, so nothing else is carried into a redirect.
+
+A moderator also opens a service's pages from the moderation queue (a problem report's "Edit the
+listing", a listing not confirmed for 12 months) and from a change waiting for approval (its history,
+"edit the listing" before approving): `next` naming one of those pages goes back there, rebuilt from
+its own address, so the report is resolved or the change approved next, where it was left.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy
 
 from directory.accounts.roles import is_moderator
 
@@ -36,37 +42,67 @@ def _list_paths() -> set[str]:
     return paths
 
 
+# The moderators' pages a service's pages can be opened from, each with its back link's words.
+MODERATION_PAGES = {
+    "listings:moderation": gettext_lazy("Moderation"), "listings:change_detail": gettext_lazy("Review change"),
+}
+
+
+def _moderation_page(path: str) -> tuple[str, str] | None:
+    """(address in the page's language, back link's words) if `path` is the moderation queue or a change on it."""
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            try:
+                match = resolve(path)
+            except Resolver404:
+                continue
+        if match.view_name in MODERATION_PAGES:
+            return reverse(match.view_name, kwargs=match.kwargs), str(MODERATION_PAGES[match.view_name])
+    return None
+
+
 def list_query(query: str) -> str:
     """The list's own parameters from a query string, encoded again ("" for none)."""
     return urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=False) if k in LIST_PARAMETERS])
 
 
-def list_url(request: HttpRequest) -> str:
-    """The list to go back to, in the page's language: the one `next` names, else its first page."""
+def _way_back(request: HttpRequest) -> tuple[str, str | None]:
+    """Where to go back to, in the page's language, and the back link's words if not the list's."""
     base = reverse("listings:dashboard")
     raw = request.POST.get("next") or request.GET.get("next") or ""
     if not raw or len(raw) > MAX_NEXT_LENGTH or not url_has_allowed_host_and_scheme(
         raw, allowed_hosts={request.get_host()}, require_https=request.is_secure(),
     ):
-        return base
+        return base, None
     parts = urlsplit(raw)
-    if parts.scheme or parts.netloc or parts.path not in _list_paths():
-        return base
+    if parts.scheme or parts.netloc:
+        return base, None
+    if parts.path not in _list_paths():
+        # Only moderators see those pages: anyone else goes back to their list.
+        moderation = _moderation_page(parts.path) if is_moderator(request.user) else None
+        return moderation or (base, None)
     query = list_query(parts.query)
-    return f"{base}?{query}" if query else base
+    return (f"{base}?{query}" if query else base), None
+
+
+def list_url(request: HttpRequest) -> str:
+    """The list to go back to, in the page's language: the one `next` names, else its first page
+    (or, for a moderator, the moderation page `next` names)."""
+    return _way_back(request)[0]
 
 
 def next_query(list_address: str) -> str:
     """`next=<list_address>` for a link from the list, or "" for its plain first page (nothing to keep)."""
-    return "" if "?" not in list_address else urlencode({"next": list_address})
+    return "" if list_address in _list_paths() else urlencode({"next": list_address})
 
 
 def context(request: HttpRequest) -> dict:
     """For a service's page opened from the list: where its back link goes and what it is called,
     and `return_query` to add to its links and forms so the pages after it go back there too."""
-    back = list_url(request)
+    back, label = _way_back(request)
     return {
         "back_url": back,
+        "back_label": label,
         "back_label_all": is_moderator(request.user),
         "return_query": next_query(back),
     }

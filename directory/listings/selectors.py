@@ -29,7 +29,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from directory.accounts.models import Membership
 from directory.accounts.roles import editable_organisation_ids, is_moderator, moderator_users, organisation_members
-from directory.bilingual import area_display_name
+from directory.bilingual import area_display_name, in_language
 from directory.listings import fields, reminders
 from directory.models import (
     WAIT_STALE_AFTER_DAYS,
@@ -82,7 +82,7 @@ def organisation_list_for_dashboard(*, user) -> QuerySet[Organisation]:
     return (
         Organisation.objects.filter(pk__in=editable_organisation_ids(user))
         .prefetch_related(Prefetch("memberships", queryset=editors, to_attr="editors"))
-        .order_by("name", "pk")
+        .order_by(in_language("name"), "pk")
     )
 
 
@@ -123,7 +123,7 @@ def service_list_for_dashboard(*, user) -> list[Service]:
                 to_attr="decided_changes",
             ),
         )
-        .order_by("organisation__name", "name", "id")
+        .order_by(in_language("organisation__name"), in_language("name"), "id")
     )
 
 
@@ -188,7 +188,8 @@ def service_list_overview(*, user, search: str = "", show: tuple[str, ...] = (),
     }
     for name in show:
         services = services.filter(filters[name])
-    return services.order_by("organisation__name", "name", "id")
+    # As each name is shown: a Welsh page put the listings with no Welsh name together, in id order.
+    return services.order_by(in_language("organisation__name"), in_language("name"), "id")
 
 
 def overview_rows(services: list[Service]) -> list[Service]:
@@ -390,7 +391,7 @@ def service_list_confirmation_overdue(*, today: date) -> QuerySet[Service]:
             queryset=ReviewRequest.objects.filter(kind__in=CONFIRMATION_REQUEST_KINDS).order_by("sent_at", "id"),
             to_attr="confirmation_requests",
         ))
-        .order_by("last_confirmed_at", "name", "id")
+        .order_by("last_confirmed_at", in_language("name"), "id")
     )
 
 

@@ -33,6 +33,7 @@ from directory.accounts.decorators import (
 )
 from directory.accounts.roles import editable_organisation_ids, is_moderator
 from directory.accounts.selectors import account_list_closed_unused
+from directory.bilingual import in_language
 from directory.listings import fields, return_to, selectors, services
 from directory.listings import resending as resend
 from directory.listings.forms import (
@@ -453,7 +454,7 @@ def service_new(request: HttpRequest) -> HttpResponse:
     )
     if not organisations.exists():
         raise PermissionDenied
-    form = ServiceForm(form_data(request), organisations=organisations.order_by("name"), show_approval_tags=False)
+    form = ServiceForm(form_data(request), organisations=organisations.order_by(in_language("name"), "pk"), show_approval_tags=False)
     if request.method == "POST" and form.is_valid():
         try:
             service = services.service_create(
@@ -567,6 +568,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
             "overdue": overdue, "overdue_rows": [(s, selectors.requests_this_cycle(s)) for s in overdue.object_list],
             "overdue_items": pagination.page_items(overdue.paginator, overdue.number), "ellipsis": pagination.ELLIPSIS,
             "closed_accounts": account_list_closed_unused(),
+            "return_here": return_to.next_query(request.path),  # a service's pages opened from here come back
             "close_period": duration_text(settings.CLOSE_UNUSED_ACCOUNTS_DAYS * DAY),
         },
     )
@@ -587,6 +589,8 @@ def _change_context(change: ServiceChange, reject_form: RejectForm | None = None
         replaced_by = selectors.change_get_pending_edit(service=change.service)
     return {
         "change": change, "rows": rows, "reject_form": reject_form or RejectForm(), "seen_version": seen_version,
+        # The listing's edit page and history opened from here come back to this change.
+        "return_here": return_to.next_query(reverse("listings:change_detail", args=[change.pk])),
         "replaced_by": replaced_by,  # what its provider sent since, waiting now
         # The edit form refuses such a listing; one sent before it did, or imported, is said here.
         "lists_no_area": change.state == ServiceChange.State.PENDING and fields.lists_no_area_it_needs(approved),

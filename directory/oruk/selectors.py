@@ -24,17 +24,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    TextField,
     UUIDField,
-    Value,
 )
-from django.db.models.functions import Coalesce, Greatest, NullIf
+from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import IContains
 from django.utils.translation import get_language
-from modeltranslation.utils import get_language as translation_language
-from modeltranslation.utils import resolution_order
 
 from directory import vocabulary
+from directory.bilingual import in_language
 from directory.models import (
     Area,
     Organisation,
@@ -61,21 +58,6 @@ POSTCODE_OUTSIDE_GREAT_BRITAIN = ("The postcode {postcode!r} is in {place}, whic
                                   + AREA_INSTEAD)
 POSTCODE_NO_AREA = "The postcode {postcode!r} spans several local authorities; give a full postcode"
 AREA_NOT_FOUND = "No area has the code {code!r}; use an ONS code such as W06000015"
-
-
-def in_language(field: str) -> F | Coalesce:
-    """A translated field (`name`, `organisation__name`) as the documents give it in the active
-    language (modeltranslation's read): its column in that language, or where that is empty the next
-    in fallback order (English). For ordering and searching: the field's own name stands for the
-    active language's column alone, so a Welsh search missed every service without a Welsh name,
-    and a Welsh list put them all together, in id order, after (PostgreSQL) or before (SQLite) the
-    others. In English, the English column, as before."""
-    columns = [F(f"{field}_{code}") for code in resolution_order(translation_language())]
-    if len(columns) == 1:
-        return columns[0]
-    text = TextField()  # a name's and a description's columns are CharField and TextField
-    return Coalesce(*(NullIf(column, Value(""), output_field=text) for column in columns[:-1]), columns[-1],
-                    output_field=text)
 
 
 def _text_contains(fields: tuple[str, ...], text: str) -> Q:

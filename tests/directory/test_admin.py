@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 
@@ -9,6 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
+from directory.accounts.services import moderator_create
 from directory.models import WAIT_AS_OF_IN_FUTURE, Organisation, Service, Taxonomy, TaxonomyTerm, WaitingTimeReport
 from tests.factories import ServiceAtLocationFactory, ServiceFactory, UserFactory, WaitingTimeReportFactory
 
@@ -254,3 +256,14 @@ def test_a_wait_over_two_years_from_the_admin_is_asked_about_until_confirmed(mod
     # 104 weeks needs nothing ticked.
     response = moderator_client.post(reverse("admin:directory_waitingtimereport_add"), {**data, "weeks": "104"})
     assert response.status_code == 302
+
+
+def test_a_moderator_without_admin_access_is_told_the_admin_is_the_administrators(client):
+    """It said "only moderators can approve changes" to a moderator (made by create_moderator, not staff)."""
+    client.force_login(moderator_create(email="mod@example.org", password="a-long-test-password").user)
+    english = client.get("/admin/", follow=True)
+    welsh = client.get("/cy/admin/", follow=True)
+    assert english.status_code == welsh.status_code == 403
+    assert "Only administrators' accounts can open the admin" in html.unescape(english.content.decode())
+    assert "only moderators can approve changes" not in english.content.decode()
+    assert "Dim ond cyfrifon gweinyddwyr" in welsh.content.decode()

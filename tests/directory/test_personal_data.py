@@ -14,6 +14,9 @@ from directory.personal_data import CASE_NUMBER, DATE_OF_BIRTH, NAME, NHS_NUMBER
     ("Her DOB is 3/4/2015 and they still refused", [DATE_OF_BIRTH]),
     ("d.o.b. 03.04.15", [DATE_OF_BIRTH]),
     ("He was born on 1 May 2014", [DATE_OF_BIRTH]),
+    # A date straight after "born" was let through: a moderator's reason holding one was emailed.
+    ("Ask the provider about the boy born 3/4/2015", [DATE_OF_BIRTH]),
+    ("she was born 2014, not 2016", [DATE_OF_BIRTH]),
     ("Dyddiad geni 3 Ebrill 2015", [DATE_OF_BIRTH]),
     ("NHS number 401 023 2137 on the form", [NHS_NUMBER]),
     ("4010232137", [NHS_NUMBER]),

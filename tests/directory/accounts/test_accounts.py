@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import unescape
 from io import StringIO
 
@@ -20,7 +20,13 @@ from directory.accounts import services
 from directory.accounts.models import Invitation, Membership
 from directory.accounts.roles import is_moderator
 from directory.models import Organisation
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import (
+    AcceptedInvitationFactory,
+    InvitationFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 
 PASSWORD = "a-long-test-password"
 
@@ -537,3 +543,29 @@ def test_a_next_address_holding_a_control_character_is_kept_without_it(client, u
     refused = client.post(reverse("accounts:login") + "?next=/manage/%00",
                           {"username": "p@example.org", "password": PASSWORD})
     assert refused.status_code == 400
+
+
+def test_recent_invitations_say_which_were_not_accepted_before_their_link_expired(moderator_client):
+    """An invitation never accepted read "Not yet" for ever, as if its provider could still accept
+    it: the moderator waited for someone whose link no longer worked, instead of inviting them again."""
+    moderator = get_user_model().objects.get(email="mod@example.org")
+    sent = timezone.make_aware(datetime(2026, 3, 2, 10, 0))
+    for email, days_ago in (("fresh@example.org", 6), ("stale@example.org", 8)):
+        InvitationFactory(email=email, invited_by=moderator, created_at=sent - timedelta(days=days_ago))
+    AcceptedInvitationFactory(email="done@example.org", invited_by=moderator, created_at=sent - timedelta(days=9))
+
+    with time_machine.travel(sent, tick=False):
+        rows = {
+            cells[0]: cells[3]
+            for cells in (
+                [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+                for row in re.findall(r"<tr[^>]*>(.*?)</tr>", moderator_client.get(reverse("accounts:invite")).content.decode())
+            )
+            if cells
+        }
+        welsh = moderator_client.get("/cy" + reverse("accounts:invite")).content.decode()
+
+    assert rows["fresh@example.org"] == "Not yet"
+    assert rows["stale@example.org"] == "No: its link expired on 1 Mar 2026"
+    assert rows["done@example.org"] != "Not yet" and "expired" not in rows["done@example.org"]
+    assert "Naddo: daeth ei ddolen i ben ar 1 Maw 2026" in welsh

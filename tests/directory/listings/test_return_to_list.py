@@ -203,3 +203,51 @@ def test_the_header_names_the_list_as_its_page_does(client, moderator, provider)
     client.force_login(moderator)
     assert _header_link(client.get(reverse("directory:home")).content.decode()) == "All services"
     assert _header_link(client.get("/cy/").content.decode()) == "Pob gwasanaeth"
+
+
+def test_editing_a_listing_from_a_problem_report_on_the_moderation_page_goes_back_there(client, moderator, service):
+    """"Edit the listing" beside a report led back to All services after saving, away from the report
+    the moderator had just put right and came to mark as resolved."""
+    ProblemReportFactory(service=service)
+    client.force_login(moderator)
+    for queue in (reverse("listings:moderation"), "/cy" + reverse("listings:moderation")):
+        edit_url = _href(client.get(queue).content.decode(), "Edit the listing" if not queue.startswith("/cy") else "Golygu")
+        assert _back_link(client.get(edit_url).content.decode()) == (
+            queue, "Moderation" if not queue.startswith("/cy") else "Cymedroli")
+
+        response = client.post(edit_url, form_data(service, referral_phone="02920 000000"))
+
+        assert response.status_code == 302 and response["Location"] == queue
+    service.refresh_from_db()
+    assert service.referral_phone == "02920 000000"
+
+
+def test_a_listing_held_from_an_import_is_edited_and_its_history_read_from_its_change_and_back(
+    client, moderator, areas,
+):
+    """The change page asks for the listing to be edited before approving: saving it led to All
+    services, and the change had to be found again in the queue."""
+    held = ServiceFactory(name="Held listing", is_published=False, referral_phone="01000 000000",
+                          coverage=[areas["W06000015"]])
+    services.imported_hold([held.pk])
+    change = held.changes.get()
+    change_url = reverse("listings:change_detail", args=[change.pk])
+    client.force_login(moderator)
+    change_page = client.get(change_url).content.decode()
+    history_url = _href(change_page, "See the full history of this service")
+    assert _back_link(client.get(history_url).content.decode()) == (change_url, "Review change")
+    edit_url = _href(change_page, "edit the listing")
+
+    response = client.post(edit_url, form_data(held, disclosure_required=False))
+
+    assert response.status_code == 302 and response["Location"] == change_url
+    held.refresh_from_db()
+    assert held.disclosure_required is False and not held.is_published
+
+
+def test_a_provider_sent_towards_the_moderation_page_goes_back_to_their_listings(client, provider, service):
+    client.force_login(provider)
+    url = reverse("listings:wait_update", args=[service.public_id]) + "?" + urlencode({"next": "/moderation/"})
+
+    assert _back_link(client.get(url).content.decode()) == ("/manage/", "Your listings")
+    assert client.post(url, {"weeks": "3", "referrals_open": "yes"})["Location"] == "/manage/"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 import time_machine
@@ -11,6 +12,7 @@ from django.urls import reverse
 from directory.listings import selectors, services
 from directory.models import Service
 from tests.directory.listings.conftest import form_data
+from tests.factories import OrganisationFactory, ServiceFactory
 
 
 def test_the_welsh_edit_form_labels_every_field_and_area_in_welsh(client, provider, service):
@@ -80,3 +82,24 @@ def test_the_welsh_edit_form_says_what_to_type_in_welsh_that_makes_sense(client,
     for wrong in ("yn fwy neu'n llai na", "Rhowch cyfanrif", "ebost", "Sicrhewch", "Ensure", "Enter a"):
         assert wrong not in html, wrong
     assert Service.objects.get(pk=service.pk).age_max == service.age_max
+
+
+def test_the_moderators_welsh_lists_are_in_order_of_the_names_they_show(client, moderator):
+    """In Welsh, the lists sorted by the Welsh column alone: every listing and organisation with no
+    Welsh name came together, in the order it was added, before (SQLite) or after (PostgreSQL) the rest."""
+    for name_en, name_cy in (("Delta trust", ""), ("Beta trust", ""), ("Zeta trust", "Alffa ymddiriedolaeth")):
+        organisation = OrganisationFactory(name_en=name_en, name_cy=name_cy or None)
+        ServiceFactory(organisation=organisation, name_en=name_en.replace("trust", "service"),
+                       name_cy=name_cy.replace("ymddiriedolaeth", "gwasanaeth") or None,
+                       last_confirmed_at=date(2020, 1, 1))
+    shown = ["Alffa gwasanaeth", "Beta service", "Delta service"]
+    client.force_login(moderator)
+
+    queue = client.get("/cy/moderation/").content.decode()
+    overdue = queue[queue.index('id="overdue"'):]
+    assert sorted(shown, key=overdue.index) == shown
+    all_services = client.get("/cy/manage/").content.decode()
+    assert sorted(shown, key=all_services.index) == shown
+    invite = client.get("/cy/accounts/invite/").content.decode()
+    organisations = re.findall(r'<option value="\d+">([^<]+)</option>', invite)
+    assert organisations == ["Alffa ymddiriedolaeth", "Beta trust", "Delta trust"]

@@ -135,6 +135,7 @@ class _Strings:
         self.sorts = [(value, conditional_escape(label)) for value, label in selectors.SORTS]
         # Not "0 take referrals from …" above the all-Wales services, which do.
         self.no_local = gettext("No local service takes referrals from %(area)s")
+        self.key = gettext("Key")
         self.key_local = gettext("takes referrals from the area")
         self.key_nearby = gettext("near by, not covering it")
         self.key_all_wales = gettext("all-Wales")
@@ -292,13 +293,20 @@ def _map(outcome: selectors.SearchOutcome, area: str, map_html: str, mapped_coun
             "%(area)s is outlined.",
             mapped_count,
         ) % {"counter": _number(mapped_count), "total": _number(total), "area": area}
+    # Before the map (and its skip link): a screen reader hears what the map shows and its key
+    # before its markers, and the list of places comes straight after the map.
     return (
-        f"\n  {holes.map(map_html)}\n"
-        f'  <p class="govuk-body-s sm-map-note">{note}\n'
-        f'    <span class="sm-key sm-key--local"></span> {strings.key_local}\n'
-        f'    <span class="sm-key sm-key--all-wales"></span> '
-        f"{strings.key_all_wales if outcome.area.in_wales else strings.key_national}\n"
-        f'    <span class="sm-key sm-key--nearby"></span> {strings.key_nearby}</p>\n'
+        '\n  <div class="sm-map-note">\n'
+        f'    <p class="govuk-body-s govuk-!-margin-bottom-1">{note}</p>\n'
+        f'    <p class="govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1" id="map-key">{strings.key}</p>\n'
+        '    <ul class="govuk-list govuk-body-s sm-map-key" aria-labelledby="map-key">\n'
+        f'      <li><span class="sm-key sm-key--local" aria-hidden="true"></span> {strings.key_local}</li>\n'
+        '      <li><span class="sm-key sm-key--all-wales" aria-hidden="true"></span> '
+        f"{strings.key_all_wales if outcome.area.in_wales else strings.key_national}</li>\n"
+        f'      <li><span class="sm-key sm-key--nearby" aria-hidden="true"></span> {strings.key_nearby}</li>\n'
+        "    </ul>\n"
+        "  </div>\n"
+        f"  {holes.map(map_html)}\n"
     )
 
 

@@ -289,10 +289,31 @@ def build_gaps_map(
         names = _draw_regions(m, regions, region_outlines, la_points, from_file=bool(shapes_url))
     if (label_no_provision and nones) or names:
         MapLabels(nones if label_no_provision else [], names).add_to(m)
+    ShapesHidden(["overlayPane", REGIONS_PANE] if names else ["overlayPane"]).add_to(m)  # after the regions' pane
     # Fitted at once: an animated fit would start on the next frame, after the page may have loaded,
     # and the labels be placed for the view it was about to leave until it ended (map_motion).
     map_motion.fit_at_once(m, [[51.35, -5.35], [53.45, -2.65]])
     return render_embed(m)
+
+
+class ShapesHidden(MacroElement):
+    """The areas' and the regions' edges' panes out of the accessibility tree: the SVG in each was an
+    image with no name, the first thing a screen reader met in the map (said as "image", or
+    "unlabelled graphic"). The figures are in the table beneath, reached by the link before the map,
+    and the map's region is named (the search and service maps do the same: directory/maps.py)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.panes|tojson }}.forEach(function (name) {
+            {{ this._parent.get_name() }}.getPane(name).setAttribute("aria-hidden", "true");
+        });
+        {% endmacro %}
+    """)
+
+    def __init__(self, panes: list[str]) -> None:
+        super().__init__()
+        self._name = "ShapesHidden"
+        self.panes = panes
 
 
 class MapLabels(MacroElement):

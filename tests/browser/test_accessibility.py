@@ -358,15 +358,19 @@ def test_a_keyboard_skips_the_search_maps_markers_to_the_list_of_its_places(live
     expect(page.locator(".sm-map-places a").first).to_be_focused()
 
 
-@pytest.mark.parametrize("path", [f"/search/?{POWYS_SEARCH}&view=map", "/services/{service}/"])
+@pytest.mark.parametrize("path", [f"/search/?{POWYS_SEARCH}&view=map", "/services/{service}/", "/gaps/",
+                                  "/gaps/?view=health_board"])
 def test_a_screen_reader_meets_no_unnamed_image_in_a_map(live_server, page, sample_ids, path):
-    # The SVG of the areas drawn (their names are in the page's text) was an image with no name, the
-    # first thing in the map's region; what is left is named: markers, zoom buttons, the scale.
+    # The SVG of the areas drawn (their names are in the page's text, or the gaps page's table) was an
+    # image with no name, the first thing in the map's region (on the gaps map, one more for the
+    # regions' edges); what is left is named: markers, zoom buttons, the scale.
     from playwright.sync_api import expect
 
     page.goto(live_server.url + path.format(**sample_ids))
     expect(page.locator(".leaflet-overlay-pane svg path").first).to_be_attached()  # the areas are drawn
-    tree = page.locator(".sm-map").aria_snapshot()
+    if "view=health_board" in path:
+        expect(page.locator(".leaflet-sm-regions-pane svg path").first).to_be_attached()  # and the edges
+    tree = page.locator(".sm-map, .sm-gaps-map").aria_snapshot()
     assert not re.search(r"^\s*- img\s*$", tree, re.MULTILINE), tree
     assert "button" in tree  # the rest of the map is still there
 

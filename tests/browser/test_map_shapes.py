@@ -132,6 +132,29 @@ def test_the_search_map_draws_its_areas_from_the_cached_file_and_opens_popups_wi
     page.context.close()
 
 
+def test_a_services_sites_stay_above_its_areas_drawn_later_from_the_file(live_server, directory_data, browser):
+    """The areas come from the file after the page has drawn the service's sites, and went on top of
+    them: the orange site the key shows was greyed under the areas' fills. Once drawn, the areas go
+    beneath the sites, those it takes referrals from still above the backdrop of all Wales."""
+    from directory.models import Service
+
+    service = Service.objects.published().filter(
+        coverage_areas__code="W06000023", service_at_locations__location__do_not_publish_address=False,
+        service_at_locations__location__latitude__isnull=False).order_by("name").first()
+    page = new_page(browser, DESKTOP)
+    page.goto(f"{live_server.url}/services/{service.public_id}/")
+    # The coverage layer is drawn after the backdrop, in the same callback that then orders them.
+    page.wait_for_selector('.leaflet-overlay-pane path[fill="#1d70b8"]', state="attached")
+
+    fills = page.locator(".leaflet-overlay-pane path").evaluate_all("paths => paths.map(p => p.getAttribute('fill'))")
+    sites = [index for index, fill in enumerate(fills) if fill == "#f47738"]
+    areas = [index for index, fill in enumerate(fills) if fill == "#1d70b8"]
+    backdrop = [index for index, fill in enumerate(fills) if fill == "#ffffff"]
+    assert sites and areas and backdrop, fills
+    assert max(backdrop) < min(areas) and max(areas) < min(sites), fills  # drawn in this order: the last on top
+    page.context.close()
+
+
 # The gaps map (found as the tests above find it) and whether its labels have been placed for the view
 # it shows now, with no zoom in flight: gaps/maps.py MapLabels places them on each map event and
 # records the view it placed them for, so waiting on this needs no timer.

@@ -49,7 +49,7 @@ def test_a_printed_service_page_leaves_out_the_maps_key_with_the_map(browser, li
     page = new_page(browser, DESKTOP)
     try:
         assert page.goto(f"{live_server.url}/services/{service.public_id}/").status == 200
-        expect(page.locator(".sm-map-note")).to_be_visible()  # on screen, under the map
+        expect(page.locator(".sm-map-note")).to_be_visible()  # on screen, the key above the map
         page.emulate_media(media="print")
         expect(page.locator(".sm-map")).to_be_hidden()
         expect(page.locator(".sm-map-note")).to_be_hidden()

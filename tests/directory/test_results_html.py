@@ -153,7 +153,7 @@ def test_the_states_cover_every_branch():
         "Distances are from the centre", 'id="group-local"', "(continued)\n    </h2>", 'id="group-all-wales"', 'id="group-nearby"', 'sm-key--all-wales',
         "No local service takes referrals from Rhondda", "sm-map-note",
         # Outside Wales: no "0 all-Wales services" clause; what the group holds, named as national.
-        "national services and helplines</a>", "National services and helplines", "</span> national\n",
+        "national services and helplines</a>", "National services and helplines", "</span> national</li>\n",
         "are near by or work nationally. Left out by your criteria:",
         "govuk-pagination__item--ellipses", 'rel="prev"', 'rel="next"', 'role="status"',
         'aria-current="true">Best match', 'aria-current="true">Shortest wait', 'aria-current="true">Nearest',
@@ -270,7 +270,8 @@ def test_a_preference_that_alone_left_services_out_links_to_the_search_without_i
 
 
 def _map_note(html: str) -> str:
-    return " ".join(re.search(r'<p class="govuk-body-s sm-map-note">(.*?)\n', html).group(1).split())
+    return re.search(r'<div class="sm-map-note">\n    <p class="govuk-body-s govuk-!-margin-bottom-1">([^<]*)</p>\n',
+                     html).group(1)
 
 
 @pytest.mark.usefixtures("_areas")
@@ -300,3 +301,36 @@ def test_the_map_note_speaks_of_services_left_off_the_map_only_when_there_are_so
             html = results_html.search_results_html(request, holes=Holes(token="t" * 32), **state)
             assert _map_note(html) == expected
             assert html == results_html.render_template(request, holes=Holes(token="t" * 32), **state)
+
+
+@pytest.mark.usefixtures("_areas")
+@pytest.mark.parametrize(("area", "words"), [
+    (AREAS[2], ["takes referrals from the area", "all-Wales", "near by, not covering it"]),
+    (AREAS[1], ["takes referrals from the area", "national", "near by, not covering it"]),
+])
+def test_the_map_key_is_a_named_list_of_its_words_before_the_map(area, words):
+    """The note ran on into the key in one paragraph, its swatches empty spans: a screen reader
+    read "… is outlined. takes referrals from the area all-Wales near by, not covering it". The
+    note is its own paragraph; the key a list named by its "Key" label, each swatch hidden and its
+    words the item's text; both come before the map (its hole), in English and Welsh."""
+    outcome = SearchOutcome(area, _results((1, 1, 1)), [], considered=3)
+    request = RequestFactory().get("/search/?la=W06000015&view=map")
+    form = SearchForm(request.GET)
+    form.is_valid()
+    form.place = PLACES[1]
+    page = Paginator(outcome.results, PAGE_SIZE).page(1)
+    for language in ("en", "cy"):
+        with translation.override(language):
+            state = {"form": form, "outcome": outcome, "page": page, "page_notice": "", "view": "map",
+                     "directory_version": "v1", "map_html": mark_safe("<div>map</div>"), "mapped_count": 3}
+            html = results_html.search_results_html(request, holes=Holes(token="t" * 32), **state)
+            assert html == results_html.render_template(request, holes=Holes(token="t" * 32), **state)
+            key = re.search(r'<p class="[^"]*" id="map-key">([^<]+)</p>\n    <ul class="govuk-list govuk-body-s '
+                            r'sm-map-key" aria-labelledby="map-key">\n(.*?)    </ul>', html, re.DOTALL)
+            items = re.findall(r'      <li><span class="sm-key sm-key--[a-z-]+" aria-hidden="true"></span> '
+                               r"([^<]+)</li>\n", key[2])
+            assert key[1] == translation.gettext("Key")
+            assert items == [translation.gettext(word) for word in words]
+            note = _map_note(html)
+            assert note.endswith(".") and not any(item in note for item in items)
+            assert html.index(note) < key.start() < html.index(f"<!--hole:{'t' * 32}:")

@@ -455,7 +455,7 @@ def test_the_map_key_lists_the_groups_in_the_lists_order_each_beside_its_markers
 
     html = client.get(prefix + SEARCH + "?postcode=CF10+1&view=map").content.decode()
 
-    key = re.findall(r'<span class="sm-key sm-key--([a-z-]+)"></span> ([^<\n]+)', html)
+    key = re.findall(r'<li><span class="sm-key sm-key--([a-z-]+)" aria-hidden="true"></span> ([^<\n]+)</li>', html)
     assert [group for group, _label in key] == ["local", "all-wales", "nearby"]
     icons = [json.loads(found) for found in re.findall(r'"html": ("(?:[^"\\]|\\.)*")', html)]
     # On a Welsh page each name (these have no Welsh one) is marked as English.
@@ -467,6 +467,42 @@ def test_the_map_key_lists_the_groups_in_the_lists_order_each_beside_its_markers
     assert [(name, group) for group, _spoken, name in markers] == [("Local", "local"), ("Wales", "all-wales"),
                                                                    ("Near", "nearby")]
     assert all(f", {unescape(said[group])}, " in spoken for group, spoken, _name in markers), (markers, key)
+
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_the_map_view_says_what_its_map_shows_and_its_key_before_the_map_and_lists_its_places_after_it(
+    client, wales_areas, cardiff_postcode, prefix
+):
+    """The note and the key were one paragraph after the map's list of places ("… Cardiff is
+    outlined. takes referrals from the area all-Wales near by, not covering it", the swatches
+    empty spans), 40 places down on a Cardiff search. The note is its own paragraph and the key a
+    list named "Key", each swatch hidden and its words the item's text; both come before the skip
+    link and the map, and the list of places straight after the map."""
+    for name, area in (("Near", wales_areas[SWANSEA]), ("Local", wales_areas[CARDIFF])):
+        service = ServiceFactory(name=name, coverage=[area])
+        ServiceAtLocationFactory(service=service, location__organisation=service.organisation,
+                                 location__latitude=51.49, location__longitude=-3.18)
+
+    html = client.get(prefix + SEARCH + "?postcode=CF10+1&view=map").content.decode()
+
+    with translation.override(prefix.strip("/") or "en"):
+        note = translation.ngettext("The map shows the one service found. %(area)s is outlined.",
+                                    "The map shows all %(counter)s services found. %(area)s is outlined.", 2) % {
+            "counter": 2, "area": {"": "Cardiff", "/cy": "Caerdydd"}[prefix]}
+        words = [translation.gettext(text) for text in ("takes referrals from the area", "all-Wales",
+                                                         "near by, not covering it")]
+        key = translation.gettext("Key")
+    note_at = html.index(f'<div class="sm-map-note">\n    <p class="govuk-body-s govuk-!-margin-bottom-1">'
+                         f"{note}</p>\n")  # the catalogue's words, not escaped
+    key_at = html.index(f'id="map-key">{key}</p>\n    <ul class="govuk-list govuk-body-s sm-map-key" '
+                        'aria-labelledby="map-key">')
+    items = re.findall(r'<li><span class="sm-key sm-key--[a-z-]+" aria-hidden="true"></span> ([^<]+)</li>',
+                       html[key_at:html.index("</ul>", key_at)])
+    assert [unescape(item) for item in items] == words
+    assert note_at < key_at < html.index('href="#map-places"') < html.index('class="sm-map"') < html.index(
+        'id="map-places"')
+    assert "sm-map-note" not in html[html.index('class="sm-map"'):]  # nothing of it after the map
 
 
 @pytest.mark.parametrize("count", [2, 30])

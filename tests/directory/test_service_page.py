@@ -117,8 +117,29 @@ def test_the_maps_key_names_where_it_is_based_only_when_the_map_marks_it(client,
 
     assert "sm-key--base" in client.get(_url(based)).content.decode()
     for service in (hidden, remote):
-        key = client.get(_url(service)).content.decode().split('class="govuk-body-s sm-map-note"')[1].split("</p>")[0]
+        key = client.get(_url(service)).content.decode().split('<div class="sm-map-note">')[1].split("</div>")[0]
         assert "areas it takes referrals from" in key and "where it is based" not in key
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_the_maps_key_is_a_named_list_of_its_words_before_the_map(client, wales_areas, prefix):
+    """The key was one paragraph of empty swatches and words after the map. It is a list named by
+    its "Key" label, each swatch hidden from a screen reader and its words the item's text, read
+    before the map's own parts."""
+    service = ServiceFactory(coverage=[wales_areas[CARDIFF_VALE_HEALTH_BOARD]])
+    ServiceAtLocationFactory(service=service, location=LocationFactory(
+        organisation=service.organisation, latitude=51.48, longitude=-3.17))
+
+    body = client.get(prefix + _url(service)).content.decode()
+
+    with translation.override(prefix.strip("/") or "en"):
+        label = translation.gettext("Key")
+        words = [translation.gettext("areas it takes referrals from"), translation.gettext("where it is based")]
+    key = re.search(rf'<p class="[^"]*" id="map-key">{label}</p>\n  <ul class="govuk-list govuk-body-s sm-map-key" '
+                    r'aria-labelledby="map-key">(.*?)</ul>', body, re.DOTALL)
+    items = re.findall(r'<li><span class="sm-key sm-key--(area|base)" aria-hidden="true"></span> ([^<]+)</li>', key[1])
+    assert [(swatch, unescape(text)) for swatch, text in items] == list(zip(["area", "base"], words, strict=True))
+    assert key.end() < body.index('class="sm-map"')
 
 
 

@@ -20,8 +20,12 @@
     return fetched[url];
   }
 
+  // The layers drawn from the file, in the order the page's script added them.
+  var layers = [];
+
   // key: the property that holds each feature's code (lad_code; region_code for regions' outlines).
   window.smDrawShapes = function (layer, data, url, key) {
+    layers.push(layer);
     shapes(url).then(function (byCode) {
       var drawn = [];
       data.features.forEach(function (feature) {
@@ -29,6 +33,10 @@
         if (geometry) { drawn.push(Object.assign({}, feature, { geometry: geometry })); }
       });
       layer.addData(drawn);
+      // Drawn once the file has come, the areas went on top of what the page drew at once: a
+      // service's orange sites were greyed under its areas' fills. They go beneath it again, each
+      // layer still above those added before it.
+      for (var i = layers.length - 1; i >= 0; i--) { layers[i].bringToBack(); }
     });
   };
 })();

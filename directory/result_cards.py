@@ -65,6 +65,9 @@ class _Strings:
         # What an imported record did not state (Service.unstated_by_import) is said so, never its filler.
         self.ages_not_stated = gettext("Ages: not stated")
         self.delivery_not_stated = gettext("Not stated: how support is given.")
+        # Said before the ways support is given, which share the "Distance" row (they say whether the
+        # distance matters): a screen reader read "Distance: 3.8 km In person, Online" as one.
+        self.delivery_heading = gettext("How support is given")
         self.waiting_time = gettext("Waiting time")
         self.referral = gettext("Referral")
         self.referrals_from = gettext("Referrals from %(who)s.")
@@ -157,7 +160,8 @@ def _parts(result: object, strings: _Strings) -> tuple[str, ...]:
     if service.delivery_unstated:
         delivery = f'<br><span class="govuk-body-s">{strings.delivery_not_stated}</span>'
     elif service.delivery_outreach or service.delivery_phone or service.delivery_online:
-        delivery = f'<br><span class="govuk-body-s">{_joined(labels(service, "delivery_modes"))}</span>'
+        delivery = (f'<br><span class="govuk-body-s"><span class="govuk-visually-hidden">{strings.delivery_heading}: </span>'
+                    f'{_joined(labels(service, "delivery_modes"))}</span>')
     tail = (
         '    <div class="govuk-summary-list__row">\n'
         f'      <dt class="govuk-summary-list__key">{strings.welsh}</dt>\n'

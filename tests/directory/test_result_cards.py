@@ -105,6 +105,19 @@ def test_a_card_says_not_stated_for_the_ages_and_delivery_an_import_did_not_stat
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_ways_support_is_given_are_named_for_a_screen_reader_in_the_distance_row(language):
+    # They share the "Distance" row, where a screen reader read "3.8 km In person, Online" as the distance.
+    service = ServiceFactory.build(delivery_in_person=True, delivery_online=True)
+    with translation.override(language):
+        parts = dict(zip(result_cards.PARTS, result_cards._parts(SimpleNamespace(service=service, wait=None),
+                                                                 result_cards._Strings()), strict=True))
+    heading, modes = {"en": ("How support is given", "In person, Online"),
+                      "cy": ("Sut mae'r cymorth yn cael ei roi", "Wyneb yn wyneb, Ar-lein")}[language]
+    assert parts["delivery"] == (f'<br><span class="govuk-body-s"><span class="govuk-visually-hidden">{heading}: '
+                                 f"</span>{modes}</span>")
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
 @pytest.mark.parametrize("name_cy", ["", "Gwasanaeth Cymraeg"])
 def test_the_referral_forms_hidden_service_name_is_marked_english_where_a_welsh_page_shows_it_so(language, name_cy):
     # "Ffurflen atgyfeirio (Family Support)" read the English name in a Welsh voice, where the card's

@@ -99,12 +99,14 @@ def _add_outline(m: folium.Map, features: Sequence[dict], style: dict, shapes_ur
             folium.GeoJson(feature, **options).add_to(m)
 
 
-def _group_label(group: Group) -> str:
-    return {Group.LOCAL: _("takes referrals from the area"), Group.NEARBY: _("near by, not covering it")}.get(
-        group, _("all-Wales"))
+def _group_label(group: Group, in_wales: bool) -> str:
+    """As the map's key names the group: outside Wales the services for anywhere are "national"."""
+    if group == Group.FALLBACK:
+        return _("all-Wales") if in_wales else _("national")
+    return {Group.LOCAL: _("takes referrals from the area"), Group.NEARBY: _("near by, not covering it")}[group]
 
 
-def _places(results: Sequence, service_url) -> str:
+def _places(results: Sequence, service_url, in_wales: bool) -> str:
     """The places the search map draws, as a list by group: what the map view gives without
     JavaScript, and to anyone who would rather read than look at a map."""
     items: list[tuple[Group, str]] = []
@@ -132,13 +134,15 @@ def _places(results: Sequence, service_url) -> str:
         if listed:
             out.append(f'<h4 class="govuk-body govuk-!-font-weight-bold govuk-!-margin-bottom-1">'
                        f'<span class="sm-key sm-key--{group.slug}" aria-hidden="true"></span> '
-                       f"{html.escape(capfirst(_group_label(group)))}</h4>"
+                       f"{html.escape(capfirst(_group_label(group, in_wales)))}</h4>"
                        f'<ul class="govuk-list sm-map-places__list">{"".join(listed)}</ul>')
     out.append("</div>")
     return "".join(out)
 
 
-def _add_location(m: folium.Map, service: Service, location: Location, group: Group, url: str, note: str) -> None:
+def _add_location(
+    m: folium.Map, service: Service, location: Location, group: Group, url: str, note: str, in_wales: bool,
+) -> None:
     # An English name on a Welsh page is marked, as in the list of places beneath the map and on the
     # cards, so a screen reader says it in English, not with Welsh sounds.
     lang = getattr(service, "name_lang", "")
@@ -148,7 +152,7 @@ def _add_location(m: folium.Map, service: Service, location: Location, group: Gr
         popup += f"<br>{text(note)}"
     # A Leaflet marker, not a circle drawn in SVG: its icon is in the page's tab order and opens its
     # popup with Enter (Leaflet's `keyboard` option), and its text is its name for a screen reader.
-    spoken = ", ".join(part for part in (name, text(location.name), _group_label(group), text(note)) if part)
+    spoken = ", ".join(part for part in (name, text(location.name), _group_label(group, in_wales), text(note)) if part)
     icon = folium.DivIcon(
         html=f'<span class="sm-pin sm-pin--{group.slug}"></span><span class="govuk-visually-hidden">{spoken}</span>',
         class_name="sm-pin-icon", icon_size=(24, 24), icon_anchor=(12, 12), popup_anchor=(0, -8),
@@ -238,12 +242,13 @@ class _KeyboardAccess(MacroElement):
 
 def build_search_map(
     *, results: Sequence, outline: Sequence[dict], service_url, backdrop: Sequence[dict] = (),
-    tiles_url: str = "", attribution: str = "", shapes_url: str = "",
+    tiles_url: str = "", attribution: str = "", shapes_url: str = "", in_wales: bool = True,
 ) -> str:
     """Search results' published locations over the child's local authority outline.
 
     `results` are `selectors.SearchResult`s (anything with .service, .group, .locations and
-    .distance_km); `service_url(service)` gives each popup's link.
+    .distance_km); `service_url(service)` gives each popup's link. `in_wales`: whether the child's
+    area is in Wales, where the services for anywhere are "all-Wales" (elsewhere "national").
     """
     m = _new_map(tiles_url, attribution, shapes_url)
     _add_outline(m, backdrop, BACKDROP, shapes_url)
@@ -254,10 +259,11 @@ def build_search_map(
             if not location.has_public_point:
                 continue  # never draw a do-not-publish address, even if a caller passed one
             note = _("%(km).1f km away") % {"km": result.distance_km} if result.distance_km is not None else ""
-            _add_location(m, result.service, location, Group(result.group), service_url(result.service), note)
+            _add_location(m, result.service, location, Group(result.group), service_url(result.service), note,
+                          in_wales)
             points.append((location.latitude, location.longitude))
     map_motion.fit_at_once(m, _bounds_of(outline, points) or WALES_BOUNDS, max_zoom=12, padding=(16, 16))
-    places = _places(results, service_url)
+    places = _places(results, service_url, in_wales)
     # Safe: _places escapes every provider-written string.
     return mark_safe(_skip_to_places(places) + _embed(m, _("Map of the services found")) + places)
 

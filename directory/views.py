@@ -226,7 +226,8 @@ def _search_results(
         mapped = selectors.search_results_for_map(outcome.results)
         mapped_count = len(mapped)
         map_html = build_search_map(
-            results=mapped, outline=la_boundaries([outcome.area.code]), service_url=_service_url, **_map_options(),
+            results=mapped, outline=la_boundaries([outcome.area.code]), service_url=_service_url,
+            in_wales=outcome.area.in_wales, **_map_options(),
         )
     # Built in Python as search_results.html renders it (directory/results_html.py says why).
     html = results_html.search_results_html(

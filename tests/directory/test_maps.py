@@ -147,6 +147,19 @@ def test_the_search_map_lists_its_places_by_group_in_words_for_a_page_without_ja
     assert "Refuge" not in places and "Withheld one" not in places and "All-Wales" not in places
 
 
+def test_outside_wales_the_search_maps_services_for_anywhere_are_national_as_its_key_says():
+    # The key beside the map said "national" for an English authority, its list and markers "all-Wales".
+    office = Location(name="Office", latitude=52.48, longitude=-1.9)
+    anywhere = _result("Helpline", office, group=Group.FALLBACK)
+
+    england = build_search_map(results=[anywhere], outline=[], service_url=_url, in_wales=False)
+    wales = build_search_map(results=[anywhere], outline=[], service_url=_url)
+
+    assert "National</h4>" in england and "Office, national, 2.5 km away" in england  # list; marker
+    assert "All-Wales" not in england and "all-Wales" not in england  # (its colour class is sm-pin--all-wales)
+    assert "All-Wales</h4>" in wales and "Office, all-Wales, 2.5 km away" in wales
+
+
 def test_a_link_before_the_search_map_skips_its_markers_to_the_list_of_its_places():
     """Each marker is a tab stop: a city's search put 25 of them between the sort links and the list
     of places. The link comes before the map and leads to that list's heading, which takes the focus;

@@ -15,7 +15,8 @@ from directory.accounts.services import account_language_set
 from directory.listings import services
 from directory.listings.management.commands import send_review_requests
 from directory.listings.reminders import FIRST, REMINDER, URGENT, WAIT, Due, ServiceFacts, add_months, due_requests
-from directory.models import ReviewRequest
+from directory.listings.review_emails import Request, group_by_readers
+from directory.models import Organisation, ReviewRequest, Service
 from tests.factories import ClosedServiceFactory, MembershipFactory, ServiceFactory, UnpublishedServiceFactory
 from tests.job_log import job_log
 
@@ -388,3 +389,24 @@ def test_a_dry_run_prints_each_email_and_what_it_asks(org, provider, moderator):
         "  confirm_first for “Own two” (Own organisation)",
     ]
     assert mail.outbox == [] and not ReviewRequest.objects.exists()
+
+
+def test_requests_are_grouped_by_their_readers_and_ordered_most_pressing_first():
+    """Pure: unsaved listings, no database."""
+    organisation = Organisation(name="Org")
+
+    def request(pk: int, name: str, kind: str) -> Request:
+        return Request(service=Service(pk=pk, name=name, organisation=organisation), due=Due(pk, kind, "b"),
+                       providers=1)
+
+    provider, both = {"en": ["p@example.org"]}, {"cy": ["m@example.org"], "en": ["p@example.org"]}
+    emails = group_by_readers([
+        (provider, request(1, "Zulu", FIRST)), (both, request(2, "Yankee", URGENT)),
+        (provider, request(3, "alpha", WAIT)), (provider, request(4, "Bravo", FIRST)),
+        ({"en": ["p@example.org"], "cy": ["m@example.org"]}, request(5, "X-ray", URGENT)),
+    ])
+
+    assert [(email.recipients, [(r.service.name, r.due.kind) for r in email.requests]) for email in emails] == [
+        (["p@example.org"], [("Bravo", FIRST), ("Zulu", FIRST), ("alpha", WAIT)]),
+        (["m@example.org", "p@example.org"], [("X-ray", URGENT), ("Yankee", URGENT)]),
+    ]

@@ -303,6 +303,25 @@ def test_review_requests_from_cron_are_in_each_reader_s_language_with_welsh_date
     assert len(mail.outbox) == 2
 
 
+def test_a_welsh_moderator_gets_the_listings_with_no_provider_account_in_one_welsh_email(db):
+    account("mod-cy@example.org", "cy", moderator=True)
+    account("mod-en@example.org", "en", moderator=True)
+    with time_machine.travel(date(2025, 1, 15)):
+        for name in ("Alpha", "Bravo", "Charlie"):
+            ServiceFactory(name=name, last_confirmed_at=date(2025, 1, 15))
+
+    review_requests(date(2025, 12, 15))
+
+    assert len(mail.outbox) == 2  # one per language
+    assert_welsh(to("mod-cy@example.org"), subject="Gwiriwch 3 cofnod",
+                 words="Nid yw 3 cofnod wedi'u gwirio ers 11 mis.")
+    welsh = to("mod-cy@example.org").body
+    assert "Nid oes gan ddarparwyr y cofnodion hyn gyfrif ar servicemap" in welsh
+    assert "- Alpha (" in welsh and "): cadarnhawyd ddiwethaf ar 15 Ionawr 2025." in welsh
+    assert_english(to("mod-en@example.org"), subject="Please check 3 listings",
+                   words="3 listings have not been checked for 11 months.")
+
+
 def test_a_wait_reminder_to_a_welsh_provider_is_in_welsh(org, db):
     account("provider-cy@example.org", "cy", organisation=org)
     with time_machine.travel(date(2025, 1, 15)):

@@ -9,48 +9,31 @@ from django.core.mail import send_mail
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from directory import mail, mail_language
 from directory.accounts.languages import emails_by_language
 from directory.accounts.roles import moderator_users, organisation_member_emails, organisation_members
-from directory.listings import notifications, reminders
-from directory.models import WAIT_STALE_AFTER_DAYS, ReviewRequest, Service, WaitingTimeReport
+from directory.listings import reminders, review_emails
+from directory.listings.review_emails import Readers, Request, ReviewEmail
+from directory.models import ReviewRequest, Service, WaitingTimeReport
 from servicemap.scheduled_jobs import ScheduledCommand
-
-SUBJECTS = {
-    reminders.FIRST: _("Please check your listing: %(name)s"),
-    reminders.REMINDER: _("Reminder: please check your listing: %(name)s"),
-    reminders.URGENT: _("Urgent: %(name)s has not been checked for 13 months"),
-    reminders.WAIT: _("Please update the waiting time for %(name)s"),
-}
 
 
 class Command(ScheduledCommand):
     help = (
         "Send review requests: at 11 months since a listing was last confirmed, a reminder at 12, an urgent "
-        "request at 13 (also to moderators), and a wait reminder when a wait is 5 weeks old. Every request "
-        "sent is recorded, so running it again the same day sends nothing twice. Logs what it sent, with the time; "
-        "a dry run prints the addresses it would send to."
+        "request at 13 (also to moderators), and a wait reminder when a wait is 5 weeks old. One email per "
+        "group of listings that go to the same people (in each reader's language), listing all of theirs. "
+        "Every request sent is recorded, so running it again the same day sends nothing twice. Logs what it "
+        "sent, with the time; a dry run prints the addresses it would send to."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Print what would be sent; send and record nothing.")
 
     def run(self, log: logging.Logger, *, dry_run: bool = False, **options) -> str:
-        today = timezone.localdate()
-        newest_wait = WaitingTimeReport.objects.filter(service=OuterRef("pk")).order_by("-as_of", "-recorded_at", "-id")
-        rows = (
-            Service.objects.published()
-            .exclude(status=Service.Status.CLOSED)
-            .annotate(wait_id=Subquery(newest_wait.values("id")[:1]), wait_as_of=Subquery(newest_wait.values("as_of")[:1]))
-            .select_related("organisation")
-            .order_by("name", "id")
-        )
-        services = {s.pk: s for s in rows}
+        services = _services_to_chase()
         facts = [
             reminders.ServiceFacts(
                 service_id=s.pk,
@@ -61,96 +44,130 @@ class Command(ScheduledCommand):
             for s in services.values()
         ]
         sent = set(ReviewRequest.objects.filter(service__in=services.keys()).values_list("service_id", "kind", "basis"))
-        count, not_sent, nobody = 0, 0, 0
-        for due in reminders.due_requests(facts, today=today, sent=sent):
-            service = services[due.service_id]
-            providers = organisation_member_emails(service.organisation_id)
-            moderators_too = due.kind == reminders.URGENT or not providers
-            readers = emails_by_language(_readers(service, moderators_too=moderators_too))
-            recipients = sorted(email for emails in readers.values() for email in emails)
-            if not recipients:
-                log.error("Nobody to send %s for “%s” to: no provider account or moderator", due.kind, service.name)
-                nobody += 1
-                continue
-            if not dry_run:
-                try:
-                    if not self._send(service, due, readers, no_provider_account=not providers):
-                        continue
-                except mail.SEND_ERRORS as error:
-                    # Nothing recorded: tried again on the next run. The others are still sent.
-                    log.error("Could not send %s for “%s”: %s", due.kind, service.name, mail.describe_error(error))
-                    not_sent += 1
-                    continue
-            count += 1
-            # A real run's lines go to a log file every day (deploy/crontab): they say who, not the
-            # addresses (they are in the ReviewRequest). A dry run, typed by hand, prints them.
+        due = reminders.due_requests(facts, today=timezone.localdate(), sent=sent)
+        readers, nobody = _readers([(services[d.service_id], d) for d in due])
+        for request in nobody:
+            log.error("Nobody to send %s for “%s” to: no provider account or moderator", request.due.kind,
+                      request.service.name)
+        count, not_sent, messages = 0, 0, 0
+        for email in review_emails.group_by_readers(readers):
             if dry_run:
-                self.stdout.write(f"Would send {due.kind} for “{service.name}” ({service.organisation.name}) "
-                                  f"to {', '.join(recipients)}")
-            else:
-                log.info("Sent %s for “%s” (%s) to %s", due.kind, service.name, service.organisation.name,
-                         _who(len(providers), len(recipients) - len(providers)))
-        summary = (f"{count} review request(s) {'due (dry run: none sent)' if dry_run else 'sent'}, "
-                   f"{not_sent} could not be sent, {nobody} had nobody to go to.")
+                self.stdout.write(_described(email))
+                count, messages = count + len(email.requests), messages + len(email.readers)
+                continue
+            sent_messages = _deliver(email, log)
+            if sent_messages is None:
+                not_sent += len(email.requests)
+            elif sent_messages:
+                count, messages = count + len(email.requests), messages + sent_messages
+        summary = (f"{count} review request(s) {'due' if dry_run else 'sent'} in {messages} email(s)"
+                   f"{' (dry run: none sent)' if dry_run else ''}, "
+                   f"{not_sent} could not be sent, {len(nobody)} had nobody to go to.")
         # A failing exit, so cron tells whoever reads its mail. Nothing is recorded for these: due again next run.
         problems = []
         if not_sent:
             problems.append(f"{not_sent} review request(s) could not be sent; they will be tried again on the next run.")
         if nobody:
-            problems.append(f"{nobody} review request(s) had nobody to go to: make a moderator account "
+            problems.append(f"{len(nobody)} review request(s) had nobody to go to: make a moderator account "
                             "(manage.py create_moderator) and they go on the next run.")
         if problems:
             raise CommandError(f"{summary} {' '.join(problems)}")
         return summary
 
-    def _send(
-        self, service: Service, due: reminders.Due, readers: dict[str, list[str]], *, no_provider_account: bool
-    ) -> bool:
-        """Record then send, in one transaction: a failed send leaves no record, so it is retried
-        tomorrow. One message per language among the readers; if a later one fails, the earlier ones
-        go again tomorrow with it (a repeat rather than a request never sent)."""
-        letters = [
-            (mail_language.write(language, lambda: self._compose(service, due, no_provider_account)), emails)
-            for language, emails in readers.items()
-        ]
-        recipients = sorted(email for emails in readers.values() for email in emails)
-        try:
-            with transaction.atomic():
-                ReviewRequest.objects.create(
-                    service=service, kind=due.kind, basis=due.basis, recipients=", ".join(recipients)
-                )
-                for letter, emails in letters:
-                    send_mail(letter.subject, letter.body, None, emails)
-        except IntegrityError:
-            return False  # another run sent it a moment ago
-        return True
 
-    @staticmethod
-    def _compose(service: Service, due: reminders.Due, no_provider_account: bool) -> tuple[str, str]:
-        """The subject and body in the active language (links to its pages, its dates). Sent to the
-        moderators instead of a provider, it says so: it reads as written to whoever keeps the listing."""
-        # The listing's own page, not the dashboard: a moderator's (and a large organisation's) dashboard
-        # is a list of every service, without the dashboard's "Everything is still correct" button.
-        page = "listings:wait_update" if due.kind == reminders.WAIT else "listings:service_edit"
-        context = {
-            "service": service, "kind": due.kind, "url": notifications.absolute(reverse(page, args=[service.public_id])),
-            "no_provider_account": no_provider_account,
-        }
-        if due.kind == reminders.WAIT:
-            # The reminder is due at five weeks, but one missed (the cron down, a wait given late)
-            # goes later: it says how old the wait really is and whether it is already flagged.
-            age_days = (timezone.localdate() - service.wait_as_of).days
-            context.update(wait_as_of=service.wait_as_of, wait_age_weeks=age_days // 7,
-                           wait_is_stale=age_days > WAIT_STALE_AFTER_DAYS)
-        return SUBJECTS[due.kind] % {"name": service.name}, render_to_string("emails/review_request.txt", context)
+def _services_to_chase() -> dict[int, Service]:
+    """The published listings that are not closed, by id, each with its newest wait's id and date."""
+    newest_wait = WaitingTimeReport.objects.filter(service=OuterRef("pk")).order_by("-as_of", "-recorded_at", "-id")
+    rows = (
+        Service.objects.published()
+        .exclude(status=Service.Status.CLOSED)
+        .annotate(wait_id=Subquery(newest_wait.values("id")[:1]), wait_as_of=Subquery(newest_wait.values("as_of")[:1]))
+        .select_related("organisation")
+        .order_by("name", "id")
+    )
+    return {s.pk: s for s in rows}
 
 
-def _readers(service: Service, *, moderators_too: bool) -> QuerySet:
+def _readers(due: list[tuple[Service, reminders.Due]]) -> tuple[list[tuple[Readers, Request]], list[Request]]:
+    """Each due request with whom it goes to, and those with nobody to go to. A listing's requests go
+    to its organisation's editors; to the moderators too when urgent or when it has no editor with an
+    address. Two queries per organisation, however many of its listings are due."""
+    providers: dict[int, list[str]] = {}
+    readers_of: dict[tuple[int, bool], Readers] = {}
+    to_send, nobody = [], []
+    for service, d in due:
+        organisation_id = service.organisation_id
+        if organisation_id not in providers:
+            providers[organisation_id] = organisation_member_emails(organisation_id)
+        moderators_too = d.kind == reminders.URGENT or not providers[organisation_id]
+        if (organisation_id, moderators_too) not in readers_of:
+            readers_of[organisation_id, moderators_too] = emails_by_language(
+                _accounts(organisation_id, moderators_too=moderators_too))
+        request = Request(service=service, due=d, providers=len(providers[organisation_id]))
+        readers = readers_of[organisation_id, moderators_too]
+        if any(readers.values()):
+            to_send.append((readers, request))
+        else:
+            nobody.append(request)
+    return to_send, nobody
+
+
+def _accounts(organisation_id: int, *, moderators_too: bool) -> QuerySet:
     """The accounts a request goes to: the organisation's editors, and the moderators if asked."""
-    accounts = Q(pk__in=organisation_members(service.organisation_id).values("pk"))
+    accounts = Q(pk__in=organisation_members(organisation_id).values("pk"))
     if moderators_too:
         accounts |= Q(pk__in=moderator_users().values("pk"))
     return get_user_model().objects.filter(accounts)
+
+
+def _send(email: ReviewEmail) -> int:
+    """Record then send, in one transaction: a failed send leaves none of the email's requests
+    recorded, so all are sent again tomorrow. One message per language among the readers; if a later
+    one fails, the earlier ones go again tomorrow with it (a repeat rather than a request never sent).
+    The number of messages sent, or 0 if another run recorded one of its requests first."""
+    letters = [(mail_language.write(language, lambda: review_emails.compose(email)), addresses)
+               for language, addresses in email.readers.items()]
+    recipients = ", ".join(email.recipients)
+    try:
+        with transaction.atomic():
+            ReviewRequest.objects.bulk_create([
+                ReviewRequest(service=r.service, kind=r.due.kind, basis=r.due.basis, recipients=recipients)
+                for r in email.requests
+            ])
+            for letter, addresses in letters:
+                send_mail(letter.subject, letter.body, None, addresses)
+    except IntegrityError:
+        return 0
+    return len(letters)
+
+
+def _deliver(email: ReviewEmail, log: logging.Logger) -> int | None:
+    """Send one email and log it: the number of messages sent (0 if another run sent some of its
+    requests a moment ago: the rest go on the next run), or None if it could not be sent."""
+    try:
+        sent = _send(email)
+    except mail.SEND_ERRORS as error:
+        # Nothing of this email recorded: all of it tried again on the next run. The others still go.
+        for request in email.requests:
+            log.error("Could not send %s for “%s”: %s", request.due.kind, request.service.name,
+                      mail.describe_error(error))
+        return None
+    if not sent:
+        return 0
+    # A real run's lines go to a log file every day (deploy/crontab): they say who, not the
+    # addresses (they are in the ReviewRequest). A dry run, typed by hand, prints them.
+    for request in email.requests:
+        log.info("Sent %s for “%s” (%s) to %s", request.due.kind, request.service.name,
+                 request.service.organisation.name, _who(request.providers, len(email.recipients) - request.providers))
+    return sent
+
+
+def _described(email: ReviewEmail) -> str:
+    """A dry run's lines for one email: to whom (typed by hand, so the addresses), and what it asks."""
+    lines = [f"Would send {len(email.requests)} review request(s) in {len(email.readers)} email(s) "
+             f"to {', '.join(email.recipients)}:"]
+    lines += [f"  {r.due.kind} for “{r.service.name}” ({r.service.organisation.name})" for r in email.requests]
+    return "\n".join(lines)
 
 
 def _who(providers: int, moderators: int) -> str:

@@ -63,13 +63,25 @@ def test_an_area_page_lists_the_services_covering_it_per_layer_with_waits(client
     assert sections["all"]["wales"].n_services == 3
 
 
+def _services_table(body: str) -> str:
+    """The area page's table of the services covering it."""
+    table = body[body.index('id="area-services"'):]
+    return table[:table.index("</table>")]
+
+
+def _plain(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def _service_rows(body: str) -> dict[str, list[str]]:
+    """Each row of the table of services: the service's name, and its cells' text, tags left out."""
+    rows = re.findall(r'<tr class="govuk-table__row">\s*<th scope="row"[^>]*>(.*?)</th>(.*?)</tr>', _services_table(body), re.S)
+    return {_plain(name): [_plain(td) for td in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)] for name, cells in rows}
+
+
 def _waiting_list_cells(body: str) -> dict[str, str]:
-    """Each service's name and its "Waiting list" cell, from the first table of services."""
-    table = body[body.index('id="layer-1"'):]
-    table = table[:table.index("</table>")]
-    rows = re.findall(r'<td class="govuk-table__cell"[^>]*>([^<]+)</td>\s*<td[^>]*>.*?</td>\s*<td class="govuk-table__cell">(.*?)</td>',
-                      table, re.S)
-    return {name: re.sub(r"<[^>]+>", "", cell).strip() for name, cell in rows}
+    """Each service's name and its "Waiting list" cell, from the table of services."""
+    return {name: cells[1] for name, cells in _service_rows(body).items()}
 
 
 def test_the_area_page_says_a_waiting_list_never_reported_is_not_reported_not_open(client, wales_areas):
@@ -109,8 +121,8 @@ def test_on_the_welsh_area_page_a_name_with_no_welsh_is_marked_english(client, w
     ServiceFactory(name="Family support", name_cy="Cymorth i deuluoedd", coverage=[wales_areas[CARDIFF]])
     welsh = client.get(f"/cy/gaps/area/{CARDIFF}/").content.decode()
     english = client.get(f"/gaps/area/{CARDIFF}/").content.decode()
-    assert re.search(r'<td class="govuk-table__cell" lang="en">Cardiff only</td>', welsh)
-    assert re.search(r'<td class="govuk-table__cell">Cymorth i deuluoedd</td>', welsh)
+    assert re.search(r'<a class="govuk-link" href="[^"]+" lang="en">Cardiff only</a>', welsh)
+    assert re.search(r'<a class="govuk-link" href="[^"]+">Cymorth i deuluoedd</a>', welsh)
     assert 'lang="en">Cardiff only' not in english
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_safe
 from directory import boundaries, map_shapes, reference_data
 from directory.bilingual import area_display_name
 from directory.models import WALES_CODE
-from gaps import layers, maps, notes, selectors, unmet
+from gaps import coverage, layers, maps, notes, selectors, unmet
 from gaps.forms import (
     DEFAULTS,
     VIEW_LA,
@@ -300,6 +300,10 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
         "place": place,
         "back_query": form.changed_query(),
         "sections": sections,
+        # Each service once, with the questions it counts for (it was listed again under each question).
+        "covering": coverage.covering_services((s["layer"], s["services"]) for s in sections),
+        "coverage_columns": [heading for heading, _questions in coverage.COLUMNS],
+        "uncovered": [s["layer"].label for s in sections if not s["services"]],
         "access_unit": notes.access_unit(basis, need),
         "notes": _notes(selectors.gaps_layer(layer=Layer(), basis=basis, need=need, version=version)),
     })

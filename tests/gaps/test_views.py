@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from datetime import date
+from html import unescape
 from urllib.parse import parse_qsl
 
 import pytest
@@ -63,13 +64,25 @@ def test_an_area_page_lists_the_services_covering_it_per_layer_with_waits(client
     assert sections["all"]["wales"].n_services == 3
 
 
+def _services_table(body: str) -> str:
+    """The area page's table of the services covering it."""
+    table = body[body.index('id="area-services"'):]
+    return table[:table.index("</table>")]
+
+
+def _plain(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+
+
+def _service_rows(body: str) -> dict[str, list[str]]:
+    """Each row of the table of services: the service's name, and its cells' text, tags left out."""
+    rows = re.findall(r'<tr class="govuk-table__row">\s*<th scope="row"[^>]*>(.*?)</th>(.*?)</tr>', _services_table(body), re.S)
+    return {_plain(name): [_plain(td) for td in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)] for name, cells in rows}
+
+
 def _waiting_list_cells(body: str) -> dict[str, str]:
-    """Each service's name and its "Waiting list" cell, from the first table of services."""
-    table = body[body.index('id="layer-1"'):]
-    table = table[:table.index("</table>")]
-    rows = re.findall(r'<td class="govuk-table__cell"[^>]*>([^<]+)</td>\s*<td[^>]*>.*?</td>\s*<td class="govuk-table__cell">(.*?)</td>',
-                      table, re.S)
-    return {name: re.sub(r"<[^>]+>", "", cell).strip() for name, cell in rows}
+    """Each service's name and its "Waiting list" cell, from the table of services."""
+    return {name: cells[1] for name, cells in _service_rows(body).items()}
 
 
 def test_the_area_page_says_a_waiting_list_never_reported_is_not_reported_not_open(client, wales_areas):
@@ -109,9 +122,77 @@ def test_on_the_welsh_area_page_a_name_with_no_welsh_is_marked_english(client, w
     ServiceFactory(name="Family support", name_cy="Cymorth i deuluoedd", coverage=[wales_areas[CARDIFF]])
     welsh = client.get(f"/cy/gaps/area/{CARDIFF}/").content.decode()
     english = client.get(f"/gaps/area/{CARDIFF}/").content.decode()
-    assert re.search(r'<td class="govuk-table__cell" lang="en">Cardiff only</td>', welsh)
-    assert re.search(r'<td class="govuk-table__cell">Cymorth i deuluoedd</td>', welsh)
+    assert re.search(r'<a class="govuk-link" href="[^"]+" lang="en">Cardiff only</a>', welsh)
+    assert re.search(r'<a class="govuk-link" href="[^"]+">Cymorth i deuluoedd</a>', welsh)
     assert 'lang="en">Cardiff only' not in english
+
+
+@time_machine.travel(date(2026, 3, 5), tick=False)
+@pytest.mark.parametrize(("lang", "therapy", "parents", "none"), [
+    ("", ["5 (as of 5 March 2026)", "open", "intra-familial, online", "children", "no verbal disclosure needed",
+          "11 to 15, 16 and 17"],
+     ["–", "closed", "–", "parents and carers", "–", "–"], "No provision"),
+    ("/cy", ["5 (ar 5 Mawrth 2026)", "ar agor", "o fewn y teulu, ar-lein", "plant", "dim angen datgeliad llafar",
+             "11 i 15, 16 a 17"],
+     ["–", "ar gau", "–", "rhieni a gofalwyr", "–", "–"], "Dim darpariaeth"),
+])
+def test_the_area_page_lists_each_covering_service_once_with_the_questions_it_counts_for(
+        client, wales_areas, lang, therapy, parents, none):
+    # The page listed the same services again under each of its 15 questions (Cardiff's sample page
+    # was 8,500 px tall, 15 tables for a screen reader): no one could see which service answered which.
+    cardiff = [wales_areas[CARDIFF]]
+    one = ServiceFactory(name="Cardiff therapy", coverage=cardiff, wait_weeks=5, abuse_online=True,
+                         disclosure_required=False, age_min=12, age_max=18)
+    two = PausedServiceFactory(name="Parents group", coverage=[wales_areas[WALES_CODE]], supports_child=False,
+                               supports_parent_carer=True, abuse_intra_familial=False)
+
+    response = client.get(f"{lang}/gaps/area/{CARDIFF}/")
+
+    body = response.content.decode()
+    assert _service_rows(body) == {"Cardiff therapy": therapy, "Parents group": parents}
+    table = _services_table(body)
+    assert table.count("Cardiff therapy") == table.count("Parents group") == 1
+    for service in (one, two):  # each name leads to the service's page
+        assert f'href="{lang}/services/{service.public_id}/"' in table
+    assert body.count("<table") == 2  # the figures against Wales, and the services: not one per question
+    # The questions no service covers here are named once, under the table.
+    uncovered = response.context["uncovered"]
+    assert len(uncovered) == 8 and str(Layer("sibling").label) in uncovered
+    after = body[body.index("</table>", body.index('id="area-services"')):body.index('id="about-figures"')]
+    assert none in after and [_plain(li) for li in re.findall(r"<li>(.*?)</li>", after, re.S)] == uncovered
+
+
+def test_an_area_no_service_covers_names_every_question_without_a_table_of_services(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas[NEWPORT]])
+    response = client.get(f"/gaps/area/{CARDIFF}/")
+    body = response.content.decode()
+    assert response.context["covering"] == [] and body.count("<table") == 1
+    assert len(response.context["uncovered"]) == len(response.context["sections"]) == 15
+    assert "no open or paused service covers this area for these questions:" in body
+
+
+def test_the_area_pages_queries_do_not_grow_with_the_services_covering_it(client, wales_areas, django_assert_max_num_queries):
+    # Each service's link, wait and questions come from the cached analysis rows, not one query each.
+    # Each time just after the directory changed, so the analysis is read from the database again.
+    ServiceFactory.create_batch(2, coverage=[wales_areas[CARDIFF]], wait_weeks=3)
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/gaps/area/{CARDIFF}/")
+    ServiceFactory.create_batch(30, coverage=[wales_areas[CARDIFF]], wait_weeks=3, supports_sibling=True)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(f"/gaps/area/{CARDIFF}/")
+    assert len(response.context["covering"]) == 32
+    assert len(few.captured_queries) > 5  # the analysis was read, not a stored page
+
+
+def test_the_area_pages_tables_are_found_by_their_headings_in_order(client, wales_areas):
+    # The figures against Wales were titled by a caption only: a screen reader's list of headings went
+    # from the area's name to the services, past the page's main table.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    body = client.get(f"/gaps/area/{CARDIFF}/").content.decode()
+    headings = [(level, _plain(text)) for level, text in re.findall(r"<h([1-6])[^>]*>(.*?)</h\1>", body, re.S)]
+    main = headings[[text for _level, text in headings].index("Cardiff Caerdydd"):]
+    assert main[:4] == [("1", "Cardiff Caerdydd"), ("2", "Cardiff against Wales, question by question"),
+                        ("2", "Services covering this area, by question"), ("2", "About these figures")]
 
 
 @pytest.mark.parametrize("path", ["/gaps/", "/cy/gaps/"])

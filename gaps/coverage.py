@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gaps.layers import AGE_BANDS, Layer, ServiceRow
 
+# Age bands that are the union of others, so never a service's only band: left out of the Ages column.
+IMPLIED_BANDS = frozenset({"under_11"})
+
 # (column heading, ((layer key, short label), ...)): every question of the area page, once.
 COLUMNS: tuple[tuple[Promise, tuple[tuple[str, Promise], ...]], ...] = (
     (_("Forms of abuse"), (
@@ -35,8 +38,12 @@ COLUMNS: tuple[tuple[Promise, tuple[tuple[str, Promise], ...]], ...] = (
         ("no_disclosure", _("no verbal disclosure needed")),
         ("pre_trial", _("pre-trial therapy")),
     )),
-    # Children's support for an age band: "All CSA support for children, children under 5".
-    (_("Ages"), tuple((Layer("all", code).key, label) for code, label, _low, _high in AGE_BANDS)),
+    # Children's support for an age band: "All CSA support for children, children under 5". Not
+    # "under 11": a service counts for it exactly when it counts for "under 5" or "5 to 10" (the two
+    # bands make it up), so it only repeated them, after "16 and 17" ("5 to 10, 11 to 15, 16 and 17,
+    # under 11"). Its row in the table above, and the list of questions with no provision, keep it.
+    (_("Ages"), tuple((Layer("all", code).key, label) for code, label, _low, _high in AGE_BANDS
+                      if code not in IMPLIED_BANDS)),
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.utils import translation
 
 from gaps import coverage, layers
@@ -28,7 +29,19 @@ def _sections(services: list[ServiceRow]) -> list[tuple[Layer, list[ServiceRow]]
 
 def test_every_question_of_the_area_page_has_one_place_in_the_columns():
     keys = [key for _heading, questions in coverage.COLUMNS for key, _label in questions]
-    assert sorted(keys) == sorted(layer.key for layer in AREA_LAYERS)
+    implied = {Layer("all", band).key for band in coverage.IMPLIED_BANDS}
+    assert sorted(keys) == sorted(layer.key for layer in AREA_LAYERS if layer.key not in implied)
+
+
+@pytest.mark.parametrize(("age_min", "age_max"), [(0, 4), (3, 7), (5, 10), (10, 11), (10.5, 17), (11, 17), (16, 25)])
+def test_under_11_is_left_out_of_the_ages_only_where_under_5_or_5_to_10_says_it(age_min, age_max):
+    # "under 11" is the union of "under 5" and "5 to 10": a service counts for it exactly when it
+    # counts for one of those, so the Ages column says it by them ("5 to 10, 11 to 15, 16 and 17, under 11").
+    service = row(1, "Service", age_min=age_min, age_max=age_max)
+    [listed] = coverage.covering_services(_sections([service]))
+    ages = listed.counts_for[-1]
+    assert "under 11" not in ages
+    assert Layer("all", "under_11").counts(service) == ("under 5" in ages or "5 to 10" in ages) == (age_min < 11)
 
 
 def test_each_service_is_listed_once_with_the_questions_it_counts_for_column_by_column():
@@ -44,7 +57,7 @@ def test_each_service_is_listed_once_with_the_questions_it_counts_for_column_by_
         ("intra-familial", "online"),
         ("children", "parents and carers"),
         ("no verbal disclosure needed", "pre-trial therapy"),
-        ("under 5", "5 to 10", "11 to 15", "under 11"),
+        ("under 5", "5 to 10", "11 to 15"),
     )
     assert rows[1].counts_for == ((), ("parents and carers",), (), ())
 

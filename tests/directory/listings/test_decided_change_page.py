@@ -64,6 +64,8 @@ def test_an_approved_change_says_who_approved_it_when_and_what_it_replaced(clien
     assert _rows(page) == {"Oldest age (years)": ("18", "16"), "Who is eligible (English)": ("—", "Referrals from Cardiff schools")}
     assert "same as the live ones" not in page and "Not recorded" not in page
     assert "Approve and publish" not in page
+    ServiceChange.objects.filter(pk=change.pk).update(proposed={"age_max": "18.0"})  # as it was live then
+    assert "The proposed values were the same as the live ones when it was decided." in _page(client, change)
 
 
 def test_a_change_not_approved_says_who_decided_when_why_and_what_it_would_have_changed(
@@ -138,7 +140,9 @@ def test_a_change_with_no_version_recorded_before_it_says_so(client, provider, m
     service.history.all().delete()
 
     client.force_login(moderator)
-    assert _rows(_page(client, change)) == {"Oldest age (years)": ("Not recorded", "16")}
+    page = _page(client, change)
+    assert _rows(page) == {"Oldest age (years)": ("Not recorded", "16")}
+    assert "this change was decided before its page kept the listing as it stood" in page
 
 
 def test_a_new_listing_shows_its_proposed_values_alone_under_one_heading(client, provider, moderator, org, service):

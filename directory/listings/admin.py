@@ -13,7 +13,7 @@ class ServiceChangeAdmin(admin.ModelAdmin):
     list_filter = ["state", "kind"]
     search_fields = ["service__name_en", "service__name_cy", "reason"]  # both: see directory/admin.py
     list_select_related = ["service", "submitted_by", "decided_by"]
-    readonly_fields = ["submitted_at", "decided_at"]
+    readonly_fields = ["submitted_at", "decided_at", "live_when_decided"]
     raw_id_fields = ["service", "submitted_by", "decided_by"]
 
 

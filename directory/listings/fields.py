@@ -236,19 +236,30 @@ def display(field: str, value: Any, area_names: dict[str, str]) -> str:
     return str(value)
 
 
-def diff(before: dict[str, Any], after: dict[str, Any], area_names: dict[str, str]) -> list[FieldDiff]:
-    """Field-by-field differences, in form order, for a moderator or the history page."""
-    return [
-        FieldDiff(
-            field=field,
-            label=field_label(field),
-            before=display(field, before.get(field), area_names),
-            after=display(field, after[field], area_names),
-            **(_areas_added_and_removed(before.get(field), after[field], area_names) if field == COVERAGE else {}),
-        )
-        for field in EDITABLE_FIELDS
-        if field in after and after[field] != before.get(field)
-    ] + _locations_diff(before.get(LOCATIONS), after.get(LOCATIONS))
+def diff(
+    before: dict[str, Any], after: dict[str, Any], area_names: dict[str, str], *, unknown: str | None = None,
+) -> list[FieldDiff]:
+    """Field-by-field differences, in form order, for a moderator or the history page.
+
+    With `unknown`, a field of `after` missing from `before` is not known before (a change decided
+    before what it changed was kept): it is listed, with `unknown` as its value before."""
+    rows = []
+    for field in (*EDITABLE_FIELDS, LOCATIONS):
+        if field not in after:
+            continue
+        if unknown is not None and field not in before:
+            rows.append(FieldDiff(field=field, label=field_label(field), before=unknown,
+                                  after=display(field, after[field], area_names)))
+        elif field == LOCATIONS:
+            rows += _locations_diff(before.get(LOCATIONS), after[LOCATIONS])
+        elif after[field] != before.get(field):
+            rows.append(FieldDiff(
+                field=field, label=field_label(field),
+                before=display(field, before.get(field), area_names),
+                after=display(field, after[field], area_names),
+                **(_areas_added_and_removed(before.get(field), after[field], area_names) if field == COVERAGE else {}),
+            ))
+    return rows
 
 
 def _locations_diff(before: list[dict] | None, after: list[dict] | None) -> list[FieldDiff]:

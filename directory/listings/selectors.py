@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -306,6 +307,26 @@ def change_get_rejected_new_listing(*, service: Service) -> ServiceChange | None
     if service.is_published:
         return None
     return _latest_rejection(service=service, kind=ServiceChange.Kind.NEW)
+
+
+def change_live_when_decided(*, change: ServiceChange) -> dict[str, Any] | None:
+    """The listing as it stood when `change` was decided, before it was applied: what it changed.
+
+    Kept on the change since it was (ServiceChange.live_when_decided). For one decided before, the
+    listing's history gives its own fields: the version live at the decision, not counting the one
+    the approval recorded. Where it was based is not in that history (no fields.LOCATIONS key then),
+    and None when no version was recorded. No query when kept; two when read from the history."""
+    if change.live_when_decided is not None:
+        return change.live_when_decided
+    if change.decided_at is None:
+        return None
+    record = (
+        change.service.history.filter(history_date__lte=change.decided_at)
+        .exclude(history_change_reason=f"Approved change {change.pk}")  # as services.change_approve writes it
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    return None if record is None else fields.snapshot(record, history_record_coverage_codes(record))
 
 
 def change_list_for_service(*, service: Service) -> QuerySet[ServiceChange]:

@@ -574,26 +574,55 @@ def moderation(request: HttpRequest) -> HttpResponse:
     )
 
 
+# In a decided change's table, for a value not known: it was decided before what it was decided
+# against was kept on it, and the listing's history does not hold this (where it was based).
+NOT_RECORDED = gettext_lazy("Not recorded")
+
+
+def _decided_rows(change: ServiceChange, names: dict[str, str]) -> tuple[list[fields.FieldDiff], bool]:
+    """What a decided change changed, or would have: the listing when it was decided, never the listing
+    now, which holds an approved change's values. A new listing's rows hold it as it was then. With
+    whether any value shown is NOT_RECORDED."""
+    then = selectors.change_live_when_decided(change=change)
+    if change.kind == ServiceChange.Kind.EDIT:
+        rows = fields.diff(then or {}, change.proposed, names, unknown=str(NOT_RECORDED))
+        return rows, any(field not in (then or {}) for field in change.proposed)
+    if then is None:
+        return [], False  # the page says that nothing was recorded
+    rows = fields.diff({}, then, names)
+    if fields.LOCATIONS in then:
+        return rows, False
+    return rows + [fields.FieldDiff(
+        field=fields.LOCATIONS, label=fields.field_label(fields.LOCATIONS), before="", after=str(NOT_RECORDED),
+    )], True
+
+
 def _change_context(change: ServiceChange, reject_form: RejectForm | None = None) -> dict:
-    # Read before the values shown: an edit in between makes the approval refused, never unseen.
-    seen_version = services.service_version(change.service) or 0
-    live = selectors.service_snapshot(change.service)
     names = selectors.area_names()
-    live[fields.LOCATIONS] = selectors.service_location_entries(service=change.service)
-    if change.kind == ServiceChange.Kind.NEW:
-        rows, approved = fields.diff({}, live, names), live
+    pending = change.state == ServiceChange.State.PENDING
+    seen_version, lists_no_area, replaced_by, not_recorded = 0, False, None, False
+    if pending:
+        # Read before the values shown: an edit in between makes the approval refused, never unseen.
+        seen_version = services.service_version(change.service) or 0
+        live = selectors.service_snapshot(change.service)
+        live[fields.LOCATIONS] = selectors.service_location_entries(service=change.service)
+        if change.kind == ServiceChange.Kind.NEW:
+            rows, approved = fields.diff({}, live, names), live
+        else:
+            rows, approved = fields.diff(live, change.proposed, names), {**live, **change.proposed}
+        # The edit form refuses such a listing; one sent before it did, or imported, is said here.
+        lists_no_area = fields.lists_no_area_it_needs(approved)
     else:
-        rows, approved = fields.diff(live, change.proposed, names), {**live, **change.proposed}
-    replaced_by = None
+        rows, not_recorded = _decided_rows(change, names)
     if change.state == ServiceChange.State.WITHDRAWN:
         replaced_by = selectors.change_get_pending_edit(service=change.service)
     return {
         "change": change, "rows": rows, "reject_form": reject_form or RejectForm(), "seen_version": seen_version,
+        "not_recorded": not_recorded,
         # The listing's edit page and history opened from here come back to this change.
         "return_here": return_to.next_query(reverse("listings:change_detail", args=[change.pk])),
         "replaced_by": replaced_by,  # what its provider sent since, waiting now
-        # The edit form refuses such a listing; one sent before it did, or imported, is said here.
-        "lists_no_area": change.state == ServiceChange.State.PENDING and fields.lists_no_area_it_needs(approved),
+        "lists_no_area": lists_no_area,
     }
 
 

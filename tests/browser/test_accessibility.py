@@ -466,6 +466,24 @@ def test_a_change_on_a_phone_never_splits_a_short_word_in_its_field_by_field_tab
     assert overflow <= 0, f"sideways scrolling at {width} px ({overflow} px too wide): {page.evaluate(TOO_WIDE)}"
 
 
+@pytest.mark.parametrize("language", ["en", "cy"])
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_changes_state_beside_who_sent_it_is_on_one_line(live_server, pages, areas_change, width, language):
+    # GOV.UK caps a tag at 160 px: "Waiting for approval" after "Sent … by …" was split over two
+    # lines at 1280 px ("Yn aros am gymeradwyaeth" too). Now it takes the room it needs, on the next
+    # line when that one is full.
+    page = pages["moderator"]
+    page.set_viewport_size({"width": width, "height": 800})
+    page.emulate_media(media="screen")
+    response = page.goto(_url(live_server, f"/moderation/changes/{areas_change.pk}/", language))
+    assert response.status == 200
+    tag = page.locator("main p.govuk-body > .govuk-tag").first
+    assert tag.inner_text() == {"en": "Waiting for approval", "cy": "Yn aros am gymeradwyaeth"}[language]
+    lines = tag.evaluate("tag => tag.getClientRects().length && Math.round(tag.getBoundingClientRect().height"
+                         " / parseFloat(getComputedStyle(tag).lineHeight))")
+    assert lines == 1
+
+
 def test_adding_to_the_shortlist_by_keyboard_leaves_focus_on_the_card_saying_it_is_on_the_list(
     live_server, browser, sample_ids
 ):

@@ -556,6 +556,19 @@ def test_a_chosen_local_authority_that_is_not_the_postcodes_is_said_with_a_way_t
     assert "sm-place-note" not in same  # the postcode is in the authority chosen: nothing to say
 
 
+def test_in_welsh_the_postcodes_other_authority_is_named_as_an_area_not_after_a_bare_yn(
+    client, wales_areas, cardiff_postcode
+):
+    """A place name after "yn" mutates ("yng Nghaerdydd"), so "Mae CF10 1 yn Caerdydd" was wrong Welsh.
+    The note says "yn ardal Caerdydd", as every other place on the page does."""
+    ServiceFactory(name="Swansea service", coverage=[wales_areas[SWANSEA]])
+
+    text = unescape(_text(client.get("/cy" + SEARCH + f"?postcode=CF10+1&la={SWANSEA}")))
+
+    said = "Mae CF10 1 yn ardal Caerdydd, nid ardal Abertawe. Mae'r canlyniadau hyn ar gyfer plentyn yn ardal Abertawe"
+    assert said in text
+
+
 def test_an_unknown_postcode_can_be_searched_with_a_chosen_local_authority_and_is_said_not_found(
     client, wales_areas
 ):
@@ -702,6 +715,16 @@ def test_outside_wales_the_left_out_count_does_not_say_it_weighed_all_wales_serv
 
     assert considered in text
     assert "cover all of Wales" not in text and "cwmpasu Cymru gyfan" not in text
+
+
+def test_in_welsh_two_services_left_out_take_the_soft_mutation_after_the_number(client, wales_areas):
+    """After 2 ("dau") a Welsh noun softens: "2 wasanaeth", not "2 gwasanaeth"."""
+    for name in ("Teenage service", "Another teenage service"):
+        ServiceFactory(name=name, coverage=[wales_areas[SWANSEA]], age_min=13)
+
+    text = unescape(_text(client.get("/cy" + SEARCH + f"?la={SWANSEA}&age=9")))
+
+    assert "Mae oedran y plentyn y tu allan i ystod oedran y gwasanaeth</strong>: 2 wasanaeth" in text
 
 
 def test_the_empty_form_takes_the_local_authority_options_from_the_cache(client, wales_areas, monkeypatch):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -249,6 +250,16 @@ def test_clearing_asks_first_then_empties_it(client, db):
 
     assert SESSION_KEY not in client.session
     assert client.get(clear)["Location"] == SHORTLIST  # nothing left to ask about
+
+
+def test_in_welsh_asking_to_empty_two_services_softens_the_noun_after_the_number(client, db):
+    """After 2 ("dau") a Welsh noun softens: "pob un o'r 2 wasanaeth", not "2 gwasanaeth"."""
+    for _ in range(2):
+        client.post(ADD, {"service": str(ServiceFactory().public_id)})
+
+    html = unescape(client.get("/cy" + reverse("directory:shortlist_clear")).content.decode())
+
+    assert "Mae hyn yn tynnu pob un o'r 2 wasanaeth oddi ar eich rhestr fer." in html
 
 
 def test_parse_shared_ids_keeps_valid_unique_ids_up_to_the_limit():

@@ -8,7 +8,9 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
+from django.utils.functional import lazy
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -115,13 +117,24 @@ class ServiceAtLocationInline(LabelledTabularInline):
     autocomplete_fields = ("location",)
 
 
+def _confirm_unusual_label() -> str:
+    return gettext("Confirm a wait over %(weeks)s weeks") % {"weeks": unusual_waits.UNUSUAL_WAIT_WEEKS}
+
+
+def _confirm_unusual_help() -> str:
+    weeks = unusual_waits.UNUSUAL_WAIT_WEEKS
+    return gettext("Tick only if the wait really is over %(weeks)s weeks (%(duration)s).") % {
+        "weeks": weeks, "duration": unusual_waits.years_and_months(weeks),
+    }
+
+
 class WaitingTimeReportAdminForm(forms.ModelForm):
     """A wait over two years is asked about, as on the provider's wait page (directory/unusual_waits.py):
     here the box that confirms it is always on the form, and only such a wait needs it ticked."""
 
     confirm_unusual = forms.BooleanField(
-        required=False, label=_("Confirm a wait over 104 weeks"),
-        help_text=_("Tick only if the wait really is over 104 weeks (2 years)."),
+        # Lazy: the form is built once, each page in its own language; the figure is the one asked about.
+        required=False, label=lazy(_confirm_unusual_label, str)(), help_text=lazy(_confirm_unusual_help, str)(),
     )
 
     class Meta:

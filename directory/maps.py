@@ -106,12 +106,24 @@ def _group_label(group: Group, in_wales: bool) -> str:
     return {Group.LOCAL: _("takes referrals from the area"), Group.NEARBY: _("near by, not covering it")}[group]
 
 
+def _drawn(result) -> list:
+    """A result's locations the search map draws: never a do-not-publish address, even if a caller passed one."""
+    return [location for location in result.locations if location.has_public_point]
+
+
+def search_map_groups(results: Sequence) -> list[Group]:
+    """The groups build_search_map draws a marker of, in the results' order: the map's key names these
+    alone (it listed all three when the map drew, say, only local services)."""
+    drawn = {Group(result.group) for result in results if _drawn(result)}
+    return [group for group in Group if group in drawn]
+
+
 def _places(results: Sequence, service_url, in_wales: bool) -> str:
     """The places the search map draws, as a list by group: what the map view gives without
     JavaScript, and to anyone who would rather read than look at a map."""
     items: list[tuple[Group, str]] = []
     for result in results:
-        places = [location for location in result.locations if location.has_public_point]
+        places = _drawn(result)
         if not places:
             continue
         group = Group(result.group)
@@ -255,9 +267,7 @@ def build_search_map(
     _add_outline(m, outline, OUTLINE, shapes_url)
     points = []
     for result in results:
-        for location in result.locations:
-            if not location.has_public_point:
-                continue  # never draw a do-not-publish address, even if a caller passed one
+        for location in _drawn(result):
             note = _("%(km).1f km away") % {"km": result.distance_km} if result.distance_km is not None else ""
             _add_location(m, result.service, location, Group(result.group), service_url(result.service), note,
                           in_wales)

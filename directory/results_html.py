@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import html
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from urllib.parse import quote_plus
 
 from django.conf import settings
@@ -275,8 +275,29 @@ def _bars(view: str, sort: str, links: QueryLinks, strings: _Strings) -> str:
     )
 
 
-def _map(outcome: selectors.SearchOutcome, area: str, map_html: str, mapped_count: int, holes: Holes,
-         strings: _Strings) -> str:
+def _map_key(outcome: selectors.SearchOutcome, mapped_groups: Collection[selectors.Group], strings: _Strings) -> str:
+    """The key of the groups the map draws a marker of, none if it draws none."""
+    if not mapped_groups:
+        return ""
+    words = {
+        selectors.Group.LOCAL: strings.key_local,
+        selectors.Group.FALLBACK: strings.key_all_wales if outcome.area.in_wales else strings.key_national,
+        selectors.Group.NEARBY: strings.key_nearby,
+    }
+    items = "".join(
+        f'      <li><span class="sm-key sm-key--{group.slug}" aria-hidden="true"></span> {words[group]}</li>\n'
+        for group in selectors.Group if group in mapped_groups
+    )
+    return (
+        f'    <p class="govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1" id="map-key">{strings.key}</p>\n'
+        '    <ul class="govuk-list govuk-body-s sm-map-key" aria-labelledby="map-key">\n'
+        f"{items}"
+        "    </ul>\n"
+    )
+
+
+def _map(outcome: selectors.SearchOutcome, area: str, map_html: str, mapped_count: int,
+         mapped_groups: Collection[selectors.Group], holes: Holes, strings: _Strings) -> str:
     total = len(outcome.results)
     if mapped_count == total:
         # "5 of the 5 services: the others have no published address" named others that were not there.
@@ -298,13 +319,7 @@ def _map(outcome: selectors.SearchOutcome, area: str, map_html: str, mapped_coun
     return (
         '\n  <div class="sm-map-note">\n'
         f'    <p class="govuk-body-s govuk-!-margin-bottom-1">{note}</p>\n'
-        f'    <p class="govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1" id="map-key">{strings.key}</p>\n'
-        '    <ul class="govuk-list govuk-body-s sm-map-key" aria-labelledby="map-key">\n'
-        f'      <li><span class="sm-key sm-key--local" aria-hidden="true"></span> {strings.key_local}</li>\n'
-        '      <li><span class="sm-key sm-key--all-wales" aria-hidden="true"></span> '
-        f"{strings.key_all_wales if outcome.area.in_wales else strings.key_national}</li>\n"
-        f'      <li><span class="sm-key sm-key--nearby" aria-hidden="true"></span> {strings.key_nearby}</li>\n'
-        "    </ul>\n"
+        f"{_map_key(outcome, mapped_groups, strings)}"
         "  </div>\n"
         f"  {holes.map(map_html)}\n"
     )
@@ -420,7 +435,7 @@ def _distances(place, strings: _Strings) -> str:
 
 def _results(
     request: HttpRequest, *, form: SearchForm, outcome: selectors.SearchOutcome, page: Page, page_notice: str,
-    view: str, holes: Holes, map_html: str, mapped_count: int,
+    view: str, holes: Holes, map_html: str, mapped_count: int, mapped_groups: Collection[selectors.Group],
 ) -> str:
     """As results.html."""
     strings = _strings(get_language())
@@ -486,7 +501,7 @@ def _results(
             out.append(f'<p class="govuk-body govuk-!-font-weight-bold" role="status">{conditional_escape(page_notice)}</p>')
         out.append("\n\n")
         if view == "map":
-            out.append(_map(outcome, area, map_html, mapped_count, holes, strings))
+            out.append(_map(outcome, area, map_html, mapped_count, mapped_groups, holes, strings))
         else:
             out.append(f"\n  {_cards(page.object_list, area, holes, strings, outcome.continues_group(page.start_index() - 1), outcome.area.in_wales)}\n  {_pagination(page, links, strings)}\n")
         out.append("\n")
@@ -497,12 +512,14 @@ def _results(
 def search_results_html(
     request: HttpRequest, *, form: SearchForm, outcome: selectors.SearchOutcome, page: Page, page_notice: str,
     view: str, holes: Holes, directory_version: str, map_html: str = "", mapped_count: int = 0,
+    mapped_groups: Collection[selectors.Group] = (),
 ) -> str:
     """As search_results.html: the results (with holes for the shortlist buttons and the map) and the
     form. HTML (translations from our catalogue, every value escaped), as a plain str: its one reader
     cuts it at the holes (`Holes.split`), and marking ~90 kB safe would copy it."""
     results = _results(request, form=form, outcome=outcome, page=page, page_notice=page_notice, view=view,
-                       holes=holes, map_html=map_html, mapped_count=mapped_count)
+                       holes=holes, map_html=map_html, mapped_count=mapped_count,
+                       mapped_groups=mapped_groups)
     return (
         '<div class="govuk-grid-row">\n'
         '  <div class="govuk-grid-column-two-thirds sm-results-column" id="results">\n'
@@ -518,6 +535,7 @@ def search_results_html(
 def render_template(
     request: HttpRequest, *, form: SearchForm, outcome: selectors.SearchOutcome, page: Page, page_notice: str,
     view: str, holes: Holes, directory_version: str, map_html: str = "", mapped_count: int = 0,
+    mapped_groups: Collection[selectors.Group] = (),
 ) -> str:
     """The same through search_results.html (the definition `search_results_html` is tested against)."""
     context = {
@@ -527,6 +545,7 @@ def render_template(
         "sort": form.cleaned_data.get("sort") or selectors.SORT_BEST, "sorts": selectors.SORTS,
         "nearby_km": selectors.NEARBY_KM, "group_pages": {g.name.lower(): outcome.first_page(g) for g in selectors.Group},
         "mapped_count": mapped_count, "map_html": map_html,
+        "mapped_groups": {group.slug for group in mapped_groups},  # the groups the map draws: its key names them
         "group_continued": outcome.continues_group(page.start_index() - 1),
     }
     return render_to_string(TEMPLATE, context, request=request)

@@ -75,7 +75,7 @@ SHORTLIST_BUTTON = "directory/includes/shortlist_button.html"
 
 # What a cached page holds (`CachedSearch`): a page kept by a release that held something else is
 # never read (its key and seal differ), so a deploy cannot serve one it does not understand.
-FORMAT = "bytes-6"
+FORMAT = "bytes-7"
 
 
 def _material(request: HttpRequest, generation: str) -> str:

@@ -33,7 +33,7 @@ from directory import (
 )
 from directory.boundaries import la_boundaries, wales_backdrop
 from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
-from directory.maps import build_coverage_map, build_search_map
+from directory.maps import build_coverage_map, build_search_map, search_map_groups
 from directory.models import Service
 from directory.pagination import ELLIPSIS, page_items
 from directory.shortlist import (
@@ -221,10 +221,10 @@ def _search_results(
         # Full services only for the cards not cached yet: the rest of a card reads the light row.
         result_cards.attach(page.object_list, hydrate=selectors.search_results_hydrate, generation=generation)
     holes = search_cache.Holes()
-    map_html, mapped_count = "", 0
+    map_html, mapped_count, mapped_groups = "", 0, []
     if view == "map":
         mapped = selectors.search_results_for_map(outcome.results)
-        mapped_count = len(mapped)
+        mapped_count, mapped_groups = len(mapped), search_map_groups(mapped)  # the key names what the map draws
         map_html = build_search_map(
             results=mapped, outline=la_boundaries([outcome.area.code]), service_url=_service_url,
             in_wales=outcome.area.in_wales, **_map_options(),
@@ -233,6 +233,7 @@ def _search_results(
     html = results_html.search_results_html(
         request, form=form, outcome=outcome, page=page, page_notice=page_notice, view=view, holes=holes,
         directory_version=directory_version, map_html=map_html, mapped_count=mapped_count,
+        mapped_groups=mapped_groups,
     )
     return search_cache.CachedSearch(
         title=_results_title(outcome, page if view == "list" else None), parts=holes.split(html),

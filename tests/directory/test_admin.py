@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
+from directory import unusual_waits
 from directory.accounts.services import moderator_create
 from directory.models import WAIT_AS_OF_IN_FUTURE, Organisation, Service, Taxonomy, TaxonomyTerm, WaitingTimeReport
 from tests.factories import ServiceAtLocationFactory, ServiceFactory, UserFactory, WaitingTimeReportFactory
@@ -267,3 +268,16 @@ def test_a_moderator_without_admin_access_is_told_the_admin_is_the_administrator
     assert "Only administrators' accounts can open the admin" in html.unescape(english.content.decode())
     assert "only moderators can approve changes" not in english.content.decode()
     assert "Dim ond cyfrifon gweinyddwyr" in welsh.content.decode()
+
+
+@pytest.mark.parametrize(("prefix", "label", "help_text"), [
+    ("", "Confirm a wait over 156 weeks", "Tick only if the wait really is over 156 weeks (3 years)."),
+    ("/cy", "Cadarnhau amser aros dros 156 wythnos",
+     "Ticiwch dim ond os yw'r amser aros dros 156 wythnos (3 o flynyddoedd) mewn gwirionedd."),
+])
+def test_the_admins_confirm_box_names_the_wait_that_is_asked_about(moderator_client, monkeypatch, prefix, label,
+                                                                    help_text):
+    # Its label and help said "104 weeks (2 years)" in their words, whatever unusual_waits asks about.
+    monkeypatch.setattr(unusual_waits, "UNUSUAL_WAIT_WEEKS", 156)
+    page = moderator_client.get(prefix + reverse("admin:directory_waitingtimereport_add")).content.decode()
+    assert label in page and help_text in page

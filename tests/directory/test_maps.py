@@ -8,7 +8,7 @@ import re
 from django.conf import settings
 
 from directory.boundaries import la_boundaries, simplify_geometry, wales_backdrop
-from directory.maps import build_coverage_map, build_search_map, text
+from directory.maps import build_coverage_map, build_search_map, search_map_groups, text
 from directory.models import Location, Organisation, Service
 from directory.selectors import Group, SearchCriteria, SearchResult
 
@@ -245,3 +245,16 @@ def test_both_maps_open_on_their_fitted_view_at_once_and_load_the_reduced_motion
         fit = re.search(r"\.fitBounds\(\s*(\[\[.*?\]\]),\s*(\{.*?\})\s*\)", html, re.S)
         assert fit and json.loads(fit[2])["animate"] is False
         assert html.index("vendor/leaflet/leaflet.js") < html.index("js/map-motion.js") < html.index("L.map(")
+
+
+def test_the_search_maps_groups_are_those_it_draws_a_marker_of_in_the_results_order():
+    # The key beside the map named all three groups whatever it drew. A service whose only place is
+    # withheld draws no marker, so its group is not one the map shows.
+    office = Location(name="Office", latitude=51.48, longitude=-3.17)
+    refuge = Location(name="Refuge", latitude=51.49, longitude=-3.19, do_not_publish_address=True)
+    near, local = _result("Near one", office, group=Group.NEARBY), _result("Local one", office)
+    withheld = _result("Withheld one", refuge, group=Group.FALLBACK)
+
+    assert search_map_groups([near, withheld, local]) == [Group.LOCAL, Group.NEARBY]
+    assert search_map_groups([withheld]) == []
+    assert search_map_groups([]) == []

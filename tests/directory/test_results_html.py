@@ -60,6 +60,8 @@ PAGES = ["1", "2", "last", "middle"]
 NOTICES = ["", "There is no page “<b>”; showing the first page."]
 MAPS = [("", 0), (mark_safe('<div id="map">a map &amp; <script>go()</script></div>'), 1),
         (mark_safe("<div>map</div>"), 17)]
+# The groups the map draws a marker of: its key names these alone.
+MAP_GROUPS = [list(Group), [Group.LOCAL], [], [Group.FALLBACK, Group.NEARBY], [Group.NEARBY]]
 
 
 def _results(counts: tuple[int, int, int]) -> list[SimpleNamespace]:
@@ -98,7 +100,7 @@ def _states():
         yield request, {
             "form": form, "outcome": outcome, "page": page, "page_notice": NOTICES[n // 3 % len(NOTICES)],
             "view": ("list", "map")[n // 2 % 2], "directory_version": "v1",
-            "map_html": map_html, "mapped_count": mapped_count,
+            "map_html": map_html, "mapped_count": mapped_count, "mapped_groups": MAP_GROUPS[n % len(MAP_GROUPS)],
         }
 
 
@@ -151,7 +153,7 @@ def test_the_states_cover_every_branch():
         "We searched from CF40 &lt;1&gt;&amp;, the first part of the postcode, so the child's full postcode is not "
         "kept in the page address. Distances are from the centre of CF40 &lt;1&gt;&amp;, in a straight line.",
         "Distances are from the centre", 'id="group-local"', "(continued)\n    </h2>", 'id="group-all-wales"', 'id="group-nearby"', 'sm-key--all-wales',
-        "No local service takes referrals from Rhondda", "sm-map-note",
+        "No local service takes referrals from Rhondda", "sm-map-note", "</span> near by, not covering it</li>\n",
         # Outside Wales: no "0 all-Wales services" clause; what the group holds, named as national.
         "national services and helplines</a>", "National services and helplines", "</span> national</li>\n",
         "are near by or work nationally. Left out by your criteria:",
@@ -322,7 +324,8 @@ def test_the_map_key_is_a_named_list_of_its_words_before_the_map(area, words):
     for language in ("en", "cy"):
         with translation.override(language):
             state = {"form": form, "outcome": outcome, "page": page, "page_notice": "", "view": "map",
-                     "directory_version": "v1", "map_html": mark_safe("<div>map</div>"), "mapped_count": 3}
+                     "directory_version": "v1", "map_html": mark_safe("<div>map</div>"), "mapped_count": 3,
+                     "mapped_groups": list(Group)}
             html = results_html.search_results_html(request, holes=Holes(token="t" * 32), **state)
             assert html == results_html.render_template(request, holes=Holes(token="t" * 32), **state)
             key = re.search(r'<p class="[^"]*" id="map-key">([^<]+)</p>\n    <ul class="govuk-list govuk-body-s '
@@ -334,3 +337,34 @@ def test_the_map_key_is_a_named_list_of_its_words_before_the_map(area, words):
             note = _map_note(html)
             assert note.endswith(".") and not any(item in note for item in items)
             assert html.index(note) < key.start() < html.index(f"<!--hole:{'t' * 32}:")
+
+
+@pytest.mark.usefixtures("_areas")
+@pytest.mark.parametrize(("mapped_groups", "words"), [
+    ([Group.LOCAL], ["takes referrals from the area"]),
+    ([Group.LOCAL, Group.NEARBY], ["takes referrals from the area", "near by, not covering it"]),
+    ([Group.FALLBACK], ["all-Wales"]),
+    ([], []),
+])
+def test_the_map_key_names_only_the_groups_the_map_draws(mapped_groups, words):
+    # It named all three groups whatever the map drew: a map of local services alone had a key
+    # with "all-Wales" and "near by, not covering it" swatches that matched no marker on it.
+    outcome = SearchOutcome(AREAS[2], _results((1, 1, 1)), [], considered=3)
+    request = RequestFactory().get("/search/?la=W06000015&view=map")
+    form = SearchForm(request.GET)
+    form.is_valid()
+    form.place = PLACES[1]
+    page = Paginator(outcome.results, PAGE_SIZE).page(1)
+    for language in ("en", "cy"):
+        with translation.override(language):
+            state = {"form": form, "outcome": outcome, "page": page, "page_notice": "", "view": "map",
+                     "directory_version": "v1", "map_html": mark_safe("<div>map</div>"),
+                     "mapped_count": len(mapped_groups), "mapped_groups": mapped_groups}
+            html = results_html.search_results_html(request, holes=Holes(token="t" * 32), **state)
+            assert html == results_html.render_template(request, holes=Holes(token="t" * 32), **state)
+            items = re.findall(r'<li><span class="sm-key sm-key--[a-z-]+" aria-hidden="true"></span> ([^<]+)</li>',
+                               html)
+            assert items == [translation.gettext(word) for word in words]
+            # A map with no marker has no key at all, not a "Key" heading over an empty list.
+            assert ('id="map-key"' in html) == bool(words)
+            assert html.count('class="sm-map-note"') == 1

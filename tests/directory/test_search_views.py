@@ -490,8 +490,8 @@ def test_the_map_view_says_what_its_map_shows_and_its_key_before_the_map_and_lis
         note = translation.ngettext("The map shows the one service found. %(area)s is outlined.",
                                     "The map shows all %(counter)s services found. %(area)s is outlined.", 2) % {
             "counter": 2, "area": {"": "Cardiff", "/cy": "Caerdydd"}[prefix]}
-        words = [translation.gettext(text) for text in ("takes referrals from the area", "all-Wales",
-                                                         "near by, not covering it")]
+        # The key names the two groups the map draws, not "all-Wales": no service for all of Wales is on it.
+        words = [translation.gettext(text) for text in ("takes referrals from the area", "near by, not covering it")]
         key = translation.gettext("Key")
     note_at = html.index(f'<div class="sm-map-note">\n    <p class="govuk-body-s govuk-!-margin-bottom-1">'
                          f"{note}</p>\n")  # the catalogue's words, not escaped

@@ -681,3 +681,24 @@ def test_a_change_taken_back_with_nothing_in_its_place_is_labelled_withdrawn_not
     states = re.findall(r"<td class=\"govuk-table__cell\">(Waiting for approval|Replaced by a later change|Withdrawn)", history)
     assert states == ["Waiting for approval", "Replaced by a later change", "Withdrawn"]
     assert "Tynnwyd yn ôl" in client.get(f"/cy{reverse('listings:change_detail', args=[taken_back.pk])}").content.decode()
+
+
+def test_history_links_each_change_to_its_page_for_a_moderator_only(client, provider, moderator, service):
+    # The history listed the changes sent for approval with no way to open one and see what it changed.
+    edit = reverse("listings:service_edit", args=[service.public_id])
+    client.force_login(provider)
+    client.post(edit, form_data(service, age_max="16"))
+    change = ServiceChange.objects.get(service=service, state=ServiceChange.State.PENDING)
+    history = reverse("listings:history", args=[service.public_id])
+    detail = reverse("listings:change_detail", args=[change.pk])
+
+    # A provider may not open a change's page: no link to it.
+    provider_page = client.get(history).content.decode()
+    assert str(change.kind_label) in provider_page
+    assert detail not in provider_page
+    assert client.get(detail).status_code == 403
+
+    client.force_login(moderator)
+    page = client.get(history).content.decode()
+    assert f'<a class="govuk-link" href="{detail}">{change.kind_label}' in page
+    assert client.get(detail).status_code == 200

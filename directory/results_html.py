@@ -306,6 +306,14 @@ def _map(outcome: selectors.SearchOutcome, area: str, map_html: str, mapped_coun
             "The map shows all %(counter)s services found. %(area)s is outlined.",
             mapped_count,
         ) % {"counter": _number(mapped_count), "area": area}
+    elif mapped_count == 0:
+        # "The map shows 0 of the 4 services: the others have no published address" named "others".
+        note = strings.plural(
+            "The service found has no published address, so the map shows none. %(area)s is outlined.",
+            "None of the %(counter)s services found has a published address, so the map shows none. "
+            "%(area)s is outlined.",
+            total,
+        ) % {"counter": _number(total), "area": area}
     else:
         note = strings.plural(
             "The map shows %(counter)s of the %(total)s services: the others have no published address. "

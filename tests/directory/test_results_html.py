@@ -287,6 +287,13 @@ def _map_note(html: str) -> str:
     ((3, 1, 1), 4, "The map shows 4 of the 5 services: the others have no published address. Cardiff is outlined.",
      "Mae'r map yn dangos 4 o'r 5 gwasanaeth: nid oes gan y lleill gyfeiriad wedi'i gyhoeddi. "
      "Mae amlinell o amgylch Cardiff."),
+    # None on the map: it said "0 of the 5 services: the others have no published address".
+    ((3, 1, 1), 0, "None of the 5 services found has a published address, so the map shows none. Cardiff is outlined.",
+     "Nid oes gan yr un o'r 5 gwasanaeth a gafwyd gyfeiriad wedi'i gyhoeddi, felly nid yw'r map yn dangos yr un. "
+     "Mae amlinell o amgylch Cardiff."),
+    ((1, 0, 0), 0, "The service found has no published address, so the map shows none. Cardiff is outlined.",
+     "Nid oes gan y gwasanaeth a gafwyd gyfeiriad wedi'i gyhoeddi, felly nid yw'r map yn ei ddangos. "
+     "Mae amlinell o amgylch Cardiff."),
 ])
 def test_the_map_note_speaks_of_services_left_off_the_map_only_when_there_are_some(counts, mapped, english, welsh):
     # With every result on the map it said "5 of the 5 services: the others have no published address".

@@ -392,7 +392,8 @@ def shortlist_clear_view(request: HttpRequest) -> HttpResponse:
             return redirect("directory:shortlist")  # nothing to empty: it says so
         return render(request, "directory/shortlist_clear.html", {"count": count})
     shortlist_clear(request.session)
-    messages.success(request, _("Your shortlist is empty."))
+    # What was done; the page beneath says it is empty and what to do next (both said "… is empty").
+    messages.success(request, _("Your shortlist has been emptied."))
     return redirect("directory:shortlist")
 
 

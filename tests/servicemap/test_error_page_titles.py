@@ -56,7 +56,7 @@ CASES = [
      "Error: Edit Own service – servicemap"),
     ("provider", lambda w: reverse("listings:service_new"), {}, "Error: Add a service – servicemap"),
     ("provider", lambda w: reverse("listings:wait_update", args=[w["service"].public_id]), {"weeks": "x"},
-     "Error: Update the waiting time – servicemap"),
+     "Error: Update the waiting time: Own service – servicemap"),
     ("moderator", lambda w: reverse("listings:change_reject", args=[w["change"].pk]), {"reason": " "},
      "Error: Review change: Own service – servicemap"),
     ("moderator", lambda w: reverse("accounts:invite"), {}, "Error: Invite a provider – servicemap"),

@@ -103,3 +103,19 @@ def test_the_moderators_welsh_lists_are_in_order_of_the_names_they_show(client, 
     invite = client.get("/cy/accounts/invite/").content.decode()
     organisations = re.findall(r'<option value="\d+">([^<]+)</option>', invite)
     assert organisations == ["Alffa ymddiriedolaeth", "Beta trust", "Delta trust"]
+
+
+def test_the_welsh_dashboard_links_name_the_service_without_an_english_of(client, provider, service):
+    # "History of X" came out as "Hanes o X" (a word-for-word "of" no Welsh reader says) for a screen reader.
+    client.force_login(provider)
+    html = client.get("/cy" + reverse("listings:dashboard")).content.decode()
+    assert 'Hanes<span class="govuk-visually-hidden">: Own service</span>' in html
+    assert 'Newid manylion cyswllt<span class="govuk-visually-hidden">: Own organisation</span>' in html
+    assert '<span class="govuk-visually-hidden"> o ' not in html
+
+
+def test_the_welsh_wait_page_title_names_the_service(client, provider, service):
+    # With two services' wait pages open, a title of "Diweddaru'r amser aros" alone did not say which was which.
+    client.force_login(provider)
+    html = client.get("/cy" + reverse("listings:wait_update", args=[service.public_id])).content.decode()
+    assert "<title>Diweddaru'r amser aros: Own service – servicemap</title>" in html

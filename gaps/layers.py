@@ -205,6 +205,15 @@ class Layer:
             label = str(_("%(question)s, children %(band)s") % {"question": label, "band": _BAND[self.band][0]})
         return label
 
+    @property
+    def age_label(self) -> str:
+        """Among the rows of children's support by age (the area page's table, under its own heading):
+        "Children under 5", where the full label ("All CSA support for children, children under 5")
+        wrapped onto four or five lines on a phone."""
+        if not self.band:
+            return self.label
+        return str(_("Children %(band)s") % {"band": _BAND[self.band][0]})
+
     def counts(self, service: ServiceRow) -> bool:
         if not _QUESTION[self.question][1](service):
             return False

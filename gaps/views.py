@@ -300,6 +300,9 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
         "place": place,
         "back_query": form.changed_query(),
         "sections": sections,
+        # The table against Wales: the questions, then children's support by age under its own heading.
+        "question_rows": [s for s in sections if not s["layer"].band],
+        "age_rows": [s for s in sections if s["layer"].band],
         # Each service once, with the questions it counts for (it was listed again under each question).
         "covering": coverage.covering_services((s["layer"], s["services"]) for s in sections),
         "coverage_columns": [heading for heading, _questions in coverage.COLUMNS],

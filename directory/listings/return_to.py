@@ -13,11 +13,15 @@ A moderator also opens a service's pages from the moderation queue (a problem re
 listing", a listing not confirmed for 12 months) and from a change waiting for approval (its history,
 "edit the listing" before approving): `next` naming one of those pages goes back there, rebuilt from
 its own address, so the report is resolved or the change approved next, where it was left.
+
+A change opened from its listing's history (`history_of`) has its back link go to that history, not
+the moderation queue; approving or rejecting it still goes to the queue.
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit
+import uuid
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -61,21 +65,45 @@ def _moderation_page(path: str) -> tuple[str, str] | None:
     return None
 
 
+def history_of(request: HttpRequest, public_id: uuid.UUID) -> str | None:
+    """The history page of the service `public_id`, in the page's language, if `next` names it (a change
+    opened from that history goes back there); else None. Rebuilt from its own address: nothing else
+    in `next` (its query, another service's history, another page) is carried."""
+    parts = _local_next(request)
+    if parts is None:
+        return None
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            try:
+                match = resolve(parts.path)
+            except Resolver404:
+                continue
+        if match.view_name == "listings:history" and match.kwargs.get("public_id") == public_id:
+            return reverse("listings:history", kwargs={"public_id": public_id})
+    return None
+
+
 def list_query(query: str) -> str:
     """The list's own parameters from a query string, encoded again ("" for none)."""
     return urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=False) if k in LIST_PARAMETERS])
 
 
-def _way_back(request: HttpRequest) -> tuple[str, str | None]:
-    """Where to go back to, in the page's language, and the back link's words if not the list's."""
-    base = reverse("listings:dashboard")
+def _local_next(request: HttpRequest) -> SplitResult | None:
+    """`next`, split, if it is an address on this site with no scheme or host; else None."""
     raw = request.POST.get("next") or request.GET.get("next") or ""
     if not raw or len(raw) > MAX_NEXT_LENGTH or not url_has_allowed_host_and_scheme(
         raw, allowed_hosts={request.get_host()}, require_https=request.is_secure(),
     ):
-        return base, None
+        return None
     parts = urlsplit(raw)
-    if parts.scheme or parts.netloc:
+    return None if parts.scheme or parts.netloc else parts
+
+
+def _way_back(request: HttpRequest) -> tuple[str, str | None]:
+    """Where to go back to, in the page's language, and the back link's words if not the list's."""
+    base = reverse("listings:dashboard")
+    parts = _local_next(request)
+    if parts is None:
         return base, None
     if parts.path not in _list_paths():
         # Only moderators see those pages: anyone else goes back to their list.

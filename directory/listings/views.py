@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -486,6 +487,8 @@ def service_history(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "waits": service.waiting_times.select_related("recorded_by").order_by("-as_of", "-recorded_at", "-id"),
             "changes": selectors.change_list_for_service(service=service),
             "is_moderator": is_moderator(request.user), **return_to.context(request),
+            # A change opened from here has its back link come back here (return_to.history_of).
+            "history_query": urlencode({"next": reverse("listings:history", args=[service.public_id])}),
         },
     )
 
@@ -597,6 +600,14 @@ def _decided_rows(change: ServiceChange, names: dict[str, str]) -> tuple[list[fi
     )], True
 
 
+def _change_back(request: HttpRequest, change: ServiceChange) -> dict:
+    """The change page's back link: the listing's history it was opened from, else the moderation queue."""
+    history = return_to.history_of(request, change.service.public_id)
+    if history is None:
+        return {"back_url": reverse("listings:moderation"), "back_label": _("Moderation"), "back_next": ""}
+    return {"back_url": history, "back_label": _("History"), "back_next": history}
+
+
 def _change_context(change: ServiceChange, reject_form: RejectForm | None = None) -> dict:
     names = selectors.area_names()
     pending = change.state == ServiceChange.State.PENDING
@@ -632,7 +643,8 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if change is None:
         raise Http404
     kept = kept_form(request)  # a reason typed before the session ended
-    return render(request, "listings/change_detail.html", _change_context(change, RejectForm(kept) if kept else None))
+    return render(request, "listings/change_detail.html", {
+        **_change_context(change, RejectForm(kept) if kept else None), **_change_back(request, change)})
 
 
 @moderator_required_post
@@ -665,7 +677,7 @@ def change_reject(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("listings:change_detail", pk=change.pk)
         messages.success(request, _("Not approved: %(name)s. The provider has been emailed.") % {"name": change.service.name})
         return redirect("listings:moderation")
-    return render(request, "listings/change_detail.html", _change_context(change, form))
+    return render(request, "listings/change_detail.html", {**_change_context(change, form), **_change_back(request, change)})
 
 
 @moderator_required

@@ -195,6 +195,34 @@ def test_the_area_pages_tables_are_found_by_their_headings_in_order(client, wale
                         ("2", "Services covering this area, by question"), ("2", "About these figures")]
 
 
+def _against_wales_row_headers(body: str) -> list[str]:
+    """The row headers of the area page's table against Wales, its age bands' heading among them."""
+    table = body[body.index('id="area-against-wales"'):]
+    return [_plain(th) for th in re.findall(r'<th scope="row(?:group)?"[^>]*>(.*?)</th>', table[:table.index("</table>")], re.S)]
+
+
+@pytest.mark.parametrize(("lang", "heading", "ages"), [
+    ("", "All CSA support for children, by age",
+     ["Children under 5", "Children 5 to 10", "Children 11 to 15", "Children 16 and 17", "Children under 11"]),
+    ("/cy", "Pob cymorth CSA i blant, yn ôl oedran",
+     ["Plant dan 5", "Plant 5 i 10", "Plant 11 i 15", "Plant 16 a 17", "Plant dan 11"]),
+])
+def test_the_area_pages_age_rows_against_wales_are_labelled_by_their_ages_under_a_heading(
+    client, wales_areas, lang, heading, ages,
+):
+    # Each was labelled "All CSA support for children, children under 5", four or five lines on a phone.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], age_min=3, age_max=9)
+    response = client.get(f"{lang}/gaps/area/{CARDIFF}/")
+    headers = _against_wales_row_headers(response.content.decode())
+    questions = [str(s["layer"].label) for s in response.context["sections"] if not s["layer"].band]
+    assert headers == [*questions, heading, *ages]
+    # The figures are the bands' own: the service (aged 3 to 9) counts under 11, not 11 to 15.
+    covering = re.findall(r'<th scope="row"[^>]*>[^<]*</th>\s*<td class="govuk-table__cell sm-num">(\d+)</td>', response.content.decode())
+    assert covering[-5:] == ["1", "1", "0", "0", "1"]
+    # The list of questions with no provision, with no heading above it, keeps the full labels.
+    assert str(Layer("all", "11_15").label) in response.context["uncovered"]
+
+
 @pytest.mark.parametrize("path", ["/gaps/", "/cy/gaps/"])
 def test_the_map_form_names_no_field_as_its_button(client, wales_areas, path):
     # The areas' list was labelled "Show", as the button is: a screen reader's list of the page's
@@ -714,9 +742,13 @@ def test_an_areas_access_where_there_is_no_provision_reads_no_provision_in_every
     assert _cells(siblings, wales)[1:3] == [none, none]
 
     area = client.get(f"{lang}/gaps/area/{NEWPORT}/")
-    rows = re.search(r"<tbody[^>]*>(.*?)</tbody>", area.content.decode(), re.S)[1]
-    sections = area.context["sections"]
-    for section, cells in zip(sections, re.findall(r"<tr[^>]*>(.*?)</tr>", rows, re.S), strict=True):
+    body = area.content.decode()
+    table = body[body.index('id="area-against-wales"'):]
+    table = table[table.index("<tbody"):table.index("</table>")]
+    # Each section's row: the age bands' heading row, above their rows, has no figures.
+    rows = [row for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S) if "<td" in row]
+    sections = [s for s in area.context["sections"] if not s["layer"].band] + [s for s in area.context["sections"] if s["layer"].band]
+    for section, cells in zip(sections, rows, strict=True):
         figures = [" ".join(re.sub(r"<[^>]+>", " ", td).split()) for td in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
         assert figures[1] == none and figures[3] == none, section["layer"].key  # here; against Wales
         assert (figures[2] == none) == section["wales"].no_provision, section["layer"].key  # Wales

@@ -6,6 +6,7 @@ import html
 import re
 from decimal import Decimal
 from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import pytest
 from django.core import mail
@@ -700,5 +701,6 @@ def test_history_links_each_change_to_its_page_for_a_moderator_only(client, prov
 
     client.force_login(moderator)
     page = client.get(history).content.decode()
-    assert f'<a class="govuk-link" href="{detail}">{change.kind_label}' in page
+    # Carrying where it was opened from: the change's back link comes back here (test_return_to_list.py).
+    assert f'<a class="govuk-link" href="{detail}?{urlencode({"next": history})}">{change.kind_label}' in page
     assert client.get(detail).status_code == 200

@@ -251,3 +251,63 @@ def test_a_provider_sent_towards_the_moderation_page_goes_back_to_their_listings
 
     assert _back_link(client.get(url).content.decode()) == ("/manage/", "Your listings")
     assert client.post(url, {"weeks": "3", "referrals_open": "yes"})["Location"] == "/manage/"
+
+
+def _a_change_from_its_history(client, history_url: str, change_path: str) -> tuple[str, str]:
+    """The change page opened from the history's "Changes sent for approval" row: its address and page."""
+    match = re.search(r'<a class="govuk-link" href="(' + re.escape(change_path) + r'[^"]*)"', client.get(history_url).content.decode())
+    assert match, "no link to the change"
+    change_url = html.unescape(match[1])
+    return change_url, client.get(change_url).content.decode()
+
+
+@pytest.mark.parametrize(("language", "label"), [("", "History"), ("/cy", "Hanes")])
+def test_a_change_opened_from_its_listings_history_goes_back_to_that_history(
+    client, provider, moderator, service, language, label,
+):
+    """A change read from its listing's history had its back link to the moderation queue, away from the
+    history the moderator came from. Approving it still goes to the queue."""
+    change = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=16), by=provider).pending
+    assert change is not None
+    client.force_login(moderator)
+    # Before any request: a Welsh page leaves Welsh active here, and reverse() follows it.
+    history_url = language + reverse("listings:history", args=[service.public_id])
+    change_path = language + reverse("listings:change_detail", args=[change.pk])
+    reject, approve = (language + reverse(f"listings:change_{verb}", args=[change.pk]) for verb in ("reject", "approve"))
+    queue = language + reverse("listings:moderation")
+
+    change_url, page = _a_change_from_its_history(client, history_url, change_path)
+
+    assert change_url.startswith(change_path + "?next=")
+    assert _back_link(page) == (history_url, label)
+    assert f'<input type="hidden" name="next" value="{history_url}">' in page
+    # Not approved with no reason: the page again, still going back to the history.
+    response = client.post(reject, {"reason": "", "next": history_url})
+    assert _back_link(response.content.decode()) == (history_url, label)
+    assert client.post(approve, {
+        "seen_version": re.search(r'name="seen_version" value="(\d+)"', page)[1], "next": history_url,
+    })["Location"] == queue
+    change.refresh_from_db()
+    assert change.state == change.State.APPROVED
+
+
+@pytest.mark.parametrize("language", ["", "/cy"])
+def test_a_change_sent_anywhere_but_its_own_listings_history_goes_back_to_moderation(
+    client, provider, moderator, org, service, language,
+):
+    change = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=16), by=provider).pending
+    assert change is not None
+    other = ServiceFactory(organisation=org, name="Another service")
+    own = reverse("listings:history", args=[service.public_id])
+    change_url = language + reverse("listings:change_detail", args=[change.pk])
+    queue = language + reverse("listings:moderation")
+    client.force_login(moderator)
+    for tampered in (
+        reverse("listings:history", args=[other.public_id]),  # another service's history
+        f"https://elsewhere.example{own}", f"//elsewhere.example{own}", "/\\elsewhere.example" + own,
+        reverse("listings:dashboard"), "javascript:alert(1)", own + "x",
+    ):
+        page = client.get(change_url + "?" + urlencode({"next": tampered})).content.decode()
+        assert _back_link(page) == (queue, "Cymedroli" if language else "Moderation"), tampered

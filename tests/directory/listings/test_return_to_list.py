@@ -97,7 +97,7 @@ def test_the_history_and_a_restore_from_it_keep_the_way_back_to_the_list(client,
                           values=services.form_values_from_service(needing_a_wait, referral_phone="02999 999999"))
     client.force_login(moderator)
     history_url = _href(client.get(LIST).content.decode(),
-                        f'History<span class="govuk-visually-hidden"> of {needing_a_wait.name}')
+                        f'History<span class="govuk-visually-hidden">: {needing_a_wait.name}')
     history = client.get(history_url).content.decode()
     assert _back_link(history) == (LIST, "All services")
 

@@ -206,14 +206,33 @@ def _wait_of(state: CurrentState) -> tuple[int | None, bool | None, date | None]
     return state.wait_weeks, state.referrals_open, state.wait_as_of
 
 
+def _wait_cells(row: dict, today: date) -> tuple[int | None, bool | None, date | None]:
+    """The row's three wait cells, parsed; every cell's problem in one ValueError ("...; ..."): a
+    row with a bad wait and a bad date named only the wait, and the date after the next upload."""
+    parsers = (
+        ("wait_weeks", _parse_weeks),
+        ("referrals_open", _parse_open),
+        ("wait_as_of", lambda value: _parse_as_of(value, today)),
+    )
+    values, problems = [], []
+    for cell, parse in parsers:
+        try:
+            values.append(parse(row.get(cell, "").strip()))
+        except ValueError as exc:
+            values.append(None)
+            problems.append(str(exc))
+    if problems:
+        raise ValueError("; ".join(problems))
+    weeks, referrals_open, as_of = values
+    return weeks, referrals_open, as_of
+
+
 def _wait_change(
     row: dict, state: CurrentState, today: date, then: CurrentState | None = None
 ) -> tuple[int, bool, date] | None:
     """The new waiting-time report a row asks for, if any (raises ValueError with a message).
     `then` is the service when the file was downloaded: a wait left as it was then asks for nothing."""
-    weeks = _parse_weeks(row.get("wait_weeks", "").strip())
-    referrals_open = _parse_open(row.get("referrals_open", "").strip())
-    as_of = _parse_as_of(row.get("wait_as_of", "").strip(), today)
+    weeks, referrals_open, as_of = _wait_cells(row, today)
     if then is not None:
         if (weeks, referrals_open, as_of) == _wait_of(then):
             return None  # as downloaded: a wait given since is kept

@@ -167,6 +167,19 @@ def test_a_file_with_bad_rows_saves_nothing_and_names_every_row(moderator_client
     assert "Row 4: service " in html and "is already on row 2" in html
 
 
+def test_a_row_with_several_bad_cells_names_every_one(moderator_client, services):
+    # It named the first bad wait cell alone: the next only after fixing it and uploading again.
+    rows = _download(moderator_client)
+    rows[0] |= {"status": "sleeping", "wait_weeks": "six", "referrals_open": "maybe", "wait_as_of": "soon"}
+    response = _upload(moderator_client, rows)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert ("Row 2: status must be one of active, paused, closed, not \u201csleeping\u201d; "
+            "wait_weeks must be a whole number from 0 to 520, not \u201csix\u201d; "
+            "referrals_open must be yes or no, not \u201cmaybe\u201d; "
+            "wait_as_of must be a date like 2025-01-31 or 31/01/2025, not \u201csoon\u201d") in html
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [

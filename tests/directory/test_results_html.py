@@ -271,6 +271,25 @@ def test_a_preference_that_alone_left_services_out_links_to_the_search_without_i
     assert items[-1][0] == "welsh" and "<a " not in items[-1][1]  # relaxing it alone would show nothing
 
 
+def _map_views(outcome: SearchOutcome, mapped_count: int, mapped_groups=None):
+    """The map view of `outcome` in English, then Welsh, as (language, html), each checked to be what
+    results.html renders (the map's note and key are written twice: in Python and in the template)."""
+    request = RequestFactory().get("/search/?la=W06000015&view=map")
+    form = SearchForm(request.GET)
+    form.is_valid()
+    form.place = PLACES[1]
+    page = Paginator(outcome.results, PAGE_SIZE).page(1)
+    state = {"form": form, "outcome": outcome, "page": page, "page_notice": "", "view": "map",
+             "directory_version": "v1", "map_html": mark_safe("<div>map</div>"), "mapped_count": mapped_count}
+    if mapped_groups is not None:
+        state["mapped_groups"] = mapped_groups
+    for language in ("en", "cy"):
+        with translation.override(language):
+            html = results_html.search_results_html(request, holes=Holes(token="t" * 32), **state)
+            assert html == results_html.render_template(request, holes=Holes(token="t" * 32), **state)
+        yield language, html
+
+
 def _map_note(html: str) -> str:
     return re.search(r'<div class="sm-map-note">\n    <p class="govuk-body-s govuk-!-margin-bottom-1">([^<]*)</p>\n',
                      html).group(1)
@@ -298,18 +317,8 @@ def _map_note(html: str) -> str:
 def test_the_map_note_speaks_of_services_left_off_the_map_only_when_there_are_some(counts, mapped, english, welsh):
     # With every result on the map it said "5 of the 5 services: the others have no published address".
     outcome = SearchOutcome(AREAS[2], _results(counts), [], considered=5)
-    request = RequestFactory().get("/search/?la=W06000015&view=map")
-    form = SearchForm(request.GET)
-    form.is_valid()
-    form.place = PLACES[1]
-    page = Paginator(outcome.results, PAGE_SIZE).page(1)
-    for language, expected in (("en", english), ("cy", welsh)):
-        with translation.override(language):
-            state = {"form": form, "outcome": outcome, "page": page, "page_notice": "", "view": "map",
-                     "directory_version": "v1", "map_html": mark_safe("<div>map</div>"), "mapped_count": mapped}
-            html = results_html.search_results_html(request, holes=Holes(token="t" * 32), **state)
-            assert _map_note(html) == expected
-            assert html == results_html.render_template(request, holes=Holes(token="t" * 32), **state)
+    for language, html in _map_views(outcome, mapped):
+        assert _map_note(html) == {"en": english, "cy": welsh}[language]
 
 
 @pytest.mark.usefixtures("_areas")
@@ -323,27 +332,17 @@ def test_the_map_key_is_a_named_list_of_its_words_before_the_map(area, words):
     note is its own paragraph; the key a list named by its "Key" label, each swatch hidden and its
     words the item's text; both come before the map (its hole), in English and Welsh."""
     outcome = SearchOutcome(area, _results((1, 1, 1)), [], considered=3)
-    request = RequestFactory().get("/search/?la=W06000015&view=map")
-    form = SearchForm(request.GET)
-    form.is_valid()
-    form.place = PLACES[1]
-    page = Paginator(outcome.results, PAGE_SIZE).page(1)
-    for language in ("en", "cy"):
+    for language, html in _map_views(outcome, 3, list(Group)):
+        key = re.search(r'<p class="[^"]*" id="map-key">([^<]+)</p>\n    <ul class="govuk-list govuk-body-s '
+                        r'sm-map-key" aria-labelledby="map-key">\n(.*?)    </ul>', html, re.DOTALL)
+        items = re.findall(r'      <li><span class="sm-key sm-key--[a-z-]+" aria-hidden="true"></span> '
+                           r"([^<]+)</li>\n", key[2])
         with translation.override(language):
-            state = {"form": form, "outcome": outcome, "page": page, "page_notice": "", "view": "map",
-                     "directory_version": "v1", "map_html": mark_safe("<div>map</div>"), "mapped_count": 3,
-                     "mapped_groups": list(Group)}
-            html = results_html.search_results_html(request, holes=Holes(token="t" * 32), **state)
-            assert html == results_html.render_template(request, holes=Holes(token="t" * 32), **state)
-            key = re.search(r'<p class="[^"]*" id="map-key">([^<]+)</p>\n    <ul class="govuk-list govuk-body-s '
-                            r'sm-map-key" aria-labelledby="map-key">\n(.*?)    </ul>', html, re.DOTALL)
-            items = re.findall(r'      <li><span class="sm-key sm-key--[a-z-]+" aria-hidden="true"></span> '
-                               r"([^<]+)</li>\n", key[2])
             assert key[1] == translation.gettext("Key")
             assert items == [translation.gettext(word) for word in words]
-            note = _map_note(html)
-            assert note.endswith(".") and not any(item in note for item in items)
-            assert html.index(note) < key.start() < html.index(f"<!--hole:{'t' * 32}:")
+        note = _map_note(html)
+        assert note.endswith(".") and not any(item in note for item in items)
+        assert html.index(note) < key.start() < html.index(f"<!--hole:{'t' * 32}:")
 
 
 @pytest.mark.usefixtures("_areas")
@@ -357,21 +356,11 @@ def test_the_map_key_names_only_the_groups_the_map_draws(mapped_groups, words):
     # It named all three groups whatever the map drew: a map of local services alone had a key
     # with "all-Wales" and "near by, not covering it" swatches that matched no marker on it.
     outcome = SearchOutcome(AREAS[2], _results((1, 1, 1)), [], considered=3)
-    request = RequestFactory().get("/search/?la=W06000015&view=map")
-    form = SearchForm(request.GET)
-    form.is_valid()
-    form.place = PLACES[1]
-    page = Paginator(outcome.results, PAGE_SIZE).page(1)
-    for language in ("en", "cy"):
+    for language, html in _map_views(outcome, len(mapped_groups), mapped_groups):
+        items = re.findall(r'<li><span class="sm-key sm-key--[a-z-]+" aria-hidden="true"></span> ([^<]+)</li>',
+                           html)
         with translation.override(language):
-            state = {"form": form, "outcome": outcome, "page": page, "page_notice": "", "view": "map",
-                     "directory_version": "v1", "map_html": mark_safe("<div>map</div>"),
-                     "mapped_count": len(mapped_groups), "mapped_groups": mapped_groups}
-            html = results_html.search_results_html(request, holes=Holes(token="t" * 32), **state)
-            assert html == results_html.render_template(request, holes=Holes(token="t" * 32), **state)
-            items = re.findall(r'<li><span class="sm-key sm-key--[a-z-]+" aria-hidden="true"></span> ([^<]+)</li>',
-                               html)
             assert items == [translation.gettext(word) for word in words]
-            # A map with no marker has no key at all, not a "Key" heading over an empty list.
-            assert ('id="map-key"' in html) == bool(words)
-            assert html.count('class="sm-map-note"') == 1
+        # A map with no marker has no key at all, not a "Key" heading over an empty list.
+        assert ('id="map-key"' in html) == bool(words)
+        assert html.count('class="sm-map-note"') == 1

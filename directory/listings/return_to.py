@@ -25,7 +25,7 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, ResolverMatch, resolve, reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
@@ -52,17 +52,23 @@ MODERATION_PAGES = {
 }
 
 
-def _moderation_page(path: str) -> tuple[str, str] | None:
-    """(address in the page's language, back link's words) if `path` is the moderation queue or a change on it."""
+def _resolve_in_any_language(path: str) -> ResolverMatch | None:
+    """The page `path` names, in whichever language's address it is (`/cy/…` or not); None if none."""
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             try:
-                match = resolve(path)
+                return resolve(path)
             except Resolver404:
                 continue
-        if match.view_name in MODERATION_PAGES:
-            return reverse(match.view_name, kwargs=match.kwargs), str(MODERATION_PAGES[match.view_name])
     return None
+
+
+def _moderation_page(path: str) -> tuple[str, str] | None:
+    """(address in the page's language, back link's words) if `path` is the moderation queue or a change on it."""
+    match = _resolve_in_any_language(path)
+    if match is None or match.view_name not in MODERATION_PAGES:
+        return None
+    return reverse(match.view_name, kwargs=match.kwargs), str(MODERATION_PAGES[match.view_name])
 
 
 def history_of(request: HttpRequest, public_id: uuid.UUID) -> str | None:
@@ -70,17 +76,10 @@ def history_of(request: HttpRequest, public_id: uuid.UUID) -> str | None:
     opened from that history goes back there); else None. Rebuilt from its own address: nothing else
     in `next` (its query, another service's history, another page) is carried."""
     parts = _local_next(request)
-    if parts is None:
+    match = _resolve_in_any_language(parts.path) if parts is not None else None
+    if match is None or match.view_name != "listings:history" or match.kwargs.get("public_id") != public_id:
         return None
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            try:
-                match = resolve(parts.path)
-            except Resolver404:
-                continue
-        if match.view_name == "listings:history" and match.kwargs.get("public_id") == public_id:
-            return reverse("listings:history", kwargs={"public_id": public_id})
-    return None
+    return reverse("listings:history", kwargs={"public_id": public_id})
 
 
 def list_query(query: str) -> str:

@@ -446,6 +446,12 @@ def service_location_entries(*, service: Service) -> list[dict]:
     return fields.sorted_locations([fields.location_entry(location) for location in locations])
 
 
+def service_live(*, service: Service) -> dict:
+    """The listing as the public sees it now, with where it is based (fields.LOCATIONS): what a
+    change is shown and decided against. Two queries."""
+    return {**service_snapshot(service), fields.LOCATIONS: service_location_entries(service=service)}
+
+
 def change_get_pending_new_listing(*, service: Service) -> ServiceChange | None:
     """The request to publish a listing never published, while it waits for a moderator. None, with
     no query, for a published listing."""

@@ -24,6 +24,7 @@ from directory.listings.selectors import (
     area_names,
     change_get_pending_edit,
     history_record_coverage_codes,
+    service_live,
     service_location_entries,
     service_snapshot,
 )
@@ -529,12 +530,6 @@ def _lock_pending(change: ServiceChange) -> ServiceChange:
     return change
 
 
-def _live_when_decided(service: Service) -> dict[str, Any]:
-    """What a change is decided against, kept on it (ServiceChange.live_when_decided): once approved
-    the listing holds its values, so the listing now no longer shows what it changed. Two queries."""
-    return {**service_snapshot(service), fields.LOCATIONS: service_location_entries(service=service)}
-
-
 @transaction.atomic
 def change_approve(*, change: ServiceChange, by, seen_version: int | None = None) -> ServiceChange:
     """Publish a pending change (or new listing) and tell the provider.
@@ -549,7 +544,8 @@ def change_approve(*, change: ServiceChange, by, seen_version: int | None = None
     if change.kind == ServiceChange.Kind.NEW and seen_version is not None:
         if (service_version(service) or 0) != seen_version:
             raise ValidationError(CHANGED_SINCE_OPENED, code="changed")
-    change.live_when_decided = _live_when_decided(service)  # before it is applied
+    # Kept on it: once approved the listing holds its values, and no longer shows what it changed.
+    change.live_when_decided = service_live(service=service)  # before it is applied
     if change.kind == ServiceChange.Kind.NEW:
         service.is_published = True
     proposed = dict(change.proposed)
@@ -577,7 +573,7 @@ def change_reject(*, change: ServiceChange, by, reason: str) -> ServiceChange:
     change.reason = reason.strip()
     change.decided_by = by
     change.decided_at = timezone.now()
-    change.live_when_decided = _live_when_decided(change.service)
+    change.live_when_decided = service_live(service=change.service)
     change.full_clean()
     change.save(update_fields=["state", "reason", "decided_by", "decided_at", "live_when_decided"])
     notifications.change_decided(change)

@@ -615,8 +615,7 @@ def _change_context(change: ServiceChange, reject_form: RejectForm | None = None
     if pending:
         # Read before the values shown: an edit in between makes the approval refused, never unseen.
         seen_version = services.service_version(change.service) or 0
-        live = selectors.service_snapshot(change.service)
-        live[fields.LOCATIONS] = selectors.service_location_entries(service=change.service)
+        live = selectors.service_live(service=change.service)
         if change.kind == ServiceChange.Kind.NEW:
             rows, approved = fields.diff({}, live, names), live
         else:

@@ -124,6 +124,22 @@ def test_the_bristol_oruk3_record_imports_with_its_quirks_normalised(wales_areas
     assert [a["name"] for a in service.raw_extensions["service_areas_unmapped"]] == ["Bristol", "South Gloucestershire"]
 
 
+def test_a_bristol_description_shows_where_its_links_lead_and_spaces_as_a_browser_would(wales_areas, client):
+    """2 Way St's HTML said "a booking form either via <a href=…facebook…>Facebook</a> or&nbsp;01632…":
+    the page said "via Facebook" and not where, and "Twitter page:" was glued to its long address by
+    the &nbsp;, so a phone broke the address mid-word."""
+    run_import(SAMPLES / "oruk3" / "bristol_services_page1.json")
+    service = Service.objects.get(public_id="93657689-252d-5a77-de87-42ca43452b0e")
+    change_approve(change=ServiceChange.objects.get(service=service), by=None)
+
+    page = client.get(f"/services/{service.public_id}/").content.decode()
+
+    assert ("a booking form either via Facebook (https://www.facebook.com/2waystbristol/?ref=page_internal) "
+            "or 01632 960718") in page
+    assert "Twitter page: https://twitter.com/2waystAt2wayst<" in page  # said once: the link showed its address
+    assert "\xa0" not in Service.objects.get(pk=service.pk).description
+
+
 def test_an_area_over_the_border_an_import_adds_has_its_welsh_name(feed, tmp_path):
     """An ONS area new to the directory is added with the feed's name; the Welsh pages showed it in
     English ("Bristol") where Welsh has a standard name ("Bryste")."""

@@ -632,8 +632,10 @@ UNMAPPED_ONLY = "only unmapped data changed (kept, not published): last_modified
 # A value that is an email address and nothing else. In data we cannot map it is a person's (a
 # council's "assurer_email", "pc_metadata.assured_by"): a contact we publish is mapped, not kept here.
 _EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-EMAILS_LEFT_OUT = ("email address(es) in data this directory cannot map left out: it keeps no one's address "
-                   "it does not publish")
+# Said as "<kind>: <how many>", so the summary counts the records that had any ("3 x email addresses
+# left out …"), where "2 email address(es) … left out" made each count its own kind: "3 x 2 email …".
+EMAILS_LEFT_OUT = ("email addresses left out of data this directory cannot map (it keeps no one's address it "
+                   "does not publish)")
 
 
 def without_email_addresses(unmapped: dict) -> tuple[dict, int]:
@@ -780,7 +782,7 @@ def parse_service(raw: object) -> ServiceData:
     data.wait = _wait(raw, notes, data.last_modified)
     data.raw, emails = without_email_addresses({key: value for key, value in raw.items() if key not in _KNOWN_KEYS})
     if emails:
-        notes.append(f"{emails} {EMAILS_LEFT_OUT}")
+        notes.append(f"{EMAILS_LEFT_OUT}: {emails}")
     if "wait_time" in raw and "csa_wait_weeks" not in raw:
         data.raw["wait_time"] = raw["wait_time"]  # free text from another publisher: kept, not parsed
     return data

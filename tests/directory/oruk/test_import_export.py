@@ -209,6 +209,25 @@ def test_rejections_are_counted_by_reason_whatever_value_each_record_had(db):
     assert summary == ["  50 x id … is a number, not a UUID"]
 
 
+def test_a_file_none_of_whose_records_can_be_imported_says_so_and_offers_no_skip(db):
+    """A file of 860 organisations: "fix them, or use --skip-invalid to import the rest" sent an ops
+    person to a second run that imports nothing."""
+    with pytest.raises(CommandError) as stopped:
+        run_import(SAMPLES / "oruk1-legacy" / "bristol_placecube_organisations.json")
+    assert str(stopped.value) == ("None of the 860 records could be imported, so nothing was imported: "
+                                  "each is listed above with why.")
+
+
+def test_the_summary_counts_the_records_whose_email_addresses_were_left_out(wales_areas):
+    """Each Bristol record names its assurer twice: the summary said "3 x 2 email address(es) …"."""
+    out, err = run_import(SAMPLES / "oruk3" / "bristol_services_page1.json")
+    assert ("  3 x email addresses left out of data this directory cannot map (it keeps no one's address it "
+            "does not publish)\n") in out, err
+    detail, _err = run_import(SAMPLES / "oruk3" / "bristol_services_page1.json", "-v", "2")
+    assert ("service 93657689-252d-5a77-de87-42ca43452b0e: email addresses left out of data this directory "
+            "cannot map (it keeps no one's address it does not publish): 2\n") in detail
+
+
 def test_legacy_envelopes_with_uuid_records_import(db):
     out, _err = run_import(SAMPLES / "envelope-variants" / "cqc_porism_services_page1.json")
     assert "2 created" in out

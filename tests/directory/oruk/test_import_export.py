@@ -292,6 +292,11 @@ def test_a_dry_run_reports_and_saves_nothing(db):
         (b'"just a string"', "not records"),
         (b'{"foo": 1}', "neither a record"),
         (b'{"id": 1}\n{broken\n', "neither JSON nor NDJSON"),
+        # The header of an HSDS tabular services.csv (hsds-tabular/orservices_dc_datapackage in the
+        # shared samples): JSON's "Expecting value: line 1 column 1" did not say what the file was.
+        (b"id,organization_id,program_id,name,alternate_name,description,url,email,status\n"
+         b"540866542533436,1148831835061989,,Adult Individual and Group Therapy,,,,,active\n",
+         "looks like a CSV table .HSDS tabular data.., which this import does not read"),
     ],
 )
 def test_a_malformed_file_stops_with_a_message_and_leaves_the_database_unchanged(feed, tmp_path, content, message):

@@ -9,7 +9,7 @@ Values are compared and stored in a JSON-safe form: decimals as "4.0", coverage 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -260,6 +260,20 @@ def diff(
                 **(_areas_added_and_removed(before.get(field), after[field], area_names) if field == COVERAGE else {}),
             ))
     return rows
+
+
+NOT_STATED_BY_IMPORT = gettext_lazy("Not stated by the import")
+
+
+def unstated_shown(rows: list[FieldDiff], unstated: list[str], *, side: str) -> list[FieldDiff]:
+    """`rows` with each value on `side` ("before" or "after") of a fact the import did not state
+    (`Service.unstated_by_import`) said so: it holds a filler the search matches (ages 0 to 25, every
+    way of giving support, free), which a moderator read as the provider's answer while the public
+    sees "Not stated"."""
+    from directory.models import UNSTATED_FIELDS
+
+    names = {name for code in unstated for name in UNSTATED_FIELDS.get(code, ())}
+    return [replace(row, **{side: str(NOT_STATED_BY_IMPORT)}) if row.field in names else row for row in rows]
 
 
 def _locations_diff(before: list[dict] | None, after: list[dict] | None) -> list[FieldDiff]:

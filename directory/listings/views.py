@@ -616,10 +616,12 @@ def _change_context(change: ServiceChange, reject_form: RejectForm | None = None
         # Read before the values shown: an edit in between makes the approval refused, never unseen.
         seen_version = services.service_version(change.service) or 0
         live = selectors.service_live(service=change.service)
+        unstated = change.service.unstated_by_import
         if change.kind == ServiceChange.Kind.NEW:
-            rows, approved = fields.diff({}, live, names), live
+            rows, approved = fields.unstated_shown(fields.diff({}, live, names), unstated, side="after"), live
         else:
-            rows, approved = fields.diff(live, change.proposed, names), {**live, **change.proposed}
+            rows = fields.unstated_shown(fields.diff(live, change.proposed, names), unstated, side="before")
+            approved = {**live, **change.proposed}
         # The edit form refuses such a listing; one sent before it did, or imported, is said here.
         lists_no_area = fields.lists_no_area_it_needs(approved)
     else:

@@ -142,6 +142,7 @@ class _TextExtractor(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self._link: tuple[str, int] | None = None  # an open <a>'s address, and where its words begin
 
     def handle_starttag(self, tag, attrs):
         if tag == "br":
@@ -150,22 +151,52 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n- ")
         elif tag in self._BLOCKS:
             self.parts.append("\n\n")
+        elif tag == "a":
+            self._link = (_link_target(dict(attrs).get("href")), len(self.parts))
 
     def handle_endtag(self, tag):
         if tag in self._BLOCKS:
             self.parts.append("\n\n")
+        elif tag == "a" and self._link is not None:
+            target, start = self._link
+            self._link = None
+            words = "".join(self.parts[start:]).strip()
+            # Bristol's "booking form either via <a href=…facebook…>Facebook</a>": the words alone lost
+            # where they led. A link that shows its own address is not said twice.
+            if target and _bare(target) not in _bare(words):
+                self.parts.append(f" ({target})" if words else target)
 
     def handle_data(self, data):
-        self.parts.append(data)
+        # As a browser shows it: &nbsp; and runs of spaces are one space ("Twitter page:&nbsp;https://…"
+        # kept the words glued to a long address, which then broke mid-word on a phone).
+        self.parts.append(re.sub(r"[ \t\xa0]+", " ", data))
+
+
+def _bare(address: str) -> str:
+    """An address as words may show it: no scheme, no "www.", no closing slash, any case."""
+    return re.sub(r"^(?:https?://)?(?:www\.)?", "", address.strip().casefold()).rstrip("/")
+
+
+def _link_target(href: object) -> str:
+    """The address a description's link leads to, as it can be written out: a web address (no
+    javascript:, no relative path that means nothing off the publisher's site) or a mailto's address."""
+    if not isinstance(href, str):
+        return ""
+    href = href.strip()
+    if href.lower().startswith("mailto:"):
+        address = href[len("mailto:"):].split("?", 1)[0]
+        return address if _valid(EmailValidator(), address) else ""
+    return href if not _link_problem(href) else ""
 
 
 def html_to_text(value: str) -> str:
-    """Plain text from an HTML fragment: paragraphs and list items kept as line breaks."""
+    """Plain text from an HTML fragment: paragraphs and list items kept as line breaks, a link's
+    address after its words."""
     extractor = _TextExtractor()
     extractor.feed(value)
     extractor.close()
     text = "".join(extractor.parts)
-    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"[ \t]*\n[ \t]*", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
@@ -601,8 +632,10 @@ UNMAPPED_ONLY = "only unmapped data changed (kept, not published): last_modified
 # A value that is an email address and nothing else. In data we cannot map it is a person's (a
 # council's "assurer_email", "pc_metadata.assured_by"): a contact we publish is mapped, not kept here.
 _EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-EMAILS_LEFT_OUT = ("email address(es) in data this directory cannot map left out: it keeps no one's address "
-                   "it does not publish")
+# Said as "<kind>: <how many>", so the summary counts the records that had any ("3 x email addresses
+# left out …"), where "2 email address(es) … left out" made each count its own kind: "3 x 2 email …".
+EMAILS_LEFT_OUT = ("email addresses left out of data this directory cannot map (it keeps no one's address it "
+                   "does not publish)")
 
 
 def without_email_addresses(unmapped: dict) -> tuple[dict, int]:
@@ -749,7 +782,7 @@ def parse_service(raw: object) -> ServiceData:
     data.wait = _wait(raw, notes, data.last_modified)
     data.raw, emails = without_email_addresses({key: value for key, value in raw.items() if key not in _KNOWN_KEYS})
     if emails:
-        notes.append(f"{emails} {EMAILS_LEFT_OUT}")
+        notes.append(f"{EMAILS_LEFT_OUT}: {emails}")
     if "wait_time" in raw and "csa_wait_weeks" not in raw:
         data.raw["wait_time"] = raw["wait_time"]  # free text from another publisher: kept, not parsed
     return data

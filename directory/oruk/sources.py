@@ -118,6 +118,17 @@ def decode_json(raw: bytes, where: str) -> object:
     return _parse(_text(raw, where), where)
 
 
+NOT_CSV = ("{where} looks like a CSV table (HSDS tabular data?), which this import does not read: it takes "
+           "Open Referral services as JSON or NDJSON (ORUK / HSDS 3.0), or a feed's URL")
+
+
+def _looks_like_csv(text: str) -> bool:
+    """A first line of comma-separated names ("id,organization_id,program_id,name,…"): an HSDS
+    tabular file, which JSON's error ("Expecting value: line 1 column 1") did not name."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+    return "," in first and not first.startswith(("{", "[")) and ":" not in first
+
+
 def _parse(text: str, where: str, *, lazily: bool = False) -> object:
     """The text as one JSON document, or else as NDJSON (`lazily`: a `FeedText` of its records)."""
     try:
@@ -125,6 +136,8 @@ def _parse(text: str, where: str, *, lazily: bool = False) -> object:
     except RecursionError:
         raise SourceError(TOO_DEEP.format(where=where)) from None
     except json.JSONDecodeError as first_error:
+        if _looks_like_csv(text):
+            raise SourceError(NOT_CSV.format(where=where)) from None
         # NDJSON's lines end at "\n" (or "\r\n") only: `str.splitlines()` would also cut a line at a
         # U+2028, U+0085 or form feed inside a string, which JSON writers leave as they are.
         lines = list(_lines(text))

@@ -92,6 +92,13 @@ class Command(BaseCommand):
         report = import_records(records, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress)
         self._summary(report, verbosity, elapsed=time.monotonic() - started)
         if report.rejected and not skip_invalid:
+            if len(report.rejected) == report.total:
+                # A file of organisations, a 1.0-era feed: "use --skip-invalid to import the rest" led
+                # an ops person to a second run that imports nothing.
+                raise CommandError(
+                    f"None of the {report.total} records could be imported, so nothing was imported: "
+                    "each is listed above with why."
+                )
             raise CommandError(
                 f"{len(report.rejected)} of {report.total} records are invalid, so nothing was imported "
                 "(fix them, or use --skip-invalid to import the rest)."

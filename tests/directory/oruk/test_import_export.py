@@ -124,6 +124,22 @@ def test_the_bristol_oruk3_record_imports_with_its_quirks_normalised(wales_areas
     assert [a["name"] for a in service.raw_extensions["service_areas_unmapped"]] == ["Bristol", "South Gloucestershire"]
 
 
+def test_a_bristol_description_shows_where_its_links_lead_and_spaces_as_a_browser_would(wales_areas, client):
+    """2 Way St's HTML said "a booking form either via <a href=…facebook…>Facebook</a> or&nbsp;01632…":
+    the page said "via Facebook" and not where, and "Twitter page:" was glued to its long address by
+    the &nbsp;, so a phone broke the address mid-word."""
+    run_import(SAMPLES / "oruk3" / "bristol_services_page1.json")
+    service = Service.objects.get(public_id="93657689-252d-5a77-de87-42ca43452b0e")
+    change_approve(change=ServiceChange.objects.get(service=service), by=None)
+
+    page = client.get(f"/services/{service.public_id}/").content.decode()
+
+    assert ("a booking form either via Facebook (https://www.facebook.com/2waystbristol/?ref=page_internal) "
+            "or 01632 960718") in page
+    assert "Twitter page: https://twitter.com/2waystAt2wayst<" in page  # said once: the link showed its address
+    assert "\xa0" not in Service.objects.get(pk=service.pk).description
+
+
 def test_an_area_over_the_border_an_import_adds_has_its_welsh_name(feed, tmp_path):
     """An ONS area new to the directory is added with the feed's name; the Welsh pages showed it in
     English ("Bristol") where Welsh has a standard name ("Bryste")."""
@@ -193,6 +209,25 @@ def test_rejections_are_counted_by_reason_whatever_value_each_record_had(db):
     assert summary == ["  50 x id … is a number, not a UUID"]
 
 
+def test_a_file_none_of_whose_records_can_be_imported_says_so_and_offers_no_skip(db):
+    """A file of 860 organisations: "fix them, or use --skip-invalid to import the rest" sent an ops
+    person to a second run that imports nothing."""
+    with pytest.raises(CommandError) as stopped:
+        run_import(SAMPLES / "oruk1-legacy" / "bristol_placecube_organisations.json")
+    assert str(stopped.value) == ("None of the 860 records could be imported, so nothing was imported: "
+                                  "each is listed above with why.")
+
+
+def test_the_summary_counts_the_records_whose_email_addresses_were_left_out(wales_areas):
+    """Each Bristol record names its assurer twice: the summary said "3 x 2 email address(es) …"."""
+    out, err = run_import(SAMPLES / "oruk3" / "bristol_services_page1.json")
+    assert ("  3 x email addresses left out of data this directory cannot map (it keeps no one's address it "
+            "does not publish)\n") in out, err
+    detail, _err = run_import(SAMPLES / "oruk3" / "bristol_services_page1.json", "-v", "2")
+    assert ("service 93657689-252d-5a77-de87-42ca43452b0e: email addresses left out of data this directory "
+            "cannot map (it keeps no one's address it does not publish): 2\n") in detail
+
+
 def test_legacy_envelopes_with_uuid_records_import(db):
     out, _err = run_import(SAMPLES / "envelope-variants" / "cqc_porism_services_page1.json")
     assert "2 created" in out
@@ -257,6 +292,11 @@ def test_a_dry_run_reports_and_saves_nothing(db):
         (b'"just a string"', "not records"),
         (b'{"foo": 1}', "neither a record"),
         (b'{"id": 1}\n{broken\n', "neither JSON nor NDJSON"),
+        # The header of an HSDS tabular services.csv (hsds-tabular/orservices_dc_datapackage in the
+        # shared samples): JSON's "Expecting value: line 1 column 1" did not say what the file was.
+        (b"id,organization_id,program_id,name,alternate_name,description,url,email,status\n"
+         b"540866542533436,1148831835061989,,Adult Individual and Group Therapy,,,,,active\n",
+         "looks like a CSV table .HSDS tabular data.., which this import does not read"),
     ],
 )
 def test_a_malformed_file_stops_with_a_message_and_leaves_the_database_unchanged(feed, tmp_path, content, message):

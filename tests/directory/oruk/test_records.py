@@ -30,6 +30,13 @@ def test_html_descriptions_become_plain_text_with_a_note():
     assert "HTML description converted to plain text" in data.notes
 
 
+def test_a_links_address_follows_its_words_only_where_it_can_be_published():
+    text = html_to_text('<p>Email <a href="mailto:refer@example.org?subject=Hi">us</a>, see <a href="/local">here</a>,'
+                        ' <a href="javascript:alert(1)">this</a> or <a href="https://www.example.org/">example.org</a>'
+                        '</p>')
+    assert text == "Email us (refer@example.org), see here, this or example.org"
+
+
 def test_html_to_text_leaves_plain_text_alone():
     assert html_to_text("Line one\nLine two") == "Line one\nLine two"
 

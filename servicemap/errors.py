@@ -6,15 +6,20 @@ as operational: a lock or statement timeout, a deadlock, a failover) answers 503
 as a load balancer and a user should read it: try again shortly. Those pages, and the 400 and 500
 pages, are rendered without the request's context (Django renders its own 400 and 500 so): nothing
 on them may need the database, a session or a signed-in user (`errors/plain.html`).
+
+A 405 (a button's address opened, reloaded or bookmarked; another method) is Django's empty page:
+`MethodNotAllowedMiddleware` gives it the site's page.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -67,3 +72,23 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return _api_error(500, _("Something went wrong on our side. Try again later."))
     return _plain("500.html", 500)
+
+
+class MethodNotAllowedMiddleware:
+    """Django answers a method a view does not take (require_POST, require_safe, a class-based view's
+    http_method_names) with an empty 405: a blank white page, with no way on, for a button's address
+    opened from the address bar or a bookmark, or reloaded. It gets the site's page in the page's
+    language, saying nothing was changed (the view never ran); Allow is kept. The API's 405s are
+    its own JSON, and the API docs page renders templates/405.html itself (DRF's HTML renderer)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.streaming or response.content:
+            return response
+        page = render(request, "405.html", status=405)
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
+        return page

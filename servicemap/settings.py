@@ -193,6 +193,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "servicemap.private_pages.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The site's page for Django's empty 405, inside the language, user, messages and CSP nonce it needs.
+    "servicemap.errors.MethodNotAllowedMiddleware",
     # Control characters out of every page's address before its view reads it (why: there).
     "directory.control_characters.ControlCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

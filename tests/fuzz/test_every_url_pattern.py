@@ -3,7 +3,9 @@ being listed here), asked the odd things browsers, crawlers and scripts ask: oth
 OPTIONS, PUT, DELETE), a garbled query string (broken percent-encoding, repeated keys, a huge page),
 path parameters that name nothing or overflow (an unknown id, a number past 64 bits, a NUL, letters
 for a number), and empty or junk POSTs, with and without a CSRF token; by a visitor, a provider, a
-moderator and (the admin) a superuser, in English and in Welsh. None may answer with a server error.
+moderator and (the admin) a superuser, in English and in Welsh. None may answer with a server error,
+and none may refuse with an empty page (Django's own 405 was a blank one) or, under /api/, with
+anything but JSON.
 
 The hypothesis tests beside it go deeper into the addresses they list (test_every_public_page_properties.py,
 test_raw_addresses_and_forms_properties.py); this one is wide rather than deep, and bounded so (a few
@@ -175,15 +177,28 @@ def test_every_address_answers_odd_requests_without_a_server_error(known, role):
     for i, (name, pattern) in enumerate(p for p in _patterns(get_resolver().url_patterns) if _asked(p[0], role)):
         with translation.override("cy" if (i + ROLES[role]) % 2 else "en"):
             addresses += _addresses(name, pattern, known)
-    server_errors = set()
+    server_errors, bare_refusals = set(), set()
     for address in addresses:
         for method, query, kwargs in ADMIN_REQUESTS if role == "superuser" else REQUESTS:
             response = client.generic(method, address + query, **kwargs)
             if response.status_code >= 500:
                 server_errors.add(f"{method} {address}{query[:40]} {response.exc_info[1]!r}")
+            elif _bare_refusal(address, method, response):
+                bare_refusals.add(f"{method} {address}{query[:40]} {response.status_code} {response['Content-Type']}")
         # A form sent without its CSRF token (an old tab, another site's form): refused, as a page.
         method, query, kwargs = JUNK_POST
         response = checking_csrf.generic(method, address + query, **kwargs)
         if response.status_code >= 500:
             server_errors.add(f"POST without CSRF token {address} {response.exc_info[1]!r}")
     assert addresses and not server_errors, "\n".join(sorted(server_errors))
+    assert not bare_refusals, "\n".join(sorted(bare_refusals))
+
+
+def _bare_refusal(address: str, method: str, response) -> bool:
+    """A refusal with nothing to read: an empty page (a HEAD's has no body anyway), or not JSON under /api/
+    (its docs page, an HTML page, answers as the site's pages do)."""
+    if response.status_code < 400 or method == "HEAD":
+        return False
+    if address.startswith("/api/") and not address.startswith("/api/docs/"):
+        return response["Content-Type"] != "application/json"
+    return not response.content

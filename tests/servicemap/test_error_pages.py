@@ -13,7 +13,7 @@ from django.db import OperationalError, connection
 from django.test import Client
 
 from servicemap.settings import BASE_DIR
-from tests.factories import ServiceFactory
+from tests.factories import MembershipFactory, ServiceFactory, UserFactory
 from tests.network import free_port, silent_server
 
 
@@ -127,6 +127,46 @@ def test_a_request_for_another_host_gets_the_sites_bad_request_page(client):
 
     assert response.status_code == 400
     assert "There is a problem with the address" in response.content.decode()
+
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("prefix", "heading", "search"), [
+    ("", "There is no page at this address", "/search/"),
+    ("/cy", "Nid oes tudalen yn y cyfeiriad hwn", "/cy/search/"),
+])
+def test_a_buttons_address_opened_in_the_address_bar_gets_the_sites_page_not_a_blank_one(
+        client, prefix, heading, search):
+    # The "Add to shortlist" button's address, reloaded or opened from the address bar or history:
+    # Django's 405 was an empty page, white, with no header, no language and no way on.
+    response = client.get(f"{prefix}/shortlist/add/")
+
+    page = response.content.decode()
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert f'<html lang="{prefix[1:] or "en"}"' in page and "sm-header" in page
+    assert f'<h1 class="govuk-heading-xl">{heading}</h1>' in page and f'href="{search}"' in page
+
+
+@pytest.mark.django_db
+def test_a_signed_in_providers_button_address_opened_again_says_nothing_was_changed(client):
+    service = ServiceFactory()
+    provider = UserFactory(username="own@example.org", email="own@example.org")
+    MembershipFactory(user=provider, organisation=service.organisation)
+    client.force_login(provider)
+
+    response = client.get(f"/manage/services/{service.public_id}/confirm/")
+
+    assert response.status_code == 405
+    assert "Nothing has been changed." in response.content.decode()
+    service.refresh_from_db()
+    assert service.confirmed_by is None
+
+
+def test_a_method_a_page_does_not_take_gets_the_sites_page(client, db):
+    response = client.delete("/cy/privacy/")
+
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
+    assert "Nid oes tudalen yn y cyfeiriad hwn" in response.content.decode()
 
 
 def _app_in_its_own_process(database_url: str, **environment: str) -> tuple[list[str], float]:

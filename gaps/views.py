@@ -6,6 +6,7 @@ import csv
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django import forms
@@ -37,6 +38,9 @@ from gaps.forms import (
 from gaps.layers import AreaResult, AreaRow, Layer, LayerResult
 from gaps.models import Snapshot
 from servicemap.csv_cells import as_text_cell
+
+if TYPE_CHECKING:
+    from _csv import _writer as CSVWriter
 
 # ONS codes' first letter → what is said of a local authority outside Wales (whole sentences: Welsh
 # mutates a country's name after "yn").
@@ -178,6 +182,20 @@ def _csv_attachment(filename: str) -> HttpResponse:
     return response
 
 
+def _region_name(region: AreaRow | None) -> str:
+    """What a download's figures are for: the region's name in the file's language, or Wales."""
+    return area_display_name(region.name, region.name_cy) if region else _("Wales")
+
+
+def _write_preamble(writer: CSVWriter, pairs: list[tuple[str, str]]) -> None:
+    """The rows above a CSV's table (heading, text) and the blank row that ends them. Every cell as
+    text (servicemap/csv_cells.py): a region's name, which an imported feed may give
+    (directory/oruk/importer.py), is the "Figures for" cell and begins the note on what it covers."""
+    for heading, text in pairs:
+        writer.writerow([as_text_cell(heading), as_text_cell(text)])
+    writer.writerow([])
+
+
 def _problem(form: forms.Form, name: str, errors: list[str]) -> str:
     """"Label: error …" for a field's errors; the errors alone for the form's own."""
     text = " ".join(errors)
@@ -225,10 +243,10 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     none_in[id(result.wales)] = no_provision
     response = _csv_attachment(_gaps_filename(chosen))
     writer = csv.writer(response)
-    writer.writerow([_("Layer"), chosen.layer.label])
-    for key, text in notes.figure_notes(result, selectors.directory_as_of()):
-        writer.writerow([str(notes.NOTE_HEADINGS[key]), text])
-    writer.writerow([])
+    _write_preamble(writer, [
+        (_("Layer"), chosen.layer.label),
+        *((notes.NOTE_HEADINGS[key], text) for key, text in notes.figure_notes(result, selectors.directory_as_of())),
+    ])
     writer.writerow([
         "area_code", "area_name", "area_name_cy", "area_kind", "need", "covering_services", "access_per_10000",
         "normalised_access", "no_provision", "median_wait_weeks", "longest_wait_weeks", "closed_lists",
@@ -380,10 +398,7 @@ def headlines_csv(request: HttpRequest) -> HttpResponse:
     by_question = [[*(result.area(code) for code in codes), *_summaries(result, region)] for result in results]
     response = _csv_attachment(f"servicemap-headlines-{region.code if region else 'wales'}.csv")
     writer = csv.writer(response)
-    writer.writerow([_("Figures for"), area_display_name(region.name, region.name_cy) if region else _("Wales")])
-    for heading, text in _notes(every, region):
-        writer.writerow([str(heading), text])
-    writer.writerow([])
+    _write_preamble(writer, [(_("Figures for"), _region_name(region)), *_notes(every, region)])
     writer.writerow([
         "area_code", "area_name", "area_name_cy", "area_kind", "intra_familial_services", "intra_familial_per_10000",
         "all_support_per_10000", "intra_familial_over_all", "parent_carer_services", "parent_carer_normalised",
@@ -453,11 +468,9 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
     parts = [*([quarter_key(quarter)] if quarter else []), *([region.code] if region else [])]
     response = _csv_attachment(f"servicemap-unmet-searches{''.join(f'-{p}' for p in parts)}.csv")
     writer = csv.writer(response)
-    writer.writerow([_("Figures for"), area_display_name(region.name, region.name_cy) if region else _("Wales")])
-    for heading, text in _unmet_notes(quarter, region):
-        writer.writerow([heading, text])
-    writer.writerow(["[c]", _("Hidden cells show [c].")])
-    writer.writerow([])
+    _write_preamble(writer, [
+        (_("Figures for"), _region_name(region)), *_unmet_notes(quarter, region), ("[c]", _("Hidden cells show [c].")),
+    ])
     writer.writerow(["breakdown", "code", "label", *[code for code, _label in report.columns], "total",
                      "per_10000_children"])
     for breakdown in report.breakdowns:
@@ -552,13 +565,11 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
              to.taken_on.isoformat() if to else "now"]
     response = _csv_attachment(f"servicemap-trends-{'-'.join(parts)}.csv")
     writer = csv.writer(response)
-    writer.writerow([_("Layer"), layer.label])
-    writer.writerow([_("Figures for"), area_display_name(region.name, region.name_cy) if region else _("Wales")])
     against = _("against")
-    writer.writerow([_("Compared"), f"{date_format(then.taken_on, 'j F Y')} {against} {table['now_label']}"])
-    for heading, text in table["notes"]:
-        writer.writerow([str(heading), text])
-    writer.writerow([])
+    _write_preamble(writer, [
+        (_("Layer"), layer.label), (_("Figures for"), _region_name(region)),
+        (_("Compared"), f"{date_format(then.taken_on, 'j F Y')} {against} {table['now_label']}"), *table["notes"],
+    ])
     writer.writerow([
         "area_code", "area_name", "area_name_cy", "area_kind", "services_then", "services_now", "access_per_10000_then",
         "access_per_10000_now", "change_per_10000", "median_wait_weeks_then", "median_wait_weeks_now",

@@ -1,0 +1,63 @@
+"""The gaps CSVs as a council or health-board analyst opens them in a spreadsheet: no cell a
+spreadsheet runs as a formula, every column explained in the file's language, whole numbers of
+children, and file names that say what, when and in which language."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+import time_machine
+
+from directory.models import Area
+from gaps.models import UnmetSearchCount
+from gaps.services import snapshot_take
+from servicemap.csv_cells import FORMULA_STARTS
+from tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+CONWY, CARDIFF = "W06000003", "W06000015"
+# A health board an imported feed added (directory/oruk/importer.py names it from the feed).
+FEED_BOARD = "W11000099"
+FORMULA = '=HYPERLINK("http://example.org/x","Open")'
+
+
+def _rows(response) -> list[list[str]]:
+    assert response.status_code == 200, response.content
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def _head_and_table(response) -> tuple[list[list[str]], list[dict[str, str]]]:
+    head, _blank, table = response.content.decode("utf-8-sig").partition("\r\n\r\n")
+    return list(csv.reader(io.StringIO(head))), list(csv.DictReader(io.StringIO(table)))
+
+
+@pytest.fixture
+def feed_board(wales_areas):
+    """A board named by an imported feed with a formula, over Conwy; a service there."""
+    board = Area.objects.create(code=FEED_BOARD, name=FORMULA, name_cy=FORMULA, kind=Area.Kind.HEALTH_BOARD)
+    wales_areas[CONWY].parents.add(board)
+    ServiceFactory(coverage=[wales_areas[CONWY]], wait_weeks=3)
+    return board
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_a_region_named_by_a_feed_reaches_the_csvs_preamble_as_text_not_a_formula(client, feed_board, prefix):
+    UnmetSearchCount.objects.create(month=date(2025, 4, 1), lad_code=CONWY, reason="no_service", count=7)
+    with time_machine.travel(date(2025, 8, 1)):
+        snapshot_take(taken_on=date(2025, 7, 1))
+        downloads = [
+            client.get(f"{prefix}/gaps/headlines/data.csv", {"region": FEED_BOARD}),
+            client.get(f"{prefix}/gaps/unmet/data.csv", {"quarter": "2025-Q2", "region": FEED_BOARD}),
+            client.get(f"{prefix}/gaps/trends/data.csv", {"region": FEED_BOARD}),
+        ]
+    for response in downloads:
+        cells = [cell for row in _rows(response) for cell in row]
+        named = [cell for cell in cells if "HYPERLINK" in cell]
+        # "Figures for" and the note that says which local authorities the region covers both name it
+        # (the Welsh note begins "Mae …").
+        assert len(named) >= 2, response["Content-Disposition"]
+        assert not [cell for cell in named if cell.startswith(FORMULA_STARTS)], named

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -172,12 +172,16 @@ def _csv_refused(form: forms.Form) -> HttpResponse:
     return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
 
 
-def _csv_attachment(filename: str) -> HttpResponse:
+def _csv_attachment(*name: str) -> HttpResponse:
     """An empty CSV download, begun with a byte-order mark: without it Excel, where most
     commissioners open these files, reads them as Windows-1252 and garbles Welsh names (Ynys Môn)
-    and the notes' dashes. csv readers and pandas skip it (Python's `utf-8-sig`)."""
+    and the notes' dashes. csv readers and pandas skip it (Python's `utf-8-sig`).
+
+    Named `servicemap-<name parts>.csv`, with `-cy` last for the Welsh file: the same figures
+    downloaded in both languages were one name and a "(1)" the browser added."""
+    parts = ["servicemap", *name, *(["cy"] if translation.get_language() == "cy" else [])]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = f'attachment; filename="{"-".join(parts)}.csv"'
     response.write("\ufeff")
     return response
 
@@ -218,13 +222,14 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else "yes" if value else "no"
 
 
-def _gaps_filename(chosen: Chosen) -> str:
+def _gaps_filename(chosen: Chosen, as_of: date | None) -> list[str]:
     """The layer, and any choice other than the default: a commissioner who downloads the local
     authorities and then the health boards (or capacity, or prevalence) gets two names, not one file
-    and a "(1)" that the browser names for her."""
-    parts = [chosen.layer.key.replace(":", "-")]
+    and a "(1)" that the browser names for her. Then the directory's date, which the figures are of:
+    this quarter's file and last quarter's had one name."""
+    parts = ["gaps", chosen.layer.key.replace(":", "-")]
     parts += [value for name in ("view", "basis", "need") if (value := getattr(chosen, name)) != DEFAULTS[name]]
-    return f"servicemap-gaps-{'-'.join(parts)}.csv"
+    return [*parts, *([as_of.isoformat()] if as_of else [])]
 
 
 def data_csv(request: HttpRequest) -> HttpResponse:
@@ -241,11 +246,12 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     no_provision = [la for la in layers.sort_results(result.areas, "name") if la.no_provision]
     none_in = {id(region): members for region, members in _no_provision_by_region(rows, no_provision, region_of)}
     none_in[id(result.wales)] = no_provision
-    response = _csv_attachment(_gaps_filename(chosen))
+    as_of = selectors.directory_as_of()
+    response = _csv_attachment(*_gaps_filename(chosen, as_of))
     writer = csv.writer(response)
     _write_preamble(writer, [
         (_("Layer"), chosen.layer.label),
-        *((notes.NOTE_HEADINGS[key], text) for key, text in notes.figure_notes(result, selectors.directory_as_of())),
+        *((notes.NOTE_HEADINGS[key], text) for key, text in notes.figure_notes(result, as_of)),
     ])
     writer.writerow([
         "area_code", "area_name", "area_name_cy", "area_kind", "need", "covering_services", "access_per_10000",
@@ -396,7 +402,9 @@ def headlines_csv(request: HttpRequest) -> HttpResponse:
     codes = [a.code for a in _within(layers.sort_results(every.areas, "name"), region)]
     # Each area's row in each question's result: local authorities, then the region's and Wales's.
     by_question = [[*(result.area(code) for code in codes), *_summaries(result, region)] for result in results]
-    response = _csv_attachment(f"servicemap-headlines-{region.code if region else 'wales'}.csv")
+    # The directory's date, as the map's table's file has it.
+    as_of = selectors.directory_as_of()
+    response = _csv_attachment("headlines", region.code if region else "wales", *([as_of.isoformat()] if as_of else []))
     writer = csv.writer(response)
     _write_preamble(writer, [(_("Figures for"), _region_name(region)), *_notes(every, region)])
     writer.writerow([
@@ -466,7 +474,7 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
     # The quarter in the name too: files of two quarters must not be taken for one; and the region's
     # code, as the headlines' files have it.
     parts = [*([quarter_key(quarter)] if quarter else []), *([region.code] if region else [])]
-    response = _csv_attachment(f"servicemap-unmet-searches{''.join(f'-{p}' for p in parts)}.csv")
+    response = _csv_attachment("unmet-searches", *parts)
     writer = csv.writer(response)
     _write_preamble(writer, [
         (_("Figures for"), _region_name(region)), *_unmet_notes(quarter, region), ("[c]", _("Hidden cells show [c].")),
@@ -563,7 +571,7 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
     layer, region, then, to = table["layer"], table["region"], table["then"], table["to"]
     parts = [layer.key.replace(":", "-"), *([region.code] if region else []), then.taken_on.isoformat(),
              to.taken_on.isoformat() if to else "now"]
-    response = _csv_attachment(f"servicemap-trends-{'-'.join(parts)}.csv")
+    response = _csv_attachment("trends", *parts)
     writer = csv.writer(response)
     against = _("against")
     _write_preamble(writer, [

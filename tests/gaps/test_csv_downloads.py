@@ -61,3 +61,22 @@ def test_a_region_named_by_a_feed_reaches_the_csvs_preamble_as_text_not_a_formul
         # (the Welsh note begins "Mae …").
         assert len(named) >= 2, response["Content-Disposition"]
         assert not [cell for cell in named if cell.startswith(FORMULA_STARTS)], named
+
+
+@pytest.mark.parametrize(("prefix", "marker"), [("", ""), ("/cy", "-cy")])
+def test_each_file_is_named_for_what_it_holds_when_and_in_which_language(client, wales_areas, prefix, marker):
+    with time_machine.travel(date(2025, 8, 1)):
+        ServiceFactory(coverage=[wales_areas[CARDIFF]], wait_weeks=3)
+        snapshot_take(taken_on=date(2025, 7, 1))
+        UnmetSearchCount.objects.create(month=date(2025, 4, 1), lad_code=CARDIFF, reason="no_service", count=7)
+        names = [
+            client.get(f"{prefix}/gaps/data.csv", {"view": "health_board"})["Content-Disposition"],
+            client.get(f"{prefix}/gaps/headlines/data.csv")["Content-Disposition"],
+            client.get(f"{prefix}/gaps/unmet/data.csv", {"quarter": "2025-Q2"})["Content-Disposition"],
+            client.get(f"{prefix}/gaps/trends/data.csv")["Content-Disposition"],
+        ]
+    # The gaps and headlines figures are the directory's on the day it last changed.
+    assert names == [f'attachment; filename="{name}{marker}.csv"' for name in (
+        "servicemap-gaps-all-health_board-2025-08-01", "servicemap-headlines-wales-2025-08-01",
+        "servicemap-unmet-searches-2025-Q2", "servicemap-trends-all-2025-07-01-now",
+    )]

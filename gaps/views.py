@@ -6,6 +6,7 @@ import csv
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_safe
 from directory import boundaries, map_shapes, reference_data
 from directory.bilingual import area_display_name
 from directory.models import WALES_CODE
-from gaps import coverage, layers, maps, notes, selectors, unmet
+from gaps import coverage, csv_columns, layers, maps, notes, selectors, unmet
 from gaps.forms import (
     DEFAULTS,
     VIEW_LA,
@@ -218,6 +219,12 @@ def _fmt(value: float | None, places: int = 2) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
 
+def _whole(value: float) -> str:
+    """A number of children as a whole number, half up: a count is one already, and the prevalence
+    estimate (one in ten of them) has no meaningful tenth (1315.5 estimated children was written so)."""
+    return str(Decimal(repr(round(value, 6))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else "yes" if value else "no"
 
@@ -249,19 +256,17 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     as_of = selectors.directory_as_of()
     response = _csv_attachment(*_gaps_filename(chosen, as_of))
     writer = csv.writer(response)
+    columns = list(csv_columns.GAPS)
     _write_preamble(writer, [
         (_("Layer"), chosen.layer.label),
         *((notes.NOTE_HEADINGS[key], text) for key, text in notes.figure_notes(result, as_of)),
+        *csv_columns.column_rows(csv_columns.GAPS, columns, unit=notes.access_unit(result.basis, result.need)),
     ])
-    writer.writerow([
-        "area_code", "area_name", "area_name_cy", "area_kind", "need", "covering_services", "access_per_10000",
-        "normalised_access", "no_provision", "median_wait_weeks", "longest_wait_weeks", "closed_lists",
-        "all_lists_closed", "local_authorities_with_no_provision",
-    ])
+    writer.writerow(columns)
     for row in [*layers.sort_results(rows, "name"), result.wales]:
         writer.writerow([
             # Area names and codes as text: an imported feed may add an area (directory/oruk/importer.py).
-            as_text_cell(row.code), as_text_cell(row.name), as_text_cell(row.name_cy), row.kind, _fmt(row.demand, 1),
+            as_text_cell(row.code), as_text_cell(row.name), as_text_cell(row.name_cy), row.kind, _whole(row.demand),
             row.n_services, _fmt(row.per_10k, 4),
             _fmt(row.normalised, 4), "yes" if row.no_provision else "no", _fmt(row.median_wait, 1),
             "" if row.longest_wait is None else row.longest_wait, row.closed_lists,
@@ -406,13 +411,12 @@ def headlines_csv(request: HttpRequest) -> HttpResponse:
     as_of = selectors.directory_as_of()
     response = _csv_attachment("headlines", region.code if region else "wales", *([as_of.isoformat()] if as_of else []))
     writer = csv.writer(response)
-    _write_preamble(writer, [(_("Figures for"), _region_name(region)), *_notes(every, region)])
-    writer.writerow([
-        "area_code", "area_name", "area_name_cy", "area_kind", "intra_familial_services", "intra_familial_per_10000",
-        "all_support_per_10000", "intra_familial_over_all", "parent_carer_services", "parent_carer_normalised",
-        "sibling_services", "sibling_normalised", "covering_services", "median_wait_weeks", "longest_wait_weeks",
-        "closed_lists", "all_lists_closed",
+    columns = list(csv_columns.HEADLINES)
+    _write_preamble(writer, [
+        (_("Figures for"), _region_name(region)), *_notes(every, region),
+        *csv_columns.column_rows(csv_columns.HEADLINES, columns),
     ])
+    writer.writerow(columns)
     for row, intra, parents, siblings in zip(*by_question, strict=True):
         ratio = layers.RatioRow(intra, row.access).ratio
         writer.writerow([
@@ -476,11 +480,12 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
     parts = [*([quarter_key(quarter)] if quarter else []), *([region.code] if region else [])]
     response = _csv_attachment("unmet-searches", *parts)
     writer = csv.writer(response)
+    columns = ["breakdown", "code", "label", *[code for code, _label in report.columns], "total", "per_10000_children"]
     _write_preamble(writer, [
         (_("Figures for"), _region_name(region)), *_unmet_notes(quarter, region), ("[c]", _("Hidden cells show [c].")),
+        *csv_columns.column_rows(csv_columns.unmet_descriptions(report.columns), columns),
     ])
-    writer.writerow(["breakdown", "code", "label", *[code for code, _label in report.columns], "total",
-                     "per_10000_children"])
+    writer.writerow(columns)
     for breakdown in report.breakdowns:
         for row in breakdown.rows:
             # Area names as text: an imported feed may add an area (directory/oruk/importer.py).
@@ -577,12 +582,9 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
     _write_preamble(writer, [
         (_("Layer"), layer.label), (_("Figures for"), _region_name(region)),
         (_("Compared"), f"{date_format(then.taken_on, 'j F Y')} {against} {table['now_label']}"), *table["notes"],
+        *csv_columns.column_rows(csv_columns.TRENDS, list(csv_columns.TRENDS)),
     ])
-    writer.writerow([
-        "area_code", "area_name", "area_name_cy", "area_kind", "services_then", "services_now", "access_per_10000_then",
-        "access_per_10000_now", "change_per_10000", "median_wait_weeks_then", "median_wait_weeks_now",
-        "no_provision_then", "no_provision_now",
-    ])
+    writer.writerow(list(csv_columns.TRENDS))
     for row in [*table["rows"], *table["summaries"]]:
         writer.writerow([
             as_text_cell(row["code"]), as_text_cell(row["name"]), as_text_cell(row["name_cy"]), row["kind"],

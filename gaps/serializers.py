@@ -59,7 +59,12 @@ class AreaResultSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="In English, in either language's answer.")
     name_cy = serializers.CharField(help_text="In Welsh, in either language's answer (empty if it has none).")
     kind = serializers.CharField()
-    need = FigureField(source="demand")
+    need = FigureField(
+        source="demand",
+        help_text="What each service's supply is shared among: children aged 0–17 (Census 2021), a whole number; with "
+                  "`need=prevalence`, the estimate of children who will experience sexual abuse (one in ten of them), "
+                  "not rounded here, so it may have a tenth. The CSV rounds it to a whole number.",
+    )
     covering_services = serializers.IntegerField(source="n_services")
     access_per_10000 = FigureField(source="per_10k")
     normalised_access = FigureField(

@@ -6,6 +6,8 @@ import csv
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django import forms
@@ -13,7 +15,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -22,7 +24,7 @@ from django.views.decorators.http import require_safe
 from directory import boundaries, map_shapes, reference_data
 from directory.bilingual import area_display_name
 from directory.models import WALES_CODE
-from gaps import coverage, layers, maps, notes, selectors, unmet
+from gaps import coverage, csv_columns, layers, maps, notes, selectors, unmet
 from gaps.forms import (
     DEFAULTS,
     VIEW_LA,
@@ -37,6 +39,9 @@ from gaps.forms import (
 from gaps.layers import AreaResult, AreaRow, Layer, LayerResult
 from gaps.models import Snapshot
 from servicemap.csv_cells import as_text_cell
+
+if TYPE_CHECKING:
+    from _csv import _writer as CSVWriter
 
 # ONS codes' first letter → what is said of a local authority outside Wales (whole sentences: Welsh
 # mutates a country's name after "yn").
@@ -168,14 +173,32 @@ def _csv_refused(form: forms.Form) -> HttpResponse:
     return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
 
 
-def _csv_attachment(filename: str) -> HttpResponse:
+def _csv_attachment(*name: str) -> HttpResponse:
     """An empty CSV download, begun with a byte-order mark: without it Excel, where most
     commissioners open these files, reads them as Windows-1252 and garbles Welsh names (Ynys Môn)
-    and the notes' dashes. csv readers and pandas skip it (Python's `utf-8-sig`)."""
+    and the notes' dashes. csv readers and pandas skip it (Python's `utf-8-sig`).
+
+    Named `servicemap-<name parts>.csv`, with `-cy` last for the Welsh file: the same figures
+    downloaded in both languages were one name and a "(1)" the browser added."""
+    parts = ["servicemap", *name, *(["cy"] if translation.get_language() == "cy" else [])]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = f'attachment; filename="{"-".join(parts)}.csv"'
     response.write("\ufeff")
     return response
+
+
+def _region_name(region: AreaRow | None) -> str:
+    """What a download's figures are for: the region's name in the file's language, or Wales."""
+    return area_display_name(region.name, region.name_cy) if region else _("Wales")
+
+
+def _write_preamble(writer: CSVWriter, pairs: list[tuple[str, str]]) -> None:
+    """The rows above a CSV's table (heading, text) and the blank row that ends them. Every cell as
+    text (servicemap/csv_cells.py): a region's name, which an imported feed may give
+    (directory/oruk/importer.py), is the "Figures for" cell and begins the note on what it covers."""
+    for heading, text in pairs:
+        writer.writerow([as_text_cell(heading), as_text_cell(text)])
+    writer.writerow([])
 
 
 def _problem(form: forms.Form, name: str, errors: list[str]) -> str:
@@ -196,17 +219,24 @@ def _fmt(value: float | None, places: int = 2) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
 
+def _whole(value: float) -> str:
+    """A number of children as a whole number, half up: a count is one already, and the prevalence
+    estimate (one in ten of them) has no meaningful tenth (1315.5 estimated children was written so)."""
+    return str(Decimal(repr(round(value, 6))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else "yes" if value else "no"
 
 
-def _gaps_filename(chosen: Chosen) -> str:
+def _gaps_filename(chosen: Chosen, as_of: date | None) -> list[str]:
     """The layer, and any choice other than the default: a commissioner who downloads the local
     authorities and then the health boards (or capacity, or prevalence) gets two names, not one file
-    and a "(1)" that the browser names for her."""
-    parts = [chosen.layer.key.replace(":", "-")]
+    and a "(1)" that the browser names for her. Then the directory's date, which the figures are of:
+    this quarter's file and last quarter's had one name."""
+    parts = ["gaps", chosen.layer.key.replace(":", "-")]
     parts += [value for name in ("view", "basis", "need") if (value := getattr(chosen, name)) != DEFAULTS[name]]
-    return f"servicemap-gaps-{'-'.join(parts)}.csv"
+    return [*parts, *([as_of.isoformat()] if as_of else [])]
 
 
 def data_csv(request: HttpRequest) -> HttpResponse:
@@ -223,21 +253,20 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     no_provision = [la for la in layers.sort_results(result.areas, "name") if la.no_provision]
     none_in = {id(region): members for region, members in _no_provision_by_region(rows, no_provision, region_of)}
     none_in[id(result.wales)] = no_provision
-    response = _csv_attachment(_gaps_filename(chosen))
+    as_of = selectors.directory_as_of()
+    response = _csv_attachment(*_gaps_filename(chosen, as_of))
     writer = csv.writer(response)
-    writer.writerow([_("Layer"), chosen.layer.label])
-    for key, text in notes.figure_notes(result, selectors.directory_as_of()):
-        writer.writerow([str(notes.NOTE_HEADINGS[key]), text])
-    writer.writerow([])
-    writer.writerow([
-        "area_code", "area_name", "area_name_cy", "area_kind", "need", "covering_services", "access_per_10000",
-        "normalised_access", "no_provision", "median_wait_weeks", "longest_wait_weeks", "closed_lists",
-        "all_lists_closed", "local_authorities_with_no_provision",
+    columns = list(csv_columns.GAPS)
+    _write_preamble(writer, [
+        (_("Layer"), chosen.layer.label),
+        *((notes.NOTE_HEADINGS[key], text) for key, text in notes.figure_notes(result, as_of)),
+        *csv_columns.column_rows(csv_columns.GAPS, columns, unit=notes.access_unit(result.basis, result.need)),
     ])
+    writer.writerow(columns)
     for row in [*layers.sort_results(rows, "name"), result.wales]:
         writer.writerow([
             # Area names and codes as text: an imported feed may add an area (directory/oruk/importer.py).
-            as_text_cell(row.code), as_text_cell(row.name), as_text_cell(row.name_cy), row.kind, _fmt(row.demand, 1),
+            as_text_cell(row.code), as_text_cell(row.name), as_text_cell(row.name_cy), row.kind, _whole(row.demand),
             row.n_services, _fmt(row.per_10k, 4),
             _fmt(row.normalised, 4), "yes" if row.no_provision else "no", _fmt(row.median_wait, 1),
             "" if row.longest_wait is None else row.longest_wait, row.closed_lists,
@@ -378,18 +407,16 @@ def headlines_csv(request: HttpRequest) -> HttpResponse:
     codes = [a.code for a in _within(layers.sort_results(every.areas, "name"), region)]
     # Each area's row in each question's result: local authorities, then the region's and Wales's.
     by_question = [[*(result.area(code) for code in codes), *_summaries(result, region)] for result in results]
-    response = _csv_attachment(f"servicemap-headlines-{region.code if region else 'wales'}.csv")
+    # The directory's date, as the map's table's file has it.
+    as_of = selectors.directory_as_of()
+    response = _csv_attachment("headlines", region.code if region else "wales", *([as_of.isoformat()] if as_of else []))
     writer = csv.writer(response)
-    writer.writerow([_("Figures for"), area_display_name(region.name, region.name_cy) if region else _("Wales")])
-    for heading, text in _notes(every, region):
-        writer.writerow([str(heading), text])
-    writer.writerow([])
-    writer.writerow([
-        "area_code", "area_name", "area_name_cy", "area_kind", "intra_familial_services", "intra_familial_per_10000",
-        "all_support_per_10000", "intra_familial_over_all", "parent_carer_services", "parent_carer_normalised",
-        "sibling_services", "sibling_normalised", "covering_services", "median_wait_weeks", "longest_wait_weeks",
-        "closed_lists", "all_lists_closed",
+    columns = list(csv_columns.HEADLINES)
+    _write_preamble(writer, [
+        (_("Figures for"), _region_name(region)), *_notes(every, region),
+        *csv_columns.column_rows(csv_columns.HEADLINES, columns),
     ])
+    writer.writerow(columns)
     for row, intra, parents, siblings in zip(*by_question, strict=True):
         ratio = layers.RatioRow(intra, row.access).ratio
         writer.writerow([
@@ -451,15 +478,14 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
     # The quarter in the name too: files of two quarters must not be taken for one; and the region's
     # code, as the headlines' files have it.
     parts = [*([quarter_key(quarter)] if quarter else []), *([region.code] if region else [])]
-    response = _csv_attachment(f"servicemap-unmet-searches{''.join(f'-{p}' for p in parts)}.csv")
+    response = _csv_attachment("unmet-searches", *parts)
     writer = csv.writer(response)
-    writer.writerow([_("Figures for"), area_display_name(region.name, region.name_cy) if region else _("Wales")])
-    for heading, text in _unmet_notes(quarter, region):
-        writer.writerow([heading, text])
-    writer.writerow(["[c]", _("Hidden cells show [c].")])
-    writer.writerow([])
-    writer.writerow(["breakdown", "code", "label", *[code for code, _label in report.columns], "total",
-                     "per_10000_children"])
+    columns = ["breakdown", "code", "label", *[code for code, _label in report.columns], "total", "per_10000_children"]
+    _write_preamble(writer, [
+        (_("Figures for"), _region_name(region)), *_unmet_notes(quarter, region), ("[c]", _("Hidden cells show [c].")),
+        *csv_columns.column_rows(csv_columns.unmet_descriptions(report.columns), columns),
+    ])
+    writer.writerow(columns)
     for breakdown in report.breakdowns:
         for row in breakdown.rows:
             # Area names as text: an imported feed may add an area (directory/oruk/importer.py).
@@ -550,20 +576,15 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
     layer, region, then, to = table["layer"], table["region"], table["then"], table["to"]
     parts = [layer.key.replace(":", "-"), *([region.code] if region else []), then.taken_on.isoformat(),
              to.taken_on.isoformat() if to else "now"]
-    response = _csv_attachment(f"servicemap-trends-{'-'.join(parts)}.csv")
+    response = _csv_attachment("trends", *parts)
     writer = csv.writer(response)
-    writer.writerow([_("Layer"), layer.label])
-    writer.writerow([_("Figures for"), area_display_name(region.name, region.name_cy) if region else _("Wales")])
     against = _("against")
-    writer.writerow([_("Compared"), f"{date_format(then.taken_on, 'j F Y')} {against} {table['now_label']}"])
-    for heading, text in table["notes"]:
-        writer.writerow([str(heading), text])
-    writer.writerow([])
-    writer.writerow([
-        "area_code", "area_name", "area_name_cy", "area_kind", "services_then", "services_now", "access_per_10000_then",
-        "access_per_10000_now", "change_per_10000", "median_wait_weeks_then", "median_wait_weeks_now",
-        "no_provision_then", "no_provision_now",
+    _write_preamble(writer, [
+        (_("Layer"), layer.label), (_("Figures for"), _region_name(region)),
+        (_("Compared"), f"{date_format(then.taken_on, 'j F Y')} {against} {table['now_label']}"), *table["notes"],
+        *csv_columns.column_rows(csv_columns.TRENDS, list(csv_columns.TRENDS)),
     ])
+    writer.writerow(list(csv_columns.TRENDS))
     for row in [*table["rows"], *table["summaries"]]:
         writer.writerow([
             as_text_cell(row["code"]), as_text_cell(row["name"]), as_text_cell(row["name_cy"]), row["kind"],

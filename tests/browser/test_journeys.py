@@ -283,7 +283,9 @@ def test_journey_3_a_commissioner_finds_an_area_with_no_intra_familial_provision
     SHOTS.mkdir(parents=True, exist_ok=True)
     saved = SHOTS / f"{name}-{download.suggested_filename}"
     download.save_as(saved)
-    assert download.suggested_filename == "servicemap-gaps-intra_familial.csv"
+    # The directory's date (the sample's services were saved today), and "-cy" on the Welsh file.
+    assert re.fullmatch(rf"servicemap-gaps-intra_familial-\d{{4}}-\d\d-\d\d{'-cy' if language == 'cy' else ''}\.csv",
+                        download.suggested_filename)
     rows = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8-sig"))))
     assert rows[0] == [text["layer"], text["question"]]  # the layer named in the page's language
     assert len([r for r in rows[1:5] if len(r) == 2 and r[1]]) == 4  # source, period, method, limits

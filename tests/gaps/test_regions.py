@@ -255,7 +255,8 @@ def test_the_headlines_csv_is_the_regions_figures_and_names_the_region(client, d
 
     response = client.get(link)
 
-    assert response["Content-Disposition"] == 'attachment; filename="servicemap-headlines-north-wales.csv"'
+    as_of = selectors.directory_as_of().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="servicemap-headlines-north-wales-{as_of}.csv"'
     notes, rows = _csv(response)
     assert notes["Figures for"] == "North Wales Safeguarding Board"
     assert {"Area", "Source", "Period", "Method", "Limits"} <= notes.keys()

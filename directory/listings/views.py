@@ -479,6 +479,8 @@ def service_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def service_history(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
+    way_back = return_to.context(request)
+    here = reverse("listings:history", args=[service.public_id])
     return render(
         request, "listings/history.html",
         {
@@ -486,9 +488,11 @@ def service_history(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "entries": selectors.service_history(service=service),
             "waits": service.waiting_times.select_related("recorded_by").order_by("-as_of", "-recorded_at", "-id"),
             "changes": selectors.change_list_for_service(service=service),
-            "is_moderator": is_moderator(request.user), **return_to.context(request),
-            # A change opened from here has its back link come back here (return_to.history_of).
-            "history_query": urlencode({"next": reverse("listings:history", args=[service.public_id])}),
+            "is_moderator": is_moderator(request.user), **way_back,
+            # A change opened from here has its back link come back here, and so on to where this page
+            # was opened from (return_to.history_of).
+            "history_query": urlencode(
+                {"next": f"{here}?{way_back['return_query']}" if way_back["return_query"] else here}),
         },
     )
 

@@ -311,3 +311,68 @@ def test_a_change_sent_anywhere_but_its_own_listings_history_goes_back_to_modera
     ):
         page = client.get(change_url + "?" + urlencode({"next": tampered})).content.decode()
         assert _back_link(page) == (queue, "Cymedroli" if language else "Moderation"), tampered
+
+
+@pytest.mark.parametrize("language", ["", "/cy"])
+def test_a_change_read_from_a_history_opened_from_the_list_leads_back_to_that_list(
+    client, provider, moderator, needing_a_wait, language,
+):
+    """History → change → back to the history lost where the history was opened from: its back link then
+    went to the first page of All services, not page 2 of the filtered list the moderator was working down."""
+    change = services.service_edit(service=needing_a_wait, by=provider,
+                                   values=services.form_values_from_service(needing_a_wait, age_max=16)).pending
+    assert change is not None
+    change_path = language + reverse("listings:change_detail", args=[change.pk])
+    reject = language + reverse("listings:change_reject", args=[change.pk])
+    client.force_login(moderator)
+    history_url = _href(client.get(language + LIST).content.decode(),
+                        f'{"Hanes" if language else "History"}<span class="govuk-visually-hidden">: {needing_a_wait.name}')
+
+    _change_url, page = _a_change_from_its_history(client, history_url, change_path)
+
+    assert _back_link(page) == (history_url, "Hanes" if language else "History")
+    assert _href(page, "Gweld hanes llawn" if language else "See the full history") == history_url
+    assert f'<input type="hidden" name="next" value="{html.escape(history_url)}">' in page
+    back_at_history = client.get(_back_link(page)[0]).content.decode()
+    assert _back_link(back_at_history) == (language + LIST, "Pob gwasanaeth" if language else "All services")
+    # Not approved with no reason: the page again, still leading back the same way.
+    response = client.post(reject, {"reason": "", "next": history_url})
+    assert _back_link(response.content.decode()) == (history_url, "Hanes" if language else "History")
+
+
+def test_a_change_read_from_a_history_opened_from_the_queue_leads_back_to_the_queue(
+    client, provider, moderator, service,
+):
+    change = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=16), by=provider).pending
+    assert change is not None
+    history = reverse("listings:history", args=[service.public_id])
+    queue = reverse("listings:moderation")
+    client.force_login(moderator)
+
+    _change_url, page = _a_change_from_its_history(
+        client, f"{history}?{urlencode({'next': queue})}", reverse("listings:change_detail", args=[change.pk]))
+
+    history_url, label = _back_link(page)
+    assert (history_url, label) == (f"{history}?{urlencode({'next': queue})}", "History")
+    assert _back_link(client.get(history_url).content.decode()) == (queue, "Moderation")
+
+
+def test_only_a_way_back_the_history_would_take_is_carried_from_it_to_a_change(client, provider, moderator, service):
+    change = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=16), by=provider).pending
+    assert change is not None
+    history = reverse("listings:history", args=[service.public_id])
+    change_url = reverse("listings:change_detail", args=[change.pk])
+    client.force_login(moderator)
+    for foreign in ("https://elsewhere.example/manage/", "//elsewhere.example/moderation/",
+                    "/\\elsewhere.example/manage/", "javascript:alert(1)", "/accounts/logout/"):
+        carried = f"{history}?{urlencode({'next': foreign})}"
+        page = client.get(f"{change_url}?{urlencode({'next': carried})}").content.decode()
+        assert _back_link(page) == (history, "History"), foreign
+        assert _href(page, "See the full history") == history, foreign
+        assert f'<input type="hidden" name="next" value="{history}">' in page, foreign
+    # The list's own parameters only, as the history itself keeps them.
+    carried = f"{history}?{urlencode({'next': '/manage/?q=x&evil=1&page=2'})}"
+    page = client.get(f"{change_url}?{urlencode({'next': carried})}").content.decode()
+    assert _back_link(page)[0] == f"{history}?{urlencode({'next': '/manage/?q=x&page=2'})}"

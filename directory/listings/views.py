@@ -604,6 +604,13 @@ def _decided_rows(change: ServiceChange, names: dict[str, str]) -> tuple[list[fi
     )], True
 
 
+def _change_page(request: HttpRequest, change: ServiceChange) -> str:
+    """The change's page, keeping the way back it was opened with: where a refused approval or rejection goes."""
+    page = reverse("listings:change_detail", args=[change.pk])
+    back_next = _change_back(request, change)["back_next"]
+    return f"{page}?{urlencode({'next': back_next})}" if back_next else page
+
+
 def _change_back(request: HttpRequest, change: ServiceChange) -> dict:
     """The change page's back link: the listing's history it was opened from, else the moderation queue."""
     history = return_to.history_of(request, change.service.public_id)
@@ -661,7 +668,7 @@ def change_approve(request: HttpRequest, pk: int) -> HttpResponse:
         services.change_approve(change=change, by=request.user, seen_version=-1 if seen is None else seen)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("listings:change_detail", pk=change.pk)
+        return redirect(_change_page(request, change))
     messages.success(request, _("Approved and published: %(name)s.") % {"name": change.service.name})
     return redirect("listings:moderation")
 
@@ -677,10 +684,12 @@ def change_reject(request: HttpRequest, pk: int) -> HttpResponse:
             services.change_reject(change=change, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect("listings:change_detail", pk=change.pk)
+            return redirect(_change_page(request, change))
         messages.success(request, _("Not approved: %(name)s. The provider has been emailed.") % {"name": change.service.name})
         return redirect("listings:moderation")
-    return render(request, "listings/change_detail.html", {**_change_context(change, form), **_change_back(request, change)})
+    return render(request, "listings/change_detail.html", {
+        **_change_context(change, form), **_change_back(request, change), "page_address": _change_page(request, change),
+    })
 
 
 @moderator_required

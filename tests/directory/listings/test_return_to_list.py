@@ -376,3 +376,63 @@ def test_only_a_way_back_the_history_would_take_is_carried_from_it_to_a_change(c
     carried = f"{history}?{urlencode({'next': '/manage/?q=x&evil=1&page=2'})}"
     page = client.get(f"{change_url}?{urlencode({'next': carried})}").content.decode()
     assert _back_link(page)[0] == f"{history}?{urlencode({'next': '/manage/?q=x&page=2'})}"
+
+
+def _language_link(page: str) -> str:
+    match = re.search(r'<a class="sm-lang__link" href="([^"]+)"', page)
+    assert match, "no language link"
+    return html.unescape(match[1])
+
+
+def test_the_other_language_of_a_refused_do_not_approve_is_the_change_page_not_a_blank_405(
+    client, provider, moderator, service,
+):
+    """A reason refused ("Do not approve" with none) is shown at the button's address, which takes only
+    POST: its Cymraeg link led to a blank 405, the change and the way back lost."""
+    change = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=16), by=provider).pending
+    assert change is not None
+    history = reverse("listings:history", args=[service.public_id])
+    change_path = reverse("listings:change_detail", args=[change.pk])
+    reject = reverse("listings:change_reject", args=[change.pk])
+    client.force_login(moderator)
+
+    page = client.post(reject, {"reason": ""}).content.decode()
+    assert _language_link(page) == f"/cy{change_path}"
+    from_history = client.post(reject, {"reason": "", "next": history}).content.decode()
+    welsh_url = _language_link(from_history)
+    assert welsh_url == f"/cy{change_path}?{urlencode({'next': history})}"
+
+    welsh = client.get(welsh_url)
+    assert welsh.status_code == 200
+    assert _back_link(welsh.content.decode()) == (f"/cy{history}", "Hanes")
+    change.refresh_from_db()
+    assert change.state == change.State.PENDING
+
+
+def test_a_change_taken_back_while_open_from_its_history_keeps_the_way_back_after_approve_or_reject(
+    client, provider, moderator, service,
+):
+    """Approving or rejecting a change its provider took back meanwhile says so on its page, whose back link
+    went to the moderation queue instead of the history it was opened from."""
+    change = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=16), by=provider).pending
+    assert change is not None
+    history = reverse("listings:history", args=[service.public_id])
+    queue = f"{reverse('listings:moderation')}"
+    history_url = f"{history}?{urlencode({'next': queue})}"
+    client.force_login(moderator)
+    _change_url, page = _a_change_from_its_history(
+        client, history_url, reverse("listings:change_detail", args=[change.pk]))
+    assert page.count(f'<input type="hidden" name="next" value="{html.escape(history_url)}">') == 2  # both forms
+    service.refresh_from_db()
+    services.service_edit(service=service, values=services.form_values_from_service(service), by=provider)
+
+    for verb, data in (("approve", {"seen_version": "0"}), ("reject", {"reason": "Say which ages."})):
+        response = client.post(reverse(f"listings:change_{verb}", args=[change.pk]), {**data, "next": history_url},
+                               follow=True)
+        page = response.content.decode()
+        assert str(services.CHANGE_WITHDRAWN) in page, verb
+        assert _back_link(page) == (history_url, "History"), verb
+    change.refresh_from_db()
+    assert change.state == change.State.WITHDRAWN

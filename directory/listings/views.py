@@ -615,8 +615,10 @@ def _change_back(request: HttpRequest, change: ServiceChange) -> dict:
     """The change page's back link: the listing's history it was opened from, else the moderation queue."""
     history = return_to.history_of(request, change.service.public_id)
     if history is None:
-        return {"back_url": reverse("listings:moderation"), "back_label": _("Moderation"), "back_next": ""}
-    return {"back_url": history, "back_label": _("History"), "back_next": history}
+        return {"back_url": reverse("listings:moderation"), "back_label": _("Moderation"), "back_next": "", "back_query": ""}
+    # back_query: the later version of a change taken back, opened from it, goes back to the same history.
+    return {"back_url": history, "back_label": _("History"), "back_next": history,
+            "back_query": urlencode({"next": history})}
 
 
 def _change_context(change: ServiceChange, reject_form: RejectForm | None = None) -> dict:

@@ -436,3 +436,24 @@ def test_a_change_taken_back_while_open_from_its_history_keeps_the_way_back_afte
         assert _back_link(page) == (history_url, "History"), verb
     change.refresh_from_db()
     assert change.state == change.State.WITHDRAWN
+
+
+def test_the_later_version_of_a_change_read_from_its_history_goes_back_to_that_history(
+    client, provider, moderator, service,
+):
+    """A replaced change read from the history links to the later version waiting; that page's back link went
+    to the moderation queue, not the history the moderator was reading."""
+    replaced = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=16), by=provider).pending
+    service.refresh_from_db()
+    later = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=15), by=provider).pending
+    assert replaced is not None and later is not None and later.pk != replaced.pk
+    history_url = f"{reverse('listings:history', args=[service.public_id])}?{urlencode({'next': LIST})}"
+    client.force_login(moderator)
+
+    _url, page = _a_change_from_its_history(client, history_url, reverse("listings:change_detail", args=[replaced.pk]))
+    later_page = client.get(_href(page, "Review the later version")).content.decode()
+
+    assert "Approve and publish" in later_page
+    assert _back_link(later_page) == (history_url, "History")

@@ -139,6 +139,13 @@ def test_a_change_its_provider_took_back_shows_where_the_service_was_based_then(
     assert "2 Low Street" in after
     assert "Not recorded" not in page
     assert _headings(_page(client, change, "/cy"))[1] == "Yn fyw pan dynnwyd ef yn ôl"
+    # One taken back before it was kept says so in those words, not "decided".
+    ServiceChange.objects.filter(pk=change.pk).update(live_when_decided=None)
+    page = _page(client, change)
+    assert _rows(page)["Where it is based"][0] == "Not recorded"
+    assert "this change was taken back before its page kept the listing as it stood" in page
+    assert "decided before its page kept" not in page
+    assert "tynnwyd y newid hwn yn ôl cyn i'w dudalen gadw" in unescape(_page(client, change, "/cy"))
 
 
 def test_a_change_decided_before_its_values_were_kept_reads_them_from_the_listings_history(

@@ -622,8 +622,8 @@ class ServiceChange(models.Model):
     reason = models.TextField(_("reason"), blank=True, max_length=2000)
     # Once approved the live listing holds the proposed values, and a rejected or later edit moves it
     # on: what the change was decided against is kept here, to show what it changed. Null for one
-    # decided before this was kept (selectors.change_live_when_decided reads the history instead)
-    # and for one withdrawn.
+    # decided or withdrawn before this was kept (selectors.change_live_when_decided reads the history
+    # instead). A withdrawn change keeps the listing as it stood when it was taken back.
     # Every editable field (listings/fields.snapshot) and where it was based (fields.LOCATIONS).
     live_when_decided = models.JSONField(_("the listing when it was decided"), null=True, blank=True)
 

@@ -15,7 +15,8 @@ listing", a listing not confirmed for 12 months) and from a change waiting for a
 its own address, so the report is resolved or the change approved next, where it was left.
 
 A change opened from its listing's history (`history_of`) has its back link go to that history, not
-the moderation queue; approving or rejecting it still goes to the queue.
+the moderation queue, and the history's own way back (the list, the queue or a change it was
+opened from) is carried along, checked as any `next` is; approving or rejecting it still goes to the queue.
 """
 
 from __future__ import annotations
@@ -73,13 +74,17 @@ def _moderation_page(path: str) -> tuple[str, str] | None:
 
 def history_of(request: HttpRequest, public_id: uuid.UUID) -> str | None:
     """The history page of the service `public_id`, in the page's language, if `next` names it (a change
-    opened from that history goes back there); else None. Rebuilt from its own address: nothing else
-    in `next` (its query, another service's history, another page) is carried."""
-    parts = _local_next(request)
+    opened from that history goes back there); else None. Rebuilt from its own address, with the way
+    back the history itself had (its own `next`: a list, the queue or a change), if it is one this
+    module accepts: nothing else in `next` (another service's history, another page) is carried."""
+    parts = _local(request, _next(request))
     match = _resolve_in_any_language(parts.path) if parts is not None else None
     if match is None or match.view_name != "listings:history" or match.kwargs.get("public_id") != public_id:
         return None
-    return reverse("listings:history", kwargs={"public_id": public_id})
+    history = reverse("listings:history", kwargs={"public_id": public_id})
+    its_next = dict(parse_qsl(parts.query)).get("next", "")
+    query = next_query(_way_back_from(request, its_next)[0])
+    return f"{history}?{query}" if query else history
 
 
 def list_query(query: str) -> str:
@@ -87,9 +92,12 @@ def list_query(query: str) -> str:
     return urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=False) if k in LIST_PARAMETERS])
 
 
-def _local_next(request: HttpRequest) -> SplitResult | None:
-    """`next`, split, if it is an address on this site with no scheme or host; else None."""
-    raw = request.POST.get("next") or request.GET.get("next") or ""
+def _next(request: HttpRequest) -> str:
+    return request.POST.get("next") or request.GET.get("next") or ""
+
+
+def _local(request: HttpRequest, raw: str) -> SplitResult | None:
+    """`raw`, split, if it is an address on this site with no scheme or host; else None."""
     if not raw or len(raw) > MAX_NEXT_LENGTH or not url_has_allowed_host_and_scheme(
         raw, allowed_hosts={request.get_host()}, require_https=request.is_secure(),
     ):
@@ -100,8 +108,13 @@ def _local_next(request: HttpRequest) -> SplitResult | None:
 
 def _way_back(request: HttpRequest) -> tuple[str, str | None]:
     """Where to go back to, in the page's language, and the back link's words if not the list's."""
+    return _way_back_from(request, _next(request))
+
+
+def _way_back_from(request: HttpRequest, raw: str) -> tuple[str, str | None]:
+    """`_way_back` for the address `raw` (a `next` carried inside another)."""
     base = reverse("listings:dashboard")
-    parts = _local_next(request)
+    parts = _local(request, raw)
     if parts is None:
         return base, None
     if parts.path not in _list_paths():

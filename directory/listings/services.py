@@ -277,7 +277,9 @@ def _propose(service: Service, moderated: dict[str, Any], *, by) -> ServiceChang
         if existing:
             existing.state = ServiceChange.State.WITHDRAWN
             existing.decided_at = now
-            existing.save(update_fields=["state", "decided_at"])
+            # As for a decision: its page shows what it would have changed, not the listing then moved on.
+            existing.live_when_decided = service_live(service=service)
+            existing.save(update_fields=["state", "decided_at", "live_when_decided"])
         if not moderated:
             return None
     # A replacement is sent at the moment its predecessor is withdrawn: that is how the two are

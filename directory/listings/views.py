@@ -479,6 +479,8 @@ def service_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def service_history(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
+    way_back = return_to.context(request)
+    here = reverse("listings:history", args=[service.public_id])
     return render(
         request, "listings/history.html",
         {
@@ -486,9 +488,11 @@ def service_history(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "entries": selectors.service_history(service=service),
             "waits": service.waiting_times.select_related("recorded_by").order_by("-as_of", "-recorded_at", "-id"),
             "changes": selectors.change_list_for_service(service=service),
-            "is_moderator": is_moderator(request.user), **return_to.context(request),
-            # A change opened from here has its back link come back here (return_to.history_of).
-            "history_query": urlencode({"next": reverse("listings:history", args=[service.public_id])}),
+            "is_moderator": is_moderator(request.user), **way_back,
+            # A change opened from here has its back link come back here, and so on to where this page
+            # was opened from (return_to.history_of).
+            "history_query": urlencode(
+                {"next": f"{here}?{way_back['return_query']}" if way_back["return_query"] else here}),
         },
     )
 
@@ -600,12 +604,21 @@ def _decided_rows(change: ServiceChange, names: dict[str, str]) -> tuple[list[fi
     )], True
 
 
+def _change_page(request: HttpRequest, change: ServiceChange) -> str:
+    """The change's page, keeping the way back it was opened with: where a refused approval or rejection goes."""
+    page = reverse("listings:change_detail", args=[change.pk])
+    back_next = _change_back(request, change)["back_next"]
+    return f"{page}?{urlencode({'next': back_next})}" if back_next else page
+
+
 def _change_back(request: HttpRequest, change: ServiceChange) -> dict:
     """The change page's back link: the listing's history it was opened from, else the moderation queue."""
     history = return_to.history_of(request, change.service.public_id)
     if history is None:
-        return {"back_url": reverse("listings:moderation"), "back_label": _("Moderation"), "back_next": ""}
-    return {"back_url": history, "back_label": _("History"), "back_next": history}
+        return {"back_url": reverse("listings:moderation"), "back_label": _("Moderation"), "back_next": "", "back_query": ""}
+    # back_query: the later version of a change taken back, opened from it, goes back to the same history.
+    return {"back_url": history, "back_label": _("History"), "back_next": history,
+            "back_query": urlencode({"next": history})}
 
 
 def _change_context(change: ServiceChange, reject_form: RejectForm | None = None) -> dict:
@@ -659,7 +672,7 @@ def change_approve(request: HttpRequest, pk: int) -> HttpResponse:
         services.change_approve(change=change, by=request.user, seen_version=-1 if seen is None else seen)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("listings:change_detail", pk=change.pk)
+        return redirect(_change_page(request, change))
     messages.success(request, _("Approved and published: %(name)s.") % {"name": change.service.name})
     return redirect("listings:moderation")
 
@@ -675,10 +688,12 @@ def change_reject(request: HttpRequest, pk: int) -> HttpResponse:
             services.change_reject(change=change, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect("listings:change_detail", pk=change.pk)
+            return redirect(_change_page(request, change))
         messages.success(request, _("Not approved: %(name)s. The provider has been emailed.") % {"name": change.service.name})
         return redirect("listings:moderation")
-    return render(request, "listings/change_detail.html", {**_change_context(change, form), **_change_back(request, change)})
+    return render(request, "listings/change_detail.html", {
+        **_change_context(change, form), **_change_back(request, change), "page_address": _change_page(request, change),
+    })
 
 
 @moderator_required

@@ -21,7 +21,9 @@ register = template.Library()
 @register.simple_tag(takes_context=True, name="url_in_language")
 def url_in_language_tag(context: template.Context, language: str) -> str:
     request = context.get("request")
-    full_path = request.get_full_path() if request is not None else "/"
+    # `page_address`: a form refused and shown again at the address it was sent to, which takes only
+    # POST (a button's), names the page it is on, so the other language's link is not a blank 405.
+    full_path = context.get("page_address") or (request.get_full_path() if request is not None else "/")
     return url_in_language(full_path, language)
 
 

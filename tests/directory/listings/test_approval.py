@@ -681,6 +681,11 @@ def test_a_change_taken_back_with_nothing_in_its_place_is_labelled_withdrawn_not
     history = client.get(reverse("listings:history", args=[service.public_id])).content.decode()
     states = re.findall(r"<td class=\"govuk-table__cell\">(Waiting for approval|Replaced by a later change|Withdrawn)", history)
     assert states == ["Waiting for approval", "Replaced by a later change", "Withdrawn"]
+    # When each was taken back, as a decision says when it was made.
+    assert "Replaced by a later change on 5 Mar 2026</td>" in history and "Withdrawn on 2 Mar 2026</td>" in history
+    with translation.override("en"):  # a Welsh page leaves Welsh active here, and reverse() follows it
+        welsh_history = client.get(f"/cy{reverse('listings:history', args=[service.public_id])}").content.decode()
+    assert "Tynnwyd yn ôl ar 2 Maw 2026</td>" in welsh_history
     assert "Tynnwyd yn ôl" in client.get(f"/cy{reverse('listings:change_detail', args=[taken_back.pk])}").content.decode()
 
 

@@ -110,6 +110,44 @@ def test_a_change_to_where_it_is_based_shows_the_addresses_it_replaced(client, p
     assert "2 Low Street" in after
 
 
+def test_a_change_its_provider_took_back_shows_where_the_service_was_based_then(
+    client, provider, moderator, service, office
+):
+    """A withdrawn change kept nothing, so its page read the listing's history, which holds no locations:
+    "Where it is based" said "Not recorded" for a change taken back a minute ago."""
+    entries = selectors.service_location_entries(service=service)
+    moved = [{**entries[0], "address_1": "2 Low Street"}]
+    with time_machine.travel("2026-03-02 10:00"):
+        services.service_locations_update(service=service, locations=moved, by=provider)
+        change = _propose(service, provider, age_max=16)  # the same proposal, now with an age too
+    with time_machine.travel("2026-03-02 11:00"):
+        services.service_locations_update(service=service, locations=entries, by=provider)  # taken back
+    change.refresh_from_db()
+    assert change.state == ServiceChange.State.WITHDRAWN
+    _edit_at_once(service, moderator, age_max=14)  # the listing moves on
+    services.service_locations_update(
+        service=service, locations=[{**entries[0], "address_1": "3 New Road"}], by=moderator)
+
+    client.force_login(moderator)
+    page = _page(client, change)
+    assert "Replaced by a later change on 2 Mar 2026, 11:00." in page, page[page.index("govuk-inset-text"):][:600]
+    assert _headings(page) == ["Field", "Live when it was withdrawn", "Proposed"]
+    rows = _rows(page)
+    assert rows["Oldest age (years)"] == ("18", "16")
+    before, after = rows["Where it is based"]
+    assert "1 High Street" in before and "3 New Road" not in before
+    assert "2 Low Street" in after
+    assert "Not recorded" not in page
+    assert _headings(_page(client, change, "/cy"))[1] == "Yn fyw pan dynnwyd ef yn ôl"
+    # One taken back before it was kept says so in those words, not "decided".
+    ServiceChange.objects.filter(pk=change.pk).update(live_when_decided=None)
+    page = _page(client, change)
+    assert _rows(page)["Where it is based"][0] == "Not recorded"
+    assert "this change was taken back before its page kept the listing as it stood" in page
+    assert "decided before its page kept" not in page
+    assert "tynnwyd y newid hwn yn ôl cyn i'w dudalen gadw" in unescape(_page(client, change, "/cy"))
+
+
 def test_a_change_decided_before_its_values_were_kept_reads_them_from_the_listings_history(
     client, provider, moderator, service, office
 ):

@@ -311,3 +311,149 @@ def test_a_change_sent_anywhere_but_its_own_listings_history_goes_back_to_modera
     ):
         page = client.get(change_url + "?" + urlencode({"next": tampered})).content.decode()
         assert _back_link(page) == (queue, "Cymedroli" if language else "Moderation"), tampered
+
+
+@pytest.mark.parametrize("language", ["", "/cy"])
+def test_a_change_read_from_a_history_opened_from_the_list_leads_back_to_that_list(
+    client, provider, moderator, needing_a_wait, language,
+):
+    """History → change → back to the history lost where the history was opened from: its back link then
+    went to the first page of All services, not page 2 of the filtered list the moderator was working down."""
+    change = services.service_edit(service=needing_a_wait, by=provider,
+                                   values=services.form_values_from_service(needing_a_wait, age_max=16)).pending
+    assert change is not None
+    change_path = language + reverse("listings:change_detail", args=[change.pk])
+    reject = language + reverse("listings:change_reject", args=[change.pk])
+    client.force_login(moderator)
+    history_url = _href(client.get(language + LIST).content.decode(),
+                        f'{"Hanes" if language else "History"}<span class="govuk-visually-hidden">: {needing_a_wait.name}')
+
+    _change_url, page = _a_change_from_its_history(client, history_url, change_path)
+
+    assert _back_link(page) == (history_url, "Hanes" if language else "History")
+    assert _href(page, "Gweld hanes llawn" if language else "See the full history") == history_url
+    assert f'<input type="hidden" name="next" value="{html.escape(history_url)}">' in page
+    back_at_history = client.get(_back_link(page)[0]).content.decode()
+    assert _back_link(back_at_history) == (language + LIST, "Pob gwasanaeth" if language else "All services")
+    # Not approved with no reason: the page again, still leading back the same way.
+    response = client.post(reject, {"reason": "", "next": history_url})
+    assert _back_link(response.content.decode()) == (history_url, "Hanes" if language else "History")
+
+
+def test_a_change_read_from_a_history_opened_from_the_queue_leads_back_to_the_queue(
+    client, provider, moderator, service,
+):
+    change = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=16), by=provider).pending
+    assert change is not None
+    history = reverse("listings:history", args=[service.public_id])
+    queue = reverse("listings:moderation")
+    client.force_login(moderator)
+
+    _change_url, page = _a_change_from_its_history(
+        client, f"{history}?{urlencode({'next': queue})}", reverse("listings:change_detail", args=[change.pk]))
+
+    history_url, label = _back_link(page)
+    assert (history_url, label) == (f"{history}?{urlencode({'next': queue})}", "History")
+    assert _back_link(client.get(history_url).content.decode()) == (queue, "Moderation")
+
+
+def test_only_a_way_back_the_history_would_take_is_carried_from_it_to_a_change(client, provider, moderator, service):
+    change = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=16), by=provider).pending
+    assert change is not None
+    history = reverse("listings:history", args=[service.public_id])
+    change_url = reverse("listings:change_detail", args=[change.pk])
+    client.force_login(moderator)
+    for foreign in ("https://elsewhere.example/manage/", "//elsewhere.example/moderation/",
+                    "/\\elsewhere.example/manage/", "javascript:alert(1)", "/accounts/logout/"):
+        carried = f"{history}?{urlencode({'next': foreign})}"
+        page = client.get(f"{change_url}?{urlencode({'next': carried})}").content.decode()
+        assert _back_link(page) == (history, "History"), foreign
+        assert _href(page, "See the full history") == history, foreign
+        assert f'<input type="hidden" name="next" value="{history}">' in page, foreign
+    # The list's own parameters only, as the history itself keeps them.
+    carried = f"{history}?{urlencode({'next': '/manage/?q=x&evil=1&page=2'})}"
+    page = client.get(f"{change_url}?{urlencode({'next': carried})}").content.decode()
+    assert _back_link(page)[0] == f"{history}?{urlencode({'next': '/manage/?q=x&page=2'})}"
+
+
+def _language_link(page: str) -> str:
+    match = re.search(r'<a class="sm-lang__link" href="([^"]+)"', page)
+    assert match, "no language link"
+    return html.unescape(match[1])
+
+
+def test_the_other_language_of_a_refused_do_not_approve_is_the_change_page_not_a_blank_405(
+    client, provider, moderator, service,
+):
+    """A reason refused ("Do not approve" with none) is shown at the button's address, which takes only
+    POST: its Cymraeg link led to a blank 405, the change and the way back lost."""
+    change = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=16), by=provider).pending
+    assert change is not None
+    history = reverse("listings:history", args=[service.public_id])
+    change_path = reverse("listings:change_detail", args=[change.pk])
+    reject = reverse("listings:change_reject", args=[change.pk])
+    client.force_login(moderator)
+
+    page = client.post(reject, {"reason": ""}).content.decode()
+    assert _language_link(page) == f"/cy{change_path}"
+    from_history = client.post(reject, {"reason": "", "next": history}).content.decode()
+    welsh_url = _language_link(from_history)
+    assert welsh_url == f"/cy{change_path}?{urlencode({'next': history})}"
+
+    welsh = client.get(welsh_url)
+    assert welsh.status_code == 200
+    assert _back_link(welsh.content.decode()) == (f"/cy{history}", "Hanes")
+    change.refresh_from_db()
+    assert change.state == change.State.PENDING
+
+
+def test_a_change_taken_back_while_open_from_its_history_keeps_the_way_back_after_approve_or_reject(
+    client, provider, moderator, service,
+):
+    """Approving or rejecting a change its provider took back meanwhile says so on its page, whose back link
+    went to the moderation queue instead of the history it was opened from."""
+    change = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=16), by=provider).pending
+    assert change is not None
+    history = reverse("listings:history", args=[service.public_id])
+    queue = f"{reverse('listings:moderation')}"
+    history_url = f"{history}?{urlencode({'next': queue})}"
+    client.force_login(moderator)
+    _change_url, page = _a_change_from_its_history(
+        client, history_url, reverse("listings:change_detail", args=[change.pk]))
+    assert page.count(f'<input type="hidden" name="next" value="{html.escape(history_url)}">') == 2  # both forms
+    service.refresh_from_db()
+    services.service_edit(service=service, values=services.form_values_from_service(service), by=provider)
+
+    for verb, data in (("approve", {"seen_version": "0"}), ("reject", {"reason": "Say which ages."})):
+        response = client.post(reverse(f"listings:change_{verb}", args=[change.pk]), {**data, "next": history_url},
+                               follow=True)
+        page = response.content.decode()
+        assert str(services.CHANGE_WITHDRAWN) in page, verb
+        assert _back_link(page) == (history_url, "History"), verb
+    change.refresh_from_db()
+    assert change.state == change.State.WITHDRAWN
+
+
+def test_the_later_version_of_a_change_read_from_its_history_goes_back_to_that_history(
+    client, provider, moderator, service,
+):
+    """A replaced change read from the history links to the later version waiting; that page's back link went
+    to the moderation queue, not the history the moderator was reading."""
+    replaced = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=16), by=provider).pending
+    service.refresh_from_db()
+    later = services.service_edit(
+        service=service, values=services.form_values_from_service(service, age_max=15), by=provider).pending
+    assert replaced is not None and later is not None and later.pk != replaced.pk
+    history_url = f"{reverse('listings:history', args=[service.public_id])}?{urlencode({'next': LIST})}"
+    client.force_login(moderator)
+
+    _url, page = _a_change_from_its_history(client, history_url, reverse("listings:change_detail", args=[replaced.pk]))
+    later_page = client.get(_href(page, "Review the later version")).content.decode()
+
+    assert "Approve and publish" in later_page
+    assert _back_link(later_page) == (history_url, "History")

@@ -35,6 +35,21 @@ def _head_and_table(response) -> tuple[list[list[str]], list[dict[str, str]]]:
     return list(csv.reader(io.StringIO(head))), list(csv.DictReader(io.StringIO(table)))
 
 
+def _four_downloads(client, wales_areas, prefix: str, gaps_query: dict) -> dict:
+    """The gaps, headlines, unmet and trends files on 1 August 2025: a service in Cardiff, a
+    snapshot from July and a quarter's unmet searches, so each file has rows."""
+    with time_machine.travel(date(2025, 8, 1)):
+        ServiceFactory(coverage=[wales_areas[CARDIFF]], wait_weeks=3)
+        snapshot_take(taken_on=date(2025, 7, 1))
+        UnmetSearchCount.objects.create(month=date(2025, 4, 1), lad_code=CARDIFF, reason="no_service", count=7)
+        return {
+            "gaps": client.get(f"{prefix}/gaps/data.csv", gaps_query),
+            "headlines": client.get(f"{prefix}/gaps/headlines/data.csv"),
+            "unmet": client.get(f"{prefix}/gaps/unmet/data.csv", {"quarter": "2025-Q2"}),
+            "trends": client.get(f"{prefix}/gaps/trends/data.csv"),
+        }
+
+
 @pytest.fixture
 def feed_board(wales_areas):
     """A board named by an imported feed with a formula, over Conwy; a service there."""
@@ -65,16 +80,8 @@ def test_a_region_named_by_a_feed_reaches_the_csvs_preamble_as_text_not_a_formul
 
 @pytest.mark.parametrize(("prefix", "marker"), [("", ""), ("/cy", "-cy")])
 def test_each_file_is_named_for_what_it_holds_when_and_in_which_language(client, wales_areas, prefix, marker):
-    with time_machine.travel(date(2025, 8, 1)):
-        ServiceFactory(coverage=[wales_areas[CARDIFF]], wait_weeks=3)
-        snapshot_take(taken_on=date(2025, 7, 1))
-        UnmetSearchCount.objects.create(month=date(2025, 4, 1), lad_code=CARDIFF, reason="no_service", count=7)
-        names = [
-            client.get(f"{prefix}/gaps/data.csv", {"view": "health_board"})["Content-Disposition"],
-            client.get(f"{prefix}/gaps/headlines/data.csv")["Content-Disposition"],
-            client.get(f"{prefix}/gaps/unmet/data.csv", {"quarter": "2025-Q2"})["Content-Disposition"],
-            client.get(f"{prefix}/gaps/trends/data.csv")["Content-Disposition"],
-        ]
+    downloads = _four_downloads(client, wales_areas, prefix, {"view": "health_board"})
+    names = [response["Content-Disposition"] for response in downloads.values()]
     # The gaps and headlines figures are the directory's on the day it last changed.
     assert names == [f'attachment; filename="{name}{marker}.csv"' for name in (
         "servicemap-gaps-all-health_board-2025-08-01", "servicemap-headlines-wales-2025-08-01",
@@ -98,16 +105,7 @@ def test_need_is_a_whole_number_of_children(client, wales_areas, need, blaenau_g
 
 @pytest.mark.parametrize(("prefix", "heading"), [("", "Columns"), ("/cy", "Colofnau")])
 def test_every_files_columns_are_explained_above_it_in_its_language(client, wales_areas, prefix, heading):
-    with time_machine.travel(date(2025, 8, 1)):
-        ServiceFactory(coverage=[wales_areas[CARDIFF]], wait_weeks=3)
-        snapshot_take(taken_on=date(2025, 7, 1))
-        UnmetSearchCount.objects.create(month=date(2025, 4, 1), lad_code=CARDIFF, reason="no_service", count=7)
-        downloads = {
-            "gaps": client.get(f"{prefix}/gaps/data.csv", {"need": "prevalence"}),
-            "headlines": client.get(f"{prefix}/gaps/headlines/data.csv"),
-            "unmet": client.get(f"{prefix}/gaps/unmet/data.csv", {"quarter": "2025-Q2"}),
-            "trends": client.get(f"{prefix}/gaps/trends/data.csv"),
-        }
+    downloads = _four_downloads(client, wales_areas, prefix, {"need": "prevalence"})
     english = {}
     for name, response in downloads.items():
         head, rows = _head_and_table(response)

@@ -3,8 +3,8 @@ language and state (`template_pieces`), filled per request.
 
 Rendering the two templates cost more than the rest of a search page asked again (whose results
 come from `search_cache`): a few hundred template nodes, URL reversals and translations, the same
-on every page but for a few values: the CSP nonce, the results, the page title, the
-shortlist's count and the link to the page in the other language.
+on every page but for a few values: the CSP nonce, the date and address a printed page shows,
+the results, the page title, the shortlist's count and the link to the page in the other language.
 
 The state the pieces are built for (language, URLs, path, sample data banner, count shown or not)
 covers everything the templates decide on for an anonymous visitor with no messages. Pages with
@@ -30,11 +30,11 @@ from django.utils.translation import get_language, get_language_bidi
 
 from directory import template_pieces
 from directory.bilingual import url_in_language
-from directory.context_processors import sample_data_loaded
+from directory.context_processors import print_address, print_date, sample_data_loaded
 
 TEMPLATE = "directory/search.html"
 # The per-request values, in the order `render_search` gives them.
-SLOTS = ("nonce", "results", "title", "count", "switch")
+SLOTS = ("nonce", "date", "address", "results", "title", "count", "switch")
 OTHER_LANGUAGE = {"cy": "en"}  # any other page language links to Welsh (language_switcher.html)
 
 
@@ -48,6 +48,7 @@ def _build(template, *, path: str, sample_data: bool, counted: bool) -> tuple[st
         "request": stand_in, "user": AnonymousUser(), "messages": [], "LANGUAGES": settings.LANGUAGES,
         "LANGUAGE_CODE": language, "LANGUAGE_BIDI": get_language_bidi(),
         "sample_data_loaded": sample_data, "shortlist_count": marks["count"] if counted else 0,
+        "print_date": marks["date"], "print_address": marks["address"],
         "search_title": marks["title"], "results_html": mark_safe(marks["results"]),
     })
     # The link to the other language (the stand-in's path and query, translated): all of it is the slot.
@@ -99,7 +100,8 @@ def render_search(
     # Bytes throughout: the results stay as the cache holds them (search_cache says why).
     return HttpResponse(frame.join((
         # django-csp's lazy nonce: reading it puts it in the response's header, as the template does.
-        conditional_escape(getattr(request, "csp_nonce", "")).encode(), results_html,
+        conditional_escape(getattr(request, "csp_nonce", "")).encode(),
+        conditional_escape(print_date()).encode(), conditional_escape(print_address(request)).encode(), results_html,
         conditional_escape(title).encode(), conditional_escape(formats.localize(shortlist_count)).encode(),
         conditional_escape(_switch_link(request)).encode(),
     )))

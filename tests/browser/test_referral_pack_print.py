@@ -81,3 +81,28 @@ def test_a_printed_link_whose_text_is_its_address_prints_it_once(browser, live_s
         assert service.organisation.website in website.evaluate(after)
     finally:
         page.context.close()
+
+
+def test_the_printed_pack_says_once_when_it_was_printed_and_each_wait_tag_is_one_line(browser, live_server):
+    """Every printed page says where and when it was printed (base.html); the pack says so under its
+    heading already, and said it twice. A Welsh wait's tag ("Yn derbyn atgyfeiriadau") took two
+    lines, its wait beside the second."""
+    from playwright.sync_api import expect
+
+    from directory.models import Service
+
+    services = list(Service.objects.published().filter(status="active").order_by("name")[:5])
+    page = new_page(browser, DESKTOP)
+    try:
+        ids = ",".join(str(s.public_id) for s in services)
+        assert page.goto(f"{live_server.url}/cy/shortlist/?ids={ids}").status == 200
+        page.emulate_media(media="print")
+        printed = page.get_by_text("Argraffwyd o servicemap ar")
+        expect(printed).to_have_count(1)
+        expect(printed).to_be_visible()
+        tag = page.locator(".sm-pack-item .govuk-tag", has_text="Yn derbyn atgyfeiriadau").first
+        lines = tag.evaluate("""el => { const range = document.createRange(); range.selectNodeContents(el);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size }""")
+        assert lines == 1
+    finally:
+        page.context.close()

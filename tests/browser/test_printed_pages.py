@@ -1,0 +1,108 @@
+"""Pages printed, or saved as PDF, for a case meeting or a board paper (print media in chromium): each
+says where and when it was printed; the gaps map is printed whole; an address is printed after a link
+only where it is news."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, DESKTOP, new_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
+
+SITE = "https://directory.example.org"
+# A4 less Chromium's default margins (0.4 in each side), in CSS pixels (96 an inch): what a page is
+# laid out in when printed.
+A4_PAGE = {"width": 718, "height": 1047}
+AFTER = "el => getComputedStyle(el, '::after').content"
+
+
+def _today(language: str) -> str:
+    from django.utils import formats, timezone, translation
+
+    with translation.override(language):
+        return formats.date_format(timezone.localdate(), "j F Y")
+
+
+def _first_service_path() -> str:
+    from directory.models import Service
+
+    return f"/services/{Service.objects.published().order_by('name').first().public_id}/"
+
+
+@pytest.mark.parametrize(("path", "language"), [
+    ("service", "en"), ("/gaps/area/W06000023/", "cy"), ("/gaps/?view=health_board", "en"),
+    ("/gaps/unmet/", "cy"), ("/about-the-data/", "en"), ("/search/?la=W06000023&age=9", "cy"),
+])
+def test_a_printed_page_says_where_and_when_it_was_printed(browser, live_server, settings, path, language):
+    """With the header left off the paper, a printed page named neither the site, nor when it was
+    printed, nor where to find it again: a gaps page in a board paper, a service's page in a case file."""
+    from playwright.sync_api import expect
+
+    settings.SITE_URL = SITE
+    if path == "service":
+        path = _first_service_path()
+    prefix = "/cy" if language == "cy" else ""
+    page = new_page(browser, DESKTOP)
+    try:
+        days = {_today(language)}
+        assert page.goto(f"{live_server.url}{prefix}{path}").status == 200
+        days.add(_today(language))  # the page was made on one of them (just before midnight)
+        source = page.locator(".sm-print-source")
+        expect(source).to_be_hidden()  # on screen, the header says it
+        page.emulate_media(media="print")
+        expect(source).to_be_visible()
+        printed = "Argraffwyd o servicemap ar" if language == "cy" else "Printed from servicemap on"
+        assert source.inner_text() in {f"{printed} {day}: {SITE}{prefix}{path}" for day in days}, source.inner_text()
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_printed_gaps_map_is_at_least_as_big_as_any_screen_drew_it(browser, live_server, language):
+    """Leaflet draws the map for its box on screen and not again for paper. The box was two-thirds
+    of the paper's width, narrower than on a desktop screen, and the east of Wales was cut off at its
+    edge. On paper it is at least as big as the widest screen's, and still clear of its key."""
+    prefix = "/cy" if language == "cy" else ""
+    size = "() => { const m = document.querySelector('.sm-gaps-map .folium-map'); return [m.clientWidth, m.clientHeight] }"
+    screen = new_page(browser, DESKTOP)  # the map's box is widest from here up (the page's 960 px)
+    try:
+        assert screen.goto(f"{live_server.url}{prefix}/gaps/").status == 200
+        drawn = screen.evaluate(size)
+    finally:
+        screen.context.close()
+
+    page = new_page(browser, A4_PAGE)
+    try:
+        page.emulate_media(media="print")
+        assert page.goto(f"{live_server.url}{prefix}/gaps/").status == 200
+        (ARTIFACTS / "print").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "print" / f"gaps-map-{language}.png"))
+        printed = page.evaluate(size)
+        assert printed[0] >= drawn[0] and printed[1] >= drawn[1], (printed, drawn)
+        shown = page.locator(".sm-gaps-map").bounding_box()  # as printed (smaller), on the paper
+        key = page.locator(".sm-legend").bounding_box()
+        assert shown["x"] + shown["width"] <= min(key["x"], A4_PAGE["width"])
+    finally:
+        page.context.close()
+
+
+def test_a_printed_link_prints_its_address_only_where_the_paper_needs_it(browser, live_server):
+    """About the data: the boundaries' link reads as its own address (github.com/…), which was printed
+    again after it; the licence's link ("CC BY 4.0") still prints its address. The gaps map's credit
+    printed Leaflet's address in the map's corner."""
+    page = new_page(browser, DESKTOP)
+    try:
+        assert page.goto(f"{live_server.url}/about-the-data/").status == 200
+        page.emulate_media(media="print")
+        repository = page.get_by_role("link", name="github.com/martinjc/UK-GeoJSON")
+        assert repository.evaluate(AFTER) == "none"
+        licence = page.get_by_role("link", name="CC BY 4.0")
+        assert "https://creativecommons.org/licenses/by/4.0/" in licence.evaluate(AFTER)
+
+        assert page.goto(f"{live_server.url}/gaps/").status == 200
+        credit = page.locator(".leaflet-control-attribution a[href^='http']").first
+        assert credit.is_visible()
+        assert credit.evaluate(AFTER) == "none"
+    finally:
+        page.context.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import new_page
+from tests.browser.conftest import new_page, sign_in
 from tests.browser.test_accessibility import TOO_WIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
@@ -51,6 +51,52 @@ def test_with_200_percent_text_no_page_scrolls_sideways_on_a_320_px_phone(browse
         page.goto(f"{live_server.url}{prefix}/services/{service.public_id}/")
         box = page.locator(".sm-table-wrap:has(table)").first
         assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
+    finally:
+        page.context.close()
+
+
+@pytest.fixture(scope="module")
+def waiting_change(service):
+    """A change to {service} waiting for approval, sent by its provider, and a moderator to see it."""
+    from directory.accounts.services import moderator_create
+    from directory.listings import services
+    from tests.factories import MembershipFactory, UserFactory
+
+    provider = UserFactory(username="large-text-provider@example.org", email="large-text-provider@example.org")
+    MembershipFactory(user=provider, organisation=service.organisation)
+    moderator = moderator_create(email="large-text-mod@example.org", password="a-long-test-password").user
+    values = services.form_values_from_service(service, status="paused")
+    change = services.service_edit(service=service, values=values, by=provider).pending
+    assert change is not None
+    return {"change": change, "moderator": moderator}
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_with_200_percent_text_no_moderation_page_scrolls_sideways_on_a_320_px_phone(
+        browser, live_server, service, waiting_change, language):
+    # The queue's table of changes waiting for approval, in no box of its own, pushed the page 73 px
+    # sideways (290 px in Welsh; 12 px at the usual text size); the service's history by 126 px
+    # (173 px), with its table in a box that scrolls: each change's link holds words for screen
+    # readers, drawn beyond the screen's edge and held by no box.
+    page = _phone(browser, 32)
+    sign_in(page, live_server, waiting_change["moderator"])
+    try:
+        prefix = "/cy" if language == "cy" else ""
+        too_wide = {}
+        change = waiting_change["change"].pk
+        for path in ("/moderation/", f"/moderation/changes/{change}/", f"/manage/services/{service.public_id}/history/"):
+            assert page.goto(live_server.url + prefix + path).status == 200
+            if path != f"/moderation/changes/{change}/":  # the page lists the change
+                assert page.locator(f"main table a[href^='{prefix}/moderation/changes/{change}/']").count() == 1, path
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            if overflow > 0:
+                too_wide[path] = overflow
+        assert not too_wide, f"sideways scrolling at 320 px with 200% text: {too_wide}"
+        # The queue's table scrolls in a box of its own that the keyboard can reach, named by its heading.
+        page.goto(f"{live_server.url}{prefix}/moderation/")
+        box = page.locator(".sm-table-wrap:has(a[href*='/moderation/changes/'])")
+        assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
+        assert box.get_attribute("aria-labelledby") == "changes"
     finally:
         page.context.close()
 
@@ -165,3 +211,4 @@ def test_a_sort_separator_stays_beside_the_choice_before_it(browser, live_server
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     finally:
         page.context.close()
+

@@ -212,3 +212,37 @@ def test_a_sort_separator_stays_beside_the_choice_before_it(browser, live_server
     finally:
         page.context.close()
 
+
+# Each table wider than its box, scrolled to its end: whether the last cell of its first full row is
+# drawn there, or is under the column kept in view (position: sticky) beside the figures.
+LAST_COLUMN_SEEN = r"""() => [...document.querySelectorAll('.sm-table-wrap')]
+  .filter(wrap => wrap.scrollWidth > wrap.clientWidth).map(wrap => {
+    const rows = [...wrap.querySelectorAll('tbody tr')];
+    const widest = Math.max(...rows.map(row => row.cells.length));
+    const cell = rows.find(row => row.cells.length === widest).lastElementChild;
+    wrap.scrollLeft = wrap.scrollWidth;
+    window.scrollBy(0, cell.getBoundingClientRect().top - innerHeight / 2);
+    const box = cell.getBoundingClientRect();
+    const drawn = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    return {table: wrap.querySelector('caption, th').textContent.trim().slice(0, 40), seen: cell.contains(drawn)};
+  })"""
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_with_200_percent_text_a_wide_tables_last_figures_can_be_scrolled_into_view_on_a_320_px_phone(
+        browser, live_server, language):
+    # The column of area names kept in view as the figures scroll was, with the text at 200%, as wide
+    # as the table's box or wider (324 px in 290): every figure scrolled under it, out of sight.
+    page = _phone(browser, 32)
+    try:
+        prefix = "/cy" if language == "cy" else ""
+        hidden = {}
+        for path in ("/gaps/", "/gaps/headlines/", f"/gaps/area/{POWYS}/"):
+            assert page.goto(live_server.url + prefix + path).status == 200
+            tables = page.evaluate(LAST_COLUMN_SEEN)
+            assert tables, f"{path}: no table wider than its box, so this tests nothing"
+            if unseen := [table["table"] for table in tables if not table["seen"]]:
+                hidden[path] = unseen
+        assert not hidden, f"the last column hidden under the first at 320 px with 200% text: {hidden}"
+    finally:
+        page.context.close()

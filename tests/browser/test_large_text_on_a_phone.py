@@ -166,28 +166,33 @@ def test_with_200_percent_text_on_a_360_px_phone_no_title_label_or_tag_breaks_a_
         page.context.close()
 
 
-# The sort's choices as laid out: each one's box, its item's (the choice and the "·" drawn after it)
-# and what is drawn after it; and the text of the whole control.
+# The sort's choices as laid out: each one's box, its item's (the choice and a "·" drawn beside it)
+# and what is drawn before and after it; the text of the whole control and the left edge it clips its content at.
 SORT_CHOICES = r"""() => {
-  const nav = document.querySelector('.sm-sort');
+  const nav = document.querySelector('.sm-sort'), box = nav.getBoundingClientRect();
   return {
     text: nav.textContent,
-    left: nav.getBoundingClientRect().left,
+    left: box.left + parseFloat(getComputedStyle(nav).paddingLeft),
+    clip: getComputedStyle(nav).overflowX === 'hidden' ? box.left : -Infinity,
     items: [...nav.querySelectorAll('li')].map(item => {
       const choice = item.firstElementChild.getBoundingClientRect(), box = item.getBoundingClientRect();
-      return {label: item.textContent, after: getComputedStyle(item, '::after').content,
+      return {label: item.textContent, before: getComputedStyle(item, '::before').content,
+              after: getComputedStyle(item, '::after').content,
               choice: {top: choice.top, bottom: choice.bottom, left: choice.left, right: choice.right},
-              item: {top: box.top, bottom: box.bottom, right: box.right}};
+              item: {top: box.top, bottom: box.bottom, left: box.left, right: box.right}};
     }),
   };
 }"""
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
-@pytest.mark.parametrize(("text_size", "viewport"), [(16, PHONE_360), (24, {"width": 700, "height": 900}), (32, PHONE_320)])
-def test_a_sort_separator_stays_beside_the_choice_before_it(browser, live_server, language, text_size, viewport):
+@pytest.mark.parametrize(("text_size", "viewport"), [
+    (16, PHONE_320), (16, PHONE_360), (24, {"width": 700, "height": 900}), (32, PHONE_320)])
+def test_a_sort_separator_is_only_ever_drawn_between_two_choices_on_one_line(
+        browser, live_server, language, text_size, viewport):
     # " · " written between the links (each an inline-block on a phone, which a line may break either
     # side of) ended lines, began them ("· Yr agosaf"), and at 320 px with 200% text stood alone on one.
+    # Drawn after each choice, it still ended a line on a phone ("Yr un sy'n cyfateb orau ·").
     page = _phone(browser, text_size, viewport)
     try:
         prefix = "/cy" if language == "cy" else ""
@@ -197,17 +202,30 @@ def test_a_sort_separator_stays_beside_the_choice_before_it(browser, live_server
         snapshot = page.locator(".sm-sort").aria_snapshot()  # what a screen reader is given
         assert "- list:" in snapshot and snapshot.count("- listitem:") == 3 and "·" not in snapshot, snapshot
         items = sort["items"]
-        assert len(items) == 3 and items[-1]["after"] == "none"
+        assert len(items) == 3
         if text_size == 32:
             # Text made larger on a narrow screen: one choice a line, nothing between them.
-            assert all(item["after"] == "none" and item["choice"]["left"] == sort["left"] for item in items)
+            assert all(item["before"] == item["after"] == "none" and item["choice"]["left"] == sort["left"] for item in items)
             assert items[0]["item"]["bottom"] <= items[1]["item"]["top"] and items[1]["item"]["bottom"] <= items[2]["item"]["top"]
         else:
-            for item in items[:-1]:
-                assert "·" in item["after"], item
-                # Drawn on its choice's line, just after it: the item is no taller than the choice.
-                assert item["item"]["top"] == item["choice"]["top"] and item["item"]["bottom"] == item["choice"]["bottom"], item
-                assert 0 < item["item"]["right"] - item["choice"]["right"] < text_size, item
+            # Each "·" drawn (the middle of its slot beside its choice) and the line it is on.
+            dots = [((item["item"]["left"] + item["choice"]["left"]) / 2, item["choice"]["top"])
+                    for item in items if "·" in item["before"]]
+            dots += [((item["choice"]["right"] + item["item"]["right"]) / 2, item["choice"]["top"])
+                     for item in items if "·" in item["after"]]
+            assert len(dots) == 2, items
+            choices = [item["choice"] for item in items]
+            seen = [(x, top) for x, top in dots if x > sort["clip"] - 2]  # not out of sight, left of the box
+            for x, top in seen:
+                assert any(c["top"] == top and c["right"] < x for c in choices), f"a line begins with a '·': {items}"
+                assert any(c["top"] == top and c["left"] > x for c in choices), f"a line ends with a '·': {items}"
+            # Two choices side by side on a line have a "·" between them.
+            for before, after in zip(choices, choices[1:], strict=False):
+                if after["top"] == before["top"]:
+                    assert any(before["right"] < x < after["left"] for x, _ in seen), items
+            lines = len({c["top"] for c in choices})
+            if viewport == PHONE_320 and language == "cy":
+                assert lines > 1, "the choices fit on one line, so this tests no line's start or end"
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     finally:
         page.context.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import new_page
+from tests.browser.conftest import new_page, sign_in
 from tests.browser.test_accessibility import TOO_WIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
@@ -51,6 +51,52 @@ def test_with_200_percent_text_no_page_scrolls_sideways_on_a_320_px_phone(browse
         page.goto(f"{live_server.url}{prefix}/services/{service.public_id}/")
         box = page.locator(".sm-table-wrap:has(table)").first
         assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
+    finally:
+        page.context.close()
+
+
+@pytest.fixture(scope="module")
+def waiting_change(service):
+    """A change to {service} waiting for approval, sent by its provider, and a moderator to see it."""
+    from directory.accounts.services import moderator_create
+    from directory.listings import services
+    from tests.factories import MembershipFactory, UserFactory
+
+    provider = UserFactory(username="large-text-provider@example.org", email="large-text-provider@example.org")
+    MembershipFactory(user=provider, organisation=service.organisation)
+    moderator = moderator_create(email="large-text-mod@example.org", password="a-long-test-password").user
+    values = services.form_values_from_service(service, status="paused")
+    change = services.service_edit(service=service, values=values, by=provider).pending
+    assert change is not None
+    return {"change": change, "moderator": moderator}
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_with_200_percent_text_no_moderation_page_scrolls_sideways_on_a_320_px_phone(
+        browser, live_server, service, waiting_change, language):
+    # The queue's table of changes waiting for approval, in no box of its own, pushed the page 73 px
+    # sideways (290 px in Welsh; 12 px at the usual text size); the service's history by 126 px
+    # (173 px), with its table in a box that scrolls: each change's link holds words for screen
+    # readers, drawn beyond the screen's edge and held by no box.
+    page = _phone(browser, 32)
+    sign_in(page, live_server, waiting_change["moderator"])
+    try:
+        prefix = "/cy" if language == "cy" else ""
+        too_wide = {}
+        change = waiting_change["change"].pk
+        for path in ("/moderation/", f"/moderation/changes/{change}/", f"/manage/services/{service.public_id}/history/"):
+            assert page.goto(live_server.url + prefix + path).status == 200
+            if path != f"/moderation/changes/{change}/":  # the page lists the change
+                assert page.locator(f"main table a[href^='{prefix}/moderation/changes/{change}/']").count() == 1, path
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            if overflow > 0:
+                too_wide[path] = overflow
+        assert not too_wide, f"sideways scrolling at 320 px with 200% text: {too_wide}"
+        # The queue's table scrolls in a box of its own that the keyboard can reach, named by its heading.
+        page.goto(f"{live_server.url}{prefix}/moderation/")
+        box = page.locator(".sm-table-wrap:has(a[href*='/moderation/changes/'])")
+        assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
+        assert box.get_attribute("aria-labelledby") == "changes"
     finally:
         page.context.close()
 
@@ -120,28 +166,33 @@ def test_with_200_percent_text_on_a_360_px_phone_no_title_label_or_tag_breaks_a_
         page.context.close()
 
 
-# The sort's choices as laid out: each one's box, its item's (the choice and the "·" drawn after it)
-# and what is drawn after it; and the text of the whole control.
+# The sort's choices as laid out: each one's box, its item's (the choice and a "·" drawn beside it)
+# and what is drawn before and after it; the text of the whole control and the left edge it clips its content at.
 SORT_CHOICES = r"""() => {
-  const nav = document.querySelector('.sm-sort');
+  const nav = document.querySelector('.sm-sort'), box = nav.getBoundingClientRect();
   return {
     text: nav.textContent,
-    left: nav.getBoundingClientRect().left,
+    left: box.left + parseFloat(getComputedStyle(nav).paddingLeft),
+    clip: getComputedStyle(nav).overflowX === 'hidden' ? box.left : -Infinity,
     items: [...nav.querySelectorAll('li')].map(item => {
       const choice = item.firstElementChild.getBoundingClientRect(), box = item.getBoundingClientRect();
-      return {label: item.textContent, after: getComputedStyle(item, '::after').content,
+      return {label: item.textContent, before: getComputedStyle(item, '::before').content,
+              after: getComputedStyle(item, '::after').content,
               choice: {top: choice.top, bottom: choice.bottom, left: choice.left, right: choice.right},
-              item: {top: box.top, bottom: box.bottom, right: box.right}};
+              item: {top: box.top, bottom: box.bottom, left: box.left, right: box.right}};
     }),
   };
 }"""
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
-@pytest.mark.parametrize(("text_size", "viewport"), [(16, PHONE_360), (24, {"width": 700, "height": 900}), (32, PHONE_320)])
-def test_a_sort_separator_stays_beside_the_choice_before_it(browser, live_server, language, text_size, viewport):
+@pytest.mark.parametrize(("text_size", "viewport"), [
+    (16, PHONE_320), (16, PHONE_360), (24, {"width": 700, "height": 900}), (32, PHONE_320)])
+def test_a_sort_separator_is_only_ever_drawn_between_two_choices_on_one_line(
+        browser, live_server, language, text_size, viewport):
     # " · " written between the links (each an inline-block on a phone, which a line may break either
     # side of) ended lines, began them ("· Yr agosaf"), and at 320 px with 200% text stood alone on one.
+    # Drawn after each choice, it still ended a line on a phone ("Yr un sy'n cyfateb orau ·").
     page = _phone(browser, text_size, viewport)
     try:
         prefix = "/cy" if language == "cy" else ""
@@ -151,17 +202,65 @@ def test_a_sort_separator_stays_beside_the_choice_before_it(browser, live_server
         snapshot = page.locator(".sm-sort").aria_snapshot()  # what a screen reader is given
         assert "- list:" in snapshot and snapshot.count("- listitem:") == 3 and "·" not in snapshot, snapshot
         items = sort["items"]
-        assert len(items) == 3 and items[-1]["after"] == "none"
+        assert len(items) == 3
         if text_size == 32:
             # Text made larger on a narrow screen: one choice a line, nothing between them.
-            assert all(item["after"] == "none" and item["choice"]["left"] == sort["left"] for item in items)
+            assert all(item["before"] == item["after"] == "none" and item["choice"]["left"] == sort["left"] for item in items)
             assert items[0]["item"]["bottom"] <= items[1]["item"]["top"] and items[1]["item"]["bottom"] <= items[2]["item"]["top"]
         else:
-            for item in items[:-1]:
-                assert "·" in item["after"], item
-                # Drawn on its choice's line, just after it: the item is no taller than the choice.
-                assert item["item"]["top"] == item["choice"]["top"] and item["item"]["bottom"] == item["choice"]["bottom"], item
-                assert 0 < item["item"]["right"] - item["choice"]["right"] < text_size, item
+            # Each "·" drawn (the middle of its slot beside its choice) and the line it is on.
+            dots = [((item["item"]["left"] + item["choice"]["left"]) / 2, item["choice"]["top"])
+                    for item in items if "·" in item["before"]]
+            dots += [((item["choice"]["right"] + item["item"]["right"]) / 2, item["choice"]["top"])
+                     for item in items if "·" in item["after"]]
+            assert len(dots) == 2, items
+            choices = [item["choice"] for item in items]
+            seen = [(x, top) for x, top in dots if x > sort["clip"] - 2]  # not out of sight, left of the box
+            for x, top in seen:
+                assert any(c["top"] == top and c["right"] < x for c in choices), f"a line begins with a '·': {items}"
+                assert any(c["top"] == top and c["left"] > x for c in choices), f"a line ends with a '·': {items}"
+            # Two choices side by side on a line have a "·" between them.
+            for before, after in zip(choices, choices[1:], strict=False):
+                if after["top"] == before["top"]:
+                    assert any(before["right"] < x < after["left"] for x, _ in seen), items
+            lines = len({c["top"] for c in choices})
+            if viewport == PHONE_320 and language == "cy":
+                assert lines > 1, "the choices fit on one line, so this tests no line's start or end"
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    finally:
+        page.context.close()
+
+
+# Each table wider than its box, scrolled to its end: whether the last cell of its first full row is
+# drawn there, or is under the column kept in view (position: sticky) beside the figures.
+LAST_COLUMN_SEEN = r"""() => [...document.querySelectorAll('.sm-table-wrap')]
+  .filter(wrap => wrap.scrollWidth > wrap.clientWidth).map(wrap => {
+    const rows = [...wrap.querySelectorAll('tbody tr')];
+    const widest = Math.max(...rows.map(row => row.cells.length));
+    const cell = rows.find(row => row.cells.length === widest).lastElementChild;
+    wrap.scrollLeft = wrap.scrollWidth;
+    window.scrollBy(0, cell.getBoundingClientRect().top - innerHeight / 2);
+    const box = cell.getBoundingClientRect();
+    const drawn = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    return {table: wrap.querySelector('caption, th').textContent.trim().slice(0, 40), seen: cell.contains(drawn)};
+  })"""
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_with_200_percent_text_a_wide_tables_last_figures_can_be_scrolled_into_view_on_a_320_px_phone(
+        browser, live_server, language):
+    # The column of area names kept in view as the figures scroll was, with the text at 200%, as wide
+    # as the table's box or wider (324 px in 290): every figure scrolled under it, out of sight.
+    page = _phone(browser, 32)
+    try:
+        prefix = "/cy" if language == "cy" else ""
+        hidden = {}
+        for path in ("/gaps/", "/gaps/headlines/", f"/gaps/area/{POWYS}/"):
+            assert page.goto(live_server.url + prefix + path).status == 200
+            tables = page.evaluate(LAST_COLUMN_SEEN)
+            assert tables, f"{path}: no table wider than its box, so this tests nothing"
+            if unseen := [table["table"] for table in tables if not table["seen"]]:
+                hidden[path] = unseen
+        assert not hidden, f"the last column hidden under the first at 320 px with 200% text: {hidden}"
     finally:
         page.context.close()

@@ -1,0 +1,122 @@
+"""Reflow (WCAG 1.4.10): every page at 320 CSS px wide, as a 1280 px screen at 400% zoom, in English
+and in Welsh, with something in each list (a change waiting for approval, a problem report, an
+invitation). Nothing scrolls the page sideways; a table wider than the screen scrolls in a box of
+its own, and a map is a map.
+
+test_accessibility.py checks its pages at 320 px too, but laid out first at 1280 px and with the
+moderation queue empty; this loads each page at 320 px, as a phone does. 200% text on a phone:
+test_large_text_on_a_phone.py; long Welsh words at 360 px: test_welsh_phone_layout.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import new_page, sign_in
+from tests.browser.test_accessibility import TOO_WIDE
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
+
+PHONE_320 = {"width": 320, "height": 640}
+POWYS = "W06000023"
+SEARCH = f"la={POWYS}&age=9&abuse_form=intra_familial&audience=parent_carer&no_disclosure=on"
+
+
+@pytest.fixture(scope="module")
+def listed():
+    """A provider of a Powys service, with a change of theirs waiting for a moderator, a problem
+    report on it, and an invitation not yet accepted."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from directory.accounts.services import invitation_token, moderator_create
+    from directory.listings import services
+    from directory.models import Service
+    from tests.factories import InvitationFactory, MembershipFactory, ProblemReportFactory, UserFactory
+
+    service, other = Service.objects.published().filter(coverage_areas__code=POWYS).order_by("name")[:2]
+    provider = UserFactory(username="reflow-provider@example.org", email="reflow-provider@example.org")
+    MembershipFactory(user=provider, organisation=service.organisation)
+    moderator = moderator_create(email="reflow-mod@example.org", password="a-long-test-password").user
+    moderator.is_staff = True  # the CSV bulk update is for staff moderators for now (see README)
+    moderator.save(update_fields=["is_staff"])
+    values = services.form_values_from_service(service, status="paused", eligibility="Lives in Powys, aged 5 to 17")
+    change = services.service_edit(service=service, values=values, by=provider).pending
+    assert change is not None, "the criteria change waits for a moderator"
+    ProblemReportFactory(service=service, reason="closed", comment="The phone number has changed since last month")
+    invitation = InvitationFactory(organisation=other.organisation, invited_by=moderator)
+    forgot = UserFactory(username="reflow-forgot@example.org")  # not signed in here, so its link stays good
+    return {"service": service.public_id, "other": other.public_id, "change": change.pk,
+            "provider": provider, "moderator": moderator,
+            "invitation": reverse("accounts:accept_invitation", kwargs={"token": invitation_token(invitation)}),
+            "password_reset": reverse("accounts:password_reset_confirm", kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(forgot.pk)),
+                "token": default_token_generator.make_token(forgot)})}
+
+
+def _paths(listed) -> list[tuple[str, str | None]]:
+    service, other, change = listed["service"], listed["other"], listed["change"]
+    return [
+        ("/", None),
+        ("/search/", None),
+        (f"/search/?{SEARCH}", None),
+        (f"/search/?{SEARCH}&view=map", None),
+        ("/search/?postcode=ZZ9&age=nine", None),
+        (f"/services/{service}/", None),
+        (f"/services/{service}/report/", None),
+        (f"/shortlist/?ids={service},{other}", None),
+        ("/shortlist/", None),
+        ("/services/?letter=p", None),
+        ("/gaps/", None),
+        ("/gaps/?view=safeguarding_region", None),
+        (f"/gaps/area/{POWYS}/", None),
+        ("/gaps/headlines/", None),
+        ("/gaps/unmet/", None),
+        ("/gaps/trends/", None),
+        ("/about-the-data/", None),
+        ("/accessibility/", None),
+        ("/privacy/", None),
+        ("/cookies/", None),
+        ("/services/00000000-0000-4000-8000-000000000000/", None),
+        ("/accounts/login/", None),
+        ("/accounts/password-reset/", None),
+        (listed["password_reset"], None),  # goes on to the page to choose a password
+        (listed["invitation"], None),
+        ("/manage/", "provider"),
+        (f"/manage/services/{service}/edit/", "provider"),
+        (f"/manage/services/{service}/wait/", "provider"),
+        (f"/manage/services/{service}/locations/", "provider"),
+        (f"/manage/services/{service}/locations/add/", "provider"),
+        (f"/manage/services/{service}/history/", "provider"),
+        ("/moderation/", "moderator"),
+        (f"/moderation/changes/{change}/", "moderator"),
+        ("/manage/?q=powys", "moderator"),
+        (f"/manage/services/{other}/history/", "moderator"),
+        ("/accounts/invite/", "moderator"),
+        ("/moderation/waits/", "moderator"),
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_no_page_scrolls_sideways_at_320_px(browser, live_server, listed, language):
+    pages = {None: new_page(browser, PHONE_320)}
+    for role in ("provider", "moderator"):
+        pages[role] = new_page(browser, PHONE_320)
+        sign_in(pages[role], live_server, listed[role])
+    try:
+        prefix = "/cy" if language == "cy" else ""
+        too_wide = {}
+        for path, role in _paths(listed):
+            page = pages[role]
+            response = page.goto(live_server.url + prefix + path)
+            assert response.status in (200, 400, 404), path
+            assert page.evaluate("document.documentElement.lang") == language
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 0:
+                too_wide[path] = (overflow, page.evaluate(TOO_WIDE))
+        assert not too_wide, f"sideways scrolling at 320 px: {too_wide}"
+    finally:
+        for page in pages.values():
+            page.context.close()

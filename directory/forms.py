@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,8 @@ WAIT_INVALID = _("Enter the longest acceptable wait as a whole number of weeks, 
 WAIT_RANGE = _("The longest acceptable wait must be between 0 and 520 weeks")
 UNKNOWN_CHOICE = _("“%(value)s” is not one of the options. Choose from the list.")
 UNKNOWN_LA = _("Choose a local authority from the list")
+# The heading the form puts its yes/no fields under (search_form.html).
+SITUATION = _("The child's situation")
 
 
 def _multi(label, choices) -> forms.MultipleChoiceField:
@@ -275,6 +278,38 @@ class SearchForm(forms.Form):
             "referrer": data.get("referrer") or "",
             "sort": data.get("sort") or SORT_BEST,
         }
+
+    def searched_for(self) -> list[tuple[str, str]]:
+        """What was searched for besides the place, in words: (the field's label, what was chosen),
+        in the form's order (call only when valid). For the results on paper, where the form beside
+        them is left off: the child's age, the forms of abuse and who needs support ("Any" if not
+        given), the situation's ticks, delivery, wait and referrer when given, and the sort."""
+        data = self.cleaned_data
+        fields = self.fields
+        any_ = str(_("Any"))
+
+        def chosen(name: str) -> str:
+            labels = dict(fields[name].choices)
+            return ", ".join(str(labels[value]) for value in data.get(name) or [])
+
+        age = data.get("age")
+        rows = [
+            (str(fields["age"].label), any_ if age is None else str(formats.localize(age))),
+            (str(fields["abuse_form"].label), chosen("abuse_form") or any_),
+            (str(fields["audience"].label), chosen("audience") or any_),
+        ]
+        ticked = ", ".join(str(field.label) for field in self.situation_fields() if data.get(field.name))
+        if ticked:
+            rows.append((str(SITUATION), ticked))
+        if data.get("delivery"):
+            rows.append((str(fields["delivery"].label), chosen("delivery")))
+        if data.get("max_wait") is not None:
+            rows.append((str(fields["max_wait"].label), str(formats.localize(data["max_wait"]))))
+        if data.get("referrer"):
+            rows.append((str(fields["referrer"].label), str(dict(fields["referrer"].choices)[data["referrer"]])))
+        sort = data.get("sort") or SORT_BEST
+        rows.append((str(fields["sort"].label), str(dict(fields["sort"].choices)[sort])))
+        return rows
 
     def situation_fields(self) -> list:
         """The yes/no fields the form groups under "The child's situation", in the form's order."""

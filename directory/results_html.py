@@ -152,6 +152,9 @@ class _Strings:
         self.page = gettext("page")
         self.next = gettext("Next")
         self.page_number = gettext("Page %(number)s")
+        # On paper, where the form and the page links are left off.
+        self.searched_for = gettext("You searched for")
+        self.showing = gettext("Showing %(first)s to %(last)s of %(total)s")
 
     def plural(self, singular: str, plural: str, count: int) -> str:
         """`ngettext(singular, plural, count)` in this language (the active one: `_strings` is
@@ -391,8 +394,11 @@ def _pagination(page: Page, links: QueryLinks, strings: _Strings) -> str:
                 f'href="{links.link(page=number)}" aria-label="{label}"{aria_current}>{text}</a></li>'
             )
         items.append(f"\n      {item}\n      ")
+    showing = strings.showing % {"first": _number(page.start_index()), "last": _number(page.end_index()),
+                                 "total": _number(page.paginator.count)}
     return (
-        f'\n  <nav class="govuk-pagination" aria-label="{strings.results_pages}">\n'
+        f'\n  <p class="govuk-body-s sm-print-only">{showing}</p>\n'
+        f'  <nav class="govuk-pagination" aria-label="{strings.results_pages}">\n'
         f"    {previous}\n"
         '    <ul class="govuk-pagination__list">\n'
         f'      {"".join(items)}\n'
@@ -430,6 +436,18 @@ def _place_note(place, area: str, links: QueryLinks, strings: _Strings) -> str:
     return ""
 
 
+def _searched_for(form: SearchForm, strings: _Strings) -> str:
+    """As results.html: what was searched for, on paper only (the form beside the results is not printed)."""
+    items = "".join(f"<li><strong>{conditional_escape(label)}</strong>: {conditional_escape(text)}</li>"
+                    for label, text in form.searched_for())
+    return (
+        '<div class="sm-print-only sm-searched-for">\n'
+        f'  <h3 class="govuk-heading-s govuk-!-margin-bottom-1">{strings.searched_for}</h3>\n'
+        f'  <ul class="govuk-list govuk-body-s">{items}</ul>\n'
+        "</div>\n"
+    )
+
+
 def _distances(place, strings: _Strings) -> str:
     """As results.html: where distances are measured from."""
     if place.unknown_postcode:
@@ -461,7 +479,8 @@ def _results(
         '<p class="govuk-body">\n'
         f"  {strings.for_child % {'area': area}}\n"
         f"  {distances}\n"
-        "</p>\n"
+        "</p>\n",
+        _searched_for(form, strings),
     ]
     out.append(_place_note(place, area, links, strings) + "\n")
     if not outcome.area.in_wales:

@@ -87,6 +87,17 @@ KEY_NO_PROVISION = {
         "no service covers the local authority, whatever its safeguarding board's figure (hatched, and labelled "
         "“None” where the map has room: zoom in for more)"),
 }
+# The same on paper, without "zoom in for more": a printed map does not zoom.
+KEY_NO_PROVISION_PRINTED = {
+    "local_authority": gettext_lazy("no service covers the area (hatched, and labelled “None” where the map has "
+                                    "room)"),
+    "health_board": gettext_lazy(
+        "no service covers the local authority, whatever its health board's figure (hatched, and labelled “None” "
+        "where the map has room)"),
+    "safeguarding_region": gettext_lazy(
+        "no service covers the local authority, whatever its safeguarding board's figure (hatched, and labelled "
+        "“None” where the map has room)"),
+}
 MAP_CAPTIONS = {
     "local_authority": gettext_lazy("Access against the Wales level, by local authority. The table below the map has "
                                     "the same figures."),
@@ -129,6 +140,7 @@ class KeyEntry:
     areas: list[AreaResult]  # what the map shows in it, by name
     count: str  # how many, in the view's areas ("2 health boards")
     names: str  # the regions', in a regional view (the table names the local authorities)
+    printed_label: str = ""  # on paper instead of `label`, if it says what only a screen does
 
 
 @dataclass(frozen=True)
@@ -150,13 +162,13 @@ def map_key(view: str, rows: Sequence[AreaResult], local_authorities: Sequence[A
     `gaps_features` draws them). Each class says which of the view's areas are in it. Pure."""
     hatched = _by_name([la for la in local_authorities if la.no_provision])
     regional = view != "local_authority"
-    entries = [KeyEntry(None, str(KEY_NO_PROVISION.get(view, KEY_NO_PROVISION["local_authority"])), hatched,
-                        areas_count("local_authority", len(hatched)), "")]
+    known = view if view in KEY_HEADINGS else "local_authority"
+    entries = [KeyEntry(None, str(KEY_NO_PROVISION[known]), hatched, areas_count("local_authority", len(hatched)), "",
+                        printed_label=str(KEY_NO_PROVISION_PRINTED[known]))]
     for b in BINS:
         inside = _by_name([row for row in rows if bin_for(row) is b])
         names = ", ".join(area_display_name(r.name, r.name_cy) for r in inside) if regional else ""
         entries.append(KeyEntry(b, str(b.label), inside, areas_count(view, len(inside)), names))
-    known = view if view in KEY_HEADINGS else "local_authority"
     return MapKey(str(KEY_HEADINGS[known]), str(MAP_CAPTIONS[known]), entries, str(KEY_EDGES.get(known, "")))
 
 

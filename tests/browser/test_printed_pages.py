@@ -106,3 +106,78 @@ def test_a_printed_link_prints_its_address_only_where_the_paper_needs_it(browser
         assert credit.evaluate(AFTER) == "none"
     finally:
         page.context.close()
+
+
+SEARCHED = ("/search/?la=W06000015&age=9&abuse_form=online&abuse_form=cse&welsh=1&no_disclosure=1"
+            "&delivery=phone&max_wait=12&referrer=professional&sort=wait")
+SEARCHED_FOR = {
+    "en": ["You searched for", "Child's age: 9",
+           "Forms of abuse: Online / technology-assisted abuse, Child sexual exploitation", "Who needs support: Any",
+           "The child's situation: No verbal disclosure yet, Support in Welsh", "How support is given: Phone",
+           "Longest acceptable wait, in weeks: 12", "I am: A professional", "Sort by: Shortest wait"],
+    "cy": ["Chwiliwyd am", "Oedran y plentyn: 9",
+           "Mathau o gam-drin: Cam-drin ar-lein / drwy dechnoleg, Camfanteisio'n rhywiol ar blant",
+           "Pwy sydd angen cymorth: Unrhyw un", "Sefyllfa'r plentyn: Dim datgeliad llafar eto, Cymorth yn Gymraeg",
+           "Sut mae'r cymorth yn cael ei roi: Ffôn", "Rwy'n: Gweithiwr proffesiynol",
+           "Trefnu yn ôl: Yr amser aros byrraf"],
+}
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_printed_results_say_what_was_searched_for_in_words_without_the_form(browser, live_server, language):
+    """A results page printed for a case meeting printed the search form's boxes in its left third
+    and the page links, and said in words only the area: not the age, forms of abuse, Welsh or sort
+    searched with. On paper the search is said in words, the form and page links are left off, and
+    the results take the paper's width."""
+    prefix = "/cy" if language == "cy" else ""
+    page = new_page(browser, A4_PAGE)
+    try:
+        assert page.goto(f"{live_server.url}{prefix}{SEARCHED}").status == 200
+        summary = page.locator(".sm-searched-for")
+        assert summary.is_hidden()  # on screen the form beside the results says it
+        page.emulate_media(media="print")
+        assert summary.is_visible()
+        lines = summary.inner_text().splitlines()
+        assert all(line in lines for line in SEARCHED_FOR[language]), lines
+        assert page.locator("#search-form").is_hidden()
+    finally:
+        page.context.close()
+
+
+def test_printed_results_leave_off_the_page_links_and_say_which_results_are_on_paper(browser, live_server):
+    """The page links (1 2 3 Next) printed as links no one can follow on paper."""
+    page = new_page(browser, A4_PAGE)
+    try:
+        assert page.goto(f"{live_server.url}/search/?la=W06000015").status == 200
+        pagination = page.locator(".govuk-pagination")
+        assert pagination.is_visible()
+        showing = page.get_by_text("Showing 1 to 20 of 43")
+        assert showing.is_hidden()
+        page.emulate_media(media="print")
+        assert pagination.is_hidden()
+        assert showing.is_visible()
+        assert page.get_by_text("Child's age: Any").is_visible()
+        results = page.locator("#results").bounding_box()
+        assert results["width"] >= A4_PAGE["width"] - 40, results  # not two-thirds beside an empty column
+        (ARTIFACTS / "print").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "print" / "search-results.png"))
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_printed_gaps_key_does_not_say_zoom_in(browser, live_server, language):
+    """The key's "zoom in for more" is for a map on screen: a printed map does not zoom."""
+    prefix = "/cy" if language == "cy" else ""
+    zoom, kept = (("chwyddwch i mewn", "“Dim” lle mae digon o le ar y map)") if language == "cy"
+                  else ("zoom in for more", "“None” where the map has room)"))
+    page = new_page(browser, DESKTOP)
+    try:
+        assert page.goto(f"{live_server.url}{prefix}/gaps/").status == 200
+        key = page.locator(".sm-legend")
+        assert zoom in key.inner_text()
+        page.emulate_media(media="print")
+        printed = key.inner_text()
+        assert zoom not in printed and kept in printed, printed
+    finally:
+        page.context.close()

@@ -9,7 +9,8 @@ Values are compared and stored in a JSON-safe form: decimals as "4.0", coverage 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -238,42 +239,61 @@ def display(field: str, value: Any, area_names: dict[str, str]) -> str:
 
 def diff(
     before: dict[str, Any], after: dict[str, Any], area_names: dict[str, str], *, unknown: str | None = None,
+    unstated_before: Iterable[str] = (), unstated_after: Iterable[str] = (),
 ) -> list[FieldDiff]:
     """Field-by-field differences, in form order, for a moderator or the history page.
 
     With `unknown`, a field of `after` missing from `before` is not known before (a change decided
-    before what it changed was kept): it is listed, with `unknown` as its value before."""
+    before what it changed was kept): it is listed, with `unknown` as its value before.
+
+    `unstated_before` and `unstated_after`: the facts an import left unsaid on each side (codes of
+    `Service.unstated_by_import`). Their fields hold a filler the search matches (ages 0 to 25, every
+    way of giving support, free), which a moderator read as the provider's answer while the public saw
+    "Not stated": they read NOT_STATED_BY_IMPORT, and a fact stated with its filler's value (the
+    import's 25 confirmed) is a difference too."""
+    hidden = (unstated_names(unstated_before), unstated_names(unstated_after))
     rows = []
     for field in (*EDITABLE_FIELDS, LOCATIONS):
         if field not in after:
             continue
         if unknown is not None and field not in before:
             rows.append(FieldDiff(field=field, label=field_label(field), before=unknown,
-                                  after=display(field, after[field], area_names)))
+                                  after=_shown(field, after[field], area_names, hidden[1])))
         elif field == LOCATIONS:
             rows += _locations_diff(before.get(LOCATIONS), after[LOCATIONS])
-        elif after[field] != before.get(field):
+        elif after[field] != before.get(field) or (field in hidden[0]) != (field in hidden[1]):
             rows.append(FieldDiff(
                 field=field, label=field_label(field),
-                before=display(field, before.get(field), area_names),
-                after=display(field, after[field], area_names),
+                before=_shown(field, before.get(field), area_names, hidden[0]),
+                after=_shown(field, after[field], area_names, hidden[1]),
                 **(_areas_added_and_removed(before.get(field), after[field], area_names) if field == COVERAGE else {}),
             ))
     return rows
 
 
 NOT_STATED_BY_IMPORT = gettext_lazy("Not stated by the import")
+# A snapshot's key (selectors.service_live, ServiceChange.live_when_decided) for the codes of the facts
+# the listing's import left unsaid then (Service.unstated_by_import): not a field anyone edits.
+UNSTATED = "unstated_by_import"
 
 
-def unstated_shown(rows: list[FieldDiff], unstated: list[str], *, side: str) -> list[FieldDiff]:
-    """`rows` with each value on `side` ("before" or "after") of a fact the import did not state
-    (`Service.unstated_by_import`) said so: it holds a filler the search matches (ages 0 to 25, every
-    way of giving support, free), which a moderator read as the provider's answer while the public
-    sees "Not stated"."""
+def unstated_names(unstated: Iterable[str]) -> frozenset[str]:
+    """The fields holding the facts `unstated` (codes of `Service.unstated_by_import`)."""
     from directory.models import UNSTATED_FIELDS
 
-    names = {name for code in unstated for name in UNSTATED_FIELDS.get(code, ())}
-    return [replace(row, **{side: str(NOT_STATED_BY_IMPORT)}) if row.field in names else row for row in rows]
+    return frozenset(name for code in unstated for name in UNSTATED_FIELDS.get(code, ()))
+
+
+def unstated_after(unstated: Iterable[str], before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The facts of `unstated` still unsaid once `after`'s values (a proposal's) replace `before`'s: as
+    services._apply leaves them, every fact whose value it changes stated."""
+    from directory.models import stated_by_change
+
+    return stated_by_change(list(unstated), [field for field in after if after[field] != before.get(field)])
+
+
+def _shown(field: str, value: Any, area_names: dict[str, str], unstated: frozenset[str]) -> str:
+    return str(NOT_STATED_BY_IMPORT) if field in unstated else display(field, value, area_names)
 
 
 def _locations_diff(before: list[dict] | None, after: list[dict] | None) -> list[FieldDiff]:

@@ -319,6 +319,8 @@ class ServiceForm(GovukMessages, forms.ModelForm):
     def __init__(self, *args, organisations=None, show_approval_tags: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.show_approval_tags = show_approval_tags
+        # The fields `initial` fills in (a provider's pending proposal): their boxes hold what was stated.
+        self.proposed = frozenset(kwargs.get("initial") or ())
         if (get_language() or "en").startswith("cy"):
             # Welsh names in Welsh order within each group (Caerdydd under C), as the search's list.
             areas = self.fields["coverage_areas"]
@@ -367,8 +369,10 @@ class ServiceForm(GovukMessages, forms.ModelForm):
 
     def _unstated(self, names: list[str]) -> str:
         """What of these fields an import left unsaid, said for the people who can state it ("" if nothing)."""
+        # Not one whose boxes hold a proposal waiting for a moderator: its provider stated that.
         facts = [str(Unstated(code).label) for code in getattr(self.instance, "unstated_by_import", None) or ()
-                 if code in UNSTATED_FIELDS and not set(UNSTATED_FIELDS[code]).isdisjoint(names)]
+                 if code in UNSTATED_FIELDS and not set(UNSTATED_FIELDS[code]).isdisjoint(names)
+                 and set(UNSTATED_FIELDS[code]).isdisjoint(self.proposed)]
         if not facts:
             return ""
         approval = self.show_approval_tags and not set(names).isdisjoint(fields.MODERATED_FIELDS)

@@ -326,7 +326,10 @@ def change_live_when_decided(*, change: ServiceChange) -> dict[str, Any] | None:
         .order_by("-history_date", "-history_id")
         .first()
     )
-    return None if record is None else fields.snapshot(record, history_record_coverage_codes(record))
+    if record is None:
+        return None
+    return {**fields.snapshot(record, history_record_coverage_codes(record)),
+            fields.UNSTATED: list(record.unstated_by_import)}
 
 
 def change_list_for_service(*, service: Service) -> QuerySet[ServiceChange]:
@@ -447,9 +450,10 @@ def service_location_entries(*, service: Service) -> list[dict]:
 
 
 def service_live(*, service: Service) -> dict:
-    """The listing as the public sees it now, with where it is based (fields.LOCATIONS): what a
-    change is shown and decided against. Two queries."""
-    return {**service_snapshot(service), fields.LOCATIONS: service_location_entries(service=service)}
+    """The listing as the public sees it now, with where it is based (fields.LOCATIONS) and what of it
+    its import left unsaid (fields.UNSTATED): what a change is shown and decided against. Two queries."""
+    return {**service_snapshot(service), fields.LOCATIONS: service_location_entries(service=service),
+            fields.UNSTATED: list(service.unstated_by_import)}
 
 
 def change_get_pending_new_listing(*, service: Service) -> ServiceChange | None:
@@ -543,7 +547,10 @@ def service_history(*, service: Service, limit: int = HISTORY_LIMIT) -> list[His
                 who=(user.email or user.username) if user else "",
                 kind=str(_HISTORY_KIND.get(record.history_type, record.history_type)),
                 reason=history_reason_display(record.history_change_reason or ""),
-                changes=fields.diff(older, snapshots[index], names) if older else [],
+                changes=fields.diff(
+                    older, snapshots[index], names, unstated_before=records[index + 1].unstated_by_import,
+                    unstated_after=record.unstated_by_import,
+                ) if older else [],
                 restorable=not _is_first_half_of_one_save(record, newer),
             )
         )

@@ -87,7 +87,7 @@ def _set_coverage(service: Service, codes: list[str]) -> None:
     service.coverage_areas.set(areas)
 
 
-def _save(service: Service, values: dict[str, Any], *, by, reason: str) -> None:
+def _save(service: Service, values: dict[str, Any], *, by, reason: str, unstated: list[str] | None = None) -> None:
     """Save `values` as one recorded version, coverage included.
 
     Saving the row and then setting its areas recorded two versions (the first with the old
@@ -96,6 +96,8 @@ def _save(service: Service, values: dict[str, Any], *, by, reason: str) -> None:
     history off, and the version is recorded once both are in place.
     """
     _apply(service, values)
+    if unstated is not None:  # a version restored: what it left unsaid is unsaid again
+        service.unstated_by_import = list(unstated)
     service.full_clean()
     _record_as(service, by, reason)
     if fields.COVERAGE not in values:
@@ -232,7 +234,9 @@ def _merge_with_later_changes(service: Service, live: dict[str, Any], values: di
             version=latest.history_id if latest is not None else 0,
             change=pending.pk if pending is not None else 0,
             changed_by=changed_by, changed_at=changed_at,
-            clashes=fields.diff(now, clashes, area_names()),
+            # What the import left unsaid reads so under "Saved now", where a proposal does not state it.
+            clashes=fields.diff(now, clashes, area_names(), unstated_before=fields.unstated_after(
+                service.unstated_by_import, live, now)),
         )
     return {**now, **mine}
 
@@ -584,12 +588,14 @@ def change_reject(*, change: ServiceChange, by, reason: str) -> ServiceChange:
 
 @transaction.atomic
 def service_restore(*, service: Service, record, by) -> Service:
-    """Make the live listing what it was in an earlier recorded version (a moderator's act)."""
+    """Make the live listing what it was in an earlier recorded version (a moderator's act), what its
+    import left unsaid included: the version's fillers (ages 0 to 25, ...) are put back as "Not stated",
+    as the public saw them then, never published as the provider's word."""
     service = Service.objects.select_for_update().get(pk=service.pk)
     values = fields.snapshot(record, history_record_coverage_codes(record))
     # Stored in English, read back for display in the page's language (selectors.history_reason_display).
     when = timezone.localtime(record.history_date).strftime(RESTORED_DATE_FORMAT)
-    _save(service, values, by=by, reason=f"Restored the version of {when}")
+    _save(service, values, by=by, reason=f"Restored the version of {when}", unstated=record.unstated_by_import)
     return service
 
 

@@ -586,17 +586,29 @@ def moderation(request: HttpRequest) -> HttpResponse:
 NOT_RECORDED = gettext_lazy("Not recorded")
 
 
+def _change_rows(change: ServiceChange, live: dict, names: dict[str, str], **options: str) -> list[fields.FieldDiff]:
+    """What `change` changes of the listing as it stands in `live` (selectors.service_live, now or when
+    it was decided): a new listing's every value, an edit's each before and after. What its import left
+    unsaid (fields.UNSTATED; not known for a change decided before it was kept) reads so, not as the
+    filler it holds, until the change states it."""
+    unstated = live.get(fields.UNSTATED, [])
+    if change.kind == ServiceChange.Kind.NEW:
+        return fields.diff({}, live, names, unstated_after=unstated, **options)
+    return fields.diff(live, change.proposed, names, unstated_before=unstated,
+                       unstated_after=fields.unstated_after(unstated, live, change.proposed), **options)
+
+
 def _decided_rows(change: ServiceChange, names: dict[str, str]) -> tuple[list[fields.FieldDiff], bool]:
     """What a decided change changed, or would have: the listing when it was decided, never the listing
     now, which holds an approved change's values. A new listing's rows hold it as it was then. With
     whether any value shown is NOT_RECORDED."""
     then = selectors.change_live_when_decided(change=change)
     if change.kind == ServiceChange.Kind.EDIT:
-        rows = fields.diff(then or {}, change.proposed, names, unknown=str(NOT_RECORDED))
+        rows = _change_rows(change, then or {}, names, unknown=str(NOT_RECORDED))
         return rows, any(field not in (then or {}) for field in change.proposed)
     if then is None:
         return [], False  # the page says that nothing was recorded
-    rows = fields.diff({}, then, names)
+    rows = _change_rows(change, then, names)
     if fields.LOCATIONS in then:
         return rows, False
     return rows + [fields.FieldDiff(
@@ -629,12 +641,8 @@ def _change_context(change: ServiceChange, reject_form: RejectForm | None = None
         # Read before the values shown: an edit in between makes the approval refused, never unseen.
         seen_version = services.service_version(change.service) or 0
         live = selectors.service_live(service=change.service)
-        unstated = change.service.unstated_by_import
-        if change.kind == ServiceChange.Kind.NEW:
-            rows, approved = fields.unstated_shown(fields.diff({}, live, names), unstated, side="after"), live
-        else:
-            rows = fields.unstated_shown(fields.diff(live, change.proposed, names), unstated, side="before")
-            approved = {**live, **change.proposed}
+        rows = _change_rows(change, live, names)
+        approved = live if change.kind == ServiceChange.Kind.NEW else {**live, **change.proposed}
         # The edit form refuses such a listing; one sent before it did, or imported, is said here.
         lists_no_area = fields.lists_no_area_it_needs(approved)
     else:
@@ -708,7 +716,9 @@ def service_restore(request: HttpRequest, public_id: uuid.UUID, history_id: int)
         version = fields.snapshot(record, selectors.history_record_coverage_codes(record))
         return render(request, "listings/restore_confirm.html", {
             "service": service, "record": record, **return_to.context(request),
-            "rows": fields.diff(selectors.service_snapshot(service), version, selectors.area_names()),
+            # A restore puts back what the version left unsaid too (services.service_restore).
+            "rows": fields.diff(selectors.service_snapshot(service), version, selectors.area_names(),
+                                unstated_before=service.unstated_by_import, unstated_after=record.unstated_by_import),
         })
     try:
         services.service_restore(service=service, record=record, by=request.user)

@@ -151,3 +151,16 @@ def test_the_mark_holds_codes_and_nothing_else(imported, value):
     with pytest.raises(ValidationError) as raised:
         imported.full_clean()
     assert "unstated_by_import" in raised.value.message_dict
+
+
+def test_the_edit_page_does_not_call_a_proposed_age_not_stated(client, imported, provider):
+    """The form shows the provider's pending proposal (an oldest age of 16) over the import's filler,
+    and still said the oldest age was not stated by the import."""
+    services.service_edit(service=imported, values=services.form_values_from_service(imported, age_max="16"),
+                          by=provider)
+    client.force_login(provider)
+
+    body = client.get(reverse("listings:service_edit", args=[imported.public_id])).content.decode()
+
+    assert 'name="age_max" type="text" value="16"' in body
+    assert "Not stated by the import: youngest age. The public sees" in body

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from html import unescape
 
-from directory.models import ServiceChange
+from django.contrib.auth import get_user_model
+
+from directory.listings import services
+from directory.models import Service, ServiceChange
+from tests.directory.listings.conftest import form_data
 from tests.directory.oruk.test_import_export import SAMPLES, run_import
 
 BRISTOL = "2a3483ea-8966-4f50-9dc3-7bafa1e5c623"  # 1625 Independent People: HTML description, ages -1
@@ -49,3 +54,95 @@ def test_what_the_import_did_not_state_is_said_so_in_welsh(wales_areas, moderato
     values = _values(_new_listing_page(moderator_client, "/cy"))
 
     assert list(values.values()).count("Heb ei nodi gan y mewnforio") == 7  # two ages, cost, four ways
+
+
+# Every page showing a listing field by field (its history, a decided change, a restore, a clash of
+# two edits) reads what the import left unsaid as the change page does, never as its filler.
+NOT_STATED = "Not stated by the import"
+ROW_BEFORE_AFTER = re.compile(r'<th scope="row" class="govuk-table__header">(.*?)</th><td class="govuk-table__cell '
+                              r'sm-diff-before">(.*?)</td><td class="govuk-table__cell sm-diff-after">(.*?)</td>', re.S)
+
+
+def _rows(page: str) -> list[tuple[str, str, str]]:
+    return [tuple(unescape(cell) for cell in row) for row in ROW_BEFORE_AFTER.findall(page)]
+
+
+def _imported() -> tuple[Service, int]:
+    """Bristol's listing as its import left it (silent on ages, cost and delivery), and that version."""
+    run_import(SAMPLES / "oruk3" / "bristol_service_2a3483ea.json")
+    service = Service.objects.get(public_id=BRISTOL)
+    return service, services.service_version(service)
+
+
+def _moderator():
+    return get_user_model().objects.get(email="mod@example.org")  # moderator_client's
+
+
+def _edit(service: Service, **values) -> None:
+    services.service_edit(service=service, values=services.form_values_from_service(service, **values),
+                          by=_moderator(), confirm=values.pop("confirm", False))
+
+
+def test_the_history_says_what_the_import_did_not_state_and_when_someone_stated_it(wales_areas, moderator_client):
+    """The moderator's edit of the youngest age read '0 → 4', and confirming the rest (which states the
+    import's 25, free and every way of giving support) read as no change at all."""
+    service, _ = _imported()
+    _edit(service, age_min="4", confirm=True)
+
+    rows = _rows(moderator_client.get(f"/manage/services/{BRISTOL}/history/").content.decode())
+
+    assert ("Youngest age (years)", NOT_STATED, "4") in rows
+    assert ("Oldest age (years)", NOT_STATED, "25") in rows  # confirmed as still correct
+    assert ("Free", NOT_STATED, "Yes") in rows
+    assert ("How it is delivered: Online", NOT_STATED, "Yes") in rows
+
+
+def test_the_history_says_so_in_welsh(wales_areas, moderator_client):
+    service, _ = _imported()
+    _edit(service, age_min="4")
+
+    rows = _rows(moderator_client.get(f"/cy/manage/services/{BRISTOL}/history/").content.decode())
+
+    assert [row[1:] for row in rows] == [("Heb ei nodi gan y mewnforio", "4")]
+
+
+def test_an_approved_imported_listings_page_still_says_what_the_import_did_not_state(wales_areas, moderator_client):
+    service, version = _imported()
+    change = ServiceChange.objects.get(service=service)
+    services.change_approve(change=change, by=_moderator(), seen_version=version)
+
+    values = _values(moderator_client.get(f"/moderation/changes/{change.pk}/").content.decode())
+
+    for label in ("Youngest age (years)", "Oldest age (years)", "Free", "How it is delivered: Phone"):
+        assert values[label] == NOT_STATED, label
+
+
+def test_restoring_the_imported_version_puts_back_not_stated_never_its_filler(wales_areas, moderator_client):
+    """Restoring the import's version put its 0 to 25 back as the provider's ages, published as stated."""
+    service, version = _imported()
+    services.change_approve(change=ServiceChange.objects.get(service=service), by=_moderator(),
+                            seen_version=version)
+    _edit(service, age_min="4", age_max="18")
+    restore = f"/moderation/services/{BRISTOL}/restore/{version}/"
+
+    rows = _rows(moderator_client.get(restore).content.decode())
+    assert ("Youngest age (years)", "4", NOT_STATED) in rows
+    assert ("Oldest age (years)", "18", NOT_STATED) in rows
+
+    assert moderator_client.post(restore).status_code == 302
+    service.refresh_from_db()
+    assert service.ages_unstated and (service.age_min, service.age_max) == (Decimal("0"), Decimal("25"))
+    public = moderator_client.get(f"/services/{BRISTOL}/").content.decode()
+    assert re.search(r">Ages</dt><dd class=\"govuk-summary-list__value\">Not stated</dd>", public)
+
+
+def test_an_edit_clashing_with_a_restore_says_the_age_saved_now_is_not_stated(wales_areas, moderator_client):
+    service, version = _imported()
+    _edit(service, age_min="4", abuse_cse=True, coverage_areas=["W92000004"])  # what the form requires
+    form = form_data(Service.objects.get(pk=service.pk), age_min="6")  # opened on the edited version
+    moderator_client.post(f"/moderation/services/{BRISTOL}/restore/{version}/")
+
+    page = moderator_client.post(f"/manage/services/{BRISTOL}/edit/", form).content.decode()
+
+    assert "Changed by someone else since you opened this page" in page
+    assert _rows(page) == [("Youngest age (years)", NOT_STATED, "6")]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from directory import card_text, form_fields, local_authority_options, phone_numbers, result_card, vocabulary
 from servicemap.templatetags.security import csp_nonce
@@ -37,6 +39,13 @@ def search_result_card(context, result) -> str:
 def phone_link(written: str) -> str:
     """A phone number as written, linked to dial it (`tel:`) where it is plainly one number."""
     return phone_numbers.phone_link(written)
+
+
+@register.filter
+def email_breaks(address: str) -> SafeString:
+    """An email address a narrow column may wrap after its "@" and before a ".", where a reader expects
+    a break, and nowhere else: the queue's "Sent" column split one mid-word ("prov@exampl / e.org")."""
+    return mark_safe(conditional_escape(address).replace("@", "@<wbr>").replace(".", "<wbr>."))  # escaped first
 
 
 @register.filter

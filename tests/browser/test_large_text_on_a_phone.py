@@ -112,11 +112,11 @@ def test_with_the_usual_text_size_a_cards_labels_stay_beside_their_values_at_320
         page.context.close()
 
 
-# Each word of a heading, a form's label or a tag that runs from one line onto the next other than
-# after a hyphen, a slash or a soft hyphen ("cam- / drin", "hunan- / atgyfeirio"). Letter by letter,
-# each letter's line being its last box's: a range that begins after a soft hyphen at a line's end
-# also holds the hyphen drawn there.
-SPLIT_WORDS = r"""() => {
+# Each word of a heading, a form's label or a tag (or of what a selector given picks) that runs from
+# one line onto the next other than after a hyphen, a slash or a soft hyphen ("cam- / drin",
+# "hunan- / atgyfeirio"). Letter by letter, each letter's line being its last box's: a range that
+# begins after a soft hyphen at a line's end also holds the hyphen drawn there.
+SPLIT_WORDS = r"""(selector = 'main h1, main h2, main h3, main label, main .govuk-tag') => {
   const out = [];
   const lineOf = (node, i) => {
     const range = document.createRange();
@@ -125,7 +125,7 @@ SPLIT_WORDS = r"""() => {
     const boxes = [...range.getClientRects()].filter(r => r.width > 0);
     return boxes.length ? Math.round(boxes[boxes.length - 1].top) : null;
   };
-  for (const el of document.querySelectorAll('main h1, main h2, main h3, main label, main .govuk-tag')) {
+  for (const el of document.querySelectorAll(selector)) {
     if (el.offsetParent === null) continue;
     const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
     while (walker.nextNode()) {

@@ -1,7 +1,8 @@
 """Reflow (WCAG 1.4.10): every page at 320 CSS px wide, as a 1280 px screen at 400% zoom, in English
 and in Welsh, with something in each list (a change waiting for approval, a problem report, an
 invitation). Nothing scrolls the page sideways; a table wider than the screen scrolls in a box of
-its own, and a map is a map.
+its own, and a map is a map. No "|" between a card's actions ends or begins a line, no field's name
+in a change's table nor email address in the queue is split mid-word, and the queue fits its box.
 
 test_accessibility.py checks its pages at 320 px too, but laid out first at 1280 px and with the
 moderation queue empty; this loads each page at 320 px, as a phone does. 200% text on a phone:
@@ -14,6 +15,7 @@ import pytest
 
 from tests.browser.conftest import new_page, sign_in
 from tests.browser.test_accessibility import TOO_WIDE
+from tests.browser.test_large_text_on_a_phone import SPLIT_WORDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
 
@@ -42,7 +44,9 @@ def listed():
     moderator = moderator_create(email="reflow-mod@example.org", password="a-long-test-password").user
     moderator.is_staff = True  # the CSV bulk update is for staff moderators for now (see README)
     moderator.save(update_fields=["is_staff"])
-    values = services.form_values_from_service(service, status="paused", eligibility="Lives in Powys, aged 5 to 17")
+    values = services.form_values_from_service(  # fields whose Welsh names are long: "Oedran hynaf (blynyddoedd)"
+        service, status="paused", eligibility_en="Lives in Powys, aged 5 to 17",
+        eligibility_cy="Yn byw ym Mhowys, 5 i 17 oed", age_max=str(int(service.age_max) - 1))
     change = services.service_edit(service=service, values=values, by=provider).pending
     assert change is not None, "the criteria change waits for a moderator"
     ProblemReportFactory(service=service, reason="closed", comment="The phone number has changed since last month")
@@ -99,6 +103,30 @@ def _paths(listed) -> list[tuple[str, str | None]]:
     ]
 
 
+# Each line drawn between a summary card's actions ("Edit | Where it is based | History", a border of
+# one of them) at a line's start or end, where it stands between nothing; and the most lines a card's
+# actions take. A line at the list's edge that the list clips is not drawn.
+LONE_SEPARATORS = r"""() => {
+  const out = [];
+  let lines = 0;
+  for (const list of document.querySelectorAll('.govuk-summary-card__actions')) {
+    const box = list.getBoundingClientRect(), clips = getComputedStyle(list).overflowX !== 'visible';
+    const actions = [...list.children].map(item => {
+      const style = getComputedStyle(item), r = item.getBoundingClientRect();
+      return {text: item.firstElementChild.firstChild.textContent.trim(), top: Math.round(r.top), left: r.left, right: r.right,
+              before: parseFloat(style.borderLeftWidth) > 0, after: parseFloat(style.borderRightWidth) > 0};
+    });
+    lines = Math.max(lines, new Set(actions.map(a => a.top)).size);
+    for (const a of actions) {
+      const line = actions.filter(b => b !== a && b.top === a.top);
+      if (a.before && !(clips && a.left < box.left) && !line.some(b => b.right <= a.left)) out.push(`| ${a.text}`);
+      if (a.after && !(clips && a.right > box.right) && !line.some(b => b.left >= a.right)) out.push(`${a.text} |`);
+    }
+  }
+  return {lone: out, lines};
+}"""
+
+
 @pytest.mark.parametrize("language", ["en", "cy"])
 def test_no_page_scrolls_sideways_at_320_px(browser, live_server, listed, language):
     pages = {None: new_page(browser, PHONE_320)}
@@ -107,7 +135,7 @@ def test_no_page_scrolls_sideways_at_320_px(browser, live_server, listed, langua
         sign_in(pages[role], live_server, listed[role])
     try:
         prefix = "/cy" if language == "cy" else ""
-        too_wide = {}
+        too_wide, lone, split, wrapped_actions, diff_tables = {}, {}, {}, 0, 0
         for path, role in _paths(listed):
             page = pages[role]
             response = page.goto(live_server.url + prefix + path)
@@ -116,7 +144,32 @@ def test_no_page_scrolls_sideways_at_320_px(browser, live_server, listed, langua
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             if overflow > 0:
                 too_wide[path] = (overflow, page.evaluate(TOO_WIDE))
+            # A summary card's "|" at a line's end: "Golygu |" above "Lle mae wedi'i leoli | Hanes".
+            separators = page.evaluate(LONE_SEPARATORS)
+            if separators["lone"]:
+                lone[path] = separators["lone"]
+            wrapped_actions = max(wrapped_actions, separators["lines"])
+            # A field's name or a column's in a change's table split mid-word in a column of 30%
+            # ("Oedran hynaf (blynyddoe / dd)", "Arfaethe / dig"); an email address in the queue
+            # ("prov@exampl / e.org").
+            if words := page.evaluate(SPLIT_WORDS, ".sm-diff-table th, main td .govuk-hint"):
+                split[path] = words
+            diff_tables += page.locator(".sm-diff-table").count()
         assert not too_wide, f"sideways scrolling at 320 px: {too_wide}"
+        assert not lone, f"a '|' at a line's start or end at 320 px: {lone}"
+        assert not split, f"words split across lines at 320 px: {split}"
+        assert diff_tables >= 2, "no change's table, so this tests none"
+        if language == "cy":
+            assert wrapped_actions > 1, "no card's actions take two lines, so this tests no line's start or end"
+        # The queue's table fits a 320 px phone (it scrolled 12 px sideways in its box in Welsh).
+        page = pages["moderator"]
+        page.goto(f"{live_server.url}{prefix}/moderation/")
+        box = page.locator(".sm-table-wrap:has(a[href*='/moderation/changes/'])")
+        assert box.evaluate("box => box.scrollWidth - box.clientWidth") <= 0, "the queue scrolls sideways in its box"
+        # Its field names each above their values on a phone, a change's table is still a table to a screen reader.
+        page.goto(f"{live_server.url}{prefix}/moderation/changes/{listed['change']}/")
+        snapshot = page.locator(".sm-diff-table").aria_snapshot()
+        assert snapshot.startswith("- table") and all(f"- {role}" in snapshot for role in ("columnheader", "rowheader", "cell"))
     finally:
         for page in pages.values():
             page.context.close()

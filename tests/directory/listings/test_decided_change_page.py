@@ -17,8 +17,9 @@ from django.utils import translation
 from directory.listings import selectors, services
 from directory.models import Service, ServiceChange
 
-ROW = re.compile(r'<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">(.*?)</th>(.*?)</tr>', re.S)
-CELL = re.compile(r'<td class="govuk-table__cell sm-diff-(?:before|after)">(.*?)(?:<span|</td>)', re.S)
+# The table's parts name their roles too (role="row", ...): laid out as blocks on a phone, some browsers drop them.
+ROW = re.compile(r'<tr class="govuk-table__row"[^>]*><th scope="row" class="govuk-table__header"[^>]*>(.*?)</th>(.*?)</tr>', re.S)
+CELL = re.compile(r'<td class="govuk-table__cell sm-diff-(?:before|after)"[^>]*>(.*?)(?:<span|</td>)', re.S)
 
 
 def _rows(html: str) -> dict[str, tuple[str, ...]]:
@@ -28,8 +29,8 @@ def _rows(html: str) -> dict[str, tuple[str, ...]]:
 
 
 def _headings(html: str) -> list[str]:
-    head = html[html.index('<thead class="govuk-table__head">'):html.index("</thead>")]
-    return [unescape(text) for text in re.findall(r'<th scope="col" class="govuk-table__header">(.*?)</th>', head)]
+    head = html[html.index('<thead class="govuk-table__head"'):html.index("</thead>")]
+    return [unescape(text) for text in re.findall(r'<th scope="col" class="govuk-table__header"[^>]*>(.*?)</th>', head)]
 
 
 def _page(client, change: ServiceChange, language: str = "") -> str:

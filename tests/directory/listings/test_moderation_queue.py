@@ -80,3 +80,18 @@ def test_a_queue_with_changes_is_headed_with_their_number_in_english_and_welsh(c
     _sent_by_provider("Sent today", days_ago=0, provider=provider)
     welsh = _changes_section(client.get("/cy" + reverse("listings:moderation")).content.decode())
     assert welsh.startswith("2 yn aros am gymeradwyaeth")
+
+
+def test_the_queue_lets_a_senders_address_wrap_after_its_at_sign_or_before_a_dot_only(client, moderator):
+    # Allowed to break anywhere, the "Sent" column split it mid-word on a phone ("prov@exampl / e.org").
+    sender = UserFactory(username="first.last@example.org", email="first.last@example.org")
+    _sent_by_provider("Sent by a named provider", days_ago=1, provider=sender)
+    client.force_login(moderator)
+    page = client.get(reverse("listings:moderation")).content.decode()
+    assert '<span class="govuk-hint">first<wbr>.last@<wbr>example<wbr>.org</span>' in page
+
+
+def test_an_address_is_escaped_before_its_places_to_wrap_are_marked():
+    from directory.templatetags.directory_extras import email_breaks
+
+    assert email_breaks("<b>x</b>@example.org") == "&lt;b&gt;x&lt;/b&gt;@<wbr>example<wbr>.org"

@@ -14,8 +14,8 @@ from tests.directory.listings.conftest import form_data
 from tests.directory.oruk.test_import_export import SAMPLES, run_import
 
 BRISTOL = "2a3483ea-8966-4f50-9dc3-7bafa1e5c623"  # 1625 Independent People: HTML description, ages -1
-ROW = re.compile(r'<th scope="row" class="govuk-table__header">(.*?)</th><td class="govuk-table__cell '
-                 r'sm-diff-after">(.*?)</td>', re.S)
+ROW = re.compile(r'<th scope="row" class="govuk-table__header"[^>]*>(.*?)</th><td class="govuk-table__cell '
+                 r'sm-diff-after"[^>]*>(.*?)</td>', re.S)
 
 
 def _new_listing_page(client, language: str = "") -> str:

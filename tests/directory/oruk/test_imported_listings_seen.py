@@ -59,8 +59,9 @@ def test_what_the_import_did_not_state_is_said_so_in_welsh(wales_areas, moderato
 # Every page showing a listing field by field (its history, a decided change, a restore, a clash of
 # two edits) reads what the import left unsaid as the change page does, never as its filler.
 NOT_STATED = "Not stated by the import"
-ROW_BEFORE_AFTER = re.compile(r'<th scope="row" class="govuk-table__header">(.*?)</th><td class="govuk-table__cell '
-                              r'sm-diff-before">(.*?)</td><td class="govuk-table__cell sm-diff-after">(.*?)</td>', re.S)
+ROW_BEFORE_AFTER = re.compile(r'<th scope="row" class="govuk-table__header"[^>]*>(.*?)</th><td class="govuk-table__cell '
+                              r'sm-diff-before"[^>]*>(.*?)</td><td class="govuk-table__cell sm-diff-after"[^>]*>(.*?)</td>',
+                              re.S)
 
 
 def _rows(page: str) -> list[tuple[str, str, str]]:

@@ -83,8 +83,12 @@ def history_of(request: HttpRequest, public_id: uuid.UUID) -> str | None:
         return None
     history = reverse("listings:history", kwargs={"public_id": public_id})
     its_next = dict(parse_qsl(parts.query)).get("next", "")
-    query = next_query(_way_back_from(request, its_next)[0])
-    return f"{history}?{query}" if query else history
+    return with_query(history, next_query(_way_back_from(request, its_next)[0]))
+
+
+def with_query(path: str, query: str) -> str:
+    """`path` with `query` after it, if there is one."""
+    return f"{path}?{query}" if query else path
 
 
 def list_query(query: str) -> str:
@@ -121,8 +125,7 @@ def _way_back_from(request: HttpRequest, raw: str) -> tuple[str, str | None]:
         # Only moderators see those pages: anyone else goes back to their list.
         moderation = _moderation_page(parts.path) if is_moderator(request.user) else None
         return moderation or (base, None)
-    query = list_query(parts.query)
-    return (f"{base}?{query}" if query else base), None
+    return with_query(base, list_query(parts.query)), None
 
 
 def list_url(request: HttpRequest) -> str:

@@ -491,8 +491,7 @@ def service_history(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "is_moderator": is_moderator(request.user), **way_back,
             # A change opened from here has its back link come back here, and so on to where this page
             # was opened from (return_to.history_of).
-            "history_query": urlencode(
-                {"next": f"{here}?{way_back['return_query']}" if way_back["return_query"] else here}),
+            "history_query": urlencode({"next": return_to.with_query(here, way_back["return_query"])}),
         },
     )
 
@@ -618,9 +617,8 @@ def _decided_rows(change: ServiceChange, names: dict[str, str]) -> tuple[list[fi
 
 def _change_page(request: HttpRequest, change: ServiceChange) -> str:
     """The change's page, keeping the way back it was opened with: where a refused approval or rejection goes."""
-    page = reverse("listings:change_detail", args=[change.pk])
-    back_next = _change_back(request, change)["back_next"]
-    return f"{page}?{urlencode({'next': back_next})}" if back_next else page
+    return return_to.with_query(reverse("listings:change_detail", args=[change.pk]),
+                                _change_back(request, change)["back_query"])
 
 
 def _change_back(request: HttpRequest, change: ServiceChange) -> dict:

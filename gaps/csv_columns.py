@@ -22,8 +22,8 @@ _AREA = {
         "local_authority, health_board, safeguarding_region (a regional safeguarding board) or nation (Wales)."
     ),
 }
+# The wait columns after a table's count of covering services (worded for its layer, or for all support).
 _WAITS = {
-    "covering_services": gettext_lazy("How many services take referrals from the area (open or paused)."),
     "median_wait_weeks": gettext_lazy(
         "The median of those services' latest reported waits, in weeks; empty where none has reported one."
     ),
@@ -31,6 +31,9 @@ _WAITS = {
     "closed_lists": gettext_lazy("How many of those services have closed their waiting lists."),
     "all_lists_closed": gettext_lazy("yes where every one of those services has closed its list, else no."),
 }
+_THEIR_NORMALISED = gettext_lazy(
+    "Their access against the Wales level, to 4 decimal places: 1 is the Wales level, below 1 is worse."
+)
 GAPS = {
     **_AREA,
     "need": gettext_lazy(
@@ -46,7 +49,7 @@ GAPS = {
         "Access against the Wales level, to 4 decimal places: 1 is the Wales level, below 1 is worse."
     ),
     "no_provision": gettext_lazy("yes where no service in this layer takes referrals from the area, else no."),
-    **{key: text for key, text in _WAITS.items() if key != "covering_services"},
+    **_WAITS,
     "local_authorities_with_no_provision": gettext_lazy(
         "On a region's row and on Wales's: its local authorities that no service in this layer covers, with "
         "their codes (the region's figures are means that include their neighbours)."
@@ -70,13 +73,10 @@ HEADLINES = {
     "parent_carer_services": gettext_lazy(
         "How many services supporting non-abusing parents and carers cover the area."
     ),
-    "parent_carer_normalised": gettext_lazy(
-        "Their access against the Wales level, to 4 decimal places: 1 is the Wales level, below 1 is worse."
-    ),
+    "parent_carer_normalised": _THEIR_NORMALISED,
     "sibling_services": gettext_lazy("How many services supporting siblings cover the area."),
-    "sibling_normalised": gettext_lazy(
-        "Their access against the Wales level, to 4 decimal places: 1 is the Wales level, below 1 is worse."
-    ),
+    "sibling_normalised": _THEIR_NORMALISED,
+    "covering_services": gettext_lazy("How many services take referrals from the area (open or paused)."),
     **_WAITS,
 }
 TRENDS = {

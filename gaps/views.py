@@ -187,6 +187,11 @@ def _csv_attachment(*name: str) -> HttpResponse:
     return response
 
 
+def _dated(as_of: date | None) -> list[str]:
+    """A file name's date part: the directory's date, which the figures are of (none for an empty one)."""
+    return [as_of.isoformat()] if as_of else []
+
+
 def _region_name(region: AreaRow | None) -> str:
     """What a download's figures are for: the region's name in the file's language, or Wales."""
     return area_display_name(region.name, region.name_cy) if region else _("Wales")
@@ -236,7 +241,7 @@ def _gaps_filename(chosen: Chosen, as_of: date | None) -> list[str]:
     this quarter's file and last quarter's had one name."""
     parts = ["gaps", chosen.layer.key.replace(":", "-")]
     parts += [value for name in ("view", "basis", "need") if (value := getattr(chosen, name)) != DEFAULTS[name]]
-    return [*parts, *([as_of.isoformat()] if as_of else [])]
+    return [*parts, *_dated(as_of)]
 
 
 def data_csv(request: HttpRequest) -> HttpResponse:
@@ -409,7 +414,7 @@ def headlines_csv(request: HttpRequest) -> HttpResponse:
     by_question = [[*(result.area(code) for code in codes), *_summaries(result, region)] for result in results]
     # The directory's date, as the map's table's file has it.
     as_of = selectors.directory_as_of()
-    response = _csv_attachment("headlines", region.code if region else "wales", *([as_of.isoformat()] if as_of else []))
+    response = _csv_attachment("headlines", region.code if region else "wales", *_dated(as_of))
     writer = csv.writer(response)
     columns = list(csv_columns.HEADLINES)
     _write_preamble(writer, [

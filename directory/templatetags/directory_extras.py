@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.html import conditional_escape
+from django.utils.dates import MONTHS
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from directory import card_text, form_fields, local_authority_options, phone_numbers, result_card, vocabulary
@@ -33,6 +34,15 @@ def search_result_card(context, result) -> str:
         strings = context.render_context[result_card.PageStrings] = result_card.PageStrings.for_area(
             context["outcome"].area.name)
     return result_card.card_html(result, strings, shortlist_button(context, result.service))
+
+
+@register.filter
+def print_day(day: str) -> SafeString:
+    """The day a printed page says it was printed on (`print_date`'s words), for js/print.js to put
+    in the day it is printed on: the page may have been loaded days before. With the page language's
+    month names, which the script puts in the same form ("j F Y")."""
+    months = ",".join(str(MONTHS[month]) for month in range(1, 13))
+    return format_html('<span class="sm-print-date" data-months="{}">{}</span>', months, day)
 
 
 @register.filter(is_safe=True)

@@ -4,6 +4,9 @@ only where it is news."""
 
 from __future__ import annotations
 
+import datetime
+import re
+
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, DESKTOP, new_page
@@ -15,6 +18,14 @@ SITE = "https://directory.example.org"
 # laid out in when printed.
 A4_PAGE = {"width": 718, "height": 1047}
 AFTER = "el => getComputedStyle(el, '::after').content"
+# Chromium's default print margins, as A4_PAGE.
+MARGINS = {side: "0.4in" for side in ("top", "right", "bottom", "left")}
+
+
+def _sheets(page) -> int:
+    """How many sheets of A4 the page prints on (page.pdf prints it as window.print does: the page's
+    beforeprint and afterprint handlers run)."""
+    return len(re.findall(rb"/Type\s*/Page\b", page.pdf(format="A4", margin=MARGINS)))
 
 
 def _today(language: str) -> str:
@@ -179,5 +190,91 @@ def test_the_printed_gaps_key_does_not_say_zoom_in(browser, live_server, languag
         page.emulate_media(media="print")
         printed = key.inner_text()
         assert zoom not in printed and kept in printed, printed
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_printed_results_start_on_the_first_sheet_each_card_whole(browser, live_server, language):
+    """The first card, kept whole on a sheet and too tall for what the page's heading, the search in
+    words and the reasons other services are not shown left of sheet 1, went to sheet 2 with its
+    group's heading: sheet 1 printed half empty, and each sheet after it held one card (twenty
+    sheets for a page of results in Welsh). The first card starts on sheet 1, and a sheet holds two."""
+    prefix = "/cy" if language == "cy" else ""
+    page = new_page(browser, A4_PAGE)
+    try:
+        assert page.goto(f"{live_server.url}{prefix}/search/?la=W06000015&age=9").status == 200
+        cards = page.locator(".sm-result")
+        assert cards.count() == 20
+        assert page.locator("details .sm-exclusions").count() == 1  # printed open (below), above the cards
+        page.emulate_media(media="print")
+        assert cards.evaluate_all("cards => cards.every(card => getComputedStyle(card).breakInside === 'avoid')")
+        assert _sheets(page) <= 11  # the first card on sheet 1, the others two to a sheet
+        # The page as far as its first card: on one sheet, unless the card was pushed to the next.
+        cards.first.evaluate("card => { while (card.nextElementSibling) card.nextElementSibling.remove() }")
+        assert _sheets(page) == 1
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_why_other_services_are_not_shown_prints_open(browser, live_server, language):
+    """"Why other services are not shown" folds its reasons away on screen, and printed only its
+    summary. Opened for printing and closed again after it; without script the reasons print too."""
+    prefix = "/cy" if language == "cy" else ""
+    url = f"{live_server.url}{prefix}/search/?la=W06000015&age=9"
+    reason = "Mae oedran y plentyn y tu allan" if language == "cy" else "The child's age is outside"
+    page = new_page(browser, A4_PAGE)
+    try:
+        assert page.goto(url).status == 200
+        details = page.locator("details:has(.sm-exclusions)")
+        assert details.evaluate("details => details.open") is False
+        assert page.get_by_text(reason).is_hidden()
+        # What a handler after print.js's sees while the page prints.
+        page.evaluate("""() => addEventListener('beforeprint', () => {
+            window.printedOpen = [...document.querySelectorAll('details')].map(details => details.open) })""")
+        _sheets(page)
+        assert page.evaluate("window.printedOpen") == [True] * page.locator("details").count()
+        assert details.evaluate("details => details.open") is False  # as it was, after printing
+        assert page.locator("details[open]").count() == 0
+    finally:
+        page.context.close()
+
+    context = browser.new_context(viewport=A4_PAGE, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        assert page.goto(url).status == 200
+        assert page.get_by_text(reason).is_hidden()
+        page.emulate_media(media="print")
+        assert page.get_by_text(reason).is_visible()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("path", "language"), [
+    ("/search/?la=W06000015", "cy"), ("/gaps/", "en"), ("/shortlist/", "cy"), ("/shortlist/", "en"),
+])
+def test_a_page_printed_days_after_it_was_loaded_says_the_day_it_was_printed(browser, live_server, path, language):
+    """A tab left open printed the day it was loaded as the day it was printed ("Printed from
+    servicemap on …"): a case file's copy of a referral pack was dated days before it was made. With
+    script it says the day it is printed, in the page's language; without, the day it was loaded."""
+    from django.utils import formats, timezone, translation
+
+    prefix = "/cy" if language == "cy" else ""
+    printed_on = timezone.localdate() + datetime.timedelta(days=40)
+    with translation.override(language):
+        printed = formats.date_format(printed_on, "j F Y")
+    page = new_page(browser, A4_PAGE)
+    try:
+        page.clock.set_fixed_time(datetime.datetime.combine(printed_on, datetime.time(10)))
+        loaded = {_today(language)}
+        assert page.goto(f"{live_server.url}{prefix}{path}").status == 200
+        loaded.add(_today(language))  # the page was made on one of them (just before midnight)
+        line = page.locator(".sm-print-only").filter(
+            has_text=re.compile("^(Printed from servicemap on|Argraffwyd o servicemap ar) "))
+        assert line.count() == 1
+        assert any(f" {day}" in line.text_content() for day in loaded), line.text_content()
+        _sheets(page)
+        assert f" {printed}" in line.text_content(), line.text_content()
     finally:
         page.context.close()

@@ -3,6 +3,8 @@ web address, so a pack on paper leads back to the live listing; on screen the ad
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, new_page
@@ -34,6 +36,28 @@ def test_each_service_in_the_printed_pack_shows_its_full_address(browser, live_s
         page.screenshot(path=str(ARTIFACTS / "print" / f"pack-{language}.png"), full_page=True)
         for n, address in enumerate(addresses):
             assert address in packs.nth(n).inner_text()
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_printed_pack_holds_two_services_a_sheet_each_whole(browser, live_server, language):
+    """At GOV.UK's print sizes (14pt text) a service's part of the pack took more than half a sheet, and
+    kept whole on a sheet, each printed on a sheet of its own, half empty: five services, five sheets."""
+    from directory.models import Service
+
+    ids = ",".join(str(s.public_id) for s in Service.objects.published().order_by("name")[:5])
+    prefix = "/cy" if language == "cy" else ""
+    page = new_page(browser, DESKTOP)
+    try:
+        assert page.goto(f"{live_server.url}{prefix}/shortlist/?ids={ids}").status == 200
+        packs = page.locator("section.sm-pack-item")
+        assert packs.count() == 5
+        page.emulate_media(media="print")
+        assert packs.evaluate_all("packs => packs.every(pack => getComputedStyle(pack).breakInside === 'avoid')")
+        margins = {side: "0.4in" for side in ("top", "right", "bottom", "left")}  # Chromium's own
+        pdf = page.pdf(format="A4", margin=margins)
+        assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 3
     finally:
         page.context.close()
 

@@ -42,6 +42,8 @@ def test_thirty_changes_in_a_day_are_one_email_at_once_and_one_digest(org, provi
         for service in listings:
             propose(service, provider)
     assert [(m.subject, m.to) for m in mail.outbox] == [("Waiting for approval: Service 00", ["mod@example.org"])]
+    # It says why the next ones will not come one by one.
+    assert "the changes sent after it are listed in one email a day" in mail.outbox[0].body
 
     mail.outbox.clear()
     digest()

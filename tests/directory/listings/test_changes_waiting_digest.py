@@ -11,10 +11,12 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from directory.accounts.services import account_language_set
 from directory.listings import services
+from directory.listings.management.commands import send_review_requests
 from directory.models import ServiceChange
 from tests.factories import ServiceFactory, UnpublishedServiceFactory
 
@@ -137,3 +139,20 @@ def test_a_dry_run_says_what_it_would_send_and_records_nothing(org, provider, mo
     assert "edit for “Service 1” (Own organisation)" in out
     assert mail.outbox == []
     assert ServiceChange.objects.filter(moderators_emailed_at=None).count() == 1
+
+
+def test_a_digest_that_cannot_be_sent_is_recorded_for_none_and_fails_the_run(
+    org, provider, moderator, sent, monkeypatch
+):
+    listings = [ServiceFactory(organisation=org, name=f"Service {n}") for n in range(3)]
+    with sent():
+        for service in listings:
+            propose(service, provider)
+
+    def refused(*args, **kwargs):
+        raise ConnectionRefusedError
+
+    monkeypatch.setattr(send_review_requests, "send_mail", refused)
+    with pytest.raises(CommandError, match="2 change"):
+        digest()
+    assert ServiceChange.objects.filter(moderators_emailed_at=None).count() == 2

@@ -1,4 +1,5 @@
-"""Email review requests and wait reminders that are due. Run daily from cron; safe to run twice."""
+"""Email review requests and wait reminders that are due, and the moderators' digest of changes waiting for
+approval they were not emailed about. Run daily from cron; safe to run twice."""
 
 from __future__ import annotations
 

@@ -51,10 +51,7 @@ def change_submitted(change: ServiceChange, *, replacing: ServiceChange | None =
     Otherwise the change waits for the daily digest (`changes_waiting`, sent by send_review_requests):
     a day of 30 changes is one email when the first comes and one the next morning, not 30. A
     moderator already told of one change waiting opens the queue, which lists them all."""
-    others_waiting = replacing is not None or (
-        ServiceChange.objects.filter(state=ServiceChange.State.PENDING, held_because="")
-        .exclude(pk=change.pk).exists()
-    )
+    others_waiting = replacing is not None or selectors.change_others_sent_waiting(change=change)
     readers = moderator_users()
     if others_waiting or not readers.exclude(email="").exists():
         return  # the digest tells them, once there is a moderator to tell
@@ -66,15 +63,6 @@ def change_submitted(change: ServiceChange, *, replacing: ServiceChange | None =
     )
     change.moderators_emailed_at = timezone.now()
     change.save(update_fields=["moderators_emailed_at"])
-
-
-def changes_to_tell() -> list[ServiceChange]:
-    """The changes waiting for approval that the moderators have not been emailed about, oldest first
-    (held imports aside: nobody is emailed about those, the queue lists them with why)."""
-    return list(
-        ServiceChange.objects.filter(state=ServiceChange.State.PENDING, held_because="", moderators_emailed_at=None)
-        .select_related("service__organisation").order_by("submitted_at", "id")
-    )
 
 
 def changes_waiting(changes: list[ServiceChange]) -> tuple[str, str]:

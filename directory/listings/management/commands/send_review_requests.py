@@ -16,7 +16,7 @@ from django.utils import timezone
 from directory import mail, mail_language
 from directory.accounts.languages import emails_by_language
 from directory.accounts.roles import moderator_users, organisation_member_emails, organisation_members
-from directory.listings import notifications, reminders, review_emails
+from directory.listings import notifications, reminders, review_emails, selectors
 from directory.listings.review_emails import Readers, Request, ReviewEmail
 from directory.models import ReviewRequest, Service, ServiceChange, WaitingTimeReport
 from servicemap.scheduled_jobs import ScheduledCommand
@@ -212,7 +212,7 @@ def _changes_waiting(log: logging.Logger, *, dry_run: bool, write) -> ChangesWai
     """Email the moderators, in one email (one message per language), every change waiting for approval
     that they were not emailed about when it was sent (notifications.change_submitted: others were
     waiting), and record it, so each change is emailed about once. Nothing, if there are none."""
-    changes = notifications.changes_to_tell()
+    changes = selectors.change_list_not_emailed()
     if not changes:
         return ChangesWaiting()
     readers = emails_by_language(moderator_users())

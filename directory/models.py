@@ -626,6 +626,9 @@ class ServiceChange(models.Model):
     # instead). A withdrawn change keeps the listing as it stood when it was taken back.
     # Every editable field (listings/fields.snapshot) and where it was based (fields.LOCATIONS).
     live_when_decided = models.JSONField(_("the listing when it was decided"), null=True, blank=True)
+    # When the moderators were emailed about it: at once if nothing else sent was waiting, else in the
+    # next daily digest (listings/notifications.py). Null until then; and for a held import (nobody is).
+    moderators_emailed_at = models.DateTimeField(_("moderators emailed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("service change")

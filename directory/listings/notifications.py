@@ -10,7 +10,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from directory import mail_language
 from directory.accounts.languages import emails_by_language
@@ -42,13 +44,39 @@ def moderator_emails() -> list[str]:
     return [email for email in moderator_users().values_list("email", flat=True) if email]
 
 
-def change_submitted(change: ServiceChange) -> None:
+def change_submitted(change: ServiceChange, *, replacing: ServiceChange | None = None) -> None:
+    """Email the moderators about a change sent for approval, at once, if nothing else sent was
+    waiting (`replacing`: the provider's earlier change this one takes the place of, which was).
+
+    Otherwise the change waits for the daily digest (`changes_waiting`, sent by send_review_requests):
+    a day of 30 changes is one email when the first comes and one the next morning, not 30. A
+    moderator already told of one change waiting opens the queue, which lists them all."""
+    others_waiting = replacing is not None or selectors.change_others_sent_waiting(change=change)
+    readers = moderator_users()
+    if others_waiting or not readers.exclude(email="").exists():
+        return  # the digest tells them, once there is a moderator to tell
     send(
-        moderator_users(),
+        readers,
         lambda: _("Waiting for approval: %(name)s") % {"name": change.service.name},
         "emails/change_submitted.txt",
         lambda: {"change": change, "url": absolute(reverse("listings:change_detail", args=[change.pk]))},
     )
+    change.moderators_emailed_at = timezone.now()
+    change.save(update_fields=["moderators_emailed_at"])
+
+
+def changes_waiting(changes: list[ServiceChange]) -> tuple[str, str]:
+    """The daily digest's subject and body, in the active language: each change with its link, and
+    the queue's. One change is named in the subject as the immediate email names it."""
+    if len(changes) == 1:
+        subject = _("Waiting for approval: %(name)s") % {"name": changes[0].service.name}
+    else:
+        subject = ngettext("%(n)s change waiting for approval", "%(n)s changes waiting for approval",
+                           len(changes)) % {"n": len(changes)}
+    return subject, render_to_string("emails/changes_waiting.txt", {
+        "items": [(change, absolute(reverse("listings:change_detail", args=[change.pk]))) for change in changes],
+        "queue_url": absolute(reverse("listings:moderation") + "#changes"),
+    })
 
 
 def change_decided(change: ServiceChange) -> None:

@@ -272,6 +272,25 @@ def change_list_pending() -> QuerySet[ServiceChange]:
     )
 
 
+def _sent_waiting() -> QuerySet[ServiceChange]:
+    # Held imports aside: nobody is emailed about those (services.imported_hold); the queue lists them.
+    return ServiceChange.objects.filter(state=ServiceChange.State.PENDING, held_because="")
+
+
+def change_others_sent_waiting(*, change: ServiceChange) -> bool:
+    """Whether a change someone sent, other than this one, is waiting for approval."""
+    return _sent_waiting().exclude(pk=change.pk).exists()
+
+
+def change_list_not_emailed() -> list[ServiceChange]:
+    """The changes someone sent that wait for approval and that the moderators were not emailed
+    about (notifications.change_submitted: others were waiting), oldest first. One query."""
+    return list(
+        _sent_waiting().filter(moderators_emailed_at=None)
+        .select_related("service__organisation").order_by("submitted_at", "id")
+    )
+
+
 def change_get(*, pk: int) -> ServiceChange | None:
     return (
         ServiceChange.objects.select_related("service__organisation", "submitted_by", "decided_by")

@@ -291,7 +291,7 @@ def _propose(service: Service, moderated: dict[str, Any], *, by) -> ServiceChang
     change = ServiceChange(service=service, kind=kind, proposed=proposed, submitted_by=by, submitted_at=now)
     change.full_clean()
     change.save()
-    notifications.change_submitted(change)
+    notifications.change_submitted(change, replacing=existing)
     return change
 
 

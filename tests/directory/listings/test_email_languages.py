@@ -389,6 +389,8 @@ def test_the_account_page_is_linked_from_the_header_and_saves_the_language(clien
 
     page = client.get(reverse("accounts:settings")).content.decode()
     assert "You have not chosen a language yet" in page and " checked" not in page
+    # Every email a provider may get is named, the problem reports' too.
+    assert "when someone reports a problem with one of your listings" in page
 
     response = client.post(reverse("accounts:settings"), {"language": "cy"}, follow=True)
     assert "Saved. We will email you in Welsh." in response.content.decode()
@@ -411,6 +413,7 @@ def test_the_welsh_account_page_is_in_welsh(client, db):
     client.force_login(account("p@example.org", None))
     page = client.get("/cy" + reverse("accounts:settings")).content.decode().replace("&#x27;", "'")
     assert "Eich cyfrif" in page and "Ym mha iaith y dylem anfon e-byst atoch?" in page
+    assert "pan fydd rhywun yn rhoi gwybod am broblem gydag un o'ch cofnodion" in page
     assert "You have not chosen" not in page
 
 

@@ -7,6 +7,7 @@ import html
 import re
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
@@ -271,6 +272,22 @@ def test_a_change_to_where_it_is_based_is_headed_so_in_the_queue_and_on_its_page
     assert f"Change to where it is based: {service.name}" in page
     change.proposed = {**change.proposed, "age_max": "12"}
     assert change.kind_label == "Change to referral details and where it is based"
+
+
+def test_the_emails_about_a_change_to_where_it_is_based_name_it_so(
+    client, provider, moderator, service, office, bangor_postcode, django_capture_on_commit_callbacks
+):
+    """Not "change to referral details": the provider changed none, and the moderator would look for some."""
+    client.force_login(provider)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("listings:location_edit", args=[service.public_id, office.public_id]), NEW_ADDRESS)
+    change = ServiceChange.objects.get(state=ServiceChange.State.PENDING)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_reject(change=change, by=moderator, reason="The postcode is not the office's.")
+    submitted, decided = mail.outbox
+    assert submitted.body.startswith(f"Change to where it is based for {service.name} (Own organisation) is waiting")
+    assert decided.body.startswith(f"Your change to where it is based for {service.name} was not approved.")
+    assert "referral details" not in submitted.body + decided.body
 
 
 def test_approving_a_change_only_to_locations_adds_no_empty_version_to_the_listings_history(

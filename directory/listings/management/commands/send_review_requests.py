@@ -1,8 +1,10 @@
-"""Email review requests and wait reminders that are due. Run daily from cron; safe to run twice."""
+"""Email review requests and wait reminders that are due, and the moderators' digest of changes waiting for
+approval they were not emailed about. Run daily from cron; safe to run twice."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -14,9 +16,9 @@ from django.utils import timezone
 from directory import mail, mail_language
 from directory.accounts.languages import emails_by_language
 from directory.accounts.roles import moderator_users, organisation_member_emails, organisation_members
-from directory.listings import reminders, review_emails
+from directory.listings import notifications, reminders, review_emails, selectors
 from directory.listings.review_emails import Readers, Request, ReviewEmail
-from directory.models import ReviewRequest, Service, WaitingTimeReport
+from directory.models import ReviewRequest, Service, ServiceChange, WaitingTimeReport
 from servicemap.scheduled_jobs import ScheduledCommand
 
 
@@ -26,7 +28,8 @@ class Command(ScheduledCommand):
         "request at 13 (also to moderators), and a wait reminder when a wait is 5 weeks old. One email per "
         "group of listings that go to the same people (in each reader's language), listing all of theirs. "
         "Every request sent is recorded, so running it again the same day sends nothing twice. Logs what it "
-        "sent, with the time; a dry run prints the addresses it would send to."
+        "sent, with the time; a dry run prints the addresses it would send to. Also the moderators' daily "
+        "digest of the changes sent for approval they were not emailed about at once (others were waiting)."
     )
 
     def add_arguments(self, parser):
@@ -60,9 +63,10 @@ class Command(ScheduledCommand):
                 not_sent += len(email.requests)
             elif sent_messages:
                 count, messages = count + len(email.requests), messages + sent_messages
+        waiting = _changes_waiting(log, dry_run=dry_run, write=self.stdout.write)
         summary = (f"{count} review request(s) {'due' if dry_run else 'sent'} in {messages} email(s)"
                    f"{' (dry run: none sent)' if dry_run else ''}, "
-                   f"{not_sent} could not be sent, {len(nobody)} had nobody to go to.")
+                   f"{not_sent} could not be sent, {len(nobody)} had nobody to go to. {waiting.summary(dry_run)}")
         # A failing exit, so cron tells whoever reads its mail. Nothing is recorded for these: due again next run.
         problems = []
         if not_sent:
@@ -70,6 +74,7 @@ class Command(ScheduledCommand):
         if nobody:
             problems.append(f"{len(nobody)} review request(s) had nobody to go to: make a moderator account "
                             "(manage.py create_moderator) and they go on the next run.")
+        problems += waiting.problems()
         if problems:
             raise CommandError(f"{summary} {' '.join(problems)}")
         return summary
@@ -179,3 +184,68 @@ def _who(providers: int, moderators: int) -> str:
     if not moderators:
         return counted(providers, "provider account")
     return f"{counted(providers, 'provider account')} and {counted(moderators, 'moderator')}"
+
+
+@dataclass(frozen=True)
+class ChangesWaiting:
+    """What the moderators' digest of changes waiting for approval did."""
+    changes: int = 0
+    messages: int = 0
+    not_sent: int = 0
+    nobody: int = 0
+
+    def summary(self, dry_run: bool) -> str:
+        return (f"{self.changes} change(s) waiting for approval {'due' if dry_run else 'sent'} to the moderators "
+                f"in {self.messages} email(s).")
+
+    def problems(self) -> list[str]:
+        if self.not_sent:
+            return [f"{self.not_sent} change(s) waiting for approval could not be sent to the moderators; "
+                    "they will be tried again on the next run."]
+        if self.nobody:
+            return [f"{self.nobody} change(s) waiting for approval had no moderator to go to: make a moderator "
+                    "account (manage.py create_moderator) and they go on the next run."]
+        return []
+
+
+def _changes_waiting(log: logging.Logger, *, dry_run: bool, write) -> ChangesWaiting:
+    """Email the moderators, in one email (one message per language), every change waiting for approval
+    that they were not emailed about when it was sent (notifications.change_submitted: others were
+    waiting), and record it, so each change is emailed about once. Nothing, if there are none."""
+    changes = selectors.change_list_not_emailed()
+    if not changes:
+        return ChangesWaiting()
+    readers = emails_by_language(moderator_users())
+    if not readers:
+        log.error("Nobody to tell of %s change(s) waiting for approval: no moderator", len(changes))
+        return ChangesWaiting(nobody=len(changes))
+    recipients = [address for addresses in readers.values() for address in addresses]
+    if dry_run:
+        write(f"Would send {len(changes)} change(s) waiting for approval in {len(readers)} email(s) "
+              f"to {', '.join(recipients)}:")
+        for change in changes:
+            write(f"  {change.kind} for “{change.service.name}” ({change.service.organisation.name})")
+        return ChangesWaiting(changes=len(changes), messages=len(readers))
+    letters = [(mail_language.write(language, lambda: notifications.changes_waiting(changes)), addresses)
+               for language, addresses in readers.items()]
+    try:
+        with transaction.atomic():
+            # Recorded and sent together: an email that cannot go leaves them all for the next run.
+            told = ServiceChange.objects.filter(pk__in=[c.pk for c in changes], moderators_emailed_at=None) \
+                .update(moderators_emailed_at=timezone.now())
+            if told != len(changes):
+                raise _ToldMeanwhile  # another run, or a moderator emailed at once: the next run sends the rest
+            for letter, addresses in letters:
+                send_mail(letter.subject, letter.body, None, addresses)
+    except _ToldMeanwhile:
+        return ChangesWaiting()
+    except mail.SEND_ERRORS as error:
+        log.error("Could not send the %s change(s) waiting for approval to the moderators: %s", len(changes),
+                  mail.describe_error(error))
+        return ChangesWaiting(not_sent=len(changes))
+    log.info("Sent %s change(s) waiting for approval to %s moderator(s)", len(changes), len(recipients))
+    return ChangesWaiting(changes=len(changes), messages=len(letters))
+
+
+class _ToldMeanwhile(Exception):
+    pass

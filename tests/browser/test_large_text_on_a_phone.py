@@ -57,7 +57,11 @@ def test_with_200_percent_text_no_page_scrolls_sideways_on_a_320_px_phone(browse
 
 @pytest.fixture(scope="module")
 def waiting_change(service):
-    """A change to {service} waiting for approval, sent by its provider, and a moderator to see it."""
+    """A change to {service} waiting for approval, sent by its provider, and a moderator to see it.
+
+    Before it, an approved one whose fields hold long Welsh words ("Gwasanaethau", "cyfeirio", "Rhieni
+    a gofalwyr nad ydynt yn cam-drin") and a wait the provider gave: the history's tables then hold
+    them, and the provider's and the moderator's email addresses."""
     from directory.accounts.services import moderator_create
     from directory.listings import services
     from tests.factories import MembershipFactory, UserFactory
@@ -65,10 +69,25 @@ def waiting_change(service):
     provider = UserFactory(username="large-text-provider@example.org", email="large-text-provider@example.org")
     MembershipFactory(user=provider, organisation=service.organisation)
     moderator = moderator_create(email="large-text-mod@example.org", password="a-long-test-password").user
-    values = services.form_values_from_service(service, status="paused")
+    values = services.form_values_from_service(
+        service, supports_parent_carer=not service.supports_parent_carer,
+        eligibility_en="Services for children who refer themselves",
+        eligibility_cy="Gwasanaethau i blant sy'n cyfeirio eu hunain")
+    services.change_approve(change=services.service_edit(service=service, values=values, by=provider).pending, by=moderator)
+    services.wait_update(service=service, weeks=3, referrals_open=True, by=provider)
+    service.refresh_from_db()
+    values = services.form_values_from_service(
+        service, status="paused", eligibility_en="Referrals from professionals only",
+        eligibility_cy="Atgyfeiriadau gan weithwyr proffesiynol yn unig")
     change = services.service_edit(service=service, values=values, by=provider).pending
     assert change is not None
-    return {"change": change, "moderator": moderator}
+    return {"change": change, "moderator": moderator, "provider": provider}
+
+
+# Each box of a table (.sm-table-wrap) in the page's main part that scrolls sideways, by what names it.
+SCROLLING_BOXES = """() => [...document.querySelectorAll('main .sm-table-wrap')]
+  .filter(box => box.scrollWidth > box.clientWidth)
+  .map(box => `${box.getAttribute('aria-labelledby')}: ${box.scrollWidth - box.clientWidth} px`)"""
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
@@ -78,27 +97,46 @@ def test_with_200_percent_text_no_moderation_page_scrolls_sideways_on_a_320_px_p
     # sideways (290 px in Welsh; 12 px at the usual text size); the service's history by 126 px
     # (173 px), with its table in a box that scrolls: each change's link holds words for screen
     # readers, drawn beyond the screen's edge and held by no box.
-    page = _phone(browser, 32)
-    sign_in(page, live_server, waiting_change["moderator"])
+    # Then the tables scrolled in their boxes (the queue 277 px, the listings not confirmed 366 px,
+    # the history's waits 591 px), and the values of a change's fields, two to a line, were split
+    # mid-word ("Gwasana / ethau", "atgyfeiria / dau", "proffesiyn / ol"): each row is now a block
+    # of its own, each value under its column's name and the width of the screen.
+    pages = {role: _phone(browser, 32) for role in ("moderator", "provider")}
+    for role, page in pages.items():
+        sign_in(page, live_server, waiting_change[role])
     try:
         prefix = "/cy" if language == "cy" else ""
-        too_wide = {}
+        too_wide, scrolling, split = {}, {}, {}
         change = waiting_change["change"].pk
-        for path in ("/moderation/", f"/moderation/changes/{change}/", f"/manage/services/{service.public_id}/history/"):
+        history = f"/manage/services/{service.public_id}/history/"
+        for path, role in (("/moderation/", "moderator"), (f"/moderation/changes/{change}/", "moderator"),
+                           (history, "moderator"), (history, "provider")):
+            page = pages[role]
             assert page.goto(live_server.url + prefix + path).status == 200
-            if path != f"/moderation/changes/{change}/":  # the page lists the change
+            if role == "moderator" and path != f"/moderation/changes/{change}/":  # the page lists the change
                 assert page.locator(f"main table a[href^='{prefix}/moderation/changes/{change}/']").count() == 1, path
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             if overflow > 0:
                 too_wide[path] = overflow
+            if boxes := page.evaluate(SCROLLING_BOXES):
+                scrolling[f"{path} ({role})"] = boxes
+            if words := page.evaluate(SPLIT_WORDS, "main td, main tbody th"):
+                split[f"{path} ({role})"] = words
         assert not too_wide, f"sideways scrolling at 320 px with 200% text: {too_wide}"
-        # The queue's table scrolls in a box of its own that the keyboard can reach, named by its heading.
+        assert not scrolling, f"tables scrolling in their boxes at 320 px with 200% text: {scrolling}"
+        assert not split, f"words in tables split across lines at 320 px with 200% text: {split}"
+        # Each is still a table to a screen reader, its rows named, in a box that the keyboard can
+        # reach, named by its heading.
+        page = pages["moderator"]
         page.goto(f"{live_server.url}{prefix}/moderation/")
         box = page.locator(".sm-table-wrap:has(a[href*='/moderation/changes/'])")
         assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
         assert box.get_attribute("aria-labelledby") == "changes"
+        snapshot = box.locator("table").aria_snapshot()
+        assert snapshot.startswith("- table") and all(f"- {role}" in snapshot for role in ("columnheader", "rowheader", "cell"))
     finally:
-        page.context.close()
+        for page in pages.values():
+            page.context.close()
 
 
 def test_with_the_usual_text_size_a_cards_labels_stay_beside_their_values_at_320_px(browser, live_server):

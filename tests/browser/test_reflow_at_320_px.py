@@ -2,7 +2,8 @@
 and in Welsh, with something in each list (a change waiting for approval, a problem report, an
 invitation). Nothing scrolls the page sideways; a table wider than the screen scrolls in a box of
 its own, and a map is a map. No "|" between a card's actions ends or begins a line, no field's name
-in a change's table nor email address in the queue is split mid-word, and the queue fits its box.
+in a change's table nor email address in the queue is split mid-word, and the moderators' and the
+history's tables fit their boxes (a row a block on a phone), each still a table to a screen reader.
 
 test_accessibility.py checks its pages at 320 px too, but laid out first at 1280 px and with the
 moderation queue empty; this loads each page at 320 px, as a phone does. 200% text on a phone:
@@ -15,7 +16,7 @@ import pytest
 
 from tests.browser.conftest import new_page, sign_in
 from tests.browser.test_accessibility import TOO_WIDE
-from tests.browser.test_large_text_on_a_phone import SPLIT_WORDS
+from tests.browser.test_large_text_on_a_phone import SCROLLING_BOXES, SPLIT_WORDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
 
@@ -49,6 +50,7 @@ def listed():
         eligibility_cy="Yn byw ym Mhowys, 5 i 17 oed", age_max=str(int(service.age_max) - 1))
     change = services.service_edit(service=service, values=values, by=provider).pending
     assert change is not None, "the criteria change waits for a moderator"
+    services.wait_update(service=service, weeks=4, referrals_open=True, by=provider)  # the history names who gave it
     ProblemReportFactory(service=service, reason="closed", comment="The phone number has changed since last month")
     invitation = InvitationFactory(organisation=other.organisation, invited_by=moderator)
     forgot = UserFactory(username="reflow-forgot@example.org")  # not signed in here, so its link stays good
@@ -150,9 +152,9 @@ def test_no_page_scrolls_sideways_at_320_px(browser, live_server, listed, langua
                 lone[path] = separators["lone"]
             wrapped_actions = max(wrapped_actions, separators["lines"])
             # A field's name or a column's in a change's table split mid-word in a column of 30%
-            # ("Oedran hynaf (blynyddoe / dd)", "Arfaethe / dig"); an email address in the queue
-            # ("prov@exampl / e.org").
-            if words := page.evaluate(SPLIT_WORDS, ".sm-diff-table th, main td .govuk-hint"):
+            # ("Oedran hynaf (blynyddoe / dd)", "Arfaethe / dig"), or a value in a column of half the
+            # screen; an email address in the queue ("prov@exampl / e.org").
+            if words := page.evaluate(SPLIT_WORDS, ".sm-diff-table th, .sm-diff-table td, main td .govuk-hint"):
                 split[path] = words
             diff_tables += page.locator(".sm-diff-table").count()
         assert not too_wide, f"sideways scrolling at 320 px: {too_wide}"
@@ -170,6 +172,48 @@ def test_no_page_scrolls_sideways_at_320_px(browser, live_server, listed, langua
         page.goto(f"{live_server.url}{prefix}/moderation/changes/{listed['change']}/")
         snapshot = page.locator(".sm-diff-table").aria_snapshot()
         assert snapshot.startswith("- table") and all(f"- {role}" in snapshot for role in ("columnheader", "rowheader", "cell"))
+    finally:
+        for page in pages.values():
+            page.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_moderators_and_the_historys_tables_fit_a_320_px_phone_without_scrolling_in_their_boxes(
+        browser, live_server, listed, language):
+    # The listings not confirmed for 12 months scrolled 44 px sideways in their box in Welsh, the
+    # history's waits 181 px and its changes 156 px (each with an email address in a column): as a
+    # change's table on a phone, each row is now a block of its own and each value is under its
+    # column's name, the width of the screen.
+    pages = {role: new_page(browser, PHONE_320) for role in ("provider", "moderator")}
+    for role, page in pages.items():
+        sign_in(page, live_server, listed[role])
+    try:
+        prefix = "/cy" if language == "cy" else ""
+        history = f"/manage/services/{listed['service']}/history/"
+        scrolling, split = {}, {}
+        for path, role in (("/moderation/", "moderator"), (history, "moderator"), (history, "provider")):
+            page = pages[role]
+            assert page.goto(live_server.url + prefix + path).status == 200
+            if boxes := page.evaluate(SCROLLING_BOXES):
+                scrolling[f"{path} ({role})"] = boxes
+            if words := page.evaluate(SPLIT_WORDS, "main td, main tbody th"):
+                split[f"{path} ({role})"] = words
+        assert not scrolling, f"tables scrolling in their boxes at 320 px: {scrolling}"
+        assert not split, f"words in tables split across lines at 320 px: {split}"
+        # Each still a table to a screen reader (roles in the templates: a table laid out as blocks
+        # loses them in some browsers), its rows named by their service where they have one.
+        page = pages["moderator"]
+        page.goto(f"{live_server.url}{prefix}/moderation/")
+        assert page.locator(".sm-table-wrap[aria-labelledby=overdue] tbody tr").count() > 0, "no listing not confirmed"
+        for name in ("changes", "overdue"):
+            snapshot = page.locator(f".sm-table-wrap[aria-labelledby={name}] table").aria_snapshot()
+            assert snapshot.startswith("- table") and all(f"- {r}" in snapshot for r in ("columnheader", "rowheader", "cell")), name
+        page.goto(live_server.url + prefix + history)
+        for name in ("waits", "changes"):
+            box = page.locator(f".sm-table-wrap[aria-labelledby={name}]")
+            snapshot = box.locator("table").aria_snapshot()
+            assert snapshot.startswith("- table") and all(f"- {r}" in snapshot for r in ("columnheader", "cell")), name
+            assert box.get_by_text(listed["provider"].email).count(), f"no email address in the {name}, so this tests none"
     finally:
         for page in pages.values():
             page.context.close()

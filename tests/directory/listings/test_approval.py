@@ -679,7 +679,7 @@ def test_a_change_taken_back_with_nothing_in_its_place_is_labelled_withdrawn_not
     replaced = client.get(reverse("listings:change_detail", args=[sent_later.pk])).content.decode()
     assert _state_shown(replaced) == "Replaced by a later change"
     history = client.get(reverse("listings:history", args=[service.public_id])).content.decode()
-    states = re.findall(r"<td class=\"govuk-table__cell\">(Waiting for approval|Replaced by a later change|Withdrawn)", history)
+    states = re.findall(r"<td class=\"govuk-table__cell\"[^>]*>(Waiting for approval|Replaced by a later change|Withdrawn)", history)
     assert states == ["Waiting for approval", "Replaced by a later change", "Withdrawn"]
     # When each was taken back, as a decision says when it was made.
     assert "Replaced by a later change on 5 Mar 2026</td>" in history and "Withdrawn on 2 Mar 2026</td>" in history

@@ -853,6 +853,26 @@ def test_a_trend_too_small_to_show_is_unsigned_whichever_way_it_went(client, wal
     assert rows["Cardiff"].startswith("+") and rows["Cardiff"] != "+0.00"
 
 
+def test_a_trends_change_is_the_difference_of_the_figures_shown_beside_it(client, wales_areas):
+    # One service covering Cardiff, then two: 0.1355 and 0.2709 per 10,000 children, shown as 0.14
+    # and 0.27. The change read "+0.14" (0.1355 rounded), which no reader could make of 0.14 and 0.27;
+    # the CSV's 0.1355 and 0.2709 likewise said 0.1355.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    snapshot_take(taken_on=date(2026, 1, 1))
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+
+    body = client.get(reverse("gaps:trends"), {"layer": "all"}).content.decode()
+    cells = re.search(r'<th scope="row" class="govuk-table__header">Cardiff</th>((?:\s*<td[^>]*>[^<]*</td>){5})',
+                      body)[1]
+    services_then, services_now, then, now, change = re.findall(r"<td[^>]*>([^<]*)</td>", cells)
+    assert (then, now, change) == ("0.14", "0.27", "+0.13")
+
+    _notes, rows = _csv_rows(client.get(reverse("gaps:trends_csv"), {"layer": "all"}))
+    cardiff = next(row for row in rows if row["area_code"] == CARDIFF)
+    assert (cardiff["access_per_10000_then"], cardiff["access_per_10000_now"]) == ("0.1355", "0.2709")
+    assert cardiff["change_per_10000"] == "0.1354"
+
+
 @pytest.mark.parametrize(("path", "words", "jargon"), [
     ("/gaps/", "Access against the Wales level, by local authority.", "Normalised"),
     ("/gaps/?view=health_board", "Access against the Wales level, by health board:", "Normalised"),

@@ -284,6 +284,23 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# On the headlines' links to the areas' pages: their back links return to the headlines (for the
+# same region), not to the map, which a commissioner reading a region's headlines had not seen.
+FROM_HEADLINES = "headlines"
+
+
+def _area_back(request: HttpRequest, form: GapsForm, version: str) -> tuple[str, str]:
+    """The area page's back link, and its words: to the headlines it was reached from, for their
+    region (one of the regions, else Wales), or to the map as it was left (only valid choices)."""
+    if request.GET.get("from") == FROM_HEADLINES:
+        region = request.GET.get("region", "")
+        known = region in {r.code for r in selectors.gaps_regions(version=version)}
+        return (f"{reverse('gaps:headlines')}{'?' + urlencode({'region': region}) if known else ''}",
+                _("Back to the headlines"))
+    query = form.changed_query()
+    return f"{reverse('gaps:index')}{'?' if query else ''}{query}", _("Back to the map")
+
+
 def area(request: HttpRequest, code: str) -> HttpResponse:
     """One local authority: for each layer, the services that cover it, their waits, and Wales."""
     if not AREA_CODE.fullmatch(code) and not REGION_SLUG.fullmatch(code):
@@ -331,9 +348,11 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
                          "bin": maps.bin_for(here)})
     if not sections:
         raise Http404(_("No figures for this area"))
+    back_url, back_text = _area_back(request, form, version)
     return render(request, "gaps/area.html", {
         "place": place,
-        "back_query": form.changed_query(),
+        "back_url": back_url,
+        "back_text": back_text,
         "sections": sections,
         # The table against Wales: the questions, then children's support by age under its own heading.
         "question_rows": [s for s in sections if not s["layer"].band],
@@ -398,6 +417,8 @@ def headlines(request: HttpRequest) -> HttpResponse:
         "every": every,
         "notes": _notes(every, region),
         "query": urlencode({"region": region.code}) if region else "",
+        # On the links to the areas' pages, for their back links.
+        "area_query": urlencode({"from": FROM_HEADLINES, **({"region": region.code} if region else {})}),
     })
 
 

@@ -682,6 +682,28 @@ def test_an_area_page_reached_from_the_map_goes_back_to_the_map_as_it_was_left(c
     assert re.search(r'<a href="([^"]*)" class="govuk-back-link', plain).group(1) == "/gaps/"
 
 
+@pytest.mark.parametrize(("prefix", "back_words"), [("", "Back to the headlines"), ("/cy", "Yn ôl i&#x27;r prif bwyntiau")])
+def test_an_area_page_reached_from_a_regions_headlines_goes_back_to_them(client, wales_areas, prefix, back_words):
+    # A North Wales commissioner on the region's headlines opened Gwynedd, and "Back to the map" led to
+    # the map of all Wales, a page they had not seen: the region's headlines were lost.
+    gwynedd = "W06000002"
+    ServiceFactory(coverage=[wales_areas[gwynedd]])
+    page = client.get(f"{prefix}/gaps/headlines/", {"region": "north-wales"}).content.decode()
+    links = set(re.findall(rf'href="({prefix}/gaps/area/{gwynedd}/[^"]*)"', page))
+    assert links == {f"{prefix}/gaps/area/{gwynedd}/?from=headlines&amp;region=north-wales"}
+
+    area = client.get(unescape(links.pop())).content.decode()
+    back = re.search(r'<a href="([^"]*)" class="govuk-back-link sm-no-print">([^<]*)</a>', area)
+    assert back.groups() == (f"{prefix}/gaps/headlines/?region=north-wales", back_words)
+
+    # Wales's headlines link back to Wales's; a region that is none is left out, not passed on.
+    wales = client.get(f"{prefix}/gaps/headlines/").content.decode()
+    assert f'href="{prefix}/gaps/area/{gwynedd}/?from=headlines"' in wales
+    for query in ("from=headlines", "from=headlines&region=atlantis"):
+        area = client.get(f"{prefix}/gaps/area/{gwynedd}/?{query}").content.decode()
+        assert re.search(r'<a href="([^"]*)" class="govuk-back-link', area).group(1) == f"{prefix}/gaps/headlines/"
+
+
 @pytest.mark.parametrize(("path", "none_said", "level_said"), [
     ("/gaps/?layer=sibling", "there is no Wales level", "1 is the Wales level:"),
     ("/cy/gaps/?layer=sibling", "nid oes lefel Cymru", "1 yw lefel Cymru:"),

@@ -351,6 +351,8 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
     back_url, back_text = _area_back(request, form, version)
     return render(request, "gaps/area.html", {
         "place": place,
+        # The need its figures divide by, where it is not the children counted: the estimate.
+        "estimated": int(_whole(sections[0]["area"].demand)) if need == layers.NEED_PREVALENCE else None,
         "back_url": back_url,
         "back_text": back_text,
         "sections": sections,

@@ -93,7 +93,9 @@ TRENDS = {
     "access_per_10000_now": gettext_lazy(
         "Access in the later figures, in services per 10,000 children, to 4 decimal places."
     ),
-    "change_per_10000": gettext_lazy("The later access less the earlier: below 0 is a fall."),
+    "change_per_10000": gettext_lazy(
+        "The later access less the earlier, as the two are written here (to 4 decimal places): below 0 is a fall."
+    ),
     "median_wait_weeks_then": gettext_lazy("The median wait in the earlier figures, in weeks."),
     "median_wait_weeks_now": gettext_lazy("The median wait in the later figures, in weeks."),
     "no_provision_then": gettext_lazy(
@@ -108,11 +110,12 @@ TRENDS = {
 UNMET = {
     "breakdown": gettext_lazy(
         "Which table the row is in: lad_code (by local authority), abuse_forms, age_band or excluded_by; a "
-        "region's own row: its kind (health_board or safeguarding_region)."
+        "region's own row: its kind (health_board or safeguarding_region), and Wales's row after it: nation."
     ),
     "code": gettext_lazy(
-        "The row's code: a local authority's ONS code, a form of abuse, an age band or a criterion; empty on "
-        "the Total rows and on searches for any form of abuse."
+        "The row's code: an area's code (a local authority's or Wales's ONS code; a safeguarding board's name's "
+        "words), a form of abuse, an age band or a criterion; empty on the Total rows and on searches for any "
+        "form of abuse."
     ),
     "label": gettext_lazy("The row's name in this file's language; the rows adding up a table say Total in both."),
     "total": gettext_lazy("All the row's searches, whatever the reason."),

@@ -51,13 +51,38 @@ def supply_statement(result: LayerResult) -> str:
     n = len(result.services)
     unit = access_unit(result.basis, result.need)
     if result.basis == layers.BASIS_CAPACITY:
-        return _(
-            "Supply is each service's stated capacity (new referrals a year) for %(with)s of %(n)s services; "
-            "the %(without)s that state none count as 1, so figures mix units where both occur. Figures are "
-            "%(unit)s."
-        ) % {"with": result.services_with_capacity, "n": n, "without": n - result.services_with_capacity,
-             "unit": unit}
+        return _capacity_statement(n, result.services_with_capacity, unit)
     return _("Supply is 1 per service: figures are %(unit)s (%(n)s services counted).") % {"n": n, "unit": unit}
+
+
+def _capacity_statement(n: int, with_capacity: int, unit: str) -> str:
+    """Whether the capacity figures mix units: only where some services state a capacity and others
+    count as 1 (it said "for 6 of 6 services; the 0 that state none count as 1, so figures mix units"
+    of a layer whose every service states one)."""
+    if n == 0:
+        return _("Supply is each service's stated capacity (new referrals a year); no service is counted here.")
+    if with_capacity == n:
+        return ngettext(
+            "Supply is each service's stated capacity (new referrals a year): the %(n)s service counted states "
+            "one. Figures are %(unit)s.",
+            "Supply is each service's stated capacity (new referrals a year): all %(n)s services counted state "
+            "one. Figures are %(unit)s.",
+            n,
+        ) % {"n": n, "unit": unit}
+    if with_capacity == 0:
+        # Every service counts as 1: the figures are services, whatever the unit's name says.
+        return ngettext(
+            "Supply would be each service's stated capacity (new referrals a year), but the %(n)s service "
+            "counted states none, so it counts as 1: the figures are services per 10,000 of need.",
+            "Supply would be each service's stated capacity (new referrals a year), but none of the %(n)s "
+            "services counted states one, so each counts as 1: the figures are services per 10,000 of need.",
+            n,
+        ) % {"n": n}
+    return _(
+        "Supply is each service's stated capacity (new referrals a year) for %(with)s of %(n)s services; "
+        "the %(without)s that state none count as 1, so figures mix units where both occur. Figures are "
+        "%(unit)s."
+    ) % {"with": with_capacity, "n": n, "without": n - with_capacity, "unit": unit}
 
 
 def need_statement(need: str) -> str:

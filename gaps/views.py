@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -283,6 +284,23 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# On the headlines' links to the areas' pages: their back links return to the headlines (for the
+# same region), not to the map, which a commissioner reading a region's headlines had not seen.
+FROM_HEADLINES = "headlines"
+
+
+def _area_back(request: HttpRequest, form: GapsForm, version: str) -> tuple[str, str]:
+    """The area page's back link, and its words: to the headlines it was reached from, for their
+    region (one of the regions, else Wales), or to the map as it was left (only valid choices)."""
+    if request.GET.get("from") == FROM_HEADLINES:
+        region = request.GET.get("region", "")
+        known = region in {r.code for r in selectors.gaps_regions(version=version)}
+        return (f"{reverse('gaps:headlines')}{'?' + urlencode({'region': region}) if known else ''}",
+                _("Back to the headlines"))
+    query = form.changed_query()
+    return f"{reverse('gaps:index')}{'?' if query else ''}{query}", _("Back to the map")
+
+
 def area(request: HttpRequest, code: str) -> HttpResponse:
     """One local authority: for each layer, the services that cover it, their waits, and Wales."""
     if not AREA_CODE.fullmatch(code) and not REGION_SLUG.fullmatch(code):
@@ -330,9 +348,13 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
                          "bin": maps.bin_for(here)})
     if not sections:
         raise Http404(_("No figures for this area"))
+    back_url, back_text = _area_back(request, form, version)
     return render(request, "gaps/area.html", {
         "place": place,
-        "back_query": form.changed_query(),
+        # The need its figures divide by, where it is not the children counted: the estimate.
+        "estimated": int(_whole(sections[0]["area"].demand)) if need == layers.NEED_PREVALENCE else None,
+        "back_url": back_url,
+        "back_text": back_text,
         "sections": sections,
         # The table against Wales: the questions, then children's support by age under its own heading.
         "question_rows": [s for s in sections if not s["layer"].band],
@@ -397,6 +419,8 @@ def headlines(request: HttpRequest) -> HttpResponse:
         "every": every,
         "notes": _notes(every, region),
         "query": urlencode({"region": region.code}) if region else "",
+        # On the links to the areas' pages, for their back links.
+        "area_query": urlencode({"from": FROM_HEADLINES, **({"region": region.code} if region else {})}),
     })
 
 
@@ -497,13 +521,21 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
             writer.writerow([breakdown.key, as_text_cell(row.code), as_text_cell(row.label),
                              *[c.text for c in row.cells], row.total.text, row.rate.text if row.rate else ""])
         for row in breakdown.summaries:
-            # A region's row is named by its kind, not as a local authority (a script adding up the
-            # "lad_code" rows would count its searches twice); the total keeps its English label.
-            key = region.kind if region and row.code == region.code else breakdown.key
-            label = as_text_cell(row.label) if row.code else "Total"
-            writer.writerow([key, as_text_cell(row.code), label, *[c.text for c in row.cells], row.total.text,
-                             row.rate.text if row.rate else ""])
+            writer.writerow([*_unmet_summary_names(breakdown.key, row, region), *[c.text for c in row.cells],
+                             row.total.text, row.rate.text if row.rate else ""])
     return response
+
+
+def _unmet_summary_names(breakdown: str, row: unmet.UnmetRow, region: AreaRow | None) -> list[str]:
+    """A row under a table's rows, named in the CSV: a region's row by its kind, not as a local
+    authority (a script adding up the "lad_code" rows would count its searches twice); under a
+    region's local authorities, Wales's row as Wales (it was "Total", of rows that add up to less);
+    else the total, with its English label in both languages."""
+    if region and row.code == region.code:
+        return [region.kind, as_text_cell(row.code), as_text_cell(row.label)]
+    if region and breakdown == "lad_code":
+        return ["nation", WALES_CODE, str(row.label)]
+    return [breakdown, as_text_cell(row.code), "Total"]
 
 
 def _trends_form(request: HttpRequest) -> TrendsForm:
@@ -595,10 +627,15 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
             as_text_cell(row["code"]), as_text_cell(row["name"]), as_text_cell(row["name_cy"]), row["kind"],
             "" if row["then_services"] is None else row["then_services"],
             "" if row["now_services"] is None else row["now_services"],
-            _fmt(row["then"], 4), _fmt(row["now"], 4), _fmt(row["change"], 4),
+            _fmt(row["then"], 4), _fmt(row["now"], 4), _csv_change(row),
             _fmt(row["then_wait"], 1), _fmt(row["now_wait"], 1), _yes_no(row["then_none"]), _yes_no(row["now_none"]),
         ])
     return response
+
+
+def _csv_change(row: dict) -> str:
+    change = _change(row["then"], row["now"], _shown_in_the_csv)
+    return "" if change is None else f"{change:.4f}"
 
 
 def _snapshot_figures(snapshot: Snapshot, layer: Layer, region: AreaRow | None) -> dict[str, object]:
@@ -633,13 +670,31 @@ def _trends_period(then: Snapshot, to: Snapshot | None) -> str:
     return period
 
 
+def _shown_on_the_page(value: float) -> Decimal:
+    """A figure as the trends table shows it (`floatformat:2`: half up, from its shortest repr)."""
+    return Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _shown_in_the_csv(value: float) -> Decimal:
+    """A figure as the trends CSV writes it (`_fmt(value, 4)`)."""
+    return Decimal(_fmt(value, 4))
+
+
+def _change(then: float | None, now: float | None, shown: Callable[[float], Decimal]) -> Decimal | None:
+    """Now less then, of the figures as shown: a table of 0.45 then and 0.44 now read a change of -0.02
+    (0.4372 less 0.4534), which no reader could make of the figures beside it."""
+    if then is None or now is None:
+        return None
+    return shown(now) - shown(then)
+
+
 def _trend_row(area_row: AreaResult, before: dict, now: dict) -> dict:
     """One area's figures then and now (a stored snapshot row or a computed result: both have
     access, median_wait and n_services); "–" where the area has none on one side."""
     b, n = before.get(area_row.code), now.get(area_row.code)
     then_10k = b.access * 10_000 if b else None
     now_10k = n.access * 10_000 if n else None
-    change = (now_10k - then_10k) if then_10k is not None and now_10k is not None else None
+    change = _change(then_10k, now_10k, _shown_on_the_page)
     return {
         "code": area_row.code, "name": area_row.name, "name_cy": area_row.name_cy, "kind": area_row.kind,
         "then": then_10k, "now": now_10k,
@@ -647,7 +702,7 @@ def _trend_row(area_row: AreaResult, before: dict, now: dict) -> dict:
         "then_none": None if b is None else b.access == 0, "now_none": None if n is None else n.access == 0,
         "change": change,
         # "+" only on a rise the table shows: a rise of 0.0003 read "+0.00" (and a fall as much "0.00").
-        "rise": change is not None and round(change, 2) > 0,
+        "rise": change is not None and change > 0,
         "then_wait": b.median_wait if b else None, "now_wait": n.median_wait if n else None,
         "then_services": b.n_services if b else None, "now_services": n.n_services if n else None,
     }

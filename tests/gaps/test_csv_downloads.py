@@ -132,7 +132,9 @@ def test_every_files_columns_are_explained_above_it_in_its_language(client, wale
         assert gaps["access_per_10000"] == (
             "Access, in services per 10,000 children estimated to experience sexual abuse, to 4 decimal places."
         )
-        assert english["trends"]["change_per_10000"] == "The later access less the earlier: below 0 is a fall."
+        assert english["trends"]["change_per_10000"] == (
+            "The later access less the earlier, as the two are written here (to 4 decimal places): below 0 is a fall."
+        )
 
 
 def test_the_apis_docs_say_what_need_counts_and_that_area_names_are_english_in_either_answer(client, wales_areas):

@@ -57,3 +57,16 @@ def test_the_api_states_the_prevalence_figures_ages_and_limits(client, wales_are
 def test_children_aged_0_17_are_not_called_an_approximation(client, wales_areas):
     page = _words(client.get("/gaps/").content.decode())
     assert "approximation" not in page
+
+
+@pytest.mark.parametrize(("prefix", "said"), [
+    ("", "Estimated children who will experience sexual abuse before 16 (at least): 7,382, one in ten of them"),
+    ("/cy", "Amcangyfrif o'r plant a fydd yn profi cam-drin rhywiol cyn 16 oed (o leiaf): 7,382, un o bob deg ohonynt"),
+])
+def test_an_area_page_reached_from_the_prevalence_map_states_the_estimate_its_figures_divide_by(
+        client, wales_areas, prefix, said):
+    # Its figures were per 10,000 estimated abused children, beside only "Children aged 0–17: 73,816".
+    ServiceFactory(coverage=[wales_areas["W06000015"]])
+    page = _words(client.get(f"{prefix}/gaps/area/W06000015/", {"need": "prevalence"}).content.decode())
+    assert said in page
+    assert "7,382" not in _words(client.get(f"{prefix}/gaps/area/W06000015/").content.decode())

@@ -181,9 +181,14 @@ def test_a_regions_csv_is_named_for_it_and_holds_its_row_under_its_local_authori
         ("lad_code", CEREDIGION),
         ("lad_code", "W06000009"),
         ("health_board", HYWEL_DDA),
-        ("lad_code", ""),
+        ("nation", "W92000004"),
     ]
-    assert {r["breakdown"] for r in rows} == {"lad_code", "health_board", "abuse_forms", "age_band", "excluded_by"}
+    # Wales's row, under the region's local authorities, is named Wales: "Total" read as theirs.
+    assert [r["label"] for r in by_la][-2:] == ["Hywel Dda University Health Board", "Wales"]
+    assert "Total" not in {r["label"] for r in by_la}
+    # The other tables, all of Wales, still end in their totals.
+    assert [r["label"] for r in rows if r["breakdown"] == "age_band"][-1] == "Total"
+    assert {r["breakdown"] for r in rows} == {"lad_code", "health_board", "nation", "abuse_forms", "age_band", "excluded_by"}
 
 
 def _published(client) -> dict[tuple[str, str], str]:

@@ -682,6 +682,28 @@ def test_an_area_page_reached_from_the_map_goes_back_to_the_map_as_it_was_left(c
     assert re.search(r'<a href="([^"]*)" class="govuk-back-link', plain).group(1) == "/gaps/"
 
 
+@pytest.mark.parametrize(("prefix", "back_words"), [("", "Back to the headlines"), ("/cy", "Yn ôl i&#x27;r prif bwyntiau")])
+def test_an_area_page_reached_from_a_regions_headlines_goes_back_to_them(client, wales_areas, prefix, back_words):
+    # A North Wales commissioner on the region's headlines opened Gwynedd, and "Back to the map" led to
+    # the map of all Wales, a page they had not seen: the region's headlines were lost.
+    gwynedd = "W06000002"
+    ServiceFactory(coverage=[wales_areas[gwynedd]])
+    page = client.get(f"{prefix}/gaps/headlines/", {"region": "north-wales"}).content.decode()
+    links = set(re.findall(rf'href="({prefix}/gaps/area/{gwynedd}/[^"]*)"', page))
+    assert links == {f"{prefix}/gaps/area/{gwynedd}/?from=headlines&amp;region=north-wales"}
+
+    area = client.get(unescape(links.pop())).content.decode()
+    back = re.search(r'<a href="([^"]*)" class="govuk-back-link sm-no-print">([^<]*)</a>', area)
+    assert back.groups() == (f"{prefix}/gaps/headlines/?region=north-wales", back_words)
+
+    # Wales's headlines link back to Wales's; a region that is none is left out, not passed on.
+    wales = client.get(f"{prefix}/gaps/headlines/").content.decode()
+    assert f'href="{prefix}/gaps/area/{gwynedd}/?from=headlines"' in wales
+    for query in ("from=headlines", "from=headlines&region=atlantis"):
+        area = client.get(f"{prefix}/gaps/area/{gwynedd}/?{query}").content.decode()
+        assert re.search(r'<a href="([^"]*)" class="govuk-back-link', area).group(1) == f"{prefix}/gaps/headlines/"
+
+
 @pytest.mark.parametrize(("path", "none_said", "level_said"), [
     ("/gaps/?layer=sibling", "there is no Wales level", "1 is the Wales level:"),
     ("/cy/gaps/?layer=sibling", "nid oes lefel Cymru", "1 yw lefel Cymru:"),
@@ -851,6 +873,26 @@ def test_a_trend_too_small_to_show_is_unsigned_whichever_way_it_went(client, wal
     assert rows["Newport"] == "0.00"  # rose by 0.0003
     assert rows["Merthyr Tydfil"].startswith("-")  # lost its only service
     assert rows["Cardiff"].startswith("+") and rows["Cardiff"] != "+0.00"
+
+
+def test_a_trends_change_is_the_difference_of_the_figures_shown_beside_it(client, wales_areas):
+    # One service covering Cardiff, then two: 0.1355 and 0.2709 per 10,000 children, shown as 0.14
+    # and 0.27. The change read "+0.14" (0.1355 rounded), which no reader could make of 0.14 and 0.27;
+    # the CSV's 0.1355 and 0.2709 likewise said 0.1355.
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    snapshot_take(taken_on=date(2026, 1, 1))
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+
+    body = client.get(reverse("gaps:trends"), {"layer": "all"}).content.decode()
+    cells = re.search(r'<th scope="row" class="govuk-table__header">Cardiff</th>((?:\s*<td[^>]*>[^<]*</td>){5})',
+                      body)[1]
+    services_then, services_now, then, now, change = re.findall(r"<td[^>]*>([^<]*)</td>", cells)
+    assert (then, now, change) == ("0.14", "0.27", "+0.13")
+
+    _notes, rows = _csv_rows(client.get(reverse("gaps:trends_csv"), {"layer": "all"}))
+    cardiff = next(row for row in rows if row["area_code"] == CARDIFF)
+    assert (cardiff["access_per_10000_then"], cardiff["access_per_10000_now"]) == ("0.1355", "0.2709")
+    assert cardiff["change_per_10000"] == "0.1354"
 
 
 @pytest.mark.parametrize(("path", "words", "jargon"), [

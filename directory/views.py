@@ -417,8 +417,9 @@ def _share_email(share_url: str) -> str:
     work inbox: on a phone, copying the link out of its box took a long press and a menu. The link
     holds the services only; nothing about the child goes into the email."""
     subject = _("Referral options from servicemap")
-    body = _("Referral options from servicemap, each with its criteria and current waiting time:")
-    return f"mailto:?subject={quote(subject)}&body={quote(body + chr(10) + chr(10) + share_url)}"
+    intro = _("Referral options from servicemap, each with its criteria and current waiting time:")
+    body = intro + "\r\n\r\n" + share_url  # line breaks as CRLF, as RFC 6068 asks of a mailto: body
+    return f"mailto:?subject={quote(subject)}&body={quote(body)}"
 
 
 @require_safe

@@ -197,7 +197,7 @@ def test_the_shortlists_link_can_be_emailed_with_nothing_but_the_list_in_it(clie
     assert link and link[2] == text
     query = parse_qs(unescape(link[1]), strict_parsing=True)
     share_url = f"http://testserver{prefix}{SHORTLIST}?ids={first.public_id},{second.public_id}"
-    assert query == {"subject": [subject], "body": [f"{intro}\n\n{share_url}"]}
+    assert query == {"subject": [subject], "body": [f"{intro}\r\n\r\n{share_url}"]}
     assert f'value="{share_url}"' in html  # the same link as the box's
     # A shared list, read-only, offers no link to share (it is the link), so none to email.
     assert "mailto:?" not in client.get(f"{SHORTLIST}?ids={first.public_id}").content.decode()

@@ -172,11 +172,15 @@ def _group(field: BoundField, kind: str, input_type: str) -> SafeString:
 
 
 def _group_around(field: BoundField, kind: str, errors: list) -> tuple[str, str]:
-    described = f' aria-describedby="{text_html(field.auto_id)}-error"' if errors else ""
+    auto_id = text_html(field.auto_id)
+    label, help_text = _texts(field)
+    described = " ".join(([f"{auto_id}-hint"] if help_text else []) + ([f"{auto_id}-error"] if errors else []))
+    described = f' aria-describedby="{described}"' if described else ""
+    hint = f'\n    <div id="{auto_id}-hint" class="govuk-hint">{help_text}</div>' if help_text else ""
     return (
         f'\n<div class="govuk-form-group{" govuk-form-group--error" if errors else ""}">\n'
         f'  <fieldset class="govuk-fieldset"{described}>\n'
-        f'    <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{label_html(field)}</legend>\n'
+        f'    <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{label}</legend>{hint}\n'
         f"    {field_errors(field)}\n"
         f'    <div class="govuk-{kind} govuk-{kind}--small" data-module="govuk-{kind}">\n'
         "      ",

@@ -34,9 +34,9 @@ UNKNOWN_LA = _("Choose a local authority from the list")
 SITUATION = _("The child's situation")
 
 
-def _multi(label, choices) -> forms.MultipleChoiceField:
+def _multi(label, choices, help_text="") -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
-        label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple, help_text=help_text,
         error_messages={"invalid_choice": UNKNOWN_CHOICE},
     )
 
@@ -181,7 +181,12 @@ class SearchForm(forms.Form):
         },
     )
     abuse_form = _multi(_("Forms of abuse"), vocabulary.ABUSE_FORMS)
-    audience = _multi(_("Who needs support"), vocabulary.AUDIENCES)
+    # Any of those chosen, not all: the child, mother and sibling ticked listed services for the child
+    # alone, and a social worker could take each for one that also supports the family.
+    audience = _multi(
+        _("Who needs support"), vocabulary.AUDIENCES,
+        help_text=_("Services that support any of those you choose are listed: each result says whom it supports."),
+    )
     no_disclosure = forms.BooleanField(label=_("No verbal disclosure yet"), required=False)
     proceedings_ongoing = forms.BooleanField(
         label=_("A police investigation or court case is ongoing (needs pre-trial therapy)"), required=False,

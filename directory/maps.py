@@ -42,6 +42,13 @@ OUTLINE = {"color": "#0b0c0c", "weight": 3, "fillColor": "#ffdd00", "fillOpacity
 COVERAGE = {"color": "#1d70b8", "weight": 1, "fillColor": "#1d70b8", "fillOpacity": 0.25}
 BACKDROP = {"color": "#6f777b", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.6}
 PLACES_ID = "map-places"
+# A map's fit keeps what it shows clear of Leaflet's controls over its corners: the zoom buttons at
+# top left reach 44 px in and 75 px down, the scale bar at bottom left 39 px up (93 px wide), the
+# attribution at bottom right 17 px up. With 16 px all round, a phone's search map drew a service
+# that takes referrals from the child's area under the "+" button (from Wrexham), and near-by ones
+# under the scale bar (from Cardiff, Caerphilly, Newport). Past the buttons' width and the scale's
+# height by half a marker (24 px) and a few pixels; the other sides keep 16 px.
+CLEAR_OF_CONTROLS = {"padding_top_left": (60, 16), "padding_bottom_right": (16, 56)}
 
 
 def _new_map(tiles_url: str, attribution: str, shapes_url: str) -> folium.Map:
@@ -272,7 +279,7 @@ def build_search_map(
             _add_location(m, result.service, location, Group(result.group), service_url(result.service), note,
                           in_wales)
             points.append((location.latitude, location.longitude))
-    map_motion.fit_at_once(m, _bounds_of(outline, points) or WALES_BOUNDS, max_zoom=12, padding=(16, 16))
+    map_motion.fit_at_once(m, _bounds_of(outline, points) or WALES_BOUNDS, max_zoom=12, **CLEAR_OF_CONTROLS)
     places = _places(results, service_url, in_wales)
     # Safe: _places escapes every provider-written string.
     return mark_safe(_skip_to_places(places) + _embed(m, _("Map of the services found")) + places)
@@ -306,5 +313,5 @@ def build_coverage_map(
                 fill=True, fill_color="#f47738", fill_opacity=0.9, tooltip=text(location.name),
             ).add_to(m)
             points.append((location.latitude, location.longitude))
-    map_motion.fit_at_once(m, _bounds_of(areas, points) or WALES_BOUNDS, max_zoom=11, padding=(16, 16))
+    map_motion.fit_at_once(m, _bounds_of(areas, points) or WALES_BOUNDS, max_zoom=11, **CLEAR_OF_CONTROLS)
     return _embed(m, _("Map of the areas %(service)s takes referrals from") % {"service": service.name})

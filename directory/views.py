@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from uuid import UUID
 
 from django import forms
@@ -412,6 +412,16 @@ def _public_url(service: Service) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("directory:service_detail", args=[service.public_id])
 
 
+def _share_email(share_url: str) -> str:
+    """A mailto: address that opens a new email holding the list's link, for a colleague or one's own
+    work inbox: on a phone, copying the link out of its box took a long press and a menu. The link
+    holds the services only; nothing about the child goes into the email."""
+    subject = _("Referral options from servicemap")
+    intro = _("Referral options from servicemap, each with its criteria and current waiting time:")
+    body = intro + "\r\n\r\n" + share_url  # line breaks as CRLF, as RFC 6068 asks of a mailto: body
+    return f"mailto:?subject={quote(subject)}&body={quote(body)}"
+
+
 @require_safe
 def shortlist(request: HttpRequest) -> HttpResponse:
     """Your shortlist as a printable referral pack, or (with ?ids=) a shared one, read-only."""
@@ -436,5 +446,6 @@ def shortlist(request: HttpRequest) -> HttpResponse:
         "shared_ids": ",".join(str(pid) for pid in found),
         "missing": invalid + (len(ids) - len(found)),
         "share_url": share_url,
+        "share_email": _share_email(share_url) if share_url else "",
         "shortlisted": set(shortlist_ids(request.session)),
     })

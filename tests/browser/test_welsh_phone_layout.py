@@ -163,6 +163,32 @@ def test_on_a_phone_the_results_view_and_sort_links_are_a_fingers_height(browser
         page.context.close()
 
 
+# Each result's referral form link and phone link: their heights, and the gap between the two.
+REFERRAL_TARGETS = """() => Array.from(document.querySelectorAll(".sm-result")).flatMap(result => {
+  const form = result.querySelector("a[href^='https://example.invalid/refer']");
+  const phone = result.querySelector("a[href^='tel:']");
+  if (!form || !phone) { return []; }
+  const [a, b] = [form.getBoundingClientRect(), phone.getBoundingClientRect()];
+  return [[Math.round(a.height), Math.round(b.height), Math.round(b.top - a.bottom)]];
+})"""
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_on_a_phone_a_results_referral_form_and_phone_number_are_each_a_targets_height(
+        browser, live_server, language):
+    # One above the other, each a 16 px line of small text 2 px apart: a thumb meant for the phone
+    # number could open the referral form. At least 24 px each (WCAG 2.5.8), not overlapping.
+    page = new_page(browser, PHONE_360, has_touch=True)
+    try:
+        prefix = "/cy" if language == "cy" else ""
+        page.goto(f"{live_server.url}{prefix}/search/?la=W06000023")
+        targets = page.evaluate(REFERRAL_TARGETS)
+        assert len(targets) >= 3
+        assert all(form >= 24 and phone >= 24 and gap >= 0 for form, phone, gap in targets), targets
+    finally:
+        page.context.close()
+
+
 # Each "Needs approval" tag in a section's heading: its height and whether it covers any of the
 # heading's own words (the text's line boxes against the tag's box, a pixel's rounding allowed).
 HEADING_TAGS = """() => Array.from(document.querySelectorAll("h2 .govuk-tag")).map(tag => {

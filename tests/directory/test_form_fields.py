@@ -79,3 +79,24 @@ def test_the_states_cover_checked_options_and_errors():
     assert " checked>" in rendered
     assert "govuk-error-message" in rendered
     assert 'aria-describedby="id_age-hint id_age-error"' in rendered
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "hint"), [
+    ("en", "Services that support any of those you choose are listed: each result says whom it supports."),
+    ("cy", "Rhestrir gwasanaethau sy&#x27;n cefnogi unrhyw un o&#x27;r rhai a ddewiswch: mae pob canlyniad yn "
+           "dweud pwy y mae&#x27;n ei gefnogi."),
+])
+def test_who_needs_support_says_a_service_for_any_of_those_chosen_is_listed(language, hint):
+    # The child, the non-abusing mother and a sibling ticked: the results held services for the child
+    # alone, and nothing on the form said one chosen was enough, not all of them.
+    with translation.override(language):
+        form = SearchForm(MultiValueDict({"la": ["W06000006"], "audience": ["child", "parent_carer", "sibling"]}))
+        form.is_valid()
+        html = form_fields.checkboxes(form["audience"])
+        form.add_error("audience", "Check it")
+        with_error = form_fields.checkboxes(form["audience"])
+    assert '<fieldset class="govuk-fieldset" aria-describedby="id_audience-hint">' in html
+    assert f'</legend>\n    <div id="id_audience-hint" class="govuk-hint">{hint}</div>\n' in html
+    assert '<fieldset class="govuk-fieldset" aria-describedby="id_audience-hint id_audience-error">' in with_error
+    assert "-hint" not in form_fields.checkboxes(form["abuse_form"])  # the others have no hint

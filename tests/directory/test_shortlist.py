@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 import uuid
 from html import unescape
+from urllib.parse import parse_qs
 
 import pytest
 from django.test import Client
@@ -175,6 +176,31 @@ def test_the_packs_email_address_is_a_link_to_write_to(client, db):
     html = client.get(f"{SHORTLIST}?ids={service.public_id}").content.decode()
 
     assert '<a class="govuk-link" href="mailto:refer@example.org">refer@example.org</a>' in html
+
+
+@pytest.mark.parametrize(("prefix", "text", "subject", "intro"), [
+    ("", "Email the link", "Referral options from servicemap",
+     "Referral options from servicemap, each with its criteria and current waiting time:"),
+    ("/cy", "E-bostio'r ddolen", "Opsiynau atgyfeirio o servicemap",
+     "Opsiynau atgyfeirio o servicemap, pob un gyda'i feini prawf a'i amser aros presennol:"),
+])
+def test_the_shortlists_link_can_be_emailed_with_nothing_but_the_list_in_it(client, db, prefix, text, subject, intro):
+    # Its only way out was a read-only box: on a phone, a long press and a menu to copy the link
+    # before an email could be written to a colleague (or one's own work inbox) about the child.
+    first, second = ServiceFactory(), ServiceFactory()
+    for service in (first, second):
+        client.post(ADD, {"service": str(service.public_id)})
+
+    html = client.get(prefix + SHORTLIST).content.decode()
+
+    link = re.search(r'<a class="govuk-link" href="mailto:\?([^"]*)" id="share-email">([^<]*)</a>', html)
+    assert link and link[2] == text
+    query = parse_qs(unescape(link[1]), strict_parsing=True)
+    share_url = f"http://testserver{prefix}{SHORTLIST}?ids={first.public_id},{second.public_id}"
+    assert query == {"subject": [subject], "body": [f"{intro}\r\n\r\n{share_url}"]}
+    assert f'value="{share_url}"' in html  # the same link as the box's
+    # A shared list, read-only, offers no link to share (it is the link), so none to email.
+    assert "mailto:?" not in client.get(f"{SHORTLIST}?ids={first.public_id}").content.decode()
 
 
 def test_a_shared_link_is_read_only_and_can_be_loaded_into_your_own_shortlist(client, db):

@@ -289,6 +289,24 @@ def test_the_welsh_report_page_warns_and_refuses_a_long_comment_in_welsh(client,
     assert "Your comment" not in page and "must be" not in page
 
 
+def test_the_welsh_report_page_marks_the_names_shown_in_english_as_english(client, service):
+    # As the service's own page does: a Welsh screen reader read "Own service" with Welsh sounds.
+    english_url = reverse("listings:report_problem", args=[service.public_id])
+    welsh_url = f"/cy{english_url}"
+    service.name_cy = "Gwasanaeth ei hun"
+    service.save()
+    page = client.get(welsh_url).content.decode()
+    assert '<span class="govuk-caption-l">Gwasanaeth ei hun</span>' in page
+    assert '<dd class="govuk-summary-list__value" lang="en">Own organisation</dd>' in page
+
+    service.name_cy = ""
+    service.save()
+    assert '<span class="govuk-caption-l" lang="en">Own service</span>' in client.get(welsh_url).content.decode()
+    english = client.get(english_url).content.decode()
+    assert '<span class="govuk-caption-l">Own service</span>' in english
+    assert '<dd class="govuk-summary-list__value">Own organisation</dd>' in english
+
+
 def test_a_comment_naming_a_child_is_refused_shown_again_and_nothing_is_stored(client, service):
     url = reverse("listings:report_problem", args=[service.public_id])
     response = client.post(url, {"reason": "other", "comment": "My daughter Ffion, DOB 2/3/2015, was refused"})

@@ -196,6 +196,22 @@ ERROR = {
 }
 
 
+# /api/schema/'s own parameters (api.SchemaView): any other, or another value, is a 400.
+SCHEMA_FORMATS = ("yaml", "json")
+SCHEMA_PARAMETERS = [
+    _query("format", OpenApiTypes.STR, "`yaml` (the default) or `json`; or ask by `Accept` "
+           "(`application/vnd.oai.openapi`, `application/vnd.oai.openapi+json`).", enum=list(SCHEMA_FORMATS)),
+    _query("lang", OpenApiTypes.STR, "Checked as on every endpoint (`cy` or `en`, anything else is a 400); the "
+           "document itself is in English in either language.", enum=LANGUAGE_CODES),
+]
+
+
+def schema_responses() -> dict:
+    document = {"type": "object", "description": "An OpenAPI 3 document (this one)."}
+    return {(200, "application/vnd.oai.openapi"): document, (200, "application/vnd.oai.openapi+json"): document,
+            (400, "application/json"): ERROR, (406, "application/json"): ERROR}
+
+
 def page_of(item: dict) -> dict:
     return {
         "type": "object",

@@ -41,11 +41,12 @@ from directory.oruk.params import (
     parse_lang,
     parse_modified_after,
     parse_paging,
+    parse_search,
     parse_service_filters,
     parse_uuid,
 )
 from directory.oruk.throttling import OrukAnonThrottle
-from directory.oruk.unknown_parameters import refuse_unknown
+from directory.oruk.unknown_parameters import refuse_repeated, refuse_unknown
 from servicemap import rate_limits
 
 NDJSON_CHUNK = 200
@@ -101,6 +102,7 @@ class OrukView(APIView):
             if any("\x00" in value for value in values):
                 raise ParameterError(name, f"{name} must not contain a NUL character (%00)")
         _refuse_unknown_parameters(request, self.parameters)
+        refuse_repeated(dict(request.query_params.lists()), repeatable=openapi.REPEATABLE)
         if self.parameters is not None:
             parse_lang(request.query_params)  # already the active language: a value it is not is refused
         # A whole feed (every match, streamed) costs a worker a second or more, where a page costs a
@@ -439,7 +441,7 @@ class OrganizationListView(OrukView):
         query = request.query_params
         output = parse_format(query)
         services = "full" if parse_bool(query, "full_service") else "summary" if parse_bool(query, "full") else None
-        search, modified_after = query.get("search", "").strip() or None, parse_modified_after(query)
+        search, modified_after = parse_search(query), parse_modified_after(query)
         # Without the services prefetched: with them, they come from the stored documents.
         queryset = selectors.organisation_feed_queryset(search=search, modified_after=modified_after)
         if output == "ndjson":
@@ -540,7 +542,7 @@ class TaxonomyListView(OrukView):
                    responses=openapi.list_responses(openapi.TAXONOMY), tags=["ORUK"])
     def get(self, request: Request):
         output = parse_format(request.query_params)
-        search = request.query_params.get("search", "").strip() or None
+        search = parse_search(request.query_params)
         ours = [t for t in published.published_taxonomies() if _matches(search, t.name, t.description)]
         queryset = selectors.taxonomy_rows(search=search)
         if output == "ndjson":
@@ -588,7 +590,7 @@ class TaxonomyTermListView(OrukView):
     def get(self, request: Request):
         query = request.query_params
         output = parse_format(query)
-        search = query.get("search", "").strip() or None
+        search = parse_search(query)
         taxonomy_id, parent_id = parse_uuid(query, "taxonomy_id"), parse_uuid(query, "parent_id")
         top_only = bool(parse_bool(query, "top_only"))
         ours = _published_terms(search, taxonomy_id, parent_id)
@@ -679,6 +681,7 @@ class SchemaView(SpectacularAPIView):
         return super().get(request, *args, **kwargs)
 
     def initial(self, request: Request, *args, **kwargs) -> None:
+        refuse_repeated(dict(request.query_params.lists()))
         _check_document_parameters(request.query_params)  # before DRF's content negotiation's bare 404
         super().initial(request, *args, **kwargs)
 

@@ -174,3 +174,15 @@ def test_the_docs_page_refuses_a_parameter_its_document_would_refuse(db, client,
     page = response.content.decode()
     assert "There is a problem with the address" in page and detail in page
     assert client.get("/api/docs/?lang=cy").status_code == 200
+
+
+def test_the_documents_bounds_are_the_ones_the_api_refuses_past(db, client):
+    # search's 200 characters, age's 0 to 120 and coverage's form were refused but not in the document.
+    paths = client.get("/api/schema/?format=json").json()["paths"]
+    services = {p["name"]: p["schema"] for p in paths["/api/oruk/services"]["get"]["parameters"]}
+    assert services["search"]["maxLength"] == 200
+    assert (services["age"]["minimum"], services["age"]["maximum"]) == (0, 120)
+    assert re.fullmatch(services["coverage"]["pattern"].strip("^$"), "W06000015")
+    assert not re.fullmatch(services["coverage"]["pattern"].strip("^$"), "Cardiff, Wales")
+    terms = {p["name"]: p["schema"] for p in paths["/api/oruk/taxonomy_terms"]["get"]["parameters"]}
+    assert terms["search"]["maxLength"] == 200

@@ -213,7 +213,8 @@ ERROR = {
 SCHEMA_FORMATS = ("yaml", "json")
 SCHEMA_PARAMETERS = [
     _query("format", OpenApiTypes.STR, "`yaml` (the default) or `json`; or ask by `Accept` "
-           "(`application/vnd.oai.openapi`, `application/vnd.oai.openapi+json`).", enum=list(SCHEMA_FORMATS)),
+           "(`application/vnd.oai.openapi` or `application/yaml`; `application/vnd.oai.openapi+json` or "
+           "`application/json`).", enum=list(SCHEMA_FORMATS)),
     _query("lang", OpenApiTypes.STR, "Checked as on every endpoint (`cy` or `en`, anything else is a 400); the "
            "document itself is in English in either language.", enum=LANGUAGE_CODES),
 ]
@@ -221,7 +222,9 @@ SCHEMA_PARAMETERS = [
 
 def schema_responses() -> dict:
     document = {"type": "object", "description": "An OpenAPI 3 document (this one)."}
-    return {(200, "application/vnd.oai.openapi"): document, (200, "application/vnd.oai.openapi+json"): document,
+    # drf-spectacular's four renderers: YAML and JSON, each under its OpenAPI and its plain media type.
+    return {**{(200, media_type): document for media_type in ("application/vnd.oai.openapi", "application/yaml",
+                                                              "application/vnd.oai.openapi+json", "application/json")},
             (400, "application/json"): ERROR, (406, "application/json"): ERROR}
 
 

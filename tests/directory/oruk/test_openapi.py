@@ -159,6 +159,12 @@ def test_the_openapi_document_documents_itself_and_its_refusals(db, client):
     parameters = {p["name"]: p["schema"]["enum"] for p in operation["parameters"]}
     assert parameters == {"format": ["json", "yaml"], "lang": ["cy", "en"]}
     assert {"200", "400", "406"} <= set(operation["responses"])
+    # Each type it answers to an Accept, as it answers it.
+    documented = set(operation["responses"]["200"]["content"])
+    for media_type in documented:
+        assert client.get("/api/schema/", HTTP_ACCEPT=media_type)["Content-Type"].split(";")[0] == media_type
+    assert documented == {"application/vnd.oai.openapi", "application/yaml", "application/vnd.oai.openapi+json",
+                          "application/json"}
     assert "security" not in operation or operation["security"] == [{}]  # open, as the API is: no session
 
 

@@ -641,7 +641,7 @@ def _check_document_parameters(query, *, where: str = "/api/schema/", names: tup
     refuse_unknown(query, [p.name for p in openapi.SCHEMA_PARAMETERS if p.name in names], where)
     parse_lang(query)  # the document is in English in either language (servicemap/vary_language.py)
     fmt = query.get("format")
-    if fmt is not None and fmt not in openapi.SCHEMA_FORMATS:
+    if fmt and fmt not in openapi.SCHEMA_FORMATS:  # blank: absent, as every parameter
         raise ParameterError("format", f"format must be {' or '.join(openapi.SCHEMA_FORMATS)}, not {fmt!r}")
 
 

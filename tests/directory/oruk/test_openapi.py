@@ -144,13 +144,19 @@ def test_the_openapi_document_refuses_a_bad_parameter_as_the_api_does(db, client
     assert response.json() == {"status": 400, "detail": detail, "parameter": parameter}
 
 
-@pytest.mark.parametrize("lang", ["en", "cy", "CY"])
+@pytest.mark.parametrize("lang", ["en", "cy", "CY", ""])
 def test_the_openapi_document_takes_the_lang_every_endpoint_takes_and_stays_english(db, client, lang):
     english = client.get("/api/schema/", {"format": "json"}).json()
 
     response = client.get("/api/schema/", {"format": "json", "lang": lang})
 
     assert response.status_code == 200 and response.json() == english
+
+
+def test_a_blank_format_is_the_default_as_a_blank_value_is_everywhere(db, client):
+    response = client.get("/api/schema/?format=")
+
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.oai.openapi")
 
 
 def test_the_openapi_document_documents_itself_and_its_refusals(db, client):

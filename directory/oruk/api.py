@@ -654,12 +654,14 @@ class DocsView(SpectacularSwaggerView):
 
     http_method_names = ["get", "head"]
 
-    def initial(self, request: Request, *args, **kwargs) -> None:
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        # In the view, not `initial`: after DRF has read the session (an error page rendered before
+        # that reads it, and a POST's missing CSRF token was a 500 there), and after a method's 405.
         try:
             _check_document_parameters(request.query_params, where="/api/docs/", names=("lang",))
         except ParameterError as error:
             raise exceptions.ParseError(error.message) from error
-        super().initial(request, *args, **kwargs)
+        return super().get(request, *args, **kwargs)
 
 
 # Its errors were rendered in the document's default format, YAML, with DRF's internals in them

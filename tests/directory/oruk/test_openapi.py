@@ -198,3 +198,18 @@ def test_the_documents_bounds_are_the_ones_the_api_refuses_past(db, client):
     assert not re.fullmatch(services["coverage"]["pattern"].strip("^$"), "Cardiff, Wales")
     terms = {p["name"]: p["schema"] for p in paths["/api/oruk/taxonomy_terms"]["get"]["parameters"]}
     assert terms["search"]["maxLength"] == 200
+
+
+def test_a_post_without_its_csrf_token_to_the_docs_page_with_parameters_is_refused_not_a_server_error(db):
+    # Checking the parameters before DRF had read the session made the error page read it, and the
+    # missing token raised there: a 500 (tests/fuzz/test_every_url_pattern.py found it).
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    browser = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    browser.force_login(UserFactory(username="provider@example.org"))
+
+    response = browser.post("/api/docs/?a=1&a=2", {"a": "1"})
+
+    assert response.status_code == 403

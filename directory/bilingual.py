@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
-from django.urls import translate_url
+from django.urls import URLResolver, get_resolver, translate_url
+from django.urls.resolvers import LocalePrefixPattern
 from django.utils.translation import get_language
 from modeltranslation.utils import get_language as translation_language
 from modeltranslation.utils import resolution_order
@@ -33,6 +34,28 @@ def _strip_language_prefix(path: str) -> str:
         if path == f"/{code}":
             return "/"
     return path
+
+
+def has_language_versions(full_path: str) -> bool:
+    """Whether the page at `full_path` has an address in each language: whether the path (without
+    a language prefix) is one the language-prefixed patterns serve. The open APIs and their docs,
+    static files, the map shapes and robots.txt have one address only (servicemap/urls.py, before
+    i18n_patterns), so the other language's prefix in front of it is a 404: an error page there (the
+    docs page's 405) links to no other language rather than to that."""
+    path = _strip_language_prefix(full_path.partition("?")[0])
+    if path.startswith(_single_address_prefixes()):
+        return False
+    return not any(
+        entry.pattern.match(path.removeprefix("/"))
+        for entry in get_resolver().url_patterns
+        if not (isinstance(entry, URLResolver) and isinstance(entry.pattern, LocalePrefixPattern))
+    )
+
+
+def _single_address_prefixes() -> tuple[str, ...]:
+    # Every /api/ address, an unknown one included (its 404 is JSON, servicemap/errors.py), and the
+    # static and uploaded files, which no URL pattern names.
+    return tuple(prefix for prefix in ("/api/", settings.STATIC_URL, settings.MEDIA_URL) if prefix and prefix != "/")
 
 
 def url_in_language(full_path: str, language: str) -> str:

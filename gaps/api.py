@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from directory.oruk import openapi
 from directory.oruk.api import AlwaysJson
 from directory.oruk.params import ParameterError
-from directory.oruk.unknown_parameters import refuse_unknown
+from directory.oruk.unknown_parameters import refuse_repeated, refuse_unknown
 from gaps import layers, notes, selectors
 from gaps.forms import VIEW_LA
 from gaps.serializers import AreaResultSerializer, GapsQuerySerializer, GapsResponseSerializer
@@ -33,6 +33,7 @@ class GapsView(APIView):
                    operation_id="gaps_layer")
     def get(self, request: Request) -> Response:
         _refuse_unknown_parameters(request)
+        refuse_repeated(dict(request.query_params.lists()))
         query = GapsQuerySerializer(data=request.query_params)
         if not query.is_valid():
             raise _bad_value(next(iter(query.errors)), request)

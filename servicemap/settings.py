@@ -584,7 +584,10 @@ SPECTACULAR_SETTINGS = {
         "support, who is supported, who may refer, delivery, referral criteria) is published at /taxonomies "
         "and used in each service's attributes and csa_ extension fields. "
         "/api/oruk/ and /api/gaps/ answer in Welsh to Accept-Language: cy or lang=cy (text a provider gave only "
-        "in English stays English; codes are the same in both), and say which in Content-Language."
+        "in English stays English; codes are the same in both), and say which in Content-Language. "
+        "Every error is JSON (`status`, `detail`, and for a 400 the `parameter` at fault): a parameter an endpoint "
+        "does not take, a value it does not know, or a parameter given twice with different values (only "
+        "abuse_form and audience add up) is a 400 naming it."
     ),
     "VERSION": "HSDS-UK-3.0",
     "SERVE_INCLUDE_SCHEMA": False,

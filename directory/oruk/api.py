@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
@@ -41,11 +41,12 @@ from directory.oruk.params import (
     parse_lang,
     parse_modified_after,
     parse_paging,
+    parse_search,
     parse_service_filters,
     parse_uuid,
 )
 from directory.oruk.throttling import OrukAnonThrottle
-from directory.oruk.unknown_parameters import refuse_unknown
+from directory.oruk.unknown_parameters import refuse_repeated, refuse_unknown
 from servicemap import rate_limits
 
 NDJSON_CHUNK = 200
@@ -101,6 +102,7 @@ class OrukView(APIView):
             if any("\x00" in value for value in values):
                 raise ParameterError(name, f"{name} must not contain a NUL character (%00)")
         _refuse_unknown_parameters(request, self.parameters)
+        refuse_repeated(dict(request.query_params.lists()), repeatable=openapi.REPEATABLE)
         if self.parameters is not None:
             parse_lang(request.query_params)  # already the active language: a value it is not is refused
         # A whole feed (every match, streamed) costs a worker a second or more, where a page costs a
@@ -439,7 +441,7 @@ class OrganizationListView(OrukView):
         query = request.query_params
         output = parse_format(query)
         services = "full" if parse_bool(query, "full_service") else "summary" if parse_bool(query, "full") else None
-        search, modified_after = query.get("search", "").strip() or None, parse_modified_after(query)
+        search, modified_after = parse_search(query), parse_modified_after(query)
         # Without the services prefetched: with them, they come from the stored documents.
         queryset = selectors.organisation_feed_queryset(search=search, modified_after=modified_after)
         if output == "ndjson":
@@ -540,7 +542,7 @@ class TaxonomyListView(OrukView):
                    responses=openapi.list_responses(openapi.TAXONOMY), tags=["ORUK"])
     def get(self, request: Request):
         output = parse_format(request.query_params)
-        search = request.query_params.get("search", "").strip() or None
+        search = parse_search(request.query_params)
         ours = [t for t in published.published_taxonomies() if _matches(search, t.name, t.description)]
         queryset = selectors.taxonomy_rows(search=search)
         if output == "ndjson":
@@ -588,7 +590,7 @@ class TaxonomyTermListView(OrukView):
     def get(self, request: Request):
         query = request.query_params
         output = parse_format(query)
-        search = query.get("search", "").strip() or None
+        search = parse_search(query)
         taxonomy_id, parent_id = parse_uuid(query, "taxonomy_id"), parse_uuid(query, "parent_id")
         top_only = bool(parse_bool(query, "top_only"))
         ours = _published_terms(search, taxonomy_id, parent_id)
@@ -633,22 +635,61 @@ class NotFoundView(OrukView):
         )
 
 
+def _check_document_parameters(query, *, where: str = "/api/schema/", names: tuple[str, ...] = ("format", "lang")) -> None:
+    """The OpenAPI document's parameters (and the docs page's `lang`, which it passes on to the
+    document): a ParameterError for one it does not read or a value it does not know."""
+    refuse_unknown(query, [p.name for p in openapi.SCHEMA_PARAMETERS if p.name in names], where)
+    parse_lang(query)  # the document is in English in either language (servicemap/vary_language.py)
+    fmt = query.get("format")
+    if fmt and fmt not in openapi.SCHEMA_FORMATS:  # blank: absent, as every parameter
+        raise ParameterError("format", f"format must be {' or '.join(openapi.SCHEMA_FORMATS)}, not {fmt!r}")
+
+
 class DocsView(SpectacularSwaggerView):
     """The API's docs page: an HTML page like the site's others, answering GET and HEAD only. OPTIONS
-    asked DRF for the view's metadata, which the page's HTML renderer has no template for (a 500)."""
+    asked DRF for the view's metadata, which the page's HTML renderer has no template for (a 500).
+    drf-spectacular passes its `lang` and `version` on to the document, which refuses a bad one: the
+    page refuses them first (templates/400.html, saying which), rather than a page whose document
+    fails to load."""
 
     http_method_names = ["get", "head"]
+
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        # In the view, not `initial`: after DRF has read the session (an error page rendered before
+        # that reads it, and a POST's missing CSRF token was a 500 there), and after a method's 405.
+        try:
+            _check_document_parameters(request.query_params, where="/api/docs/", names=("lang",))
+        except ParameterError as error:
+            raise exceptions.ParseError(error.message) from error
+        return super().get(request, *args, **kwargs)
 
 
 # Its errors were rendered in the document's default format, YAML, with DRF's internals in them
 # ("detail:\n  string: Not found.\n  code: not_found") for ?format=xml or an Accept it cannot give.
 class SchemaView(SpectacularAPIView):
-    """The OpenAPI document, in YAML (the default) or JSON (?format=json); its errors are JSON like the API's."""
+    """The OpenAPI document, in YAML (the default) or JSON (?format=json); its errors are JSON like the
+    API's, and its parameters are checked as theirs are: ?lang=xx, ?format=xml or one it does not read
+    (drf-spectacular's ?version= put any value into the document's version) is a 400 naming it."""
+
+    # Open to anyone, as the API is: no session looked at (the document said "cookieAuth").
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(operation_id="getOpenApiDocument", summary="This OpenAPI document",
+                   description="This document, in YAML or JSON. A parameter it does not take, or a value it does "
+                               "not know, is a 400 naming the parameter, as on every endpoint.",
+                   parameters=openapi.SCHEMA_PARAMETERS, responses=openapi.schema_responses(), tags=["Documents"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        refuse_repeated(dict(request.query_params.lists()))
+        _check_document_parameters(request.query_params)  # before DRF's content negotiation's bare 404
+        super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc: Exception) -> Response:
-        fmt = getattr(self.request, "query_params", {}).get("format")
-        if isinstance(exc, Http404) and fmt:
-            return _error(status.HTTP_404_NOT_FOUND, f"format must be json or yaml, not {fmt!r}", parameter="format")
+        if isinstance(exc, ParameterError):
+            return _error(status.HTTP_400_BAD_REQUEST, exc.message, parameter=exc.parameter)
         response = super().handle_exception(exc)
         if isinstance(response.data, dict):
             response.data = {"status": response.status_code, "detail": str(response.data.get("detail", ""))}

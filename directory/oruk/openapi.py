@@ -12,7 +12,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from directory import vocabulary
-from directory.oruk.params import DEFAULT_PER_PAGE, LANGUAGE_CODES, MAX_PAGE, MAX_PER_PAGE
+from directory.oruk.params import (
+    AREA_CODE_PATTERN,
+    DEFAULT_PER_PAGE,
+    LANGUAGE_CODES,
+    MAX_AGE,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_SEARCH_LENGTH,
+    MAX_WAIT_WEEKS,
+)
 
 
 def _codes(choices: tuple) -> str:
@@ -40,7 +49,8 @@ def _query(name: str, kind, description: str, **kwargs) -> OpenApiParameter:
 PAGE = _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, f"Page number, 1 to {MAX_PAGE}.")
 PER_PAGE = _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
                   f"Results per page, 1 to {MAX_PER_PAGE} (default {DEFAULT_PER_PAGE}).")
-SEARCH = _query("search", OpenApiTypes.STR, "Text to find in names and descriptions.")
+SEARCH = _query("search", {"type": "string", "maxLength": MAX_SEARCH_LENGTH},
+               f"Text to find in names and descriptions, at most {MAX_SEARCH_LENGTH} characters.")
 FORMAT = _query(
     "format", OpenApiTypes.STR, "`json` (paged, the default) or `ndjson` (every match, one per line, no paging: `per_page` is ignored "
     "and a `page` past the first is a 400).",
@@ -72,11 +82,12 @@ EXTENSION_FILTERS = [
            "coverage with its code (a local authority's name here is a 400 that gives the code). A postcode in "
            "England or Scotland finds the services covering its local authority; one in Northern Ireland, the Isle "
            "of Man or the Channel Islands, which the directory cannot place, is a 400 saying so."),
-    _query("coverage", OpenApiTypes.STR,
+    _query("coverage", {"type": "string", "pattern": f"^ *{AREA_CODE_PATTERN} *$"},
            "Extension. Services covering this area: an ONS code such as W06000015 (Cardiff), as in each service's "
            "`service_areas[].uri`; not a name (a local authority's name is a 400 that gives the code). A service "
            "covering a larger area the given one belongs to (a health board, Wales) covers it too."),
-    _query("age", OpenApiTypes.NUMBER, "Extension. Services whose age range includes this age in years."),
+    _query("age", {"type": "number", "minimum": 0, "maximum": int(MAX_AGE)},
+           f"Extension. Services whose age range includes this age in years, 0 to {MAX_AGE} (e.g. 9 or 9.5)."),
     _query("abuse_form", _code_list(vocabulary.ABUSE_FORMS),
            f"Extension. Services working with this form of abuse ({_codes(vocabulary.ABUSE_FORMS)}). Repeat it or "
            "separate codes with commas: a service must work with all of them."),
@@ -85,10 +96,12 @@ EXTENSION_FILTERS = [
     _query("disclosure_required", OpenApiTypes.BOOL,
            "Extension. `false`: only services that accept a referral without a verbal disclosure."),
     _query("welsh", OpenApiTypes.BOOL, "Extension. `true`: only services offering support in Welsh."),
-    _query("max_wait_weeks", {"type": "integer", "minimum": 0, "maximum": 520},
+    _query("max_wait_weeks", {"type": "integer", "minimum": 0, "maximum": MAX_WAIT_WEEKS},
            "Extension. Only services whose current reported wait is at most this many weeks (no report: left out)."),
 ]
 
+# The parameters that may be repeated (their values add up); any other given twice with two values is a 400.
+REPEATABLE = ("abuse_form", "audience")
 DETAIL_PARAMETERS = [LANG]
 SERVICE_LIST_PARAMETERS = [
     SEARCH, PAGE, PER_PAGE, FORMAT, TAXONOMY_TERM_ID, TAXONOMY_ID, ORGANIZATION_ID, MODIFIED_AFTER, FULL,
@@ -194,6 +207,25 @@ ERROR = {
     "properties": {"status": {"type": "integer"}, "detail": {"type": "string", "description": "What is wrong."},
                    "parameter": {"type": "string", "description": "The query parameter at fault, for a 400."}},
 }
+
+
+# /api/schema/'s own parameters (api.SchemaView): any other, or another value, is a 400.
+SCHEMA_FORMATS = ("yaml", "json")
+SCHEMA_PARAMETERS = [
+    _query("format", OpenApiTypes.STR, "`yaml` (the default) or `json`; or ask by `Accept` "
+           "(`application/vnd.oai.openapi` or `application/yaml`; `application/vnd.oai.openapi+json` or "
+           "`application/json`).", enum=list(SCHEMA_FORMATS)),
+    _query("lang", OpenApiTypes.STR, "Checked as on every endpoint (`cy` or `en`, anything else is a 400); the "
+           "document itself is in English in either language.", enum=LANGUAGE_CODES),
+]
+
+
+def schema_responses() -> dict:
+    document = {"type": "object", "description": "An OpenAPI 3 document (this one)."}
+    # drf-spectacular's four renderers: YAML and JSON, each under its OpenAPI and its plain media type.
+    return {**{(200, media_type): document for media_type in ("application/vnd.oai.openapi", "application/yaml",
+                                                              "application/vnd.oai.openapi+json", "application/json")},
+            (400, "application/json"): ERROR, (406, "application/json"): ERROR}
 
 
 def page_of(item: dict) -> dict:

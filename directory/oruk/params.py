@@ -26,6 +26,12 @@ MAX_PER_PAGE = 100
 # 10**21 overflowed PostgreSQL's bigint: a 500 found by schemathesis, tests/api/).
 MAX_PAGE = 1_000_000
 MAX_AGE = Decimal("120")
+# Longer than any name or phrase: a longer one is refused on every endpoint that searches (each
+# search is a scan of text, so a kilobyte of it costs for nothing).
+MAX_SEARCH_LENGTH = 200
+MAX_WAIT_WEEKS = 520
+# What parse_area_code takes: an ONS code (W06000015) or our own region codes (letters, digits, hyphens).
+AREA_CODE_PATTERN = r"[A-Za-z0-9-]{1,32}"
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 # What `postcode` takes, and what to ask for an area instead (a place name is neither).
 POSTCODE_TAKES = "a UK postcode: a full postcode (CF10 1EP), a sector (CF10 1) or a district (CF10)"
@@ -46,10 +52,15 @@ class ParameterError(ValueError):
         self.message = message
 
 
-def _get(query: Mapping, name: str) -> str | None:
+def _last(query: Mapping, name: str) -> object:
     value = query.get(name)
     if isinstance(value, list | tuple):
         value = value[-1] if value else None
+    return value
+
+
+def _get(query: Mapping, name: str) -> str | None:
+    value = _last(query, name)
     if value is None:
         return None
     value = str(value).strip()
@@ -184,7 +195,7 @@ def parse_area_code(query: Mapping, name: str = "coverage") -> str | None:
     raw = _get(query, name)
     if raw is None:
         return None
-    if len(raw) > 32 or not re.fullmatch(r"[A-Za-z0-9-]+", raw):
+    if not re.fullmatch(AREA_CODE_PATTERN, raw):
         raise ParameterError(name, f"{name} must be an area code such as W06000015, not {raw!r}")
     return raw.upper() if re.fullmatch(r"[A-Za-z]\d{8}", raw) else raw
 
@@ -208,12 +219,18 @@ class ServiceFilters:
     max_wait_weeks: int | None = None
 
 
-def parse_service_filters(query: Mapping) -> ServiceFilters:
+def parse_search(query: Mapping) -> str | None:
+    """`search`, on every endpoint that takes it: text of at most MAX_SEARCH_LENGTH characters."""
     search = _get(query, "search")
-    if search is not None and len(search) > 200:
-        raise ParameterError("search", "search must be at most 200 characters")
+    # Counted as sent, spaces and all, as the OpenAPI document's maxLength counts.
+    if search is not None and len(str(_last(query, "search"))) > MAX_SEARCH_LENGTH:
+        raise ParameterError("search", f"search must be at most {MAX_SEARCH_LENGTH} characters")
+    return search
+
+
+def parse_service_filters(query: Mapping) -> ServiceFilters:
     return ServiceFilters(
-        search=search,
+        search=parse_search(query),
         taxonomy_term_id=parse_uuid(query, "taxonomy_term_id"),
         taxonomy_id=parse_uuid(query, "taxonomy_id"),
         organization_id=parse_uuid(query, "organization_id"),
@@ -225,7 +242,7 @@ def parse_service_filters(query: Mapping) -> ServiceFilters:
         audiences=parse_codes(query, "audience", vocabulary.AUDIENCES),
         disclosure_required=parse_bool(query, "disclosure_required"),
         welsh=parse_bool(query, "welsh"),
-        max_wait_weeks=parse_int(query, "max_wait_weeks", default=None, minimum=0, maximum=520),
+        max_wait_weeks=parse_int(query, "max_wait_weeks", default=None, minimum=0, maximum=MAX_WAIT_WEEKS),
     )
 
 

@@ -34,3 +34,16 @@ def refuse_unknown(
         guess = f" Did you mean {close[0]}?" if close else ""
         takes = f"{endpoint} takes: {', '.join(known)}." if known else f"{endpoint} takes no parameters."
         raise ParameterError(name, f"Unknown parameter {name!r}.{guess} {takes}")
+
+
+def refuse_repeated(query: Mapping[str, Sequence[str]], *, repeatable: Iterable[str] = ()) -> None:
+    """Raise ParameterError for the first parameter given more than once with different values
+    (`query`: name -> its values, as a QueryDict's `lists()`), unless it is `repeatable` (a list of
+    codes, such as abuse_form). Otherwise the last value won without a word: `per_page=10&per_page=100`
+    gave pages of 100, `layer=cse&layer=all` the whole table."""
+    allowed = set(repeatable)
+    for name, values in query.items():
+        if name in allowed or len(set(values)) < 2:
+            continue
+        given = ", ".join(map(repr, values))
+        raise ParameterError(name, f"{name} is given {len(values)} times ({given}); give it once.")

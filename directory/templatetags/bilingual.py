@@ -2,6 +2,7 @@
 
     {% load bilingual %}
     <a href="{% url_in_language 'cy' %}">Cymraeg</a>          the current page and query in Welsh
+    {% url_in_language 'cy' as welsh %}{% if welsh %}…          "" where the page has one address only
     {% translated_field service "description" %}              block text, with a note on fallback
     {% translated_field service "name" inline=True %}         inline text, with a short note
     {% translated_field service "how_to_refer" words=30 css="govuk-body-s" %}
@@ -13,7 +14,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
-from directory.bilingual import area_display_name, translated_text, url_in_language
+from directory.bilingual import area_display_name, has_language_versions, translated_text, url_in_language
 
 register = template.Library()
 
@@ -24,6 +25,10 @@ def url_in_language_tag(context: template.Context, language: str) -> str:
     # `page_address`: a form refused and shown again at the address it was sent to, which takes only
     # POST (a button's), names the page it is on, so the other language's link is not a blank 405.
     full_path = context.get("page_address") or (request.get_full_path() if request is not None else "/")
+    # An error page at an address with no other language (the API docs page's 405) links to none:
+    # the other prefix in front of it would be a 404.
+    if not has_language_versions(full_path):
+        return ""
     return url_in_language(full_path, language)
 
 

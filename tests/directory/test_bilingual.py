@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from directory.bilingual import translated_text
+from directory.bilingual import has_language_versions, translated_text
 from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +89,14 @@ def test_the_search_lists_local_authorities_in_the_order_of_the_page_language(wa
         english = [a.display_name for a in local_authority_choices()]
     assert welsh == sorted(welsh) and english == sorted(english)
     assert welsh.index("Caerdydd") < welsh.index("Casnewydd") and english.index("Cardiff") < english.index("Newport")
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/", True), ("/cy", True), ("/search/?la=W06000015", True), ("/cy/privacy/", True), ("/admin/", True),
+    ("/no-such-page/", True),  # the language-prefixed site's 404: the same 404 in Welsh
+    ("/api/docs/", False), ("/api/schema/?format=json", False), ("/api/oruk/services", False),
+    ("/api/no-such-thing/", False), ("/static/css/servicemap.css", False), ("/robots.txt", False),
+    ("/cy/api/docs/", False), ("/cy/static/x.css", False),
+])
+def test_only_the_language_prefixed_sites_addresses_have_an_address_in_each_language(path, expected):
+    assert has_language_versions(path) is expected

@@ -4,11 +4,13 @@ JSON under /api/, and 503 with Retry-After when the database cannot answer."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import uuid
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import OperationalError, connection
 from django.test import Client
 
@@ -230,3 +232,96 @@ def test_an_api_request_too_large_to_read_gets_json(rf):
     response = bad_request(rf.post("/api/oruk/services"), RequestDataTooBig("too big"))
     assert response.status_code == 413
     assert response["Content-Type"] == "application/json"
+
+
+# Every kind of address an error page can be at: a page in English and in Welsh, the admin, the API
+# (its docs page is HTML; the rest answers JSON), static files and uploads (neither named by a URL pattern).
+# (A missing static file: whitenoise answers for the others before Django does.)
+ADDRESSES = ["/privacy/", "/cy/privacy/", "/admin/logout/", "/cy/admin/logout/", "/api/docs/", "/api/oruk/services",
+             "/static/css/no-such.css", "/media/upload.png", "/cy/api/docs/", "/cy/static/css/no-such.css"]
+
+
+def _bad_request(client, path):
+    return client.get(path, HTTP_HOST="not-this-site.example")
+
+
+def _not_found(client, path):
+    return client.get(f"{path.rstrip('/')}/no-such-thing/")
+
+
+def _not_allowed(client, path):
+    return client.delete(path)
+
+
+def _csrf_failure(client, path):
+    return Client(enforce_csrf_checks=True, raise_request_exception=False).post(path, {"any": "thing"})
+
+
+def _raised(exception: Exception):
+    """A request to the address whose handling raises `exception`, answered by the site's handler
+    for it (a PermissionDenied's 403 page, an unexpected error's 500), as any view's would be."""
+
+    def make(client, path, monkeypatch):
+        from django.urls.resolvers import URLResolver
+
+        def raising(self, path):
+            raise exception
+
+        with monkeypatch.context() as patched:
+            patched.setattr(URLResolver, "resolve", raising)
+            return client.get(path)
+
+    return make
+
+
+ERRORS = {"400": _bad_request, "403": _raised(PermissionDenied("not yours")), "404": _not_found,
+          "405": _not_allowed, "csrf": _csrf_failure, "500": _raised(RuntimeError("a bug"))}
+
+
+def _language_links(response) -> list[tuple[str, str]]:
+    if not response["Content-Type"].startswith("text/html"):
+        return []
+    return re.findall(r'<a class="sm-lang__link" href="([^"]*)" hreflang="(\w+)"', response.content.decode())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("error", sorted(ERRORS))
+@pytest.mark.parametrize("path", ADDRESSES)
+def test_an_error_pages_language_link_leads_to_the_same_answer_in_the_other_language(
+        client, monkeypatch, error, path):
+    # The API docs page's 405 (a POST) linked "Cymraeg" to /cy/api/docs/, a 404: the API has one
+    # address, in English. A link, where there is one, must give what the address itself gives to a
+    # GET (the page, or the same error), in the other language.
+    # An administrator: the admin's unknown addresses are a 404, not its sign-in page.
+    client.force_login(UserFactory(username="admin@example.org", is_staff=True, is_superuser=True))
+    make = ERRORS[error]
+    response = make(client, path, monkeypatch) if error in {"403", "500"} else make(client, path)
+    assert response.status_code >= 400, (error, path)
+
+    for href, language in _language_links(response):
+        asked_again = client.get(href)
+        assert asked_again.status_code == client.get(response.request["PATH_INFO"]).status_code, (error, path, href)
+        assert f'<html lang="{language}"' in asked_again.content.decode(), (error, path, href)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("request_it", "path"), [
+    (Client.post, "/api/docs/"),
+    (Client.get, "/cy/api/docs/"),
+    (Client.get, "/static/no-such-file.css"),
+    (Client.get, "/cy/static/no-such-file.css"),
+])
+def test_an_error_page_at_an_address_with_one_language_has_no_language_link(client, request_it, path):
+    response = request_it(client, path)
+
+    assert response.status_code in {404, 405} and "sm-header" in response.content.decode()
+    assert _language_links(response) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "link"), [
+    ("/no-such-page/?x=1", ("/cy/no-such-page/?x=1", "cy")),
+    ("/cy/no-such-page/", ("/no-such-page/", "en")),
+])
+def test_a_page_not_found_on_the_bilingual_site_links_to_the_other_languages(client, path, link):
+    assert _language_links(client.get(path)) == [link]

@@ -48,3 +48,37 @@ def test_a_nul_in_a_parameters_name_is_named(client, db):
 def test_a_nul_in_a_value_names_the_parameter(client, db):
     body = client.get("/api/oruk/services?search=a%00b").json()
     assert (body["parameter"], body["detail"]) == ("search", "search must not contain a NUL character (%00)")
+
+
+@pytest.mark.parametrize(("path", "query", "parameter"), [
+    # The last value won without a word: pages of 100 for a client asking for 10, the whole table for cse.
+    ("/api/oruk/services", "per_page=10&per_page=100", "per_page"),
+    ("/api/oruk/organizations", "page=1&page=2", "page"),
+    ("/api/oruk/services/{service}", "lang=cy&lang=en", "lang"),
+    ("/api/gaps/", "layer=cse&layer=all", "layer"),
+    ("/api/schema/", "format=json&format=yaml", "format"),
+])
+def test_a_parameter_given_twice_with_two_values_is_a_400_naming_it(feed, client, path, query, parameter):
+    response = client.get(f"{path.format(service=feed.cardiff_therapy.public_id)}?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["parameter"] == parameter
+    assert response.json()["detail"].startswith(f"{parameter} is given 2 times (")
+
+
+def test_the_codes_that_add_up_may_still_be_repeated(feed, api):
+    repeated = api("services", abuse_form=["cse", "online"])
+    assert repeated.status_code == 200
+    assert repeated.json() == api("services", abuse_form="cse,online").json()
+
+
+@pytest.mark.parametrize("endpoint", ["services", "service_at_locations", "organizations", "taxonomies",
+                                      "taxonomy_terms"])
+def test_search_has_the_same_limit_on_every_endpoint(feed, api, endpoint):
+    # Only /services and /service_at_locations refused a long one; the others scanned any length.
+    assert api(endpoint, search="a" * 200).status_code == 200
+
+    response = api(endpoint, search="a" * 201)
+
+    assert response.status_code == 400
+    assert response.json() == {"status": 400, "detail": "search must be at most 200 characters", "parameter": "search"}

@@ -109,7 +109,7 @@ def test_real_error_responses_are_documented(feed, client, documented, url, path
 @pytest.mark.parametrize(
     ("method", "query", "headers", "status"),
     [
-        ("get", "?format=xml", {}, 404),  # no such format
+        ("get", "?format=xml", {}, 400),  # no such format (it was a 404)
         ("get", "", {"HTTP_ACCEPT": "application/xml"}, 406),
         ("get", "", {"HTTP_ACCEPT": "text/html"}, 406),
         ("post", "", {}, 405),
@@ -126,3 +126,90 @@ def test_the_openapi_documents_errors_are_json_saying_what_is_wrong(db, client, 
     # The document itself is still served as asked.
     assert client.get("/api/schema/")["Content-Type"].startswith("application/vnd.oai.openapi")
     assert client.get("/api/schema/?format=json").json()["openapi"].startswith("3.")
+
+
+@pytest.mark.parametrize(("query", "parameter", "detail"), [
+    ("?lang=xx", "lang", "lang must be en or cy, not 'xx'"),
+    ("?format=xml", "format", "format must be yaml or json, not 'xml'"),
+    ("?format=JSON", "format", "format must be yaml or json, not 'JSON'"),
+    ("?foo=1", "foo", "Unknown parameter 'foo'. /api/schema/ takes: format, lang."),
+    # drf-spectacular's own: any value went into the document's version ("HSDS-UK-3.0 (9)").
+    ("?version=9", "version", "Unknown parameter 'version'. /api/schema/ takes: format, lang."),
+])
+def test_the_openapi_document_refuses_a_bad_parameter_as_the_api_does(db, client, query, parameter, detail):
+    # ?lang=xx was a 200, where every ORUK and gaps endpoint answers it with a 400 naming lang.
+    response = client.get(f"/api/schema/{query}")
+
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.json() == {"status": 400, "detail": detail, "parameter": parameter}
+
+
+@pytest.mark.parametrize("lang", ["en", "cy", "CY", ""])
+def test_the_openapi_document_takes_the_lang_every_endpoint_takes_and_stays_english(db, client, lang):
+    english = client.get("/api/schema/", {"format": "json"}).json()
+
+    response = client.get("/api/schema/", {"format": "json", "lang": lang})
+
+    assert response.status_code == 200 and response.json() == english
+
+
+def test_a_blank_format_is_the_default_as_a_blank_value_is_everywhere(db, client):
+    response = client.get("/api/schema/?format=")
+
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.oai.openapi")
+
+
+def test_the_openapi_document_documents_itself_and_its_refusals(db, client):
+    operation = client.get("/api/schema/?format=json").json()["paths"]["/api/schema/"]["get"]
+
+    parameters = {p["name"]: p["schema"]["enum"] for p in operation["parameters"]}
+    assert parameters == {"format": ["json", "yaml"], "lang": ["cy", "en"]}
+    assert {"200", "400", "406"} <= set(operation["responses"])
+    # Each type it answers to an Accept, as it answers it.
+    documented = set(operation["responses"]["200"]["content"])
+    for media_type in documented:
+        assert client.get("/api/schema/", HTTP_ACCEPT=media_type)["Content-Type"].split(";")[0] == media_type
+    assert documented == {"application/vnd.oai.openapi", "application/yaml", "application/vnd.oai.openapi+json",
+                          "application/json"}
+    assert "security" not in operation or operation["security"] == [{}]  # open, as the API is: no session
+
+
+@pytest.mark.parametrize(("query", "detail"), [
+    ("?lang=xx", "lang must be en or cy, not &#x27;xx&#x27;"),
+    ("?version=2", "Unknown parameter &#x27;version&#x27;. /api/docs/ takes: lang."),
+])
+def test_the_docs_page_refuses_a_parameter_its_document_would_refuse(db, client, query, detail):
+    # It passed them on to the document it loads, so the page said only "Failed to load API definition".
+    response = client.get(f"/api/docs/{query}")
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem with the address" in page and detail in page
+    assert client.get("/api/docs/?lang=cy").status_code == 200
+
+
+def test_the_documents_bounds_are_the_ones_the_api_refuses_past(db, client):
+    # search's 200 characters, age's 0 to 120 and coverage's form were refused but not in the document.
+    paths = client.get("/api/schema/?format=json").json()["paths"]
+    services = {p["name"]: p["schema"] for p in paths["/api/oruk/services"]["get"]["parameters"]}
+    assert services["search"]["maxLength"] == 200
+    assert (services["age"]["minimum"], services["age"]["maximum"]) == (0, 120)
+    assert re.fullmatch(services["coverage"]["pattern"].strip("^$"), "W06000015")
+    assert not re.fullmatch(services["coverage"]["pattern"].strip("^$"), "Cardiff, Wales")
+    terms = {p["name"]: p["schema"] for p in paths["/api/oruk/taxonomy_terms"]["get"]["parameters"]}
+    assert terms["search"]["maxLength"] == 200
+
+
+def test_a_post_without_its_csrf_token_to_the_docs_page_with_parameters_is_refused_not_a_server_error(db):
+    # Checking the parameters before DRF had read the session made the error page read it, and the
+    # missing token raised there: a 500 (tests/fuzz/test_every_url_pattern.py found it).
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    browser = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    browser.force_login(UserFactory(username="provider@example.org"))
+
+    response = browser.post("/api/docs/?a=1&a=2", {"a": "1"})
+
+    assert response.status_code == 403

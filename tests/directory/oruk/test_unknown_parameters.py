@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from directory.oruk.params import ParameterError
-from directory.oruk.unknown_parameters import refuse_unknown
+from directory.oruk.unknown_parameters import refuse_repeated, refuse_unknown
 
 KNOWN = ["layer", "age", "view"]
 
@@ -60,3 +60,15 @@ def test_where_may_be_a_function_called_only_to_word_a_refusal():
     with pytest.raises(ParameterError) as refused:
         refuse_unknown(["colour"], KNOWN, where)
     assert refused.value.message == "Unknown parameter 'colour'. /services takes: layer, age, view."
+
+
+def test_a_parameter_given_twice_with_two_values_is_refused_naming_both():
+    with pytest.raises(ParameterError) as refused:
+        refuse_repeated({"layer": ["all"], "per_page": ["10", "100"]})
+
+    assert refused.value.parameter == "per_page"
+    assert refused.value.message == "per_page is given 2 times ('10', '100'); give it once."
+
+
+def test_the_same_value_twice_or_a_repeatable_parameter_passes():
+    refuse_repeated({"lang": ["cy", "cy"], "abuse_form": ["cse", "online"]}, repeatable=["abuse_form"])

@@ -71,7 +71,9 @@ def bulk_update_page(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method != "POST" or not form.is_valid():
         return _upload_page(request, form)
-    text, file_error = bulk_update.decode_upload(form.cleaned_data["csv_file"].read())
+    # No more than the limit and a byte (which says it is over) read into memory: a larger file is
+    # refused unread, where the proxy in front does not stop it first (docs/deploy.md, 3 MB).
+    text, file_error = bulk_update.decode_upload(form.cleaned_data["csv_file"].read(bulk_update.MAX_BYTES + 1))
     if file_error:
         return _upload_page(request, form, file_errors=[file_error])
     today = timezone.localdate()

@@ -46,6 +46,10 @@ def health(request: HttpRequest) -> JsonResponse:
                              "release": settings.RELEASE_ID},
                             status=200 if database == "ok" else 503)
     response["Cache-Control"] = "no-store"
+    # Answered before SecurityMiddleware (and the proxy sends it on to anyone): the headers every
+    # other response has from it, so no browser reads this JSON as anything else.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Referrer-Policy"] = settings.SECURE_REFERRER_POLICY
     return response
 
 

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from directory.accounts.models import AccountDormancy, AccountSettings, Invitation, Membership
+from directory.accounts.services import account_sessions_end
 from directory.mail_language import BOTH
 
 
@@ -116,6 +117,12 @@ class AccountAdmin(UserAdmin):
     def get_inlines(self, request, obj):
         # An account made here has no holder yet to choose: emailed in both until they do.
         return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Closed here: its sessions end now, not when it is opened again (services.account_sessions_end).
+            account_sessions_end(user=obj)
 
 
 if admin.site.is_registered(AccessAttempt):  # django-axes registers it unless AXES_ENABLE_ADMIN is off

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -185,6 +187,22 @@ def account_reopen(*, user, by, now) -> None:
     record.closed_at = record.warned_at = record.warned_about = None
     record.reopened_at, record.reopened_by = now, by
     record.save()
+
+
+def account_sessions_end(*, user) -> int:
+    """End every open session of `user`, whose account was just closed; returns how many.
+
+    A closed account's session signs nobody in (SignInBackend.get_user), but it is kept, and Django
+    ends it only at sign-out: an account closed in the admin and opened again within the session's
+    age (SESSION_COOKIE_AGE) was signed in again on every browser it had been, whoever now held it.
+    One query over the sessions still open, each decoded (only hours' worth: closing is rare)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk):
+            store(session_key=session.session_key).delete()  # through the engine: its cache too
+            ended += 1
+    return ended
 
 
 def account_language_set(*, user, language: str) -> AccountSettings:

@@ -235,6 +235,18 @@ def test_files_that_cannot_be_read_get_one_clear_error(moderator_client, service
     assert "Fix this row" not in response.content.decode()  # a whole-file error has no row to fix
 
 
+def test_a_file_over_the_limit_is_refused_without_being_read_whole(moderator_client, services, monkeypatch):
+    read = []
+    decode = bulk_update.decode_upload
+    monkeypatch.setattr(bulk_update, "decode_upload", lambda raw: (read.append(len(raw)), decode(raw))[1])
+
+    response = _upload_bytes(moderator_client, b"x" * (bulk_update.MAX_BYTES * 3))
+
+    assert response.status_code == 400
+    assert "The file is larger than 2 MB." in response.content.decode()
+    assert read == [bulk_update.MAX_BYTES + 1]
+
+
 def test_no_file_at_all_is_an_error_not_a_crash(moderator_client, services):
     response = moderator_client.post(PAGE, {})
     assert response.status_code == 400

@@ -21,6 +21,15 @@ def test_a_healthy_server_says_so_and_is_never_cached(client, settings):
     assert response["Cache-Control"] == "no-store"
 
 
+@pytest.mark.django_db
+def test_it_carries_the_security_headers_every_other_response_has(client, settings):
+    # It is answered before SecurityMiddleware, and the proxy of docs/deploy.md passes it to anyone.
+    response = client.get("/healthz/")
+
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == settings.SECURE_REFERRER_POLICY == "same-origin"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_it_says_whether_this_process_listens_for_change_notices(client, settings, monkeypatch):
     version_notices.stop_listening()

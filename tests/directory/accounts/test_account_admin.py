@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.test import Client
 from django.urls import reverse
 
 from directory.accounts.languages import preferred_language
@@ -103,3 +106,34 @@ def test_the_account_list_filters_by_language_and_the_add_page_still_works(admin
     assert _listed(admin_client, "both") == {"blank@example.org", "no-row@example.org", "root@example.org"}
     add_page = admin_client.get(reverse("admin:auth_user_add"))
     assert add_page.status_code == 200 and f"{PREFIX}-0-language" not in add_page.content.decode()
+
+
+def test_an_account_closed_here_is_signed_out_everywhere_and_stays_so_when_opened_again(admin_client):
+    user = UserFactory(username="seren")
+    account_language_set(user=user, language="cy")
+    browser = Client()
+    browser.force_login(user)
+    assert browser.get(reverse("accounts:settings")).status_code == 200
+
+    closing = {**_posted(user, language="cy", has_row=True)}
+    del closing["is_active"]  # the box unticked
+    assert admin_client.post(_change_url(user), closing).status_code == 302
+    assert admin_client.post(_change_url(user), _posted(user, language="cy", has_row=True)).status_code == 302
+
+    user.refresh_from_db()
+    assert user.is_active
+    response = browser.get(reverse("accounts:settings"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+    assert not any(s.get_decoded().get(SESSION_KEY) == str(user.pk) for s in Session.objects.all())
+
+
+def test_changing_an_open_account_here_leaves_its_sessions_alone(admin_client):
+    user = UserFactory(username="seren")
+    account_language_set(user=user, language="cy")
+    browser = Client()
+    browser.force_login(user)
+
+    assert admin_client.post(_change_url(user), _posted(user, language="en", has_row=True)).status_code == 302
+
+    assert browser.get(reverse("accounts:settings")).status_code == 200

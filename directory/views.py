@@ -440,7 +440,7 @@ def shortlist(request: HttpRequest) -> HttpResponse:
     share_url = request.build_absolute_uri(
         reverse("directory:shortlist") + "?ids=" + ",".join(str(pid) for pid in found)
     ) if found else ""
-    return render(request, "directory/shortlist.html", {
+    response = render(request, "directory/shortlist.html", {
         "entries": _shortlist_entries(services),
         "shared": shared,
         "shared_ids": ",".join(str(pid) for pid in found),
@@ -449,3 +449,8 @@ def shortlist(request: HttpRequest) -> HttpResponse:
         "share_email": _share_email(share_url) if share_url else "",
         "shortlisted": set(shortlist_ids(request.session)),
     })
+    if not shared:
+        # Your own list is read from your session: `Vary: Cookie` already keeps a shared cache from
+        # handing it to someone else, and `private` says so to every cache on the way.
+        patch_cache_control(response, private=True)
+    return response

@@ -353,3 +353,15 @@ def test_a_shared_link_with_ids_given_twice_shows_both_lists(client, db):
     assert "First shared" in html and "Second shared" in html
     assert "no longer in the directory" not in html
     assert f'name="ids" value="{first.public_id},{second.public_id}"' in html
+
+
+def test_your_own_list_is_marked_private_for_caches_and_a_shared_link_is_not(client, db):
+    service = ServiceFactory()
+    client.post(reverse("directory:shortlist_add"), {"service": service.public_id})
+
+    own = client.get(reverse("directory:shortlist"))
+    shared = client.get(reverse("directory:shortlist"), {"ids": str(service.public_id)})
+
+    assert own.status_code == 200 and service.name in own.content.decode()
+    assert "private" in own["Cache-Control"]
+    assert "private" not in shared.get("Cache-Control", "")

@@ -135,6 +135,18 @@ class _Strings:
         self.sorts = [(value, conditional_escape(label)) for value, label in selectors.SORTS]
         # Not "0 take referrals from …" above the all-Wales services, which do.
         self.no_local = gettext("No local service takes referrals from %(area)s")
+        # The people chosen whom no local result supports (AudienceGap), and where to look wider.
+        self.audience_gaps = {
+            "child": gettext("None of the services found that take referrals from %(area)s supports the child or "
+                             "young person."),
+            "parent_carer": gettext("None of the services found that take referrals from %(area)s supports "
+                                    "non-abusing parents and carers."),
+            "sibling": gettext("None of the services found that take referrals from %(area)s supports siblings."),
+        }
+        self.gap_all_wales = gettext("See the all-Wales services and helplines that do")
+        self.gap_national = gettext("See the national services and helplines that do")
+        self.gap_nearby = gettext("See the services near by that do")
+        self.gap_nowhere = gettext("Try a local authority next door, or ask your safeguarding board.")
         self.key = gettext("Key")
         self.key_local = gettext("takes referrals from the area")
         self.key_nearby = gettext("near by, not covering it")
@@ -249,6 +261,26 @@ def _group_counts(outcome: selectors.SearchOutcome, area: str, links: QueryLinks
             text = f'<a class="govuk-link" href="{links.link(page=first, view=None)}#group-{group.slug}">{text}</a>'
         items.append(f"  <li>{text}</li>\n")
     return f'\n<ul class="govuk-list sm-group-counts">\n{"".join(items)}</ul>\n'
+
+
+def _audience_gaps(outcome: selectors.SearchOutcome, area: str, links: QueryLinks, strings: _Strings) -> str:
+    """As results.html: the people chosen whom no local result supports, and where to look wider."""
+    if not outcome.audience_gaps:
+        return ""
+    first_pages = outcome.first_pages()
+    paragraphs = []
+    for gap in outcome.audience_gaps:
+        if gap.elsewhere is None:
+            pointer = strings.gap_nowhere
+        else:
+            if gap.in_fallback:
+                text = strings.gap_all_wales if outcome.area.in_wales else strings.gap_national
+            else:
+                text = strings.gap_nearby
+            href = links.link(page=first_pages[gap.elsewhere], view=None)
+            pointer = f'<a class="govuk-link" href="{href}#group-{gap.elsewhere.slug}">{text}</a>'
+        paragraphs.append(f'  <p class="govuk-body">{strings.audience_gaps[gap.audience] % {"area": area}} {pointer}</p>\n')
+    return f'<div class="govuk-inset-text sm-audience-gaps">\n{"".join(paragraphs)}</div>\n'
 
 
 def _bars(view: str, sort: str, links: QueryLinks, strings: _Strings) -> str:
@@ -493,6 +525,7 @@ def _results(
     out.append("\n")
     if results:
         out.append(_group_counts(outcome, area, links, strings))
+        out.append(_audience_gaps(outcome, area, links, strings))
     out.append("\n\n")
     if outcome.exclusions:
         exclusions = _exclusions(outcome, area, links, strings)

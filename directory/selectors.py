@@ -288,6 +288,24 @@ class Exclusion:
     only_reason: int  # of those, how many fail nothing else: relaxing it alone would show them
 
 
+@dataclass(frozen=True)
+class AudienceGap:
+    """Someone the social worker chose (an `vocabulary.AUDIENCES` code) whom none of the results
+    that take referrals from the area supports, and where on the page a result that does is
+    (`elsewhere`: the first other group holding one; None when no result does). Nothing about a child."""
+
+    audience: str
+    elsewhere: Group | None = None
+
+    @property
+    def in_fallback(self) -> bool:
+        return self.elsewhere == Group.FALLBACK
+
+    @property
+    def in_nearby(self) -> bool:
+        return self.elsewhere == Group.NEARBY
+
+
 @dataclass
 class SearchOutcome:
     area: SearchArea
@@ -301,6 +319,9 @@ class SearchOutcome:
     # one generation mean the same outcome, whatever else in the directory changed. Not part of
     # the outcome itself (two searches can reach the same outcome from different candidates).
     candidates: bytes = field(default=b"", compare=False)
+    # The people chosen whom no local result supports (in `vocabulary.AUDIENCES` order), when some
+    # local result is shown: the page says so, so that the social worker looks wider at once.
+    audience_gaps: tuple[AudienceGap, ...] = ()
 
     def _groups(self) -> Sequence[Group]:
         # Lazy results know their groups without building every result.
@@ -700,6 +721,26 @@ def _failed_codes(failures: np.ndarray) -> list[list[str]]:
     return [codes[value] for value in bits]
 
 
+def _audience_gaps(columns: search_index.Columns, rows: Rows, groups: np.ndarray,
+                   criteria: SearchCriteria) -> tuple[AudienceGap, ...]:
+    """The people chosen whom none of the shown results (`rows`, in `groups`) taking referrals from
+    the area supports, from the index's columns (no query); none when no local result is shown (the
+    page's counts say so already)."""
+    local = groups == Group.LOCAL
+    if not local.any():
+        return ()
+    gaps = []
+    for code, _label in vocabulary.AUDIENCES:
+        if code not in criteria.audiences:
+            continue
+        supports = columns.flags[vocabulary.AUDIENCE_FIELDS[code]][rows]
+        if supports[local].any():
+            continue
+        elsewhere = next((g for g in (Group.FALLBACK, Group.NEARBY) if supports[groups == g].any()), None)
+        gaps.append(AudienceGap(code, elsewhere))
+    return tuple(gaps)
+
+
 def weigh(
     index: search_index.SearchIndex, area: SearchArea, point: tuple[float, float] | None, criteria: SearchCriteria,
     sort: str = SORT_BEST,
@@ -754,6 +795,7 @@ def weigh(
     return SearchOutcome(
         area, results, _exclusions(failures[counted & failed]), int(counted.sum()),
         _failed_codes(failures[failed & (group == Group.LOCAL)]), index.candidates_digest(rows),
+        _audience_gaps(columns, shown_rows, shown_groups, criteria),
     )
 
 

@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from directory import results_html
 from directory.forms import Place, SearchForm
 from directory.search_cache import Holes
-from directory.selectors import PAGE_SIZE, SORTS, Exclusion, Group, SearchArea, SearchOutcome
+from directory.selectors import PAGE_SIZE, SORTS, AudienceGap, Exclusion, Group, SearchArea, SearchOutcome
 from tests.factories import AreaFactory
 
 CARD = {name: mark_safe(f"<!--{name}-->") for name in ("head", "ages", "rows", "delivery", "tail")}
@@ -56,6 +56,9 @@ QUERIES = [
     "postcode=%E2%9C%93+%26+%3C&audience=child&audience=sibling&x=&view=list",
     "sort=best&age=12.5&page=3&max_wait=4&referrer=self",
 ]
+# The people chosen whom no local result supports, and the group that holds one who does (None: none).
+AUDIENCE_GAPS = [(), (AudienceGap("sibling"),),
+                 (AudienceGap("child", Group.FALLBACK), AudienceGap("parent_carer", Group.NEARBY), AudienceGap("sibling"))]
 PAGES = ["1", "2", "last", "middle"]
 NOTICES = ["", "There is no page “<b>”; showing the first page."]
 MAPS = [("", 0), (mark_safe('<div id="map">a map &amp; <script>go()</script></div>'), 1),
@@ -89,7 +92,8 @@ def _states():
     for n in range(72):
         counts = COUNTS[n % len(COUNTS)]
         exclusions = EXCLUSIONS[n % len(EXCLUSIONS)]
-        outcome = SearchOutcome(AREAS[n // 2 % len(AREAS)], _results(counts), exclusions, considered=1 + n % 2 * 40)
+        outcome = SearchOutcome(AREAS[n // 2 % len(AREAS)], _results(counts), exclusions, considered=1 + n % 2 * 40,
+                                audience_gaps=AUDIENCE_GAPS[n % len(AUDIENCE_GAPS)])
         request = RequestFactory().get("/search/?" + QUERIES[n % len(QUERIES)])
         form = SearchForm(request.GET)
         form.is_valid()  # invalid here (no such postcodes): the results block still shows the form as it is
@@ -157,6 +161,11 @@ def test_the_states_cover_every_branch():
         # Outside Wales: no "0 all-Wales services" clause; what the group holds, named as national.
         "national services and helplines</a>", "National services and helplines", "</span> national</li>\n",
         "are near by or work nationally. Left out by your criteria:",
+        "None of the services found that take referrals from Rhondda Cynon Taf &amp; &lt;Merthyr&gt; supports siblings. "
+        "Try a local authority next door, or ask your safeguarding board.</p>",
+        "supports the child or young person. <a", "See the all-Wales services and helplines that do</a>",
+        "#group-all-wales\">See the national services and helplines that do</a>",
+        "supports non-abusing parents and carers. <a", "#group-nearby\">See the services near by that do</a>",
         "govuk-pagination__item--ellipses", 'rel="prev"', 'rel="next"', 'role="status"',
         'aria-current="true">Best match', 'aria-current="true">Shortest wait', 'aria-current="true">Nearest',
         '<a class="govuk-link" href="?postcode=CF40+1AA&amp;age=9&amp;abuse_form=cse&amp;abuse_form=online'

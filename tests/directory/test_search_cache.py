@@ -437,3 +437,25 @@ def test_a_change_of_unknown_reach_renders_every_page_afresh(client, cardiff_and
     area.save()  # an area: no single service's change, so a new generation
 
     assert "Cardiff (renamed)" in _page(client.get(QUERY))
+
+
+@pytest.mark.parametrize(("prefix", "missing"), [
+    ("", "None of the services found that take referrals from Cardiff supports siblings."),
+    ("/cy", "Nid oes yr un o'r gwasanaethau a gafwyd sy'n derbyn atgyfeiriadau o ardal Caerdydd yn cefnogi "
+            "brodyr a chwiorydd."),
+])
+def test_a_cached_page_says_which_person_chosen_no_local_service_supports_for_its_own_query_and_directory(
+    client, wales_areas, cardiff_postcode, prefix, missing
+):
+    ServiceFactory(name="Cardiff child", coverage=[wales_areas[CARDIFF]], supports_child=True)
+    family, child = prefix + QUERY + "&audience=child&audience=sibling", prefix + QUERY + "&audience=child"
+    _cached(client, family), _cached(client, child)
+
+    assert search_cache.load(client.get(family).wsgi_request, _generation()) is not None  # served from the cache
+    assert missing in _page(client.get(family))
+    assert missing not in _page(client.get(child))  # its own page, not the family search's
+
+    ServiceFactory(name="Cardiff siblings", coverage=[wales_areas[CARDIFF]], supports_child=False,
+                   supports_sibling=True)
+
+    assert missing not in _page(client.get(family))  # a new local service for siblings shows at once

@@ -14,6 +14,7 @@ from directory.selectors import (
     NEARBY_KM,
     SORT_DISTANCE,
     SORT_WAIT,
+    AudienceGap,
     Group,
     SearchCriteria,
     current_wait,
@@ -53,6 +54,38 @@ def _search(**kwargs):
 
 def _names(outcome) -> list[str]:
     return [r.service.name for r in outcome.results]
+
+
+# --- the people chosen whom no local service found supports -------------------------------
+
+
+def test_it_names_each_person_chosen_whom_no_local_result_supports_and_where_one_that_does_is(wales_areas):
+    ServiceFactory(name="Local, child only", coverage=[wales_areas[CARDIFF]], supports_child=True)
+    ServiceFactory(name="All-Wales siblings", coverage=[wales_areas[WALES_CODE]], supports_child=False,
+                   supports_sibling=True)
+    _based_at(ServiceFactory(name="Near-by parents", coverage=[wales_areas[SWANSEA]], supports_child=False,
+                             supports_parent_carer=True), NEWPORT_POINT)
+
+    outcome = _search(audiences=["sibling", "parent_carer", "child"])
+
+    assert outcome.audience_gaps == (AudienceGap("parent_carer", Group.NEARBY), AudienceGap("sibling", Group.FALLBACK))
+    assert _search(audiences=["child"]).audience_gaps == ()  # the local service supports the child
+    assert _search().audience_gaps == ()  # nobody chosen: nobody missing
+
+
+def test_a_person_no_result_supports_is_a_gap_with_nowhere_to_point_and_none_without_local_results(wales_areas):
+    local = ServiceFactory(name="Local, child and parents", coverage=[wales_areas[CARDIFF]], supports_child=True,
+                           supports_parent_carer=True)
+    # A local service for siblings that another criterion leaves out supports no sibling on this page.
+    ServiceFactory(name="Local siblings, ages 12+", coverage=[wales_areas[CARDIFF]], supports_child=False,
+                   supports_sibling=True, age_min=12, age_max=18)
+
+    assert _search(age=Decimal(9), audiences=["child", "sibling"]).audience_gaps == (AudienceGap("sibling"),)
+    assert _search(age=Decimal(13), audiences=["child", "sibling"]).audience_gaps == ()
+
+    local.delete()
+    # No local result at all: the counts say "No local service takes referrals from …" already.
+    assert _search(age=Decimal(9), audiences=["child", "sibling"]).audience_gaps == ()
 
 
 # --- coverage, proximity, fallback --------------------------------------------------------

@@ -799,3 +799,31 @@ def test_a_search_with_a_chosen_local_authority_reads_the_directory_version_once
 
     assert "Swansea service" in text and "CF10 1 is in Cardiff, not Swansea" in text
     assert sum(DirectoryVersion._meta.db_table in q["sql"] for q in asked.captured_queries) <= 1
+
+
+WREXHAM = "W06000006"
+
+
+@pytest.mark.parametrize(("prefix", "missing", "pointer"), [
+    ("", "None of the services found that take referrals from Wrexham supports siblings.",
+     "See the all-Wales services and helplines that do"),
+    ("/cy", "Nid oes yr un o'r gwasanaethau a gafwyd sy'n derbyn atgyfeiriadau o ardal Wrecsam yn cefnogi brodyr a "
+            "chwiorydd.", "Gweld y gwasanaethau a'r llinellau cymorth Cymru gyfan sy'n gwneud hynny"),
+])
+def test_the_results_say_when_no_local_service_found_supports_a_person_chosen_and_where_to_look(
+    client, wales_areas, prefix, missing, pointer
+):
+    ServiceFactory(name="Wrexham child and parents", coverage=[wales_areas[WREXHAM]], supports_child=True,
+                   supports_parent_carer=True)
+    ServiceFactory(name="All-Wales siblings", coverage=[wales_areas[WALES_CODE]], supports_child=False,
+                   supports_sibling=True)
+    family = prefix + SEARCH + f"?la={WREXHAM}&age=9&audience=child&audience=parent_carer&audience=sibling"
+
+    page = unescape(_text(client.get(family)))
+
+    assert missing in page
+    assert re.search(r'href="\?[^"]*#group-all-wales">' + re.escape(pointer) + "</a>", page)
+    # Only for the people ticked, and only those whom no local service found supports.
+    for query in (f"?la={WREXHAM}&age=9&audience=child&audience=parent_carer", f"?la={WREXHAM}&age=9"):
+        other = unescape(_text(client.get(prefix + SEARCH + query)))
+        assert "sm-audience-gaps" not in other and missing not in other

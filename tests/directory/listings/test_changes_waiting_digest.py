@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from directory import mail as mail_module
 from directory.accounts.services import account_language_set
 from directory.listings import services
-from directory.listings.management.commands import send_review_requests
 from directory.models import ServiceChange
 from tests.factories import ServiceFactory, UnpublishedServiceFactory
 
@@ -152,7 +152,7 @@ def test_a_digest_that_cannot_be_sent_is_recorded_for_none_and_fails_the_run(
     def refused(*args, **kwargs):
         raise ConnectionRefusedError
 
-    monkeypatch.setattr(send_review_requests, "send_mail", refused)
+    monkeypatch.setattr(mail_module, "send_mail", refused)
     with pytest.raises(CommandError, match="2 change"):
         digest()
     assert ServiceChange.objects.filter(moderators_emailed_at=None).count() == 2

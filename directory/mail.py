@@ -5,6 +5,9 @@ logged instead of turning a change already saved into an error page.
 Whoever needs to know that a message did not go (a moderator's invitation: the email is how it
 reaches the provider) passes `failed`, called after the commit if it did not.
 
+Each address is sent a message of its own (`send_each`): a message to several moderators, or to an
+organisation's editors, showed each of them all the others' addresses on its "To:" line.
+
 A message whose sending time must not show in the answer (a password reset: only an address with an
 account is sent one) goes from a thread of its own (`send_after_response`).
 """
@@ -16,7 +19,7 @@ import smtplib
 import threading
 from collections.abc import Callable
 
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -31,6 +34,15 @@ def subject_line(text: object) -> str:
     made Django refuse the message (BadHeaderError): a provider's saved change answered with a
     server error and the moderators were not told, and send_review_requests stopped at that listing."""
     return " ".join(str(text).split())
+
+
+def send_each(subject: str, body: str, recipients: list[str]) -> None:
+    """Send the message to each address on its own (its "To:" line names its reader only), over one
+    connection to the mail server. Raises what the mail server or the connection raises; the
+    addresses before the one that failed were sent theirs."""
+    with get_connection() as connection:
+        for address in recipients:
+            send_mail(subject, body, None, [address], connection=connection)
 
 
 def send_after_commit(subject: str, body: str, recipients: list[str], *,
@@ -77,7 +89,7 @@ def _send(subject: str, body: str, recipients: list[str], *, unexpected_too: boo
     error so (in a thread of its own, an error not caught would be printed with no one to see it
     but stderr, its message maybe quoting an address)."""
     try:
-        send_mail(subject, body, None, recipients)
+        send_each(subject, body, recipients)
     except SEND_ERRORS as error:
         # The subject says what it was about; the addresses are left out of the log.
         logger.warning("Email not sent (%s): %s", subject, describe_error(error))

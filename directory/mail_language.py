@@ -66,8 +66,8 @@ def _written_in(language: str, compose: Compose) -> Letter:
 
 def send_after_commit(readers: dict[str, list[str]], compose: Compose, *,
                       failed: Callable[[], None] | None = None) -> None:
-    """One message per language, each to the addresses that read it (`readers`: language ->
-    addresses), after the surrounding transaction commits (`directory.mail.send_after_commit`)."""
+    """Written once per language, sent to each address that reads it on its own (`readers`: language
+    -> addresses), after the surrounding transaction commits (`directory.mail.send_after_commit`)."""
     for language, recipients in readers.items():
         if recipients:
             letter = write(language, compose)

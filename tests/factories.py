@@ -186,3 +186,15 @@ class ReviewRequestFactory(factory.django.DjangoModelFactory):
     kind = "confirm_first"
     basis = factory.Sequence(lambda n: f"confirmed:2025-01-{n % 28 + 1:02d}")
     recipients = "provider@example.org"
+
+
+class PendingEditFactory(factory.django.DjangoModelFactory):
+    """An edit a provider sent that waits for approval (services.service_edit makes them so)."""
+
+    class Meta:
+        model = "directory.ServiceChange"
+
+    service = factory.SubFactory(ServiceFactory)
+    kind = "edit"
+    state = "pending"
+    proposed = factory.LazyFunction(lambda: {"age_max": "16"})

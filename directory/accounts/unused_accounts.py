@@ -213,7 +213,7 @@ def _close(closing: list, *, now: datetime) -> int:
             "period": duration_text(settings.CLOSE_UNUSED_ACCOUNTS_DAYS * DAY), "erase_days": settings.ERASE_CLOSED_ACCOUNTS_DAYS,
         })
 
-    # Each moderator in their own language: one message per language.
+    # Each moderator in their own language: written once per language, a message to each.
     mail_language.send_after_commit(emails_by_language(moderator_users()), compose)
     return len(orphaned)
 

@@ -1,5 +1,6 @@
 """Emails to providers and moderators. Plain text, rendered from templates/emails/, each in its
-reader's language (directory/mail_language.py): one message per language among the recipients."""
+reader's language (directory/mail_language.py): written once per language among the recipients,
+and a message to each of them, so no reader sees the others' addresses."""
 
 from __future__ import annotations
 

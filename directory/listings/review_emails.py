@@ -3,7 +3,7 @@
 A run used to send one email per listing due: a moderator had one for every listing whose
 organisation has no provider account (46 on the sample directory's first run), a provider one for
 each of their listings the same morning. Now each group of readers gets one email listing all of
-theirs, by kind, most pressing first; one message per language among them, as before
+theirs, by kind, most pressing first; written once per language among them, a message to each
 (`directory.mail_language`). Its requests are recorded and sent together (the command), so the
 grouping decides what a failed send leaves for the next run: that email's requests, all of them.
 """
@@ -51,7 +51,7 @@ class Request:
 
 @dataclass
 class ReviewEmail:
-    """The requests one group of readers is sent in a run (one message per language among them)."""
+    """The requests one group of readers is sent in a run (written once per language, a message to each)."""
 
     readers: Readers
     requests: list[Request] = field(default_factory=list)

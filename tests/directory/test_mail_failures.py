@@ -157,7 +157,7 @@ def test_review_requests_refused_by_the_mail_server_are_reported_without_the_add
     moderator_create(email="mod@example.org", password="a-long-test-password")
     with time_machine.travel("2025-01-15"):
         ServiceFactory(name="Dated service", last_confirmed_at="2025-01-15")
-    monkeypatch.setattr("directory.listings.management.commands.send_review_requests.send_mail",
+    monkeypatch.setattr("directory.mail.send_mail",
                         _refuse_recipients)
     with time_machine.travel("2025-12-16"), pytest.raises(CommandError, match="1 review request"), job_log() as err:
         call_command("send_review_requests", stdout=StringIO())

@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 from io import StringIO
 
+import factory
 import pytest
 import time_machine
 from django.core import mail
@@ -14,11 +15,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from directory import mail as mail_module
 from directory.accounts.services import account_language_set
-from directory.listings import services
-from directory.listings.management.commands import send_review_requests
-from directory.models import ServiceChange
-from tests.factories import ServiceFactory, UnpublishedServiceFactory
+from directory.listings import notifications, services
+from directory.models import Service, ServiceChange
+from tests.factories import PendingEditFactory, ServiceFactory, UnpublishedServiceFactory
 
 
 @pytest.fixture
@@ -39,10 +40,16 @@ def digest(*args: str) -> str:
 
 
 def test_thirty_changes_in_a_day_are_one_email_at_once_and_one_digest(org, provider, moderator, sent):
-    listings = [ServiceFactory(organisation=org, name=f"Service {n:02}") for n in range(30)]
+    # The first through the edit service; the other 29 made in bulk (29 more edits through it were
+    # 8 of the test's 9 seconds), each then told to the moderators as the edit service tells them.
+    listings = Service.objects.bulk_create(ServiceFactory.build_batch(
+        29, organisation=org, name=factory.Iterator([f"Service {n:02}" for n in range(1, 30)])))
     with sent():
-        for service in listings:
-            propose(service, provider)
+        emailed = propose(ServiceFactory(organisation=org, name="Service 00"), provider)
+        others = ServiceChange.objects.bulk_create(PendingEditFactory.build_batch(
+            29, service=factory.Iterator(listings), submitted_by=provider, proposed=emailed.proposed))
+        for change in others:
+            notifications.change_submitted(change)
     assert [(m.subject, m.to) for m in mail.outbox] == [("Waiting for approval: Service 00", ["mod@example.org"])]
     # It says why the next ones will not come one by one.
     assert "the changes sent after it are listed in one email a day" in mail.outbox[0].body
@@ -54,8 +61,7 @@ def test_thirty_changes_in_a_day_are_one_email_at_once_and_one_digest(org, provi
     assert "29 changes were sent for approval while others were already waiting" in email.body
     assert email.body.count("Change to referral details: Service") == 29
     assert "Service 00" not in email.body  # emailed about already
-    first = ServiceChange.objects.get(service=listings[1])
-    assert f"http://127.0.0.1:8000/moderation/changes/{first.pk}/" in email.body
+    assert all(f"http://127.0.0.1:8000/moderation/changes/{change.pk}/" in email.body for change in others)
     assert "Everything waiting for approval: http://127.0.0.1:8000/moderation/#changes" in email.body
     assert ServiceChange.objects.filter(moderators_emailed_at=None).count() == 0
 
@@ -152,7 +158,7 @@ def test_a_digest_that_cannot_be_sent_is_recorded_for_none_and_fails_the_run(
     def refused(*args, **kwargs):
         raise ConnectionRefusedError
 
-    monkeypatch.setattr(send_review_requests, "send_mail", refused)
+    monkeypatch.setattr(mail_module, "send_mail", refused)
     with pytest.raises(CommandError, match="2 change"):
         digest()
     assert ServiceChange.objects.filter(moderators_emailed_at=None).count() == 2

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.urls import reverse
 
 from directory.listings import selectors, services
 from directory.models import Service
 from tests.directory.listings.conftest import form_data
+from tests.factories import ServiceAtLocationFactory
 
 
 @pytest.mark.parametrize("role", ["provider", "moderator"])
@@ -62,6 +65,31 @@ def test_restoring_asks_first_shows_what_changes_and_publishes_only_when_confirm
     assert client.post(url).status_code == 302
     service.refresh_from_db()
     assert service.referral_phone == "01000 000000"
+
+
+@pytest.mark.parametrize(("prefix", "says"), [
+    ("", "It does not change where the service is based (its addresses), its waiting times or its "
+         "organisation's details: they stay as they are now."),
+    ("/cy", "Nid yw'n newid lle mae'r gwasanaeth wedi'i leoli (ei gyfeiriadau), ei amseroedd aros na "
+            "manylion ei sefydliad: maent yn aros fel y maent nawr."),
+])
+def test_the_restore_page_says_what_restoring_leaves_as_it_is(client, moderator, service, prefix, says):
+    """A version holds the listing's own fields and areas, not its locations: the page did not say so,
+    and a moderator restoring to undo a move of address found the new address still there."""
+    first = service.history.order_by("-history_id").first()
+    client.force_login(moderator)
+    page = client.get(prefix + reverse("listings:service_restore", args=[service.public_id, first.history_id]))
+    assert page.status_code == 200
+    assert says in html.unescape(page.content.decode())
+
+
+def test_restoring_leaves_the_locations_as_they_are(client, moderator, service):
+    """What the restore page says: a location added after the version restored stays."""
+    first = service.history.order_by("-history_id").first()
+    ServiceAtLocationFactory(service=service, location__name="New office")
+    client.force_login(moderator)
+    assert client.post(reverse("listings:service_restore", args=[service.public_id, first.history_id])).status_code == 302
+    assert list(service.service_at_locations.values_list("location__name", flat=True)) == ["New office"]
 
 
 def test_a_version_that_was_only_half_of_a_save_is_never_offered_for_restore(client, moderator, org, areas):

@@ -56,6 +56,20 @@ def test_a_report_is_stored_without_anything_about_who_sent_it(client, service):
     }
 
 
+@pytest.mark.parametrize(("prefix", "says"), [
+    ("", "Your report goes to the provider to check, or to our moderators if the provider has no account here."),
+    ("/cy", "Mae eich adroddiad yn mynd at y darparwr i'w wirio, neu at ein cymedrolwyr"),
+])
+def test_the_sent_page_says_who_is_told_not_that_everyone_checks(client, service, prefix, says):
+    """Only one of the provider and the moderators is emailed about a report (the provider's
+    editors, or the moderators if it has none): the page said both would check it."""
+    page = html.unescape(client.get(prefix + reverse("listings:report_problem_sent", args=[service.public_id]))
+                         .content.decode())
+    assert says in page
+    assert "The provider and the moderators will check" not in page
+    assert "Bydd y darparwr a'r cymedrolwyr yn gwirio" not in page
+
+
 def test_a_report_needs_a_reason_and_a_short_comment(client, service):
     url = reverse("listings:report_problem", args=[service.public_id])
     response = client.post(url, {"reason": "", "comment": "x"})

@@ -119,3 +119,21 @@ def test_the_welsh_wait_page_title_names_the_service(client, provider, service):
     client.force_login(provider)
     html = client.get("/cy" + reverse("listings:wait_update", args=[service.public_id])).content.decode()
     assert "<title>Diweddaru'r amser aros: Own service – servicemap</title>" in html
+
+
+def test_welsh_dates_after_a_verb_read_sent_on_and_confirmed_on(client, provider, moderator, service):
+    """"anfonwyd 7 Rhag 2026" (sent 7 Dec 2026) reads as Welsh only with "ar" (on) before the date."""
+    with time_machine.travel("2026-12-07 09:00"):
+        change = services.service_edit(service=service, values=services.form_values_from_service(service, age_max=16),
+                                       by=provider).pending
+        service.last_confirmed_at = date(2026, 3, 5)
+        service.save(update_fields=["last_confirmed_at"])
+    # Made before the first Welsh page, which leaves Welsh active here: reverse() would add /cy/.
+    dashboard, detail, listing = (reverse("listings:dashboard"), reverse("listings:change_detail", args=[change.pk]),
+                                  reverse("directory:service_detail", args=[service.public_id]))
+    client.force_login(provider)
+    assert "anfonwyd ar 7 Rhag 2026" in client.get("/cy" + dashboard).content.decode()
+    client.force_login(moderator)
+    assert "Anfonwyd ar 7 Rhag 2026" in client.get("/cy" + detail).content.decode()
+    listing = client.get("/cy" + listing).content.decode()
+    assert "Cadarnhawyd ddiwethaf ar 5 Mawrth 2026" in listing

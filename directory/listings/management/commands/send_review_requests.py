@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -56,7 +55,7 @@ class Command(ScheduledCommand):
         for email in review_emails.group_by_readers(readers):
             if dry_run:
                 self.stdout.write(_described(email))
-                count, messages = count + len(email.requests), messages + len(email.readers)
+                count, messages = count + len(email.requests), messages + len(email.recipients)
                 continue
             sent_messages = _deliver(email, log)
             if sent_messages is None:
@@ -127,8 +126,9 @@ def _accounts(organisation_id: int, *, moderators_too: bool) -> QuerySet:
 
 def _send(email: ReviewEmail) -> int:
     """Record then send, in one transaction: a failed send leaves none of the email's requests
-    recorded, so all are sent again tomorrow. One message per language among the readers; if a later
-    one fails, the earlier ones go again tomorrow with it (a repeat rather than a request never sent).
+    recorded, so all are sent again tomorrow. Written once per language among the readers, a message to
+    each reader; if a later one fails, the earlier ones go again tomorrow with it (a repeat rather than
+    a request never sent).
     The number of messages sent, or 0 if another run recorded one of its requests first."""
     letters = [(mail_language.write(language, lambda: review_emails.compose(email)), addresses)
                for language, addresses in email.readers.items()]
@@ -140,10 +140,10 @@ def _send(email: ReviewEmail) -> int:
                 for r in email.requests
             ])
             for letter, addresses in letters:
-                send_mail(letter.subject, letter.body, None, addresses)
+                mail.send_each(letter.subject, letter.body, addresses)
     except IntegrityError:
         return 0
-    return len(letters)
+    return len(email.recipients)
 
 
 def _deliver(email: ReviewEmail, log: logging.Logger) -> int | None:
@@ -169,7 +169,7 @@ def _deliver(email: ReviewEmail, log: logging.Logger) -> int | None:
 
 def _described(email: ReviewEmail) -> str:
     """A dry run's lines for one email: to whom (typed by hand, so the addresses), and what it asks."""
-    lines = [f"Would send {len(email.requests)} review request(s) in {len(email.readers)} email(s) "
+    lines = [f"Would send {len(email.requests)} review request(s) in {len(email.recipients)} email(s) "
              f"to {', '.join(email.recipients)}:"]
     lines += [f"  {r.due.kind} for “{r.service.name}” ({r.service.organisation.name})" for r in email.requests]
     return "\n".join(lines)
@@ -209,9 +209,9 @@ class ChangesWaiting:
 
 
 def _changes_waiting(log: logging.Logger, *, dry_run: bool, write) -> ChangesWaiting:
-    """Email the moderators, in one email (one message per language), every change waiting for approval
-    that they were not emailed about when it was sent (notifications.change_submitted: others were
-    waiting), and record it, so each change is emailed about once. Nothing, if there are none."""
+    """Email the moderators, in one email (written once per language, a message to each), every change
+    waiting for approval that they were not emailed about when it was sent (notifications.change_submitted:
+    others were waiting), and record it, so each change is emailed about once. Nothing, if there are none."""
     changes = selectors.change_list_not_emailed()
     if not changes:
         return ChangesWaiting()
@@ -221,11 +221,11 @@ def _changes_waiting(log: logging.Logger, *, dry_run: bool, write) -> ChangesWai
         return ChangesWaiting(nobody=len(changes))
     recipients = [address for addresses in readers.values() for address in addresses]
     if dry_run:
-        write(f"Would send {len(changes)} change(s) waiting for approval in {len(readers)} email(s) "
+        write(f"Would send {len(changes)} change(s) waiting for approval in {len(recipients)} email(s) "
               f"to {', '.join(recipients)}:")
         for change in changes:
             write(f"  {change.kind} for “{change.service.name}” ({change.service.organisation.name})")
-        return ChangesWaiting(changes=len(changes), messages=len(readers))
+        return ChangesWaiting(changes=len(changes), messages=len(recipients))
     letters = [(mail_language.write(language, lambda: notifications.changes_waiting(changes)), addresses)
                for language, addresses in readers.items()]
     try:
@@ -236,7 +236,7 @@ def _changes_waiting(log: logging.Logger, *, dry_run: bool, write) -> ChangesWai
             if told != len(changes):
                 raise _ToldMeanwhile  # another run, or a moderator emailed at once: the next run sends the rest
             for letter, addresses in letters:
-                send_mail(letter.subject, letter.body, None, addresses)
+                mail.send_each(letter.subject, letter.body, addresses)
     except _ToldMeanwhile:
         return ChangesWaiting()
     except mail.SEND_ERRORS as error:
@@ -244,7 +244,7 @@ def _changes_waiting(log: logging.Logger, *, dry_run: bool, write) -> ChangesWai
                   mail.describe_error(error))
         return ChangesWaiting(not_sent=len(changes))
     log.info("Sent %s change(s) waiting for approval to %s moderator(s)", len(changes), len(recipients))
-    return ChangesWaiting(changes=len(changes), messages=len(letters))
+    return ChangesWaiting(changes=len(changes), messages=len(recipients))
 
 
 class _ToldMeanwhile(Exception):

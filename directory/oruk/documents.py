@@ -24,6 +24,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
 
 from directory import vocabulary
+from directory.bilingual import area_display_name
 from directory.oruk.selectors import FeedRows
 from directory.oruk.serializers import (
     _ONS_CODE,
@@ -139,10 +140,11 @@ def _extensions(row: dict) -> dict:
     )
 
 
-def _areas(sid: str, areas: list[tuple[str, str]]) -> list[dict]:
+def _areas(sid: str, areas: list[tuple[str, str, str]], language: str) -> list[dict]:
     documents = []
-    for code, name in sorted(areas):  # codes are unique, so this is the reference's sort by code
-        document = {"id": derived_id_text("service_area", sid, code), "service_id": sid, "name": name}
+    for code, name, name_cy in sorted(areas):  # codes are unique, so this is the reference's sort by code
+        document = {"id": derived_id_text("service_area", sid, code), "service_id": sid,
+                    "name": area_display_name(name, name_cy, language)}
         if _ONS_CODE.match(code):
             document["uri"] = f"http://statistics.data.gov.uk/id/statistical-geography/{code}"
         document["csa_area_code"] = code
@@ -204,7 +206,7 @@ def _head(row: dict, sid: str, rows: FeedRows, languages: tuple[str, ...], *, fu
         pk = row["pk"]
         spoken = [("English", "en")] + ([("Welsh", "cy")] if row["welsh_available"] else [])
         phone = row["referral_phone"]
-        document["service_areas"] = _areas(sid, rows.areas.get(pk, []))
+        document["service_areas"] = _areas(sid, rows.areas.get(pk, []), languages[0])
         document["service_at_locations"] = [_link(sid, link) for link in rows.links.get(pk, [])]
         document["languages"] = [
             {"id": derived_id_text("language", sid, code), "service_id": sid, "name": name, "code": code}

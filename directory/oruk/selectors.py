@@ -293,7 +293,7 @@ class FeedRows:
     the order its document lists them)."""
 
     services: list[dict]
-    areas: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # (code, name), unsorted
+    areas: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)  # (code, name, name_cy), unsorted
     links: dict[int, list[dict]] = field(default_factory=dict)  # service_at_location + location__*
     terms: dict[int, list[dict]] = field(default_factory=dict)  # imported terms, unsorted
 
@@ -316,7 +316,7 @@ def _services_values(public_ids: list) -> QuerySet:
 
 def _areas_values(pks: list) -> QuerySet:
     return Service.coverage_areas.through.objects.filter(service_id__in=pks).values(
-        "service_id", "area__code", "area__name"
+        "service_id", "area__code", "area__name", "area__name_cy"
     )
 
 
@@ -409,7 +409,9 @@ def service_feed_rows(*, public_ids: list[uuid.UUID], full: bool) -> FeedRows:
         return rows
     pks, pk_field = [row["pk"] for row in services], Service._meta.pk
     for area in _values(_areas_values, pks, pk_field):
-        rows.areas.setdefault(area["service_id"], []).append((area["area__code"], area["area__name"]))
+        rows.areas.setdefault(area["service_id"], []).append(
+            (area["area__code"], area["area__name"], area["area__name_cy"])
+        )
     for link in _values(_links_values, pks, pk_field):
         rows.links.setdefault(link["service_id"], []).append(link)
     for term in _values(_terms_values, pks, pk_field):

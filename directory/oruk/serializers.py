@@ -311,7 +311,7 @@ def _service_areas(service: Service) -> list[dict]:
         document = {
             "id": str(derived_id("service_area", service.public_id, area.code)),
             "service_id": str(service.public_id),
-            "name": area.name,
+            "name": area.display_name,  # Welsh in a Welsh answer where it has a Welsh name
         }
         if _ONS_CODE.match(area.code):
             document["uri"] = area.ons_uri

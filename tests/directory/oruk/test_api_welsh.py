@@ -10,8 +10,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from directory.models import Area
+from directory.oruk import page_query
 from directory.oruk import taxonomy as published
 from tests.directory.oruk.hsds_schemas import schema_errors
 from tests.factories import OrganisationFactory, ServiceFactory
@@ -141,6 +146,57 @@ def test_the_whole_feed_streams_in_welsh(bilingual, client):
     assert response["Content-Language"] == "cy"
     names = [json.loads(line)["name"] for line in b"".join(response.streaming_content).decode().splitlines()]
     assert "Llinell gymorth Sebra" in names and "Cardiff therapy" in names
+
+
+@pytest.fixture
+def wrexham_and_wales(wales_areas):
+    """The only published service: covering Wrexham, Wales and an area with no Welsh name."""
+    unnamed = Area.objects.create(code="BOARD1", name="A board", kind=Area.Kind.HEALTH_BOARD)
+    return ServiceFactory(coverage=[wales_areas["W06000006"], wales_areas["W92000004"], unnamed])
+
+
+def _service_documents(client, path: str, **headers) -> list[dict]:
+    response = client.get(path, **headers)
+    assert response.status_code == 200
+    if response.streaming:
+        return [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
+    data = response.json()
+    if "contents" not in data:
+        return [data]
+    contents = data["contents"]
+    return [service for organisation in contents for service in organisation["services"]] if "services" in (
+        contents[0]) else contents
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/oruk/services/{id}",
+        "/api/oruk/services?full=true",
+        "/api/oruk/services?format=ndjson&full=true",
+        "/api/oruk/organizations?full_service=true",
+    ],
+)
+def test_a_welsh_answer_names_areas_in_welsh_and_in_english_where_they_have_no_welsh_name(
+    wrexham_and_wales, client, path
+):
+    url = path.format(id=wrexham_and_wales.public_id)
+    for headers, expected in (({}, ["A board", "Wrexham", "Wales"]), (WELSH, ["A board", "Wrecsam", "Cymru"])):
+        (document,) = _service_documents(client, url, **headers)
+        assert [area["name"] for area in document["service_areas"]] == expected  # in code order
+        assert [area["csa_area_code"] for area in document["service_areas"]] == ["BOARD1", "W06000006", "W92000004"]
+
+
+def test_welsh_area_names_take_no_more_queries_than_english_ones(wrexham_and_wales, client):
+    def first_view(**headers) -> int:
+        cache.clear()
+        page_query.forget()
+        with CaptureQueriesContext(connection) as context:
+            assert client.get("/api/oruk/services", {"full": "true"}, **headers).status_code == 200
+        return len(context.captured_queries)
+
+    # The stored documents are per language: each first view builds and stores its own.
+    assert first_view(**WELSH) == first_view()
 
 
 def test_our_taxonomies_are_named_in_welsh(feed, client):

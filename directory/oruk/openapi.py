@@ -66,7 +66,8 @@ LANG = _query(
     "lang", OpenApiTypes.STR,
     "The language of the answer's text: `cy` Welsh, `en` English. Without it, the `Accept-Language` header "
     "chooses (`cy`, or `cy-GB,cy;q=0.9,en;q=0.8`: Welsh; anything else: English). Names and descriptions a "
-    "provider gave only in English are in English in a Welsh answer. Ids, codes and enumerations (`status`, "
+    "provider gave only in English are in English in a Welsh answer; an area's name (`service_areas[].name`) is "
+    "Welsh where the area has a Welsh name (Cymru, Wrecsam). Ids, codes and enumerations (`status`, "
     "`csa_` codes) are the same in both. The answer says its language in `Content-Language`.",
     enum=LANGUAGE_CODES,
 )

@@ -78,7 +78,9 @@ class MethodNotAllowedMiddleware:
     """Django answers a method a view does not take (require_POST, require_safe, a class-based view's
     http_method_names) with an empty 405: a blank white page, with no way on, for a button's address
     opened from the address bar or a bookmark, or reloaded. It gets the site's page in the page's
-    language, saying nothing was changed (the view never ran); Allow is kept. The API's 405s are
+    language, saying nothing was changed (the view never ran); Allow is kept. The page tells the two
+    kinds apart by the method: a GET is a button's or a form's address opened; another method (a
+    form sent to a page for reading) is told the page is for reading only, with a link to it. The API's 405s are
     its own JSON, and the API docs page renders templates/405.html itself (DRF's HTML renderer)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -547,6 +547,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # OPTIONS: an empty 200 with Allow, not the views' docstrings and parsers (why: there).
+    "DEFAULT_METADATA_CLASS": "servicemap.api_metadata.AllowOnlyMetadata",
     "NUM_PROXIES": NUM_PROXIES,  # any DRF throttle; ours read servicemap/client_address.py
 }
 

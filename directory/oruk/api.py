@@ -634,6 +634,10 @@ class NotFoundView(OrukView):
             "/taxonomies, /taxonomy_terms (each with /{id}).",
         )
 
+    @extend_schema(exclude=True)
+    def options(self, request: Request, path: str = "") -> Response:
+        return self.get(request, path)  # not a 200 saying what a path that does not exist allows
+
 
 def _check_document_parameters(query, *, where: str = "/api/schema/", names: tuple[str, ...] = ("format", "lang")) -> None:
     """The OpenAPI document's parameters (and the docs page's `lang`, which it passes on to the
@@ -697,6 +701,7 @@ class SchemaView(SpectacularAPIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if isinstance(response, Response) and response.status_code >= 400:
+        # An OPTIONS' empty answer too (servicemap/api_metadata.py): YAML would write it as "null".
+        if isinstance(response, Response) and (response.status_code >= 400 or request.method == "OPTIONS"):
             response.accepted_renderer, response.accepted_media_type = JSONRenderer(), "application/json"
         return response

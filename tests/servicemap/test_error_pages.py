@@ -168,7 +168,33 @@ def test_a_method_a_page_does_not_take_gets_the_sites_page(client, db):
     response = client.delete("/cy/privacy/")
 
     assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
-    assert "Nid oes tudalen yn y cyfeiriad hwn" in response.content.decode()
+    assert "Mae'r dudalen hon ar gyfer ei darllen yn unig" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "heading", "search"), [
+    ("/search/?la=W06000015&age=9", "This page is for reading only", "/search/"),
+    ("/cy/search/?la=W06000015&age=9", "Mae'r dudalen hon ar gyfer ei darllen yn unig", "/cy/search/"),
+    ("/privacy/", "This page is for reading only", "/search/"),
+    ("/api/docs/", "This page is for reading only", "/search/"),  # DRF's HTML renderer renders it
+])
+def test_a_form_sent_to_a_page_for_reading_says_so_not_that_the_address_is_a_buttons(client, path, heading, search):
+    # It said "This address belongs to a button or a form on another page", untrue of a page to read.
+    response = client.post(path, {"any": "thing"})
+
+    page = response.content.decode()
+    assert response.status_code == 405 and "POST" not in response["Allow"]
+    assert f'<h1 class="govuk-heading-xl">{heading}</h1>' in page
+    assert "button or a form" not in page and "There is no page at this address" not in page
+    # A way on: the page itself (its query kept), and the search.
+    assert f'href="{path.replace("&", "&amp;")}"' in page and f'href="{search}"' in page
+
+
+@pytest.mark.django_db
+def test_a_buttons_address_opened_does_not_offer_to_open_it(client):
+    page = client.get("/shortlist/add/").content.decode()
+
+    assert 'href="/shortlist/add/"' not in page and "for reading only" not in page
 
 
 def _app_in_its_own_process(database_url: str, **environment: str) -> tuple[list[str], float]:

@@ -658,6 +658,9 @@ class DocsView(SpectacularSwaggerView):
 
     http_method_names = ["get", "head"]
 
+    # Not an operation of the API (drf-spectacular's own `get` says so; this one must again, or the
+    # document lists the page, with the session it would read as a "cookieAuth" security scheme).
+    @extend_schema(exclude=True)
     def get(self, request: Request, *args, **kwargs) -> Response:
         # In the view, not `initial`: after DRF has read the session (an error page rendered before
         # that reads it, and a POST's missing CSRF token was a 500 there), and after a method's 405.

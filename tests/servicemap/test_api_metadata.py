@@ -7,7 +7,9 @@ import uuid
 
 import pytest
 
-ADDRESSES = ["/api/oruk/", "/api/oruk/services", f"/api/oruk/services/{uuid.uuid4()}", "/api/oruk/taxonomy_terms",
+# Fixed, not uuid4(): each xdist worker collects the parameters, and they must agree.
+NO_SUCH_SERVICE = uuid.UUID("6f1d3c2a-0000-4000-8000-000000000001")
+ADDRESSES = ["/api/oruk/", "/api/oruk/services", f"/api/oruk/services/{NO_SUCH_SERVICE}", "/api/oruk/taxonomy_terms",
              "/api/gaps/", "/api/schema/"]
 
 

@@ -121,6 +121,7 @@ def _sort_links(request: HttpRequest, current: str) -> list[dict]:
     return links
 
 
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     """The choropleth and table for one layer, by local authority or region."""
     form = GapsForm(request.GET or None)
@@ -245,6 +246,7 @@ def _gaps_filename(chosen: Chosen, as_of: date | None) -> list[str]:
     return [*parts, *_dated(as_of)]
 
 
+@require_safe
 def data_csv(request: HttpRequest) -> HttpResponse:
     """The table as CSV; the first rows state source, period, method and limits."""
     form = GapsForm(request.GET or None)
@@ -301,6 +303,7 @@ def _area_back(request: HttpRequest, form: GapsForm, version: str) -> tuple[str,
     return f"{reverse('gaps:index')}{'?' if query else ''}{query}", _("Back to the map")
 
 
+@require_safe
 def area(request: HttpRequest, code: str) -> HttpResponse:
     """One local authority: for each layer, the services that cover it, their waits, and Wales."""
     if not AREA_CODE.fullmatch(code) and not REGION_SLUG.fullmatch(code):
@@ -389,6 +392,7 @@ def _headlines_inputs(request: HttpRequest) -> tuple[RegionChoice, list[LayerRes
     return form, [selectors.gaps_layer(layer=Layer(question), version=version) for question in HEADLINE_QUESTIONS]
 
 
+@require_safe
 def headlines(request: HttpRequest) -> HttpResponse:
     """The study's questions: intra-familial against all support, family support, waits; for
     Wales or for one region's local authorities."""
@@ -424,6 +428,7 @@ def headlines(request: HttpRequest) -> HttpResponse:
     })
 
 
+@require_safe
 def headlines_csv(request: HttpRequest) -> HttpResponse:
     """The headlines' figures as CSV, one row per area (the region's local authorities by name, then
     the region and Wales); the first rows say what the file is for and its source, period, method
@@ -481,6 +486,7 @@ def _unmet_notes(quarter: date | None, region: AreaRow | None) -> list[tuple[str
     return [(str(notes.NOTE_HEADINGS[key]), text) for key, text in pairs]
 
 
+@require_safe
 def unmet_page(request: HttpRequest) -> HttpResponse:
     """Searches that found no service covering the child's area, suppressed for small numbers; for
     Wales or for one region's local authorities."""
@@ -496,6 +502,7 @@ def unmet_page(request: HttpRequest) -> HttpResponse:
     })
 
 
+@require_safe
 def unmet_csv(request: HttpRequest) -> HttpResponse:
     """The unmet tables as CSV, suppressed as the page is (for a region: its local authorities, its
     own row and Wales's; the other breakdowns for Wales); the first rows say what the figures are
@@ -590,6 +597,7 @@ def _trends_query(table: dict) -> str:
     return urlencode({name: value for name, value in query.items() if value})
 
 
+@require_safe
 def trends(request: HttpRequest) -> HttpResponse:
     """Access and median wait per area, then (a snapshot) and now (or a later snapshot), for Wales
     or for one region's local authorities."""
@@ -600,6 +608,7 @@ def trends(request: HttpRequest) -> HttpResponse:
     })
 
 
+@require_safe
 def trends_csv(request: HttpRequest) -> HttpResponse:
     """The trends table as CSV; the first rows say what was compared, and the source, period,
     method and limits."""

@@ -982,3 +982,14 @@ def test_the_gaps_pages_links_keep_the_region_chosen(client, wales_areas, page, 
     # Wales (no region) links to the pages as they open.
     assert list(_subnav_links(client.get(f"{prefix}/gaps/{page}/").content.decode()).values()) == [
         f"{prefix}/gaps/", f"{prefix}/gaps/headlines/", f"{prefix}/gaps/unmet/", f"{prefix}/gaps/trends/"]
+
+
+@pytest.mark.parametrize("path", ["/gaps/", "/gaps/data.csv", "/gaps/headlines/", "/gaps/headlines/data.csv",
+                                  "/gaps/area/W06000015/", "/gaps/unmet/", "/gaps/unmet/data.csv", "/gaps/trends/",
+                                  "/gaps/trends/data.csv", "/cy/gaps/"])
+def test_the_gaps_pages_are_for_reading_a_post_is_the_sites_405(client, wales_areas, path):
+    # They answered a form sent to them with the page itself, as if it had taken it.
+    response = client.post(path, {"layer": "all"})
+
+    assert response.status_code == 405
+    assert "GET" in response["Allow"] and "POST" not in response["Allow"]

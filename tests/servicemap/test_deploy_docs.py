@@ -111,6 +111,21 @@ def test_a_gunicorn_worker_reads_the_search_index_as_it_starts(monkeypatch):
     search_index.forget()
 
 
+def test_a_gunicorn_worker_imports_every_view_as_it_starts(monkeypatch):
+    # Left to the first request, the URLconf's imports took 2.5-3 s on each new worker (a static
+    # file's 404 included), after every deploy and every max_requests recycle.
+    from django.urls import clear_url_caches, get_resolver
+
+    from directory import search_index
+
+    config = runpy.run_path(str(BASE_DIR / "deploy" / "gunicorn.conf.py"))
+    monkeypatch.setattr(search_index, "current", lambda: None)
+    clear_url_caches()
+    assert "url_patterns" not in vars(get_resolver())
+    config["post_worker_init"](_Worker())
+    assert "url_patterns" in vars(get_resolver())
+
+
 def test_a_gunicorn_worker_simplifies_the_map_boundaries_as_it_starts(monkeypatch):
     from directory import boundaries, search_index
 

@@ -298,8 +298,16 @@ def test_the_crontab_the_docs_show_is_deploy_crontab_and_its_folders_are_made_fi
     assert shown == CRONTAB
     # A `>>` into a folder that does not exist stops the cron line before its job starts.
     folders = set(re.findall(r"(/var/(?:log|backups)/servicemap)/", CRONTAB))
-    made = re.search(r"install -d [^\n]*", DOCS).group(0)
-    assert folders and all(folder in made.split() for folder in folders)
+    made = re.findall(r"install -d [^\n]*", DOCS)
+    assert folders and all(any(folder in line.split() for line in made) for folder in folders)
+
+
+def test_the_docs_keep_the_dumps_and_the_env_file_from_the_machines_other_users():
+    # pg_dump leaves each dump readable by everyone (umask 022): staff email addresses and password
+    # hashes. And .env, copied with the same umask, holds SECRET_KEY and the database's password.
+    (backups,) = [line for line in re.findall(r"install -d [^\n]*", DOCS) if "/var/backups/servicemap" in line]
+    assert "-m 700" in backups and "/var/log/servicemap" not in backups
+    assert "cp .env.example .env && chmod 600 .env &&" in DOCS.split("## 2.", 1)[1].split("## 3.", 1)[0]
 
 
 def _logged_jobs() -> list[str]:

@@ -50,6 +50,12 @@ def post_worker_init(worker):
     the same code; BENCHMARKS.md). Frozen objects are still freed when nothing refers to them;
     only reference cycles among them would stay, and the search index, the one large thing
     replaced later, has none (tests/servicemap/test_deploy_docs.py)."""
+    # Every view's module (the URLconf imports them: DRF, drf-spectacular, folium, ...): imported on
+    # the first request otherwise, which took 2.5-3 s on each new worker, a 404 for a static file
+    # included (after every deploy and every max_requests recycle). Frozen below with the rest.
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - read for its imports
     try:
         # The maps' simplified boundaries too (~0.5-0.9 s): every map page names them by a digest
         # of the simplified file, so the first map a worker served paid for simplifying them.

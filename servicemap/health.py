@@ -4,7 +4,9 @@ Answered by the first middleware, before host validation and the HTTPS redirect:
 asks over plain http, often by the server's own address, which `ALLOWED_HOSTS` rightly refuses
 elsewhere. It says only whether the database and the shared cache answer, whether this process listens for
 the directory's change notices (directory/version_notices.py), and the release; nothing about the
-directory's content. It is never cached.
+directory's content. It is never cached. The release only with `HEALTHZ_SHOWS_RELEASE` on (to see
+that every server runs a new deploy): the answer goes to anyone who asks, and a release (often a git
+commit) tells a stranger exactly which code runs here.
 
 200 while the database answers, even with Redis out (the site serves without it:
 servicemap/redis_cache.py); 503 when it does not, so the balancer stops sending requests here.
@@ -41,10 +43,11 @@ def _cache() -> str:
 
 def health(request: HttpRequest) -> JsonResponse:
     database = _database()
-    response = JsonResponse({"status": "ok" if database == "ok" else "unavailable", "database": database,
-                             "cache": _cache(), "version_notices": version_notices.state(),
-                             "release": settings.RELEASE_ID},
-                            status=200 if database == "ok" else 503)
+    answer = {"status": "ok" if database == "ok" else "unavailable", "database": database,
+              "cache": _cache(), "version_notices": version_notices.state()}
+    if settings.HEALTHZ_SHOWS_RELEASE:
+        answer["release"] = settings.RELEASE_ID
+    response = JsonResponse(answer, status=200 if database == "ok" else 503)
     response["Cache-Control"] = "no-store"
     # Answered before SecurityMiddleware (and the proxy sends it on to anyone): the headers every
     # other response has from it, so no browser reads this JSON as anything else.

@@ -459,6 +459,9 @@ def redis_url_checked(url: str) -> str:
 REDIS_URL = redis_url_checked(env_str("REDIS_URL", ""))
 # The deployed release (e.g. its git commit); by default a hash of the code and templates.
 RELEASE_ID = release_id(env_str("RELEASE_ID", ""), BASE_DIR)
+# Whether /healthz/ names RELEASE_ID. Off by default: the proxy passes /healthz/ on to anyone, and a
+# release (often a git commit) tells a stranger exactly which code, with which known flaws, runs here.
+HEALTHZ_SHOWS_RELEASE = env_bool("HEALTHZ_SHOWS_RELEASE", False)
 # Whether a page that builds a service's missing rendering stores it (directory/renderings.py).
 # False on app servers whose database is a read-only replica: the primary keeps the store.
 RENDERINGS_STORE_ON_READ = env_bool("RENDERINGS_STORE_ON_READ", True)

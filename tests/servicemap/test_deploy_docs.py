@@ -111,6 +111,21 @@ def test_a_gunicorn_worker_reads_the_search_index_as_it_starts(monkeypatch):
     search_index.forget()
 
 
+def test_a_gunicorn_worker_imports_every_view_as_it_starts(monkeypatch):
+    # Left to the first request, the URLconf's imports took 2.5-3 s on each new worker (a static
+    # file's 404 included), after every deploy and every max_requests recycle.
+    from django.urls import clear_url_caches, get_resolver
+
+    from directory import search_index
+
+    config = runpy.run_path(str(BASE_DIR / "deploy" / "gunicorn.conf.py"))
+    monkeypatch.setattr(search_index, "current", lambda: None)
+    clear_url_caches()
+    assert "url_patterns" not in vars(get_resolver())
+    config["post_worker_init"](_Worker())
+    assert "url_patterns" in vars(get_resolver())
+
+
 def test_a_gunicorn_worker_simplifies_the_map_boundaries_as_it_starts(monkeypatch):
     from directory import boundaries, search_index
 
@@ -283,8 +298,16 @@ def test_the_crontab_the_docs_show_is_deploy_crontab_and_its_folders_are_made_fi
     assert shown == CRONTAB
     # A `>>` into a folder that does not exist stops the cron line before its job starts.
     folders = set(re.findall(r"(/var/(?:log|backups)/servicemap)/", CRONTAB))
-    made = re.search(r"install -d [^\n]*", DOCS).group(0)
-    assert folders and all(folder in made.split() for folder in folders)
+    made = re.findall(r"install -d [^\n]*", DOCS)
+    assert folders and all(any(folder in line.split() for line in made) for folder in folders)
+
+
+def test_the_docs_keep_the_dumps_and_the_env_file_from_the_machines_other_users():
+    # pg_dump leaves each dump readable by everyone (umask 022): staff email addresses and password
+    # hashes. And .env, copied with the same umask, holds SECRET_KEY and the database's password.
+    (backups,) = [line for line in re.findall(r"install -d [^\n]*", DOCS) if "/var/backups/servicemap" in line]
+    assert "-m 700" in backups and "/var/log/servicemap" not in backups
+    assert "cp .env.example .env && chmod 600 .env &&" in DOCS.split("## 2.", 1)[1].split("## 3.", 1)[0]
 
 
 def _logged_jobs() -> list[str]:

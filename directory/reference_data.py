@@ -71,6 +71,30 @@ def gb_local_authority_name_cy(code: str) -> str:
     return _gb_local_authority_names_cy().get(code, "")
 
 
+@functools.cache
+def _welsh_names_by_english_name() -> dict[str, str]:
+    """Each local authority's English name (as compared: `_name_key`) → its Welsh name, for those
+    that have one: Wales's from the areas' file, the rest of Great Britain's from the GB lists."""
+    english = _gb_local_authority_names()
+    names = {_name_key(english[code]): name_cy for code, name_cy in _gb_local_authority_names_cy().items()
+             if code in english and name_cy}
+    names |= {_name_key(row["name"]): row["name_cy"] for row in _rows("wales_local_authorities.csv") if row["name_cy"]}
+    return names
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def local_authority_name_in_language(name: str) -> str:
+    """`name`, or on a Welsh page its Welsh name where it is a local authority's English name that
+    has one ("Cardiff" → "Caerdydd", "Bristol" → "Bryste"). For a place name typed by a provider
+    (an address's county): anything else is returned as written. Read from data/ once, no query."""
+    if not (get_language() or "en").startswith("cy"):
+        return name
+    return _welsh_names_by_english_name().get(_name_key(name), name)
+
+
 def _wanted_areas() -> tuple[dict[str, dict], dict[str, list[str]]]:
     """From the shipped files: each area's code → its fields, and each code → its parents' codes."""
     names_cy = {row["code"]: row["name_cy"] for row in _rows("wales_area_names_cy.csv")}

@@ -124,15 +124,30 @@ def is_paused() -> bool:
 
 
 @contextlib.contextmanager
-def paused() -> Iterator[None]:
-    """No bump per saved row inside the block; one bump when it ends (even if it failed part-way)."""
+def paused(*, only_if_changed: bool = False) -> Iterator[None]:
+    """No bump per saved row inside the block; one bump when it ends (even if it failed part-way).
+
+    `only_if_changed`: no bump either if nothing was written inside: no save, delete or m2m change
+    of a public row (the signals say so) and no `mark_changed()` by a writer that bypasses them. A
+    nightly re-import of an unchanged feed bumped all the same, and a bare bump replaces the
+    generation: every stored rendering in both languages went stale and every ETag changed, so each
+    harvester downloaded the whole feed again for nothing."""
+    outermost = not is_paused()
+    if outermost:
+        _state.changed = False
     _state.depth = getattr(_state, "depth", 0) + 1
     try:
         yield
     finally:
         _state.depth -= 1
-        if _state.depth == 0:
+        if _state.depth == 0 and (not only_if_changed or _state.changed):
             bump()
+
+
+def mark_changed() -> None:
+    """Inside `paused(only_if_changed=True)`: a public row was written without a signal (a bulk
+    write, `QuerySet.update`), so the block must bump when it ends."""
+    _state.changed = True
 
 
 def _services_changed(sender, instance, kwargs: dict) -> Iterable[int] | models.QuerySet | None:
@@ -161,7 +176,11 @@ def _services_changed(sender, instance, kwargs: dict) -> Iterable[int] | models.
 
 
 def _on_change(sender, instance=None, **kwargs) -> None:
-    if kwargs.get("action", "post_").startswith("post_") and not is_paused():  # m2m: after, not before
+    if not kwargs.get("action", "post_").startswith("post_"):  # m2m: after, not before
+        return
+    if is_paused():
+        mark_changed()  # even inside a savepoint later rolled back: a needless bump is only slower
+    else:
         bump(services=_services_changed(sender, instance, kwargs))
 
 

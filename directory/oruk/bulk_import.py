@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from directory import version
 from directory.listings.services import imported_hold
 from directory.models import (
     Area,
@@ -483,6 +484,9 @@ class FastPath:
 
     def write(self, change_reason: str) -> list[Accepted]:
         """Write the pending rows (the caller's savepoint undoes them if the database refuses)."""
+        if any((self.new_organisations, self.new_locations, self.new_services, self.updated_services,
+                self.coverage_changes, self.terms_changes, self.new_links, self.new_waits)):
+            version.mark_changed()  # bulk writes send no signals
         with transaction.atomic():
             bulk_create_with_history(self.new_organisations, Organisation, default_change_reason=change_reason)
             bulk_create_with_history(self.new_locations, Location, default_change_reason=change_reason)

@@ -401,10 +401,12 @@ def import_records(
     report = ImportReport(total=len(records), dry_run=dry_run)
     with translation.override("en"), transaction.atomic():
         # One version bump at the end rather than one per saved row (bulk writes send no signals).
-        with version.paused():
+        with version.paused(only_if_changed=True):
             run = _Run()
             _import_all(records, run, report, progress)
             run.touch_services()
+            if report.created or report.updated:
+                version.mark_changed()  # some of their writes bypass the signals (bulk, `update()`)
         failed = bool(report.rejected) and not skip_invalid
         if failed or dry_run:
             transaction.set_rollback(True)

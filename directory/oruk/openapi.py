@@ -67,7 +67,11 @@ LANG = _query(
     "The language of the answer's text: `cy` Welsh, `en` English. Without it, the `Accept-Language` header "
     "chooses (`cy`, or `cy-GB,cy;q=0.9,en;q=0.8`: Welsh; anything else: English). Names and descriptions a "
     "provider gave only in English are in English in a Welsh answer; an area's name (`service_areas[].name`) is "
-    "Welsh where the area has a Welsh name (Cymru, Wrecsam). Ids, codes and enumerations (`status`, "
+    "Welsh where the area has a Welsh name (Cymru, Wrecsam), and so is an address's `state_province` where it is "
+    "the nation or a local authority's name (Cymru, Caerdydd; any other county as the provider wrote it). "
+    "`wait_time` is written by the directory from the reported wait, so it is in the answer's language (the "
+    "date in it stays ISO 8601); the same facts are in `csa_wait_weeks`, `csa_wait_as_of` and "
+    "`csa_referrals_open`. Ids, codes and enumerations (`status`, "
     "`csa_` codes) are the same in both. The answer says its language in `Content-Language`.",
     enum=LANGUAGE_CODES,
 )
@@ -177,6 +181,11 @@ SERVICE = {
         "assured_date": {"type": "string", "format": "date",
                          "description": "When a person last confirmed the listing."},
         "last_modified": {"type": "string", "format": "date-time"},
+        "wait_time": {"type": "string", "description": "HSDS's deprecated free text, written by the directory "
+                      "(never a provider's own words) from the latest reported wait and the status, in the answer's "
+                      "language: \"About 4 weeks (as of 2026-03-02)\", or why referrals are not taken now. Left "
+                      "out if no wait was ever reported. For machines: `csa_wait_weeks`, `csa_wait_as_of`, "
+                      "`csa_referrals_open` and `status`."},
         **_CSA_FIELDS,
     },
 }

@@ -495,10 +495,14 @@ def _location(link: dict, service_id: uuid.UUID, notes: list[str]) -> LocationDa
     return LocationData(location_id, link_id, fields)
 
 
+# state_province is required in ORUK, so publishers fill it with the nation; that is no county. In
+# Welsh too: our own Welsh answers (and other Welsh feeds) say Cymru, or Y Deyrnas Unedig.
+_NATIONS = {"wales", "england", "united kingdom", "uk", "gb", "cymru", "lloegr", "y deyrnas unedig"}
+
+
 def _county(address: dict) -> str:
-    # state_province is required in ORUK, so publishers fill it with the nation; that is no county.
     value = _text(address.get("state_province"), "state_province")
-    return "" if value.lower() in ("wales", "england", "united kingdom", "uk", "gb") else value[:100]
+    return "" if " ".join(value.casefold().split()) in _NATIONS else value[:100]
 
 
 def _locations(raw: dict, service_id: uuid.UUID, notes: list[str]) -> list[LocationData] | None:

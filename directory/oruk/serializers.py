@@ -19,9 +19,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 
-from directory import vocabulary
+from directory import reference_data, vocabulary
 from directory.models import Location, Organisation, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm, Unstated
 from directory.oruk.taxonomy import (
     TAXONOMY_VERSION,
@@ -168,11 +168,16 @@ def organisation_document(organisation: Organisation, *, services: list[dict] | 
 
 
 def state_province(location: Location) -> str:
-    """ORUK requires state_province: the county if given, else the nation if the postcode says."""
+    """ORUK requires state_province: the county if given, else the nation if the postcode says.
+
+    In the active language: a Welsh answer names the nation in Welsh, and a county typed as a local
+    authority's English name ("Cardiff", as providers and our sample data do) by its Welsh one
+    ("Caerdydd"), read from the shipped reference data, so no query. Any other county is the
+    provider's text and stays as they wrote it."""
     if location.county:
-        return location.county
+        return reference_data.local_authority_name_in_language(location.county)
     area = re.match(r"[A-Z]{1,2}", location.postcode.strip().upper())
-    return "Wales" if area and area.group(0) in _WELSH_POSTCODE_AREAS else "United Kingdom"
+    return gettext("Wales") if area and area.group(0) in _WELSH_POSTCODE_AREAS else gettext("United Kingdom")
 
 
 def location_document(location: Location) -> dict:
@@ -215,16 +220,22 @@ def service_at_location_document(link: ServiceAtLocation) -> dict:
 def wait_text(weeks: int, as_of: date, referrals_open: bool, status: str) -> str:
     """HSDS's (deprecated) free-text wait_time, for consumers that show only that: so it answers
     "can I refer now?" as our pages do, the status first (a paused service's latest report may
-    still say its list is open; "About 3 weeks" there would read as a place to refer to)."""
+    still say its list is open; "About 3 weeks" there would read as a place to refer to).
+
+    Built from our structured wait (never a provider's text), so in the active language as the
+    site's pages are; the date stays ISO 8601 in both, for a machine as much as a person."""
     if status == Service.Status.CLOSED:
-        return "Not taking referrals: the service has closed"
+        return gettext("Not taking referrals: the service has closed")
     if status == Service.Status.PAUSED:
-        return "Not taking referrals for now: referrals are paused"
+        return gettext("Not taking referrals for now: referrals are paused")
+    date_text = as_of.isoformat()
     if not referrals_open:
-        return f"Not taking referrals for now: waiting list closed (as of {as_of.isoformat()})"
+        return gettext("Not taking referrals for now: waiting list closed (as of %(date)s)") % {"date": date_text}
     if weeks == 0:
-        return f"No waiting list (as of {as_of.isoformat()})"
-    return f"About {weeks} week{'s' if weeks != 1 else ''} (as of {as_of.isoformat()})"
+        return gettext("No waiting list (as of %(date)s)") % {"date": date_text}
+    return ngettext(
+        "About %(weeks)s week (as of %(date)s)", "About %(weeks)s weeks (as of %(date)s)", weeks
+    ) % {"weeks": weeks, "date": date_text}
 
 
 def unstated_left_out(document: dict, unstated: list[str]) -> dict:

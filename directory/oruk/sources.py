@@ -142,18 +142,33 @@ def _parse(text: str, where: str, *, lazily: bool = False) -> object:
         # U+2028, U+0085 or form feed inside a string, which JSON writers leave as they are.
         lines = list(_lines(text))
         if len(lines) < 2:
-            raise SourceError(f"{where} is not JSON: {first_error}") from None
+            raise SourceError(_not_json(where, text, first_error)) from None
         records = []
-        for number, start, end in lines:
+        for index, (number, start, end) in enumerate(lines):
             line = text[start:end]
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
+                if index == 0:
+                    # Not NDJSON at all (its first line is no record): a pretty-printed document
+                    # broken further on, whose own error is the one that says where.
+                    raise SourceError(_not_json(where, text, first_error)) from None
                 raise SourceError(f"{where} is neither JSON nor NDJSON (line {number}: {exc})") from None
             except RecursionError:
                 raise SourceError(TOO_DEEP.format(where=f"{where}, line {number},")) from None
             records.append(line if lazily else record)  # parsed again when asked for
         return FeedText(records) if lazily else records
+
+
+def _not_json(where: str, text: str, error: json.JSONDecodeError) -> str:
+    """Why `text` is not JSON, as an operator can act on it: an empty file, or one cut off (a
+    download or copy stopped early) named as such, not only by the parser's last position."""
+    body = text.strip().lstrip("\ufeff").strip()
+    if not body:
+        return f"{where} is empty: no JSON in it"
+    if body[0] in "[{" and body[-1] not in "]}":
+        return f"{where} is not JSON: it stops before its last bracket is closed, so it looks cut off ({error})"
+    return f"{where} is not JSON: {error}"
 
 
 def _lines(text: str) -> Iterator[tuple[int, int, int]]:

@@ -8,6 +8,7 @@ tagged and validated per language, so no cache ever gives an English client the 
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from django.core.cache import cache
@@ -19,7 +20,13 @@ from directory.models import Area
 from directory.oruk import page_query
 from directory.oruk import taxonomy as published
 from tests.directory.oruk.hsds_schemas import schema_errors
-from tests.factories import OrganisationFactory, ServiceFactory
+from tests.factories import (
+    LocationFactory,
+    OrganisationFactory,
+    ServiceAtLocationFactory,
+    ServiceFactory,
+    WaitingTimeReportFactory,
+)
 
 WELSH = {"HTTP_ACCEPT_LANGUAGE": "cy-GB,cy;q=0.9,en;q=0.8"}
 
@@ -243,3 +250,65 @@ def test_the_schema_offers_lang_on_every_endpoint(client):
         if path.startswith(("/api/oruk", "/api/gaps")):
             lang = [p for p in operations["get"].get("parameters", []) if p["name"] == "lang"]
             assert lang and set(lang[0]["schema"]["enum"]) - {""} == {"en", "cy"}, path  # blank: not given
+
+
+def test_a_welsh_answer_gives_the_generated_wait_text_in_welsh_and_the_english_one_is_unchanged(feed, client):
+    # wait_time is written by us from the reported wait (a provider's own text is never published).
+    # Reported today, after the fixture's reports: the latest.
+    today = date.today()
+    WaitingTimeReportFactory(service=feed.swansea_advocacy, weeks=20, referrals_open=False, as_of=today)
+    WaitingTimeReportFactory(service=feed.wales_helpline, weeks=0, as_of=today)
+    WaitingTimeReportFactory(service=feed.cardiff_therapy, weeks=1, as_of=today)
+
+    def texts(**headers) -> dict[str, str]:
+        return {doc["name"]: doc["wait_time"] for doc in _service_documents(
+            client, "/api/oruk/services?full=true&per_page=50", **headers) if "wait_time" in doc}
+
+    assert texts() == {
+        "Cardiff therapy": f"About 1 week (as of {today})",
+        "Swansea advocacy": f"Not taking referrals for now: waiting list closed (as of {today})",
+        "All-Wales helpline": f"No waiting list (as of {today})",
+        "HSB service": "Not taking referrals for now: referrals are paused",
+        "Closed parents group": "Not taking referrals: the service has closed",
+    }
+    assert texts(**WELSH) == {
+        "Cardiff therapy": f"Tua 1 wythnos (ar {today})",
+        "Swansea advocacy": f"Nid yw'n derbyn atgyfeiriadau am y tro: mae'r rhestr aros ar gau (ar {today})",
+        "All-Wales helpline": f"Dim rhestr aros (ar {today})",
+        "HSB service": "Nid yw'n derbyn atgyfeiriadau am y tro: mae atgyfeiriadau wedi'u hoedi",
+        "Closed parents group": "Nid yw'n derbyn atgyfeiriadau: mae'r gwasanaeth wedi cau",
+    }
+    (single,) = _service_documents(client, f"/api/oruk/services/{feed.cardiff_therapy.public_id}", **WELSH)
+    assert single["wait_time"] == f"Tua 1 wythnos (ar {today})"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/oruk/services/{id}",
+        "/api/oruk/services?full=true",
+        "/api/oruk/services?format=ndjson&full=true",
+        "/api/oruk/organizations?full_service=true",
+        "/api/oruk/service_at_locations?per_page=50",
+    ],
+)
+def test_a_welsh_answer_names_an_address_county_and_nation_in_welsh_where_the_app_knows_the_name(db, client, path):
+    service = ServiceFactory(name="Only service")
+    counties = {"Cardiff": "CF10 1EP", "Bristol": "BS1 4DJ", "Glan Ely ward": "CF5 4AA", "": "SA1 1AA", " ": "BS1 4DJ"}
+    for number, (county, postcode) in enumerate(counties.items()):
+        location = LocationFactory(organisation=service.organisation, name=f"Office {number}", county=county.strip(),
+                                   postcode=postcode)
+        ServiceAtLocationFactory(service=service, location=location)
+
+    def provinces(**headers) -> list[str]:
+        url = path.format(id=service.public_id)
+        if url.startswith("/api/oruk/service_at_locations"):
+            links = client.get(url, **headers).json()["contents"]
+        else:
+            (document,) = _service_documents(client, url, **headers)
+            links = document["service_at_locations"]
+        return [link["location"]["addresses"][0]["state_province"] for link in links]
+
+    # Known English names of local authorities in Welsh (Wales's and England's); a provider's own text as written.
+    assert provinces() == ["Cardiff", "Bristol", "Glan Ely ward", "Wales", "United Kingdom"]
+    assert provinces(**WELSH) == ["Caerdydd", "Bryste", "Glan Ely ward", "Cymru", "Y Deyrnas Unedig"]

@@ -468,6 +468,7 @@ def test_a_feed_with_imported_terms_is_imported_in_bulk_once_each_term_exists(wi
 ])
 def test_a_term_the_feed_changes_is_changed(with_terms, change):
     documents = _documents()
+    before = version.read()
     for document in documents:
         for attribute in _imported(document):
             if attribute["taxonomy_term_id"] == str(GROUPS):
@@ -477,6 +478,8 @@ def test_a_term_the_feed_changes_is_changed(with_terms, change):
     groups = TaxonomyTerm.objects.get(public_id=GROUPS)
     field, value = next(iter(change.items()))
     assert (str(groups.parent.public_id) if field == "parent_id" else getattr(groups, field)) == value
+    # No service changed, yet each shows the term: their stored renderings are stale (a new generation).
+    assert version.read()[1] != before[1]
 
 
 def test_an_unchanged_feed_with_imported_terms_writes_nothing(with_terms):
@@ -484,9 +487,8 @@ def test_an_unchanged_feed_with_imported_terms_writes_nothing(with_terms):
     with CaptureQueriesContext(connection) as queries:
         report = import_records(documents)
     assert report.unchanged == 12
-    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")
-              and "directoryversion" not in q["sql"]]  # an import ends by bumping the version whatever it did
-    assert writes == []
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == []  # the version too: see test_an_unchanged_feed_leaves_the_version_alone
     assert len(queries) < 25
 
 
@@ -600,6 +602,27 @@ def test_an_unchanged_feed_is_read_in_a_few_queries_and_writes_nothing(many):
     writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "DELETE")]
     assert writes == []
     assert len(queries) < 20
+
+
+def test_an_unchanged_feed_leaves_the_version_alone(many):
+    """A nightly re-import of an unchanged feed replaced the generation: every stored rendering, in
+    both languages, went stale and every ETag changed, so harvesters downloaded everything again."""
+    before = version.read()
+    report = import_records(_documents())
+    assert (report.unchanged, report.rejected) == (12, [])
+    assert version.read() == before
+
+
+@pytest.mark.parametrize("path", ["bulk", "record by record"])
+def test_a_feed_changing_one_service_bumps_the_version(many, monkeypatch, path):
+    if path == "record by record":
+        monkeypatch.setattr(bulk_import.FastPath, "offer", lambda *args, **kwargs: False)
+    documents = _documents()
+    documents[5]["name"] = "Renamed"
+    before = version.read()
+    report = import_records(documents)
+    assert (report.updated, report.unchanged) == (1, 11)
+    assert version.read()[0] != before[0]
 
 
 def test_a_changed_record_among_unchanged_ones_is_updated_alone(many):

@@ -218,6 +218,25 @@ def test_a_file_none_of_whose_records_can_be_imported_says_so_and_offers_no_skip
                                   "each is listed above with why.")
 
 
+def test_each_rejected_record_is_listed_once(db):
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_oruk", str(SAMPLES / "oruk1-legacy" / "bristol_placecube_organisations.json"),
+                     stdout=out, stderr=err)
+    lines = (out.getvalue() + err.getvalue()).splitlines()
+    assert len([line for line in lines if "fb9dcdac-92d3-49a1-a85e-606f58079550" in line]) == 1
+    assert len(lines) < 860 + 20  # one a record, the counts, the progress every tenth
+
+
+def test_a_file_none_of_whose_records_can_be_imported_fails_with_skip_invalid_too(db):
+    """A nightly `--skip-invalid` job whose feed turned into something else ended "0 created ...
+    50 rejected (saved)" with success: nothing said that nothing came in."""
+    before = counts()
+    with pytest.raises(CommandError, match="None of the 50 records could be imported, so nothing was imported"):
+        run_import(SAMPLES / "oruk1-legacy" / "buckinghamshire_outpost_services_page_1.json", "--skip-invalid")
+    assert counts() == before
+
+
 def test_the_summary_counts_the_records_whose_email_addresses_were_left_out(wales_areas):
     """Each Bristol record names its assurer twice: the summary said "3 x 2 email address(es) …"."""
     out, err = run_import(SAMPLES / "oruk3" / "bristol_services_page1.json")
@@ -292,6 +311,14 @@ def test_a_dry_run_reports_and_saves_nothing(db):
         (b'"just a string"', "not records"),
         (b'{"foo": 1}', "neither a record"),
         (b'{"id": 1}\n{broken\n', "neither JSON nor NDJSON"),
+        # Pretty-printed documents read as NDJSON after JSON failed were reported at "line 1" (the
+        # lone "{"), not where they break; one cut off (a copy stopped early) is named so.
+        (b'{\n  "contents": [\n    {"id": "a"} {"id": "b"}\n  ]\n}\n',
+         "is not JSON: Expecting ',' delimiter: line 3 column 17"),
+        (b'\xef\xbb\xbf{\n  "total_items": 3,\n  "contents": [\n    {\n      "id": "a",\n      "name": "Cu',
+         "is not JSON: it stops before its last bracket is closed, so it looks cut off .Unterminated string"),
+        (b"", "is empty: no JSON in it"),
+        (b"\xef\xbb\xbf \r\n", "is empty: no JSON in it"),
         # The header of an HSDS tabular services.csv (hsds-tabular/orservices_dc_datapackage in the
         # shared samples): JSON's "Expecting value: line 1 column 1" did not say what the file was.
         (b"id,organization_id,program_id,name,alternate_name,description,url,email,status\n"

@@ -153,6 +153,19 @@ def test_a_withheld_address_is_not_read_as_an_empty_one():
     assert data.locations[0].fields == {"name": "House", "do_not_publish_address": True}
 
 
+@pytest.mark.parametrize(("state_province", "county"), [
+    ("Wales", ""), ("United Kingdom", ""), ("Cymru", ""), ("Y Deyrnas Unedig", ""), (" y  deyrnas unedig ", ""),
+    ("Lloegr", ""), ("Powys", "Powys"), ("Caerdydd", "Caerdydd"),
+])
+def test_a_nation_in_state_province_is_no_county_in_english_or_welsh(state_province, county):
+    """Our own Welsh answers say "Cymru" there: imported, it was kept as the location's county."""
+    location = {"id": str(uuid.uuid4()), "name": "Office", "location_type": "physical",
+                "addresses": [{"address_1": "1 Stryd Fawr", "city": "Caerdydd", "postal_code": "CF10 1AA",
+                               "state_province": state_province, "country": "GB"}]}
+    data = parse_service(record(service_at_locations=[{"id": str(uuid.uuid4()), "location": location}]))
+    assert data.locations[0].fields["county"] == county
+
+
 # A hostile or careless feed: links that lead elsewhere than they read, passwords, megabytes of text.
 @pytest.mark.parametrize("url", ["https://www.nspcc.org.uk@evil.example/refer", "https://importer:s3cret@feed.example/"])
 def test_a_link_with_a_user_name_or_password_is_never_published(url):

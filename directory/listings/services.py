@@ -291,8 +291,21 @@ def _propose(service: Service, moderated: dict[str, Any], *, by) -> ServiceChang
     change = ServiceChange(service=service, kind=kind, proposed=proposed, submitted_by=by, submitted_at=now)
     change.full_clean()
     change.save()
-    notifications.change_submitted(change, replacing=existing)
+    _tell_moderators(change, replacing=existing)
     return change
+
+
+def _tell_moderators(change: ServiceChange, *, replacing: ServiceChange | None = None) -> None:
+    notifications.change_submitted(change, replacing=replacing,
+                                   sent=lambda: change_moderators_emailed(change_pk=change.pk))
+
+
+@transaction.atomic
+def change_moderators_emailed(*, change_pk: int) -> None:
+    """Record that the moderators were emailed about a change sent for approval, so the daily digest
+    (send_review_requests) leaves it out. Called once the email went (after the commit that saved the
+    change); a time the digest already recorded is kept."""
+    ServiceChange.objects.filter(pk=change_pk, moderators_emailed_at=None).update(moderators_emailed_at=timezone.now())
 
 
 @transaction.atomic
@@ -359,7 +372,7 @@ def service_create(*, organisation: Organisation, values: dict[str, Any], by, co
         change = ServiceChange(service=service, kind=ServiceChange.Kind.NEW, proposed={}, submitted_by=by)
         change.full_clean()
         change.save()
-        notifications.change_submitted(change)
+        _tell_moderators(change)
     return service
 
 

@@ -5,7 +5,7 @@ and a message to each of them, so no reader sees the others' addresses."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,8 +18,8 @@ from django.utils.translation import ngettext
 from directory import mail_language
 from directory.accounts.languages import emails_by_language
 from directory.accounts.roles import moderator_users, organisation_members
-from directory.listings import selectors
-from directory.models import ProblemReport, ServiceChange
+from directory.listings import fields, selectors
+from directory.models import ProblemReport, Service, ServiceChange
 
 # After an email about a problem report, the same people are not emailed about another for this
 # long while that report is open: its email led them to the page that lists every open report.
@@ -159,3 +159,30 @@ def problem_reported(report: ProblemReport) -> str:
         lambda: {**context, "url": problem_reports_link(for_moderators=for_moderators)},
     )
     return emailed_to
+
+
+def listing_changed(service: Service, *, changed: list[str], by, restored: datetime | None = None) -> None:
+    """Tell a published listing's provider that a moderator changed it (`changed`: the fields, as
+    `fields` names them), or put back the version recorded at `restored`: what the public sees of their
+    service is no longer what they last said, and they keep it. The organisation's editors, as for a
+    decision when its sender has gone (`change_decided`), but not the moderator who made the change,
+    should they be one of them; the moderator is named by role, as every email names them.
+
+    The fields are named as the change and history pages name them, in the reader's language; their
+    values are not copied in (the history page, behind sign-in, shows them)."""
+    readers = organisation_members(service.organisation_id).exclude(pk=by.pk)
+
+    def subject() -> str:
+        chosen = (_("A moderator restored an earlier version of %(name)s") if restored
+                  else _("A moderator changed %(name)s"))
+        return chosen % {"name": service.name}
+
+    send(
+        readers, subject, "emails/listing_changed.txt",
+        lambda: {
+            "service": service, "restored": restored,
+            "changed": [fields.field_label(field) for field in changed],
+            "url": absolute(reverse("directory:service_detail", args=[service.public_id])),
+            "history_url": absolute(reverse("listings:history", args=[service.public_id])),
+        },
+    )

@@ -346,6 +346,7 @@ def service_edit(
         candidate.full_clean()
     if immediate:
         _save(service, immediate, by=by, reason="Edited: published at once")
+        _tell_provider(service, changed=list(immediate), by=by)
     pending = None
     if not is_moderator(by):
         # The form does not hold where the service is based: a pending proposal of it stays.
@@ -438,9 +439,12 @@ def service_locations_update(*, service: Service, locations: list[dict[str, Any]
     """
     service = Service.objects.select_for_update().get(pk=service.pk)
     locations = fields.sorted_locations(locations)
+    before = service_location_entries(service=service)
     withheld = _withhold_at_once(service, locations, by=by)
     if is_moderator(by) or not service.is_published:
         _apply_locations(service, locations, by=by, reason="Edited: published at once")
+        if service_location_entries(service=service) != before:
+            _tell_provider(service, changed=[fields.LOCATIONS], by=by)
         return LocationsResult(applied=True, pending=None, withheld=withheld)
     existing = service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
     moderated = {k: v for k, v in (existing.proposed if existing else {}).items() if k != fields.LOCATIONS}
@@ -606,10 +610,21 @@ def service_restore(*, service: Service, record, by) -> Service:
     as the public saw them then, never published as the provider's word."""
     service = Service.objects.select_for_update().get(pk=service.pk)
     values = fields.snapshot(record, history_record_coverage_codes(record))
+    changed = fields.changed(service_snapshot(service), values, fields.EDITABLE_FIELDS)
     # Stored in English, read back for display in the page's language (selectors.history_reason_display).
     when = timezone.localtime(record.history_date).strftime(RESTORED_DATE_FORMAT)
     _save(service, values, by=by, reason=f"Restored the version of {when}", unstated=record.unstated_by_import)
+    _tell_provider(service, changed=list(changed), by=by, restored=record.history_date)
     return service
+
+
+def _tell_provider(service: Service, *, changed: list[str], by, restored: datetime | None = None) -> None:
+    """A moderator's change to a published listing is emailed to its provider (notifications.listing_changed),
+    the fields in the order the forms show them. A provider's own edits are not: they made them."""
+    if not changed or not service.is_published or not is_moderator(by):
+        return
+    order = (*fields.EDITABLE_FIELDS, fields.LOCATIONS)
+    notifications.listing_changed(service, changed=sorted(changed, key=order.index), by=by, restored=restored)
 
 
 def organisation_version(organisation: Organisation) -> int | None:

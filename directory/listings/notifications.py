@@ -170,7 +170,7 @@ def listing_changed(service: Service, *, changed: list[str], by, restored: datet
 
     The fields are named as the change and history pages name them, in the reader's language; their
     values are not copied in (the history page, behind sign-in, shows them)."""
-    readers = organisation_members(service.organisation_id).exclude(pk=by.pk)
+    readers = selectors.listing_change_readers(service=service, by=by)
 
     def subject() -> str:
         chosen = (_("A moderator restored an earlier version of %(name)s") if restored

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory.accounts.roles import is_moderator
-from directory.listings import fields, notifications
+from directory.listings import fields, notifications, selectors
 from directory.listings.selectors import (
     RESTORED_DATE_FORMAT,
     area_names,
@@ -245,6 +245,7 @@ def _merge_with_later_changes(service: Service, live: dict[str, Any], values: di
 class EditResult:
     published: list[str]
     pending: ServiceChange | None
+    provider_told: bool = False  # a moderator's change, emailed to the listing's provider
 
 
 def form_values(cleaned_data: dict[str, Any]) -> dict[str, Any]:
@@ -344,9 +345,10 @@ def service_edit(
         candidate = Service.objects.get(pk=service.pk)
         _apply(candidate, {**immediate, **moderated})
         candidate.full_clean()
+    provider_told = False
     if immediate:
         _save(service, immediate, by=by, reason="Edited: published at once")
-        _tell_provider(service, changed=list(immediate), by=by)
+        provider_told = _tell_provider(service, changed=list(immediate), by=by)
     pending = None
     if not is_moderator(by):
         # The form does not hold where the service is based: a pending proposal of it stays.
@@ -357,7 +359,7 @@ def service_edit(
         pending = _propose(service, {**moderated, **proposed_locations}, by=by)
     if confirm:
         service_confirm(service=service, by=by, states_unstated=True)
-    return EditResult(published=sorted(immediate), pending=pending)
+    return EditResult(published=sorted(immediate), pending=pending, provider_told=provider_told)
 
 
 @transaction.atomic
@@ -618,13 +620,15 @@ def service_restore(*, service: Service, record, by) -> Service:
     return service
 
 
-def _tell_provider(service: Service, *, changed: list[str], by, restored: datetime | None = None) -> None:
+def _tell_provider(service: Service, *, changed: list[str], by, restored: datetime | None = None) -> bool:
     """A moderator's change to a published listing is emailed to its provider (notifications.listing_changed),
-    the fields in the order the forms show them. A provider's own edits are not: they made them."""
-    if not changed or not service.is_published or not is_moderator(by):
-        return
+    the fields in the order the forms show them; whether anyone is (so the moderator's page can say so).
+    A provider's own edits are not: they made them."""
+    if not changed or not is_moderator(by) or not selectors.listing_change_readers(service=service, by=by).exists():
+        return False
     order = (*fields.EDITABLE_FIELDS, fields.LOCATIONS)
     notifications.listing_changed(service, changed=sorted(changed, key=order.index), by=by, restored=restored)
+    return True
 
 
 def organisation_version(organisation: Organisation) -> int | None:

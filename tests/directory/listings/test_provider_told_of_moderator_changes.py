@@ -4,15 +4,18 @@ moderator: no email names a person) and where to see it. Not the moderator who m
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 import pytest
 import time_machine
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from directory.accounts.services import account_language_set
 from directory.listings import fields, services
+from tests.directory.listings.conftest import form_data
 from tests.factories import MembershipFactory, UnpublishedServiceFactory, UserFactory
 
 
@@ -123,3 +126,42 @@ def test_the_restore_date_is_written_in_the_readers_language(provider, moderator
     with sent():
         services.service_restore(service=service, record=version, by=moderator)
     assert "5 Mawrth 2026, 09:30" in mail.outbox[0].body
+
+
+def restore_page(client, moderator, service, prefix=""):
+    first = service.history.order_by("-history_id").first()
+    edit(service, moderator, referral_phone="02999 999999")
+    client.force_login(moderator)
+    page = client.get(prefix + reverse("listings:service_restore", args=[service.public_id, first.history_id]))
+    assert page.status_code == 200
+    return html.unescape(page.content.decode())
+
+
+@pytest.mark.parametrize(("prefix", "says"), [
+    ("", "Its provider is emailed to say that a moderator restored an earlier version, and which details changed."),
+    ("/cy", "Anfonir e-bost at ei ddarparwr i ddweud bod cymedrolwr wedi adfer fersiwn gynharach"),
+])
+def test_the_restore_page_tells_the_moderator_the_provider_will_be_emailed(client, provider, moderator, service,
+                                                                           prefix, says):
+    assert says in restore_page(client, moderator, service, prefix)
+
+
+def test_the_restore_page_promises_no_email_when_there_is_nobody_to_tell(client, moderator, service):
+    assert 'id="provider-told"' not in restore_page(client, moderator, service)
+
+
+def test_a_moderators_save_says_the_provider_is_emailed(client, provider, moderator, service, sent):
+    client.force_login(moderator)
+    with sent():
+        response = client.post(reverse("listings:service_edit", args=[service.public_id]),
+                               form_data(service, referral_phone="02999 999999"), follow=True)
+    assert "Saved and published. Its provider is emailed to say what changed." in response.content.decode()
+    assert [m.to for m in mail.outbox] == [["own@example.org"]]
+
+
+def test_a_moderators_save_of_a_listing_with_nobody_to_tell_promises_no_email(client, moderator, service):
+    client.force_login(moderator)
+    response = client.post(reverse("listings:service_edit", args=[service.public_id]),
+                           form_data(service, referral_phone="02999 999999"), follow=True)
+    page = response.content.decode()
+    assert "Saved and published." in page and "Its provider is emailed" not in page

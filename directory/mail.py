@@ -3,7 +3,8 @@ whose failure (the mail server refusing, out of reach, or timing out after `EMAI
 logged instead of turning a change already saved into an error page.
 
 Whoever needs to know that a message did not go (a moderator's invitation: the email is how it
-reaches the provider) passes `failed`, called after the commit if it did not.
+reaches the provider) passes `failed`, called after the commit if it did not; whoever records that
+it went (the moderators told of a change at once) passes `sent`, called only once it has.
 
 Each address is sent a message of its own (`send_each`): a message to several moderators, or to an
 organisation's editors, showed each of them all the others' addresses on its "To:" line.
@@ -46,11 +47,14 @@ def send_each(subject: str, body: str, recipients: list[str]) -> None:
 
 
 def send_after_commit(subject: str, body: str, recipients: list[str], *,
-                      failed: Callable[[], None] | None = None) -> None:
+                      failed: Callable[[], None] | None = None, sent: Callable[[], None] | None = None) -> None:
     subject = subject_line(subject)
 
     def deliver() -> None:
-        if not _send(subject, body, recipients) and failed is not None:
+        if _send(subject, body, recipients):
+            if sent is not None:
+                sent()
+        elif failed is not None:
             failed()
 
     transaction.on_commit(deliver)

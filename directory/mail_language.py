@@ -65,10 +65,22 @@ def _written_in(language: str, compose: Compose) -> Letter:
 
 
 def send_after_commit(readers: dict[str, list[str]], compose: Compose, *,
-                      failed: Callable[[], None] | None = None) -> None:
+                      failed: Callable[[], None] | None = None, sent: Callable[[], None] | None = None) -> None:
     """Written once per language, sent to each address that reads it on its own (`readers`: language
-    -> addresses), after the surrounding transaction commits (`directory.mail.send_after_commit`)."""
-    for language, recipients in readers.items():
-        if recipients:
-            letter = write(language, compose)
-            mail.send_after_commit(letter.subject, letter.body, recipients, failed=failed)
+    -> addresses), after the surrounding transaction commits (`directory.mail.send_after_commit`).
+
+    `failed` is called for each language's message that did not go; `sent` once, when every one
+    did (one that failed may have gone to some of its readers and not others, so what records it
+    as told leaves it untold: better told twice than not at all)."""
+    groups = {language: recipients for language, recipients in readers.items() if recipients}
+    waiting = len(groups)
+
+    def one_sent() -> None:
+        nonlocal waiting
+        waiting -= 1
+        if waiting == 0 and sent is not None:
+            sent()
+
+    for language, recipients in groups.items():
+        letter = write(language, compose)
+        mail.send_after_commit(letter.subject, letter.body, recipients, failed=failed, sent=one_sent)

@@ -4,22 +4,22 @@ and a message to each of them, so no reader sees the others' addresses."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from directory import mail_language
 from directory.accounts.languages import emails_by_language
 from directory.accounts.roles import moderator_users, organisation_members
-from directory.listings import selectors
-from directory.models import ProblemReport, ServiceChange
+from directory.listings import fields, selectors
+from directory.models import ProblemReport, Service, ServiceChange
 
 # After an email about a problem report, the same people are not emailed about another for this
 # long while that report is open: its email led them to the page that lists every open report.
@@ -30,24 +30,29 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def send(readers: QuerySet, compose_subject, template: str, context) -> None:
+def send(readers: QuerySet, compose_subject, template: str, context, *,
+         sent: Callable[[], None] | None = None) -> None:
     """Send after the surrounding transaction commits (`directory.mail`): a notification that
     cannot be sent is logged; the change it is about is saved all the same, and is in the queues.
-    `compose_subject` and `context` are called in each reader's language (links, dates, words)."""
+    `compose_subject` and `context` are called in each reader's language (links, dates, words);
+    `sent`, once every reader's message went (`mail_language.send_after_commit`)."""
 
     def compose() -> tuple[str, str]:
         return compose_subject(), render_to_string(template, {"site_url": settings.SITE_URL, **context()})
 
-    mail_language.send_after_commit(emails_by_language(readers), compose)
+    mail_language.send_after_commit(emails_by_language(readers), compose, sent=sent)
 
 
 def moderator_emails() -> list[str]:
     return [email for email in moderator_users().values_list("email", flat=True) if email]
 
 
-def change_submitted(change: ServiceChange, *, replacing: ServiceChange | None = None) -> None:
+def change_submitted(change: ServiceChange, *, sent: Callable[[], None],
+                     replacing: ServiceChange | None = None) -> None:
     """Email the moderators about a change sent for approval, at once, if nothing else sent was
     waiting (`replacing`: the provider's earlier change this one takes the place of, which was).
+    `sent` records that they were told (services.change_moderators_emailed), called only once the
+    email went to every moderator: one the mail server did not take leaves the change for the digest.
 
     Otherwise the change waits for the daily digest (`changes_waiting`, sent by send_review_requests):
     a day of 30 changes is one email when the first comes and one the next morning, not 30. A
@@ -61,9 +66,8 @@ def change_submitted(change: ServiceChange, *, replacing: ServiceChange | None =
         lambda: _("Waiting for approval: %(name)s") % {"name": change.service.name},
         "emails/change_submitted.txt",
         lambda: {"change": change, "url": absolute(reverse("listings:change_detail", args=[change.pk]))},
+        sent=sent,
     )
-    change.moderators_emailed_at = timezone.now()
-    change.save(update_fields=["moderators_emailed_at"])
 
 
 def changes_waiting(changes: list[ServiceChange]) -> tuple[str, str]:
@@ -155,3 +159,30 @@ def problem_reported(report: ProblemReport) -> str:
         lambda: {**context, "url": problem_reports_link(for_moderators=for_moderators)},
     )
     return emailed_to
+
+
+def listing_changed(service: Service, *, changed: list[str], by, restored: datetime | None = None) -> None:
+    """Tell a published listing's provider that a moderator changed it (`changed`: the fields, as
+    `fields` names them), or put back the version recorded at `restored`: what the public sees of their
+    service is no longer what they last said, and they keep it. The organisation's editors, as for a
+    decision when its sender has gone (`change_decided`), but not the moderator who made the change,
+    should they be one of them; the moderator is named by role, as every email names them.
+
+    The fields are named as the change and history pages name them, in the reader's language; their
+    values are not copied in (the history page, behind sign-in, shows them)."""
+    readers = selectors.listing_change_readers(service=service, by=by)
+
+    def subject() -> str:
+        chosen = (_("A moderator restored an earlier version of %(name)s") if restored
+                  else _("A moderator changed %(name)s"))
+        return chosen % {"name": service.name}
+
+    send(
+        readers, subject, "emails/listing_changed.txt",
+        lambda: {
+            "service": service, "restored": restored,
+            "changed": [fields.field_label(field) for field in changed],
+            "url": absolute(reverse("directory:service_detail", args=[service.public_id])),
+            "history_url": absolute(reverse("listings:history", args=[service.public_id])),
+        },
+    )

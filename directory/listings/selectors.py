@@ -407,6 +407,15 @@ def problem_report_readers(*, organisation_id: int) -> tuple[QuerySet, str]:
     return moderator_users(), ProblemReport.EmailedTo.MODERATORS
 
 
+def listing_change_readers(*, service: Service, by) -> QuerySet:
+    """Who is emailed when `by`, a moderator, changes or restores this listing
+    (notifications.listing_changed): its organisation's editors with an address, not `by`, should
+    they be one; nobody for a listing not yet published (its provider is waiting to hear of its approval)."""
+    if not service.is_published:
+        return organisation_members(service.organisation_id).none()
+    return organisation_members(service.organisation_id).exclude(email="").exclude(pk=by.pk)
+
+
 def problem_report_get_for_editor(*, user, public_id: uuid.UUID) -> ProblemReport | None:
     return (
         ProblemReport.objects.filter(public_id=public_id, service__in=service_queryset_for_editor(user=user))

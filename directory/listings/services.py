@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory.accounts.roles import is_moderator
-from directory.listings import fields, notifications
+from directory.listings import fields, notifications, selectors
 from directory.listings.selectors import (
     RESTORED_DATE_FORMAT,
     area_names,
@@ -245,6 +245,7 @@ def _merge_with_later_changes(service: Service, live: dict[str, Any], values: di
 class EditResult:
     published: list[str]
     pending: ServiceChange | None
+    provider_told: bool = False  # a moderator's change, emailed to the listing's provider
 
 
 def form_values(cleaned_data: dict[str, Any]) -> dict[str, Any]:
@@ -291,8 +292,21 @@ def _propose(service: Service, moderated: dict[str, Any], *, by) -> ServiceChang
     change = ServiceChange(service=service, kind=kind, proposed=proposed, submitted_by=by, submitted_at=now)
     change.full_clean()
     change.save()
-    notifications.change_submitted(change, replacing=existing)
+    _tell_moderators(change, replacing=existing)
     return change
+
+
+def _tell_moderators(change: ServiceChange, *, replacing: ServiceChange | None = None) -> None:
+    notifications.change_submitted(change, replacing=replacing,
+                                   sent=lambda: change_moderators_emailed(change_pk=change.pk))
+
+
+@transaction.atomic
+def change_moderators_emailed(*, change_pk: int) -> None:
+    """Record that the moderators were emailed about a change sent for approval, so the daily digest
+    (send_review_requests) leaves it out. Called once the email went (after the commit that saved the
+    change); a time the digest already recorded is kept."""
+    ServiceChange.objects.filter(pk=change_pk, moderators_emailed_at=None).update(moderators_emailed_at=timezone.now())
 
 
 @transaction.atomic
@@ -331,8 +345,10 @@ def service_edit(
         candidate = Service.objects.get(pk=service.pk)
         _apply(candidate, {**immediate, **moderated})
         candidate.full_clean()
+    provider_told = False
     if immediate:
         _save(service, immediate, by=by, reason="Edited: published at once")
+        provider_told = _tell_provider(service, changed=list(immediate), by=by)
     pending = None
     if not is_moderator(by):
         # The form does not hold where the service is based: a pending proposal of it stays.
@@ -343,7 +359,7 @@ def service_edit(
         pending = _propose(service, {**moderated, **proposed_locations}, by=by)
     if confirm:
         service_confirm(service=service, by=by, states_unstated=True)
-    return EditResult(published=sorted(immediate), pending=pending)
+    return EditResult(published=sorted(immediate), pending=pending, provider_told=provider_told)
 
 
 @transaction.atomic
@@ -359,7 +375,7 @@ def service_create(*, organisation: Organisation, values: dict[str, Any], by, co
         change = ServiceChange(service=service, kind=ServiceChange.Kind.NEW, proposed={}, submitted_by=by)
         change.full_clean()
         change.save()
-        notifications.change_submitted(change)
+        _tell_moderators(change)
     return service
 
 
@@ -425,9 +441,12 @@ def service_locations_update(*, service: Service, locations: list[dict[str, Any]
     """
     service = Service.objects.select_for_update().get(pk=service.pk)
     locations = fields.sorted_locations(locations)
+    before = service_location_entries(service=service)
     withheld = _withhold_at_once(service, locations, by=by)
     if is_moderator(by) or not service.is_published:
         _apply_locations(service, locations, by=by, reason="Edited: published at once")
+        if service_location_entries(service=service) != before:
+            _tell_provider(service, changed=[fields.LOCATIONS], by=by)
         return LocationsResult(applied=True, pending=None, withheld=withheld)
     existing = service.changes.filter(state=ServiceChange.State.PENDING, kind=ServiceChange.Kind.EDIT).first()
     moderated = {k: v for k, v in (existing.proposed if existing else {}).items() if k != fields.LOCATIONS}
@@ -593,10 +612,23 @@ def service_restore(*, service: Service, record, by) -> Service:
     as the public saw them then, never published as the provider's word."""
     service = Service.objects.select_for_update().get(pk=service.pk)
     values = fields.snapshot(record, history_record_coverage_codes(record))
+    changed = fields.changed(service_snapshot(service), values, fields.EDITABLE_FIELDS)
     # Stored in English, read back for display in the page's language (selectors.history_reason_display).
     when = timezone.localtime(record.history_date).strftime(RESTORED_DATE_FORMAT)
     _save(service, values, by=by, reason=f"Restored the version of {when}", unstated=record.unstated_by_import)
+    _tell_provider(service, changed=list(changed), by=by, restored=record.history_date)
     return service
+
+
+def _tell_provider(service: Service, *, changed: list[str], by, restored: datetime | None = None) -> bool:
+    """A moderator's change to a published listing is emailed to its provider (notifications.listing_changed),
+    the fields in the order the forms show them; whether anyone is (so the moderator's page can say so).
+    A provider's own edits are not: they made them."""
+    if not changed or not is_moderator(by) or not selectors.listing_change_readers(service=service, by=by).exists():
+        return False
+    order = (*fields.EDITABLE_FIELDS, fields.LOCATIONS)
+    notifications.listing_changed(service, changed=sorted(changed, key=order.index), by=by, restored=restored)
+    return True
 
 
 def organisation_version(organisation: Organisation) -> int | None:

@@ -319,6 +319,8 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 messages.success(
                     request, _("Saved. Changes to who can be referred will show once a moderator approves them.")
                 )
+            elif result.provider_told:
+                messages.success(request, _("Saved and published. Its provider is emailed to say what changed."))
             else:
                 messages.success(request, _("Saved and published."))
             if resend_locations and resend_locations.refused:
@@ -717,6 +719,7 @@ def service_restore(request: HttpRequest, public_id: uuid.UUID, history_id: int)
             # A restore puts back what the version left unsaid too (services.service_restore).
             "rows": fields.diff(selectors.service_snapshot(service), version, selectors.area_names(),
                                 unstated_before=service.unstated_by_import, unstated_after=record.unstated_by_import),
+            "provider_told": selectors.listing_change_readers(service=service, by=request.user).exists(),
         })
     try:
         services.service_restore(service=service, record=record, by=request.user)

@@ -49,7 +49,7 @@ def test_thirty_changes_in_a_day_are_one_email_at_once_and_one_digest(org, provi
         others = ServiceChange.objects.bulk_create(PendingEditFactory.build_batch(
             29, service=factory.Iterator(listings), submitted_by=provider, proposed=emailed.proposed))
         for change in others:
-            notifications.change_submitted(change)
+            notifications.change_submitted(change, sent=lambda: None)  # not sent: others wait
     assert [(m.subject, m.to) for m in mail.outbox] == [("Waiting for approval: Service 00", ["mod@example.org"])]
     # It says why the next ones will not come one by one.
     assert "the changes sent after it are listed in one email a day" in mail.outbox[0].body
@@ -162,3 +162,61 @@ def test_a_digest_that_cannot_be_sent_is_recorded_for_none_and_fails_the_run(
     with pytest.raises(CommandError, match="2 change"):
         digest()
     assert ServiceChange.objects.filter(moderators_emailed_at=None).count() == 2
+
+
+def test_a_change_emailed_at_once_is_recorded_as_emailed_only_once_it_went(provider, moderator, service, sent):
+    with sent():
+        change = propose(service, provider)
+        # Not before the commit: the email has not gone yet, and may not.
+        assert ServiceChange.objects.get(pk=change.pk).moderators_emailed_at is None
+    assert [m.subject for m in mail.outbox] == ["Waiting for approval: Own service"]
+    assert ServiceChange.objects.get(pk=change.pk).moderators_emailed_at is not None
+    mail.outbox.clear()
+    digest()
+    assert mail.outbox == []
+
+
+def test_a_change_whose_immediate_email_was_not_sent_goes_in_the_next_digest(
+    provider, moderator, service, sent, monkeypatch
+):
+    def refused(*args, **kwargs):
+        raise ConnectionRefusedError
+
+    with monkeypatch.context() as patched:
+        patched.setattr(mail_module, "send_mail", refused)
+        with sent():
+            change = propose(service, provider)
+    assert mail.outbox == []
+    assert ServiceChange.objects.get(pk=change.pk).moderators_emailed_at is None
+
+    digest()
+    [email] = mail.outbox
+    assert email.subject == "Waiting for approval: Own service"
+    assert f"/moderation/changes/{change.pk}/" in email.body
+    assert ServiceChange.objects.get(pk=change.pk).moderators_emailed_at is not None
+
+
+def test_a_change_emailed_to_some_moderators_and_not_others_goes_in_the_next_digest(
+    provider, moderator, service, sent, monkeypatch
+):
+    from directory.accounts.services import moderator_create
+
+    welsh = moderator_create(email="cymedrolwr@example.org", password="a-long-test-password").user
+    account_language_set(user=welsh, language="cy")
+    real_send_mail = mail_module.send_mail
+
+    def refused_in_welsh(subject, body, sender, recipients, **kwargs):
+        if recipients == ["cymedrolwr@example.org"]:
+            raise ConnectionRefusedError
+        return real_send_mail(subject, body, sender, recipients, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(mail_module, "send_mail", refused_in_welsh)
+        with sent():
+            change = propose(service, provider)
+    assert [m.to for m in mail.outbox] == [["mod@example.org"]]
+    # Better told twice (the English reader, again in the digest) than the Welsh reader never.
+    assert ServiceChange.objects.get(pk=change.pk).moderators_emailed_at is None
+    mail.outbox.clear()
+    digest()
+    assert sorted(m.to[0] for m in mail.outbox) == ["cymedrolwr@example.org", "mod@example.org"]

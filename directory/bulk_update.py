@@ -30,7 +30,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core import signing
 from django.db import connection, transaction
@@ -202,6 +202,10 @@ WAIT_CHANGED_SINCE = gettext_lazy(
 )
 
 
+# The oldest date a new waiting-time report may carry (a downloaded row's own date is never checked).
+MAX_AS_OF_AGE = timedelta(days=365)
+
+
 def _wait_of(state: CurrentState) -> tuple[int | None, bool | None, date | None]:
     return state.wait_weeks, state.referrals_open, state.wait_as_of
 
@@ -251,12 +255,22 @@ def _wait_change(
         if same_wait:
             return None
         as_of = today  # a changed wait with its old date left in place is news as of today
+    _check_new_as_of(as_of, state, today)
+    return weeks, referrals_open, as_of
+
+
+def _check_new_as_of(as_of: date, state: CurrentState, today: date) -> None:
+    """The date of a new waiting-time report: not before the current one, nor a year old (ValueError)."""
     if state.wait_as_of is not None and as_of < state.wait_as_of:
         raise ValueError(
             _("wait_as_of %(new)s is earlier than the current report's date, %(current)s")
             % {"new": as_of.isoformat(), "current": state.wait_as_of.isoformat()}
         )
-    return weeks, referrals_open, as_of
+    if as_of < today - MAX_AS_OF_AGE:
+        # A typed year (0001, 2006 for 2026) was saved as the wait's date, and the listing said
+        # "as of 1 Jan 0001, 739956 days ago". A wait given now is not a year old.
+        raise ValueError(_("wait_as_of %(date)s is more than a year ago: give the date the wait was given")
+                         % {"date": as_of.isoformat()})
 
 
 def _check_row(row: dict, state: CurrentState, today: date, then: CurrentState | None = None) -> Change:

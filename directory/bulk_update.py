@@ -152,9 +152,9 @@ def _parse_weeks(value: str) -> int | None:
     try:
         weeks = int(value)
     except ValueError:
-        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not “%s”") % value) from None
+        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not “%s”") % _shown(value)) from None
     if not 0 <= weeks <= MAX_WAIT_WEEKS:
-        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not “%s”") % value)
+        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not “%s”") % _shown(value))
     return weeks
 
 
@@ -165,11 +165,20 @@ def _parse_open(value: str) -> bool | None:
         return True
     if value.lower() in _NO:
         return False
-    raise ValueError(_("referrals_open must be yes or no, not “%s”") % value)
+    raise ValueError(_("referrals_open must be yes or no, not “%s”") % _shown(value))
 
 
 # How Excel on a UK computer writes a date back when it saves the file: 31/01/2025 (day first).
 _UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+# A cell quoted back in a message is cut to this many characters: a 5,000-character cell (a
+# paragraph pasted into the wrong column) filled the error summary with it, and a phone screen.
+SHOWN_MAX = 50
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= SHOWN_MAX else value[:SHOWN_MAX].rstrip() + "…"
 
 
 def _parse_date(value: str) -> date:
@@ -186,7 +195,7 @@ def _parse_as_of(value: str, today: date) -> date | None:
     try:
         as_of = _parse_date(value)
     except ValueError:
-        raise ValueError(_("wait_as_of must be a date like 2025-01-31 or 31/01/2025, not “%s”") % value) from None
+        raise ValueError(_("wait_as_of must be a date like 2025-01-31 or 31/01/2025, not “%s”") % _shown(value)) from None
     if as_of > today:
         raise ValueError(_("wait_as_of %s is in the future") % value)
     return as_of
@@ -280,7 +289,7 @@ def _check_row(row: dict, state: CurrentState, today: date, then: CurrentState |
     if status not in STATUSES:
         problems.append(
             _("status must be one of %(choices)s, not “%(value)s”")
-            % {"choices": ", ".join(STATUSES), "value": row.get("status", "")}
+            % {"choices": ", ".join(STATUSES), "value": _shown(row.get("status", ""))}
         )
     elif then is not None and status == then.status:
         status = state.status  # as downloaded: a status approved since is kept
@@ -354,7 +363,7 @@ def downloaded_at(text: str) -> datetime | None:
         return min((_parse_moment(value) for value in values), default=None)
     except ValueError:
         bad = next(value for value in sorted(values) if not _is_moment(value))
-        raise ValueError(DOWNLOADED_AT_UNREADABLE % bad) from None
+        raise ValueError(DOWNLOADED_AT_UNREADABLE % _shown(bad)) from None
 
 
 def states_when_downloaded(text: str) -> dict[uuid.UUID, CurrentState] | None:
@@ -415,7 +424,7 @@ def _check_known_row(row: dict, states: dict, seen: dict, number: int, today: da
     try:
         public_id = uuid.UUID(raw_id)
     except ValueError:
-        raise ValueError(_("service_id “%s” is not a service id") % raw_id) from None
+        raise ValueError(_("service_id “%s” is not a service id") % _shown(raw_id)) from None
     state = states.get(public_id)
     if state is None:
         raise ValueError(_("no service has the id %s") % raw_id)

@@ -750,3 +750,23 @@ def test_the_long_wait_flag_is_in_welsh_on_the_welsh_page(moderator_client, serv
     assert "Mae 1 amser aros newydd dros 104 wythnos. Gwiriwch ef cyn cadarnhau" in page
     assert "Waiting service: 200 wythnos, tua 3 o flynyddoedd, 10 mis" in page
     assert "Gwiriwch: tua 3 o flynyddoedd, 10 mis" in page
+
+
+@pytest.mark.parametrize("cell", ["status", "wait_weeks", "referrals_open", "wait_as_of", "service_id"])
+def test_a_very_long_cell_is_quoted_back_cut_short(services, cell):
+    # A paragraph pasted into the wrong column filled the error summary with all of it.
+    waiting = services["waiting"]
+    states = {s.public_id: s for s in bulk_update.current_states()}
+    row = {"service_id": str(waiting.public_id), "status": "active", "wait_weeks": "3", "referrals_open": "yes"}
+    row[cell] = "ŵ" * 5000
+    text = ",".join(bulk_update.COLUMNS) + "\n" + ",".join(row.get(c, "") for c in bulk_update.COLUMNS) + "\n"
+    result = bulk_update.check_upload(text, states, today=date.today())
+    assert len(result.errors) == 1
+    assert "ŵ" * 50 + "…”" in result.errors[0] and "ŵ" * 51 not in result.errors[0]
+
+
+def test_a_very_long_downloaded_at_is_quoted_back_cut_short():
+    text = ",".join(bulk_update.COLUMNS) + "\n" + ",".join(["x"] * 7 + ["9" * 5000]) + "\n"
+    with pytest.raises(ValueError) as error:
+        bulk_update.downloaded_at(text)
+    assert "9" * 50 + "…”" in str(error.value) and "9" * 51 not in str(error.value)

@@ -30,7 +30,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core import signing
 from django.db import connection, transaction
@@ -152,9 +152,9 @@ def _parse_weeks(value: str) -> int | None:
     try:
         weeks = int(value)
     except ValueError:
-        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not “%s”") % value) from None
+        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not “%s”") % _shown(value)) from None
     if not 0 <= weeks <= MAX_WAIT_WEEKS:
-        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not “%s”") % value)
+        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not “%s”") % _shown(value))
     return weeks
 
 
@@ -165,11 +165,20 @@ def _parse_open(value: str) -> bool | None:
         return True
     if value.lower() in _NO:
         return False
-    raise ValueError(_("referrals_open must be yes or no, not “%s”") % value)
+    raise ValueError(_("referrals_open must be yes or no, not “%s”") % _shown(value))
 
 
 # How Excel on a UK computer writes a date back when it saves the file: 31/01/2025 (day first).
 _UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+# A cell quoted back in a message is cut to this many characters: a 5,000-character cell (a
+# paragraph pasted into the wrong column) filled the error summary with it, and a phone screen.
+SHOWN_MAX = 50
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= SHOWN_MAX else value[:SHOWN_MAX].rstrip() + "…"
 
 
 def _parse_date(value: str) -> date:
@@ -186,7 +195,7 @@ def _parse_as_of(value: str, today: date) -> date | None:
     try:
         as_of = _parse_date(value)
     except ValueError:
-        raise ValueError(_("wait_as_of must be a date like 2025-01-31 or 31/01/2025, not “%s”") % value) from None
+        raise ValueError(_("wait_as_of must be a date like 2025-01-31 or 31/01/2025, not “%s”") % _shown(value)) from None
     if as_of > today:
         raise ValueError(_("wait_as_of %s is in the future") % value)
     return as_of
@@ -200,6 +209,10 @@ STATUS_CHANGED_SINCE = gettext_lazy(
 WAIT_CHANGED_SINCE = gettext_lazy(
     "the wait was changed on the site after this file was downloaded: download the file again and change this row in it"
 )
+
+
+# The oldest date a new waiting-time report may carry (a downloaded row's own date is never checked).
+MAX_AS_OF_AGE = timedelta(days=365)
 
 
 def _wait_of(state: CurrentState) -> tuple[int | None, bool | None, date | None]:
@@ -251,12 +264,22 @@ def _wait_change(
         if same_wait:
             return None
         as_of = today  # a changed wait with its old date left in place is news as of today
+    _check_new_as_of(as_of, state, today)
+    return weeks, referrals_open, as_of
+
+
+def _check_new_as_of(as_of: date, state: CurrentState, today: date) -> None:
+    """The date of a new waiting-time report: not before the current one, nor a year old (ValueError)."""
     if state.wait_as_of is not None and as_of < state.wait_as_of:
         raise ValueError(
             _("wait_as_of %(new)s is earlier than the current report's date, %(current)s")
             % {"new": as_of.isoformat(), "current": state.wait_as_of.isoformat()}
         )
-    return weeks, referrals_open, as_of
+    if as_of < today - MAX_AS_OF_AGE:
+        # A typed year (0001, 2006 for 2026) was saved as the wait's date, and the listing said
+        # "as of 1 Jan 0001, 739956 days ago". A wait given now is not a year old.
+        raise ValueError(_("wait_as_of %(date)s is more than a year ago: give the date the wait was given")
+                         % {"date": as_of.isoformat()})
 
 
 def _check_row(row: dict, state: CurrentState, today: date, then: CurrentState | None = None) -> Change:
@@ -266,7 +289,7 @@ def _check_row(row: dict, state: CurrentState, today: date, then: CurrentState |
     if status not in STATUSES:
         problems.append(
             _("status must be one of %(choices)s, not “%(value)s”")
-            % {"choices": ", ".join(STATUSES), "value": row.get("status", "")}
+            % {"choices": ", ".join(STATUSES), "value": _shown(row.get("status", ""))}
         )
     elif then is not None and status == then.status:
         status = state.status  # as downloaded: a status approved since is kept
@@ -340,7 +363,7 @@ def downloaded_at(text: str) -> datetime | None:
         return min((_parse_moment(value) for value in values), default=None)
     except ValueError:
         bad = next(value for value in sorted(values) if not _is_moment(value))
-        raise ValueError(DOWNLOADED_AT_UNREADABLE % bad) from None
+        raise ValueError(DOWNLOADED_AT_UNREADABLE % _shown(bad)) from None
 
 
 def states_when_downloaded(text: str) -> dict[uuid.UUID, CurrentState] | None:
@@ -401,7 +424,7 @@ def _check_known_row(row: dict, states: dict, seen: dict, number: int, today: da
     try:
         public_id = uuid.UUID(raw_id)
     except ValueError:
-        raise ValueError(_("service_id “%s” is not a service id") % raw_id) from None
+        raise ValueError(_("service_id “%s” is not a service id") % _shown(raw_id)) from None
     state = states.get(public_id)
     if state is None:
         raise ValueError(_("no service has the id %s") % raw_id)

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from directory import pagination
 from directory.accounts.decorators import (
@@ -166,6 +166,33 @@ def _wait_initial(wait) -> dict:
     return {"weeks": wait.weeks if wait else None, "referrals_open": "yes" if not wait or wait.referrals_open else "no"}
 
 
+def _wait_saved_message(service: Service, *, weeks: int, referrals_open: bool) -> str:
+    """What saving the wait did and what the public now sees. Closing or reopening the list to referrals
+    is done with this same form, and "updated" alone left a provider who had just closed it unsure the
+    public listing said so; a status of paused or closed still stops referrals whatever the wait says."""
+    saved = _("Wait for %(name)s updated as of today.") % {"name": service.name}
+    if not service.is_published:
+        then = _("The public will see it once a moderator approves the listing.")
+    elif service.status != Service.Status.ACTIVE:
+        then = _(
+            "Its listing still says it is not taking referrals, as its status is “%(status)s”: to change that, "
+            "edit the listing."
+        ) % {"status": service.get_status_display()}
+    elif not referrals_open:
+        then = _(
+            "Its listing now says its waiting list is closed, so no one can refer to it until you update the wait "
+            "with referrals open."
+        )
+    elif weeks == 0:
+        then = _("Its listing now says it is taking referrals, with no wait.")
+    else:
+        then = ngettext(
+            "Its listing now says it is taking referrals, with a wait of %(weeks)s week.",
+            "Its listing now says it is taking referrals, with a wait of %(weeks)s weeks.", weeks,
+        ) % {"weeks": weeks}
+    return f"{saved} {then}"
+
+
 @login_required
 def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
@@ -178,7 +205,8 @@ def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             service=service, weeks=form.cleaned_data["weeks"],
             referrals_open=form.cleaned_data["referrals_open"], by=request.user,
         )
-        messages.success(request, _("Wait for %(name)s updated as of today.") % {"name": service.name})
+        messages.success(request, _wait_saved_message(service, weeks=form.cleaned_data["weeks"],
+                                                      referrals_open=form.cleaned_data["referrals_open"]))
         return redirect(return_to.list_url(request))
     return render(request, "listings/wait_form.html", {
         "service": service, "form": form, "current_wait": current_wait, **return_to.context(request)})

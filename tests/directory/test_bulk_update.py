@@ -209,6 +209,35 @@ def test_each_kind_of_bad_row_is_reported_with_its_number(services, edit, messag
     assert message in result.errors[0]
 
 
+@pytest.mark.parametrize("as_of", ["0001-01-01", "2006-06-30", "29/06/2024"])
+def test_a_new_wait_dated_more_than_a_year_ago_is_refused_as_a_typed_year(services, as_of):
+    # "0001" or "2006" for "2026" was saved, and the listing said "as of 1 Jan 0001, 739956 days ago".
+    never = services["never"]
+    states = {s.public_id: s for s in bulk_update.current_states()}
+    text = ",".join(bulk_update.COLUMNS) + "\n" + f"{never.public_id},,,active,3,yes,{as_of}\n"
+    result = bulk_update.check_upload(text, states, today=TODAY)
+    assert result.changes == []
+    assert len(result.errors) == 1 and "is more than a year ago: give the date the wait was given" in result.errors[0]
+
+
+def test_a_new_wait_dated_within_the_last_year_is_taken(services):
+    never = services["never"]
+    states = {s.public_id: s for s in bulk_update.current_states()}
+    text = ",".join(bulk_update.COLUMNS) + "\n" + f"{never.public_id},,,active,3,yes,30/06/2024\n"
+    result = bulk_update.check_upload(text, states, today=TODAY)
+    assert result.errors == [] and result.changes[0].wait == (3, True, date(2024, 6, 30))
+
+
+def test_a_row_left_with_its_old_downloaded_date_is_not_refused_for_its_age(services):
+    # A listing whose wait is years old downloads with that date: the row asks for nothing.
+    old = ServiceFactory(name="Old wait")
+    WaitingTimeReportFactory(service=old, weeks=4, as_of=date(2020, 1, 1))
+    states = {s.public_id: s for s in bulk_update.current_states()}
+    text = ",".join(bulk_update.COLUMNS) + "\n" + f"{old.public_id},,,active,4,yes,2020-01-01\n"
+    result = bulk_update.check_upload(text, states, today=TODAY)
+    assert result.errors == [] and result.changes == []
+
+
 def test_a_new_date_with_the_same_wait_is_a_reconfirmation(services):
     waiting = services["waiting"]
     state = next(s for s in bulk_update.current_states() if s.public_id == waiting.public_id)
@@ -721,3 +750,23 @@ def test_the_long_wait_flag_is_in_welsh_on_the_welsh_page(moderator_client, serv
     assert "Mae 1 amser aros newydd dros 104 wythnos. Gwiriwch ef cyn cadarnhau" in page
     assert "Waiting service: 200 wythnos, tua 3 o flynyddoedd, 10 mis" in page
     assert "Gwiriwch: tua 3 o flynyddoedd, 10 mis" in page
+
+
+@pytest.mark.parametrize("cell", ["status", "wait_weeks", "referrals_open", "wait_as_of", "service_id"])
+def test_a_very_long_cell_is_quoted_back_cut_short(services, cell):
+    # A paragraph pasted into the wrong column filled the error summary with all of it.
+    waiting = services["waiting"]
+    states = {s.public_id: s for s in bulk_update.current_states()}
+    row = {"service_id": str(waiting.public_id), "status": "active", "wait_weeks": "3", "referrals_open": "yes"}
+    row[cell] = "ŵ" * 5000
+    text = ",".join(bulk_update.COLUMNS) + "\n" + ",".join(row.get(c, "") for c in bulk_update.COLUMNS) + "\n"
+    result = bulk_update.check_upload(text, states, today=date.today())
+    assert len(result.errors) == 1
+    assert "ŵ" * 50 + "…”" in result.errors[0] and "ŵ" * 51 not in result.errors[0]
+
+
+def test_a_very_long_downloaded_at_is_quoted_back_cut_short():
+    text = ",".join(bulk_update.COLUMNS) + "\n" + ",".join(["x"] * 7 + ["9" * 5000]) + "\n"
+    with pytest.raises(ValueError) as error:
+        bulk_update.downloaded_at(text)
+    assert "9" * 50 + "…”" in str(error.value) and "9" * 51 not in str(error.value)

@@ -72,7 +72,10 @@ def test_updating_the_wait_from_page_two_of_a_filtered_list_goes_back_there_and_
     assert response.status_code == 302 and response["Location"] == LIST
     assert WaitingTimeReport.objects.get(service=needing_a_wait).weeks == 4
     back = client.get(response["Location"]).content.decode()
-    assert _banner(back) == f"Wait for {needing_a_wait.name} updated as of today."
+    assert _banner(back) == (
+        f"Wait for {needing_a_wait.name} updated as of today. Its listing now says it is taking referrals, with a "
+        "wait of 4 weeks."
+    )
     # The same list, less the service that no longer needs a wait.
     assert 'aria-current="page">2<' in back and needing_a_wait.name not in _rows(back)
     assert _rows(back) == [f"Needs {i:03d}" for i in (OVERVIEW_PAGE_SIZE, OVERVIEW_PAGE_SIZE + 2)]

@@ -13,7 +13,13 @@ from directory.listings import selectors, services
 from directory.listings.forms import WEEKS_INVALID, WEEKS_RANGE, WEEKS_REQUIRED
 from directory.models import Service, ServiceChange, WaitingTimeReport
 from tests.directory.listings.conftest import form_data
-from tests.factories import ReopenedProblemReportFactory, ServiceFactory, UserFactory
+from tests.factories import (
+    PausedServiceFactory,
+    ReopenedProblemReportFactory,
+    ServiceFactory,
+    UnpublishedServiceFactory,
+    UserFactory,
+)
 
 
 def test_a_wait_update_adds_to_the_history_and_never_overwrites(client, provider, service):
@@ -380,3 +386,54 @@ def test_the_dashboard_says_who_edits_each_organisation_and_how_to_add_a_colleag
     welsh = client.get("/cy" + reverse("listings:dashboard")).content.decode()
     assert "Pwy all olygu ei gofnodion" in welsh
     assert "I roi mynediad i gydweithiwr, gofynnwch i gymedrolwr eu gwahodd." in welsh
+
+
+def _wait_saved_banner(client, service, weeks: str, referrals_open: str) -> str:
+    response = client.post(
+        reverse("listings:wait_update", args=[service.public_id]), {"weeks": weeks, "referrals_open": referrals_open},
+        follow=True,
+    )
+    return re.sub(r"\s+", " ", re.search(
+        r'govuk-notification-banner__heading">(.*?)</', response.content.decode(), re.S)[1]).strip()
+
+
+def test_closing_and_reopening_referrals_says_what_the_public_listing_now_shows(client, provider, service):
+    # The same form closes and reopens the list: "updated" alone did not say the listing now turns referrals away.
+    client.force_login(provider)
+    assert _wait_saved_banner(client, service, "8", "no") == (
+        "Wait for Own service updated as of today. Its listing now says its waiting list is closed, so no one can "
+        "refer to it until you update the wait with referrals open."
+    )
+    assert _wait_saved_banner(client, service, "8", "yes") == (
+        "Wait for Own service updated as of today. Its listing now says it is taking referrals, with a wait of 8 weeks."
+    )
+    assert _wait_saved_banner(client, service, "1", "yes").endswith("with a wait of 1 week.")
+    assert _wait_saved_banner(client, service, "0", "yes").endswith("Its listing now says it is taking referrals, with no wait.")
+    assert [(w.weeks, w.referrals_open) for w in WaitingTimeReport.objects.filter(service=service)[:4]] == [
+        (0, True), (1, True), (8, True), (8, False)]
+
+
+def test_reopening_referrals_on_a_paused_service_says_its_status_still_stops_them(client, provider, org):
+    paused = PausedServiceFactory(organisation=org, name="Paused one")
+    client.force_login(provider)
+    assert _wait_saved_banner(client, paused, "3", "yes") == (
+        "Wait for Paused one updated as of today. Its listing still says it is not taking referrals, as its status "
+        "is “Referrals paused”: to change that, edit the listing."
+    )
+
+
+def test_a_wait_for_a_listing_not_yet_approved_says_the_public_sees_it_after_approval(client, provider, org):
+    waiting = UnpublishedServiceFactory(organisation=org, name="Brand new")
+    client.force_login(provider)
+    assert _wait_saved_banner(client, waiting, "3", "no") == (
+        "Wait for Brand new updated as of today. The public will see it once a moderator approves the listing."
+    )
+
+
+def test_the_wait_saved_message_is_in_welsh_on_welsh_pages(client, provider, service):
+    client.force_login(provider)
+    response = client.post(
+        "/cy" + reverse("listings:wait_update", args=[service.public_id]), {"weeks": "8", "referrals_open": "no"},
+        follow=True,
+    )
+    assert "Mae ei gofnod bellach yn dweud bod ei restr aros ar gau" in response.content.decode()

@@ -31,6 +31,7 @@ from directory import (
     selectors,
     version,
 )
+from directory.back_to_search import back_to_search_url, mark_varies_by_referer
 from directory.boundaries import la_boundaries, wales_backdrop
 from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
 from directory.maps import build_coverage_map, build_search_map, search_map_groups
@@ -277,7 +278,8 @@ def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         raise Http404(_("No service has that address.")) from exc
     areas = la_boundaries(selectors.covered_local_authority_codes(service))
     locations = selectors.public_locations(service)
-    return render(request, "directory/service_detail.html", {
+    back = back_to_search_url(request)
+    response = render(request, "directory/service_detail.html", {
         "service": service,
         "wait": selectors.current_wait(service),
         "reported_waits": selectors.reported_waits(service),
@@ -286,7 +288,10 @@ def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "map_html": build_coverage_map(service=service, areas=areas, locations=locations, **_map_options()),
         "bases_mapped": bool(locations),  # the key names only what the map draws
         "shortlisted": set(shortlist_ids(request.session)),
+        "back_to_search": back,
     })
+    mark_varies_by_referer(response, back)
+    return response
 
 
 # --- shortlist ------------------------------------------------------------------------------
@@ -437,6 +442,7 @@ def shortlist(request: HttpRequest) -> HttpResponse:
         ids = shortlist_ids(request.session)
     services = selectors.service_list_by_public_ids(public_ids=ids)
     found = [s.public_id for s in services]
+    back = back_to_search_url(request)
     share_url = request.build_absolute_uri(
         reverse("directory:shortlist") + "?ids=" + ",".join(str(pid) for pid in found)
     ) if found else ""
@@ -448,7 +454,9 @@ def shortlist(request: HttpRequest) -> HttpResponse:
         "share_url": share_url,
         "share_email": _share_email(share_url) if share_url else "",
         "shortlisted": set(shortlist_ids(request.session)),
+        "back_to_search": back,
     })
+    mark_varies_by_referer(response, back)
     if not shared:
         # Your own list is read from your session: `Vary: Cookie` already keeps a shared cache from
         # handing it to someone else, and `private` says so to every cache on the way.

@@ -15,6 +15,8 @@ from django.db.models import F, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import URLResolver, get_resolver, translate_url
 from django.urls.resolvers import LocalePrefixPattern
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from modeltranslation.utils import get_language as translation_language
 from modeltranslation.utils import resolution_order
@@ -101,6 +103,16 @@ def translated_text(obj: object, field: str, language: str | None = None) -> Tra
     if own.strip():
         return TranslatedText(own, language, False)
     return TranslatedText(default_text or "", DEFAULT_LANGUAGE, bool((default_text or "").strip()))
+
+
+def text_in_its_language(obj: object, field: str) -> SafeString:
+    """`obj.field` as HTML for a sentence on the page, in a `<span lang="en">` where an English text
+    stands in on a Welsh page (as `lang_attr` marks it in templates), so a screen reader reads the
+    name in English inside a Welsh message, not with Welsh sounds."""
+    translated = translated_text(obj, field)
+    if translated.is_fallback:
+        return format_html('<span lang="{}">{}</span>', translated.lang, translated.text)
+    return conditional_escape(translated.text)
 
 
 def in_language(field: str) -> F | Coalesce:

@@ -13,7 +13,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
+from django.utils.html import conditional_escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -31,6 +33,8 @@ from directory import (
     selectors,
     version,
 )
+from directory.back_to_search import back_to_search_url, mark_varies_by_referer
+from directory.bilingual import text_in_its_language
 from directory.boundaries import la_boundaries, wales_backdrop
 from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
 from directory.maps import build_coverage_map, build_search_map, search_map_groups
@@ -277,7 +281,8 @@ def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         raise Http404(_("No service has that address.")) from exc
     areas = la_boundaries(selectors.covered_local_authority_codes(service))
     locations = selectors.public_locations(service)
-    return render(request, "directory/service_detail.html", {
+    back = back_to_search_url(request)
+    response = render(request, "directory/service_detail.html", {
         "service": service,
         "wait": selectors.current_wait(service),
         "reported_waits": selectors.reported_waits(service),
@@ -286,7 +291,10 @@ def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "map_html": build_coverage_map(service=service, areas=areas, locations=locations, **_map_options()),
         "bases_mapped": bool(locations),  # the key names only what the map draws
         "shortlisted": set(shortlist_ids(request.session)),
+        "back_to_search": back,
     })
+    mark_varies_by_referer(response, back)
+    return response
 
 
 # --- shortlist ------------------------------------------------------------------------------
@@ -314,13 +322,25 @@ def _change_form(request: HttpRequest) -> ShortlistChangeForm | HttpResponse:
     return form
 
 
+# Each language's name: the message marks an English name shown on a Welsh page (`_naming`).
+_NAMES = tuple(f"name_{code}" for code, _name in settings.LANGUAGES)
+
+
+def _naming(message: str, service: Service) -> SafeString:
+    """A message naming a service, in a `<span lang="en">` where its English name stands in on a
+    Welsh page: the banner is announced (role="alert"), and a screen reader read "Gwynedd sibling
+    support" inside the Welsh sentence with Welsh sounds. The message is escaped, then the name
+    (escaped by `text_in_its_language`) put in; messages keep it as HTML (Django's encoder)."""
+    return mark_safe(conditional_escape(message) % {"name": text_in_its_language(service, "name")})
+
+
 @require_POST
 def shortlist_add_view(request: HttpRequest) -> HttpResponse:
     form = _change_form(request)
     if isinstance(form, HttpResponse):
         return form
     public_id = form.cleaned_data["service"]
-    service = Service.objects.published().filter(public_id=public_id).only("name").first()
+    service = Service.objects.published().filter(public_id=public_id).only(*_NAMES).first()
     if service is None:
         raise Http404(_("No service has that address."))
     if not shortlist_add(request.session, public_id):
@@ -328,7 +348,7 @@ def shortlist_add_view(request: HttpRequest) -> HttpResponse:
         # The top of the page, where that is said: back at the card's button nothing showed that
         # the tap had failed (the button still offers to add it).
         return _back_to(request, form.cleaned_data["next"])
-    messages.success(request, _("%(name)s is on your shortlist.") % {"name": service.name})
+    messages.success(request, _naming(_("%(name)s is on your shortlist."), service))
     return _back_to(request, form.cleaned_data["next"], f"shortlist-{public_id}")
 
 
@@ -340,9 +360,9 @@ def shortlist_remove_view(request: HttpRequest) -> HttpResponse:
     public_id = form.cleaned_data["service"]
     before = shortlist_ids(request.session)
     shortlist_remove(request.session, public_id)
-    service = Service.objects.published().filter(public_id=public_id).only("name").first()
+    service = Service.objects.published().filter(public_id=public_id).only(*_NAMES).first()
     if service is not None:
-        messages.success(request, _("%(name)s is no longer on your shortlist.") % {"name": service.name})
+        messages.success(request, _naming(_("%(name)s is no longer on your shortlist."), service))
     anchor = f"shortlist-{public_id}"
     if _is_the_shortlist(form.cleaned_data["next"]) and public_id in before:
         # Its card has gone from the shortlist: come back to the next one's button (or the one
@@ -437,6 +457,7 @@ def shortlist(request: HttpRequest) -> HttpResponse:
         ids = shortlist_ids(request.session)
     services = selectors.service_list_by_public_ids(public_ids=ids)
     found = [s.public_id for s in services]
+    back = back_to_search_url(request)
     share_url = request.build_absolute_uri(
         reverse("directory:shortlist") + "?ids=" + ",".join(str(pid) for pid in found)
     ) if found else ""
@@ -448,7 +469,9 @@ def shortlist(request: HttpRequest) -> HttpResponse:
         "share_url": share_url,
         "share_email": _share_email(share_url) if share_url else "",
         "shortlisted": set(shortlist_ids(request.session)),
+        "back_to_search": back,
     })
+    mark_varies_by_referer(response, back)
     if not shared:
         # Your own list is read from your session: `Vary: Cookie` already keeps a shared cache from
         # handing it to someone else, and `private` says so to every cache on the way.

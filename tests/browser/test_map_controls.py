@@ -20,6 +20,17 @@ UNDER_CONTROLS = """() => {
         .filter(control => overlap(box, control.getBoundingClientRect()))
         .map(control => [marker.getAttribute("title") || marker.outerHTML.slice(0, 80), control.className]));
 }"""
+# Each marker's name (its tooltip, opened by focusing the marker as Tab does) that runs past the map's
+# left or right edge, where the map cuts it off.
+NAMES_CUT_OFF = """() => {
+    const map = document.querySelector(".leaflet-container").getBoundingClientRect(), out = [];
+    for (const marker of document.querySelectorAll(".leaflet-container .leaflet-marker-icon")) {
+        marker.focus();
+        const box = document.getElementById(marker.getAttribute("aria-describedby")).getBoundingClientRect();
+        if (box.left < map.left - 0.5 || box.right > map.right + 0.5) out.push(marker.textContent.trim());
+    }
+    return out;
+}"""
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -34,4 +45,6 @@ def test_no_service_on_the_search_map_is_hidden_under_its_buttons_scale_or_attri
     page.wait_for_selector(".leaflet-marker-icon")
     assert page.locator(".leaflet-marker-icon").count() > 10
     assert page.evaluate(UNDER_CONTROLS) == []
+    # On a phone a long name ran off the map, one line wide ("…and the Vale children's ISVA service").
+    assert page.evaluate(NAMES_CUT_OFF) == []
     context.close()

@@ -44,6 +44,12 @@ def test_the_search_map_without_javascript_is_the_list_of_places_not_an_empty_bo
         # The click returns once the service page has started: its heading is read as it comes.
         expect(page).to_have_url(re.compile(r"/services/[0-9a-f-]{36}/$"))
         expect(page.locator("h1")).to_have_text(name)
+        # "Back to search" goes back to this search, not an empty form, though no script kept it:
+        # the browser named the results page it came from (back_to_search.py).
+        back = page.get_by_role("link", name={"en": "Back to search", "cy": "Yn ôl i'r chwiliad"}[language])
+        back.focus()
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{live_server.url}{prefix}/search/?la={POWYS}&view=map")
     finally:
         page.context.close()
 

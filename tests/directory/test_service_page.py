@@ -99,8 +99,8 @@ def test_the_service_page_links_to_report_a_problem(client):
 @pytest.mark.django_db
 @pytest.mark.parametrize("prefix", ["", "/cy"])
 def test_the_service_page_links_back_to_the_search_form_without_javascript(client, prefix):
-    # last-search.js points the link at the tab's last search; without it, the form in the page's
-    # language (never a dead link).
+    # last-search.js points the link at the tab's last search; without it and with no search to go
+    # back to (test_back_to_search.py), the form in the page's language (never a dead link).
     service = ServiceFactory()
     body = client.get(f"{prefix}/services/{service.public_id}/").content.decode()
     link = re.search(r'<a href="([^"]*)" class="govuk-back-link[^"]*" data-last-search>', body)

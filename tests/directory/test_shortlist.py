@@ -365,3 +365,26 @@ def test_your_own_list_is_marked_private_for_caches_and_a_shared_link_is_not(cli
     assert own.status_code == 200 and service.name in own.content.decode()
     assert "private" in own["Cache-Control"]
     assert "private" not in shared.get("Cache-Control", "")
+
+
+@pytest.mark.django_db
+def test_the_banner_on_a_welsh_page_marks_an_english_name_as_english_and_escapes_it(client):
+    """The banner is announced as an alert; "Gwynedd sibling support" inside the Welsh sentence was read
+    with Welsh sounds. A Welsh name is the page's own language and is left unmarked."""
+    english_only = ServiceFactory(name="Sibling <support> & more", name_cy="")
+    welsh = ServiceFactory(name="Family group", name_cy="Grŵp teulu")
+
+    client.post("/cy/shortlist/add/", {"service": str(english_only.public_id), "next": "/cy/shortlist/"})
+    client.post("/cy/shortlist/add/", {"service": str(welsh.public_id), "next": "/cy/shortlist/"})
+    html = client.get("/cy/shortlist/").content.decode()
+
+    assert '<span lang="en">Sibling &lt;support&gt; &amp; more</span> ar eich rhestr fer.' in html
+    assert "Mae Grŵp teulu ar eich rhestr fer." in html
+
+    client.post("/cy/shortlist/remove/", {"service": str(english_only.public_id), "next": "/cy/shortlist/"})
+    html = client.get("/cy/shortlist/").content.decode()
+    assert re.search(r'<span lang="en">Sibling &lt;support&gt; &amp; more</span>[^<]*mwyach', html)
+
+    client.post("/shortlist/add/", {"service": str(english_only.public_id), "next": "/shortlist/"})
+    html = client.get("/shortlist/").content.decode()
+    assert "Sibling &lt;support&gt; &amp; more is on your shortlist." in html  # English page: its own language

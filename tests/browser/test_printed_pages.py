@@ -10,22 +10,12 @@ import re
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, DESKTOP, new_page
+from tests.browser.printing import A4_PAGE, printed_sheets
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
 
 SITE = "https://directory.example.org"
-# A4 less Chromium's default margins (0.4 in each side), in CSS pixels (96 an inch): what a page is
-# laid out in when printed.
-A4_PAGE = {"width": 718, "height": 1047}
 AFTER = "el => getComputedStyle(el, '::after').content"
-# Chromium's default print margins, as A4_PAGE.
-MARGINS = {side: "0.4in" for side in ("top", "right", "bottom", "left")}
-
-
-def _sheets(page) -> int:
-    """How many sheets of A4 the page prints on (page.pdf prints it as window.print does: the page's
-    beforeprint and afterprint handlers run)."""
-    return len(re.findall(rb"/Type\s*/Page\b", page.pdf(format="A4", margin=MARGINS)))
 
 
 def _today(language: str) -> str:
@@ -209,10 +199,10 @@ def test_printed_results_start_on_the_first_sheet_each_card_whole(browser, live_
         assert page.locator("details .sm-exclusions").count() == 1  # printed open (below), above the cards
         page.emulate_media(media="print")
         assert cards.evaluate_all("cards => cards.every(card => getComputedStyle(card).breakInside === 'avoid')")
-        assert _sheets(page) <= 11  # the first card on sheet 1, the others two to a sheet
+        assert printed_sheets(page) <= 11  # the first card on sheet 1, the others two to a sheet
         # The page as far as its first card: on one sheet, unless the card was pushed to the next.
         cards.first.evaluate("card => { while (card.nextElementSibling) card.nextElementSibling.remove() }")
-        assert _sheets(page) == 1
+        assert printed_sheets(page) == 1
     finally:
         page.context.close()
 
@@ -233,7 +223,7 @@ def test_why_other_services_are_not_shown_prints_open(browser, live_server, lang
         # What a handler after print.js's sees while the page prints.
         page.evaluate("""() => addEventListener('beforeprint', () => {
             window.printedOpen = [...document.querySelectorAll('details')].map(details => details.open) })""")
-        _sheets(page)
+        printed_sheets(page)
         assert page.evaluate("window.printedOpen") == [True] * page.locator("details").count()
         assert details.evaluate("details => details.open") is False  # as it was, after printing
         assert page.locator("details[open]").count() == 0
@@ -274,7 +264,7 @@ def test_a_page_printed_days_after_it_was_loaded_says_the_day_it_was_printed(bro
             has_text=re.compile("^(Printed from servicemap on|Argraffwyd o servicemap ar) "))
         assert line.count() == 1
         assert any(f" {day}" in line.text_content() for day in loaded), line.text_content()
-        _sheets(page)
+        printed_sheets(page)
         assert f" {printed}" in line.text_content(), line.text_content()
     finally:
         page.context.close()

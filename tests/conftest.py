@@ -80,6 +80,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _live_server_helper(request: pytest.FixtureRequest):
+    """Replaces pytest-django's helper of the same name.
+
+    pytest-django gives every live-server test `transactional_db`, which empties the database
+    after each test. A module that uses a `directory_data` fixture of its own instead (tests/browser,
+    tests/gaps/test_browser.py) loads its data once and empties the database when the module ends;
+    any other live-server test is left as usual.
+    """
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    if "directory_data" not in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+    live_server = request.getfixturevalue("live_server")
+    live_server._live_server_modified_settings.enable()
+    yield
+    live_server._live_server_modified_settings.disable()
+
+
+@pytest.fixture(autouse=True)
 def _english_after_each_test():
     # A request to a /cy/ page leaves Welsh active in this thread (as it would for the next
     # request's middleware to change); code a later test calls directly must not inherit it.

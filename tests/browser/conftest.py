@@ -31,25 +31,6 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 
 
-@pytest.fixture(autouse=True)
-def _live_server_helper(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Replaces pytest-django's helper of the same name, for tests in tests/browser/.
-
-    pytest-django gives every live-server test `transactional_db`, which empties the database
-    after each test. A module that uses `directory_data` instead loads the directory once and
-    empties the database when the module ends; any other live-server test is left as usual.
-    """
-    if "live_server" not in request.fixturenames:
-        yield
-        return
-    if "directory_data" not in request.fixturenames:
-        request.getfixturevalue("transactional_db")
-    live_server = request.getfixturevalue("live_server")
-    live_server._live_server_modified_settings.enable()
-    yield
-    live_server._live_server_modified_settings.disable()
-
-
 def _load_postcodes(prefixes: tuple[str, ...]) -> None:
     # The whole postcode file takes ~8 s to load; the journeys need only a few postcodes.
     from directory.models import Postcode, PostcodeDistrict

@@ -10,22 +10,12 @@ import re
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, DESKTOP, new_page
+from tests.browser.printing import A4_PAGE, printed_sheets
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
 
 SITE = "https://directory.example.org"
-# A4 less Chromium's default margins (0.4 in each side), in CSS pixels (96 an inch): what a page is
-# laid out in when printed.
-A4_PAGE = {"width": 718, "height": 1047}
 AFTER = "el => getComputedStyle(el, '::after').content"
-# Chromium's default print margins, as A4_PAGE.
-MARGINS = {side: "0.4in" for side in ("top", "right", "bottom", "left")}
-
-
-def _sheets(page) -> int:
-    """How many sheets of A4 the page prints on (page.pdf prints it as window.print does: the page's
-    beforeprint and afterprint handlers run)."""
-    return len(re.findall(rb"/Type\s*/Page\b", page.pdf(format="A4", margin=MARGINS)))
 
 
 def _today(language: str) -> str:
@@ -70,16 +60,26 @@ def test_a_printed_page_says_where_and_when_it_was_printed(browser, live_server,
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
-def test_the_printed_gaps_map_is_at_least_as_big_as_any_screen_drew_it(browser, live_server, language):
+def test_the_printed_gaps_map_is_at_least_as_big_as_any_screen_drew_it_and_its_key_does_not_say_zoom_in(
+        browser, live_server, language):
     """Leaflet draws the map for its box on screen and not again for paper. The box was two-thirds
     of the paper's width, narrower than on a desktop screen, and the east of Wales was cut off at its
-    edge. On paper it is at least as big as the widest screen's, and still clear of its key."""
+    edge. On paper it is at least as big as the widest screen's, and still clear of its key.
+
+    The key's "zoom in for more" is for a map on screen: a printed map does not zoom."""
     prefix = "/cy" if language == "cy" else ""
     size = "() => { const m = document.querySelector('.sm-gaps-map .folium-map'); return [m.clientWidth, m.clientHeight] }"
+    zoom, kept = (("chwyddwch i mewn", "“Dim” lle mae digon o le ar y map)") if language == "cy"
+                  else ("zoom in for more", "“None” where the map has room)"))
     screen = new_page(browser, DESKTOP)  # the map's box is widest from here up (the page's 960 px)
     try:
         assert screen.goto(f"{live_server.url}{prefix}/gaps/").status == 200
         drawn = screen.evaluate(size)
+        key = screen.locator(".sm-legend")
+        assert zoom in key.inner_text()
+        screen.emulate_media(media="print")
+        printed = key.inner_text()
+        assert zoom not in printed and kept in printed, printed
     finally:
         screen.context.close()
 
@@ -89,8 +89,8 @@ def test_the_printed_gaps_map_is_at_least_as_big_as_any_screen_drew_it(browser, 
         assert page.goto(f"{live_server.url}{prefix}/gaps/").status == 200
         (ARTIFACTS / "print").mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "print" / f"gaps-map-{language}.png"))
-        printed = page.evaluate(size)
-        assert printed[0] >= drawn[0] and printed[1] >= drawn[1], (printed, drawn)
+        printed_size = page.evaluate(size)
+        assert printed_size[0] >= drawn[0] and printed_size[1] >= drawn[1], (printed_size, drawn)
         shown = page.locator(".sm-gaps-map").bounding_box()  # as printed (smaller), on the paper
         key = page.locator(".sm-legend").bounding_box()
         assert shown["x"] + shown["width"] <= min(key["x"], A4_PAGE["width"])
@@ -177,66 +177,41 @@ def test_printed_results_leave_off_the_page_links_and_say_which_results_are_on_p
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
-def test_the_printed_gaps_key_does_not_say_zoom_in(browser, live_server, language):
-    """The key's "zoom in for more" is for a map on screen: a printed map does not zoom."""
-    prefix = "/cy" if language == "cy" else ""
-    zoom, kept = (("chwyddwch i mewn", "“Dim” lle mae digon o le ar y map)") if language == "cy"
-                  else ("zoom in for more", "“None” where the map has room)"))
-    page = new_page(browser, DESKTOP)
-    try:
-        assert page.goto(f"{live_server.url}{prefix}/gaps/").status == 200
-        key = page.locator(".sm-legend")
-        assert zoom in key.inner_text()
-        page.emulate_media(media="print")
-        printed = key.inner_text()
-        assert zoom not in printed and kept in printed, printed
-    finally:
-        page.context.close()
-
-
-@pytest.mark.parametrize("language", ["en", "cy"])
-def test_printed_results_start_on_the_first_sheet_each_card_whole(browser, live_server, language):
+def test_printed_results_start_on_the_first_sheet_each_card_whole_with_why_other_services_are_not_shown_open(
+        browser, live_server, language):
     """The first card, kept whole on a sheet and too tall for what the page's heading, the search in
     words and the reasons other services are not shown left of sheet 1, went to sheet 2 with its
     group's heading: sheet 1 printed half empty, and each sheet after it held one card (twenty
-    sheets for a page of results in Welsh). The first card starts on sheet 1, and a sheet holds two."""
-    prefix = "/cy" if language == "cy" else ""
-    page = new_page(browser, A4_PAGE)
-    try:
-        assert page.goto(f"{live_server.url}{prefix}/search/?la=W06000015&age=9").status == 200
-        cards = page.locator(".sm-result")
-        assert cards.count() == 20
-        assert page.locator("details .sm-exclusions").count() == 1  # printed open (below), above the cards
-        page.emulate_media(media="print")
-        assert cards.evaluate_all("cards => cards.every(card => getComputedStyle(card).breakInside === 'avoid')")
-        assert _sheets(page) <= 11  # the first card on sheet 1, the others two to a sheet
-        # The page as far as its first card: on one sheet, unless the card was pushed to the next.
-        cards.first.evaluate("card => { while (card.nextElementSibling) card.nextElementSibling.remove() }")
-        assert _sheets(page) == 1
-    finally:
-        page.context.close()
+    sheets for a page of results in Welsh). The first card starts on sheet 1, and a sheet holds two.
 
-
-@pytest.mark.parametrize("language", ["en", "cy"])
-def test_why_other_services_are_not_shown_prints_open(browser, live_server, language):
-    """"Why other services are not shown" folds its reasons away on screen, and printed only its
-    summary. Opened for printing and closed again after it; without script the reasons print too."""
+    "Why other services are not shown" folds its reasons away on screen, and printed only its
+    summary. Opened for printing and closed again after it; without script the reasons print too.
+    One page printed for both: printing costs seconds on a loaded machine."""
     prefix = "/cy" if language == "cy" else ""
     url = f"{live_server.url}{prefix}/search/?la=W06000015&age=9"
     reason = "Mae oedran y plentyn y tu allan" if language == "cy" else "The child's age is outside"
     page = new_page(browser, A4_PAGE)
     try:
         assert page.goto(url).status == 200
+        cards = page.locator(".sm-result")
+        assert cards.count() == 20
+        assert page.locator("details .sm-exclusions").count() == 1  # printed open (below), above the cards
         details = page.locator("details:has(.sm-exclusions)")
         assert details.evaluate("details => details.open") is False
         assert page.get_by_text(reason).is_hidden()
         # What a handler after print.js's sees while the page prints.
         page.evaluate("""() => addEventListener('beforeprint', () => {
             window.printedOpen = [...document.querySelectorAll('details')].map(details => details.open) })""")
-        _sheets(page)
+        sheets = printed_sheets(page)
         assert page.evaluate("window.printedOpen") == [True] * page.locator("details").count()
         assert details.evaluate("details => details.open") is False  # as it was, after printing
         assert page.locator("details[open]").count() == 0
+        assert sheets <= 11  # the first card on sheet 1, the others two to a sheet
+        page.emulate_media(media="print")
+        assert cards.evaluate_all("cards => cards.every(card => getComputedStyle(card).breakInside === 'avoid')")
+        # The page as far as its first card: on one sheet, unless the card was pushed to the next.
+        cards.first.evaluate("card => { while (card.nextElementSibling) card.nextElementSibling.remove() }")
+        assert printed_sheets(page) == 1
     finally:
         page.context.close()
 
@@ -274,7 +249,7 @@ def test_a_page_printed_days_after_it_was_loaded_says_the_day_it_was_printed(bro
             has_text=re.compile("^(Printed from servicemap on|Argraffwyd o servicemap ar) "))
         assert line.count() == 1
         assert any(f" {day}" in line.text_content() for day in loaded), line.text_content()
-        _sheets(page)
+        printed_sheets(page)
         assert f" {printed}" in line.text_content(), line.text_content()
     finally:
         page.context.close()

@@ -8,49 +8,70 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from directory.reference_data import load_areas
 from directory.sample_directory import NO_INTRA_FAMILIAL, load_sample_directory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM calls
+# ("cannot call this from an async context") although nothing here is async.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("directory_data")]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
 AXE = Path(settings.BASE_DIR) / "tests" / "browser" / "vendor" / "axe.min.js"
 
 
-@pytest.fixture
-def areas(transactional_db):
-    load_areas()
+@pytest.fixture(scope="module")
+def directory_data(django_db_setup, django_db_blocker):
+    """The real areas, the fictional sample directory, a snapshot for the trends tables and counted
+    searches for the unmet tables: loaded and committed once for the module (the sample takes seconds
+    to load, and a flush after each test as long), the database emptied when the module ends. No test
+    here writes to it; the live server reads it (tests/conftest.py, `_live_server_helper`)."""
+    from gaps.services import record_unmet_search, snapshot_take
+
+    with django_db_blocker.unblock():
+        load_areas()
+        load_sample_directory()
+        snapshot_take(taken_on=date(2026, 1, 1))
+        for code, n in (("W06000015", 7), ("W06000022", 3), ("W06000001", 12)):
+            for _ in range(n):
+                record_unmet_search(month=date(2025, 2, 1), lad_code=code, abuse_forms=["cse"], age=9,
+                                    excluded_by="none", reason="no_service")
+        yield
+        call_command("flush", interactive=False, verbosity=0)
 
 
-@pytest.fixture
-def sample(areas):
-    load_sample_directory()
-
-
-# Data fixtures come before `browser_page` in each test's arguments: Playwright's sync API runs an
-# event loop, and Django refuses database calls made while it runs.
-@pytest.fixture
-def browser_page():
+@pytest.fixture(scope="module")
+def browser():
     from playwright import sync_api
 
     # A missing browser fails the test (make browser-deps installs it); it is never skipped.
     assert Path("/usr/bin/chromium").exists(), "Debian's chromium is not installed (make browser-deps)"
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        # bypass_csp only so axe-core can be injected; the CSP itself is tested in tests/servicemap.
-        page = browser.new_context(viewport={"width": 1280, "height": 1000}, bypass_csp=True).new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
-        page.errors = errors
-        yield page
-        browser.close()
+        launched = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
-def test_switching_the_map_to_intra_familial_hatches_the_areas_with_none(live_server, sample, browser_page, tmp_path):
+@pytest.fixture
+def browser_page(browser):
+    """A page in a fresh context of the module's browser, recording console errors and failed requests."""
+    # bypass_csp only so axe-core can be injected; the CSP itself is tested in tests/servicemap.
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, bypass_csp=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+    page.errors = errors
+    yield page
+    context.close()
+
+
+def test_switching_the_map_to_intra_familial_hatches_the_areas_with_none(live_server, browser_page, tmp_path):
     page = browser_page
     page.goto(f"{live_server.url}/gaps/")
     page.get_by_label("Question").select_option("intra_familial")
@@ -92,7 +113,7 @@ def test_switching_the_map_to_intra_familial_hatches_the_areas_with_none(live_se
         assert serious == []
 
 
-def test_the_maps_none_labels_are_neither_tab_stops_nor_read_out_without_their_area(live_server, sample, browser_page):
+def test_the_maps_none_labels_are_neither_tab_stops_nor_read_out_without_their_area(live_server, browser_page):
     # Leaflet gives every marker tabindex 0 and role "button" unless told otherwise: the keyboard
     # stopped on three buttons named "None" that did nothing, and a screen reader read "None" with
     # no area (the warning above the map and the table name the areas with none).
@@ -111,7 +132,7 @@ def test_the_maps_none_labels_are_neither_tab_stops_nor_read_out_without_their_a
     assert "None" not in page.locator(".sm-gaps-map").aria_snapshot()
 
 
-def test_the_map_page_works_on_a_phone_with_a_keyboard(live_server, areas, browser_page):
+def test_the_map_page_works_on_a_phone_with_a_keyboard(live_server, browser_page):
     page = browser_page
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(f"{live_server.url}/gaps/")
@@ -121,7 +142,7 @@ def test_the_map_page_works_on_a_phone_with_a_keyboard(live_server, areas, brows
     assert page.evaluate("document.activeElement.id") == "id_age"
 
 
-def test_on_a_phone_the_tables_area_names_stay_in_view_as_its_figures_scroll(live_server, areas, browser_page):
+def test_on_a_phone_the_tables_area_names_stay_in_view_as_its_figures_scroll(live_server, browser_page):
     page = browser_page
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(f"{live_server.url}/gaps/")
@@ -151,7 +172,7 @@ _INSIDE_POINTS = """() => [...document.querySelectorAll('.leaflet-overlay-pane p
 
 
 @pytest.mark.parametrize("path", ["/cy/gaps/?view=health_board", "/gaps/?view=safeguarding_region"])
-def test_on_a_phone_an_areas_tooltip_stays_inside_the_map(live_server, sample, browser_page, path):
+def test_on_a_phone_an_areas_tooltip_stays_inside_the_map(live_server, browser_page, path):
     # Leaflet centres a tooltip beside the pointer and the map's frame hides what passes its edge:
     # tapping an area on a phone showed the figures' labels with the figures cut off at the right,
     # or (in the north) the area's name above the top.
@@ -182,7 +203,7 @@ def test_on_a_phone_an_areas_tooltip_stays_inside_the_map(live_server, sample, b
     assert outside == []
 
 
-def test_a_printed_gaps_page_keeps_its_keys_colours_its_whole_table_and_one_wales_row(live_server, areas, browser_page):
+def test_a_printed_gaps_page_keeps_its_keys_colours_its_whole_table_and_one_wales_row(live_server, browser_page):
     page = browser_page
     page.set_viewport_size({"width": 718, "height": 1000})  # A4 less the browser's usual 1 cm margins
     page.goto(f"{live_server.url}/cy/gaps/?view=safeguarding_region")  # Welsh headings: the widest table
@@ -205,7 +226,7 @@ def test_a_printed_gaps_page_keeps_its_keys_colours_its_whole_table_and_one_wale
     assert not page.locator(".sm-subnav").is_visible()
 
 
-def test_a_printed_area_page_leaves_off_its_back_link(live_server, sample, browser_page):
+def test_a_printed_area_page_leaves_off_its_back_link(live_server, browser_page):
     # On paper the link was a chevron, "Back to the map" and its address printed above it.
     page = browser_page
     page.set_viewport_size({"width": 718, "height": 1000})
@@ -234,23 +255,11 @@ _SPLIT_HEADING_WORDS = """() => [...document.querySelectorAll('.sm-table-wrap th
 })"""
 
 
-@pytest.fixture
-def snapshot_and_searches(sample):
-    """A snapshot for the trends table, and counted searches for the unmet tables."""
-    from gaps.services import record_unmet_search, snapshot_take
-
-    snapshot_take(taken_on=date(2026, 1, 1))
-    for code, n in (("W06000015", 7), ("W06000022", 3), ("W06000001", 12)):
-        for _ in range(n):
-            record_unmet_search(month=date(2025, 2, 1), lad_code=code, abuse_forms=["cse"], age=9,
-                                excluded_by="none", reason="no_service")
-
-
 @pytest.mark.parametrize("path", ["/gaps/trends/?region=north-wales", "/cy/gaps/trends/?region=north-wales",
                                   "/cy/gaps/?view=safeguarding_region", "/cy/gaps/unmet/",
                                   "/cy/gaps/unmet/?region=mid-west-wales", "/cy/gaps/headlines/"])
 def test_printed_gaps_tables_fit_the_page_without_splitting_a_headings_words(
-    live_server, snapshot_and_searches, browser_page, path
+    live_server, browser_page, path
 ):
     # Headings could break anywhere, so the printed trends table squeezed "Services then" to "Servic /
     # es then" and "Change" to "Chan / ge" beside wide columns.
@@ -270,7 +279,7 @@ def test_printed_gaps_tables_fit_the_page_without_splitting_a_headings_words(
 @pytest.mark.parametrize("path", ["/gaps/trends/?region=north-wales", "/cy/gaps/unmet/",
                                   "/cy/gaps/unmet/?region=W11000025", "/gaps/headlines/?region=gwent"])
 def test_on_a_phone_a_sideways_scrolling_gaps_table_can_be_reached_by_keyboard(
-    live_server, snapshot_and_searches, browser_page, path
+    live_server, browser_page, path
 ):
     # At 375 px the trends and unmet tables scroll sideways but held no link: a keyboard could not
     # reach them to scroll (axe: scrollable-region-focusable, serious).
@@ -285,7 +294,7 @@ def test_on_a_phone_a_sideways_scrolling_gaps_table_can_be_reached_by_keyboard(
 
 
 @pytest.mark.parametrize("view", ["health_board", "safeguarding_region", "local_authority"])
-def test_the_maps_key_lists_the_colours_the_map_shows_for_the_chosen_view(live_server, sample, browser_page, view):
+def test_the_maps_key_lists_the_colours_the_map_shows_for_the_chosen_view(live_server, browser_page, view):
     """The key listed the local authorities' classes whatever the view: each class now says which of
     the view's areas are in it, and a class the map does not use says so."""
     page = browser_page
@@ -316,7 +325,7 @@ def test_the_maps_key_lists_the_colours_the_map_shows_for_the_chosen_view(live_s
                                   "/cy/gaps/headlines/", "/cy/gaps/unmet/", "/cy/gaps/trends/?layer=intra_familial",
                                   "/cy/gaps/trends/?layer=intra_familial&region=north-wales"])
 def test_at_1280px_each_gaps_table_fits_its_column_without_splitting_a_headings_words(
-    live_server, snapshot_and_searches, browser_page, path
+    live_server, browser_page, path
 ):
     # The Welsh map page's table was ~978px wide (1031px with "Dim darpariaeth" in two columns) in its
     # 960px column: its last column, "Rhestrau ar gau", was cut off behind a sideways scrollbar. The
@@ -343,7 +352,7 @@ _NO_PROVISION_ON_ONE_LINE = """() => [...document.querySelectorAll('.sm-table-wr
 
 @pytest.mark.parametrize("width", [1280, 375])
 def test_no_provision_reads_on_one_line_among_the_figures_and_the_tables_still_fit(
-    live_server, snapshot_and_searches, browser_page, width
+    live_server, browser_page, width
 ):
     # In the narrow columns of figures "No provision" broke over two lines ("No / provision", "Dim /
     # darpariaeth"), and on the map and area pages its swatch stood on a line of its own above it.
@@ -368,7 +377,7 @@ def test_no_provision_reads_on_one_line_among_the_figures_and_the_tables_still_f
 
 
 def test_on_a_phone_the_trends_tables_area_names_stay_in_view_but_its_sub_headings_scroll(
-    live_server, snapshot_and_searches, browser_page
+    live_server, browser_page
 ):
     # The second row of headings ("Bryd hynny" under "Gwasanaethau") starts with a sub-heading: the
     # rule keeping each row's first heading in view would have held it over the areas' names.
@@ -385,7 +394,7 @@ def test_on_a_phone_the_trends_tables_area_names_stay_in_view_but_its_sub_headin
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
-def test_on_a_phone_the_welsh_tables_area_names_stay_in_view_as_its_figures_scroll(live_server, sample, browser_page):
+def test_on_a_phone_the_welsh_tables_area_names_stay_in_view_as_its_figures_scroll(live_server, browser_page):
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/cy/gaps/?layer=parent_carer")
@@ -427,7 +436,7 @@ _TOOLTIP_CLEAR = """() => {
     ("/gaps/", 1280, 1000), ("/cy/gaps/?view=health_board", 1280, 1000), ("/gaps/?layer=intra_familial", 390, 844),
 ])
 def test_an_areas_tooltip_near_the_maps_foot_keeps_clear_of_the_scale_bar_and_attribution(
-    live_server, sample, browser_page, path, width, height
+    live_server, browser_page, path, width, height
 ):
     # Over the Vale of Glamorgan, at the map's foot, the tooltip was moved up inside the map but its
     # last row ("Closed lists") was under the scale bar, which Leaflet draws over every pane.

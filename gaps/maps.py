@@ -454,6 +454,19 @@ class MapLabels(MacroElement):
                     text(name.marker).style.visibility = best.spots[name.index] < 0 ? "hidden" : "";
                 });
                 nones.forEach(function (marker, i) { text(marker).style.visibility = best.visible[i] ? "" : "hidden"; });
+                // Checked where they now are: zoomed in far, a name's box moved with its point was seen to
+                // land a few px off the one measured, onto a "None". Then a local authority's name gives
+                // way, as everywhere; a "None" gives way to a region's.
+                names.forEach(function (name) {
+                    var element = text(name.marker);
+                    nones.forEach(function (marker, i) {
+                        if (!best.visible[i] || element.style.visibility === "hidden" ||
+                            clear(element.getBoundingClientRect(), [text(marker).getBoundingClientRect()])) { return; }
+                        if (name.yields) { element.style.visibility = "hidden"; return; }
+                        best.visible[i] = false;
+                        text(marker).style.visibility = "hidden";
+                    });
+                });
                 map.getContainer().smLabelsAt = view();
             }
             map.whenReady(place);

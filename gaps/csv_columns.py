@@ -25,7 +25,8 @@ _AREA = {
 # The wait columns after a table's count of covering services (worded for its layer, or for all support).
 _WAITS = {
     "median_wait_weeks": gettext_lazy(
-        "The median of those services' latest reported waits, in weeks; empty where none has reported one."
+        "The median of those services' latest reported waits, in weeks, those whose list is closed included; empty "
+        "where none has reported one."
     ),
     "longest_wait_weeks": gettext_lazy("The longest of those waits, in weeks; empty where none has reported one."),
     "closed_lists": gettext_lazy("How many of those services have closed their waiting lists."),

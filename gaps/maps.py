@@ -250,6 +250,7 @@ def build_gaps_map(
     tiles_attribution: str = "",
     label_no_provision: bool = True,
     label_points: Mapping[str, tuple[float, float]] | None = None,
+    more_points: Mapping[str, Sequence[tuple[float, float]]] | None = None,
     unit: str = "",
     shapes_url: str = "",
     region_outlines: AreaShapes | None = None,
@@ -299,9 +300,14 @@ def build_gaps_map(
     names = []
     if regions and region_outlines is not None:
         names = _draw_regions(m, regions, region_outlines, la_points, from_file=bool(shapes_url))
+    elif not regions and len(by_code) <= MAX_NAMED_AREAS:
+        # The local authority view names its areas, so a printed or pictured map can be read without the
+        # tooltips. A regional view names its regions instead: both would crowd out each other.
+        names = _area_names(results, boundaries, la_points, more_points or {})
     if (label_no_provision and nones) or names:
         MapLabels(nones if label_no_provision else [], names).add_to(m)
-    ShapesHidden(["overlayPane", REGIONS_PANE] if names else ["overlayPane"]).add_to(m)  # after the regions' pane
+    drawn = bool(regions and names)  # the regions' pane exists only where their edges are drawn
+    ShapesHidden(["overlayPane", REGIONS_PANE] if drawn else ["overlayPane"]).add_to(m)  # after the regions' pane
     # Fitted at once: an animated fit would start on the next frame, after the page may have loaded,
     # and the labels be placed for the view it was about to leave until it ended (map_motion).
     map_motion.fit_at_once(m, [[51.35, -5.35], [53.45, -2.65]])
@@ -365,7 +371,7 @@ class MapLabels(MacroElement):
             });
             names.forEach(function (name, i) {
                 name.index = i;
-                name.marker = label(name.points[0], "sm-region-label", name.shapes[0], [0, 0], [0, 0]);
+                name.marker = label(name.points[0], name.cls, name.shapes[0], [0, 0], [0, 0]);
             });
             function text(marker) { return marker.getElement().firstChild; }
             // Clear of every box taken, by 2 px: two labels that touch read as one.
@@ -395,9 +401,10 @@ class MapLabels(MacroElement):
             }
             // Where a name goes (the index of its place, or -1): the first of its places clear of the
             // names placed and of every "None" shown; failing that, the first clear of the names that
-            // covers the fewest "None"s, which give way to it.
+            // covers the fewest "None"s, which give way to it. A local authority's name (`yields`) never
+            // covers a "None": it is the table's name, where the "None" is what the map alone says.
             function spot(name, named, shown) {
-                var best = -1, fewest = Infinity;
+                var best = -1, fewest = name.yields ? 1 : Infinity;
                 for (var i = 0; i < name.places.length && fewest > 0; i++) {
                     var box = name.places[i].box;
                     if (!clear(box, named)) { continue; }
@@ -447,6 +454,19 @@ class MapLabels(MacroElement):
                     text(name.marker).style.visibility = best.spots[name.index] < 0 ? "hidden" : "";
                 });
                 nones.forEach(function (marker, i) { text(marker).style.visibility = best.visible[i] ? "" : "hidden"; });
+                // Checked where they now are: zoomed in far, a name's box moved with its point was seen to
+                // land a few px off the one measured, onto a "None". Then a local authority's name gives
+                // way, as everywhere; a "None" gives way to a region's.
+                names.forEach(function (name) {
+                    var element = text(name.marker);
+                    nones.forEach(function (marker, i) {
+                        if (!best.visible[i] || element.style.visibility === "hidden" ||
+                            clear(element.getBoundingClientRect(), [text(marker).getBoundingClientRect()])) { return; }
+                        if (name.yields) { element.style.visibility = "hidden"; return; }
+                        best.visible[i] = false;
+                        text(marker).style.visibility = "hidden";
+                    });
+                });
                 map.getContainer().smLabelsAt = view();
             }
             map.whenReady(place);
@@ -500,7 +520,35 @@ def _draw_regions(
         inside = [points[code], *(point for la, point in la_points.items() if la in members[code]), *deeper[code]]
         row = rows[code]
         names.append({"shapes": name_shapes(map_name(area_display_name(row.name, row.name_cy))),
-                      "points": list(dict.fromkeys(inside))})
+                      "points": list(dict.fromkeys(inside)), "cls": "sm-region-label", "yields": False})
+    return names
+
+
+# The most areas the map names: Wales's 22 local authorities. A map of more (the bench's ~360 of Great
+# Britain, England's ~300) would open with nearly every name hidden by its neighbours' at the zoom that
+# shows them all, and carry every name's places in the page for that; its table names them, and its
+# tooltips do on the screen.
+MAX_NAMED_AREAS = 30
+
+
+def _area_names(
+    results: Sequence[AreaResult], boundaries: Mapping, la_points: Mapping[str, tuple[float, float]],
+    more_points: Mapping[str, Sequence[tuple[float, float]]],
+) -> list[dict]:
+    """Each local authority's name, in the page's language, for `MapLabels`: the places it may take are
+    its label point, then the other points well inside it (`inner_points`); the smaller areas first (they
+    have the fewest places). A name gives way to a "None" (`yields`), and one with no room is hidden at
+    that zoom: zoomed in, the valleys' names have room."""
+    by_code = {r.code: r for r in results}
+    sizes = {f["properties"]["lad_code"]: shape(f["geometry"]).area for f in boundaries["features"]}
+    names = []
+    for code in sorted((c for c in la_points if c in by_code), key=lambda c: sizes.get(c, 0)):
+        row = by_code[code]
+        points = [la_points[code], *more_points.get(code, ())]
+        names.append({"shapes": name_shapes(area_display_name(row.name, row.name_cy)),
+                      # To 4 places (~10 m): the page carries 22 × 9 of them.
+                      "points": list(dict.fromkeys((round(lat, 4), round(lng, 4)) for lat, lng in points)),
+                      "cls": "sm-area-label", "yields": True})
     return names
 
 

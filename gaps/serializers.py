@@ -73,7 +73,11 @@ class AreaResultSerializer(serializers.Serializer):
                   "Wales's, so 1 is the Wales level and below 1 is worse.",
     )
     no_provision = serializers.BooleanField()
-    median_wait_weeks = serializers.FloatField(source="median_wait", allow_null=True)
+    median_wait_weeks = serializers.FloatField(
+        source="median_wait", allow_null=True,
+        help_text="The median of the covering services' latest reported waits, in weeks, those whose list is "
+                  "closed included (`closed_lists` counts them); null where none has reported one.",
+    )
     longest_wait_weeks = serializers.IntegerField(source="longest_wait", allow_null=True)
     closed_lists = serializers.IntegerField()
     all_lists_closed = serializers.BooleanField()

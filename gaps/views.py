@@ -133,6 +133,7 @@ def index(request: HttpRequest) -> HttpResponse:
     shapes = boundaries.la_shapes()
     map_html = maps.build_gaps_map(
         shapes.collection(), result.areas, regions=region_of, label_points=maps.label_points(shapes),
+        more_points=maps.inner_points(shapes),
         tiles_url=settings.MAP_TILES_URL, tiles_attribution=settings.MAP_TILES_ATTRIBUTION,
         unit=unit, shapes_url=shapes.url(),
         region_outlines=selectors.region_outlines(version=version) if region_of else None,

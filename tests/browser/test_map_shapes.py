@@ -164,7 +164,7 @@ PLACED = f"""() => {{ const map = {MAP};
 # A label's text, its lines (a name may take two) read as words.
 WORDS = "(e => [...e.childNodes].map(n => n.textContent).filter(Boolean).join(' '))"
 # Every label: its class, text, whether it is shown, and its box.
-LABELS = """() => [...document.querySelectorAll('.sm-map-label, .sm-region-label')].map(e => {
+LABELS = """() => [...document.querySelectorAll('.sm-map-label, .sm-region-label, .sm-area-label')].map(e => {
     const r = e.getBoundingClientRect();
     return [e.className, WORDS(e), getComputedStyle(e).visibility !== 'hidden', r.left, r.top, r.right, r.bottom];
 })""".replace("WORDS", WORDS)
@@ -318,4 +318,61 @@ def test_every_regions_name_is_on_the_map_at_its_opening_zoom_and_touches_no_oth
         nones = [label for label in labels if label[0] == "sm-map-label"]
         hatched = page.locator('.leaflet-overlay-pane path[fill="url(#sm-no-provision)"]')
         assert any(label[2] for label in nones) and len(nones) == hatched.count() > 9
+    page.context.close()
+
+
+# Each local authority's name on the map: its words, and its point (latitude, longitude).
+AREA_NAMES = f"""() => {{ const map = {MAP}, points = new Map();
+    map.eachLayer(l => {{ if (l instanceof L.Marker && l.getElement()) points.set(l.getElement().firstChild, l.getLatLng()); }});
+    return [...document.querySelectorAll('.sm-area-label')].map(e => [WORDS(e), getComputedStyle(e).visibility !== 'hidden',
+                                                                   points.get(e).lat, points.get(e).lng]); }}""".replace("WORDS", WORDS)
+
+
+@pytest.mark.parametrize(("path", "viewport", "shown_at_least"), [
+    ("/gaps/", DESKTOP, 20),
+    ("/cy/gaps/", DESKTOP, 20),
+    ("/gaps/?layer=sibling", PHONE, 10),
+    ("/cy/gaps/?layer=sibling", DESKTOP, 16),
+])
+def test_the_local_authority_map_names_its_areas_touching_no_label_and_those_hidden_show_two_levels_in(
+        live_server, directory_data, browser, path, viewport, shown_at_least):
+    """The map by local authority named no area: on paper or in a screenshot, a reader could not tell which
+    shape was which. Each local authority's name is on the map, in the page's language, where it touches
+    no other label; it gives way to a "None" (the hatching and the "None" are the map's own news), and one
+    with no room at the opening zoom is shown zoomed in."""
+    page = browser.new_context(viewport=viewport).new_page()  # the page's own CSP applies
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}{path}")
+    expect(page.locator(".leaflet-overlay-pane path")).to_have_count(22)
+
+    labels = _labels_placed(page)
+    assert _touching(labels) == []
+    names = page.evaluate(AREA_NAMES)
+    table = page.evaluate(TABLE)
+    assert sorted(name[0] for name in names) == sorted(table)  # the table's names, in its language
+    assert len([name for name in names if name[1]]) >= shown_at_least, names
+    # Every "None" shown before the names were placed is shown still: a name never covers one.
+    nones = [label for label in labels if label[0] == "sm-map-label"]
+    page.evaluate("() => document.querySelectorAll('.sm-area-label').forEach(e => e.parentNode.remove())")
+    page.evaluate("() => document.querySelector('.folium-map').smPlaceLabels()")
+    alone = [label for label in page.evaluate(LABELS) if label[0] == "sm-map-label"]
+    assert [label[2] for label in nones] == [label[2] for label in alone]
+
+    page.reload()
+    expect(page.locator(".leaflet-overlay-pane path")).to_have_count(22)
+    _labels_placed(page)
+    opening = page.evaluate(f"() => {MAP}.getZoom()")
+    for name in [name for name in page.evaluate(AREA_NAMES) if not name[1]][:4]:  # each zoom takes a few seconds
+        page.evaluate(f"([lat, lng]) => {MAP}.setView([lat, lng], {opening} + 2)", [name[2], name[3]])
+        page.wait_for_function(f"() => {MAP}.getZoom() === {opening + 2}")
+        labels = _labels_placed(page)
+        assert next(n for n in page.evaluate(AREA_NAMES) if n[0] == name[0])[1], name[0]
+        # Those in the map's frame: zoomed in this far, one far outside it (seen by no one) was once found
+        # touching a "None" by 1 px until placed again.
+        frame = page.evaluate("() => document.querySelector('.folium-map').getBoundingClientRect().toJSON()")
+        seen = [label for label in labels if label[3] < frame["right"] and label[5] > frame["left"]
+                and label[4] < frame["bottom"] and label[6] > frame["top"]]
+        assert _touching(seen) == []
+    assert errors == []
     page.context.close()

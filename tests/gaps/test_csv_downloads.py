@@ -148,3 +148,32 @@ def test_the_apis_docs_say_what_need_counts_and_that_area_names_are_english_in_e
     welsh = client.get("/api/gaps/", {"lang": "cy", "need": "prevalence"}).json()
     blaenau = next(area for area in welsh["areas"] if area["code"] == "W06000019")
     assert (blaenau["name"], blaenau["name_cy"], blaenau["need"]) == ("Blaenau Gwent", "Blaenau Gwent", 1315.5)
+
+
+@pytest.mark.parametrize(("prefix", "says"), [
+    ("", "The median and longest waits include services whose waiting list is closed"),
+    ("/cy", "Mae'r amseroedd aros canolrifol a hiraf yn cynnwys gwasanaethau y mae eu rhestr aros ar gau"),
+])
+def test_a_closed_lists_wait_is_in_the_median_and_the_page_the_csv_and_the_api_say_so(client, wales_areas, prefix,
+                                                                                      says):
+    """gaps-method.md shows waits beside access and leaves no closed list out of them, so Cardiff's median
+    is of its open service's 3 weeks and its paused one's 11 (a closed list), and its closed list is counted
+    apart. The pages, the CSV and the API said what the waits were of without saying that."""
+    from tests.factories import PausedServiceFactory
+
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], wait_weeks=3)
+    PausedServiceFactory(coverage=[wales_areas[CARDIFF]], wait_weeks=11)
+
+    head, table = _head_and_table(client.get(f"{prefix}/gaps/data.csv"))
+    cardiff = next(row for row in table if row["area_code"] == CARDIFF)
+    assert (cardiff["median_wait_weeks"], cardiff["longest_wait_weeks"], cardiff["closed_lists"]) == ("7.0", "11", "1")
+    assert any(says in cell for line in head for cell in line)
+    column = next(line[1] for line in head if line and line[0] == "median_wait_weeks")
+    assert ("those whose list is closed included" if not prefix else "gan gynnwys y rhai y mae eu rhestr ar gau") \
+        in column
+    for page in ("/gaps/", "/gaps/headlines/"):
+        assert says in client.get(f"{prefix}{page}").content.decode().replace("&#x27;", "'"), page
+    answer = client.get("/api/gaps/", HTTP_ACCEPT_LANGUAGE="cy" if prefix else "en").json()
+    assert next(a for a in answer["areas"] if a["code"] == CARDIFF)["median_wait_weeks"] == 7.0
+    if not prefix:
+        assert says in answer["notes"]["method"]

@@ -244,3 +244,51 @@ def test_the_keys_no_provision_entry_says_a_none_label_is_shown_only_where_the_m
         assert "“None” where the map has room: zoom in for more" in maps.map_key(view, [], []).entries[0].label
         with translation.override("cy"):
             assert "“Dim” lle mae digon o le ar y map: chwyddwch i mewn" in maps.map_key(view, [], []).entries[0].label
+
+
+def test_the_local_authority_map_names_each_area_in_the_pages_language_where_the_none_labels_leave_room():
+    """A printed or pictured map has no tooltips: it named no area, so a reader could not tell which shape
+    was which. Each local authority's name is now a label (seen, not read out: the table is the accessible
+    form), placed by the one label routine, which never lets it cover a "None"."""
+    shapes = la_shapes()
+    data = shapes.collection()
+    codes = [f["properties"]["lad_code"] for f in data["features"]]
+    results = [result(code, 0 if i < 2 else 1.0) for i, code in enumerate(codes)]
+    points = maps.label_points(shapes)
+    for language, prefix in (("en", "Area"), ("cy", "Ardal")):
+        with translation.override(language):
+            html = maps.build_gaps_map(data, results, label_points=points, more_points=maps.inner_points(shapes))
+        none, names = _labels(html)
+        assert len(none["points"]) == 2
+        assert len(names) == 22 and {n["cls"] for n in names} == {"sm-area-label"} and all(n["yields"] for n in names)
+        assert sorted(n["shapes"][0] for n in names) == sorted(f"{prefix} {code}" for code in codes)
+        # Each name first tries its area's label point, then more places inside it.
+        by_name = {n["shapes"][0]: n for n in names}
+        for code in codes:
+            first = by_name[f"{prefix} {code}"]["points"]
+            assert first[0] == [round(points[code][0], 4), round(points[code][1], 4)] and len(first) > 1
+    assert 'aria-hidden="true"' in html  # each label's text (the routine's markup)
+
+
+def test_a_regional_view_names_its_regions_not_its_local_authorities():
+    shapes = la_shapes()
+    data = shapes.collection()
+    codes = [f["properties"]["lad_code"] for f in data["features"]]
+    results = [result(code, 1.0) for code in codes]
+    region = AreaResult("R1", "Region One", "Rhanbarth Un", "health_board", 10_000, 0.0001, 1.0, frozenset({1}))
+    html = maps.build_gaps_map(data, results, regions={code: region for code in codes},
+                               label_points=maps.label_points(shapes), more_points=maps.inner_points(shapes))
+    assert "sm-area-label" not in html
+
+
+def test_a_map_of_more_areas_than_wales_names_none_of_them():
+    """England's ~300 local authorities would open with nearly every name hidden by its neighbours'; the
+    table names them. (Their shapes here: Wales's, under more codes than the map names.)"""
+    shapes = la_shapes()
+    data = shapes.collection()
+    features = [{**f, "properties": {"lad_code": f"{f['properties']['lad_code']}-{copy}"}}
+                for copy in range(2) for f in data["features"]]
+    results = [result(f["properties"]["lad_code"], 1.0) for f in features]
+    points = {f"{code}-{copy}": point for code, point in maps.label_points(shapes).items() for copy in range(2)}
+    html = maps.build_gaps_map({"type": "FeatureCollection", "features": features}, results, label_points=points)
+    assert len(results) > maps.MAX_NAMED_AREAS and "sm-area-label" not in html

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     Count,
@@ -414,6 +415,15 @@ def listing_change_readers(*, service: Service, by) -> QuerySet:
     if not service.is_published:
         return organisation_members(service.organisation_id).none()
     return organisation_members(service.organisation_id).exclude(email="").exclude(pk=by.pk)
+
+
+def change_decision_readers(*, change: ServiceChange) -> QuerySet:
+    """Who is emailed a moderator's decision on a change (notifications.change_decided): whoever sent
+    it, or, failing that (gone, or no address), its organisation's editors with an address."""
+    submitter = change.submitted_by if change.submitted_by and change.submitted_by.email else None
+    if submitter is not None:
+        return get_user_model().objects.filter(pk=submitter.pk)
+    return organisation_members(change.service.organisation_id).exclude(email="")
 
 
 def problem_report_get_for_editor(*, user, public_id: uuid.UUID) -> ProblemReport | None:

@@ -511,13 +511,20 @@ def service_history(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
     way_back = return_to.context(request)
     here = reverse("listings:history", args=[service.public_id])
+    # Named as this reader may see them: a provider sees a moderator by role (selectors.person_shown).
+    shown = selectors.person_shown(viewer=request.user, organisation_id=service.organisation_id)
+    waits = list(service.waiting_times.select_related("recorded_by").order_by("-as_of", "-recorded_at", "-id"))
+    for wait in waits:
+        wait.recorded_by_shown = shown(wait.recorded_by)
+    changes = list(selectors.change_list_for_service(service=service))
+    for change in changes:
+        change.submitted_by_shown, change.decided_by_shown = shown(change.submitted_by), shown(change.decided_by, after_by=True)
     return render(
         request, "listings/history.html",
         {
             "service": service,
-            "entries": selectors.service_history(service=service),
-            "waits": service.waiting_times.select_related("recorded_by").order_by("-as_of", "-recorded_at", "-id"),
-            "changes": selectors.change_list_for_service(service=service),
+            "entries": selectors.service_history(service=service, viewer=request.user),
+            "waits": waits, "changes": changes,
             "is_moderator": is_moderator(request.user), **way_back,
             # A change opened from here has its back link come back here, and so on to where this page
             # was opened from (return_to.history_of).

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.utils.translation import ngettext
 
 from directory import mail_language
 from directory.accounts.languages import emails_by_language
-from directory.accounts.roles import moderator_users, organisation_members
+from directory.accounts.roles import moderator_users
 from directory.listings import fields, selectors
 from directory.models import ProblemReport, Service, ServiceChange
 
@@ -86,9 +85,7 @@ def changes_waiting(changes: list[ServiceChange]) -> tuple[str, str]:
 
 def change_decided(change: ServiceChange) -> None:
     """Tell whoever submitted the change (or, failing that, the organisation's editors)."""
-    submitter = change.submitted_by if change.submitted_by and change.submitted_by.email else None
-    readers = (get_user_model().objects.filter(pk=submitter.pk) if submitter
-               else organisation_members(change.service.organisation_id))
+    readers = selectors.change_decision_readers(change=change)
     approved = change.state == ServiceChange.State.APPROVED
 
     def subject() -> str:

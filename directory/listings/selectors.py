@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     Count,
@@ -26,7 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from directory.accounts.models import Membership
 from directory.accounts.roles import editable_organisation_ids, is_moderator, moderator_users, organisation_members
@@ -416,6 +418,15 @@ def listing_change_readers(*, service: Service, by) -> QuerySet:
     return organisation_members(service.organisation_id).exclude(email="").exclude(pk=by.pk)
 
 
+def change_decision_readers(*, change: ServiceChange) -> QuerySet:
+    """Who is emailed a moderator's decision on a change (notifications.change_decided): whoever sent
+    it, or, failing that (gone, or no address), its organisation's editors with an address."""
+    submitter = change.submitted_by if change.submitted_by and change.submitted_by.email else None
+    if submitter is not None:
+        return get_user_model().objects.filter(pk=submitter.pk)
+    return organisation_members(change.service.organisation_id).exclude(email="")
+
+
 def problem_report_get_for_editor(*, user, public_id: uuid.UUID) -> ProblemReport | None:
     return (
         ProblemReport.objects.filter(public_id=public_id, service__in=service_queryset_for_editor(user=user))
@@ -517,6 +528,38 @@ class HistoryEntry:
 
 
 HISTORY_LIMIT = 200
+
+
+def person_shown(*, viewer, organisation_id: int) -> Callable[[Any], str]:
+    """How a listing's history names whoever did something to it, for `viewer`.
+
+    A moderator sees addresses. A provider sees their own organisation's editors' addresses (as they see
+    each other's on the organisation's pages), a moderator by role (as every email names them), and anyone
+    else (a colleague who has left, say) as someone outside the organisation: a moderator is not a name
+    a provider needs, and no page tells them who the moderators are. Two queries, however many rows."""
+    def address(user) -> str:
+        return user.email or user.username
+
+    if is_moderator(viewer):
+        return lambda user, after_by=False: address(user) if user else ""
+    members = set(Membership.objects.filter(organisation_id=organisation_id).values_list("user_id", flat=True))
+    perm = Q(groups__permissions__codename="moderate_directory", groups__permissions__content_type__app_label="directory")
+    direct = Q(user_permissions__codename="moderate_directory", user_permissions__content_type__app_label="directory")
+    # Anyone who moderates, or did (inactive now): what they did then was a moderator's act.
+    moderators = set(get_user_model().objects.filter(Q(is_superuser=True) | perm | direct).values_list("pk", flat=True))
+
+    def shown(user, *, after_by: bool = False) -> str:
+        # after_by: to follow "by" ("gan" in Welsh, which mutates the word after it).
+        if user is None:
+            return ""
+        if user.pk in members:
+            return address(user)
+        if user.pk in moderators:
+            return pgettext("after by", "a moderator") if after_by else gettext("a moderator")
+        return (pgettext("after by", "someone outside your organisation") if after_by
+                else gettext("someone outside your organisation"))
+
+    return shown
 _HISTORY_KIND = {"+": gettext_lazy("Created"), "~": gettext_lazy("Changed"), "-": gettext_lazy("Deleted")}
 
 # Why a version was made is stored as English text (django-simple-history's change reason), written
@@ -549,11 +592,13 @@ def history_reason_display(reason: str) -> str:
     return reason
 
 
-def service_history(*, service: Service, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
-    """Every recorded version of a service, newest first, each with what changed from the one before.
+def service_history(*, service: Service, viewer, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
+    """Every recorded version of a service, newest first, each with what changed from the one before,
+    and by whom as `viewer` may see it (`person_shown`).
 
-    Three queries: the versions, their coverage, the area names.
+    Five queries: the versions, their coverage, the area names, who is a member, who moderates.
     """
+    shown = person_shown(viewer=viewer, organisation_id=service.organisation_id)
     records = list(service.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
     m2m_model = type(service).history.model.coverage_areas.model
     codes: dict[int, list[str]] = {r.history_id: [] for r in records}
@@ -572,7 +617,7 @@ def service_history(*, service: Service, limit: int = HISTORY_LIMIT) -> list[His
             HistoryEntry(
                 history_id=record.history_id,
                 when=record.history_date,
-                who=(user.email or user.username) if user else "",
+                who=shown(user, after_by=True),
                 kind=str(_HISTORY_KIND.get(record.history_type, record.history_type)),
                 reason=history_reason_display(record.history_change_reason or ""),
                 changes=fields.diff(

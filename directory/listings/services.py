@@ -445,6 +445,9 @@ def service_locations_update(*, service: Service, locations: list[dict[str, Any]
     withheld = _withhold_at_once(service, locations, by=by)
     if is_moderator(by) or not service.is_published:
         _apply_locations(service, locations, by=by, reason="Edited: published at once")
+        # One email for the whole list, however many locations it changed. Each save is its own email,
+        # even minutes after the last: holding one back would leave a provider who read the first, and
+        # looked, not knowing of the next (nothing runs often enough to send a held one later).
         if service_location_entries(service=service) != before:
             _tell_provider(service, changed=[fields.LOCATIONS], by=by)
         return LocationsResult(applied=True, pending=None, withheld=withheld)

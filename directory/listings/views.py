@@ -511,13 +511,20 @@ def service_history(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     service = _get_service_for_editor(request, public_id)
     way_back = return_to.context(request)
     here = reverse("listings:history", args=[service.public_id])
+    # Named as this reader may see them: a provider sees a moderator by role (selectors.person_shown).
+    shown = selectors.person_shown(viewer=request.user, organisation_id=service.organisation_id)
+    waits = list(service.waiting_times.select_related("recorded_by").order_by("-as_of", "-recorded_at", "-id"))
+    for wait in waits:
+        wait.recorded_by_shown = shown(wait.recorded_by)
+    changes = list(selectors.change_list_for_service(service=service))
+    for change in changes:
+        change.submitted_by_shown, change.decided_by_shown = shown(change.submitted_by), shown(change.decided_by, after_by=True)
     return render(
         request, "listings/history.html",
         {
             "service": service,
-            "entries": selectors.service_history(service=service),
-            "waits": service.waiting_times.select_related("recorded_by").order_by("-as_of", "-recorded_at", "-id"),
-            "changes": selectors.change_list_for_service(service=service),
+            "entries": selectors.service_history(service=service, viewer=request.user),
+            "waits": waits, "changes": changes,
             "is_moderator": is_moderator(request.user), **way_back,
             # A change opened from here has its back link come back here, and so on to where this page
             # was opened from (return_to.history_of).
@@ -613,6 +620,12 @@ def moderation(request: HttpRequest) -> HttpResponse:
 # In a decided change's table, for a value not known: it was decided before what it was decided
 # against was kept on it, and the listing's history does not hold this (where it was based).
 NOT_RECORDED = gettext_lazy("Not recorded")
+# A reason typed for a change its provider replaced while it was being read: brought to the later one.
+REASON_CARRIED = gettext_lazy(
+    "The provider sent a later version of this change while you were reading it, so nothing has been decided. "
+    "This is the later version: the reason you typed is in the box below, to send if it still applies."
+)
+CARRIED_REASON = "listings:carried_reason"  # session key: {"change": pk, "reason": text}, used once
 
 
 def _change_rows(change: ServiceChange, live: dict, names: dict[str, str], **options: str) -> list[fields.FieldDiff]:
@@ -693,8 +706,13 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if change is None:
         raise Http404
     kept = kept_form(request)  # a reason typed before the session ended
+    carried = request.session.get(CARRIED_REASON)
+    form = RejectForm(kept) if kept else None
+    if carried and carried["change"] == change.pk:  # typed for the version this one replaced
+        del request.session[CARRIED_REASON]
+        form = form or RejectForm(initial={"reason": carried["reason"]})
     return render(request, "listings/change_detail.html", {
-        **_change_context(change, RejectForm(kept) if kept else None), **_change_back(request, change)})
+        **_change_context(change, form), **_change_back(request, change)})
 
 
 @moderator_required_post
@@ -709,7 +727,12 @@ def change_approve(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(_change_page(request, change))
-    messages.success(request, _("Approved and published: %(name)s.") % {"name": change.service.name})
+    # Said only when someone will be: the email goes once this is committed, and may yet fail (logged).
+    if selectors.change_decision_readers(change=change).exists():
+        message = _("Approved and published: %(name)s. Its provider is emailed to say so.")
+    else:
+        message = _("Approved and published: %(name)s.")
+    messages.success(request, message % {"name": change.service.name})
     return redirect("listings:moderation")
 
 
@@ -723,9 +746,19 @@ def change_reject(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.change_reject(change=change, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect(_change_page(request, change))
-        messages.success(request, _("Not approved: %(name)s. The provider has been emailed.") % {"name": change.service.name})
+            later = selectors.change_get_pending_edit(service=change.service) if getattr(exc, "code", None) == "replaced" else None
+            if later is None:
+                messages.error(request, " ".join(exc.messages))
+                return redirect(_change_page(request, change))
+            # What the moderator typed is not lost: it waits in the later version's form, not sent.
+            request.session[CARRIED_REASON] = {"change": later.pk, "reason": form.cleaned_data["reason"]}
+            messages.error(request, REASON_CARRIED)
+            return redirect(_change_page(request, later))
+        if selectors.change_decision_readers(change=change).exists():
+            message = _("Not approved: %(name)s. Its provider is emailed the reason.")
+        else:
+            message = _("Not approved: %(name)s.")
+        messages.success(request, message % {"name": change.service.name})
         return redirect("listings:moderation")
     return render(request, "listings/change_detail.html", {
         **_change_context(change, form), **_change_back(request, change), "page_address": _change_page(request, change),

@@ -489,7 +489,7 @@ def test_history_lists_who_changed_what(client, provider, service):
     services.service_edit(
         service=service, values=services.form_values_from_service(service, referral_phone="02999 999999"), by=provider
     )
-    entries = selectors.service_history(service=service)
+    entries = selectors.service_history(service=service, viewer=provider)
     assert entries[0].who == "own@example.org"
     assert [(c.label, c.before, c.after) for c in entries[0].changes] == [
         ("Referral phone", "01000 000000", "02999 999999")

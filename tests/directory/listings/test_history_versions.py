@@ -26,7 +26,7 @@ def test_a_new_service_is_one_version_with_its_areas(client, request, org, servi
     assert len(versions) == 1
     assert versions[0].history_type == "+"
     assert selectors.history_record_coverage_codes(versions[0]) == ["W06000015"]
-    assert [e.kind for e in selectors.service_history(service=new)] == ["Created"]
+    assert [e.kind for e in selectors.service_history(service=new, viewer=user)] == ["Created"]
 
 
 def test_an_edit_to_fields_and_areas_is_one_version(moderator, service, areas):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.accounts.services import account_language_set
-from directory.listings import fields, services
+from directory.listings import fields, selectors, services
 from tests.directory.listings.conftest import form_data
 from tests.factories import MembershipFactory, UnpublishedServiceFactory, UserFactory
 
@@ -83,6 +83,19 @@ def test_a_moderators_change_to_where_it_is_based_is_emailed(provider, moderator
         services.service_locations_update(service=service, locations=entries, by=moderator)
     [email] = mail.outbox
     assert "What changed:\n- Where it is based\n" in email.body
+
+
+def test_one_save_changing_several_locations_is_one_email(provider, moderator, service, office, sent):
+    """A guard, not a fix: the list is saved whole, so one save is one email however much it changed."""
+    second = {**fields.location_entry(office), "id": "00000000-0000-0000-0000-000000000002",
+              "name": "Second office", "postcode": "CF10 1EQ"}
+    entries = [{**fields.location_entry(office), "name": "New office"}, second]
+    with sent():
+        services.service_locations_update(service=service, locations=entries, by=moderator)
+    assert sorted(e["name"] for e in selectors.service_location_entries(service=service)) == [
+        "New office", "Second office"]
+    [email] = mail.outbox
+    assert email.body.count("- Where it is based\n") == 1
 
 
 def test_the_moderator_who_made_the_change_is_not_emailed_about_it(provider, moderator, service, org, sent):

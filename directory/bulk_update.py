@@ -285,11 +285,15 @@ def _check_new_as_of(as_of: date, state: CurrentState, today: date) -> None:
 def _check_row(row: dict, state: CurrentState, today: date, then: CurrentState | None = None) -> Change:
     """A row's change; every problem on the row in one ValueError ("...; ...")."""
     problems = []
-    status = row.get("status", "").strip().lower()
-    if status not in STATUSES:
+    typed = row.get("status", "").strip()
+    status = typed.lower()
+    if not typed:
+        # Spaces alone are an empty cell, as in every other column: said as one, not as "not “   ”".
+        problems.append(_("status is empty: give one of %(choices)s") % {"choices": ", ".join(STATUSES)})
+    elif status not in STATUSES:
         problems.append(
             _("status must be one of %(choices)s, not “%(value)s”")
-            % {"choices": ", ".join(STATUSES), "value": _shown(row.get("status", ""))}
+            % {"choices": ", ".join(STATUSES), "value": _shown(typed)}
         )
     elif then is not None and status == then.status:
         status = state.status  # as downloaded: a status approved since is kept

@@ -51,16 +51,23 @@ _MONTHS_OR_WEEKS = re.compile(
 )
 
 
+def _stripped(value: object) -> object:
+    """A box's text without the spaces around it: Django's number fields strip nothing, so a box of
+    spaces alone was "not a number" (the invalid message) rather than empty (the required one)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class AgeField(forms.DecimalField):
     """A child's age in years, with or without the word for years after the number."""
 
     default_error_messages = {"in_months": AGE_IN_MONTHS}
 
     def to_python(self, value: object) -> Decimal | None:
+        value = _stripped(value)
         if isinstance(value, str) and _MONTHS_OR_WEEKS.search(value):
             raise forms.ValidationError(self.error_messages["in_months"], code="in_months")
-        if isinstance(value, str) and value.strip()[:1].isdigit():
-            value = _YEARS_AFTER.sub("", value.strip())
+        if isinstance(value, str) and value[:1].isdigit():
+            value = _YEARS_AFTER.sub("", value)
         return super().to_python(value)
 
 
@@ -73,8 +80,9 @@ class WeeksField(forms.IntegerField):
     """A whole number of weeks, with or without the word for weeks after it."""
 
     def to_python(self, value: object) -> int | None:
-        if isinstance(value, str) and value.strip()[:1].isdigit():
-            value = _WEEKS_AFTER.sub("", value.strip())
+        value = _stripped(value)
+        if isinstance(value, str) and value[:1].isdigit():
+            value = _WEEKS_AFTER.sub("", value)
         return super().to_python(value)
 
 

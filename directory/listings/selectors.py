@@ -26,7 +26,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
@@ -89,9 +89,18 @@ def organisation_list_for_dashboard(*, user) -> QuerySet[Organisation]:
     )
 
 
-def service_named_exists(*, organisation_id: int, name: str) -> bool:
-    """Whether the organisation already lists a service of this English name (any letter case). One query."""
-    return Service.objects.filter(organisation_id=organisation_id, name_en__iexact=name.strip()).exists()
+def service_named_exists(
+    *, organisation_id: int, name: str, language: str = "en", exclude_id: int | None = None
+) -> bool:
+    """Whether the organisation already lists a service (other than `exclude_id`) read under this name
+    in this language (any letter case, spaces around it ignored): in Welsh its Welsh name or, where
+    it has none, its English one, as the Welsh pages show it. One query."""
+    with translation.override(language):
+        read_name = in_language("name")  # built now: the expression is fixed to the language
+    services = Service.objects.filter(organisation_id=organisation_id).alias(read_name=read_name)
+    if exclude_id is not None:
+        services = services.exclude(pk=exclude_id)
+    return services.filter(read_name__iexact=name.strip()).exists()
 
 
 def service_list_for_dashboard(*, user) -> list[Service]:

@@ -185,7 +185,10 @@ def test_a_row_with_several_bad_cells_names_every_one(moderator_client, services
     [
         ({"service_id": "abc"}, "is not a service id"),
         ({"service_id": "8b5f3c1e-0000-4000-8000-000000000000"}, "no service has the id"),
-        ({"status": ""}, "status must be one of"),
+        # An empty cell is said to be empty, spaces alone too (they quoted back as "not “   ”").
+        ({"status": ""}, "status is empty: give one of active, paused, closed"),
+        ({"status": "   "}, "status is empty: give one of active, paused, closed"),
+        ({"status": " sleeping "}, "status must be one of active, paused, closed, not \u201csleeping\u201d"),
         ({"wait_weeks": "six"}, "wait_weeks must be a whole number"),
         ({"wait_weeks": "999"}, "wait_weeks must be a whole number"),
         ({"wait_weeks": "2", "referrals_open": "maybe"}, "referrals_open must be yes or no"),
@@ -195,6 +198,7 @@ def test_a_row_with_several_bad_cells_names_every_one(moderator_client, services
         ({"wait_weeks": "2", "wait_as_of": "2025-07-01"}, "is in the future"),
         ({"wait_weeks": "2", "wait_as_of": "2025-01-01"}, "earlier than the current report"),
         ({"wait_weeks": "", "referrals_open": "no"}, "give wait_weeks too"),
+        ({"wait_weeks": "   ", "referrals_open": "no"}, "give wait_weeks too"),
     ],
 )
 def test_each_kind_of_bad_row_is_reported_with_its_number(services, edit, message):

@@ -410,3 +410,19 @@ def test_the_accessibility_statement_names_the_maps_skip_links_as_the_maps_label
     with translation.override(language):
         links = [translation.gettext("Skip to the places on the map"), translation.gettext("Skip to the table")]
     assert all(f"“{link}”" in text for link in links), links
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_privacy_notice_says_back_to_search_reads_the_referer_and_keeps_nothing(language):
+    # The service page and the shortlist build "Back to search" from the Referer header
+    # (directory/back_to_search.py): the notice says what is read about a search, and that it is not kept.
+    text = _text(_get("policies:privacy", language))
+    with translation.override(language):
+        link = translation.gettext("Back to search")
+        sentence = translation.gettext(
+            "The “Back to search” link on a service's page and on the shortlist is made from the address of the "
+            "search results your browser came from, which the browser sends with the page it asks for: it is used "
+            "for that page alone and is not stored or recorded."
+        )
+    assert f"“{link}”" in sentence
+    assert sentence in text

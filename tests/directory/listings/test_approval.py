@@ -193,6 +193,78 @@ def test_a_new_service_sent_twice_is_listed_once_and_the_form_says_why(client, p
     assert client.post(reverse("listings:service_new"), {**data, "organisation": other.pk}).status_code == 302
 
 
+def _name_errors(response) -> dict[str, list[str]]:
+    errors = response.context["form"].errors
+    return {field: errors[field] for field in ("name_en", "name_cy") if field in errors}
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_new_service_cannot_take_a_welsh_name_another_of_its_listings_has(client, provider, org, service, language):
+    """The Welsh dashboard showed two listings of one organisation under one name."""
+    Service.objects.filter(pk=service.pk).update(name_cy="Cymorth i deuluoedd")
+    client.force_login(provider)
+    data = {**form_data(service, name_en="Family support", name_cy=" cymorth i DEULUOEDD "), "organisation": org.pk}
+
+    with translation.override(language):
+        response = client.post(reverse("listings:service_new"), data)
+        expected = str(NAME_ALREADY_LISTED % {"organisation": org.name, "name": "cymorth i DEULUOEDD"})
+
+    assert response.status_code == 200
+    assert _name_errors(response) == {"name_cy": [expected]}
+    assert html.escape(expected) in response.content.decode()
+    assert not Service.objects.filter(name_en="Family support").exists()
+
+
+def test_a_new_service_without_a_welsh_name_is_read_in_welsh_by_its_english_one(client, provider, org, service):
+    # With no Welsh name the Welsh pages show the English one: "Cymorth" beside a listing called "Cymorth" there.
+    Service.objects.filter(pk=service.pk).update(name_cy="Cymorth")
+    client.force_login(provider)
+    data = {**form_data(service, name_en="Cymorth", name_cy=""), "organisation": org.pk}
+
+    response = client.post(reverse("listings:service_new"), data)
+
+    assert _name_errors(response) == {
+        "name_cy": [str(NAME_ALREADY_LISTED % {"organisation": org.name, "name": "Cymorth"})]
+    }
+    assert Service.objects.filter(organisation=org).count() == 1
+
+
+@pytest.mark.parametrize(("field", "taken"), [("name_en", "Second service"), ("name_cy", "Ail wasanaeth")])
+def test_a_listing_cannot_be_renamed_to_a_name_another_of_its_listings_has(client, provider, org, service, field, taken):
+    ServiceFactory(organisation=org, name_en="Second service", name_cy="Ail wasanaeth")
+    client.force_login(provider)
+    typed = f"  {taken.upper()} "
+
+    response = client.post(reverse("listings:service_edit", args=[service.public_id]), form_data(service, **{field: typed}))
+
+    assert response.status_code == 200
+    assert _name_errors(response) == {
+        field: [str(NAME_ALREADY_LISTED % {"organisation": org.name, "name": taken.upper()})]
+    }
+    service.refresh_from_db()
+    assert (service.name_en, service.name_cy or "") == ("Own service", "")
+    assert not ServiceChange.objects.filter(service=service).exists()
+    # Another organisation's listing of that name is no obstacle, nor is the listing's own name.
+    Service.objects.filter(organisation=org).exclude(pk=service.pk).update(organisation=OrganisationFactory())
+    again = client.post(reverse("listings:service_edit", args=[service.public_id]), form_data(service, **{field: typed}))
+    assert again.status_code == 302
+
+
+def test_an_edit_that_keeps_a_name_two_listings_already_share_is_saved(client, provider, org, service):
+    # Named alike before names were checked: the listing must stay editable without renaming it.
+    ServiceFactory(organisation=org, name_en="own SERVICE")
+    client.force_login(provider)
+
+    response = client.post(
+        reverse("listings:service_edit", args=[service.public_id]),
+        form_data(service, name_en="Own Service", referral_phone="01000 000001"),
+    )
+
+    assert response.status_code == 302
+    service.refresh_from_db()
+    assert service.referral_phone == "01000 000001"
+
+
 def test_a_rejected_new_service_is_resubmitted_by_editing_it(provider, moderator, org, service):
     new = services.service_create(
         organisation=org, values=services.form_values_from_service(service, name_en="Second"), by=provider

@@ -87,3 +87,25 @@ def test_staff_forms_sent_empty_say_what_each_empty_box_needs(
         _assert_says(_sent_empty(client, f"/{language}{invitation_path}" if language == "cy" else invitation_path), [
             account_forms.NEW_PASSWORD_REQUIRED, account_forms.PASSWORD_AGAIN_REQUIRED,
         ])
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_box_of_spaces_alone_is_empty_and_says_what_to_put_in_it(client, language, provider, service):
+    # A wait or age box holding spaces alone (a phone's keyboard adds one) said "Enter the wait as a
+    # whole number of weeks, like 6", as if something wrong had been typed, not that it was empty.
+    client.force_login(provider)
+    waits = service.waiting_times.count()
+    with translation.override(language):
+        wait = client.post(reverse("listings:wait_update", args=[service.public_id]),
+                           {"weeks": "   ", "referrals_open": "yes"})
+        assert wait.status_code == 200
+        page = html.unescape(wait.content.decode())
+        assert str(listing_forms.WEEKS_REQUIRED) in page
+        assert str(listing_forms.WEEKS_INVALID) not in page
+
+        edit = client.post(reverse("listings:service_edit", args=[service.public_id]),
+                           {"age_min": "  ", "age_max": " \t "})
+        page = html.unescape(edit.content.decode())
+        assert str(listing_forms.AGE_MIN_REQUIRED) in page and str(listing_forms.AGE_MAX_REQUIRED) in page
+        assert str(listing_forms.AGE_MIN_RANGE) not in page and str(listing_forms.AGE_MAX_RANGE) not in page
+    assert service.waiting_times.count() == waits  # nothing was stored

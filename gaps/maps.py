@@ -437,6 +437,14 @@ class MapLabels(MacroElement):
             }
             function place() {
                 if (map._animatingZoom) { return; }
+                // Leaflet ends a zoom on a 250 ms timer, not when the markers' CSS transitions to their new
+                // places end: on a busy machine some were still under way, the farthest from the zoom's
+                // centre (moving most) a few px short of where they came to rest, and measured there, so
+                // a name and a "None" placed apart then touched. Ended now, at the places Leaflet set.
+                var markers = map.getPane("markerPane");
+                (markers.getAnimations ? markers.getAnimations({subtree: true}) : []).forEach(function (animation) {
+                    if (animation instanceof CSSTransition) { animation.finish(); }
+                });
                 var boxes = nones.map(function (marker) { return text(marker).getBoundingClientRect(); });
                 names.forEach(measure);
                 // The smaller regions first (they have the fewest places); a name left out goes first
@@ -454,9 +462,9 @@ class MapLabels(MacroElement):
                     text(name.marker).style.visibility = best.spots[name.index] < 0 ? "hidden" : "";
                 });
                 nones.forEach(function (marker, i) { text(marker).style.visibility = best.visible[i] ? "" : "hidden"; });
-                // Checked where they now are: zoomed in far, a name's box moved with its point was seen to
-                // land a few px off the one measured, onto a "None". Then a local authority's name gives
-                // way, as everywhere; a "None" gives way to a region's.
+                // Checked where they now are, in case a box moved with its point lands off the one measured
+                // (it did, onto a "None", while the markers' transitions were still under way: ended above).
+                // Then a local authority's name gives way, as everywhere; a "None" gives way to a region's.
                 names.forEach(function (name) {
                     var element = text(name.marker);
                     nones.forEach(function (marker, i) {

@@ -64,7 +64,7 @@ def test_the_printed_gaps_map_is_at_least_as_big_as_any_screen_drew_it_and_its_k
         browser, live_server, language):
     """Leaflet draws the map for its box on screen and not again for paper. The box was two-thirds
     of the paper's width, narrower than on a desktop screen, and the east of Wales was cut off at its
-    edge. On paper it is at least as big as the widest screen's, and still clear of its key.
+    edge. On paper it is at least as big as the widest screen's, scaled to the paper's width, its key after it.
 
     The key's "zoom in for more" is for a map on screen: a printed map does not zoom."""
     prefix = "/cy" if language == "cy" else ""
@@ -91,9 +91,13 @@ def test_the_printed_gaps_map_is_at_least_as_big_as_any_screen_drew_it_and_its_k
         page.screenshot(path=str(ARTIFACTS / "print" / f"gaps-map-{language}.png"))
         printed_size = page.evaluate(size)
         assert printed_size[0] >= drawn[0] and printed_size[1] >= drawn[1], (printed_size, drawn)
-        shown = page.locator(".sm-gaps-map").bounding_box()  # as printed (smaller), on the paper
+        shown = page.locator(".sm-gaps-map").bounding_box()  # as printed (scaled), on the paper
         key = page.locator(".sm-legend").bounding_box()
-        assert shown["x"] + shown["width"] <= min(key["x"], A4_PAGE["width"])
+        table = page.locator("#gaps-table").bounding_box()
+        # The paper's whole width (beside the key, the areas' names were too small to read), the key
+        # and then the table after it.
+        assert A4_PAGE["width"] - 4 <= shown["width"] <= A4_PAGE["width"], shown
+        assert shown["y"] + shown["height"] <= key["y"] < table["y"], (shown, key, table)
     finally:
         page.context.close()
 

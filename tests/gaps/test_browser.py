@@ -257,7 +257,8 @@ _SPLIT_HEADING_WORDS = """() => [...document.querySelectorAll('.sm-table-wrap th
 
 @pytest.mark.parametrize("path", ["/gaps/trends/?region=north-wales", "/cy/gaps/trends/?region=north-wales",
                                   "/cy/gaps/?view=safeguarding_region", "/cy/gaps/unmet/",
-                                  "/cy/gaps/unmet/?region=mid-west-wales", "/cy/gaps/headlines/"])
+                                  "/cy/gaps/unmet/?region=mid-west-wales", "/cy/gaps/headlines/",
+                                  "/cy/gaps/?layer=sibling"])
 def test_printed_gaps_tables_fit_the_page_without_splitting_a_headings_words(
     live_server, browser_page, path
 ):
@@ -274,6 +275,13 @@ def test_printed_gaps_tables_fit_the_page_without_splitting_a_headings_words(
         assert table.evaluate("t => t.getBoundingClientRect().right") <= 718
         # The rows under the areas (the region, Wales, the total) are set apart by a rule.
         assert table.locator("tfoot th").first.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"
+    # A tag among the figures reads on one line: at its screen size "pob un ar gau" took three, in a box
+    # wider than its column's figures (the sibling layer's Swansea has every list closed).
+    tags = page.locator(".sm-table-wrap .govuk-tag")
+    assert tags.count() or "sibling" not in path
+    lines = tags.evaluate_all("""tags => tags.map(e => [e.textContent,
+        e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)])""")
+    assert [tag for tag in lines if tag[1] >= 1.5] == [], lines
 
 
 @pytest.mark.parametrize("path", ["/gaps/trends/?region=north-wales", "/cy/gaps/unmet/",

@@ -98,4 +98,6 @@ def test_the_gaps_page_carries_figures_and_colours_but_not_shapes(client):
         assert boundaries.shapes_url() in page
         assert '"geometry": null' in page and '"coordinates"' not in page
         assert len(re.findall(r'"sm_fill": "(#[0-9a-f]{6}|url\(#sm-no-provision\))"', page)) == 22
-        assert len(page) < 60_000  # was ~184 kB with the shapes in it
+        # Was ~184 kB with the shapes in it; ~62 kB since the map names its 22 areas (their label
+        # points and the placing script): the shapes alone would take it past 180 kB again.
+        assert len(page) < 90_000

@@ -3,8 +3,9 @@
 The loop below is the reference: every candidate weighed one by one through `failed_criteria`
 (CRITERIA, the readable definition), its distance from `great_circle_km`, its group by the rules
 in `service_search`'s docstring. Both must give the same outcome to the last digit: the same
-results in the same order with the same groups and distances, the same exclusions, counts and
-local failures. No database: the index is assembled from rows the test makes.
+results in the same order with the same groups and distances, the same exclusions, counts, local
+failures, and people chosen whom no local result supports. No database: the index is assembled from
+rows the test makes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from directory.selectors import (
     CRITERIA,
     NEARBY_KM,
     SORTS,
+    AudienceGap,
     Exclusion,
     Group,
     SearchArea,
@@ -99,7 +101,26 @@ def reference(index, links, area, point, criteria, sort) -> SearchOutcome:
                 local_failures.append(failed)
         else:
             results.append(SearchResult(row, group, distance, index.points.get(row.id, ()), criteria))
-    return SearchOutcome(area, sort_results(results, sort), _exclusions(failures), considered, local_failures)
+    return SearchOutcome(area, sort_results(results, sort), _exclusions(failures), considered, local_failures,
+                         audience_gaps=_audience_gaps(results, criteria))
+
+
+def _audience_gaps(results, criteria):
+    # Each person chosen whom no local result supports, and the first other group (all-Wales, then
+    # near by) with a result that does; none at all when no result is local (AudienceGap).
+    if not any(r.group == Group.LOCAL for r in results):
+        return ()
+    gaps = []
+    for code, _label in vocabulary.AUDIENCES:
+        if code not in criteria.audiences:
+            continue
+        supports = lambda r: getattr(r.service, vocabulary.AUDIENCE_FIELDS[code])  # noqa: B023, E731
+        if any(supports(r) for r in results if r.group == Group.LOCAL):
+            continue
+        elsewhere = next((g for g in (Group.FALLBACK, Group.NEARBY)
+                          if any(supports(r) for r in results if r.group == g)), None)
+        gaps.append(AudienceGap(code, elsewhere))
+    return tuple(gaps)
 
 
 # --- random directories and searches ---------------------------------------------------------

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
-from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from directory.bilingual import paths_in_every_language
 from directory.forms import MAX_QUERY_STRING
 from directory.postcode_privacy import cut_query
 
@@ -41,20 +40,12 @@ def back_to_search_url(request: HttpRequest) -> str:
     parts = urlsplit(referer)
     if not parts.query or len(parts.query) > MAX_QUERY_STRING:
         return form
-    if parts.path not in _search_paths():
+    # The search page in every language: a Welsh service page reached from an English search goes
+    # back to the same search in Welsh (the link is on this page's own path).
+    if parts.path not in paths_in_every_language("directory:search"):
         return form
     query = cut_query(QueryDict(parts.query)) or parts.query
     return f"{form}?{query}"
-
-
-def _search_paths() -> set[str]:
-    # The search page in every language: a Welsh service page reached from an English search goes
-    # back to the same search in Welsh (the link is on this page's own path).
-    paths = set()
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            paths.add(reverse("directory:search"))
-    return paths
 
 
 def mark_varies_by_referer(response: HttpResponse, back: str) -> None:

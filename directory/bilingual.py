@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
-from django.urls import URLResolver, get_resolver, translate_url
+from django.urls import URLResolver, get_resolver, reverse, translate_url
 from django.urls.resolvers import LocalePrefixPattern
+from django.utils import translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -52,6 +53,16 @@ def has_language_versions(full_path: str) -> bool:
         for entry in get_resolver().url_patterns
         if not (isinstance(entry, URLResolver) and isinstance(entry.pattern, LocalePrefixPattern))
     )
+
+
+def paths_in_every_language(url_name: str) -> frozenset[str]:
+    """The path of the page named `url_name` in each language ("/search/", "/cy/search/"): to know
+    that page's address whichever language it was opened in (a `next` or a `Referer`)."""
+    paths = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            paths.add(reverse(url_name))
+    return frozenset(paths)
 
 
 def _single_address_prefixes() -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import conditional_escape
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,7 +34,7 @@ from directory import (
     version,
 )
 from directory.back_to_search import back_to_search_url, mark_varies_by_referer
-from directory.bilingual import text_in_its_language
+from directory.bilingual import paths_in_every_language, text_in_its_language
 from directory.boundaries import la_boundaries, wales_backdrop
 from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
 from directory.maps import build_coverage_map, build_search_map, search_map_groups
@@ -375,12 +375,7 @@ def shortlist_remove_view(request: HttpRequest) -> HttpResponse:
 
 def _is_the_shortlist(path: str) -> bool:
     """Whether `path` is the shortlist page, in any language."""
-    target = urlsplit(path).path
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            if target == reverse("directory:shortlist"):
-                return True
-    return False
+    return urlsplit(path).path in paths_in_every_language("directory:shortlist")
 
 
 @require_POST

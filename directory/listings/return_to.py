@@ -32,19 +32,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
 from directory.accounts.roles import is_moderator
+from directory.bilingual import paths_in_every_language
 
 # The list's own parameters (listings.forms.ServiceListFilterForm and its pagination).
 LIST_PARAMETERS = ("q", "show", "page")
 # A search box's worth: a longer `next` is not a list this site made.
 MAX_NEXT_LENGTH = 2000
-
-
-def _list_paths() -> set[str]:
-    paths = set()
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            paths.add(reverse("listings:dashboard"))
-    return paths
 
 
 # The moderators' pages a service's pages can be opened from, each with its back link's words.
@@ -121,7 +114,7 @@ def _way_back_from(request: HttpRequest, raw: str) -> tuple[str, str | None]:
     parts = _local(request, raw)
     if parts is None:
         return base, None
-    if parts.path not in _list_paths():
+    if parts.path not in paths_in_every_language("listings:dashboard"):
         # Only moderators see those pages: anyone else goes back to their list.
         moderation = _moderation_page(parts.path) if is_moderator(request.user) else None
         return moderation or (base, None)
@@ -136,7 +129,7 @@ def list_url(request: HttpRequest) -> str:
 
 def next_query(list_address: str) -> str:
     """`next=<list_address>` for a link from the list, or "" for its plain first page (nothing to keep)."""
-    return "" if list_address in _list_paths() else urlencode({"next": list_address})
+    return "" if list_address in paths_in_every_language("listings:dashboard") else urlencode({"next": list_address})
 
 
 def context(request: HttpRequest) -> dict:

@@ -31,7 +31,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from directory.accounts.models import Membership
-from directory.accounts.roles import editable_organisation_ids, is_moderator, moderator_users, organisation_members
+from directory.accounts.roles import (
+    editable_organisation_ids,
+    is_moderator,
+    moderator_users,
+    moderators_at_any_time,
+    organisation_members,
+)
 from directory.bilingual import area_display_name, in_language
 from directory.listings import fields, reminders
 from directory.models import (
@@ -552,10 +558,7 @@ def person_shown(*, viewer, organisation_id: int) -> Callable[[Any], str]:
     if is_moderator(viewer):
         return lambda user, after_by=False: address(user) if user else ""
     members = set(Membership.objects.filter(organisation_id=organisation_id).values_list("user_id", flat=True))
-    perm = Q(groups__permissions__codename="moderate_directory", groups__permissions__content_type__app_label="directory")
-    direct = Q(user_permissions__codename="moderate_directory", user_permissions__content_type__app_label="directory")
-    # Anyone who moderates, or did (inactive now): what they did then was a moderator's act.
-    moderators = set(get_user_model().objects.filter(Q(is_superuser=True) | perm | direct).values_list("pk", flat=True))
+    moderators = set(moderators_at_any_time().values_list("pk", flat=True))
 
     def shown(user, *, after_by: bool = False) -> str:
         # after_by: to follow "by" ("gan" in Welsh, which mutates the word after it).
@@ -569,6 +572,8 @@ def person_shown(*, viewer, organisation_id: int) -> Callable[[Any], str]:
                 else gettext("someone outside your organisation"))
 
     return shown
+
+
 _HISTORY_KIND = {"+": gettext_lazy("Created"), "~": gettext_lazy("Changed"), "-": gettext_lazy("Deleted")}
 
 # Why a version was made is stored as English text (django-simple-history's change reason), written

@@ -300,6 +300,9 @@ def test_the_crontab_the_docs_show_is_deploy_crontab_and_its_folders_are_made_fi
     folders = set(re.findall(r"(/var/(?:log|backups)/servicemap)/", CRONTAB))
     made = re.findall(r"install -d [^\n]*", DOCS)
     assert folders and all(any(folder in line.split() for line in made) for folder in folders)
+    # `crontab -u USER` is refused to anyone but root ("must be privileged to use -u").
+    installs = re.findall(r"^.*crontab -u [^\n]*", DOCS, flags=re.M)
+    assert installs and all(line.startswith("sudo crontab -u servicemap deploy/crontab") for line in installs), installs
 
 
 def test_the_docs_keep_the_dumps_and_the_env_file_from_the_machines_other_users():

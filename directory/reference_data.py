@@ -74,10 +74,12 @@ def gb_local_authority_name_cy(code: str) -> str:
 @functools.cache
 def _welsh_names_by_english_name() -> dict[str, str]:
     """Each local authority's English name (as compared: `_name_key`) → its Welsh name, for those
-    that have one: Wales's from the areas' file, the rest of Great Britain's from the GB lists."""
+    that have one: Wales's from the areas' file, the rest of Great Britain's from the GB lists; and
+    Wales's preserved counties ("Mid Glamorgan" → "Morgannwg Ganol"), which addresses still give."""
     english = _gb_local_authority_names()
     names = {_name_key(english[code]): name_cy for code, name_cy in _gb_local_authority_names_cy().items()
              if code in english and name_cy}
+    names |= {_name_key(row["name"]): row["name_cy"] for row in _rows("wales_preserved_counties.csv")}
     names |= {_name_key(row["name"]): row["name_cy"] for row in _rows("wales_local_authorities.csv") if row["name_cy"]}
     return names
 
@@ -87,8 +89,9 @@ def _name_key(name: str) -> str:
 
 
 def local_authority_name_in_language(name: str) -> str:
-    """`name`, or on a Welsh page its Welsh name where it is a local authority's English name that
-    has one ("Cardiff" → "Caerdydd", "Bristol" → "Bryste"). For a place name typed by a provider
+    """`name`, or on a Welsh page its Welsh name where it is a local authority's or a preserved
+    county's English name that has one ("Cardiff" → "Caerdydd", "Bristol" → "Bryste", "West
+    Glamorgan" → "Gorllewin Morgannwg"). For a place name typed by a provider
     (an address's county): anything else is returned as written. Read from data/ once, no query."""
     if not (get_language() or "en").startswith("cy"):
         return name

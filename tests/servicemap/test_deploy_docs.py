@@ -300,6 +300,9 @@ def test_the_crontab_the_docs_show_is_deploy_crontab_and_its_folders_are_made_fi
     folders = set(re.findall(r"(/var/(?:log|backups)/servicemap)/", CRONTAB))
     made = re.findall(r"install -d [^\n]*", DOCS)
     assert folders and all(any(folder in line.split() for line in made) for folder in folders)
+    # `crontab -u USER` is refused to anyone but root ("must be privileged to use -u").
+    installs = re.findall(r"^.*crontab -u [^\n]*", DOCS, flags=re.M)
+    assert installs and all(line.startswith("sudo crontab -u servicemap deploy/crontab") for line in installs), installs
 
 
 def test_the_docs_keep_the_dumps_and_the_env_file_from_the_machines_other_users():
@@ -368,3 +371,131 @@ def test_the_proxy_compresses_the_pages_json_and_csv_the_app_sends_uncompressed(
     # Compressed once, by the proxy: not also in the app's workers.
     assert "django.middleware.gzip.GZipMiddleware" not in settings.MIDDLEWARE
     assert "BREACH" in DOCS
+
+
+COMPOSE_TEXT = (BASE_DIR / "deploy" / "compose.yaml").read_text()
+
+
+def _compose() -> dict:
+    import yaml
+
+    return yaml.safe_load(COMPOSE_TEXT)
+
+
+def test_the_compose_file_parses_and_everything_it_names_is_in_the_checkout():
+    compose = _compose()
+    assert set(compose["services"]) == {"app", "cron", "db", "redis"}
+    deploy = BASE_DIR / "deploy"
+    for name in ("app", "cron"):
+        service = compose["services"][name]
+        context = (deploy / service["build"]["context"]).resolve()
+        assert context == BASE_DIR.resolve(), name
+        assert (context / service["build"]["dockerfile"]).is_file(), name
+        # ../.env is the deployer's own; what it is made from must be there.
+        assert service["env_file"] == "../.env" and (BASE_DIR / ".env.example").is_file()
+        for word in service.get("command", []):
+            if "/" in word:
+                assert (BASE_DIR / word).is_file(), word
+    dockerfile = (deploy / "Dockerfile").read_text()
+    for copied in re.findall(r"^COPY (?!\. )(.+?) \./$", dockerfile, flags=re.M):
+        assert all((BASE_DIR / name).is_file() for name in copied.split()), copied
+    assert re.search(r'^CMD \["gunicorn", "-c", "deploy/gunicorn.conf.py", "servicemap.wsgi"\]$', dockerfile, re.M)
+    assert (BASE_DIR / "servicemap" / "wsgi.py").is_file()
+
+
+def test_compose_starts_the_app_and_the_jobs_only_once_postgresql_and_redis_answer():
+    # A plain `depends_on: [db]` waits for the container, not the server: on the first `up` the
+    # database image spends seconds making its cluster, and `run --rm app manage.py migrate` failed.
+    services = _compose()["services"]
+    for name in ("app", "cron"):
+        assert services[name]["depends_on"] == {"db": {"condition": "service_healthy"},
+                                                "redis": {"condition": "service_healthy"}}, name
+    db_check = services["db"]["healthcheck"]["test"]
+    # Over TCP: the image's first-start server listens on its socket only, and a socket check passes too soon.
+    assert db_check[:2] == ["CMD", "pg_isready"] and "--host=127.0.0.1" in db_check
+    assert "--username=servicemap" in db_check and "--dbname=servicemap" in db_check
+    assert services["db"]["environment"]["POSTGRES_USER"] == "servicemap"
+    assert services["db"]["environment"]["POSTGRES_DB"] == "servicemap"
+    assert services["redis"]["healthcheck"]["test"] == ["CMD-SHELL", "redis-cli ping | grep -q PONG"]
+    from servicemap import health
+
+    app_check = " ".join(services["app"]["healthcheck"]["test"])
+    assert re.search(r"http://127.0.0.1:8000(/\S*?)'", app_check).group(1) in health.PATHS
+
+
+def _compose_commands() -> list[str]:
+    shown = [line.strip().lstrip("#").strip() for line in COMPOSE_TEXT.splitlines()]
+    for text in (DOCS, (BASE_DIR / "README.md").read_text()):
+        shown += [span for span in re.findall(r"`([^`\n]+)`", text) if "docker compose" in span]
+        shown += [line for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S) for line in block.splitlines()]
+    return [line for line in shown if re.search(r"docker[ -]compose -f ", line)]
+
+
+def test_every_compose_command_the_docs_give_reads_the_checkouts_env_file():
+    # Compose looks for the .env it interpolates beside the compose file (deploy/), not in the
+    # current folder: without --env-file every command stopped for want of POSTGRES_PASSWORD, and
+    # the host's nightly pg_dump wrote an empty file.
+    commands = _compose_commands()
+    assert len(commands) >= 10
+    for command in commands:
+        assert "--env-file .env" in command and not command.startswith(("docker compose -f /", "cd /tmp")), command
+        if "/srv/servicemap" in command or "pg_dump" in command:
+            assert command.split("docker compose")[0].endswith("cd /srv/servicemap && "), command
+
+
+def _manage_py_lines() -> list[tuple[str, str]]:
+    """Every `manage.py ...` line the crontab, the compose file and the docs' code blocks run."""
+    sources = [("deploy/crontab", CRONTAB), ("deploy/compose.yaml", COMPOSE_TEXT)]
+    sources += [("docs/deploy.md", re.sub(r"^\s*#.*$", "", block, flags=re.M))  # its comments are prose
+                for block in re.findall(r"```(?:sh|cron)\n(.*?)```", DOCS, flags=re.S)]
+    # In the prose, `manage.py create_moderator` alone names the command; with words after it, it is a line to run.
+    sources += [("docs/deploy.md", span) for span in re.findall(r"`([^`\n]+)`", DOCS)
+                if re.search(r"manage\.py \w+ ", span)]
+    found = []
+    for source, text in sources:
+        text = text.replace("\\\n", " ")
+        for match in re.finditer(r"manage\.py (\w+)([^\n]*)", text):
+            found.append((source, match.group(1) + match.group(2)))
+    return found
+
+
+def _arguments(rest: str) -> list[str]:
+    import shlex
+
+    rest = re.sub(r"\$\([^)]*\)", "DATE", rest)  # $(date +%F)
+    rest = re.split(r"\s(?:#|>>?|&&|\|\|?|;)|^#", rest)[0]
+    return shlex.split(rest)
+
+
+def test_every_management_command_line_the_docs_crontab_and_compose_give_is_accepted_by_its_parser():
+    # The names alone were checked: a flag a command does not have (or a missing argument) failed
+    # only on the server, at the job's time.
+    from django.core.management import CommandError, load_command_class
+
+    lines = _manage_py_lines()
+    commands = get_commands()
+    assert len(lines) >= 20
+    for source, line in lines:
+        name, *arguments = _arguments(line)
+        assert name in commands, (source, line)
+        command = load_command_class(commands[name], name)
+        parser = command.create_parser("manage.py", name)
+        try:
+            parser.parse_args(arguments)
+        except CommandError as error:
+            pytest.fail(f"{source}: manage.py {line.strip()}: {error}")
+
+
+def test_every_option_the_docs_name_in_passing_is_an_option_of_a_command_they_name():
+    from django.core.management import load_command_class
+
+    commands = get_commands()
+    named = {name for name in re.findall(r"manage\.py (\w+)", DOCS + CRONTAB) if name in commands}
+    options = set()
+    for name in named:
+        parser = load_command_class(commands[name], name).create_parser("manage.py", name)
+        options |= {option for action in parser._actions for option in action.option_strings}
+    in_prose = set(re.findall(r"`(--[a-z-]+)[ `]", re.sub(r"```.*?```", "", DOCS, flags=re.S)))
+    others = {"--env-file", "--format", "--deploy"}  # docker compose's, pg_dump's; --deploy is check's
+    assert "--dry-run" in in_prose
+    assert in_prose - options - others == set()

@@ -82,3 +82,17 @@ def test_an_empty_directory_still_validates(db, api):
         "total_items": 0, "total_pages": 0, "page_number": 1, "size": 0, "first_page": True, "last_page": True,
         "empty": True, "contents": None,
     }
+
+
+@pytest.mark.parametrize("language", [{"lang": "cy"}, {"HTTP_ACCEPT_LANGUAGE": "cy"}])
+def test_welsh_answers_validate_as_the_english_ones_do(feed, client, language):
+    # Welsh text (an address's state_province, wait_time, area names) in the same fields: the shared
+    # validator had only been run against the English API.
+    params = {"lang": language["lang"]} if "lang" in language else {}
+    headers = {key: value for key, value in language.items() if key != "lang"}
+    listed = client.get("/api/oruk/services", {"full": "true", **params}, **headers)
+    assert listed.headers["Content-Language"] == "cy"
+    _valid(listed, "/services")
+    for service in feed.services:
+        _valid(client.get(f"/api/oruk/services/{service.public_id}", params, **headers), "/services/{id}")
+    _valid(client.get("/api/oruk/service_at_locations", params, **headers), "/service_at_locations")

@@ -294,7 +294,8 @@ def test_a_welsh_answer_gives_the_generated_wait_text_in_welsh_and_the_english_o
 )
 def test_a_welsh_answer_names_an_address_county_and_nation_in_welsh_where_the_app_knows_the_name(db, client, path):
     service = ServiceFactory(name="Only service")
-    counties = {"Cardiff": "CF10 1EP", "Bristol": "BS1 4DJ", "Glan Ely ward": "CF5 4AA", "": "SA1 1AA", " ": "BS1 4DJ"}
+    counties = {"Cardiff": "CF10 1EP", "Bristol": "BS1 4DJ", "Mid Glamorgan": "CF37 1DL", "west  glamorgan": "SA1 3SN",
+                "Gwent": "NP20 4UR", "Glan Ely ward": "CF5 4AA", "": "SA1 1AA", " ": "BS1 4DJ"}
     for number, (county, postcode) in enumerate(counties.items()):
         location = LocationFactory(organisation=service.organisation, name=f"Office {number}", county=county.strip(),
                                    postcode=postcode)
@@ -309,6 +310,9 @@ def test_a_welsh_answer_names_an_address_county_and_nation_in_welsh_where_the_ap
             links = document["service_at_locations"]
         return [link["location"]["addresses"][0]["state_province"] for link in links]
 
-    # Known English names of local authorities in Welsh (Wales's and England's); a provider's own text as written.
-    assert provinces() == ["Cardiff", "Bristol", "Glan Ely ward", "Wales", "United Kingdom"]
-    assert provinces(**WELSH) == ["Caerdydd", "Bryste", "Glan Ely ward", "Cymru", "Y Deyrnas Unedig"]
+    # Known English names of local authorities (Wales's and England's) and of Wales's preserved counties in Welsh
+    # (data/wales_preserved_counties.csv); a provider's own text as written.
+    assert provinces() == ["Cardiff", "Bristol", "Mid Glamorgan", "west  glamorgan", "Gwent", "Glan Ely ward", "Wales",
+                           "United Kingdom"]
+    assert provinces(**WELSH) == ["Caerdydd", "Bryste", "Morgannwg Ganol", "Gorllewin Morgannwg", "Gwent",
+                                  "Glan Ely ward", "Cymru", "Y Deyrnas Unedig"]

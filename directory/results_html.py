@@ -350,13 +350,14 @@ def _map(outcome: selectors.SearchOutcome, area: str, map_html: str, mapped_coun
             total,
         ) % {"counter": _number(total), "area": area}
     else:
+        # Counted on those left off: "4 of the 5 services: the others have…" named one as "others".
         note = strings.plural(
-            "The map shows %(counter)s of the %(total)s services: the others have no published address. "
+            "The map shows %(shown)s of the %(total)s services: the other has no published address. "
             "%(area)s is outlined.",
-            "The map shows %(counter)s of the %(total)s services: the others have no published address. "
+            "The map shows %(shown)s of the %(total)s services: the others have no published address. "
             "%(area)s is outlined.",
-            mapped_count,
-        ) % {"counter": _number(mapped_count), "total": _number(total), "area": area}
+            total - mapped_count,
+        ) % {"shown": _number(mapped_count), "total": _number(total), "area": area}
     # Before the map (and its skip link): a screen reader hears what the map shows and its key
     # before its markers, and the list of places comes straight after the map.
     return (
@@ -604,7 +605,7 @@ def render_template(
         "ellipsis": pagination.ELLIPSIS, "page_notice": page_notice, "view": view,
         "sort": form.cleaned_data.get("sort") or selectors.SORT_BEST, "sorts": selectors.SORTS,
         "nearby_km": selectors.NEARBY_KM, "group_pages": {g.name.lower(): outcome.first_page(g) for g in selectors.Group},
-        "mapped_count": mapped_count, "map_html": map_html,
+        "mapped_count": mapped_count, "unmapped_count": len(outcome.results) - mapped_count, "map_html": map_html,
         "mapped_groups": {group.slug for group in mapped_groups},  # the groups the map draws: its key names them
         "group_continued": outcome.continues_group(page.start_index() - 1),
     }

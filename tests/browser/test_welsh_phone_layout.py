@@ -146,6 +146,27 @@ def test_switching_language_keeps_what_was_typed_but_not_yet_sent(browser, live_
         page.context.close()
 
 
+def test_switching_language_shows_a_kept_choice_that_sat_in_a_closed_section(browser, live_server):
+    # A social worker opened "Delivery, wait and who is referring", typed a longest wait, then
+    # switched to Welsh with the keyboard: the wait was filled back in, but inside the section, now
+    # closed again, so the search would quietly drop services past it with nothing on screen (or in
+    # a screen reader's reading) to say so. The page opens that section itself for a wait it draws.
+    page = new_page(browser, PHONE_360)
+    try:
+        page.goto(f"{live_server.url}/search/")
+        page.get_by_text("Delivery, wait and who is referring").click()
+        page.fill("#id_max_wait", "8")
+        page.focus(".sm-lang__link")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.wait_for_url(f"{live_server.url}/cy/search/")
+        page.wait_for_function("document.getElementById('id_max_wait').value === '8'")
+        assert page.locator("#search-form details").evaluate("details => details.open")
+        assert page.locator("#id_max_wait").is_visible()
+    finally:
+        page.context.close()
+
+
 @pytest.mark.parametrize("language", ["en", "cy"])
 def test_on_a_phone_the_results_view_and_sort_links_are_a_fingers_height(browser, live_server, language):
     # "Map", "Shortest wait" and "Nearest" were 16 px tall on a 360 px phone: a line of small text to

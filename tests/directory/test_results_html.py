@@ -312,8 +312,12 @@ def _map_note(html: str) -> str:
      "Mae'r map yn dangos y ddau wasanaeth a gafwyd. Mae amlinell o amgylch Cardiff."),
     ((1, 0, 0), 1, "The map shows the one service found. Cardiff is outlined.",
      "Mae'r map yn dangos yr unig wasanaeth a gafwyd. Mae amlinell o amgylch Cardiff."),
-    ((3, 1, 1), 4, "The map shows 4 of the 5 services: the others have no published address. Cardiff is outlined.",
-     "Mae'r map yn dangos 4 o'r 5 gwasanaeth: nid oes gan y lleill gyfeiriad wedi'i gyhoeddi. "
+    # One left off is "the other", not "the others" (it was counted on those shown).
+    ((3, 1, 1), 4, "The map shows 4 of the 5 services: the other has no published address. Cardiff is outlined.",
+     "Mae'r map yn dangos 4 o'r 5 gwasanaeth: nid oes gan y llall gyfeiriad wedi'i gyhoeddi. "
+     "Mae amlinell o amgylch Cardiff."),
+    ((3, 1, 1), 3, "The map shows 3 of the 5 services: the others have no published address. Cardiff is outlined.",
+     "Mae'r map yn dangos 3 o'r 5 gwasanaeth: nid oes gan y lleill gyfeiriad wedi'i gyhoeddi. "
      "Mae amlinell o amgylch Cardiff."),
     # None on the map: it said "0 of the 5 services: the others have no published address".
     ((3, 1, 1), 0, "None of the 5 services found has a published address, so the map shows none. Cardiff is outlined.",

@@ -254,6 +254,18 @@ def test_bad_share_links_get_a_clear_page_not_a_500(client, db, query):
     assert "shortlist" in response.content.decode().lower()
 
 
+@pytest.mark.parametrize(("prefix", "error"), [("", "Error:"), ("/cy", "Gwall:")])
+def test_a_share_link_too_long_to_read_says_error_in_the_pages_title(client, db, prefix, error):
+    """The page says "There is a problem", but its title (the first thing a screen reader reads on
+    arrival) said only "A shared shortlist", as if the list had loaded: every other page showing an
+    error summary starts its title with "Error:"."""
+    response = client.get(f"{prefix}{SHORTLIST}?ids=" + "x" * 10_000)
+
+    assert response.status_code == 400
+    title = re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1)
+    assert title.startswith(f"{error} ")
+
+
 def test_an_empty_shortlist_says_so(client, db):
     assert "Your shortlist is empty" in client.get(SHORTLIST).content.decode()
 

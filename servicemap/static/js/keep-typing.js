@@ -54,6 +54,9 @@ const restore = () => {
       } else {
         el.value = saved.text
       }
+      // A field in a closed section (the search's "Delivery, wait and who is referring") would
+      // hold its kept value out of sight; the page opens it for a value it draws, so open it here.
+      el.closest('details')?.setAttribute('open', '')
     }
   }
 }

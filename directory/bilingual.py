@@ -95,6 +95,14 @@ def area_display_name(name: str, name_cy: str, language: str | None = None) -> s
     return name_cy if language == "cy" and name_cy else name
 
 
+def area_name_language(name: str, name_cy: str, language: str | None = None) -> str:
+    """The language `area_display_name` gives the name in, where it is not the page's: "en" on a
+    Welsh page for an area with no Welsh name known (an English county a service reaches over the
+    border), so a screen reader says it in English; else ""."""
+    language = (language or get_language() or DEFAULT_LANGUAGE).split("-")[0]
+    return DEFAULT_LANGUAGE if language != DEFAULT_LANGUAGE and name and not name_cy else ""
+
+
 @dataclass(frozen=True)
 class TranslatedText:
     text: str

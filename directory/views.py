@@ -33,7 +33,7 @@ from directory import (
     selectors,
     version,
 )
-from directory.back_to_search import back_to_search_url, mark_varies_by_referer
+from directory.back_to_search import back_to_search, forget_back_to_search, keep_back_to_search
 from directory.bilingual import paths_in_every_language, text_in_its_language
 from directory.boundaries import la_boundaries, wales_backdrop
 from directory.forms import MAX_QUERY_STRING, QUERY_TOO_LONG, SearchForm
@@ -130,8 +130,10 @@ def search(request: HttpRequest) -> HttpResponse:
         context.update(form=SearchForm(), query_too_long=QUERY_TOO_LONG, directory_version=version.current())
         return render(request, "directory/search.html", context, status=400)
     if not request.GET:
-        return render(request, "directory/search.html",
-                      {**context, "form": SearchForm(), "directory_version": version.current()})
+        response = render(request, "directory/search.html",
+                          {**context, "form": SearchForm(), "directory_version": version.current()})
+        forget_back_to_search(request, response)  # the form cleared: as last-search.js forgets it
+        return response
     if (cleaned := control_characters.query_without(request.GET)) is not None:
         # Before the cache, the form or the page sees the address (directory/control_characters.py);
         # a full postcode is cut in the same step: one redirect, and the full postcode never sent
@@ -281,7 +283,7 @@ def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         raise Http404(_("No service has that address.")) from exc
     areas = la_boundaries(selectors.covered_local_authority_codes(service))
     locations = selectors.public_locations(service)
-    back = back_to_search_url(request)
+    back = back_to_search(request)
     response = render(request, "directory/service_detail.html", {
         "service": service,
         "wait": selectors.current_wait(service),
@@ -291,9 +293,9 @@ def service_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "map_html": build_coverage_map(service=service, areas=areas, locations=locations, **_map_options()),
         "bases_mapped": bool(locations),  # the key names only what the map draws
         "shortlisted": set(shortlist_ids(request.session)),
-        "back_to_search": back,
+        "back_to_search": back.url,
     })
-    mark_varies_by_referer(response, back)
+    keep_back_to_search(request, response, back)
     return response
 
 
@@ -452,7 +454,7 @@ def shortlist(request: HttpRequest) -> HttpResponse:
         ids = shortlist_ids(request.session)
     services = selectors.service_list_by_public_ids(public_ids=ids)
     found = [s.public_id for s in services]
-    back = back_to_search_url(request)
+    back = back_to_search(request)
     share_url = request.build_absolute_uri(
         reverse("directory:shortlist") + "?ids=" + ",".join(str(pid) for pid in found)
     ) if found else ""
@@ -464,9 +466,9 @@ def shortlist(request: HttpRequest) -> HttpResponse:
         "share_url": share_url,
         "share_email": _share_email(share_url) if share_url else "",
         "shortlisted": set(shortlist_ids(request.session)),
-        "back_to_search": back,
+        "back_to_search": back.url,
     })
-    mark_varies_by_referer(response, back)
+    keep_back_to_search(request, response, back)
     if not shared:
         # Your own list is read from your session: `Vary: Cookie` already keeps a shared cache from
         # handing it to someone else, and `private` says so to every cache on the way.

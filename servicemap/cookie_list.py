@@ -3,7 +3,8 @@ that decide them, for the cookies page (PECR). A test walks the site's main jour
 cookie it sees that is not listed here, so the page cannot fall behind the code.
 
 All of them are strictly necessary (the shortlist someone builds, signing in, protecting forms,
-a confirmation shown once), so no consent banner is needed. The site sets no analytics cookie and
+a confirmation shown once, the search "Back to search" leads to without JavaScript: a user-input
+cookie, gone with the browser), so no consent banner is needed. The site sets no analytics cookie and
 asks nothing of any other website, unless the operator sets map tiles (`MAP_TILES_URL`): then maps
 load their images from that site.
 """
@@ -20,6 +21,7 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from directory import back_to_search
 from servicemap.durations import duration_text
 
 # What the site keeps in the browser other than cookies, in this tab's sessionStorage: what was typed
@@ -74,6 +76,18 @@ def _messages_cookie() -> Cookie | None:
     )
 
 
+def _back_to_search_cookie() -> Cookie:
+    return Cookie(
+        back_to_search.COOKIE_NAME,
+        _("Holds the address of the search results you opened a service's page or your shortlist from (with a "
+          "postcode's first part at most), so that “Back to search” still leads there, without JavaScript, after "
+          "you add a service to your shortlist or open one from it. The site reads it for that link only and does "
+          "not store it."),
+        _("When you close your browser; not used %(age)s after it was set")
+        % {"age": duration_text(back_to_search.COOKIE_MAX_AGE)},
+    )
+
+
 def cookies_the_site_sets() -> list[Cookie]:
     """Each cookie the site can set, in the order the cookies page lists them."""
     found = [_session_cookie()]
@@ -82,6 +96,7 @@ def cookies_the_site_sets() -> list[Cookie]:
     messages = _messages_cookie()
     if messages is not None:
         found.append(messages)
+    found.append(_back_to_search_cookie())
     # No language cookie: a page's address says its language (English, or Welsh under /cy/), and the
     # switcher is a plain link. Django's language form (/i18n/setlang/), which set one, is not routed.
     return found

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from directory.back_to_search import COOKIE_MAX_AGE as BACK_TO_SEARCH_MAX_AGE
 from gaps.suppression import LOW
 from servicemap.cookie_list import (
     LAST_SEARCH_STORAGE_KEY,
@@ -19,6 +20,7 @@ from servicemap.cookie_list import (
     cookies_the_site_sets,
     map_tile_host,
 )
+from servicemap.durations import duration_text
 from servicemap.personal_data_kept import retention
 
 # When the accessibility statement was written and last checked against the tests it describes
@@ -52,6 +54,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "policies/privacy.html", {
         **_operator(),
         "kept": retention(),
+        "back_to_search_for": duration_text(BACK_TO_SEARCH_MAX_AGE),
         "suppressed_as": LOW,
         "tile_host": map_tile_host(),
     })

@@ -7,6 +7,7 @@
     {% translated_field service "name" inline=True %}         inline text, with a short note
     {% translated_field service "how_to_refer" words=30 css="govuk-body-s" %}
     <h1 {% lang_attr service "name" %}>{{ service.name }}</h1>  lang="en" when Welsh is missing
+    {% area_in_its_language area %}                            its name, in <span lang="en"> when Welsh is missing
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
-from directory.bilingual import area_display_name, has_language_versions, translated_text, url_in_language
+from directory.bilingual import (
+    area_display_name,
+    area_name_language,
+    has_language_versions,
+    translated_text,
+    url_in_language,
+)
 
 register = template.Library()
 
@@ -49,6 +56,17 @@ def lang_attr(obj: object, field: str) -> str:
     if translated.is_fallback:
         return format_html(' lang="{}"', translated.lang)
     return ""
+
+
+@register.simple_tag
+def area_in_its_language(area: object) -> str:
+    """An area's name in the page's language (`area_name`), in a `<span lang="en">` where a Welsh
+    page shows its English name for want of a Welsh one."""
+    name, name_cy = getattr(area, "name", ""), getattr(area, "name_cy", "")
+    lang = area_name_language(name, name_cy)
+    if lang:
+        return format_html('<span lang="{}">{}</span>', lang, name)
+    return format_html("{}", area_display_name(name, name_cy))
 
 
 @register.filter

@@ -145,3 +145,39 @@ def test_back_to_search_after_reporting_a_problem_returns_to_the_tabs_last_searc
     expect(page.get_by_role("link", name="Yn ôl i'r chwiliad")).to_have_attribute("href", f"/cy/search/?{SEARCH}")
     assert errors == []
     page.context.close()
+
+
+@pytest.mark.browser
+def test_without_javascript_back_to_search_survives_adding_and_opening_from_the_shortlist(
+    live_server, directory_data, browser,
+):
+    # Without script the link is built from the Referer, which after "Add to shortlist" (a POST and a
+    # redirect back) names the service page itself, and on a page opened from the shortlist names the
+    # shortlist: both went to an empty form. The page that saw the search hands it on in a cookie.
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/search/?{SEARCH}")
+    page.locator("h3.sm-result__title a").first.click()
+    expect(page).to_have_url(re.compile(r"/services/[0-9a-f-]+/$"))
+    service_url = page.url
+
+    page.get_by_role("button", name=re.compile("^Add to shortlist")).click()
+    expect(page.get_by_role("button", name=re.compile("^Remove from shortlist"))).to_be_visible()
+    assert page.url.split("#")[0] == service_url  # the shareable address holds no search
+    expect(page.get_by_role("link", name="Back to search")).to_have_attribute("href", f"/search/?{SEARCH}")
+
+    page.get_by_role("link", name=re.compile(r"^Shortlist \(1\)")).click()
+    expect(page).to_have_url(f"{live_server.url}/shortlist/")
+    expect(page.get_by_role("link", name="Back to search")).to_have_attribute("href", f"/search/?{SEARCH}")
+    page.locator("h2 a").first.click()
+    expect(page).to_have_url(service_url)
+    back = page.get_by_role("link", name="Back to search")
+    expect(back).to_have_attribute("href", f"/search/?{SEARCH}")
+    back.click()
+    expect(page).to_have_url(f"{live_server.url}/search/?{SEARCH}")
+    expect(page.locator("input[name=age]")).to_have_value("9")
+    cookie = next(c for c in context.cookies() if c["name"] == "last_search")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["expires"] == -1  # gone with the browser
+    context.close()

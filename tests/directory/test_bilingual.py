@@ -7,7 +7,7 @@ from django.template import Context, Template
 from django.utils import translation
 
 from directory.bilingual import has_language_versions, translated_text
-from tests.factories import ServiceFactory
+from tests.factories import AreaFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +100,23 @@ def test_the_search_lists_local_authorities_in_the_order_of_the_page_language(wa
 ])
 def test_only_the_language_prefixed_sites_addresses_have_an_address_in_each_language(path, expected):
     assert has_language_versions(path) is expected
+
+
+@pytest.mark.django_db
+def test_an_area_with_no_welsh_name_is_marked_english_where_welsh_pages_list_a_services_areas(client):
+    # A service that reaches over the border: the English county, shown by its English name on a Welsh
+    # page, was read by a screen reader with Welsh sounds. The Welsh-named area is the page's language.
+    welsh = AreaFactory(code="W06000005", name="Flintshire", name_cy="Sir y Fflint")
+    english = AreaFactory(code="E06000050", name="Cheshire West and Chester", name_cy="")
+    service = ServiceFactory()
+    service.coverage_areas.set([welsh, english])
+    client.post("/shortlist/add/", {"service": str(service.public_id)})
+    marked = '<span lang="en">Cheshire West and Chester</span>'
+
+    for path in (f"/cy/services/{service.public_id}/", "/cy/shortlist/", "/cy/services/"):
+        html = client.get(path).content.decode()
+        assert marked in html, path
+        assert "Sir y Fflint" in html and '<span lang="en">Flintshire' not in html, path
+    for path in (f"/services/{service.public_id}/", "/shortlist/", "/services/"):
+        html = client.get(path).content.decode()
+        assert "Cheshire West and Chester" in html and marked not in html, path  # English on an English page

@@ -18,6 +18,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from directory.back_to_search import COOKIE_MAX_AGE as BACK_TO_SEARCH_MAX_AGE
+from directory.back_to_search import COOKIE_NAME as BACK_TO_SEARCH_COOKIE
 from directory.models import ProblemReport, Service
 from gaps.suppression import count_cell
 from servicemap.durations import DAY, HOUR, duration_text
@@ -116,8 +118,8 @@ def _walk_the_main_journeys(service: Service) -> set[str]:
     seen: set[str] = set()
     client = Client()
 
-    def visit(method: str, path: str, **data) -> None:
-        response = getattr(client, method)(path, data)
+    def visit(method: str, path: str, headers: dict | None = None, **data) -> None:
+        response = getattr(client, method)(path, data, headers=headers)
         assert response.status_code < 500, path
         seen.update(response.cookies.keys())
 
@@ -130,6 +132,8 @@ def _walk_the_main_journeys(service: Service) -> set[str]:
     visit("get", "/search/", la="W06000023")  # shows the message
     visit("get", "/shortlist/")
     visit("get", f"/services/{service.public_id}/")
+    # Opened from the results: it keeps the search for "Back to search" (directory/back_to_search.py).
+    visit("get", f"/services/{service.public_id}/", headers={"referer": "http://testserver/search/?la=W06000023"})
     visit("get", f"/cy/services/{service.public_id}/")
     visit("get", f"/services/{service.public_id}/report/")
     visit("post", f"/services/{service.public_id}/report/", reason=ProblemReport.Reason.values[0], comment="")
@@ -149,7 +153,7 @@ def test_every_cookie_the_main_journeys_set_is_on_the_cookies_page(sample_direct
     service = Service.objects.published().filter(coverage_areas__code="W06000023").first()
     seen = _walk_the_main_journeys(service)
     # The walk reached what sets each of them (so a cookie missing from the page would be caught).
-    assert {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, "messages"} <= seen
+    assert {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, "messages", BACK_TO_SEARCH_COOKIE} <= seen
     for language in ("en", "cy"):
         listed = _listed_cookies(_get("policies:cookies", language))
         assert seen - listed == set(), f"set by the site but not on the cookies page: {seen - listed}"
@@ -413,16 +417,21 @@ def test_the_accessibility_statement_names_the_maps_skip_links_as_the_maps_label
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
-def test_the_privacy_notice_says_back_to_search_reads_the_referer_and_keeps_nothing(language):
-    # The service page and the shortlist build "Back to search" from the Referer header
-    # (directory/back_to_search.py): the notice says what is read about a search, and that it is not kept.
+def test_the_privacy_notice_says_back_to_search_reads_the_referer_and_a_cookie_and_keeps_nothing(language):
+    # The service page and the shortlist build "Back to search" from the Referer header, and hand it on
+    # in a cookie (directory/back_to_search.py): the notice says what is read about a search, what the
+    # browser holds and for how long, and that the site keeps nothing.
     text = _text(_get("policies:privacy", language))
     with translation.override(language):
         link = translation.gettext("Back to search")
+        period = duration_text(BACK_TO_SEARCH_MAX_AGE)
         sentence = translation.gettext(
             "The “Back to search” link on a service's page and on the shortlist is made from the address of the "
-            "search results your browser came from, which the browser sends with the page it asks for: it is used "
-            "for that page alone and is not stored or recorded."
-        )
-    assert f"“{link}”" in sentence
+            "search results your browser came from, which the browser sends with the page it asks for. So that the "
+            "link still leads there after you add a service to your shortlist or open one from it, that page also "
+            "gives the address (with a postcode's first part at most) back to your browser in a cookie, which the "
+            "next pages read: it goes when you close your browser and is not used after %(period)s. The site does "
+            "not store or record it."
+        ) % {"period": period}
+    assert f"“{link}”" in sentence and period in sentence
     assert sentence in text

@@ -66,7 +66,8 @@ def printed_page(context: template.Context, *parts: object) -> SafeString:
     # The view's own words for it where its notes' are too long for the foot of a sheet.
     period = context.get("print_period") or _period(context.get("notes") or [])
     if period:
-        period = f"{period} {_('Source, method and limits: “About these figures”.')}"
+        where = _("Source, method and limits: “About these figures”.")
+        period = f"{period} {where}"
     request = context.get("request")
     # str(): django-csp's lazy nonce is falsy until it is first read, and reading it puts it in the header.
     nonce = getattr(request, "csp_nonce", None)

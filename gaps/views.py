@@ -29,6 +29,7 @@ from gaps import coverage, csv_columns, layers, maps, notes, selectors, unmet
 from gaps.forms import (
     DEFAULTS,
     VIEW_LA,
+    VIEWS,
     GapsForm,
     LayerForm,
     RegionChoice,
@@ -144,6 +145,8 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "gaps/index.html", {
         "form": form,
         "chosen": chosen,
+        # What the areas are ("Health boards"), at the top of each printed sheet.
+        "view_label": dict(VIEWS).get(chosen.view, ""),
         "result": result,
         "rows": table,
         "no_provision": no_provision,
@@ -499,6 +502,9 @@ def unmet_page(request: HttpRequest) -> HttpResponse:
         "shown_for": ", ".join([*shown_for, *([quarter_label(quarter)] if quarter else [])]),
         "region": region, "n_las": len(report.breakdowns[0].rows),
         "notes": _unmet_notes(quarter, region),
+        # At the foot of each printed sheet: the notes' period, without its why, which took a third line.
+        "print_period": _("Searches in %(quarter)s.") % {"quarter": quarter_label(quarter)} if quarter
+        else _("No quarter that has ended holds any counted searches yet."),
         "query": form.shown_query(),
     })
 

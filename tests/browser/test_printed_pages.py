@@ -102,6 +102,41 @@ def test_the_printed_gaps_map_is_at_least_as_big_as_any_screen_drew_it_and_its_k
         page.context.close()
 
 
+# The margin boxes of the page's @page rules, as the browser took them (a <style> the CSP refused has none).
+MARGIN_BOXES = """() => Object.fromEntries([...document.styleSheets]
+    .flatMap(sheet => [...sheet.cssRules]).filter(rule => rule instanceof CSSPageRule)
+    .flatMap(rule => [...rule.cssRules]).filter(box => box.style.content)
+    .map(box => [box.name, box.style.content]))"""
+
+
+@pytest.mark.parametrize(("path", "title", "period", "page"), [
+    ("/cy/gaps/?view=health_board", "Lle mae cymorth ar goll — Pob cymorth CSA i blant — Byrddau iechyd",
+     "Y cyfeiriadur fel yr oedd ar", '"Tudalen " counter(page) " o " counter(pages)'),
+    ("/gaps/headlines/", "Headlines: where support is missing — Wales", "Directory as it stood on",
+     '"Page " counter(page) " of " counter(pages)'),
+])
+def test_every_printed_sheet_of_a_gaps_page_says_what_its_figures_are_and_of_when(
+        browser, live_server, path, title, period, page):
+    """The map page printed on five sheets and the headlines on five, with what the figures are (the
+    question, the areas), and of when, on the first alone: the later sheets were tables anyone could
+    take for another layer, region or date. Each sheet's margins say so, and the sample's "fictional",
+    under the site's CSP (the words are in a <style> with the response's nonce)."""
+    tab = new_page(browser, DESKTOP)
+    refused = []
+    tab.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None)
+    try:
+        assert tab.goto(f"{live_server.url}{path}").status == 200
+        boxes = tab.evaluate(MARGIN_BOXES)
+        assert boxes["top-left"].startswith(f'"{title}'), boxes
+        assert boxes["bottom-left"].startswith(f'"{period}'), boxes
+        assert boxes["bottom-right"] == page, boxes
+        assert "Data enghreifftiol" in boxes["top-right"] or "Sample data" in boxes["top-right"], boxes
+        assert printed_sheets(tab) > 1  # the case in question: sheets after the first
+        assert refused == []
+    finally:
+        tab.context.close()
+
+
 def test_a_printed_link_prints_its_address_only_where_the_paper_needs_it(browser, live_server):
     """About the data: the boundaries' link reads as its own address (github.com/…), which was printed
     again after it; the licence's link ("CC BY 4.0") still prints its address. The gaps map's credit

@@ -14,6 +14,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from directory.models import WALES_CODE
 from gaps import selectors
@@ -993,3 +994,31 @@ def test_the_gaps_pages_are_for_reading_a_post_is_the_sites_405(client, wales_ar
 
     assert response.status_code == 405
     assert "GET" in response["Allow"] and "POST" not in response["Allow"]
+
+
+@pytest.mark.parametrize(("lang", "all_closed"), [("en", "all closed"), ("cy", "pob un ar gau")])
+def test_the_area_page_counts_the_closed_lists_beside_the_median_wait_that_includes_them(
+        client, wales_areas, lang, all_closed):
+    """The area page gave a median wait, which counts closed lists at their last reported wait, with
+    nothing beside it to say how many of those services take no referrals: a commissioner read a
+    short median over services that were not taking anyone. The map's and headlines' tables count
+    them in a column of their own; so does this one, with its "all closed"."""
+    open_list = ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    WaitingTimeReportFactory(service=open_list, weeks=10)
+    closed_list = ServiceFactory(coverage=[wales_areas[CARDIFF]], abuse_intra_familial=False, abuse_cse=True)
+    WaitingTimeReportFactory(service=closed_list, weeks=2, referrals_open=False)
+    PausedServiceFactory(coverage=[wales_areas[CARDIFF]], supports_sibling=True)  # no wait reported
+    prefix = "/cy" if lang == "cy" else ""
+    body = client.get(f"{prefix}/gaps/area/{CARDIFF}/").content.decode()
+    table = body[body.index('id="area-against-wales"'):]
+    table = unescape(table[:table.index("</table>")])  # "Camfanteisio&#x27;n rhywiol ar blant"
+    headings = [_plain(th) for th in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table, re.S)]
+    with translation.override(lang):
+        median, closed = translation.gettext("Median wait (weeks)"), translation.gettext("Closed lists")
+        every, cse, siblings = (str(Layer(key).label) for key in ("all", "cse", "sibling"))
+    assert headings.index(closed) == headings.index(median) + 1
+    # All support: three services, two of them closed (the closed list, the paused service); the
+    # median is of the two that reported a wait, the closed list's 2 weeks among them.
+    assert _cells(table, every)[4:] == ["6.0", "2"]
+    assert _cells(table, cse)[4:] == ["2.0", f"1 {all_closed}"]  # its one service's list is closed
+    assert _cells(table, siblings)[4:] == ["–", f"1 {all_closed}"]  # the paused service alone

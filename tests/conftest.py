@@ -152,16 +152,25 @@ def _forget_search_index():
     result_cards.forget()
 
 
-@pytest.fixture(scope="module")
-def sample_directory(django_db_setup, django_db_blocker):
-    """The real areas and the fictional sample directory, loaded once for a module (it takes
-    seconds) and flushed after it; each test still runs in its own rolled-back transaction."""
+def load_sample_data() -> None:
+    """The real areas and the fictional sample directory."""
     from directory.reference_data import load_areas
     from directory.sample_directory import load_sample_directory
 
+    load_areas()
+    load_sample_directory()
+
+
+@pytest.fixture(scope="module")
+def sample_directory(django_db_setup, django_db_blocker):
+    """The real areas and the fictional sample directory, committed once for a module (loaded by the
+    first module of this process, it takes seconds; a copy restored for each later one,
+    tests/database_snapshot.py) and flushed after it; each test still runs in its own rolled-back
+    transaction."""
+    from tests.database_snapshot import loaded
+
     with django_db_blocker.unblock():
-        load_areas()
-        load_sample_directory()
+        loaded("sample directory", load_sample_data)
     yield
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)

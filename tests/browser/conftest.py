@@ -1,7 +1,8 @@
 """Browser tests: Debian's chromium driven by Playwright against pytest-django's live server.
 
 Kept lean for a 2-core machine: one browser per module, the reference data and the sample
-directory loaded once per module (not a flushed database per test), pages reused.
+directory committed once per module (not a flushed database per test; loaded once per process and
+restored from a copy after that, tests/database_snapshot.py), pages reused.
 """
 
 from __future__ import annotations
@@ -51,14 +52,17 @@ def _load_postcodes(prefixes: tuple[str, ...]) -> None:
 
 @pytest.fixture(scope="module")
 def directory_data(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """The real areas, some Powys postcodes and the fictional sample directory, for one module."""
-    from directory.reference_data import load_areas
-    from directory.sample_directory import load_sample_directory
+    """The real areas, some Powys postcodes and the fictional sample directory, for one module:
+    loaded by the first module of this process, a copy restored for each later one."""
+    from tests.conftest import load_sample_data
+    from tests.database_snapshot import loaded
+
+    def load() -> None:
+        loaded("sample directory", load_sample_data)
+        _load_postcodes(("LD1",))
 
     with django_db_blocker.unblock():
-        load_areas()
-        _load_postcodes(("LD1",))
-        load_sample_directory()
+        loaded("sample directory, LD1 postcodes", load)
         yield
         call_command("flush", interactive=False, verbosity=0)
 

@@ -19,16 +19,15 @@ def directory_data(django_db_setup, django_db_blocker):
     once for the module (the sample takes seconds) and emptied when it ends: no test here changes
     what it reads (a shortlist is kept in the browser's session)."""
     from directory.models import PostcodeDistrict
-    from directory.reference_data import load_areas
-    from directory.sample_directory import load_sample_directory
+    from tests.conftest import load_sample_data
+    from tests.database_snapshot import loaded
     from tests.factories import PostcodeFactory
 
     with django_db_blocker.unblock():
-        load_areas()
+        loaded("sample directory", load_sample_data)  # a copy when this process has loaded it before
         PostcodeFactory(postcode="CF10 1EP", latitude=51.4816, longitude=-3.1791, lad_code="W06000015")
         # A full postcode is searched from its sector (directory/postcode_privacy.py).
         PostcodeDistrict.objects.create(prefix="CF10 1", latitude=51.4797, longitude=-3.1781, lad_code="W06000015")
-        load_sample_directory()
         yield
         call_command("flush", interactive=False, verbosity=0)
 

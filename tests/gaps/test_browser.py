@@ -11,8 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from directory.reference_data import load_areas
-from directory.sample_directory import NO_INTRA_FAMILIAL, load_sample_directory
+from directory.sample_directory import NO_INTRA_FAMILIAL
 
 # Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM calls
 # ("cannot call this from an async context") although nothing here is async.
@@ -32,10 +31,11 @@ def directory_data(django_db_setup, django_db_blocker):
     to load, and a flush after each test as long), the database emptied when the module ends. No test
     here writes to it; the live server reads it (tests/conftest.py, `_live_server_helper`)."""
     from gaps.services import record_unmet_search, snapshot_take
+    from tests.conftest import load_sample_data
+    from tests.database_snapshot import loaded
 
     with django_db_blocker.unblock():
-        load_areas()
-        load_sample_directory()
+        loaded("sample directory", load_sample_data)  # a copy when this process has loaded it before
         snapshot_take(taken_on=date(2026, 1, 1))
         for code, n in (("W06000015", 7), ("W06000022", 3), ("W06000001", 12)):
             for _ in range(n):

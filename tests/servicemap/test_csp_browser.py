@@ -72,12 +72,11 @@ def test_a_script_without_the_nonce_is_blocked(live_server, page):
 @pytest.fixture
 def sample_directory(transactional_db):
     from directory.models import PostcodeDistrict
-    from directory.reference_data import load_areas
-    from directory.sample_directory import load_sample_directory
+    from tests.conftest import load_sample_data
+    from tests.database_snapshot import loaded
 
-    load_areas()
+    loaded("sample directory", load_sample_data)  # a copy when this process has loaded it before
     PostcodeDistrict.objects.create(prefix="CF10 1", latitude=51.4797, longitude=-3.1781, lad_code="W06000015")
-    load_sample_directory()
     from django.contrib.auth import get_user_model
 
     from directory.models import Service

@@ -809,6 +809,40 @@ class ReviewRequest(models.Model):
         }
 
 
+class ModeratorChangeNotice(models.Model):
+    """A moderator's change to what the public sees of a provider: a published listing (its fields,
+    where it is based, its wait) or the organisation's contact details (`service` None). Its
+    provider's editors are emailed the changes not yet told of, together: at once, unless they were
+    emailed less than a quiet while ago (listings.services.moderator_changes_send), else by the
+    daily run of send_review_requests. So a moderator fixing three locations sends one email.
+
+    `changed` holds field names (listings/fields.py, "locations", "wait"), never values."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+",
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+    )
+    changed = models.JSONField(_("fields changed"), default=list)
+    restored = models.DateTimeField(_("version restored"), null=True, blank=True)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("made by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    made_at = models.DateTimeField(_("made at"), default=timezone.now)
+    # When its provider was emailed about it: null until the email went.
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("moderator change notice")
+        verbose_name_plural = _("moderator change notices")
+        ordering = ["made_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.service or self.organisation}: {', '.join(self.changed)}"
+
+
 class DirectoryVersion(models.Model):
     """One row whose token changes whenever anything the public sees changes (see `directory.version`).
 

@@ -23,6 +23,9 @@ COVERAGE = "coverage_areas"
 # Where the service is based: a proposal's list of its locations (`location_entry`), moderated as a
 # whole. Not a Service field, so not in EDITABLE_FIELDS: services.py handles it on its own.
 LOCATIONS = "locations"
+# A listing's wait (WaitingTimeReport), as a moderator's change names it to the provider
+# (ModeratorChangeNotice.changed): not a Service field either.
+WAIT = "wait"
 LOCATION_FIELDS: tuple[str, ...] = ("name", "address_1", "city", "county", "postcode", "do_not_publish_address")
 
 MODERATED_FIELDS: tuple[str, ...] = (
@@ -199,6 +202,8 @@ def location_text(entry: dict[str, Any]) -> str:
 def field_label(field: str) -> str:
     if field == LOCATIONS:
         return str(_("Where it is based"))
+    if field == WAIT:
+        return str(_("Waiting time"))
     if field == COVERAGE:
         return str(_("Areas it takes referrals from"))
     if field in AGE_LABELS:
@@ -210,6 +215,12 @@ def field_label(field: str) -> str:
         if field in group.values():
             return f"{heading}: {_upper_first(_base_label(field))}"
     return _upper_first(_base_label(field))
+
+
+def organisation_field_label(field: str) -> str:
+    """One of ORGANISATION_CONTACT_FIELDS as the organisation's contact form labels it."""
+    labels = {"phone": _("Phone number"), "email": _("Email address"), "website": _("Website")}
+    return labels.get(field) or field_label(field)  # the descriptions, labelled as a listing's
 
 
 def _base_label(field: str) -> str:

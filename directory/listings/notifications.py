@@ -5,7 +5,7 @@ and a message to each of them, so no reader sees the others' addresses."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -18,7 +18,7 @@ from directory import mail_language
 from directory.accounts.languages import emails_by_language
 from directory.accounts.roles import moderator_users
 from directory.listings import fields, selectors
-from directory.models import ProblemReport, Service, ServiceChange
+from directory.models import ModeratorChangeNotice, ProblemReport, ServiceChange
 
 # After an email about a problem report, the same people are not emailed about another for this
 # long while that report is open: its email led them to the page that lists every open report.
@@ -158,28 +158,56 @@ def problem_reported(report: ProblemReport) -> str:
     return emailed_to
 
 
-def listing_changed(service: Service, *, changed: list[str], by, restored: datetime | None = None) -> None:
-    """Tell a published listing's provider that a moderator changed it (`changed`: the fields, as
-    `fields` names them), or put back the version recorded at `restored`: what the public sees of their
-    service is no longer what they last said, and they keep it. The organisation's editors, as for a
-    decision when its sender has gone (`change_decided`), but not the moderator who made the change,
-    should they be one of them; the moderator is named by role, as every email names them.
+# The order the forms show the fields in, and a moderator's change email lists them in.
+_LISTING_ORDER = (*fields.EDITABLE_FIELDS, fields.LOCATIONS, fields.WAIT)
 
-    The fields are named as the change and history pages name them, in the reader's language; their
-    values are not copied in (the history page, behind sign-in, shows them)."""
-    readers = selectors.listing_change_readers(service=service, by=by)
 
-    def subject() -> str:
-        chosen = (_("A moderator restored an earlier version of %(name)s") if restored
-                  else _("A moderator changed %(name)s"))
-        return chosen % {"name": service.name}
+def _listing_order(field: str) -> int:
+    return _LISTING_ORDER.index(field) if field in _LISTING_ORDER else len(_LISTING_ORDER)
 
-    send(
-        readers, subject, "emails/listing_changed.txt",
-        lambda: {
-            "service": service, "restored": restored,
-            "changed": [fields.field_label(field) for field in changed],
+
+def moderator_changes(notices: list[ModeratorChangeNotice]) -> tuple[str, str]:
+    """The subject and body, in the active language, of the email telling an organisation's editors
+    what moderators changed of what the public sees of them (`notices`, all of one organisation, oldest
+    first: services.moderator_changes_send): each listing once, however many times it was saved, with
+    its fields in the order the forms show them, and the organisation's contact details if they were
+    changed. What the public sees of their service is no longer what they last said, and they keep it.
+
+    The fields are named as the change and history pages name them; their values are not copied in
+    (the history page, behind sign-in, shows them). The moderator is named by role, as every email
+    names them."""
+    organisation = notices[0].organisation
+    items: dict[int | None, dict] = {}
+    for notice in notices:
+        item = items.setdefault(notice.service_id, {"service": notice.service, "changed": set(), "restored": None})
+        item["changed"].update(notice.changed)
+        item["restored"] = notice.restored or item["restored"]
+    listed = []
+    for item in sorted(items.values(), key=lambda item: (item["service"] is not None, str(item["service"] or ""))):
+        service = item["service"]
+        if service is None:
+            listed.append({
+                "service": None, "restored": None,
+                "changed": [fields.organisation_field_label(f) for f in fields.ORGANISATION_CONTACT_FIELDS
+                            if f in item["changed"]],
+                "url": absolute(reverse("listings:organisation_contact", args=[organisation.public_id])),
+            })
+            continue
+        listed.append({
+            "service": service, "restored": item["restored"],
+            "changed": [fields.field_label(f) for f in sorted(item["changed"], key=_listing_order)],
             "url": absolute(reverse("directory:service_detail", args=[service.public_id])),
             "history_url": absolute(reverse("listings:history", args=[service.public_id])),
-        },
-    )
+        })
+    if len(listed) > 1:
+        subject = _("A moderator changed the listings of %(name)s") % {"name": organisation.name}
+    elif listed[0]["service"] is None:
+        subject = _("A moderator changed the contact details of %(name)s") % {"name": organisation.name}
+    elif listed[0]["restored"]:
+        subject = _("A moderator restored an earlier version of %(name)s") % {"name": listed[0]["service"].name}
+    else:
+        subject = _("A moderator changed %(name)s") % {"name": listed[0]["service"].name}
+    body = render_to_string("emails/listing_changed.txt", {
+        "site_url": settings.SITE_URL, "organisation": organisation, "items": listed,
+    })
+    return subject, body

@@ -44,6 +44,7 @@ from directory.models import (
     WAIT_STALE_AFTER_DAYS,
     Area,
     Location,
+    ModeratorChangeNotice,
     Organisation,
     ProblemReport,
     ReviewRequest,
@@ -430,7 +431,31 @@ def listing_change_readers(*, service: Service, by) -> QuerySet:
     they be one; nobody for a listing not yet published (its provider is waiting to hear of its approval)."""
     if not service.is_published:
         return organisation_members(service.organisation_id).none()
-    return organisation_members(service.organisation_id).exclude(email="").exclude(pk=by.pk)
+    return organisation_change_readers(organisation_id=service.organisation_id, by=by)
+
+
+def organisation_change_readers(*, organisation_id: int, by) -> QuerySet:
+    """Who is emailed when `by`, a moderator, changes an organisation's contact details: its editors
+    with an address, not `by`, should they be one."""
+    return organisation_members(organisation_id).exclude(email="").exclude(pk=by.pk)
+
+
+def moderator_change_notices_untold(*, organisation_id: int | None = None) -> list[ModeratorChangeNotice]:
+    """The moderators' changes whose provider has not been emailed yet (of one organisation, or of
+    all), oldest first, with their service and organisation. One query."""
+    notices = ModeratorChangeNotice.objects.filter(emailed_at=None)
+    if organisation_id is not None:
+        notices = notices.filter(organisation_id=organisation_id)
+    return list(notices.select_related("service", "organisation").order_by("organisation_id", "made_at", "id"))
+
+
+def moderator_change_readers(*, notices: list[ModeratorChangeNotice]) -> QuerySet:
+    """Who is emailed one organisation's `notices` (notifications.moderator_changes): its editors with
+    an address, as for one change (`listing_change_readers`), but not a moderator who is one of them
+    and made every one of the changes (they know; changes others made they are told of)."""
+    makers = {notice.made_by_id for notice in notices}
+    readers = organisation_members(notices[0].organisation_id).exclude(email="")
+    return readers.exclude(pk__in=makers) if len(makers) == 1 and None not in makers else readers
 
 
 def change_decision_readers(*, change: ServiceChange) -> QuerySet:

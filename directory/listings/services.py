@@ -7,8 +7,9 @@ history (django-simple-history) with who did it and why.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory import mail, mail_language
+from directory.accounts.languages import emails_by_language
 from directory.accounts.roles import is_moderator
 from directory.listings import fields, notifications, selectors
 from directory.listings.selectors import (
@@ -32,6 +35,7 @@ from directory.models import (
     UNSTATED_FIELDS,
     Area,
     Location,
+    ModeratorChangeNotice,
     Organisation,
     ProblemReport,
     Service,
@@ -55,6 +59,15 @@ REJECTION_NEEDS_REASON = _("Give a reason so the provider knows what to fix.")
 REPORT_ALREADY_RESOLVED = _("This report has already been resolved.")
 REPORT_ALREADY_OPEN = _("This report is already open.")
 UNKNOWN_AREA = _("Unknown area code: %(code)s")
+
+logger = logging.getLogger(__name__)
+
+# A moderator's work on a provider's listings is often several saves a few minutes apart (three
+# locations put right one by one, then the wait). After an email telling an organisation's editors
+# of moderators' changes, the changes made in the next while are held, and told together: in the
+# email about the first change made after it (which lists every one held), or, if none is, in the
+# morning's send_review_requests. Not a later email of its own: nothing runs often enough to send one.
+MODERATOR_CHANGES_QUIET_FOR = timedelta(hours=1)
 
 
 def _record_as(row: Service | Organisation | Location, by, reason: str) -> None:
@@ -122,13 +135,18 @@ def wait_update(*, service: Service, weeks: int, referrals_open: bool, by) -> Wa
     """Add today's wait to the history (never overwrites) and publish it at once.
 
     Giving the wait again, even unchanged, is what verifies it: its age counts from today.
+    A moderator's wait that differs from the one shown is told to the provider (social workers decide
+    on it); the same wait given again is not: like a confirmation, it changes nothing they said.
     """
+    before = selectors.service_current_wait(service=service)
     report = WaitingTimeReport(
         service=service, weeks=weeks, referrals_open=referrals_open,
         as_of=timezone.localdate(), recorded_at=timezone.now(), recorded_by=by,
     )
     report.full_clean()
     report.save()
+    if before is None or (before.weeks, before.referrals_open) != (weeks, referrals_open):
+        _tell_provider(service, changed=[fields.WAIT], by=by)
     return report
 
 
@@ -140,8 +158,14 @@ def service_confirm(*, service: Service, by, states_unstated: bool = False) -> S
     left unsaid and says so beside each: confirming them there states them. (The dashboard's button
     shows none of them, and leaves them "Not stated".) Not the ages, on a published listing, unless
     a moderator confirms: they decide who is referred, and a provider's change to them waits for a
-    moderator, so a provider's tick must not publish the stored 0 to 25 as stated either."""
+    moderator, so a provider's tick must not publish the stored 0 to 25 as stated either.
+
+    A moderator's confirmation is told to the provider only for the facts it stated (the public saw
+    "Not stated" and now sees the values). The date it was last checked is all it changes otherwise:
+    nothing the provider said, so nothing for them to check, and an email a month per listing from
+    moderators' routine checks would teach them to skip the ones that matter."""
     service = Service.objects.select_for_update().get(pk=service.pk)
+    unstated_before = set(service.unstated_by_import)
     service.last_confirmed_at = timezone.localdate()
     service.confirmed_by = by
     update = ["last_confirmed_at", "confirmed_by", "updated_at"]
@@ -154,6 +178,8 @@ def service_confirm(*, service: Service, by, states_unstated: bool = False) -> S
         update.append("unstated_by_import")
     _record_as(service, by, "Confirmed as still correct")
     service.save(update_fields=update)
+    stated = unstated_before - set(service.unstated_by_import)
+    _tell_provider(service, changed=[f for code in sorted(stated) for f in UNSTATED_FIELDS.get(code, ())], by=by)
     return service
 
 
@@ -445,9 +471,8 @@ def service_locations_update(*, service: Service, locations: list[dict[str, Any]
     withheld = _withhold_at_once(service, locations, by=by)
     if is_moderator(by) or not service.is_published:
         _apply_locations(service, locations, by=by, reason="Edited: published at once")
-        # One email for the whole list, however many locations it changed. Each save is its own email,
-        # even minutes after the last: holding one back would leave a provider who read the first, and
-        # looked, not knowing of the next (nothing runs often enough to send a held one later).
+        # One change for the whole list, however many locations it changed; saves soon after another
+        # are told together (MODERATOR_CHANGES_QUIET_FOR).
         if service_location_entries(service=service) != before:
             _tell_provider(service, changed=[fields.LOCATIONS], by=by)
         return LocationsResult(applied=True, pending=None, withheld=withheld)
@@ -624,14 +649,74 @@ def service_restore(*, service: Service, record, by) -> Service:
 
 
 def _tell_provider(service: Service, *, changed: list[str], by, restored: datetime | None = None) -> bool:
-    """A moderator's change to a published listing is emailed to its provider (notifications.listing_changed),
-    the fields in the order the forms show them; whether anyone is (so the moderator's page can say so).
-    A provider's own edits are not: they made them."""
+    """A moderator's change to a published listing is told to its provider (`_moderator_change`);
+    whether anyone is (so the moderator's page can say so). A provider's own edits are not: they made them."""
     if not changed or not is_moderator(by) or not selectors.listing_change_readers(service=service, by=by).exists():
         return False
-    order = (*fields.EDITABLE_FIELDS, fields.LOCATIONS)
-    notifications.listing_changed(service, changed=sorted(changed, key=order.index), by=by, restored=restored)
+    _moderator_change(service.organisation_id, service=service, changed=changed, by=by, restored=restored)
     return True
+
+
+def _moderator_change(organisation_id: int, *, service: Service | None, changed: list[str], by,
+                      restored: datetime | None = None) -> None:
+    """Record a moderator's change for the organisation's editors to be emailed, and email them, with
+    any other change not yet told, once this transaction commits (`moderator_changes_send`): one
+    email for every change a moderator's save made, however many services it called this for."""
+    notice = ModeratorChangeNotice(organisation_id=organisation_id, service=service, changed=sorted(changed),
+                                   restored=restored, made_by=by)
+    notice.full_clean()
+    notice.save()
+    # robust: an error writing the email is logged, not made the moderator's error page (the change is saved).
+    transaction.on_commit(lambda: _send_moderator_changes_logged(organisation_id), robust=True)
+
+
+def _send_moderator_changes_logged(organisation_id: int) -> None:
+    # After the commit: the change is saved; an email that did not go is logged, and its changes are
+    # left untold for the next one (or the morning's send_review_requests).
+    try:
+        moderator_changes_send(organisation_id=organisation_id)
+    except mail.SEND_ERRORS as error:
+        logger.warning("Email not sent (moderator changes): %s", mail.describe_error(error))
+
+
+class _ToldMeanwhile(Exception):
+    pass
+
+
+def moderator_changes_send(*, organisation_id: int, quiet: bool = True) -> int:
+    """Email an organisation's editors every moderator's change they were not told of yet, in one email
+    (notifications.moderator_changes: written once per language, a message to each), and record them
+    as told; the number of messages sent. With `quiet`, nothing while an earlier email to them is less
+    than MODERATOR_CHANGES_QUIET_FOR old: the changes wait for the next (send_review_requests passes
+    False). Changes with nobody left to tell are dropped.
+
+    Recorded and sent in one transaction: an email that cannot go (the mail server's error is raised)
+    leaves them untold, for the next. Another sender that recorded some of them first (two saves'
+    emails at once) leaves them to it."""
+    if quiet and ModeratorChangeNotice.objects.filter(
+        organisation_id=organisation_id, emailed_at__gt=timezone.now() - MODERATOR_CHANGES_QUIET_FOR,
+    ).exists():
+        return 0
+    notices = selectors.moderator_change_notices_untold(organisation_id=organisation_id)
+    if not notices:
+        return 0
+    readers = emails_by_language(selectors.moderator_change_readers(notices=notices))
+    pks = [notice.pk for notice in notices]
+    if not readers:
+        ModeratorChangeNotice.objects.filter(pk__in=pks, emailed_at=None).delete()
+        return 0
+    letters = [(mail_language.write(language, lambda: notifications.moderator_changes(notices)), addresses)
+               for language, addresses in readers.items()]
+    try:
+        with transaction.atomic():
+            told = ModeratorChangeNotice.objects.filter(pk__in=pks, emailed_at=None).update(emailed_at=timezone.now())
+            if told != len(pks):
+                raise _ToldMeanwhile
+            for letter, addresses in letters:
+                mail.send_each(letter.subject, letter.body, addresses)
+    except _ToldMeanwhile:
+        return 0
+    return sum(len(addresses) for addresses in readers.values())
 
 
 def organisation_version(organisation: Organisation) -> int | None:
@@ -658,6 +743,8 @@ def organisation_contact_update(
 ) -> list[str]:
     """Publish an organisation's contact details and description at once, recorded in its history
     as made by `by`; the fields that changed are returned (none: nothing is saved or recorded).
+
+    A moderator's change is told to the organisation's editors, as one to a listing (`_tell_provider`).
 
     Saving the row replaces the stored renderings of every service of the organisation (its cards
     and Open Referral documents show it: directory.version's signal receivers). As for a listing
@@ -686,6 +773,8 @@ def organisation_contact_update(
     organisation.full_clean()
     _record_as(organisation, by, "Edited: published at once")
     organisation.save()
+    if is_moderator(by) and selectors.organisation_change_readers(organisation_id=organisation.pk, by=by).exists():
+        _moderator_change(organisation.pk, service=None, changed=list(mine), by=by)
     return list(mine)
 
 

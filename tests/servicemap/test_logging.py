@@ -94,7 +94,8 @@ def test_each_scheduled_job_logs_when_it_started_and_how_it_ended_with_its_count
         ("INFO", "send_review_requests", "started"),
         ("INFO", "send_review_requests",
          "finished in … s: 0 review request(s) sent in 0 email(s), 0 could not be sent, 0 had nobody to go to. "
-         "0 change(s) waiting for approval sent to the moderators in 0 email(s)."),
+         "0 change(s) waiting for approval sent to the moderators in 0 email(s). "
+         "Moderators' changes sent to 0 organisation(s) in 0 email(s)."),
         ("INFO", "prune_personal_data", "started"),
         ("INFO", "prune_personal_data",
          "finished in … s: 0 sign-in records, 0 failed sign-in records, 0 ended lock-outs and failed sign-in counts, "

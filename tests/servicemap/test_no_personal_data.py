@@ -101,6 +101,8 @@ ALLOWED = {
     "directory.ServiceChange.live_when_decided": "the listing's own public fields and locations as they stood when a "
                                                  "moderator decided the change, and the codes of the facts its import "
                                                  "left unsaid then, as JSON; the same text as the listing",
+    "directory.ModeratorChangeNotice.changed": "names of the fields a moderator changed (listings/fields.py), "
+                                                "never their values",
     "directory.ServiceChange.reason": "a moderator's reason for a decision about a listing, shown to its provider",
     "directory.ProblemReport.comment": "300 characters from the public about what is wrong with a listing; the "
                                        "form warns not to include anything that could identify a child or family "

@@ -5,18 +5,22 @@ moderator: no email names a person) and where to see it. Not the moderator who m
 from __future__ import annotations
 
 import html
-from datetime import datetime
+import smtplib
+from datetime import datetime, timedelta
+from io import StringIO
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from directory.accounts.services import account_language_set
 from directory.listings import fields, selectors, services
+from directory.models import ModeratorChangeNotice, Service
 from tests.directory.listings.conftest import form_data
-from tests.factories import MembershipFactory, UnpublishedServiceFactory, UserFactory
+from tests.factories import MembershipFactory, ServiceFactory, UnpublishedServiceFactory, UserFactory
 
 
 @pytest.fixture
@@ -121,8 +125,6 @@ def test_a_listing_not_yet_published_is_not_emailed_about(provider, moderator, o
 
 
 def test_an_organisation_without_an_account_emails_nobody(moderator, areas, sent):
-    from tests.factories import ServiceFactory
-
     orphan = ServiceFactory(name="Orphan service", coverage=[areas["W06000015"]])
     UserFactory(username="elsewhere@example.org", email="elsewhere@example.org")
     with sent():
@@ -178,3 +180,152 @@ def test_a_moderators_save_of_a_listing_with_nobody_to_tell_promises_no_email(cl
                            form_data(service, referral_phone="02999 999999"), follow=True)
     page = response.content.decode()
     assert "Saved and published." in page and "Its provider is emailed" not in page
+
+
+# --- One email per piece of moderator work, and every change to what the public sees told ---------
+
+def locations_save(service, moderator, office, name):
+    entries = [{**fields.location_entry(office), "name": name}]
+    services.service_locations_update(service=service, locations=entries, by=moderator)
+
+
+def morning_run() -> None:
+    call_command("send_review_requests", stdout=StringIO())
+
+
+def test_three_location_saves_by_a_moderator_are_one_email(provider, moderator, service, office, sent):
+    for name in ("Office one", "Office two", "Office three"):
+        with sent():  # each its own request, committed
+            locations_save(service, moderator, office, name)
+    [email] = mail.outbox
+    assert email.subject == "A moderator changed Own service"
+    assert email.body.count("- Where it is based\n") == 1
+
+
+def test_changes_held_after_an_email_go_together_in_the_mornings_run_once(provider, moderator, service, office,
+                                                                          sent):
+    with sent():
+        locations_save(service, moderator, office, "Office one")
+    mail.outbox.clear()
+    with sent():
+        locations_save(service, moderator, office, "Office two")
+        services.wait_update(service=service, weeks=9, referrals_open=True, by=moderator)
+    with sent():
+        edit(service, moderator, referral_phone="02999 999999")
+    assert mail.outbox == []  # held: an email went a moment ago
+    morning_run()
+    [email] = mail.outbox
+    assert (email.subject, email.to) == ("A moderator changed Own service", ["own@example.org"])
+    assert "What changed:\n- Referral phone\n- Where it is based\n- Waiting time\n\n" in email.body
+    mail.outbox.clear()
+    morning_run()
+    assert mail.outbox == []  # told once
+
+
+def test_after_the_quiet_while_the_next_change_is_emailed_at_once_with_those_held(provider, moderator, service,
+                                                                                  office, sent):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False), sent():
+        locations_save(service, moderator, office, "Office one")
+    with time_machine.travel(start + timedelta(minutes=5), tick=False), sent():
+        locations_save(service, moderator, office, "Office two")
+    with time_machine.travel(start + services.MODERATOR_CHANGES_QUIET_FOR + timedelta(minutes=1), tick=False), sent():
+        edit(service, moderator, referral_phone="02999 999999")
+    first, second = mail.outbox
+    assert "What changed:\n- Referral phone\n- Where it is based\n\n" in second.body
+
+
+def test_provider_gets_email_for_moderator_wait_change(provider, moderator, service, sent):
+    with sent():
+        services.wait_update(service=service, weeks=12, referrals_open=True, by=moderator)
+    [email] = mail.outbox
+    assert (email.subject, email.to) == ("A moderator changed Own service", ["own@example.org"])
+    assert "What changed:\n- Waiting time\n" in email.body
+    assert "12 week" not in email.body  # the listing shows it
+
+
+def test_a_moderator_giving_the_same_wait_again_or_a_providers_own_wait_emails_nobody(provider, moderator, service,
+                                                                                      sent):
+    with sent():
+        services.wait_update(service=service, weeks=6, referrals_open=True, by=moderator)  # as shown: verified
+        services.wait_update(service=service, weeks=8, referrals_open=True, by=provider)
+    assert mail.outbox == []
+
+
+def test_a_moderator_closing_referrals_is_emailed_in_welsh_to_a_welsh_reader(provider, moderator, service, sent):
+    account_language_set(user=provider, language="cy")
+    with sent():
+        services.wait_update(service=service, weeks=6, referrals_open=False, by=moderator)
+    [email] = mail.outbox
+    assert "Beth newidiodd:\n- Amser aros\n" in email.body
+
+
+def test_a_moderators_change_to_the_organisations_contact_details_is_emailed(provider, moderator, org, service,
+                                                                            sent):
+    with sent():
+        services.organisation_contact_update(organisation=org, values={"phone": "029 2000 0000", "website":
+                                             "https://own.example.org"}, by=moderator)
+    [email] = mail.outbox
+    assert (email.subject, email.to) == ("A moderator changed the contact details of Own organisation",
+                                         ["own@example.org"])
+    assert "What changed:\n- Phone number\n- Website\n\n" in email.body
+    assert f"See them: http://127.0.0.1:8000/manage/organisations/{org.public_id}/contact/" in email.body
+    assert "029 2000 0000" not in email.body
+
+
+def test_a_providers_own_contact_details_email_nobody(provider, org, sent):
+    with sent():
+        services.organisation_contact_update(organisation=org, values={"phone": "029 2000 0000"}, by=provider)
+    assert mail.outbox == []
+
+
+def test_a_moderators_plain_confirmation_emails_nobody(provider, moderator, service, sent):
+    with sent():
+        services.service_confirm(service=service, by=moderator)
+    assert mail.outbox == []
+
+
+def test_a_moderator_confirming_facts_an_import_left_unsaid_is_emailed_with_the_edit_once(
+    provider, moderator, service, sent,
+):
+    Service.objects.filter(pk=service.pk).update(unstated_by_import=["age_min", "age_max"])
+    service.refresh_from_db()
+    with sent():
+        services.service_edit(service=service, by=moderator, confirm=True,
+                              values=services.form_values_from_service(service, referral_phone="02999 999999"))
+    [email] = mail.outbox
+    assert "What changed:\n- Youngest age (years)\n- Oldest age (years)\n- Referral phone\n\n" in email.body
+
+
+def test_changes_to_several_listings_and_the_contact_details_are_one_email(provider, moderator, org, service, areas,
+                                                                           sent):
+    ServiceFactory(organisation=org, name="Second service", coverage=[areas["W06000015"]])
+    second = Service.objects.get(name="Second service")
+    with sent():
+        services.organisation_contact_update(organisation=org, values={"phone": "029 2000 0000"}, by=moderator)
+        edit(service, moderator, referral_phone="02999 999999")
+        edit(second, moderator, referral_phone="02888 888888")
+    [email] = mail.outbox
+    assert email.subject == "A moderator changed the listings of Own organisation"
+    body = email.body
+    assert body.index("The organisation's contact details\nWhat changed:\n- Phone number\n") \
+        < body.index("Own service\nWhat changed:\n- Referral phone\n") \
+        < body.index("Second service\nWhat changed:\n- Referral phone\n")
+
+
+def _refuse(*args, **kwargs):
+    raise smtplib.SMTPServerDisconnected("gone")
+
+
+def test_changes_whose_email_did_not_go_are_told_by_the_next(provider, moderator, service, office, sent,
+                                                            monkeypatch):
+    with monkeypatch.context() as patched:
+        patched.setattr("directory.mail.send_mail", _refuse)
+        with sent():
+            locations_save(service, moderator, office, "Office one")  # saved all the same
+    assert mail.outbox == []
+    assert ModeratorChangeNotice.objects.get().emailed_at is None  # recorded only once sent
+    with sent():
+        edit(service, moderator, referral_phone="02999 999999")
+    [email] = mail.outbox
+    assert "What changed:\n- Referral phone\n- Where it is based\n\n" in email.body

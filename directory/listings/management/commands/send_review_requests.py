@@ -16,8 +16,9 @@ from directory import mail, mail_language
 from directory.accounts.languages import emails_by_language
 from directory.accounts.roles import moderator_users, organisation_member_emails, organisation_members
 from directory.listings import notifications, reminders, review_emails, selectors
+from directory.listings import services as listing_services
 from directory.listings.review_emails import Readers, Request, ReviewEmail
-from directory.models import ReviewRequest, Service, ServiceChange, WaitingTimeReport
+from directory.models import ModeratorChangeNotice, ReviewRequest, Service, ServiceChange, WaitingTimeReport
 from servicemap.scheduled_jobs import ScheduledCommand
 
 
@@ -28,7 +29,8 @@ class Command(ScheduledCommand):
         "group of listings that go to the same people (in each reader's language), listing all of theirs. "
         "Every request sent is recorded, so running it again the same day sends nothing twice. Logs what it "
         "sent, with the time; a dry run prints the addresses it would send to. Also the moderators' daily "
-        "digest of the changes sent for approval they were not emailed about at once (others were waiting)."
+        "digest of the changes sent for approval they were not emailed about at once (others were waiting), and "
+        "the moderators' changes to listings held back from their providers (an email about others had just gone)."
     )
 
     def add_arguments(self, parser):
@@ -63,9 +65,11 @@ class Command(ScheduledCommand):
             elif sent_messages:
                 count, messages = count + len(email.requests), messages + sent_messages
         waiting = _changes_waiting(log, dry_run=dry_run, write=self.stdout.write)
+        held = _moderator_changes(log, dry_run=dry_run, write=self.stdout.write)
         summary = (f"{count} review request(s) {'due' if dry_run else 'sent'} in {messages} email(s)"
                    f"{' (dry run: none sent)' if dry_run else ''}, "
-                   f"{not_sent} could not be sent, {len(nobody)} had nobody to go to. {waiting.summary(dry_run)}")
+                   f"{not_sent} could not be sent, {len(nobody)} had nobody to go to. {waiting.summary(dry_run)} "
+                   f"{held.summary(dry_run)}")
         # A failing exit, so cron tells whoever reads its mail. Nothing is recorded for these: due again next run.
         problems = []
         if not_sent:
@@ -74,6 +78,9 @@ class Command(ScheduledCommand):
             problems.append(f"{len(nobody)} review request(s) had nobody to go to: make a moderator account "
                             "(manage.py create_moderator) and they go on the next run.")
         problems += waiting.problems()
+        if held.not_sent:
+            problems.append(f"Moderators' changes to {held.not_sent} organisation(s) could not be sent to their "
+                            "providers; they will be tried again on the next run.")
         if problems:
             raise CommandError(f"{summary} {' '.join(problems)}")
         return summary
@@ -249,3 +256,42 @@ def _changes_waiting(log: logging.Logger, *, dry_run: bool, write) -> ChangesWai
 
 class _ToldMeanwhile(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class ModeratorChanges:
+    """What telling providers of the moderators' changes held back from them did."""
+    organisations: int = 0
+    messages: int = 0
+    not_sent: int = 0
+
+    def summary(self, dry_run: bool) -> str:
+        return (f"Moderators' changes {'due' if dry_run else 'sent'} to {self.organisations} organisation(s) "
+                f"in {self.messages} email(s).")
+
+
+def _moderator_changes(log: logging.Logger, *, dry_run: bool, write) -> ModeratorChanges:
+    """Email each organisation's editors the moderators' changes they were not told of: held back
+    because an email about others had just gone (listing_services.MODERATOR_CHANGES_QUIET_FOR), or not sent
+    then. One email per organisation (listing_services.moderator_changes_send), whatever the quiet while."""
+    untold = selectors.moderator_change_notices_untold()
+    organisations = {notice.organisation_id: notice.organisation.name for notice in untold}
+    if dry_run:
+        for name in organisations.values():
+            write(f"Would tell the editors of “{name}” of moderators' changes")
+        return ModeratorChanges(organisations=len(organisations))
+    told, messages, not_sent = 0, 0, 0
+    for organisation_id, name in organisations.items():
+        try:
+            sent = listing_services.moderator_changes_send(organisation_id=organisation_id, quiet=False)
+        except mail.SEND_ERRORS as error:
+            log.error("Could not tell the editors of “%s” of moderators' changes: %s", name, mail.describe_error(error))
+            not_sent += 1
+            continue
+        if sent:
+            log.info("Told %s editor(s) of “%s” of moderators' changes", sent, name)
+            told, messages = told + 1, messages + sent
+    # Kept only while the quiet while after them needs them.
+    ModeratorChangeNotice.objects.filter(
+        emailed_at__lt=timezone.now() - listing_services.MODERATOR_CHANGES_QUIET_FOR).delete()
+    return ModeratorChanges(organisations=told, messages=messages, not_sent=not_sent)

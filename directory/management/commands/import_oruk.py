@@ -146,11 +146,26 @@ class Command(BaseCommand):
             else:
                 held += " not published until a moderator confirms"
             self.stdout.write(f"{held} their criteria (not stated in their records): see the moderation page.")
+        self._named_alike(report)
         self.stdout.write(
             f"{_outcome(report)}: {report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
             f"{len(report.rejected)} rejected, of {report.total} {'record' if report.total == 1 else 'records'}, "
             f"in {elapsed:.1f}s."
         )
+
+    def _named_alike(self, report: ImportReport) -> None:
+        """Warned, not refused: the feed's ids tell the listings apart, and a publisher may list one
+        service at two places under one name; a moderator decides (the web forms refuse a second one)."""
+        if not report.named_alike:
+            return
+        self.stdout.write(
+            f"{len(report.named_alike)} {'name is' if len(report.named_alike) == 1 else 'names are'} shared by "
+            "listings of one organisation, which look the same on its dashboard and in the search. Kept, as "
+            "the feed's ids tell them apart: check each, and rename or close one that should not be there."
+        )
+        for alike in report.named_alike:
+            ids = ", ".join(str(public_id) for public_id in alike.public_ids)
+            self.stdout.write(f"  {alike.organisation}: \"{alike.name}\": services {ids}")
 
 
 def _outcome(report: ImportReport) -> str:

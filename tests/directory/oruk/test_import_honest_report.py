@@ -305,3 +305,36 @@ def test_an_email_address_an_earlier_import_kept_is_left_out_on_the_next(kept, t
 
     assert "Saved: 0 new, 1 updated, 4 unchanged" in out, err
     assert Service.objects.get(pk=kept.pk).raw_extensions == KEPT
+
+
+SAME_NAME_WARNING = "1 name is shared by listings of one organisation"
+
+
+def test_a_new_service_named_like_another_of_its_organisation_is_kept_and_listed(feed, tmp_path, path_taken):
+    """The listings' pages refuse a second listing of one name; an import matches by id, so it keeps
+    it (the publisher may list one service at two places) but says so, for a moderator to check."""
+    document = next(d for d in json.loads(export_text()) if d["id"] == str(feed.cardiff_therapy.public_id))
+    twin_id = "0b0b0b0b-0000-4000-8000-000000000001"
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([document | {"id": twin_id, "name": "CARDIFF THERAPY"}]))
+
+    out, err = run_import(path)
+
+    assert "Saved: 1 new" in out, err
+    assert SAME_NAME_WARNING in out
+    assert (f'  Cardiff Children\'s Charity: "Cardiff therapy": services {feed.cardiff_therapy.public_id}, '
+            f"{twin_id}\n") in out
+    assert Service.objects.filter(organisation=feed.cardiff_therapy.organisation).count() == 2
+    again, err = run_import(path)  # nothing new to check: not said again every night
+    assert "Nothing changed" in again and SAME_NAME_WARNING not in again, err
+
+
+def test_a_name_another_organisation_lists_is_not_warned_about(feed, tmp_path, path_taken):
+    document = next(d for d in json.loads(export_text()) if d["id"] == str(feed.swansea_advocacy.public_id))
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([document | {"name": "Cardiff therapy"}]))
+
+    out, err = run_import(path)
+
+    assert "Saved: 0 new, 1 updated" in out, err
+    assert "shared by listings" not in out

@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from directory import unusual_waits
 from directory.admin_inlines import LabelledTabularInline
+from directory.listings.forms import check_name_not_listed
 from directory.listings.selectors import history_reason_display
 from directory.models import (
     Area,
@@ -164,8 +165,19 @@ class WaitingTimeInline(LabelledTabularInline):
         return False
 
 
+class ServiceAdminForm(forms.ModelForm):
+    """A name another listing of the organisation has is refused, as on the listings' pages: two
+    listings named alike look the same on its dashboard, the moderators' queue and the search."""
+
+    def clean(self):
+        data = super().clean()
+        check_name_not_listed(self, data)
+        return data
+
+
 @admin.register(Service)
 class ServiceAdmin(HistoryAdmin, TranslationAdmin):
+    form = ServiceAdminForm
     formfield_overrides = HTTPS_LINKS
     list_display = ("name", "organisation", "status", "age_min", "age_max", "welsh_available", "last_confirmed_at")
     list_filter = (

@@ -427,7 +427,7 @@ class ServiceForm(GovukMessages, forms.ModelForm):
             self.add_error("coverage_areas", NO_AREAS)
         if data.get("pre_trial_therapy") and data.get("requires_proceedings_finished"):
             self.add_error("requires_proceedings_finished", PRE_TRIAL_CONFLICT)
-        self._check_name_not_listed(data)
+        check_name_not_listed(self, data)
         self._check_text_lengths(data)
         return data
 
@@ -436,27 +436,34 @@ class ServiceForm(GovukMessages, forms.ModelForm):
             for name in (f"{base}_en", f"{base}_cy"):
                 _check_text_length(self, name, data.get(name) or "", max_length)
 
-    def _check_name_not_listed(self, data: dict) -> None:
-        """Two listings of one organisation under one name, in English or in Welsh, look the same on
-        its dashboard, the moderators' queue and the search. A listing's Welsh name is read as its
-        English one where it has none (as the Welsh pages show it). A name an edit leaves as it was
-        is not checked again: two listings named alike before this check must stay editable."""
-        organisation = data.get("organisation") if self.instance.pk is None else self.instance.organisation
-        name_en, name_cy = (data.get("name_en") or "").strip(), (data.get("name_cy") or "").strip()
-        if organisation is None or not name_en:
-            return
-        stored_en = (self.instance.name_en or "").strip()
-        read = {"name_en": ("en", name_en, stored_en),
-                "name_cy": ("cy", name_cy or name_en, (self.instance.name_cy or "").strip() or stored_en)}
-        for field, (language, name, stored) in read.items():
-            if field in self.errors or (field == "name_cy" and not name_cy and "name_en" in self.errors):
-                continue  # an English name already refused is not said twice
-            if self.instance.pk is not None and name.casefold() == stored.casefold():
-                continue
-            if selectors.service_named_exists(
-                organisation_id=organisation.pk, name=name, language=language, exclude_id=self.instance.pk,
-            ):
-                self.add_error(field, NAME_ALREADY_LISTED % {"organisation": organisation.name, "name": name})
+def check_name_not_listed(form: forms.ModelForm, data: dict) -> None:
+    """Two listings of one organisation under one name, in English or in Welsh, look the same on
+    its dashboard, the moderators' queue and the search: the form's `name_en` / `name_cy` refused
+    with NAME_ALREADY_LISTED (the listings' pages and the Django admin alike). A listing's Welsh
+    name is read as its English one where it has none (as the Welsh pages show it). A name an edit
+    leaves as it was is not checked again: two listings named alike before this check must stay editable."""
+    instance = form.instance
+    # The admin's form may move a listing to another organisation; the listings' edit page may not.
+    if "organisation" in form.fields or instance.pk is None:
+        organisation = data.get("organisation")
+    else:
+        organisation = instance.organisation
+    name_en, name_cy = (data.get("name_en") or "").strip(), (data.get("name_cy") or "").strip()
+    if organisation is None or not name_en:
+        return
+    moved = instance.pk is not None and organisation.pk != instance.organisation_id
+    stored_en = "" if moved else (instance.name_en or "").strip()
+    read = {"name_en": ("en", name_en, stored_en),
+            "name_cy": ("cy", name_cy or name_en, "" if moved else (instance.name_cy or "").strip() or stored_en)}
+    for field, (language, name, stored) in read.items():
+        if field in form.errors or (field == "name_cy" and not name_cy and "name_en" in form.errors):
+            continue  # an English name already refused is not said twice
+        if stored and selectors.name_key(name) == selectors.name_key(stored):
+            continue
+        if selectors.service_named_exists(
+            organisation_id=organisation.pk, name=name, language=language, exclude_id=instance.pk,
+        ):
+            form.add_error(field, NAME_ALREADY_LISTED % {"organisation": organisation.name, "name": name})
 
 
 ORGANISATION_PHONE_INVALID = _("Enter a phone number, like 029 2012 3456.")

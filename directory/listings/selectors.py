@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,18 +97,56 @@ def organisation_list_for_dashboard(*, user) -> QuerySet[Organisation]:
     )
 
 
+def name_key(name: str) -> str:
+    """A listing's name as two names are compared: letter case folded (Unicode's, so "Ŵ" is "ŵ" and
+    "É" is "é"), composed and decomposed accents alike (NFKC), runs of spaces as one, none around it."""
+    return " ".join(unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold()).split())
+
+
 def service_named_exists(
     *, organisation_id: int, name: str, language: str = "en", exclude_id: int | None = None
 ) -> bool:
     """Whether the organisation already lists a service (other than `exclude_id`) read under this name
-    in this language (any letter case, spaces around it ignored): in Welsh its Welsh name or, where
-    it has none, its English one, as the Welsh pages show it. One query."""
+    in this language (`name_key`: any letter case, spaces ignored): in Welsh its Welsh name or, where
+    it has none, its English one, as the Welsh pages show it. One query, for the organisation's names.
+
+    Compared here, not by the database: SQLite's `iexact` folds the letters A-Z alone, so "Ŵ" and "ŵ"
+    differed there; an organisation lists a few services, not thousands."""
     with translation.override(language):
         read_name = in_language("name")  # built now: the expression is fixed to the language
-    services = Service.objects.filter(organisation_id=organisation_id).alias(read_name=read_name)
+    services = Service.objects.filter(organisation_id=organisation_id).annotate(read_name=read_name)
     if exclude_id is not None:
         services = services.exclude(pk=exclude_id)
-    return services.filter(read_name__iexact=name.strip()).exists()
+    key = name_key(name)
+    return any(name_key(read) == key for read in services.values_list("read_name", flat=True))
+
+
+@dataclass(frozen=True)
+class NamedAlike:
+    """Listings of one organisation read under one name (`name_key`) in English or in Welsh."""
+
+    organisation: str
+    name: str
+    public_ids: tuple[uuid.UUID, ...]
+
+
+def services_named_alike(*, among: set[uuid.UUID]) -> list[NamedAlike]:
+    """Each set of listings of one organisation read under one name, in English or in Welsh (its Welsh
+    name, or its English one where it has none), that holds one of the services `among`; by
+    organisation and name. One query, for every service's names: an import's tens of thousands of
+    ids in an `IN` list would pass SQLite's limit on parameters."""
+    rows = Service.objects.values_list("organisation_id", "organisation__name", "public_id", "name_en", "name_cy")
+    groups: dict[tuple, list[tuple[str, str, uuid.UUID]]] = {}
+    for organisation_id, organisation, public_id, name_en, name_cy in rows.order_by("pk"):
+        for language, name in (("en", name_en), ("cy", name_cy or name_en)):
+            groups.setdefault((organisation_id, language, name_key(name)), []).append((organisation, name, public_id))
+    found: dict[frozenset, NamedAlike] = {}
+    for members in groups.values():
+        ids = frozenset(public_id for _organisation, _name, public_id in members)
+        if len(members) > 1 and ids & among and ids not in found:
+            organisation, name, _id = members[0]
+            found[ids] = NamedAlike(organisation, name, tuple(public_id for _o, _n, public_id in members))
+    return sorted(found.values(), key=lambda alike: (alike.organisation, alike.name))
 
 
 def service_list_for_dashboard(*, user) -> list[Service]:

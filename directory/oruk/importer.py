@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from directory import reference_data, version
+from directory.listings.selectors import NamedAlike, services_named_alike
 from directory.listings.services import imported_hold
 from directory.models import (
     Area,
@@ -74,6 +75,11 @@ class ImportReport:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (record id, what was normalised)
     dry_run: bool = False
     committed: bool = False
+    changed: set[uuid.UUID] = field(default_factory=set)  # the services created or updated
+    # Listings of one organisation named alike, one of them created or updated by the run: kept (the
+    # feed's ids tell them apart, and its publisher may list one service at two places under one name)
+    # but said, for a moderator to check.
+    named_alike: list[NamedAlike] = field(default_factory=list)
 
     def rejection_counts(self) -> Counter:
         """Rejections grouped by reason: the record's own values (its id, an age) left out."""
@@ -405,6 +411,7 @@ def import_records(
             run = _Run()
             _import_all(records, run, report, progress)
             run.touch_services()
+            report.named_alike = services_named_alike(among=report.changed) if report.changed else []
             if report.created or report.updated:
                 version.mark_changed()  # some of their writes bypass the signals (bulk, `update()`)
         failed = bool(report.rejected) and not skip_invalid
@@ -458,6 +465,8 @@ class _Emitter:
 
     def accepted(self, accepted: bulk_import.Accepted) -> None:
         setattr(self.report, accepted.outcome, getattr(self.report, accepted.outcome) + 1)
+        if accepted.outcome != "unchanged":
+            self.report.changed.add(accepted.data.public_id)
         self.report.notes.extend((accepted.label, note) for note in accepted.data.notes)
         self.progress(f"[{accepted.number}/{self.total}] service {accepted.label}: {accepted.outcome}")
 
@@ -507,6 +516,8 @@ def _import_one(raw: object, run: _Run, report: ImportReport, label: str, data: 
         return _reject(report, label, message)
     run.record_written()
     setattr(report, outcome, getattr(report, outcome) + 1)
+    if outcome != "unchanged":
+        report.changed.add(data.public_id)
     report.notes.extend((label, note) for note in data.notes)
     return outcome
 

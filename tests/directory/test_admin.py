@@ -12,6 +12,7 @@ from django.utils import translation
 
 from directory import unusual_waits
 from directory.accounts.services import moderator_create
+from directory.listings.forms import NAME_ALREADY_LISTED
 from directory.models import WAIT_AS_OF_IN_FUTURE, Organisation, Service, Taxonomy, TaxonomyTerm, WaitingTimeReport
 from tests.factories import ServiceAtLocationFactory, ServiceFactory, UserFactory, WaitingTimeReportFactory
 
@@ -281,3 +282,37 @@ def test_the_admins_confirm_box_names_the_wait_that_is_asked_about(moderator_cli
     monkeypatch.setattr(unusual_waits, "UNUSUAL_WAIT_WEEKS", 156)
     page = moderator_client.get(prefix + reverse("admin:directory_waitingtimereport_add")).content.decode()
     assert label in page and help_text in page
+
+
+def _admin_service_form(moderator, service: Service, **changes):
+    """The admin's own form for the service, sent back as shown with `changes` (the page's inlines left out)."""
+    request = RequestFactory().get("/")
+    request.user = moderator
+    form_class = admin.site._registry[Service].get_form(request, service if service.pk else None)
+    shown = form_class(instance=service)
+    data = {name: shown[name].value() for name in shown.fields if shown[name].value() is not None}
+    return form_class(data={**data, **changes}, instance=service)
+
+
+def test_the_admin_refuses_a_name_another_listing_of_the_organisation_has_in_any_letter_case():
+    """Only the listings' pages refused a second listing of one name: the admin saved it."""
+    moderator = UserFactory(is_staff=True, is_superuser=True)
+    taken = ServiceFactory(name_en="Ŵyr a wyresau", name_cy="Cymorth i DEULUOEDD")
+    service = ServiceFactory(organisation=taken.organisation, name_en="Own service")
+
+    renamed = _admin_service_form(moderator, service, name_en=" ŵYR A WYRESAU ")
+    welsh = _admin_service_form(moderator, service, name_cy="cymorth i deuluoedd")
+    added = _admin_service_form(moderator, Service(), **{
+        k: v for k, v in _admin_service_form(moderator, service).data.items() if k != "public_id"
+    } | {"name_en": "ŵyr a wyresau"})
+
+    assert renamed.errors["name_en"] == [str(NAME_ALREADY_LISTED % {
+        "organisation": taken.organisation.name, "name": "ŵYR A WYRESAU"})]
+    assert list(welsh.errors) == ["name_cy"]
+    assert list(added.errors) == ["name_en"]
+    # Its own name kept, or the name moved to another organisation's listing, is no obstacle.
+    assert _admin_service_form(moderator, service).is_valid()
+    elsewhere = ServiceFactory(name_en="Another")
+    assert _admin_service_form(moderator, service, name_en="Another").is_valid()
+    moved = _admin_service_form(moderator, taken, organisation=elsewhere.organisation.pk, name_en="ANOTHER")
+    assert list(moved.errors) == ["name_en"]

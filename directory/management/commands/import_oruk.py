@@ -81,6 +81,9 @@ class Command(BaseCommand):
 
     def _import(self, records: Sequence, source: str, *, dry_run: bool, skip_invalid: bool, verbosity: int, say,
                 started: float) -> None:
+        if not records:
+            # A feed or file with no records imports nothing: a nightly job must not pass as if it had.
+            raise CommandError(f"No records in {source}, so nothing was imported.")
         say(f"{len(records)} records read from {source}")
         every = 1 if verbosity >= 2 else max(1, len(records) // 10)
         progress_count = iter(range(1, len(records) + 1))
@@ -103,9 +106,10 @@ class Command(BaseCommand):
                     f"None of the {report.total} records could be imported, so nothing was imported: "
                     "each is listed above with why."
                 )
+            invalid = len(report.rejected)
             raise CommandError(
-                f"{len(report.rejected)} of {report.total} records are invalid, so nothing was imported "
-                "(fix them, or use --skip-invalid to import the rest)."
+                f"{invalid} of {report.total} records {'is' if invalid == 1 else 'are'} invalid, so nothing was "
+                f"imported (fix {'it' if invalid == 1 else 'them'}, or use --skip-invalid to import the rest)."
             )
 
     def _read(self, source: str, *, per_page: int, details: bool, say) -> Sequence:
@@ -136,15 +140,42 @@ class Command(BaseCommand):
             for kind, count in report.note_counts().most_common():
                 self.stdout.write(f"  {count} x {kind}")
         if report.held:
-            self.stdout.write(
-                f"{report.held} new {'service' if report.held == 1 else 'services'} not published until a "
-                "moderator confirms their criteria (not stated in their records): see the moderation page."
-            )
-        outcome = "dry run, nothing saved" if report.dry_run else "saved" if report.committed else "NOT saved"
+            held = f"{report.held} new {'service' if report.held == 1 else 'services'}"
+            if report.dry_run:
+                held += " would not be published until a moderator confirmed"
+            else:
+                held += " not published until a moderator confirms"
+            self.stdout.write(f"{held} their criteria (not stated in their records): see the moderation page.")
+        self._named_alike(report)
         self.stdout.write(
-            f"{report.total} records: {report.created} created, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {len(report.rejected)} rejected ({outcome}) in {elapsed:.1f}s."
+            f"{_outcome(report)}: {report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{len(report.rejected)} rejected, of {report.total} {'record' if report.total == 1 else 'records'}, "
+            f"in {elapsed:.1f}s."
         )
+
+    def _named_alike(self, report: ImportReport) -> None:
+        """Warned, not refused: the feed's ids tell the listings apart, and a publisher may list one
+        service at two places under one name; a moderator decides (the web forms refuse a second one)."""
+        if not report.named_alike:
+            return
+        self.stdout.write(
+            f"{len(report.named_alike)} {'name is' if len(report.named_alike) == 1 else 'names are'} shared by "
+            "listings of one organisation, which look the same on its dashboard and in the search. Kept, as "
+            "the feed's ids tell them apart: check each, and rename or close one that should not be there."
+        )
+        for alike in report.named_alike:
+            ids = ", ".join(str(public_id) for public_id in alike.public_ids)
+            self.stdout.write(f"  {alike.organisation}: \"{alike.name}\": services {ids}")
+
+
+def _outcome(report: ImportReport) -> str:
+    """What the run did to the database, in its own words: "saved" alone read as if something was
+    written when every record was unchanged, or every one rejected (--skip-invalid)."""
+    if report.dry_run:
+        return "Dry run, nothing saved"
+    if not report.committed:
+        return "Nothing saved"
+    return "Saved" if report.created or report.updated else "Nothing changed"
 
 
 # A whole feed parsed is millions of small dicts and lists, kept to the end of the import. Python's

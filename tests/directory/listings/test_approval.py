@@ -781,3 +781,30 @@ def test_history_links_each_change_to_its_page_for_a_moderator_only(client, prov
     # Carrying where it was opened from: the change's back link comes back here (test_return_to_list.py).
     assert f'<a class="govuk-link" href="{detail}?{urlencode({"next": history})}">{change.kind_label}' in page
     assert client.get(detail).status_code == 200
+
+
+@pytest.mark.parametrize(("stored", "typed"), [
+    ("Ŵyr a wyresau", "ŵYR A WYRESAU"),  # Welsh's own capitals: SQLite's iexact folds A-Z alone
+    ("Cymorth Érasmus", "cymorth érasmus"),
+    ("Cymorth Érasmus", "Cymorth E\u0301rasmus"),  # the accent typed as a combining mark
+    ("Sibling  support", "sibling support"),
+])
+def test_a_name_another_listing_has_is_refused_in_any_unicode_letter_case(client, provider, org, service, stored, typed):
+    Service.objects.filter(pk=service.pk).update(name_en=stored, name_cy=stored)
+    client.force_login(provider)
+    data = {**form_data(service, name_en=typed, name_cy=""), "organisation": org.pk}
+
+    response = client.post(reverse("listings:service_new"), data)
+
+    assert response.status_code == 200
+    assert set(_name_errors(response)) == {"name_en"}  # the Welsh name, read as the English one, not said twice
+    assert Service.objects.filter(organisation=org).count() == 1
+
+
+def test_name_key_folds_unicode_case_accents_and_spaces_alike():
+    from directory.listings.selectors import name_key
+
+    assert name_key(" Ŵyr  a WYRESAU ") == name_key("ŵyr a wyresau") == "ŵyr a wyresau"
+    assert name_key("CAFÉ") == name_key("cafe\u0301") == name_key("Café")
+    assert name_key("Straße") == name_key("STRASSE")
+    assert name_key("Cardiff therapy") != name_key("Cardiff therapies")

@@ -64,11 +64,11 @@ def test_export_then_import_into_an_empty_directory_then_export_gives_the_same_d
     assert len(json.loads(first.read_text())) == len(feed.services)
     empty_the_directory()
     out, _err = run_import(first)
-    assert "5 created, 0 updated, 0 unchanged, 0 rejected (saved)" in out
+    assert "Saved: 5 new, 0 updated, 0 unchanged, 0 rejected, of 5 records" in out
     assert export_text() == first.read_text()
     # The same facts again change nothing.
     out, _err = run_import(first)
-    assert "0 created, 0 updated, 5 unchanged" in out
+    assert "Nothing changed: 0 new, 0 updated, 5 unchanged" in out
 
 
 def test_the_ndjson_export_round_trips_too(feed, tmp_path):
@@ -97,7 +97,7 @@ def test_an_ndjson_feed_with_line_separators_inside_its_strings_imports_whole(fe
 
     out, err = run_import(path)
 
-    assert f"{len(documents)} created" in out, err
+    assert f"Saved: {len(documents)} new" in out, err
     assert Service.objects.get(public_id=service.public_id).description == description
 
 
@@ -108,7 +108,7 @@ def test_exported_documents_are_valid_service_records(feed):
 
 def test_the_bristol_oruk3_record_imports_with_its_quirks_normalised(wales_areas):
     out, _err = run_import(SAMPLES / "oruk3" / "bristol_service_2a3483ea.json")
-    assert "1 created" in out
+    assert "Saved: 1 new" in out
     assert "date-time without a time zone, read as UK time" in out
     assert "HTML description converted to plain text" in out
     service = Service.objects.get(public_id="2a3483ea-8966-4f50-9dc3-7bafa1e5c623")
@@ -249,13 +249,34 @@ def test_the_summary_counts_the_records_whose_email_addresses_were_left_out(wale
 
 def test_legacy_envelopes_with_uuid_records_import(db):
     out, _err = run_import(SAMPLES / "envelope-variants" / "cqc_porism_services_page1.json")
-    assert "2 created" in out
+    assert "Saved: 2 new" in out
     assert Organisation.objects.filter(name="Cornerstones (UK) Ltd").exists()
 
 
-def test_an_empty_lower_case_page_is_zero_records(db):
-    out, _err = run_import(SAMPLES / "envelope-variants" / "hull_connecttosupport_services_page1_empty.json")
-    assert "0 records: 0 created" in out
+def test_an_empty_lower_case_page_is_zero_records_and_an_error(db):
+    """An empty feed ended "0 records: … (saved)" with success: a nightly job never said nothing came in."""
+    path = SAMPLES / "envelope-variants" / "hull_connecttosupport_services_page1_empty.json"
+    with pytest.raises(CommandError, match=f"No records in {path}, so nothing was imported"):
+        run_import(path)
+
+
+def test_a_reimport_that_changes_nothing_says_so_rather_than_saved(wales_areas):
+    path = SAMPLES / "oruk3" / "bristol_services_page1.json"
+    first, _err = run_import(path)
+    again, _err = run_import(path)
+    assert "Saved: 3 new, 0 updated, 0 unchanged, 0 rejected, of 3 records" in first
+    assert "\nNothing changed: 0 new, 0 updated, 3 unchanged, 0 rejected, of 3 records" in again
+    assert "Saved" not in again
+
+
+def test_a_refused_import_says_nothing_saved(feed, tmp_path):
+    good = json.loads(export_text())
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps([dict(good[0], name="Renamed by the feed"), dict(good[1], id="not-a-uuid")]))
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match=r"1 of 2 records is invalid, so nothing was imported \(fix it, or use"):
+        call_command("import_oruk", str(path), stdout=out, stderr=err)
+    assert "Nothing saved: 0 new, 1 updated, 0 unchanged, 1 rejected, of 2 records" in out.getvalue()
 
 
 def test_one_bad_record_aborts_the_whole_import_unless_skip_invalid(feed, tmp_path):
@@ -266,12 +287,12 @@ def test_one_bad_record_aborts_the_whole_import_unless_skip_invalid(feed, tmp_pa
     path = tmp_path / "mixed.json"
     path.write_text(json.dumps([good[0], bad]))
     before, before_export = counts(), export_text()
-    with pytest.raises(CommandError, match="1 of 2 records are invalid"):
+    with pytest.raises(CommandError, match="1 of 2 records is invalid"):
         run_import(path)
     assert counts() == before and export_text() == before_export
 
     out, err = run_import(path, "--skip-invalid")
-    assert "1 updated" in out and "1 rejected (saved)" in out
+    assert "Saved: 0 new, 1 updated, 0 unchanged, 1 rejected" in out
     assert "rejected service not-a-uuid: id 'not-a-uuid' is not a UUID" in err
     service = Service.objects.get(public_id=good[0]["id"])
     assert service.name == "Renamed by the feed"
@@ -294,7 +315,8 @@ def test_a_record_the_database_refuses_is_rejected_with_the_reason(feed, tmp_pat
 
 def test_a_dry_run_reports_and_saves_nothing(db):
     out, _err = run_import(SAMPLES / "oruk3" / "bristol_services_page1.json", "--dry-run")
-    assert "3 created" in out and "dry run, nothing saved" in out
+    assert "Dry run, nothing saved: 3 new, 0 updated" in out
+    assert "3 new services would not be published until a moderator confirmed their criteria" in out
     assert Service.objects.count() == 0 and Organisation.objects.count() == 0
 
 
@@ -380,7 +402,7 @@ def test_a_files_records_are_parsed_a_chunk_at_a_time_as_the_import_reaches_them
 
     monkeypatch.setattr(FeedText, "__getitem__", spy)
     out, _err = run_import(path)
-    assert "5 created" in out
+    assert "Saved: 5 new" in out
     assert asked == [(0, 2), (2, 4), (4, 6)]
     first = read_file(path)
     assert first[0] == first[0] and first[0] is not first[0]  # parsed each time, kept by nobody

@@ -34,7 +34,7 @@ def test_reimporting_our_own_export_keeps_unmapped_data_and_changes_nothing(kept
 
     out, err = run_import(path)
 
-    assert "0 created, 0 updated, 5 unchanged, 0 rejected (saved)" in out, err
+    assert "Nothing changed: 0 new, 0 updated, 5 unchanged, 0 rejected" in out, err
     service = Service.objects.get(pk=kept.pk)
     assert service.raw_extensions == KEPT
     assert service.updated_at == kept.updated_at
@@ -48,7 +48,7 @@ def test_a_change_to_unmapped_data_alone_is_kept_and_said_but_leaves_last_modifi
 
     out, err = run_import(path)
 
-    assert "0 created, 1 updated, 0 unchanged" in out, err
+    assert "Saved: 0 new, 1 updated, 0 unchanged" in out, err
     assert "only unmapped data changed (kept, not published)" in out
     service = Service.objects.get(pk=kept.pk)
     assert service.raw_extensions == KEPT | {"url": "https://example.org/moved"}
@@ -62,11 +62,11 @@ def test_a_feed_listing_a_service_twice_reports_the_second(feed, tmp_path, path_
     path = tmp_path / "feed.json"
     path.write_text(json.dumps([documents[0], documents[1], renamed]))
 
-    with pytest.raises(CommandError, match="1 of 3 records are invalid"):
+    with pytest.raises(CommandError, match="1 of 3 records is invalid"):
         out, err = run_import(path)
     out, err = run_import(path, "--skip-invalid")
 
-    assert "0 updated, 2 unchanged, 1 rejected (saved)" in out, err
+    assert "Nothing changed: 0 new, 0 updated, 2 unchanged, 1 rejected" in out, err
     assert f"rejected service {documents[0]['id']}: the feed gave this id already, in record 1" in err
     assert not Service.objects.filter(name="Another name").exists()
 
@@ -95,7 +95,7 @@ def test_a_new_service_whose_record_is_silent_on_our_criteria_is_reported_with_t
 
     out, err = run_import(path, "-v", "2")
 
-    assert "1 created" in out, err
+    assert "Saved: 1 new" in out, err
     detail = next(line for line in out.splitlines() if BRISTOL in line and DEFAULTS_NOTE in line)
     for stated in ("csa_audiences ['child']", "csa_referrers ['professional']", "csa_delivery_modes ['in_person', 'outreach', 'phone', 'online']",
                    "csa_disclosure_required false", "csa_free true", "csa_welsh_available false"):
@@ -114,7 +114,7 @@ def test_a_record_that_states_our_criteria_gets_no_defaults_note(feed, tmp_path,
 
     out, err = run_import(path)
 
-    assert f"{len(documents)} created" in out, err
+    assert f"Saved: {len(documents)} new" in out, err
     assert DEFAULTS_NOTE not in out
 
 
@@ -126,7 +126,7 @@ def test_an_update_silent_on_our_criteria_changes_nothing_and_gets_no_defaults_n
 
     out, err = run_import(path)
 
-    assert "0 created, 0 updated, 1 unchanged" in out, err
+    assert "Nothing changed: 0 new, 0 updated, 1 unchanged" in out, err
     assert DEFAULTS_NOTE not in out
     assert Service.objects.filter(public_id=BRISTOL, disclosure_required=True, is_free=False).exists()
 
@@ -137,7 +137,7 @@ def test_a_bare_record_is_reported_with_every_default_it_got_including_its_ages(
 
     out, err = run_import(SAMPLES / "envelope-variants" / "cqc_porism_services_page1.json", "-v", "2")
 
-    assert "2 created" in out, err
+    assert "Saved: 2 new" in out, err
     notes = [line for line in out.splitlines() if DEFAULTS_NOTE in line]
     assert len(notes) == 2
     assert all("minimum_age 0, maximum_age 25, csa_audiences ['child']" in note for note in notes)
@@ -177,7 +177,7 @@ def test_a_new_service_whose_record_leaves_our_criteria_unsaid_waits_for_a_moder
 
     out, err = run_import(path, "-v", "2")
 
-    assert "1 created" in out, err
+    assert "Saved: 1 new" in out, err
     detail = next(line for line in out.splitlines() if COUNCIL in line and DEFAULTS_NOTE in line)
     assert (f"{HELD_NOTE} (not stated: csa_abuse_forms, csa_audiences, csa_disclosure_required, csa_referrers)"
             in detail)
@@ -219,7 +219,7 @@ def test_a_new_service_whose_record_states_our_criteria_is_published(wales_areas
 
     out, err = run_import(path, "-v", "2")
 
-    assert "1 created" in out, err
+    assert "Saved: 1 new" in out, err
     assert HELD_NOTE not in out
     assert Service.objects.get(public_id=COUNCIL).is_published
     assert not ServiceChange.objects.exists()
@@ -257,7 +257,7 @@ def test_an_update_from_a_record_silent_on_our_criteria_leaves_a_published_servi
 
     out, err = run_import(path)
 
-    assert "0 created, 1 updated" in out, err
+    assert "Saved: 0 new, 1 updated" in out, err
     assert HELD_NOTE not in out
     assert Service.objects.filter(public_id=COUNCIL, name="Family support hub (renamed)", is_published=True).exists()
     assert not ServiceChange.objects.exists()
@@ -272,7 +272,7 @@ def test_an_update_stating_our_criteria_leaves_a_waiting_service_waiting(wales_a
 
     out, err = run_import(path)
 
-    assert "0 created, 1 updated" in out, err
+    assert "Saved: 0 new, 1 updated" in out, err
     assert not Service.objects.get(public_id=COUNCIL).is_published
     assert ServiceChange.objects.get(service__public_id=COUNCIL).state == "pending"
 
@@ -303,5 +303,38 @@ def test_an_email_address_an_earlier_import_kept_is_left_out_on_the_next(kept, t
 
     out, err = run_import(path)
 
-    assert "0 created, 1 updated, 4 unchanged" in out, err
+    assert "Saved: 0 new, 1 updated, 4 unchanged" in out, err
     assert Service.objects.get(pk=kept.pk).raw_extensions == KEPT
+
+
+SAME_NAME_WARNING = "1 name is shared by listings of one organisation"
+
+
+def test_a_new_service_named_like_another_of_its_organisation_is_kept_and_listed(feed, tmp_path, path_taken):
+    """The listings' pages refuse a second listing of one name; an import matches by id, so it keeps
+    it (the publisher may list one service at two places) but says so, for a moderator to check."""
+    document = next(d for d in json.loads(export_text()) if d["id"] == str(feed.cardiff_therapy.public_id))
+    twin_id = "0b0b0b0b-0000-4000-8000-000000000001"
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([document | {"id": twin_id, "name": "CARDIFF THERAPY"}]))
+
+    out, err = run_import(path)
+
+    assert "Saved: 1 new" in out, err
+    assert SAME_NAME_WARNING in out
+    assert (f'  Cardiff Children\'s Charity: "Cardiff therapy": services {feed.cardiff_therapy.public_id}, '
+            f"{twin_id}\n") in out
+    assert Service.objects.filter(organisation=feed.cardiff_therapy.organisation).count() == 2
+    again, err = run_import(path)  # nothing new to check: not said again every night
+    assert "Nothing changed" in again and SAME_NAME_WARNING not in again, err
+
+
+def test_a_name_another_organisation_lists_is_not_warned_about(feed, tmp_path, path_taken):
+    document = next(d for d in json.loads(export_text()) if d["id"] == str(feed.swansea_advocacy.public_id))
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([document | {"name": "Cardiff therapy"}]))
+
+    out, err = run_import(path)
+
+    assert "Saved: 0 new, 1 updated" in out, err
+    assert "shared by listings" not in out

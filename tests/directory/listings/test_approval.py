@@ -781,3 +781,33 @@ def test_history_links_each_change_to_its_page_for_a_moderator_only(client, prov
     # Carrying where it was opened from: the change's back link comes back here (test_return_to_list.py).
     assert f'<a class="govuk-link" href="{detail}?{urlencode({"next": history})}">{change.kind_label}' in page
     assert client.get(detail).status_code == 200
+
+
+def test_an_edit_s_fields_saved_by_someone_else_after_the_moderator_opened_it_are_not_written_over_unseen(
+    client, provider, moderator, service
+):
+    """A moderator approved "youngest age 5 -> 7" from a page opened before another moderator (or a
+    bulk update) saved the age as 6: the 6 was written over unseen, the diff approved no longer what
+    was published. Now the page comes back with the diff as it stands; a save of other fields does not stop it."""
+    change = services.service_edit(service=service, values=services.form_values_from_service(service, age_min="7"),
+                                   by=provider).pending
+    client.force_login(moderator)
+    seen = _approve_form_version(client.get(reverse("listings:change_detail", args=[change.pk])).content.decode())
+    services.service_edit(service=service, values=services.form_values_from_service(service, age_min="6"), by=moderator)
+
+    response = client.post(reverse("listings:change_approve", args=[change.pk]), {"seen_version": seen}, follow=True)
+
+    assert response.redirect_chain == [(reverse("listings:change_detail", args=[change.pk]), 302)]
+    assert str(services.LIVE_CHANGED_SINCE_OPENED) in html.unescape(response.content.decode())
+    change.refresh_from_db()
+    service.refresh_from_db()
+    assert change.state == ServiceChange.State.PENDING and service.age_min == Decimal("6")
+
+    seen = _approve_form_version(response.content.decode())
+    service.refresh_from_db()
+    services.service_edit(service=service, values=services.form_values_from_service(
+        service, description_en="Only the description"), by=moderator)
+    response = client.post(reverse("listings:change_approve", args=[change.pk]), {"seen_version": seen})
+    assert response.status_code == 302 and response["Location"] == reverse("listings:moderation")
+    service.refresh_from_db()
+    assert service.age_min == Decimal("7") and service.description_en == "Only the description"

@@ -32,6 +32,7 @@ INVITATION_EXPIRED = _("This invitation link has expired. Ask a moderator for a 
 INVITATION_USED = _("This invitation has already been used. Sign in instead.")
 INVITATION_WRONG_ACCOUNT = _("This invitation was sent to a different email address from the account you are signed in with.")
 ACCOUNT_EXISTS = _("An account with this email address already exists: sign in to accept the invitation.")
+INVITATION_ALREADY_ACCEPTED = _("%(email)s has already accepted this invitation, so it cannot be withdrawn.")
 
 
 def invitation_token(invitation: Invitation) -> str:
@@ -96,6 +97,16 @@ def invitation_create(
 
     mail_language.send_after_commit({language: [invitation.email]}, compose, failed=email_failed)
     return invitation
+
+
+@transaction.atomic  # it locks the invitation, as accepting does: never withdrawn as it is accepted
+def invitation_withdraw(*, invitation: Invitation) -> None:
+    """Withdraw an invitation not yet accepted (sent to a mistyped address, or to someone who has
+    left): its link stops working at once, as one to no invitation, instead of for the rest of its week."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.is_used:
+        raise ValidationError(INVITATION_ALREADY_ACCEPTED % {"email": invitation.email}, code="used")
+    invitation.delete()
 
 
 def invitation_language(*, email: str, chosen: str) -> str:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("invite/", views.invite, name="invite"),
+    path("invitations/<uuid:public_id>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),
     path("settings/", views.account_settings, name="settings"),
     path("closed/<int:pk>/reopen/", views.account_reopen, name="account_reopen"),
     path("password-reset/", views.PasswordResetStartView.as_view(), name="password_reset"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -230,6 +231,20 @@ def invite(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:invite")
     invitations = Invitation.objects.select_related("organisation", "invited_by")[:50]
     return render(request, "accounts/invite.html", {"form": form, "invitations": invitations, "now": timezone.now()})
+
+
+@moderator_required_post
+def invitation_withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Stop an invitation's link working before it is accepted (a mistyped address, someone who left)."""
+    invitation = get_object_or_404(Invitation, public_id=public_id)
+    try:
+        services.invitation_withdraw(invitation=invitation)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Invitation to %(email)s withdrawn: its link no longer works.") % {
+            "email": invitation.email})
+    return redirect("accounts:invite")
 
 
 @moderator_required_post

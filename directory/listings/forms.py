@@ -557,6 +557,8 @@ class ServiceListFilterForm(forms.Form):
             (selectors.SHOW_REPORTS, _("have open problem reports")),
             (selectors.SHOW_PENDING, _("have a change waiting for approval")),
             (selectors.SHOW_REJECTED, _("had their latest change not approved")),
+            # A wait that long was confirmed as meant, or came from an import or the admin: worth a second look.
+            (selectors.SHOW_UNUSUAL_WAIT, _("have a wait over two years (104 weeks)")),
         ],
         error_messages={"invalid_choice": _("Choose only from the filters listed.")},
     )

@@ -53,6 +53,7 @@ from directory.models import (
     ServiceChange,
     WaitingTimeReport,
 )
+from directory.unusual_waits import UNUSUAL_WAIT_WEEKS
 
 WAITS_NEWEST_FIRST = WaitingTimeReport.objects.order_by("-as_of", "-recorded_at", "-id")
 
@@ -192,6 +193,7 @@ SHOW_PAUSED_CLOSED = "paused_closed"
 SHOW_REPORTS = "reports"  # has open problem reports
 SHOW_PENDING = "pending"  # something waits for approval
 SHOW_REJECTED = "rejected"  # its latest change was not approved and nothing has been sent since
+SHOW_UNUSUAL_WAIT = "long_wait"  # its current wait is over two years (unusual_waits.py; not for a closed service)
 CONFIRMATION_OVERDUE_DAYS = 365
 
 
@@ -243,6 +245,7 @@ def service_list_overview(*, user, search: str = "", show: tuple[str, ...] = (),
         SHOW_REPORTS: Q(open_report_count__gt=0),
         SHOW_PENDING: Q(has_pending=True),
         SHOW_REJECTED: Q(last_change_state=ServiceChange.State.REJECTED),
+        SHOW_UNUSUAL_WAIT: ~Q(status=Service.Status.CLOSED) & Q(wait_weeks__gt=UNUSUAL_WAIT_WEEKS),
     }
     for name in show:
         services = services.filter(filters[name])

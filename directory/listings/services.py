@@ -51,6 +51,10 @@ CHANGE_NOT_PENDING = _("This change has already been decided.")
 CHANGE_REPLACED = _("The provider has sent a later version of this change since, so it has not been decided. "
                     "Review the later version instead.")
 CHANGE_WITHDRAWN = _("The provider has taken this change back since, so there is nothing to decide.")
+LIVE_CHANGED_SINCE_OPENED = _(
+    "Someone saved this listing after you opened this page, changing what this change would change, so it "
+    "has not been approved. Check it again below, then approve."
+)
 CHANGED_SINCE_OPENED = _(
     "The provider changed this listing after you opened this page, so it has not been published. "
     "Check it again below, then approve."
@@ -597,6 +601,8 @@ def change_approve(*, change: ServiceChange, by, seen_version: int | None = None
     if change.kind == ServiceChange.Kind.NEW and seen_version is not None:
         if (service_version(service) or 0) != seen_version:
             raise ValidationError(CHANGED_SINCE_OPENED, code="changed")
+    elif seen_version is not None and _proposed_fields_changed_since(service, change, seen_version):
+        raise ValidationError(LIVE_CHANGED_SINCE_OPENED, code="changed")
     # Kept on it: once approved the listing holds its values, and no longer shows what it changed.
     change.live_when_decided = service_live(service=service)  # before it is applied
     if change.kind == ServiceChange.Kind.NEW:
@@ -614,6 +620,20 @@ def change_approve(*, change: ServiceChange, by, seen_version: int | None = None
     change.save(update_fields=["state", "decided_by", "decided_at", "live_when_decided"])
     notifications.change_decided(change)
     return change
+
+
+def _proposed_fields_changed_since(service: Service, change: ServiceChange, seen_version: int) -> bool:
+    """Whether a field an edit proposes is live now with another value than the moderator's page
+    showed (a moderator's own edit or a bulk update since): approving wrote over it unseen, the diff
+    approved no longer what was published. A save that left those fields alone does not count."""
+    if (service_version(service) or 0) == seen_version:
+        return False
+    record = service.history.filter(history_id=seen_version).first()
+    if record is None:
+        return True
+    then = fields.snapshot(record, history_record_coverage_codes(record))
+    now = service_snapshot(service)
+    return any(then.get(name) != now.get(name) for name in change.proposed if name != fields.LOCATIONS)
 
 
 @transaction.atomic

@@ -721,9 +721,12 @@ def change_approve(request: HttpRequest, pk: int) -> HttpResponse:
     if change is None:
         raise Http404
     try:
-        # -1 when the form does not say which version it showed: a new listing is then not published.
+        # -1 when the form does not say which version it showed: a new listing is then not published
+        # (an edit is, as the page shows its proposal whatever the version).
         seen = _posted_int(request, "seen_version")
-        services.change_approve(change=change, by=request.user, seen_version=-1 if seen is None else seen)
+        if seen is None and change.kind == ServiceChange.Kind.NEW:
+            seen = -1
+        services.change_approve(change=change, by=request.user, seen_version=seen)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(_change_page(request, change))

@@ -569,3 +569,54 @@ def test_recent_invitations_say_which_were_not_accepted_before_their_link_expire
     assert rows["stale@example.org"] == "No: its link expired on 1 Mar 2026"
     assert rows["done@example.org"] != "Not yet" and "expired" not in rows["done@example.org"]
     assert "Naddo: daeth ei ddolen i ben ar 1 Maw 2026" in welsh
+
+
+def _withdraw_path(invitation) -> str:
+    return reverse("accounts:invitation_withdraw", args=[invitation.public_id])
+
+
+def test_a_moderator_withdraws_an_invitation_not_yet_accepted_and_its_link_stops_working(
+    client, invitation, moderator_client,
+):
+    """An invitation sent to a mistyped address, or to someone who then left, could not be taken
+    back: its link let whoever held it choose a password and edit the organisation's listings for a week."""
+    path = invitation_path()
+    page = moderator_client.get(reverse("accounts:invite")).content.decode()
+    assert f'action="{_withdraw_path(invitation)}"' in page
+    assert "Withdraw<span class=\"govuk-visually-hidden\"> the invitation to new@example.org</span>" in page
+
+    response = moderator_client.post(_withdraw_path(invitation), follow=True)
+
+    assert response.redirect_chain == [(reverse("accounts:invite"), 302)]
+    assert "Invitation to new@example.org withdrawn: its link no longer works." in response.content.decode()
+    assert not Invitation.objects.filter(pk=invitation.pk).exists()
+    client.logout()
+    assert "not valid" in client.get(path).content.decode()
+    refused = client.post(path, {"password1": "a-good-long-passphrase", "password2": "a-good-long-passphrase"})
+    assert refused.status_code == 400
+    assert not get_user_model().objects.filter(email="new@example.org").exists()
+
+
+def test_an_accepted_invitation_is_not_withdrawn_and_offers_no_button(moderator_client):
+    """Accepted, it is the record of who gave the provider access: kept, and the moderator told why."""
+    accepted = AcceptedInvitationFactory(email="done@example.org")
+    expired = InvitationFactory(email="late@example.org", created_at=timezone.now() - timedelta(days=8))
+    page = moderator_client.get(reverse("accounts:invite")).content.decode()
+    assert _withdraw_path(accepted) not in page
+    assert _withdraw_path(expired) not in page  # its link already does not work
+
+    response = moderator_client.post(_withdraw_path(accepted), follow=True)
+
+    assert "done@example.org has already accepted this invitation, so it cannot be withdrawn." in response.content.decode()
+    assert Invitation.objects.filter(pk=accepted.pk, accepted_at__isnull=False).exists()
+    welsh = moderator_client.post("/cy" + _withdraw_path(accepted), follow=True).content.decode()
+    assert "Mae done@example.org eisoes wedi derbyn y gwahoddiad hwn, felly ni ellir ei dynnu&#x27;n ôl." in welsh
+
+
+def test_only_a_moderator_withdraws_an_invitation_and_only_by_post(client, invitation, moderator_client):
+    assert moderator_client.get(_withdraw_path(invitation)).status_code == 405
+    provider = UserFactory(email="p@example.org")
+    MembershipFactory(user=provider, organisation=invitation.organisation)
+    client.force_login(provider)
+    assert client.post(_withdraw_path(invitation)).status_code == 403
+    assert Invitation.objects.filter(pk=invitation.pk).exists()

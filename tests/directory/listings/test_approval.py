@@ -808,3 +808,32 @@ def test_name_key_folds_unicode_case_accents_and_spaces_alike():
     assert name_key("CAFÉ") == name_key("cafe\u0301") == name_key("Café")
     assert name_key("Straße") == name_key("STRASSE")
     assert name_key("Cardiff therapy") != name_key("Cardiff therapies")
+
+def test_an_edit_s_fields_saved_by_someone_else_after_the_moderator_opened_it_are_not_written_over_unseen(
+    client, provider, moderator, service
+):
+    """A moderator approved "youngest age 5 -> 7" from a page opened before another moderator (or a
+    bulk update) saved the age as 6: the 6 was written over unseen, the diff approved no longer what
+    was published. Now the page comes back with the diff as it stands; a save of other fields does not stop it."""
+    change = services.service_edit(service=service, values=services.form_values_from_service(service, age_min="7"),
+                                   by=provider).pending
+    client.force_login(moderator)
+    seen = _approve_form_version(client.get(reverse("listings:change_detail", args=[change.pk])).content.decode())
+    services.service_edit(service=service, values=services.form_values_from_service(service, age_min="6"), by=moderator)
+
+    response = client.post(reverse("listings:change_approve", args=[change.pk]), {"seen_version": seen}, follow=True)
+
+    assert response.redirect_chain == [(reverse("listings:change_detail", args=[change.pk]), 302)]
+    assert str(services.LIVE_CHANGED_SINCE_OPENED) in html.unescape(response.content.decode())
+    change.refresh_from_db()
+    service.refresh_from_db()
+    assert change.state == ServiceChange.State.PENDING and service.age_min == Decimal("6")
+
+    seen = _approve_form_version(response.content.decode())
+    service.refresh_from_db()
+    services.service_edit(service=service, values=services.form_values_from_service(
+        service, description_en="Only the description"), by=moderator)
+    response = client.post(reverse("listings:change_approve", args=[change.pk]), {"seen_version": seen})
+    assert response.status_code == 302 and response["Location"] == reverse("listings:moderation")
+    service.refresh_from_db()
+    assert service.age_min == Decimal("7") and service.description_en == "Only the description"

@@ -95,11 +95,18 @@ def states(org):
         "rejected": ServiceFactory(organisation=org, last_confirmed_at=today),
         "rejected_then_sent": ServiceFactory(organisation=org, last_confirmed_at=today),
         "unpublished_never_confirmed": UnpublishedServiceFactory(organisation=org, last_confirmed_at=None),
+        "long_wait": ServiceFactory(organisation=org, last_confirmed_at=today),
+        "long_wait_corrected": ServiceFactory(organisation=org, last_confirmed_at=today),
+        "closed_long_wait": ClosedServiceFactory(organisation=org, last_confirmed_at=today),
     }
     for name, service in made.items():
-        if name not in ("no_wait", "closed_no_wait", "unpublished_never_confirmed"):
+        if name not in ("no_wait", "closed_no_wait", "unpublished_never_confirmed", "long_wait", "closed_long_wait"):
             WaitingTimeReport.objects.create(service=service, weeks=2, as_of=old if name == "stale_wait" else today)
     WaitingTimeReport.objects.create(service=made["unpublished_never_confirmed"], weeks=2, as_of=today)
+    # Over two years (directory/unusual_waits.py): only the newest wait counts, and not a closed service's.
+    for name in ("long_wait", "closed_long_wait"):
+        WaitingTimeReport.objects.create(service=made[name], weeks=105, as_of=today)
+    WaitingTimeReport.objects.create(service=made["long_wait_corrected"], weeks=200, as_of=today - timedelta(days=1))
     ProblemReportFactory(service=made["reported"])
     ResolvedProblemReportFactory(service=made["report_resolved"])
     now = timezone.now()
@@ -115,10 +122,11 @@ def states(org):
     ((), None),
     (("wait",), {"stale_wait", "no_wait"}),
     (("overdue",), {"overdue", "never_confirmed"}),
-    (("paused_closed",), {"paused", "closed_no_wait"}),
+    (("paused_closed",), {"paused", "closed_no_wait", "closed_long_wait"}),
     (("reports",), {"reported"}),
     (("pending",), {"pending"}),
     (("rejected",), {"rejected"}),
+    (("long_wait",), {"long_wait"}),
     (("overdue", "wait"), set()),
 ])
 def test_each_filter_lists_the_services_in_that_state_and_filters_combine(provider, states, show, expected):
@@ -229,3 +237,17 @@ def test_a_membership_of_a_second_organisation_adds_its_services(client, provide
         ServiceFactory(organisation=second, name=f"Second {i:03d}")
     client.force_login(provider)
     assert len(_rows(client.get(reverse("listings:dashboard")).content.decode())) == FULL_DASHBOARD_MAX + 1
+
+
+def test_a_moderator_finds_the_services_whose_wait_is_over_two_years_in_english_and_welsh(client, moderator):
+    """A wait that long was asked about before it was saved, but not one an import or the admin
+    brought: nothing listed the published waits of years for a moderator to look at again."""
+    ServiceFactory(name="Long wait", wait_weeks=200)
+    ServiceFactory(name="Two years exactly", wait_weeks=104)
+    client.force_login(moderator)
+    page = client.get(reverse("listings:dashboard"), {"show": "long_wait"}).content.decode()
+    assert "have a wait over two years (104 weeks)" in page
+    assert _rows(page) == ["Long wait"]
+    welsh = client.get("/cy" + reverse("listings:dashboard"), {"show": "long_wait"}).content.decode()
+    assert "sydd ag amser aros dros ddwy flynedd (104 wythnos)" in welsh
+    assert _rows(welsh) == ["Long wait"]

@@ -251,6 +251,10 @@ class AreaChoiceField(forms.ModelMultipleChoiceField):
         return str(AREA_GROUPS.get(obj.kind, obj.get_kind_display()))
 
 
+class TelInput(forms.TextInput):
+    input_type = "tel"  # a phone's dialling keypad (Django has no widget of its own for it)
+
+
 class ServiceForm(GovukMessages, forms.ModelForm):
     """Every editable field of a service. `fieldsets` gives the page its order and grouping."""
 
@@ -287,6 +291,8 @@ class ServiceForm(GovukMessages, forms.ModelForm):
             "how_to_refer_en": forms.Textarea(attrs={"rows": 3}),
             "how_to_refer_cy": forms.Textarea(attrs={"rows": 3}),
             "status": forms.RadioSelect,
+            # The dialling keypad on a phone, as the organisation's number has: a text box opened letters.
+            "referral_phone": TelInput,
         }
 
     fieldsets = [
@@ -470,10 +476,6 @@ ORGANISATION_DESCRIPTION_HINT = _(
     "What the organisation is and does, published with its listings in the directory’s open data. Describe the "
     "organisation, not anyone it has helped: do not include anything that could identify a child or family."
 )
-
-
-class TelInput(forms.TextInput):
-    input_type = "tel"  # a phone's dialling keypad (Django has no widget of its own for it)
 
 
 class OrganisationContactForm(GovukMessages, forms.ModelForm):

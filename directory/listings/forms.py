@@ -646,8 +646,10 @@ class LocationForm(GovukMessages, forms.Form):
     )
     do_not_publish_address = forms.BooleanField(
         label=_("Do not publish this address"), required=False,
-        help_text=_("For example a refuge or a therapy house: the public sees the location’s name only, "
-                    "with no address and no map point."),
+        # Said as it is: the service's page names no withheld location, only that an address is not published.
+        help_text=_("For example a refuge or a therapy house: no address and no map point are published. The "
+                    "service’s page says only that an address is not published; its open data gives the "
+                    "location’s name."),
     )
 
     def clean_name(self) -> str:

@@ -251,6 +251,10 @@ class AreaChoiceField(forms.ModelMultipleChoiceField):
         return str(AREA_GROUPS.get(obj.kind, obj.get_kind_display()))
 
 
+class TelInput(forms.TextInput):
+    input_type = "tel"  # a phone's dialling keypad (Django has no widget of its own for it)
+
+
 class ServiceForm(GovukMessages, forms.ModelForm):
     """Every editable field of a service. `fieldsets` gives the page its order and grouping."""
 
@@ -287,6 +291,8 @@ class ServiceForm(GovukMessages, forms.ModelForm):
             "how_to_refer_en": forms.Textarea(attrs={"rows": 3}),
             "how_to_refer_cy": forms.Textarea(attrs={"rows": 3}),
             "status": forms.RadioSelect,
+            # The dialling keypad on a phone, as the organisation's number has: a text box opened letters.
+            "referral_phone": TelInput,
         }
 
     fieldsets = [
@@ -479,10 +485,6 @@ ORGANISATION_DESCRIPTION_HINT = _(
 )
 
 
-class TelInput(forms.TextInput):
-    input_type = "tel"  # a phone's dialling keypad (Django has no widget of its own for it)
-
-
 class OrganisationContactForm(GovukMessages, forms.ModelForm):
     """How to reach an organisation and what it is: shown on each of its services' pages and in the
     Open Referral feed. Validated as a listing's own contact details are (ServiceForm)."""
@@ -653,8 +655,10 @@ class LocationForm(GovukMessages, forms.Form):
     )
     do_not_publish_address = forms.BooleanField(
         label=_("Do not publish this address"), required=False,
-        help_text=_("For example a refuge or a therapy house: the public sees the location’s name only, "
-                    "with no address and no map point."),
+        # Said as it is: the service's page names no withheld location, only that an address is not published.
+        help_text=_("For example a refuge or a therapy house: no address and no map point are published. The "
+                    "service’s page says only that an address is not published; its open data gives the "
+                    "location’s name."),
     )
 
     def clean_name(self) -> str:

@@ -607,6 +607,7 @@ class HistoryEntry:
     reason: str
     changes: list[fields.FieldDiff]
     restorable: bool = True
+    published: bool = False  # the version that first showed the listing to the public (a new one approved)
 
 
 HISTORY_LIMIT = 200
@@ -706,6 +707,8 @@ def service_history(*, service: Service, viewer, limit: int = HISTORY_LIMIT) -> 
                     unstated_after=record.unstated_by_import,
                 ) if older else [],
                 restorable=not _is_first_half_of_one_save(record, newer),
+                # Approving a new listing changes none of its fields: "No change" said nothing had happened.
+                published=record.is_published and index + 1 < len(records) and not records[index + 1].is_published,
             )
         )
     return entries

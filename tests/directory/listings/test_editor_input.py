@@ -461,3 +461,16 @@ def test_a_nul_pasted_into_a_box_is_taken_out_and_said_and_the_rest_of_the_form_
     service.refresh_from_db()
     assert service.referral_phone == "01000 000000" and service.history.count() == versions
     assert not ServiceChange.objects.exists()
+
+
+@pytest.mark.parametrize("url_name", ["listings:service_new", "listings:service_edit"])
+def test_the_referral_phone_box_opens_a_phones_dialling_keypad(client, provider, service, url_name):
+    # It was a text box: on a phone it opened the letters keyboard, where the organisation's phone box opened digits.
+    client.force_login(provider)
+    args = [service.public_id] if url_name == "listings:service_edit" else []
+    page = client.get(reverse(url_name, args=args)).content.decode()
+    tag = re.search(r'<input[^>]* name="referral_phone"[^>]*>', page).group(0)
+    assert 'type="tel"' in tag, tag
+    if url_name == "listings:service_edit":
+        assert 'value="01000 000000"' in tag
+    assert "maxlength" not in tag

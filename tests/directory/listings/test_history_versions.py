@@ -6,6 +6,8 @@ import html
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from directory.listings import selectors, services
 from directory.models import Service
@@ -111,3 +113,24 @@ def test_a_version_that_was_only_half_of_a_save_is_never_offered_for_restore(cli
     assert client.get(restore_half).status_code == 404
     assert client.post(restore_half).status_code == 404
     assert list(service.coverage_areas.values_list("code", flat=True)) == ["W06000015"]
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_version_that_approved_a_new_listing_says_it_was_published_not_that_nothing_changed(
+    client, provider, moderator, org, service, language
+):
+    new = services.service_create(
+        organisation=org, values=services.form_values_from_service(service, name_en="Brand new service"), by=provider,
+    )
+    services.change_approve(change=new.changes.get(), by=moderator)
+    services.service_confirm(service=new, by=provider)  # a later version that changes no field either
+    client.force_login(provider)
+    with translation.override(language):
+        page = html.unescape(client.get(reverse("listings:history", args=[new.public_id])).content.decode())
+        published = gettext("Published: the public could see the listing from then.")
+        no_change = gettext("No change to the listing's fields (e.g. only the date confirmed).")
+    versions = page[page.index('id="version-1"'):page.index('id="waits"')].split('id="version-')[1:]
+    assert len(versions) == 3  # confirmed, approved, created: newest first
+    assert no_change in versions[0] and published not in versions[0]
+    assert published in versions[1] and no_change not in versions[1]
+    assert published not in versions[2]

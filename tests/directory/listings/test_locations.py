@@ -558,3 +558,27 @@ def test_keeping_a_location_the_service_is_not_based_at_is_404(client, provider,
     other = ServiceAtLocationFactory(service=ServiceFactory(organisation=service.organisation)).location
     client.force_login(provider)
     assert client.post(reverse("listings:location_keep", args=[service.public_id, other.public_id])).status_code == 404
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_do_not_publish_hint_says_what_the_services_page_shows_of_a_withheld_location(
+    client, provider, service, office, language
+):
+    # The hint said "the public sees the location’s name only": the service's page shows no name, only
+    # that an address is not published (the open data gives the name).
+    Location.objects.filter(pk=office.pk).update(do_not_publish_address=True)
+    with translation.override(language):
+        page = html.unescape(public_html(client, service))
+        client.force_login(provider)
+        form = html.unescape(client.get(reverse("listings:location_add", args=[service.public_id])).content.decode())
+        withheld = translation.ngettext(
+            "One address is not published, to keep the people who use it safe.",
+            "%(counter)s addresses are not published, to keep the people who use them safe.", 1,
+        )
+    assert "Main office" not in page and withheld in page
+    hint = re.search(r'id="id_do_not_publish_address-hint"[^>]*>([^<]*)<', form).group(1)
+    says = {"en": "says only that an address is not published",
+            "cy": "Dim ond dweud nad yw cyfeiriad wedi'i gyhoeddi y mae tudalen y gwasanaeth"}[language]
+    assert says in hint
+    assert "name only" not in hint and "dim ond enw" not in hint
+    assert "Main office" in public_api(client, service)

@@ -106,3 +106,24 @@ def test_the_dashboard_and_the_list_of_services_name_its_state_as_the_edit_page_
     row = overview[overview.index(f'id="service-{new_listing.public_id}"'):]
     row = row[:row.index("</tr>")]
     assert "Not yet published" in row and "Waiting for approval" in row
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_dashboard_links_a_published_listing_to_its_public_page_and_a_new_one_to_none(
+    client, provider, service, new_listing, language
+):
+    # "Everything is still correct" asks the provider to check the listing: they need to see it as the public does.
+    client.force_login(provider)
+    with translation.override(language):
+        dashboard = _page(client, reverse("listings:dashboard"))
+        public_page = reverse("directory:service_detail", args=[service.public_id])
+        label = gettext("Public page")
+    assert language == "en" or label == "Tudalen gyhoeddus"
+
+    def card(listing: Service) -> str:
+        start = dashboard.index(f'id="service-{listing.public_id}"')
+        return dashboard[start:dashboard.index('class="govuk-summary-card__content"', start)]
+
+    assert f'href="{public_page}">{label}<span class="govuk-visually-hidden">: Own service</span>' in card(service)
+    assert label not in card(new_listing)  # not published: its public page would be a 404
+    assert client.get(public_page).status_code == 200

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from directory import mail_language
 from directory.accounts.languages import preferred_language
 from directory.accounts.models import AccountDormancy, AccountSettings, Invitation, Membership
-from directory.accounts.roles import MODERATORS_GROUP, moderator_permission
+from directory.accounts.roles import MODERATE_PERMISSION, MODERATORS_GROUP, moderator_permission
 from directory.models import Organisation
 
 INVITATION_SALT = "accounts.invitation"
@@ -107,6 +107,24 @@ def invitation_withdraw(*, invitation: Invitation) -> None:
     if invitation.is_used:
         raise ValidationError(INVITATION_ALREADY_ACCEPTED % {"email": invitation.email}, code="used")
     invitation.delete()
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> int:
+    """Take away a provider's access to one organisation's listings (someone who has left), at once.
+
+    The account stays, so the listings' history still names who made each change. Any invitation of
+    theirs to that organisation not yet accepted goes too (else its link gave the access back). With
+    no organisation left to edit and no moderator rights, every session of theirs ends now rather than
+    at sign-out. Returns how many sessions ended."""
+    user = membership.user
+    Membership.objects.filter(pk=membership.pk).delete()
+    Invitation.objects.filter(
+        organisation_id=membership.organisation_id, email__iexact=user.email, accepted_at__isnull=True,
+    ).delete()
+    if Membership.objects.filter(user=user).exists() or user.has_perm(MODERATE_PERMISSION):
+        return 0  # they still edit elsewhere; each request asks for their memberships afresh
+    return account_sessions_end(user=user)
 
 
 def invitation_language(*, email: str, chosen: str) -> str:

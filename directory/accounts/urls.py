@@ -11,6 +11,7 @@ urlpatterns = [
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("invite/", views.invite, name="invite"),
     path("invitations/<uuid:public_id>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),
+    path("memberships/<int:pk>/remove/", views.membership_remove, name="membership_remove"),
     path("settings/", views.account_settings, name="settings"),
     path("closed/<int:pk>/reopen/", views.account_reopen, name="account_reopen"),
     path("password-reset/", views.PasswordResetStartView.as_view(), name="password_reset"),

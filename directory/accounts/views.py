@@ -32,7 +32,8 @@ from directory.accounts.forms import (
     SignInForm,
 )
 from directory.accounts.languages import preferred_language
-from directory.accounts.models import Invitation
+from directory.accounts.models import Invitation, Membership
+from directory.accounts.selectors import membership_list_open
 from directory.mail_language import BOTH
 from directory.models import Organisation
 from servicemap import rate_limits
@@ -230,7 +231,9 @@ def invite(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
         return redirect("accounts:invite")
     invitations = Invitation.objects.select_related("organisation", "invited_by")[:50]
-    return render(request, "accounts/invite.html", {"form": form, "invitations": invitations, "now": timezone.now()})
+    return render(request, "accounts/invite.html", {
+        "form": form, "invitations": invitations, "now": timezone.now(), "memberships": membership_list_open(),
+    })
 
 
 @moderator_required_post
@@ -245,6 +248,21 @@ def invitation_withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpRespo
         messages.success(request, _("Invitation to %(email)s withdrawn: its link no longer works.") % {
             "email": invitation.email})
     return redirect("accounts:invite")
+
+
+@moderator_required
+def membership_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a provider's access to one organisation away (someone who has left), after asking: the
+    Invite page links here (GET, the question); the answer is a POST. Only the Django admin could
+    before, which a moderator made with create_moderator cannot open."""
+    membership = get_object_or_404(Membership.objects.select_related("user", "organisation"), pk=pk)
+    person = membership.user.email or membership.user.get_username()
+    if request.method == "POST":
+        services.membership_remove(membership=membership)
+        messages.success(request, _("%(person)s can no longer edit %(organisation)s's listings.") % {
+            "person": person, "organisation": membership.organisation.name})
+        return redirect("accounts:invite")
+    return render(request, "accounts/membership_remove.html", {"membership": membership, "person": person})
 
 
 @moderator_required_post

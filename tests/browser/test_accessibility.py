@@ -56,6 +56,7 @@ PAGES = [
     ("moderation-queue", "/moderation/", 200, "screen", "moderator"),
     ("all-services", "/manage/?q=service", 200, "screen", "moderator"),
     ("invite-provider", "/accounts/invite/", 200, "screen", "moderator"),
+    ("remove-access", "/accounts/memberships/{membership}/remove/", 200, "screen", "moderator"),
     ("bulk-update", "/moderation/waits/", 200, "screen", "moderator"),
 ]
 LANGUAGES = ["en", "cy"]
@@ -149,7 +150,8 @@ def pages(browser, live_server, sample_ids):
 
     service = Service.objects.get(public_id=sample_ids["service"])
     provider = UserFactory(username="provider@example.org", email="provider@example.org")
-    MembershipFactory(user=provider, organisation=service.organisation)
+    # The confirmation page of a moderator's Remove access is about this membership.
+    sample_ids["membership"] = str(MembershipFactory(user=provider, organisation=service.organisation).pk)
     moderator = moderator_create(email="moderator@example.org", password="a-long-test-password").user
     moderator.is_staff = True  # the CSV bulk update is for staff moderators for now (see README)
     moderator.save(update_fields=["is_staff"])

@@ -13,6 +13,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from tests.factories import (
     InvitationFactory,
     MembershipFactory,
     OrganisationFactory,
+    ServiceFactory,
     UserFactory,
 )
 
@@ -620,3 +622,95 @@ def test_only_a_moderator_withdraws_an_invitation_and_only_by_post(client, invit
     client.force_login(provider)
     assert client.post(_withdraw_path(invitation)).status_code == 403
     assert Invitation.objects.filter(pk=invitation.pk).exists()
+
+
+def _remove_path(membership) -> str:
+    return reverse("accounts:membership_remove", args=[membership.pk])
+
+
+@pytest.fixture
+def leaver(db):
+    """A provider who has left their organisation, with an invitation there from before not yet accepted."""
+    user = UserFactory(username="gone@example.org", email="gone@example.org")
+    organisation = OrganisationFactory(name="Left org")
+    InvitationFactory(email="Gone@example.org", organisation=organisation)
+    return MembershipFactory(user=user, organisation=organisation)
+
+
+def test_a_moderator_removes_a_providers_access_after_being_asked_and_the_account_stays(moderator_client, leaver):
+    """Removing a provider who had left was possible only in the Django admin, which a moderator made
+    with create_moderator cannot open: their access stayed for as long as their account did."""
+    stays = MembershipFactory(user=UserFactory(email="stays@example.org"), organisation=leaver.organisation)
+    other_invitation = InvitationFactory(email="someone@example.org", organisation=leaver.organisation)
+    page = moderator_client.get(reverse("accounts:invite")).content.decode()
+    assert f'href="{_remove_path(leaver)}"' in page
+    assert 'Remove access<span class="govuk-visually-hidden"> of gone@example.org to Left org</span>' in page
+
+    question = moderator_client.get(_remove_path(leaver))
+
+    assert question.status_code == 200
+    html = unescape(question.content.decode())
+    assert "Are you sure you want to remove gone@example.org's access to Left org?" in html
+    assert "they can no longer sign in to edit Left org's listings" in html
+    assert "their past changes stay in the listings' history" in html
+    assert Membership.objects.filter(pk=leaver.pk).exists()  # asking changes nothing
+
+    response = moderator_client.post(_remove_path(leaver), follow=True)
+
+    assert response.redirect_chain == [(reverse("accounts:invite"), 302)]
+    assert "gone@example.org can no longer edit Left org's listings." in unescape(response.content.decode())
+    assert not Membership.objects.filter(pk=leaver.pk).exists()
+    assert get_user_model().objects.filter(pk=leaver.user_id).exists()  # the history names them
+    assert Membership.objects.filter(pk=stays.pk).exists()
+    # Its link would have given the access back.
+    assert list(Invitation.objects.filter(organisation=leaver.organisation)) == [other_invitation]
+    assert _remove_path(leaver) not in response.content.decode()
+
+
+def test_a_removed_provider_loses_the_organisations_listings_at_once_and_is_signed_out_if_nothing_is_left(
+    moderator_client, leaver,
+):
+    service = ServiceFactory(organisation=leaver.organisation)
+    elsewhere = MembershipFactory(user=UserFactory(email="both@example.org"))
+    both = MembershipFactory(user=elsewhere.user, organisation=leaver.organisation)
+    theirs, other = Client(), Client()
+    theirs.force_login(leaver.user)
+    other.force_login(elsewhere.user)
+    edit = reverse("listings:service_edit", args=[service.public_id])
+    assert theirs.get(edit).status_code == other.get(edit).status_code == 200
+
+    moderator_client.post(_remove_path(leaver))
+    moderator_client.post(_remove_path(both))
+
+    # Nothing left to edit: their session ends now, not at sign-out.
+    assert theirs.get(edit)["Location"].startswith(reverse("accounts:login"))
+    # Still an editor elsewhere: signed in, but not to this organisation's listings.
+    assert other.get(edit).status_code in (403, 404)
+    assert other.get(reverse("listings:dashboard")).status_code == 200
+
+
+def test_only_a_moderator_removes_access(client, leaver):
+    path = _remove_path(leaver)
+    assert client.get(path)["Location"].startswith(reverse("accounts:login"))
+    assert client.post(path)["Location"].startswith(reverse("accounts:login"))
+    # A provider cannot remove a colleague: only a moderator invites, so only one removes.
+    colleague = MembershipFactory(user=UserFactory(email="colleague@example.org"), organisation=leaver.organisation)
+    client.force_login(colleague.user)
+    assert client.get(path).status_code == 403
+    assert client.post(path).status_code == 403
+    assert Membership.objects.filter(pk=leaver.pk).exists()
+
+
+def test_removing_access_reads_in_welsh(moderator_client, leaver):
+    path = "/cy" + _remove_path(leaver)
+    question = unescape(moderator_client.get(path).content.decode())
+    assert "Ydych chi'n siŵr eich bod am ddileu mynediad gone@example.org i Left org?" in question
+    done = unescape(moderator_client.post(path, follow=True).content.decode())
+    assert "Ni all gone@example.org olygu cofnodion Left org mwyach." in done
+
+
+def test_removing_access_no_longer_there_is_a_404(moderator_client, leaver):
+    path = _remove_path(leaver)
+    leaver.delete()
+    assert moderator_client.get(path).status_code == 404
+    assert moderator_client.post(path).status_code == 404

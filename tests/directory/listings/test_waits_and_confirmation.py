@@ -382,10 +382,12 @@ def test_the_dashboard_says_who_edits_each_organisation_and_how_to_add_a_colleag
     assert "left@example.org" not in page  # a closed account edits nothing
     assert "other@example.org" not in page  # another organisation's provider
     assert "To give a colleague access, ask a moderator to invite them." in card
+    assert "When someone leaves, ask a moderator to remove their access." in card  # none can themselves
     client.force_login(colleague)
     welsh = client.get("/cy" + reverse("listings:dashboard")).content.decode()
     assert "Pwy all olygu ei gofnodion" in welsh
     assert "I roi mynediad i gydweithiwr, gofynnwch i gymedrolwr eu gwahodd." in welsh
+    assert "Pan fydd rhywun yn gadael, gofynnwch i gymedrolwr ddileu eu mynediad." in welsh
 
 
 def _wait_saved_banner(client, service, weeks: str, referrals_open: str) -> str:

@@ -32,6 +32,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django import forms
 from django.core import signing
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
@@ -40,6 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, npgettext
 
 from directory import unusual_waits
+from directory.forms import WeeksField
 from directory.models import Service, WaitingTimeReport
 from directory.oruk.selectors import with_current_wait
 from servicemap.csv_cells import FORMULA_STARTS, as_text_cell  # noqa: F401 (FORMULA_STARTS: tests read it here)
@@ -146,16 +148,18 @@ def decode_upload(raw: bytes) -> tuple[str | None, str | None]:
         return None, _("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”.")
 
 
+# The provider's wait box's own field, so a cell takes what the box takes: "6", "6 weeks", "6 wks",
+# "6 wythnos", and 0 to 520.
+_WEEKS = WeeksField(min_value=0, max_value=MAX_WAIT_WEEKS)
+
+
 def _parse_weeks(value: str) -> int | None:
     if not value:
         return None
     try:
-        weeks = int(value)
-    except ValueError:
+        return _WEEKS.clean(value)
+    except forms.ValidationError:
         raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not “%s”") % _shown(value)) from None
-    if not 0 <= weeks <= MAX_WAIT_WEEKS:
-        raise ValueError(_("wait_weeks must be a whole number from 0 to 520, not “%s”") % _shown(value))
-    return weeks
 
 
 def _parse_open(value: str) -> bool | None:

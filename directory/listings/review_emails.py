@@ -111,8 +111,13 @@ def _subject(email: ReviewEmail) -> str:
         service = email.requests[0].service
         return str(SUBJECTS[min(kinds, key=KIND_ORDER.index)] % {"name": service.name})
     n = email.listings
-    if reminders.URGENT in kinds:
+    urgent = len({request.service.pk for request in email.requests if request.due.kind == reminders.URGENT})
+    if urgent == n:
         return ngettext("Urgent: please check %(n)s listing", "Urgent: please check %(n)s listings", n) % {"n": n}
+    if urgent:
+        # "Urgent" heads the subject only when it is true of every listing: else it says how many.
+        return ngettext("Please check %(n)s listing (%(urgent)s urgent)",
+                        "Please check %(n)s listings (%(urgent)s urgent)", n) % {"n": n, "urgent": urgent}
     if kinds == {reminders.WAIT}:
         return ngettext("Please update the waiting time for %(n)s listing",
                         "Please update the waiting times for %(n)s listings", n) % {"n": n}

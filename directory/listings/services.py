@@ -134,13 +134,20 @@ def _save(service: Service, values: dict[str, Any], *, by, reason: str, unstated
         service.history.filter(history_id=service_version(service)).update(history_type="+")
 
 
+@dataclass(frozen=True)
+class WaitUpdateResult:
+    report: WaitingTimeReport
+    provider_told: bool = False  # a moderator's change, emailed to the listing's provider (or held for the next)
+
+
 @transaction.atomic
-def wait_update(*, service: Service, weeks: int, referrals_open: bool, by) -> WaitingTimeReport:
+def wait_update(*, service: Service, weeks: int, referrals_open: bool, by) -> WaitUpdateResult:
     """Add today's wait to the history (never overwrites) and publish it at once.
 
     Giving the wait again, even unchanged, is what verifies it: its age counts from today.
     A moderator's wait that differs from the one shown is told to the provider (social workers decide
     on it); the same wait given again is not: like a confirmation, it changes nothing they said.
+    Whether it is, the result says (so the moderator's page can say so).
     """
     before = selectors.service_current_wait(service=service)
     report = WaitingTimeReport(
@@ -149,9 +156,10 @@ def wait_update(*, service: Service, weeks: int, referrals_open: bool, by) -> Wa
     )
     report.full_clean()
     report.save()
+    told = False
     if before is None or (before.weeks, before.referrals_open) != (weeks, referrals_open):
-        _tell_provider(service, changed=[fields.WAIT], by=by)
-    return report
+        told = _tell_provider(service, changed=[fields.WAIT], by=by)
+    return WaitUpdateResult(report=report, provider_told=told)
 
 
 @transaction.atomic
@@ -757,14 +765,21 @@ def _organisation_values(row: Any) -> dict[str, str]:
     return {field: fields.normalise(field, getattr(row, field)) for field in fields.ORGANISATION_CONTACT_FIELDS}
 
 
+@dataclass(frozen=True)
+class ContactUpdateResult:
+    changed: list[str]  # none: nothing was saved or recorded
+    editors_told: bool = False  # a moderator's change, emailed to the organisation's editors (or held for the next)
+
+
 @transaction.atomic
 def organisation_contact_update(
     *, organisation: Organisation, values: dict[str, Any], by, opened_version: int | None = None,
-) -> list[str]:
+) -> ContactUpdateResult:
     """Publish an organisation's contact details and description at once, recorded in its history
-    as made by `by`; the fields that changed are returned (none: nothing is saved or recorded).
+    as made by `by`; the result says which fields changed (none: nothing is saved or recorded).
 
-    A moderator's change is told to the organisation's editors, as one to a listing (`_tell_provider`).
+    A moderator's change is told to the organisation's editors, as one to a listing (`_tell_provider`),
+    and the result says whether it is (so the moderator's page can say so).
 
     Saving the row replaces the stored renderings of every service of the organisation (its cards
     and Open Referral documents show it: directory.version's signal receivers). As for a listing
@@ -787,15 +802,16 @@ def organisation_contact_update(
             raise OrganisationEditConflict(version=latest, clashes=clashes)
         mine = fields.changed(now, mine, fields.ORGANISATION_CONTACT_FIELDS)
     if not mine:
-        return []
+        return ContactUpdateResult(changed=[])
     for field, value in mine.items():
         setattr(organisation, field, value)
     organisation.full_clean()
     _record_as(organisation, by, "Edited: published at once")
     organisation.save()
-    if is_moderator(by) and selectors.organisation_change_readers(organisation_id=organisation.pk, by=by).exists():
+    told = is_moderator(by) and selectors.organisation_change_readers(organisation_id=organisation.pk, by=by).exists()
+    if told:
         _moderator_change(organisation.pk, service=None, changed=list(mine), by=by)
-    return list(mine)
+    return ContactUpdateResult(changed=list(mine), editors_told=told)
 
 
 @transaction.atomic

@@ -201,12 +201,15 @@ def wait_update(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         form_data(request), initial=_wait_initial(current_wait), current_weeks=current_wait.weeks if current_wait else None,
     )
     if request.method == "POST" and form.is_valid():
-        services.wait_update(
+        result = services.wait_update(
             service=service, weeks=form.cleaned_data["weeks"],
             referrals_open=form.cleaned_data["referrals_open"], by=request.user,
         )
-        messages.success(request, _wait_saved_message(service, weeks=form.cleaned_data["weeks"],
-                                                      referrals_open=form.cleaned_data["referrals_open"]))
+        message = _wait_saved_message(service, weeks=form.cleaned_data["weeks"],
+                                      referrals_open=form.cleaned_data["referrals_open"])
+        if result.provider_told:  # as the edit page says it (a moderator's change)
+            message += " " + _("Its provider is emailed to say what changed.")
+        messages.success(request, message)
         return redirect(return_to.list_url(request))
     return render(request, "listings/wait_form.html", {
         "service": service, "form": form, "current_wait": current_wait, **return_to.context(request)})
@@ -225,7 +228,7 @@ def organisation_contact(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.organisation_contact_update(
+            result = services.organisation_contact_update(
                 organisation=organisation, values=form.cleaned_data, by=request.user, opened_version=opened_version,
             )
         except services.OrganisationEditConflict as exc:
@@ -235,7 +238,10 @@ def organisation_contact(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(request, _("Contact details of %(name)s saved and published.") % {"name": organisation.name})
+            message = _("Contact details of %(name)s saved and published.") % {"name": organisation.name}
+            if result.editors_told:  # a moderator's change
+                message += " " + _("Its editors are emailed to say what changed.")
+            messages.success(request, message)
             return redirect(return_to.list_url(request))
     return render(request, "listings/organisation_contact.html", {
         "organisation": organisation, "form": form, "opened_version": opened_version, **return_to.context(request)})

@@ -449,6 +449,10 @@ def _import_all(records: Sequence[object], run: _Run, report: ImportReport, prog
         fast.forget()  # the next chunk reads its own rows
 
 
+# How a dry run's progress lines give an outcome ("unchanged" and "rejected: …" read true either way).
+DRY_RUN_OUTCOMES = {"created": "would create", "updated": "would update"}
+
+
 class _Emitter:
     """Counts and reports outcomes in feed order."""
 
@@ -461,14 +465,18 @@ class _Emitter:
                 fast.forget()
         elif isinstance(data, ServiceData):
             fast.written_elsewhere(data, run.areas)
-        self.progress(f"[{number}/{self.total}] service {label}: {outcome}")
+        self.progress(f"[{number}/{self.total}] service {label}: {self._said(outcome)}")
 
     def accepted(self, accepted: bulk_import.Accepted) -> None:
         setattr(self.report, accepted.outcome, getattr(self.report, accepted.outcome) + 1)
         if accepted.outcome != "unchanged":
             self.report.changed.add(accepted.data.public_id)
         self.report.notes.extend((accepted.label, note) for note in accepted.data.notes)
-        self.progress(f"[{accepted.number}/{self.total}] service {accepted.label}: {accepted.outcome}")
+        self.progress(f"[{accepted.number}/{self.total}] service {accepted.label}: {self._said(accepted.outcome)}")
+
+    def _said(self, outcome: str) -> str:
+        """A dry run's line says what the import would do: it rolls back, so nothing was "created"."""
+        return DRY_RUN_OUTCOMES.get(outcome, outcome) if self.report.dry_run else outcome
 
 
 def _write_fast(fast: FastPath, run: _Run, emit: _Emitter) -> None:

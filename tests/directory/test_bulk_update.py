@@ -213,6 +213,26 @@ def test_each_kind_of_bad_row_is_reported_with_its_number(services, edit, messag
     assert message in result.errors[0]
 
 
+@pytest.mark.parametrize("cell", ["3 weeks", "3 wks", "3 wythnos", " 3 Weeks. "])
+def test_a_wait_is_taken_as_the_dashboards_wait_box_takes_it(services, cell):
+    # The dashboard's box took "6 weeks"; the same file refused it as not a whole number.
+    never = services["never"]
+    states = {s.public_id: s for s in bulk_update.current_states()}
+    text = ",".join(bulk_update.COLUMNS) + "\n" + f"{never.public_id},,,active,{cell},yes,30/06/2024\n"
+    result = bulk_update.check_upload(text, states, today=TODAY)
+    assert result.errors == [] and result.changes[0].wait == (3, True, date(2024, 6, 30))
+
+
+@pytest.mark.parametrize("cell", ["521 weeks", "-1 weeks", "3 months", "3.5 weeks"])
+def test_a_wait_the_dashboards_wait_box_refuses_is_refused(services, cell):
+    never = services["never"]
+    states = {s.public_id: s for s in bulk_update.current_states()}
+    text = ",".join(bulk_update.COLUMNS) + "\n" + f"{never.public_id},,,active,{cell},yes,30/06/2024\n"
+    result = bulk_update.check_upload(text, states, today=TODAY)
+    assert result.changes == []
+    assert result.errors == [f"Row 2: wait_weeks must be a whole number from 0 to 520, not \u201c{cell}\u201d"]
+
+
 @pytest.mark.parametrize("as_of", ["0001-01-01", "2006-06-30", "29/06/2024"])
 def test_a_new_wait_dated_more_than_a_year_ago_is_refused_as_a_typed_year(services, as_of):
     # "0001" or "2006" for "2026" was saved, and the listing said "as of 1 Jan 0001, 739956 days ago".

@@ -158,9 +158,10 @@ class Command(BaseCommand):
         service at two places under one name; a moderator decides (the web forms refuse a second one)."""
         if not report.named_alike:
             return
+        kept = "They would be kept" if report.dry_run else "Kept"  # a dry run keeps nothing
         self.stdout.write(
             f"{len(report.named_alike)} {'name is' if len(report.named_alike) == 1 else 'names are'} shared by "
-            "listings of one organisation, which look the same on its dashboard and in the search. Kept, as "
+            f"listings of one organisation, which look the same on its dashboard and in the search. {kept}, as "
             "the feed's ids tell them apart: check each, and rename or close one that should not be there."
         )
         for alike in report.named_alike:

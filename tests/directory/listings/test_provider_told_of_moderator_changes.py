@@ -182,6 +182,84 @@ def test_a_moderators_save_of_a_listing_with_nobody_to_tell_promises_no_email(cl
     assert "Saved and published." in page and "Its provider is emailed" not in page
 
 
+def wait_page_save(client, user, service, *, weeks, prefix=""):
+    client.force_login(user)
+    response = client.post(prefix + reverse("listings:wait_update", args=[service.public_id]),
+                           {"weeks": weeks, "referrals_open": "yes"}, follow=True)
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize(("prefix", "says"), [
+    ("", "Its listing now says it is taking referrals, with a wait of 12 weeks. "
+         "Its provider is emailed to say what changed."),
+    ("/cy", "Anfonir e-bost at ei ddarparwr i ddweud beth newidiodd."),
+])
+def test_a_moderators_wait_save_says_the_provider_is_emailed(client, provider, moderator, service, sent, prefix,
+                                                             says):
+    with sent():
+        page = wait_page_save(client, moderator, service, weeks=12, prefix=prefix)
+    assert says in page
+    assert [m.to for m in mail.outbox] == [["own@example.org"]]
+
+
+def test_a_wait_save_held_for_the_next_email_says_the_provider_is_emailed(client, provider, moderator, service,
+                                                                          sent):
+    with sent():
+        services.wait_update(service=service, weeks=9, referrals_open=True, by=moderator)
+    with sent():
+        page = wait_page_save(client, moderator, service, weeks=12)
+    assert "Its provider is emailed to say what changed." in page
+    assert len(mail.outbox) == 1 and ModeratorChangeNotice.objects.filter(emailed_at=None).count() == 1  # held
+
+
+@pytest.mark.parametrize("who", ["the same wait again", "a listing with nobody to tell", "its provider"])
+def test_a_wait_save_that_emails_nobody_does_not_say_it_does(client, provider, moderator, service, areas, sent, who):
+    user, weeks = moderator, 12
+    if who == "the same wait again":
+        weeks = 6
+    elif who == "a listing with nobody to tell":
+        service = ServiceFactory(name="Orphan service", wait_weeks=6)
+    else:
+        user = provider
+    with sent():
+        page = wait_page_save(client, user, service, weeks=weeks)
+    assert f"Wait for {service.name} updated as of today." in page
+    assert "is emailed" not in page and mail.outbox == []
+
+
+def contact_page_save(client, user, org, *, prefix=""):
+    client.force_login(user)
+    data = {field: getattr(org, field) or "" for field in fields.ORGANISATION_CONTACT_FIELDS}
+    data |= {"opened_version": services.organisation_version(org) or 0, "phone": "029 2000 0000"}
+    response = client.post(prefix + reverse("listings:organisation_contact", args=[org.public_id]), data, follow=True)
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize(("prefix", "says"), [
+    ("", "Contact details of Own organisation saved and published. Its editors are emailed to say what changed."),
+    ("/cy", "Anfonir e-bost at ei olygyddion i ddweud beth newidiodd."),
+])
+def test_a_moderators_contact_details_save_says_the_editors_are_emailed(client, provider, moderator, org, sent,
+                                                                       prefix, says):
+    with sent():
+        page = contact_page_save(client, moderator, org, prefix=prefix)
+    assert says in page
+    assert [m.to for m in mail.outbox] == [["own@example.org"]]
+
+
+@pytest.mark.parametrize("who", ["an organisation with nobody to tell", "its provider"])
+def test_a_contact_details_save_that_emails_nobody_does_not_say_it_does(client, provider, moderator, org, sent, who):
+    user = provider if who == "its provider" else moderator
+    if who == "an organisation with nobody to tell":
+        org = ServiceFactory(name="Orphan service").organisation
+    with sent():
+        page = contact_page_save(client, user, org)
+    assert f"Contact details of {org.name} saved and published." in page
+    assert "is emailed" not in page and "are emailed" not in page and mail.outbox == []
+
+
 # --- One email per piece of moderator work, and every change to what the public sees told ---------
 
 def locations_save(service, moderator, office, name):

@@ -328,6 +328,31 @@ def test_urgent_requests_go_to_the_provider_and_the_moderators_in_one_email_per_
     ]
 
 
+@pytest.mark.parametrize(("language", "subject"), [
+    ("en", "Please check 3 listings (1 urgent)"),
+    ("cy", "Gwiriwch 3 cofnod (1 ar frys)"),
+])
+def test_an_email_with_some_urgent_listings_says_how_many_are_urgent(org, provider, language, subject):
+    """"Urgent: please check 3 listings" would say all three are urgent when one is."""
+    account_language_set(user=provider, language=language)
+    _listings(["Urgent one"], organisation=org, confirmed=date(2025, 1, 1))
+    _listings(["Due one", "Due two"], organisation=org, confirmed=date(2025, 3, 1))
+
+    run(date(2026, 2, 1))
+
+    assert sent_to() == [(subject, ["own@example.org"])]
+
+
+def test_an_email_with_two_listings_one_urgent_has_the_welsh_form_for_two(org, provider):
+    account_language_set(user=provider, language="cy")
+    _listings(["Urgent one"], organisation=org, confirmed=date(2025, 1, 1))
+    _listings(["Due one"], organisation=org, confirmed=date(2025, 3, 1))
+
+    run(date(2026, 2, 1))
+
+    assert sent_to() == [("Gwiriwch 2 gofnod (1 ar frys)", ["own@example.org"])]
+
+
 def test_a_listing_with_no_provider_account_among_others_is_said_to_be_so(org, moderator):
     """A moderator who is also an organisation's editor has its listings in the same email as those
     no provider keeps: only the latter are said to have no provider account."""

@@ -329,6 +329,25 @@ def test_a_new_service_named_like_another_of_its_organisation_is_kept_and_listed
     assert "Nothing changed" in again and SAME_NAME_WARNING not in again, err
 
 
+def test_a_dry_run_says_what_it_would_do_not_what_it_did(feed, tmp_path, path_taken):
+    """A dry run rolls back: its lines said "created" and "Kept" of records it saved nothing of."""
+    documents = {d["id"]: d for d in json.loads(export_text())}
+    changed = documents[str(feed.swansea_advocacy.public_id)] | {"name": "Swansea advocacy service"}
+    twin = documents[str(feed.cardiff_therapy.public_id)] | {"id": "0b0b0b0b-0000-4000-8000-000000000001",
+                                                              "name": "CARDIFF THERAPY"}
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([changed, twin]))
+
+    out, err = run_import(path, "--dry-run", "-v", "2")
+
+    assert "Dry run, nothing saved: 1 new, 1 updated" in out, err
+    assert f"] service {feed.swansea_advocacy.public_id}: would update\n" in out
+    assert f"] service {twin['id']}: would create\n" in out
+    assert ": created" not in out and ": updated" not in out
+    assert f"{SAME_NAME_WARNING}, which look the same on its dashboard and in the search. They would be kept, as " in out
+    assert not Service.objects.filter(public_id=twin["id"]).exists()
+
+
 def test_a_name_another_organisation_lists_is_not_warned_about(feed, tmp_path, path_taken):
     document = next(d for d in json.loads(export_text()) if d["id"] == str(feed.swansea_advocacy.public_id))
     path = tmp_path / "feed.json"

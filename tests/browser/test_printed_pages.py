@@ -102,6 +102,44 @@ def test_the_printed_gaps_map_is_at_least_as_big_as_any_screen_drew_it_and_its_k
         page.context.close()
 
 
+# Everything printed after the map (its key, the table, the notes) left off the page: what is printed
+# then is the headings and the map, and how many sheets that takes says whether the map is on sheet 1.
+LEAVE_OFF_AFTER_THE_MAP = """() => {
+    document.querySelector('.sm-gaps-map-row > .govuk-grid-column-one-third').style.display = 'none';
+    for (let el = document.querySelector('.sm-gaps-map-row'); el && el !== document.body; el = el.parentElement) {
+        for (let next = el.nextElementSibling; next; next = next.nextElementSibling) next.style.display = 'none';
+    }
+}"""
+
+
+@pytest.mark.parametrize(("path", "download"), [
+    ("/gaps/", "Download"), ("/cy/gaps/", "Lawrlwytho"),
+    ("/gaps/?view=health_board", "Download"), ("/cy/gaps/?view=safeguarding_region", "Lawrlwytho"),
+])
+def test_the_printed_gaps_map_starts_on_sheet_1_under_its_headings_and_the_downloads_are_left_off(
+        browser, live_server, path, download):
+    """The map, kept whole (693 px of an A4 sheet's 1047), did not fit under the headings at GOV.UK's
+    print sizes and started on sheet 2: sheet 1 of a board paper printed the headings alone. It is on
+    sheet 1 now, whole and the paper's width (the test above), in English and Welsh, for each kind of area.
+
+    The "Download" links (CSV, JSON) do nothing on paper: left off, as the choices and the page links
+    are (the printed address at the top of sheet 1 leads back to them)."""
+    page = new_page(browser, DESKTOP)
+    try:
+        assert page.goto(f"{live_server.url}{path}").status == 200
+        heading = page.get_by_role("heading", name=download, exact=True)
+        links = page.locator(f"h2:has-text('{download}') + ul a")  # the CSV's and the JSON's
+        assert heading.is_visible() and links.count() == 2 and links.first.is_visible()
+        page.emulate_media(media="print")
+        assert heading.is_hidden() and all(link.is_hidden() for link in links.all())
+        page.emulate_media(media="null")  # as set, page.pdf() would print the page's screen layout
+        page.evaluate(LEAVE_OFF_AFTER_THE_MAP)
+        assert page.locator(".sm-gaps-map").is_visible()
+        assert printed_sheets(page) == 1
+    finally:
+        page.context.close()
+
+
 # The margin boxes of the page's @page rules, as the browser took them (a <style> the CSP refused has none).
 MARGIN_BOXES = """() => Object.fromEntries([...document.styleSheets]
     .flatMap(sheet => [...sheet.cssRules]).filter(rule => rule instanceof CSSPageRule)

@@ -45,6 +45,7 @@ STAFF_DATA_MODELS = {
     "directory.ServiceChange": "the change history (who sent and decided each change)",
     "directory.ProblemReport": "the change history (who dealt with a report)",
     "directory.ReviewRequest": "emails we send (the addresses each reminder went to)",
+    "directory.ModeratorChangeNotice": "emails we send (which moderator changed a listing, until its provider is told)",
     "admin.LogEntry": "the change history (changes made on the administration pages)",
     "axes.AccessLog": "sign-in records",
     "axes.AccessAttempt": "failed sign-ins",

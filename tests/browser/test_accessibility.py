@@ -437,7 +437,7 @@ def areas_change(sample_ids):
 
     service = (
         Service.objects.filter(coverage_areas__code="W06000023", status="active")
-        .exclude(public_id__in=sample_ids.values())
+        .exclude(public_id__in=[sample_ids["service"], sample_ids["other"]])
         .order_by("name")
         .first()
     )

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from directory.listings import services
 from directory.models import ServiceChange
 from tests.directory.listings.conftest import form_data
 
@@ -23,7 +24,9 @@ def pending(client, provider, service):
 
 def _decide(client, moderator, change, action, language="en"):
     client.force_login(moderator)
-    data = {"seen_version": 0} if action == "approve" else {"reason": "Say which ages you take."}
+    # The version the change's page showed (its approve form sends it): the listing as it is now.
+    seen = services.service_version(change.service) or 0
+    data = {"seen_version": seen} if action == "approve" else {"reason": "Say which ages you take."}
     with translation.override(language):
         address = reverse(f"listings:change_{action}", args=[change.pk])
     response = client.post(address, data, follow=True)

@@ -46,6 +46,25 @@ def send_each(subject: str, body: str, recipients: list[str]) -> None:
             send_mail(subject, body, None, [address], connection=connection)
 
 
+def send_once_recorded(record: Callable[[], bool], letters: list[tuple[object, list[str]]]) -> bool:
+    """Record that its readers were told, then send each letter (subject, body) to its addresses, in one
+    transaction: an email that cannot go (the mail server's error is raised) leaves nothing recorded,
+    for the next sender. `record()` answers False when another sender recorded some of the same
+    first (two runs at once): this one then sends nothing and answers False."""
+    class _ToldMeanwhile(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            if not record():
+                raise _ToldMeanwhile
+            for letter, addresses in letters:
+                send_each(letter.subject, letter.body, addresses)
+    except _ToldMeanwhile:
+        return False
+    return True
+
+
 def send_after_commit(subject: str, body: str, recipients: list[str], *,
                       failed: Callable[[], None] | None = None, sent: Callable[[], None] | None = None) -> None:
     subject = subject_line(subject)

@@ -707,10 +707,6 @@ def _send_moderator_changes_logged(organisation_id: int) -> None:
         logger.warning("Email not sent (moderator changes): %s", mail.describe_error(error))
 
 
-class _ToldMeanwhile(Exception):
-    pass
-
-
 def moderator_changes_send(*, organisation_id: int, quiet: bool = True) -> int:
     """Email an organisation's editors every moderator's change they were not told of yet, in one email
     (notifications.moderator_changes: written once per language, a message to each), and record them
@@ -735,14 +731,11 @@ def moderator_changes_send(*, organisation_id: int, quiet: bool = True) -> int:
         return 0
     letters = [(mail_language.write(language, lambda: notifications.moderator_changes(notices)), addresses)
                for language, addresses in readers.items()]
-    try:
-        with transaction.atomic():
-            told = ModeratorChangeNotice.objects.filter(pk__in=pks, emailed_at=None).update(emailed_at=timezone.now())
-            if told != len(pks):
-                raise _ToldMeanwhile
-            for letter, addresses in letters:
-                mail.send_each(letter.subject, letter.body, addresses)
-    except _ToldMeanwhile:
+    def record() -> bool:
+        return ModeratorChangeNotice.objects.filter(pk__in=pks, emailed_at=None).update(
+            emailed_at=timezone.now()) == len(pks)
+
+    if not mail.send_once_recorded(record, letters):
         return 0
     return sum(len(addresses) for addresses in readers.values())
 

@@ -235,27 +235,21 @@ def _changes_waiting(log: logging.Logger, *, dry_run: bool, write) -> ChangesWai
         return ChangesWaiting(changes=len(changes), messages=len(recipients))
     letters = [(mail_language.write(language, lambda: notifications.changes_waiting(changes)), addresses)
                for language, addresses in readers.items()]
+    def record() -> bool:
+        # Another run, or a moderator emailed at once, recorded some first: the next run sends the rest.
+        return ServiceChange.objects.filter(pk__in=[c.pk for c in changes], moderators_emailed_at=None) \
+            .update(moderators_emailed_at=timezone.now()) == len(changes)
+
     try:
-        with transaction.atomic():
-            # Recorded and sent together: an email that cannot go leaves them all for the next run.
-            told = ServiceChange.objects.filter(pk__in=[c.pk for c in changes], moderators_emailed_at=None) \
-                .update(moderators_emailed_at=timezone.now())
-            if told != len(changes):
-                raise _ToldMeanwhile  # another run, or a moderator emailed at once: the next run sends the rest
-            for letter, addresses in letters:
-                mail.send_each(letter.subject, letter.body, addresses)
-    except _ToldMeanwhile:
-        return ChangesWaiting()
+        # Recorded and sent together: an email that cannot go leaves them all for the next run.
+        if not mail.send_once_recorded(record, letters):
+            return ChangesWaiting()
     except mail.SEND_ERRORS as error:
         log.error("Could not send the %s change(s) waiting for approval to the moderators: %s", len(changes),
                   mail.describe_error(error))
         return ChangesWaiting(not_sent=len(changes))
     log.info("Sent %s change(s) waiting for approval to %s moderator(s)", len(changes), len(recipients))
     return ChangesWaiting(changes=len(changes), messages=len(recipients))
-
-
-class _ToldMeanwhile(Exception):
-    pass
 
 
 @dataclass(frozen=True)

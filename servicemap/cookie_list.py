@@ -36,6 +36,7 @@ class Cookie:
     name: str
     purpose: str
     expiry: str
+    use: str  # what it is for in a few words, for the page's introduction ("servicemap uses only the cookies it needs: …")
 
 
 def _until_browser_closes() -> str:
@@ -52,6 +53,7 @@ def _session_cookie() -> Cookie:
         settings.SESSION_COOKIE_NAME,
         _("Remembers the services on your shortlist, and that you are signed in if you are a provider or moderator."),
         expiry,
+        _("to keep your shortlist, and to keep you signed in"),
     )
 
 
@@ -61,6 +63,7 @@ def _csrf_cookie() -> Cookie:
         settings.CSRF_COOKIE_NAME,
         _("Makes sure a form you send was sent from this site, not from another website."),
         duration_text(settings.CSRF_COOKIE_AGE) if settings.CSRF_COOKIE_AGE else _until_browser_closes(),
+        _("to protect its forms"),
     )
 
 
@@ -73,6 +76,7 @@ def _messages_cookie() -> Cookie | None:
         CookieStorage.cookie_name,
         _("Carries a confirmation (such as “added to your shortlist”) to the next page, which deletes it."),
         _until_browser_closes(),
+        _("to show a confirmation on the next page"),
     )
 
 
@@ -85,6 +89,7 @@ def _back_to_search_cookie() -> Cookie:
           "not store it."),
         _("When you close your browser; not used %(age)s after it was set")
         % {"age": duration_text(back_to_search.COOKIE_MAX_AGE)},
+        _("to remember which search “Back to search” leads to"),
     )
 
 

@@ -147,6 +147,35 @@ MARGIN_BOXES = """() => Object.fromEntries([...document.styleSheets]
     .map(box => [box.name, box.style.content]))"""
 
 
+@pytest.mark.parametrize("path", ["/gaps/?layer=sibling&view=health_board", "/cy/gaps/?layer=sibling&view=safeguarding_region"])
+def test_a_long_list_of_areas_with_no_provision_is_printed_after_the_map_and_the_map_stays_on_sheet_1(
+        browser, live_server, path):
+    """The sample directory's support for siblings leaves 15 local authorities with none, listed under
+    their regions above the map: on paper the list took what was left of sheet 1, and the map, kept
+    whole, was printed alone on sheet 2. On paper the list is printed after the map and its key."""
+    from playwright.sync_api import expect
+
+    page = new_page(browser, DESKTOP)
+    try:
+        assert page.goto(f"{live_server.url}{path}").status == 200
+        on_screen = page.locator(".sm-gaps-intro .sm-gaps-no-provision")
+        on_paper = page.locator(".sm-gaps-no-provision.sm-print-only")
+        expect(on_screen.locator("li a")).to_have_count(15)
+        expect(on_paper).to_be_hidden()  # a screen reader hears the list once
+        listed = on_screen.inner_text()
+        page.emulate_media(media="print")
+        expect(on_screen).to_be_hidden()
+        expect(on_paper).to_be_visible()
+        assert on_paper.inner_text() == listed
+        assert on_paper.bounding_box()["y"] > page.locator(".sm-legend").bounding_box()["y"]
+        page.emulate_media(media="null")  # as set, page.pdf() would print the page's screen layout
+        page.evaluate(LEAVE_OFF_AFTER_THE_MAP)  # the printed list with the rest: it follows the map's row
+        assert page.locator(".sm-gaps-map").is_visible()
+        assert printed_sheets(page) == 1
+    finally:
+        page.context.close()
+
+
 @pytest.mark.parametrize(("path", "title", "period", "page"), [
     ("/cy/gaps/?view=health_board", "Lle mae cymorth ar goll — Pob cymorth CSA i blant — Byrddau iechyd",
      "Y cyfeiriadur fel yr oedd ar", '"Tudalen " counter(page) " o " counter(pages)'),

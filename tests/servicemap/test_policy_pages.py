@@ -3,6 +3,7 @@ accessibility statement state what the code does, from the settings and code tha
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import subprocess
@@ -17,11 +18,13 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
 from directory.back_to_search import COOKIE_MAX_AGE as BACK_TO_SEARCH_MAX_AGE
 from directory.back_to_search import COOKIE_NAME as BACK_TO_SEARCH_COOKIE
 from directory.models import ProblemReport, Service
 from gaps.suppression import count_cell
+from servicemap.cookie_list import cookies_the_site_sets
 from servicemap.durations import DAY, HOUR, duration_text
 from servicemap.personal_data_kept import BACKUP_DAYS, STAFF_DATA_MODELS
 from servicemap.settings import BASE_DIR
@@ -158,6 +161,39 @@ def test_every_cookie_the_main_journeys_set_is_on_the_cookies_page(sample_direct
         listed = _listed_cookies(_get("policies:cookies", language))
         assert seen - listed == set(), f"set by the site but not on the cookies page: {seen - listed}"
         assert listed - seen == set(), f"on the cookies page but never set: {listed - seen}"
+
+
+def _introduced_uses(response) -> list[str]:
+    """The introduction's list of what the site's cookies are for, one line each."""
+    intro = response.content.decode().split('<ul class="govuk-list govuk-list--bullet sm-cookie-uses">', 1)[1].split("</ul>", 1)[0]
+    return [html.unescape(" ".join(line.split())) for line in re.findall(r"<li>(.*?)</li>", intro, re.S)]
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_the_cookies_pages_introduction_says_what_every_listed_cookie_is_for(settings, language):
+    """The introduction named three uses (shortlist, signing in, forms) while the list below it held a
+    fourth and a fifth cookie: the confirmation carried to the next page and the search "Back to
+    search" leads to (session 33). It is made from the list now, one line a cookie."""
+    response = _get("policies:cookies", language)
+    listed = _listed_cookies(response)
+    assert {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, "messages", BACK_TO_SEARCH_COOKIE} <= listed
+    with translation.override(language):
+        uses = {cookie.name: cookie.use for cookie in cookies_the_site_sets()}
+        back_to_search = gettext("Back to search")
+    assert set(uses) == listed
+    introduced = _introduced_uses(response)
+    assert sorted(introduced) == sorted(uses.values()), introduced
+    assert any(back_to_search in line for line in introduced), introduced
+
+
+def test_a_cookie_the_site_does_not_set_is_not_in_the_introduction_either(settings):
+    # With confirmations kept in the session there is no "messages" cookie: not listed, not introduced.
+    settings.MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+    response = _get("policies:cookies")
+    assert "messages" not in _listed_cookies(response)
+    with translation.override("en"):
+        confirmation = gettext("to show a confirmation on the next page")
+    assert confirmation not in _introduced_uses(response) and len(_introduced_uses(response)) == 3
 
 
 def test_no_page_sets_a_language_cookie_or_offers_djangos_language_form(client, settings):

@@ -223,6 +223,32 @@ def test_the_list_is_in_welsh_on_welsh_pages(client, moderator):
     assert "All services" not in page
 
 
+def _row(page: str, service) -> str:
+    start = page.index(f'id="service-{service.public_id}"')
+    return page[start:page.index("</tr>", start)]
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "Public page"), ("cy", "Tudalen gyhoeddus")])
+def test_each_published_row_links_its_public_page_named_for_its_service_and_a_new_listing_none(
+        client, moderator, language, label):
+    # A moderator checking a report or a change against what the public reads had to search for the
+    # service on the public site. The link opens in the same tab (no target), as every link here does.
+    published = ServiceFactory(name="Listed & checked")
+    new = UnpublishedServiceFactory(name="Not approved yet")
+    client.force_login(moderator)
+    prefix = "/cy" if language == "cy" else ""
+    page = client.get(f"{prefix}/manage/").content.decode()
+    public_page = f"{prefix}/services/{published.public_id}/"
+    link = re.search(rf'<a ([^>]*)href="{public_page}"([^>]*)>([^<]*)<span class="govuk-visually-hidden">([^<]*)</span></a>',
+                     _row(page, published))
+    assert link, _row(page, published)
+    assert "target" not in link.group(1) + link.group(2)
+    assert (link.group(3), link.group(4)) == (label, ": Listed &amp; checked")  # "Public page: Listed & checked"
+    assert f'href="{prefix}/services/{new.public_id}/"' not in _row(page, new)
+    assert label not in _row(page, new)  # its public page would be a 404
+    assert client.get(public_page).status_code == 200
+
+
 def test_an_editor_without_an_organisation_sees_no_service(client, db):
     ServiceFactory(name="Listed")
     client.force_login(UserFactory())

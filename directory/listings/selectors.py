@@ -122,6 +122,18 @@ def service_named_exists(
     return any(name_key(read) == key for read in services.values_list("read_name", flat=True))
 
 
+def organisation_named_exists(*, name: str) -> bool:
+    """Whether an organisation is already listed under this name in English or in Welsh (`name_key`:
+    any letter case, accents composed or not, spaces ignored). One query, for every organisation's
+    names: compared here for the same reason as `service_named_exists` (SQLite's `iexact` let "Ŵ"/"ŵ"
+    through), and the invitation form already lists every organisation."""
+    key = name_key(name)
+    return any(
+        name_key(listed) == key
+        for names in Organisation.objects.values_list("name_en", "name_cy") for listed in names if listed
+    )
+
+
 @dataclass(frozen=True)
 class NamedAlike:
     """Listings of one organisation read under one name (`name_key`) in English or in Welsh."""

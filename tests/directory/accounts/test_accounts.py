@@ -323,6 +323,34 @@ def test_an_invitation_the_form_cannot_send_says_why_and_makes_nothing(moderator
     assert list(Organisation.objects.values_list("name", flat=True)) == ["Listed trust"]
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ŵyr a wyresau",  # the English name, Welsh letters in another case: SQLite's iexact folded A-Z alone
+        "  ŴYR   A WYRESAU ",
+        "Tŷ Ŵyr Cymru",  # the Welsh name, likewise
+        "TŶ ŴYR CYMRU",
+        "tŷ ŵyr\tcymru",
+        "Ty\u0302 Ŵyr Cymru",  # "ŷ" typed as "y" and a combining circumflex
+    ],
+)
+def test_a_new_organisation_named_as_a_listed_one_in_any_case_or_spacing_is_refused(moderator_client, typed):
+    OrganisationFactory(name_en="Ŵyr a Wyresau", name_cy="Tŷ Ŵyr Cymru")
+    response = moderator_client.post(reverse("accounts:invite"), {"email": "carol@example.org", "new_organisation": typed})
+    assert response.status_code == 200
+    assert "An organisation with this name is already listed" in unescape(response.content.decode())
+    assert Organisation.objects.count() == 1
+    assert not Invitation.objects.exists()
+
+
+def test_a_new_organisation_whose_name_differs_by_an_accent_is_a_new_one(moderator_client):
+    OrganisationFactory(name_en="Ŵyr a Wyresau", name_cy="Tŷ Ŵyr Cymru")
+    response = moderator_client.post(reverse("accounts:invite"), {"email": "carol@example.org", "new_organisation": "Ty Wyr Cymru"})
+    assert response.status_code == 302
+    assert sorted(Organisation.objects.values_list("name_en", flat=True)) == ["Ty Wyr Cymru", "Ŵyr a Wyresau"]
+    assert Invitation.objects.get().organisation.name_en == "Ty Wyr Cymru"
+
+
 def _error_summary_and_email_box(html: str) -> tuple[str, str]:
     summary = html[html.index('class="govuk-error-summary"') : html.index("<h1")]
     box = re.search(r'<input[^>]*name="email"[^>]*>', html).group(0)

@@ -202,6 +202,15 @@ class InvitationForm(GovukMessages, forms.Form):
             self.add_error("email", INVITATION_TO_MEMBER % {"email": email.strip(), "org": organisation.name})
 
 
+class MembershipFilterForm(forms.Form):
+    """The search of the Invite page's list of who can edit listings (GET: a found list is a link)."""
+
+    people = forms.CharField(
+        label=_("Search by organisation name or email address"), required=False, max_length=200,
+        error_messages={"max_length": _("Enter 200 characters or fewer to search by organisation name or email address.")},
+    )
+
+
 class AccountSettingsForm(forms.Form):
     """What an account's holder may change for themselves: the language of their emails."""
 

@@ -6,7 +6,6 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +14,7 @@ from directory.accounts.languages import stored_language
 from directory.accounts.models import AccountSettings
 from directory.bilingual import in_language
 from directory.form_messages import GovukMessages
+from directory.listings.selectors import organisation_named_exists
 from directory.models import Organisation
 from servicemap.durations import DAY, duration_text
 
@@ -185,7 +185,7 @@ class InvitationForm(GovukMessages, forms.Form):
             self.add_error("organisation", ORGANISATION_REQUIRED)
         elif chosen and new_name:
             self.add_error("new_organisation", ORGANISATION_BOTH)
-        elif new_name and Organisation.objects.filter(Q(name_en__iexact=new_name) | Q(name_cy__iexact=new_name)).exists():
+        elif new_name and organisation_named_exists(name=new_name):
             # A second organisation of the same name would leave the provider editing none of its listings.
             self.add_error("new_organisation", ORGANISATION_EXISTS)
         self._refuse_pointless_invitation(data.get("email"), chosen)
@@ -200,6 +200,15 @@ class InvitationForm(GovukMessages, forms.Form):
             self.add_error("email", INVITATION_TO_SELF)
         elif organisation and organisation.memberships.filter(user__email__iexact=email.strip()).exists():
             self.add_error("email", INVITATION_TO_MEMBER % {"email": email.strip(), "org": organisation.name})
+
+
+class MembershipFilterForm(forms.Form):
+    """The search of the Invite page's list of who can edit listings (GET: a found list is a link)."""
+
+    people = forms.CharField(
+        label=_("Search by organisation name or email address"), required=False, max_length=200,
+        error_messages={"max_length": _("Enter 200 characters or fewer to search by organisation name or email address.")},
+    )
 
 
 class AccountSettingsForm(forms.Form):

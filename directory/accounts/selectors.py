@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from directory.accounts.models import Membership
 from directory.bilingual import in_language
+from directory.models import ServiceChange
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,27 @@ def account_list_closed_unused() -> list[ClosedAccount]:
     ]
 
 
-def membership_list_open() -> QuerySet[Membership]:
+def membership_list_open(*, search: str = "") -> QuerySet[Membership]:
     """Who can edit which organisation's listings (the memberships of open accounts), by organisation
-    then email, for a moderator to remove someone who has left. One query."""
+    then email, for a moderator to remove someone who has left. `search` matches part of the
+    organisation's English or Welsh name or of the email address, in any letter case (on SQLite, of
+    the letters A-Z only, as the all-services search). One query (and one to count a page's list)."""
+    memberships = Membership.objects.filter(user__is_active=True)
+    if search := search.strip():
+        memberships = memberships.filter(
+            Q(organisation__name_en__icontains=search) | Q(organisation__name_cy__icontains=search)
+            | Q(user__email__icontains=search)
+        )
     return (
-        Membership.objects.filter(user__is_active=True)
-        .select_related("user", "organisation")
+        memberships.select_related("user", "organisation")
         .order_by(in_language("organisation__name"), "organisation_id", "user__email", "pk")
     )
+
+
+def membership_changes_pending(*, membership: Membership) -> int:
+    """How many changes to the organisation's listings this member sent that wait for approval: they
+    stay in the queue when their access is taken away (the moderator removing it is told). One query."""
+    return ServiceChange.objects.filter(
+        state=ServiceChange.State.PENDING, submitted_by_id=membership.user_id,
+        service__organisation_id=membership.organisation_id,
+    ).count()

@@ -12,20 +12,22 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext_lazy
+from django.utils.translation import get_language, ngettext, ngettext_lazy
 from django.utils.translation import gettext as _
 
-from directory import control_characters
+from directory import control_characters, pagination
 from directory.accounts import services
 from directory.accounts.decorators import form_data, login_required, moderator_required, moderator_required_post
 from directory.accounts.forms import (
     AccountSettingsForm,
     InvitationForm,
+    MembershipFilterForm,
     PasswordResetRequestForm,
     ResetPasswordForm,
     SetPasswordForm,
@@ -33,7 +35,7 @@ from directory.accounts.forms import (
 )
 from directory.accounts.languages import preferred_language
 from directory.accounts.models import Invitation, Membership
-from directory.accounts.selectors import membership_list_open
+from directory.accounts.selectors import membership_changes_pending, membership_list_open
 from directory.mail_language import BOTH
 from directory.models import Organisation
 from servicemap import rate_limits
@@ -232,8 +234,24 @@ def invite(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:invite")
     invitations = Invitation.objects.select_related("organisation", "invited_by")[:50]
     return render(request, "accounts/invite.html", {
-        "form": form, "invitations": invitations, "now": timezone.now(), "memberships": membership_list_open(),
+        "form": form, "invitations": invitations, "now": timezone.now(), **_people(request),
     })
+
+
+MEMBERSHIPS_PAGE_SIZE = 50
+
+
+def _people(request: HttpRequest) -> dict:
+    """The Invite page's list of who can edit listings: searched, and a page at a time (at national
+    scale there are thousands; the invitation form stays at the top of a short page)."""
+    people_form = MembershipFilterForm(request.GET)
+    people_form.is_valid()  # a search too long is said by its box; the whole list is shown meanwhile
+    search = people_form.cleaned_data.get("people", "")
+    page = Paginator(membership_list_open(search=search), MEMBERSHIPS_PAGE_SIZE).get_page(request.GET.get("people_page"))
+    return {
+        "people_form": people_form, "people_searched": bool(search.strip()), "memberships": page,
+        "people_items": pagination.page_items(page.paginator, page.number), "ellipsis": pagination.ELLIPSIS,
+    }
 
 
 @moderator_required_post
@@ -257,12 +275,21 @@ def membership_remove(request: HttpRequest, pk: int) -> HttpResponse:
     before, which a moderator made with create_moderator cannot open."""
     membership = get_object_or_404(Membership.objects.select_related("user", "organisation"), pk=pk)
     person = membership.user.email or membership.user.get_username()
+    pending = membership_changes_pending(membership=membership)
     if request.method == "POST":
         services.membership_remove(membership=membership)
-        messages.success(request, _("%(person)s can no longer edit %(organisation)s's listings.") % {
-            "person": person, "organisation": membership.organisation.name})
+        done = _("%(person)s can no longer edit %(organisation)s's listings.") % {
+            "person": person, "organisation": membership.organisation.name}
+        if pending:
+            # Said again once done: the changes are still there to be decided (moderation queue).
+            done += " " + ngettext(
+                "The change they sent is still waiting for approval in the moderation queue.",
+                "The %(n)s changes they sent are still waiting for approval in the moderation queue.", pending,
+            ) % {"n": pending}
+        messages.success(request, done)
         return redirect("accounts:invite")
-    return render(request, "accounts/membership_remove.html", {"membership": membership, "person": person})
+    return render(request, "accounts/membership_remove.html", {
+        "membership": membership, "person": person, "pending": pending})
 
 
 @moderator_required_post

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
@@ -120,6 +121,18 @@ def service_named_exists(
         services = services.exclude(pk=exclude_id)
     key = name_key(name)
     return any(name_key(read) == key for read in services.values_list("read_name", flat=True))
+
+
+def organisation_named_exists(*, name: str) -> bool:
+    """Whether an organisation is already listed under this name in English or in Welsh (`name_key`:
+    any letter case, accents composed or not, spaces ignored). One query, for every organisation's
+    names: compared here for the same reason as `service_named_exists` (SQLite's `iexact` let "Ŵ"/"ŵ"
+    through), and the invitation form already lists every organisation."""
+    key = name_key(name)
+    return any(
+        name_key(listed) == key
+        for names in Organisation.objects.values_list("name_en", "name_cy") for listed in names if listed
+    )
 
 
 @dataclass(frozen=True)
@@ -321,12 +334,26 @@ REPLACED_BY_LATER = Exists(ServiceChange.objects.filter(
 ))
 
 
+def submitter_left() -> Q:
+    """A change sent by someone who can no longer edit its organisation's listings (a moderator took
+    their access away, accounts.services.membership_remove): neither a member of it nor a moderator
+    (one's change was a moderator's act). Subqueries only: no query of its own."""
+    still_member = Exists(Membership.objects.filter(
+        user_id=OuterRef("submitted_by_id"), organisation_id=OuterRef("service__organisation_id")))
+    return Q(submitted_by__isnull=False) & ~Q(still_member) & ~Q(submitted_by__in=moderators_at_any_time().values("pk"))
+
+
+def _with_submitter_left(changes: QuerySet[ServiceChange]) -> QuerySet[ServiceChange]:
+    # As `submitter_left` on each row, for the queue and the change page to say so.
+    return changes.annotate(submitter_left=ExpressionWrapper(submitter_left(), output_field=BooleanField()))
+
+
 def change_list_pending() -> QuerySet[ServiceChange]:
     """Changes and new listings waiting for a moderator, oldest first: those a person sent (a provider
     waits for the answer) before those an import held, which can be thousands at once and would bury them."""
     held_by_import = Case(When(held_because="", then=Value(0)), default=Value(1))
     return (
-        ServiceChange.objects.filter(state=ServiceChange.State.PENDING)
+        _with_submitter_left(ServiceChange.objects.filter(state=ServiceChange.State.PENDING))
         .select_related("service__organisation", "submitted_by")
         .order_by(held_by_import, "submitted_at", "id")
     )
@@ -353,7 +380,7 @@ def change_list_not_emailed() -> list[ServiceChange]:
 
 def change_get(*, pk: int) -> ServiceChange | None:
     return (
-        ServiceChange.objects.select_related("service__organisation", "submitted_by", "decided_by")
+        _with_submitter_left(ServiceChange.objects.select_related("service__organisation", "submitted_by", "decided_by"))
         .annotate(replaced_by_later=REPLACED_BY_LATER)
         .filter(pk=pk)
         .first()
@@ -502,9 +529,12 @@ def moderator_change_readers(*, notices: list[ModeratorChangeNotice]) -> QuerySe
 
 def change_decision_readers(*, change: ServiceChange) -> QuerySet:
     """Who is emailed a moderator's decision on a change (notifications.change_decided): whoever sent
-    it, or, failing that (gone, or no address), its organisation's editors with an address."""
+    it, or, failing that (gone, no address, or no longer able to edit the organisation's listings),
+    its organisation's editors with an address."""
     submitter = change.submitted_by if change.submitted_by and change.submitted_by.email else None
-    if submitter is not None:
+    # One whose access was taken away cannot act on it (a rejection links to the listing's edit page):
+    # those who still edit the organisation's listings are told instead.
+    if submitter is not None and not ServiceChange.objects.filter(submitter_left(), pk=change.pk).exists():
         return get_user_model().objects.filter(pk=submitter.pk)
     return organisation_members(change.service.organisation_id).exclude(email="")
 

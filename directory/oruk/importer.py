@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from directory import reference_data, version
-from directory.listings.selectors import NamedAlike, services_named_alike
+from directory.listings.selectors import NamedAlike, name_key, services_named_alike
 from directory.listings.services import imported_hold
 from directory.models import (
     Area,
@@ -144,6 +144,7 @@ class _Run:
     def __init__(self):
         self.organisations: dict[uuid.UUID, Organisation] = {}
         self.areas: dict[str, Area] = {}
+        self.areas_by_name: dict[str, Area] | None = None  # `_area_named`'s, read when first needed
         # Existing organisations and locations whose published facts changed: every service that
         # shows them is modified (`touch_services`), not only the record that changed them. Those
         # of the record being written are kept apart until it is (its savepoint may undo them).
@@ -159,6 +160,7 @@ class _Run:
 
     def record_undone(self) -> None:
         self.record_organisations, self.record_locations = set(), set()
+        self.areas_by_name = None  # it may hold an area the record added, now undone
 
     def touch_services(self) -> None:
         """Modify now every service showing an organisation or location this run changed, so
@@ -207,15 +209,32 @@ class _Run:
                                 kind=_KIND_BY_PREFIX.get(ref.code[:3], Area.Kind.LOCAL_AUTHORITY))
                     area.full_clean()
                     area.save()
+                    self.areas_by_name = None  # read again, with it
                 self.areas[key] = area
             area = self.areas[key]
         else:
-            area = Area.objects.filter(Q(name__iexact=ref.name) | Q(name_cy__iexact=ref.name)).first()
+            area = self._area_named(ref.name)
             if area is not None:
                 notes.append(f"service area without an ONS URI, matched by name: {ref.name!r} -> {area.code}")
         if area is None:
             notes.append(f"service area matching no known area, kept unmapped: {ref.name or ref.code!r} ({ref.uri!r})")
         return area
+
+    def _area_named(self, name: str) -> Area | None:
+        """The area whose English or Welsh name is `name` as listing names are compared (`name_key`:
+        SQLite's `iexact` folded A-Z alone, so "YNYS MÔN" missed "Ynys Môn"), first by name; None for
+        no name (an `iexact` of "" matched any area with no Welsh name). One query, then none until
+        this run adds an area."""
+        key = name_key(name)
+        if not key:
+            return None
+        if self.areas_by_name is None:
+            self.areas_by_name = {}
+            for area in Area.objects.order_by("name", "pk"):
+                for listed in (area.name, area.name_cy):
+                    if listed:
+                        self.areas_by_name.setdefault(name_key(listed), area)
+        return self.areas_by_name.get(key)
 
 
 def _coverage(service: Service, data: ServiceData, run: _Run) -> bool:

@@ -20,13 +20,14 @@ from django.utils import timezone
 from directory.accounts import services
 from directory.accounts.models import Invitation, Membership
 from directory.accounts.roles import is_moderator
-from directory.models import Organisation
+from directory.models import Organisation, ServiceChange
 from tests.factories import (
     AcceptedInvitationFactory,
     InvitationFactory,
     MembershipFactory,
     OrganisationFactory,
     ServiceFactory,
+    UnpublishedServiceFactory,
     UserFactory,
 )
 
@@ -321,6 +322,34 @@ def test_an_invitation_the_form_cannot_send_says_why_and_makes_nothing(moderator
     assert message in response.content.decode()
     assert not Invitation.objects.exists()
     assert list(Organisation.objects.values_list("name", flat=True)) == ["Listed trust"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ŵyr a wyresau",  # the English name, Welsh letters in another case: SQLite's iexact folded A-Z alone
+        "  ŴYR   A WYRESAU ",
+        "Tŷ Ŵyr Cymru",  # the Welsh name, likewise
+        "TŶ ŴYR CYMRU",
+        "tŷ ŵyr\tcymru",
+        "Ty\u0302 Ŵyr Cymru",  # "ŷ" typed as "y" and a combining circumflex
+    ],
+)
+def test_a_new_organisation_named_as_a_listed_one_in_any_case_or_spacing_is_refused(moderator_client, typed):
+    OrganisationFactory(name_en="Ŵyr a Wyresau", name_cy="Tŷ Ŵyr Cymru")
+    response = moderator_client.post(reverse("accounts:invite"), {"email": "carol@example.org", "new_organisation": typed})
+    assert response.status_code == 200
+    assert "An organisation with this name is already listed" in unescape(response.content.decode())
+    assert Organisation.objects.count() == 1
+    assert not Invitation.objects.exists()
+
+
+def test_a_new_organisation_whose_name_differs_by_an_accent_is_a_new_one(moderator_client):
+    OrganisationFactory(name_en="Ŵyr a Wyresau", name_cy="Tŷ Ŵyr Cymru")
+    response = moderator_client.post(reverse("accounts:invite"), {"email": "carol@example.org", "new_organisation": "Ty Wyr Cymru"})
+    assert response.status_code == 302
+    assert sorted(Organisation.objects.values_list("name_en", flat=True)) == ["Ty Wyr Cymru", "Ŵyr a Wyresau"]
+    assert Invitation.objects.get().organisation.name_en == "Ty Wyr Cymru"
 
 
 def _error_summary_and_email_box(html: str) -> tuple[str, str]:
@@ -714,3 +743,147 @@ def test_removing_access_no_longer_there_is_a_404(moderator_client, leaver):
     leaver.delete()
     assert moderator_client.get(path).status_code == 404
     assert moderator_client.post(path).status_code == 404
+
+
+def _queue_row(html: str, name: str) -> str:
+    rows = [row for row in html.split("<tr") if name in row]
+    assert len(rows) == 1, name
+    return rows[0]
+
+
+def test_a_removed_providers_waiting_changes_stay_to_be_decided_and_every_page_says_they_left(
+    moderator_client, leaver, django_capture_on_commit_callbacks,
+):
+    """Their changes stayed in the queue with nothing saying the sender had gone, and the decision was
+    emailed to them, who could no longer act on it, rather than to the organisation's editors."""
+    stays = MembershipFactory(user=UserFactory(username="stays"), organisation=leaver.organisation)
+    theirs = ServiceChange.objects.create(
+        service=UnpublishedServiceFactory(organisation=leaver.organisation, name="Leavers listing"),
+        kind=ServiceChange.Kind.NEW, submitted_by=leaver.user)
+    colleagues = ServiceChange.objects.create(
+        service=UnpublishedServiceFactory(organisation=leaver.organisation, name="Colleagues listing"),
+        kind=ServiceChange.Kind.NEW, submitted_by=stays.user)
+    queue = reverse("listings:moderation")
+    assert "No longer has access" not in moderator_client.get(queue).content.decode()
+
+    question = unescape(moderator_client.get(_remove_path(leaver)).content.decode())
+    assert "They sent 1 change to Left org's listings that is still waiting for approval." in question
+    assert "marked as sent by someone who no longer has access, to be approved or rejected on its merits" in question
+    assert f'href="{queue}#changes"' in question
+
+    done = unescape(moderator_client.post(_remove_path(leaver), follow=True).content.decode())
+
+    assert ("gone@example.org can no longer edit Left org's listings. The change they sent is still waiting for "
+            "approval in the moderation queue.") in done
+    assert set(ServiceChange.objects.values_list("state", flat=True)) == {ServiceChange.State.PENDING}
+    listed = moderator_client.get(queue).content.decode()
+    assert "No longer has access" in _queue_row(listed, "Leavers listing")
+    assert "No longer has access" not in _queue_row(listed, "Colleagues listing")
+    detail = unescape(moderator_client.get(reverse("listings:change_detail", args=[theirs.pk])).content.decode())
+    assert "gone@example.org no longer has access to Left org's listings. Decide this change on its merits" in detail
+    other = moderator_client.get(reverse("listings:change_detail", args=[colleagues.pk])).content.decode()
+    assert 'id="submitter-left"' not in other
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        moderator_client.post(reverse("listings:change_reject", args=[theirs.pk]), {"reason": "No phone number."})
+    theirs.refresh_from_db()
+    assert theirs.state == ServiceChange.State.REJECTED
+    # Told to who can still act on it (edit the listing), not to who left.
+    assert [message.to for message in mail.outbox] == [["stays@example.org"]]
+    decided = unescape(moderator_client.get(reverse("listings:change_detail", args=[theirs.pk])).content.decode())
+    assert 'id="submitter-left"' not in decided  # said while it waits; once decided, the history is the record
+
+
+def test_removing_a_provider_with_several_changes_waiting_counts_them_and_none_leaves_nothing_to_say(
+    moderator_client, leaver,
+):
+    elsewhere = UnpublishedServiceFactory(name="Other org listing")  # another organisation's: not counted
+    for name in ("One", "Two"):
+        ServiceChange.objects.create(service=UnpublishedServiceFactory(organisation=leaver.organisation, name=name),
+                                     kind=ServiceChange.Kind.NEW, submitted_by=leaver.user)
+    ServiceChange.objects.create(service=elsewhere, kind=ServiceChange.Kind.NEW, submitted_by=leaver.user)
+    question = unescape(moderator_client.get(_remove_path(leaver)).content.decode())
+    assert "They sent 2 changes to Left org's listings that are still waiting for approval." in question
+    welsh = unescape(moderator_client.get("/cy" + _remove_path(leaver)).content.decode())
+    assert "Anfonon nhw 2 newid i gofnodion Left org sy'n dal i aros am gymeradwyaeth." in welsh
+
+    ServiceChange.objects.filter(submitted_by=leaver.user).update(state=ServiceChange.State.WITHDRAWN)
+    question = moderator_client.get(_remove_path(leaver)).content.decode()
+    assert 'id="pending-changes"' not in question
+    done = unescape(moderator_client.post(_remove_path(leaver), follow=True).content.decode())
+    assert "still waiting for approval" not in done
+
+
+@pytest.fixture
+def many_editors(db, monkeypatch):
+    """Five people editing three organisations, two to a page of the list."""
+    from directory.accounts import views
+
+    monkeypatch.setattr(views, "MEMBERSHIPS_PAGE_SIZE", 2)
+    cardiff = OrganisationFactory(name_en="Cardiff Trust", name_cy="Ymddiriedolaeth Caerdydd")
+    wyr = OrganisationFactory(name_en="Ŵyr a Wyresau")
+    bangor = OrganisationFactory(name_en="Bangor Centre")
+    for username, organisation in [("ann", cardiff), ("bea", cardiff), ("cai", wyr), ("dai", bangor), ("eve", bangor)]:
+        MembershipFactory(user=UserFactory(username=username), organisation=organisation)
+
+
+def _people_emails(html: str) -> list[str]:
+    table = html[html.index('id="people"'):]
+    return re.findall(r'<td class="govuk-table__cell">([a-z]+@example\.org)</td>', table)
+
+
+def test_who_can_edit_listings_is_listed_a_page_at_a_time(moderator_client, many_editors, django_assert_max_num_queries):
+    invite = reverse("accounts:invite")
+    first = unescape(moderator_client.get(invite).content.decode())
+    assert _people_emails(first) == ["dai@example.org", "eve@example.org"]  # by organisation: Bangor first
+    assert "Showing 1 to 2 of 5" in first
+    assert 'aria-label="Pages of who can edit listings"' in first
+    assert 'href="?people_page=2#people"' in first
+    with django_assert_max_num_queries(20):
+        last = unescape(moderator_client.get(invite + "?people_page=3").content.decode())
+    assert _people_emails(last) == ["cai@example.org"]
+    # A page past the end (a link kept after people were removed) shows the last, not an error.
+    assert _people_emails(unescape(moderator_client.get(invite + "?people_page=9").content.decode())) == ["cai@example.org"]
+
+
+@pytest.mark.parametrize(
+    ("search", "found"),
+    [
+        ("cardiff", ["ann@example.org", "bea@example.org"]),  # part of the name, any case
+        ("  CAERDYDD ", ["ann@example.org", "bea@example.org"]),  # the Welsh name
+        ("Ŵyr", ["cai@example.org"]),
+        ("eve@", ["eve@example.org"]),  # part of an email address
+    ],
+)
+def test_who_can_edit_listings_is_found_by_organisation_name_or_email(moderator_client, many_editors, search, found):
+    html = unescape(moderator_client.get(reverse("accounts:invite"), {"people": search}).content.decode())
+    assert _people_emails(html) == found
+    assert f"{len(found)} found" in html
+    assert 'Clear the search</a>' in html
+
+
+def test_a_search_of_who_can_edit_listings_keeps_to_its_pages_and_says_when_nothing_matches(
+    moderator_client, many_editors,
+):
+    invite = reverse("accounts:invite")
+    html = unescape(moderator_client.get(invite, {"people": "example.org"}).content.decode())
+    assert 'href="?people=example.org&amp;people_page=2#people"' in moderator_client.get(
+        invite, {"people": "example.org"}).content.decode()
+    assert "5 found: Showing 1 to 2 of 5" in html
+
+    none = unescape(moderator_client.get(invite, {"people": "Swansea"}).content.decode())
+    assert "No one who can edit listings matches this search." in none
+    assert _people_emails(none) == []
+    assert 'value="Swansea"' in none  # what was typed stays in the box
+
+    too_long = unescape(moderator_client.get(invite, {"people": "x" * 201}).content.decode())
+    assert "<title>Error: Invite a provider" in too_long
+    assert "Enter 200 characters or fewer to search by organisation name or email address." in too_long
+    assert len(_people_emails(too_long)) == 2  # the list stays, unsearched
+
+
+def test_with_no_one_editing_listings_the_invite_page_says_so_and_offers_no_search(moderator_client):
+    html = unescape(moderator_client.get(reverse("accounts:invite")).content.decode())
+    assert "No one can edit an organisation's listings yet." in html
+    assert 'name="people"' not in html

@@ -6,10 +6,10 @@
 #
 # Without Docker Hub, make the base images first: scripts/docker/standin_images.sh.
 # Checks, through the app's port with the headers a TLS proxy sets: the health check turns
-# healthy; the home page, a search, the gaps page, the API and a static file answer; plain http is
-# redirected to https and a wrong Host refused; the app's files cannot be written and it holds no
-# privileges; the scheduler names its jobs; pg_dump from the host writes a dump. Prints each check;
-# exits non-zero if any fails.
+# healthy; the home page, a search (a full postcode in it redirected to its sector), the gaps page,
+# the API and a static file answer; plain http is redirected to https and a wrong Host refused; the
+# app's files cannot be written and it holds no privileges; the scheduler names its jobs; pg_dump
+# from the host writes a dump. Prints each check; exits non-zero if any fails.
 set -euo pipefail
 SOURCE=$(cd "$(dirname "$0")/../.." && pwd)
 COPY=$(mktemp -d)
@@ -54,6 +54,11 @@ answers() {  # answers STATUS PATH [TEXT]: the page through the proxy's headers 
   [ "${body##*$'\n'}" = "$1" ] && { [ -z "${3:-}" ] || grep -qF "$3" <<<"$body"; }
 }
 
+redirects() {  # redirects STATUS PATH LOCATION: the page through the proxy's headers gives STATUS to LOCATION
+  [ "$(curl -s -o /dev/null -w '%{http_code} %header{location}' -H 'Host: servicemap.example.org' \
+    -H 'X-Forwarded-Proto: https' -H 'X-Forwarded-For: 203.0.113.9' "http://127.0.0.1:8000$2")" = "$1 $3" ]
+}
+
 echo "Building and starting (${COMPOSE[*]})..."
 "${DC[@]}" up -d --build --quiet-pull >/dev/null 2>&1 || "${DC[@]}" up -d --build
 for command in "migrate --noinput" load_reference_data load_sample_directory "build_renderings -v0"; do
@@ -69,7 +74,11 @@ done
 check "health check healthy" test "$(docker inspect -f '{{.State.Health.Status}}' "$app")" = healthy
 check "/healthz/ by the server's address" curl -sf http://127.0.0.1:8000/healthz/
 check "home page" answers 200 / "Find specialist support"
-check "a search" answers 200 "/search/?postcode=CF10+1EP&age=9" "services found"
+# A full postcode is never kept in a search's address (directory/postcode_privacy.py): it is
+# redirected to the same search from its sector, which then answers.
+check "a full postcode's search redirected to its sector" redirects 302 "/search/?postcode=CF10+1EP&age=9" \
+  "/search/?postcode=CF10+1&age=9&cut=1"
+check "a search" answers 200 "/search/?postcode=CF10+1&age=9&cut=1" "services found"
 check "the gaps page" answers 200 /gaps/ "Where support is missing"
 check "the open API" answers 200 "/api/oruk/services?per_page=5&full=true" '"contents"'
 css=$(curl -s -H 'Host: servicemap.example.org' -H 'X-Forwarded-Proto: https' http://127.0.0.1:8000/ \

@@ -242,19 +242,22 @@ def _search_results(
         mapped_groups=mapped_groups,
     )
     return search_cache.CachedSearch(
-        title=_results_title(outcome, page if view == "list" else None), parts=holes.split(html),
+        title=_results_title(outcome, page if view == "list" else None, on_map=view == "map"), parts=holes.split(html),
         unmet=_unmet_cell(form, outcome),
         version=directory_version, lad_code=form.place.lad_code, point=form.place.point, candidates=outcome.candidates,
     )
 
 
-def _results_title(outcome: selectors.SearchOutcome, page: Page | None) -> str:
+def _results_title(outcome: selectors.SearchOutcome, page: Page | None, *, on_map: bool = False) -> str:
     """The page's title, what a screen reader says first as the results open: the number found and
-    where, and the page of a list on more than one (the page's h1 is the same for every search)."""
+    where, and the page of a list on more than one (the page's h1 is the same for every search), or
+    that they are on a map (the "Map" link opened a page titled as the list was)."""
     found = len(outcome.results)
     title = ngettext(
         "%(count)s service found for a child in %(area)s", "%(count)s services found for a child in %(area)s", found,
     ) % {"count": found, "area": outcome.area.name}
+    if on_map:
+        return _("%(title)s, on a map") % {"title": title}
     if page is None or page.paginator.num_pages < 2:
         return title
     return _("%(title)s (page %(number)s of %(pages)s)") % {

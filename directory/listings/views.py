@@ -353,10 +353,14 @@ def service_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 messages.success(
                     request, _("Saved. Changes to who can be referred will show once a moderator approves them.")
                 )
+            # Named: the list it goes back to may hold hundreds, and the banner is the first thing a
+            # screen reader says there (it is focused).
             elif result.provider_told:
-                messages.success(request, _("Saved and published. Its provider is emailed to say what changed."))
+                messages.success(request, _(
+                    "%(name)s: saved and published. Its provider is emailed to say what changed."
+                ) % {"name": service.name})
             else:
-                messages.success(request, _("Saved and published."))
+                messages.success(request, _("%(name)s: saved and published.") % {"name": service.name})
             if resend_locations and resend_locations.refused:
                 messages.warning(request, LOCATIONS_NOT_RESENT % {
                     "names": ", ".join(refused.name for refused in resend_locations.refused)})

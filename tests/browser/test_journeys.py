@@ -169,7 +169,7 @@ def test_journey_1_a_social_worker_in_powys_finds_shortlists_and_prints_by_keybo
     expect(page.get_by_text(text["printed"])).to_be_visible()
     expect(page.locator("header.sm-header")).to_be_hidden()
     expect(page.locator("#print-button")).to_be_hidden()
-    packs = page.locator("section.sm-pack-item")
+    packs = page.locator(".sm-pack-item")
     assert packs.count() == 2
     printed = [packs.nth(i).inner_text() for i in range(2)]
     assert sorted(n for n in names for pack in printed if n in pack) == sorted(names)

@@ -4,6 +4,7 @@ web address, so a pack on paper leads back to the live listing; on screen the ad
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, new_page
 from tests.browser.printing import printed_sheets
@@ -24,7 +25,7 @@ def test_each_service_in_the_printed_pack_shows_its_full_address(browser, live_s
     try:
         ids = ",".join(str(s.public_id) for s in services)
         assert page.goto(f"{live_server.url}{prefix}/shortlist/?ids={ids}").status == 200
-        packs = page.locator("section.sm-pack-item")
+        packs = page.locator(".sm-pack-item")
         addresses = [f"{SITE}{prefix}/services/{s.public_id}/" for s in services]
 
         for n, address in enumerate(addresses):  # on screen, the heading links there: no address shown
@@ -50,7 +51,7 @@ def test_a_printed_pack_holds_two_services_a_sheet_each_whole(browser, live_serv
     page = new_page(browser, DESKTOP)
     try:
         assert page.goto(f"{live_server.url}{prefix}/shortlist/?ids={ids}").status == 200
-        packs = page.locator("section.sm-pack-item")
+        packs = page.locator(".sm-pack-item")
         assert packs.count() == 5
         page.emulate_media(media="print")
         assert packs.evaluate_all("packs => packs.every(pack => getComputedStyle(pack).breakInside === 'avoid')")
@@ -125,5 +126,28 @@ def test_the_printed_pack_says_once_when_it_was_printed_and_each_wait_tag_is_one
         lines = tag.evaluate("""el => { const range = document.createRange(); range.selectNodeContents(el);
             return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size }""")
         assert lines == 1
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_screen_readers_landmarks_on_the_shortlist_are_the_pages_not_one_per_service(browser, live_server, language):
+    """Each service in the pack was a named <section>, so a region landmark: a screen reader's list of
+    landmarks (NVDA's, VoiceOver's rotor) held one per service among the page's own. They are articles,
+    as the search results' cards are, still named by their heading and reached by heading."""
+    from directory.models import Service
+
+    services = list(Service.objects.published().order_by("name")[:5])
+    prefix = "/cy" if language == "cy" else ""
+    page = new_page(browser, DESKTOP)
+    try:
+        ids = ",".join(str(s.public_id) for s in services)
+        assert page.goto(f"{live_server.url}{prefix}/shortlist/?ids={ids}").status == 200
+        names = [s.name_cy or s.name if language == "cy" else s.name for s in services]
+        for name in names:
+            expect(page.get_by_role("article", name=name, exact=True)).to_have_count(1)
+            expect(page.get_by_role("heading", level=2, name=name, exact=True)).to_have_count(1)
+        regions = page.get_by_role("region").evaluate_all("els => els.map(e => e.getAttribute('aria-label') || '')")
+        assert len(regions) == 1, regions  # the sample data's banner alone
     finally:
         page.context.close()

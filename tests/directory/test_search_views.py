@@ -385,14 +385,15 @@ def test_results_are_paginated_and_the_last_page_is_shown_for_a_page_too_far(cli
 @pytest.mark.parametrize(("prefix", "titles"), [
     ("", ["23 services found for a child in Cardiff (page 1 of 2)",
           "23 services found for a child in Cardiff (page 2 of 2)",
-          "23 services found for a child in Cardiff"]),
+          "23 services found for a child in Cardiff, on a map"]),
     ("/cy", ["Cafwyd 23 gwasanaeth ar gyfer plentyn yn ardal Caerdydd (tudalen 1 o 2)",
              "Cafwyd 23 gwasanaeth ar gyfer plentyn yn ardal Caerdydd (tudalen 2 o 2)",
-             "Cafwyd 23 gwasanaeth ar gyfer plentyn yn ardal Caerdydd"]),
+             "Cafwyd 23 gwasanaeth ar gyfer plentyn yn ardal Caerdydd, ar fap"]),
 ])
 def test_the_page_title_gives_the_number_found_and_the_page_of_pages(client, wales_areas, prefix, titles):
     """The title is what a screen reader says first as the results open: it said "Support for a child
-    in Cardiff" for any number found, page 1 as page 2 (and the h1 is the search page's own)."""
+    in Cardiff" for any number found, page 1 as page 2 (and the h1 is the search page's own); and the map
+    of the same results, reached by the "Map" link, as the list, so nothing said that the page had changed."""
     for i in range(PAGE_SIZE + 3):
         ServiceFactory(name=f"Service {i:02d}", coverage=[wales_areas[CARDIFF]])
     query = f"{prefix}{SEARCH}?la={CARDIFF}&sort=distance"

@@ -153,7 +153,7 @@ NOT_STATED = {
 
 
 def _section(body: str, service, tag: str) -> str:
-    """The card (article) or pack entry (section) of one service."""
+    """The card or pack entry (each an article) of one service."""
     return re.search(rf'<{tag} class="sm-result[^"]*" id="service-{service.public_id}".*?</{tag}>', body, re.S)[0]
 
 
@@ -182,7 +182,7 @@ def test_a_service_that_has_not_stated_whether_it_works_during_a_case_says_so_on
     for service in (unstated, pre_trial, after):
         client.post(add, {"service": str(service.public_id)})
     pack = unescape(client.get(prefix + shortlist).content.decode())
-    for body, tag in ((search, "article"), (pack, "section")):
+    for body, tag in ((search, "article"), (pack, "article")):
         assert on_card in _section(body, unstated, tag)
         assert on_card not in _section(body, pre_trial, tag) and on_card not in _section(body, after, tag)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -467,3 +468,27 @@ def test_an_areas_tooltip_near_the_maps_foot_keeps_clear_of_the_scale_bar_and_at
         if not inside or covered:
             under.append((page.locator(".leaflet-tooltip").inner_text().splitlines()[0], inside, covered))
     assert under == []
+
+
+@pytest.mark.parametrize(("path", "level"), [("/gaps/", "the Wales level"), ("/cy/gaps/", "lefel Cymru"),
+                                             ("/gaps/?view=health_board", "the Wales level")])
+def test_a_screen_reader_hears_each_key_class_and_its_count_apart(live_server, browser_page, path, level):
+    # The count sits on a line of its own, but a screen reader reading the item as one (VoiceOver's
+    # swipe, a list read in full) ran the two together: "less than half the Wales level 3 local
+    # authorities", as if "level 3". What the accessibility tree gives for each entry, as read aloud:
+    page = browser_page
+    page.goto(f"{live_server.url}{path}")
+    key = page.get_by_role("list", name=page.locator("#legend-heading").inner_text())
+    expect(key.get_by_role("listitem")).to_have_count(7 if "view=" in path else 6)
+    read = []
+    for item in key.get_by_role("listitem").all():
+        # Each entry's text as the tree gives it ("- listitem: …", or its parts line by line), joined.
+        lines = item.aria_snapshot().splitlines()
+        parts = [re.sub(r"^- (listitem|strong|text|emphasis)\b:? ?", "", line.strip()) for line in lines]
+        read.append(" ".join(part for part in parts if part))
+    assert sum(level in line for line in read) >= 5, read
+    for line in read:
+        if "Thick line" in line or "Llinell drwchus" in line:
+            continue  # the regions' edges: no count
+        # The label and its count as two phrases: "…the Wales level: 3 local authorities".
+        assert re.search(r"[):a-z] ?: (\d|none|dim)", line, re.I), line

@@ -15,6 +15,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from directory.accounts.services import account_language_set
 from directory.listings import fields, selectors, services
@@ -170,7 +171,8 @@ def test_a_moderators_save_says_the_provider_is_emailed(client, provider, modera
     with sent():
         response = client.post(reverse("listings:service_edit", args=[service.public_id]),
                                form_data(service, referral_phone="02999 999999"), follow=True)
-    assert "Saved and published. Its provider is emailed to say what changed." in response.content.decode()
+    assert f"{escape(service.name)}: saved and published. Its provider is emailed to say what changed." in (
+        response.content.decode())
     assert [m.to for m in mail.outbox] == [["own@example.org"]]
 
 
@@ -179,7 +181,7 @@ def test_a_moderators_save_of_a_listing_with_nobody_to_tell_promises_no_email(cl
     response = client.post(reverse("listings:service_edit", args=[service.public_id]),
                            form_data(service, referral_phone="02999 999999"), follow=True)
     page = response.content.decode()
-    assert "Saved and published." in page and "Its provider is emailed" not in page
+    assert f"{escape(service.name)}: saved and published." in page and "Its provider is emailed" not in page
 
 
 def wait_page_save(client, user, service, *, weeks, prefix=""):

@@ -92,7 +92,9 @@ def test_saving_an_edit_from_the_list_goes_back_to_the_same_page_of_it(client, m
     assert response.status_code == 302 and response["Location"] == LIST
     needing_a_wait.refresh_from_db()
     assert needing_a_wait.description_en == "Checked."
-    assert _banner(client.get(LIST).content.decode()) == "Saved and published."
+    # Named: back on a list of many, "Saved and published." alone was the first thing a screen reader
+    # said (the banner is focused), with nothing to say which listing.
+    assert _banner(client.get(LIST).content.decode()) == f"{needing_a_wait.name}: saved and published."
 
 
 def test_the_history_and_a_restore_from_it_keep_the_way_back_to_the_list(client, moderator, needing_a_wait):

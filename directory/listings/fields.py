@@ -206,7 +206,7 @@ def location_text(entry: dict[str, Any]) -> str:
     """One location on one line, saying when its address is not published."""
     parts = [entry[field] for field in ("name", "address_1", "city", "county", "postcode") if entry[field]]
     if entry.get("name_cy"):
-        parts.insert(1, _("in Welsh: %(name)s") % {"name": entry["name_cy"]})
+        parts[0] = _("%(name)s (in Welsh: %(name_cy)s)") % {"name": entry["name"], "name_cy": entry["name_cy"]}
     text = ", ".join(parts)
     if not entry["do_not_publish_address"]:
         return text
@@ -323,11 +323,13 @@ def _shown(field: str, value: Any, area_names: dict[str, str], unstated: frozens
 
 def _locations_diff(before: list[dict] | None, after: list[dict] | None) -> list[FieldDiff]:
     # A changed location reads as the old one removed and the new one added: every word is in view.
-    if after is None:
+    if after is None or after == before:
         return []
-    before, after = [complete_entry(e) for e in before or []], [complete_entry(e) for e in after]
-    if after == before:
+    # Entries stored before the Welsh name was asked for lack it: the same place, not a changed one.
+    was, after = [complete_entry(e) for e in before or []], [complete_entry(e) for e in after]
+    if before is not None and after == was:
         return []
+    before = was
     return [FieldDiff(
         field=LOCATIONS, label=field_label(LOCATIONS),
         before=display(LOCATIONS, before, {}), after=display(LOCATIONS, after, {}),

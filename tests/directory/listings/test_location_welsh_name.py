@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -17,10 +18,11 @@ WELSH_ADDRESS = {**NEW_ADDRESS, "name_cy": "Canolfan Bangor"}
 
 
 def _page(client, service, language: str = "en") -> str:
-    client.logout()
+    """The public page, as someone else sees it. Asked for inside `override`, which puts the test's
+    language back after it: the request activates the page's language in this thread, and the
+    moderator's pages, reversed after it, would otherwise be asked for in Welsh."""
     with translation.override(language):
-        url = reverse("directory:service_detail", args=[service.public_id])
-    response = client.get(url)
+        response = Client().get(reverse("directory:service_detail", args=[service.public_id]))
     assert response.status_code == 200
     return html.unescape(response.content.decode())
 

@@ -83,7 +83,9 @@ class AreaAdmin(admin.ModelAdmin):
 class LocationInline(admin.StackedInline):
     model = Location
     extra = 0
-    fields = ("name", "address_1", "city", "county", "postcode", "latitude", "longitude", "do_not_publish_address")
+    fields = (
+        "name", "name_cy", "address_1", "city", "county", "postcode", "latitude", "longitude", "do_not_publish_address",
+    )
 
 
 @admin.register(Organisation)
@@ -237,7 +239,7 @@ class ServiceAdmin(HistoryAdmin, TranslationAdmin):
 class LocationAdmin(HistoryAdmin):
     list_display = ("name", "organisation", "postcode", "do_not_publish_address")
     list_filter = ("do_not_publish_address",)
-    search_fields = ("name", "postcode", "organisation__name_en", "organisation__name_cy")
+    search_fields = ("name", "name_cy", "postcode", "organisation__name_en", "organisation__name_cy")
     list_select_related = ("organisation",)
 
 

@@ -136,7 +136,7 @@ def _places(results: Sequence, service_url, in_wales: bool) -> str:
         group = Group(result.group)
         # text(), as in the map's script: the page shows the same, and no provider-written `${…}`
         # is left anywhere in the fragment to land in a script by a later change.
-        where = "; ".join(text(location.name) for location in places)
+        where = "; ".join(_location_name(location) for location in places)
         if result.distance_km is not None:
             where += ", " + html.escape(_("%(km).1f km away") % {"km": result.distance_km})
         lang = getattr(result.service, "name_lang", "")  # a MapService knows; a full Service is named as it is
@@ -159,6 +159,13 @@ def _places(results: Sequence, service_url, in_wales: bool) -> str:
     return "".join(out)
 
 
+def _location_name(location) -> str:
+    """A location's name in the page's language (a Location or a MapLocation), escaped for folium,
+    in a `lang="en"` span where its English name stands in on a Welsh page, as the service's name is."""
+    lang = location.name_language
+    return f'<span lang="{lang}">{text(location.display_name)}</span>' if lang else text(location.display_name)
+
+
 def _add_location(
     m: folium.Map, service: Service, location: Location, group: Group, url: str, note: str, in_wales: bool,
 ) -> None:
@@ -166,12 +173,12 @@ def _add_location(
     # cards, so a screen reader says it in English, not with Welsh sounds.
     lang = getattr(service, "name_lang", "")
     name = f'<span lang="{lang}">{text(service.name)}</span>' if lang else text(service.name)
-    popup = f'<a href="{html.escape(url)}">{name}</a><br>{text(location.name)}'
+    popup = f'<a href="{html.escape(url)}">{name}</a><br>{_location_name(location)}'
     if note:
         popup += f"<br>{text(note)}"
     # A Leaflet marker, not a circle drawn in SVG: its icon is in the page's tab order and opens its
     # popup with Enter (Leaflet's `keyboard` option), and its text is its name for a screen reader.
-    spoken = ", ".join(part for part in (name, text(location.name), _group_label(group, in_wales), text(note)) if part)
+    spoken = ", ".join(part for part in (name, _location_name(location), _group_label(group, in_wales), text(note)) if part)
     icon = folium.DivIcon(
         html=f'<span class="sm-pin sm-pin--{group.slug}"></span><span class="govuk-visually-hidden">{spoken}</span>',
         class_name="sm-pin-icon", icon_size=(24, 24), icon_anchor=(12, 12), popup_anchor=(0, -8),
@@ -310,7 +317,7 @@ def build_coverage_map(
         if location.has_public_point:
             folium.CircleMarker(
                 location=(location.latitude, location.longitude), radius=8, color="#0b0c0c", weight=2,
-                fill=True, fill_color="#f47738", fill_opacity=0.9, tooltip=text(location.name),
+                fill=True, fill_color="#f47738", fill_opacity=0.9, tooltip=_location_name(location),
             ).add_to(m)
             points.append((location.latitude, location.longitude))
     map_motion.fit_at_once(m, _bounds_of(areas, points) or WALES_BOUNDS, max_zoom=11, **CLEAR_OF_CONTROLS)

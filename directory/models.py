@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from directory import vocabulary
+from directory.bilingual import area_display_name, area_name_language
 
 WALES_CODE = "W92000004"
 
@@ -433,6 +434,12 @@ class Location(models.Model):
         Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="locations",
     )
     name = models.CharField(_("name"), max_length=200)
+    # A plain column, as Area.name_cy, not a modeltranslation one: `name` is what imports, the
+    # proposals and the raw history copy write, and must stay the English name in any language.
+    name_cy = models.CharField(
+        _("Welsh name"), max_length=200, blank=True,
+        help_text=_("Shown on Welsh pages. Leave it empty if the place has no Welsh name: the English name is shown."),
+    )
     address_1 = models.CharField(_("address"), max_length=200, blank=True)
     city = models.CharField(_("town or city"), max_length=100, blank=True)
     county = models.CharField(_("county"), max_length=100, blank=True)
@@ -467,6 +474,16 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: the Welsh name on a Welsh page where one is given."""
+        return area_display_name(self.name, self.name_cy)
+
+    @property
+    def name_language(self) -> str:
+        """"en" where `display_name` is the English name standing in on a Welsh page (for `lang`), else ""."""
+        return area_name_language(self.name, self.name_cy)
 
     @property
     def has_public_point(self) -> bool:

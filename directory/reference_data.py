@@ -75,11 +75,13 @@ def gb_local_authority_name_cy(code: str) -> str:
 def _welsh_names_by_english_name() -> dict[str, str]:
     """Each local authority's English name (as compared: `_name_key`) → its Welsh name, for those
     that have one: Wales's from the areas' file, the rest of Great Britain's from the GB lists; and
-    Wales's preserved counties ("Mid Glamorgan" → "Morgannwg Ganol"), which addresses still give."""
+    Wales's preserved counties ("Mid Glamorgan" → "Morgannwg Ganol") and pre-1974 counties
+    ("Radnorshire" → "Sir Faesyfed"), which addresses still give."""
     english = _gb_local_authority_names()
     names = {_name_key(english[code]): name_cy for code, name_cy in _gb_local_authority_names_cy().items()
              if code in english and name_cy}
     names |= {_name_key(row["name"]): row["name_cy"] for row in _rows("wales_preserved_counties.csv")}
+    names |= {_name_key(row["name"]): row["name_cy"] for row in _rows("wales_historic_counties.csv")}
     names |= {_name_key(row["name"]): row["name_cy"] for row in _rows("wales_local_authorities.csv") if row["name_cy"]}
     return names
 

@@ -406,7 +406,9 @@ def load_sample_directory(today: date | None = None) -> dict[str, int]:
             postcode, lat, lon = rng.choice(postcodes[spec.base_la])
             location = _refreshed(
                 Location, uuid.uuid5(SAMPLE_NAMESPACE, f"location:{spec.key}"),
-                {"organisation": org, "name": f"{spec.name} base", "address_1": "1 Sample Street",
+                # A service named in Welsh has its base named in Welsh too, to show a Welsh location name.
+                {"organisation": org, "name": f"{spec.name} base",
+                 "name_cy": f"Canolfan {spec.name_cy}" if spec.name_cy else "", "address_1": "1 Sample Street",
                  "city": LAS[spec.base_la], "county": LAS[spec.base_la], "postcode": postcode,
                  "latitude": lat, "longitude": lon, "do_not_publish_address": spec.hide_address},
             )

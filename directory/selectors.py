@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from geopy.distance import EARTH_RADIUS
 
 from directory import reference_data, search_index, vocabulary
+from directory.bilingual import area_display_name, area_name_language
 from directory.models import WALES_CODE, Area, Location, Service, ServiceAtLocation, WaitingTimeReport
 
 # Services based this close to the child, that do not cover the child's area, are still shown
@@ -577,6 +578,16 @@ class MapLocation:
     latitude: float
     longitude: float
     has_public_point: bool = True
+    name_cy: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """As Location.display_name: the Welsh name on a Welsh page where one is given."""
+        return area_display_name(self.name, self.name_cy)
+
+    @property
+    def name_language(self) -> str:
+        return area_name_language(self.name, self.name_cy)
 
 
 def search_results_for_map(results: Sequence[SearchResult]) -> list[SearchResult]:
@@ -591,12 +602,12 @@ def search_results_for_map(results: Sequence[SearchResult]) -> list[SearchResult
         for row in Service.objects.filter(id__in=ids).values("id", "public_id", "name_en", "name_cy")
     }
     sites: dict[int, list[MapLocation]] = {}
-    for service_id, name, latitude, longitude in ServiceAtLocation.objects.filter(
+    for service_id, name, name_cy, latitude, longitude in ServiceAtLocation.objects.filter(
         service_id__in=ids, location__do_not_publish_address=False, location__latitude__isnull=False,
         location__longitude__isnull=False,
-    ).order_by("location__name", "id").values_list("service_id", "location__name", "location__latitude",
-                                                   "location__longitude"):
-        sites.setdefault(service_id, []).append(MapLocation(name, latitude, longitude))
+    ).order_by("location__name", "id").values_list("service_id", "location__name", "location__name_cy",
+                                                   "location__latitude", "location__longitude"):
+        sites.setdefault(service_id, []).append(MapLocation(name, latitude, longitude, name_cy=name_cy))
     return [
         SearchResult(names[r.service.id], r.group, r.distance_km, sites[r.service.id], r.criteria)
         for r in results if r.service.id in sites

@@ -26,7 +26,11 @@ LOCATIONS = "locations"
 # A listing's wait (WaitingTimeReport), as a moderator's change names it to the provider
 # (ModeratorChangeNotice.changed): not a Service field either.
 WAIT = "wait"
-LOCATION_FIELDS: tuple[str, ...] = ("name", "address_1", "city", "county", "postcode", "do_not_publish_address")
+LOCATION_FIELDS: tuple[str, ...] = (
+    "name", "name_cy", "address_1", "city", "county", "postcode", "do_not_publish_address",
+)
+# What an entry stored before a field was added to LOCATION_FIELDS says for it (`complete_entry`).
+LOCATION_FIELD_DEFAULTS: dict[str, Any] = {"name_cy": ""}
 
 MODERATED_FIELDS: tuple[str, ...] = (
     "status",
@@ -174,25 +178,35 @@ def location_entry(location: Any, key: str | None = None) -> dict[str, Any]:
     return entry
 
 
+def complete_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """`entry` with every field of LOCATION_FIELDS: one in a proposal, or the decided listing,
+    stored before the Welsh name was asked for has no "name_cy" (it had none)."""
+    return {**LOCATION_FIELD_DEFAULTS, **entry}
+
+
 def same_location(entries: list[dict[str, Any]], entry: dict[str, Any]) -> dict[str, Any] | None:
     """The one of `entries` that says what `entry` says (its id and letter case aside), if any.
 
     An add form sent twice (a second click while a slow answer is on its way, the back button)
     would otherwise list one place twice: the public would see it twice, and the map two markers."""
     def said(e: dict[str, Any]) -> tuple:
+        e = complete_entry(e)
         return tuple(e[f].casefold() if isinstance(e[f], str) else e[f] for f in LOCATION_FIELDS)
 
     return next((e for e in entries if e["id"] != entry["id"] and said(e) == said(entry)), None)
 
 
 def sorted_locations(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One order for a list of entries (as the page lists them), so equal lists compare equal."""
-    return sorted(entries, key=lambda entry: (entry["name"].casefold(), entry["id"]))
+    """One order for a list of entries (as the page lists them), so equal lists compare equal: each
+    with every field (`complete_entry`), as one stored before a field was added lacks it."""
+    return sorted(map(complete_entry, entries), key=lambda entry: (entry["name"].casefold(), entry["id"]))
 
 
 def location_text(entry: dict[str, Any]) -> str:
     """One location on one line, saying when its address is not published."""
     parts = [entry[field] for field in ("name", "address_1", "city", "county", "postcode") if entry[field]]
+    if entry.get("name_cy"):
+        parts[0] = _("%(name)s (in Welsh: %(name_cy)s)") % {"name": entry["name"], "name_cy": entry["name_cy"]}
     text = ", ".join(parts)
     if not entry["do_not_publish_address"]:
         return text
@@ -311,7 +325,11 @@ def _locations_diff(before: list[dict] | None, after: list[dict] | None) -> list
     # A changed location reads as the old one removed and the new one added: every word is in view.
     if after is None or after == before:
         return []
-    before = before or []
+    # Entries stored before the Welsh name was asked for lack it: the same place, not a changed one.
+    was, after = [complete_entry(e) for e in before or []], [complete_entry(e) for e in after]
+    if before is not None and after == was:
+        return []
+    before = was
     return [FieldDiff(
         field=LOCATIONS, label=field_label(LOCATIONS),
         before=display(LOCATIONS, before, {}), after=display(LOCATIONS, after, {}),

@@ -644,6 +644,12 @@ class LocationForm(GovukMessages, forms.Form):
         label=_("Location name"), max_length=200, error_messages={"required": LOCATION_NAME_REQUIRED},
         help_text=_("Published even when the address is not, so do not put the address in it."),
     )
+    name_cy = forms.CharField(
+        label=_("Location name in Welsh (optional)"), max_length=200, required=False,
+        help_text=_("Shown on Welsh pages. If you leave it empty, they show the name above."),
+        # The browser checks the spelling, and a screen reader reads what is typed, in Welsh.
+        widget=forms.TextInput(attrs={"lang": "cy"}),
+    )
     address_1 = forms.CharField(label=_("Address line"), max_length=200, required=False)
     city = forms.CharField(label=_("Town or city"), max_length=100, required=False)
     county = forms.CharField(label=_("County"), max_length=100, required=False)
@@ -661,8 +667,16 @@ class LocationForm(GovukMessages, forms.Form):
                     "location’s name."),
     )
 
+    message_names = {"name_cy": _("Location name in Welsh")}  # not "… (optional) must be …"
+
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"]
+        return self._name_without_address("name")
+
+    def clean_name_cy(self) -> str:
+        return self._name_without_address("name_cy")
+
+    def _name_without_address(self, field: str) -> str:
+        name = self.cleaned_data[field]
         found = personal_data.findings(name)
         if personal_data.POSTCODE in found:
             # A withheld address would be published through its name.

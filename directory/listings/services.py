@@ -556,7 +556,7 @@ def _apply_locations(service: Service, entries: list[dict[str, Any]], *, by, rea
     """Make the service based at `entries`. A location another service is based at too is never
     changed or deleted for it: this service gets a changed copy of its own, or is only unlinked."""
     links = {str(link.location.public_id): link for link in service.service_at_locations.select_related("location")}
-    for entry in entries:
+    for entry in map(fields.complete_entry, entries):
         link = links.pop(entry["id"], None)
         if link is None:
             location = Location(organisation=service.organisation)

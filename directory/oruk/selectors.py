@@ -283,7 +283,7 @@ _ORGANISATION_COLUMNS = (
     "public_id", "email", "website", "phone", "charity_number", "company_number", "is_sample",
 )
 _LOCATION_COLUMNS = (
-    "public_id", "name", "address_1", "city", "county", "postcode", "latitude", "longitude", "do_not_publish_address",
+    "public_id", "name", "name_cy", "address_1", "city", "county", "postcode", "latitude", "longitude", "do_not_publish_address",
 )
 
 

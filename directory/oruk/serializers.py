@@ -22,6 +22,7 @@ from functools import lru_cache
 from django.utils.translation import get_language, gettext, ngettext
 
 from directory import reference_data, vocabulary
+from directory.bilingual import area_display_name
 from directory.models import Location, Organisation, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm, Unstated
 from directory.oruk.taxonomy import (
     TAXONOMY_VERSION,
@@ -181,8 +182,10 @@ def state_province(location: Location) -> str:
 
 
 def location_document(location: Location) -> dict:
-    """A location; one flagged "do not publish" never shows an address or a map point."""
-    document = {"id": str(location.public_id), "location_type": "physical", "name": location.name}
+    """A location; one flagged "do not publish" never shows an address or a map point. Its name in
+    the active language: a Welsh answer gives the Welsh name where the provider gave one."""
+    name = area_display_name(location.name, location.name_cy)
+    document = {"id": str(location.public_id), "location_type": "physical", "name": name}
     if location.do_not_publish_address:
         document["csa_address_withheld"] = True
         return document

@@ -34,7 +34,8 @@ def test_a_provider_adds_a_location_that_is_public_once_approved(live_server, br
     expect(page.get_by_role("heading", level=1)).to_have_text("Where it is based")
     page.get_by_role("link", name="Add a location").click()
 
-    page.get_by_label("Location name").fill("Bangor centre")
+    page.get_by_label("Location name", exact=True).fill("Bangor centre")
+    page.get_by_label("Location name in Welsh (optional)").fill("Canolfan Bangor")
     page.get_by_label("Address line").fill("9 Glanrafon")
     page.get_by_label("Town or city").fill("Bangor")
     page.get_by_label("Postcode").fill("LL57")  # a district, not where it is
@@ -62,3 +63,6 @@ def test_a_provider_adds_a_location_that_is_public_once_approved(live_server, br
     public.goto(public_url)
     assert "9 Glanrafon" in public.inner_text("main")
     assert "53.2274" in public.content()  # the map point, from the postcode
+    assert "Canolfan Bangor" not in public.inner_text("main")
+    public.goto(f"{live_server.url}/cy/services/{service.public_id}/")
+    expect(public.locator("main li strong", has_text="Canolfan Bangor")).to_be_visible()

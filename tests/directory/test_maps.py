@@ -258,3 +258,25 @@ def test_the_search_maps_groups_are_those_it_draws_a_marker_of_in_the_results_or
     assert search_map_groups([near, withheld, local]) == [Group.LOCAL, Group.NEARBY]
     assert search_map_groups([withheld]) == []
     assert search_map_groups([]) == []
+
+
+def test_a_welsh_page_names_a_location_in_welsh_on_both_maps_and_marks_an_english_one():
+    from django.utils import translation
+
+    from directory.selectors import MapLocation, MapService
+
+    service = MapService(public_id="5fb11c42-da61-5786-927f-802d038929d2", name="Seren")
+    places = [MapLocation("Family centre", 51.48, -3.17, name_cy="Canolfan deulu"), MapLocation("Office", 51.5, -3.2)]
+    result = SearchResult(service, Group.LOCAL, None, places, SearchCriteria())
+    locations = [Location(name="Family centre", name_cy="Canolfan deulu", latitude=51.48, longitude=-3.17)]
+
+    with translation.override("cy"):
+        welsh = build_search_map(results=[result], outline=[], service_url=_url)
+        coverage = build_coverage_map(service=Service(name="Seren"), areas=[], locations=locations)
+    english = build_search_map(results=[result], outline=[], service_url=_url)
+
+    assert '>Seren</a> – Canolfan deulu; <span lang="en">Office</span></li>' in welsh
+    script = welsh.replace("\\u003c", "<").replace("\\u003e", ">").replace('\\"', '"')
+    assert "<br>Canolfan deulu" in script and '<br><span lang="en">Office</span>' in script  # the popups
+    assert "Canolfan deulu" in coverage and "Family centre" not in coverage  # the base's tooltip
+    assert ">Seren</a> – Family centre; Office</li>" in english and "Canolfan" not in english

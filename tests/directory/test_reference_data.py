@@ -161,3 +161,29 @@ def test_every_welsh_name_outside_wales_is_for_an_authority_the_gb_list_knows():
     welsh = reference_data._gb_local_authority_names_cy()
     assert welsh and set(welsh) <= set(reference_data._gb_local_authority_names())
     assert all(name.strip() == name and name for name in welsh.values())
+
+
+@pytest.mark.parametrize(("english", "welsh"), [
+    ("Radnorshire", "Sir Faesyfed"),
+    ("breconshire", "Sir Frycheiniog"),  # compared as the others are: letter case and spaces aside
+    ("Brecknockshire", "Sir Frycheiniog"),
+    ("Cardiganshire", "Sir Aberteifi"),
+    ("Caernarvonshire", "Sir Gaernarfon"),
+    ("Merionethshire", "Sir Feirionnydd"),
+    ("Montgomeryshire", "Sir Drefaldwyn"),
+    ("Glamorgan", "Sir Forgannwg"),
+    ("Anglesey", "Ynys Môn"),
+    ("Pembrokeshire", "Sir Benfro"),  # a present authority's name: from wales_local_authorities.csv
+    ("Mid Glamorgan", "Morgannwg Ganol"),  # a preserved county
+    ("Vale of Neath", "Vale of Neath"),  # anything else as written
+])
+def test_an_address_county_before_1974_is_named_in_welsh_on_a_welsh_page(english, welsh):
+    """data/wales_historic_counties.csv, each Welsh form sourced in data/README.md."""
+    from django.utils import translation
+
+    from directory import reference_data
+
+    with translation.override("cy"):
+        assert reference_data.local_authority_name_in_language(english) == welsh
+    with translation.override("en"):
+        assert reference_data.local_authority_name_in_language(english) == english

@@ -72,3 +72,11 @@ def test_its_welsh_service_names_use_the_welsh_place_names(sample_directory):
         "Grŵp Ynys Môn i rieni a gofalwyr nad ydynt yn cam-drin")
     assert welsh["Carmarthenshire children's therapeutic service"] == "Gwasanaeth therapiwtig plant Sir Gaerfyrddin"
     assert not {name_cy for name_cy in welsh.values() if any(english in name_cy for english in english_names)}
+
+
+def test_a_sample_service_named_in_welsh_has_its_base_named_in_welsh_too(sample_directory):
+    from directory.models import Location
+
+    base = Location.objects.get(name="Gwynedd children's therapeutic service base")
+    assert base.name_cy == "Canolfan Gwasanaeth therapiwtig plant Gwynedd"
+    assert Location.objects.filter(name_cy="").exists()  # the others show their English name

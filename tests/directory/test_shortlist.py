@@ -169,6 +169,18 @@ def test_the_packs_contact_lines_start_with_what_there_is(client, db):
     assert contacts == ["refer@example.org", "Tŷ Seren, Bangor CF10 1EP"]  # no empty first line
 
 
+def test_the_welsh_pack_names_a_location_in_welsh_and_marks_an_english_name(client, db):
+    service = ServiceFactory(referral_phone="", referral_email="", organisation__phone="", organisation__email="")
+    ServiceAtLocationFactory(service=service, location__name="Family centre", location__name_cy="Canolfan deulu")
+    ServiceAtLocationFactory(service=service, location__name="Office", location__latitude=51.5)
+
+    welsh = client.get(f"/cy{SHORTLIST}?ids={service.public_id}").content.decode()
+    english = client.get(f"{SHORTLIST}?ids={service.public_id}").content.decode()
+
+    assert 'Canolfan deulu, Cardiff CF10 1EP<br><span lang="en">Office</span>, Cardiff' in welsh
+    assert "Family centre, Cardiff CF10 1EP<br>Office, Cardiff" in english and "Canolfan" not in english
+
+
 def test_the_packs_email_address_is_a_link_to_write_to(client, db):
     # On a phone the pack's phone number could be tapped to call, but its email address was plain text.
     service = ServiceFactory(referral_phone="", referral_email="refer@example.org")

@@ -91,6 +91,8 @@ ALLOWED = {
     "directory.ServiceRendering.text": "a published service's Open Referral document or search card, built "
                                        "only from the service's own published fields (renderings.py)",
     "directory.Location.name": "the name of a service's premises",
+    "directory.Location.name_cy": "the Welsh name of a service's premises (its form refuses a postcode or a child's name, "
+    "as for the name)",
     "directory.Location.address_1": "the premises' address (an organisation's, never a child's; can be withheld)",
     "directory.Location.city": "the premises' town",
     "directory.Location.county": "the premises' county",

@@ -316,3 +316,32 @@ def test_a_welsh_answer_names_an_address_county_and_nation_in_welsh_where_the_ap
                            "United Kingdom"]
     assert provinces(**WELSH) == ["Caerdydd", "Bryste", "Morgannwg Ganol", "Gorllewin Morgannwg", "Gwent",
                                   "Glan Ely ward", "Cymru", "Y Deyrnas Unedig"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/oruk/services/{id}",
+        "/api/oruk/services?full=true",
+        "/api/oruk/services?format=ndjson&full=true",
+        "/api/oruk/organizations?full_service=true",
+        "/api/oruk/service_at_locations?per_page=50",
+    ],
+)
+def test_a_welsh_answer_names_a_location_in_welsh_where_its_provider_gave_a_welsh_name(db, client, path):
+    service = ServiceFactory(name="Only service")
+    for name, name_cy in (("Cardiff family centre", "Canolfan deulu Caerdydd"), ("Swansea office", "")):
+        location = LocationFactory(organisation=service.organisation, name=name, name_cy=name_cy, postcode="CF10 1EP")
+        ServiceAtLocationFactory(service=service, location=location)
+
+    def names(**headers) -> list[str]:
+        url = path.format(id=service.public_id)
+        if url.startswith("/api/oruk/service_at_locations"):
+            links = client.get(url, **headers).json()["contents"]
+        else:
+            (document,) = _service_documents(client, url, **headers)
+            links = document["service_at_locations"]
+        return sorted(link["location"]["name"] for link in links)
+
+    assert names() == ["Cardiff family centre", "Swansea office"]
+    assert names(**WELSH) == ["Canolfan deulu Caerdydd", "Swansea office"]  # English where it has no Welsh name

@@ -658,7 +658,9 @@ def _snapshot_figures(snapshot: Snapshot, layer: Layer, region: AreaRow | None) 
     """Area code → a snapshot's figures: as stored for each local authority and Wales, and for a
     region made from the snapshot's own services as today's region is from today's."""
     figures: dict[str, object] = dict(selectors.snapshot_access(snapshot=snapshot, layer=layer))
-    if region is not None:
+    # None stored: a layer added after the snapshot was taken (its services' answers were not recorded),
+    # so its region shows "–" like its local authorities, not a figure made from unknowns.
+    if region is not None and figures:
         figures[region.code] = layers.regional(selectors.snapshot_layer(snapshot=snapshot, layer=layer), [region])[0]
     return figures
 

@@ -272,6 +272,9 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     _write_preamble(writer, [
         (_("Layer"), chosen.layer.label),
         *((notes.NOTE_HEADINGS[key], text) for key, text in notes.figure_notes(result, as_of)),
+        # Where a reader of the file (or of a report quoting it) finds these figures and their method:
+        # the map and table with the same choices, in the file's language.
+        (_("Web page"), as_text_cell(f"{settings.SITE_URL.rstrip('/')}{reverse('gaps:index')}?{form.shown_query()}")),
         *csv_columns.column_rows(csv_columns.GAPS, columns, unit=notes.access_unit(result.basis, result.need)),
     ])
     writer.writerow(columns)

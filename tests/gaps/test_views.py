@@ -1052,3 +1052,23 @@ def test_a_snapshot_taken_before_the_welsh_layer_shows_no_figure_for_it_not_no_p
     region = next(r for r in response.context["summaries"] if r["code"] == board.code)
     assert cardiff["then"] is None and region["then"] is None and region["then_none"] is None
     assert region["now"] > 0
+
+
+@pytest.mark.parametrize("lang", ["", "/cy"])
+def test_the_csv_names_the_web_page_its_figures_and_method_are_on_so_it_can_be_cited(client, wales_areas, settings,
+                                                                                      lang):
+    settings.SITE_URL = "https://servicemap.example/"
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    response = client.get(f"{lang}/gaps/data.csv", {"layer": "intra_familial", "age": "under_11", "view": "health_board"})
+    header, _rows = _csv_rows(response)
+    page = {row[0]: row[1] for row in header if len(row) > 1}[_heading("Web page", lang)]
+    path, _sep, query = page.partition("?")
+    assert path == f"https://servicemap.example{lang}/gaps/"
+    assert dict(parse_qsl(query))["layer"] == "intra_familial"
+    assert dict(parse_qsl(query))["age"] == "under_11" and dict(parse_qsl(query))["view"] == "health_board"
+    assert client.get(page.removeprefix("https://servicemap.example")).status_code == 200
+
+
+def _heading(text: str, lang: str) -> str:
+    with translation.override("cy" if lang else "en"):
+        return translation.gettext(text)

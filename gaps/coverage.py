@@ -33,6 +33,7 @@ COLUMNS: tuple[tuple[Promise, tuple[tuple[str, Promise], ...]], ...] = (
         ("all", _("children")),
         ("parent_carer", _("parents and carers")),
         ("sibling", _("siblings")),
+        ("welsh", _("children in Welsh")),
     )),
     (_("Referral criteria"), (
         ("no_disclosure", _("no verbal disclosure needed")),

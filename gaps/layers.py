@@ -85,6 +85,7 @@ class ServiceRow:
     wait_as_of: date | None = None
     public_id: str = ""
     name_cy: str = ""
+    welsh_available: bool = False
 
     @property
     def display_name(self) -> str:
@@ -170,6 +171,9 @@ QUESTIONS: tuple[tuple[str, str, Criteria], ...] = (
     ("no_disclosure", _("Accepts referrals without a verbal disclosure"),
      Criteria((("supports_child", True), ("disclosure_required", False)))),
     ("pre_trial", _("Pre-trial therapy"), Criteria((("supports_child", True), ("pre_trial_therapy", True)))),
+    # The Welsh Government's "active offer": support in Welsh without having to ask for it. Which
+    # areas have none is a commissioner's question the other layers could not answer.
+    ("welsh", _("Support for children in Welsh"), Criteria((("supports_child", True), ("welsh_available", True)))),
 )
 QUESTION_CODES = tuple(code for code, _label, _test in QUESTIONS)
 _QUESTION = {code: (label, test) for code, label, test in QUESTIONS}

@@ -84,6 +84,8 @@ class SnapshotService(models.Model):
     audiences = models.JSONField(default=list)
     disclosure_required = models.BooleanField(default=False)
     pre_trial_therapy = models.BooleanField(default=False)
+    # Null in snapshots taken before it was recorded: not known then.
+    welsh_available = models.BooleanField(null=True)
     age_min = models.DecimalField(max_digits=4, decimal_places=1)
     age_max = models.DecimalField(max_digits=4, decimal_places=1)
     capacity_per_year = models.PositiveIntegerField(null=True, blank=True)

@@ -111,7 +111,8 @@ _NO_WAIT = (None, None, None)
 
 _ROW_COLUMNS = (
     "id", "name_en", "name_cy", "status", "public_id", "supports_child", "supports_parent_carer", "supports_sibling",
-    "disclosure_required", "pre_trial_therapy", "age_min", "age_max", "capacity_per_year", *_FORM_FIELDS,
+    "disclosure_required", "pre_trial_therapy", "welsh_available", "age_min", "age_max", "capacity_per_year",
+    *_FORM_FIELDS,
 )
 
 
@@ -150,7 +151,7 @@ def service_rows_build(service_ids: list[int] | None = None) -> list[ServiceRow]
     rows = []
     # Both names, read by column: the rows are shared by every language (cached per directory version
     # only), so the page picks the name (ServiceRow.display_name), not whoever asked first.
-    for (service_id, name, name_cy, status, public_id, child, parent_carer, sibling, disclosure, pre_trial, age_min,
+    for (service_id, name, name_cy, status, public_id, child, parent_carer, sibling, disclosure, pre_trial, welsh, age_min,
          age_max, capacity, *forms) in _raw_rows(services.order_by("name_en", "id"), _ROW_COLUMNS):
         weeks, referrals_open, as_of = waits.get(service_id, _NO_WAIT)
         rows.append(ServiceRow(
@@ -158,7 +159,7 @@ def service_rows_build(service_ids: list[int] | None = None) -> list[ServiceRow]
             abuse_forms=frozenset(code for code, on in zip(_FORM_CODES, forms, strict=True) if on),
             # bool(): SQLite gives its booleans as 0 and 1.
             supports_child=bool(child), supports_parent_carer=bool(parent_carer), supports_sibling=bool(sibling),
-            disclosure_required=bool(disclosure), pre_trial_therapy=bool(pre_trial),
+            disclosure_required=bool(disclosure), pre_trial_therapy=bool(pre_trial), welsh_available=bool(welsh),
             age_min=float(age_min), age_max=float(age_max), capacity=capacity,
             la_codes=frozenset(coverage.get(service_id, ())),
             wait_weeks=weeks, referrals_open=referrals_open, wait_as_of=as_of, public_id=str(as_uuid(public_id)),
@@ -355,6 +356,7 @@ def _snapshot_inputs(snapshot: Snapshot) -> tuple[list[ServiceRow], list[AreaRow
             pre_trial_therapy=s.pre_trial_therapy, age_min=float(s.age_min), age_max=float(s.age_max),
             capacity=s.capacity_per_year, la_codes=frozenset(s.la_codes), wait_weeks=s.wait_weeks,
             referrals_open=s.referrals_open, public_id=str(s.service_public_id),
+            welsh_available=bool(s.welsh_available),
         )
         for s in snapshot.services.order_by("pk")
     ]

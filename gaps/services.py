@@ -99,7 +99,7 @@ def snapshot_take(*, taken_on: date) -> Snapshot:
             audiences=[a for a, on in (("child", s.supports_child), ("parent_carer", s.supports_parent_carer),
                                        ("sibling", s.supports_sibling)) if on],
             disclosure_required=s.disclosure_required, pre_trial_therapy=s.pre_trial_therapy,
-            age_min=Decimal(str(s.age_min)), age_max=Decimal(str(s.age_max)), capacity_per_year=s.capacity,
+            welsh_available=s.welsh_available, age_min=Decimal(str(s.age_min)), age_max=Decimal(str(s.age_max)), capacity_per_year=s.capacity,
             wait_weeks=s.wait_weeks, referrals_open=s.referrals_open,
         )
         for s in services

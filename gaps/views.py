@@ -272,6 +272,9 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     _write_preamble(writer, [
         (_("Layer"), chosen.layer.label),
         *((notes.NOTE_HEADINGS[key], text) for key, text in notes.figure_notes(result, as_of)),
+        # Where a reader of the file (or of a report quoting it) finds these figures and their method:
+        # the map and table with the same choices, in the file's language.
+        (_("Web page"), as_text_cell(f"{settings.SITE_URL.rstrip('/')}{reverse('gaps:index')}?{form.shown_query()}")),
         *csv_columns.column_rows(csv_columns.GAPS, columns, unit=notes.access_unit(result.basis, result.need)),
     ])
     writer.writerow(columns)
@@ -658,7 +661,9 @@ def _snapshot_figures(snapshot: Snapshot, layer: Layer, region: AreaRow | None) 
     """Area code → a snapshot's figures: as stored for each local authority and Wales, and for a
     region made from the snapshot's own services as today's region is from today's."""
     figures: dict[str, object] = dict(selectors.snapshot_access(snapshot=snapshot, layer=layer))
-    if region is not None:
+    # None stored: a layer added after the snapshot was taken (its services' answers were not recorded),
+    # so its region shows "–" like its local authorities, not a figure made from unknowns.
+    if region is not None and figures:
         figures[region.code] = layers.regional(selectors.snapshot_layer(snapshot=snapshot, layer=layer), [region])[0]
     return figures
 

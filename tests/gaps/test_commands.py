@@ -25,10 +25,10 @@ def test_take_gaps_snapshot_files_under_today_and_is_idempotent(wales_areas):
     started, finished = log.getvalue().splitlines()
     assert started == "2026-03-31T10:00:00+01:00 INFO servicemap.jobs.take_gaps_snapshot: started"
     assert re.fullmatch(r"2026-03-31T10:00:00\+01:00 INFO servicemap.jobs.take_gaps_snapshot: finished in [\d.]+ s: "
-                        rf"snapshot 2026-03-31: 1 services, {23 * 60} area × layer figures\.", finished)
+                        rf"snapshot 2026-03-31: 1 services, {23 * 66} area × layer figures\.", finished)
     call_command("take_gaps_snapshot", stdout=StringIO())
     assert list(Snapshot.objects.values_list("taken_on", flat=True)) == [date(2026, 3, 31)]
-    assert SnapshotAccess.objects.count() == 23 * 60
+    assert SnapshotAccess.objects.count() == 23 * 66
 
 
 def test_take_gaps_snapshot_takes_a_date_and_refuses_a_bad_one(wales_areas):

@@ -160,3 +160,15 @@ def test_prevalence_scaling_changes_units_not_the_ranking():
     prevalence = layers.compute_layer(Layer("all"), services, LAS, need=layers.NEED_PREVALENCE)
     assert prevalence.area("A").access == pytest.approx(children.area("A").access * 10)
     assert [a.normalised for a in prevalence.areas] == pytest.approx([a.normalised for a in children.areas])
+
+
+def test_the_welsh_layer_counts_only_childrens_services_that_offer_support_in_welsh():
+    services = [
+        row(1, {"A"}, welsh_available=True),
+        row(2, {"B"}),  # English only
+        row(3, {"C"}, welsh_available=True, supports_child=False, supports_parent_carer=True),  # parents only
+    ]
+    welsh = layers.compute_layer(Layer("welsh"), services, LAS)
+    assert [a.code for a in welsh.no_provision] == ["B", "C", "D"]
+    assert welsh.area("A").n_services == 1
+    assert str(Layer("welsh").label) == "Support for children in Welsh"

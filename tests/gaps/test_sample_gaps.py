@@ -92,7 +92,7 @@ def test_the_csv_states_source_period_method_and_limits_then_the_table(client, s
     assert response["Content-Type"].startswith("text/csv")
     header, rows = _csv_rows(response)
     # Then what each column holds (tests/gaps/test_csv_downloads.py).
-    assert [r[0] for r in header][:6] == ["Layer", "Source", "Period", "Method", "Limits", "Columns"]
+    assert [r[0] for r in header][:7] == ["Layer", "Source", "Period", "Method", "Limits", "Web page", "Columns"]
     assert "Census 2021" in header[1][1]
     assert len(rows) == 23
     by_code = {r["area_code"]: r for r in rows}

@@ -95,12 +95,13 @@ def test_a_snapshot_records_services_and_access_and_is_idempotent_for_a_date(wal
     assert stored.la_codes == [CARDIFF]
     assert stored.audiences == ["child", "parent_carer"]
     assert stored.wait_weeks == 6
+    assert stored.welsh_available is False
     cardiff = SnapshotAccess.objects.get(snapshot=snapshot, area_code=CARDIFF, layer="all")
     assert cardiff.n_services == 1
     assert cardiff.access > 0
     assert SnapshotAccess.objects.get(snapshot=snapshot, area_code="W06000022", layer="all").access == 0
     count = SnapshotAccess.objects.count()
-    assert count == 23 * 60  # 22 local authorities and Wales, 10 questions × (any age + 5 bands)
+    assert count == 23 * 66  # 22 local authorities and Wales, 11 questions × (any age + 5 bands)
 
     ServiceFactory(coverage=[wales_areas["W06000022"]])
     again = services.snapshot_take(taken_on=date(2026, 1, 1))

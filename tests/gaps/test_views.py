@@ -158,7 +158,7 @@ def test_the_area_page_lists_each_covering_service_once_with_the_questions_it_co
     assert body.count("<table") == 2  # the figures against Wales, and the services: not one per question
     # The questions no service covers here are named once, under the table.
     uncovered = response.context["uncovered"]
-    assert len(uncovered) == 8 and str(Layer("sibling").label) in uncovered
+    assert len(uncovered) == 9 and str(Layer("sibling").label) in uncovered
     after = body[body.index("</table>", body.index('id="area-services"')):body.index('id="about-figures"')]
     assert none in after and [_plain(li) for li in re.findall(r"<li>(.*?)</li>", after, re.S)] == uncovered
 
@@ -168,7 +168,7 @@ def test_an_area_no_service_covers_names_every_question_without_a_table_of_servi
     response = client.get(f"/gaps/area/{CARDIFF}/")
     body = response.content.decode()
     assert response.context["covering"] == [] and body.count("<table") == 1
-    assert len(response.context["uncovered"]) == len(response.context["sections"]) == 15
+    assert len(response.context["uncovered"]) == len(response.context["sections"]) == 16
     assert "no open or paused service covers this area for these questions:" in body
 
 
@@ -1022,3 +1022,53 @@ def test_the_area_page_counts_the_closed_lists_beside_the_median_wait_that_inclu
     assert _cells(table, every)[4:] == ["6.0", "2"]
     assert _cells(table, cse)[4:] == ["2.0", f"1 {all_closed}"]  # its one service's list is closed
     assert _cells(table, siblings)[4:] == ["–", f"1 {all_closed}"]  # the paused service alone
+
+
+def test_the_map_answers_which_areas_have_no_support_for_children_in_welsh(client, wales_areas):
+    ServiceFactory(name="Gwasanaeth Caerdydd", coverage=[wales_areas[CARDIFF]], welsh_available=True)
+    ServiceFactory(name="Newport English only", coverage=[wales_areas[NEWPORT]], welsh_available=False)
+    response = client.get(reverse("gaps:index"), {"layer": "welsh"})
+    assert response.status_code == 200
+    assert not response.context["form"].errors
+    no_provision = {a.code for a in response.context["no_provision"]}
+    assert NEWPORT in no_provision and CARDIFF not in no_provision and len(no_provision) == 21
+    header, rows = _csv_rows(client.get(reverse("gaps:data_csv"), {"layer": "welsh"}))
+    assert header[0][1] == "Support for children in Welsh"
+    by_code = {r["area_code"]: r for r in rows}
+    assert (by_code[CARDIFF]["covering_services"], by_code[CARDIFF]["no_provision"]) == ("1", "no")
+    assert (by_code[NEWPORT]["covering_services"], by_code[NEWPORT]["no_provision"]) == ("0", "yes")
+
+
+def test_a_snapshot_taken_before_the_welsh_layer_shows_no_figure_for_it_not_no_provision(client, wales_areas):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], welsh_available=True)
+    snapshot = snapshot_take(taken_on=date(2026, 1, 1))
+    # As a snapshot taken before the layer existed: no stored figures for it, its services' answer unknown.
+    snapshot.access.filter(layer="welsh").delete()
+    snapshot.services.update(welsh_available=None)
+    board = next(a for a in wales_areas.values() if a.kind == "health_board" and "Cardiff" in a.name)
+    response = client.get(reverse("gaps:trends"), {"layer": "welsh", "region": board.code})
+    assert response.status_code == 200
+    cardiff = next(r for r in response.context["rows"] if r["code"] == CARDIFF)
+    region = next(r for r in response.context["summaries"] if r["code"] == board.code)
+    assert cardiff["then"] is None and region["then"] is None and region["then_none"] is None
+    assert region["now"] > 0
+
+
+@pytest.mark.parametrize("lang", ["", "/cy"])
+def test_the_csv_names_the_web_page_its_figures_and_method_are_on_so_it_can_be_cited(client, wales_areas, settings,
+                                                                                      lang):
+    settings.SITE_URL = "https://servicemap.example/"
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    response = client.get(f"{lang}/gaps/data.csv", {"layer": "intra_familial", "age": "under_11", "view": "health_board"})
+    header, _rows = _csv_rows(response)
+    page = {row[0]: row[1] for row in header if len(row) > 1}[_heading("Web page", lang)]
+    path, _sep, query = page.partition("?")
+    assert path == f"https://servicemap.example{lang}/gaps/"
+    assert dict(parse_qsl(query))["layer"] == "intra_familial"
+    assert dict(parse_qsl(query))["age"] == "under_11" and dict(parse_qsl(query))["view"] == "health_board"
+    assert client.get(page.removeprefix("https://servicemap.example")).status_code == 200
+
+
+def _heading(text: str, lang: str) -> str:
+    with translation.override("cy" if lang else "en"):
+        return translation.gettext(text)

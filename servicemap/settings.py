@@ -176,6 +176,8 @@ MIDDLEWARE = [
     # /healthz/ for load balancers, before host validation and the HTTPS redirect (why: there).
     "servicemap.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Location, camera, microphone, payment and the like off for every page (why: there).
+    "servicemap.permissions_policy.PermissionsPolicyMiddleware",
     # Static files straight after the security headers, before sessions and the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",

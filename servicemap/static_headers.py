@@ -8,9 +8,12 @@ and cannot be framed, as every page's does (`frame-ancestors`, X-Frame-Options).
 
 from __future__ import annotations
 
+from servicemap.permissions_policy import PERMISSIONS_POLICY
+
 STATIC_POLICY = "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; frame-ancestors 'none'; sandbox"
 
 
 def add_headers(headers, path: str, url: str) -> None:
     headers["Content-Security-Policy"] = STATIC_POLICY
     headers["X-Frame-Options"] = "DENY"
+    headers["Permissions-Policy"] = PERMISSIONS_POLICY

@@ -178,3 +178,28 @@ def test_the_maps_controls_are_named_in_the_pages_language(live_server, sample_d
             expect(page.locator('.leaflet-control-attribution a[href="https://leafletjs.com"]')).to_have_attribute(
                 "title", leaflet)
     assert problems == []
+
+
+@pytest.mark.browser
+@pytest.mark.urls("tests.servicemap.csp_pages.urls")
+def test_a_page_cannot_have_the_location_even_where_the_browser_would_give_it(live_server):
+    # Permissions-Policy (servicemap/permissions_policy.py): a browser that has been told to give this
+    # site the location, with one to give, still refuses it to the page and to anything in it.
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(permissions=["geolocation"], geolocation={"latitude": 51.48, "longitude": -3.18})
+        page = context.new_page()
+        problems = _watch(page)  # Chromium reports a feature it does not know in the header as an error
+        page.goto(f"{live_server.url}/csp-test-map/")
+        page.wait_for_selector("path.leaflet-interactive")
+        assert page.evaluate("document.featurePolicy.allowsFeature('geolocation')") is False
+        answer = page.evaluate("""() => new Promise(done => navigator.geolocation.getCurrentPosition(
+                                      () => done('given'), error => done(error.code), {timeout: 5000}))""")
+        browser.close()
+    assert answer == 1  # GeolocationPositionError.PERMISSION_DENIED
+    # Chromium says why on the console; and nothing else (a feature it did not know would be there too).
+    assert [p for p in problems if not p.startswith("Permissions policy violation: Geolocation")] == []
+    assert len(problems) == 1

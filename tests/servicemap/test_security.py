@@ -297,3 +297,14 @@ def test_email_links_may_go_to_any_name_the_site_answers_to(tmp_path):
     env = {**PRODUCTION_ENV, "ALLOWED_HOSTS": ".example.org", "SITE_URL": "https://www.example.org/"}
     result = _manage(["check"], env, tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/cy/search/", "/accounts/login/", "/api/oruk/services", "/gaps/data.csv",
+                                  "/no-such-page/", "/static/favicon.svg"])
+def test_every_response_turns_off_the_browser_features_no_page_uses(client, path):
+    # Pages, the API, downloads, error pages and static files (whitenoise answers those itself).
+    response = client.get(path)
+    policy = response["Permissions-Policy"]
+    for feature in ("geolocation", "camera", "microphone", "payment"):
+        assert f"{feature}=()" in policy.split(", ")

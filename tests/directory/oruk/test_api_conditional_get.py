@@ -91,3 +91,26 @@ def test_another_release_gives_another_etag(client, service, settings):
     first = client.get("/api/oruk/services")
     settings.RELEASE_ID = settings.RELEASE_ID + "-next"
     assert client.get("/api/oruk/services", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/oruk/", "/api/oruk/services", "/api/oruk/services/{id}", "/api/oruk/organizations",
+     "/api/oruk/service_at_locations", "/api/oruk/taxonomies", "/api/oruk/taxonomy_terms", "/api/gaps/",
+     "/api/schema/?format=json"],
+)
+def test_a_head_request_carries_the_etag_a_get_would_and_is_a_304_when_it_matches(client, service, wales_areas, path):
+    # A harvester checks whether a page changed with HEAD (`curl -I`): the headers must be a GET's
+    # (RFC 9110 9.3.2), ETag included, and If-None-Match applies to HEAD as to GET (13.1.2). The
+    # answers whose ETag is a hash of their body had none on a HEAD, and never a 304.
+    url = path.format(id=service.public_id)
+    etag = client.get(url)["ETag"]
+
+    head = client.head(url)
+    assert head.status_code == 200
+    assert head["ETag"] == etag
+
+    again = client.head(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again["ETag"] == etag
+    assert again["Access-Control-Allow-Origin"] == "*"

@@ -62,6 +62,10 @@ class OpenApiConditionalGetMiddleware(ConditionalGetMiddleware):
         # to it too (13.1.2). A harvester checking a page with `curl -I` saw no ETag and no 304.
         if not request.path.startswith(OPEN_PREFIXES) or request.method not in ("GET", "HEAD"):
             return response
+        # Only an answer names a representation: a 400, 404 or 429 (which counts down its wait) had
+        # an ETag of its body too, which a client keeping the last ETag it saw would send back.
+        if not 200 <= response.status_code < 300:
+            return response
         if self.needs_etag(response) and not response.has_header("ETag"):
             _set_language_etag(response)
         etag = response.get("ETag")

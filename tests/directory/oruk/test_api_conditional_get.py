@@ -114,3 +114,22 @@ def test_a_head_request_carries_the_etag_a_get_would_and_is_a_304_when_it_matche
     assert again.status_code == 304
     assert again["ETag"] == etag
     assert again["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("path", ["/api/oruk/services?page=0", "/api/oruk/nothing-here", "/api/gaps/?layer=x",
+                                  "/api/oruk/services/00000000-0000-0000-0000-000000000000"])
+def test_an_error_carries_no_etag(client, service, wales_areas, path):
+    # An ETag names a representation of the resource; a 400, 404 or 429 (whose body counts down the
+    # seconds to wait) is none, and a client keeping "the last ETag it saw" would send it back.
+    response = client.get(path)
+    assert response.status_code >= 400
+    assert "ETag" not in response
+
+
+def test_a_429_carries_no_etag(client, service, settings):
+    settings.ORUK_API_ANON_RATE = "1/minute"
+    address = {"REMOTE_ADDR": "192.0.2.77"}  # a client of its own: no other test's count
+    assert client.get("/api/oruk/taxonomies", **address).status_code == 200
+    refused = client.get("/api/oruk/taxonomies", **address)
+    assert refused.status_code == 429
+    assert "ETag" not in refused

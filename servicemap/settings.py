@@ -594,11 +594,16 @@ SPECTACULAR_SETTINGS = {
         "in English stays English; codes are the same in both), and say which in Content-Language. "
         "Every error is JSON (`status`, `detail`, and for a 400 the `parameter` at fault): a parameter an endpoint "
         "does not take, a value it does not know, or a parameter given twice with different values (only "
-        "abuse_form and audience add up) is a 400 naming it."
+        "abuse_form and audience add up) is a 400 naming it. "
+        "Each answer has an ETag: send it back in If-None-Match to be answered 304 (no body) while it has not "
+        "changed; a 429 says in Retry-After how many seconds to wait."
     ),
     "VERSION": "HSDS-UK-3.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["directory.oruk.openapi.without_trailing_slashes"],
+    # drf-spectacular's own (enums as components), then every GET's 304 and ETag and a 429's Retry-After.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "directory.oruk.openapi.document_conditional_requests"],
     # Swagger UI and Redoc from the drf-spectacular-sidecar package: the docs page uses no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.middleware.http import ConditionalGetMiddleware
-from django.utils.http import quote_etag
+from django.utils.cache import get_conditional_response
+from django.utils.http import parse_http_date_safe, quote_etag
 
 # The gaps API is as open: aggregates only, read without signing in (gaps/api.py).
 OPEN_PREFIXES = ("/api/oruk/", "/api/schema/", "/api/gaps/")
@@ -44,8 +45,8 @@ class OpenApiCorsMiddleware:
 
 
 class OpenApiConditionalGetMiddleware(ConditionalGetMiddleware):
-    """An ETag on the open APIs' answers, and a 304 for a GET sending it back (If-None-Match): a
-    directory polling the feed downloads a page (~350 KB of 50 full services) only when it changed.
+    """An ETag on the open APIs' answers, and a 304 for a GET or HEAD sending it back (If-None-Match):
+    a directory polling the feed downloads a page (~350 KB of 50 full services) only when it changed.
 
     Django's own, on these prefixes only. A cached answer brings its ETag from its cache key
     (oruk/caching.py: hashing the body of a page of 50 full services cost ~0.5 ms; the key names
@@ -55,11 +56,23 @@ class OpenApiConditionalGetMiddleware(ConditionalGetMiddleware):
     """
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        if not request.path.startswith(OPEN_PREFIXES):
+        # GET and HEAD alike. Django's own leaves HEAD alone (it expects an empty body there), but a
+        # HEAD here is answered by the GET view, its body dropped only by the server after this: it
+        # must carry the GET's headers, ETag included (RFC 9110 9.3.2), and If-None-Match applies
+        # to it too (13.1.2). A harvester checking a page with `curl -I` saw no ETag and no 304.
+        if not request.path.startswith(OPEN_PREFIXES) or request.method not in ("GET", "HEAD"):
             return response
-        if request.method == "GET" and self.needs_etag(response) and not response.has_header("ETag"):
+        # Only an answer names a representation: a 400, 404 or 429 (which counts down its wait) had
+        # an ETag of its body too, which a client keeping the last ETag it saw would send back.
+        if not 200 <= response.status_code < 300:
+            return response
+        if self.needs_etag(response) and not response.has_header("ETag"):
             _set_language_etag(response)
-        return super().process_response(request, response)
+        etag = response.get("ETag")
+        last_modified = parse_http_date_safe(response["Last-Modified"]) if response.has_header("Last-Modified") else None
+        if etag or last_modified:
+            return get_conditional_response(request, etag=etag, last_modified=last_modified, response=response)
+        return response
 
 
 def _set_language_etag(response: HttpResponse) -> None:

@@ -279,3 +279,42 @@ def without_trailing_slashes(endpoints: list, **kwargs) -> list:
         (path.rstrip("/") if path.startswith("/api/oruk/") and path != "/api/oruk/" else path, regex, method, view)
         for path, regex, method, view in endpoints
     ]
+
+
+# What every open endpoint's answers carry (directory/oruk/middleware.py, api.OrukView), which
+# drf-spectacular cannot say per view: an ETag and its 304, and a 429's Retry-After.
+_RESPONSE_DESCRIPTIONS = {
+    "200": "The answer.",
+    "400": "A parameter is wrong: `parameter` names it and `detail` says why.",
+    "404": "No record has this id.",
+    "406": "The Accept header asks for a format this document is not given in.",
+    "429": "Too many requests from this client: `Retry-After` says how many seconds to wait.",
+}
+NOT_MODIFIED = {
+    "description": "Not Modified: the `If-None-Match` sent holds this answer's ETag, so it has not changed "
+                   "since (no body). A whole feed (format=ndjson) and an error are never a 304."
+}
+ETAG_HEADER = {
+    "description": "Names this answer, in its language: send it back in `If-None-Match` (with GET or HEAD) "
+                   "to be answered 304 while it has not changed. Not on a whole feed (format=ndjson).",
+    "schema": {"type": "string"},
+}
+RETRY_AFTER_HEADER = {"description": "Seconds to wait before asking again.", "schema": {"type": "string"}}
+
+
+def document_conditional_requests(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: every GET's 304 and ETag, a 429's Retry-After, and a
+    description for each response (its blank one told a reader of the docs page nothing)."""
+    for operations in result.get("paths", {}).values():
+        responses = operations.get("get", {}).get("responses")
+        if not responses:
+            continue
+        for code, response in responses.items():
+            if not response.get("description"):
+                response["description"] = _RESPONSE_DESCRIPTIONS.get(code, "")
+        if "200" in responses:
+            responses["200"].setdefault("headers", {})["ETag"] = ETAG_HEADER
+            responses["304"] = NOT_MODIFIED
+        if "429" in responses:
+            responses["429"].setdefault("headers", {})["Retry-After"] = RETRY_AFTER_HEADER
+    return result

@@ -91,3 +91,45 @@ def test_another_release_gives_another_etag(client, service, settings):
     first = client.get("/api/oruk/services")
     settings.RELEASE_ID = settings.RELEASE_ID + "-next"
     assert client.get("/api/oruk/services", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/oruk/", "/api/oruk/services", "/api/oruk/services/{id}", "/api/oruk/organizations",
+     "/api/oruk/service_at_locations", "/api/oruk/taxonomies", "/api/oruk/taxonomy_terms", "/api/gaps/",
+     "/api/schema/?format=json"],
+)
+def test_a_head_request_carries_the_etag_a_get_would_and_is_a_304_when_it_matches(client, service, wales_areas, path):
+    # A harvester checks whether a page changed with HEAD (`curl -I`): the headers must be a GET's
+    # (RFC 9110 9.3.2), ETag included, and If-None-Match applies to HEAD as to GET (13.1.2). The
+    # answers whose ETag is a hash of their body had none on a HEAD, and never a 304.
+    url = path.format(id=service.public_id)
+    etag = client.get(url)["ETag"]
+
+    head = client.head(url)
+    assert head.status_code == 200
+    assert head["ETag"] == etag
+
+    again = client.head(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again["ETag"] == etag
+    assert again["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("path", ["/api/oruk/services?page=0", "/api/oruk/nothing-here", "/api/gaps/?layer=x",
+                                  "/api/oruk/services/00000000-0000-0000-0000-000000000000"])
+def test_an_error_carries_no_etag(client, service, wales_areas, path):
+    # An ETag names a representation of the resource; a 400, 404 or 429 (whose body counts down the
+    # seconds to wait) is none, and a client keeping "the last ETag it saw" would send it back.
+    response = client.get(path)
+    assert response.status_code >= 400
+    assert "ETag" not in response
+
+
+def test_a_429_carries_no_etag(client, service, settings):
+    settings.ORUK_API_ANON_RATE = "1/minute"
+    address = {"REMOTE_ADDR": "192.0.2.77"}  # a client of its own: no other test's count
+    assert client.get("/api/oruk/taxonomies", **address).status_code == 200
+    refused = client.get("/api/oruk/taxonomies", **address)
+    assert refused.status_code == 429
+    assert "ETag" not in refused

@@ -213,3 +213,18 @@ def test_a_post_without_its_csrf_token_to_the_docs_page_with_parameters_is_refus
     response = browser.post("/api/docs/?a=1&a=2", {"a": "1"})
 
     assert response.status_code == 403
+
+
+def test_the_document_says_what_a_conditional_get_and_a_rate_limit_answer(db, client):
+    # Every open endpoint answers If-None-Match with a 304 and a 429 with Retry-After; a client
+    # generated from the document treated the undocumented 304 as an error and never read the ETag.
+    schema = client.get("/api/schema/?format=json").json()
+    validate_schema(schema)
+    for path, operations in schema["paths"].items():
+        responses = operations["get"]["responses"]
+        assert "304" in responses and responses["304"]["description"], path
+        ok = responses["200"]
+        assert "ETag" in ok["headers"], path
+        if "429" in responses:
+            assert "Retry-After" in responses["429"]["headers"], path
+        assert all(response["description"] for response in responses.values()), path

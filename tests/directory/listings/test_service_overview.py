@@ -149,6 +149,15 @@ def test_the_search_matches_a_service_or_organisation_name_in_english_or_welsh(c
     assert _rows(page) == [] and "No service matches this search" in page
 
 
+@pytest.mark.parametrize("search", ["ŵyr", "ŴYR", "môn", "mo\u0302n", "Ŵyrion Môn"])
+def test_the_search_matches_welsh_letters_in_any_case_and_composed_or_not(client, moderator, search):
+    # SQLite's LIKE, and so `icontains`, folded A-Z alone: "ŵyr" missed "Ŵyrion" (directory/lookups.py).
+    ServiceFactory(name="Grandchildren", name_cy="Ŵyrion Môn", organisation=OrganisationFactory(name="North Trust"))
+    ServiceFactory(name="Other", organisation=OrganisationFactory(name="Other Trust"))
+    client.force_login(moderator)
+    assert _rows(client.get(reverse("listings:dashboard"), {"q": search}).content.decode()) == ["Grandchildren"]
+
+
 def test_a_filtered_list_keeps_its_search_and_filters_from_page_to_page(client, moderator):
     # One organisation: the list is ordered by organisation first, and factory names ("Organisation 99",
     # "Organisation 100") sort by their digits, so which service came last depended on earlier tests.

@@ -4,7 +4,8 @@ SQLite's LIKE folds the letters A-Z alone, so `icontains` missed "Ŵyr" for "ŵy
 "MÔN"); PostgreSQL's UPPER folds them all. On SQLite this lookup folds both sides with `fold` (as
 listing names are compared, `listings.selectors.name_key`), a Python function the connection calls
 once a row and column: the all-services search of 2,000 services took ~15 ms for a count and a page
-where `icontains` took ~10. On PostgreSQL it is `icontains` (its UPPER folds every letter).
+where `icontains` took ~10. On PostgreSQL it is `icontains` (its UPPER folds every letter), of the
+search composed.
 """
 
 from __future__ import annotations
@@ -28,13 +29,19 @@ def fold(text: str | None) -> str | None:
 class FoldContains(IContains):
     lookup_name = "foldcontains"
 
+    def as_sql(self, compiler, connection):
+        # The backends know icontains by name. What was typed composed, as names are stored ("o" +
+        # combining circumflex is "ô"); not casefolded: PostgreSQL's UPPER leaves "ß", casefold not.
+        rhs = unicodedata.normalize("NFKC", self.rhs) if isinstance(self.rhs, str) else self.rhs
+        return compiler.compile(IContains(self.lhs, rhs))
+
     def as_sqlite(self, compiler, connection):
-        if isinstance(self.rhs, str):
-            lookup = FoldContains(self.lhs, fold(self.rhs))
-            lhs_sql, lhs_params = lookup.process_lhs(compiler, connection)
-            rhs_sql, rhs_params = lookup.process_rhs(compiler, connection)
-            return f"{SQL_FUNCTION}({lhs_sql}) LIKE {rhs_sql} ESCAPE '\\'", (*lhs_params, *rhs_params)
-        return super().as_sql(compiler, connection)
+        if not isinstance(self.rhs, str):  # a column or expression: as icontains
+            return self.as_sql(compiler, connection)
+        lookup = IContains(self.lhs, fold(self.rhs))
+        lhs_sql, lhs_params = lookup.process_lhs(compiler, connection)
+        rhs_sql, rhs_params = lookup.process_rhs(compiler, connection)  # '%…%', LIKE's wildcards escaped
+        return f"{SQL_FUNCTION}({lhs_sql}) LIKE {rhs_sql} ESCAPE '\\'", (*lhs_params, *rhs_params)
 
 
 def _register_function(sender, connection, **kwargs) -> None:

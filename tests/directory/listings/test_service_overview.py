@@ -158,6 +158,16 @@ def test_the_search_matches_welsh_letters_in_any_case_and_composed_or_not(client
     assert _rows(client.get(reverse("listings:dashboard"), {"q": search}).content.decode()) == ["Grandchildren"]
 
 
+def test_the_search_takes_a_percent_sign_or_underscore_as_itself(client, moderator):
+    ServiceFactory(name="Ŵyr 100% free", organisation=OrganisationFactory(name="North Trust"))
+    ServiceFactory(name="Ŵyr_line")
+    ServiceFactory(name="Ŵyrion")
+    client.force_login(moderator)
+    url = reverse("listings:dashboard")
+    assert _rows(client.get(url, {"q": "ŵyr 100%"}).content.decode()) == ["Ŵyr 100% free"]
+    assert _rows(client.get(url, {"q": "ŵyr_"}).content.decode()) == ["Ŵyr_line"]
+
+
 def test_a_filtered_list_keeps_its_search_and_filters_from_page_to_page(client, moderator):
     # One organisation: the list is ordered by organisation first, and factory names ("Organisation 99",
     # "Organisation 100") sort by their digits, so which service came last depended on earlier tests.

@@ -10,7 +10,8 @@ class DirectoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from directory import version
+        from directory import lookups, version
         from servicemap import checks  # noqa: F401 - registers the deploy checks (policy pages, connections)
 
         version.connect_signals()
+        lookups.register()  # `foldcontains`, and the SQLite function it calls

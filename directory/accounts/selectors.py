@@ -49,13 +49,13 @@ def account_list_closed_unused() -> list[ClosedAccount]:
 def membership_list_open(*, search: str = "") -> QuerySet[Membership]:
     """Who can edit which organisation's listings (the memberships of open accounts), by organisation
     then email, for a moderator to remove someone who has left. `search` matches part of the
-    organisation's English or Welsh name or of the email address, in any letter case (on SQLite, of
-    the letters A-Z only, as the all-services search). One query (and one to count a page's list)."""
+    organisation's English or Welsh name or of the email address, in any letter case ("ŵyr" finds
+    "Ŵyr": `foldcontains`, as the all-services search). One query (and one to count a page's list)."""
     memberships = Membership.objects.filter(user__is_active=True)
     if search := search.strip():
         memberships = memberships.filter(
-            Q(organisation__name_en__icontains=search) | Q(organisation__name_cy__icontains=search)
-            | Q(user__email__icontains=search)
+            Q(organisation__name_en__foldcontains=search) | Q(organisation__name_cy__foldcontains=search)
+            | Q(user__email__foldcontains=search)
         )
     return (
         memberships.select_related("user", "organisation")

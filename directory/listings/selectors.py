@@ -246,8 +246,8 @@ def service_list_overview(*, user, search: str = "", show: tuple[str, ...] = (),
     )
     if search := search.strip():
         services = services.filter(
-            Q(name_en__icontains=search) | Q(name_cy__icontains=search)
-            | Q(organisation__name_en__icontains=search) | Q(organisation__name_cy__icontains=search)
+            Q(name_en__foldcontains=search) | Q(name_cy__foldcontains=search)
+            | Q(organisation__name_en__foldcontains=search) | Q(organisation__name_cy__foldcontains=search)
         )
     filters = {
         SHOW_WAIT_DUE: ~Q(status=Service.Status.CLOSED) & (

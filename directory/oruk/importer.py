@@ -200,7 +200,8 @@ class _Run:
     def area(self, ref: AreaRef, notes: list[str]) -> Area | None:
         if ref.code:
             key = ref.code
-            if key not in self.areas:
+            # A code met before without a URI was cached as unknown; given with one it is added now.
+            if key not in self.areas or (self.areas[key] is None and ref.uri):
                 area = Area.objects.filter(code=ref.code).first()
                 if area is None and ref.uri:  # an ONS area we have not met: add it
                     # Its Welsh name for the Welsh pages where one is in common use ("Bryste").

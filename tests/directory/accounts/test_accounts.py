@@ -853,6 +853,8 @@ def test_who_can_edit_listings_is_listed_a_page_at_a_time(moderator_client, many
         ("cardiff", ["ann@example.org", "bea@example.org"]),  # part of the name, any case
         ("  CAERDYDD ", ["ann@example.org", "bea@example.org"]),  # the Welsh name
         ("Ŵyr", ["cai@example.org"]),
+        ("ŵyr a", ["cai@example.org"]),  # Welsh letters in any case too (SQLite's LIKE folds A-Z alone)
+        ("ŴYR A WYRESAU", ["cai@example.org"]),
         ("eve@", ["eve@example.org"]),  # part of an email address
     ],
 )

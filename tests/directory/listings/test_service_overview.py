@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -148,6 +149,25 @@ def test_the_search_matches_a_service_or_organisation_name_in_english_or_welsh(c
     assert _rows(page) == [] and "No service matches this search" in page
 
 
+@pytest.mark.parametrize("search", ["ŵyr", "ŴYR", "môn", "mo\u0302n", "Ŵyrion Môn"])
+def test_the_search_matches_welsh_letters_in_any_case_and_composed_or_not(client, moderator, search):
+    # SQLite's LIKE, and so `icontains`, folded A-Z alone: "ŵyr" missed "Ŵyrion" (directory/lookups.py).
+    ServiceFactory(name="Grandchildren", name_cy="Ŵyrion Môn", organisation=OrganisationFactory(name="North Trust"))
+    ServiceFactory(name="Other", organisation=OrganisationFactory(name="Other Trust"))
+    client.force_login(moderator)
+    assert _rows(client.get(reverse("listings:dashboard"), {"q": search}).content.decode()) == ["Grandchildren"]
+
+
+def test_the_search_takes_a_percent_sign_or_underscore_as_itself(client, moderator):
+    ServiceFactory(name="Ŵyr 100% free", organisation=OrganisationFactory(name="North Trust"))
+    ServiceFactory(name="Ŵyr_line")
+    ServiceFactory(name="Ŵyrion")
+    client.force_login(moderator)
+    url = reverse("listings:dashboard")
+    assert _rows(client.get(url, {"q": "ŵyr 100%"}).content.decode()) == ["Ŵyr 100% free"]
+    assert _rows(client.get(url, {"q": "ŵyr_"}).content.decode()) == ["Ŵyr_line"]
+
+
 def test_a_filtered_list_keeps_its_search_and_filters_from_page_to_page(client, moderator):
     # One organisation: the list is ordered by organisation first, and factory names ("Organisation 99",
     # "Organisation 100") sort by their digits, so which service came last depended on earlier tests.
@@ -224,8 +244,79 @@ def test_the_list_is_in_welsh_on_welsh_pages(client, moderator):
 
 
 def _row(page: str, service) -> str:
+    """A service's two rows: its name's, and its organisation's, tags' and actions' under it."""
     start = page.index(f'id="service-{service.public_id}"')
-    return page[start:page.index("</tr>", start)]
+    return page[start:page.index("</tr>", page.index("</tr>", start) + 1)]
+
+
+class _Table(HTMLParser):
+    """The text of each row header of the table's body (hidden text included: a screen reader reads
+    it), each link's text and aria-describedby by address, and each hidden element's text by id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.row_headers: list[str] = []
+        self.links: dict[str, tuple[str, str | None]] = {}
+        self.text_by_id: dict[str, str] = {}
+        self._in_body = False
+        self._header: list[str] | None = None
+        self._link: tuple[str, str | None, list[str]] | None = None
+        self._id: tuple[str, list[str]] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "tbody":
+            self._in_body = True
+        elif tag == "th" and self._in_body:
+            self._header = []
+        elif tag == "a":
+            self._link = (attrs["href"], attrs.get("aria-describedby"), [])
+        elif attrs.get("id") and "hidden" in attrs:
+            self._id = (attrs["id"], [])
+
+    def handle_endtag(self, tag):
+        if tag == "tbody":
+            self._in_body = False
+        elif tag == "th" and self._header is not None:
+            self.row_headers.append(" ".join("".join(self._header).split()))
+            self._header = None
+        elif tag == "a" and self._link is not None:
+            href, described_by, text = self._link
+            self.links[href] = (" ".join("".join(text).split()), described_by)
+            self._link = None
+        elif self._id is not None:
+            self.text_by_id[self._id[0]] = "".join(self._id[1])
+            self._id = None
+
+    def handle_data(self, data):
+        for open_text in (self._header, self._link and self._link[2], self._id and self._id[1]):
+            if open_text is not None:
+                open_text.append(data)
+
+
+def test_each_row_header_is_the_service_name_alone_and_each_action_link_names_its_service(client, moderator):
+    # The row header held the organisation, tags and the three action links: a screen reader repeats
+    # it with every cell of the row, so "Status" was announced after the whole of that.
+    published = ServiceFactory(name="Listed & checked", organisation=OrganisationFactory(name="Checkers"))
+    ProblemReportFactory(service=published)
+    new = UnpublishedServiceFactory(name="Not approved yet")
+    client.force_login(moderator)
+    page = client.get(reverse("listings:dashboard")).content.decode()
+    table = _Table()
+    table.feed(page)
+
+    assert table.row_headers == ["Listed & checked", "Not approved yet"]
+    edit = table.links[reverse("listings:service_edit", args=[published.public_id])]
+    assert edit[0] == "Listed & checked" and table.text_by_id[edit[1]] == "Edit"
+    assert table.links[reverse("listings:wait_update", args=[published.public_id])][0] == (
+        "Update the wait – Listed & checked")
+    assert table.links[reverse("listings:history", args=[published.public_id])][0] == "History: Listed & checked"
+    assert table.links[reverse("directory:service_detail", args=[published.public_id])][0] == (
+        "Public page: Listed & checked")
+    assert table.links[reverse("listings:wait_update", args=[new.public_id])][0] == "Update the wait – Not approved yet"
+    # What left the header is still in the service's rows.
+    assert all(said in _row(page, published) for said in ("Checkers", "1 open problem report"))
+    assert "Not yet published" in _row(page, new)
 
 
 @pytest.mark.parametrize(("language", "label"), [("en", "Public page"), ("cy", "Tudalen gyhoeddus")])

@@ -148,13 +148,13 @@ def test_on_welsh_pages_a_shortlist_buttons_english_name_is_marked_english(clien
 
     for service in (english, welsh):
         html = client.get(f"/cy/services/{service.public_id}/").content.decode()
-        english_name = f'<span class="govuk-visually-hidden" lang="en">: {english.name}</span>'
+        english_name = f'<span class="govuk-visually-hidden" lang="en"> – {english.name}</span>'
         assert (english_name in html) == (service == english)
-        assert ('<span class="govuk-visually-hidden">: Pobl Ifanc</span>' in html) == (service == welsh)
+        assert ('<span class="govuk-visually-hidden"> – Pobl Ifanc</span>' in html) == (service == welsh)
     shortlist = client.get(f"/cy{SHORTLIST}").content.decode()
-    assert f'<span class="govuk-visually-hidden" lang="en">: {english.name}</span></button>' in shortlist
+    assert f'<span class="govuk-visually-hidden" lang="en"> – {english.name}</span></button>' in shortlist
     english_page = client.get(f"/services/{english.public_id}/").content.decode()
-    assert f'<span class="govuk-visually-hidden">: {english.name}</span></button>' in english_page
+    assert f'<span class="govuk-visually-hidden"> – {english.name}</span></button>' in english_page
 
 
 def test_the_packs_contact_lines_start_with_what_there_is(client, db):

@@ -58,7 +58,13 @@ class ControlNames(MacroElement):
     corner "A JavaScript library for interactive maps". Leaflet takes them only from the controls'
     options when the map is made, which folium gives no handle to, so they are renamed once made.
     The link is renamed in the attribution's prefix, not in the page: Leaflet writes the corner
-    afresh from the prefix whenever a layer's attribution is added."""
+    afresh from the prefix whenever a layer's attribution is added.
+
+    The link is also taken out of the tab order (still there to click, and read in a screen reader's
+    reading of the page): it was the last Tab stop in every map, a credit that takes a keyboard user
+    off to leafletjs.com; the About the data page credits Leaflet. The + and − buttons stay Tab stops,
+    named: the map itself is one too (its arrow keys pan it, its + and − keys zoom), but nothing says
+    so, and the buttons are what a keyboard user is shown."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -72,7 +78,7 @@ class ControlNames(MacroElement):
             }
             if (attribution && typeof attribution.options.prefix === "string") {
                 attribution.setPrefix(attribution.options.prefix.replace(
-                    'title="A JavaScript library for interactive maps"', 'title="' + names.leaflet + '"'));
+                    'title="A JavaScript library for interactive maps"', 'tabindex="-1" title="' + names.leaflet + '"'));
             }
         })({{ this._parent.get_name() }}, {{ this.names|tojson }});
         {% endmacro %}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import template
 from django.utils.dates import MONTHS
 from django.utils.html import conditional_escape, format_html
@@ -34,6 +36,17 @@ def search_result_card(context, result) -> str:
         strings = context.render_context[result_card.PageStrings] = result_card.PageStrings.for_area(
             context["outcome"].area.name)
     return result_card.card_html(result, strings, shortlist_button(context, result.service))
+
+
+@register.filter
+def url_host(url: str) -> str:
+    """The site a link goes to, "www." left off: "example.org" for https://www.example.org/refer.
+
+    A referral form's link on a service's page is named by it rather than by its whole address, which
+    a screen reader read out character by character (print still shows the address, after the link).
+    """
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
 
 
 @register.filter

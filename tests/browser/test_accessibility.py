@@ -468,6 +468,32 @@ def test_a_change_on_a_phone_never_splits_a_short_word_in_its_field_by_field_tab
     assert overflow <= 0, f"sideways scrolling at {width} px ({overflow} px too wide): {page.evaluate(TOO_WIDE)}"
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("path", "role"), [("/gaps/area/W06000023/", None), ("/moderation/", "moderator")])
+def test_a_scrolling_tables_name_is_heard_once_for_its_box_not_again_for_the_table(
+    live_server, pages, areas_change, path, role, language
+):
+    # The area and unmet pages' tables each had a heading, a scrolling box named by it and a hidden
+    # caption saying it again: a screen reader reading down said the name three times (the unmet
+    # page's, with no searches counted here: tests/gaps/test_unmet_regions.py). Now the box
+    # (a region, a Tab stop so a keyboard can scroll it) is named by the heading and the table is not
+    # named again. What the accessibility tree gives each box and the table in it:
+    page = pages[role]
+    page.set_viewport_size(DESKTOP)
+    page.emulate_media(media="screen")
+    page.goto(_url(live_server, path, language))
+    boxes = page.locator(".sm-table-wrap").all()
+    assert boxes
+    for box in boxes:
+        assert box.get_attribute("tabindex") == "0"
+        heading = page.locator(f"#{box.get_attribute('aria-labelledby')}")
+        assert heading.evaluate("e => /^H[1-6]$/.test(e.tagName)")
+        tree = box.aria_snapshot().splitlines()
+        assert tree[0] == f'- region "{heading.inner_text()}":', tree[0]
+        tables = [line.strip() for line in tree if line.strip().startswith("- table")]
+        assert tables == ["- table:"], tables
+
+
 @pytest.mark.parametrize("language", ["en", "cy"])
 @pytest.mark.parametrize("width", [1280, 375])
 def test_a_changes_state_beside_who_sent_it_is_on_one_line(live_server, pages, areas_change, width, language):
@@ -504,7 +530,7 @@ def test_adding_to_the_shortlist_by_keyboard_leaves_focus_on_the_card_saying_it_
         page.keyboard.press("Enter")
     page.wait_for_load_state("load")
     focused = page.locator(":focus")
-    expect(focused).to_have_accessible_name(re.compile(rf"^Remove from shortlist\s*: {re.escape(name)}$"))
+    expect(focused).to_have_accessible_name(re.compile(rf"^Remove from shortlist\s+– {re.escape(name)}$"))
     expect(focused).to_have_accessible_description("On your shortlist")
     assert page.evaluate(FOCUS_STYLE)["shows"]
     expect(page.locator(".govuk-notification-banner")).to_contain_text(f"{name} is on your shortlist.")
@@ -512,7 +538,7 @@ def test_adding_to_the_shortlist_by_keyboard_leaves_focus_on_the_card_saying_it_
     with page.expect_navigation():
         page.keyboard.press("Enter")
     page.wait_for_load_state("load")
-    expect(page.locator(":focus")).to_have_accessible_name(re.compile(rf"^Add to shortlist\s*: {re.escape(name)}$"))
+    expect(page.locator(":focus")).to_have_accessible_name(re.compile(rf"^Add to shortlist\s+– {re.escape(name)}$"))
     page.context.close()
 
 

@@ -139,11 +139,11 @@ def test_a_welsh_page_marks_a_shortlist_buttons_english_name_as_english_cached_o
         first = client.get(path).content.decode()
         cached = _cached(client, path).content.decode()  # kept from its second ask, and served from the cache
         for page in (first, cached):
-            assert page.count('<span class="govuk-visually-hidden" lang="en">: Cardiff Family Support</span>') == (
+            assert page.count('<span class="govuk-visually-hidden" lang="en"> – Cardiff Family Support</span>') == (
                 path.startswith("/cy"))
-            assert '<span class="govuk-visually-hidden">: Pobl Ifanc Abertawe</span>' in page or not path.startswith("/cy")
-            assert '<span class="govuk-visually-hidden">: Swansea Young People</span>' in page or path.startswith("/cy")
-            assert page.count('lang="en">: ') == page.count(f'lang="en">{english.name}</a></h3>')  # as the card's heading
+            assert '<span class="govuk-visually-hidden"> – Pobl Ifanc Abertawe</span>' in page or not path.startswith("/cy")
+            assert '<span class="govuk-visually-hidden"> – Swansea Young People</span>' in page or path.startswith("/cy")
+            assert page.count('lang="en"> – ') == page.count(f'lang="en">{english.name}</a></h3>')  # as the card's heading
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
@@ -335,7 +335,7 @@ def test_a_search_whose_cards_are_cached_reads_no_full_service_and_shows_the_sam
         assert not any("serviceatlocation" in q["sql"] for q in cards_rendered.captured_queries)
     english, welsh = pages.values()
     assert "(nearest base)" in english and "National helpline" in english and "All-Wales helpline" in english
-    assert ": Two bases</span>" in english and ": Dwy ganolfan</span>" in welsh
+    assert " – Two bases</span>" in english and " – Dwy ganolfan</span>" in welsh
 
 
 @pytest.mark.parametrize("stored", [b"", b"short", b"x" * 200, "not bytes"])

@@ -249,3 +249,18 @@ def test_a_service_that_lists_none_of_a_vocabulary_says_not_stated_rather_than_a
     empty = [key for key, value in rows.items() if not re.sub(r"<[^>]*>", "", value).strip()]
     assert empty == []
     assert page.count(not_stated) >= 4  # the three vocabularies, and kinds of support as before
+
+
+@pytest.mark.parametrize(("prefix", "name"), [
+    ("", "Referral form on example.org (Seren therapy)"),
+    ("/cy", "Ffurflen atgyfeirio ar example.org (Seren therapy)"),
+])
+def test_the_referral_form_link_is_named_by_what_it_is_not_by_its_whole_address(client, db, prefix, name):
+    # Its name was its web address, read out character by character in places. The address still
+    # prints after it (the print stylesheet's rule for links out: tests/browser/test_referral_pack_print.py).
+    service = ServiceFactory(name="Seren therapy", name_cy="", referral_url="https://www.example.org/forms/refer?x=1")
+
+    html = client.get(prefix + _url(service)).content.decode()
+
+    link = re.search(r'<a class="govuk-link" href="https://www.example.org/forms/refer\?x=1"[^>]*>(.*?)</a>', html)
+    assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", link.group(1))).strip() == name

@@ -148,13 +148,13 @@ def test_on_welsh_pages_a_shortlist_buttons_english_name_is_marked_english(clien
 
     for service in (english, welsh):
         html = client.get(f"/cy/services/{service.public_id}/").content.decode()
-        english_name = f'<span class="govuk-visually-hidden" lang="en">: {english.name}</span>'
+        english_name = f'<span class="govuk-visually-hidden" lang="en"> – {english.name}</span>'
         assert (english_name in html) == (service == english)
-        assert ('<span class="govuk-visually-hidden">: Pobl Ifanc</span>' in html) == (service == welsh)
+        assert ('<span class="govuk-visually-hidden"> – Pobl Ifanc</span>' in html) == (service == welsh)
     shortlist = client.get(f"/cy{SHORTLIST}").content.decode()
-    assert f'<span class="govuk-visually-hidden" lang="en">: {english.name}</span></button>' in shortlist
+    assert f'<span class="govuk-visually-hidden" lang="en"> – {english.name}</span></button>' in shortlist
     english_page = client.get(f"/services/{english.public_id}/").content.decode()
-    assert f'<span class="govuk-visually-hidden">: {english.name}</span></button>' in english_page
+    assert f'<span class="govuk-visually-hidden"> – {english.name}</span></button>' in english_page
 
 
 def test_the_packs_contact_lines_start_with_what_there_is(client, db):
@@ -412,3 +412,16 @@ def test_the_banner_on_a_welsh_page_marks_an_english_name_as_english_and_escapes
     client.post("/shortlist/add/", {"service": str(english_only.public_id), "next": "/shortlist/"})
     html = client.get("/shortlist/").content.decode()
     assert "Sibling &lt;support&gt; &amp; more is on your shortlist." in html  # English page: its own language
+
+
+@pytest.mark.parametrize(("prefix", "title", "heading"), [
+    ("", "Referral options: your shortlist – servicemap", "Referral options"),
+    ("/cy", "Opsiynau atgyfeirio: eich rhestr fer – servicemap", "Opsiynau atgyfeirio"),
+])
+def test_the_shortlists_title_starts_with_its_heading(client, db, prefix, title, heading):
+    # A screen reader heard the title "Your shortlist", then the h1 "Referral options": two names
+    # for one page. GOV.UK's pattern: the title starts with the h1's words.
+    html = unescape(client.get(prefix + SHORTLIST).content.decode())
+
+    assert re.search(r"<title>\s*(.*?)\s*</title>", html, re.S).group(1) == title
+    assert re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1) == heading

@@ -194,6 +194,9 @@ def test_the_area_pages_tables_are_found_by_their_headings_in_order(client, wale
     main = headings[[text for _level, text in headings].index("Cardiff Caerdydd"):]
     assert main[:4] == [("1", "Cardiff Caerdydd"), ("2", "Cardiff against Wales, question by question"),
                         ("2", "Services covering this area, by question"), ("2", "About these figures")]
+    # Each table's name once: its heading names its scrolling box, and no caption says it again.
+    assert "<caption" not in body[body.index("<main"):body.index("</main>")]
+    assert "{#" not in body and "#}" not in body  # a template comment run over two lines is shown
 
 
 def _against_wales_row_headers(body: str) -> list[str]:

@@ -124,6 +124,6 @@ def test_the_dashboard_links_a_published_listing_to_its_public_page_and_a_new_on
         start = dashboard.index(f'id="service-{listing.public_id}"')
         return dashboard[start:dashboard.index('class="govuk-summary-card__content"', start)]
 
-    assert f'href="{public_page}">{label}<span class="govuk-visually-hidden">: Own service</span>' in card(service)
+    assert f'href="{public_page}">{label}<span class="govuk-visually-hidden"> – Own service</span>' in card(service)
     assert label not in card(new_listing)  # not published: its public page would be a 404
     assert client.get(public_page).status_code == 200

@@ -102,7 +102,7 @@ def test_the_history_and_a_restore_from_it_keep_the_way_back_to_the_list(client,
                           values=services.form_values_from_service(needing_a_wait, referral_phone="02999 999999"))
     client.force_login(moderator)
     history_url = _href(client.get(LIST).content.decode(),
-                        f'History<span class="govuk-visually-hidden">: {needing_a_wait.name}')
+                        f'History<span class="govuk-visually-hidden"> – {needing_a_wait.name}')
     history = client.get(history_url).content.decode()
     assert _back_link(history) == (LIST, "All services")
 
@@ -331,7 +331,7 @@ def test_a_change_read_from_a_history_opened_from_the_list_leads_back_to_that_li
     reject = language + reverse("listings:change_reject", args=[change.pk])
     client.force_login(moderator)
     history_url = _href(client.get(language + LIST).content.decode(),
-                        f'{"Hanes" if language else "History"}<span class="govuk-visually-hidden">: {needing_a_wait.name}')
+                        f'{"Hanes" if language else "History"}<span class="govuk-visually-hidden"> – {needing_a_wait.name}')
 
     _change_url, page = _a_change_from_its_history(client, history_url, change_path)
 

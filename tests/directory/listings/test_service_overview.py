@@ -334,7 +334,7 @@ def test_each_published_row_links_its_public_page_named_for_its_service_and_a_ne
                      _row(page, published))
     assert link, _row(page, published)
     assert "target" not in link.group(1) + link.group(2)
-    assert (link.group(3), link.group(4)) == (label, ": Listed &amp; checked")  # "Public page: Listed & checked"
+    assert (link.group(3), link.group(4)) == (label, " – Listed &amp; checked")  # "Public page – Listed & checked"
     assert f'href="{prefix}/services/{new.public_id}/"' not in _row(page, new)
     assert label not in _row(page, new)  # its public page would be a 404
     assert client.get(public_page).status_code == 200

@@ -109,8 +109,8 @@ def test_the_welsh_dashboard_links_name_the_service_without_an_english_of(client
     # "History of X" came out as "Hanes o X" (a word-for-word "of" no Welsh reader says) for a screen reader.
     client.force_login(provider)
     html = client.get("/cy" + reverse("listings:dashboard")).content.decode()
-    assert 'Hanes<span class="govuk-visually-hidden">: Own service</span>' in html
-    assert 'Newid manylion cyswllt<span class="govuk-visually-hidden">: Own organisation</span>' in html
+    assert 'Hanes<span class="govuk-visually-hidden"> – Own service</span>' in html
+    assert 'Newid manylion cyswllt<span class="govuk-visually-hidden"> – Own organisation</span>' in html
     assert '<span class="govuk-visually-hidden"> o ' not in html
 
 

@@ -310,9 +310,9 @@ def test_each_row_header_is_the_service_name_alone_and_each_action_link_names_it
     assert edit[0] == "Listed & checked" and table.text_by_id[edit[1]] == "Edit"
     assert table.links[reverse("listings:wait_update", args=[published.public_id])][0] == (
         "Update the wait – Listed & checked")
-    assert table.links[reverse("listings:history", args=[published.public_id])][0] == "History: Listed & checked"
+    assert table.links[reverse("listings:history", args=[published.public_id])][0] == "History – Listed & checked"
     assert table.links[reverse("directory:service_detail", args=[published.public_id])][0] == (
-        "Public page: Listed & checked")
+        "Public page – Listed & checked")
     assert table.links[reverse("listings:wait_update", args=[new.public_id])][0] == "Update the wait – Not approved yet"
     # What left the header is still in the service's rows.
     assert all(said in _row(page, published) for said in ("Checkers", "1 open problem report"))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from directory.oruk import openapi
-from directory.oruk.api import AlwaysJson
+from directory.oruk.api import AlwaysJson, too_many
 from directory.oruk.params import ParameterError
+from directory.oruk.throttling import GapsAnonThrottle
 from directory.oruk.unknown_parameters import refuse_repeated, refuse_unknown
 from gaps import layers, notes, selectors
 from gaps.forms import VIEW_LA
@@ -28,8 +31,11 @@ class GapsView(APIView):
     # `format` is a parameter here (json only), not DRF's renderer switch: its 404 for ?format=xml
     # was {"detail": "Not found."}.
     content_negotiation_class = AlwaysJson
+    # Per client (settings.GAPS_API_ANON_RATE): an answer not yet cached costs a worker ~0.5 s.
+    throttle_classes = (GapsAnonThrottle,)
 
-    @extend_schema(parameters=[GapsQuerySerializer], responses={200: GapsResponseSerializer, 400: openapi.ERROR},
+    @extend_schema(parameters=[GapsQuerySerializer],
+                   responses={200: GapsResponseSerializer, 400: openapi.ERROR, 429: openapi.ERROR},
                    operation_id="gaps_layer")
     def get(self, request: Request) -> Response:
         _refuse_unknown_parameters(request)
@@ -68,6 +74,9 @@ class GapsView(APIView):
         # The ORUK API's error shape, {"status", "detail", "parameter" for a 400}: one for both APIs.
         if isinstance(exc, ParameterError):
             return Response({"status": 400, "detail": exc.message, "parameter": exc.parameter}, status=400)
+        if isinstance(exc, exceptions.Throttled):
+            return too_many(f"Too many requests: this open API allows {settings.GAPS_API_ANON_RATE} requests per "
+                            "client.", exc.wait)
         response = super().handle_exception(exc)
         if isinstance(response.data, dict):
             response.data = {"status": response.status_code, **response.data}

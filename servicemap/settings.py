@@ -561,6 +561,10 @@ REST_FRAMEWORK = {
 ORUK_API_ANON_RATE = env_rate("ORUK_API_ANON_RATE", "300/minute")
 # Whole feeds (format=ndjson: every match, streamed, a second or more of a worker each) per client.
 ORUK_API_FEED_RATE = env_rate("ORUK_API_FEED_RATE", "60/hour")
+# The gaps API (/api/gaps/): anonymous clients' rate. An answer not yet cached for this directory
+# version (one of hundreds of layer/age/view/basis/need/sort choices) costs a worker ~0.5 s, where an
+# ORUK page costs milliseconds: a fifth of ORUK_API_ANON_RATE, and far more than its page asks for.
+GAPS_API_ANON_RATE = env_rate("GAPS_API_ANON_RATE", "60/minute")
 # `import_oruk` from a feed URL (directory/oruk/sources.py): the seconds one document (a page, or a
 # service's details) may take to arrive whole, and the whole feed to be read, its waits for a rate
 # limit included. Each read is bounded too, but a feed sending a byte every few seconds would
@@ -587,23 +591,34 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "/api/oruk/: specialist child sexual abuse support services in Wales as an Open Referral UK 3.0 "
         "(HSDS 3.0) feed. "
-        "Open to read with no key; anonymous clients are rate-limited. Our vocabulary (forms of abuse, kinds of "
+        "/api/gaps/: the gaps analysis (access to support per area) with its source, period, method and limits. "
+        "Both are open to read with no key; each limits how often one client may ask (the ORUK API "
+        f"{ORUK_API_ANON_RATE}, and {ORUK_API_FEED_RATE} for whole feeds; the gaps API {GAPS_API_ANON_RATE}, as its "
+        "answers cost more to make), and past a limit answers 429. Our vocabulary (forms of abuse, kinds of "
         "support, who is supported, who may refer, delivery, referral criteria) is published at /taxonomies "
         "and used in each service's attributes and csa_ extension fields. "
         "/api/oruk/ and /api/gaps/ answer in Welsh to Accept-Language: cy or lang=cy (text a provider gave only "
         "in English stays English; codes are the same in both), and say which in Content-Language. "
         "Every error is JSON (`status`, `detail`, and for a 400 the `parameter` at fault): a parameter an endpoint "
-        "does not take, a value it does not know, or a parameter given twice with different values (only "
-        "abuse_form and audience add up) is a 400 naming it. "
+        "does not take, a value it does not know, or a parameter given twice with different values is a 400 naming "
+        "it. abuse_form and audience are lists: repeat the parameter (abuse_form=cse&abuse_form=online) or "
+        "separate codes with commas (abuse_form=cse,online). A parameter with an empty value (sort=, as an HTML "
+        "form sends) is read as absent. "
         "Each answer has an ETag: send it back in If-None-Match to be answered 304 (no body) while it has not "
-        "changed; a 429 says in Retry-After how many seconds to wait."
+        "changed; a 429 says in Retry-After how many seconds to wait. "
+        "Caching: an answer says Cache-Control: public, no-cache, so a browser or a shared cache may keep it but "
+        "must ask again with its ETag before using it (a 304 costs no body, and the directory can change at any "
+        "moment: a service may close its list); a whole feed (format=ndjson) and every error say no-store. "
+        "Answers vary by language (Vary: Accept-Language)."
     ),
     "VERSION": "HSDS-UK-3.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["directory.oruk.openapi.without_trailing_slashes"],
-    # drf-spectacular's own (enums as components), then every GET's 304 and ETag and a 429's Retry-After.
+    # drf-spectacular's own (enums as components), then every GET's 304 and ETag and a 429's Retry-After,
+    # then every query parameter's empty value (read as absent).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "directory.oruk.openapi.document_conditional_requests"],
+                             "directory.oruk.openapi.document_conditional_requests",
+                             "directory.oruk.openapi.document_empty_values"],
     # Swagger UI and Redoc from the drf-spectacular-sidecar package: the docs page uses no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

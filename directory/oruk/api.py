@@ -74,7 +74,7 @@ class FeedLimited(Exception):
         self.wait = wait
 
 
-def _too_many(detail: str, wait: float | None) -> Response:
+def too_many(detail: str, wait: float | None) -> Response:
     seconds = math.ceil(wait or 1)
     response = _error(429, f"{detail} Try again in {seconds} seconds.", retry_after_seconds=seconds)
     response["Retry-After"] = str(seconds)
@@ -123,10 +123,10 @@ class OrukView(APIView):
             exc = _named_area(exc, self.request.query_params)
             return _error(400, exc.message, parameter=exc.parameter)
         if isinstance(exc, exceptions.Throttled):
-            return _too_many(f"Too many requests: this open API allows {settings.ORUK_API_ANON_RATE} requests per "
+            return too_many(f"Too many requests: this open API allows {settings.ORUK_API_ANON_RATE} requests per "
                              "client.", exc.wait)
         if isinstance(exc, FeedLimited):
-            return _too_many(f"Too many whole feeds (format=ndjson): this open API streams {settings.ORUK_API_FEED_RATE} "
+            return too_many(f"Too many whole feeds (format=ndjson): this open API streams {settings.ORUK_API_FEED_RATE} "
                              "per client; the paged lists are not limited by it.", exc.wait)
         response = super().handle_exception(exc)
         if isinstance(response.data, dict):  # DRF's {"detail": ...}, with the status alongside

@@ -51,7 +51,8 @@ class OpenApiConditionalGetMiddleware(ConditionalGetMiddleware):
     Django's own, on these prefixes only. A cached answer brings its ETag from its cache key
     (oruk/caching.py: hashing the body of a page of 50 full services cost ~0.5 ms; the key names
     the language); anything else here gets a hash of its body and its language. Errors and whole
-    feeds (streamed) get none. The site's pages are left alone. Below the CORS middleware, so a 304
+    feeds (streamed) get none. Each answer says what a cache may keep of it (`cache_control`). The
+    site's pages are left alone. Below the CORS middleware, so a 304
     carries its header too.
     """
 
@@ -62,6 +63,8 @@ class OpenApiConditionalGetMiddleware(ConditionalGetMiddleware):
         # to it too (13.1.2). A harvester checking a page with `curl -I` saw no ETag and no 304.
         if not request.path.startswith(OPEN_PREFIXES) or request.method not in ("GET", "HEAD"):
             return response
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = cache_control(response)
         # Only an answer names a representation: a 400, 404 or 429 (which counts down its wait) had
         # an ETag of its body too, which a client keeping the last ETag it saw would send back.
         if not 200 <= response.status_code < 300:
@@ -73,6 +76,23 @@ class OpenApiConditionalGetMiddleware(ConditionalGetMiddleware):
         if etag or last_modified:
             return get_conditional_response(request, etag=etag, last_modified=last_modified, response=response)
         return response
+
+
+# What a client or a cache in between may keep of an open API's answer (the same for everyone: no
+# sign-in is read there). An answer may be stored by any cache but used only once the server has
+# confirmed it (If-None-Match, a 304 with no body while it has not changed): the directory changes
+# when a moderator publishes, and a service that has just closed its list must not be shown open for
+# a max-age longer. A whole feed (streamed, with no ETag to revalidate by, and megabytes) and an error
+# (a 429 is one client's, and counts down) are not stored at all.
+REVALIDATE = "public, no-cache"
+DO_NOT_STORE = "no-store"
+
+
+def cache_control(response: HttpResponse) -> str:
+    """The Cache-Control of an open API's answer to a GET or HEAD (`REVALIDATE`'s comment says why)."""
+    if response.streaming or not 200 <= response.status_code < 300:
+        return DO_NOT_STORE
+    return REVALIDATE
 
 
 def _set_language_etag(response: HttpResponse) -> None:

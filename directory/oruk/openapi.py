@@ -44,6 +44,14 @@ def _query(name: str, kind, description: str, **kwargs) -> OpenApiParameter:
     return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description, **kwargs)
 
 
+def _repeatable(name: str, choices: tuple, description: str) -> OpenApiParameter:
+    """A list of codes, sent as the parameter repeated (`abuse_form=cse&abuse_form=online`: an array,
+    `style: form, explode: true`, which a generated client can send); each value may also hold
+    several codes separated by commas, as the parser accepts. As a plain string, a generated client
+    could send only one. (drf-spectacular's many=True takes only basic types, not this pattern.)"""
+    return _query(name, {"type": "array", "items": _code_list(choices)}, description, style="form", explode=True)
+
+
 # Bounds in the schema as well as the prose: the parameters outside them are refused with a 400,
 # and a client (or schemathesis, tests/api/) should be able to tell that from the document.
 PAGE = _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, f"Page number, 1 to {MAX_PAGE}.")
@@ -95,11 +103,13 @@ EXTENSION_FILTERS = [
            "covering a larger area the given one belongs to (a health board, Wales) covers it too."),
     _query("age", {"type": "number", "minimum": 0, "maximum": int(MAX_AGE)},
            f"Extension. Services whose age range includes this age in years, 0 to {MAX_AGE} (e.g. 9 or 9.5)."),
-    _query("abuse_form", _code_list(vocabulary.ABUSE_FORMS),
-           f"Extension. Services working with this form of abuse ({_codes(vocabulary.ABUSE_FORMS)}). Repeat it or "
-           "separate codes with commas: a service must work with all of them."),
-    _query("audience", _code_list(vocabulary.AUDIENCES),
-           f"Extension. Services supporting these people ({_codes(vocabulary.AUDIENCES)}); several as for abuse_form."),
+    _repeatable("abuse_form", vocabulary.ABUSE_FORMS,
+                f"Extension. Services working with these forms of abuse ({_codes(vocabulary.ABUSE_FORMS)}): repeat "
+                "the parameter (`abuse_form=cse&abuse_form=online`) or separate codes with commas "
+                "(`abuse_form=cse,online`), or both; a service must work with all of them."),
+    _repeatable("audience", vocabulary.AUDIENCES,
+                f"Extension. Services supporting all of these people ({_codes(vocabulary.AUDIENCES)}); repeated or "
+                "separated by commas as abuse_form."),
     _query("disclosure_required", OpenApiTypes.BOOL,
            "Extension. `false`: only services that accept a referral without a verbal disclosure."),
     _query("welsh", OpenApiTypes.BOOL, "Extension. `true`: only services offering support in Welsh."),
@@ -107,7 +117,8 @@ EXTENSION_FILTERS = [
            "Extension. Only services whose current reported wait is at most this many weeks (no report: left out)."),
 ]
 
-# The parameters that may be repeated (their values add up); any other given twice with two values is a 400.
+# The parameters that may be repeated (their values add up; documented as arrays); any other given
+# twice with two values is a 400.
 REPEATABLE = ("abuse_form", "audience")
 DETAIL_PARAMETERS = [LANG]
 SERVICE_LIST_PARAMETERS = [
@@ -300,6 +311,21 @@ ETAG_HEADER = {
     "schema": {"type": "string"},
 }
 RETRY_AFTER_HEADER = {"description": "Seconds to wait before asking again.", "schema": {"type": "string"}}
+
+
+def document_empty_values(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: every query parameter of the open APIs takes an empty
+    value and reads it as absent (`?sort=` is `sort=name`; an HTML form sends `age=`), which OpenAPI
+    3.0 says with `allowEmptyValue` (schemathesis, tests/api/, sends them). The gaps API's choices
+    came out with `minLength: 1`, which said an empty value was refused: it is not."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else ():
+                if parameter.get("in") != "query":
+                    continue
+                parameter["allowEmptyValue"] = True
+                parameter.get("schema", {}).pop("minLength", None)
+    return result
 
 
 def document_conditional_requests(result: dict, generator, request, public) -> dict:

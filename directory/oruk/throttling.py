@@ -45,3 +45,13 @@ class OrukAnonThrottle(AnonRateThrottle):
 
     def wait(self) -> float:
         return self.wait_seconds
+
+
+class GapsAnonThrottle(OrukAnonThrottle):
+    """The gaps API's per-client limit (settings.GAPS_API_ANON_RATE), counted apart from the ORUK
+    API's: an answer not cached costs ~0.5 s, so its rate is lower."""
+
+    scope = "gaps_anon"
+
+    def get_rate(self) -> str:
+        return settings.GAPS_API_ANON_RATE

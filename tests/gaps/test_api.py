@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import time_machine
 from django.utils import translation
 
 from directory.models import WALES_CODE
@@ -204,3 +205,28 @@ def test_the_gaps_pages_json_link_opens_the_table_in_the_pages_language(client, 
     assert response.status_code == 200 and response["Content-Language"] == language
     with translation.override(language):
         assert response.json()["unit"] == str(notes.access_unit("services", "children"))
+
+
+# Frozen mid-minute: the limit counts per fixed window, and a test crossing a minute's boundary
+# would start a new one.
+@time_machine.travel("2026-12-03 10:00:30 +0000", tick=False)
+def test_anonymous_clients_are_limited_with_a_json_429_saying_when_to_come_back(client, settings, wales_areas):
+    # An answer not yet cached costs a worker ~0.5 s: a script walking every layer, age, view,
+    # basis, need and sort could keep workers busy.
+    settings.GAPS_API_ANON_RATE, settings.ORUK_API_ANON_RATE = "2/minute", "1000/minute"
+    for layer in ("cse", "online"):
+        assert client.get(URL, {"layer": layer}).status_code == 200
+    refused = client.get(URL, {"layer": "welsh"})
+    assert refused.status_code == 429
+    body = refused.json()
+    assert body["status"] == 429 and "2/minute" in body["detail"]
+    assert int(refused["Retry-After"]) == body["retry_after_seconds"] == 30
+    assert client.get(URL, REMOTE_ADDR="192.0.2.50").status_code == 200, "another client"
+    assert client.get("/api/oruk/taxonomies").status_code == 200, "the ORUK API is counted apart"
+
+
+def test_the_oruk_apis_requests_do_not_count_against_the_gaps_limit(client, settings, wales_areas):
+    settings.GAPS_API_ANON_RATE, settings.ORUK_API_ANON_RATE = "1/minute", "1000/minute"
+    for _ in range(3):
+        assert client.get("/api/oruk/taxonomies").status_code == 200
+    assert client.get(URL).status_code == 200

@@ -51,6 +51,7 @@ def _names(api, **params) -> set[str]:
         ({"abuse_form": "intra_familial"}, {CARDIFF_T, HELPLINE, PAUSED, CLOSED}),
         ({"abuse_form": "intra_familial,online"}, {CARDIFF_T}),
         ({"abuse_form": ["intra_familial", "harmful_sexual_behaviour"]}, {PAUSED}),
+        ({"abuse_form": ["intra_familial,online", "intra_familial"]}, {CARDIFF_T}),  # both ways at once
         ({"audience": "sibling"}, {HELPLINE}),
         ({"audience": "parent_carer"}, {CARDIFF_T, CLOSED}),
         ({"disclosure_required": "false"}, EVERYONE - {SWANSEA_A}),

@@ -228,3 +228,62 @@ def test_the_document_says_what_a_conditional_get_and_a_rate_limit_answer(db, cl
         if "429" in responses:
             assert "Retry-After" in responses["429"]["headers"], path
         assert all(response["description"] for response in responses.values()), path
+
+
+def test_every_429_is_documented_with_its_retry_after(db, client):
+    schema = client.get("/api/schema/?format=json").json()
+    gaps = schema["paths"]["/api/gaps/"]["get"]["responses"]
+    assert "Retry-After" in gaps["429"]["headers"]
+    assert "Retry-After" in schema["paths"]["/api/oruk/services"]["get"]["responses"]["429"]["headers"]
+
+
+def _document(client) -> dict:
+    return client.get("/api/schema/?format=json").json()
+
+
+@pytest.mark.parametrize("name", ["abuse_form", "audience"])
+def test_a_repeatable_filter_is_documented_as_an_array_a_generated_client_can_send(db, client, name):
+    # As a string, a client generated from the document could send one code; the API takes several.
+    for path in ("/api/oruk/services", "/api/oruk/service_at_locations"):
+        parameter = next(p for p in _document(client)["paths"][path]["get"]["parameters"] if p["name"] == name)
+        assert parameter["schema"]["type"] == "array"
+        assert (parameter["style"], parameter["explode"]) == ("form", True)
+        assert re.fullmatch(parameter["schema"]["items"]["pattern"], "cse,online" if name == "abuse_form"
+                            else "child,sibling"), "codes separated by commas, as the parser takes them"
+        assert "commas" in parameter["description"]
+
+
+def test_every_query_parameter_says_it_may_be_empty(db, client):
+    # An empty value is read as absent everywhere (`?sort=`, an HTML form's `age=`); the gaps API's
+    # choices said `minLength: 1`, i.e. refused.
+    for path, operations in _document(client)["paths"].items():
+        for parameter in operations["get"].get("parameters", []):
+            if parameter["in"] == "query":
+                where = f"{path} {parameter['name']}"
+                assert parameter.get("allowEmptyValue") is True, where
+                assert "minLength" not in parameter["schema"], where
+
+
+def _query_parameters(path: str) -> list[str]:
+    from directory.oruk.openapi import SCHEMA_PARAMETERS, SERVICE_LIST_PARAMETERS, TAXONOMY_TERM_LIST_PARAMETERS
+    from gaps.serializers import GapsQuerySerializer
+
+    return {"/api/oruk/services": [p.name for p in SERVICE_LIST_PARAMETERS],
+            "/api/oruk/taxonomy_terms": [p.name for p in TAXONOMY_TERM_LIST_PARAMETERS],
+            "/api/schema/": [p.name for p in SCHEMA_PARAMETERS],
+            "/api/gaps/": list(GapsQuerySerializer().fields)}[path]
+
+
+@pytest.mark.parametrize("path", ["/api/oruk/services", "/api/oruk/taxonomy_terms", "/api/schema/", "/api/gaps/"])
+def test_an_empty_value_is_answered_as_if_the_parameter_were_absent(client, wales_areas, path):
+    from tests.factories import ServiceFactory
+
+    ServiceFactory()
+    absent = client.get(path)
+    assert absent.status_code == 200
+    names = _query_parameters(path)
+    assert set(names) == {p["name"] for p in _document(client)["paths"][path]["get"]["parameters"]}
+    for name in names:
+        empty = client.get(f"{path}?{name}=")
+        assert empty.status_code == 200, (name, empty.content[:300])
+        assert empty.content == absent.content, name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -144,6 +145,14 @@ def region_note(region: layers.AreaRow, members: list[layers.AreaResult]) -> str
         "children; services, waits and closed lists are those of every service covering any of them. Wales "
         "is shown beside it to compare."
     )
+
+
+def web_page(name: str, query: str) -> str:
+    """The public address of the page a download's figures are on, with the same choices and in the
+    file's language (the active one): where a reader of the file, or of a report quoting it, finds the
+    figures and their method, so a figure can be cited. From SITE_URL, as emails' links are, not the
+    request's host (an API client's or a proxy's)."""
+    return f"{settings.SITE_URL.rstrip('/')}{reverse(name)}{'?' if query else ''}{query}"
 
 
 NOTE_HEADINGS = {

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 
 import pytest
 from django.utils import translation
@@ -204,3 +205,21 @@ def test_the_gaps_pages_json_link_opens_the_table_in_the_pages_language(client, 
     assert response.status_code == 200 and response["Content-Language"] == language
     with translation.override(language):
         assert response.json()["unit"] == str(notes.access_unit("services", "children"))
+
+
+@pytest.mark.parametrize(("lang", "prefix"), [("en", ""), ("cy", "/cy")])
+def test_it_names_the_web_page_of_its_figures_in_its_language_so_a_figure_can_be_cited(client, wales_areas, settings,
+                                                                                       lang, prefix):
+    """As the CSV's "Web page" row: the map and table with the same choices (its order too), from SITE_URL."""
+    settings.SITE_URL = "https://servicemap.example/"
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    asked = {"layer": "intra_familial", "age": "under_11", "view": "health_board", "need": "prevalence",
+             "sort": "-access"}
+    data = client.get(URL, {**asked, "lang": lang}).json()
+    path, _sep, query = data["web_page"].partition("?")
+    assert path == f"https://servicemap.example{prefix}/gaps/"
+    assert dict(parse_qsl(query)).items() >= asked.items()
+    page = client.get(data["web_page"].removeprefix("https://servicemap.example"))
+    assert page.status_code == 200
+    # The page's own JSON link asks for the figures this answer holds.
+    assert f"/api/gaps/?{query}".replace("&", "&amp;") in page.content.decode()

@@ -223,3 +223,11 @@ def test_it_names_the_web_page_of_its_figures_in_its_language_so_a_figure_can_be
     assert page.status_code == 200
     # The page's own JSON link asks for the figures this answer holds.
     assert f"/api/gaps/?{query}".replace("&", "&amp;") in page.content.decode()
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_its_method_note_says_how_the_wales_row_differs_from_the_areas(client, wales_areas, lang):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    method = client.get(URL, {"lang": lang}).json()["notes"]["method"]
+    with translation.override(lang):
+        assert str(notes.WALES_ROW) in method

@@ -16,7 +16,7 @@ from directory.oruk.params import ParameterError
 from directory.oruk.throttling import GapsAnonThrottle
 from directory.oruk.unknown_parameters import refuse_repeated, refuse_unknown
 from gaps import layers, notes, selectors
-from gaps.forms import VIEW_LA
+from gaps.forms import VIEW_LA, GapsForm
 from gaps.serializers import AreaResultSerializer, GapsQuerySerializer, GapsResponseSerializer
 
 
@@ -66,6 +66,9 @@ class GapsView(APIView):
             "view": params["view"],
             "directory_as_of": as_of.isoformat() if as_of else None,
             "notes": dict(notes.figure_notes(result, as_of)),
+            # The map and table with the same choices, in the answer's language, as the CSV's "Web page" row.
+            "web_page": notes.web_page("gaps:index", GapsForm(
+                {name: params.get(name) or "" for name in GapsForm.base_fields}).shown_query()),
             "wales": AreaResultSerializer(result.wales, context=context).data,
             "areas": AreaResultSerializer(layers.sort_results(rows, params["sort"]), many=True, context=context).data,
         })

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -100,6 +101,22 @@ WAITS_WITH_CLOSED = gettext_lazy(
     "wait; the closed lists are counted in a column of their own."
 )
 
+# What the tables' "Covering services" are, said under each table that has the column: "coverage" was
+# explained only in the Limits note, far below the figures it makes.
+COVERING_SERVICES = gettext_lazy(
+    "Covering services: the services that say they take referrals from the area (their coverage, as each "
+    "listing declares it, not how many children they can see). A service covering a health board, a "
+    "safeguarding board or all of Wales covers each of its local authorities."
+)
+# How the Wales row differs from the areas' rows, said under each table that shows it and in the method
+# note: its median wait (10.0 weeks) is above most local authorities' medians, which read as an error.
+WALES_ROW = gettext_lazy(
+    "The Wales row is Wales as a whole, not an average of the areas' rows: its access is the Wales level, and "
+    "its services, waits and closed lists take every service in Wales once. An area's median wait is of the few "
+    "services covering it, each all-Wales service among them, so Wales's median wait can be above most areas'."
+)
+HINTS = {"covering": COVERING_SERVICES, "wales_row": WALES_ROW}
+
 
 def figure_notes(result: LayerResult, as_of: date | None) -> list[tuple[str, str]]:
     """(heading, text) pairs stating where the figures come from, when, how, and what they cannot show."""
@@ -121,7 +138,7 @@ def figure_notes(result: LayerResult, as_of: date | None) -> list[tuple[str, str
             "CSV and JSON) divides each area's access by the Wales level, so 1 is the Wales level and below 1 is "
             "worse. Closed services are left out; paused services count, with their list closed. Regions are "
             "demand-weighted means of their local authorities. Waiting times are shown beside access, not in it."
-        ) + " " + str(WAITS_WITH_CLOSED) + " " + supply_statement(result) + " " + need_statement(result.need)),
+        ) + " " + str(WAITS_WITH_CLOSED) + " " + str(WALES_ROW) + " " + supply_statement(result) + " " + need_statement(result.need)),
         ("limits", _(
             "Coverage is what services declare, not how many children they can see. A service covering all of "
             "Wales is spread over all its children, so national services add little to any one area. Age-band "
@@ -144,6 +161,21 @@ def region_note(region: layers.AreaRow, members: list[layers.AreaResult]) -> str
         "children; services, waits and closed lists are those of every service covering any of them. Wales "
         "is shown beside it to compare."
     )
+
+
+def web_page(name: str, query: str) -> str:
+    """The public address of the page a download's figures are on, with the same choices and in the
+    file's language (the active one): where a reader of the file, or of a report quoting it, finds the
+    figures and their method, so a figure can be cited. From SITE_URL, as emails' links are, not the
+    request's host (an API client's or a proxy's)."""
+    return f"{settings.SITE_URL.rstrip('/')}{reverse(name)}{'?' if query else ''}{query}"
+
+
+def note_anchor(heading: str) -> str:
+    """The id of a note's row on the page ("figures-method"), which the tables' hints link to; "" for a
+    heading that is not one of NOTE_HEADINGS."""
+    keys = {str(text): key for key, text in NOTE_HEADINGS.items()}
+    return f"figures-{keys[str(heading)]}" if str(heading) in keys else ""
 
 
 NOTE_HEADINGS = {

@@ -104,5 +104,7 @@ class GapsResponseSerializer(serializers.Serializer):
     view = serializers.CharField()
     directory_as_of = serializers.DateField(allow_null=True)
     notes = serializers.DictField(child=serializers.CharField(), help_text="Source, period, method and limits")
+    web_page = serializers.URLField(help_text="The public web page of these figures, with the same choices and in "
+                                    "the answer's language: where a figure quoted from it can be cited")
     wales = AreaResultSerializer()
     areas = AreaResultSerializer(many=True)

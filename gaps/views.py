@@ -272,9 +272,7 @@ def data_csv(request: HttpRequest) -> HttpResponse:
     _write_preamble(writer, [
         (_("Layer"), chosen.layer.label),
         *((notes.NOTE_HEADINGS[key], text) for key, text in notes.figure_notes(result, as_of)),
-        # Where a reader of the file (or of a report quoting it) finds these figures and their method:
-        # the map and table with the same choices, in the file's language.
-        (_("Web page"), as_text_cell(f"{settings.SITE_URL.rstrip('/')}{reverse('gaps:index')}?{form.shown_query()}")),
+        (_("Web page"), notes.web_page("gaps:index", form.shown_query())),
         *csv_columns.column_rows(csv_columns.GAPS, columns, unit=notes.access_unit(result.basis, result.need)),
     ])
     writer.writerow(columns)
@@ -455,6 +453,7 @@ def headlines_csv(request: HttpRequest) -> HttpResponse:
     columns = list(csv_columns.HEADLINES)
     _write_preamble(writer, [
         (_("Figures for"), _region_name(region)), *_notes(every, region),
+        (_("Web page"), notes.web_page("gaps:headlines", urlencode({"region": region.code}) if region else "")),
         *csv_columns.column_rows(csv_columns.HEADLINES, columns),
     ])
     writer.writerow(columns)
@@ -529,6 +528,7 @@ def unmet_csv(request: HttpRequest) -> HttpResponse:
     columns = ["breakdown", "code", "label", *[code for code, _label in report.columns], "total", "per_10000_children"]
     _write_preamble(writer, [
         (_("Figures for"), _region_name(region)), *_unmet_notes(quarter, region), ("[c]", _("Hidden cells show [c].")),
+        (_("Web page"), notes.web_page("gaps:unmet", form.shown_query())),
         *csv_columns.column_rows(csv_columns.unmet_descriptions(report.columns), columns),
     ])
     writer.writerow(columns)
@@ -638,6 +638,7 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
     _write_preamble(writer, [
         (_("Layer"), layer.label), (_("Figures for"), _region_name(region)),
         (_("Compared"), f"{date_format(then.taken_on, 'j F Y')} {against} {table['now_label']}"), *table["notes"],
+        (_("Web page"), notes.web_page("gaps:trends", _trends_query(table))),
         *csv_columns.column_rows(csv_columns.TRENDS, list(csv_columns.TRENDS)),
     ])
     writer.writerow(list(csv_columns.TRENDS))

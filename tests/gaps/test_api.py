@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 
 import pytest
 import time_machine
@@ -230,3 +231,29 @@ def test_the_oruk_apis_requests_do_not_count_against_the_gaps_limit(client, sett
     for _ in range(3):
         assert client.get("/api/oruk/taxonomies").status_code == 200
     assert client.get(URL).status_code == 200
+
+
+@pytest.mark.parametrize(("lang", "prefix"), [("en", ""), ("cy", "/cy")])
+def test_it_names_the_web_page_of_its_figures_in_its_language_so_a_figure_can_be_cited(client, wales_areas, settings,
+                                                                                       lang, prefix):
+    """As the CSV's "Web page" row: the map and table with the same choices (its order too), from SITE_URL."""
+    settings.SITE_URL = "https://servicemap.example/"
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    asked = {"layer": "intra_familial", "age": "under_11", "view": "health_board", "need": "prevalence",
+             "sort": "-access"}
+    data = client.get(URL, {**asked, "lang": lang}).json()
+    path, _sep, query = data["web_page"].partition("?")
+    assert path == f"https://servicemap.example{prefix}/gaps/"
+    assert dict(parse_qsl(query)).items() >= asked.items()
+    page = client.get(data["web_page"].removeprefix("https://servicemap.example"))
+    assert page.status_code == 200
+    # The page's own JSON link asks for the figures this answer holds.
+    assert f"/api/gaps/?{query}".replace("&", "&amp;") in page.content.decode()
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_its_method_note_says_how_the_wales_row_differs_from_the_areas(client, wales_areas, lang):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]])
+    method = client.get(URL, {"lang": lang}).json()["notes"]["method"]
+    with translation.override(lang):
+        assert str(notes.WALES_ROW) in method

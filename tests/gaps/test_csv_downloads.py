@@ -7,9 +7,11 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from urllib.parse import parse_qsl
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from directory.models import Area
 from gaps.models import UnmetSearchCount
@@ -177,3 +179,35 @@ def test_a_closed_lists_wait_is_in_the_median_and_the_page_the_csv_and_the_api_s
     assert next(a for a in answer["areas"] if a["code"] == CARDIFF)["median_wait_weeks"] == 7.0
     if not prefix:
         assert says in answer["notes"]["method"]
+
+
+def _heading(text: str, prefix: str) -> str:
+    with translation.override("cy" if prefix else "en"):
+        return translation.gettext(text)
+
+
+@pytest.mark.parametrize("prefix", ["", "/cy"])
+def test_every_csv_names_the_web_page_of_its_figures_with_the_same_choices_so_a_figure_can_be_cited(
+        client, wales_areas, settings, prefix):
+    """The headlines', unmet searches' and trends' files, as the map's: the page they came from, in the
+    file's language and for the same region, quarter and dates, from SITE_URL."""
+    settings.SITE_URL = "https://servicemap.example/"
+    with time_machine.travel(date(2025, 8, 1)):
+        ServiceFactory(coverage=[wales_areas[CARDIFF]], wait_weeks=3)
+        snapshot_take(taken_on=date(2025, 7, 1))
+        UnmetSearchCount.objects.create(month=date(2025, 4, 1), lad_code=CARDIFF, reason="no_service", count=7)
+        asked = {
+            "headlines": ("/gaps/headlines/", {"region": "cardiff-vale"}),
+            "unmet": ("/gaps/unmet/", {"quarter": "2025-Q2", "region": "cardiff-vale"}),
+            "trends": ("/gaps/trends/", {"layer": "intra_familial", "region": "cardiff-vale", "then": "2025-07-01"}),
+        }
+        for name, (page, query) in asked.items():
+            head, _table = _head_and_table(client.get(f"{prefix}{page}data.csv", query))
+            cited = dict(row[:2] for row in head if len(row) > 1)[_heading("Web page", prefix)]
+            path, _sep, cited_query = cited.partition("?")
+            assert path == f"https://servicemap.example{prefix}{page}", name
+            assert dict(parse_qsl(cited_query)).items() >= query.items(), (name, cited)
+            # The page shows the figures the file holds: the same CSV link.
+            shown = client.get(cited.removeprefix("https://servicemap.example"))
+            assert shown.status_code == 200, name
+            assert f"{page}data.csv?{cited_query}".replace("&", "&amp;") in shown.content.decode(), name

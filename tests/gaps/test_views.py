@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from directory.models import WALES_CODE
-from gaps import selectors
+from gaps import notes, selectors
 from gaps.forms import NOT_AN_OPTION, SORT_NOT_AN_OPTION
 from gaps.layers import Layer
 from gaps.services import record_unmet_search, snapshot_take
@@ -1075,3 +1075,39 @@ def test_the_csv_names_the_web_page_its_figures_and_method_are_on_so_it_can_be_c
 def _heading(text: str, lang: str) -> str:
     with translation.override("cy" if lang else "en"):
         return translation.gettext(text)
+
+
+def _translated(text, lang: str) -> str:
+    with translation.override("cy" if lang else "en"):
+        return str(text)
+
+
+@pytest.mark.parametrize("lang", ["", "/cy"])
+@pytest.mark.parametrize(("page", "table", "hints"), [
+    ("/gaps/", 'id="gaps-table"', ["covering", "wales_row"]),
+    ("/gaps/headlines/", 'id="headlines-waits"', ["covering", "wales_row"]),
+    ("/gaps/trends/", 'id="trends-caption"', ["wales_row"]),
+    (f"/gaps/area/{CARDIFF}/", 'id="area-against-wales"', ["covering"]),
+])
+def test_each_table_says_what_covering_services_and_the_wales_row_are_under_it(client, wales_areas, lang, page, table,
+                                                                               hints):
+    """Where a commissioner meets "Covering services" and Wales's row (its median wait above most areas'),
+    not only in the notes at the foot; with a link to the method note, which the page has."""
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], wait_weeks=3)
+    snapshot_take(taken_on=date(2025, 7, 1))
+    body = unescape(client.get(f"{lang}{page}").content.decode())
+    after_table = body.index(table)
+    notes_start = body.index('id="about-figures"')
+    for key in hints:
+        said = body.find(_translated(notes.HINTS[key], lang))
+        assert after_table < said < notes_start, key
+    assert '<a class="govuk-link" href="#figures-method">' in body[after_table:notes_start]
+    assert 'id="figures-method"' in body[notes_start:]
+
+
+@pytest.mark.parametrize("lang", ["", "/cy"])
+def test_the_method_note_says_how_the_wales_row_differs_from_the_areas(client, wales_areas, lang):
+    ServiceFactory(coverage=[wales_areas[CARDIFF]], wait_weeks=3)
+    header, _rows = _csv_rows(client.get(f"{lang}/gaps/data.csv"))
+    method = {row[0]: row[1] for row in header if len(row) > 1}[_heading("Method", lang)]
+    assert _translated(notes.WALES_ROW, lang) in method

@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 
 from django.db.backends.signals import connection_created
-from django.db.models import CharField
+from django.db.models import CharField, TextField
 from django.db.models.lookups import IContains
 
 SQL_FUNCTION = "servicemap_fold"
@@ -52,4 +52,5 @@ def _register_function(sender, connection, **kwargs) -> None:
 def register() -> None:
     """Called once, from the app's `ready()`."""
     CharField.register_lookup(FoldContains)
+    TextField.register_lookup(FoldContains)
     connection_created.connect(_register_function, dispatch_uid="servicemap_fold")

@@ -27,11 +27,11 @@ from django.db.models import (
     UUIDField,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.db.models.lookups import IContains
 from django.utils.translation import get_language
 
 from directory import vocabulary
 from directory.bilingual import in_language
+from directory.lookups import FoldContains
 from directory.models import (
     Area,
     Organisation,
@@ -62,7 +62,7 @@ AREA_NOT_FOUND = "No area has the code {code!r}; use an ONS code such as W060000
 
 def _text_contains(fields: tuple[str, ...], text: str) -> Q:
     """Any of these translated fields, as read in the active language (`in_language`), holds `text`."""
-    return Q(*(IContains(in_language(name), text) for name in fields), _connector=Q.OR)
+    return Q(*(FoldContains(in_language(name), text) for name in fields), _connector=Q.OR)
 
 
 def with_current_wait(queryset: QuerySet[Service]) -> QuerySet[Service]:
@@ -244,7 +244,7 @@ def taxonomy_rows(*, search: str | None = None) -> QuerySet[Taxonomy]:
     """Imported taxonomies (ours are served from code, see `taxonomy.published_taxonomies`)."""
     queryset = Taxonomy.objects.order_by("name", "pk")
     if search:
-        queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
+        queryset = queryset.filter(Q(name__foldcontains=search) | Q(description__foldcontains=search))
     return queryset
 
 
@@ -258,7 +258,7 @@ def taxonomy_term_rows(
     queryset = TaxonomyTerm.objects.select_related("taxonomy", "parent").order_by("taxonomy__name", "name", "pk")
     if search:
         queryset = queryset.filter(
-            Q(name__icontains=search) | Q(code__icontains=search) | Q(description__icontains=search)
+            Q(name__foldcontains=search) | Q(code__foldcontains=search) | Q(description__foldcontains=search)
         )
     if taxonomy_id is not None:
         queryset = queryset.filter(taxonomy__public_id=taxonomy_id)

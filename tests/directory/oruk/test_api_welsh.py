@@ -345,3 +345,15 @@ def test_a_welsh_answer_names_a_location_in_welsh_where_its_provider_gave_a_wels
 
     assert names() == ["Cardiff family centre", "Swansea office"]
     assert names(**WELSH) == ["Canolfan deulu Caerdydd", "Swansea office"]  # English where it has no Welsh name
+
+
+def test_a_search_finds_welsh_letters_in_either_case(feed, client):
+    # SQLite's LIKE folds A-Z alone: "ŵyr" missed "Ŵyr" until the search folded every letter
+    # (directory/lookups.py); PostgreSQL's UPPER always did.
+    service = ServiceFactory(
+        name="Ŵyr a wyresau", name_cy="Ŵyr ac wyresau", description="Support in YNYS MÔN.",
+        coverage=feed.cardiff_therapy.coverage_areas.all(),
+    )
+    for search in ("ŵyr", "ŴYR", "ynys môn"):
+        assert _names(client.get("/api/oruk/services", {"search": search})) == [service.name], search
+        assert _names(client.get("/api/oruk/services", {"search": search}, **WELSH)) == [service.name_cy], search

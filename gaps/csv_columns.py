@@ -77,6 +77,10 @@ HEADLINES = {
     "parent_carer_normalised": _THEIR_NORMALISED,
     "sibling_services": gettext_lazy("How many services supporting siblings cover the area."),
     "sibling_normalised": _THEIR_NORMALISED,
+    "welsh_services": gettext_lazy(
+        "How many services for children that offer support in Welsh (as their listing says) cover the area."
+    ),
+    "welsh_normalised": _THEIR_NORMALISED,
     "covering_services": gettext_lazy("How many services take referrals from the area (open or paused)."),
     **_WAITS,
 }

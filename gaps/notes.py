@@ -102,20 +102,25 @@ WAITS_WITH_CLOSED = gettext_lazy(
 )
 
 # What the tables' "Covering services" are, said under each table that has the column: "coverage" was
-# explained only in the Limits note, far below the figures it makes.
+# explained only in the Limits note, far below the figures it makes. One sentence, for a phone; the
+# Method note (linked from the hint) says a regional service covers each of its local authorities.
 COVERING_SERVICES = gettext_lazy(
-    "Covering services: the services that say they take referrals from the area (their coverage, as each "
-    "listing declares it, not how many children they can see). A service covering a health board, a "
-    "safeguarding board or all of Wales covers each of its local authorities."
+    "Covering services: those whose listing says they take referrals from the area, regional and all-Wales "
+    "services included."
 )
-# How the Wales row differs from the areas' rows, said under each table that shows it and in the method
-# note: its median wait (10.0 weeks) is above most local authorities' medians, which read as an error.
+# How the Wales row differs from the areas' rows: its median wait (10.0 weeks) is above most local
+# authorities' medians, which read as an error. In full in the method note; in one sentence under the
+# tables (the full text was some 16 lines on a 375px phone in Welsh).
 WALES_ROW = gettext_lazy(
     "The Wales row is Wales as a whole, not an average of the areas' rows: its access is the Wales level, and "
     "its services, waits and closed lists take every service in Wales once. An area's median wait is of the few "
     "services covering it, each all-Wales service among them, so Wales's median wait can be above most areas'."
 )
-HINTS = {"covering": COVERING_SERVICES, "wales_row": WALES_ROW}
+WALES_ROW_HINT = gettext_lazy(
+    "The Wales row counts every service in Wales once, not an average of the areas, so its median wait can be "
+    "above most areas'."
+)
+HINTS = {"covering": COVERING_SERVICES, "wales_row": WALES_ROW_HINT}
 
 
 def figure_notes(result: LayerResult, as_of: date | None) -> list[tuple[str, str]]:

@@ -387,11 +387,12 @@ def _summaries(result: LayerResult, region: AreaRow | None) -> list[AreaResult]:
     return [*layers.regional(result, [region]), result.wales] if region else [result.wales]
 
 
-HEADLINE_QUESTIONS = ("all", "intra_familial", "parent_carer", "sibling")
+HEADLINE_QUESTIONS = ("all", "intra_familial", "parent_carer", "sibling", "welsh")
 
 
 def _headlines_inputs(request: HttpRequest) -> tuple[RegionChoice, list[LayerResult]]:
-    """The region form, and the headline questions' results (all support, intra-familial, parents and carers, siblings)."""
+    """The region form, and the headline questions' results (all support, intra-familial, parents and carers,
+    siblings, support in Welsh)."""
     version = selectors.directory_version()
     form = RegionChoice(request.GET or None, regions=selectors.gaps_regions(version=version))
     return form, [selectors.gaps_layer(layer=Layer(question), version=version) for question in HEADLINE_QUESTIONS]
@@ -399,15 +400,18 @@ def _headlines_inputs(request: HttpRequest) -> tuple[RegionChoice, list[LayerRes
 
 @require_safe
 def headlines(request: HttpRequest) -> HttpResponse:
-    """The study's questions: intra-familial against all support, family support, waits; for
-    Wales or for one region's local authorities."""
-    form, (every, intra, parents, siblings) = _headlines_inputs(request)
+    """The study's questions: intra-familial against all support, family support, support in Welsh,
+    waits; for Wales or for one region's local authorities."""
+    form, (every, intra, parents, siblings, welsh) = _headlines_inputs(request)
     region = form.chosen_region()
     family = [
         {"area": a, "parents": parents.area(a.code), "siblings": siblings.area(a.code)}
         for a in _within(layers.sort_results(every.areas, "name"), region)
     ]
     family.sort(key=lambda r: (r["parents"].n_services > 0) + (r["siblings"].n_services > 0))
+    # Children's services offering support in Welsh against all children's services: none first.
+    in_welsh = [{"area": a, "welsh": welsh.area(a.code)} for a in _within(layers.sort_results(every.areas, "name"), region)]
+    in_welsh.sort(key=lambda r: r["welsh"].n_services > 0)
     every_sum, intra_sum = _summaries(every, region), _summaries(intra, region)
     return render(request, "gaps/headlines.html", {
         "form": form,
@@ -422,6 +426,9 @@ def headlines(request: HttpRequest) -> HttpResponse:
         ],
         "parents_none": _within([a for a in layers.sort_results(parents.areas, "name") if a.no_provision], region),
         "siblings_none": _within([a for a in layers.sort_results(siblings.areas, "name") if a.no_provision], region),
+        "in_welsh": in_welsh,
+        "in_welsh_summaries": [{"area": a, "welsh": w} for a, w in zip(every_sum, _summaries(welsh, region), strict=True)],
+        "welsh_none": _within([a for a in layers.sort_results(welsh.areas, "name") if a.no_provision], region),
         "waits": _within(layers.sort_results(every.areas, "-wait"), region),
         "wait_summaries": every_sum,
         "all_closed": _within([a for a in layers.sort_results(every.areas, "name") if a.all_lists_closed], region),
@@ -457,13 +464,13 @@ def headlines_csv(request: HttpRequest) -> HttpResponse:
         *csv_columns.column_rows(csv_columns.HEADLINES, columns),
     ])
     writer.writerow(columns)
-    for row, intra, parents, siblings in zip(*by_question, strict=True):
+    for row, intra, parents, siblings, welsh in zip(*by_question, strict=True):
         ratio = layers.RatioRow(intra, row.access).ratio
         writer.writerow([
             as_text_cell(row.code), as_text_cell(row.name), as_text_cell(row.name_cy), row.kind,
             intra.n_services, _fmt(intra.per_10k, 4), _fmt(row.per_10k, 4), _fmt(ratio, 4),
             parents.n_services, _fmt(parents.normalised, 4), siblings.n_services, _fmt(siblings.normalised, 4),
-            row.n_services, _fmt(row.median_wait, 1), "" if row.longest_wait is None else row.longest_wait,
+            welsh.n_services, _fmt(welsh.normalised, 4), row.n_services, _fmt(row.median_wait, 1), "" if row.longest_wait is None else row.longest_wait,
             row.closed_lists, "yes" if row.all_lists_closed else "no",
         ])
     return response

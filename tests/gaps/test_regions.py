@@ -299,7 +299,7 @@ def test_headline_tables_link_each_local_authority_to_its_page_and_not_the_rows_
     page = client.get(reverse("gaps:headlines"), {"region": NORTH_WALES}).content.decode()
 
     tables = re.findall(r"<tbody[^>]*>(.*?)</tbody>\s*<tfoot>(.*?)</tfoot>", page, re.S)
-    assert len(tables) == 3  # intra-familial against all, family support, waits
+    assert len(tables) == 4  # intra-familial against all, family support, support in Welsh, waits
     for body, foot in tables:
         linked = re.findall(r'href="/gaps/area/(W\d+)/\?from=headlines&amp;region=north-wales"', body)
         assert sorted(set(linked)) == _members(NORTH_WALES)

@@ -103,9 +103,11 @@ def test_the_dashboard_and_the_list_of_services_name_its_state_as_the_edit_page_
     # A provider with more listings than fit the full dashboard gets the list of services.
     ServiceFactory.create_batch(FULL_DASHBOARD_MAX, organisation=org)
     overview = _page(client, reverse("listings:dashboard"))
-    row = overview[overview.index(f'id="service-{new_listing.public_id}"'):]
-    row = row[:row.index("</tr>")]
-    assert "Not yet published" in row and "Waiting for approval" in row
+    # A service has two rows in the list: its name and cells, then its organisation, tags and actions.
+    rows = overview[overview.index(f'id="service-{new_listing.public_id}"'):]
+    first_end = rows.index("</tr>")
+    rows = rows[:rows.index("</tr>", first_end + 1)]
+    assert "Not yet published" in rows and "Waiting for approval" in rows
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])

@@ -103,6 +103,23 @@ def area_name_language(name: str, name_cy: str, language: str | None = None) -> 
     return DEFAULT_LANGUAGE if language != DEFAULT_LANGUAGE and name and not name_cy else ""
 
 
+class NamedInBothLanguages:
+    """For anything with a `name` and an optional Welsh `name_cy` (a location, a map's place)."""
+
+    name: str
+    name_cy: str
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: the Welsh name on a Welsh page where one is given."""
+        return area_display_name(self.name, self.name_cy)
+
+    @property
+    def name_language(self) -> str:
+        """"en" where `display_name` is the English name standing in on a Welsh page (for `lang`), else ""."""
+        return area_name_language(self.name, self.name_cy)
+
+
 @dataclass(frozen=True)
 class TranslatedText:
     text: str

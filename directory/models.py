@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from directory import vocabulary
-from directory.bilingual import area_display_name, area_name_language
+from directory.bilingual import NamedInBothLanguages
 
 WALES_CODE = "W92000004"
 
@@ -426,7 +426,7 @@ class Service(models.Model):
         return age is None or age > 365
 
 
-class Location(models.Model):
+class Location(NamedInBothLanguages, models.Model):
     """Where an organisation is based. Its address may be withheld from the public."""
 
     public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True, editable=False)
@@ -474,16 +474,6 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def display_name(self) -> str:
-        """The name in the active language: the Welsh name on a Welsh page where one is given."""
-        return area_display_name(self.name, self.name_cy)
-
-    @property
-    def name_language(self) -> str:
-        """"en" where `display_name` is the English name standing in on a Welsh page (for `lang`), else ""."""
-        return area_name_language(self.name, self.name_cy)
 
     @property
     def has_public_point(self) -> bool:

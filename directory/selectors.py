@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from geopy.distance import EARTH_RADIUS
 
 from directory import reference_data, search_index, vocabulary
-from directory.bilingual import area_display_name, area_name_language
+from directory.bilingual import NamedInBothLanguages
 from directory.models import WALES_CODE, Area, Location, Service, ServiceAtLocation, WaitingTimeReport
 
 # Services based this close to the child, that do not cover the child's area, are still shown
@@ -573,21 +573,12 @@ class MapService:
 
 
 @dataclass(frozen=True)
-class MapLocation:
+class MapLocation(NamedInBothLanguages):
     name: str
     latitude: float
     longitude: float
     has_public_point: bool = True
     name_cy: str = ""
-
-    @property
-    def display_name(self) -> str:
-        """As Location.display_name: the Welsh name on a Welsh page where one is given."""
-        return area_display_name(self.name, self.name_cy)
-
-    @property
-    def name_language(self) -> str:
-        return area_name_language(self.name, self.name_cy)
 
 
 def search_results_for_map(results: Sequence[SearchResult]) -> list[SearchResult]:

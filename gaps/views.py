@@ -404,13 +404,11 @@ def headlines(request: HttpRequest) -> HttpResponse:
     waits; for Wales or for one region's local authorities."""
     form, (every, intra, parents, siblings, welsh) = _headlines_inputs(request)
     region = form.chosen_region()
-    family = [
-        {"area": a, "parents": parents.area(a.code), "siblings": siblings.area(a.code)}
-        for a in _within(layers.sort_results(every.areas, "name"), region)
-    ]
+    areas = _within(layers.sort_results(every.areas, "name"), region)
+    family = [{"area": a, "parents": parents.area(a.code), "siblings": siblings.area(a.code)} for a in areas]
     family.sort(key=lambda r: (r["parents"].n_services > 0) + (r["siblings"].n_services > 0))
     # Children's services offering support in Welsh against all children's services: none first.
-    in_welsh = [{"area": a, "welsh": welsh.area(a.code)} for a in _within(layers.sort_results(every.areas, "name"), region)]
+    in_welsh = [{"area": a, "welsh": welsh.area(a.code)} for a in areas]
     in_welsh.sort(key=lambda r: r["welsh"].n_services > 0)
     every_sum, intra_sum = _summaries(every, region), _summaries(intra, region)
     return render(request, "gaps/headlines.html", {
